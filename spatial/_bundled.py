@@ -1,0 +1,28 @@
+"""Where the bundled plan data (``geodata/`` and ``seeds/``) lives.
+
+From a source checkout (including an editable install) the data are the
+repository's own ``geodata/`` and ``seeds/`` folders; in an installed wheel they
+are copied into ``spatial/_bundled/`` (see ``pyproject.toml``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+__all__ = ["bundled_dir"]
+
+_PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def bundled_dir(name: str) -> Path:
+    """Return the folder of bundled data ``name`` (``"geodata"`` or ``"seeds"``).
+
+    Raises
+    ------
+    FileNotFoundError
+        When neither the wheel copy nor the repository folder exists.
+    """
+    for candidate in (_PACKAGE_DIR / "_bundled" / name, _PACKAGE_DIR.parent / name):
+        if candidate.is_dir():
+            return candidate
+    raise FileNotFoundError(f"bundled data folder {name!r} not found beside {_PACKAGE_DIR}")

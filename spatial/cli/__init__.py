@@ -1,0 +1,55 @@
+"""The ``spatial`` command line: ``spatial map``, ``check``, ``overlay``, ``validate``.
+
+Each subcommand lives in its own module of this package, exposing
+``register(subparsers)``, which adds its parser and sets ``handler`` to a function
+``(argparse.Namespace) -> int`` returning the exit status.
+
+Exit status everywhere: 0 all good, 1 the input was read and problems were found
+(a failed check, an invalid feature), 2 an input could not be read or the call
+was wrong. Errors are one line on standard error, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from spatial.cli import check, map, overlay, validate
+from spatial.errors import SpatialError
+
+__all__ = ["build_parser", "main"]
+
+EXIT_OK = 0
+EXIT_PROBLEMS = 1
+EXIT_UNREADABLE = 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the top-level parser with every subcommand registered."""
+    parser = argparse.ArgumentParser(
+        prog="spatial",
+        description="Bishan (璧山) spatial planning toolkit: maps, area checks, overlays, validation.",
+    )
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for module in (map, check, overlay, validate):
+        module.register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line and return its exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.handler(args))
+    except SpatialError as exc:
+        print(f"spatial {args.command}: {exc}", file=sys.stderr)
+        return EXIT_UNREADABLE
+    except KeyboardInterrupt:
+        print(f"spatial {args.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,18 @@
+"""``spatial overlay``: placeholder until the subcommand lands."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Add the ``overlay`` subcommand."""
+    parser = subparsers.add_parser("overlay", help="(not implemented yet)")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Report that the subcommand is not available yet."""
+    print("spatial overlay: not implemented yet", file=sys.stderr)
+    return 2

@@ -1,0 +1,36 @@
+"""Exceptions raised by the toolkit.
+
+Every error a planner can cause (a missing file, a broken feature, a CRS that
+cannot be resolved) is one of these, and its message is one line naming the
+file, the feature and the problem, so the command line can print it as is.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "CRSError",
+    "LayerError",
+    "LayerReadError",
+    "PlanDataError",
+    "SpatialError",
+]
+
+
+class SpatialError(Exception):
+    """Base class of every error the toolkit raises on purpose."""
+
+
+class LayerReadError(SpatialError, OSError):
+    """A layer file cannot be read at all (missing, empty, truncated, not a layer)."""
+
+
+class LayerError(SpatialError, ValueError):
+    """A layer was read but its content cannot be used as asked."""
+
+
+class CRSError(LayerError):
+    """A coordinate reference system is missing, unresolvable or unsuitable."""
+
+
+class PlanDataError(SpatialError, ValueError):
+    """The plan's data files (targets, rules) are missing or malformed."""
