@@ -89,6 +89,21 @@ def _check_json(path: Path) -> None:
         _resolve_crs(path, name, what="named in the file")
 
 
+def unresolved_prj(path: Path) -> Path | None:
+    """Return the Shapefile's ``.prj`` when it exists (so a CRS is declared), else None.
+
+    Called when GDAL found no CRS: a ``.prj`` beside the file then means its CRS
+    could not be resolved.
+    """
+    if path.suffix.lower() != ".shp":
+        return None
+    for suffix in (".prj", ".PRJ"):
+        prj = path.with_suffix(suffix)
+        if prj.is_file():
+            return prj
+    return None
+
+
 def _geometry_failure(path: Path, reason: str) -> LayerError:
     """Name the feature behind a GDAL/GEOS geometry failure, when the raw JSON shows it."""
     if path.suffix.lower() in _JSON_SUFFIXES:
@@ -183,6 +198,12 @@ def read_layer(
         _check_json(path)
     gdf = _read(path, tolerant=False)
     if gdf.crs is None:
+        prj = unresolved_prj(path)
+        if prj is not None and crs is None:
+            raise CRSError(
+                f"{path}: the CRS in {prj.name} cannot be resolved; fix the .prj or pass "
+                "the CRS explicitly"
+            )
         if crs is None:
             raise CRSError(
                 f"{path}: the file declares no CRS; pass one explicitly "

@@ -33,7 +33,7 @@ from pyproj import CRS, Geod, Transformer
 
 from spatial import _rawjson
 from spatial.errors import CRSError, LayerError
-from spatial.layers import REQUIRED_PROPERTIES, read_layer_tolerant
+from spatial.layers import REQUIRED_PROPERTIES, read_layer_tolerant, unresolved_prj
 
 __all__ = [
     "ACCURACY_VALUES",
@@ -459,7 +459,14 @@ def validate_file(
     raw = _raw_geojson(path)
     raw_findings = _rawjson.raw_findings(raw) if raw is not None else []
     findings += [(position, message) for position, _, _, message in raw_findings]
-    gdf = read_layer_tolerant(path, crs=_resolvable(crs, path, findings))
+    gdf = read_layer_tolerant(path)
+    if gdf.crs is None:
+        prj = unresolved_prj(path)
+        if prj is not None:
+            findings.append((-1, f"the CRS in {prj.name} cannot be resolved"))
+        assumed = _resolvable(crs, path, findings)
+        if assumed is not None:
+            gdf = gdf.set_crs(assumed)
     labels = _labels(gdf)
     for position, label, _, _ in raw_findings:
         while position >= len(labels):
