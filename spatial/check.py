@@ -477,7 +477,7 @@ def prepare_layers(
     prepared, repairs = {}, []
     for name, gdf in layers.items():
         lonlat = gdf if gdf.crs.equals(WGS84) else gdf.to_crs(WGS84)
-        prepared[name], done = prepare_valid(lonlat.reset_index(drop=True), name, "id", repair)
+        prepared[name], done = prepare_valid(lonlat.reset_index(drop=True), name, repair)
         repairs.extend(done)
     return prepared, repairs
 

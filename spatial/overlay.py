@@ -100,7 +100,7 @@ def _prepare(
     aligned = _align(*[(gdf, name) for gdf, name, _ in layers])
     out, repairs = [], []
     for gdf, (_, name, id_col) in zip(aligned, layers, strict=True):
-        fixed, done = prepare_valid(gdf.reset_index(drop=True), name, id_col or "id", repair)
+        fixed, done = prepare_valid(gdf.reset_index(drop=True), name, repair)
         out.append(fixed)
         repairs.extend(done)
     return out, repairs
@@ -203,8 +203,9 @@ def overlaps(layer: gpd.GeoDataFrame, id_col: str = "id", *, repair: bool = Fals
     --------
     >>> from shapely.geometry import box
     >>> lyr = gpd.GeoDataFrame({"id": ["x", "y", "z"]},
-    ...                        geometry=[box(0, 0, 0.02, 0.02), box(0.01, 0, 0.03, 0.02),
-    ...                                  box(0.5, 0.5, 0.6, 0.6)], crs="EPSG:4326")
+    ...                        geometry=[box(106.0, 29.5, 106.02, 29.52),
+    ...                                  box(106.01, 29.5, 106.03, 29.52),
+    ...                                  box(106.5, 29.5, 106.6, 29.6)], crs="EPSG:4326")
     >>> overlaps(lyr)[["a_id", "b_id", "share_of_a"]]
       a_id b_id  share_of_a
     0    x    y         0.5
@@ -243,12 +244,12 @@ def overlap_matrix(
     --------
     >>> from shapely.geometry import box
     >>> lyr = gpd.GeoDataFrame({"id": ["x", "y"]},
-    ...                        geometry=[box(0, 0, 0.02, 0.02), box(0.01, 0, 0.03, 0.02)],
-    ...                        crs="EPSG:4326")
+    ...                        geometry=[box(106.0, 29.5, 106.02, 29.52),
+    ...                                  box(106.01, 29.5, 106.03, 29.52)], crs="EPSG:4326")
     >>> overlap_matrix(lyr).round(2)
           x     y
-    x  4.92  2.46
-    y  2.46  4.92
+    x  4.30  2.15
+    y  2.15  4.30
     """
     _require_crs(layer, "layer")
     _require_column(layer, "layer", id_col)
@@ -287,8 +288,10 @@ def difference(
     Examples
     --------
     >>> from shapely.geometry import box
-    >>> a = gpd.GeoDataFrame({"id": ["a"]}, geometry=[box(0, 0, 0.02, 0.02)], crs="EPSG:4326")
-    >>> b = gpd.GeoDataFrame({"id": ["b"]}, geometry=[box(0.015, 0, 0.1, 0.1)], crs="EPSG:4326")
+    >>> a = gpd.GeoDataFrame({"id": ["a"]}, geometry=[box(106.0, 29.5, 106.02, 29.52)],
+    ...                      crs="EPSG:4326")
+    >>> b = gpd.GeoDataFrame({"id": ["b"]}, geometry=[box(106.015, 29.4, 106.1, 29.6)],
+    ...                      crs="EPSG:4326")
     >>> difference(a, b)[["id", "share_of_a"]].round(3)
       id  share_of_a
     0  a        0.75
