@@ -99,9 +99,7 @@ def _geoseries(geoms: GeometryInput) -> gpd.GeoSeries:
         return geoms.geometry
     if isinstance(geoms, gpd.GeoSeries):
         return geoms
-    raise TypeError(
-        f"expected a GeoSeries or GeoDataFrame with a CRS, got {type(geoms).__name__}"
-    )
+    raise TypeError(f"expected a GeoSeries or GeoDataFrame with a CRS, got {type(geoms).__name__}")
 
 
 def to_lonlat(geoms: GeometryInput) -> gpd.GeoSeries:
@@ -171,7 +169,7 @@ def ellipsoidal_area_m2(geoms: GeometryInput) -> np.ndarray:
     return np.array([_geodesic_area_m2(g) for g in lonlat.array], dtype=float)
 
 
-def _gk_crs_for(lonlat: gpd.GeoSeries):  # noqa: ANN202 - pyproj.CRS
+def _gk_crs_for(lonlat: gpd.GeoSeries):
     minx, _, maxx, _ = lonlat.total_bounds
     if not np.isfinite([minx, maxx]).all():
         raise CRSError("geometries are empty: no longitude to choose a Gauss-Kruger zone from")
@@ -239,8 +237,9 @@ def area_table(gdf: gpd.GeoDataFrame, id_col: str = "id") -> pd.DataFrame:
     >>> from shapely.geometry import box
     >>> gdf = gpd.GeoDataFrame({"id": ["a"]}, geometry=[box(106.0, 29.5, 106.01, 29.51)],
     ...                        crs="EPSG:4326")
-    >>> area_table(gdf).round(3).to_dict("records")[0]
-    {'id': 'a', 'area_m2': 1074761.678, 'area_ha': 107.476, 'area_km2': 1.075, 'area_mu': 1612.143, 'planar_km2': 1.075}
+    >>> area_table(gdf).round(3).to_dict("records")[0]  # doctest: +NORMALIZE_WHITESPACE
+    {'id': 'a', 'area_m2': 1074761.678, 'area_ha': 107.476, 'area_km2': 1.075,
+     'area_mu': 1612.143, 'planar_km2': 1.075}
     """
     if id_col not in gdf.columns:
         raise KeyError(f"no column {id_col!r}; columns are {', '.join(map(str, gdf.columns))}")

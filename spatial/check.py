@@ -51,6 +51,7 @@ from spatial.crs import WGS84, gk_zone_crs
 from spatial.errors import CRSError, CRSMismatchWarning, LayerError
 from spatial.layers import load_plan_layers
 from spatial.plan import Rule, Target, load_rules, load_targets
+from spatial.report import FORMATS, format_csv, format_json, format_markdown, format_table, records
 
 __all__ = [
     "RULE_COLUMNS",
@@ -124,15 +125,63 @@ class CheckReport:
 
     def to_dict(self) -> dict[str, list[dict[str, Any]]]:
         """Return ``{"targets": [...], "rules": [...]}``, rows as JSON-ready dicts (NaN -> None)."""
-        return {"targets": _records(self.targets), "rules": _records(self.rules)}
+        return {"targets": records(self.targets), "rules": records(self.rules)}
 
+    def summary(self) -> str:
+        """One line: how many targets and rule checks passed."""
+        n_t, n_r = len(self.targets), len(self.rules)
+        ok_t = int((self.targets["status"] == PASS).sum())
+        ok_r = int((self.rules["status"] == PASS).sum())
+        verdict = "all pass" if self.passed else "FAILED"
+        return f"{verdict}: {ok_t}/{n_t} targets PASS, {ok_r}/{n_r} rule checks PASS"
 
-def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    clean = frame.astype(object).where(frame.notna(), None)
-    return [
-        {key: (value.item() if isinstance(value, np.generic) else value) for key, value in row.items()}
-        for row in clean.to_dict("records")
-    ]
+    def render(self, fmt: str = "table") -> str:
+        """Render the report as ``table``, ``csv``, ``json`` or ``markdown`` text.
+
+        JSON is ``{"targets": [...], "rules": [...]}``; CSV is one table whose
+        ``table`` column says ``target`` or ``rule`` (columns of the other kind
+        left empty); table and Markdown show the two tables one after the other,
+        then the failures, one line each.
+        """
+        if fmt == "json":
+            return format_json(self.to_dict())
+        if fmt == "csv":
+            both = pd.concat(
+                [self.targets.assign(table="target"), self.rules.assign(table="rule")],
+                ignore_index=True,
+            )
+            columns = [
+                "table",
+                *TARGET_COLUMNS,
+                *(c for c in RULE_COLUMNS if c not in TARGET_COLUMNS),
+            ]
+            return format_csv(both[columns])
+        if fmt == "markdown":
+            return self._render_text(format_markdown, "## ", "- ")
+        if fmt == "table":
+            return self._render_text(format_table, "", "  ")
+        raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+
+    def _render_text(self, table: Callable[[pd.DataFrame], str], head: str, bullet: str) -> str:
+        rules = self.rules.assign(
+            limit=[
+                f"{'≤' if b == 'max' else '≥'} {v:g}" if b else "-"
+                for b, v in zip(self.rules["bound"], self.rules["limit"], strict=True)
+            ]
+        )[["rule", "id", "other_id", "measure", "value", "limit", "unit", "status"]]
+        parts = [
+            f"{head}Area targets",
+            "",
+            table(self.targets),
+            "",
+            f"{head}Spatial rules",
+            "",
+            table(rules),
+            "",
+            self.summary(),
+        ]
+        parts += [f"{bullet}{line}" for line in self.failures]
+        return "\n".join(parts) + "\n"
 
 
 # ---------------------------------------------------------------- targets
@@ -163,9 +212,14 @@ def _target_row(target: Target, layer: gpd.GeoDataFrame, id_col: str) -> tuple[d
         "diff_pct": diff_pct,
         "status": PASS if abs(diff_pct) <= target.tolerance_pct else FAIL,
     }
-    reason = "" if row["status"] == PASS else (
-        f"{target.id}: {measured_km2:.4f} km² is {diff_pct:+.2f}% from {target.target_km2:g} km² "
-        f"(tolerance ±{target.tolerance_pct:g}%)"
+    reason = (
+        ""
+        if row["status"] == PASS
+        else (
+            f"{target.id}: {measured_km2:.4f} km² is {diff_pct:+.2f}% "
+            f"from {target.target_km2:g} km² "
+            f"(tolerance ±{target.tolerance_pct:g}%)"
+        )
     )
     return row, reason
 
@@ -224,8 +278,18 @@ def check_targets(
 
 
 def _row(rule: Rule, feature_id: str, **values: Any) -> dict[str, Any]:
-    row = {"rule": rule.id, "kind": rule.kind, "id": feature_id, "other_id": "", "measure": "",
-           "value": np.nan, "bound": "", "limit": np.nan, "unit": "", "reason": ""}
+    row = {
+        "rule": rule.id,
+        "kind": rule.kind,
+        "id": feature_id,
+        "other_id": "",
+        "measure": "",
+        "value": np.nan,
+        "bound": "",
+        "limit": np.nan,
+        "unit": "",
+        "reason": "",
+    }
     row |= values
     if "status" not in row:
         ok = row["value"] <= row["limit"] if row["bound"] == "max" else row["value"] >= row["limit"]
@@ -244,7 +308,7 @@ def _layer(layers: Mapping[str, gpd.GeoDataFrame], name: str) -> gpd.GeoDataFram
 def _features(
     layers: Mapping[str, gpd.GeoDataFrame], rule: Rule
 ) -> tuple[dict[str, shapely.Geometry], list[str]]:
-    """The rule's features as {id: geometry}, and the ids it names that are missing."""
+    """Return the rule's features as {id: geometry}, and the ids it names that are missing."""
     layer = _layer(layers, rule.layer)
     if layer is None:
         return {}, list(rule.ids or [f"(layer {rule.layer})"])
@@ -253,7 +317,7 @@ def _features(
     return {i: geoms[i] for i in wanted if i in geoms}, [i for i in wanted if i not in geoms]
 
 
-def _find(layers: Mapping[str, gpd.GeoDataFrame], layer_name: str, feature_id: str):  # noqa: ANN202
+def _find(layers: Mapping[str, gpd.GeoDataFrame], layer_name: str, feature_id: str):
     layer = _layer(layers, layer_name)
     if layer is None:
         return None
@@ -279,7 +343,7 @@ def _missing_rows(rule: Rule, missing: list[str]) -> list[dict[str, Any]]:
     return [_missing_row(rule, i, f"{i} not found in layer {rule.layer}") for i in missing]
 
 
-def _within_district(layers, rule: Rule, gk: CRS) -> list[dict[str, Any]]:  # noqa: ANN001
+def _within_district(layers, rule: Rule, gk: CRS) -> list[dict[str, Any]]:
     features, missing = _features(layers, rule)
     p = rule.params
     district = _find(layers, p["district_layer"], p["district_id"])
@@ -288,8 +352,16 @@ def _within_district(layers, rule: Rule, gk: CRS) -> list[dict[str, Any]]:  # no
         return [_missing_row(rule, i, reason) for i in [*features, *missing]]
     limit_km2 = p["max_outside_m2"] / M2_PER_KM2
     rows = [
-        _row(rule, fid, other_id=p["district_id"], measure="area outside",
-             value=_km2(shapely.difference(geom, district)), bound="max", limit=limit_km2, unit="km2")
+        _row(
+            rule,
+            fid,
+            other_id=p["district_id"],
+            measure="area outside",
+            value=_km2(shapely.difference(geom, district)),
+            bound="max",
+            limit=limit_km2,
+            unit="km2",
+        )
         for fid, geom in features.items()
     ]
     for row in rows:
@@ -304,15 +376,23 @@ def _nesting_rows(rule: Rule, features: dict, limit_km2: float) -> list[dict[str
         if inner not in features or outer not in features:
             continue
         outside = _km2(shapely.difference(features[inner], features[outer]))
-        row = _row(rule, inner, other_id=outer, measure="area outside outer (declared nesting)",
-                   value=outside, bound="max", limit=limit_km2, unit="km2")
+        row = _row(
+            rule,
+            inner,
+            other_id=outer,
+            measure="area outside outer (declared nesting)",
+            value=outside,
+            bound="max",
+            limit=limit_km2,
+            unit="km2",
+        )
         if row["status"] == FAIL:
             row["reason"] = f"declared nested in {outer} but {outside:.4f} km² lies outside it"
         rows.append(row)
     return rows
 
 
-def _no_overlap(layers, rule: Rule, gk: CRS) -> list[dict[str, Any]]:  # noqa: ANN001, ARG001
+def _no_overlap(layers, rule: Rule, gk: CRS) -> list[dict[str, Any]]:
     features, missing = _features(layers, rule)
     allowed = {frozenset(pair) for pair in rule.params["allowed_nesting"]}
     limit_km2 = rule.params["max_overlap_m2"] / M2_PER_KM2
@@ -322,15 +402,23 @@ def _no_overlap(layers, rule: Rule, gk: CRS) -> list[dict[str, Any]]:  # noqa: A
         others = [o for o in ids if o != fid and frozenset((fid, o)) not in allowed]
         shared = {o: _km2(shapely.intersection(features[fid], features[o])) for o in others}
         hit = {o: a for o, a in shared.items() if a > limit_km2}
-        row = _row(rule, fid, other_id=", ".join(hit), measure="overlap area",
-                   value=float(sum(shared.values())), bound="max", limit=limit_km2, unit="km2")
+        row = _row(
+            rule,
+            fid,
+            other_id=", ".join(hit),
+            measure="overlap area",
+            value=float(sum(shared.values())),
+            bound="max",
+            limit=limit_km2,
+            unit="km2",
+        )
         if row["status"] == FAIL:
             row["reason"] = "overlaps " + ", ".join(f"{o} by {a:.4f} km²" for o, a in hit.items())
         rows.append(row)
     return rows + _nesting_rows(rule, features, limit_km2) + _missing_rows(rule, missing)
 
 
-def _meets_corridor(layers, rule: Rule, gk: CRS) -> list[dict[str, Any]]:  # noqa: ANN001, ARG001
+def _meets_corridor(layers, rule: Rule, gk: CRS) -> list[dict[str, Any]]:
     features, missing = _features(layers, rule)
     p = rule.params
     band = _find(layers, p["corridor_layer"], p["band_id"])
@@ -340,16 +428,23 @@ def _meets_corridor(layers, rule: Rule, gk: CRS) -> list[dict[str, Any]]:  # noq
     limit_km2 = p["min_in_band_m2"] / M2_PER_KM2
     rows = []
     for fid, geom in features.items():
-        row = _row(rule, fid, other_id=p["band_id"], measure="area in band",
-                   value=_km2(shapely.intersection(geom, band)), bound="min", limit=limit_km2,
-                   unit="km2")
+        row = _row(
+            rule,
+            fid,
+            other_id=p["band_id"],
+            measure="area in band",
+            value=_km2(shapely.intersection(geom, band)),
+            bound="min",
+            limit=limit_km2,
+            unit="km2",
+        )
         if row["status"] == FAIL:
             row["reason"] = f"only {row['value']:.4f} km² within {p['band_id']}"
         rows.append(row)
     return rows + _missing_rows(rule, missing)
 
 
-def _within_reach(layers, rule: Rule, gk: CRS) -> list[dict[str, Any]]:  # noqa: ANN001
+def _within_reach(layers, rule: Rule, gk: CRS) -> list[dict[str, Any]]:
     features, missing = _features(layers, rule)
     p = rule.params
     avenue = _find(layers, p["corridor_layer"], p["avenue_id"])
@@ -358,15 +453,23 @@ def _within_reach(layers, rule: Rule, gk: CRS) -> list[dict[str, Any]]:  # noqa:
         return [_missing_row(rule, i, reason) for i in [*features, *missing]]
     rows = []
     for fid, geom in features.items():
-        row = _row(rule, fid, other_id=p["avenue_id"], measure="distance to avenue",
-                   value=_dist_m(geom, avenue, gk), bound="max", limit=float(p["reach_m"]), unit="m")
+        row = _row(
+            rule,
+            fid,
+            other_id=p["avenue_id"],
+            measure="distance to avenue",
+            value=_dist_m(geom, avenue, gk),
+            bound="max",
+            limit=float(p["reach_m"]),
+            unit="m",
+        )
         if row["status"] == FAIL:
             row["reason"] = f"{row['value']:.0f} m from {p['avenue_id']}, beyond {p['reach_m']:g} m"
         rows.append(row)
     return rows + _missing_rows(rule, missing)
 
 
-def _assigned_polygon(layers, rule: Rule, assigned: str):  # noqa: ANN001, ANN202
+def _assigned_polygon(layers, rule: Rule, assigned: str):
     for name in rule.params["target_layers"]:
         geom = _find(layers, name, assigned)
         if geom is not None:
@@ -374,7 +477,7 @@ def _assigned_polygon(layers, rule: Rule, assigned: str):  # noqa: ANN001, ANN20
     return None
 
 
-def _platform_in_assigned(layers, rule: Rule, gk: CRS) -> list[dict[str, Any]]:  # noqa: ANN001
+def _platform_in_assigned(layers, rule: Rule, gk: CRS) -> list[dict[str, Any]]:
     features, missing = _features(layers, rule)
     layer = layers[rule.layer] if rule.layer in layers else None
     prop = rule.params["assigned_property"]
@@ -384,14 +487,25 @@ def _platform_in_assigned(layers, rule: Rule, gk: CRS) -> list[dict[str, Any]]: 
         assigned = values.iloc[0] if len(values) and isinstance(values.iloc[0], str) else ""
         polygon = _assigned_polygon(layers, rule, assigned) if assigned else None
         if polygon is None:
-            reason = (f"{prop} {assigned!r} not found in {', '.join(rule.params['target_layers'])}"
-                      if assigned else f"no {prop} property")
+            reason = (
+                f"{prop} {assigned!r} not found in {', '.join(rule.params['target_layers'])}"
+                if assigned
+                else f"no {prop} property"
+            )
             rows.append(_missing_row(rule, fid, reason) | {"other_id": assigned})
             continue
         inside = bool(shapely.covers(polygon, geom))
-        row = _row(rule, fid, other_id=assigned, measure="distance to assigned",
-                   value=0.0 if inside else _dist_m(geom, polygon, gk), bound="max", limit=0.0,
-                   unit="m", status=PASS if inside else FAIL)
+        row = _row(
+            rule,
+            fid,
+            other_id=assigned,
+            measure="distance to assigned",
+            value=0.0 if inside else _dist_m(geom, polygon, gk),
+            bound="max",
+            limit=0.0,
+            unit="m",
+            status=PASS if inside else FAIL,
+        )
         if not inside:
             row["reason"] = f"lies {row['value']:.0f} m outside {assigned}"
         rows.append(row)
@@ -468,9 +582,12 @@ def prepare_layers(
     crss = {name: gdf.crs for name, gdf in layers.items()}
     first = next(iter(crss.values()), None)
     if first is not None and any(not crs.equals(first) for crs in crss.values()):
-        odd = ", ".join(f"{n} in EPSG:{c.to_epsg()}" for n, c in crss.items() if not c.equals(WGS84))
+        odd = ", ".join(
+            f"{n} in EPSG:{c.to_epsg()}" for n, c in crss.items() if not c.equals(WGS84)
+        )
         warnings.warn(
-            f"layers are in different CRSs ({odd}); reprojected to EPSG:4326 (lon/lat) to be checked",
+            f"layers are in different CRSs ({odd}); "
+            "reprojected to EPSG:4326 (lon/lat) to be checked",
             CRSMismatchWarning,
             stacklevel=2,
         )
@@ -515,14 +632,17 @@ def run_checks(
     for layer_name in dict.fromkeys(t.layer for t in targets):
         wanted = [t for t in targets if t.layer == layer_name]
         if layer_name not in prepared:
-            table = pd.DataFrame([_target_row(t, prepared[next(iter(prepared))].iloc[:0], "id")[0]
-                                  for t in wanted], columns=TARGET_COLUMNS)
+            table = pd.DataFrame(
+                [_target_row(t, prepared[next(iter(prepared))].iloc[:0], "id")[0] for t in wanted],
+                columns=TARGET_COLUMNS,
+            )
             notes |= {t.id: f"{t.id}: layer {layer_name} not given" for t in wanted}
         else:
             table = check_targets(prepared[layer_name], wanted)
             notes |= table.attrs["reasons"]
         tables.append(table)
-    target_table = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame(
-        columns=TARGET_COLUMNS)
+    target_table = (
+        pd.concat(tables, ignore_index=True) if tables else pd.DataFrame(columns=TARGET_COLUMNS)
+    )
     target_table.attrs = {}
     return CheckReport(target_table, check_rules(prepared, rules), notes, repairs)

@@ -1,5 +1,6 @@
-"""Overlay analyses between planning layers: intersections, overlaps, differences,
-buffer coverage and point-in-polygon assignment.
+"""Overlay analyses between planning layers.
+
+Intersections, overlaps, differences, buffer coverage and point-in-polygon assignment.
 
 Conventions, for every function here:
 
@@ -35,7 +36,7 @@ import shapely
 from pyproj import CRS
 
 from spatial._validity import prepare_valid
-from spatial.area import M2_PER_KM2, ellipsoidal_area_m2, to_lonlat
+from spatial.area import M2_PER_KM2, ellipsoidal_area_m2
 from spatial.crs import WGS84, gk_zone_crs
 from spatial.errors import CRSError, CRSMismatchWarning, LayerError
 
@@ -99,7 +100,7 @@ def _prepare(
             _require_column(gdf, name, id_col)
     aligned = _align(*[(gdf, name) for gdf, name, _ in layers])
     out, repairs = [], []
-    for gdf, (_, name, id_col) in zip(aligned, layers, strict=True):
+    for gdf, (_, name, _) in zip(aligned, layers, strict=True):
         fixed, done = prepare_valid(gdf.reset_index(drop=True), name, repair)
         out.append(fixed)
         repairs.extend(done)
@@ -107,7 +108,7 @@ def _prepare(
 
 
 def _gk_crs(*layers: gpd.GeoDataFrame) -> CRS:
-    """The Gauss–Krüger zone of the centre of all layers together (layers in EPSG:4326)."""
+    """Return the Gauss–Krüger zone of the centre of all layers together (layers in EPSG:4326)."""
     bounds = np.array([gdf.total_bounds for gdf in layers if len(gdf)])
     if not bounds.size or not np.isfinite(bounds).all():
         raise CRSError("layers are empty: no longitude to choose a Gauss-Kruger zone from")
@@ -349,7 +350,8 @@ def buffer_coverage(
     >>> from shapely.geometry import LineString, box
     >>> cell = gpd.GeoDataFrame({"id": ["c"]}, geometry=[box(106.0, 29.5, 106.05, 29.55)],
     ...                         crs="EPSG:4326")
-    >>> road = gpd.GeoDataFrame({"id": ["r"]}, geometry=[LineString([(106.0, 29.4), (106.0, 29.7)])],
+    >>> road = gpd.GeoDataFrame({"id": ["r"]},
+    ...                         geometry=[LineString([(106.0, 29.4), (106.0, 29.7)])],
     ...                         crs="EPSG:4326")
     >>> share = buffer_coverage(cell, road, 1000.0)["share_within"].iloc[0]
     >>> round(float(share), 2)  # 1 km of a 4.85 km wide cell
@@ -457,4 +459,3 @@ def assign_points(
     result = pd.concat(frames, ignore_index=True) if frames else inside
     result = result.sort_values("_order", kind="stable").drop(columns="_order")
     return _with_repairs(result.reset_index(drop=True), repairs)
-

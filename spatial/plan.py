@@ -1,5 +1,7 @@
-"""The plan's data: area targets and headline figures (``seeds/plan.toml``), spatial rules
-(``seeds/rules.toml``), read and validated.
+"""The plan's data, read and validated.
+
+Area targets and headline figures come from ``seeds/plan.toml``, the spatial
+rules from ``seeds/rules.toml``.
 
 Every problem in these files raises :class:`~spatial.errors.PlanDataError` with
 one line naming the file, the entry (``targets[2] (zone-cjrh)``) and the fault.
@@ -185,7 +187,9 @@ def _target(path: Path, i: int, entry: dict[str, Any]) -> Target:
         raise PlanDataError(f"{where}: value must be positive, got {value!r}")
     tolerance = entry.get("tolerance_pct", DEFAULT_TOLERANCE_PCT)
     if isinstance(tolerance, bool) or not isinstance(tolerance, _NUMBER) or not 0 < tolerance < 100:
-        raise PlanDataError(f"{where}: tolerance_pct must be a number in (0, 100), got {tolerance!r}")
+        raise PlanDataError(
+            f"{where}: tolerance_pct must be a number in (0, 100), got {tolerance!r}"
+        )
     return Target(
         id=_require(where, entry, "id", (str,)),
         layer=_require(where, entry, "layer", (str,)),
@@ -244,7 +248,9 @@ def _string_list(where: str, name: str, value: Any) -> tuple[str, ...]:
 
 def _check_nesting(where: str, pairs: list[Any]) -> None:
     for pair in pairs:
-        if not (isinstance(pair, list) and len(pair) == 2 and all(isinstance(v, str) for v in pair)):
+        if not (
+            isinstance(pair, list) and len(pair) == 2 and all(isinstance(v, str) for v in pair)
+        ):
             raise PlanDataError(
                 f"{where}: allowed_nesting entries must be [inner_id, outer_id], got {pair!r}"
             )
@@ -297,5 +303,5 @@ def load_plan(
     plan: str | os.PathLike[str] | None = None,
     rules: str | os.PathLike[str] | None = None,
 ) -> Plan:
-    """Read the targets and headlines of ``plan`` and the rules of ``rules`` (bundled by default)."""
+    """Read targets and headlines from ``plan``, rules from ``rules`` (bundled by default)."""
     return Plan(targets=load_targets(plan), headlines=load_headlines(plan), rules=load_rules(rules))
