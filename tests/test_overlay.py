@@ -135,9 +135,14 @@ def test_assign_points_nested_and_nearest():
         [cell(LON0, LAT0, LON0 + 0.02, LAT0 + 0.02), square(0, 0)],
     )
     east = (LON0 + 0.03, LAT0 + 0.01)
-    pts = layer(["in-both", "in-outer", "east"], [
-        Point(LON0 + 0.005, LAT0 + 0.005), Point(LON0 + 0.015, LAT0 + 0.015), Point(*east),
-    ])
+    pts = layer(
+        ["in-both", "in-outer", "east"],
+        [
+            Point(LON0 + 0.005, LAT0 + 0.005),
+            Point(LON0 + 0.015, LAT0 + 0.015),
+            Point(*east),
+        ],
+    )
     result = assign_points(pts, polys)
     rows = result[["point_id", "polygon_id", "inside"]].values.tolist()
     assert sorted(rows[:2]) == [["in-both", "inner", True], ["in-both", "outer", True]]
@@ -218,29 +223,34 @@ def test_tabulation_close_to_planar_overlay_in_gauss_kruger(zones_clusters):
     zones, clusters = zones_clusters
     gk = gpd.overlay(zones.to_crs(4544), clusters.to_crs(4544), how="intersection")
     gk = gk[gk.area > 0]
-    planar = pd.Series(gk.area.to_numpy() / 1e6, index=pd.MultiIndex.from_arrays(
-        [gk.id_1, gk.id_2]))
+    planar = pd.Series(
+        gk.area.to_numpy() / 1e6, index=pd.MultiIndex.from_arrays([gk.id_1, gk.id_2])
+    )
     ours = tabulate_intersection(zones, clusters).set_index(["a_id", "b_id"]).area_km2
     big = planar[planar > 1e-3]  # slivers excepted: GK scale error ~3.3e-4
     assert ((ours.reindex(big.index) - big).abs() / big).max() < 1e-3
 
 
 def test_difference_equals_geopandas_overlay(zones_clusters):
-    _, clusters = zones_clusters
+    zones, _ = zones_clusters
     functional = read_layer(bundled_layer_path("functional_areas"))
-    zones = zones_clusters[0]
     kcxz = zones[zones.id == "zone-kcxz"]
     ours = difference(functional, kcxz).set_index("id").area_km2
     theirs = gpd.overlay(functional, kcxz[["geometry"]], how="difference")
     theirs_km2 = pd.Series([geod_km2(g) for g in theirs.geometry], index=theirs.id)
-    pd.testing.assert_series_equal(
-        ours[theirs_km2.index], theirs_km2, check_names=False, rtol=1e-6
-    )
+    pd.testing.assert_series_equal(ours[theirs_km2.index], theirs_km2, check_names=False, rtol=1e-6)
 
 
 def test_cli_overlay_json_equals_independent_computation(zones_clusters, capsys):
-    code = main(["overlay", str(bundled_layer_path("zones")),
-                 str(bundled_layer_path("clusters")), "--format", "json"])
+    code = main(
+        [
+            "overlay",
+            str(bundled_layer_path("zones")),
+            str(bundled_layer_path("clusters")),
+            "--format",
+            "json",
+        ]
+    )
     assert code == 0
     rows = json.loads(capsys.readouterr().out)
     assert set(rows[0]) == {"a_id", "b_id", "area_km2", "share_of_a", "share_of_b"}
@@ -258,8 +268,22 @@ def test_cli_overlay_other_operations(tmp_path, capsys):
     assert matrix.loc["zone-cjrh", "zone-community"] == pytest.approx(0.3, rel=1e-3)
     geojson = tmp_path / "diff.geojson"
     functional = str(bundled_layer_path("functional_areas"))
-    assert main(["overlay", functional, zones, "--op", "difference", "--format", "geojson",
-                 "--out", str(geojson)]) == 0
+    assert (
+        main(
+            [
+                "overlay",
+                functional,
+                zones,
+                "--op",
+                "difference",
+                "--format",
+                "geojson",
+                "--out",
+                str(geojson),
+            ]
+        )
+        == 0
+    )
     assert read_layer(geojson).crs.to_epsg() == 4326
     assert main(["overlay", zones, "--op", "coverage"]) == 2
     assert "needs a second layer" in capsys.readouterr().err

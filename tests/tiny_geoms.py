@@ -32,8 +32,9 @@ def _q(lat_deg: float, e: float) -> float:
 def quadrangle_area_m2(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
     """Closed-form area of the ellipsoidal quadrangle between two meridians and two parallels.
 
-    A = (b² Δλ / 2) [q(φ2) − q(φ1)], q(φ) = sinφ / (1 − e² sin²φ) + (1 / 2e) ln((1 + e sinφ) / (1 − e sinφ))
-    (the authalic-latitude formula; e.g. Snyder 1987, Map Projections — A Working Manual, eq. 3-12).
+    A = (b² Δλ / 2) [q(φ2) − q(φ1)], with
+    q(φ) = sinφ / (1 − e² sin²φ) + (1 / 2e) ln((1 + e sinφ) / (1 − e sinφ))
+    (the q of the authalic latitude, Snyder 1987, Map Projections — A Working Manual).
     """
     e = math.sqrt(GRS80_F * (2 - GRS80_F))
     b = GRS80_A_M * (1 - GRS80_F)
@@ -56,7 +57,9 @@ def square(i: int, j: int, size_deg: float = 0.01) -> shapely.Polygon:
     return cell(lon, lat, lon + size_deg, lat + size_deg)
 
 
-def square_area_m2(i: int, j: int, size_deg: float = 0.01, di: float = 1.0, dj: float = 1.0) -> float:
+def square_area_m2(
+    i: float, j: float, size_deg: float = 0.01, di: float = 1.0, dj: float = 1.0
+) -> float:
     """Closed-form area of the part [i, i+di] x [j, j+dj] of the grid, in grid units."""
     lon, lat = LON0 + i * size_deg, LAT0 + j * size_deg
     return quadrangle_area_m2(lon, lat, lon + di * size_deg, lat + dj * size_deg)
