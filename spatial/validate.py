@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Sequence, Set
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,7 +32,7 @@ import shapely
 from pyproj import CRS, Geod, Transformer
 
 from spatial import _rawjson
-from spatial.errors import CRSError, LayerError
+from spatial.errors import CRSError, LayerError, LayerReadError
 from spatial.layers import REQUIRED_PROPERTIES, read_layer_tolerant, unresolved_prj
 
 __all__ = [
@@ -56,7 +56,6 @@ CHINA_BOUNDS_DEG: tuple[float, float, float, float] = (73.0, 3.0, 136.0, 54.0)
 #: The GRS80 ellipsoid, which CGCS2000 uses (areas of record are measured on it).
 _GEOD = Geod(ellps="GRS80")
 _METRES_THRESHOLD = 1000.0
-_NULL = "geometry is null"
 
 
 @dataclass(frozen=True)
@@ -113,7 +112,7 @@ def _id_text(value: object) -> str | None:
 
 def _geometry_message(geom: object) -> str | None:
     if geom is None:
-        return _NULL
+        return "geometry is null"
     if shapely.is_empty(geom):
         return "geometry is empty"
     if not np.isfinite(shapely.get_coordinates(geom)).all():
@@ -123,10 +122,10 @@ def _geometry_message(geom: object) -> str | None:
     return None
 
 
-def _geometry_findings(gdf: gpd.GeoDataFrame) -> list[tuple[int, str]]:
+def _geometry_findings(gdf: gpd.GeoDataFrame, skip: Set[int]) -> list[tuple[int, str]]:
     findings = []
     for position, geom in enumerate(gdf.geometry.array):
-        message = _geometry_message(geom)
+        message = None if position in skip else _geometry_message(geom)
         if message:
             findings.append((position, message))
     return findings
@@ -230,7 +229,8 @@ def _coordinate_findings(gdf: gpd.GeoDataFrame) -> list[tuple[int, str]]:
 # --- ids and properties -----------------------------------------------------
 
 
-def _id_findings(gdf: gpd.GeoDataFrame, labels: Sequence[str]) -> list[tuple[int, str]]:
+def _id_findings(gdf: gpd.GeoDataFrame) -> list[tuple[int, str]]:
+    """Report every feature whose id an earlier feature already uses (positions are 0-based)."""
     if "id" not in gdf.columns:
         return []
     where: dict[str, list[int]] = {}
@@ -240,10 +240,13 @@ def _id_findings(gdf: gpd.GeoDataFrame, labels: Sequence[str]) -> list[tuple[int
             where.setdefault(text, []).append(position)
     findings = []
     for positions in where.values():
-        if len(positions) > 1:
-            places = ", ".join(f"#{p}" for p in positions)
-            for position in positions:
-                findings.append((position, f"duplicate id (features at positions {places})"))
+        for position in positions[1:]:
+            findings.append(
+                (
+                    position,
+                    f"duplicate id: feature #{position} reuses the id of feature #{positions[0]}",
+                )
+            )
     return findings
 
 
@@ -371,11 +374,16 @@ def _collect(
 
 
 def _layer_findings(
-    gdf: gpd.GeoDataFrame, required: Sequence[str], labels: Sequence[str], check_text: bool
+    gdf: gpd.GeoDataFrame,
+    required: Sequence[str],
+    labels: Sequence[str],
+    check_text: bool = True,
+    faulted: Set[int] = frozenset(),
 ) -> list[tuple[int, str]]:
+    """Run every check; skip geometry checks of ``faulted`` (reported from the raw JSON)."""
     findings = _coordinate_findings(gdf)
-    findings += _geometry_findings(gdf)
-    findings += _id_findings(gdf, labels)
+    findings += _geometry_findings(gdf, faulted)
+    findings += _id_findings(gdf)
     findings += _property_findings(gdf, required)
     if check_text:
         findings += _text_findings(gdf)
@@ -414,7 +422,7 @@ def validate_layer(
     mine.geojson: feature a: invalid geometry: Self-intersection[106.25 29.55]
     """
     labels = _labels(gdf)
-    return _collect(source, labels, _layer_findings(gdf, required, labels, check_text=True))
+    return _collect(source, labels, _layer_findings(gdf, required, labels))
 
 
 def validate_file(
@@ -459,7 +467,14 @@ def validate_file(
     raw = _raw_geojson(path)
     raw_findings = _rawjson.raw_findings(raw) if raw is not None else []
     findings += [(position, message) for position, _, _, message in raw_findings]
-    gdf = read_layer_tolerant(path)
+    try:
+        gdf = read_layer_tolerant(path)
+    except LayerReadError as exc:
+        if not raw_findings:
+            raise
+        # GDAL refuses what the raw check already pinned down (a number like 1e999)
+        findings.append((-1, f"cannot be read as a layer until fixed ({_reason(exc, path)})"))
+        return _collect(str(path), _raw_label_list(raw_findings), findings)
     if gdf.crs is None:
         prj = unresolved_prj(path)
         if prj is not None:
@@ -471,11 +486,22 @@ def validate_file(
     for position, label, _, _ in raw_findings:
         while position >= len(labels):
             labels.append(label if position == len(labels) else f"#{len(labels)}")
-    # a geometry the raw check already faulted was read as null: say it once
+    # a geometry the raw JSON shows broken is read as null or invalid: say it once
     faulted = {position for position, _, kind, _ in raw_findings if kind == "geometry"}
-    layer_findings = _layer_findings(gdf, required, labels, check_text=raw is None or raw.utf8)
-    findings += [(p, m) for p, m in layer_findings if not (p in faulted and m == _NULL)]
+    utf8 = raw is None or raw.utf8
+    findings += _layer_findings(gdf, required, labels, check_text=utf8, faulted=faulted)
     return _collect(str(path), labels, findings)
+
+
+def _reason(exc: Exception, path: Path) -> str:
+    text = str(exc).removeprefix(f"{path}: ")
+    return text.removeprefix("cannot be read as a layer (").removesuffix(")")
+
+
+def _raw_label_list(raw_findings: Sequence[_rawjson.Finding]) -> list[str]:
+    by_position = {position: label for position, label, _, _ in raw_findings}
+    size = max(by_position, default=-1) + 1
+    return [by_position.get(position, f"#{position}") for position in range(size)]
 
 
 def _raw_geojson(path: Path) -> _rawjson.RawGeoJSON | None:
