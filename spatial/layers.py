@@ -134,7 +134,6 @@ def _read_frame(path: Path, tolerant: bool = False) -> gpd.GeoDataFrame:
     """
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        warnings.simplefilter("ignore", UserWarning)
         if path.suffix.lower() in _PARQUET_SUFFIXES:
             return gpd.read_parquet(path)
         if not tolerant:
@@ -150,11 +149,24 @@ def _read_frame(path: Path, tolerant: bool = False) -> gpd.GeoDataFrame:
 
 def _read(path: Path, tolerant: bool) -> gpd.GeoDataFrame:
     try:
-        return _read_frame(path, tolerant=tolerant)
+        gdf = _read_frame(path, tolerant=tolerant)
     except shapely.errors.GEOSException as exc:
         raise _geometry_failure(path, _first_line(exc)) from None
     except Exception as exc:
         raise LayerReadError(f"{path}: cannot be read as a layer ({_first_line(exc)})") from None
+    if not _has_geometry(gdf):
+        raise LayerReadError(f"{path}: has no geometry column, so it is a table, not a layer")
+    return gdf
+
+
+def _has_geometry(frame: object) -> bool:
+    if not isinstance(frame, gpd.GeoDataFrame):
+        return False
+    try:
+        frame.geometry  # noqa: B018 - raises when no geometry column is active
+    except AttributeError:
+        return False
+    return True
 
 
 def read_layer(
