@@ -258,22 +258,22 @@ def _is_missing(value: object) -> bool:
     return isinstance(value, str) and not value.strip()
 
 
+def _column(gdf: gpd.GeoDataFrame, name: str) -> list[object]:
+    return gdf[name].tolist() if name in gdf.columns else [None] * len(gdf)
+
+
 def _property_findings(gdf: gpd.GeoDataFrame, required: Sequence[str]) -> list[tuple[int, str]]:
+    columns = {name: _column(gdf, name) for name in required}
     findings = []
     for position in range(len(gdf)):
-        row = gdf.iloc[position]
-        missing = [name for name in required if name not in gdf.columns or _is_missing(row[name])]
+        missing = [name for name in required if _is_missing(columns[name][position])]
         if missing:
             noun = "property" if len(missing) == 1 else "properties"
             findings.append((position, f"missing required {noun}: {', '.join(missing)}"))
-        if "accuracy" in gdf.columns and not _is_missing(row["accuracy"]):
-            if row["accuracy"] not in ACCURACY_VALUES:
-                findings.append(
-                    (
-                        position,
-                        f"accuracy is {row['accuracy']!r}; use 'official' or 'indicative' (示意)",
-                    )
-                )
+    for position, value in enumerate(_column(gdf, "accuracy")):
+        if not _is_missing(value) and value not in ACCURACY_VALUES:
+            message = f"accuracy is {value!r}; use 'official' or 'indicative' (示意)"
+            findings.append((position, message))
     return findings
 
 
@@ -342,11 +342,10 @@ def _text_message(name: str, value: str) -> str | None:
 
 def _text_findings(gdf: gpd.GeoDataFrame) -> list[tuple[int, str]]:
     findings = []
-    columns = [c for c in gdf.columns if c != gdf.geometry.name]
-    for position in range(len(gdf)):
-        row = gdf.iloc[position]
-        for name in columns:
-            value = row[name]
+    for name in gdf.columns:
+        if name == gdf.geometry.name:
+            continue
+        for position, value in enumerate(gdf[name].tolist()):
             message = _text_message(str(name), value) if isinstance(value, str) else None
             if message:
                 findings.append((position, message))
@@ -468,7 +467,7 @@ def validate_file(
     raw_findings = _rawjson.raw_findings(raw) if raw is not None else []
     findings += [(position, message) for position, _, _, message in raw_findings]
     try:
-        gdf = read_layer_tolerant(path)
+        gdf = read_layer_tolerant(path, encoding=None if raw is None or raw.utf8 else "latin-1")
     except LayerReadError as exc:
         if not raw_findings:
             raise
