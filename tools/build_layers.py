@@ -209,7 +209,8 @@ def build_zones(district_gk: Any, avenue: Any) -> dict[str, Any]:
     seed = (avenue_x + 2500, line1[1] + 300)
     community = grow_to_area(seed, community_region, 0.3, square=True)
     minx, miny, _, _ = community.bounds
-    phase1 = grow_to_area((minx + 5, miny + 5), community, 0.1, square=True)
+    # 1 m inside the community, so rounding to 6 decimals (~0.1 m) keeps it nested.
+    phase1 = grow_to_area((minx + 5, miny + 5), community.buffer(-1.0, join_style="mitre"), 0.1, square=True)
     zones = {"zone-kcxz": kcxz, "zone-szjj": szjj, "zone-cjrh": cjrh,
              "zone-community": community, "zone-community-phase1": phase1}
     rules = {
