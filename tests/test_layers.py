@@ -53,7 +53,7 @@ def test_every_feature_has_provenance(name: str, layers: dict[str, gpd.GeoDataFr
     expected_accuracy = {"official"} if name == "district" else {"official", "indicative"}
     assert set(gdf["accuracy"]) <= expected_accuracy
     drawn = gdf[gdf["accuracy"] == "indicative"]
-    assert drawn["source"].str.contains("示意").all() or name == "towns"
+    assert drawn["source"].str.contains("示意").all()
     assert gdf.geometry.is_valid.all()
 
 

@@ -323,7 +323,9 @@ def build_towns() -> None:
             "corridor_town": name in CORRIDOR_TOWNS,
             "point_type": row["point"],
             "source": f"{row['source']}, via {REF_TOWNS.split(' (')[0]}; GCJ-02 converted to WGS84"
-            + ("; corridor town: " + DOC + " 辐射串联璧城、璧泉、青杠、来凤、丁家等镇街" if name in CORRIDOR_TOWNS else ""),
+            + ("; corridor town: " + DOC + " 辐射串联璧城、璧泉、青杠、来凤、丁家等镇街" if name in CORRIDOR_TOWNS else "")
+            + ("; the source has no seat for this street: a community point stands in (示意)"
+               if row["point"].startswith("stand-in") else ""),
             "accuracy": "indicative" if row["point"].startswith("stand-in") else "official",
         }
         features.append(feature(props, point))
