@@ -120,7 +120,12 @@ def test_corridor_band_is_derived_from_the_avenue(layers: dict[str, gpd.GeoDataF
 
 def test_clusters_follow_the_avenue_north_to_south(layers: dict[str, gpd.GeoDataFrame]) -> None:
     clusters = layers["clusters"].sort_values("order_north_to_south")
-    assert list(clusters["name_zh"]) == ["科技创新小镇组团", "璧泉组团", "青杠—来凤组团", "丁家组团"]
+    assert list(clusters["name_zh"]) == [
+        "科技创新小镇组团",
+        "璧泉组团",
+        "青杠—来凤组团",
+        "丁家组团",
+    ]
     lats = [g.centroid.y for g in clusters.geometry]
     assert lats == sorted(lats, reverse=True)
 
@@ -129,7 +134,11 @@ def test_towns_and_corridor_towns(layers: dict[str, gpd.GeoDataFrame]) -> None:
     towns = layers["towns"]
     assert len(towns) == 15
     assert set(towns.loc[towns["corridor_town"], "name_zh"]) == {
-        "璧城街道", "璧泉街道", "青杠街道", "来凤街道", "丁家街道",
+        "璧城街道",
+        "璧泉街道",
+        "青杠街道",
+        "来凤街道",
+        "丁家街道",
     }
 
 
