@@ -25,12 +25,21 @@ from pyproj.exceptions import CRSError as ProjCRSError
 
 from spatial.errors import LayerReadError
 
-__all__ = ["Finding", "RawGeoJSON", "crs_name", "load_raw", "raw_findings"]
+__all__ = [
+    "NON_FINITE_MESSAGE",
+    "Finding",
+    "RawGeoJSON",
+    "crs_name",
+    "feature_label",
+    "load_raw",
+    "raw_findings",
+]
 
 #: (feature position or -1, feature label or "-", kind, message)
 Finding = tuple[int, str, str, str]
 
-_NON_FINITE = "coordinates contain NaN or infinity"
+#: The message for NaN or infinite coordinates (the GeoDataFrame checks use it too).
+NON_FINITE_MESSAGE = "coordinates contain NaN or infinity"
 _POLYGONAL = {"Polygon": 1, "MultiPolygon": 2}
 
 
@@ -160,7 +169,7 @@ def _geometry_messages(geometry: Any, non_finite: bool) -> Iterator[str]:
         return
     coords = geometry.get("coordinates")
     if non_finite and any(_is_non_finite(v) for v in _numbers(coords)):
-        yield _NON_FINITE
+        yield NON_FINITE_MESSAGE
     if kind == "Polygon":
         yield from _ring_problems(coords, None)
     elif kind == "MultiPolygon" and isinstance(coords, list):

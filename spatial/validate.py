@@ -3,7 +3,8 @@
 A problem is reported per feature as ``PATH: feature ID: problem``. The feature
 ID is the ``id`` property when the feature has one, otherwise ``#N``, its 0-based
 position in the file. Problems about the whole file (an unresolvable CRS, say)
-use the feature ID ``-``, e.g. ``zones.gpkg: feature -: the file declares no CRS``.
+use the feature ID ``-``, e.g. ``zones.shp: feature -: the CRS in zones.prj cannot be
+resolved``.
 
 Checks: null, empty and invalid geometries (with GEOS's reason and location),
 unclosed rings, NaN or infinite numbers, coordinates out of range, latitude and
@@ -41,6 +42,7 @@ __all__ = [
     "FILE_LEVEL",
     "Problem",
     "ensure_valid",
+    "mojibake_reading",
     "repair_layer",
     "validate_file",
     "validate_layer",
@@ -116,7 +118,7 @@ def _geometry_message(geom: object) -> str | None:
     if shapely.is_empty(geom):
         return "geometry is empty"
     if not np.isfinite(shapely.get_coordinates(geom)).all():
-        return _rawjson._NON_FINITE
+        return _rawjson.NON_FINITE_MESSAGE
     if not shapely.is_valid(geom):
         return f"invalid geometry: {shapely.is_valid_reason(geom)}"
     return None
