@@ -15,6 +15,7 @@ import shapely
 from shapely.geometry import Point, Polygon
 
 from spatial.cli import main
+from spatial.cli.validate import required_for
 from spatial.errors import CRSError, LayerError, LayerReadError
 from spatial.layers import LAYER_NAMES, REQUIRED_PROPERTIES, bundled_layer_path, read_layer
 from spatial.validate import (
@@ -586,3 +587,21 @@ def test_cli_repair_writes_and_reports(tmp_path: Path, capsys: pytest.CaptureFix
     status, _, err = cli(capsys, str(path), "--repair", str(tmp_path / "fixed.shp"))
     assert status == 2 and "cannot write .shp" in err
     assert not (tmp_path / "fixed.shp").exists()
+
+
+def test_cli_default_requirements() -> None:
+    assert required_for(bundled_layer_path("zones"), None) == REQUIRED_PROPERTIES
+    assert required_for(Path("zones.geojson"), None) == ("id",)  # same name, planner's folder
+    assert required_for(bundled_layer_path("zones"), "id") == ("id",)
+
+
+@pytest.mark.parametrize("suffix", [".geojson", ".parquet", ".fgb"])
+def test_cli_repair_formats(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], suffix: str
+) -> None:
+    path = write_fc(tmp_path / "bow.geojson", feature("z1", polygon(BOWTIE)))
+    out_path = tmp_path / f"fixed{suffix}"
+    assert cli(capsys, str(path), "--repair", str(out_path))[0] == 1
+    fixed = read_layer(out_path)
+    assert fixed.crs.to_epsg() == 4326 and fixed.is_valid.all()
+    assert fixed["id"].tolist() == ["z1"]
