@@ -83,7 +83,9 @@ def load_raw(path: Path) -> RawGeoJSON:
     try:
         data = json.loads(text, parse_constant=parse_constant)
     except json.JSONDecodeError as exc:
-        what = "truncated" if exc.pos >= len(text.rstrip()) else "not valid JSON"
+        # An unterminated string runs to the end of the text: the file was cut short.
+        ends_early = exc.pos >= len(text.rstrip()) or exc.msg.startswith("Unterminated string")
+        what = "truncated" if ends_early else "not valid JSON"
         raise LayerReadError(
             f"{path}: {what} (line {exc.lineno}, column {exc.colno}: {exc.msg})"
         ) from None
