@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -24,21 +25,40 @@ from pyproj.exceptions import CRSError as ProjCRSError
 
 from spatial.errors import LayerReadError
 
-__all__ = ["Finding", "RawGeoJSON", "crs_name", "load_raw", "raw_findings"]
+__all__ = [
+    "NON_FINITE_MESSAGE",
+    "Finding",
+    "RawGeoJSON",
+    "crs_name",
+    "feature_label",
+    "load_raw",
+    "raw_findings",
+]
 
 #: (feature position or -1, feature label or "-", kind, message)
 Finding = tuple[int, str, str, str]
 
-_NON_FINITE = "coordinates contain NaN or infinity"
+#: The message for NaN or infinite coordinates (the GeoDataFrame checks use it too).
+NON_FINITE_MESSAGE = "coordinates contain NaN or infinity"
 _POLYGONAL = {"Polygon": 1, "MultiPolygon": 2}
 
 
 class RawGeoJSON:
-    """The parsed JSON of a GeoJSON file and whether its bytes were valid UTF-8."""
+    """The parsed JSON of a GeoJSON file, whether its bytes were UTF-8, whether it has NaN/inf.
 
-    def __init__(self, data: Any, utf8: bool) -> None:
+    ``non_finite`` is False only when no number in the file can be NaN or
+    infinite (no ``NaN``/``Infinity`` token, no exponent of three digits), so
+    the walk over every coordinate can be skipped for ordinary files.
+    """
+
+    def __init__(self, data: Any, utf8: bool, non_finite: bool = True) -> None:
         self.data = data
         self.utf8 = utf8
+        self.non_finite = non_finite
+
+
+# An exponent of three or more digits can overflow a double to infinity (1e999).
+_BIG_EXPONENT = re.compile(r"[0-9][eE][+]?0*[0-9]{3,}")
 
 
 def load_raw(path: Path) -> RawGeoJSON:
@@ -54,10 +74,18 @@ def load_raw(path: Path) -> RawGeoJSON:
         text, utf8 = raw.decode("utf-8-sig"), True
     except UnicodeDecodeError:
         text, utf8 = raw.removeprefix(b"\xef\xbb\xbf").decode("utf-8", "surrogateescape"), False
+    constants: list[str] = []
+
+    def parse_constant(token: str) -> float:
+        constants.append(token)
+        return float(token)
+
     try:
-        data = json.loads(text)
+        data = json.loads(text, parse_constant=parse_constant)
     except json.JSONDecodeError as exc:
-        what = "truncated" if exc.pos >= len(text.rstrip()) else "not valid JSON"
+        # An unterminated string runs to the end of the text: the file was cut short.
+        ends_early = exc.pos >= len(text.rstrip()) or exc.msg.startswith("Unterminated string")
+        what = "truncated" if ends_early else "not valid JSON"
         raise LayerReadError(
             f"{path}: {what} (line {exc.lineno}, column {exc.colno}: {exc.msg})"
         ) from None
@@ -67,7 +95,7 @@ def load_raw(path: Path) -> RawGeoJSON:
         raise LayerReadError(
             f"{path}: valid JSON but not GeoJSON (no FeatureCollection or Feature)"
         )
-    return RawGeoJSON(data, utf8)
+    return RawGeoJSON(data, utf8, non_finite=bool(constants) or bool(_BIG_EXPONENT.search(text)))
 
 
 def crs_name(data: dict[str, Any]) -> str | None:
@@ -133,17 +161,17 @@ def _fmt(position: Any) -> str:
     return repr(position)
 
 
-def _geometry_messages(geometry: Any) -> Iterator[str]:
+def _geometry_messages(geometry: Any, non_finite: bool) -> Iterator[str]:
     if not isinstance(geometry, dict):
         return
     kind = geometry.get("type")
     if kind == "GeometryCollection":
         for part in geometry.get("geometries") or []:
-            yield from _geometry_messages(part)
+            yield from _geometry_messages(part, non_finite)
         return
     coords = geometry.get("coordinates")
-    if any(_is_non_finite(v) for v in _numbers(coords)):
-        yield _NON_FINITE
+    if non_finite and any(_is_non_finite(v) for v in _numbers(coords)):
+        yield NON_FINITE_MESSAGE
     if kind == "Polygon":
         yield from _ring_problems(coords, None)
     elif kind == "MultiPolygon" and isinstance(coords, list):
@@ -197,7 +225,7 @@ def raw_findings(raw: RawGeoJSON) -> list[Finding]:
         if not isinstance(feature, dict):
             findings.append((position, label, "geometry", "is not a GeoJSON Feature object"))
             continue
-        for message in _geometry_messages(feature.get("geometry")):
+        for message in _geometry_messages(feature.get("geometry"), raw.non_finite):
             findings.append((position, label, "geometry", message))
         for message in _property_messages(feature.get("properties")):
             findings.append((position, label, "properties", message))

@@ -125,36 +125,47 @@ def _first_line(exc: BaseException) -> str:
     return text.splitlines()[0] if text else type(exc).__name__
 
 
-def _read_frame(path: Path, tolerant: bool = False) -> gpd.GeoDataFrame:
+def _read_frame(
+    path: Path, tolerant: bool = False, encoding: str | None = None
+) -> gpd.GeoDataFrame:
     """Read the file as GDAL/pyarrow give it (CRS possibly None).
 
     With ``tolerant``, geometries GEOS cannot build (an unclosed ring) become
-    null and text that is not UTF-8 is read as Latin-1, so that validation can
-    go on and report them; never use that for analysis.
+    null, so that validation can go on and report them; never use that for
+    analysis. ``encoding`` overrides the text encoding GDAL would assume.
     """
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        warnings.simplefilter("ignore", UserWarning)
         if path.suffix.lower() in _PARQUET_SUFFIXES:
             return gpd.read_parquet(path)
         if not tolerant:
-            return pyogrio.read_dataframe(path)
-        encoding = None
-        if path.suffix.lower() in _JSON_SUFFIXES and not _rawjson.load_raw(path).utf8:
-            encoding = "latin-1"
+            return pyogrio.read_dataframe(path, encoding=encoding)
         table = pyogrio.read_dataframe(path, read_geometry=False, encoding=encoding)
         meta, _, wkb, _ = pyogrio.raw.read(path, columns=[], encoding=encoding)
     geoms = shapely.from_wkb(wkb, on_invalid="ignore") if wkb is not None else None
     return gpd.GeoDataFrame(table, geometry=geoms, crs=meta.get("crs"))
 
 
-def _read(path: Path, tolerant: bool) -> gpd.GeoDataFrame:
+def _read(path: Path, tolerant: bool, encoding: str | None = None) -> gpd.GeoDataFrame:
     try:
-        return _read_frame(path, tolerant=tolerant)
+        gdf = _read_frame(path, tolerant=tolerant, encoding=encoding)
     except shapely.errors.GEOSException as exc:
         raise _geometry_failure(path, _first_line(exc)) from None
     except Exception as exc:
         raise LayerReadError(f"{path}: cannot be read as a layer ({_first_line(exc)})") from None
+    if not _has_geometry(gdf):
+        raise LayerReadError(f"{path}: has no geometry column, so it is a table, not a layer")
+    return gdf
+
+
+def _has_geometry(frame: object) -> bool:
+    if not isinstance(frame, gpd.GeoDataFrame):
+        return False
+    try:
+        frame.geometry  # noqa: B018 - raises when no geometry column is active
+    except AttributeError:
+        return False
+    return True
 
 
 def read_layer(
@@ -214,25 +225,26 @@ def read_layer(
 
 
 def read_layer_tolerant(
-    path: str | os.PathLike[str], crs: str | int | CRS | None = None
+    path: str | os.PathLike[str],
+    crs: str | int | CRS | None = None,
+    encoding: str | None = None,
 ) -> gpd.GeoDataFrame:
     """Read a layer for validation only: never refuses content, only unreadable files.
 
     Unlike :func:`read_layer`, a missing CRS is left as None (unless ``crs`` is
     given), a geometry GEOS cannot build (an unclosed ring) becomes null, and
-    GeoJSON text that is not UTF-8 is read as Latin-1. :mod:`spatial.validate`
-    reports all of these; do not analyse what this returns.
+    ``encoding`` (say ``"latin-1"`` for a GeoJSON that is not UTF-8) overrides
+    the text encoding. :mod:`spatial.validate` reports all of these; do not
+    analyse what this returns.
 
     Raises
     ------
     LayerReadError
-        The file is missing, empty, truncated, not valid JSON or not a layer.
+        The file is missing, empty, not a layer, or its text cannot be decoded.
     """
     path = Path(path)
     _check_readable(path)
-    if path.suffix.lower() in _JSON_SUFFIXES:
-        _rawjson.load_raw(path)  # not JSON: one clear line
-    gdf = _read(path, tolerant=True)
+    gdf = _read(path, tolerant=True, encoding=encoding)
     if gdf.crs is None and crs is not None:
         gdf = gdf.set_crs(_resolve_crs(path, crs))
     return gdf

@@ -3,7 +3,8 @@
 A problem is reported per feature as ``PATH: feature ID: problem``. The feature
 ID is the ``id`` property when the feature has one, otherwise ``#N``, its 0-based
 position in the file. Problems about the whole file (an unresolvable CRS, say)
-use the feature ID ``-``, e.g. ``zones.gpkg: feature -: the file declares no CRS``.
+use the feature ID ``-``, e.g. ``zones.shp: feature -: the CRS in zones.prj cannot be
+resolved``.
 
 Checks: null, empty and invalid geometries (with GEOS's reason and location),
 unclosed rings, NaN or infinite numbers, coordinates out of range, latitude and
@@ -21,7 +22,7 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Sequence, Set
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,7 +33,7 @@ import shapely
 from pyproj import CRS, Geod, Transformer
 
 from spatial import _rawjson
-from spatial.errors import CRSError, LayerError
+from spatial.errors import CRSError, LayerError, LayerReadError
 from spatial.layers import REQUIRED_PROPERTIES, read_layer_tolerant, unresolved_prj
 
 __all__ = [
@@ -41,6 +42,7 @@ __all__ = [
     "FILE_LEVEL",
     "Problem",
     "ensure_valid",
+    "mojibake_reading",
     "repair_layer",
     "validate_file",
     "validate_layer",
@@ -56,7 +58,6 @@ CHINA_BOUNDS_DEG: tuple[float, float, float, float] = (73.0, 3.0, 136.0, 54.0)
 #: The GRS80 ellipsoid, which CGCS2000 uses (areas of record are measured on it).
 _GEOD = Geod(ellps="GRS80")
 _METRES_THRESHOLD = 1000.0
-_NULL = "geometry is null"
 
 
 @dataclass(frozen=True)
@@ -113,20 +114,20 @@ def _id_text(value: object) -> str | None:
 
 def _geometry_message(geom: object) -> str | None:
     if geom is None:
-        return _NULL
+        return "geometry is null"
     if shapely.is_empty(geom):
         return "geometry is empty"
     if not np.isfinite(shapely.get_coordinates(geom)).all():
-        return _rawjson._NON_FINITE
+        return _rawjson.NON_FINITE_MESSAGE
     if not shapely.is_valid(geom):
         return f"invalid geometry: {shapely.is_valid_reason(geom)}"
     return None
 
 
-def _geometry_findings(gdf: gpd.GeoDataFrame) -> list[tuple[int, str]]:
+def _geometry_findings(gdf: gpd.GeoDataFrame, skip: Set[int]) -> list[tuple[int, str]]:
     findings = []
     for position, geom in enumerate(gdf.geometry.array):
-        message = _geometry_message(geom)
+        message = None if position in skip else _geometry_message(geom)
         if message:
             findings.append((position, message))
     return findings
@@ -230,7 +231,8 @@ def _coordinate_findings(gdf: gpd.GeoDataFrame) -> list[tuple[int, str]]:
 # --- ids and properties -----------------------------------------------------
 
 
-def _id_findings(gdf: gpd.GeoDataFrame, labels: Sequence[str]) -> list[tuple[int, str]]:
+def _id_findings(gdf: gpd.GeoDataFrame) -> list[tuple[int, str]]:
+    """Report every feature whose id an earlier feature already uses (positions are 0-based)."""
     if "id" not in gdf.columns:
         return []
     where: dict[str, list[int]] = {}
@@ -240,10 +242,13 @@ def _id_findings(gdf: gpd.GeoDataFrame, labels: Sequence[str]) -> list[tuple[int
             where.setdefault(text, []).append(position)
     findings = []
     for positions in where.values():
-        if len(positions) > 1:
-            places = ", ".join(f"#{p}" for p in positions)
-            for position in positions:
-                findings.append((position, f"duplicate id (features at positions {places})"))
+        for position in positions[1:]:
+            findings.append(
+                (
+                    position,
+                    f"duplicate id: feature #{position} reuses the id of feature #{positions[0]}",
+                )
+            )
     return findings
 
 
@@ -255,22 +260,22 @@ def _is_missing(value: object) -> bool:
     return isinstance(value, str) and not value.strip()
 
 
+def _column(gdf: gpd.GeoDataFrame, name: str) -> list[object]:
+    return gdf[name].tolist() if name in gdf.columns else [None] * len(gdf)
+
+
 def _property_findings(gdf: gpd.GeoDataFrame, required: Sequence[str]) -> list[tuple[int, str]]:
+    columns = {name: _column(gdf, name) for name in required}
     findings = []
     for position in range(len(gdf)):
-        row = gdf.iloc[position]
-        missing = [name for name in required if name not in gdf.columns or _is_missing(row[name])]
+        missing = [name for name in required if _is_missing(columns[name][position])]
         if missing:
             noun = "property" if len(missing) == 1 else "properties"
             findings.append((position, f"missing required {noun}: {', '.join(missing)}"))
-        if "accuracy" in gdf.columns and not _is_missing(row["accuracy"]):
-            if row["accuracy"] not in ACCURACY_VALUES:
-                findings.append(
-                    (
-                        position,
-                        f"accuracy is {row['accuracy']!r}; use 'official' or 'indicative' (示意)",
-                    )
-                )
+    for position, value in enumerate(_column(gdf, "accuracy")):
+        if not _is_missing(value) and value not in ACCURACY_VALUES:
+            message = f"accuracy is {value!r}; use 'official' or 'indicative' (示意)"
+            findings.append((position, message))
     return findings
 
 
@@ -339,11 +344,10 @@ def _text_message(name: str, value: str) -> str | None:
 
 def _text_findings(gdf: gpd.GeoDataFrame) -> list[tuple[int, str]]:
     findings = []
-    columns = [c for c in gdf.columns if c != gdf.geometry.name]
-    for position in range(len(gdf)):
-        row = gdf.iloc[position]
-        for name in columns:
-            value = row[name]
+    for name in gdf.columns:
+        if name == gdf.geometry.name:
+            continue
+        for position, value in enumerate(gdf[name].tolist()):
             message = _text_message(str(name), value) if isinstance(value, str) else None
             if message:
                 findings.append((position, message))
@@ -371,11 +375,16 @@ def _collect(
 
 
 def _layer_findings(
-    gdf: gpd.GeoDataFrame, required: Sequence[str], labels: Sequence[str], check_text: bool
+    gdf: gpd.GeoDataFrame,
+    required: Sequence[str],
+    labels: Sequence[str],
+    check_text: bool = True,
+    faulted: Set[int] = frozenset(),
 ) -> list[tuple[int, str]]:
+    """Run every check; skip geometry checks of ``faulted`` (reported from the raw JSON)."""
     findings = _coordinate_findings(gdf)
-    findings += _geometry_findings(gdf)
-    findings += _id_findings(gdf, labels)
+    findings += _geometry_findings(gdf, faulted)
+    findings += _id_findings(gdf)
     findings += _property_findings(gdf, required)
     if check_text:
         findings += _text_findings(gdf)
@@ -414,7 +423,7 @@ def validate_layer(
     mine.geojson: feature a: invalid geometry: Self-intersection[106.25 29.55]
     """
     labels = _labels(gdf)
-    return _collect(source, labels, _layer_findings(gdf, required, labels, check_text=True))
+    return _collect(source, labels, _layer_findings(gdf, required, labels))
 
 
 def validate_file(
@@ -459,7 +468,14 @@ def validate_file(
     raw = _raw_geojson(path)
     raw_findings = _rawjson.raw_findings(raw) if raw is not None else []
     findings += [(position, message) for position, _, _, message in raw_findings]
-    gdf = read_layer_tolerant(path)
+    try:
+        gdf = read_layer_tolerant(path, encoding=None if raw is None or raw.utf8 else "latin-1")
+    except LayerReadError as exc:
+        if not raw_findings:
+            raise
+        # GDAL refuses what the raw check already pinned down (a number like 1e999)
+        findings.append((-1, f"cannot be read as a layer until fixed ({_reason(exc, path)})"))
+        return _collect(str(path), _raw_label_list(raw_findings), findings)
     if gdf.crs is None:
         prj = unresolved_prj(path)
         if prj is not None:
@@ -471,11 +487,22 @@ def validate_file(
     for position, label, _, _ in raw_findings:
         while position >= len(labels):
             labels.append(label if position == len(labels) else f"#{len(labels)}")
-    # a geometry the raw check already faulted was read as null: say it once
+    # a geometry the raw JSON shows broken is read as null or invalid: say it once
     faulted = {position for position, _, kind, _ in raw_findings if kind == "geometry"}
-    layer_findings = _layer_findings(gdf, required, labels, check_text=raw is None or raw.utf8)
-    findings += [(p, m) for p, m in layer_findings if not (p in faulted and m == _NULL)]
+    utf8 = raw is None or raw.utf8
+    findings += _layer_findings(gdf, required, labels, check_text=utf8, faulted=faulted)
     return _collect(str(path), labels, findings)
+
+
+def _reason(exc: Exception, path: Path) -> str:
+    text = str(exc).removeprefix(f"{path}: ")
+    return text.removeprefix("cannot be read as a layer (").removesuffix(")")
+
+
+def _raw_label_list(raw_findings: Sequence[_rawjson.Finding]) -> list[str]:
+    by_position = {position: label for position, label, _, _ in raw_findings}
+    size = max(by_position, default=-1) + 1
+    return [by_position.get(position, f"#{position}") for position in range(size)]
 
 
 def _raw_geojson(path: Path) -> _rawjson.RawGeoJSON | None:

@@ -18,6 +18,7 @@ each repair changed is printed. The exit status still describes the input.
 from __future__ import annotations
 
 import argparse
+import io
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -26,7 +27,7 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 
-from spatial._atomic import atomic_path
+from spatial._atomic import write_bytes_atomic
 from spatial._bundled import bundled_dir
 from spatial.errors import LayerError, SpatialError
 from spatial.layers import REQUIRED_PROPERTIES, read_layer
@@ -108,11 +109,16 @@ def _write_layer(gdf: gpd.GeoDataFrame, out: Path) -> None:
     if suffix not in _DRIVERS and suffix not in _PARQUET:
         choices = ", ".join(sorted({*_DRIVERS, *_PARQUET}))
         raise LayerError(f"{out}: cannot write {suffix or 'a file without suffix'}; use {choices}")
-    with atomic_path(out) as tmp:
+    buffer = io.BytesIO()
+    try:
         if suffix in _PARQUET:
-            gdf.to_parquet(tmp)
+            gdf.to_parquet(buffer)
         else:
-            pyogrio.write_dataframe(gdf, tmp, driver=_DRIVERS[suffix])
+            pyogrio.write_dataframe(gdf, buffer, driver=_DRIVERS[suffix], layer=out.stem)
+    except Exception as exc:  # a writer failure is one line, and nothing is written
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise LayerError(f"{out}: cannot write the repaired layer ({reason})") from None
+    write_bytes_atomic(out, buffer.getvalue())
 
 
 def _print_repairs(path: Path, report: pd.DataFrame, out: Path) -> None:
