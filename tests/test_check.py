@@ -295,7 +295,7 @@ def test_invalid_planner_layer_refused_or_repaired(tmp_path, capsys):
     path = tmp_path / "zones.geojson"
     zones.to_file(path, driver="GeoJSON")
     assert main(["check", "--zones", str(path)]) == 2
-    assert "zone-szjj" in capsys.readouterr().err
+    assert f"{path}: feature zone-szjj: invalid geometry" in capsys.readouterr().err
     assert main(["check", "--zones", str(path), "--repair"]) == 1
     assert "repaired zones feature zone-szjj" in capsys.readouterr().err
 
