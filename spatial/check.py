@@ -301,15 +301,11 @@ def _missing_row(rule: Rule, feature_id: str, reason: str) -> dict[str, Any]:
     return _row(rule, feature_id, status=FAIL, reason=reason)
 
 
-def _layer(layers: Mapping[str, gpd.GeoDataFrame], name: str) -> gpd.GeoDataFrame | None:
-    return layers.get(name)
-
-
 def _features(
     layers: Mapping[str, gpd.GeoDataFrame], rule: Rule
 ) -> tuple[dict[str, shapely.Geometry], list[str]]:
     """Return the rule's features as {id: geometry}, and the ids it names that are missing."""
-    layer = _layer(layers, rule.layer)
+    layer = layers.get(rule.layer)
     if layer is None:
         return {}, list(rule.ids or [f"(layer {rule.layer})"])
     geoms = dict(zip(layer["id"], layer.geometry, strict=True))
@@ -318,7 +314,7 @@ def _features(
 
 
 def _find(layers: Mapping[str, gpd.GeoDataFrame], layer_name: str, feature_id: str):
-    layer = _layer(layers, layer_name)
+    layer = layers.get(layer_name)
     if layer is None:
         return None
     found = layer.geometry[layer["id"] == feature_id]
