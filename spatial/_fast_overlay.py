@@ -27,13 +27,24 @@ from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 import shapely
 from shapely.errors import GEOSException
 
 from spatial._fast_area import centre_deg, fast_ellipsoidal_area_m2, polygonal_mask
 from spatial.errors import LayerError
 
-__all__ = ["PairAreas", "intersection_areas"]
+__all__ = [
+    "TABULATION_COLUMNS",
+    "InvalidFeatureError",
+    "PairAreas",
+    "intersection_areas",
+    "tabulation_frame",
+]
+
+#: Columns of a tabulation: the two ids, the shared area (km², ellipsoidal) and the two shares.
+TABULATION_COLUMNS = ["a_id", "b_id", "area_km2", "share_of_a", "share_of_b"]
+_M2_PER_KM2 = 1_000_000.0
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
@@ -65,6 +76,34 @@ class PairAreas:
 
     def __len__(self) -> int:
         return len(self.a_index)
+
+
+class InvalidFeatureError(LayerError):
+    """A feature taking part in the tabulation is not a valid geometry.
+
+    Attributes
+    ----------
+    layer : str
+        ``"a"`` or ``"b"``.
+    position : int
+        0-based position of the feature in its layer.
+    reason : str
+        GEOS's reason, e.g. ``"Self-intersection[106.25 29.55]"``.
+    """
+
+    def __init__(self, layer: str, position: int, reason: str) -> None:
+        self.layer, self.position, self.reason = layer, position, reason
+        super().__init__(f"layer {layer}: feature #{position}: invalid geometry: {reason}")
+
+
+def _first_invalid(geoms: npt.NDArray[np.object_], positions: IntArray) -> tuple[int, str] | None:
+    """Return the first of ``geoms[positions]`` that is invalid and its reason, or None."""
+    positions = np.unique(positions)
+    valid = shapely.is_valid(geoms[positions])
+    if valid.all():
+        return None
+    first = int(positions[np.argmin(valid)])
+    return first, str(shapely.is_valid_reason(geoms[first]))
 
 
 def _private_copies(geoms: npt.NDArray[np.object_]) -> npt.NDArray[np.object_]:
@@ -193,13 +232,22 @@ class _Roles:
     what_big: str
     what_small: str
     centre: tuple[float, float]
+    check_valid: bool
 
 
 def _chunk_pairs(
-    big: npt.NDArray[np.object_], small: npt.NDArray[np.object_], roles: _Roles
+    big: npt.NDArray[np.object_], small: npt.NDArray[np.object_], roles: _Roles, offset: int
 ) -> tuple[IntArray, IntArray, FloatArray, FloatArray, FloatArray]:
-    """Pairs of one chunk of the big layer: (big pos, small pos, area, big area, small area)."""
+    """Pairs of one chunk of the big layer: (big pos, small pos, area, big area, small area).
+
+    Before any cut, the big features that take part (wholly inside or crossing)
+    are checked for validity, so that none is measured wrong in silence.
+    """
     pairs = _classify(big, small, roles.what)
+    if roles.check_valid:
+        bad = _first_invalid(big, pairs.big[pairs.inside | pairs.crossing])
+        if bad is not None:
+            raise InvalidFeatureError("a" if roles.a_is_big else "b", bad[0] + offset, bad[1])
     cut = np.flatnonzero(pairs.crossing)
     pieces = _geos_call(
         shapely.intersection, roles.what, big[pairs.big[cut]], small[pairs.small[cut]]
@@ -225,7 +273,7 @@ def _run_chunks(
 
     def run(k: int) -> tuple[IntArray, IntArray, FloatArray, FloatArray, FloatArray]:
         lo, hi = bounds[k], bounds[k + 1]
-        bi, si, area, big_area, small_area = _chunk_pairs(big[lo:hi], small, roles)
+        bi, si, area, big_area, small_area = _chunk_pairs(big[lo:hi], small, roles, int(lo))
         return bi + lo, si, area, big_area, small_area
 
     if n_chunks == 1:
@@ -244,6 +292,7 @@ def intersection_areas(
     centre: tuple[float, float] | None = None,
     threads: int = 1,
     index: Literal["smaller", "a", "b"] = "smaller",
+    check_valid: bool = True,
 ) -> PairAreas:
     """Ellipsoidal areas of the intersections of every overlapping pair of polygons.
 
@@ -266,6 +315,10 @@ def intersection_areas(
         with fewer features. Fix it (``"b"``) when tabulating partitions of ``a``
         against a whole ``b``, so every partition takes the same route and the
         results are bit-identical to one call on the whole of ``a``.
+    check_valid : bool
+        Check that every feature taking part in a pair is a valid geometry
+        (``shapely.is_valid``) before measuring; features that overlap nothing
+        are not checked.
 
     Returns
     -------
@@ -275,6 +328,8 @@ def intersection_areas(
 
     Raises
     ------
+    InvalidFeatureError
+        A feature taking part in a pair is not valid (with ``check_valid``).
     LayerError
         A geometry is not polygonal, or is so invalid that GEOS cannot intersect it.
     CRSError
@@ -305,10 +360,17 @@ def intersection_areas(
         what_big=what_a if a_is_big else what_b,
         what_small=what_b if a_is_big else what_a,
         centre=centre if centre is not None else centre_deg(b),
+        check_valid=check_valid,
     )
-    bi, si, area, big_area, small_area = _run_chunks(
-        big_all[big_idx], small_all[small_idx], roles, threads
-    )
+    small = small_all[small_idx]
+    if check_valid:
+        bad = _first_invalid(small, np.arange(len(small)))
+        if bad is not None:
+            raise InvalidFeatureError("b" if a_is_big else "a", int(small_idx[bad[0]]), bad[1])
+    try:
+        bi, si, area, big_area, small_area = _run_chunks(big_all[big_idx], small, roles, threads)
+    except InvalidFeatureError as exc:  # the chunk knows positions among the big layer's polygons
+        raise InvalidFeatureError(exc.layer, int(big_idx[exc.position]), exc.reason) from None
     big_pos, small_pos = big_idx[bi], small_idx[si]
     a_pos, b_pos = (big_pos, small_pos) if a_is_big else (small_pos, big_pos)
     a_area, b_area = (big_area, small_area) if a_is_big else (small_area, big_area)
@@ -331,3 +393,42 @@ def _polygonal_parts(pieces: npt.NDArray[np.object_]) -> npt.NDArray[np.object_]
         pieces = pieces.copy()
         pieces[lines_or_points] = shapely.Polygon()
     return pieces
+
+
+def tabulation_frame(pairs: PairAreas, a_ids: npt.ArrayLike, b_ids: npt.ArrayLike) -> pd.DataFrame:
+    """Turn pair areas into the tabulation table, one row per pair in the order of ``a``, ``b``.
+
+    Parameters
+    ----------
+    pairs : PairAreas
+        From :func:`intersection_areas`.
+    a_ids, b_ids : array-like
+        The id of every feature of ``a`` and ``b``, by position.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`TABULATION_COLUMNS`: ``a_id``, ``b_id``, ``area_km2``
+        (ellipsoidal) and ``share_of_a``, ``share_of_b`` (shared area over each
+        feature's own ellipsoidal area, clipped to [0, 1]).
+
+    Examples
+    --------
+    >>> a = [shapely.box(106.200, 29.600, 106.201, 29.601)]
+    >>> b = [shapely.box(106.2005, 29.600, 106.2015, 29.601)]
+    >>> tabulation_frame(intersection_areas(a, b), ["p"], ["z"]).round(4)
+      a_id b_id  area_km2  share_of_a  share_of_b
+    0    p    z    0.0054         0.5         0.5
+    """
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share_a = np.clip(pairs.area_m2 / pairs.a_area_m2, 0.0, 1.0)
+        share_b = np.clip(pairs.area_m2 / pairs.b_area_m2, 0.0, 1.0)
+    return pd.DataFrame(
+        {
+            "a_id": np.asarray(a_ids)[pairs.a_index],
+            "b_id": np.asarray(b_ids)[pairs.b_index],
+            "area_km2": pairs.area_m2 / _M2_PER_KM2,
+            "share_of_a": share_a,
+            "share_of_b": share_b,
+        }
+    )
