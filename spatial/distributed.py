@@ -1,0 +1,193 @@
+"""Tabulation on partitioned data, for layers that outgrow one machine.
+
+:func:`tabulate_intersection_dask` runs the same engine as
+:func:`spatial.overlay.tabulate_intersection` on every partition of a
+:mod:`dask_geopandas` layer, against the whole of a second (smaller) layer, and
+gives the same table. It works with any dask scheduler: threads, processes, or
+a ``dask.distributed`` cluster (create a ``distributed.Client`` first; compute
+then runs on it).
+
+The second layer travels to every task as WKB and is rebuilt there, so each
+task prepares its own GEOS copies: prepared geometries are not thread-safe
+(GEOS issue #825) and are never shared between tasks or threads.
+
+Requires the ``dask`` extra: ``uv sync --extra dask`` (dask-geopandas, distributed).
+
+Examples
+--------
+>>> import dask_geopandas
+>>> from spatial.layers import bundled_layer_path, read_layer
+>>> zones = read_layer(bundled_layer_path("zones"))
+>>> clusters = read_layer(bundled_layer_path("clusters"))
+>>> parts = dask_geopandas.from_geopandas(zones, npartitions=2)
+>>> table = tabulate_intersection_dask(parts, clusters, scheduler="synchronous")
+>>> row = table[(table.a_id == "zone-kcxz") & (table.b_id == "cluster-kcxz")].iloc[0]
+>>> round(float(row.area_km2), 1), round(float(row.share_of_a), 2)
+(15.0, 1.0)
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import TYPE_CHECKING, Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from spatial._fast_area import centre_deg
+from spatial._fast_overlay import (
+    InvalidFeatureError,
+    PairAreas,
+    intersection_areas,
+    tabulation_frame,
+)
+from spatial.crs import WGS84
+from spatial.errors import CRSError, CRSMismatchWarning, LayerError
+
+if TYPE_CHECKING:
+    import dask_geopandas
+
+__all__ = ["tabulate_intersection_dask"]
+
+_PAIR_COLUMNS = ["a_id", "b_id", "area_m2", "a_area_m2", "b_area_m2"]
+
+
+def _partition_pairs(
+    part: gpd.GeoDataFrame,
+    b_wkb: np.ndarray,
+    b_ids: np.ndarray,
+    a_id: str,
+    centre: tuple[float, float],
+) -> pd.DataFrame:
+    """Pair areas of one partition of ``a`` against all of ``b`` (rebuilt from WKB here)."""
+    b_geoms = shapely.from_wkb(b_wkb)  # this task's own copies, prepared only here
+    try:
+        pairs = intersection_areas(
+            np.asarray(part.geometry.array),
+            b_geoms,
+            "layer A",
+            "layer B",
+            centre=centre,
+            threads=1,
+            index="b",
+        )
+    except InvalidFeatureError as exc:
+        ident = part[a_id].iloc[exc.position] if exc.layer == "a" else b_ids[exc.position]
+        name = "layer A" if exc.layer == "a" else "layer B"
+        raise LayerError(f"{name}: feature {ident}: invalid geometry: {exc.reason}") from None
+    return pd.DataFrame(
+        {
+            "a_id": part[a_id].to_numpy()[pairs.a_index],
+            "b_id": b_ids[pairs.b_index],
+            "area_m2": pairs.area_m2,
+            "a_area_m2": pairs.a_area_m2,
+            "b_area_m2": pairs.b_area_m2,
+        }
+    )
+
+
+def _meta(a_dtype: Any, b_dtype: Any) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "a_id": pd.Series([], dtype=a_dtype),
+            "b_id": pd.Series([], dtype=b_dtype),
+            **{col: pd.Series([], dtype=float) for col in _PAIR_COLUMNS[2:]},
+        }
+    )
+
+
+def _as_partitioned(
+    a: dask_geopandas.GeoDataFrame | gpd.GeoDataFrame, npartitions: int | None
+) -> dask_geopandas.GeoDataFrame:
+    import dask_geopandas  # noqa: PLC0415 - optional dependency, imported when used
+
+    if isinstance(a, gpd.GeoDataFrame):
+        return dask_geopandas.from_geopandas(a, npartitions=npartitions or 1)
+    return a if npartitions is None else a.repartition(npartitions=npartitions)
+
+
+def _to_lonlat_checked(crs_a: Any, b: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    if crs_a is None or b.crs is None:
+        which = "layer A" if crs_a is None else "layer B"
+        raise CRSError(f"{which}: the layer carries no CRS; set one before overlaying it")
+    if not b.crs.equals(crs_a):
+        warnings.warn(
+            "inputs are in different CRSs; both reprojected to EPSG:4326 (lon/lat) to be combined",
+            CRSMismatchWarning,
+            stacklevel=3,
+        )
+    return b if b.crs.equals(WGS84) else b.to_crs(WGS84)
+
+
+def tabulate_intersection_dask(
+    a: dask_geopandas.GeoDataFrame | gpd.GeoDataFrame,
+    b: gpd.GeoDataFrame,
+    a_id: str = "id",
+    b_id: str = "id",
+    npartitions: int | None = None,
+    *,
+    scheduler: str | None = None,
+) -> pd.DataFrame:
+    """Tabulate shared areas like :func:`spatial.overlay.tabulate_intersection`, by partition.
+
+    Parameters
+    ----------
+    a : dask_geopandas.GeoDataFrame or geopandas.GeoDataFrame
+        The large polygon layer, any CRS (reprojected to EPSG:4326 per partition).
+        A plain GeoDataFrame is split into ``npartitions`` partitions.
+    b : geopandas.GeoDataFrame
+        The smaller polygon layer (the plan's zones, say), any CRS; sent whole to every task.
+    a_id, b_id : str
+        Columns identifying the features of ``a`` and ``b``.
+    npartitions : int, optional
+        Repartition ``a`` into this many partitions first.
+    scheduler : str, optional
+        Dask scheduler for ``compute`` ("threads", "processes", "synchronous");
+        by default dask's current one, which is the cluster's once a
+        ``distributed.Client`` exists.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``a_id, b_id, area_km2, share_of_a, share_of_b``, one row per pair
+        with positive shared area, in the order of the partitions of ``a`` then ``b``:
+        the same rows and numbers as ``tabulate_intersection(a, b)``.
+
+    Raises
+    ------
+    CRSError
+        A layer carries no CRS.
+    LayerError
+        An id column is missing, or a feature that shares area is not a valid geometry.
+    """
+    parts = _as_partitioned(a, npartitions)
+    for layer, name, col in ((parts, "layer A", a_id), (b, "layer B", b_id)):
+        if col not in layer.columns:
+            raise LayerError(
+                f"{name}: no id column {col!r}; columns are {', '.join(layer.columns)}"
+            )
+    b4326 = _to_lonlat_checked(parts.crs, b).reset_index(drop=True)
+    if not parts.crs.equals(WGS84):
+        parts = parts.to_crs(WGS84)
+    b_geoms = np.asarray(b4326.geometry.array)
+    b_ids = b4326[b_id].to_numpy()
+    pieces = parts[[a_id, "geometry"]].map_partitions(
+        _partition_pairs,
+        shapely.to_wkb(b_geoms),
+        b_ids,
+        a_id,
+        centre_deg(b_geoms),
+        meta=_meta(parts[a_id].dtype, b4326[b_id].dtype),
+    )
+    pairs = pieces.compute(scheduler=scheduler).reset_index(drop=True)
+    index = np.arange(len(pairs))
+    areas = PairAreas(
+        index,
+        index,
+        pairs["area_m2"].to_numpy(float),
+        pairs["a_area_m2"].to_numpy(float),
+        pairs["b_area_m2"].to_numpy(float),
+    )
+    return tabulation_frame(areas, pairs["a_id"].to_numpy(), pairs["b_id"].to_numpy())
