@@ -1,0 +1,262 @@
+"""The fast tabulation engine against geopandas.overlay, pyproj.Geod and the dask path.
+
+Small data only (a few hundred Voronoi parcels): the timings live in
+benchmarks/bench_tabulate.py, not in tests.
+"""
+
+from __future__ import annotations
+
+import dask_geopandas
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+from pyproj import Geod, Transformer
+from shapely.geometry import Polygon
+from tiny_geoms import LAT0, LON0, cell, layer, quadrangle_area_m2, square, square_area_m2
+
+from spatial import _fast_overlay, overlay
+from spatial._fast_area import centre_deg, fast_ellipsoidal_area_m2
+from spatial._fast_overlay import InvalidFeatureError, intersection_areas, tabulation_frame
+from spatial.distributed import tabulate_intersection_dask
+from spatial.errors import CRSError, LayerError
+from spatial.layers import bundled_layer_path, read_layer
+from spatial.overlay import tabulate_intersection
+
+GEOD = Geod(ellps="GRS80")
+
+
+def geod_m2(geom) -> float:
+    """Independent ellipsoidal area: pyproj.Geod on oriented rings (holes subtracted)."""
+    return abs(GEOD.geometry_area_perimeter(shapely.orient_polygons(geom))[0])
+
+
+def voronoi_parcels(
+    n: int, bounds: tuple[float, float, float, float], seed: int
+) -> gpd.GeoDataFrame:
+    """``n`` Voronoi parcels tiling ``bounds`` (lon/lat), drawn in Gauss-Kruger metres."""
+    to_gk = Transformer.from_crs(4326, 4544, always_xy=True)
+    to_ll = Transformer.from_crs(4544, 4326, always_xy=True)
+    x0, y0 = to_gk.transform(bounds[0], bounds[1])
+    x1, y1 = to_gk.transform(bounds[2], bounds[3])
+    xy = np.random.default_rng(seed).uniform((x0, y0), (x1, y1), size=(n, 2))
+    frame = shapely.box(x0, y0, x1, y1)
+    cells = shapely.get_parts(shapely.voronoi_polygons(shapely.multipoints(xy), extend_to=frame))
+    cells = shapely.intersection(cells, frame)
+    ll = shapely.transform(cells, lambda c: np.column_stack(to_ll.transform(c[:, 0], c[:, 1])))
+    return gpd.GeoDataFrame({"id": [f"p{i:04d}" for i in range(len(ll))]}, geometry=ll, crs=4326)
+
+
+@pytest.fixture(scope="module")
+def plan_zones() -> gpd.GeoDataFrame:
+    zones = read_layer(bundled_layer_path("zones"))
+    clusters = read_layer(bundled_layer_path("clusters"))
+    return pd.concat([zones, clusters], ignore_index=True)[["id", "geometry"]]
+
+
+@pytest.fixture(scope="module")
+def parcels(plan_zones) -> gpd.GeoDataFrame:
+    # A box over zone-cjrh, zone-community(-phase1) and the clusters' edges: parcels
+    # wholly inside, crossing and outside zones, and zones nested three deep.
+    community = plan_zones.set_index("id").geometry["zone-community"]
+    lon, lat = community.centroid.x, community.centroid.y
+    return voronoi_parcels(400, (lon - 0.03, lat - 0.03, lon + 0.03, lat + 0.03), seed=7)
+
+
+def overlay_reference(a: gpd.GeoDataFrame, b: gpd.GeoDataFrame, area) -> pd.Series:
+    """geopandas.overlay in lon/lat, each piece measured with ``area``: (a_id, b_id) -> m²."""
+    pieces = gpd.overlay(
+        a.rename(columns={"id": "a_id"}),
+        b.rename(columns={"id": "b_id"}),
+        how="intersection",
+        keep_geom_type=True,
+    )
+    pieces["area_m2"] = area(np.asarray(pieces.geometry.array))
+    pieces = pieces[pieces.area_m2 > 0]
+    return pieces.groupby(["a_id", "b_id"])["area_m2"].sum()
+
+
+# ---------------------------------------------------------------- against geopandas.overlay
+
+
+def test_fast_path_equals_geopandas_overlay_pair_by_pair(parcels, plan_zones):
+    ours = tabulate_intersection(parcels, plan_zones).set_index(["a_id", "b_id"]).area_km2 * 1e6
+    # The same area function, centred where the tabulation centres it (the zones' box).
+    centre = centre_deg(plan_zones.geometry.array)
+    theirs = overlay_reference(
+        parcels, plan_zones, lambda g: fast_ellipsoidal_area_m2(g, centre=centre)
+    )
+    assert sorted(ours.index) == sorted(theirs.index)
+    kinds = ours.groupby(level="b_id").size()
+    assert kinds["zone-community-phase1"] > 3 and kinds["zone-cjrh"] > 100  # a real mix
+    np.testing.assert_allclose(ours.reindex(theirs.index), theirs, rtol=1e-9, atol=0)
+
+
+def test_fast_path_per_zone_equals_overlay_measured_by_geod(parcels, plan_zones):
+    ours = tabulate_intersection(parcels, plan_zones).groupby("b_id").area_km2.sum() * 1e6
+    theirs = (
+        overlay_reference(parcels, plan_zones, lambda g: np.array([geod_m2(x) for x in g]))
+        .groupby(level="b_id")
+        .sum()
+    )
+    np.testing.assert_allclose(ours.reindex(theirs.index), theirs, rtol=1e-7, atol=0)
+
+
+def test_shares_use_each_feature_own_area(parcels, plan_zones):
+    table = tabulate_intersection(parcels, plan_zones)
+    zone_area = dict(zip(plan_zones.id, [geod_m2(g) for g in plan_zones.geometry], strict=True))
+    parcel_area = dict(zip(parcels.id, [geod_m2(g) for g in parcels.geometry], strict=True))
+    share_b = table.area_km2 * 1e6 / table.b_id.map(zone_area)
+    share_a = table.area_km2 * 1e6 / table.a_id.map(parcel_area)
+    np.testing.assert_allclose(table.share_of_b, share_b, rtol=1e-7)
+    np.testing.assert_allclose(table.share_of_a, share_a.clip(upper=1), rtol=1e-6)
+    # parcels wholly inside zone-cjrh count whole: share exactly 1
+    assert (table.share_of_a == 1.0).sum() > 100
+
+
+def test_zones_as_a_and_parcels_as_b_give_the_same_pairs(parcels, plan_zones):
+    forward = tabulate_intersection(parcels, plan_zones)
+    backward = tabulate_intersection(plan_zones, parcels)
+    merged = forward.merge(
+        backward, left_on=["a_id", "b_id"], right_on=["b_id", "a_id"], suffixes=("", "_r")
+    )
+    assert len(merged) == len(forward) == len(backward)
+    # the projection is centred on b's box, which differs: 1e-8-level differences
+    np.testing.assert_allclose(merged.area_km2, merged.area_km2_r, rtol=1e-7)
+    np.testing.assert_allclose(merged.share_of_a, merged.share_of_b_r, rtol=1e-7)
+
+
+# ---------------------------------------------------------------- dask path and threads
+
+
+@pytest.mark.parametrize(("npartitions", "scheduler"), [(1, "synchronous"), (3, "threads")])
+def test_dask_path_identical_to_fast_path(parcels, plan_zones, npartitions, scheduler):
+    fast = tabulate_intersection(parcels, plan_zones)
+    parts = dask_geopandas.from_geopandas(parcels, npartitions=npartitions)
+    dask = tabulate_intersection_dask(parts, plan_zones, scheduler=scheduler)
+    pd.testing.assert_frame_equal(dask, fast, check_exact=True)
+
+
+def test_dask_path_reprojects_and_splits_a_plain_layer(parcels, plan_zones):
+    fast = tabulate_intersection(parcels, plan_zones)
+    dask = tabulate_intersection_dask(
+        parcels.to_crs(4544), plan_zones.to_crs(4544), npartitions=2, scheduler="synchronous"
+    )
+    assert list(dask.a_id) == list(fast.a_id)
+    np.testing.assert_allclose(dask.area_km2, fast.area_km2, rtol=1e-6)
+
+
+def test_dask_path_refuses_an_invalid_parcel_naming_it(plan_zones):
+    zone = plan_zones.set_index("id").geometry["zone-community"]
+    x, y = zone.centroid.x, zone.centroid.y
+    d = 0.0005
+    bowtie = Polygon([(x - d, y - d), (x + d, y + d), (x + d, y - d), (x - d, y + d)])
+    parts = dask_geopandas.from_geopandas(layer(["bow"], [bowtie]), npartitions=1)
+    with pytest.raises(LayerError, match="layer A: feature bow: invalid geometry: Self-int"):
+        tabulate_intersection_dask(parts, plan_zones, scheduler="synchronous")
+
+
+def test_threads_give_identical_results(parcels, plan_zones, monkeypatch):
+    a, b = np.asarray(parcels.geometry.array), np.asarray(plan_zones.geometry.array)
+    one = intersection_areas(a, b, threads=1)
+    monkeypatch.setattr(_fast_overlay, "_MIN_CHUNK", 50)  # split even 400 parcels
+    three = intersection_areas(a, b, threads=3)
+    for field in ("a_index", "b_index", "area_m2", "a_area_m2", "b_area_m2"):
+        np.testing.assert_array_equal(getattr(three, field), getattr(one, field))
+
+
+# ---------------------------------------------------------------- tiny cases by hand
+
+ZONE = cell(LON0, LAT0, LON0 + 0.03, LAT0 + 0.03)  # 3 x 3 grid squares of 0.01°
+HOLE = (LON0 + 0.01, LAT0 + 0.01, LON0 + 0.02, LAT0 + 0.02)  # the middle square
+ZONE_WITH_HOLE = Polygon(ZONE.exterior, [cell(*HOLE).exterior.coords[::-1]])
+
+
+def pair_areas(parcels: list, zones: list) -> dict[tuple[int, int], float]:
+    pairs = intersection_areas(parcels, zones)
+    return {
+        (int(i), int(j)): float(m2)
+        for i, j, m2 in zip(pairs.a_index, pairs.b_index, pairs.area_m2, strict=True)
+    }
+
+
+def test_inside_crossing_outside_by_hand():
+    inside = square(1, 1, 0.005)  # wholly inside the zone
+    crossing = cell(LON0 + 0.025, LAT0, LON0 + 0.035, LAT0 + 0.01)  # half in, half out
+    outside = square(5, 5)
+    got = pair_areas([inside, crossing, outside], [ZONE])
+    assert set(got) == {(0, 0), (1, 0)}
+    assert got[(0, 0)] == pytest.approx(square_area_m2(0.5, 0.5, 0.01, 0.5, 0.5), rel=1e-8)
+    assert got[(1, 0)] == pytest.approx(square_area_m2(2.5, 0, 0.01, 0.5, 1), rel=1e-8)
+
+
+def test_zone_with_a_hole():
+    in_hole = cell(LON0 + 0.0125, LAT0 + 0.0125, LON0 + 0.0175, LAT0 + 0.0175)  # no area shared
+    across_hole_edge = cell(LON0 + 0.005, LAT0 + 0.01, LON0 + 0.015, LAT0 + 0.02)
+    got = pair_areas([in_hole, across_hole_edge], [ZONE_WITH_HOLE])
+    assert set(got) == {(1, 0)}
+    assert got[(1, 0)] == pytest.approx(square_area_m2(0.5, 1, 0.01, 0.5, 1), rel=1e-8)
+    whole = fast_ellipsoidal_area_m2([ZONE_WITH_HOLE])[0]
+    assert whole == pytest.approx(8 * square_area_m2(0, 1), rel=2e-4)  # 8 of 9 squares
+    assert whole == pytest.approx(geod_m2(ZONE_WITH_HOLE), rel=1e-9)
+
+
+def test_multipolygon_zone_and_parcel():
+    zone = shapely.MultiPolygon([square(0, 0), square(2, 0)])
+    parcel = shapely.MultiPolygon([cell(LON0 + 0.005, LAT0, LON0 + 0.025, LAT0 + 0.01)])
+    got = pair_areas([parcel], [zone])
+    # half of square 0 and half of square 2; square 1 between them is not in the zone
+    expected = square_area_m2(0.5, 0, 0.01, 0.5, 1) + square_area_m2(2, 0, 0.01, 0.5, 1)
+    assert got[(0, 0)] == pytest.approx(expected, rel=1e-8)
+
+
+def test_touching_only_and_empty_results():
+    touching = square(3, 0)  # shares the zone's east edge only
+    assert pair_areas([touching], [ZONE]) == {}
+    table = tabulate_intersection(layer(["t"], [touching]), layer(["z"], [ZONE]))
+    assert table.empty and list(table.columns) == list(_fast_overlay.TABULATION_COLUMNS)
+    assert pair_areas([], [ZONE]) == {} and pair_areas([None, shapely.Polygon()], [ZONE]) == {}
+
+
+def test_fast_area_matches_geod_on_parcels_holes_and_multipolygons(parcels):
+    two_squares = shapely.MultiPolygon([square(0, 0), square(2, 0)])
+    geoms = [*parcels.geometry, ZONE_WITH_HOLE, two_squares]
+    ours = fast_ellipsoidal_area_m2(geoms)
+    ref = np.array([geod_m2(g) for g in geoms])
+    big = ref > 100  # pyproj.Geod's own rounding floor is ~1e-4 m²
+    assert np.abs(ours[big] / ref[big] - 1).max() < 1e-7
+
+
+def test_fast_area_of_a_quadrangle_in_closed_form():
+    quad = cell(LON0, LAT0, LON0 + 0.01, LAT0 + 0.01)
+    exact = quadrangle_area_m2(LON0, LAT0, LON0 + 0.01, LAT0 + 0.01)
+    assert fast_ellipsoidal_area_m2([quad])[0] == pytest.approx(exact, rel=1e-8)
+
+
+# ---------------------------------------------------------------- refusals
+
+
+def test_invalid_feature_in_a_large_layer_is_refused_by_id(monkeypatch, plan_zones):
+    monkeypatch.setattr(overlay, "FULL_CHECK_MAX_FEATURES", 1)  # take the large-layer route
+    bowtie = Polygon([(106.2, 29.62), (106.3, 29.66), (106.3, 29.62), (106.2, 29.66)])
+    bad = layer(["ok", "bow"], [square(0, 0), bowtie])
+    with pytest.raises(LayerError, match="layer A: feature bow: invalid geometry: Self-inter"):
+        tabulate_intersection(bad, plan_zones)
+    with pytest.raises(InvalidFeatureError) as info:
+        intersection_areas(np.asarray(bad.geometry.array), np.asarray(plan_zones.geometry.array))
+    assert (info.value.layer, info.value.position) == ("a", 1)
+
+
+def test_points_and_projected_coordinates_are_refused():
+    with pytest.raises(LayerError, match="position 1 is a Point"):
+        intersection_areas([ZONE, shapely.Point(LON0, LAT0)], [ZONE])
+    with pytest.raises(CRSError, match="outside lon/lat degrees"):
+        fast_ellipsoidal_area_m2([shapely.box(500_000, 3_300_000, 500_100, 3_300_100)])
+
+
+def test_tabulation_frame_clips_shares_and_keeps_ids():
+    pairs = intersection_areas([square(0, 0)], [square(0, 0)])
+    table = tabulation_frame(pairs, ["a"], ["b"])
+    assert table.to_dict("records")[0]["share_of_a"] == 1.0
+    assert table.a_id.tolist() == ["a"] and table.b_id.tolist() == ["b"]
