@@ -160,9 +160,9 @@ def tabulate_intersection(
 
     Runs on the classify-first engine (:mod:`spatial._fast_overlay`): features
     wholly inside a partner count whole, only pairs that cross a boundary are
-    cut, and areas come from an equal-area projection (parcels within
-    5e-7 of ``pyproj.Geod``, typically 1e-8). A million parcels against the plan's zones take about a
-    second (see ``benchmarks/RESULTS.md``).
+    cut, and areas come from an equal-area projection (parcels within 5e-7
+    of ``pyproj.Geod``, typically 1e-8). A million parcels against the
+    plan's zones take under a second (see ``benchmarks/RESULTS.md``).
 
     Parameters
     ----------
