@@ -61,7 +61,7 @@ __all__ = [
 ]
 
 #: Layers with more features than this get the engine's geometric check, not the full validator.
-FULL_CHECK_MAX_FEATURES = 10_000
+FULL_CHECK_MAX_FEATURES = 2_000
 
 
 def _require_crs(gdf: gpd.GeoDataFrame, name: str) -> None:
