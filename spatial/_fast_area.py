@@ -176,7 +176,8 @@ def _laea_area_m2(
     xy, ring_size, ring_geom, ring_sign = _ring_layout(geoms)
     if len(xy) == 0:
         return np.zeros(len(geoms))
-    x_m, y_m = proj(xy[:, 0], xy[:, 1])
+    lon, lat = np.ascontiguousarray(xy.T)  # contiguous: pyproj copies nothing more
+    x_m, y_m = proj(lon, lat)
     ring_area = _shoelace_m2(np.asarray(x_m), np.asarray(y_m), ring_size)
     return np.bincount(ring_geom, weights=ring_sign * ring_area, minlength=len(geoms))
 

@@ -219,7 +219,11 @@ def _unique_areas(
     geoms: npt.NDArray[np.object_], index: IntArray, what: str, centre: tuple[float, float]
 ) -> FloatArray:
     """Ellipsoidal area of ``geoms[index]``, each distinct feature measured once."""
-    uniq, inverse = np.unique(index, return_inverse=True)
+    if len(index) and (np.diff(index) >= 0).all():  # sorted (tree query order): no hashing
+        first = np.r_[True, index[1:] != index[:-1]]
+        uniq, inverse = index[first], np.cumsum(first) - 1
+    else:
+        uniq, inverse = np.unique(index, return_inverse=True)
     return fast_ellipsoidal_area_m2(geoms[uniq], what, centre)[inverse]
 
 
