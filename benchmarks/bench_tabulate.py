@@ -14,7 +14,8 @@ subprocess (so peak memory, ru_maxrss, is its own):
 * reading the parcels: ``read_layer`` on GeoParquet (pyarrow) and on GeoPackage
   (pyogrio), and pyogrio with ``use_arrow=True`` on the GeoPackage
 
-and prints time (best of --repeat runs), peak memory and the ratios, plus the
+and prints time (best of --repeat runs), peak memory (VmHWM of the worker:
+data loaded plus the method's own use) and the ratios, plus the
 largest per-zone relative difference from geopandas.overlay, and the error of
 the fast ellipsoidal area against pyproj.Geod on the parcels.
 
@@ -40,6 +41,7 @@ import resource
 import subprocess
 import sys
 import time
+import warnings
 from importlib import metadata
 from pathlib import Path
 
@@ -132,7 +134,8 @@ def ensure_data(label: str, detail_levels: list[str]) -> dict[str, Path]:
         )
         with atomic_path(paths["parquet"]) as tmp:
             parcels.to_parquet(tmp)
-        with atomic_path(paths["gpkg"]) as tmp:
+        with atomic_path(paths["gpkg"]) as tmp, warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # GDAL: a .tmp name, not .gpkg
             pyogrio.write_dataframe(parcels, tmp, driver="GPKG", layer="parcels")
     for detail in detail_levels:
         paths[detail] = OUT / f"zones_{detail}.parquet"
@@ -146,6 +149,14 @@ def ensure_data(label: str, detail_levels: list[str]) -> dict[str, Path]:
 
 
 def _peak_mb() -> float:
+    """Peak resident memory of this process since it started (VmHWM), MB.
+
+    Not ``ru_maxrss``: Linux keeps that across ``execve``, so a worker would
+    inherit the parent's peak.
+    """
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
