@@ -50,6 +50,9 @@ IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
 #: Fewest features of the larger layer worth a thread of their own.
 _MIN_CHUNK = 20_000
+#: Up to this many features in the smaller layer, candidates come from numpy box
+#: comparisons and boundary grids rather than STR trees.
+_FEW_SMALL = 32
 
 
 @dataclass(frozen=True)
@@ -170,41 +173,122 @@ def _piece_length_deg(big_bounds: npt.NDArray[np.float64], small_perimeter_deg: 
 
     Bounded below so the boxes number at most about a million.
     """
-    extent = np.nanmedian(
-        np.maximum(big_bounds[:, 2] - big_bounds[:, 0], big_bounds[:, 3] - big_bounds[:, 1])
-    )
+    sizes = np.maximum(big_bounds[:, 2] - big_bounds[:, 0], big_bounds[:, 3] - big_bounds[:, 1])
+    sizes = sizes[np.isfinite(sizes)]
+    extent = float(np.median(sizes)) if len(sizes) else 0.0
     floor = small_perimeter_deg / 1e6
-    return float(max(extent if np.isfinite(extent) else floor, floor, 1e-9))
+    return max(extent, floor, 1e-9)
+
+
+@dataclass(frozen=True)
+class _BoundaryGrid:
+    """Cells (``cell_deg`` square, from ``origin``) that a feature's boundary passes near.
+
+    ``sat`` is the summed-area table of the marked cells (one row and column of
+    zeros in front), so whether a box of cells holds any boundary is four lookups.
+    """
+
+    origin: tuple[float, float]
+    cell_deg: float
+    sat: npt.NDArray[np.int32]
+
+    @classmethod
+    def of(cls, geom: shapely.Geometry, cell_deg: float) -> _BoundaryGrid:
+        """Mark every cell within one cell of the boundary (shells and holes) of ``geom``."""
+        x0, y0, x1, y1 = shapely.bounds(geom)
+        # coarser cells for a feature that would need more than 4 million of them
+        cell_deg = max(cell_deg, max(x1 - x0, y1 - y0) / 2000)
+        nx, ny = int((x1 - x0) / cell_deg) + 3, int((y1 - y0) / cell_deg) + 3
+        origin = (x0 - cell_deg, y0 - cell_deg)
+        ring_xy = shapely.get_coordinates(shapely.segmentize(shapely.boundary(geom), cell_deg / 2))
+        ix = np.clip(((ring_xy[:, 0] - origin[0]) / cell_deg).astype(np.int64), 0, nx - 1)
+        iy = np.clip(((ring_xy[:, 1] - origin[1]) / cell_deg).astype(np.int64), 0, ny - 1)
+        marked = np.zeros((ny + 2, nx + 2), dtype=bool)  # padded: dilate by one cell
+        for dy in (0, 1, 2):
+            for dx in (0, 1, 2):
+                marked[iy + dy, ix + dx] = True
+        marked = marked[1:-1, 1:-1]
+        sat = np.zeros((ny + 1, nx + 1), dtype=np.int32)
+        sat[1:, 1:] = marked.cumsum(axis=0, dtype=np.int32).cumsum(axis=1, dtype=np.int32)
+        return cls(origin, cell_deg, sat)
+
+    def near(self, bounds: npt.NDArray[np.float64]) -> npt.NDArray[np.bool_]:
+        """Which boxes (rows of xmin, ymin, xmax, ymax) overlap a marked cell."""
+        ny, nx = self.sat.shape[0] - 1, self.sat.shape[1] - 1
+        cell = lambda v, o, n: np.clip(((v - o) / self.cell_deg).astype(np.int64), 0, n - 1)  # noqa: E731
+        i0, i1 = cell(bounds[:, 0], self.origin[0], nx), cell(bounds[:, 2], self.origin[0], nx) + 1
+        j0, j1 = cell(bounds[:, 1], self.origin[1], ny), cell(bounds[:, 3], self.origin[1], ny) + 1
+        sat = self.sat
+        return (sat[j1, i1] - sat[j0, i1] - sat[j1, i0] + sat[j0, i0]) > 0
+
+
+def _candidates_few(
+    big_bounds: npt.NDArray[np.float64], small: npt.NDArray[np.object_]
+) -> tuple[IntArray, IntArray, npt.NDArray[np.bool_]]:
+    """Candidate pairs and their nearness to a boundary, for a handful of small features.
+
+    Plain comparisons of bounding boxes find the candidates; a boundary grid per
+    small feature tells which may cross. Same pairs as the STR tree, by numpy.
+    """
+    piece = _piece_length_deg(big_bounds, float(shapely.length(small).sum()))
+    bis, sis, nears = [], [], []
+    for j, (x0, y0, x1, y1) in enumerate(shapely.bounds(small)):
+        if np.isnan(x0):
+            continue
+        hit = (big_bounds[:, 0] <= x1) & (big_bounds[:, 2] >= x0)
+        hit &= (big_bounds[:, 1] <= y1) & (big_bounds[:, 3] >= y0)
+        idx = np.flatnonzero(hit)
+        bis.append(idx)
+        sis.append(np.full(len(idx), j, dtype=np.int64))
+        nears.append(_BoundaryGrid.of(small[j], piece).near(big_bounds[idx]))
+    if not bis:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, bool)
+    bi, si, near = np.concatenate(bis), np.concatenate(sis), np.concatenate(nears)
+    order = np.lexsort((si, bi))  # the tree's order: by big feature, then small
+    return bi[order], si[order], near[order]
+
+
+def _candidates_tree(
+    big: npt.NDArray[np.object_],
+    big_bounds: npt.NDArray[np.float64],
+    small: npt.NDArray[np.object_],
+) -> tuple[IntArray, IntArray, npt.NDArray[np.bool_]]:
+    """Candidate pairs by STR tree; near a boundary if touching a box of its pieces."""
+    bi, si = shapely.STRtree(small).query(big)
+    bi, si = bi.astype(np.int64), si.astype(np.int64)
+    if len(bi) == 0:
+        return bi, si, np.zeros(0, dtype=bool)
+    piece = _piece_length_deg(big_bounds[bi], float(shapely.length(small).sum()))
+    boxes, owner = _boundary_boxes(small, piece)
+    k, box = shapely.STRtree(boxes).query(big[bi])
+    near = np.zeros(len(bi), dtype=bool)
+    near[k[owner[box] == si[k]]] = True
+    return bi, si, near
 
 
 def _classify(
     big: npt.NDArray[np.object_], small: npt.NDArray[np.object_], what: str
 ) -> _Classified:
-    """Find candidate pairs and split them into 'big wholly inside small' and 'may cross'.
+    """Find candidate pairs and split them into 'big wholly inside small' and 'crossing'.
 
-    A pair may cross only if the big feature's bounding box touches a box of the
-    small feature's boundary; otherwise the whole bounding box lies on one side
-    of that boundary, and one point-in-polygon test of its centre decides. The
-    few pairs near a boundary are settled by prepared ``contains_properly`` and
+    A pair may cross only if the big feature's bounding box comes near the small
+    feature's boundary (boundary grid cells for a few small features, boundary
+    boxes in an STR tree for many); otherwise the whole bounding box lies on one
+    side of that boundary, and one point-in-polygon test of its centre decides.
+    The pairs near a boundary are settled by prepared ``contains_properly`` and
     ``intersects``, so "inside" always means ``contains_properly`` exactly,
-    whatever the box sizes (results do not depend on how the data is split).
+    whatever the grid or boxes (results do not depend on how the data is split).
     """
     small_prep = _private_copies(small)
-    bi, si = shapely.STRtree(small_prep).query(big)
-    bi, si = bi.astype(np.int64), si.astype(np.int64)
-    if len(bi) == 0:
-        empty = np.zeros(0, dtype=bool)
-        return _Classified(bi, si, empty, empty)
-    big_bounds = shapely.bounds(big[bi])
-    piece = _piece_length_deg(big_bounds, float(shapely.length(small).sum()))
-    boxes, owner = _boundary_boxes(small_prep, piece)
-    k, box = shapely.STRtree(boxes).query(big[bi])
-    near = np.zeros(len(bi), dtype=bool)
-    near[k[owner[box] == si[k]]] = True
+    big_bounds = shapely.bounds(big)
+    if len(small) <= _FEW_SMALL:
+        bi, si, near = _candidates_few(big_bounds, small_prep)
+    else:
+        bi, si, near = _candidates_tree(big, big_bounds, small_prep)
     shapely.prepare(small_prep)
     far = np.flatnonzero(~near)
-    cx = (big_bounds[far, 0] + big_bounds[far, 2]) / 2
-    cy = (big_bounds[far, 1] + big_bounds[far, 3]) / 2
+    cx = (big_bounds[bi[far], 0] + big_bounds[bi[far], 2]) / 2
+    cy = (big_bounds[bi[far], 1] + big_bounds[bi[far], 3]) / 2
     inside = np.zeros(len(bi), dtype=bool)
     inside[far] = _geos_call(shapely.contains_xy, what, small_prep[si[far]], cx, cy)
     near = np.flatnonzero(near)

@@ -260,3 +260,12 @@ def test_tabulation_frame_clips_shares_and_keeps_ids():
     table = tabulation_frame(pairs, ["a"], ["b"])
     assert table.to_dict("records")[0]["share_of_a"] == 1.0
     assert table.a_id.tolist() == ["a"] and table.b_id.tolist() == ["b"]
+
+
+def test_tree_route_for_many_zones_gives_identical_results(parcels, plan_zones, monkeypatch):
+    a, b = np.asarray(parcels.geometry.array), np.asarray(plan_zones.geometry.array)
+    grid = intersection_areas(a, b)
+    monkeypatch.setattr(_fast_overlay, "_FEW_SMALL", 0)  # as if the zones were many
+    tree = intersection_areas(a, b)
+    for field in ("a_index", "b_index", "area_m2", "a_area_m2", "b_area_m2"):
+        np.testing.assert_array_equal(getattr(tree, field), getattr(grid, field))
