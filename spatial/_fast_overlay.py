@@ -53,6 +53,10 @@ _MIN_CHUNK = 20_000
 #: Up to this many features in the smaller layer, candidates come from numpy box
 #: comparisons and boundary grids rather than STR trees.
 _FEW_SMALL = 32
+#: Features of the smaller layer with more vertices than this are cut into tiles
+#: of at most this many before crossing features are intersected with them.
+_MAX_TILE_VERTICES = 256
+_MAX_TILE_DEPTH = 16
 
 
 @dataclass(frozen=True)
@@ -323,6 +327,73 @@ class _Roles:
     check_valid: bool
 
 
+def _subdivide(geom: shapely.Geometry, max_vertices: int, depth: int = 0) -> list:
+    """Cut a polygon into tiles of at most ``max_vertices`` by halving its box, in lon/lat.
+
+    The tiles partition the polygon (they meet along the cuts only), so the
+    areas a feature shares with them add up to the area it shares with the whole.
+    """
+    if shapely.get_num_coordinates(geom) <= max_vertices or depth >= _MAX_TILE_DEPTH:
+        return [geom]
+    x0, y0, x1, y1 = shapely.bounds(geom)
+    if x1 - x0 >= y1 - y0:
+        halves = [shapely.box(x0, y0, (x0 + x1) / 2, y1), shapely.box((x0 + x1) / 2, y0, x1, y1)]
+    else:
+        halves = [shapely.box(x0, y0, x1, (y0 + y1) / 2), shapely.box(x0, (y0 + y1) / 2, x1, y1)]
+    tiles = []
+    for half in halves:
+        part = _polygonal_parts(np.array([shapely.intersection(geom, half)], dtype=object))[0]
+        if not part.is_empty:
+            tiles += _subdivide(part, max_vertices, depth + 1)
+    return tiles
+
+
+def _tiles(
+    small: npt.NDArray[np.object_], detailed: IntArray
+) -> tuple[npt.NDArray[np.object_], IntArray]:
+    """Tiles of the detailed small features, and the feature each tile belongs to."""
+    tiles, owner = [], []
+    for j in detailed:
+        parts = _subdivide(small[j], _MAX_TILE_VERTICES)
+        tiles += parts
+        owner += [j] * len(parts)
+    return np.array(tiles, dtype=object), np.array(owner, dtype=np.int64)
+
+
+def _crossing_areas(
+    big: npt.NDArray[np.object_],
+    small: npt.NDArray[np.object_],
+    bi: IntArray,
+    si: IntArray,
+    roles: _Roles,
+) -> FloatArray:
+    """Ellipsoidal area of each crossing pair's intersection, m².
+
+    GEOS's cost grows with the vertices of both sides, so a feature of more than
+    :data:`_MAX_TILE_VERTICES` (a zone drawn in detail) is first cut into tiles
+    and each crossing feature is intersected only with the tiles it meets.
+    A tile cut adds a vertex on an edge that is straight in lon/lat, and the
+    equal-area projection measures the two halves as chords: a cut piece may
+    differ from the uncut one by about 1e-5 of its area at 300 m (1e-8 at 30 m),
+    a zone's total by under 1e-6 (tiles of 16 vertices, 300 m parcels).
+    """
+    area = np.zeros(len(bi), dtype=float)
+    is_detailed = shapely.get_num_coordinates(small) > _MAX_TILE_VERTICES
+    plain = np.flatnonzero(~is_detailed[si])
+    pieces = _geos_call(shapely.intersection, roles.what, big[bi[plain]], small[si[plain]])
+    area[plain] = fast_ellipsoidal_area_m2(_polygonal_parts(pieces), "intersection", roles.centre)
+    tiled = np.flatnonzero(is_detailed[si])
+    if tiled.size:
+        tiles, owner = _tiles(small, np.flatnonzero(is_detailed))
+        k, t = shapely.STRtree(tiles).query(big[bi[tiled]])
+        mine = owner[t] == si[tiled[k]]
+        k, t = k[mine], t[mine]
+        pieces = _geos_call(shapely.intersection, roles.what, big[bi[tiled[k]]], tiles[t])
+        piece_m2 = fast_ellipsoidal_area_m2(_polygonal_parts(pieces), "intersection", roles.centre)
+        area[tiled] = np.bincount(k, weights=piece_m2, minlength=len(tiled))
+    return area
+
+
 def _chunk_pairs(
     big: npt.NDArray[np.object_], small: npt.NDArray[np.object_], roles: _Roles, offset: int
 ) -> tuple[IntArray, IntArray, FloatArray, FloatArray, FloatArray]:
@@ -337,11 +408,8 @@ def _chunk_pairs(
         if bad is not None:
             raise InvalidFeatureError("a" if roles.a_is_big else "b", bad[0] + offset, bad[1])
     cut = np.flatnonzero(pairs.crossing)
-    pieces = _geos_call(
-        shapely.intersection, roles.what, big[pairs.big[cut]], small[pairs.small[cut]]
-    )
     area = np.zeros(len(pairs.big), dtype=float)
-    area[cut] = fast_ellipsoidal_area_m2(_polygonal_parts(pieces), "intersection", roles.centre)
+    area[cut] = _crossing_areas(big, small, pairs.big[cut], pairs.small[cut], roles)
     keep = np.flatnonzero(pairs.inside | (area > 0))
     big_i, small_i = pairs.big[keep], pairs.small[keep]
     big_area = _unique_areas(big, big_i, roles.what_big, roles.centre)
