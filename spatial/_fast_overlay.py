@@ -523,13 +523,17 @@ def intersection_areas(
         bad = _first_invalid(small, np.arange(len(small)))
         if bad is not None:
             raise InvalidFeatureError("b" if a_is_big else "a", int(small_idx[bad[0]]), bad[1])
+    big = big_all if len(big_idx) == len(big_all) else big_all[big_idx]  # no copy if all polygons
     try:
-        bi, si, area, big_area, small_area = _run_chunks(big_all[big_idx], small, roles, threads)
+        bi, si, area, big_area, small_area = _run_chunks(big, small, roles, threads)
     except InvalidFeatureError as exc:  # the chunk knows positions among the big layer's polygons
         raise InvalidFeatureError(exc.layer, int(big_idx[exc.position]), exc.reason) from None
     big_pos, small_pos = big_idx[bi], small_idx[si]
     a_pos, b_pos = (big_pos, small_pos) if a_is_big else (small_pos, big_pos)
     a_area, b_area = (big_area, small_area) if a_is_big else (small_area, big_area)
+    step_a, step_b = np.diff(a_pos), np.diff(b_pos)
+    if ((step_a > 0) | ((step_a == 0) & (step_b > 0))).all():  # chunks come back in order
+        return PairAreas(a_pos, b_pos, area, a_area, b_area)
     order = np.lexsort((b_pos, a_pos))
     return PairAreas(a_pos[order], b_pos[order], area[order], a_area[order], b_area[order])
 

@@ -121,7 +121,8 @@ def _prepare(
     out, repairs = [], []
     for gdf, (_, name, _) in zip(aligned, layers, strict=True):
         if full_check_max is not None and len(gdf) > full_check_max and not repair:
-            out.append(gdf.reset_index(drop=True))
+            plain = gdf.index.equals(pd.RangeIndex(len(gdf)))
+            out.append(gdf if plain else gdf.reset_index(drop=True))  # no copy of a big layer
             continue
         fixed, done = prepare_valid(gdf.reset_index(drop=True), name, repair)
         out.append(fixed)
