@@ -4,12 +4,20 @@ Tabulating two polygon layers (a million land parcels against a plan's zones,
 say) needs only the *area* of each intersecting pair, not the pieces. So,
 instead of cutting every pair as :func:`geopandas.overlay` does:
 
-1. an STR tree of the layer with fewer features is queried with the bounding
-   boxes of the other layer, giving the candidate pairs;
-2. a feature wholly inside its partner (``contains_properly`` against a
-   *prepared* copy of the smaller layer) counts with its full area, uncut;
-3. only pairs that cross a boundary are intersected (one vectorised GEOS call);
+1. candidate pairs come from comparing bounding boxes: plain numpy for a
+   handful of features in the smaller layer, an STR tree for more;
+2. a pair whose bounding box does not come near the smaller feature's
+   boundary (a grid of boundary cells, or an STR tree of boundary boxes) lies
+   wholly inside or wholly outside it: one point-in-polygon test decides, and
+   a feature wholly inside counts with its full area, uncut;
+3. the few pairs near a boundary are settled by ``contains_properly`` and
+   ``intersects`` against *prepared* copies of the smaller layer, and only the
+   pairs that really cross are intersected (one vectorised GEOS call; a zone
+   drawn with many vertices is first cut into tiles of at most 256);
 4. areas are ellipsoidal, by :func:`spatial._fast_area.fast_ellipsoidal_area_m2`.
+
+Every feature that takes part is checked with ``shapely.is_valid`` first. The
+larger layer can be split across threads; results do not depend on the split.
 
 Topology is computed in the input coordinates (EPSG:4326 lon/lat here), as
 ``geopandas.overlay`` does, so the pieces are the same.
