@@ -1,18 +1,111 @@
-"""``spatial map``: placeholder until the subcommand lands."""
+"""``spatial map``: write the plan as an interactive HTML map (maps/bishan.html by default).
+
+Examples::
+
+    spatial map                              # OpenStreetMap tiles
+    spatial map --offline                    # one self-contained file, no network at all
+    spatial map --basemap amap               # overlays shifted to GCJ-02 for display
+    TIANDITU_KEY=... spatial map --basemap tianditu
+    spatial map --zones my_zones.gpkg        # a planner's own zones, checked and styled
+    spatial map --layer parcels=parcels.parquet --simplify-m 2
+"""
 
 from __future__ import annotations
 
 import argparse
-import sys
+import os
+from pathlib import Path
+
+from spatial.errors import LayerReadError
+from spatial.layers import LAYER_NAMES, load_plan_layers, read_layer
+from spatial.webmap import BASEMAP_NAMES, LayerOptions, MapOptions, render_map
+
+__all__ = ["register", "run"]
+
+DEFAULT_OUT = Path("maps") / "bishan.html"
+TIANDITU_ENV = "TIANDITU_KEY"
+
+
+def _layer_flag(name: str) -> str:
+    return "--" + name.replace("_", "-")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add the ``map`` subcommand."""
-    parser = subparsers.add_parser("map", help="(not implemented yet)")
+    parser = subparsers.add_parser(
+        "map",
+        help="write the plan as an interactive HTML map",
+        description="Write the plan as an interactive Leaflet map in one HTML file.",
+    )
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"default {DEFAULT_OUT}")
+    parser.add_argument(
+        "--basemap",
+        choices=BASEMAP_NAMES,
+        help="tiles under the plan: osm (default online), amap (GCJ-02), tianditu "
+        f"(key from ${TIANDITU_ENV}), none (default offline)",
+    )
+    parser.add_argument(
+        "--offline", action="store_true", help="self-contained file that makes no network request"
+    )
+    parser.add_argument("--tiles", type=Path, metavar="DIR", help="local {z}/{x}/{y} tile folder")
+    for name in LAYER_NAMES:
+        parser.add_argument(
+            _layer_flag(name), type=Path, metavar="PATH", help=f"your own {name} layer"
+        )
+    parser.add_argument(
+        "--layer",
+        action="append",
+        default=[],
+        metavar="NAME=PATH",
+        help="an extra layer drawn as parcels (repeatable)",
+    )
+    parser.add_argument("--crs", help="CRS of input files that declare none, e.g. EPSG:4490")
+    parser.add_argument("--simplify-m", type=float, help="simplify outlines (tolerance, metres)")
+    parser.add_argument("--decimals", type=int, help="decimal places of a degree kept")
     parser.set_defaults(handler=run)
 
 
+def _extra_layers(specs: list[str], crs: str | None) -> dict:
+    layers = {}
+    for spec in specs:
+        name, sep, path = spec.partition("=")
+        if not sep or not name or not path:
+            raise LayerReadError(f"--layer {spec!r}: expected NAME=PATH")
+        layers[name] = read_layer(path, crs=crs)
+    return layers
+
+
+def _layers(args: argparse.Namespace) -> tuple[dict, dict[str, str]]:
+    layers = load_plan_layers()
+    names = {}
+    for name in LAYER_NAMES:
+        path = getattr(args, name)
+        if path is not None:
+            layers[name] = read_layer(path, crs=args.crs)
+            names[name] = f"{name} ({path.name})"
+    extra = _extra_layers(args.layer, args.crs)
+    names.update({name: name for name in extra})
+    return {**layers, **extra}, names
+
+
+def _describe(path: Path, options: MapOptions) -> str:
+    size_mb = path.stat().st_size / 1e6
+    mode = "offline" if options.offline else "online"
+    basemap = options.basemap or ("none" if options.offline else "osm")
+    return f"wrote {path} ({size_mb:.2f} MB, {mode}, base map {basemap})"
+
+
 def run(args: argparse.Namespace) -> int:
-    """Report that the subcommand is not available yet."""
-    print("spatial map: not implemented yet", file=sys.stderr)
-    return 2
+    """Build the map and write it; return 0, or raise SpatialError for bad input."""
+    layers, names = _layers(args)
+    options = MapOptions(
+        basemap=args.basemap,
+        offline=args.offline,
+        tiles_dir=args.tiles,
+        tianditu_key=os.environ.get(TIANDITU_ENV),
+        layer=LayerOptions(decimals=args.decimals, simplify_m=args.simplify_m),
+        layer_names=names,
+    )
+    path = render_map(args.out, layers, options)
+    print(_describe(path, options))
+    return 0
