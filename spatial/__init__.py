@@ -5,17 +5,53 @@ ellipsoidal on the CGCS2000 ellipsoid; distances are metres in the CGCS2000
 3-degree Gauss–Krüger zone of the data.
 """
 
-from spatial.errors import CRSError, LayerError, LayerReadError, PlanDataError, SpatialError
+from spatial.area import area_table, convert_area, ellipsoidal_area_m2, planar_area_m2
+from spatial.check import CheckReport, check_rules, check_targets, run_checks
+from spatial.errors import (
+    CRSError,
+    CRSMismatchWarning,
+    LayerError,
+    LayerReadError,
+    PlanDataError,
+    SpatialError,
+)
 from spatial.layers import LAYER_NAMES, bundled_layer_path, load_plan_layers, read_layer
+from spatial.overlay import (
+    assign_points,
+    buffer_coverage,
+    difference,
+    overlap_matrix,
+    overlaps,
+    tabulate_intersection,
+)
+from spatial.plan import load_plan, load_rules, load_targets
 
 __all__ = [
     "LAYER_NAMES",
     "CRSError",
+    "CRSMismatchWarning",
+    "CheckReport",
     "LayerError",
     "LayerReadError",
     "PlanDataError",
     "SpatialError",
+    "area_table",
+    "assign_points",
+    "buffer_coverage",
     "bundled_layer_path",
+    "check_rules",
+    "check_targets",
+    "convert_area",
+    "difference",
+    "ellipsoidal_area_m2",
+    "load_plan",
     "load_plan_layers",
+    "load_rules",
+    "load_targets",
+    "overlap_matrix",
+    "overlaps",
+    "planar_area_m2",
     "read_layer",
+    "run_checks",
+    "tabulate_intersection",
 ]

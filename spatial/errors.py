@@ -9,6 +9,7 @@ from __future__ import annotations
 
 __all__ = [
     "CRSError",
+    "CRSMismatchWarning",
     "LayerError",
     "LayerReadError",
     "PlanDataError",
@@ -34,3 +35,7 @@ class CRSError(LayerError):
 
 class PlanDataError(SpatialError, ValueError):
     """The plan's data files (targets, rules) are missing or malformed."""
+
+
+class CRSMismatchWarning(UserWarning):
+    """Two inputs arrived in different CRSs and were reprojected to EPSG:4326 to be combined."""

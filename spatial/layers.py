@@ -7,18 +7,21 @@ CRS. The bundled layers are RFC 7946 GeoJSON, WGS84 longitude/latitude
 
 from __future__ import annotations
 
-import json
 import os
 import warnings
 from pathlib import Path
 
 import geopandas as gpd
 import pyogrio
+import pyogrio.raw
+import shapely
+import shapely.errors
 from pyproj import CRS
 from pyproj.exceptions import CRSError as ProjCRSError
 
+from spatial import _rawjson
 from spatial._bundled import bundled_dir
-from spatial.errors import CRSError, LayerReadError
+from spatial.errors import CRSError, LayerError, LayerReadError
 
 __all__ = [
     "LAYER_NAMES",
@@ -26,6 +29,7 @@ __all__ = [
     "bundled_layer_path",
     "load_plan_layers",
     "read_layer",
+    "read_layer_tolerant",
 ]
 
 #: The bundled layers, in drawing order (bottom to top).
@@ -43,6 +47,7 @@ LAYER_NAMES: tuple[str, ...] = (
 REQUIRED_PROPERTIES: tuple[str, ...] = ("id", "name_zh", "name_en", "kind", "source", "accuracy")
 
 _PARQUET_SUFFIXES = {".parquet", ".geoparquet"}
+_JSON_SUFFIXES = {".geojson", ".json"}
 
 
 def bundled_layer_path(name: str) -> Path:
@@ -68,32 +73,104 @@ def _check_readable(path: Path) -> None:
 
 
 def _check_json(path: Path) -> None:
-    """Give a precise one-line reason for a GeoJSON file that is not valid JSON."""
-    raw = path.read_bytes()
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
+    """Refuse a GeoJSON file that GDAL would misread, with a precise one-line reason.
+
+    Not valid JSON (or truncated), not UTF-8, or a ``crs`` member that cannot be
+    resolved (GDAL would silently assume EPSG:4326).
+    """
+    raw = _rawjson.load_raw(path)
+    if not raw.utf8:
         raise LayerReadError(
-            f"{path}: not UTF-8 text at byte {exc.start} (GeoJSON must be UTF-8; "
-            "re-save it as UTF-8, e.g. from GBK)"
-        ) from None
+            f"{path}: not UTF-8 text (GeoJSON must be UTF-8; re-save it as UTF-8, e.g. from GBK); "
+            "run `spatial validate` to see which features"
+        )
+    name = _rawjson.crs_name(raw.data)
+    if name is not None:
+        _resolve_crs(path, name, what="named in the file")
+
+
+def unresolved_prj(path: Path) -> Path | None:
+    """Return the Shapefile's ``.prj`` when it exists (so a CRS is declared), else None.
+
+    Called when GDAL found no CRS: a ``.prj`` beside the file then means its CRS
+    could not be resolved.
+    """
+    if path.suffix.lower() != ".shp":
+        return None
+    for suffix in (".prj", ".PRJ"):
+        prj = path.with_suffix(suffix)
+        if prj.is_file():
+            return prj
+    return None
+
+
+def _geometry_failure(path: Path, reason: str) -> LayerError:
+    """Name the feature behind a GDAL/GEOS geometry failure, when the raw JSON shows it."""
+    if path.suffix.lower() in _JSON_SUFFIXES:
+        for _, label, kind, message in _rawjson.raw_findings(_rawjson.load_raw(path)):
+            if kind == "geometry":
+                return LayerError(f"{path}: feature {label}: {message}")
+    return LayerError(f"{path}: a geometry cannot be read ({reason})")
+
+
+def _resolve_crs(path: Path, crs: str | int | CRS, what: str = "given") -> CRS:
     try:
-        json.loads(text)
-    except json.JSONDecodeError as exc:
-        what = "truncated" if exc.pos >= len(text.rstrip()) else "not valid JSON"
-        raise LayerReadError(
-            f"{path}: {what} (line {exc.lineno}, column {exc.colno}: {exc.msg})"
-        ) from None
+        return CRS.from_user_input(crs)
+    except ProjCRSError:
+        raise CRSError(f"{path}: the CRS {crs!r} {what} cannot be resolved") from None
 
 
-def _resolve_crs(path: Path, crs: str | int | CRS | None) -> CRS:
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _read_frame(
+    path: Path, tolerant: bool = False, encoding: str | None = None
+) -> gpd.GeoDataFrame:
+    """Read the file as GDAL/pyarrow give it (CRS possibly None).
+
+    With ``tolerant``, geometries GEOS cannot build (an unclosed ring) become
+    null, so that validation can go on and report them; never use that for
+    analysis. ``encoding`` overrides the text encoding GDAL would assume.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        if path.suffix.lower() in _PARQUET_SUFFIXES:
+            return gpd.read_parquet(path)
+        if not tolerant:
+            return pyogrio.read_dataframe(path, encoding=encoding)
+        table = pyogrio.read_dataframe(path, read_geometry=False, encoding=encoding)
+        meta, _, wkb, _ = pyogrio.raw.read(path, columns=[], encoding=encoding)
+    geoms = shapely.from_wkb(wkb, on_invalid="ignore") if wkb is not None else None
+    return gpd.GeoDataFrame(table, geometry=geoms, crs=meta.get("crs"))
+
+
+def _read(path: Path, tolerant: bool, encoding: str | None = None) -> gpd.GeoDataFrame:
     try:
-        return CRS.from_user_input(crs)  # type: ignore[arg-type]
-    except ProjCRSError as exc:
-        raise CRSError(f"{path}: CRS {crs!r} cannot be resolved ({exc})") from None
+        gdf = _read_frame(path, tolerant=tolerant, encoding=encoding)
+    except shapely.errors.GEOSException as exc:
+        raise _geometry_failure(path, _first_line(exc)) from None
+    except Exception as exc:
+        raise LayerReadError(f"{path}: cannot be read as a layer ({_first_line(exc)})") from None
+    if not _has_geometry(gdf):
+        raise LayerReadError(f"{path}: has no geometry column, so it is a table, not a layer")
+    return gdf
 
 
-def read_layer(path: str | os.PathLike[str], crs: str | int | CRS | None = None) -> gpd.GeoDataFrame:
+def _has_geometry(frame: object) -> bool:
+    if not isinstance(frame, gpd.GeoDataFrame):
+        return False
+    try:
+        frame.geometry  # noqa: B018 - raises when no geometry column is active
+    except AttributeError:
+        return False
+    return True
+
+
+def read_layer(
+    path: str | os.PathLike[str], crs: str | int | CRS | None = None
+) -> gpd.GeoDataFrame:
     """Read a vector layer into a GeoDataFrame with an explicit CRS.
 
     Reads whatever pyogrio (GDAL) reads — GeoJSON, GeoPackage, Shapefile,
@@ -128,25 +205,47 @@ def read_layer(path: str | os.PathLike[str], crs: str | int | CRS | None = None)
     """
     path = Path(path)
     _check_readable(path)
-    suffix = path.suffix.lower()
-    if suffix in {".geojson", ".json"}:
+    if path.suffix.lower() in _JSON_SUFFIXES:
         _check_json(path)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            if suffix in _PARQUET_SUFFIXES:
-                gdf = gpd.read_parquet(path)
-            else:
-                gdf = pyogrio.read_dataframe(path)
-    except Exception as exc:  # noqa: BLE001 - every reader failure becomes one clear line
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise LayerReadError(f"{path}: cannot be read as a layer ({reason})") from None
+    gdf = _read(path, tolerant=False)
     if gdf.crs is None:
+        prj = unresolved_prj(path)
+        if prj is not None and crs is None:
+            raise CRSError(
+                f"{path}: the CRS in {prj.name} cannot be resolved; fix the .prj or pass "
+                "the CRS explicitly"
+            )
         if crs is None:
             raise CRSError(
                 f"{path}: the file declares no CRS; pass one explicitly "
                 "(e.g. crs='EPSG:4326' for longitude/latitude degrees)"
             )
+        gdf = gdf.set_crs(_resolve_crs(path, crs))
+    return gdf
+
+
+def read_layer_tolerant(
+    path: str | os.PathLike[str],
+    crs: str | int | CRS | None = None,
+    encoding: str | None = None,
+) -> gpd.GeoDataFrame:
+    """Read a layer for validation only: never refuses content, only unreadable files.
+
+    Unlike :func:`read_layer`, a missing CRS is left as None (unless ``crs`` is
+    given), a geometry GEOS cannot build (an unclosed ring) becomes null, and
+    ``encoding`` (say ``"latin-1"`` for a GeoJSON that is not UTF-8) overrides
+    the text encoding. :mod:`spatial.validate` reports all of these; do not
+    analyse what this returns.
+
+    Raises
+    ------
+    LayerReadError
+        The file is missing, empty, not a layer, or its text cannot be decoded.
+    """
+    path = Path(path)
+    _check_readable(path)
+    gdf = _read(path, tolerant=True, encoding=encoding)
+    if gdf.crs is None and crs is not None:
         gdf = gdf.set_crs(_resolve_crs(path, crs))
     return gdf
 

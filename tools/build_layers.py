@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 import shapely
 from pyproj import Geod, Transformer
-from shapely.geometry import LineString, Point, Polygon, box, mapping, shape
+from shapely.geometry import LineString, Point, box, mapping, shape
 
 from spatial._atomic import write_text_atomic
 
@@ -36,7 +36,9 @@ REFERENCE = Path(__file__).resolve().parent / "reference"
 PLAN = tomllib.loads((ROOT / "seeds" / "plan.toml").read_text(encoding="utf-8"))
 DOC = f"《{PLAN['document']['title']}》 ({PLAN['document']['date'].split(' ')[0]})"
 REF_TOWNS = "shared/reference/bishan_town_seats.csv (Vonng/adcode, CC BY 4.0, 2016 snapshot)"
-REF_COURSE = "shared/reference/README.md (黛山大道 course and 云巴 stations, public reports 2014-2021)"
+REF_COURSE = (
+    "shared/reference/README.md (黛山大道 course and 云巴 stations, public reports 2014-2021)"
+)
 
 GEOD = Geod(ellps="GRS80")
 TO_GK = Transformer.from_crs("EPSG:4326", "EPSG:4544", always_xy=True).transform
@@ -99,6 +101,7 @@ def write_layer(name: str, features: list[dict[str, Any]]) -> None:
 
 # --- 黛山大道 and the corridor -------------------------------------------------
 
+
 def avenue_vertices_gk() -> list[tuple[float, float]]:
     """North→south vertices of the indicative 黛山大道 centreline (GK metres).
 
@@ -149,14 +152,13 @@ def build_corridor(district_gk: Any) -> tuple[Any, Any]:
         ),
         **common,
     }
-    write_layer(
-        "corridor", [feature(avenue_props, ll(avenue)), feature(band_props, ll(band))]
-    )
+    write_layer("corridor", [feature(avenue_props, ll(avenue)), feature(band_props, ll(band))])
     print(f"  avenue length {length_km:.2f} km")
     return avenue, band
 
 
 # --- zones -----------------------------------------------------------------------
+
 
 def grow_to_area(seed_xy: tuple[float, float], region: Any, target_km2: float, square: bool) -> Any:
     """The part of ``region`` within a growing disc/square around ``seed_xy`` with the target area.
@@ -176,7 +178,9 @@ def grow_to_area(seed_xy: tuple[float, float], region: Any, target_km2: float, s
     return shape_at
 
 
-def zone_props(target_id: str, kind: str, rule: str, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+def zone_props(
+    target_id: str, kind: str, rule: str, extra: dict[str, Any] | None = None
+) -> dict[str, Any]:
     target = next(t for t in PLAN["targets"] if t["id"] == target_id)
     return {
         "id": target_id,
@@ -195,13 +199,19 @@ def build_zones(district_gk: Any, avenue: Any) -> dict[str, Any]:
     avenue_x = line1[0]
     # 科技创新小镇: west of the Line 1 璧山站 and north of the 璧城 seat (reference: the
     # 科技创新小镇组团 lies at the avenue's north end, west of the Line 1 station).
-    kcxz_region = inner.intersection(box(avenue_x - 8000, town_xy("璧城街道")[1] + 800, avenue_x - 300, line1[1] + 6000))
+    kcxz_region = inner.intersection(
+        box(avenue_x - 8000, town_xy("璧城街道")[1] + 800, avenue_x - 300, line1[1] + 6000)
+    )
     kcxz = grow_to_area((avenue_x - 2600, line1[1] + 800), kcxz_region, 15.0, square=False)
     # 重庆产教融合生态区: the side facing 重庆大学城, east of the avenue up to the district edge.
-    cjrh_region = inner.intersection(box(avenue_x + 300, line1[1] - 2500, avenue_x + 9000, line1[1] + 6000))
+    cjrh_region = inner.intersection(
+        box(avenue_x + 300, line1[1] - 2500, avenue_x + 9000, line1[1] + 6000)
+    )
     cjrh = grow_to_area((avenue_x + 3000, line1[1] + 1500), cjrh_region, 20.0, square=False)
     # 数字经济产业生态区: north of the 科技创新小镇, west of the avenue, not overlapping it.
-    szjj_region = inner.intersection(box(avenue_x - 9000, line1[1] + 1000, avenue_x - 300, line1[1] + 12000)).difference(kcxz.buffer(100))
+    szjj_region = inner.intersection(
+        box(avenue_x - 9000, line1[1] + 1000, avenue_x - 300, line1[1] + 12000)
+    ).difference(kcxz.buffer(100))
     szjj = grow_to_area((avenue_x - 1800, line1[1] + 5200), szjj_region, 10.0, square=False)
     # 大学城（璧山）创新生态社区: a square block in the 产教融合生态区 nearest 大学城;
     # the first phase is a square in its south-west corner.
@@ -209,9 +219,17 @@ def build_zones(district_gk: Any, avenue: Any) -> dict[str, Any]:
     seed = (avenue_x + 2500, line1[1] + 300)
     community = grow_to_area(seed, community_region, 0.3, square=True)
     minx, miny, _, _ = community.bounds
-    phase1 = grow_to_area((minx + 5, miny + 5), community, 0.1, square=True)
-    zones = {"zone-kcxz": kcxz, "zone-szjj": szjj, "zone-cjrh": cjrh,
-             "zone-community": community, "zone-community-phase1": phase1}
+    # 1 m inside the community, so rounding to 6 decimals (~0.1 m) keeps it nested.
+    phase1 = grow_to_area(
+        (minx + 5, miny + 5), community.buffer(-1.0, join_style="mitre"), 0.1, square=True
+    )
+    zones = {
+        "zone-kcxz": kcxz,
+        "zone-szjj": szjj,
+        "zone-cjrh": cjrh,
+        "zone-community": community,
+        "zone-community-phase1": phase1,
+    }
     rules = {
         "zone-kcxz": "grown around a point 2.6 km west of 轨道1号线璧山站 within the district, north of 璧城, west of the avenue, to the target area",
         "zone-szjj": "grown north of the 科技创新小镇, west of the avenue, to the target area",
@@ -236,11 +254,36 @@ def build_functional_areas(kcxz_gk: Any) -> None:
     w, h = maxx - minx, maxy - miny
     seeds = [
         ("fa-service-centre", "综合服务中心", "Integrated Service Centre", (c.x, c.y)),
-        ("fa-ip-exchange", "知识产权交易中心", "Intellectual Property Exchange Centre", (c.x + 0.12 * w, c.y - 0.18 * h)),
-        ("fa-university-research", "高校科研区", "University Research Area", (c.x + 0.3 * w, c.y + 0.2 * h)),
-        ("fa-enterprise-innovation", "企业科创区", "Enterprise Innovation Area", (c.x - 0.3 * w, c.y + 0.15 * h)),
-        ("fa-commerce", "商业活动配套区", "Commercial Activity Support Area", (c.x - 0.15 * w, c.y - 0.3 * h)),
-        ("fa-smart-living", "智慧生活配套区", "Smart Living Support Area", (c.x + 0.05 * w, c.y + 0.35 * h)),
+        (
+            "fa-ip-exchange",
+            "知识产权交易中心",
+            "Intellectual Property Exchange Centre",
+            (c.x + 0.12 * w, c.y - 0.18 * h),
+        ),
+        (
+            "fa-university-research",
+            "高校科研区",
+            "University Research Area",
+            (c.x + 0.3 * w, c.y + 0.2 * h),
+        ),
+        (
+            "fa-enterprise-innovation",
+            "企业科创区",
+            "Enterprise Innovation Area",
+            (c.x - 0.3 * w, c.y + 0.15 * h),
+        ),
+        (
+            "fa-commerce",
+            "商业活动配套区",
+            "Commercial Activity Support Area",
+            (c.x - 0.15 * w, c.y - 0.3 * h),
+        ),
+        (
+            "fa-smart-living",
+            "智慧生活配套区",
+            "Smart Living Support Area",
+            (c.x + 0.05 * w, c.y + 0.35 * h),
+        ),
     ]
     points = shapely.MultiPoint([s[3] for s in seeds])
     cells = shapely.voronoi_polygons(points, extend_to=kcxz_gk.buffer(1000))
@@ -249,7 +292,10 @@ def build_functional_areas(kcxz_gk: Any) -> None:
         cell = next(g for g in cells.geoms if g.contains(Point(xy)))
         part = cell.intersection(kcxz_gk)
         props = {
-            "id": fid, "name_zh": zh, "name_en": en, "kind": "functional_area",
+            "id": fid,
+            "name_zh": zh,
+            "name_en": en,
+            "kind": "functional_area",
             "zone_id": "zone-kcxz",
             "source": (
                 f"{DOC}: 科技创新小镇布局综合服务中心、知识产权交易中心、高校科研区、企业科创区、"
@@ -264,37 +310,66 @@ def build_functional_areas(kcxz_gk: Any) -> None:
 
 # --- clusters ---------------------------------------------------------------------
 
+
 def build_clusters(district_gk: Any, avenue: Any, zones: dict[str, Any]) -> None:
     def along(y_north: float, y_south: float) -> Any:
         strip = box(avenue.bounds[0] - 3000, y_south, avenue.bounds[2] + 3000, y_north)
         return avenue.intersection(strip)
 
-    line1 = key_xy("轨道1号线璧山站")
-    biquan, hsr = town_xy("璧泉街道"), key_xy("璧山站(成渝高铁)")
+    hsr = key_xy("璧山站(成渝高铁)")
     qinggang, laifeng, dingjia = town_xy("青杠街道"), town_xy("来凤街道"), town_xy("丁家街道")
     kcxz_group = shapely.union_all([z.buffer(400) for z in zones.values()]).convex_hull
     south_edge_kcxz = kcxz_group.bounds[1]
     biquan_group = along(south_edge_kcxz - 300, hsr[1] + 3000).buffer(1800)
-    qlf_group = shapely.union_all([
-        along(qinggang[1] + 3500, laifeng[1] - 1000).buffer(1800),
-        Point(qinggang).buffer(2200), Point(laifeng).buffer(2200),
-    ])
-    dingjia_group = shapely.union_all([Point(dingjia).buffer(2600), LineString([dingjia, avenue.coords[-1]]).buffer(1200)])
+    qlf_group = shapely.union_all(
+        [
+            along(qinggang[1] + 3500, laifeng[1] - 1000).buffer(1800),
+            Point(qinggang).buffer(2200),
+            Point(laifeng).buffer(2200),
+        ]
+    )
+    dingjia_group = shapely.union_all(
+        [Point(dingjia).buffer(2600), LineString([dingjia, avenue.coords[-1]]).buffer(1200)]
+    )
     clusters = [
-        ("cluster-kcxz", "科技创新小镇组团", "Science and Technology Innovation Town Cluster", kcxz_group,
-         "the convex hull of the 科技创新小镇, 数字经济产业生态区 and 产教融合生态区 zones widened by 400 m (a 2020 report places all three in this cluster)"),
-        ("cluster-biquan", "璧泉组团", "Biquan Cluster", biquan_group,
-         "the avenue between the 科技创新小镇组团 and 3 km north of the 成渝高铁 璧山站, widened by 1.8 km, around the 璧泉 seat"),
-        ("cluster-qinggang-laifeng", "青杠—来凤组团", "Qinggang–Laifeng Cluster", qlf_group,
-         "the avenue from 3.5 km north of the 青杠 seat to 1 km south of the 来凤 seat widened by 1.8 km, with 2.2 km around each seat"),
-        ("cluster-dingjia", "丁家组团", "Dingjia Cluster", dingjia_group,
-         "2.6 km around the 丁家 seat joined to the avenue's south end by a 2.4 km-wide link"),
+        (
+            "cluster-kcxz",
+            "科技创新小镇组团",
+            "Science and Technology Innovation Town Cluster",
+            kcxz_group,
+            "the convex hull of the 科技创新小镇, 数字经济产业生态区 and 产教融合生态区 zones widened by 400 m (a 2020 report places all three in this cluster)",
+        ),
+        (
+            "cluster-biquan",
+            "璧泉组团",
+            "Biquan Cluster",
+            biquan_group,
+            "the avenue between the 科技创新小镇组团 and 3 km north of the 成渝高铁 璧山站, widened by 1.8 km, around the 璧泉 seat",
+        ),
+        (
+            "cluster-qinggang-laifeng",
+            "青杠—来凤组团",
+            "Qinggang–Laifeng Cluster",
+            qlf_group,
+            "the avenue from 3.5 km north of the 青杠 seat to 1 km south of the 来凤 seat widened by 1.8 km, with 2.2 km around each seat",
+        ),
+        (
+            "cluster-dingjia",
+            "丁家组团",
+            "Dingjia Cluster",
+            dingjia_group,
+            "2.6 km around the 丁家 seat joined to the avenue's south end by a 2.4 km-wide link",
+        ),
     ]
     features = []
     for order, (cid, zh, en, geom, rule) in enumerate(clusters, start=1):
         clipped = geom.intersection(district_gk.buffer(-BORDER_MARGIN_M))
         props = {
-            "id": cid, "name_zh": zh, "name_en": en, "kind": "cluster", "order_north_to_south": order,
+            "id": cid,
+            "name_zh": zh,
+            "name_en": en,
+            "kind": "cluster",
+            "order_north_to_south": order,
             "source": f"{DOC}: 四组团即科技创新小镇组团、璧泉组团、青杠—来凤组团、丁家组团; drawn as {rule}, clipped to the district ({REF_COURSE}) (示意)",
             "accuracy": "indicative",
         }
@@ -321,8 +396,17 @@ def build_towns() -> None:
             "kind": kind,
             "corridor_town": name in CORRIDOR_TOWNS,
             "point_type": row["point"],
-            "source": f"{row['source']}, via {REF_TOWNS.split(' (')[0]}; GCJ-02 converted to WGS84"
-            + ("; corridor town: " + DOC + " 辐射串联璧城、璧泉、青杠、来凤、丁家等镇街" if name in CORRIDOR_TOWNS else ""),
+            "source": f"{row['source']}, via {REF_TOWNS.split(' (', maxsplit=1)[0]}; GCJ-02 converted to WGS84"
+            + (
+                "; corridor town: " + DOC + " 辐射串联璧城、璧泉、青杠、来凤、丁家等镇街"
+                if name in CORRIDOR_TOWNS
+                else ""
+            )
+            + (
+                "; the source has no seat for this street: a community point stands in (示意)"
+                if row["point"].startswith("stand-in")
+                else ""
+            ),
             "accuracy": "indicative" if row["point"].startswith("stand-in") else "official",
         }
         features.append(feature(props, point))
@@ -335,24 +419,57 @@ def build_platforms(zones: dict[str, Any]) -> None:
     gov = key_xy("璧山区政府(区中心)")
     kcxz_c = zones["zone-kcxz"].representative_point()
     platforms = [
-        ("platform-hitech-institute", "重庆高新技术产业研究院", "Chongqing High-tech Industry Research Institute",
-         "科技成果产业化平台", "Technology commercialisation platform", (gov[0] + 600, gov[1] + 700), "cluster-kcxz",
-         "housed in 璧山创业大厦, whose position was not found: placed near the district centre (示意)"),
-        ("platform-konka-optoelectronics", "重庆康佳光电技术研究院", "Chongqing Konka Optoelectronic Technology Research Institute",
-         "专业技术平台", "Specialised technology platform", (line1[0] - 1200, line1[1] - 5200), "cluster-biquan",
-         "position not found: placed indicatively in the 璧泉组团 (示意)"),
-        ("platform-byd-battery", "比亚迪动力电池研究院", "BYD Power Battery Research Institute",
-         "专业技术平台", "Specialised technology platform", (qinggang[0] + 800, qinggang[1] + 600), "cluster-qinggang-laifeng",
-         "position not found: placed beside the 重庆弗迪 battery plant at 青杠街道虎峰大道8号 (示意)"),
-        ("platform-cqu-advanced-tech", "重庆大学璧山先进技术研究院", "Chongqing University Bishan Institute for Advanced Technology",
-         "政产学研融合平台", "Government-industry-university-research platform", (kcxz_c.x, kcxz_c.y), "zone-kcxz",
-         "position not found: placed in the 科技创新小镇 (示意)"),
+        (
+            "platform-hitech-institute",
+            "重庆高新技术产业研究院",
+            "Chongqing High-tech Industry Research Institute",
+            "科技成果产业化平台",
+            "Technology commercialisation platform",
+            (gov[0] + 600, gov[1] + 700),
+            "cluster-kcxz",
+            "housed in 璧山创业大厦, whose position was not found: placed near the district centre (示意)",
+        ),
+        (
+            "platform-konka-optoelectronics",
+            "重庆康佳光电技术研究院",
+            "Chongqing Konka Optoelectronic Technology Research Institute",
+            "专业技术平台",
+            "Specialised technology platform",
+            (line1[0] - 1200, line1[1] - 5200),
+            "cluster-biquan",
+            "position not found: placed indicatively in the 璧泉组团 (示意)",
+        ),
+        (
+            "platform-byd-battery",
+            "比亚迪动力电池研究院",
+            "BYD Power Battery Research Institute",
+            "专业技术平台",
+            "Specialised technology platform",
+            (qinggang[0] + 800, qinggang[1] + 600),
+            "cluster-qinggang-laifeng",
+            "position not found: placed beside the 重庆弗迪 battery plant at 青杠街道虎峰大道8号 (示意)",
+        ),
+        (
+            "platform-cqu-advanced-tech",
+            "重庆大学璧山先进技术研究院",
+            "Chongqing University Bishan Institute for Advanced Technology",
+            "政产学研融合平台",
+            "Government-industry-university-research platform",
+            (kcxz_c.x, kcxz_c.y),
+            "zone-kcxz",
+            "position not found: placed in the 科技创新小镇 (示意)",
+        ),
     ]
     features = []
     for pid, zh, en, kind_zh, kind_en, xy, assigned, where in platforms:
         props = {
-            "id": pid, "name_zh": zh, "name_en": en, "kind": "platform",
-            "platform_kind_zh": kind_zh, "platform_kind_en": kind_en, "assigned_to": assigned,
+            "id": pid,
+            "name_zh": zh,
+            "name_en": en,
+            "kind": "platform",
+            "platform_kind_zh": kind_zh,
+            "platform_kind_en": kind_en,
+            "assigned_to": assigned,
             "source": f"{DOC}: 以{zh}为代表的{kind_zh}; {where}",
             "accuracy": "indicative",
         }
@@ -361,7 +478,11 @@ def build_platforms(zones: dict[str, Any]) -> None:
 
 
 def main() -> int:
-    district_ll = shape(json.loads((GEODATA / "district.geojson").read_text(encoding="utf-8"))["features"][0]["geometry"])
+    district_ll = shape(
+        json.loads((GEODATA / "district.geojson").read_text(encoding="utf-8"))["features"][0][
+            "geometry"
+        ]
+    )
     district_gk = gk(district_ll)
     avenue, _band = build_corridor(district_gk)
     zones = build_zones(district_gk, avenue)

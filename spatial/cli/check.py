@@ -1,18 +1,95 @@
-"""``spatial check``: placeholder until the subcommand lands."""
+"""``spatial check``: the plan's layers against its area targets and spatial rules.
+
+Prints (or writes with ``--out``) the target table (``id, name_zh, target_km2,
+measured_km2, planar_km2, diff_km2, diff_pct, status``) and the rule table as a
+terminal table, CSV, JSON (``{"targets": [...], "rules": [...]}``) or Markdown.
+``--zones PATH`` (and ``--clusters``, ``--corridor``... for the other layers)
+checks a planner's own layer in place of the bundled one, against the same
+targets (``seeds/plan.toml``) and rules (``seeds/rules.toml``).
+
+Exit status: 0 every target and rule passes, 1 any fails (each failure is named
+on standard error), 2 an input could not be read.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
+import warnings
+
+from spatial.check import run_checks
+from spatial.errors import CRSMismatchWarning
+from spatial.layers import LAYER_NAMES, load_plan_layers, read_layer
+from spatial.plan import load_rules, load_targets
+from spatial.report import FORMATS, emit
+
+__all__ = ["register", "run"]
+
+EXIT_OK, EXIT_PROBLEMS = 0, 1
+
+
+def _option(layer: str) -> str:
+    return "--" + layer.replace("_", "-")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add the ``check`` subcommand."""
-    parser = subparsers.add_parser("check", help="(not implemented yet)")
+    parser = subparsers.add_parser(
+        "check",
+        help="check zones against the plan's area targets and spatial rules",
+        description=(
+            "Compare every area target of the plan with the measured (ellipsoidal, CGCS2000) "
+            "area of its feature and run the plan's spatial rules. "
+            "Exit 0 all pass, 1 any fails, 2 unreadable input."
+        ),
+    )
+    parser.add_argument("--format", choices=FORMATS, default="table", help="output format")
+    parser.add_argument("--out", metavar="PATH", help="write the report to PATH (atomically)")
+    for layer in LAYER_NAMES:
+        parser.add_argument(
+            _option(layer),
+            dest=f"layer_{layer}",
+            metavar="PATH",
+            help=f"check this file in place of the bundled {layer} layer",
+        )
+    parser.add_argument("--crs", help="CRS to assume for a given file that declares none")
+    parser.add_argument("--plan", metavar="TOML", help="targets file (default: seeds/plan.toml)")
+    parser.add_argument("--rules", metavar="TOML", help="rules file (default: seeds/rules.toml)")
+    parser.add_argument(
+        "--repair",
+        action="store_true",
+        help="repair invalid geometries (make_valid) instead of refusing them; "
+        "reports the area each repair changed",
+    )
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    """Report that the subcommand is not available yet."""
-    print("spatial check: not implemented yet", file=sys.stderr)
-    return 2
+    """Run the checks and return 0 (all pass) or 1 (any fails)."""
+    layers = load_plan_layers()
+    for layer in LAYER_NAMES:
+        path = getattr(args, f"layer_{layer}")
+        if path is not None:
+            layers[layer] = read_layer(path, crs=args.crs)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", CRSMismatchWarning)
+        report = run_checks(
+            layers,
+            targets=load_targets(args.plan),
+            rules=load_rules(args.rules),
+            repair=args.repair,
+        )
+    for warning in caught:
+        print(f"spatial check: warning: {warning.message}", file=sys.stderr)
+    for repair in report.repairs:
+        print(
+            f"spatial check: repaired {repair['layer']} feature {repair['id']} "
+            f"({repair['reason']}): area changed by {repair['area_change_km2']:+.6f} km²",
+            file=sys.stderr,
+        )
+    emit(report.render(args.format), args.out)
+    if args.out is not None or args.format != "table":
+        print(f"spatial check: {report.summary()}", file=sys.stderr)
+        for line in report.failures:
+            print(f"spatial check: FAIL {line}", file=sys.stderr)
+    return EXIT_OK if report.passed else EXIT_PROBLEMS

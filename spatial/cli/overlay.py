@@ -1,18 +1,120 @@
-"""``spatial overlay``: placeholder until the subcommand lands."""
+"""``spatial overlay A [B]``: overlay analyses between two layers.
+
+Operations (``--op``):
+
+* ``intersection`` (default): for each pair (a, b) that share area,
+  ``a_id, b_id, area_km2, share_of_a, share_of_b``;
+* ``difference``: the part of each feature of A outside B, ``area_km2, share_of_a``
+  (``--format geojson`` writes the parts themselves);
+* ``overlaps``: pairs of features of A that overlap each other (B not used);
+* ``matrix``: the conflict matrix of A, shared areas in km² (B not used);
+* ``coverage``: the share of each polygon of A within ``--distance-m`` metres of B;
+* ``assign``: each point of A to the polygon(s) of B containing it (or the nearest).
+
+Areas are ellipsoidal (GRS80/CGCS2000), distances metres in the Gauss–Krüger zone.
+Exit status: 0 done, 2 an input could not be read or the call was wrong.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
+import warnings
+
+import pandas as pd
+
+from spatial import overlay
+from spatial.errors import CRSMismatchWarning, LayerError
+from spatial.layers import read_layer
+from spatial.report import FORMATS, emit, format_frame
+
+__all__ = ["OPERATIONS", "register", "run"]
+
+#: Operations that need a second layer B.
+_NEED_B = {"intersection", "difference", "coverage", "assign"}
+OPERATIONS = ("intersection", "difference", "overlaps", "matrix", "coverage", "assign")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add the ``overlay`` subcommand."""
-    parser = subparsers.add_parser("overlay", help="(not implemented yet)")
+    parser = subparsers.add_parser(
+        "overlay",
+        help="tabulate intersections, differences, overlaps, buffer coverage, point assignment",
+        description="Overlay layer A with layer B (areas ellipsoidal, km²; distances in metres).",
+    )
+    parser.add_argument("a", metavar="A", help="first layer (polygons; points for --op assign)")
+    parser.add_argument("b", metavar="B", nargs="?", help="second layer")
+    parser.add_argument("--op", choices=OPERATIONS, default="intersection", help="operation")
+    parser.add_argument("--a-id", default="id", help="id column of A (default: id)")
+    parser.add_argument("--b-id", default="id", help="id column of B (default: id)")
+    parser.add_argument(
+        "--distance-m", type=float, help="buffer distance for --op coverage, metres"
+    )
+    parser.add_argument(
+        "--format",
+        choices=(*FORMATS, "geojson"),
+        default="table",
+        help="output format (geojson: --op difference only)",
+    )
+    parser.add_argument("--out", metavar="PATH", help="write the result to PATH (atomically)")
+    parser.add_argument("--crs", help="CRS to assume for a file that declares none")
+    parser.add_argument(
+        "--repair",
+        action="store_true",
+        help="repair invalid geometries (make_valid) instead of refusing them; "
+        "reports the area each repair changed",
+    )
     parser.set_defaults(handler=run)
 
 
+def _compute(args: argparse.Namespace, a, b) -> pd.DataFrame:
+    repair = args.repair
+    if args.op == "intersection":
+        return overlay.tabulate_intersection(a, b, args.a_id, args.b_id, repair=repair)
+    if args.op == "difference":
+        return overlay.difference(a, b, args.a_id, repair=repair)
+    if args.op == "overlaps":
+        return overlay.overlaps(a, args.a_id, repair=repair)
+    if args.op == "matrix":
+        matrix = overlay.overlap_matrix(a, args.a_id, repair=repair)
+        repairs = matrix.attrs["repairs"]
+        table = matrix.reset_index(names=args.a_id)
+        table.attrs["repairs"] = repairs
+        return table
+    if args.op == "coverage":
+        return overlay.buffer_coverage(a, b, args.distance_m, args.a_id, repair=repair)
+    return overlay.assign_points(a, b, args.a_id, args.b_id, repair=repair)
+
+
+def _check_call(args: argparse.Namespace) -> None:
+    if args.op in _NEED_B and args.b is None:
+        raise LayerError(f"--op {args.op} needs a second layer B")
+    if args.op == "coverage" and args.distance_m is None:
+        raise LayerError("--op coverage needs --distance-m (metres)")
+    if args.format == "geojson" and args.op != "difference":
+        raise LayerError("--format geojson is only for --op difference (the others are tables)")
+
+
 def run(args: argparse.Namespace) -> int:
-    """Report that the subcommand is not available yet."""
-    print("spatial overlay: not implemented yet", file=sys.stderr)
-    return 2
+    """Run one overlay operation and print or write its result; return 0."""
+    _check_call(args)
+    a = read_layer(args.a, crs=args.crs)
+    b = read_layer(args.b, crs=args.crs) if args.b is not None else None
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", CRSMismatchWarning)
+        result = _compute(args, a, b)
+    for warning in caught:
+        print(f"spatial overlay: warning: {warning.message}", file=sys.stderr)
+    for repair in result.attrs.get("repairs", []):
+        print(
+            f"spatial overlay: repaired {repair['layer']} feature {repair['id']} "
+            f"({repair['reason']}): area changed by {repair['area_change_km2']:+.6f} km²",
+            file=sys.stderr,
+        )
+    if args.format == "geojson":
+        text = result.to_json(ensure_ascii=False, drop_id=True)
+    else:
+        table = result.drop(columns=result.geometry.name) if hasattr(result, "geometry") else result
+        text = format_frame(pd.DataFrame(table), args.format)
+    emit(text, args.out)
+    return 0

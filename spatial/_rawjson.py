@@ -1,0 +1,232 @@
+"""Checks on a GeoJSON file's raw text, before GDAL has parsed (and altered) it.
+
+GDAL closes or refuses unclosed rings, passes NaN through, ignores a ``crs``
+member it cannot resolve (and then assumes EPSG:4326), and refuses or mangles
+text that is not UTF-8. So these problems are looked for in the JSON itself.
+
+Each finding is a ``(position, label, kind, message)`` tuple: ``position`` is
+the feature's 0-based place in the ``features`` array (``-1`` for the whole
+file), ``label`` is the feature's id (``properties.id``, else the Feature's own
+``id``, else ``#position``), ``kind`` is one of ``"crs"``, ``"geometry"``,
+``"properties"``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from pyproj import CRS
+from pyproj.exceptions import CRSError as ProjCRSError
+
+from spatial.errors import LayerReadError
+
+__all__ = [
+    "NON_FINITE_MESSAGE",
+    "Finding",
+    "RawGeoJSON",
+    "crs_name",
+    "feature_label",
+    "load_raw",
+    "raw_findings",
+]
+
+#: (feature position or -1, feature label or "-", kind, message)
+Finding = tuple[int, str, str, str]
+
+#: The message for NaN or infinite coordinates (the GeoDataFrame checks use it too).
+NON_FINITE_MESSAGE = "coordinates contain NaN or infinity"
+_POLYGONAL = {"Polygon": 1, "MultiPolygon": 2}
+
+
+class RawGeoJSON:
+    """The parsed JSON of a GeoJSON file, whether its bytes were UTF-8, whether it has NaN/inf.
+
+    ``non_finite`` is False only when no number in the file can be NaN or
+    infinite (no ``NaN``/``Infinity`` token, no exponent of three digits), so
+    the walk over every coordinate can be skipped for ordinary files.
+    """
+
+    def __init__(self, data: Any, utf8: bool, non_finite: bool = True) -> None:
+        self.data = data
+        self.utf8 = utf8
+        self.non_finite = non_finite
+
+
+# An exponent of three or more digits can overflow a double to infinity (1e999).
+_BIG_EXPONENT = re.compile(r"[0-9][eE][+]?0*[0-9]{3,}")
+
+
+def load_raw(path: Path) -> RawGeoJSON:
+    """Parse a GeoJSON file's JSON; bytes that are not UTF-8 are kept as surrogates.
+
+    Raises
+    ------
+    LayerReadError
+        The file is not valid JSON (the message says "truncated" when it ends early).
+    """
+    raw = path.read_bytes()
+    try:
+        text, utf8 = raw.decode("utf-8-sig"), True
+    except UnicodeDecodeError:
+        text, utf8 = raw.removeprefix(b"\xef\xbb\xbf").decode("utf-8", "surrogateescape"), False
+    constants: list[str] = []
+
+    def parse_constant(token: str) -> float:
+        constants.append(token)
+        return float(token)
+
+    try:
+        data = json.loads(text, parse_constant=parse_constant)
+    except json.JSONDecodeError as exc:
+        # An unterminated string runs to the end of the text: the file was cut short.
+        ends_early = exc.pos >= len(text.rstrip()) or exc.msg.startswith("Unterminated string")
+        what = "truncated" if ends_early else "not valid JSON"
+        raise LayerReadError(
+            f"{path}: {what} (line {exc.lineno}, column {exc.colno}: {exc.msg})"
+        ) from None
+    except RecursionError:
+        raise LayerReadError(f"{path}: not a layer (JSON nested too deeply)") from None
+    if not isinstance(data, dict) or data.get("type") not in {"FeatureCollection", "Feature"}:
+        raise LayerReadError(
+            f"{path}: valid JSON but not GeoJSON (no FeatureCollection or Feature)"
+        )
+    return RawGeoJSON(data, utf8, non_finite=bool(constants) or bool(_BIG_EXPONENT.search(text)))
+
+
+def crs_name(data: dict[str, Any]) -> str | None:
+    """Return the CRS named by a (pre-RFC 7946) ``crs`` member, or None when absent."""
+    crs = data.get("crs")
+    if crs is None:
+        return None
+    if isinstance(crs, dict):
+        props = crs.get("properties")
+        if isinstance(props, dict) and isinstance(props.get("name"), str):
+            return props["name"]
+    return json.dumps(crs, ensure_ascii=False)
+
+
+def _features(data: dict[str, Any]) -> list[Any]:
+    if data.get("type") == "Feature":
+        return [data]
+    features = data.get("features")
+    return features if isinstance(features, list) else []
+
+
+def feature_label(feature: Any, position: int) -> str:
+    """Return a feature's id as text: ``properties.id``, the Feature ``id``, or ``#position``."""
+    if isinstance(feature, dict):
+        props = feature.get("properties")
+        for value in (props.get("id") if isinstance(props, dict) else None, feature.get("id")):
+            if isinstance(value, str | int) and not isinstance(value, bool) and str(value).strip():
+                return str(value)
+    return f"#{position}"
+
+
+def _numbers(value: Any) -> Iterator[Any]:
+    if isinstance(value, list):
+        for item in value:
+            yield from _numbers(item)
+    else:
+        yield value
+
+
+def _is_non_finite(value: Any) -> bool:
+    return isinstance(value, float) and not math.isfinite(value)
+
+
+def _ring_problems(rings: Any, polygon_no: int | None) -> Iterator[str]:
+    if not isinstance(rings, list):
+        return
+    for ring_no, ring in enumerate(rings, start=1):
+        if not isinstance(ring, list) or not ring:
+            continue
+        where = f"ring {ring_no}" + (f" of polygon {polygon_no}" if polygon_no else "")
+        if len(ring) < 4:
+            yield f"{where} has {len(ring)} positions; a closed ring needs at least 4"
+        elif ring[0] != ring[-1]:
+            yield (
+                f"{where} is not closed (first position {_fmt(ring[0])}, "
+                f"last {_fmt(ring[-1])}); the first and last positions must be equal"
+            )
+
+
+def _fmt(position: Any) -> str:
+    if isinstance(position, list):
+        return "[" + ", ".join(f"{v:g}" if isinstance(v, float) else str(v) for v in position) + "]"
+    return repr(position)
+
+
+def _geometry_messages(geometry: Any, non_finite: bool) -> Iterator[str]:
+    if not isinstance(geometry, dict):
+        return
+    kind = geometry.get("type")
+    if kind == "GeometryCollection":
+        for part in geometry.get("geometries") or []:
+            yield from _geometry_messages(part, non_finite)
+        return
+    coords = geometry.get("coordinates")
+    if non_finite and any(_is_non_finite(v) for v in _numbers(coords)):
+        yield NON_FINITE_MESSAGE
+    if kind == "Polygon":
+        yield from _ring_problems(coords, None)
+    elif kind == "MultiPolygon" and isinstance(coords, list):
+        for polygon_no, rings in enumerate(coords, start=1):
+            yield from _ring_problems(rings, polygon_no)
+
+
+def _has_surrogates(text: str) -> bool:
+    return any("\udc80" <= ch <= "\udcff" for ch in text)
+
+
+def _undecodable_message(name: str, value: str) -> str:
+    raw = value.encode("utf-8", "surrogateescape")
+    for encoding in ("gbk", "big5"):
+        try:
+            guess = raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        return (
+            f"property {name!r} is not UTF-8 text (reads as {encoding.upper()}: {guess!r}); "
+            "re-save the file as UTF-8"
+        )
+    return f"property {name!r} is not UTF-8 text; re-save the file as UTF-8"
+
+
+def _property_messages(props: Any) -> Iterator[str]:
+    if not isinstance(props, dict):
+        return
+    for name, value in props.items():
+        if _is_non_finite(value):
+            yield f"property {name!r} is {value!r}, not a finite number"
+        elif isinstance(value, str) and _has_surrogates(value):
+            yield _undecodable_message(name, value)
+        if _has_surrogates(name):
+            yield _undecodable_message(name, name)
+
+
+def raw_findings(raw: RawGeoJSON) -> list[Finding]:
+    """Return the problems visible only in the raw JSON, in feature order."""
+    findings: list[Finding] = []
+    name = crs_name(raw.data)
+    if name is not None:
+        try:
+            CRS.from_user_input(name)
+        except ProjCRSError:
+            findings.append(
+                (-1, "-", "crs", f"the CRS {name!r} named in the file cannot be resolved")
+            )
+    for position, feature in enumerate(_features(raw.data)):
+        label = feature_label(feature, position)
+        if not isinstance(feature, dict):
+            findings.append((position, label, "geometry", "is not a GeoJSON Feature object"))
+            continue
+        for message in _geometry_messages(feature.get("geometry"), raw.non_finite):
+            findings.append((position, label, "geometry", message))
+        for message in _property_messages(feature.get("properties")):
+            findings.append((position, label, "properties", message))
+    return findings

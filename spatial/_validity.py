@@ -1,0 +1,57 @@
+"""Refuse invalid geometries, or repair them on request, before measuring them.
+
+A thin bridge to :mod:`spatial.validate`: :func:`~spatial.validate.ensure_valid`
+gives the one-line refusal, :func:`~spatial.validate.repair_layer` the repair and
+the area each repair changed.
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+
+from spatial.area import M2_PER_KM2
+from spatial.validate import ensure_valid, repair_layer
+
+__all__ = ["prepare_valid"]
+
+
+def prepare_valid(
+    gdf: gpd.GeoDataFrame, source: str, repair: bool = False
+) -> tuple[gpd.GeoDataFrame, list[dict[str, object]]]:
+    """Return ``gdf`` checked (or repaired, then checked) and the list of repairs made.
+
+    Parameters
+    ----------
+    gdf : geopandas.GeoDataFrame
+        The layer, with a CRS.
+    source : str
+        How to name the layer in messages (a file path or a layer name).
+    repair : bool
+        Repair invalid geometries (``make_valid``) instead of refusing them.
+
+    Returns
+    -------
+    (geopandas.GeoDataFrame, list of dict)
+        The layer, and one ``{"layer", "id", "reason", "area_change_km2"}`` per
+        repaired feature (ellipsoidal area after minus before, km²).
+
+    Raises
+    ------
+    LayerError
+        A geometry is missing or invalid (and ``repair`` is False), ids repeat,
+        or coordinates are implausible: the validator's one-line message.
+    """
+    repairs: list[dict[str, object]] = []
+    if repair:
+        gdf, report = repair_layer(gdf, source)
+        repairs = [
+            {
+                "layer": source,
+                "id": row.id,
+                "reason": row.reason,
+                "area_change_km2": float(row.area_changed_m2) / M2_PER_KM2,
+            }
+            for row in report.itertuples()
+        ]
+    ensure_valid(gdf, source)
+    return gdf, repairs

@@ -1,0 +1,461 @@
+"""Overlay analyses between planning layers.
+
+Intersections, overlaps, differences, buffer coverage and point-in-polygon assignment.
+
+Conventions, for every function here:
+
+* Areas are ellipsoidal (GRS80/CGCS2000, :func:`spatial.area.ellipsoidal_area_m2`),
+  in km² (``*_km2`` columns); shares are fractions in [0, 1].
+* Distances and buffers are metres in the CGCS2000 3-degree Gauss–Krüger zone of
+  the inputs (EPSG:4544 for Bishan), never in degrees, never in Web Mercator.
+* Inputs must carry a CRS. Two inputs in different CRSs are both reprojected to
+  EPSG:4326 (lon/lat) with a :class:`~spatial.errors.CRSMismatchWarning`.
+* Invalid geometries are refused with the validator's one-line message
+  (:class:`~spatial.errors.LayerError`) unless ``repair=True``; repairs made are
+  listed in the result's ``attrs["repairs"]`` with the area each one changed.
+
+Examples
+--------
+>>> from spatial.layers import bundled_layer_path, read_layer
+>>> zones = read_layer(bundled_layer_path("zones"))
+>>> clusters = read_layer(bundled_layer_path("clusters"))
+>>> table = tabulate_intersection(zones, clusters)
+>>> row = table[(table.a_id == "zone-kcxz") & (table.b_id == "cluster-kcxz")].iloc[0]
+>>> round(float(row.area_km2), 1), round(float(row.share_of_a), 2)
+(15.0, 1.0)
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import CRS
+
+from spatial._validity import prepare_valid
+from spatial.area import M2_PER_KM2, ellipsoidal_area_m2
+from spatial.crs import WGS84, gk_zone_crs
+from spatial.errors import CRSError, CRSMismatchWarning, LayerError
+
+__all__ = [
+    "assign_points",
+    "buffer_coverage",
+    "difference",
+    "overlap_matrix",
+    "overlaps",
+    "tabulate_intersection",
+]
+
+TABULATION_COLUMNS = ["a_id", "b_id", "area_km2", "share_of_a", "share_of_b"]
+
+
+def _require_crs(gdf: gpd.GeoDataFrame, name: str) -> None:
+    if not isinstance(gdf, gpd.GeoDataFrame):
+        raise TypeError(f"{name}: expected a GeoDataFrame, got {type(gdf).__name__}")
+    if gdf.crs is None:
+        raise CRSError(
+            f"{name}: the layer carries no CRS; set one (e.g. .set_crs('EPSG:4326')) "
+            "before overlaying it"
+        )
+
+
+def _require_column(gdf: gpd.GeoDataFrame, name: str, column: str) -> None:
+    if column not in gdf.columns:
+        raise LayerError(
+            f"{name}: no id column {column!r}; columns are {', '.join(map(str, gdf.columns))}"
+        )
+
+
+def _align(*layers: tuple[gpd.GeoDataFrame, str]) -> list[gpd.GeoDataFrame]:
+    """Bring layers to EPSG:4326, warning when they arrived in different CRSs."""
+    for gdf, name in layers:
+        _require_crs(gdf, name)
+    crss = [gdf.crs for gdf, _ in layers]
+    if any(not crs.equals(crss[0]) for crs in crss[1:]):
+        described = ", ".join(f"{name} in {_crs_name(gdf.crs)}" for gdf, name in layers)
+        warnings.warn(
+            f"inputs are in different CRSs ({described}); both reprojected to EPSG:4326 "
+            "(lon/lat) to be combined",
+            CRSMismatchWarning,
+            stacklevel=3,
+        )
+    return [gdf if gdf.crs.equals(WGS84) else gdf.to_crs(WGS84) for gdf, _ in layers]
+
+
+def _crs_name(crs: CRS) -> str:
+    epsg = crs.to_epsg()
+    return f"EPSG:{epsg}" if epsg else crs.name
+
+
+def _prepare(
+    layers: list[tuple[gpd.GeoDataFrame, str, str]], repair: bool
+) -> tuple[list[gpd.GeoDataFrame], list[dict[str, object]]]:
+    """Align CRSs, check id columns and validity; return layers in EPSG:4326 and repairs."""
+    for gdf, name, id_col in layers:
+        _require_crs(gdf, name)
+        if id_col:
+            _require_column(gdf, name, id_col)
+    aligned = _align(*[(gdf, name) for gdf, name, _ in layers])
+    out, repairs = [], []
+    for gdf, (_, name, _) in zip(aligned, layers, strict=True):
+        fixed, done = prepare_valid(gdf.reset_index(drop=True), name, repair)
+        out.append(fixed)
+        repairs.extend(done)
+    return out, repairs
+
+
+def _gk_crs(*layers: gpd.GeoDataFrame) -> CRS:
+    """Return the Gauss–Krüger zone of the centre of all layers together (layers in EPSG:4326)."""
+    bounds = np.array([gdf.total_bounds for gdf in layers if len(gdf)])
+    if not bounds.size or not np.isfinite(bounds).all():
+        raise CRSError("layers are empty: no longitude to choose a Gauss-Kruger zone from")
+    return gk_zone_crs((bounds[:, 0].min() + bounds[:, 2].max()) / 2.0)
+
+
+def _area_km2(geoms: np.ndarray | gpd.GeoSeries, crs: CRS = WGS84) -> np.ndarray:
+    series = geoms if isinstance(geoms, gpd.GeoSeries) else gpd.GeoSeries(geoms, crs=crs)
+    return ellipsoidal_area_m2(series) / M2_PER_KM2
+
+
+def _with_repairs(result: pd.DataFrame, repairs: list[dict[str, object]]) -> pd.DataFrame:
+    result.attrs["repairs"] = repairs
+    return result
+
+
+def tabulate_intersection(
+    a: gpd.GeoDataFrame,
+    b: gpd.GeoDataFrame,
+    a_id: str = "id",
+    b_id: str = "id",
+    *,
+    repair: bool = False,
+) -> pd.DataFrame:
+    """Tabulate the area shared by every pair of features of ``a`` and ``b`` that overlap.
+
+    Parameters
+    ----------
+    a, b : geopandas.GeoDataFrame
+        Polygon layers with a CRS (reprojected to EPSG:4326 with a warning if they differ).
+    a_id, b_id : str
+        Columns identifying the features of ``a`` and ``b``.
+    repair : bool
+        Repair invalid geometries instead of refusing them.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per pair with a shared area greater than zero (pairs that only
+        touch along an edge or at a point are left out), columns ``a_id``,
+        ``b_id`` (the two features' ids), ``area_km2`` (ellipsoidal),
+        ``share_of_a`` and ``share_of_b`` (shared area over each feature's own
+        area), in the order of ``a`` then ``b``.
+
+    Examples
+    --------
+    >>> from shapely.geometry import box
+    >>> sq = gpd.GeoDataFrame({"id": ["s"]}, geometry=[box(106.0, 29.0, 106.02, 29.02)],
+    ...                       crs="EPSG:4326")
+    >>> half = gpd.GeoDataFrame({"id": ["h"]}, geometry=[box(106.01, 29.0, 106.03, 29.02)],
+    ...                         crs="EPSG:4326")
+    >>> tabulate_intersection(sq, half).round(3)
+      a_id b_id  area_km2  share_of_a  share_of_b
+    0    s    h      2.16         0.5         0.5
+    """
+    (a4326, b4326), repairs = _prepare([(a, "layer A", a_id), (b, "layer B", b_id)], repair)
+    ia, ib = b4326.sindex.query(a4326.geometry, predicate="intersects")
+    shared = shapely.intersection(a4326.geometry.array[ia], b4326.geometry.array[ib])
+    area_km2 = _area_km2(np.asarray(shared))
+    own_a, own_b = _area_km2(a4326.geometry), _area_km2(b4326.geometry)
+    keep = area_km2 > 0
+    ia, ib, area_km2 = ia[keep], ib[keep], area_km2[keep]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        table = pd.DataFrame(
+            {
+                "a_id": a4326[a_id].to_numpy()[ia],
+                "b_id": b4326[b_id].to_numpy()[ib],
+                "area_km2": area_km2,
+                "share_of_a": np.clip(area_km2 / own_a[ia], 0.0, 1.0),
+                "share_of_b": np.clip(area_km2 / own_b[ib], 0.0, 1.0),
+            }
+        )
+    order = np.lexsort((ib, ia))
+    return _with_repairs(table.iloc[order].reset_index(drop=True), repairs)
+
+
+def _unique_ids(gdf: gpd.GeoDataFrame, name: str, id_col: str) -> None:
+    duplicated = gdf[id_col][gdf[id_col].duplicated()]
+    if len(duplicated):
+        raise LayerError(f"{name}: id {duplicated.iloc[0]!s} appears more than once in {id_col!r}")
+
+
+def overlaps(layer: gpd.GeoDataFrame, id_col: str = "id", *, repair: bool = False) -> pd.DataFrame:
+    """List every pair of features of one layer that overlap, each pair once.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``a_id, b_id, area_km2, share_of_a, share_of_b`` as in
+        :func:`tabulate_intersection`, with ``a`` before ``b`` in layer order.
+
+    Examples
+    --------
+    >>> from shapely.geometry import box
+    >>> lyr = gpd.GeoDataFrame({"id": ["x", "y", "z"]},
+    ...                        geometry=[box(106.0, 29.5, 106.02, 29.52),
+    ...                                  box(106.01, 29.5, 106.03, 29.52),
+    ...                                  box(106.5, 29.5, 106.6, 29.6)], crs="EPSG:4326")
+    >>> overlaps(lyr)[["a_id", "b_id", "share_of_a"]]
+      a_id b_id  share_of_a
+    0    x    y         0.5
+    """
+    _require_crs(layer, "layer")
+    _require_column(layer, "layer", id_col)
+    _unique_ids(layer, "layer", id_col)
+    pairs = tabulate_intersection(layer, layer, id_col, id_col, repair=repair)
+    position = {ident: pos for pos, ident in enumerate(layer[id_col])}
+    first = pairs["a_id"].map(position) < pairs["b_id"].map(position)
+    return _with_repairs(pairs[first].reset_index(drop=True), pairs.attrs["repairs"])
+
+
+def overlap_matrix(
+    layer: gpd.GeoDataFrame, id_col: str = "id", *, repair: bool = False
+) -> pd.DataFrame:
+    """Return the conflict matrix of one layer: the area, in km², each pair of features shares.
+
+    Parameters
+    ----------
+    layer : geopandas.GeoDataFrame
+        Polygon layer with a CRS and unique ids.
+    id_col : str
+        Column identifying the features.
+    repair : bool
+        Repair invalid geometries instead of refusing them.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Square and symmetric, indexed and labelled by id in layer order;
+        off-diagonal cells are the shared area in km² (0 where features do not
+        overlap), the diagonal is each feature's own area in km².
+
+    Examples
+    --------
+    >>> from shapely.geometry import box
+    >>> lyr = gpd.GeoDataFrame({"id": ["x", "y"]},
+    ...                        geometry=[box(106.0, 29.5, 106.02, 29.52),
+    ...                                  box(106.01, 29.5, 106.03, 29.52)], crs="EPSG:4326")
+    >>> overlap_matrix(lyr).round(2)
+          x     y
+    x  4.30  2.15
+    y  2.15  4.30
+    """
+    _require_crs(layer, "layer")
+    _require_column(layer, "layer", id_col)
+    _unique_ids(layer, "layer", id_col)
+    pairs = tabulate_intersection(layer, layer, id_col, id_col, repair=repair)
+    ids = list(layer[id_col])
+    matrix = pairs.pivot(index="a_id", columns="b_id", values="area_km2")
+    matrix = matrix.reindex(index=ids, columns=ids).fillna(0.0)
+    matrix.index.name = None
+    matrix.columns.name = None
+    return _with_repairs(matrix, pairs.attrs["repairs"])
+
+
+def difference(
+    a: gpd.GeoDataFrame, b: gpd.GeoDataFrame, id_col: str = "id", *, repair: bool = False
+) -> gpd.GeoDataFrame:
+    """Return the part of each feature of ``a`` that lies outside every feature of ``b``.
+
+    Parameters
+    ----------
+    a, b : geopandas.GeoDataFrame
+        Polygon layers with a CRS (reprojected to EPSG:4326 with a warning if they differ).
+    id_col : str
+        Column identifying the features of ``a``.
+    repair : bool
+        Repair invalid geometries instead of refusing them.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        One row per feature of ``a`` (in EPSG:4326), columns ``id_col``,
+        ``area_km2`` (ellipsoidal area of the part outside ``b``),
+        ``share_of_a`` (that part over the feature's area) and ``geometry``
+        (possibly empty).
+
+    Examples
+    --------
+    >>> from shapely.geometry import box
+    >>> a = gpd.GeoDataFrame({"id": ["a"]}, geometry=[box(106.0, 29.5, 106.02, 29.52)],
+    ...                      crs="EPSG:4326")
+    >>> b = gpd.GeoDataFrame({"id": ["b"]}, geometry=[box(106.015, 29.4, 106.1, 29.6)],
+    ...                      crs="EPSG:4326")
+    >>> difference(a, b)[["id", "share_of_a"]].round(3)
+      id  share_of_a
+    0  a        0.75
+    """
+    (a4326, b4326), repairs = _prepare([(a, "layer A", id_col), (b, "layer B", "")], repair)
+    ia, ib = b4326.sindex.query(a4326.geometry, predicate="intersects")
+    remaining = a4326.geometry.array.copy()
+    for pos in np.unique(ia):
+        cover = shapely.union_all(b4326.geometry.array[ib[ia == pos]])
+        remaining[pos] = shapely.difference(remaining[pos], cover)
+    area_km2 = _area_km2(np.asarray(remaining))
+    own_km2 = _area_km2(a4326.geometry)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.where(own_km2 > 0, area_km2 / own_km2, 0.0)
+    result = gpd.GeoDataFrame(
+        {id_col: a4326[id_col].to_numpy(), "area_km2": area_km2, "share_of_a": share},
+        geometry=gpd.GeoSeries(remaining, crs=WGS84),
+    )
+    return _with_repairs(result, repairs)
+
+
+def buffer_coverage(
+    polygons: gpd.GeoDataFrame,
+    lines: gpd.GeoDataFrame,
+    distance_m: float,
+    id_col: str = "id",
+    *,
+    repair: bool = False,
+) -> pd.DataFrame:
+    """Return the share of each polygon lying within ``distance_m`` metres of a line layer.
+
+    Parameters
+    ----------
+    polygons : geopandas.GeoDataFrame
+        Polygon layer with a CRS.
+    lines : geopandas.GeoDataFrame
+        Any layer (usually lines, e.g. the avenue) with a CRS.
+    distance_m : float
+        Buffer distance in metres, applied in the Gauss–Krüger zone of the
+        inputs (never in degrees). Must be positive.
+    id_col : str
+        Column identifying the polygons.
+    repair : bool
+        Repair invalid geometries instead of refusing them.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``id_col``, ``area_km2`` (each polygon's ellipsoidal area),
+        ``within_km2`` (ellipsoidal area of its part within the buffer) and
+        ``share_within`` (``within_km2 / area_km2``).
+
+    Examples
+    --------
+    >>> from shapely.geometry import LineString, box
+    >>> cell = gpd.GeoDataFrame({"id": ["c"]}, geometry=[box(106.0, 29.5, 106.05, 29.55)],
+    ...                         crs="EPSG:4326")
+    >>> road = gpd.GeoDataFrame({"id": ["r"]},
+    ...                         geometry=[LineString([(106.0, 29.4), (106.0, 29.7)])],
+    ...                         crs="EPSG:4326")
+    >>> share = buffer_coverage(cell, road, 1000.0)["share_within"].iloc[0]
+    >>> round(float(share), 2)  # 1 km of a 4.85 km wide cell
+    0.21
+    """
+    if not np.isfinite(distance_m) or distance_m <= 0:
+        raise ValueError(f"distance_m must be a positive number of metres, got {distance_m!r}")
+    (polys, lns), repairs = _prepare(
+        [(polygons, "polygon layer", id_col), (lines, "line layer", "")], repair
+    )
+    gk = _gk_crs(polys, lns)
+    zone = shapely.union_all(lns.to_crs(gk).geometry.array).buffer(distance_m, quad_segs=32)
+    within_gk = shapely.intersection(polys.to_crs(gk).geometry.array, zone)
+    within_km2 = _area_km2(gpd.GeoSeries(within_gk, crs=gk))
+    area_km2 = _area_km2(polys.geometry)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.where(area_km2 > 0, np.clip(within_km2 / area_km2, 0.0, 1.0), 0.0)
+    result = pd.DataFrame(
+        {
+            id_col: polys[id_col].to_numpy(),
+            "area_km2": area_km2,
+            "within_km2": np.minimum(within_km2, area_km2),
+            "share_within": share,
+        }
+    )
+    return _with_repairs(result, repairs)
+
+
+def assign_points(
+    points: gpd.GeoDataFrame,
+    polygons: gpd.GeoDataFrame,
+    point_id: str = "id",
+    polygon_id: str = "id",
+    *,
+    repair: bool = False,
+) -> pd.DataFrame:
+    """Assign each point to the polygons that contain it, or to the nearest one.
+
+    Parameters
+    ----------
+    points : geopandas.GeoDataFrame
+        Point layer with a CRS.
+    polygons : geopandas.GeoDataFrame
+        Polygon layer with a CRS.
+    point_id, polygon_id : str
+        Columns identifying the points and the polygons.
+    repair : bool
+        Repair invalid geometries instead of refusing them.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``point_id``, ``polygon_id``, ``inside`` (bool) and ``dist_m``
+        (metres in the Gauss–Krüger zone; 0 when inside). A point inside
+        several (nested) polygons gets one row per polygon; a point inside
+        none gets one row naming the nearest polygon, ``inside`` False.
+        Points on a polygon's boundary count as inside.
+
+    Examples
+    --------
+    >>> from shapely.geometry import Point, box
+    >>> pts = gpd.GeoDataFrame({"id": ["p", "q"]},
+    ...                        geometry=[Point(106.205, 29.605), Point(106.23, 29.605)],
+    ...                        crs="EPSG:4326")
+    >>> polys = gpd.GeoDataFrame({"id": ["A"]}, geometry=[box(106.2, 29.6, 106.21, 29.61)],
+    ...                          crs="EPSG:4326")
+    >>> out = assign_points(pts, polys)
+    >>> out.assign(dist_m=out.dist_m.round(-1))
+      point_id polygon_id  inside  dist_m
+    0        p          A    True     0.0
+    1        q          A   False  1940.0
+    """
+    (pts, polys), repairs = _prepare(
+        [(points, "point layer", point_id), (polygons, "polygon layer", polygon_id)], repair
+    )
+    ip, iq = polys.sindex.query(pts.geometry, predicate="covered_by")
+    inside = pd.DataFrame(
+        {
+            "point_id": pts[point_id].to_numpy()[ip],
+            "polygon_id": polys[polygon_id].to_numpy()[iq],
+            "inside": True,
+            "dist_m": 0.0,
+            "_order": ip,
+        }
+    )
+    outside = np.setdiff1d(np.arange(len(pts)), ip)
+    gk = _gk_crs(pts, polys)
+    pts_gk, polys_gk = pts.to_crs(gk), polys.to_crs(gk)
+    if outside.size and len(polys_gk):
+        jp, jq = polys_gk.sindex.nearest(pts_gk.geometry.iloc[outside], return_all=False)
+    else:
+        jp = jq = np.array([], dtype=int)
+    nearest = pd.DataFrame(
+        {
+            "point_id": pts[point_id].to_numpy()[outside[jp]],
+            "polygon_id": polys[polygon_id].to_numpy()[jq],
+            "inside": False,
+            "dist_m": shapely.distance(
+                pts_gk.geometry.array[outside[jp]], polys_gk.geometry.array[jq]
+            ),
+            "_order": outside[jp],
+        }
+    )
+    frames = [frame for frame in (inside, nearest) if len(frame)]
+    result = pd.concat(frames, ignore_index=True) if frames else inside
+    result = result.sort_values("_order", kind="stable").drop(columns="_order")
+    return _with_repairs(result.reset_index(drop=True), repairs)

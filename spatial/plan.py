@@ -1,0 +1,307 @@
+"""The plan's data, read and validated.
+
+Area targets and headline figures come from ``seeds/plan.toml``, the spatial
+rules from ``seeds/rules.toml``.
+
+Every problem in these files raises :class:`~spatial.errors.PlanDataError` with
+one line naming the file, the entry (``targets[2] (zone-cjrh)``) and the fault.
+
+Examples
+--------
+>>> plan = load_plan()
+>>> [t.id for t in plan.targets][:2]
+['zone-kcxz', 'zone-szjj']
+>>> plan.targets[3].target_km2  # 30万平方米
+0.3
+>>> sorted({r.kind for r in plan.rules})  # doctest: +NORMALIZE_WHITESPACE
+['meets_corridor', 'no_overlap', 'platform_in_assigned', 'within_district',
+ 'within_reach_of_avenue']
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from spatial._bundled import bundled_dir
+from spatial.area import AREA_UNITS
+from spatial.errors import PlanDataError
+
+__all__ = [
+    "RULE_KINDS",
+    "Headline",
+    "Plan",
+    "Rule",
+    "Target",
+    "load_headlines",
+    "load_plan",
+    "load_rules",
+    "load_targets",
+    "plan_path",
+    "rules_path",
+]
+
+#: The tolerance a target gets when it states none: 约 ("about") read as ±5%.
+DEFAULT_TOLERANCE_PCT = 5.0
+
+_NUMBER = (int, float)
+
+#: Each rule kind and its parameters (name -> accepted Python types) besides id/kind/layer/ids.
+RULE_KINDS: dict[str, dict[str, tuple[type, ...]]] = {
+    "within_district": {"district_layer": (str,), "district_id": (str,), "max_outside_m2": _NUMBER},
+    "no_overlap": {"max_overlap_m2": _NUMBER, "allowed_nesting": (list,)},
+    "meets_corridor": {"corridor_layer": (str,), "band_id": (str,), "min_in_band_m2": _NUMBER},
+    "within_reach_of_avenue": {"corridor_layer": (str,), "avenue_id": (str,), "reach_m": _NUMBER},
+    "platform_in_assigned": {"assigned_property": (str,), "target_layers": (list,)},
+}
+
+
+@dataclass(frozen=True)
+class Target:
+    """An area target of the plan (e.g. 约15平方公里), for one feature of one layer.
+
+    ``value`` is in ``unit`` (``km2``, ``m2``, ``ha`` or ``mu``); ``tolerance_pct``
+    is the allowed deviation either side, in percent of the target.
+    """
+
+    id: str
+    layer: str
+    name_zh: str
+    name_en: str
+    value: float
+    unit: str
+    tolerance_pct: float = DEFAULT_TOLERANCE_PCT
+    phrase: str = ""
+
+    @property
+    def target_m2(self) -> float:
+        """The target in square metres."""
+        return float(self.value) * AREA_UNITS[self.unit]
+
+    @property
+    def target_km2(self) -> float:
+        """The target in square kilometres."""
+        return self.target_m2 / AREA_UNITS["km2"]
+
+
+@dataclass(frozen=True)
+class Headline:
+    """A headline figure of the plan (enterprises, funds...), for display only."""
+
+    id: str
+    label_zh: str
+    label_en: str
+    value: float
+    unit: str
+    phrase: str = ""
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A spatial rule: ``kind`` applied to features ``ids`` (all when None) of ``layer``.
+
+    ``params`` holds the kind's parameters, as listed in :data:`RULE_KINDS`.
+    """
+
+    id: str
+    kind: str
+    layer: str
+    ids: tuple[str, ...] | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The targets, headlines and rules of the plan."""
+
+    targets: tuple[Target, ...]
+    headlines: tuple[Headline, ...]
+    rules: tuple[Rule, ...]
+
+
+def plan_path() -> Path:
+    """Return the path of the bundled ``plan.toml``."""
+    return bundled_dir("seeds") / "plan.toml"
+
+
+def rules_path() -> Path:
+    """Return the path of the bundled ``rules.toml``."""
+    return bundled_dir("seeds") / "rules.toml"
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with open(path, "rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError:
+        raise PlanDataError(f"{path}: file not found") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise PlanDataError(f"{path}: not valid TOML ({exc})") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise PlanDataError(f"{path}: cannot be read ({exc})") from None
+
+
+def _entries(path: Path, data: dict[str, Any], key: str) -> list[dict[str, Any]]:
+    entries = data.get(key)
+    if not isinstance(entries, list) or not entries:
+        raise PlanDataError(f"{path}: no [[{key}]] entries")
+    for i, entry in enumerate(entries):
+        if not isinstance(entry, dict):
+            raise PlanDataError(f"{path}: {key}[{i}]: not a table")
+    return entries
+
+
+def _where(path: Path, key: str, i: int, entry: dict[str, Any]) -> str:
+    name = entry.get("id")
+    return f"{path}: {key}[{i}]" + (f" ({name})" if isinstance(name, str) else "")
+
+
+def _require(where: str, entry: dict[str, Any], name: str, types: tuple[type, ...]) -> Any:
+    if name not in entry:
+        raise PlanDataError(f"{where}: missing {name!r}")
+    value = entry[name]
+    if isinstance(value, bool) or not isinstance(value, types):
+        kinds = " or ".join(t.__name__ for t in types)
+        raise PlanDataError(f"{where}: {name!r} must be {kinds}, got {value!r}")
+    return value
+
+
+def _check_unique(path: Path, key: str, ids: list[str]) -> None:
+    seen: set[str] = set()
+    for i, ident in enumerate(ids):
+        if ident in seen:
+            raise PlanDataError(f"{path}: {key}[{i}] ({ident}): duplicate id")
+        seen.add(ident)
+
+
+def _target(path: Path, i: int, entry: dict[str, Any]) -> Target:
+    where = _where(path, "targets", i, entry)
+    unit = _require(where, entry, "unit", (str,))
+    if unit not in AREA_UNITS:
+        raise PlanDataError(f"{where}: unit {unit!r} is not one of {', '.join(AREA_UNITS)}")
+    value = _require(where, entry, "value", _NUMBER)
+    if not value > 0:
+        raise PlanDataError(f"{where}: value must be positive, got {value!r}")
+    tolerance = entry.get("tolerance_pct", DEFAULT_TOLERANCE_PCT)
+    if isinstance(tolerance, bool) or not isinstance(tolerance, _NUMBER) or not 0 < tolerance < 100:
+        raise PlanDataError(
+            f"{where}: tolerance_pct must be a number in (0, 100), got {tolerance!r}"
+        )
+    return Target(
+        id=_require(where, entry, "id", (str,)),
+        layer=_require(where, entry, "layer", (str,)),
+        name_zh=_require(where, entry, "name_zh", (str,)),
+        name_en=str(entry.get("name_en", "")),
+        value=float(value),
+        unit=unit,
+        tolerance_pct=float(tolerance),
+        phrase=str(entry.get("phrase", "")),
+    )
+
+
+def load_targets(path: str | os.PathLike[str] | None = None) -> tuple[Target, ...]:
+    """Read and validate the ``[[targets]]`` of a plan file (the bundled one by default).
+
+    Raises
+    ------
+    PlanDataError
+        The file is missing or not TOML, or an entry lacks a field, has a
+        unit other than km2/m2/ha/mu, a non-positive value, a tolerance
+        outside (0, 100) percent, or a duplicate id.
+    """
+    path = Path(path) if path is not None else plan_path()
+    entries = _entries(path, _read_toml(path), "targets")
+    targets = tuple(_target(path, i, entry) for i, entry in enumerate(entries))
+    _check_unique(path, "targets", [t.id for t in targets])
+    return targets
+
+
+def _headline(path: Path, i: int, entry: dict[str, Any]) -> Headline:
+    where = _where(path, "headlines", i, entry)
+    return Headline(
+        id=_require(where, entry, "id", (str,)),
+        label_zh=_require(where, entry, "label_zh", (str,)),
+        label_en=_require(where, entry, "label_en", (str,)),
+        value=float(_require(where, entry, "value", _NUMBER)),
+        unit=_require(where, entry, "unit", (str,)),
+        phrase=str(entry.get("phrase", "")),
+    )
+
+
+def load_headlines(path: str | os.PathLike[str] | None = None) -> tuple[Headline, ...]:
+    """Read and validate the ``[[headlines]]`` of a plan file (the bundled one by default)."""
+    path = Path(path) if path is not None else plan_path()
+    entries = _entries(path, _read_toml(path), "headlines")
+    headlines = tuple(_headline(path, i, entry) for i, entry in enumerate(entries))
+    _check_unique(path, "headlines", [h.id for h in headlines])
+    return headlines
+
+
+def _string_list(where: str, name: str, value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise PlanDataError(f"{where}: {name!r} must be a list of strings, got {value!r}")
+    return tuple(value)
+
+
+def _check_nesting(where: str, pairs: list[Any]) -> None:
+    for pair in pairs:
+        if not (
+            isinstance(pair, list) and len(pair) == 2 and all(isinstance(v, str) for v in pair)
+        ):
+            raise PlanDataError(
+                f"{where}: allowed_nesting entries must be [inner_id, outer_id], got {pair!r}"
+            )
+
+
+def _rule(path: Path, i: int, entry: dict[str, Any]) -> Rule:
+    where = _where(path, "rules", i, entry)
+    kind = _require(where, entry, "kind", (str,))
+    if kind not in RULE_KINDS:
+        raise PlanDataError(f"{where}: kind {kind!r} is not one of {', '.join(RULE_KINDS)}")
+    schema = RULE_KINDS[kind]
+    params = {name: _require(where, entry, name, types) for name, types in schema.items()}
+    unknown = set(entry) - set(schema) - {"id", "kind", "layer", "ids"}
+    if unknown:
+        raise PlanDataError(f"{where}: unknown key(s) {', '.join(sorted(unknown))} for {kind}")
+    for name, value in params.items():
+        if isinstance(value, float | int) and value < 0:
+            raise PlanDataError(f"{where}: {name!r} must not be negative, got {value!r}")
+    if kind == "no_overlap":
+        _check_nesting(where, params["allowed_nesting"])
+    if kind == "platform_in_assigned":
+        params["target_layers"] = _string_list(where, "target_layers", params["target_layers"])
+    ids = entry.get("ids")
+    return Rule(
+        id=_require(where, entry, "id", (str,)),
+        kind=kind,
+        layer=_require(where, entry, "layer", (str,)),
+        ids=None if ids is None else _string_list(where, "ids", ids),
+        params=params,
+    )
+
+
+def load_rules(path: str | os.PathLike[str] | None = None) -> tuple[Rule, ...]:
+    """Read and validate the ``[[rules]]`` of a rules file (the bundled one by default).
+
+    Raises
+    ------
+    PlanDataError
+        The file is missing or not TOML, or a rule has an unknown kind, lacks
+        a parameter of its kind, has one of the wrong type, or repeats an id.
+    """
+    path = Path(path) if path is not None else rules_path()
+    entries = _entries(path, _read_toml(path), "rules")
+    rules = tuple(_rule(path, i, entry) for i, entry in enumerate(entries))
+    _check_unique(path, "rules", [r.id for r in rules])
+    return rules
+
+
+def load_plan(
+    plan: str | os.PathLike[str] | None = None,
+    rules: str | os.PathLike[str] | None = None,
+) -> Plan:
+    """Read targets and headlines from ``plan``, rules from ``rules`` (bundled by default)."""
+    return Plan(targets=load_targets(plan), headlines=load_headlines(plan), rules=load_rules(rules))

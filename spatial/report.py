@@ -1,0 +1,165 @@
+"""Rendering result tables: terminal text, CSV, JSON and Markdown, written safely.
+
+Terminal tables and Markdown round figures for reading (areas to 4 decimals of
+km², i.e. 100 m²; percentages to 2 decimals; distances to 0.1 m); CSV and JSON
+keep full precision. Missing figures print as ``-`` (text) or ``null`` (JSON).
+Files are written through :mod:`spatial._atomic`, never half-written.
+
+Examples
+--------
+>>> import pandas as pd
+>>> frame = pd.DataFrame({"id": ["zone-kcxz"], "area_km2": [15.000281], "status": ["PASS"]})
+>>> print(format_table(frame))
+id         area_km2  status
+---------  --------  ------
+zone-kcxz   15.0003  PASS
+>>> print(format_markdown(frame))
+| id | area_km2 | status |
+|---|---:|---|
+| zone-kcxz | 15.0003 | PASS |
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import os
+import sys
+import unicodedata
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from spatial._atomic import write_text_atomic
+
+__all__ = [
+    "FORMATS",
+    "emit",
+    "format_csv",
+    "format_frame",
+    "format_json",
+    "format_markdown",
+    "format_table",
+    "records",
+]
+
+#: The output formats every command offers.
+FORMATS: tuple[str, ...] = ("table", "csv", "json", "markdown")
+
+
+def _display_width(text: str) -> int:
+    """Terminal columns taken by ``text``: CJK (wide) characters take two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _pad(text: str, width: int, right: bool) -> str:
+    fill = " " * (width - _display_width(text))
+    return fill + text if right else text + fill
+
+
+def _decimals(column: str) -> int:
+    if column.endswith("_pct"):
+        return 2
+    if column.endswith("_m") or column == "dist_m":
+        return 1
+    return 4
+
+
+def _cell(value: Any, column: str) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "-"
+    if isinstance(value, bool | np.bool_):
+        return str(bool(value))
+    if isinstance(value, float | np.floating):
+        return f"{float(value):.{_decimals(column)}f}"
+    return str(value)
+
+
+def _is_numeric(frame: pd.DataFrame, column: str) -> bool:
+    return pd.api.types.is_numeric_dtype(frame[column]) and not pd.api.types.is_bool_dtype(
+        frame[column]
+    )
+
+
+def format_table(frame: pd.DataFrame) -> str:
+    """Render ``frame`` as an aligned plain-text table (numbers right-aligned)."""
+    columns = [str(c) for c in frame.columns]
+    cells = [
+        [_cell(v, c) for v, c in zip(row, columns, strict=True)]
+        for row in frame.itertuples(index=False)
+    ]
+    widths = [
+        max([_display_width(c), *(_display_width(r[i]) for r in cells)])
+        for i, c in enumerate(columns)
+    ]
+    right = [_is_numeric(frame, c) for c in frame.columns]
+    lines = [
+        "  ".join(_pad(c, w, False) for c, w in zip(columns, widths, strict=True)).rstrip(),
+        "  ".join("-" * w for w in widths),
+    ]
+    lines += [
+        "  ".join(_pad(v, w, r) for v, w, r in zip(row, widths, right, strict=True)).rstrip()
+        for row in cells
+    ]
+    return "\n".join(lines)
+
+
+def format_markdown(frame: pd.DataFrame) -> str:
+    """Render ``frame`` as a GitHub-flavoured Markdown table (``|`` in cells escaped)."""
+    columns = [str(c) for c in frame.columns]
+    align = ["---:" if _is_numeric(frame, c) else "---" for c in frame.columns]
+
+    def line(values: list[str]) -> str:
+        return "| " + " | ".join(v.replace("|", "\\|") for v in values) + " |"
+
+    rows = [
+        line([_cell(v, c) for v, c in zip(row, columns, strict=True)])
+        for row in frame.itertuples(index=False)
+    ]
+    return "\n".join([line(columns), "|" + "|".join(align) + "|", *rows])
+
+
+def format_csv(frame: pd.DataFrame) -> str:
+    """Render ``frame`` as CSV (UTF-8 text, full precision, empty cells for missing values)."""
+    buffer = io.StringIO()
+    frame.to_csv(buffer, index=False, lineterminator="\n")
+    return buffer.getvalue()
+
+
+def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Return the rows of ``frame`` as JSON-ready dicts (numpy scalars unwrapped, NaN -> None)."""
+    clean = frame.astype(object).where(frame.notna(), None)
+    return [
+        {str(k): (v.item() if isinstance(v, np.generic) else v) for k, v in row.items()}
+        for row in clean.to_dict("records")
+    ]
+
+
+def format_json(data: Any) -> str:
+    """Render ``data`` (a DataFrame, or any JSON-ready object) as indented UTF-8 JSON."""
+    if isinstance(data, pd.DataFrame):
+        data = records(data)
+    return json.dumps(data, ensure_ascii=False, indent=2, allow_nan=False) + "\n"
+
+
+def format_frame(frame: pd.DataFrame, fmt: str) -> str:
+    """Render one table in ``fmt`` (one of :data:`FORMATS`)."""
+    renderers = {
+        "table": lambda f: format_table(f) + "\n",
+        "csv": format_csv,
+        "json": format_json,
+        "markdown": lambda f: format_markdown(f) + "\n",
+    }
+    if fmt not in renderers:
+        raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    return renderers[fmt](frame)
+
+
+def emit(text: str, out: str | os.PathLike[str] | None) -> None:
+    """Print ``text`` to standard output, or write it atomically to ``out`` (UTF-8)."""
+    if out is None:
+        sys.stdout.write(text)
+    else:
+        write_text_atomic(out, text)

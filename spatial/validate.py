@@ -1,0 +1,655 @@
+"""Validating layers: find every problem, repair only when asked.
+
+A problem is reported per feature as ``PATH: feature ID: problem``. The feature
+ID is the ``id`` property when the feature has one, otherwise ``#N``, its 0-based
+position in the file. Problems about the whole file (an unresolvable CRS, say)
+use the feature ID ``-``, e.g. ``zones.shp: feature -: the CRS in zones.prj cannot be
+resolved``.
+
+Checks: null, empty and invalid geometries (with GEOS's reason and location),
+unclosed rings, NaN or infinite numbers, coordinates out of range, latitude and
+longitude swapped, projected metres labelled as degrees (and degrees labelled as
+metres), positions far outside China, a missing or unresolvable CRS, duplicate
+ids, missing required properties, an ``accuracy`` other than ``official`` or
+``indicative``, and text in the wrong encoding (bytes that are not UTF-8,
+mojibake such as ``ç’§å±±`` for ``璧山``, replacement characters ``\ufffd``).
+
+Nothing is repaired here unless :func:`repair_layer` is called, and it reports
+the area every repair changed.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Iterable, Sequence, Set
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import CRS, Geod, Transformer
+
+from spatial import _rawjson
+from spatial.errors import CRSError, LayerError, LayerReadError
+from spatial.layers import REQUIRED_PROPERTIES, read_layer_tolerant, unresolved_prj
+
+__all__ = [
+    "ACCURACY_VALUES",
+    "CHINA_BOUNDS_DEG",
+    "FILE_LEVEL",
+    "Problem",
+    "ensure_valid",
+    "mojibake_reading",
+    "repair_layer",
+    "validate_file",
+    "validate_layer",
+]
+
+#: The feature ID used for problems about a whole file or layer.
+FILE_LEVEL = "-"
+#: Allowed values of the ``accuracy`` property: "official" or "indicative" (示意).
+ACCURACY_VALUES: tuple[str, ...] = ("official", "indicative")
+#: A generous box around China: (min lon, min lat, max lon, max lat), degrees, EPSG:4326.
+CHINA_BOUNDS_DEG: tuple[float, float, float, float] = (73.0, 3.0, 136.0, 54.0)
+
+#: The GRS80 ellipsoid, which CGCS2000 uses (areas of record are measured on it).
+_GEOD = Geod(ellps="GRS80")
+_METRES_THRESHOLD = 1000.0
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem found in a layer.
+
+    Attributes
+    ----------
+    path : str
+        The file (or the name of the in-memory layer) the problem is in.
+    feature : str
+        The feature's id, ``#N`` (its 0-based position) when it has none, or
+        ``"-"`` for a problem about the whole file.
+    message : str
+        What is wrong, in one line.
+
+    Examples
+    --------
+    >>> str(Problem("zones.geojson", "zone-kcxz", "geometry is empty"))
+    'zones.geojson: feature zone-kcxz: geometry is empty'
+    """
+
+    path: str
+    feature: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: feature {self.feature}: {self.message}"
+
+
+# --- feature labels ---------------------------------------------------------
+
+
+def _labels(gdf: gpd.GeoDataFrame) -> list[str]:
+    """Return each feature's id as text, or ``#N`` (0-based position) when it has none."""
+    ids = gdf["id"] if "id" in gdf.columns else pd.Series([None] * len(gdf), index=gdf.index)
+    labels = []
+    for position, value in enumerate(ids):
+        labels.append(_id_text(value) or f"#{position}")
+    return labels
+
+
+def _id_text(value: object) -> str | None:
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = str(value).strip()
+    return text or None
+
+
+# --- geometry ---------------------------------------------------------------
+
+
+def _geometry_message(geom: object) -> str | None:
+    if geom is None:
+        return "geometry is null"
+    if shapely.is_empty(geom):
+        return "geometry is empty"
+    if not np.isfinite(shapely.get_coordinates(geom)).all():
+        return _rawjson.NON_FINITE_MESSAGE
+    if not shapely.is_valid(geom):
+        return f"invalid geometry: {shapely.is_valid_reason(geom)}"
+    return None
+
+
+def _geometry_findings(gdf: gpd.GeoDataFrame, skip: Set[int]) -> list[tuple[int, str]]:
+    findings = []
+    for position, geom in enumerate(gdf.geometry.array):
+        message = None if position in skip else _geometry_message(geom)
+        if message:
+            findings.append((position, message))
+    return findings
+
+
+# --- coordinates and CRS ----------------------------------------------------
+
+
+def _usable_bounds(gdf: gpd.GeoDataFrame) -> list[tuple[int, np.ndarray]]:
+    """Return (position, bounds) of features whose geometry is present and finite."""
+    bounds = shapely.bounds(np.asarray(gdf.geometry.array, dtype=object))
+    out = []
+    for position, row in enumerate(bounds):
+        if np.isfinite(row).all():
+            out.append((position, row))
+    return out
+
+
+def _in_range(value_min: float, value_max: float, low: float, high: float) -> bool:
+    return low <= value_min and value_max <= high
+
+
+def _metres_hint(x: float) -> str:
+    zone = int(abs(x) // 1_000_000)
+    if 25 <= zone <= 45 and x >= 1e7:
+        epsg = 4513 + zone - 25
+        return f"EPSG:{epsg} (CGCS2000 3-degree Gauss-Kruger zone {zone}, easting with zone prefix)"
+    return "e.g. EPSG:4544 (CGCS2000 3-degree Gauss-Kruger CM 105E, the zone of Bishan)"
+
+
+def _outside_china_message(lon: float, lat: float) -> str | None:
+    west, south, east, north = CHINA_BOUNDS_DEG
+    if west <= lon <= east and south <= lat <= north:
+        return None
+    near_lon, near_lat = min(max(lon, west), east), min(max(lat, south), north)
+    dist_km = _GEOD.inv(lon, lat, near_lon, near_lat)[2] / 1000
+    return (
+        f"position ({lon:.4f}°E, {lat:.4f}°N) is far outside China, {dist_km:,.0f} km beyond "
+        f"the box {west:g}–{east:g}°E, {south:g}–{north:g}°N; wrong coordinates or CRS?"
+    )
+
+
+def _geographic_message(b: np.ndarray, crs_label: str) -> str | None:
+    minx, miny, maxx, maxy = (float(v) for v in b)
+    west, south, east, north = CHINA_BOUNDS_DEG
+    cx, cy = (minx + maxx) / 2, (miny + maxy) / 2
+    if _in_range(minx, maxx, south, north) and _in_range(miny, maxy, west, east):
+        return (
+            f"latitude and longitude appear swapped (x={cx:.4f}, y={cy:.4f}); "
+            f"{crs_label} coordinates are x = longitude, y = latitude"
+        )
+    if max(abs(minx), abs(maxx)) > 180 or max(abs(miny), abs(maxy)) > 90:
+        biggest = max(abs(minx), abs(maxx), abs(miny), abs(maxy))
+        if biggest > _METRES_THRESHOLD:
+            return (
+                f"projected metres labelled as degrees (x={cx:,.0f}, y={cy:,.0f} under "
+                f"{crs_label}); declare the real CRS, {_metres_hint(cx)}"
+            )
+        return (
+            f"coordinates out of range (x={cx:.4f}, y={cy:.4f}): longitude must be within "
+            "±180°, latitude within ±90°"
+        )
+    return _outside_china_message(cx, cy)
+
+
+def _projected_message(b: np.ndarray, crs: CRS, to_lonlat: Transformer) -> str | None:
+    minx, miny, maxx, maxy = (float(v) for v in b)
+    cx, cy = (minx + maxx) / 2, (miny + maxy) / 2
+    if max(abs(minx), abs(maxx)) <= 180 and max(abs(miny), abs(maxy)) <= 90:
+        return (
+            f"coordinates look like degrees (x={cx:.4f}, y={cy:.4f}) but the CRS "
+            f"{_crs_label(crs)} is in metres; declare EPSG:4326 for longitude/latitude"
+        )
+    lon, lat = to_lonlat.transform(cx, cy)
+    if not (math.isfinite(lon) and math.isfinite(lat)):
+        return f"coordinates out of range of {_crs_label(crs)} (x={cx:,.0f}, y={cy:,.0f})"
+    return _outside_china_message(lon, lat)
+
+
+def _crs_label(crs: CRS) -> str:
+    epsg = crs.to_epsg()
+    return f"EPSG:{epsg}" if epsg else crs.name
+
+
+def _coordinate_findings(gdf: gpd.GeoDataFrame) -> list[tuple[int, str]]:
+    crs = gdf.crs
+    if crs is None:
+        return [(-1, "the layer has no CRS; declare one (EPSG:4326 for longitude/latitude)")]
+    findings = []
+    to_lonlat = None if crs.is_geographic else Transformer.from_crs(crs, 4326, always_xy=True)
+    for position, b in _usable_bounds(gdf):
+        if to_lonlat is None:
+            message = _geographic_message(b, _crs_label(crs))
+        else:
+            message = _projected_message(b, crs, to_lonlat)
+        if message:
+            findings.append((position, message))
+    return findings
+
+
+# --- ids and properties -----------------------------------------------------
+
+
+def _id_findings(gdf: gpd.GeoDataFrame) -> list[tuple[int, str]]:
+    """Report every feature whose id an earlier feature already uses (positions are 0-based)."""
+    if "id" not in gdf.columns:
+        return []
+    where: dict[str, list[int]] = {}
+    for position, value in enumerate(gdf["id"]):
+        text = _id_text(value)
+        if text is not None:
+            where.setdefault(text, []).append(position)
+    findings = []
+    for positions in where.values():
+        for position in positions[1:]:
+            findings.append(
+                (
+                    position,
+                    f"duplicate id: feature #{position} reuses the id of feature #{positions[0]}",
+                )
+            )
+    return findings
+
+
+def _is_missing(value: object) -> bool:
+    if value is None or value is pd.NA:
+        return True
+    if isinstance(value, float) and math.isnan(value):
+        return True
+    return isinstance(value, str) and not value.strip()
+
+
+def _column(gdf: gpd.GeoDataFrame, name: str) -> list[object]:
+    return gdf[name].tolist() if name in gdf.columns else [None] * len(gdf)
+
+
+def _property_findings(gdf: gpd.GeoDataFrame, required: Sequence[str]) -> list[tuple[int, str]]:
+    columns = {name: _column(gdf, name) for name in required}
+    findings = []
+    for position in range(len(gdf)):
+        missing = [name for name in required if _is_missing(columns[name][position])]
+        if missing:
+            noun = "property" if len(missing) == 1 else "properties"
+            findings.append((position, f"missing required {noun}: {', '.join(missing)}"))
+    for position, value in enumerate(_column(gdf, "accuracy")):
+        if not _is_missing(value) and value not in ACCURACY_VALUES:
+            message = f"accuracy is {value!r}; use 'official' or 'indicative' (示意)"
+            findings.append((position, message))
+    return findings
+
+
+# --- text encoding ----------------------------------------------------------
+
+
+def _has_cjk(text: str) -> bool:
+    return any("\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf" for ch in text)
+
+
+def _high_runs_only(text: str) -> bool:
+    """Whether every non-ASCII character stands next to another (as mojibake does)."""
+    flags = [ord(ch) > 127 for ch in text]
+    for i, high in enumerate(flags):
+        if high and not ((i > 0 and flags[i - 1]) or (i + 1 < len(flags) and flags[i + 1])):
+            return False
+    return True
+
+
+def _redecode(text: str, wrong: str, right: str) -> str | None:
+    try:
+        fixed = text.encode(wrong).decode(right)
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return None
+    return fixed if fixed != text else None
+
+
+def mojibake_reading(text: str) -> str | None:
+    """Return what ``text`` says when it is mojibake, or None when it looks right.
+
+    Recognises UTF-8 read as Latin-1/Windows-1252, GBK read as Latin-1 and
+    UTF-8 read as GBK, the usual ways Chinese text is mangled.
+
+    Examples
+    --------
+    >>> mojibake_reading("ç’§å±±")
+    'UTF-8 read as CP1252: 璧山'
+    >>> mojibake_reading("璧山") is None
+    True
+    """
+    if text.isascii():
+        return None
+    for wrong in ("cp1252", "latin-1"):
+        fixed = _redecode(text, wrong, "utf-8")
+        if fixed is not None:
+            return f"UTF-8 read as {wrong.upper()}: {fixed}"
+    if _high_runs_only(text):
+        for wrong, right in (("latin-1", "gbk"), ("gbk", "utf-8")):
+            fixed = _redecode(text, wrong, right)
+            if fixed is not None and _has_cjk(fixed):
+                return f"{right.upper()} read as {wrong.upper()}: {fixed}"
+    return None
+
+
+def _text_message(name: str, value: str) -> str | None:
+    if "\ufffd" in value:
+        return (
+            f"property {name!r} contains replacement characters (\\ufffd): text was decoded "
+            "with the wrong encoding and is lost; re-export it as UTF-8"
+        )
+    reading = mojibake_reading(value)
+    if reading:
+        return f"property {name!r} is mis-encoded text ({reading}); re-export it as UTF-8"
+    return None
+
+
+def _text_findings(gdf: gpd.GeoDataFrame) -> list[tuple[int, str]]:
+    findings = []
+    for name in gdf.columns:
+        if name == gdf.geometry.name:
+            continue
+        for position, value in enumerate(gdf[name].tolist()):
+            message = _text_message(str(name), value) if isinstance(value, str) else None
+            if message:
+                findings.append((position, message))
+    return findings
+
+
+# --- public API -------------------------------------------------------------
+
+
+def _collect(
+    source: str,
+    labels: Sequence[str],
+    findings: Iterable[tuple[int, str]],
+) -> list[Problem]:
+    ordered = sorted(findings, key=lambda item: item[0])  # stable: keeps check order
+    problems: list[Problem] = []
+    seen: set[Problem] = set()
+    for position, message in ordered:
+        label = FILE_LEVEL if position < 0 else labels[position]
+        problem = Problem(source, label, message)
+        if problem not in seen:
+            seen.add(problem)
+            problems.append(problem)
+    return problems
+
+
+def _layer_findings(
+    gdf: gpd.GeoDataFrame,
+    required: Sequence[str],
+    labels: Sequence[str],
+    check_text: bool = True,
+    faulted: Set[int] = frozenset(),
+) -> list[tuple[int, str]]:
+    """Run every check; skip geometry checks of ``faulted`` (reported from the raw JSON)."""
+    findings = _coordinate_findings(gdf)
+    findings += _geometry_findings(gdf, faulted)
+    findings += _id_findings(gdf)
+    findings += _property_findings(gdf, required)
+    if check_text:
+        findings += _text_findings(gdf)
+    return findings
+
+
+def validate_layer(
+    gdf: gpd.GeoDataFrame,
+    source: str,
+    required: Sequence[str] = REQUIRED_PROPERTIES,
+) -> list[Problem]:
+    """Return every problem of an already-read layer, in feature order.
+
+    Parameters
+    ----------
+    gdf : geopandas.GeoDataFrame
+        The layer, in any CRS (a missing CRS is itself reported).
+    source : str
+        The file or layer name used in each problem line.
+    required : sequence of str, default :data:`spatial.layers.REQUIRED_PROPERTIES`
+        Properties every feature must carry (non-null, non-blank). Pass
+        ``("id",)`` for a planner's own layer, or ``()`` to skip the check.
+
+    Returns
+    -------
+    list of Problem
+        Empty when the layer is clean.
+
+    Examples
+    --------
+    >>> from shapely.geometry import Polygon
+    >>> bowtie = Polygon([(106.2, 29.5), (106.3, 29.6), (106.3, 29.5), (106.2, 29.6)])
+    >>> layer = gpd.GeoDataFrame({"id": ["a"]}, geometry=[bowtie], crs=4326)
+    >>> for problem in validate_layer(layer, "mine.geojson", required=("id",)):
+    ...     print(problem)
+    mine.geojson: feature a: invalid geometry: Self-intersection[106.25 29.55]
+    """
+    labels = _labels(gdf)
+    return _collect(source, labels, _layer_findings(gdf, required, labels))
+
+
+def validate_file(
+    path: str | os.PathLike[str],
+    required: Sequence[str] = REQUIRED_PROPERTIES,
+    crs: str | int | CRS | None = None,
+) -> list[Problem]:
+    """Read a layer file and return every problem found, in feature order.
+
+    GeoJSON is also inspected as raw JSON, for what GDAL hides or alters:
+    unclosed rings, NaN and infinity, a ``crs`` member that cannot be resolved,
+    bytes that are not UTF-8. A file that declares no CRS is reported (feature
+    ``-``) unless ``crs`` is given.
+
+    Parameters
+    ----------
+    path : path-like
+        GeoJSON, GeoPackage, Shapefile, FlatGeobuf, GeoParquet...
+    required : sequence of str
+        Properties every feature must carry; see :func:`validate_layer`.
+    crs : str, int or pyproj.CRS, optional
+        CRS to assume when the file declares none.
+
+    Returns
+    -------
+    list of Problem
+        Empty when the file is clean.
+
+    Raises
+    ------
+    LayerReadError
+        The file is missing, empty, truncated, not JSON or not a layer.
+
+    Examples
+    --------
+    >>> from spatial.layers import bundled_layer_path
+    >>> validate_file(bundled_layer_path("zones"))
+    []
+    """
+    path = Path(path)
+    findings: list[tuple[int, str]] = []
+    raw = _raw_geojson(path)
+    raw_findings = _rawjson.raw_findings(raw) if raw is not None else []
+    findings += [(position, message) for position, _, _, message in raw_findings]
+    try:
+        gdf = read_layer_tolerant(path, encoding=None if raw is None or raw.utf8 else "latin-1")
+    except LayerReadError as exc:
+        if not raw_findings:
+            raise
+        # GDAL refuses what the raw check already pinned down (a number like 1e999)
+        findings.append((-1, f"cannot be read as a layer until fixed ({_reason(exc, path)})"))
+        return _collect(str(path), _raw_label_list(raw_findings), findings)
+    if gdf.crs is None:
+        prj = unresolved_prj(path)
+        if prj is not None:
+            findings.append((-1, f"the CRS in {prj.name} cannot be resolved"))
+        assumed = _resolvable(crs, path, findings)
+        if assumed is not None:
+            gdf = gdf.set_crs(assumed)
+    labels = _labels(gdf)
+    for position, label, _, _ in raw_findings:
+        while position >= len(labels):
+            labels.append(label if position == len(labels) else f"#{len(labels)}")
+    # a geometry the raw JSON shows broken is read as null or invalid: say it once
+    faulted = {position for position, _, kind, _ in raw_findings if kind == "geometry"}
+    utf8 = raw is None or raw.utf8
+    findings += _layer_findings(gdf, required, labels, check_text=utf8, faulted=faulted)
+    return _collect(str(path), labels, findings)
+
+
+def _reason(exc: Exception, path: Path) -> str:
+    text = str(exc).removeprefix(f"{path}: ")
+    return text.removeprefix("cannot be read as a layer (").removesuffix(")")
+
+
+def _raw_label_list(raw_findings: Sequence[_rawjson.Finding]) -> list[str]:
+    by_position = {position: label for position, label, _, _ in raw_findings}
+    size = max(by_position, default=-1) + 1
+    return [by_position.get(position, f"#{position}") for position in range(size)]
+
+
+def _raw_geojson(path: Path) -> _rawjson.RawGeoJSON | None:
+    """Parse a GeoJSON file's raw JSON; None for other formats and missing or empty files."""
+    if path.suffix.lower() not in {".geojson", ".json"} or not path.is_file():
+        return None
+    if path.stat().st_size == 0:
+        return None
+    return _rawjson.load_raw(path)
+
+
+def _resolvable(
+    crs: str | int | CRS | None, path: Path, findings: list[tuple[int, str]]
+) -> CRS | None:
+    if crs is None:
+        return None
+    try:
+        return CRS.from_user_input(crs)
+    except Exception:
+        findings.append((-1, f"the CRS {crs!r} given for {path.name} cannot be resolved"))
+        return None
+
+
+def ensure_valid(gdf: gpd.GeoDataFrame, source: str, *, required: Sequence[str] = ()) -> None:
+    """Raise :class:`~spatial.errors.LayerError` when a layer has any problem.
+
+    Used before measuring or overlaying, so that invalid geometries are refused
+    rather than silently measured wrong. No property is required by default.
+
+    Raises
+    ------
+    LayerError
+        One line: the first problem, plus "and N more" when there are others.
+
+    Examples
+    --------
+    >>> from shapely.geometry import Point
+    >>> ensure_valid(gpd.GeoDataFrame({"id": ["p"]}, geometry=[Point(106.2, 29.6)], crs=4326), "x")
+    >>> ensure_valid(gpd.GeoDataFrame({"id": ["p"]}, geometry=[Point(29.6, 106.2)], crs=4326), "x")
+    Traceback (most recent call last):
+    ...
+    spatial.errors.LayerError: x: feature p: latitude and longitude appear swapped ...
+    """
+    problems = validate_layer(gdf, source, required=required)
+    if problems:
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        if gdf.crs is None:
+            raise CRSError(f"{problems[0]}{more}")
+        raise LayerError(f"{problems[0]}{more}")
+
+
+# --- repair -----------------------------------------------------------------
+
+
+def _area_m2(geom: object) -> float:
+    """Ellipsoidal area (m², GRS80) of a lon/lat geometry; 0 for null or non-areal."""
+    if geom is None or shapely.is_empty(geom):
+        return 0.0
+    return abs(_GEOD.geometry_area_perimeter(geom)[0])
+
+
+def _repaired(geom: object) -> object:
+    if shapely.get_dimensions(geom) == 2:
+        return shapely.make_valid(geom, method="structure", keep_collapsed=False)
+    return shapely.make_valid(geom)
+
+
+def repair_layer(gdf: gpd.GeoDataFrame, source: str) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+    """Repair invalid geometries with ``make_valid`` and report the area each repair changed.
+
+    Only invalid geometries are touched; valid ones, null and empty ones are
+    returned as they are. Polygons are repaired with the "structure" method
+    (a bow-tie becomes two triangles; collapsed parts are dropped).
+
+    Parameters
+    ----------
+    gdf : geopandas.GeoDataFrame
+        The layer. A geographic CRS other than EPSG:4326 (CGCS2000, EPSG:4490,
+        say) is reprojected to EPSG:4326 first; a projected layer is repaired in
+        its own CRS.
+    source : str
+        The file or layer name, for error messages.
+
+    Returns
+    -------
+    repaired : geopandas.GeoDataFrame
+        The layer with invalid geometries replaced.
+    report : pandas.DataFrame
+        One row per repaired feature: ``id``, ``reason`` (GEOS's reason and
+        location), ``area_before_m2`` (the area a naive measure of the invalid
+        shape gives), ``area_after_m2``, ``area_changed_m2`` (after minus
+        before). Areas are ellipsoidal, in square metres, on the GRS80 ellipsoid
+        (CGCS2000).
+
+    Raises
+    ------
+    CRSError
+        The layer has no CRS.
+
+    Examples
+    --------
+    >>> from shapely.geometry import Polygon
+    >>> bowtie = Polygon([(106.2, 29.5), (106.3, 29.6), (106.3, 29.5), (106.2, 29.6)])
+    >>> layer = gpd.GeoDataFrame({"id": ["a"]}, geometry=[bowtie], crs=4326)
+    >>> fixed, report = repair_layer(layer, "mine.geojson")
+    >>> fixed.geometry.iloc[0].geom_type, bool(fixed.is_valid.all())
+    ('MultiPolygon', True)
+    >>> round(float(report.loc[0, "area_after_m2"]) / 1e6, 2)  # two triangles, km²
+    53.71
+    """
+    if gdf.crs is None:
+        raise CRSError(f"{source}: the layer has no CRS; cannot repair or measure it")
+    if gdf.crs.is_geographic and gdf.crs.to_epsg() != 4326:
+        gdf = gdf.to_crs(4326)
+    geoms = np.asarray(gdf.geometry.array, dtype=object)
+    present = np.array([g is not None and not shapely.is_empty(g) for g in geoms], dtype=bool)
+    invalid = present & ~shapely.is_valid(geoms)
+    labels = _labels(gdf)
+    to_lonlat = (
+        None if gdf.crs.is_geographic else Transformer.from_crs(gdf.crs, 4326, always_xy=True)
+    )
+    rows = []
+    new_geoms = geoms.copy()
+    for position in np.flatnonzero(invalid):
+        before = geoms[position]
+        after = _repaired(before)
+        new_geoms[position] = after
+        before_m2 = _area_m2(_lonlat(before, to_lonlat))
+        after_m2 = _area_m2(_lonlat(after, to_lonlat))
+        rows.append(
+            {
+                "id": labels[position],
+                "reason": shapely.is_valid_reason(before),
+                "area_before_m2": before_m2,
+                "area_after_m2": after_m2,
+                "area_changed_m2": after_m2 - before_m2,
+            }
+        )
+    repaired = gdf.copy()
+    repaired[gdf.geometry.name] = gpd.GeoSeries(new_geoms, index=gdf.index, crs=gdf.crs)
+    columns = ["id", "reason", "area_before_m2", "area_after_m2", "area_changed_m2"]
+    return repaired, pd.DataFrame(rows, columns=columns)
+
+
+def _lonlat(geom: object, to_lonlat: Transformer | None) -> object:
+    if to_lonlat is None:
+        return geom
+    return shapely.transform(
+        geom, lambda xy: np.column_stack(to_lonlat.transform(xy[:, 0], xy[:, 1]))
+    )

@@ -1,0 +1,321 @@
+"""spatial check: targets and rules on the bundled plan and on edited copies of its layers."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+from pyproj import Geod
+from shapely import affinity
+from shapely.geometry import Point, Polygon
+
+from spatial.check import RULE_COLUMNS, TARGET_COLUMNS, check_rules, check_targets, run_checks
+from spatial.cli import main
+from spatial.errors import CRSMismatchWarning, PlanDataError
+from spatial.layers import bundled_layer_path, load_plan_layers, read_layer
+from spatial.plan import Target, load_rules, load_targets
+
+GEOD = Geod(ellps="GRS80")
+
+
+@pytest.fixture(scope="module")
+def plan_layers():
+    return load_plan_layers()
+
+
+def _copy(layers, name, edit):
+    """The bundled layers with ``edit(gdf_in_gk) -> gdf_in_gk`` applied to layer ``name``."""
+    gk = layers[name].to_crs(4544)
+    return {**layers, name: edit(gk.copy()).to_crs(4326)}
+
+
+def _replace(gdf, feature_id, geom):
+    gdf.loc[gdf["id"] == feature_id, "geometry"] = geom
+    return gdf
+
+
+def _geom(gdf, feature_id):
+    return gdf.loc[gdf["id"] == feature_id, "geometry"].iloc[0]
+
+
+def _rule_rows(report_rules, rule, feature_id):
+    return report_rules[(report_rules.rule == rule) & (report_rules.id == feature_id)]
+
+
+# ---------------------------------------------------------------- bundled plan
+
+
+def test_bundled_plan_passes(plan_layers):
+    report = run_checks(plan_layers)
+    assert list(report.targets.columns) == TARGET_COLUMNS
+    assert list(report.rules.columns) == RULE_COLUMNS
+    assert (report.targets.status == "PASS").all()
+    assert (report.rules.status == "PASS").all()
+    assert report.passed
+    assert set(report.rules.kind) == {
+        "within_district",
+        "no_overlap",
+        "meets_corridor",
+        "within_reach_of_avenue",
+        "platform_in_assigned",
+    }
+    assert len(report.targets) == 5
+
+
+def test_measured_areas_are_the_independent_ellipsoidal_areas(plan_layers):
+    table = check_targets(plan_layers["zones"], load_targets()).set_index("id")
+    for row in plan_layers["zones"].itertuples():
+        geod_km2 = abs(GEOD.geometry_area_perimeter(row.geometry.normalize().reverse())[0]) / 1e6
+        assert table.loc[row.id, "measured_km2"] == pytest.approx(geod_km2, rel=1e-9)
+        t = table.loc[row.id]
+        assert t.diff_km2 == pytest.approx(t.measured_km2 - t.target_km2)
+        assert t.diff_pct == pytest.approx(100 * t.diff_km2 / t.target_km2)
+    assert table.loc["zone-community", "target_km2"] == 0.3  # 30万平方米
+
+
+def test_dingjia_distance_is_reported(plan_layers):
+    rules = check_rules(plan_layers, load_rules())
+    row = _rule_rows(rules, "corridor-towns-within-reach", "town-dingjia").iloc[0]
+    assert row.unit == "m"
+    assert 4400 < row.value < 4800  # the seat is ~4.6 km from the avenue's south end
+    assert row.status == "PASS"
+
+
+# ---------------------------------------------------------------- targets
+
+
+def test_per_target_tolerance(plan_layers):
+    measured = 15.00028  # zone-kcxz, about 0.002% above 15 km²
+    tight = Target("zone-kcxz", "zones", "x", "x", 14.99, "km2", tolerance_pct=0.05)
+    loose = Target("zone-kcxz", "zones", "x", "x", 14.99, "km2", tolerance_pct=0.1)
+    assert abs(measured - 14.99) / 14.99 * 100 == pytest.approx(0.0687, abs=1e-3)
+    table = check_targets(plan_layers["zones"], [tight, loose])
+    assert table.status.tolist() == ["FAIL", "PASS"]
+
+
+def test_missing_feature_fails_with_reason_not_crash(plan_layers):
+    zones = plan_layers["zones"]
+    report = run_checks({**plan_layers, "zones": zones[zones.id != "zone-szjj"]})
+    row = report.targets.set_index("id").loc["zone-szjj"]
+    assert row.status == "FAIL" and math.isnan(row.measured_km2)
+    assert report.notes["zone-szjj"] == "zone-szjj: not found in the layer"
+    assert any("zone-szjj" in line for line in report.failures)
+
+
+# ---------------------------------------------------------------- rules, each made to fail
+
+
+def test_overlapping_zones_fail_naming_the_pair(plan_layers):
+    def push_szjj_onto_kcxz(gk):
+        kcxz, szjj = _geom(gk, "zone-kcxz"), _geom(gk, "zone-szjj")
+        dx = kcxz.centroid.x - szjj.centroid.x
+        dy = kcxz.centroid.y - szjj.centroid.y
+        return _replace(gk, "zone-szjj", affinity.translate(szjj, dx, dy))
+
+    layers = _copy(plan_layers, "zones", push_szjj_onto_kcxz)
+    rules = check_rules(layers, load_rules())
+    row = _rule_rows(rules, "zones-no-overlap", "zone-szjj").iloc[0]
+    assert row.status == "FAIL"
+    assert "zone-kcxz" in row.other_id
+    z = layers["zones"].set_index("id").geometry
+    expected_km2 = (
+        abs(
+            GEOD.geometry_area_perimeter(
+                z["zone-szjj"].intersection(z["zone-kcxz"]).normalize().reverse()
+            )[0]
+        )
+        / 1e6
+    )
+    assert row.value == pytest.approx(expected_km2, rel=1e-6)
+    assert row.value > 5
+
+
+def test_nesting_is_checked_not_merely_excused(plan_layers):
+    def move_community_out(gk):
+        return _replace(
+            gk, "zone-community", affinity.translate(_geom(gk, "zone-community"), 0, -30_000)
+        )
+
+    rules = check_rules(_copy(plan_layers, "zones", move_community_out), load_rules())
+    nested = rules[(rules.id == "zone-community") & (rules.other_id == "zone-cjrh")].iloc[0]
+    assert nested.status == "FAIL"
+    assert nested.value == pytest.approx(0.3, rel=1e-3)  # all of it lies outside
+
+
+def test_zone_outside_district_reports_the_area_outside(plan_layers):
+    district = plan_layers["district"].to_crs(4544).geometry.iloc[0]
+    far_east = district.bounds[2]
+
+    def straddle_border(gk):
+        z = _geom(gk, "zone-szjj")
+        # move the zone so its centroid sits 100 km beyond the district: all of it outside
+        return _replace(gk, "zone-szjj", affinity.translate(z, far_east + 100_000 - z.centroid.x))
+
+    rules = check_rules(_copy(plan_layers, "zones", straddle_border), load_rules())
+    row = _rule_rows(rules, "zones-within-district", "zone-szjj").iloc[0]
+    assert row.status == "FAIL"
+    assert row.value == pytest.approx(10.0, rel=2e-3)
+
+
+def test_cluster_away_from_corridor_fails(plan_layers):
+    def move_west(gk):
+        return _replace(
+            gk, "cluster-dingjia", affinity.translate(_geom(gk, "cluster-dingjia"), -40_000, 0)
+        )
+
+    rules = check_rules(_copy(plan_layers, "clusters", move_west), load_rules())
+    row = _rule_rows(rules, "clusters-meet-corridor", "cluster-dingjia").iloc[0]
+    assert row.status == "FAIL" and row.value == 0.0
+
+
+def test_town_beyond_reach_fails_with_distance(plan_layers):
+    avenue = plan_layers["corridor"].to_crs(4544).set_index("id").geometry["avenue-daishan"]
+    moved = {}
+
+    def move_laifeng(gk):
+        p = _geom(gk, "town-laifeng")
+        moved["point"] = Point(p.x + 8000, p.y)
+        return _replace(gk, "town-laifeng", moved["point"])
+
+    layers = _copy(plan_layers, "towns", move_laifeng)
+    rules = check_rules(layers, load_rules())
+    row = _rule_rows(rules, "corridor-towns-within-reach", "town-laifeng").iloc[0]
+    expected_m = avenue.distance(moved["point"])  # shapely in EPSG:4544, by hand
+    assert expected_m > 5000
+    assert row.status == "FAIL"
+    assert row.value == pytest.approx(expected_m, abs=0.5)
+
+
+def test_platform_in_wrong_place_and_unknown_assignment(plan_layers):
+    platforms = plan_layers["platforms"].copy()
+    platforms.loc[platforms.id == "platform-byd-battery", "assigned_to"] = "zone-szjj"
+    platforms.loc[platforms.id == "platform-cqu-advanced-tech", "assigned_to"] = "zone-nowhere"
+    rules = check_rules({**plan_layers, "platforms": platforms}, load_rules())
+    moved = _rule_rows(rules, "platforms-in-assigned", "platform-byd-battery").iloc[0]
+    assert moved.status == "FAIL" and moved.value > 10_000  # 青杠 is far south of the zone
+    unknown = _rule_rows(rules, "platforms-in-assigned", "platform-cqu-advanced-tech").iloc[0]
+    assert unknown.status == "FAIL" and "zone-nowhere" in unknown.reason
+
+
+def test_planner_layer_in_another_crs_warns(plan_layers):
+    with pytest.warns(CRSMismatchWarning, match="zones in EPSG:4544"):
+        report = run_checks({**plan_layers, "zones": plan_layers["zones"].to_crs(4544)})
+    assert report.passed
+
+
+# ---------------------------------------------------------------- command line
+
+
+def _enlarged_zones(tmp_path: Path, zone_id: str, factor: float = 1.1) -> Path:
+    zones = read_layer(bundled_layer_path("zones")).to_crs(4544)
+    geom = _geom(zones, zone_id)
+    scale = math.sqrt(factor)
+    zones = _replace(zones, zone_id, affinity.scale(geom, scale, scale, origin=geom.centroid))
+    path = tmp_path / "zones.geojson"
+    zones.to_crs(4326).to_file(path, driver="GeoJSON")
+    return path
+
+
+def test_cli_bundled_plan_exit_0(capsys):
+    assert main(["check"]) == 0
+    out = capsys.readouterr().out
+    assert "5/5 targets PASS" in out
+    assert "FAIL" not in out
+
+
+def test_cli_zone_enlarged_by_ten_percent_exits_1_naming_it(tmp_path, capsys):
+    path = _enlarged_zones(tmp_path, "zone-szjj")
+    assert main(["check", "--zones", str(path)]) == 1
+    out = capsys.readouterr().out
+    assert "target zone-szjj: " in out
+    failing_line = next(line for line in out.splitlines() if line.startswith("zone-szjj "))
+    assert "FAIL" in failing_line
+    assert main(["check", "--zones", str(path), "--format", "json"]) == 1
+    data = json.loads(capsys.readouterr().out)
+    row = next(r for r in data["targets"] if r["id"] == "zone-szjj")
+    assert row["status"] == "FAIL"
+    assert row["diff_pct"] == pytest.approx(10.0, abs=0.05)
+    assert {r["status"] for r in data["targets"] if r["id"] != "zone-szjj"} == {"PASS"}
+
+
+def test_cli_json_shape(capsys):
+    assert main(["check", "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert set(data) == {"targets", "rules"}
+    assert all(set(r) == set(TARGET_COLUMNS) for r in data["targets"])
+    assert all({"rule", "id", "status", "value", "unit"} <= set(r) for r in data["rules"])
+    assert {r["status"] for r in data["targets"] + data["rules"]} == {"PASS"}
+
+
+@pytest.mark.parametrize(
+    ("fmt", "marker"),
+    [("csv", "table,id,name_zh"), ("markdown", "| id | name_zh |"), ("table", "Area targets")],
+)
+def test_cli_writes_each_format_to_a_file(tmp_path, capsys, fmt, marker):
+    out = tmp_path / f"report.{fmt}"
+    assert main(["check", "--format", fmt, "--out", str(out)]) == 0
+    text = out.read_text(encoding="utf-8")
+    assert marker in text and "西部（重庆）科技创新小镇" in text
+    assert "all pass" in capsys.readouterr().err
+    if fmt == "csv":
+        frame = pd.read_csv(out)
+        assert set(frame.table) == {"target", "rule"}
+
+
+def test_cli_unreadable_input_exits_2(tmp_path, capsys):
+    assert main(["check", "--zones", str(tmp_path / "missing.geojson")]) == 2
+    assert "file not found" in capsys.readouterr().err
+    broken = tmp_path / "zones.geojson"
+    broken.write_text('{"type": "FeatureCollection", "features": [', encoding="utf-8")
+    assert main(["check", "--zones", str(broken)]) == 2
+    assert "truncated" in capsys.readouterr().err
+
+
+def test_cli_malformed_rules_exit_2_naming_file_and_entry(tmp_path, capsys):
+    rules = tmp_path / "rules.toml"
+    rules.write_text(
+        '[[rules]]\nid = "r1"\nkind = "within_district"\nlayer = "zones"\n', encoding="utf-8"
+    )
+    assert main(["check", "--rules", str(rules)]) == 2
+    err = capsys.readouterr().err
+    assert str(rules) in err and "rules[0] (r1)" in err and "district_layer" in err
+
+
+def test_invalid_planner_layer_refused_or_repaired(tmp_path, capsys):
+    zones = read_layer(bundled_layer_path("zones"))
+    geom = _geom(zones, "zone-szjj")
+    coords = list(geom.exterior.coords)
+    # swap two vertices: a self-intersecting ring
+    coords[1], coords[len(coords) // 2] = coords[len(coords) // 2], coords[1]
+    zones = _replace(zones, "zone-szjj", Polygon(coords))
+    path = tmp_path / "zones.geojson"
+    zones.to_file(path, driver="GeoJSON")
+    assert main(["check", "--zones", str(path)]) == 2
+    assert "zone-szjj" in capsys.readouterr().err
+    assert main(["check", "--zones", str(path), "--repair"]) == 1
+    assert "repaired zones feature zone-szjj" in capsys.readouterr().err
+
+
+def test_plan_data_errors_name_file_and_entry(tmp_path):
+    plan = tmp_path / "plan.toml"
+    plan.write_text(
+        '[[targets]]\nid = "z"\nlayer = "zones"\nname_zh = "z"\nvalue = 1\nunit = "km"\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(PlanDataError, match=r"plan\.toml: targets\[0\] \(z\): unit 'km'"):
+        load_targets(plan)
+    plan.write_text("[[targets]\n", encoding="utf-8")
+    with pytest.raises(PlanDataError, match="not valid TOML"):
+        load_targets(plan)
+
+
+def test_gpkg_planner_layer(tmp_path):
+    zones = read_layer(bundled_layer_path("zones"))
+    path = tmp_path / "zones.gpkg"
+    zones.to_file(path, driver="GPKG")
+    assert isinstance(read_layer(path), gpd.GeoDataFrame)
+    assert main(["check", "--zones", str(path)]) == 0

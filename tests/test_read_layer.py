@@ -1,0 +1,130 @@
+"""read_layer: every format it reads gives the right CRS; bad files give one clear line."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import geopandas as gpd
+import pyogrio
+import pytest
+from shapely.geometry import Point, Polygon
+
+from spatial.cli import main
+from spatial.errors import CRSError, LayerError, LayerReadError
+from spatial.layers import LAYER_NAMES, bundled_layer_path, load_plan_layers, read_layer
+from spatial.validate import validate_file
+
+# Bishan town (璧城) in WGS84 and in CGCS2000 / 3-degree GK CM 105E (EPSG:4544).
+BICHENG_LONLAT = (106.2253, 29.5925)
+
+
+def _layer(crs: int | None = 4326) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        {"id": ["bicheng"], "name_zh": ["璧城街道"]}, geometry=[Point(*BICHENG_LONLAT)], crs=crs
+    )
+
+
+def test_bundled_layers_are_lonlat() -> None:
+    layers = load_plan_layers()
+    assert list(layers) == list(LAYER_NAMES)
+    assert {layers[name].crs.to_epsg() for name in layers} == {4326}
+    assert len(layers["towns"]) == 15
+
+
+def test_geopackage_keeps_its_projected_crs(tmp_path: Path) -> None:
+    path = tmp_path / "gk.gpkg"
+    _layer().to_crs(4544).to_file(path)
+    gdf = read_layer(path)
+    assert gdf.crs.to_epsg() == 4544
+    assert 600_000 < gdf.geometry.x.iloc[0] < 650_000  # 1.2° east of CM 105E, in metres
+    assert gdf["name_zh"].tolist() == ["璧城街道"]
+
+
+def test_geoparquet(tmp_path: Path) -> None:
+    path = tmp_path / "towns.parquet"
+    _layer().to_crs(4490).to_parquet(path)
+    gdf = read_layer(path)
+    assert gdf.crs.to_epsg() == 4490
+    assert gdf.geometry.x.iloc[0] == pytest.approx(BICHENG_LONLAT[0], abs=1e-5)
+
+
+def test_flatgeobuf(tmp_path: Path) -> None:
+    path = tmp_path / "towns.fgb"
+    pyogrio.write_dataframe(_layer(), path)
+    assert read_layer(path).crs.to_epsg() == 4326
+
+
+def test_shapefile_with_prj(tmp_path: Path) -> None:
+    path = tmp_path / "towns.shp"
+    pyogrio.write_dataframe(_layer().to_crs(4544), path, encoding="UTF-8")
+    gdf = read_layer(path)
+    assert gdf.crs.to_epsg() == 4544
+    assert gdf["name_zh"].tolist() == ["璧城街道"]
+
+
+def test_shapefile_without_prj_is_one_line_crs_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "towns.shp"
+    pyogrio.write_dataframe(_layer(), path)
+    path.with_suffix(".prj").unlink()
+    with pytest.raises(CRSError) as info:
+        read_layer(path)
+    message = str(info.value)
+    assert message.startswith(f"{path}: the file declares no CRS; pass one explicitly")
+    assert "\n" not in message
+    # naming the CRS fixes it; a CRS that cannot be resolved is refused
+    assert read_layer(path, crs="EPSG:4326").crs.to_epsg() == 4326
+    with pytest.raises(CRSError, match=r"the CRS 'EPSG:99999' given cannot be resolved"):
+        read_layer(path, crs="EPSG:99999")
+
+
+def test_crs_argument_never_overrides_a_declared_crs(tmp_path: Path) -> None:
+    path = tmp_path / "gk.gpkg"
+    _layer().to_crs(4544).to_file(path)
+    assert read_layer(path, crs=4326).crs.to_epsg() == 4544
+
+
+def test_unclosed_ring_is_refused_naming_the_feature(tmp_path: Path) -> None:
+    ring = [[106.2, 29.5], [106.3, 29.5], [106.3, 29.6], [106.2, 29.6]]
+    data = {
+        "type": "FeatureCollection",
+        "features": [
+            {"type": "Feature", "properties": {"id": "ok"}, "geometry": None},
+            {
+                "type": "Feature",
+                "properties": {"id": "zone-open"},
+                "geometry": {"type": "Polygon", "coordinates": [ring]},
+            },
+        ],
+    }
+    path = tmp_path / "open.geojson"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(LayerError, match=r"open.geojson: feature zone-open: ring 1 is not closed"):
+        read_layer(path)
+
+
+def test_read_layer_does_not_repair(tmp_path: Path) -> None:
+    bowtie = Polygon([(106.2, 29.5), (106.3, 29.6), (106.3, 29.5), (106.2, 29.6)])
+    path = tmp_path / "bow.gpkg"
+    gpd.GeoDataFrame({"id": ["b"]}, geometry=[bowtie], crs=4326).to_file(path)
+    assert not read_layer(path).is_valid.iloc[0]
+
+
+def test_a_table_without_geometry_is_not_a_layer(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "targets.csv"
+    path.write_text("id,area_km2\nzone-kcxz,15\n", encoding="utf-8")
+    with pytest.raises(LayerReadError, match="has no geometry column"):
+        read_layer(path)
+    with pytest.raises(LayerReadError, match="has no geometry column"):
+        validate_file(path)
+    assert main(["validate", str(path)]) == 2
+    assert "Traceback" not in capsys.readouterr().err
+
+
+def test_bundled_layer_path_lists_the_names() -> None:
+    with pytest.raises(KeyError, match="choose one of district, corridor"):
+        bundled_layer_path("roads")
