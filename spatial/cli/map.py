@@ -18,7 +18,9 @@ from pathlib import Path
 
 from spatial.errors import LayerReadError
 from spatial.layers import LAYER_NAMES, load_plan_layers, read_layer
+from spatial.report import format_table
 from spatial.webmap import BASEMAP_NAMES, LayerOptions, MapOptions, render_map
+from spatial.webmap.planfacts import with_area_checks
 
 __all__ = ["register", "run"]
 
@@ -95,8 +97,21 @@ def _describe(path: Path, options: MapOptions) -> str:
     return f"wrote {path} ({size_mb:.2f} MB, {mode}, base map {basemap})"
 
 
+def _area_check(layers: dict) -> str:
+    if "zones" not in layers:
+        return ""
+    checked = with_area_checks(layers["zones"])
+    columns = ["id", "name_zh", "target_km2", "measured_km2", "diff_pct", "status"]
+    return "zones coloured by their area check:\n" + format_table(checked[columns])
+
+
 def run(args: argparse.Namespace) -> int:
-    """Build the map and write it; return 0, or raise SpatialError for bad input."""
+    """Build the map, write it, print the area check it shows; return 0.
+
+    The status is 0 even when a zone fails its area check: the map shows that
+    zone in red (``spatial check`` is the command whose status reports it).
+    Bad input raises a SpatialError (exit status 2).
+    """
     layers, names = _layers(args)
     options = MapOptions(
         basemap=args.basemap,
@@ -108,4 +123,5 @@ def run(args: argparse.Namespace) -> int:
     )
     path = render_map(args.out, layers, options)
     print(_describe(path, options))
+    print(_area_check(layers))
     return 0

@@ -56,7 +56,9 @@ def _layer_html(style: LayerStyle, present: Collection[str]) -> str:
 def _headline_row(figure: Mapping[str, Any]) -> str:
     zh, en = escape_text(figure.get("label_zh")), escape_text(figure.get("label_en"))
     label = f"{zh}<br><small>{en}</small>"
-    value = f"{escape_text(figure.get('value'))} {escape_text(figure.get('unit'))}"
+    number = figure.get("value")
+    number = f"{number:g}" if isinstance(number, (int, float)) else number
+    value = f"{escape_text(number)} {escape_text(figure.get('unit'))}"
     return f'<tr><td>{label}</td><td class="sp-num">{value}</td></tr>'
 
 
