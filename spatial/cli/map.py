@@ -73,21 +73,21 @@ def _extra_layers(specs: list[str], crs: str | None) -> dict:
         name, sep, path = spec.partition("=")
         if not sep or not name or not path:
             raise LayerReadError(f"--layer {spec!r}: expected NAME=PATH")
-        layers[name] = read_layer(path, crs=crs)
+        layers[name] = (read_layer(path, crs=crs), Path(path).name)
     return layers
 
 
 def _layers(args: argparse.Namespace) -> tuple[dict, dict[str, str]]:
     layers = load_plan_layers()
-    names = {}
+    sources = {}
     for name in LAYER_NAMES:
         path = getattr(args, name)
         if path is not None:
             layers[name] = read_layer(path, crs=args.crs)
-            names[name] = f"{name} ({path.name})"
+            sources[name] = path.name
     extra = _extra_layers(args.layer, args.crs)
-    names.update({name: name for name in extra})
-    return {**layers, **extra}, names
+    sources.update({name: file_name for name, (_, file_name) in extra.items()})
+    return {**layers, **{name: gdf for name, (gdf, _) in extra.items()}}, sources
 
 
 def _describe(path: Path, options: MapOptions) -> str:
@@ -112,14 +112,14 @@ def run(args: argparse.Namespace) -> int:
     zone in red (``spatial check`` is the command whose status reports it).
     Bad input raises a SpatialError (exit status 2).
     """
-    layers, names = _layers(args)
+    layers, sources = _layers(args)
     options = MapOptions(
         basemap=args.basemap,
         offline=args.offline,
         tiles_dir=args.tiles,
         tianditu_key=os.environ.get(TIANDITU_ENV),
         layer=LayerOptions(decimals=args.decimals, simplify_m=args.simplify_m),
-        layer_names=names,
+        layer_sources=sources,
     )
     path = render_map(args.out, layers, options)
     print(_describe(path, options))

@@ -69,8 +69,9 @@ class MapOptions:
         Folder the map file goes to (local tiles are referenced relative to it).
     layer : LayerOptions
         Rounding, simplification and large-layer thresholds for every layer.
-    layer_names : mapping of str to str
-        Names in the layer control replacing a style's title, by layer key.
+    layer_sources : mapping of str to str
+        Where a layer came from (e.g. its file name), shown after its name in the
+        layer control, by layer key.
     show_headlines : bool
         Include the plan's headline figures in the legend.
     prefer_canvas : bool
@@ -83,7 +84,7 @@ class MapOptions:
     tianditu_key: str | None = None
     html_dir: str | os.PathLike[str] | None = None
     layer: LayerOptions = field(default_factory=LayerOptions)
-    layer_names: Mapping[str, str] = field(default_factory=dict)
+    layer_sources: Mapping[str, str] = field(default_factory=dict)
     show_headlines: bool = True
     prefer_canvas: bool = False
 
@@ -109,6 +110,12 @@ def _prepare(name: str, gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return with_area_checks(gdf) if name == "zones" else gdf
 
 
+def _label(name: str, source: str | None) -> str:
+    style = style_for(name)
+    title = f"{style.title_zh} {style.title_en}" if style.name == name else name
+    return f"{title} ({source})" if source else title
+
+
 def _add_layers(
     m: folium.Map, layers: Mapping[str, gpd.GeoDataFrame], basemap: Basemap, options: MapOptions
 ) -> dict[str, GeoJsonLayer]:
@@ -119,7 +126,7 @@ def _add_layers(
             _prepare(name, layers[name]),
             style_for(name),
             options.layer,
-            name=options.layer_names.get(name),
+            name=_label(name, options.layer_sources.get(name)),
             display=shift,
         )
         drawn[name] = layer.add_to(m)

@@ -58,20 +58,21 @@ class GeoJsonLayer(Layer):
         {{ this._parent.get_name() }}.createPane({{ this.pane|tojson }});
     {{ this.get_name() }}_pane.style.zIndex = {{ this.z_index }};
     var {{ this.get_name() }}_styles = {{ this.styles }};
-    var {{ this.get_name() }} = L.geoJSON({{ this.data }}, {
-        pane: {{ this.pane|tojson }},
-        {%- if this.canvas %}
-        renderer: L.canvas({pane: {{ this.pane|tojson }}}),
-        {%- endif %}
+    var {{ this.get_name() }}_options = {pane: {{ this.pane|tojson }}};
+    {%- if this.canvas %}
+    {{ this.get_name() }}_options.renderer = L.canvas({pane: {{ this.pane|tojson }}});
+    {%- endif %}
+    var {{ this.get_name() }} = L.geoJSON({{ this.data }}, L.extend({
         style: function (f) { return {{ this.get_name() }}_styles[f.properties.s]; },
         pointToLayer: function (f, latlng) {
-            return L.circleMarker(latlng, {{ this.get_name() }}_styles[f.properties.s]);
+            return L.circleMarker(latlng, L.extend(
+                {}, {{ this.get_name() }}_options, {{ this.get_name() }}_styles[f.properties.s]));
         },
         onEachFeature: function (f, layer) {
             if (f.properties.t) { layer.bindTooltip(f.properties.t, {{ this.tooltip_options }}); }
             if (f.properties.p) { layer.bindPopup(f.properties.p, {maxWidth: 380}); }
         }
-    });
+    }, {{ this.get_name() }}_options));
     SpatialControls.register({{ this.layer_key|tojson }}, {{ this.get_name() }});
 {% endmacro %}
 """
