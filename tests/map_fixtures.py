@@ -7,6 +7,7 @@ import math
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import shapely
 
 from spatial.crs import gk_zone_crs
@@ -73,3 +74,15 @@ def tile_folder(root: Path, zooms: range = range(4, 12)) -> Path:
                 tile.parent.mkdir(parents=True, exist_ok=True)
                 tile.write_bytes(PNG_1PX)
     return folder
+
+
+def grid_parcels(count: int, side_deg: float = 0.0006) -> gpd.GeoDataFrame:
+    """``count`` square parcels (~60 m) on a grid centred on Bishan, WGS84."""
+    per_row = math.ceil(math.sqrt(count))
+    step = side_deg * 1.2
+    rows, cols = divmod(np.arange(count), per_row)
+    x0 = 106.22 + (cols - per_row / 2) * step
+    y0 = 29.59 + (rows - per_row / 2) * step
+    geoms = shapely.box(x0, y0, x0 + side_deg, y0 + side_deg)
+    names = [f"地块 {i}" for i in range(count)]
+    return gpd.GeoDataFrame({"name_zh": names}, geometry=geoms, crs=4326)

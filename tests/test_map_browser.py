@@ -19,6 +19,7 @@ from map_fixtures import (
     HOSTILE_NAME,
     HOSTILE_VALUE,
     enlarged_zones,
+    grid_parcels,
     hostile_zones,
     tile_folder,
     write_layer,
@@ -27,6 +28,7 @@ from map_fixtures import (
 from spatial.cli import main
 from spatial.gcj02 import wgs84_to_gcj02
 from spatial.layers import load_plan_layers
+from spatial.webmap import MapOptions, render_map
 
 pytestmark = pytest.mark.browser
 
@@ -90,6 +92,19 @@ def feature_counts(visit) -> dict[str, int]:
 
 def drawn_paths(visit, layer: str) -> int:
     return visit.js(f"document.querySelectorAll('.leaflet-spatial-{layer}-pane path').length")
+
+
+def open_feature(visit, layer: str, text: str) -> None:
+    """Hover and click the feature whose tooltip contains ``text``, as a mouse would."""
+    visit.page.evaluate(
+        """([layer, text]) => window.spatialLayers[layer].eachLayer(l => {
+            if (!l.feature.properties.t.includes(text)) { return; }
+            const at = l.getCenter ? l.getCenter() : l.getLatLng();
+            l.fire("mouseover", {latlng: at}, true);
+            l.fire("click", {latlng: at}, true);
+        })""",
+        [layer, text],
+    )
 
 
 def assert_clean(visit, allow_blocked_tiles: bool = False) -> None:
@@ -157,10 +172,7 @@ def test_measure_tool_measures_a_path(maps, open_map):
 
 def test_zone_popup_shows_measured_against_target(maps, open_map):
     visit = open_map(maps["offline"])
-    visit.js(
-        "window.spatialLayers.zones.eachLayer(l => {"
-        " if (l.feature.properties.t.includes('数字经济')) { l.openPopup(); } })"
-    )
+    open_feature(visit, "zones", "数字经济")
     popup = visit.page.inner_text(".leaflet-popup-content")
     assert "实测面积 Measured area" in popup and "10.000 km²" in popup
     assert "规划目标 Target area\t10.000 km²" in popup
@@ -227,10 +239,7 @@ def test_planner_zone_outside_tolerance_is_red(maps, open_map):
 
 def test_hostile_text_shows_as_text_and_runs_nothing(maps, open_map):
     visit = open_map(maps["hostile"])
-    visit.js(
-        "window.spatialLayers.zones.eachLayer(l => {"
-        " if (l.feature.properties.t.includes('img src')) { l.openTooltip(); l.openPopup(); } })"
-    )
+    open_feature(visit, "zones", "img src")
     visit.page.wait_for_timeout(200)  # give any injected handler the chance to fire
     visit.screenshot("map-hostile")
     tooltip = visit.page.inner_text(".leaflet-tooltip:not(.sp-label)")
@@ -244,4 +253,19 @@ def test_hostile_text_shows_as_text_and_runs_nothing(maps, open_map):
     )
     assert injected == 0
     assert visit.js("typeof window.__pwned") == "undefined"
+    assert_clean(visit)
+
+
+def test_large_layer_draws_on_canvas_within_seconds(tmp_path, open_map):
+    count = 20_000
+    path = render_map(
+        tmp_path / "parcels.html", {"parcels": grid_parcels(count)}, MapOptions(offline=True)
+    )
+    visit = open_map(path)
+    assert visit.js("window.spatialLayers.parcels.getLayers().length") == count
+    assert visit.js("document.querySelectorAll('.leaflet-spatial-parcels-pane canvas').length") == 1
+    assert visit.js("document.querySelectorAll('.leaflet-spatial-parcels-pane path').length") == 0
+    assert visit.js("window.spatialMapReadyMs") < 5_000
+    open_feature(visit, "parcels", "地块 7")
+    assert "地块 7" in visit.page.inner_text(".leaflet-tooltip")
     assert_clean(visit)

@@ -68,11 +68,20 @@ class GeoJsonLayer(Layer):
             return L.circleMarker(latlng, L.extend(
                 {}, {{ this.get_name() }}_options, {{ this.get_name() }}_styles[f.properties.s]));
         },
+        {%- if this.labels %}
         onEachFeature: function (f, layer) {
-            if (f.properties.t) { layer.bindTooltip(f.properties.t, {{ this.tooltip_options }}); }
-            if (f.properties.p) { layer.bindPopup(f.properties.p, {maxWidth: 380}); }
+            layer.bindTooltip(f.properties.t, {{ this.tooltip_options }});
         }
+        {%- endif %}
     }, {{ this.get_name() }}_options));
+    {%- if not this.labels %}
+    {{ this.get_name() }}.bindTooltip(
+        function (layer) { return layer.feature.properties.t; }, {{ this.tooltip_options }});
+    {%- endif %}
+    {%- if this.popups %}
+    {{ this.get_name() }}.bindPopup(
+        function (layer) { return layer.feature.properties.p; }, {maxWidth: 380});
+    {%- endif %}
     SpatialControls.register({{ this.layer_key|tojson }}, {{ this.get_name() }});
 {% endmacro %}
 """
@@ -81,25 +90,24 @@ class GeoJsonLayer(Layer):
     def __init__(
         self,
         data_json: str,
-        styles: dict[str, dict[str, object]],
+        style: LayerStyle,
         name_html: str,
-        layer_key: str,
-        z_index: int,
         *,
-        show: bool = True,
         canvas: bool = False,
-        labels: bool = False,
+        popups: bool = True,
     ) -> None:
-        super().__init__(name=name_html, overlay=True, control=True, show=show)
+        super().__init__(name=name_html, overlay=True, control=True, show=style.show)
         self._name = "SpatialGeoJson"
         self.data = data_json
-        self.styles = script_json(styles)
-        self.layer_key = layer_key
-        self.pane = f"spatial-{layer_key}"
-        self.z_index = int(z_index)
+        self.styles = script_json(dict(style.paths))
+        self.layer_key = style.name
+        self.pane = f"spatial-{style.name}"
+        self.z_index = int(style.z_index)
         self.canvas = canvas
+        self.popups = popups
+        self.labels = style.label
         label = {"permanent": True, "direction": "right", "className": "sp-label"}
-        self.tooltip_options = script_json(label if labels else {"sticky": True})
+        self.tooltip_options = script_json(label if style.label else {"sticky": True})
         self.classes: frozenset[str] = frozenset()
 
 
@@ -151,18 +159,12 @@ def styled_layer(
     if display is not None:
         geoms = gpd.GeoSeries(display(np.asarray(geoms.values)), crs=geoms.crs)
     count = len(gdf)
-    props = _properties(gdf, style, popups=count <= options.detail_limit)
+    popups = count <= options.detail_limit
+    props = _properties(gdf, style, popups=popups)
     data = feature_collection_json(geoms, props, _decimals(gdf, options))
     label = name if name is not None else f"{style.title_zh} {style.title_en}"
     layer = GeoJsonLayer(
-        data,
-        dict(style.paths),
-        escape_text(label),
-        style.name,
-        style.z_index,
-        show=style.show,
-        canvas=count >= options.canvas_from,
-        labels=style.label,
+        data, style, escape_text(label), canvas=count >= options.canvas_from, popups=popups
     )
     layer.classes = frozenset(p["s"] for p in props)
     return layer
