@@ -24,6 +24,7 @@ from map_fixtures import (
     tile_folder,
     write_layer,
 )
+from pyproj import Geod
 
 from spatial.cli import main
 from spatial.gcj02 import wgs84_to_gcj02
@@ -154,19 +155,22 @@ def test_offline_map_shows_title_note_legend_and_tools(maps, open_map):
 def test_measure_tool_measures_a_path(maps, open_map):
     visit = open_map(maps["offline"])
     visit.page.click(".sp-measure a")
-    visit.page.mouse.click(300, 300)
-    visit.page.mouse.click(300, 500)
+    visit.page.mouse.click(400, 400)
+    visit.page.mouse.click(400, 650)
     text = visit.page.inner_text(".sp-measure-out")
     assert text.startswith("距离 Distance: ")
-    # Independent check: the two clicks' positions, measured by Leaflet's own distance.
-    dist_m = visit.js(
+    # Independent check: the clicked positions, measured on the WGS84 ellipsoid by pyproj
+    # (the tool is spherical, so they agree to within half a percent).
+    points = visit.js(
         "(() => { const m = window.spatialLayers.district._map;"
-        " return m.containerPointToLatLng([300, 300]).distanceTo("
-        "m.containerPointToLatLng([300, 500])); })()"
+        " return [m.containerPointToLatLng([400, 400]), m.containerPointToLatLng([400, 650])]; })()"
+    )
+    _, _, dist_m = Geod(ellps="WGS84").inv(
+        points[0]["lng"], points[0]["lat"], points[1]["lng"], points[1]["lat"]
     )
     shown = text.split(": ", 1)[1].split()[0]
     value_m = float(shown) * (1000 if "km" in text.split("\n")[0] else 1)
-    assert value_m == pytest.approx(dist_m, rel=0.01)
+    assert value_m == pytest.approx(dist_m, rel=0.005)
     assert_clean(visit)
 
 

@@ -207,7 +207,11 @@ def build_map(
     basemap = _basemap(options)
     layers = dict(load_plan_layers() if layers is None else layers)
     m = folium.Map(
-        location=None, tiles=None, control_scale=False, prefer_canvas=options.prefer_canvas
+        location=None,
+        tiles=None,
+        control_scale=False,
+        prefer_canvas=options.prefer_canvas,
+        zoom_snap=0.25,  # fit the district closely, not to the nearest whole zoom level
     )
     m.get_root().title = escape_text(f"{TITLE_ZH} {TITLE_EN}")
     add_assets(m)

@@ -34,7 +34,7 @@ def tooltip_html(row: pd.Series) -> str:
     Examples
     --------
     >>> tooltip_html(pd.Series({"name_zh": "璧山区", "name_en": "Bishan <District>"}))
-    '<b>璧山区</b> Bishan &lt;District&gt;'
+    '<b>璧山区</b> <span class="sp-en">Bishan &lt;District&gt;</span>'
     >>> tooltip_html(pd.Series({"id": "p-1"}))
     '<b>p-1</b>'
     """
@@ -43,7 +43,7 @@ def tooltip_html(row: pd.Series) -> str:
     if _blank(name_zh) and _blank(name_en):
         return f"<b>{escape_text(row.get('id', ''))}</b>"
     head = f"<b>{escape_text(name_zh)}</b>" if not _blank(name_zh) else ""
-    tail = escape_text(name_en) if not _blank(name_en) else ""
+    tail = f'<span class="sp-en">{escape_text(name_en)}</span>' if not _blank(name_en) else ""
     return " ".join(part for part in (head, tail) if part)
 
 

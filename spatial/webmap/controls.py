@@ -1,6 +1,6 @@
 """Panels and tools on the map, each one small function adding one call to ``controls.js``.
 
-Title and note (top centre), legend (bottom right), full screen and measure
+Title and note (top left, above the zoom buttons), legend (bottom right), full screen and measure
 (top left, under the zoom buttons), mouse coordinates and mini-map (bottom
 left, above Leaflet's own scale bar). HTML handed to a panel must already be
 escaped; arguments cross into JavaScript as script-safe JSON.
@@ -47,10 +47,10 @@ def _call(m: folium.Map, function: str, *args: object) -> None:
 
 
 def add_title(m: folium.Map, title_zh: str, title_en: str, notes: Sequence[str]) -> None:
-    """Add the title and its notes (plain text, escaped here) at the top centre of the map."""
+    """Add the title and its notes (plain text, escaped here) at the top left, above the zoom."""
     lines = "".join(f'<p class="sp-note">{escape_text(n)}</p>' for n in notes)
-    html = f"<h1>{escape_text(title_zh)} <span>{escape_text(title_en)}</span></h1>{lines}"
-    _call(m, "panel", "topcenter", html, "sp-title")
+    html = f"<h1>{escape_text(title_zh)}<br><span>{escape_text(title_en)}</span></h1>{lines}"
+    _call(m, "panel", "topleft", html, "sp-title", True)
 
 
 def add_legend(m: folium.Map, legend_html: str) -> None:

@@ -37,15 +37,21 @@
     }
   }
 
-  SC.panel = function (map, position, html, className) {
+  /* A panel of (already escaped) HTML; first: put it above the corner's other controls. */
+  SC.panel = function (map, position, html, className, first) {
     if (position === "topcenter") { topCenter(map); }
-    return control(map, position, function () {
+    var ctl = control(map, position, function () {
       var div = L.DomUtil.create("div", "sp-panel " + className);
       div.innerHTML = html;
       L.DomEvent.disableClickPropagation(div);
       L.DomEvent.disableScrollPropagation(div);
       return div;
     });
+    if (first) {
+      var box = ctl.getContainer();
+      box.parentNode.insertBefore(box, box.parentNode.firstChild);
+    }
+    return ctl;
   };
 
   SC.fullscreen = function (map) {

@@ -1,4 +1,4 @@
-"""The four clusters (四组团), north to south, in four light colours with dashed outlines."""
+"""The four clusters (四组团), north to south, in four muted colours with dashed outlines."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from spatial.webmap.styles._base import LayerStyle, LegendEntry
 
 __all__ = ["CLUSTERS"]
 
-_COLOURS = {"1": "#66c2a5", "2": "#8da0cb", "3": "#e78ac3", "4": "#a6d854", "other": "#bdbdbd"}
+# Blues, purple and tan: kept clear of the zones' green (PASS) and red (FAIL).
+_COLOURS = {"1": "#4292c6", "2": "#807dba", "3": "#b8860b", "4": "#5f9ea0", "other": "#bdbdbd"}
 _NAMES = {
     "1": ("科技创新小镇组团", "Science and Technology Innovation Town"),
     "2": ("璧泉组团", "Biquan"),

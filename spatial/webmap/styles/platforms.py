@@ -58,6 +58,6 @@ PLATFORMS = LayerStyle(
         *(LegendEntry(key, "point", zh, en.lower()) for en, (key, _, zh) in _KINDS.items()),
         LegendEntry("other", "point", "其他平台", "other platform", always=False),
     ),
-    z_index=470,
+    z_index=490,  # above the town dots: a platform can sit on a town seat
     popup_rows=_rows,
 )
