@@ -10,6 +10,7 @@ import geopandas as gpd
 import numpy as np
 import pytest
 import shapely
+from conftest import _unavailable
 from map_fixtures import HOSTILE_FIELD, HOSTILE_NAME, HOSTILE_VALUE, enlarged_zones, hostile_zones
 
 from spatial.cli import main
@@ -272,3 +273,12 @@ def test_cli_maps_a_planner_layer_as_parcels(tmp_path):
 def test_cli_bad_layer_is_exit_2(tmp_path, capsys):
     assert main(["map", "--zones", str(tmp_path / "missing.geojson")]) == 2
     assert "missing.geojson" in capsys.readouterr().err
+
+
+def test_missing_chromium_fails_in_ci_and_skips_elsewhere(monkeypatch):
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="CI=true"):
+        _unavailable("no Chromium found")
+    monkeypatch.delenv("CI")
+    with pytest.raises(pytest.skip.Exception, match="no Chromium found"):
+        _unavailable("no Chromium found")

@@ -147,17 +147,11 @@ def _fit(m: folium.Map, layers: Mapping[str, gpd.GeoDataFrame], basemap: Basemap
     m.fit_bounds([[south, west], [north, east]])
 
 
-def _notes(basemap: Basemap) -> list[str]:
-    notes = [INDICATIVE_NOTE, AREA_NOTE]
-    if basemap.frame == "GCJ-02":
-        notes.append(GCJ02_NOTE)
-    return notes
-
-
 def _add_panels(
     m: folium.Map, drawn: Mapping[str, GeoJsonLayer], basemap: Basemap, options: MapOptions
 ) -> None:
-    controls.add_title(m, TITLE_ZH, TITLE_EN, _notes(basemap))
+    warning = GCJ02_NOTE if basemap.frame == "GCJ-02" else None
+    controls.add_title(m, TITLE_ZH, TITLE_EN, [INDICATIVE_NOTE, AREA_NOTE], warning)
     layers = [(style_for(name), layer.classes) for name, layer in drawn.items()]
     figures = headlines() if options.show_headlines else []
     controls.add_legend(m, legend_html(layers, figures))

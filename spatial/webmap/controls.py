@@ -46,9 +46,18 @@ def _call(m: folium.Map, function: str, *args: object) -> None:
     m.add_child(MapScript(f"SpatialControls.{function}({m.get_name()}{arguments});"))
 
 
-def add_title(m: folium.Map, title_zh: str, title_en: str, notes: Sequence[str]) -> None:
-    """Add the title and its notes (plain text, escaped here) at the top left, above the zoom."""
+def add_title(
+    m: folium.Map,
+    title_zh: str,
+    title_en: str,
+    notes: Sequence[str],
+    warning: str | None = None,
+) -> None:
+    """Add the title, its notes and a highlighted warning (plain text, escaped here), top left."""
     lines = "".join(f'<p class="sp-note">{escape_text(n)}</p>' for n in notes)
+    if warning:
+        lines += f'<p class="sp-note sp-gcj">{escape_text(warning)}</p>'
+
     html = f"<h1>{escape_text(title_zh)}<br><span>{escape_text(title_en)}</span></h1>{lines}"
     _call(m, "panel", "topleft", html, "sp-title", True)
 
