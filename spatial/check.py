@@ -201,7 +201,7 @@ def _target_row(target: Target, layer: gpd.GeoDataFrame, id_col: str) -> tuple[d
     }
     if len(matches) != 1:
         problem = "not found in the layer" if matches.empty else f"id appears {len(matches)} times"
-        return row, f"{target.id}: {problem}"
+        return row, problem
     measured_km2 = float(ellipsoidal_area_m2(matches)[0]) / M2_PER_KM2
     diff_km2 = measured_km2 - target.target_km2
     diff_pct = 100.0 * diff_km2 / target.target_km2
@@ -216,7 +216,7 @@ def _target_row(target: Target, layer: gpd.GeoDataFrame, id_col: str) -> tuple[d
         ""
         if row["status"] == PASS
         else (
-            f"{target.id}: {measured_km2:.4f} km² is {diff_pct:+.2f}% "
+            f"{measured_km2:.4f} km² is {diff_pct:+.2f}% "
             f"from {target.target_km2:g} km² "
             f"(tolerance ±{target.tolerance_pct:g}%)"
         )
@@ -257,7 +257,7 @@ def check_targets(
     >>> float(row["target_km2"]), round(float(row["measured_km2"]), 3), row["status"]
     (20.0, 20.0, 'PASS')
     >>> check_targets(zones.iloc[1:], load_targets()[:1]).attrs["reasons"]
-    {'zone-kcxz': 'zone-kcxz: not found in the layer'}
+    {'zone-kcxz': 'not found in the layer'}
     """
     if zones.crs is None:
         raise CRSError("zones: the layer carries no CRS; areas cannot be measured")
@@ -301,15 +301,11 @@ def _missing_row(rule: Rule, feature_id: str, reason: str) -> dict[str, Any]:
     return _row(rule, feature_id, status=FAIL, reason=reason)
 
 
-def _layer(layers: Mapping[str, gpd.GeoDataFrame], name: str) -> gpd.GeoDataFrame | None:
-    return layers.get(name)
-
-
 def _features(
     layers: Mapping[str, gpd.GeoDataFrame], rule: Rule
 ) -> tuple[dict[str, shapely.Geometry], list[str]]:
     """Return the rule's features as {id: geometry}, and the ids it names that are missing."""
-    layer = _layer(layers, rule.layer)
+    layer = layers.get(rule.layer)
     if layer is None:
         return {}, list(rule.ids or [f"(layer {rule.layer})"])
     geoms = dict(zip(layer["id"], layer.geometry, strict=True))
@@ -318,7 +314,7 @@ def _features(
 
 
 def _find(layers: Mapping[str, gpd.GeoDataFrame], layer_name: str, feature_id: str):
-    layer = _layer(layers, layer_name)
+    layer = layers.get(layer_name)
     if layer is None:
         return None
     found = layer.geometry[layer["id"] == feature_id]
@@ -632,11 +628,9 @@ def run_checks(
     for layer_name in dict.fromkeys(t.layer for t in targets):
         wanted = [t for t in targets if t.layer == layer_name]
         if layer_name not in prepared:
-            table = pd.DataFrame(
-                [_target_row(t, prepared[next(iter(prepared))].iloc[:0], "id")[0] for t in wanted],
-                columns=TARGET_COLUMNS,
-            )
-            notes |= {t.id: f"{t.id}: layer {layer_name} not given" for t in wanted}
+            empty = gpd.GeoDataFrame({"id": []}, geometry=[], crs=WGS84)
+            table = check_targets(empty, wanted)
+            notes |= {t.id: f"layer {layer_name} not given" for t in wanted}
         else:
             table = check_targets(prepared[layer_name], wanted)
             notes |= table.attrs["reasons"]

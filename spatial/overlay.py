@@ -10,6 +10,10 @@ Conventions, for every function here:
   the inputs (EPSG:4544 for Bishan), never in degrees, never in Web Mercator.
 * Inputs must carry a CRS. Two inputs in different CRSs are both reprojected to
   EPSG:4326 (lon/lat) with a :class:`~spatial.errors.CRSMismatchWarning`.
+* Intersections and differences are cut on the stored lon/lat coordinates;
+  their areas are then measured on the ellipsoid. For features the size of
+  planning zones this agrees with a cut in the Gauss–Krüger plane to well
+  under 0.1% (the tests compare both with ``geopandas.overlay``).
 * Invalid geometries are refused with the validator's one-line message
   (:class:`~spatial.errors.LayerError`) unless ``repair=True``; repairs made are
   listed in the result's ``attrs["repairs"]`` with the area each one changed.

@@ -102,7 +102,7 @@ def test_missing_feature_fails_with_reason_not_crash(plan_layers):
     report = run_checks({**plan_layers, "zones": zones[zones.id != "zone-szjj"]})
     row = report.targets.set_index("id").loc["zone-szjj"]
     assert row.status == "FAIL" and math.isnan(row.measured_km2)
-    assert report.notes["zone-szjj"] == "zone-szjj: not found in the layer"
+    assert report.notes["zone-szjj"] == "not found in the layer"
     assert any("zone-szjj" in line for line in report.failures)
 
 
@@ -295,7 +295,7 @@ def test_invalid_planner_layer_refused_or_repaired(tmp_path, capsys):
     path = tmp_path / "zones.geojson"
     zones.to_file(path, driver="GeoJSON")
     assert main(["check", "--zones", str(path)]) == 2
-    assert "zone-szjj" in capsys.readouterr().err
+    assert f"{path}: feature zone-szjj: invalid geometry" in capsys.readouterr().err
     assert main(["check", "--zones", str(path), "--repair"]) == 1
     assert "repaired zones feature zone-szjj" in capsys.readouterr().err
 
@@ -319,3 +319,13 @@ def test_gpkg_planner_layer(tmp_path):
     zones.to_file(path, driver="GPKG")
     assert isinstance(read_layer(path), gpd.GeoDataFrame)
     assert main(["check", "--zones", str(path)]) == 0
+
+
+def test_target_on_a_layer_not_given_fails_with_reason(plan_layers):
+    layers = {k: v for k, v in plan_layers.items() if k != "zones"}
+    report = run_checks(layers)
+    assert (report.targets.status == "FAIL").all()
+    assert report.notes["zone-kcxz"] == "layer zones not given"
+    assert (
+        "layer zones not given" in report.rules.set_index("rule").loc["zones-no-overlap", "reason"]
+    )

@@ -287,3 +287,14 @@ def test_cli_overlay_other_operations(tmp_path, capsys):
     assert read_layer(geojson).crs.to_epsg() == 4326
     assert main(["overlay", zones, "--op", "coverage"]) == 2
     assert "needs a second layer" in capsys.readouterr().err
+
+
+def test_cli_overlay_refuses_invalid_file_naming_it(tmp_path, capsys):
+    path = tmp_path / "bad.geojson"
+    layer(["bow"], [BOWTIE]).to_file(path, driver="GeoJSON")
+    zones = str(bundled_layer_path("zones"))
+    assert main(["overlay", str(path), zones]) == 2
+    err = capsys.readouterr().err
+    assert str(path) in err and "feature bow: invalid geometry" in err
+    assert main(["overlay", str(path), zones, "--repair", "--format", "csv"]) == 0
+    assert "repaired layer A feature bow" in capsys.readouterr().err

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 import shapely
 from pyproj import Geod, Transformer
-from shapely.geometry import LineString, Point, box, mapping, shape
+from shapely.geometry import LineString, Point, Polygon, box, mapping, shape
 
 from spatial._atomic import write_text_atomic
 
@@ -362,15 +362,17 @@ def build_clusters(district_gk: Any, avenue: Any, zones: dict[str, Any]) -> None
         ),
     ]
     features = []
+    taken = Polygon()  # the four 组团 are distinct: each gives way to those north of it
     for order, (cid, zh, en, geom, rule) in enumerate(clusters, start=1):
-        clipped = geom.intersection(district_gk.buffer(-BORDER_MARGIN_M))
+        clipped = geom.intersection(district_gk.buffer(-BORDER_MARGIN_M)).difference(taken)
+        taken = taken.union(clipped.buffer(1.0, join_style="mitre"))
         props = {
             "id": cid,
             "name_zh": zh,
             "name_en": en,
             "kind": "cluster",
             "order_north_to_south": order,
-            "source": f"{DOC}: 四组团即科技创新小镇组团、璧泉组团、青杠—来凤组团、丁家组团; drawn as {rule}, clipped to the district ({REF_COURSE}) (示意)",
+            "source": f"{DOC}: 四组团即科技创新小镇组团、璧泉组团、青杠—来凤组团、丁家组团; drawn as {rule}, clipped to the district and to the clusters north of it ({REF_COURSE}) (示意)",
             "accuracy": "indicative",
         }
         features.append(feature(props, ll(clipped)))

@@ -29,7 +29,9 @@ def build_parser() -> argparse.ArgumentParser:
     """Return the top-level parser with every subcommand registered."""
     parser = argparse.ArgumentParser(
         prog="spatial",
-        description="Bishan (璧山) spatial planning toolkit: maps, area checks, overlays, validation.",
+        description=(
+            "Bishan (璧山) spatial planning toolkit: maps, area checks, overlays, validation."
+        ),
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for module in (map, check, overlay, validate):

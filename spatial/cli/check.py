@@ -22,6 +22,7 @@ from spatial.errors import CRSMismatchWarning
 from spatial.layers import LAYER_NAMES, load_plan_layers, read_layer
 from spatial.plan import load_rules, load_targets
 from spatial.report import FORMATS, emit
+from spatial.validate import ensure_valid
 
 __all__ = ["register", "run"]
 
@@ -71,6 +72,8 @@ def run(args: argparse.Namespace) -> int:
         path = getattr(args, f"layer_{layer}")
         if path is not None:
             layers[layer] = read_layer(path, crs=args.crs)
+            if not args.repair:  # refuse here, so the message names the file
+                ensure_valid(layers[layer], path)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", CRSMismatchWarning)
         report = run_checks(

@@ -27,6 +27,7 @@ from spatial import overlay
 from spatial.errors import CRSMismatchWarning, LayerError
 from spatial.layers import read_layer
 from spatial.report import FORMATS, emit, format_frame
+from spatial.validate import ensure_valid
 
 __all__ = ["OPERATIONS", "register", "run"]
 
@@ -100,6 +101,10 @@ def run(args: argparse.Namespace) -> int:
     _check_call(args)
     a = read_layer(args.a, crs=args.crs)
     b = read_layer(args.b, crs=args.crs) if args.b is not None else None
+    if not args.repair:  # refuse here, so the message names the file
+        ensure_valid(a, args.a)
+        if b is not None:
+            ensure_valid(b, args.b)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", CRSMismatchWarning)
         result = _compute(args, a, b)
