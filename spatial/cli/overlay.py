@@ -26,7 +26,7 @@ import pandas as pd
 from spatial import overlay
 from spatial.errors import CRSMismatchWarning, LayerError
 from spatial.layers import read_layer
-from spatial.report import FORMATS, emit, format_frame
+from spatial.report import FORMATS, emit, format_frame, format_from_suffix
 from spatial.validate import ensure_valid
 
 __all__ = ["OPERATIONS", "register", "run"]
@@ -54,8 +54,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     parser.add_argument(
         "--format",
         choices=(*FORMATS, "geojson"),
-        default="table",
-        help="output format (geojson: --op difference only)",
+        help="output format (geojson: --op difference only; default: from the --out suffix "
+        ".csv/.json/.md/.geojson, else table)",
     )
     parser.add_argument("--out", metavar="PATH", help="write the result to PATH (atomically)")
     parser.add_argument("--crs", help="CRS to assume for a file that declares none")
@@ -88,10 +88,15 @@ def _compute(args: argparse.Namespace, a, b) -> pd.DataFrame:
 
 
 def _check_call(args: argparse.Namespace) -> None:
+    args.format = format_from_suffix(args.format, args.out)
     if args.op in _NEED_B and args.b is None:
         raise LayerError(f"--op {args.op} needs a second layer B")
     if args.op == "coverage" and args.distance_m is None:
         raise LayerError("--op coverage needs --distance-m (metres)")
+    if args.op != "coverage" and args.distance_m is not None:
+        raise LayerError(f"--distance-m applies to --op coverage only, not --op {args.op}")
+    if args.distance_m is not None and not (0 < args.distance_m < float("inf")):
+        raise LayerError(f"--distance-m must be a positive number of metres, got {args.distance_m}")
     if args.format == "geojson" and args.op != "difference":
         raise LayerError("--format geojson is only for --op difference (the others are tables)")
 
