@@ -35,9 +35,9 @@ GEODATA = ROOT / "geodata"
 REFERENCE = Path(__file__).resolve().parent / "reference"
 PLAN = tomllib.loads((ROOT / "seeds" / "plan.toml").read_text(encoding="utf-8"))
 DOC = f"《{PLAN['document']['title']}》 ({PLAN['document']['date'].split(' ')[0]})"
-REF_TOWNS = "shared/reference/bishan_town_seats.csv (Vonng/adcode, CC BY 4.0, 2016 snapshot)"
+REF_TOWNS = "tools/reference/bishan_town_seats.csv (Vonng/adcode, CC BY 4.0, 2016 snapshot)"
 REF_COURSE = (
-    "shared/reference/README.md (黛山大道 course and 云巴 stations, public reports 2014-2021)"
+    "tools/reference/README.md (黛山大道 course and 云巴 stations, public reports 2014-2021)"
 )
 
 GEOD = Geod(ellps="GRS80")
