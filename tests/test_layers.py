@@ -8,6 +8,7 @@ in EPSG:4544.
 from __future__ import annotations
 
 import json
+import re
 import tomllib
 from pathlib import Path
 
@@ -164,8 +165,6 @@ def test_functional_areas_fill_the_innovation_town(layers: dict[str, gpd.GeoData
 def test_sources_cite_files_that_exist_in_the_repository(
     name: str, layers: dict[str, gpd.GeoDataFrame]
 ) -> None:
-    import re
-
     for source in layers[name]["source"]:
         for cited in re.findall(r"\b(?:tools|seeds|geodata)/[\w./-]+\.\w+", source):
             assert (ROOT / cited).is_file(), f"{name}: source cites missing {cited}"
