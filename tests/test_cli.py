@@ -39,3 +39,10 @@ def test_unknown_subcommand_is_a_usage_error() -> None:
     assert result.returncode == 2
     assert "invalid choice" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_version_names_the_distribution() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "spatial", "--version"], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.startswith("spatial 0.")

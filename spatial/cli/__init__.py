@@ -12,6 +12,7 @@ was wrong. Errors are one line on standard error, never a traceback.
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
 import os
 import sys
 from collections.abc import Sequence
@@ -26,6 +27,13 @@ EXIT_PROBLEMS = 1
 EXIT_UNREADABLE = 2
 
 
+def _version() -> str:
+    try:
+        return importlib.metadata.version("bishan-spatial")
+    except importlib.metadata.PackageNotFoundError:  # run from a bare source tree
+        return "(source tree)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the top-level parser with every subcommand registered."""
     parser = argparse.ArgumentParser(
@@ -34,6 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
             "Bishan (璧山) spatial planning toolkit: maps, area checks, overlays, validation."
         ),
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for module in (map, check, overlay, validate):
         module.register(subparsers)
