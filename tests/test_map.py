@@ -14,6 +14,8 @@ from conftest import _unavailable
 from map_fixtures import HOSTILE_FIELD, HOSTILE_NAME, HOSTILE_VALUE, enlarged_zones, hostile_zones
 
 from spatial.cli import main
+from spatial.crs import gk_zone_epsg
+from spatial.errors import CRSError
 from spatial.gcj02 import wgs84_to_gcj02
 from spatial.layers import load_plan_layers
 from spatial.webmap import BasemapError, LayerOptions, MapOptions, build_map, render_map
@@ -282,3 +284,104 @@ def test_missing_chromium_fails_in_ci_and_skips_elsewhere(monkeypatch):
     monkeypatch.delenv("CI")
     with pytest.raises(pytest.skip.Exception, match="no Chromium found"):
         _unavailable("no Chromium found")
+
+
+# ---------------------------------------------------------------- planner layers are validated
+
+
+def _bowtie_layer(path):
+    bowtie = shapely.Polygon([(106.2, 29.5), (106.3, 29.6), (106.3, 29.5), (106.2, 29.6)])
+    gpd.GeoDataFrame({"id": ["bow"]}, geometry=[bowtie], crs=4326).to_file(path)
+    return path
+
+
+def _swapped_zones(path):
+    zones = load_plan_layers()["zones"]
+    zones = zones.set_geometry(shapely.transform(zones.geometry.values, lambda xy: xy[:, ::-1]))
+    zones.to_file(path)
+    return path
+
+
+def _metres_as_degrees(path):
+    gk = load_plan_layers()["zones"].to_crs(4544)
+    gk.set_crs(4326, allow_override=True).to_file(path)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("make", "expected"),
+    [
+        (_swapped_zones, "feature zone-kcxz: latitude and longitude appear swapped"),
+        (_metres_as_degrees, "feature zone-kcxz:"),
+        (_bowtie_layer, "feature bow: invalid geometry: Self-intersection"),
+    ],
+)
+@pytest.mark.parametrize("flag", ["--zones", "--layer"])
+def test_cli_validates_every_planner_layer(tmp_path, capsys, make, expected, flag):
+    path = make(tmp_path / "bad.geojson")
+    out = tmp_path / "m.html"
+    arg = str(path) if flag == "--zones" else f"bad={path}"
+    assert main(["map", "--offline", flag, arg, "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"{path}: {expected}" in err
+    assert "np.float64" not in err and "Traceback" not in err
+    assert not out.exists()
+
+
+def test_cli_refuses_a_layer_named_like_a_plan_layer(tmp_path, capsys):
+    path = _bowtie_layer(tmp_path / "z.geojson")
+    assert main(["map", "--offline", "--layer", f"zones={path}", "--out", str(tmp_path / "m")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "use --zones" in err
+
+
+def test_gk_zone_message_formats_the_longitude_plainly():
+    with pytest.raises(CRSError, match=r"^longitude 29\.625600 is outside"):
+        gk_zone_epsg(np.float64(29.6256))
+
+
+# ---------------------------------------------------------------- area check and exit status
+
+
+def test_zone_without_target_still_shows_its_measured_area():
+    zones = load_plan_layers()["zones"].copy()
+    zones.loc[zones["id"] == "zone-community-phase1", "id"] = "zone-mine"
+    layer = styled_layer(with_area_checks(zones), style_for("zones"))
+    popups = {
+        " ".join(html.unescape(re.sub("<[^>]+>", " ", f["properties"]["p"])).split())
+        for f in layer_data(layer)["features"]
+    }
+    mine = next(p for p in popups if "zone-mine" in p)
+    assert "Measured area 0.100 km² (10.0 ha)" in mine
+    assert "Target area" not in mine and "—" not in mine
+    cjrh = next(p for p in popups if "zone-cjrh" in p)
+    assert "Target area 20.000 km²" in cjrh
+
+
+def test_cli_lists_every_zone_and_targets_without_a_feature(tmp_path, capsys):
+    zones = load_plan_layers()["zones"].copy()
+    zones.loc[zones["id"] == "zone-szjj", "id"] = "zone-mine"
+    path = tmp_path / "mine.geojson"
+    zones.to_file(path)
+    code = main(["map", "--offline", "--zones", str(path), "--out", str(tmp_path / "m.html")])
+    printed = capsys.readouterr().out
+    row = next(line for line in printed.splitlines() if line.startswith("zone-mine "))
+    assert "10.0004" in row and "NO TARGET" in row
+    assert "zone-szjj: no feature with this id in the zones layer" in printed
+    assert code == 1 and (tmp_path / "m.html").exists()
+
+
+def test_cli_exit_1_when_a_zone_fails_but_the_map_is_written(tmp_path, capsys):
+    path = tmp_path / "enlarged.geojson"
+    enlarged_zones().to_file(path)
+    out = tmp_path / "m.html"
+    assert main(["map", "--offline", "--zones", str(path), "--out", str(out)]) == 1
+    assert out.exists() and "FAIL" in capsys.readouterr().out
+
+
+def test_cli_help_states_the_exit_status(capsys):
+    with pytest.raises(SystemExit):
+        main(["map", "--help"])
+    assert "1 map written but a zone fails its area check" in " ".join(
+        capsys.readouterr().out.split()
+    )
