@@ -385,3 +385,63 @@ def test_cli_help_states_the_exit_status(capsys):
     assert "1 map written but a zone fails its area check" in " ".join(
         capsys.readouterr().out.split()
     )
+
+
+# ---------------------------------------------------------------- curated popups
+
+
+def _popup_texts(name: str, gdf=None) -> dict[str, str]:
+    gdf = load_plan_layers()[name] if gdf is None else gdf
+    layer = styled_layer(with_area_checks(gdf) if name == "zones" else gdf, style_for(name))
+    return {
+        p["id"]: p["p"]
+        for p in (
+            {"id": gdf["id"].iloc[i], "p": f["properties"]["p"]}
+            for i, f in enumerate(layer_data(layer)["features"])
+        )
+    }
+
+
+@pytest.mark.parametrize(
+    ("name", "raw"),
+    [
+        ("towns", ["corridor_town", "point_type", "<th>kind"]),
+        ("platforms", ["platform_kind_zh", "platform_kind_en", "assigned_to", "<th>kind"]),
+        ("clusters", ["order_north_to_south", "<th>kind"]),
+        ("zones", ["part_of", "measured_km2", "status", "<th>kind"]),
+        ("corridor", ["half_width_m", "length_km", "direction", "<th>kind"]),
+        ("district", ["adcode", "<th>kind"]),
+        ("functional_areas", ["zone_id", "<th>kind"]),
+    ],
+)
+def test_plan_popups_show_no_raw_internal_fields(name, raw):
+    for popup in _popup_texts(name).values():
+        for field in raw:
+            assert field not in popup
+        assert "其他属性" not in popup
+
+
+def test_town_and_cluster_popups_translate_their_fields():
+    towns = load_plan_layers()["towns"]
+    corridor_id = towns.loc[towns["corridor_town"] == True, "id"].iloc[0]  # noqa: E712
+    assert "走廊沿线镇街 Corridor town</th><td>是 yes" in _popup_texts("towns")[corridor_id]
+    clusters = _popup_texts("clusters")
+    assert "自北向南 Order north to south</th><td>1 / 4" in clusters["cluster-kcxz"]
+
+
+def test_planner_fields_show_under_other_properties():
+    zones = load_plan_layers()["zones"].copy()
+    zones["owner"] = "规划院"
+    popup = _popup_texts("zones", zones)["zone-kcxz"]
+    assert "其他属性 Other properties</th></tr><tr><th>owner</th><td>规划院" in popup
+    parcels = gpd.GeoDataFrame(
+        {"id": ["a"], "kind": ["residential"]},
+        geometry=[shapely.box(106.2, 29.6, 106.201, 29.601)],
+        crs=4326,
+    )
+    parcel = layer_data(styled_layer(parcels, style_for("parcels")))["features"][0]
+    assert "<th>kind</th><td>residential" in parcel["properties"]["p"]
+
+
+def test_osm_basemap_is_not_named_twice():
+    assert resolve_basemap("osm").label == "底图 OpenStreetMap basemap"

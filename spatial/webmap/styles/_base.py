@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 import pandas as pd
 
-__all__ = ["LayerStyle", "LegendEntry"]
+__all__ = ["Field", "LayerStyle", "LegendEntry"]
 
 Shape = Literal["polygon", "line", "point"]
 
@@ -30,6 +30,35 @@ class LegendEntry:
 
 def _no_rows(row: pd.Series) -> list[tuple[str, Any]]:
     return []
+
+
+def _as_text(value: Any) -> str:
+    return str(value)
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (not isinstance(value, (list, dict)) and bool(pd.isna(value)))
+
+
+@dataclass(frozen=True)
+class Field:
+    """A property shown in the popup under a bilingual label, formatted by ``fmt``.
+
+    Examples
+    --------
+    >>> length = Field("length_km", "长度 Length", lambda v: f"{v:g} km")
+    >>> length.row(pd.Series({"length_km": 30.86}))
+    ('长度 Length', '30.86 km')
+    """
+
+    column: str
+    label: str
+    fmt: Callable[[Any], str] = _as_text
+
+    def row(self, row: pd.Series) -> tuple[str, str] | None:
+        """Return ``(label, text)`` for this feature, or None when the value is blank."""
+        value = row.get(self.column)
+        return None if _blank(value) else (self.label, self.fmt(value))
 
 
 @dataclass(frozen=True)
@@ -56,7 +85,13 @@ class LayerStyle:
     show : bool
         Whether the layer is switched on when the map opens.
     popup_rows : callable
-        ``row -> [(label, value), …]`` extra popup lines (e.g. measured area).
+        ``row -> [(label, value), …]`` computed popup lines (e.g. measured area).
+    fields : tuple of Field
+        Properties shown under bilingual labels after the computed lines.
+    hidden : frozenset of str
+        Internal properties never listed (those the computed lines already
+        show, codes like ``kind``); every other property is listed under
+        "其他属性 Other properties", so a planner's own fields still show.
     """
 
     name: str
@@ -69,3 +104,15 @@ class LayerStyle:
     label: bool = False
     show: bool = True
     popup_rows: Callable[[pd.Series], list[tuple[str, Any]]] = field(default=_no_rows)
+    fields: tuple[Field, ...] = ()
+    hidden: frozenset[str] = frozenset()
+
+    def curated_rows(self, row: pd.Series) -> list[tuple[str, Any]]:
+        """Return the popup's labelled lines: computed ones, then the curated fields."""
+        rows = [f.row(row) for f in self.fields]
+        return [*self.popup_rows(row), *(r for r in rows if r is not None)]
+
+    @property
+    def shown(self) -> frozenset[str]:
+        """Properties not to list again under "other properties"."""
+        return self.hidden | {f.column for f in self.fields}

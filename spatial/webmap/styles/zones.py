@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from spatial.webmap.styles._base import LayerStyle, LegendEntry
+from spatial.webmap.styles._base import Field, LayerStyle, LegendEntry
 
 __all__ = ["ZONES", "area_text"]
 
@@ -73,4 +73,6 @@ ZONES = LayerStyle(
     ),
     z_index=440,
     popup_rows=_rows,
+    fields=(Field("part_of", "所属 Part of"),),
+    hidden=frozenset({"kind", "target_km2", "measured_km2", "diff_pct", "tolerance_pct", "status"}),
 )
