@@ -445,3 +445,23 @@ def test_planner_fields_show_under_other_properties():
 
 def test_osm_basemap_is_not_named_twice():
     assert resolve_basemap("osm").label == "底图 OpenStreetMap basemap"
+
+
+# ---------------------------------------------------------------- labels
+
+
+def test_large_zones_carry_permanent_escaped_labels():
+    zones = hostile_zones()
+    layer = styled_layer(with_area_checks(zones), style_for("zones"))
+    features = layer_data(layer)["features"]
+    labelled = [zones["id"].iloc[i] for i, f in enumerate(features) if f["properties"].get("l")]
+    assert labelled == ["zone-kcxz", "zone-szjj", "zone-cjrh"]  # the >= 1 km² zones
+    assert HOSTILE_NAME not in features[0]["properties"]["t"]
+    assert escape_text(HOSTILE_NAME) in features[0]["properties"]["t"]
+    assert json.loads(layer.label_options) == {
+        "permanent": True,
+        "direction": "center",
+        "className": "sp-label sp-label-zones",
+    }
+    page = html_of()
+    assert page.count("f.properties.l ?") == 2  # zones and towns label their features

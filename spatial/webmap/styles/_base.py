@@ -82,6 +82,12 @@ class LayerStyle:
         Stacking order of the layer's pane (higher draws on top).
     label : bool
         Show the feature's name as a permanent label instead of a hover tooltip.
+    label_when : callable, optional
+        ``row -> bool``: which features get the permanent label (all by default);
+        the others keep the hover tooltip.
+    label_direction : str
+        Leaflet tooltip direction of the label: ``"right"`` of a point, ``"center"``
+        of a polygon.
     show : bool
         Whether the layer is switched on when the map opens.
     popup_rows : callable
@@ -102,6 +108,8 @@ class LayerStyle:
     legend: tuple[LegendEntry, ...]
     z_index: int
     label: bool = False
+    label_when: Callable[[pd.Series], bool] | None = None
+    label_direction: str = "right"
     show: bool = True
     popup_rows: Callable[[pd.Series], list[tuple[str, Any]]] = field(default=_no_rows)
     fields: tuple[Field, ...] = ()
@@ -111,6 +119,10 @@ class LayerStyle:
         """Return the popup's labelled lines: computed ones, then the curated fields."""
         rows = [f.row(row) for f in self.fields]
         return [*self.popup_rows(row), *(r for r in rows if r is not None)]
+
+    def labelled(self, row: pd.Series) -> bool:
+        """Whether this feature carries a permanent label."""
+        return self.label and (self.label_when is None or bool(self.label_when(row)))
 
     @property
     def shown(self) -> frozenset[str]:

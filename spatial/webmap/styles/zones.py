@@ -11,13 +11,16 @@ import pandas as pd
 
 from spatial.webmap.styles._base import Field, LayerStyle, LegendEntry
 
-__all__ = ["ZONES", "area_text"]
+__all__ = ["LABEL_MIN_KM2", "ZONES", "area_text"]
 
 
 def _classify(row: pd.Series) -> str:
     status = row.get("status")
     return status if status in {"PASS", "FAIL"} else "NO TARGET"
 
+
+#: Zones at least this large (km²) carry a permanent name label.
+LABEL_MIN_KM2 = 1.0
 
 _STATUS = {"PASS": "符合 PASS", "FAIL": "不符合 FAIL", "NO TARGET": "无目标 no target"}
 
@@ -56,6 +59,12 @@ def _rows(row: pd.Series) -> list[tuple[str, object]]:
     return rows
 
 
+def _large(row: pd.Series) -> bool:
+    """Label zones of 1 km² and more; smaller ones (the community) keep a hover tooltip."""
+    measured = row.get("measured_km2")
+    return not _missing(measured) and float(measured) >= LABEL_MIN_KM2
+
+
 def _fill(colour: str) -> dict[str, object]:
     return {"color": colour, "weight": 2, "fillColor": colour, "fillOpacity": 0.35}
 
@@ -73,6 +82,9 @@ ZONES = LayerStyle(
     ),
     z_index=440,
     popup_rows=_rows,
+    label=True,
+    label_when=_large,
+    label_direction="center",
     fields=(Field("part_of", "所属 Part of"),),
     hidden=frozenset({"kind", "target_km2", "measured_km2", "diff_pct", "tolerance_pct", "status"}),
 )
