@@ -247,7 +247,10 @@ def test_hostile_text_shows_as_text_and_runs_nothing(maps, open_map):
     open_feature(visit, "zones", "img src")
     visit.page.wait_for_timeout(200)  # give any injected handler the chance to fire
     visit.screenshot("map-hostile")
-    tooltip = visit.page.inner_text(".leaflet-tooltip:not(.sp-label)")
+    # zone-kcxz is labelled permanently (its English hidden by CSS): read the text itself
+    tooltip = visit.js(
+        "Array.from(document.querySelectorAll('.sp-label-zones')).map(e => e.textContent).join('|')"
+    )
     popup = visit.page.inner_text(".leaflet-popup-content")
     assert HOSTILE_NAME in tooltip and HOSTILE_EN in tooltip
     assert HOSTILE_FIELD in popup and HOSTILE_VALUE in popup
@@ -274,3 +277,42 @@ def test_large_layer_draws_on_canvas_within_seconds(tmp_path, open_map):
     open_feature(visit, "parcels", "地块 7")
     assert "地块 7" in visit.page.inner_text(".leaflet-tooltip")
     assert_clean(visit)
+
+
+BOXES_JS = """(selector) => Array.from(document.querySelectorAll(selector)).map(e => {
+    const r = e.getBoundingClientRect();
+    return [r.left, r.top, r.right, r.bottom];
+})"""
+
+
+def _overlap(a, b) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def test_small_window_opens_with_the_legend_collapsed_off_the_zones(maps, open_map):
+    visit = open_map(maps["offline"], viewport={"width": 1024, "height": 700})
+    page = visit.page
+    legend = page.evaluate(BOXES_JS, ".sp-legend")[0]
+    assert not page.is_visible(".sp-legend-body")
+    zones = page.evaluate(BOXES_JS, ".leaflet-spatial-zones-pane path")
+    labels = page.evaluate(BOXES_JS, ".sp-label-zones")
+    assert len(zones) == 5 and len(labels) == 3
+    assert not any(_overlap(legend, box) for box in zones + labels)
+    assert legend[3] <= 700 and legend[2] <= 1024  # inside the window
+    page.click(".sp-legend-toggle")
+    assert page.is_visible(".sp-legend-body")
+    assert "面积符合目标 area within tolerance" in page.inner_text(".sp-legend")
+    open_box = page.evaluate(BOXES_JS, ".sp-legend")[0]
+    assert open_box[1] >= 0 and open_box[3] <= 700  # scrolls rather than running off the top
+    page.click(".sp-legend-toggle")
+    assert not page.is_visible(".sp-legend-body")
+    assert_clean(visit)
+
+
+def test_large_window_opens_with_the_legend_shown_and_zones_labelled(maps, open_map):
+    visit = open_map(maps["offline"], viewport={"width": 1400, "height": 900})
+    assert visit.page.is_visible(".sp-legend-body")
+    labels = visit.page.locator(".sp-label-zones").all_inner_texts()
+    assert sorted(labels) == sorted(
+        ["西部（重庆）科技创新小镇", "西部（国际）数字经济产业生态区", "重庆产教融合生态区"]
+    )
