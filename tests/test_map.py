@@ -465,3 +465,4 @@ def test_large_zones_carry_permanent_escaped_labels():
     }
     page = html_of()
     assert page.count("f.properties.l ?") == 2  # zones and towns label their features
+    assert re.search(r'labelZoom\(map_\w+, "zones",\s+11\.5, 99\)', page)

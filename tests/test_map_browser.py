@@ -289,15 +289,27 @@ def _overlap(a, b) -> bool:
     return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
+def _visible_boxes(page, selector: str) -> list:
+    return [b for b in page.evaluate(BOXES_JS, selector) if b[2] > b[0] and b[3] > b[1]]
+
+
+def _zoom_to(visit, zoom: float) -> None:
+    visit.page.evaluate(
+        """(zoom) => { const m = Object.values(window).find(v => v instanceof L.Map);
+            m.setView([29.60, 106.22], zoom, {animate: false}); }""",
+        zoom,
+    )
+    visit.page.wait_for_timeout(100)
+
+
 def test_small_window_opens_with_the_legend_collapsed_off_the_zones(maps, open_map):
     visit = open_map(maps["offline"], viewport={"width": 1024, "height": 700})
     page = visit.page
     legend = page.evaluate(BOXES_JS, ".sp-legend")[0]
     assert not page.is_visible(".sp-legend-body")
-    zones = page.evaluate(BOXES_JS, ".leaflet-spatial-zones-pane path")
-    labels = page.evaluate(BOXES_JS, ".sp-label-zones")
-    assert len(zones) == 5 and len(labels) == 3
-    assert not any(_overlap(legend, box) for box in zones + labels)
+    zones = _visible_boxes(page, ".leaflet-spatial-zones-pane path")
+    assert len(zones) == 5
+    assert not any(_overlap(legend, box) for box in zones)
     assert legend[3] <= 700 and legend[2] <= 1024  # inside the window
     page.click(".sp-legend-toggle")
     assert page.is_visible(".sp-legend-body")
@@ -309,10 +321,22 @@ def test_small_window_opens_with_the_legend_collapsed_off_the_zones(maps, open_m
     assert_clean(visit)
 
 
-def test_large_window_opens_with_the_legend_shown_and_zones_labelled(maps, open_map):
+def test_large_window_opens_with_the_legend_shown(maps, open_map):
     visit = open_map(maps["offline"], viewport={"width": 1400, "height": 900})
     assert visit.page.is_visible(".sp-legend-body")
-    labels = visit.page.locator(".sp-label-zones").all_inner_texts()
-    assert sorted(labels) == sorted(
+    assert_clean(visit)
+
+
+def test_zone_labels_show_when_zoomed_in_and_clear_of_each_other(maps, open_map):
+    visit = open_map(maps["offline"])
+    assert visit.js("window.spatialLayers.zones._map.getZoom()") < 11.5
+    assert _visible_boxes(visit.page, ".sp-label-zones") == []  # the overview: no crowding
+    _zoom_to(visit, 12)
+    labels = _visible_boxes(visit.page, ".sp-label-zones")
+    texts = visit.page.locator(".sp-label-zones").all_inner_texts()
+    assert sorted(texts) == sorted(
         ["西部（重庆）科技创新小镇", "西部（国际）数字经济产业生态区", "重庆产教融合生态区"]
     )
+    assert len(labels) == 3
+    assert not any(_overlap(a, b) for i, a in enumerate(labels) for b in labels[i + 1 :])
+    assert_clean(visit)

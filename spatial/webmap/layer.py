@@ -84,6 +84,10 @@ class GeoJsonLayer(Layer):
         function (layer) { return layer.feature.properties.p; }, {maxWidth: 380});
     {%- endif %}
     SpatialControls.register({{ this.layer_key|tojson }}, {{ this.get_name() }});
+    {%- if this.label_zoom %}
+    SpatialControls.labelZoom({{ this._parent.get_name() }}, {{ this.layer_key|tojson }},
+        {{ this.label_zoom[0]|tojson }}, {{ this.label_zoom[1]|tojson }});
+    {%- endif %}
 {% endmacro %}
 """
     )
@@ -113,6 +117,7 @@ class GeoJsonLayer(Layer):
             "className": f"sp-label sp-label-{style.name}",
         }
         self.label_options = script_json(label)
+        self.label_zoom = style.label_zoom if style.label else None
         self.tooltip_options = script_json({"sticky": True})
         self.classes: frozenset[str] = frozenset()
 

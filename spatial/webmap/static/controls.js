@@ -81,6 +81,24 @@
     });
   };
 
+  /* Show the permanent labels of one layer (class sp-label-<layer>) only for
+   * minZoom <= zoom < maxZoom, so nested layers do not label over each other. */
+  SC.labelZoom = function (map, layer, minZoom, maxZoom) {
+    var rule = document.createElement("style");
+    rule.textContent = ".sp-hide-" + layer + " .sp-label-" + layer + " { display: none; }";
+    document.head.appendChild(rule);
+    function update() {
+      if (!map._loaded) { return; }
+      var zoom = map.getZoom();
+      var hide = zoom < minZoom || zoom >= maxZoom;
+      var box = map.getContainer();
+      if (hide) { L.DomUtil.addClass(box, "sp-hide-" + layer); }
+      else { L.DomUtil.removeClass(box, "sp-hide-" + layer); }
+    }
+    map.on("load zoomend", update);
+    update();
+  };
+
   SC.fullscreen = function (map) {
     document.addEventListener("fullscreenchange", function () { map.invalidateSize(); });
     return control(map, "topleft", function () {

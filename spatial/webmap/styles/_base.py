@@ -85,6 +85,8 @@ class LayerStyle:
     label_when : callable, optional
         ``row -> bool``: which features get the permanent label (all by default);
         the others keep the hover tooltip.
+    label_zoom : (float, float), optional
+        Zoom levels ``[min, max)`` at which the labels show (always by default).
     label_direction : str
         Leaflet tooltip direction of the label: ``"right"`` of a point, ``"center"``
         of a polygon.
@@ -110,6 +112,7 @@ class LayerStyle:
     label: bool = False
     label_when: Callable[[pd.Series], bool] | None = None
     label_direction: str = "right"
+    label_zoom: tuple[float, float] | None = None
     show: bool = True
     popup_rows: Callable[[pd.Series], list[tuple[str, Any]]] = field(default=_no_rows)
     fields: tuple[Field, ...] = ()

@@ -11,7 +11,7 @@ import pandas as pd
 
 from spatial.webmap.styles._base import Field, LayerStyle, LegendEntry
 
-__all__ = ["LABEL_MIN_KM2", "ZONES", "area_text"]
+__all__ = ["LABEL_MIN_KM2", "LABEL_ZOOM", "ZONES", "area_text"]
 
 
 def _classify(row: pd.Series) -> str:
@@ -21,6 +21,9 @@ def _classify(row: pd.Series) -> str:
 
 #: Zones at least this large (km²) carry a permanent name label.
 LABEL_MIN_KM2 = 1.0
+#: Zone labels show from this zoom level on: in the district-wide view the zones are a
+#: few dozen pixels across and their long names would cover each other and the towns'.
+LABEL_ZOOM = 11.5
 
 _STATUS = {"PASS": "符合 PASS", "FAIL": "不符合 FAIL", "NO TARGET": "无目标 no target"}
 
@@ -85,6 +88,7 @@ ZONES = LayerStyle(
     label=True,
     label_when=_large,
     label_direction="center",
+    label_zoom=(LABEL_ZOOM, 99),
     fields=(Field("part_of", "所属 Part of"),),
     hidden=frozenset({"kind", "target_km2", "measured_km2", "diff_pct", "tolerance_pct", "status"}),
 )
