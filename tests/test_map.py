@@ -15,7 +15,7 @@ from map_fixtures import HOSTILE_FIELD, HOSTILE_NAME, HOSTILE_VALUE, enlarged_zo
 
 from spatial.cli import main
 from spatial.crs import gk_zone_epsg
-from spatial.errors import CRSError
+from spatial.errors import CRSError, LayerError
 from spatial.gcj02 import wgs84_to_gcj02
 from spatial.layers import load_plan_layers
 from spatial.webmap import BasemapError, LayerOptions, MapOptions, build_map, render_map
@@ -466,3 +466,9 @@ def test_large_zones_carry_permanent_escaped_labels():
     page = html_of()
     assert page.count("f.properties.l ?") == 2  # zones and towns label their features
     assert re.search(r'labelZoom\(map_\w+, "zones",\s+11\.5, 99\)', page)
+
+
+def test_build_map_refuses_swapped_zones_before_measuring(tmp_path):
+    swapped = gpd.read_file(_swapped_zones(tmp_path / "s.geojson"))
+    with pytest.raises(LayerError, match=r"^zones layer: feature zone-kcxz: latitude and"):
+        build_map({"zones": swapped}, MapOptions(offline=True))
