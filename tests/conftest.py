@@ -106,11 +106,11 @@ def _dialog(visit: MapVisit):
 
 @pytest.fixture
 def open_map(browser) -> Iterator[object]:
-    """Return ``open_map(path) -> MapVisit``: open a map file with every network request blocked."""
+    """Return ``open_map(path, viewport=None) -> MapVisit``: open a map, every request blocked."""
     contexts = []
 
-    def visit(path: Path) -> MapVisit:
-        context = browser.new_context(viewport=VIEWPORT)
+    def visit(path: Path, viewport: dict[str, int] | None = None) -> MapVisit:
+        context = browser.new_context(viewport=viewport or VIEWPORT)
         contexts.append(context)
         page = context.new_page()
         result = MapVisit(page)

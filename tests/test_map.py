@@ -14,6 +14,8 @@ from conftest import _unavailable
 from map_fixtures import HOSTILE_FIELD, HOSTILE_NAME, HOSTILE_VALUE, enlarged_zones, hostile_zones
 
 from spatial.cli import main
+from spatial.crs import gk_zone_epsg
+from spatial.errors import CRSError, LayerError
 from spatial.gcj02 import wgs84_to_gcj02
 from spatial.layers import load_plan_layers
 from spatial.webmap import BasemapError, LayerOptions, MapOptions, build_map, render_map
@@ -282,3 +284,191 @@ def test_missing_chromium_fails_in_ci_and_skips_elsewhere(monkeypatch):
     monkeypatch.delenv("CI")
     with pytest.raises(pytest.skip.Exception, match="no Chromium found"):
         _unavailable("no Chromium found")
+
+
+# ---------------------------------------------------------------- planner layers are validated
+
+
+def _bowtie_layer(path):
+    bowtie = shapely.Polygon([(106.2, 29.5), (106.3, 29.6), (106.3, 29.5), (106.2, 29.6)])
+    gpd.GeoDataFrame({"id": ["bow"]}, geometry=[bowtie], crs=4326).to_file(path)
+    return path
+
+
+def _swapped_zones(path):
+    zones = load_plan_layers()["zones"]
+    zones = zones.set_geometry(shapely.transform(zones.geometry.values, lambda xy: xy[:, ::-1]))
+    zones.to_file(path)
+    return path
+
+
+def _metres_as_degrees(path):
+    gk = load_plan_layers()["zones"].to_crs(4544)
+    gk.set_crs(4326, allow_override=True).to_file(path)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("make", "expected"),
+    [
+        (_swapped_zones, "feature zone-kcxz: latitude and longitude appear swapped"),
+        (_metres_as_degrees, "feature zone-kcxz:"),
+        (_bowtie_layer, "feature bow: invalid geometry: Self-intersection"),
+    ],
+)
+@pytest.mark.parametrize("flag", ["--zones", "--layer"])
+def test_cli_validates_every_planner_layer(tmp_path, capsys, make, expected, flag):
+    path = make(tmp_path / "bad.geojson")
+    out = tmp_path / "m.html"
+    arg = str(path) if flag == "--zones" else f"bad={path}"
+    assert main(["map", "--offline", flag, arg, "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"{path}: {expected}" in err
+    assert "np.float64" not in err and "Traceback" not in err
+    assert not out.exists()
+
+
+def test_cli_refuses_a_layer_named_like_a_plan_layer(tmp_path, capsys):
+    path = _bowtie_layer(tmp_path / "z.geojson")
+    assert main(["map", "--offline", "--layer", f"zones={path}", "--out", str(tmp_path / "m")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "use --zones" in err
+
+
+def test_gk_zone_message_formats_the_longitude_plainly():
+    with pytest.raises(CRSError, match=r"^longitude 29\.625600 is outside"):
+        gk_zone_epsg(np.float64(29.6256))
+
+
+# ---------------------------------------------------------------- area check and exit status
+
+
+def test_zone_without_target_still_shows_its_measured_area():
+    zones = load_plan_layers()["zones"].copy()
+    zones.loc[zones["id"] == "zone-community-phase1", "id"] = "zone-mine"
+    layer = styled_layer(with_area_checks(zones), style_for("zones"))
+    popups = {
+        " ".join(html.unescape(re.sub("<[^>]+>", " ", f["properties"]["p"])).split())
+        for f in layer_data(layer)["features"]
+    }
+    mine = next(p for p in popups if "zone-mine" in p)
+    assert "Measured area 0.100 km² (10.0 ha)" in mine
+    assert "Target area" not in mine and "—" not in mine
+    cjrh = next(p for p in popups if "zone-cjrh" in p)
+    assert "Target area 20.000 km²" in cjrh
+
+
+def test_cli_lists_every_zone_and_targets_without_a_feature(tmp_path, capsys):
+    zones = load_plan_layers()["zones"].copy()
+    zones.loc[zones["id"] == "zone-szjj", "id"] = "zone-mine"
+    path = tmp_path / "mine.geojson"
+    zones.to_file(path)
+    code = main(["map", "--offline", "--zones", str(path), "--out", str(tmp_path / "m.html")])
+    printed = capsys.readouterr().out
+    row = next(line for line in printed.splitlines() if line.startswith("zone-mine "))
+    assert "10.0004" in row and "NO TARGET" in row
+    assert "zone-szjj: no feature with this id in the zones layer" in printed
+    assert code == 1 and (tmp_path / "m.html").exists()
+
+
+def test_cli_exit_1_when_a_zone_fails_but_the_map_is_written(tmp_path, capsys):
+    path = tmp_path / "enlarged.geojson"
+    enlarged_zones().to_file(path)
+    out = tmp_path / "m.html"
+    assert main(["map", "--offline", "--zones", str(path), "--out", str(out)]) == 1
+    assert out.exists() and "FAIL" in capsys.readouterr().out
+
+
+def test_cli_help_states_the_exit_status(capsys):
+    with pytest.raises(SystemExit):
+        main(["map", "--help"])
+    assert "1 map written but a zone fails its area check" in " ".join(
+        capsys.readouterr().out.split()
+    )
+
+
+# ---------------------------------------------------------------- curated popups
+
+
+def _popup_texts(name: str, gdf=None) -> dict[str, str]:
+    gdf = load_plan_layers()[name] if gdf is None else gdf
+    layer = styled_layer(with_area_checks(gdf) if name == "zones" else gdf, style_for(name))
+    return {
+        p["id"]: p["p"]
+        for p in (
+            {"id": gdf["id"].iloc[i], "p": f["properties"]["p"]}
+            for i, f in enumerate(layer_data(layer)["features"])
+        )
+    }
+
+
+@pytest.mark.parametrize(
+    ("name", "raw"),
+    [
+        ("towns", ["corridor_town", "point_type", "<th>kind"]),
+        ("platforms", ["platform_kind_zh", "platform_kind_en", "assigned_to", "<th>kind"]),
+        ("clusters", ["order_north_to_south", "<th>kind"]),
+        ("zones", ["part_of", "measured_km2", "status", "<th>kind"]),
+        ("corridor", ["half_width_m", "length_km", "direction", "<th>kind"]),
+        ("district", ["adcode", "<th>kind"]),
+        ("functional_areas", ["zone_id", "<th>kind"]),
+    ],
+)
+def test_plan_popups_show_no_raw_internal_fields(name, raw):
+    for popup in _popup_texts(name).values():
+        for field in raw:
+            assert field not in popup
+        assert "其他属性" not in popup
+
+
+def test_town_and_cluster_popups_translate_their_fields():
+    towns = load_plan_layers()["towns"]
+    corridor_id = towns.loc[towns["corridor_town"] == True, "id"].iloc[0]  # noqa: E712
+    assert "走廊沿线镇街 Corridor town</th><td>是 yes" in _popup_texts("towns")[corridor_id]
+    clusters = _popup_texts("clusters")
+    assert "自北向南 Order north to south</th><td>1 / 4" in clusters["cluster-kcxz"]
+
+
+def test_planner_fields_show_under_other_properties():
+    zones = load_plan_layers()["zones"].copy()
+    zones["owner"] = "规划院"
+    popup = _popup_texts("zones", zones)["zone-kcxz"]
+    assert "其他属性 Other properties</th></tr><tr><th>owner</th><td>规划院" in popup
+    parcels = gpd.GeoDataFrame(
+        {"id": ["a"], "kind": ["residential"]},
+        geometry=[shapely.box(106.2, 29.6, 106.201, 29.601)],
+        crs=4326,
+    )
+    parcel = layer_data(styled_layer(parcels, style_for("parcels")))["features"][0]
+    assert "<th>kind</th><td>residential" in parcel["properties"]["p"]
+
+
+def test_osm_basemap_is_not_named_twice():
+    assert resolve_basemap("osm").label == "底图 OpenStreetMap basemap"
+
+
+# ---------------------------------------------------------------- labels
+
+
+def test_large_zones_carry_permanent_escaped_labels():
+    zones = hostile_zones()
+    layer = styled_layer(with_area_checks(zones), style_for("zones"))
+    features = layer_data(layer)["features"]
+    labelled = [zones["id"].iloc[i] for i, f in enumerate(features) if f["properties"].get("l")]
+    assert labelled == ["zone-kcxz", "zone-szjj", "zone-cjrh"]  # the >= 1 km² zones
+    assert HOSTILE_NAME not in features[0]["properties"]["t"]
+    assert escape_text(HOSTILE_NAME) in features[0]["properties"]["t"]
+    assert json.loads(layer.label_options) == {
+        "permanent": True,
+        "direction": "center",
+        "className": "sp-label sp-label-zones",
+    }
+    page = html_of()
+    assert page.count("f.properties.l ?") == 2  # zones and towns label their features
+    assert re.search(r'labelZoom\(map_\w+, "zones",\s+11\.5, 99\)', page)
+
+
+def test_build_map_refuses_swapped_zones_before_measuring(tmp_path):
+    swapped = gpd.read_file(_swapped_zones(tmp_path / "s.geojson"))
+    with pytest.raises(LayerError, match=r"^zones layer: feature zone-kcxz: latitude and"):
+        build_map({"zones": swapped}, MapOptions(offline=True))

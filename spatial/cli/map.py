@@ -16,11 +16,14 @@ import argparse
 import os
 from pathlib import Path
 
+import geopandas as gpd
+
 from spatial.errors import LayerReadError
 from spatial.layers import LAYER_NAMES, load_plan_layers, read_layer
 from spatial.report import format_table
+from spatial.validate import ensure_valid
 from spatial.webmap import BASEMAP_NAMES, LayerOptions, MapOptions, render_map
-from spatial.webmap.planfacts import with_area_checks
+from spatial.webmap.planfacts import missing_targets, with_area_checks
 
 __all__ = ["register", "run"]
 
@@ -37,7 +40,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     parser = subparsers.add_parser(
         "map",
         help="write the plan as an interactive HTML map",
-        description="Write the plan as an interactive Leaflet map in one HTML file.",
+        description="Write the plan as an interactive Leaflet map in one HTML file. "
+        "Every layer you give is validated first (as `spatial validate` does). "
+        "Exit status: 0 map written and every zone target met; 1 map written but a zone "
+        "fails its area check (drawn red) or a target has no zone; 2 unreadable or "
+        "invalid input, no map written.",
     )
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"default {DEFAULT_OUT}")
     parser.add_argument(
@@ -59,12 +66,22 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         action="append",
         default=[],
         metavar="NAME=PATH",
-        help="an extra layer drawn as parcels (repeatable)",
+        help="an extra layer drawn as parcels (repeatable); NAME must not be a plan layer "
+        "name (use --zones etc. for those)",
     )
     parser.add_argument("--crs", help="CRS of input files that declare none, e.g. EPSG:4490")
     parser.add_argument("--simplify-m", type=float, help="simplify outlines (tolerance, metres)")
     parser.add_argument("--decimals", type=int, help="decimal places of a degree kept")
     parser.set_defaults(handler=run)
+
+
+def _read_valid(
+    path: str | os.PathLike[str], crs: str | None, required: tuple[str, ...] = ()
+) -> gpd.GeoDataFrame:
+    """Read a planner's layer and refuse it (one line, exit 2) before anything measures it."""
+    gdf = read_layer(path, crs=crs)
+    ensure_valid(gdf, str(path), required=required)
+    return gdf
 
 
 def _extra_layers(specs: list[str], crs: str | None) -> dict:
@@ -73,7 +90,14 @@ def _extra_layers(specs: list[str], crs: str | None) -> dict:
         name, sep, path = spec.partition("=")
         if not sep or not name or not path:
             raise LayerReadError(f"--layer {spec!r}: expected NAME=PATH")
-        layers[name] = (read_layer(path, crs=crs), Path(path).name)
+        if name in LAYER_NAMES:
+            raise LayerReadError(
+                f"--layer {spec!r}: {name!r} is a plan layer; use {_layer_flag(name)} {path} "
+                "to replace it"
+            )
+        if name in layers:
+            raise LayerReadError(f"--layer {spec!r}: the name {name!r} is given twice")
+        layers[name] = (_read_valid(path, crs), Path(path).name)
     return layers
 
 
@@ -83,7 +107,7 @@ def _layers(args: argparse.Namespace) -> tuple[dict, dict[str, str]]:
     for name in LAYER_NAMES:
         path = getattr(args, name)
         if path is not None:
-            layers[name] = read_layer(path, crs=args.crs)
+            layers[name] = _read_valid(path, args.crs, required=("id",))
             sources[name] = path.name
     extra = _extra_layers(args.layer, args.crs)
     sources.update({name: file_name for name, (_, file_name) in extra.items()})
@@ -97,20 +121,21 @@ def _describe(path: Path, options: MapOptions) -> str:
     return f"wrote {path} ({size_mb:.2f} MB, {mode}, base map {basemap})"
 
 
-def _area_check(layers: dict) -> str:
-    if "zones" not in layers:
-        return ""
-    checked = with_area_checks(layers["zones"])
-    columns = ["id", "name_zh", "target_km2", "measured_km2", "diff_pct", "status"]
-    return "zones coloured by their area check:\n" + format_table(checked[columns])
+def _area_check(checked: gpd.GeoDataFrame, missing: list[str]) -> str:
+    columns = [c for c in ("id", "name_zh") if c in checked.columns]
+    columns += ["measured_km2", "target_km2", "diff_pct", "status"]
+    lines = ["zones coloured by their area check (areas ellipsoidal, CGCS2000):"]
+    lines.append(format_table(checked[columns]))
+    lines += [f"{target}: no feature with this id in the zones layer" for target in missing]
+    return "\n".join(lines)
 
 
 def run(args: argparse.Namespace) -> int:
-    """Build the map, write it, print the area check it shows; return 0.
+    """Build the map, write it, print the area check it shows.
 
-    The status is 0 even when a zone fails its area check: the map shows that
-    zone in red (``spatial check`` is the command whose status reports it).
-    Bad input raises a SpatialError (exit status 2).
+    Returns 0 when every zone target is met, 1 when a zone fails its area
+    check or a target has no zone (the map is still written, that zone red).
+    Bad input raises a SpatialError (exit status 2) before anything is written.
     """
     layers, sources = _layers(args)
     options = MapOptions(
@@ -123,5 +148,10 @@ def run(args: argparse.Namespace) -> int:
     )
     path = render_map(args.out, layers, options)
     print(_describe(path, options))
-    print(_area_check(layers))
-    return 0
+    if "zones" not in layers:
+        return 0
+    checked = with_area_checks(layers["zones"])
+    missing = missing_targets(layers["zones"])
+    print(_area_check(checked, missing))
+    failed = (checked["status"] == "FAIL").any() or bool(missing)
+    return 1 if failed else 0

@@ -9,7 +9,6 @@ and every other property. Every value *and* every field name passes through
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
 import pandas as pd
@@ -17,11 +16,11 @@ import pandas as pd
 from spatial.webmap.escape import escape_text
 from spatial.webmap.styles import LayerStyle
 
-__all__ = ["popup_html", "tooltip_html"]
+__all__ = ["OTHER_HEADING", "popup_html", "tooltip_html"]
 
 _ACCURACY = {"official": "官方 official", "indicative": "示意 indicative"}
-_SHOWN = {"id", "name_zh", "name_en", "source", "accuracy", "geometry", "status"}
-_INTERNAL = {"target_km2", "measured_km2", "diff_pct", "tolerance_pct"}
+_SHOWN = {"id", "name_zh", "name_en", "source", "accuracy", "geometry"}
+OTHER_HEADING = "其他属性 Other properties"
 
 
 def _blank(value: Any) -> bool:
@@ -51,15 +50,21 @@ def _tr(label: Any, value: Any) -> str:
     return f"<tr><th>{escape_text(label)}</th><td>{escape_text(value)}</td></tr>"
 
 
-def _other_rows(row: pd.Series) -> Iterable[str]:
-    for field, value in row.items():
-        if field in _SHOWN or field in _INTERNAL or _blank(value):
-            continue
-        yield _tr(field, value)
+def _other_rows(row: pd.Series, style: LayerStyle) -> list[str]:
+    shown = _SHOWN | style.shown
+    rows = [_tr(f, v) for f, v in row.items() if f not in shown and not _blank(v)]
+    if not rows:
+        return []
+    heading = f'<tr><th colspan="2" class="sp-other">{escape_text(OTHER_HEADING)}</th></tr>'
+    return [heading, *rows]
 
 
 def popup_html(row: pd.Series, style: LayerStyle) -> str:
-    """Return the popup of a feature as safe HTML: layer, checks, accuracy, source, properties.
+    """Return the popup of a feature as safe HTML.
+
+    First the layer and the style's curated, bilingually labelled lines (area
+    check, platform kind…), then accuracy, source and id, then every other
+    property that is not internal to the style, under "其他属性 Other properties".
 
     Examples
     --------
@@ -71,11 +76,11 @@ def popup_html(row: pd.Series, style: LayerStyle) -> str:
     accuracy = row.get("accuracy")
     rows = [
         _tr("图层 Layer", f"{style.title_zh} {style.title_en}"),
-        *(_tr(label, value) for label, value in style.popup_rows(row)),
+        *(_tr(label, value) for label, value in style.curated_rows(row)),
         _tr("精度 Accuracy", _ACCURACY.get(str(accuracy), "" if _blank(accuracy) else accuracy)),
         _tr("来源 Source", row.get("source")),
         _tr("编号 ID", row.get("id")),
-        *_other_rows(row),
+        *_other_rows(row, style),
     ]
     return (
         f'<div class="sp-popup"><div class="sp-popup-title">{tooltip_html(row)}</div>'

@@ -62,9 +62,19 @@ def add_title(
     _call(m, "panel", "topleft", html, "sp-title", True)
 
 
+#: Title of the legend panel, on its show/hide button.
+LEGEND_TITLE = "图例 Legend"
+#: Maps narrower or shorter than this (pixels) open with the legend collapsed.
+LEGEND_COMPACT = {"width": 1100, "height": 800}
+
+
 def add_legend(m: folium.Map, legend_html: str) -> None:
-    """Add the legend panel (already escaped HTML) at the bottom right."""
-    _call(m, "panel", "bottomright", legend_html, "sp-legend")
+    """Add the legend (already escaped HTML) at the bottom right, with a show/hide button.
+
+    It opens collapsed on a map smaller than :data:`LEGEND_COMPACT` and scrolls
+    when taller than the window allows.
+    """
+    _call(m, "legend", LEGEND_TITLE, legend_html, LEGEND_COMPACT)
 
 
 def add_fullscreen(m: folium.Map) -> None:

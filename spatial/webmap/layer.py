@@ -70,7 +70,8 @@ class GeoJsonLayer(Layer):
         },
         {%- if this.labels %}
         onEachFeature: function (f, layer) {
-            layer.bindTooltip(f.properties.t, {{ this.tooltip_options }});
+            layer.bindTooltip(
+                f.properties.t, f.properties.l ? {{ this.label_options }} : {sticky: true});
         }
         {%- endif %}
     }, {{ this.get_name() }}_options));
@@ -83,6 +84,10 @@ class GeoJsonLayer(Layer):
         function (layer) { return layer.feature.properties.p; }, {maxWidth: 380});
     {%- endif %}
     SpatialControls.register({{ this.layer_key|tojson }}, {{ this.get_name() }});
+    {%- if this.label_zoom %}
+    SpatialControls.labelZoom({{ this._parent.get_name() }}, {{ this.layer_key|tojson }},
+        {{ this.label_zoom[0]|tojson }}, {{ this.label_zoom[1]|tojson }});
+    {%- endif %}
 {% endmacro %}
 """
     )
@@ -106,15 +111,23 @@ class GeoJsonLayer(Layer):
         self.canvas = canvas
         self.popups = popups
         self.labels = style.label
-        label = {"permanent": True, "direction": "right", "className": "sp-label"}
-        self.tooltip_options = script_json(label if style.label else {"sticky": True})
+        label = {
+            "permanent": True,
+            "direction": style.label_direction,
+            "className": f"sp-label sp-label-{style.name}",
+        }
+        self.label_options = script_json(label)
+        self.label_zoom = style.label_zoom if style.label else None
+        self.tooltip_options = script_json({"sticky": True})
         self.classes: frozenset[str] = frozenset()
 
 
-def _properties(gdf: gpd.GeoDataFrame, style: LayerStyle, popups: bool) -> list[dict[str, str]]:
+def _properties(gdf: gpd.GeoDataFrame, style: LayerStyle, popups: bool) -> list[dict[str, object]]:
     props = []
     for _, row in gdf.iterrows():
-        item = {"s": style.classify(row), "t": tooltip_html(row)}
+        item: dict[str, object] = {"s": style.classify(row), "t": tooltip_html(row)}
+        if style.labelled(row):
+            item["l"] = 1
         if popups:
             item["p"] = popup_html(row, style)
         props.append(item)

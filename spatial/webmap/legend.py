@@ -76,7 +76,7 @@ def headlines_html(figures: Sequence[Mapping[str, Any]]) -> str:
 def legend_html(
     layers: Iterable[tuple[LayerStyle, Collection[str]]], figures: Sequence[Mapping[str, Any]] = ()
 ) -> str:
-    """Return the legend panel's HTML.
+    """Return the legend panel's body HTML (its title is the panel's toggle button).
 
     Parameters
     ----------
@@ -86,4 +86,4 @@ def legend_html(
         The plan's headline figures (``label_zh``, ``label_en``, ``value``, ``unit``).
     """
     body = "".join(_layer_html(style, present) for style, present in layers)
-    return f"<h2>图例 Legend</h2>{body}{headlines_html(figures)}"
+    return f"{body}{headlines_html(figures)}"

@@ -12,10 +12,12 @@ from dataclasses import asdict
 import geopandas as gpd
 import pandas as pd
 
+from spatial.area import M2_PER_KM2, ellipsoidal_area_m2
 from spatial.check import check_targets
 from spatial.plan import load_headlines, load_targets
+from spatial.validate import ensure_valid
 
-__all__ = ["AREA_COLUMNS", "headlines", "with_area_checks"]
+__all__ = ["AREA_COLUMNS", "headlines", "missing_targets", "with_area_checks"]
 
 #: Columns joined onto each zone (areas in km², ellipsoidal on CGCS2000/GRS80).
 AREA_COLUMNS: tuple[str, ...] = (
@@ -46,10 +48,32 @@ def _checks(zones: gpd.GeoDataFrame) -> pd.DataFrame:
     return table.join(tolerance, on="id")[["id", *AREA_COLUMNS]]
 
 
+def missing_targets(zones: gpd.GeoDataFrame) -> list[str]:
+    """Return the ids of the plan's zone targets that no feature of ``zones`` carries.
+
+    Examples
+    --------
+    >>> from spatial.layers import bundled_layer_path, read_layer
+    >>> zones = read_layer(bundled_layer_path("zones"))
+    >>> missing_targets(zones), missing_targets(zones[zones["id"] != "zone-szjj"])
+    ([], ['zone-szjj'])
+    """
+    ids = set(zones["id"]) if "id" in zones.columns else set()
+    return [t.id for t in load_targets() if t.layer == "zones" and t.id not in ids]
+
+
 def with_area_checks(zones: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Return the zones with the area-check columns of :data:`AREA_COLUMNS` joined by ``id``.
 
-    Zones without a target in ``seeds/plan.toml`` get ``status`` ``"NO TARGET"``.
+    Every polygon gets its ``measured_km2`` (ellipsoidal, CGCS2000/GRS80); zones
+    without a target in ``seeds/plan.toml`` get ``status`` ``"NO TARGET"`` and no
+    target, difference or tolerance.
+
+    Raises
+    ------
+    LayerError
+        A zone the validator refuses (swapped coordinates, invalid geometry,
+        repeated id…), in its one-line message, before anything is measured.
 
     Examples
     --------
@@ -59,9 +83,13 @@ def with_area_checks(zones: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     >>> float(row["target_km2"]), round(float(row["measured_km2"]), 2), row["status"]
     (10.0, 10.0, 'PASS')
     """
-    if "id" not in zones.columns:
-        return zones.assign(status=NO_TARGET)
+    ensure_valid(zones, "zones layer")  # before measuring: a swapped or broken zone is refused
     kept = zones.drop(columns=[c for c in AREA_COLUMNS if c in zones.columns])
-    merged = kept.merge(_checks(zones), on="id", how="left")
+    measured_km2 = ellipsoidal_area_m2(kept) / M2_PER_KM2
+    if "id" not in kept.columns:
+        return kept.assign(measured_km2=measured_km2, status=NO_TARGET)
+    checks = _checks(kept).drop(columns="measured_km2")
+    merged = kept.merge(checks, on="id", how="left")
+    merged["measured_km2"] = measured_km2
     merged["status"] = merged["status"].fillna(NO_TARGET)
-    return merged
+    return merged[[*kept.columns, *AREA_COLUMNS]]

@@ -54,6 +54,51 @@
     return ctl;
   };
 
+  /* The legend: a toggle button over a scrollable body, collapsed when the map is
+   * narrower than compact.width or shorter than compact.height pixels. */
+  SC.legend = function (map, title, html, compact) {
+    return control(map, "bottomright", function () {
+      var div = L.DomUtil.create("div", "sp-panel sp-legend");
+      var toggle = L.DomUtil.create("button", "sp-legend-toggle", div);
+      toggle.type = "button";
+      toggle.title = "显示/隐藏图例 Show or hide the legend";
+      var body = L.DomUtil.create("div", "sp-legend-body", div);
+      body.innerHTML = html;
+      function show(open) {
+        if (open) { L.DomUtil.removeClass(div, "sp-collapsed"); }
+        else { L.DomUtil.addClass(div, "sp-collapsed"); }
+        toggle.setAttribute("aria-expanded", open ? "true" : "false");
+        toggle.textContent = (open ? "\u25BE " : "\u25B8 ") + title;
+      }
+      var size = map.getSize();
+      show(size.x >= compact.width && size.y >= compact.height);
+      L.DomEvent.on(toggle, "click", function () {
+        show(L.DomUtil.hasClass(div, "sp-collapsed"));
+      });
+      L.DomEvent.disableClickPropagation(div);
+      L.DomEvent.disableScrollPropagation(div);
+      return div;
+    });
+  };
+
+  /* Show the permanent labels of one layer (class sp-label-<layer>) only for
+   * minZoom <= zoom < maxZoom, so nested layers do not label over each other. */
+  SC.labelZoom = function (map, layer, minZoom, maxZoom) {
+    var rule = document.createElement("style");
+    rule.textContent = ".sp-hide-" + layer + " .sp-label-" + layer + " { display: none; }";
+    document.head.appendChild(rule);
+    function update() {
+      if (!map._loaded) { return; }
+      var zoom = map.getZoom();
+      var hide = zoom < minZoom || zoom >= maxZoom;
+      var box = map.getContainer();
+      if (hide) { L.DomUtil.addClass(box, "sp-hide-" + layer); }
+      else { L.DomUtil.removeClass(box, "sp-hide-" + layer); }
+    }
+    map.on("load zoomend", update);
+    update();
+  };
+
   SC.fullscreen = function (map) {
     document.addEventListener("fullscreenchange", function () { map.invalidateSize(); });
     return control(map, "topleft", function () {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from spatial.webmap.styles._base import LayerStyle, LegendEntry
+from spatial.webmap.styles._base import Field, LayerStyle, LegendEntry
 
 __all__ = ["CLUSTERS"]
 
@@ -45,4 +45,6 @@ CLUSTERS = LayerStyle(
         LegendEntry("other", "polygon", "其他组团", "other cluster", always=False),
     ),
     z_index=430,
+    fields=(Field("order_north_to_south", "自北向南 Order north to south", lambda v: f"{v} / 4"),),
+    hidden=frozenset({"kind"}),
 )

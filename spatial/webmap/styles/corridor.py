@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from spatial.webmap.styles._base import LayerStyle, LegendEntry
+from spatial.webmap.styles._base import Field, LayerStyle, LegendEntry
+
+_DIRECTIONS = {"north_to_south": "自北向南 north to south"}
 
 __all__ = ["CORRIDOR"]
 
@@ -35,4 +37,10 @@ CORRIDOR = LayerStyle(
         ),
     ),
     z_index=420,
+    fields=(
+        Field("direction", "走向 Direction", lambda v: _DIRECTIONS.get(str(v), str(v))),
+        Field("length_km", "长度 Length", lambda v: f"{float(v):g} km"),
+        Field("half_width_m", "半宽 Half-width", lambda v: f"{float(v) / 1000:g} km"),
+    ),
+    hidden=frozenset({"kind"}),
 )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from spatial.webmap.styles._base import LayerStyle, LegendEntry
+from spatial.webmap.styles._base import Field, LayerStyle, LegendEntry
 
 __all__ = ["DISTRICT"]
 
@@ -14,4 +14,6 @@ DISTRICT = LayerStyle(
     classify=lambda row: "district",
     legend=(LegendEntry("district", "line", "区界（官方）", "district boundary (official)"),),
     z_index=410,
+    fields=(Field("adcode", "行政区划代码 Division code"),),
+    hidden=frozenset({"kind"}),
 )

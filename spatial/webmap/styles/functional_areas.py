@@ -6,7 +6,7 @@ area-check colour, so a planner switches them on from the layer control.
 
 from __future__ import annotations
 
-from spatial.webmap.styles._base import LayerStyle, LegendEntry
+from spatial.webmap.styles._base import Field, LayerStyle, LegendEntry
 
 __all__ = ["FUNCTIONAL_AREAS"]
 
@@ -28,4 +28,6 @@ FUNCTIONAL_AREAS = LayerStyle(
     ),
     z_index=450,
     show=False,
+    fields=(Field("zone_id", "所在分区 In zone"),),
+    hidden=frozenset({"kind"}),
 )

@@ -45,6 +45,9 @@ def _rows(row: pd.Series) -> list[tuple[str, object]]:
     ]
 
 
+_HIDDEN = frozenset({"kind", "platform_kind_zh", "platform_kind_en", "assigned_to"})
+
+
 PLATFORMS = LayerStyle(
     name="platforms",
     title_zh="创新平台",
@@ -60,4 +63,5 @@ PLATFORMS = LayerStyle(
     ),
     z_index=490,  # above the town dots: a platform can sit on a town seat
     popup_rows=_rows,
+    hidden=_HIDDEN,
 )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from spatial.webmap.styles._base import LayerStyle, LegendEntry
+from spatial.webmap.styles._base import Field, LayerStyle, LegendEntry
 
 __all__ = ["TOWNS"]
 
@@ -40,4 +40,9 @@ TOWNS = LayerStyle(
     ),
     z_index=480,
     label=True,
+    fields=(
+        Field("corridor_town", "走廊沿线镇街 Corridor town", lambda v: "是 yes" if v else "否 no"),
+        Field("point_type", "点位 Point"),
+    ),
+    hidden=frozenset({"kind"}),
 )
