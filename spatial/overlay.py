@@ -50,6 +50,7 @@ __all__ = [
     "difference",
     "overlap_matrix",
     "overlaps",
+    "require_geometry",
     "tabulate_intersection",
 ]
 
@@ -94,17 +95,64 @@ def _crs_name(crs: CRS) -> str:
     return f"EPSG:{epsg}" if epsg else crs.name
 
 
+_KINDS: dict[str, frozenset[str]] = {
+    "polygon": frozenset({"Polygon", "MultiPolygon"}),
+    "point": frozenset({"Point", "MultiPoint"}),
+    "any": frozenset(),
+}
+
+
+def require_geometry(gdf: gpd.GeoDataFrame, source: str, kind: str, id_col: str = "id") -> None:
+    """Refuse a layer whose features are not of the geometry ``kind`` an operation needs.
+
+    Parameters
+    ----------
+    gdf : geopandas.GeoDataFrame
+        The layer.
+    source : str
+        How to name the layer in the message (its file, or "layer A").
+    kind : {"polygon", "point", "any"}
+        The geometries the operation needs; null and empty geometries are left
+        to the validator.
+    id_col : str
+        Column naming features in the message (position when absent).
+
+    Raises
+    ------
+    LayerError
+        One line naming the first offending feature and how many more there are.
+    """
+    allowed = _KINDS[kind]
+    if not allowed or gdf.empty:
+        return
+    types = gdf.geometry.geom_type
+    wrong = types.notna() & ~types.isin(allowed)
+    if not wrong.any():
+        return
+    first = int(np.flatnonzero(wrong.to_numpy())[0])
+    ident = gdf[id_col].iloc[first] if id_col in gdf.columns else f"#{first}"
+    more = int(wrong.sum()) - 1
+    raise LayerError(
+        f"{source}: feature {ident}: is a {types.iloc[first]}; this operation needs {kind} "
+        f"geometries" + (f" (and {more} more)" if more else "")
+    )
+
+
 def _prepare(
-    layers: list[tuple[gpd.GeoDataFrame, str, str]], repair: bool
+    layers: list[tuple[gpd.GeoDataFrame, str, str, str]], repair: bool
 ) -> tuple[list[gpd.GeoDataFrame], list[dict[str, object]]]:
-    """Align CRSs, check id columns and validity; return layers in EPSG:4326 and repairs."""
-    for gdf, name, id_col in layers:
+    """Align CRSs, check id columns, geometry kinds and validity; return EPSG:4326 layers.
+
+    Each entry is ``(layer, name, id_col, kind)`` with ``kind`` as in :func:`require_geometry`.
+    """
+    for gdf, name, id_col, kind in layers:
         _require_crs(gdf, name)
         if id_col:
             _require_column(gdf, name, id_col)
-    aligned = _align(*[(gdf, name) for gdf, name, _ in layers])
+        require_geometry(gdf, name, kind, id_col)
+    aligned = _align(*[(gdf, name) for gdf, name, _, _ in layers])
     out, repairs = [], []
-    for gdf, (_, name, _) in zip(aligned, layers, strict=True):
+    for gdf, (_, name, _, _) in zip(aligned, layers, strict=True):
         fixed, done = prepare_valid(gdf.reset_index(drop=True), name, repair)
         out.append(fixed)
         repairs.extend(done)
@@ -168,7 +216,9 @@ def tabulate_intersection(
       a_id b_id  area_km2  share_of_a  share_of_b
     0    s    h      2.16         0.5         0.5
     """
-    (a4326, b4326), repairs = _prepare([(a, "layer A", a_id), (b, "layer B", b_id)], repair)
+    (a4326, b4326), repairs = _prepare(
+        [(a, "layer A", a_id, "polygon"), (b, "layer B", b_id, "polygon")], repair
+    )
     ia, ib = b4326.sindex.query(a4326.geometry, predicate="intersects")
     shared = shapely.intersection(a4326.geometry.array[ia], b4326.geometry.array[ib])
     area_km2 = _area_km2(np.asarray(shared))
@@ -301,7 +351,9 @@ def difference(
       id  share_of_a
     0  a        0.75
     """
-    (a4326, b4326), repairs = _prepare([(a, "layer A", id_col), (b, "layer B", "")], repair)
+    (a4326, b4326), repairs = _prepare(
+        [(a, "layer A", id_col, "polygon"), (b, "layer B", "", "polygon")], repair
+    )
     ia, ib = b4326.sindex.query(a4326.geometry, predicate="intersects")
     remaining = a4326.geometry.array.copy()
     for pos in np.unique(ia):
@@ -362,9 +414,9 @@ def buffer_coverage(
     0.21
     """
     if not np.isfinite(distance_m) or distance_m <= 0:
-        raise ValueError(f"distance_m must be a positive number of metres, got {distance_m!r}")
+        raise LayerError(f"distance_m must be a positive number of metres, got {distance_m!r}")
     (polys, lns), repairs = _prepare(
-        [(polygons, "polygon layer", id_col), (lines, "line layer", "")], repair
+        [(polygons, "polygon layer", id_col, "polygon"), (lines, "line layer", "", "any")], repair
     )
     gk = _gk_crs(polys, lns)
     zone = shapely.union_all(lns.to_crs(gk).geometry.array).buffer(distance_m, quad_segs=32)
@@ -429,7 +481,11 @@ def assign_points(
     1        q          A   False  1940.0
     """
     (pts, polys), repairs = _prepare(
-        [(points, "point layer", point_id), (polygons, "polygon layer", polygon_id)], repair
+        [
+            (points, "point layer", point_id, "point"),
+            (polygons, "polygon layer", polygon_id, "polygon"),
+        ],
+        repair,
     )
     ip, iq = polys.sindex.query(pts.geometry, predicate="covered_by")
     inside = pd.DataFrame(

@@ -33,6 +33,15 @@ __all__ = ["OPERATIONS", "register", "run"]
 
 #: Operations that need a second layer B.
 _NEED_B = {"intersection", "difference", "coverage", "assign"}
+#: Geometry kinds each operation needs of A and of B (see overlay.require_geometry).
+_KINDS_BY_OP = {
+    "intersection": ("polygon", "polygon"),
+    "difference": ("polygon", "polygon"),
+    "overlaps": ("polygon", "any"),
+    "matrix": ("polygon", "any"),
+    "coverage": ("polygon", "any"),
+    "assign": ("point", "polygon"),
+}
 OPERATIONS = ("intersection", "difference", "overlaps", "matrix", "coverage", "assign")
 
 
@@ -106,7 +115,11 @@ def run(args: argparse.Namespace) -> int:
     _check_call(args)
     a = read_layer(args.a, crs=args.crs)
     b = read_layer(args.b, crs=args.crs) if args.b is not None else None
-    if not args.repair:  # refuse here, so the message names the file
+    kind_a, kind_b = _KINDS_BY_OP[args.op]
+    overlay.require_geometry(a, args.a, kind_a, args.a_id)  # here, so messages name the file
+    if b is not None:
+        overlay.require_geometry(b, args.b, kind_b, args.b_id)
+    if not args.repair:
         ensure_valid(a, args.a)
         if b is not None:
             ensure_valid(b, args.b)
