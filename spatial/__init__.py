@@ -25,6 +25,8 @@ from spatial.overlay import (
     tabulate_intersection,
 )
 from spatial.plan import load_plan, load_rules, load_targets
+from spatial.validate import Problem, ensure_valid, repair_layer, validate_file, validate_layer
+from spatial.webmap import MapOptions, build_map, render_map
 
 __all__ = [
     "LAYER_NAMES",
@@ -33,17 +35,21 @@ __all__ = [
     "CheckReport",
     "LayerError",
     "LayerReadError",
+    "MapOptions",
     "PlanDataError",
+    "Problem",
     "SpatialError",
     "area_table",
     "assign_points",
     "buffer_coverage",
+    "build_map",
     "bundled_layer_path",
     "check_rules",
     "check_targets",
     "convert_area",
     "difference",
     "ellipsoidal_area_m2",
+    "ensure_valid",
     "load_plan",
     "load_plan_layers",
     "load_rules",
@@ -52,6 +58,10 @@ __all__ = [
     "overlaps",
     "planar_area_m2",
     "read_layer",
+    "render_map",
+    "repair_layer",
     "run_checks",
     "tabulate_intersection",
+    "validate_file",
+    "validate_layer",
 ]

@@ -13,6 +13,8 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+from spatial.errors import OutputError, SpatialError
+
 __all__ = ["atomic_path", "write_bytes_atomic", "write_text_atomic"]
 
 
@@ -22,20 +24,35 @@ def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
 
     The caller writes the complete file to the yielded path (with any library).
     If the block raises, the temporary file is removed and ``target`` is untouched.
+    Missing parent folders are created.
+
+    Raises
+    ------
+    OutputError
+        ``target`` is a folder, or its folder cannot be created or written to.
     """
     target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    if target.is_dir():
+        raise OutputError(f"{target}: is a folder; give the output a file name")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    except OSError as exc:
+        raise OutputError(f"{target}: cannot be written ({exc.strerror or exc})") from None
     os.close(fd)
     tmp = Path(tmp_name)
     tmp.unlink()  # libraries such as pyogrio refuse to overwrite; let them create it
     try:
         yield tmp
         if not tmp.exists():
-            raise OSError(f"{target}: nothing was written")
+            raise OutputError(f"{target}: nothing was written")
         with open(tmp, "rb+") as fh:
             os.fsync(fh.fileno())
         os.replace(tmp, target)
+    except OSError as exc:
+        if isinstance(exc, SpatialError):
+            raise
+        raise OutputError(f"{target}: cannot be written ({exc.strerror or exc})") from None
     finally:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()

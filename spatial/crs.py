@@ -65,7 +65,7 @@ def gk_zone_epsg(lon_deg: float) -> int:
     """
     if not math.isfinite(lon_deg) or not 73.5 <= lon_deg < 136.5:
         raise CRSError(
-            f"longitude {lon_deg!r} is outside the CGCS2000 3-degree Gauss-Kruger zones "
+            f"longitude {float(lon_deg):.6f} is outside the CGCS2000 3-degree Gauss-Kruger zones "
             "(73.5°E to 136.5°E); is the layer in degrees, longitude first?"
         )
     central_meridian = 3 * round(lon_deg / 3)

@@ -12,6 +12,7 @@ __all__ = [
     "CRSMismatchWarning",
     "LayerError",
     "LayerReadError",
+    "OutputError",
     "PlanDataError",
     "SpatialError",
 ]
@@ -31,6 +32,10 @@ class LayerError(SpatialError, ValueError):
 
 class CRSError(LayerError):
     """A coordinate reference system is missing, unresolvable or unsuitable."""
+
+
+class OutputError(SpatialError, OSError):
+    """An output file cannot be written where asked (a folder, no permission, disk full)."""
 
 
 class PlanDataError(SpatialError, ValueError):

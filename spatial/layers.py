@@ -142,7 +142,8 @@ def _read_frame(
             return pyogrio.read_dataframe(path, encoding=encoding)
         table = pyogrio.read_dataframe(path, read_geometry=False, encoding=encoding)
         meta, _, wkb, _ = pyogrio.raw.read(path, columns=[], encoding=encoding)
-    geoms = shapely.from_wkb(wkb, on_invalid="ignore") if wkb is not None else None
+        # NaN coordinates warn here; validation reports them per feature instead.
+        geoms = shapely.from_wkb(wkb, on_invalid="ignore") if wkb is not None else None
     return gpd.GeoDataFrame(table, geometry=geoms, crs=meta.get("crs"))
 
 

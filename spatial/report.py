@@ -39,6 +39,7 @@ __all__ = [
     "emit",
     "format_csv",
     "format_frame",
+    "format_from_suffix",
     "format_json",
     "format_markdown",
     "format_table",
@@ -155,6 +156,32 @@ def format_frame(frame: pd.DataFrame, fmt: str) -> str:
     if fmt not in renderers:
         raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
     return renderers[fmt](frame)
+
+
+_SUFFIX_FORMATS = {
+    ".csv": "csv",
+    ".json": "json",
+    ".md": "markdown",
+    ".markdown": "markdown",
+    ".geojson": "geojson",
+}
+
+
+def format_from_suffix(fmt: str | None, out: str | os.PathLike[str] | None) -> str:
+    """Return ``fmt`` when given, else the format the ``out`` file's suffix names, else "table".
+
+    Examples
+    --------
+    >>> format_from_suffix(None, "report.md"), format_from_suffix("csv", "report.md")
+    ('markdown', 'csv')
+    >>> format_from_suffix(None, None), format_from_suffix(None, "report.txt")
+    ('table', 'table')
+    """
+    if fmt is not None:
+        return fmt
+    if out is None:
+        return "table"
+    return _SUFFIX_FORMATS.get(os.path.splitext(os.fspath(out))[1].lower(), "table")
 
 
 def emit(text: str, out: str | os.PathLike[str] | None) -> None:

@@ -8,6 +8,7 @@ in EPSG:4544.
 from __future__ import annotations
 
 import json
+import re
 import tomllib
 from pathlib import Path
 
@@ -158,3 +159,12 @@ def test_functional_areas_fill_the_innovation_town(layers: dict[str, gpd.GeoData
     assert sum(geod_km2(g) for g in fa.geometry) == pytest.approx(geod_km2(kcxz), rel=1e-3)
     for geom in fa.geometry:
         assert kcxz.buffer(1e-6).contains(geom)
+
+
+@pytest.mark.parametrize("name", LAYER_NAMES)
+def test_sources_cite_files_that_exist_in_the_repository(
+    name: str, layers: dict[str, gpd.GeoDataFrame]
+) -> None:
+    for source in layers[name]["source"]:
+        for cited in re.findall(r"\b(?:tools|seeds|geodata)/[\w./-]+\.\w+", source):
+            assert (ROOT / cited).is_file(), f"{name}: source cites missing {cited}"

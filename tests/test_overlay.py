@@ -298,3 +298,38 @@ def test_cli_overlay_refuses_invalid_file_naming_it(tmp_path, capsys):
     assert str(path) in err and "feature bow: invalid geometry" in err
     assert main(["overlay", str(path), zones, "--repair", "--format", "csv"]) == 0
     assert "repaired layer A feature bow" in capsys.readouterr().err
+
+
+# --- geometry kinds ------------------------------------------------------------
+
+
+def test_assign_refuses_polygons_as_points() -> None:
+    zones = read_layer(bundled_layer_path("zones"))
+    clusters = read_layer(bundled_layer_path("clusters"))
+    with pytest.raises(LayerError, match=r"point layer: feature zone-kcxz: is a Polygon"):
+        assign_points(zones, clusters)
+
+
+def test_coverage_refuses_points_as_polygons() -> None:
+    towns = read_layer(bundled_layer_path("towns"))
+    corridor = read_layer(bundled_layer_path("corridor"))
+    with pytest.raises(LayerError, match=r"feature town-batang: is a Point.*\(and 14 more\)"):
+        buffer_coverage(towns, corridor, 500.0)
+
+
+@pytest.mark.parametrize(
+    ("op", "a", "b", "bad"),
+    [
+        ("assign", "zones", "clusters", "zones"),
+        ("intersection", "towns", "clusters", "towns"),
+        ("difference", "zones", "platforms", "platforms"),
+    ],
+)
+def test_cli_names_the_file_with_the_wrong_geometry(
+    op: str, a: str, b: str, bad: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["overlay", str(bundled_layer_path(a)), str(bundled_layer_path(b)), "--op", op]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert f"{bundled_layer_path(bad)}: feature " in err and "this operation needs" in err

@@ -151,6 +151,19 @@ def test_non_finite_coordinate_in_json(tmp_path: Path, token: str) -> None:
     assert found == [f"{path}: feature bad: coordinates contain NaN or infinity"]
 
 
+def test_nan_in_a_polygon_ring_is_one_line_and_no_warning(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ring = [[106.2, 29.6], [106.3, 29.6], [106.3, 29.7], [106.2, 29.6]]
+    text = json.dumps(feature("z", polygon(ring))).replace("29.7", "NaN")
+    path = tmp_path / "nanpoly.geojson"
+    path.write_text(f'{{"type": "FeatureCollection", "features": [{text}]}}', "utf-8")
+    assert main(["validate", "--require", "id", str(path)]) == 1
+    out, err = capsys.readouterr()
+    assert out.splitlines() == [f"{path}: feature z: coordinates contain NaN or infinity"]
+    assert "Warning" not in err and len(err.splitlines()) == 1
+
+
 def test_non_finite_property_in_json(tmp_path: Path) -> None:
     path = write_fc(tmp_path / "p.geojson", feature("t", point(106.2, 29.6), area_km2=math.nan))
     assert lines(path) == [f"{path}: feature t: property 'area_km2' is nan, not a finite number"]

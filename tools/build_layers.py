@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 import shapely
 from pyproj import Geod, Transformer
-from shapely.geometry import LineString, Point, box, mapping, shape
+from shapely.geometry import LineString, Point, Polygon, box, mapping, shape
 
 from spatial._atomic import write_text_atomic
 
@@ -35,9 +35,9 @@ GEODATA = ROOT / "geodata"
 REFERENCE = Path(__file__).resolve().parent / "reference"
 PLAN = tomllib.loads((ROOT / "seeds" / "plan.toml").read_text(encoding="utf-8"))
 DOC = f"《{PLAN['document']['title']}》 ({PLAN['document']['date'].split(' ')[0]})"
-REF_TOWNS = "shared/reference/bishan_town_seats.csv (Vonng/adcode, CC BY 4.0, 2016 snapshot)"
+REF_TOWNS = "tools/reference/bishan_town_seats.csv (Vonng/adcode, CC BY 4.0, 2016 snapshot)"
 REF_COURSE = (
-    "shared/reference/README.md (黛山大道 course and 云巴 stations, public reports 2014-2021)"
+    "tools/reference/README.md (黛山大道 course and 云巴 stations, public reports 2014-2021)"
 )
 
 GEOD = Geod(ellps="GRS80")
@@ -362,15 +362,17 @@ def build_clusters(district_gk: Any, avenue: Any, zones: dict[str, Any]) -> None
         ),
     ]
     features = []
+    taken = Polygon()  # the four 组团 are distinct: each gives way to those north of it
     for order, (cid, zh, en, geom, rule) in enumerate(clusters, start=1):
-        clipped = geom.intersection(district_gk.buffer(-BORDER_MARGIN_M))
+        clipped = geom.intersection(district_gk.buffer(-BORDER_MARGIN_M)).difference(taken)
+        taken = taken.union(clipped.buffer(1.0, join_style="mitre"))
         props = {
             "id": cid,
             "name_zh": zh,
             "name_en": en,
             "kind": "cluster",
             "order_north_to_south": order,
-            "source": f"{DOC}: 四组团即科技创新小镇组团、璧泉组团、青杠—来凤组团、丁家组团; drawn as {rule}, clipped to the district ({REF_COURSE}) (示意)",
+            "source": f"{DOC}: 四组团即科技创新小镇组团、璧泉组团、青杠—来凤组团、丁家组团; drawn as {rule}, clipped to the district and to the clusters north of it ({REF_COURSE}) (示意)",
             "accuracy": "indicative",
         }
         features.append(feature(props, ll(clipped)))

@@ -12,6 +12,8 @@ was wrong. Errors are one line on standard error, never a traceback.
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
+import os
 import sys
 from collections.abc import Sequence
 
@@ -25,12 +27,22 @@ EXIT_PROBLEMS = 1
 EXIT_UNREADABLE = 2
 
 
+def _version() -> str:
+    try:
+        return importlib.metadata.version("bishan-spatial")
+    except importlib.metadata.PackageNotFoundError:  # run from a bare source tree
+        return "(source tree)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the top-level parser with every subcommand registered."""
     parser = argparse.ArgumentParser(
         prog="spatial",
-        description="Bishan (璧山) spatial planning toolkit: maps, area checks, overlays, validation.",
+        description=(
+            "Bishan (璧山) spatial planning toolkit: maps, area checks, overlays, validation."
+        ),
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for module in (map, check, overlay, validate):
         module.register(subparsers)
@@ -42,13 +54,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return int(args.handler(args))
+        status = int(args.handler(args))
+        sys.stdout.flush()  # surface a closed pipe here, not at interpreter exit
+        return status
     except SpatialError as exc:
         print(f"spatial {args.command}: {exc}", file=sys.stderr)
         return EXIT_UNREADABLE
     except KeyboardInterrupt:
         print(f"spatial {args.command}: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader (e.g. `| head`) closed the pipe: stop quietly, as Unix tools do.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_OK
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -21,7 +21,7 @@ from spatial.check import run_checks
 from spatial.errors import CRSMismatchWarning
 from spatial.layers import LAYER_NAMES, load_plan_layers, read_layer
 from spatial.plan import load_rules, load_targets
-from spatial.report import FORMATS, emit
+from spatial.report import FORMATS, emit, format_from_suffix
 from spatial.validate import ensure_valid
 
 __all__ = ["register", "run"]
@@ -44,7 +44,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
             "Exit 0 all pass, 1 any fails, 2 unreadable input."
         ),
     )
-    parser.add_argument("--format", choices=FORMATS, default="table", help="output format")
+    parser.add_argument(
+        "--format",
+        choices=FORMATS,
+        help="output format (default: from the --out suffix .csv/.json/.md, else table)",
+    )
     parser.add_argument("--out", metavar="PATH", help="write the report to PATH (atomically)")
     for layer in LAYER_NAMES:
         parser.add_argument(
@@ -90,8 +94,9 @@ def run(args: argparse.Namespace) -> int:
             f"({repair['reason']}): area changed by {repair['area_change_km2']:+.6f} km²",
             file=sys.stderr,
         )
-    emit(report.render(args.format), args.out)
-    if args.out is not None or args.format != "table":
+    fmt = format_from_suffix(args.format, args.out)
+    emit(report.render(fmt), args.out)
+    if args.out is not None or fmt != "table":
         print(f"spatial check: {report.summary()}", file=sys.stderr)
         for line in report.failures:
             print(f"spatial check: FAIL {line}", file=sys.stderr)

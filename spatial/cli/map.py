@@ -1,18 +1,157 @@
-"""``spatial map``: placeholder until the subcommand lands."""
+"""``spatial map``: write the plan as an interactive HTML map (maps/bishan.html by default).
+
+Examples::
+
+    spatial map                              # OpenStreetMap tiles
+    spatial map --offline                    # one self-contained file, no network at all
+    spatial map --basemap amap               # overlays shifted to GCJ-02 for display
+    TIANDITU_KEY=... spatial map --basemap tianditu
+    spatial map --zones my_zones.gpkg        # a planner's own zones, checked and styled
+    spatial map --layer parcels=parcels.parquet --simplify-m 2
+"""
 
 from __future__ import annotations
 
 import argparse
-import sys
+import os
+from pathlib import Path
+
+import geopandas as gpd
+
+from spatial.errors import LayerReadError
+from spatial.layers import LAYER_NAMES, load_plan_layers, read_layer
+from spatial.report import format_table
+from spatial.validate import ensure_valid
+from spatial.webmap import BASEMAP_NAMES, LayerOptions, MapOptions, render_map
+from spatial.webmap.planfacts import missing_targets, with_area_checks
+
+__all__ = ["register", "run"]
+
+DEFAULT_OUT = Path("maps") / "bishan.html"
+TIANDITU_ENV = "TIANDITU_KEY"
+
+
+def _layer_flag(name: str) -> str:
+    return "--" + name.replace("_", "-")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add the ``map`` subcommand."""
-    parser = subparsers.add_parser("map", help="(not implemented yet)")
+    parser = subparsers.add_parser(
+        "map",
+        help="write the plan as an interactive HTML map",
+        description="Write the plan as an interactive Leaflet map in one HTML file. "
+        "Every layer you give is validated first (as `spatial validate` does). "
+        "Exit status: 0 map written and every zone target met; 1 map written but a zone "
+        "fails its area check (drawn red) or a target has no zone; 2 unreadable or "
+        "invalid input, no map written.",
+    )
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"default {DEFAULT_OUT}")
+    parser.add_argument(
+        "--basemap",
+        choices=BASEMAP_NAMES,
+        help="tiles under the plan: osm (default online), amap (GCJ-02), tianditu "
+        f"(key from ${TIANDITU_ENV}), none (default offline)",
+    )
+    parser.add_argument(
+        "--offline", action="store_true", help="self-contained file that makes no network request"
+    )
+    parser.add_argument("--tiles", type=Path, metavar="DIR", help="local {z}/{x}/{y} tile folder")
+    for name in LAYER_NAMES:
+        parser.add_argument(
+            _layer_flag(name), type=Path, metavar="PATH", help=f"your own {name} layer"
+        )
+    parser.add_argument(
+        "--layer",
+        action="append",
+        default=[],
+        metavar="NAME=PATH",
+        help="an extra layer drawn as parcels (repeatable); NAME must not be a plan layer "
+        "name (use --zones etc. for those)",
+    )
+    parser.add_argument("--crs", help="CRS of input files that declare none, e.g. EPSG:4490")
+    parser.add_argument("--simplify-m", type=float, help="simplify outlines (tolerance, metres)")
+    parser.add_argument("--decimals", type=int, help="decimal places of a degree kept")
     parser.set_defaults(handler=run)
 
 
+def _read_valid(
+    path: str | os.PathLike[str], crs: str | None, required: tuple[str, ...] = ()
+) -> gpd.GeoDataFrame:
+    """Read a planner's layer and refuse it (one line, exit 2) before anything measures it."""
+    gdf = read_layer(path, crs=crs)
+    ensure_valid(gdf, str(path), required=required)
+    return gdf
+
+
+def _extra_layers(specs: list[str], crs: str | None) -> dict:
+    layers = {}
+    for spec in specs:
+        name, sep, path = spec.partition("=")
+        if not sep or not name or not path:
+            raise LayerReadError(f"--layer {spec!r}: expected NAME=PATH")
+        if name in LAYER_NAMES:
+            raise LayerReadError(
+                f"--layer {spec!r}: {name!r} is a plan layer; use {_layer_flag(name)} {path} "
+                "to replace it"
+            )
+        if name in layers:
+            raise LayerReadError(f"--layer {spec!r}: the name {name!r} is given twice")
+        layers[name] = (_read_valid(path, crs), Path(path).name)
+    return layers
+
+
+def _layers(args: argparse.Namespace) -> tuple[dict, dict[str, str]]:
+    layers = load_plan_layers()
+    sources = {}
+    for name in LAYER_NAMES:
+        path = getattr(args, name)
+        if path is not None:
+            layers[name] = _read_valid(path, args.crs, required=("id",))
+            sources[name] = path.name
+    extra = _extra_layers(args.layer, args.crs)
+    sources.update({name: file_name for name, (_, file_name) in extra.items()})
+    return {**layers, **{name: gdf for name, (gdf, _) in extra.items()}}, sources
+
+
+def _describe(path: Path, options: MapOptions) -> str:
+    size_mb = path.stat().st_size / 1e6
+    mode = "offline" if options.offline else "online"
+    basemap = options.basemap or ("none" if options.offline else "osm")
+    return f"wrote {path} ({size_mb:.2f} MB, {mode}, base map {basemap})"
+
+
+def _area_check(checked: gpd.GeoDataFrame, missing: list[str]) -> str:
+    columns = [c for c in ("id", "name_zh") if c in checked.columns]
+    columns += ["measured_km2", "target_km2", "diff_pct", "status"]
+    lines = ["zones coloured by their area check (areas ellipsoidal, CGCS2000):"]
+    lines.append(format_table(checked[columns]))
+    lines += [f"{target}: no feature with this id in the zones layer" for target in missing]
+    return "\n".join(lines)
+
+
 def run(args: argparse.Namespace) -> int:
-    """Report that the subcommand is not available yet."""
-    print("spatial map: not implemented yet", file=sys.stderr)
-    return 2
+    """Build the map, write it, print the area check it shows.
+
+    Returns 0 when every zone target is met, 1 when a zone fails its area
+    check or a target has no zone (the map is still written, that zone red).
+    Bad input raises a SpatialError (exit status 2) before anything is written.
+    """
+    layers, sources = _layers(args)
+    options = MapOptions(
+        basemap=args.basemap,
+        offline=args.offline,
+        tiles_dir=args.tiles,
+        tianditu_key=os.environ.get(TIANDITU_ENV),
+        layer=LayerOptions(decimals=args.decimals, simplify_m=args.simplify_m),
+        layer_sources=sources,
+    )
+    path = render_map(args.out, layers, options)
+    print(_describe(path, options))
+    if "zones" not in layers:
+        return 0
+    checked = with_area_checks(layers["zones"])
+    missing = missing_targets(layers["zones"])
+    print(_area_check(checked, missing))
+    failed = (checked["status"] == "FAIL").any() or bool(missing)
+    return 1 if failed else 0

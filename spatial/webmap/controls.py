@@ -1,0 +1,115 @@
+"""Panels and tools on the map, each one small function adding one call to ``controls.js``.
+
+Title and note (top left, above the zoom buttons), legend (bottom right), full screen and measure
+(top left, under the zoom buttons), mouse coordinates and mini-map (bottom
+left, above Leaflet's own scale bar). HTML handed to a panel must already be
+escaped; arguments cross into JavaScript as script-safe JSON.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import folium
+from branca.element import MacroElement
+from folium.template import Template
+
+from spatial.webmap.basemap import Basemap
+from spatial.webmap.escape import escape_text, script_json
+
+__all__ = [
+    "MapScript",
+    "add_fullscreen",
+    "add_legend",
+    "add_measure",
+    "add_minimap",
+    "add_mouse_position",
+    "add_ready_flag",
+    "add_scale",
+    "add_title",
+]
+
+
+class MapScript(MacroElement):
+    """A line of JavaScript, run in the map's script after the map and its layers exist."""
+
+    _template = Template("{% macro script(this, kwargs) %}{{ this.code }}{% endmacro %}")
+
+    def __init__(self, code: str) -> None:
+        super().__init__()
+        self._name = "MapScript"
+        self.code = code
+
+
+def _call(m: folium.Map, function: str, *args: object) -> None:
+    arguments = "".join(f", {script_json(a)}" for a in args)
+    m.add_child(MapScript(f"SpatialControls.{function}({m.get_name()}{arguments});"))
+
+
+def add_title(
+    m: folium.Map,
+    title_zh: str,
+    title_en: str,
+    notes: Sequence[str],
+    warning: str | None = None,
+) -> None:
+    """Add the title, its notes and a highlighted warning (plain text, escaped here), top left."""
+    lines = "".join(f'<p class="sp-note">{escape_text(n)}</p>' for n in notes)
+    if warning:
+        lines += f'<p class="sp-note sp-gcj">{escape_text(warning)}</p>'
+
+    html = f"<h1>{escape_text(title_zh)}<br><span>{escape_text(title_en)}</span></h1>{lines}"
+    _call(m, "panel", "topleft", html, "sp-title", True)
+
+
+#: Title of the legend panel, on its show/hide button.
+LEGEND_TITLE = "图例 Legend"
+#: Maps narrower or shorter than this (pixels) open with the legend collapsed.
+LEGEND_COMPACT = {"width": 1100, "height": 800}
+
+
+def add_legend(m: folium.Map, legend_html: str) -> None:
+    """Add the legend (already escaped HTML) at the bottom right, with a show/hide button.
+
+    It opens collapsed on a map smaller than :data:`LEGEND_COMPACT` and scrolls
+    when taller than the window allows.
+    """
+    _call(m, "legend", LEGEND_TITLE, legend_html, LEGEND_COMPACT)
+
+
+def add_fullscreen(m: folium.Map) -> None:
+    """Add the full-screen button (browser Fullscreen API)."""
+    _call(m, "fullscreen")
+
+
+def add_scale(m: folium.Map) -> None:
+    """Add a metric scale bar (bottom left)."""
+    _call(m, "scale")
+
+
+def add_measure(m: folium.Map) -> None:
+    """Add the measure tool: path length and enclosed area, spherical approximation."""
+    _call(m, "measure")
+
+
+def add_mouse_position(m: folium.Map, frame: str) -> None:
+    """Add the coordinates under the mouse, labelled with their frame (WGS84 or GCJ-02)."""
+    _call(m, "mouse", frame)
+
+
+def add_minimap(m: folium.Map, basemap: Basemap, outline_var: str | None) -> None:
+    """Add the mini-map: the base map's tiles (if any), the district outline, the current view.
+
+    ``outline_var`` is the JavaScript variable of the district layer, whose
+    GeoJSON the mini-map redraws.
+    """
+    options = {"subdomains": basemap.subdomains, "maxZoom": basemap.max_zoom}
+    outline = f"{outline_var}.toGeoJSON()" if outline_var else "null"
+    tiles = script_json(basemap.tiles)
+    spec = f"{{tiles: {tiles}, tileOptions: {script_json(options)}, outline: {outline}}}"
+    m.add_child(MapScript(f"SpatialControls.minimap({m.get_name()}, {spec});"))
+
+
+def add_ready_flag(m: folium.Map) -> None:
+    """Mark the page ready (``data-map-ready`` on ``<html>``) once the map is drawn; add last."""
+    _call(m, "ready")

@@ -1,0 +1,249 @@
+/* Map controls of the Bishan spatial toolkit, in plain Leaflet 1.9 (no other library).
+ * The same code serves online and offline maps: panels, full screen, a measure
+ * tool, mouse coordinates, a mini-map, and a "ready" flag for tests and benchmarks.
+ * Text passed to panel() is HTML that Python has already escaped. */
+(function () {
+  "use strict";
+  var SC = {};
+  var ICONS = {
+    fullscreen: '<svg viewBox="0 0 16 16" width="16" height="16" aria-hidden="true">' +
+      '<path d="M1 6V1h5M10 1h5v5M15 10v5h-5M6 15H1v-5" fill="none" stroke="#222" stroke-width="2"/></svg>',
+    measure: '<svg viewBox="0 0 16 16" width="16" height="16" aria-hidden="true">' +
+      '<path d="M1 11 11 1l4 4L5 15z M4 8l2 2 M6 6l1.5 1.5 M8 4l2 2" fill="none" stroke="#222" stroke-width="1.4"/></svg>'
+  };
+  var EARTH_R_M = 6371008.8;  /* mean Earth radius, metres (spherical approximation) */
+
+  function control(map, position, build) {
+    var Ctl = L.Control.extend({ onAdd: build });
+    return new Ctl({ position: position }).addTo(map);
+  }
+
+  function button(parent, icon, title, onClick) {
+    var a = L.DomUtil.create("a", "sp-button", parent);
+    a.href = "#";
+    a.setAttribute("role", "button");
+    a.title = title;
+    a.setAttribute("aria-label", title);
+    a.innerHTML = icon;
+    L.DomEvent.on(a, "click", function (e) { L.DomEvent.preventDefault(e); onClick(a); });
+    return a;
+  }
+
+  /* A corner at the top centre of the map, for the title. */
+  function topCenter(map) {
+    var corners = map._controlCorners;
+    if (!corners.topcenter) {
+      corners.topcenter = L.DomUtil.create("div", "leaflet-top sp-top-center", map._controlContainer);
+    }
+  }
+
+  /* A panel of (already escaped) HTML; first: put it above the corner's other controls. */
+  SC.panel = function (map, position, html, className, first) {
+    if (position === "topcenter") { topCenter(map); }
+    var ctl = control(map, position, function () {
+      var div = L.DomUtil.create("div", "sp-panel " + className);
+      div.innerHTML = html;
+      L.DomEvent.disableClickPropagation(div);
+      L.DomEvent.disableScrollPropagation(div);
+      return div;
+    });
+    if (first) {
+      var box = ctl.getContainer();
+      box.parentNode.insertBefore(box, box.parentNode.firstChild);
+    }
+    return ctl;
+  };
+
+  /* The legend: a toggle button over a scrollable body, collapsed when the map is
+   * narrower than compact.width or shorter than compact.height pixels. */
+  SC.legend = function (map, title, html, compact) {
+    return control(map, "bottomright", function () {
+      var div = L.DomUtil.create("div", "sp-panel sp-legend");
+      var toggle = L.DomUtil.create("button", "sp-legend-toggle", div);
+      toggle.type = "button";
+      toggle.title = "显示/隐藏图例 Show or hide the legend";
+      var body = L.DomUtil.create("div", "sp-legend-body", div);
+      body.innerHTML = html;
+      function show(open) {
+        if (open) { L.DomUtil.removeClass(div, "sp-collapsed"); }
+        else { L.DomUtil.addClass(div, "sp-collapsed"); }
+        toggle.setAttribute("aria-expanded", open ? "true" : "false");
+        toggle.textContent = (open ? "\u25BE " : "\u25B8 ") + title;
+      }
+      var size = map.getSize();
+      show(size.x >= compact.width && size.y >= compact.height);
+      L.DomEvent.on(toggle, "click", function () {
+        show(L.DomUtil.hasClass(div, "sp-collapsed"));
+      });
+      L.DomEvent.disableClickPropagation(div);
+      L.DomEvent.disableScrollPropagation(div);
+      return div;
+    });
+  };
+
+  /* Show the permanent labels of one layer (class sp-label-<layer>) only for
+   * minZoom <= zoom < maxZoom, so nested layers do not label over each other. */
+  SC.labelZoom = function (map, layer, minZoom, maxZoom) {
+    var rule = document.createElement("style");
+    rule.textContent = ".sp-hide-" + layer + " .sp-label-" + layer + " { display: none; }";
+    document.head.appendChild(rule);
+    function update() {
+      if (!map._loaded) { return; }
+      var zoom = map.getZoom();
+      var hide = zoom < minZoom || zoom >= maxZoom;
+      var box = map.getContainer();
+      if (hide) { L.DomUtil.addClass(box, "sp-hide-" + layer); }
+      else { L.DomUtil.removeClass(box, "sp-hide-" + layer); }
+    }
+    map.on("load zoomend", update);
+    update();
+  };
+
+  SC.fullscreen = function (map) {
+    document.addEventListener("fullscreenchange", function () { map.invalidateSize(); });
+    return control(map, "topleft", function () {
+      var bar = L.DomUtil.create("div", "leaflet-bar sp-fullscreen");
+      button(bar, ICONS.fullscreen, "全屏 Full screen", function () {
+        var el = map.getContainer();
+        if (document.fullscreenElement) { document.exitFullscreen(); }
+        else if (el.requestFullscreen) { el.requestFullscreen(); }
+      });
+      return bar;
+    });
+  };
+
+  function formatLength(m) {
+    return m >= 1000 ? (m / 1000).toFixed(2) + " km" : m.toFixed(0) + " m";
+  }
+
+  function formatArea(m2) {
+    return m2 >= 1e6 ? (m2 / 1e6).toFixed(3) + " km²" : m2.toFixed(0) + " m²";
+  }
+
+  /* Area of a closed ring on a sphere (spherical excess, as Leaflet.draw does). */
+  function sphericalArea(latlngs) {
+    var d2r = Math.PI / 180, sum = 0, n = latlngs.length;
+    for (var i = 0; i < n; i++) {
+      var p1 = latlngs[i], p2 = latlngs[(i + 1) % n];
+      sum += (p2.lng - p1.lng) * d2r * (2 + Math.sin(p1.lat * d2r) + Math.sin(p2.lat * d2r));
+    }
+    return Math.abs(sum * EARTH_R_M * EARTH_R_M / 2);
+  }
+
+  function pathLength(latlngs) {
+    var total = 0;
+    for (var i = 1; i < latlngs.length; i++) { total += latlngs[i - 1].distanceTo(latlngs[i]); }
+    return total;
+  }
+
+  SC.measure = function (map) {
+    var points = [], marks = L.layerGroup(), line = null, out = null, active = false;
+    function show() {
+      var text = "点击地图添加测点 Click the map to add points";
+      if (points.length > 1) { text = "距离 Distance: " + formatLength(pathLength(points)); }
+      if (points.length > 2) { text += "<br>面积 Area (closed): " + formatArea(sphericalArea(points)); }
+      out.innerHTML = text + "<br><small>球面近似，非成果数据 spherical approximation, not a measure of record</small>";
+      out.style.display = "block";
+    }
+    function add(e) {
+      points.push(e.latlng);
+      map.closePopup();
+      L.circleMarker(e.latlng, { radius: 3, color: "#000", weight: 1, interactive: false }).addTo(marks);
+      line.setLatLngs(points);
+      show();
+    }
+    function start(a) {
+      active = true; points = [];
+      marks.clearLayers().addTo(map);
+      line = L.polyline([], { color: "#000", weight: 2, dashArray: "4 4", interactive: false }).addTo(marks);
+      map.getContainer().classList.add("sp-measuring");
+      map.doubleClickZoom.disable();
+      map.on("click", add);
+      a.classList.add("sp-active");
+      show();
+    }
+    function stop(a) {
+      active = false;
+      map.off("click", add);
+      map.getContainer().classList.remove("sp-measuring");
+      map.doubleClickZoom.enable();
+      marks.remove();
+      a.classList.remove("sp-active");
+      out.style.display = "none";
+    }
+    return control(map, "topleft", function () {
+      var wrap = L.DomUtil.create("div", "sp-measure");
+      var bar = L.DomUtil.create("div", "leaflet-bar", wrap);
+      button(bar, ICONS.measure, "测量距离和面积 Measure distance and area", function (a) {
+        if (active) { stop(a); } else { start(a); }
+      });
+      out = L.DomUtil.create("div", "sp-panel sp-measure-out", wrap);
+      out.style.display = "none";
+      L.DomEvent.disableClickPropagation(wrap);
+      return wrap;
+    });
+  };
+
+  SC.mouse = function (map, frame) {
+    return control(map, "bottomleft", function () {
+      var div = L.DomUtil.create("div", "sp-panel sp-mouse");
+      div.textContent = "经度 lon —, 纬度 lat — (" + frame + ")";
+      map.on("mousemove", function (e) {
+        div.textContent = "经度 lon " + e.latlng.lng.toFixed(5) + "°, 纬度 lat " +
+          e.latlng.lat.toFixed(5) + "° (" + frame + ")";
+      });
+      return div;
+    });
+  };
+
+  SC.minimap = function (map, opts) {
+    var ctl = control(map, "bottomleft", function () { return L.DomUtil.create("div", "sp-minimap"); });
+    var mini = L.map(ctl.getContainer(), {
+      attributionControl: false, zoomControl: false, dragging: false, touchZoom: false,
+      scrollWheelZoom: false, doubleClickZoom: false, boxZoom: false, keyboard: false,
+      fadeAnimation: false, zoomAnimation: false
+    });
+    /* Give the mini-map a view before adding layers: Leaflet adds deferred layers in an
+       order that can draw a path before its renderer exists. */
+    mini.setView(map.getCenter(), Math.max(map.getZoom() - 4, 0));
+    if (opts.tiles) { L.tileLayer(opts.tiles, opts.tileOptions).addTo(mini); }
+    var outline = opts.outline ? L.geoJSON(opts.outline, {
+      style: { color: "#252525", weight: 1, fill: false }, interactive: false
+    }).addTo(mini) : null;
+    var box = L.rectangle(map.getBounds(), { color: "#d7301f", weight: 1.5, fillOpacity: 0.1, interactive: false }).addTo(mini);
+    function sync() {
+      var view = map.getBounds();
+      box.setBounds(view);
+      var home = outline ? outline.getBounds() : null;
+      var all = !home ? view.pad(2) : home.contains(view.getCenter()) ? home : L.latLngBounds(home).extend(view);
+      mini.fitBounds(all, { animate: false, padding: [4, 4] });
+    }
+    mini.on("click", function (e) { map.panTo(e.latlng); });
+    map.on("moveend", sync);
+    sync();
+    return mini;
+  };
+
+  SC.scale = function (map) {
+    return L.control.scale({ imperial: false, maxWidth: 150 }).addTo(map);
+  };
+
+  /* Set once every layer is on the map and drawn: tests and benchmarks wait for it. */
+  SC.ready = function (map) {
+    map.whenReady(function () {
+      requestAnimationFrame(function () {
+        requestAnimationFrame(function () {
+          window.spatialMapReadyMs = performance.now();
+          document.documentElement.setAttribute("data-map-ready", "1");
+        });
+      });
+    });
+  };
+
+  SC.register = function (name, layer) {
+    window.spatialLayers = window.spatialLayers || {};
+    window.spatialLayers[name] = layer;
+  };
+
+  window.SpatialControls = SC;
+}());

@@ -1,0 +1,94 @@
+"""Planned zones coloured by their area check: green within tolerance, red outside, grey unchecked.
+
+The class of a zone is the ``status`` column that :mod:`spatial.webmap.areas`
+adds (``PASS``, ``FAIL`` or ``NO TARGET``); the popup shows measured against
+target area.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from spatial.webmap.styles._base import Field, LayerStyle, LegendEntry
+
+__all__ = ["LABEL_MIN_KM2", "LABEL_ZOOM", "ZONES", "area_text"]
+
+
+def _classify(row: pd.Series) -> str:
+    status = row.get("status")
+    return status if status in {"PASS", "FAIL"} else "NO TARGET"
+
+
+#: Zones at least this large (km²) carry a permanent name label.
+LABEL_MIN_KM2 = 1.0
+#: Zone labels show from this zoom level on: in the district-wide view the zones are a
+#: few dozen pixels across and their long names would cover each other and the towns'.
+LABEL_ZOOM = 11.5
+
+_STATUS = {"PASS": "符合 PASS", "FAIL": "不符合 FAIL", "NO TARGET": "无目标 no target"}
+
+
+def _missing(value: object) -> bool:
+    return value is None or bool(pd.isna(value))
+
+
+def area_text(area_km2: float) -> str:
+    """Return an area in km² as text, with hectares beside it under 1 km².
+
+    Examples
+    --------
+    >>> area_text(20.0), area_text(0.1)
+    ('20.000 km²', '0.100 km² (10.0 ha)')
+    """
+    text = f"{area_km2:.3f} km²"
+    return text if area_km2 >= 1 else f"{text} ({area_km2 * 100:.1f} ha)"
+
+
+def _rows(row: pd.Series) -> list[tuple[str, object]]:
+    measured, target = row.get("measured_km2"), row.get("target_km2")
+    rows: list[tuple[str, object]] = []
+    if not _missing(measured):
+        rows.append(("实测面积 Measured area", area_text(float(measured))))
+    if not _missing(target):
+        tolerance = row.get("tolerance_pct")
+        diff = row.get("diff_pct")
+        diff_text = "—" if _missing(diff) else f"{float(diff):+.1f}%"
+        tolerance_text = "" if _missing(tolerance) else f" (容差 tolerance ±{float(tolerance):g}%)"
+        rows += [
+            ("规划目标 Target area", area_text(float(target))),
+            ("差异 Difference", diff_text + tolerance_text),
+        ]
+    rows.append(("面积核查 Area check", _STATUS[_classify(row)]))
+    return rows
+
+
+def _large(row: pd.Series) -> bool:
+    """Label zones of 1 km² and more; smaller ones (the community) keep a hover tooltip."""
+    measured = row.get("measured_km2")
+    return not _missing(measured) and float(measured) >= LABEL_MIN_KM2
+
+
+def _fill(colour: str) -> dict[str, object]:
+    return {"color": colour, "weight": 2, "fillColor": colour, "fillOpacity": 0.35}
+
+
+ZONES = LayerStyle(
+    name="zones",
+    title_zh="规划分区（面积核查）",
+    title_en="Planned zones (area check)",
+    paths={"PASS": _fill("#1a9850"), "FAIL": _fill("#d73027"), "NO TARGET": _fill("#969696")},
+    classify=_classify,
+    legend=(
+        LegendEntry("PASS", "polygon", "面积符合目标", "area within tolerance"),
+        LegendEntry("FAIL", "polygon", "面积超出容差", "area outside tolerance"),
+        LegendEntry("NO TARGET", "polygon", "无面积目标", "no area target", always=False),
+    ),
+    z_index=440,
+    popup_rows=_rows,
+    label=True,
+    label_when=_large,
+    label_direction="center",
+    label_zoom=(LABEL_ZOOM, 99),
+    fields=(Field("part_of", "所属 Part of"),),
+    hidden=frozenset({"kind", "target_km2", "measured_km2", "diff_pct", "tolerance_pct", "status"}),
+)

@@ -1,0 +1,132 @@
+"""Browser fixtures: Debian's Chromium driven by Playwright, with the network blocked.
+
+Playwright's own browser downloads are never used: the tests drive the
+system ``chromium`` (``shutil.which("chromium")`` or ``/usr/bin/chromium``).
+Without one, browser tests skip with the reason on a developer's machine; with
+``CI=true`` they fail instead, so CI can never pass without running them.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+VIEWPORT = {"width": 1280, "height": 800}
+READY_TIMEOUT_MS = 30_000
+
+
+def chromium_path() -> str | None:
+    """Return the system Chromium's path, or None."""
+    found = shutil.which("chromium")
+    if found:
+        return found
+    return "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None
+
+
+def _unavailable(reason: str) -> None:
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"CI=true and the browser tests cannot run: {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    """A headless Chromium for the module's tests (skips without one, fails in CI)."""
+    executable = chromium_path()
+    if executable is None:
+        _unavailable("no Chromium found (install Debian's chromium package to run browser tests)")
+    try:
+        from playwright.sync_api import sync_playwright  # noqa: PLC0415 - only for browser tests
+    except ImportError:  # pragma: no cover - playwright is a dev dependency
+        _unavailable("the playwright package is not installed (uv sync --group dev)")
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@dataclass
+class MapVisit:
+    """A map opened in the browser, and everything the page tried or reported."""
+
+    page: object
+    requests: list[str] = field(default_factory=list)
+    blocked: list[str] = field(default_factory=list)
+    console_errors: list[str] = field(default_factory=list)
+    page_errors: list[str] = field(default_factory=list)
+    dialogs: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+
+    def js(self, expression: str) -> object:
+        """Evaluate a JavaScript expression in the page."""
+        return self.page.evaluate(expression)
+
+    def screenshot(self, name: str) -> Path:
+        """Keep a screenshot under test-artifacts/ and return its path."""
+        ARTIFACTS.mkdir(exist_ok=True)
+        path = ARTIFACTS / f"{name}.png"
+        self.page.screenshot(path=str(path))
+        return path
+
+
+def _route(visit: MapVisit):
+    def handle(route) -> None:
+        url = route.request.url
+        if url.startswith(("file:", "data:")):
+            route.continue_()
+        else:
+            visit.blocked.append(url)
+            route.abort()
+
+    return handle
+
+
+def _dialog(visit: MapVisit):
+    def handle(dialog) -> None:
+        visit.dialogs.append(f"{dialog.type}: {dialog.message}")
+        dialog.dismiss()
+
+    return handle
+
+
+@pytest.fixture
+def open_map(browser) -> Iterator[object]:
+    """Return ``open_map(path, viewport=None) -> MapVisit``: open a map, every request blocked."""
+    contexts = []
+
+    def visit(path: Path, viewport: dict[str, int] | None = None) -> MapVisit:
+        context = browser.new_context(viewport=viewport or VIEWPORT)
+        contexts.append(context)
+        page = context.new_page()
+        result = MapVisit(page)
+        page.on("request", lambda request: result.requests.append(request.url))
+        page.on(
+            "console",
+            lambda msg: result.console_errors.append(msg.text) if msg.type == "error" else None,
+        )
+        page.on("pageerror", lambda exc: result.page_errors.append(str(exc)))
+        page.on("requestfailed", lambda request: result.failed.append(request.url))
+        page.on("dialog", _dialog(result))
+        context.route("**/*", _route(result))
+        page.goto(Path(path).resolve().as_uri())
+        page.wait_for_selector("html[data-map-ready]", state="attached", timeout=READY_TIMEOUT_MS)
+        return result
+
+    yield visit
+    for context in contexts:
+        context.close()

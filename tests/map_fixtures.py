@@ -1,0 +1,88 @@
+"""Layers for map tests: a hostile copy of the zones, an enlarged zone, a tiny tile folder."""
+
+from __future__ import annotations
+
+import base64
+import math
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import shapely
+
+from spatial.crs import gk_zone_crs
+from spatial.layers import bundled_layer_path, read_layer
+
+HOSTILE_NAME = "<img src=x onerror=alert(1)>"
+HOSTILE_EN = "`${alert(2)}` <script>alert(3)</script>"
+HOSTILE_FIELD = '<img src=y onerror="window.__pwned=1">'
+HOSTILE_VALUE = "</script><script>window.__pwned=2</script>"
+HOSTILE_SOURCE = '" onmouseover="alert(4)'
+HOSTILE_FILE = "<img src=x onerror=alert(5)>.geojson"
+# A 1x1 transparent PNG, the smallest valid tile.
+PNG_1PX = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="
+)
+
+
+def hostile_zones() -> gpd.GeoDataFrame:
+    """The bundled zones with hostile text in zone-kcxz's names, source and an extra field."""
+    zones = read_layer(bundled_layer_path("zones"))
+    first = zones["id"] == "zone-kcxz"
+    zones.loc[first, "name_zh"] = HOSTILE_NAME
+    zones.loc[first, "name_en"] = HOSTILE_EN
+    zones.loc[first, "source"] = HOSTILE_SOURCE
+    zones[HOSTILE_FIELD] = None
+    zones.loc[first, HOSTILE_FIELD] = HOSTILE_VALUE
+    return zones
+
+
+def enlarged_zones(zone_id: str = "zone-szjj", factor: float = 1.10) -> gpd.GeoDataFrame:
+    """The bundled zones with one zone scaled about its centroid to ``factor`` times its area."""
+    zones = read_layer(bundled_layer_path("zones"))
+    gk = gk_zone_crs(106.2)
+    local = zones.to_crs(gk)
+    pick = local["id"] == zone_id
+    geom = local.loc[pick].geometry.iloc[0]
+    scale = factor**0.5
+    scaled = shapely.affinity.scale(geom, scale, scale, origin=geom.centroid)
+    local.loc[pick, "geometry"] = scaled
+    return local.to_crs(zones.crs)
+
+
+def write_layer(gdf: gpd.GeoDataFrame, path: Path) -> Path:
+    """Write a layer as GeoJSON (WGS84) and return the path."""
+    gdf.to_crs(4326).to_file(path, driver="GeoJSON")
+    return path
+
+
+def _tile_xy(lon: float, lat: float, zoom: int) -> tuple[int, int]:
+    """Web Mercator tile column and row of a WGS84 point (the slippy-map scheme)."""
+    n = 2**zoom
+    y = (1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n
+    return int((lon + 180) / 360 * n), int(y)
+
+
+def tile_folder(root: Path, zooms: range = range(4, 12)) -> Path:
+    """Write a {z}/{x}/{y}.png tile folder around Bishan (104.5-108E, 28.5-31N) and return it."""
+    folder = root / "tiles"
+    for zoom in zooms:
+        (x0, y0), (x1, y1) = _tile_xy(104.5, 31.0, zoom), _tile_xy(108.0, 28.5, zoom)
+        for x in range(x0, x1 + 1):
+            for y in range(y0, y1 + 1):
+                tile = folder / str(zoom) / str(x) / f"{y}.png"
+                tile.parent.mkdir(parents=True, exist_ok=True)
+                tile.write_bytes(PNG_1PX)
+    return folder
+
+
+def grid_parcels(count: int, side_deg: float = 0.0006) -> gpd.GeoDataFrame:
+    """``count`` square parcels (~60 m) on a grid centred on Bishan, WGS84."""
+    per_row = math.ceil(math.sqrt(count))
+    step = side_deg * 1.2
+    rows, cols = divmod(np.arange(count), per_row)
+    x0 = 106.22 + (cols - per_row / 2) * step
+    y0 = 29.59 + (rows - per_row / 2) * step
+    geoms = shapely.box(x0, y0, x0 + side_deg, y0 + side_deg)
+    names = [f"地块 {i}" for i in range(count)]
+    return gpd.GeoDataFrame({"name_zh": names}, geometry=geoms, crs=4326)
