@@ -27,12 +27,12 @@ from __future__ import annotations
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import shapely
 from pyproj import Geod
 
 from spatial._fast_area import fast_ellipsoidal_area_m2
-from spatial.crs import WGS84, gk_zone_crs
-from spatial.errors import CRSError
+from spatial._fast_overlay import _polygonal_parts
+from spatial.crs import WGS84, gk_zone_crs_for
+from spatial.errors import CRSError, LayerError
 
 __all__ = [
     "AREA_UNITS",
@@ -122,16 +122,6 @@ def to_lonlat(geoms: GeometryInput) -> gpd.GeoSeries:
     return series.to_crs(WGS84)
 
 
-def _geodesic_area_m2(geom: shapely.Geometry | None) -> float:
-    if geom is None or geom.is_empty:
-        return 0.0
-    # pyproj adds the signed areas of rings, so rings must be oriented:
-    # exteriors counter-clockwise, holes clockwise.
-    oriented = shapely.orient_polygons(geom, exterior_cw=False)
-    area_m2, _ = GRS80.geometry_area_perimeter(oriented)
-    return abs(float(area_m2))
-
-
 def ellipsoidal_area_m2(geoms: GeometryInput) -> np.ndarray:
     """Return each geometry's ellipsoidal area on GRS80 (CGCS2000), in square metres.
 
@@ -140,7 +130,9 @@ def ellipsoidal_area_m2(geoms: GeometryInput) -> np.ndarray:
     geoms : geopandas.GeoSeries or geopandas.GeoDataFrame
         Geometries with a CRS. Geographic inputs other than EPSG:4326 and
         projected inputs are reprojected to EPSG:4326 (lon/lat) first.
-        Points and lines have area 0; holes are subtracted; empty or missing
+        Points and lines (geometries of dimension < 2) have area 0, whatever
+        their shape; a GeometryCollection counts its polygons only; holes are
+        subtracted, whatever the orientation of the rings; empty or missing
         geometries give 0.
 
     Returns
@@ -171,25 +163,22 @@ def ellipsoidal_area_m2(geoms: GeometryInput) -> np.ndarray:
     1074762
     """
     lonlat = np.asarray(to_lonlat(geoms).array, dtype=object)
-    polygonal = np.isin(shapely.get_type_id(lonlat), (3, 6))  # Polygon, MultiPolygon
-    area_m2 = np.zeros(len(lonlat), dtype=float)
-    area_m2[polygonal] = fast_ellipsoidal_area_m2(lonlat[polygonal])
-    area_m2[~polygonal] = [_geodesic_area_m2(g) for g in lonlat[~polygonal]]
-    return area_m2
-
-
-def _gk_crs_for(lonlat: gpd.GeoSeries):
-    minx, _, maxx, _ = lonlat.total_bounds
-    if not np.isfinite([minx, maxx]).all():
-        raise CRSError("geometries are empty: no longitude to choose a Gauss-Kruger zone from")
-    return gk_zone_crs((minx + maxx) / 2.0)
+    # Lines and points become empty polygons (area 0): pyproj.Geod would close a
+    # line into a ring and measure it.
+    return fast_ellipsoidal_area_m2(_polygonal_parts(lonlat))
 
 
 def to_gauss_kruger(geoms: GeometryInput) -> gpd.GeoSeries:
     """Return the geometries in the CGCS2000 3-degree Gauss–Krüger zone of their centre (metres).
 
     The zone is chosen from the centre longitude of the geometries' bounds
-    (EPSG:4544, central meridian 105°E, for Bishan).
+    (EPSG:4544, central meridian 105°E, for Bishan); see
+    :func:`spatial.crs.gk_zone_crs_for`.
+
+    Raises
+    ------
+    CRSError
+        When the input carries no CRS, or has no non-empty geometry.
 
     Examples
     --------
@@ -199,7 +188,7 @@ def to_gauss_kruger(geoms: GeometryInput) -> gpd.GeoSeries:
     4544
     """
     lonlat = to_lonlat(geoms)
-    return lonlat.to_crs(_gk_crs_for(lonlat))
+    return lonlat.to_crs(gk_zone_crs_for(lonlat))
 
 
 def planar_area_m2(geoms: GeometryInput) -> np.ndarray:
@@ -239,7 +228,14 @@ def area_table(gdf: gpd.GeoDataFrame, id_col: str = "id") -> pd.DataFrame:
     pandas.DataFrame
         Columns ``id_col, area_m2, area_ha, area_km2, area_mu, planar_km2``;
         ``area_*`` are ellipsoidal (GRS80), ``planar_km2`` is in the
-        Gauss–Krüger zone.
+        Gauss–Krüger zone. Lines and points have area 0.
+
+    Raises
+    ------
+    LayerError
+        When ``id_col`` is not a column; the message lists the columns.
+    CRSError
+        When the layer carries no CRS.
 
     Examples
     --------
@@ -251,7 +247,7 @@ def area_table(gdf: gpd.GeoDataFrame, id_col: str = "id") -> pd.DataFrame:
      'area_mu': 1612.143, 'planar_km2': 1.075}
     """
     if id_col not in gdf.columns:
-        raise KeyError(f"no column {id_col!r}; columns are {', '.join(map(str, gdf.columns))}")
+        raise LayerError(f"no column {id_col!r}; columns are {', '.join(map(str, gdf.columns))}")
     area_m2 = ellipsoidal_area_m2(gdf)
     return pd.DataFrame(
         {

@@ -7,6 +7,7 @@ import math
 import geopandas as gpd
 import numpy as np
 import pytest
+import shapely
 from shapely.geometry import LineString, Point, Polygon
 from tiny_geoms import GRS80_R2_M, cell, layer, quadrangle_area_m2
 
@@ -16,8 +17,9 @@ from spatial.area import (
     convert_area,
     ellipsoidal_area_m2,
     planar_area_m2,
+    to_gauss_kruger,
 )
-from spatial.errors import CRSError
+from spatial.errors import CRSError, LayerError
 from spatial.layers import bundled_layer_path, read_layer
 
 
@@ -137,3 +139,39 @@ def test_area_table_units_agree():
     assert row.area_ha == pytest.approx(row.area_m2 / 1e4)
     assert row.area_mu == pytest.approx(row.area_m2 / M2_PER_MU)
     assert row.area_mu == pytest.approx(22_500, rel=1e-3)  # 15 km² = 22 500 亩
+
+
+# ---------------------------------------------------------------- lines, collections, errors
+
+
+def test_open_line_with_three_vertices_has_zero_area():
+    # pyproj.Geod would close this line into a triangle of about 54 km².
+    line = LineString([(106.2, 29.5), (106.3, 29.6), (106.3, 29.5)])
+    lines = [line, line.reverse(), shapely.MultiLineString([line, line.reverse()])]
+    assert ellipsoidal_area_m2(layer(["a", "b", "c"], lines)).tolist() == [0.0, 0.0, 0.0]
+
+
+def test_collection_counts_only_its_polygons():
+    poly = cell(106.2, 29.6, 106.21, 29.61)
+    line = LineString([(106.3, 29.5), (106.4, 29.6), (106.4, 29.5)])
+    mixed = shapely.GeometryCollection([poly, line, Point(106.5, 29.5)])
+    got = ellipsoidal_area_m2(layer(["m"], [mixed]))[0]
+    assert got == pytest.approx(quadrangle_area_m2(106.2, 29.6, 106.21, 29.61), rel=1e-6)
+
+
+def test_bundled_avenue_has_no_area():
+    table = area_table(read_layer(bundled_layer_path("corridor"))).set_index("id")
+    assert table.loc["avenue-daishan", "area_km2"] == 0.0
+    assert table.loc["avenue-daishan", "planar_km2"] == 0.0
+    assert table.loc["corridor-band", "area_km2"] > 100  # 2 km either side of a 31 km avenue
+
+
+def test_area_table_unknown_column_is_a_layer_error():
+    zones = read_layer(bundled_layer_path("zones"))
+    with pytest.raises(LayerError, match="no column 'code'; columns are id, name_zh"):
+        area_table(zones, id_col="code")
+
+
+def test_gauss_kruger_zone_of_empty_input_is_a_crs_error():
+    with pytest.raises(CRSError, match="no features to choose a Gauss-Kruger zone from"):
+        to_gauss_kruger(gpd.GeoSeries([], crs="EPSG:4326"))
