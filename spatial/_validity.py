@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import geopandas as gpd
 
-from spatial.area import M2_PER_KM2
 from spatial.validate import ensure_valid, repair_layer
 
 __all__ = ["prepare_valid"]
@@ -32,8 +31,9 @@ def prepare_valid(
     Returns
     -------
     (geopandas.GeoDataFrame, list of dict)
-        The layer, and one ``{"layer", "id", "reason", "area_change_km2"}`` per
-        repaired feature (ellipsoidal area after minus before, km²).
+        The layer, and one ``{"layer", "id", "reason", "area_changed_m2"}`` per
+        repaired feature (ellipsoidal area after minus before, m², the column
+        :func:`~spatial.validate.repair_layer` reports under the same name).
 
     Raises
     ------
@@ -49,7 +49,7 @@ def prepare_valid(
                 "layer": source,
                 "id": row.id,
                 "reason": row.reason,
-                "area_change_km2": float(row.area_changed_m2) / M2_PER_KM2,
+                "area_changed_m2": float(row.area_changed_m2),
             }
             for row in report.itertuples()
         ]

@@ -55,11 +55,11 @@ def bundled_layer_path(name: str) -> Path:
 
     Raises
     ------
-    KeyError
+    LayerError
         When ``name`` is not one of :data:`LAYER_NAMES`; the message lists them.
     """
     if name not in LAYER_NAMES:
-        raise KeyError(f"no bundled layer {name!r}; choose one of {', '.join(LAYER_NAMES)}")
+        raise LayerError(f"no bundled layer {name!r}; choose one of {', '.join(LAYER_NAMES)}")
     return bundled_dir("geodata") / f"{name}.geojson"
 
 

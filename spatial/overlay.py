@@ -16,7 +16,8 @@ Conventions, for every function here:
   under 0.1% (the tests compare both with ``geopandas.overlay``).
 * Invalid geometries are refused with the validator's one-line message
   (:class:`~spatial.errors.LayerError`) unless ``repair=True``; repairs made are
-  listed in the result's ``attrs["repairs"]`` with the area each one changed.
+  listed in the result's ``attrs["repairs"]`` with the area each one changed
+  (``area_changed_m2``, square metres, as :func:`spatial.validate.repair_layer`).
 
 Examples
 --------

@@ -33,6 +33,8 @@ import shapely
 from pyproj import CRS, Geod, Transformer
 
 from spatial import _rawjson
+from spatial.area import ellipsoidal_area_m2
+from spatial.crs import crs_label
 from spatial.errors import CRSError, LayerError, LayerReadError
 from spatial.layers import REQUIRED_PROPERTIES, read_layer_tolerant, unresolved_prj
 
@@ -55,7 +57,7 @@ ACCURACY_VALUES: tuple[str, ...] = ("official", "indicative")
 #: A generous box around China: (min lon, min lat, max lon, max lat), degrees, EPSG:4326.
 CHINA_BOUNDS_DEG: tuple[float, float, float, float] = (73.0, 3.0, 136.0, 54.0)
 
-#: The GRS80 ellipsoid, which CGCS2000 uses (areas of record are measured on it).
+#: The GRS80 ellipsoid, which CGCS2000 uses (distances outside China are measured on it).
 _GEOD = Geod(ellps="GRS80")
 _METRES_THRESHOLD = 1000.0
 
@@ -199,17 +201,12 @@ def _projected_message(b: np.ndarray, crs: CRS, to_lonlat: Transformer) -> str |
     if max(abs(minx), abs(maxx)) <= 180 and max(abs(miny), abs(maxy)) <= 90:
         return (
             f"coordinates look like degrees (x={cx:.4f}, y={cy:.4f}) but the CRS "
-            f"{_crs_label(crs)} is in metres; declare EPSG:4326 for longitude/latitude"
+            f"{crs_label(crs)} is in metres; declare EPSG:4326 for longitude/latitude"
         )
     lon, lat = to_lonlat.transform(cx, cy)
     if not (math.isfinite(lon) and math.isfinite(lat)):
-        return f"coordinates out of range of {_crs_label(crs)} (x={cx:,.0f}, y={cy:,.0f})"
+        return f"coordinates out of range of {crs_label(crs)} (x={cx:,.0f}, y={cy:,.0f})"
     return _outside_china_message(lon, lat)
-
-
-def _crs_label(crs: CRS) -> str:
-    epsg = crs.to_epsg()
-    return f"EPSG:{epsg}" if epsg else crs.name
 
 
 def _coordinate_findings(gdf: gpd.GeoDataFrame) -> list[tuple[int, str]]:
@@ -220,7 +217,7 @@ def _coordinate_findings(gdf: gpd.GeoDataFrame) -> list[tuple[int, str]]:
     to_lonlat = None if crs.is_geographic else Transformer.from_crs(crs, 4326, always_xy=True)
     for position, b in _usable_bounds(gdf):
         if to_lonlat is None:
-            message = _geographic_message(b, _crs_label(crs))
+            message = _geographic_message(b, crs_label(crs))
         else:
             message = _projected_message(b, crs, to_lonlat)
         if message:
@@ -557,13 +554,6 @@ def ensure_valid(gdf: gpd.GeoDataFrame, source: str, *, required: Sequence[str] 
 # --- repair -----------------------------------------------------------------
 
 
-def _area_m2(geom: object) -> float:
-    """Ellipsoidal area (m², GRS80) of a lon/lat geometry; 0 for null or non-areal."""
-    if geom is None or shapely.is_empty(geom):
-        return 0.0
-    return abs(_GEOD.geometry_area_perimeter(geom)[0])
-
-
 def _repaired(geom: object) -> object:
     if shapely.get_dimensions(geom) == 2:
         return shapely.make_valid(geom, method="structure", keep_collapsed=False)
@@ -593,9 +583,10 @@ def repair_layer(gdf: gpd.GeoDataFrame, source: str) -> tuple[gpd.GeoDataFrame, 
     report : pandas.DataFrame
         One row per repaired feature: ``id``, ``reason`` (GEOS's reason and
         location), ``area_before_m2`` (the area a naive measure of the invalid
-        shape gives), ``area_after_m2``, ``area_changed_m2`` (after minus
-        before). Areas are ellipsoidal, in square metres, on the GRS80 ellipsoid
-        (CGCS2000).
+        shape gives, by :func:`spatial.area.ellipsoidal_area_m2`: holes
+        subtracted whatever the ring orientation, lines 0), ``area_after_m2``,
+        ``area_changed_m2`` (after minus before). Areas are ellipsoidal, in
+        square metres, on the GRS80 ellipsoid (CGCS2000).
 
     Raises
     ------
@@ -621,35 +612,22 @@ def repair_layer(gdf: gpd.GeoDataFrame, source: str) -> tuple[gpd.GeoDataFrame, 
     present = np.array([g is not None and not shapely.is_empty(g) for g in geoms], dtype=bool)
     invalid = present & ~shapely.is_valid(geoms)
     labels = _labels(gdf)
-    to_lonlat = (
-        None if gdf.crs.is_geographic else Transformer.from_crs(gdf.crs, 4326, always_xy=True)
-    )
-    rows = []
+    positions = np.flatnonzero(invalid)
     new_geoms = geoms.copy()
-    for position in np.flatnonzero(invalid):
-        before = geoms[position]
-        after = _repaired(before)
-        new_geoms[position] = after
-        before_m2 = _area_m2(_lonlat(before, to_lonlat))
-        after_m2 = _area_m2(_lonlat(after, to_lonlat))
-        rows.append(
-            {
-                "id": labels[position],
-                "reason": shapely.is_valid_reason(before),
-                "area_before_m2": before_m2,
-                "area_after_m2": after_m2,
-                "area_changed_m2": after_m2 - before_m2,
-            }
-        )
+    new_geoms[positions] = [_repaired(g) for g in geoms[positions]]
+    before_m2 = ellipsoidal_area_m2(gpd.GeoSeries(geoms[positions], crs=gdf.crs))
+    after_m2 = ellipsoidal_area_m2(gpd.GeoSeries(new_geoms[positions], crs=gdf.crs))
+    rows = [
+        {
+            "id": labels[position],
+            "reason": shapely.is_valid_reason(geoms[position]),
+            "area_before_m2": float(before),
+            "area_after_m2": float(after),
+            "area_changed_m2": float(after - before),
+        }
+        for position, before, after in zip(positions, before_m2, after_m2, strict=True)
+    ]
     repaired = gdf.copy()
     repaired[gdf.geometry.name] = gpd.GeoSeries(new_geoms, index=gdf.index, crs=gdf.crs)
     columns = ["id", "reason", "area_before_m2", "area_after_m2", "area_changed_m2"]
     return repaired, pd.DataFrame(rows, columns=columns)
-
-
-def _lonlat(geom: object, to_lonlat: Transformer | None) -> object:
-    if to_lonlat is None:
-        return geom
-    return shapely.transform(
-        geom, lambda xy: np.column_stack(to_lonlat.transform(xy[:, 0], xy[:, 1]))
-    )

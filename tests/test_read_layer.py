@@ -126,5 +126,6 @@ def test_a_table_without_geometry_is_not_a_layer(
 
 
 def test_bundled_layer_path_lists_the_names() -> None:
-    with pytest.raises(KeyError, match="choose one of district, corridor"):
+    expected = "no bundled layer 'roads'; choose one of district, corridor"
+    with pytest.raises(LayerError, match=expected):
         bundled_layer_path("roads")

@@ -13,6 +13,7 @@ import pyogrio
 import pytest
 import shapely
 from shapely.geometry import Point, Polygon
+from tiny_geoms import cell, quadrangle_area_m2
 
 from spatial.cli import main
 from spatial.cli.validate import required_for
@@ -561,6 +562,30 @@ def test_repair_bowtie_reports_area_changed() -> None:
         report.loc[0, "area_after_m2"] - report.loc[0, "area_before_m2"]
     )
     assert validate_layer(repaired, "r", required=()) == []
+
+
+@pytest.mark.parametrize("reverse_shell", [False, True])
+@pytest.mark.parametrize("reverse_hole", [False, True])
+def test_repair_area_does_not_depend_on_ring_orientation(
+    reverse_shell: bool, reverse_hole: bool
+) -> None:
+    # A holed cell with a zero-width spike (out along a parallel and back): invalid,
+    # and its area is the cell minus the hole both before and after the repair.
+    shell = list(cell(106.2, 29.6, 106.22, 29.62).exterior.coords)
+    hole = list(cell(106.205, 29.605, 106.21, 29.61).exterior.coords)
+    corner = shell.index((106.22, 29.6))
+    shell = [*shell[: corner + 1], (106.23, 29.6), (106.22, 29.6), *shell[corner + 1 :]]
+    shell = shell[::-1] if reverse_shell else shell
+    hole = hole[::-1] if reverse_hole else hole
+    gdf = gpd.GeoDataFrame({"id": ["spike"]}, geometry=[Polygon(shell, [hole])], crs=4326)
+    _, report = repair_layer(gdf, "mine.geojson")
+    expected_m2 = quadrangle_area_m2(106.2, 29.6, 106.22, 29.62) - quadrangle_area_m2(
+        106.205, 29.605, 106.21, 29.61
+    )
+    assert report.loc[0, "reason"] == "Self-intersection[106.23 29.6]"
+    assert report.loc[0, "area_before_m2"] == pytest.approx(expected_m2, rel=1e-6)
+    assert report.loc[0, "area_after_m2"] == pytest.approx(expected_m2, rel=1e-6)
+    assert abs(report.loc[0, "area_changed_m2"]) < 1e-3 * expected_m2
 
 
 def test_repair_clean_layer_reports_nothing() -> None:

@@ -91,7 +91,7 @@ def run(args: argparse.Namespace) -> int:
     for repair in report.repairs:
         print(
             f"spatial check: repaired {repair['layer']} feature {repair['id']} "
-            f"({repair['reason']}): area changed by {repair['area_change_km2']:+.6f} km²",
+            f"({repair['reason']}): area changed by {repair['area_changed_m2']:+,.1f} m²",
             file=sys.stderr,
         )
     fmt = format_from_suffix(args.format, args.out)

@@ -131,7 +131,7 @@ def run(args: argparse.Namespace) -> int:
     for repair in result.attrs.get("repairs", []):
         print(
             f"spatial overlay: repaired {repair['layer']} feature {repair['id']} "
-            f"({repair['reason']}): area changed by {repair['area_change_km2']:+.6f} km²",
+            f"({repair['reason']}): area changed by {repair['area_changed_m2']:+,.1f} m²",
             file=sys.stderr,
         )
     if args.format == "geojson":
