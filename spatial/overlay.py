@@ -33,7 +33,6 @@ Examples
 from __future__ import annotations
 
 import os
-import warnings
 
 import geopandas as gpd
 import numpy as np
@@ -49,8 +48,8 @@ from spatial._fast_overlay import (
 )
 from spatial._validity import prepare_valid
 from spatial.area import M2_PER_KM2, ellipsoidal_area_m2
-from spatial.crs import WGS84, gk_zone_crs
-from spatial.errors import CRSError, CRSMismatchWarning, LayerError
+from spatial.crs import WGS84, align_crs, gk_zone_crs_for
+from spatial.errors import CRSError, LayerError
 
 __all__ = [
     "assign_points",
@@ -87,21 +86,7 @@ def _align(*layers: tuple[gpd.GeoDataFrame, str]) -> list[gpd.GeoDataFrame]:
     """Bring layers to EPSG:4326, warning when they arrived in different CRSs."""
     for gdf, name in layers:
         _require_crs(gdf, name)
-    crss = [gdf.crs for gdf, _ in layers]
-    if any(not crs.equals(crss[0]) for crs in crss[1:]):
-        described = ", ".join(f"{name} in {_crs_name(gdf.crs)}" for gdf, name in layers)
-        warnings.warn(
-            f"inputs are in different CRSs ({described}); both reprojected to EPSG:4326 "
-            "(lon/lat) to be combined",
-            CRSMismatchWarning,
-            stacklevel=3,
-        )
-    return [gdf if gdf.crs.equals(WGS84) else gdf.to_crs(WGS84) for gdf, _ in layers]
-
-
-def _crs_name(crs: CRS) -> str:
-    epsg = crs.to_epsg()
-    return f"EPSG:{epsg}" if epsg else crs.name
+    return align_crs(layers, "combined", stacklevel=4)
 
 
 _KINDS: dict[str, frozenset[str]] = {
@@ -180,14 +165,6 @@ def _prepare(
         out.append(fixed)
         repairs.extend(done)
     return out, repairs
-
-
-def _gk_crs(*layers: gpd.GeoDataFrame) -> CRS:
-    """Return the Gauss–Krüger zone of the centre of all layers together (layers in EPSG:4326)."""
-    bounds = np.array([gdf.total_bounds for gdf in layers if len(gdf)])
-    if not bounds.size or not np.isfinite(bounds).all():
-        raise CRSError("layers are empty: no longitude to choose a Gauss-Kruger zone from")
-    return gk_zone_crs((bounds[:, 0].min() + bounds[:, 2].max()) / 2.0)
 
 
 def _area_km2(geoms: np.ndarray | gpd.GeoSeries, crs: CRS = WGS84) -> np.ndarray:
@@ -459,7 +436,7 @@ def buffer_coverage(
     (polys, lns), repairs = _prepare(
         [(polygons, "polygon layer", id_col, "polygon"), (lines, "line layer", "", "any")], repair
     )
-    gk = _gk_crs(polys, lns)
+    gk = gk_zone_crs_for(polys, lns)
     zone = shapely.union_all(lns.to_crs(gk).geometry.array).buffer(distance_m, quad_segs=32)
     within_gk = shapely.intersection(polys.to_crs(gk).geometry.array, zone)
     within_km2 = _area_km2(gpd.GeoSeries(within_gk, crs=gk))
@@ -507,6 +484,14 @@ def assign_points(
         none gets one row naming the nearest polygon, ``inside`` False.
         Points on a polygon's boundary count as inside.
 
+    Raises
+    ------
+    LayerError
+        The polygon layer has no features (no point could be assigned), or
+        a layer is invalid, lacks its id column or holds the wrong geometries.
+    CRSError
+        A layer carries no CRS.
+
     Examples
     --------
     >>> from shapely.geometry import Point, box
@@ -528,6 +513,10 @@ def assign_points(
         ],
         repair,
     )
+    if polys.empty:
+        raise LayerError(
+            "polygon layer: has no features; points cannot be assigned to a polygon without one"
+        )
     ip, iq = polys.sindex.query(pts.geometry, predicate="covered_by")
     inside = pd.DataFrame(
         {
@@ -539,9 +528,9 @@ def assign_points(
         }
     )
     outside = np.setdiff1d(np.arange(len(pts)), ip)
-    gk = _gk_crs(pts, polys)
+    gk = gk_zone_crs_for(pts, polys)
     pts_gk, polys_gk = pts.to_crs(gk), polys.to_crs(gk)
-    if outside.size and len(polys_gk):
+    if outside.size:
         jp, jq = polys_gk.sindex.nearest(pts_gk.geometry.iloc[outside], return_all=False)
     else:
         jp = jq = np.array([], dtype=int)

@@ -187,7 +187,9 @@ def test_repair_reports_area_changed():
     # Two triangles, each a quarter of the 0.1° cell: half the cell in all.
     half_cell_km2 = geod_km2(cell(106.2, 29.5, 106.3, 29.6)) / 2
     assert table.area_km2.iloc[0] == pytest.approx(half_cell_km2, rel=2e-3)
-    assert repairs[0]["area_change_km2"] != 0
+    # Before: the mirror-image lobes of the bow-tie cancel (about 0 m²); after: the two
+    # triangles, half the cell.
+    assert repairs[0]["area_changed_m2"] == pytest.approx(half_cell_km2 * 1e6, rel=2e-3)
 
 
 # ---------------------------------------------------------------- bundled layers vs geopandas
@@ -333,3 +335,9 @@ def test_cli_names_the_file_with_the_wrong_geometry(
     err = capsys.readouterr().err
     assert err.count("\n") == 1
     assert f"{bundled_layer_path(bad)}: feature " in err and "this operation needs" in err
+
+
+def test_assign_points_refuses_an_empty_polygon_layer():
+    pts = layer(["p"], [Point(LON0, LAT0)])
+    with pytest.raises(LayerError, match=r"^polygon layer: has no features; .*assign"):
+        assign_points(pts, layer([], []))
