@@ -6,9 +6,9 @@ Two tables come out of a check:
   ellipsoidal area of its feature beside the target, with PASS when it lies within
   the target's tolerance (约 = "about": ±5% unless the target says otherwise);
 * **rules**: for every rule of ``seeds/rules.toml`` and every feature it applies to,
-  the measured figure (area outside the district, overlap area, area in the
-  corridor band, distance to the avenue or to the assigned zone) against the
-  rule's limit.
+  the measured figure (area outside the district, largest overlap with any one
+  other feature, area in the corridor band, distance to the avenue or to the
+  assigned zone) against the rule's limit.
 
 Rule rows have the columns of :data:`RULE_COLUMNS`: ``rule`` (the rule's id),
 ``kind``, ``id`` (the feature checked), ``other_id`` (what it was checked
@@ -30,7 +30,6 @@ True
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -47,8 +46,8 @@ from spatial.area import (
     ellipsoidal_area_m2,
     planar_area_m2,
 )
-from spatial.crs import WGS84, gk_zone_crs
-from spatial.errors import CRSError, CRSMismatchWarning, LayerError
+from spatial.crs import WGS84, align_crs, gk_zone_crs_for
+from spatial.errors import CRSError, LayerError
 from spatial.layers import load_plan_layers
 from spatial.plan import Rule, Target, load_rules, load_targets
 from spatial.report import FORMATS, format_csv, format_json, format_markdown, format_table, records
@@ -325,9 +324,12 @@ def _km2(geom: shapely.Geometry) -> float:
     return float(ellipsoidal_area_m2(gpd.GeoSeries([geom], crs=WGS84))[0]) / M2_PER_KM2
 
 
-def _gk(layers: Mapping[str, gpd.GeoDataFrame]) -> CRS:
-    bounds = np.array([g.total_bounds for g in layers.values() if len(g)])
-    return gk_zone_crs((np.nanmin(bounds[:, 0]) + np.nanmax(bounds[:, 2])) / 2.0)
+def _gk(layers: Mapping[str, gpd.GeoDataFrame]) -> CRS | None:
+    """Return the Gauss–Krüger zone of all layers; None when no layer has a feature."""
+    try:
+        return gk_zone_crs_for(*layers.values())
+    except CRSError:
+        return None
 
 
 def _dist_m(a: shapely.Geometry, b: shapely.Geometry, gk: CRS) -> float:
@@ -388,22 +390,39 @@ def _nesting_rows(rule: Rule, features: dict, limit_km2: float) -> list[dict[str
     return rows
 
 
+def _pair_overlaps_km2(features: dict, allowed: set[frozenset]) -> dict[frozenset, float]:
+    """Overlap area (km²) of every pair of features not declared nested, each pair once."""
+    ids = list(features)
+    return {
+        frozenset((a, b)): _km2(shapely.intersection(features[a], features[b]))
+        for i, a in enumerate(ids)
+        for b in ids[i + 1 :]
+        if frozenset((a, b)) not in allowed
+    }
+
+
 def _no_overlap(layers, rule: Rule, gk: CRS) -> list[dict[str, Any]]:
+    """One row per feature: its largest overlap with any one other feature, against the limit.
+
+    The limit applies per pair: a feature fails when it overlaps some other
+    feature by more than ``max_overlap_m2``; ``value`` is its largest overlap
+    with one other feature, so status, ``other_id`` (every feature it overlaps
+    by more than the limit) and ``reason`` all follow from the same figures.
+    """
     features, missing = _features(layers, rule)
     allowed = {frozenset(pair) for pair in rule.params["allowed_nesting"]}
     limit_km2 = rule.params["max_overlap_m2"] / M2_PER_KM2
-    ids = list(features)
+    pairs = _pair_overlaps_km2(features, allowed)
     rows = []
-    for fid in ids:
-        others = [o for o in ids if o != fid and frozenset((fid, o)) not in allowed]
-        shared = {o: _km2(shapely.intersection(features[fid], features[o])) for o in others}
+    for fid in features:
+        shared = {o: a for pair, a in pairs.items() if fid in pair for o in pair - {fid}}
         hit = {o: a for o, a in shared.items() if a > limit_km2}
         row = _row(
             rule,
             fid,
             other_id=", ".join(hit),
-            measure="overlap area",
-            value=float(sum(shared.values())),
+            measure="largest overlap with one feature",
+            value=max(shared.values(), default=0.0),
             bound="max",
             limit=limit_km2,
             unit="km2",
@@ -534,7 +553,10 @@ def check_rules(layers: Mapping[str, gpd.GeoDataFrame], rules: Iterable[Rule]) -
     pandas.DataFrame
         Columns :data:`RULE_COLUMNS`. Areas in km² (ellipsoidal), distances in
         metres (Gauss–Krüger). A feature, layer or reference feature that is
-        missing gives a FAIL row with the reason, not an error.
+        missing gives a FAIL row with the reason, not an error. A no_overlap
+        rule's limit applies per pair: ``value`` is the feature's largest
+        overlap with any one other feature (not the sum of its overlaps), and
+        ``other_id`` lists every feature it overlaps by more than the limit.
 
     Examples
     --------
@@ -545,6 +567,13 @@ def check_rules(layers: Mapping[str, gpd.GeoDataFrame], rules: Iterable[Rule]) -
     ('distance to avenue', 4600.0, 5000.0, 'PASS')
     """
     prepared, _ = prepare_layers(layers)
+    return _check_prepared_rules(prepared, rules)
+
+
+def _check_prepared_rules(
+    prepared: Mapping[str, gpd.GeoDataFrame], rules: Iterable[Rule]
+) -> pd.DataFrame:
+    """Run :func:`check_rules` on layers already through :func:`prepare_layers`, unvalidated."""
     gk = _gk(prepared)
     rows: list[dict[str, Any]] = []
     for rule in rules:
@@ -555,13 +584,34 @@ def check_rules(layers: Mapping[str, gpd.GeoDataFrame], rules: Iterable[Rule]) -
     return pd.DataFrame(rows, columns=RULE_COLUMNS)
 
 
+def _id_text(value: object) -> object:
+    """Return an id as text (``7`` -> ``"7"``) so ids join into messages; keep missing ids."""
+    if isinstance(value, str) or value is None or (isinstance(value, float) and np.isnan(value)):
+        return value
+    return str(value)
+
+
 def prepare_layers(
-    layers: Mapping[str, gpd.GeoDataFrame], repair: bool = False
+    layers: Mapping[str, gpd.GeoDataFrame],
+    repair: bool = False,
+    sources: Mapping[str, str] | None = None,
 ) -> tuple[dict[str, gpd.GeoDataFrame], list[dict[str, object]]]:
-    """Bring layers to EPSG:4326 and refuse (or repair) invalid geometries.
+    """Bring layers to EPSG:4326, refuse (or repair) invalid geometries, make ids text.
 
     Warns with :class:`~spatial.errors.CRSMismatchWarning` when the layers
-    arrive in different CRSs. Returns the layers and the repairs made.
+    arrive in different CRSs. Returns the layers and the repairs made. Each
+    layer is validated once here; :func:`check_rules` and :func:`run_checks`
+    validate the layers they are given through this function.
+
+    Parameters
+    ----------
+    layers : mapping of str to GeoDataFrame
+        Layers by name.
+    repair : bool
+        Repair invalid geometries instead of refusing them.
+    sources : mapping of str to str, optional
+        How to name a layer in an error message (its file), by layer name;
+        the layer's name when absent.
 
     Raises
     ------
@@ -575,22 +625,14 @@ def prepare_layers(
             raise CRSError(f"{name}: the layer carries no CRS; set one before checking it")
         if "id" not in gdf.columns:
             raise LayerError(f"{name}: no 'id' column; every feature needs an id")
-    crss = {name: gdf.crs for name, gdf in layers.items()}
-    first = next(iter(crss.values()), None)
-    if first is not None and any(not crs.equals(first) for crs in crss.values()):
-        odd = ", ".join(
-            f"{n} in EPSG:{c.to_epsg()}" for n, c in crss.items() if not c.equals(WGS84)
-        )
-        warnings.warn(
-            f"layers are in different CRSs ({odd}); "
-            "reprojected to EPSG:4326 (lon/lat) to be checked",
-            CRSMismatchWarning,
-            stacklevel=2,
-        )
+    names = list(layers)
+    aligned = align_crs([(layers[n], n) for n in names], "checked", stacklevel=2)
+    sources = sources or {}
     prepared, repairs = {}, []
-    for name, gdf in layers.items():
-        lonlat = gdf if gdf.crs.equals(WGS84) else gdf.to_crs(WGS84)
-        prepared[name], done = prepare_valid(lonlat.reset_index(drop=True), name, repair)
+    for name, lonlat in zip(names, aligned, strict=True):
+        source = sources.get(name, name)
+        valid, done = prepare_valid(lonlat.reset_index(drop=True), source, repair)
+        prepared[name] = valid.assign(id=valid["id"].map(_id_text).astype(object))
         repairs.extend(done)
     return prepared, repairs
 
@@ -601,6 +643,7 @@ def run_checks(
     targets: Iterable[Target] | None = None,
     rules: Iterable[Rule] | None = None,
     repair: bool = False,
+    sources: Mapping[str, str] | None = None,
 ) -> CheckReport:
     """Check layers against the plan's targets and rules (the bundled plan by default).
 
@@ -614,6 +657,9 @@ def run_checks(
         Defaults: ``seeds/plan.toml`` targets and ``seeds/rules.toml`` rules.
     repair : bool
         Repair invalid geometries instead of refusing them.
+    sources : mapping of str to str, optional
+        Files to name in error messages, by layer name (a planner's ``--zones``
+        file, say); each layer is validated once, in :func:`prepare_layers`.
 
     Returns
     -------
@@ -623,7 +669,7 @@ def run_checks(
     layers = load_plan_layers() if layers is None else dict(layers)
     targets = load_targets() if targets is None else tuple(targets)
     rules = load_rules() if rules is None else tuple(rules)
-    prepared, repairs = prepare_layers(layers, repair=repair)
+    prepared, repairs = prepare_layers(layers, repair=repair, sources=sources)
     tables, notes = [], {}
     for layer_name in dict.fromkeys(t.layer for t in targets):
         wanted = [t for t in targets if t.layer == layer_name]
@@ -639,4 +685,4 @@ def run_checks(
         pd.concat(tables, ignore_index=True) if tables else pd.DataFrame(columns=TARGET_COLUMNS)
     )
     target_table.attrs = {}
-    return CheckReport(target_table, check_rules(prepared, rules), notes, repairs)
+    return CheckReport(target_table, _check_prepared_rules(prepared, rules), notes, repairs)

@@ -171,11 +171,14 @@ def align_crs(layers: Sequence[tuple[Any, str]], purpose: str, stacklevel: int =
     Warns
     -----
     CRSMismatchWarning
-        Naming each layer's CRS, e.g. ``zones in EPSG:4544, district in EPSG:4326``.
+        Naming each layer's CRS, e.g. ``zones in EPSG:4544; district, towns in EPSG:4326``.
     """
     crss = [gdf.crs for gdf, _ in layers]
     if any(not crs.equals(crss[0]) for crs in crss[1:]):
-        described = ", ".join(f"{name} in {crs_label(gdf.crs)}" for gdf, name in layers)
+        by_crs: dict[str, list[str]] = {}
+        for gdf, name in layers:
+            by_crs.setdefault(crs_label(gdf.crs), []).append(name)
+        described = "; ".join(f"{', '.join(names)} in {label}" for label, names in by_crs.items())
         warnings.warn(
             f"inputs are in different CRSs ({described}); all reprojected to EPSG:4326 "
             f"(lon/lat) to be {purpose}",

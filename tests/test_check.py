@@ -12,12 +12,14 @@ import pytest
 from pyproj import Geod
 from shapely import affinity
 from shapely.geometry import Point, Polygon
+from tiny_geoms import LAT0, LON0, cell, layer, quadrangle_area_m2
 
+import spatial._validity as validity
 from spatial.check import RULE_COLUMNS, TARGET_COLUMNS, check_rules, check_targets, run_checks
 from spatial.cli import main
 from spatial.errors import CRSMismatchWarning, PlanDataError
 from spatial.layers import bundled_layer_path, load_plan_layers, read_layer
-from spatial.plan import Target, load_rules, load_targets
+from spatial.plan import Rule, Target, load_rules, load_targets
 
 GEOD = Geod(ellps="GRS80")
 
@@ -329,3 +331,73 @@ def test_target_on_a_layer_not_given_fails_with_reason(plan_layers):
     assert (
         "layer zones not given" in report.rules.set_index("rule").loc["zones-no-overlap", "reason"]
     )
+
+
+# ---------------------------------------------------------------- review fixes
+
+
+def test_cli_integer_ids_are_reported_not_crashing(tmp_path, capsys):
+    zones = read_layer(bundled_layer_path("zones"))
+    zones["id"] = range(1, len(zones) + 1)  # 4 = zone-community overlaps 3 = zone-cjrh
+    path = tmp_path / "intid.geojson"
+    zones.to_file(path, driver="GeoJSON")
+    assert main(["check", "--zones", str(path)]) == 1
+    captured = capsys.readouterr()
+    assert "Traceback" not in captured.err
+    assert "rule zones-no-overlap: 4: overlaps 3 by 0.3" in captured.out
+
+
+#: A 0.001° square and three neighbours each overlapping it by a strip of 0.00005° x 0.0001°.
+_HUB = cell(LON0, LAT0, LON0 + 0.001, LAT0 + 0.001)
+_SPOKES = [
+    cell(LON0 + 0.00095, LAT0 + k * 0.0003, LON0 + 0.002, LAT0 + k * 0.0003 + 0.0001)
+    for k in range(3)
+]
+
+
+def _no_overlap_rule(max_overlap_m2):
+    return Rule(
+        id="r",
+        kind="no_overlap",
+        layer="lots",
+        params={"max_overlap_m2": max_overlap_m2, "allowed_nesting": []},
+    )
+
+
+def test_no_overlap_limit_applies_per_pair():
+    lots = layer(["hub", "a", "b", "c"], [_HUB, *_SPOKES])
+    strip_m2 = quadrangle_area_m2(LON0 + 0.00095, LAT0, LON0 + 0.001, LAT0 + 0.0001)
+    assert 50 < strip_m2 < 60  # three of them exceed 100 m² together, none alone
+    rows = check_rules({"lots": lots}, [_no_overlap_rule(100.0)]).set_index("id")
+    assert (rows.status == "PASS").all()
+    assert rows.loc["hub", "value"] * 1e6 == pytest.approx(strip_m2, rel=1e-6)
+    assert rows.loc["a", "value"] * 1e6 == pytest.approx(strip_m2, rel=1e-6)
+    assert rows.loc["hub", "other_id"] == "" and rows.loc["hub", "reason"] == ""
+
+    tight = check_rules({"lots": lots}, [_no_overlap_rule(50.0)]).set_index("id")
+    hub = tight.loc["hub"]
+    assert hub.status == "FAIL"
+    assert hub.other_id == "a, b, c"
+    assert hub.value * 1e6 == pytest.approx(strip_m2, rel=1e-6)  # the largest pair
+    assert hub.reason.startswith("overlaps a by 0.0001 km², b by") and hub.reason.count(" by ") == 3
+    assert tight.loc["a", "other_id"] == "hub"
+
+
+def test_rules_on_empty_layers_fail_rows_not_crash():
+    empty = layer([], [])
+    rules = load_rules()
+    table = check_rules({name: empty for name in ("zones", "clusters", "towns")}, rules)
+    assert (table.status == "FAIL").all()
+
+
+def test_each_layer_is_validated_once(plan_layers, monkeypatch):
+    calls = []
+    real = validity.ensure_valid
+
+    def counting(gdf, source):
+        calls.append(source)
+        real(gdf, source)
+
+    monkeypatch.setattr(validity, "ensure_valid", counting)
+    assert run_checks(plan_layers).passed
+    assert sorted(calls) == sorted(plan_layers)
