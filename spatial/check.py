@@ -625,15 +625,19 @@ def prepare_layers(
             raise CRSError(f"{name}: the layer carries no CRS; set one before checking it")
         if "id" not in gdf.columns:
             raise LayerError(f"{name}: no 'id' column; every feature needs an id")
-    names = list(layers)
-    aligned = align_crs([(layers[n], n) for n in names], "checked", stacklevel=2)
     sources = sources or {}
-    prepared, repairs = {}, []
-    for name, lonlat in zip(names, aligned, strict=True):
-        source = sources.get(name, name)
-        valid, done = prepare_valid(lonlat.reset_index(drop=True), source, repair)
-        prepared[name] = valid.assign(id=valid["id"].map(_id_text).astype(object))
+    valid, repairs = {}, []
+    for name, gdf in layers.items():
+        # validated in its own CRS, so that a message speaks of the file's coordinates
+        valid[name], done = prepare_valid(
+            gdf.reset_index(drop=True), sources.get(name, name), repair
+        )
         repairs.extend(done)
+    aligned = align_crs([(gdf, name) for name, gdf in valid.items()], "checked", stacklevel=2)
+    prepared = {
+        name: lonlat.assign(id=lonlat["id"].map(_id_text).astype(object))
+        for name, lonlat in zip(valid, aligned, strict=True)
+    }
     return prepared, repairs
 
 

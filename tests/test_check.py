@@ -17,7 +17,7 @@ from tiny_geoms import LAT0, LON0, cell, layer, quadrangle_area_m2
 import spatial._validity as validity
 from spatial.check import RULE_COLUMNS, TARGET_COLUMNS, check_rules, check_targets, run_checks
 from spatial.cli import main
-from spatial.errors import CRSMismatchWarning, PlanDataError
+from spatial.errors import CRSMismatchWarning, LayerError, PlanDataError
 from spatial.layers import bundled_layer_path, load_plan_layers, read_layer
 from spatial.plan import Rule, Target, load_rules, load_targets
 
@@ -401,3 +401,10 @@ def test_each_layer_is_validated_once(plan_layers, monkeypatch):
     monkeypatch.setattr(validity, "ensure_valid", counting)
     assert run_checks(plan_layers).passed
     assert sorted(calls) == sorted(plan_layers)
+
+
+def test_invalid_layer_message_names_the_source_and_its_own_coordinates(plan_layers):
+    # Degrees labelled as Gauss-Kruger metres: validated before any reprojection.
+    mislabelled = plan_layers["zones"].set_crs(4544, allow_override=True)
+    with pytest.raises(LayerError, match=r"^mine\.geojson: feature zone-kcxz: coordinates look"):
+        run_checks({**plan_layers, "zones": mislabelled}, sources={"zones": "mine.geojson"})
