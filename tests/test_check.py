@@ -388,6 +388,9 @@ def test_rules_on_empty_layers_fail_rows_not_crash():
     rules = load_rules()
     table = check_rules({name: empty for name in ("zones", "clusters", "towns")}, rules)
     assert (table.status == "FAIL").all()
+    dingjia = table[table.id == "town-dingjia"].iloc[0]
+    assert dingjia.reason == "avenue avenue-daishan not found in layer corridor"
+    assert "layer platforms not given" in set(table.reason)
 
 
 def test_each_layer_is_validated_once(plan_layers, monkeypatch):
