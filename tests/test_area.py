@@ -19,6 +19,7 @@ from spatial.area import (
     planar_area_m2,
     to_gauss_kruger,
 )
+from spatial.crs import gk_zone_crs_for
 from spatial.errors import CRSError, LayerError
 from spatial.layers import bundled_layer_path, read_layer
 
@@ -175,3 +176,17 @@ def test_area_table_unknown_column_is_a_layer_error():
 def test_gauss_kruger_zone_of_empty_input_is_a_crs_error():
     with pytest.raises(CRSError, match="no features to choose a Gauss-Kruger zone from"):
         to_gauss_kruger(gpd.GeoSeries([], crs="EPSG:4326"))
+
+
+def test_gauss_kruger_zone_ignores_empty_layers_and_missing_geometries():
+    empty = gpd.GeoSeries([], crs="EPSG:4326")
+    missing = gpd.GeoSeries([None], crs="EPSG:4326")
+    # Chongqing in metres (EPSG:4544) and Beijing in degrees: centre 111.3°E, CM 111°E.
+    chongqing = gpd.GeoSeries([Point(106.2, 29.6)], crs="EPSG:4326").to_crs(4544)
+    beijing = gpd.GeoSeries([Point(116.4, 39.9)], crs="EPSG:4326")
+    assert gk_zone_crs_for(empty, missing, chongqing).to_epsg() == 4544
+    assert gk_zone_crs_for(empty, chongqing, beijing).to_epsg() == 4546
+    with pytest.raises(CRSError, match="no features to choose a Gauss-Kruger zone from"):
+        gk_zone_crs_for(empty, missing)
+    with pytest.raises(CRSError, match="carries no CRS"):
+        gk_zone_crs_for(gpd.GeoSeries([Point(106.2, 29.6)]))
