@@ -126,7 +126,7 @@ def _first_line(exc: BaseException) -> str:
 
 
 def _read_frame(
-    path: Path, tolerant: bool = False, encoding: str | None = None
+    path: Path, tolerant: bool = False, encoding: str | None = None, layer: str | None = None
 ) -> gpd.GeoDataFrame:
     """Read the file as GDAL/pyarrow give it (CRS possibly None).
 
@@ -139,17 +139,48 @@ def _read_frame(
         if path.suffix.lower() in _PARQUET_SUFFIXES:
             return gpd.read_parquet(path)
         if not tolerant:
-            return pyogrio.read_dataframe(path, encoding=encoding)
-        table = pyogrio.read_dataframe(path, read_geometry=False, encoding=encoding)
-        meta, _, wkb, _ = pyogrio.raw.read(path, columns=[], encoding=encoding)
+            return pyogrio.read_dataframe(path, encoding=encoding, layer=layer)
+        table = pyogrio.read_dataframe(path, read_geometry=False, encoding=encoding, layer=layer)
+        meta, _, wkb, _ = pyogrio.raw.read(path, columns=[], encoding=encoding, layer=layer)
         # NaN coordinates warn here; validation reports them per feature instead.
         geoms = shapely.from_wkb(wkb, on_invalid="ignore") if wkb is not None else None
     return gpd.GeoDataFrame(table, geometry=geoms, crs=meta.get("crs"))
 
 
+def _split_layer(path: str | os.PathLike[str]) -> tuple[Path, str | None]:
+    """Split ``FILE::LAYER`` (a layer of a multi-layer GeoPackage) into file and layer name."""
+    text = os.fspath(path)
+    file, sep, layer = text.rpartition("::")
+    if sep and layer and Path(file).exists():
+        return Path(file), layer
+    return Path(text), None
+
+
+def _layer_names(path: Path) -> list[str]:
+    return [str(name) for name in pyogrio.list_layers(path)[:, 0]]
+
+
 def _read(path: Path, tolerant: bool, encoding: str | None = None) -> gpd.GeoDataFrame:
+    path, layer = _split_layer(path)
+    _check_readable(path)
     try:
-        gdf = _read_frame(path, tolerant=tolerant, encoding=encoding)
+        with warnings.catch_warnings():
+            # pyogrio warns, then reads the first layer: refuse to guess instead.
+            warnings.filterwarnings("error", "More than one layer found", UserWarning)
+            gdf = _read_frame(path, tolerant=tolerant, encoding=encoding, layer=layer)
+    except UserWarning:
+        names = _layer_names(path)
+        raise LayerReadError(
+            f"{path}: holds {len(names)} layers ({', '.join(names)}); name one as "
+            f"{path}::{names[0]}"
+        ) from None
+    except pyogrio.errors.DataLayerError as exc:
+        if layer is None:
+            raise LayerReadError(f"{path}: cannot be read as a layer ({exc})") from None
+        names = _layer_names(path)
+        raise LayerReadError(
+            f"{path}: has no layer {layer!r}; its layers are {', '.join(names)}"
+        ) from None
     except shapely.errors.GEOSException as exc:
         raise _geometry_failure(path, _first_line(exc)) from None
     except Exception as exc:
@@ -181,7 +212,8 @@ def read_layer(
     Parameters
     ----------
     path : path-like
-        The file to read. A GeoPackage with several layers is read at its first layer.
+        The file to read. For a GeoPackage holding several layers, name the
+        layer as ``FILE::LAYER``; an ambiguous file is refused, never guessed.
     crs : str, int or pyproj.CRS, optional
         The CRS to assume when the file carries none (a Shapefile without
         ``.prj``, say). It never overrides a CRS the file declares.
@@ -194,7 +226,10 @@ def read_layer(
     Raises
     ------
     LayerReadError
-        The file is missing, empty, truncated, not valid JSON or not a layer.
+        The file is missing, empty, truncated, not valid JSON or not a layer, or
+        holds several layers and none was named.
+    LayerError
+        The layer has no features.
     CRSError
         The file declares no CRS and none was given, or the CRS cannot be resolved.
 
@@ -205,10 +240,12 @@ def read_layer(
     4326
     """
     path = Path(path)
-    _check_readable(path)
     if path.suffix.lower() in _JSON_SUFFIXES:
+        _check_readable(path)
         _check_json(path)
     gdf = _read(path, tolerant=False)
+    if gdf.empty:
+        raise LayerError(f"{path}: the layer has no features")
     if gdf.crs is None:
         prj = unresolved_prj(path)
         if prj is not None and crs is None:
@@ -244,7 +281,6 @@ def read_layer_tolerant(
         The file is missing, empty, not a layer, or its text cannot be decoded.
     """
     path = Path(path)
-    _check_readable(path)
     gdf = _read(path, tolerant=True, encoding=encoding)
     if gdf.crs is None and crs is not None:
         gdf = gdf.set_crs(_resolve_crs(path, crs))

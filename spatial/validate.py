@@ -379,6 +379,8 @@ def _layer_findings(
     faulted: Set[int] = frozenset(),
 ) -> list[tuple[int, str]]:
     """Run every check; skip geometry checks of ``faulted`` (reported from the raw JSON)."""
+    if gdf.empty:
+        return [(-1, "the layer has no features")]
     findings = _coordinate_findings(gdf)
     findings += _geometry_findings(gdf, faulted)
     findings += _id_findings(gdf)

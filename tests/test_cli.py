@@ -6,14 +6,23 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from spatial.cli import check as check_cli
+from spatial.cli import main
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_python_dash_m_and_console_script_agree() -> None:
+    script = Path(sys.executable).with_name("spatial")  # installed beside the interpreter
+    assert script.exists(), "the 'spatial' console script is not installed"
     by_module = subprocess.run(
         [sys.executable, "-m", "spatial", "--help"], capture_output=True, text=True, check=True
     )
+    by_script = subprocess.run([script, "--help"], capture_output=True, text=True, check=True)
     assert "check" in by_module.stdout and "overlay" in by_module.stdout
+    assert by_script.stdout == by_module.stdout
 
 
 def test_closed_pipe_ends_quietly() -> None:
@@ -46,3 +55,23 @@ def test_version_names_the_distribution() -> None:
         [sys.executable, "-m", "spatial", "--version"], capture_output=True, text=True, check=True
     )
     assert result.stdout.startswith("spatial 0.")
+
+
+def _boom(args: object) -> int:
+    raise RuntimeError("a bug")
+
+
+def test_internal_error_is_one_line_and_exit_3(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(check_cli, "run", _boom)
+    assert main(["check"]) == 3
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "internal error: RuntimeError: a bug" in err and "--traceback" in err
+
+
+def test_traceback_flag_shows_the_bug(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(check_cli, "run", _boom)
+    with pytest.raises(RuntimeError, match="a bug"):
+        main(["--traceback", "check"])

@@ -129,3 +129,66 @@ def test_bundled_layer_path_lists_the_names() -> None:
     expected = "no bundled layer 'roads'; choose one of district, corridor"
     with pytest.raises(LayerError, match=expected):
         bundled_layer_path("roads")
+
+
+# --- empty layers and multi-layer GeoPackages -----------------------------------
+
+
+def test_layer_without_features_is_refused_in_one_line(tmp_path: Path) -> None:
+    path = tmp_path / "empty.geojson"
+    path.write_text('{"type": "FeatureCollection", "features": []}', encoding="utf-8")
+    with pytest.raises(LayerError, match=r"empty\.geojson: the layer has no features$"):
+        read_layer(path)
+    assert [str(p) for p in validate_file(path)] == [
+        f"{path}: feature -: the layer has no features"
+    ]
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["check", "--zones"],
+        ["map", "--out", "OUT", "--zones"],
+        ["overlay", "--op", "overlaps"],
+    ],
+)
+def test_every_command_refuses_an_empty_layer(
+    command: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "empty.geojson"
+    path.write_text('{"type": "FeatureCollection", "features": []}', encoding="utf-8")
+    args = [str(tmp_path / "m.html") if a == "OUT" else a for a in command] + [str(path)]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "the layer has no features" in err
+    assert not (tmp_path / "m.html").exists()
+
+
+@pytest.fixture
+def two_layer_gpkg(tmp_path: Path) -> Path:
+    path = tmp_path / "two.gpkg"
+    _layer().to_file(path, layer="towns")
+    _layer().to_crs(4544).to_file(path, layer="towns_gk")
+    return path
+
+
+def test_geopackage_with_several_layers_needs_a_name(two_layer_gpkg: Path) -> None:
+    with pytest.raises(LayerReadError, match=r"holds 2 layers \(towns, towns_gk\); name one as"):
+        read_layer(two_layer_gpkg)
+
+
+def test_named_layer_of_a_geopackage_is_read(two_layer_gpkg: Path) -> None:
+    assert read_layer(f"{two_layer_gpkg}::towns_gk").crs.to_epsg() == 4544
+    assert read_layer(f"{two_layer_gpkg}::towns").crs.to_epsg() == 4326
+    with pytest.raises(
+        LayerReadError, match=r"has no layer 'nope'; its layers are towns, towns_gk"
+    ):
+        read_layer(f"{two_layer_gpkg}::nope")
+
+
+def test_validate_names_the_geopackage_layers(
+    two_layer_gpkg: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["validate", str(two_layer_gpkg)]) == 2
+    assert "holds 2 layers" in capsys.readouterr().err
+    assert main(["validate", f"{two_layer_gpkg}::towns"]) == 0

@@ -6,7 +6,8 @@ Each subcommand lives in its own module of this package, exposing
 
 Exit status everywhere: 0 all good, 1 the input was read and problems were found
 (a failed check, an invalid feature), 2 an input could not be read or the call
-was wrong. Errors are one line on standard error, never a traceback.
+was wrong, 3 an internal error (a bug: please report it). Errors are one line on
+standard error, never a traceback (``spatial --traceback`` shows it for a bug report).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ __all__ = ["build_parser", "main"]
 EXIT_OK = 0
 EXIT_PROBLEMS = 1
 EXIT_UNREADABLE = 2
+EXIT_INTERNAL = 3
 
 
 def _version() -> str:
@@ -43,6 +45,11 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    parser.add_argument(
+        "--traceback",
+        action="store_true",
+        help="on an internal error, show Python's traceback (for a bug report)",
+    )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for module in (map, check, overlay, validate):
         module.register(subparsers)
@@ -68,6 +75,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return EXIT_OK
+    except Exception as exc:
+        # A bug of ours, not the user's input: one line, a distinct status, and the
+        # trace on request. Never exit 1, which means "problems found in the data".
+        if args.traceback:
+            raise
+        print(
+            f"spatial {args.command}: internal error: {type(exc).__name__}: {exc} "
+            "(please report it; rerun with 'spatial --traceback ...' for details)",
+            file=sys.stderr,
+        )
+        return EXIT_INTERNAL
 
 
 if __name__ == "__main__":  # pragma: no cover
