@@ -487,8 +487,9 @@ def assign_points(
     Raises
     ------
     LayerError
-        The polygon layer has no features (no point could be assigned), or
-        a layer is invalid, lacks its id column or holds the wrong geometries.
+        A layer has no features (the validator refuses an empty layer: no
+        point could be assigned), is invalid, lacks its id column or holds
+        the wrong geometries.
     CRSError
         A layer carries no CRS.
 
@@ -513,10 +514,6 @@ def assign_points(
         ],
         repair,
     )
-    if polys.empty:
-        raise LayerError(
-            "polygon layer: has no features; points cannot be assigned to a polygon without one"
-        )
     ip, iq = polys.sindex.query(pts.geometry, predicate="covered_by")
     inside = pd.DataFrame(
         {

@@ -383,14 +383,16 @@ def test_no_overlap_limit_applies_per_pair():
     assert tight.loc["a", "other_id"] == "hub"
 
 
-def test_rules_on_empty_layers_fail_rows_not_crash():
-    empty = layer([], [])
-    rules = load_rules()
-    table = check_rules({name: empty for name in ("zones", "clusters", "towns")}, rules)
+def test_rules_without_layers_fail_rows_not_crash():
+    # No feature to choose a Gauss-Kruger zone from: every rule fails with its reason.
+    table = check_rules({}, load_rules())
     assert (table.status == "FAIL").all()
-    dingjia = table[table.id == "town-dingjia"].iloc[0]
-    assert dingjia.reason == "avenue avenue-daishan not found in layer corridor"
-    assert "layer platforms not given" in set(table.reason)
+    assert set(table.reason) == {f"layer {r.layer} not given" for r in load_rules()}
+
+
+def test_empty_layer_is_refused_in_one_line(plan_layers):
+    with pytest.raises(LayerError, match=r"^zones: feature -: the layer has no features$"):
+        check_rules({**plan_layers, "zones": layer([], [])}, load_rules())
 
 
 def test_each_layer_is_validated_once(plan_layers, monkeypatch):

@@ -339,5 +339,5 @@ def test_cli_names_the_file_with_the_wrong_geometry(
 
 def test_assign_points_refuses_an_empty_polygon_layer():
     pts = layer(["p"], [Point(LON0, LAT0)])
-    with pytest.raises(LayerError, match=r"^polygon layer: has no features; .*assign"):
+    with pytest.raises(LayerError, match=r"^polygon layer: feature -: the layer has no features$"):
         assign_points(pts, layer([], []))
