@@ -299,7 +299,7 @@ def test_invalid_planner_layer_refused_or_repaired(tmp_path, capsys):
     assert main(["check", "--zones", str(path)]) == 2
     assert f"{path}: feature zone-szjj: invalid geometry" in capsys.readouterr().err
     assert main(["check", "--zones", str(path), "--repair"]) == 1
-    assert "repaired zones feature zone-szjj" in capsys.readouterr().err
+    assert f"repaired {path} feature zone-szjj" in capsys.readouterr().err
 
 
 def test_plan_data_errors_name_file_and_entry(tmp_path):

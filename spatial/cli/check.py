@@ -22,7 +22,6 @@ from spatial.errors import CRSMismatchWarning
 from spatial.layers import LAYER_NAMES, load_plan_layers, read_layer
 from spatial.plan import load_rules, load_targets
 from spatial.report import FORMATS, emit, format_from_suffix
-from spatial.validate import ensure_valid
 
 __all__ = ["register", "run"]
 
@@ -72,12 +71,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 def run(args: argparse.Namespace) -> int:
     """Run the checks and return 0 (all pass) or 1 (any fails)."""
     layers = load_plan_layers()
+    sources: dict[str, str] = {}  # so validation messages name the planner's files
     for layer in LAYER_NAMES:
         path = getattr(args, f"layer_{layer}")
         if path is not None:
             layers[layer] = read_layer(path, crs=args.crs)
-            if not args.repair:  # refuse here, so the message names the file
-                ensure_valid(layers[layer], path)
+            sources[layer] = path
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", CRSMismatchWarning)
         report = run_checks(
@@ -85,6 +84,7 @@ def run(args: argparse.Namespace) -> int:
             targets=load_targets(args.plan),
             rules=load_rules(args.rules),
             repair=args.repair,
+            sources=sources,
         )
     for warning in caught:
         print(f"spatial check: warning: {warning.message}", file=sys.stderr)
