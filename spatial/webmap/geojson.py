@@ -17,7 +17,7 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
-from spatial.crs import WGS84, gk_zone_crs
+from spatial.crs import WGS84, gk_zone_crs_for
 from spatial.errors import CRSError
 from spatial.webmap.escape import script_json
 
@@ -62,8 +62,7 @@ def to_display_crs(gdf: gpd.GeoDataFrame, simplify_m: float | None = None) -> gp
         raise CRSError("layer has no CRS; cannot place it on a map (set one when reading it)")
     geoms = gdf.geometry.to_crs(WGS84)
     if simplify_m:
-        centre_lon = float(np.mean(geoms.total_bounds[[0, 2]]))
-        local = geoms.to_crs(gk_zone_crs(centre_lon))
+        local = geoms.to_crs(gk_zone_crs_for(geoms))
         geoms = local.simplify(simplify_m, preserve_topology=True).to_crs(WGS84)
     return geoms
 
