@@ -16,7 +16,7 @@ from pyproj import Geod, Transformer
 from shapely.geometry import Polygon
 from tiny_geoms import LAT0, LON0, cell, layer, quadrangle_area_m2, square, square_area_m2
 
-from spatial import _fast_overlay, overlay
+from spatial import _fast_overlay
 from spatial._fast_area import centre_deg, fast_ellipsoidal_area_m2
 from spatial._fast_overlay import InvalidFeatureError, intersection_areas, tabulation_frame
 from spatial.distributed import tabulate_intersection_dask
@@ -237,12 +237,11 @@ def test_fast_area_of_a_quadrangle_in_closed_form():
 # ---------------------------------------------------------------- refusals
 
 
-def test_invalid_feature_in_a_large_layer_is_refused_by_id(monkeypatch, plan_zones):
-    monkeypatch.setattr(overlay, "FULL_CHECK_MAX_FEATURES", 1)  # take the large-layer route
+def test_invalid_feature_in_a_large_layer_is_refused_by_id(plan_zones):
     bowtie = Polygon([(106.2, 29.62), (106.3, 29.66), (106.3, 29.62), (106.2, 29.66)])
     bad = layer(["ok", "bow"], [square(0, 0), bowtie])
     with pytest.raises(LayerError, match="layer A: feature bow: invalid geometry: Self-inter"):
-        tabulate_intersection(bad, plan_zones)
+        tabulate_intersection(bad, plan_zones, full_check_max_features=1)  # large-layer route
     with pytest.raises(InvalidFeatureError) as info:
         intersection_areas(np.asarray(bad.geometry.array), np.asarray(plan_zones.geometry.array))
     assert (info.value.layer, info.value.position) == ("a", 1)
