@@ -113,7 +113,9 @@ def refuse_bad_features(gdf: gpd.GeoDataFrame, source: str) -> None:
     geoms = np.asarray(gdf.geometry.array, dtype=object)
     bounds = shapely.bounds(geoms)
     missing = shapely.is_missing(geoms)
-    empty = ~missing & shapely.is_empty(geoms)
+    empty = np.zeros(len(geoms), dtype=bool)  # an empty geometry has NaN bounds: test only those
+    unbounded = np.flatnonzero(~missing & ~np.isfinite(bounds).all(axis=1))
+    empty[unbounded] = shapely.is_empty(geoms[unbounded])
     nonfinite = ~missing & ~empty & ~np.isfinite(shapely.length(geoms))
     coordinate = geographic_mask(bounds)
     geometry = missing | empty | nonfinite
