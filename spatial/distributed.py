@@ -67,8 +67,7 @@ def _partition_pairs(
         pairs = intersection_areas(
             np.asarray(part.geometry.array),
             b_geoms,
-            "layer A",
-            "layer B",
+            ("layer A", "layer B"),
             centre=centre,
             threads=1,
             index="b",

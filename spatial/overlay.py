@@ -280,8 +280,7 @@ def tabulate_intersection(
         pairs = intersection_areas(
             a4326.geometry.array,
             b4326.geometry.array,
-            name_a,
-            name_b,
+            (name_a, name_b),
             threads=threads if threads is not None else _usable_cpus(),
         )
     except InvalidFeatureError as exc:
