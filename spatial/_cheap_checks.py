@@ -82,7 +82,7 @@ def _geometry_problem(geom: object, nonfinite: bool) -> str:
     return NON_FINITE_MESSAGE if nonfinite else ""
 
 
-def refuse_bad_features(gdf: gpd.GeoDataFrame, source: str) -> None:
+def refuse_bad_features(gdf: gpd.GeoDataFrame, source: str, id_col: str = "id") -> None:
     """Raise the validator's one-line refusal if any feature fails a cheap check.
 
     Parameters
@@ -91,6 +91,8 @@ def refuse_bad_features(gdf: gpd.GeoDataFrame, source: str) -> None:
         The layer, in a geographic CRS (EPSG:4326 lon/lat).
     source : str
         How to name the layer (its file, or "layer A").
+    id_col : str
+        Column naming features, ``id`` as the validator reads it.
 
     Raises
     ------
@@ -98,7 +100,7 @@ def refuse_bad_features(gdf: gpd.GeoDataFrame, source: str) -> None:
         ``SOURCE: feature ID: problem (and N more)``: the first problem in
         feature order (its position's coordinate problem before its geometry
         problem, as the validator orders them), ``N`` the other problems found.
-        ``ID`` is the ``id`` property, or ``#N`` (0-based position) without one.
+        ``ID`` is the ``id_col`` value, or ``#N`` (0-based position) without one.
 
     Examples
     --------
@@ -127,6 +129,6 @@ def refuse_bad_features(gdf: gpd.GeoDataFrame, source: str) -> None:
         message = _geographic_message(bounds[first], _crs_label(gdf.crs))
     else:
         message = _geometry_problem(geoms[first], bool(nonfinite[first]))
-    ident = _id_text(gdf["id"].iloc[first]) if "id" in gdf.columns else None
+    ident = _id_text(gdf[id_col].iloc[first]) if id_col in gdf.columns else None
     more = f" (and {count - 1} more)" if count > 1 else ""
     raise LayerError(f"{Problem(source, ident or f'#{first}', str(message))}{more}")

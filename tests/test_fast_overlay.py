@@ -294,3 +294,17 @@ def test_km2_come_from_the_area_module_constant():
     assert _fast_overlay.M2_PER_KM2 is area.M2_PER_KM2  # one constant, not a copy
     table = tabulation_frame(intersection_areas([square(0, 0)], [square(0, 0)]), ["a"], ["b"])
     assert table.area_km2.iloc[0] == pytest.approx(square_area_m2(0, 0) / 1e6, rel=1e-8)
+
+
+@pytest.mark.parametrize("where", ["a", "b"])
+def test_dask_path_refuses_bad_features_that_overlap_nothing(parcels, plan_zones, where):
+    swapped = shapely.box(29.6, 106.2, 29.61, 106.21)  # overlaps no zone: was dropped silently
+    if where == "a":
+        a = pd.concat([parcels, layer(["swap"], [swapped])], ignore_index=True)
+        b, name = plan_zones, "layer A"
+    else:
+        a = parcels
+        b, name = pd.concat([plan_zones, layer(["swap"], [swapped])], ignore_index=True), "layer B"
+    parts = dask_geopandas.from_geopandas(a, npartitions=2)
+    with pytest.raises(LayerError, match=f"^{name}: feature swap: latitude and longitude appear"):
+        tabulate_intersection_dask(parts, b, scheduler="synchronous")
