@@ -171,11 +171,15 @@ def _prepare(
         require_geometry(gdf, name, kind, id_col)
     aligned = _align(*[(gdf, name) for gdf, name, _, _ in layers])
     out, repairs = [], []
-    for gdf, (_, name, _, _) in zip(aligned, layers, strict=True):
+    for gdf, (original, name, _, _) in zip(aligned, layers, strict=True):
         if full_check_max is not None and len(gdf) > full_check_max and not repair:
             refuse_bad_features(gdf, name)
             plain = gdf.index.equals(pd.RangeIndex(len(gdf)))
             out.append(gdf if plain else gdf.reset_index(drop=True))  # no copy of a big layer
+            continue
+        if not repair:  # in the layer's own CRS: says "degrees labelled as metres", say
+            prepare_valid(original, name)
+            out.append(gdf.reset_index(drop=True))
             continue
         fixed, done = prepare_valid(gdf.reset_index(drop=True), name, repair)
         out.append(fixed)

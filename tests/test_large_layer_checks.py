@@ -162,3 +162,13 @@ def test_default_threads_follow_the_cpu_affinity():
     finally:
         os.sched_setaffinity(0, allowed)
     assert overlay._usable_cpus() == len(allowed)
+
+
+def test_a_small_layer_is_validated_in_its_own_crs():
+    # degrees labelled as Gauss-Kruger metres: reprojected first, the validator
+    # only saw a position near the equator; in its own CRS it names the mistake
+    layer = gpd.GeoDataFrame(
+        {"id": ["x"]}, geometry=[shapely.box(106.2, 29.6, 106.21, 29.61)], crs="EPSG:4544"
+    )
+    with pytest.raises(LayerError, match="feature x: coordinates look like degrees"):
+        tabulate_intersection(layer, ZONES.to_crs(4544))
