@@ -10,7 +10,9 @@ call each, on *every* feature:
   that is not finite (``shapely.length``; ``shapely.bounds`` skips NaN);
 * from ``shapely.bounds``: latitude and longitude swapped, coordinates out of
   ±180°/±90° (or projected metres labelled as degrees) and a centre far
-  outside China, the same tests as the validator's, as array comparisons.
+  outside China, the same tests as the validator's, as array comparisons;
+  in a projected CRS, degrees labelled as metres and a centre (transformed to
+  lon/lat) far outside China or out of the CRS's range.
 
 The masks mirror the validator's predicates, and the message of the first bad
 feature comes from the validator's own functions, so a refusal reads exactly
@@ -26,6 +28,7 @@ import geopandas as gpd
 import numpy as np
 import numpy.typing as npt
 import shapely
+from pyproj import Transformer
 
 from spatial._rawjson import NON_FINITE_MESSAGE
 from spatial.errors import LayerError
@@ -35,9 +38,10 @@ from spatial.validate import (
     _crs_label,
     _geographic_message,
     _id_text,
+    _projected_message,
 )
 
-__all__ = ["geographic_mask", "refuse_bad_features"]
+__all__ = ["geographic_mask", "projected_mask", "refuse_bad_features"]
 
 
 def geographic_mask(bounds: npt.NDArray[np.float64]) -> npt.NDArray[np.bool_]:
@@ -69,9 +73,51 @@ def geographic_mask(bounds: npt.NDArray[np.float64]) -> npt.NDArray[np.bool_]:
     out_of_range = (np.maximum(np.abs(minx), np.abs(maxx)) > 180) | (
         np.maximum(np.abs(miny), np.abs(maxy)) > 90
     )
-    cx, cy = (minx + maxx) / 2, (miny + maxy) / 2
-    outside = ~((west <= cx) & (cx <= east) & (south <= cy) & (cy <= north))
+    outside = ~_inside_china((minx + maxx) / 2, (miny + maxy) / 2)
     return finite & (swapped | out_of_range | outside)
+
+
+def _inside_china(lon: npt.NDArray[np.float64], lat: npt.NDArray[np.float64]) -> npt.NDArray:
+    west, south, east, north = CHINA_BOUNDS_DEG
+    return (west <= lon) & (lon <= east) & (south <= lat) & (lat <= north)
+
+
+def projected_mask(
+    bounds: npt.NDArray[np.float64], to_lonlat: Transformer
+) -> npt.NDArray[np.bool_]:
+    """Which boxes in a projected CRS the validator reports.
+
+    Vectorised form of :func:`spatial.validate._projected_message`: degrees
+    labelled as metres (every bound within ±180/±90), a centre the CRS cannot
+    take to lon/lat, or one far outside China.
+
+    Parameters
+    ----------
+    bounds : numpy.ndarray, shape (n, 4)
+        ``minx, miny, maxx, maxy`` per feature, in the projected CRS (metres).
+    to_lonlat : pyproj.Transformer
+        From that CRS to EPSG:4326, ``always_xy=True``.
+
+    Returns
+    -------
+    numpy.ndarray of bool
+
+    Examples
+    --------
+    >>> to_lonlat = Transformer.from_crs(4544, 4326, always_xy=True)
+    >>> projected_mask(np.array([[500e3, 3.27e6, 501e3, 3.28e6], [106.2, 29.6, 106.3, 29.7]]),
+    ...                to_lonlat)
+    array([False,  True])
+    """
+    minx, miny, maxx, maxy = bounds.T
+    finite = np.isfinite(bounds).all(axis=1)
+    degrees = (np.maximum(np.abs(minx), np.abs(maxx)) <= 180) & (
+        np.maximum(np.abs(miny), np.abs(maxy)) <= 90
+    )
+    lon, lat = to_lonlat.transform((minx + maxx) / 2, (miny + maxy) / 2)
+    lon, lat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
+    unmapped = ~(np.isfinite(lon) & np.isfinite(lat))
+    return finite & (degrees | unmapped | ~_inside_china(lon, lat))
 
 
 def _geometry_problem(geom: object, nonfinite: bool) -> str:
@@ -88,7 +134,8 @@ def refuse_bad_features(gdf: gpd.GeoDataFrame, source: str, id_col: str = "id") 
     Parameters
     ----------
     gdf : geopandas.GeoDataFrame
-        The layer, in a geographic CRS (EPSG:4326 lon/lat).
+        The layer, with a CRS (geographic or projected), checked in that CRS
+        as the validator checks it.
     source : str
         How to name the layer (its file, or "layer A").
     id_col : str
@@ -119,13 +166,18 @@ def refuse_bad_features(gdf: gpd.GeoDataFrame, source: str, id_col: str = "id") 
     unbounded = np.flatnonzero(~missing & ~np.isfinite(bounds).all(axis=1))
     empty[unbounded] = shapely.is_empty(geoms[unbounded])
     nonfinite = ~missing & ~empty & ~np.isfinite(shapely.length(geoms))
-    coordinate = geographic_mask(bounds)
+    to_lonlat = (
+        None if gdf.crs.is_geographic else Transformer.from_crs(gdf.crs, 4326, always_xy=True)
+    )
+    coordinate = geographic_mask(bounds) if to_lonlat is None else projected_mask(bounds, to_lonlat)
     geometry = missing | empty | nonfinite
     count = int(coordinate.sum() + geometry.sum())
     if not count:
         return
     first = int(np.flatnonzero(coordinate | geometry)[0])
-    if coordinate[first]:
+    if coordinate[first] and to_lonlat is not None:
+        message = _projected_message(bounds[first], gdf.crs, to_lonlat)
+    elif coordinate[first]:
         message = _geographic_message(bounds[first], _crs_label(gdf.crs))
     else:
         message = _geometry_problem(geoms[first], bool(nonfinite[first]))

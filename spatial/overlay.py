@@ -173,7 +173,7 @@ def _prepare(
     out, repairs = [], []
     for gdf, (original, name, _, _) in zip(aligned, layers, strict=True):
         if full_check_max is not None and len(gdf) > full_check_max and not repair:
-            refuse_bad_features(gdf, name)
+            refuse_bad_features(original, name)  # in its own CRS, as the validator below
             plain = gdf.index.equals(pd.RangeIndex(len(gdf)))
             out.append(gdf if plain else gdf.reset_index(drop=True))  # no copy of a big layer
             continue

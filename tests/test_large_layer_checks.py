@@ -172,3 +172,39 @@ def test_a_small_layer_is_validated_in_its_own_crs():
     )
     with pytest.raises(LayerError, match="feature x: coordinates look like degrees"):
         tabulate_intersection(layer, ZONES.to_crs(4544))
+
+
+IN_4544 = {  # bad features of a layer in Gauss-Kruger metres (EPSG:4544)
+    "degrees labelled as metres": shapely.box(106.2, 29.6, 106.21, 29.61),
+    "far outside China": shapely.box(500_000.0, 9_000_000.0, 500_100.0, 9_000_100.0),
+    "null": None,
+}
+
+
+@pytest.mark.parametrize("kind", IN_4544)
+def test_projected_layer_refused_alike_on_both_sides_of_the_threshold(kind):
+    layer = grid(60).to_crs(4544)
+    layer.loc[7, "geometry"] = IN_4544[kind]
+    zones = ZONES.to_crs(4544)
+    messages = []
+    for limit in (60, 59):
+        with pytest.raises(LayerError) as info:
+            tabulate_intersection(layer, zones, full_check_max_features=limit)
+        messages.append(str(info.value))
+    assert messages[0] == messages[1]
+    assert messages[0].startswith("layer A: feature p00007: ")
+
+
+def test_geographic_layer_other_than_wgs84_names_its_crs_on_both_routes():
+    layer = grid(60).set_crs(4490, allow_override=True)  # CGCS2000 lon/lat
+    layer.loc[7, "geometry"] = BAD["swapped"]
+    zones = ZONES.set_crs(4490, allow_override=True)
+    expected = "EPSG:4490 coordinates are x = longitude, y = latitude"
+    for limit in (60, 59):
+        assert expected in message_with(layer, zones, limit)
+
+
+def message_with(a: gpd.GeoDataFrame, b: gpd.GeoDataFrame, limit: int) -> str:
+    with pytest.raises(LayerError) as info:
+        tabulate_intersection(a, b, full_check_max_features=limit)
+    return str(info.value)
