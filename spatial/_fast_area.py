@@ -40,6 +40,7 @@ __all__ = [
     "centre_deg",
     "fast_ellipsoidal_area_m2",
     "polygonal_mask",
+    "polygonal_parts",
 ]
 
 #: Largest polygon (longest side of its lon/lat bounding box, metres) measured by projection.
@@ -243,3 +244,20 @@ def fast_ellipsoidal_area_m2(
     if (~fast).any():
         out[present[~fast]] = _geod_area_m2(geoms[present[~fast]])
     return out
+
+
+def polygonal_parts(pieces: npt.NDArray[np.object_]) -> npt.NDArray[np.object_]:
+    """Keep only the polygonal part of each piece (a cut may also yield edges and points)."""
+    pieces = np.asarray(pieces, dtype=object)
+    mixed = np.flatnonzero(shapely.get_type_id(pieces) == 7)  # GeometryCollection
+    if mixed.size:
+        pieces = pieces.copy()
+        for i in mixed:
+            polys = [g for g in shapely.get_parts(pieces[i]) if shapely.get_type_id(g) in (3, 6)]
+            pieces[i] = shapely.union_all(polys) if polys else shapely.Polygon()
+    other = shapely.get_type_id(pieces)
+    lines_or_points = ~np.isin(other, (3, 6)) & (other >= 0)
+    if lines_or_points.any():
+        pieces = pieces.copy()
+        pieces[lines_or_points] = shapely.Polygon()
+    return pieces

@@ -29,8 +29,7 @@ import numpy as np
 import pandas as pd
 from pyproj import Geod
 
-from spatial._fast_area import fast_ellipsoidal_area_m2
-from spatial._fast_overlay import _polygonal_parts
+from spatial._fast_area import fast_ellipsoidal_area_m2, polygonal_parts
 from spatial.crs import WGS84, gk_zone_crs_for
 from spatial.errors import CRSError, LayerError
 
@@ -165,7 +164,7 @@ def ellipsoidal_area_m2(geoms: GeometryInput) -> np.ndarray:
     lonlat = np.asarray(to_lonlat(geoms).array, dtype=object)
     # Lines and points become empty polygons (area 0): pyproj.Geod would close a
     # line into a ring and measure it.
-    return fast_ellipsoidal_area_m2(_polygonal_parts(lonlat))
+    return fast_ellipsoidal_area_m2(polygonal_parts(lonlat))
 
 
 def to_gauss_kruger(geoms: GeometryInput) -> gpd.GeoSeries:

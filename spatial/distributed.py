@@ -36,6 +36,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from spatial._cheap_checks import refuse_bad_features
 from spatial._fast_area import centre_deg
 from spatial._fast_overlay import (
     InvalidFeatureError,
@@ -62,13 +63,13 @@ def _partition_pairs(
     centre: tuple[float, float],
 ) -> pd.DataFrame:
     """Pair areas of one partition of ``a`` against all of ``b`` (rebuilt from WKB here)."""
+    refuse_bad_features(part, "layer A", a_id)
     b_geoms = shapely.from_wkb(b_wkb)  # this task's own copies, prepared only here
     try:
         pairs = intersection_areas(
             np.asarray(part.geometry.array),
             b_geoms,
-            "layer A",
-            "layer B",
+            ("layer A", "layer B"),
             centre=centre,
             threads=1,
             index="b",
@@ -160,7 +161,11 @@ def tabulate_intersection_dask(
     CRSError
         A layer carries no CRS.
     LayerError
-        An id column is missing, or a feature that shares area is not a valid geometry.
+        An id column is missing; a feature is null or empty, has NaN or
+        infinite coordinates, swapped latitude and longitude or a position far
+        outside China (the vectorised checks of :mod:`spatial._cheap_checks`,
+        on every feature, "and N more" counting within one partition of ``a``);
+        or a feature that shares area is not a valid geometry.
     """
     parts = _as_partitioned(a, npartitions)
     for layer, name, col in ((parts, "layer A", a_id), (b, "layer B", b_id)):
@@ -169,6 +174,7 @@ def tabulate_intersection_dask(
                 f"{name}: no id column {col!r}; columns are {', '.join(layer.columns)}"
             )
     b4326 = _to_lonlat_checked(parts.crs, b).reset_index(drop=True)
+    refuse_bad_features(b4326, "layer B", b_id)
     if not parts.crs.equals(WGS84):
         parts = parts.to_crs(WGS84)
     b_geoms = np.asarray(b4326.geometry.array)

@@ -33,6 +33,7 @@ Examples
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 
 import geopandas as gpd
 import numpy as np
@@ -40,6 +41,7 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
+from spatial._cheap_checks import refuse_bad_features
 from spatial._fast_overlay import (
     TABULATION_COLUMNS,  # noqa: F401 - still importable from spatial.overlay
     InvalidFeatureError,
@@ -60,9 +62,6 @@ __all__ = [
     "require_geometry",
     "tabulate_intersection",
 ]
-
-#: Layers with more features than this get the engine's geometric check, not the full validator.
-FULL_CHECK_MAX_FEATURES = 2_000
 
 
 def _require_crs(gdf: gpd.GeoDataFrame, name: str) -> None:
@@ -146,8 +145,10 @@ def _prepare(
 
     Each entry is ``(layer, name, id_col, kind)`` with ``kind`` as in :func:`require_geometry`.
     A layer with more than ``full_check_max`` features (when given, and unless
-    repairing) skips the full validator: the caller then checks the geometry of
-    the features it uses (the tabulation engine does, with ``shapely.is_valid``).
+    repairing) gets the validator's cheap checks, vectorised, on every feature
+    (:func:`spatial._cheap_checks.refuse_bad_features`) instead of the full
+    validator: the caller then checks the validity of the features it uses (the
+    tabulation engine does, with ``shapely.is_valid``).
     """
     for gdf, name, id_col, kind in layers:
         _require_crs(gdf, name)
@@ -156,10 +157,15 @@ def _prepare(
         require_geometry(gdf, name, kind, id_col)
     aligned = _align(*[(gdf, name) for gdf, name, _, _ in layers])
     out, repairs = [], []
-    for gdf, (_, name, _, _) in zip(aligned, layers, strict=True):
+    for gdf, (original, name, _, _) in zip(aligned, layers, strict=True):
         if full_check_max is not None and len(gdf) > full_check_max and not repair:
+            refuse_bad_features(original, name)  # in its own CRS, as the validator below
             plain = gdf.index.equals(pd.RangeIndex(len(gdf)))
             out.append(gdf if plain else gdf.reset_index(drop=True))  # no copy of a big layer
+            continue
+        if not repair:  # in the layer's own CRS: says "degrees labelled as metres", say
+            prepare_valid(original, name)
+            out.append(gdf.reset_index(drop=True))
             continue
         fixed, done = prepare_valid(gdf.reset_index(drop=True), name, repair)
         out.append(fixed)
@@ -185,6 +191,8 @@ def tabulate_intersection(
     *,
     repair: bool = False,
     threads: int | None = None,
+    full_check_max_features: int = 2_000,
+    names: Sequence[str] = ("layer A", "layer B"),
 ) -> pd.DataFrame:
     """Tabulate the area shared by every pair of features of ``a`` and ``b`` that overlap.
 
@@ -203,15 +211,26 @@ def tabulate_intersection(
     repair : bool
         Repair invalid geometries instead of refusing them.
     threads : int, optional
-        Threads to run on (default: all cores); results do not depend on it.
+        Threads to run on (default: the CPUs this process may run on,
+        ``os.sched_getaffinity``); results do not depend on it.
+    full_check_max_features : int
+        Layers of up to this many features go through the full validator
+        (:func:`spatial.validate.ensure_valid`, about 25 s per million
+        features); larger ones get the checks described in the notes.
+    names : (str, str)
+        How to name ``a`` and ``b`` in error messages (their files, say).
 
     Notes
     -----
-    A layer of more than :data:`FULL_CHECK_MAX_FEATURES` features is not run
-    through the full validator (which takes about 25 s per million features);
-    instead every feature that shares area with the other layer is checked
-    with ``shapely.is_valid`` and refused, naming its id, if invalid. Features
-    that overlap nothing are not checked, and missing geometries are skipped.
+    A layer of more than ``full_check_max_features`` features (and not being
+    repaired) is checked in two cheaper steps. First every feature gets the
+    validator's vectorised checks (null or empty geometry, NaN or infinite
+    coordinates, latitude and longitude swapped, coordinates out of range, a
+    position far outside China), refused in the validator's words, naming the
+    first bad feature (:mod:`spatial._cheap_checks`). Then every feature that
+    shares area with the other layer is checked with ``shapely.is_valid`` and
+    refused, naming its id, if invalid; an invalid feature that overlaps
+    nothing is not measured and not reported, and duplicate ids are not checked.
 
     Returns
     -------
@@ -233,28 +252,33 @@ def tabulate_intersection(
       a_id b_id  area_km2  share_of_a  share_of_b
     0    s    h      2.16         0.5         0.5
     """
+    name_a, name_b = names
     (a4326, b4326), repairs = _prepare(
-        [(a, "layer A", a_id, "polygon"), (b, "layer B", b_id, "polygon")],
+        [(a, name_a, a_id, "polygon"), (b, name_b, b_id, "polygon")],
         repair,
-        FULL_CHECK_MAX_FEATURES,
+        full_check_max_features,
     )
     try:
         pairs = intersection_areas(
             a4326.geometry.array,
             b4326.geometry.array,
-            "layer A",
-            "layer B",
-            threads=threads if threads is not None else (os.cpu_count() or 1),
+            (name_a, name_b),
+            threads=threads if threads is not None else _usable_cpus(),
         )
     except InvalidFeatureError as exc:
-        layer, name, col = (
-            (a4326, "layer A", a_id) if exc.layer == "a" else (b4326, "layer B", b_id)
-        )
+        layer, name, col = (a4326, name_a, a_id) if exc.layer == "a" else (b4326, name_b, b_id)
         raise LayerError(
             f"{name}: feature {layer[col].iloc[exc.position]}: invalid geometry: {exc.reason}"
         ) from None
     table = tabulation_frame(pairs, a4326[a_id].to_numpy(), b4326[b_id].to_numpy())
     return _with_repairs(table, repairs)
+
+
+def _usable_cpus() -> int:
+    """CPUs this process may run on (its affinity mask), not all the machine has."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return os.cpu_count() or 1
 
 
 def _unique_ids(gdf: gpd.GeoDataFrame, name: str, id_col: str) -> None:

@@ -16,9 +16,14 @@ from pyproj import Geod, Transformer
 from shapely.geometry import Polygon
 from tiny_geoms import LAT0, LON0, cell, layer, quadrangle_area_m2, square, square_area_m2
 
-from spatial import _fast_overlay, overlay
+from spatial import _fast_overlay, area
 from spatial._fast_area import centre_deg, fast_ellipsoidal_area_m2
-from spatial._fast_overlay import InvalidFeatureError, intersection_areas, tabulation_frame
+from spatial._fast_overlay import (
+    InvalidFeatureError,
+    Tuning,
+    intersection_areas,
+    tabulation_frame,
+)
 from spatial.distributed import tabulate_intersection_dask
 from spatial.errors import CRSError, LayerError
 from spatial.layers import bundled_layer_path, read_layer
@@ -157,11 +162,10 @@ def test_dask_path_refuses_an_invalid_parcel_naming_it(plan_zones):
         tabulate_intersection_dask(parts, plan_zones, scheduler="synchronous")
 
 
-def test_threads_give_identical_results(parcels, plan_zones, monkeypatch):
+def test_threads_give_identical_results(parcels, plan_zones):
     a, b = np.asarray(parcels.geometry.array), np.asarray(plan_zones.geometry.array)
     one = intersection_areas(a, b, threads=1)
-    monkeypatch.setattr(_fast_overlay, "_MIN_CHUNK", 50)  # split even 400 parcels
-    three = intersection_areas(a, b, threads=3)
+    three = intersection_areas(a, b, threads=3, tuning=Tuning(min_chunk=50))  # split 400 parcels
     for field in ("a_index", "b_index", "area_m2", "a_area_m2", "b_area_m2"):
         np.testing.assert_array_equal(getattr(three, field), getattr(one, field))
 
@@ -237,12 +241,11 @@ def test_fast_area_of_a_quadrangle_in_closed_form():
 # ---------------------------------------------------------------- refusals
 
 
-def test_invalid_feature_in_a_large_layer_is_refused_by_id(monkeypatch, plan_zones):
-    monkeypatch.setattr(overlay, "FULL_CHECK_MAX_FEATURES", 1)  # take the large-layer route
+def test_invalid_feature_in_a_large_layer_is_refused_by_id(plan_zones):
     bowtie = Polygon([(106.2, 29.62), (106.3, 29.66), (106.3, 29.62), (106.2, 29.66)])
     bad = layer(["ok", "bow"], [square(0, 0), bowtie])
     with pytest.raises(LayerError, match="layer A: feature bow: invalid geometry: Self-inter"):
-        tabulate_intersection(bad, plan_zones)
+        tabulate_intersection(bad, plan_zones, full_check_max_features=1)  # large-layer route
     with pytest.raises(InvalidFeatureError) as info:
         intersection_areas(np.asarray(bad.geometry.array), np.asarray(plan_zones.geometry.array))
     assert (info.value.layer, info.value.position) == ("a", 1)
@@ -262,26 +265,46 @@ def test_tabulation_frame_clips_shares_and_keeps_ids():
     assert table.a_id.tolist() == ["a"] and table.b_id.tolist() == ["b"]
 
 
-def test_tree_route_for_many_zones_gives_identical_results(parcels, plan_zones, monkeypatch):
+def test_tree_route_for_many_zones_gives_identical_results(parcels, plan_zones):
     a, b = np.asarray(parcels.geometry.array), np.asarray(plan_zones.geometry.array)
     grid = intersection_areas(a, b)
-    monkeypatch.setattr(_fast_overlay, "_FEW_SMALL", 0)  # as if the zones were many
-    tree = intersection_areas(a, b)
+    tree = intersection_areas(a, b, tuning=Tuning(few_small=0))  # as if the zones were many
     for field in ("a_index", "b_index", "area_m2", "a_area_m2", "b_area_m2"):
         np.testing.assert_array_equal(getattr(tree, field), getattr(grid, field))
 
 
-def test_detailed_zones_cut_into_tiles_give_the_same_areas(parcels, plan_zones, monkeypatch):
+def test_detailed_zones_cut_into_tiles_give_the_same_areas(parcels, plan_zones):
     a, b = np.asarray(parcels.geometry.array), np.asarray(plan_zones.geometry.array)
     whole = intersection_areas(a, b)
-    monkeypatch.setattr(_fast_overlay, "_MAX_TILE_VERTICES", 16)  # every zone is "detailed"
-    tiled = intersection_areas(a, b)
+    tiled = intersection_areas(a, b, tuning=Tuning(max_tile_vertices=16))  # all "detailed"
     np.testing.assert_array_equal(tiled.a_index, whole.a_index)
     np.testing.assert_array_equal(tiled.b_index, whole.b_index)
     # A tile cut adds a vertex on a lon/lat-straight edge, which the equal-area
-    # projection then measures as two chords: ~1e-5 on a 300 m piece, <1e-6 on a zone.
+    # projection then measures as two chords: ~1e-5 on a 300 m piece (up to 5e-5
+    # measured on 400 m parcels, more on slivers), always under ~2 m²; <5e-7 on a zone.
     np.testing.assert_allclose(tiled.area_m2, whole.area_m2, rtol=2e-5)
+    assert np.abs(tiled.area_m2 - whole.area_m2).max() < 2.0
     per_zone = [np.bincount(p.b_index, p.area_m2, minlength=len(b)) for p in (tiled, whole)]
     np.testing.assert_allclose(per_zone[0], per_zone[1], rtol=1e-6)
-    tiles, _ = _fast_overlay._tiles(b, np.arange(len(b)))
+    tiles, _ = _fast_overlay._tiles(b, np.arange(len(b)), 16)
     assert len(tiles) > 3 * len(b) and shapely.get_num_coordinates(tiles).max() <= 16
+
+
+def test_km2_come_from_the_area_module_constant():
+    assert _fast_overlay.M2_PER_KM2 is area.M2_PER_KM2  # one constant, not a copy
+    table = tabulation_frame(intersection_areas([square(0, 0)], [square(0, 0)]), ["a"], ["b"])
+    assert table.area_km2.iloc[0] == pytest.approx(square_area_m2(0, 0) / 1e6, rel=1e-8)
+
+
+@pytest.mark.parametrize("where", ["a", "b"])
+def test_dask_path_refuses_bad_features_that_overlap_nothing(parcels, plan_zones, where):
+    swapped = shapely.box(29.6, 106.2, 29.61, 106.21)  # overlaps no zone: was dropped silently
+    if where == "a":
+        a = pd.concat([parcels, layer(["swap"], [swapped])], ignore_index=True)
+        b, name = plan_zones, "layer A"
+    else:
+        a = parcels
+        b, name = pd.concat([plan_zones, layer(["swap"], [swapped])], ignore_index=True), "layer B"
+    parts = dask_geopandas.from_geopandas(a, npartitions=2)
+    with pytest.raises(LayerError, match=f"^{name}: feature swap: latitude and longitude appear"):
+        tabulate_intersection_dask(parts, b, scheduler="synchronous")

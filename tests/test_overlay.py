@@ -299,7 +299,7 @@ def test_cli_overlay_refuses_invalid_file_naming_it(tmp_path, capsys):
     err = capsys.readouterr().err
     assert str(path) in err and "feature bow: invalid geometry" in err
     assert main(["overlay", str(path), zones, "--repair", "--format", "csv"]) == 0
-    assert "repaired layer A feature bow" in capsys.readouterr().err
+    assert f"repaired {path} feature bow" in capsys.readouterr().err
 
 
 # --- geometry kinds ------------------------------------------------------------

@@ -1,0 +1,186 @@
+"""The validator's cheap checks, vectorised, for layers too large for the full validator.
+
+:func:`spatial.validate.ensure_valid` runs its checks feature by feature in
+Python (about 25 s per million features). For a large layer,
+:func:`refuse_bad_features` runs the checks that cost one vectorised shapely
+call each, on *every* feature:
+
+* null and empty geometries (``shapely.is_missing``, ``shapely.is_empty``);
+* NaN or infinite coordinates: a ring through such a coordinate has a length
+  that is not finite (``shapely.length``; ``shapely.bounds`` skips NaN);
+* from ``shapely.bounds``: latitude and longitude swapped, coordinates out of
+  ±180°/±90° (or projected metres labelled as degrees) and a centre far
+  outside China, the same tests as the validator's, as array comparisons;
+  in a projected CRS, degrees labelled as metres and a centre (transformed to
+  lon/lat) far outside China or out of the CRS's range.
+
+The masks mirror the validator's predicates, and the message of the first bad
+feature comes from the validator's own functions, so a refusal reads exactly
+as :func:`~spatial.validate.ensure_valid` would word it:
+``SOURCE: feature ID: problem (and N more)``. ``N`` counts the problems these
+checks find; invalid geometries (self-intersections...) are not among them, as
+``shapely.is_valid`` on every feature costs as much as a whole tabulation.
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import numpy.typing as npt
+import shapely
+from pyproj import Transformer
+
+from spatial._rawjson import NON_FINITE_MESSAGE
+from spatial.crs import crs_label
+from spatial.errors import LayerError
+from spatial.validate import (
+    CHINA_BOUNDS_DEG,
+    Problem,
+    _geographic_message,
+    _id_text,
+    _projected_message,
+)
+
+__all__ = ["geographic_mask", "projected_mask", "refuse_bad_features"]
+
+
+def geographic_mask(bounds: npt.NDArray[np.float64]) -> npt.NDArray[np.bool_]:
+    """Which lon/lat boxes the validator reports (swapped, out of range or outside China).
+
+    Vectorised form of the validator's test on each feature's bounds: a row is
+    flagged exactly when :func:`spatial.validate._geographic_message` returns a
+    message for it. Rows with a non-finite bound are not flagged (the validator
+    reports those features as null, empty or non-finite instead).
+
+    Parameters
+    ----------
+    bounds : numpy.ndarray, shape (n, 4)
+        ``minx, miny, maxx, maxy`` per feature, degrees (EPSG:4326).
+
+    Returns
+    -------
+    numpy.ndarray of bool
+
+    Examples
+    --------
+    >>> geographic_mask(np.array([[106.2, 29.6, 106.3, 29.7], [29.6, 106.2, 29.7, 106.3]]))
+    array([False,  True])
+    """
+    west, south, east, north = CHINA_BOUNDS_DEG
+    minx, miny, maxx, maxy = bounds.T
+    finite = np.isfinite(bounds).all(axis=1)
+    swapped = (south <= minx) & (maxx <= north) & (west <= miny) & (maxy <= east)
+    out_of_range = (np.maximum(np.abs(minx), np.abs(maxx)) > 180) | (
+        np.maximum(np.abs(miny), np.abs(maxy)) > 90
+    )
+    outside = ~_inside_china((minx + maxx) / 2, (miny + maxy) / 2)
+    return finite & (swapped | out_of_range | outside)
+
+
+def _inside_china(lon: npt.NDArray[np.float64], lat: npt.NDArray[np.float64]) -> npt.NDArray:
+    west, south, east, north = CHINA_BOUNDS_DEG
+    return (west <= lon) & (lon <= east) & (south <= lat) & (lat <= north)
+
+
+def projected_mask(
+    bounds: npt.NDArray[np.float64], to_lonlat: Transformer
+) -> npt.NDArray[np.bool_]:
+    """Which boxes in a projected CRS the validator reports.
+
+    Vectorised form of :func:`spatial.validate._projected_message`: degrees
+    labelled as metres (every bound within ±180/±90), a centre the CRS cannot
+    take to lon/lat, or one far outside China.
+
+    Parameters
+    ----------
+    bounds : numpy.ndarray, shape (n, 4)
+        ``minx, miny, maxx, maxy`` per feature, in the projected CRS (metres).
+    to_lonlat : pyproj.Transformer
+        From that CRS to EPSG:4326, ``always_xy=True``.
+
+    Returns
+    -------
+    numpy.ndarray of bool
+
+    Examples
+    --------
+    >>> to_lonlat = Transformer.from_crs(4544, 4326, always_xy=True)
+    >>> projected_mask(np.array([[500e3, 3.27e6, 501e3, 3.28e6], [106.2, 29.6, 106.3, 29.7]]),
+    ...                to_lonlat)
+    array([False,  True])
+    """
+    minx, miny, maxx, maxy = bounds.T
+    finite = np.isfinite(bounds).all(axis=1)
+    degrees = (np.maximum(np.abs(minx), np.abs(maxx)) <= 180) & (
+        np.maximum(np.abs(miny), np.abs(maxy)) <= 90
+    )
+    lon, lat = to_lonlat.transform((minx + maxx) / 2, (miny + maxy) / 2)
+    lon, lat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
+    unmapped = ~(np.isfinite(lon) & np.isfinite(lat))
+    return finite & (degrees | unmapped | ~_inside_china(lon, lat))
+
+
+def _geometry_problem(geom: object, nonfinite: bool) -> str:
+    if geom is None:
+        return "geometry is null"
+    if shapely.is_empty(geom):
+        return "geometry is empty"
+    return NON_FINITE_MESSAGE if nonfinite else ""
+
+
+def refuse_bad_features(gdf: gpd.GeoDataFrame, source: str, id_col: str = "id") -> None:
+    """Raise the validator's one-line refusal if any feature fails a cheap check.
+
+    Parameters
+    ----------
+    gdf : geopandas.GeoDataFrame
+        The layer, with a CRS (geographic or projected), checked in that CRS
+        as the validator checks it.
+    source : str
+        How to name the layer (its file, or "layer A").
+    id_col : str
+        Column naming features, ``id`` as the validator reads it.
+
+    Raises
+    ------
+    LayerError
+        ``SOURCE: feature ID: problem (and N more)``: the first problem in
+        feature order (its position's coordinate problem before its geometry
+        problem, as the validator orders them), ``N`` the other problems found.
+        ``ID`` is the ``id_col`` value, or ``#N`` (0-based position) without one.
+
+    Examples
+    --------
+    >>> layer = gpd.GeoDataFrame({"id": ["ok", "swapped", "none"]},
+    ...     geometry=[shapely.box(106.2, 29.6, 106.3, 29.7),
+    ...               shapely.box(29.6, 106.2, 29.7, 106.3), None], crs="EPSG:4326")
+    >>> refuse_bad_features(layer, "parcels.parquet")
+    Traceback (most recent call last):
+    ...
+    spatial.errors.LayerError: parcels.parquet: feature swapped: latitude and ... (and 1 more)
+    """
+    geoms = np.asarray(gdf.geometry.array, dtype=object)
+    bounds = shapely.bounds(geoms)
+    missing = shapely.is_missing(geoms)
+    empty = np.zeros(len(geoms), dtype=bool)  # an empty geometry has NaN bounds: test only those
+    unbounded = np.flatnonzero(~missing & ~np.isfinite(bounds).all(axis=1))
+    empty[unbounded] = shapely.is_empty(geoms[unbounded])
+    nonfinite = ~missing & ~empty & ~np.isfinite(shapely.length(geoms))
+    to_lonlat = (
+        None if gdf.crs.is_geographic else Transformer.from_crs(gdf.crs, 4326, always_xy=True)
+    )
+    coordinate = geographic_mask(bounds) if to_lonlat is None else projected_mask(bounds, to_lonlat)
+    geometry = missing | empty | nonfinite
+    count = int(coordinate.sum() + geometry.sum())
+    if not count:
+        return
+    first = int(np.flatnonzero(coordinate | geometry)[0])
+    if coordinate[first] and to_lonlat is not None:
+        message = _projected_message(bounds[first], gdf.crs, to_lonlat)
+    elif coordinate[first]:
+        message = _geographic_message(bounds[first], crs_label(gdf.crs))
+    else:
+        message = _geometry_problem(geoms[first], bool(nonfinite[first]))
+    ident = _id_text(gdf[id_col].iloc[first]) if id_col in gdf.columns else None
+    more = f" (and {count - 1} more)" if count > 1 else ""
+    raise LayerError(f"{Problem(source, ident or f'#{first}', str(message))}{more}")
