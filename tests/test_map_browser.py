@@ -264,7 +264,8 @@ def test_hostile_text_shows_as_text_and_runs_nothing(maps, open_map):
     assert_clean(visit)
 
 
-def test_large_layer_draws_on_canvas_within_seconds(tmp_path, open_map):
+def test_large_layer_draws_on_canvas(tmp_path, open_map):
+    # Load time is measured by benchmarks/map_large.py, not asserted here (no timed tests).
     count = 20_000
     path = render_map(
         tmp_path / "parcels.html", {"parcels": grid_parcels(count)}, MapOptions(offline=True)
@@ -273,7 +274,7 @@ def test_large_layer_draws_on_canvas_within_seconds(tmp_path, open_map):
     assert visit.js("window.spatialLayers.parcels.getLayers().length") == count
     assert visit.js("document.querySelectorAll('.leaflet-spatial-parcels-pane canvas').length") == 1
     assert visit.js("document.querySelectorAll('.leaflet-spatial-parcels-pane path').length") == 0
-    assert visit.js("window.spatialMapReadyMs") < 5_000
+    assert visit.js("window.spatialMapReadyMs") > 0  # the page reports when it is drawn
     open_feature(visit, "parcels", "地块 7")
     assert "地块 7" in visit.page.inner_text(".leaflet-tooltip")
     assert_clean(visit)
