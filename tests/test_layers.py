@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 import tomllib
 from pathlib import Path
 
@@ -168,3 +170,17 @@ def test_sources_cite_files_that_exist_in_the_repository(
     for source in layers[name]["source"]:
         for cited in re.findall(r"\b(?:tools|seeds|geodata)/[\w./-]+\.\w+", source):
             assert (ROOT / cited).is_file(), f"{name}: source cites missing {cited}"
+
+
+def test_indicative_layers_are_exactly_what_the_build_script_derives(tmp_path: Path) -> None:
+    # The layers are derived by written rules, not edited by hand: rebuilding reproduces them.
+    subprocess.run(
+        [sys.executable, str(ROOT / "tools" / "build_layers.py"), "--out", str(tmp_path)],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    rebuilt = sorted(p.name for p in tmp_path.glob("*.geojson"))
+    assert rebuilt == sorted(f"{n}.geojson" for n in LAYER_NAMES if n != "district")
+    for name in rebuilt:
+        assert (tmp_path / name).read_bytes() == (ROOT / "geodata" / name).read_bytes(), name

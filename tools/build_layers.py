@@ -16,6 +16,7 @@ Construction happens in metres in CGCS2000 / 3-degree Gauss-Kruger CM 105E
 
 from __future__ import annotations
 
+import argparse
 import csv
 import json
 import sys
@@ -92,11 +93,15 @@ def feature(props: dict[str, Any], geom_ll: Any) -> dict[str, Any]:
     return {"type": "Feature", "properties": props, "geometry": mapping(geom_ll)}
 
 
+#: Where the layers are written; ``--out DIR`` changes it (the test rebuilds into a temporary folder).
+OUT_DIR = [GEODATA]
+
+
 def write_layer(name: str, features: list[dict[str, Any]]) -> None:
     collection = {"type": "FeatureCollection", "name": name, "features": features}
-    path = GEODATA / f"{name}.geojson"
+    path = OUT_DIR[0] / f"{name}.geojson"
     write_text_atomic(path, json.dumps(collection, ensure_ascii=False, indent=1) + "\n")
-    print(f"wrote {path.relative_to(ROOT)}: {len(features)} features")
+    print(f"wrote {path}: {len(features)} features")
 
 
 # --- 黛山大道 and the corridor -------------------------------------------------
@@ -480,6 +485,9 @@ def build_platforms(zones: dict[str, Any]) -> None:
 
 
 def main() -> int:
+    parser = argparse.ArgumentParser(description="Build the indicative layers into geodata/.")
+    parser.add_argument("--out", type=Path, default=GEODATA, help="output folder")
+    OUT_DIR[0] = parser.parse_args().out
     district_ll = shape(
         json.loads((GEODATA / "district.geojson").read_text(encoding="utf-8"))["features"][0][
             "geometry"
