@@ -149,6 +149,7 @@ def _prepare(
     layers: list[tuple[gpd.GeoDataFrame, str, str, str]],
     repair: bool,
     full_check_max: int | None = None,
+    threads: int = 1,
 ) -> tuple[list[gpd.GeoDataFrame], list[dict[str, object]], list[Known | None]]:
     """Align CRSs, check id columns, geometry kinds and validity; return EPSG:4326 layers.
 
@@ -156,8 +157,8 @@ def _prepare(
     A layer with more than ``full_check_max`` features (when given, and unless
     repairing) gets the validator's cheap checks, vectorised, on every feature
     (:func:`spatial._cheap_checks.refuse_bad_features`) instead of the full
-    validator: the caller then checks the validity of the features it uses (the
-    tabulation engine does, with ``shapely.is_valid``).
+    validator, on ``threads`` threads: the caller then checks the validity of
+    the features it uses (the tabulation engine does, with ``shapely.is_valid``).
 
     Returns the layers (EPSG:4326), the repairs made, and for each large
     layer what the checks computed over it (type ids; bounds if it came in
@@ -174,7 +175,8 @@ def _prepare(
     for gdf, (original, name, _, _), type_id in zip(aligned, layers, type_ids, strict=True):
         known.append(None)
         if full_check_max is not None and len(gdf) > full_check_max and not repair:
-            bounds = refuse_bad_features(original, name)  # in its own CRS, as the validator below
+            # in its own CRS, as the validator below
+            bounds = refuse_bad_features(original, name, threads=threads)
             # reprojecting keeps every type and row; the boxes only if not reprojected
             known[-1] = Known(type_id, bounds if gdf is original else None)
             plain = gdf.index.equals(pd.RangeIndex(len(gdf)))
@@ -270,17 +272,19 @@ def tabulate_intersection(
     0    s    h      2.16         0.5         0.5
     """
     name_a, name_b = names
+    threads = threads if threads is not None else _usable_cpus()
     (a4326, b4326), repairs, known = _prepare(
         [(a, name_a, a_id, "polygon"), (b, name_b, b_id, "polygon")],
         repair,
         full_check_max_features,
+        threads,
     )
     try:
         pairs = intersection_areas(
             a4326.geometry.array,
             b4326.geometry.array,
             (name_a, name_b),
-            threads=threads if threads is not None else _usable_cpus(),
+            threads=threads,
             known=(known[0], known[1]),
         )
     except InvalidFeatureError as exc:

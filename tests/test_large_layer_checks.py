@@ -253,3 +253,19 @@ def test_refuse_bad_features_returns_its_bounds_and_takes_them_back():
     assert given == computed
     assert computed[0].startswith("layer A: feature p00007: latitude and longitude")
     assert computed[0].endswith("(and 1 more)")
+
+
+def test_refuse_bad_features_gives_the_same_answer_on_threads(monkeypatch):
+    monkeypatch.setattr(_cheap_checks, "_MIN_CHUNK", 10)  # 60 features: up to 6 chunks
+    layer = grid(60)
+    clean = [_cheap_checks.refuse_bad_features(layer, "A", threads=t) for t in (1, 4)]
+    np.testing.assert_array_equal(clean[1], clean[0])
+    layer.loc[[41, 52], "geometry"] = [BAD["nan"], BAD["empty"]]  # in the last chunks
+    messages = []
+    for threads in (1, 4):
+        with pytest.raises(LayerError) as info:
+            _cheap_checks.refuse_bad_features(layer, "A", threads=threads)
+        messages.append(str(info.value))
+    assert messages[1] == messages[0]
+    assert messages[0].startswith("A: feature p00041: ")
+    assert messages[0].endswith("(and 1 more)")
