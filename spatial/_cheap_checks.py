@@ -24,6 +24,8 @@ checks find; invalid geometries (self-intersections...) are not among them, as
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import geopandas as gpd
 import numpy as np
 import numpy.typing as npt
@@ -42,6 +44,9 @@ from spatial.validate import (
 )
 
 __all__ = ["geographic_mask", "projected_mask", "refuse_bad_features"]
+
+#: Fewest features worth a thread of their own in the passes over a layer.
+_MIN_CHUNK = 50_000
 
 
 def geographic_mask(bounds: npt.NDArray[np.float64]) -> npt.NDArray[np.bool_]:
@@ -67,6 +72,9 @@ def geographic_mask(bounds: npt.NDArray[np.float64]) -> npt.NDArray[np.bool_]:
     array([False,  True])
     """
     west, south, east, north = CHINA_BOUNDS_DEG
+    if _all_inside(bounds, CHINA_BOUNDS_DEG) and west > north:
+        # the layer's extent lies inside China and no x can be a latitude: no row is flagged
+        return np.zeros(len(bounds), dtype=bool)
     minx, miny, maxx, maxy = bounds.T
     finite = np.isfinite(bounds).all(axis=1)
     swapped = (south <= minx) & (maxx <= north) & (west <= miny) & (maxy <= east)
@@ -75,6 +83,21 @@ def geographic_mask(bounds: npt.NDArray[np.float64]) -> npt.NDArray[np.bool_]:
     )
     outside = ~_inside_china((minx + maxx) / 2, (miny + maxy) / 2)
     return finite & (swapped | out_of_range | outside)
+
+
+def _all_inside(bounds: npt.NDArray[np.float64], box: tuple[float, float, float, float]) -> bool:
+    """Whether every finite box lies inside ``box`` (four reductions; rows of NaN are skipped).
+
+    Any infinite bound puts the extent outside, so the caller falls back to
+    its row-by-row test. False for a layer with no finite box.
+    """
+    if len(bounds) == 0:
+        return False
+    with np.errstate(invalid="ignore"):
+        x0, y0 = np.fmin.reduce(bounds[:, 0]), np.fmin.reduce(bounds[:, 1])
+        x1, y1 = np.fmax.reduce(bounds[:, 2]), np.fmax.reduce(bounds[:, 3])
+    west, south, east, north = box
+    return bool(west <= x0 and x1 <= east and south <= y0 and y1 <= north)
 
 
 def _inside_china(lon: npt.NDArray[np.float64], lat: npt.NDArray[np.float64]) -> npt.NDArray:
@@ -120,6 +143,39 @@ def projected_mask(
     return finite & (degrees | unmapped | ~_inside_china(lon, lat))
 
 
+def _bounds_and_length(
+    geoms: npt.NDArray[np.object_], bounds: npt.NDArray[np.float64] | None, threads: int
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """``shapely.bounds`` (unless given) and ``shapely.length`` of every feature, in threads.
+
+    The length is there for its NaN: ``shapely.bounds`` skips NaN coordinates.
+    """
+    n_chunks = max(1, min(threads, len(geoms) // _MIN_CHUNK))
+    cuts = np.linspace(0, len(geoms), n_chunks + 1).astype(np.int64)
+
+    def run(k: int) -> tuple[npt.NDArray[np.float64] | None, npt.NDArray[np.float64]]:
+        part = geoms[cuts[k] : cuts[k + 1]]
+        return (shapely.bounds(part) if bounds is None else None), shapely.length(part)
+
+    if n_chunks == 1:
+        parts = [run(0)]
+    else:
+        with ThreadPoolExecutor(max_workers=n_chunks) as pool:
+            parts = list(pool.map(run, range(n_chunks)))
+    length = np.concatenate([part[1] for part in parts])
+    if bounds is None:
+        bounds = np.concatenate([part[0] for part in parts])
+    return bounds, length
+
+
+def _nonfinite_rows(bounds: npt.NDArray[np.float64]) -> npt.NDArray[np.bool_]:
+    """Rows with a NaN or infinite bound; one sum decides when there are none (the usual case)."""
+    with np.errstate(invalid="ignore", over="ignore"):
+        if np.isfinite(bounds.sum()):
+            return np.zeros(len(bounds), dtype=bool)
+    return ~np.isfinite(bounds).all(axis=1)
+
+
 def _geometry_problem(geom: object, nonfinite: bool) -> str:
     if geom is None:
         return "geometry is null"
@@ -128,7 +184,14 @@ def _geometry_problem(geom: object, nonfinite: bool) -> str:
     return NON_FINITE_MESSAGE if nonfinite else ""
 
 
-def refuse_bad_features(gdf: gpd.GeoDataFrame, source: str, id_col: str = "id") -> None:
+def refuse_bad_features(
+    gdf: gpd.GeoDataFrame,
+    source: str,
+    id_col: str = "id",
+    *,
+    bounds: npt.NDArray[np.float64] | None = None,
+    threads: int = 1,
+) -> npt.NDArray[np.float64]:
     """Raise the validator's one-line refusal if any feature fails a cheap check.
 
     Parameters
@@ -140,6 +203,18 @@ def refuse_bad_features(gdf: gpd.GeoDataFrame, source: str, id_col: str = "id") 
         How to name the layer (its file, or "layer A").
     id_col : str
         Column naming features, ``id`` as the validator reads it.
+    bounds : numpy.ndarray, shape (n, 4), optional
+        ``shapely.bounds`` of the layer's geometries, in its CRS, if the
+        caller already has them (one pass over a million features: 0.03 s).
+    threads : int
+        Threads to split the passes over the features across (GEOS releases
+        the GIL); results do not depend on it.
+
+    Returns
+    -------
+    numpy.ndarray, shape (n, 4)
+        The bounds (given or computed), for the caller to pass on (the
+        tabulation engine takes them when the layer is already in EPSG:4326).
 
     Raises
     ------
@@ -160,12 +235,12 @@ def refuse_bad_features(gdf: gpd.GeoDataFrame, source: str, id_col: str = "id") 
     spatial.errors.LayerError: parcels.parquet: feature swapped: latitude and ... (and 1 more)
     """
     geoms = np.asarray(gdf.geometry.array, dtype=object)
-    bounds = shapely.bounds(geoms)
+    bounds, length = _bounds_and_length(geoms, bounds, threads)
     missing = shapely.is_missing(geoms)
     empty = np.zeros(len(geoms), dtype=bool)  # an empty geometry has NaN bounds: test only those
-    unbounded = np.flatnonzero(~missing & ~np.isfinite(bounds).all(axis=1))
+    unbounded = np.flatnonzero(~missing & _nonfinite_rows(bounds))
     empty[unbounded] = shapely.is_empty(geoms[unbounded])
-    nonfinite = ~missing & ~empty & ~np.isfinite(shapely.length(geoms))
+    nonfinite = ~missing & ~empty & ~np.isfinite(length)
     to_lonlat = (
         None if gdf.crs.is_geographic else Transformer.from_crs(gdf.crs, 4326, always_xy=True)
     )
@@ -173,7 +248,7 @@ def refuse_bad_features(gdf: gpd.GeoDataFrame, source: str, id_col: str = "id") 
     geometry = missing | empty | nonfinite
     count = int(coordinate.sum() + geometry.sum())
     if not count:
-        return
+        return bounds
     first = int(np.flatnonzero(coordinate | geometry)[0])
     if coordinate[first] and to_lonlat is not None:
         message = _projected_message(bounds[first], gdf.crs, to_lonlat)

@@ -53,7 +53,9 @@ IntArray = npt.NDArray[np.int64]
 _ELLPS = "GRS80"  # CGCS2000 ellipsoid (flattening differs from GRS80 by 1e-11)
 
 
-def polygonal_mask(geoms: npt.ArrayLike, what: str = "layer") -> npt.NDArray[np.bool_]:
+def polygonal_mask(
+    geoms: npt.ArrayLike, what: str = "layer", type_id: npt.NDArray[np.integer] | None = None
+) -> npt.NDArray[np.bool_]:
     """Return which geometries are (Multi)Polygons, possibly empty; refuse any other type.
 
     Parameters
@@ -62,6 +64,8 @@ def polygonal_mask(geoms: npt.ArrayLike, what: str = "layer") -> npt.NDArray[np.
         Any CRS. Missing (None) and empty geometries are allowed and masked out.
     what : str
         How to name the layer in an error message.
+    type_id : numpy.ndarray of int, optional
+        ``shapely.get_type_id(geoms)``, if the caller already has it.
 
     Raises
     ------
@@ -74,7 +78,7 @@ def polygonal_mask(geoms: npt.ArrayLike, what: str = "layer") -> npt.NDArray[np.
     [True, False, True]
     """
     geoms = np.asarray(geoms, dtype=object)
-    type_id = shapely.get_type_id(geoms)
+    type_id = shapely.get_type_id(geoms) if type_id is None else type_id
     polygonal = (type_id == 3) | (type_id == 6)
     other = np.flatnonzero(~polygonal & (type_id >= 0))
     bad = other[~shapely.is_empty(geoms[other])]

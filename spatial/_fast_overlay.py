@@ -51,6 +51,7 @@ from spatial.errors import LayerError
 __all__ = [
     "TABULATION_COLUMNS",
     "InvalidFeatureError",
+    "Known",
     "PairAreas",
     "Tuning",
     "intersection_areas",
@@ -87,6 +88,22 @@ class Tuning:
     min_chunk: int = 20_000
     few_small: int = 32
     max_tile_vertices: int = 256
+
+
+@dataclass(frozen=True)
+class Known:
+    """What a caller has already computed over every feature of a layer, for the engine to reuse.
+
+    Attributes
+    ----------
+    type_id : numpy.ndarray of int, optional
+        ``shapely.get_type_id`` of each feature (-1 for null).
+    bounds : numpy.ndarray, shape (n, 4), optional
+        ``shapely.bounds`` of each feature, EPSG:4326 (lon/lat degrees).
+    """
+
+    type_id: npt.NDArray[np.integer] | None = None
+    bounds: FloatArray | None = None
 
 
 @dataclass(frozen=True)
@@ -301,7 +318,10 @@ def _candidates_tree(
 
 
 def _classify(
-    big: npt.NDArray[np.object_], small: npt.NDArray[np.object_], roles: _Roles
+    big: npt.NDArray[np.object_],
+    small: npt.NDArray[np.object_],
+    roles: _Roles,
+    big_bounds: npt.NDArray[np.float64] | None = None,
 ) -> _Classified:
     """Find candidate pairs and split them into 'big wholly inside small' and 'crossing'.
 
@@ -315,7 +335,7 @@ def _classify(
     """
     what = roles.what
     small_prep = _private_copies(small)
-    big_bounds = shapely.bounds(big)
+    big_bounds = shapely.bounds(big) if big_bounds is None else big_bounds
     if len(small) <= roles.tuning.few_small:
         bi, si, near = _candidates_few(big_bounds, small_prep)
     else:
@@ -435,14 +455,18 @@ def _crossing_areas(
 
 
 def _chunk_pairs(
-    big: npt.NDArray[np.object_], small: npt.NDArray[np.object_], roles: _Roles, offset: int
+    big: npt.NDArray[np.object_],
+    small: npt.NDArray[np.object_],
+    roles: _Roles,
+    offset: int,
+    big_bounds: npt.NDArray[np.float64] | None = None,
 ) -> tuple[IntArray, IntArray, FloatArray, FloatArray, FloatArray]:
     """Pairs of one chunk of the big layer: (big pos, small pos, area, big area, small area).
 
     Before any cut, the big features that take part (wholly inside or crossing)
     are checked for validity, so that none is measured wrong in silence.
     """
-    pairs = _classify(big, small, roles)
+    pairs = _classify(big, small, roles, big_bounds)
     if roles.check_valid:
         bad = _first_invalid(big, pairs.big[pairs.inside | pairs.crossing])
         if bad is not None:
@@ -461,7 +485,11 @@ def _chunk_pairs(
 
 
 def _run_chunks(
-    big: npt.NDArray[np.object_], small: npt.NDArray[np.object_], roles: _Roles, threads: int
+    big: npt.NDArray[np.object_],
+    small: npt.NDArray[np.object_],
+    roles: _Roles,
+    threads: int,
+    big_bounds: npt.NDArray[np.float64] | None = None,
 ) -> tuple[IntArray, IntArray, FloatArray, FloatArray, FloatArray]:
     """Split the big layer into one chunk per thread; each thread prepares its own copies."""
     n_chunks = max(1, min(threads, len(big) // max(1, roles.tuning.min_chunk)))
@@ -469,7 +497,10 @@ def _run_chunks(
 
     def run(k: int) -> tuple[IntArray, IntArray, FloatArray, FloatArray, FloatArray]:
         lo, hi = bounds[k], bounds[k + 1]
-        bi, si, area, big_area, small_area = _chunk_pairs(big[lo:hi], small, roles, int(lo))
+        chunk_bounds = None if big_bounds is None else big_bounds[lo:hi]
+        bi, si, area, big_area, small_area = _chunk_pairs(
+            big[lo:hi], small, roles, int(lo), chunk_bounds
+        )
         return bi + lo, si, area, big_area, small_area
 
     if n_chunks == 1:
@@ -479,7 +510,7 @@ def _run_chunks(
     return tuple(np.concatenate(column) for column in zip(*parts, strict=True))  # type: ignore[return-value]
 
 
-def intersection_areas(
+def intersection_areas(  # noqa: PLR0913 - all but a, b, names are keyword-only, defaulted
     a: npt.ArrayLike,
     b: npt.ArrayLike,
     names: tuple[str, str] = ("a", "b"),
@@ -489,6 +520,7 @@ def intersection_areas(
     index: Literal["smaller", "a", "b"] = "smaller",
     check_valid: bool = True,
     tuning: Tuning = Tuning(),  # frozen: one shared default is safe
+    known: tuple[Known | None, Known | None] = (None, None),
 ) -> PairAreas:
     """Ellipsoidal areas of the intersections of every overlapping pair of polygons.
 
@@ -518,6 +550,10 @@ def intersection_areas(
     tuning : Tuning
         How to split the work (threads' chunks, candidate search, tiles of
         detailed features); the defaults suit this machine.
+    known : (Known or None, Known or None)
+        Type ids and bounds of ``a`` and of ``b`` that the caller already
+        computed (its checks do): the engine then skips its own passes over
+        them (0.03 s each a million features). Results are the same.
 
     Returns
     -------
@@ -547,8 +583,9 @@ def intersection_areas(
     a = np.asarray(a, dtype=object).ravel()
     b = np.asarray(b, dtype=object).ravel()
     what_a, what_b = names
-    a_idx = np.flatnonzero(polygonal_mask(a, what_a))
-    b_idx = np.flatnonzero(polygonal_mask(b, what_b))
+    known_a, known_b = (k or Known() for k in known)
+    a_idx = np.flatnonzero(polygonal_mask(a, what_a, _checked(known_a.type_id, a, "type ids")))
+    b_idx = np.flatnonzero(polygonal_mask(b, what_b, _checked(known_b.type_id, b, "type ids")))
     if index not in ("smaller", "a", "b"):
         raise ValueError(f"index must be 'smaller', 'a' or 'b', not {index!r}")
     a_is_big = index == "b" or (index == "smaller" and len(a_idx) >= len(b_idx))
@@ -568,9 +605,13 @@ def intersection_areas(
         bad = _first_invalid(small, np.arange(len(small)))
         if bad is not None:
             raise InvalidFeatureError("b" if a_is_big else "a", int(small_idx[bad[0]]), bad[1])
-    big = big_all if len(big_idx) == len(big_all) else big_all[big_idx]  # no copy if all polygons
+    whole = len(big_idx) == len(big_all)
+    big = big_all if whole else big_all[big_idx]  # no copy if all polygons
+    big_bounds = _checked((known_a if a_is_big else known_b).bounds, big_all, "bounds")
+    if big_bounds is not None and not whole:
+        big_bounds = big_bounds[big_idx]
     try:
-        bi, si, area, big_area, small_area = _run_chunks(big, small, roles, threads)
+        bi, si, area, big_area, small_area = _run_chunks(big, small, roles, threads, big_bounds)
     except InvalidFeatureError as exc:  # the chunk knows positions among the big layer's polygons
         raise InvalidFeatureError(exc.layer, int(big_idx[exc.position]), exc.reason) from None
     big_pos, small_pos = big_idx[bi], small_idx[si]
@@ -581,6 +622,12 @@ def intersection_areas(
         return PairAreas(a_pos, b_pos, area, a_area, b_area)
     order = np.lexsort((b_pos, a_pos))
     return PairAreas(a_pos[order], b_pos[order], area[order], a_area[order], b_area[order])
+
+
+def _checked(values: np.ndarray | None, geoms: np.ndarray, what: str) -> np.ndarray | None:
+    if values is not None and len(values) != len(geoms):
+        raise ValueError(f"known {what}: {len(values)} rows for {len(geoms)} features")
+    return values
 
 
 def tabulation_frame(pairs: PairAreas, a_ids: npt.ArrayLike, b_ids: npt.ArrayLike) -> pd.DataFrame:

@@ -40,6 +40,7 @@ from spatial._cheap_checks import refuse_bad_features
 from spatial._fast_area import centre_deg
 from spatial._fast_overlay import (
     InvalidFeatureError,
+    Known,
     PairAreas,
     intersection_areas,
     tabulation_frame,
@@ -63,7 +64,7 @@ def _partition_pairs(
     centre: tuple[float, float],
 ) -> pd.DataFrame:
     """Pair areas of one partition of ``a`` against all of ``b`` (rebuilt from WKB here)."""
-    refuse_bad_features(part, "layer A", a_id)
+    bounds = refuse_bad_features(part, "layer A", a_id)  # part is in EPSG:4326: engine reuses
     b_geoms = shapely.from_wkb(b_wkb)  # this task's own copies, prepared only here
     try:
         pairs = intersection_areas(
@@ -73,6 +74,7 @@ def _partition_pairs(
             centre=centre,
             threads=1,
             index="b",
+            known=(Known(bounds=bounds), None),
         )
     except InvalidFeatureError as exc:
         ident = part[a_id].iloc[exc.position] if exc.layer == "a" else b_ids[exc.position]

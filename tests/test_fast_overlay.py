@@ -20,6 +20,7 @@ from spatial import _fast_overlay, area
 from spatial._fast_area import centre_deg, fast_ellipsoidal_area_m2
 from spatial._fast_overlay import (
     InvalidFeatureError,
+    Known,
     Tuning,
     intersection_areas,
     tabulation_frame,
@@ -168,6 +169,24 @@ def test_threads_give_identical_results(parcels, plan_zones):
     three = intersection_areas(a, b, threads=3, tuning=Tuning(min_chunk=50))  # split 400 parcels
     for field in ("a_index", "b_index", "area_m2", "a_area_m2", "b_area_m2"):
         np.testing.assert_array_equal(getattr(three, field), getattr(one, field))
+
+
+def test_known_type_ids_and_bounds_are_used_and_change_nothing(parcels, plan_zones):
+    a = np.asarray(parcels.geometry.array).copy()
+    a[[3, 200]] = None  # nulls: the engine takes the polygons' rows of what it is given
+    b = np.asarray(plan_zones.geometry.array)
+    split = Tuning(min_chunk=50)
+    plain = intersection_areas(a, b, threads=3, tuning=split)
+    known_a = Known(shapely.get_type_id(a), shapely.bounds(a))
+    known = (known_a, Known(type_id=shapely.get_type_id(b)))
+    reused = intersection_areas(a, b, threads=3, tuning=split, known=known)
+    assert len(plain) > 100
+    for field in ("a_index", "b_index", "area_m2", "a_area_m2", "b_area_m2"):
+        np.testing.assert_array_equal(getattr(reused, field), getattr(plain, field))
+    far_away = Known(bounds=np.zeros((len(a), 4)))  # used, not recomputed: no candidate left
+    assert len(intersection_areas(a, b, known=(far_away, None))) == 0
+    with pytest.raises(ValueError, match="known bounds: 2 rows for 400 features"):
+        intersection_areas(a, b, known=(Known(bounds=np.zeros((2, 4))), None))
 
 
 # ---------------------------------------------------------------- tiny cases by hand

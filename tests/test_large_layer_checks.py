@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 import shapely
 
-from spatial import overlay, validate
+from spatial import _cheap_checks, overlay, validate
 from spatial.cli import main
 from spatial.errors import LayerError
 from spatial.layers import bundled_layer_path, read_layer
@@ -208,3 +208,64 @@ def message_with(a: gpd.GeoDataFrame, b: gpd.GeoDataFrame, limit: int) -> str:
     with pytest.raises(LayerError) as info:
         tabulate_intersection(a, b, full_check_max_features=limit)
     return str(info.value)
+
+
+def row_by_row(bounds: np.ndarray) -> list[bool]:
+    """The validator's own test, one box at a time (non-finite rows are its other checks)."""
+    message = validate._geographic_message
+    return [bool(np.isfinite(b).all() and message(b, "WGS 84")) for b in bounds]
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_geographic_mask_equals_the_validator_row_by_row(seed):
+    # boxes inside China (the one-reduction shortcut), then each kind of outlier
+    # added in turn (the row-by-row route), NaN and infinite rows among them
+    rng = np.random.default_rng(seed)
+    x0, y0 = rng.uniform(73, 135, 200), rng.uniform(3, 53, 200)
+    inside = np.column_stack([x0, y0, x0 + 0.5, y0 + 0.5])
+    assert not _cheap_checks.geographic_mask(inside).any()
+    outliers = [
+        [29.6, 106.2, 29.61, 106.21],  # swapped
+        [135.9, 53.9, 136.1, 54.0],  # crosses China's eastern edge: centre still inside
+        [135.9, 53.9, 136.5, 54.0],  # centre outside
+        [200.0, 29.6, 200.01, 29.61],  # out of range
+        [np.nan] * 4,  # empty or null
+        [106.2, 29.6, np.inf, 29.61],  # an infinite coordinate
+    ]
+    for outlier in outliers:
+        bounds = np.vstack([inside, [outlier]])[rng.permutation(201)]
+        mask = _cheap_checks.geographic_mask(bounds)
+        assert mask.tolist() == row_by_row(bounds)
+
+
+def test_refuse_bad_features_returns_its_bounds_and_takes_them_back():
+    layer = grid(60)
+    bounds = _cheap_checks.refuse_bad_features(layer, "layer A")
+    np.testing.assert_array_equal(bounds, shapely.bounds(np.asarray(layer.geometry.array)))
+    layer.loc[7, "geometry"] = BAD["swapped"]
+    layer.loc[9, "geometry"] = BAD["nan"]
+    computed, given = [], []
+    precomputed = shapely.bounds(np.asarray(layer.geometry.array))
+    for sink, known in ((computed, None), (given, precomputed)):
+        with pytest.raises(LayerError) as info:
+            _cheap_checks.refuse_bad_features(layer, "layer A", bounds=known)
+        sink.append(str(info.value))
+    assert given == computed
+    assert computed[0].startswith("layer A: feature p00007: latitude and longitude")
+    assert computed[0].endswith("(and 1 more)")
+
+
+def test_refuse_bad_features_gives_the_same_answer_on_threads(monkeypatch):
+    monkeypatch.setattr(_cheap_checks, "_MIN_CHUNK", 10)  # 60 features: up to 6 chunks
+    layer = grid(60)
+    clean = [_cheap_checks.refuse_bad_features(layer, "A", threads=t) for t in (1, 4)]
+    np.testing.assert_array_equal(clean[1], clean[0])
+    layer.loc[[41, 52], "geometry"] = [BAD["nan"], BAD["empty"]]  # in the last chunks
+    messages = []
+    for threads in (1, 4):
+        with pytest.raises(LayerError) as info:
+            _cheap_checks.refuse_bad_features(layer, "A", threads=threads)
+        messages.append(str(info.value))
+    assert messages[1] == messages[0]
+    assert messages[0].startswith("A: feature p00041: ")
+    assert messages[0].endswith("(and 1 more)")
