@@ -18,6 +18,7 @@ import sys
 import warnings
 
 from spatial.check import run_checks
+from spatial.cli._options import add_repair_option, layer_flag
 from spatial.errors import CRSMismatchWarning
 from spatial.layers import LAYER_NAMES, load_plan_layers, read_layer
 from spatial.plan import load_rules, load_targets
@@ -26,10 +27,6 @@ from spatial.report import FORMATS, emit, format_from_suffix
 __all__ = ["register", "run"]
 
 EXIT_OK, EXIT_PROBLEMS = 0, 1
-
-
-def _option(layer: str) -> str:
-    return "--" + layer.replace("_", "-")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -51,7 +48,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     parser.add_argument("--out", metavar="PATH", help="write the report to PATH (atomically)")
     for layer in LAYER_NAMES:
         parser.add_argument(
-            _option(layer),
+            layer_flag(layer),
             dest=f"layer_{layer}",
             metavar="PATH",
             help=f"check this file in place of the bundled {layer} layer",
@@ -59,12 +56,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     parser.add_argument("--crs", help="CRS to assume for a given file that declares none")
     parser.add_argument("--plan", metavar="TOML", help="targets file (default: seeds/plan.toml)")
     parser.add_argument("--rules", metavar="TOML", help="rules file (default: seeds/rules.toml)")
-    parser.add_argument(
-        "--repair",
-        action="store_true",
-        help="repair invalid geometries (make_valid) instead of refusing them; "
-        "reports the area each repair changed",
-    )
+    add_repair_option(parser)
     parser.set_defaults(handler=run)
 
 

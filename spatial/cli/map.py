@@ -18,6 +18,7 @@ from pathlib import Path
 
 import geopandas as gpd
 
+from spatial.cli._options import layer_flag
 from spatial.errors import LayerReadError
 from spatial.layers import LAYER_NAMES, load_plan_layers, read_layer
 from spatial.report import format_table
@@ -29,10 +30,6 @@ __all__ = ["register", "run"]
 
 DEFAULT_OUT = Path("maps") / "bishan.html"
 TIANDITU_ENV = "TIANDITU_KEY"
-
-
-def _layer_flag(name: str) -> str:
-    return "--" + name.replace("_", "-")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -59,7 +56,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     parser.add_argument("--tiles", type=Path, metavar="DIR", help="local {z}/{x}/{y} tile folder")
     for name in LAYER_NAMES:
         parser.add_argument(
-            _layer_flag(name), type=Path, metavar="PATH", help=f"your own {name} layer"
+            layer_flag(name), type=Path, metavar="PATH", help=f"your own {name} layer"
         )
     parser.add_argument(
         "--layer",
@@ -92,7 +89,7 @@ def _extra_layers(specs: list[str], crs: str | None) -> dict:
             raise LayerReadError(f"--layer {spec!r}: expected NAME=PATH")
         if name in LAYER_NAMES:
             raise LayerReadError(
-                f"--layer {spec!r}: {name!r} is a plan layer; use {_layer_flag(name)} {path} "
+                f"--layer {spec!r}: {name!r} is a plan layer; use {layer_flag(name)} {path} "
                 "to replace it"
             )
         if name in layers:

@@ -24,6 +24,7 @@ import warnings
 import pandas as pd
 
 from spatial import overlay
+from spatial.cli._options import add_repair_option
 from spatial.errors import CRSMismatchWarning, LayerError
 from spatial.layers import read_layer
 from spatial.report import FORMATS, emit, format_frame, format_from_suffix
@@ -68,12 +69,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     )
     parser.add_argument("--out", metavar="PATH", help="write the result to PATH (atomically)")
     parser.add_argument("--crs", help="CRS to assume for a file that declares none")
-    parser.add_argument(
-        "--repair",
-        action="store_true",
-        help="repair invalid geometries (make_valid) instead of refusing them; "
-        "reports the area each repair changed",
-    )
+    add_repair_option(parser)
     parser.set_defaults(handler=run)
 
 
