@@ -48,7 +48,8 @@ from spatial.area import (
 )
 from spatial.crs import WGS84, align_crs, gk_zone_crs_for
 from spatial.errors import CRSError, LayerError
-from spatial.layers import load_plan_layers
+from spatial.layers import LAYER_GEOMETRY, load_plan_layers
+from spatial.overlay import require_geometry
 from spatial.plan import Rule, Target, load_rules, load_targets
 from spatial.report import FORMATS, format_csv, format_json, format_markdown, format_table, records
 
@@ -560,7 +561,7 @@ def check_rules(layers: Mapping[str, gpd.GeoDataFrame], rules: Iterable[Rule]) -
 
     Examples
     --------
-    >>> from spatial.layers import load_plan_layers
+    >>> from spatial.layers import LAYER_GEOMETRY, load_plan_layers
     >>> table = check_rules(load_plan_layers(), load_rules())
     >>> row = table[table["id"] == "town-dingjia"].iloc[0]
     >>> row["measure"], round(float(row["value"]), -2), float(row["limit"]), row["status"]
@@ -626,6 +627,9 @@ def prepare_layers(
         if "id" not in gdf.columns:
             raise LayerError(f"{name}: no 'id' column; every feature needs an id")
     sources = sources or {}
+    for name, gdf in layers.items():
+        if name in LAYER_GEOMETRY:  # a points file given as zones is the wrong file, not a FAIL
+            require_geometry(gdf, sources.get(name, name), LAYER_GEOMETRY[name])
     valid, repairs = {}, []
     for name, gdf in layers.items():
         # validated in its own CRS, so that a message speaks of the file's coordinates

@@ -24,6 +24,7 @@ from spatial._bundled import bundled_dir
 from spatial.errors import CRSError, LayerError, LayerReadError
 
 __all__ = [
+    "LAYER_GEOMETRY",
     "LAYER_NAMES",
     "REQUIRED_PROPERTIES",
     "bundled_layer_path",
@@ -42,6 +43,17 @@ LAYER_NAMES: tuple[str, ...] = (
     "platforms",
     "towns",
 )
+
+#: The geometry kind each plan layer holds ("any": the corridor holds the avenue line and its band).
+LAYER_GEOMETRY: dict[str, str] = {
+    "district": "polygon",
+    "corridor": "any",
+    "clusters": "polygon",
+    "zones": "polygon",
+    "functional_areas": "polygon",
+    "platforms": "point",
+    "towns": "point",
+}
 
 #: Properties every feature of a bundled or checked layer must carry.
 REQUIRED_PROPERTIES: tuple[str, ...] = ("id", "name_zh", "name_en", "kind", "source", "accuracy")

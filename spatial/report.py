@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from spatial._atomic import write_text_atomic
+from spatial.errors import LayerError
 
 __all__ = [
     "FORMATS",
@@ -168,20 +169,40 @@ _SUFFIX_FORMATS = {
 
 
 def format_from_suffix(fmt: str | None, out: str | os.PathLike[str] | None) -> str:
-    """Return ``fmt`` when given, else the format the ``out`` file's suffix names, else "table".
+    """Return the output format: ``fmt`` when given, else the one the ``out`` suffix names.
+
+    Suffixes: ``.csv``, ``.json``, ``.md``/``.markdown``, ``.geojson``; ``.txt`` or no file
+    means the terminal table. A suffix that names no format, or another format
+    than ``fmt``, is refused rather than written under a misleading name.
+
+    Raises
+    ------
+    LayerError
+        One line naming the file and the formats that fit.
 
     Examples
     --------
-    >>> format_from_suffix(None, "report.md"), format_from_suffix("csv", "report.md")
+    >>> format_from_suffix(None, "report.md"), format_from_suffix("csv", "report.txt")
     ('markdown', 'csv')
     >>> format_from_suffix(None, None), format_from_suffix(None, "report.txt")
     ('table', 'table')
+    >>> format_from_suffix("json", "report.csv")
+    Traceback (most recent call last):
+    ...
+    spatial.errors.LayerError: report.csv: --format json does not match the .csv suffix
     """
-    if fmt is not None:
-        return fmt
     if out is None:
-        return "table"
-    return _SUFFIX_FORMATS.get(os.path.splitext(os.fspath(out))[1].lower(), "table")
+        return fmt or "table"
+    suffix = os.path.splitext(os.fspath(out))[1].lower()
+    named = _SUFFIX_FORMATS.get(suffix)
+    if suffix in {"", ".txt"}:
+        return fmt or "table"
+    if named is None:
+        known = ", ".join(sorted(_SUFFIX_FORMATS))
+        raise LayerError(f"{out}: the suffix {suffix} names no output format; use {known} or .txt")
+    if fmt is not None and fmt != named:
+        raise LayerError(f"{out}: --format {fmt} does not match the {suffix} suffix")
+    return named
 
 
 def emit(text: str, out: str | os.PathLike[str] | None) -> None:

@@ -258,7 +258,7 @@ def test_cli_json_shape(capsys):
     [("csv", "table,id,name_zh"), ("markdown", "| id | name_zh |"), ("table", "Area targets")],
 )
 def test_cli_writes_each_format_to_a_file(tmp_path, capsys, fmt, marker):
-    out = tmp_path / f"report.{fmt}"
+    out = tmp_path / f"report.{ {'csv': 'csv', 'markdown': 'md', 'table': 'txt'}[fmt] }"
     assert main(["check", "--format", fmt, "--out", str(out)]) == 0
     text = out.read_text(encoding="utf-8")
     assert marker in text and "西部（重庆）科技创新小镇" in text
@@ -413,3 +413,35 @@ def test_invalid_layer_message_names_the_source_and_its_own_coordinates(plan_lay
     mislabelled = plan_layers["zones"].set_crs(4544, allow_override=True)
     with pytest.raises(LayerError, match=r"^mine\.geojson: feature zone-kcxz: coordinates look"):
         run_checks({**plan_layers, "zones": mislabelled}, sources={"zones": "mine.geojson"})
+
+
+# --- the wrong file or the wrong output name ----------------------------------------
+
+
+def test_points_given_as_zones_are_the_wrong_file_not_a_failed_target(capsys):
+    towns = str(bundled_layer_path("towns"))
+    assert main(["check", "--zones", towns]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert f"{towns}: feature town-batang: is a Point" in err
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--out", "r.xlsx"], "the suffix .xlsx names no output format"),
+        (["--format", "json", "--out", "r.csv"], "--format json does not match the .csv suffix"),
+        (["--out", "r.geojson"], "a check report is a table"),
+    ],
+)
+def test_output_name_must_fit_the_format(args, message, tmp_path, capsys):
+    args = [str(tmp_path / a) if a.startswith("r.") else a for a in args]
+    assert main(["check", *args]) == 2
+    assert message in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_output_format_follows_the_suffix(tmp_path):
+    out = tmp_path / "report.json"
+    assert main(["check", "--out", str(out)]) == 0
+    assert set(json.loads(out.read_text(encoding="utf-8"))) == {"targets", "rules"}

@@ -19,7 +19,7 @@ import warnings
 
 from spatial.check import run_checks
 from spatial.cli._options import add_repair_option, layer_flag
-from spatial.errors import CRSMismatchWarning
+from spatial.errors import CRSMismatchWarning, LayerError
 from spatial.layers import LAYER_NAMES, load_plan_layers, read_layer
 from spatial.plan import load_rules, load_targets
 from spatial.report import FORMATS, emit, format_from_suffix
@@ -87,6 +87,8 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     fmt = format_from_suffix(args.format, args.out)
+    if fmt not in FORMATS:
+        raise LayerError(f"{args.out}: a check report is a table: use .csv, .json, .md or .txt")
     emit(report.render(fmt), args.out)
     if args.out is not None or fmt != "table":
         print(f"spatial check: {report.summary()}", file=sys.stderr)

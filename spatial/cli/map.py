@@ -20,7 +20,8 @@ import geopandas as gpd
 
 from spatial.cli._options import layer_flag
 from spatial.errors import LayerReadError
-from spatial.layers import LAYER_NAMES, load_plan_layers, read_layer
+from spatial.layers import LAYER_GEOMETRY, LAYER_NAMES, load_plan_layers, read_layer
+from spatial.overlay import require_geometry
 from spatial.report import format_table
 from spatial.validate import ensure_valid
 from spatial.webmap import BASEMAP_NAMES, LayerOptions, MapOptions, render_map
@@ -73,10 +74,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 
 def _read_valid(
-    path: str | os.PathLike[str], crs: str | None, required: tuple[str, ...] = ()
+    path: str | os.PathLike[str],
+    crs: str | None,
+    required: tuple[str, ...] = (),
+    geometry: str = "any",
 ) -> gpd.GeoDataFrame:
     """Read a planner's layer and refuse it (one line, exit 2) before anything measures it."""
     gdf = read_layer(path, crs=crs)
+    require_geometry(gdf, str(path), geometry)
     ensure_valid(gdf, str(path), required=required)
     return gdf
 
@@ -104,7 +109,9 @@ def _layers(args: argparse.Namespace) -> tuple[dict, dict[str, str]]:
     for name in LAYER_NAMES:
         path = getattr(args, name)
         if path is not None:
-            layers[name] = _read_valid(path, args.crs, required=("id",))
+            layers[name] = _read_valid(
+                path, args.crs, required=("id",), geometry=LAYER_GEOMETRY[name]
+            )
             sources[name] = path.name
     extra = _extra_layers(args.layer, args.crs)
     sources.update({name: file_name for name, (_, file_name) in extra.items()})
