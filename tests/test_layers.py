@@ -184,3 +184,15 @@ def test_indicative_layers_are_exactly_what_the_build_script_derives(tmp_path: P
     assert rebuilt == sorted(f"{n}.geojson" for n in LAYER_NAMES if n != "district")
     for name in rebuilt:
         assert (tmp_path / name).read_bytes() == (ROOT / "geodata" / name).read_bytes(), name
+
+
+@pytest.mark.parametrize("name", LAYER_NAMES)
+def test_rings_follow_the_rfc7946_right_hand_rule(name: str) -> None:
+    raw = json.loads(bundled_layer_path(name).read_text(encoding="utf-8"))
+    for feat in raw["features"]:
+        geom = shapely.geometry.shape(feat["geometry"])
+        for poly in getattr(geom, "geoms", [geom]):
+            if poly.geom_type != "Polygon":
+                continue
+            assert poly.exterior.is_ccw, f"{feat['properties']['id']}: outer ring clockwise"
+            assert not any(ring.is_ccw for ring in poly.interiors), feat["properties"]["id"]

@@ -63,7 +63,9 @@ def gk(geom: Any) -> Any:
 
 
 def ll(geom: Any) -> Any:
-    return shapely.set_precision(_apply(TO_LL, geom), 10**-DECIMALS)
+    """To WGS84 lon/lat, 6 decimals, outer rings counter-clockwise as RFC 7946 asks."""
+    rounded = shapely.set_precision(_apply(TO_LL, geom), 10**-DECIMALS)
+    return shapely.orient_polygons(rounded, exterior_cw=False)
 
 
 def area_km2(geom_ll: Any) -> float:

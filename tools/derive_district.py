@@ -41,6 +41,7 @@ def main() -> int:
     wgs = shapely.set_precision(gcj02_to_wgs84_geometry(gcj), 10**-COORD_DECIMALS)
     if not wgs.is_valid:
         wgs = shapely.make_valid(wgs)
+    wgs = shapely.orient_polygons(wgs, exterior_cw=False)  # RFC 7946: outer rings CCW
     area_km2 = abs(Geod(ellps="GRS80").geometry_area_perimeter(wgs)[0]) / 1e6
     feature = {
         "type": "Feature",
