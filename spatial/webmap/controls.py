@@ -64,8 +64,9 @@ def add_title(
 
 #: Title of the legend panel, on its show/hide button.
 LEGEND_TITLE = "图例 Legend"
-#: Maps narrower or shorter than this (pixels) open with the legend collapsed.
-LEGEND_COMPACT = {"width": 1100, "height": 800}
+#: Map areas narrower or shorter than this (pixels) open with the legend collapsed
+#: (a 1366×768 laptop leaves a map area of about 1366×650 under the browser bars).
+LEGEND_COMPACT = {"width": 1100, "height": 640}
 
 
 def add_legend(m: folium.Map, legend_html: str) -> None:
