@@ -97,8 +97,8 @@ def format_table(frame: pd.DataFrame) -> str:
         for i, c in enumerate(columns)
     ]
     right = [_is_numeric(frame, c) for c in frame.columns]
-    lines = [
-        "  ".join(_pad(c, w, False) for c, w in zip(columns, widths, strict=True)).rstrip(),
+    lines = [  # headings aligned as their numbers are
+        "  ".join(_pad(c, w, r) for c, w, r in zip(columns, widths, right, strict=True)).rstrip(),
         "  ".join("-" * w for w in widths),
     ]
     lines += [
