@@ -95,13 +95,12 @@ def feature(props: dict[str, Any], geom_ll: Any) -> dict[str, Any]:
     return {"type": "Feature", "properties": props, "geometry": mapping(geom_ll)}
 
 
-#: Where the layers are written; ``--out DIR`` changes it (the test rebuilds into a temporary folder).
-OUT_DIR = [GEODATA]
+Features = list[dict[str, Any]]
 
 
-def write_layer(name: str, features: list[dict[str, Any]]) -> None:
+def write_layer(out_dir: Path, name: str, features: Features) -> None:
     collection = {"type": "FeatureCollection", "name": name, "features": features}
-    path = OUT_DIR[0] / f"{name}.geojson"
+    path = out_dir / f"{name}.geojson"
     write_text_atomic(path, json.dumps(collection, ensure_ascii=False, indent=1) + "\n")
     print(f"wrote {path}: {len(features)} features")
 
@@ -129,7 +128,7 @@ def avenue_vertices_gk() -> list[tuple[float, float]]:
     return [north, mid_north, line1, bicheng, biquan, between, hsr, qinggang, laifeng, south]
 
 
-def build_corridor(district_gk: Any) -> tuple[Any, Any]:
+def build_corridor(district_gk: Any) -> tuple[Any, Features]:
     avenue = LineString(avenue_vertices_gk())
     band = avenue.buffer(CORRIDOR_HALF_WIDTH_M, cap_style="round").intersection(district_gk)
     length_km = GEOD.geometry_length(ll(avenue)) / 1000
@@ -159,9 +158,8 @@ def build_corridor(district_gk: Any) -> tuple[Any, Any]:
         ),
         **common,
     }
-    write_layer("corridor", [feature(avenue_props, ll(avenue)), feature(band_props, ll(band))])
     print(f"  avenue length {length_km:.2f} km")
-    return avenue, band
+    return avenue, [feature(avenue_props, ll(avenue)), feature(band_props, ll(band))]
 
 
 # --- zones -----------------------------------------------------------------------
@@ -200,7 +198,7 @@ def zone_props(
     }
 
 
-def build_zones(district_gk: Any, avenue: Any) -> dict[str, Any]:
+def build_zones(district_gk: Any, avenue: Any) -> tuple[dict[str, Any], Features]:
     inner = district_gk.buffer(-BORDER_MARGIN_M)
     line1 = key_xy("轨道1号线璧山站")
     avenue_x = line1[0]
@@ -250,11 +248,10 @@ def build_zones(district_gk: Any, avenue: Any) -> dict[str, Any]:
         extra = {"part_of": "zone-community"} if zone_id == "zone-community-phase1" else {}
         features.append(feature(zone_props(zone_id, kind, rules[zone_id], extra), ll(geom_gk)))
         print(f"  {zone_id}: {area_km2(ll(geom_gk)):.4f} km²")
-    write_layer("zones", features)
-    return zones
+    return zones, features
 
 
-def build_functional_areas(kcxz_gk: Any) -> None:
+def build_functional_areas(kcxz_gk: Any) -> Features:
     """Partition the 科技创新小镇 into the six functional areas the plan lists (Voronoi of seeds)."""
     c = kcxz_gk.centroid
     minx, miny, maxx, maxy = kcxz_gk.bounds
@@ -312,13 +309,13 @@ def build_functional_areas(kcxz_gk: Any) -> None:
             "accuracy": "indicative",
         }
         features.append(feature(props, ll(part)))
-    write_layer("functional_areas", features)
+    return features
 
 
 # --- clusters ---------------------------------------------------------------------
 
 
-def build_clusters(district_gk: Any, avenue: Any, zones: dict[str, Any]) -> None:
+def build_clusters(district_gk: Any, avenue: Any, zones: dict[str, Any]) -> Features:
     def along(y_north: float, y_south: float) -> Any:
         strip = box(avenue.bounds[0] - 3000, y_south, avenue.bounds[2] + 3000, y_north)
         return avenue.intersection(strip)
@@ -384,7 +381,7 @@ def build_clusters(district_gk: Any, avenue: Any, zones: dict[str, Any]) -> None
         }
         features.append(feature(props, ll(clipped)))
         print(f"  {cid}: {area_km2(ll(clipped)):.1f} km²")
-    write_layer("clusters", features)
+    return features
 
 
 # --- points -----------------------------------------------------------------------
@@ -392,7 +389,7 @@ def build_clusters(district_gk: Any, avenue: Any, zones: dict[str, Any]) -> None
 CORRIDOR_TOWNS = ("璧城街道", "璧泉街道", "青杠街道", "来凤街道", "丁家街道")
 
 
-def build_towns() -> None:
+def build_towns() -> Features:
     features = []
     for row in read_csv("bishan_town_seats.csv"):
         name = row["name_zh"]
@@ -419,10 +416,10 @@ def build_towns() -> None:
             "accuracy": "indicative" if row["point"].startswith("stand-in") else "official",
         }
         features.append(feature(props, point))
-    write_layer("towns", features)
+    return features
 
 
-def build_platforms(zones: dict[str, Any]) -> None:
+def build_platforms(zones: dict[str, Any]) -> Features:
     line1 = key_xy("轨道1号线璧山站")
     qinggang = town_xy("青杠街道")
     gov = key_xy("璧山区政府(区中心)")
@@ -483,25 +480,31 @@ def build_platforms(zones: dict[str, Any]) -> None:
             "accuracy": "indicative",
         }
         features.append(feature(props, ll(Point(xy))))
-    write_layer("platforms", features)
+    return features
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description="Build the indicative layers into geodata/.")
     parser.add_argument("--out", type=Path, default=GEODATA, help="output folder")
-    OUT_DIR[0] = parser.parse_args().out
+    out_dir = parser.parse_args().out
     district_ll = shape(
         json.loads((GEODATA / "district.geojson").read_text(encoding="utf-8"))["features"][0][
             "geometry"
         ]
     )
     district_gk = gk(district_ll)
-    avenue, _band = build_corridor(district_gk)
-    zones = build_zones(district_gk, avenue)
-    build_functional_areas(zones["zone-kcxz"])
-    build_clusters(district_gk, avenue, zones)
-    build_towns()
-    build_platforms(zones)
+    avenue, corridor = build_corridor(district_gk)
+    zones, zone_features = build_zones(district_gk, avenue)
+    layers = {
+        "corridor": corridor,
+        "zones": zone_features,
+        "functional_areas": build_functional_areas(zones["zone-kcxz"]),
+        "clusters": build_clusters(district_gk, avenue, zones),
+        "towns": build_towns(),
+        "platforms": build_platforms(zones),
+    }
+    for name, features in layers.items():
+        write_layer(out_dir, name, features)
     return 0
 
 
