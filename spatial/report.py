@@ -3,7 +3,7 @@
 Terminal tables and Markdown round figures for reading (areas to 4 decimals of
 km², i.e. 100 m²; percentages to 2 decimals; distances to 0.1 m); CSV and JSON
 keep full precision. Missing figures print as ``-`` (text) or ``null`` (JSON).
-Files are written through :mod:`spatial._atomic`, never half-written.
+Files are written through :mod:`spatial.io.atomic`, never half-written.
 
 Examples
 --------
@@ -32,8 +32,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from spatial._atomic import write_text_atomic
 from spatial.errors import LayerError
+from spatial.io.atomic import write_text_atomic
 
 __all__ = [
     "FORMATS",

@@ -16,8 +16,8 @@ from map_fixtures import HOSTILE_FIELD, HOSTILE_NAME, HOSTILE_VALUE, enlarged_zo
 from spatial.cli import main
 from spatial.crs import gk_zone_epsg
 from spatial.errors import CRSError, LayerError
-from spatial.gcj02 import wgs84_to_gcj02
-from spatial.layers import load_plan_layers
+from spatial.io.layers import load_plan_layers
+from spatial.measure.gcj02 import wgs84_to_gcj02
 from spatial.webmap import BasemapError, LayerOptions, MapOptions, build_map, render_map
 from spatial.webmap.basemap import display_shift, resolve_basemap
 from spatial.webmap.escape import escape_text, script_json

@@ -14,8 +14,8 @@ from tiny_geoms import LAT0, LON0, cell, layer, square, square_area_m2
 
 from spatial.cli import main
 from spatial.errors import CRSError, CRSMismatchWarning, LayerError
-from spatial.layers import bundled_layer_path, read_layer
-from spatial.overlay import (
+from spatial.io.layers import bundled_layer_path, read_layer
+from spatial.overlay.operations import (
     assign_points,
     buffer_coverage,
     difference,

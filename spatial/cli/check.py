@@ -17,10 +17,10 @@ import argparse
 import sys
 import warnings
 
-from spatial.check import run_checks
+from spatial.checks import run_checks
 from spatial.cli._options import add_repair_option, layer_flag
 from spatial.errors import CRSMismatchWarning, LayerError
-from spatial.layers import LAYER_NAMES, load_plan_layers, read_layer
+from spatial.io.layers import LAYER_NAMES, load_plan_layers, read_layer
 from spatial.plan import load_rules, load_targets
 from spatial.report import FORMATS, emit, format_from_suffix
 

@@ -20,10 +20,10 @@ import geopandas as gpd
 
 from spatial.cli._options import layer_flag
 from spatial.errors import LayerReadError
-from spatial.layers import LAYER_GEOMETRY, LAYER_NAMES, load_plan_layers, read_layer
-from spatial.overlay import require_geometry
+from spatial.io.layers import LAYER_GEOMETRY, LAYER_NAMES, load_plan_layers, read_layer
+from spatial.overlay.operations import require_geometry
 from spatial.report import format_table
-from spatial.validate import ensure_valid
+from spatial.validate.problems import ensure_valid
 from spatial.webmap import BASEMAP_NAMES, LayerOptions, MapOptions, render_map
 from spatial.webmap.planfacts import missing_targets, with_area_checks
 

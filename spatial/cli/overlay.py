@@ -23,12 +23,12 @@ import warnings
 
 import pandas as pd
 
-from spatial import overlay
 from spatial.cli._options import add_repair_option
 from spatial.errors import CRSMismatchWarning, LayerError
-from spatial.layers import read_layer
+from spatial.io.layers import read_layer
+from spatial.overlay import operations as overlay
 from spatial.report import FORMATS, emit, format_frame, format_from_suffix
-from spatial.validate import ensure_valid
+from spatial.validate.problems import ensure_valid
 
 __all__ = ["OPERATIONS", "register", "run"]
 

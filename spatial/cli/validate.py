@@ -27,11 +27,11 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 
-from spatial._atomic import write_bytes_atomic
-from spatial._bundled import bundled_dir
 from spatial.errors import LayerError, SpatialError
-from spatial.layers import REQUIRED_PROPERTIES, read_layer
-from spatial.validate import repair_layer, validate_file
+from spatial.io.atomic import write_bytes_atomic
+from spatial.io.bundled import bundled_dir
+from spatial.io.layers import REQUIRED_PROPERTIES, read_layer
+from spatial.validate.problems import repair_layer, validate_file
 
 __all__ = ["register", "required_for", "run"]
 

@@ -22,7 +22,7 @@ import folium
 import numpy as np
 
 from spatial.errors import SpatialError
-from spatial.gcj02 import wgs84_to_gcj02_geometry
+from spatial.measure.gcj02 import wgs84_to_gcj02_geometry
 
 __all__ = [
     "BASEMAP_NAMES",

@@ -18,9 +18,9 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
-from spatial._atomic import write_text_atomic
 from spatial.crs import WGS84
-from spatial.layers import LAYER_NAMES, load_plan_layers
+from spatial.io.atomic import write_text_atomic
+from spatial.io.layers import LAYER_NAMES, load_plan_layers
 from spatial.webmap import controls
 from spatial.webmap.assets import add_assets
 from spatial.webmap.basemap import (

@@ -21,7 +21,7 @@ Conventions, for every function here:
 
 Examples
 --------
->>> from spatial.layers import bundled_layer_path, read_layer
+>>> from spatial.io.layers import bundled_layer_path, read_layer
 >>> zones = read_layer(bundled_layer_path("zones"))
 >>> clusters = read_layer(bundled_layer_path("clusters"))
 >>> table = tabulate_intersection(zones, clusters)
@@ -41,18 +41,19 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
-from spatial._cheap_checks import refuse_bad_features
-from spatial._fast_overlay import (
-    TABULATION_COLUMNS,  # noqa: F401 - still importable from spatial.overlay
+from spatial.crs import WGS84, align_crs, gk_zone_crs_for
+from spatial.errors import CRSError, LayerError
+from spatial.measure.area import ellipsoidal_area_m2
+from spatial.overlay._engine import (
+    TABULATION_COLUMNS,  # noqa: F401 - still importable from spatial.overlay.operations
     InvalidFeatureError,
     Known,
     intersection_areas,
     tabulation_frame,
 )
-from spatial._validity import prepare_valid
-from spatial.area import M2_PER_KM2, ellipsoidal_area_m2
-from spatial.crs import WGS84, align_crs, gk_zone_crs_for
-from spatial.errors import CRSError, LayerError
+from spatial.units import M2_PER_KM2
+from spatial.validate.cheap import refuse_bad_features
+from spatial.validate.prepare import prepare_valid
 
 __all__ = [
     "assign_points",
@@ -215,7 +216,7 @@ def tabulate_intersection(
 ) -> pd.DataFrame:
     """Tabulate the area shared by every pair of features of ``a`` and ``b`` that overlap.
 
-    Runs on the classify-first engine (:mod:`spatial._fast_overlay`): features
+    Runs on the classify-first engine (:mod:`spatial.overlay._engine`): features
     wholly inside a partner count whole, only pairs that cross a boundary are
     cut, and areas come from an equal-area projection (parcels within 5e-7
     of ``pyproj.Geod``, typically 1e-8). A million parcels against the
@@ -246,7 +247,7 @@ def tabulate_intersection(
     validator's vectorised checks (null or empty geometry, NaN or infinite
     coordinates, latitude and longitude swapped, coordinates out of range, a
     position far outside China), refused in the validator's words, naming the
-    first bad feature (:mod:`spatial._cheap_checks`). Then every feature that
+    first bad feature (:mod:`spatial.validate.cheap`). Then every feature that
     shares area with the other layer is checked with ``shapely.is_valid`` and
     refused, naming its id, if invalid; an invalid feature that overlaps
     nothing is not measured and not reported, and duplicate ids are not checked.

@@ -1,6 +1,6 @@
 """Refuse invalid geometries, or repair them on request, before measuring them.
 
-A thin bridge to :mod:`spatial.validate`: :func:`~spatial.validate.ensure_valid`
+A thin bridge to :mod:`spatial.validate.problems`: :func:`~spatial.validate.ensure_valid`
 gives the one-line refusal, :func:`~spatial.validate.repair_layer` the repair and
 the area each repair changed.
 """
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import geopandas as gpd
 
-from spatial.validate import ensure_valid, repair_layer
+from spatial.validate.problems import ensure_valid, repair_layer
 
 __all__ = ["prepare_valid"]
 

@@ -19,9 +19,9 @@ import shapely.errors
 from pyproj import CRS
 from pyproj.exceptions import CRSError as ProjCRSError
 
-from spatial import _rawjson
-from spatial._bundled import bundled_dir
 from spatial.errors import CRSError, LayerError, LayerReadError
+from spatial.io import rawjson as _rawjson
+from spatial.io.bundled import bundled_dir
 
 __all__ = [
     "LAYER_GEOMETRY",
@@ -219,7 +219,7 @@ def read_layer(
 
     Reads whatever pyogrio (GDAL) reads — GeoJSON, GeoPackage, Shapefile,
     FlatGeobuf — and GeoParquet through pyarrow. The geometry is not repaired
-    or reprojected: use :mod:`spatial.validate` to find problems.
+    or reprojected: use :mod:`spatial.validate.problems` to find problems.
 
     Parameters
     ----------
@@ -284,7 +284,7 @@ def read_layer_tolerant(
     Unlike :func:`read_layer`, a missing CRS is left as None (unless ``crs`` is
     given), a geometry GEOS cannot build (an unclosed ring) becomes null, and
     ``encoding`` (say ``"latin-1"`` for a GeoJSON that is not UTF-8) overrides
-    the text encoding. :mod:`spatial.validate` reports all of these; do not
+    the text encoding. :mod:`spatial.validate.problems` reports all of these; do not
     analyse what this returns.
 
     Raises
