@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import os
 
-__all__ = ["add_repair_option", "layer_flag"]
+from spatial.errors import OutputError
+
+__all__ = ["add_repair_option", "layer_flag", "require_suffix"]
 
 
 def layer_flag(layer: str) -> str:
@@ -26,3 +29,20 @@ def add_repair_option(parser: argparse.ArgumentParser) -> None:
         help="repair invalid geometries (make_valid) instead of refusing them; "
         "reports the area each repair changed",
     )
+
+
+def require_suffix(path: os.PathLike[str] | str, suffixes: tuple[str, ...], what: str) -> None:
+    """Refuse an output file whose suffix does not name what is written to it (exit 2).
+
+    Examples
+    --------
+    >>> require_suffix("map.html", (".html", ".htm"), "an interactive map")
+    >>> require_suffix("map.png", (".html", ".htm"), "an interactive map")
+    Traceback (most recent call last):
+    ...
+    spatial.errors.OutputError: map.png: an interactive map is written as .html or .htm, not .png
+    """
+    suffix = os.path.splitext(os.fspath(path))[1].lower()
+    if suffix not in suffixes:
+        wanted = " or ".join(suffixes)
+        raise OutputError(f"{path}: {what} is written as {wanted}, not {suffix or 'no suffix'}")

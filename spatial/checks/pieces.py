@@ -1,0 +1,120 @@
+"""The ground a failed rule is about: overlap and outside pieces, to draw in red.
+
+A failed ``no_overlap`` row is about the intersection of two features, a failed
+``within_district`` row about the part of a feature outside the district, a
+failed declared nesting about the part of the inner feature outside the outer
+one. :func:`failure_pieces` returns those geometries (EPSG:4326, lon/lat) with
+the rule id and the features involved; rules about distances (corridor reach,
+platforms) have no piece of ground and are named in the rule panel only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+import shapely
+
+from spatial.checks.status import Status
+from spatial.crs import WGS84
+from spatial.measure.area import ellipsoidal_area_m2
+from spatial.plan import Rule
+from spatial.units import M2_PER_KM2
+
+__all__ = ["PIECE_COLUMNS", "failure_pieces"]
+
+#: Columns of the pieces table (besides geometry); ``area_km2`` ellipsoidal (CGCS2000).
+PIECE_COLUMNS = ["rule", "piece", "id", "other_id", "area_km2"]
+OVERLAP, OUTSIDE_DISTRICT, OUTSIDE_OUTER = "overlap", "outside district", "outside declared outer"
+
+
+def _geometry(layer: gpd.GeoDataFrame | None, feature_id: str) -> shapely.Geometry | None:
+    if layer is None:
+        return None
+    found = layer.geometry[layer["id"] == feature_id]
+    return found.iloc[0] if len(found) == 1 else None
+
+
+def _pieces_of_row(row: Any, rule: Rule, layers: Mapping[str, gpd.GeoDataFrame]):
+    layer = layers.get(rule.layer)
+    geom = _geometry(layer, row.id)
+    if geom is None:
+        return
+    if rule.kind == "within_district":
+        district = _geometry(layers.get(rule.params["district_layer"]), row.other_id)
+        if district is not None:
+            yield OUTSIDE_DISTRICT, row.other_id, shapely.difference(geom, district)
+    elif rule.kind == "no_overlap" and row.measure.startswith("area outside outer"):
+        outer = _geometry(layer, row.other_id)
+        if outer is not None:
+            yield OUTSIDE_OUTER, row.other_id, shapely.difference(geom, outer)
+    elif rule.kind == "no_overlap":
+        for other in filter(None, (o.strip() for o in row.other_id.split(","))):
+            other_geom = _geometry(layer, other)
+            if other_geom is not None:
+                yield OVERLAP, other, shapely.intersection(geom, other_geom)
+
+
+def _lonlat(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Return the layer in EPSG:4326 with text ids, geometries made valid as the check did."""
+    lonlat = gdf.to_crs(WGS84)
+    return lonlat.assign(id=lonlat["id"].astype(str)).set_geometry(
+        shapely.make_valid(lonlat.geometry.to_numpy())
+    )
+
+
+def _is_area(geom: shapely.Geometry) -> bool:
+    return not geom.is_empty and geom.area > 0
+
+
+def failure_pieces(
+    layers: Mapping[str, gpd.GeoDataFrame], rules_table: pd.DataFrame, rules: Iterable[Rule]
+) -> gpd.GeoDataFrame:
+    """Return the overlap and outside pieces of the failed rows of ``rules_table``.
+
+    Parameters
+    ----------
+    layers : mapping of str to GeoDataFrame
+        The layers the rules were checked on (any explicit CRS).
+    rules_table : pandas.DataFrame
+        The rule table of :func:`~spatial.checks.run_checks` (``report.rules``).
+    rules : iterable of Rule
+        The rules checked, to find each row's kind and parameters.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Columns :data:`PIECE_COLUMNS` and geometry, EPSG:4326; one row per
+        overlapping pair (each pair once) and per outside piece.
+
+    Examples
+    --------
+    >>> from spatial.checks import run_checks
+    >>> from spatial.io.layers import load_plan_layers
+    >>> from spatial.plan import load_rules
+    >>> layers = load_plan_layers()
+    >>> len(failure_pieces(layers, run_checks(layers).rules, load_rules()))
+    0
+    """
+    by_id = {rule.id: rule for rule in rules}
+    failed = rules_table[rules_table["status"] == Status.FAIL]
+    prepared = {name: _lonlat(gdf) for name, gdf in layers.items() if "id" in gdf.columns}
+    rows, seen = [], set()
+    for row in failed.itertuples():
+        rule = by_id.get(row.rule)
+        if rule is None:
+            continue
+        for piece, other, geom in _pieces_of_row(row, rule, prepared):
+            key = (rule.id, piece, frozenset((row.id, other)))
+            if key in seen or not _is_area(geom):
+                continue
+            seen.add(key)
+            rows.append(
+                {"rule": rule.id, "piece": piece, "id": row.id, "other_id": other, "g": geom}
+            )
+    frame = pd.DataFrame(rows, columns=[*PIECE_COLUMNS[:-1], "g"])
+    pieces = gpd.GeoDataFrame(frame.drop(columns="g"), geometry=list(frame["g"]), crs=WGS84)
+    pieces["area_km2"] = ellipsoidal_area_m2(pieces) / M2_PER_KM2 if len(pieces) else []
+    return pieces

@@ -1,0 +1,98 @@
+"""``spatial report``: the plan checked and written as one offline HTML report and an A3 PDF sheet.
+
+Examples::
+
+    spatial report --out report.html                         # the bundled plan
+    spatial report --zones my_zones.gpkg --out report.html --pdf sheet.pdf
+    spatial report --layer parcels=parcels.gpkg --style-field 用地性质 --out report.html
+
+The HTML holds the map, the area targets with a chart of target against
+measured, every rule row, the overlap and outside pieces of failed rules and
+each layer's accuracy and sources; it makes no network request. The PDF is an
+A3 landscape map sheet (legend, north arrow, scale bar, coordinate system,
+sources, date) with its fonts embedded, Chinese included.
+
+Exit status: 0 written and every target and rule passes, 1 written and some
+fail (as ``spatial check`` on the same files), 2 unreadable input or bad call.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from spatial.cli._options import add_repair_option, require_suffix
+from spatial.cli._plan_input import add_plan_input, read_plan_input
+from spatial.errors import LayerReadError
+from spatial.io.atomic import write_text_atomic
+from spatial.plan import load_rules, load_targets
+from spatial.publish.report_html import report_html
+from spatial.publish.sheet import write_sheet_pdf
+from spatial.publish.snapshot import take_snapshot
+
+__all__ = ["register", "run"]
+
+EXIT_OK, EXIT_PROBLEMS = 0, 1
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Add the ``report`` subcommand."""
+    parser = subparsers.add_parser(
+        "report",
+        help="write the checked plan as an offline HTML report and an A3 PDF map sheet",
+        description="Check the plan as `spatial check` does and write it as one self-contained "
+        "HTML report (no network request) and, with --pdf, an A3 landscape map sheet with "
+        "embedded fonts. Exit 0 all pass, 1 any fails, 2 unreadable input or bad call.",
+    )
+    parser.add_argument("--out", type=Path, required=True, metavar="HTML", help="the report")
+    parser.add_argument("--pdf", type=Path, metavar="PDF", help="also write the A3 map sheet")
+    add_plan_input(parser)
+    parser.add_argument(
+        "--style-field",
+        metavar="FIELD",
+        help="colour the --layer features by the categories of this field",
+    )
+    parser.add_argument("--plan", metavar="TOML", help="targets file (default: seeds/plan.toml)")
+    parser.add_argument("--rules", metavar="TOML", help="rules file (default: seeds/rules.toml)")
+    add_repair_option(parser)
+    parser.set_defaults(handler=run)
+
+
+def _check_style_field(field: str | None, extra: dict) -> None:
+    if field is None:
+        return
+    if not extra:
+        raise LayerReadError(f"--style-field {field!r}: give the layer to style with --layer")
+    for name, gdf in extra.items():
+        if field not in gdf.columns:
+            columns = ", ".join(c for c in gdf.columns if c != "geometry")
+            raise LayerReadError(
+                f"--style-field {field!r}: layer {name!r} has no such field (fields: {columns})"
+            )
+
+
+def run(args: argparse.Namespace) -> int:
+    """Write the report (and the sheet); return 0 when every check passes, else 1."""
+    require_suffix(args.out, (".html", ".htm"), "a report")
+    if args.pdf is not None:
+        require_suffix(args.pdf, (".pdf",), "a map sheet")
+    layers, files, extra = read_plan_input(args)
+    _check_style_field(args.style_field, extra)
+    snapshot = take_snapshot(
+        {**layers, **extra},
+        files,
+        targets=load_targets(args.plan),
+        rules=load_rules(args.rules),
+        repair=args.repair,
+    )
+    html = report_html(snapshot, args.style_field)
+    write_text_atomic(args.out, html)
+    print(f"wrote {args.out} ({len(html.encode()) / 1e6:.2f} MB, offline)")
+    if args.pdf is not None:
+        write_sheet_pdf(args.pdf, snapshot, args.style_field)
+        print(f"wrote {args.pdf} (A3 landscape, fonts embedded)")
+    print(f"spatial report: {snapshot.report.summary()}")
+    for line in snapshot.report.failures:
+        print(f"spatial report: FAIL {line}", file=sys.stderr)
+    return EXIT_OK if snapshot.passed else EXIT_PROBLEMS

@@ -1,0 +1,51 @@
+"""Colours of the published pages: one per zone, one per category, red kept for failures.
+
+The qualitative schemes are ColorBrewer 2.0's (Cynthia A. Brewer, Pennsylvania
+State University; Apache License 2.0) as matplotlib ships them: ``Dark2`` for
+zones (8 colours, none of them the failure red) and ``Set3`` for the categories
+of a planner's field (12 colours). They carry no meaning of their own: they are
+not the 国土空间用地用海 land-use colours, which come only from a sourced data file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from matplotlib import colormaps
+from matplotlib.colors import to_hex
+
+__all__ = ["FAIL_RED", "category_colours", "zone_colours"]
+
+#: Colour of every failure on every page (overlap, outside-district pieces, failed zones' edges).
+FAIL_RED = "#d7191c"
+
+
+def _scheme(name: str) -> list[str]:
+    return [to_hex(c) for c in colormaps[name].colors]
+
+
+def _assign(keys: Iterable[str], scheme: Sequence[str]) -> dict[str, str]:
+    unique = list(dict.fromkeys(keys))
+    return {key: scheme[i % len(scheme)] for i, key in enumerate(unique)}
+
+
+def zone_colours(zone_ids: Iterable[str]) -> dict[str, str]:
+    """Return a ColorBrewer Dark2 colour per zone id, in the order given (repeating after 8).
+
+    Examples
+    --------
+    >>> zone_colours(["zone-a", "zone-b", "zone-a"])
+    {'zone-a': '#1b9e77', 'zone-b': '#d95f02'}
+    """
+    return _assign(zone_ids, _scheme("Dark2"))
+
+
+def category_colours(values: Iterable[str]) -> dict[str, str]:
+    """Return a ColorBrewer Set3 colour per category value, in order of first appearance.
+
+    Examples
+    --------
+    >>> category_colours(["R", "M", "R"])
+    {'R': '#8dd3c7', 'M': '#ffffb3'}
+    """
+    return _assign(values, _scheme("Set3"))

@@ -1,0 +1,185 @@
+"""What the data on a map or report is: each layer's accuracy and sources, and the title they allow.
+
+Titles and notes are built from the layers' own ``accuracy`` and ``source``
+properties, never written in advance: zones a planner marks ``official`` are
+not called indicative (示意), made-up data (``accuracy = "synthetic"``) is
+called 示例数据 on every page, and a layer that states neither says so.
+
+Bundled layers derived from the bundled zones (:data:`DERIVED_FROM_ZONES`) no
+longer describe anything once a planner's zones replace them: :func:`drawn_layers`
+leaves them out and :func:`stale_note` says why.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+
+import geopandas as gpd
+import pandas as pd
+
+__all__ = [
+    "ACCURACY_LABELS",
+    "DERIVED_FROM_ZONES",
+    "LayerProvenance",
+    "drawn_layers",
+    "layer_provenance",
+    "plan_title",
+    "provenance_notes",
+    "stale_note",
+]
+
+#: Bundled layers drawn from the bundled zones' positions (tools/build_layers.py):
+#: the functional areas divide 科技创新小镇 and the northern cluster hulls the zones.
+DERIVED_FROM_ZONES: tuple[str, ...] = ("functional_areas", "clusters")
+#: How each ``accuracy`` value is named on a page (中文 first).
+ACCURACY_LABELS: dict[str, str] = {
+    "official": "官方 official",
+    "indicative": "示意 indicative",
+    "synthetic": "示例数据 synthetic",
+}
+NOT_STATED = "未注明 not stated"
+TITLE_BASE_ZH = "西部（重庆）科学城璧山片区规划"
+TITLE_EN = "Bishan piece, Western (Chongqing) Science City"
+#: Layers that are the plan's content (not context such as the district or town seats).
+PLAN_LAYERS: tuple[str, ...] = ("zones", "clusters", "corridor", "functional_areas", "platforms")
+
+
+@dataclass(frozen=True)
+class LayerProvenance:
+    """Where one layer's features come from.
+
+    Attributes
+    ----------
+    layer : str
+        Layer name.
+    file : str
+        The planner's file name, or ``"bundled"``.
+    accuracies : tuple of str
+        Distinct ``accuracy`` values, ``未注明 not stated`` for features without one.
+    sources : tuple of str
+        Distinct ``source`` texts (empty when no feature states one).
+    count : int
+        Number of features.
+    """
+
+    layer: str
+    file: str
+    accuracies: tuple[str, ...]
+    sources: tuple[str, ...]
+    count: int
+
+    @property
+    def accuracy_text(self) -> str:
+        """The accuracies as page text, e.g. ``示意 indicative``."""
+        return ", ".join(ACCURACY_LABELS.get(a, a) for a in self.accuracies)
+
+
+def _distinct(gdf: gpd.GeoDataFrame, column: str) -> tuple[str, ...]:
+    if column not in gdf.columns:
+        return ()
+    values = [str(v) for v in gdf[column] if v is not None and not pd.isna(v) and str(v).strip()]
+    return tuple(dict.fromkeys(values))
+
+
+def layer_provenance(
+    layers: Mapping[str, gpd.GeoDataFrame], files: Mapping[str, str] | None = None
+) -> list[LayerProvenance]:
+    """Return each layer's provenance, in the order given.
+
+    Examples
+    --------
+    >>> from spatial.io.layers import load_plan_layers
+    >>> rows = {p.layer: p for p in layer_provenance(load_plan_layers())}
+    >>> rows["district"].accuracies, rows["zones"].accuracies, rows["zones"].file
+    (('official',), ('indicative',), 'bundled')
+    """
+    files = files or {}
+    rows = []
+    for name, gdf in layers.items():
+        accuracies = _distinct(gdf, "accuracy")
+        if "accuracy" not in gdf.columns or gdf["accuracy"].isna().any():
+            accuracies = (*accuracies, NOT_STATED)
+        rows.append(
+            LayerProvenance(
+                name, files.get(name, "bundled"), accuracies, _distinct(gdf, "source"), len(gdf)
+            )
+        )
+    return rows
+
+
+def _plan_accuracies(rows: Collection[LayerProvenance]) -> set[str]:
+    return {a for row in rows if row.layer in PLAN_LAYERS for a in row.accuracies}
+
+
+def plan_title(rows: Collection[LayerProvenance]) -> tuple[str, str]:
+    """Return the (中文, English) title: 示意图 only when a plan layer is indicative.
+
+    Examples
+    --------
+    >>> official = LayerProvenance("zones", "z.geojson", ("official",), ("survey",), 3)
+    >>> plan_title([official])
+    ('西部（重庆）科学城璧山片区规划图', 'Bishan piece, Western (Chongqing) Science City: plan map')
+    >>> plan_title([LayerProvenance("zones", "bundled", ("indicative",), (), 3)])[0]
+    '西部（重庆）科学城璧山片区规划示意图'
+    """
+    accuracies = _plan_accuracies(rows)
+    if "synthetic" in accuracies:
+        return f"{TITLE_BASE_ZH}图（示例数据）", f"{TITLE_EN}: plan map (synthetic example data)"
+    if "indicative" in accuracies:
+        return f"{TITLE_BASE_ZH}示意图", f"{TITLE_EN}: indicative plan map"
+    return f"{TITLE_BASE_ZH}图", f"{TITLE_EN}: plan map"
+
+
+def _titles(names: Collection[str], titles: Mapping[str, str]) -> str:
+    return "、".join(titles.get(n, n) for n in names)
+
+
+def provenance_notes(rows: Collection[LayerProvenance], titles: Mapping[str, str]) -> list[str]:
+    """Return one note per accuracy class, naming the layers of that class.
+
+    ``titles`` names layers on the page (``{"zones": "规划分区"}``); layers
+    without an entry go by their key.
+    """
+    groups: dict[str, list[str]] = {}
+    for row in rows:
+        for accuracy in row.accuracies:
+            groups.setdefault(accuracy, []).append(row.layer)
+    notes = []
+    for accuracy, names in groups.items():
+        label = ACCURACY_LABELS.get(accuracy, accuracy)
+        notes.append(f"{label}: {_titles(names, titles)}")
+    return notes
+
+
+def drawn_layers(
+    layers: Mapping[str, gpd.GeoDataFrame], replaced: Collection[str]
+) -> dict[str, gpd.GeoDataFrame]:
+    """Return the layers to draw: those derived from the bundled zones are left out once replaced.
+
+    A layer the planner gave (in ``replaced``) is always drawn.
+
+    Examples
+    --------
+    >>> from spatial.io.layers import load_plan_layers
+    >>> sorted(set(load_plan_layers()) - set(drawn_layers(load_plan_layers(), {"zones"})))
+    ['clusters', 'functional_areas']
+    """
+    if "zones" not in replaced:
+        return dict(layers)
+    stale = set(DERIVED_FROM_ZONES) - set(replaced)
+    return {name: gdf for name, gdf in layers.items() if name not in stale}
+
+
+def stale_note(layers: Mapping[str, gpd.GeoDataFrame], replaced: Collection[str]) -> str | None:
+    """Return the note naming the bundled layers left out because the zones were replaced."""
+    if "zones" not in replaced:
+        return None
+    stale = [n for n in DERIVED_FROM_ZONES if n in layers and n not in replaced]
+    if not stale:
+        return None
+    return (
+        f"未绘制 not drawn: {', '.join(stale)} — derived from the bundled zones, which your zones "
+        "replace (rules on them are still checked against the bundled layers, as spatial check "
+        "does)"
+    )

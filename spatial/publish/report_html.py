@@ -1,0 +1,202 @@
+"""The report as one self-contained HTML file: map, targets, chart, rules, failures, provenance.
+
+Nothing on the page is fetched: the map and the chart are inline SVG drawn by
+matplotlib (lettering as outlines), the text is set in a Noto Sans SC subset
+embedded as a ``data:`` URI (:func:`~spatial.publish.fonts.font_face_css`), and
+there is no script at all. Every text from the data is escaped
+(:func:`spatial.webmap.escape.escape_text`). A print stylesheet puts each
+section on A4 pages without the screen furniture.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+
+from spatial.publish.chart import target_chart_svg
+from spatial.publish.fonts import FONT_FAMILY, font_face_css
+from spatial.publish.palette import FAIL_RED
+from spatial.publish.sheet import LAYER_TITLES, crs_note, map_svg
+from spatial.publish.snapshot import PlanSnapshot
+from spatial.webmap.escape import escape_text
+
+__all__ = ["REPORT_CSS", "report_html"]
+
+REPORT_CSS = f"""
+body {{ font-family: '{FONT_FAMILY}', sans-serif; margin: 0 auto; max-width: 1100px;
+  padding: 16px 24px; color: #222; line-height: 1.45; }}
+h1 {{ font-size: 22px; margin: 0; }} h1 small {{ display: block; font-size: 14px; color: #555;
+  font-weight: normal; }}
+h2 {{ font-size: 17px; border-bottom: 1px solid #ccc; margin-top: 28px; }}
+.verdict {{ font-weight: bold; padding: 6px 10px; border-radius: 4px; display: inline-block; }}
+.verdict.pass {{ background: #e5f5e0; color: #1a6b35; }}
+.verdict.fail {{ background: #fde0dd; color: {FAIL_RED}; }}
+.notes li {{ font-size: 13px; }}
+table {{ border-collapse: collapse; font-size: 13px; width: 100%; }}
+th, td {{ border: 1px solid #ddd; padding: 3px 6px; text-align: left; vertical-align: top; }}
+th {{ background: #f5f5f5; }} td.num {{ text-align: right; font-variant-numeric: tabular-nums; }}
+tr.fail td {{ color: {FAIL_RED}; }}
+figure {{ margin: 0; }} figure svg {{ width: 100%; height: auto; }}
+footer {{ margin-top: 32px; font-size: 12px; color: #555; }}
+@media print {{
+  body {{ max-width: none; padding: 0; }}
+  h2 {{ break-after: avoid; }} figure, table {{ break-inside: avoid; }}
+  @page {{ size: A4; margin: 12mm; }}
+}}
+"""
+
+
+def _cell(value: object, numeric: bool = False, places: int = 4) -> str:
+    if isinstance(value, (float, np.floating)):
+        text = "" if np.isnan(value) else f"{value:.{places}f}"
+        return f'<td class="num">{text}</td>'
+    css = ' class="num"' if numeric else ""
+    return f"<td{css}>{escape_text(value)}</td>"
+
+
+def _table(headers: Sequence[str], rows: Iterable[tuple[str, Sequence[str]]]) -> str:
+    head = "".join(f"<th>{escape_text(h)}</th>" for h in headers)
+    body = "".join(f'<tr class="{css}">{"".join(cells)}</tr>' for css, cells in rows)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _targets(snapshot: PlanSnapshot) -> str:
+    table = snapshot.report.targets
+    headers = [
+        "编号 ID",
+        "名称 Name",
+        "目标 Target km²",
+        "实测 Measured km²",
+        "差异 Diff %",
+        "核查",
+    ]
+    rows = [
+        (
+            "fail" if r.status == "FAIL" else "",
+            [
+                _cell(r.id),
+                _cell(r.name_zh),
+                _cell(r.target_km2, places=3),
+                _cell(r.measured_km2, places=3),
+                _cell(r.diff_pct, places=1),
+                _cell(str(r.status)),
+            ],
+        )
+        for r in table.itertuples()
+    ]
+    notes = "".join(
+        f"<li>{escape_text(k)}: {escape_text(v)}</li>" for k, v in snapshot.report.notes.items()
+    )
+    return _table(headers, rows) + (f"<ul>{notes}</ul>" if notes else "")
+
+
+def _rules(snapshot: PlanSnapshot) -> str:
+    rules = snapshot.report.rules.sort_values("status", key=lambda s: s != "FAIL", kind="stable")
+    headers = ["规则 Rule", "要素 Feature", "相关 Other", "量 Measure", "值 Value", "限值 Limit"]
+    headers += ["单位 Unit", "核查", "原因 Reason"]
+    rows = [
+        (
+            "fail" if r.status == "FAIL" else "",
+            [
+                _cell(r.rule),
+                _cell(r.id),
+                _cell(r.other_id),
+                _cell(r.measure),
+                _cell(r.value),
+                _cell(f"{'≤' if r.bound == 'max' else '≥'} {r.limit:g}" if r.bound else ""),
+                _cell(r.unit),
+                _cell(str(r.status)),
+                _cell(r.reason),
+            ],
+        )
+        for r in rules.itertuples()
+    ]
+    return _table(headers, rows)
+
+
+def _pieces(snapshot: PlanSnapshot) -> str:
+    if not len(snapshot.pieces):
+        return "<p>无 none: no overlap or outside piece.</p>"
+    headers = ["规则 Rule", "类型 Piece", "要素 Feature", "相关 Other", "面积 Area km²"]
+    rows = [
+        (
+            "fail",
+            [_cell(p.rule), _cell(p.piece), _cell(p.id), _cell(p.other_id), _cell(p.area_km2)],
+        )
+        for p in snapshot.pieces.itertuples()
+    ]
+    return _table(headers, rows)
+
+
+def _provenance(snapshot: PlanSnapshot) -> str:
+    headers = ["图层 Layer", "文件 File", "要素 Features", "精度 Accuracy", "来源 Sources"]
+    rows = []
+    for p in snapshot.provenance:
+        sources = "<br>".join(escape_text(s) for s in p.sources) or "来源未注明 source not stated"
+        rows.append(
+            (
+                "",
+                [
+                    _cell(LAYER_TITLES.get(p.layer, p.layer)),
+                    _cell(p.file),
+                    _cell(str(p.count), numeric=True),
+                    _cell(p.accuracy_text),
+                    f"<td>{sources}</td>",
+                ],
+            )
+        )
+    return _table(headers, rows)
+
+
+def _header(snapshot: PlanSnapshot) -> str:
+    css = "pass" if snapshot.passed else "fail"
+    verdict = ("核查通过 " if snapshot.passed else "核查未通过 ") + snapshot.report.summary()
+    notes = "".join(f"<li>{escape_text(n)}</li>" for n in snapshot.notes)
+    failures = "".join(f"<li>{escape_text(f)}</li>" for f in snapshot.report.failures)
+    return (
+        f"<header><h1>{escape_text(snapshot.title_zh)}<small>{escape_text(snapshot.title_en)}"
+        f'</small></h1><p class="verdict {css}">{escape_text(verdict)}</p>'
+        + (f'<ul class="notes fail">{failures}</ul>' if failures else "")
+        + (f'<ul class="notes">{notes}</ul>' if notes else "")
+        + "</header>"
+    )
+
+
+def _page_texts(snapshot: PlanSnapshot, body: str) -> list[str]:
+    """Every text the page shows, for the font subset (escaped entities are ASCII)."""
+    return [body, snapshot.title_zh, snapshot.title_en]
+
+
+def report_html(snapshot: PlanSnapshot, style_field: str | None = None) -> str:
+    """Return the report of ``snapshot`` as one HTML document that makes no network request."""
+    from spatial.crs import gk_zone_crs_for  # noqa: PLC0415 - only for the CRS note
+
+    crs = gk_zone_crs_for(*[g for g in snapshot.drawn.values() if len(g)])
+    sections = [
+        _header(snapshot),
+        "<h2>规划图 Map</h2>",
+        f"<figure>{map_svg(snapshot, style_field)}<figcaption>坐标系 {escape_text(crs_note(crs))}"
+        "; 红色为规则不符的重叠/界外部分 red: overlap or outside pieces of failed rules"
+        "</figcaption></figure>",
+        "<h2>面积目标 Area targets</h2>",
+        _targets(snapshot),
+        f"<figure>{target_chart_svg(snapshot)}</figure>",
+        "<h2>空间规则 Spatial rules</h2>",
+        _rules(snapshot),
+        "<h2>冲突部分 Failure pieces</h2>",
+        _pieces(snapshot),
+        "<h2>数据来源与精度 Provenance</h2>",
+        _provenance(snapshot),
+        f"<footer>制图日期 Date {snapshot.made.isoformat()} · 面积按CGCS2000椭球计算 areas "
+        f"ellipsoidal (CGCS2000) · spatial report</footer>",
+    ]
+    body = "".join(sections)
+    font = font_face_css(_page_texts(snapshot, body))
+    title = escape_text(f"{snapshot.title_zh} {snapshot.title_en}")
+    return (
+        '<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{title}</title><style>{font}{REPORT_CSS}</style></head>"
+        f"<body>{body}</body></html>"
+    )

@@ -1,0 +1,597 @@
+"""The static map sheet: the plan drawn with matplotlib on an A3 landscape page.
+
+The map is drawn in the CGCS2000 3-degree Gauss–Krüger zone of the data
+(EPSG:4544, central meridian 105°E, for Bishan), in metres, so the scale bar
+and the ratio scale are true on the grid; the north arrow points to grid north
+and the sheet states the meridian convergence. Beside the map: the legend
+(named after each layer), a numbered key of the zones with their measured and
+target areas, the failed rules with the features involved, the layers'
+accuracy and sources, the coordinate system and the date. Every text is set in
+Noto Sans SC (:mod:`spatial.publish.fonts`), embedded in the PDF.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import unicodedata
+from collections.abc import Iterable
+from pathlib import Path
+
+import geopandas as gpd
+import matplotlib
+import numpy as np
+from matplotlib.backend_bases import FigureCanvasBase
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch, Rectangle
+from pyproj import CRS, Proj
+
+from spatial.crs import WGS84, gk_zone_crs_for
+from spatial.io.atomic import atomic_path
+from spatial.publish.fonts import SVG_METADATA, in_noto
+from spatial.publish.palette import FAIL_RED, category_colours, zone_colours
+from spatial.publish.snapshot import PlanSnapshot
+
+__all__ = ["A3_LANDSCAPE_MM", "crs_note", "draw_map", "draw_sheet", "map_svg", "write_sheet_pdf"]
+
+#: Paper size of the sheet, width x height in millimetres (ISO 216 A3, landscape).
+A3_LANDSCAPE_MM = (420.0, 297.0)
+MM_PER_INCH = 25.4
+PLAN_ORDER = ("district", "corridor", "clusters", "zones", "functional_areas", "platforms", "towns")
+LAYER_TITLES = {
+    "district": "璧山区界 District boundary",
+    "corridor": "黛山大道与科创走廊 Daishan Avenue and corridor",
+    "clusters": "四组团 Four clusters",
+    "zones": "规划分区 Planned zones",
+    "functional_areas": "科技创新小镇功能区 Functional areas",
+    "platforms": "创新平台 Innovation platforms",
+    "towns": "镇街驻地 Town seats",
+}
+_EXTRA_GREY = "#6b6b6b"
+
+
+def crs_note(crs: CRS) -> str:
+    """Return the short name of a CGCS2000 3-degree Gauss–Krüger CRS, as the sheet prints it.
+
+    Examples
+    --------
+    >>> crs_note(CRS.from_epsg(4544))
+    'CGCS2000 / 3° GK CM 105°E (EPSG:4544)'
+    """
+    operation = crs.coordinate_operation
+    params = {p.name: p.value for p in operation.params} if operation else {}
+    central = params.get("Longitude of natural origin")
+    epsg = crs.to_epsg()
+    code = f" (EPSG:{epsg})" if epsg else ""
+    if central is None:
+        return f"{crs.name}{code}"
+    return f"CGCS2000 / 3° GK CM {float(central):g}°E{code}"
+
+
+def _gk(snapshot: PlanSnapshot) -> CRS:
+    return gk_zone_crs_for(*[g for g in snapshot.drawn.values() if len(g)])
+
+
+def _kind(gdf: gpd.GeoDataFrame) -> str:
+    types = set(gdf.geometry.geom_type.dropna())
+    if types <= {"Point", "MultiPoint"}:
+        return "point"
+    if types <= {"LineString", "MultiLineString", "LinearRing"}:
+        return "line"
+    return "polygon"
+
+
+def _draw_extra(ax, name: str, gdf: gpd.GeoDataFrame, style_field: str | None, handles: list):
+    kind = _kind(gdf)
+    if style_field and style_field in gdf.columns:
+        colours = category_colours(str(v) for v in gdf[style_field])
+        for value, colour in colours.items():
+            part = gdf[gdf[style_field].astype(str) == value]
+            _draw_kind(ax, part, kind, colour)
+            handles.append(_handle(kind, colour, f"{name}: {style_field} = {value}"))
+        return
+    _draw_kind(ax, gdf, kind, _EXTRA_GREY)
+    handles.append(_handle(kind, _EXTRA_GREY, name))
+
+
+def _draw_kind(ax, gdf: gpd.GeoDataFrame, kind: str, colour: str) -> None:
+    if kind == "point":
+        gdf.plot(ax=ax, color=colour, markersize=6, zorder=1)
+    elif kind == "line":
+        gdf.plot(ax=ax, color=colour, linewidth=0.8, zorder=1)
+    else:
+        gdf.plot(ax=ax, facecolor=colour, edgecolor=colour, alpha=0.35, linewidth=0.3, zorder=1)
+
+
+def _handle(kind: str, colour: str, label: str):
+    if kind == "point":
+        return Line2D([], [], marker="o", color=colour, linestyle="", label=label)
+    if kind == "line":
+        return Line2D([], [], color=colour, linewidth=1.5, label=label)
+    return Patch(facecolor=colour, edgecolor=colour, alpha=0.5, label=label)
+
+
+def _failed_targets(snapshot: PlanSnapshot) -> set[str]:
+    table = snapshot.report.targets
+    return set(table.loc[table["status"] == "FAIL", "id"])
+
+
+def _draw_zones(ax, zones: gpd.GeoDataFrame, snapshot: PlanSnapshot, handles: list) -> None:
+    colours = zone_colours(str(i) for i in zones["id"])
+    failed = _failed_targets(snapshot)
+    for number, (zid, geom) in enumerate(zip(zones["id"], zones.geometry, strict=True), 1):
+        colour = colours[str(zid)]
+        bad = str(zid) in failed
+        gpd.GeoSeries([geom], crs=zones.crs).plot(
+            ax=ax,
+            facecolor=colour,
+            alpha=0.45,
+            edgecolor=FAIL_RED if bad else colour,
+            linewidth=2.0 if bad else 1.0,
+            zorder=4,
+        )
+        point = geom.representative_point()
+        ax.annotate(
+            str(number),
+            (point.x, point.y),
+            ha="center",
+            va="center",
+            fontsize=9,
+            color="white",
+            zorder=9,
+            bbox={"boxstyle": "circle,pad=0.25", "fc": colour, "ec": "white", "lw": 0.8},
+        )
+    handles.append(
+        Patch(facecolor="#1b9e77", alpha=0.45, label=LAYER_TITLES["zones"] + " (编号见右表)")
+    )
+    if failed:
+        handles.append(
+            Patch(
+                facecolor="none",
+                edgecolor=FAIL_RED,
+                linewidth=2,
+                label="面积未达标 area target failed",
+            )
+        )
+
+
+def _draw_points(ax, gdf: gpd.GeoDataFrame, name: str, handles: list) -> None:
+    if name == "towns":
+        gdf.plot(ax=ax, color="white", edgecolor="#252525", markersize=16, zorder=7)
+        for label, geom in zip(gdf.get("name_zh", gdf["id"]), gdf.geometry, strict=True):
+            ax.annotate(
+                str(label),
+                (geom.x, geom.y),
+                xytext=(4, 3),
+                textcoords="offset points",
+                fontsize=7,
+                color="#252525",
+                zorder=8,
+            )
+        handles.append(
+            Line2D([], [], marker="o", mfc="white", mec="#252525", ls="", label=LAYER_TITLES[name])
+        )
+        return
+    gdf.plot(ax=ax, color="#54278f", marker="*", markersize=70, zorder=7)
+    for number, geom in enumerate(gdf.geometry, 1):
+        ax.annotate(
+            f"P{number}",
+            (geom.x, geom.y),
+            xytext=(-6, -10),
+            textcoords="offset points",
+            fontsize=7,
+            color="#54278f",
+            zorder=8,
+        )
+    handles.append(
+        Line2D(
+            [], [], marker="*", color="#54278f", ms=10, ls="", label=LAYER_TITLES[name] + " (P1…)"
+        )
+    )
+
+
+def _draw_plan_layer(ax, name: str, gdf: gpd.GeoDataFrame, snapshot: PlanSnapshot, handles: list):
+    if name == "district":
+        gdf.boundary.plot(ax=ax, color="#252525", linewidth=1.2, zorder=3)
+        handles.append(Line2D([], [], color="#252525", linewidth=1.2, label=LAYER_TITLES[name]))
+    elif name == "corridor":
+        polys = gdf[gdf.geometry.geom_type.isin(["Polygon", "MultiPolygon"])]
+        lines = gdf[~gdf.index.isin(polys.index)]
+        polys.plot(ax=ax, facecolor="#fdd49e", alpha=0.45, edgecolor="none", zorder=2)
+        lines.plot(ax=ax, color="#8c2d04", linewidth=2.2, zorder=6)
+        handles.append(Line2D([], [], color="#8c2d04", linewidth=2.2, label=LAYER_TITLES[name]))
+    elif name == "clusters":
+        gdf.boundary.plot(ax=ax, color="#636363", linewidth=1.0, linestyle="--", zorder=5)
+        handles.append(Line2D([], [], color="#636363", linestyle="--", label=LAYER_TITLES[name]))
+    elif name == "zones":
+        _draw_zones(ax, gdf, snapshot, handles)
+    elif name == "functional_areas":
+        gdf.boundary.plot(ax=ax, color="#737373", linewidth=0.5, zorder=5)
+        handles.append(Line2D([], [], color="#737373", linewidth=0.5, label=LAYER_TITLES[name]))
+    else:
+        _draw_points(ax, gdf, name, handles)
+
+
+def _draw_pieces(ax, snapshot: PlanSnapshot, gk: CRS, handles: list) -> None:
+    if not len(snapshot.pieces):
+        return
+    snapshot.pieces.to_crs(gk).plot(
+        ax=ax,
+        facecolor=FAIL_RED,
+        edgecolor=FAIL_RED,
+        hatch="////",
+        linewidth=1,
+        zorder=6,
+    )
+    handles.append(
+        Patch(
+            facecolor=FAIL_RED,
+            alpha=0.75,
+            hatch="////",
+            label="规则不符：重叠/界外 rule failed: overlap or outside",
+        )
+    )
+
+
+def _scale_bar(ax) -> None:
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    width_m = x1 - x0
+    step_m = next(s for s in (1000, 2000, 2500, 5000, 10000, 20000, 50000) if s * 4 >= width_m / 5)
+    left, base = x0 + 0.04 * width_m, y0 + 0.04 * (y1 - y0)
+    height = 0.008 * (y1 - y0)
+    for i in range(4):
+        ax.add_patch(
+            Rectangle(
+                (left + i * step_m, base),
+                step_m,
+                height,
+                facecolor="#252525" if i % 2 == 0 else "white",
+                edgecolor="#252525",
+                linewidth=0.6,
+                zorder=10,
+            )
+        )
+    for i in (0, 2, 4):
+        ax.text(
+            left + i * step_m,
+            base + 1.8 * height,
+            f"{i * step_m / 1000:g}",
+            ha="center",
+            fontsize=7,
+            zorder=10,
+        )
+    ax.text(left + 4 * step_m + step_m * 0.15, base, "km", fontsize=7, va="bottom", zorder=10)
+
+
+def _north_arrow(ax, convergence_deg: float) -> None:
+    ax.annotate(
+        "",
+        xy=(0.95, 0.96),
+        xytext=(0.95, 0.88),
+        xycoords="axes fraction",
+        arrowprops={
+            "arrowstyle": "-|>,head_width=0.5,head_length=1",
+            "color": "#252525",
+            "lw": 1.6,
+        },
+        zorder=10,
+    )
+    ax.text(0.95, 0.965, "N", transform=ax.transAxes, ha="center", va="bottom", fontsize=12)
+    ax.text(
+        0.95,
+        0.865,
+        f"坐标北 grid north\n收敛角 convergence {convergence_deg:.2f}°",
+        transform=ax.transAxes,
+        ha="center",
+        va="top",
+        fontsize=6,
+    )
+
+
+def _fit_extent(ax, bounds: tuple[float, float, float, float], pad: float = 0.04) -> None:
+    """Show ``bounds`` (metres) at one scale on both axes, widened to the axes' own shape."""
+    x0, y0, x1, y1 = bounds
+    box = ax.get_position()
+    fig_w, fig_h = ax.figure.get_size_inches()
+    box_ratio = (box.height * fig_h) / (box.width * fig_w)
+    width, height = (x1 - x0) * (1 + 2 * pad), (y1 - y0) * (1 + 2 * pad)
+    width, height = max(width, height / box_ratio), max(height, width * box_ratio)
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    ax.set_xlim(cx - width / 2, cx + width / 2)
+    ax.set_ylim(cy - height / 2, cy + height / 2)
+    ax.set_aspect("equal", adjustable="box")
+    ax.set_xticks([])
+    ax.set_yticks([])
+
+
+#: Layers the sheet's main map is framed on (the plan itself); the district shows in the inset.
+FOCUS_LAYERS = ("zones", "corridor", "clusters", "functional_areas", "platforms")
+
+
+def focus_bounds(snapshot: PlanSnapshot, gk: CRS) -> tuple[float, float, float, float]:
+    """Return the bounds (metres, ``gk``) of the plan layers and failure pieces.
+
+    The district's when no plan layer is drawn.
+    """
+    frames = [snapshot.drawn[n] for n in FOCUS_LAYERS if n in snapshot.drawn]
+    frames += [snapshot.pieces] if len(snapshot.pieces) else []
+    frames = [g for g in frames if len(g)]
+    if not frames:
+        frames = [g for g in snapshot.drawn.values() if len(g)]
+    bounds = np.array([g.to_crs(gk).total_bounds for g in frames])
+    x0, y0 = bounds[:, :2].min(axis=0)
+    x1, y1 = bounds[:, 2:].max(axis=0)
+    return float(x0), float(y0), float(x1), float(y1)
+
+
+def _overview(fig: Figure, rect, snapshot: PlanSnapshot, main_ax) -> None:
+    """Add an inset of the whole district with the main map's frame on it."""
+    district = snapshot.drawn.get("district")
+    if district is None or not len(district):
+        return
+    gk = _gk(snapshot)
+    ax = fig.add_axes(rect)
+    outline = district.to_crs(gk)
+    outline.plot(ax=ax, facecolor="#f0f0f0", edgecolor="#252525", linewidth=0.6)
+    x0, x1 = main_ax.get_xlim()
+    y0, y1 = main_ax.get_ylim()
+    ax.add_patch(Rectangle((x0, y0), x1 - x0, y1 - y0, fill=False, edgecolor=FAIL_RED, lw=1))
+    _fit_extent(ax, tuple(outline.total_bounds), pad=0.03)
+    ax.set_xlabel("")
+    ax.set_ylabel("")
+    ax.set_title("区位 Location in the district", fontsize=6)
+
+
+def draw_map(ax, snapshot: PlanSnapshot, style_field: str | None = None) -> list:
+    """Draw the snapshot's layers on ``ax`` in their Gauss–Krüger zone (metres); return handles.
+
+    Planner layers (names that are not plan layers) are drawn first, beneath the
+    plan; failure pieces on top of the zones, in red.
+    """
+    gk = _gk(snapshot)
+    handles: list = []
+    extra = [n for n in snapshot.drawn if n not in PLAN_ORDER]
+    for name in extra:
+        gdf = snapshot.drawn[name]
+        if len(gdf):
+            _draw_extra(ax, name, gdf.to_crs(gk), style_field, handles)
+    for name in PLAN_ORDER:
+        gdf = snapshot.drawn.get(name)
+        if gdf is not None and len(gdf):
+            _draw_plan_layer(ax, name, gdf.to_crs(gk), snapshot, handles)
+    _draw_pieces(ax, snapshot, gk, handles)
+    x0, y0, x1, y1 = focus_bounds(snapshot, gk)
+    _fit_extent(ax, (x0, y0, x1, y1))
+    ax.set_xlabel("")
+    ax.set_ylabel("")
+    _scale_bar(ax)
+    centre = gpd.GeoSeries(gpd.points_from_xy([(x0 + x1) / 2], [(y0 + y1) / 2]), crs=gk).to_crs(
+        WGS84
+    )
+    _north_arrow(ax, Proj(gk).get_factors(centre.x[0], centre.y[0]).meridian_convergence)
+    return handles
+
+
+def _display_width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def wrap(text: str, width: int) -> list[str]:
+    """Wrap mixed Chinese/Latin text to ``width`` columns (a Chinese character counts two).
+
+    Examples
+    --------
+    >>> wrap("璧山区 Bishan District", 10)
+    ['璧山区 ', 'Bishan ', 'District']
+    """
+    lines, line = [], ""
+    for token in _tokens(text):
+        if line and _display_width(line + token) > width:
+            lines.append(line)
+            line = token.lstrip() if token.strip() else ""
+        else:
+            line += token
+    if line:
+        lines.append(line)
+    return lines
+
+
+def _tokens(text: str) -> Iterable[str]:
+    word = ""
+    for char in text:
+        if unicodedata.east_asian_width(char) in "WF":
+            if word:
+                yield word
+                word = ""
+            yield char
+        elif char == " ":
+            yield word + " "
+            word = ""
+        else:
+            word += char
+    if word:
+        yield word
+
+
+def _target_rows(snapshot: PlanSnapshot) -> list[list[str]]:
+    zones = snapshot.drawn.get("zones")
+    numbers = {str(z): i for i, z in enumerate(zones["id"], 1)} if zones is not None else {}
+    rows = []
+    for row in snapshot.report.targets.itertuples():
+        measured = "—" if np.isnan(row.measured_km2) else f"{row.measured_km2:.2f}"
+        diff = "—" if np.isnan(row.diff_pct) else f"{row.diff_pct:+.1f}%"
+        name = row.name_zh if isinstance(row.name_zh, str) else row.id
+        rows.append(
+            [
+                str(numbers.get(row.id, "")),
+                name,
+                f"{row.target_km2:g}",
+                measured,
+                diff,
+                str(row.status),
+            ]
+        )
+    return rows
+
+
+def _targets_table(
+    fig: Figure, rect: tuple[float, float, float, float], snapshot: PlanSnapshot
+) -> None:
+    ax = fig.add_axes(rect)
+    ax.axis("off")
+    ax.set_title(
+        "面积目标 Area targets (km², 椭球面积 ellipsoidal CGCS2000)", fontsize=9, loc="left"
+    )
+    rows = _target_rows(snapshot)
+    header = ["编号 No.", "分区 Zone", "目标 Target", "实测 Measured", "差异 Diff", "核查 Check"]
+    table = ax.table(
+        cellText=rows or [["", "", "", "", "", ""]],
+        colLabels=header,
+        loc="upper left",
+        colWidths=[0.09, 0.41, 0.12, 0.14, 0.11, 0.13],
+        cellLoc="left",
+    )
+    table.auto_set_font_size(False)
+    table.set_fontsize(7)
+    table.scale(1, 1.25)
+    for (r, c), cell in table.get_celld().items():
+        cell.set_linewidth(0.3)
+        if r > 0 and c == 5 and rows and rows[r - 1][5] == "FAIL":
+            cell.get_text().set_color(FAIL_RED)
+
+
+def _rule_lines(snapshot: PlanSnapshot) -> list[str]:
+    rules = snapshot.report.rules
+    failed = rules[rules["status"] == "FAIL"]
+    lines = [f"规则核查 Rule checks: {int((rules['status'] == 'PASS').sum())}/{len(rules)} PASS"]
+    for row in failed.itertuples():
+        lines.append(f"× {row.rule}: {row.id} — {row.reason}")
+    if len(failed) == 0:
+        lines.append("全部规则符合 every rule passes")
+    return lines
+
+
+def _source_lines(snapshot: PlanSnapshot) -> list[str]:
+    lines = []
+    for p in snapshot.provenance:
+        title = LAYER_TITLES.get(p.layer, p.layer)
+        where = "" if p.file == "bundled" else f" [{p.file}]"
+        lines.append(f"{title}{where}: {p.accuracy_text}")
+        for source in p.sources[:1]:
+            lines.append(f"   来源 source: {source}")
+        if len(p.sources) > 1:
+            lines.append(f"   … +{len(p.sources) - 1} more (see the report)")
+        if not p.sources:
+            lines.append("   来源未注明 source not stated")
+    return lines
+
+
+def _text_block(
+    fig: Figure, x: float, y: float, lines: list[str], width: int, size: float, colour="#222222"
+) -> float:
+    """Write wrapped lines from (x, y) downward in figure fractions; return the y below them."""
+    line_h = size * 1.45 / 72 / fig.get_figheight()
+    for line in lines:
+        for part in wrap(line, width) or [""]:
+            red = line.startswith("× ")
+            fig.text(x, y, part, fontsize=size, va="top", color=FAIL_RED if red else colour)
+            y -= line_h
+    return y
+
+
+def draw_sheet(snapshot: PlanSnapshot, style_field: str | None = None) -> Figure:
+    """Return the A3 landscape map sheet of ``snapshot`` as a matplotlib Figure."""
+    w_mm, h_mm = A3_LANDSCAPE_MM
+    fig = Figure(figsize=(w_mm / MM_PER_INCH, h_mm / MM_PER_INCH))
+    FigureCanvasBase(fig)  # draws only when saved (geopandas asks for a redraw per layer)
+    fig.text(0.02, 0.975, snapshot.title_zh, fontsize=20, va="top")
+    fig.text(0.02, 0.935, snapshot.title_en, fontsize=11, va="top", color="#444444")
+    verdict = (
+        "核查通过 all checks pass"
+        if snapshot.passed
+        else "核查未通过 CHECK " + snapshot.report.summary()
+    )
+    fig.text(
+        0.02, 0.91, verdict, fontsize=10, va="top", color="#1a9850" if snapshot.passed else FAIL_RED
+    )
+    ax = fig.add_axes((0.02, 0.04, 0.56, 0.86))
+    handles = draw_map(ax, snapshot, style_field)
+    _overview(fig, (0.025, 0.60, 0.11, 0.26), snapshot, ax)
+    legend_ax = fig.add_axes((0.60, 0.66, 0.38, 0.27))
+    legend_ax.axis("off")
+    legend_ax.legend(
+        handles=handles,
+        loc="upper left",
+        fontsize=7,
+        title="图例 Legend",
+        title_fontsize=9,
+        frameon=False,
+    )
+    _targets_table(fig, (0.60, 0.47, 0.38, 0.17), snapshot)
+    y = _text_block(fig, 0.60, 0.40, _rule_lines(snapshot), 110, 7)
+    notes = [
+        f"坐标系 Coordinate system: {crs_note(_gk(snapshot))}; 比例尺 scale {_ratio(fig, ax)} (A3)",
+        f"制图日期 Date: {snapshot.made.isoformat()} · spatial report",
+        *snapshot.notes,
+    ]
+    y = _text_block(fig, 0.60, y - 0.01, notes, 110, 7)
+    _text_block(
+        fig,
+        0.60,
+        y - 0.01,
+        ["数据来源与精度 Sources and accuracy", *_source_lines(snapshot)],
+        120,
+        6,
+        "#333333",
+    )
+    return fig
+
+
+def _ratio(fig: Figure, ax) -> str:
+    x0, x1 = ax.get_xlim()
+    width_mm = ax.get_position().width * fig.get_figwidth() * MM_PER_INCH
+    denominator = (x1 - x0) * 1000 / width_mm
+    rounded = round(denominator, -3)
+    return f"1:{rounded:,.0f}"
+
+
+def write_sheet_pdf(
+    path: str | os.PathLike[str], snapshot: PlanSnapshot, style_field: str | None = None
+) -> Path:
+    """Write the A3 landscape sheet as a PDF, fonts embedded (TrueType subsets), atomically."""
+    with (
+        in_noto(lambda: draw_sheet(snapshot, style_field)) as fig,
+        matplotlib.rc_context({"pdf.fonttype": 42}),
+        atomic_path(path) as tmp,
+    ):
+        fig.savefig(
+            tmp, format="pdf", metadata={"Title": snapshot.title_zh, "Creator": "spatial report"}
+        )
+    return Path(path)
+
+
+def _map_figure(snapshot: PlanSnapshot, style_field: str | None) -> Figure:
+    fig = Figure(figsize=(9, 8))
+    FigureCanvasBase(fig)  # draws only when saved (geopandas asks for a redraw per layer)
+    ax = fig.add_axes((0.01, 0.01, 0.98, 0.98))
+    handles = draw_map(ax, snapshot, style_field)
+    ax.legend(handles=handles, loc="lower right", fontsize=7, framealpha=0.9)
+    return fig
+
+
+def map_svg(snapshot: PlanSnapshot, style_field: str | None = None) -> str:
+    """Return the map alone as SVG text, its lettering drawn as outlines (no font needed)."""
+    buffer = io.StringIO()
+    with (
+        in_noto(lambda: _map_figure(snapshot, style_field)) as fig,
+        matplotlib.rc_context({"svg.fonttype": "path", "svg.hashsalt": "spatial"}),
+    ):
+        fig.savefig(buffer, format="svg", metadata=SVG_METADATA)
+    return _strip_svg_prolog(buffer.getvalue())
+
+
+def _strip_svg_prolog(svg: str) -> str:
+    start = svg.find("<svg")
+    return svg[start:] if start >= 0 else svg
