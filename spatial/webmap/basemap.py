@@ -23,6 +23,7 @@ import numpy as np
 
 from spatial.errors import SpatialError
 from spatial.measure.gcj02 import wgs84_to_gcj02_geometry
+from spatial.webmap.escape import escape_text
 
 __all__ = [
     "BASEMAP_NAMES",
@@ -100,6 +101,16 @@ def _with_key(url: str | None, name: str, key: str | None, env: str | None) -> s
     return url.replace("@KEY@", urllib.parse.quote(key, safe=""))
 
 
+def _local_entry(tiles_dir: Path) -> dict[str, str]:
+    """Label and attribution of a tile folder given without a provider (``--tiles`` alone)."""
+    name = escape_text(tiles_dir.name or str(tiles_dir))
+    return {
+        "label_zh": "本地瓦片",
+        "label_en": f"local tiles ({name})",
+        "attribution": f"本地瓦片 local tiles: {name} (source not stated)",
+    }
+
+
 def resolve_basemap(
     name: str,
     *,
@@ -142,6 +153,8 @@ def resolve_basemap(
     if tiles_dir is not None:
         tiles: str | None = _local_tiles(Path(tiles_dir), Path(html_dir) if html_dir else None)
         labels = None
+        if entry["tiles"] is None:  # a tile folder and no provider: the folder is the base map
+            entry = {**entry, **_local_entry(Path(tiles_dir))}
     else:
         tiles = _with_key(entry["tiles"], name, key, entry.get("key_env"))
         labels = _with_key(entry.get("labels"), name, key, entry.get("key_env"))

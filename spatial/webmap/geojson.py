@@ -18,10 +18,22 @@ import numpy as np
 import shapely
 
 from spatial.crs import WGS84, gk_zone_crs_for
-from spatial.errors import CRSError
+from spatial.errors import CRSError, LayerError
 from spatial.webmap.escape import script_json
 
-__all__ = ["DECIMALS_BY_ACCURACY", "decimals_for", "feature_collection_json", "to_display_crs"]
+__all__ = [
+    "DECIMALS_BY_ACCURACY",
+    "PrecisionError",
+    "decimals_for",
+    "feature_collection_json",
+    "round_geometries",
+    "to_display_crs",
+]
+
+
+class PrecisionError(LayerError):
+    """The decimals asked for would make a feature vanish from the map."""
+
 
 #: Decimal places of a degree kept per ``accuracy`` value: 5 places is about
 #: 1.1 m (the official outline traced from AMap), 4 places about 11 m, far finer
@@ -63,22 +75,55 @@ def to_display_crs(gdf: gpd.GeoDataFrame, simplify_m: float | None = None) -> gp
     geoms = gdf.geometry.to_crs(WGS84)
     if simplify_m:
         local = geoms.to_crs(gk_zone_crs_for(geoms))
-        geoms = local.simplify(simplify_m, preserve_topology=True).to_crs(WGS84)
+        simple = shapely.make_valid(local.simplify(simplify_m, preserve_topology=True).values)
+        geoms = gpd.GeoSeries(simple, crs=local.crs).to_crs(WGS84)
     return geoms
 
 
-def _round(geoms: np.ndarray, decimals: np.ndarray) -> np.ndarray:
+def round_geometries(geoms: np.ndarray, decimals: np.ndarray) -> np.ndarray:
+    """Snap geometries to a grid of ``10**-decimals`` degrees, keeping each one valid.
+
+    GEOS's precision model (:func:`shapely.set_precision`, valid output) does
+    the snapping, so a ring never keeps fewer than four points and a polygon
+    never crosses itself; a feature smaller than the grid becomes empty, which
+    :func:`feature_collection_json` refuses. The snapped values are then written
+    with ``decimals`` places (no float noise such as ``106.22350000000001``).
+
+    Examples
+    --------
+    >>> from shapely import Polygon
+    >>> thin = Polygon([(106.2, 29.5), (106.204, 29.5), (106.204, 29.5004), (106.2, 29.5004)])
+    >>> round_geometries(np.array([thin]), np.array([3]))[0].is_empty
+    True
+    >>> round_geometries(np.array([thin]), np.array([4]))[0].is_valid
+    True
+    """
     out = geoms.copy()
     for places in np.unique(decimals):
         sel = decimals == places
-        out[sel] = shapely.transform(geoms[sel], lambda xy, p=int(places): np.round(xy, p))
-    return shapely.remove_repeated_points(out)
+        snapped = shapely.set_precision(geoms[sel], 10.0 ** -int(places))
+        out[sel] = shapely.transform(snapped, lambda xy, p=int(places): np.round(xy, p))
+    return out
+
+
+def _refuse_collapsed(before: np.ndarray, after: np.ndarray, places, names) -> None:
+    lost = ~shapely.is_empty(before) & shapely.is_empty(after)
+    if not lost.any():
+        return
+    i = int(np.flatnonzero(lost)[0])
+    label = names[i] if names is not None else f"feature {i}"
+    step_m = 111_320 * 10.0 ** -int(places[i])
+    raise PrecisionError(
+        f"{label}: vanishes when kept to {int(places[i])} decimal places of a degree "
+        f"(a grid of about {step_m:,.0f} m); keep more decimals (--decimals)"
+    )
 
 
 def feature_collection_json(
     geoms: gpd.GeoSeries,
     properties: Sequence[dict[str, Any]],
     decimals: Sequence[int] | int = DEFAULT_DECIMALS,
+    names: Sequence[str] | None = None,
 ) -> str:
     r"""Write features as compact, script-safe GeoJSON text (no ids, no bboxes).
 
@@ -90,6 +135,13 @@ def feature_collection_json(
         One dict per geometry, written as the feature's ``properties``.
     decimals : int or sequence of int
         Decimal places of a degree kept, for all features or per feature.
+    names : sequence of str, optional
+        How to name each feature in an error message (its id).
+
+    Raises
+    ------
+    PrecisionError
+        A feature would vanish on the grid the decimals give.
 
     Examples
     --------
@@ -100,7 +152,9 @@ def feature_collection_json(
     """
     arr = np.asarray(geoms.values, dtype=object)
     places = np.broadcast_to(np.asarray(decimals, dtype=int), arr.shape)
-    texts = shapely.to_geojson(_round(arr, places))
+    rounded = round_geometries(arr, places)
+    _refuse_collapsed(arr, rounded, places, names)
+    texts = shapely.to_geojson(rounded)
     features = [
         f'{{"type":"Feature","geometry":{geom},"properties":{script_json(props)}}}'
         for geom, props in zip(texts, properties, strict=True)

@@ -174,8 +174,10 @@ def styled_layer(
     count = len(gdf)
     popups = count <= options.detail_limit
     props = _properties(gdf, style, popups=popups)
-    data = feature_collection_json(geoms, props, _decimals(gdf, options))
     label = name if name is not None else f"{style.title_zh} {style.title_en}"
+    ids = gdf["id"] if "id" in gdf.columns else range(count)
+    names = [f"{label}: feature {i}" for i in ids]
+    data = feature_collection_json(geoms, props, _decimals(gdf, options), names)
     layer = GeoJsonLayer(
         data, style, escape_text(label), canvas=count >= options.canvas_from, popups=popups
     )

@@ -81,22 +81,129 @@
     });
   };
 
-  /* Show the permanent labels of one layer (class sp-label-<layer>) only for
-   * minZoom <= zoom < maxZoom, so nested layers do not label over each other. */
+  /* Show the permanent labels of one layer only for minZoom <= zoom < maxZoom, so
+   * nested layers do not label over each other; outside that range each labelled
+   * feature keeps its name as a hover tooltip, so every zoom has one. */
   SC.labelZoom = function (map, layer, minZoom, maxZoom) {
-    var rule = document.createElement("style");
-    rule.textContent = ".sp-hide-" + layer + " .sp-label-" + layer + " { display: none; }";
-    document.head.appendChild(rule);
+    var shown = null;
+    function rebind(permanent) {
+      var group = window.spatialLayers && window.spatialLayers[layer];
+      if (!group) { return; }
+      group.eachLayer(function (l) {
+        var tip = l.getTooltip && l.getTooltip();
+        if (!tip || !l.feature || !l.feature.properties.l) { return; }
+        var content = tip.getContent(), options = L.extend({}, tip.options);
+        l.unbindTooltip();
+        options.permanent = permanent;
+        options.sticky = !permanent;
+        if (!permanent) { options.direction = "auto"; options.className = ""; }
+        else { options.direction = tip.options._labelDirection || options.direction; }
+        options._labelDirection = tip.options._labelDirection || tip.options.direction;
+        options._labelClass = tip.options._labelClass || tip.options.className;
+        if (permanent) { options.className = options._labelClass; }
+        l.bindTooltip(content, options);
+      });
+    }
     function update() {
       if (!map._loaded) { return; }
       var zoom = map.getZoom();
-      var hide = zoom < minZoom || zoom >= maxZoom;
-      var box = map.getContainer();
-      if (hide) { L.DomUtil.addClass(box, "sp-hide-" + layer); }
-      else { L.DomUtil.removeClass(box, "sp-hide-" + layer); }
+      var show = zoom >= minZoom && zoom < maxZoom;
+      if (show !== shown) { shown = show; rebind(show); SC.declutter(map); }
     }
     map.on("load zoomend", update);
     update();
+  };
+
+  function overlaps(a, b) {
+    return a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+  }
+
+  /* Hide every permanent label that would overlap one placed before it (zones first,
+   * then towns, in document order): labels never cover each other, and a hidden
+   * label's feature still shows its name in its popup. */
+  SC.declutter = function (map) {
+    var box = map.getContainer();
+    var labels = Array.prototype.slice.call(box.querySelectorAll(".sp-label"));
+    labels.sort(function (a, b) {
+      return (b.classList.contains("sp-label-zones") ? 1 : 0) - (a.classList.contains("sp-label-zones") ? 1 : 0);
+    });
+    var placed = [];
+    labels.forEach(function (el) {
+      el.classList.remove("sp-label-clash");
+      var r = el.getBoundingClientRect();
+      if (!r.width) { return; }
+      var clash = placed.some(function (p) { return overlaps(r, p); });
+      if (clash) { el.classList.add("sp-label-clash"); } else { placed.push(r); }
+    });
+  };
+
+  /* Narrow maps: the layer control folds to its button, and folds again on a map tap. */
+  SC.layerControl = function (map, ctl, compact) {
+    if (map.getSize().x >= compact.width && map.getSize().y >= compact.height) { return; }
+    ctl.collapse();
+    map.on("click", function () { ctl.collapse(); });
+    L.DomEvent.on(ctl._layersLink, "click", function () { ctl.expand(); });
+  };
+
+  /* Popups fit the map and open clear of the controls in its corners. */
+  function corner(map, name) {
+    var el = map._controlCorners[name];
+    return el ? el.getBoundingClientRect() : { width: 0, height: 0 };
+  }
+  SC.fitPopups = function (map) {
+    function update() {
+      var size = map.getSize();
+      var top = Math.max(corner(map, "topleft").height, corner(map, "topright").height);
+      var bottom = Math.max(corner(map, "bottomleft").height, corner(map, "bottomright").height);
+      var room = Math.max(size.y - 160, 0);
+      if (top + bottom > room) { bottom = Math.max(room - top, 0); }
+      L.Popup.mergeOptions({
+        maxWidth: Math.min(380, size.x - 40),
+        minWidth: Math.min(50, size.x - 40),
+        maxHeight: Math.max(size.y - top - bottom - 40, 120),
+        autoPanPaddingTopLeft: L.point(10, top + 10),
+        autoPanPaddingBottomRight: L.point(10, bottom + 10)
+      });
+    }
+    map.on("resize", update);
+    map.on("popupopen", function () { SC.declutter(map); });
+    update();
+  };
+
+  /* A north arrow (Web Mercator: north is up), for the screen and for print. */
+  SC.north = function (map) {
+    return control(map, "topright", function () {
+      var div = L.DomUtil.create("div", "sp-panel sp-north");
+      div.title = "北 North";
+      div.innerHTML = '<svg viewBox="0 0 20 30" width="16" height="24" aria-hidden="true">' +
+        '<path d="M10 1 18 27 10 21 2 27z" fill="#222"/></svg><b>N</b>';
+      return div;
+    });
+  };
+
+  /* The check's verdict in the title (always visible) and its failed rules in the legend.
+   * Data arrive as JSON; every string is set as text, never parsed as HTML. */
+  SC.rules = function (map, data) {
+    var box = map.getContainer();
+    var title = box.querySelector(".sp-title");
+    if (title) {
+      var p = L.DomUtil.create("p", "sp-note sp-verdict " + (data.passed ? "sp-pass" : "sp-fail"), title);
+      p.textContent = data.verdict;
+    }
+    var body = box.querySelector(".sp-legend-body");
+    if (!body || !data.rows.length) { return; }
+    var section = document.createElement("div");
+    section.className = "sp-rules";
+    var h = L.DomUtil.create("h3", "", section);
+    h.textContent = data.heading;
+    var ul = L.DomUtil.create("ul", "", section);
+    data.rows.forEach(function (row) {
+      var li = L.DomUtil.create("li", "sp-rule-fail", ul);
+      var code = L.DomUtil.create("code", "", li);
+      code.textContent = row.rule;
+      li.appendChild(document.createTextNode(" " + row.id + (row.other ? " × " + row.other : "") + ": " + row.reason));
+    });
+    body.insertBefore(section, body.firstChild);
   };
 
   SC.fullscreen = function (map) {
@@ -231,6 +338,8 @@
   /* Set once every layer is on the map and drawn: tests and benchmarks wait for it. */
   SC.ready = function (map) {
     map.whenReady(function () {
+      SC.declutter(map);
+      map.on("zoomend moveend overlayadd overlayremove", function () { SC.declutter(map); });
       requestAnimationFrame(function () {
         requestAnimationFrame(function () {
           window.spatialMapReadyMs = performance.now();
