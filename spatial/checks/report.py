@@ -10,6 +10,7 @@ import pandas as pd
 
 from spatial.checks.status import Status
 from spatial.report import FORMATS, format_csv, format_json, format_markdown, format_table, records
+from spatial.validate.inputs import Repair
 
 __all__ = ["RULE_COLUMNS", "TARGET_COLUMNS", "CheckReport"]
 
@@ -54,7 +55,7 @@ class CheckReport:
     targets: pd.DataFrame
     rules: pd.DataFrame
     notes: dict[str, str] = field(default_factory=dict)
-    repairs: list[dict[str, object]] = field(default_factory=list)
+    repairs: list[Repair] = field(default_factory=list)
 
     @property
     def passed(self) -> bool:
