@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 
-from spatial.errors import OutputError
+from spatial.errors import UsageError
 
 __all__ = ["add_repair_option", "layer_flag", "require_suffix"]
 
@@ -40,9 +40,9 @@ def require_suffix(path: os.PathLike[str] | str, suffixes: tuple[str, ...], what
     >>> require_suffix("map.png", (".html", ".htm"), "an interactive map")
     Traceback (most recent call last):
     ...
-    spatial.errors.OutputError: map.png: an interactive map is written as .html or .htm, not .png
+    spatial.errors.UsageError: map.png: an interactive map is written as .html or .htm, not .png
     """
     suffix = os.path.splitext(os.fspath(path))[1].lower()
     if suffix not in suffixes:
         wanted = " or ".join(suffixes)
-        raise OutputError(f"{path}: {what} is written as {wanted}, not {suffix or 'no suffix'}")
+        raise UsageError(f"{path}: {what} is written as {wanted}, not {suffix or 'no suffix'}")

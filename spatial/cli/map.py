@@ -14,18 +14,16 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 from pathlib import Path
 
-import geopandas as gpd
-
-from spatial.cli._options import layer_flag
-from spatial.errors import LayerReadError
-from spatial.io.layers import LAYER_GEOMETRY, LAYER_NAMES, load_plan_layers, read_layer
-from spatial.overlay.operations import require_geometry
-from spatial.report import format_table
-from spatial.validate.problems import ensure_valid
+from spatial.cli._options import add_repair_option, require_suffix
+from spatial.cli._output import ExitCode
+from spatial.cli._plan_input import add_plan_input, check_style_field, read_plan_input
+from spatial.plan import load_rules, load_targets
+from spatial.publish.snapshot import take_snapshot
 from spatial.webmap import BASEMAP_NAMES, LayerOptions, MapOptions, render_map
-from spatial.webmap.planfacts import missing_targets, with_area_checks
+from spatial.webmap.geojson import DECIMALS_BY_ACCURACY
 
 __all__ = ["register", "run"]
 
@@ -39,10 +37,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         "map",
         help="write the plan as an interactive HTML map",
         description="Write the plan as an interactive Leaflet map in one HTML file. "
-        "Every layer you give is validated first (as `spatial validate` does). "
-        "Exit status: 0 map written and every zone target met; 1 map written but a zone "
-        "fails its area check (drawn red) or a target has no zone; 2 unreadable or "
-        "invalid input, no map written.",
+        "Every layer you give is validated first (as `spatial validate` does) and the plan "
+        "checked against the same targets and rules as `spatial check`. "
+        "Exit status: 0 map written and every target and rule passes; 1 map written but "
+        "something fails (shown in red, each failed rule listed by its id); 2 unreadable or "
+        "invalid input or a bad call, no map written.",
     )
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"default {DEFAULT_OUT}")
     parser.add_argument(
@@ -55,67 +54,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         "--offline", action="store_true", help="self-contained file that makes no network request"
     )
     parser.add_argument("--tiles", type=Path, metavar="DIR", help="local {z}/{x}/{y} tile folder")
-    for name in LAYER_NAMES:
-        parser.add_argument(
-            layer_flag(name), type=Path, metavar="PATH", help=f"your own {name} layer"
-        )
+    add_plan_input(parser)
     parser.add_argument(
-        "--layer",
-        action="append",
-        default=[],
-        metavar="NAME=PATH",
-        help="an extra layer drawn as parcels (repeatable); NAME must not be a plan layer "
-        "name (use --zones etc. for those)",
+        "--style-field",
+        metavar="FIELD",
+        help="colour the --layer features by the categories of this field (e.g. 用地性质)",
     )
-    parser.add_argument("--crs", help="CRS of input files that declare none, e.g. EPSG:4490")
+    parser.add_argument("--plan", metavar="TOML", help="targets file (default: seeds/plan.toml)")
+    parser.add_argument("--rules", metavar="TOML", help="rules file (default: seeds/rules.toml)")
+    add_repair_option(parser)
     parser.add_argument("--simplify-m", type=float, help="simplify outlines (tolerance, metres)")
     parser.add_argument("--decimals", type=int, help="decimal places of a degree kept")
     parser.set_defaults(handler=run)
-
-
-def _read_valid(
-    path: str | os.PathLike[str],
-    crs: str | None,
-    required: tuple[str, ...] = (),
-    geometry: str = "any",
-) -> gpd.GeoDataFrame:
-    """Read a planner's layer and refuse it (one line, exit 2) before anything measures it."""
-    gdf = read_layer(path, crs=crs)
-    require_geometry(gdf, str(path), geometry)
-    ensure_valid(gdf, str(path), required=required)
-    return gdf
-
-
-def _extra_layers(specs: list[str], crs: str | None) -> dict:
-    layers = {}
-    for spec in specs:
-        name, sep, path = spec.partition("=")
-        if not sep or not name or not path:
-            raise LayerReadError(f"--layer {spec!r}: expected NAME=PATH")
-        if name in LAYER_NAMES:
-            raise LayerReadError(
-                f"--layer {spec!r}: {name!r} is a plan layer; use {layer_flag(name)} {path} "
-                "to replace it"
-            )
-        if name in layers:
-            raise LayerReadError(f"--layer {spec!r}: the name {name!r} is given twice")
-        layers[name] = (_read_valid(path, crs), Path(path).name)
-    return layers
-
-
-def _layers(args: argparse.Namespace) -> tuple[dict, dict[str, str]]:
-    layers = load_plan_layers()
-    sources = {}
-    for name in LAYER_NAMES:
-        path = getattr(args, name)
-        if path is not None:
-            layers[name] = _read_valid(
-                path, args.crs, required=("id",), geometry=LAYER_GEOMETRY[name]
-            )
-            sources[name] = path.name
-    extra = _extra_layers(args.layer, args.crs)
-    sources.update({name: file_name for name, (_, file_name) in extra.items()})
-    return {**layers, **{name: gdf for name, (gdf, _) in extra.items()}}, sources
 
 
 def _describe(path: Path, options: MapOptions) -> str:
@@ -125,37 +75,56 @@ def _describe(path: Path, options: MapOptions) -> str:
     return f"wrote {path} ({size_mb:.2f} MB, {mode}, base map {basemap})"
 
 
-def _area_check(checked: gpd.GeoDataFrame, missing: list[str]) -> str:
-    columns = [c for c in ("id", "name_zh") if c in checked.columns]
-    columns += ["measured_km2", "target_km2", "diff_pct", "status"]
-    lines = ["zones coloured by their area check (areas ellipsoidal, CGCS2000):"]
-    lines.append(format_table(checked[columns]))
-    lines += [f"{target}: no feature with this id in the zones layer" for target in missing]
-    return "\n".join(lines)
+def _precision_note(decimals: int | None) -> str | None:
+    """Return a note when --decimals keeps coordinates coarser than the data's accuracy supports."""
+    finest = max(DECIMALS_BY_ACCURACY.values())
+    if decimals is None or decimals >= finest:
+        return None
+    step_m = 111_320 * 10.0**-decimals
+    return (
+        f"note: --decimals {decimals} keeps a grid of about {step_m:,.0f} m; the official "
+        f"outline holds {finest} places (about 1 m), indicative ones "
+        f"{DECIMALS_BY_ACCURACY['indicative']}"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
-    """Build the map, write it, print the area check it shows.
+    """Check the plan as ``spatial check`` does, draw it, write the map; return the check's status.
 
-    Returns 0 when every zone target is met, 1 when a zone fails its area
-    check or a target has no zone (the map is still written, that zone red).
-    Bad input raises a SpatialError (exit status 2) before anything is written.
+    Returns 0 when every target and rule passes, 1 when any fails (the map is
+    still written: failed zones edged red, overlap and outside pieces in red,
+    each failed rule listed by its id). Bad input or a bad call raises a
+    SpatialError (exit status 2) before anything is written.
     """
-    layers, sources = _layers(args)
+    require_suffix(args.out, (".html", ".htm"), "an interactive map")
+    layers, files, extra = read_plan_input(args)
+    check_style_field(args.style_field, extra)
+    snapshot = take_snapshot(
+        layers,
+        files,
+        extra,
+        targets=load_targets(args.plan),
+        rules=load_rules(args.rules),
+        repair=args.repair,
+    )
     options = MapOptions(
         basemap=args.basemap,
         offline=args.offline,
         tiles_dir=args.tiles,
         tianditu_key=os.environ.get(TIANDITU_ENV),
         layer=LayerOptions(decimals=args.decimals, simplify_m=args.simplify_m),
-        layer_sources=sources,
+        layer_sources=files,
+        snapshot=snapshot,
+        style_field=args.style_field,
     )
-    path = render_map(args.out, layers, options)
+    path = render_map(args.out, snapshot.drawn, options)
     print(_describe(path, options))
-    if "zones" not in layers:
-        return 0
-    checked = with_area_checks(layers["zones"])
-    missing = missing_targets(layers["zones"])
-    print(_area_check(checked, missing))
-    failed = (checked["status"] == "FAIL").any() or bool(missing)
-    return 1 if failed else 0
+    note = _precision_note(args.decimals)
+    if note:
+        print(f"spatial map: {note}", file=sys.stderr)
+    for line in snapshot.notes:
+        print(f"spatial map: {line}", file=sys.stderr)
+    print(f"spatial map: {snapshot.report.summary()}")
+    for line in snapshot.report.failures:
+        print(f"spatial map: FAIL {line}", file=sys.stderr)
+    return ExitCode.OK if snapshot.passed else ExitCode.PROBLEMS

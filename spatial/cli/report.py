@@ -23,8 +23,8 @@ import sys
 from pathlib import Path
 
 from spatial.cli._options import add_repair_option, require_suffix
-from spatial.cli._plan_input import add_plan_input, read_plan_input
-from spatial.errors import LayerReadError
+from spatial.cli._output import ExitCode
+from spatial.cli._plan_input import add_plan_input, check_style_field, read_plan_input
 from spatial.io.atomic import write_text_atomic
 from spatial.plan import load_rules, load_targets
 from spatial.publish.report_html import report_html
@@ -32,8 +32,6 @@ from spatial.publish.sheet import write_sheet_pdf
 from spatial.publish.snapshot import take_snapshot
 
 __all__ = ["register", "run"]
-
-EXIT_OK, EXIT_PROBLEMS = 0, 1
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -59,29 +57,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     parser.set_defaults(handler=run)
 
 
-def _check_style_field(field: str | None, extra: dict) -> None:
-    if field is None:
-        return
-    if not extra:
-        raise LayerReadError(f"--style-field {field!r}: give the layer to style with --layer")
-    for name, gdf in extra.items():
-        if field not in gdf.columns:
-            columns = ", ".join(c for c in gdf.columns if c != "geometry")
-            raise LayerReadError(
-                f"--style-field {field!r}: layer {name!r} has no such field (fields: {columns})"
-            )
-
-
 def run(args: argparse.Namespace) -> int:
     """Write the report (and the sheet); return 0 when every check passes, else 1."""
     require_suffix(args.out, (".html", ".htm"), "a report")
     if args.pdf is not None:
         require_suffix(args.pdf, (".pdf",), "a map sheet")
     layers, files, extra = read_plan_input(args)
-    _check_style_field(args.style_field, extra)
+    check_style_field(args.style_field, extra)
     snapshot = take_snapshot(
-        {**layers, **extra},
+        layers,
         files,
+        extra,
         targets=load_targets(args.plan),
         rules=load_rules(args.rules),
         repair=args.repair,
@@ -95,4 +81,4 @@ def run(args: argparse.Namespace) -> int:
     print(f"spatial report: {snapshot.report.summary()}")
     for line in snapshot.report.failures:
         print(f"spatial report: FAIL {line}", file=sys.stderr)
-    return EXIT_OK if snapshot.passed else EXIT_PROBLEMS
+    return ExitCode.OK if snapshot.passed else ExitCode.PROBLEMS

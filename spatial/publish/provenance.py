@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
@@ -102,7 +103,11 @@ def layer_provenance(
             accuracies = (*accuracies, NOT_STATED)
         rows.append(
             LayerProvenance(
-                name, files.get(name, "bundled"), accuracies, _distinct(gdf, "source"), len(gdf)
+                name,
+                Path(files[name]).name if name in files else "bundled",
+                accuracies,
+                _distinct(gdf, "source"),
+                len(gdf),
             )
         )
     return rows

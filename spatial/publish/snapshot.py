@@ -19,7 +19,7 @@ import geopandas as gpd
 from spatial.checks import run_checks
 from spatial.checks.pieces import failure_pieces
 from spatial.checks.report import CheckReport
-from spatial.errors import CRSMismatchWarning
+from spatial.errors import CRSMismatchWarning, RepairWarning
 from spatial.plan import Rule, Target, load_rules, load_targets
 from spatial.publish.provenance import (
     LayerProvenance,
@@ -28,6 +28,7 @@ from spatial.publish.provenance import (
     plan_title,
     stale_note,
 )
+from spatial.validate.inputs import LayerInput, prepare_inputs
 
 __all__ = ["PlanSnapshot", "take_snapshot"]
 
@@ -75,9 +76,21 @@ class PlanSnapshot:
         return self.report.passed
 
 
+def _valid_extra(
+    extra: Mapping[str, gpd.GeoDataFrame], files: Mapping[str, str]
+) -> dict[str, gpd.GeoDataFrame]:
+    """Validate the planner's extra layers once (any geometry, no id needed), in EPSG:4326."""
+    if not extra:
+        return {}
+    inputs = [LayerInput(gdf, files.get(name, name), "", "any") for name, gdf in extra.items()]
+    prepared = prepare_inputs(inputs, purpose="drawn")
+    return dict(zip(extra, prepared.layers, strict=True))
+
+
 def take_snapshot(
     layers: Mapping[str, gpd.GeoDataFrame],
     files: Mapping[str, str] | None = None,
+    extra: Mapping[str, gpd.GeoDataFrame] | None = None,
     *,
     targets: Iterable[Target] | None = None,
     rules: Iterable[Rule] | None = None,
@@ -90,7 +103,10 @@ def take_snapshot(
     layers : mapping of str to GeoDataFrame
         Plan layers by name (the bundled ones with the planner's in place).
     files : mapping of str to str, optional
-        File name of each layer the planner gave; those layers count as replaced.
+        File of each layer the planner gave; those plan layers count as replaced.
+    extra : mapping of str to GeoDataFrame, optional
+        The planner's own layers (``--layer NAME=PATH``): drawn beneath the plan,
+        not checked.
     targets, rules : optional
         Defaults: ``seeds/plan.toml`` and ``seeds/rules.toml``.
     repair : bool
@@ -108,9 +124,13 @@ def take_snapshot(
     rules = load_rules() if rules is None else tuple(rules)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", CRSMismatchWarning)
+        warnings.simplefilter("always", RepairWarning)
         report = run_checks(layers, targets=targets, rules=rules, repair=repair, sources=files)
-    notes = [str(w.message) for w in caught]
-    drawn = drawn_layers(layers, files)
+        extra_valid = _valid_extra(extra or {}, files)
+    notes = [
+        str(w.message) for w in caught if issubclass(w.category, CRSMismatchWarning | RepairWarning)
+    ]
+    drawn = {**drawn_layers(layers, files), **extra_valid}
     stale = stale_note(layers, files)
     if stale:
         notes.insert(0, stale)

@@ -20,7 +20,10 @@ import shapely
 
 from spatial.crs import WGS84
 from spatial.io.atomic import write_text_atomic
-from spatial.io.layers import LAYER_NAMES, load_plan_layers
+from spatial.io.layers import LAYER_GEOMETRY, LAYER_NAMES, load_plan_layers
+from spatial.publish.provenance import provenance_notes
+from spatial.publish.snapshot import PlanSnapshot
+from spatial.validate.inputs import LayerInput, prepare_inputs
 from spatial.webmap import controls
 from spatial.webmap.assets import add_assets
 from spatial.webmap.basemap import (
@@ -35,7 +38,11 @@ from spatial.webmap.escape import escape_text
 from spatial.webmap.layer import GeoJsonLayer, LayerOptions, styled_layer
 from spatial.webmap.legend import legend_html
 from spatial.webmap.planfacts import headlines, with_area_checks
+from spatial.webmap.rulepanel import failure_features, rule_panel_data
 from spatial.webmap.styles import style_for
+from spatial.webmap.styles.failures import FAILURES
+from spatial.webmap.styles.planner import planner_style
+from spatial.webmap.styles.zones import zone_style
 
 __all__ = ["MapOptions", "build_map", "render_map"]
 
@@ -76,6 +83,12 @@ class MapOptions:
         Include the plan's headline figures in the legend.
     prefer_canvas : bool
         Draw every vector layer on a canvas (for very large layers).
+    snapshot : PlanSnapshot, optional
+        The checked plan (:func:`spatial.publish.snapshot.take_snapshot`): its
+        title and notes come from the layers' accuracy and sources, its failed
+        rules are listed and their overlap and outside pieces drawn in red.
+    style_field : str, optional
+        Colour the planner's extra layers by the categories of this field.
     """
 
     basemap: str | None = None
@@ -87,6 +100,8 @@ class MapOptions:
     layer_sources: Mapping[str, str] = field(default_factory=dict)
     show_headlines: bool = True
     prefer_canvas: bool = False
+    snapshot: PlanSnapshot | None = None
+    style_field: str | None = None
 
 
 def _basemap(options: MapOptions) -> Basemap:
@@ -101,6 +116,28 @@ def _basemap(options: MapOptions) -> Basemap:
     )
 
 
+def _validated(
+    layers: Mapping[str, gpd.GeoDataFrame], options: MapOptions
+) -> dict[str, gpd.GeoDataFrame]:
+    """Each layer validated once, named by its file, in EPSG:4326 (see ``prepare_inputs``).
+
+    Plan layers need their ``id`` and geometry kind; extra layers any geometry.
+    Layers of more than 2,000 features get the vectorised checks, not the full
+    validator (``spatial validate FILE`` gives the full report).
+    """
+    inputs = [
+        LayerInput(
+            gdf,
+            options.layer_sources.get(name, name),
+            "id" if name in LAYER_NAMES else "",
+            LAYER_GEOMETRY.get(name, "any"),
+        )
+        for name, gdf in layers.items()
+    ]
+    prepared = prepare_inputs(inputs, purpose="drawn")
+    return dict(zip(layers, prepared.layers, strict=True))
+
+
 def _ordered(layers: Mapping[str, gpd.GeoDataFrame]) -> list[str]:
     known = [name for name in LAYER_NAMES if name in layers]
     return known + [name for name in layers if name not in LAYER_NAMES]
@@ -111,9 +148,19 @@ def _prepare(name: str, gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 
 def _label(name: str, source: str | None) -> str:
-    style = style_for(name)
+    style = FAILURES if name == FAILURES.name else style_for(name)
     title = f"{style.title_zh} {style.title_en}" if style.name == name else name
-    return f"{title} ({source})" if source else title
+    return f"{title} ({Path(source).name})" if source else title
+
+
+def _style(name: str, gdf: gpd.GeoDataFrame, extras: list[str], options: MapOptions):
+    if name == "zones":
+        return zone_style(gdf)
+    if name == FAILURES.name:
+        return FAILURES
+    if name in extras:
+        return planner_style(name, extras.index(name), gdf, options.style_field)
+    return style_for(name)
 
 
 def _add_layers(
@@ -121,15 +168,18 @@ def _add_layers(
 ) -> dict[str, GeoJsonLayer]:
     drawn = {}
     shift = display_shift(basemap)
+    extras = [n for n in layers if n not in LAYER_NAMES and n != FAILURES.name]
     for name in _ordered(layers):
+        gdf = _prepare(name, layers[name])
+        style = _style(name, gdf, extras, options)
         layer = styled_layer(
-            _prepare(name, layers[name]),
-            style_for(name),
+            gdf,
+            style,
             options.layer,
             name=_label(name, options.layer_sources.get(name)),
             display=shift,
         )
-        drawn[name] = layer.add_to(m)
+        drawn[name] = (style, layer.add_to(m))
     return drawn
 
 
@@ -147,23 +197,40 @@ def _fit(m: folium.Map, layers: Mapping[str, gpd.GeoDataFrame], basemap: Basemap
     m.fit_bounds([[south, west], [north, east]])
 
 
+def _titles(options: MapOptions) -> tuple[str, str, list[str]]:
+    """Return the title and notes: from the snapshot's provenance, else the bundled plan's."""
+    snapshot = options.snapshot
+    if snapshot is None:
+        return TITLE_ZH, TITLE_EN, [INDICATIVE_NOTE, AREA_NOTE]
+    titles = {name: style_for(name).title_zh for name in LAYER_NAMES}
+    notes = ["; ".join(provenance_notes(snapshot.provenance, titles)), AREA_NOTE]
+    return snapshot.title_zh, snapshot.title_en, [*notes, *snapshot.notes]
+
+
 def _add_panels(
-    m: folium.Map, drawn: Mapping[str, GeoJsonLayer], basemap: Basemap, options: MapOptions
+    m: folium.Map, drawn: Mapping[str, tuple], basemap: Basemap, options: MapOptions
 ) -> None:
     warning = GCJ02_NOTE if basemap.frame == "GCJ-02" else None
-    controls.add_title(m, TITLE_ZH, TITLE_EN, [INDICATIVE_NOTE, AREA_NOTE], warning)
-    layers = [(style_for(name), layer.classes) for name, layer in drawn.items()]
+    title_zh, title_en, notes = _titles(options)
+    controls.add_title(m, title_zh, title_en, notes, warning)
+    layers = [(style, layer.classes) for style, layer in drawn.values()]
     figures = headlines() if options.show_headlines else []
     controls.add_legend(m, legend_html(layers, figures))
+    if options.snapshot is not None:
+        controls.add_rules(m, rule_panel_data(options.snapshot))
 
 
-def _add_tools(m: folium.Map, basemap: Basemap, drawn: Mapping[str, GeoJsonLayer]) -> None:
+def _add_tools(m: folium.Map, basemap: Basemap, drawn: Mapping[str, tuple]) -> None:
     controls.add_scale(m)
     controls.add_fullscreen(m)
     controls.add_measure(m)
+    controls.add_north(m)
     controls.add_mouse_position(m, basemap.coordinate_frame)
-    outline = drawn.get("district")
+    outline = drawn["district"][1] if "district" in drawn else None
     controls.add_minimap(m, basemap, outline.get_name() if outline is not None else None)
+    controls.add_fit_popups(m)
+    if "platforms" in drawn and "towns" in drawn:
+        controls.add_offset(m, "platforms", "towns")
 
 
 def build_map(
@@ -199,7 +266,7 @@ def build_map(
     """
     options = options or MapOptions()
     basemap = _basemap(options)
-    layers = dict(load_plan_layers() if layers is None else layers)
+    layers = load_plan_layers() if layers is None else _validated(layers, options)
     m = folium.Map(
         location=None,
         tiles=None,
@@ -207,12 +274,16 @@ def build_map(
         prefer_canvas=options.prefer_canvas,
         zoom_snap=0.25,  # fit the district closely, not to the nearest whole zoom level
     )
-    m.get_root().title = escape_text(f"{TITLE_ZH} {TITLE_EN}")
+    title_zh, title_en, _ = _titles(options)
+    m.get_root().title = escape_text(f"{title_zh} {title_en}")
     add_assets(m)
     add_basemap(m, basemap)
+    if options.snapshot is not None and len(options.snapshot.pieces):
+        layers = {**layers, FAILURES.name: failure_features(options.snapshot.pieces)}
     drawn = _add_layers(m, layers, basemap, options)
     _fit(m, layers, basemap)
-    folium.LayerControl(collapsed=False).add_to(m)
+    layer_control = folium.LayerControl(collapsed=False).add_to(m)
+    controls.add_layer_control_fold(m, layer_control)
     _add_panels(m, drawn, basemap, options)
     _add_tools(m, basemap, drawn)
     controls.add_ready_flag(m)

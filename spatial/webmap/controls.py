@@ -19,12 +19,17 @@ from spatial.webmap.escape import escape_text, script_json
 
 __all__ = [
     "MapScript",
+    "add_fit_popups",
     "add_fullscreen",
+    "add_layer_control_fold",
     "add_legend",
     "add_measure",
     "add_minimap",
     "add_mouse_position",
+    "add_north",
+    "add_offset",
     "add_ready_flag",
+    "add_rules",
     "add_scale",
     "add_title",
 ]
@@ -54,7 +59,10 @@ def add_title(
     warning: str | None = None,
 ) -> None:
     """Add the title, its notes and a highlighted warning (plain text, escaped here), top left."""
-    lines = "".join(f'<p class="sp-note">{escape_text(n)}</p>' for n in notes)
+    classes = ["sp-note sp-indicative", *["sp-note"] * (len(notes) - 1)]  # first: what is 示意
+    lines = "".join(
+        f'<p class="{css}">{escape_text(n)}</p>' for css, n in zip(classes, notes, strict=False)
+    )
     if warning:
         lines += f'<p class="sp-note sp-gcj">{escape_text(warning)}</p>'
 
@@ -109,6 +117,40 @@ def add_minimap(m: folium.Map, basemap: Basemap, outline_var: str | None) -> Non
     tiles = script_json(basemap.tiles)
     spec = f"{{tiles: {tiles}, tileOptions: {script_json(options)}, outline: {outline}}}"
     m.add_child(MapScript(f"SpatialControls.minimap({m.get_name()}, {spec});"))
+
+
+def add_rules(m: folium.Map, data: dict) -> None:
+    """Add the check's verdict under the title, its failed rows atop the legend (JSON, as text)."""
+    _call(m, "rules", data)
+
+
+def add_north(m: folium.Map) -> None:
+    """Add a north arrow (top right; shown in print too)."""
+    _call(m, "north")
+
+
+def add_fit_popups(m: folium.Map) -> None:
+    """Size popups to the map and keep them clear of the corner controls; add after the controls."""
+    _call(m, "fitPopups")
+
+
+def add_offset(m: folium.Map, layer: str, from_layer: str, min_px: int = 14) -> None:
+    """Draw ``layer``'s points at least ``min_px`` screen pixels from ``from_layer``'s."""
+    _call(m, "offsetFrom", layer, from_layer, min_px)
+
+
+#: Maps narrower or shorter than this (pixels) open with the layer control folded.
+LAYERS_COMPACT = {"width": 700, "height": 500}
+
+
+def add_layer_control_fold(m: folium.Map, layer_control: folium.LayerControl) -> None:
+    """Fold the layer control to its button on a narrow map (:data:`LAYERS_COMPACT`)."""
+    m.add_child(
+        MapScript(
+            f"SpatialControls.layerControl({m.get_name()}, {layer_control.get_name()}, "
+            f"{script_json(LAYERS_COMPACT)});"
+        )
+    )
 
 
 def add_ready_flag(m: folium.Map) -> None:

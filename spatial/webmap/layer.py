@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import geopandas as gpd
 import numpy as np
+import shapely
 from folium.map import Layer
 from folium.template import Template
 
@@ -81,7 +82,7 @@ class GeoJsonLayer(Layer):
     {%- endif %}
     {%- if this.popups %}
     {{ this.get_name() }}.bindPopup(
-        function (layer) { return layer.feature.properties.p; }, {maxWidth: 380});
+        function (layer) { return layer.feature.properties.p; });
     {%- endif %}
     SpatialControls.register({{ this.layer_key|tojson }}, {{ this.get_name() }});
     {%- if this.label_zoom %}
@@ -168,6 +169,8 @@ def styled_layer(
     options = options or LayerOptions()
     keep = ~(gdf.geometry.isna() | gdf.geometry.is_empty)
     gdf = gdf[keep.to_numpy()]
+    # polygons first, then lines, then points: a line inside a polygon stays clickable
+    gdf = gdf.iloc[np.argsort(-shapely.get_dimensions(gdf.geometry.values), kind="stable")]
     geoms = to_display_crs(gdf, options.simplify_m)
     if display is not None:
         geoms = gpd.GeoSeries(display(np.asarray(geoms.values)), crs=geoms.crs)

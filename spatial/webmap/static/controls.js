@@ -170,6 +170,38 @@
     update();
   };
 
+  /* Keep the points of one layer at least minPx from those of another at every zoom
+   * (a platform beside the town seat it shares a place with), a leader line to its place. */
+  SC.offsetFrom = function (map, layer, fromLayer, minPx) {
+    var group = window.spatialLayers[layer], other = window.spatialLayers[fromLayer];
+    if (!group || !other) { return; }
+    var leaders = L.layerGroup().addTo(map);
+    function update() {
+      leaders.clearLayers();
+      var seats = [];
+      other.eachLayer(function (l) { if (l.getLatLng) { seats.push(map.latLngToContainerPoint(l.getLatLng())); } });
+      group.eachLayer(function (l) {
+        if (!l.getLatLng) { return; }
+        l._spHome = l._spHome || l.getLatLng();
+        var at = map.latLngToContainerPoint(l._spHome), moved = at;
+        seats.forEach(function (s) {
+          var d = at.distanceTo(s);
+          if (d < minPx) {
+            var dir = d > 0.5 ? at.subtract(s).divideBy(d) : L.point(0.7071, -0.7071);
+            moved = s.add(dir.multiplyBy(minPx + 2));
+          }
+        });
+        var place = map.containerPointToLatLng(moved);
+        l.setLatLng(place);
+        if (moved !== at) {
+          L.polyline([l._spHome, place], { color: "#54278f", weight: 1, interactive: false, pane: l.options.pane }).addTo(leaders);
+        }
+      });
+    }
+    map.on("zoomend viewreset", update);
+    map.whenReady(update);
+  };
+
   /* A north arrow (Web Mercator: north is up), for the screen and for print. */
   SC.north = function (map) {
     return control(map, "topright", function () {

@@ -7,11 +7,13 @@ target area.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pandas as pd
 
 from spatial.webmap.styles._base import Field, LayerStyle, LegendEntry
 
-__all__ = ["LABEL_MIN_KM2", "LABEL_ZOOM", "ZONES", "area_text"]
+__all__ = ["LABEL_MIN_KM2", "LABEL_ZOOM", "ZONES", "area_text", "zone_style"]
 
 
 def _classify(row: pd.Series) -> str:
@@ -92,3 +94,37 @@ ZONES = LayerStyle(
     fields=(Field("part_of", "所属 Part of"),),
     hidden=frozenset({"kind", "target_km2", "measured_km2", "diff_pct", "tolerance_pct", "status"}),
 )
+
+
+def zone_style(zones: pd.DataFrame) -> LayerStyle:
+    """Return the zones' style for this map: each zone its own colour, a failed check edged red.
+
+    Colours are ColorBrewer Dark2 by zone order (:func:`spatial.publish.palette.zone_colours`),
+    the same as on the printed sheet; class keys are positions (``z0``, ``z1``…),
+    never ids, so no text of the file reaches the page's styles. The legend
+    names each zone with its measured area.
+    """
+    from spatial.publish.palette import FAIL_RED, zone_colours  # noqa: PLC0415 - shared palette
+
+    ids = [str(i) for i in zones["id"]] if "id" in zones.columns else [str(i) for i in zones.index]
+    colours = zone_colours(ids)
+    keys = {zone_id: f"z{n}" for n, zone_id in enumerate(dict.fromkeys(ids))}
+    paths: dict[str, dict[str, object]] = {}
+    legend = []
+    for (_, row), zone_id in zip(zones.iterrows(), ids, strict=True):
+        key, fill = keys[zone_id], _fill(colours[zone_id])
+        if _classify(row) == "FAIL":
+            fill = {**fill, "color": FAIL_RED, "weight": 3, "dashArray": "6 3"}
+        paths[key] = fill
+        area = row.get("measured_km2")
+        area_label = "" if _missing(area) else area_text(float(area))
+        name = row.get("name_zh") if not _missing(row.get("name_zh")) else zone_id
+        status = _STATUS[_classify(row)]
+        legend.append(LegendEntry(key, "polygon", str(name), f"{area_label} · {status}"))
+    by_row = dict(zip(zones.index, (keys[i] for i in ids), strict=True))
+    return replace(
+        ZONES,
+        paths=paths,
+        classify=lambda row: by_row.get(row.name, "z0"),
+        legend=tuple(legend),
+    )
