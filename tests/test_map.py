@@ -330,7 +330,8 @@ def test_cli_validates_every_planner_layer(tmp_path, capsys, make, expected, fla
 
 def test_cli_refuses_a_layer_named_like_a_plan_layer(tmp_path, capsys):
     path = _bowtie_layer(tmp_path / "z.geojson")
-    assert main(["map", "--offline", "--layer", f"zones={path}", "--out", str(tmp_path / "m")]) == 2
+    out = str(tmp_path / "m.html")
+    assert main(["map", "--offline", "--layer", f"zones={path}", "--out", out]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "use --zones" in err
 
@@ -382,9 +383,7 @@ def test_cli_exit_1_when_a_zone_fails_but_the_map_is_written(tmp_path, capsys):
 def test_cli_help_states_the_exit_status(capsys):
     with pytest.raises(SystemExit):
         main(["map", "--help"])
-    assert "1 map written but a zone fails its area check" in " ".join(
-        capsys.readouterr().out.split()
-    )
+    assert "1 map written but something fails" in " ".join(capsys.readouterr().out.split())
 
 
 # ---------------------------------------------------------------- curated popups

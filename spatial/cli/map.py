@@ -17,13 +17,17 @@ import os
 import sys
 from pathlib import Path
 
+import geopandas as gpd
+
 from spatial.cli._options import add_repair_option, require_suffix
 from spatial.cli._output import ExitCode
 from spatial.cli._plan_input import add_plan_input, check_style_field, read_plan_input
 from spatial.plan import load_rules, load_targets
 from spatial.publish.snapshot import take_snapshot
+from spatial.report import format_table
 from spatial.webmap import BASEMAP_NAMES, LayerOptions, MapOptions, render_map
 from spatial.webmap.geojson import DECIMALS_BY_ACCURACY
+from spatial.webmap.planfacts import missing_targets, with_area_checks
 
 __all__ = ["register", "run"]
 
@@ -75,6 +79,15 @@ def _describe(path: Path, options: MapOptions) -> str:
     return f"wrote {path} ({size_mb:.2f} MB, {mode}, base map {basemap})"
 
 
+def _area_check(checked: gpd.GeoDataFrame, missing: list[str]) -> str:
+    columns = [c for c in ("id", "name_zh") if c in checked.columns]
+    columns += ["measured_km2", "target_km2", "diff_pct", "status"]
+    lines = ["zones coloured by their area check (areas ellipsoidal, CGCS2000):"]
+    lines.append(format_table(checked[columns]))
+    lines += [f"{target}: no feature with this id in the zones layer" for target in missing]
+    return "\n".join(lines)
+
+
 def _precision_note(decimals: int | None) -> str | None:
     """Return a note when --decimals keeps coordinates coarser than the data's accuracy supports."""
     finest = max(DECIMALS_BY_ACCURACY.values())
@@ -124,6 +137,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"spatial map: {note}", file=sys.stderr)
     for line in snapshot.notes:
         print(f"spatial map: {line}", file=sys.stderr)
+    if "zones" in snapshot.drawn:
+        zones = snapshot.drawn["zones"]
+        print(_area_check(with_area_checks(zones), missing_targets(zones)))
     print(f"spatial map: {snapshot.report.summary()}")
     for line in snapshot.report.failures:
         print(f"spatial map: FAIL {line}", file=sys.stderr)
