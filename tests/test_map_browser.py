@@ -140,7 +140,7 @@ def test_offline_map_shows_title_note_legend_and_tools(maps, open_map):
     title = visit.page.inner_text(".sp-title")
     assert "示意" in title and "indicative" in title and "official" in title
     legend = visit.page.inner_text(".sp-legend")
-    assert "面积符合目标 area within tolerance" in legend
+    assert "西部（国际）数字经济产业生态区 10.000 km² · 符合 PASS" in legend
     assert "黛山大道（示意） Daishan Avenue (indicative)" in legend
     assert visit.js("document.querySelector('.leaflet-control-scale-line').textContent").endswith(
         ("km", "m")
@@ -234,9 +234,9 @@ def test_planner_zone_outside_tolerance_is_red(maps, open_map):
     visit.screenshot("map-enlarged-zone")
     colours = visit.js(
         "Object.fromEntries(window.spatialLayers.zones.getLayers()"
-        ".map(l => [l.feature.properties.t, l.options.fillColor]))"
+        ".map(l => [l.feature.properties.t, l.options.color]))"
     )
-    red = [name for name, colour in colours.items() if colour == "#d73027"]
+    red = [name for name, colour in colours.items() if colour == "#d7191c"]  # edged red
     assert len(red) == 1 and "数字经济" in red[0]
     assert "enlarged.geojson" in " ".join(overlay_names(visit))
     assert_clean(visit)
@@ -244,6 +244,7 @@ def test_planner_zone_outside_tolerance_is_red(maps, open_map):
 
 def test_hostile_text_shows_as_text_and_runs_nothing(maps, open_map):
     visit = open_map(maps["hostile"])
+    _zoom_to(visit, 12)  # zone names are permanent labels from zoom 11.5 (hover tooltips below)
     open_feature(visit, "zones", "img src")
     visit.page.wait_for_timeout(200)  # give any injected handler the chance to fire
     visit.screenshot("map-hostile")
@@ -271,11 +272,11 @@ def test_large_layer_draws_on_canvas(tmp_path, open_map):
         tmp_path / "parcels.html", {"parcels": grid_parcels(count)}, MapOptions(offline=True)
     )
     visit = open_map(path)
-    assert visit.js("window.spatialLayers.parcels.getLayers().length") == count
-    assert visit.js("document.querySelectorAll('.leaflet-spatial-parcels-pane canvas').length") == 1
-    assert visit.js("document.querySelectorAll('.leaflet-spatial-parcels-pane path').length") == 0
+    assert visit.js("window.spatialLayers['extra-0'].getLayers().length") == count
+    assert visit.js("document.querySelectorAll('.leaflet-spatial-extra-0-pane canvas').length") == 1
+    assert visit.js("document.querySelectorAll('.leaflet-spatial-extra-0-pane path').length") == 0
     assert visit.js("window.spatialMapReadyMs") > 0  # the page reports when it is drawn
-    open_feature(visit, "parcels", "地块 7")
+    open_feature(visit, "extra-0", "地块 7")
     assert "地块 7" in visit.page.inner_text(".leaflet-tooltip")
     assert_clean(visit)
 
@@ -314,7 +315,7 @@ def test_small_window_opens_with_the_legend_collapsed_off_the_zones(maps, open_m
     assert legend[3] <= 700 and legend[2] <= 1024  # inside the window
     page.click(".sp-legend-toggle")
     assert page.is_visible(".sp-legend-body")
-    assert "面积符合目标 area within tolerance" in page.inner_text(".sp-legend")
+    assert "西部（国际）数字经济产业生态区 10.000 km² · 符合 PASS" in page.inner_text(".sp-legend")
     open_box = page.evaluate(BOXES_JS, ".sp-legend")[0]
     assert open_box[1] >= 0 and open_box[3] <= 700  # scrolls rather than running off the top
     page.click(".sp-legend-toggle")

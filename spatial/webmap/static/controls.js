@@ -194,7 +194,7 @@
         var place = map.containerPointToLatLng(moved);
         l.setLatLng(place);
         if (moved !== at) {
-          L.polyline([l._spHome, place], { color: "#54278f", weight: 1, interactive: false, pane: l.options.pane }).addTo(leaders);
+          L.polyline([l._spHome, place], { color: "#54278f", weight: 1, interactive: false }).addTo(leaders);
         }
       });
     }
