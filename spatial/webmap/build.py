@@ -21,6 +21,7 @@ import shapely
 from spatial.crs import WGS84
 from spatial.io.atomic import write_text_atomic
 from spatial.io.layers import LAYER_GEOMETRY, LAYER_NAMES, load_plan_layers
+from spatial.publish.fonts import font_face_css
 from spatial.publish.provenance import provenance_notes
 from spatial.publish.snapshot import PlanSnapshot
 from spatial.validate.inputs import LayerInput, prepare_inputs
@@ -44,7 +45,12 @@ from spatial.webmap.styles.failures import FAILURES
 from spatial.webmap.styles.planner import planner_style
 from spatial.webmap.styles.zones import zone_style
 
-__all__ = ["MapOptions", "build_map", "render_map"]
+__all__ = ["MapOptions", "build_map", "render_map", "with_embedded_font"]
+
+#: Pages with more distinct non-ASCII characters than this keep the system-font fallback
+#: (``controls.css``: Noto Sans CJK SC, Source Han Sans SC, PingFang SC, Microsoft YaHei):
+#: about 40 KB of font per 100 characters.
+EMBED_FONT_MAX_CHARS = 2_000
 
 TITLE_ZH = "西部（重庆）科学城璧山片区规划示意图"
 TITLE_EN = "Bishan piece, Western (Chongqing) Science City: plan map"
@@ -290,6 +296,22 @@ def build_map(
     return m
 
 
+def with_embedded_font(html: str) -> str:
+    """Return the page with Noto Sans SC, subset to the page's own characters, in its ``<head>``.
+
+    The characters are those of the finished page (titles, legend, every
+    tooltip and popup in the embedded data), so the map shows its Chinese text
+    on a machine without CJK fonts; a page with more than
+    :data:`EMBED_FONT_MAX_CHARS` distinct characters is left to the system fonts.
+    The rule is generated here (no text of the data is formatted into it).
+    """
+    chars = {c for c in html if ord(c) > 0x7F}
+    if len(chars) > EMBED_FONT_MAX_CHARS or "</head>" not in html:
+        return html
+    style = f"<style>{font_face_css(chars)}</style>"
+    return html.replace("</head>", f"{style}</head>", 1)
+
+
 def render_map(
     path: str | os.PathLike[str],
     layers: Mapping[str, gpd.GeoDataFrame] | None = None,
@@ -300,4 +322,4 @@ def render_map(
     if options.tiles_dir is not None and options.html_dir is None:
         options = replace(options, html_dir=Path(path).parent)
     html = build_map(layers, options).get_root().render()
-    return write_text_atomic(path, html)
+    return write_text_atomic(path, with_embedded_font(html))

@@ -158,8 +158,8 @@
       var room = Math.max(size.y - 160, 0);
       if (top + bottom > room) { bottom = Math.max(room - top, 0); }
       L.Popup.mergeOptions({
-        maxWidth: Math.min(380, size.x - 40),
-        minWidth: Math.min(50, size.x - 40),
+        maxWidth: Math.min(380, size.x - 100),  /* content; the wrapper adds about 42 px */
+        minWidth: Math.min(50, size.x - 100),
         maxHeight: Math.max(size.y - top - bottom - 40, 120),
         autoPanPaddingTopLeft: L.point(10, top + 10),
         autoPanPaddingBottomRight: L.point(10, bottom + 10)
