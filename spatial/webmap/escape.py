@@ -19,7 +19,7 @@ import json
 import math
 from typing import Any
 
-__all__ = ["escape_text", "script_json"]
+__all__ = ["escape_text", "script_json", "script_safe"]
 
 _TEMPLATE_STRING = {"`": "&#96;", "${": "&#36;{"}
 _SCRIPT_UNSAFE = {
@@ -62,10 +62,15 @@ def script_json(value: Any) -> str:
     '{"name":"\\u003c/script\\u003e\\u003cb\\u003e"}'
     """
     text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    return _escape_script(text)
+    return script_safe(text)
 
 
-def _escape_script(text: str) -> str:
+def script_safe(text: str) -> str:
+    r"""Return JSON text with ``<``, ``>``, ``&`` and U+2028/2029 as ``\u`` escapes.
+
+    Valid on any JSON text: outside strings these characters cannot occur, inside
+    strings the escape means the same character.
+    """
     for raw, safe in _SCRIPT_UNSAFE.items():
         text = text.replace(raw, safe)
     return text
