@@ -47,7 +47,7 @@ from spatial.area import (
     planar_area_m2,
 )
 from spatial.crs import WGS84, align_crs, gk_zone_crs_for
-from spatial.errors import CRSError, LayerError
+from spatial.errors import CRSError, LayerError, printable
 from spatial.layers import LAYER_GEOMETRY, load_plan_layers
 from spatial.overlay import require_geometry
 from spatial.plan import Rule, Target, load_rules, load_targets
@@ -121,7 +121,7 @@ class CheckReport:
             f"rule {row.rule}: {row.id}: {row.reason}"
             for row in self.rules[self.rules["status"] == FAIL].itertuples()
         ]
-        return lines
+        return [printable(line) for line in lines]
 
     def to_dict(self) -> dict[str, list[dict[str, Any]]]:
         """Return ``{"targets": [...], "rules": [...]}``, rows as JSON-ready dicts (NaN -> None)."""

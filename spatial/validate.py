@@ -35,7 +35,7 @@ from pyproj import CRS, Geod, Transformer
 from spatial import _rawjson
 from spatial.area import ellipsoidal_area_m2
 from spatial.crs import crs_label
-from spatial.errors import CRSError, LayerError, LayerReadError
+from spatial.errors import CRSError, LayerError, LayerReadError, printable
 from spatial.layers import REQUIRED_PROPERTIES, read_layer_tolerant, unresolved_prj
 
 __all__ = [
@@ -87,7 +87,7 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.path}: feature {self.feature}: {self.message}"
+        return printable(f"{self.path}: feature {self.feature}: {self.message}")
 
 
 # --- feature labels ---------------------------------------------------------

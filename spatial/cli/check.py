@@ -19,7 +19,7 @@ import warnings
 
 from spatial.check import run_checks
 from spatial.cli._options import add_repair_option, layer_flag
-from spatial.errors import CRSMismatchWarning, LayerError
+from spatial.errors import CRSMismatchWarning, LayerError, printable
 from spatial.layers import LAYER_NAMES, load_plan_layers, read_layer
 from spatial.plan import load_rules, load_targets
 from spatial.report import FORMATS, emit, format_from_suffix
@@ -79,11 +79,13 @@ def run(args: argparse.Namespace) -> int:
             sources=sources,
         )
     for warning in caught:
-        print(f"spatial check: warning: {warning.message}", file=sys.stderr)
+        print(f"spatial check: warning: {printable(warning.message)}", file=sys.stderr)
     for repair in report.repairs:
         print(
-            f"spatial check: repaired {repair['layer']} feature {repair['id']} "
-            f"({repair['reason']}): area changed by {repair['area_changed_m2']:+,.1f} m²",
+            printable(
+                f"spatial check: repaired {repair['layer']} feature {repair['id']} "
+                f"({repair['reason']}): area changed by {repair['area_changed_m2']:+,.1f} m²"
+            ),
             file=sys.stderr,
         )
     fmt = format_from_suffix(args.format, args.out)

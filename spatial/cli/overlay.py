@@ -25,7 +25,7 @@ import pandas as pd
 
 from spatial import overlay
 from spatial.cli._options import add_repair_option
-from spatial.errors import CRSMismatchWarning, LayerError
+from spatial.errors import CRSMismatchWarning, LayerError, printable
 from spatial.layers import read_layer
 from spatial.report import FORMATS, emit, format_frame, format_from_suffix
 from spatial.validate import ensure_valid
@@ -127,11 +127,13 @@ def run(args: argparse.Namespace) -> int:
         warnings.simplefilter("always", CRSMismatchWarning)
         result = _compute(args, a, b)
     for warning in caught:
-        print(f"spatial overlay: warning: {warning.message}", file=sys.stderr)
+        print(f"spatial overlay: warning: {printable(warning.message)}", file=sys.stderr)
     for repair in result.attrs.get("repairs", []):
         print(
-            f"spatial overlay: repaired {repair['layer']} feature {repair['id']} "
-            f"({repair['reason']}): area changed by {repair['area_changed_m2']:+,.1f} m²",
+            printable(
+                f"spatial overlay: repaired {repair['layer']} feature {repair['id']} "
+                f"({repair['reason']}): area changed by {repair['area_changed_m2']:+,.1f} m²"
+            ),
             file=sys.stderr,
         )
     if args.format == "geojson":
