@@ -3,7 +3,7 @@
  * tool, mouse coordinates, a mini-map, and a "ready" flag for tests and benchmarks.
  * Text passed to panel() is HTML that Python has already escaped. Every value
  * from outside the toolkit arrives through the page's data block (a
- * <script type="application/json" id="spatial-data"> element), read by SpatialData(i). */
+ * JSON script element with id spatial-data), read by SpatialData(i). */
 (function () {
   "use strict";
   var SC = {};
