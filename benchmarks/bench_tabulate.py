@@ -53,10 +53,10 @@ import pyogrio
 import shapely
 from pyproj import Geod, Transformer
 
-from spatial._atomic import atomic_path, write_text_atomic
-from spatial._fast_area import centre_deg, fast_ellipsoidal_area_m2
-from spatial.layers import bundled_layer_path, read_layer
-from spatial.overlay import tabulate_intersection
+from spatial.io.atomic import atomic_path, write_text_atomic
+from spatial.io.layers import bundled_layer_path, read_layer
+from spatial.measure._fast_area import centre_deg, fast_ellipsoidal_area_m2
+from spatial.overlay.operations import tabulate_intersection
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "benchmarks" / "out"

@@ -24,7 +24,7 @@ import numpy as np
 import shapely
 from playwright.sync_api import sync_playwright
 
-from spatial.layers import load_plan_layers
+from spatial.io.layers import load_plan_layers
 from spatial.webmap import LayerOptions, MapOptions, render_map
 
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]

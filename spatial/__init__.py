@@ -3,30 +3,90 @@
 Layers are GeoDataFrames in WGS84 lon/lat (EPSG:4326); areas of record are
 ellipsoidal on the CGCS2000 ellipsoid; distances are metres in the CGCS2000
 3-degree Gauss–Krüger zone of the data.
+
+The public names below are imported on first use, so ``import spatial`` does not
+load geopandas, folium or the web map until a function needs them.
 """
 
-from spatial.area import area_table, convert_area, ellipsoidal_area_m2, planar_area_m2
-from spatial.check import CheckReport, check_rules, check_targets, run_checks
-from spatial.errors import (
-    CRSError,
-    CRSMismatchWarning,
-    LayerError,
-    LayerReadError,
-    PlanDataError,
-    SpatialError,
-)
-from spatial.layers import LAYER_NAMES, bundled_layer_path, load_plan_layers, read_layer
-from spatial.overlay import (
-    assign_points,
-    buffer_coverage,
-    difference,
-    overlap_matrix,
-    overlaps,
-    tabulate_intersection,
-)
-from spatial.plan import load_plan, load_rules, load_targets
-from spatial.validate import Problem, ensure_valid, repair_layer, validate_file, validate_layer
-from spatial.webmap import MapOptions, build_map, render_map
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from spatial._lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from spatial.checks.report import CheckReport
+    from spatial.checks.rules import check_rules
+    from spatial.checks.run import run_checks
+    from spatial.checks.status import Status
+    from spatial.checks.targets import check_targets
+    from spatial.errors import (
+        CRSError,
+        CRSMismatchWarning,
+        LayerError,
+        LayerReadError,
+        PlanDataError,
+        SpatialError,
+    )
+    from spatial.io.layers import LAYER_NAMES, bundled_layer_path, load_plan_layers, read_layer
+    from spatial.measure.area import area_table, ellipsoidal_area_m2, planar_area_m2
+    from spatial.overlay.operations import (
+        assign_points,
+        buffer_coverage,
+        difference,
+        overlap_matrix,
+        overlaps,
+        tabulate_intersection,
+    )
+    from spatial.plan import load_plan, load_rules, load_targets
+    from spatial.units import convert_area
+    from spatial.validate.problems import (
+        Problem,
+        ensure_valid,
+        repair_layer,
+        validate_file,
+        validate_layer,
+    )
+    from spatial.webmap.build import MapOptions, build_map, render_map
+
+_EXPORTS = {
+    "area_table": "spatial.measure.area",
+    "ellipsoidal_area_m2": "spatial.measure.area",
+    "planar_area_m2": "spatial.measure.area",
+    "convert_area": "spatial.units",
+    "CheckReport": "spatial.checks.report",
+    "Status": "spatial.checks.status",
+    "check_rules": "spatial.checks.rules",
+    "check_targets": "spatial.checks.targets",
+    "run_checks": "spatial.checks.run",
+    "CRSError": "spatial.errors",
+    "CRSMismatchWarning": "spatial.errors",
+    "LayerError": "spatial.errors",
+    "LayerReadError": "spatial.errors",
+    "PlanDataError": "spatial.errors",
+    "SpatialError": "spatial.errors",
+    "LAYER_NAMES": "spatial.io.layers",
+    "bundled_layer_path": "spatial.io.layers",
+    "load_plan_layers": "spatial.io.layers",
+    "read_layer": "spatial.io.layers",
+    "assign_points": "spatial.overlay.operations",
+    "buffer_coverage": "spatial.overlay.operations",
+    "difference": "spatial.overlay.operations",
+    "overlap_matrix": "spatial.overlay.operations",
+    "overlaps": "spatial.overlay.operations",
+    "tabulate_intersection": "spatial.overlay.operations",
+    "load_plan": "spatial.plan",
+    "load_rules": "spatial.plan",
+    "load_targets": "spatial.plan",
+    "Problem": "spatial.validate.problems",
+    "ensure_valid": "spatial.validate.problems",
+    "repair_layer": "spatial.validate.problems",
+    "validate_file": "spatial.validate.problems",
+    "validate_layer": "spatial.validate.problems",
+    "MapOptions": "spatial.webmap.build",
+    "build_map": "spatial.webmap.build",
+    "render_map": "spatial.webmap.build",
+}
 
 __all__ = [
     "LAYER_NAMES",
@@ -39,6 +99,7 @@ __all__ = [
     "PlanDataError",
     "Problem",
     "SpatialError",
+    "Status",
     "area_table",
     "assign_points",
     "buffer_coverage",
@@ -65,3 +126,4 @@ __all__ = [
     "validate_file",
     "validate_layer",
 ]
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

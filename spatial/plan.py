@@ -26,9 +26,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from spatial._bundled import bundled_dir
-from spatial.area import AREA_UNITS
 from spatial.errors import PlanDataError
+from spatial.io.bundled import bundled_dir
+from spatial.units import AREA_UNITS
 
 __all__ = [
     "RULE_KINDS",

@@ -3,7 +3,7 @@
 Terminal tables and Markdown round figures for reading (areas to 4 decimals of
 km², i.e. 100 m²; percentages to 2 decimals; distances to 0.1 m); CSV and JSON
 keep full precision. Missing figures print as ``-`` (text) or ``null`` (JSON).
-Files are written through :mod:`spatial._atomic`, never half-written.
+Files are written through :mod:`spatial.io.atomic`, never half-written.
 
 Cells come from the planner's files and may be hostile. CSV and Markdown
 cells whose text a spreadsheet would run as a formula get a leading ``'``
@@ -39,8 +39,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from spatial._atomic import write_text_atomic
-from spatial.errors import LayerError, printable
+from spatial.errors import UsageError, printable
+from spatial.io.atomic import write_text_atomic
 
 __all__ = [
     "FORMATS",
@@ -244,7 +244,7 @@ def format_from_suffix(fmt: str | None, out: str | os.PathLike[str] | None) -> s
 
     Raises
     ------
-    LayerError
+    UsageError
         One line naming the file and the formats that fit.
 
     Examples
@@ -256,7 +256,7 @@ def format_from_suffix(fmt: str | None, out: str | os.PathLike[str] | None) -> s
     >>> format_from_suffix("json", "report.csv")
     Traceback (most recent call last):
     ...
-    spatial.errors.LayerError: report.csv: --format json does not match the .csv suffix
+    spatial.errors.UsageError: report.csv: --format json does not match the .csv suffix
     """
     if out is None:
         return fmt or "table"
@@ -266,9 +266,9 @@ def format_from_suffix(fmt: str | None, out: str | os.PathLike[str] | None) -> s
         return fmt or "table"
     if named is None:
         known = ", ".join(sorted(_SUFFIX_FORMATS))
-        raise LayerError(f"{out}: the suffix {suffix} names no output format; use {known} or .txt")
+        raise UsageError(f"{out}: the suffix {suffix} names no output format; use {known} or .txt")
     if fmt is not None and fmt != named:
-        raise LayerError(f"{out}: --format {fmt} does not match the {suffix} suffix")
+        raise UsageError(f"{out}: --format {fmt} does not match the {suffix} suffix")
     return named
 
 

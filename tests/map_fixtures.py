@@ -11,7 +11,7 @@ import numpy as np
 import shapely
 
 from spatial.crs import gk_zone_crs
-from spatial.layers import bundled_layer_path, read_layer
+from spatial.io.layers import bundled_layer_path, read_layer
 
 HOSTILE_NAME = "<img src=x onerror=alert(1)>"
 HOSTILE_EN = "`${alert(2)}` <script>alert(3)</script>"

@@ -11,17 +11,16 @@ import shapely
 from shapely.geometry import LineString, Point, Polygon
 from tiny_geoms import GRS80_R2_M, cell, layer, quadrangle_area_m2
 
-from spatial.area import (
-    M2_PER_MU,
+from spatial.crs import gk_zone_crs_for
+from spatial.errors import CRSError, LayerError
+from spatial.io.layers import bundled_layer_path, read_layer
+from spatial.measure.area import (
     area_table,
-    convert_area,
     ellipsoidal_area_m2,
     planar_area_m2,
     to_gauss_kruger,
 )
-from spatial.crs import gk_zone_crs_for
-from spatial.errors import CRSError, LayerError
-from spatial.layers import bundled_layer_path, read_layer
+from spatial.units import M2_PER_MU, convert_area
 
 
 def test_closed_form_matches_the_published_surface_of_grs80():

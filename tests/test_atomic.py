@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from spatial._atomic import atomic_path, write_text_atomic
 from spatial.cli import main
 from spatial.errors import OutputError
+from spatial.io.atomic import atomic_path, write_text_atomic
 
 
 def test_success_replaces_the_target(tmp_path: Path) -> None:

@@ -14,11 +14,11 @@ from shapely import affinity
 from shapely.geometry import Point, Polygon
 from tiny_geoms import LAT0, LON0, cell, layer, quadrangle_area_m2
 
-import spatial._validity as validity
-from spatial.check import RULE_COLUMNS, TARGET_COLUMNS, check_rules, check_targets, run_checks
+import spatial.validate.inputs as validity
+from spatial.checks import RULE_COLUMNS, TARGET_COLUMNS, check_rules, check_targets, run_checks
 from spatial.cli import main
 from spatial.errors import CRSMismatchWarning, LayerError, PlanDataError
-from spatial.layers import bundled_layer_path, load_plan_layers, read_layer
+from spatial.io.layers import bundled_layer_path, load_plan_layers, read_layer
 from spatial.plan import Rule, Target, load_rules, load_targets
 
 GEOD = Geod(ellps="GRS80")

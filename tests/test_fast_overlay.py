@@ -16,19 +16,20 @@ from pyproj import Geod, Transformer
 from shapely.geometry import Polygon
 from tiny_geoms import LAT0, LON0, cell, layer, quadrangle_area_m2, square, square_area_m2
 
-from spatial import _fast_overlay, area
-from spatial._fast_area import centre_deg, fast_ellipsoidal_area_m2
-from spatial._fast_overlay import (
+from spatial.errors import CRSError, LayerError
+from spatial.io.layers import bundled_layer_path, read_layer
+from spatial.measure import area
+from spatial.measure._fast_area import centre_deg, fast_ellipsoidal_area_m2
+from spatial.overlay import _engine as _fast_overlay
+from spatial.overlay._engine import (
     InvalidFeatureError,
     Known,
     Tuning,
     intersection_areas,
     tabulation_frame,
 )
-from spatial.distributed import tabulate_intersection_dask
-from spatial.errors import CRSError, LayerError
-from spatial.layers import bundled_layer_path, read_layer
-from spatial.overlay import tabulate_intersection
+from spatial.overlay.distributed import tabulate_intersection_dask
+from spatial.overlay.operations import tabulate_intersection
 
 GEOD = Geod(ellps="GRS80")
 

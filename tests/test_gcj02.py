@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import shapely
 
-from spatial.gcj02 import (
+from spatial.measure.gcj02 import (
     gcj02_to_wgs84,
     gcj02_to_wgs84_geometry,
     wgs84_to_gcj02,

@@ -16,11 +16,13 @@ import numpy as np
 import pytest
 import shapely
 
-from spatial import _cheap_checks, overlay, validate
 from spatial.cli import main
 from spatial.errors import LayerError
-from spatial.layers import bundled_layer_path, read_layer
-from spatial.overlay import tabulate_intersection
+from spatial.io.layers import bundled_layer_path, read_layer
+from spatial.overlay import operations as overlay
+from spatial.overlay.operations import tabulate_intersection
+from spatial.validate import cheap as _cheap_checks
+from spatial.validate import problems as validate
 
 ZONES = read_layer(bundled_layer_path("zones"))
 

@@ -19,7 +19,7 @@ import pytest
 import shapely
 from pyproj import Geod
 
-from spatial.layers import LAYER_NAMES, REQUIRED_PROPERTIES, bundled_layer_path, read_layer
+from spatial.io.layers import LAYER_NAMES, REQUIRED_PROPERTIES, bundled_layer_path, read_layer
 
 ROOT = Path(__file__).resolve().parents[1]
 GEOD = Geod(ellps="GRS80")

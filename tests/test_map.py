@@ -16,8 +16,8 @@ from map_fixtures import HOSTILE_FIELD, HOSTILE_NAME, HOSTILE_VALUE, enlarged_zo
 from spatial.cli import main
 from spatial.crs import gk_zone_epsg
 from spatial.errors import CRSError, LayerError
-from spatial.gcj02 import wgs84_to_gcj02
-from spatial.layers import load_plan_layers
+from spatial.io.layers import load_plan_layers
+from spatial.measure.gcj02 import wgs84_to_gcj02
 from spatial.webmap import BasemapError, LayerOptions, MapOptions, build_map, render_map
 from spatial.webmap.basemap import display_shift, resolve_basemap
 from spatial.webmap.escape import escape_text, script_json
@@ -470,5 +470,5 @@ def test_large_zones_carry_permanent_escaped_labels():
 
 def test_build_map_refuses_swapped_zones_before_measuring(tmp_path):
     swapped = gpd.read_file(_swapped_zones(tmp_path / "s.geojson"))
-    with pytest.raises(LayerError, match=r"^zones layer: feature zone-kcxz: latitude and"):
+    with pytest.raises(LayerError, match=r"^zones: feature zone-kcxz: latitude and"):
         build_map({"zones": swapped}, MapOptions(offline=True))

@@ -27,8 +27,8 @@ from map_fixtures import (
 from pyproj import Geod
 
 from spatial.cli import main
-from spatial.gcj02 import wgs84_to_gcj02
-from spatial.layers import load_plan_layers
+from spatial.io.layers import load_plan_layers
+from spatial.measure.gcj02 import wgs84_to_gcj02
 from spatial.webmap import MapOptions, render_map
 
 pytestmark = pytest.mark.browser

@@ -50,7 +50,7 @@ def test_installed_wheel_reads_its_own_bundled_plan(wheel: Path, tmp_path: Path)
     site = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(site)
     code = (
-        "import spatial, spatial.layers as L;"
+        "import spatial, spatial.io.layers as L;"
         "p = L.bundled_layer_path('zones');"
         f"assert str(p).startswith({str(site)!r}), p;"
         "print(len(L.load_plan_layers()['zones']))"

@@ -12,8 +12,8 @@ from shapely.geometry import Point, Polygon
 
 from spatial.cli import main
 from spatial.errors import CRSError, LayerError, LayerReadError
-from spatial.layers import LAYER_NAMES, bundled_layer_path, load_plan_layers, read_layer
-from spatial.validate import validate_file
+from spatial.io.layers import LAYER_NAMES, bundled_layer_path, load_plan_layers, read_layer
+from spatial.validate.problems import validate_file
 
 # Bishan town (璧城) in WGS84 and in CGCS2000 / 3-degree GK CM 105E (EPSG:4544).
 BICHENG_LONLAT = (106.2253, 29.5925)

@@ -18,8 +18,8 @@ from tiny_geoms import cell, quadrangle_area_m2
 from spatial.cli import main
 from spatial.cli.validate import required_for
 from spatial.errors import CRSError, LayerError, LayerReadError
-from spatial.layers import LAYER_NAMES, REQUIRED_PROPERTIES, bundled_layer_path, read_layer
-from spatial.validate import (
+from spatial.io.layers import LAYER_NAMES, REQUIRED_PROPERTIES, bundled_layer_path, read_layer
+from spatial.validate.problems import (
     FILE_LEVEL,
     Problem,
     ensure_valid,

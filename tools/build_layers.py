@@ -29,7 +29,7 @@ import shapely
 from pyproj import Geod, Transformer
 from shapely.geometry import LineString, Point, Polygon, box, mapping, shape
 
-from spatial._atomic import write_text_atomic
+from spatial.io.atomic import write_text_atomic
 
 ROOT = Path(__file__).resolve().parents[1]
 GEODATA = ROOT / "geodata"

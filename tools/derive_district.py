@@ -24,8 +24,8 @@ import shapely
 from pyproj import Geod
 from shapely.geometry import mapping, shape
 
-from spatial._atomic import write_text_atomic
-from spatial.gcj02 import gcj02_to_wgs84_geometry
+from spatial.io.atomic import write_text_atomic
+from spatial.measure.gcj02 import gcj02_to_wgs84_geometry
 
 ADCODE = "500120"
 SOURCE_FILE = f"data/datasets/administrative/amap/land/{ADCODE}.geojson"

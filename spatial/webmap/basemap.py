@@ -26,7 +26,7 @@ from folium.map import Layer
 from folium.template import Template
 
 from spatial.errors import SpatialError
-from spatial.gcj02 import wgs84_to_gcj02_geometry
+from spatial.measure.gcj02 import wgs84_to_gcj02_geometry
 from spatial.webmap.page import RawMacroElement, page_value
 
 __all__ = [

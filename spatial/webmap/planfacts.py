@@ -1,6 +1,6 @@
 """The plan's facts as the map needs them: the zones' area check and the headline figures.
 
-The check belongs to :func:`spatial.check.check_targets` and the plan's data to
+The check belongs to :func:`spatial.checks.check_targets` and the plan's data to
 :mod:`spatial.plan`; this module is the one place the map calls them, and it
 joins the check onto the zones by ``id``.
 """
@@ -12,10 +12,10 @@ from dataclasses import asdict
 import geopandas as gpd
 import pandas as pd
 
-from spatial.area import M2_PER_KM2, ellipsoidal_area_m2
-from spatial.check import check_targets
+from spatial.checks import check_targets
+from spatial.measure.area import ellipsoidal_area_m2
 from spatial.plan import load_headlines, load_targets
-from spatial.validate import ensure_valid
+from spatial.units import M2_PER_KM2
 
 __all__ = ["AREA_COLUMNS", "headlines", "missing_targets", "with_area_checks"]
 
@@ -53,7 +53,7 @@ def missing_targets(zones: gpd.GeoDataFrame) -> list[str]:
 
     Examples
     --------
-    >>> from spatial.layers import bundled_layer_path, read_layer
+    >>> from spatial.io.layers import bundled_layer_path, read_layer
     >>> zones = read_layer(bundled_layer_path("zones"))
     >>> missing_targets(zones), missing_targets(zones[zones["id"] != "zone-szjj"])
     ([], ['zone-szjj'])
@@ -69,21 +69,17 @@ def with_area_checks(zones: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     without a target in ``seeds/plan.toml`` get ``status`` ``"NO TARGET"`` and no
     target, difference or tolerance.
 
-    Raises
-    ------
-    LayerError
-        A zone the validator refuses (swapped coordinates, invalid geometry,
-        repeated id…), in its one-line message, before anything is measured.
+    The zones must have been validated (``build_map`` does it once, through
+    :func:`spatial.validate.inputs.prepare_inputs`).
 
     Examples
     --------
-    >>> from spatial.layers import bundled_layer_path, read_layer
+    >>> from spatial.io.layers import bundled_layer_path, read_layer
     >>> checked = with_area_checks(read_layer(bundled_layer_path("zones")))
     >>> row = checked.set_index("id").loc["zone-szjj"]
     >>> float(row["target_km2"]), round(float(row["measured_km2"]), 2), row["status"]
     (10.0, 10.0, 'PASS')
     """
-    ensure_valid(zones, "zones layer")  # before measuring: a swapped or broken zone is refused
     kept = zones.drop(columns=[c for c in AREA_COLUMNS if c in zones.columns])
     measured_km2 = ellipsoidal_area_m2(kept) / M2_PER_KM2
     if "id" not in kept.columns:

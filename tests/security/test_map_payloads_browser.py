@@ -20,7 +20,7 @@ from payloads import ALL, BROWSER_LITERAL, PWNED_DIR, PWNED_FILE, TEMPLATE
 from test_template_injection import write_geojson
 
 from spatial.cli import main
-from spatial.layers import bundled_layer_path, read_layer
+from spatial.io.layers import bundled_layer_path, read_layer
 
 pytestmark = pytest.mark.browser
 

@@ -32,10 +32,10 @@ import numpy.typing as npt
 import shapely
 from pyproj import Transformer
 
-from spatial._rawjson import NON_FINITE_MESSAGE
 from spatial.crs import crs_label
 from spatial.errors import LayerError
-from spatial.validate import (
+from spatial.io.rawjson import NON_FINITE_MESSAGE
+from spatial.validate.problems import (
     CHINA_BOUNDS_DEG,
     Problem,
     _geographic_message,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import warnings
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import pyogrio
@@ -19,9 +20,12 @@ import shapely.errors
 from pyproj import CRS
 from pyproj.exceptions import CRSError as ProjCRSError
 
-from spatial import _rawjson
-from spatial._bundled import bundled_dir
 from spatial.errors import CRSError, LayerError, LayerReadError
+
+if TYPE_CHECKING:
+    from spatial.validate.inputs import GeometryKind
+from spatial.io import rawjson as _rawjson
+from spatial.io.bundled import bundled_dir
 
 __all__ = [
     "LAYER_GEOMETRY",
@@ -45,7 +49,7 @@ LAYER_NAMES: tuple[str, ...] = (
 )
 
 #: The geometry kind each plan layer holds ("any": the corridor holds the avenue line and its band).
-LAYER_GEOMETRY: dict[str, str] = {
+LAYER_GEOMETRY: dict[str, GeometryKind] = {
     "district": "polygon",
     "corridor": "any",
     "clusters": "polygon",
@@ -219,7 +223,7 @@ def read_layer(
 
     Reads whatever pyogrio (GDAL) reads — GeoJSON, GeoPackage, Shapefile,
     FlatGeobuf — and GeoParquet through pyarrow. The geometry is not repaired
-    or reprojected: use :mod:`spatial.validate` to find problems.
+    or reprojected: use :mod:`spatial.validate.problems` to find problems.
 
     Parameters
     ----------
@@ -284,7 +288,7 @@ def read_layer_tolerant(
     Unlike :func:`read_layer`, a missing CRS is left as None (unless ``crs`` is
     given), a geometry GEOS cannot build (an unclosed ring) becomes null, and
     ``encoding`` (say ``"latin-1"`` for a GeoJSON that is not UTF-8) overrides
-    the text encoding. :mod:`spatial.validate` reports all of these; do not
+    the text encoding. :mod:`spatial.validate.problems` reports all of these; do not
     analyse what this returns.
 
     Raises

@@ -11,7 +11,7 @@ from pathlib import Path
 
 __all__ = ["bundled_dir"]
 
-_PACKAGE_DIR = Path(__file__).resolve().parent
+_PACKAGE_DIR = Path(__file__).resolve().parent.parent  # spatial/
 
 
 def bundled_dir(name: str) -> Path:

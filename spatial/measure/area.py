@@ -13,34 +13,30 @@ and 亩 (``mu``, 1 亩 = 10000/15 m²).
 
 Examples
 --------
->>> from spatial.layers import bundled_layer_path, read_layer
+>>> from spatial.io.layers import bundled_layer_path, read_layer
 >>> zones = read_layer(bundled_layer_path("zones"))
 >>> table = area_table(zones)
 >>> round(float(table.loc[table["id"] == "zone-kcxz", "area_km2"].iloc[0]), 2)
 15.0
->>> round(convert_area(1_000_000, "mu"), 1)
-1500.0
 """
 
 from __future__ import annotations
+
+from typing import TypeAlias
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 from pyproj import Geod
 
-from spatial._fast_area import fast_ellipsoidal_area_m2, polygonal_parts
 from spatial.crs import WGS84, gk_zone_crs_for
 from spatial.errors import CRSError, LayerError
+from spatial.measure._fast_area import fast_ellipsoidal_area_m2, polygonal_parts
+from spatial.units import M2_PER_HA, M2_PER_KM2, M2_PER_MU
 
 __all__ = [
-    "AREA_UNITS",
     "GRS80",
-    "M2_PER_HA",
-    "M2_PER_KM2",
-    "M2_PER_MU",
     "area_table",
-    "convert_area",
     "ellipsoidal_area_m2",
     "planar_area_m2",
     "to_gauss_kruger",
@@ -50,48 +46,7 @@ __all__ = [
 #: The GRS80 ellipsoid, whose parameters CGCS2000 adopts (a = 6378137 m, 1/f = 298.257222101).
 GRS80 = Geod(ellps="GRS80")
 
-#: Square metres in one hectare.
-M2_PER_HA = 10_000.0
-#: Square metres in one square kilometre.
-M2_PER_KM2 = 1_000_000.0
-#: Square metres in one 亩 (mu): 10000/15 m², about 666.67 m².
-M2_PER_MU = 10_000.0 / 15.0
-
-#: Square metres per unit, keyed by the unit names the toolkit accepts.
-AREA_UNITS: dict[str, float] = {
-    "m2": 1.0,
-    "ha": M2_PER_HA,
-    "km2": M2_PER_KM2,
-    "mu": M2_PER_MU,
-}
-
-GeometryInput = gpd.GeoSeries | gpd.GeoDataFrame
-
-
-def convert_area(value_m2: float, unit: str) -> float:
-    """Convert an area in square metres to ``unit`` (``m2``, ``ha``, ``km2`` or ``mu`` = 亩).
-
-    Raises
-    ------
-    ValueError
-        When ``unit`` is not one of :data:`AREA_UNITS`; the message lists them.
-
-    Examples
-    --------
-    >>> convert_area(2_500_000, "km2")
-    2.5
-    >>> convert_area(10_000, "ha")
-    1.0
-    >>> convert_area(10_000, "mu")
-    15.0
-    """
-    try:
-        per_unit = AREA_UNITS[unit]
-    except KeyError:
-        raise ValueError(
-            f"unknown area unit {unit!r}; choose one of {', '.join(AREA_UNITS)}"
-        ) from None
-    return value_m2 / per_unit
+GeometryInput: TypeAlias = gpd.GeoSeries | gpd.GeoDataFrame
 
 
 def _geoseries(geoms: GeometryInput) -> gpd.GeoSeries:

@@ -16,7 +16,7 @@ Requires the ``dask`` extra: ``uv sync --extra dask`` (dask-geopandas, distribut
 Examples
 --------
 >>> import dask_geopandas
->>> from spatial.layers import bundled_layer_path, read_layer
+>>> from spatial.io.layers import bundled_layer_path, read_layer
 >>> zones = read_layer(bundled_layer_path("zones"))
 >>> clusters = read_layer(bundled_layer_path("clusters"))
 >>> parts = dask_geopandas.from_geopandas(zones, npartitions=2)
@@ -36,17 +36,17 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from spatial._cheap_checks import refuse_bad_features
-from spatial._fast_area import centre_deg
-from spatial._fast_overlay import (
+from spatial.crs import WGS84
+from spatial.errors import CRSError, CRSMismatchWarning, LayerError
+from spatial.measure._fast_area import centre_deg
+from spatial.overlay._engine import (
     InvalidFeatureError,
     Known,
     PairAreas,
     intersection_areas,
     tabulation_frame,
 )
-from spatial.crs import WGS84
-from spatial.errors import CRSError, CRSMismatchWarning, LayerError
+from spatial.validate.cheap import refuse_bad_features
 
 if TYPE_CHECKING:
     import dask_geopandas
@@ -165,7 +165,7 @@ def tabulate_intersection_dask(
     LayerError
         An id column is missing; a feature is null or empty, has NaN or
         infinite coordinates, swapped latitude and longitude or a position far
-        outside China (the vectorised checks of :mod:`spatial._cheap_checks`,
+        outside China (the vectorised checks of :mod:`spatial.validate.cheap`,
         on every feature, "and N more" counting within one partition of ``a``);
         or a feature that shares area is not a valid geometry.
     """

@@ -39,14 +39,14 @@ import pandas as pd
 import shapely
 from shapely.errors import GEOSException
 
-from spatial._fast_area import (
+from spatial.errors import LayerError
+from spatial.measure._fast_area import (
     centre_deg,
     fast_ellipsoidal_area_m2,
     polygonal_mask,
     polygonal_parts,
 )
-from spatial.area import M2_PER_KM2
-from spatial.errors import LayerError
+from spatial.units import M2_PER_KM2
 
 __all__ = [
     "TABULATION_COLUMNS",

@@ -32,11 +32,11 @@ import pandas as pd
 import shapely
 from pyproj import CRS, Geod, Transformer
 
-from spatial import _rawjson
-from spatial.area import ellipsoidal_area_m2
 from spatial.crs import crs_label
 from spatial.errors import CRSError, LayerError, LayerReadError, printable
-from spatial.layers import REQUIRED_PROPERTIES, read_layer_tolerant, unresolved_prj
+from spatial.io import rawjson as _rawjson
+from spatial.io.layers import REQUIRED_PROPERTIES, read_layer_tolerant, unresolved_prj
+from spatial.measure.area import ellipsoidal_area_m2
 
 __all__ = [
     "ACCURACY_VALUES",
@@ -458,7 +458,7 @@ def validate_file(
 
     Examples
     --------
-    >>> from spatial.layers import bundled_layer_path
+    >>> from spatial.io.layers import bundled_layer_path
     >>> validate_file(bundled_layer_path("zones"))
     []
     """

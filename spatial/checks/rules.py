@@ -1,0 +1,338 @@
+"""Spatial rules of ``seeds/rules.toml``: one row per rule and feature checked.
+
+Rule rows have the columns of :data:`~spatial.checks.report.RULE_COLUMNS`; areas
+are km² (ellipsoidal), distances metres in the Gauss–Krüger zone of the data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import CRS
+
+from spatial.checks.prepare import prepare_layers
+from spatial.checks.report import RULE_COLUMNS
+from spatial.checks.status import Status
+from spatial.crs import WGS84, gk_zone_crs_for
+from spatial.errors import CRSError
+from spatial.measure.area import ellipsoidal_area_m2
+from spatial.plan import Rule
+from spatial.units import M2_PER_KM2
+
+__all__ = ["check_rules"]
+
+PASS, FAIL = Status.PASS, Status.FAIL
+
+
+def _row(rule: Rule, feature_id: str, **values: Any) -> dict[str, Any]:
+    row = {
+        "rule": rule.id,
+        "kind": rule.kind,
+        "id": feature_id,
+        "other_id": "",
+        "measure": "",
+        "value": np.nan,
+        "bound": "",
+        "limit": np.nan,
+        "unit": "",
+        "reason": "",
+    }
+    row |= values
+    if "status" not in row:
+        ok = row["value"] <= row["limit"] if row["bound"] == "max" else row["value"] >= row["limit"]
+        row["status"] = PASS if ok else FAIL
+    return row
+
+
+def _missing_row(rule: Rule, feature_id: str, reason: str) -> dict[str, Any]:
+    return _row(rule, feature_id, status=FAIL, reason=reason)
+
+
+def _features(
+    layers: Mapping[str, gpd.GeoDataFrame], rule: Rule
+) -> tuple[dict[str, shapely.Geometry], list[str]]:
+    """Return the rule's features as {id: geometry}, and the ids it names that are missing."""
+    layer = layers.get(rule.layer)
+    if layer is None:
+        return {}, list(rule.ids or [f"(layer {rule.layer})"])
+    geoms = dict(zip(layer["id"], layer.geometry, strict=True))
+    wanted = list(rule.ids) if rule.ids is not None else list(geoms)
+    return {i: geoms[i] for i in wanted if i in geoms}, [i for i in wanted if i not in geoms]
+
+
+def _find(layers: Mapping[str, gpd.GeoDataFrame], layer_name: str, feature_id: str):
+    layer = layers.get(layer_name)
+    if layer is None:
+        return None
+    found = layer.geometry[layer["id"] == feature_id]
+    return found.iloc[0] if len(found) == 1 else None
+
+
+def _km2(geom: shapely.Geometry) -> float:
+    return float(ellipsoidal_area_m2(gpd.GeoSeries([geom], crs=WGS84))[0]) / M2_PER_KM2
+
+
+def _gk(layers: Mapping[str, gpd.GeoDataFrame]) -> CRS | None:
+    """Return the Gauss–Krüger zone of all layers; None when no layer has a feature."""
+    try:
+        return gk_zone_crs_for(*layers.values())
+    except CRSError:
+        return None
+
+
+def _dist_m(a: shapely.Geometry, b: shapely.Geometry, gk: CRS) -> float:
+    projected = gpd.GeoSeries([a, b], crs=WGS84).to_crs(gk)
+    return float(projected.iloc[0].distance(projected.iloc[1]))
+
+
+def _missing_rows(rule: Rule, missing: list[str]) -> list[dict[str, Any]]:
+    return [_missing_row(rule, i, f"{i} not found in layer {rule.layer}") for i in missing]
+
+
+def _within_district(layers, rule: Rule, gk: CRS) -> list[dict[str, Any]]:
+    features, missing = _features(layers, rule)
+    p = rule.params
+    district = _find(layers, p["district_layer"], p["district_id"])
+    if district is None:
+        reason = f"district {p['district_id']} not found in layer {p['district_layer']}"
+        return [_missing_row(rule, i, reason) for i in [*features, *missing]]
+    limit_km2 = p["max_outside_m2"] / M2_PER_KM2
+    rows = [
+        _row(
+            rule,
+            fid,
+            other_id=p["district_id"],
+            measure="area outside",
+            value=_km2(shapely.difference(geom, district)),
+            bound="max",
+            limit=limit_km2,
+            unit="km2",
+        )
+        for fid, geom in features.items()
+    ]
+    for row in rows:
+        if row["status"] == FAIL:
+            row["reason"] = f"{row['value']:.4f} km² lies outside {p['district_id']}"
+    return rows + _missing_rows(rule, missing)
+
+
+def _nesting_rows(rule: Rule, features: dict, limit_km2: float) -> list[dict[str, Any]]:
+    rows = []
+    for inner, outer in rule.params["allowed_nesting"]:
+        if inner not in features or outer not in features:
+            continue
+        outside = _km2(shapely.difference(features[inner], features[outer]))
+        row = _row(
+            rule,
+            inner,
+            other_id=outer,
+            measure="area outside outer (declared nesting)",
+            value=outside,
+            bound="max",
+            limit=limit_km2,
+            unit="km2",
+        )
+        if row["status"] == FAIL:
+            row["reason"] = f"declared nested in {outer} but {outside:.4f} km² lies outside it"
+        rows.append(row)
+    return rows
+
+
+def _pair_overlaps_km2(features: dict, allowed: set[frozenset]) -> dict[frozenset, float]:
+    """Overlap area (km²) of every pair of features not declared nested, each pair once."""
+    ids = list(features)
+    return {
+        frozenset((a, b)): _km2(shapely.intersection(features[a], features[b]))
+        for i, a in enumerate(ids)
+        for b in ids[i + 1 :]
+        if frozenset((a, b)) not in allowed
+    }
+
+
+def _no_overlap(layers, rule: Rule, gk: CRS) -> list[dict[str, Any]]:
+    """One row per feature: its largest overlap with any one other feature, against the limit.
+
+    The limit applies per pair: a feature fails when it overlaps some other
+    feature by more than ``max_overlap_m2``; ``value`` is its largest overlap
+    with one other feature, so status, ``other_id`` (every feature it overlaps
+    by more than the limit) and ``reason`` all follow from the same figures.
+    """
+    features, missing = _features(layers, rule)
+    allowed = {frozenset(pair) for pair in rule.params["allowed_nesting"]}
+    limit_km2 = rule.params["max_overlap_m2"] / M2_PER_KM2
+    pairs = _pair_overlaps_km2(features, allowed)
+    rows = []
+    for fid in features:
+        shared = {o: a for pair, a in pairs.items() if fid in pair for o in pair - {fid}}
+        hit = {o: a for o, a in shared.items() if a > limit_km2}
+        row = _row(
+            rule,
+            fid,
+            other_id=", ".join(hit),
+            measure="largest overlap with one feature",
+            value=max(shared.values(), default=0.0),
+            bound="max",
+            limit=limit_km2,
+            unit="km2",
+        )
+        if row["status"] == FAIL:
+            row["reason"] = "overlaps " + ", ".join(f"{o} by {a:.4f} km²" for o, a in hit.items())
+        rows.append(row)
+    return rows + _nesting_rows(rule, features, limit_km2) + _missing_rows(rule, missing)
+
+
+def _meets_corridor(layers, rule: Rule, gk: CRS) -> list[dict[str, Any]]:
+    features, missing = _features(layers, rule)
+    p = rule.params
+    band = _find(layers, p["corridor_layer"], p["band_id"])
+    if band is None:
+        reason = f"band {p['band_id']} not found in layer {p['corridor_layer']}"
+        return [_missing_row(rule, i, reason) for i in [*features, *missing]]
+    limit_km2 = p["min_in_band_m2"] / M2_PER_KM2
+    rows = []
+    for fid, geom in features.items():
+        row = _row(
+            rule,
+            fid,
+            other_id=p["band_id"],
+            measure="area in band",
+            value=_km2(shapely.intersection(geom, band)),
+            bound="min",
+            limit=limit_km2,
+            unit="km2",
+        )
+        if row["status"] == FAIL:
+            row["reason"] = f"only {row['value']:.4f} km² within {p['band_id']}"
+        rows.append(row)
+    return rows + _missing_rows(rule, missing)
+
+
+def _within_reach(layers, rule: Rule, gk: CRS) -> list[dict[str, Any]]:
+    features, missing = _features(layers, rule)
+    p = rule.params
+    avenue = _find(layers, p["corridor_layer"], p["avenue_id"])
+    if avenue is None:
+        reason = f"avenue {p['avenue_id']} not found in layer {p['corridor_layer']}"
+        return [_missing_row(rule, i, reason) for i in [*features, *missing]]
+    rows = []
+    for fid, geom in features.items():
+        row = _row(
+            rule,
+            fid,
+            other_id=p["avenue_id"],
+            measure="distance to avenue",
+            value=_dist_m(geom, avenue, gk),
+            bound="max",
+            limit=float(p["reach_m"]),
+            unit="m",
+        )
+        if row["status"] == FAIL:
+            row["reason"] = f"{row['value']:.0f} m from {p['avenue_id']}, beyond {p['reach_m']:g} m"
+        rows.append(row)
+    return rows + _missing_rows(rule, missing)
+
+
+def _assigned_polygon(layers, rule: Rule, assigned: str):
+    for name in rule.params["target_layers"]:
+        geom = _find(layers, name, assigned)
+        if geom is not None:
+            return geom
+    return None
+
+
+def _platform_in_assigned(layers, rule: Rule, gk: CRS) -> list[dict[str, Any]]:
+    features, missing = _features(layers, rule)
+    layer = layers[rule.layer] if rule.layer in layers else None
+    prop = rule.params["assigned_property"]
+    rows = []
+    for fid, geom in features.items():
+        values = layer.loc[layer["id"] == fid, prop] if prop in layer.columns else pd.Series([])
+        assigned = values.iloc[0] if len(values) and isinstance(values.iloc[0], str) else ""
+        polygon = _assigned_polygon(layers, rule, assigned) if assigned else None
+        if polygon is None:
+            reason = (
+                f"{prop} {assigned!r} not found in {', '.join(rule.params['target_layers'])}"
+                if assigned
+                else f"no {prop} property"
+            )
+            rows.append(_missing_row(rule, fid, reason) | {"other_id": assigned})
+            continue
+        inside = bool(shapely.covers(polygon, geom))
+        row = _row(
+            rule,
+            fid,
+            other_id=assigned,
+            measure="distance to assigned",
+            value=0.0 if inside else _dist_m(geom, polygon, gk),
+            bound="max",
+            limit=0.0,
+            unit="m",
+            status=PASS if inside else FAIL,
+        )
+        if not inside:
+            row["reason"] = f"lies {row['value']:.0f} m outside {assigned}"
+        rows.append(row)
+    return rows + _missing_rows(rule, missing)
+
+
+_RULE_FUNCTIONS: dict[str, Callable[..., list[dict[str, Any]]]] = {
+    "within_district": _within_district,
+    "no_overlap": _no_overlap,
+    "meets_corridor": _meets_corridor,
+    "within_reach_of_avenue": _within_reach,
+    "platform_in_assigned": _platform_in_assigned,
+}
+
+
+def check_rules(layers: Mapping[str, gpd.GeoDataFrame], rules: Iterable[Rule]) -> pd.DataFrame:
+    """Run the plan's spatial rules on ``layers`` and return one row per feature checked.
+
+    Parameters
+    ----------
+    layers : mapping of str to geopandas.GeoDataFrame
+        Layers by name (``zones``, ``clusters``, ``district``...), each with an
+        ``id`` column and a CRS; they are brought to EPSG:4326 first (see
+        :func:`prepare_layers`).
+    rules : iterable of Rule
+        The rules (see :func:`spatial.plan.load_rules`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`RULE_COLUMNS`. Areas in km² (ellipsoidal), distances in
+        metres (Gauss–Krüger). A feature, layer or reference feature that is
+        missing gives a FAIL row with the reason, not an error. A no_overlap
+        rule's limit applies per pair: ``value`` is the feature's largest
+        overlap with any one other feature (not the sum of its overlaps), and
+        ``other_id`` lists every feature it overlaps by more than the limit.
+
+    Examples
+    --------
+    >>> from spatial.io.layers import load_plan_layers
+    >>> from spatial.plan import load_rules
+    >>> table = check_rules(load_plan_layers(), load_rules())
+    >>> row = table[table["id"] == "town-dingjia"].iloc[0]
+    >>> row["measure"], round(float(row["value"]), -2), float(row["limit"]), row["status"]
+    ('distance to avenue', 4600.0, 5000.0, 'PASS')
+    """
+    prepared, _ = prepare_layers(layers)
+    return _check_prepared_rules(prepared, rules)
+
+
+def _check_prepared_rules(
+    prepared: Mapping[str, gpd.GeoDataFrame], rules: Iterable[Rule]
+) -> pd.DataFrame:
+    """Run :func:`check_rules` on layers already through :func:`prepare_layers`, unvalidated."""
+    gk = _gk(prepared)
+    rows: list[dict[str, Any]] = []
+    for rule in rules:
+        if rule.layer not in prepared:
+            rows.append(_missing_row(rule, "", f"layer {rule.layer} not given"))
+            continue
+        rows.extend(_RULE_FUNCTIONS[rule.kind](prepared, rule, gk))
+    return pd.DataFrame(rows, columns=RULE_COLUMNS)

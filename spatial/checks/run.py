@@ -1,0 +1,66 @@
+"""One call for the whole check: targets and rules on the plan's (or a planner's) layers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+import geopandas as gpd
+import pandas as pd
+
+from spatial.checks.prepare import prepare_layers
+from spatial.checks.report import TARGET_COLUMNS, CheckReport
+from spatial.checks.rules import _check_prepared_rules
+from spatial.checks.targets import check_targets
+from spatial.crs import WGS84
+from spatial.io.layers import load_plan_layers
+from spatial.plan import Rule, Target, load_rules, load_targets
+
+__all__ = ["run_checks"]
+
+
+def run_checks(
+    layers: Mapping[str, gpd.GeoDataFrame] | None = None,
+    *,
+    targets: Iterable[Target] | None = None,
+    rules: Iterable[Rule] | None = None,
+    repair: bool = False,
+    sources: Mapping[str, str] | None = None,
+) -> CheckReport:
+    """Check layers against the plan's targets and rules (the bundled plan by default).
+
+    Parameters
+    ----------
+    layers : mapping of str to GeoDataFrame, optional
+        Layers by name; the bundled ones when None. Pass the bundled layers
+        with one replaced (``{**load_plan_layers(), "zones": mine}``) to check
+        a planner's own layer against the same targets and rules.
+    targets, rules : optional
+        Defaults: ``seeds/plan.toml`` targets and ``seeds/rules.toml`` rules.
+    repair : bool
+        Repair invalid geometries instead of refusing them.
+    sources : mapping of str to str, optional
+        Files to name in error messages, by layer name (a planner's ``--zones``
+        file, say); each layer is validated once, in :func:`prepare_layers`.
+
+    Returns
+    -------
+    CheckReport
+        With ``targets`` and ``rules`` tables; ``passed`` is True when all pass.
+    """
+    layers = load_plan_layers() if layers is None else dict(layers)
+    targets = load_targets() if targets is None else tuple(targets)
+    rules = load_rules() if rules is None else tuple(rules)
+    prepared, repairs = prepare_layers(layers, repair=repair, sources=sources)
+    tables = []
+    for layer_name in dict.fromkeys(t.layer for t in targets):
+        wanted = [t for t in targets if t.layer == layer_name]
+        if layer_name not in prepared:
+            empty = gpd.GeoDataFrame({"id": []}, geometry=[], crs=WGS84)
+            table = check_targets(empty, wanted).assign(reason=f"layer {layer_name} not given")
+        else:
+            table = check_targets(prepared[layer_name], wanted)
+        tables.append(table)
+    target_table = (
+        pd.concat(tables, ignore_index=True) if tables else pd.DataFrame(columns=TARGET_COLUMNS)
+    )
+    return CheckReport(target_table, _check_prepared_rules(prepared, rules), repairs)
