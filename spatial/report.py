@@ -175,17 +175,17 @@ def format_markdown(frame: pd.DataFrame) -> str:
 
 
 def format_csv(frame: pd.DataFrame) -> str:
-    """Render ``frame`` as CSV (UTF-8 text, full precision, empty cells for missing values).
+    r"""Render ``frame`` as CSV (UTF-8 text, full precision, empty cells for missing values).
 
     Text cells and headings a spreadsheet would run as a formula get a leading
-    ``'`` (:func:`spreadsheet_safe`); numbers are written as numbers.
+    ``'`` (:func:`spreadsheet_safe`); numbers are written as numbers. Rows end
+    in CRLF (RFC 4180), so a cell holding a lone CR or LF is quoted: a
+    spreadsheet cannot split it into a new row whose cell is a formula.
 
     Examples
     --------
-    >>> print(format_csv(pd.DataFrame({"id": ["@SUM(A1)", "a"], "d": [-2.5, 1]})), end="")
-    id,d
-    '@SUM(A1),-2.5
-    a,1.0
+    >>> format_csv(pd.DataFrame({"id": ["@SUM(A1)", "x\r=1"], "d": [-2.5, 1]}))
+    'id,d\r\n\'@SUM(A1),-2.5\r\n"x\r=1",1.0\r\n'
     """
     safe = frame.copy(deep=False)
     safe.columns = [spreadsheet_safe(str(c)) for c in frame.columns]
@@ -193,7 +193,7 @@ def format_csv(frame: pd.DataFrame) -> str:
         if not _is_numeric(frame, column) and not pd.api.types.is_bool_dtype(frame[column]):
             safe.isetitem(position, frame[column].map(spreadsheet_safe))
     buffer = io.StringIO()
-    safe.to_csv(buffer, index=False, lineterminator="\n")
+    safe.to_csv(buffer, index=False, lineterminator="\r\n")
     return buffer.getvalue()
 
 

@@ -52,8 +52,8 @@ FORMULA = [
     ("dde-plus", "+cmd|' /C calc'!A0"),
     ("dde-minus", "-2+3+cmd|' /C calc'!A0"),
     ("at-sum", "@SUM(1+1)*cmd|' /C calc'!A0"),
-    ("tab-formula", "\t=1+1"),
-    ("cr-formula", "\r=1+1"),
+    ("tab-formula", "\t=1+2"),
+    ("cr-formula", "\r=1+3"),
 ]
 CONTROL = [
     ("cr-ansi", "zone-1\r\x1b[32mno problems, all features valid\x1b[0m"),
