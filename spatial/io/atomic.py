@@ -35,6 +35,7 @@ except ImportError:  # pragma: no cover - Windows
 __all__ = ["atomic_path", "write_bytes_atomic", "write_text_atomic"]
 
 _SUFFIX = ".tmp"
+_ATTEMPTS = 5
 _FOLDER_FLAGS = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_NOFOLLOW", 0)
 _FILE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
 
@@ -81,11 +82,13 @@ def _remove_leftovers(target: Path) -> None:
 @contextlib.contextmanager
 def _private_folder(target: Path) -> Iterator[Path]:
     """Yield a new, locked, 0700 folder beside ``target``; remove it afterwards."""
-    while True:
+    for _ in range(_ATTEMPTS):
         folder = Path(tempfile.mkdtemp(prefix=_prefix(target), suffix=_SUFFIX, dir=target.parent))
         fd = _lock(folder, blocking=True)
         if fd is not None:
             break  # else another run's cleanup removed it before we locked it: make another
+    else:
+        raise OSError(f"its temporary folder kept vanishing ({_ATTEMPTS} tries)")
     try:
         yield folder
     finally:
