@@ -7,9 +7,13 @@ two places, and both are handled here:
 * inside HTML (tooltips, popups, the legend, the layer control): :func:`escape_text`
   escapes ``< > & " '`` for HTML and the backtick and ``${`` for JavaScript
   template strings, so the text shows as typed and runs nothing;
-* inside a ``<script>`` element (the embedded GeoJSON): :func:`script_json`
-  writes JSON in which ``<``, ``>`` and ``&`` are ``\u`` escapes, so no string
-  can close the script element or open an HTML comment.
+* inside a ``<script>`` element (the page's JSON data block, see
+  :mod:`spatial.webmap.page`): :func:`script_json` writes JSON in which ``<``,
+  ``>`` and ``&`` are ``\u`` escapes, so no string can close the script
+  element or open an HTML comment.
+
+Neither makes text safe to put into a Jinja template: outside text reaches the
+page only as data, through :func:`spatial.webmap.page.page_value`.
 """
 
 from __future__ import annotations
