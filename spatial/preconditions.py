@@ -22,12 +22,14 @@ from typing import Any
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 
 from spatial.errors import CRSError, LayerError
 
 __all__ = [
     "feature_error",
     "feature_label",
+    "id_text",
     "require_crs",
     "require_frame",
     "require_id_column",
@@ -80,6 +82,21 @@ def require_unique_ids(gdf: Any, name: str, column: str) -> None:
         )
 
 
+def id_text(value: object) -> str | None:
+    """Return a feature id as text (``7`` and ``7.0`` -> ``"7"``); None when it is missing.
+
+    Examples
+    --------
+    >>> id_text("zone-kcxz"), id_text(7.0), id_text(float("nan")), id_text(None)
+    ('zone-kcxz', '7', None, None)
+    """
+    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
 def feature_label(value: object, position: int | None = None) -> str:
     """Name a feature in a message: its id as text, else ``#position`` (0-based).
 
@@ -87,15 +104,13 @@ def feature_label(value: object, position: int | None = None) -> str:
     --------
     >>> feature_label("zone-kcxz"), feature_label(7), feature_label(None, 3)
     ('zone-kcxz', '7', '#3')
-    >>> feature_label(float("nan"), 0)
-    '#0'
+    >>> feature_label(float("nan"), 0), feature_label("  ", 2)
+    ('#0', '#2')
     """
-    missing = value is None or (isinstance(value, float) and np.isnan(value))
-    if missing:
+    text = id_text(value)
+    if text is None or not text.strip():
         return f"#{position}" if position is not None else "(no id)"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
+    return text.strip()
 
 
 def feature_error(source: str, feature: object, problem: str) -> LayerError:

@@ -5,19 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import geopandas as gpd
-import numpy as np
 
 from spatial.io.layers import LAYER_GEOMETRY
+from spatial.preconditions import id_text
 from spatial.validate.inputs import LayerInput, Repair, prepare_inputs
 
 __all__ = ["prepare_layers"]
-
-
-def _id_text(value: object) -> object:
-    """Return an id as text (``7`` -> ``"7"``) so ids join into messages; keep missing ids."""
-    if isinstance(value, str) or value is None or (isinstance(value, float) and np.isnan(value)):
-        return value
-    return str(value)
 
 
 def prepare_layers(
@@ -62,7 +55,7 @@ def prepare_layers(
     ]
     prepared = prepare_inputs(inputs, repair=repair, policy="full", purpose="checked")
     by_name = {
-        name: lonlat.assign(id=lonlat["id"].map(_id_text).astype(object))
+        name: lonlat.assign(id=lonlat["id"].map(id_text).astype(object))
         for name, lonlat in zip(layers, prepared.layers, strict=True)
     }
     return by_name, prepared.repairs
