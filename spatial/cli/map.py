@@ -136,7 +136,7 @@ def run(args: argparse.Namespace) -> int:
     if note:
         print(f"spatial map: {note}", file=sys.stderr)
     for line in snapshot.notes:
-        print(f"spatial map: {line}", file=sys.stderr)
+        print(f"spatial map: {line}")
     if "zones" in snapshot.drawn:
         zones = snapshot.drawn["zones"]
         print(_area_check(with_area_checks(zones), missing_targets(zones)))

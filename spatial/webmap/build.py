@@ -288,8 +288,8 @@ def build_map(
         layers = {**layers, FAILURES.name: failure_features(options.snapshot.pieces)}
     drawn = _add_layers(m, layers, basemap, options)
     _fit(m, layers, basemap)
-    layer_control = folium.LayerControl(collapsed=False).add_to(m)
-    controls.add_layer_control_fold(m, layer_control)
+    controls.add_layer_control(m)
+    controls.add_layer_control_fold(m)
     _add_panels(m, drawn, basemap, options)
     _add_tools(m, basemap, drawn)
     controls.add_ready_flag(m)
