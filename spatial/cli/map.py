@@ -22,6 +22,7 @@ import geopandas as gpd
 from spatial.cli._options import add_repair_option, require_suffix
 from spatial.cli._output import ExitCode
 from spatial.cli._plan_input import add_plan_input, check_style_field, read_plan_input
+from spatial.errors import printable
 from spatial.plan import load_rules, load_targets
 from spatial.publish.snapshot import take_snapshot
 from spatial.report import format_table
@@ -136,11 +137,11 @@ def run(args: argparse.Namespace) -> int:
     if note:
         print(f"spatial map: {note}", file=sys.stderr)
     for line in snapshot.notes:
-        print(f"spatial map: {line}")
+        print(f"spatial map: {printable(line)}")
     if "zones" in snapshot.drawn:
         zones = snapshot.drawn["zones"]
         print(_area_check(with_area_checks(zones), missing_targets(zones)))
     print(f"spatial map: {snapshot.report.summary()}")
     for line in snapshot.report.failures:
-        print(f"spatial map: FAIL {line}", file=sys.stderr)
+        print(f"spatial map: FAIL {printable(line)}", file=sys.stderr)
     return ExitCode.OK if snapshot.passed else ExitCode.PROBLEMS

@@ -25,6 +25,7 @@ from pathlib import Path
 from spatial.cli._options import add_repair_option, require_suffix
 from spatial.cli._output import ExitCode
 from spatial.cli._plan_input import add_plan_input, check_style_field, read_plan_input
+from spatial.errors import printable
 from spatial.io.atomic import write_text_atomic
 from spatial.plan import load_rules, load_targets
 from spatial.publish.report_html import report_html
@@ -78,7 +79,9 @@ def run(args: argparse.Namespace) -> int:
     if args.pdf is not None:
         write_sheet_pdf(args.pdf, snapshot, args.style_field)
         print(f"wrote {args.pdf} (A3 landscape, fonts embedded)")
+    for line in snapshot.notes:
+        print(f"spatial report: {printable(line)}")
     print(f"spatial report: {snapshot.report.summary()}")
     for line in snapshot.report.failures:
-        print(f"spatial report: FAIL {line}", file=sys.stderr)
+        print(f"spatial report: FAIL {printable(line)}", file=sys.stderr)
     return ExitCode.OK if snapshot.passed else ExitCode.PROBLEMS
