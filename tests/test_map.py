@@ -8,6 +8,7 @@ import re
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pytest
 import shapely
 from conftest import _unavailable
@@ -20,12 +21,14 @@ from spatial.io.layers import load_plan_layers
 from spatial.measure.gcj02 import wgs84_to_gcj02
 from spatial.webmap import BasemapError, LayerOptions, MapOptions, build_map, render_map
 from spatial.webmap.basemap import display_shift, resolve_basemap
+from spatial.webmap.content import popup_html
 from spatial.webmap.escape import escape_text, script_json
 from spatial.webmap.geojson import feature_collection_json, to_display_crs
 from spatial.webmap.layer import styled_layer
 from spatial.webmap.legend import legend_html
 from spatial.webmap.planfacts import with_area_checks
 from spatial.webmap.styles import LayerStyle, LegendEntry, style_for
+from spatial.webmap.styles.planner import planner_style
 
 HOSTILE = [
     "<img src=x onerror=alert(1)>",
@@ -471,3 +474,10 @@ def test_build_map_refuses_swapped_zones_before_measuring(tmp_path):
     swapped = gpd.read_file(_swapped_zones(tmp_path / "s.geojson"))
     with pytest.raises(LayerError, match=r"^zones: feature zone-kcxz: latitude and"):
         build_map({"zones": swapped}, MapOptions(offline=True))
+
+
+def test_popup_of_a_planner_feature_has_no_empty_accuracy_or_source_rows():
+    row = pd.Series({"用地性质": "R2", "地块编号": "A-01"})
+    html = popup_html(row, planner_style("地块", 0, gpd.GeoDataFrame(geometry=[], crs=4326)))
+    assert "精度" not in html and "来源" not in html and "编号 ID" not in html
+    assert "<th>用地性质</th><td>R2</td>" in html

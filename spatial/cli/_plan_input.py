@@ -80,9 +80,10 @@ def check_style_field(field: str | None, extra: dict) -> None:
         return
     if not extra:
         raise UsageError(f"--style-field {field!r}: give the layer to style with --layer")
-    for name, gdf in extra.items():
-        if field not in gdf.columns:
-            columns = ", ".join(c for c in gdf.columns if c != "geometry")
-            raise UsageError(
-                f"--style-field {field!r}: layer {name!r} has no such field (fields: {columns})"
-            )
+    if any(field in gdf.columns for gdf in extra.values()):
+        return  # layers without the field keep their geometry-kind style
+    name, gdf = next(iter(extra.items()))
+    columns = ", ".join(c for c in gdf.columns if c != "geometry")
+    raise UsageError(
+        f"--style-field {field!r}: no --layer has this field (layer {name!r} has: {columns})"
+    )

@@ -64,7 +64,7 @@ def popup_html(row: pd.Series, style: LayerStyle, layer: str | None = None) -> s
 
     First the layer (``layer``, plain text; the style's title by default) and
     the style's curated, bilingually labelled lines (area check, platform
-    kind…), then accuracy, source and id, then every other
+    kind…), then accuracy, source and id (each when stated), then every other
     property that is not internal to the style, under "其他属性 Other properties".
 
     Examples
@@ -75,12 +75,15 @@ def popup_html(row: pd.Series, style: LayerStyle, layer: str | None = None) -> s
     True
     """
     accuracy = row.get("accuracy")
+    stated = [
+        ("精度 Accuracy", None if _blank(accuracy) else _ACCURACY.get(str(accuracy), accuracy)),
+        ("来源 Source", row.get("source")),
+        ("编号 ID", row.get("id")),
+    ]
     rows = [
         _tr("图层 Layer", layer if layer is not None else f"{style.title_zh} {style.title_en}"),
         *(_tr(label, value) for label, value in style.curated_rows(row)),
-        _tr("精度 Accuracy", _ACCURACY.get(str(accuracy), "" if _blank(accuracy) else accuracy)),
-        _tr("来源 Source", row.get("source")),
-        _tr("编号 ID", row.get("id")),
+        *(_tr(label, value) for label, value in stated if not _blank(value)),  # no empty rows
         *_other_rows(row, style),
     ]
     return (
