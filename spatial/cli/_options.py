@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 
-from spatial.errors import UsageError
+from spatial.errors import OutputError, UsageError
 
 __all__ = ["add_repair_option", "layer_flag", "require_suffix"]
 
@@ -42,6 +42,8 @@ def require_suffix(path: os.PathLike[str] | str, suffixes: tuple[str, ...], what
     ...
     spatial.errors.UsageError: map.png: an interactive map is written as .html or .htm, not .png
     """
+    if os.path.isdir(path):
+        raise OutputError(f"{path}: is a folder; give the output a file name")
     suffix = os.path.splitext(os.fspath(path))[1].lower()
     if suffix not in suffixes:
         wanted = " or ".join(suffixes)

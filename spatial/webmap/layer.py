@@ -21,7 +21,7 @@ from folium.map import Layer
 from folium.template import Template
 
 from spatial.webmap.content import popup_html, tooltip_html
-from spatial.webmap.escape import script_json
+from spatial.webmap.escape import escape_text, script_json
 from spatial.webmap.geojson import decimals_for, feature_collection_json, to_display_crs
 from spatial.webmap.page import RawMacroElement, page_json
 from spatial.webmap.styles import LayerStyle
@@ -143,7 +143,11 @@ def _properties(
 ) -> list[dict[str, object]]:
     props = []
     for _, row in gdf.iterrows():
-        item: dict[str, object] = {"s": style.classify(row), "t": tooltip_html(row)}
+        note = style.tooltip_note(row) if style.tooltip_note else ""
+        tip = tooltip_html(row) + (
+            f'<br><span class="sp-area">{escape_text(note)}</span>' if note else ""
+        )
+        item: dict[str, object] = {"s": style.classify(row), "t": tip}
         if style.labelled(row):
             item["l"] = 1
         if popups:

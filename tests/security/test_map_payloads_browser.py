@@ -144,6 +144,9 @@ def test_layer_and_file_names_are_shown_as_typed(hostile_map, open_map):
     )
     for text in LAYER_NAMES:  # Leaflet puts one space before each name
         assert f" {text} ({text}.geojson)" in names
+    # zone names are permanent labels from zoom 11.5 (hover tooltips below it)
+    visit.js("window.spatialLayers.zones._map.setView([29.60, 106.22], 12, {animate: false})")
+    visit.page.wait_for_timeout(150)
     labels = visit.js(
         "Array.from(document.querySelectorAll('.sp-label-zones')).map(e => e.textContent)"
     )

@@ -218,8 +218,7 @@
     return control(map, "topright", function () {
       var div = L.DomUtil.create("div", "sp-panel sp-north");
       div.title = "北 North";
-      div.innerHTML = '<svg viewBox="0 0 20 30" width="16" height="24" aria-hidden="true">' +
-        '<path d="M10 1 18 27 10 21 2 27z" fill="#222"/></svg><b>N</b>';
+      div.innerHTML = '<span class="sp-north-arrow" aria-hidden="true">\u25B2</span><b>N</b>';
       return div;
     });
   };

@@ -96,6 +96,8 @@ class LayerStyle:
         ``row -> [(label, value), …]`` computed popup lines (e.g. measured area).
     fields : tuple of Field
         Properties shown under bilingual labels after the computed lines.
+    tooltip_note : callable, optional
+        ``row -> text`` shown on a second line of the tooltip and label (a zone's area).
     hidden : frozenset of str
         Internal properties never listed (those the computed lines already
         show, codes like ``kind``); every other property is listed under
@@ -117,6 +119,7 @@ class LayerStyle:
     popup_rows: Callable[[pd.Series], list[tuple[str, Any]]] = field(default=_no_rows)
     fields: tuple[Field, ...] = ()
     hidden: frozenset[str] = frozenset()
+    tooltip_note: Callable[[pd.Series], str] | None = None
 
     def curated_rows(self, row: pd.Series) -> list[tuple[str, Any]]:
         """Return the popup's labelled lines: computed ones, then the curated fields."""

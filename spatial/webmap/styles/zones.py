@@ -96,6 +96,11 @@ ZONES = LayerStyle(
 )
 
 
+def _area_note(row: pd.Series) -> str:
+    area = row.get("measured_km2")
+    return "" if _missing(area) else area_text(float(area))
+
+
 def zone_style(zones: pd.DataFrame) -> LayerStyle:
     """Return the zones' style for this map: each zone its own colour, a failed check edged red.
 
@@ -124,6 +129,7 @@ def zone_style(zones: pd.DataFrame) -> LayerStyle:
     by_row = dict(zip(zones.index, (keys[i] for i in ids), strict=True))
     return replace(
         ZONES,
+        tooltip_note=_area_note,
         paths=paths,
         classify=lambda row: by_row.get(row.name, "z0"),
         legend=tuple(legend),
