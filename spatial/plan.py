@@ -56,6 +56,9 @@ RULE_KINDS: dict[str, dict[str, tuple[type, ...]]] = {
     "meets_corridor": {"corridor_layer": (str,), "band_id": (str,), "min_in_band_m2": _NUMBER},
     "within_reach_of_avenue": {"corridor_layer": (str,), "avenue_id": (str,), "reach_m": _NUMBER},
     "platform_in_assigned": {"assigned_property": (str,), "target_layers": (list,)},
+    # 三区三线: the constraint layer is given on the command line (--constraint NAME=PATH).
+    "must_not_occupy": {"constraint_layer": (str,), "max_occupied_m2": _NUMBER},
+    "must_lie_within": {"constraint_layer": (str,), "max_outside_m2": _NUMBER},
 }
 
 

@@ -15,6 +15,7 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
+from spatial.checks import constraints
 from spatial.checks.prepare import prepare_layers
 from spatial.checks.report import RULE_COLUMNS
 from spatial.checks.status import Status
@@ -41,6 +42,9 @@ def _row(rule: Rule, feature_id: str, **values: Any) -> dict[str, Any]:
         "limit": np.nan,
         "unit": "",
         "reason": "",
+        "constraint": "",
+        "occupied_m2": np.nan,
+        "outside_m2": np.nan,
     }
     row |= values
     if "status" not in row:
@@ -286,6 +290,8 @@ _RULE_FUNCTIONS: dict[str, Callable[..., list[dict[str, Any]]]] = {
     "meets_corridor": _meets_corridor,
     "within_reach_of_avenue": _within_reach,
     "platform_in_assigned": _platform_in_assigned,
+    "must_not_occupy": constraints.must_not_occupy,
+    "must_lie_within": constraints.must_lie_within,
 }
 
 

@@ -7,6 +7,13 @@ terminal table, CSV, JSON (``{"targets": [...], "rules": [...]}``) or Markdown.
 checks a planner's own layer in place of the bundled one, against the same
 targets (``seeds/plan.toml``) and rules (``seeds/rules.toml``).
 
+三区三线: ``--constraint NAME=PATH`` (生态保护红线, 永久基本农田: must not be
+occupied) and ``--within NAME=PATH`` (城镇开发边界: must lie within) add one rule
+row per zone and constraint (``kind``, ``id``, ``constraint``, ``status``,
+``occupied_m2`` or ``outside_m2``; FAIL above ``--tolerance-m2``);
+``--conflicts-out FILE.gpkg`` writes the conflict pieces as a layer (draw it with
+``spatial map --layer conflicts=FILE.gpkg``, red, with popups).
+
 Exit status: 0 every target and rule passes, 1 any fails (each failure is named
 on standard error), 2 an input could not be read.
 """
@@ -18,6 +25,7 @@ import sys
 import warnings
 
 from spatial.checks import run_checks
+from spatial.cli._constraints import add_constraint_options, constraint_rules, write_conflicts
 from spatial.cli._options import add_repair_option, layer_flag
 from spatial.errors import CRSMismatchWarning, LayerError
 from spatial.io.layers import LAYER_NAMES, load_plan_layers, read_layer
@@ -56,6 +64,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     parser.add_argument("--crs", help="CRS to assume for a given file that declares none")
     parser.add_argument("--plan", metavar="TOML", help="targets file (default: seeds/plan.toml)")
     parser.add_argument("--rules", metavar="TOML", help="rules file (default: seeds/rules.toml)")
+    add_constraint_options(parser)
     add_repair_option(parser)
     parser.set_defaults(handler=run)
 
@@ -69,15 +78,20 @@ def run(args: argparse.Namespace) -> int:
         if path is not None:
             layers[layer] = read_layer(path, crs=args.crs)
             sources[layer] = path
+    rules = load_rules(args.rules)
+    rules += constraint_rules(args, layers, sources, rules)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", CRSMismatchWarning)
         report = run_checks(
             layers,
             targets=load_targets(args.plan),
-            rules=load_rules(args.rules),
+            rules=rules,
             repair=args.repair,
             sources=sources,
+            class_field=args.class_field,
         )
+    if args.conflicts_out is not None:
+        write_conflicts(report.conflicts, args.conflicts_out)
     for warning in caught:
         print(f"spatial check: warning: {warning.message}", file=sys.stderr)
     for repair in report.repairs:

@@ -10,12 +10,13 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
 from spatial.errors import OutputError, SpatialError
 
-__all__ = ["atomic_path", "write_bytes_atomic", "write_text_atomic"]
+__all__ = ["atomic_path", "write_bytes_atomic", "write_gpkg_atomic", "write_text_atomic"]
 
 
 @contextlib.contextmanager
@@ -68,3 +69,15 @@ def write_bytes_atomic(target: str | os.PathLike[str], data: bytes) -> Path:
 def write_text_atomic(target: str | os.PathLike[str], text: str, encoding: str = "utf-8") -> Path:
     """Write ``text`` to ``target`` atomically (UTF-8 by default) and return the target path."""
     return write_bytes_atomic(target, text.encode(encoding))
+
+
+def write_gpkg_atomic(target: str | os.PathLike[str], gdf: object, layer: str) -> Path:
+    """Write a GeoDataFrame as one GeoPackage layer at ``target``, atomically; return the path.
+
+    GDAL warns that the temporary file's ``.tmp`` suffix is not ``.gpkg``; the
+    file is renamed to ``target`` once complete, so the warning is silenced here.
+    """
+    with atomic_path(target) as tmp, warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "The filename extension should be", RuntimeWarning)
+        gdf.to_file(tmp, driver="GPKG", layer=layer)  # type: ignore[attr-defined]
+    return Path(target)
