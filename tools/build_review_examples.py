@@ -81,7 +81,6 @@ def landuse(codes: list[list[str]], version: str) -> list[tuple[dict[str, Any], 
                 "name_zh": f"示例地块{n}",
                 "YDYHFLDM": code,
                 "YDYHFLMC": classes[code].name_zh,
-                "version": version,
             }
             features.append((props, geom))
     return features
