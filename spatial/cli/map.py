@@ -99,8 +99,17 @@ def _extra_layers(specs: list[str], crs: str | None) -> dict:
             )
         if name in layers:
             raise LayerReadError(f"--layer {spec!r}: the name {name!r} is given twice")
-        layers[name] = (_read_valid(path, crs), Path(path).name)
+        gdf = _read_valid(path, crs)
+        layers[name] = (gdf, _source_label(Path(path), gdf))
     return layers
+
+
+def _source_label(path: Path, gdf: gpd.GeoDataFrame) -> str:
+    """Name a layer's file in the layer control, saying 示例数据 when its features are made up."""
+    synthetic = "synthetic" in gdf.columns and bool(
+        gdf["synthetic"].fillna(False).astype(bool).any()
+    )
+    return f"{path.name}, 示例数据 synthetic" if synthetic else path.name
 
 
 def _layers(args: argparse.Namespace) -> tuple[dict, dict[str, str]]:
@@ -112,7 +121,7 @@ def _layers(args: argparse.Namespace) -> tuple[dict, dict[str, str]]:
             layers[name] = _read_valid(
                 path, args.crs, required=("id",), geometry=LAYER_GEOMETRY[name]
             )
-            sources[name] = path.name
+            sources[name] = _source_label(path, layers[name])
     extra = _extra_layers(args.layer, args.crs)
     sources.update({name: file_name for name, (_, file_name) in extra.items()})
     return {**layers, **{name: gdf for name, (gdf, _) in extra.items()}}, sources

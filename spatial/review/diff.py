@@ -71,7 +71,8 @@ class LayerDiff:
         One row per id (:data:`FEATURE_COLUMNS`), in OLD's order then NEW's additions.
     pieces : geopandas.GeoDataFrame
         The 调入 (``change`` = ``added``) and 调出 (``removed``) pieces, EPSG:4326,
-        with ``id``, ``area_m2`` and the feature's class on the side it belongs to.
+        with ``id``, ``area_m2`` and the feature's class on the side it belongs to
+        (and ``synthetic`` when the inputs mark made-up features so).
     matrix : pandas.DataFrame or None
         From-class (rows) × to-class (columns) area in m², when a class field is given.
     repairs : list of dict
@@ -101,6 +102,11 @@ def _class(row: pd.Series | None, field: str | None) -> object:
         return None
     value = row.get(field)
     return None if value is None or (isinstance(value, float) and np.isnan(value)) else value
+
+
+def _flag(row: pd.Series) -> bool:
+    value = row.get("synthetic")
+    return value is not None and not (isinstance(value, float) and np.isnan(value)) and bool(value)
 
 
 def _piece_rows(ident, change, geom, klass) -> dict[str, object]:
@@ -243,5 +249,8 @@ def diff_layers(
     geoms = polygonal(np.asarray(frame["geometry"], dtype=object)) if len(frame) else []
     layer = gpd.GeoDataFrame(frame.drop(columns="geometry"), geometry=list(geoms), crs=WGS84)
     layer["area_m2"] = ellipsoidal_area_m2(layer) if len(layer) else []
+    if "synthetic" in o.columns or "synthetic" in n.columns:  # made-up data stays marked
+        marked = {i for i, row in [*by_old.items(), *by_new.items()] if _flag(row)}
+        layer["synthetic"] = [i in marked for i in layer["id"]]
     matrix = _matrix(o, n, class_field) if class_field else None
     return LayerDiff(table[FEATURE_COLUMNS], layer, matrix, repairs)
