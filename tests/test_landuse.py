@@ -7,7 +7,9 @@ import tomllib
 import geopandas as gpd
 import pytest
 from shapely.geometry import box
+from tiny_geoms import square
 
+from spatial.cli import main
 from spatial.errors import LayerError
 from spatial.landuse import check_class_field, load_classes
 from spatial.landuse.classes import DATA_FILE
@@ -86,3 +88,20 @@ def test_field_names_are_configurable_and_a_missing_field_is_refused():
     assert check_class_field(layer, "x", code_field="DLBM", name_field="DLMC")[0].kind == "name"
     with pytest.raises(LayerError, match=r"x: no field 'YDYHFLDM' \(use --class-field"):
         check_class_field(layer, "x")
+
+
+def test_validate_checks_the_class_field_on_request(tmp_path, capsys):
+    path = tmp_path / "lu.gpkg"
+    layer = _layer(["0101", "0199", "07"], ["水田", "x", "居住用地"])
+    layer.geometry = [square(i, 0) for i in range(3)]
+    layer.to_file(path)
+    assert main(["validate", str(path)]) == 0
+    capsys.readouterr()
+    assert main(["validate", str(path), "--class-field", "YDYHFLDM", "--class-level", "2,3"]) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert out == [
+        f"{path}: feature f1: land-use code '0199' is not in the 2023 classification",
+        f"{path}: feature f2: land-use code '07' is 2-digit; this layer needs 4-digit or 6-digit",
+    ]
+    assert main(["validate", str(path), "--class-field", "DLBM"]) == 2
+    assert "no field 'DLBM'" in capsys.readouterr().err

@@ -144,22 +144,41 @@ def _table(args, paths, layers, zones) -> pd.DataFrame:
     return tables[0] if len(tables) == 1 else compare_balance(*tables)
 
 
+def _compare_subtotals(table: pd.DataFrame) -> pd.DataFrame:
+    """Per zone: 建设用地 (when known) and total, existing against planned, m² and ha."""
+    rows = []
+    for zone_id, group in table.groupby("zone_id", dropna=False, sort=False):
+        parts = [("合计 total", group)]
+        if group["construction_land"].notna().any():
+            built = group[group["construction_land"].fillna(False).astype(bool)]
+            parts.insert(0, ("建设用地 construction land", built))
+        for label, part in parts:
+            row = {"zone_id": None if pd.isna(zone_id) else zone_id, "row": label}
+            for kind in ("existing", "planned", "change"):
+                row[f"{kind}_m2"] = float(part[f"{kind}_m2"].sum())
+                row[f"{kind}_ha"] = float(part[f"{kind}_ha"].sum())
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
 def _render(table: pd.DataFrame, fmt: str, single: bool) -> str:
-    if fmt in {"json", "csv"} or not single:
+    if fmt not in {"table", "markdown"}:  # the machine-readable rows only
         return format_frame(table, fmt)
     render = format_table if fmt == "table" else format_markdown
-    shown = table.drop(columns=["zone_area_m2"])
+    shown = table.drop(columns=[c for c in ("zone_area_m2",) if c in table.columns])
     if shown["construction_land"].isna().all():
         shown = shown.drop(columns=["construction_land"])
     heading = "" if fmt == "table" else "## "
+    title = "用地平衡表 Land-use balance" if single else "现状与规划 Existing against planned"
+    totals = subtotals(table) if single else _compare_subtotals(table)
     parts = [
-        f"{heading}用地平衡表 Land-use balance",
+        f"{heading}{title}",
         "",
         render(shown),
         "",
         f"{heading}小计与合计 Subtotals and totals",
         "",
-        render(subtotals(table)),
+        render(totals),
         "",
         f"分类 Classes: {load_classes().citation()}; 面积按CGCS2000椭球计算 (areas ellipsoidal).",
     ]
