@@ -157,3 +157,19 @@ def test_bad_calls_exit_2(args, message, tmp_path, capsys, monkeypatch):
         _write(tmp_path, "x", [AWAY], "gpkg")
     assert main(["check", *args]) == 2
     assert message in capsys.readouterr().err
+
+
+def test_a_named_zone_that_is_missing_fails_with_the_reason(tmp_path, capsys):
+    redline = _write(tmp_path, "redline", [AWAY])
+    rules = tmp_path / "rules.toml"
+    rules.write_text(
+        '[[rules]]\nid = "redline"\nkind = "must_not_occupy"\nlayer = "zones"\n'
+        'ids = ["zone-kcxz", "zone-nowhere"]\nconstraint_layer = "生态保护红线"\n'
+        "max_occupied_m2 = 1.0\n",
+        encoding="utf-8",
+    )
+    args = ["check", "--rules", str(rules), "--constraint", f"生态保护红线={redline}"]
+    assert main([*args, "--format", "json"]) == 1
+    rows, _ = _rows(capsys, "must_not_occupy")
+    assert rows["zone-kcxz"]["status"] == "PASS"
+    assert rows["zone-nowhere"]["reason"] == "zone-nowhere not found in layer zones"

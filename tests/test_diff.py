@@ -178,3 +178,20 @@ def test_cli_a_rule_going_from_pass_to_fail_exits_1(tmp_path, capsys):
     assert (rules["moved"]["old_status"], rules["moved"]["new_status"]) == ("PASS", "FAIL")
     assert (rules["added"]["old_status"], rules["added"]["new_status"]) == (None, "PASS")
     assert "PASS -> FAIL: zones-must-not-occupy-生态保护红线: moved" in captured.err
+
+
+def test_cli_an_overlap_appearing_is_a_rule_going_from_pass_to_fail(tmp_path, capsys):
+    # the no_overlap row names what the zone overlaps, so it must be matched without that name
+    zones = read_layer(bundled_layer_path("zones"))
+    moved = zones.copy()
+    mask = moved.id == "zone-szjj"
+    moved.loc[mask, "geometry"] = affinity.translate(moved.geometry[mask].iloc[0], yoff=-0.01)
+    moved = moved.rename(columns={"id": "BSM"})
+    new = _write(moved, tmp_path / "moved.gpkg")
+    old = _write(zones.rename(columns={"id": "BSM"}), tmp_path / "old.gpkg")
+    assert main(["diff", old, new, "--id-field", "BSM", "--format", "json"]) == 1
+    data = json.loads(capsys.readouterr().out)
+    rows = {(r["rule"], r["id"]): r for r in data["rules"]}
+    row = rows[("zones-no-overlap", "zone-szjj")]
+    assert (row["old_status"], row["new_status"], row["other_id"]) == ("PASS", "FAIL", "zone-kcxz")
+    assert data["targets"] == []  # moved, not resized: the area target holds

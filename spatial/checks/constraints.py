@@ -139,7 +139,10 @@ def _rows(layers, rule: Rule, gk: object = None) -> list[dict[str, Any]]:
                 f"({m2 / M2_PER_HA:.4f} ha, {m2 / M2_PER_MU:.2f} 亩)"
             )
         rows.append(row)
-    return rows
+    found = set(features["id"])
+    missing = [i for i in (rule.ids or ()) if i not in found]
+    reason = "{} not found in layer " + rule.layer
+    return rows + [base | {"id": i, "status": FAIL, "reason": reason.format(i)} for i in missing]
 
 
 must_not_occupy = _rows

@@ -99,20 +99,46 @@ def _check_call(args: argparse.Namespace) -> None:
         raise LayerError(f"--geometry-tolerance-m2 must be a number of m² >= 0, got {tol}")
 
 
-def _status_changes(old: pd.DataFrame, new: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+#: The rule measure whose ``other_id`` names whatever the feature overlaps, so it changes with
+#: the status: such rows are matched without it.
+_VARYING_OTHER = "largest overlap with one feature"
+
+
+def _with_key(rules: pd.DataFrame) -> pd.DataFrame:
+    """Add ``key``: ``other_id`` where it names a fixed counterpart, "" where it varies."""
+    key = rules["other_id"].where(rules["measure"] != _VARYING_OTHER, "").fillna("")
+    return rules.assign(key=key.astype(str))
+
+
+def _status_changes(
+    old: pd.DataFrame, new: pd.DataFrame, keys: list[str], shown: tuple[str, ...] = ()
+) -> pd.DataFrame:
     """Rows of two check tables matched by ``keys``, where the status differs."""
     cols = [*keys, "status"]
-    both = old[cols].merge(new[cols], on=keys, how="outer", suffixes=("_old", "_new"))
+    both = old[cols].merge(new[[*cols, *shown]], on=keys, how="outer", suffixes=("_old", "_new"))
     both = both.rename(columns={"status_old": "old_status", "status_new": "new_status"})
     both = both.astype({"old_status": object, "new_status": object})
     both = both.where(both.notna(), None)
     changed = both["old_status"] != both["new_status"]
-    return both[changed].reset_index(drop=True)
+    return (
+        both[changed]
+        .drop(columns=[c for c in ("key",) if c in both.columns])
+        .reset_index(drop=True)
+    )
+
+
+def _ids_as_id(gdf, id_field: str):
+    """Return the layer with ``id_field`` as ``id``, the field the checks name features by."""
+    if id_field == "id":
+        return gdf
+    return gdf.drop(columns=["id"], errors="ignore").rename(columns={id_field: "id"})
 
 
 def _checks(args, old, new) -> tuple[pd.DataFrame, pd.DataFrame]:
     empty_t = pd.DataFrame(columns=["id", "old_status", "new_status"])
-    empty_r = pd.DataFrame(columns=["rule", "kind", "id", "other_id", "old_status", "new_status"])
+    empty_r = pd.DataFrame(
+        columns=["rule", "kind", "id", "old_status", "new_status", "other_id", "reason"]
+    )
     if args.no_checks:
         return empty_t, empty_r
     layers = load_plan_layers()
@@ -124,7 +150,7 @@ def _checks(args, old, new) -> tuple[pd.DataFrame, pd.DataFrame]:
     for version, path in ((old, args.old), (new, args.new)):
         reports.append(
             run_checks(
-                {**layers, args.layer: version},
+                {**layers, args.layer: _ids_as_id(version, args.id_field)},
                 targets=targets,
                 rules=rules,
                 repair=args.repair,
@@ -132,7 +158,12 @@ def _checks(args, old, new) -> tuple[pd.DataFrame, pd.DataFrame]:
             )
         )
     t = _status_changes(reports[0].targets, reports[1].targets, ["id"])
-    r = _status_changes(reports[0].rules, reports[1].rules, ["rule", "kind", "id", "other_id"])
+    r = _status_changes(
+        _with_key(reports[0].rules),
+        _with_key(reports[1].rules),
+        ["rule", "kind", "id", "key"],
+        shown=("other_id", "reason"),
+    )
     return t, r
 
 
