@@ -126,7 +126,7 @@ def test_cli_id_field_picks_the_matching_field(tmp_path, capsys):
     old, new = old.rename(columns={"id": "BSM"}), new.rename(columns={"id": "BSM"})
     a, b = _write(old, tmp_path / "old.gpkg"), _write(new, tmp_path / "new.gpkg")
     assert main(["diff", a, b, "--no-checks", "--format", "json"]) == 2
-    assert "no field 'id' (use --id-field" in capsys.readouterr().err
+    assert "old.gpkg: no id column 'id'; columns are BSM" in capsys.readouterr().err
     assert main(["diff", a, b, "--no-checks", "--id-field", "BSM", "--format", "json"]) == 0
     assert len(json.loads(capsys.readouterr().out)["features"]) == 6
 

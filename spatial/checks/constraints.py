@@ -24,10 +24,12 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from spatial.checks.rules import rule_kind
 from spatial.checks.status import Status
 from spatial.crs import WGS84
 from spatial.measure.area import ellipsoidal_area_m2
-from spatial.plan import Rule
+from spatial.plan import NUMBER, Rule
+from spatial.synthetic import is_synthetic
 from spatial.units import M2_PER_HA, M2_PER_KM2, M2_PER_MU
 
 __all__ = [
@@ -96,8 +98,8 @@ def _measured(layers, rule: Rule) -> tuple[gpd.GeoDataFrame, np.ndarray, np.ndar
     return features, parts, _m2(list(parts))
 
 
-def _rows(layers, rule: Rule, gk: object = None) -> list[dict[str, Any]]:
-    """One rule row per checked feature (the registry's signature: layers, rule, gk)."""
+def _rows(layers, rule: Rule) -> list[dict[str, Any]]:
+    """Return one rule row per checked feature."""
     p = rule.params
     limit_m2 = float(p[CONSTRAINT_KINDS[rule.kind]])
     figure = "occupied_m2" if rule.kind == "must_not_occupy" else "outside_m2"
@@ -145,14 +147,16 @@ def _rows(layers, rule: Rule, gk: object = None) -> list[dict[str, Any]]:
     return rows + [base | {"id": i, "status": FAIL, "reason": reason.format(i)} for i in missing]
 
 
-must_not_occupy = _rows
-must_lie_within = _rows
+@rule_kind("must_not_occupy", constraint_layer=(str,), max_occupied_m2=NUMBER)
+def must_not_occupy(layers, rule: Rule, gk: object = None) -> list[dict[str, Any]]:
+    """Each feature's area shared with the constraint layer, at most ``max_occupied_m2``."""
+    return _rows(layers, rule)
 
 
-def _synthetic(*frames: gpd.GeoDataFrame) -> bool:
-    return any(
-        "synthetic" in f.columns and bool(f["synthetic"].fillna(False).any()) for f in frames
-    )
+@rule_kind("must_lie_within", constraint_layer=(str,), max_outside_m2=NUMBER)
+def must_lie_within(layers, rule: Rule, gk: object = None) -> list[dict[str, Any]]:
+    """Each feature's area outside the constraint layer, at most ``max_outside_m2``."""
+    return _rows(layers, rule)
 
 
 def _pieces_of(layers, rule: Rule, class_field: str | None) -> list[dict[str, Any]]:
@@ -163,7 +167,7 @@ def _pieces_of(layers, rule: Rule, class_field: str | None) -> list[dict[str, An
         return []
     features, _, _ = measured
     constraint = layers[rule.params["constraint_layer"]]
-    synthetic = _synthetic(features, constraint)
+    synthetic = is_synthetic(features, constraint)
     c_geoms = np.asarray(constraint.geometry.array, dtype=object)
     c_ids = [str(i) for i in constraint["id"]]
     classes = features[class_field] if class_field and class_field in features.columns else None

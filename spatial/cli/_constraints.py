@@ -8,7 +8,7 @@ import sys
 import geopandas as gpd
 
 from spatial.checks.constraints import constraint_rule
-from spatial.errors import LayerError
+from spatial.errors import UsageError
 from spatial.io.atomic import write_gpkg_atomic
 from spatial.io.layers import read_layer
 from spatial.landuse.fields import CLASS_CODE_FIELD
@@ -63,7 +63,7 @@ def add_constraint_options(parser: argparse.ArgumentParser, conflicts: bool = Tr
 def _spec(option: str, spec: str) -> tuple[str, str]:
     name, sep, path = spec.partition("=")
     if not sep or not name.strip() or not path:
-        raise LayerError(f"{option} {spec!r}: expected NAME=PATH (e.g. 生态保护红线=redline.gpkg)")
+        raise UsageError(f"{option} {spec!r}: expected NAME=PATH (e.g. 生态保护红线=redline.gpkg)")
     return name.strip(), path
 
 
@@ -81,22 +81,22 @@ def constraint_rules(
     kinds = [("must_not_occupy", "--constraint", s) for s in args.constraint]
     kinds += [("must_lie_within", "--within", s) for s in args.within]
     if not (args.tolerance_m2 >= 0 and args.tolerance_m2 < float("inf")):
-        raise LayerError(f"--tolerance-m2 must be a number of m² >= 0, got {args.tolerance_m2}")
+        raise UsageError(f"--tolerance-m2 must be a number of m² >= 0, got {args.tolerance_m2}")
     stated = {(r.kind, r.params.get("constraint_layer")) for r in rules}
     added = []
     for kind, option, spec in kinds:
         name, path = _spec(option, spec)
         if name in layers:
-            raise LayerError(f"{option} {spec!r}: the name {name!r} is already a layer's name")
+            raise UsageError(f"{option} {spec!r}: the name {name!r} is already a layer's name")
         layers[name] = _constraint_layer(name, path, args.crs)
         sources[name] = path
         if (kind, name) not in stated:  # a rules-file rule for it sets its own tolerance
             added.append(constraint_rule(kind, name, "zones", args.tolerance_m2))
     out = getattr(args, "conflicts_out", None)
     if out is not None and not kinds:
-        raise LayerError("--conflicts-out needs --constraint or --within")
+        raise UsageError("--conflicts-out needs --constraint or --within")
     if out is not None and not out.lower().endswith(".gpkg"):
-        raise LayerError(f"{out}: --conflicts-out writes a GeoPackage (.gpkg)")
+        raise UsageError(f"{out}: --conflicts-out writes a GeoPackage (.gpkg)")
     return tuple(added)
 
 

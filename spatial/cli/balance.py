@@ -18,12 +18,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-import warnings
 
 import pandas as pd
 
 from spatial.cli._options import add_repair_option
-from spatial.errors import CRSMismatchWarning, LayerError
+from spatial.cli._output import ExitCode, printed_warnings
+from spatial.errors import UsageError
 from spatial.io.layers import read_layer
 from spatial.landuse import CLASS_CODE_FIELD, CLASS_NAME_FIELD, check_class_field, load_classes
 from spatial.report import (
@@ -88,11 +88,11 @@ def _check_call(args: argparse.Namespace) -> list[str]:
     args.format = format_from_suffix(args.format, args.out)
     pair = args.existing is not None or args.planned is not None
     if pair and (args.existing is None or args.planned is None):
-        raise LayerError("--existing and --planned go together: give both")
+        raise UsageError("--existing and --planned go together: give both")
     if pair and args.landuse is not None:
-        raise LayerError("give LANDUSE or --existing/--planned, not both")
+        raise UsageError("give LANDUSE or --existing/--planned, not both")
     if not pair and args.landuse is None:
-        raise LayerError("give a land-use layer (LANDUSE), or --existing A --planned B")
+        raise UsageError("give a land-use layer (LANDUSE), or --existing A --planned B")
     return [args.existing, args.planned] if pair else [args.landuse]
 
 
@@ -103,7 +103,7 @@ def _construction(text: str | None) -> tuple[str, ...] | None:
     classes = load_classes()
     for code in codes:
         if code not in classes:
-            raise LayerError(f"--construction: {code!r} is not a code of the 2023 classification")
+            raise UsageError(f"--construction: {code!r} is not a code of the 2023 classification")
     return codes
 
 
@@ -134,12 +134,6 @@ def _table(args, paths, layers, zones) -> pd.DataFrame:
             names=(path, args.zones or ""),
             repair=args.repair,
         )
-        for repair in table.attrs.get("repairs", []):
-            print(
-                f"spatial balance: repaired {repair['layer']} feature {repair['id']} "
-                f"({repair['reason']}): area changed by {repair['area_changed_m2']:+,.1f} m²",
-                file=sys.stderr,
-            )
         tables.append(table)
     return tables[0] if len(tables) == 1 else compare_balance(*tables)
 
@@ -190,11 +184,8 @@ def run(args: argparse.Namespace) -> int:
     paths = _check_call(args)
     layers = [read_layer(p, crs=args.crs) for p in paths]
     zones = read_layer(args.zones, crs=args.crs) if args.zones is not None else None
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", CRSMismatchWarning)
+    with printed_warnings("balance"):  # CRS mismatches and repairs, one line each
         table = _table(args, paths, layers, zones)
-    for warning in caught:
-        print(f"spatial balance: warning: {warning.message}", file=sys.stderr)
     disagreements = sum(_name_problems(g, p, args) for p, g in zip(paths, layers, strict=True))
     emit(_render(table, args.format, single=len(paths) == 1), args.out)
-    return 1 if disagreements else 0
+    return ExitCode.PROBLEMS if disagreements else ExitCode.OK

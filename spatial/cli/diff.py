@@ -22,14 +22,14 @@ from __future__ import annotations
 
 import argparse
 import sys
-import warnings
 
 import pandas as pd
 
 from spatial.checks import run_checks
 from spatial.cli._constraints import add_constraint_options, constraint_rules
 from spatial.cli._options import add_repair_option
-from spatial.errors import CRSMismatchWarning, LayerError
+from spatial.cli._output import ExitCode, printed_warnings
+from spatial.errors import UsageError
 from spatial.io.atomic import write_gpkg_atomic
 from spatial.io.layers import LAYER_NAMES, load_plan_layers, read_layer
 from spatial.plan import load_rules, load_targets
@@ -46,8 +46,6 @@ from spatial.report import (
 from spatial.review.diff import GEOMETRY_TOLERANCE_M2, LayerDiff, diff_layers
 
 __all__ = ["register", "run"]
-
-EXIT_OK, EXIT_PROBLEMS = 0, 1
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -91,12 +89,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 def _check_call(args: argparse.Namespace) -> None:
     args.format = format_from_suffix(args.format, args.out)
     if args.pieces_out is not None and not args.pieces_out.lower().endswith(".gpkg"):
-        raise LayerError(f"{args.pieces_out}: --pieces-out writes a GeoPackage (.gpkg)")
+        raise UsageError(f"{args.pieces_out}: --pieces-out writes a GeoPackage (.gpkg)")
     if args.map is not None and not args.map.lower().endswith((".html", ".htm")):
-        raise LayerError(f"{args.map}: --map writes an HTML page (.html)")
+        raise UsageError(f"{args.map}: --map writes an HTML page (.html)")
     tol = args.geometry_tolerance_m2
     if not (0 <= tol < float("inf")):
-        raise LayerError(f"--geometry-tolerance-m2 must be a number of m² >= 0, got {tol}")
+        raise UsageError(f"--geometry-tolerance-m2 must be a number of m² >= 0, got {tol}")
 
 
 #: The rule measure whose ``other_id`` names whatever the feature overlaps, so it changes with
@@ -210,8 +208,7 @@ def run(args: argparse.Namespace) -> int:
     """Compare, print or write the report; return 1 when a check went PASS -> FAIL."""
     _check_call(args)
     old, new = read_layer(args.old, crs=args.crs), read_layer(args.new, crs=args.crs)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", CRSMismatchWarning)
+    with printed_warnings("diff"):  # CRS mismatches and repairs, one line each
         result = diff_layers(
             old,
             new,
@@ -222,8 +219,6 @@ def run(args: argparse.Namespace) -> int:
             repair=args.repair,
         )
         targets, rules = _checks(args, old, new)
-    for warning in caught:
-        print(f"spatial diff: warning: {warning.message}", file=sys.stderr)
     if args.pieces_out is not None:
         write_gpkg_atomic(args.pieces_out, result.pieces, layer="diff_pieces")
     if args.map is not None:
@@ -240,4 +235,4 @@ def run(args: argparse.Namespace) -> int:
             f"spatial diff: PASS -> FAIL: {getattr(row, 'rule', 'target')}: {row.id}",
             file=sys.stderr,
         )
-    return EXIT_PROBLEMS if worse else EXIT_OK
+    return ExitCode.PROBLEMS if worse else ExitCode.OK

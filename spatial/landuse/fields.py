@@ -17,6 +17,7 @@ import pandas as pd
 
 from spatial.errors import LayerError
 from spatial.landuse.classes import LEVEL_DIGITS, LandUseClasses, load_classes
+from spatial.preconditions import feature_label
 
 __all__ = [
     "CLASS_CODE_FIELD",
@@ -75,7 +76,7 @@ def class_codes(gdf: gpd.GeoDataFrame, field: str) -> list[str]:
 
 def _labels(gdf: gpd.GeoDataFrame, id_field: str) -> list[str]:
     ids = gdf[id_field] if id_field in gdf.columns else [None] * len(gdf)
-    return [_text(v) or f"#{i}" for i, v in enumerate(ids)]
+    return [feature_label(v, i) for i, v in enumerate(ids)]
 
 
 def _code_problem(

@@ -1,8 +1,8 @@
 """Shared steps of the review: layers made ready, polygons cut against polygons, pieces measured.
 
-Every layer is validated in its own CRS (the validator's one-line refusal, or
-repair on request), then brought to WGS84 lon/lat (EPSG:4326); pieces are cut on
-those coordinates and measured on the ellipsoid (GRS80/CGCS2000) by
+Every layer goes through :func:`spatial.validate.inputs.prepare_inputs` (the
+full validator in its own CRS, or repair on request) into WGS84 lon/lat
+(EPSG:4326); pieces are cut on those coordinates and measured on the ellipsoid (GRS80/CGCS2000) by
 :func:`spatial.measure.area.ellipsoidal_area_m2`, the one area of record.
 """
 
@@ -14,50 +14,35 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
-from spatial.crs import WGS84, align_crs
-from spatial.errors import LayerError
+from spatial.crs import WGS84
 from spatial.measure.area import ellipsoidal_area_m2
-from spatial.overlay.operations import require_geometry
-from spatial.validate.prepare import prepare_valid
+from spatial.preconditions import feature_error, feature_label, id_text, require_unique_ids
+from spatial.validate.inputs import LayerInput, Repair, prepare_inputs
 
 __all__ = ["area_m2", "cut_pairs", "polygonal", "ready_layers", "require_unique"]
 
 
 def ready_layers(
-    layers: Sequence[tuple[gpd.GeoDataFrame, str]], repair: bool = False
-) -> tuple[list[gpd.GeoDataFrame], list[dict[str, object]]]:
-    """Validate polygon layers (named as given) and bring them to EPSG:4326; return the repairs."""
-    valid, repairs = [], []
-    for gdf, source in layers:
-        require_geometry(gdf, source, "polygon")
-        checked, done = prepare_valid(gdf.reset_index(drop=True), source, repair)
-        valid.append(checked)
-        repairs.extend(done)
-    aligned = align_crs(
-        [(gdf, src) for gdf, (_, src) in zip(valid, layers, strict=True)], "combined", stacklevel=3
-    )
-    return [gdf.to_crs(WGS84) if not gdf.crs.equals(WGS84) else gdf for gdf in aligned], repairs
+    layers: Sequence[tuple[gpd.GeoDataFrame, str, str]], repair: bool = False
+) -> tuple[list[gpd.GeoDataFrame], list[Repair]]:
+    """Validate polygon layers and bring them to EPSG:4326 (see :func:`prepare_inputs`).
+
+    Each layer is ``(frame, name in messages, id column or "")``; every feature
+    gets the full validator. Returns the layers and the repairs made.
+    """
+    inputs = [LayerInput(gdf, source, id_col, "polygon") for gdf, source, id_col in layers]
+    prepared = prepare_inputs(inputs, repair=repair, policy="full")
+    return prepared.layers, prepared.repairs
 
 
-def require_unique(gdf: gpd.GeoDataFrame, source: str, field: str, option: str) -> list[str]:
-    """Return ``field`` as text ids, refusing a missing field, a blank or a repeated id."""
-    if field not in gdf.columns:
-        fields = ", ".join(str(c) for c in gdf.columns if c != gdf.geometry.name)
-        raise LayerError(
-            f"{source}: no field {field!r} (use {option} to name another); fields are {fields}"
-        )
-    ids = [
-        "" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v).strip()
-        for v in gdf[field]
-    ]
-    seen: set[str] = set()
+def require_unique(gdf: gpd.GeoDataFrame, source: str, field: str) -> list[str]:
+    """Return ``field`` (present: see :func:`ready_layers`) as text ids; refuse blanks, repeats."""
+    ids = [id_text(v) for v in gdf[field]]
     for position, value in enumerate(ids):
-        if not value:
-            raise LayerError(f"{source}: feature #{position}: no {field}")
-        if value in seen:
-            raise LayerError(f"{source}: feature {value}: {field} repeated")
-        seen.add(value)
-    return ids
+        if value is None or not value.strip():
+            raise feature_error(source, feature_label(None, position), f"no {field}")
+    require_unique_ids(gdf, source, field)
+    return [v.strip() for v in ids]
 
 
 def area_m2(geoms: np.ndarray | Sequence[shapely.Geometry]) -> np.ndarray:

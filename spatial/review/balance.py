@@ -189,7 +189,8 @@ def balance_table(
     >>> table[["class_code", "share_of_zone"]].round(4).to_dict("list")
     {'class_code': ['0701', '1001'], 'share_of_zone': [0.3333, 0.6667]}
     """
-    layers = [(landuse, names[0])] + ([(zones, names[1])] if zones is not None else [])
+    layers = [(landuse, names[0], "")]
+    layers += [(zones, names[1], zone_id_field)] if zones is not None else []
     ready, repairs = ready_layers(layers, repair=repair)
     lu = ready[0]
     codes = _codes(lu, names[0], class_field, level)
@@ -200,7 +201,7 @@ def balance_table(
         _check_overlap(None, lu_geoms, names[0])
         rows = _rows(None, codes, piece_m2, None, float(piece_m2.sum()), construction)
     else:
-        zone_ids = require_unique(ready[1], names[1], zone_id_field, "--zone-id-field")
+        zone_ids = require_unique(ready[1], names[1], zone_id_field)
         zone_geoms = np.asarray(ready[1].geometry.array, dtype=object)
         zone_m2 = area_m2(zone_geoms)
         zi, li, pieces = cut_pairs(zone_geoms, lu_geoms)

@@ -33,6 +33,7 @@ from spatial.crs import WGS84
 from spatial.landuse.fields import require_field
 from spatial.measure.area import ellipsoidal_area_m2
 from spatial.review._pieces import area_m2, cut_pairs, polygonal, ready_layers, require_unique
+from spatial.validate.inputs import Repair
 
 __all__ = [
     "FEATURE_COLUMNS",
@@ -75,14 +76,14 @@ class LayerDiff:
         (and ``synthetic`` when the inputs mark made-up features so).
     matrix : pandas.DataFrame or None
         From-class (rows) × to-class (columns) area in m², when a class field is given.
-    repairs : list of dict
+    repairs : list of Repair
         Geometries repaired on request.
     """
 
     features: pd.DataFrame
     pieces: gpd.GeoDataFrame
     matrix: pd.DataFrame | None
-    repairs: list[dict[str, object]]
+    repairs: list[Repair]
 
 
 def _same(a: object, b: object) -> bool:
@@ -219,12 +220,14 @@ def diff_layers(
     >>> diff_layers(a, b).features[["id", "status", "changed_fields"]].to_dict("records")
     [{'id': 'x', 'status': 'attributes_changed', 'changed_fields': 'name'}]
     """
-    (o, n), repairs = ready_layers([(old, names[0]), (new, names[1])], repair=repair)
+    (o, n), repairs = ready_layers(
+        [(old, names[0], id_field), (new, names[1], id_field)], repair=repair
+    )
     if class_field is not None:
         for gdf, source in ((o, names[0]), (n, names[1])):
             require_field(gdf, source, class_field, "--class-field")
-    o_ids = require_unique(o, names[0], id_field, "--id-field")
-    n_ids = require_unique(n, names[1], id_field, "--id-field")
+    o_ids = require_unique(o, names[0], id_field)
+    n_ids = require_unique(n, names[1], id_field)
     fields = [
         c
         for c in dict.fromkeys([*o.columns, *n.columns])

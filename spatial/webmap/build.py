@@ -20,7 +20,9 @@ import shapely
 
 from spatial.crs import WGS84
 from spatial.io.atomic import write_text_atomic
-from spatial.io.layers import LAYER_NAMES, load_plan_layers
+from spatial.io.layers import LAYER_GEOMETRY, LAYER_NAMES, load_plan_layers
+from spatial.synthetic import is_synthetic
+from spatial.validate.inputs import LayerInput, prepare_inputs
 from spatial.webmap import controls
 from spatial.webmap.assets import add_assets
 from spatial.webmap.basemap import (
@@ -101,6 +103,28 @@ def _basemap(options: MapOptions) -> Basemap:
     )
 
 
+def _validated(
+    layers: Mapping[str, gpd.GeoDataFrame], options: MapOptions
+) -> dict[str, gpd.GeoDataFrame]:
+    """Each layer validated once, named by its file, in EPSG:4326 (see ``prepare_inputs``).
+
+    Plan layers need their ``id`` and geometry kind; extra layers any geometry.
+    Layers of more than 2,000 features get the vectorised checks, not the full
+    validator (``spatial validate FILE`` gives the full report).
+    """
+    inputs = [
+        LayerInput(
+            gdf,
+            options.layer_sources.get(name, name),
+            "id" if name in LAYER_NAMES else "",
+            LAYER_GEOMETRY.get(name, "any"),
+        )
+        for name, gdf in layers.items()
+    ]
+    prepared = prepare_inputs(inputs, purpose="drawn")
+    return dict(zip(layers, prepared.layers, strict=True))
+
+
 def _ordered(layers: Mapping[str, gpd.GeoDataFrame]) -> list[str]:
     known = [name for name in LAYER_NAMES if name in layers]
     return known + [name for name in layers if name not in LAYER_NAMES]
@@ -110,10 +134,12 @@ def _prepare(name: str, gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return with_area_checks(gdf) if name == "zones" else gdf
 
 
-def _label(name: str, source: str | None) -> str:
+def _label(name: str, source: str | None, gdf: gpd.GeoDataFrame) -> str:
     style = style_for(name)
     title = f"{style.title_zh} {style.title_en}" if style.name == name else name
-    return f"{title} ({source})" if source else title
+    where = [Path(source).name] if source else []
+    where += ["示例数据 synthetic"] if is_synthetic(gdf) else []  # made-up data says so
+    return f"{title} ({', '.join(where)})" if where else title
 
 
 def _add_layers(
@@ -126,7 +152,7 @@ def _add_layers(
             _prepare(name, layers[name]),
             style_for(name),
             options.layer,
-            name=_label(name, options.layer_sources.get(name)),
+            name=_label(name, options.layer_sources.get(name), layers[name]),
             display=shift,
         )
         drawn[name] = layer.add_to(m)
@@ -199,7 +225,7 @@ def build_map(
     """
     options = options or MapOptions()
     basemap = _basemap(options)
-    layers = dict(load_plan_layers() if layers is None else layers)
+    layers = load_plan_layers() if layers is None else _validated(layers, options)
     m = folium.Map(
         location=None,
         tiles=None,

@@ -24,12 +24,12 @@ from branca.element import Element
 
 from spatial.crs import WGS84
 from spatial.io.atomic import write_text_atomic
+from spatial.synthetic import SYNTHETIC_NOTE, is_synthetic
 from spatial.webmap import controls
 from spatial.webmap.assets import add_assets
 from spatial.webmap.escape import escape_text, script_json
 from spatial.webmap.layer import styled_layer
 from spatial.webmap.legend import legend_html
-from spatial.webmap.styles.conflicts import SYNTHETIC_NOTE
 from spatial.webmap.styles.versions import DIFF_NEW, DIFF_OLD, DIFF_PIECES
 
 __all__ = ["VENDOR_DIR", "build_compare_map", "render_compare_map", "side_by_side_js"]
@@ -66,13 +66,6 @@ def side_by_side_css() -> str:
     icon = base64.b64encode((VENDOR_DIR / "range-icon.png").read_bytes()).decode("ascii")
     css = "".join((VENDOR_DIR / n).read_text(encoding="utf-8") for n in ("layout.css", "range.css"))
     return css.replace("url(range-icon.png)", f"url(data:image/png;base64,{icon})")
-
-
-def _synthetic(*layers: gpd.GeoDataFrame) -> bool:
-    return any(
-        "synthetic" in g.columns and bool(g["synthetic"].fillna(False).astype(bool).any())
-        for g in layers
-    )
 
 
 def _fit(m: folium.Map, layers: Sequence[gpd.GeoDataFrame]) -> None:
@@ -127,7 +120,7 @@ def build_compare_map(
     folium.LayerControl(collapsed=False).add_to(m)
     m.add_child(controls.MapScript(_swipe(m, drawn[0][1].get_name(), drawn[1][1].get_name())))
     notes = ["面积按CGCS2000椭球计算 Areas are ellipsoidal (CGCS2000)."]
-    warning = SYNTHETIC_NOTE if _synthetic(old, new, pieces) else None
+    warning = SYNTHETIC_NOTE if is_synthetic(old, new, pieces) else None
     controls.add_title(m, TITLE_ZH, TITLE_EN, notes, warning)
     controls.add_legend(m, legend_html([(style, layer.classes) for style, layer in drawn]))
     controls.add_scale(m)

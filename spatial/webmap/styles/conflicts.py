@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import pandas as pd
 
+from spatial.synthetic import SYNTHETIC_NOTE
 from spatial.units import M2_PER_HA, M2_PER_MU
 from spatial.webmap.styles._base import Field, LayerStyle, LegendEntry
 
-__all__ = ["CONFLICTS", "SYNTHETIC_NOTE", "area_lines"]
+__all__ = ["CONFLICTS", "area_lines", "synthetic_lines"]
 
-#: Shown first in the popup of a feature marked ``synthetic``.
-SYNTHETIC_NOTE = "示例数据 synthetic example: not to be read as real"
 _KIND = {"must_not_occupy": "占用 occupies", "must_lie_within": "超出 lies outside"}
 
 
