@@ -238,7 +238,7 @@ def build_map(
     add_basemap(m, basemap)
     drawn = _add_layers(m, layers, basemap, options)
     _fit(m, layers, basemap)
-    folium.LayerControl(collapsed=False).add_to(m)
+    controls.add_layer_control(m)
     _add_panels(m, drawn, basemap, options)
     _add_tools(m, basemap, drawn)
     controls.add_ready_flag(m)
