@@ -10,8 +10,16 @@ from pathlib import Path
 
 import geopandas as gpd
 import pytest
+from shapely.geometry import box
 
-from spatial.webmap.compare import VENDOR_DIR, side_by_side_css, side_by_side_js, vendor_record
+from spatial.review.diff import diff_layers
+from spatial.webmap.compare import (
+    VENDOR_DIR,
+    build_compare_map,
+    side_by_side_css,
+    side_by_side_js,
+    vendor_record,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -65,3 +73,16 @@ def test_example_rules_file_states_a_constraint_kind(examples):
     rules = tomllib.loads((examples / "rules.toml").read_text(encoding="utf-8"))["rules"]
     rule = rules[1]
     assert (rule["kind"], rule["constraint_layer"]) == ("must_not_occupy", "永久基本农田")
+
+
+def test_compare_map_keeps_outside_text_inert():
+    hostile = "{{ 7*7 }}{# <img src=x onerror=alert(1)>"
+    old = gpd.GeoDataFrame(
+        {"id": ["a"], "name_zh": [hostile]}, geometry=[box(106.2, 29.6, 106.21, 29.61)], crs=4326
+    )
+    new = old.assign(geometry=[box(106.2, 29.6, 106.215, 29.61)])
+    pieces = diff_layers(old, new).pieces
+    html = build_compare_map(old, new, pieces, names=(f"{hostile}.geojson", "new.geojson"))
+    page = html.get_root().render()
+    assert "{{ 7*7 }}{#" in page  # kept as text in the data block: never compiled as a template
+    assert "<img src=x" not in page

@@ -20,7 +20,6 @@ from pathlib import Path
 import folium
 import geopandas as gpd
 import numpy as np
-from branca.element import Element
 
 from spatial.crs import WGS84
 from spatial.io.atomic import write_text_atomic
@@ -30,6 +29,7 @@ from spatial.webmap.assets import add_assets
 from spatial.webmap.escape import escape_text, script_json
 from spatial.webmap.layer import styled_layer
 from spatial.webmap.legend import legend_html
+from spatial.webmap.page import RawElement
 from spatial.webmap.styles.versions import DIFF_NEW, DIFF_OLD, DIFF_PIECES
 
 __all__ = ["VENDOR_DIR", "build_compare_map", "render_compare_map", "side_by_side_js"]
@@ -107,8 +107,9 @@ def build_compare_map(
     m.get_root().title = escape_text(f"{TITLE_ZH} {TITLE_EN}")
     add_assets(m)
     header = m.get_root().header
-    header.add_child(Element(f"<style>{side_by_side_css()}</style>"), name="sbs_css")
-    header.add_child(Element(f"<script>{side_by_side_js()}</script>"), name="sbs_js")
+    # written as they are, never compiled as templates (see spatial.webmap.page)
+    header.add_child(RawElement(f"<style>{side_by_side_css()}</style>"), name="sbs_css")
+    header.add_child(RawElement(f"<script>{side_by_side_js()}</script>"), name="sbs_js")
     drawn = []
     for gdf, style, label in (
         (old, DIFF_OLD, f"{DIFF_OLD.title_zh} {DIFF_OLD.title_en} ({Path(names[0]).name})"),
@@ -117,7 +118,7 @@ def build_compare_map(
     ):
         drawn.append((style, styled_layer(gdf, style, name=label).add_to(m)))
     _fit(m, [old, new])
-    folium.LayerControl(collapsed=False).add_to(m)
+    controls.add_layer_control(m)
     m.add_child(controls.MapScript(_swipe(m, drawn[0][1].get_name(), drawn[1][1].get_name())))
     notes = ["面积按CGCS2000椭球计算 Areas are ellipsoidal (CGCS2000)."]
     warning = SYNTHETIC_NOTE if is_synthetic(old, new, pieces) else None
