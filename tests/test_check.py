@@ -203,10 +203,15 @@ def test_platform_in_wrong_place_and_unknown_assignment(plan_layers):
     assert unknown.status == "FAIL" and "zone-nowhere" in unknown.reason
 
 
-def test_planner_layer_in_another_crs_warns(plan_layers):
-    with pytest.warns(CRSMismatchWarning, match="zones in EPSG:4544"):
-        report = run_checks({**plan_layers, "zones": plan_layers["zones"].to_crs(4544)})
+def test_planner_layer_in_gauss_kruger_metres_checks_without_a_warning(plan_layers):
+    # CGCS2000 GK vs WGS84 is the normal case in China: no warning (warnings fail tests)
+    report = run_checks({**plan_layers, "zones": plan_layers["zones"].to_crs(4544)})
     assert report.passed
+
+
+def test_planner_layer_on_another_datum_warns(plan_layers):
+    with pytest.warns(CRSMismatchWarning, match=r"zones in EPSG:2432 \(Beijing 1954\)"):
+        run_checks({**plan_layers, "zones": plan_layers["zones"].to_crs(2432)})
 
 
 # ---------------------------------------------------------------- command line
