@@ -27,10 +27,13 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 
+from spatial.cli._options import Input, add_input_options, read_options
 from spatial.errors import LayerError, SpatialError
 from spatial.io.atomic import write_bytes_atomic
 from spatial.io.bundled import bundled_dir
 from spatial.io.layers import REQUIRED_PROPERTIES, read_layer
+from spatial.io.options import ReadOptions
+from spatial.io.postgis import is_postgis_url
 from spatial.validate.problems import repair_layer, validate_file
 
 __all__ = ["register", "required_for", "run"]
@@ -61,7 +64,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
             "geodata/ layers, only id for other files; '' for none)"
         ),
     )
-    parser.add_argument("--crs", help="CRS to assume for a file that declares none, e.g. EPSG:4326")
+    add_input_options(parser, polygonize=False)
     parser.add_argument(
         "--repair",
         metavar="OUT",
@@ -93,9 +96,17 @@ def required_for(path: Path, require: str | None) -> tuple[str, ...]:
     return ("id",)
 
 
-def _check_one(path: Path, args: argparse.Namespace) -> int:
+def _check_one(path: Path | str, args: argparse.Namespace, options: ReadOptions) -> int:
     try:
-        problems = validate_file(path, required=required_for(path, args.require), crs=args.crs)
+        required = required_for(Path(path), args.require) if isinstance(path, Path) else ("id",)
+        problems = validate_file(
+            path,
+            required=required,
+            crs=options.crs,
+            input_frame=options.input_frame,
+            id_field=options.id_field,
+            name_field=options.name_field,
+        )
     except SpatialError as exc:
         print(f"spatial validate: {exc}", file=sys.stderr)
         return EXIT_UNREADABLE
@@ -131,22 +142,23 @@ def _print_repairs(path: Path, report: pd.DataFrame, out: Path) -> None:
     print(f"{out}: written, {len(report)} feature(s) repaired", file=sys.stderr)
 
 
-def _repair(path: Path, out: Path, crs: str | None) -> None:
-    repaired, report = repair_layer(read_layer(path, crs=crs), str(path))
+def _repair(path: Path | str, out: Path, options: ReadOptions) -> None:
+    repaired, report = repair_layer(read_layer(path, **vars(options)), str(path))
     _write_layer(repaired, out)
     _print_repairs(path, report, out)
 
 
 def run(args: argparse.Namespace) -> int:
     """Validate every PATH, print the problems and return the exit status."""
-    paths: Sequence[Path] = [Path(p) for p in args.paths]
+    paths: Sequence[Path | str] = [p if is_postgis_url(p) else Path(p) for p in args.paths]
     if args.repair and len(paths) != 1:
         print("spatial validate: --repair takes exactly one PATH", file=sys.stderr)
         return EXIT_UNREADABLE
-    statuses = [_check_one(path, args) for path in paths]
+    options = read_options(args, [Input(f"#{i}", str(p)) for i, p in enumerate(paths)])
+    statuses = [_check_one(p, args, options[f"#{i}"]) for i, p in enumerate(paths)]
     status = max(statuses)
     if args.repair and status != EXIT_UNREADABLE:
-        _repair(paths[0], Path(args.repair), args.crs)
+        _repair(paths[0], Path(args.repair), options["#0"])
     bad = sum(1 for s in statuses if s != EXIT_OK)
     summary = "no problems found" if status == EXIT_OK else f"{bad} with problems or unreadable"
     print(f"spatial validate: {len(paths)} file(s) checked, {summary}", file=sys.stderr)

@@ -11,9 +11,11 @@ repeated in a message.
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
 from spatial.errors import LayerError, LayerReadError, OutputError
@@ -101,10 +103,18 @@ def postgis_table(url: str, table: str | None = None) -> PostgisTable:
     return PostgisTable(urlunsplit(("postgresql+psycopg", parts.netloc, parts.path, rest, "")), name, schema)
 
 
-def _engine(table: PostgisTable):  # type: ignore[no-untyped-def]
+@contextlib.contextmanager
+def _engine(table: PostgisTable) -> Iterator[Any]:
+    """An SQLAlchemy engine for the table's database, disposed (connections closed) after."""
     import sqlalchemy  # noqa: PLC0415 - only when a database is named
 
-    return sqlalchemy.create_engine(table.url, connect_args={"connect_timeout": 10})
+    engine = sqlalchemy.create_engine(
+        table.url, connect_args={"connect_timeout": 10}, poolclass=sqlalchemy.pool.NullPool
+    )
+    try:
+        yield engine
+    finally:
+        engine.dispose()
 
 
 def _reason(exc: BaseException) -> str:
@@ -153,7 +163,7 @@ def read_postgis_layer(url: str, table: str | None = None) -> gpd.GeoDataFrame:
 
     where = postgis_table(url, table)
     try:
-        with _engine(where).connect() as connection:
+        with _engine(where) as engine, engine.connect() as connection:
             found = _geometry_column(connection, where)
             if found is None:
                 raise LayerReadError(
@@ -195,7 +205,7 @@ def write_postgis_tables(
     where = postgis_table(url, table)
     names = [where.table, *(f"{where.table}_{key}" for key in list(tables)[1:])]
     try:
-        with _engine(where).begin() as connection:
+        with _engine(where) as engine, engine.begin() as connection:
             for name, frame in zip(names, tables.values(), strict=True):
                 kwargs = {"name": name, "con": connection, "schema": where.schema}
                 if isinstance(frame, gpd.GeoDataFrame):
