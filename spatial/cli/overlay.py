@@ -6,11 +6,14 @@ Operations (``--op``):
   ``a_id, b_id, area_km2, share_of_a, share_of_b``;
 * ``difference``: the part of each feature of A outside B, ``area_km2, share_of_a``
   (``--format geojson`` writes the parts themselves);
-* ``overlaps``: pairs of features of A that overlap each other (B not used);
-* ``matrix``: the conflict matrix of A, shared areas in km² (B not used);
-* ``coverage``: the share of each polygon of A within ``--distance-m`` metres of B;
+* ``overlaps``: pairs of features of A that overlap each other (B refused: not used);
+* ``matrix``: the conflict matrix of A, shared areas in km² (B refused: not used);
+* ``coverage``: the share of each polygon of A within ``--distance-m`` metres of B
+  (B must hold one kind of geometry: choose with ``--where b:kind=avenue``);
 * ``assign``: each point of A to the polygon(s) of B containing it (or the nearest).
 
+``--where [a:|b:]FIELD=VALUE`` chooses the features of A, of B, or (without a
+prefix) of both; ``--format xlsx`` writes an Excel workbook, CSV has a UTF-8 BOM.
 Areas are ellipsoidal (GRS80/CGCS2000), distances metres in the Gauss–Krüger zone.
 Exit status: 0 done, 2 an input could not be read or the call was wrong.
 """
@@ -23,11 +26,21 @@ import warnings
 
 import pandas as pd
 
-from spatial.cli._options import add_repair_option
+from spatial.cli._options import (
+    Input,
+    add_input_options,
+    add_output_options,
+    add_repair_option,
+    emit_frames,
+    print_notes,
+    read_options,
+)
 from spatial.errors import CRSMismatchWarning, LayerError
 from spatial.io.layers import read_layer
+from spatial.io.options import ReadOptions
+from spatial.io.where import Where, parse_where, select_features
 from spatial.overlay import operations as overlay
-from spatial.report import FORMATS, emit, format_frame, format_from_suffix
+from spatial.report import emit, format_frame, format_from_suffix
 from spatial.validate.problems import ensure_valid
 
 __all__ = ["OPERATIONS", "register", "run"]
@@ -62,13 +75,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         "--distance-m", type=float, help="buffer distance for --op coverage, metres"
     )
     parser.add_argument(
-        "--format",
-        choices=(*FORMATS, "geojson"),
-        help="output format (geojson: --op difference only; default: from the --out suffix "
-        ".csv/.json/.md/.geojson, else table)",
+        "--where",
+        action="append",
+        default=[],
+        metavar="[a:|b:]FIELD=VALUE",
+        help="choose features: FIELD=VALUE, FIELD!=VALUE or FIELD=V1,V2, of A (a:), of B (b:) "
+        "or of both (no prefix); repeatable, all must hold",
     )
-    parser.add_argument("--out", metavar="PATH", help="write the result to PATH (atomically)")
-    parser.add_argument("--crs", help="CRS to assume for a file that declares none")
+    add_output_options(parser, extra=("geojson",))
+    add_input_options(parser)
     add_repair_option(parser)
     parser.set_defaults(handler=run)
 
@@ -100,6 +115,11 @@ def _check_call(args: argparse.Namespace) -> None:
     args.format = format_from_suffix(args.format, args.out)
     if args.op in _NEED_B and args.b is None:
         raise LayerError(f"--op {args.op} needs a second layer B")
+    if args.op not in _NEED_B and args.b is not None:
+        raise LayerError(
+            f"--op {args.op} compares the features of A with each other and does not use B "
+            f"({args.b}): drop it"
+        )
     if args.op == "coverage" and args.distance_m is None:
         raise LayerError("--op coverage needs --distance-m (metres)")
     if args.op != "coverage" and args.distance_m is not None:
@@ -113,8 +133,13 @@ def _check_call(args: argparse.Namespace) -> None:
 def run(args: argparse.Namespace) -> int:
     """Run one overlay operation and print or write its result; return 0."""
     _check_call(args)
-    a = read_layer(args.a, crs=args.crs)
-    b = read_layer(args.b, crs=args.crs) if args.b is not None else None
+    inputs = [Input("a", args.a)] + ([Input("b", args.b)] if args.b is not None else [])
+    options = read_options(args, inputs)
+    wheres = _wheres(args.where, inputs)
+    a = _read(args.a, options["a"], wheres["a"])
+    b = _read(args.b, options["b"], wheres["b"]) if args.b is not None else None
+    if args.op == "coverage":
+        overlay.require_one_dimension(b, args.b)
     kind_a, kind_b = _KINDS_BY_OP[args.op]
     overlay.require_geometry(a, args.a, kind_a, args.a_id)  # here, so messages name the file
     if b is not None:
@@ -135,9 +160,39 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     if args.format == "geojson":
-        text = result.to_json(ensure_ascii=False, drop_id=True)
-    else:
-        table = result.drop(columns=result.geometry.name) if hasattr(result, "geometry") else result
-        text = format_frame(pd.DataFrame(table), args.format)
-    emit(text, args.out)
+        emit(result.to_json(ensure_ascii=False, drop_id=True), args.out)
+        return 0
+    table = result.drop(columns=result.geometry.name) if hasattr(result, "geometry") else result
+    table = pd.DataFrame(table)
+    emit_frames(args, {args.op: table}, lambda fmt: format_frame(table, fmt))
     return 0
+
+
+def _wheres(specs: list[str], inputs: list[Input]) -> dict[str, list[Where]]:
+    """``--where`` by input role: ``a:``/``b:`` (or a file stem) prefixed, else for all."""
+    chosen: dict[str, list[Where]] = {"a": [], "b": []}
+    known = {key: item.role for item in inputs for key in item.keys}
+    for spec in specs:
+        prefix, sep, rest = spec.partition(":")
+        if sep and prefix in known:
+            chosen[known[prefix]].append(parse_where(rest))
+        elif sep and "=" not in prefix and prefix in {"a", "b"}:
+            raise LayerError(f"--where {spec}: there is no layer {prefix.upper()} here")
+        else:
+            for item in inputs:
+                chosen[item.role].append(parse_where(spec))
+    return chosen
+
+
+def _read(path: str, options: ReadOptions, wheres: list[Where]):  # type: ignore[no-untyped-def]
+    gdf = read_layer(path, **vars(options))
+    print_notes("overlay", gdf)
+    for where in wheres:
+        gdf = select_features(gdf, path, where)
+    if wheres:
+        print(
+            f"spatial overlay: note: {path}: {len(gdf)} feature(s) chosen by "
+            f"{' and '.join(str(w) for w in wheres)}",
+            file=sys.stderr,
+        )
+    return gdf

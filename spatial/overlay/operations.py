@@ -62,6 +62,7 @@ __all__ = [
     "overlap_matrix",
     "overlaps",
     "require_geometry",
+    "require_one_dimension",
     "tabulate_intersection",
 ]
 
@@ -144,6 +145,33 @@ def require_geometry(
         f"{source}: feature {ident}: is a {geoms[first].geom_type}; this operation needs {kind} "
         f"geometries" + (f" (and {more} more)" if more else "")
     )
+
+
+_DIMENSION_NAMES = {0: "points", 1: "lines", 2: "polygons"}
+
+
+def require_one_dimension(gdf: gpd.GeoDataFrame, source: str) -> None:
+    """Refuse a layer that mixes points, lines and polygons, where buffering all would mislead.
+
+    Buffering the corridor's avenue line and its 2 km band polygon together
+    measures "within 1 km of either", not of the avenue: the caller should
+    choose the features (``--where kind=avenue``).
+
+    Raises
+    ------
+    LayerError
+        Naming how many features of each kind, and the hint.
+    """
+    geoms = np.asarray(gdf.geometry.array)
+    dims = shapely.get_dimensions(geoms[~shapely.is_missing(geoms) & ~shapely.is_empty(geoms)])
+    kinds = {int(d): int((dims == d).sum()) for d in np.unique(dims)}
+    if len(kinds) > 1:
+        held = ", ".join(f"{n} {_DIMENSION_NAMES.get(d, d)}" for d, n in kinds.items())
+        field = "kind" if "kind" in gdf.columns else "FIELD"
+        raise LayerError(
+            f"{source}: mixes {held}; buffering them all together would measure the distance "
+            f"to any of them: choose features, e.g. --where b:{field}=VALUE"
+        )
 
 
 def _prepare(
@@ -483,6 +511,7 @@ def buffer_coverage(
     (polys, lns), repairs, _ = _prepare(
         [(polygons, "polygon layer", id_col, "polygon"), (lines, "line layer", "", "any")], repair
     )
+    require_one_dimension(lns, "line layer")
     gk = gk_zone_crs_for(polys, lns)
     zone = shapely.union_all(lns.to_crs(gk).geometry.array).buffer(distance_m, quad_segs=32)
     within_gk = shapely.intersection(polys.to_crs(gk).geometry.array, zone)
