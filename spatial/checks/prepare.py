@@ -56,7 +56,10 @@ def prepare_layers(
         if gdf.crs is None:
             raise CRSError(f"{name}: the layer carries no CRS; set one before checking it")
         if "id" not in gdf.columns:
-            raise LayerError(f"{name}: no 'id' column; every feature needs an id")
+            raise LayerError(
+                f"{name}: no 'id' column; every feature needs an id (name the field that "
+                "holds them with --id-field FIELD)"
+            )
     sources = sources or {}
     for name, gdf in layers.items():
         if name in LAYER_GEOMETRY:  # a points file given as zones is the wrong file, not a FAIL

@@ -58,8 +58,37 @@ def _write_all(path: Path, driver: str, layers: Mapping[str, pd.DataFrame]) -> N
             raise OutputError(f"{path}: cannot write layer {name} ({_first_line(exc)})") from None
 
 
-def _write_gdb(target: Path, layers: Mapping[str, pd.DataFrame]) -> None:
-    """Write a File Geodatabase (a folder) beside ``target``, then swap it into place."""
+_DIMENSION_SUFFIX = {0: "points", 1: "lines", 2: "polygons"}
+
+
+def _one_type_each(layers: Mapping[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """Split a layer mixing points, lines, polygons (the corridor) into ``NAME_lines``... for a GDB.
+
+    A File Geodatabase feature class holds one geometry type.
+    """
+    import shapely  # noqa: PLC0415
+
+    out: dict[str, pd.DataFrame] = {}
+    for name, frame in layers.items():
+        if not isinstance(frame, gpd.GeoDataFrame):
+            out[name] = frame
+            continue
+        dims = shapely.get_dimensions(frame.geometry.array)
+        kinds = sorted(set(dims[dims >= 0].tolist()))
+        if len(kinds) <= 1:
+            out[name] = frame
+            continue
+        for dim in kinds:
+            out[f"{name}_{_DIMENSION_SUFFIX[dim]}"] = frame[dims == dim]
+    return out
+
+
+def _write_gdb(target: Path, layers: Mapping[str, pd.DataFrame]) -> list[str]:
+    """Write a File Geodatabase (a folder) beside ``target``, then swap it into place.
+
+    Returns the feature classes and tables written (a mixed layer split by geometry type).
+    """
+    layers = _one_type_each(layers)
     if target.exists() and not target.is_dir():
         raise OutputError(f"{target}: exists and is not a File Geodatabase folder")
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -73,6 +102,7 @@ def _write_gdb(target: Path, layers: Mapping[str, pd.DataFrame]) -> None:
         os.replace(fresh, target)
     finally:
         shutil.rmtree(work, ignore_errors=True)
+    return list(layers)
 
 
 def write_layers(
@@ -90,7 +120,9 @@ def write_layers(
         Layer or table name to content, in order. Geometries are written in
         their CRS (the results' are EPSG:4326).
     out : path or str
-        ``*.gpkg``, ``*.gdb`` or a ``postgresql://`` URL (see :mod:`spatial.io.postgis`;
+        ``*.gpkg``, ``*.gdb`` (a layer mixing geometry types is split into
+        ``NAME_points``, ``NAME_lines``, ``NAME_polygons``: a feature class has
+        one type) or a ``postgresql://`` URL (see :mod:`spatial.io.postgis`;
         the first layer is the named table, the others ``TABLE_NAME``).
     table : str, optional
         The PostGIS table, when the URL does not name it (``--db URL --table T``).
@@ -107,8 +139,7 @@ def write_layers(
         return write_postgis_tables(dict(layers), os.fspath(out), table)
     target = Path(os.fspath(out))
     if target.suffix.lower() == ".gdb":
-        _write_gdb(target, layers)
-        return [f"{target}::{name}" for name in layers]
+        return [f"{target}::{name}" for name in _write_gdb(target, layers)]
     from spatial.export.qgis import classify, store_styles  # noqa: PLC0415
 
     styles = styles or {}
