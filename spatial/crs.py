@@ -233,7 +233,7 @@ _GK6_ZONE_EPSG_FIRST, _GK6_ZONE_FIRST, _GK6_ZONE_LAST = 4491, 13, 23
 _FALSE_EASTING_M, _EASTING_HALF_WIDTH_M = 500_000, 400_000
 
 
-def likely_crs(x: float, y: float) -> tuple[str, str] | None:
+def likely_crs(x: float, y: float) -> tuple[str, str] | None:  # noqa: PLR0911 - one per case
     """Guess the CRS of a layer from a coordinate near its centre: ``(EPSG code, description)``.
 
     Gauss–Krüger eastings with a zone prefix (``35 500 000`` m) name their zone:
@@ -291,9 +291,11 @@ def likely_crs_hint(bounds: Sequence[float]) -> str:
     Examples
     --------
     >>> likely_crs_hint((35_400_000, 3_260_000, 35_440_000, 3_290_000))
-    'the coordinates look like CGCS2000 3-degree Gauss-Kruger zone 35 (CM 105°E), easting with zone prefix: give --crs EPSG:4523'
+    'the coordinates look like CGCS2000 3-degree Gauss-Kruger zone 35 (CM 105°E),
+    easting with zone prefix: give --crs EPSG:4523'
     >>> likely_crs_hint((1.0, 2.0, 3.0, 4.0))
-    'give its CRS with --crs, e.g. --crs EPSG:4490 for CGCS2000 degrees or EPSG:4544 for Gauss-Kruger CM 105°E metres'
+    'give its CRS with --crs, e.g. --crs EPSG:4490 for CGCS2000 degrees or
+    EPSG:4544 for Gauss-Kruger CM 105°E metres'
     """
     minx, miny, maxx, maxy = (float(v) for v in bounds)
     guess = likely_crs((minx + maxx) / 2, (miny + maxy) / 2)

@@ -23,7 +23,9 @@ ROLE = "planner"
 
 def postgres_bin() -> Path | None:
     """Return the newest PostgreSQL server binaries folder that has initdb, or None."""
-    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=lambda p: int(p.split("/")[4]))
+    found = sorted(
+        glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=lambda p: int(p.split("/")[4])
+    )
     return Path(found[-1]).parent if found else None
 
 
@@ -51,7 +53,9 @@ def _as_server_user(command: list[str]) -> list[str]:
 def _run(command: list[str]) -> None:
     done = subprocess.run(_as_server_user(command), capture_output=True, text=True, check=False)
     if done.returncode != 0:
-        raise RuntimeError(f"{' '.join(command[:2])} failed: {(done.stderr or done.stdout).strip()}")
+        raise RuntimeError(
+            f"{' '.join(command[:2])} failed: {(done.stderr or done.stdout).strip()}"
+        )
 
 
 class PostgisServer:
@@ -82,7 +86,9 @@ class PostgisServer:
         """Stop the server (when it started) and remove its folder."""
         try:
             if self.started:
-                _run([str(self.bin_dir / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop"])
+                _run(
+                    [str(self.bin_dir / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop"]
+                )
         finally:
             shutil.rmtree(self.folder, ignore_errors=True)
 

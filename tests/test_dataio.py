@@ -6,10 +6,8 @@ are checked against independent computations (pyproj's geodesic areas).
 
 from __future__ import annotations
 
-import io
 import json
 import sqlite3
-from pathlib import Path
 
 import geopandas as gpd
 import openpyxl
@@ -63,7 +61,10 @@ def test_id_field_for_every_input_and_for_one(tmp_path, capsys):
     zones = _zones().rename(columns={"id": "CODE"})
     path = tmp_path / "coded.gpkg"
     zones.to_file(path)
-    assert main(["check", "--zones", str(path), "--id-field", "CODE", "--name-field", "zones=name_en"]) == 0
+    assert (
+        main(["check", "--zones", str(path), "--id-field", "CODE", "--name-field", "zones=name_en"])
+        == 0
+    )
     assert "ids from field 'CODE', names from field 'name_en'" in capsys.readouterr().err
     assert main(["check", "--zones", str(path), "--id-field", "zones=NOPE"]) == 2
     assert "no field 'NOPE' for --id-field; its fields are CODE, name_zh" in capsys.readouterr().err
@@ -92,7 +93,9 @@ def test_crs_rescues_a_geojson_in_metres_without_a_crs_member(tmp_path, capsys):
     assert main(["check", "--zones", str(path)]) == 2
     assert "give --crs EPSG:4544" in capsys.readouterr().err
     assert main(["validate", str(path), "--crs", "EPSG:4544"]) == 0
-    assert main(["check", "--zones", str(path), "--crs", "zones=EPSG:4544", "--format", "json"]) == 0
+    assert (
+        main(["check", "--zones", str(path), "--crs", "zones=EPSG:4544", "--format", "json"]) == 0
+    )
     captured = capsys.readouterr()
     assert "coordinates read as EPSG:4544, as --crs says, not as EPSG:4326" in captured.err
     rows = {r["id"]: r for r in json.loads(captured.out)["targets"]}
@@ -113,8 +116,13 @@ def test_shapefile_without_prj_in_zone_prefixed_metres_names_its_zone(tmp_path, 
 @pytest.mark.parametrize("command", ["check", "map", "validate", "overlay"])
 def test_crs_nonsense_is_a_bad_call_exit_2(command, tmp_path, capsys):
     path = str(bundled_layer_path("zones"))
-    args = {"check": ["--zones", path], "map": ["--zones", path, "--offline", "--out",
-            str(tmp_path / "m.html")], "validate": [path], "overlay": [path, path]}[command]  # fmt: skip
+    html = str(tmp_path / "m.html")
+    args = {
+        "check": ["--zones", path],
+        "map": ["--zones", path, "--offline", "--out", html],
+        "validate": [path],
+        "overlay": [path, path],
+    }[command]
     assert main([command, *args, "--crs", "nonsense"]) == 2
     assert "--crs nonsense: not a CRS; give an EPSG code" in capsys.readouterr().err
     assert not (tmp_path / "m.html").exists()
@@ -145,16 +153,25 @@ def test_dxf_closed_polylines_become_polygons_open_ones_reported_by_handle(tmp_p
     )
     path = tmp_path / "plan.dxf"
     pyogrio.write_dataframe(
-        gpd.GeoDataFrame(
-            gpd.pd.concat([outlines, road], ignore_index=True), crs=4544
-        ),
+        gpd.GeoDataFrame(gpd.pd.concat([outlines, road], ignore_index=True), crs=4544),
         path,
         driver="DXF",
     )
     assert main(["check", "--zones", str(path), "--crs", "EPSG:4544"]) == 2
-    assert "no 'id' column; every feature needs an id (name the field that holds them with " \
+    assert (
+        "no 'id' column; every feature needs an id (name the field that holds them with "
         "--id-field FIELD)" in capsys.readouterr().err
-    args = ["check", "--zones", str(path), "--crs", "EPSG:4544", "--polygonize", "--id-field", "Layer"]
+    )
+    args = [
+        "check",
+        "--zones",
+        str(path),
+        "--crs",
+        "EPSG:4544",
+        "--polygonize",
+        "--id-field",
+        "Layer",
+    ]
     assert main(args) == 0
     err = capsys.readouterr().err
     assert "5 closed polyline(s) made polygons, 0 hatch(es) kept" in err
@@ -204,7 +221,9 @@ def test_geopackage_results_carry_qgis_styles(tmp_path):
     layers = dict(pyogrio.list_layers(out))
     assert {"targets", "rules", "zones", "district", "towns"} <= set(layers)
     with sqlite3.connect(out) as db:
-        styles = dict(db.execute("SELECT f_table_name, styleQML FROM layer_styles WHERE useAsDefault"))
+        styles = dict(
+            db.execute("SELECT f_table_name, styleQML FROM layer_styles WHERE useAsDefault")
+        )
     assert {"targets", "zones", "district", "corridor", "towns"} <= set(styles)
     assert 'attr="style_class"' in styles["zones"] and "26,152,80" in styles["zones"]  # #1a9850
     zones = read_layer(f"{out}::zones")
@@ -229,12 +248,24 @@ def test_file_geodatabase_written_and_read_back_by_layer(tmp_path, capsys):
 
 def test_coverage_of_the_corridor_needs_a_choice_and_where_gives_it(capsys):
     zones, corridor = str(bundled_layer_path("zones")), str(bundled_layer_path("corridor"))
-    base = ["overlay", zones, corridor, "--op", "coverage", "--distance-m", "1000", "--format", "json"]
+    base = [
+        "overlay",
+        zones,
+        corridor,
+        "--op",
+        "coverage",
+        "--distance-m",
+        "1000",
+        "--format",
+        "json",
+    ]
     assert main(base) == 2
     assert "mixes 1 lines, 1 polygons" in capsys.readouterr().err
     assert main([*base, "--where", "b:kind=avenue"]) == 0
     rows = {r["id"]: r for r in json.loads(capsys.readouterr().out)}
-    assert rows["zone-kcxz"]["share_within"] == pytest.approx(0.132, abs=0.001)  # the 13.2 %
+    assert rows["zone-kcxz"]["share_within"] == pytest.approx(
+        0.132, abs=0.001
+    )  # the 13.2 %
     assert main(["overlay", zones, corridor, "--where", "b:kind=corridor", "--format", "json"]) == 0
     assert main([*base, "--where", "b:kind=nothing"]) == 2
     assert "chooses no feature; kind holds avenue, corridor" in capsys.readouterr().err

@@ -93,7 +93,7 @@ class CheckReport:
         return f"{verdict}: {ok_t}/{n_t} targets PASS, {ok_r}/{n_r} rule checks PASS"
 
     def _repr_html_(self) -> str:
-        """The report in a notebook: the verdict, the failures, then the two tables."""
+        """Show the report in a notebook: the verdict, the failures, then the two tables."""
         import html  # noqa: PLC0415
 
         failures = "".join(f"<li>{html.escape(line)}</li>" for line in self.failures)
@@ -109,7 +109,7 @@ class CheckReport:
         )
 
     def sheets(self) -> dict[str, pd.DataFrame]:
-        """The report as tables for a workbook: ``targets`` and ``rules``."""
+        """Return the report as tables for a workbook: ``targets`` and ``rules``."""
         return {"targets": self.targets, "rules": self.rules}
 
     def render(self, fmt: str = "table") -> str:

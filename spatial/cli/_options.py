@@ -73,7 +73,9 @@ _KEYED = re.compile(r"^([A-Za-z_][\w.-]*)=(.+)$")
 def add_input_options(parser: argparse.ArgumentParser, polygonize: bool = True) -> None:
     """Add ``--crs``, ``--input-frame``, ``--id-field``, ``--name-field`` (and ``--polygonize``)."""
     for flag, dest, metavar, text in _PER_INPUT:
-        parser.add_argument(flag, dest=dest, action="append", default=[], metavar=metavar, help=text)
+        parser.add_argument(
+            flag, dest=dest, action="append", default=[], metavar=metavar, help=text
+        )
     if polygonize:
         parser.add_argument(
             "--polygonize",
@@ -157,7 +159,9 @@ def print_notes(command: str, gdf: object) -> None:
 # --- where results go: --format, --out, --no-bom, --db/--table
 
 
-def add_output_options(parser: argparse.ArgumentParser, layers: bool = False, extra: tuple[str, ...] = ()) -> None:
+def add_output_options(
+    parser: argparse.ArgumentParser, layers: bool = False, extra: tuple[str, ...] = ()
+) -> None:
     """Add ``--format`` (terminal table, CSV, JSON, Markdown, xlsx), ``--out``, ``--no-bom``.
 
     With ``layers``, ``--out`` also takes ``.gpkg``, ``.gdb`` and ``postgresql://`` and
@@ -185,7 +189,9 @@ def add_output_options(parser: argparse.ArgumentParser, layers: bool = False, ex
         "Excel and WPS on Chinese Windows read the Chinese names)",
     )
     if layers:
-        parser.add_argument("--db", metavar="URL", help="write the results to this PostGIS database")
+        parser.add_argument(
+            "--db", metavar="URL", help="write the results to this PostGIS database"
+        )
         parser.add_argument("--table", metavar="T", help="the PostGIS table for --db")
 
 
@@ -233,7 +239,10 @@ def emit_frames(args: argparse.Namespace, sheets: dict, text: object) -> bool:
 
 
 def emit_report(args: argparse.Namespace, report: object) -> bool:
-    """Write a check report where ``--out``/``--db``/``--format`` say; True when a terminal table."""
+    """Write a check report where ``--out``/``--db``/``--format`` say.
+
+    Returns True when the report went to the terminal as a table.
+    """
     out = _destination(args)
     from spatial.export.layers import is_layer_destination, write_layers  # noqa: PLC0415
 
@@ -244,7 +253,9 @@ def emit_report(args: argparse.Namespace, report: object) -> bool:
         from spatial.io.postgis import is_postgis_url  # noqa: PLC0415
 
         layers = check_result_layers(report, with_plan=not is_postgis_url(out))  # type: ignore[arg-type]
-        for name in write_layers(layers, out, table=getattr(args, "table", None), styles={"targets": "zones"}):
+        for name in write_layers(
+            layers, out, table=getattr(args, "table", None), styles={"targets": "zones"}
+        ):
             print(f"spatial {args.command}: wrote {name}", file=sys.stderr)
         return False
     return emit_frames(args, report.sheets(), report.render)  # type: ignore[attr-defined]

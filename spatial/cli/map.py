@@ -25,8 +25,8 @@ from spatial.errors import LayerReadError
 from spatial.io.layers import LAYER_GEOMETRY, LAYER_NAMES, load_plan_layers, read_layer
 from spatial.io.options import ReadOptions
 from spatial.io.postgis import database_label, is_postgis_url
-from spatial.plan import load_targets
 from spatial.overlay.operations import require_geometry
+from spatial.plan import load_targets
 from spatial.report import format_table
 from spatial.validate.problems import ensure_valid
 from spatial.webmap import BASEMAP_NAMES, LayerOptions, MapOptions, render_map

@@ -1,1 +1,1 @@
-"""Results out to where planners keep them: Excel, GeoPackage with QGIS styles, File GDB, PostGIS."""
+"""Results out to where planners keep them: Excel, GeoPackage styled for QGIS, File GDB, PostGIS."""

@@ -24,14 +24,14 @@ def _targets_with_geometry(report: CheckReport) -> gpd.GeoDataFrame:
         for ident, geom in zip(layer["id"], layer.geometry, strict=True):
             geoms.setdefault(ident, geom)
     targets = report.targets.astype({"status": str})
-    return gpd.GeoDataFrame(
-        targets, geometry=[geoms.get(i) for i in targets["id"]], crs=WGS84
-    )
+    return gpd.GeoDataFrame(targets, geometry=[geoms.get(i) for i in targets["id"]], crs=WGS84)
 
 
 def _zones_checked(zones: gpd.GeoDataFrame, targets: pd.DataFrame) -> gpd.GeoDataFrame:
     kept = zones.drop(columns=[c for c in _CHECK_COLUMNS if c in zones.columns])
-    merged = kept.merge(targets[["id", *_CHECK_COLUMNS]].astype({"status": str}), on="id", how="left")
+    merged = kept.merge(
+        targets[["id", *_CHECK_COLUMNS]].astype({"status": str}), on="id", how="left"
+    )
     merged["status"] = merged["status"].fillna("NO TARGET")
     return gpd.GeoDataFrame(merged, geometry=kept.geometry.name, crs=zones.crs)
 

@@ -29,7 +29,7 @@ LAYER_DESTINATIONS: dict[str, str] = {".gpkg": "GPKG", ".gdb": "OpenFileGDB"}
 
 
 def is_layer_destination(out: str | os.PathLike[str] | None) -> bool:
-    """True when ``out`` names a GeoPackage, a File Geodatabase or a PostGIS table.
+    """Tell whether ``out`` names a GeoPackage, a File Geodatabase or a PostGIS table.
 
     Examples
     --------

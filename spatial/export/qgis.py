@@ -48,7 +48,7 @@ def _rgba(colour: str, opacity: float) -> str:
 
 
 def _option(name: str, value: object) -> str:
-    return f"<Option type=\"QString\" name={quoteattr(name)} value={quoteattr(str(value))}/>"
+    return f'<Option type="QString" name={quoteattr(name)} value={quoteattr(str(value))}/>'
 
 
 def _symbol_layer(shape: str, path: Mapping[str, Any]) -> tuple[str, str]:
@@ -90,7 +90,8 @@ def _symbol_layer(shape: str, path: Mapping[str, Any]) -> tuple[str, str]:
 
 def _layer(cls: str, options: list[str]) -> str:
     body = "".join(options)
-    return f'<layer class="{cls}" enabled="1" pass="0" locked="0"><Option type="Map">{body}</Option></layer>'
+    head = f'<layer class="{cls}" enabled="1" pass="0" locked="0">'
+    return f'{head}<Option type="Map">{body}</Option></layer>'
 
 
 def _shape(geom_types: set[str]) -> str:
@@ -128,7 +129,8 @@ def layer_qml(layer_name: str, geom_types: set[str]) -> str:
     for i, (key, path) in enumerate(style.paths.items()):
         label = labels.get(key, key)
         categories.append(
-            f'<category value={quoteattr(key)} symbol="{i}" label={quoteattr(label)} render="true"/>'
+            f'<category value={quoteattr(key)} symbol="{i}" '
+            f'label={quoteattr(label)} render="true"/>'
         )
         kind, symbol_layer = _symbol_layer(shape, path)
         symbols.append(

@@ -29,10 +29,14 @@ def _fields(gdf: gpd.GeoDataFrame) -> str:
     return ", ".join(str(c) for c in gdf.columns if c != gdf.geometry.name)
 
 
-def _take(gdf: gpd.GeoDataFrame, source: str, field: str, role: str, option: str) -> gpd.GeoDataFrame:
+def _take(
+    gdf: gpd.GeoDataFrame, source: str, field: str, role: str, option: str
+) -> gpd.GeoDataFrame:
     """Make ``field`` the ``role`` column, keeping a previous ``role`` column as ``role_orig``."""
     if field not in gdf.columns or field == gdf.geometry.name:
-        raise LayerError(f"{source}: no field {field!r} for {option}; its fields are {_fields(gdf)}")
+        raise LayerError(
+            f"{source}: no field {field!r} for {option}; its fields are {_fields(gdf)}"
+        )
     if field == role:
         return gdf
     renames = {field: role}

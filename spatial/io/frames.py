@@ -35,7 +35,8 @@ def resolve_crs(crs: str | int | CRS, option: str = "--crs") -> CRS:
     >>> resolve_crs("nonsense")
     Traceback (most recent call last):
     ...
-    spatial.errors.CRSError: --crs nonsense: not a CRS; give an EPSG code such as EPSG:4490 (CGCS2000 degrees) or EPSG:4544 (CGCS2000 Gauss-Kruger CM 105°E metres)
+    spatial.errors.CRSError: --crs nonsense: not a CRS; give an EPSG code such as
+    EPSG:4490 (CGCS2000 degrees) or EPSG:4544 (CGCS2000 Gauss-Kruger CM 105°E metres)
     """
     try:
         return CRS.from_user_input(crs)
@@ -57,7 +58,10 @@ def apply_crs(
         return gdf.set_crs(wanted), []
     if gdf.crs.equals(wanted):
         return gdf, []
-    note = f"{source}: coordinates read as {crs_label(wanted)}, as --crs says, not as {crs_label(gdf.crs)}"
+    note = (
+        f"{source}: coordinates read as {crs_label(wanted)}, as --crs says, "
+        f"not as {crs_label(gdf.crs)}"
+    )
     return gdf.set_crs(wanted, allow_override=True), [note]
 
 
@@ -67,7 +71,9 @@ def _shift_m(before: gpd.GeoSeries, after: gpd.GeoSeries) -> float:
     keep = ~(p.is_empty | q.is_empty | p.isna() | q.isna())
     if not keep.any():
         return 0.0
-    dist_m = _GEOD.inv(p[keep].x.to_numpy(), p[keep].y.to_numpy(), q[keep].x.to_numpy(), q[keep].y.to_numpy())[2]
+    dist_m = _GEOD.inv(
+        p[keep].x.to_numpy(), p[keep].y.to_numpy(), q[keep].x.to_numpy(), q[keep].y.to_numpy()
+    )[2]
     return float(np.median(dist_m))
 
 

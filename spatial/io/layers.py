@@ -284,7 +284,9 @@ def read_layer(
         if gdf.empty:
             raise LayerError(f"{source}: the table has no features")
         if gdf.crs is None and crs is None:
-            raise CRSError(f"{source}: the geometry column has no SRID; {likely_crs_hint(gdf.total_bounds)}")
+            raise CRSError(
+                f"{source}: the geometry column has no SRID; {likely_crs_hint(gdf.total_bounds)}"
+            )
     else:
         gdf = _read_file(Path(path), crs)
         source = str(path)
@@ -320,7 +322,8 @@ def read_layer_tolerant(
     """Read a layer for validation only: never refuses content, only unreadable files.
 
     Unlike :func:`read_layer`, a missing CRS is left as None (``crs``, when
-    given, is the CRS of the coordinates, as in :func:`read_layer`), a geometry GEOS cannot build (an unclosed ring) becomes null, and
+    given, is the CRS of the coordinates, as in :func:`read_layer`), a geometry
+    GEOS cannot build (an unclosed ring) becomes null, and
     ``encoding`` (say ``"latin-1"`` for a GeoJSON that is not UTF-8) overrides
     the text encoding. :mod:`spatial.validate.problems` reports all of these; do not
     analyse what this returns.

@@ -100,12 +100,14 @@ def postgis_table(url: str, table: str | None = None) -> PostgisTable:
             "as postgresql://...?table=NAME or with --table NAME"
         )
     rest = urlencode({k: v[0] for k, v in query.items()})
-    return PostgisTable(urlunsplit(("postgresql+psycopg", parts.netloc, parts.path, rest, "")), name, schema)
+    return PostgisTable(
+        urlunsplit(("postgresql+psycopg", parts.netloc, parts.path, rest, "")), name, schema
+    )
 
 
 @contextlib.contextmanager
 def _engine(table: PostgisTable) -> Iterator[Any]:
-    """An SQLAlchemy engine for the table's database, disposed (connections closed) after."""
+    """Yield an SQLAlchemy engine for the table's database; dispose of it (close) after."""
     import sqlalchemy  # noqa: PLC0415 - only when a database is named
 
     engine = sqlalchemy.create_engine(
@@ -118,7 +120,7 @@ def _engine(table: PostgisTable) -> Iterator[Any]:
 
 
 def _reason(exc: BaseException) -> str:
-    """The first line of a driver error, without the password psycopg may echo."""
+    """Return the first line of a driver error (psycopg never echoes the password)."""
     text = str(getattr(exc, "orig", None) or exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
 
@@ -170,7 +172,7 @@ def read_postgis_layer(url: str, table: str | None = None) -> gpd.GeoDataFrame:
                     f"{where.label}: no table {where.schema}.{where.table} with a geometry column"
                 )
             geom_col, srid = found
-            sql = sqlalchemy.text(f"SELECT * FROM {_quoted(connection, where)}")  # noqa: S608
+            sql = sqlalchemy.text(f"SELECT * FROM {_quoted(connection, where)}")
             gdf = gpd.read_postgis(sql, connection, geom_col=geom_col)
     except sqlalchemy.exc.SQLAlchemyError as exc:
         raise LayerReadError(f"{where.label}: cannot be read ({_reason(exc)})") from None

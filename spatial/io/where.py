@@ -68,5 +68,7 @@ def select_features(gdf: gpd.GeoDataFrame, source: str, where: Where) -> gpd.Geo
     if not chosen.any():
         held = sorted(set(text))
         listed = ", ".join(held[:_MAX_LISTED]) + (" ..." if len(held) > _MAX_LISTED else "")
-        raise LayerError(f"{source}: --where {where} chooses no feature; {where.field} holds {listed}")
+        raise LayerError(
+            f"{source}: --where {where} chooses no feature; {where.field} holds {listed}"
+        )
     return gdf[chosen].reset_index(drop=True)
