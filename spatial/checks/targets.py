@@ -76,7 +76,7 @@ def closest_names(layer: gpd.GeoDataFrame, target: Target, id_col: str = "id") -
     for ident in difflib.get_close_matches(target.id, ids, n=3, cutoff=0.8):  # ids share prefixes
         found.setdefault(ident, f"id {ident}")
     if not found:
-        return " (and no feature has its name either)" if "name_zh" in layer.columns else ""
+        return ""
     return f" (closest: {', '.join(list(found.values())[:3])}; --id-field or --name-field?)"
 
 
