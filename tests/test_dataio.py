@@ -276,3 +276,30 @@ def test_overlaps_and_matrix_refuse_a_b_they_do_not_use(capsys):
     assert main(["overlay", zones, zones, "--op", "overlaps"]) == 2
     assert "does not use B" in capsys.readouterr().err
     assert main(["overlay", zones, "--op", "matrix", "--format", "csv"]) == 0
+
+
+# --- the Python API -------------------------------------------------------------------------
+
+
+def test_render_map_with_the_layers_first_is_refused_in_one_line(tmp_path):
+    from spatial import load_plan_layers, render_map  # noqa: PLC0415
+
+    with pytest.raises(TypeError, match=r"the output path comes first, got dict \(the layers\?\)"):
+        render_map(load_plan_layers(), tmp_path / "m.html")
+    assert not (tmp_path / "m.html").exists()
+
+
+def test_check_report_shows_as_html_in_a_notebook():
+    from spatial import run_checks  # noqa: PLC0415
+
+    html = run_checks()._repr_html_()
+    assert html.startswith("<p><b>all pass: 5/5 targets PASS, 46/46 rule checks PASS</b></p>")
+    assert "<h4>Area targets</h4>" in html and "zone-kcxz" in html and "15.0003" in html
+
+
+def test_read_layer_takes_the_same_options_as_the_command_line(tmp_path):
+    path = tmp_path / "coded.gpkg"
+    _zones().rename(columns={"id": "CODE", "name_zh": "名称"}).to_file(path)
+    mine = read_layer(path, crs="EPSG:4490", id_field="CODE", name_field="名称")
+    assert mine.crs.to_epsg() == 4490 and {"id", "name_zh"} <= set(mine.columns)
+    assert mine.attrs["read_notes"][-1].endswith("ids from field 'CODE', names from field '名称'")

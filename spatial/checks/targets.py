@@ -99,10 +99,14 @@ def match_by_name(
     --------
     >>> from shapely.geometry import Point
     >>> from spatial.plan import load_targets
-    >>> mine = gpd.GeoDataFrame({"id": ["A1"], "name_zh": ["科创小镇"]}, geometry=[Point(106, 29)])
+    >>> mine = gpd.GeoDataFrame(
+    ...     {"id": ["A1"], "name_zh": ["西部（重庆）科技创新小镇"]}, geometry=[Point(106, 29)]
+    ... )
     >>> matched, notes = match_by_name(mine, load_targets(), "mine.shp")
-    >>> matched["id"].tolist(), notes
-    (['zone-kcxz'], ['target zone-kcxz (科创小镇) matched by name: feature A1 of mine.shp'])
+    >>> matched["id"].tolist(), matched["id_file"].tolist()
+    (['zone-kcxz'], ['A1'])
+    >>> notes
+    ['target zone-kcxz (西部（重庆）科技创新小镇) matched by name: feature A1 of mine.shp']
     """
     if "name_zh" not in layer.columns or id_col not in layer.columns:
         return layer, []
