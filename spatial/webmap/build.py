@@ -230,9 +230,10 @@ def render_map(
     takes. A call with the layers first is refused with a TypeError saying so.
     """
     if isinstance(path, Mapping) or not isinstance(path, str | os.PathLike):
+        hint = " (the layers?)" if isinstance(path, Mapping) else ""
         raise TypeError(
             "render_map(path, layers=None, options=None): the output path comes first, "
-            f"got {type(path).__name__} {'(the layers?)' if isinstance(path, Mapping) else ''}".rstrip()
+            f"got {type(path).__name__}{hint}"
         )
     options = options or MapOptions()
     if options.tiles_dir is not None and options.html_dir is None:
