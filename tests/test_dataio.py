@@ -303,3 +303,31 @@ def test_read_layer_takes_the_same_options_as_the_command_line(tmp_path):
     mine = read_layer(path, crs="EPSG:4490", id_field="CODE", name_field="名称")
     assert mine.crs.to_epsg() == 4490 and {"id", "name_zh"} <= set(mine.columns)
     assert mine.attrs["read_notes"][-1].endswith("ids from field 'CODE', names from field '名称'")
+
+
+def test_overlay_functions_take_one_set_of_id_keywords_and_zeros_on_request():
+    from spatial import (  # noqa: PLC0415
+        assign_points,
+        buffer_coverage,
+        difference,
+        load_plan_layers,
+        overlap_matrix,
+        overlaps,
+        tabulate_intersection,
+    )
+
+    layers = load_plan_layers()
+    zones = layers["zones"].rename(columns={"id": "code"})
+    band = layers["corridor"][layers["corridor"]["id"] == "corridor-band"]
+    avenue = layers["corridor"][layers["corridor"]["id"] != "corridor-band"]
+    assert list(difference(zones, band, a_id="code")["code"]) == list(zones["code"])
+    assert "code" in buffer_coverage(zones, avenue, 500.0, a_id="code").columns
+    assert overlap_matrix(zones, a_id="code").shape == (5, 5)
+    assert set(overlaps(zones, a_id="code")["a_id"]) <= set(zones["code"])
+    assert len(assign_points(layers["platforms"], zones, b_id="code")) >= 4
+    with pytest.raises(TypeError, match="give a_id= or id_col=, not both"):
+        difference(zones, band, a_id="code", id_col="code")
+    table = tabulate_intersection(zones, band, a_id="code", all_a=True)
+    assert sorted(table["a_id"]) == sorted(zones["code"])  # every zone, the untouched last
+    outside = table.set_index("a_id").loc["zone-community"]
+    assert outside["area_km2"] == 0.0 and outside["b_id"] is None

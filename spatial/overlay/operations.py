@@ -51,6 +51,7 @@ from spatial.overlay._engine import (
     intersection_areas,
     tabulation_frame,
 )
+from spatial.overlay._keywords import id_keywords
 from spatial.units import M2_PER_KM2
 from spatial.validate.cheap import refuse_bad_features
 from spatial.validate.prepare import prepare_valid
@@ -231,7 +232,7 @@ def _with_repairs(result: pd.DataFrame, repairs: list[dict[str, object]]) -> pd.
     return result
 
 
-def tabulate_intersection(
+def tabulate_intersection(  # noqa: PLR0913 - keyword-only options past the two layers
     a: gpd.GeoDataFrame,
     b: gpd.GeoDataFrame,
     a_id: str = "id",
@@ -241,6 +242,7 @@ def tabulate_intersection(
     threads: int | None = None,
     full_check_max_features: int = 2_000,
     names: Sequence[str] = ("layer A", "layer B"),
+    all_a: bool = False,
 ) -> pd.DataFrame:
     """Tabulate the area shared by every pair of features of ``a`` and ``b`` that overlap.
 
@@ -267,6 +269,10 @@ def tabulate_intersection(
         features); larger ones get the checks described in the notes.
     names : (str, str)
         How to name ``a`` and ``b`` in error messages (their files, say).
+    all_a : bool
+        Also list, after the pairs, every feature of ``a`` that no feature of
+        ``b`` shares area with: ``b_id`` missing, ``area_km2`` and shares 0
+        (a zone wholly outside the band shows as 0 instead of being absent).
 
     Notes
     -----
@@ -322,7 +328,24 @@ def tabulate_intersection(
             f"{name}: feature {layer[col].iloc[exc.position]}: invalid geometry: {exc.reason}"
         ) from None
     table = tabulation_frame(pairs, a4326[a_id].to_numpy(), b4326[b_id].to_numpy())
+    if all_a:
+        table = _with_untouched(table, a4326[a_id])
     return _with_repairs(table, repairs)
+
+
+def _with_untouched(table: pd.DataFrame, a_ids: pd.Series) -> pd.DataFrame:
+    """Append a zero row for every id of A absent from ``table``, in the order of A."""
+    untouched = a_ids[~a_ids.isin(table["a_id"])]
+    zeros = pd.DataFrame(
+        {
+            "a_id": untouched.to_numpy(),
+            "b_id": None,
+            "area_km2": 0.0,
+            "share_of_a": 0.0,
+            "share_of_b": 0.0,
+        }
+    )
+    return pd.concat([table, zeros], ignore_index=True) if len(zeros) else table
 
 
 def _usable_cpus() -> int:
@@ -338,6 +361,7 @@ def _unique_ids(gdf: gpd.GeoDataFrame, name: str, id_col: str) -> None:
         raise LayerError(f"{name}: id {duplicated.iloc[0]!s} appears more than once in {id_col!r}")
 
 
+@id_keywords(a_id="id_col")
 def overlaps(layer: gpd.GeoDataFrame, id_col: str = "id", *, repair: bool = False) -> pd.DataFrame:
     """List every pair of features of one layer that overlap, each pair once.
 
@@ -367,6 +391,7 @@ def overlaps(layer: gpd.GeoDataFrame, id_col: str = "id", *, repair: bool = Fals
     return _with_repairs(pairs[first].reset_index(drop=True), pairs.attrs["repairs"])
 
 
+@id_keywords(a_id="id_col")
 def overlap_matrix(
     layer: gpd.GeoDataFrame, id_col: str = "id", *, repair: bool = False
 ) -> pd.DataFrame:
@@ -411,6 +436,7 @@ def overlap_matrix(
     return _with_repairs(matrix, pairs.attrs["repairs"])
 
 
+@id_keywords(a_id="id_col")
 def difference(
     a: gpd.GeoDataFrame, b: gpd.GeoDataFrame, id_col: str = "id", *, repair: bool = False
 ) -> gpd.GeoDataFrame:
@@ -463,6 +489,7 @@ def difference(
     return _with_repairs(result, repairs)
 
 
+@id_keywords(a_id="id_col")
 def buffer_coverage(
     polygons: gpd.GeoDataFrame,
     lines: gpd.GeoDataFrame,
@@ -530,6 +557,7 @@ def buffer_coverage(
     return _with_repairs(result, repairs)
 
 
+@id_keywords(a_id="point_id", b_id="polygon_id")
 def assign_points(
     points: gpd.GeoDataFrame,
     polygons: gpd.GeoDataFrame,
