@@ -84,3 +84,16 @@ def test_missing_table_and_unreachable_server_are_one_line_exit_2(
 def test_validate_reads_a_postgis_layer(db: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["validate", f"{db}?table=zones_gk"]) == 0
     assert isinstance(read_layer(f"{db}?table=zones_gk"), gpd.GeoDataFrame)
+
+
+def test_overlay_difference_parts_go_to_postgis_and_a_geopackage(db: str, tmp_path) -> None:
+    zones, corridor = str(bundled_layer_path("zones")), str(bundled_layer_path("corridor"))
+    args = ["overlay", zones, corridor, "--op", "difference", "--where", "b:kind=corridor"]
+    assert main([*args, "--db", db, "--table", "outside_band"]) == 0
+    parts = read_postgis_layer(db, "outside_band")
+    assert len(parts) == 5 and parts.crs.to_epsg() == 4326
+    for row in parts.itertuples():
+        assert _geod_km2(row.geometry) == pytest.approx(row.area_km2, rel=1e-6)
+    gpkg = tmp_path / "outside.gpkg"
+    assert main([*args, "--out", str(gpkg)]) == 0
+    assert len(read_layer(f"{gpkg}::difference")) == 5

@@ -23,6 +23,7 @@ __all__ = [
     "emit_frames",
     "emit_report",
     "layer_flag",
+    "output_destination",
     "print_notes",
     "read_options",
 ]
@@ -195,7 +196,8 @@ def add_output_options(
         parser.add_argument("--table", metavar="T", help="the PostGIS table for --db")
 
 
-def _destination(args: argparse.Namespace) -> str | None:
+def output_destination(args: argparse.Namespace) -> str | None:
+    """Return where results go: ``--out``, or the ``--db`` URL (its table in ``--table``)."""
     db, table = getattr(args, "db", None), getattr(args, "table", None)
     if db is None:
         if table is not None:
@@ -243,7 +245,7 @@ def emit_report(args: argparse.Namespace, report: object) -> bool:
 
     Returns True when the report went to the terminal as a table.
     """
-    out = _destination(args)
+    out = output_destination(args)
     from spatial.export.layers import is_layer_destination, write_layers  # noqa: PLC0415
 
     if is_layer_destination(out):

@@ -32,10 +32,12 @@ from spatial.cli._options import (
     add_output_options,
     add_repair_option,
     emit_frames,
+    output_destination,
     print_notes,
     read_options,
 )
 from spatial.errors import CRSMismatchWarning, LayerError
+from spatial.export.layers import is_layer_destination, write_layers
 from spatial.io.layers import read_layer
 from spatial.io.options import ReadOptions
 from spatial.io.where import Where, parse_where, select_features
@@ -82,7 +84,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         help="choose features: FIELD=VALUE, FIELD!=VALUE or FIELD=V1,V2, of A (a:), of B (b:) "
         "or of both (no prefix); repeatable, all must hold",
     )
-    add_output_options(parser, extra=("geojson",))
+    add_output_options(parser, extra=("geojson",), layers=True)
     add_input_options(parser)
     add_repair_option(parser)
     parser.set_defaults(handler=run)
@@ -112,7 +114,13 @@ def _compute(args: argparse.Namespace, a, b) -> pd.DataFrame:
 
 
 def _check_call(args: argparse.Namespace) -> None:
-    args.format = format_from_suffix(args.format, args.out)
+    args.out = output_destination(args)  # --db URL --table T: the same as --out URL?table=T
+    if is_layer_destination(args.out):
+        if args.format is not None:
+            raise LayerError(f"{args.out}: results are written as a layer; drop --format")
+        args.format = "layer"
+    else:
+        args.format = format_from_suffix(args.format, args.out)
     if args.op in _NEED_B and args.b is None:
         raise LayerError(f"--op {args.op} needs a second layer B")
     if args.op not in _NEED_B and args.b is not None:
@@ -161,6 +169,10 @@ def run(args: argparse.Namespace) -> int:
         )
     if args.format == "geojson":
         emit(result.to_json(ensure_ascii=False, drop_id=True), args.out)
+        return 0
+    if args.format == "layer":  # GeoPackage, File GDB or PostGIS; --op difference with its parts
+        for name in write_layers({args.op: result}, args.out, table=args.table):
+            print(f"spatial overlay: wrote {name}", file=sys.stderr)
         return 0
     table = result.drop(columns=result.geometry.name) if hasattr(result, "geometry") else result
     table = pd.DataFrame(table)
