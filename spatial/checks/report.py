@@ -9,7 +9,9 @@ from typing import Any
 import pandas as pd
 
 from spatial.checks.status import Status
+from spatial.errors import printable
 from spatial.report import FORMATS, format_csv, format_json, format_markdown, format_table, records
+from spatial.validate.inputs import Repair
 
 __all__ = ["RULE_COLUMNS", "TARGET_COLUMNS", "CheckReport"]
 
@@ -23,6 +25,7 @@ TARGET_COLUMNS = [
     "diff_km2",
     "diff_pct",
     "status",
+    "reason",
 ]
 #: Columns of the rule table, in order.
 RULE_COLUMNS = [
@@ -45,19 +48,18 @@ PASS, FAIL = Status.PASS, Status.FAIL
 
 @dataclass
 class CheckReport:
-    """The outcome of :func:`run_checks`: the target table, the rule table and notes.
+    """The outcome of :func:`run_checks`: the target table, the rule table, the repairs made.
 
-    ``notes`` maps a target id to the reason it failed without a measurement
-    (feature missing, id repeated); ``repairs`` lists geometries repaired on request;
-    ``matches`` says which targets were found by name (``name_zh``), not by id.
-    In a notebook the report shows as its two tables (``_repr_html_``).
+    Every failed row says why in its ``reason`` column (a feature missing, an id
+    repeated, an area off target); ``repairs`` lists geometries repaired on request;
+    ``matches`` says which targets were found by name, not by id. In a notebook
+    the report shows as its two tables (``_repr_html_``).
     """
 
     targets: pd.DataFrame
     rules: pd.DataFrame
-    notes: dict[str, str] = field(default_factory=dict)
-    repairs: list[dict[str, object]] = field(default_factory=list)
-    #: One line per target found by its name rather than its id.
+    repairs: list[Repair] = field(default_factory=list)
+    #: One line per target found by its name (``name_zh``) rather than its id.
     matches: list[str] = field(default_factory=list)
     #: The layers as checked (EPSG:4326, ids as text), by name; not rendered.
     layers: dict[str, Any] = field(default_factory=dict, repr=False)
@@ -68,17 +70,23 @@ class CheckReport:
         return bool((self.targets["status"] == PASS).all() and (self.rules["status"] == PASS).all())
 
     @property
+    def notes(self) -> dict[str, str]:
+        """The reason of each failed target, by target id."""
+        failed = self.targets[self.targets["status"] == FAIL]
+        return dict(zip(failed["id"], failed["reason"], strict=True))
+
+    @property
     def failures(self) -> list[str]:
-        """One line per failed target or rule row, naming the feature."""
+        """One line per failed target or rule row, naming the feature (controls escaped)."""
         lines = [
-            f"target {row.id}: {self.notes.get(row.id) or f'{row.diff_pct:+.1f}% off target'}"
+            f"target {row.id}: {row.reason}"
             for row in self.targets[self.targets["status"] == FAIL].itertuples()
         ]
         lines += [
             f"rule {row.rule}: {row.id}: {row.reason}"
             for row in self.rules[self.rules["status"] == FAIL].itertuples()
         ]
-        return lines
+        return [printable(line) for line in lines]
 
     def to_dict(self) -> dict[str, list[dict[str, Any]]]:
         """Return ``{"targets": [...], "rules": [...]}``, rows as JSON-ready dicts (NaN -> None)."""
@@ -149,7 +157,7 @@ class CheckReport:
         parts = [
             f"{head}Area targets",
             "",
-            table(self.targets),
+            table(self.targets.drop(columns="reason")),
             "",
             f"{head}Spatial rules",
             "",

@@ -57,20 +57,17 @@ def run_checks(
             source = (sources or {}).get(layer_name, layer_name)
             prepared[layer_name], said = match_by_name(prepared[layer_name], targets, source)
             matches += said
-    tables, notes = [], {}
+    tables = []
     for layer_name in dict.fromkeys(t.layer for t in targets):
         wanted = [t for t in targets if t.layer == layer_name]
         if layer_name not in prepared:
             empty = gpd.GeoDataFrame({"id": []}, geometry=[], crs=WGS84)
-            table = check_targets(empty, wanted)
-            notes |= {t.id: f"layer {layer_name} not given" for t in wanted}
+            table = check_targets(empty, wanted).assign(reason=f"layer {layer_name} not given")
         else:
             table = check_targets(prepared[layer_name], wanted)
-            notes |= table.attrs["reasons"]
         tables.append(table)
     target_table = (
         pd.concat(tables, ignore_index=True) if tables else pd.DataFrame(columns=TARGET_COLUMNS)
     )
-    target_table.attrs = {}
     rule_table = _check_prepared_rules(prepared, rules)
-    return CheckReport(target_table, rule_table, notes, repairs, matches, prepared)
+    return CheckReport(target_table, rule_table, repairs, matches, prepared)

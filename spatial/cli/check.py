@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import warnings
 
 from spatial.checks import run_checks
 from spatial.cli._options import (
@@ -35,13 +34,12 @@ from spatial.cli._options import (
     print_notes,
     read_options,
 )
-from spatial.errors import CRSMismatchWarning
+from spatial.cli._output import ExitCode, printed_warnings
+from spatial.errors import printable
 from spatial.io.layers import LAYER_NAMES, load_plan_layers, read_layer
 from spatial.plan import load_rules, load_targets
 
 __all__ = ["register", "run"]
-
-EXIT_OK, EXIT_PROBLEMS = 0, 1
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -90,8 +88,7 @@ def _read_layers(args: argparse.Namespace) -> tuple[dict, dict[str, str]]:
 def run(args: argparse.Namespace) -> int:
     """Run the checks and return 0 (all pass) or 1 (any fails)."""
     layers, sources = _read_layers(args)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", CRSMismatchWarning)
+    with printed_warnings("check"):
         report = run_checks(
             layers,
             targets=load_targets(args.plan),
@@ -99,19 +96,11 @@ def run(args: argparse.Namespace) -> int:
             repair=args.repair,
             sources=sources,
         )
-    for warning in caught:
-        print(f"spatial check: warning: {warning.message}", file=sys.stderr)
     for line in report.matches:
-        print(f"spatial check: note: {line}", file=sys.stderr)
-    for repair in report.repairs:
-        print(
-            f"spatial check: repaired {repair['layer']} feature {repair['id']} "
-            f"({repair['reason']}): area changed by {repair['area_changed_m2']:+,.1f} m²",
-            file=sys.stderr,
-        )
+        print(f"spatial check: note: {printable(line)}", file=sys.stderr)
     to_terminal = emit_report(args, report)
     if not to_terminal:
         print(f"spatial check: {report.summary()}", file=sys.stderr)
         for line in report.failures:
             print(f"spatial check: FAIL {line}", file=sys.stderr)
-    return EXIT_OK if report.passed else EXIT_PROBLEMS
+    return ExitCode.OK if report.passed else ExitCode.PROBLEMS

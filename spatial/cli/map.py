@@ -21,14 +21,12 @@ import geopandas as gpd
 
 from spatial.checks.targets import match_by_name
 from spatial.cli._options import Input, add_input_options, layer_flag, print_notes, read_options
-from spatial.errors import LayerReadError
-from spatial.io.layers import LAYER_GEOMETRY, LAYER_NAMES, load_plan_layers, read_layer
+from spatial.errors import UsageError, printable
+from spatial.io.layers import LAYER_NAMES, load_plan_layers, read_layer
 from spatial.io.options import ReadOptions
-from spatial.io.postgis import database_label, is_postgis_url
-from spatial.overlay.operations import require_geometry
+from spatial.io.postgis import database_label
 from spatial.plan import load_targets
 from spatial.report import format_table
-from spatial.validate.problems import ensure_valid
 from spatial.webmap import BASEMAP_NAMES, LayerOptions, MapOptions, render_map
 from spatial.webmap.planfacts import missing_targets, with_area_checks
 
@@ -80,39 +78,27 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     parser.set_defaults(handler=run)
 
 
-def _read_valid(
-    path: str,
-    options: ReadOptions,
-    required: tuple[str, ...] = (),
-    geometry: str = "any",
-) -> gpd.GeoDataFrame:
-    """Read a planner's layer and refuse it (one line, exit 2) before anything measures it."""
-    gdf = read_layer(path, **vars(options))
-    print_notes("map", gdf)
-    require_geometry(gdf, str(path), geometry)
-    ensure_valid(gdf, str(path), required=required)
-    return gdf
-
-
 def _extra_specs(specs: list[str]) -> dict[str, str]:
     layers: dict[str, str] = {}
     for spec in specs:
         name, sep, path = spec.partition("=")
         if not sep or not name or not path:
-            raise LayerReadError(f"--layer {spec!r}: expected NAME=PATH")
+            raise UsageError(f"--layer {spec!r}: expected NAME=PATH")
         if name in LAYER_NAMES:
-            raise LayerReadError(
+            raise UsageError(
                 f"--layer {spec!r}: {name!r} is a plan layer; use {layer_flag(name)} {path} "
                 "to replace it"
             )
         if name in layers:
-            raise LayerReadError(f"--layer {spec!r}: the name {name!r} is given twice")
+            raise UsageError(f"--layer {spec!r}: the name {name!r} is given twice")
         layers[name] = path
     return layers
 
 
-def _source_name(path: str) -> str:
-    return database_label(path) if is_postgis_url(path) else Path(path).name
+def _read(path: str, options: ReadOptions) -> gpd.GeoDataFrame:
+    gdf = read_layer(path, **vars(options))  # validated once, in build_map
+    print_notes("map", gdf)
+    return gdf
 
 
 def _layers(args: argparse.Namespace) -> tuple[dict, dict[str, str]]:
@@ -120,17 +106,13 @@ def _layers(args: argparse.Namespace) -> tuple[dict, dict[str, str]]:
     extra = _extra_specs(args.layer)
     options = read_options(args, [Input(n, p) for n, p in {**given, **extra}.items()])
     layers = load_plan_layers()
-    for name, path in given.items():
-        layers[name] = _read_valid(
-            path, options[name], required=("id",), geometry=LAYER_GEOMETRY[name]
-        )
-    if "zones" in given:
+    for name, path in {**given, **extra}.items():
+        layers[name] = _read(path, options[name])
+    if "zones" in given:  # a target whose id the file lacks is found by its name
         layers["zones"], matched = match_by_name(layers["zones"], load_targets(), given["zones"])
         for line in matched:
-            print(f"spatial map: note: {line}", file=sys.stderr)
-    for name, path in extra.items():
-        layers[name] = _read_valid(path, options[name])
-    sources = {name: _source_name(path) for name, path in {**given, **extra}.items()}
+            print(f"spatial map: note: {printable(line)}", file=sys.stderr)
+    sources = {name: database_label(path) for name, path in {**given, **extra}.items()}
     return layers, sources
 
 

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import warnings
 
 import pandas as pd
 
@@ -36,28 +35,19 @@ from spatial.cli._options import (
     print_notes,
     read_options,
 )
-from spatial.errors import CRSMismatchWarning, LayerError
+from spatial.cli._output import ExitCode, printed_warnings
+from spatial.errors import UsageError, printable
 from spatial.export.layers import is_layer_destination, write_layers
 from spatial.io.layers import read_layer
 from spatial.io.options import ReadOptions
 from spatial.io.where import Where, parse_where, select_features
 from spatial.overlay import operations as overlay
 from spatial.report import emit, format_frame, format_from_suffix
-from spatial.validate.problems import ensure_valid
 
 __all__ = ["OPERATIONS", "register", "run"]
 
 #: Operations that need a second layer B.
 _NEED_B = {"intersection", "difference", "coverage", "assign"}
-#: Geometry kinds each operation needs of A and of B (see overlay.require_geometry).
-_KINDS_BY_OP = {
-    "intersection": ("polygon", "polygon"),
-    "difference": ("polygon", "polygon"),
-    "overlaps": ("polygon", "any"),
-    "matrix": ("polygon", "any"),
-    "coverage": ("polygon", "any"),
-    "assign": ("point", "polygon"),
-}
 OPERATIONS = ("intersection", "difference", "overlaps", "matrix", "coverage", "assign")
 
 
@@ -91,51 +81,45 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 
 def _compute(args: argparse.Namespace, a, b) -> pd.DataFrame:
-    repair = args.repair
+    """Run the operation; every input is validated once, inside it, named by its file."""
+    repair, names = args.repair, (args.a, args.b)
     if args.op == "intersection":
-        # validated inside, by the same route as the API (the full validator up to
-        # 2,000 features, vectorised checks above), with messages naming the files
-        return overlay.tabulate_intersection(
-            a, b, args.a_id, args.b_id, repair=repair, names=(args.a, args.b)
-        )
+        return overlay.tabulate_intersection(a, b, args.a_id, args.b_id, repair=repair, names=names)
     if args.op == "difference":
-        return overlay.difference(a, b, args.a_id, repair=repair)
+        return overlay.difference(a, b, args.a_id, repair=repair, names=names)
     if args.op == "overlaps":
-        return overlay.overlaps(a, args.a_id, repair=repair)
+        return overlay.overlaps(a, args.a_id, repair=repair, name=args.a)
     if args.op == "matrix":
-        matrix = overlay.overlap_matrix(a, args.a_id, repair=repair)
-        repairs = matrix.attrs["repairs"]
-        table = matrix.reset_index(names=args.a_id)
-        table.attrs["repairs"] = repairs
-        return table
+        matrix = overlay.overlap_matrix(a, args.a_id, repair=repair, name=args.a)
+        return matrix.reset_index(names=args.a_id)
     if args.op == "coverage":
-        return overlay.buffer_coverage(a, b, args.distance_m, args.a_id, repair=repair)
-    return overlay.assign_points(a, b, args.a_id, args.b_id, repair=repair)
+        return overlay.buffer_coverage(a, b, args.distance_m, args.a_id, repair=repair, names=names)
+    return overlay.assign_points(a, b, args.a_id, args.b_id, repair=repair, names=names)
 
 
 def _check_call(args: argparse.Namespace) -> None:
     args.out = output_destination(args)  # --db URL --table T: the same as --out URL?table=T
     if is_layer_destination(args.out):
         if args.format is not None:
-            raise LayerError(f"{args.out}: results are written as a layer; drop --format")
+            raise UsageError(f"{args.out}: results are written as a layer; drop --format")
         args.format = "layer"
     else:
         args.format = format_from_suffix(args.format, args.out)
     if args.op in _NEED_B and args.b is None:
-        raise LayerError(f"--op {args.op} needs a second layer B")
+        raise UsageError(f"--op {args.op} needs a second layer B")
     if args.op not in _NEED_B and args.b is not None:
-        raise LayerError(
+        raise UsageError(
             f"--op {args.op} compares the features of A with each other and does not use B "
             f"({args.b}): drop it"
         )
     if args.op == "coverage" and args.distance_m is None:
-        raise LayerError("--op coverage needs --distance-m (metres)")
+        raise UsageError("--op coverage needs --distance-m (metres)")
     if args.op != "coverage" and args.distance_m is not None:
-        raise LayerError(f"--distance-m applies to --op coverage only, not --op {args.op}")
+        raise UsageError(f"--distance-m applies to --op coverage only, not --op {args.op}")
     if args.distance_m is not None and not (0 < args.distance_m < float("inf")):
-        raise LayerError(f"--distance-m must be a positive number of metres, got {args.distance_m}")
+        raise UsageError(f"--distance-m must be a positive number of metres, got {args.distance_m}")
     if args.format == "geojson" and args.op != "difference":
-        raise LayerError("--format geojson is only for --op difference (the others are tables)")
+        raise UsageError("--format geojson is only for --op difference (the others are tables)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -147,37 +131,20 @@ def run(args: argparse.Namespace) -> int:
     a = _read(args.a, options["a"], wheres["a"])
     b = _read(args.b, options["b"], wheres["b"]) if args.b is not None else None
     if args.op == "coverage":
-        overlay.require_one_dimension(b, args.b)
-    kind_a, kind_b = _KINDS_BY_OP[args.op]
-    overlay.require_geometry(a, args.a, kind_a, args.a_id)  # here, so messages name the file
-    if b is not None:
-        overlay.require_geometry(b, args.b, kind_b, args.b_id)
-    if not args.repair and args.op != "intersection":
-        ensure_valid(a, args.a)
-        if b is not None:
-            ensure_valid(b, args.b)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", CRSMismatchWarning)
+        overlay.require_one_dimension(b, args.b)  # here, so that the message names the file
+    with printed_warnings("overlay"):
         result = _compute(args, a, b)
-    for warning in caught:
-        print(f"spatial overlay: warning: {warning.message}", file=sys.stderr)
-    for repair in result.attrs.get("repairs", []):
-        print(
-            f"spatial overlay: repaired {repair['layer']} feature {repair['id']} "
-            f"({repair['reason']}): area changed by {repair['area_changed_m2']:+,.1f} m²",
-            file=sys.stderr,
-        )
     if args.format == "geojson":
         emit(result.to_json(ensure_ascii=False, drop_id=True), args.out)
-        return 0
+        return ExitCode.OK
     if args.format == "layer":  # GeoPackage, File GDB or PostGIS; --op difference with its parts
         for name in write_layers({args.op: result}, args.out, table=args.table):
             print(f"spatial overlay: wrote {name}", file=sys.stderr)
-        return 0
+        return ExitCode.OK
     table = result.drop(columns=result.geometry.name) if hasattr(result, "geometry") else result
     table = pd.DataFrame(table)
     emit_frames(args, {args.op: table}, lambda fmt: format_frame(table, fmt))
-    return 0
+    return ExitCode.OK
 
 
 def _wheres(specs: list[str], inputs: list[Input]) -> dict[str, list[Where]]:
@@ -189,7 +156,7 @@ def _wheres(specs: list[str], inputs: list[Input]) -> dict[str, list[Where]]:
         if sep and prefix in known:
             chosen[known[prefix]].append(parse_where(rest))
         elif sep and "=" not in prefix and prefix in {"a", "b"}:
-            raise LayerError(f"--where {spec}: there is no layer {prefix.upper()} here")
+            raise UsageError(f"--where {spec}: there is no layer {prefix.upper()} here")
         else:
             for item in inputs:
                 chosen[item.role].append(parse_where(spec))
@@ -202,9 +169,10 @@ def _read(path: str, options: ReadOptions, wheres: list[Where]):  # type: ignore
     for where in wheres:
         gdf = select_features(gdf, path, where)
     if wheres:
+        chosen = " and ".join(str(w) for w in wheres)
         print(
-            f"spatial overlay: note: {path}: {len(gdf)} feature(s) chosen by "
-            f"{' and '.join(str(w) for w in wheres)}",
+            f"spatial overlay: note: {printable(path)}: {len(gdf)} feature(s) chosen by "
+            f"{printable(chosen)}",
             file=sys.stderr,
         )
     return gdf

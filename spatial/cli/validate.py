@@ -28,7 +28,8 @@ import pandas as pd
 import pyogrio
 
 from spatial.cli._options import Input, add_input_options, read_options
-from spatial.errors import LayerError, SpatialError
+from spatial.cli._output import ExitCode
+from spatial.errors import LayerError, SpatialError, printable
 from spatial.io.atomic import write_bytes_atomic
 from spatial.io.bundled import bundled_dir
 from spatial.io.layers import REQUIRED_PROPERTIES, read_layer
@@ -38,7 +39,6 @@ from spatial.validate.problems import repair_layer, validate_file
 
 __all__ = ["register", "required_for", "run"]
 
-EXIT_OK, EXIT_PROBLEMS, EXIT_UNREADABLE = 0, 1, 2
 #: Output drivers by suffix for ``--repair`` (one-file formats only, so writes stay atomic).
 _DRIVERS = {".geojson": "GeoJSON", ".json": "GeoJSON", ".gpkg": "GPKG", ".fgb": "FlatGeobuf"}
 _PARQUET = {".parquet", ".geoparquet"}
@@ -109,10 +109,10 @@ def _check_one(path: Path | str, args: argparse.Namespace, options: ReadOptions)
         )
     except SpatialError as exc:
         print(f"spatial validate: {exc}", file=sys.stderr)
-        return EXIT_UNREADABLE
+        return ExitCode.UNREADABLE
     for problem in problems:
         print(problem)
-    return EXIT_PROBLEMS if problems else EXIT_OK
+    return ExitCode.PROBLEMS if problems else ExitCode.OK
 
 
 def _write_layer(gdf: gpd.GeoDataFrame, out: Path) -> None:
@@ -135,11 +135,13 @@ def _write_layer(gdf: gpd.GeoDataFrame, out: Path) -> None:
 def _print_repairs(path: Path, report: pd.DataFrame, out: Path) -> None:
     for row in report.itertuples(index=False):
         print(
-            f"{path}: feature {row.id}: repaired ({row.reason}): area "
-            f"{row.area_before_m2:,.0f} m² -> {row.area_after_m2:,.0f} m² "
-            f"(changed {row.area_changed_m2:+,.0f} m²)"
+            printable(
+                f"{path}: feature {row.id}: repaired ({row.reason}): area "
+                f"{row.area_before_m2:,.0f} m² -> {row.area_after_m2:,.0f} m² "
+                f"(changed {row.area_changed_m2:+,.0f} m²)"
+            )
         )
-    print(f"{out}: written, {len(report)} feature(s) repaired", file=sys.stderr)
+    print(f"{printable(out)}: written, {len(report)} feature(s) repaired", file=sys.stderr)
 
 
 def _repair(path: Path | str, out: Path, options: ReadOptions) -> None:
@@ -153,13 +155,13 @@ def run(args: argparse.Namespace) -> int:
     paths: Sequence[Path | str] = [p if is_postgis_url(p) else Path(p) for p in args.paths]
     if args.repair and len(paths) != 1:
         print("spatial validate: --repair takes exactly one PATH", file=sys.stderr)
-        return EXIT_UNREADABLE
+        return ExitCode.UNREADABLE
     options = read_options(args, [Input(f"#{i}", str(p)) for i, p in enumerate(paths)])
     statuses = [_check_one(p, args, options[f"#{i}"]) for i, p in enumerate(paths)]
     status = max(statuses)
-    if args.repair and status != EXIT_UNREADABLE:
+    if args.repair and status != ExitCode.UNREADABLE:
         _repair(paths[0], Path(args.repair), options["#0"])
-    bad = sum(1 for s in statuses if s != EXIT_OK)
-    summary = "no problems found" if status == EXIT_OK else f"{bad} with problems or unreadable"
+    bad = sum(1 for s in statuses if s != ExitCode.OK)
+    summary = "no problems found" if status == ExitCode.OK else f"{bad} with problems or unreadable"
     print(f"spatial validate: {len(paths)} file(s) checked, {summary}", file=sys.stderr)
     return status

@@ -18,7 +18,8 @@ from pathlib import Path
 
 import folium
 import xstatic.pkg.leaflet as xs_leaflet
-from branca.element import Element
+
+from spatial.webmap.page import RawElement
 
 __all__ = [
     "LEAFLET_VERSION",
@@ -78,11 +79,15 @@ def _script_safe(code: str) -> str:
 
 
 def add_assets(m: folium.Map) -> None:
-    """Replace folium's CDN links on ``m`` with the inlined Leaflet and toolkit assets."""
+    """Replace folium's CDN links on ``m`` with the inlined Leaflet and toolkit assets.
+
+    They are written as they are (:class:`~spatial.webmap.page.RawElement`), not
+    compiled as templates, so a ``{#`` in a library's code cannot break the page.
+    """
     m.default_js = []
     m.default_css = []
     header = m.get_root().header
-    header.add_child(Element(f"<style>{leaflet_css()}</style>"), name="leaflet_css")
-    header.add_child(Element(f"<style>{controls_css()}</style>"), name="spatial_css")
-    header.add_child(Element(f"<script>{leaflet_js()}</script>"), name="leaflet_js")
-    header.add_child(Element(f"<script>{controls_js()}</script>"), name="spatial_js")
+    header.add_child(RawElement(f"<style>{leaflet_css()}</style>"), name="leaflet_css")
+    header.add_child(RawElement(f"<style>{controls_css()}</style>"), name="spatial_css")
+    header.add_child(RawElement(f"<script>{leaflet_js()}</script>"), name="leaflet_js")
+    header.add_child(RawElement(f"<script>{controls_js()}</script>"), name="spatial_js")

@@ -1,10 +1,19 @@
 /* Map controls of the Bishan spatial toolkit, in plain Leaflet 1.9 (no other library).
  * The same code serves online and offline maps: panels, full screen, a measure
  * tool, mouse coordinates, a mini-map, and a "ready" flag for tests and benchmarks.
- * Text passed to panel() is HTML that Python has already escaped. */
+ * Text passed to panel() is HTML that Python has already escaped. Every value
+ * from outside the toolkit arrives through the page's data block (a
+ * JSON script element with id spatial-data), read by SpatialData(i). */
 (function () {
   "use strict";
   var SC = {};
+  var DATA = null;
+
+  /* Item i of the page's data block (parsed once, on first use). */
+  window.SpatialData = function (i) {
+    if (DATA === null) { DATA = JSON.parse(document.getElementById("spatial-data").textContent); }
+    return DATA[i];
+  };
   var ICONS = {
     fullscreen: '<svg viewBox="0 0 16 16" width="16" height="16" aria-hidden="true">' +
       '<path d="M1 6V1h5M10 1h5v5M15 10v5h-5M6 15H1v-5" fill="none" stroke="#222" stroke-width="2"/></svg>',
@@ -196,7 +205,16 @@
     });
   };
 
-  SC.minimap = function (map, opts) {
+  /* The layer control, expanded: names[0] label the base layers, names[1] the
+   * overlays (already escaped HTML), in the order given. */
+  SC.layers = function (map, names, baseLayers, overlays) {
+    var ctl = L.control.layers(null, null, { collapsed: false });
+    baseLayers.forEach(function (layer, i) { ctl.addBaseLayer(layer, names[0][i]); });
+    overlays.forEach(function (layer, i) { ctl.addOverlay(layer, names[1][i]); });
+    return ctl.addTo(map);
+  };
+
+  SC.minimap = function (map, opts, outlineData) {
     var ctl = control(map, "bottomleft", function () { return L.DomUtil.create("div", "sp-minimap"); });
     var mini = L.map(ctl.getContainer(), {
       attributionControl: false, zoomControl: false, dragging: false, touchZoom: false,
@@ -207,7 +225,7 @@
        order that can draw a path before its renderer exists. */
     mini.setView(map.getCenter(), Math.max(map.getZoom() - 4, 0));
     if (opts.tiles) { L.tileLayer(opts.tiles, opts.tileOptions).addTo(mini); }
-    var outline = opts.outline ? L.geoJSON(opts.outline, {
+    var outline = outlineData ? L.geoJSON(outlineData, {
       style: { color: "#252525", weight: 1, fill: false }, interactive: false
     }).addTo(mini) : null;
     var box = L.rectangle(map.getBounds(), { color: "#d7301f", weight: 1.5, fillOpacity: 0.1, interactive: false }).addTo(mini);
