@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from spatial.errors import LayerError
+from spatial.errors import UsageError
 
 if TYPE_CHECKING:
     from spatial.io.options import ReadOptions
@@ -108,7 +108,7 @@ def _split(flag: str, values: list[str]) -> tuple[str | None, dict[str, str]]:
         if match:
             keyed[match.group(1)] = match.group(2)
         elif every is not None and every != value:
-            raise LayerError(f"{flag} is given twice for every input ({every}, {value})")
+            raise UsageError(f"{flag} is given twice for every input ({every}, {value})")
         else:
             every = value
     return every, keyed
@@ -120,7 +120,7 @@ def _check_value(flag: str, value: str) -> None:
     if flag == "--crs":
         resolve_crs(value)
     elif flag == "--input-frame" and value not in INPUT_FRAMES:
-        raise LayerError(f"--input-frame {value}: choose one of {', '.join(INPUT_FRAMES)}")
+        raise UsageError(f"--input-frame {value}: choose one of {', '.join(INPUT_FRAMES)}")
 
 
 def read_options(args: argparse.Namespace, inputs: list[Input]) -> dict[str, ReadOptions]:
@@ -142,7 +142,7 @@ def read_options(args: argparse.Namespace, inputs: list[Input]) -> dict[str, Rea
         for key, value in keyed.items():
             if key not in known:
                 named = ", ".join(f"{i.role} ({i.path})" for i in inputs) or "none"
-                raise LayerError(f"{flag} {key}={value}: no input {key!r} here; inputs: {named}")
+                raise UsageError(f"{flag} {key}={value}: no input {key!r} here; inputs: {named}")
             chosen[known[key].role][dest] = value
         if every is not None:
             for item in inputs:
@@ -201,14 +201,14 @@ def output_destination(args: argparse.Namespace) -> str | None:
     db, table = getattr(args, "db", None), getattr(args, "table", None)
     if db is None:
         if table is not None:
-            raise LayerError("--table names a PostGIS table: give the database with --db URL")
+            raise UsageError("--table names a PostGIS table: give the database with --db URL")
         return args.out
     if args.out is not None:
-        raise LayerError("give either --out or --db, not both")
+        raise UsageError("give either --out or --db, not both")
     from spatial.io.postgis import is_postgis_url  # noqa: PLC0415
 
     if not is_postgis_url(db):
-        raise LayerError(f"--db {db}: expected a postgresql://USER@HOST:PORT/DB URL")
+        raise UsageError(f"--db {db}: expected a postgresql://USER@HOST:PORT/DB URL")
     return db
 
 
@@ -224,13 +224,13 @@ def emit_frames(args: argparse.Namespace, sheets: dict, text: object) -> bool:
 
     fmt = format_from_suffix(args.format, args.out)
     if args.command == "check" and fmt not in {*FORMATS, "xlsx"}:
-        raise LayerError(
+        raise UsageError(
             f"{args.out}: a check report is a table: use .csv, .json, .md, .xlsx or .txt "
             "(or .gpkg, .gdb, postgresql://... for the checked layers)"
         )
     if fmt == "xlsx":
         if args.out is None:
-            raise LayerError("--format xlsx writes a workbook: give --out FILE.xlsx")
+            raise UsageError("--format xlsx writes a workbook: give --out FILE.xlsx")
         write_bytes_atomic(args.out, xlsx_bytes(sheets))
         return False
     body = text(fmt)  # type: ignore[operator]
@@ -250,7 +250,7 @@ def emit_report(args: argparse.Namespace, report: object) -> bool:
 
     if is_layer_destination(out):
         if args.format is not None:
-            raise LayerError(f"{out}: layers are written as they are; drop --format {args.format}")
+            raise UsageError(f"{out}: layers are written as they are; drop --format {args.format}")
         from spatial.export.check_results import check_result_layers  # noqa: PLC0415
         from spatial.io.postgis import is_postgis_url  # noqa: PLC0415
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import geopandas as gpd
 
-from spatial.errors import LayerError
+from spatial.errors import LayerError, UsageError
 
 __all__ = ["Where", "parse_where", "select_features"]
 
@@ -40,11 +40,11 @@ def parse_where(text: str) -> Where:
     >>> parse_where("kind")
     Traceback (most recent call last):
     ...
-    spatial.errors.LayerError: --where kind: expected FIELD=VALUE, FIELD!=VALUE or FIELD=V1,V2
+    spatial.errors.UsageError: --where kind: expected FIELD=VALUE, FIELD!=VALUE or FIELD=V1,V2
     """
     match = _EXPRESSION.match(text)
     if not match or not match.group(3):
-        raise LayerError(f"--where {text}: expected FIELD=VALUE, FIELD!=VALUE or FIELD=V1,V2")
+        raise UsageError(f"--where {text}: expected FIELD=VALUE, FIELD!=VALUE or FIELD=V1,V2")
     field, op, values = match.groups()
     return Where(field, tuple(v.strip() for v in values.split(",")), op == "!=")
 
