@@ -232,13 +232,15 @@ _SUFFIX_FORMATS = {
     ".md": "markdown",
     ".markdown": "markdown",
     ".geojson": "geojson",
+    ".xlsx": "xlsx",
 }
 
 
 def format_from_suffix(fmt: str | None, out: str | os.PathLike[str] | None) -> str:
     """Return the output format: ``fmt`` when given, else the one the ``out`` suffix names.
 
-    Suffixes: ``.csv``, ``.json``, ``.md``/``.markdown``, ``.geojson``; ``.txt`` or no file
+    Suffixes: ``.csv``, ``.json``, ``.md``/``.markdown``, ``.geojson``, ``.xlsx``;
+    ``.txt`` or no file
     means the terminal table. A suffix that names no format, or another format
     than ``fmt``, is refused rather than written under a misleading name.
 

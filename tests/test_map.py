@@ -360,7 +360,7 @@ def test_zone_without_target_still_shows_its_measured_area():
 
 def test_cli_lists_every_zone_and_targets_without_a_feature(tmp_path, capsys):
     zones = load_plan_layers()["zones"].copy()
-    zones.loc[zones["id"] == "zone-szjj", "id"] = "zone-mine"
+    zones.loc[zones["id"] == "zone-szjj", ["id", "name_zh"]] = ["zone-mine", "我的分区"]
     path = tmp_path / "mine.geojson"
     zones.to_file(path)
     code = main(["map", "--offline", "--zones", str(path), "--out", str(tmp_path / "m.html")])
@@ -369,6 +369,20 @@ def test_cli_lists_every_zone_and_targets_without_a_feature(tmp_path, capsys):
     assert "10.0004" in row and "NO TARGET" in row
     assert "zone-szjj: no feature with this id in the zones layer" in printed
     assert code == 1 and (tmp_path / "m.html").exists()
+
+
+def test_cli_finds_a_target_by_name_when_the_file_has_other_ids(tmp_path, capsys):
+    zones = load_plan_layers()["zones"].copy()
+    zones.loc[zones["id"] == "zone-szjj", "id"] = "Z-02"  # the planner's id, the plan's name
+    path = tmp_path / "mine.geojson"
+    zones.to_file(path)
+    code = main(["map", "--offline", "--zones", str(path), "--out", str(tmp_path / "m.html")])
+    captured = capsys.readouterr()
+    assert "target zone-szjj (西部（国际）数字经济产业生态区) matched by name: feature Z-02" in (
+        captured.err
+    )
+    row = next(line for line in captured.out.splitlines() if line.startswith("zone-szjj "))
+    assert "PASS" in row and code == 0
 
 
 def test_cli_exit_1_when_a_zone_fails_but_the_map_is_written(tmp_path, capsys):

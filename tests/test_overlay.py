@@ -154,13 +154,23 @@ def test_assign_points_nested_and_nearest():
 # ---------------------------------------------------------------- CRS and validity
 
 
-def test_crs_mismatch_warns_and_gives_the_same_answer():
+def test_cgcs2000_gauss_kruger_and_wgs84_combine_silently_with_the_same_answer():
+    # one datum family: exact reprojection, no warning (warnings are errors in tests)
     a = layer(["a"], [square(0, 0)])
     b = layer(["b"], [cell(LON0 + 0.005, LAT0, LON0 + 0.015, LAT0 + 0.01)])
     same = tabulate_intersection(a, b)
-    with pytest.warns(CRSMismatchWarning, match="EPSG:4544"):
-        mixed = tabulate_intersection(a, b.to_crs(4544))
+    mixed = tabulate_intersection(a, b.to_crs(4544))
     assert mixed.area_km2.iloc[0] == pytest.approx(same.area_km2.iloc[0], rel=1e-6)
+    assert tabulate_intersection(a.to_crs(4490), b).area_km2.iloc[0] == pytest.approx(
+        same.area_km2.iloc[0], rel=1e-9
+    )
+
+
+def test_another_datum_warns_naming_it():
+    a = layer(["a"], [square(0, 0)])
+    b = layer(["b"], [cell(LON0 + 0.005, LAT0, LON0 + 0.015, LAT0 + 0.01)])
+    with pytest.warns(CRSMismatchWarning, match=r"EPSG:2380 \(Xian 1980\)"):
+        tabulate_intersection(a, b.to_crs(2380))
 
 
 def test_no_crs_is_refused():

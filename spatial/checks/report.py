@@ -54,13 +54,19 @@ class CheckReport:
     """The outcome of :func:`run_checks`: the target table, the rule table, the repairs made.
 
     Every failed row says why in its ``reason`` column (a feature missing, an id
-    repeated, an area off target); ``repairs`` lists geometries repaired on request.
+    repeated, an area off target); ``repairs`` lists geometries repaired on request;
+    ``matches`` says which targets were found by name, not by id. In a notebook
+    the report shows as its two tables (``_repr_html_``).
     """
 
     targets: pd.DataFrame
     rules: pd.DataFrame
     repairs: list[Repair] = field(default_factory=list)
     conflicts: pd.DataFrame | None = None
+    #: One line per target found by its name (``name_zh``) rather than its id.
+    matches: list[str] = field(default_factory=list)
+    #: The layers as checked (EPSG:4326, ids as text), by name; not rendered.
+    layers: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @property
     def passed(self) -> bool:
@@ -115,6 +121,26 @@ class CheckReport:
         ok_r = int((self.rules["status"] == PASS).sum())
         verdict = "all pass" if self.passed else "FAILED"
         return f"{verdict}: {ok_t}/{n_t} targets PASS, {ok_r}/{n_r} rule checks PASS"
+
+    def _repr_html_(self) -> str:
+        """Show the report in a notebook: the verdict, the failures, then the two tables."""
+        import html  # noqa: PLC0415
+
+        failures = "".join(f"<li>{html.escape(line)}</li>" for line in self.failures)
+        matches = "".join(f"<li>{html.escape(line)}</li>" for line in self.matches)
+        return (
+            f"<p><b>{html.escape(self.summary())}</b></p>"
+            + (f"<ul>{failures}</ul>" if failures else "")
+            + (f"<p>Matched by name:</p><ul>{matches}</ul>" if matches else "")
+            + "<h4>Area targets</h4>"
+            + self.targets.to_html(index=False, na_rep="-", float_format=lambda v: f"{v:.4f}")
+            + "<h4>Spatial rules</h4>"
+            + self.rules.to_html(index=False, na_rep="-", float_format=lambda v: f"{v:.4f}")
+        )
+
+    def sheets(self) -> dict[str, pd.DataFrame]:
+        """Return the report as tables for a workbook: ``targets`` and ``rules``."""
+        return {"targets": self.targets, "rules": self.rules}
 
     def render(self, fmt: str = "table") -> str:
         """Render the report as ``table``, ``csv``, ``json`` or ``markdown`` text.

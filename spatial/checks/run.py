@@ -11,7 +11,7 @@ from spatial.checks.constraints import CONSTRAINT_KINDS, conflict_pieces
 from spatial.checks.prepare import prepare_layers
 from spatial.checks.report import TARGET_COLUMNS, CheckReport
 from spatial.checks.rules import _check_prepared_rules
-from spatial.checks.targets import check_targets
+from spatial.checks.targets import check_targets, match_by_name
 from spatial.crs import WGS84
 from spatial.io.layers import load_plan_layers
 from spatial.plan import Rule, Target, load_rules, load_targets
@@ -58,6 +58,12 @@ def run_checks(
     targets = load_targets() if targets is None else tuple(targets)
     rules = load_rules() if rules is None else tuple(rules)
     prepared, repairs = prepare_layers(layers, repair=repair, sources=sources)
+    matches: list[str] = []
+    for layer_name in dict.fromkeys(t.layer for t in targets):  # before the rules see the ids
+        if layer_name in prepared:
+            source = (sources or {}).get(layer_name, layer_name)
+            prepared[layer_name], said = match_by_name(prepared[layer_name], targets, source)
+            matches += said
     tables = []
     for layer_name in dict.fromkeys(t.layer for t in targets):
         wanted = [t for t in targets if t.layer == layer_name]
@@ -73,4 +79,5 @@ def run_checks(
     conflicts = None
     if any(rule.kind in CONSTRAINT_KINDS for rule in rules):
         conflicts = conflict_pieces(prepared, rules, class_field)
-    return CheckReport(target_table, _check_prepared_rules(prepared, rules), repairs, conflicts)
+    rule_table = _check_prepared_rules(prepared, rules)
+    return CheckReport(target_table, rule_table, repairs, conflicts, matches, prepared)

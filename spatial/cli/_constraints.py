@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Mapping
 
 import geopandas as gpd
 
@@ -11,6 +12,7 @@ from spatial.checks.constraints import constraint_rule
 from spatial.errors import UsageError
 from spatial.io.atomic import write_gpkg_atomic
 from spatial.io.layers import read_layer
+from spatial.io.options import ReadOptions
 from spatial.landuse.fields import CLASS_CODE_FIELD
 from spatial.plan import Rule
 
@@ -67,28 +69,40 @@ def _spec(option: str, spec: str) -> tuple[str, str]:
     return name.strip(), path
 
 
-def _constraint_layer(name: str, path: str, crs: str | None) -> gpd.GeoDataFrame:
-    gdf = read_layer(path, crs=crs)
+def constraint_inputs(args: argparse.Namespace) -> list[tuple[str, str, str, str]]:
+    """Return ``(kind, option, name, path)`` of every --constraint and --within given."""
+    kinds = [("must_not_occupy", "--constraint", s) for s in args.constraint]
+    kinds += [("must_lie_within", "--within", s) for s in args.within]
+    return [(kind, option, *_spec(option, spec)) for kind, option, spec in kinds]
+
+
+def _constraint_layer(name: str, path: str, options: ReadOptions) -> gpd.GeoDataFrame:
+    gdf = read_layer(path, **vars(options))
     if "id" not in gdf.columns:  # protected-line layers rarely carry our id field
         gdf = gdf.assign(id=[f"{name}#{i}" for i in range(len(gdf))])
     return gdf
 
 
 def constraint_rules(
-    args: argparse.Namespace, layers: dict, sources: dict, rules: tuple[Rule, ...]
+    args: argparse.Namespace,
+    layers: dict,
+    sources: dict,
+    rules: tuple[Rule, ...],
+    options: Mapping[str, ReadOptions],
 ) -> tuple[Rule, ...]:
-    """Read the --constraint/--within layers into ``layers``; return the rules they add."""
-    kinds = [("must_not_occupy", "--constraint", s) for s in args.constraint]
-    kinds += [("must_lie_within", "--within", s) for s in args.within]
+    """Read the --constraint/--within layers into ``layers``; return the rules they add.
+
+    ``options`` holds each input's reading options by role (the constraint's NAME).
+    """
+    kinds = constraint_inputs(args)
     if not (args.tolerance_m2 >= 0 and args.tolerance_m2 < float("inf")):
         raise UsageError(f"--tolerance-m2 must be a number of m² >= 0, got {args.tolerance_m2}")
     stated = {(r.kind, r.params.get("constraint_layer")) for r in rules}
     added = []
-    for kind, option, spec in kinds:
-        name, path = _spec(option, spec)
+    for kind, option, name, path in kinds:
         if name in layers:
-            raise UsageError(f"{option} {spec!r}: the name {name!r} is already a layer's name")
-        layers[name] = _constraint_layer(name, path, args.crs)
+            raise UsageError(f"{option} {name}={path}: the name {name!r} is already a layer's name")
+        layers[name] = _constraint_layer(name, path, options[name])
         sources[name] = path
         if (kind, name) not in stated:  # a rules-file rule for it sets its own tolerance
             added.append(constraint_rule(kind, name, "zones", args.tolerance_m2))

@@ -21,7 +21,7 @@ import sys
 
 import pandas as pd
 
-from spatial.cli._options import add_repair_option
+from spatial.cli._options import Input, add_input_options, add_repair_option, read_options
 from spatial.cli._output import ExitCode, printed_warnings
 from spatial.errors import UsageError
 from spatial.io.layers import read_layer
@@ -56,7 +56,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         "--class-field", default=CLASS_CODE_FIELD, help=f"class code field ({CLASS_CODE_FIELD})"
     )
     parser.add_argument(
-        "--name-field",
+        "--class-name-field",
         default=CLASS_NAME_FIELD,
         help=f"class name field, checked against the code when present ({CLASS_NAME_FIELD})",
     )
@@ -79,7 +79,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         help="output format (default: from the --out suffix, else table)",
     )
     parser.add_argument("--out", metavar="PATH", help="write the table to PATH (atomically)")
-    parser.add_argument("--crs", help="CRS to assume for a file that declares none")
+    add_input_options(parser, polygonize=False, flags=("--crs", "--input-frame"))
     add_repair_option(parser)
     parser.set_defaults(handler=run)
 
@@ -111,7 +111,7 @@ def _name_problems(gdf, path: str, args: argparse.Namespace) -> int:
     found = [
         p
         for p in check_class_field(
-            gdf, path, code_field=args.class_field, name_field=args.name_field
+            gdf, path, code_field=args.class_field, name_field=args.class_name_field
         )
         if p.kind == "name"
     ]
@@ -182,8 +182,12 @@ def _render(table: pd.DataFrame, fmt: str, single: bool) -> str:
 def run(args: argparse.Namespace) -> int:
     """Tabulate, print or write the table; return 0, or 1 when class names disagree."""
     paths = _check_call(args)
-    layers = [read_layer(p, crs=args.crs) for p in paths]
-    zones = read_layer(args.zones, crs=args.crs) if args.zones is not None else None
+    roles = ["existing", "planned"] if len(paths) == 2 else ["landuse"]
+    inputs = [Input(role, path) for role, path in zip(roles, paths, strict=True)]
+    inputs += [Input("zones", args.zones)] if args.zones is not None else []
+    options = read_options(args, inputs)
+    layers = [read_layer(item.path, **vars(options[item.role])) for item in inputs[: len(paths)]]
+    zones = read_layer(args.zones, **vars(options["zones"])) if args.zones is not None else None
     with printed_warnings("balance"):  # CRS mismatches and repairs, one line each
         table = _table(args, paths, layers, zones)
     disagreements = sum(_name_problems(g, p, args) for p, g in zip(paths, layers, strict=True))

@@ -26,8 +26,8 @@ import sys
 import pandas as pd
 
 from spatial.checks import run_checks
-from spatial.cli._constraints import add_constraint_options, constraint_rules
-from spatial.cli._options import add_repair_option
+from spatial.cli._constraints import add_constraint_options, constraint_inputs, constraint_rules
+from spatial.cli._options import Input, add_input_options, add_repair_option, read_options
 from spatial.cli._output import ExitCode, printed_warnings
 from spatial.errors import UsageError
 from spatial.io.atomic import write_gpkg_atomic
@@ -81,7 +81,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     parser.add_argument("--out", metavar="PATH", help="write the report to PATH (atomically)")
     parser.add_argument("--pieces-out", metavar="FILE.gpkg", help="write the 调入/调出 pieces")
     parser.add_argument("--map", metavar="FILE.html", help="write an offline compare map")
-    parser.add_argument("--crs", help="CRS to assume for a file that declares none")
+    add_input_options(parser, polygonize=False, flags=("--crs", "--input-frame"))
     add_repair_option(parser)
     parser.set_defaults(handler=run)
 
@@ -132,7 +132,7 @@ def _ids_as_id(gdf, id_field: str):
     return gdf.drop(columns=["id"], errors="ignore").rename(columns={id_field: "id"})
 
 
-def _checks(args, old, new) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _checks(args, old, new, options) -> tuple[pd.DataFrame, pd.DataFrame]:
     empty_t = pd.DataFrame(columns=["id", "old_status", "new_status"])
     empty_r = pd.DataFrame(
         columns=["rule", "kind", "id", "old_status", "new_status", "other_id", "reason"]
@@ -142,7 +142,7 @@ def _checks(args, old, new) -> tuple[pd.DataFrame, pd.DataFrame]:
     layers = load_plan_layers()
     sources: dict[str, str] = {}
     rules = load_rules(args.rules)
-    rules += constraint_rules(args, layers, sources, rules)
+    rules += constraint_rules(args, layers, sources, rules, options)
     targets = load_targets(args.plan)
     reports = []
     for version, path in ((old, args.old), (new, args.new)):
@@ -207,7 +207,11 @@ def _summary(result: LayerDiff) -> str:
 def run(args: argparse.Namespace) -> int:
     """Compare, print or write the report; return 1 when a check went PASS -> FAIL."""
     _check_call(args)
-    old, new = read_layer(args.old, crs=args.crs), read_layer(args.new, crs=args.crs)
+    inputs = [Input("old", args.old), Input("new", args.new)]
+    inputs += [Input(name, path) for _, _, name, path in constraint_inputs(args)]
+    options = read_options(args, inputs)
+    old = read_layer(args.old, **vars(options["old"]))
+    new = read_layer(args.new, **vars(options["new"]))
     with printed_warnings("diff"):  # CRS mismatches and repairs, one line each
         result = diff_layers(
             old,
@@ -218,7 +222,7 @@ def run(args: argparse.Namespace) -> int:
             names=(args.old, args.new),
             repair=args.repair,
         )
-        targets, rules = _checks(args, old, new)
+        targets, rules = _checks(args, old, new, options)
     if args.pieces_out is not None:
         write_gpkg_atomic(args.pieces_out, result.pieces, layer="diff_pieces")
     if args.map is not None:

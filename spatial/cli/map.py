@@ -14,13 +14,18 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 from pathlib import Path
 
 import geopandas as gpd
 
-from spatial.cli._options import layer_flag
-from spatial.errors import UsageError
+from spatial.checks.targets import match_by_name
+from spatial.cli._options import Input, add_input_options, layer_flag, print_notes, read_options
+from spatial.errors import UsageError, printable
 from spatial.io.layers import LAYER_NAMES, load_plan_layers, read_layer
+from spatial.io.options import ReadOptions
+from spatial.io.postgis import database_label
+from spatial.plan import load_targets
 from spatial.report import format_table
 from spatial.webmap import BASEMAP_NAMES, LayerOptions, MapOptions, render_map
 from spatial.webmap.planfacts import missing_targets, with_area_checks
@@ -55,7 +60,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     parser.add_argument("--tiles", type=Path, metavar="DIR", help="local {z}/{x}/{y} tile folder")
     for name in LAYER_NAMES:
         parser.add_argument(
-            layer_flag(name), type=Path, metavar="PATH", help=f"your own {name} layer"
+            layer_flag(name),
+            metavar="PATH",
+            help=f"your own {name} layer (a file, FILE.gdb::LAYER or postgresql://...?table=T)",
         )
     parser.add_argument(
         "--layer",
@@ -65,14 +72,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         help="an extra layer drawn as parcels (repeatable); NAME must not be a plan layer "
         "name (use --zones etc. for those)",
     )
-    parser.add_argument("--crs", help="CRS of input files that declare none, e.g. EPSG:4490")
+    add_input_options(parser)
     parser.add_argument("--simplify-m", type=float, help="simplify outlines (tolerance, metres)")
     parser.add_argument("--decimals", type=int, help="decimal places of a degree kept")
     parser.set_defaults(handler=run)
 
 
-def _extra_layers(specs: list[str], crs: str | None) -> dict:
-    layers = {}
+def _extra_specs(specs: list[str]) -> dict[str, str]:
+    layers: dict[str, str] = {}
     for spec in specs:
         name, sep, path = spec.partition("=")
         if not sep or not name or not path:
@@ -84,21 +91,29 @@ def _extra_layers(specs: list[str], crs: str | None) -> dict:
             )
         if name in layers:
             raise UsageError(f"--layer {spec!r}: the name {name!r} is given twice")
-        layers[name] = (read_layer(path, crs=crs), path)
+        layers[name] = path
     return layers
 
 
+def _read(path: str, options: ReadOptions) -> gpd.GeoDataFrame:
+    gdf = read_layer(path, **vars(options))  # validated once, in build_map
+    print_notes("map", gdf)
+    return gdf
+
+
 def _layers(args: argparse.Namespace) -> tuple[dict, dict[str, str]]:
+    given = {name: getattr(args, name) for name in LAYER_NAMES if getattr(args, name) is not None}
+    extra = _extra_specs(args.layer)
+    options = read_options(args, [Input(n, p) for n, p in {**given, **extra}.items()])
     layers = load_plan_layers()
-    sources = {}
-    for name in LAYER_NAMES:
-        path = getattr(args, name)
-        if path is not None:
-            layers[name] = read_layer(path, crs=args.crs)  # validated once, in build_map
-            sources[name] = str(path)
-    extra = _extra_layers(args.layer, args.crs)
-    sources.update({name: file_name for name, (_, file_name) in extra.items()})
-    return {**layers, **{name: gdf for name, (gdf, _) in extra.items()}}, sources
+    for name, path in {**given, **extra}.items():
+        layers[name] = _read(path, options[name])
+    if "zones" in given:  # a target whose id the file lacks is found by its name
+        layers["zones"], matched = match_by_name(layers["zones"], load_targets(), given["zones"])
+        for line in matched:
+            print(f"spatial map: note: {printable(line)}", file=sys.stderr)
+    sources = {name: database_label(path) for name, path in {**given, **extra}.items()}
+    return layers, sources
 
 
 def _describe(path: Path, options: MapOptions) -> str:

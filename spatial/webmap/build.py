@@ -250,7 +250,17 @@ def render_map(
     layers: Mapping[str, gpd.GeoDataFrame] | None = None,
     options: MapOptions | None = None,
 ) -> Path:
-    """Build the map and write it as one HTML file at ``path`` (atomically); return the path."""
+    """Build the map and write it as one HTML file at ``path`` (atomically); return the path.
+
+    The output path comes first (as in ``save(path)``), then what :func:`build_map`
+    takes. A call with the layers first is refused with a TypeError saying so.
+    """
+    if isinstance(path, Mapping) or not isinstance(path, str | os.PathLike):
+        hint = " (the layers?)" if isinstance(path, Mapping) else ""
+        raise TypeError(
+            "render_map(path, layers=None, options=None): the output path comes first, "
+            f"got {type(path).__name__}{hint}"
+        )
     options = options or MapOptions()
     if options.tiles_dir is not None and options.html_dir is None:
         options = replace(options, html_dir=Path(path).parent)
