@@ -65,7 +65,7 @@ class CheckReport:
     def failures(self) -> list[str]:
         """One line per failed target or rule row, naming the feature."""
         lines = [
-            f"target {row.id}: {self.notes.get(row.id) or f'{row.diff_pct:+.1f}% off target'}"
+            f"target {row.id}: {self.notes.get(str(row.id)) or f'{row.diff_pct:+.1f}% off target'}"
             for row in self.targets[self.targets["status"] == FAIL].itertuples()
         ]
         lines += [

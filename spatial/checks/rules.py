@@ -30,7 +30,7 @@ PASS, FAIL = Status.PASS, Status.FAIL
 
 
 def _row(rule: Rule, feature_id: str, **values: Any) -> dict[str, Any]:
-    row = {
+    row: dict[str, Any] = {
         "rule": rule.id,
         "kind": rule.kind,
         "id": feature_id,
@@ -247,10 +247,10 @@ def _assigned_polygon(layers, rule: Rule, assigned: str):
 
 def _platform_in_assigned(layers, rule: Rule, gk: CRS) -> list[dict[str, Any]]:
     features, missing = _features(layers, rule)
-    layer = layers[rule.layer] if rule.layer in layers else None
     prop = rule.params["assigned_property"]
     rows = []
     for fid, geom in features.items():
+        layer = layers[rule.layer]  # present: it holds the feature
         values = layer.loc[layer["id"] == fid, prop] if prop in layer.columns else pd.Series([])
         assigned = values.iloc[0] if len(values) and isinstance(values.iloc[0], str) else ""
         polygon = _assigned_polygon(layers, rule, assigned) if assigned else None

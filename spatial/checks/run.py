@@ -51,7 +51,8 @@ def run_checks(
     targets = load_targets() if targets is None else tuple(targets)
     rules = load_rules() if rules is None else tuple(rules)
     prepared, repairs = prepare_layers(layers, repair=repair, sources=sources)
-    tables, notes = [], {}
+    tables: list[pd.DataFrame] = []
+    notes: dict[str, str] = {}
     for layer_name in dict.fromkeys(t.layer for t in targets):
         wanted = [t for t in targets if t.layer == layer_name]
         if layer_name not in prepared:

@@ -29,7 +29,7 @@ __all__ = ["register", "run"]
 EXIT_OK, EXIT_PROBLEMS = 0, 1
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``check`` subcommand."""
     parser = subparsers.add_parser(
         "check",

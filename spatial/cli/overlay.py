@@ -21,6 +21,7 @@ import argparse
 import sys
 import warnings
 
+import geopandas as gpd
 import pandas as pd
 
 from spatial.cli._options import add_repair_option
@@ -46,7 +47,7 @@ _KINDS_BY_OP = {
 OPERATIONS = ("intersection", "difference", "overlaps", "matrix", "coverage", "assign")
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``overlay`` subcommand."""
     parser = subparsers.add_parser(
         "overlay",
@@ -134,7 +135,7 @@ def run(args: argparse.Namespace) -> int:
             f"({repair['reason']}): area changed by {repair['area_changed_m2']:+,.1f} m²",
             file=sys.stderr,
         )
-    if args.format == "geojson":
+    if args.format == "geojson" and isinstance(result, gpd.GeoDataFrame):  # --op difference
         text = result.to_json(ensure_ascii=False, drop_id=True)
     else:
         table = result.drop(columns=result.geometry.name) if hasattr(result, "geometry") else result

@@ -44,14 +44,10 @@ def prepare_valid(
     repairs: list[dict[str, object]] = []
     if repair:
         gdf, report = repair_layer(gdf, source)
+        columns = (report["id"], report["reason"], report["area_changed_m2"])
         repairs = [
-            {
-                "layer": source,
-                "id": row.id,
-                "reason": row.reason,
-                "area_changed_m2": float(row.area_changed_m2),
-            }
-            for row in report.itertuples()
+            {"layer": source, "id": fid, "reason": reason, "area_changed_m2": float(change_m2)}
+            for fid, reason, change_m2 in zip(*columns, strict=True)
         ]
     ensure_valid(gdf, source)
     return gdf, repairs

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import folium
 import xstatic.pkg.leaflet as xs_leaflet
-from branca.element import Element
+from branca.element import Element, Figure
 
 __all__ = [
     "LEAFLET_VERSION",
@@ -27,6 +27,7 @@ __all__ = [
     "controls_js",
     "leaflet_css",
     "leaflet_js",
+    "page_of",
 ]
 
 #: Version of the Leaflet library inlined into every map.
@@ -77,11 +78,19 @@ def _script_safe(code: str) -> str:
     return code
 
 
+def page_of(m: folium.Map) -> Figure:
+    """Return the HTML page (branca ``Figure``) that ``m`` renders into."""
+    root = m.get_root()
+    if not isinstance(root, Figure):
+        raise TypeError(f"map {m.get_name()} is not on an HTML page (its root is {type(root)})")
+    return root
+
+
 def add_assets(m: folium.Map) -> None:
     """Replace folium's CDN links on ``m`` with the inlined Leaflet and toolkit assets."""
     m.default_js = []
     m.default_css = []
-    header = m.get_root().header
+    header = page_of(m).header
     header.add_child(Element(f"<style>{leaflet_css()}</style>"), name="leaflet_css")
     header.add_child(Element(f"<style>{controls_css()}</style>"), name="spatial_css")
     header.add_child(Element(f"<script>{leaflet_js()}</script>"), name="leaflet_js")

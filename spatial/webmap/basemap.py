@@ -12,23 +12,22 @@ from __future__ import annotations
 import json
 import os
 import urllib.parse
-from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import folium
-import numpy as np
 
 from spatial.errors import SpatialError
-from spatial.measure.gcj02 import wgs84_to_gcj02_geometry
+from spatial.measure.gcj02 import Geoms, wgs84_to_gcj02_geometry
 
 __all__ = [
     "BASEMAP_NAMES",
     "GCJ02_NOTE",
     "Basemap",
     "BasemapError",
+    "GeometryShift",
     "add_basemap",
     "display_shift",
     "resolve_basemap",
@@ -157,24 +156,34 @@ def resolve_basemap(
     )
 
 
+class GeometryShift(Protocol):
+    """A display-only shift of lon/lat coordinates: one geometry, or an array of them."""
+
+    def __call__(self, geometry: Geoms, /) -> Geoms:
+        """Return ``geometry`` with its coordinates shifted."""
+        ...
+
+
 def add_basemap(m: folium.Map, basemap: Basemap) -> None:
     """Add the base map's tile layer (and Tianditu's label layer) to ``m``; nothing for ``none``."""
     if basemap.tiles is None:
         return
-    options = {"subdomains": basemap.subdomains, "max_zoom": basemap.max_zoom}
-    folium.TileLayer(
-        basemap.tiles, attr=basemap.attribution, name=basemap.label, overlay=False, **options
-    ).add_to(m)
+    _tile_layer(basemap, basemap.tiles, basemap.label, overlay=False).add_to(m)
     if basemap.labels:
-        folium.TileLayer(
-            basemap.labels,
-            attr=basemap.attribution,
-            name="天地图注记 Tianditu labels",
-            overlay=True,
-            **options,
-        ).add_to(m)
+        _tile_layer(basemap, basemap.labels, "天地图注记 Tianditu labels", overlay=True).add_to(m)
 
 
-def display_shift(basemap: Basemap) -> Callable[[np.ndarray], np.ndarray] | None:
+def _tile_layer(basemap: Basemap, tiles: str, name: str, *, overlay: bool) -> folium.TileLayer:
+    return folium.TileLayer(
+        tiles,
+        attr=basemap.attribution,
+        name=name,
+        overlay=overlay,
+        subdomains=basemap.subdomains,
+        max_zoom=basemap.max_zoom,
+    )
+
+
+def display_shift(basemap: Basemap) -> GeometryShift | None:
     """Return the display-only geometry shift the base map needs (GCJ-02 for AMap), else None."""
     return wgs84_to_gcj02_geometry if basemap.frame == "GCJ-02" else None

@@ -22,7 +22,7 @@ from spatial.crs import WGS84
 from spatial.io.atomic import write_text_atomic
 from spatial.io.layers import LAYER_NAMES, load_plan_layers
 from spatial.webmap import controls
-from spatial.webmap.assets import add_assets
+from spatial.webmap.assets import add_assets, page_of
 from spatial.webmap.basemap import (
     GCJ02_NOTE,
     Basemap,
@@ -129,7 +129,8 @@ def _add_layers(
             name=_label(name, options.layer_sources.get(name)),
             display=shift,
         )
-        drawn[name] = layer.add_to(m)
+        layer.add_to(m)
+        drawn[name] = layer
     return drawn
 
 
@@ -207,7 +208,7 @@ def build_map(
         prefer_canvas=options.prefer_canvas,
         zoom_snap=0.25,  # fit the district closely, not to the nearest whole zoom level
     )
-    m.get_root().title = escape_text(f"{TITLE_ZH} {TITLE_EN}")
+    page_of(m).title = escape_text(f"{TITLE_ZH} {TITLE_EN}")
     add_assets(m)
     add_basemap(m, basemap)
     drawn = _add_layers(m, layers, basemap, options)

@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 
 from spatial.webmap.escape import escape_text
-from spatial.webmap.styles import LayerStyle
+from spatial.webmap.styles import LayerStyle, Row
 
 __all__ = ["OTHER_HEADING", "popup_html", "tooltip_html"]
 
@@ -27,7 +27,7 @@ def _blank(value: Any) -> bool:
     return value is None or (not isinstance(value, (list, dict)) and bool(pd.isna(value)))
 
 
-def tooltip_html(row: pd.Series) -> str:
+def tooltip_html(row: Row) -> str:
     """Return the feature's bilingual name as safe HTML (中文 first, English beside).
 
     Examples
@@ -50,7 +50,7 @@ def _tr(label: Any, value: Any) -> str:
     return f"<tr><th>{escape_text(label)}</th><td>{escape_text(value)}</td></tr>"
 
 
-def _other_rows(row: pd.Series, style: LayerStyle) -> list[str]:
+def _other_rows(row: Row, style: LayerStyle) -> list[str]:
     shown = _SHOWN | style.shown
     rows = [_tr(f, v) for f, v in row.items() if f not in shown and not _blank(v)]
     if not rows:
@@ -59,7 +59,7 @@ def _other_rows(row: pd.Series, style: LayerStyle) -> list[str]:
     return [heading, *rows]
 
 
-def popup_html(row: pd.Series, style: LayerStyle) -> str:
+def popup_html(row: Row, style: LayerStyle) -> str:
     """Return the popup of a feature as safe HTML.
 
     First the layer and the style's curated, bilingually labelled lines (area

@@ -20,7 +20,7 @@ from folium.template import Template
 from spatial.webmap.content import popup_html, tooltip_html
 from spatial.webmap.escape import escape_text, script_json
 from spatial.webmap.geojson import decimals_for, feature_collection_json, to_display_crs
-from spatial.webmap.styles import LayerStyle
+from spatial.webmap.styles import LayerStyle, Row
 
 __all__ = ["GeoJsonLayer", "LayerOptions", "styled_layer"]
 
@@ -122,9 +122,20 @@ class GeoJsonLayer(Layer):
         self.classes: frozenset[str] = frozenset()
 
 
+def _rows(gdf: gpd.GeoDataFrame) -> list[Row]:
+    """Each feature's properties as a plain dict, taken column by column in one pass.
+
+    ``to_dict("records")`` keeps each column's own type (an integer column stays
+    integer beside a float one) and costs a few µs a feature, where
+    ``iterrows`` built a Series per feature (about 70 µs, with its geometry).
+    """
+    records = gdf.drop(columns=gdf.geometry.name).to_dict("records")
+    return [{str(name): value for name, value in record.items()} for record in records]
+
+
 def _properties(gdf: gpd.GeoDataFrame, style: LayerStyle, popups: bool) -> list[dict[str, object]]:
-    props = []
-    for _, row in gdf.iterrows():
+    props: list[dict[str, object]] = []
+    for row in _rows(gdf):
         item: dict[str, object] = {"s": style.classify(row), "t": tooltip_html(row)}
         if style.labelled(row):
             item["l"] = 1
@@ -179,5 +190,5 @@ def styled_layer(
     layer = GeoJsonLayer(
         data, style, escape_text(label), canvas=count >= options.canvas_from, popups=popups
     )
-    layer.classes = frozenset(p["s"] for p in props)
+    layer.classes = frozenset(str(p["s"]) for p in props)
     return layer

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from spatial.webmap.styles._base import Field, LayerStyle, LegendEntry
+from spatial.webmap.styles._base import Field, LayerStyle, LegendEntry, Row
 from spatial.webmap.styles.clusters import CLUSTERS
 from spatial.webmap.styles.corridor import CORRIDOR
 from spatial.webmap.styles.district import DISTRICT
@@ -12,7 +12,7 @@ from spatial.webmap.styles.platforms import PLATFORMS
 from spatial.webmap.styles.towns import TOWNS
 from spatial.webmap.styles.zones import ZONES
 
-__all__ = ["STYLES", "Field", "LayerStyle", "LegendEntry", "style_for"]
+__all__ = ["STYLES", "Field", "LayerStyle", "LegendEntry", "Row", "style_for"]
 
 #: Style of each bundled layer, by layer name, plus ``parcels`` for any other layer.
 STYLES: dict[str, LayerStyle] = {
