@@ -145,11 +145,34 @@ def test_offline_map_shows_title_note_legend_and_tools(maps, open_map):
     assert visit.js("document.querySelector('.leaflet-control-scale-line').textContent").endswith(
         ("km", "m")
     )
-    assert visit.page.locator(".sp-fullscreen a").count() == 1
-    assert visit.js("document.querySelectorAll('.sp-minimap path').length") >= 2  # outline + view
+    # the mini-map draws the district outline and the current view (and the plugin's drag shadow)
+    assert visit.js("document.querySelectorAll('.leaflet-control-minimap path').length") == 3
+    assert_clean(visit)
+
+
+MAP_JS = "Object.values(window).find(v => v instanceof L.Map)"
+
+
+def test_mouse_position_shows_the_coordinates_under_the_pointer(maps, open_map):
+    visit = open_map(maps["offline"])
     visit.page.mouse.move(640, 400)
-    assert "(WGS84)" in visit.page.inner_text(".sp-mouse")
-    assert "106." in visit.page.inner_text(".sp-mouse")
+    at = visit.js(f"{MAP_JS}.mouseEventToLatLng({{clientX: 640, clientY: 400}})")
+    text = visit.page.inner_text(".leaflet-control-mouseposition")
+    assert text == f"经度 lon {at['lng']:.5f}°, 纬度 lat {at['lat']:.5f}° (WGS84)"
+    assert_clean(visit)
+
+
+def test_fullscreen_button_enters_and_leaves_full_screen(maps, open_map):
+    visit = open_map(maps["offline"])
+    button = visit.page.locator(".leaflet-control-zoom-fullscreen")
+    assert button.get_attribute("title") == "全屏 Full screen"
+    button.click()
+    visit.page.wait_for_selector(".leaflet-fullscreen-on")
+    assert visit.js(f"{MAP_JS}._isFullscreen") is True
+    assert button.get_attribute("title") == "退出全屏 Exit full screen"
+    button.click()
+    visit.page.wait_for_selector(".leaflet-fullscreen-on", state="detached")
+    assert visit.js(f"{MAP_JS}._isFullscreen") is False
     assert_clean(visit)
 
 
@@ -203,7 +226,7 @@ def test_amap_map_shifts_overlays_to_gcj02_and_says_so(maps, open_map):
     }
     assert "叠加图层已转换为GCJ-02以对齐高德底图" in visit.page.inner_text(".sp-title")
     visit.page.mouse.move(640, 400)
-    assert "(GCJ-02)" in visit.page.inner_text(".sp-mouse")
+    assert "(GCJ-02)" in visit.page.inner_text(".leaflet-control-mouseposition")
     # The first town, as drawn, against the GCJ-02 formula applied to its WGS84 position.
     towns = load_plan_layers()["towns"]
     lon, lat = wgs84_to_gcj02(towns.geometry.x.iloc[0], towns.geometry.y.iloc[0])

@@ -1,9 +1,13 @@
 """The page's scripts and styles, inlined so a map never fetches code from a CDN.
 
-Leaflet 1.9.3 comes from the ``xstatic-leaflet`` package on PyPI (its CSS
-images become ``data:`` URIs); the toolkit's own controls (full screen,
-measure, mouse coordinates, mini-map, panels) are plain JavaScript and CSS in
-``static/``. Folium's default links (Leaflet, jQuery, Bootstrap, Font Awesome,
+Leaflet 1.9.3 comes from the ``xstatic-leaflet`` package on PyPI. The three
+Leaflet plugins the maps use (full screen, mini-map, mouse position) are
+vendored from their npm packages under ``static/vendor/``, with their licences,
+versions and sha256 in ``static/vendor/MANIFEST.json`` (refreshed by
+``tools/vendor_leaflet_plugins.py``). The toolkit's own controls (panels,
+legend, measure tool, label zoom, the "ready" flag) are ``static/controls.js``
+and ``controls.css``. Images that stylesheets refer to become ``data:`` URIs.
+Folium's default links (Leaflet, jQuery, Bootstrap, Font Awesome,
 awesome-markers from CDNs) are dropped: nothing on our maps uses them. The same
 inlined assets serve online and offline maps, so a map differs between the two
 only in whether it draws network tiles.
@@ -12,7 +16,9 @@ only in whether it draws network tiles.
 from __future__ import annotations
 
 import base64
+import json
 import re
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
@@ -22,19 +28,26 @@ from branca.element import Element, Figure
 
 __all__ = [
     "LEAFLET_VERSION",
+    "VendoredPlugin",
     "add_assets",
     "controls_css",
     "controls_js",
     "leaflet_css",
     "leaflet_js",
     "page_of",
+    "plugins",
+    "plugins_css",
+    "plugins_js",
 ]
 
 #: Version of the Leaflet library inlined into every map.
 LEAFLET_VERSION: str = xs_leaflet.VERSION
 _STATIC = Path(__file__).with_name("static")
+_VENDOR = _STATIC / "vendor"
 _LEAFLET_DIR = Path(xs_leaflet.BASE_DIR)
-_CSS_URL = re.compile(r"url\((images/[\w.-]+\.png)\)")
+#: A stylesheet's ``url(...)`` of a file beside it (not ``data:``), quoted or not.
+_CSS_URL = re.compile(r"""url\((['"]?)(?!data:)([\w./-]+)\1\)""")
+_MIME = {".png": "image/png", ".svg": "image/svg+xml"}
 
 
 @cache
@@ -43,9 +56,15 @@ def leaflet_js() -> str:
     return _script_safe((_LEAFLET_DIR / "leaflet.js").read_text(encoding="utf-8"))
 
 
-def _data_uri(match: re.Match[str]) -> str:
-    data = base64.b64encode((_LEAFLET_DIR / match.group(1)).read_bytes()).decode("ascii")
-    return f"url(data:image/png;base64,{data})"
+def _inline_images(css: str, folder: Path) -> str:
+    """Replace each ``url(file)`` in ``css`` by the file (relative to ``folder``) as a data: URI."""
+
+    def data_uri(match: re.Match[str]) -> str:
+        path = folder / match.group(2)
+        data = base64.b64encode(path.read_bytes()).decode("ascii")
+        return f"url(data:{_MIME[path.suffix]};base64,{data})"
+
+    return _CSS_URL.sub(data_uri, css)
 
 
 @cache
@@ -57,7 +76,69 @@ def leaflet_css() -> str:
     >>> "images/" in leaflet_css(), "data:image/png;base64," in leaflet_css()
     (False, True)
     """
-    return _CSS_URL.sub(_data_uri, (_LEAFLET_DIR / "leaflet.css").read_text(encoding="utf-8"))
+    return _inline_images((_LEAFLET_DIR / "leaflet.css").read_text(encoding="utf-8"), _LEAFLET_DIR)
+
+
+@dataclass(frozen=True)
+class VendoredPlugin:
+    """A Leaflet plugin vendored from npm, as ``static/vendor/MANIFEST.json`` lists it."""
+
+    name: str
+    version: str
+    license: str
+    script: Path
+    style: Path
+    licence: Path
+
+    @property
+    def banner(self) -> str:
+        """A comment to head the plugin's inlined script: name, version and its licence's text.
+
+        The BSD and MIT licences ask that their notice go wherever the code goes,
+        and every map carries the code.
+        """
+        text = self.licence.read_text(encoding="utf-8").strip().replace("*/", "* /")
+        return f"/*! {self.name} {self.version} ({self.license})\n{text}\n*/"
+
+
+@cache
+def plugins() -> tuple[VendoredPlugin, ...]:
+    """Return the vendored Leaflet plugins, in the order their scripts are inlined.
+
+    Examples
+    --------
+    >>> [(p.name, p.license) for p in plugins()]  # doctest: +NORMALIZE_WHITESPACE
+    [('leaflet.fullscreen', 'MIT'), ('leaflet-minimap', 'BSD-2-Clause'),
+     ('leaflet-mouse-position', 'MIT')]
+    """
+    manifest = json.loads((_VENDOR / "MANIFEST.json").read_text(encoding="utf-8"))
+    return tuple(
+        VendoredPlugin(
+            name=entry["name"],
+            version=entry["version"],
+            license=entry["license"],
+            script=_VENDOR / entry["name"] / entry["script"],
+            style=_VENDOR / entry["name"] / entry["style"],
+            licence=_VENDOR / entry["name"] / entry["licence_file"],
+        )
+        for entry in manifest["packages"]
+    )
+
+
+@cache
+def plugins_js() -> str:
+    """Return the vendored plugins' scripts, one after another (after Leaflet's)."""
+    return "\n".join(
+        f"{p.banner}\n{_script_safe(p.script.read_text(encoding='utf-8'))}" for p in plugins()
+    )
+
+
+@cache
+def plugins_css() -> str:
+    """Return the vendored plugins' stylesheets, their images inlined as ``data:`` URIs."""
+    return "\n".join(
+        _inline_images(p.style.read_text(encoding="utf-8"), p.style.parent) for p in plugins()
+    )
 
 
 @cache
@@ -87,11 +168,13 @@ def page_of(m: folium.Map) -> Figure:
 
 
 def add_assets(m: folium.Map) -> None:
-    """Replace folium's CDN links on ``m`` with the inlined Leaflet and toolkit assets."""
+    """Replace folium's CDN links on ``m`` with the inlined Leaflet, plugin and toolkit assets."""
     m.default_js = []
     m.default_css = []
     header = page_of(m).header
     header.add_child(Element(f"<style>{leaflet_css()}</style>"), name="leaflet_css")
+    header.add_child(Element(f"<style>{plugins_css()}</style>"), name="plugins_css")
     header.add_child(Element(f"<style>{controls_css()}</style>"), name="spatial_css")
     header.add_child(Element(f"<script>{leaflet_js()}</script>"), name="leaflet_js")
+    header.add_child(Element(f"<script>{plugins_js()}</script>"), name="plugins_js")
     header.add_child(Element(f"<script>{controls_js()}</script>"), name="spatial_js")
