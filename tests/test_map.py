@@ -418,7 +418,10 @@ def _popup_texts(name: str, gdf=None) -> dict[str, str]:
     ],
 )
 def test_plan_popups_show_no_raw_internal_fields(name, raw):
-    for popup in _popup_texts(name).values():
+    popups = _popup_texts(name)
+    assert len(popups) == len(load_plan_layers()[name]) > 0  # one popup per feature
+    for feature_id, popup in popups.items():
+        assert f"编号 ID</th><td>{feature_id}</td>" in popup  # a real popup, of that feature
         for field in raw:
             assert field not in popup
         assert "其他属性" not in popup

@@ -30,6 +30,7 @@ from spatial.cli import main
 from spatial.io.layers import load_plan_layers
 from spatial.measure.gcj02 import wgs84_to_gcj02
 from spatial.webmap import MapOptions, render_map
+from spatial.webmap.layer import LayerOptions
 
 pytestmark = pytest.mark.browser
 
@@ -99,12 +100,12 @@ def drawn_paths(visit, layer: str) -> int:
 def open_feature(visit, layer: str, text: str) -> None:
     """Hover and click the feature whose tooltip contains ``text``, as a mouse would."""
     visit.page.evaluate(
-        """([layer, text]) => window.spatialLayers[layer].eachLayer(l => {
+        """([layer, text]) => { window.spatialLayers[layer].eachLayer(l => {
             if (!l.feature.properties.t.includes(text)) { return; }
             const at = l.getCenter ? l.getCenter() : l.getLatLng();
             l.fire("mouseover", {latlng: at}, true);
             l.fire("click", {latlng: at}, true);
-        })""",
+        }); }""",
         [layer, text],
     )
 
@@ -289,7 +290,9 @@ def test_hostile_text_shows_as_text_and_runs_nothing(maps, open_map):
 
 def test_large_layer_draws_on_canvas(tmp_path, open_map):
     # Load time is measured by benchmarks/map_large.py, not asserted here (no timed tests).
-    count = 20_000
+    # One feature over the large-layer thresholds: a canvas, and tooltips without popups.
+    options = LayerOptions()
+    count = max(options.canvas_from, options.detail_limit + 1)
     path = render_map(
         tmp_path / "parcels.html", {"parcels": grid_parcels(count)}, MapOptions(offline=True)
     )
@@ -300,6 +303,7 @@ def test_large_layer_draws_on_canvas(tmp_path, open_map):
     assert visit.js("window.spatialMapReadyMs") > 0  # the page reports when it is drawn
     open_feature(visit, "parcels", "地块 7")
     assert "地块 7" in visit.page.inner_text(".leaflet-tooltip")
+    assert visit.page.locator(".leaflet-popup").count() == 0  # clicked: no popup on a large layer
     assert_clean(visit)
 
 
