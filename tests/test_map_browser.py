@@ -47,27 +47,45 @@ SHOWN = ["district", "corridor", "clusters", "zones", "platforms", "towns"]
 FAILED_TO_LOAD = "Failed to load resource"
 
 
+class MapFiles:
+    """Maps written through the command line when a test first asks for them.
+
+    Each test process (xdist worker) writes only the maps its own tests open,
+    in its own temporary folder.
+    """
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.paths: dict[str, Path] = {}
+
+    def _arguments(self, name: str) -> list[str]:
+        """The command line's extra arguments for each kind of map, with its inputs written."""
+        if name == "local_tiles":
+            return ["--offline", "--basemap", "osm", "--tiles", str(tile_folder(self.root))]
+        if name == "hostile":
+            return [
+                "--offline",
+                "--zones",
+                str(write_layer(hostile_zones(), self.root / HOSTILE_FILE)),
+            ]
+        if name == "enlarged":
+            enlarged = write_layer(enlarged_zones(), self.root / "enlarged.geojson")
+            return ["--offline", "--zones", str(enlarged)]
+        return {"offline": ["--offline"], "osm": [], "amap": ["--basemap", "amap"]}[name]
+
+    def __getitem__(self, name: str) -> Path:
+        if name not in self.paths:
+            out = self.root / f"{name}.html"
+            expected = 1 if name == "enlarged" else 0  # a zone fails its check: still drawn
+            assert main(["map", "--out", str(out), *self._arguments(name)]) == expected
+            self.paths[name] = out
+        return self.paths[name]
+
+
 @pytest.fixture(scope="module")
-def maps(tmp_path_factory) -> dict[str, Path]:
-    """Write every kind of map once for the module, through the command line."""
-    root = tmp_path_factory.mktemp("maps")
-    hostile = write_layer(hostile_zones(), root / HOSTILE_FILE)
-    enlarged = write_layer(enlarged_zones(), root / "enlarged.geojson")
-    tiles = tile_folder(root)
-    calls = {
-        "offline": ["--offline"],
-        "osm": [],
-        "amap": ["--basemap", "amap"],
-        "local_tiles": ["--offline", "--basemap", "osm", "--tiles", str(tiles)],
-        "hostile": ["--offline", "--zones", str(hostile)],
-        "enlarged": ["--offline", "--zones", str(enlarged)],
-    }
-    out = {}
-    for name, extra in calls.items():
-        out[name] = root / f"{name}.html"
-        expected = 1 if name == "enlarged" else 0  # a zone fails its check: still drawn
-        assert main(["map", "--out", str(out[name]), *extra]) == expected
-    return out
+def maps(tmp_path_factory) -> MapFiles:
+    """Every kind of map, each written once for the module on first use."""
+    return MapFiles(tmp_path_factory.mktemp("maps"))
 
 
 @pytest.fixture(scope="module")
