@@ -14,7 +14,9 @@ __all__ = [
     "LayerReadError",
     "OutputError",
     "PlanDataError",
+    "RepairWarning",
     "SpatialError",
+    "UsageError",
 ]
 
 
@@ -42,5 +44,20 @@ class PlanDataError(SpatialError, ValueError):
     """The plan's data files (targets, rules) are missing or malformed."""
 
 
+class UsageError(SpatialError, ValueError):
+    """A call was wrong: an option out of range, two options that exclude each other."""
+
+
 class CRSMismatchWarning(UserWarning):
     """Two inputs arrived in different CRSs and were reprojected to EPSG:4326 to be combined."""
+
+
+class RepairWarning(UserWarning):
+    """A geometry was repaired on request (``repair=True``); the message gives the area changed.
+
+    ``repair`` holds the :class:`spatial.validate.inputs.Repair` it describes.
+    """
+
+    def __init__(self, repair: object) -> None:
+        super().__init__(getattr(repair, "describe", lambda: str(repair))())
+        self.repair = repair

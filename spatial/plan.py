@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import os
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,32 +32,26 @@ from spatial.io.bundled import bundled_dir
 from spatial.units import AREA_UNITS
 
 __all__ = [
-    "RULE_KINDS",
+    "NUMBER",
     "Headline",
+    "ParamSpec",
     "Plan",
     "Rule",
     "Target",
+    "id_pairs",
     "load_headlines",
     "load_plan",
     "load_rules",
     "load_targets",
     "plan_path",
     "rules_path",
+    "string_list",
 ]
 
 #: The tolerance a target gets when it states none: 约 ("about") read as ±5%.
 DEFAULT_TOLERANCE_PCT = 5.0
 
 _NUMBER = (int, float)
-
-#: Each rule kind and its parameters (name -> accepted Python types) besides id/kind/layer/ids.
-RULE_KINDS: dict[str, dict[str, tuple[type, ...]]] = {
-    "within_district": {"district_layer": (str,), "district_id": (str,), "max_outside_m2": _NUMBER},
-    "no_overlap": {"max_overlap_m2": _NUMBER, "allowed_nesting": (list,)},
-    "meets_corridor": {"corridor_layer": (str,), "band_id": (str,), "min_in_band_m2": _NUMBER},
-    "within_reach_of_avenue": {"corridor_layer": (str,), "avenue_id": (str,), "reach_m": _NUMBER},
-    "platform_in_assigned": {"assigned_property": (str,), "target_layers": (list,)},
-}
 
 
 @dataclass(frozen=True)
@@ -103,7 +98,8 @@ class Headline:
 class Rule:
     """A spatial rule: ``kind`` applied to features ``ids`` (all when None) of ``layer``.
 
-    ``params`` holds the kind's parameters, as listed in :data:`RULE_KINDS`.
+    ``params`` holds the kind's parameters, as its
+    :class:`~spatial.checks.rules.RuleKind` in ``RULE_KINDS`` declares them.
     """
 
     id: str
@@ -240,45 +236,63 @@ def load_headlines(path: str | os.PathLike[str] | None = None) -> tuple[Headline
     return headlines
 
 
-def _string_list(where: str, name: str, value: Any) -> tuple[str, ...]:
+#: How a rule parameter is read: the Python types it accepts, or a function
+#: ``(where, name, value) -> value`` that checks and converts it.
+ParamSpec = tuple[type, ...] | Callable[[str, str, Any], Any]
+NUMBER: tuple[type, ...] = _NUMBER
+
+
+def string_list(where: str, name: str, value: Any) -> tuple[str, ...]:
+    """Read a parameter that is a list of strings (ids, layer names) as a tuple."""
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise PlanDataError(f"{where}: {name!r} must be a list of strings, got {value!r}")
     return tuple(value)
 
 
-def _check_nesting(where: str, pairs: list[Any]) -> None:
-    for pair in pairs:
+def id_pairs(where: str, name: str, value: Any) -> tuple[tuple[str, str], ...]:
+    """Read a parameter that is a list of ``[inner_id, outer_id]`` pairs."""
+    if not isinstance(value, list):
+        raise PlanDataError(f"{where}: {name!r} must be a list of [inner_id, outer_id] pairs")
+    for pair in value:
         if not (
             isinstance(pair, list) and len(pair) == 2 and all(isinstance(v, str) for v in pair)
         ):
             raise PlanDataError(
-                f"{where}: allowed_nesting entries must be [inner_id, outer_id], got {pair!r}"
+                f"{where}: {name} entries must be [inner_id, outer_id], got {pair!r}"
             )
+    return tuple((inner, outer) for inner, outer in value)
+
+
+def _param(where: str, entry: dict[str, Any], name: str, spec: ParamSpec) -> Any:
+    if callable(spec):
+        if name not in entry:
+            raise PlanDataError(f"{where}: missing {name!r}")
+        return spec(where, name, entry[name])
+    value = _require(where, entry, name, spec)
+    if isinstance(value, float | int) and value < 0:
+        raise PlanDataError(f"{where}: {name!r} must not be negative, got {value!r}")
+    return value
 
 
 def _rule(path: Path, i: int, entry: dict[str, Any]) -> Rule:
+    # the registry's implementations import this module, so it is imported when first needed
+    from spatial.checks.rules import RULE_KINDS  # noqa: PLC0415
+
     where = _where(path, "rules", i, entry)
     kind = _require(where, entry, "kind", (str,))
     if kind not in RULE_KINDS:
         raise PlanDataError(f"{where}: kind {kind!r} is not one of {', '.join(RULE_KINDS)}")
-    schema = RULE_KINDS[kind]
-    params = {name: _require(where, entry, name, types) for name, types in schema.items()}
+    schema = RULE_KINDS[kind].params
     unknown = set(entry) - set(schema) - {"id", "kind", "layer", "ids"}
     if unknown:
         raise PlanDataError(f"{where}: unknown key(s) {', '.join(sorted(unknown))} for {kind}")
-    for name, value in params.items():
-        if isinstance(value, float | int) and value < 0:
-            raise PlanDataError(f"{where}: {name!r} must not be negative, got {value!r}")
-    if kind == "no_overlap":
-        _check_nesting(where, params["allowed_nesting"])
-    if kind == "platform_in_assigned":
-        params["target_layers"] = _string_list(where, "target_layers", params["target_layers"])
+    params = {name: _param(where, entry, name, spec) for name, spec in schema.items()}
     ids = entry.get("ids")
     return Rule(
         id=_require(where, entry, "id", (str,)),
         kind=kind,
         layer=_require(where, entry, "layer", (str,)),
-        ids=None if ids is None else _string_list(where, "ids", ids),
+        ids=None if ids is None else string_list(where, "ids", ids),
         params=params,
     )
 

@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from spatial.errors import LayerError
+from spatial.errors import UsageError
 from spatial.io.atomic import write_text_atomic
 
 __all__ = [
@@ -177,7 +177,7 @@ def format_from_suffix(fmt: str | None, out: str | os.PathLike[str] | None) -> s
 
     Raises
     ------
-    LayerError
+    UsageError
         One line naming the file and the formats that fit.
 
     Examples
@@ -189,7 +189,7 @@ def format_from_suffix(fmt: str | None, out: str | os.PathLike[str] | None) -> s
     >>> format_from_suffix("json", "report.csv")
     Traceback (most recent call last):
     ...
-    spatial.errors.LayerError: report.csv: --format json does not match the .csv suffix
+    spatial.errors.UsageError: report.csv: --format json does not match the .csv suffix
     """
     if out is None:
         return fmt or "table"
@@ -199,9 +199,9 @@ def format_from_suffix(fmt: str | None, out: str | os.PathLike[str] | None) -> s
         return fmt or "table"
     if named is None:
         known = ", ".join(sorted(_SUFFIX_FORMATS))
-        raise LayerError(f"{out}: the suffix {suffix} names no output format; use {known} or .txt")
+        raise UsageError(f"{out}: the suffix {suffix} names no output format; use {known} or .txt")
     if fmt is not None and fmt != named:
-        raise LayerError(f"{out}: --format {fmt} does not match the {suffix} suffix")
+        raise UsageError(f"{out}: --format {fmt} does not match the {suffix} suffix")
     return named
 
 

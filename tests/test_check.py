@@ -14,7 +14,7 @@ from shapely import affinity
 from shapely.geometry import Point, Polygon
 from tiny_geoms import LAT0, LON0, cell, layer, quadrangle_area_m2
 
-import spatial.validate.prepare as validity
+import spatial.validate.inputs as validity
 from spatial.checks import RULE_COLUMNS, TARGET_COLUMNS, check_rules, check_targets, run_checks
 from spatial.cli import main
 from spatial.errors import CRSMismatchWarning, LayerError, PlanDataError

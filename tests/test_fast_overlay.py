@@ -24,13 +24,13 @@ from spatial.measure._fast_area import centre_deg, fast_ellipsoidal_area_m2
 from spatial.overlay import _engine as _fast_overlay
 from spatial.overlay._engine import (
     InvalidFeatureError,
-    Known,
     Tuning,
     intersection_areas,
     tabulation_frame,
 )
 from spatial.overlay.distributed import tabulate_intersection_dask
 from spatial.overlay.operations import tabulate_intersection
+from spatial.validate.inputs import Known
 
 
 def voronoi_parcels(

@@ -476,5 +476,5 @@ def test_large_zones_carry_permanent_escaped_labels():
 
 def test_build_map_refuses_swapped_zones_before_measuring(tmp_path):
     swapped = gpd.read_file(_swapped_zones(tmp_path / "s.geojson"))
-    with pytest.raises(LayerError, match=r"^zones layer: feature zone-kcxz: latitude and"):
+    with pytest.raises(LayerError, match=r"^zones: feature zone-kcxz: latitude and"):
         build_map({"zones": swapped}, MapOptions(offline=True))

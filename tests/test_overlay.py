@@ -13,7 +13,7 @@ from shapely.geometry import LineString, Point, Polygon
 from tiny_geoms import LAT0, LON0, cell, layer, square, square_area_m2
 
 from spatial.cli import main
-from spatial.errors import CRSError, CRSMismatchWarning, LayerError
+from spatial.errors import CRSError, CRSMismatchWarning, LayerError, RepairWarning
 from spatial.io.layers import bundled_layer_path, read_layer
 from spatial.overlay.operations import (
     assign_points,
@@ -173,15 +173,16 @@ def test_invalid_geometry_refused_with_validator_message():
 def test_repair_reports_area_changed():
     bad = layer(["bow"], [BOWTIE])
     big = layer(["big"], [cell(106.1, 29.4, 106.4, 29.7)])
-    table = tabulate_intersection(bad, big, repair=True)
-    repairs = table.attrs["repairs"]
-    assert [r["id"] for r in repairs] == ["bow"]
+    with pytest.warns(RepairWarning) as caught:
+        table = tabulate_intersection(bad, big, repair=True)
+    repairs = [w.message.repair for w in caught]
+    assert [r.id for r in repairs] == ["bow"]
     # Two triangles, each a quarter of the 0.1° cell: half the cell in all.
     half_cell_km2 = geod_area_km2(cell(106.2, 29.5, 106.3, 29.6)) / 2
     assert table.area_km2.iloc[0] == pytest.approx(half_cell_km2, rel=2e-3)
     # Before: the mirror-image lobes of the bow-tie cancel (about 0 m²); after: the two
     # triangles, half the cell.
-    assert repairs[0]["area_changed_m2"] == pytest.approx(half_cell_km2 * 1e6, rel=2e-3)
+    assert repairs[0].area_changed_m2 == pytest.approx(half_cell_km2 * 1e6, rel=2e-3)
 
 
 # ---------------------------------------------------------------- bundled layers vs geopandas

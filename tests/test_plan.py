@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from spatial.checks.rules import RULE_KINDS
 from spatial.errors import PlanDataError
-from spatial.plan import RULE_KINDS, load_headlines, load_plan, load_rules, load_targets
+from spatial.plan import load_headlines, load_plan, load_rules, load_targets
 
 
 def test_bundled_targets_in_km2():

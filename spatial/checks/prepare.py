@@ -5,35 +5,26 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import geopandas as gpd
-import numpy as np
 
-from spatial.crs import align_crs
-from spatial.errors import CRSError, LayerError
 from spatial.io.layers import LAYER_GEOMETRY
-from spatial.overlay.operations import require_geometry
-from spatial.validate.prepare import prepare_valid
+from spatial.preconditions import id_text
+from spatial.validate.inputs import LayerInput, Repair, prepare_inputs
 
 __all__ = ["prepare_layers"]
-
-
-def _id_text(value: object) -> object:
-    """Return an id as text (``7`` -> ``"7"``) so ids join into messages; keep missing ids."""
-    if isinstance(value, str) or value is None or (isinstance(value, float) and np.isnan(value)):
-        return value
-    return str(value)
 
 
 def prepare_layers(
     layers: Mapping[str, gpd.GeoDataFrame],
     repair: bool = False,
     sources: Mapping[str, str] | None = None,
-) -> tuple[dict[str, gpd.GeoDataFrame], list[dict[str, object]]]:
+) -> tuple[dict[str, gpd.GeoDataFrame], list[Repair]]:
     """Bring layers to EPSG:4326, refuse (or repair) invalid geometries, make ids text.
 
+    Each layer goes once through :func:`spatial.validate.inputs.prepare_inputs`
+    (the full validator, in its own CRS; the bundled layers' geometry kinds
+    required, so that a points file given as zones is refused, not failed).
     Warns with :class:`~spatial.errors.CRSMismatchWarning` when the layers
-    arrive in different CRSs. Returns the layers and the repairs made. Each
-    layer is validated once here; :func:`check_rules` and :func:`run_checks`
-    validate the layers they are given through this function.
+    arrive in different CRSs.
 
     Parameters
     ----------
@@ -45,6 +36,11 @@ def prepare_layers(
         How to name a layer in an error message (its file), by layer name;
         the layer's name when absent.
 
+    Returns
+    -------
+    (dict of str to GeoDataFrame, list of Repair)
+        The layers in EPSG:4326 by name, and the repairs made.
+
     Raises
     ------
     CRSError
@@ -52,25 +48,14 @@ def prepare_layers(
     LayerError
         A layer has no ``id`` column, or an invalid geometry and ``repair`` is False.
     """
-    for name, gdf in layers.items():
-        if gdf.crs is None:
-            raise CRSError(f"{name}: the layer carries no CRS; set one before checking it")
-        if "id" not in gdf.columns:
-            raise LayerError(f"{name}: no 'id' column; every feature needs an id")
     sources = sources or {}
-    for name, gdf in layers.items():
-        if name in LAYER_GEOMETRY:  # a points file given as zones is the wrong file, not a FAIL
-            require_geometry(gdf, sources.get(name, name), LAYER_GEOMETRY[name])
-    valid, repairs = {}, []
-    for name, gdf in layers.items():
-        # validated in its own CRS, so that a message speaks of the file's coordinates
-        valid[name], done = prepare_valid(
-            gdf.reset_index(drop=True), sources.get(name, name), repair
-        )
-        repairs.extend(done)
-    aligned = align_crs([(gdf, name) for name, gdf in valid.items()], "checked", stacklevel=2)
-    prepared = {
-        name: lonlat.assign(id=lonlat["id"].map(_id_text).astype(object))
-        for name, lonlat in zip(valid, aligned, strict=True)
+    inputs = [
+        LayerInput(gdf, sources.get(name, name), "id", LAYER_GEOMETRY.get(name, "any"))
+        for name, gdf in layers.items()
+    ]
+    prepared = prepare_inputs(inputs, repair=repair, policy="full", purpose="checked")
+    by_name = {
+        name: lonlat.assign(id=lonlat["id"].map(id_text).astype(object))
+        for name, lonlat in zip(layers, prepared.layers, strict=True)
     }
-    return prepared, repairs
+    return by_name, prepared.repairs

@@ -10,6 +10,7 @@ import pandas as pd
 
 from spatial.checks.status import Status
 from spatial.report import FORMATS, format_csv, format_json, format_markdown, format_table, records
+from spatial.validate.inputs import Repair
 
 __all__ = ["RULE_COLUMNS", "TARGET_COLUMNS", "CheckReport"]
 
@@ -23,6 +24,7 @@ TARGET_COLUMNS = [
     "diff_km2",
     "diff_pct",
     "status",
+    "reason",
 ]
 #: Columns of the rule table, in order.
 RULE_COLUMNS = [
@@ -45,16 +47,15 @@ PASS, FAIL = Status.PASS, Status.FAIL
 
 @dataclass
 class CheckReport:
-    """The outcome of :func:`run_checks`: the target table, the rule table and notes.
+    """The outcome of :func:`run_checks`: the target table, the rule table, the repairs made.
 
-    ``notes`` maps a target id to the reason it failed without a measurement
-    (feature missing, id repeated); ``repairs`` lists geometries repaired on request.
+    Every failed row says why in its ``reason`` column (a feature missing, an id
+    repeated, an area off target); ``repairs`` lists geometries repaired on request.
     """
 
     targets: pd.DataFrame
     rules: pd.DataFrame
-    notes: dict[str, str] = field(default_factory=dict)
-    repairs: list[dict[str, object]] = field(default_factory=list)
+    repairs: list[Repair] = field(default_factory=list)
 
     @property
     def passed(self) -> bool:
@@ -62,10 +63,16 @@ class CheckReport:
         return bool((self.targets["status"] == PASS).all() and (self.rules["status"] == PASS).all())
 
     @property
+    def notes(self) -> dict[str, str]:
+        """The reason of each failed target, by target id."""
+        failed = self.targets[self.targets["status"] == FAIL]
+        return dict(zip(failed["id"], failed["reason"], strict=True))
+
+    @property
     def failures(self) -> list[str]:
         """One line per failed target or rule row, naming the feature."""
         lines = [
-            f"target {row.id}: {self.notes.get(str(row.id)) or f'{row.diff_pct:+.1f}% off target'}"
+            f"target {row.id}: {row.reason}"
             for row in self.targets[self.targets["status"] == FAIL].itertuples()
         ]
         lines += [
@@ -123,7 +130,7 @@ class CheckReport:
         parts = [
             f"{head}Area targets",
             "",
-            table(self.targets),
+            table(self.targets.drop(columns="reason")),
             "",
             f"{head}Spatial rules",
             "",

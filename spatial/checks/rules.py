@@ -7,6 +7,7 @@ are km² (ellipsoidal), distances metres in the Gauss–Krüger zone of the data
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import geopandas as gpd
@@ -21,10 +22,10 @@ from spatial.checks.status import Status
 from spatial.crs import WGS84, gk_zone_crs_for
 from spatial.errors import CRSError
 from spatial.measure.area import ellipsoidal_area_m2
-from spatial.plan import Rule
+from spatial.plan import NUMBER, ParamSpec, Rule, id_pairs, string_list
 from spatial.units import M2_PER_KM2
 
-__all__ = ["check_rules"]
+__all__ = ["RULE_KINDS", "RuleKind", "check_rules", "rule_kind"]
 
 PASS, FAIL = Status.PASS, Status.FAIL
 
@@ -85,8 +86,10 @@ def _gk(layers: Mapping[str, gpd.GeoDataFrame]) -> CRS | None:
         return None
 
 
-def _dist_m(a: shapely.Geometry, b: shapely.Geometry, gk: CRS) -> float:
-    projected = gpd.GeoSeries([a, b], crs=WGS84).to_crs(gk)
+def _dist_m(a: shapely.Geometry, b: shapely.Geometry, gk: CRS | None) -> float:
+    """Distance in metres in ``gk``, or in the two features' own zone when none was chosen."""
+    pair = gpd.GeoSeries([a, b], crs=WGS84)
+    projected = pair.to_crs(gk if gk is not None else gk_zone_crs_for(pair))
     return float(projected.iloc[0].distance(projected.iloc[1]))
 
 
@@ -94,31 +97,153 @@ def _missing_rows(rule: Rule, missing: list[str]) -> list[dict[str, Any]]:
     return [_missing_row(rule, i, f"{i} not found in layer {rule.layer}") for i in missing]
 
 
-def _within_district(layers, rule: Rule, gk: CRS) -> list[dict[str, Any]]:
+RuleFunction = Callable[[Mapping[str, gpd.GeoDataFrame], Rule, CRS | None], list[dict[str, Any]]]
+
+
+@dataclass(frozen=True)
+class RuleKind:
+    """A kind of spatial rule: the parameters ``seeds/rules.toml`` gives it and what it runs.
+
+    ``params`` maps each parameter (besides ``id``, ``kind``, ``layer``, ``ids``)
+    to how it is read (:data:`spatial.plan.ParamSpec`); ``run`` takes the
+    layers (EPSG:4326), the rule and the Gauss–Krüger zone of the data and
+    returns rule rows (:data:`~spatial.checks.report.RULE_COLUMNS`).
+    """
+
+    name: str
+    params: Mapping[str, ParamSpec]
+    run: RuleFunction
+
+
+#: Every rule kind, by name: the one registry of parameters and implementations.
+RULE_KINDS: dict[str, RuleKind] = {}
+
+
+def rule_kind(name: str, **params: ParamSpec) -> Callable[[RuleFunction], RuleFunction]:
+    """Register the decorated function as the implementation of rule kind ``name``."""
+
+    def register(run: RuleFunction) -> RuleFunction:
+        RULE_KINDS[name] = RuleKind(name, params, run)
+        return run
+
+    return register
+
+
+@dataclass(frozen=True)
+class _Reference:
+    """A rule that measures each feature against one reference feature of another layer."""
+
+    layer_param: str  # the parameter naming the reference's layer
+    id_param: str  # the parameter naming the reference feature
+    what: str  # how a message names the reference ("district", "band", "avenue")
+
+
+def _against_reference(
+    layers: Mapping[str, gpd.GeoDataFrame],
+    rule: Rule,
+    ref: _Reference,
+    measure_row: Callable[[str, shapely.Geometry, shapely.Geometry], dict[str, Any]],
+) -> list[dict[str, Any]]:
+    """Rows of a reference rule: one per feature, FAIL rows for the missing ones."""
     features, missing = _features(layers, rule)
     p = rule.params
-    district = _find(layers, p["district_layer"], p["district_id"])
-    if district is None:
-        reason = f"district {p['district_id']} not found in layer {p['district_layer']}"
+    reference = _find(layers, p[ref.layer_param], p[ref.id_param])
+    if reference is None:
+        reason = f"{ref.what} {p[ref.id_param]} not found in layer {p[ref.layer_param]}"
         return [_missing_row(rule, i, reason) for i in [*features, *missing]]
-    limit_km2 = p["max_outside_m2"] / M2_PER_KM2
-    rows = [
-        _row(
-            rule,
-            fid,
-            other_id=p["district_id"],
-            measure="area outside",
-            value=_km2(shapely.difference(geom, district)),
-            bound="max",
-            limit=limit_km2,
-            unit="km2",
-        )
-        for fid, geom in features.items()
-    ]
-    for row in rows:
-        if row["status"] == FAIL:
-            row["reason"] = f"{row['value']:.4f} km² lies outside {p['district_id']}"
+    rows = []
+    for fid, geom in features.items():
+        row = _row(rule, fid, other_id=p[ref.id_param], **measure_row(fid, geom, reference))
+        rows.append(row)
     return rows + _missing_rows(rule, missing)
+
+
+def _with_reason(row: dict[str, Any], reason: str) -> dict[str, Any]:
+    if row["status"] == FAIL:
+        row["reason"] = reason
+    return row
+
+
+@rule_kind(
+    "within_district",
+    district_layer=(str,),
+    district_id=(str,),
+    max_outside_m2=NUMBER,
+)
+def _within_district(layers, rule: Rule, gk: CRS | None) -> list[dict[str, Any]]:
+    """Each feature's area outside the district, at most ``max_outside_m2``."""
+    p = rule.params
+    limit_km2 = p["max_outside_m2"] / M2_PER_KM2
+
+    def measure(fid: str, geom: shapely.Geometry, district: shapely.Geometry) -> dict[str, Any]:
+        outside = _km2(shapely.difference(geom, district))
+        return {
+            "measure": "area outside",
+            "value": outside,
+            "bound": "max",
+            "limit": limit_km2,
+            "unit": "km2",
+        }
+
+    rows = _against_reference(
+        layers, rule, _Reference("district_layer", "district_id", "district"), measure
+    )
+    return [_with_reason(r, f"{r['value']:.4f} km² lies outside {p['district_id']}") for r in rows]
+
+
+@rule_kind(
+    "meets_corridor",
+    corridor_layer=(str,),
+    band_id=(str,),
+    min_in_band_m2=NUMBER,
+)
+def _meets_corridor(layers, rule: Rule, gk: CRS | None) -> list[dict[str, Any]]:
+    """Each feature's area inside the corridor band, at least ``min_in_band_m2``."""
+    p = rule.params
+    limit_km2 = p["min_in_band_m2"] / M2_PER_KM2
+
+    def measure(fid: str, geom: shapely.Geometry, band: shapely.Geometry) -> dict[str, Any]:
+        inside = _km2(shapely.intersection(geom, band))
+        return {
+            "measure": "area in band",
+            "value": inside,
+            "bound": "min",
+            "limit": limit_km2,
+            "unit": "km2",
+        }
+
+    rows = _against_reference(
+        layers, rule, _Reference("corridor_layer", "band_id", "band"), measure
+    )
+    return [_with_reason(r, f"only {r['value']:.4f} km² within {p['band_id']}") for r in rows]
+
+
+@rule_kind(
+    "within_reach_of_avenue",
+    corridor_layer=(str,),
+    avenue_id=(str,),
+    reach_m=NUMBER,
+)
+def _within_reach(layers, rule: Rule, gk: CRS | None) -> list[dict[str, Any]]:
+    """Each feature's distance to the avenue (metres, Gauss–Krüger), at most ``reach_m``."""
+    p = rule.params
+
+    def measure(fid: str, geom: shapely.Geometry, avenue: shapely.Geometry) -> dict[str, Any]:
+        return {
+            "measure": "distance to avenue",
+            "value": _dist_m(geom, avenue, gk),
+            "bound": "max",
+            "limit": float(p["reach_m"]),
+            "unit": "m",
+        }
+
+    rows = _against_reference(
+        layers, rule, _Reference("corridor_layer", "avenue_id", "avenue"), measure
+    )
+    return [
+        _with_reason(r, f"{r['value']:.0f} m from {p['avenue_id']}, beyond {p['reach_m']:g} m")
+        for r in rows
+    ]
 
 
 def _nesting_rows(rule: Rule, features: dict, limit_km2: float) -> list[dict[str, Any]]:
@@ -154,7 +279,8 @@ def _pair_overlaps_km2(features: dict, allowed: set[frozenset]) -> dict[frozense
     }
 
 
-def _no_overlap(layers, rule: Rule, gk: CRS) -> list[dict[str, Any]]:
+@rule_kind("no_overlap", max_overlap_m2=NUMBER, allowed_nesting=id_pairs)
+def _no_overlap(layers, rule: Rule, gk: CRS | None) -> list[dict[str, Any]]:
     """One row per feature: its largest overlap with any one other feature, against the limit.
 
     The limit applies per pair: a feature fails when it overlaps some other
@@ -186,57 +312,6 @@ def _no_overlap(layers, rule: Rule, gk: CRS) -> list[dict[str, Any]]:
     return rows + _nesting_rows(rule, features, limit_km2) + _missing_rows(rule, missing)
 
 
-def _meets_corridor(layers, rule: Rule, gk: CRS) -> list[dict[str, Any]]:
-    features, missing = _features(layers, rule)
-    p = rule.params
-    band = _find(layers, p["corridor_layer"], p["band_id"])
-    if band is None:
-        reason = f"band {p['band_id']} not found in layer {p['corridor_layer']}"
-        return [_missing_row(rule, i, reason) for i in [*features, *missing]]
-    limit_km2 = p["min_in_band_m2"] / M2_PER_KM2
-    rows = []
-    for fid, geom in features.items():
-        row = _row(
-            rule,
-            fid,
-            other_id=p["band_id"],
-            measure="area in band",
-            value=_km2(shapely.intersection(geom, band)),
-            bound="min",
-            limit=limit_km2,
-            unit="km2",
-        )
-        if row["status"] == FAIL:
-            row["reason"] = f"only {row['value']:.4f} km² within {p['band_id']}"
-        rows.append(row)
-    return rows + _missing_rows(rule, missing)
-
-
-def _within_reach(layers, rule: Rule, gk: CRS) -> list[dict[str, Any]]:
-    features, missing = _features(layers, rule)
-    p = rule.params
-    avenue = _find(layers, p["corridor_layer"], p["avenue_id"])
-    if avenue is None:
-        reason = f"avenue {p['avenue_id']} not found in layer {p['corridor_layer']}"
-        return [_missing_row(rule, i, reason) for i in [*features, *missing]]
-    rows = []
-    for fid, geom in features.items():
-        row = _row(
-            rule,
-            fid,
-            other_id=p["avenue_id"],
-            measure="distance to avenue",
-            value=_dist_m(geom, avenue, gk),
-            bound="max",
-            limit=float(p["reach_m"]),
-            unit="m",
-        )
-        if row["status"] == FAIL:
-            row["reason"] = f"{row['value']:.0f} m from {p['avenue_id']}, beyond {p['reach_m']:g} m"
-        rows.append(row)
-    return rows + _missing_rows(rule, missing)
-
-
 def _assigned_polygon(layers, rule: Rule, assigned: str):
     for name in rule.params["target_layers"]:
         geom = _find(layers, name, assigned)
@@ -245,7 +320,8 @@ def _assigned_polygon(layers, rule: Rule, assigned: str):
     return None
 
 
-def _platform_in_assigned(layers, rule: Rule, gk: CRS) -> list[dict[str, Any]]:
+@rule_kind("platform_in_assigned", assigned_property=(str,), target_layers=string_list)
+def _platform_in_assigned(layers, rule: Rule, gk: CRS | None) -> list[dict[str, Any]]:
     features, missing = _features(layers, rule)
     prop = rule.params["assigned_property"]
     rows = []
@@ -278,15 +354,6 @@ def _platform_in_assigned(layers, rule: Rule, gk: CRS) -> list[dict[str, Any]]:
             row["reason"] = f"lies {row['value']:.0f} m outside {assigned}"
         rows.append(row)
     return rows + _missing_rows(rule, missing)
-
-
-_RULE_FUNCTIONS: dict[str, Callable[..., list[dict[str, Any]]]] = {
-    "within_district": _within_district,
-    "no_overlap": _no_overlap,
-    "meets_corridor": _meets_corridor,
-    "within_reach_of_avenue": _within_reach,
-    "platform_in_assigned": _platform_in_assigned,
-}
 
 
 def check_rules(layers: Mapping[str, gpd.GeoDataFrame], rules: Iterable[Rule]) -> pd.DataFrame:
@@ -334,5 +401,5 @@ def _check_prepared_rules(
         if rule.layer not in prepared:
             rows.append(_missing_row(rule, "", f"layer {rule.layer} not given"))
             continue
-        rows.extend(_RULE_FUNCTIONS[rule.kind](prepared, rule, gk))
+        rows.extend(RULE_KINDS[rule.kind].run(prepared, rule, gk))
     return pd.DataFrame(rows, columns=RULE_COLUMNS)

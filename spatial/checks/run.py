@@ -51,20 +51,16 @@ def run_checks(
     targets = load_targets() if targets is None else tuple(targets)
     rules = load_rules() if rules is None else tuple(rules)
     prepared, repairs = prepare_layers(layers, repair=repair, sources=sources)
-    tables: list[pd.DataFrame] = []
-    notes: dict[str, str] = {}
+    tables = []
     for layer_name in dict.fromkeys(t.layer for t in targets):
         wanted = [t for t in targets if t.layer == layer_name]
         if layer_name not in prepared:
             empty = gpd.GeoDataFrame({"id": []}, geometry=[], crs=WGS84)
-            table = check_targets(empty, wanted)
-            notes |= {t.id: f"layer {layer_name} not given" for t in wanted}
+            table = check_targets(empty, wanted).assign(reason=f"layer {layer_name} not given")
         else:
             table = check_targets(prepared[layer_name], wanted)
-            notes |= table.attrs["reasons"]
         tables.append(table)
     target_table = (
         pd.concat(tables, ignore_index=True) if tables else pd.DataFrame(columns=TARGET_COLUMNS)
     )
-    target_table.attrs = {}
-    return CheckReport(target_table, _check_prepared_rules(prepared, rules), notes, repairs)
+    return CheckReport(target_table, _check_prepared_rules(prepared, rules), repairs)

@@ -10,9 +10,9 @@ import pandas as pd
 
 from spatial.checks.report import TARGET_COLUMNS
 from spatial.checks.status import Status
-from spatial.errors import CRSError, LayerError
 from spatial.measure.area import ellipsoidal_area_m2, planar_area_m2
 from spatial.plan import Target
+from spatial.preconditions import require_crs, require_id_column
 from spatial.units import M2_PER_KM2
 
 __all__ = ["check_targets"]
@@ -20,7 +20,7 @@ __all__ = ["check_targets"]
 PASS, FAIL = Status.PASS, Status.FAIL
 
 
-def _target_row(target: Target, layer: gpd.GeoDataFrame, id_col: str) -> tuple[dict, str]:
+def _target_row(target: Target, layer: gpd.GeoDataFrame, id_col: str) -> dict[str, object]:
     matches = layer[layer[id_col] == target.id]
     row = {
         "id": target.id,
@@ -31,10 +31,11 @@ def _target_row(target: Target, layer: gpd.GeoDataFrame, id_col: str) -> tuple[d
         "diff_km2": np.nan,
         "diff_pct": np.nan,
         "status": FAIL,
+        "reason": "",
     }
     if len(matches) != 1:
         problem = "not found in the layer" if matches.empty else f"id appears {len(matches)} times"
-        return row, problem
+        return row | {"reason": problem}
     measured_km2 = float(ellipsoidal_area_m2(matches)[0]) / M2_PER_KM2
     diff_km2 = measured_km2 - target.target_km2
     diff_pct = 100.0 * diff_km2 / target.target_km2
@@ -45,20 +46,20 @@ def _target_row(target: Target, layer: gpd.GeoDataFrame, id_col: str) -> tuple[d
         "diff_pct": diff_pct,
         "status": PASS if abs(diff_pct) <= target.tolerance_pct else FAIL,
     }
-    reason = (
-        ""
-        if row["status"] == PASS
-        else (
-            f"{measured_km2:.4f} km² is {diff_pct:+.2f}% "
-            f"from {target.target_km2:g} km² "
+    if row["status"] == FAIL:
+        row["reason"] = (
+            f"{measured_km2:.4f} km² is {diff_pct:+.2f}% from {target.target_km2:g} km² "
             f"(tolerance ±{target.tolerance_pct:g}%)"
         )
-    )
-    return row, reason
+    return row
 
 
 def check_targets(
-    zones: gpd.GeoDataFrame, targets: Iterable[Target], id_col: str = "id"
+    zones: gpd.GeoDataFrame,
+    targets: Iterable[Target],
+    id_col: str = "id",
+    *,
+    name: str = "zones",
 ) -> pd.DataFrame:
     """Compare each target with the ellipsoidal area of its feature in ``zones``.
 
@@ -70,6 +71,8 @@ def check_targets(
         The targets (see :func:`spatial.plan.load_targets`), matched by id.
     id_col : str
         Column identifying the features.
+    name : str
+        How to name the layer in error messages (its file, say).
 
     Returns
     -------
@@ -78,8 +81,8 @@ def check_targets(
         (ellipsoidal, GRS80), ``planar_km2`` (Gauss–Krüger cross-check),
         ``diff_km2`` (measured minus target), ``diff_pct`` (of the target),
         ``status`` PASS when ``|diff_pct|`` is within the target's tolerance.
-        A target whose feature is missing or repeated is FAIL with NaN figures;
-        the reason is in ``attrs["reasons"]`` (target id -> text).
+        ``reason`` says why a row failed: its feature is missing or repeated
+        (FAIL with NaN figures), or its area is off target.
 
     Examples
     --------
@@ -90,19 +93,10 @@ def check_targets(
     >>> row = table.set_index("id").loc["zone-cjrh"]
     >>> float(row["target_km2"]), round(float(row["measured_km2"]), 3), row["status"]
     (20.0, 20.0, 'PASS')
-    >>> check_targets(zones.iloc[1:], load_targets()[:1]).attrs["reasons"]
-    {'zone-kcxz': 'not found in the layer'}
+    >>> check_targets(zones.iloc[1:], load_targets()[:1])["reason"].tolist()
+    ['not found in the layer']
     """
-    if zones.crs is None:
-        raise CRSError("zones: the layer carries no CRS; areas cannot be measured")
-    if id_col not in zones.columns:
-        raise LayerError(f"zones: no id column {id_col!r}")
-    rows, reasons = [], {}
-    for target in targets:
-        row, reason = _target_row(target, zones, id_col)
-        rows.append(row)
-        if row["status"] == FAIL:
-            reasons[target.id] = reason
-    table = pd.DataFrame(rows, columns=TARGET_COLUMNS)
-    table.attrs["reasons"] = reasons
-    return table
+    require_crs(zones, name)
+    require_id_column(zones, name, id_col)
+    rows = [_target_row(target, zones, id_col) for target in targets]
+    return pd.DataFrame(rows, columns=TARGET_COLUMNS)

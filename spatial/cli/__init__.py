@@ -19,14 +19,10 @@ import sys
 from collections.abc import Sequence
 
 from spatial.cli import check, map, overlay, validate
+from spatial.cli._output import ExitCode
 from spatial.errors import SpatialError
 
 __all__ = ["build_parser", "main"]
-
-EXIT_OK = 0
-EXIT_PROBLEMS = 1
-EXIT_UNREADABLE = 2
-EXIT_INTERNAL = 3
 
 
 def _version() -> str:
@@ -66,15 +62,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return status
     except SpatialError as exc:
         print(f"spatial {args.command}: {exc}", file=sys.stderr)
-        return EXIT_UNREADABLE
+        return ExitCode.UNREADABLE
     except KeyboardInterrupt:
         print(f"spatial {args.command}: interrupted", file=sys.stderr)
-        return 130
+        return ExitCode.INTERRUPTED
     except BrokenPipeError:
         # The reader (e.g. `| head`) closed the pipe: stop quietly, as Unix tools do.
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
-        return EXIT_OK
+        return ExitCode.OK
     except Exception as exc:
         # A bug of ours, not the user's input: one line, a distinct status, and the
         # trace on request. Never exit 1, which means "problems found in the data".
@@ -85,7 +81,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "(please report it; rerun with 'spatial --traceback ...' for details)",
             file=sys.stderr,
         )
-        return EXIT_INTERNAL
+        return ExitCode.INTERNAL
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -15,18 +15,16 @@ from __future__ import annotations
 
 import argparse
 import sys
-import warnings
 
 from spatial.checks import run_checks
 from spatial.cli._options import add_repair_option, layer_flag
-from spatial.errors import CRSMismatchWarning, LayerError
+from spatial.cli._output import ExitCode, printed_warnings
+from spatial.errors import UsageError
 from spatial.io.layers import LAYER_NAMES, load_plan_layers, read_layer
 from spatial.plan import load_rules, load_targets
 from spatial.report import FORMATS, emit, format_from_suffix
 
 __all__ = ["register", "run"]
-
-EXIT_OK, EXIT_PROBLEMS = 0, 1
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -69,8 +67,7 @@ def run(args: argparse.Namespace) -> int:
         if path is not None:
             layers[layer] = read_layer(path, crs=args.crs)
             sources[layer] = path
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", CRSMismatchWarning)
+    with printed_warnings("check"):
         report = run_checks(
             layers,
             targets=load_targets(args.plan),
@@ -78,20 +75,12 @@ def run(args: argparse.Namespace) -> int:
             repair=args.repair,
             sources=sources,
         )
-    for warning in caught:
-        print(f"spatial check: warning: {warning.message}", file=sys.stderr)
-    for repair in report.repairs:
-        print(
-            f"spatial check: repaired {repair['layer']} feature {repair['id']} "
-            f"({repair['reason']}): area changed by {repair['area_changed_m2']:+,.1f} m²",
-            file=sys.stderr,
-        )
     fmt = format_from_suffix(args.format, args.out)
     if fmt not in FORMATS:
-        raise LayerError(f"{args.out}: a check report is a table: use .csv, .json, .md or .txt")
+        raise UsageError(f"{args.out}: a check report is a table: use .csv, .json, .md or .txt")
     emit(report.render(fmt), args.out)
     if args.out is not None or fmt != "table":
         print(f"spatial check: {report.summary()}", file=sys.stderr)
         for line in report.failures:
             print(f"spatial check: FAIL {line}", file=sys.stderr)
-    return EXIT_OK if report.passed else EXIT_PROBLEMS
+    return ExitCode.OK if report.passed else ExitCode.PROBLEMS

@@ -19,11 +19,9 @@ from pathlib import Path
 import geopandas as gpd
 
 from spatial.cli._options import layer_flag
-from spatial.errors import LayerReadError
-from spatial.io.layers import LAYER_GEOMETRY, LAYER_NAMES, load_plan_layers, read_layer
-from spatial.overlay.operations import require_geometry
+from spatial.errors import UsageError
+from spatial.io.layers import LAYER_NAMES, load_plan_layers, read_layer
 from spatial.report import format_table
-from spatial.validate.problems import ensure_valid
 from spatial.webmap import BASEMAP_NAMES, LayerOptions, MapOptions, render_map
 from spatial.webmap.planfacts import missing_targets, with_area_checks
 
@@ -73,33 +71,20 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.set_defaults(handler=run)
 
 
-def _read_valid(
-    path: str | os.PathLike[str],
-    crs: str | None,
-    required: tuple[str, ...] = (),
-    geometry: str = "any",
-) -> gpd.GeoDataFrame:
-    """Read a planner's layer and refuse it (one line, exit 2) before anything measures it."""
-    gdf = read_layer(path, crs=crs)
-    require_geometry(gdf, str(path), geometry)
-    ensure_valid(gdf, str(path), required=required)
-    return gdf
-
-
 def _extra_layers(specs: list[str], crs: str | None) -> dict:
     layers = {}
     for spec in specs:
         name, sep, path = spec.partition("=")
         if not sep or not name or not path:
-            raise LayerReadError(f"--layer {spec!r}: expected NAME=PATH")
+            raise UsageError(f"--layer {spec!r}: expected NAME=PATH")
         if name in LAYER_NAMES:
-            raise LayerReadError(
+            raise UsageError(
                 f"--layer {spec!r}: {name!r} is a plan layer; use {layer_flag(name)} {path} "
                 "to replace it"
             )
         if name in layers:
-            raise LayerReadError(f"--layer {spec!r}: the name {name!r} is given twice")
-        layers[name] = (_read_valid(path, crs), Path(path).name)
+            raise UsageError(f"--layer {spec!r}: the name {name!r} is given twice")
+        layers[name] = (read_layer(path, crs=crs), path)
     return layers
 
 
@@ -109,10 +94,8 @@ def _layers(args: argparse.Namespace) -> tuple[dict, dict[str, str]]:
     for name in LAYER_NAMES:
         path = getattr(args, name)
         if path is not None:
-            layers[name] = _read_valid(
-                path, args.crs, required=("id",), geometry=LAYER_GEOMETRY[name]
-            )
-            sources[name] = path.name
+            layers[name] = read_layer(path, crs=args.crs)  # validated once, in build_map
+            sources[name] = str(path)
     extra = _extra_layers(args.layer, args.crs)
     sources.update({name: file_name for name, (_, file_name) in extra.items()})
     return {**layers, **{name: gdf for name, (gdf, _) in extra.items()}}, sources

@@ -18,32 +18,21 @@ Exit status: 0 done, 2 an input could not be read or the call was wrong.
 from __future__ import annotations
 
 import argparse
-import sys
-import warnings
 
 import geopandas as gpd
 import pandas as pd
 
 from spatial.cli._options import add_repair_option
-from spatial.errors import CRSMismatchWarning, LayerError
+from spatial.cli._output import ExitCode, printed_warnings
+from spatial.errors import UsageError
 from spatial.io.layers import read_layer
 from spatial.overlay import operations as overlay
 from spatial.report import FORMATS, emit, format_frame, format_from_suffix
-from spatial.validate.problems import ensure_valid
 
 __all__ = ["OPERATIONS", "register", "run"]
 
 #: Operations that need a second layer B.
 _NEED_B = {"intersection", "difference", "coverage", "assign"}
-#: Geometry kinds each operation needs of A and of B (see overlay.require_geometry).
-_KINDS_BY_OP = {
-    "intersection": ("polygon", "polygon"),
-    "difference": ("polygon", "polygon"),
-    "overlaps": ("polygon", "any"),
-    "matrix": ("polygon", "any"),
-    "coverage": ("polygon", "any"),
-    "assign": ("point", "polygon"),
-}
 OPERATIONS = ("intersection", "difference", "overlaps", "matrix", "coverage", "assign")
 
 
@@ -75,40 +64,34 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def _compute(args: argparse.Namespace, a, b) -> pd.DataFrame:
-    repair = args.repair
+    """Run the operation; every input is validated once, inside it, named by its file."""
+    repair, names = args.repair, (args.a, args.b)
     if args.op == "intersection":
-        # validated inside, by the same route as the API (the full validator up to
-        # 2,000 features, vectorised checks above), with messages naming the files
-        return overlay.tabulate_intersection(
-            a, b, args.a_id, args.b_id, repair=repair, names=(args.a, args.b)
-        )
+        return overlay.tabulate_intersection(a, b, args.a_id, args.b_id, repair=repair, names=names)
     if args.op == "difference":
-        return overlay.difference(a, b, args.a_id, repair=repair)
+        return overlay.difference(a, b, args.a_id, repair=repair, names=names)
     if args.op == "overlaps":
-        return overlay.overlaps(a, args.a_id, repair=repair)
+        return overlay.overlaps(a, args.a_id, repair=repair, name=args.a)
     if args.op == "matrix":
-        matrix = overlay.overlap_matrix(a, args.a_id, repair=repair)
-        repairs = matrix.attrs["repairs"]
-        table = matrix.reset_index(names=args.a_id)
-        table.attrs["repairs"] = repairs
-        return table
+        matrix = overlay.overlap_matrix(a, args.a_id, repair=repair, name=args.a)
+        return matrix.reset_index(names=args.a_id)
     if args.op == "coverage":
-        return overlay.buffer_coverage(a, b, args.distance_m, args.a_id, repair=repair)
-    return overlay.assign_points(a, b, args.a_id, args.b_id, repair=repair)
+        return overlay.buffer_coverage(a, b, args.distance_m, args.a_id, repair=repair, names=names)
+    return overlay.assign_points(a, b, args.a_id, args.b_id, repair=repair, names=names)
 
 
 def _check_call(args: argparse.Namespace) -> None:
     args.format = format_from_suffix(args.format, args.out)
     if args.op in _NEED_B and args.b is None:
-        raise LayerError(f"--op {args.op} needs a second layer B")
+        raise UsageError(f"--op {args.op} needs a second layer B")
     if args.op == "coverage" and args.distance_m is None:
-        raise LayerError("--op coverage needs --distance-m (metres)")
+        raise UsageError("--op coverage needs --distance-m (metres)")
     if args.op != "coverage" and args.distance_m is not None:
-        raise LayerError(f"--distance-m applies to --op coverage only, not --op {args.op}")
+        raise UsageError(f"--distance-m applies to --op coverage only, not --op {args.op}")
     if args.distance_m is not None and not (0 < args.distance_m < float("inf")):
-        raise LayerError(f"--distance-m must be a positive number of metres, got {args.distance_m}")
+        raise UsageError(f"--distance-m must be a positive number of metres, got {args.distance_m}")
     if args.format == "geojson" and args.op != "difference":
-        raise LayerError("--format geojson is only for --op difference (the others are tables)")
+        raise UsageError("--format geojson is only for --op difference (the others are tables)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -116,29 +99,12 @@ def run(args: argparse.Namespace) -> int:
     _check_call(args)
     a = read_layer(args.a, crs=args.crs)
     b = read_layer(args.b, crs=args.crs) if args.b is not None else None
-    kind_a, kind_b = _KINDS_BY_OP[args.op]
-    overlay.require_geometry(a, args.a, kind_a, args.a_id)  # here, so messages name the file
-    if b is not None:
-        overlay.require_geometry(b, args.b, kind_b, args.b_id)
-    if not args.repair and args.op != "intersection":
-        ensure_valid(a, args.a)
-        if b is not None:
-            ensure_valid(b, args.b)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", CRSMismatchWarning)
+    with printed_warnings("overlay"):
         result = _compute(args, a, b)
-    for warning in caught:
-        print(f"spatial overlay: warning: {warning.message}", file=sys.stderr)
-    for repair in result.attrs.get("repairs", []):
-        print(
-            f"spatial overlay: repaired {repair['layer']} feature {repair['id']} "
-            f"({repair['reason']}): area changed by {repair['area_changed_m2']:+,.1f} m²",
-            file=sys.stderr,
-        )
     if args.format == "geojson" and isinstance(result, gpd.GeoDataFrame):  # --op difference
         text = result.to_json(ensure_ascii=False, drop_id=True)
     else:
         table = result.drop(columns=result.geometry.name) if hasattr(result, "geometry") else result
         text = format_frame(pd.DataFrame(table), args.format)
     emit(text, args.out)
-    return 0
+    return ExitCode.OK

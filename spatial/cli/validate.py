@@ -27,6 +27,7 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 
+from spatial.cli._output import ExitCode
 from spatial.errors import LayerError, SpatialError
 from spatial.io.atomic import write_bytes_atomic
 from spatial.io.bundled import bundled_dir
@@ -35,7 +36,6 @@ from spatial.validate.problems import repair_layer, validate_file
 
 __all__ = ["register", "required_for", "run"]
 
-EXIT_OK, EXIT_PROBLEMS, EXIT_UNREADABLE = 0, 1, 2
 #: Output drivers by suffix for ``--repair`` (one-file formats only, so writes stay atomic).
 _DRIVERS = {".geojson": "GeoJSON", ".json": "GeoJSON", ".gpkg": "GPKG", ".fgb": "FlatGeobuf"}
 _PARQUET = {".parquet", ".geoparquet"}
@@ -98,10 +98,10 @@ def _check_one(path: Path, args: argparse.Namespace) -> int:
         problems = validate_file(path, required=required_for(path, args.require), crs=args.crs)
     except SpatialError as exc:
         print(f"spatial validate: {exc}", file=sys.stderr)
-        return EXIT_UNREADABLE
+        return ExitCode.UNREADABLE
     for problem in problems:
         print(problem)
-    return EXIT_PROBLEMS if problems else EXIT_OK
+    return ExitCode.PROBLEMS if problems else ExitCode.OK
 
 
 def _write_layer(gdf: gpd.GeoDataFrame, out: Path) -> None:
@@ -142,12 +142,12 @@ def run(args: argparse.Namespace) -> int:
     paths: Sequence[Path] = [Path(p) for p in args.paths]
     if args.repair and len(paths) != 1:
         print("spatial validate: --repair takes exactly one PATH", file=sys.stderr)
-        return EXIT_UNREADABLE
+        return ExitCode.UNREADABLE
     statuses = [_check_one(path, args) for path in paths]
     status = max(statuses)
-    if args.repair and status != EXIT_UNREADABLE:
+    if args.repair and status != ExitCode.UNREADABLE:
         _repair(paths[0], Path(args.repair), args.crs)
-    bad = sum(1 for s in statuses if s != EXIT_OK)
-    summary = "no problems found" if status == EXIT_OK else f"{bad} with problems or unreadable"
+    bad = sum(1 for s in statuses if s != ExitCode.OK)
+    summary = "no problems found" if status == ExitCode.OK else f"{bad} with problems or unreadable"
     print(f"spatial validate: {len(paths)} file(s) checked, {summary}", file=sys.stderr)
     return status

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import warnings
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import pyogrio
@@ -20,6 +21,9 @@ from pyproj import CRS
 from pyproj.exceptions import CRSError as ProjCRSError
 
 from spatial.errors import CRSError, LayerError, LayerReadError
+
+if TYPE_CHECKING:
+    from spatial.validate.inputs import GeometryKind
 from spatial.io import rawjson as _rawjson
 from spatial.io.bundled import bundled_dir
 
@@ -45,7 +49,7 @@ LAYER_NAMES: tuple[str, ...] = (
 )
 
 #: The geometry kind each plan layer holds ("any": the corridor holds the avenue line and its band).
-LAYER_GEOMETRY: dict[str, str] = {
+LAYER_GEOMETRY: dict[str, GeometryKind] = {
     "district": "polygon",
     "corridor": "any",
     "clusters": "polygon",

@@ -47,6 +47,7 @@ from spatial.measure._fast_area import (
     polygonal_parts,
 )
 from spatial.units import M2_PER_KM2
+from spatial.validate.inputs import Known
 
 __all__ = [
     "TABULATION_COLUMNS",
@@ -88,22 +89,6 @@ class Tuning:
     min_chunk: int = 20_000
     few_small: int = 32
     max_tile_vertices: int = 256
-
-
-@dataclass(frozen=True)
-class Known:
-    """What a caller has already computed over every feature of a layer, for the engine to reuse.
-
-    Attributes
-    ----------
-    type_id : numpy.ndarray of int, optional
-        ``shapely.get_type_id`` of each feature (-1 for null).
-    bounds : numpy.ndarray, shape (n, 4), optional
-        ``shapely.bounds`` of each feature, EPSG:4326 (lon/lat degrees).
-    """
-
-    type_id: npt.NDArray[np.integer] | None = None
-    bounds: FloatArray | None = None
 
 
 @dataclass(frozen=True)

@@ -41,12 +41,12 @@ from spatial.errors import CRSError, CRSMismatchWarning, LayerError
 from spatial.measure._fast_area import centre_deg
 from spatial.overlay._engine import (
     InvalidFeatureError,
-    Known,
     PairAreas,
     intersection_areas,
     tabulation_frame,
 )
 from spatial.validate.cheap import refuse_bad_features
+from spatial.validate.inputs import Known
 
 if TYPE_CHECKING:
     import dask_geopandas

@@ -14,9 +14,11 @@ Conventions, for every function here:
   their areas are then measured on the ellipsoid. For features the size of
   planning zones this agrees with a cut in the Gauss–Krüger plane to well
   under 0.1% (the tests compare both with ``geopandas.overlay``).
-* Invalid geometries are refused with the validator's one-line message
-  (:class:`~spatial.errors.LayerError`) unless ``repair=True``; repairs made are
-  listed in the result's ``attrs["repairs"]`` with the area each one changed
+* Every input goes through :func:`spatial.validate.inputs.prepare_inputs` once:
+  invalid geometries are refused with the validator's one-line message
+  (:class:`~spatial.errors.LayerError`, naming the input as ``names=`` gives it)
+  unless ``repair=True``; each repair made is announced by a
+  :class:`~spatial.errors.RepairWarning` giving the area it changed
   (``area_changed_m2``, square metres, as :func:`spatial.validate.repair_layer`).
 
 Examples
@@ -34,7 +36,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from typing import TypeVar
 
 import geopandas as gpd
 import numpy as np
@@ -42,19 +43,18 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
-from spatial.crs import WGS84, align_crs, gk_zone_crs_for
-from spatial.errors import CRSError, LayerError
+from spatial.crs import WGS84, gk_zone_crs_for
+from spatial.errors import UsageError
 from spatial.measure.area import ellipsoidal_area_m2
 from spatial.overlay._engine import (
     TABULATION_COLUMNS,  # noqa: F401 - still importable from spatial.overlay.operations
     InvalidFeatureError,
-    Known,
     intersection_areas,
     tabulation_frame,
 )
+from spatial.preconditions import feature_error, require_unique_ids
 from spatial.units import M2_PER_KM2
-from spatial.validate.cheap import refuse_bad_features
-from spatial.validate.prepare import prepare_valid
+from spatial.validate.inputs import LayerInput, prepare_inputs
 
 __all__ = [
     "assign_points",
@@ -62,149 +62,13 @@ __all__ = [
     "difference",
     "overlap_matrix",
     "overlaps",
-    "require_geometry",
     "tabulate_intersection",
 ]
-
-_Frame = TypeVar("_Frame", bound=pd.DataFrame)
-
-
-def _require_crs(gdf: gpd.GeoDataFrame, name: str) -> None:
-    if not isinstance(gdf, gpd.GeoDataFrame):
-        raise TypeError(f"{name}: expected a GeoDataFrame, got {type(gdf).__name__}")
-    if gdf.crs is None:
-        raise CRSError(
-            f"{name}: the layer carries no CRS; set one (e.g. .set_crs('EPSG:4326')) "
-            "before overlaying it"
-        )
-
-
-def _require_column(gdf: gpd.GeoDataFrame, name: str, column: str) -> None:
-    if column not in gdf.columns:
-        raise LayerError(
-            f"{name}: no id column {column!r}; columns are {', '.join(map(str, gdf.columns))}"
-        )
-
-
-def _align(*layers: tuple[gpd.GeoDataFrame, str]) -> list[gpd.GeoDataFrame]:
-    """Bring layers to EPSG:4326, warning when they arrived in different CRSs."""
-    for gdf, name in layers:
-        _require_crs(gdf, name)
-    return align_crs(layers, "combined", stacklevel=4)
-
-
-_KINDS: dict[str, frozenset[str]] = {
-    "polygon": frozenset({"Polygon", "MultiPolygon"}),
-    "point": frozenset({"Point", "MultiPoint"}),
-    "any": frozenset(),
-}
-#: shapely's type id of each geometry type name.
-_TYPE_IDS = {"Point": 0, "Polygon": 3, "MultiPoint": 4, "MultiPolygon": 6}
-
-
-def require_geometry(
-    gdf: gpd.GeoDataFrame, source: str, kind: str, id_col: str = "id"
-) -> np.ndarray | None:
-    """Refuse a layer whose features are not of the geometry ``kind`` an operation needs.
-
-    Parameters
-    ----------
-    gdf : geopandas.GeoDataFrame
-        The layer.
-    source : str
-        How to name the layer in the message (its file, or "layer A").
-    kind : {"polygon", "point", "any"}
-        The geometries the operation needs; null and empty geometries are left
-        to the validator.
-    id_col : str
-        Column naming features in the message (position when absent).
-
-    Returns
-    -------
-    numpy.ndarray or None
-        ``shapely.get_type_id`` of every feature (-1 for null), for the caller
-        to reuse; None when ``kind`` is "any" or the layer is empty (not computed).
-
-    Raises
-    ------
-    LayerError
-        One line naming the first offending feature and how many more there are.
-    """
-    allowed = _KINDS[kind]
-    if not allowed or gdf.empty:
-        return None
-    # type ids, not geom_type strings: 0.01 s instead of 0.08 s on a million parcels
-    geoms = np.asarray(gdf.geometry.values)
-    type_id = shapely.get_type_id(geoms)
-    allowed_ids = [_TYPE_IDS[name] for name in allowed]
-    wrong = (type_id >= 0) & ~np.isin(type_id, allowed_ids)
-    if not wrong.any():
-        return type_id
-    first = int(np.flatnonzero(wrong)[0])
-    ident = gdf[id_col].iloc[first] if id_col in gdf.columns else f"#{first}"
-    more = int(wrong.sum()) - 1
-    raise LayerError(
-        f"{source}: feature {ident}: is a {geoms[first].geom_type}; this operation needs {kind} "
-        f"geometries" + (f" (and {more} more)" if more else "")
-    )
-
-
-def _prepare(
-    layers: list[tuple[gpd.GeoDataFrame, str, str, str]],
-    repair: bool,
-    full_check_max: int | None = None,
-    threads: int = 1,
-) -> tuple[list[gpd.GeoDataFrame], list[dict[str, object]], list[Known | None]]:
-    """Align CRSs, check id columns, geometry kinds and validity; return EPSG:4326 layers.
-
-    Each entry is ``(layer, name, id_col, kind)`` with ``kind`` as in :func:`require_geometry`.
-    A layer with more than ``full_check_max`` features (when given, and unless
-    repairing) gets the validator's cheap checks, vectorised, on every feature
-    (:func:`spatial._cheap_checks.refuse_bad_features`) instead of the full
-    validator, on ``threads`` threads: the caller then checks the validity of
-    the features it uses (the tabulation engine does, with ``shapely.is_valid``).
-
-    Returns the layers (EPSG:4326), the repairs made, and for each large
-    layer what the checks computed over it (type ids; bounds if it came in
-    EPSG:4326), else None, for the tabulation engine to reuse.
-    """
-    type_ids = []
-    for gdf, name, id_col, kind in layers:
-        _require_crs(gdf, name)
-        if id_col:
-            _require_column(gdf, name, id_col)
-        type_ids.append(require_geometry(gdf, name, kind, id_col))
-    aligned = _align(*[(gdf, name) for gdf, name, _, _ in layers])
-    out, repairs = [], []
-    known: list[Known | None] = []
-    for gdf, (original, name, _, _), type_id in zip(aligned, layers, type_ids, strict=True):
-        known.append(None)
-        if full_check_max is not None and len(gdf) > full_check_max and not repair:
-            # in its own CRS, as the validator below
-            bounds = refuse_bad_features(original, name, threads=threads)
-            # reprojecting keeps every type and row; the boxes only if not reprojected
-            known[-1] = Known(type_id, bounds if gdf is original else None)
-            plain = gdf.index.equals(pd.RangeIndex(len(gdf)))
-            out.append(gdf if plain else gdf.reset_index(drop=True))  # no copy of a big layer
-            continue
-        if not repair:  # in the layer's own CRS: says "degrees labelled as metres", say
-            prepare_valid(original, name)
-            out.append(gdf.reset_index(drop=True))
-            continue
-        fixed, done = prepare_valid(gdf.reset_index(drop=True), name, repair)
-        out.append(fixed)
-        repairs.extend(done)
-    return out, repairs, known
 
 
 def _area_km2(geoms: np.ndarray | gpd.GeoSeries, crs: CRS = WGS84) -> np.ndarray:
     series = geoms if isinstance(geoms, gpd.GeoSeries) else gpd.GeoSeries(geoms, crs=crs)
     return ellipsoidal_area_m2(series) / M2_PER_KM2
-
-
-def _with_repairs(result: _Frame, repairs: list[dict[str, object]]) -> _Frame:
-    result.attrs["repairs"] = repairs
-    return result
 
 
 def tabulate_intersection(
@@ -278,12 +142,14 @@ def tabulate_intersection(
     """
     name_a, name_b = names
     threads = threads if threads is not None else _usable_cpus()
-    (a4326, b4326), repairs, known = _prepare(
-        [(a, name_a, a_id, "polygon"), (b, name_b, b_id, "polygon")],
-        repair,
-        full_check_max_features,
-        threads,
+    prepared = prepare_inputs(
+        [LayerInput(a, name_a, a_id, "polygon"), LayerInput(b, name_b, b_id, "polygon")],
+        repair=repair,
+        full_check_max_features=full_check_max_features,
+        threads=threads,
     )
+    a4326, b4326 = prepared.layers
+    known = prepared.known
     try:
         pairs = intersection_areas(
             a4326.geometry.values,
@@ -294,11 +160,10 @@ def tabulate_intersection(
         )
     except InvalidFeatureError as exc:
         layer, name, col = (a4326, name_a, a_id) if exc.layer == "a" else (b4326, name_b, b_id)
-        raise LayerError(
-            f"{name}: feature {layer[col].iloc[exc.position]}: invalid geometry: {exc.reason}"
+        raise feature_error(
+            name, layer[col].iloc[exc.position], f"invalid geometry: {exc.reason}"
         ) from None
-    table = tabulation_frame(pairs, a4326[a_id].to_numpy(), b4326[b_id].to_numpy())
-    return _with_repairs(table, repairs)
+    return tabulation_frame(pairs, a4326[a_id].to_numpy(), b4326[b_id].to_numpy())
 
 
 def _usable_cpus() -> int:
@@ -308,14 +173,12 @@ def _usable_cpus() -> int:
     return os.cpu_count() or 1
 
 
-def _unique_ids(gdf: gpd.GeoDataFrame, name: str, id_col: str) -> None:
-    duplicated = gdf[id_col][gdf[id_col].duplicated()]
-    if len(duplicated):
-        raise LayerError(f"{name}: id {duplicated.iloc[0]!s} appears more than once in {id_col!r}")
-
-
-def overlaps(layer: gpd.GeoDataFrame, id_col: str = "id", *, repair: bool = False) -> pd.DataFrame:
+def overlaps(
+    layer: gpd.GeoDataFrame, id_col: str = "id", *, repair: bool = False, name: str = "layer"
+) -> pd.DataFrame:
     """List every pair of features of one layer that overlap, each pair once.
+
+    ``name`` is how to name the layer in error messages (its file, say).
 
     Returns
     -------
@@ -334,17 +197,27 @@ def overlaps(layer: gpd.GeoDataFrame, id_col: str = "id", *, repair: bool = Fals
       a_id b_id  share_of_a
     0    x    y         0.5
     """
-    _require_crs(layer, "layer")
-    _require_column(layer, "layer", id_col)
-    _unique_ids(layer, "layer", id_col)
-    pairs = tabulate_intersection(layer, layer, id_col, id_col, repair=repair)
-    position = {ident: pos for pos, ident in enumerate(layer[id_col])}
+    pairs, ids = _self_pairs(layer, id_col, repair, name)
+    position = {ident: pos for pos, ident in enumerate(ids)}
     first = pairs["a_id"].map(position) < pairs["b_id"].map(position)
-    return _with_repairs(pairs[first].reset_index(drop=True), pairs.attrs["repairs"])
+    return pairs[first].reset_index(drop=True)
+
+
+def _self_pairs(
+    layer: gpd.GeoDataFrame, id_col: str, repair: bool, name: str
+) -> tuple[pd.DataFrame, list[object]]:
+    """Tabulate a layer against itself, once validated; return the pairs and the ids in order."""
+    lonlat = prepare_inputs([LayerInput(layer, name, id_col, "polygon")], repair=repair).layers[0]
+    require_unique_ids(lonlat, name, id_col)
+    # validated above: the tabulation's own checks are the cheap ones
+    pairs = tabulate_intersection(
+        lonlat, lonlat, id_col, id_col, full_check_max_features=-1, names=(name, name)
+    )
+    return pairs, list(lonlat[id_col])
 
 
 def overlap_matrix(
-    layer: gpd.GeoDataFrame, id_col: str = "id", *, repair: bool = False
+    layer: gpd.GeoDataFrame, id_col: str = "id", *, repair: bool = False, name: str = "layer"
 ) -> pd.DataFrame:
     """Return the conflict matrix of one layer: the area, in km², each pair of features shares.
 
@@ -356,6 +229,8 @@ def overlap_matrix(
         Column identifying the features.
     repair : bool
         Repair invalid geometries instead of refusing them.
+    name : str
+        How to name the layer in error messages (its file, say).
 
     Returns
     -------
@@ -375,20 +250,21 @@ def overlap_matrix(
     x  4.30  2.15
     y  2.15  4.30
     """
-    _require_crs(layer, "layer")
-    _require_column(layer, "layer", id_col)
-    _unique_ids(layer, "layer", id_col)
-    pairs = tabulate_intersection(layer, layer, id_col, id_col, repair=repair)
-    ids = list(layer[id_col])
+    pairs, ids = _self_pairs(layer, id_col, repair, name)
     matrix = pairs.pivot(index="a_id", columns="b_id", values="area_km2")
     matrix = matrix.reindex(index=ids, columns=ids).fillna(0.0)
     matrix.index.name = None
     matrix.columns.name = None
-    return _with_repairs(matrix, pairs.attrs["repairs"])
+    return matrix
 
 
 def difference(
-    a: gpd.GeoDataFrame, b: gpd.GeoDataFrame, id_col: str = "id", *, repair: bool = False
+    a: gpd.GeoDataFrame,
+    b: gpd.GeoDataFrame,
+    id_col: str = "id",
+    *,
+    repair: bool = False,
+    names: Sequence[str] = ("layer A", "layer B"),
 ) -> gpd.GeoDataFrame:
     """Return the part of each feature of ``a`` that lies outside every feature of ``b``.
 
@@ -400,6 +276,8 @@ def difference(
         Column identifying the features of ``a``.
     repair : bool
         Repair invalid geometries instead of refusing them.
+    names : (str, str)
+        How to name the two layers in error messages (their files, say).
 
     Returns
     -------
@@ -420,9 +298,11 @@ def difference(
       id  share_of_a
     0  a        0.75
     """
-    (a4326, b4326), repairs, _ = _prepare(
-        [(a, "layer A", id_col, "polygon"), (b, "layer B", "", "polygon")], repair
-    )
+    name_a, name_b = names
+    a4326, b4326 = prepare_inputs(
+        [LayerInput(a, name_a, id_col, "polygon"), LayerInput(b, name_b, "", "polygon")],
+        repair=repair,
+    ).layers
     ia, ib = b4326.sindex.query(a4326.geometry, predicate="intersects")
     remaining = a4326.geometry.values.copy()
     for pos in np.unique(ia):
@@ -436,7 +316,7 @@ def difference(
         {id_col: a4326[id_col].to_numpy(), "area_km2": area_km2, "share_of_a": share},
         geometry=gpd.GeoSeries(remaining, crs=WGS84),
     )
-    return _with_repairs(result, repairs)
+    return result
 
 
 def buffer_coverage(
@@ -446,6 +326,7 @@ def buffer_coverage(
     id_col: str = "id",
     *,
     repair: bool = False,
+    names: Sequence[str] = ("polygon layer", "line layer"),
 ) -> pd.DataFrame:
     """Return the share of each polygon lying within ``distance_m`` metres of a line layer.
 
@@ -462,6 +343,8 @@ def buffer_coverage(
         Column identifying the polygons.
     repair : bool
         Repair invalid geometries instead of refusing them.
+    names : (str, str)
+        How to name the two layers in error messages (their files, say).
 
     Returns
     -------
@@ -483,10 +366,12 @@ def buffer_coverage(
     0.21
     """
     if not np.isfinite(distance_m) or distance_m <= 0:
-        raise LayerError(f"distance_m must be a positive number of metres, got {distance_m!r}")
-    (polys, lns), repairs, _ = _prepare(
-        [(polygons, "polygon layer", id_col, "polygon"), (lines, "line layer", "", "any")], repair
-    )
+        raise UsageError(f"distance_m must be a positive number of metres, got {distance_m!r}")
+    name_p, name_l = names
+    polys, lns = prepare_inputs(
+        [LayerInput(polygons, name_p, id_col, "polygon"), LayerInput(lines, name_l, "", "any")],
+        repair=repair,
+    ).layers
     gk = gk_zone_crs_for(polys, lns)
     zone = shapely.union_all(lns.to_crs(gk).geometry.values).buffer(distance_m, quad_segs=32)
     within_gk = shapely.intersection(polys.to_crs(gk).geometry.values, zone)
@@ -502,7 +387,7 @@ def buffer_coverage(
             "share_within": share,
         }
     )
-    return _with_repairs(result, repairs)
+    return result
 
 
 def assign_points(
@@ -512,6 +397,7 @@ def assign_points(
     polygon_id: str = "id",
     *,
     repair: bool = False,
+    names: Sequence[str] = ("point layer", "polygon layer"),
 ) -> pd.DataFrame:
     """Assign each point to the polygons that contain it, or to the nearest one.
 
@@ -525,6 +411,8 @@ def assign_points(
         Columns identifying the points and the polygons.
     repair : bool
         Repair invalid geometries instead of refusing them.
+    names : (str, str)
+        How to name the two layers in error messages (their files, say).
 
     Returns
     -------
@@ -558,13 +446,14 @@ def assign_points(
     0        p          A    True     0.0
     1        q          A   False  1940.0
     """
-    (pts, polys), repairs, _ = _prepare(
+    name_pt, name_pg = names
+    pts, polys = prepare_inputs(
         [
-            (points, "point layer", point_id, "point"),
-            (polygons, "polygon layer", polygon_id, "polygon"),
+            LayerInput(points, name_pt, point_id, "point"),
+            LayerInput(polygons, name_pg, polygon_id, "polygon"),
         ],
-        repair,
-    )
+        repair=repair,
+    ).layers
     ip, iq = polys.sindex.query(pts.geometry, predicate="covered_by")
     inside = pd.DataFrame(
         {
@@ -596,4 +485,4 @@ def assign_points(
     frames = [frame for frame in (inside, nearest) if len(frame)]
     result = pd.concat(frames, ignore_index=True) if frames else inside
     result = result.sort_values("_order", kind="stable").drop(columns="_order")
-    return _with_repairs(result.reset_index(drop=True), repairs)
+    return result.reset_index(drop=True)

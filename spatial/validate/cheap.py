@@ -35,11 +35,11 @@ from pyproj import Transformer
 from spatial.crs import crs_label
 from spatial.errors import CRSError, LayerError
 from spatial.io.rawjson import NON_FINITE_MESSAGE
+from spatial.preconditions import feature_label
 from spatial.validate.problems import (
     CHINA_BOUNDS_DEG,
     Problem,
     _geographic_message,
-    _id_text,
     _projected_message,
 )
 
@@ -259,6 +259,6 @@ def refuse_bad_features(
         message = _geographic_message(bounds[first], crs_label(crs))
     else:
         message = _geometry_problem(geoms[first], bool(nonfinite[first]))
-    ident = _id_text(gdf[id_col].iloc[first]) if id_col in gdf.columns else None
+    ident = feature_label(gdf[id_col].iloc[first] if id_col in gdf.columns else None, first)
     more = f" (and {count - 1} more)" if count > 1 else ""
-    raise LayerError(f"{Problem(source, ident or f'#{first}', str(message))}{more}")
+    raise LayerError(f"{Problem(source, ident, str(message))}{more}")

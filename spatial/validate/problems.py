@@ -37,6 +37,7 @@ from spatial.errors import CRSError, LayerError, LayerReadError
 from spatial.io import rawjson as _rawjson
 from spatial.io.layers import REQUIRED_PROPERTIES, read_layer_tolerant, unresolved_prj
 from spatial.measure.area import ellipsoidal_area_m2
+from spatial.preconditions import feature_label, id_text
 
 __all__ = [
     "ACCURACY_VALUES",
@@ -94,21 +95,9 @@ class Problem:
 
 
 def _labels(gdf: gpd.GeoDataFrame) -> list[str]:
-    """Return each feature's id as text, or ``#N`` (0-based position) when it has none."""
-    ids = gdf["id"] if "id" in gdf.columns else pd.Series([None] * len(gdf), index=gdf.index)
-    labels = []
-    for position, value in enumerate(ids):
-        labels.append(_id_text(value) or f"#{position}")
-    return labels
-
-
-def _id_text(value: object) -> str | None:
-    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
-        return None
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    text = str(value).strip()
-    return text or None
+    """Return each feature's label: its id as text, or ``#N`` (0-based position) without one."""
+    ids = gdf["id"] if "id" in gdf.columns else [None] * len(gdf)
+    return [feature_label(value, position) for position, value in enumerate(ids)]
 
 
 # --- geometry ---------------------------------------------------------------
@@ -234,9 +223,9 @@ def _id_findings(gdf: gpd.GeoDataFrame) -> list[tuple[int, str]]:
         return []
     where: dict[str, list[int]] = {}
     for position, value in enumerate(gdf["id"]):
-        text = _id_text(value)
-        if text is not None:
-            where.setdefault(text, []).append(position)
+        text = id_text(value)
+        if text is not None and text.strip():
+            where.setdefault(text.strip(), []).append(position)
     findings = []
     for positions in where.values():
         for position in positions[1:]:

@@ -20,7 +20,8 @@ import shapely
 
 from spatial.crs import WGS84
 from spatial.io.atomic import write_text_atomic
-from spatial.io.layers import LAYER_NAMES, load_plan_layers
+from spatial.io.layers import LAYER_GEOMETRY, LAYER_NAMES, load_plan_layers
+from spatial.validate.inputs import LayerInput, prepare_inputs
 from spatial.webmap import controls
 from spatial.webmap.assets import add_assets, page_of
 from spatial.webmap.basemap import (
@@ -101,6 +102,28 @@ def _basemap(options: MapOptions) -> Basemap:
     )
 
 
+def _validated(
+    layers: Mapping[str, gpd.GeoDataFrame], options: MapOptions
+) -> dict[str, gpd.GeoDataFrame]:
+    """Each layer validated once, named by its file, in EPSG:4326 (see ``prepare_inputs``).
+
+    Plan layers need their ``id`` and geometry kind; extra layers any geometry.
+    Layers of more than 2,000 features get the vectorised checks, not the full
+    validator (``spatial validate FILE`` gives the full report).
+    """
+    inputs = [
+        LayerInput(
+            gdf,
+            options.layer_sources.get(name, name),
+            "id" if name in LAYER_NAMES else "",
+            LAYER_GEOMETRY.get(name, "any"),
+        )
+        for name, gdf in layers.items()
+    ]
+    prepared = prepare_inputs(inputs, purpose="drawn")
+    return dict(zip(layers, prepared.layers, strict=True))
+
+
 def _ordered(layers: Mapping[str, gpd.GeoDataFrame]) -> list[str]:
     known = [name for name in LAYER_NAMES if name in layers]
     return known + [name for name in layers if name not in LAYER_NAMES]
@@ -113,7 +136,7 @@ def _prepare(name: str, gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 def _label(name: str, source: str | None) -> str:
     style = style_for(name)
     title = f"{style.title_zh} {style.title_en}" if style.name == name else name
-    return f"{title} ({source})" if source else title
+    return f"{title} ({Path(source).name})" if source else title
 
 
 def _add_layers(
@@ -200,7 +223,7 @@ def build_map(
     """
     options = options or MapOptions()
     basemap = _basemap(options)
-    layers = dict(load_plan_layers() if layers is None else layers)
+    layers = load_plan_layers() if layers is None else _validated(layers, options)
     m = folium.Map(
         location=None,
         tiles=None,

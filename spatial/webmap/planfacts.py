@@ -16,7 +16,6 @@ from spatial.checks import check_targets
 from spatial.measure.area import ellipsoidal_area_m2
 from spatial.plan import load_headlines, load_targets
 from spatial.units import M2_PER_KM2
-from spatial.validate.problems import ensure_valid
 
 __all__ = ["AREA_COLUMNS", "headlines", "missing_targets", "with_area_checks"]
 
@@ -70,11 +69,8 @@ def with_area_checks(zones: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     without a target in ``seeds/plan.toml`` get ``status`` ``"NO TARGET"`` and no
     target, difference or tolerance.
 
-    Raises
-    ------
-    LayerError
-        A zone the validator refuses (swapped coordinates, invalid geometry,
-        repeated id…), in its one-line message, before anything is measured.
+    The zones must have been validated (``build_map`` does it once, through
+    :func:`spatial.validate.inputs.prepare_inputs`).
 
     Examples
     --------
@@ -84,7 +80,6 @@ def with_area_checks(zones: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     >>> float(row["target_km2"]), round(float(row["measured_km2"]), 2), row["status"]
     (10.0, 10.0, 'PASS')
     """
-    ensure_valid(zones, "zones layer")  # before measuring: a swapped or broken zone is refused
     kept = zones.drop(columns=[c for c in AREA_COLUMNS if c in zones.columns])
     measured_km2 = ellipsoidal_area_m2(kept) / M2_PER_KM2
     if "id" not in kept.columns:

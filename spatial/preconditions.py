@@ -1,0 +1,118 @@
+"""The preconditions every operation checks, each stated once with its one message.
+
+An operation names its inputs (``names=``: a planner's file, or "layer A") and
+calls these helpers; a message then reads ``FILE: feature ID: problem`` wherever
+the problem is found.
+
+Examples
+--------
+>>> import geopandas as gpd
+>>> from shapely.geometry import Point
+>>> naive = gpd.GeoDataFrame({"id": ["p"]}, geometry=[Point(106.2, 29.6)])
+>>> require_crs(naive, "mine.geojson")
+Traceback (most recent call last):
+spatial.errors.CRSError: mine.geojson: the layer carries no CRS; declare it (...)
+>>> feature_error("zones.geojson", 7, "invalid geometry").args[0]
+'zones.geojson: feature 7: invalid geometry'
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from spatial.errors import CRSError, LayerError
+
+__all__ = [
+    "feature_error",
+    "feature_label",
+    "id_text",
+    "require_crs",
+    "require_frame",
+    "require_id_column",
+    "require_unique_ids",
+]
+
+
+def require_frame(gdf: Any, name: str) -> None:
+    """Refuse anything but a GeoDataFrame (a programming error: ``TypeError``)."""
+    if not isinstance(gdf, gpd.GeoDataFrame):
+        raise TypeError(f"{name}: expected a GeoDataFrame, got {type(gdf).__name__}")
+
+
+def require_crs(gdf: Any, name: str) -> None:
+    """Refuse a layer without a CRS: its coordinates could be degrees or metres.
+
+    Raises
+    ------
+    CRSError
+        ``NAME: the layer carries no CRS; declare it (...)``.
+    """
+    require_frame(gdf, name)
+    if gdf.crs is None:
+        raise CRSError(
+            f"{name}: the layer carries no CRS; declare it (a crs member, a .prj file, "
+            "or --crs EPSG:4326)"
+        )
+
+
+def require_id_column(gdf: Any, name: str, column: str) -> None:
+    """Refuse a layer that lacks the column identifying its features, listing the columns it has.
+
+    Raises
+    ------
+    LayerError
+        ``NAME: no id column 'id'; columns are ...``.
+    """
+    if column not in gdf.columns:
+        columns = ", ".join(str(c) for c in gdf.columns if c != gdf.geometry.name) or "none"
+        raise LayerError(f"{name}: no id column {column!r}; columns are {columns}")
+
+
+def require_unique_ids(gdf: Any, name: str, column: str) -> None:
+    """Refuse a layer whose id column repeats a value (results keyed by id would merge them)."""
+    duplicated = gdf[column][gdf[column].duplicated()]
+    if len(duplicated):
+        raise LayerError(
+            f"{name}: feature {feature_label(duplicated.iloc[0])}: id appears more than once "
+            f"in {column!r}"
+        )
+
+
+def id_text(value: object) -> str | None:
+    """Return a feature id as text (``7`` and ``7.0`` -> ``"7"``); None when it is missing.
+
+    Examples
+    --------
+    >>> id_text("zone-kcxz"), id_text(7.0), id_text(float("nan")), id_text(None)
+    ('zone-kcxz', '7', None, None)
+    """
+    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def feature_label(value: object, position: int | None = None) -> str:
+    """Name a feature in a message: its id as text, else ``#position`` (0-based).
+
+    Examples
+    --------
+    >>> feature_label("zone-kcxz"), feature_label(7), feature_label(None, 3)
+    ('zone-kcxz', '7', '#3')
+    >>> feature_label(float("nan"), 0), feature_label("  ", 2)
+    ('#0', '#2')
+    """
+    text = id_text(value)
+    if text is None or not text.strip():
+        return f"#{position}" if position is not None else "(no id)"
+    return text.strip()
+
+
+def feature_error(source: str, feature: object, problem: str) -> LayerError:
+    """Return the one-line error ``SOURCE: feature LABEL: PROBLEM`` (raise it)."""
+    return LayerError(f"{source}: feature {feature_label(feature)}: {problem}")
