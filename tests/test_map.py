@@ -19,6 +19,7 @@ from spatial.errors import CRSError, LayerError
 from spatial.io.layers import load_plan_layers
 from spatial.measure.gcj02 import wgs84_to_gcj02
 from spatial.webmap import BasemapError, LayerOptions, MapOptions, build_map, render_map
+from spatial.webmap.assets import plugins
 from spatial.webmap.basemap import display_shift, resolve_basemap
 from spatial.webmap.escape import escape_text, script_json
 from spatial.webmap.geojson import feature_collection_json, to_display_crs
@@ -240,6 +241,8 @@ def test_default_offline_map_is_self_contained_and_small(tmp_path):
     page = path.read_text(encoding="utf-8")
     assert path.stat().st_size < MAX_OFFLINE_BYTES
     assert "<script src=" not in page and "<link " not in page
+    for plugin in plugins():  # vendored code reaches the page byte for byte, with its licence
+        assert f"{plugin.banner}\n{plugin.script.read_text(encoding='utf-8')}" in page
     assert not re.search(r"url\((?!['\"]?(?:data:|#default))", page)  # CSS pulls nothing in
     assert "{z}" not in page  # no tile layer at all
     # The only addresses left are names, not requests: Leaflet's attribution link,
