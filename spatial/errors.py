@@ -3,9 +3,18 @@
 Every error a planner can cause (a missing file, a broken feature, a CRS that
 cannot be resolved) is one of these, and its message is one line naming the
 file, the feature and the problem, so the command line can print it as is.
+
+Messages quote text from the planner's files (ids, names, file names). That
+text may hold control characters: a carriage return and ANSI codes can make a
+terminal show "no problems" over the real line. :func:`printable` is the one
+place such text is made visible; every :class:`SpatialError` message passes
+through it, and so does every other line the command line prints that quotes
+a file's text.
 """
 
 from __future__ import annotations
+
+import re
 
 __all__ = [
     "CRSError",
@@ -17,11 +26,47 @@ __all__ = [
     "RepairWarning",
     "SpatialError",
     "UsageError",
+    "printable",
 ]
+
+# C0 and C1 controls, DEL, the line and paragraph separators, and the bidirectional
+# marks, embeddings, overrides and isolates (which reorder what a terminal shows).
+_INVISIBLE = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]"
+)
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _escape(match: re.Match[str]) -> str:
+    char = match.group()
+    if char in _NAMED:
+        return _NAMED[char]
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def printable(value: object) -> str:
+    r"""Return ``value`` as one line of text in which every control character is visible.
+
+    Control characters, line and paragraph separators and bidirectional controls
+    become Python-style escapes (``\r``, ``\x1b``, ``\u202e``); everything else,
+    Chinese included, is kept as it is.
+
+    Examples
+    --------
+    >>> printable("zone-1\r\x1b[32mall features valid")
+    'zone-1\\r\\x1b[32mall features valid'
+    >>> printable("璧山\u2028区"), printable(12)
+    ('璧山\\u2028区', '12')
+    """
+    return _INVISIBLE.sub(_escape, str(value))
 
 
 class SpatialError(Exception):
-    """Base class of every error the toolkit raises on purpose."""
+    """Base class of every error the toolkit raises on purpose; its text is :func:`printable`."""
+
+    def __str__(self) -> str:
+        return printable(super().__str__())
 
 
 class LayerReadError(SpatialError, OSError):

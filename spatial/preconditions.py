@@ -24,7 +24,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from spatial.errors import CRSError, LayerError
+from spatial.errors import CRSError, LayerError, printable
 
 __all__ = [
     "feature_error",
@@ -98,19 +98,24 @@ def id_text(value: object) -> str | None:
 
 
 def feature_label(value: object, position: int | None = None) -> str:
-    """Name a feature in a message: its id as text, else ``#position`` (0-based).
+    r"""Name a feature in a message: its id as text, else ``#position`` (0-based).
+
+    Control characters in the id are shown as escapes (:func:`~spatial.errors.printable`),
+    so a terminal shows the id the file holds.
 
     Examples
     --------
     >>> feature_label("zone-kcxz"), feature_label(7), feature_label(None, 3)
     ('zone-kcxz', '7', '#3')
+    >>> feature_label("zone-1\r\x1b[32m ok")
+    'zone-1\\r\\x1b[32m ok'
     >>> feature_label(float("nan"), 0), feature_label("  ", 2)
     ('#0', '#2')
     """
     text = id_text(value)
     if text is None or not text.strip():
         return f"#{position}" if position is not None else "(no id)"
-    return text.strip()
+    return printable(text.strip())
 
 
 def feature_error(source: str, feature: object, problem: str) -> LayerError:

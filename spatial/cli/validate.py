@@ -28,7 +28,7 @@ import pandas as pd
 import pyogrio
 
 from spatial.cli._output import ExitCode
-from spatial.errors import LayerError, SpatialError
+from spatial.errors import LayerError, SpatialError, printable
 from spatial.io.atomic import write_bytes_atomic
 from spatial.io.bundled import bundled_dir
 from spatial.io.layers import REQUIRED_PROPERTIES, read_layer
@@ -124,11 +124,13 @@ def _write_layer(gdf: gpd.GeoDataFrame, out: Path) -> None:
 def _print_repairs(path: Path, report: pd.DataFrame, out: Path) -> None:
     for row in report.itertuples(index=False):
         print(
-            f"{path}: feature {row.id}: repaired ({row.reason}): area "
-            f"{row.area_before_m2:,.0f} m² -> {row.area_after_m2:,.0f} m² "
-            f"(changed {row.area_changed_m2:+,.0f} m²)"
+            printable(
+                f"{path}: feature {row.id}: repaired ({row.reason}): area "
+                f"{row.area_before_m2:,.0f} m² -> {row.area_after_m2:,.0f} m² "
+                f"(changed {row.area_changed_m2:+,.0f} m²)"
+            )
         )
-    print(f"{out}: written, {len(report)} feature(s) repaired", file=sys.stderr)
+    print(f"{printable(out)}: written, {len(report)} feature(s) repaired", file=sys.stderr)
 
 
 def _repair(path: Path, out: Path, crs: str | None) -> None:

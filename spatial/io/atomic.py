@@ -1,29 +1,117 @@
-"""Safe writing: every output goes to a temporary file beside the target first.
+"""Safe writing: every output goes to a private temporary folder beside the target first.
 
-The target is replaced with :func:`os.replace` only once the new content is
-complete and flushed to disk, so an interrupted or failed write never leaves a
-half-written file and never destroys the previous version.
+The temporary folder is created exclusively (:func:`tempfile.mkdtemp`: a new
+name, mode 0700, never an existing file or link), so on a shared folder nobody
+else can place a file or a symbolic link where the output is being written.
+The new file is created inside it, completed, flushed to disk and moved onto
+the target with :func:`os.replace` (same file system, so the move is atomic):
+an interrupted or failed write never leaves a half-written file and never
+destroys the previous version.
+
+While a write is in progress its folder is locked (:func:`fcntl.flock`). A
+process killed mid-write leaves its folder behind, unlocked; the next write to
+the same target removes such leftovers (only folders of ours, matching the
+target's name, that no live writer holds). Where ``fcntl`` does not exist
+(Windows) leftovers are not cleaned.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import shutil
+import stat
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 from spatial.errors import OutputError, SpatialError
 
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None  # type: ignore[assignment]
+
 __all__ = ["atomic_path", "write_bytes_atomic", "write_text_atomic"]
+
+_SUFFIX = ".tmp"
+_ATTEMPTS = 5
+_FOLDER_FLAGS = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_NOFOLLOW", 0)
+_FILE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+
+
+def _prefix(target: Path) -> str:
+    return f".{target.name}."
+
+
+def _lock(folder: Path, blocking: bool) -> int | None:
+    """Open and lock ``folder``; return the descriptor, or None if it is gone or held."""
+    try:
+        fd = os.open(folder, _FOLDER_FLAGS)
+    except OSError:
+        return None
+    try:
+        if fcntl is not None:
+            fcntl.flock(fd, fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))
+        if os.path.samestat(os.fstat(fd), os.lstat(folder)):
+            return fd
+    except OSError:
+        pass
+    os.close(fd)
+    return None
+
+
+def _remove_leftovers(target: Path) -> None:
+    """Remove temporary folders of earlier, crashed writes to ``target`` (none in use)."""
+    if fcntl is None:  # pragma: no cover - without locks a live write cannot be told apart
+        return
+    prefix = _prefix(target)
+    with contextlib.suppress(OSError), os.scandir(target.parent) as entries:
+        for entry in entries:
+            if not (entry.name.startswith(prefix) and entry.name.endswith(_SUFFIX)):
+                continue
+            info = entry.stat(follow_symlinks=False)
+            if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid():
+                continue
+            fd = _lock(Path(entry.path), blocking=False)
+            if fd is not None:  # unlocked: its writer is gone
+                shutil.rmtree(entry.path, ignore_errors=True)
+                os.close(fd)
+
+
+@contextlib.contextmanager
+def _private_folder(target: Path) -> Iterator[Path]:
+    """Yield a new, locked, 0700 folder beside ``target``; remove it afterwards."""
+    for _ in range(_ATTEMPTS):
+        folder = Path(tempfile.mkdtemp(prefix=_prefix(target), suffix=_SUFFIX, dir=target.parent))
+        fd = _lock(folder, blocking=True)
+        if fd is not None:
+            break  # else another run's cleanup removed it before we locked it: make another
+    else:
+        raise OSError(f"its temporary folder kept vanishing ({_ATTEMPTS} tries)")
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+        os.close(fd)
+
+
+def _fsync_folder(folder: Path) -> None:
+    with contextlib.suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
 
 
 @contextlib.contextmanager
 def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
-    """Yield a temporary path beside ``target``; move it onto ``target`` on success.
+    """Yield a path, in a private folder beside ``target``, to write; move it onto ``target``.
 
-    The caller writes the complete file to the yielded path (with any library).
-    If the block raises, the temporary file is removed and ``target`` is untouched.
+    The caller creates the complete file at the yielded path (with any library;
+    it has the target's name, so suffix-driven writers work). If the block
+    raises, the temporary folder is removed and ``target`` is untouched.
     Missing parent folders are created.
 
     Raises
@@ -34,34 +122,38 @@ def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
     target = Path(target)
     if target.is_dir():
         raise OutputError(f"{target}: is a folder; give the output a file name")
+    stack = contextlib.ExitStack()
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        _remove_leftovers(target)
+        tmp = stack.enter_context(_private_folder(target)) / target.name
     except OSError as exc:
         raise OutputError(f"{target}: cannot be written ({exc.strerror or exc})") from None
-    os.close(fd)
-    tmp = Path(tmp_name)
-    tmp.unlink()  # libraries such as pyogrio refuse to overwrite; let them create it
-    try:
-        yield tmp
-        if not tmp.exists():
-            raise OutputError(f"{target}: nothing was written")
-        with open(tmp, "rb+") as fh:
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except OSError as exc:
-        if isinstance(exc, SpatialError):
-            raise
-        raise OutputError(f"{target}: cannot be written ({exc.strerror or exc})") from None
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
+    with stack:
+        try:
+            yield tmp
+            if tmp.is_symlink() or not tmp.is_file():
+                raise OutputError(f"{target}: nothing was written")
+            with open(tmp, "rb+") as fh:
+                os.fsync(fh.fileno())
+            os.replace(tmp, target)
+            _fsync_folder(target.parent)
+        except OSError as exc:
+            if isinstance(exc, SpatialError):
+                raise
+            raise OutputError(f"{target}: cannot be written ({exc.strerror or exc})") from None
 
 
 def write_bytes_atomic(target: str | os.PathLike[str], data: bytes) -> Path:
-    """Write ``data`` to ``target`` atomically and return the target path."""
+    """Write ``data`` to ``target`` atomically and return the target path.
+
+    The temporary file is created exclusively (``O_CREAT | O_EXCL``) with the
+    usual permissions (``0o666`` less the umask).
+    """
     with atomic_path(target) as tmp:
-        tmp.write_bytes(data)
+        fd = os.open(tmp, _FILE_FLAGS, 0o666)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
     return Path(target)
 
 

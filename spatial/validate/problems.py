@@ -33,7 +33,7 @@ import shapely
 from pyproj import CRS, Geod, Transformer
 
 from spatial.crs import crs_label
-from spatial.errors import CRSError, LayerError, LayerReadError
+from spatial.errors import CRSError, LayerError, LayerReadError, printable
 from spatial.io import rawjson as _rawjson
 from spatial.io.layers import REQUIRED_PROPERTIES, read_layer_tolerant, unresolved_prj
 from spatial.measure.area import ellipsoidal_area_m2
@@ -88,7 +88,7 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.path}: feature {self.feature}: {self.message}"
+        return printable(f"{self.path}: feature {self.feature}: {self.message}")
 
 
 # --- feature labels ---------------------------------------------------------

@@ -24,7 +24,8 @@ from pathlib import Path
 
 import folium
 import xstatic.pkg.leaflet as xs_leaflet
-from branca.element import Element, Figure
+
+from spatial.webmap.page import RawElement, page_of
 
 __all__ = [
     "LEAFLET_VERSION",
@@ -34,7 +35,6 @@ __all__ = [
     "controls_js",
     "leaflet_css",
     "leaflet_js",
-    "page_of",
     "plugins",
     "plugins_css",
     "plugins_js",
@@ -159,22 +159,18 @@ def _script_safe(code: str) -> str:
     return code
 
 
-def page_of(m: folium.Map) -> Figure:
-    """Return the HTML page (branca ``Figure``) that ``m`` renders into."""
-    root = m.get_root()
-    if not isinstance(root, Figure):
-        raise TypeError(f"map {m.get_name()} is not on an HTML page (its root is {type(root)})")
-    return root
-
-
 def add_assets(m: folium.Map) -> None:
-    """Replace folium's CDN links on ``m`` with the inlined Leaflet, plugin and toolkit assets."""
+    """Replace folium's CDN links on ``m`` with the inlined Leaflet, plugin and toolkit assets.
+
+    They are written as they are (:class:`~spatial.webmap.page.RawElement`), not
+    compiled as templates, so a ``{#`` in a library's code cannot break the page.
+    """
     m.default_js = []
     m.default_css = []
     header = page_of(m).header
-    header.add_child(Element(f"<style>{leaflet_css()}</style>"), name="leaflet_css")
-    header.add_child(Element(f"<style>{plugins_css()}</style>"), name="plugins_css")
-    header.add_child(Element(f"<style>{controls_css()}</style>"), name="spatial_css")
-    header.add_child(Element(f"<script>{leaflet_js()}</script>"), name="leaflet_js")
-    header.add_child(Element(f"<script>{plugins_js()}</script>"), name="plugins_js")
-    header.add_child(Element(f"<script>{controls_js()}</script>"), name="spatial_js")
+    header.add_child(RawElement(f"<style>{leaflet_css()}</style>"), name="leaflet_css")
+    header.add_child(RawElement(f"<style>{plugins_css()}</style>"), name="plugins_css")
+    header.add_child(RawElement(f"<style>{controls_css()}</style>"), name="spatial_css")
+    header.add_child(RawElement(f"<script>{leaflet_js()}</script>"), name="leaflet_js")
+    header.add_child(RawElement(f"<script>{plugins_js()}</script>"), name="plugins_js")
+    header.add_child(RawElement(f"<script>{controls_js()}</script>"), name="spatial_js")

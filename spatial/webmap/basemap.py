@@ -4,7 +4,9 @@ The list of base maps is data (``basemaps.json`` beside this module). AMap
 tiles are drawn in GCJ-02, so a map on AMap shifts its overlays into GCJ-02
 *for display only* (:func:`display_shift`); every analysis stays in
 WGS84/CGCS2000. Tianditu's key is an explicit argument; the command line reads
-it from the ``TIANDITU_KEY`` environment variable.
+it from the ``TIANDITU_KEY`` environment variable. Tile URLs (which carry the
+key, or a local folder's path) and attributions reach the page through its data
+block (:func:`~spatial.webmap.page.page_value`), never through a template.
 """
 
 from __future__ import annotations
@@ -18,9 +20,12 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import folium
+from folium.map import Layer
+from folium.template import Template
 
 from spatial.errors import SpatialError
 from spatial.measure.gcj02 import Geoms, wgs84_to_gcj02_geometry
+from spatial.webmap.page import RawMacroElement, page_value
 
 __all__ = [
     "BASEMAP_NAMES",
@@ -28,6 +33,7 @@ __all__ = [
     "Basemap",
     "BasemapError",
     "GeometryShift",
+    "TileLayer",
     "add_basemap",
     "display_shift",
     "resolve_basemap",
@@ -164,24 +170,48 @@ class GeometryShift(Protocol):
         ...
 
 
+class TileLayer(Layer, RawMacroElement):
+    """A Leaflet tile layer whose URL and options reach the page as data, not template text.
+
+    ``label`` is the plain-text name the layer control shows.
+    """
+
+    _template = Template(
+        """
+{% macro script(this, kwargs) %}
+    var {{ this.get_name() }} = L.tileLayer({{ this.url_ref }}, {{ this.options_ref }});
+{% endmacro %}
+"""
+    )
+
+    def __init__(self, url: str, options: dict[str, Any], label: str, *, overlay: bool) -> None:
+        super().__init__(overlay=overlay, control=True, show=True)
+        self._name = "SpatialTiles"
+        self.url = url
+        self.options = options
+        self.label = label
+        self.url_ref = self.options_ref = "null"
+
+    def render(self, **kwargs: Any) -> None:  # type: ignore[override]  # see RawMacroElement
+        """Put the URL and options into the page's data block, then render the script."""
+        self.url_ref = page_value(self, self.url, key=f"{self.get_name()}.url")
+        self.options_ref = page_value(self, self.options, key=f"{self.get_name()}.options")
+        super().render(**kwargs)
+
+
 def add_basemap(m: folium.Map, basemap: Basemap) -> None:
     """Add the base map's tile layer (and Tianditu's label layer) to ``m``; nothing for ``none``."""
     if basemap.tiles is None:
         return
-    _tile_layer(basemap, basemap.tiles, basemap.label, overlay=False).add_to(m)
+    options = {
+        "subdomains": basemap.subdomains,
+        "maxZoom": basemap.max_zoom,
+        "maxNativeZoom": basemap.max_zoom,
+        "attribution": basemap.attribution,
+    }
+    TileLayer(basemap.tiles, options, basemap.label, overlay=False).add_to(m)
     if basemap.labels:
-        _tile_layer(basemap, basemap.labels, "天地图注记 Tianditu labels", overlay=True).add_to(m)
-
-
-def _tile_layer(basemap: Basemap, tiles: str, name: str, *, overlay: bool) -> folium.TileLayer:
-    return folium.TileLayer(
-        tiles,
-        attr=basemap.attribution,
-        name=name,
-        overlay=overlay,
-        subdomains=basemap.subdomains,
-        max_zoom=basemap.max_zoom,
-    )
+        TileLayer(basemap.labels, options, "天地图注记 Tianditu labels", overlay=True).add_to(m)
 
 
 def display_shift(basemap: Basemap) -> GeometryShift | None:

@@ -23,7 +23,7 @@ from spatial.io.atomic import write_text_atomic
 from spatial.io.layers import LAYER_GEOMETRY, LAYER_NAMES, load_plan_layers
 from spatial.validate.inputs import LayerInput, prepare_inputs
 from spatial.webmap import controls
-from spatial.webmap.assets import add_assets, page_of
+from spatial.webmap.assets import add_assets
 from spatial.webmap.basemap import (
     GCJ02_NOTE,
     Basemap,
@@ -35,6 +35,7 @@ from spatial.webmap.basemap import (
 from spatial.webmap.escape import escape_text
 from spatial.webmap.layer import GeoJsonLayer, LayerOptions, styled_layer
 from spatial.webmap.legend import legend_html
+from spatial.webmap.page import page_of
 from spatial.webmap.planfacts import headlines, with_area_checks
 from spatial.webmap.styles import style_for
 
@@ -236,7 +237,7 @@ def build_map(
     add_basemap(m, basemap)
     drawn = _add_layers(m, layers, basemap, options)
     _fit(m, layers, basemap)
-    folium.LayerControl(collapsed=False).add_to(m)
+    controls.add_layer_control(m)
     _add_panels(m, drawn, basemap, options)
     _add_tools(m, basemap, drawn)
     controls.add_ready_flag(m)

@@ -59,11 +59,12 @@ def _other_rows(row: Row, style: LayerStyle) -> list[str]:
     return [heading, *rows]
 
 
-def popup_html(row: Row, style: LayerStyle) -> str:
+def popup_html(row: Row, style: LayerStyle, layer: str | None = None) -> str:
     """Return the popup of a feature as safe HTML.
 
-    First the layer and the style's curated, bilingually labelled lines (area
-    check, platform kind…), then accuracy, source and id, then every other
+    First the layer (``layer``, plain text; the style's title by default) and
+    the style's curated, bilingually labelled lines (area check, platform
+    kind…), then accuracy, source and id, then every other
     property that is not internal to the style, under "其他属性 Other properties".
 
     Examples
@@ -75,7 +76,7 @@ def popup_html(row: Row, style: LayerStyle) -> str:
     """
     accuracy = row.get("accuracy")
     rows = [
-        _tr("图层 Layer", f"{style.title_zh} {style.title_en}"),
+        _tr("图层 Layer", layer if layer is not None else f"{style.title_zh} {style.title_en}"),
         *(_tr(label, value) for label, value in style.curated_rows(row)),
         _tr("精度 Accuracy", _ACCURACY.get(str(accuracy), "" if _blank(accuracy) else accuracy)),
         _tr("来源 Source", row.get("source")),

@@ -2,8 +2,10 @@
 
 Title and note (top left, above the zoom buttons), legend (bottom right), full screen and measure
 (top left, under the zoom buttons), mouse coordinates and mini-map (bottom
-left, above Leaflet's own scale bar). HTML handed to a panel must already be
-escaped; arguments cross into JavaScript as script-safe JSON.
+left, above Leaflet's own scale bar), the layer control (top right). HTML handed
+to a panel must already be escaped; every argument crosses into JavaScript
+through the page's data block (:func:`~spatial.webmap.page.page_value`), never
+as text in a template.
 """
 
 from __future__ import annotations
@@ -11,15 +13,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import folium
-from branca.element import MacroElement
+from folium.map import Layer
 from folium.template import Template
 
 from spatial.webmap.basemap import Basemap
-from spatial.webmap.escape import escape_text, script_json
+from spatial.webmap.escape import escape_text
+from spatial.webmap.page import RawMacroElement, page_value
 
 __all__ = [
     "MapScript",
     "add_fullscreen",
+    "add_layer_control",
     "add_legend",
     "add_measure",
     "add_minimap",
@@ -30,8 +34,11 @@ __all__ = [
 ]
 
 
-class MapScript(MacroElement):
-    """A line of JavaScript, run in the map's script after the map and its layers exist."""
+class MapScript(RawMacroElement):
+    """A line of our JavaScript, run in the map's script after the map and its layers exist.
+
+    ``code`` must hold no outside text: values go in through :func:`page_value`.
+    """
 
     _template = Template("{% macro script(this, kwargs) %}{{ this.code }}{% endmacro %}")
 
@@ -42,8 +49,28 @@ class MapScript(MacroElement):
 
 
 def _call(m: folium.Map, function: str, *args: object) -> None:
-    arguments = "".join(f", {script_json(a)}" for a in args)
+    arguments = "".join(f", {page_value(m, a)}" for a in args)
     m.add_child(MapScript(f"SpatialControls.{function}({m.get_name()}{arguments});"))
+
+
+def _layer_label(layer: Layer) -> str:
+    return escape_text(getattr(layer, "label", layer.layer_name))
+
+
+def add_layer_control(m: folium.Map) -> None:
+    """Add the layer control (expanded, top right) listing every layer added to ``m`` so far.
+
+    Layers name themselves with a plain-text ``label`` attribute (escaped here);
+    base maps get radio buttons, overlays check boxes. Add it after the layers.
+    """
+    layers = [c for c in m._children.values() if isinstance(c, Layer) and c.control]
+    base = [layer for layer in layers if not layer.overlay]
+    overlays = [layer for layer in layers if layer.overlay]
+    names = page_value(m, [[_layer_label(x) for x in group] for group in (base, overlays)])
+    refs = [f"[{', '.join(x.get_name() for x in group)}]" for group in (base, overlays)]
+    m.add_child(
+        MapScript(f"SpatialControls.layers({m.get_name()}, {names}, {refs[0]}, {refs[1]});")
+    )
 
 
 def add_title(
@@ -106,9 +133,8 @@ def add_minimap(m: folium.Map, basemap: Basemap, outline_var: str | None) -> Non
     """
     options = {"subdomains": basemap.subdomains, "maxZoom": basemap.max_zoom}
     outline = f"{outline_var}.toGeoJSON()" if outline_var else "null"
-    tiles = script_json(basemap.tiles)
-    spec = f"{{tiles: {tiles}, tileOptions: {script_json(options)}, outline: {outline}}}"
-    m.add_child(MapScript(f"SpatialControls.minimap({m.get_name()}, {spec});"))
+    spec = page_value(m, {"tiles": basemap.tiles, "tileOptions": options})
+    m.add_child(MapScript(f"SpatialControls.minimap({m.get_name()}, {spec}, {outline});"))
 
 
 def add_ready_flag(m: folium.Map) -> None:

@@ -7,9 +7,13 @@ two places, and both are handled here:
 * inside HTML (tooltips, popups, the legend, the layer control): :func:`escape_text`
   escapes ``< > & " '`` for HTML and the backtick and ``${`` for JavaScript
   template strings, so the text shows as typed and runs nothing;
-* inside a ``<script>`` element (the embedded GeoJSON): :func:`script_json`
-  writes JSON in which ``<``, ``>`` and ``&`` are ``\u`` escapes, so no string
-  can close the script element or open an HTML comment.
+* inside a ``<script>`` element (the page's JSON data block, see
+  :mod:`spatial.webmap.page`): :func:`script_json` writes JSON in which ``<``,
+  ``>`` and ``&`` are ``\u`` escapes, so no string can close the script
+  element or open an HTML comment.
+
+Neither makes text safe to put into a Jinja template: outside text reaches the
+page only as data, through :func:`spatial.webmap.page.page_value`.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ import json
 import math
 from typing import Any
 
-__all__ = ["escape_text", "script_json"]
+__all__ = ["escape_text", "script_json", "script_safe"]
 
 _TEMPLATE_STRING = {"`": "&#96;", "${": "&#36;{"}
 _SCRIPT_UNSAFE = {
@@ -62,10 +66,15 @@ def script_json(value: Any) -> str:
     '{"name":"\\u003c/script\\u003e\\u003cb\\u003e"}'
     """
     text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    return _escape_script(text)
+    return script_safe(text)
 
 
-def _escape_script(text: str) -> str:
+def script_safe(text: str) -> str:
+    r"""Return JSON text with ``<``, ``>``, ``&`` and U+2028/2029 as ``\u`` escapes.
+
+    Valid on any JSON text: outside strings these characters cannot occur, inside
+    strings the escape means the same character.
+    """
     for raw, safe in _SCRIPT_UNSAFE.items():
         text = text.replace(raw, safe)
     return text

@@ -4,7 +4,9 @@ This replaces :class:`folium.GeoJson` for our layers because that class writes
 feature ids and a style map keyed by them, embeds every property, and inserts
 property text into tooltips as raw HTML. Here the page receives only a class
 key (``s``), an escaped tooltip (``t``) and, for layers up to
-``detail_limit`` features, an escaped popup (``p``) per feature.
+``detail_limit`` features, an escaped popup (``p``) per feature. The features
+and the layer's name reach the page through :func:`~spatial.webmap.page.page_json`
+(the data block), never through the template.
 """
 
 from __future__ import annotations
@@ -18,8 +20,9 @@ from folium.map import Layer
 from folium.template import Template
 
 from spatial.webmap.content import popup_html, tooltip_html
-from spatial.webmap.escape import escape_text, script_json
+from spatial.webmap.escape import script_json
 from spatial.webmap.geojson import decimals_for, feature_collection_json, to_display_crs
+from spatial.webmap.page import RawMacroElement, page_json
 from spatial.webmap.styles import LayerStyle, Row
 
 __all__ = ["GeoJsonLayer", "LayerOptions", "styled_layer"]
@@ -48,8 +51,13 @@ class LayerOptions:
     canvas_from: int = 5_000
 
 
-class GeoJsonLayer(Layer):
-    """A Leaflet ``L.geoJSON`` layer drawn in its own pane, listed in the layer control."""
+class GeoJsonLayer(Layer, RawMacroElement):
+    """A Leaflet ``L.geoJSON`` layer drawn in its own pane, listed in the layer control.
+
+    ``data`` (the features' GeoJSON text) goes into the page's data block when
+    the layer is rendered; the template only holds the expression reading it.
+    ``label`` is the plain-text name the layer control shows.
+    """
 
     _template = Template(
         """
@@ -62,7 +70,7 @@ class GeoJsonLayer(Layer):
     {%- if this.canvas %}
     {{ this.get_name() }}_options.renderer = L.canvas({pane: {{ this.pane|tojson }}});
     {%- endif %}
-    var {{ this.get_name() }} = L.geoJSON({{ this.data }}, L.extend({
+    var {{ this.get_name() }} = L.geoJSON({{ this.data_ref }}, L.extend({
         style: function (f) { return {{ this.get_name() }}_styles[f.properties.s]; },
         pointToLayer: function (f, latlng) {
             return L.circleMarker(latlng, L.extend(
@@ -96,14 +104,16 @@ class GeoJsonLayer(Layer):
         self,
         data_json: str,
         style: LayerStyle,
-        name_html: str,
+        label: str,
         *,
         canvas: bool = False,
         popups: bool = True,
     ) -> None:
-        super().__init__(name=name_html, overlay=True, control=True, show=style.show)
+        super().__init__(overlay=True, control=True, show=style.show)
         self._name = "SpatialGeoJson"
+        self.label = label
         self.data = data_json
+        self.data_ref = "null"
         self.styles = script_json(dict(style.paths))
         self.layer_key = style.name
         self.pane = f"spatial-{style.name}"
@@ -111,15 +121,20 @@ class GeoJsonLayer(Layer):
         self.canvas = canvas
         self.popups = popups
         self.labels = style.label
-        label = {
+        permanent = {
             "permanent": True,
             "direction": style.label_direction,
             "className": f"sp-label sp-label-{style.name}",
         }
-        self.label_options = script_json(label)
+        self.label_options = script_json(permanent)
         self.label_zoom = style.label_zoom if style.label else None
         self.tooltip_options = script_json({"sticky": True})
         self.classes: frozenset[str] = frozenset()
+
+    def render(self, **kwargs: object) -> None:  # type: ignore[override]  # see RawMacroElement
+        """Put the features into the page's data block, then render the script."""
+        self.data_ref = page_json(self, self.data, key=f"{self.get_name()}.data")
+        super().render(**kwargs)
 
 
 def _rows(gdf: gpd.GeoDataFrame) -> list[Row]:
@@ -133,14 +148,16 @@ def _rows(gdf: gpd.GeoDataFrame) -> list[Row]:
     return [{str(name): value for name, value in record.items()} for record in records]
 
 
-def _properties(gdf: gpd.GeoDataFrame, style: LayerStyle, popups: bool) -> list[dict[str, object]]:
+def _properties(
+    gdf: gpd.GeoDataFrame, style: LayerStyle, label: str, popups: bool
+) -> list[dict[str, object]]:
     props: list[dict[str, object]] = []
     for row in _rows(gdf):
         item: dict[str, object] = {"s": style.classify(row), "t": tooltip_html(row)}
         if style.labelled(row):
             item["l"] = 1
         if popups:
-            item["p"] = popup_html(row, style)
+            item["p"] = popup_html(row, style, label)
         props.append(item)
     return props
 
@@ -172,7 +189,8 @@ def styled_layer(
     options : LayerOptions, optional
         Rounding, simplification and large-layer thresholds.
     name : str, optional
-        Name in the layer control (plain text; escaped here); the style's title by default.
+        Name in the layer control and the popups (plain text, shown as typed);
+        the style's title by default.
     display : callable, optional
         Applied to the WGS84 geometries for display only (the GCJ-02 shift for AMap tiles).
     """
@@ -184,11 +202,9 @@ def styled_layer(
         geoms = gpd.GeoSeries(display(np.asarray(geoms.values)), crs=geoms.crs)
     count = len(gdf)
     popups = count <= options.detail_limit
-    props = _properties(gdf, style, popups=popups)
-    data = feature_collection_json(geoms, props, _decimals(gdf, options))
     label = name if name is not None else f"{style.title_zh} {style.title_en}"
-    layer = GeoJsonLayer(
-        data, style, escape_text(label), canvas=count >= options.canvas_from, popups=popups
-    )
+    props = _properties(gdf, style, label, popups=popups)
+    data = feature_collection_json(geoms, props, _decimals(gdf, options))
+    layer = GeoJsonLayer(data, style, label, canvas=count >= options.canvas_from, popups=popups)
     layer.classes = frozenset(str(p["s"]) for p in props)
     return layer

@@ -1,12 +1,21 @@
 /* Map controls of the Bishan spatial toolkit, on Leaflet 1.9 and three vendored plugins
  * (static/vendor/: leaflet.fullscreen, leaflet-minimap, leaflet-mouse-position).
- * Ours: panels, the legend toggle, label zoom ranges, a measure tool, and a "ready"
- * flag for tests and benchmarks; the plugins are only configured here (bilingual
- * titles, the frame of the coordinates). The same code serves online and offline
- * maps. Text passed to panel() is HTML that Python has already escaped. */
+ * Ours: panels, the legend toggle, the layer control, label zoom ranges, a measure
+ * tool, and a "ready" flag for tests and benchmarks; the plugins are only configured
+ * here (bilingual titles, the frame of the coordinates). The same code serves online
+ * and offline maps. Text passed to panel() is HTML that Python has already escaped.
+ * Every value from outside the toolkit arrives through the page's data block (a
+ * JSON script element with id spatial-data), read by SpatialData(i). */
 (function () {
   "use strict";
   var SC = {};
+  var DATA = null;
+
+  /* Item i of the page's data block (parsed once, on first use). */
+  window.SpatialData = function (i) {
+    if (DATA === null) { DATA = JSON.parse(document.getElementById("spatial-data").textContent); }
+    return DATA[i];
+  };
   var ICONS = {
     measure: '<svg viewBox="0 0 16 16" width="16" height="16" aria-hidden="true">' +
       '<path d="M1 11 11 1l4 4L5 15z M4 8l2 2 M6 6l1.5 1.5 M8 4l2 2" fill="none" stroke="#222" stroke-width="1.4"/></svg>'
@@ -178,8 +187,10 @@
     });
   };
 
+  /* The plugin writes its text as HTML: the frame's name is escaped first. */
   function coordinates(frame, lng, lat) {
-    return "经度 lon " + lng + ", 纬度 lat " + lat + " (" + frame + ")";
+    var name = String(frame).replace(/[&<>"']/g, function (c) { return "&#" + c.charCodeAt(0) + ";"; });
+    return "经度 lon " + lng + ", 纬度 lat " + lat + " (" + name + ")";
   }
 
   /* frame: the frame of the map's coordinates ("WGS84", or "GCJ-02" on AMap tiles). */
@@ -193,13 +204,22 @@
     }).addTo(map);
   };
 
+  /* The layer control, expanded: names[0] label the base layers, names[1] the
+   * overlays (already escaped HTML), in the order given. */
+  SC.layers = function (map, names, baseLayers, overlays) {
+    var ctl = L.control.layers(null, null, { collapsed: false });
+    baseLayers.forEach(function (layer, i) { ctl.addBaseLayer(layer, names[0][i]); });
+    overlays.forEach(function (layer, i) { ctl.addOverlay(layer, names[1][i]); });
+    return ctl.addTo(map);
+  };
+
   /* The overview: the base map's tiles (opts.tiles, if any), the district outline
-   * (opts.outline, GeoJSON) and the current view, following the main map. */
-  SC.minimap = function (map, opts) {
+   * (outlineData, GeoJSON) and the current view, following the main map. */
+  SC.minimap = function (map, opts, outlineData) {
     var layers = L.layerGroup();
     if (opts.tiles) { L.tileLayer(opts.tiles, opts.tileOptions).addTo(layers); }
-    if (opts.outline) {
-      L.geoJSON(opts.outline, {
+    if (outlineData) {
+      L.geoJSON(outlineData, {
         style: { color: "#252525", weight: 1, fill: false }, interactive: false
       }).addTo(layers);
     }
