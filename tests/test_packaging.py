@@ -47,7 +47,10 @@ def test_wheel_carries_layers_and_seeds(wheel: Path) -> None:
     ):
         assert f"spatial/_bundled/geodata/{layer}.geojson" in names
     assert "spatial/_bundled/seeds/plan.toml" in names
-    assert not any(name.startswith(("tests/", "tools/", "maps/")) for name in names)
+    assert "spatial/landuse/data/ydyh_2023.toml" in names  # the land-use classes
+    vendored = "spatial/webmap/vendor/leaflet-side-by-side/"
+    assert {f"{vendored}{f}" for f in ("index.js", "LICENSE", "VENDOR.json")} <= names
+    assert not any(name.startswith(("tests/", "tools/", "maps/", "examples/")) for name in names)
 
 
 def test_wheel_carries_the_vendored_plugins_and_type_marker(wheel: Path) -> None:

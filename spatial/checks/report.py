@@ -40,6 +40,9 @@ RULE_COLUMNS = [
     "unit",
     "status",
     "reason",
+    "constraint",
+    "occupied_m2",
+    "outside_m2",
 ]
 
 
@@ -57,6 +60,7 @@ class CheckReport:
     targets: pd.DataFrame
     rules: pd.DataFrame
     repairs: list[Repair] = field(default_factory=list)
+    conflicts: pd.DataFrame | None = None
 
     @property
     def passed(self) -> bool:
@@ -84,7 +88,25 @@ class CheckReport:
 
     def to_dict(self) -> dict[str, list[dict[str, Any]]]:
         """Return ``{"targets": [...], "rules": [...]}``, rows as JSON-ready dicts (NaN -> None)."""
-        return {"targets": records(self.targets), "rules": records(self.rules)}
+        out = {"targets": records(self.targets), "rules": records(self.rules)}
+        if self.conflicts is not None:
+            out["conflicts"] = records(self._conflict_table())
+        return out
+
+    def _conflict_table(self) -> pd.DataFrame:
+        """Return the conflict pieces without geometry (one row per piece, m², ha, 亩)."""
+        table = pd.DataFrame(self.conflicts)
+        return table.drop(columns=[c for c in ("geometry",) if c in table.columns])
+
+    def _conflicts_by_class(self) -> pd.DataFrame:
+        table = self._conflict_table()
+        keys = ["constraint", "zone_id", "class_code"]
+        grouped = (
+            table.assign(class_code=table["class_code"].fillna("-"))
+            .groupby(keys, sort=False, dropna=False)[["area_m2", "area_ha", "area_mu"]]
+            .sum()
+        )
+        return grouped.reset_index()
 
     def summary(self) -> str:
         """One line: how many targets and rule checks passed."""
@@ -140,4 +162,11 @@ class CheckReport:
             self.summary(),
         ]
         parts += [f"{bullet}{line}" for line in self.failures]
+        if self.conflicts is not None and len(self.conflicts):
+            parts += [
+                "",
+                f"{head}Constraint conflicts by zone and land-use class",
+                "",
+                table(self._conflicts_by_class()),
+            ]
         return "\n".join(parts) + "\n"

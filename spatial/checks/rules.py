@@ -42,6 +42,9 @@ def _row(rule: Rule, feature_id: str, **values: Any) -> dict[str, Any]:
         "limit": np.nan,
         "unit": "",
         "reason": "",
+        "constraint": "",
+        "occupied_m2": np.nan,
+        "outside_m2": np.nan,
     }
     row |= values
     if "status" not in row:
@@ -403,3 +406,7 @@ def _check_prepared_rules(
             continue
         rows.extend(RULE_KINDS[rule.kind].run(prepared, rule, gk))
     return pd.DataFrame(rows, columns=RULE_COLUMNS)
+
+
+# The 三区三线 kinds (must_not_occupy, must_lie_within) register themselves in RULE_KINDS.
+from spatial.checks import constraints as _constraints  # noqa: E402, F401

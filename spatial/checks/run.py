@@ -7,6 +7,7 @@ from collections.abc import Iterable, Mapping
 import geopandas as gpd
 import pandas as pd
 
+from spatial.checks.constraints import CONSTRAINT_KINDS, conflict_pieces
 from spatial.checks.prepare import prepare_layers
 from spatial.checks.report import TARGET_COLUMNS, CheckReport
 from spatial.checks.rules import _check_prepared_rules
@@ -25,6 +26,7 @@ def run_checks(
     rules: Iterable[Rule] | None = None,
     repair: bool = False,
     sources: Mapping[str, str] | None = None,
+    class_field: str | None = None,
 ) -> CheckReport:
     """Check layers against the plan's targets and rules (the bundled plan by default).
 
@@ -41,11 +43,16 @@ def run_checks(
     sources : mapping of str to str, optional
         Files to name in error messages, by layer name (a planner's ``--zones``
         file, say); each layer is validated once, in :func:`prepare_layers`.
+    class_field : str, optional
+        Land-use class field of the layers checked by constraint rules
+        (``must_not_occupy``, ``must_lie_within``), copied to their conflict pieces.
 
     Returns
     -------
     CheckReport
         With ``targets`` and ``rules`` tables; ``passed`` is True when all pass.
+        With constraint rules, ``conflicts`` holds their conflict pieces (see
+        :func:`spatial.checks.constraints.conflict_pieces`), None otherwise.
     """
     layers = load_plan_layers() if layers is None else dict(layers)
     targets = load_targets() if targets is None else tuple(targets)
@@ -63,4 +70,7 @@ def run_checks(
     target_table = (
         pd.concat(tables, ignore_index=True) if tables else pd.DataFrame(columns=TARGET_COLUMNS)
     )
-    return CheckReport(target_table, _check_prepared_rules(prepared, rules), repairs)
+    conflicts = None
+    if any(rule.kind in CONSTRAINT_KINDS for rule in rules):
+        conflicts = conflict_pieces(prepared, rules, class_field)
+    return CheckReport(target_table, _check_prepared_rules(prepared, rules), repairs, conflicts)

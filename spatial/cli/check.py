@@ -7,6 +7,13 @@ terminal table, CSV, JSON (``{"targets": [...], "rules": [...]}``) or Markdown.
 checks a planner's own layer in place of the bundled one, against the same
 targets (``seeds/plan.toml``) and rules (``seeds/rules.toml``).
 
+三区三线: ``--constraint NAME=PATH`` (生态保护红线, 永久基本农田: must not be
+occupied) and ``--within NAME=PATH`` (城镇开发边界: must lie within) add one rule
+row per zone and constraint (``kind``, ``id``, ``constraint``, ``status``,
+``occupied_m2`` or ``outside_m2``; FAIL above ``--tolerance-m2``);
+``--conflicts-out FILE.gpkg`` writes the conflict pieces as a layer (draw it with
+``spatial map --layer conflicts=FILE.gpkg``, red, with popups).
+
 Exit status: 0 every target and rule passes, 1 any fails (each failure is named
 on standard error), 2 an input could not be read.
 """
@@ -17,6 +24,7 @@ import argparse
 import sys
 
 from spatial.checks import run_checks
+from spatial.cli._constraints import add_constraint_options, constraint_rules, write_conflicts
 from spatial.cli._options import add_repair_option, layer_flag
 from spatial.cli._output import ExitCode, printed_warnings
 from spatial.errors import UsageError
@@ -54,6 +62,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--crs", help="CRS to assume for a given file that declares none")
     parser.add_argument("--plan", metavar="TOML", help="targets file (default: seeds/plan.toml)")
     parser.add_argument("--rules", metavar="TOML", help="rules file (default: seeds/rules.toml)")
+    add_constraint_options(parser)
     add_repair_option(parser)
     parser.set_defaults(handler=run)
 
@@ -67,14 +76,19 @@ def run(args: argparse.Namespace) -> int:
         if path is not None:
             layers[layer] = read_layer(path, crs=args.crs)
             sources[layer] = path
+    rules = load_rules(args.rules)
+    rules += constraint_rules(args, layers, sources, rules)
     with printed_warnings("check"):
         report = run_checks(
             layers,
             targets=load_targets(args.plan),
-            rules=load_rules(args.rules),
+            rules=rules,
             repair=args.repair,
             sources=sources,
+            class_field=args.class_field,
         )
+    if args.conflicts_out is not None:
+        write_conflicts(report.conflicts, args.conflicts_out)
     fmt = format_from_suffix(args.format, args.out)
     if fmt not in FORMATS:
         raise UsageError(f"{args.out}: a check report is a table: use .csv, .json, .md or .txt")

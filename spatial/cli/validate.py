@@ -8,6 +8,10 @@ Required properties: a file in the bundled ``geodata/`` folder must carry all of
 :data:`spatial.layers.REQUIRED_PROPERTIES`; any other file (a planner's own)
 needs only ``id`` unless ``--require`` names others (``--require ''`` requires none).
 
+``--class-field YDYHFLDM`` also checks a land-use class field against the 2023
+用地用海分类 (unknown or blank code, a ``--name-field`` that disagrees with the
+code, a code off the ``--class-level`` levels), one line per feature.
+
 Exit status: 0 no problems, 1 problems found, 2 an input could not be read
 (the highest applies when several files are given). With ``--repair OUT`` the
 single input's invalid geometries are repaired with ``make_valid`` and written
@@ -31,7 +35,8 @@ from spatial.cli._output import ExitCode
 from spatial.errors import LayerError, SpatialError, printable
 from spatial.io.atomic import write_bytes_atomic
 from spatial.io.bundled import bundled_dir
-from spatial.io.layers import REQUIRED_PROPERTIES, read_layer
+from spatial.io.layers import REQUIRED_PROPERTIES, read_layer, read_layer_tolerant
+from spatial.landuse.fields import CLASS_NAME_FIELD, check_class_field
 from spatial.validate.problems import repair_layer, validate_file
 
 __all__ = ["register", "required_for", "run"]
@@ -67,7 +72,50 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         metavar="OUT",
         help="write the (single) input with invalid geometries repaired to OUT",
     )
+    parser.add_argument(
+        "--class-field",
+        metavar="FIELD",
+        help="also check this land-use class field (e.g. YDYHFLDM) against the 2023 "
+        "用地用海分类: unknown or blank codes, names that disagree, wrong levels",
+    )
+    parser.add_argument(
+        "--name-field",
+        default=CLASS_NAME_FIELD,
+        help=f"class name field compared with the code when present ({CLASS_NAME_FIELD})",
+    )
+    parser.add_argument(
+        "--class-level",
+        metavar="LEVELS",
+        help="comma-separated levels allowed with --class-field: 1 (2-digit), 2, 3 (6-digit)",
+    )
     parser.set_defaults(handler=run)
+
+
+def _levels(text: str | None) -> set[int] | None:
+    if text is None:
+        return None
+    try:
+        levels = {int(v) for v in text.split(",") if v.strip()}
+    except ValueError:
+        levels = set()
+    if not levels or not levels <= {1, 2, 3}:
+        raise LayerError(f"--class-level {text!r}: give levels among 1, 2, 3 (e.g. 2,3)")
+    return levels
+
+
+def _class_problems(path: Path, args: argparse.Namespace) -> list[object]:
+    if args.class_field is None:
+        return []
+    gdf = read_layer_tolerant(path, crs=args.crs)
+    return list(
+        check_class_field(
+            gdf,
+            str(path),
+            code_field=args.class_field,
+            name_field=args.name_field,
+            levels=_levels(args.class_level),
+        )
+    )
 
 
 def required_for(path: Path, require: str | None) -> tuple[str, ...]:
@@ -96,6 +144,7 @@ def required_for(path: Path, require: str | None) -> tuple[str, ...]:
 def _check_one(path: Path, args: argparse.Namespace) -> int:
     try:
         problems = validate_file(path, required=required_for(path, args.require), crs=args.crs)
+        problems = [*problems, *_class_problems(path, args)]
     except SpatialError as exc:
         print(f"spatial validate: {exc}", file=sys.stderr)
         return ExitCode.UNREADABLE

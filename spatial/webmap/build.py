@@ -21,6 +21,7 @@ import shapely
 from spatial.crs import WGS84
 from spatial.io.atomic import write_text_atomic
 from spatial.io.layers import LAYER_GEOMETRY, LAYER_NAMES, load_plan_layers
+from spatial.synthetic import is_synthetic
 from spatial.validate.inputs import LayerInput, prepare_inputs
 from spatial.webmap import controls
 from spatial.webmap.assets import add_assets
@@ -134,10 +135,12 @@ def _prepare(name: str, gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return with_area_checks(gdf) if name == "zones" else gdf
 
 
-def _label(name: str, source: str | None) -> str:
+def _label(name: str, source: str | None, gdf: gpd.GeoDataFrame) -> str:
     style = style_for(name)
     title = f"{style.title_zh} {style.title_en}" if style.name == name else name
-    return f"{title} ({Path(source).name})" if source else title
+    where = [Path(source).name] if source else []
+    where += ["示例数据 synthetic"] if is_synthetic(gdf) else []  # made-up data says so
+    return f"{title} ({', '.join(where)})" if where else title
 
 
 def _add_layers(
@@ -150,7 +153,7 @@ def _add_layers(
             _prepare(name, layers[name]),
             style_for(name),
             options.layer,
-            name=_label(name, options.layer_sources.get(name)),
+            name=_label(name, options.layer_sources.get(name), layers[name]),
             display=shift,
         )
         layer.add_to(m)
