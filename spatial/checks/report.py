@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import geopandas as gpd
 import pandas as pd
 
 from spatial.checks.status import Status
@@ -60,7 +61,7 @@ class CheckReport:
     targets: pd.DataFrame
     rules: pd.DataFrame
     repairs: list[Repair] = field(default_factory=list)
-    conflicts: pd.DataFrame | None = None
+    conflicts: gpd.GeoDataFrame | None = None
 
     @property
     def passed(self) -> bool:

@@ -87,7 +87,7 @@ def run(args: argparse.Namespace) -> int:
             sources=sources,
             class_field=args.class_field,
         )
-    if args.conflicts_out is not None:
+    if args.conflicts_out is not None and report.conflicts is not None:  # with constraints
         write_conflicts(report.conflicts, args.conflicts_out)
     fmt = format_from_suffix(args.format, args.out)
     if fmt not in FORMATS:

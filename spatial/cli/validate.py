@@ -36,8 +36,8 @@ from spatial.errors import LayerError, SpatialError, printable
 from spatial.io.atomic import write_bytes_atomic
 from spatial.io.bundled import bundled_dir
 from spatial.io.layers import REQUIRED_PROPERTIES, read_layer, read_layer_tolerant
-from spatial.landuse.fields import CLASS_NAME_FIELD, check_class_field
-from spatial.validate.problems import repair_layer, validate_file
+from spatial.landuse.fields import CLASS_NAME_FIELD, ClassFieldProblem, check_class_field
+from spatial.validate.problems import Problem, repair_layer, validate_file
 
 __all__ = ["register", "required_for", "run"]
 
@@ -103,18 +103,16 @@ def _levels(text: str | None) -> set[int] | None:
     return levels
 
 
-def _class_problems(path: Path, args: argparse.Namespace) -> list[object]:
+def _class_problems(path: Path, args: argparse.Namespace) -> list[ClassFieldProblem]:
     if args.class_field is None:
         return []
     gdf = read_layer_tolerant(path, crs=args.crs)
-    return list(
-        check_class_field(
-            gdf,
-            str(path),
-            code_field=args.class_field,
-            name_field=args.name_field,
-            levels=_levels(args.class_level),
-        )
+    return check_class_field(
+        gdf,
+        str(path),
+        code_field=args.class_field,
+        name_field=args.name_field,
+        levels=_levels(args.class_level),
     )
 
 
@@ -143,8 +141,11 @@ def required_for(path: Path, require: str | None) -> tuple[str, ...]:
 
 def _check_one(path: Path, args: argparse.Namespace) -> int:
     try:
-        problems = validate_file(path, required=required_for(path, args.require), crs=args.crs)
-        problems = [*problems, *_class_problems(path, args)]
+        required = required_for(path, args.require)
+        problems: list[Problem | ClassFieldProblem] = [
+            *validate_file(path, required=required, crs=args.crs),
+            *_class_problems(path, args),
+        ]
     except SpatialError as exc:
         print(f"spatial validate: {exc}", file=sys.stderr)
         return ExitCode.UNREADABLE

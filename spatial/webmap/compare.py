@@ -29,7 +29,7 @@ from spatial.webmap.assets import add_assets
 from spatial.webmap.escape import escape_text, script_json
 from spatial.webmap.layer import styled_layer
 from spatial.webmap.legend import legend_html
-from spatial.webmap.page import RawElement
+from spatial.webmap.page import RawElement, page_of
 from spatial.webmap.styles.versions import DIFF_NEW, DIFF_OLD, DIFF_PIECES
 
 __all__ = ["VENDOR_DIR", "build_compare_map", "render_compare_map", "side_by_side_js"]
@@ -104,9 +104,9 @@ def build_compare_map(
         The versions' file names, shown in the layer control (escaped here).
     """
     m = folium.Map(location=None, tiles=None, control_scale=False, zoom_snap=0.25)
-    m.get_root().title = escape_text(f"{TITLE_ZH} {TITLE_EN}")
+    page_of(m).title = escape_text(f"{TITLE_ZH} {TITLE_EN}")
     add_assets(m)
-    header = m.get_root().header
+    header = page_of(m).header
     # written as they are, never compiled as templates (see spatial.webmap.page)
     header.add_child(RawElement(f"<style>{side_by_side_css()}</style>"), name="sbs_css")
     header.add_child(RawElement(f"<script>{side_by_side_js()}</script>"), name="sbs_js")
@@ -116,7 +116,9 @@ def build_compare_map(
         (new, DIFF_NEW, f"{DIFF_NEW.title_zh} {DIFF_NEW.title_en} ({Path(names[1]).name})"),
         (pieces, DIFF_PIECES, None),
     ):
-        drawn.append((style, styled_layer(gdf, style, name=label).add_to(m)))
+        layer = styled_layer(gdf, style, name=label)
+        layer.add_to(m)
+        drawn.append((style, layer))
     _fit(m, [old, new])
     controls.add_layer_control(m)
     m.add_child(controls.MapScript(_swipe(m, drawn[0][1].get_name(), drawn[1][1].get_name())))

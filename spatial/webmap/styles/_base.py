@@ -8,7 +8,7 @@ from typing import Any, Literal, TypeAlias
 
 import pandas as pd
 
-__all__ = ["Field", "LayerStyle", "LegendEntry", "Row"]
+__all__ = ["Field", "LayerStyle", "LegendEntry", "Row", "is_blank"]
 
 #: One feature's properties, by column name (the geometry apart), as a style reads them.
 Row: TypeAlias = Mapping[str, Any]
@@ -39,7 +39,14 @@ def _as_text(value: Any) -> str:
     return str(value)
 
 
-def _blank(value: Any) -> bool:
+def is_blank(value: Any) -> bool:
+    """Whether a property value is missing: None, NaN or NA (a list or a dict never is).
+
+    Examples
+    --------
+    >>> is_blank(None), is_blank(float("nan")), is_blank(""), is_blank([])
+    (True, True, False, False)
+    """
     return value is None or (not isinstance(value, (list, dict)) and bool(pd.isna(value)))
 
 
@@ -61,7 +68,7 @@ class Field:
     def row(self, row: Row) -> tuple[str, str] | None:
         """Return ``(label, text)`` for this feature, or None when the value is blank."""
         value = row.get(self.column)
-        return None if _blank(value) else (self.label, self.fmt(value))
+        return None if is_blank(value) else (self.label, self.fmt(value))
 
 
 @dataclass(frozen=True)
