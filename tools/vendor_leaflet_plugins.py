@@ -1,20 +1,25 @@
 """Vendor the Leaflet plugins every map inlines, from their npm packages, and rewrite the manifest.
 
-The maps must open offline and fetch nothing, so the three plugins they use are
+The maps must open offline and fetch nothing, so the plugins they use are
 copied into ``spatial/webmap/static/vendor/<package>/`` (their built script,
-their stylesheet and any image it refers to, and their licence) instead of
-being linked from a CDN:
+their stylesheets and any image they refer to, and their licence) instead of
+being linked from a CDN. On every map:
 
 - ``leaflet.fullscreen`` (MIT): the full-screen button;
 - ``leaflet-minimap`` (BSD-2-Clause): the overview map;
 - ``leaflet-mouse-position`` (MIT): the coordinates under the mouse.
 
+On the compare map (``spatial diff --map``) only:
+
+- ``leaflet-side-by-side`` (MIT): the swipe between two versions.
+
 Each package is fetched with ``npm pack NAME@VERSION`` (the registry's own
 client), its tarball checked against the integrity npm publishes, and the files
 listed below extracted unchanged. ``vendor/MANIFEST.json`` records for each
 package its version, licence, tarball integrity and the sha256 of every file
-copied; ``spatial/webmap/assets.py`` inlines the files in the manifest's order
-and the tests check the files against it.
+copied, and on which maps it goes (``"maps": "all"`` or ``"compare"``);
+``spatial/webmap/assets.py`` inlines the files in the manifest's order and the
+tests check the files against it.
 
 Run from the repository root:
 
@@ -37,7 +42,7 @@ import subprocess
 import sys
 import tarfile
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -51,10 +56,11 @@ class Plugin:
 
     name: str
     version: str
-    script: str  # path inside the package of the built script, a classic (non-module) script
-    style: str
+    script: str  # path inside the package of the built script
+    styles: tuple[str, ...]
     licence: str
-    images: tuple[str, ...] = ()  # files the stylesheet refers to with url(...), relative to it
+    images: tuple[str, ...] = ()  # files the stylesheets refer to with url(...), beside them
+    maps: str = "all"  # "all": inlined into every map; "compare": the compare map only
 
 
 PLUGINS = (
@@ -62,14 +68,14 @@ PLUGINS = (
         "leaflet.fullscreen",
         "5.3.3",
         script="dist/Control.FullScreen.umd.js",
-        style="dist/Control.FullScreen.css",
+        styles=("dist/Control.FullScreen.css",),
         licence="LICENSE.md",
     ),
     Plugin(
         "leaflet-minimap",
         "3.6.1",
         script="dist/Control.MiniMap.min.js",
-        style="dist/Control.MiniMap.min.css",
+        styles=("dist/Control.MiniMap.min.css",),
         licence="LICENSE.txt",
         images=("dist/images/toggle.svg", "dist/images/toggle.png"),
     ),
@@ -77,8 +83,17 @@ PLUGINS = (
         "leaflet-mouse-position",
         "1.2.0",
         script="src/L.Control.MousePosition.js",
-        style="src/L.Control.MousePosition.css",
+        styles=("src/L.Control.MousePosition.css",),
         licence="MIT-LICENCE.txt",
+    ),
+    Plugin(
+        "leaflet-side-by-side",
+        "2.2.0",
+        script="index.js",  # CommonJS: webmap/compare.py hands it the page's L
+        styles=("layout.css", "range.css"),
+        licence="LICENSE",
+        images=("range-icon.png",),
+        maps="compare",
     ),
 )
 
@@ -139,15 +154,16 @@ def vendor(plugin: Plugin, tmp: Path) -> dict:
     out = VENDOR / plugin.name
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir(parents=True)
-    members = [plugin.script, plugin.style, *plugin.images, plugin.licence]
+    members = [plugin.script, *plugin.styles, *plugin.images, plugin.licence]
     _extract(tarball, members, out)
     return {
         "name": plugin.name,
         "version": packed["version"],
         "license": _licence_of(tarball),
         "integrity": packed["integrity"],
+        "maps": plugin.maps,
         "script": _local_name(plugin.script),
-        "style": _local_name(plugin.style),
+        "styles": [_local_name(style) for style in plugin.styles],
         "licence_file": _local_name(plugin.licence),
         "sha256": {_local_name(m): _sha256(out / _local_name(m)) for m in members},
     }
@@ -177,17 +193,7 @@ def main(argv: list[str] | None = None) -> int:
         problems = check()
         print("\n".join(problems) or f"vendor: every file matches {MANIFEST.relative_to(ROOT)}")
         return 1 if problems else 0
-    plugins = [
-        Plugin(
-            p.name,
-            _latest(p.name) if args.latest else p.version,
-            p.script,
-            p.style,
-            p.licence,
-            p.images,
-        )
-        for p in PLUGINS
-    ]
+    plugins = [replace(p, version=_latest(p.name)) if args.latest else p for p in PLUGINS]
     with tempfile.TemporaryDirectory() as tmp:
         entries = [vendor(p, Path(tmp)) for p in plugins]
     manifest = {

@@ -35,6 +35,7 @@ __all__ = [
     "controls_js",
     "leaflet_css",
     "leaflet_js",
+    "plugin",
     "plugins",
     "plugins_css",
     "plugins_js",
@@ -81,13 +82,18 @@ def leaflet_css() -> str:
 
 @dataclass(frozen=True)
 class VendoredPlugin:
-    """A Leaflet plugin vendored from npm, as ``static/vendor/MANIFEST.json`` lists it."""
+    """A Leaflet plugin vendored from npm, as ``static/vendor/MANIFEST.json`` lists it.
+
+    ``maps`` says where it goes: ``"all"`` (every map, by :func:`add_assets`) or
+    ``"compare"`` (the compare map only, by :mod:`spatial.webmap.compare`).
+    """
 
     name: str
     version: str
     license: str
+    maps: str
     script: Path
-    style: Path
+    styles: tuple[Path, ...]
     licence: Path
 
     @property
@@ -100,16 +106,26 @@ class VendoredPlugin:
         text = self.licence.read_text(encoding="utf-8").strip().replace("*/", "* /")
         return f"/*! {self.name} {self.version} ({self.license})\n{text}\n*/"
 
+    def js(self) -> str:
+        """Return the script as it is, checked safe to inline (no ``</script``)."""
+        return _script_safe(self.script.read_text(encoding="utf-8"))
+
+    def css(self) -> str:
+        """Return the stylesheets, their images inlined as ``data:`` URIs."""
+        return "\n".join(
+            _inline_images(style.read_text(encoding="utf-8"), style.parent) for style in self.styles
+        )
+
 
 @cache
 def plugins() -> tuple[VendoredPlugin, ...]:
-    """Return the vendored Leaflet plugins, in the order their scripts are inlined.
+    """Return every vendored Leaflet plugin, in the manifest's order.
 
     Examples
     --------
-    >>> [(p.name, p.license) for p in plugins()]  # doctest: +NORMALIZE_WHITESPACE
-    [('leaflet.fullscreen', 'MIT'), ('leaflet-minimap', 'BSD-2-Clause'),
-     ('leaflet-mouse-position', 'MIT')]
+    >>> [(p.name, p.license, p.maps) for p in plugins()]  # doctest: +NORMALIZE_WHITESPACE
+    [('leaflet.fullscreen', 'MIT', 'all'), ('leaflet-minimap', 'BSD-2-Clause', 'all'),
+     ('leaflet-mouse-position', 'MIT', 'all'), ('leaflet-side-by-side', 'MIT', 'compare')]
     """
     manifest = json.loads((_VENDOR / "MANIFEST.json").read_text(encoding="utf-8"))
     return tuple(
@@ -117,28 +133,33 @@ def plugins() -> tuple[VendoredPlugin, ...]:
             name=entry["name"],
             version=entry["version"],
             license=entry["license"],
+            maps=entry["maps"],
             script=_VENDOR / entry["name"] / entry["script"],
-            style=_VENDOR / entry["name"] / entry["style"],
+            styles=tuple(_VENDOR / entry["name"] / style for style in entry["styles"]),
             licence=_VENDOR / entry["name"] / entry["licence_file"],
         )
         for entry in manifest["packages"]
     )
 
 
+def plugin(name: str) -> VendoredPlugin:
+    """Return the vendored plugin called ``name`` (its npm package name)."""
+    found = {p.name: p for p in plugins()}
+    if name not in found:
+        raise KeyError(f"no vendored plugin {name!r}; vendored: {', '.join(found)}")
+    return found[name]
+
+
 @cache
 def plugins_js() -> str:
-    """Return the vendored plugins' scripts, one after another (after Leaflet's)."""
-    return "\n".join(
-        f"{p.banner}\n{_script_safe(p.script.read_text(encoding='utf-8'))}" for p in plugins()
-    )
+    """Return the scripts of the plugins on every map, one after another (after Leaflet's)."""
+    return "\n".join(f"{p.banner}\n{p.js()}" for p in plugins() if p.maps == "all")
 
 
 @cache
 def plugins_css() -> str:
-    """Return the vendored plugins' stylesheets, their images inlined as ``data:`` URIs."""
-    return "\n".join(
-        _inline_images(p.style.read_text(encoding="utf-8"), p.style.parent) for p in plugins()
-    )
+    """Return the stylesheets of the plugins on every map, images inlined as ``data:`` URIs."""
+    return "\n".join(p.css() for p in plugins() if p.maps == "all")
 
 
 @cache
