@@ -191,7 +191,7 @@ def format_csv(frame: pd.DataFrame) -> str:
     safe.columns = [spreadsheet_safe(str(c)) for c in frame.columns]
     for position, column in enumerate(frame.columns):
         if not _is_numeric(frame, column) and not pd.api.types.is_bool_dtype(frame[column]):
-            safe.isetitem(position, frame[column].map(spreadsheet_safe))
+            safe.isetitem(position, frame[column].map(spreadsheet_safe).to_numpy())
     buffer = io.StringIO()
     safe.to_csv(buffer, index=False, lineterminator="\r\n")
     return buffer.getvalue()

@@ -19,6 +19,7 @@ from spatial.errors import CRSError, LayerError
 from spatial.io.layers import load_plan_layers
 from spatial.measure.gcj02 import wgs84_to_gcj02
 from spatial.webmap import BasemapError, LayerOptions, MapOptions, build_map, render_map
+from spatial.webmap.assets import plugins
 from spatial.webmap.basemap import display_shift, resolve_basemap
 from spatial.webmap.escape import escape_text, script_json
 from spatial.webmap.geojson import feature_collection_json, to_display_crs
@@ -240,14 +241,20 @@ def test_default_offline_map_is_self_contained_and_small(tmp_path):
     page = path.read_text(encoding="utf-8")
     assert path.stat().st_size < MAX_OFFLINE_BYTES
     assert "<script src=" not in page and "<link " not in page
-    assert not re.search(r"url\((?!data:|#default)", page)  # CSS pulls nothing in
+    for plugin in plugins():  # vendored code reaches the page byte for byte, with its licence
+        inlined = f"{plugin.banner}\n{plugin.script.read_text(encoding='utf-8')}" in page
+        assert inlined == (plugin.maps == "all"), plugin.name  # the swipe: compare map only
+    assert not re.search(r"url\((?!['\"]?(?:data:|#default))", page)  # CSS pulls nothing in
     assert "{z}" not in page  # no tile layer at all
     # The only addresses left are names, not requests: Leaflet's attribution link,
-    # a comment in its code, and the SVG namespace.
+    # comments in its code and in the fullscreen plugin's (its licence banner), and
+    # the SVG namespace.
     urls = set(re.findall(r"https?://[^\s\"'<>)]+", page))
     assert urls <= {
         "https://leafletjs.com",
         "https://bugzilla.mozilla.org/show_bug.cgi?id=888319",
+        "https://github.com/brunob/leaflet.fullscreen",
+        "https://caniuse.com/mdn-css_selectors_fullscreen",
         "http://www.w3.org/2000/svg",
     }
 
@@ -429,7 +436,10 @@ def _popup_texts(name: str, gdf=None) -> dict[str, str]:
     ],
 )
 def test_plan_popups_show_no_raw_internal_fields(name, raw):
-    for popup in _popup_texts(name).values():
+    popups = _popup_texts(name)
+    assert len(popups) == len(load_plan_layers()[name]) > 0  # one popup per feature
+    for feature_id, popup in popups.items():
+        assert f"编号 ID</th><td>{feature_id}</td>" in popup  # a real popup, of that feature
         for field in raw:
             assert field not in popup
         assert "其他属性" not in popup

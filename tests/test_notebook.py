@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 
 import nbformat
@@ -23,6 +24,7 @@ def test_notebook_is_committed_without_outputs(notebook):
 
 
 def test_notebook_runs_top_to_bottom(notebook):
+    notebook = copy.deepcopy(notebook)  # executed in place: the module's copy stays as committed
     client = NotebookClient(
         notebook,
         timeout=120,

@@ -226,7 +226,7 @@ def conflict_pieces(
         for r in _pieces_of(layers, rule, class_field)
     ]
     frame = pd.DataFrame(rows, columns=[*CONFLICT_COLUMNS, "geometry"])
-    geoms = polygonal(np.asarray(frame["geometry"], dtype=object)) if len(frame) else []
+    geoms = polygonal(np.asarray(frame["geometry"], dtype=object)) if len(frame) else np.empty(0)
     pieces = gpd.GeoDataFrame(frame.drop(columns="geometry"), geometry=list(geoms), crs=WGS84)
     area = ellipsoidal_area_m2(pieces) if len(pieces) else np.zeros(0)
     pieces["area_m2"], pieces["area_ha"], pieces["area_mu"] = (

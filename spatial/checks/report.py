@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import geopandas as gpd
 import pandas as pd
 
 from spatial.checks.status import Status
@@ -62,7 +63,7 @@ class CheckReport:
     targets: pd.DataFrame
     rules: pd.DataFrame
     repairs: list[Repair] = field(default_factory=list)
-    conflicts: pd.DataFrame | None = None
+    conflicts: gpd.GeoDataFrame | None = None
     #: One line per target found by its name (``name_zh``) rather than its id.
     matches: list[str] = field(default_factory=list)
     #: The layers as checked (EPSG:4326, ids as text), by name; not rendered.

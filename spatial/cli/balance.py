@@ -39,7 +39,7 @@ from spatial.review.balance import balance_table, compare_balance, subtotals
 __all__ = ["register", "run"]
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``balance`` subcommand."""
     parser = subparsers.add_parser(
         "balance",

@@ -55,7 +55,7 @@ from spatial.plan import load_rules, load_targets
 __all__ = ["register", "run"]
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``check`` subcommand."""
     parser = subparsers.add_parser(
         "check",
@@ -115,7 +115,7 @@ def run(args: argparse.Namespace) -> int:
             sources=sources,
             class_field=args.class_field,
         )
-    if args.conflicts_out is not None:
+    if args.conflicts_out is not None and report.conflicts is not None:  # with constraints
         write_conflicts(report.conflicts, args.conflicts_out)
     for line in report.matches:
         print(f"spatial check: note: {printable(line)}", file=sys.stderr)

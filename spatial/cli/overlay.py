@@ -51,7 +51,7 @@ _NEED_B = {"intersection", "difference", "coverage", "assign"}
 OPERATIONS = ("intersection", "difference", "overlaps", "matrix", "coverage", "assign")
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``overlay`` subcommand."""
     parser = subparsers.add_parser(
         "overlay",

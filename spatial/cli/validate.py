@@ -39,7 +39,7 @@ from spatial.io.bundled import bundled_dir
 from spatial.io.layers import REQUIRED_PROPERTIES, read_layer, read_layer_tolerant
 from spatial.io.options import ReadOptions
 from spatial.io.postgis import is_postgis_url
-from spatial.landuse.fields import CLASS_NAME_FIELD, check_class_field
+from spatial.landuse.fields import CLASS_NAME_FIELD, ClassFieldProblem, check_class_field
 from spatial.validate.problems import repair_layer, validate_file
 
 __all__ = ["register", "required_for", "run"]
@@ -49,7 +49,7 @@ _DRIVERS = {".geojson": "GeoJSON", ".json": "GeoJSON", ".gpkg": "GPKG", ".fgb": 
 _PARQUET = {".parquet", ".geoparquet"}
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``validate`` subcommand."""
     parser = subparsers.add_parser(
         "validate",
@@ -109,18 +109,16 @@ def _levels(text: str | None) -> set[int] | None:
 
 def _class_problems(
     path: Path | str, args: argparse.Namespace, options: ReadOptions
-) -> list[object]:
+) -> list[ClassFieldProblem]:
     if args.class_field is None:
         return []
     gdf = read_layer_tolerant(path, crs=options.crs)
-    return list(
-        check_class_field(
-            gdf,
-            str(path),
-            code_field=args.class_field,
-            name_field=args.class_name_field,
-            levels=_levels(args.class_level),
-        )
+    return check_class_field(
+        gdf,
+        str(path),
+        code_field=args.class_field,
+        name_field=args.class_name_field,
+        levels=_levels(args.class_level),
     )
 
 

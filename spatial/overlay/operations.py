@@ -186,8 +186,8 @@ def tabulate_intersection(  # noqa: PLR0913 - keyword-only options past the two 
     known = prepared.known
     try:
         pairs = intersection_areas(
-            a4326.geometry.array,
-            b4326.geometry.array,
+            a4326.geometry.values,
+            b4326.geometry.values,
             (name_a, name_b),
             threads=threads,
             known=(known[0], known[1]),
@@ -357,9 +357,9 @@ def difference(
         repair=repair,
     ).layers
     ia, ib = b4326.sindex.query(a4326.geometry, predicate="intersects")
-    remaining = a4326.geometry.array.copy()
+    remaining = a4326.geometry.values.copy()
     for pos in np.unique(ia):
-        cover = shapely.union_all(b4326.geometry.array[ib[ia == pos]])
+        cover = shapely.union_all(b4326.geometry.values[ib[ia == pos]])
         remaining[pos] = shapely.difference(remaining[pos], cover)
     area_km2 = _area_km2(np.asarray(remaining))
     own_km2 = _area_km2(a4326.geometry)
@@ -428,8 +428,8 @@ def buffer_coverage(
     ).layers
     require_one_dimension(lns, name_l)
     gk = gk_zone_crs_for(polys, lns)
-    zone = shapely.union_all(lns.to_crs(gk).geometry.array).buffer(distance_m, quad_segs=32)
-    within_gk = shapely.intersection(polys.to_crs(gk).geometry.array, zone)
+    zone = shapely.union_all(lns.to_crs(gk).geometry.values).buffer(distance_m, quad_segs=32)
+    within_gk = shapely.intersection(polys.to_crs(gk).geometry.values, zone)
     within_km2 = _area_km2(gpd.GeoSeries(within_gk, crs=gk))
     area_km2 = _area_km2(polys.geometry)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -533,7 +533,7 @@ def assign_points(
             "polygon_id": polys[polygon_id].to_numpy()[jq],
             "inside": False,
             "dist_m": shapely.distance(
-                pts_gk.geometry.array[outside[jp]], polys_gk.geometry.array[jq]
+                pts_gk.geometry.values[outside[jp]], polys_gk.geometry.values[jq]
             ),
             "_order": outside[jp],
         }

@@ -37,12 +37,14 @@ def ready_layers(
 
 def require_unique(gdf: gpd.GeoDataFrame, source: str, field: str) -> list[str]:
     """Return ``field`` (present: see :func:`ready_layers`) as text ids; refuse blanks, repeats."""
-    ids = [id_text(v) for v in gdf[field]]
-    for position, value in enumerate(ids):
-        if value is None or not value.strip():
+    ids = []
+    for position, value in enumerate(gdf[field]):
+        text = id_text(value)
+        if text is None or not text.strip():
             raise feature_error(source, feature_label(None, position), f"no {field}")
+        ids.append(text.strip())
     require_unique_ids(gdf, source, field)
-    return [v.strip() for v in ids]
+    return ids
 
 
 def area_m2(geoms: np.ndarray | Sequence[shapely.Geometry]) -> np.ndarray:

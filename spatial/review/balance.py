@@ -112,10 +112,10 @@ def _rows(
 ) -> list[dict[str, object]]:
     classes = load_classes()
     by_class = pd.Series(piece_m2).groupby(pd.Series(codes, dtype=object)).sum()
-    items: list[tuple[str | None, float]] = [(c, float(a)) for c, a in by_class.items()]
+    items: list[tuple[str | None, float]] = [(str(c), float(a)) for c, a in by_class.items()]
     if uncovered_m2 is not None and uncovered_m2 > 0:
         items.append((None, uncovered_m2))
-    rows = []
+    rows: list[dict[str, object]] = []
     for code, m2 in items:
         known = classes.get(code) if code is not None else None
         rows.append(

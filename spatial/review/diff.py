@@ -249,7 +249,7 @@ def diff_layers(
         float(area_m2([by_new[i].geometry])[0]) if i in by_new else 0.0 for i in table["id"]
     ]
     frame = pd.DataFrame(pieces, columns=["id", "change", "class_code", "geometry"])
-    geoms = polygonal(np.asarray(frame["geometry"], dtype=object)) if len(frame) else []
+    geoms = polygonal(np.asarray(frame["geometry"], dtype=object)) if len(frame) else np.empty(0)
     layer = gpd.GeoDataFrame(frame.drop(columns="geometry"), geometry=list(geoms), crs=WGS84)
     layer["area_m2"] = ellipsoidal_area_m2(layer) if len(layer) else []
     if "synthetic" in o.columns or "synthetic" in n.columns:  # made-up data stays marked

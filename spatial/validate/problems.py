@@ -105,7 +105,7 @@ def _labels(gdf: gpd.GeoDataFrame) -> list[str]:
 # --- geometry ---------------------------------------------------------------
 
 
-def _geometry_message(geom: object) -> str | None:
+def _geometry_message(geom: shapely.Geometry | None) -> str | None:
     if geom is None:
         return "geometry is null"
     if shapely.is_empty(geom):
@@ -559,7 +559,7 @@ def ensure_valid(gdf: gpd.GeoDataFrame, source: str, *, required: Sequence[str] 
 # --- repair -----------------------------------------------------------------
 
 
-def _repaired(geom: object) -> object:
+def _repaired(geom: shapely.Geometry) -> shapely.Geometry:
     if shapely.get_dimensions(geom) == 2:
         return shapely.make_valid(geom, method="structure", keep_collapsed=False)
     return shapely.make_valid(geom)

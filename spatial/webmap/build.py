@@ -36,6 +36,7 @@ from spatial.webmap.basemap import (
 from spatial.webmap.escape import escape_text
 from spatial.webmap.layer import GeoJsonLayer, LayerOptions, styled_layer
 from spatial.webmap.legend import legend_html
+from spatial.webmap.page import page_of
 from spatial.webmap.planfacts import headlines, with_area_checks
 from spatial.webmap.styles import style_for
 
@@ -155,7 +156,8 @@ def _add_layers(
             name=_label(name, options.layer_sources.get(name), layers[name]),
             display=shift,
         )
-        drawn[name] = layer.add_to(m)
+        layer.add_to(m)
+        drawn[name] = layer
     return drawn
 
 
@@ -233,7 +235,7 @@ def build_map(
         prefer_canvas=options.prefer_canvas,
         zoom_snap=0.25,  # fit the district closely, not to the nearest whole zoom level
     )
-    m.get_root().title = escape_text(f"{TITLE_ZH} {TITLE_EN}")
+    page_of(m).title = escape_text(f"{TITLE_ZH} {TITLE_EN}")
     add_assets(m)
     add_basemap(m, basemap)
     drawn = _add_layers(m, layers, basemap, options)

@@ -1,17 +1,15 @@
 """The compare map of ``spatial diff --map``: two versions of a layer under a swipe, offline.
 
 The old version is drawn on the left of a draggable divider, the new one on the
-right (the npm package ``leaflet-side-by-side``, vendored in
-``vendor/leaflet-side-by-side/`` with its licence, version and sha256, and
-inlined like Leaflet itself); the 调入/调出 pieces lie on top, unclipped. No
-tiles: the page makes no network request. Layers marked ``synthetic`` put a
-示例数据 warning in the title panel.
+right (the npm package ``leaflet-side-by-side``, vendored with the other
+Leaflet plugins in ``static/vendor/`` and listed in its ``MANIFEST.json`` with
+its licence, version and sha256, and inlined like Leaflet itself); the 调入/调出
+pieces lie on top, unclipped. No tiles: the page makes no network request.
+Layers marked ``synthetic`` put a 示例数据 warning in the title panel.
 """
 
 from __future__ import annotations
 
-import base64
-import json
 import os
 from collections.abc import Sequence
 from functools import cache
@@ -25,47 +23,38 @@ from spatial.crs import WGS84
 from spatial.io.atomic import write_text_atomic
 from spatial.synthetic import SYNTHETIC_NOTE, is_synthetic
 from spatial.webmap import controls
-from spatial.webmap.assets import add_assets
+from spatial.webmap.assets import add_assets, plugin
 from spatial.webmap.escape import escape_text, script_json
 from spatial.webmap.layer import styled_layer
 from spatial.webmap.legend import legend_html
-from spatial.webmap.page import RawElement
+from spatial.webmap.page import RawElement, page_of
 from spatial.webmap.styles.versions import DIFF_NEW, DIFF_OLD, DIFF_PIECES
 
-__all__ = ["VENDOR_DIR", "build_compare_map", "render_compare_map", "side_by_side_js"]
+__all__ = ["SIDE_BY_SIDE", "build_compare_map", "render_compare_map", "side_by_side_js"]
 
-#: The vendored leaflet-side-by-side package (see VENDOR.json there).
-VENDOR_DIR = Path(__file__).with_name("vendor") / "leaflet-side-by-side"
+#: The npm package of the swipe control, as static/vendor/MANIFEST.json names it.
+SIDE_BY_SIDE = "leaflet-side-by-side"
 TITLE_ZH = "版本对比（左：旧版，右：新版）"
 TITLE_EN = "Compare versions (left: old, right: new); drag the divider"
-
-
-def vendor_record() -> dict[str, object]:
-    """Return VENDOR.json: the package's name, version, licence, npm integrity and sha256s."""
-    return json.loads((VENDOR_DIR / "VENDOR.json").read_text(encoding="utf-8"))
 
 
 @cache
 def side_by_side_js() -> str:
     """Return the plugin's CommonJS source wrapped to run on the page's global ``L``."""
-    source = (VENDOR_DIR / "index.js").read_text(encoding="utf-8")
-    if "</script" in source.lower():
-        raise ValueError("leaflet-side-by-side contains '</script'; it cannot be inlined")
+    swipe = plugin(SIDE_BY_SIDE)
     # The package starts with `var L = require('leaflet')`, which shadows the global L
     # inside the wrapper: hand require() the global before that line runs.
     shim = (
         "var module = {exports: {}}, leaflet = window.L;"
         " var require = function (n) { return n === 'leaflet' ? leaflet : {}; };"
     )
-    return f"(function () {{ {shim}\n{source}\n}})();"
+    return f"{swipe.banner}\n(function () {{ {shim}\n{swipe.js()}\n}})();"
 
 
 @cache
 def side_by_side_css() -> str:
     """Return the plugin's CSS, its range icon inlined as a ``data:`` URI."""
-    icon = base64.b64encode((VENDOR_DIR / "range-icon.png").read_bytes()).decode("ascii")
-    css = "".join((VENDOR_DIR / n).read_text(encoding="utf-8") for n in ("layout.css", "range.css"))
-    return css.replace("url(range-icon.png)", f"url(data:image/png;base64,{icon})")
+    return plugin(SIDE_BY_SIDE).css()
 
 
 def _fit(m: folium.Map, layers: Sequence[gpd.GeoDataFrame]) -> None:
@@ -104,9 +93,9 @@ def build_compare_map(
         The versions' file names, shown in the layer control (escaped here).
     """
     m = folium.Map(location=None, tiles=None, control_scale=False, zoom_snap=0.25)
-    m.get_root().title = escape_text(f"{TITLE_ZH} {TITLE_EN}")
+    page_of(m).title = escape_text(f"{TITLE_ZH} {TITLE_EN}")
     add_assets(m)
-    header = m.get_root().header
+    header = page_of(m).header
     # written as they are, never compiled as templates (see spatial.webmap.page)
     header.add_child(RawElement(f"<style>{side_by_side_css()}</style>"), name="sbs_css")
     header.add_child(RawElement(f"<script>{side_by_side_js()}</script>"), name="sbs_js")
@@ -116,7 +105,9 @@ def build_compare_map(
         (new, DIFF_NEW, f"{DIFF_NEW.title_zh} {DIFF_NEW.title_en} ({Path(names[1]).name})"),
         (pieces, DIFF_PIECES, None),
     ):
-        drawn.append((style, styled_layer(gdf, style, name=label).add_to(m)))
+        layer = styled_layer(gdf, style, name=label)
+        layer.add_to(m)
+        drawn.append((style, layer))
     _fit(m, [old, new])
     controls.add_layer_control(m)
     m.add_child(controls.MapScript(_swipe(m, drawn[0][1].get_name(), drawn[1][1].get_name())))

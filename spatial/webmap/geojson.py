@@ -10,11 +10,12 @@ as (lon, lat).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import geopandas as gpd
 import numpy as np
+import numpy.typing as npt
 import shapely
 
 from spatial.crs import WGS84, gk_zone_crs_for
@@ -22,6 +23,8 @@ from spatial.errors import CRSError
 from spatial.webmap.escape import script_json
 
 __all__ = ["DECIMALS_BY_ACCURACY", "decimals_for", "feature_collection_json", "to_display_crs"]
+
+FloatArray = npt.NDArray[np.float64]
 
 #: Decimal places of a degree kept per ``accuracy`` value: 5 places is about
 #: 1.1 m (the official outline traced from AMap), 4 places about 11 m, far finer
@@ -67,11 +70,18 @@ def to_display_crs(gdf: gpd.GeoDataFrame, simplify_m: float | None = None) -> gp
     return geoms
 
 
+def _rounder(places: int) -> Callable[[FloatArray], FloatArray]:
+    def round_xy(xy: FloatArray) -> FloatArray:
+        return np.round(xy, places)
+
+    return round_xy
+
+
 def _round(geoms: np.ndarray, decimals: np.ndarray) -> np.ndarray:
     out = geoms.copy()
     for places in np.unique(decimals):
         sel = decimals == places
-        out[sel] = shapely.transform(geoms[sel], lambda xy, p=int(places): np.round(xy, p))
+        out[sel] = shapely.transform(geoms[sel], _rounder(int(places)))
     return shapely.remove_repeated_points(out)
 
 

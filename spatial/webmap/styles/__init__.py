@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from spatial.webmap.styles._base import Field, LayerStyle, LegendEntry
+from spatial.webmap.styles._base import Field, LayerStyle, LegendEntry, Row, is_blank
 from spatial.webmap.styles.clusters import CLUSTERS
 from spatial.webmap.styles.conflicts import CONFLICTS
 from spatial.webmap.styles.corridor import CORRIDOR
@@ -14,7 +14,7 @@ from spatial.webmap.styles.towns import TOWNS
 from spatial.webmap.styles.versions import DIFF_NEW, DIFF_OLD, DIFF_PIECES
 from spatial.webmap.styles.zones import ZONES
 
-__all__ = ["STYLES", "Field", "LayerStyle", "LegendEntry", "style_for"]
+__all__ = ["STYLES", "Field", "LayerStyle", "LegendEntry", "Row", "is_blank", "style_for"]
 
 #: Style of each bundled layer, by layer name, plus ``parcels`` for any other layer,
 #: ``conflicts`` for 三区三线 conflict pieces and the compare map's ``diff_*`` layers.

@@ -7,22 +7,16 @@ and the land-use class when known; made-up (示例数据) pieces say so first.
 
 from __future__ import annotations
 
-import pandas as pd
-
 from spatial.synthetic import SYNTHETIC_NOTE
 from spatial.units import M2_PER_HA, M2_PER_MU
-from spatial.webmap.styles._base import Field, LayerStyle, LegendEntry
+from spatial.webmap.styles._base import Field, LayerStyle, LegendEntry, Row, is_blank
 
 __all__ = ["CONFLICTS", "area_lines", "synthetic_lines"]
 
 _KIND = {"must_not_occupy": "占用 occupies", "must_lie_within": "超出 lies outside"}
 
 
-def _blank(value: object) -> bool:
-    return value is None or (not isinstance(value, list | dict) and bool(pd.isna(value)))
-
-
-def area_lines(area_m2: object) -> list[tuple[str, object]]:
+def area_lines(area_m2: float | None) -> list[tuple[str, object]]:
     """Return the popup line of an area in m², with 公顷 and 亩 beside it.
 
     Examples
@@ -30,19 +24,19 @@ def area_lines(area_m2: object) -> list[tuple[str, object]]:
     >>> area_lines(6666.67)
     [('面积 Area', '6,666.7 m² = 0.6667 ha = 10.00 亩')]
     """
-    if _blank(area_m2):
+    if area_m2 is None or is_blank(area_m2):
         return []
     m2 = float(area_m2)
     return [("面积 Area", f"{m2:,.1f} m² = {m2 / M2_PER_HA:.4f} ha = {m2 / M2_PER_MU:.2f} 亩")]
 
 
-def synthetic_lines(row: pd.Series) -> list[tuple[str, object]]:
+def synthetic_lines(row: Row) -> list[tuple[str, object]]:
     """Return the 示例数据 line for a feature marked synthetic (none otherwise)."""
     flag = row.get("synthetic")
-    return [("数据 Data", SYNTHETIC_NOTE)] if not _blank(flag) and bool(flag) else []
+    return [("数据 Data", SYNTHETIC_NOTE)] if not is_blank(flag) and bool(flag) else []
 
 
-def _rows(row: pd.Series) -> list[tuple[str, object]]:
+def _rows(row: Row) -> list[tuple[str, object]]:
     kind = _KIND.get(str(row.get("kind")), row.get("kind"))
     lines = [*synthetic_lines(row), ("冲突 Conflict", f"{kind} {row.get('constraint', '')}")]
     return lines + area_lines(row.get("area_m2"))

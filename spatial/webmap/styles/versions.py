@@ -9,9 +9,7 @@ sourced).
 
 from __future__ import annotations
 
-import pandas as pd
-
-from spatial.webmap.styles._base import Field, LayerStyle, LegendEntry
+from spatial.webmap.styles._base import Field, LayerStyle, LegendEntry, Row
 from spatial.webmap.styles.conflicts import area_lines, synthetic_lines
 
 __all__ = ["DIFF_NEW", "DIFF_OLD", "DIFF_PIECES"]
@@ -49,7 +47,7 @@ DIFF_NEW = LayerStyle(
 )
 
 
-def _piece_rows(row: pd.Series) -> list[tuple[str, object]]:
+def _piece_rows(row: Row) -> list[tuple[str, object]]:
     change = "调入 added" if row.get("change") == "added" else "调出 removed"
     return [*synthetic_lines(row), ("变化 Change", change), *area_lines(row.get("area_m2"))]
 
