@@ -29,6 +29,8 @@ if TYPE_CHECKING:
         SpatialError,
     )
     from spatial.io.layers import LAYER_NAMES, bundled_layer_path, load_plan_layers, read_layer
+    from spatial.landuse.classes import load_classes
+    from spatial.landuse.fields import check_class_field
     from spatial.measure.area import area_table, ellipsoidal_area_m2, planar_area_m2
     from spatial.overlay.operations import (
         assign_points,
@@ -39,6 +41,8 @@ if TYPE_CHECKING:
         tabulate_intersection,
     )
     from spatial.plan import load_plan, load_rules, load_targets
+    from spatial.review.balance import balance_table, compare_balance
+    from spatial.review.diff import diff_layers
     from spatial.units import convert_area
     from spatial.validate.problems import (
         Problem,
@@ -75,6 +79,11 @@ _EXPORTS = {
     "overlap_matrix": "spatial.overlay.operations",
     "overlaps": "spatial.overlay.operations",
     "tabulate_intersection": "spatial.overlay.operations",
+    "load_classes": "spatial.landuse.classes",
+    "check_class_field": "spatial.landuse.fields",
+    "balance_table": "spatial.review.balance",
+    "compare_balance": "spatial.review.balance",
+    "diff_layers": "spatial.review.diff",
     "load_plan": "spatial.plan",
     "load_rules": "spatial.plan",
     "load_targets": "spatial.plan",
@@ -102,15 +111,20 @@ __all__ = [
     "Status",
     "area_table",
     "assign_points",
+    "balance_table",
     "buffer_coverage",
     "build_map",
     "bundled_layer_path",
+    "check_class_field",
     "check_rules",
     "check_targets",
+    "compare_balance",
     "convert_area",
+    "diff_layers",
     "difference",
     "ellipsoidal_area_m2",
     "ensure_valid",
+    "load_classes",
     "load_plan",
     "load_plan_layers",
     "load_rules",

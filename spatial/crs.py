@@ -27,9 +27,12 @@ __all__ = [
     "WGS84",
     "align_crs",
     "crs_label",
+    "datum_family",
     "gk_zone_crs",
     "gk_zone_crs_for",
     "gk_zone_epsg",
+    "likely_crs",
+    "likely_crs_hint",
 ]
 
 #: WGS84 geographic, longitude/latitude in degrees (the storage CRS of every layer).
@@ -154,8 +157,39 @@ def crs_label(crs: CRS) -> str:
     return f"EPSG:{epsg}" if epsg else crs.name
 
 
+#: Datums treated as one at map and plan scale: WGS84 and CGCS2000 agree to a few
+#: centimetres (both realise the ITRF), far below any planning drawing's accuracy.
+_SAME_DATUMS = {
+    "World Geodetic System 1984": "WGS84/CGCS2000",
+    "World Geodetic System 1984 ensemble": "WGS84/CGCS2000",
+    "China 2000": "WGS84/CGCS2000",
+}
+
+
+def datum_family(crs: CRS) -> str:
+    """Name the datum of a CRS, WGS84 and CGCS2000 counted as one (``"WGS84/CGCS2000"``).
+
+    Examples
+    --------
+    >>> datum_family(CRS.from_epsg(4544)), datum_family(CRS.from_epsg(4326))
+    ('WGS84/CGCS2000', 'WGS84/CGCS2000')
+    >>> datum_family(CRS.from_epsg(2383))  # Xian 1980 / 3-degree Gauss-Kruger CM 114E
+    'Xian 1980'
+    """
+    geodetic = crs.geodetic_crs or crs
+    name = geodetic.datum.name if geodetic.datum is not None else geodetic.name
+    return _SAME_DATUMS.get(name, name)
+
+
 def align_crs(layers: Sequence[tuple[Any, str]], purpose: str, stacklevel: int = 3) -> list[Any]:
-    """Bring layers to EPSG:4326, warning once when they arrived in different CRSs.
+    """Bring layers to EPSG:4326, warning once when their datums really differ.
+
+    The policy: reprojection between CRSs of one datum is exact (EPSG:4544
+    Gauss–Krüger metres and EPSG:4326 degrees, say), and WGS84 and CGCS2000
+    (EPSG:4490, 4513–4554) agree to centimetres, so layers in these are
+    combined without a warning, the normal case in China. A layer on another
+    datum (Beijing 1954, Xian 1980...) is warned about: its shift to WGS84
+    depends on a local transformation PROJ may not have (tens of metres).
 
     Parameters
     ----------
@@ -171,18 +205,104 @@ def align_crs(layers: Sequence[tuple[Any, str]], purpose: str, stacklevel: int =
     Warns
     -----
     CRSMismatchWarning
-        Naming each layer's CRS, e.g. ``zones in EPSG:4544; district, towns in EPSG:4326``.
+        Naming each layer's CRS and datum, e.g. ``zones in EPSG:2383 (Xian 1980);
+        district in EPSG:4326 (WGS84/CGCS2000)``.
     """
-    crss = [gdf.crs for gdf, _ in layers]
-    if any(not crs.equals(crss[0]) for crs in crss[1:]):
+    families = {datum_family(gdf.crs) for gdf, _ in layers}
+    if len(families) > 1:
         by_crs: dict[str, list[str]] = {}
         for gdf, name in layers:
-            by_crs.setdefault(crs_label(gdf.crs), []).append(name)
+            label = f"{crs_label(gdf.crs)} ({datum_family(gdf.crs)})"
+            by_crs.setdefault(label, []).append(name)
         described = "; ".join(f"{', '.join(names)} in {label}" for label, names in by_crs.items())
         warnings.warn(
-            f"inputs are in different CRSs ({described}); all reprojected to EPSG:4326 "
-            f"(lon/lat) to be {purpose}",
+            f"inputs are on different datums ({described}); all reprojected to EPSG:4326 "
+            f"(lon/lat) to be {purpose}, which may shift them by tens of metres without a "
+            "local datum transformation",
             CRSMismatchWarning,
             stacklevel=stacklevel + 1,
         )
     return [gdf if gdf.crs.equals(WGS84) else gdf.to_crs(WGS84) for gdf, _ in layers]
+
+
+#: EPSG code of "CGCS2000 / 3-degree Gauss-Kruger zone 25" (easting with zone prefix).
+_GK3_ZONE_EPSG_FIRST, _GK3_ZONE_FIRST, _GK3_ZONE_LAST = 4513, 25, 45
+#: EPSG code of "CGCS2000 / Gauss-Kruger zone 13" (6-degree zones, easting with zone prefix).
+_GK6_ZONE_EPSG_FIRST, _GK6_ZONE_FIRST, _GK6_ZONE_LAST = 4491, 13, 23
+#: Gauss-Kruger false easting, metres, and the half-width of any zone's eastings.
+_FALSE_EASTING_M, _EASTING_HALF_WIDTH_M = 500_000, 400_000
+
+
+def likely_crs(x: float, y: float) -> tuple[str, str] | None:  # noqa: PLR0911 - one per case
+    """Guess the CRS of a layer from a coordinate near its centre: ``(EPSG code, description)``.
+
+    Gauss–Krüger eastings with a zone prefix (``35 500 000`` m) name their zone:
+    3-degree zones 25–45 (EPSG:4513–4533) or 6-degree zones 13–23 (EPSG:4491–4501).
+    Eastings without a prefix (``500 000 ± 400 000`` m) cannot tell their zone; the
+    guess is then the zone of Bishan (CM 105°E, EPSG:4544) and the description says
+    so. Degrees within China's box are CGCS2000 or WGS84 longitude/latitude.
+
+    Parameters
+    ----------
+    x, y : float
+        Easting and northing (metres) or longitude and latitude (degrees).
+
+    Returns
+    -------
+    (str, str) or None
+        None when the numbers fit none of these.
+
+    Examples
+    --------
+    >>> likely_crs(35_420_000, 3_275_000)
+    ('EPSG:4523', 'CGCS2000 3-degree Gauss-Kruger zone 35 (CM 105°E), easting with zone prefix')
+    >>> likely_crs(421_000, 3_275_000)[0]
+    'EPSG:4544'
+    >>> likely_crs(106.2, 29.5)[0]
+    'EPSG:4490'
+    """
+    if not (math.isfinite(x) and math.isfinite(y)):
+        return None
+    if 73 <= x <= 136 and 3 <= y <= 54:
+        return "EPSG:4490", "CGCS2000 longitude/latitude degrees (WGS84, EPSG:4326, is as good)"
+    if not 2_000_000 <= y <= 6_100_000:  # northings of China, metres
+        return None
+    zone, easting = divmod(x, 1_000_000)
+    if abs(easting - _FALSE_EASTING_M) <= _EASTING_HALF_WIDTH_M:
+        if _GK3_ZONE_FIRST <= zone <= _GK3_ZONE_LAST:
+            epsg = _GK3_ZONE_EPSG_FIRST + int(zone) - _GK3_ZONE_FIRST
+            text = f"zone {int(zone)} (CM {int(zone) * 3}°E), easting with zone prefix"
+            return f"EPSG:{epsg}", f"CGCS2000 3-degree Gauss-Kruger {text}"
+        if _GK6_ZONE_FIRST <= zone <= _GK6_ZONE_LAST:
+            epsg = _GK6_ZONE_EPSG_FIRST + int(zone) - _GK6_ZONE_FIRST
+            text = f"zone {int(zone)} (CM {int(zone) * 6 - 3}°E), easting with zone prefix"
+            return f"EPSG:{epsg}", f"CGCS2000 6-degree Gauss-Kruger {text}"
+        if zone == 0:
+            return "EPSG:4544", (
+                "Gauss-Kruger metres without a zone prefix, which do not tell the zone; "
+                "EPSG:4544 is CGCS2000 3-degree CM 105°E, the zone of Bishan"
+            )
+    return None
+
+
+def likely_crs_hint(bounds: Sequence[float]) -> str:
+    """One clause telling the planner which ``--crs`` the coordinates suggest.
+
+    Examples
+    --------
+    >>> likely_crs_hint((35_400_000, 3_260_000, 35_440_000, 3_290_000))
+    'the coordinates look like CGCS2000 3-degree Gauss-Kruger zone 35 (CM 105°E),
+    easting with zone prefix: give --crs EPSG:4523'
+    >>> likely_crs_hint((1.0, 2.0, 3.0, 4.0))
+    'give its CRS with --crs, e.g. --crs EPSG:4490 for CGCS2000 degrees or
+    EPSG:4544 for Gauss-Kruger CM 105°E metres'
+    """
+    minx, miny, maxx, maxy = (float(v) for v in bounds)
+    guess = likely_crs((minx + maxx) / 2, (miny + maxy) / 2)
+    if guess is None:
+        return (
+            "give its CRS with --crs, e.g. --crs EPSG:4490 for CGCS2000 degrees or "
+            "EPSG:4544 for Gauss-Kruger CM 105°E metres"
+        )
+    code, description = guess
+    return f"the coordinates look like {description}: give --crs {code}"

@@ -69,7 +69,10 @@ def require_id_column(gdf: Any, name: str, column: str) -> None:
     """
     if column not in gdf.columns:
         columns = ", ".join(str(c) for c in gdf.columns if c != gdf.geometry.name) or "none"
-        raise LayerError(f"{name}: no id column {column!r}; columns are {columns}")
+        raise LayerError(
+            f"{name}: no id column {column!r}; columns are {columns} "
+            "(name the one holding the ids with --id-field FIELD)"
+        )
 
 
 def require_unique_ids(gdf: Any, name: str, column: str) -> None:

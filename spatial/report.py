@@ -191,7 +191,7 @@ def format_csv(frame: pd.DataFrame) -> str:
     safe.columns = [spreadsheet_safe(str(c)) for c in frame.columns]
     for position, column in enumerate(frame.columns):
         if not _is_numeric(frame, column) and not pd.api.types.is_bool_dtype(frame[column]):
-            safe.isetitem(position, frame[column].map(spreadsheet_safe))
+            safe.isetitem(position, frame[column].map(spreadsheet_safe).to_numpy())
     buffer = io.StringIO()
     safe.to_csv(buffer, index=False, lineterminator="\r\n")
     return buffer.getvalue()
@@ -232,13 +232,15 @@ _SUFFIX_FORMATS = {
     ".md": "markdown",
     ".markdown": "markdown",
     ".geojson": "geojson",
+    ".xlsx": "xlsx",
 }
 
 
 def format_from_suffix(fmt: str | None, out: str | os.PathLike[str] | None) -> str:
     """Return the output format: ``fmt`` when given, else the one the ``out`` suffix names.
 
-    Suffixes: ``.csv``, ``.json``, ``.md``/``.markdown``, ``.geojson``; ``.txt`` or no file
+    Suffixes: ``.csv``, ``.json``, ``.md``/``.markdown``, ``.geojson``, ``.xlsx``;
+    ``.txt`` or no file
     means the terminal table. A suffix that names no format, or another format
     than ``fmt``, is refused rather than written under a misleading name.
 

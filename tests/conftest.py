@@ -130,3 +130,30 @@ def open_map(browser) -> Iterator[object]:
     yield visit
     for context in contexts:
         context.close()
+
+
+@pytest.fixture(scope="session")
+def postgis_url() -> Iterator[str]:
+    """A real PostgreSQL + PostGIS server on a loopback port for the session (its URL).
+
+    Skips on a developer's machine without the Debian packages (postgresql,
+    postgresql-15-postgis-3); fails with ``CI=true``, where .ci/run installs them.
+    """
+    from postgis_server import PostgisServer, postgis_missing, postgres_bin  # noqa: PLC0415
+
+    bin_dir = postgres_bin()
+    if bin_dir is None:
+        _unavailable("no PostgreSQL server found (install Debian's postgresql package)")
+    missing = postgis_missing(bin_dir)
+    if missing is not None:
+        _unavailable(missing)
+    server = PostgisServer(bin_dir)
+    try:
+        url = server.start()
+    except Exception as exc:
+        server.stop()
+        _unavailable(f"the PostgreSQL server cannot start: {exc}")
+    try:
+        yield url
+    finally:
+        server.stop()

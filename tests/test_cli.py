@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from importlib.metadata import version
 from pathlib import Path
 
 import pytest
@@ -41,20 +42,21 @@ def test_closed_pipe_ends_quietly() -> None:
     assert proc.returncode == 0
 
 
-def test_unknown_subcommand_is_a_usage_error() -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "spatial", "mapp"], capture_output=True, text=True, check=False
-    )
-    assert result.returncode == 2
-    assert "invalid choice" in result.stderr
-    assert "Traceback" not in result.stderr
+# In process: the entry points themselves are run by the two tests above.
+def test_unknown_subcommand_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(["mapp"])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert "invalid choice" in err
+    assert "Traceback" not in err
 
 
-def test_version_names_the_distribution() -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "spatial", "--version"], capture_output=True, text=True, check=True
-    )
-    assert result.stdout.startswith("spatial 0.")
+def test_version_names_the_distribution(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(["--version"])
+    assert exit_.value.code == 0
+    assert capsys.readouterr().out == f"spatial {version('bishan-spatial')}\n"
 
 
 def _boom(args: object) -> int:

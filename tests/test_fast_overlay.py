@@ -12,7 +12,8 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
-from pyproj import Geod, Transformer
+from oracles import geod_area_m2
+from pyproj import Transformer
 from shapely.geometry import Polygon
 from tiny_geoms import LAT0, LON0, cell, layer, quadrangle_area_m2, square, square_area_m2
 
@@ -30,13 +31,6 @@ from spatial.overlay._engine import (
 from spatial.overlay.distributed import tabulate_intersection_dask
 from spatial.overlay.operations import tabulate_intersection
 from spatial.validate.inputs import Known
-
-GEOD = Geod(ellps="GRS80")
-
-
-def geod_m2(geom) -> float:
-    """Independent ellipsoidal area: pyproj.Geod on oriented rings (holes subtracted)."""
-    return abs(GEOD.geometry_area_perimeter(shapely.orient_polygons(geom))[0])
 
 
 def voronoi_parcels(
@@ -103,7 +97,7 @@ def test_fast_path_equals_geopandas_overlay_pair_by_pair(parcels, plan_zones):
 def test_fast_path_per_zone_equals_overlay_measured_by_geod(parcels, plan_zones):
     ours = tabulate_intersection(parcels, plan_zones).groupby("b_id").area_km2.sum() * 1e6
     theirs = (
-        overlay_reference(parcels, plan_zones, lambda g: np.array([geod_m2(x) for x in g]))
+        overlay_reference(parcels, plan_zones, lambda g: np.array([geod_area_m2(x) for x in g]))
         .groupby(level="b_id")
         .sum()
     )
@@ -112,8 +106,10 @@ def test_fast_path_per_zone_equals_overlay_measured_by_geod(parcels, plan_zones)
 
 def test_shares_use_each_feature_own_area(parcels, plan_zones):
     table = tabulate_intersection(parcels, plan_zones)
-    zone_area = dict(zip(plan_zones.id, [geod_m2(g) for g in plan_zones.geometry], strict=True))
-    parcel_area = dict(zip(parcels.id, [geod_m2(g) for g in parcels.geometry], strict=True))
+    zone_area = dict(
+        zip(plan_zones.id, [geod_area_m2(g) for g in plan_zones.geometry], strict=True)
+    )
+    parcel_area = dict(zip(parcels.id, [geod_area_m2(g) for g in parcels.geometry], strict=True))
     share_b = table.area_km2 * 1e6 / table.b_id.map(zone_area)
     share_a = table.area_km2 * 1e6 / table.a_id.map(parcel_area)
     np.testing.assert_allclose(table.share_of_b, share_b, rtol=1e-7)
@@ -223,7 +219,7 @@ def test_zone_with_a_hole():
     assert got[(1, 0)] == pytest.approx(square_area_m2(0.5, 1, 0.01, 0.5, 1), rel=1e-8)
     whole = fast_ellipsoidal_area_m2([ZONE_WITH_HOLE])[0]
     assert whole == pytest.approx(8 * square_area_m2(0, 1), rel=2e-4)  # 8 of 9 squares
-    assert whole == pytest.approx(geod_m2(ZONE_WITH_HOLE), rel=1e-9)
+    assert whole == pytest.approx(geod_area_m2(ZONE_WITH_HOLE), rel=1e-9)
 
 
 def test_multipolygon_zone_and_parcel():
@@ -247,7 +243,7 @@ def test_fast_area_matches_geod_on_parcels_holes_and_multipolygons(parcels):
     two_squares = shapely.MultiPolygon([square(0, 0), square(2, 0)])
     geoms = [*parcels.geometry, ZONE_WITH_HOLE, two_squares]
     ours = fast_ellipsoidal_area_m2(geoms)
-    ref = np.array([geod_m2(g) for g in geoms])
+    ref = np.array([geod_area_m2(g) for g in geoms])
     big = ref > 100  # pyproj.Geod's own rounding floor is ~1e-4 m²
     assert np.abs(ours[big] / ref[big] - 1).max() < 1e-7
 

@@ -20,6 +20,7 @@ from spatial.errors import CRSError, LayerError
 from spatial.io.layers import load_plan_layers
 from spatial.measure.gcj02 import wgs84_to_gcj02
 from spatial.webmap import BasemapError, LayerOptions, MapOptions, build_map, render_map
+from spatial.webmap.assets import plugins
 from spatial.webmap.basemap import display_shift, resolve_basemap
 from spatial.webmap.content import popup_html
 from spatial.webmap.escape import escape_text, script_json
@@ -243,14 +244,20 @@ def test_default_offline_map_is_self_contained_and_small(tmp_path):
     page = path.read_text(encoding="utf-8")
     assert path.stat().st_size < MAX_OFFLINE_BYTES
     assert "<script src=" not in page and "<link " not in page
-    assert not re.search(r"url\((?!data:|#default)", page)  # CSS pulls nothing in
+    for plugin in plugins():  # vendored code reaches the page byte for byte, with its licence
+        inlined = f"{plugin.banner}\n{plugin.script.read_text(encoding='utf-8')}" in page
+        assert inlined == (plugin.maps == "all"), plugin.name  # the swipe: compare map only
+    assert not re.search(r"url\((?!['\"]?(?:data:|#default))", page)  # CSS pulls nothing in
     assert "{z}" not in page  # no tile layer at all
     # The only addresses left are names, not requests: Leaflet's attribution link,
-    # a comment in its code, and the SVG namespace.
+    # comments in its code and in the fullscreen plugin's (its licence banner), and
+    # the SVG namespace.
     urls = set(re.findall(r"https?://[^\s\"'<>)]+", page))
     assert urls <= {
         "https://leafletjs.com",
         "https://bugzilla.mozilla.org/show_bug.cgi?id=888319",
+        "https://github.com/brunob/leaflet.fullscreen",
+        "https://caniuse.com/mdn-css_selectors_fullscreen",
         "http://www.w3.org/2000/svg",
     }
 
@@ -364,7 +371,7 @@ def test_zone_without_target_still_shows_its_measured_area():
 
 def test_cli_lists_every_zone_and_targets_without_a_feature(tmp_path, capsys):
     zones = load_plan_layers()["zones"].copy()
-    zones.loc[zones["id"] == "zone-szjj", "id"] = "zone-mine"
+    zones.loc[zones["id"] == "zone-szjj", ["id", "name_zh"]] = ["zone-mine", "我的分区"]
     path = tmp_path / "mine.geojson"
     zones.to_file(path)
     code = main(["map", "--offline", "--zones", str(path), "--out", str(tmp_path / "m.html")])
@@ -373,6 +380,20 @@ def test_cli_lists_every_zone_and_targets_without_a_feature(tmp_path, capsys):
     assert "10.0004" in row and "NO TARGET" in row
     assert "zone-szjj: no feature with this id in the zones layer" in printed
     assert code == 1 and (tmp_path / "m.html").exists()
+
+
+def test_cli_finds_a_target_by_name_when_the_file_has_other_ids(tmp_path, capsys):
+    zones = load_plan_layers()["zones"].copy()
+    zones.loc[zones["id"] == "zone-szjj", "id"] = "Z-02"  # the planner's id, the plan's name
+    path = tmp_path / "mine.geojson"
+    zones.to_file(path)
+    code = main(["map", "--offline", "--zones", str(path), "--out", str(tmp_path / "m.html")])
+    captured = capsys.readouterr()
+    assert "target zone-szjj (西部（国际）数字经济产业生态区) matched by name: feature Z-02" in (
+        captured.err
+    )
+    row = next(line for line in captured.out.splitlines() if line.startswith("zone-szjj "))
+    assert "PASS" in row and code == 0
 
 
 def test_cli_exit_1_when_a_zone_fails_but_the_map_is_written(tmp_path, capsys):
@@ -417,7 +438,10 @@ def _popup_texts(name: str, gdf=None) -> dict[str, str]:
     ],
 )
 def test_plan_popups_show_no_raw_internal_fields(name, raw):
-    for popup in _popup_texts(name).values():
+    popups = _popup_texts(name)
+    assert len(popups) == len(load_plan_layers()[name]) > 0  # one popup per feature
+    for feature_id, popup in popups.items():
+        assert f"编号 ID</th><td>{feature_id}</td>" in popup  # a real popup, of that feature
         for field in raw:
             assert field not in popup
         assert "其他属性" not in popup

@@ -30,6 +30,7 @@ from spatial.cli import main
 from spatial.io.layers import load_plan_layers
 from spatial.measure.gcj02 import wgs84_to_gcj02
 from spatial.webmap import MapOptions, render_map
+from spatial.webmap.layer import LayerOptions
 
 pytestmark = pytest.mark.browser
 
@@ -46,27 +47,45 @@ SHOWN = ["district", "corridor", "clusters", "zones", "platforms", "towns"]
 FAILED_TO_LOAD = "Failed to load resource"
 
 
+class MapFiles:
+    """Maps written through the command line when a test first asks for them.
+
+    Each test process (xdist worker) writes only the maps its own tests open,
+    in its own temporary folder.
+    """
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.paths: dict[str, Path] = {}
+
+    def _arguments(self, name: str) -> list[str]:
+        """The command line's extra arguments for each kind of map, with its inputs written."""
+        if name == "local_tiles":
+            return ["--offline", "--basemap", "osm", "--tiles", str(tile_folder(self.root))]
+        if name == "hostile":
+            return [
+                "--offline",
+                "--zones",
+                str(write_layer(hostile_zones(), self.root / HOSTILE_FILE)),
+            ]
+        if name == "enlarged":
+            enlarged = write_layer(enlarged_zones(), self.root / "enlarged.geojson")
+            return ["--offline", "--zones", str(enlarged)]
+        return {"offline": ["--offline"], "osm": [], "amap": ["--basemap", "amap"]}[name]
+
+    def __getitem__(self, name: str) -> Path:
+        if name not in self.paths:
+            out = self.root / f"{name}.html"
+            expected = 1 if name == "enlarged" else 0  # a zone fails its check: still drawn
+            assert main(["map", "--out", str(out), *self._arguments(name)]) == expected
+            self.paths[name] = out
+        return self.paths[name]
+
+
 @pytest.fixture(scope="module")
-def maps(tmp_path_factory) -> dict[str, Path]:
-    """Write every kind of map once for the module, through the command line."""
-    root = tmp_path_factory.mktemp("maps")
-    hostile = write_layer(hostile_zones(), root / HOSTILE_FILE)
-    enlarged = write_layer(enlarged_zones(), root / "enlarged.geojson")
-    tiles = tile_folder(root)
-    calls = {
-        "offline": ["--offline"],
-        "osm": [],
-        "amap": ["--basemap", "amap"],
-        "local_tiles": ["--offline", "--basemap", "osm", "--tiles", str(tiles)],
-        "hostile": ["--offline", "--zones", str(hostile)],
-        "enlarged": ["--offline", "--zones", str(enlarged)],
-    }
-    out = {}
-    for name, extra in calls.items():
-        out[name] = root / f"{name}.html"
-        expected = 1 if name == "enlarged" else 0  # a zone fails its check: still drawn
-        assert main(["map", "--out", str(out[name]), *extra]) == expected
-    return out
+def maps(tmp_path_factory) -> MapFiles:
+    """Every kind of map, each written once for the module on first use."""
+    return MapFiles(tmp_path_factory.mktemp("maps"))
 
 
 @pytest.fixture(scope="module")
@@ -99,12 +118,12 @@ def drawn_paths(visit, layer: str) -> int:
 def open_feature(visit, layer: str, text: str) -> None:
     """Hover and click the feature whose tooltip contains ``text``, as a mouse would."""
     visit.page.evaluate(
-        """([layer, text]) => window.spatialLayers[layer].eachLayer(l => {
+        """([layer, text]) => { window.spatialLayers[layer].eachLayer(l => {
             if (!l.feature.properties.t.includes(text)) { return; }
             const at = l.getCenter ? l.getCenter() : l.getLatLng();
             l.fire("mouseover", {latlng: at}, true);
             l.fire("click", {latlng: at}, true);
-        })""",
+        }); }""",
         [layer, text],
     )
 
@@ -145,11 +164,34 @@ def test_offline_map_shows_title_note_legend_and_tools(maps, open_map):
     assert visit.js("document.querySelector('.leaflet-control-scale-line').textContent").endswith(
         ("km", "m")
     )
-    assert visit.page.locator(".sp-fullscreen a").count() == 1
-    assert visit.js("document.querySelectorAll('.sp-minimap path').length") >= 2  # outline + view
+    # the mini-map draws the district outline and the current view (and the plugin's drag shadow)
+    assert visit.js("document.querySelectorAll('.leaflet-control-minimap path').length") == 3
+    assert_clean(visit)
+
+
+MAP_JS = "Object.values(window).find(v => v instanceof L.Map)"
+
+
+def test_mouse_position_shows_the_coordinates_under_the_pointer(maps, open_map):
+    visit = open_map(maps["offline"])
     visit.page.mouse.move(640, 400)
-    assert "(WGS84)" in visit.page.inner_text(".sp-mouse")
-    assert "106." in visit.page.inner_text(".sp-mouse")
+    at = visit.js(f"{MAP_JS}.mouseEventToLatLng({{clientX: 640, clientY: 400}})")
+    text = visit.page.inner_text(".leaflet-control-mouseposition")
+    assert text == f"经度 lon {at['lng']:.5f}°, 纬度 lat {at['lat']:.5f}° (WGS84)"
+    assert_clean(visit)
+
+
+def test_fullscreen_button_enters_and_leaves_full_screen(maps, open_map):
+    visit = open_map(maps["offline"])
+    button = visit.page.locator(".leaflet-control-zoom-fullscreen")
+    assert button.get_attribute("title") == "全屏 Full screen"
+    button.click()
+    visit.page.wait_for_selector(".leaflet-fullscreen-on")
+    assert visit.js(f"{MAP_JS}._isFullscreen") is True
+    assert button.get_attribute("title") == "退出全屏 Exit full screen"
+    button.click()
+    visit.page.wait_for_selector(".leaflet-fullscreen-on", state="detached")
+    assert visit.js(f"{MAP_JS}._isFullscreen") is False
     assert_clean(visit)
 
 
@@ -203,7 +245,7 @@ def test_amap_map_shifts_overlays_to_gcj02_and_says_so(maps, open_map):
     }
     assert "叠加图层已转换为GCJ-02以对齐高德底图" in visit.page.inner_text(".sp-title")
     visit.page.mouse.move(640, 400)
-    assert "(GCJ-02)" in visit.page.inner_text(".sp-mouse")
+    assert "(GCJ-02)" in visit.page.inner_text(".leaflet-control-mouseposition")
     # The first town, as drawn, against the GCJ-02 formula applied to its WGS84 position.
     towns = load_plan_layers()["towns"]
     lon, lat = wgs84_to_gcj02(towns.geometry.x.iloc[0], towns.geometry.y.iloc[0])
@@ -267,7 +309,9 @@ def test_hostile_text_shows_as_text_and_runs_nothing(maps, open_map):
 
 def test_large_layer_draws_on_canvas(tmp_path, open_map):
     # Load time is measured by benchmarks/map_large.py, not asserted here (no timed tests).
-    count = 20_000
+    # One feature over the large-layer thresholds: a canvas, and tooltips without popups.
+    options = LayerOptions()
+    count = max(options.canvas_from, options.detail_limit + 1)
     path = render_map(
         tmp_path / "parcels.html", {"parcels": grid_parcels(count)}, MapOptions(offline=True)
     )
@@ -278,6 +322,7 @@ def test_large_layer_draws_on_canvas(tmp_path, open_map):
     assert visit.js("window.spatialMapReadyMs") > 0  # the page reports when it is drawn
     open_feature(visit, "extra-0", "地块 7")
     assert "地块 7" in visit.page.inner_text(".leaflet-tooltip")
+    assert visit.page.locator(".leaflet-popup").count() == 0  # clicked: no popup on a large layer
     assert_clean(visit)
 
 

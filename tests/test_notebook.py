@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 
 import nbformat
@@ -23,6 +24,7 @@ def test_notebook_is_committed_without_outputs(notebook):
 
 
 def test_notebook_runs_top_to_bottom(notebook):
+    notebook = copy.deepcopy(notebook)  # executed in place: the module's copy stays as committed
     client = NotebookClient(
         notebook,
         timeout=120,
@@ -41,6 +43,14 @@ def test_notebook_runs_top_to_bottom(notebook):
         assert zone in text[2]  # every zone, 0 where none of it lies in the band
     community = next(line for line in text[2].splitlines() if line.startswith("zone-community "))
     assert [float(x) for x in community.split()[-2:]] == [0.0, 0.0]
+    # your own layer: read with its own field names, validated, checked, exported, plotted
+    printed = ["".join(o.get("text", "") for o in cell_outputs) for cell_outputs in outputs]
+    html = ["".join(str(o.get("data", {}).get("text/html", "")) for o in c) for c in outputs]
+    assert "ids from field 'CODE', names from field '名称'" in printed[3] and "[]" in text[3]
+    assert "matched by name: feature GH-01" in printed[4]
+    assert "all pass: 5/5 targets PASS" in html[4]
+    assert "'plan.gpkg', 'plan.xlsx'" in text[5]
+    assert any("image/png" in o.get("data", {}) for o in outputs[6])
     map_html = "".join(str(o.get("data", {}).get("text/html", "")) for o in outputs[-1])
     assert "iframe" in map_html  # folium shows the map inline
 
@@ -51,4 +61,6 @@ def test_notebook_uses_the_public_api_and_says_how_to_open_it(notebook):
     assert "from spatial import MapOptions" in code
     first = notebook.cells[0]
     assert first.cell_type == "markdown"
-    assert "uv run --with jupyterlab jupyter lab notebooks/explore.ipynb" in first.source
+    assert (
+        "uv run --extra plot --with jupyterlab jupyter lab notebooks/explore.ipynb" in first.source
+    )

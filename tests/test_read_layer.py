@@ -72,18 +72,26 @@ def test_shapefile_without_prj_is_one_line_crs_error(
     with pytest.raises(CRSError) as info:
         read_layer(path)
     message = str(info.value)
-    assert message.startswith(f"{path}: the file declares no CRS; pass one explicitly")
+    # in command-line words, with the CRS the coordinates suggest (lon/lat degrees here)
+    assert message.startswith(f"{path}: the file declares no CRS; the coordinates look like")
+    assert message.endswith("give --crs EPSG:4490") and "crs='" not in message
     assert "\n" not in message
     # naming the CRS fixes it; a CRS that cannot be resolved is refused
     assert read_layer(path, crs="EPSG:4326").crs.to_epsg() == 4326
-    with pytest.raises(CRSError, match=r"the CRS 'EPSG:99999' given cannot be resolved"):
+    with pytest.raises(CRSError, match=r"--crs EPSG:99999: not a CRS"):
         read_layer(path, crs="EPSG:99999")
 
 
-def test_crs_argument_never_overrides_a_declared_crs(tmp_path: Path) -> None:
+def test_crs_argument_overrides_a_declared_crs_and_says_so(tmp_path: Path) -> None:
     path = tmp_path / "gk.gpkg"
     _layer().to_crs(4544).to_file(path)
-    assert read_layer(path, crs=4326).crs.to_epsg() == 4544
+    assert read_layer(path).attrs["read_notes"] == []
+    assert read_layer(path, crs=4544).attrs["read_notes"] == []  # the same CRS: nothing to say
+    overridden = read_layer(path, crs=4326)
+    assert overridden.crs.to_epsg() == 4326
+    assert overridden.attrs["read_notes"] == [
+        f"{path}: coordinates read as EPSG:4326, as --crs says, not as EPSG:4544"
+    ]
 
 
 def test_unclosed_ring_is_refused_naming_the_feature(tmp_path: Path) -> None:

@@ -206,15 +206,16 @@ def test_projected_metres_labelled_as_degrees(tmp_path: Path) -> None:
     path = write_fc(tmp_path / "metres.geojson", feature("p", point(x, y)))
     assert lines(path) == [
         f"{path}: feature p: projected metres labelled as degrees (x=621,000, y=3,275,000 under "
-        "EPSG:4326); declare the real CRS, e.g. EPSG:4544 (CGCS2000 3-degree Gauss-Kruger "
-        "CM 105E, the zone of Bishan)"
+        "EPSG:4326); the coordinates look like Gauss-Kruger metres without a zone prefix, "
+        "which do not tell the zone; EPSG:4544 is CGCS2000 3-degree CM 105°E, the zone of "
+        "Bishan: give --crs EPSG:4544"
     ]
 
 
 def test_zone_prefixed_metres_suggest_their_zone(tmp_path: Path) -> None:
     path = write_fc(tmp_path / "zoned.geojson", feature("p", point(35_621_000.0, 3_275_000.0)))
     (problem,) = validate_file(path)
-    assert "EPSG:4523 (CGCS2000 3-degree Gauss-Kruger zone 35" in problem.message
+    assert "zone 35 (CM 105°E), easting with zone prefix: give --crs EPSG:4523" in problem.message
     # the suggested CRS puts the point back in Bishan
     back = gpd.GeoSeries([Point(35_621_000.0, 3_275_000.0)], crs=4523).to_crs(4326)
     assert 105.5 < back.x[0] < 106.5 and 29 < back.y[0] < 30
@@ -296,7 +297,8 @@ def test_shapefile_with_garbage_prj(tmp_path: Path, capsys: pytest.CaptureFixtur
     path = _shapefile(tmp_path, "garbage", prj="not a CRS at all")
     assert lines(path) == [
         f"{path}: feature -: the CRS in garbage.prj cannot be resolved",
-        f"{path}: feature -: the layer has no CRS; declare one (EPSG:4326 for longitude/latitude)",
+        f"{path}: feature -: the layer has no CRS; the coordinates look like CGCS2000 "
+        "longitude/latitude degrees (WGS84, EPSG:4326, is as good): give --crs EPSG:4490",
     ]
     with pytest.raises(CRSError, match=r"the CRS in garbage.prj cannot be resolved"):
         read_layer(path)
@@ -304,12 +306,15 @@ def test_shapefile_with_garbage_prj(tmp_path: Path, capsys: pytest.CaptureFixtur
 
 def test_shapefile_without_prj(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = _shapefile(tmp_path, "noprj", prj=None)
-    no_crs = "the layer has no CRS; declare one (EPSG:4326 for longitude/latitude)"
+    no_crs = (
+        "the layer has no CRS; the coordinates look like CGCS2000 longitude/latitude degrees "
+        "(WGS84, EPSG:4326, is as good): give --crs EPSG:4490"
+    )
     assert cli(capsys, str(path))[:2] == (1, f"{path}: feature -: {no_crs}\n")
     assert cli(capsys, str(path), "--crs", "EPSG:4326")[:2] == (0, "")
-    status, out, _ = cli(capsys, str(path), "--crs", "EPSG:99999")
-    assert status == 1
-    assert f"{path}: feature -: the CRS 'EPSG:99999' given for noprj.shp cannot be resolved" in out
+    status, out, err = cli(capsys, str(path), "--crs", "EPSG:99999")  # a bad call: exit 2
+    assert (status, out) == (2, "")
+    assert "spatial validate: --crs EPSG:99999: not a CRS; give an EPSG code" in err
 
 
 # --- ids and properties ----------------------------------------------------------

@@ -3,42 +3,33 @@
 Cells are lon/lat quadrangles bounded by meridians and parallels. Their edges are
 densified (one vertex every 0.0005°, about 50 m) so that the geodesic edges
 pyproj measures follow the parallels; their ellipsoidal area is then the closed
-form of :func:`quadrangle_area_m2`.
+form of :func:`oracles.quadrangle_area_m2`.
 """
 
 from __future__ import annotations
 
-import math
-
 import geopandas as gpd
 import shapely
+from oracles import quadrangle_area_m2
 from shapely.geometry import box
 
-# GRS80 (the CGCS2000 ellipsoid), Moritz (1980), Geodetic Reference System 1980.
-GRS80_A_M = 6_378_137.0
-GRS80_F = 1 / 298.257222101
+__all__ = [
+    "DENSIFY_DEG",
+    "GRS80_R2_M",
+    "LAT0",
+    "LON0",
+    "cell",
+    "layer",
+    "quadrangle_area_m2",  # from oracles, where it is defined
+    "square",
+    "square_area_m2",
+]
+
 #: Radius of the sphere with the same surface as GRS80 (Moritz 1980: R2 = 6 371 007.1810 m).
 GRS80_R2_M = 6_371_007.1810
 
 DENSIFY_DEG = 0.0005
 LON0, LAT0 = 106.20, 29.60  # inside 璧山区
-
-
-def _q(lat_deg: float, e: float) -> float:
-    s = math.sin(math.radians(lat_deg))
-    return s / (1 - e * e * s * s) + math.log((1 + e * s) / (1 - e * s)) / (2 * e)
-
-
-def quadrangle_area_m2(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
-    """Closed-form area of the ellipsoidal quadrangle between two meridians and two parallels.
-
-    A = (b² Δλ / 2) [q(φ2) − q(φ1)], with
-    q(φ) = sinφ / (1 − e² sin²φ) + (1 / 2e) ln((1 + e sinφ) / (1 − e sinφ))
-    (the q of the authalic latitude, Snyder 1987, Map Projections — A Working Manual).
-    """
-    e = math.sqrt(GRS80_F * (2 - GRS80_F))
-    b = GRS80_A_M * (1 - GRS80_F)
-    return b * b * math.radians(lon2 - lon1) / 2 * (_q(lat2, e) - _q(lat1, e))
 
 
 def cell(lon1: float, lat1: float, lon2: float, lat2: float) -> shapely.Polygon:

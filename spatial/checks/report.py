@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import geopandas as gpd
 import pandas as pd
 
 from spatial.checks.status import Status
@@ -40,6 +41,9 @@ RULE_COLUMNS = [
     "unit",
     "status",
     "reason",
+    "constraint",
+    "occupied_m2",
+    "outside_m2",
 ]
 
 
@@ -51,12 +55,19 @@ class CheckReport:
     """The outcome of :func:`run_checks`: the target table, the rule table, the repairs made.
 
     Every failed row says why in its ``reason`` column (a feature missing, an id
-    repeated, an area off target); ``repairs`` lists geometries repaired on request.
+    repeated, an area off target); ``repairs`` lists geometries repaired on request;
+    ``matches`` says which targets were found by name, not by id. In a notebook
+    the report shows as its two tables (``_repr_html_``).
     """
 
     targets: pd.DataFrame
     rules: pd.DataFrame
     repairs: list[Repair] = field(default_factory=list)
+    conflicts: gpd.GeoDataFrame | None = None
+    #: One line per target found by its name (``name_zh``) rather than its id.
+    matches: list[str] = field(default_factory=list)
+    #: The layers as checked (EPSG:4326, ids as text), by name; not rendered.
+    layers: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @property
     def passed(self) -> bool:
@@ -84,7 +95,25 @@ class CheckReport:
 
     def to_dict(self) -> dict[str, list[dict[str, Any]]]:
         """Return ``{"targets": [...], "rules": [...]}``, rows as JSON-ready dicts (NaN -> None)."""
-        return {"targets": records(self.targets), "rules": records(self.rules)}
+        out = {"targets": records(self.targets), "rules": records(self.rules)}
+        if self.conflicts is not None:
+            out["conflicts"] = records(self._conflict_table())
+        return out
+
+    def _conflict_table(self) -> pd.DataFrame:
+        """Return the conflict pieces without geometry (one row per piece, m², ha, 亩)."""
+        table = pd.DataFrame(self.conflicts)
+        return table.drop(columns=[c for c in ("geometry",) if c in table.columns])
+
+    def _conflicts_by_class(self) -> pd.DataFrame:
+        table = self._conflict_table()
+        keys = ["constraint", "zone_id", "class_code"]
+        grouped = (
+            table.assign(class_code=table["class_code"].fillna("-"))
+            .groupby(keys, sort=False, dropna=False)[["area_m2", "area_ha", "area_mu"]]
+            .sum()
+        )
+        return grouped.reset_index()
 
     def summary(self) -> str:
         """One line: how many targets and rule checks passed."""
@@ -93,6 +122,26 @@ class CheckReport:
         ok_r = int((self.rules["status"] == PASS).sum())
         verdict = "all pass" if self.passed else "FAILED"
         return f"{verdict}: {ok_t}/{n_t} targets PASS, {ok_r}/{n_r} rule checks PASS"
+
+    def _repr_html_(self) -> str:
+        """Show the report in a notebook: the verdict, the failures, then the two tables."""
+        import html  # noqa: PLC0415
+
+        failures = "".join(f"<li>{html.escape(line)}</li>" for line in self.failures)
+        matches = "".join(f"<li>{html.escape(line)}</li>" for line in self.matches)
+        return (
+            f"<p><b>{html.escape(self.summary())}</b></p>"
+            + (f"<ul>{failures}</ul>" if failures else "")
+            + (f"<p>Matched by name:</p><ul>{matches}</ul>" if matches else "")
+            + "<h4>Area targets</h4>"
+            + self.targets.to_html(index=False, na_rep="-", float_format=lambda v: f"{v:.4f}")
+            + "<h4>Spatial rules</h4>"
+            + self.rules.to_html(index=False, na_rep="-", float_format=lambda v: f"{v:.4f}")
+        )
+
+    def sheets(self) -> dict[str, pd.DataFrame]:
+        """Return the report as tables for a workbook: ``targets`` and ``rules``."""
+        return {"targets": self.targets, "rules": self.rules}
 
     def render(self, fmt: str = "table") -> str:
         """Render the report as ``table``, ``csv``, ``json`` or ``markdown`` text.
@@ -140,4 +189,11 @@ class CheckReport:
             self.summary(),
         ]
         parts += [f"{bullet}{line}" for line in self.failures]
+        if self.conflicts is not None and len(self.conflicts):
+            parts += [
+                "",
+                f"{head}Constraint conflicts by zone and land-use class",
+                "",
+                table(self._conflicts_by_class()),
+            ]
         return "\n".join(parts) + "\n"

@@ -31,7 +31,7 @@ PASS, FAIL = Status.PASS, Status.FAIL
 
 
 def _row(rule: Rule, feature_id: str, **values: Any) -> dict[str, Any]:
-    row = {
+    row: dict[str, Any] = {
         "rule": rule.id,
         "kind": rule.kind,
         "id": feature_id,
@@ -42,6 +42,9 @@ def _row(rule: Rule, feature_id: str, **values: Any) -> dict[str, Any]:
         "limit": np.nan,
         "unit": "",
         "reason": "",
+        "constraint": "",
+        "occupied_m2": np.nan,
+        "outside_m2": np.nan,
     }
     row |= values
     if "status" not in row:
@@ -86,8 +89,10 @@ def _gk(layers: Mapping[str, gpd.GeoDataFrame]) -> CRS | None:
         return None
 
 
-def _dist_m(a: shapely.Geometry, b: shapely.Geometry, gk: CRS) -> float:
-    projected = gpd.GeoSeries([a, b], crs=WGS84).to_crs(gk)
+def _dist_m(a: shapely.Geometry, b: shapely.Geometry, gk: CRS | None) -> float:
+    """Distance in metres in ``gk``, or in the two features' own zone when none was chosen."""
+    pair = gpd.GeoSeries([a, b], crs=WGS84)
+    projected = pair.to_crs(gk if gk is not None else gk_zone_crs_for(pair))
     return float(projected.iloc[0].distance(projected.iloc[1]))
 
 
@@ -321,10 +326,10 @@ def _assigned_polygon(layers, rule: Rule, assigned: str):
 @rule_kind("platform_in_assigned", assigned_property=(str,), target_layers=string_list)
 def _platform_in_assigned(layers, rule: Rule, gk: CRS | None) -> list[dict[str, Any]]:
     features, missing = _features(layers, rule)
-    layer = layers[rule.layer] if rule.layer in layers else None
     prop = rule.params["assigned_property"]
     rows = []
     for fid, geom in features.items():
+        layer = layers[rule.layer]  # present: it holds the feature
         values = layer.loc[layer["id"] == fid, prop] if prop in layer.columns else pd.Series([])
         assigned = values.iloc[0] if len(values) and isinstance(values.iloc[0], str) else ""
         polygon = _assigned_polygon(layers, rule, assigned) if assigned else None
@@ -401,3 +406,7 @@ def _check_prepared_rules(
             continue
         rows.extend(RULE_KINDS[rule.kind].run(prepared, rule, gk))
     return pd.DataFrame(rows, columns=RULE_COLUMNS)
+
+
+# The 三区三线 kinds (must_not_occupy, must_lie_within) register themselves in RULE_KINDS.
+from spatial.checks import constraints as _constraints  # noqa: E402, F401

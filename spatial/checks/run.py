@@ -7,10 +7,11 @@ from collections.abc import Iterable, Mapping
 import geopandas as gpd
 import pandas as pd
 
+from spatial.checks.constraints import CONSTRAINT_KINDS, conflict_pieces
 from spatial.checks.prepare import prepare_layers
 from spatial.checks.report import TARGET_COLUMNS, CheckReport
 from spatial.checks.rules import _check_prepared_rules
-from spatial.checks.targets import check_targets
+from spatial.checks.targets import check_targets, match_by_name
 from spatial.crs import WGS84
 from spatial.io.layers import load_plan_layers
 from spatial.plan import Rule, Target, load_rules, load_targets
@@ -25,6 +26,7 @@ def run_checks(
     rules: Iterable[Rule] | None = None,
     repair: bool = False,
     sources: Mapping[str, str] | None = None,
+    class_field: str | None = None,
 ) -> CheckReport:
     """Check layers against the plan's targets and rules (the bundled plan by default).
 
@@ -41,16 +43,27 @@ def run_checks(
     sources : mapping of str to str, optional
         Files to name in error messages, by layer name (a planner's ``--zones``
         file, say); each layer is validated once, in :func:`prepare_layers`.
+    class_field : str, optional
+        Land-use class field of the layers checked by constraint rules
+        (``must_not_occupy``, ``must_lie_within``), copied to their conflict pieces.
 
     Returns
     -------
     CheckReport
         With ``targets`` and ``rules`` tables; ``passed`` is True when all pass.
+        With constraint rules, ``conflicts`` holds their conflict pieces (see
+        :func:`spatial.checks.constraints.conflict_pieces`), None otherwise.
     """
     layers = load_plan_layers() if layers is None else dict(layers)
     targets = load_targets() if targets is None else tuple(targets)
     rules = load_rules() if rules is None else tuple(rules)
     prepared, repairs = prepare_layers(layers, repair=repair, sources=sources)
+    matches: list[str] = []
+    for layer_name in dict.fromkeys(t.layer for t in targets):  # before the rules see the ids
+        if layer_name in prepared:
+            source = (sources or {}).get(layer_name, layer_name)
+            prepared[layer_name], said = match_by_name(prepared[layer_name], targets, source)
+            matches += said
     tables = []
     for layer_name in dict.fromkeys(t.layer for t in targets):
         wanted = [t for t in targets if t.layer == layer_name]
@@ -63,4 +76,8 @@ def run_checks(
     target_table = (
         pd.concat(tables, ignore_index=True) if tables else pd.DataFrame(columns=TARGET_COLUMNS)
     )
-    return CheckReport(target_table, _check_prepared_rules(prepared, rules), repairs)
+    conflicts = None
+    if any(rule.kind in CONSTRAINT_KINDS for rule in rules):
+        conflicts = conflict_pieces(prepared, rules, class_field)
+    rule_table = _check_prepared_rules(prepared, rules)
+    return CheckReport(target_table, rule_table, repairs, conflicts, matches, prepared)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable
 
 import geopandas as gpd
@@ -15,7 +16,7 @@ from spatial.plan import Target
 from spatial.preconditions import require_crs, require_id_column
 from spatial.units import M2_PER_KM2
 
-__all__ = ["check_targets"]
+__all__ = ["check_targets", "closest_names", "match_by_name"]
 
 PASS, FAIL = Status.PASS, Status.FAIL
 
@@ -34,8 +35,9 @@ def _target_row(target: Target, layer: gpd.GeoDataFrame, id_col: str) -> dict[st
         "reason": "",
     }
     if len(matches) != 1:
-        problem = "not found in the layer" if matches.empty else f"id appears {len(matches)} times"
-        return row | {"reason": problem}
+        if matches.empty:
+            return row | {"reason": "not found in the layer" + closest_names(layer, target, id_col)}
+        return row | {"reason": f"id appears {len(matches)} times"}
     measured_km2 = float(ellipsoidal_area_m2(matches)[0]) / M2_PER_KM2
     diff_km2 = measured_km2 - target.target_km2
     diff_pct = 100.0 * diff_km2 / target.target_km2
@@ -52,6 +54,76 @@ def _target_row(target: Target, layer: gpd.GeoDataFrame, id_col: str) -> dict[st
             f"(tolerance ±{target.tolerance_pct:g}%)"
         )
     return row
+
+
+def closest_names(layer: gpd.GeoDataFrame, target: Target, id_col: str = "id") -> str:
+    """Return ``" (closest: 科创小城 id A1, ...)"`` naming the features most like a target, or "".
+
+    Names (``name_zh``) are compared with the target's name (similarity at
+    least 0.5), ids with its id (0.8: plan ids share prefixes such as ``zone-``),
+    by :func:`difflib.get_close_matches`.
+    """
+    found: dict[str, str] = {}
+    if "name_zh" in layer.columns:
+        names = [str(n) for n in layer["name_zh"] if isinstance(n, str)]
+        for name in difflib.get_close_matches(target.name_zh, names, n=3, cutoff=0.5):
+            ident = layer.loc[layer["name_zh"] == name, id_col].iloc[0]
+            found.setdefault(str(ident), f"{name} (id {ident})")
+    ids = [str(i) for i in layer[id_col] if i is not None]
+    for ident in difflib.get_close_matches(target.id, ids, n=3, cutoff=0.8):  # ids share prefixes
+        found.setdefault(ident, f"id {ident}")
+    if not found:
+        return ""
+    return f" (closest: {', '.join(list(found.values())[:3])}; --id-field or --name-field?)"
+
+
+def match_by_name(
+    layer: gpd.GeoDataFrame, targets: Iterable[Target], source: str, id_col: str = "id"
+) -> tuple[gpd.GeoDataFrame, list[str]]:
+    """Give the target's id to the one feature named as a target whose id is not in the layer.
+
+    A planner's file often has the plan's names (``name_zh`` 科创小镇) but its own
+    ids. A target whose id no feature carries, and whose ``name_zh`` exactly one
+    feature carries, is matched to that feature: the feature takes the target's
+    id (the file's ids are kept in ``id_file``) and a note says so.
+
+    Returns
+    -------
+    (GeoDataFrame, list of str)
+        The layer (unchanged when nothing matched by name) and one note per match.
+
+    Examples
+    --------
+    >>> from shapely.geometry import Point
+    >>> from spatial.plan import load_targets
+    >>> mine = gpd.GeoDataFrame(
+    ...     {"id": ["A1"], "name_zh": ["西部（重庆）科技创新小镇"]}, geometry=[Point(106, 29)]
+    ... )
+    >>> matched, notes = match_by_name(mine, load_targets(), "mine.shp")
+    >>> matched["id"].tolist(), matched["id_file"].tolist()
+    (['zone-kcxz'], ['A1'])
+    >>> notes
+    ['target zone-kcxz (西部（重庆）科技创新小镇) matched by name: feature A1 of mine.shp']
+    """
+    if "name_zh" not in layer.columns or id_col not in layer.columns:
+        return layer, []
+    ids = layer[id_col].astype(object)
+    present = set(ids.dropna().astype(str))
+    wanted = {t.id for t in targets}
+    new_ids, notes = ids.copy(), []
+    for target in targets:
+        if target.id in present:
+            continue
+        hits = layer.index[layer["name_zh"] == target.name_zh]
+        if len(hits) == 1 and str(ids[hits[0]]) not in wanted:
+            new_ids[hits[0]] = target.id
+            notes.append(
+                f"target {target.id} ({target.name_zh}) matched by name: feature {ids[hits[0]]} "
+                f"of {source}"
+            )
+    if not notes:
+        return layer, []
+    return layer.assign(**{id_col: new_ids, "id_file": ids}), notes
 
 
 def check_targets(

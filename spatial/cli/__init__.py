@@ -1,4 +1,6 @@
-"""The ``spatial`` command line: ``spatial map``, ``check``, ``overlay``, ``validate``, ``report``.
+"""The ``spatial`` command line: ``map``, ``check``, ``overlay``, ``validate``, ``balance``, ...
+
+The subcommands: ``map``, ``check``, ``overlay``, ``validate``, ``balance``, ``diff``, ``report``.
 
 Each subcommand lives in its own module of this package, exposing
 ``register(subparsers)``, which adds its parser and sets ``handler`` to a function
@@ -18,7 +20,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from spatial.cli import check, map, overlay, report, validate
+from spatial.cli import balance, check, diff, map, overlay, report, validate
 from spatial.cli._output import ExitCode
 from spatial.errors import SpatialError, printable
 
@@ -47,7 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="on an internal error, show Python's traceback (for a bug report)",
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for module in (map, check, overlay, validate, report):
+    for module in (map, check, overlay, validate, balance, diff, report):
         module.register(subparsers)
     return parser
 

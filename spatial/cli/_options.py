@@ -4,10 +4,30 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from spatial.errors import OutputError, UsageError
 
-__all__ = ["add_repair_option", "layer_flag", "require_suffix"]
+if TYPE_CHECKING:
+    from spatial.io.options import ReadOptions
+
+__all__ = [
+    "Input",
+    "add_input_options",
+    "add_output_options",
+    "add_repair_option",
+    "emit_frames",
+    "emit_report",
+    "layer_flag",
+    "output_destination",
+    "print_notes",
+    "read_options",
+    "require_suffix",
+]
 
 
 def layer_flag(layer: str) -> str:
@@ -48,3 +68,225 @@ def require_suffix(path: os.PathLike[str] | str, suffixes: tuple[str, ...], what
     if suffix not in suffixes:
         wanted = " or ".join(suffixes)
         raise UsageError(f"{path}: {what} is written as {wanted}, not {suffix or 'no suffix'}")
+
+
+# --- how to read each input: --crs, --input-frame, --id-field, --name-field, --polygonize
+
+#: Per-input options: (flag, attribute of ReadOptions, metavar, help).
+_PER_INPUT = (
+    ("--crs", "crs", "[LAYER=]CRS",
+     "CRS of the coordinates (supplies a missing one, overrides a wrong one, e.g. a GeoJSON "
+     "in metres): every input, or LAYER=CRS for one (e.g. zones=EPSG:4544); repeatable"),
+    ("--input-frame", "input_frame", "[LAYER=]FRAME",
+     "gcj02 for AMap/奥维 exports, converted to WGS84 on reading (default wgs84): every "
+     "input, or LAYER=gcj02 for one; repeatable"),
+    ("--id-field", "id_field", "[LAYER=]FIELD",
+     "the field holding feature ids (default id; a KML's id2 is found by itself): every "
+     "input, or LAYER=FIELD for one; repeatable"),
+    ("--name-field", "name_field", "[LAYER=]FIELD",
+     "the field holding Chinese names (default name_zh), used to find a target whose id "
+     "is not in the file: every input, or LAYER=FIELD for one; repeatable"),
+)  # fmt: skip
+#: ``LAYER=VALUE``: a layer key, then ``=``; CRS strings such as ``+proj=...`` or WKT never match.
+_KEYED = re.compile(r"^([A-Za-z_][\w.-]*)=(.+)$")
+
+
+def add_input_options(
+    parser: argparse.ArgumentParser,
+    polygonize: bool = True,
+    flags: tuple[str, ...] = ("--crs", "--input-frame", "--id-field", "--name-field"),
+) -> None:
+    """Add the per-input ``flags`` (all four by default) and ``--polygonize``."""
+    for flag, dest, metavar, text in _PER_INPUT:
+        if flag not in flags:
+            continue
+        parser.add_argument(
+            flag, dest=dest, action="append", default=[], metavar=metavar, help=text
+        )
+    if polygonize:
+        parser.add_argument(
+            "--polygonize",
+            action="store_true",
+            help="make polygons of a CAD drawing's (DXF) closed polylines and hatches; the "
+            "CAD layer name is kept in the Layer field, open polylines are reported by handle",
+        )
+
+
+@dataclass(frozen=True)
+class Input:
+    """One input of a command: its role (``zones``, ``a``), its path, and the keys naming it."""
+
+    role: str
+    path: str
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        """Names a ``LAYER=`` prefix may use: the role, the file's stem and its name."""
+        name = os.fspath(self.path).partition("::")[2] or Path(os.fspath(self.path)).name
+        stem = name.rpartition("?table=")[2] or Path(name).stem
+        return tuple(dict.fromkeys([self.role, stem, name]))
+
+
+def _split(flag: str, values: list[str]) -> tuple[str | None, dict[str, str]]:
+    every, keyed = None, {}
+    for value in values:
+        match = _KEYED.match(value)
+        if match:
+            keyed[match.group(1)] = match.group(2)
+        elif every is not None and every != value:
+            raise UsageError(f"{flag} is given twice for every input ({every}, {value})")
+        else:
+            every = value
+    return every, keyed
+
+
+def _check_value(flag: str, value: str) -> None:
+    from spatial.io.frames import INPUT_FRAMES, resolve_crs  # noqa: PLC0415 - pyproj is heavy
+
+    if flag == "--crs":
+        resolve_crs(value)
+    elif flag == "--input-frame" and value not in INPUT_FRAMES:
+        raise UsageError(f"--input-frame {value}: choose one of {', '.join(INPUT_FRAMES)}")
+
+
+def read_options(args: argparse.Namespace, inputs: list[Input]) -> dict[str, ReadOptions]:
+    """Return the ReadOptions of every input, by role, from the per-input flags.
+
+    A ``LAYER=`` prefix must name one of ``inputs`` (by role or file stem);
+    ``--crs`` must name a CRS and ``--input-frame`` a frame. Each is a bad call
+    (exit 2), refused in one line before anything is read.
+    """
+    from spatial.io.options import ReadOptions  # noqa: PLC0415
+
+    known = {key: item for item in inputs for key in item.keys}
+    chosen: dict[str, dict[str, str]] = {item.role: {} for item in inputs}
+    for flag, dest, _, _ in _PER_INPUT:
+        given = getattr(args, dest, None)
+        if not isinstance(given, list):  # not added by add_input_options on this command
+            continue
+        every, keyed = _split(flag, given)
+        for value in [every, *keyed.values()]:
+            if value is not None:
+                _check_value(flag, value)
+        for key, value in keyed.items():
+            if key not in known:
+                named = ", ".join(f"{i.role} ({i.path})" for i in inputs) or "none"
+                raise UsageError(f"{flag} {key}={value}: no input {key!r} here; inputs: {named}")
+            chosen[known[key].role][dest] = value
+        if every is not None:
+            for item in inputs:
+                chosen[item.role].setdefault(dest, every)
+    polygonize = bool(getattr(args, "polygonize", False))
+    return {role: ReadOptions(polygonize=polygonize, **values) for role, values in chosen.items()}
+
+
+def print_notes(command: str, gdf: object) -> None:
+    """Print what reading did to a layer (``attrs["read_notes"]``), one line each, on stderr."""
+    for note in getattr(gdf, "attrs", {}).get("read_notes", []):
+        print(f"spatial {command}: note: {note}", file=sys.stderr)
+
+
+# --- where results go: --format, --out, --no-bom, --db/--table
+
+
+def add_output_options(
+    parser: argparse.ArgumentParser, layers: bool = False, extra: tuple[str, ...] = ()
+) -> None:
+    """Add ``--format`` (terminal table, CSV, JSON, Markdown, xlsx), ``--out``, ``--no-bom``.
+
+    With ``layers``, ``--out`` also takes ``.gpkg``, ``.gdb`` and ``postgresql://`` and
+    ``--db URL --table T`` name a PostGIS destination.
+    """
+    from spatial.report import FORMATS  # noqa: PLC0415
+
+    parser.add_argument(
+        "--format",
+        choices=(*FORMATS, "xlsx", *extra),
+        help="output format (default: from the --out suffix .csv/.json/.md/.xlsx"
+        + ("/.geojson" if "geojson" in extra else "")
+        + ", else table); xlsx: an Excel workbook, units in the headers, numbers as numbers",
+    )
+    where = (
+        "PATH, FILE.gpkg (GeoPackage styled for QGIS), FILE.gdb or postgresql://...?table=T"
+        if layers
+        else "PATH"
+    )
+    parser.add_argument("--out", metavar="PATH", help=f"write the result to {where} (atomically)")
+    parser.add_argument(
+        "--no-bom",
+        action="store_true",
+        help="CSV without the UTF-8 byte-order mark (by default CSV starts with one, so "
+        "Excel and WPS on Chinese Windows read the Chinese names)",
+    )
+    if layers:
+        parser.add_argument(
+            "--db", metavar="URL", help="write the results to this PostGIS database"
+        )
+        parser.add_argument("--table", metavar="T", help="the PostGIS table for --db")
+
+
+def output_destination(args: argparse.Namespace) -> str | None:
+    """Return where results go: ``--out``, or the ``--db`` URL (its table in ``--table``)."""
+    db, table = getattr(args, "db", None), getattr(args, "table", None)
+    if db is None:
+        if table is not None:
+            raise UsageError("--table names a PostGIS table: give the database with --db URL")
+        return args.out
+    if args.out is not None:
+        raise UsageError("give either --out or --db, not both")
+    from spatial.io.postgis import is_postgis_url  # noqa: PLC0415
+
+    if not is_postgis_url(db):
+        raise UsageError(f"--db {db}: expected a postgresql://USER@HOST:PORT/DB URL")
+    return db
+
+
+def emit_frames(args: argparse.Namespace, sheets: dict, text: object) -> bool:
+    """Write ``sheets`` (xlsx) or ``text(fmt)`` as ``--format``/``--out`` say; True if a table.
+
+    ``sheets`` maps sheet names to DataFrames; ``text`` is ``fmt -> str``.
+    CSV gets the UTF-8 BOM unless ``--no-bom``.
+    """
+    from spatial.export.tables import xlsx_bytes  # noqa: PLC0415
+    from spatial.io.atomic import write_bytes_atomic  # noqa: PLC0415
+    from spatial.report import FORMATS, emit, format_from_suffix  # noqa: PLC0415
+
+    fmt = format_from_suffix(args.format, args.out)
+    if args.command == "check" and fmt not in {*FORMATS, "xlsx"}:
+        raise UsageError(
+            f"{args.out}: a check report is a table: use .csv, .json, .md, .xlsx or .txt "
+            "(or .gpkg, .gdb, postgresql://... for the checked layers)"
+        )
+    if fmt == "xlsx":
+        if args.out is None:
+            raise UsageError("--format xlsx writes a workbook: give --out FILE.xlsx")
+        write_bytes_atomic(args.out, xlsx_bytes(sheets))
+        return False
+    body = text(fmt)  # type: ignore[operator]
+    if fmt == "csv" and not args.no_bom:
+        body = "\ufeff" + body
+    emit(body, args.out)
+    return args.out is None and fmt == "table"
+
+
+def emit_report(args: argparse.Namespace, report: object) -> bool:
+    """Write a check report where ``--out``/``--db``/``--format`` say.
+
+    Returns True when the report went to the terminal as a table.
+    """
+    out = output_destination(args)
+    from spatial.export.layers import is_layer_destination, write_layers  # noqa: PLC0415
+
+    if is_layer_destination(out):
+        if args.format is not None:
+            raise UsageError(f"{out}: layers are written as they are; drop --format {args.format}")
+        from spatial.export.check_results import check_result_layers  # noqa: PLC0415
+        from spatial.io.postgis import is_postgis_url  # noqa: PLC0415
+
+        layers = check_result_layers(report, with_plan=not is_postgis_url(out))  # type: ignore[arg-type]
+        for name in write_layers(
+            layers, out, table=getattr(args, "table", None), styles={"targets": "zones"}
+        ):
+            print(f"spatial {args.command}: wrote {name}", file=sys.stderr)
+        return False
+    return emit_frames(args, report.sheets(), report.render)  # type: ignore[attr-defined]

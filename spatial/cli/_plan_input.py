@@ -1,30 +1,37 @@
 """The plan layers a map or report shows: the bundled ones, with the planner's own in place.
 
 ``--zones PATH`` (and ``--clusters``, ``--corridor``...) replace a bundled layer;
-``--layer NAME=PATH`` adds a planner's layer drawn beneath the plan. Every file
-is validated (as ``spatial validate`` does) before anything measures or draws it,
-once, where it is checked or drawn.
+``--layer NAME=PATH`` adds a planner's layer drawn beneath the plan; the
+per-input reading options (``--crs``, ``--input-frame``, ``--id-field``,
+``--name-field``) are :func:`spatial.cli._options.add_input_options`'. Files are
+read here and validated once, where they are checked or drawn.
 """
 
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
+import sys
 
 import geopandas as gpd
 
-from spatial.cli._options import layer_flag
-from spatial.errors import UsageError
+from spatial.checks.targets import match_by_name
+from spatial.cli._options import Input, add_input_options, layer_flag, print_notes, read_options
+from spatial.errors import UsageError, printable
 from spatial.io.layers import LAYER_NAMES, load_plan_layers, read_layer
+from spatial.io.options import ReadOptions
+from spatial.io.postgis import database_label
+from spatial.plan import load_targets
 
 __all__ = ["add_plan_input", "check_style_field", "read_plan_input"]
 
 
 def add_plan_input(parser: argparse.ArgumentParser) -> None:
-    """Add the layer flags, ``--layer NAME=PATH`` and ``--crs``."""
+    """Add the layer flags, ``--layer NAME=PATH`` and the per-input reading options."""
     for name in LAYER_NAMES:
         parser.add_argument(
-            layer_flag(name), type=Path, metavar="PATH", help=f"your own {name} layer"
+            layer_flag(name),
+            metavar="PATH",
+            help=f"your own {name} layer (a file, FILE.gdb::LAYER or postgresql://...?table=T)",
         )
     parser.add_argument(
         "--layer",
@@ -34,11 +41,11 @@ def add_plan_input(parser: argparse.ArgumentParser) -> None:
         help="an extra layer of yours, drawn beneath the plan (repeatable); NAME names it in "
         "the legend and must not be a plan layer name (use --zones etc. for those)",
     )
-    parser.add_argument("--crs", help="CRS of input files that declare none, e.g. EPSG:4490")
+    add_input_options(parser)
 
 
-def _extra_layers(specs: list[str], crs: str | None) -> dict[str, tuple[gpd.GeoDataFrame, str]]:
-    layers: dict[str, tuple[gpd.GeoDataFrame, str]] = {}
+def _extra_specs(specs: list[str]) -> dict[str, str]:
+    layers: dict[str, str] = {}
     for spec in specs:
         name, sep, path = spec.partition("=")
         if not sep or not name or not path:
@@ -50,31 +57,36 @@ def _extra_layers(specs: list[str], crs: str | None) -> dict[str, tuple[gpd.GeoD
             )
         if name in layers:
             raise UsageError(f"--layer {spec!r}: the name {name!r} is given twice")
-        layers[name] = (read_layer(path, crs=crs), path)
+        layers[name] = path
     return layers
 
 
+def _read(path: str, options: ReadOptions, command: str) -> gpd.GeoDataFrame:
+    gdf = read_layer(path, **vars(options))  # validated once, where checked or drawn
+    print_notes(command, gdf)
+    return gdf
+
+
 def read_plan_input(
-    args: argparse.Namespace,
+    args: argparse.Namespace, command: str
 ) -> tuple[dict[str, gpd.GeoDataFrame], dict[str, str], dict[str, gpd.GeoDataFrame]]:
-    """Return (plan layers, the file of each layer the planner gave, extra layers).
-
-    Files are read, not yet validated: each layer is validated once, by the
-    check (:func:`spatial.checks.run_checks`) or the map (``prepare_inputs``).
-    """
+    """Return (plan layers, the file of each layer the planner gave, extra layers)."""
+    given = {name: getattr(args, name) for name in LAYER_NAMES if getattr(args, name) is not None}
+    extra_specs = _extra_specs(args.layer)
+    options = read_options(args, [Input(n, p) for n, p in {**given, **extra_specs}.items()])
     layers = load_plan_layers()
-    files: dict[str, str] = {}
-    for name in LAYER_NAMES:
-        path = getattr(args, name)
-        if path is not None:
-            layers[name] = read_layer(path, crs=args.crs)  # validated once, where checked
-            files[name] = str(path)
-    extra = _extra_layers(args.layer, args.crs)
-    files.update({name: file_name for name, (_, file_name) in extra.items()})
-    return layers, files, {name: gdf for name, (gdf, _) in extra.items()}
+    for name, path in given.items():
+        layers[name] = _read(path, options[name], command)
+    extra = {name: _read(path, options[name], command) for name, path in extra_specs.items()}
+    if "zones" in given:  # a target whose id the file lacks is found by its name
+        layers["zones"], matched = match_by_name(layers["zones"], load_targets(), given["zones"])
+        for line in matched:
+            print(f"spatial {command}: note: {printable(line)}", file=sys.stderr)
+    files = {name: database_label(path) for name, path in {**given, **extra_specs}.items()}
+    return layers, files, extra
 
 
-def check_style_field(field: str | None, extra: dict) -> None:
+def check_style_field(field: str | None, extra: dict[str, gpd.GeoDataFrame]) -> None:
     """Refuse ``--style-field`` without a ``--layer``, or naming a field no extra layer has."""
     if field is None:
         return

@@ -2,10 +2,24 @@
 
 Prints (or writes with ``--out``) the target table (``id, name_zh, target_km2,
 measured_km2, planar_km2, diff_km2, diff_pct, status``) and the rule table as a
-terminal table, CSV, JSON (``{"targets": [...], "rules": [...]}``) or Markdown.
+terminal table, CSV (UTF-8 with a BOM, for Excel/WPS, unless ``--no-bom``),
+JSON (``{"targets": [...], "rules": [...]}``), Markdown or an Excel workbook
+(``--format xlsx``, sheets ``targets`` and ``rules``). ``--out results.gpkg``
+writes the checked plan as a GeoPackage styled for QGIS (layers ``targets``,
+``rules`` and every plan layer), ``--out results.gdb`` as a File Geodatabase, and
+``--out postgresql://...?table=T`` (or ``--db URL --table T``) as PostGIS tables
+``T`` (the targets with their features' geometry) and ``T_rules``.
 ``--zones PATH`` (and ``--clusters``, ``--corridor``... for the other layers)
 checks a planner's own layer in place of the bundled one, against the same
-targets (``seeds/plan.toml``) and rules (``seeds/rules.toml``).
+targets (``seeds/plan.toml``) and rules (``seeds/rules.toml``); a target whose
+id is not in the file is found by its name (``name_zh``) and the output says so.
+
+三区三线: ``--constraint NAME=PATH`` (生态保护红线, 永久基本农田: must not be
+occupied) and ``--within NAME=PATH`` (城镇开发边界: must lie within) add one rule
+row per zone and constraint (``kind``, ``id``, ``constraint``, ``status``,
+``occupied_m2`` or ``outside_m2``; FAIL above ``--tolerance-m2``);
+``--conflicts-out FILE.gpkg`` writes the conflict pieces as a layer (draw it with
+``spatial map --layer conflicts=FILE.gpkg``, red, with popups).
 
 Exit status: 0 every target and rule passes, 1 any fails (each failure is named
 on standard error), 2 an input could not be read.
@@ -17,17 +31,31 @@ import argparse
 import sys
 
 from spatial.checks import run_checks
-from spatial.cli._options import add_repair_option, layer_flag
+from spatial.cli._constraints import (
+    add_constraint_options,
+    constraint_inputs,
+    constraint_rules,
+    write_conflicts,
+)
+from spatial.cli._options import (
+    Input,
+    add_input_options,
+    add_output_options,
+    add_repair_option,
+    emit_report,
+    layer_flag,
+    print_notes,
+    read_options,
+)
 from spatial.cli._output import ExitCode, printed_warnings
-from spatial.errors import UsageError
+from spatial.errors import printable
 from spatial.io.layers import LAYER_NAMES, load_plan_layers, read_layer
 from spatial.plan import load_rules, load_targets
-from spatial.report import FORMATS, emit, format_from_suffix
 
 __all__ = ["register", "run"]
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``check`` subcommand."""
     parser = subparsers.add_parser(
         "check",
@@ -38,48 +66,61 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
             "Exit 0 all pass, 1 any fails, 2 unreadable input."
         ),
     )
-    parser.add_argument(
-        "--format",
-        choices=FORMATS,
-        help="output format (default: from the --out suffix .csv/.json/.md, else table)",
-    )
-    parser.add_argument("--out", metavar="PATH", help="write the report to PATH (atomically)")
+    add_output_options(parser, layers=True)
     for layer in LAYER_NAMES:
         parser.add_argument(
             layer_flag(layer),
             dest=f"layer_{layer}",
             metavar="PATH",
-            help=f"check this file in place of the bundled {layer} layer",
+            help=f"check this file (or FILE.gdb::LAYER, postgresql://...?table=T) in place "
+            f"of the bundled {layer} layer",
         )
-    parser.add_argument("--crs", help="CRS to assume for a given file that declares none")
+    add_input_options(parser)
     parser.add_argument("--plan", metavar="TOML", help="targets file (default: seeds/plan.toml)")
     parser.add_argument("--rules", metavar="TOML", help="rules file (default: seeds/rules.toml)")
+    add_constraint_options(parser)
     add_repair_option(parser)
     parser.set_defaults(handler=run)
 
 
-def run(args: argparse.Namespace) -> int:
-    """Run the checks and return 0 (all pass) or 1 (any fails)."""
+def _read_layers(args: argparse.Namespace) -> tuple[dict, dict[str, str], tuple]:
+    given = {
+        layer: getattr(args, f"layer_{layer}")
+        for layer in LAYER_NAMES
+        if getattr(args, f"layer_{layer}") is not None
+    }
+    constraints = constraint_inputs(args)
+    inputs = [Input(layer, path) for layer, path in given.items()]
+    options = read_options(args, inputs + [Input(name, path) for _, _, name, path in constraints])
     layers = load_plan_layers()
     sources: dict[str, str] = {}  # so validation messages name the planner's files
-    for layer in LAYER_NAMES:
-        path = getattr(args, f"layer_{layer}")
-        if path is not None:
-            layers[layer] = read_layer(path, crs=args.crs)
-            sources[layer] = path
+    for layer, path in given.items():
+        layers[layer] = read_layer(path, **vars(options[layer]))
+        print_notes("check", layers[layer])
+        sources[layer] = path
+    rules = load_rules(args.rules)
+    rules += constraint_rules(args, layers, sources, rules, options)
+    return layers, sources, rules
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the checks and return 0 (all pass) or 1 (any fails)."""
+    layers, sources, rules = _read_layers(args)
     with printed_warnings("check"):
         report = run_checks(
             layers,
             targets=load_targets(args.plan),
-            rules=load_rules(args.rules),
+            rules=rules,
             repair=args.repair,
             sources=sources,
+            class_field=args.class_field,
         )
-    fmt = format_from_suffix(args.format, args.out)
-    if fmt not in FORMATS:
-        raise UsageError(f"{args.out}: a check report is a table: use .csv, .json, .md or .txt")
-    emit(report.render(fmt), args.out)
-    if args.out is not None or fmt != "table":
+    if args.conflicts_out is not None and report.conflicts is not None:  # with constraints
+        write_conflicts(report.conflicts, args.conflicts_out)
+    for line in report.matches:
+        print(f"spatial check: note: {printable(line)}", file=sys.stderr)
+    to_terminal = emit_report(args, report)
+    if not to_terminal:
         print(f"spatial check: {report.summary()}", file=sys.stderr)
         for line in report.failures:
             print(f"spatial check: FAIL {line}", file=sys.stderr)

@@ -36,7 +36,7 @@ DEFAULT_OUT = Path("maps") / "bishan.html"
 TIANDITU_ENV = "TIANDITU_KEY"
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``map`` subcommand."""
     parser = subparsers.add_parser(
         "map",
@@ -111,7 +111,7 @@ def run(args: argparse.Namespace) -> int:
     SpatialError (exit status 2) before anything is written.
     """
     require_suffix(args.out, (".html", ".htm"), "an interactive map")
-    layers, files, extra = read_plan_input(args)
+    layers, files, extra = read_plan_input(args, "map")
     check_style_field(args.style_field, extra)
     snapshot = take_snapshot(
         layers,

@@ -6,11 +6,14 @@ Operations (``--op``):
   ``a_id, b_id, area_km2, share_of_a, share_of_b``;
 * ``difference``: the part of each feature of A outside B, ``area_km2, share_of_a``
   (``--format geojson`` writes the parts themselves);
-* ``overlaps``: pairs of features of A that overlap each other (B not used);
-* ``matrix``: the conflict matrix of A, shared areas in km² (B not used);
-* ``coverage``: the share of each polygon of A within ``--distance-m`` metres of B;
+* ``overlaps``: pairs of features of A that overlap each other (B refused: not used);
+* ``matrix``: the conflict matrix of A, shared areas in km² (B refused: not used);
+* ``coverage``: the share of each polygon of A within ``--distance-m`` metres of B
+  (B must hold one kind of geometry: choose with ``--where b:kind=avenue``);
 * ``assign``: each point of A to the polygon(s) of B containing it (or the nearest).
 
+``--where [a:|b:]FIELD=VALUE`` chooses the features of A, of B, or (without a
+prefix) of both; ``--format xlsx`` writes an Excel workbook, CSV has a UTF-8 BOM.
 Areas are ellipsoidal (GRS80/CGCS2000), distances metres in the Gauss–Krüger zone.
 Exit status: 0 done, 2 an input could not be read or the call was wrong.
 """
@@ -18,15 +21,28 @@ Exit status: 0 done, 2 an input could not be read or the call was wrong.
 from __future__ import annotations
 
 import argparse
+import sys
 
 import pandas as pd
 
-from spatial.cli._options import add_repair_option
+from spatial.cli._options import (
+    Input,
+    add_input_options,
+    add_output_options,
+    add_repair_option,
+    emit_frames,
+    output_destination,
+    print_notes,
+    read_options,
+)
 from spatial.cli._output import ExitCode, printed_warnings
-from spatial.errors import UsageError
+from spatial.errors import UsageError, printable
+from spatial.export.layers import is_layer_destination, write_layers
 from spatial.io.layers import read_layer
+from spatial.io.options import ReadOptions
+from spatial.io.where import Where, parse_where, select_features
 from spatial.overlay import operations as overlay
-from spatial.report import FORMATS, emit, format_frame, format_from_suffix
+from spatial.report import emit, format_frame, format_from_suffix
 
 __all__ = ["OPERATIONS", "register", "run"]
 
@@ -35,7 +51,7 @@ _NEED_B = {"intersection", "difference", "coverage", "assign"}
 OPERATIONS = ("intersection", "difference", "overlaps", "matrix", "coverage", "assign")
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``overlay`` subcommand."""
     parser = subparsers.add_parser(
         "overlay",
@@ -51,13 +67,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         "--distance-m", type=float, help="buffer distance for --op coverage, metres"
     )
     parser.add_argument(
-        "--format",
-        choices=(*FORMATS, "geojson"),
-        help="output format (geojson: --op difference only; default: from the --out suffix "
-        ".csv/.json/.md/.geojson, else table)",
+        "--where",
+        action="append",
+        default=[],
+        metavar="[a:|b:]FIELD=VALUE",
+        help="choose features: FIELD=VALUE, FIELD!=VALUE or FIELD=V1,V2, of A (a:), of B (b:) "
+        "or of both (no prefix); repeatable, all must hold",
     )
-    parser.add_argument("--out", metavar="PATH", help="write the result to PATH (atomically)")
-    parser.add_argument("--crs", help="CRS to assume for a file that declares none")
+    add_output_options(parser, extra=("geojson",), layers=True)
+    add_input_options(parser)
     add_repair_option(parser)
     parser.set_defaults(handler=run)
 
@@ -80,9 +98,20 @@ def _compute(args: argparse.Namespace, a, b) -> pd.DataFrame:
 
 
 def _check_call(args: argparse.Namespace) -> None:
-    args.format = format_from_suffix(args.format, args.out)
+    args.out = output_destination(args)  # --db URL --table T: the same as --out URL?table=T
+    if is_layer_destination(args.out):
+        if args.format is not None:
+            raise UsageError(f"{args.out}: results are written as a layer; drop --format")
+        args.format = "layer"
+    else:
+        args.format = format_from_suffix(args.format, args.out)
     if args.op in _NEED_B and args.b is None:
         raise UsageError(f"--op {args.op} needs a second layer B")
+    if args.op not in _NEED_B and args.b is not None:
+        raise UsageError(
+            f"--op {args.op} compares the features of A with each other and does not use B "
+            f"({args.b}): drop it"
+        )
     if args.op == "coverage" and args.distance_m is None:
         raise UsageError("--op coverage needs --distance-m (metres)")
     if args.op != "coverage" and args.distance_m is not None:
@@ -96,14 +125,54 @@ def _check_call(args: argparse.Namespace) -> None:
 def run(args: argparse.Namespace) -> int:
     """Run one overlay operation and print or write its result; return 0."""
     _check_call(args)
-    a = read_layer(args.a, crs=args.crs)
-    b = read_layer(args.b, crs=args.crs) if args.b is not None else None
+    inputs = [Input("a", args.a)] + ([Input("b", args.b)] if args.b is not None else [])
+    options = read_options(args, inputs)
+    wheres = _wheres(args.where, inputs)
+    a = _read(args.a, options["a"], wheres["a"])
+    b = _read(args.b, options["b"], wheres["b"]) if args.b is not None else None
+    if args.op == "coverage":
+        overlay.require_one_dimension(b, args.b)  # here, so that the message names the file
     with printed_warnings("overlay"):
         result = _compute(args, a, b)
     if args.format == "geojson":
-        text = result.to_json(ensure_ascii=False, drop_id=True)
-    else:
-        table = result.drop(columns=result.geometry.name) if hasattr(result, "geometry") else result
-        text = format_frame(pd.DataFrame(table), args.format)
-    emit(text, args.out)
+        emit(result.to_json(ensure_ascii=False, drop_id=True), args.out)
+        return ExitCode.OK
+    if args.format == "layer":  # GeoPackage, File GDB or PostGIS; --op difference with its parts
+        for name in write_layers({args.op: result}, args.out, table=args.table):
+            print(f"spatial overlay: wrote {name}", file=sys.stderr)
+        return ExitCode.OK
+    table = result.drop(columns=result.geometry.name) if hasattr(result, "geometry") else result
+    table = pd.DataFrame(table)
+    emit_frames(args, {args.op: table}, lambda fmt: format_frame(table, fmt))
     return ExitCode.OK
+
+
+def _wheres(specs: list[str], inputs: list[Input]) -> dict[str, list[Where]]:
+    """``--where`` by input role: ``a:``/``b:`` (or a file stem) prefixed, else for all."""
+    chosen: dict[str, list[Where]] = {"a": [], "b": []}
+    known = {key: item.role for item in inputs for key in item.keys}
+    for spec in specs:
+        prefix, sep, rest = spec.partition(":")
+        if sep and prefix in known:
+            chosen[known[prefix]].append(parse_where(rest))
+        elif sep and "=" not in prefix and prefix in {"a", "b"}:
+            raise UsageError(f"--where {spec}: there is no layer {prefix.upper()} here")
+        else:
+            for item in inputs:
+                chosen[item.role].append(parse_where(spec))
+    return chosen
+
+
+def _read(path: str, options: ReadOptions, wheres: list[Where]):  # type: ignore[no-untyped-def]
+    gdf = read_layer(path, **vars(options))
+    print_notes("overlay", gdf)
+    for where in wheres:
+        gdf = select_features(gdf, path, where)
+    if wheres:
+        chosen = " and ".join(str(w) for w in wheres)
+        print(
+            f"spatial overlay: note: {printable(path)}: {len(gdf)} feature(s) chosen by "
+            f"{printable(chosen)}",
+            file=sys.stderr,
+        )
+    return gdf

@@ -63,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
     require_suffix(args.out, (".html", ".htm"), "a report")
     if args.pdf is not None:
         require_suffix(args.pdf, (".pdf",), "a map sheet")
-    layers, files, extra = read_plan_input(args)
+    layers, files, extra = read_plan_input(args, "report")
     check_style_field(args.style_field, extra)
     snapshot = take_snapshot(
         layers,

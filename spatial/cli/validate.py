@@ -8,6 +8,10 @@ Required properties: a file in the bundled ``geodata/`` folder must carry all of
 :data:`spatial.layers.REQUIRED_PROPERTIES`; any other file (a planner's own)
 needs only ``id`` unless ``--require`` names others (``--require ''`` requires none).
 
+``--class-field YDYHFLDM`` also checks a land-use class field against the 2023
+用地用海分类 (unknown or blank code, a ``--class-name-field`` that disagrees with the
+code, a code off the ``--class-level`` levels), one line per feature.
+
 Exit status: 0 no problems, 1 problems found, 2 an input could not be read
 (the highest applies when several files are given). With ``--repair OUT`` the
 single input's invalid geometries are repaired with ``make_valid`` and written
@@ -27,11 +31,15 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 
+from spatial.cli._options import Input, add_input_options, read_options
 from spatial.cli._output import ExitCode
 from spatial.errors import LayerError, SpatialError, printable
 from spatial.io.atomic import write_bytes_atomic
 from spatial.io.bundled import bundled_dir
-from spatial.io.layers import REQUIRED_PROPERTIES, read_layer
+from spatial.io.layers import REQUIRED_PROPERTIES, read_layer, read_layer_tolerant
+from spatial.io.options import ReadOptions
+from spatial.io.postgis import is_postgis_url
+from spatial.landuse.fields import CLASS_NAME_FIELD, ClassFieldProblem, check_class_field
 from spatial.validate.problems import repair_layer, validate_file
 
 __all__ = ["register", "required_for", "run"]
@@ -41,7 +49,7 @@ _DRIVERS = {".geojson": "GeoJSON", ".json": "GeoJSON", ".gpkg": "GPKG", ".fgb": 
 _PARQUET = {".parquet", ".geoparquet"}
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``validate`` subcommand."""
     parser = subparsers.add_parser(
         "validate",
@@ -61,13 +69,57 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
             "geodata/ layers, only id for other files; '' for none)"
         ),
     )
-    parser.add_argument("--crs", help="CRS to assume for a file that declares none, e.g. EPSG:4326")
+    add_input_options(parser, polygonize=False)
     parser.add_argument(
         "--repair",
         metavar="OUT",
         help="write the (single) input with invalid geometries repaired to OUT",
     )
+    parser.add_argument(
+        "--class-field",
+        metavar="FIELD",
+        help="also check this land-use class field (e.g. YDYHFLDM) against the 2023 "
+        "用地用海分类: unknown or blank codes, names that disagree, wrong levels",
+    )
+    parser.add_argument(
+        "--class-name-field",
+        default=CLASS_NAME_FIELD,
+        metavar="FIELD",
+        help=f"class name field compared with the code when present ({CLASS_NAME_FIELD})",
+    )
+    parser.add_argument(
+        "--class-level",
+        metavar="LEVELS",
+        help="comma-separated levels allowed with --class-field: 1 (2-digit), 2, 3 (6-digit)",
+    )
     parser.set_defaults(handler=run)
+
+
+def _levels(text: str | None) -> set[int] | None:
+    if text is None:
+        return None
+    try:
+        levels = {int(v) for v in text.split(",") if v.strip()}
+    except ValueError:
+        levels = set()
+    if not levels or not levels <= {1, 2, 3}:
+        raise LayerError(f"--class-level {text!r}: give levels among 1, 2, 3 (e.g. 2,3)")
+    return levels
+
+
+def _class_problems(
+    path: Path | str, args: argparse.Namespace, options: ReadOptions
+) -> list[ClassFieldProblem]:
+    if args.class_field is None:
+        return []
+    gdf = read_layer_tolerant(path, crs=options.crs)
+    return check_class_field(
+        gdf,
+        str(path),
+        code_field=args.class_field,
+        name_field=args.class_name_field,
+        levels=_levels(args.class_level),
+    )
 
 
 def required_for(path: Path, require: str | None) -> tuple[str, ...]:
@@ -93,9 +145,18 @@ def required_for(path: Path, require: str | None) -> tuple[str, ...]:
     return ("id",)
 
 
-def _check_one(path: Path, args: argparse.Namespace) -> int:
+def _check_one(path: Path | str, args: argparse.Namespace, options: ReadOptions) -> int:
     try:
-        problems = validate_file(path, required=required_for(path, args.require), crs=args.crs)
+        required = required_for(Path(path), args.require) if isinstance(path, Path) else ("id",)
+        problems = validate_file(
+            path,
+            required=required,
+            crs=options.crs,
+            input_frame=options.input_frame,
+            id_field=options.id_field,
+            name_field=options.name_field,
+        )
+        problems = [*problems, *_class_problems(path, args, options)]
     except SpatialError as exc:
         print(f"spatial validate: {exc}", file=sys.stderr)
         return ExitCode.UNREADABLE
@@ -133,22 +194,23 @@ def _print_repairs(path: Path, report: pd.DataFrame, out: Path) -> None:
     print(f"{printable(out)}: written, {len(report)} feature(s) repaired", file=sys.stderr)
 
 
-def _repair(path: Path, out: Path, crs: str | None) -> None:
-    repaired, report = repair_layer(read_layer(path, crs=crs), str(path))
+def _repair(path: Path | str, out: Path, options: ReadOptions) -> None:
+    repaired, report = repair_layer(read_layer(path, **vars(options)), str(path))
     _write_layer(repaired, out)
     _print_repairs(path, report, out)
 
 
 def run(args: argparse.Namespace) -> int:
     """Validate every PATH, print the problems and return the exit status."""
-    paths: Sequence[Path] = [Path(p) for p in args.paths]
+    paths: Sequence[Path | str] = [p if is_postgis_url(p) else Path(p) for p in args.paths]
     if args.repair and len(paths) != 1:
         print("spatial validate: --repair takes exactly one PATH", file=sys.stderr)
         return ExitCode.UNREADABLE
-    statuses = [_check_one(path, args) for path in paths]
+    options = read_options(args, [Input(f"#{i}", str(p)) for i, p in enumerate(paths)])
+    statuses = [_check_one(p, args, options[f"#{i}"]) for i, p in enumerate(paths)]
     status = max(statuses)
     if args.repair and status != ExitCode.UNREADABLE:
-        _repair(paths[0], Path(args.repair), args.crs)
+        _repair(paths[0], Path(args.repair), options["#0"])
     bad = sum(1 for s in statuses if s != ExitCode.OK)
     summary = "no problems found" if status == ExitCode.OK else f"{bad} with problems or unreadable"
     print(f"spatial validate: {len(paths)} file(s) checked, {summary}", file=sys.stderr)

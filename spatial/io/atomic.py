@@ -32,7 +32,7 @@ try:
 except ImportError:  # pragma: no cover - Windows
     fcntl = None  # type: ignore[assignment]
 
-__all__ = ["atomic_path", "write_bytes_atomic", "write_text_atomic"]
+__all__ = ["atomic_path", "write_bytes_atomic", "write_gpkg_atomic", "write_text_atomic"]
 
 _SUFFIX = ".tmp"
 _ATTEMPTS = 5
@@ -160,3 +160,10 @@ def write_bytes_atomic(target: str | os.PathLike[str], data: bytes) -> Path:
 def write_text_atomic(target: str | os.PathLike[str], text: str, encoding: str = "utf-8") -> Path:
     """Write ``text`` to ``target`` atomically (UTF-8 by default) and return the target path."""
     return write_bytes_atomic(target, text.encode(encoding))
+
+
+def write_gpkg_atomic(target: str | os.PathLike[str], gdf: object, layer: str) -> Path:
+    """Write a GeoDataFrame as one GeoPackage layer at ``target``, atomically; return the path."""
+    with atomic_path(target) as tmp:
+        gdf.to_file(tmp, driver="GPKG", layer=layer)  # type: ignore[attr-defined]
+    return Path(target)

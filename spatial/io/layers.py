@@ -20,12 +20,15 @@ import shapely.errors
 from pyproj import CRS
 from pyproj.exceptions import CRSError as ProjCRSError
 
+from spatial.crs import likely_crs_hint
 from spatial.errors import CRSError, LayerError, LayerReadError
 
 if TYPE_CHECKING:
     from spatial.validate.inputs import GeometryKind
 from spatial.io import rawjson as _rawjson
 from spatial.io.bundled import bundled_dir
+from spatial.io.options import ReadOptions, apply_read_options
+from spatial.io.postgis import database_label, is_postgis_url, read_postgis_layer
 
 __all__ = [
     "LAYER_GEOMETRY",
@@ -217,22 +220,45 @@ def _has_geometry(frame: object) -> bool:
 
 
 def read_layer(
-    path: str | os.PathLike[str], crs: str | int | CRS | None = None
+    path: str | os.PathLike[str],
+    crs: str | int | CRS | None = None,
+    *,
+    input_frame: str | None = None,
+    id_field: str | None = None,
+    name_field: str | None = None,
+    polygonize: bool = False,
 ) -> gpd.GeoDataFrame:
     """Read a vector layer into a GeoDataFrame with an explicit CRS.
 
     Reads whatever pyogrio (GDAL) reads — GeoJSON, GeoPackage, Shapefile,
-    FlatGeobuf — and GeoParquet through pyarrow. The geometry is not repaired
-    or reprojected: use :mod:`spatial.validate.problems` to find problems.
+    FlatGeobuf, KML, DXF, an ESRI File Geodatabase layer (``PLAN.gdb::GHFQ``) —
+    GeoParquet through pyarrow, and a PostGIS table
+    (``postgresql://USER@HOST/DB?table=T``, :mod:`spatial.io.postgis`). The
+    geometry is not repaired or reprojected (except GCJ-02 on request): use
+    :mod:`spatial.validate.problems` to find problems. What the options did
+    (a CRS overridden, GCJ-02 converted, ids taken from another field) is listed,
+    one line each, in ``attrs["read_notes"]`` of the result.
 
     Parameters
     ----------
-    path : path-like
-        The file to read. For a GeoPackage holding several layers, name the
-        layer as ``FILE::LAYER``; an ambiguous file is refused, never guessed.
+    path : path-like or str
+        The file to read. For a file holding several layers (GeoPackage, File
+        Geodatabase), name the layer as ``FILE::LAYER``; an ambiguous file is
+        refused, never guessed.
     crs : str, int or pyproj.CRS, optional
-        The CRS to assume when the file carries none (a Shapefile without
-        ``.prj``, say). It never overrides a CRS the file declares.
+        The CRS of the coordinates: supplied when the file declares none (a
+        Shapefile or DXF without ``.prj``), and overriding the file's when it
+        declares another (a GeoJSON in metres without a ``crs`` member, which
+        GDAL reads as EPSG:4326).
+    input_frame : {"wgs84", "gcj02"}, optional
+        ``gcj02`` for an AMap/奥维 export: converted to WGS84 (EPSG:4326) on reading.
+    id_field, name_field : str, optional
+        The columns holding the ids and the Chinese names, read as ``id`` and
+        ``name_zh`` (see :func:`spatial.io.fields.map_fields`; a KML's ``id2``
+        is taken as the id without being asked).
+    polygonize : bool
+        Make polygons of a CAD drawing's closed polylines and hatches
+        (:func:`spatial.io.cad.polygonize`); open polylines are left out and noted.
 
     Returns
     -------
@@ -255,7 +281,25 @@ def read_layer(
     >>> zones.crs.to_epsg()
     4326
     """
-    path = Path(path)
+    options = ReadOptions(crs, input_frame, id_field, name_field, polygonize)
+    if is_postgis_url(path):
+        source = database_label(path)
+        gdf = read_postgis_layer(os.fspath(path))
+        if gdf.empty:
+            raise LayerError(f"{source}: the table has no features")
+        if gdf.crs is None and crs is None:
+            raise CRSError(
+                f"{source}: the geometry column has no SRID; {likely_crs_hint(gdf.total_bounds)}"
+            )
+    else:
+        gdf = _read_file(Path(path), crs)
+        source = str(path)
+    gdf, notes = apply_read_options(gdf, source, options)
+    gdf.attrs["read_notes"] = notes
+    return gdf
+
+
+def _read_file(path: Path, crs: str | int | CRS | None) -> gpd.GeoDataFrame:
     if path.suffix.lower() in _JSON_SUFFIXES:
         _check_readable(path)
         _check_json(path)
@@ -266,15 +310,11 @@ def read_layer(
         prj = unresolved_prj(path)
         if prj is not None and crs is None:
             raise CRSError(
-                f"{path}: the CRS in {prj.name} cannot be resolved; fix the .prj or pass "
-                "the CRS explicitly"
+                f"{path}: the CRS in {prj.name} cannot be resolved; fix the .prj or give the "
+                f"CRS: {likely_crs_hint(gdf.total_bounds).removeprefix('give ')}"
             )
         if crs is None:
-            raise CRSError(
-                f"{path}: the file declares no CRS; pass one explicitly "
-                "(e.g. crs='EPSG:4326' for longitude/latitude degrees)"
-            )
-        gdf = gdf.set_crs(_resolve_crs(path, crs))
+            raise CRSError(f"{path}: the file declares no CRS; {likely_crs_hint(gdf.total_bounds)}")
     return gdf
 
 
@@ -285,8 +325,9 @@ def read_layer_tolerant(
 ) -> gpd.GeoDataFrame:
     """Read a layer for validation only: never refuses content, only unreadable files.
 
-    Unlike :func:`read_layer`, a missing CRS is left as None (unless ``crs`` is
-    given), a geometry GEOS cannot build (an unclosed ring) becomes null, and
+    Unlike :func:`read_layer`, a missing CRS is left as None (``crs``, when
+    given, is the CRS of the coordinates, as in :func:`read_layer`), a geometry
+    GEOS cannot build (an unclosed ring) becomes null, and
     ``encoding`` (say ``"latin-1"`` for a GeoJSON that is not UTF-8) overrides
     the text encoding. :mod:`spatial.validate.problems` reports all of these; do not
     analyse what this returns.
@@ -296,10 +337,13 @@ def read_layer_tolerant(
     LayerReadError
         The file is missing, empty, not a layer, or its text cannot be decoded.
     """
-    path = Path(path)
-    gdf = _read(path, tolerant=True, encoding=encoding)
-    if gdf.crs is None and crs is not None:
-        gdf = gdf.set_crs(_resolve_crs(path, crs))
+    if is_postgis_url(path):
+        gdf = read_postgis_layer(os.fspath(path))
+    else:
+        path = Path(path)
+        gdf = _read(path, tolerant=True, encoding=encoding)
+    if crs is not None:
+        gdf = gdf.set_crs(_resolve_crs(path, crs), allow_override=True)
     return gdf
 
 

@@ -184,7 +184,8 @@ def _laea_area_m2(
     lon, lat = np.ascontiguousarray(xy.T)  # contiguous: pyproj copies nothing more
     x_m, y_m = proj(lon, lat)
     ring_area = _shoelace_m2(np.asarray(x_m), np.asarray(y_m), ring_size)
-    return np.bincount(ring_geom, weights=ring_sign * ring_area, minlength=len(geoms))
+    area_m2 = np.bincount(ring_geom, weights=ring_sign * ring_area, minlength=len(geoms))
+    return area_m2.astype(np.float64, copy=False)  # float already: weights are floats
 
 
 def _geod_area_m2(geoms: npt.NDArray[np.object_]) -> npt.NDArray[np.float64]:

@@ -17,6 +17,9 @@ coordinates are returned unchanged.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 import numpy as np
 import numpy.typing as npt
 import shapely
@@ -35,6 +38,9 @@ _INVERSE_TOLERANCE_DEG = 1e-10
 _INVERSE_MAX_ITERATIONS = 30
 
 FloatArray = npt.NDArray[np.float64]
+#: One geometry or an array of them: the geometry functions return what they are given.
+Geoms = TypeVar("Geoms", BaseGeometry, npt.NDArray[np.object_])
+_Convert = Callable[[npt.ArrayLike, npt.ArrayLike], tuple[FloatArray, FloatArray]]
 
 
 def _in_china(lon: FloatArray, lat: FloatArray) -> npt.NDArray[np.bool_]:
@@ -115,7 +121,7 @@ def gcj02_to_wgs84(lon: npt.ArrayLike, lat: npt.ArrayLike) -> tuple[FloatArray, 
     return est_lon, est_lat
 
 
-def _transform_geometry(geometry: BaseGeometry, func) -> BaseGeometry:  # type: ignore[no-untyped-def]
+def _transform_geometry(geometry: Geoms, func: _Convert) -> Geoms:
     def apply(coords: FloatArray) -> FloatArray:
         new_lon, new_lat = func(coords[:, 0], coords[:, 1])
         return np.column_stack([new_lon, new_lat])
@@ -123,11 +129,11 @@ def _transform_geometry(geometry: BaseGeometry, func) -> BaseGeometry:  # type: 
     return shapely.transform(geometry, apply)
 
 
-def wgs84_to_gcj02_geometry(geometry: BaseGeometry) -> BaseGeometry:
+def wgs84_to_gcj02_geometry(geometry: Geoms) -> Geoms:
     """Shift a WGS84 lon/lat geometry (or array of them) into GCJ-02, for display on AMap tiles."""
     return _transform_geometry(geometry, wgs84_to_gcj02)
 
 
-def gcj02_to_wgs84_geometry(geometry: BaseGeometry) -> BaseGeometry:
+def gcj02_to_wgs84_geometry(geometry: Geoms) -> Geoms:
     """Bring a GCJ-02 lon/lat geometry (or array of them) back to WGS84."""
     return _transform_geometry(geometry, gcj02_to_wgs84)

@@ -331,11 +331,13 @@ def _classify(
     cy = (big_bounds[bi[far], 1] + big_bounds[bi[far], 3]) / 2
     inside = np.zeros(len(bi), dtype=bool)
     inside[far] = _geos_call(shapely.contains_xy, what, small_prep[si[far]], cx, cy)
-    near = np.flatnonzero(near)
-    inside[near] = _geos_call(shapely.contains_properly, what, small_prep[si[near]], big[bi[near]])
-    near = near[~inside[near]]
+    close = np.flatnonzero(near)
+    inside[close] = _geos_call(
+        shapely.contains_properly, what, small_prep[si[close]], big[bi[close]]
+    )
+    close = close[~inside[close]]
     crossing = np.zeros(len(bi), dtype=bool)
-    crossing[near] = _geos_call(shapely.intersects, what, small_prep[si[near]], big[bi[near]])
+    crossing[close] = _geos_call(shapely.intersects, what, small_prep[si[close]], big[bi[close]])
     return _Classified(bi, si, inside, crossing)
 
 

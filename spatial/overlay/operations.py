@@ -44,7 +44,7 @@ import shapely
 from pyproj import CRS
 
 from spatial.crs import WGS84, gk_zone_crs_for
-from spatial.errors import UsageError
+from spatial.errors import LayerError, UsageError
 from spatial.measure.area import ellipsoidal_area_m2
 from spatial.overlay._engine import (
     TABULATION_COLUMNS,  # noqa: F401 - still importable from spatial.overlay.operations
@@ -52,6 +52,7 @@ from spatial.overlay._engine import (
     intersection_areas,
     tabulation_frame,
 )
+from spatial.overlay._keywords import id_keywords
 from spatial.preconditions import feature_error, require_unique_ids
 from spatial.units import M2_PER_KM2
 from spatial.validate.inputs import LayerInput, prepare_inputs
@@ -62,8 +63,36 @@ __all__ = [
     "difference",
     "overlap_matrix",
     "overlaps",
+    "require_one_dimension",
     "tabulate_intersection",
 ]
+
+
+_DIMENSION_NAMES = {0: "points", 1: "lines", 2: "polygons"}
+
+
+def require_one_dimension(gdf: gpd.GeoDataFrame, source: str) -> None:
+    """Refuse a layer that mixes points, lines and polygons, where buffering all would mislead.
+
+    Buffering the corridor's avenue line and its 2 km band polygon together
+    measures "within 1 km of either", not of the avenue: the caller should
+    choose the features (``--where b:kind=avenue``).
+
+    Raises
+    ------
+    LayerError
+        Naming how many features of each kind, and the hint.
+    """
+    geoms = np.asarray(gdf.geometry.array)
+    dims = shapely.get_dimensions(geoms[~shapely.is_missing(geoms) & ~shapely.is_empty(geoms)])
+    kinds = {int(d): int((dims == d).sum()) for d in np.unique(dims)}
+    if len(kinds) > 1:
+        held = ", ".join(f"{n} {_DIMENSION_NAMES.get(d, d)}" for d, n in kinds.items())
+        field = "kind" if "kind" in gdf.columns else "FIELD"
+        raise LayerError(
+            f"{source}: mixes {held}; buffering them all together would measure the distance "
+            f"to any of them: choose features, e.g. --where b:{field}=VALUE"
+        )
 
 
 def _area_km2(geoms: np.ndarray | gpd.GeoSeries, crs: CRS = WGS84) -> np.ndarray:
@@ -71,7 +100,7 @@ def _area_km2(geoms: np.ndarray | gpd.GeoSeries, crs: CRS = WGS84) -> np.ndarray
     return ellipsoidal_area_m2(series) / M2_PER_KM2
 
 
-def tabulate_intersection(
+def tabulate_intersection(  # noqa: PLR0913 - keyword-only options past the two layers
     a: gpd.GeoDataFrame,
     b: gpd.GeoDataFrame,
     a_id: str = "id",
@@ -81,6 +110,7 @@ def tabulate_intersection(
     threads: int | None = None,
     full_check_max_features: int = 2_000,
     names: Sequence[str] = ("layer A", "layer B"),
+    all_a: bool = False,
 ) -> pd.DataFrame:
     """Tabulate the area shared by every pair of features of ``a`` and ``b`` that overlap.
 
@@ -107,6 +137,10 @@ def tabulate_intersection(
         features); larger ones get the checks described in the notes.
     names : (str, str)
         How to name ``a`` and ``b`` in error messages (their files, say).
+    all_a : bool
+        Also list, after the pairs, every feature of ``a`` that no feature of
+        ``b`` shares area with: ``b_id`` missing, ``area_km2`` and shares 0
+        (a zone wholly outside the band shows as 0 instead of being absent).
 
     Notes
     -----
@@ -152,8 +186,8 @@ def tabulate_intersection(
     known = prepared.known
     try:
         pairs = intersection_areas(
-            a4326.geometry.array,
-            b4326.geometry.array,
+            a4326.geometry.values,
+            b4326.geometry.values,
             (name_a, name_b),
             threads=threads,
             known=(known[0], known[1]),
@@ -163,7 +197,23 @@ def tabulate_intersection(
         raise feature_error(
             name, layer[col].iloc[exc.position], f"invalid geometry: {exc.reason}"
         ) from None
-    return tabulation_frame(pairs, a4326[a_id].to_numpy(), b4326[b_id].to_numpy())
+    table = tabulation_frame(pairs, a4326[a_id].to_numpy(), b4326[b_id].to_numpy())
+    return _with_untouched(table, a4326[a_id]) if all_a else table
+
+
+def _with_untouched(table: pd.DataFrame, a_ids: pd.Series) -> pd.DataFrame:
+    """Append a zero row for every id of A absent from ``table``, in the order of A."""
+    untouched = a_ids[~a_ids.isin(table["a_id"])]
+    zeros = pd.DataFrame(
+        {
+            "a_id": untouched.to_numpy(),
+            "b_id": None,
+            "area_km2": 0.0,
+            "share_of_a": 0.0,
+            "share_of_b": 0.0,
+        }
+    )
+    return pd.concat([table, zeros], ignore_index=True) if len(zeros) else table
 
 
 def _usable_cpus() -> int:
@@ -173,6 +223,7 @@ def _usable_cpus() -> int:
     return os.cpu_count() or 1
 
 
+@id_keywords(a_id="id_col")
 def overlaps(
     layer: gpd.GeoDataFrame, id_col: str = "id", *, repair: bool = False, name: str = "layer"
 ) -> pd.DataFrame:
@@ -216,6 +267,7 @@ def _self_pairs(
     return pairs, list(lonlat[id_col])
 
 
+@id_keywords(a_id="id_col")
 def overlap_matrix(
     layer: gpd.GeoDataFrame, id_col: str = "id", *, repair: bool = False, name: str = "layer"
 ) -> pd.DataFrame:
@@ -258,6 +310,7 @@ def overlap_matrix(
     return matrix
 
 
+@id_keywords(a_id="id_col")
 def difference(
     a: gpd.GeoDataFrame,
     b: gpd.GeoDataFrame,
@@ -304,9 +357,9 @@ def difference(
         repair=repair,
     ).layers
     ia, ib = b4326.sindex.query(a4326.geometry, predicate="intersects")
-    remaining = a4326.geometry.array.copy()
+    remaining = a4326.geometry.values.copy()
     for pos in np.unique(ia):
-        cover = shapely.union_all(b4326.geometry.array[ib[ia == pos]])
+        cover = shapely.union_all(b4326.geometry.values[ib[ia == pos]])
         remaining[pos] = shapely.difference(remaining[pos], cover)
     area_km2 = _area_km2(np.asarray(remaining))
     own_km2 = _area_km2(a4326.geometry)
@@ -319,6 +372,7 @@ def difference(
     return result
 
 
+@id_keywords(a_id="id_col")
 def buffer_coverage(
     polygons: gpd.GeoDataFrame,
     lines: gpd.GeoDataFrame,
@@ -372,9 +426,10 @@ def buffer_coverage(
         [LayerInput(polygons, name_p, id_col, "polygon"), LayerInput(lines, name_l, "", "any")],
         repair=repair,
     ).layers
+    require_one_dimension(lns, name_l)
     gk = gk_zone_crs_for(polys, lns)
-    zone = shapely.union_all(lns.to_crs(gk).geometry.array).buffer(distance_m, quad_segs=32)
-    within_gk = shapely.intersection(polys.to_crs(gk).geometry.array, zone)
+    zone = shapely.union_all(lns.to_crs(gk).geometry.values).buffer(distance_m, quad_segs=32)
+    within_gk = shapely.intersection(polys.to_crs(gk).geometry.values, zone)
     within_km2 = _area_km2(gpd.GeoSeries(within_gk, crs=gk))
     area_km2 = _area_km2(polys.geometry)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -390,6 +445,7 @@ def buffer_coverage(
     return result
 
 
+@id_keywords(a_id="point_id", b_id="polygon_id")
 def assign_points(
     points: gpd.GeoDataFrame,
     polygons: gpd.GeoDataFrame,
@@ -477,7 +533,7 @@ def assign_points(
             "polygon_id": polys[polygon_id].to_numpy()[jq],
             "inside": False,
             "dist_m": shapely.distance(
-                pts_gk.geometry.array[outside[jp]], polys_gk.geometry.array[jq]
+                pts_gk.geometry.values[outside[jp]], polys_gk.geometry.values[jq]
             ),
             "_order": outside[jp],
         }

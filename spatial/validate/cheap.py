@@ -33,7 +33,7 @@ import shapely
 from pyproj import Transformer
 
 from spatial.crs import crs_label
-from spatial.errors import LayerError
+from spatial.errors import CRSError, LayerError
 from spatial.io.rawjson import NON_FINITE_MESSAGE
 from spatial.preconditions import feature_label
 from spatial.validate.problems import (
@@ -173,10 +173,10 @@ def _nonfinite_rows(bounds: npt.NDArray[np.float64]) -> npt.NDArray[np.bool_]:
     with np.errstate(invalid="ignore", over="ignore"):
         if np.isfinite(bounds.sum()):
             return np.zeros(len(bounds), dtype=bool)
-    return ~np.isfinite(bounds).all(axis=1)
+    return ~np.all(np.isfinite(bounds), axis=1)
 
 
-def _geometry_problem(geom: object, nonfinite: bool) -> str:
+def _geometry_problem(geom: shapely.Geometry | None, nonfinite: bool) -> str:
     if geom is None:
         return "geometry is null"
     if shapely.is_empty(geom):
@@ -218,6 +218,8 @@ def refuse_bad_features(
 
     Raises
     ------
+    CRSError
+        The layer carries no CRS.
     LayerError
         ``SOURCE: feature ID: problem (and N more)``: the first problem in
         feature order (its position's coordinate problem before its geometry
@@ -241,9 +243,10 @@ def refuse_bad_features(
     unbounded = np.flatnonzero(~missing & _nonfinite_rows(bounds))
     empty[unbounded] = shapely.is_empty(geoms[unbounded])
     nonfinite = ~missing & ~empty & ~np.isfinite(length)
-    to_lonlat = (
-        None if gdf.crs.is_geographic else Transformer.from_crs(gdf.crs, 4326, always_xy=True)
-    )
+    crs = gdf.crs
+    if crs is None:
+        raise CRSError(f"{source}: the layer carries no CRS; set one before checking it")
+    to_lonlat = None if crs.is_geographic else Transformer.from_crs(crs, 4326, always_xy=True)
     coordinate = geographic_mask(bounds) if to_lonlat is None else projected_mask(bounds, to_lonlat)
     geometry = missing | empty | nonfinite
     count = int(coordinate.sum() + geometry.sum())
@@ -251,9 +254,9 @@ def refuse_bad_features(
         return bounds
     first = int(np.flatnonzero(coordinate | geometry)[0])
     if coordinate[first] and to_lonlat is not None:
-        message = _projected_message(bounds[first], gdf.crs, to_lonlat)
+        message = _projected_message(bounds[first], crs, to_lonlat)
     elif coordinate[first]:
-        message = _geographic_message(bounds[first], crs_label(gdf.crs))
+        message = _geographic_message(bounds[first], crs_label(crs))
     else:
         message = _geometry_problem(geoms[first], bool(nonfinite[first]))
     ident = feature_label(gdf[id_col].iloc[first] if id_col in gdf.columns else None, first)

@@ -233,10 +233,15 @@ def prepare_inputs(
             prepared.repairs.extend(done)
         else:
             prepared.layers.append(_plain_index(lonlat))
-        reprojected = known is not None and lonlat is not item.frame
-        # the boxes were of the file's coordinates: kept only when it came in EPSG:4326
-        prepared.known.append(Known(known.type_id, None) if reprojected else known)
+        prepared.known.append(_kept(known, reprojected=lonlat is not item.frame))
     return prepared
+
+
+def _kept(known: Known | None, *, reprojected: bool) -> Known | None:
+    """Return what the cheap checks found, less a reprojected layer's boxes (of the file's CRS)."""
+    if known is None or not reprojected:
+        return known
+    return Known(known.type_id, None)
 
 
 def _checked(
@@ -260,9 +265,10 @@ def _repaired(lonlat: gpd.GeoDataFrame, name: str) -> tuple[gpd.GeoDataFrame, li
     """Repair a layer, validate the result, announce each repair with a RepairWarning."""
     fixed, report = repair_layer(lonlat.reset_index(drop=True), name)
     ensure_valid(fixed, name)
+    columns = (report["id"], report["reason"], report["area_changed_m2"])
     done = [
-        Repair(name, feature_label(row.id), row.reason, float(row.area_changed_m2))
-        for row in report.itertuples()
+        Repair(name, feature_label(fid), reason, float(change_m2))
+        for fid, reason, change_m2 in zip(*columns, strict=True)
     ]
     for one in done:
         warnings.warn(RepairWarning(one), stacklevel=4)

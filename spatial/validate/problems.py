@@ -32,10 +32,12 @@ import pandas as pd
 import shapely
 from pyproj import CRS, Geod, Transformer
 
-from spatial.crs import crs_label
+from spatial.crs import crs_label, likely_crs_hint
 from spatial.errors import CRSError, LayerError, LayerReadError, printable
 from spatial.io import rawjson as _rawjson
 from spatial.io.layers import REQUIRED_PROPERTIES, read_layer_tolerant, unresolved_prj
+from spatial.io.options import ReadOptions, apply_read_options
+from spatial.io.postgis import database_label, is_postgis_url
 from spatial.measure.area import ellipsoidal_area_m2
 from spatial.preconditions import feature_label, id_text
 
@@ -103,7 +105,7 @@ def _labels(gdf: gpd.GeoDataFrame) -> list[str]:
 # --- geometry ---------------------------------------------------------------
 
 
-def _geometry_message(geom: object) -> str | None:
+def _geometry_message(geom: shapely.Geometry | None) -> str | None:
     if geom is None:
         return "geometry is null"
     if shapely.is_empty(geom):
@@ -141,14 +143,6 @@ def _in_range(value_min: float, value_max: float, low: float, high: float) -> bo
     return low <= value_min and value_max <= high
 
 
-def _metres_hint(x: float) -> str:
-    zone = int(abs(x) // 1_000_000)
-    if 25 <= zone <= 45 and x >= 1e7:
-        epsg = 4513 + zone - 25
-        return f"EPSG:{epsg} (CGCS2000 3-degree Gauss-Kruger zone {zone}, easting with zone prefix)"
-    return "e.g. EPSG:4544 (CGCS2000 3-degree Gauss-Kruger CM 105E, the zone of Bishan)"
-
-
 def _outside_china_message(lon: float, lat: float) -> str | None:
     west, south, east, north = CHINA_BOUNDS_DEG
     if west <= lon <= east and south <= lat <= north:
@@ -175,7 +169,7 @@ def _geographic_message(b: np.ndarray, crs_label: str) -> str | None:
         if biggest > _METRES_THRESHOLD:
             return (
                 f"projected metres labelled as degrees (x={cx:,.0f}, y={cy:,.0f} under "
-                f"{crs_label}); declare the real CRS, {_metres_hint(cx)}"
+                f"{crs_label}); {likely_crs_hint(b)}"
             )
         return (
             f"coordinates out of range (x={cx:.4f}, y={cy:.4f}): longitude must be within "
@@ -201,7 +195,8 @@ def _projected_message(b: np.ndarray, crs: CRS, to_lonlat: Transformer) -> str |
 def _coordinate_findings(gdf: gpd.GeoDataFrame) -> list[tuple[int, str]]:
     crs = gdf.crs
     if crs is None:
-        return [(-1, "the layer has no CRS; declare one (EPSG:4326 for longitude/latitude)")]
+        bounds = gdf.total_bounds if len(gdf) else (math.nan,) * 4
+        return [(-1, f"the layer has no CRS; {likely_crs_hint(bounds)}")]
     findings = []
     to_lonlat = None if crs.is_geographic else Transformer.from_crs(crs, 4326, always_xy=True)
     for position, b in _usable_bounds(gdf):
@@ -418,6 +413,10 @@ def validate_file(
     path: str | os.PathLike[str],
     required: Sequence[str] = REQUIRED_PROPERTIES,
     crs: str | int | CRS | None = None,
+    *,
+    input_frame: str | None = None,
+    id_field: str | None = None,
+    name_field: str | None = None,
 ) -> list[Problem]:
     """Read a layer file and return every problem found, in feature order.
 
@@ -433,7 +432,11 @@ def validate_file(
     required : sequence of str
         Properties every feature must carry; see :func:`validate_layer`.
     crs : str, int or pyproj.CRS, optional
-        CRS to assume when the file declares none.
+        The CRS of the coordinates: assumed when the file declares none, and
+        over the file's when it declares another (as :func:`read_layer` does).
+    input_frame, id_field, name_field : str, optional
+        As for :func:`spatial.io.layers.read_layer`: the layer is checked as
+        the commands will read it (a KML's ``id2`` as its ids, say).
 
     Returns
     -------
@@ -451,6 +454,12 @@ def validate_file(
     >>> validate_file(bundled_layer_path("zones"))
     []
     """
+    options = ReadOptions(None, input_frame, id_field, name_field)
+    if is_postgis_url(path):
+        source = database_label(path)
+        gdf, _ = apply_read_options(read_layer_tolerant(path, crs=crs), source, options)
+        labels = _labels(gdf)
+        return _collect(source, labels, _layer_findings(gdf, required, labels))
     path = Path(path)
     findings: list[tuple[int, str]] = []
     raw = _raw_geojson(path)
@@ -471,6 +480,11 @@ def validate_file(
         assumed = _resolvable(crs, path, findings)
         if assumed is not None:
             gdf = gdf.set_crs(assumed)
+    elif crs is not None:  # the CRS of the coordinates, over the file's (a GeoJSON in metres)
+        assumed = _resolvable(crs, path, findings)
+        if assumed is not None:
+            gdf = gdf.set_crs(assumed, allow_override=True)
+    gdf, _ = apply_read_options(gdf, str(path), options)
     labels = _labels(gdf)
     for position, label, _, _ in raw_findings:
         while position >= len(labels):
@@ -545,7 +559,7 @@ def ensure_valid(gdf: gpd.GeoDataFrame, source: str, *, required: Sequence[str] 
 # --- repair -----------------------------------------------------------------
 
 
-def _repaired(geom: object) -> object:
+def _repaired(geom: shapely.Geometry) -> shapely.Geometry:
     if shapely.get_dimensions(geom) == 2:
         return shapely.make_valid(geom, method="structure", keep_collapsed=False)
     return shapely.make_valid(geom)

@@ -14,19 +14,17 @@ from __future__ import annotations
 import json
 import os
 import urllib.parse
-from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import folium
-import numpy as np
 from folium.map import Layer
 from folium.template import Template
 
 from spatial.errors import SpatialError
-from spatial.measure.gcj02 import wgs84_to_gcj02_geometry
+from spatial.measure.gcj02 import Geoms, wgs84_to_gcj02_geometry
 from spatial.webmap.escape import escape_text
 from spatial.webmap.page import RawMacroElement, page_value
 
@@ -35,6 +33,7 @@ __all__ = [
     "GCJ02_NOTE",
     "Basemap",
     "BasemapError",
+    "GeometryShift",
     "TileLayer",
     "add_basemap",
     "display_shift",
@@ -176,6 +175,14 @@ def resolve_basemap(
     )
 
 
+class GeometryShift(Protocol):
+    """A display-only shift of lon/lat coordinates: one geometry, or an array of them."""
+
+    def __call__(self, geometry: Geoms, /) -> Geoms:
+        """Return ``geometry`` with its coordinates shifted."""
+        ...
+
+
 class TileLayer(Layer, RawMacroElement):
     """A Leaflet tile layer whose URL and options reach the page as data, not template text.
 
@@ -198,7 +205,7 @@ class TileLayer(Layer, RawMacroElement):
         self.label = label
         self.url_ref = self.options_ref = "null"
 
-    def render(self, **kwargs: Any) -> None:
+    def render(self, **kwargs: Any) -> None:  # type: ignore[override]  # see RawMacroElement
         """Put the URL and options into the page's data block, then render the script."""
         self.url_ref = page_value(self, self.url, key=f"{self.get_name()}.url")
         self.options_ref = page_value(self, self.options, key=f"{self.get_name()}.options")
@@ -220,6 +227,6 @@ def add_basemap(m: folium.Map, basemap: Basemap) -> None:
         TileLayer(basemap.labels, options, "天地图注记 Tianditu labels", overlay=True).add_to(m)
 
 
-def display_shift(basemap: Basemap) -> Callable[[np.ndarray], np.ndarray] | None:
+def display_shift(basemap: Basemap) -> GeometryShift | None:
     """Return the display-only geometry shift the base map needs (GCJ-02 for AMap), else None."""
     return wgs84_to_gcj02_geometry if basemap.frame == "GCJ-02" else None

@@ -24,6 +24,7 @@ from spatial.io.layers import LAYER_GEOMETRY, LAYER_NAMES, load_plan_layers
 from spatial.publish.fonts import font_face_css
 from spatial.publish.provenance import provenance_notes
 from spatial.publish.snapshot import PlanSnapshot
+from spatial.synthetic import is_synthetic
 from spatial.validate.inputs import LayerInput, prepare_inputs
 from spatial.webmap import controls
 from spatial.webmap.assets import add_assets
@@ -38,6 +39,7 @@ from spatial.webmap.basemap import (
 from spatial.webmap.escape import escape_text
 from spatial.webmap.layer import GeoJsonLayer, LayerOptions, styled_layer
 from spatial.webmap.legend import legend_html
+from spatial.webmap.page import page_of
 from spatial.webmap.planfacts import headlines, with_area_checks
 from spatial.webmap.rulepanel import failure_features, rule_panel_data
 from spatial.webmap.styles import style_for
@@ -153,10 +155,12 @@ def _prepare(name: str, gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return with_area_checks(gdf) if name == "zones" else gdf
 
 
-def _label(name: str, source: str | None) -> str:
+def _label(name: str, source: str | None, gdf: gpd.GeoDataFrame) -> str:
     style = FAILURES if name == FAILURES.name else style_for(name)
     title = f"{style.title_zh} {style.title_en}" if style.name == name else name
-    return f"{title} ({Path(source).name})" if source else title
+    where = [Path(source).name] if source else []
+    where += ["示例数据 synthetic"] if is_synthetic(gdf) else []  # made-up data says so
+    return f"{title} ({', '.join(where)})" if where else title
 
 
 def _style(name: str, gdf: gpd.GeoDataFrame, extras: list[str], options: MapOptions):
@@ -182,7 +186,7 @@ def _add_layers(
             gdf,
             style,
             options.layer,
-            name=_label(name, options.layer_sources.get(name)),
+            name=_label(name, options.layer_sources.get(name), layers[name]),
             display=shift,
         )
         drawn[name] = (style, layer.add_to(m))
@@ -281,7 +285,7 @@ def build_map(
         zoom_snap=0.25,  # fit the district closely, not to the nearest whole zoom level
     )
     title_zh, title_en, _ = _titles(options)
-    m.get_root().title = escape_text(f"{title_zh} {title_en}")
+    page_of(m).title = escape_text(f"{title_zh} {title_en}")
     add_assets(m)
     add_basemap(m, basemap)
     if options.snapshot is not None and len(options.snapshot.pieces):
@@ -317,7 +321,17 @@ def render_map(
     layers: Mapping[str, gpd.GeoDataFrame] | None = None,
     options: MapOptions | None = None,
 ) -> Path:
-    """Build the map and write it as one HTML file at ``path`` (atomically); return the path."""
+    """Build the map and write it as one HTML file at ``path`` (atomically); return the path.
+
+    The output path comes first (as in ``save(path)``), then what :func:`build_map`
+    takes. A call with the layers first is refused with a TypeError saying so.
+    """
+    if isinstance(path, Mapping) or not isinstance(path, str | os.PathLike):
+        hint = " (the layers?)" if isinstance(path, Mapping) else ""
+        raise TypeError(
+            "render_map(path, layers=None, options=None): the output path comes first, "
+            f"got {type(path).__name__}{hint}"
+        )
     options = options or MapOptions()
     if options.tiles_dir is not None and options.html_dir is None:
         options = replace(options, html_dir=Path(path).parent)

@@ -11,10 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import pandas as pd
-
 from spatial.webmap.escape import escape_text
-from spatial.webmap.styles import LayerStyle
+from spatial.webmap.styles import LayerStyle, Row, is_blank
 
 __all__ = ["OTHER_HEADING", "popup_html", "tooltip_html"]
 
@@ -23,26 +21,22 @@ _SHOWN = {"id", "name_zh", "name_en", "source", "accuracy", "geometry"}
 OTHER_HEADING = "其他属性 Other properties"
 
 
-def _blank(value: Any) -> bool:
-    return value is None or (not isinstance(value, (list, dict)) and bool(pd.isna(value)))
-
-
-def tooltip_html(row: pd.Series) -> str:
+def tooltip_html(row: Row) -> str:
     """Return the feature's bilingual name as safe HTML (中文 first, English beside).
 
     Examples
     --------
-    >>> tooltip_html(pd.Series({"name_zh": "璧山区", "name_en": "Bishan <District>"}))
+    >>> tooltip_html({"name_zh": "璧山区", "name_en": "Bishan <District>"})
     '<b>璧山区</b> <span class="sp-en">Bishan &lt;District&gt;</span>'
-    >>> tooltip_html(pd.Series({"id": "p-1"}))
+    >>> tooltip_html({"id": "p-1"})
     '<b>p-1</b>'
     """
     name_zh = row.get("name_zh")
     name_en = row.get("name_en")
-    if _blank(name_zh) and _blank(name_en):
+    if is_blank(name_zh) and is_blank(name_en):
         return f"<b>{escape_text(row.get('id', ''))}</b>"
-    head = f"<b>{escape_text(name_zh)}</b>" if not _blank(name_zh) else ""
-    tail = f'<span class="sp-en">{escape_text(name_en)}</span>' if not _blank(name_en) else ""
+    head = f"<b>{escape_text(name_zh)}</b>" if not is_blank(name_zh) else ""
+    tail = f'<span class="sp-en">{escape_text(name_en)}</span>' if not is_blank(name_en) else ""
     return " ".join(part for part in (head, tail) if part)
 
 
@@ -50,16 +44,16 @@ def _tr(label: Any, value: Any) -> str:
     return f"<tr><th>{escape_text(label)}</th><td>{escape_text(value)}</td></tr>"
 
 
-def _other_rows(row: pd.Series, style: LayerStyle) -> list[str]:
+def _other_rows(row: Row, style: LayerStyle) -> list[str]:
     shown = _SHOWN | style.shown
-    rows = [_tr(f, v) for f, v in row.items() if f not in shown and not _blank(v)]
+    rows = [_tr(f, v) for f, v in row.items() if f not in shown and not is_blank(v)]
     if not rows:
         return []
     heading = f'<tr><th colspan="2" class="sp-other">{escape_text(OTHER_HEADING)}</th></tr>'
     return [heading, *rows]
 
 
-def popup_html(row: pd.Series, style: LayerStyle, layer: str | None = None) -> str:
+def popup_html(row: Row, style: LayerStyle, layer: str | None = None) -> str:
     """Return the popup of a feature as safe HTML.
 
     First the layer (``layer``, plain text; the style's title by default) and
@@ -70,20 +64,20 @@ def popup_html(row: pd.Series, style: LayerStyle, layer: str | None = None) -> s
     Examples
     --------
     >>> from spatial.webmap.styles import style_for
-    >>> html = popup_html(pd.Series({"id": "x", "<b>": "<i>"}), style_for("parcels"))
+    >>> html = popup_html({"id": "x", "<b>": "<i>"}, style_for("parcels"))
     >>> "<th>&lt;b&gt;</th><td>&lt;i&gt;</td>" in html
     True
     """
     accuracy = row.get("accuracy")
     stated = [
-        ("精度 Accuracy", None if _blank(accuracy) else _ACCURACY.get(str(accuracy), accuracy)),
+        ("精度 Accuracy", None if is_blank(accuracy) else _ACCURACY.get(str(accuracy), accuracy)),
         ("来源 Source", row.get("source")),
         ("编号 ID", row.get("id")),
     ]
     rows = [
         _tr("图层 Layer", layer if layer is not None else f"{style.title_zh} {style.title_en}"),
         *(_tr(label, value) for label, value in style.curated_rows(row)),
-        *(_tr(label, value) for label, value in stated if not _blank(value)),  # no empty rows
+        *(_tr(label, value) for label, value in stated if not is_blank(value)),  # no empty rows
         *_other_rows(row, style),
     ]
     return (

@@ -10,11 +10,12 @@ as (lon, lat).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import geopandas as gpd
 import numpy as np
+import numpy.typing as npt
 import shapely
 
 from spatial.crs import WGS84, gk_zone_crs_for
@@ -34,6 +35,8 @@ __all__ = [
 class PrecisionError(LayerError):
     """The decimals asked for would make a feature vanish from the map."""
 
+
+FloatArray = npt.NDArray[np.float64]
 
 #: Decimal places of a degree kept per ``accuracy`` value: 5 places is about
 #: 1.1 m (the official outline traced from AMap), 4 places about 11 m, far finer
@@ -80,6 +83,13 @@ def to_display_crs(gdf: gpd.GeoDataFrame, simplify_m: float | None = None) -> gp
     return geoms
 
 
+def _rounder(places: int) -> Callable[[FloatArray], FloatArray]:
+    def round_xy(xy: FloatArray) -> FloatArray:
+        return np.round(xy, places)
+
+    return round_xy
+
+
 def round_geometries(geoms: np.ndarray, decimals: np.ndarray) -> np.ndarray:
     """Snap geometries to a grid of ``10**-decimals`` degrees, keeping each one valid.
 
@@ -102,11 +112,13 @@ def round_geometries(geoms: np.ndarray, decimals: np.ndarray) -> np.ndarray:
     for places in np.unique(decimals):
         sel = decimals == places
         snapped = shapely.set_precision(geoms[sel], 10.0 ** -int(places))
-        out[sel] = shapely.transform(snapped, lambda xy, p=int(places): np.round(xy, p))
+        out[sel] = shapely.transform(snapped, _rounder(int(places)))
     return out
 
 
-def _refuse_collapsed(before: np.ndarray, after: np.ndarray, places, names) -> None:
+def _refuse_collapsed(
+    before: np.ndarray, after: np.ndarray, places: np.ndarray, names: Sequence[str] | None
+) -> None:
     lost = ~shapely.is_empty(before) & shapely.is_empty(after)
     if not lost.any():
         return

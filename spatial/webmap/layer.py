@@ -24,7 +24,7 @@ from spatial.webmap.content import popup_html, tooltip_html
 from spatial.webmap.escape import escape_text, script_json
 from spatial.webmap.geojson import decimals_for, feature_collection_json, to_display_crs
 from spatial.webmap.page import RawMacroElement, page_json
-from spatial.webmap.styles import LayerStyle
+from spatial.webmap.styles import LayerStyle, Row
 
 __all__ = ["GeoJsonLayer", "LayerOptions", "styled_layer"]
 
@@ -122,27 +122,38 @@ class GeoJsonLayer(Layer, RawMacroElement):
         self.canvas = canvas
         self.popups = popups
         self.labels = style.label
-        label = {
+        permanent = {
             "permanent": True,
             "direction": style.label_direction,
             "className": f"sp-label sp-label-{style.name}",
         }
-        self.label_options = script_json(label)
+        self.label_options = script_json(permanent)
         self.label_zoom = style.label_zoom if style.label else None
         self.tooltip_options = script_json({"sticky": True})
         self.classes: frozenset[str] = frozenset()
 
-    def render(self, **kwargs: object) -> None:
+    def render(self, **kwargs: object) -> None:  # type: ignore[override]  # see RawMacroElement
         """Put the features into the page's data block, then render the script."""
         self.data_ref = page_json(self, self.data, key=f"{self.get_name()}.data")
         super().render(**kwargs)
 
 
+def _rows(gdf: gpd.GeoDataFrame) -> list[Row]:
+    """Each feature's properties as a plain dict, taken column by column in one pass.
+
+    ``to_dict("records")`` keeps each column's own type (an integer column stays
+    integer beside a float one) and costs a few µs a feature, where
+    ``iterrows`` built a Series per feature (about 70 µs, with its geometry).
+    """
+    records = gdf.drop(columns=gdf.geometry.name).to_dict("records")
+    return [{str(name): value for name, value in record.items()} for record in records]
+
+
 def _properties(
     gdf: gpd.GeoDataFrame, style: LayerStyle, label: str, popups: bool
 ) -> list[dict[str, object]]:
-    props = []
-    for _, row in gdf.iterrows():
+    props: list[dict[str, object]] = []
+    for row in _rows(gdf):
         note = style.tooltip_note(row) if style.tooltip_note else ""
         tip = tooltip_html(row) + (
             f'<br><span class="sp-area">{escape_text(note)}</span>' if note else ""
@@ -204,5 +215,5 @@ def styled_layer(
     names = [f"{label}: feature {i}" for i in ids]
     data = feature_collection_json(geoms, props, _decimals(gdf, options), names)
     layer = GeoJsonLayer(data, style, label, canvas=count >= options.canvas_from, popups=popups)
-    layer.classes = frozenset(p["s"] for p in props)
+    layer.classes = frozenset(str(p["s"]) for p in props)
     return layer

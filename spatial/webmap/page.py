@@ -22,11 +22,19 @@ from __future__ import annotations
 from typing import Any
 
 import folium  # noqa: F401 - used in the doctest
-from branca.element import Element, MacroElement
+from branca.element import Element, Figure, MacroElement
 
 from spatial.webmap.escape import script_json, script_safe
 
-__all__ = ["DATA_ID", "PageData", "RawElement", "RawMacroElement", "page_json", "page_value"]
+__all__ = [
+    "DATA_ID",
+    "PageData",
+    "RawElement",
+    "RawMacroElement",
+    "page_json",
+    "page_of",
+    "page_value",
+]
 
 #: ``id`` of the page's data block; ``SpatialData(i)`` in ``controls.js`` reads item ``i``.
 DATA_ID = "spatial-data"
@@ -56,7 +64,8 @@ class RawMacroElement(MacroElement):
     ``render`` runs first.
     """
 
-    def render(self, **kwargs: Any) -> None:
+    # branca's MacroElement.render returns nothing, though Element.render is typed str
+    def render(self, **kwargs: Any) -> None:  # type: ignore[override]
         """Add the macros' output to the figure as raw text, then render the children."""
         figure = self.get_root()
         macros = self._template.module.__dict__
@@ -100,8 +109,16 @@ class PageData(RawElement):
         return f'<script type="application/json" id="{DATA_ID}">{body}</script>'
 
 
+def page_of(element: Element) -> Figure:
+    """Return the HTML page (branca ``Figure``) that ``element`` renders into."""
+    root = element.get_root()
+    if not isinstance(root, Figure):
+        raise TypeError(f"{element.get_name()} is not on an HTML page (its root is {type(root)})")
+    return root
+
+
 def _data(element: Element) -> PageData:
-    header = element.get_root().header
+    header = page_of(element).header
     data = header._children.get(_DATA_KEY)
     if not isinstance(data, PageData):
         data = PageData()

@@ -1,8 +1,10 @@
-/* Map controls of the Bishan spatial toolkit, in plain Leaflet 1.9 (no other library).
- * The same code serves online and offline maps: panels, full screen, a measure
- * tool, mouse coordinates, a mini-map, and a "ready" flag for tests and benchmarks.
- * Text passed to panel() is HTML that Python has already escaped. Every value
- * from outside the toolkit arrives through the page's data block (a
+/* Map controls of the Bishan spatial toolkit, on Leaflet 1.9 and three vendored plugins
+ * (static/vendor/: leaflet.fullscreen, leaflet-minimap, leaflet-mouse-position).
+ * Ours: panels, the legend toggle, the layer control, label zoom ranges, a measure
+ * tool, and a "ready" flag for tests and benchmarks; the plugins are only configured
+ * here (bilingual titles, the frame of the coordinates). The same code serves online
+ * and offline maps. Text passed to panel() is HTML that Python has already escaped.
+ * Every value from outside the toolkit arrives through the page's data block (a
  * JSON script element with id spatial-data), read by SpatialData(i). */
 (function () {
   "use strict";
@@ -15,8 +17,6 @@
     return DATA[i];
   };
   var ICONS = {
-    fullscreen: '<svg viewBox="0 0 16 16" width="16" height="16" aria-hidden="true">' +
-      '<path d="M1 6V1h5M10 1h5v5M15 10v5h-5M6 15H1v-5" fill="none" stroke="#222" stroke-width="2"/></svg>',
     measure: '<svg viewBox="0 0 16 16" width="16" height="16" aria-hidden="true">' +
       '<path d="M1 11 11 1l4 4L5 15z M4 8l2 2 M6 6l1.5 1.5 M8 4l2 2" fill="none" stroke="#222" stroke-width="1.4"/></svg>'
   };
@@ -249,16 +249,10 @@
   };
 
   SC.fullscreen = function (map) {
-    document.addEventListener("fullscreenchange", function () { map.invalidateSize(); });
-    return control(map, "topleft", function () {
-      var bar = L.DomUtil.create("div", "leaflet-bar sp-fullscreen");
-      button(bar, ICONS.fullscreen, "全屏 Full screen", function () {
-        var el = map.getContainer();
-        if (document.fullscreenElement) { document.exitFullscreen(); }
-        else if (el.requestFullscreen) { el.requestFullscreen(); }
-      });
-      return bar;
-    });
+    return new L.Control.FullScreen({
+      position: "topleft", forceSeparateButton: true,
+      title: "全屏 Full screen", titleCancel: "退出全屏 Exit full screen"
+    }).addTo(map);
   };
 
   function formatLength(m) {
@@ -333,16 +327,21 @@
     });
   };
 
+  /* The plugin writes its text as HTML: the frame's name is escaped first. */
+  function coordinates(frame, lng, lat) {
+    var name = String(frame).replace(/[&<>"']/g, function (c) { return "&#" + c.charCodeAt(0) + ";"; });
+    return "经度 lon " + lng + ", 纬度 lat " + lat + " (" + name + ")";
+  }
+
+  /* frame: the frame of the map's coordinates ("WGS84", or "GCJ-02" on AMap tiles). */
   SC.mouse = function (map, frame) {
-    return control(map, "bottomleft", function () {
-      var div = L.DomUtil.create("div", "sp-panel sp-mouse");
-      div.textContent = "经度 lon —, 纬度 lat — (" + frame + ")";
-      map.on("mousemove", function (e) {
-        div.textContent = "经度 lon " + e.latlng.lng.toFixed(5) + "°, 纬度 lat " +
-          e.latlng.lat.toFixed(5) + "° (" + frame + ")";
-      });
-      return div;
-    });
+    return L.control.mousePosition({
+      position: "bottomleft",
+      emptyString: coordinates(frame, "—", "—"),
+      formatter: function (lng, lat) {
+        return coordinates(frame, lng.toFixed(5) + "°", lat.toFixed(5) + "°");
+      }
+    }).addTo(map);
   };
 
   /* The layer control, expanded: names[0] label the base layers, names[1] the
@@ -355,32 +354,21 @@
     return ctl.addTo(map);
   };
 
+  /* The overview: the base map's tiles (opts.tiles, if any), the district outline
+   * (outlineData, GeoJSON) and the current view, following the main map. */
   SC.minimap = function (map, opts, outlineData) {
-    var ctl = control(map, "bottomleft", function () { return L.DomUtil.create("div", "sp-minimap"); });
-    var mini = L.map(ctl.getContainer(), {
-      attributionControl: false, zoomControl: false, dragging: false, touchZoom: false,
-      scrollWheelZoom: false, doubleClickZoom: false, boxZoom: false, keyboard: false,
-      fadeAnimation: false, zoomAnimation: false
-    });
-    /* Give the mini-map a view before adding layers: Leaflet adds deferred layers in an
-       order that can draw a path before its renderer exists. */
-    mini.setView(map.getCenter(), Math.max(map.getZoom() - 4, 0));
-    if (opts.tiles) { L.tileLayer(opts.tiles, opts.tileOptions).addTo(mini); }
-    var outline = outlineData ? L.geoJSON(outlineData, {
-      style: { color: "#252525", weight: 1, fill: false }, interactive: false
-    }).addTo(mini) : null;
-    var box = L.rectangle(map.getBounds(), { color: "#d7301f", weight: 1.5, fillOpacity: 0.1, interactive: false }).addTo(mini);
-    function sync() {
-      var view = map.getBounds();
-      box.setBounds(view);
-      var home = outline ? outline.getBounds() : null;
-      var all = !home ? view.pad(2) : home.contains(view.getCenter()) ? home : L.latLngBounds(home).extend(view);
-      mini.fitBounds(all, { animate: false, padding: [4, 4] });
+    var layers = L.layerGroup();
+    if (opts.tiles) { L.tileLayer(opts.tiles, opts.tileOptions).addTo(layers); }
+    if (outlineData) {
+      L.geoJSON(outlineData, {
+        style: { color: "#252525", weight: 1, fill: false }, interactive: false
+      }).addTo(layers);
     }
-    mini.on("click", function (e) { map.panTo(e.latlng); });
-    map.on("moveend", sync);
-    sync();
-    return mini;
+    return new L.Control.MiniMap(layers, {
+      position: "bottomleft", width: 150, height: 130, zoomLevelOffset: -4,
+      aimingRectOptions: { color: "#d7301f", weight: 1.5, fillOpacity: 0.1, interactive: false },
+      shadowRectOptions: { color: "#000", weight: 1, opacity: 0, fillOpacity: 0, interactive: false }
+    }).addTo(map);
   };
 
   SC.scale = function (map) {

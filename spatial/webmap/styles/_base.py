@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, TypeAlias
 
 import pandas as pd
 
-__all__ = ["Field", "LayerStyle", "LegendEntry"]
+__all__ = ["Field", "LayerStyle", "LegendEntry", "Row", "is_blank"]
+
+#: One feature's properties, by column name (the geometry apart), as a style reads them.
+Row: TypeAlias = Mapping[str, Any]
 
 Shape = Literal["polygon", "line", "point"]
 
@@ -28,7 +31,7 @@ class LegendEntry:
     always: bool = True
 
 
-def _no_rows(row: pd.Series) -> list[tuple[str, Any]]:
+def _no_rows(row: Row) -> list[tuple[str, Any]]:
     return []
 
 
@@ -36,7 +39,14 @@ def _as_text(value: Any) -> str:
     return str(value)
 
 
-def _blank(value: Any) -> bool:
+def is_blank(value: Any) -> bool:
+    """Whether a property value is missing: None, NaN or NA (a list or a dict never is).
+
+    Examples
+    --------
+    >>> is_blank(None), is_blank(float("nan")), is_blank(""), is_blank([])
+    (True, True, False, False)
+    """
     return value is None or (not isinstance(value, (list, dict)) and bool(pd.isna(value)))
 
 
@@ -47,7 +57,7 @@ class Field:
     Examples
     --------
     >>> length = Field("length_km", "长度 Length", lambda v: f"{v:g} km")
-    >>> length.row(pd.Series({"length_km": 30.86}))
+    >>> length.row({"length_km": 30.86})
     ('长度 Length', '30.86 km')
     """
 
@@ -55,10 +65,10 @@ class Field:
     label: str
     fmt: Callable[[Any], str] = _as_text
 
-    def row(self, row: pd.Series) -> tuple[str, str] | None:
+    def row(self, row: Row) -> tuple[str, str] | None:
         """Return ``(label, text)`` for this feature, or None when the value is blank."""
         value = row.get(self.column)
-        return None if _blank(value) else (self.label, self.fmt(value))
+        return None if is_blank(value) else (self.label, self.fmt(value))
 
 
 @dataclass(frozen=True)
@@ -108,25 +118,25 @@ class LayerStyle:
     title_zh: str
     title_en: str
     paths: Mapping[str, dict[str, Any]]
-    classify: Callable[[pd.Series], str]
+    classify: Callable[[Row], str]
     legend: tuple[LegendEntry, ...]
     z_index: int
     label: bool = False
-    label_when: Callable[[pd.Series], bool] | None = None
+    label_when: Callable[[Row], bool] | None = None
     label_direction: str = "right"
     label_zoom: tuple[float, float] | None = None
     show: bool = True
-    popup_rows: Callable[[pd.Series], list[tuple[str, Any]]] = field(default=_no_rows)
+    popup_rows: Callable[[Row], list[tuple[str, Any]]] = field(default=_no_rows)
     fields: tuple[Field, ...] = ()
     hidden: frozenset[str] = frozenset()
     tooltip_note: Callable[[pd.Series], str] | None = None
 
-    def curated_rows(self, row: pd.Series) -> list[tuple[str, Any]]:
+    def curated_rows(self, row: Row) -> list[tuple[str, Any]]:
         """Return the popup's labelled lines: computed ones, then the curated fields."""
         rows = [f.row(row) for f in self.fields]
         return [*self.popup_rows(row), *(r for r in rows if r is not None)]
 
-    def labelled(self, row: pd.Series) -> bool:
+    def labelled(self, row: Row) -> bool:
         """Whether this feature carries a permanent label."""
         return self.label and (self.label_when is None or bool(self.label_when(row)))
 

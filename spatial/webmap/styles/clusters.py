@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from spatial.webmap.styles._base import Field, LayerStyle, LegendEntry
+from spatial.webmap.styles._base import Field, LayerStyle, LegendEntry, Row
 
 __all__ = ["CLUSTERS"]
 
@@ -18,7 +18,7 @@ _NAMES = {
 }
 
 
-def _classify(row: pd.Series) -> str:
+def _classify(row: Row) -> str:
     order = row.get("order_north_to_south")
     key = str(int(order)) if pd.notna(order) and str(order).strip().isdigit() else "other"
     return key if key in _NAMES else "other"

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import pandas as pd
-
-from spatial.webmap.styles._base import Field, LayerStyle, LegendEntry
+from spatial.webmap.styles._base import Field, LayerStyle, LegendEntry, Row
 
 _DIRECTIONS = {"north_to_south": "自北向南 north to south"}
 
 __all__ = ["CORRIDOR"]
 
 
-def _classify(row: pd.Series) -> str:
+def _classify(row: Row) -> str:
     return "avenue" if row.get("kind") == "avenue" else "corridor"
 
 

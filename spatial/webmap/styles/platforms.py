@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import pandas as pd
-
-from spatial.webmap.styles._base import LayerStyle, LegendEntry
+from spatial.webmap.styles._base import LayerStyle, LegendEntry, Row
 
 __all__ = ["PLATFORMS"]
 
@@ -20,7 +18,7 @@ _KINDS = {
 _OTHER_COLOUR = "#33a02c"
 
 
-def _classify(row: pd.Series) -> str:
+def _classify(row: Row) -> str:
     kind = _KINDS.get(str(row.get("platform_kind_en")))
     return kind[0] if kind else "other"
 
@@ -35,7 +33,7 @@ def _dot(colour: str) -> dict[str, object]:
     }
 
 
-def _rows(row: pd.Series) -> list[tuple[str, object]]:
+def _rows(row: Row) -> list[tuple[str, object]]:
     return [
         (
             "平台类型 Platform kind",

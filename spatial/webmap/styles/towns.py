@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import pandas as pd
-
-from spatial.webmap.styles._base import Field, LayerStyle, LegendEntry
+from spatial.webmap.styles._base import Field, LayerStyle, LegendEntry, Row
 
 __all__ = ["TOWNS"]
 
 
-def _classify(row: pd.Series) -> str:
+def _classify(row: Row) -> str:
     return "corridor_town" if row.get("corridor_town") is True else "town"
 
 

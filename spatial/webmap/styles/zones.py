@@ -11,12 +11,12 @@ from dataclasses import replace
 
 import pandas as pd
 
-from spatial.webmap.styles._base import Field, LayerStyle, LegendEntry
+from spatial.webmap.styles._base import Field, LayerStyle, LegendEntry, Row, is_blank
 
 __all__ = ["LABEL_MIN_KM2", "LABEL_ZOOM", "ZONES", "area_text", "zone_style"]
 
 
-def _classify(row: pd.Series) -> str:
+def _classify(row: Row) -> str:
     status = row.get("status")
     return status if status in {"PASS", "FAIL"} else "NO TARGET"
 
@@ -30,8 +30,10 @@ LABEL_ZOOM = 11.5
 _STATUS = {"PASS": "符合 PASS", "FAIL": "不符合 FAIL", "NO TARGET": "无目标 no target"}
 
 
-def _missing(value: object) -> bool:
-    return value is None or bool(pd.isna(value))
+def _number(row: Row, column: str) -> float | None:
+    """Return the value in ``column`` as a float; None when absent or missing (NaN, NA)."""
+    value = row.get(column)
+    return None if value is None or pd.isna(value) else float(value)
 
 
 def area_text(area_km2: float) -> str:
@@ -46,28 +48,28 @@ def area_text(area_km2: float) -> str:
     return text if area_km2 >= 1 else f"{text} ({area_km2 * 100:.1f} ha)"
 
 
-def _rows(row: pd.Series) -> list[tuple[str, object]]:
-    measured, target = row.get("measured_km2"), row.get("target_km2")
+def _rows(row: Row) -> list[tuple[str, object]]:
+    measured, target = _number(row, "measured_km2"), _number(row, "target_km2")
     rows: list[tuple[str, object]] = []
-    if not _missing(measured):
-        rows.append(("实测面积 Measured area", area_text(float(measured))))
-    if not _missing(target):
-        tolerance = row.get("tolerance_pct")
-        diff = row.get("diff_pct")
-        diff_text = "—" if _missing(diff) else f"{float(diff):+.1f}%"
-        tolerance_text = "" if _missing(tolerance) else f" (容差 tolerance ±{float(tolerance):g}%)"
+    if measured is not None:
+        rows.append(("实测面积 Measured area", area_text(measured)))
+    if target is not None:
+        tolerance = _number(row, "tolerance_pct")
+        diff = _number(row, "diff_pct")
+        diff_text = "—" if diff is None else f"{diff:+.1f}%"
+        tolerance_text = "" if tolerance is None else f" (容差 tolerance ±{tolerance:g}%)"
         rows += [
-            ("规划目标 Target area", area_text(float(target))),
+            ("规划目标 Target area", area_text(target)),
             ("差异 Difference", diff_text + tolerance_text),
         ]
     rows.append(("面积核查 Area check", _STATUS[_classify(row)]))
     return rows
 
 
-def _large(row: pd.Series) -> bool:
+def _large(row: Row) -> bool:
     """Label zones of 1 km² and more; smaller ones (the community) keep a hover tooltip."""
-    measured = row.get("measured_km2")
-    return not _missing(measured) and float(measured) >= LABEL_MIN_KM2
+    measured = _number(row, "measured_km2")
+    return measured is not None and measured >= LABEL_MIN_KM2
 
 
 def _fill(colour: str) -> dict[str, object]:
@@ -98,7 +100,7 @@ ZONES = LayerStyle(
 
 def _area_note(row: pd.Series) -> str:
     area = row.get("measured_km2")
-    return "" if _missing(area) else area_text(float(area))
+    return "" if is_blank(area) else area_text(float(area))
 
 
 def zone_style(zones: pd.DataFrame) -> LayerStyle:
@@ -122,8 +124,8 @@ def zone_style(zones: pd.DataFrame) -> LayerStyle:
             fill = {**fill, "color": FAIL_RED, "weight": 3, "dashArray": "6 3"}
         paths[key] = fill
         area = row.get("measured_km2")
-        area_label = "" if _missing(area) else area_text(float(area))
-        name = row.get("name_zh") if not _missing(row.get("name_zh")) else zone_id
+        area_label = "" if is_blank(area) else area_text(float(area))
+        name = row.get("name_zh") if not is_blank(row.get("name_zh")) else zone_id
         status = _STATUS[_classify(row)]
         legend.append(LegendEntry(key, "polygon", str(name), f"{area_label} · {status}"))
     by_row = dict(zip(zones.index, (keys[i] for i in ids), strict=True))

@@ -1,0 +1,195 @@
+"""``spatial balance LANDUSE [--zones ZONES]``: the 用地平衡表 (land-use balance table).
+
+One row per zone and land-use class (``zone_id, class_code, class_name, level,
+construction_land, area_m2, area_ha, area_mu, share_of_zone, zone_area_m2``);
+without ``--zones`` one row per class for the whole layer (``zone_id`` null).
+``--existing A --planned B`` sets two land-use layers side by side with the
+change per class (``existing_m2, planned_m2, change_m2`` and the same in ha, 亩).
+Areas are ellipsoidal (GRS80/CGCS2000). JSON and CSV carry the rows only (they
+sum to each zone); the terminal table and Markdown add the 建设用地 subtotal
+(with ``--construction``) and the total of each zone.
+
+Exit status: 0 done; 1 done, but class names disagree with their codes or codes
+are not at ``--level-required``; 2 unreadable input, an unknown or blank class
+code, overlapping land-use features, or a bad call.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+import pandas as pd
+
+from spatial.cli._options import Input, add_input_options, add_repair_option, read_options
+from spatial.cli._output import ExitCode, printed_warnings
+from spatial.errors import UsageError
+from spatial.io.layers import read_layer
+from spatial.landuse import CLASS_CODE_FIELD, CLASS_NAME_FIELD, check_class_field, load_classes
+from spatial.report import (
+    FORMATS,
+    emit,
+    format_frame,
+    format_from_suffix,
+    format_markdown,
+    format_table,
+)
+from spatial.review.balance import balance_table, compare_balance, subtotals
+
+__all__ = ["register", "run"]
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the ``balance`` subcommand."""
+    parser = subparsers.add_parser(
+        "balance",
+        help="用地平衡表: area by land-use class per zone (ha, 亩, %%)",
+        description="Tabulate a land-use layer's area by class (用地用海分类 2023), per zone "
+        "or for the whole layer; or an existing and a planned layer side by side. "
+        "Exit 0 done, 1 class names disagree with codes, 2 unreadable or invalid input.",
+    )
+    parser.add_argument("landuse", metavar="LANDUSE", nargs="?", help="land-use layer")
+    parser.add_argument("--zones", metavar="ZONES", help="zones to tabulate by")
+    parser.add_argument("--existing", metavar="PATH", help="existing (现状) land-use layer")
+    parser.add_argument("--planned", metavar="PATH", help="planned (规划) land-use layer")
+    parser.add_argument(
+        "--class-field", default=CLASS_CODE_FIELD, help=f"class code field ({CLASS_CODE_FIELD})"
+    )
+    parser.add_argument(
+        "--class-name-field",
+        default=CLASS_NAME_FIELD,
+        help=f"class name field, checked against the code when present ({CLASS_NAME_FIELD})",
+    )
+    parser.add_argument("--zone-id-field", default="id", help="zone id field (default: id)")
+    parser.add_argument(
+        "--level",
+        type=int,
+        choices=(1, 2, 3),
+        help="tabulate at this level: 1 (2-digit), 2 (4-digit), 3 (6-digit codes)",
+    )
+    parser.add_argument(
+        "--construction",
+        metavar="CODES",
+        help="comma-separated codes or prefixes counted as 建设用地 (e.g. 07,08,09); "
+        "the classification data carry no such flag (no source was found)",
+    )
+    parser.add_argument(
+        "--format",
+        choices=FORMATS,
+        help="output format (default: from the --out suffix, else table)",
+    )
+    parser.add_argument("--out", metavar="PATH", help="write the table to PATH (atomically)")
+    add_input_options(parser, polygonize=False, flags=("--crs", "--input-frame"))
+    add_repair_option(parser)
+    parser.set_defaults(handler=run)
+
+
+def _check_call(args: argparse.Namespace) -> list[str]:
+    args.format = format_from_suffix(args.format, args.out)
+    pair = args.existing is not None or args.planned is not None
+    if pair and (args.existing is None or args.planned is None):
+        raise UsageError("--existing and --planned go together: give both")
+    if pair and args.landuse is not None:
+        raise UsageError("give LANDUSE or --existing/--planned, not both")
+    if not pair and args.landuse is None:
+        raise UsageError("give a land-use layer (LANDUSE), or --existing A --planned B")
+    return [args.existing, args.planned] if pair else [args.landuse]
+
+
+def _construction(text: str | None) -> tuple[str, ...] | None:
+    if text is None:
+        return None
+    codes = tuple(c.strip() for c in text.split(",") if c.strip())
+    classes = load_classes()
+    for code in codes:
+        if code not in classes:
+            raise UsageError(f"--construction: {code!r} is not a code of the 2023 classification")
+    return codes
+
+
+def _name_problems(gdf, path: str, args: argparse.Namespace) -> int:
+    found = [
+        p
+        for p in check_class_field(
+            gdf, path, code_field=args.class_field, name_field=args.class_name_field
+        )
+        if p.kind == "name"
+    ]
+    for problem in found:
+        print(f"spatial balance: {problem}", file=sys.stderr)
+    return len(found)
+
+
+def _table(args, paths, layers, zones) -> pd.DataFrame:
+    construction = _construction(args.construction)
+    tables = []
+    for path, gdf in zip(paths, layers, strict=True):
+        table = balance_table(
+            gdf,
+            zones,
+            class_field=args.class_field,
+            zone_id_field=args.zone_id_field,
+            level=args.level,
+            construction=construction,
+            names=(path, args.zones or ""),
+            repair=args.repair,
+        )
+        tables.append(table)
+    return tables[0] if len(tables) == 1 else compare_balance(*tables)
+
+
+def _compare_subtotals(table: pd.DataFrame) -> pd.DataFrame:
+    """Per zone: 建设用地 (when known) and total, existing against planned, m² and ha."""
+    rows = []
+    for zone_id, group in table.groupby("zone_id", dropna=False, sort=False):
+        parts = [("合计 total", group)]
+        if group["construction_land"].notna().any():
+            built = group[group["construction_land"].fillna(False).astype(bool)]
+            parts.insert(0, ("建设用地 construction land", built))
+        for label, part in parts:
+            row = {"zone_id": None if pd.isna(zone_id) else zone_id, "row": label}
+            for kind in ("existing", "planned", "change"):
+                row[f"{kind}_m2"] = float(part[f"{kind}_m2"].sum())
+                row[f"{kind}_ha"] = float(part[f"{kind}_ha"].sum())
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _render(table: pd.DataFrame, fmt: str, single: bool) -> str:
+    if fmt not in {"table", "markdown"}:  # the machine-readable rows only
+        return format_frame(table, fmt)
+    render = format_table if fmt == "table" else format_markdown
+    shown = table.drop(columns=[c for c in ("zone_area_m2",) if c in table.columns])
+    if shown["construction_land"].isna().all():
+        shown = shown.drop(columns=["construction_land"])
+    heading = "" if fmt == "table" else "## "
+    title = "用地平衡表 Land-use balance" if single else "现状与规划 Existing against planned"
+    totals = subtotals(table) if single else _compare_subtotals(table)
+    parts = [
+        f"{heading}{title}",
+        "",
+        render(shown),
+        "",
+        f"{heading}小计与合计 Subtotals and totals",
+        "",
+        render(totals),
+        "",
+        f"分类 Classes: {load_classes().citation()}; 面积按CGCS2000椭球计算 (areas ellipsoidal).",
+    ]
+    return "\n".join(parts) + "\n"
+
+
+def run(args: argparse.Namespace) -> int:
+    """Tabulate, print or write the table; return 0, or 1 when class names disagree."""
+    paths = _check_call(args)
+    roles = ["existing", "planned"] if len(paths) == 2 else ["landuse"]
+    inputs = [Input(role, path) for role, path in zip(roles, paths, strict=True)]
+    inputs += [Input("zones", args.zones)] if args.zones is not None else []
+    options = read_options(args, inputs)
+    layers = [read_layer(item.path, **vars(options[item.role])) for item in inputs[: len(paths)]]
+    zones = read_layer(args.zones, **vars(options["zones"])) if args.zones is not None else None
+    with printed_warnings("balance"):  # CRS mismatches and repairs, one line each
+        table = _table(args, paths, layers, zones)
+    disagreements = sum(_name_problems(g, p, args) for p, g in zip(paths, layers, strict=True))
+    emit(_render(table, args.format, single=len(paths) == 1), args.out)
+    return ExitCode.PROBLEMS if disagreements else ExitCode.OK

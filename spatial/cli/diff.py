@@ -1,0 +1,242 @@
+"""``spatial diff OLD NEW``: what changed between two versions of a layer.
+
+Prints (or writes with ``--out``) ``{"features": [...], "targets": [...],
+"rules": [...]}`` as JSON (and ``"matrix"`` with ``--class-field``), or the same
+tables as text, CSV or Markdown. Feature rows: ``id, status, added_m2,
+removed_m2, old_m2, new_m2, changed_fields, old_class, new_class``; status is
+one of added, removed, geometry_changed, attributes_changed, unchanged
+(geometry wins over attributes). The plan's targets and rules (``--plan``,
+``--rules``, ``--constraint``, ``--within``) are run on both versions, the layer
+standing in for ``--layer`` (zones by default); the rows whose status changed
+are listed with ``old_status`` and ``new_status``.
+
+``--pieces-out FILE.gpkg`` writes the 调入 (added) / 调出 (removed) pieces;
+``--map FILE.html`` writes an offline compare map (a swipe between the two
+versions, the pieces on top).
+
+Exit status: 0 no target or rule went from PASS to FAIL; 1 one did; 2 an input
+could not be read or the call was wrong.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+import pandas as pd
+
+from spatial.checks import run_checks
+from spatial.cli._constraints import add_constraint_options, constraint_inputs, constraint_rules
+from spatial.cli._options import Input, add_input_options, add_repair_option, read_options
+from spatial.cli._output import ExitCode, printed_warnings
+from spatial.errors import UsageError
+from spatial.io.atomic import write_gpkg_atomic
+from spatial.io.layers import LAYER_NAMES, load_plan_layers, read_layer
+from spatial.plan import load_rules, load_targets
+from spatial.report import (
+    FORMATS,
+    emit,
+    format_csv,
+    format_from_suffix,
+    format_json,
+    format_markdown,
+    format_table,
+    records,
+)
+from spatial.review.diff import GEOMETRY_TOLERANCE_M2, LayerDiff, diff_layers
+
+__all__ = ["register", "run"]
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the ``diff`` subcommand."""
+    parser = subparsers.add_parser(
+        "diff",
+        help="what changed between two versions of a layer (调入/调出, status changes)",
+        description="Compare two versions of a layer feature by feature (ids matched by "
+        "--id-field, geometry compared by area), and run the plan's checks on both. "
+        "Exit 0 no check went PASS->FAIL, 1 one did, 2 unreadable input.",
+    )
+    parser.add_argument("old", metavar="OLD", help="the filed (earlier) version")
+    parser.add_argument("new", metavar="NEW", help="the revised version")
+    parser.add_argument("--id-field", default="id", help="field matching features (default: id)")
+    parser.add_argument("--class-field", help="land-use class field: from-class x to-class matrix")
+    parser.add_argument(
+        "--geometry-tolerance-m2",
+        type=float,
+        default=GEOMETRY_TOLERANCE_M2,
+        help=f"area change up to which a geometry is unchanged (default {GEOMETRY_TOLERANCE_M2:g})",
+    )
+    parser.add_argument(
+        "--layer",
+        default="zones",
+        choices=LAYER_NAMES,
+        help="the plan layer the two versions stand in for in the checks (default: zones)",
+    )
+    parser.add_argument("--no-checks", action="store_true", help="compare only; run no checks")
+    parser.add_argument("--plan", metavar="TOML", help="targets file (default: seeds/plan.toml)")
+    parser.add_argument("--rules", metavar="TOML", help="rules file (default: seeds/rules.toml)")
+    add_constraint_options(parser, conflicts=False)
+    parser.add_argument("--format", choices=FORMATS, help="output format (default: table)")
+    parser.add_argument("--out", metavar="PATH", help="write the report to PATH (atomically)")
+    parser.add_argument("--pieces-out", metavar="FILE.gpkg", help="write the 调入/调出 pieces")
+    parser.add_argument("--map", metavar="FILE.html", help="write an offline compare map")
+    add_input_options(parser, polygonize=False, flags=("--crs", "--input-frame"))
+    add_repair_option(parser)
+    parser.set_defaults(handler=run)
+
+
+def _check_call(args: argparse.Namespace) -> None:
+    args.format = format_from_suffix(args.format, args.out)
+    if args.pieces_out is not None and not args.pieces_out.lower().endswith(".gpkg"):
+        raise UsageError(f"{args.pieces_out}: --pieces-out writes a GeoPackage (.gpkg)")
+    if args.map is not None and not args.map.lower().endswith((".html", ".htm")):
+        raise UsageError(f"{args.map}: --map writes an HTML page (.html)")
+    tol = args.geometry_tolerance_m2
+    if not (0 <= tol < float("inf")):
+        raise UsageError(f"--geometry-tolerance-m2 must be a number of m² >= 0, got {tol}")
+
+
+#: The rule measure whose ``other_id`` names whatever the feature overlaps, so it changes with
+#: the status: such rows are matched without it.
+_VARYING_OTHER = "largest overlap with one feature"
+
+
+def _with_key(rules: pd.DataFrame) -> pd.DataFrame:
+    """Add ``key``: ``other_id`` where it names a fixed counterpart, "" where it varies."""
+    key = rules["other_id"].where(rules["measure"] != _VARYING_OTHER, "").fillna("")
+    return rules.assign(key=key.astype(str))
+
+
+def _status_changes(
+    old: pd.DataFrame, new: pd.DataFrame, keys: list[str], shown: tuple[str, ...] = ()
+) -> pd.DataFrame:
+    """Rows of two check tables matched by ``keys``, where the status differs."""
+    cols = [*keys, "status"]
+    both = old[cols].merge(new[[*cols, *shown]], on=keys, how="outer", suffixes=("_old", "_new"))
+    both = both.rename(columns={"status_old": "old_status", "status_new": "new_status"})
+    both = both.astype({"old_status": object, "new_status": object})
+    both = both.where(both.notna(), None)
+    changed = both["old_status"] != both["new_status"]
+    return (
+        both[changed]
+        .drop(columns=[c for c in ("key",) if c in both.columns])
+        .reset_index(drop=True)
+    )
+
+
+def _ids_as_id(gdf, id_field: str):
+    """Return the layer with ``id_field`` as ``id``, the field the checks name features by."""
+    if id_field == "id":
+        return gdf
+    return gdf.drop(columns=["id"], errors="ignore").rename(columns={id_field: "id"})
+
+
+def _checks(args, old, new, options) -> tuple[pd.DataFrame, pd.DataFrame]:
+    empty_t = pd.DataFrame(columns=["id", "old_status", "new_status"])
+    empty_r = pd.DataFrame(
+        columns=["rule", "kind", "id", "old_status", "new_status", "other_id", "reason"]
+    )
+    if args.no_checks:
+        return empty_t, empty_r
+    layers = load_plan_layers()
+    sources: dict[str, str] = {}
+    rules = load_rules(args.rules)
+    rules += constraint_rules(args, layers, sources, rules, options)
+    targets = load_targets(args.plan)
+    reports = []
+    for version, path in ((old, args.old), (new, args.new)):
+        reports.append(
+            run_checks(
+                {**layers, args.layer: _ids_as_id(version, args.id_field)},
+                targets=targets,
+                rules=rules,
+                repair=args.repair,
+                sources={**sources, args.layer: path},
+            )
+        )
+    t = _status_changes(reports[0].targets, reports[1].targets, ["id"])
+    r = _status_changes(
+        _with_key(reports[0].rules),
+        _with_key(reports[1].rules),
+        ["rule", "kind", "id", "key"],
+        shown=("other_id", "reason"),
+    )
+    return t, r
+
+
+def _render(result: LayerDiff, targets: pd.DataFrame, rules: pd.DataFrame, fmt: str) -> str:
+    matrix = None if result.matrix is None else result.matrix.reset_index(names="from_class")
+    if fmt == "json":
+        data = {
+            "features": records(result.features),
+            "targets": records(targets),
+            "rules": records(rules),
+        }
+        if matrix is not None:
+            data["matrix"] = records(matrix)
+        return format_json(data)
+    if fmt == "csv":
+        return format_csv(result.features)
+    render = format_table if fmt == "table" else format_markdown
+    head = "" if fmt == "table" else "## "
+    parts = [f"{head}Features", "", render(result.features)]
+    if matrix is not None:
+        parts += ["", f"{head}From class x to class (m²)", "", render(matrix)]
+    parts += [
+        "",
+        f"{head}Targets whose status changed",
+        "",
+        render(targets) if len(targets) else "(none)",
+        "",
+        f"{head}Rules whose status changed",
+        "",
+        render(rules) if len(rules) else "(none)",
+    ]
+    return "\n".join(parts) + "\n"
+
+
+def _summary(result: LayerDiff) -> str:
+    counts = result.features["status"].value_counts()
+    text = ", ".join(f"{counts[s]} {s}" for s in counts.index)
+    added = result.features["added_m2"].sum()
+    removed = result.features["removed_m2"].sum()
+    return f"{text}; 调入 {added:,.1f} m², 调出 {removed:,.1f} m²"
+
+
+def run(args: argparse.Namespace) -> int:
+    """Compare, print or write the report; return 1 when a check went PASS -> FAIL."""
+    _check_call(args)
+    inputs = [Input("old", args.old), Input("new", args.new)]
+    inputs += [Input(name, path) for _, _, name, path in constraint_inputs(args)]
+    options = read_options(args, inputs)
+    old = read_layer(args.old, **vars(options["old"]))
+    new = read_layer(args.new, **vars(options["new"]))
+    with printed_warnings("diff"):  # CRS mismatches and repairs, one line each
+        result = diff_layers(
+            old,
+            new,
+            id_field=args.id_field,
+            class_field=args.class_field,
+            tolerance_m2=args.geometry_tolerance_m2,
+            names=(args.old, args.new),
+            repair=args.repair,
+        )
+        targets, rules = _checks(args, old, new, options)
+    if args.pieces_out is not None:
+        write_gpkg_atomic(args.pieces_out, result.pieces, layer="diff_pieces")
+    if args.map is not None:
+        from spatial.webmap.compare import render_compare_map  # noqa: PLC0415 - folium is slow
+
+        render_compare_map(args.map, old, new, result.pieces, names=(args.old, args.new))
+        print(f"spatial diff: wrote {args.map}", file=sys.stderr)
+    emit(_render(result, targets, rules, args.format), args.out)
+    print(f"spatial diff: {_summary(result)}", file=sys.stderr)
+    worse = [*(targets.itertuples()), *(rules.itertuples())]
+    worse = [row for row in worse if row.old_status == "PASS" and row.new_status == "FAIL"]
+    for row in worse:
+        print(
+            f"spatial diff: PASS -> FAIL: {getattr(row, 'rule', 'target')}: {row.id}",
+            file=sys.stderr,
+        )
+    return ExitCode.PROBLEMS if worse else ExitCode.OK

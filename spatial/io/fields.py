@@ -1,0 +1,113 @@
+"""A planner's field names mapped onto the toolkit's: ``id`` and ``name_zh``.
+
+Targets, rules and maps find features by ``id`` and name them by ``name_zh``.
+A planner's file may call these otherwise (``--id-field CODE``,
+``--name-field 名称``), or GDAL may have renamed them on reading: the KML
+drivers keep the placemark's own id as ``id`` and the file's ``id`` field as
+``id2``; an ArcGIS export spells it ``ID``. Nothing is dropped: a column that
+makes way is kept under ``<name>_orig`` (or ``kml_id`` for a placemark id).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+
+from spatial.errors import LayerError
+
+__all__ = ["ID_COLUMN", "NAME_COLUMN", "map_fields"]
+
+#: The column every feature is identified by.
+ID_COLUMN = "id"
+#: The column every feature is named by (Chinese name).
+NAME_COLUMN = "name_zh"
+_KML_SUFFIXES = {".kml", ".kmz"}
+
+
+def _fields(gdf: gpd.GeoDataFrame) -> str:
+    return ", ".join(str(c) for c in gdf.columns if c != gdf.geometry.name)
+
+
+def _take(
+    gdf: gpd.GeoDataFrame, source: str, field: str, role: str, option: str
+) -> gpd.GeoDataFrame:
+    """Make ``field`` the ``role`` column, keeping a previous ``role`` column as ``role_orig``."""
+    if field not in gdf.columns or field == gdf.geometry.name:
+        raise LayerError(
+            f"{source}: no field {field!r} for {option}; its fields are {_fields(gdf)}"
+        )
+    if field == role:
+        return gdf
+    renames = {field: role}
+    if role in gdf.columns:
+        renames[role] = f"{role}_orig"
+    return gdf.rename(columns=renames)
+
+
+def _gdal_renamed_id(gdf: gpd.GeoDataFrame, source: str) -> tuple[str, str] | None:
+    """Return (column, why) when GDAL or an export renamed the id field, else None."""
+    columns = [str(c) for c in gdf.columns]
+    if "id2" in columns and Path(source.partition("::")[0]).suffix.lower() in _KML_SUFFIXES:
+        return "id2", "the KML driver reads the placemark id as 'id' and the file's 'id' as 'id2'"
+    if ID_COLUMN not in columns:
+        for column in columns:
+            if column.lower() == ID_COLUMN:
+                return column, f"the file spells it {column!r}"
+    return None
+
+
+def map_fields(
+    gdf: gpd.GeoDataFrame,
+    source: str,
+    id_field: str | None = None,
+    name_field: str | None = None,
+) -> tuple[gpd.GeoDataFrame, list[str]]:
+    """Return the layer with its id and name columns as ``id`` and ``name_zh``, and notes.
+
+    Parameters
+    ----------
+    gdf : geopandas.GeoDataFrame
+        The layer as read.
+    source : str
+        How to name the layer in a message (its file).
+    id_field, name_field : str, optional
+        The planner's columns holding the ids and the Chinese names. Without
+        ``id_field``, a KML's ``id2`` (GDAL's rename of ``id``) or an ``ID``
+        column is taken as the id, and a note says so.
+
+    Returns
+    -------
+    (GeoDataFrame, list of str)
+        The layer (a column that made way kept as ``<name>_orig``; a KML
+        placemark id as ``kml_id``) and one line per mapping made.
+
+    Raises
+    ------
+    LayerError
+        A named field is not in the layer; the message lists its fields.
+
+    Examples
+    --------
+    >>> from shapely.geometry import Point
+    >>> layer = gpd.GeoDataFrame({"CODE": ["a"], "名称": ["甲"]}, geometry=[Point(106, 29)])
+    >>> mapped, notes = map_fields(layer, "mine.shp", id_field="CODE", name_field="名称")
+    >>> list(mapped.columns), notes
+    (['id', 'name_zh', 'geometry'], ["mine.shp: ids from field 'CODE', names from field '名称'"])
+    """
+    said = []
+    if id_field is not None:
+        gdf = _take(gdf, source, id_field, ID_COLUMN, "--id-field")
+        said.append(f"ids from field {id_field!r}")
+    else:
+        renamed = _gdal_renamed_id(gdf, source)
+        if renamed is not None:
+            column, why = renamed
+            if column == "id2" and ID_COLUMN in gdf.columns:
+                gdf = gdf.rename(columns={ID_COLUMN: "kml_id"})
+            gdf = gdf.rename(columns={column: ID_COLUMN})
+            said.append(f"ids from field {column!r} ({why}; --id-field to choose another)")
+    if name_field is not None:
+        gdf = _take(gdf, source, name_field, NAME_COLUMN, "--name-field")
+        said.append(f"names from field {name_field!r}")
+    return gdf, [f"{source}: {', '.join(said)}"] if said else []

@@ -1,0 +1,160 @@
+"""Checks of a layer's land-use class field: unknown codes, names that disagree, wrong levels.
+
+The field names default to the database standard's ``YDYHFLDM`` (用地用海分类代码)
+and ``YDYHFLMC`` (用地用海分类名称); both are arguments. Codes are compared as
+text: a code stored as a number (``101`` for ``0101``, its leading zero lost)
+is reported as such, not guessed back.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Collection
+from dataclasses import dataclass
+
+import geopandas as gpd
+import pandas as pd
+
+from spatial.errors import LayerError
+from spatial.landuse.classes import LEVEL_DIGITS, LandUseClasses, load_classes
+from spatial.preconditions import feature_label
+
+__all__ = [
+    "CLASS_CODE_FIELD",
+    "CLASS_NAME_FIELD",
+    "ClassFieldProblem",
+    "check_class_field",
+    "class_codes",
+    "require_field",
+]
+
+#: Default field of the class code (用地用海分类代码).
+CLASS_CODE_FIELD = "YDYHFLDM"
+#: Default field of the class name (用地用海分类名称).
+CLASS_NAME_FIELD = "YDYHFLMC"
+
+
+@dataclass(frozen=True)
+class ClassFieldProblem:
+    """One feature whose class field is wrong: ``kind`` is blank, unknown, name or level."""
+
+    source: str
+    feature: str
+    code: str
+    kind: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.source}: feature {self.feature}: {self.message}"
+
+
+def require_field(gdf: gpd.GeoDataFrame, source: str, field: str, option: str) -> None:
+    """Refuse a layer without ``field``, naming the option that picks another one.
+
+    Raises
+    ------
+    LayerError
+        One line listing the layer's fields.
+    """
+    if field not in gdf.columns:
+        fields = ", ".join(str(c) for c in gdf.columns if c != gdf.geometry.name)
+        raise LayerError(
+            f"{source}: no field {field!r} (use {option} to name another); fields are {fields}"
+        )
+
+
+def _text(value: object) -> str:
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    return str(value).strip()
+
+
+def class_codes(gdf: gpd.GeoDataFrame, field: str) -> list[str]:
+    """Return the class field as text, one code per feature ("" when blank)."""
+    return [_text(v) for v in gdf[field]]
+
+
+def _labels(gdf: gpd.GeoDataFrame, id_field: str) -> list[str]:
+    ids = gdf[id_field] if id_field in gdf.columns else [None] * len(gdf)
+    return [feature_label(v, i) for i, v in enumerate(ids)]
+
+
+def _code_problem(
+    code: str, raw: object, classes: LandUseClasses, levels: Collection[int] | None
+) -> tuple[str, str] | None:
+    if not code:
+        return "blank", "no land-use class code"
+    if code not in classes:
+        numeric = isinstance(raw, int | float) and not isinstance(raw, bool)
+        hint = " (stored as a number: a leading zero lost?)" if numeric else ""
+        return "unknown", f"land-use code {code!r} is not in the 2023 classification{hint}"
+    level = classes[code].level
+    if levels is not None and level not in levels:
+        wanted = " or ".join(f"{LEVEL_DIGITS[x]}-digit" for x in sorted(levels))
+        return "level", f"land-use code {code!r} is {len(code)}-digit; this layer needs {wanted}"
+    return None
+
+
+def check_class_field(
+    gdf: gpd.GeoDataFrame,
+    source: str,
+    *,
+    code_field: str = CLASS_CODE_FIELD,
+    name_field: str | None = CLASS_NAME_FIELD,
+    levels: Collection[int] | None = None,
+    id_field: str = "id",
+) -> list[ClassFieldProblem]:
+    """Return one problem per feature whose class code is blank, unknown, misnamed or off-level.
+
+    Parameters
+    ----------
+    gdf : geopandas.GeoDataFrame
+        The land-use layer.
+    source : str
+        How to name the layer in messages (its file).
+    code_field : str
+        Field of the class code, ``YDYHFLDM`` by default (required).
+    name_field : str, optional
+        Field of the class name, ``YDYHFLMC`` by default; compared with the
+        guide's name when the layer has it (skipped when absent or None).
+    levels : collection of int, optional
+        The levels allowed (1, 2, 3 for 2-, 4-, 6-digit codes); any by default.
+    id_field : str
+        Field naming a feature in messages (its position ``#N`` when absent).
+
+    Raises
+    ------
+    LayerError
+        The layer has no ``code_field``.
+
+    Examples
+    --------
+    >>> from shapely.geometry import box
+    >>> layer = gpd.GeoDataFrame(
+    ...     {"id": ["a", "b", "c"], "YDYHFLDM": ["0701", "0799", "0101"],
+    ...      "YDYHFLMC": ["城镇住宅用地", "?", "旱地"]},
+    ...     geometry=[box(0, 0, 1, 1)] * 3, crs=4326)
+    >>> for problem in check_class_field(layer, "lu.gpkg"):
+    ...     print(problem)
+    lu.gpkg: feature b: land-use code '0799' is not in the 2023 classification
+    lu.gpkg: feature c: land-use name '旱地' disagrees with code '0101' (水田)
+    """
+    require_field(gdf, source, code_field, "--class-field")
+    classes = load_classes()
+    names = gdf[name_field] if name_field and name_field in gdf.columns else None
+    problems = []
+    labels = _labels(gdf, id_field)
+    for i, (raw, label) in enumerate(zip(gdf[code_field], labels, strict=True)):
+        code = _text(raw)
+        found = _code_problem(code, raw, classes, levels)
+        if found is None and names is not None:
+            name = _text(names.iloc[i])
+            if name and name != classes[code].name_zh:
+                found = (
+                    "name",
+                    f"land-use name {name!r} disagrees with code {code!r} "
+                    f"({classes[code].name_zh})",
+                )
+        if found is not None:
+            problems.append(ClassFieldProblem(source, label, code, *found))
+    return problems

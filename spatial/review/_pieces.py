@@ -1,0 +1,76 @@
+"""Shared steps of the review: layers made ready, polygons cut against polygons, pieces measured.
+
+Every layer goes through :func:`spatial.validate.inputs.prepare_inputs` (the
+full validator in its own CRS, or repair on request) into WGS84 lon/lat
+(EPSG:4326); pieces are cut on those coordinates and measured on the ellipsoid (GRS80/CGCS2000) by
+:func:`spatial.measure.area.ellipsoidal_area_m2`, the one area of record.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import geopandas as gpd
+import numpy as np
+import shapely
+
+from spatial.crs import WGS84
+from spatial.measure.area import ellipsoidal_area_m2
+from spatial.preconditions import feature_error, feature_label, id_text, require_unique_ids
+from spatial.validate.inputs import LayerInput, Repair, prepare_inputs
+
+__all__ = ["area_m2", "cut_pairs", "polygonal", "ready_layers", "require_unique"]
+
+
+def ready_layers(
+    layers: Sequence[tuple[gpd.GeoDataFrame, str, str]], repair: bool = False
+) -> tuple[list[gpd.GeoDataFrame], list[Repair]]:
+    """Validate polygon layers and bring them to EPSG:4326 (see :func:`prepare_inputs`).
+
+    Each layer is ``(frame, name in messages, id column or "")``; every feature
+    gets the full validator. Returns the layers and the repairs made.
+    """
+    inputs = [LayerInput(gdf, source, id_col, "polygon") for gdf, source, id_col in layers]
+    prepared = prepare_inputs(inputs, repair=repair, policy="full")
+    return prepared.layers, prepared.repairs
+
+
+def require_unique(gdf: gpd.GeoDataFrame, source: str, field: str) -> list[str]:
+    """Return ``field`` (present: see :func:`ready_layers`) as text ids; refuse blanks, repeats."""
+    ids = []
+    for position, value in enumerate(gdf[field]):
+        text = id_text(value)
+        if text is None or not text.strip():
+            raise feature_error(source, feature_label(None, position), f"no {field}")
+        ids.append(text.strip())
+    require_unique_ids(gdf, source, field)
+    return ids
+
+
+def area_m2(geoms: np.ndarray | Sequence[shapely.Geometry]) -> np.ndarray:
+    """Ellipsoidal areas (m²) of lon/lat geometries; lines and points count 0."""
+    return ellipsoidal_area_m2(gpd.GeoSeries(list(geoms), crs=WGS84))
+
+
+def cut_pairs(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return ``(a_index, b_index, piece)`` for each pair of polygons that share area.
+
+    Pieces are polygons or multipolygons: the lines and points where two
+    polygons only touch are dropped.
+    """
+    tree = shapely.STRtree(b)
+    ai, bi = tree.query(a, predicate="intersects")
+    pieces = polygonal(shapely.intersection(a[ai], b[bi]))
+    has_area = ~shapely.is_empty(pieces)
+    return ai[has_area], bi[has_area], pieces[has_area]
+
+
+def polygonal(geoms: np.ndarray) -> np.ndarray:
+    """Return each geometry's polygonal part (an empty polygon when it has none)."""
+    out = np.asarray(geoms, dtype=object).copy()
+    mixed = ~np.isin(shapely.get_type_id(out), (3, 6))
+    for i in np.flatnonzero(mixed):
+        parts = shapely.get_parts(shapely.get_parts(out[i]))
+        polys = [g for g in parts if shapely.get_type_id(g) == 3]
+        out[i] = shapely.multipolygons(polys) if polys else shapely.Polygon()
+    return out

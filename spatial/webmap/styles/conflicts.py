@@ -1,0 +1,62 @@
+"""三区三线 conflict pieces (``spatial check --conflicts-out``): red, with area and both ids.
+
+The popup gives the piece's area in m², 公顷 and 亩, the checked feature's id
+(``zone_id``), the constraint and the ids of its features (``constraint_ids``),
+and the land-use class when known; made-up (示例数据) pieces say so first.
+"""
+
+from __future__ import annotations
+
+from spatial.synthetic import SYNTHETIC_NOTE
+from spatial.units import M2_PER_HA, M2_PER_MU
+from spatial.webmap.styles._base import Field, LayerStyle, LegendEntry, Row, is_blank
+
+__all__ = ["CONFLICTS", "area_lines", "synthetic_lines"]
+
+_KIND = {"must_not_occupy": "占用 occupies", "must_lie_within": "超出 lies outside"}
+
+
+def area_lines(area_m2: float | None) -> list[tuple[str, object]]:
+    """Return the popup line of an area in m², with 公顷 and 亩 beside it.
+
+    Examples
+    --------
+    >>> area_lines(6666.67)
+    [('面积 Area', '6,666.7 m² = 0.6667 ha = 10.00 亩')]
+    """
+    if area_m2 is None or is_blank(area_m2):
+        return []
+    m2 = float(area_m2)
+    return [("面积 Area", f"{m2:,.1f} m² = {m2 / M2_PER_HA:.4f} ha = {m2 / M2_PER_MU:.2f} 亩")]
+
+
+def synthetic_lines(row: Row) -> list[tuple[str, object]]:
+    """Return the 示例数据 line for a feature marked synthetic (none otherwise)."""
+    flag = row.get("synthetic")
+    return [("数据 Data", SYNTHETIC_NOTE)] if not is_blank(flag) and bool(flag) else []
+
+
+def _rows(row: Row) -> list[tuple[str, object]]:
+    kind = _KIND.get(str(row.get("kind")), row.get("kind"))
+    lines = [*synthetic_lines(row), ("冲突 Conflict", f"{kind} {row.get('constraint', '')}")]
+    return lines + area_lines(row.get("area_m2"))
+
+
+CONFLICTS = LayerStyle(
+    name="conflicts",
+    title_zh="三区三线冲突",
+    title_en="Conflicts with protected lines",
+    paths={
+        "conflict": {"color": "#b2182b", "weight": 2, "fillColor": "#d6604d", "fillOpacity": 0.6}
+    },
+    classify=lambda row: "conflict",
+    legend=(LegendEntry("conflict", "polygon", "冲突图斑", "conflict piece"),),
+    z_index=480,
+    popup_rows=_rows,
+    fields=(
+        Field("zone_id", "规划要素 Checked feature"),
+        Field("constraint_ids", "管控要素 Constraint feature(s)"),
+        Field("class_code", "地类 Land-use class"),
+    ),
+    hidden=frozenset({"kind", "constraint", "area_m2", "area_ha", "area_mu", "synthetic"}),
+)
