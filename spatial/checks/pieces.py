@@ -66,7 +66,7 @@ def _lonlat(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 
 def _is_area(geom: shapely.Geometry) -> bool:
-    return not geom.is_empty and geom.area > 0
+    return not shapely.is_empty(geom) and float(shapely.area(geom)) > 0
 
 
 def failure_pieces(
@@ -103,7 +103,7 @@ def failure_pieces(
     prepared = {name: _lonlat(gdf) for name, gdf in layers.items() if "id" in gdf.columns}
     rows, seen = [], set()
     for row in failed.itertuples():
-        rule = by_id.get(row.rule)
+        rule = by_id.get(str(row.rule))
         if rule is None:
             continue
         for piece, other, geom in _pieces_of_row(row, rule, prepared):

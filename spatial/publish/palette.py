@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from matplotlib import colormaps
-from matplotlib.colors import to_hex
+from matplotlib.colors import ListedColormap, to_hex
 
 __all__ = ["FAIL_RED", "category_colours", "zone_colours"]
 
@@ -21,7 +21,10 @@ FAIL_RED = "#d7191c"
 
 
 def _scheme(name: str) -> list[str]:
-    return [to_hex(c) for c in colormaps[name].colors]
+    cmap = colormaps[name]
+    if not isinstance(cmap, ListedColormap):  # pragma: no cover - Dark2 and Set3 are listed
+        raise TypeError(f"{name} is not a qualitative (listed) colour map")
+    return [to_hex(cmap(i / max(cmap.N - 1, 1))) for i in range(cmap.N)]
 
 
 def _assign(keys: Iterable[str], scheme: Sequence[str]) -> dict[str, str]:

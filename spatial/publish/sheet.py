@@ -159,10 +159,11 @@ def _draw_zones(ax, zones: gpd.GeoDataFrame, snapshot: PlanSnapshot, handles: li
 def _draw_points(ax, gdf: gpd.GeoDataFrame, name: str, handles: list) -> None:
     if name == "towns":
         gdf.plot(ax=ax, color="white", edgecolor="#252525", markersize=16, zorder=7)
-        for label, geom in zip(gdf.get("name_zh", gdf["id"]), gdf.geometry, strict=True):
+        labels = gdf["name_zh"] if "name_zh" in gdf.columns else gdf["id"]
+        for label, x, y in zip(labels, gdf.geometry.x, gdf.geometry.y, strict=True):
             ax.annotate(
                 str(label),
-                (geom.x, geom.y),
+                (x, y),
                 xytext=(4, 3),
                 textcoords="offset points",
                 fontsize=7,
@@ -174,10 +175,10 @@ def _draw_points(ax, gdf: gpd.GeoDataFrame, name: str, handles: list) -> None:
         )
         return
     gdf.plot(ax=ax, color="#54278f", marker="*", markersize=70, zorder=7)
-    for number, geom in enumerate(gdf.geometry, 1):
+    for number, (x, y) in enumerate(zip(gdf.geometry.x, gdf.geometry.y, strict=True), 1):
         ax.annotate(
             f"P{number}",
-            (geom.x, geom.y),
+            (x, y),
             xytext=(-6, -10),
             textcoords="offset points",
             fontsize=7,
@@ -338,7 +339,8 @@ def _overview(fig: Figure, rect, snapshot: PlanSnapshot, main_ax) -> None:
     x0, x1 = main_ax.get_xlim()
     y0, y1 = main_ax.get_ylim()
     ax.add_patch(Rectangle((x0, y0), x1 - x0, y1 - y0, fill=False, edgecolor=FAIL_RED, lw=1))
-    _fit_extent(ax, tuple(outline.total_bounds), pad=0.03)
+    west, south, east, north = (float(v) for v in outline.total_bounds)
+    _fit_extent(ax, (west, south, east, north), pad=0.03)
     ax.set_xlabel("")
     ax.set_ylabel("")
     ax.set_title("区位 Location in the district", fontsize=6)
@@ -358,9 +360,9 @@ def draw_map(ax, snapshot: PlanSnapshot, style_field: str | None = None) -> list
         if len(gdf):
             _draw_extra(ax, name, gdf.to_crs(gk), style_field, handles)
     for name in PLAN_ORDER:
-        gdf = snapshot.drawn.get(name)
-        if gdf is not None and len(gdf):
-            _draw_plan_layer(ax, name, gdf.to_crs(gk), snapshot, handles)
+        plan_layer = snapshot.drawn.get(name)
+        if plan_layer is not None and len(plan_layer):
+            _draw_plan_layer(ax, name, plan_layer.to_crs(gk), snapshot, handles)
     _draw_pieces(ax, snapshot, gk, handles)
     x0, y0, x1, y1 = focus_bounds(snapshot, gk)
     _fit_extent(ax, (x0, y0, x1, y1))
@@ -419,20 +421,14 @@ def _target_rows(snapshot: PlanSnapshot) -> list[list[str]]:
     zones = snapshot.drawn.get("zones")
     numbers = {str(z): i for i, z in enumerate(zones["id"], 1)} if zones is not None else {}
     rows = []
-    for row in snapshot.report.targets.itertuples():
-        measured = "—" if np.isnan(row.measured_km2) else f"{row.measured_km2:.2f}"
-        diff = "—" if np.isnan(row.diff_pct) else f"{row.diff_pct:+.1f}%"
-        name = row.name_zh if isinstance(row.name_zh, str) else row.id
-        rows.append(
-            [
-                str(numbers.get(row.id, "")),
-                name,
-                f"{row.target_km2:g}",
-                measured,
-                diff,
-                str(row.status),
-            ]
-        )
+    for row in snapshot.report.targets.to_dict("records"):
+        measured_km2, diff_pct = float(row["measured_km2"]), float(row["diff_pct"])
+        measured = "—" if np.isnan(measured_km2) else f"{measured_km2:.2f}"
+        diff = "—" if np.isnan(diff_pct) else f"{diff_pct:+.1f}%"
+        name = row["name_zh"] if isinstance(row["name_zh"], str) else str(row["id"])
+        number = str(numbers.get(str(row["id"]), ""))
+        target = f"{float(row['target_km2']):g}"
+        rows.append([number, name, target, measured, diff, str(row["status"])])
     return rows
 
 

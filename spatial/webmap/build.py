@@ -42,7 +42,7 @@ from spatial.webmap.legend import legend_html
 from spatial.webmap.page import page_of
 from spatial.webmap.planfacts import headlines, with_area_checks
 from spatial.webmap.rulepanel import failure_features, rule_panel_data
-from spatial.webmap.styles import style_for
+from spatial.webmap.styles import LayerStyle, style_for
 from spatial.webmap.styles.failures import FAILURES
 from spatial.webmap.styles.planner import planner_style
 from spatial.webmap.styles.zones import zone_style
@@ -163,7 +163,7 @@ def _label(name: str, source: str | None, gdf: gpd.GeoDataFrame) -> str:
     return f"{title} ({', '.join(where)})" if where else title
 
 
-def _style(name: str, gdf: gpd.GeoDataFrame, extras: list[str], options: MapOptions):
+def _style(name: str, gdf: gpd.GeoDataFrame, extras: list[str], options: MapOptions) -> LayerStyle:
     if name == "zones":
         return zone_style(gdf)
     if name == FAILURES.name:
@@ -173,10 +173,14 @@ def _style(name: str, gdf: gpd.GeoDataFrame, extras: list[str], options: MapOpti
     return style_for(name)
 
 
+#: Each drawn layer's style and map layer, by layer name.
+Drawn = dict[str, tuple[LayerStyle, GeoJsonLayer]]
+
+
 def _add_layers(
     m: folium.Map, layers: Mapping[str, gpd.GeoDataFrame], basemap: Basemap, options: MapOptions
-) -> dict[str, GeoJsonLayer]:
-    drawn = {}
+) -> Drawn:
+    drawn: Drawn = {}
     shift = display_shift(basemap)
     extras = [n for n in layers if n not in LAYER_NAMES and n != FAILURES.name]
     for name in _ordered(layers):
@@ -189,7 +193,8 @@ def _add_layers(
             name=_label(name, options.layer_sources.get(name), layers[name]),
             display=shift,
         )
-        drawn[name] = (style, layer.add_to(m))
+        layer.add_to(m)
+        drawn[name] = (style, layer)
     return drawn
 
 
@@ -217,9 +222,7 @@ def _titles(options: MapOptions) -> tuple[str, str, list[str]]:
     return snapshot.title_zh, snapshot.title_en, [*notes, *snapshot.notes]
 
 
-def _add_panels(
-    m: folium.Map, drawn: Mapping[str, tuple], basemap: Basemap, options: MapOptions
-) -> None:
+def _add_panels(m: folium.Map, drawn: Drawn, basemap: Basemap, options: MapOptions) -> None:
     warning = GCJ02_NOTE if basemap.frame == "GCJ-02" else None
     title_zh, title_en, notes = _titles(options)
     controls.add_title(m, title_zh, title_en, notes, warning)
@@ -230,7 +233,7 @@ def _add_panels(
         controls.add_rules(m, rule_panel_data(options.snapshot))
 
 
-def _add_tools(m: folium.Map, basemap: Basemap, drawn: Mapping[str, tuple]) -> None:
+def _add_tools(m: folium.Map, basemap: Basemap, drawn: Drawn) -> None:
     controls.add_scale(m)
     controls.add_fullscreen(m)
     controls.add_measure(m)

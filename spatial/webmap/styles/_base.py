@@ -129,7 +129,7 @@ class LayerStyle:
     popup_rows: Callable[[Row], list[tuple[str, Any]]] = field(default=_no_rows)
     fields: tuple[Field, ...] = ()
     hidden: frozenset[str] = frozenset()
-    tooltip_note: Callable[[pd.Series], str] | None = None
+    tooltip_note: Callable[[Row], str] | None = None
 
     def curated_rows(self, row: Row) -> list[tuple[str, Any]]:
         """Return the popup's labelled lines: computed ones, then the curated fields."""

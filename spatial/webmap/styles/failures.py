@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import pandas as pd
-
-from spatial.webmap.styles._base import Field, LayerStyle, LegendEntry
+from spatial.webmap.styles._base import Field, LayerStyle, LegendEntry, Row
 
 __all__ = ["FAILURES"]
 
@@ -16,8 +14,10 @@ def _path(dash: str | None = None) -> dict[str, object]:
     return {**path, "dashArray": dash} if dash else path
 
 
-def _classify(row: pd.Series) -> str:
-    return {"overlap": "overlap", "outside district": "outside"}.get(row.get("piece"), "nesting")
+def _classify(row: Row) -> str:
+    return {"overlap": "overlap", "outside district": "outside"}.get(
+        str(row.get("piece")), "nesting"
+    )
 
 
 FAILURES = LayerStyle(

@@ -13,7 +13,7 @@ from __future__ import annotations
 import geopandas as gpd
 import pandas as pd
 
-from spatial.webmap.styles._base import LayerStyle, LegendEntry, Shape
+from spatial.webmap.styles._base import LayerStyle, LegendEntry, Row, Shape
 
 __all__ = ["EXTRA_Z_INDEX", "geometry_shape", "planner_style"]
 
@@ -91,7 +91,7 @@ def planner_style(
         ]
         legend.append(LegendEntry("other", shape, "其他 other", "", always=False))
 
-        def classify(row: pd.Series) -> str:
+        def classify(row: Row) -> str:
             value = row.get(style_field)
             return keys.get("" if pd.isna(value) else str(value), "other")
 
@@ -102,7 +102,7 @@ def planner_style(
         paths = {"feature": _path(shape, "#2171b5" if shape != "polygon" else "#6baed6")}
         legend = [LegendEntry("feature", shape, name, "")]
 
-        def classify(row: pd.Series) -> str:
+        def classify(row: Row) -> str:
             return "feature"
 
         note = ""

@@ -8,6 +8,7 @@ target area.
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import cast
 
 import pandas as pd
 
@@ -98,9 +99,9 @@ ZONES = LayerStyle(
 )
 
 
-def _area_note(row: pd.Series) -> str:
+def _area_note(row: Row) -> str:
     area = row.get("measured_km2")
-    return "" if is_blank(area) else area_text(float(area))
+    return "" if is_blank(area) else area_text(float(cast(float, area)))
 
 
 def zone_style(zones: pd.DataFrame) -> LayerStyle:
@@ -113,26 +114,28 @@ def zone_style(zones: pd.DataFrame) -> LayerStyle:
     """
     from spatial.publish.palette import FAIL_RED, zone_colours  # noqa: PLC0415 - shared palette
 
-    ids = [str(i) for i in zones["id"]] if "id" in zones.columns else [str(i) for i in zones.index]
+    rows: list[Row] = [
+        {str(k): v for k, v in r.items()}
+        for r in zones.drop(columns=zones.geometry.name).to_dict("records")
+    ]
+    ids = [str(r.get("id", n)) for n, r in enumerate(rows)]
     colours = zone_colours(ids)
     keys = {zone_id: f"z{n}" for n, zone_id in enumerate(dict.fromkeys(ids))}
     paths: dict[str, dict[str, object]] = {}
     legend = []
-    for (_, row), zone_id in zip(zones.iterrows(), ids, strict=True):
+    for row, zone_id in zip(rows, ids, strict=True):
         key, fill = keys[zone_id], _fill(colours[zone_id])
         if _classify(row) == "FAIL":
             fill = {**fill, "color": FAIL_RED, "weight": 3, "dashArray": "6 3"}
         paths[key] = fill
-        area = row.get("measured_km2")
-        area_label = "" if is_blank(area) else area_text(float(area))
+        area_label = _area_note(row)
         name = row.get("name_zh") if not is_blank(row.get("name_zh")) else zone_id
         status = _STATUS[_classify(row)]
         legend.append(LegendEntry(key, "polygon", str(name), f"{area_label} · {status}"))
-    by_row = dict(zip(zones.index, (keys[i] for i in ids), strict=True))
+
+    def classify(row: Row) -> str:
+        return keys.get(str(row.get("id")), "z0")
+
     return replace(
-        ZONES,
-        tooltip_note=_area_note,
-        paths=paths,
-        classify=lambda row: by_row.get(row.name, "z0"),
-        legend=tuple(legend),
+        ZONES, tooltip_note=_area_note, paths=paths, classify=classify, legend=tuple(legend)
     )
