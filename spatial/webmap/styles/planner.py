@@ -4,7 +4,8 @@ Each extra layer gets a style of its own, named after the layer: points as
 dots, lines as lines, polygons as light fills; with a ``style_field``, one
 colour per category from ColorBrewer Set3 (:func:`spatial.publish.palette.category_colours`),
 which is a neutral qualitative palette, not the land-use standard's colours
-(those come only from a sourced data file). Class keys are positions
+(the 2023 用地用海分类 data in :mod:`spatial.landuse` could source none; a category
+that is one of its codes is named after its class in the legend). Class keys are positions
 (``c0``, ``c1``…), so no text of the file reaches the page's styles.
 """
 
@@ -56,6 +57,23 @@ def _path(shape: Shape, colour: str) -> dict[str, object]:
     return {"color": edge, "weight": 0.6, "fillColor": colour, "fillOpacity": 0.55}
 
 
+def _category_label(field: str, value: str) -> str:
+    """Return a category's legend line; a 用地用海 code (2023) gets its class name beside it.
+
+    Examples
+    --------
+    >>> _category_label("YDYHFLDM", "070101"), _category_label("用途", "R2")
+    ('YDYHFLDM = 070101 一类城镇住宅用地', '用途 = R2')
+    """
+    from spatial.landuse import load_classes  # noqa: PLC0415 - only for legends of codes
+
+    if not value:
+        return f"{field} = (空 blank)"
+    classes = load_classes()
+    name = f" {classes[value].name_zh}" if value in classes else ""
+    return f"{field} = {value}{name}"
+
+
 def _categories(values: pd.Series) -> list[str]:
     counts = values.map(lambda v: "" if pd.isna(v) else str(v)).value_counts(sort=False)
     return list(counts.index[:MAX_CATEGORIES])
@@ -86,9 +104,7 @@ def planner_style(
         keys = {value: f"c{i}" for i, value in enumerate(values)}
         paths = {keys[v]: _path(shape, colours[v]) for v in values}
         paths["other"] = _path(shape, _GREY)
-        legend = [
-            LegendEntry(keys[v], shape, f"{style_field} = {v or '(空 blank)'}", "") for v in values
-        ]
+        legend = [LegendEntry(keys[v], shape, _category_label(style_field, v), "") for v in values]
         legend.append(LegendEntry("other", shape, "其他 other", "", always=False))
 
         def classify(row: Row) -> str:
