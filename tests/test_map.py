@@ -416,13 +416,9 @@ def test_cli_help_states_the_exit_status(capsys):
 def _popup_texts(name: str, gdf=None) -> dict[str, str]:
     gdf = load_plan_layers()[name] if gdf is None else gdf
     layer = styled_layer(with_area_checks(gdf) if name == "zones" else gdf, style_for(name))
-    return {
-        p["id"]: p["p"]
-        for p in (
-            {"id": gdf["id"].iloc[i], "p": f["properties"]["p"]}
-            for i, f in enumerate(layer_data(layer)["features"])
-        )
-    }
+    # features are drawn polygons first, then lines, then points: find each one's id in its popup
+    popups = [f["properties"]["p"] for f in layer_data(layer)["features"]]
+    return {i: next(p for p in popups if f"编号 ID</th><td>{i}</td>" in p) for i in gdf["id"]}
 
 
 @pytest.mark.parametrize(

@@ -316,11 +316,11 @@ def test_large_layer_draws_on_canvas(tmp_path, open_map):
         tmp_path / "parcels.html", {"parcels": grid_parcels(count)}, MapOptions(offline=True)
     )
     visit = open_map(path)
-    assert visit.js("window.spatialLayers['extra-0'].getLayers().length") == count
-    assert visit.js("document.querySelectorAll('.leaflet-spatial-extra-0-pane canvas').length") == 1
-    assert visit.js("document.querySelectorAll('.leaflet-spatial-extra-0-pane path').length") == 0
+    assert visit.js("window.spatialLayers.parcels.getLayers().length") == count
+    assert visit.js("document.querySelectorAll('.leaflet-spatial-parcels-pane canvas').length") == 1
+    assert visit.js("document.querySelectorAll('.leaflet-spatial-parcels-pane path').length") == 0
     assert visit.js("window.spatialMapReadyMs") > 0  # the page reports when it is drawn
-    open_feature(visit, "extra-0", "地块 7")
+    open_feature(visit, "parcels", "地块 7")
     assert "地块 7" in visit.page.inner_text(".leaflet-tooltip")
     assert visit.page.locator(".leaflet-popup").count() == 0  # clicked: no popup on a large layer
     assert_clean(visit)

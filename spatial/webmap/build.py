@@ -42,7 +42,7 @@ from spatial.webmap.legend import legend_html
 from spatial.webmap.page import page_of
 from spatial.webmap.planfacts import headlines, with_area_checks
 from spatial.webmap.rulepanel import failure_features, rule_panel_data
-from spatial.webmap.styles import LayerStyle, style_for
+from spatial.webmap.styles import STYLES, LayerStyle, style_for
 from spatial.webmap.styles.failures import FAILURES
 from spatial.webmap.styles.planner import planner_style
 from spatial.webmap.styles.zones import zone_style
@@ -182,7 +182,8 @@ def _add_layers(
 ) -> Drawn:
     drawn: Drawn = {}
     shift = display_shift(basemap)
-    extras = [n for n in layers if n not in LAYER_NAMES and n != FAILURES.name]
+    # planner layers: not a plan layer, nor one with a style of its own (conflicts, diff_*...)
+    extras = [n for n in layers if n != FAILURES.name and n not in STYLES]
     for name in _ordered(layers):
         gdf = _prepare(name, layers[name])
         style = _style(name, gdf, extras, options)
