@@ -38,7 +38,6 @@ import shapely
 
 from spatial.crs import WGS84
 from spatial.errors import CRSError, CRSMismatchWarning, LayerError
-from spatial.measure._fast_area import centre_deg
 from spatial.overlay._engine import (
     InvalidFeatureError,
     Known,
@@ -61,7 +60,6 @@ def _partition_pairs(
     b_wkb: np.ndarray,
     b_ids: np.ndarray,
     a_id: str,
-    centre: tuple[float, float],
 ) -> pd.DataFrame:
     """Pair areas of one partition of ``a`` against all of ``b`` (rebuilt from WKB here)."""
     bounds = refuse_bad_features(part, "layer A", a_id)  # part is in EPSG:4326: engine reuses
@@ -71,7 +69,6 @@ def _partition_pairs(
             np.asarray(part.geometry.array),
             b_geoms,
             ("layer A", "layer B"),
-            centre=centre,
             threads=1,
             index="b",
             known=(Known(bounds=bounds), None),
@@ -186,7 +183,6 @@ def tabulate_intersection_dask(
         shapely.to_wkb(b_geoms),
         b_ids,
         a_id,
-        centre_deg(b_geoms),
         meta=_meta(parts[a_id].dtype, b4326[b_id].dtype),
     )
     pairs = pieces.compute(scheduler=scheduler).reset_index(drop=True)

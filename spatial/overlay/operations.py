@@ -4,16 +4,21 @@ Intersections, overlaps, differences, buffer coverage and point-in-polygon assig
 
 Conventions, for every function here:
 
-* Areas are ellipsoidal (GRS80/CGCS2000, :func:`spatial.area.ellipsoidal_area_m2`),
-  in km² (``*_km2`` columns); shares are fractions in [0, 1].
+* Areas are the area of record (CGCS2000/GRS80 ellipsoid, every edge straight
+  in geodetic lon/lat: :mod:`spatial.measure.strip`), in km² (``*_km2``
+  columns), for pieces and wholes alike, so the pieces of a feature add up to
+  it (to about 1e-12) and shares are fractions in [0, 1].
 * Distances and buffers are metres in the CGCS2000 3-degree Gauss–Krüger zone of
   the inputs (EPSG:4544 for Bishan), never in degrees, never in Web Mercator.
-* Inputs must carry a CRS. Two inputs in different CRSs are both reprojected to
-  EPSG:4326 (lon/lat) with a :class:`~spatial.errors.CRSMismatchWarning`.
-* Intersections and differences are cut on the stored lon/lat coordinates;
-  their areas are then measured on the ellipsoid. For features the size of
-  planning zones this agrees with a cut in the Gauss–Krüger plane to well
-  under 0.1% (the tests compare both with ``geopandas.overlay``).
+* Inputs must carry a CRS. :func:`tabulate_intersection` (and so
+  :func:`overlaps` and :func:`overlap_matrix`) works in the CRS of its inputs
+  when they share one (a Gauss–Krüger layer is never reprojected); when they
+  differ, the smaller layer is moved into the larger one's CRS (into a projected
+  one with its edges densified to :data:`DENSIFY_DEG`, so they stay where the
+  lon/lat edge model puts them), with a :class:`~spatial.errors.CRSMismatchWarning`.
+  The other operations reproject both to EPSG:4326 (lon/lat) with that warning.
+* Pieces are cut in those coordinates and measured from their vertices'
+  geodetic coordinates (the land-survey rule for Gauss–Krüger data).
 * Invalid geometries are refused with the validator's one-line message
   (:class:`~spatial.errors.LayerError`) unless ``repair=True``; repairs made are
   listed in the result's ``attrs["repairs"]`` with the area each one changed
@@ -33,6 +38,7 @@ Examples
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Sequence
 
 import geopandas as gpd
@@ -41,8 +47,8 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
-from spatial.crs import WGS84, align_crs, gk_zone_crs_for
-from spatial.errors import CRSError, LayerError
+from spatial.crs import WGS84, align_crs, crs_label, gk_zone_crs_for
+from spatial.errors import CRSError, CRSMismatchWarning, LayerError
 from spatial.measure.area import ellipsoidal_area_m2
 from spatial.overlay._engine import (
     TABULATION_COLUMNS,  # noqa: F401 - still importable from spatial.overlay.operations
@@ -56,6 +62,7 @@ from spatial.validate.cheap import refuse_bad_features
 from spatial.validate.prepare import prepare_valid
 
 __all__ = [
+    "DENSIFY_DEG",
     "assign_points",
     "buffer_coverage",
     "difference",
@@ -88,6 +95,40 @@ def _align(*layers: tuple[gpd.GeoDataFrame, str]) -> list[gpd.GeoDataFrame]:
     for gdf, name in layers:
         _require_crs(gdf, name)
     return align_crs(layers, "combined", stacklevel=4)
+
+
+#: Longest edge (degrees of lon/lat, about 10 m) of a layer moved into a projected CRS.
+#: A lon/lat-straight edge then bends from its chords by under 1e-7 m (measured at
+#: Bishan, 1.2° from the central meridian), so a cut moves a piece's area by under 1e-9.
+DENSIFY_DEG = 1e-4
+
+
+def _move_into(gdf: gpd.GeoDataFrame, crs: CRS) -> gpd.GeoDataFrame:
+    """Move a layer into ``crs`` keeping its edge model (straight in lon/lat)."""
+    lonlat = gdf if gdf.crs.is_geographic else gdf.to_crs(WGS84)
+    if crs.is_geographic:
+        return lonlat.to_crs(crs) if not lonlat.crs.equals(crs) else lonlat
+    dense = lonlat.set_geometry(shapely.segmentize(np.asarray(lonlat.geometry.array), DENSIFY_DEG))
+    return dense.to_crs(crs)
+
+
+def _into_frame(
+    layers: list[tuple[gpd.GeoDataFrame, str]],
+) -> tuple[list[gpd.GeoDataFrame], CRS]:
+    """Bring layers into the CRS of the one with most features, moving (and densifying) the rest."""
+    frame = max(layers, key=lambda layer: len(layer[0]))[0].crs
+    if all(gdf.crs.equals(frame) for gdf, _ in layers):
+        return [gdf for gdf, _ in layers], frame
+    moved = [name for gdf, name in layers if not gdf.crs.equals(frame)]
+    how = " with edges densified to 1e-4° (about 10 m)" if not frame.is_geographic else ""
+    described = "; ".join(f"{name} in {crs_label(gdf.crs)}" for gdf, name in layers)
+    warnings.warn(
+        f"inputs are in different CRSs ({described}); {', '.join(moved)} moved into "
+        f"{crs_label(frame)}{how} to be combined",
+        CRSMismatchWarning,
+        stacklevel=4,
+    )
+    return [gdf if gdf.crs.equals(frame) else _move_into(gdf, frame) for gdf, _ in layers], frame
 
 
 _KINDS: dict[str, frozenset[str]] = {
@@ -151,8 +192,12 @@ def _prepare(
     repair: bool,
     full_check_max: int | None = None,
     threads: int = 1,
+    frame: bool = False,
 ) -> tuple[list[gpd.GeoDataFrame], list[dict[str, object]], list[Known | None]]:
     """Align CRSs, check id columns, geometry kinds and validity; return EPSG:4326 layers.
+
+    With ``frame``, the layers are brought into one CRS by :func:`_into_frame`
+    instead (the largest layer's, nothing reprojected when they share one).
 
     Each entry is ``(layer, name, id_col, kind)`` with ``kind`` as in :func:`require_geometry`.
     A layer with more than ``full_check_max`` features (when given, and unless
@@ -171,7 +216,8 @@ def _prepare(
         if id_col:
             _require_column(gdf, name, id_col)
         type_ids.append(require_geometry(gdf, name, kind, id_col))
-    aligned = _align(*[(gdf, name) for gdf, name, _, _ in layers])
+    named = [(gdf, name) for gdf, name, _, _ in layers]
+    aligned = _into_frame(named)[0] if frame else _align(*named)
     out, repairs, known = [], [], []
     for gdf, (original, name, _, _), type_id in zip(aligned, layers, type_ids, strict=True):
         known.append(None)
@@ -218,14 +264,18 @@ def tabulate_intersection(
 
     Runs on the classify-first engine (:mod:`spatial.overlay._engine`): features
     wholly inside a partner count whole, only pairs that cross a boundary are
-    cut, and areas come from an equal-area projection (parcels within 5e-7
-    of ``pyproj.Geod``, typically 1e-8). A million parcels against the
-    plan's zones take under a second (see ``benchmarks/RESULTS.md``).
+    cut, and every area is the area of record (strips on CGCS2000, edges
+    straight in lon/lat), so the pieces of a feature add up to it. The cuts are
+    made in the layers' own CRS when they share one (a Gauss–Krüger layer is
+    not reprojected); otherwise the smaller layer is moved into the larger
+    one's CRS, densified (see the module notes). See ``benchmarks/RESULTS.md``
+    for timings.
 
     Parameters
     ----------
     a, b : geopandas.GeoDataFrame
-        Polygon layers with a CRS (reprojected to EPSG:4326 with a warning if they differ).
+        Polygon layers with a CRS (if they differ, the smaller is moved into the
+        larger one's CRS, with a warning).
     a_id, b_id : str
         Columns identifying the features of ``a`` and ``b``.
     repair : bool
@@ -274,26 +324,28 @@ def tabulate_intersection(
     """
     name_a, name_b = names
     threads = threads if threads is not None else _usable_cpus()
-    (a4326, b4326), repairs, known = _prepare(
+    (a_in, b_in), repairs, known = _prepare(
         [(a, name_a, a_id, "polygon"), (b, name_b, b_id, "polygon")],
         repair,
         full_check_max_features,
         threads,
+        frame=True,
     )
     try:
         pairs = intersection_areas(
-            a4326.geometry.array,
-            b4326.geometry.array,
+            a_in.geometry.array,
+            b_in.geometry.array,
             (name_a, name_b),
+            crs=a_in.crs,
             threads=threads,
             known=(known[0], known[1]),
         )
     except InvalidFeatureError as exc:
-        layer, name, col = (a4326, name_a, a_id) if exc.layer == "a" else (b4326, name_b, b_id)
+        layer, name, col = (a_in, name_a, a_id) if exc.layer == "a" else (b_in, name_b, b_id)
         raise LayerError(
             f"{name}: feature {layer[col].iloc[exc.position]}: invalid geometry: {exc.reason}"
         ) from None
-    table = tabulation_frame(pairs, a4326[a_id].to_numpy(), b4326[b_id].to_numpy())
+    table = tabulation_frame(pairs, a_in[a_id].to_numpy(), b_in[b_id].to_numpy())
     return _with_repairs(table, repairs)
 
 
@@ -485,7 +537,8 @@ def buffer_coverage(
     )
     gk = gk_zone_crs_for(polys, lns)
     zone = shapely.union_all(lns.to_crs(gk).geometry.array).buffer(distance_m, quad_segs=32)
-    within_gk = shapely.intersection(polys.to_crs(gk).geometry.array, zone)
+    # densified, so the polygons' edges stay straight in lon/lat in the plane
+    within_gk = shapely.intersection(_move_into(polys, gk).geometry.array, zone)
     within_km2 = _area_km2(gpd.GeoSeries(within_gk, crs=gk))
     area_km2 = _area_km2(polys.geometry)
     with np.errstate(divide="ignore", invalid="ignore"):
