@@ -1,7 +1,9 @@
 """``spatial check``: the plan's layers against its area targets and spatial rules.
 
 Prints (or writes with ``--out``) the target table (``id, name_zh, target_km2,
-measured_km2, planar_km2, diff_km2, diff_pct, status``) and the rule table as a
+measured_km2, planar_km2, geodesic_km2, planar_diff_m2, geodesic_diff_m2, diff_km2,
+diff_pct, status``: the area of record, then the two cross-checks, planar
+Gauss–Krüger and geodesic edges, and their differences from it in m²) and the rule table as a
 terminal table, CSV, JSON (``{"targets": [...], "rules": [...]}``) or Markdown.
 ``--zones PATH`` (and ``--clusters``, ``--corridor``... for the other layers)
 checks a planner's own layer in place of the bundled one, against the same

@@ -164,7 +164,9 @@ def _long_edge_terms(
     return np.bincount(edge, weights=terms, minlength=len(start))
 
 
-def layout_area_m2(lon_deg: FloatArray, lat_deg: FloatArray, rings: RingLayout, n: int) -> FloatArray:
+def layout_area_m2(
+    lon_deg: FloatArray, lat_deg: FloatArray, rings: RingLayout, n: int
+) -> FloatArray:
     """Area of record (m²) of ``n`` geometries from the geodetic coordinates of their rings.
 
     Parameters

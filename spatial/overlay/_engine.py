@@ -381,37 +381,47 @@ class _Roles:
     tuning: Tuning
 
 
-def _subdivide(geom: shapely.Geometry, max_vertices: int, depth: int = 0) -> list:
-    """Cut a polygon into tiles of at most ``max_vertices`` by halving its box, in its own coordinates.
-
-    The tiles partition the polygon (they meet along the cuts only), so the
-    areas a feature shares with them add up to the area it shares with the whole.
-    """
-    if shapely.get_num_coordinates(geom) <= max_vertices or depth >= _MAX_TILE_DEPTH:
-        return [geom]
-    x0, y0, x1, y1 = shapely.bounds(geom)
-    if x1 - x0 >= y1 - y0:
-        halves = [shapely.box(x0, y0, (x0 + x1) / 2, y1), shapely.box((x0 + x1) / 2, y0, x1, y1)]
-    else:
-        halves = [shapely.box(x0, y0, x1, (y0 + y1) / 2), shapely.box(x0, (y0 + y1) / 2, x1, y1)]
-    tiles = []
-    for half in halves:
-        part = polygonal_parts(np.array([shapely.intersection(geom, half)], dtype=object))[0]
-        if not part.is_empty:
-            tiles += _subdivide(part, max_vertices, depth + 1)
-    return tiles
+def _leaf_boxes(geom: shapely.Geometry, max_vertices: int) -> list[tuple[float, ...]]:
+    """Boxes halving ``geom``'s box until the part of ``geom`` in each has few enough vertices."""
+    boxes, todo = [], [(geom, shapely.bounds(geom), 0)]
+    while todo:
+        part, (x0, y0, x1, y1), depth = todo.pop()
+        if shapely.get_num_coordinates(part) <= max_vertices or depth >= _MAX_TILE_DEPTH:
+            boxes.append((x0, y0, x1, y1))
+            continue
+        if x1 - x0 >= y1 - y0:
+            halves = [(x0, y0, (x0 + x1) / 2, y1), ((x0 + x1) / 2, y0, x1, y1)]
+        else:
+            halves = [(x0, y0, x1, (y0 + y1) / 2), (x0, (y0 + y1) / 2, x1, y1)]
+        for half in halves:
+            cut = polygonal_parts(np.array([shapely.intersection(part, shapely.box(*half))]))[0]
+            if not cut.is_empty:
+                todo.append((cut, half, depth + 1))
+    return boxes
 
 
 def _tiles(
-    small: npt.NDArray[np.object_], detailed: IntArray, max_vertices: int
-) -> tuple[npt.NDArray[np.object_], IntArray]:
-    """Tiles of the detailed small features, and the feature each tile belongs to."""
-    tiles, owner = [], []
+    small: npt.NDArray[np.object_], detailed: IntArray, max_vertices: int, margin: float = 0.0
+) -> tuple[npt.NDArray[np.object_], IntArray, FloatArray]:
+    """Overlapping tiles of the detailed small features: tiles, owners and their boxes.
+
+    Each tile is the feature cut by a box of the halving, grown by ``margin``
+    on every side; the returned boxes are the grown ones. A big feature whose
+    bounding box lies inside a tile's box meets the feature there exactly as
+    it meets the whole, and the tile's cut lines lie outside it.
+    """
+    tiles, owner, boxes = [], [], []
     for j in detailed:
-        parts = _subdivide(small[j], max_vertices)
-        tiles += parts
-        owner += [j] * len(parts)
-    return np.array(tiles, dtype=object), np.array(owner, dtype=np.int64)
+        for x0, y0, x1, y1 in _leaf_boxes(small[j], max_vertices):
+            box = (x0 - margin, y0 - margin, x1 + margin, y1 + margin)
+            tiles.append(shapely.intersection(small[j], shapely.box(*box)))
+            owner.append(j)
+            boxes.append(box)
+    return (
+        polygonal_parts(np.array(tiles, dtype=object)),
+        np.array(owner, dtype=np.int64),
+        np.array(boxes, dtype=float).reshape(-1, 4),
+    )
 
 
 def _crossing_areas(
@@ -424,12 +434,13 @@ def _crossing_areas(
     """Area of record of each crossing pair's intersection, m².
 
     GEOS's cost grows with the vertices of both sides, so a feature of more than
-    ``Tuning.max_tile_vertices`` (a zone drawn in detail) is first cut into tiles
-    and each crossing feature is intersected only with the tiles it meets.
-    A tile cut adds a vertex where it crosses a feature's edge; the strips
-    of the two halves of that edge add up to the strips of the whole edge, so
-    the tiles change an area only by the rounding of the new vertex (about
-    1e-12 relative; tests compare tiles of 16 and of 256 vertices).
+    ``Tuning.max_tile_vertices`` (a zone drawn in detail) is first cut into
+    overlapping tiles, and each crossing feature is intersected with one tile
+    whose box holds its whole bounding box (or, if none does, with the whole
+    feature). Tiles overlap by about twice a crossing feature's size, and the
+    tile's cut lines lie outside the crossing feature, so the piece is exactly
+    the piece cut from the whole: no vertex is added on an edge of either
+    layer (which, in a projected CRS, would move it off its lon/lat line).
     """
     area = np.zeros(len(bi), dtype=float)
     is_detailed = shapely.get_num_coordinates(small) > roles.tuning.max_tile_vertices
@@ -438,13 +449,21 @@ def _crossing_areas(
     area[plain] = area_of_record_m2(polygonal_parts(pieces), roles.crs, "intersection")
     tiled = np.flatnonzero(is_detailed[si])
     if tiled.size:
-        tiles, owner = _tiles(small, np.flatnonzero(is_detailed), roles.tuning.max_tile_vertices)
-        k, t = shapely.STRtree(tiles).query(big[bi[tiled]])
+        bounds = shapely.bounds(big[bi[tiled]])
+        sizes = np.maximum(bounds[:, 2] - bounds[:, 0], bounds[:, 3] - bounds[:, 1])
+        margin = 2.0 * float(np.quantile(sizes, 0.99))  # the largest 1% meet the whole feature
+        tiles, owner, boxes = _tiles(
+            small, np.flatnonzero(is_detailed), roles.tuning.max_tile_vertices, margin
+        )
+        partner = np.full(len(tiled), -1, dtype=np.int64)
+        k, t = shapely.STRtree(shapely.box(*boxes.T)).query(big[bi[tiled]], predicate="within")
         mine = owner[t] == si[tiled[k]]
-        k, t = k[mine], t[mine]
-        pieces = _geos_call(shapely.intersection, roles.what, big[bi[tiled[k]]], tiles[t])
-        piece_m2 = area_of_record_m2(polygonal_parts(pieces), roles.crs, "intersection")
-        area[tiled] = np.bincount(k, weights=piece_m2, minlength=len(tiled))
+        partner[k[mine]] = t[mine]  # any one tile whose box holds the feature
+        with_tile = np.flatnonzero(partner >= 0)
+        mates = small[si[tiled]].copy()
+        mates[with_tile] = tiles[partner[with_tile]]
+        pieces = _geos_call(shapely.intersection, roles.what, big[bi[tiled]], mates)
+        area[tiled] = area_of_record_m2(polygonal_parts(pieces), roles.crs, "intersection")
     return area
 
 
