@@ -52,10 +52,10 @@ import pandas as pd
 import pyogrio
 import shapely
 from pyproj import Geod, Transformer
+from spatial.measure._fast_area import centre_deg, fast_ellipsoidal_area_m2
 
 from spatial.io.atomic import atomic_path, write_text_atomic
 from spatial.io.layers import bundled_layer_path, read_layer
-from spatial.measure._fast_area import centre_deg, fast_ellipsoidal_area_m2
 from spatial.overlay.operations import tabulate_intersection
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -8,6 +8,7 @@ Q(φ) = (b²/2)·[sin φ / (1 − e² sin² φ) + atanh(e sin φ) / e] on GRS80.
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -31,7 +32,7 @@ def ring_area_m2(coords) -> float:
     """|∮ (Q − Q₀) dλ| along a closed ring of (lon, lat) degrees."""
     q0 = q_closed(math.radians(coords[0][1]))
     total = 0.0
-    for (lon0, lat0), (lon1, lat1) in zip(coords[:-1], coords[1:], strict=True):
+    for (lon0, lat0), (lon1, lat1) in itertools.pairwise(coords):
         mean = 0.0
         for x, w in zip(_NODES, _WEIGHTS, strict=True):
             t = (x + 1) / 2

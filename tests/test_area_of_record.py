@@ -9,6 +9,7 @@ figures equal an independent plain-Python strip rule (tests/strip_reference.py).
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import geopandas as gpd
@@ -41,7 +42,11 @@ def to_gk(geoms):
 def grid_pieces(zone, n: int = 7):
     x0, y0, x1, y1 = zone.bounds
     xs, ys = np.linspace(x0, x1, n + 1), np.linspace(y0, y1, n + 1)
-    cells = [shapely.box(a, b, c, d) for a, c in zip(xs, xs[1:]) for b, d in zip(ys, ys[1:])]
+    cells = [
+        shapely.box(a, b, c, d)
+        for a, c in itertools.pairwise(xs)
+        for b, d in itertools.pairwise(ys)
+    ]
     return _polygonal(shapely.intersection(np.array(cells), zone))
 
 
@@ -126,7 +131,9 @@ def test_bundled_areas_equal_an_independent_strip_rule(name):
     layer = read_layer(bundled_layer_path(name))
     ours = ellipsoidal_area_m2(layer)
     polygonal = layer.geometry.geom_type.isin(["Polygon", "MultiPolygon"]).to_numpy()
-    ref = np.array([reference_m2(g) if p else 0.0 for g, p in zip(layer.geometry, polygonal)])
+    ref = np.array(
+        [reference_m2(g) if p else 0.0 for g, p in zip(layer.geometry, polygonal, strict=False)]
+    )
     np.testing.assert_allclose(ours, ref, rtol=1e-9, atol=0)
     assert (ours[polygonal] > 0).all()
 

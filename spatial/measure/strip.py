@@ -100,7 +100,7 @@ def strip_q_m2(sin_lat: FloatArray) -> FloatArray:
 
 
 def _vertex_terms(lat_deg: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
-    """sin φ, Q(φ) and Q''(φ)/6 at every vertex: the edge sums need nothing else.
+    """Sin φ, Q(φ) and Q''(φ)/6 at every vertex: the edge sums need nothing else.
 
     Q''(φ) = b² sin φ (4 e² cos² φ − W²) / W⁶, with W² = 1 − e² sin² φ.
     """

@@ -42,9 +42,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 import shapely
-from shapely.errors import GEOSException
-
 from pyproj import CRS
+from shapely.errors import GEOSException
 
 from spatial.errors import LayerError
 from spatial.measure.record import area_of_record_m2
