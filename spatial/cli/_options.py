@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import argparse
 
-__all__ = ["add_repair_option", "layer_flag"]
+__all__ = ["COMMAND_HELP", "add_repair_option", "layer_flag"]
+
+#: Each subcommand's one-line help, shown by ``spatial --help`` without importing the
+#: subcommand's module (which imports geopandas, folium...; ``spatial --help`` stays fast).
+COMMAND_HELP: dict[str, str] = {
+    "map": "write the plan as an interactive HTML map",
+    "check": "check zones against the plan's area targets and spatial rules",
+    "overlay": "tabulate intersections, differences, overlaps, buffer coverage, point assignment",
+    "validate": "check layer files: geometry, coordinates, CRS, ids, properties, encoding",
+}
 
 
 def layer_flag(layer: str) -> str:

@@ -20,7 +20,7 @@ import sys
 import warnings
 
 from spatial.checks import run_checks
-from spatial.cli._options import add_repair_option, layer_flag
+from spatial.cli._options import COMMAND_HELP, add_repair_option, layer_flag
 from spatial.errors import CRSMismatchWarning, LayerError
 from spatial.io.layers import LAYER_NAMES, load_plan_layers, read_layer
 from spatial.plan import load_rules, load_targets
@@ -35,7 +35,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     """Add the ``check`` subcommand."""
     parser = subparsers.add_parser(
         "check",
-        help="check zones against the plan's area targets and spatial rules",
+        help=COMMAND_HELP["check"],
         description=(
             "Compare every area target of the plan with the measured (ellipsoidal, CGCS2000) "
             "area of its feature and run the plan's spatial rules. "

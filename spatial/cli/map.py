@@ -18,7 +18,7 @@ from pathlib import Path
 
 import geopandas as gpd
 
-from spatial.cli._options import layer_flag
+from spatial.cli._options import COMMAND_HELP, layer_flag
 from spatial.errors import LayerReadError
 from spatial.io.layers import LAYER_GEOMETRY, LAYER_NAMES, load_plan_layers, read_layer
 from spatial.overlay.operations import require_geometry
@@ -37,7 +37,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     """Add the ``map`` subcommand."""
     parser = subparsers.add_parser(
         "map",
-        help="write the plan as an interactive HTML map",
+        help=COMMAND_HELP["map"],
         description="Write the plan as an interactive Leaflet map in one HTML file. "
         "Every layer you give is validated first (as `spatial validate` does). "
         "Exit status: 0 map written and every zone target met; 1 map written but a zone "

@@ -23,7 +23,7 @@ import warnings
 
 import pandas as pd
 
-from spatial.cli._options import add_repair_option
+from spatial.cli._options import COMMAND_HELP, add_repair_option
 from spatial.errors import CRSMismatchWarning, LayerError
 from spatial.io.layers import read_layer
 from spatial.overlay import operations as overlay
@@ -50,7 +50,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     """Add the ``overlay`` subcommand."""
     parser = subparsers.add_parser(
         "overlay",
-        help="tabulate intersections, differences, overlaps, buffer coverage, point assignment",
+        help=COMMAND_HELP["overlay"],
         description="Overlay layer A with layer B (areas ellipsoidal, km²; distances in metres).",
     )
     parser.add_argument("a", metavar="A", help="first layer (polygons; points for --op assign)")

@@ -27,6 +27,7 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 
+from spatial.cli._options import COMMAND_HELP
 from spatial.errors import LayerError, SpatialError
 from spatial.io.atomic import write_bytes_atomic
 from spatial.io.bundled import bundled_dir
@@ -45,7 +46,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     """Add the ``validate`` subcommand."""
     parser = subparsers.add_parser(
         "validate",
-        help="check layer files: geometry, coordinates, CRS, ids, properties, encoding",
+        help=COMMAND_HELP["validate"],
         description=(
             "Check layer files and print one line per problem: PATH: feature ID: problem. "
             "Exit 0 clean, 1 problems found, 2 an input could not be read."
