@@ -109,7 +109,11 @@ def _move_into(gdf: gpd.GeoDataFrame, crs: CRS) -> gpd.GeoDataFrame:
     if crs.is_geographic:
         return lonlat.to_crs(crs) if not lonlat.crs.equals(crs) else lonlat
     dense = lonlat.set_geometry(shapely.segmentize(np.asarray(lonlat.geometry.array), DENSIFY_DEG))
-    if dense.crs.equals(WGS84) and crs.geodetic_crs is not None and crs.geodetic_crs.equals(CGCS2000):
+    if (
+        dense.crs.equals(WGS84)
+        and crs.geodetic_crs is not None
+        and crs.geodetic_crs.equals(CGCS2000)
+    ):
         # WGS84 and CGCS2000 coordinates agree to centimetres (PROJ's own step between
         # them is a zero "ballpark" offset, found by a 0.3 s database search): skip it
         dense = dense.set_crs(CGCS2000, allow_override=True)
