@@ -17,7 +17,7 @@ from shapely.geometry import Polygon
 from strip_reference import area_m2 as strip_reference_m2
 from tiny_geoms import LAT0, LON0, cell, layer, quadrangle_area_m2, square, square_area_m2
 
-from spatial.errors import CRSError, LayerError
+from spatial.errors import CRSError, CRSMismatchWarning, LayerError
 from spatial.io.layers import bundled_layer_path, read_layer
 from spatial.measure import area
 from spatial.measure.strip import strip_area_m2
@@ -157,13 +157,21 @@ def test_dask_path_identical_to_fast_path(parcels, plan_zones, npartitions, sche
     pd.testing.assert_frame_equal(dask, fast, check_exact=True)
 
 
-def test_dask_path_reprojects_and_splits_a_plain_layer(parcels, plan_zones):
-    fast = tabulate_intersection(parcels, plan_zones)
-    dask = tabulate_intersection_dask(
-        parcels.to_crs(4544), plan_zones.to_crs(4544), npartitions=2, scheduler="synchronous"
-    )
+def test_dask_path_works_in_the_layers_gauss_kruger_crs_and_splits_a_plain_layer(
+    parcels, plan_zones
+):
+    # both in EPSG:4544: cut there, measured from geodetic vertices, as the one-process path
+    a_gk, b_gk = parcels.to_crs(4544), plan_zones.to_crs(4544)
+    fast = tabulate_intersection(a_gk, b_gk)
+    dask = tabulate_intersection_dask(a_gk, b_gk, npartitions=2, scheduler="synchronous")
     assert list(dask.a_id) == list(fast.a_id)
-    np.testing.assert_allclose(dask.area_km2, fast.area_km2, rtol=1e-6)
+    np.testing.assert_allclose(dask.area_km2, fast.area_km2, rtol=1e-12)
+    # zones in lon/lat are moved into the parcels' CRS, densified, by both paths alike
+    with pytest.warns(CRSMismatchWarning):
+        mixed = tabulate_intersection_dask(a_gk, plan_zones, npartitions=3, scheduler="threads")
+    with pytest.warns(CRSMismatchWarning):
+        one = tabulate_intersection(a_gk, plan_zones)
+    np.testing.assert_allclose(mixed.area_km2, one.area_km2, rtol=1e-12)
 
 
 def test_dask_path_refuses_an_invalid_parcel_naming_it(plan_zones):

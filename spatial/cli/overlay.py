@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import sys
 import warnings
+from pathlib import Path
 
 import pandas as pd
 
@@ -45,6 +46,9 @@ _KINDS_BY_OP = {
 }
 #: Tables longer than this are written as CSV by pyarrow, streamed (pandas: 5 s a million rows).
 _STREAM_MIN_ROWS = 10_000
+#: GeoParquet layers of more features than this are tabulated batch by batch (row groups).
+_BATCH_MIN_ROWS = 2_000_000
+_PARQUET = {".parquet", ".geoparquet"}
 OPERATIONS = ("intersection", "difference", "overlaps", "matrix", "coverage", "assign")
 
 
@@ -71,6 +75,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     )
     parser.add_argument("--out", metavar="PATH", help="write the result to PATH (atomically)")
     parser.add_argument("--crs", help="CRS to assume for a file that declares none")
+    parser.add_argument(
+        "--scheduler",
+        metavar="ADDRESS|processes",
+        help="--op intersection on dask, by partitions of A (a GeoParquet file or partitioned "
+        "folder: each worker reads its own partitions): 'processes' starts a local cluster of "
+        "worker processes, ADDRESS (tcp://host:8786) uses a running dask.distributed scheduler; "
+        "same numbers (needs the dask extra)",
+    )
     add_repair_option(parser)
     parser.set_defaults(handler=run)
 
@@ -112,9 +124,90 @@ def _check_call(args: argparse.Namespace) -> None:
         raise LayerError("--format geojson is only for --op difference (the others are tables)")
 
 
+def _batched(args: argparse.Namespace) -> bool:
+    """Whether A is a GeoParquet file large enough to tabulate batch by batch."""
+    if args.op != "intersection" or args.repair or Path(args.a).suffix.lower() not in _PARQUET:
+        return False
+    if not Path(args.a).is_file():
+        return False
+    from spatial.overlay.batches import ParquetLayer  # noqa: PLC0415
+
+    return ParquetLayer(args.a).rows > _BATCH_MIN_ROWS
+
+
+def _report_warnings(caught: list[warnings.WarningMessage]) -> None:
+    for warning in caught:
+        print(f"spatial overlay: warning: {warning.message}", file=sys.stderr)
+
+
+def _run_batches(args: argparse.Namespace) -> int:
+    """Tabulate a GeoParquet layer larger than memory, batch by batch, streaming the table out."""
+    from spatial.io.csvstream import write_csv_batches  # noqa: PLC0415
+    from spatial.overlay.batches import tabulate_parquet_batches  # noqa: PLC0415
+
+    b = read_layer(args.b, crs=args.crs)
+    overlay.require_geometry(b, args.b, "polygon", args.b_id)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", CRSMismatchWarning)
+        frames = tabulate_parquet_batches(args.a, b, args.a_id, args.b_id, names=(args.a, args.b))
+        if args.format == "csv":
+            write_csv_batches(frames, args.out)
+        else:
+            table = pd.concat(list(frames), ignore_index=True)
+            emit(format_frame(table, args.format), args.out)
+    _report_warnings(caught)
+    return 0
+
+
+def _dask_result(args: argparse.Namespace) -> pd.DataFrame:
+    """Tabulate A by partitions on a dask.distributed cluster (local processes or ADDRESS)."""
+    try:
+        import dask_geopandas  # noqa: PLC0415 - optional dependency
+        from distributed import Client, LocalCluster  # noqa: PLC0415
+    except ImportError:
+        raise LayerError("--scheduler needs the dask extra: uv sync --extra dask") from None
+    from spatial.overlay.distributed import tabulate_intersection_dask  # noqa: PLC0415
+
+    if args.op != "intersection":
+        raise LayerError(f"--scheduler applies to --op intersection only, not --op {args.op}")
+    path = Path(args.a)
+    if path.is_dir() or path.suffix.lower() in _PARQUET:
+        if not path.exists():
+            raise LayerError(f"{path}: file not found")
+        a = dask_geopandas.read_parquet(path)  # lazily: each worker reads its own partitions
+    else:
+        a = read_layer(args.a, crs=args.crs)
+    b = read_layer(args.b, crs=args.crs)
+    overlay.require_geometry(b, args.b, "polygon", args.b_id)
+    cluster = None
+    try:
+        if args.scheduler == "processes":
+            cluster = LocalCluster(processes=True, threads_per_worker=1, dashboard_address=None)
+            client = Client(cluster)
+        else:
+            client = Client(args.scheduler, timeout="10s")
+    except OSError as exc:
+        raise LayerError(f"cannot reach the dask scheduler {args.scheduler}: {exc}") from None
+    try:
+        npartitions = None if hasattr(a, "npartitions") else 2 * len(client.nthreads())
+        return tabulate_intersection_dask(a, b, args.a_id, args.b_id, npartitions)
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
 def run(args: argparse.Namespace) -> int:
     """Run one overlay operation and print or write its result; return 0."""
     _check_call(args)
+    if args.scheduler is None and _batched(args):
+        return _run_batches(args)
+    if args.scheduler is not None:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", CRSMismatchWarning)
+            result = _dask_result(args)
+        _report_warnings(caught)
+        return _write(args, result)
     a = read_layer(args.a, crs=args.crs)
     b = read_layer(args.b, crs=args.crs) if args.b is not None else None
     kind_a, kind_b = _KINDS_BY_OP[args.op]
@@ -128,14 +221,18 @@ def run(args: argparse.Namespace) -> int:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", CRSMismatchWarning)
         result = _compute(args, a, b)
-    for warning in caught:
-        print(f"spatial overlay: warning: {warning.message}", file=sys.stderr)
+    _report_warnings(caught)
     for repair in result.attrs.get("repairs", []):
         print(
             f"spatial overlay: repaired {repair['layer']} feature {repair['id']} "
             f"({repair['reason']}): area changed by {repair['area_changed_m2']:+,.1f} m²",
             file=sys.stderr,
         )
+    return _write(args, result)
+
+
+def _write(args: argparse.Namespace, result: pd.DataFrame) -> int:
+    """Print or write the result in the format asked; return 0."""
     if args.format == "geojson":
         emit(result.to_json(ensure_ascii=False, drop_id=True), args.out)
         return 0

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterable
+from typing import BinaryIO
 
 import pandas as pd
 import pyarrow as pa
@@ -21,7 +23,7 @@ import pyarrow.csv as pacsv
 
 from spatial.io.atomic import atomic_path
 
-__all__ = ["write_csv_streamed"]
+__all__ = ["write_csv_batches", "write_csv_streamed"]
 
 _FORMULA_START = r"^[=+\-@\t\r]"
 
@@ -58,3 +60,34 @@ def write_csv_streamed(frame: pd.DataFrame, out: str | os.PathLike[str] | None) 
     with atomic_path(out) as tmp:
         pacsv.write_csv(table, str(tmp), options)
     return True
+
+
+def write_csv_batches(frames: Iterable[pd.DataFrame], out: str | os.PathLike[str] | None) -> int:
+    """Write tables of the same columns one after another as one CSV; return the rows written.
+
+    Each table is written by pyarrow when it can be (see :func:`write_csv_streamed`),
+    else by :func:`spatial.report.format_csv`; the header is written once. With
+    ``out`` the file appears only when complete (atomically).
+    """
+    from spatial.report import format_csv  # noqa: PLC0415 - pandas-based fallback
+
+    def write_all(sink: BinaryIO) -> int:
+        rows, first = 0, True
+        for frame in frames:
+            table = _arrow_table(frame)
+            if table is not None:
+                options = pacsv.WriteOptions(quoting_style="needed", include_header=first)
+                pacsv.write_csv(table, sink, options)
+            else:
+                text = format_csv(frame)
+                sink.write((text if first else text.split("\n", 1)[1]).encode("utf-8"))
+            rows, first = rows + len(frame), False
+        return rows
+
+    if out is None:
+        sys.stdout.flush()
+        rows = write_all(sys.stdout.buffer)
+        sys.stdout.buffer.flush()
+        return rows
+    with atomic_path(out) as tmp, open(tmp, "wb") as sink:
+        return write_all(sink)

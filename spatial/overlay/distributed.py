@@ -35,8 +35,9 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from pyproj import CRS
 
-from spatial.crs import WGS84
+from spatial.crs import crs_label
 from spatial.errors import CRSError, CRSMismatchWarning, LayerError
 from spatial.overlay._engine import (
     InvalidFeatureError,
@@ -45,6 +46,7 @@ from spatial.overlay._engine import (
     intersection_areas,
     tabulation_frame,
 )
+from spatial.overlay.frame import move_into
 from spatial.validate.cheap import refuse_bad_features
 
 if TYPE_CHECKING:
@@ -60,15 +62,20 @@ def _partition_pairs(
     b_wkb: np.ndarray,
     b_ids: np.ndarray,
     a_id: str,
+    crs_wkt: str,
 ) -> pd.DataFrame:
-    """Pair areas of one partition of ``a`` against all of ``b`` (rebuilt from WKB here)."""
-    bounds = refuse_bad_features(part, "layer A", a_id)  # part is in EPSG:4326: engine reuses
+    """Pair areas of one partition of ``a`` against all of ``b`` (rebuilt from WKB here).
+
+    Both are in the CRS ``crs_wkt`` (the partitions' own: nothing is reprojected here).
+    """
+    bounds = refuse_bad_features(part, "layer A", a_id)  # in the frame's CRS: engine reuses
     b_geoms = shapely.from_wkb(b_wkb)  # this task's own copies, prepared only here
     try:
         pairs = intersection_areas(
             np.asarray(part.geometry.array),
             b_geoms,
             ("layer A", "layer B"),
+            crs=CRS.from_wkt(crs_wkt),
             threads=1,
             index="b",
             known=(Known(bounds=bounds), None),
@@ -108,17 +115,20 @@ def _as_partitioned(
     return a if npartitions is None else a.repartition(npartitions=npartitions)
 
 
-def _to_lonlat_checked(crs_a: Any, b: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+def _into_partitions_crs(crs_a: Any, b: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Move ``b`` into the partitions' CRS (densified if projected), warning when it differs."""
     if crs_a is None or b.crs is None:
         which = "layer A" if crs_a is None else "layer B"
         raise CRSError(f"{which}: the layer carries no CRS; set one before overlaying it")
-    if not b.crs.equals(crs_a):
-        warnings.warn(
-            "inputs are in different CRSs; both reprojected to EPSG:4326 (lon/lat) to be combined",
-            CRSMismatchWarning,
-            stacklevel=3,
-        )
-    return b if b.crs.equals(WGS84) else b.to_crs(WGS84)
+    if b.crs.equals(crs_a):
+        return b
+    warnings.warn(
+        f"inputs are in different CRSs; layer B moved into layer A's CRS ({crs_label(crs_a)}) "
+        "to be combined",
+        CRSMismatchWarning,
+        stacklevel=3,
+    )
+    return move_into(b, crs_a)
 
 
 def tabulate_intersection_dask(
@@ -135,10 +145,14 @@ def tabulate_intersection_dask(
     Parameters
     ----------
     a : dask_geopandas.GeoDataFrame or geopandas.GeoDataFrame
-        The large polygon layer, any CRS (reprojected to EPSG:4326 per partition).
+        The large polygon layer, any CRS, never reprojected: cut and measured in
+        its own CRS, each partition where it is read (``dask_geopandas.read_parquet``
+        of a partitioned GeoParquet dataset: every worker reads its own partitions).
         A plain GeoDataFrame is split into ``npartitions`` partitions.
     b : geopandas.GeoDataFrame
-        The smaller polygon layer (the plan's zones, say), any CRS; sent whole to every task.
+        The smaller polygon layer (the plan's zones, say), any CRS; moved into
+        ``a``'s CRS as :func:`spatial.overlay.tabulate_intersection` moves it
+        (densified into a projected one), and sent whole to every task as WKB.
     a_id, b_id : str
         Columns identifying the features of ``a`` and ``b``.
     npartitions : int, optional
@@ -172,18 +186,17 @@ def tabulate_intersection_dask(
             raise LayerError(
                 f"{name}: no id column {col!r}; columns are {', '.join(layer.columns)}"
             )
-    b4326 = _to_lonlat_checked(parts.crs, b).reset_index(drop=True)
-    refuse_bad_features(b4326, "layer B", b_id)
-    if not parts.crs.equals(WGS84):
-        parts = parts.to_crs(WGS84)
-    b_geoms = np.asarray(b4326.geometry.array)
-    b_ids = b4326[b_id].to_numpy()
+    refuse_bad_features(b, "layer B", b_id)  # in its own CRS, as the validator
+    b_in = _into_partitions_crs(parts.crs, b).reset_index(drop=True)
+    b_geoms = np.asarray(b_in.geometry.array)
+    b_ids = b_in[b_id].to_numpy()
     pieces = parts[[a_id, "geometry"]].map_partitions(
         _partition_pairs,
         shapely.to_wkb(b_geoms),
         b_ids,
         a_id,
-        meta=_meta(parts[a_id].dtype, b4326[b_id].dtype),
+        parts.crs.to_wkt(),
+        meta=_meta(parts[a_id].dtype, b_in[b_id].dtype),
     )
     pairs = pieces.compute(scheduler=scheduler).reset_index(drop=True)
     index = np.arange(len(pairs))

@@ -47,7 +47,7 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
-from spatial.crs import CGCS2000, WGS84, align_crs, crs_label, gk_zone_crs_for
+from spatial.crs import WGS84, align_crs, crs_label, gk_zone_crs_for
 from spatial.errors import CRSError, CRSMismatchWarning, LayerError
 from spatial.measure.area import ellipsoidal_area_m2
 from spatial.overlay._engine import (
@@ -57,6 +57,7 @@ from spatial.overlay._engine import (
     intersection_areas,
     tabulation_frame,
 )
+from spatial.overlay.frame import DENSIFY_DEG, move_into
 from spatial.units import M2_PER_KM2
 from spatial.validate.cheap import refuse_bad_features
 from spatial.validate.prepare import prepare_valid
@@ -97,29 +98,6 @@ def _align(*layers: tuple[gpd.GeoDataFrame, str]) -> list[gpd.GeoDataFrame]:
     return align_crs(layers, "combined", stacklevel=4)
 
 
-#: Longest edge (degrees of lon/lat, about 10 m) of a layer moved into a projected CRS.
-#: A lon/lat-straight edge then bends from its chords by under 1e-7 m (measured at
-#: Bishan, 1.2° from the central meridian), so a cut moves a piece's area by under 1e-9.
-DENSIFY_DEG = 1e-4
-
-
-def _move_into(gdf: gpd.GeoDataFrame, crs: CRS) -> gpd.GeoDataFrame:
-    """Move a layer into ``crs`` keeping its edge model (straight in lon/lat)."""
-    lonlat = gdf if gdf.crs.is_geographic else gdf.to_crs(WGS84)
-    if crs.is_geographic:
-        return lonlat.to_crs(crs) if not lonlat.crs.equals(crs) else lonlat
-    dense = lonlat.set_geometry(shapely.segmentize(np.asarray(lonlat.geometry.array), DENSIFY_DEG))
-    if (
-        dense.crs.equals(WGS84)
-        and crs.geodetic_crs is not None
-        and crs.geodetic_crs.equals(CGCS2000)
-    ):
-        # WGS84 and CGCS2000 coordinates agree to centimetres (PROJ's own step between
-        # them is a zero "ballpark" offset, found by a 0.3 s database search): skip it
-        dense = dense.set_crs(CGCS2000, allow_override=True)
-    return dense.to_crs(crs)
-
-
 def _into_frame(
     layers: list[tuple[gpd.GeoDataFrame, str]],
 ) -> tuple[list[gpd.GeoDataFrame], CRS]:
@@ -136,7 +114,7 @@ def _into_frame(
         CRSMismatchWarning,
         stacklevel=4,
     )
-    return [gdf if gdf.crs.equals(frame) else _move_into(gdf, frame) for gdf, _ in layers], frame
+    return [gdf if gdf.crs.equals(frame) else move_into(gdf, frame) for gdf, _ in layers], frame
 
 
 _KINDS: dict[str, frozenset[str]] = {
@@ -546,7 +524,7 @@ def buffer_coverage(
     gk = gk_zone_crs_for(polys, lns)
     zone = shapely.union_all(lns.to_crs(gk).geometry.array).buffer(distance_m, quad_segs=32)
     # densified, so the polygons' edges stay straight in lon/lat in the plane
-    within_gk = shapely.intersection(_move_into(polys, gk).geometry.array, zone)
+    within_gk = shapely.intersection(move_into(polys, gk).geometry.array, zone)
     within_km2 = _area_km2(gpd.GeoSeries(within_gk, crs=gk))
     area_km2 = _area_km2(polys.geometry)
     with np.errstate(divide="ignore", invalid="ignore"):
