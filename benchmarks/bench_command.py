@@ -116,15 +116,19 @@ def zones_parquet(crs: str) -> Path:
 
 
 def run_process(argv: list[str]) -> tuple[float, float]:
-    """Wall time (s) and peak RSS (MB) of one cold process."""
+    """Wall time (s) and peak RSS (MB, GNU time's %M: this process alone) of one cold process."""
     t0 = time.perf_counter()
-    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(proc.pid, 0)
+    proc = subprocess.run(
+        ["/usr/bin/time", "-f", "%M", *argv],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        check=False,
+    )
     wall = time.perf_counter() - t0
-    err = proc.stderr.read().decode() if proc.stderr else ""
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise RuntimeError(f"{argv[:3]} failed: {err[-500:]}")
-    return wall, usage.ru_maxrss / 1024
+    if proc.returncode != 0:
+        raise RuntimeError(f"{argv[:3]} failed: {proc.stderr[-500:]}")
+    return wall, int(proc.stderr.strip().splitlines()[-1]) / 1024
 
 
 def best_of(argv: list[str], repeat: int) -> tuple[float, float]:
