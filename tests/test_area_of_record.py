@@ -27,7 +27,7 @@ from spatial.io.layers import LAYER_GEOMETRY, bundled_layer_path, read_layer
 from spatial.measure.area import ellipsoidal_area_m2, geodesic_area_m2
 from spatial.measure.record import area_of_record_m2
 from spatial.measure.strip import strip_area_m2
-from spatial.overlay.operations import DENSIFY_DEG, tabulate_intersection
+from spatial.overlay.operations import DENSIFY_DEG, difference, tabulate_intersection
 from spatial.plan import load_targets
 
 GK = CRS.from_epsg(4544)
@@ -185,3 +185,16 @@ def test_holes_multipolygons_and_ring_orientation():
     assert got[2] == pytest.approx(got[0] + reference_m2(multi.geoms[1]), rel=1e-12)
     assert got[3] == 0.0 and got[4] == 0.0
     assert math.isfinite(got.sum())
+
+
+def test_own_area_minus_difference_is_the_intersection():
+    # issue 14: the 科技创新小镇组团 against the corridor band disagreed by 877 m²
+    clusters = read_layer(bundled_layer_path("clusters"))
+    corridor = read_layer(bundled_layer_path("corridor"))
+    band = corridor[corridor.geometry.geom_type.isin(["Polygon", "MultiPolygon"])]
+    assert len(band) == 1
+    outside = difference(clusters, band).set_index("id").area_km2
+    shared = tabulate_intersection(clusters, band).groupby("a_id").area_km2.sum()
+    own = pd.Series(ellipsoidal_area_m2(clusters) / 1e6, index=clusters.id)
+    for cluster_id in shared.index:
+        assert own[cluster_id] - outside[cluster_id] == pytest.approx(shared[cluster_id], rel=1e-9)
