@@ -14,8 +14,9 @@ from distributed import Client, LocalCluster
 
 from spatial.cli import main
 from spatial.cli import overlay as overlay_cli
+from spatial.errors import CRSError, LayerError
 from spatial.io.layers import bundled_layer_path, read_layer
-from spatial.overlay.batches import tabulate_parquet_batches
+from spatial.overlay.batches import ParquetLayer, tabulate_parquet_batches
 from spatial.overlay.distributed import tabulate_intersection_dask
 from spatial.overlay.operations import tabulate_intersection
 
@@ -107,3 +108,17 @@ def whole_frame(parcels: gpd.GeoDataFrame) -> pd.DataFrame:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return tabulate_intersection(parcels, ZONES)
+
+
+def test_reading_id_and_geometry_only_refuses_what_read_layer_refuses(parcels_file, tmp_path):
+    layer = ParquetLayer(parcels_file)
+    got = layer.read("id", threads=2)
+    full = read_layer(parcels_file)
+    assert list(got.columns) == ["id", "geometry"] and got.crs.equals(full.crs)
+    assert shapely.equals_exact(got.geometry.array, full.geometry.array, 0).all()
+    with pytest.raises(LayerError, match="no id column 'code'; columns are id, note, geometry"):
+        layer.read("code")
+    naive = tmp_path / "naive.parquet"
+    grid_parcels_gk(3).set_crs(None, allow_override=True).to_parquet(naive)
+    with pytest.raises(CRSError, match="declares no CRS"):
+        ParquetLayer(naive)

@@ -135,6 +135,16 @@ def _batched(args: argparse.Namespace) -> bool:
     return ParquetLayer(args.a).rows > _BATCH_MIN_ROWS
 
 
+def _read_a(args: argparse.Namespace):
+    """Layer A; a GeoParquet file for --op intersection: its id and geometry columns only."""
+    path = Path(args.a)
+    if args.op == "intersection" and path.suffix.lower() in _PARQUET and path.is_file():
+        from spatial.overlay.batches import ParquetLayer  # noqa: PLC0415
+
+        return ParquetLayer(path).read(args.a_id, threads=overlay._usable_cpus())
+    return read_layer(args.a, crs=args.crs)
+
+
 def _report_warnings(caught: list[warnings.WarningMessage]) -> None:
     for warning in caught:
         print(f"spatial overlay: warning: {warning.message}", file=sys.stderr)
@@ -208,7 +218,7 @@ def run(args: argparse.Namespace) -> int:
             result = _dask_result(args)
         _report_warnings(caught)
         return _write(args, result)
-    a = read_layer(args.a, crs=args.crs)
+    a = _read_a(args)
     b = read_layer(args.b, crs=args.crs) if args.b is not None else None
     kind_a, kind_b = _KINDS_BY_OP[args.op]
     overlay.require_geometry(a, args.a, kind_a, args.a_id)  # here, so messages name the file
