@@ -120,7 +120,12 @@ def _replicated(source: dict[str, Path], paths: dict[str, Path], times: int) -> 
         with pq.ParquetWriter(tmp, reader.schema_arrow) as writer:
             for copy in range(times):
                 for batch in reader.iter_batches(batch_size=100_000):
-                    ids = pc.binary_join_element_wise(f"c{copy}", batch.column("id"), "-")
+                    text = pa.large_string()
+                    ids = pc.binary_join_element_wise(
+                        pa.scalar(f"c{copy}", text),
+                        pc.cast(batch.column("id"), text),
+                        pa.scalar("-", text),
+                    )
                     renamed = batch.set_column(batch.schema.get_field_index("id"), "id", ids)
                     writer.write_table(pa.Table.from_batches([renamed]))
         tmp.replace(path)
