@@ -247,10 +247,13 @@ def _write(args: argparse.Namespace, result: pd.DataFrame) -> int:
         emit(result.to_json(ensure_ascii=False, drop_id=True), args.out)
         return 0
     table = result.drop(columns=result.geometry.name) if hasattr(result, "geometry") else result
-    if args.format == "csv" and len(table) > _STREAM_MIN_ROWS:
-        from spatial.io.csvstream import write_csv_streamed  # noqa: PLC0415 - large tables only
+    if args.format in ("csv", "json") and len(table) > _STREAM_MIN_ROWS:
+        from spatial.io import csvstream  # noqa: PLC0415 - large tables only
 
-        if write_csv_streamed(pd.DataFrame(table), args.out):
+        write = (
+            csvstream.write_csv_streamed if args.format == "csv" else csvstream.write_json_streamed
+        )
+        if write(pd.DataFrame(table), args.out):
             return 0
     emit(format_frame(pd.DataFrame(table), args.format), args.out)
     return 0

@@ -1,4 +1,4 @@
-"""CSV of a large result table, written by pyarrow in one streamed pass.
+"""CSV and JSON of a large result table, streamed (CSV written by pyarrow).
 
 ``pandas.DataFrame.to_csv`` formats floats in Python (about 1 µs each: 5 s for
 a million-row tabulation); pyarrow's writer formats them in C++ (shortest
@@ -11,9 +11,11 @@ left to :func:`spatial.report.format_csv`: the caller falls back to it.
 
 from __future__ import annotations
 
+import json
+import math
 import os
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import BinaryIO
 
 import pandas as pd
@@ -23,7 +25,7 @@ import pyarrow.csv as pacsv
 
 from spatial.io.atomic import atomic_path
 
-__all__ = ["write_csv_batches", "write_csv_streamed"]
+__all__ = ["write_csv_batches", "write_csv_streamed", "write_json_streamed"]
 
 _FORMULA_START = r"^[=+\-@\t\r]"
 
@@ -91,3 +93,51 @@ def write_csv_batches(frames: Iterable[pd.DataFrame], out: str | os.PathLike[str
         return rows
     with atomic_path(out) as tmp, open(tmp, "wb") as sink:
         return write_all(sink)
+
+
+def _json_cells(series: pd.Series) -> list[str] | None:
+    """Each cell of a column as JSON text, as :func:`json.dumps` writes it; None if not plain."""
+    values = series.to_numpy()
+    if pd.api.types.is_bool_dtype(series):
+        return None
+    if pd.api.types.is_integer_dtype(series):
+        return [str(int(v)) for v in values]
+    if pd.api.types.is_float_dtype(series):
+        return ["null" if not math.isfinite(v) else repr(float(v)) for v in values]
+    if all(isinstance(v, str) for v in values):
+        return [json.dumps(v, ensure_ascii=False) for v in values]
+    return None
+
+
+def write_json_streamed(frame: pd.DataFrame, out: str | os.PathLike[str] | None) -> bool:
+    """Write ``frame`` as :func:`spatial.report.format_json` does, streamed; False if it cannot.
+
+    The same text (an indented list of records; NaN as null), built column by
+    column and written in blocks of rows, for tables of strings and numbers only.
+    """
+    cells = [_json_cells(frame[c]) for c in frame.columns]
+    if any(c is None for c in cells) or not all(isinstance(c, str) for c in frame.columns):
+        return False
+    keys = [f"    {json.dumps(c, ensure_ascii=False)}: " for c in frame.columns]
+
+    def blocks() -> Iterator[str]:
+        if len(frame) == 0:
+            yield "[]\n"
+            return
+        yield "[\n"
+        rows = list(zip(*cells, strict=True))
+        for lo in range(0, len(rows), 10_000):
+            yield ",\n".join(
+                "  {\n" + ",\n".join(k + v for k, v in zip(keys, row, strict=True)) + "\n  }"
+                for row in rows[lo : lo + 10_000]
+            ) + (",\n" if lo + 10_000 < len(rows) else "\n")
+        yield "]\n"
+
+    if out is None:
+        for block in blocks():
+            sys.stdout.write(block)
+        return True
+    with atomic_path(out) as tmp, open(tmp, "w", encoding="utf-8") as sink:
+        for block in blocks():
+            sink.write(block)
+    return True
