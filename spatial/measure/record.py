@@ -64,6 +64,12 @@ def area_of_record_m2(
         if len(rings.xy):
             check_lonlat(rings.xy, rings.vertex_geom(), what)
         lon, lat = rings.xy[:, 0], rings.xy[:, 1]
-    else:
-        lon, lat = geodetic_lonlat(rings.xy, crs)
+    else:  # each ring's closing vertex repeats its first: convert it once
+        starts = np.cumsum(rings.ring_size) - rings.ring_size
+        last = starts + rings.ring_size - 1
+        inner = np.ones(len(rings.xy), dtype=bool)
+        inner[last] = False
+        lon, lat = np.empty(len(rings.xy)), np.empty(len(rings.xy))
+        lon[inner], lat[inner] = geodetic_lonlat(rings.xy[inner], crs)
+        lon[last], lat[last] = lon[starts], lat[starts]
     return layout_area_m2(lon, lat, rings, len(geoms))
