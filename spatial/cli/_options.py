@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from spatial.io.options import ReadOptions
 
 __all__ = [
+    "COMMAND_HELP",
     "Input",
     "add_input_options",
     "add_output_options",
@@ -27,6 +28,17 @@ __all__ = [
     "print_notes",
     "read_options",
 ]
+
+#: Each subcommand's one-line help, shown by ``spatial --help`` without importing the
+#: subcommand's module (which imports geopandas, folium...; ``spatial --help`` stays fast).
+COMMAND_HELP: dict[str, str] = {
+    "map": "write the plan as an interactive HTML map",
+    "check": "check zones against the plan's area targets and spatial rules",
+    "overlay": "tabulate intersections, differences, overlaps, buffer coverage, point assignment",
+    "validate": "check layer files: geometry, coordinates, CRS, ids, properties, encoding",
+    "balance": "用地平衡表: area by land-use class per zone (ha, 亩, %%)",
+    "diff": "what changed between two versions of a layer (调入/调出, status changes)",
+}
 
 
 def layer_flag(layer: str) -> str:

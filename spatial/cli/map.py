@@ -20,7 +20,14 @@ from pathlib import Path
 import geopandas as gpd
 
 from spatial.checks.targets import match_by_name
-from spatial.cli._options import Input, add_input_options, layer_flag, print_notes, read_options
+from spatial.cli._options import (
+    COMMAND_HELP,
+    Input,
+    add_input_options,
+    layer_flag,
+    print_notes,
+    read_options,
+)
 from spatial.errors import UsageError, printable
 from spatial.io.layers import LAYER_NAMES, load_plan_layers, read_layer
 from spatial.io.options import ReadOptions
@@ -40,7 +47,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     """Add the ``map`` subcommand."""
     parser = subparsers.add_parser(
         "map",
-        help="write the plan as an interactive HTML map",
+        help=COMMAND_HELP["map"],
         description="Write the plan as an interactive Leaflet map in one HTML file. "
         "Every layer you give is validated first (as `spatial validate` does). "
         "Exit status: 0 map written and every zone target met; 1 map written but a zone "

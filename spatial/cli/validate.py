@@ -31,7 +31,7 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 
-from spatial.cli._options import Input, add_input_options, read_options
+from spatial.cli._options import COMMAND_HELP, Input, add_input_options, read_options
 from spatial.cli._output import ExitCode
 from spatial.errors import LayerError, SpatialError, printable
 from spatial.io.atomic import write_bytes_atomic
@@ -53,7 +53,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     """Add the ``validate`` subcommand."""
     parser = subparsers.add_parser(
         "validate",
-        help="check layer files: geometry, coordinates, CRS, ids, properties, encoding",
+        help=COMMAND_HELP["validate"],
         description=(
             "Check layer files and print one line per problem: PATH: feature ID: problem. "
             "Exit 0 clean, 1 problems found, 2 an input could not be read."
