@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING, cast
 
 import pandas as pd
 
@@ -43,6 +44,9 @@ from spatial.io.options import ReadOptions
 from spatial.io.where import Where, parse_where, select_features
 from spatial.overlay import operations as overlay
 from spatial.report import emit, format_frame, format_from_suffix
+
+if TYPE_CHECKING:
+    import geopandas as gpd
 
 __all__ = ["OPERATIONS", "register", "run"]
 
@@ -130,12 +134,13 @@ def run(args: argparse.Namespace) -> int:
     wheres = _wheres(args.where, inputs)
     a = _read(args.a, options["a"], wheres["a"])
     b = _read(args.b, options["b"], wheres["b"]) if args.b is not None else None
-    if args.op == "coverage":
+    if args.op == "coverage" and b is not None:  # B is there: _check_call requires it
         overlay.require_one_dimension(b, args.b)  # here, so that the message names the file
     with printed_warnings("overlay"):
         result = _compute(args, a, b)
     if args.format == "geojson":
-        emit(result.to_json(ensure_ascii=False, drop_id=True), args.out)
+        layer = cast("gpd.GeoDataFrame", result)  # geojson is --op difference only: a layer
+        emit(layer.to_json(ensure_ascii=False, drop_id=True), args.out)
         return ExitCode.OK
     if args.format == "layer":  # GeoPackage, File GDB or PostGIS; --op difference with its parts
         for name in write_layers({args.op: result}, args.out, table=args.table):
@@ -163,7 +168,7 @@ def _wheres(specs: list[str], inputs: list[Input]) -> dict[str, list[Where]]:
     return chosen
 
 
-def _read(path: str, options: ReadOptions, wheres: list[Where]):  # type: ignore[no-untyped-def]
+def _read(path: str, options: ReadOptions, wheres: list[Where]) -> gpd.GeoDataFrame:
     gdf = read_layer(path, **vars(options))
     print_notes("overlay", gdf)
     for where in wheres:
