@@ -21,7 +21,6 @@ from spatial.io.layers import bundled_layer_path, read_layer
 from spatial.measure.gcj02 import wgs84_to_gcj02_geometry
 
 
-
 def _zones() -> gpd.GeoDataFrame:
     return read_layer(bundled_layer_path("zones"))
 

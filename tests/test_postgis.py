@@ -17,7 +17,6 @@ from spatial.io.layers import bundled_layer_path, read_layer
 from spatial.io.postgis import postgis_table, read_postgis_layer
 
 
-
 def _geod_km2(geom) -> float:
     """The area of record by an independent implementation of the strip rule, km²."""
     return strip_reference_m2(geom) / 1e6

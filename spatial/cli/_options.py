@@ -269,7 +269,7 @@ def emit_report(args: argparse.Namespace, report: object) -> bool:
     out = output_destination(args)
     from spatial.export.layers import is_layer_destination, write_layers  # noqa: PLC0415
 
-    if is_layer_destination(out):
+    if out is not None and is_layer_destination(out):
         if args.format is not None:
             raise UsageError(f"{out}: layers are written as they are; drop --format {args.format}")
         from spatial.export.check_results import check_result_layers  # noqa: PLC0415

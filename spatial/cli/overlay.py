@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 import pandas as pd
 
@@ -45,6 +46,9 @@ from spatial.io.options import ReadOptions
 from spatial.io.where import Where, parse_where, select_features
 from spatial.overlay import operations as overlay
 from spatial.report import emit, format_frame, format_from_suffix
+
+if TYPE_CHECKING:
+    import geopandas as gpd
 
 __all__ = ["OPERATIONS", "register", "run"]
 
@@ -230,7 +234,7 @@ def run(args: argparse.Namespace) -> int:
     if _batched(args, plain_a):
         return _run_batches(args, b)
     a = _read_a(args, options["a"], wheres["a"])
-    if args.op == "coverage":
+    if args.op == "coverage" and b is not None:  # B is there: _check_call requires it
         overlay.require_one_dimension(b, args.b)  # here, so that the message names the file
     with printed_warnings("overlay"):
         result = _compute(args, a, b)
@@ -240,7 +244,8 @@ def run(args: argparse.Namespace) -> int:
 def _write(args: argparse.Namespace, result: pd.DataFrame) -> int:
     """Print or write the result where ``--out``/``--format`` say; return 0."""
     if args.format == "geojson":
-        emit(result.to_json(ensure_ascii=False, drop_id=True), args.out)
+        layer = cast("gpd.GeoDataFrame", result)  # geojson is --op difference only: a layer
+        emit(layer.to_json(ensure_ascii=False, drop_id=True), args.out)
         return ExitCode.OK
     if args.format == "layer":  # GeoPackage, File GDB or PostGIS; --op difference with its parts
         for name in write_layers({args.op: result}, args.out, table=args.table):
@@ -277,7 +282,7 @@ def _wheres(specs: list[str], inputs: list[Input]) -> dict[str, list[Where]]:
     return chosen
 
 
-def _read(path: str, options: ReadOptions, wheres: list[Where]):  # type: ignore[no-untyped-def]
+def _read(path: str, options: ReadOptions, wheres: list[Where]) -> gpd.GeoDataFrame:
     gdf = read_layer(path, **vars(options))
     print_notes("overlay", gdf)
     for where in wheres:
