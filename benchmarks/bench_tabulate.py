@@ -55,7 +55,7 @@ from pyproj import Geod, Transformer
 
 from spatial.io.atomic import atomic_path, write_text_atomic
 from spatial.io.layers import bundled_layer_path, read_layer
-from spatial.measure._fast_area import centre_deg, fast_ellipsoidal_area_m2
+from spatial.measure.strip import strip_area_m2
 from spatial.overlay.operations import tabulate_intersection
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -206,8 +206,7 @@ def _geopandas(parcels, zones) -> dict[str, float]:
     pieces = gpd.overlay(
         parcels, zones.rename(columns={"id": "zone"}), how="intersection", keep_geom_type=True
     )
-    centre = centre_deg(zones.geometry.array)  # the same area function and centre as ours
-    pieces["area_m2"] = fast_ellipsoidal_area_m2(np.asarray(pieces.geometry.array), centre=centre)
+    pieces["area_m2"] = strip_area_m2(np.asarray(pieces.geometry.array))  # the same area rule
     return pieces.groupby("zone").area_m2.sum().to_dict()
 
 
@@ -261,7 +260,7 @@ def _worker_area(parcels_path: str, sample: int) -> dict:
     """Fast ellipsoidal area against pyproj.Geod on a sample of parcels, and per-polygon cost."""
 
     geoms = np.asarray(gpd.read_parquet(parcels_path).geometry.array)
-    best_s, fast = _best(lambda: fast_ellipsoidal_area_m2(geoms), 3)
+    best_s, fast = _best(lambda: strip_area_m2(geoms), 3)
     fast_us = best_s / len(geoms) * 1e6
     pick = np.random.default_rng(SEED).choice(
         len(geoms), size=min(sample, len(geoms)), replace=False

@@ -285,7 +285,7 @@ def likely_crs(x: float, y: float) -> tuple[str, str] | None:  # noqa: PLR0911 -
     return None
 
 
-def likely_crs_hint(bounds: Sequence[float]) -> str:
+def likely_crs_hint(bounds: Sequence[float] | np.ndarray) -> str:
     """One clause telling the planner which ``--crs`` the coordinates suggest.
 
     Examples

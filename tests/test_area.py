@@ -133,6 +133,7 @@ def test_area_table_units_agree():
         "area_km2",
         "area_mu",
         "planar_km2",
+        "geodesic_km2",
     ]
     row = table.set_index("id").loc["zone-kcxz"]
     assert row.area_km2 == pytest.approx(15.0, rel=1e-3)

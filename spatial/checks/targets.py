@@ -1,4 +1,11 @@
-"""Area targets: the ellipsoidal area of each target's feature against the plan's figure."""
+"""Area targets: the area of record of each target's feature against the plan's figure.
+
+The figure checked is the area of record (:func:`spatial.measure.area.ellipsoidal_area_m2`:
+CGCS2000, edges straight in lon/lat, the figure every tabulation also uses). Beside
+it, for a reviewer, the two other edge models and their differences from it, in m²:
+``planar`` (the Gauss–Krüger plane of the data, its scale error included) and
+``geodesic`` (pyproj.Geod, what PostGIS geography and QGIS report).
+"""
 
 from __future__ import annotations
 
@@ -11,7 +18,7 @@ import pandas as pd
 
 from spatial.checks.report import TARGET_COLUMNS
 from spatial.checks.status import Status
-from spatial.measure.area import ellipsoidal_area_m2, planar_area_m2
+from spatial.measure.area import ellipsoidal_area_m2, geodesic_area_m2, planar_area_m2
 from spatial.plan import Target
 from spatial.preconditions import require_crs, require_id_column
 from spatial.units import M2_PER_KM2
@@ -29,6 +36,9 @@ def _target_row(target: Target, layer: gpd.GeoDataFrame, id_col: str) -> dict[st
         "target_km2": target.target_km2,
         "measured_km2": np.nan,
         "planar_km2": np.nan,
+        "geodesic_km2": np.nan,
+        "planar_diff_m2": np.nan,
+        "geodesic_diff_m2": np.nan,
         "diff_km2": np.nan,
         "diff_pct": np.nan,
         "status": FAIL,
@@ -38,12 +48,18 @@ def _target_row(target: Target, layer: gpd.GeoDataFrame, id_col: str) -> dict[st
         if matches.empty:
             return row | {"reason": "not found in the layer" + closest_names(layer, target, id_col)}
         return row | {"reason": f"id appears {len(matches)} times"}
-    measured_km2 = float(ellipsoidal_area_m2(matches)[0]) / M2_PER_KM2
+    measured_m2 = float(ellipsoidal_area_m2(matches)[0])
+    planar_m2 = float(planar_area_m2(matches)[0])
+    geodesic_m2 = float(geodesic_area_m2(matches)[0])
+    measured_km2 = measured_m2 / M2_PER_KM2
     diff_km2 = measured_km2 - target.target_km2
     diff_pct = 100.0 * diff_km2 / target.target_km2
     row |= {
         "measured_km2": measured_km2,
-        "planar_km2": float(planar_area_m2(matches)[0]) / M2_PER_KM2,
+        "planar_km2": planar_m2 / M2_PER_KM2,
+        "geodesic_km2": geodesic_m2 / M2_PER_KM2,
+        "planar_diff_m2": planar_m2 - measured_m2,
+        "geodesic_diff_m2": geodesic_m2 - measured_m2,
         "diff_km2": diff_km2,
         "diff_pct": diff_pct,
         "status": PASS if abs(diff_pct) <= target.tolerance_pct else FAIL,
@@ -150,7 +166,9 @@ def check_targets(
     -------
     pandas.DataFrame
         Columns exactly :data:`TARGET_COLUMNS`: ``target_km2``, ``measured_km2``
-        (ellipsoidal, GRS80), ``planar_km2`` (Gauss–Krüger cross-check),
+        (the area of record), the cross-checks ``planar_km2`` (Gauss–Krüger
+        plane) and ``geodesic_km2`` (geodesic edges) with their differences
+        from the record ``planar_diff_m2`` and ``geodesic_diff_m2`` (m²),
         ``diff_km2`` (measured minus target), ``diff_pct`` (of the target),
         ``status`` PASS when ``|diff_pct|`` is within the target's tolerance.
         ``reason`` says why a row failed: its feature is missing or repeated

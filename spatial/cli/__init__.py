@@ -4,7 +4,9 @@ The subcommands: ``map``, ``check``, ``overlay``, ``validate``, ``balance``, ``d
 
 Each subcommand lives in its own module of this package, exposing
 ``register(subparsers)``, which adds its parser and sets ``handler`` to a function
-``(argparse.Namespace) -> int`` returning the exit status.
+``(argparse.Namespace) -> int`` returning the exit status. Only the module of the
+subcommand being run is imported (``spatial --help`` lists them from
+:data:`spatial.cli._options.COMMAND_HELP`, importing no geopandas, folium or dask).
 
 Exit status everywhere: 0 all good, 1 the input was read and problems were found
 (a failed check, an invalid feature), 2 an input could not be read or the call
@@ -15,12 +17,12 @@ standard error, never a traceback (``spatial --traceback`` shows it for a bug re
 from __future__ import annotations
 
 import argparse
-import importlib.metadata
+import importlib
 import os
 import sys
 from collections.abc import Sequence
 
-from spatial.cli import balance, check, diff, map, overlay, report, validate
+from spatial.cli._options import COMMAND_HELP
 from spatial.cli._output import ExitCode
 from spatial.errors import SpatialError, printable
 
@@ -28,36 +30,67 @@ __all__ = ["build_parser", "main"]
 
 
 def _version() -> str:
+    import importlib.metadata  # noqa: PLC0415 - 0.2 s, only for --version
+
     try:
         return importlib.metadata.version("bishan-spatial")
     except importlib.metadata.PackageNotFoundError:  # run from a bare source tree
         return "(source tree)"
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """Return the top-level parser with every subcommand registered."""
+class _VersionAction(argparse.Action):
+    """``--version``: looks the version up only when asked (importlib.metadata is slow)."""
+
+    def __init__(self, option_strings: list[str], dest: str, **kwargs: object) -> None:
+        super().__init__(
+            option_strings, dest, nargs=0, help="show program's version number and exit"
+        )
+
+    def __call__(self, parser, namespace, values, option_string=None) -> None:  # type: ignore[override]
+        print(f"{parser.prog} {_version()}")
+        parser.exit()
+
+
+def _command_in(argv: Sequence[str]) -> str | None:
+    """Return the subcommand named in ``argv`` (its first word not an option), if any."""
+    for word in argv:
+        if not word.startswith("-"):
+            return word if word in COMMAND_HELP else None
+    return None
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """Return the top-level parser with every subcommand registered.
+
+    With ``only``, that subcommand is registered in full and the others as
+    names with their help line, so that only its module is imported.
+    """
     parser = argparse.ArgumentParser(
         prog="spatial",
         description=(
             "Bishan (璧山) spatial planning toolkit: maps, area checks, overlays, validation."
         ),
     )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    parser.add_argument("--version", action=_VersionAction)
     parser.add_argument(
         "--traceback",
         action="store_true",
         help="on an internal error, show Python's traceback (for a bug report)",
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for module in (map, check, overlay, validate, balance, diff, report):
-        module.register(subparsers)
+    for name, help_line in COMMAND_HELP.items():
+        if only is None or name == only:
+            importlib.import_module(f"spatial.cli.{name}").register(subparsers)
+        else:
+            subparsers.add_parser(name, help=help_line, add_help=False)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line and return its exit status."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    words = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(only=_command_in(words) or "")
+    args = parser.parse_args(words)
     try:
         status = int(args.handler(args))
         sys.stdout.flush()  # surface a closed pipe here, not at interpreter exit

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from spatial.io.options import ReadOptions
 
 __all__ = [
+    "COMMAND_HELP",
     "Input",
     "add_input_options",
     "add_output_options",
@@ -28,6 +29,18 @@ __all__ = [
     "read_options",
     "require_suffix",
 ]
+
+#: Each subcommand's one-line help, shown by ``spatial --help`` without importing the
+#: subcommand's module (which imports geopandas, folium...; ``spatial --help`` stays fast).
+COMMAND_HELP: dict[str, str] = {
+    "map": "write the plan as an interactive HTML map",
+    "check": "check zones against the plan's area targets and spatial rules",
+    "overlay": "tabulate intersections, differences, overlaps, buffer coverage, point assignment",
+    "validate": "check layer files: geometry, coordinates, CRS, ids, properties, encoding",
+    "balance": "用地平衡表: area by land-use class per zone (ha, 亩, %%)",
+    "diff": "what changed between two versions of a layer (调入/调出, status changes)",
+    "report": "write the checked plan as an offline HTML report and an A3 PDF map sheet",
+}
 
 
 def layer_flag(layer: str) -> str:
@@ -277,7 +290,7 @@ def emit_report(args: argparse.Namespace, report: object) -> bool:
     out = output_destination(args)
     from spatial.export.layers import is_layer_destination, write_layers  # noqa: PLC0415
 
-    if is_layer_destination(out):
+    if out is not None and is_layer_destination(out):
         if args.format is not None:
             raise UsageError(f"{out}: layers are written as they are; drop --format {args.format}")
         from spatial.export.check_results import check_result_layers  # noqa: PLC0415

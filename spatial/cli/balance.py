@@ -21,7 +21,13 @@ import sys
 
 import pandas as pd
 
-from spatial.cli._options import Input, add_input_options, add_repair_option, read_options
+from spatial.cli._options import (
+    COMMAND_HELP,
+    Input,
+    add_input_options,
+    add_repair_option,
+    read_options,
+)
 from spatial.cli._output import ExitCode, printed_warnings
 from spatial.errors import UsageError
 from spatial.io.layers import read_layer
@@ -43,7 +49,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     """Add the ``balance`` subcommand."""
     parser = subparsers.add_parser(
         "balance",
-        help="用地平衡表: area by land-use class per zone (ha, 亩, %%)",
+        help=COMMAND_HELP["balance"],
         description="Tabulate a land-use layer's area by class (用地用海分类 2023), per zone "
         "or for the whole layer; or an existing and a planned layer side by side. "
         "Exit 0 done, 1 class names disagree with codes, 2 unreadable or invalid input.",

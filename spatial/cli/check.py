@@ -1,8 +1,10 @@
 """``spatial check``: the plan's layers against its area targets and spatial rules.
 
 Prints (or writes with ``--out``) the target table (``id, name_zh, target_km2,
-measured_km2, planar_km2, diff_km2, diff_pct, status``) and the rule table as a
-terminal table, CSV (UTF-8 with a BOM, for Excel/WPS, unless ``--no-bom``),
+measured_km2, planar_km2, geodesic_km2, planar_diff_m2, geodesic_diff_m2, diff_km2,
+diff_pct, status, reason``: the area of record, then the two cross-checks, planar
+Gauss–Krüger and geodesic edges, and their differences from it in m²) and the rule
+table as a terminal table, CSV (UTF-8 with a BOM, for Excel/WPS, unless ``--no-bom``),
 JSON (``{"targets": [...], "rules": [...]}``), Markdown or an Excel workbook
 (``--format xlsx``, sheets ``targets`` and ``rules``). ``--out results.gpkg``
 writes the checked plan as a GeoPackage styled for QGIS (layers ``targets``,
@@ -38,6 +40,7 @@ from spatial.cli._constraints import (
     write_conflicts,
 )
 from spatial.cli._options import (
+    COMMAND_HELP,
     Input,
     add_input_options,
     add_output_options,
@@ -59,7 +62,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     """Add the ``check`` subcommand."""
     parser = subparsers.add_parser(
         "check",
-        help="check zones against the plan's area targets and spatial rules",
+        help=COMMAND_HELP["check"],
         description=(
             "Compare every area target of the plan with the measured (ellipsoidal, CGCS2000) "
             "area of its feature and run the plan's spatial rules. "

@@ -27,7 +27,13 @@ import pandas as pd
 
 from spatial.checks import run_checks
 from spatial.cli._constraints import add_constraint_options, constraint_inputs, constraint_rules
-from spatial.cli._options import Input, add_input_options, add_repair_option, read_options
+from spatial.cli._options import (
+    COMMAND_HELP,
+    Input,
+    add_input_options,
+    add_repair_option,
+    read_options,
+)
 from spatial.cli._output import ExitCode, printed_warnings
 from spatial.errors import UsageError
 from spatial.io.atomic import write_gpkg_atomic
@@ -52,7 +58,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     """Add the ``diff`` subcommand."""
     parser = subparsers.add_parser(
         "diff",
-        help="what changed between two versions of a layer (调入/调出, status changes)",
+        help=COMMAND_HELP["diff"],
         description="Compare two versions of a layer feature by feature (ids matched by "
         "--id-field, geometry compared by area), and run the plan's checks on both. "
         "Exit 0 no check went PASS->FAIL, 1 one did, 2 unreadable input.",

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import geopandas as gpd
 
-from spatial.cli._options import add_repair_option, require_suffix
+from spatial.cli._options import COMMAND_HELP, add_repair_option, require_suffix
 from spatial.cli._output import ExitCode
 from spatial.cli._plan_input import add_plan_input, check_style_field, read_plan_input
 from spatial.errors import printable
@@ -40,7 +40,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     """Add the ``map`` subcommand."""
     parser = subparsers.add_parser(
         "map",
-        help="write the plan as an interactive HTML map",
+        help=COMMAND_HELP["map"],
         description="Write the plan as an interactive Leaflet map in one HTML file. "
         "Every layer you give is validated first (as `spatial validate` does) and the plan "
         "checked against the same targets and rules as `spatial check`. "

@@ -22,10 +22,13 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 import pandas as pd
 
 from spatial.cli._options import (
+    COMMAND_HELP,
     Input,
     add_input_options,
     add_output_options,
@@ -44,18 +47,26 @@ from spatial.io.where import Where, parse_where, select_features
 from spatial.overlay import operations as overlay
 from spatial.report import emit, format_frame, format_from_suffix
 
+if TYPE_CHECKING:
+    import geopandas as gpd
+
 __all__ = ["OPERATIONS", "register", "run"]
 
 #: Operations that need a second layer B.
 _NEED_B = {"intersection", "difference", "coverage", "assign"}
 OPERATIONS = ("intersection", "difference", "overlaps", "matrix", "coverage", "assign")
+#: Tables longer than this are written as CSV by pyarrow, streamed (pandas: 5 s a million rows).
+_STREAM_MIN_ROWS = 10_000
+#: GeoParquet layers of more features than this are tabulated batch by batch (row groups).
+_BATCH_MIN_ROWS = 2_000_000
+_PARQUET = {".parquet", ".geoparquet"}
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``overlay`` subcommand."""
     parser = subparsers.add_parser(
         "overlay",
-        help="tabulate intersections, differences, overlaps, buffer coverage, point assignment",
+        help=COMMAND_HELP["overlay"],
         description="Overlay layer A with layer B (areas ellipsoidal, km²; distances in metres).",
     )
     parser.add_argument("a", metavar="A", help="first layer (polygons; points for --op assign)")
@@ -76,6 +87,14 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     add_output_options(parser, extra=("geojson",), layers=True)
     add_input_options(parser)
+    parser.add_argument(
+        "--scheduler",
+        metavar="ADDRESS|processes",
+        help="--op intersection on dask, by partitions of A (a GeoParquet file or partitioned "
+        "folder: each worker reads its own partitions): 'processes' starts a local cluster of "
+        "worker processes, ADDRESS (tcp://host:8786) uses a running dask.distributed scheduler; "
+        "same numbers (needs the dask extra)",
+    )
     add_repair_option(parser)
     parser.set_defaults(handler=run)
 
@@ -122,20 +141,111 @@ def _check_call(args: argparse.Namespace) -> None:
         raise UsageError("--format geojson is only for --op difference (the others are tables)")
 
 
+def _plain(options: ReadOptions, wheres: list[Where]) -> bool:
+    """Whether an input is read as it is: no --crs, frame, field options or --where."""
+    return not wheres and options == type(options)()
+
+
+def _batched(args: argparse.Namespace, plain: bool) -> bool:
+    """Whether A is a GeoParquet file large enough to tabulate batch by batch."""
+    path = Path(args.a)
+    if args.op != "intersection" or args.repair or not plain or path.suffix.lower() not in _PARQUET:
+        return False
+    if not path.is_file() or args.format not in {"csv", "json", "table", "markdown"}:
+        return False
+    from spatial.overlay.batches import ParquetLayer  # noqa: PLC0415
+
+    return ParquetLayer(args.a).rows > _BATCH_MIN_ROWS
+
+
+def _read_a(args: argparse.Namespace, options: ReadOptions, wheres: list[Where]):  # type: ignore[no-untyped-def]
+    """Layer A; a plain GeoParquet file for --op intersection: its id and geometry only."""
+    path = Path(args.a)
+    parquet = path.suffix.lower() in _PARQUET and path.is_file()
+    if args.op == "intersection" and parquet and _plain(options, wheres):
+        from spatial.overlay.batches import ParquetLayer  # noqa: PLC0415
+
+        return ParquetLayer(path).read(args.a_id, threads=overlay._usable_cpus())
+    return _read(args.a, options, wheres)
+
+
+def _run_batches(args: argparse.Namespace, b) -> int:  # type: ignore[no-untyped-def]
+    """Tabulate a GeoParquet layer larger than memory, batch by batch, streaming the table out."""
+    from spatial.io.csvstream import write_csv_batches  # noqa: PLC0415
+    from spatial.overlay.batches import tabulate_parquet_batches  # noqa: PLC0415
+
+    with printed_warnings("overlay"):
+        frames = tabulate_parquet_batches(args.a, b, args.a_id, args.b_id, names=(args.a, args.b))
+        if args.format == "csv":
+            write_csv_batches(frames, args.out, bom=not args.no_bom)
+        else:
+            table = pd.concat(list(frames), ignore_index=True)
+            emit(format_frame(table, args.format), args.out)
+    return ExitCode.OK
+
+
+def _dask_result(args: argparse.Namespace, b) -> pd.DataFrame:  # type: ignore[no-untyped-def]
+    """Tabulate A by partitions on a dask.distributed cluster (local processes or ADDRESS)."""
+    try:
+        import dask_geopandas  # noqa: PLC0415 - optional dependency
+        from distributed import Client, LocalCluster  # noqa: PLC0415
+    except ImportError:
+        raise UsageError("--scheduler needs the dask extra: uv sync --extra dask") from None
+    from spatial.overlay.distributed import tabulate_intersection_dask  # noqa: PLC0415
+
+    if args.op != "intersection":
+        raise UsageError(f"--scheduler applies to --op intersection only, not --op {args.op}")
+    path = Path(args.a)
+    if not (path.is_dir() or path.suffix.lower() in _PARQUET):
+        raise UsageError(f"{path}: --scheduler reads a GeoParquet file or a partitioned folder")
+    if not path.exists():
+        raise UsageError(f"{path}: file not found")
+    a = dask_geopandas.read_parquet(path)  # lazily: each worker reads its own partitions
+    cluster = None
+    try:
+        if args.scheduler == "processes":
+            cluster = LocalCluster(processes=True, threads_per_worker=1, dashboard_address=None)
+            client = Client(cluster)
+        else:
+            client = Client(args.scheduler, timeout="10s")
+    except OSError as exc:
+        raise UsageError(f"cannot reach the dask scheduler {args.scheduler}: {exc}") from None
+    try:
+        return tabulate_intersection_dask(a, b, args.a_id, args.b_id)
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
 def run(args: argparse.Namespace) -> int:
     """Run one overlay operation and print or write its result; return 0."""
     _check_call(args)
     inputs = [Input("a", args.a)] + ([Input("b", args.b)] if args.b is not None else [])
     options = read_options(args, inputs)
     wheres = _wheres(args.where, inputs)
-    a = _read(args.a, options["a"], wheres["a"])
     b = _read(args.b, options["b"], wheres["b"]) if args.b is not None else None
-    if args.op == "coverage":
+    plain_a = _plain(options["a"], wheres["a"])
+    if args.scheduler is not None:
+        if not plain_a:
+            raise UsageError("--scheduler reads A as it is: drop --where and A's reading options")
+        with printed_warnings("overlay"):
+            return _write(args, _dask_result(args, b))
+    if _batched(args, plain_a):
+        return _run_batches(args, b)
+    a = _read_a(args, options["a"], wheres["a"])
+    if args.op == "coverage" and b is not None:  # B is there: _check_call requires it
         overlay.require_one_dimension(b, args.b)  # here, so that the message names the file
     with printed_warnings("overlay"):
         result = _compute(args, a, b)
+    return _write(args, result)
+
+
+def _write(args: argparse.Namespace, result: pd.DataFrame) -> int:
+    """Print or write the result where ``--out``/``--format`` say; return 0."""
     if args.format == "geojson":
-        emit(result.to_json(ensure_ascii=False, drop_id=True), args.out)
+        layer = cast("gpd.GeoDataFrame", result)  # geojson is --op difference only: a layer
+        emit(layer.to_json(ensure_ascii=False, drop_id=True), args.out)
         return ExitCode.OK
     if args.format == "layer":  # GeoPackage, File GDB or PostGIS; --op difference with its parts
         for name in write_layers({args.op: result}, args.out, table=args.table):
@@ -143,6 +253,15 @@ def run(args: argparse.Namespace) -> int:
         return ExitCode.OK
     table = result.drop(columns=result.geometry.name) if hasattr(result, "geometry") else result
     table = pd.DataFrame(table)
+    if args.format in ("csv", "json") and len(table) > _STREAM_MIN_ROWS:
+        from spatial.io import csvstream  # noqa: PLC0415 - large tables only
+
+        if args.format == "csv" and csvstream.write_csv_streamed(
+            table, args.out, bom=not args.no_bom
+        ):
+            return ExitCode.OK
+        if args.format == "json" and csvstream.write_json_streamed(table, args.out):
+            return ExitCode.OK
     emit_frames(args, {args.op: table}, lambda fmt: format_frame(table, fmt))
     return ExitCode.OK
 
@@ -163,7 +282,7 @@ def _wheres(specs: list[str], inputs: list[Input]) -> dict[str, list[Where]]:
     return chosen
 
 
-def _read(path: str, options: ReadOptions, wheres: list[Where]):  # type: ignore[no-untyped-def]
+def _read(path: str, options: ReadOptions, wheres: list[Where]) -> gpd.GeoDataFrame:
     gdf = read_layer(path, **vars(options))
     print_notes("overlay", gdf)
     for where in wheres:

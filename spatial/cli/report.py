@@ -22,7 +22,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from spatial.cli._options import add_repair_option, require_suffix
+from spatial.cli._options import COMMAND_HELP, add_repair_option, require_suffix
 from spatial.cli._output import ExitCode
 from spatial.cli._plan_input import add_plan_input, check_style_field, read_plan_input
 from spatial.errors import printable
@@ -39,7 +39,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     """Add the ``report`` subcommand."""
     parser = subparsers.add_parser(
         "report",
-        help="write the checked plan as an offline HTML report and an A3 PDF map sheet",
+        help=COMMAND_HELP["report"],
         description="Check the plan as `spatial check` does and write it as one self-contained "
         "HTML report (no network request) and, with --pdf, an A3 landscape map sheet with "
         "embedded fonts. Exit 0 all pass, 1 any fails, 2 unreadable input or bad call.",

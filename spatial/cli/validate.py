@@ -31,7 +31,7 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 
-from spatial.cli._options import Input, add_input_options, read_options
+from spatial.cli._options import COMMAND_HELP, Input, add_input_options, read_options
 from spatial.cli._output import ExitCode
 from spatial.errors import LayerError, SpatialError, printable
 from spatial.io.atomic import write_bytes_atomic
@@ -40,7 +40,7 @@ from spatial.io.layers import REQUIRED_PROPERTIES, read_layer, read_layer_tolera
 from spatial.io.options import ReadOptions
 from spatial.io.postgis import is_postgis_url
 from spatial.landuse.fields import CLASS_NAME_FIELD, ClassFieldProblem, check_class_field
-from spatial.validate.problems import repair_layer, validate_file
+from spatial.validate.problems import Problem, repair_layer, validate_file
 
 __all__ = ["register", "required_for", "run"]
 
@@ -53,7 +53,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     """Add the ``validate`` subcommand."""
     parser = subparsers.add_parser(
         "validate",
-        help="check layer files: geometry, coordinates, CRS, ids, properties, encoding",
+        help=COMMAND_HELP["validate"],
         description=(
             "Check layer files and print one line per problem: PATH: feature ID: problem. "
             "Exit 0 clean, 1 problems found, 2 an input could not be read."
@@ -148,7 +148,7 @@ def required_for(path: Path, require: str | None) -> tuple[str, ...]:
 def _check_one(path: Path | str, args: argparse.Namespace, options: ReadOptions) -> int:
     try:
         required = required_for(Path(path), args.require) if isinstance(path, Path) else ("id",)
-        problems = validate_file(
+        problems: Sequence[Problem | ClassFieldProblem] = validate_file(
             path,
             required=required,
             crs=options.crs,
@@ -182,7 +182,7 @@ def _write_layer(gdf: gpd.GeoDataFrame, out: Path) -> None:
     write_bytes_atomic(out, buffer.getvalue())
 
 
-def _print_repairs(path: Path, report: pd.DataFrame, out: Path) -> None:
+def _print_repairs(path: Path | str, report: pd.DataFrame, out: Path) -> None:
     for row in report.itertuples(index=False):
         print(
             printable(

@@ -7,11 +7,16 @@ plan as the web map shows it; PostGIS gets the targets and rules only.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import geopandas as gpd
 import pandas as pd
 
 from spatial.checks.report import CheckReport
 from spatial.crs import WGS84
+
+if TYPE_CHECKING:
+    from shapely.geometry.base import BaseGeometry
 
 __all__ = ["check_result_layers"]
 
@@ -19,12 +24,15 @@ _CHECK_COLUMNS = ["target_km2", "measured_km2", "diff_pct", "status"]
 
 
 def _targets_with_geometry(report: CheckReport) -> gpd.GeoDataFrame:
-    geoms = {}
+    geoms: dict[object, BaseGeometry] = {}
     for layer in report.layers.values():
         for ident, geom in zip(layer["id"], layer.geometry, strict=True):
             geoms.setdefault(ident, geom)
     targets = report.targets.astype({"status": str})
-    return gpd.GeoDataFrame(targets, geometry=[geoms.get(i) for i in targets["id"]], crs=WGS84)
+    # A target without a feature gets None, a missing geometry, which GeoDataFrame takes;
+    # types-geopandas leaves None out of geometry=.
+    geometry = [geoms.get(i) for i in targets["id"]]
+    return gpd.GeoDataFrame(targets, geometry=geometry, crs=WGS84)  # type: ignore[arg-type]
 
 
 def _zones_checked(zones: gpd.GeoDataFrame, targets: pd.DataFrame) -> gpd.GeoDataFrame:

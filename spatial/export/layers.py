@@ -73,7 +73,7 @@ def _one_type_each(layers: Mapping[str, pd.DataFrame]) -> dict[str, pd.DataFrame
         if not isinstance(frame, gpd.GeoDataFrame):
             out[name] = frame
             continue
-        dims = shapely.get_dimensions(frame.geometry.array)
+        dims = shapely.get_dimensions(frame.geometry.values)
         kinds = sorted(set(dims[dims >= 0].tolist()))
         if len(kinds) <= 1:
             out[name] = frame

@@ -14,7 +14,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from xml.sax.saxutils import quoteattr
 
 import geopandas as gpd
@@ -38,7 +38,9 @@ CREATE TABLE IF NOT EXISTS layer_styles (
 def classify(gdf: gpd.GeoDataFrame, layer_name: str) -> gpd.GeoDataFrame:
     """Return the layer with its web-map class in :data:`STYLE_CLASS`, as the style needs."""
     style = style_for(layer_name)
-    return gdf.assign(**{STYLE_CLASS: [style.classify(row) for _, row in gdf.iterrows()]})
+    # A row Series reads as a Mapping of column name to value, as classify expects.
+    rows = (cast("Mapping[str, Any]", row) for _, row in gdf.iterrows())
+    return gdf.assign(**{STYLE_CLASS: [style.classify(row) for row in rows]})
 
 
 def _rgba(colour: str, opacity: float) -> str:

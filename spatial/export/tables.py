@@ -12,9 +12,13 @@ from __future__ import annotations
 import io
 import math
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+
+if TYPE_CHECKING:
+    from openpyxl.worksheet.worksheet import Worksheet
 
 __all__ = ["UNIT_SUFFIXES", "unit_header", "xlsx_bytes"]
 
@@ -58,11 +62,13 @@ def _value(value: object) -> object:
             return None
     if isinstance(value, bool | int | float | str):
         return value
-    return None if pd.isna(value) else str(value)  # type: ignore[arg-type]
+    # pd.isna takes any scalar (NaT, NA, Timestamp...); pandas-stubs has no overload for object.
+    return None if pd.isna(value) else str(value)  # type: ignore[call-overload]
 
 
-def _sheet(sheet, frame: pd.DataFrame) -> None:  # type: ignore[no-untyped-def]
+def _sheet(sheet: Worksheet, frame: pd.DataFrame) -> None:
     from openpyxl.styles import Font  # noqa: PLC0415
+    from openpyxl.utils import get_column_letter  # noqa: PLC0415
 
     columns = [str(c) for c in frame.columns]
     sheet.append([unit_header(c) for c in columns])
@@ -79,7 +85,7 @@ def _sheet(sheet, frame: pd.DataFrame) -> None:  # type: ignore[no-untyped-def]
     sheet.freeze_panes = "A2"
     for i, column in enumerate(columns, start=1):
         width = max([len(unit_header(column)), *(len(str(v)) for v in frame.iloc[:, i - 1])])
-        sheet.column_dimensions[sheet.cell(1, i).column_letter].width = min(60, width + 2)
+        sheet.column_dimensions[get_column_letter(i)].width = min(60, width + 2)
 
 
 def xlsx_bytes(sheets: Mapping[str, pd.DataFrame]) -> bytes:
@@ -96,7 +102,9 @@ def xlsx_bytes(sheets: Mapping[str, pd.DataFrame]) -> bytes:
     from openpyxl import Workbook  # noqa: PLC0415 - only for --format xlsx
 
     book = Workbook()
-    book.remove(book.active)
+    first = book.active  # a new workbook opens with one empty sheet
+    if first is not None:
+        book.remove(first)
     for name, frame in sheets.items():
         _sheet(book.create_sheet(title=name[:31]), frame)
     buffer = io.BytesIO()

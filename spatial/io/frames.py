@@ -72,7 +72,7 @@ def _shift_m(before: gpd.GeoSeries, after: gpd.GeoSeries) -> float:
     if not keep.any():
         return 0.0
     dist_m = _GEOD.inv(
-        p[keep].x.to_numpy(), p[keep].y.to_numpy(), q[keep].x.to_numpy(), q[keep].y.to_numpy()
+        p.x[keep].to_numpy(), p.y[keep].to_numpy(), q.x[keep].to_numpy(), q.y[keep].to_numpy()
     )[2]
     return float(np.median(dist_m))
 

@@ -132,7 +132,7 @@ def _geometry_failure(path: Path, reason: str) -> LayerError:
     return LayerError(f"{path}: a geometry cannot be read ({reason})")
 
 
-def _resolve_crs(path: Path, crs: str | int | CRS, what: str = "given") -> CRS:
+def _resolve_crs(path: str | os.PathLike[str], crs: str | int | CRS, what: str = "given") -> CRS:
     try:
         return CRS.from_user_input(crs)
     except ProjCRSError:

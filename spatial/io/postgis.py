@@ -23,6 +23,7 @@ from spatial.errors import LayerError, LayerReadError, OutputError
 if TYPE_CHECKING:
     import geopandas as gpd
     import pandas as pd
+    import sqlalchemy
 
 __all__ = [
     "PostgisTable",
@@ -125,7 +126,9 @@ def _reason(exc: BaseException) -> str:
     return text.splitlines()[0] if text else type(exc).__name__
 
 
-def _geometry_column(connection, table: PostgisTable) -> tuple[str, int] | None:  # type: ignore[no-untyped-def]
+def _geometry_column(
+    connection: sqlalchemy.Connection, table: PostgisTable
+) -> tuple[str, int] | None:
     import sqlalchemy  # noqa: PLC0415
 
     row = connection.execute(
@@ -138,7 +141,7 @@ def _geometry_column(connection, table: PostgisTable) -> tuple[str, int] | None:
     return None if row is None else (str(row[0]), int(row[1]))
 
 
-def _quoted(connection, table: PostgisTable) -> str:  # type: ignore[no-untyped-def]
+def _quoted(connection: sqlalchemy.Connection, table: PostgisTable) -> str:
     quote = connection.dialect.identifier_preparer.quote
     return f"{quote(table.schema)}.{quote(table.table)}"
 
@@ -173,7 +176,9 @@ def read_postgis_layer(url: str, table: str | None = None) -> gpd.GeoDataFrame:
                 )
             geom_col, srid = found
             sql = sqlalchemy.text(f"SELECT * FROM {_quoted(connection, where)}")
-            gdf = gpd.read_postgis(sql, connection, geom_col=geom_col)
+            # types-geopandas says sql is a str; geopandas hands it to pandas.read_sql, which
+            # takes a SQLAlchemy text() clause as well (documented there).
+            gdf = gpd.read_postgis(sql, connection, geom_col=geom_col)  # type: ignore[call-overload]
     except sqlalchemy.exc.SQLAlchemyError as exc:
         raise LayerReadError(f"{where.label}: cannot be read ({_reason(exc)})") from None
     if srid > 0 and gdf.crs is None:

@@ -14,13 +14,18 @@ instead of cutting every pair as :func:`geopandas.overlay` does:
    ``intersects`` against *prepared* copies of the smaller layer, and only the
    pairs that really cross are intersected (one vectorised GEOS call; a zone
    drawn with many vertices is first cut into tiles of at most 256);
-4. areas are ellipsoidal, by :func:`spatial._fast_area.fast_ellipsoidal_area_m2`.
+4. areas are the area of record (:func:`spatial.measure.record.area_of_record_m2`:
+   CGCS2000 ellipsoid, edges straight in geodetic lon/lat, from every vertex's
+   geodetic coordinates in one vectorised pass), for the pieces and the wholes alike.
 
 Every feature that takes part is checked with ``shapely.is_valid`` first. The
 larger layer can be split across threads; results do not depend on the split.
 
-Topology is computed in the input coordinates (EPSG:4326 lon/lat here), as
-``geopandas.overlay`` does, so the pieces are the same.
+Topology is computed in the input coordinates (EPSG:4326 lon/lat, or the
+layers' common projected CRS, a Gauss–Krüger zone say), as ``geopandas.overlay``
+does, so the pieces are the same. Because the area of record sums strips edge
+by edge, and a cut only adds vertices on edges, the pieces of a feature add up
+to the whole to rounding (about 1e-12 relative), whatever the cuts and tiles.
 
 Prepared GEOS geometries are not thread-safe (GEOS issue #825): the engine
 prepares private copies of the smaller layer on every call and never prepares
@@ -37,15 +42,12 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 import shapely
+from pyproj import CRS
 from shapely.errors import GEOSException
 
 from spatial.errors import LayerError
-from spatial.measure._fast_area import (
-    centre_deg,
-    fast_ellipsoidal_area_m2,
-    polygonal_mask,
-    polygonal_parts,
-)
+from spatial.measure.record import area_of_record_m2
+from spatial.measure.rings import polygonal_mask, polygonal_parts
 from spatial.units import M2_PER_KM2
 from spatial.validate.inputs import Known
 
@@ -81,9 +83,8 @@ class Tuning:
     max_tile_vertices : int
         Features of the smaller layer with more vertices than this are cut into
         tiles of at most this many before crossing features are intersected
-        with them. A tile cut changes a cut piece's area by up to about 5e-5
-        of itself on 400 m parcels (more on thin slivers, under about 2 m² in
-        all) and a zone's total by under 5e-7 (measured; see ``_crossing_areas``).
+        with them. Tile cuts only add vertices on edges, so the areas are the
+        same to rounding (see ``_crossing_areas``).
     """
 
     min_chunk: int = 20_000
@@ -102,9 +103,9 @@ class PairAreas:
     a_index, b_index : numpy.ndarray of int64
         Positions (0-based, not labels) of the features in ``a`` and ``b``.
     area_m2 : numpy.ndarray of float
-        Ellipsoidal area of the pair's intersection, m².
+        Area of record of the pair's intersection, m².
     a_area_m2, b_area_m2 : numpy.ndarray of float
-        Ellipsoidal area of the whole ``a`` (``b``) feature of the pair, m².
+        Area of record of the whole ``a`` (``b``) feature of the pair, m².
     """
 
     a_index: IntArray
@@ -342,15 +343,15 @@ def _classify(
 
 
 def _unique_areas(
-    geoms: npt.NDArray[np.object_], index: IntArray, what: str, centre: tuple[float, float]
+    geoms: npt.NDArray[np.object_], index: IntArray, what: str, crs: CRS | None
 ) -> FloatArray:
-    """Ellipsoidal area of ``geoms[index]``, each distinct feature measured once."""
+    """Area of record of ``geoms[index]``, each distinct feature measured once."""
     if len(index) and (np.diff(index) >= 0).all():  # sorted (tree query order): no hashing
         first = np.r_[True, index[1:] != index[:-1]]
         uniq, inverse = index[first], np.cumsum(first) - 1
     else:
         uniq, inverse = np.unique(index, return_inverse=True)
-    return fast_ellipsoidal_area_m2(geoms[uniq], what, centre)[inverse]
+    return area_of_record_m2(geoms[uniq], crs, what)[inverse]
 
 
 @dataclass(frozen=True)
@@ -361,42 +362,52 @@ class _Roles:
     what: str
     what_big: str
     what_small: str
-    centre: tuple[float, float]
+    crs: CRS | None
     check_valid: bool
     tuning: Tuning
 
 
-def _subdivide(geom: shapely.Geometry, max_vertices: int, depth: int = 0) -> list:
-    """Cut a polygon into tiles of at most ``max_vertices`` by halving its box, in lon/lat.
-
-    The tiles partition the polygon (they meet along the cuts only), so the
-    areas a feature shares with them add up to the area it shares with the whole.
-    """
-    if shapely.get_num_coordinates(geom) <= max_vertices or depth >= _MAX_TILE_DEPTH:
-        return [geom]
-    x0, y0, x1, y1 = shapely.bounds(geom)
-    if x1 - x0 >= y1 - y0:
-        halves = [shapely.box(x0, y0, (x0 + x1) / 2, y1), shapely.box((x0 + x1) / 2, y0, x1, y1)]
-    else:
-        halves = [shapely.box(x0, y0, x1, (y0 + y1) / 2), shapely.box(x0, (y0 + y1) / 2, x1, y1)]
-    tiles = []
-    for half in halves:
-        part = polygonal_parts(np.array([shapely.intersection(geom, half)], dtype=object))[0]
-        if not part.is_empty:
-            tiles += _subdivide(part, max_vertices, depth + 1)
-    return tiles
+def _leaf_boxes(geom: shapely.Geometry, max_vertices: int) -> list[tuple[float, ...]]:
+    """Boxes halving ``geom``'s box until the part of ``geom`` in each has few enough vertices."""
+    boxes, todo = [], [(geom, shapely.bounds(geom), 0)]
+    while todo:
+        part, (x0, y0, x1, y1), depth = todo.pop()
+        if shapely.get_num_coordinates(part) <= max_vertices or depth >= _MAX_TILE_DEPTH:
+            boxes.append((x0, y0, x1, y1))
+            continue
+        if x1 - x0 >= y1 - y0:
+            halves = [(x0, y0, (x0 + x1) / 2, y1), ((x0 + x1) / 2, y0, x1, y1)]
+        else:
+            halves = [(x0, y0, x1, (y0 + y1) / 2), (x0, (y0 + y1) / 2, x1, y1)]
+        for half in halves:
+            cut = polygonal_parts(np.array([shapely.intersection(part, shapely.box(*half))]))[0]
+            if not cut.is_empty:
+                todo.append((cut, half, depth + 1))
+    return boxes
 
 
 def _tiles(
-    small: npt.NDArray[np.object_], detailed: IntArray, max_vertices: int
-) -> tuple[npt.NDArray[np.object_], IntArray]:
-    """Tiles of the detailed small features, and the feature each tile belongs to."""
-    tiles, owner = [], []
+    small: npt.NDArray[np.object_], detailed: IntArray, max_vertices: int, margin: float = 0.0
+) -> tuple[npt.NDArray[np.object_], IntArray, FloatArray]:
+    """Overlapping tiles of the detailed small features: tiles, owners and their boxes.
+
+    Each tile is the feature cut by a box of the halving, grown by ``margin``
+    on every side; the returned boxes are the grown ones. A big feature whose
+    bounding box lies inside a tile's box meets the feature there exactly as
+    it meets the whole, and the tile's cut lines lie outside it.
+    """
+    tiles, owner, boxes = [], [], []
     for j in detailed:
-        parts = _subdivide(small[j], max_vertices)
-        tiles += parts
-        owner += [j] * len(parts)
-    return np.array(tiles, dtype=object), np.array(owner, dtype=np.int64)
+        for x0, y0, x1, y1 in _leaf_boxes(small[j], max_vertices):
+            box = (x0 - margin, y0 - margin, x1 + margin, y1 + margin)
+            tiles.append(shapely.intersection(small[j], shapely.box(*box)))
+            owner.append(j)
+            boxes.append(box)
+    return (
+        polygonal_parts(np.array(tiles, dtype=object)),
+        np.array(owner, dtype=np.int64),
+        np.array(boxes, dtype=float).reshape(-1, 4),
+    )
 
 
 def _crossing_areas(
@@ -406,38 +417,39 @@ def _crossing_areas(
     si: IntArray,
     roles: _Roles,
 ) -> FloatArray:
-    """Ellipsoidal area of each crossing pair's intersection, m².
+    """Area of record of each crossing pair's intersection, m².
 
     GEOS's cost grows with the vertices of both sides, so a feature of more than
-    ``Tuning.max_tile_vertices`` (a zone drawn in detail) is first cut into tiles
-    and each crossing feature is intersected only with the tiles it meets.
-    A tile cut adds a vertex where it crosses a feature's edge, an edge that
-    is straight in lon/lat; the equal-area projection then measures the two
-    halves as two chords instead of one, a triangle of up to about 2 m² on a
-    400 m edge (it grows with the square of the edge). Measured against the
-    uncut route (tiles of 16 and of 256 vertices; 400 m Voronoi parcels, 300 m
-    ones and 120 m ones): a pair's area differs by up to 5e-5 of itself
-    (4.7e-5 on a 12,400 m² piece; a reviewer saw 7.9e-5 on a sliver, and a
-    thinner sliver can reach 1e-4 and more, the absolute difference staying
-    under about 2 m²), typically 1e-5 at 300 m and 1e-6 at 120 m; a zone's
-    total differs by under 5e-7 (1e-7 with 120 m parcels, 2e-9 in the best
-    case). This is the size of the ambiguity of a lon/lat-straight edge itself
-    (geodesic, rhumb line or projected chord), not an error of one route.
+    ``Tuning.max_tile_vertices`` (a zone drawn in detail) is first cut into
+    overlapping tiles, and each crossing feature is intersected with one tile
+    whose box holds its whole bounding box (or, if none does, with the whole
+    feature). Tiles overlap by about twice a crossing feature's size, and the
+    tile's cut lines lie outside the crossing feature, so the piece is exactly
+    the piece cut from the whole: no vertex is added on an edge of either
+    layer (which, in a projected CRS, would move it off its lon/lat line).
     """
     area = np.zeros(len(bi), dtype=float)
     is_detailed = shapely.get_num_coordinates(small) > roles.tuning.max_tile_vertices
     plain = np.flatnonzero(~is_detailed[si])
     pieces = _geos_call(shapely.intersection, roles.what, big[bi[plain]], small[si[plain]])
-    area[plain] = fast_ellipsoidal_area_m2(polygonal_parts(pieces), "intersection", roles.centre)
+    area[plain] = area_of_record_m2(polygonal_parts(pieces), roles.crs, "intersection")
     tiled = np.flatnonzero(is_detailed[si])
     if tiled.size:
-        tiles, owner = _tiles(small, np.flatnonzero(is_detailed), roles.tuning.max_tile_vertices)
-        k, t = shapely.STRtree(tiles).query(big[bi[tiled]])
+        bounds = shapely.bounds(big[bi[tiled]])
+        sizes = np.maximum(bounds[:, 2] - bounds[:, 0], bounds[:, 3] - bounds[:, 1])
+        margin = 2.0 * float(np.quantile(sizes, 0.99))  # the largest 1% meet the whole feature
+        tiles, owner, boxes = _tiles(
+            small, np.flatnonzero(is_detailed), roles.tuning.max_tile_vertices, margin
+        )
+        partner = np.full(len(tiled), -1, dtype=np.int64)
+        k, t = shapely.STRtree(shapely.box(*boxes.T)).query(big[bi[tiled]], predicate="within")
         mine = owner[t] == si[tiled[k]]
-        k, t = k[mine], t[mine]
-        pieces = _geos_call(shapely.intersection, roles.what, big[bi[tiled[k]]], tiles[t])
-        piece_m2 = fast_ellipsoidal_area_m2(polygonal_parts(pieces), "intersection", roles.centre)
-        area[tiled] = np.bincount(k, weights=piece_m2, minlength=len(tiled))
+        partner[k[mine]] = t[mine]  # any one tile whose box holds the feature
+        with_tile = np.flatnonzero(partner >= 0)
+        mates = small[si[tiled]].copy()
+        mates[with_tile] = tiles[partner[with_tile]]
+        pieces = _geos_call(shapely.intersection, roles.what, big[bi[tiled]], mates)
+        area[tiled] = area_of_record_m2(polygonal_parts(pieces), roles.crs, "intersection")
     return area
 
 
@@ -463,8 +475,8 @@ def _chunk_pairs(
     area[cut] = _crossing_areas(big, small, pairs.big[cut], pairs.small[cut], roles)
     keep = np.flatnonzero(pairs.inside | (area > 0))
     big_i, small_i = pairs.big[keep], pairs.small[keep]
-    big_area = _unique_areas(big, big_i, roles.what_big, roles.centre)
-    small_area = _unique_areas(small, small_i, roles.what_small, roles.centre)
+    big_area = _unique_areas(big, big_i, roles.what_big, roles.crs)
+    small_area = _unique_areas(small, small_i, roles.what_small, roles.crs)
     area = area[keep]
     inside = pairs.inside[keep]
     area[inside] = big_area[inside]
@@ -502,26 +514,28 @@ def intersection_areas(  # noqa: PLR0913 - all but a, b, names are keyword-only,
     b: npt.ArrayLike,
     names: tuple[str, str] = ("a", "b"),
     *,
-    centre: tuple[float, float] | None = None,
+    crs: CRS | None = None,
     threads: int = 1,
     index: Literal["smaller", "a", "b"] = "smaller",
     check_valid: bool = True,
     tuning: Tuning = Tuning(),  # frozen: one shared default is safe
     known: tuple[Known | None, Known | None] = (None, None),
 ) -> PairAreas:
-    """Ellipsoidal areas of the intersections of every overlapping pair of polygons.
+    """Areas of record of the intersections of every overlapping pair of polygons.
 
     Parameters
     ----------
     a, b : array-like of shapely (Multi)Polygons
-        The two layers, EPSG:4326 (x = longitude, y = latitude, degrees). Either
-        may be the large one. Missing and empty geometries take part in no pair.
+        The two layers, both in ``crs``. Either may be the large one. Missing
+        and empty geometries take part in no pair.
     names : (str, str)
         How to name the layers in error messages.
-    centre : (float, float), optional
-        Centre (lon, lat degrees) of the equal-area projection used for areas;
-        by default the centre of ``b``'s bounding box. Results are bit-identical
-        for any split of ``a`` that passes the same centre.
+    crs : pyproj.CRS, optional
+        The CRS of both layers, where the cuts are made; by default geodetic
+        lon/lat (EPSG:4326, x = longitude). In a projected CRS (a Gauss–Krüger
+        zone) every area is measured from the geodetic coordinates of the
+        vertices (the land-survey rule). Results are bit-identical for any
+        split of ``a``.
     threads : int
         Threads to split the larger layer across (GEOS releases the GIL); each
         thread prepares its own copies of the smaller layer.
@@ -555,7 +569,7 @@ def intersection_areas(  # noqa: PLR0913 - all but a, b, names are keyword-only,
     LayerError
         A geometry is not polygonal, or is so invalid that GEOS cannot intersect it.
     CRSError
-        Coordinates are not lon/lat degrees.
+        ``crs`` is lon/lat and coordinates are not lon/lat degrees.
 
     Examples
     --------
@@ -583,7 +597,7 @@ def intersection_areas(  # noqa: PLR0913 - all but a, b, names are keyword-only,
         what=f"{what_a} x {what_b}",
         what_big=what_a if a_is_big else what_b,
         what_small=what_b if a_is_big else what_a,
-        centre=centre if centre is not None else centre_deg(b),
+        crs=crs,
         check_valid=check_valid,
         tuning=tuning,
     )
@@ -631,8 +645,9 @@ def tabulation_frame(pairs: PairAreas, a_ids: npt.ArrayLike, b_ids: npt.ArrayLik
     -------
     pandas.DataFrame
         Columns :data:`TABULATION_COLUMNS`: ``a_id``, ``b_id``, ``area_km2``
-        (ellipsoidal) and ``share_of_a``, ``share_of_b`` (shared area over each
-        feature's own ellipsoidal area, clipped to [0, 1]).
+        (area of record) and ``share_of_a``, ``share_of_b`` (shared area over
+        each feature's own area of record; a share above 1 by rounding, at most
+        about 1e-12, is clipped to 1).
 
     Examples
     --------

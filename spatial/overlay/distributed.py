@@ -35,16 +35,17 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from pyproj import CRS
 
-from spatial.crs import WGS84
+from spatial.crs import crs_label, datum_family
 from spatial.errors import CRSError, CRSMismatchWarning, LayerError
-from spatial.measure._fast_area import centre_deg
 from spatial.overlay._engine import (
     InvalidFeatureError,
     PairAreas,
     intersection_areas,
     tabulation_frame,
 )
+from spatial.overlay.frame import move_into
 from spatial.validate.cheap import refuse_bad_features
 from spatial.validate.inputs import Known
 
@@ -61,17 +62,20 @@ def _partition_pairs(
     b_wkb: np.ndarray,
     b_ids: np.ndarray,
     a_id: str,
-    centre: tuple[float, float],
+    crs_wkt: str,
 ) -> pd.DataFrame:
-    """Pair areas of one partition of ``a`` against all of ``b`` (rebuilt from WKB here)."""
-    bounds = refuse_bad_features(part, "layer A", a_id)  # part is in EPSG:4326: engine reuses
+    """Pair areas of one partition of ``a`` against all of ``b`` (rebuilt from WKB here).
+
+    Both are in the CRS ``crs_wkt`` (the partitions' own: nothing is reprojected here).
+    """
+    bounds = refuse_bad_features(part, "layer A", a_id)  # in the frame's CRS: engine reuses
     b_geoms = shapely.from_wkb(b_wkb)  # this task's own copies, prepared only here
     try:
         pairs = intersection_areas(
             np.asarray(part.geometry.array),
             b_geoms,
             ("layer A", "layer B"),
-            centre=centre,
+            crs=CRS.from_wkt(crs_wkt),
             threads=1,
             index="b",
             known=(Known(bounds=bounds), None),
@@ -111,17 +115,26 @@ def _as_partitioned(
     return a if npartitions is None else a.repartition(npartitions=npartitions)
 
 
-def _to_lonlat_checked(crs_a: Any, b: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+def _into_partitions_crs(crs_a: Any, b: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Move ``b`` into the partitions' CRS (densified if projected), warning on another datum.
+
+    The warning policy is :func:`spatial.crs.align_crs`'s: CGCS2000 and WGS84
+    (their Gauss–Krüger zones included) are one datum, combined without a warning.
+    """
     if crs_a is None or b.crs is None:
         which = "layer A" if crs_a is None else "layer B"
         raise CRSError(f"{which}: the layer carries no CRS; set one before overlaying it")
-    if not b.crs.equals(crs_a):
+    if b.crs.equals(crs_a):
+        return b
+    if datum_family(b.crs) != datum_family(crs_a):
         warnings.warn(
-            "inputs are in different CRSs; both reprojected to EPSG:4326 (lon/lat) to be combined",
+            f"inputs are on different datums (layer A in {crs_label(crs_a)}, layer B in "
+            f"{crs_label(b.crs)}); layer B moved into layer A's CRS to be combined, which may "
+            "shift it by tens of metres without a local datum transformation",
             CRSMismatchWarning,
             stacklevel=3,
         )
-    return b if b.crs.equals(WGS84) else b.to_crs(WGS84)
+    return move_into(b, crs_a)
 
 
 def tabulate_intersection_dask(
@@ -138,10 +151,14 @@ def tabulate_intersection_dask(
     Parameters
     ----------
     a : dask_geopandas.GeoDataFrame or geopandas.GeoDataFrame
-        The large polygon layer, any CRS (reprojected to EPSG:4326 per partition).
+        The large polygon layer, any CRS, never reprojected: cut and measured in
+        its own CRS, each partition where it is read (``dask_geopandas.read_parquet``
+        of a partitioned GeoParquet dataset: every worker reads its own partitions).
         A plain GeoDataFrame is split into ``npartitions`` partitions.
     b : geopandas.GeoDataFrame
-        The smaller polygon layer (the plan's zones, say), any CRS; sent whole to every task.
+        The smaller polygon layer (the plan's zones, say), any CRS; moved into
+        ``a``'s CRS as :func:`spatial.overlay.tabulate_intersection` moves it
+        (densified into a projected one), and sent whole to every task as WKB.
     a_id, b_id : str
         Columns identifying the features of ``a`` and ``b``.
     npartitions : int, optional
@@ -175,19 +192,17 @@ def tabulate_intersection_dask(
             raise LayerError(
                 f"{name}: no id column {col!r}; columns are {', '.join(layer.columns)}"
             )
-    b4326 = _to_lonlat_checked(parts.crs, b).reset_index(drop=True)
-    refuse_bad_features(b4326, "layer B", b_id)
-    if not parts.crs.equals(WGS84):
-        parts = parts.to_crs(WGS84)
-    b_geoms = np.asarray(b4326.geometry.array)
-    b_ids = b4326[b_id].to_numpy()
+    refuse_bad_features(b, "layer B", b_id)  # in its own CRS, as the validator
+    b_in = _into_partitions_crs(parts.crs, b).reset_index(drop=True)
+    b_geoms = np.asarray(b_in.geometry.array)
+    b_ids = b_in[b_id].to_numpy()
     pieces = parts[[a_id, "geometry"]].map_partitions(
         _partition_pairs,
         shapely.to_wkb(b_geoms),
         b_ids,
         a_id,
-        centre_deg(b_geoms),
-        meta=_meta(parts[a_id].dtype, b4326[b_id].dtype),
+        parts.crs.to_wkt(),
+        meta=_meta(parts[a_id].dtype, b_in[b_id].dtype),
     )
     pairs = pieces.compute(scheduler=scheduler).reset_index(drop=True)
     index = np.arange(len(pairs))

@@ -4,16 +4,22 @@ Intersections, overlaps, differences, buffer coverage and point-in-polygon assig
 
 Conventions, for every function here:
 
-* Areas are ellipsoidal (GRS80/CGCS2000, :func:`spatial.area.ellipsoidal_area_m2`),
-  in km² (``*_km2`` columns); shares are fractions in [0, 1].
+* Areas are the area of record (CGCS2000/GRS80 ellipsoid, every edge straight
+  in geodetic lon/lat: :mod:`spatial.measure.strip`), in km² (``*_km2``
+  columns), for pieces and wholes alike, so the pieces of a feature add up to
+  it (to about 1e-12) and shares are fractions in [0, 1].
 * Distances and buffers are metres in the CGCS2000 3-degree Gauss–Krüger zone of
   the inputs (EPSG:4544 for Bishan), never in degrees, never in Web Mercator.
-* Inputs must carry a CRS. Two inputs in different CRSs are both reprojected to
-  EPSG:4326 (lon/lat) with a :class:`~spatial.errors.CRSMismatchWarning`.
-* Intersections and differences are cut on the stored lon/lat coordinates;
-  their areas are then measured on the ellipsoid. For features the size of
-  planning zones this agrees with a cut in the Gauss–Krüger plane to well
-  under 0.1% (the tests compare both with ``geopandas.overlay``).
+* Inputs must carry a CRS. :func:`tabulate_intersection` (and so
+  :func:`overlaps` and :func:`overlap_matrix`) works in the CRS of its inputs
+  when they share one (a Gauss–Krüger layer is never reprojected); when they
+  differ, the smaller layer is moved into the larger one's CRS (into a projected
+  one with its edges densified to :data:`DENSIFY_DEG`, so they stay where the
+  lon/lat edge model puts them). The other operations reproject both to
+  EPSG:4326 (lon/lat). A :class:`~spatial.errors.CRSMismatchWarning` is given
+  only when the datums differ (see :func:`spatial.crs.align_crs`).
+* Pieces are cut in those coordinates and measured from their vertices'
+  geodetic coordinates (the land-survey rule for Gauss–Krüger data).
 * Every input goes through :func:`spatial.validate.inputs.prepare_inputs` once:
   invalid geometries are refused with the validator's one-line message
   (:class:`~spatial.errors.LayerError`, naming the input as ``names=`` gives it)
@@ -53,11 +59,13 @@ from spatial.overlay._engine import (
     tabulation_frame,
 )
 from spatial.overlay._keywords import id_keywords
+from spatial.overlay.frame import DENSIFY_DEG, move_into
 from spatial.preconditions import feature_error, require_unique_ids
 from spatial.units import M2_PER_KM2
 from spatial.validate.inputs import LayerInput, prepare_inputs
 
 __all__ = [
+    "DENSIFY_DEG",
     "assign_points",
     "buffer_coverage",
     "difference",
@@ -116,14 +124,18 @@ def tabulate_intersection(  # noqa: PLR0913 - keyword-only options past the two 
 
     Runs on the classify-first engine (:mod:`spatial.overlay._engine`): features
     wholly inside a partner count whole, only pairs that cross a boundary are
-    cut, and areas come from an equal-area projection (parcels within 5e-7
-    of ``pyproj.Geod``, typically 1e-8). A million parcels against the
-    plan's zones take under a second (see ``benchmarks/RESULTS.md``).
+    cut, and every area is the area of record (strips on CGCS2000, edges
+    straight in lon/lat), so the pieces of a feature add up to it. The cuts are
+    made in the layers' own CRS when they share one (a Gauss–Krüger layer is
+    not reprojected); otherwise the smaller layer is moved into the larger
+    one's CRS, densified (see the module notes). See ``benchmarks/RESULTS.md``
+    for timings.
 
     Parameters
     ----------
     a, b : geopandas.GeoDataFrame
-        Polygon layers with a CRS (reprojected to EPSG:4326 with a warning if they differ).
+        Polygon layers with a CRS (if they differ, the smaller is moved into the
+        larger one's CRS).
     a_id, b_id : str
         Columns identifying the features of ``a`` and ``b``.
     repair : bool
@@ -181,24 +193,26 @@ def tabulate_intersection(  # noqa: PLR0913 - keyword-only options past the two 
         repair=repair,
         full_check_max_features=full_check_max_features,
         threads=threads,
+        frame="largest",
     )
-    a4326, b4326 = prepared.layers
+    a_in, b_in = prepared.layers
     known = prepared.known
     try:
         pairs = intersection_areas(
-            a4326.geometry.values,
-            b4326.geometry.values,
+            a_in.geometry.values,
+            b_in.geometry.values,
             (name_a, name_b),
+            crs=a_in.crs,
             threads=threads,
             known=(known[0], known[1]),
         )
     except InvalidFeatureError as exc:
-        layer, name, col = (a4326, name_a, a_id) if exc.layer == "a" else (b4326, name_b, b_id)
+        layer, name, col = (a_in, name_a, a_id) if exc.layer == "a" else (b_in, name_b, b_id)
         raise feature_error(
             name, layer[col].iloc[exc.position], f"invalid geometry: {exc.reason}"
         ) from None
-    table = tabulation_frame(pairs, a4326[a_id].to_numpy(), b4326[b_id].to_numpy())
-    return _with_untouched(table, a4326[a_id]) if all_a else table
+    table = tabulation_frame(pairs, a_in[a_id].to_numpy(), b_in[b_id].to_numpy())
+    return _with_untouched(table, a_in[a_id]) if all_a else table
 
 
 def _with_untouched(table: pd.DataFrame, a_ids: pd.Series) -> pd.DataFrame:
@@ -258,7 +272,9 @@ def _self_pairs(
     layer: gpd.GeoDataFrame, id_col: str, repair: bool, name: str
 ) -> tuple[pd.DataFrame, list[object]]:
     """Tabulate a layer against itself, once validated; return the pairs and the ids in order."""
-    lonlat = prepare_inputs([LayerInput(layer, name, id_col, "polygon")], repair=repair).layers[0]
+    lonlat = prepare_inputs(
+        [LayerInput(layer, name, id_col, "polygon")], repair=repair, frame="largest"
+    ).layers[0]
     require_unique_ids(lonlat, name, id_col)
     # validated above: the tabulation's own checks are the cheap ones
     pairs = tabulate_intersection(
@@ -352,21 +368,21 @@ def difference(
     0  a        0.75
     """
     name_a, name_b = names
-    a4326, b4326 = prepare_inputs(
+    a_in, b_in = prepare_inputs(
         [LayerInput(a, name_a, id_col, "polygon"), LayerInput(b, name_b, "", "polygon")],
         repair=repair,
     ).layers
-    ia, ib = b4326.sindex.query(a4326.geometry, predicate="intersects")
-    remaining = a4326.geometry.values.copy()
+    ia, ib = b_in.sindex.query(a_in.geometry, predicate="intersects")
+    remaining = a_in.geometry.values.copy()
     for pos in np.unique(ia):
-        cover = shapely.union_all(b4326.geometry.values[ib[ia == pos]])
+        cover = shapely.union_all(b_in.geometry.values[ib[ia == pos]])
         remaining[pos] = shapely.difference(remaining[pos], cover)
     area_km2 = _area_km2(np.asarray(remaining))
-    own_km2 = _area_km2(a4326.geometry)
+    own_km2 = _area_km2(a_in.geometry)
     with np.errstate(divide="ignore", invalid="ignore"):
         share = np.where(own_km2 > 0, area_km2 / own_km2, 0.0)
     result = gpd.GeoDataFrame(
-        {id_col: a4326[id_col].to_numpy(), "area_km2": area_km2, "share_of_a": share},
+        {id_col: a_in[id_col].to_numpy(), "area_km2": area_km2, "share_of_a": share},
         geometry=gpd.GeoSeries(remaining, crs=WGS84),
     )
     return result
@@ -429,7 +445,8 @@ def buffer_coverage(
     require_one_dimension(lns, name_l)
     gk = gk_zone_crs_for(polys, lns)
     zone = shapely.union_all(lns.to_crs(gk).geometry.values).buffer(distance_m, quad_segs=32)
-    within_gk = shapely.intersection(polys.to_crs(gk).geometry.values, zone)
+    # densified, so the polygons' edges stay straight in lon/lat in the plane
+    within_gk = shapely.intersection(move_into(polys, gk).geometry.values, zone)
     within_km2 = _area_km2(gpd.GeoSeries(within_gk, crs=gk))
     area_km2 = _area_km2(polys.geometry)
     with np.errstate(divide="ignore", invalid="ignore"):

@@ -246,7 +246,13 @@ def refuse_bad_features(
     crs = gdf.crs
     if crs is None:
         raise CRSError(f"{source}: the layer carries no CRS; set one before checking it")
-    to_lonlat = None if crs.is_geographic else Transformer.from_crs(crs, 4326, always_xy=True)
+    # to the CRS's own lon/lat (CGCS2000 for a Gauss-Kruger zone: the same degrees as
+    # EPSG:4326 to centimetres, without PROJ's 0.2 s search for a datum step)
+    to_lonlat = (
+        None
+        if crs.is_geographic
+        else Transformer.from_crs(crs, crs.geodetic_crs or 4326, always_xy=True)
+    )
     coordinate = geographic_mask(bounds) if to_lonlat is None else projected_mask(bounds, to_lonlat)
     geometry = missing | empty | nonfinite
     count = int(coordinate.sum() + geometry.sum())

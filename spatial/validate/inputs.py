@@ -59,6 +59,8 @@ __all__ = [
 GeometryKind = Literal["polygon", "point", "line", "any"]
 #: How much validation a layer gets (see the module docstring).
 Policy = Literal["full", "cheap", "auto"]
+#: Which CRS the inputs are brought into: EPSG:4326, or the CRS of the largest input.
+Frame = Literal["lonlat", "largest"]
 
 _KINDS: dict[str, frozenset[str]] = {
     "polygon": frozenset({"Polygon", "MultiPolygon"}),
@@ -189,6 +191,7 @@ def prepare_inputs(
     full_check_max_features: int = 2_000,
     threads: int = 1,
     purpose: str = "combined",
+    frame: Frame = "lonlat",
 ) -> PreparedInputs:
     """Check every input once and bring them to EPSG:4326 (see the module docstring).
 
@@ -206,13 +209,18 @@ def prepare_inputs(
         Threads for the cheap checks.
     purpose : str
         What the layers are brought together for, ending the CRS warning.
+    frame : {"lonlat", "largest"}
+        Bring every input to EPSG:4326 (lon/lat), or into the CRS of the input
+        with most features (nothing reprojected when they share one; the others
+        moved with edges densified, :func:`spatial.overlay.frame.move_into`).
 
     Returns
     -------
     PreparedInputs
-        Layers in EPSG:4326 with a plain index, in the order given; the repairs
-        made; for each cheaply checked layer what the checks computed (type
-        ids, and bounds when it came in EPSG:4326), else None.
+        Layers in EPSG:4326 (or the largest input's CRS) with a plain index, in
+        the order given; the repairs made; for each cheaply checked layer what
+        the checks computed (type ids, and bounds when it was not reprojected:
+        in the CRS the layers are brought into), else None.
 
     Raises
     ------
@@ -224,7 +232,13 @@ def prepare_inputs(
     """
     checked = [_checked(item, repair, policy, full_check_max_features, threads) for item in inputs]
     # validated first, in each layer's own CRS, so a message speaks of the file's coordinates
-    aligned = align_crs([(item.frame, item.name) for item in inputs], purpose, stacklevel=3)
+    named = [(item.frame, item.name) for item in inputs]
+    if frame == "largest":
+        from spatial.overlay.frame import into_frame  # noqa: PLC0415 - overlay imports this module
+
+        aligned = into_frame(named, purpose, stacklevel=3)
+    else:
+        aligned = align_crs(named, purpose, stacklevel=3)
     prepared = PreparedInputs(layers=[])
     for lonlat, item, known in zip(aligned, inputs, checked, strict=True):
         if repair:

@@ -1,0 +1,255 @@
+"""Benchmark: the planner's whole command, as a cold process, against the plain alternatives.
+
+For each size (10k, 100k, 1M Voronoi parcels over the district, synthetic, cached
+under benchmarks/out/ as GeoParquet in EPSG:4326 and in EPSG:4544) and each CRS,
+times as whole processes, one after another in the same run (so on the same load):
+
+* ``spatial``    ``spatial overlay PARCELS geodata/zones.geojson --format csv --out t.csv``
+* ``geopandas``  a plain script: read, ``gpd.overlay`` in the parcels' CRS, geodesic
+                 areas (pyproj.Geod on the pieces in EPSG:4326), group by pair, CSV
+* ``duckdb``     DuckDB spatial from the same file: ST_Intersects join, ST_Intersection,
+                 ST_Area_Spheroid (lon/lat), GROUP BY, COPY TO CSV
+
+and, beside them, the engine alone inside a warm process (``engine``: the
+tabulation on layers already read). Prints wall time (best of --repeat), peak
+memory of the process (ru_maxrss) and the ratios geopandas/spatial and
+duckdb/spatial.
+
+    uv run --group bench python benchmarks/bench_command.py --sizes 10k,100k,1M
+    uv run --group bench python benchmarks/bench_command.py --sizes 10k --repeat 1
+
+A benchmark to run by hand, never from the test suite.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "benchmarks" / "out"
+ZONES = ROOT / "geodata" / "zones.geojson"
+SIZES = {"10k": 10_000, "100k": 100_000, "1M": 1_000_000, "10M": 10_000_000}
+CRSS = ("4326", "4544")
+
+GEOPANDAS_SCRIPT = """
+import sys, geopandas as gpd, numpy as np
+from pyproj import Geod
+parcels = gpd.read_parquet(sys.argv[1])
+zones = gpd.read_file(sys.argv[2]).to_crs(parcels.crs)[["id", "geometry"]]
+pieces = gpd.overlay(parcels.rename(columns={"id": "a_id"}), zones.rename(columns={"id": "b_id"}),
+                     how="intersection", keep_geom_type=True)
+geod = Geod(ellps="GRS80")
+lonlat = pieces.geometry.to_crs(4326)
+pieces["area_m2"] = [abs(geod.geometry_area_perimeter(g)[0]) for g in lonlat]
+table = pieces.groupby(["a_id", "b_id"], as_index=False)["area_m2"].sum()
+table.to_csv(sys.argv[3], index=False)
+"""
+
+DUCKDB_SCRIPT = r"""
+import sys
+sys.path.insert(0, sys.argv[5])
+from bench_tabulate import duckdb_connection
+con = duckdb_connection()
+parcels, zones, out, crs = sys.argv[1:5]
+lonlat = "g" if crs == "4326" else f"ST_Transform(g, 'EPSG:{crs}', 'EPSG:4326', always_xy := true)"
+con.execute(
+    "COPY (WITH pieces AS ("
+    f"SELECT p.id AS a_id, z.id AS b_id, ST_Intersection(p.geometry, z.geometry) AS g "
+    f"FROM '{parcels}' p JOIN '{zones}' z ON ST_Intersects(p.geometry, z.geometry)) "
+    f"SELECT a_id, b_id, SUM(ST_Area_Spheroid(ST_FlipCoordinates({lonlat}))) AS area_m2 "
+    f"FROM pieces GROUP BY a_id, b_id) TO '{out}' (HEADER, DELIMITER ',')"
+)
+"""
+
+ENGINE_SCRIPT = """
+import sys, time, warnings
+from spatial.io.layers import read_layer
+from spatial.overlay.operations import tabulate_intersection
+a, b = read_layer(sys.argv[1]), read_layer(sys.argv[2])
+warnings.simplefilter("ignore")
+best = float("inf")
+for _ in range(int(sys.argv[3])):
+    t0 = time.perf_counter()
+    tabulate_intersection(a, b)
+    best = min(best, time.perf_counter() - t0)
+print(best)
+"""
+
+
+def ensure_parcels(label: str) -> dict[str, Path]:
+    """Generate (once) and cache the parcels in EPSG:4326 and EPSG:4544 GeoParquet."""
+    paths = {crs: OUT / f"cmd_parcels_{label}_{crs}.parquet" for crs in CRSS}
+    if all(p.exists() for p in paths.values()):
+        return paths
+    if label == "10M":
+        return _replicated(ensure_parcels("1M"), paths, 10)
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from bench_tabulate import make_parcels  # noqa: PLC0415 - same synthetic parcels
+
+    from spatial.io.atomic import atomic_path  # noqa: PLC0415
+
+    t0 = time.perf_counter()
+    parcels = make_parcels(SIZES[label])
+    parcels["id"] = "p" + parcels["id"].astype(str)
+    parcels["note"] = "示例数据 synthetic"
+    print(f"  generated {len(parcels):,} parcels in {time.perf_counter() - t0:.1f} s", flush=True)
+    for crs, path in paths.items():
+        OUT.mkdir(parents=True, exist_ok=True)
+        layer = parcels if crs == "4326" else parcels.to_crs(int(crs))
+        with atomic_path(path) as tmp:
+            layer.to_parquet(tmp, row_group_size=100_000)
+    return paths
+
+
+def _replicated(source: dict[str, Path], paths: dict[str, Path], times: int) -> dict[str, Path]:
+    """``times`` copies of the 1M parcels (new ids), written row group by row group: 10M
+    parcels without ever holding them in memory (larger than this machine's budget)."""
+    import pyarrow as pa  # noqa: PLC0415
+    import pyarrow.compute as pc  # noqa: PLC0415
+    import pyarrow.parquet as pq  # noqa: PLC0415
+
+    for crs, path in paths.items():
+        reader = pq.ParquetFile(source[crs])
+        tmp = path.with_suffix(".tmp")
+        with pq.ParquetWriter(tmp, reader.schema_arrow) as writer:
+            for copy in range(times):
+                for batch in reader.iter_batches(batch_size=100_000):
+                    text = pa.large_string()
+                    ids = pc.binary_join_element_wise(
+                        pa.scalar(f"c{copy}", text),
+                        pc.cast(batch.column("id"), text),
+                        pa.scalar("-", text),
+                    )
+                    renamed = batch.set_column(batch.schema.get_field_index("id"), "id", ids)
+                    writer.write_table(pa.Table.from_batches([renamed]))
+        tmp.replace(path)
+    return paths
+
+
+def zones_parquet(crs: str) -> Path:
+    """The bundled zones as GeoParquet in the parcels' CRS, for DuckDB (read once, cached)."""
+    path = OUT / f"cmd_zones_{crs}.parquet"
+    if not path.exists():
+        import geopandas as gpd  # noqa: PLC0415
+
+        gpd.read_file(ZONES)[["id", "geometry"]].to_crs(int(crs)).to_parquet(path)
+    return path
+
+
+def run_process(argv: list[str]) -> tuple[float, float]:
+    """Wall time (s) and peak RSS (MB, GNU time's %M: this process alone) of one cold process."""
+    t0 = time.perf_counter()
+    proc = subprocess.run(
+        ["/usr/bin/time", "-f", "%M", *argv],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        check=False,
+    )
+    wall = time.perf_counter() - t0
+    if proc.returncode != 0:
+        raise RuntimeError(f"{argv[:3]} failed: {proc.stderr[-500:]}")
+    return wall, int(proc.stderr.strip().splitlines()[-1]) / 1024
+
+
+def best_of(argv: list[str], repeat: int) -> tuple[float, float]:
+    runs = [run_process(argv) for _ in range(repeat)]
+    return min(r[0] for r in runs), max(r[1] for r in runs)
+
+
+def commands(parquet: Path, crs: str, out: Path) -> dict[str, list[str]]:
+    spatial = str(Path(sys.executable).with_name("spatial"))
+    return {
+        "spatial": [
+            spatial,
+            "overlay",
+            str(parquet),
+            str(ZONES),
+            "--format",
+            "csv",
+            "--out",
+            str(out / "spatial.csv"),
+        ],
+        "geopandas": [
+            sys.executable,
+            "-c",
+            GEOPANDAS_SCRIPT,
+            str(parquet),
+            str(ZONES),
+            str(out / "geopandas.csv"),
+        ],
+        "duckdb": [
+            sys.executable,
+            "-c",
+            DUCKDB_SCRIPT,
+            str(parquet),
+            str(zones_parquet(crs)),
+            str(out / "duckdb.csv"),
+            crs,
+            str(ROOT / "benchmarks"),
+        ],
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sizes", default="10k,100k,1M")
+    parser.add_argument("--crs", default="4326,4544")
+    parser.add_argument("--methods", default="spatial,geopandas,duckdb")
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    print(
+        f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} logical cores, "
+        f"load {', '.join(f'{x:.2f}' for x in os.getloadavg())}; python {platform.python_version()}"
+    )
+    print(
+        "| parcels | CRS | method | whole command (s, best) | peak RSS (MB) | geopandas / spatial "
+        "| DuckDB / spatial |"
+    )
+    print("|---|---|---|---|---|---|---|")
+    out = OUT / "cmd_out"
+    out.mkdir(parents=True, exist_ok=True)
+    for label in args.sizes.split(","):
+        paths = ensure_parcels(label)
+        for crs in args.crs.split(","):
+            figures = {}
+            for method, argv in commands(paths[crs], crs, out).items():
+                if method in args.methods.split(","):
+                    figures[method] = best_of(argv, args.repeat)
+            base = figures.get("spatial", (float("nan"), 0))[0]
+            for method, (wall, rss) in figures.items():
+                gp = figures.get("geopandas", (float("nan"),))[0] / base
+                dd = figures.get("duckdb", (float("nan"),))[0] / base
+                ratios = f"{gp:.1f}x | {dd:.1f}x" if method == "spatial" else " | "
+                print(
+                    f"| {label} | EPSG:{crs} | {method} | {wall:.2f} | {rss:.0f} | {ratios} |",
+                    flush=True,
+                )
+            engine = subprocess.run(
+                [
+                    sys.executable,
+                    "-c",
+                    ENGINE_SCRIPT,
+                    str(paths[crs]),
+                    str(ZONES),
+                    str(args.repeat),
+                ],
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            print(
+                f"| {label} | EPSG:{crs} | engine in a warm process | "
+                f"{float(engine.stdout.strip().splitlines()[-1]):.2f} | | | |",
+                flush=True,
+            )
+
+
+if __name__ == "__main__":
+    main()

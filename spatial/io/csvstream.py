@@ -1,0 +1,156 @@
+"""CSV and JSON of a large result table, streamed (CSV written by pyarrow).
+
+``pandas.DataFrame.to_csv`` formats floats in Python (about 1 µs each: 5 s for
+a million-row tabulation); pyarrow's writer formats them in C++ (shortest
+round-trip digits, as pandas) and streams to the file. Strings are quoted;
+numbers keep full precision. A table this path cannot write exactly as the
+standard formatter would (cells that are not plain strings or numbers, or a
+cell starting with ``= + - @`` that a spreadsheet would run as a formula) is
+left to :func:`spatial.report.format_csv`: the caller falls back to it.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import sys
+from collections.abc import Iterable, Iterator
+from typing import BinaryIO
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+
+from spatial.io.atomic import atomic_path
+
+__all__ = ["write_csv_batches", "write_csv_streamed", "write_json_streamed"]
+
+_FORMULA_START = r"^[=+\-@\t\r]"
+
+
+def _arrow_table(frame: pd.DataFrame) -> pa.Table | None:
+    try:
+        table = pa.Table.from_pandas(frame, preserve_index=False)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return None
+    for column in table.columns:
+        if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+            if pc.any(pc.match_substring_regex(column, _FORMULA_START)).as_py():
+                return None
+        elif not (pa.types.is_integer(column.type) or pa.types.is_floating(column.type)):
+            return None
+    return table
+
+
+_BOM = "\ufeff".encode()
+
+
+def write_csv_streamed(
+    frame: pd.DataFrame, out: str | os.PathLike[str] | None, *, bom: bool = True
+) -> bool:
+    """Write ``frame`` as CSV to ``out`` (atomically) or standard output; False if it cannot.
+
+    Returns False, writing nothing, when the table holds cells this writer
+    would render differently from :func:`spatial.report.format_csv`.
+    """
+    table = _arrow_table(frame)
+    if table is None:
+        return False
+    # CRLF rows, as spatial.report.format_csv writes them (RFC 4180)
+    options = pacsv.WriteOptions(quoting_style="needed", batch_size=65_536, eol="\r\n")
+    if out is None:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(_BOM if bom else b"")
+        pacsv.write_csv(table, sys.stdout.buffer, options)
+        sys.stdout.buffer.flush()
+        return True
+    with atomic_path(out) as tmp, open(tmp, "wb") as sink:
+        sink.write(_BOM if bom else b"")
+        pacsv.write_csv(table, sink, options)
+    return True
+
+
+def write_csv_batches(
+    frames: Iterable[pd.DataFrame], out: str | os.PathLike[str] | None, *, bom: bool = True
+) -> int:
+    """Write tables of the same columns one after another as one CSV; return the rows written.
+
+    Each table is written by pyarrow when it can be (see :func:`write_csv_streamed`),
+    else by :func:`spatial.report.format_csv`; the header is written once. With
+    ``out`` the file appears only when complete (atomically).
+    """
+    from spatial.report import format_csv  # noqa: PLC0415 - pandas-based fallback
+
+    def write_all(sink: BinaryIO) -> int:
+        rows, first = 0, True
+        sink.write(_BOM if bom else b"")
+        for frame in frames:
+            table = _arrow_table(frame)
+            if table is not None:
+                options = pacsv.WriteOptions(
+                    quoting_style="needed", include_header=first, eol="\r\n"
+                )
+                pacsv.write_csv(table, sink, options)
+            else:
+                text = format_csv(frame)
+                sink.write((text if first else text.split("\r\n", 1)[1]).encode("utf-8"))
+            rows, first = rows + len(frame), False
+        return rows
+
+    if out is None:
+        sys.stdout.flush()
+        rows = write_all(sys.stdout.buffer)
+        sys.stdout.buffer.flush()
+        return rows
+    with atomic_path(out) as tmp, open(tmp, "wb") as sink:
+        return write_all(sink)
+
+
+def _json_cells(series: pd.Series) -> list[str] | None:
+    """Each cell of a column as JSON text, as :func:`json.dumps` writes it; None if not plain."""
+    values = series.to_numpy()
+    if pd.api.types.is_bool_dtype(series):
+        return None
+    if pd.api.types.is_integer_dtype(series):
+        return [str(int(v)) for v in values]
+    if pd.api.types.is_float_dtype(series):
+        return ["null" if not math.isfinite(v) else repr(float(v)) for v in values]
+    if all(isinstance(v, str) for v in values):
+        return [json.dumps(v, ensure_ascii=False) for v in values]
+    return None
+
+
+def write_json_streamed(frame: pd.DataFrame, out: str | os.PathLike[str] | None) -> bool:
+    """Write ``frame`` as :func:`spatial.report.format_json` does, streamed; False if it cannot.
+
+    The same text (an indented list of records; NaN as null), built column by
+    column and written in blocks of rows, for tables of strings and numbers only.
+    """
+    cells = [_json_cells(frame[c]) for c in frame.columns]
+    if any(c is None for c in cells) or not all(isinstance(c, str) for c in frame.columns):
+        return False
+    keys = [f"    {json.dumps(c, ensure_ascii=False)}: " for c in frame.columns]
+
+    def blocks() -> Iterator[str]:
+        if len(frame) == 0:
+            yield "[]\n"
+            return
+        yield "[\n"
+        rows = list(zip(*cells, strict=True))
+        for lo in range(0, len(rows), 10_000):
+            yield ",\n".join(
+                "  {\n" + ",\n".join(k + v for k, v in zip(keys, row, strict=True)) + "\n  }"
+                for row in rows[lo : lo + 10_000]
+            ) + (",\n" if lo + 10_000 < len(rows) else "\n")
+        yield "]\n"
+
+    if out is None:
+        for block in blocks():
+            sys.stdout.write(block)
+        return True
+    with atomic_path(out) as tmp, open(tmp, "w", encoding="utf-8") as sink:
+        for block in blocks():
+            sink.write(block)
+    return True

@@ -1,0 +1,75 @@
+"""The area of record of geometries stored in any CRS: geodetic vertices, then strips.
+
+One function, :func:`area_of_record_m2`, used for every area the toolkit
+reports (checks, tabulation pieces, shares, coverage, differences, overlaps,
+map popups). The edge model is stated in :mod:`spatial.measure.strip`: every
+edge a straight line in geodetic longitude/latitude on the CGCS2000 (GRS80)
+ellipsoid. Vertices stored in a projected CRS are first converted to geodetic
+coordinates (:mod:`spatial.measure.frames`), which for a Gauss–Krüger layer is
+the land-survey rule itself.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+from pyproj import CRS
+
+from spatial.measure.frames import geodetic_lonlat, is_lonlat
+from spatial.measure.rings import check_lonlat, polygonal_mask, ring_layout
+from spatial.measure.strip import layout_area_m2
+
+__all__ = ["area_of_record_m2"]
+
+
+def area_of_record_m2(
+    geoms: npt.ArrayLike, crs: CRS | None = None, what: str = "layer"
+) -> npt.NDArray[np.float64]:
+    """Return the area of record (m², CGCS2000 ellipsoid) of each polygon.
+
+    Parameters
+    ----------
+    geoms : array-like of shapely geometries
+        (Multi)Polygons, missing or empty geometries (area 0).
+    crs : pyproj.CRS, optional
+        Their CRS; None means geodetic longitude/latitude degrees (EPSG:4326 or
+        EPSG:4490), checked to be in range.
+    what : str
+        How to name the input in an error message.
+
+    Raises
+    ------
+    LayerError
+        A geometry is not polygonal.
+    CRSError
+        ``crs`` is None or geographic and a coordinate is outside lon/lat degrees.
+
+    Examples
+    --------
+    The same square, stored in lon/lat and in EPSG:4544, has the same area of record:
+
+    >>> import shapely
+    >>> from pyproj import Transformer
+    >>> sq = shapely.box(106.2, 29.6, 106.201, 29.601)
+    >>> to_gk = Transformer.from_crs(4326, 4544, always_xy=True).transform
+    >>> sq_gk = shapely.transform(sq, lambda xy: np.column_stack(to_gk(*xy.T)))
+    >>> a, b = area_of_record_m2([sq])[0], area_of_record_m2([sq_gk], CRS.from_epsg(4544))[0]
+    >>> round(float(a), 3), bool(abs(b / a - 1) < 1e-9)
+    (10737.67, True)
+    """
+    geoms = np.asarray(geoms, dtype=object).ravel()
+    polygonal_mask(geoms, what)
+    rings = ring_layout(geoms)
+    if crs is None or is_lonlat(crs):
+        if len(rings.xy):
+            check_lonlat(rings.xy, rings.vertex_geom(), what)
+        lon, lat = rings.xy[:, 0], rings.xy[:, 1]
+    else:  # each ring's closing vertex repeats its first: convert it once
+        starts = np.cumsum(rings.ring_size) - rings.ring_size
+        last = starts + rings.ring_size - 1
+        inner = np.ones(len(rings.xy), dtype=bool)
+        inner[last] = False
+        lon, lat = np.empty(len(rings.xy)), np.empty(len(rings.xy))
+        lon[inner], lat[inner] = geodetic_lonlat(rings.xy[inner], crs)
+        lon[last], lat[last] = lon[starts], lat[starts]
+    return layout_area_m2(lon, lat, rings, len(geoms))

@@ -1,0 +1,36 @@
+"""``import spatial`` and ``spatial --help`` stay light: heavy libraries load only when used."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+HEAVY = ("folium", "jinja2", "branca", "dask", "distributed", "spatial.webmap")
+
+
+def loaded_after(code: str) -> set[str]:
+    probe = f"{code}\nimport json, sys\nprint(json.dumps(sorted(sys.modules)))"
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    return set(json.loads(out.stdout.strip().splitlines()[-1]))
+
+
+def test_import_spatial_loads_no_web_map_or_dask():
+    modules = loaded_after("import spatial")
+    assert not {m for m in modules if m.split(".")[0] in HEAVY or m in HEAVY}
+    assert "geopandas" not in modules and "pandas" not in modules
+
+
+def test_help_imports_no_subcommand_library():
+    code = (
+        "import contextlib, io\nfrom spatial.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    try:\n        main(['--help'])\n    except SystemExit:\n        pass"
+    )
+    modules = loaded_after(code)
+    assert not {m for m in modules if m.split(".")[0] in (*HEAVY, "geopandas", "pandas", "pyproj")}
+
+
+def test_the_overlay_command_loads_no_web_map():
+    modules = loaded_after("import spatial.cli.overlay, spatial.cli.check, spatial.cli.validate")
+    assert not {m for m in modules if m.split(".")[0] in HEAVY or m in HEAVY}
