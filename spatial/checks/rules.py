@@ -74,7 +74,14 @@ def _find(layers: Mapping[str, gpd.GeoDataFrame], layer_name: str, feature_id: s
 
 
 def _km2(geom: shapely.Geometry) -> float:
-    return float(ellipsoidal_area_m2(gpd.GeoSeries([geom], crs=WGS84))[0]) / M2_PER_KM2
+    return float(_km2_each(np.array([geom], dtype=object))[0])
+
+
+def _km2_each(geoms: np.ndarray) -> np.ndarray:
+    """Ellipsoidal area (km²) of each of an array of EPSG:4326 pieces, in one call."""
+    if not len(geoms):
+        return np.zeros(0)
+    return ellipsoidal_area_m2(gpd.GeoSeries(geoms, crs=WGS84)) / M2_PER_KM2
 
 
 def _gk(layers: Mapping[str, gpd.GeoDataFrame]) -> CRS | None:
@@ -102,18 +109,24 @@ def _within_district(layers, rule: Rule, gk: CRS) -> list[dict[str, Any]]:
         reason = f"district {p['district_id']} not found in layer {p['district_layer']}"
         return [_missing_row(rule, i, reason) for i in [*features, *missing]]
     limit_km2 = p["max_outside_m2"] / M2_PER_KM2
+    shapely.prepare(district)
+    geoms = np.array(list(features.values()), dtype=object)
+    # only features not wholly inside are cut (one call), the rest lie 0 km² outside
+    outside_km2 = np.zeros(len(geoms))
+    crossing = ~shapely.covers(district, geoms) if len(geoms) else np.zeros(0, dtype=bool)
+    outside_km2[crossing] = _km2_each(shapely.difference(geoms[crossing], district))
     rows = [
         _row(
             rule,
             fid,
             other_id=p["district_id"],
             measure="area outside",
-            value=_km2(shapely.difference(geom, district)),
+            value=float(value),
             bound="max",
             limit=limit_km2,
             unit="km2",
         )
-        for fid, geom in features.items()
+        for fid, value in zip(features, outside_km2, strict=True)
     ]
     for row in rows:
         if row["status"] == FAIL:
@@ -144,13 +157,31 @@ def _nesting_rows(rule: Rule, features: dict, limit_km2: float) -> list[dict[str
 
 
 def _pair_overlaps_km2(features: dict, allowed: set[frozenset]) -> dict[frozenset, float]:
-    """Overlap area (km²) of every pair of features not declared nested, each pair once."""
+    """Overlap area (km²) of every pair of features that intersect, not declared nested.
+
+    Candidate pairs come from an STRtree query (``intersects``), each pair once;
+    their intersections are cut and measured in two vectorised calls, so the
+    cost grows with the number of features and of touching pairs, not its square.
+    Pairs that do not intersect are left out (their overlap is 0).
+    """
     ids = list(features)
+    geoms = np.array(list(features.values()), dtype=object)
+    if len(geoms) < 2:
+        return {}
+    left, right = shapely.STRtree(geoms).query(geoms, predicate="intersects")
+    once = left < right
+    left, right = left[once], right[once]
+    if allowed:
+        keep = [
+            frozenset((ids[i], ids[j])) not in allowed for i, j in zip(left, right, strict=True)
+        ]
+        left, right = left[np.array(keep, dtype=bool)], right[np.array(keep, dtype=bool)]
+    order = np.lexsort((right, left))  # in layer order, as the rows and messages read
+    left, right = left[order], right[order]
+    areas_km2 = _km2_each(shapely.intersection(geoms[left], geoms[right]))
     return {
-        frozenset((a, b)): _km2(shapely.intersection(features[a], features[b]))
-        for i, a in enumerate(ids)
-        for b in ids[i + 1 :]
-        if frozenset((a, b)) not in allowed
+        frozenset((ids[i], ids[j])): float(area)
+        for i, j, area in zip(left, right, areas_km2, strict=True)
     }
 
 
@@ -165,17 +196,22 @@ def _no_overlap(layers, rule: Rule, gk: CRS) -> list[dict[str, Any]]:
     features, missing = _features(layers, rule)
     allowed = {frozenset(pair) for pair in rule.params["allowed_nesting"]}
     limit_km2 = rule.params["max_overlap_m2"] / M2_PER_KM2
-    pairs = _pair_overlaps_km2(features, allowed)
+    position = {fid: n for n, fid in enumerate(features)}
+    shared: dict[str, dict[str, float]] = {fid: {} for fid in features}
+    for pair, area in _pair_overlaps_km2(features, allowed).items():
+        a, b = sorted(pair, key=position.__getitem__)
+        shared[a][b] = area
+        shared[b][a] = area
     rows = []
     for fid in features:
-        shared = {o: a for pair, a in pairs.items() if fid in pair for o in pair - {fid}}
-        hit = {o: a for o, a in shared.items() if a > limit_km2}
+        others = dict(sorted(shared[fid].items(), key=lambda item: position[item[0]]))
+        hit = {o: a for o, a in others.items() if a > limit_km2}
         row = _row(
             rule,
             fid,
             other_id=", ".join(hit),
             measure="largest overlap with one feature",
-            value=max(shared.values(), default=0.0),
+            value=max(others.values(), default=0.0),
             bound="max",
             limit=limit_km2,
             unit="km2",

@@ -7,7 +7,10 @@ Operations (``--op``):
 * ``difference``: the part of each feature of A outside B, ``area_km2, share_of_a``
   (``--format geojson`` writes the parts themselves);
 * ``overlaps``: pairs of features of A that overlap each other (B not used);
-* ``matrix``: the conflict matrix of A, shared areas in km² (B not used);
+* ``matrix``: the conflict matrix of A, shared areas in km² (B not used), in long
+  form by default, one row per non-zero cell ``a_id, b_id, area_km2`` (each
+  feature with itself, and both orders of every pair sharing area); ``--square``
+  writes the n × n table instead (up to :data:`SQUARE_MAX_FEATURES` features);
 * ``coverage``: the share of each polygon of A within ``--distance-m`` metres of B;
 * ``assign``: each point of A to the polygon(s) of B containing it (or the nearest).
 
@@ -44,6 +47,8 @@ _KINDS_BY_OP = {
     "assign": ("point", "polygon"),
 }
 OPERATIONS = ("intersection", "difference", "overlaps", "matrix", "coverage", "assign")
+#: Above this many features ``--square`` is refused: n² cells (10,000 zones: 100 million).
+SQUARE_MAX_FEATURES = 2_000
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -62,6 +67,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         "--distance-m", type=float, help="buffer distance for --op coverage, metres"
     )
     parser.add_argument(
+        "--square",
+        action="store_true",
+        help="--op matrix: write the n x n table instead of one row per non-zero cell "
+        f"(up to {SQUARE_MAX_FEATURES:,} features)",
+    )
+    parser.add_argument(
         "--format",
         choices=(*FORMATS, "geojson"),
         help="output format (geojson: --op difference only; default: from the --out suffix "
@@ -71,6 +82,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     parser.add_argument("--crs", help="CRS to assume for a file that declares none")
     add_repair_option(parser)
     parser.set_defaults(handler=run)
+
+
+def _matrix(args: argparse.Namespace, a) -> pd.DataFrame:
+    form = "square" if args.square else "long"
+    matrix = overlay.overlap_matrix(a, args.a_id, repair=args.repair, form=form, name=args.a)
+    if form == "long":
+        return matrix
+    table = matrix.reset_index(names=args.a_id)
+    table.attrs["repairs"] = matrix.attrs["repairs"]
+    return table
 
 
 def _compute(args: argparse.Namespace, a, b) -> pd.DataFrame:
@@ -86,11 +107,7 @@ def _compute(args: argparse.Namespace, a, b) -> pd.DataFrame:
     if args.op == "overlaps":
         return overlay.overlaps(a, args.a_id, repair=repair)
     if args.op == "matrix":
-        matrix = overlay.overlap_matrix(a, args.a_id, repair=repair)
-        repairs = matrix.attrs["repairs"]
-        table = matrix.reset_index(names=args.a_id)
-        table.attrs["repairs"] = repairs
-        return table
+        return _matrix(args, a)
     if args.op == "coverage":
         return overlay.buffer_coverage(a, b, args.distance_m, args.a_id, repair=repair)
     return overlay.assign_points(a, b, args.a_id, args.b_id, repair=repair)
@@ -106,6 +123,8 @@ def _check_call(args: argparse.Namespace) -> None:
         raise LayerError(f"--distance-m applies to --op coverage only, not --op {args.op}")
     if args.distance_m is not None and not (0 < args.distance_m < float("inf")):
         raise LayerError(f"--distance-m must be a positive number of metres, got {args.distance_m}")
+    if args.square and args.op != "matrix":
+        raise LayerError(f"--square applies to --op matrix only, not --op {args.op}")
     if args.format == "geojson" and args.op != "difference":
         raise LayerError("--format geojson is only for --op difference (the others are tables)")
 
@@ -115,6 +134,12 @@ def run(args: argparse.Namespace) -> int:
     _check_call(args)
     a = read_layer(args.a, crs=args.crs)
     b = read_layer(args.b, crs=args.crs) if args.b is not None else None
+    if args.square and len(a) > SQUARE_MAX_FEATURES:
+        raise LayerError(
+            f"{args.a}: --square with {len(a):,} features would write {len(a) ** 2:,} cells; "
+            f"it is for up to {SQUARE_MAX_FEATURES:,} features: drop --square for one row "
+            "per non-zero cell"
+        )
     kind_a, kind_b = _KINDS_BY_OP[args.op]
     overlay.require_geometry(a, args.a, kind_a, args.a_id)  # here, so messages name the file
     if b is not None:
