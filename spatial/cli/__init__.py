@@ -16,10 +16,11 @@ import argparse
 import importlib.metadata
 import os
 import sys
+import warnings
 from collections.abc import Sequence
 
 from spatial.cli import check, map, overlay, validate
-from spatial.errors import SpatialError
+from spatial.errors import LayerReadWarning, SpatialError
 
 __all__ = ["build_parser", "main"]
 
@@ -61,7 +62,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        status = int(args.handler(args))
+        status = _run_saying_warnings(args)
         sys.stdout.flush()  # surface a closed pipe here, not at interpreter exit
         return status
     except SpatialError as exc:
@@ -86,6 +87,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return EXIT_INTERNAL
+
+
+def _run_saying_warnings(args: argparse.Namespace) -> int:
+    """Run the handler; a :class:`LayerReadWarning` is one line on standard error, as it comes."""
+
+    def say(message, category, filename, lineno, file=None, line=None) -> None:
+        print(f"spatial {args.command}: warning: {message}", file=sys.stderr)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("always", LayerReadWarning)
+        warnings.showwarning = say
+        return int(args.handler(args))
 
 
 if __name__ == "__main__":  # pragma: no cover

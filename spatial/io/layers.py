@@ -8,6 +8,7 @@ CRS. The bundled layers are RFC 7946 GeoJSON, WGS84 longitude/latitude
 from __future__ import annotations
 
 import os
+import re
 import warnings
 from pathlib import Path
 
@@ -19,9 +20,10 @@ import shapely.errors
 from pyproj import CRS
 from pyproj.exceptions import CRSError as ProjCRSError
 
-from spatial.errors import CRSError, LayerError, LayerReadError
+from spatial.errors import CRSError, LayerError, LayerReadError, LayerReadWarning
 from spatial.io import rawjson as _rawjson
 from spatial.io.bundled import bundled_dir
+from spatial.io.files import require_layer_path
 
 __all__ = [
     "LAYER_GEOMETRY",
@@ -76,19 +78,34 @@ def bundled_layer_path(name: str) -> Path:
 
 
 def _check_readable(path: Path) -> None:
-    if not path.exists():
-        raise LayerReadError(f"{path}: file not found")
-    if path.is_dir() and path.suffix.lower() != ".gdb":
-        raise LayerReadError(f"{path}: is a folder, not a layer file")
-    if path.is_file() and path.stat().st_size == 0:
-        raise LayerReadError(f"{path}: file is empty")
+    require_layer_path(path)
 
 
-def _check_json(path: Path) -> None:
+#: Kinds of raw finding that make GDAL read a feature other than as written.
+_REFUSED_KINDS = ("feature", "structure")
+
+
+def _refuse_unread_features(path: Path, raw: _rawjson.RawGeoJSON) -> None:
+    """Refuse a file in which GDAL would skip a feature or read its geometry as null."""
+    for kind in _REFUSED_KINDS:
+        found = [f for f in _rawjson.raw_findings(raw) if f[2] == kind]
+        if found:
+            position, label, _, message = found[0]
+            more = (
+                f" (and {len(found) - 1} more: run `spatial validate {path}`)" if found[1:] else ""
+            )
+            where = (
+                f"feature {label}" if label == f"#{position}" else f"feature {label} (#{position})"
+            )
+            raise LayerError(f"{path}: {where}: {message}{more}")
+
+
+def _check_json(path: Path) -> _rawjson.RawGeoJSON:
     """Refuse a GeoJSON file that GDAL would misread, with a precise one-line reason.
 
-    Not valid JSON (or truncated), not UTF-8, or a ``crs`` member that cannot be
-    resolved (GDAL would silently assume EPSG:4326).
+    Not valid JSON (or truncated), not UTF-8, a ``crs`` member that cannot be
+    resolved (GDAL would silently assume EPSG:4326), a feature GDAL would skip
+    (its ``type`` missing or misspelled) or read as a null geometry.
     """
     raw = _rawjson.load_raw(path)
     if not raw.utf8:
@@ -99,6 +116,26 @@ def _check_json(path: Path) -> None:
     name = _rawjson.crs_name(raw.data)
     if name is not None:
         _resolve_crs(path, name, what="named in the file")
+    _refuse_unread_features(path, raw)
+    return raw
+
+
+def _restore_clashing(
+    path: Path, gdf: gpd.GeoDataFrame, raw: _rawjson.RawGeoJSON
+) -> gpd.GeoDataFrame:
+    """Put back, renamed, the properties GDAL drops (named ``geometry``), and say so."""
+    for name, values in _rawjson.clashing_properties(raw).items():
+        if len(values) != len(gdf):
+            continue
+        column = f"{name}_property"
+        gdf = gdf.assign(**{column: values})
+        warnings.warn(
+            f"{path}: property {name!r} has the name of the geometry column; read as {column!r} "
+            f"(rename it in the file to keep its name)",
+            LayerReadWarning,
+            stacklevel=3,
+        )
+    return gdf
 
 
 def unresolved_prj(path: Path) -> Path | None:
@@ -146,16 +183,38 @@ def _read_frame(
     null, so that validation can go on and report them; never use that for
     analysis. ``encoding`` overrides the text encoding GDAL would assume.
     """
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("ignore", RuntimeWarning)
-        if path.suffix.lower() in _PARQUET_SUFFIXES:
-            return gpd.read_parquet(path)
-        if not tolerant:
-            return pyogrio.read_dataframe(path, encoding=encoding, layer=layer)
-        table = pyogrio.read_dataframe(path, read_geometry=False, encoding=encoding, layer=layer)
-        meta, _, wkb, _ = pyogrio.raw.read(path, columns=[], encoding=encoding, layer=layer)
-        # NaN coordinates warn here; validation reports them per feature instead.
-        geoms = shapely.from_wkb(wkb, on_invalid="ignore") if wkb is not None else None
+        warnings.filterwarnings("always", "Could not parse column", UserWarning)  # said below
+        gdf = _read_frame_quietly(path, tolerant, encoding, layer)
+    _say_mixed_columns(path, caught)
+    return gdf
+
+
+def _say_mixed_columns(path: Path, caught: list[warnings.WarningMessage]) -> None:
+    """Turn pyogrio's "Could not parse column" warnings into one line naming the file."""
+    for warning in caught:
+        match = re.match(r"Could not parse column '(.*)' as JSON", str(warning.message))
+        if match:
+            warnings.warn(
+                f"{path}: property {match.group(1)!r} mixes numbers and text across "
+                "features; all its values are read as text",
+                LayerReadWarning,
+                stacklevel=4,
+            )
+
+
+def _read_frame_quietly(
+    path: Path, tolerant: bool, encoding: str | None, layer: str | None
+) -> gpd.GeoDataFrame:
+    if path.suffix.lower() in _PARQUET_SUFFIXES:
+        return gpd.read_parquet(path)
+    if not tolerant:
+        return pyogrio.read_dataframe(path, encoding=encoding, layer=layer)
+    table = pyogrio.read_dataframe(path, read_geometry=False, encoding=encoding, layer=layer)
+    meta, _, wkb, _ = pyogrio.raw.read(path, columns=[], encoding=encoding, layer=layer)
+    # NaN coordinates warn here; validation reports them per feature instead.
+    geoms = shapely.from_wkb(wkb, on_invalid="ignore") if wkb is not None else None
     return gpd.GeoDataFrame(table, geometry=geoms, crs=meta.get("crs"))
 
 
@@ -252,10 +311,13 @@ def read_layer(
     4326
     """
     path = Path(path)
+    raw = None
     if path.suffix.lower() in _JSON_SUFFIXES:
         _check_readable(path)
-        _check_json(path)
+        raw = _check_json(path)
     gdf = _read(path, tolerant=False)
+    if raw is not None:
+        gdf = _restore_clashing(path, gdf, raw)
     if gdf.empty:
         raise LayerError(f"{path}: the layer has no features")
     if gdf.crs is None:

@@ -114,11 +114,20 @@ def _id_text(value: object) -> str | None:
 # --- geometry ---------------------------------------------------------------
 
 
+#: What every command refuses, said by the validator first (``check``, ``map``, ``overlay``).
+COLLECTION_MESSAGE = (
+    "is a GeometryCollection; check, map and overlay refuse it: give its parts as separate "
+    "Polygon/MultiPolygon, LineString or Point features"
+)
+
+
 def _geometry_message(geom: object) -> str | None:
     if geom is None:
         return "geometry is null"
     if shapely.is_empty(geom):
         return "geometry is empty"
+    if shapely.get_type_id(geom) == shapely.GeometryType.GEOMETRYCOLLECTION:
+        return COLLECTION_MESSAGE
     if not np.isfinite(shapely.get_coordinates(geom)).all():
         return _rawjson.NON_FINITE_MESSAGE
     if not shapely.is_valid(geom):
@@ -482,15 +491,46 @@ def validate_file(
         assumed = _resolvable(crs, path, findings)
         if assumed is not None:
             gdf = gdf.set_crs(assumed)
+    kept = _rawjson.kept_positions(raw) if raw is not None else None
+    if kept is not None and len(kept) == len(gdf) and len(kept) < len(_rawjson.raw_labels(raw)):
+        # GDAL skipped features: its rows are renumbered to their places in the file
+        return _collect(
+            str(path),
+            _rawjson.raw_labels(raw),
+            findings + _kept_findings(gdf, required, kept, raw_findings, raw.utf8),
+        )
     labels = _labels(gdf)
     for position, label, _, _ in raw_findings:
         while position >= len(labels):
             labels.append(label if position == len(labels) else f"#{len(labels)}")
     # a geometry the raw JSON shows broken is read as null or invalid: say it once
-    faulted = {position for position, _, kind, _ in raw_findings if kind == "geometry"}
+    faulted = {position for position, _, kind, _ in raw_findings if kind in _FAULT_KINDS}
     utf8 = raw is None or raw.utf8
     findings += _layer_findings(gdf, required, labels, check_text=utf8, faulted=faulted)
     return _collect(str(path), labels, findings)
+
+
+#: Raw findings after which GDAL's geometry (null, invalid) is not reported again.
+_FAULT_KINDS = ("geometry", "structure")
+
+
+def _kept_findings(
+    gdf: gpd.GeoDataFrame,
+    required: Sequence[str],
+    kept: Sequence[int],
+    raw_findings: Sequence[_rawjson.Finding],
+    utf8: bool,
+) -> list[tuple[int, str]]:
+    """Return the layer's findings when GDAL read only the features at ``kept``, by file place."""
+    row_of = {position: row for row, position in enumerate(kept)}
+    faulted = {
+        row_of[position]
+        for position, _, kind, _ in raw_findings
+        if kind in _FAULT_KINDS and position in row_of
+    }
+    labels = _labels(gdf)
+    found = _layer_findings(gdf, required, labels, check_text=utf8, faulted=faulted)
+    return [(kept[row] if row >= 0 else row, message) for row, message in found]
 
 
 def _reason(exc: Exception, path: Path) -> str:
