@@ -65,7 +65,7 @@ def test_later_messages_name_the_right_feature_after_a_skipped_one(tmp_path):
 def test_duplicate_keys_are_refused_in_one_line(tmp_path):
     path = tmp_path / "dup.geojson"
     first = json.dumps(_feature("a"))
-    path.write_text('{"type": "FeatureCollection", "features": [%s], "features": []}' % first)
+    path.write_text(f'{{"type": "FeatureCollection", "features": [{first}], "features": []}}')
     assert main(["validate", str(path)]) == 2
     with pytest.raises(LayerReadError, match="'features' appears twice in one JSON object"):
         read_layer(path)
