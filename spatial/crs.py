@@ -154,6 +154,14 @@ def crs_label(crs: CRS) -> str:
     return f"EPSG:{epsg}" if epsg else crs.name
 
 
+def _horizontal(crs: CRS) -> CRS:
+    """Return the 2D part of a CRS: EPSG:4979 (WGS84 with heights, from Z) gives EPSG:4326."""
+    try:
+        return crs.to_2d()
+    except Exception:  # a CRS pyproj cannot reduce is compared as it is
+        return crs
+
+
 def align_crs(layers: Sequence[tuple[Any, str]], purpose: str, stacklevel: int = 3) -> list[Any]:
     """Bring layers to EPSG:4326, warning once when they arrived in different CRSs.
 
@@ -173,7 +181,7 @@ def align_crs(layers: Sequence[tuple[Any, str]], purpose: str, stacklevel: int =
     CRSMismatchWarning
         Naming each layer's CRS, e.g. ``zones in EPSG:4544; district, towns in EPSG:4326``.
     """
-    crss = [gdf.crs for gdf, _ in layers]
+    crss = [_horizontal(gdf.crs) for gdf, _ in layers]
     if any(not crs.equals(crss[0]) for crs in crss[1:]):
         by_crs: dict[str, list[str]] = {}
         for gdf, name in layers:

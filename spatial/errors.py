@@ -16,6 +16,7 @@ __all__ = [
     "OutputError",
     "PlanDataError",
     "SpatialError",
+    "one_line",
 ]
 
 
@@ -53,3 +54,19 @@ class LayerReadWarning(UserWarning):
     A property renamed because GDAL cannot keep its name, ids of mixed types
     read as text: the data is all there, the message says where it went.
     """
+
+
+def one_line(text: str) -> str:
+    r"""Return ``text`` with line breaks and other control characters escaped, for one line.
+
+    A file name may hold a newline; the message naming it must still be one line.
+
+    Examples
+    --------
+    >>> one_line("a\nb.geojson: file not found")
+    'a\\nb.geojson: file not found'
+    """
+    return "".join(
+        ch if ch.isprintable() or ch == " " else ch.encode("unicode_escape").decode("ascii")
+        for ch in text
+    )

@@ -52,12 +52,17 @@ def prepare_layers(
     LayerError
         A layer has no ``id`` column, or an invalid geometry and ``repair`` is False.
     """
-    for name, gdf in layers.items():
-        if gdf.crs is None:
-            raise CRSError(f"{name}: the layer carries no CRS; set one before checking it")
-        if "id" not in gdf.columns:
-            raise LayerError(f"{name}: no 'id' column; every feature needs an id")
     sources = sources or {}
+    for name, gdf in layers.items():
+        where = f"{sources[name]} (the {name} layer)" if name in sources else name
+        if gdf.crs is None:
+            raise CRSError(f"{where}: the layer carries no CRS; set one before checking it")
+        if "id" not in gdf.columns:
+            columns = ", ".join(str(c) for c in gdf.columns if c != gdf.geometry.name) or "none"
+            raise LayerError(
+                f"{where}: no 'id' column (its columns: {columns}); every feature needs an id: "
+                "add an 'id' property"
+            )
     for name, gdf in layers.items():
         if name in LAYER_GEOMETRY:  # a points file given as zones is the wrong file, not a FAIL
             require_geometry(gdf, sources.get(name, name), LAYER_GEOMETRY[name])

@@ -20,7 +20,7 @@ import warnings
 from collections.abc import Sequence
 
 from spatial.cli import check, map, overlay, validate
-from spatial.errors import LayerReadWarning, SpatialError
+from spatial.errors import LayerReadWarning, SpatialError, one_line
 
 __all__ = ["build_parser", "main"]
 
@@ -66,7 +66,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout.flush()  # surface a closed pipe here, not at interpreter exit
         return status
     except SpatialError as exc:
-        print(f"spatial {args.command}: {exc}", file=sys.stderr)
+        print(f"spatial {args.command}: {one_line(str(exc))}", file=sys.stderr)
         return EXIT_UNREADABLE
     except KeyboardInterrupt:
         print(f"spatial {args.command}: interrupted", file=sys.stderr)
@@ -93,7 +93,7 @@ def _run_saying_warnings(args: argparse.Namespace) -> int:
     """Run the handler; a :class:`LayerReadWarning` is one line on standard error, as it comes."""
 
     def say(message, category, filename, lineno, file=None, line=None) -> None:
-        print(f"spatial {args.command}: warning: {message}", file=sys.stderr)
+        print(f"spatial {args.command}: warning: {one_line(str(message))}", file=sys.stderr)
 
     with warnings.catch_warnings():
         warnings.simplefilter("always", LayerReadWarning)

@@ -18,9 +18,10 @@ from pathlib import Path
 
 import geopandas as gpd
 
-from spatial.cli._options import layer_flag
+from spatial.cli._options import layer_flag, require_in_range
 from spatial.errors import LayerReadError
 from spatial.io.layers import LAYER_GEOMETRY, LAYER_NAMES, load_plan_layers, read_layer
+from spatial.io.properties import parse_properties
 from spatial.overlay.operations import require_geometry
 from spatial.report import format_table
 from spatial.validate.problems import ensure_valid
@@ -31,6 +32,10 @@ __all__ = ["register", "run"]
 
 DEFAULT_OUT = Path("maps") / "bishan.html"
 TIANDITU_ENV = "TIANDITU_KEY"
+#: ``--decimals`` range: 4 places of a degree is about 11 m, 10 about 0.01 mm.
+DECIMALS_RANGE = (4, 10)
+#: ``--simplify-m`` range, metres: beyond a kilometre outlines turn into triangles.
+SIMPLIFY_MAX_M = 1_000.0
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -68,8 +73,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         "name (use --zones etc. for those)",
     )
     parser.add_argument("--crs", help="CRS of input files that declare none, e.g. EPSG:4490")
-    parser.add_argument("--simplify-m", type=float, help="simplify outlines (tolerance, metres)")
-    parser.add_argument("--decimals", type=int, help="decimal places of a degree kept")
+    parser.add_argument(
+        "--simplify-m",
+        type=float,
+        help=f"simplify outlines (tolerance, metres, 0 to {SIMPLIFY_MAX_M:g})",
+    )
+    parser.add_argument(
+        "--decimals",
+        type=int,
+        help=f"decimal places of a degree kept ({DECIMALS_RANGE[0]}, about 11 m, "
+        f"to {DECIMALS_RANGE[1]})",
+    )
     parser.set_defaults(handler=run)
 
 
@@ -109,8 +123,10 @@ def _layers(args: argparse.Namespace) -> tuple[dict, dict[str, str]]:
     for name in LAYER_NAMES:
         path = getattr(args, name)
         if path is not None:
-            layers[name] = _read_valid(
-                path, args.crs, required=("id",), geometry=LAYER_GEOMETRY[name]
+            layers[name] = parse_properties(
+                _read_valid(path, args.crs, required=("id",), geometry=LAYER_GEOMETRY[name]),
+                name,
+                str(path),
             )
             sources[name] = path.name
     extra = _extra_layers(args.layer, args.crs)
@@ -134,6 +150,13 @@ def _area_check(checked: gpd.GeoDataFrame, missing: list[str]) -> str:
     return "\n".join(lines)
 
 
+def _check_options(args: argparse.Namespace) -> None:
+    """Refuse option values out of range before any file is read (one line, exit 2)."""
+    low, high = DECIMALS_RANGE
+    require_in_range(args.decimals, "--decimals", low, high, "decimal places")
+    require_in_range(args.simplify_m, "--simplify-m", 0, SIMPLIFY_MAX_M, "metres")
+
+
 def run(args: argparse.Namespace) -> int:
     """Build the map, write it, print the area check it shows.
 
@@ -141,6 +164,7 @@ def run(args: argparse.Namespace) -> int:
     check or a target has no zone (the map is still written, that zone red).
     Bad input raises a SpatialError (exit status 2) before anything is written.
     """
+    _check_options(args)
     layers, sources = _layers(args)
     options = MapOptions(
         basemap=args.basemap,

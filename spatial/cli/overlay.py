@@ -26,7 +26,7 @@ import warnings
 
 import pandas as pd
 
-from spatial.cli._options import add_repair_option
+from spatial.cli._options import add_repair_option, require_in_range
 from spatial.errors import CRSMismatchWarning, LayerError
 from spatial.io.layers import read_layer
 from spatial.overlay import operations as overlay
@@ -47,6 +47,8 @@ _KINDS_BY_OP = {
     "assign": ("point", "polygon"),
 }
 OPERATIONS = ("intersection", "difference", "overlaps", "matrix", "coverage", "assign")
+#: ``--distance-m`` at most 100 km: the Gauss–Krüger zone the buffer is drawn in holds no more.
+DISTANCE_MAX_M = 100_000.0
 #: Above this many features ``--square`` is refused: n² cells (10,000 zones: 100 million).
 SQUARE_MAX_FEATURES = 2_000
 
@@ -121,8 +123,7 @@ def _check_call(args: argparse.Namespace) -> None:
         raise LayerError("--op coverage needs --distance-m (metres)")
     if args.op != "coverage" and args.distance_m is not None:
         raise LayerError(f"--distance-m applies to --op coverage only, not --op {args.op}")
-    if args.distance_m is not None and not (0 < args.distance_m < float("inf")):
-        raise LayerError(f"--distance-m must be a positive number of metres, got {args.distance_m}")
+    require_in_range(args.distance_m, "--distance-m", 0, DISTANCE_MAX_M, "metres", low_open=True)
     if args.square and args.op != "matrix":
         raise LayerError(f"--square applies to --op matrix only, not --op {args.op}")
     if args.format == "geojson" and args.op != "difference":
@@ -140,6 +141,9 @@ def run(args: argparse.Namespace) -> int:
             f"it is for up to {SQUARE_MAX_FEATURES:,} features: drop --square for one row "
             "per non-zero cell"
         )
+    overlay.require_id_column(a, args.a, args.a_id)
+    if b is not None and args.op in {"intersection", "assign"}:
+        overlay.require_id_column(b, args.b, args.b_id)
     kind_a, kind_b = _KINDS_BY_OP[args.op]
     overlay.require_geometry(a, args.a, kind_a, args.a_id)  # here, so messages name the file
     if b is not None:

@@ -27,7 +27,7 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 
-from spatial.errors import LayerError, SpatialError
+from spatial.errors import LayerError, SpatialError, one_line
 from spatial.io.atomic import write_bytes_atomic
 from spatial.io.bundled import bundled_dir
 from spatial.io.layers import REQUIRED_PROPERTIES, read_layer
@@ -97,10 +97,10 @@ def _check_one(path: Path, args: argparse.Namespace) -> int:
     try:
         problems = validate_file(path, required=required_for(path, args.require), crs=args.crs)
     except SpatialError as exc:
-        print(f"spatial validate: {exc}", file=sys.stderr)
+        print(f"spatial validate: {one_line(str(exc))}", file=sys.stderr)
         return EXIT_UNREADABLE
     for problem in problems:
-        print(problem)
+        print(one_line(str(problem)))
     return EXIT_PROBLEMS if problems else EXIT_OK
 
 

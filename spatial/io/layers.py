@@ -218,6 +218,19 @@ def _read_frame_quietly(
     return gpd.GeoDataFrame(table, geometry=geoms, crs=meta.get("crs"))
 
 
+def _undecodable(path: Path, exc: UnicodeDecodeError, encoding: str | None) -> str:
+    """Say which text encoding was claimed (a ``.cpg`` beside a Shapefile) and what to do."""
+    where = f"bytes {exc.object[exc.start : exc.end]!r} at {exc.start}"
+    cpg = path.with_suffix(".cpg")
+    if encoding is None and path.suffix.lower() == ".shp" and cpg.is_file():
+        declared = cpg.read_text(encoding="ascii", errors="replace").strip()
+        return (
+            f"{path}: text is not {declared} as {cpg.name} declares ({where}); correct "
+            f"{cpg.name} (e.g. GBK for text from Chinese GIS software) or re-save as UTF-8"
+        )
+    return f"{path}: text is not {encoding or 'UTF-8'} ({where}); re-save the file as UTF-8"
+
+
 def _split_layer(path: str | os.PathLike[str]) -> tuple[Path, str | None]:
     """Split ``FILE::LAYER`` (a layer of a multi-layer GeoPackage) into file and layer name."""
     text = os.fspath(path)
@@ -254,6 +267,8 @@ def _read(path: Path, tolerant: bool, encoding: str | None = None) -> gpd.GeoDat
         ) from None
     except shapely.errors.GEOSException as exc:
         raise _geometry_failure(path, _first_line(exc)) from None
+    except UnicodeDecodeError as exc:
+        raise LayerReadError(_undecodable(path, exc, encoding)) from None
     except Exception as exc:
         raise LayerReadError(f"{path}: cannot be read as a layer ({_first_line(exc)})") from None
     if not _has_geometry(gdf):

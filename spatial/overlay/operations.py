@@ -64,6 +64,7 @@ __all__ = [
     "overlap_matrix",
     "overlaps",
     "require_geometry",
+    "require_id_column",
     "tabulate_intersection",
 ]
 
@@ -78,7 +79,20 @@ def _require_crs(gdf: gpd.GeoDataFrame, name: str) -> None:
         )
 
 
-def _require_column(gdf: gpd.GeoDataFrame, name: str, column: str) -> None:
+def require_id_column(gdf: gpd.GeoDataFrame, name: str, column: str) -> None:
+    """Refuse an id column that is missing or is the geometry column (one line naming ``name``).
+
+    Raises
+    ------
+    LayerError
+        Listing the columns that could serve.
+    """
+    if isinstance(gdf, gpd.GeoDataFrame) and column == gdf.geometry.name:
+        others = [str(c) for c in gdf.columns if c != column]
+        raise LayerError(
+            f"{name}: {column!r} is the geometry column, not an id column; name a property "
+            f"column ({', '.join(others) or 'the layer has none'})"
+        )
     if column not in gdf.columns:
         raise LayerError(
             f"{name}: no id column {column!r}; columns are {', '.join(map(str, gdf.columns))}"
@@ -171,7 +185,7 @@ def _prepare(
     for gdf, name, id_col, kind in layers:
         _require_crs(gdf, name)
         if id_col:
-            _require_column(gdf, name, id_col)
+            require_id_column(gdf, name, id_col)
         type_ids.append(require_geometry(gdf, name, kind, id_col))
     aligned = _align(*[(gdf, name) for gdf, name, _, _ in layers])
     out, repairs, known = [], [], []
@@ -333,7 +347,7 @@ def overlaps(layer: gpd.GeoDataFrame, id_col: str = "id", *, repair: bool = Fals
     0    x    y         0.5
     """
     _require_crs(layer, "layer")
-    _require_column(layer, "layer", id_col)
+    require_id_column(layer, "layer", id_col)
     _unique_ids(layer, "layer", id_col)
     pairs = tabulate_intersection(layer, layer, id_col, id_col, repair=repair)
     position = {ident: pos for pos, ident in enumerate(layer[id_col])}
@@ -456,7 +470,7 @@ def overlap_matrix(
     if form not in MATRIX_FORMS:
         raise ValueError(f"form must be one of {', '.join(MATRIX_FORMS)}, got {form!r}")
     _require_crs(layer, name)
-    _require_column(layer, name, id_col)
+    require_id_column(layer, name, id_col)
     _unique_ids(layer, name, id_col)
     (lonlat,), repairs, _ = _prepare([(layer, name, id_col, "polygon")], repair, 2_000)
     geoms = np.asarray(lonlat.geometry.array, dtype=object)

@@ -157,6 +157,17 @@ def _usable_bounds(gdf: gpd.GeoDataFrame) -> list[tuple[int, np.ndarray]]:
     return out
 
 
+#: Beyond this, in any unit, a number is no position on Earth (metres span at most ~4e7).
+_NOT_A_POSITION = 1e9
+
+
+def _xy(x: float, y: float) -> str:
+    """Format a position for a message: grouped metres, or 3 digits when absurdly large."""
+    if max(abs(x), abs(y)) >= _NOT_A_POSITION:
+        return f"x={x:.3g}, y={y:.3g}"
+    return f"x={x:,.0f}, y={y:,.0f}"
+
+
 def _in_range(value_min: float, value_max: float, low: float, high: float) -> bool:
     return low <= value_min and value_max <= high
 
@@ -184,7 +195,7 @@ def _outside_china_message(lon: float, lat: float) -> str | None:
 def _geographic_message(b: np.ndarray, crs_label: str) -> str | None:
     minx, miny, maxx, maxy = (float(v) for v in b)
     west, south, east, north = CHINA_BOUNDS_DEG
-    cx, cy = (minx + maxx) / 2, (miny + maxy) / 2
+    cx, cy = minx / 2 + maxx / 2, miny / 2 + maxy / 2  # no overflow near 1e308
     if _in_range(minx, maxx, south, north) and _in_range(miny, maxy, west, east):
         return (
             f"latitude and longitude appear swapped (x={cx:.4f}, y={cy:.4f}); "
@@ -192,9 +203,14 @@ def _geographic_message(b: np.ndarray, crs_label: str) -> str | None:
         )
     if max(abs(minx), abs(maxx)) > 180 or max(abs(miny), abs(maxy)) > 90:
         biggest = max(abs(minx), abs(maxx), abs(miny), abs(maxy))
+        if biggest >= _NOT_A_POSITION:
+            return (
+                f"coordinates are no positions on Earth in any CRS ({_xy(cx, cy)}); "
+                "check how the file was exported"
+            )
         if biggest > _METRES_THRESHOLD:
             return (
-                f"projected metres labelled as degrees (x={cx:,.0f}, y={cy:,.0f} under "
+                f"projected metres labelled as degrees ({_xy(cx, cy)} under "
                 f"{crs_label}); declare the real CRS, {_metres_hint(cx)}"
             )
         return (
@@ -206,7 +222,7 @@ def _geographic_message(b: np.ndarray, crs_label: str) -> str | None:
 
 def _projected_message(b: np.ndarray, crs: CRS, to_lonlat: Transformer) -> str | None:
     minx, miny, maxx, maxy = (float(v) for v in b)
-    cx, cy = (minx + maxx) / 2, (miny + maxy) / 2
+    cx, cy = minx / 2 + maxx / 2, miny / 2 + maxy / 2  # no overflow near 1e308
     if max(abs(minx), abs(maxx)) <= 180 and max(abs(miny), abs(maxy)) <= 90:
         return (
             f"coordinates look like degrees (x={cx:.4f}, y={cy:.4f}) but the CRS "
@@ -214,7 +230,7 @@ def _projected_message(b: np.ndarray, crs: CRS, to_lonlat: Transformer) -> str |
         )
     lon, lat = to_lonlat.transform(cx, cy)
     if not (math.isfinite(lon) and math.isfinite(lat)):
-        return f"coordinates out of range of {crs_label(crs)} (x={cx:,.0f}, y={cy:,.0f})"
+        return f"coordinates out of range of {crs_label(crs)} ({_xy(cx, cy)})"
     return _outside_china_message(lon, lat)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from spatial.webmap.escape import escape_text
@@ -24,7 +25,9 @@ OTHER_HEADING = "其他属性 Other properties"
 
 
 def _blank(value: Any) -> bool:
-    return value is None or (not isinstance(value, (list, dict)) and bool(pd.isna(value)))
+    return value is None or (
+        np.ndim(value) == 0 and not isinstance(value, dict) and bool(pd.isna(value))
+    )
 
 
 def tooltip_html(row: pd.Series) -> str:

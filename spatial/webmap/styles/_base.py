@@ -6,6 +6,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+import numpy as np
 import pandas as pd
 
 __all__ = ["Field", "LayerStyle", "LegendEntry"]
@@ -37,7 +38,9 @@ def _as_text(value: Any) -> str:
 
 
 def _blank(value: Any) -> bool:
-    return value is None or (not isinstance(value, (list, dict)) and bool(pd.isna(value)))
+    return value is None or (
+        np.ndim(value) == 0 and not isinstance(value, dict) and bool(pd.isna(value))
+    )
 
 
 @dataclass(frozen=True)
