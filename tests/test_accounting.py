@@ -7,7 +7,8 @@ import json
 import pytest
 
 from spatial.cli import main
-from spatial.errors import LayerError, LayerReadError, LayerReadWarning
+from spatial.errors import CRSError, LayerError, LayerReadError, LayerReadWarning
+from spatial.io import rawjson
 from spatial.io.layers import read_layer
 from spatial.validate.problems import validate_file
 
@@ -140,3 +141,46 @@ def test_utf16_is_named_not_invalid_json(tmp_path):
     path.write_bytes(text.encode("utf-16"))
     with pytest.raises(LayerReadError, match="is UTF-16 text; GeoJSON must be UTF-8"):
         read_layer(path)
+
+
+@pytest.fixture
+def streamed(monkeypatch):
+    """Make every GeoJSON file count as large, so its header checks are streamed."""
+    monkeypatch.setattr(rawjson, "STREAM_FROM_BYTES", 1)
+
+
+def test_streamed_header_reads_a_good_file(tmp_path, streamed):
+    path = _write(tmp_path, [_feature("a", _square(0)), _feature("b", _square(1))])
+    assert read_layer(path)["id"].tolist() == ["a", "b"]
+
+
+def test_streamed_header_refuses_a_misspelled_type(tmp_path, streamed):
+    path = _write(tmp_path, [_feature("a", _square(0)), _feature("b", _square(1), kind="feature")])
+    with pytest.raises(LayerError, match=r"feature #1 .*\"type\" is 'feature'.*GDAL skips it"):
+        read_layer(path)
+
+
+def test_streamed_header_refuses_an_unresolvable_crs(tmp_path, streamed):
+    crs = {"type": "name", "properties": {"name": "EPSG:999999"}}
+    path = _write(tmp_path, [_feature("a")], crs=crs)
+    with pytest.raises(CRSError, match="EPSG:999999"):
+        read_layer(path)
+
+
+def test_streamed_header_refuses_text_that_is_not_utf8(tmp_path, streamed):
+    path = tmp_path / "gbk.geojson"
+    text = json.dumps(
+        {"type": "FeatureCollection", "features": [_feature("a", name="璧山")]}, ensure_ascii=False
+    )
+    path.write_bytes(text.encode("gbk"))
+    with pytest.raises(LayerReadError, match="not UTF-8 text"):
+        read_layer(path)
+
+
+def test_streamed_header_does_not_parse_the_file_whole(tmp_path, streamed, monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError("a large file was parsed whole")
+
+    monkeypatch.setattr(rawjson, "load_raw", refuse)
+    path = _write(tmp_path, [_feature("a", _square(0))])
+    assert len(read_layer(path)) == 1

@@ -100,13 +100,35 @@ def _refuse_unread_features(path: Path, raw: _rawjson.RawGeoJSON) -> None:
             raise LayerError(f"{path}: {where}: {message}{more}")
 
 
-def _check_json(path: Path) -> _rawjson.RawGeoJSON:
+def _check_large_json(path: Path) -> None:
+    """Run the checks of :func:`_check_json` on a large file, streamed (bounded memory)."""
+    header = _rawjson.stream_header(path)
+    if not header.utf8:
+        raise LayerReadError(
+            f"{path}: not UTF-8 text (GeoJSON must be UTF-8; re-save it as UTF-8, e.g. from GBK); "
+            "run `spatial validate` to see which features"
+        )
+    if header.crs is not None:
+        _resolve_crs(path, header.crs, what="named in the file")
+    if header.skipped:
+        n, kind = header.skipped[0]
+        more = f" (and {len(header.skipped) - 1} more)" if header.skipped[1:] else ""
+        raise LayerError(
+            f'{path}: feature #{n} (counting those with a "type"): "type" is {kind!r}, not '
+            f'"Feature", so GDAL skips it; write "type": "Feature"{more}'
+        )
+
+
+def _check_json(path: Path) -> _rawjson.RawGeoJSON | None:
     """Refuse a GeoJSON file that GDAL would misread, with a precise one-line reason.
 
     Not valid JSON (or truncated), not UTF-8, a ``crs`` member that cannot be
     resolved (GDAL would silently assume EPSG:4326), a feature GDAL would skip
     (its ``type`` missing or misspelled) or read as a null geometry.
     """
+    if require_layer_path(path).st_size >= _rawjson.STREAM_FROM_BYTES:
+        _check_large_json(path)
+        return None
     raw = _rawjson.load_raw(path)
     if not raw.utf8:
         raise LayerReadError(
