@@ -148,7 +148,9 @@ def run(args: argparse.Namespace) -> int:
     overlay.require_geometry(a, args.a, kind_a, args.a_id)  # here, so messages name the file
     if b is not None:
         overlay.require_geometry(b, args.b, kind_b, args.b_id)
-    if not args.repair and args.op != "intersection":
+    # intersection and matrix validate inside (full validator up to 2,000 features,
+    # vectorised checks above), with messages naming the file
+    if not args.repair and args.op not in {"intersection", "matrix"}:
         ensure_valid(a, args.a)
         if b is not None:
             ensure_valid(b, args.b)
