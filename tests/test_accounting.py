@@ -184,3 +184,43 @@ def test_streamed_header_does_not_parse_the_file_whole(tmp_path, streamed, monke
     monkeypatch.setattr(rawjson, "load_raw", refuse)
     path = _write(tmp_path, [_feature("a", _square(0))])
     assert len(read_layer(path)) == 1
+
+
+def _troubled(tmp_path):
+    features = [
+        _feature("a", _square(0), name="x"),
+        _feature("b", _square(1), kind="feature", name="y"),
+        _feature("c", {"type": "Polygon", "coordinates": [[106.2, 29.6], [106.3, 29.6]]}),
+        _feature(
+            "d",
+            {
+                "type": "Polygon",
+                "coordinates": [[[106.2, 29.6], [106.3, 29.6], [106.3, 29.7], [106.2, 29.7]]],
+            },
+        ),
+        {"type": "Feature", "geometry": _square(4), "properties": {"name": "no id"}},
+    ]
+    features[0]["properties"]["geometry"] = "kept"
+    return _write(tmp_path, features, crs={"type": "name", "properties": {"name": "EPSG:4326"}})
+
+
+def test_validate_streamed_says_what_the_whole_parse_says(tmp_path, monkeypatch):
+    path = _troubled(tmp_path)
+    whole = [str(p) for p in validate_file(path, required=("id", "name"))]
+    monkeypatch.setattr(rawjson, "STREAM_FROM_BYTES", 1)
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a large file was parsed whole")
+
+    monkeypatch.setattr(rawjson, "load_raw", refuse)
+    streamed = [str(p) for p in validate_file(path, required=("id", "name"))]
+    assert streamed == whole and len(whole) >= 5
+    assert any("feature b: " in line and "GDAL skips it" in line for line in streamed)
+
+
+def test_validate_streamed_refuses_duplicate_keys_in_a_feature(tmp_path, streamed):
+    path = tmp_path / "dup.geojson"
+    text = json.dumps({"type": "FeatureCollection", "features": [_feature("a", name="x")]})
+    path.write_text(text.replace('"name": "x"', '"name": "x", "name": "y"'))
+    with pytest.raises(LayerReadError, match="'name' appears twice"):
+        validate_file(path)

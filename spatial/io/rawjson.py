@@ -40,6 +40,7 @@ __all__ = [
     "STREAM_FROM_BYTES",
     "Finding",
     "RawGeoJSON",
+    "RawScan",
     "StreamedHeader",
     "clashing_properties",
     "crs_name",
@@ -48,6 +49,7 @@ __all__ = [
     "load_raw",
     "raw_findings",
     "raw_labels",
+    "scan_raw",
     "stream_header",
 ]
 
@@ -352,33 +354,41 @@ def raw_labels(raw: RawGeoJSON) -> list[str]:
     ]
 
 
+def _crs_findings(name: str | None) -> list[Finding]:
+    if name is None:
+        return []
+    try:
+        CRS.from_user_input(name)
+    except ProjCRSError:
+        return [(-1, "-", "crs", f"the CRS {name!r} named in the file cannot be resolved")]
+    return []
+
+
+def _feature_findings(position: int, feature: Any, non_finite: bool) -> list[Finding]:
+    """Return the problems of one member of the ``features`` array, seen in its raw JSON."""
+    label = feature_label(feature, position)
+    if not isinstance(feature, dict):
+        return [(position, label, "feature", "is not a GeoJSON Feature object")]
+    findings: list[Finding] = []
+    skipped = _feature_type_message(feature)
+    if skipped:
+        findings.append((position, label, "feature", skipped))
+    structure = _structure_message(feature.get("geometry"))
+    if structure:
+        findings.append((position, label, "structure", structure))
+    else:
+        for message in _geometry_messages(feature.get("geometry"), non_finite):
+            findings.append((position, label, "geometry", message))
+    for message in _property_messages(feature.get("properties")):
+        findings.append((position, label, "properties", message))
+    return findings
+
+
 def raw_findings(raw: RawGeoJSON) -> list[Finding]:
     """Return the problems visible only in the raw JSON, in feature order."""
-    findings: list[Finding] = []
-    name = crs_name(raw.data)
-    if name is not None:
-        try:
-            CRS.from_user_input(name)
-        except ProjCRSError:
-            findings.append(
-                (-1, "-", "crs", f"the CRS {name!r} named in the file cannot be resolved")
-            )
+    findings = _crs_findings(crs_name(raw.data))
     for position, feature in enumerate(_features(raw.data)):
-        label = feature_label(feature, position)
-        if not isinstance(feature, dict):
-            findings.append((position, label, "feature", "is not a GeoJSON Feature object"))
-            continue
-        skipped = _feature_type_message(feature)
-        if skipped:
-            findings.append((position, label, "feature", skipped))
-        structure = _structure_message(feature.get("geometry"))
-        if structure:
-            findings.append((position, label, "structure", structure))
-        else:
-            for message in _geometry_messages(feature.get("geometry"), raw.non_finite):
-                findings.append((position, label, "geometry", message))
-        for message in _property_messages(feature.get("properties")):
-            findings.append((position, label, "properties", message))
+        findings += _feature_findings(position, feature, raw.non_finite)
     return findings
 
 
@@ -462,3 +472,120 @@ def stream_header(path: Path) -> StreamedHeader:
         )
         raise LayerReadError(f"{path}: {what} ({first})") from None
     return StreamedHeader(True, crs_name({"crs": crs}) if crs is not None else None, skipped)
+
+
+@dataclass(frozen=True)
+class RawScan:
+    """What the raw JSON of a GeoJSON file says, feature by feature (see :func:`scan_raw`).
+
+    Attributes
+    ----------
+    utf8 : bool
+        Whether the file is UTF-8 text.
+    findings : list of Finding
+        As :func:`raw_findings`.
+    labels : list of str
+        Every feature's label, by position in the ``features`` array.
+    kept : list of int
+        The positions of the features GDAL reads (see :func:`kept_positions`).
+    """
+
+    utf8: bool
+    findings: list[Finding]
+    labels: list[str]
+    kept: list[int]
+
+
+class _NotStreamable(Exception):
+    """The file needs the whole-file parse (NaN tokens, not UTF-8, a lone Feature...)."""
+
+
+class _UniqueKeys(dict):
+    """A JSON object that remembers a key given twice (``ijson`` builds it key by key).
+
+    It cannot raise from inside ``ijson``'s C builder, so it notes the first
+    repeated key and :func:`_repeated_key` looks for it once the feature is built.
+    """
+
+    repeated: str | None = None
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        if self.repeated is None and key in self:
+            self.repeated = key
+        super().__setitem__(key, value)
+
+
+def _repeated_key(value: Any) -> str | None:
+    """Return the first key given twice in a built feature's objects (not in coordinates)."""
+    if isinstance(value, _UniqueKeys):
+        if value.repeated is not None:
+            return value.repeated
+        for item in value.values():
+            if isinstance(item, dict) or (
+                isinstance(item, list) and item and isinstance(item[0], dict)
+            ):
+                found = _repeated_key(item)
+                if found is not None:
+                    return found
+    elif isinstance(value, list):
+        for item in value:
+            found = _repeated_key(item)
+            if found is not None:
+                return found
+    return None
+
+
+def _scan_streamed(path: Path) -> RawScan:
+    if not _decodes_as_utf8(path):
+        raise _NotStreamable
+    try:
+        with path.open("rb") as fh:
+            if next(iter(ijson.items(fh, "type")), None) != "FeatureCollection":
+                raise _NotStreamable
+        findings: list[Finding] = []
+        if _contains(path, b'"crs"'):
+            with path.open("rb") as fh:
+                crs = next(iter(ijson.items(fh, "crs")), None)
+            findings += _crs_findings(crs_name({"crs": crs}) if crs is not None else None)
+        labels: list[str] = []
+        kept: list[int] = []
+        with path.open("rb") as fh:
+            items = ijson.items(fh, "features.item", use_float=True, map_type=_UniqueKeys)
+            for position, feature in enumerate(items):
+                repeated = _repeated_key(feature)
+                if repeated is not None:
+                    raise _DuplicateKeyError(repeated)
+                findings += _feature_findings(position, feature, non_finite=True)
+                labels.append(feature_label(feature, position))
+                if isinstance(feature, dict) and feature.get("type") == "Feature":
+                    kept.append(position)
+    except _DuplicateKeyError as exc:
+        raise LayerReadError(
+            f"{path}: the key {exc.key!r} appears twice in one JSON object; readers disagree on "
+            "which one counts (GDAL takes the first, others the last): keep only one"
+        ) from None
+    except (ijson.JSONError, ijson.IncompleteJSONError):
+        raise _NotStreamable from None  # the whole-file parse gives the precise message
+    return RawScan(True, findings, labels, kept)
+
+
+def scan_raw(path: Path) -> RawScan:
+    """Return what the raw JSON of a GeoJSON file says, in bounded memory for large files.
+
+    A file of :data:`STREAM_FROM_BYTES` or more is walked one feature at a
+    time (``ijson``), so memory holds one feature, its labels and findings,
+    never the whole parsed file; smaller files, and files the stream cannot
+    take (NaN tokens, text that is not UTF-8), are parsed whole by :func:`load_raw`.
+
+    Raises
+    ------
+    LayerReadError
+        As :func:`load_raw`.
+    """
+    if path.stat().st_size >= STREAM_FROM_BYTES:
+        try:
+            return _scan_streamed(path)
+        except _NotStreamable:
+            pass
+    raw = load_raw(path)
+    return RawScan(raw.utf8, raw_findings(raw), raw_labels(raw), kept_positions(raw))

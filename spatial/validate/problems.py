@@ -490,7 +490,7 @@ def validate_file(
     path = Path(path)
     findings: list[tuple[int, str]] = []
     raw = _raw_geojson(path)
-    raw_findings = _rawjson.raw_findings(raw) if raw is not None else []
+    raw_findings = raw.findings if raw is not None else []
     findings += [(position, message) for position, _, _, message in raw_findings]
     try:
         gdf = read_layer_tolerant(path, encoding=None if raw is None or raw.utf8 else "latin-1")
@@ -507,12 +507,12 @@ def validate_file(
         assumed = _resolvable(crs, path, findings)
         if assumed is not None:
             gdf = gdf.set_crs(assumed)
-    kept = _rawjson.kept_positions(raw) if raw is not None else None
-    if kept is not None and len(kept) == len(gdf) and len(kept) < len(_rawjson.raw_labels(raw)):
+    kept = raw.kept if raw is not None else None
+    if kept is not None and len(kept) == len(gdf) and len(kept) < len(raw.labels):
         # GDAL skipped features: its rows are renumbered to their places in the file
         return _collect(
             str(path),
-            _rawjson.raw_labels(raw),
+            raw.labels,
             findings + _kept_findings(gdf, required, kept, raw_findings, raw.utf8),
         )
     labels = _labels(gdf)
@@ -560,13 +560,13 @@ def _raw_label_list(raw_findings: Sequence[_rawjson.Finding]) -> list[str]:
     return [by_position.get(position, f"#{position}") for position in range(size)]
 
 
-def _raw_geojson(path: Path) -> _rawjson.RawGeoJSON | None:
+def _raw_geojson(path: Path) -> _rawjson.RawScan | None:
     """Parse a GeoJSON file's raw JSON; None for other formats and missing or empty files."""
     if path.suffix.lower() not in {".geojson", ".json"} or not path.is_file():
         return None
     if path.stat().st_size == 0:
         return None
-    return _rawjson.load_raw(path)
+    return _rawjson.scan_raw(path)
 
 
 def _resolvable(
