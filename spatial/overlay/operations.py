@@ -460,12 +460,12 @@ def overlap_matrix(
     1    x    y      2.15
     2    y    x      2.15
     3    y    y      4.30
-    4    z    z      1.08
+    4    z    z      1.07
     >>> overlap_matrix(lyr, form="square").round(2)
           x     y     z
     x  4.30  2.15  0.00
     y  2.15  4.30  0.00
-    z  0.00  0.00  1.08
+    z  0.00  0.00  1.07
     """
     if form not in MATRIX_FORMS:
         raise ValueError(f"form must be one of {', '.join(MATRIX_FORMS)}, got {form!r}")
