@@ -156,7 +156,13 @@ def test_streamed_header_reads_a_good_file(tmp_path, streamed):
 
 def test_streamed_header_refuses_a_misspelled_type(tmp_path, streamed):
     path = _write(tmp_path, [_feature("a", _square(0)), _feature("b", _square(1), kind="feature")])
-    with pytest.raises(LayerError, match=r"feature #1 .*\"type\" is 'feature'.*GDAL skips it"):
+    with pytest.raises(LayerError, match=r"feature b \(#1\): \"type\" is \"feature\".*GDAL skips"):
+        read_layer(path)
+
+
+def test_streamed_check_refuses_a_feature_without_type(tmp_path, streamed):
+    path = _write(tmp_path, [_feature("a", _square(0)), _feature("b", _square(1), kind=None)])
+    with pytest.raises(LayerError, match=r"feature b \(#1\): has no \"type\" member"):
         read_layer(path)
 
 

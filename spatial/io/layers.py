@@ -85,10 +85,10 @@ def _check_readable(path: Path) -> None:
 _REFUSED_KINDS = ("feature", "structure")
 
 
-def _refuse_unread_features(path: Path, raw: _rawjson.RawGeoJSON) -> None:
+def _refuse_unread_features(path: Path, findings: list[_rawjson.Finding]) -> None:
     """Refuse a file in which GDAL would skip a feature or read its geometry as null."""
     for kind in _REFUSED_KINDS:
-        found = [f for f in _rawjson.raw_findings(raw) if f[2] == kind]
+        found = [f for f in findings if f[2] == kind]
         if found:
             position, label, _, message = found[0]
             more = (
@@ -101,21 +101,28 @@ def _refuse_unread_features(path: Path, raw: _rawjson.RawGeoJSON) -> None:
 
 
 def _check_large_json(path: Path) -> None:
-    """Run the checks of :func:`_check_json` on a large file, streamed (bounded memory)."""
-    header = _rawjson.stream_header(path)
-    if not header.utf8:
+    """Run the checks of :func:`_check_json` on a large file, streamed (bounded memory).
+
+    The file is walked one feature at a time (:func:`spatial.io.rawjson.scan_raw`);
+    a property named ``geometry`` cannot be put back from the stream, so it is said.
+    """
+    scan = _rawjson.scan_raw(path)
+    if not scan.utf8:
         raise LayerReadError(
             f"{path}: not UTF-8 text (GeoJSON must be UTF-8; re-save it as UTF-8, e.g. from GBK); "
             "run `spatial validate` to see which features"
         )
-    if header.crs is not None:
-        _resolve_crs(path, header.crs, what="named in the file")
-    if header.skipped:
-        n, kind = header.skipped[0]
-        more = f" (and {len(header.skipped) - 1} more)" if header.skipped[1:] else ""
-        raise LayerError(
-            f'{path}: feature #{n} (counting those with a "type"): "type" is {kind!r}, not '
-            f'"Feature", so GDAL skips it; write "type": "Feature"{more}'
+    for _, _, kind, message in scan.findings:
+        if kind == "crs":
+            raise CRSError(f"{path}: {message.removeprefix('the ')}")
+    _refuse_unread_features(path, scan.findings)
+    clashing = [f for f in scan.findings if "has the name of the geometry column" in f[3]]
+    if clashing:
+        warnings.warn(
+            f"{path}: feature {clashing[0][1]}: property 'geometry' has the name of the geometry "
+            f"column and is not read ({len(clashing)} feature(s)); rename it in the file",
+            LayerReadWarning,
+            stacklevel=4,
         )
 
 
@@ -138,7 +145,7 @@ def _check_json(path: Path) -> _rawjson.RawGeoJSON | None:
     name = _rawjson.crs_name(raw.data)
     if name is not None:
         _resolve_crs(path, name, what="named in the file")
-    _refuse_unread_features(path, raw)
+    _refuse_unread_features(path, _rawjson.raw_findings(raw))
     return raw
 
 

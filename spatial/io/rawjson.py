@@ -41,7 +41,6 @@ __all__ = [
     "Finding",
     "RawGeoJSON",
     "RawScan",
-    "StreamedHeader",
     "clashing_properties",
     "crs_name",
     "feature_label",
@@ -50,7 +49,6 @@ __all__ = [
     "raw_findings",
     "raw_labels",
     "scan_raw",
-    "stream_header",
 ]
 
 #: (feature position or -1, feature label or "-", kind, message)
@@ -392,30 +390,10 @@ def raw_findings(raw: RawGeoJSON) -> list[Finding]:
     return findings
 
 
-#: GeoJSON files at least this large get their header checks streamed (bounded
+#: GeoJSON files at least this large are walked one feature at a time (bounded
 #: memory) instead of being parsed whole into Python objects.
 STREAM_FROM_BYTES = 32 * 2**20
 _CHUNK_BYTES = 2**20
-
-
-@dataclass(frozen=True)
-class StreamedHeader:
-    """What a streamed pass over a large GeoJSON file found.
-
-    Attributes
-    ----------
-    utf8 : bool
-        Whether the whole file decodes as UTF-8.
-    crs : str or None
-        The CRS its top-level ``crs`` member names (see :func:`crs_name`), or None.
-    skipped : list of (int, str)
-        ``(n, type)`` of features whose ``type`` is not ``"Feature"``, ``n``
-        counting only the features that have a ``type`` member.
-    """
-
-    utf8: bool
-    crs: str | None
-    skipped: list[tuple[int, str]]
 
 
 def _decodes_as_utf8(path: Path) -> bool:
@@ -433,45 +411,6 @@ def _decodes_as_utf8(path: Path) -> bool:
 def _contains(path: Path, needle: bytes) -> bool:
     with path.open("rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as view:
         return view.find(needle) >= 0
-
-
-def stream_header(path: Path) -> StreamedHeader:
-    """Check a large GeoJSON file's encoding, ``crs`` member and feature types, streaming.
-
-    Memory stays bounded whatever the file's size: the bytes are decoded in
-    chunks, and the JSON is walked by ``ijson`` (its C backend), keeping only
-    the ``crs`` member and each feature's ``type``. Unlike :func:`load_raw`
-    it does not see a feature with no ``type`` member at all, nor duplicate keys.
-
-    Raises
-    ------
-    LayerReadError
-        The JSON is malformed or truncated (the parser's message, one line).
-    """
-    if not _decodes_as_utf8(path):
-        return StreamedHeader(utf8=False, crs=None, skipped=[])
-    try:
-        crs = None
-        if _contains(path, b'"crs"'):
-            with path.open("rb") as fh:
-                crs = next(iter(ijson.items(fh, "crs")), None)
-        with path.open("rb") as fh:
-            types = ijson.items(fh, "features.item.type")
-            skipped = [(n, str(kind)) for n, kind in enumerate(types) if kind != "Feature"]
-    except (ijson.JSONError, ijson.IncompleteJSONError) as exc:
-        text = (
-            exc.args[0].decode("utf-8", "replace")
-            if exc.args and isinstance(exc.args[0], bytes)
-            else str(exc)
-        )
-        first = text.strip().splitlines()[0] if text.strip() else type(exc).__name__
-        what = (
-            "truncated"
-            if isinstance(exc, ijson.IncompleteJSONError) and "premature" in (text.lower())
-            else "not valid JSON"
-        )
-        raise LayerReadError(f"{path}: {what} ({first})") from None
-    return StreamedHeader(True, crs_name({"crs": crs}) if crs is not None else None, skipped)
 
 
 @dataclass(frozen=True)
