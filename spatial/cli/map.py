@@ -27,11 +27,13 @@ from spatial.cli._options import (
     layer_flag,
     print_notes,
     read_options,
+    require_in_range,
 )
 from spatial.errors import UsageError, printable
 from spatial.io.layers import LAYER_NAMES, load_plan_layers, read_layer
 from spatial.io.options import ReadOptions
 from spatial.io.postgis import database_label
+from spatial.io.properties import parse_properties
 from spatial.plan import load_targets
 from spatial.report import format_table
 from spatial.webmap import BASEMAP_NAMES, LayerOptions, MapOptions, render_map
@@ -41,6 +43,10 @@ __all__ = ["register", "run"]
 
 DEFAULT_OUT = Path("maps") / "bishan.html"
 TIANDITU_ENV = "TIANDITU_KEY"
+#: ``--decimals`` range: 4 places of a degree is about 11 m, 10 about 0.01 mm.
+DECIMALS_RANGE = (4, 10)
+#: ``--simplify-m`` range, metres: beyond a kilometre outlines turn into triangles.
+SIMPLIFY_MAX_M = 1_000.0
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -80,8 +86,17 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "name (use --zones etc. for those)",
     )
     add_input_options(parser)
-    parser.add_argument("--simplify-m", type=float, help="simplify outlines (tolerance, metres)")
-    parser.add_argument("--decimals", type=int, help="decimal places of a degree kept")
+    parser.add_argument(
+        "--simplify-m",
+        type=float,
+        help=f"simplify outlines (tolerance, metres, 0 to {SIMPLIFY_MAX_M:g})",
+    )
+    parser.add_argument(
+        "--decimals",
+        type=int,
+        help=f"decimal places of a degree kept ({DECIMALS_RANGE[0]}, about 11 m, "
+        f"to {DECIMALS_RANGE[1]})",
+    )
     parser.set_defaults(handler=run)
 
 
@@ -115,6 +130,8 @@ def _layers(args: argparse.Namespace) -> tuple[dict, dict[str, str]]:
     layers = load_plan_layers()
     for name, path in {**given, **extra}.items():
         layers[name] = _read(path, options[name])
+        if name in given:  # plan layers' typed properties (corridor_town, order...) by their type
+            layers[name] = parse_properties(layers[name], name, str(path))
     if "zones" in given:  # a target whose id the file lacks is found by its name
         layers["zones"], matched = match_by_name(layers["zones"], load_targets(), given["zones"])
         for line in matched:
@@ -139,6 +156,13 @@ def _area_check(checked: gpd.GeoDataFrame, missing: list[str]) -> str:
     return "\n".join(lines)
 
 
+def _check_options(args: argparse.Namespace) -> None:
+    """Refuse option values out of range before any file is read (one line, exit 2)."""
+    low, high = DECIMALS_RANGE
+    require_in_range(args.decimals, "--decimals", low, high, "decimal places")
+    require_in_range(args.simplify_m, "--simplify-m", 0, SIMPLIFY_MAX_M, "metres")
+
+
 def run(args: argparse.Namespace) -> int:
     """Build the map, write it, print the area check it shows.
 
@@ -146,6 +170,7 @@ def run(args: argparse.Namespace) -> int:
     check or a target has no zone (the map is still written, that zone red).
     Bad input raises a SpatialError (exit status 2) before anything is written.
     """
+    _check_options(args)
     layers, sources = _layers(args)
     options = MapOptions(
         basemap=args.basemap,
