@@ -246,10 +246,11 @@ def emit_frames(args: argparse.Namespace, sheets: dict, text: object) -> bool:
     from spatial.report import FORMATS, emit, format_from_suffix  # noqa: PLC0415
 
     fmt = format_from_suffix(args.format, args.out)
-    if args.command == "check" and fmt not in {*FORMATS, "xlsx"}:
+    if args.command != "overlay" and fmt not in {*FORMATS, "xlsx"}:
+        layers = " (or .gpkg, .gdb, postgresql://... for the checked layers)"
         raise UsageError(
-            f"{args.out}: a check report is a table: use .csv, .json, .md, .xlsx or .txt "
-            "(or .gpkg, .gdb, postgresql://... for the checked layers)"
+            f"{args.out}: a {args.command} report is a table: use .csv, .json, .md, .xlsx or .txt"
+            + (layers if args.command == "check" else "")
         )
     if fmt == "xlsx":
         if args.out is None:
