@@ -234,7 +234,7 @@ def _dask_result(args: argparse.Namespace, b) -> pd.DataFrame:  # type: ignore[n
     cluster = None
     try:
         if args.scheduler == "processes":
-            cluster = LocalCluster(processes=True, threads_per_worker=1, dashboard_address=None)
+            cluster = LocalCluster(processes=True, threads_per_worker=1, dashboard_address=":0")
             client = Client(cluster)
         else:
             client = Client(args.scheduler, timeout="10s")

@@ -86,7 +86,7 @@ def test_a_partitioned_dataset_on_a_cluster_of_worker_processes(tmp_path, capsys
     expected = whole_frame(parcels)
     with (
         LocalCluster(
-            n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None
+            n_workers=2, processes=True, threads_per_worker=1, dashboard_address=":0"
         ) as cluster,
         Client(cluster),
     ):
