@@ -21,6 +21,7 @@ __all__ = [
     "CRSMismatchWarning",
     "LayerError",
     "LayerReadError",
+    "LayerReadWarning",
     "OutputError",
     "PlanDataError",
     "RepairWarning",
@@ -95,6 +96,14 @@ class UsageError(SpatialError, ValueError):
 
 class CRSMismatchWarning(UserWarning):
     """Two inputs arrived in different CRSs and were reprojected to EPSG:4326 to be combined."""
+
+
+class LayerReadWarning(UserWarning):
+    """A layer was read, but something in it was taken differently than written (said aloud).
+
+    A property renamed because GDAL cannot keep its name, ids of mixed types
+    read as text: the data is all there, the message says where it went.
+    """
 
 
 class RepairWarning(UserWarning):

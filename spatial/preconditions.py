@@ -67,8 +67,13 @@ def require_id_column(gdf: Any, name: str, column: str) -> None:
     LayerError
         ``NAME: no id column 'id'; columns are ...``.
     """
+    columns = ", ".join(str(c) for c in gdf.columns if c != gdf.geometry.name) or "none"
+    if column == gdf.geometry.name:
+        raise LayerError(
+            f"{name}: {column!r} is the geometry column, not an id column; name a property "
+            f"column ({columns})"
+        )
     if column not in gdf.columns:
-        columns = ", ".join(str(c) for c in gdf.columns if c != gdf.geometry.name) or "none"
         raise LayerError(
             f"{name}: no id column {column!r}; columns are {columns} "
             "(name the one holding the ids with --id-field FIELD)"

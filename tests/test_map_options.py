@@ -35,9 +35,9 @@ CASES = {
     "offline-tiles": (["--offline", "--tiles", "{tiles}"], 0),
     "offline-tiles-osm": (["--offline", "--basemap", "osm", "--tiles", "{tiles}"], 0),
     "amap-decimals-6": (["--basemap", "amap", "--decimals", "6"], 0),
-    "decimals-3-layer": (["--offline", "--decimals", "3", "--layer", "p={parcels}"], 2),
-    "decimals-2": (["--offline", "--decimals", "2"], 0),
-    "decimals-1": (["--offline", "--decimals", "1"], 2),
+    "decimals-4-layer": (["--offline", "--decimals", "4", "--layer", "p={parcels}"], 0),
+    "decimals-3": (["--offline", "--decimals", "3"], 2),  # out of range (issue 13): refused
+    "simplify-negative": (["--offline", "--simplify-m", "-5"], 2),
     "simplify-layers": (["--offline", "--simplify-m", "50", "--layer", "p={parcels}"], 0),
     "three-kinds-styled": (
         [

@@ -12,6 +12,7 @@ from typing import Any
 
 import geopandas as gpd
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import shapely
 from pyproj import CRS
@@ -78,7 +79,14 @@ def _find(layers: Mapping[str, gpd.GeoDataFrame], layer_name: str, feature_id: s
 
 
 def _km2(geom: shapely.Geometry) -> float:
-    return float(ellipsoidal_area_m2(gpd.GeoSeries([geom], crs=WGS84))[0]) / M2_PER_KM2
+    return float(_km2_each(np.array([geom], dtype=object))[0])
+
+
+def _km2_each(geoms: np.ndarray) -> np.ndarray:
+    """Ellipsoidal area (km²) of each of an array of EPSG:4326 pieces, in one call."""
+    if not len(geoms):
+        return np.zeros(0)
+    return ellipsoidal_area_m2(gpd.GeoSeries(geoms, crs=WGS84)) / M2_PER_KM2
 
 
 def _gk(layers: Mapping[str, gpd.GeoDataFrame]) -> CRS | None:
@@ -145,19 +153,27 @@ def _against_reference(
     layers: Mapping[str, gpd.GeoDataFrame],
     rule: Rule,
     ref: _Reference,
-    measure_row: Callable[[str, shapely.Geometry, shapely.Geometry], dict[str, Any]],
+    values_of: Callable[[npt.NDArray[np.object_], shapely.Geometry], npt.NDArray[np.float64]],
+    **fields: Any,
 ) -> list[dict[str, Any]]:
-    """Rows of a reference rule: one per feature, FAIL rows for the missing ones."""
+    """Rows of a reference rule: one per feature, FAIL rows for the missing ones.
+
+    ``values_of`` takes every feature's geometry at once (EPSG:4326) and the
+    reference's, and returns one value per feature; ``fields`` are the rows'
+    fixed columns (``measure``, ``bound``, ``limit``, ``unit``).
+    """
     features, missing = _features(layers, rule)
     p = rule.params
     reference = _find(layers, p[ref.layer_param], p[ref.id_param])
     if reference is None:
         reason = f"{ref.what} {p[ref.id_param]} not found in layer {p[ref.layer_param]}"
         return [_missing_row(rule, i, reason) for i in [*features, *missing]]
-    rows = []
-    for fid, geom in features.items():
-        row = _row(rule, fid, other_id=p[ref.id_param], **measure_row(fid, geom, reference))
-        rows.append(row)
+    shapely.prepare(reference)
+    values = values_of(np.array(list(features.values()), dtype=object), reference)
+    rows = [
+        _row(rule, fid, other_id=p[ref.id_param], value=float(value), **fields)
+        for fid, value in zip(features, values, strict=True)
+    ]
     return rows + _missing_rows(rule, missing)
 
 
@@ -165,6 +181,22 @@ def _with_reason(row: dict[str, Any], reason: str) -> dict[str, Any]:
     if row["status"] == FAIL:
         row["reason"] = reason
     return row
+
+
+def _outside_km2(geoms: npt.NDArray[np.object_], district: shapely.Geometry) -> npt.NDArray:
+    """Area of each feature outside the district; only features not wholly inside are cut."""
+    outside = np.zeros(len(geoms))
+    crossing = ~shapely.covers(district, geoms) if len(geoms) else np.zeros(0, dtype=bool)
+    outside[crossing] = _km2_each(shapely.difference(geoms[crossing], district))
+    return outside
+
+
+def _inside_km2(geoms: npt.NDArray[np.object_], band: shapely.Geometry) -> npt.NDArray:
+    """Area of each feature inside the band; features that miss it are not cut."""
+    inside = np.zeros(len(geoms))
+    meets = shapely.intersects(band, geoms) if len(geoms) else np.zeros(0, dtype=bool)
+    inside[meets] = _km2_each(shapely.intersection(geoms[meets], band))
+    return inside
 
 
 @rule_kind(
@@ -176,20 +208,15 @@ def _with_reason(row: dict[str, Any], reason: str) -> dict[str, Any]:
 def _within_district(layers, rule: Rule, gk: CRS | None) -> list[dict[str, Any]]:
     """Each feature's area outside the district, at most ``max_outside_m2``."""
     p = rule.params
-    limit_km2 = p["max_outside_m2"] / M2_PER_KM2
-
-    def measure(fid: str, geom: shapely.Geometry, district: shapely.Geometry) -> dict[str, Any]:
-        outside = _km2(shapely.difference(geom, district))
-        return {
-            "measure": "area outside",
-            "value": outside,
-            "bound": "max",
-            "limit": limit_km2,
-            "unit": "km2",
-        }
-
     rows = _against_reference(
-        layers, rule, _Reference("district_layer", "district_id", "district"), measure
+        layers,
+        rule,
+        _Reference("district_layer", "district_id", "district"),
+        _outside_km2,
+        measure="area outside",
+        bound="max",
+        limit=p["max_outside_m2"] / M2_PER_KM2,
+        unit="km2",
     )
     return [_with_reason(r, f"{r['value']:.4f} km² lies outside {p['district_id']}") for r in rows]
 
@@ -203,20 +230,15 @@ def _within_district(layers, rule: Rule, gk: CRS | None) -> list[dict[str, Any]]
 def _meets_corridor(layers, rule: Rule, gk: CRS | None) -> list[dict[str, Any]]:
     """Each feature's area inside the corridor band, at least ``min_in_band_m2``."""
     p = rule.params
-    limit_km2 = p["min_in_band_m2"] / M2_PER_KM2
-
-    def measure(fid: str, geom: shapely.Geometry, band: shapely.Geometry) -> dict[str, Any]:
-        inside = _km2(shapely.intersection(geom, band))
-        return {
-            "measure": "area in band",
-            "value": inside,
-            "bound": "min",
-            "limit": limit_km2,
-            "unit": "km2",
-        }
-
     rows = _against_reference(
-        layers, rule, _Reference("corridor_layer", "band_id", "band"), measure
+        layers,
+        rule,
+        _Reference("corridor_layer", "band_id", "band"),
+        _inside_km2,
+        measure="area in band",
+        bound="min",
+        limit=p["min_in_band_m2"] / M2_PER_KM2,
+        unit="km2",
     )
     return [_with_reason(r, f"only {r['value']:.4f} km² within {p['band_id']}") for r in rows]
 
@@ -231,17 +253,18 @@ def _within_reach(layers, rule: Rule, gk: CRS | None) -> list[dict[str, Any]]:
     """Each feature's distance to the avenue (metres, Gauss–Krüger), at most ``reach_m``."""
     p = rule.params
 
-    def measure(fid: str, geom: shapely.Geometry, avenue: shapely.Geometry) -> dict[str, Any]:
-        return {
-            "measure": "distance to avenue",
-            "value": _dist_m(geom, avenue, gk),
-            "bound": "max",
-            "limit": float(p["reach_m"]),
-            "unit": "m",
-        }
+    def distance_m(geoms: npt.NDArray[np.object_], avenue: shapely.Geometry) -> npt.NDArray:
+        return np.array([_dist_m(geom, avenue, gk) for geom in geoms])
 
     rows = _against_reference(
-        layers, rule, _Reference("corridor_layer", "avenue_id", "avenue"), measure
+        layers,
+        rule,
+        _Reference("corridor_layer", "avenue_id", "avenue"),
+        distance_m,
+        measure="distance to avenue",
+        bound="max",
+        limit=float(p["reach_m"]),
+        unit="m",
     )
     return [
         _with_reason(r, f"{r['value']:.0f} m from {p['avenue_id']}, beyond {p['reach_m']:g} m")
@@ -272,13 +295,31 @@ def _nesting_rows(rule: Rule, features: dict, limit_km2: float) -> list[dict[str
 
 
 def _pair_overlaps_km2(features: dict, allowed: set[frozenset]) -> dict[frozenset, float]:
-    """Overlap area (km²) of every pair of features not declared nested, each pair once."""
+    """Overlap area (km²) of every pair of features that intersect, not declared nested.
+
+    Candidate pairs come from an STRtree query (``intersects``), each pair once;
+    their intersections are cut and measured in two vectorised calls, so the
+    cost grows with the number of features and of touching pairs, not its square.
+    Pairs that do not intersect are left out (their overlap is 0).
+    """
     ids = list(features)
+    geoms = np.array(list(features.values()), dtype=object)
+    if len(geoms) < 2:
+        return {}
+    left, right = shapely.STRtree(geoms).query(geoms, predicate="intersects")
+    once = left < right
+    left, right = left[once], right[once]
+    if allowed:
+        keep = [
+            frozenset((ids[i], ids[j])) not in allowed for i, j in zip(left, right, strict=True)
+        ]
+        left, right = left[np.array(keep, dtype=bool)], right[np.array(keep, dtype=bool)]
+    order = np.lexsort((right, left))  # in layer order, as the rows and messages read
+    left, right = left[order], right[order]
+    areas_km2 = _km2_each(shapely.intersection(geoms[left], geoms[right]))
     return {
-        frozenset((a, b)): _km2(shapely.intersection(features[a], features[b]))
-        for i, a in enumerate(ids)
-        for b in ids[i + 1 :]
-        if frozenset((a, b)) not in allowed
+        frozenset((ids[i], ids[j])): float(area)
+        for i, j, area in zip(left, right, areas_km2, strict=True)
     }
 
 
@@ -294,17 +335,22 @@ def _no_overlap(layers, rule: Rule, gk: CRS | None) -> list[dict[str, Any]]:
     features, missing = _features(layers, rule)
     allowed = {frozenset(pair) for pair in rule.params["allowed_nesting"]}
     limit_km2 = rule.params["max_overlap_m2"] / M2_PER_KM2
-    pairs = _pair_overlaps_km2(features, allowed)
+    position = {fid: n for n, fid in enumerate(features)}
+    shared: dict[str, dict[str, float]] = {fid: {} for fid in features}
+    for pair, area in _pair_overlaps_km2(features, allowed).items():
+        a, b = sorted(pair, key=position.__getitem__)
+        shared[a][b] = area
+        shared[b][a] = area
     rows = []
     for fid in features:
-        shared = {o: a for pair, a in pairs.items() if fid in pair for o in pair - {fid}}
-        hit = {o: a for o, a in shared.items() if a > limit_km2}
+        others = dict(sorted(shared[fid].items(), key=lambda item: position[item[0]]))
+        hit = {o: a for o, a in others.items() if a > limit_km2}
         row = _row(
             rule,
             fid,
             other_id=", ".join(hit),
             measure="largest overlap with one feature",
-            value=max(shared.values(), default=0.0),
+            value=max(others.values(), default=0.0),
             bound="max",
             limit=limit_km2,
             unit="km2",

@@ -20,11 +20,12 @@ import argparse
 import importlib
 import os
 import sys
+import warnings
 from collections.abc import Sequence
 
 from spatial.cli._options import COMMAND_HELP
 from spatial.cli._output import ExitCode
-from spatial.errors import SpatialError, printable
+from spatial.errors import LayerReadWarning, SpatialError, printable
 
 __all__ = ["build_parser", "main"]
 
@@ -92,7 +93,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser(only=_command_in(words) or "")
     args = parser.parse_args(words)
     try:
-        status = int(args.handler(args))
+        status = _run_saying_warnings(args)
         sys.stdout.flush()  # surface a closed pipe here, not at interpreter exit
         return status
     except SpatialError as exc:
@@ -117,6 +118,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return ExitCode.INTERNAL
+
+
+def _run_saying_warnings(args: argparse.Namespace) -> int:
+    """Run the handler; a :class:`LayerReadWarning` is one line on standard error, as it comes."""
+
+    def say(message, category, filename, lineno, file=None, line=None) -> None:
+        print(f"spatial {args.command}: warning: {printable(str(message))}", file=sys.stderr)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("always", LayerReadWarning)
+        warnings.showwarning = say
+        return int(args.handler(args))
 
 
 if __name__ == "__main__":  # pragma: no cover

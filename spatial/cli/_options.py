@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import re
 import sys
@@ -27,6 +28,7 @@ __all__ = [
     "output_destination",
     "print_notes",
     "read_options",
+    "require_in_range",
     "require_suffix",
 ]
 
@@ -265,10 +267,11 @@ def emit_frames(args: argparse.Namespace, sheets: dict, text: object) -> bool:
     from spatial.report import FORMATS, emit, format_from_suffix  # noqa: PLC0415
 
     fmt = format_from_suffix(args.format, args.out)
-    if args.command == "check" and fmt not in {*FORMATS, "xlsx"}:
+    if args.command != "overlay" and fmt not in {*FORMATS, "xlsx"}:
+        layers = " (or .gpkg, .gdb, postgresql://... for the checked layers)"
         raise UsageError(
-            f"{args.out}: a check report is a table: use .csv, .json, .md, .xlsx or .txt "
-            "(or .gpkg, .gdb, postgresql://... for the checked layers)"
+            f"{args.out}: a {args.command} report is a table: use .csv, .json, .md, .xlsx or .txt"
+            + (layers if args.command == "check" else "")
         )
     if fmt == "xlsx":
         if args.out is None:
@@ -303,3 +306,32 @@ def emit_report(args: argparse.Namespace, report: object) -> bool:
             print(f"spatial {args.command}: wrote {name}", file=sys.stderr)
         return False
     return emit_frames(args, report.sheets(), report.render)  # type: ignore[attr-defined]
+
+
+def require_in_range(
+    value: float | None, flag: str, low: float, high: float, unit: str, *, low_open: bool = False
+) -> None:
+    """Refuse an option value that is not finite or lies outside ``[low, high]`` (one line).
+
+    ``low_open`` excludes ``low`` itself (a distance that must be positive).
+    Checked before any work starts, so no option value reaches an internal error.
+
+    Raises
+    ------
+    UsageError
+        Naming the option, the value, the range and its unit.
+
+    Examples
+    --------
+    >>> require_in_range(5.0, "--simplify-m", 0, 1000, "metres")
+    >>> require_in_range(float("nan"), "--simplify-m", 0, 1000, "metres")
+    Traceback (most recent call last):
+    ...
+    spatial.errors.UsageError: --simplify-m must be a number from 0 to 1,000 metres, got nan
+    """
+    if value is None:
+        return
+    below = value <= low if low_open else value < low
+    if not math.isfinite(value) or below or value > high:
+        lower = f"above {low:,g}" if low_open else f"from {low:,g}"
+        raise UsageError(f"{flag} must be a number {lower} to {high:,g} {unit}, got {value:g}")

@@ -20,6 +20,7 @@ from spatial.errors import UsageError, printable
 from spatial.io.layers import LAYER_NAMES, load_plan_layers, read_layer
 from spatial.io.options import ReadOptions
 from spatial.io.postgis import database_label
+from spatial.io.properties import parse_properties
 from spatial.plan import load_targets
 
 __all__ = ["add_plan_input", "check_style_field", "read_plan_input"]
@@ -77,6 +78,8 @@ def read_plan_input(
     layers = load_plan_layers()
     for name, path in given.items():
         layers[name] = _read(path, options[name], command)
+        # plan layers' typed properties (corridor_town, order...) by their type
+        layers[name] = parse_properties(layers[name], name, str(path))
     extra = {name: _read(path, options[name], command) for name, path in extra_specs.items()}
     if "zones" in given:  # a target whose id the file lacks is found by its name
         layers["zones"], matched = match_by_name(layers["zones"], load_targets(), given["zones"])

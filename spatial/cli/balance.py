@@ -25,7 +25,9 @@ from spatial.cli._options import (
     COMMAND_HELP,
     Input,
     add_input_options,
+    add_output_options,
     add_repair_option,
+    emit_frames,
     read_options,
 )
 from spatial.cli._output import ExitCode, printed_warnings
@@ -33,8 +35,6 @@ from spatial.errors import UsageError
 from spatial.io.layers import read_layer
 from spatial.landuse import CLASS_CODE_FIELD, CLASS_NAME_FIELD, check_class_field, load_classes
 from spatial.report import (
-    FORMATS,
-    emit,
     format_frame,
     format_from_suffix,
     format_markdown,
@@ -79,12 +79,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="comma-separated codes or prefixes counted as 建设用地 (e.g. 07,08,09); "
         "the classification data carry no such flag (no source was found)",
     )
-    parser.add_argument(
-        "--format",
-        choices=FORMATS,
-        help="output format (default: from the --out suffix, else table)",
-    )
-    parser.add_argument("--out", metavar="PATH", help="write the table to PATH (atomically)")
+    add_output_options(parser)
     add_input_options(parser, polygonize=False, flags=("--crs", "--input-frame"))
     add_repair_option(parser)
     parser.set_defaults(handler=run)
@@ -197,5 +192,7 @@ def run(args: argparse.Namespace) -> int:
     with printed_warnings("balance"):  # CRS mismatches and repairs, one line each
         table = _table(args, paths, layers, zones)
     disagreements = sum(_name_problems(g, p, args) for p, g in zip(paths, layers, strict=True))
-    emit(_render(table, args.format, single=len(paths) == 1), args.out)
+    single = len(paths) == 1
+    sheets = {"balance": table, "totals": subtotals(table) if single else _compare_subtotals(table)}
+    emit_frames(args, sheets, lambda fmt: _render(table, fmt, single=single))
     return ExitCode.PROBLEMS if disagreements else ExitCode.OK

@@ -31,7 +31,9 @@ from spatial.cli._options import (
     COMMAND_HELP,
     Input,
     add_input_options,
+    add_output_options,
     add_repair_option,
+    emit_frames,
     read_options,
 )
 from spatial.cli._output import ExitCode, printed_warnings
@@ -40,8 +42,6 @@ from spatial.io.atomic import write_gpkg_atomic
 from spatial.io.layers import LAYER_NAMES, load_plan_layers, read_layer
 from spatial.plan import load_rules, load_targets
 from spatial.report import (
-    FORMATS,
-    emit,
     format_csv,
     format_from_suffix,
     format_json,
@@ -83,8 +83,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--plan", metavar="TOML", help="targets file (default: seeds/plan.toml)")
     parser.add_argument("--rules", metavar="TOML", help="rules file (default: seeds/rules.toml)")
     add_constraint_options(parser, conflicts=False)
-    parser.add_argument("--format", choices=FORMATS, help="output format (default: table)")
-    parser.add_argument("--out", metavar="PATH", help="write the report to PATH (atomically)")
+    add_output_options(parser)
     parser.add_argument("--pieces-out", metavar="FILE.gpkg", help="write the 调入/调出 pieces")
     parser.add_argument("--map", metavar="FILE.html", help="write an offline compare map")
     add_input_options(parser, polygonize=False, flags=("--crs", "--input-frame"))
@@ -236,7 +235,10 @@ def run(args: argparse.Namespace) -> int:
 
         render_compare_map(args.map, old, new, result.pieces, names=(args.old, args.new))
         print(f"spatial diff: wrote {args.map}", file=sys.stderr)
-    emit(_render(result, targets, rules, args.format), args.out)
+    sheets = {"features": result.features, "targets": targets, "rules": rules}
+    if result.matrix is not None:
+        sheets["matrix"] = result.matrix.reset_index(names="from_class")
+    emit_frames(args, sheets, lambda fmt: _render(result, targets, rules, fmt))
     print(f"spatial diff: {_summary(result)}", file=sys.stderr)
     worse = [*(targets.itertuples()), *(rules.itertuples())]
     worse = [row for row in worse if row.old_status == "PASS" and row.new_status == "FAIL"]

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import geopandas as gpd
 
-from spatial.cli._options import COMMAND_HELP, add_repair_option, require_suffix
+from spatial.cli._options import COMMAND_HELP, add_repair_option, require_in_range, require_suffix
 from spatial.cli._output import ExitCode
 from spatial.cli._plan_input import add_plan_input, check_style_field, read_plan_input
 from spatial.errors import printable
@@ -34,6 +34,10 @@ __all__ = ["register", "run"]
 
 DEFAULT_OUT = Path("maps") / "bishan.html"
 TIANDITU_ENV = "TIANDITU_KEY"
+#: ``--decimals`` range: 4 places of a degree is about 11 m, 10 about 0.01 mm.
+DECIMALS_RANGE = (4, 10)
+#: ``--simplify-m`` range, metres: beyond a kilometre outlines turn into triangles.
+SIMPLIFY_MAX_M = 1_000.0
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -68,8 +72,17 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--plan", metavar="TOML", help="targets file (default: seeds/plan.toml)")
     parser.add_argument("--rules", metavar="TOML", help="rules file (default: seeds/rules.toml)")
     add_repair_option(parser)
-    parser.add_argument("--simplify-m", type=float, help="simplify outlines (tolerance, metres)")
-    parser.add_argument("--decimals", type=int, help="decimal places of a degree kept")
+    parser.add_argument(
+        "--simplify-m",
+        type=float,
+        help=f"simplify outlines (tolerance, metres, 0 to {SIMPLIFY_MAX_M:g})",
+    )
+    parser.add_argument(
+        "--decimals",
+        type=int,
+        help=f"decimal places of a degree kept ({DECIMALS_RANGE[0]}, about 11 m, "
+        f"to {DECIMALS_RANGE[1]})",
+    )
     parser.set_defaults(handler=run)
 
 
@@ -87,6 +100,13 @@ def _area_check(checked: gpd.GeoDataFrame, missing: list[str]) -> str:
     lines.append(format_table(checked[columns]))
     lines += [f"{target}: no feature with this id in the zones layer" for target in missing]
     return "\n".join(lines)
+
+
+def _check_options(args: argparse.Namespace) -> None:
+    """Refuse option values out of range before any file is read (one line, exit 2)."""
+    low, high = DECIMALS_RANGE
+    require_in_range(args.decimals, "--decimals", low, high, "decimal places")
+    require_in_range(args.simplify_m, "--simplify-m", 0, SIMPLIFY_MAX_M, "metres")
 
 
 def _precision_note(decimals: int | None) -> str | None:
@@ -110,6 +130,7 @@ def run(args: argparse.Namespace) -> int:
     each failed rule listed by its id). Bad input or a bad call raises a
     SpatialError (exit status 2) before anything is written.
     """
+    _check_options(args)
     require_suffix(args.out, (".html", ".htm"), "an interactive map")
     layers, files, extra = read_plan_input(args, "map")
     check_style_field(args.style_field, extra)

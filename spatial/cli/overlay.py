@@ -7,7 +7,10 @@ Operations (``--op``):
 * ``difference``: the part of each feature of A outside B, ``area_km2, share_of_a``
   (``--format geojson`` writes the parts themselves);
 * ``overlaps``: pairs of features of A that overlap each other (B refused: not used);
-* ``matrix``: the conflict matrix of A, shared areas in km² (B refused: not used);
+* ``matrix``: the conflict matrix of A, shared areas in km² (B refused: not used), in
+  long form by default, one row per non-zero cell ``a_id, b_id, area_km2`` (each
+  feature with itself, and both orders of every pair sharing area); ``--square``
+  writes the n × n table instead (up to :data:`SQUARE_MAX_FEATURES` features);
 * ``coverage``: the share of each polygon of A within ``--distance-m`` metres of B
   (B must hold one kind of geometry: choose with ``--where b:kind=avenue``);
 * ``assign``: each point of A to the polygon(s) of B containing it (or the nearest).
@@ -37,6 +40,7 @@ from spatial.cli._options import (
     output_destination,
     print_notes,
     read_options,
+    require_in_range,
 )
 from spatial.cli._output import ExitCode, printed_warnings
 from spatial.errors import UsageError, printable
@@ -60,6 +64,10 @@ _STREAM_MIN_ROWS = 10_000
 #: GeoParquet layers of more features than this are tabulated batch by batch (row groups).
 _BATCH_MIN_ROWS = 2_000_000
 _PARQUET = {".parquet", ".geoparquet"}
+#: ``--distance-m`` at most 100 km: the Gauss–Krüger zone the buffer is drawn in holds no more.
+DISTANCE_MAX_M = 100_000.0
+#: Above this many features ``--square`` is refused: n² cells (10,000 zones: 100 million).
+SQUARE_MAX_FEATURES = 2_000
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -95,8 +103,30 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "worker processes, ADDRESS (tcp://host:8786) uses a running dask.distributed scheduler; "
         "same numbers (needs the dask extra)",
     )
+    parser.add_argument(
+        "--square",
+        action="store_true",
+        help="--op matrix: write the n x n table instead of one row per non-zero cell "
+        f"(up to {SQUARE_MAX_FEATURES:,} features)",
+    )
     add_repair_option(parser)
     parser.set_defaults(handler=run)
+
+
+def _matrix(args: argparse.Namespace, a) -> pd.DataFrame:
+    form = "square" if args.square else "long"
+    matrix = overlay.overlap_matrix(a, args.a_id, repair=args.repair, form=form, name=args.a)
+    if form == "long":
+        return matrix
+    table = matrix.reset_index(names=args.a_id)
+    table.attrs["repairs"] = matrix.attrs["repairs"]
+    return table
+
+
+def _matrix(args: argparse.Namespace, a: gpd.GeoDataFrame) -> pd.DataFrame:
+    form = "square" if args.square else "long"
+    matrix = overlay.overlap_matrix(a, args.a_id, repair=args.repair, form=form, name=args.a)
+    return matrix if form == "long" else matrix.reset_index(names=args.a_id)
 
 
 def _compute(args: argparse.Namespace, a, b) -> pd.DataFrame:
@@ -109,8 +139,7 @@ def _compute(args: argparse.Namespace, a, b) -> pd.DataFrame:
     if args.op == "overlaps":
         return overlay.overlaps(a, args.a_id, repair=repair, name=args.a)
     if args.op == "matrix":
-        matrix = overlay.overlap_matrix(a, args.a_id, repair=repair, name=args.a)
-        return matrix.reset_index(names=args.a_id)
+        return _matrix(args, a)
     if args.op == "coverage":
         return overlay.buffer_coverage(a, b, args.distance_m, args.a_id, repair=repair, names=names)
     return overlay.assign_points(a, b, args.a_id, args.b_id, repair=repair, names=names)
@@ -135,8 +164,9 @@ def _check_call(args: argparse.Namespace) -> None:
         raise UsageError("--op coverage needs --distance-m (metres)")
     if args.op != "coverage" and args.distance_m is not None:
         raise UsageError(f"--distance-m applies to --op coverage only, not --op {args.op}")
-    if args.distance_m is not None and not (0 < args.distance_m < float("inf")):
-        raise UsageError(f"--distance-m must be a positive number of metres, got {args.distance_m}")
+    require_in_range(args.distance_m, "--distance-m", 0, DISTANCE_MAX_M, "metres", low_open=True)
+    if args.square and args.op != "matrix":
+        raise UsageError(f"--square applies to --op matrix only, not --op {args.op}")
     if args.format == "geojson" and args.op != "difference":
         raise UsageError("--format geojson is only for --op difference (the others are tables)")
 
@@ -204,7 +234,7 @@ def _dask_result(args: argparse.Namespace, b) -> pd.DataFrame:  # type: ignore[n
     cluster = None
     try:
         if args.scheduler == "processes":
-            cluster = LocalCluster(processes=True, threads_per_worker=1, dashboard_address=None)
+            cluster = LocalCluster(processes=True, threads_per_worker=1, dashboard_address=":0")
             client = Client(cluster)
         else:
             client = Client(args.scheduler, timeout="10s")
@@ -234,6 +264,12 @@ def run(args: argparse.Namespace) -> int:
     if _batched(args, plain_a):
         return _run_batches(args, b)
     a = _read_a(args, options["a"], wheres["a"])
+    if args.square and len(a) > SQUARE_MAX_FEATURES:
+        raise UsageError(
+            f"{args.a}: --square with {len(a):,} features would write {len(a) ** 2:,} cells; "
+            f"it is for up to {SQUARE_MAX_FEATURES:,} features: drop --square for one row "
+            "per non-zero cell"
+        )
     if args.op == "coverage" and b is not None:  # B is there: _check_call requires it
         overlay.require_one_dimension(b, args.b)  # here, so that the message names the file
     with printed_warnings("overlay"):

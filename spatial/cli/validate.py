@@ -158,10 +158,10 @@ def _check_one(path: Path | str, args: argparse.Namespace, options: ReadOptions)
         )
         problems = [*problems, *_class_problems(path, args, options)]
     except SpatialError as exc:
-        print(f"spatial validate: {exc}", file=sys.stderr)
+        print(f"spatial validate: {printable(str(exc))}", file=sys.stderr)
         return ExitCode.UNREADABLE
     for problem in problems:
-        print(problem)
+        print(printable(str(problem)))
     return ExitCode.PROBLEMS if problems else ExitCode.OK
 
 

@@ -13,14 +13,22 @@ process killed mid-write leaves its folder behind, unlocked; the next write to
 the same target removes such leftovers (only folders of ours, matching the
 target's name, that no live writer holds). Where ``fcntl`` does not exist
 (Windows) leftovers are not cleaned.
+
+Special targets: a symlink is followed, and its target written atomically in
+its own folder (the link stays a link). A device or FIFO that exists
+(``/dev/null``, ``/dev/stdout``, ``/dev/full``) is written to, never replaced by
+a regular file; the content is complete before the first byte goes to it, and
+a write error there (``/dev/full``: no space left) is an :class:`OutputError`.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import stat
+import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -122,6 +130,12 @@ def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
     target = Path(target)
     if target.is_dir():
         raise OutputError(f"{target}: is a folder; give the output a file name")
+    if _is_special(target):
+        with _special_path(target) as tmp:
+            yield tmp
+        return
+    target = _followed(target)
+    _refuse_file_parent(target)
     stack = contextlib.ExitStack()
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -142,6 +156,91 @@ def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
             if isinstance(exc, SpatialError):
                 raise
             raise OutputError(f"{target}: cannot be written ({exc.strerror or exc})") from None
+
+
+def _followed(target: Path) -> Path:
+    """Return the file a symlink (or a chain of them) points to; ``target`` itself otherwise."""
+    return Path(os.path.realpath(target)) if target.is_symlink() else target
+
+
+def _refuse_file_parent(target: Path) -> None:
+    for folder in (target.parent, *target.parent.parents):
+        if folder.exists():
+            if not folder.is_dir():
+                raise OutputError(
+                    f"{target}: cannot be written: {folder} is a file, not a folder; "
+                    "choose another output path"
+                )
+            return
+
+
+#: Paths naming an open file descriptor of this process.
+_FD_PATH = re.compile(r"/(?:dev/fd|proc/self/fd)/([0-9]+)")
+_STD_PATHS = {"/dev/stdout": 1, "/dev/stderr": 2}
+
+
+def _open_fd(target: Path) -> int | None:
+    """Return the descriptor ``/dev/stdout``, ``/dev/stderr`` or ``/dev/fd/N`` names, or None."""
+    text = os.fspath(target)
+    if text in _STD_PATHS:
+        return _STD_PATHS[text]
+    match = _FD_PATH.fullmatch(text)
+    return int(match.group(1)) if match else None
+
+
+def _is_special(target: Path) -> bool:
+    """Whether ``target`` (symlinks followed) exists and is a device, FIFO or socket.
+
+    ``/dev/stdout`` and the like count, whatever they point to: replacing the
+    file behind a redirection would lose the output.
+    """
+    if _open_fd(target) is not None:
+        return True
+    try:
+        mode = target.stat().st_mode
+    except OSError:
+        return False
+    return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
+
+
+@contextlib.contextmanager
+def _special_path(target: Path) -> Iterator[Path]:
+    """Yield a path in a private temporary folder (0700, exclusive); copy it into ``target``."""
+    with tempfile.TemporaryDirectory(prefix=".spatial-out.") as folder:
+        tmp = Path(folder) / "out.tmp"
+        yield tmp
+        if tmp.is_symlink() or not tmp.is_file():
+            raise OutputError(f"{target}: nothing was written")
+        _copy_into(tmp, target)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+def _copy_into(source: Path, target: Path) -> None:
+    std = _open_fd(target)
+    if std is not None:  # this process's own descriptor: write at its offset, keep it open
+        sys.stdout.flush()
+        try:
+            _write_all(std, source.read_bytes())
+        except OSError as exc:
+            raise OutputError(f"{target}: cannot be written ({exc.strerror or exc})") from None
+        return
+    try:
+        # non-blocking open: a FIFO nobody reads is refused at once instead of hanging
+        fd = os.open(target, os.O_WRONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError as exc:
+        raise OutputError(f"{target}: cannot be written ({exc.strerror or exc})") from None
+    try:
+        os.set_blocking(fd, True)
+        _write_all(fd, source.read_bytes())
+    except OSError as exc:
+        raise OutputError(f"{target}: cannot be written ({exc.strerror or exc})") from None
+    finally:
+        os.close(fd)
 
 
 def write_bytes_atomic(target: str | os.PathLike[str], data: bytes) -> Path:

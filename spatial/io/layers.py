@@ -8,6 +8,7 @@ CRS. The bundled layers are RFC 7946 GeoJSON, WGS84 longitude/latitude
 from __future__ import annotations
 
 import os
+import re
 import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -21,12 +22,13 @@ from pyproj import CRS
 from pyproj.exceptions import CRSError as ProjCRSError
 
 from spatial.crs import likely_crs_hint
-from spatial.errors import CRSError, LayerError, LayerReadError
+from spatial.errors import CRSError, LayerError, LayerReadError, LayerReadWarning
 
 if TYPE_CHECKING:
     from spatial.validate.inputs import GeometryKind
 from spatial.io import rawjson as _rawjson
 from spatial.io.bundled import bundled_dir
+from spatial.io.files import require_layer_path
 from spatial.io.options import ReadOptions, apply_read_options
 from spatial.io.postgis import database_label, is_postgis_url, read_postgis_layer
 
@@ -83,20 +85,64 @@ def bundled_layer_path(name: str) -> Path:
 
 
 def _check_readable(path: Path) -> None:
-    if not path.exists():
-        raise LayerReadError(f"{path}: file not found")
-    if path.is_dir() and path.suffix.lower() != ".gdb":
-        raise LayerReadError(f"{path}: is a folder, not a layer file")
-    if path.is_file() and path.stat().st_size == 0:
-        raise LayerReadError(f"{path}: file is empty")
+    require_layer_path(path)
 
 
-def _check_json(path: Path) -> None:
+#: Kinds of raw finding that make GDAL read a feature other than as written.
+_REFUSED_KINDS = ("feature", "structure")
+
+
+def _refuse_unread_features(path: Path, findings: list[_rawjson.Finding]) -> None:
+    """Refuse a file in which GDAL would skip a feature or read its geometry as null."""
+    for kind in _REFUSED_KINDS:
+        found = [f for f in findings if f[2] == kind]
+        if found:
+            position, label, _, message = found[0]
+            more = (
+                f" (and {len(found) - 1} more: run `spatial validate {path}`)" if found[1:] else ""
+            )
+            where = (
+                f"feature {label}" if label == f"#{position}" else f"feature {label} (#{position})"
+            )
+            raise LayerError(f"{path}: {where}: {message}{more}")
+
+
+def _check_large_json(path: Path) -> None:
+    """Run the checks of :func:`_check_json` on a large file, streamed (bounded memory).
+
+    The file is walked one feature at a time (:func:`spatial.io.rawjson.scan_raw`);
+    a property named ``geometry`` cannot be put back from the stream, so it is said.
+    """
+    scan = _rawjson.scan_raw(path)
+    if not scan.utf8:
+        raise LayerReadError(
+            f"{path}: not UTF-8 text (GeoJSON must be UTF-8; re-save it as UTF-8, e.g. from GBK); "
+            "run `spatial validate` to see which features"
+        )
+    for _, _, kind, message in scan.findings:
+        if kind == "crs":
+            raise CRSError(f"{path}: {message.removeprefix('the ')}")
+    _refuse_unread_features(path, scan.findings)
+    clashing = [f for f in scan.findings if "has the name of the geometry column" in f[3]]
+    if clashing:
+        warnings.warn(
+            f"{path}: feature {clashing[0][1]}: property 'geometry' has the name of the geometry "
+            f"column and is not read ({len(clashing)} feature(s)); rename it in the file",
+            LayerReadWarning,
+            stacklevel=4,
+        )
+
+
+def _check_json(path: Path) -> _rawjson.RawGeoJSON | None:
     """Refuse a GeoJSON file that GDAL would misread, with a precise one-line reason.
 
-    Not valid JSON (or truncated), not UTF-8, or a ``crs`` member that cannot be
-    resolved (GDAL would silently assume EPSG:4326).
+    Not valid JSON (or truncated), not UTF-8, a ``crs`` member that cannot be
+    resolved (GDAL would silently assume EPSG:4326), a feature GDAL would skip
+    (its ``type`` missing or misspelled) or read as a null geometry.
     """
+    if require_layer_path(path).st_size >= _rawjson.STREAM_FROM_BYTES:
+        _check_large_json(path)
+        return None
     raw = _rawjson.load_raw(path)
     if not raw.utf8:
         raise LayerReadError(
@@ -106,6 +152,26 @@ def _check_json(path: Path) -> None:
     name = _rawjson.crs_name(raw.data)
     if name is not None:
         _resolve_crs(path, name, what="named in the file")
+    _refuse_unread_features(path, _rawjson.raw_findings(raw))
+    return raw
+
+
+def _restore_clashing(
+    path: Path, gdf: gpd.GeoDataFrame, raw: _rawjson.RawGeoJSON
+) -> gpd.GeoDataFrame:
+    """Put back, renamed, the properties GDAL drops (named ``geometry``), and say so."""
+    for name, values in _rawjson.clashing_properties(raw).items():
+        if len(values) != len(gdf):
+            continue
+        column = f"{name}_property"
+        gdf = gdf.assign(**{column: values})
+        warnings.warn(
+            f"{path}: property {name!r} has the name of the geometry column; read as {column!r} "
+            f"(rename it in the file to keep its name)",
+            LayerReadWarning,
+            stacklevel=3,
+        )
+    return gdf
 
 
 def unresolved_prj(path: Path) -> Path | None:
@@ -153,17 +219,52 @@ def _read_frame(
     null, so that validation can go on and report them; never use that for
     analysis. ``encoding`` overrides the text encoding GDAL would assume.
     """
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("ignore", RuntimeWarning)
-        if path.suffix.lower() in _PARQUET_SUFFIXES:
-            return gpd.read_parquet(path)
-        if not tolerant:
-            return pyogrio.read_dataframe(path, encoding=encoding, layer=layer)
-        table = pyogrio.read_dataframe(path, read_geometry=False, encoding=encoding, layer=layer)
-        meta, _, wkb, _ = pyogrio.raw.read(path, columns=[], encoding=encoding, layer=layer)
-        # NaN coordinates warn here; validation reports them per feature instead.
-        geoms = shapely.from_wkb(wkb, on_invalid="ignore") if wkb is not None else None
+        warnings.filterwarnings("always", "Could not parse column", UserWarning)  # said below
+        gdf = _read_frame_quietly(path, tolerant, encoding, layer)
+    _say_mixed_columns(path, caught)
+    return gdf
+
+
+def _say_mixed_columns(path: Path, caught: list[warnings.WarningMessage]) -> None:
+    """Turn pyogrio's "Could not parse column" warnings into one line naming the file."""
+    for warning in caught:
+        match = re.match(r"Could not parse column '(.*)' as JSON", str(warning.message))
+        if match:
+            warnings.warn(
+                f"{path}: property {match.group(1)!r} mixes numbers and text across "
+                "features; all its values are read as text",
+                LayerReadWarning,
+                stacklevel=4,
+            )
+
+
+def _read_frame_quietly(
+    path: Path, tolerant: bool, encoding: str | None, layer: str | None
+) -> gpd.GeoDataFrame:
+    if path.suffix.lower() in _PARQUET_SUFFIXES:
+        return gpd.read_parquet(path)
+    if not tolerant:
+        return pyogrio.read_dataframe(path, encoding=encoding, layer=layer)
+    table = pyogrio.read_dataframe(path, read_geometry=False, encoding=encoding, layer=layer)
+    meta, _, wkb, _ = pyogrio.raw.read(path, columns=[], encoding=encoding, layer=layer)
+    # NaN coordinates warn here; validation reports them per feature instead.
+    geoms = shapely.from_wkb(wkb, on_invalid="ignore") if wkb is not None else None
     return gpd.GeoDataFrame(table, geometry=geoms, crs=meta.get("crs"))
+
+
+def _undecodable(path: Path, exc: UnicodeDecodeError, encoding: str | None) -> str:
+    """Say which text encoding was claimed (a ``.cpg`` beside a Shapefile) and what to do."""
+    where = f"bytes {exc.object[exc.start : exc.end]!r} at {exc.start}"
+    cpg = path.with_suffix(".cpg")
+    if encoding is None and path.suffix.lower() == ".shp" and cpg.is_file():
+        declared = cpg.read_text(encoding="ascii", errors="replace").strip()
+        return (
+            f"{path}: text is not {declared} as {cpg.name} declares ({where}); correct "
+            f"{cpg.name} (e.g. GBK for text from Chinese GIS software) or re-save as UTF-8"
+        )
+    return f"{path}: text is not {encoding or 'UTF-8'} ({where}); re-save the file as UTF-8"
 
 
 def _split_layer(path: str | os.PathLike[str]) -> tuple[Path, str | None]:
@@ -202,6 +303,8 @@ def _read(path: Path, tolerant: bool, encoding: str | None = None) -> gpd.GeoDat
         ) from None
     except shapely.errors.GEOSException as exc:
         raise _geometry_failure(path, _first_line(exc)) from None
+    except UnicodeDecodeError as exc:
+        raise LayerReadError(_undecodable(path, exc, encoding)) from None
     except Exception as exc:
         raise LayerReadError(f"{path}: cannot be read as a layer ({_first_line(exc)})") from None
     if not _has_geometry(gdf):
@@ -300,10 +403,13 @@ def read_layer(
 
 
 def _read_file(path: Path, crs: str | int | CRS | None) -> gpd.GeoDataFrame:
+    raw = None
     if path.suffix.lower() in _JSON_SUFFIXES:
         _check_readable(path)
-        _check_json(path)
+        raw = _check_json(path)
     gdf = _read(path, tolerant=False)
+    if raw is not None:
+        gdf = _restore_clashing(path, gdf, raw)
     if gdf.empty:
         raise LayerError(f"{path}: the layer has no features")
     if gdf.crs is None:

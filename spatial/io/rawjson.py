@@ -7,32 +7,48 @@ text that is not UTF-8. So these problems are looked for in the JSON itself.
 Each finding is a ``(position, label, kind, message)`` tuple: ``position`` is
 the feature's 0-based place in the ``features`` array (``-1`` for the whole
 file), ``label`` is the feature's id (``properties.id``, else the Feature's own
-``id``, else ``#position``), ``kind`` is one of ``"crs"``, ``"geometry"``,
-``"properties"``.
+``id``, else ``#position``), ``kind`` is one of ``"crs"``, ``"feature"`` (a
+member GDAL skips: its ``type`` is missing or not ``"Feature"``),
+``"structure"`` (coordinates GDAL reads as a null geometry: text, wrong
+nesting), ``"geometry"``, ``"properties"``.
+
+A file whose structure is ambiguous, one JSON object with the same key twice
+(GDAL keeps the first, Python the last), is refused, as is UTF-16 text.
 """
 
 from __future__ import annotations
 
+import codecs
 import json
 import math
+import mmap
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import ijson
 from pyproj import CRS
 from pyproj.exceptions import CRSError as ProjCRSError
 
 from spatial.errors import LayerReadError
+from spatial.io.files import read_regular_bytes
 
 __all__ = [
     "NON_FINITE_MESSAGE",
+    "STREAM_FROM_BYTES",
     "Finding",
     "RawGeoJSON",
+    "RawScan",
+    "clashing_properties",
     "crs_name",
     "feature_label",
+    "kept_positions",
     "load_raw",
     "raw_findings",
+    "raw_labels",
+    "scan_raw",
 ]
 
 #: (feature position or -1, feature label or "-", kind, message)
@@ -61,15 +77,45 @@ class RawGeoJSON:
 _BIG_EXPONENT = re.compile(r"[0-9][eE][+]?0*[0-9]{3,}")
 
 
+class _DuplicateKeyError(ValueError):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _refuse_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    data = dict(pairs)
+    if len(data) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _DuplicateKeyError(key)
+            seen.add(key)
+    return data
+
+
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+
+
+def _utf16(raw: bytes) -> bool:
+    """Whether the bytes look like UTF-16 text (a byte-order mark, or NULs between ASCII)."""
+    head = raw[:64]
+    return head.startswith(_UTF16_BOMS) or (len(head) >= 4 and head[1::2].count(0) > len(head) // 4)
+
+
 def load_raw(path: Path) -> RawGeoJSON:
     """Parse a GeoJSON file's JSON; bytes that are not UTF-8 are kept as surrogates.
 
     Raises
     ------
     LayerReadError
-        The file is not valid JSON (the message says "truncated" when it ends early).
+        The file is not a regular file, not valid JSON (the message says
+        "truncated" when it ends early), UTF-16 text, or holds one object with
+        the same key twice.
     """
-    raw = path.read_bytes()
+    raw = read_regular_bytes(path)
+    if _utf16(raw):
+        raise LayerReadError(f"{path}: is UTF-16 text; GeoJSON must be UTF-8: re-save it as UTF-8")
     try:
         text, utf8 = raw.decode("utf-8-sig"), True
     except UnicodeDecodeError:
@@ -81,7 +127,12 @@ def load_raw(path: Path) -> RawGeoJSON:
         return float(token)
 
     try:
-        data = json.loads(text, parse_constant=parse_constant)
+        data = json.loads(text, parse_constant=parse_constant, object_pairs_hook=_refuse_duplicates)
+    except _DuplicateKeyError as exc:
+        raise LayerReadError(
+            f"{path}: the key {exc.key!r} appears twice in one JSON object; readers disagree on "
+            "which one counts (GDAL takes the first, others the last): keep only one"
+        ) from None
     except json.JSONDecodeError as exc:
         # An unterminated string runs to the end of the text: the file was cut short.
         ends_early = exc.pos >= len(text.rstrip()) or exc.msg.startswith("Unterminated string")
@@ -200,6 +251,11 @@ def _undecodable_message(name: str, value: str) -> str:
 def _property_messages(props: Any) -> Iterator[str]:
     if not isinstance(props, dict):
         return
+    for name in CLASHING_PROPERTIES & props.keys():
+        yield (
+            f"property {name!r} has the name of the geometry column; it is read as "
+            f"{name}_property: rename it in the file (e.g. {name}_note)"
+        )
     for name, value in props.items():
         if _is_non_finite(value):
             yield f"property {name!r} is {value!r}, not a finite number"
@@ -209,24 +265,266 @@ def _property_messages(props: Any) -> Iterator[str]:
             yield _undecodable_message(name, name)
 
 
+#: Property names GDAL cannot keep: they clash with the geometry column it makes.
+CLASHING_PROPERTIES = frozenset({"geometry"})
+
+
+def clashing_properties(raw: RawGeoJSON) -> dict[str, list[Any]]:
+    """Return the values, in feature order, of properties GDAL drops (named ``geometry``).
+
+    Features GDAL skips (see :func:`raw_findings`) are left out, so the lists
+    align with the rows GDAL reads. Empty when no feature has such a property.
+    """
+    found: dict[str, list[Any]] = {}
+    kept = [f for f in _features(raw.data) if isinstance(f, dict) and f.get("type") == "Feature"]
+    for name in CLASHING_PROPERTIES:
+        values = [
+            (f.get("properties") or {}).get(name) if isinstance(f.get("properties"), dict) else None
+            for f in kept
+        ]
+        if any(value is not None for value in values):
+            found[name] = values
+    return found
+
+
+def _feature_type_message(feature: dict[str, Any]) -> str | None:
+    kind = feature.get("type")
+    if kind == "Feature":
+        return None
+    if kind is None:
+        return 'has no "type" member, so GDAL skips it; add "type": "Feature" to read it'
+    shown = json.dumps(kind, ensure_ascii=False)
+    return f'"type" is {shown}, not "Feature", so GDAL skips it; write "type": "Feature"'
+
+
+def _depth(value: Any) -> int:
+    depth = 0
+    while isinstance(value, list) and value:
+        value, depth = value[0], depth + 1
+    return depth
+
+
+#: How deep a geometry's coordinates nest: Point 1, LineString 2, Polygon 3, MultiPolygon 4.
+_COORDINATE_DEPTH = {
+    "Point": 1,
+    "MultiPoint": 2,
+    "LineString": 2,
+    "MultiLineString": 3,
+    "Polygon": 3,
+    "MultiPolygon": 4,
+}
+
+
+def _structure_message(geometry: Any) -> str | None:
+    """Say why GDAL would read a geometry as null: wrong nesting, text coordinates."""
+    if not isinstance(geometry, dict):
+        return None
+    kind = geometry.get("type")
+    if kind not in _COORDINATE_DEPTH:
+        return None
+    coords = geometry.get("coordinates")
+    if not isinstance(coords, list):
+        return f"{kind} has no coordinates array"
+    if any(isinstance(v, str) for v in _numbers(coords)):
+        return f"{kind} coordinates contain text (quoted numbers); write them as plain numbers"
+    depth, want = _depth(coords), _COORDINATE_DEPTH[kind]
+    if coords and depth != want:
+        return (
+            f"{kind} coordinates are nested {depth} deep, a {kind} needs {want} "
+            f"(e.g. a Polygon is [[[x, y], ...]]): fix the brackets"
+        )
+    return None
+
+
+def kept_positions(raw: RawGeoJSON) -> list[int]:
+    """Return the positions (in the ``features`` array) of the features GDAL reads, in order."""
+    return [
+        position
+        for position, feature in enumerate(_features(raw.data))
+        if isinstance(feature, dict) and feature.get("type") == "Feature"
+    ]
+
+
+def raw_labels(raw: RawGeoJSON) -> list[str]:
+    """Return every feature's label (see :func:`feature_label`), by position in the file."""
+    return [
+        feature_label(feature, position) for position, feature in enumerate(_features(raw.data))
+    ]
+
+
+def _crs_findings(name: str | None) -> list[Finding]:
+    if name is None:
+        return []
+    try:
+        CRS.from_user_input(name)
+    except ProjCRSError:
+        return [(-1, "-", "crs", f"the CRS {name!r} named in the file cannot be resolved")]
+    return []
+
+
+def _feature_findings(position: int, feature: Any, non_finite: bool) -> list[Finding]:
+    """Return the problems of one member of the ``features`` array, seen in its raw JSON."""
+    label = feature_label(feature, position)
+    if not isinstance(feature, dict):
+        return [(position, label, "feature", "is not a GeoJSON Feature object")]
+    findings: list[Finding] = []
+    skipped = _feature_type_message(feature)
+    if skipped:
+        findings.append((position, label, "feature", skipped))
+    structure = _structure_message(feature.get("geometry"))
+    if structure:
+        findings.append((position, label, "structure", structure))
+    else:
+        for message in _geometry_messages(feature.get("geometry"), non_finite):
+            findings.append((position, label, "geometry", message))
+    for message in _property_messages(feature.get("properties")):
+        findings.append((position, label, "properties", message))
+    return findings
+
+
 def raw_findings(raw: RawGeoJSON) -> list[Finding]:
     """Return the problems visible only in the raw JSON, in feature order."""
-    findings: list[Finding] = []
-    name = crs_name(raw.data)
-    if name is not None:
-        try:
-            CRS.from_user_input(name)
-        except ProjCRSError:
-            findings.append(
-                (-1, "-", "crs", f"the CRS {name!r} named in the file cannot be resolved")
-            )
+    findings = _crs_findings(crs_name(raw.data))
     for position, feature in enumerate(_features(raw.data)):
-        label = feature_label(feature, position)
-        if not isinstance(feature, dict):
-            findings.append((position, label, "geometry", "is not a GeoJSON Feature object"))
-            continue
-        for message in _geometry_messages(feature.get("geometry"), raw.non_finite):
-            findings.append((position, label, "geometry", message))
-        for message in _property_messages(feature.get("properties")):
-            findings.append((position, label, "properties", message))
+        findings += _feature_findings(position, feature, raw.non_finite)
     return findings
+
+
+#: GeoJSON files at least this large are walked one feature at a time (bounded
+#: memory) instead of being parsed whole into Python objects.
+STREAM_FROM_BYTES = 32 * 2**20
+_CHUNK_BYTES = 2**20
+
+
+def _decodes_as_utf8(path: Path) -> bool:
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    with path.open("rb") as fh:
+        try:
+            while chunk := fh.read(_CHUNK_BYTES):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return False
+    return True
+
+
+def _contains(path: Path, needle: bytes) -> bool:
+    with path.open("rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as view:
+        return view.find(needle) >= 0
+
+
+@dataclass(frozen=True)
+class RawScan:
+    """What the raw JSON of a GeoJSON file says, feature by feature (see :func:`scan_raw`).
+
+    Attributes
+    ----------
+    utf8 : bool
+        Whether the file is UTF-8 text.
+    findings : list of Finding
+        As :func:`raw_findings`.
+    labels : list of str
+        Every feature's label, by position in the ``features`` array.
+    kept : list of int
+        The positions of the features GDAL reads (see :func:`kept_positions`).
+    """
+
+    utf8: bool
+    findings: list[Finding]
+    labels: list[str]
+    kept: list[int]
+
+
+class _NotStreamable(Exception):
+    """The file needs the whole-file parse (NaN tokens, not UTF-8, a lone Feature...)."""
+
+
+class _UniqueKeys(dict):
+    """A JSON object that remembers a key given twice (``ijson`` builds it key by key).
+
+    It cannot raise from inside ``ijson``'s C builder, so it notes the first
+    repeated key and :func:`_repeated_key` looks for it once the feature is built.
+    """
+
+    repeated: str | None = None
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        if self.repeated is None and key in self:
+            self.repeated = key
+        super().__setitem__(key, value)
+
+
+def _repeated_key(value: Any) -> str | None:
+    """Return the first key given twice in a built feature's objects (not in coordinates)."""
+    if isinstance(value, _UniqueKeys):
+        if value.repeated is not None:
+            return value.repeated
+        for item in value.values():
+            if isinstance(item, dict) or (
+                isinstance(item, list) and item and isinstance(item[0], dict)
+            ):
+                found = _repeated_key(item)
+                if found is not None:
+                    return found
+    elif isinstance(value, list):
+        for item in value:
+            found = _repeated_key(item)
+            if found is not None:
+                return found
+    return None
+
+
+def _scan_streamed(path: Path) -> RawScan:
+    if not _decodes_as_utf8(path):
+        raise _NotStreamable
+    try:
+        with path.open("rb") as fh:
+            if next(iter(ijson.items(fh, "type")), None) != "FeatureCollection":
+                raise _NotStreamable
+        findings: list[Finding] = []
+        if _contains(path, b'"crs"'):
+            with path.open("rb") as fh:
+                crs = next(iter(ijson.items(fh, "crs")), None)
+            findings += _crs_findings(crs_name({"crs": crs}) if crs is not None else None)
+        labels: list[str] = []
+        kept: list[int] = []
+        with path.open("rb") as fh:
+            items = ijson.items(fh, "features.item", use_float=True, map_type=_UniqueKeys)
+            for position, feature in enumerate(items):
+                repeated = _repeated_key(feature)
+                if repeated is not None:
+                    raise _DuplicateKeyError(repeated)
+                findings += _feature_findings(position, feature, non_finite=True)
+                labels.append(feature_label(feature, position))
+                if isinstance(feature, dict) and feature.get("type") == "Feature":
+                    kept.append(position)
+    except _DuplicateKeyError as exc:
+        raise LayerReadError(
+            f"{path}: the key {exc.key!r} appears twice in one JSON object; readers disagree on "
+            "which one counts (GDAL takes the first, others the last): keep only one"
+        ) from None
+    except (ijson.JSONError, ijson.IncompleteJSONError):
+        raise _NotStreamable from None  # the whole-file parse gives the precise message
+    return RawScan(True, findings, labels, kept)
+
+
+def scan_raw(path: Path) -> RawScan:
+    """Return what the raw JSON of a GeoJSON file says, in bounded memory for large files.
+
+    A file of :data:`STREAM_FROM_BYTES` or more is walked one feature at a
+    time (``ijson``), so memory holds one feature, its labels and findings,
+    never the whole parsed file; smaller files, and files the stream cannot
+    take (NaN tokens, text that is not UTF-8), are parsed whole by :func:`load_raw`.
+
+    Raises
+    ------
+    LayerReadError
+        As :func:`load_raw`.
+    """
+    if path.stat().st_size >= STREAM_FROM_BYTES:
+        try:
+            return _scan_streamed(path)
+        except _NotStreamable:
+            pass
+    raw = load_raw(path)
+    return RawScan(raw.utf8, raw_findings(raw), raw_labels(raw), kept_positions(raw))

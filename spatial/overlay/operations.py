@@ -40,8 +40,10 @@ Examples
 
 from __future__ import annotations
 
+import itertools
 import os
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 import geopandas as gpd
 import numpy as np
@@ -66,6 +68,8 @@ from spatial.validate.inputs import LayerInput, prepare_inputs
 
 __all__ = [
     "DENSIFY_DEG",
+    "MATRIX_COLUMNS",
+    "MATRIX_FORMS",
     "assign_points",
     "buffer_coverage",
     "difference",
@@ -283,9 +287,69 @@ def _self_pairs(
     return pairs, list(lonlat[id_col])
 
 
+#: Columns of the long (sparse) conflict matrix: one row per non-zero cell.
+MATRIX_COLUMNS = ("a_id", "b_id", "area_km2")
+#: Matrix forms :func:`overlap_matrix` returns.
+MATRIX_FORMS = ("long", "square")
+
+
+def _threaded(func, threads: int, *arrays: np.ndarray) -> np.ndarray:
+    """Apply a vectorised shapely ``func`` to aligned arrays in ``threads`` chunks (no GIL held)."""
+    if threads <= 1 or len(arrays[0]) < 10_000:
+        return func(*arrays)
+    bounds = np.linspace(0, len(arrays[0]), threads + 1).astype(int)
+    with ThreadPoolExecutor(threads) as pool:
+        parts = pool.map(
+            lambda lo_hi: func(*(array[lo_hi[0] : lo_hi[1]] for array in arrays)),
+            itertools.pairwise(bounds),
+        )
+        return np.concatenate(list(parts))
+
+
+def _overlapping_pairs(geoms: np.ndarray, threads: int) -> tuple[np.ndarray, np.ndarray]:
+    """Positions ``(i, j)``, ``i < j``, of every pair whose interiors meet (shared area > 0).
+
+    Candidates come from an STR tree (``intersects``, on prepared geometries);
+    pairs whose bounding boxes meet only along a line are dropped at once, and
+    a DE-9IM test (interiors intersect) drops the others that only touch along
+    an edge or at a point, so only pairs that share area are cut. The cost
+    grows with the features and the touching pairs, never with their square.
+    """
+    left, right = shapely.STRtree(geoms).query(geoms, predicate="intersects")
+    once = left < right
+    left, right = left[once], right[once]
+    box = shapely.bounds(geoms)
+    lo, hi = np.maximum(box[left, :2], box[right, :2]), np.minimum(box[left, 2:], box[right, 2:])
+    flat = ((hi - lo) <= 0).any(axis=1)
+    left, right = left[~flat], right[~flat]
+    share = _threaded(
+        lambda a, b: shapely.relate_pattern(a, b, "T********"), threads, geoms[left], geoms[right]
+    )
+    left, right = left[share], right[share]
+    order = np.lexsort((right, left))
+    return left[order], right[order]
+
+
+def _refuse_invalid(geoms: np.ndarray, positions: np.ndarray, name: str, ids: np.ndarray) -> None:
+    """Refuse the first invalid feature among ``positions`` (large layers skip the full check)."""
+    used = np.unique(positions)
+    invalid = used[~shapely.is_valid(geoms[used])]
+    if len(invalid):
+        first = int(invalid[0])
+        raise LayerError(
+            f"{name}: feature {ids[first]}: invalid geometry: "
+            f"{shapely.is_valid_reason(geoms[first])}"
+        )
+
+
 @id_keywords(a_id="id_col")
 def overlap_matrix(
-    layer: gpd.GeoDataFrame, id_col: str = "id", *, repair: bool = False, name: str = "layer"
+    layer: gpd.GeoDataFrame,
+    id_col: str = "id",
+    *,
+    repair: bool = False,
+    form: str = "long",
+    name: str = "layer",
 ) -> pd.DataFrame:
     """Return the conflict matrix of one layer: the area, in km², each pair of features shares.
 
@@ -297,30 +361,68 @@ def overlap_matrix(
         Column identifying the features.
     repair : bool
         Repair invalid geometries instead of refusing them.
+    form : {"long", "square"}
+        ``"long"`` (default): the matrix's non-zero cells only, one row each,
+        columns :data:`MATRIX_COLUMNS` (``a_id, b_id, area_km2``): every
+        feature with itself (its own area) and every ordered pair of distinct
+        features that share area (both orders), in layer order of ``a`` then
+        ``b``. Its size grows with the pairs that overlap, so it suits layers
+        of any size. ``"square"``: the n × n table (n² cells), for small layers.
     name : str
         How to name the layer in error messages (its file, say).
 
     Returns
     -------
     pandas.DataFrame
-        Square and symmetric, indexed and labelled by id in layer order;
-        off-diagonal cells are the shared area in km² (0 where features do not
-        overlap), the diagonal is each feature's own area in km².
+        Long: as above (pivot it on ``a_id``/``b_id``, filling 0, to get the
+        square form). Square: symmetric, indexed and labelled by id in layer
+        order; off-diagonal cells are the shared area in km² (0 where features
+        do not overlap, or only touch), the diagonal each feature's own area in km².
+        Areas are ellipsoidal (GRS80/CGCS2000).
 
     Examples
     --------
     >>> from shapely.geometry import box
-    >>> lyr = gpd.GeoDataFrame({"id": ["x", "y"]},
+    >>> lyr = gpd.GeoDataFrame({"id": ["x", "y", "z"]},
     ...                        geometry=[box(106.0, 29.5, 106.02, 29.52),
-    ...                                  box(106.01, 29.5, 106.03, 29.52)], crs="EPSG:4326")
+    ...                                  box(106.01, 29.5, 106.03, 29.52),
+    ...                                  box(106.5, 29.5, 106.51, 29.51)], crs="EPSG:4326")
     >>> overlap_matrix(lyr).round(2)
-          x     y
-    x  4.30  2.15
-    y  2.15  4.30
+      a_id b_id  area_km2
+    0    x    x      4.30
+    1    x    y      2.15
+    2    y    x      2.15
+    3    y    y      4.30
+    4    z    z      1.07
+    >>> overlap_matrix(lyr, form="square").round(2)
+          x     y     z
+    x  4.30  2.15  0.00
+    y  2.15  4.30  0.00
+    z  0.00  0.00  1.07
     """
-    pairs, ids = _self_pairs(layer, id_col, repair, name)
-    matrix = pairs.pivot(index="a_id", columns="b_id", values="area_km2")
-    matrix = matrix.reindex(index=ids, columns=ids).fillna(0.0)
+    if form not in MATRIX_FORMS:
+        raise UsageError(f"form must be one of {', '.join(MATRIX_FORMS)}, got {form!r}")
+    lonlat = prepare_inputs([LayerInput(layer, name, id_col, "polygon")], repair=repair).layers[0]
+    require_unique_ids(lonlat, name, id_col)
+    geoms = np.asarray(lonlat.geometry.array, dtype=object)
+    ids = lonlat[id_col].to_numpy()
+    threads = _usable_cpus()
+    left, right = _overlapping_pairs(geoms, threads)
+    _refuse_invalid(geoms, np.concatenate([left, right]), name, ids)
+    pieces = _threaded(shapely.intersection, threads, geoms[left], geoms[right])
+    shared_km2 = _area_km2(pieces)
+    positive = shared_km2 > 0
+    left, right, shared_km2 = left[positive], right[positive], shared_km2[positive]
+    own = np.arange(len(geoms))
+    a = np.concatenate([own, left, right])
+    b = np.concatenate([own, right, left])
+    area = np.concatenate([_area_km2(geoms), shared_km2, shared_km2])
+    order = np.lexsort((b, a))
+    long = pd.DataFrame({"a_id": ids[a[order]], "b_id": ids[b[order]], "area_km2": area[order]})
+    if form == "long":
+        return long
+    matrix = long.pivot(index="a_id", columns="b_id", values="area_km2")
+    matrix = matrix.reindex(index=list(ids), columns=list(ids)).fillna(0.0)
     matrix.index.name = None
     matrix.columns.name = None
     return matrix

@@ -81,7 +81,7 @@ def geographic_mask(bounds: npt.NDArray[np.float64]) -> npt.NDArray[np.bool_]:
     out_of_range = (np.maximum(np.abs(minx), np.abs(maxx)) > 180) | (
         np.maximum(np.abs(miny), np.abs(maxy)) > 90
     )
-    outside = ~_inside_china((minx + maxx) / 2, (miny + maxy) / 2)
+    outside = ~_inside_china(minx / 2 + maxx / 2, miny / 2 + maxy / 2)
     return finite & (swapped | out_of_range | outside)
 
 
@@ -137,7 +137,7 @@ def projected_mask(
     degrees = (np.maximum(np.abs(minx), np.abs(maxx)) <= 180) & (
         np.maximum(np.abs(miny), np.abs(maxy)) <= 90
     )
-    lon, lat = to_lonlat.transform((minx + maxx) / 2, (miny + maxy) / 2)
+    lon, lat = to_lonlat.transform(minx / 2 + maxx / 2, miny / 2 + maxy / 2)
     lon, lat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
     unmapped = ~(np.isfinite(lon) & np.isfinite(lat))
     return finite & (degrees | unmapped | ~_inside_china(lon, lat))

@@ -105,11 +105,20 @@ def _labels(gdf: gpd.GeoDataFrame) -> list[str]:
 # --- geometry ---------------------------------------------------------------
 
 
+#: What every command refuses, said by the validator first (``check``, ``map``, ``overlay``).
+COLLECTION_MESSAGE = (
+    "is a GeometryCollection; check, map and overlay refuse it: give its parts as separate "
+    "Polygon/MultiPolygon, LineString or Point features"
+)
+
+
 def _geometry_message(geom: shapely.Geometry | None) -> str | None:
     if geom is None:
         return "geometry is null"
     if shapely.is_empty(geom):
         return "geometry is empty"
+    if shapely.get_type_id(geom) == shapely.GeometryType.GEOMETRYCOLLECTION:
+        return COLLECTION_MESSAGE
     if not np.isfinite(shapely.get_coordinates(geom)).all():
         return _rawjson.NON_FINITE_MESSAGE
     if not shapely.is_valid(geom):
@@ -139,6 +148,17 @@ def _usable_bounds(gdf: gpd.GeoDataFrame) -> list[tuple[int, np.ndarray]]:
     return out
 
 
+#: Beyond this, in any unit, a number is no position on Earth (metres span at most ~4e7).
+_NOT_A_POSITION = 1e9
+
+
+def _xy(x: float, y: float) -> str:
+    """Format a position for a message: grouped metres, or 3 digits when absurdly large."""
+    if max(abs(x), abs(y)) >= _NOT_A_POSITION:
+        return f"x={x:.3g}, y={y:.3g}"
+    return f"x={x:,.0f}, y={y:,.0f}"
+
+
 def _in_range(value_min: float, value_max: float, low: float, high: float) -> bool:
     return low <= value_min and value_max <= high
 
@@ -158,7 +178,7 @@ def _outside_china_message(lon: float, lat: float) -> str | None:
 def _geographic_message(b: np.ndarray, crs_label: str) -> str | None:
     minx, miny, maxx, maxy = (float(v) for v in b)
     west, south, east, north = CHINA_BOUNDS_DEG
-    cx, cy = (minx + maxx) / 2, (miny + maxy) / 2
+    cx, cy = minx / 2 + maxx / 2, miny / 2 + maxy / 2  # no overflow near 1e308
     if _in_range(minx, maxx, south, north) and _in_range(miny, maxy, west, east):
         return (
             f"latitude and longitude appear swapped (x={cx:.4f}, y={cy:.4f}); "
@@ -166,9 +186,14 @@ def _geographic_message(b: np.ndarray, crs_label: str) -> str | None:
         )
     if max(abs(minx), abs(maxx)) > 180 or max(abs(miny), abs(maxy)) > 90:
         biggest = max(abs(minx), abs(maxx), abs(miny), abs(maxy))
+        if biggest >= _NOT_A_POSITION:
+            return (
+                f"coordinates are no positions on Earth in any CRS ({_xy(cx, cy)}); "
+                "check how the file was exported"
+            )
         if biggest > _METRES_THRESHOLD:
             return (
-                f"projected metres labelled as degrees (x={cx:,.0f}, y={cy:,.0f} under "
+                f"projected metres labelled as degrees ({_xy(cx, cy)} under "
                 f"{crs_label}); {likely_crs_hint(b)}"
             )
         return (
@@ -180,7 +205,7 @@ def _geographic_message(b: np.ndarray, crs_label: str) -> str | None:
 
 def _projected_message(b: np.ndarray, crs: CRS, to_lonlat: Transformer) -> str | None:
     minx, miny, maxx, maxy = (float(v) for v in b)
-    cx, cy = (minx + maxx) / 2, (miny + maxy) / 2
+    cx, cy = minx / 2 + maxx / 2, miny / 2 + maxy / 2  # no overflow near 1e308
     if max(abs(minx), abs(maxx)) <= 180 and max(abs(miny), abs(maxy)) <= 90:
         return (
             f"coordinates look like degrees (x={cx:.4f}, y={cy:.4f}) but the CRS "
@@ -188,7 +213,7 @@ def _projected_message(b: np.ndarray, crs: CRS, to_lonlat: Transformer) -> str |
         )
     lon, lat = to_lonlat.transform(cx, cy)
     if not (math.isfinite(lon) and math.isfinite(lat)):
-        return f"coordinates out of range of {crs_label(crs)} (x={cx:,.0f}, y={cy:,.0f})"
+        return f"coordinates out of range of {crs_label(crs)} ({_xy(cx, cy)})"
     return _outside_china_message(lon, lat)
 
 
@@ -463,7 +488,7 @@ def validate_file(
     path = Path(path)
     findings: list[tuple[int, str]] = []
     raw = _raw_geojson(path)
-    raw_findings = _rawjson.raw_findings(raw) if raw is not None else []
+    raw_findings = raw.findings if raw is not None else []
     findings += [(position, message) for position, _, _, message in raw_findings]
     try:
         gdf = read_layer_tolerant(path, encoding=None if raw is None or raw.utf8 else "latin-1")
@@ -485,15 +510,46 @@ def validate_file(
         if assumed is not None:
             gdf = gdf.set_crs(assumed, allow_override=True)
     gdf, _ = apply_read_options(gdf, str(path), options)
+    kept = raw.kept if raw is not None else None
+    if kept is not None and len(kept) == len(gdf) and len(kept) < len(raw.labels):
+        # GDAL skipped features: its rows are renumbered to their places in the file
+        return _collect(
+            str(path),
+            raw.labels,
+            findings + _kept_findings(gdf, required, kept, raw_findings, raw.utf8),
+        )
     labels = _labels(gdf)
     for position, label, _, _ in raw_findings:
         while position >= len(labels):
             labels.append(label if position == len(labels) else f"#{len(labels)}")
     # a geometry the raw JSON shows broken is read as null or invalid: say it once
-    faulted = {position for position, _, kind, _ in raw_findings if kind == "geometry"}
+    faulted = {position for position, _, kind, _ in raw_findings if kind in _FAULT_KINDS}
     utf8 = raw is None or raw.utf8
     findings += _layer_findings(gdf, required, labels, check_text=utf8, faulted=faulted)
     return _collect(str(path), labels, findings)
+
+
+#: Raw findings after which GDAL's geometry (null, invalid) is not reported again.
+_FAULT_KINDS = ("geometry", "structure")
+
+
+def _kept_findings(
+    gdf: gpd.GeoDataFrame,
+    required: Sequence[str],
+    kept: Sequence[int],
+    raw_findings: Sequence[_rawjson.Finding],
+    utf8: bool,
+) -> list[tuple[int, str]]:
+    """Return the layer's findings when GDAL read only the features at ``kept``, by file place."""
+    row_of = {position: row for row, position in enumerate(kept)}
+    faulted = {
+        row_of[position]
+        for position, _, kind, _ in raw_findings
+        if kind in _FAULT_KINDS and position in row_of
+    }
+    labels = _labels(gdf)
+    found = _layer_findings(gdf, required, labels, check_text=utf8, faulted=faulted)
+    return [(kept[row] if row >= 0 else row, message) for row, message in found]
 
 
 def _reason(exc: Exception, path: Path) -> str:
@@ -507,13 +563,13 @@ def _raw_label_list(raw_findings: Sequence[_rawjson.Finding]) -> list[str]:
     return [by_position.get(position, f"#{position}") for position in range(size)]
 
 
-def _raw_geojson(path: Path) -> _rawjson.RawGeoJSON | None:
+def _raw_geojson(path: Path) -> _rawjson.RawScan | None:
     """Parse a GeoJSON file's raw JSON; None for other formats and missing or empty files."""
     if path.suffix.lower() not in {".geojson", ".json"} or not path.is_file():
         return None
     if path.stat().st_size == 0:
         return None
-    return _rawjson.load_raw(path)
+    return _rawjson.scan_raw(path)
 
 
 def _resolvable(

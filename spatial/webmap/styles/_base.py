@@ -6,6 +6,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeAlias
 
+import numpy as np
 import pandas as pd
 
 __all__ = ["Field", "LayerStyle", "LegendEntry", "Row", "is_blank"]
@@ -47,7 +48,9 @@ def is_blank(value: Any) -> bool:
     >>> is_blank(None), is_blank(float("nan")), is_blank(""), is_blank([])
     (True, True, False, False)
     """
-    return value is None or (not isinstance(value, (list, dict)) and bool(pd.isna(value)))
+    return value is None or (
+        np.ndim(value) == 0 and not isinstance(value, dict) and bool(pd.isna(value))
+    )
 
 
 @dataclass(frozen=True)

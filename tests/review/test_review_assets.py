@@ -20,7 +20,7 @@ from spatial.webmap.compare import (
     side_by_side_js,
 )
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_vendored_plugin_matches_its_recorded_hashes_and_licence():

@@ -12,7 +12,7 @@ import pytest
 from spatial.cli import check as check_cli
 from spatial.cli import main
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_python_dash_m_and_console_script_agree() -> None:

@@ -390,6 +390,29 @@ def test_no_overlap_limit_applies_per_pair():
     assert tight.loc["a", "other_id"] == "hub"
 
 
+def test_no_overlap_agrees_with_every_pair_measured_by_geod():
+    # 36 jittered lots on a grid, each reaching into its east neighbour: the
+    # STR-tree pairs must give the figures of measuring all 630 pairs one by one.
+    lots, ids = [], []
+    for n in range(36):
+        i, j = divmod(n, 6)
+        x, y = LON0 + i * 0.001, LAT0 + j * 0.001
+        reach = 0.00005 * (1 + n % 3)  # 0.05-0.15 of a cell into the next one
+        lots.append(cell(x, y, x + 0.001 + reach, y + 0.001))
+        ids.append(f"lot{n}")
+    rows = check_rules({"lots": layer(ids, lots)}, [_no_overlap_rule(100.0)]).set_index("id")
+
+    def record_m2(geom):  # the area of record, by the independent strip rule
+        return strip_reference_m2(geom) if geom.area > 0 else 0.0  # a shared edge has none
+
+    for n, fid in enumerate(ids):
+        shared = {ids[m]: record_m2(lots[n].intersection(lots[m])) for m in range(36) if m != n}
+        assert rows.loc[fid, "value"] * 1e6 == pytest.approx(max(shared.values()), rel=1e-6)
+        over = [o for o, a in shared.items() if a > 100.0]
+        assert rows.loc[fid, "other_id"] == ", ".join(over)
+        assert rows.loc[fid, "status"] == ("FAIL" if over else "PASS")
+
+
 def test_rules_without_layers_fail_rows_not_crash():
     # No feature to choose a Gauss-Kruger zone from: every rule fails with its reason.
     table = check_rules({}, load_rules())

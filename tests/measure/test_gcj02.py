@@ -16,7 +16,7 @@ from spatial.measure.gcj02 import (
     wgs84_to_gcj02_geometry,
 )
 
-REFERENCE = Path(__file__).resolve().parents[1] / "tools" / "reference"
+REFERENCE = Path(__file__).resolve().parents[2] / "tools" / "reference"
 # The tables give 5 decimals (about 1 m); allow 1.5 rounding steps.
 TOLERANCE_DEG = 1.5e-5
 

@@ -29,7 +29,7 @@ from spatial.validate.problems import (
     validate_layer,
 )
 
-GEODATA = Path(__file__).resolve().parents[1] / "geodata"
+GEODATA = Path(__file__).resolve().parents[2] / "geodata"
 PROPS = {
     "name_zh": "璧山",
     "name_en": "Bishan",

@@ -86,14 +86,13 @@ def test_a_partitioned_dataset_on_a_cluster_of_worker_processes(tmp_path, capsys
     expected = whole_frame(parcels)
     with (
         LocalCluster(
-            n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None
+            n_workers=2, processes=True, threads_per_worker=1, dashboard_address=":0"
         ) as cluster,
         Client(cluster),
     ):
         parts = dask_geopandas.read_parquet(folder)  # each worker reads its own partitions
         assert parts.npartitions == 3
-        with pytest.warns(Warning, match="moved into"):
-            table = tabulate_intersection_dask(parts, ZONES)
+        table = tabulate_intersection_dask(parts, ZONES)  # one datum: moved without a warning
         out = tmp_path / "t.csv"
         argv = ["overlay", str(folder), str(ZONES_PATH), "--scheduler", cluster.scheduler_address]
         assert main([*argv, "--out", str(out)]) == 0
@@ -101,7 +100,7 @@ def test_a_partitioned_dataset_on_a_cluster_of_worker_processes(tmp_path, capsys
     np.testing.assert_allclose(table.area_km2, expected.area_km2, rtol=1e-12)
     got = pd.read_csv(out)
     np.testing.assert_allclose(got.area_km2, expected.area_km2, rtol=1e-12)
-    assert "moved into layer A's CRS (EPSG:4544)" in capsys.readouterr().err
+    assert capsys.readouterr().err == ""  # one datum (CGCS2000 and WGS84): nothing to warn of
 
 
 def whole_frame(parcels: gpd.GeoDataFrame) -> pd.DataFrame:

@@ -13,6 +13,7 @@ from shapely.geometry import LineString, Point, Polygon
 from tiny_geoms import LAT0, LON0, cell, layer, square, square_area_m2
 
 from spatial.cli import main
+from spatial.cli import overlay as overlay_cli
 from spatial.errors import CRSError, CRSMismatchWarning, LayerError, RepairWarning
 from spatial.io.layers import bundled_layer_path, read_layer
 from spatial.overlay.operations import (
@@ -79,12 +80,39 @@ def test_overlaps_and_matrix_on_three_squares():
     assert pairs[["a_id", "b_id"]].values.tolist() == [["x", "y"]]
     shared_km2 = square_area_m2(1, 0) / 1e6
     assert pairs.area_km2.iloc[0] == pytest.approx(shared_km2, rel=1e-6)
-    matrix = overlap_matrix(lyr)
+    matrix = overlap_matrix(lyr, form="square")
     assert list(matrix.index) == list(matrix.columns) == ["x", "y", "z"]
     assert np.allclose(matrix.values, matrix.values.T)
     assert matrix.loc["x", "y"] == pytest.approx(shared_km2, rel=1e-6)
     assert matrix.loc["x", "z"] == 0.0
     assert matrix.loc["z", "z"] == pytest.approx(square_area_m2(5, 5) / 1e6, rel=1e-6)
+    long = overlap_matrix(lyr)  # the default: the non-zero cells, one row each
+    assert long[["a_id", "b_id"]].values.tolist() == [
+        ["x", "x"],
+        ["x", "y"],
+        ["y", "x"],
+        ["y", "y"],
+        ["z", "z"],
+    ]
+    pivoted = long.pivot(index="a_id", columns="b_id", values="area_km2").fillna(0.0)
+    assert np.allclose(pivoted.loc[["x", "y", "z"], ["x", "y", "z"]].values, matrix.values)
+
+
+def test_matrix_leaves_out_pairs_that_only_touch():
+    # x and y share an edge, y and z a corner: no area shared, so no cell
+    lyr = layer(["x", "y", "z"], [square(0, 0), square(1, 0), square(2, 1)])
+    long = overlap_matrix(lyr)
+    assert long[["a_id", "b_id"]].values.tolist() == [["x", "x"], ["y", "y"], ["z", "z"]]
+
+
+def test_cli_square_matrix_refused_for_large_layers(tmp_path, capsys, monkeypatch):
+    cells = [cell(LON0 + i * 0.001, LAT0, LON0 + (i + 1) * 0.001, LAT0 + 0.001) for i in range(5)]
+    path = tmp_path / "five.geojson"
+    layer([f"c{i}" for i in range(5)], cells).to_file(path)
+    monkeypatch.setattr(overlay_cli, "SQUARE_MAX_FEATURES", 4)
+    assert main(["overlay", str(path), "--op", "matrix", "--square"]) == 2
+    err = capsys.readouterr().err
+    assert "25 cells" in err and "drop --square" in err and len(err.strip().splitlines()) == 1
 
 
 def test_difference_tiny_squares_by_hand():
@@ -269,7 +297,12 @@ def test_cli_overlay_other_operations(tmp_path, capsys):
     zones = str(bundled_layer_path("zones"))
     out = tmp_path / "matrix.csv"
     assert main(["overlay", zones, "--op", "matrix", "--format", "csv", "--out", str(out)]) == 0
-    matrix = pd.read_csv(out, index_col=0)
+    cells = pd.read_csv(out).set_index(["a_id", "b_id"])["area_km2"]
+    assert cells["zone-cjrh", "zone-community"] == pytest.approx(0.3, rel=1e-3)
+    assert cells["zone-community", "zone-cjrh"] == cells["zone-cjrh", "zone-community"]
+    square = tmp_path / "square.csv"
+    assert main(["overlay", zones, "--op", "matrix", "--square", "--out", str(square)]) == 0
+    matrix = pd.read_csv(square, index_col=0)
     assert matrix.loc["zone-cjrh", "zone-community"] == pytest.approx(0.3, rel=1e-3)
     geojson = tmp_path / "diff.geojson"
     functional = str(bundled_layer_path("functional_areas"))

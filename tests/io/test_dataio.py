@@ -320,7 +320,7 @@ def test_overlay_functions_take_one_set_of_id_keywords_and_zeros_on_request():
     avenue = layers["corridor"][layers["corridor"]["id"] != "corridor-band"]
     assert list(difference(zones, band, a_id="code")["code"]) == list(zones["code"])
     assert "code" in buffer_coverage(zones, avenue, 500.0, a_id="code").columns
-    assert overlap_matrix(zones, a_id="code").shape == (5, 5)
+    assert overlap_matrix(zones, a_id="code", form="square").shape == (5, 5)
     assert set(overlaps(zones, a_id="code")["a_id"]) <= set(zones["code"])
     assert len(assign_points(layers["platforms"], zones, b_id="code")) >= 4
     with pytest.raises(TypeError, match="give a_id= or id_col=, not both"):

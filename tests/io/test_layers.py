@@ -21,7 +21,7 @@ from oracles import GEOD, geod_area_km2
 
 from spatial.io.layers import LAYER_NAMES, REQUIRED_PROPERTIES, bundled_layer_path, read_layer
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 PLAN = tomllib.loads((ROOT / "seeds" / "plan.toml").read_text(encoding="utf-8"))
 
 
