@@ -23,6 +23,7 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+from pyproj import CRS
 
 from spatial.errors import CRSError, LayerError, printable
 
@@ -43,8 +44,8 @@ def require_frame(gdf: Any, name: str) -> None:
         raise TypeError(f"{name}: expected a GeoDataFrame, got {type(gdf).__name__}")
 
 
-def require_crs(gdf: Any, name: str) -> None:
-    """Refuse a layer without a CRS: its coordinates could be degrees or metres.
+def require_crs(gdf: Any, name: str) -> CRS:
+    """Refuse a layer without a CRS: its coordinates could be degrees or metres; else return it.
 
     Raises
     ------
@@ -57,6 +58,8 @@ def require_crs(gdf: Any, name: str) -> None:
             f"{name}: the layer carries no CRS; declare it (a crs member, a .prj file, "
             "or --crs EPSG:4326)"
         )
+    crs: CRS = gdf.crs
+    return crs
 
 
 def require_id_column(gdf: Any, name: str, column: str) -> None:

@@ -47,7 +47,7 @@ class _VersionAction(argparse.Action):
             option_strings, dest, nargs=0, help="show program's version number and exit"
         )
 
-    def __call__(self, parser, namespace, values, option_string=None) -> None:  # type: ignore[override]
+    def __call__(self, parser, namespace, values, option_string=None) -> None:
         print(f"{parser.prog} {_version()}")
         parser.exit()
 

@@ -113,16 +113,6 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.set_defaults(handler=run)
 
 
-def _matrix(args: argparse.Namespace, a) -> pd.DataFrame:
-    form = "square" if args.square else "long"
-    matrix = overlay.overlap_matrix(a, args.a_id, repair=args.repair, form=form, name=args.a)
-    if form == "long":
-        return matrix
-    table = matrix.reset_index(names=args.a_id)
-    table.attrs["repairs"] = matrix.attrs["repairs"]
-    return table
-
-
 def _matrix(args: argparse.Namespace, a: gpd.GeoDataFrame) -> pd.DataFrame:
     form = "square" if args.square else "long"
     matrix = overlay.overlap_matrix(a, args.a_id, repair=args.repair, form=form, name=args.a)
@@ -188,7 +178,9 @@ def _batched(args: argparse.Namespace, plain: bool) -> bool:
     return ParquetLayer(args.a).rows > _BATCH_MIN_ROWS
 
 
-def _read_a(args: argparse.Namespace, options: ReadOptions, wheres: list[Where]):  # type: ignore[no-untyped-def]
+def _read_a(
+    args: argparse.Namespace, options: ReadOptions, wheres: list[Where]
+) -> gpd.GeoDataFrame:
     """Layer A; a plain GeoParquet file for --op intersection: its id and geometry only."""
     path = Path(args.a)
     parquet = path.suffix.lower() in _PARQUET and path.is_file()
@@ -199,7 +191,7 @@ def _read_a(args: argparse.Namespace, options: ReadOptions, wheres: list[Where])
     return _read(args.a, options, wheres)
 
 
-def _run_batches(args: argparse.Namespace, b) -> int:  # type: ignore[no-untyped-def]
+def _run_batches(args: argparse.Namespace, b) -> int:
     """Tabulate a GeoParquet layer larger than memory, batch by batch, streaming the table out."""
     from spatial.io.csvstream import write_csv_batches  # noqa: PLC0415
     from spatial.overlay.batches import tabulate_parquet_batches  # noqa: PLC0415
@@ -214,7 +206,7 @@ def _run_batches(args: argparse.Namespace, b) -> int:  # type: ignore[no-untyped
     return ExitCode.OK
 
 
-def _dask_result(args: argparse.Namespace, b) -> pd.DataFrame:  # type: ignore[no-untyped-def]
+def _dask_result(args: argparse.Namespace, b) -> pd.DataFrame:
     """Tabulate A by partitions on a dask.distributed cluster (local processes or ADDRESS)."""
     try:
         import dask_geopandas  # noqa: PLC0415 - optional dependency

@@ -161,7 +161,8 @@ def _long_edge_terms(
     s1, q1, q2_1 = _vertex_terms(y1)
     ref = q_ref[edge]
     terms = _edge_sum(x0, y0, x1, y1, (s0, q0 - ref, q2_0), (s1, q1 - ref, q2_1))
-    return np.bincount(edge, weights=terms, minlength=len(start))
+    # weighted bincount is float64 (the stub says intp): astype(copy=False) is a no-op
+    return np.bincount(edge, weights=terms, minlength=len(start)).astype(np.float64, copy=False)
 
 
 def layout_area_m2(

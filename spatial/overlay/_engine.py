@@ -369,7 +369,10 @@ class _Roles:
 
 def _leaf_boxes(geom: shapely.Geometry, max_vertices: int) -> list[tuple[float, ...]]:
     """Boxes halving ``geom``'s box until the part of ``geom`` in each has few enough vertices."""
-    boxes, todo = [], [(geom, shapely.bounds(geom), 0)]
+    boxes: list[tuple[float, ...]] = []
+    todo: list[tuple[shapely.Geometry, tuple[float, ...], int]] = [
+        (geom, tuple(shapely.bounds(geom).tolist()), 0)
+    ]
     while todo:
         part, (x0, y0, x1, y1), depth = todo.pop()
         if shapely.get_num_coordinates(part) <= max_vertices or depth >= _MAX_TILE_DEPTH:
@@ -442,7 +445,9 @@ def _crossing_areas(
             small, np.flatnonzero(is_detailed), roles.tuning.max_tile_vertices, margin
         )
         partner = np.full(len(tiled), -1, dtype=np.int64)
-        k, t = shapely.STRtree(shapely.box(*boxes.T)).query(big[bi[tiled]], predicate="within")
+        k, t = shapely.STRtree(
+            shapely.box(boxes[:, 0], boxes[:, 1], boxes[:, 2], boxes[:, 3])
+        ).query(big[bi[tiled]], predicate="within")
         mine = owner[t] == si[tiled[k]]
         partner[k[mine]] = t[mine]  # any one tile whose box holds the feature
         with_tile = np.flatnonzero(partner >= 0)

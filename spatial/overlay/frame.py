@@ -20,6 +20,7 @@ from pyproj import CRS
 
 from spatial.crs import CGCS2000, WGS84, crs_label, datum_family
 from spatial.errors import CRSMismatchWarning
+from spatial.preconditions import require_crs
 
 __all__ = ["DENSIFY_DEG", "move_into"]
 
@@ -31,12 +32,13 @@ DENSIFY_DEG = 1e-4
 
 def move_into(gdf: gpd.GeoDataFrame, crs: CRS) -> gpd.GeoDataFrame:
     """Move a layer into ``crs`` keeping its edge model (straight in lon/lat)."""
-    lonlat = gdf if gdf.crs.is_geographic else gdf.to_crs(WGS84)
+    source = require_crs(gdf, "layer")
+    lonlat, lonlat_crs = (gdf, source) if source.is_geographic else (gdf.to_crs(WGS84), WGS84)
     if crs.is_geographic:
-        return lonlat.to_crs(crs) if not lonlat.crs.equals(crs) else lonlat
+        return lonlat.to_crs(crs) if not lonlat_crs.equals(crs) else lonlat
     dense = lonlat.set_geometry(shapely.segmentize(np.asarray(lonlat.geometry.array), DENSIFY_DEG))
     if (
-        dense.crs.equals(WGS84)
+        lonlat_crs.equals(WGS84)
         and crs.geodetic_crs is not None
         and crs.geodetic_crs.equals(CGCS2000)
     ):
@@ -59,14 +61,21 @@ def into_frame(
     -----
     CRSMismatchWarning
         The layers are on different datums.
+
+    Raises
+    ------
+    CRSError
+        A layer carries no CRS (naming it).
     """
-    frame = max(layers, key=lambda layer: len(layer[0]))[0].crs
-    if all(gdf.crs.equals(frame) for gdf, _ in layers):
+    crss = [require_crs(gdf, name) for gdf, name in layers]
+    frame = crss[max(range(len(layers)), key=lambda i: len(layers[i][0]))]
+    if all(crs.equals(frame) for crs in crss):
         return [gdf for gdf, _ in layers]
-    if len({datum_family(gdf.crs) for gdf, _ in layers}) > 1:
-        moved = [name for gdf, name in layers if not gdf.crs.equals(frame)]
+    named = [(name, crs) for (_, name), crs in zip(layers, crss, strict=True)]
+    if len({datum_family(crs) for crs in crss}) > 1:
+        moved = [name for name, crs in named if not crs.equals(frame)]
         described = "; ".join(
-            f"{name} in {crs_label(gdf.crs)} ({datum_family(gdf.crs)})" for gdf, name in layers
+            f"{name} in {crs_label(crs)} ({datum_family(crs)})" for name, crs in named
         )
         warnings.warn(
             f"inputs are on different datums ({described}); {', '.join(moved)} moved into "
@@ -75,4 +84,7 @@ def into_frame(
             CRSMismatchWarning,
             stacklevel=stacklevel + 1,
         )
-    return [gdf if gdf.crs.equals(frame) else move_into(gdf, frame) for gdf, _ in layers]
+    return [
+        gdf if crs.equals(frame) else move_into(gdf, frame)
+        for (gdf, _), crs in zip(layers, crss, strict=True)
+    ]

@@ -511,7 +511,12 @@ def validate_file(
             gdf = gdf.set_crs(assumed, allow_override=True)
     gdf, _ = apply_read_options(gdf, str(path), options)
     kept = raw.kept if raw is not None else None
-    if kept is not None and len(kept) == len(gdf) and len(kept) < len(raw.labels):
+    if (
+        raw is not None
+        and kept is not None
+        and len(kept) == len(gdf)
+        and len(kept) < len(raw.labels)
+    ):
         # GDAL skipped features: its rows are renumbered to their places in the file
         return _collect(
             str(path),
