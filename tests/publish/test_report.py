@@ -26,7 +26,7 @@ from spatial.publish.fonts import FONT_SHA256, font_path
 from spatial.publish.palette import FAIL_RED
 from spatial.publish.provenance import layer_provenance, plan_title
 
-ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 POPPLER = shutil.which("pdftotext") and shutil.which("pdftoppm") and shutil.which("pdffonts")
 needs_poppler = pytest.mark.skipif(
     not POPPLER and os.environ.get("CI") != "true",  # in CI a missing poppler fails the tests
