@@ -142,18 +142,18 @@ def test_cli_maps_template_zone_names_literally_and_runs_nothing(
 def test_cli_layer_name_and_file_name_are_shown_as_typed(
     tmp_path, monkeypatch, capsys, label, text
 ):
-    if "=" in text:  # NAME=PATH splits at the first "=": such a name cannot be given
-        pytest.skip("a --layer NAME cannot hold '='")
+    # NAME=PATH splits at the first "=": a NAME cannot hold one, the file name still does
+    name = text.replace("=", "-")
     monkeypatch.chdir(tmp_path)
     path = tmp_path / f"{text}.geojson"
     write_geojson(_one_feature(text), path)
     out = tmp_path / "map.html"
-    status = main(["map", "--offline", "--layer", f"{text}={path}", "--out", str(out)])
+    status = main(["map", "--offline", "--layer", f"{name}={path}", "--out", str(out)])
     if status == 2:  # GDAL rewrites some names (drops CR/LF, a leading "<!", cuts at ";")
         err = capsys.readouterr().err
         assert err.count("\n") == 1 and "cannot be read as a layer" in err and not out.exists()
         pytest.xfail("GDAL cannot open this file name: refused in one line, nothing written")
     assert status == 0
     shown = shown_texts(out.read_text(encoding="utf-8"))
-    assert f"{text} ({path.name})" in shown
+    assert f"{name} ({path.name})" in shown
     assert not (tmp_path / PWNED_DIR).exists() and not (tmp_path / PWNED_FILE).exists()
