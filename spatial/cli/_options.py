@@ -21,6 +21,7 @@ __all__ = [
     "Input",
     "add_input_options",
     "add_output_options",
+    "add_plan_files",
     "add_repair_option",
     "emit_frames",
     "emit_report",
@@ -54,6 +55,12 @@ def layer_flag(layer: str) -> str:
     '--functional-areas'
     """
     return "--" + layer.replace("_", "-")
+
+
+def add_plan_files(parser: argparse.ArgumentParser) -> None:
+    """Add ``--plan`` and ``--rules``: the targets and rules files (the bundled ones by default)."""
+    parser.add_argument("--plan", metavar="TOML", help="targets file (default: seeds/plan.toml)")
+    parser.add_argument("--rules", metavar="TOML", help="rules file (default: seeds/rules.toml)")
 
 
 def add_repair_option(parser: argparse.ArgumentParser) -> None:

@@ -44,6 +44,7 @@ from spatial.cli._options import (
     Input,
     add_input_options,
     add_output_options,
+    add_plan_files,
     add_repair_option,
     emit_report,
     layer_flag,
@@ -79,8 +80,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
             f"of the bundled {layer} layer",
         )
     add_input_options(parser)
-    parser.add_argument("--plan", metavar="TOML", help="targets file (default: seeds/plan.toml)")
-    parser.add_argument("--rules", metavar="TOML", help="rules file (default: seeds/rules.toml)")
+    add_plan_files(parser)
     add_constraint_options(parser)
     add_repair_option(parser)
     parser.set_defaults(handler=run)

@@ -32,6 +32,7 @@ from spatial.cli._options import (
     Input,
     add_input_options,
     add_output_options,
+    add_plan_files,
     add_repair_option,
     emit_frames,
     read_options,
@@ -80,8 +81,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="the plan layer the two versions stand in for in the checks (default: zones)",
     )
     parser.add_argument("--no-checks", action="store_true", help="compare only; run no checks")
-    parser.add_argument("--plan", metavar="TOML", help="targets file (default: seeds/plan.toml)")
-    parser.add_argument("--rules", metavar="TOML", help="rules file (default: seeds/rules.toml)")
+    add_plan_files(parser)
     add_constraint_options(parser, conflicts=False)
     add_output_options(parser)
     parser.add_argument("--pieces-out", metavar="FILE.gpkg", help="write the 调入/调出 pieces")

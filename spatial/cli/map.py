@@ -19,7 +19,13 @@ from pathlib import Path
 
 import geopandas as gpd
 
-from spatial.cli._options import COMMAND_HELP, add_repair_option, require_in_range, require_suffix
+from spatial.cli._options import (
+    COMMAND_HELP,
+    add_plan_files,
+    add_repair_option,
+    require_in_range,
+    require_suffix,
+)
 from spatial.cli._output import ExitCode
 from spatial.cli._plan_input import add_plan_input, check_style_field, read_plan_input
 from spatial.errors import printable
@@ -69,8 +75,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         metavar="FIELD",
         help="colour the --layer features by the categories of this field (e.g. 用地性质)",
     )
-    parser.add_argument("--plan", metavar="TOML", help="targets file (default: seeds/plan.toml)")
-    parser.add_argument("--rules", metavar="TOML", help="rules file (default: seeds/rules.toml)")
+    add_plan_files(parser)
     add_repair_option(parser)
     parser.add_argument(
         "--simplify-m",
