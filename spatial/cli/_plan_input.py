@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 
@@ -22,6 +23,9 @@ from spatial.io.options import ReadOptions
 from spatial.io.postgis import database_label
 from spatial.io.properties import parse_properties
 from spatial.plan import load_targets
+
+if TYPE_CHECKING:
+    from spatial.publish.snapshot import PlanSnapshot
 
 __all__ = ["add_plan_input", "check_style_field", "read_plan_input"]
 
@@ -101,4 +105,26 @@ def check_style_field(field: str | None, extra: dict[str, gpd.GeoDataFrame]) -> 
     columns = ", ".join(c for c in gdf.columns if c != "geometry")
     raise UsageError(
         f"--style-field {field!r}: no --layer has this field (layer {name!r} has: {columns})"
+    )
+
+
+def checked_snapshot(args: argparse.Namespace, command: str) -> PlanSnapshot:
+    """Read the plan's layers as the options say and check them once (map and report share it).
+
+    Reads the planner's layers (:func:`read_plan_input`), checks ``--style-field``
+    against the extra layers, and runs the targets and rules of ``--plan`` and
+    ``--rules`` (:func:`spatial.publish.snapshot.take_snapshot`).
+    """
+    from spatial.plan import load_rules  # noqa: PLC0415
+    from spatial.publish.snapshot import take_snapshot  # noqa: PLC0415 - matplotlib-free, but heavy
+
+    layers, files, extra = read_plan_input(args, command)
+    check_style_field(args.style_field, extra)
+    return take_snapshot(
+        layers,
+        files,
+        extra,
+        targets=load_targets(args.plan),
+        rules=load_rules(args.rules),
+        repair=args.repair,
     )

@@ -27,10 +27,8 @@ from spatial.cli._options import (
     require_suffix,
 )
 from spatial.cli._output import ExitCode
-from spatial.cli._plan_input import add_plan_input, check_style_field, read_plan_input
+from spatial.cli._plan_input import add_plan_input, checked_snapshot
 from spatial.errors import printable
-from spatial.plan import load_rules, load_targets
-from spatial.publish.snapshot import take_snapshot
 from spatial.report import format_table
 from spatial.webmap import BASEMAP_NAMES, LayerOptions, MapOptions, render_map
 from spatial.webmap.geojson import DECIMALS_BY_ACCURACY
@@ -137,23 +135,14 @@ def run(args: argparse.Namespace) -> int:
     """
     _check_options(args)
     require_suffix(args.out, (".html", ".htm"), "an interactive map")
-    layers, files, extra = read_plan_input(args, "map")
-    check_style_field(args.style_field, extra)
-    snapshot = take_snapshot(
-        layers,
-        files,
-        extra,
-        targets=load_targets(args.plan),
-        rules=load_rules(args.rules),
-        repair=args.repair,
-    )
+    snapshot = checked_snapshot(args, "map")
     options = MapOptions(
         basemap=args.basemap,
         offline=args.offline,
         tiles_dir=args.tiles,
         tianditu_key=os.environ.get(TIANDITU_ENV),
         layer=LayerOptions(decimals=args.decimals, simplify_m=args.simplify_m),
-        layer_sources=files,
+        layer_sources=snapshot.files,
         snapshot=snapshot,
         style_field=args.style_field,
     )

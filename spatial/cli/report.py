@@ -24,13 +24,11 @@ from pathlib import Path
 
 from spatial.cli._options import COMMAND_HELP, add_plan_files, add_repair_option, require_suffix
 from spatial.cli._output import ExitCode
-from spatial.cli._plan_input import add_plan_input, check_style_field, read_plan_input
+from spatial.cli._plan_input import add_plan_input, checked_snapshot
 from spatial.errors import printable
 from spatial.io.atomic import write_text_atomic
-from spatial.plan import load_rules, load_targets
 from spatial.publish.report_html import report_html
 from spatial.publish.sheet import write_sheet_pdf
-from spatial.publish.snapshot import take_snapshot
 
 __all__ = ["register", "run"]
 
@@ -62,16 +60,7 @@ def run(args: argparse.Namespace) -> int:
     require_suffix(args.out, (".html", ".htm"), "a report")
     if args.pdf is not None:
         require_suffix(args.pdf, (".pdf",), "a map sheet")
-    layers, files, extra = read_plan_input(args, "report")
-    check_style_field(args.style_field, extra)
-    snapshot = take_snapshot(
-        layers,
-        files,
-        extra,
-        targets=load_targets(args.plan),
-        rules=load_rules(args.rules),
-        repair=args.repair,
-    )
+    snapshot = checked_snapshot(args, "report")
     html = report_html(snapshot, args.style_field)
     write_text_atomic(args.out, html)
     print(f"wrote {args.out} ({len(html.encode()) / 1e6:.2f} MB, offline)")
