@@ -22,6 +22,7 @@ import os
 import sys
 import warnings
 from collections.abc import Sequence
+from typing import NoReturn
 
 from spatial.cli._options import COMMAND_HELP
 from spatial.cli._output import ExitCode
@@ -60,13 +61,27 @@ def _command_in(argv: Sequence[str]) -> str | None:
     return None
 
 
+class _Parser(argparse.ArgumentParser):
+    """A parser whose call errors are one line (``spatial map: error: ...``), exit status 2.
+
+    argparse prints the whole usage before its message; the toolkit's errors are
+    one line everywhere (``spatial COMMAND --help`` shows the usage).
+    """
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(
+            ExitCode.UNREADABLE,
+            f"{self.prog}: error: {printable(message)} (see {self.prog} --help)\n",
+        )
+
+
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     """Return the top-level parser with every subcommand registered.
 
     With ``only``, that subcommand is registered in full and the others as
     names with their help line, so that only its module is imported.
     """
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="spatial",
         description=(
             "Bishan (璧山) spatial planning toolkit: maps, area checks, overlays, validation."

@@ -145,7 +145,8 @@ class Input:
     def keys(self) -> tuple[str, ...]:
         """Names a ``LAYER=`` prefix may use: the role, the file's stem and its name."""
         name = os.fspath(self.path).partition("::")[2] or Path(os.fspath(self.path)).name
-        stem = name.rpartition("?table=")[2] or Path(name).stem
+        # a PostGIS table is named by its table, a file by its stem (k.geojson -> k)
+        stem = name.rpartition("?table=")[2] if "?table=" in name else Path(name).stem
         return tuple(dict.fromkeys([self.role, stem, name]))
 
 

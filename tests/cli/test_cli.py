@@ -77,3 +77,20 @@ def test_traceback_flag_shows_the_bug(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(check_cli, "run", _boom)
     with pytest.raises(RuntimeError, match="a bug"):
         main(["--traceback", "check"])
+
+
+def test_a_wrong_choice_is_one_line_with_exit_2(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["overlay", "geodata/zones.geojson", "--op", "nope"])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "invalid choice: 'nope'" in err
+    assert err.startswith("spatial overlay: error:")
+
+
+def test_a_layer_prefix_may_be_the_file_stem(tmp_path, capsys):
+    # --crs k=EPSG:4326 names the input k.geojson by its stem, as the README says
+    path = tmp_path / "k.geojson"
+    path.write_bytes((ROOT / "geodata" / "zones.geojson").read_bytes())
+    assert main(["check", "--zones", str(path), "--crs", "k=EPSG:4326", "--format", "json"]) == 0
+    assert "no input 'k' here" not in capsys.readouterr().err
