@@ -31,7 +31,7 @@ __all__ = ["add_plan_input", "check_style_field", "read_plan_input"]
 
 
 def add_plan_input(parser: argparse.ArgumentParser) -> None:
-    """Add the layer flags, ``--layer NAME=PATH`` and the per-input reading options."""
+    """Add the layer flags, ``--layer NAME=PATH``, ``--style-field`` and the reading options."""
     for name in LAYER_NAMES:
         parser.add_argument(
             layer_flag(name),
@@ -45,6 +45,11 @@ def add_plan_input(parser: argparse.ArgumentParser) -> None:
         metavar="NAME=PATH",
         help="an extra layer of yours, drawn beneath the plan (repeatable); NAME names it in "
         "the legend and must not be a plan layer name (use --zones etc. for those)",
+    )
+    parser.add_argument(
+        "--style-field",
+        metavar="FIELD",
+        help="colour the --layer features by the categories of this field (e.g. 用地性质)",
     )
     add_input_options(parser)
 

@@ -68,11 +68,6 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     parser.add_argument("--tiles", type=Path, metavar="DIR", help="local {z}/{x}/{y} tile folder")
     add_plan_input(parser)
-    parser.add_argument(
-        "--style-field",
-        metavar="FIELD",
-        help="colour the --layer features by the categories of this field (e.g. 用地性质)",
-    )
     add_plan_files(parser)
     add_repair_option(parser)
     parser.add_argument(

@@ -45,11 +45,6 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--out", type=Path, required=True, metavar="HTML", help="the report")
     parser.add_argument("--pdf", type=Path, metavar="PDF", help="also write the A3 map sheet")
     add_plan_input(parser)
-    parser.add_argument(
-        "--style-field",
-        metavar="FIELD",
-        help="colour the --layer features by the categories of this field",
-    )
     add_plan_files(parser)
     add_repair_option(parser)
     parser.set_defaults(handler=run)

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import tomllib
 from pathlib import Path
 
 import geopandas as gpd
-import pytest
 from shapely.geometry import box
 
 from spatial.review.diff import diff_layers
@@ -35,17 +32,6 @@ def test_plugin_is_inlined_whole_with_no_file_reference():
     js, css = side_by_side_js(), side_by_side_css()
     assert plugin(SIDE_BY_SIDE).script.read_text(encoding="utf-8") in js
     assert "url(range-icon.png)" not in css and "data:image/png;base64," in css
-
-
-@pytest.fixture(scope="module")
-def examples(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("examples")
-    subprocess.run(
-        [sys.executable, str(ROOT / "tools" / "build_review_examples.py"), "--out", str(out)],
-        check=True,
-        capture_output=True,
-    )
-    return out
 
 
 def test_every_example_feature_says_it_is_made_up(examples):

@@ -8,8 +8,6 @@ synthetic (示例数据) example layers that tools/build_review_examples.py writ
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -18,17 +16,6 @@ from spatial.cli import main
 
 pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(scope="module")
-def examples(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("review")
-    subprocess.run(
-        [sys.executable, str(ROOT / "tools" / "build_review_examples.py"), "--out", str(out)],
-        check=True,
-        capture_output=True,
-    )
-    return out
 
 
 def _clean(visit) -> None:

@@ -21,29 +21,41 @@ def _outline(colour: str) -> dict[str, dict[str, object]]:
 
 _CLASS = (Field("YDYHFLDM", "地类代码 Class code"), Field("YDYHFLMC", "地类名称 Class name"))
 
-DIFF_OLD = LayerStyle(
-    name="diff_old",
-    title_zh="旧版（左）",
-    title_en="Old version (left)",
-    paths=_outline("#2166ac"),
-    classify=lambda row: "feature",
-    legend=(LegendEntry("feature", "polygon", "旧版要素", "old version's features"),),
-    z_index=450,
-    popup_rows=synthetic_lines,
-    fields=_CLASS,
-    hidden=frozenset({"synthetic"}),
+
+def _version_style(
+    name: str, title: tuple[str, str], legend: tuple[str, str], colour: str, z_index: int
+) -> LayerStyle:
+    """One version of a compared layer: outlined in ``colour``, its class fields in the popup.
+
+    ``title`` and ``legend`` are (Chinese, English) pairs.
+    """
+    return LayerStyle(
+        name=name,
+        title_zh=title[0],
+        title_en=title[1],
+        paths=_outline(colour),
+        classify=lambda row: "feature",
+        legend=(LegendEntry("feature", "polygon", *legend),),
+        z_index=z_index,
+        popup_rows=synthetic_lines,
+        fields=_CLASS,
+        hidden=frozenset({"synthetic"}),
+    )
+
+
+DIFF_OLD = _version_style(
+    "diff_old",
+    ("旧版（左）", "Old version (left)"),
+    ("旧版要素", "old version's features"),
+    "#2166ac",
+    450,
 )
-DIFF_NEW = LayerStyle(
-    name="diff_new",
-    title_zh="新版（右）",
-    title_en="New version (right)",
-    paths=_outline("#e08214"),
-    classify=lambda row: "feature",
-    legend=(LegendEntry("feature", "polygon", "新版要素", "new version's features"),),
-    z_index=455,
-    popup_rows=synthetic_lines,
-    fields=_CLASS,
-    hidden=frozenset({"synthetic"}),
+DIFF_NEW = _version_style(
+    "diff_new",
+    ("新版（右）", "New version (right)"),
+    ("新版要素", "new version's features"),
+    "#e08214",
+    455,
 )
 
 
