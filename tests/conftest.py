@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -157,3 +159,14 @@ def postgis_url() -> Iterator[str]:
         yield url
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="module")
+def examples(tmp_path_factory) -> Path:
+    """The review's synthetic layers (示例数据), written by tools/build_review_examples.py."""
+    out = tmp_path_factory.mktemp("examples")
+    script = Path(__file__).resolve().parent.parent / "tools" / "build_review_examples.py"
+    subprocess.run(
+        [sys.executable, str(script), "--out", str(out)], check=True, capture_output=True
+    )
+    return out
