@@ -39,16 +39,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from spatial.errors import UsageError, printable
+from spatial.errors import printable
+from spatial.formats import FORMATS
 from spatial.io.atomic import write_text_atomic
 
 __all__ = [
-    "FORMATS",
     "FORMULA_STARTS",
     "emit",
     "format_csv",
     "format_frame",
-    "format_from_suffix",
     "format_json",
     "format_markdown",
     "format_table",
@@ -56,8 +55,6 @@ __all__ = [
     "spreadsheet_safe",
 ]
 
-#: The output formats every command offers.
-FORMATS: tuple[str, ...] = ("table", "csv", "json", "markdown")
 #: First characters that make Excel, WPS or LibreOffice read a cell as a formula
 #: (OWASP, "CSV Injection": = + - @, tab and carriage return).
 FORMULA_STARTS: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
@@ -224,54 +221,6 @@ def format_frame(frame: pd.DataFrame, fmt: str) -> str:
     if fmt not in renderers:
         raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
     return renderers[fmt](frame)
-
-
-_SUFFIX_FORMATS = {
-    ".csv": "csv",
-    ".json": "json",
-    ".md": "markdown",
-    ".markdown": "markdown",
-    ".geojson": "geojson",
-    ".xlsx": "xlsx",
-}
-
-
-def format_from_suffix(fmt: str | None, out: str | os.PathLike[str] | None) -> str:
-    """Return the output format: ``fmt`` when given, else the one the ``out`` suffix names.
-
-    Suffixes: ``.csv``, ``.json``, ``.md``/``.markdown``, ``.geojson``, ``.xlsx``;
-    ``.txt`` or no file
-    means the terminal table. A suffix that names no format, or another format
-    than ``fmt``, is refused rather than written under a misleading name.
-
-    Raises
-    ------
-    UsageError
-        One line naming the file and the formats that fit.
-
-    Examples
-    --------
-    >>> format_from_suffix(None, "report.md"), format_from_suffix("csv", "report.txt")
-    ('markdown', 'csv')
-    >>> format_from_suffix(None, None), format_from_suffix(None, "report.txt")
-    ('table', 'table')
-    >>> format_from_suffix("json", "report.csv")
-    Traceback (most recent call last):
-    ...
-    spatial.errors.UsageError: report.csv: --format json does not match the .csv suffix
-    """
-    if out is None:
-        return fmt or "table"
-    suffix = os.path.splitext(os.fspath(out))[1].lower()
-    named = _SUFFIX_FORMATS.get(suffix)
-    if suffix in {"", ".txt"}:
-        return fmt or "table"
-    if named is None:
-        known = ", ".join(sorted(_SUFFIX_FORMATS))
-        raise UsageError(f"{out}: the suffix {suffix} names no output format; use {known} or .txt")
-    if fmt is not None and fmt != named:
-        raise UsageError(f"{out}: --format {fmt} does not match the {suffix} suffix")
-    return named
 
 
 def emit(text: str, out: str | os.PathLike[str] | None) -> None:

@@ -11,7 +11,8 @@ import pandas as pd
 
 from spatial.checks.status import Status
 from spatial.errors import printable
-from spatial.report import FORMATS, format_csv, format_json, format_markdown, format_table, records
+from spatial.formats import FORMATS
+from spatial.report import format_csv, format_json, format_markdown, format_table, records
 from spatial.validate.inputs import Repair
 
 __all__ = ["RULE_COLUMNS", "TARGET_COLUMNS", "CheckReport"]

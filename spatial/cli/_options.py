@@ -220,7 +220,7 @@ def add_output_options(
     With ``layers``, ``--out`` also takes ``.gpkg``, ``.gdb`` and ``postgresql://`` and
     ``--db URL --table T`` name a PostGIS destination.
     """
-    from spatial.report import FORMATS  # noqa: PLC0415
+    from spatial.formats import FORMATS  # noqa: PLC0415
 
     parser.add_argument(
         "--format",
@@ -271,8 +271,9 @@ def emit_frames(args: argparse.Namespace, sheets: dict, text: object) -> bool:
     CSV gets the UTF-8 BOM unless ``--no-bom``.
     """
     from spatial.export.tables import xlsx_bytes  # noqa: PLC0415
+    from spatial.formats import FORMATS, format_from_suffix  # noqa: PLC0415
     from spatial.io.atomic import write_bytes_atomic  # noqa: PLC0415
-    from spatial.report import FORMATS, emit, format_from_suffix  # noqa: PLC0415
+    from spatial.report import emit  # noqa: PLC0415
 
     fmt = format_from_suffix(args.format, args.out)
     if args.command != "overlay" and fmt not in {*FORMATS, "xlsx"}:

@@ -32,11 +32,11 @@ from spatial.cli._options import (
 )
 from spatial.cli._output import ExitCode, printed_warnings
 from spatial.errors import UsageError
+from spatial.formats import format_from_suffix
 from spatial.io.layers import read_layer
 from spatial.landuse import CLASS_CODE_FIELD, CLASS_NAME_FIELD, check_class_field, load_classes
 from spatial.report import (
     format_frame,
-    format_from_suffix,
     format_markdown,
     format_table,
 )

@@ -39,12 +39,12 @@ from spatial.cli._options import (
 )
 from spatial.cli._output import ExitCode, printed_warnings
 from spatial.errors import UsageError
+from spatial.formats import format_from_suffix
 from spatial.io.atomic import write_gpkg_atomic
 from spatial.io.layers import LAYER_NAMES, load_plan_layers, read_layer
 from spatial.plan import load_rules, load_targets
 from spatial.report import (
     format_csv,
-    format_from_suffix,
     format_json,
     format_markdown,
     format_table,

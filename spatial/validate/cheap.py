@@ -36,111 +36,13 @@ from spatial.crs import crs_label
 from spatial.errors import CRSError, LayerError
 from spatial.io.rawjson import NON_FINITE_MESSAGE
 from spatial.preconditions import feature_label
-from spatial.validate.problems import (
-    CHINA_BOUNDS_DEG,
-    Problem,
-    _geographic_message,
-    _projected_message,
-)
+from spatial.validate.boxes import geographic_mask, projected_mask
+from spatial.validate.problems import Problem, _geographic_message, _projected_message
 
 __all__ = ["geographic_mask", "projected_mask", "refuse_bad_features"]
 
 #: Fewest features worth a thread of their own in the passes over a layer.
 _MIN_CHUNK = 50_000
-
-
-def geographic_mask(bounds: npt.NDArray[np.float64]) -> npt.NDArray[np.bool_]:
-    """Which lon/lat boxes the validator reports (swapped, out of range or outside China).
-
-    Vectorised form of the validator's test on each feature's bounds: a row is
-    flagged exactly when :func:`spatial.validate._geographic_message` returns a
-    message for it. Rows with a non-finite bound are not flagged (the validator
-    reports those features as null, empty or non-finite instead).
-
-    Parameters
-    ----------
-    bounds : numpy.ndarray, shape (n, 4)
-        ``minx, miny, maxx, maxy`` per feature, degrees (EPSG:4326).
-
-    Returns
-    -------
-    numpy.ndarray of bool
-
-    Examples
-    --------
-    >>> geographic_mask(np.array([[106.2, 29.6, 106.3, 29.7], [29.6, 106.2, 29.7, 106.3]]))
-    array([False,  True])
-    """
-    west, south, east, north = CHINA_BOUNDS_DEG
-    if _all_inside(bounds, CHINA_BOUNDS_DEG) and west > north:
-        # the layer's extent lies inside China and no x can be a latitude: no row is flagged
-        return np.zeros(len(bounds), dtype=bool)
-    minx, miny, maxx, maxy = bounds.T
-    finite = np.isfinite(bounds).all(axis=1)
-    swapped = (south <= minx) & (maxx <= north) & (west <= miny) & (maxy <= east)
-    out_of_range = (np.maximum(np.abs(minx), np.abs(maxx)) > 180) | (
-        np.maximum(np.abs(miny), np.abs(maxy)) > 90
-    )
-    outside = ~_inside_china(minx / 2 + maxx / 2, miny / 2 + maxy / 2)
-    return finite & (swapped | out_of_range | outside)
-
-
-def _all_inside(bounds: npt.NDArray[np.float64], box: tuple[float, float, float, float]) -> bool:
-    """Whether every finite box lies inside ``box`` (four reductions; rows of NaN are skipped).
-
-    Any infinite bound puts the extent outside, so the caller falls back to
-    its row-by-row test. False for a layer with no finite box.
-    """
-    if len(bounds) == 0:
-        return False
-    with np.errstate(invalid="ignore"):
-        x0, y0 = np.fmin.reduce(bounds[:, 0]), np.fmin.reduce(bounds[:, 1])
-        x1, y1 = np.fmax.reduce(bounds[:, 2]), np.fmax.reduce(bounds[:, 3])
-    west, south, east, north = box
-    return bool(west <= x0 and x1 <= east and south <= y0 and y1 <= north)
-
-
-def _inside_china(lon: npt.NDArray[np.float64], lat: npt.NDArray[np.float64]) -> npt.NDArray:
-    west, south, east, north = CHINA_BOUNDS_DEG
-    return (west <= lon) & (lon <= east) & (south <= lat) & (lat <= north)
-
-
-def projected_mask(
-    bounds: npt.NDArray[np.float64], to_lonlat: Transformer
-) -> npt.NDArray[np.bool_]:
-    """Which boxes in a projected CRS the validator reports.
-
-    Vectorised form of :func:`spatial.validate._projected_message`: degrees
-    labelled as metres (every bound within ±180/±90), a centre the CRS cannot
-    take to lon/lat, or one far outside China.
-
-    Parameters
-    ----------
-    bounds : numpy.ndarray, shape (n, 4)
-        ``minx, miny, maxx, maxy`` per feature, in the projected CRS (metres).
-    to_lonlat : pyproj.Transformer
-        From that CRS to EPSG:4326, ``always_xy=True``.
-
-    Returns
-    -------
-    numpy.ndarray of bool
-
-    Examples
-    --------
-    >>> to_lonlat = Transformer.from_crs(4544, 4326, always_xy=True)
-    >>> projected_mask(np.array([[500e3, 3.27e6, 501e3, 3.28e6], [106.2, 29.6, 106.3, 29.7]]),
-    ...                to_lonlat)
-    array([False,  True])
-    """
-    minx, miny, maxx, maxy = bounds.T
-    finite = np.isfinite(bounds).all(axis=1)
-    degrees = (np.maximum(np.abs(minx), np.abs(maxx)) <= 180) & (
-        np.maximum(np.abs(miny), np.abs(maxy)) <= 90
-    )
-    lon, lat = to_lonlat.transform(minx / 2 + maxx / 2, miny / 2 + maxy / 2)
-    lon, lat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
-    unmapped = ~(np.isfinite(lon) & np.isfinite(lat))
-    return finite & (degrees | unmapped | ~_inside_china(lon, lat))
 
 
 def _bounds_and_length(

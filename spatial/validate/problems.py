@@ -40,6 +40,7 @@ from spatial.io.options import ReadOptions, apply_read_options
 from spatial.io.postgis import database_label, is_postgis_url
 from spatial.measure.area import ellipsoidal_area_m2
 from spatial.preconditions import feature_label, id_text
+from spatial.validate.boxes import CHINA_BOUNDS_DEG
 
 __all__ = [
     "ACCURACY_VALUES",
@@ -57,8 +58,6 @@ __all__ = [
 FILE_LEVEL = "-"
 #: Allowed values of the ``accuracy`` property: "official" or "indicative" (示意).
 ACCURACY_VALUES: tuple[str, ...] = ("official", "indicative")
-#: A generous box around China: (min lon, min lat, max lon, max lat), degrees, EPSG:4326.
-CHINA_BOUNDS_DEG: tuple[float, float, float, float] = (73.0, 3.0, 136.0, 54.0)
 
 #: The GRS80 ellipsoid, which CGCS2000 uses (distances outside China are measured on it).
 _GEOD = Geod(ellps="GRS80")
