@@ -28,7 +28,6 @@ Examples
 
 from __future__ import annotations
 
-import warnings
 from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
@@ -37,15 +36,14 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
-from spatial.crs import crs_label, datum_family
-from spatial.errors import CRSError, CRSMismatchWarning, LayerError
+from spatial.errors import CRSError, LayerError
 from spatial.overlay._engine import (
     InvalidFeatureError,
     PairAreas,
     intersection_areas,
     tabulation_frame,
 )
-from spatial.overlay.frame import move_into
+from spatial.overlay.frame import move_into, warn_datums
 from spatial.validate.cheap import refuse_bad_features
 from spatial.validate.inputs import Known
 
@@ -116,24 +114,13 @@ def _as_partitioned(
 
 
 def _into_partitions_crs(crs_a: Any, b: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Move ``b`` into the partitions' CRS (densified if projected), warning on another datum.
-
-    The warning policy is :func:`spatial.crs.align_crs`'s: CGCS2000 and WGS84
-    (their Gauss–Krüger zones included) are one datum, combined without a warning.
-    """
+    """Move ``b`` into the partitions' CRS (densified if projected), warning on another datum."""
     if crs_a is None or b.crs is None:
         which = "layer A" if crs_a is None else "layer B"
         raise CRSError(f"{which}: the layer carries no CRS; set one before overlaying it")
     if b.crs.equals(crs_a):
         return b
-    if datum_family(b.crs) != datum_family(crs_a):
-        warnings.warn(
-            f"inputs are on different datums (layer A in {crs_label(crs_a)}, layer B in "
-            f"{crs_label(b.crs)}); layer B moved into layer A's CRS to be combined, which may "
-            "shift it by tens of metres without a local datum transformation",
-            CRSMismatchWarning,
-            stacklevel=3,
-        )
+    warn_datums([("layer A", crs_a), ("layer B", b.crs)], crs_a, "combined", stacklevel=4)
     return move_into(b, crs_a)
 
 

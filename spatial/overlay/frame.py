@@ -22,7 +22,7 @@ from spatial.crs import CGCS2000, WGS84, crs_label, datum_family
 from spatial.errors import CRSMismatchWarning
 from spatial.preconditions import require_crs
 
-__all__ = ["DENSIFY_DEG", "move_into"]
+__all__ = ["DENSIFY_DEG", "into_frame", "move_into", "warn_datums"]
 
 #: Longest edge (degrees of lon/lat, about 10 m) of a layer moved into a projected CRS.
 #: A lon/lat-straight edge then bends from its chords by under 1e-7 m (measured at
@@ -69,22 +69,37 @@ def into_frame(
     """
     crss = [require_crs(gdf, name) for gdf, name in layers]
     frame = crss[max(range(len(layers)), key=lambda i: len(layers[i][0]))]
-    if all(crs.equals(frame) for crs in crss):
-        return [gdf for gdf, _ in layers]
     named = [(name, crs) for (_, name), crs in zip(layers, crss, strict=True)]
-    if len({datum_family(crs) for crs in crss}) > 1:
-        moved = [name for name, crs in named if not crs.equals(frame)]
-        described = "; ".join(
-            f"{name} in {crs_label(crs)} ({datum_family(crs)})" for name, crs in named
-        )
-        warnings.warn(
-            f"inputs are on different datums ({described}); {', '.join(moved)} moved into "
-            f"{crs_label(frame)} to be {purpose}, which may shift them by tens of metres "
-            "without a local datum transformation",
-            CRSMismatchWarning,
-            stacklevel=stacklevel + 1,
-        )
+    warn_datums(named, frame, purpose, stacklevel + 1)
     return [
         gdf if crs.equals(frame) else move_into(gdf, frame)
         for (gdf, _), crs in zip(layers, crss, strict=True)
     ]
+
+
+def warn_datums(
+    named: Sequence[tuple[str, CRS]], frame: CRS, purpose: str, stacklevel: int = 3
+) -> None:
+    """Warn when the layers ``(name, CRS)`` brought into ``frame`` are on different datums.
+
+    The one wording of that warning, for every path that moves a layer into
+    another's CRS (:func:`into_frame`, the GeoParquet and the dask tabulations).
+
+    Warns
+    -----
+    CRSMismatchWarning
+        The layers are on different datums (CGCS2000 and WGS84 count as one).
+    """
+    if len({datum_family(crs) for _, crs in named}) <= 1:
+        return
+    moved = [name for name, crs in named if not crs.equals(frame)]
+    described = "; ".join(
+        f"{name} in {crs_label(crs)} ({datum_family(crs)})" for name, crs in named
+    )
+    warnings.warn(
+        f"inputs are on different datums ({described}); {', '.join(moved)} moved into "
+        f"{crs_label(frame)} to be {purpose}, which may shift them by tens of metres "
+        "without a local datum transformation",
+        CRSMismatchWarning,
+        stacklevel=stacklevel + 1,
+    )
