@@ -36,6 +36,7 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 import numpy as np
@@ -67,6 +68,9 @@ TABULATION_COLUMNS = ["a_id", "b_id", "area_km2", "share_of_a", "share_of_b"]
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
 _MAX_TILE_DEPTH = 16
+#: How far a tile's box is grown on every side, as a share of its longer side: a crossing
+#: feature up to about that size fits in some tile; a larger one meets the whole feature.
+_TILE_GROWTH = 0.25
 
 
 @dataclass(frozen=True)
@@ -390,27 +394,50 @@ def _leaf_boxes(geom: shapely.Geometry, max_vertices: int) -> list[tuple[float, 
 
 
 def _tiles(
-    small: npt.NDArray[np.object_], detailed: IntArray, max_vertices: int, margin: float = 0.0
+    small: npt.NDArray[np.object_], detailed: IntArray, max_vertices: int
 ) -> tuple[npt.NDArray[np.object_], IntArray, FloatArray]:
     """Overlapping tiles of the detailed small features: tiles, owners and their boxes.
 
-    Each tile is the feature cut by a box of the halving, grown by ``margin``
-    on every side; the returned boxes are the grown ones. A big feature whose
-    bounding box lies inside a tile's box meets the feature there exactly as
-    it meets the whole, and the tile's cut lines lie outside it.
+    Each tile is the feature cut by a box of the halving grown by
+    :data:`_TILE_GROWTH` of that box's longer side on every side; the returned
+    boxes are the grown ones. A big feature whose bounding box lies inside a
+    tile's box meets the feature there exactly as it meets the whole, and the
+    tile's cut lines lie outside it. The tiles depend on the small feature
+    alone, so every call (every unit or partition of a large layer) cuts a
+    crossing feature with the same tile: results do not depend on the split.
     """
-    tiles, owner, boxes = [], [], []
+    tiles: list[shapely.Geometry] = []
+    owner: list[int] = []
+    boxes: list[tuple[float, ...]] = []
     for j in detailed:
-        for x0, y0, x1, y1 in _leaf_boxes(small[j], max_vertices):
-            box = (x0 - margin, y0 - margin, x1 + margin, y1 + margin)
-            tiles.append(shapely.intersection(small[j], shapely.box(*box)))
-            owner.append(j)
-            boxes.append(box)
+        feature_tiles, feature_boxes = _feature_tiles(shapely.to_wkb(small[j]), max_vertices)
+        tiles.extend(feature_tiles)
+        boxes.extend(feature_boxes)
+        owner.extend([int(j)] * len(feature_tiles))
     return (
-        polygonal_parts(np.array(tiles, dtype=object)),
+        np.array(tiles, dtype=object),
         np.array(owner, dtype=np.int64),
         np.array(boxes, dtype=float).reshape(-1, 4),
     )
+
+
+@lru_cache(maxsize=256)
+def _feature_tiles(
+    wkb: bytes, max_vertices: int
+) -> tuple[tuple[shapely.Geometry, ...], tuple[tuple[float, ...], ...]]:
+    """Cut one feature (given as WKB) into tiles; return them and their grown boxes.
+
+    Cached: a large layer tabulated unit by unit meets the same zones in every
+    unit. Tiles are never prepared, so threads may share them.
+    """
+    geom = shapely.from_wkb(wkb)
+    tiles, boxes = [], []
+    for x0, y0, x1, y1 in _leaf_boxes(geom, max_vertices):
+        margin = _TILE_GROWTH * max(x1 - x0, y1 - y0)
+        box = (x0 - margin, y0 - margin, x1 + margin, y1 + margin)
+        tiles.append(shapely.intersection(geom, shapely.box(*box)))
+        boxes.append(box)
+    return tuple(polygonal_parts(np.array(tiles, dtype=object))), tuple(boxes)
 
 
 def _crossing_areas(
@@ -426,7 +453,7 @@ def _crossing_areas(
     ``Tuning.max_tile_vertices`` (a zone drawn in detail) is first cut into
     overlapping tiles, and each crossing feature is intersected with one tile
     whose box holds its whole bounding box (or, if none does, with the whole
-    feature). Tiles overlap by about twice a crossing feature's size, and the
+    feature). Tiles overlap by a quarter of their size on every side, and the
     tile's cut lines lie outside the crossing feature, so the piece is exactly
     the piece cut from the whole: no vertex is added on an edge of either
     layer (which, in a projected CRS, would move it off its lon/lat line).
@@ -438,11 +465,8 @@ def _crossing_areas(
     area[plain] = area_of_record_m2(polygonal_parts(pieces), roles.crs, "intersection")
     tiled = np.flatnonzero(is_detailed[si])
     if tiled.size:
-        bounds = shapely.bounds(big[bi[tiled]])
-        sizes = np.maximum(bounds[:, 2] - bounds[:, 0], bounds[:, 3] - bounds[:, 1])
-        margin = 2.0 * float(np.quantile(sizes, 0.99))  # the largest 1% meet the whole feature
         tiles, owner, boxes = _tiles(
-            small, np.flatnonzero(is_detailed), roles.tuning.max_tile_vertices, margin
+            small, np.flatnonzero(is_detailed), roles.tuning.max_tile_vertices
         )
         partner = np.full(len(tiled), -1, dtype=np.int64)
         k, t = shapely.STRtree(

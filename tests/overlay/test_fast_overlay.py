@@ -316,9 +316,16 @@ def test_detailed_zones_cut_into_tiles_give_the_same_areas(parcels, plan_zones):
     np.testing.assert_allclose(tiled.area_m2, whole.area_m2, rtol=1e-9)
     per_zone = [np.bincount(p.b_index, p.area_m2, minlength=len(b)) for p in (tiled, whole)]
     np.testing.assert_allclose(per_zone[0], per_zone[1], rtol=1e-11)
-    tiles, _, boxes = _fast_overlay._tiles(b, np.arange(len(b)), 16)
-    assert len(tiles) > 3 * len(b) and shapely.get_num_coordinates(tiles).max() <= 16 + 8
-    assert len(boxes) == len(tiles)
+    tiles, owner, boxes = _fast_overlay._tiles(b, np.arange(len(b)), 16)
+    assert len(tiles) > 3 * len(b) and len(boxes) == len(tiles)
+    grown = shapely.box(boxes[:, 0], boxes[:, 1], boxes[:, 2], boxes[:, 3])
+    assert shapely.covers(grown, tiles).all()  # each tile lies in its grown box
+    for j in range(len(b)):
+        leaves = [shapely.box(*leaf) for leaf in _fast_overlay._leaf_boxes(b[j], 16)]
+        parts = shapely.intersection(b[j], leaves)
+        assert shapely.get_num_coordinates(parts).max() <= 16 + 8  # halved until few vertices
+        covered = shapely.union_all(tiles[owner == j])  # the tiles cover the zone, no more
+        assert shapely.area(shapely.symmetric_difference(covered, b[j])) < 1e-12 * b[j].area
 
 
 def test_km2_come_from_the_area_module_constant():
