@@ -17,6 +17,7 @@ standard error, never a traceback (``spatial --traceback`` shows it for a bug re
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
 import os
 import sys
@@ -28,7 +29,13 @@ from spatial.cli._options import COMMAND_HELP
 from spatial.cli._output import ExitCode
 from spatial.errors import LayerReadWarning, SpatialError, printable
 
-__all__ = ["build_parser", "main"]
+__all__ = ["build_parser", "console", "main"]
+
+#: The collector's thresholds in the command's process (CPython's are 700, 10, 10): the
+#: libraries a command imports make about a million objects that live as long as the
+#: process, and with the defaults the collector walks them again and again while they load
+#: (0.1-0.3 s of a 1.5 s command). Garbage in reference cycles is still collected.
+_GC_THRESHOLDS = (100_000, 50, 50)
 
 
 def _version() -> str:
@@ -147,5 +154,19 @@ def _run_saying_warnings(args: argparse.Namespace) -> int:
         return int(args.handler(args))
 
 
+def console() -> NoReturn:
+    """Run the ``spatial`` command (the console script) and exit with its status.
+
+    :func:`main` with the garbage collector tuned for a short process: fewer
+    passes while the libraries load, and none over them at exit (``gc.freeze``:
+    everything the command made is freed by the process ending, 0.1 s sooner).
+    Tests and scripts call :func:`main`, which leaves the collector alone.
+    """
+    gc.set_threshold(*_GC_THRESHOLDS)
+    status = main()
+    gc.freeze()
+    sys.exit(status)
+
+
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    console()
