@@ -19,55 +19,42 @@ Operations (``--op``):
 prefix) of both; ``--format xlsx`` writes an Excel workbook, CSV has a UTF-8 BOM.
 Areas are ellipsoidal (GRS80/CGCS2000), distances metres in the Gauss–Krüger zone.
 Exit status: 0 done, 2 an input could not be read or the call was wrong.
+
+This module holds the command's arguments and its entry only, and imports no
+geopandas: ``spatial overlay --help`` answers at once, and for a GeoParquet
+layer A the reading starts (:class:`spatial.overlay.scan.ParquetScan`) while
+the rest of the toolkit loads. The work is in :mod:`spatial.cli._overlay_run`.
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, cast
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from spatial.cli._options import (
     COMMAND_HELP,
-    Input,
     add_input_options,
     add_output_options,
     add_repair_option,
-    emit_frames,
-    output_destination,
-    print_notes,
-    read_options,
-    require_in_range,
 )
-from spatial.cli._output import ExitCode, printed_warnings
-from spatial.errors import UsageError, printable
-from spatial.export.layers import is_layer_destination, write_layers
-from spatial.io.layers import read_layer
-from spatial.io.options import ReadOptions
-from spatial.io.where import Where, parse_where, select_features
-from spatial.overlay import operations as overlay
-from spatial.report import emit, format_frame, format_from_suffix
 
 if TYPE_CHECKING:
-    import geopandas as gpd
+    from spatial.overlay.scan import ParquetScan
 
 __all__ = ["OPERATIONS", "register", "run"]
 
 #: Operations that need a second layer B.
-_NEED_B = {"intersection", "difference", "coverage", "assign"}
+NEED_B = frozenset({"intersection", "difference", "coverage", "assign"})
 OPERATIONS = ("intersection", "difference", "overlaps", "matrix", "coverage", "assign")
-#: Tables longer than this are written as CSV by pyarrow, streamed (pandas: 5 s a million rows).
-_STREAM_MIN_ROWS = 10_000
-#: GeoParquet layers of more features than this are tabulated batch by batch (row groups).
-_BATCH_MIN_ROWS = 2_000_000
-_PARQUET = {".parquet", ".geoparquet"}
+#: Suffixes of a GeoParquet layer A, tabulated straight from the file.
+PARQUET = frozenset({".parquet", ".geoparquet"})
 #: ``--distance-m`` at most 100 km: the Gauss–Krüger zone the buffer is drawn in holds no more.
 DISTANCE_MAX_M = 100_000.0
 #: Above this many features ``--square`` is refused: n² cells (10,000 zones: 100 million).
 SQUARE_MAX_FEATURES = 2_000
+#: The per-input reading options; any of them given means A is not read as it is.
+_READING_OPTIONS = ("crs", "input_frame", "id_field", "name_field", "polygonize")
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -113,213 +100,41 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.set_defaults(handler=run)
 
 
-def _matrix(args: argparse.Namespace, a: gpd.GeoDataFrame) -> pd.DataFrame:
-    form = "square" if args.square else "long"
-    matrix = overlay.overlap_matrix(a, args.a_id, repair=args.repair, form=form, name=args.a)
-    return matrix if form == "long" else matrix.reset_index(names=args.a_id)
-
-
-def _compute(args: argparse.Namespace, a, b) -> pd.DataFrame:
-    """Run the operation; every input is validated once, inside it, named by its file."""
-    repair, names = args.repair, (args.a, args.b)
-    if args.op == "intersection":
-        return overlay.tabulate_intersection(a, b, args.a_id, args.b_id, repair=repair, names=names)
-    if args.op == "difference":
-        return overlay.difference(a, b, args.a_id, repair=repair, names=names)
-    if args.op == "overlaps":
-        return overlay.overlaps(a, args.a_id, repair=repair, name=args.a)
-    if args.op == "matrix":
-        return _matrix(args, a)
-    if args.op == "coverage":
-        return overlay.buffer_coverage(a, b, args.distance_m, args.a_id, repair=repair, names=names)
-    return overlay.assign_points(a, b, args.a_id, args.b_id, repair=repair, names=names)
-
-
-def _check_call(args: argparse.Namespace) -> None:
-    args.out = output_destination(args)  # --db URL --table T: the same as --out URL?table=T
-    if is_layer_destination(args.out):
-        if args.format is not None:
-            raise UsageError(f"{args.out}: results are written as a layer; drop --format")
-        args.format = "layer"
-    else:
-        args.format = format_from_suffix(args.format, args.out)
-    if args.op in _NEED_B and args.b is None:
-        raise UsageError(f"--op {args.op} needs a second layer B")
-    if args.op not in _NEED_B and args.b is not None:
-        raise UsageError(
-            f"--op {args.op} compares the features of A with each other and does not use B "
-            f"({args.b}): drop it"
-        )
-    if args.op == "coverage" and args.distance_m is None:
-        raise UsageError("--op coverage needs --distance-m (metres)")
-    if args.op != "coverage" and args.distance_m is not None:
-        raise UsageError(f"--distance-m applies to --op coverage only, not --op {args.op}")
-    require_in_range(args.distance_m, "--distance-m", 0, DISTANCE_MAX_M, "metres", low_open=True)
-    if args.square and args.op != "matrix":
-        raise UsageError(f"--square applies to --op matrix only, not --op {args.op}")
-    if args.format == "geojson" and args.op != "difference":
-        raise UsageError("--format geojson is only for --op difference (the others are tables)")
-
-
-def _plain(options: ReadOptions, wheres: list[Where]) -> bool:
-    """Whether an input is read as it is: no --crs, frame, field options or --where."""
-    return not wheres and options == type(options)()
-
-
-def _batched(args: argparse.Namespace, plain: bool) -> bool:
-    """Whether A is a GeoParquet file large enough to tabulate batch by batch."""
-    path = Path(args.a)
-    if args.op != "intersection" or args.repair or not plain or path.suffix.lower() not in _PARQUET:
-        return False
-    if not path.is_file() or args.format not in {"csv", "json", "table", "markdown"}:
-        return False
-    from spatial.overlay.batches import ParquetLayer  # noqa: PLC0415
-
-    return ParquetLayer(args.a).rows > _BATCH_MIN_ROWS
-
-
-def _read_a(
-    args: argparse.Namespace, options: ReadOptions, wheres: list[Where]
-) -> gpd.GeoDataFrame:
-    """Layer A; a plain GeoParquet file for --op intersection: its id and geometry only."""
-    path = Path(args.a)
-    parquet = path.suffix.lower() in _PARQUET and path.is_file()
-    if args.op == "intersection" and parquet and _plain(options, wheres):
-        from spatial.overlay.batches import ParquetLayer  # noqa: PLC0415
-
-        return ParquetLayer(path).read(args.a_id, threads=overlay._usable_cpus())
-    return _read(args.a, options, wheres)
-
-
-def _run_batches(args: argparse.Namespace, b) -> int:
-    """Tabulate a GeoParquet layer larger than memory, batch by batch, streaming the table out."""
-    from spatial.io.csvstream import write_csv_batches  # noqa: PLC0415
-    from spatial.overlay.batches import tabulate_parquet_batches  # noqa: PLC0415
-
-    with printed_warnings("overlay"):
-        frames = tabulate_parquet_batches(args.a, b, args.a_id, args.b_id, names=(args.a, args.b))
-        if args.format == "csv":
-            write_csv_batches(frames, args.out, bom=not args.no_bom)
-        else:
-            table = pd.concat(list(frames), ignore_index=True)
-            emit(format_frame(table, args.format), args.out)
-    return ExitCode.OK
-
-
-def _dask_result(args: argparse.Namespace, b) -> pd.DataFrame:
-    """Tabulate A by partitions on a dask.distributed cluster (local processes or ADDRESS)."""
-    try:
-        import dask_geopandas  # noqa: PLC0415 - optional dependency
-        from distributed import Client, LocalCluster  # noqa: PLC0415
-    except ImportError:
-        raise UsageError("--scheduler needs the dask extra: uv sync --extra dask") from None
-    from spatial.overlay.distributed import tabulate_intersection_dask  # noqa: PLC0415
-
-    if args.op != "intersection":
-        raise UsageError(f"--scheduler applies to --op intersection only, not --op {args.op}")
-    path = Path(args.a)
-    if not (path.is_dir() or path.suffix.lower() in _PARQUET):
-        raise UsageError(f"{path}: --scheduler reads a GeoParquet file or a partitioned folder")
-    if not path.exists():
-        raise UsageError(f"{path}: file not found")
-    a = dask_geopandas.read_parquet(path)  # lazily: each worker reads its own partitions
-    cluster = None
-    try:
-        if args.scheduler == "processes":
-            cluster = LocalCluster(processes=True, threads_per_worker=1, dashboard_address=":0")
-            client = Client(cluster)
-        else:
-            client = Client(args.scheduler, timeout="10s")
-    except OSError as exc:
-        raise UsageError(f"cannot reach the dask scheduler {args.scheduler}: {exc}") from None
-    try:
-        return tabulate_intersection_dask(a, b, args.a_id, args.b_id)
-    finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
-
-
 def run(args: argparse.Namespace) -> int:
-    """Run one overlay operation and print or write its result; return 0."""
-    _check_call(args)
-    inputs = [Input("a", args.a)] + ([Input("b", args.b)] if args.b is not None else [])
-    options = read_options(args, inputs)
-    wheres = _wheres(args.where, inputs)
-    b = _read(args.b, options["b"], wheres["b"]) if args.b is not None else None
-    plain_a = _plain(options["a"], wheres["a"])
-    if args.scheduler is not None:
-        if not plain_a:
-            raise UsageError("--scheduler reads A as it is: drop --where and A's reading options")
-        with printed_warnings("overlay"):
-            return _write(args, _dask_result(args, b))
-    if _batched(args, plain_a):
-        return _run_batches(args, b)
-    a = _read_a(args, options["a"], wheres["a"])
-    if args.square and len(a) > SQUARE_MAX_FEATURES:
-        raise UsageError(
-            f"{args.a}: --square with {len(a):,} features would write {len(a) ** 2:,} cells; "
-            f"it is for up to {SQUARE_MAX_FEATURES:,} features: drop --square for one row "
-            "per non-zero cell"
-        )
-    if args.op == "coverage" and b is not None:  # B is there: _check_call requires it
-        overlay.require_one_dimension(b, args.b)  # here, so that the message names the file
-    with printed_warnings("overlay"):
-        result = _compute(args, a, b)
-    return _write(args, result)
+    """Run one overlay operation and print or write its result; return the exit status."""
+    scan = _early_scan(args)
+    try:
+        from spatial.cli._overlay_run import run as run_overlay  # noqa: PLC0415 - the heavy part
+
+        return run_overlay(args, scan)
+    finally:
+        if scan is not None:
+            scan.close()
 
 
-def _write(args: argparse.Namespace, result: pd.DataFrame) -> int:
-    """Print or write the result where ``--out``/``--format`` say; return 0."""
-    if args.format == "geojson":
-        layer = cast("gpd.GeoDataFrame", result)  # geojson is --op difference only: a layer
-        emit(layer.to_json(ensure_ascii=False, drop_id=True), args.out)
-        return ExitCode.OK
-    if args.format == "layer":  # GeoPackage, File GDB or PostGIS; --op difference with its parts
-        for name in write_layers({args.op: result}, args.out, table=args.table):
-            print(f"spatial overlay: wrote {name}", file=sys.stderr)
-        return ExitCode.OK
-    table = result.drop(columns=result.geometry.name) if hasattr(result, "geometry") else result
-    table = pd.DataFrame(table)
-    if args.format in ("csv", "json") and len(table) > _STREAM_MIN_ROWS:
-        from spatial.io import csvstream  # noqa: PLC0415 - large tables only
+def from_parquet_file(args: argparse.Namespace) -> bool:
+    """Whether A is a GeoParquet file to tabulate straight from the file.
 
-        if args.format == "csv" and csvstream.write_csv_streamed(
-            table, args.out, bom=not args.no_bom
-        ):
-            return ExitCode.OK
-        if args.format == "json" and csvstream.write_json_streamed(table, args.out):
-            return ExitCode.OK
-    emit_frames(args, {args.op: table}, lambda fmt: format_frame(table, fmt))
-    return ExitCode.OK
+    That is ``--op intersection`` with a B, A read as it is (no ``--where``, no
+    reading option, no ``--repair``) and not on dask (``--scheduler``).
+    """
+    path = Path(args.a)
+    return (
+        args.op == "intersection"
+        and args.b is not None
+        and not args.repair
+        and args.scheduler is None
+        and not args.where
+        and not any(getattr(args, name, None) for name in _READING_OPTIONS)
+        and path.suffix.lower() in PARQUET
+        and path.is_file()
+    )
 
 
-def _wheres(specs: list[str], inputs: list[Input]) -> dict[str, list[Where]]:
-    """``--where`` by input role: ``a:``/``b:`` (or a file stem) prefixed, else for all."""
-    chosen: dict[str, list[Where]] = {"a": [], "b": []}
-    known = {key: item.role for item in inputs for key in item.keys}
-    for spec in specs:
-        prefix, sep, rest = spec.partition(":")
-        if sep and prefix in known:
-            chosen[known[prefix]].append(parse_where(rest))
-        elif sep and "=" not in prefix and prefix in {"a", "b"}:
-            raise UsageError(f"--where {spec}: there is no layer {prefix.upper()} here")
-        else:
-            for item in inputs:
-                chosen[item.role].append(parse_where(spec))
-    return chosen
+def _early_scan(args: argparse.Namespace) -> ParquetScan | None:
+    """Start reading a GeoParquet A at once, before the toolkit loads; None for other inputs."""
+    if not from_parquet_file(args):
+        return None
+    from spatial.overlay.scan import ParquetScan  # noqa: PLC0415 - numpy, pyarrow, geoarrow only
 
-
-def _read(path: str, options: ReadOptions, wheres: list[Where]) -> gpd.GeoDataFrame:
-    gdf = read_layer(path, **vars(options))
-    print_notes("overlay", gdf)
-    for where in wheres:
-        gdf = select_features(gdf, path, where)
-    if wheres:
-        chosen = " and ".join(str(w) for w in wheres)
-        print(
-            f"spatial overlay: note: {printable(path)}: {len(gdf)} feature(s) chosen by "
-            f"{printable(chosen)}",
-            file=sys.stderr,
-        )
-    return gdf
+    return ParquetScan(args.a, args.a_id)

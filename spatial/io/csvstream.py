@@ -15,8 +15,7 @@ import json
 import math
 import os
 import sys
-from collections.abc import Iterable, Iterator
-from typing import BinaryIO
+from collections.abc import Iterator
 
 import pandas as pd
 import pyarrow as pa
@@ -25,7 +24,7 @@ import pyarrow.csv as pacsv
 
 from spatial.io.atomic import atomic_path
 
-__all__ = ["write_csv_batches", "write_csv_streamed", "write_json_streamed"]
+__all__ = ["write_csv_streamed", "write_json_streamed"]
 
 _FORMULA_START = r"^[=+\-@\t\r]"
 
@@ -70,42 +69,6 @@ def write_csv_streamed(
         sink.write(_BOM if bom else b"")
         pacsv.write_csv(table, sink, options)
     return True
-
-
-def write_csv_batches(
-    frames: Iterable[pd.DataFrame], out: str | os.PathLike[str] | None, *, bom: bool = True
-) -> int:
-    """Write tables of the same columns one after another as one CSV; return the rows written.
-
-    Each table is written by pyarrow when it can be (see :func:`write_csv_streamed`),
-    else by :func:`spatial.report.format_csv`; the header is written once. With
-    ``out`` the file appears only when complete (atomically).
-    """
-    from spatial.report import format_csv  # noqa: PLC0415 - pandas-based fallback
-
-    def write_all(sink: BinaryIO) -> int:
-        rows, first = 0, True
-        sink.write(_BOM if bom else b"")
-        for frame in frames:
-            table = _arrow_table(frame)
-            if table is not None:
-                options = pacsv.WriteOptions(
-                    quoting_style="needed", include_header=first, eol="\r\n"
-                )
-                pacsv.write_csv(table, sink, options)
-            else:
-                text = format_csv(frame)
-                sink.write((text if first else text.split("\r\n", 1)[1]).encode("utf-8"))
-            rows, first = rows + len(frame), False
-        return rows
-
-    if out is None:
-        sys.stdout.flush()
-        rows = write_all(sys.stdout.buffer)
-        sys.stdout.buffer.flush()
-        return rows
-    with atomic_path(out) as tmp, open(tmp, "wb") as sink:
-        return write_all(sink)
 
 
 def _json_cells(series: pd.Series) -> list[str] | None:

@@ -44,6 +44,7 @@ import itertools
 import os
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+from typing import Literal
 
 import geopandas as gpd
 import numpy as np
@@ -64,7 +65,7 @@ from spatial.overlay._keywords import id_keywords
 from spatial.overlay.frame import DENSIFY_DEG, move_into
 from spatial.preconditions import feature_error, require_unique_ids
 from spatial.units import M2_PER_KM2
-from spatial.validate.inputs import LayerInput, prepare_inputs
+from spatial.validate.inputs import Known, LayerInput, prepare_inputs
 
 __all__ = [
     "DENSIFY_DEG",
@@ -77,6 +78,7 @@ __all__ = [
     "overlaps",
     "require_one_dimension",
     "tabulate_intersection",
+    "tabulate_prepared",
 ]
 
 
@@ -200,23 +202,57 @@ def tabulate_intersection(  # noqa: PLR0913 - keyword-only options past the two 
         frame="largest",
     )
     a_in, b_in = prepared.layers
-    known = prepared.known
+    table = tabulate_prepared(
+        (np.asarray(a_in.geometry.array), a_in[a_id].to_numpy()),
+        (np.asarray(b_in.geometry.array), b_in[b_id].to_numpy()),
+        names=(name_a, name_b),
+        crs=a_in.crs,
+        threads=threads,
+        known=(prepared.known[0], prepared.known[1]),
+    )
+    return _with_untouched(table, a_in[a_id]) if all_a else table
+
+
+def tabulate_prepared(
+    a: tuple[np.ndarray, np.ndarray],
+    b: tuple[np.ndarray, np.ndarray],
+    *,
+    names: Sequence[str],
+    crs: CRS | None,
+    threads: int = 1,
+    index: Literal["smaller", "a", "b"] = "smaller",
+    known: tuple[Known | None, Known | None] = (None, None),
+) -> pd.DataFrame:
+    """Tabulate two layers already checked and in one CRS, each given as (geometries, ids).
+
+    What :func:`tabulate_intersection` runs once :func:`prepare_inputs` has
+    checked its inputs; the GeoParquet tabulation (:mod:`spatial.overlay.parquet`)
+    runs it on every unit of rows. A feature taking part that is not a valid
+    geometry is refused, naming its layer and id. ``index`` and ``known`` are
+    :func:`spatial.overlay._engine.intersection_areas`'s.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The columns of :func:`tabulate_intersection` (``area_km2`` the area of
+        record, km²), one row per pair sharing area, in the order of ``a`` then ``b``.
+    """
+    (a_geoms, a_ids), (b_geoms, b_ids) = a, b
+    name_a, name_b = names
     try:
         pairs = intersection_areas(
-            a_in.geometry.values,
-            b_in.geometry.values,
+            a_geoms,
+            b_geoms,
             (name_a, name_b),
-            crs=a_in.crs,
+            crs=crs,
             threads=threads,
-            known=(known[0], known[1]),
+            index=index,
+            known=known,
         )
     except InvalidFeatureError as exc:
-        layer, name, col = (a_in, name_a, a_id) if exc.layer == "a" else (b_in, name_b, b_id)
-        raise feature_error(
-            name, layer[col].iloc[exc.position], f"invalid geometry: {exc.reason}"
-        ) from None
-    table = tabulation_frame(pairs, a_in[a_id].to_numpy(), b_in[b_id].to_numpy())
-    return _with_untouched(table, a_in[a_id]) if all_a else table
+        name, ids = (name_a, a_ids) if exc.layer == "a" else (name_b, b_ids)
+        raise feature_error(name, ids[exc.position], f"invalid geometry: {exc.reason}") from None
+    return tabulation_frame(pairs, a_ids, b_ids)
 
 
 def _with_untouched(table: pd.DataFrame, a_ids: pd.Series) -> pd.DataFrame:

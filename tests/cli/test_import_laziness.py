@@ -34,3 +34,15 @@ def test_help_imports_no_subcommand_library():
 def test_the_overlay_command_loads_no_web_map():
     modules = loaded_after("import spatial.cli.overlay, spatial.cli.check, spatial.cli.validate")
     assert not {m for m in modules if m.split(".")[0] in HEAVY or m in HEAVY}
+
+
+def test_overlay_help_and_a_parquet_scan_load_no_geopandas():
+    """`spatial overlay --help` is instant; a GeoParquet scan starts before geopandas loads."""
+    code = (
+        "import contextlib, io\nfrom spatial.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    try:\n        main(['overlay', '--help'])\n    except SystemExit:\n        pass\n"
+        "import spatial.overlay.scan"
+    )
+    modules = loaded_after(code)
+    assert not {m for m in modules if m.split(".")[0] in (*HEAVY, "geopandas", "pandas")}

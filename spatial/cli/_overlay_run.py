@@ -1,0 +1,228 @@
+"""The work of ``spatial overlay`` (see :mod:`spatial.cli.overlay` for the command).
+
+Imported by :func:`spatial.cli.overlay.run` once the arguments are parsed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, cast
+
+import pandas as pd
+
+from spatial.cli import overlay as command
+from spatial.cli._options import (
+    Input,
+    emit_frames,
+    output_destination,
+    print_notes,
+    read_options,
+    require_in_range,
+)
+from spatial.cli._output import ExitCode, printed_warnings
+from spatial.errors import UsageError, printable
+from spatial.export.layers import is_layer_destination, write_layers
+from spatial.formats import format_from_suffix
+from spatial.io.layers import read_layer
+from spatial.io.options import ReadOptions
+from spatial.io.where import Where, parse_where, select_features
+from spatial.overlay import operations as overlay
+from spatial.report import emit, format_frame
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+    from spatial.overlay.scan import ParquetScan
+
+__all__ = ["run"]
+
+#: Tables longer than this are written as CSV by pyarrow, streamed (pandas: 5 s a million rows).
+_STREAM_MIN_ROWS = 10_000
+
+
+def _matrix(args: argparse.Namespace, a: gpd.GeoDataFrame) -> pd.DataFrame:
+    form = "square" if args.square else "long"
+    matrix = overlay.overlap_matrix(a, args.a_id, repair=args.repair, form=form, name=args.a)
+    return matrix if form == "long" else matrix.reset_index(names=args.a_id)
+
+
+def _compute(args: argparse.Namespace, a, b) -> pd.DataFrame:
+    """Run the operation; every input is validated once, inside it, named by its file."""
+    repair, names = args.repair, (args.a, args.b)
+    if args.op == "intersection":
+        return overlay.tabulate_intersection(a, b, args.a_id, args.b_id, repair=repair, names=names)
+    if args.op == "difference":
+        return overlay.difference(a, b, args.a_id, repair=repair, names=names)
+    if args.op == "overlaps":
+        return overlay.overlaps(a, args.a_id, repair=repair, name=args.a)
+    if args.op == "matrix":
+        return _matrix(args, a)
+    if args.op == "coverage":
+        return overlay.buffer_coverage(a, b, args.distance_m, args.a_id, repair=repair, names=names)
+    return overlay.assign_points(a, b, args.a_id, args.b_id, repair=repair, names=names)
+
+
+def _check_call(args: argparse.Namespace) -> None:
+    args.out = output_destination(args)  # --db URL --table T: the same as --out URL?table=T
+    if is_layer_destination(args.out):
+        if args.format is not None:
+            raise UsageError(f"{args.out}: results are written as a layer; drop --format")
+        args.format = "layer"
+    else:
+        args.format = format_from_suffix(args.format, args.out)
+    if args.op in command.NEED_B and args.b is None:
+        raise UsageError(f"--op {args.op} needs a second layer B")
+    if args.op not in command.NEED_B and args.b is not None:
+        raise UsageError(
+            f"--op {args.op} compares the features of A with each other and does not use B "
+            f"({args.b}): drop it"
+        )
+    if args.op == "coverage" and args.distance_m is None:
+        raise UsageError("--op coverage needs --distance-m (metres)")
+    if args.op != "coverage" and args.distance_m is not None:
+        raise UsageError(f"--distance-m applies to --op coverage only, not --op {args.op}")
+    require_in_range(
+        args.distance_m, "--distance-m", 0, command.DISTANCE_MAX_M, "metres", low_open=True
+    )
+    if args.square and args.op != "matrix":
+        raise UsageError(f"--square applies to --op matrix only, not --op {args.op}")
+    if args.format == "geojson" and args.op != "difference":
+        raise UsageError("--format geojson is only for --op difference (the others are tables)")
+
+
+def _plain(options: ReadOptions, wheres: list[Where]) -> bool:
+    """Whether an input is read as it is: no --crs, frame, field options or --where."""
+    return not wheres and options == type(options)()
+
+
+def _parquet_result(args: argparse.Namespace, b, scan: ParquetScan | None) -> pd.DataFrame:
+    """Tabulate a GeoParquet A from the file (its scan, if started): GEOS only where B may touch."""
+    from spatial.overlay.parquet import tabulate_parquet  # noqa: PLC0415
+
+    source = scan if scan is not None else args.a
+    return tabulate_parquet(source, b, args.a_id, args.b_id, names=(args.a, args.b))
+
+
+def _dask_result(args: argparse.Namespace, b) -> pd.DataFrame:
+    """Tabulate A by partitions on a dask.distributed cluster (local processes or ADDRESS)."""
+    try:
+        import dask_geopandas  # noqa: PLC0415 - optional dependency
+        from distributed import Client, LocalCluster  # noqa: PLC0415
+    except ImportError:
+        raise UsageError("--scheduler needs the dask extra: uv sync --extra dask") from None
+    from spatial.overlay.distributed import tabulate_intersection_dask  # noqa: PLC0415
+
+    if args.op != "intersection":
+        raise UsageError(f"--scheduler applies to --op intersection only, not --op {args.op}")
+    path = Path(args.a)
+    if not (path.is_dir() or path.suffix.lower() in command.PARQUET):
+        raise UsageError(f"{path}: --scheduler reads a GeoParquet file or a partitioned folder")
+    if not path.exists():
+        raise UsageError(f"{path}: file not found")
+    a = dask_geopandas.read_parquet(path)  # lazily: each worker reads its own partitions
+    cluster = None
+    try:
+        if args.scheduler == "processes":
+            cluster = LocalCluster(processes=True, threads_per_worker=1, dashboard_address=":0")
+            client = Client(cluster)
+        else:
+            client = Client(args.scheduler, timeout="10s")
+    except OSError as exc:
+        raise UsageError(f"cannot reach the dask scheduler {args.scheduler}: {exc}") from None
+    try:
+        return tabulate_intersection_dask(a, b, args.a_id, args.b_id)
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+def run(args: argparse.Namespace, scan: ParquetScan | None = None) -> int:
+    """Run one overlay operation and print or write its result; return the exit status.
+
+    ``scan`` is A's scan when :func:`spatial.cli.overlay.run` started one.
+    """
+    _check_call(args)
+    inputs = [Input("a", args.a)] + ([Input("b", args.b)] if args.b is not None else [])
+    options = read_options(args, inputs)
+    wheres = _wheres(args.where, inputs)
+    b = _read(args.b, options["b"], wheres["b"]) if args.b is not None else None
+    plain_a = _plain(options["a"], wheres["a"])
+    if args.scheduler is not None:
+        if not plain_a:
+            raise UsageError("--scheduler reads A as it is: drop --where and A's reading options")
+        with printed_warnings("overlay"):
+            return _write(args, _dask_result(args, b))
+    if command.from_parquet_file(args):
+        with printed_warnings("overlay"):
+            return _write(args, _parquet_result(args, b, scan))
+    a = _read(args.a, options["a"], wheres["a"])
+    if args.square and len(a) > command.SQUARE_MAX_FEATURES:
+        raise UsageError(
+            f"{args.a}: --square with {len(a):,} features would write {len(a) ** 2:,} cells; "
+            f"it is for up to {command.SQUARE_MAX_FEATURES:,} features: drop --square for one row "
+            "per non-zero cell"
+        )
+    if args.op == "coverage" and b is not None:  # B is there: _check_call requires it
+        overlay.require_one_dimension(b, args.b)  # here, so that the message names the file
+    with printed_warnings("overlay"):
+        result = _compute(args, a, b)
+    return _write(args, result)
+
+
+def _write(args: argparse.Namespace, result: pd.DataFrame) -> int:
+    """Print or write the result where ``--out``/``--format`` say; return 0."""
+    if args.format == "geojson":
+        layer = cast("gpd.GeoDataFrame", result)  # geojson is --op difference only: a layer
+        emit(layer.to_json(ensure_ascii=False, drop_id=True), args.out)
+        return ExitCode.OK
+    if args.format == "layer":  # GeoPackage, File GDB or PostGIS; --op difference with its parts
+        for name in write_layers({args.op: result}, args.out, table=args.table):
+            print(f"spatial overlay: wrote {name}", file=sys.stderr)
+        return ExitCode.OK
+    table = result.drop(columns=result.geometry.name) if hasattr(result, "geometry") else result
+    table = pd.DataFrame(table)
+    if args.format in ("csv", "json") and len(table) > _STREAM_MIN_ROWS:
+        from spatial.io import csvstream  # noqa: PLC0415 - large tables only
+
+        if args.format == "csv" and csvstream.write_csv_streamed(
+            table, args.out, bom=not args.no_bom
+        ):
+            return ExitCode.OK
+        if args.format == "json" and csvstream.write_json_streamed(table, args.out):
+            return ExitCode.OK
+    emit_frames(args, {args.op: table}, lambda fmt: format_frame(table, fmt))
+    return ExitCode.OK
+
+
+def _wheres(specs: list[str], inputs: list[Input]) -> dict[str, list[Where]]:
+    """``--where`` by input role: ``a:``/``b:`` (or a file stem) prefixed, else for all."""
+    chosen: dict[str, list[Where]] = {"a": [], "b": []}
+    known = {key: item.role for item in inputs for key in item.keys}
+    for spec in specs:
+        prefix, sep, rest = spec.partition(":")
+        if sep and prefix in known:
+            chosen[known[prefix]].append(parse_where(rest))
+        elif sep and "=" not in prefix and prefix in {"a", "b"}:
+            raise UsageError(f"--where {spec}: there is no layer {prefix.upper()} here")
+        else:
+            for item in inputs:
+                chosen[item.role].append(parse_where(spec))
+    return chosen
+
+
+def _read(path: str, options: ReadOptions, wheres: list[Where]) -> gpd.GeoDataFrame:
+    gdf = read_layer(path, **vars(options))
+    print_notes("overlay", gdf)
+    for where in wheres:
+        gdf = select_features(gdf, path, where)
+    if wheres:
+        chosen = " and ".join(str(w) for w in wheres)
+        print(
+            f"spatial overlay: note: {printable(path)}: {len(gdf)} feature(s) chosen by "
+            f"{printable(chosen)}",
+            file=sys.stderr,
+        )
+    return gdf

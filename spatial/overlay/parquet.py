@@ -1,0 +1,303 @@
+"""Tabulation of a GeoParquet layer against a small one, from the file, unit by unit.
+
+:func:`tabulate_parquet` gives the table of
+:func:`spatial.overlay.tabulate_intersection` on a GeoParquet layer (a district's
+parcels, say) and a small layer (the plan's zones) without reading the large
+layer into a GeoDataFrame. A :class:`spatial.overlay.scan.ParquetScan` reads
+the id and geometry columns a unit of rows at a time and, on as many threads as
+the process may use:
+
+1. takes every feature's bounding box straight from its WKB
+   (:func:`spatial.io.geoparquet.polygon_bounds`, geoarrow-c) and runs the
+   validator's box checks on every feature (swapped, out of range, far
+   outside China; :mod:`spatial.validate.boxes`);
+
+then, for each unit, this module's second stage:
+
+2. keeps the features whose box can touch a box of the small layer (a grid
+   of cells covering those boxes, conservative: it never drops a feature
+   that shares area);
+3. builds GEOS geometries for those features only and tabulates them with
+   the engine (:func:`spatial.overlay.operations.tabulate_prepared`), which
+   checks every feature taking part with ``shapely.is_valid``, cuts only the
+   crossing ones and measures the area of record.
+
+A feature whose box touches no box of the small layer shares no area with it,
+so the table is the same, row for row and bit for bit, as one call on the whole
+layer. Memory holds a few units (at most :data:`UNIT_ROWS` rows each) and the
+table, so a layer larger than memory is tabulated the same way.
+
+A unit that is not plain (a null, empty or non-polygonal geometry, a NaN or
+infinite coordinate, a null id, a box the cheap checks flag) stops the fast
+path: the layer is then tabulated as the rest of the toolkit does it, read
+whole by :func:`spatial.io.layers.read_layer` (up to :data:`WHOLE_MAX_ROWS`
+rows) or batch by batch above that, so its problems are named in the
+validator's own words.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import partial
+
+import geopandas as gpd
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import shapely
+from pyproj import CRS
+
+from spatial.io.geoparquet import ParquetLayer, wkb_geometries
+from spatial.overlay._engine import TABULATION_COLUMNS
+from spatial.overlay.frame import move_into, warn_datums
+from spatial.overlay.operations import tabulate_intersection, tabulate_prepared
+from spatial.overlay.scan import UNIT_ROWS, NotPlain, ParquetScan, ScannedUnit, progress_line
+from spatial.preconditions import require_crs
+from spatial.validate.inputs import Known, LayerInput, prepare_inputs
+
+__all__ = ["UNIT_ROWS", "WHOLE_MAX_ROWS", "BoxCover", "tabulate_parquet"]
+
+#: A layer that is not plain is read whole up to this many rows, batch by batch above it.
+WHOLE_MAX_ROWS = 2_000_000
+#: Cells along the longer side of the grid covering the small layer's boxes.
+_COVER_CELLS = 1024
+
+Progress = Callable[[int, int, str], None]
+
+
+@dataclass(frozen=True)
+class BoxCover:
+    """Grid cells that the boxes of a layer cover, for "may this box touch one of them?".
+
+    ``sat`` is the summed-area table of the covered cells (a row and column of
+    zeros in front), so a query is four lookups. Cells are closed on every side
+    that matters: a box touching a covered box, even at one point, touches a
+    covered cell.
+    """
+
+    origin: tuple[float, float]
+    cell: tuple[float, float]
+    sat: npt.NDArray[np.int32]
+
+    @classmethod
+    def of(cls, boxes: npt.NDArray[np.float64]) -> BoxCover:
+        """Cover the boxes (rows of ``minx, miny, maxx, maxy``; rows of NaN are skipped)."""
+        boxes = boxes[np.isfinite(boxes).all(axis=1)]
+        if not len(boxes):
+            return cls((0.0, 0.0), (1.0, 1.0), np.zeros((1, 1), dtype=np.int32))
+        x0, y0 = boxes[:, 0].min(), boxes[:, 1].min()
+        x1, y1 = boxes[:, 2].max(), boxes[:, 3].max()
+        side = max(x1 - x0, y1 - y0, 1e-9) / _COVER_CELLS
+        cell = (side, side)
+        nx, ny = int((x1 - x0) / side) + 1, int((y1 - y0) / side) + 1
+        cover = cls((x0, y0), cell, np.zeros((ny + 1, nx + 1), dtype=np.int32))
+        i0, j0, i1, j1 = cover._cells(boxes)
+        marks = np.zeros((ny + 1, nx + 1), dtype=np.int32)  # 2-D difference array
+        np.add.at(marks, (j0, i0), 1)
+        np.add.at(marks, (j0, i1 + 1), -1)
+        np.add.at(marks, (j1 + 1, i0), -1)
+        np.add.at(marks, (j1 + 1, i1 + 1), 1)
+        covered = (marks.cumsum(axis=0).cumsum(axis=1) > 0)[:ny, :nx]
+        sat = np.zeros((ny + 1, nx + 1), dtype=np.int32)
+        sat[1:, 1:] = covered.cumsum(axis=0, dtype=np.int32).cumsum(axis=1, dtype=np.int32)
+        return cls((x0, y0), cell, sat)
+
+    def _cells(self, boxes: npt.NDArray[np.float64]) -> tuple[npt.NDArray[np.int64], ...]:
+        """First and last cell (clipped to the grid) of each box along x and y."""
+        ny, nx = self.sat.shape[0] - 1, self.sat.shape[1] - 1
+
+        def index(v: npt.NDArray[np.float64], o: float, c: float, n: int) -> npt.NDArray[np.int64]:
+            return np.clip(np.floor((v - o) / c), 0, max(n - 1, 0)).astype(np.int64)
+
+        (ox, oy), (cx, cy) = self.origin, self.cell
+        return (
+            index(boxes[:, 0], ox, cx, nx),
+            index(boxes[:, 1], oy, cy, ny),
+            index(boxes[:, 2], ox, cx, nx),
+            index(boxes[:, 3], oy, cy, ny),
+        )
+
+    def touches(self, boxes: npt.NDArray[np.float64]) -> npt.NDArray[np.bool_]:
+        """Which boxes may touch a covered box (never False for one that does)."""
+        ny, nx = self.sat.shape[0] - 1, self.sat.shape[1] - 1
+        out = np.zeros(len(boxes), dtype=bool)
+        if nx == 0 or ny == 0:
+            return out
+        (ox, oy), (cx, cy) = self.origin, self.cell
+        near = (boxes[:, 2] >= ox) & (boxes[:, 0] <= ox + nx * cx)
+        near &= (boxes[:, 3] >= oy) & (boxes[:, 1] <= oy + ny * cy)
+        rows = np.flatnonzero(near)  # the grid's extent first: most of a district lies outside
+        i0, j0, i1, j1 = self._cells(boxes[rows])
+        sat = self.sat
+        hits = sat[j1 + 1, i1 + 1] - sat[j0, i1 + 1] - sat[j1 + 1, i0] + sat[j0, i0]
+        out[rows] = hits > 0
+        return out
+
+
+@dataclass(frozen=True)
+class _Small:
+    """The small layer, checked and in the large layer's CRS: geometries, ids, cover."""
+
+    geoms: npt.NDArray[np.object_]
+    ids: npt.NDArray[np.object_]
+    cover: BoxCover
+
+
+@dataclass(frozen=True)
+class _Job:
+    """What the second stage of every unit needs: the CRS, the small layer, names, roles."""
+
+    crs: CRS
+    small: _Small
+    names: tuple[str, str]
+    index: str
+
+
+def _unit_table(job: _Job, unit: ScannedUnit) -> pd.DataFrame | None:
+    """Tabulate the features of one scanned unit whose box may touch the small layer."""
+    rows = np.flatnonzero(job.small.cover.touches(unit.bounds))
+    if not len(rows):
+        return None
+    return tabulate_prepared(
+        (wkb_geometries(unit.wkb, rows), unit.ids.take(rows).to_numpy(zero_copy_only=False)),
+        (job.small.geoms, job.small.ids),
+        names=job.names,
+        crs=job.crs,
+        index=job.index,  # type: ignore[arg-type]
+        known=(Known(bounds=unit.bounds[rows]), None),
+    )
+
+
+def _reporter(progress: Progress | bool | None, rows: int) -> Progress | None:
+    """Return the progress callback: the caller's, or ours on a terminal for a large layer."""
+    if progress is None:
+        progress = sys.stderr.isatty() and rows > UNIT_ROWS
+    if progress is True:
+        return progress_line
+    return progress or None
+
+
+def _small_layer(
+    b: gpd.GeoDataFrame, b_id: str, names: tuple[str, str], layer: ParquetLayer
+) -> _Small:
+    """Check the small layer once, move it into the large layer's CRS, cover its boxes."""
+    (b_in,) = prepare_inputs([LayerInput(b, names[1], b_id, "polygon")]).layers
+    b_crs = require_crs(b_in, names[1])
+    if not b_crs.equals(layer.crs):
+        warn_datums([(names[0], layer.crs), (names[1], b_crs)], layer.crs, "combined", 4)
+        b_in = move_into(b_in, layer.crs).reset_index(drop=True)
+    geoms = np.asarray(b_in.geometry.array)
+    return _Small(geoms, b_in[b_id].to_numpy(), BoxCover.of(shapely.bounds(geoms)))
+
+
+def _not_plain(
+    layer: ParquetLayer,
+    b: gpd.GeoDataFrame,
+    a_id: str,
+    b_id: str,
+    names: tuple[str, str],
+    unit_rows: int,
+) -> pd.DataFrame:
+    """Tabulate the layer as the rest of the toolkit reads it, so its problems are named."""
+    from spatial.io.layers import read_layer  # noqa: PLC0415
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # said once already, by the fast path
+        if layer.rows <= WHOLE_MAX_ROWS:
+            return tabulate_intersection(read_layer(layer.path), b, a_id, b_id, names=names)
+        tables = [
+            tabulate_intersection(batch, b, a_id, b_id, names=names)
+            for batch in layer.batches(a_id, unit_rows)
+        ]
+    return pd.concat(tables, ignore_index=True)
+
+
+def tabulate_parquet(
+    path: str | os.PathLike[str] | ParquetScan,
+    b: gpd.GeoDataFrame,
+    a_id: str = "id",
+    b_id: str = "id",
+    *,
+    names: Sequence[str] | None = None,
+    threads: int | None = None,
+    unit_rows: int = UNIT_ROWS,
+    progress: Progress | bool | None = None,
+) -> pd.DataFrame:
+    """Tabulate the area a GeoParquet layer shares with ``b``, reading the file unit by unit.
+
+    Parameters
+    ----------
+    path : path-like or ParquetScan
+        The large polygon layer, GeoParquet with WKB geometries, any CRS (never
+        reprojected: cut in its own CRS, every area the area of record); or a
+        scan of it already started (the command line starts one before it
+        reads ``b``), used here and closed by its owner.
+    b : geopandas.GeoDataFrame
+        The small polygon layer (zones), checked as
+        :func:`~spatial.overlay.tabulate_intersection` checks it and moved, once,
+        into the large layer's CRS (densified: the edge model is kept).
+    a_id, b_id : str
+        Id columns of the two layers.
+    names : (str, str), optional
+        How to name the layers in messages (default: the file, and "layer B").
+    threads : int, optional
+        Threads (default: the CPUs this process may use); results do not depend
+        on it. Not used when ``path`` is a scan (it has its threads).
+    unit_rows : int
+        Most rows read and tabulated at a time.
+    progress : callable, bool or None
+        Called as ``progress(done, total, what)`` after each unit; True for a
+        line on standard error, None (default) for that line only when standard
+        error is a terminal and the layer has more than :data:`UNIT_ROWS`
+        rows, False for none.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``a_id, b_id, area_km2, share_of_a, share_of_b``: the rows and
+        numbers of ``tabulate_intersection(read_layer(path), b)``.
+
+    Raises
+    ------
+    LayerReadError, CRSError, LayerError
+        The file cannot be read as GeoParquet, declares no CRS, lacks the id
+        column, or holds a feature the validator refuses (named in its words).
+    """
+    source = path.path if isinstance(path, ParquetScan) else path
+    named = (str(source), "layer B") if names is None else (str(names[0]), str(names[1]))
+    if isinstance(path, ParquetScan):
+        return _tabulate_scan(path, b, a_id, b_id, named, unit_rows, progress)
+    scan: ParquetScan[pd.DataFrame | None]
+    with ParquetScan(path, a_id, threads=threads, unit_rows=unit_rows) as scan:
+        return _tabulate_scan(scan, b, a_id, b_id, named, unit_rows, progress)
+
+
+def _tabulate_scan(
+    scan: ParquetScan,
+    b: gpd.GeoDataFrame,
+    a_id: str,
+    b_id: str,
+    names: tuple[str, str],
+    unit_rows: int,
+    progress: Progress | bool | None,
+) -> pd.DataFrame:
+    layer = scan.layer  # raises what opening the file found wrong
+    small = _small_layer(b, b_id, names, layer)
+    index = "b" if layer.rows >= len(small.geoms) else "a"
+    job = _Job(layer.crs, small, names, index)
+    try:
+        tables = [
+            table
+            for table in scan.results(partial(_unit_table, job), _reporter(progress, layer.rows))
+            if table is not None and len(table)
+        ]
+    except NotPlain:
+        scan.close()
+        return _not_plain(layer, b, a_id, b_id, names, unit_rows)
+    if not tables:
+        return pd.DataFrame({column: pd.Series(dtype=float) for column in TABULATION_COLUMNS})
+    return pd.concat(tables, ignore_index=True)

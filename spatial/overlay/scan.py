@@ -1,0 +1,293 @@
+"""The first stage of tabulating a GeoParquet layer, started as early as a command can.
+
+A :class:`ParquetScan` reads a GeoParquet layer's id and geometry columns unit
+by unit on worker threads and, for each unit, takes every feature's bounding
+box from its WKB (:func:`spatial.io.geoparquet.polygon_bounds`) and runs the
+validator's box checks on every feature (:mod:`spatial.validate.boxes`). The
+second stage, given later to :meth:`ParquetScan.results` (the features whose
+box may touch the other layer, tabulated by the engine: see
+:mod:`spatial.overlay.parquet`), runs on the same threads, each unit as soon as
+its first stage is done.
+
+Only numpy, pyarrow, geoarrow and pyproj are imported here, so the command line
+starts a scan before it loads geopandas and reads the zones (about 0.5 s), and
+the reading of the first units (which releases the GIL) overlaps that. At most
+a few units are read ahead of the second stage, so memory holds a few units
+whatever the layer's size.
+
+Any problem found while opening the file is kept and raised when the layer is
+first asked for (:attr:`ParquetScan.layer`), so a command reports its inputs'
+problems in its usual order.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from functools import partial
+from typing import Generic, TypeVar
+
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+from pyproj import Transformer
+
+from spatial.errors import LayerReadError, SpatialError
+from spatial.io.geoparquet import ParquetLayer, polygon_bounds
+from spatial.validate.boxes import geographic_mask, projected_mask
+
+__all__ = [
+    "MIN_UNIT_ROWS",
+    "UNIT_ROWS",
+    "NotPlain",
+    "ParquetScan",
+    "ScannedUnit",
+    "progress_line",
+    "usable_cpus",
+]
+
+#: Most rows of the large layer read and tabulated at a time (about 0.1 GB of parcels).
+UNIT_ROWS = 500_000
+#: Fewest rows in a unit (smaller ones cost more in calls than they gain in threads).
+MIN_UNIT_ROWS = 25_000
+#: Units read and checked ahead of the second stage, per thread.
+_AHEAD_PER_THREAD = 2
+
+T = TypeVar("T")
+Progress = Callable[[int, int, str], None]
+
+
+def usable_cpus() -> int:
+    """CPUs this process may run on (its affinity mask), not all the machine has."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return os.cpu_count() or 1
+
+
+class NotPlain(Exception):
+    """A unit holds a feature the fast path leaves to the validator (see :func:`polygon_bounds`)."""
+
+
+class _Cancelled(Exception):
+    """The scan was closed before this unit was done."""
+
+
+@dataclass(frozen=True)
+class ScannedUnit:
+    """One unit of rows that passed the first stage.
+
+    Attributes
+    ----------
+    ids, wkb : pyarrow.Array
+        The unit's ids and WKB geometries.
+    bounds : numpy.ndarray, shape (n, 4)
+        Each feature's ``minx, miny, maxx, maxy`` in the layer's CRS.
+    """
+
+    ids: pa.Array
+    wkb: pa.Array
+    bounds: npt.NDArray[np.float64]
+
+
+class _BoxChecks:
+    """The validator's box checks for the layer's CRS, one pyproj Transformer per thread."""
+
+    def __init__(self, layer: ParquetLayer) -> None:
+        self.crs = layer.crs
+        self._local = threading.local()
+
+    def flagged(self, bounds: npt.NDArray[np.float64]) -> bool:
+        if self.crs.is_geographic:
+            return bool(geographic_mask(bounds).any())
+        to_lonlat = getattr(self._local, "to_lonlat", None)
+        if to_lonlat is None:
+            target = self.crs.geodetic_crs or 4326
+            to_lonlat = self._local.to_lonlat = Transformer.from_crs(
+                self.crs, target, always_xy=True
+            )
+        return bool(projected_mask(bounds, to_lonlat).any())
+
+
+class ParquetScan(Generic[T]):
+    """A GeoParquet layer being read and checked unit by unit on worker threads.
+
+    Parameters
+    ----------
+    path : path-like
+        The GeoParquet file (WKB geometries).
+    id_col : str
+        Its id column.
+    threads : int, optional
+        Worker threads (default: the CPUs this process may use).
+    unit_rows : int
+        Most rows in a unit; a file of few, large row groups is cut into units
+        of that many rows, four a thread at least (at least
+        :data:`MIN_UNIT_ROWS`), so that the threads share the work.
+
+    Use as a context manager, or call :meth:`close`: the worker threads stop
+    there, whatever was read.
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        id_col: str,
+        *,
+        threads: int | None = None,
+        unit_rows: int = UNIT_ROWS,
+    ) -> None:
+        self.path, self.id_col = path, id_col
+        self.threads = max(1, threads if threads is not None else usable_cpus())
+        self._error: BaseException | None = None
+        self._layer: ParquetLayer | None = None
+        self._stop = threading.Event()
+        self._finish: Future[Callable[[ScannedUnit], T] | None] = Future()
+        self._ahead = threading.Semaphore(_AHEAD_PER_THREAD * self.threads)
+        self._queue: queue.Queue[tuple[Future[T], int] | BaseException | None] = queue.Queue()
+        self._pool = ThreadPoolExecutor(max_workers=self.threads)
+        try:
+            self._layer = ParquetLayer(path)
+            self._layer.require(id_col)
+        except SpatialError as exc:
+            self._error = exc
+            self._feeder = None
+            return
+        self._checks = _BoxChecks(self._layer)
+        rows = max(
+            1, min(unit_rows, max(MIN_UNIT_ROWS, -(-self._layer.rows // (4 * self.threads))))
+        )
+        self._feeder = threading.Thread(target=self._feed, args=(rows,), daemon=True)
+        self._feeder.start()
+
+    @property
+    def layer(self) -> ParquetLayer:
+        """The layer opened; raises what opening it found wrong."""
+        if self._error is not None:
+            raise self._error
+        assert self._layer is not None
+        return self._layer
+
+    def __enter__(self) -> ParquetScan[T]:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop the worker threads (units not yet read are never read)."""
+        self._stop.set()
+        if not self._finish.done():
+            self._finish.set_result(None)
+        for _ in range(_AHEAD_PER_THREAD * self.threads + 1):
+            self._ahead.release()  # the feeder may wait for a free place
+        self._pool.shutdown(wait=True, cancel_futures=True)
+        if self._feeder is not None:
+            self._feeder.join()
+
+    def _units(
+        self, unit_rows: int
+    ) -> Iterator[tuple[Callable[[], tuple[pa.Array, pa.Array]], int]]:
+        """Each unit as (a reader of its ids and WKB, its rows), in file order.
+
+        A file of enough row groups is read by the workers, a unit of row groups
+        each, in parallel; one of few, large row groups is read here in batches.
+        """
+        layer = self.layer
+        groups = layer.group_units(unit_rows)
+        if len(groups) >= 2 * self.threads:
+            for unit in groups:
+                yield partial(layer.read_groups, unit, self.id_col), layer.group_rows(unit)
+            return
+        columns = [self.id_col, layer.geometry]
+        for batch in layer.file.iter_batches(batch_size=unit_rows, columns=columns):
+            ids, wkb = batch.column(self.id_col), batch.column(layer.geometry)
+            yield partial(_given, ids, wkb), len(ids)
+
+    def _feed(self, unit_rows: int) -> None:
+        """Submit every unit to the workers, a few ahead of the consumer (feeder thread)."""
+        try:
+            for read, rows in self._units(unit_rows):
+                self._ahead.acquire()
+                if self._stop.is_set():
+                    break
+                self._queue.put((self._pool.submit(self._unit, read), rows))
+        except (OSError, pa.ArrowException) as exc:
+            self._queue.put(_read_error(self.path, exc))
+        except BaseException as exc:
+            self._queue.put(exc)
+        self._queue.put(None)
+
+    def _unit(self, read: Callable[[], tuple[pa.Array, pa.Array]]) -> T:
+        """First stage of one unit, then (once it is given) the second."""
+        if self._stop.is_set():
+            raise _Cancelled
+        try:
+            ids, wkb = read()
+        except (OSError, pa.ArrowException) as exc:
+            raise _read_error(self.path, exc) from None
+        bounds = polygon_bounds(wkb)
+        if bounds is None or ids.null_count or self._checks.flagged(bounds):
+            raise NotPlain
+        finish = self._wait_for_finish()
+        return finish(ScannedUnit(ids, wkb, bounds))
+
+    def _wait_for_finish(self) -> Callable[[ScannedUnit], T]:
+        """Wait for the second stage; raise _Cancelled if the scan closes or the program ends."""
+        while True:
+            try:
+                finish = self._finish.result(timeout=0.1)
+            except TimeoutError:
+                if self._stop.is_set() or not threading.main_thread().is_alive():
+                    raise _Cancelled from None  # never keep a finished program waiting
+                continue
+            if finish is None or self._stop.is_set():
+                raise _Cancelled
+            return finish
+
+    def results(
+        self, finish: Callable[[ScannedUnit], T], progress: Progress | None = None
+    ) -> Iterator[T]:
+        """Run ``finish`` on every scanned unit; yield its results in file order.
+
+        Raises
+        ------
+        NotPlain
+            A unit holds a feature the fast path leaves to the validator.
+        """
+        layer = self.layer
+        self._finish.set_result(finish)
+        done = 0
+        while (item := self._queue.get()) is not None:
+            if isinstance(item, BaseException):
+                raise item
+            future, rows = item
+            try:
+                yield future.result()
+            finally:
+                self._ahead.release()
+            done += rows
+            if progress is not None:
+                progress(done, layer.rows, f"spatial overlay: {self.path}")
+
+
+def _given(ids: pa.Array, wkb: pa.Array) -> tuple[pa.Array, pa.Array]:
+    """Return a unit the feeder read: its ids and WKB as they are."""
+    return ids, wkb
+
+
+def _read_error(path: str | os.PathLike[str], exc: BaseException) -> LayerReadError:
+    text = str(exc).strip().splitlines()
+    return LayerReadError(f"{path}: cannot be read ({text[0] if text else type(exc).__name__})")
+
+
+def progress_line(done: int, total: int, what: str) -> None:
+    """Write ``WHAT: DONE of TOTAL features (P%)`` over itself on standard error."""
+    sys.stderr.write(f"\r{what}: {done:,} of {total:,} features ({100 * done / total:.0f}%)")
+    if done >= total:
+        sys.stderr.write("\n")
+    sys.stderr.flush()
