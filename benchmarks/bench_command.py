@@ -11,9 +11,11 @@ times as whole processes, one after another in the same run (so on the same load
                  ST_Area_Spheroid (lon/lat), GROUP BY, COPY TO CSV
 
 and, beside them, the engine alone inside a warm process (``engine``: the
-tabulation on layers already read). Prints wall time (best of --repeat), peak
-memory of the process (ru_maxrss) and the ratios geopandas/spatial and
-duckdb/spatial.
+tabulation on layers already read). Prints wall time (best and median of
+--repeat: this shared machine's timings vary by 20-30 % from run to run), peak
+memory of the process (GNU time's %M) and the ratios geopandas/spatial and
+duckdb/spatial on both. Bytecode is compiled once first (see
+:func:`compile_bytecode`).
 
     uv run --group bench python benchmarks/bench_command.py --sizes 10k,100k,1M
     uv run --group bench python benchmarks/bench_command.py --sizes 10k --repeat 1
@@ -158,9 +160,28 @@ def run_process(argv: list[str]) -> tuple[float, float]:
     return wall, int(proc.stderr.strip().splitlines()[-1]) / 1024
 
 
-def best_of(argv: list[str], repeat: int) -> tuple[float, float]:
+def best_of(argv: list[str], repeat: int) -> tuple[float, float, float]:
+    """Best and median wall time (s) of ``repeat`` cold processes, and their peak RSS (MB)."""
     runs = [run_process(argv) for _ in range(repeat)]
-    return min(r[0] for r in runs), max(r[1] for r in runs)
+    walls = sorted(r[0] for r in runs)
+    return walls[0], walls[len(walls) // 2], max(r[1] for r in runs)
+
+
+def compile_bytecode() -> str:
+    """Compile the environment's libraries and the project to bytecode, once, before timing.
+
+    A Python process caches the bytecode of what it imports (``__pycache__``), so
+    from the second run on nobody compiles pandas again; this machine sets
+    PYTHONDONTWRITEBYTECODE, which would have every timed process (of every
+    method alike) compile its imports afresh. Compiling once first times the
+    commands as they run on a usual machine. Returns a line for the report.
+    """
+    import sysconfig  # noqa: PLC0415
+
+    targets = [sysconfig.get_paths()["purelib"], str(ROOT / "spatial")]
+    subprocess.run([sys.executable, "-m", "compileall", "-q", "-j", "0", *targets], check=True)
+    flag = os.environ.get("PYTHONDONTWRITEBYTECODE", "")
+    return f"bytecode: compiled once before timing (PYTHONDONTWRITEBYTECODE={flag!r} here)"
 
 
 def commands(parquet: Path, crs: str, out: Path) -> dict[str, list[str]]:
@@ -201,18 +222,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", default="10k,100k,1M")
     parser.add_argument("--crs", default="4326,4544")
-    parser.add_argument("--methods", default="spatial,geopandas,duckdb")
+    parser.add_argument("--methods", default="spatial,geopandas,duckdb,engine")
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
     print(
         f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} logical cores, "
         f"load {', '.join(f'{x:.2f}' for x in os.getloadavg())}; python {platform.python_version()}"
     )
+    print(compile_bytecode())
     print(
-        "| parcels | CRS | method | whole command (s, best) | peak RSS (MB) | geopandas / spatial "
-        "| DuckDB / spatial |"
+        "| parcels | CRS | method | whole command (s, best) | median | peak RSS (MB) "
+        "| geopandas / spatial (best, median) | DuckDB / spatial (best, median) |"
     )
-    print("|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|")
     out = OUT / "cmd_out"
     out.mkdir(parents=True, exist_ok=True)
     for label in args.sizes.split(","):
@@ -222,33 +244,38 @@ def main() -> None:
             for method, argv in commands(paths[crs], crs, out).items():
                 if method in args.methods.split(","):
                     figures[method] = best_of(argv, args.repeat)
-            base = figures.get("spatial", (float("nan"), 0))[0]
-            for method, (wall, rss) in figures.items():
-                gp = figures.get("geopandas", (float("nan"),))[0] / base
-                dd = figures.get("duckdb", (float("nan"),))[0] / base
-                ratios = f"{gp:.1f}x | {dd:.1f}x" if method == "spatial" else " | "
+            for method, (best, median, rss) in figures.items():
                 print(
-                    f"| {label} | EPSG:{crs} | {method} | {wall:.2f} | {rss:.0f} | {ratios} |",
+                    f"| {label} | EPSG:{crs} | {method} | {best:.2f} | {median:.2f} | {rss:.0f} "
+                    f"| {_ratios(figures, 'geopandas', method)} "
+                    f"| {_ratios(figures, 'duckdb', method)} |",
                     flush=True,
                 )
-            engine = subprocess.run(
-                [
-                    sys.executable,
-                    "-c",
-                    ENGINE_SCRIPT,
-                    str(paths[crs]),
-                    str(ZONES),
-                    str(args.repeat),
-                ],
-                capture_output=True,
-                text=True,
-                check=True,
-            )
-            print(
-                f"| {label} | EPSG:{crs} | engine in a warm process | "
-                f"{float(engine.stdout.strip().splitlines()[-1]):.2f} | | | |",
-                flush=True,
-            )
+            if "engine" in args.methods.split(","):
+                print(
+                    f"| {label} | EPSG:{crs} | engine in a warm process | "
+                    f"{_engine_seconds(paths[crs], args.repeat):.2f} | | | | |",
+                    flush=True,
+                )
+
+
+def _ratios(figures: dict[str, tuple[float, float, float]], other: str, method: str) -> str:
+    """``other``'s time over spatial's, best and median; blank except on spatial's row."""
+    if method != "spatial" or other not in figures or "spatial" not in figures:
+        return ""
+    (ob, om, _), (sb, sm, _) = figures[other], figures["spatial"]
+    return f"{ob / sb:.1f}x, {om / sm:.1f}x"
+
+
+def _engine_seconds(parcels: Path, repeat: int) -> float:
+    """The tabulation alone on layers already read, best of ``repeat``, in one warm process."""
+    engine = subprocess.run(
+        [sys.executable, "-c", ENGINE_SCRIPT, str(parcels), str(ZONES), str(repeat)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return float(engine.stdout.strip().splitlines()[-1])
 
 
 if __name__ == "__main__":
