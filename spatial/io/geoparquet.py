@@ -39,8 +39,10 @@ if TYPE_CHECKING:
 
 __all__ = ["ParquetLayer", "polygon_bounds", "wkb_geometries"]
 
-#: geoarrow's codes: Polygon and MultiPolygon, two dimensions (x, y).
-_POLYGON_TYPES = {(3, 1), (6, 1)}
+#: WKB geometry type codes of a two-dimensional Polygon and MultiPolygon (OGC 06-103r4, 8.2.3).
+_POLYGON_CODES = (3, 6)
+#: Bytes of a WKB header: byte order (1), geometry type (4).
+_HEADER_BYTES = 5
 
 
 class ParquetLayer:
@@ -159,6 +161,37 @@ def wkb_geometries(
     return shapely.from_wkb(values.to_numpy(zero_copy_only=False))
 
 
+def _polygon_headers(storage: pa.Array) -> bool:
+    """Whether every WKB value's header says a 2-D Polygon or MultiPolygon (type 3 or 6).
+
+    Read from the first five bytes of each value with numpy (byte order, then
+    the type code in that order), so that it runs beside other threads: geoarrow's
+    ``unique_geometry_types`` holds the GIL. A Z, M or SRID-flagged geometry, or
+    any other type, is not plain.
+    """
+    if len(storage) == 0:
+        return True
+    width = np.int64 if pa.types.is_large_binary(storage.type) else np.int32
+    _, offsets_buffer, data_buffer = storage.buffers()
+    offsets = np.frombuffer(offsets_buffer, dtype=width)[
+        storage.offset : storage.offset + len(storage) + 1
+    ]
+    data = (
+        np.frombuffer(data_buffer, dtype=np.uint8)
+        if data_buffer is not None
+        else np.zeros(0, np.uint8)
+    )
+    starts = offsets[:-1].astype(np.int64)
+    if (np.diff(offsets) < _HEADER_BYTES).any():
+        return False
+    order = data[starts]
+    code = [data[starts + k].astype(np.uint32) for k in range(1, 5)]
+    little = code[0] | code[1] << 8 | code[2] << 16 | code[3] << 24
+    big = code[3] | code[2] << 8 | code[1] << 16 | code[0] << 24
+    typed = np.where(order == 1, little, np.where(order == 0, big, 0))
+    return bool(np.isin(typed, _POLYGON_CODES).all())
+
+
 def polygon_bounds(wkb: pa.Array) -> npt.NDArray[np.float64] | None:
     """Each feature's ``minx, miny, maxx, maxy`` from its WKB, or None unless all are plain.
 
@@ -178,13 +211,14 @@ def polygon_bounds(wkb: pa.Array) -> npt.NDArray[np.float64] | None:
     if wkb.null_count:
         return None
     storage = _wkb_storage(wkb)
+    if not _polygon_headers(storage):
+        return None
     extension = ga.large_wkb() if pa.types.is_large_binary(storage.type) else ga.wkb()
     array = extension.wrap_array(storage)
-    kinds = ga.unique_geometry_types(array)
-    found = set(zip(kinds.field(0).to_pylist(), kinds.field(1).to_pylist(), strict=True))
-    if not found <= _POLYGON_TYPES:
+    try:
+        native = ga.as_geoarrow(array, type=ga.multipolygon()).storage
+    except RuntimeError:  # geoarrow-c's GeoArrowCException: WKB it cannot parse
         return None
-    native = ga.as_geoarrow(array, type=ga.multipolygon()).storage
     coords = native.values.values.values  # polygons -> rings -> vertices (x, y)
     x, y = coords.field("x").to_numpy(), coords.field("y").to_numpy()
     with np.errstate(invalid="ignore", over="ignore"):

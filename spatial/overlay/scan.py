@@ -55,8 +55,11 @@ __all__ = [
 UNIT_ROWS = 500_000
 #: Fewest rows in a unit (smaller ones cost more in calls than they gain in threads).
 MIN_UNIT_ROWS = 25_000
-#: Units read and checked ahead of the second stage, per thread.
-_AHEAD_PER_THREAD = 2
+#: Rows read and checked ahead of the second stage (about 0.2 GB of parcels): a layer of up
+#: to this many is scanned whole while the command loads the rest and reads the zones.
+AHEAD_ROWS = 2_000_000
+#: Units ahead of the second stage, per thread, at least (for units of many rows).
+_MIN_AHEAD_PER_THREAD = 2
 
 T = TypeVar("T")
 Progress = Callable[[int, int, str], None]
@@ -146,8 +149,11 @@ class ParquetScan(Generic[T]):
         self._error: BaseException | None = None
         self._layer: ParquetLayer | None = None
         self._stop = threading.Event()
-        self._finish: Future[Callable[[ScannedUnit], T] | None] = Future()
-        self._ahead = threading.Semaphore(_AHEAD_PER_THREAD * self.threads)
+        self._lock = threading.Lock()
+        self._second_stage: Callable[[ScannedUnit], T] | None = None
+        self._waiting: list[tuple[Future[T], ScannedUnit]] = []
+        self._places = _MIN_AHEAD_PER_THREAD * self.threads
+        self._ahead = threading.Semaphore(self._places)
         self._queue: queue.Queue[tuple[Future[T], int] | BaseException | None] = queue.Queue()
         self._pool = ThreadPoolExecutor(max_workers=self.threads)
         try:
@@ -161,6 +167,10 @@ class ParquetScan(Generic[T]):
         rows = max(
             1, min(unit_rows, max(MIN_UNIT_ROWS, -(-self._layer.rows // (4 * self.threads))))
         )
+        extra = max(0, AHEAD_ROWS // rows - self._places)  # more places for units of few rows
+        self._places += extra
+        for _ in range(extra):
+            self._ahead.release()
         self._feeder = threading.Thread(target=self._feed, args=(rows,), daemon=True)
         self._feeder.start()
 
@@ -181,9 +191,11 @@ class ParquetScan(Generic[T]):
     def close(self) -> None:
         """Stop the worker threads (units not yet read are never read)."""
         self._stop.set()
-        if not self._finish.done():
-            self._finish.set_result(None)
-        for _ in range(_AHEAD_PER_THREAD * self.threads + 1):
+        with self._lock:
+            waiting, self._waiting = self._waiting, []
+        for done, _ in waiting:
+            done.set_exception(_Cancelled())
+        for _ in range(self._places + 1):
             self._ahead.release()  # the feeder may wait for a free place
         self._pool.shutdown(wait=True, cancel_futures=True)
         if self._feeder is not None:
@@ -209,21 +221,24 @@ class ParquetScan(Generic[T]):
             yield partial(_given, ids, wkb), len(ids)
 
     def _feed(self, unit_rows: int) -> None:
-        """Submit every unit to the workers, a few ahead of the consumer (feeder thread)."""
+        """Submit every unit's first stage to the workers, ahead of the consumer (feeder thread)."""
         try:
             for read, rows in self._units(unit_rows):
                 self._ahead.acquire()
                 if self._stop.is_set():
                     break
-                self._queue.put((self._pool.submit(self._unit, read), rows))
+                done: Future[T] = Future()
+                first = self._pool.submit(self._first_stage, read)
+                first.add_done_callback(partial(self._then, done))
+                self._queue.put((done, rows))
         except (OSError, pa.ArrowException) as exc:
             self._queue.put(_read_error(self.path, exc))
         except BaseException as exc:
             self._queue.put(exc)
         self._queue.put(None)
 
-    def _unit(self, read: Callable[[], tuple[pa.Array, pa.Array]]) -> T:
-        """First stage of one unit, then (once it is given) the second."""
+    def _first_stage(self, read: Callable[[], tuple[pa.Array, pa.Array]]) -> ScannedUnit:
+        """Read one unit, take its boxes from the WKB, check them; NotPlain if not plain."""
         if self._stop.is_set():
             raise _Cancelled
         try:
@@ -233,21 +248,33 @@ class ParquetScan(Generic[T]):
         bounds = polygon_bounds(wkb)
         if bounds is None or ids.null_count or self._checks.flagged(bounds):
             raise NotPlain
-        finish = self._wait_for_finish()
-        return finish(ScannedUnit(ids, wkb, bounds))
+        return ScannedUnit(ids, wkb, bounds)
 
-    def _wait_for_finish(self) -> Callable[[ScannedUnit], T]:
-        """Wait for the second stage; raise _Cancelled if the scan closes or the program ends."""
-        while True:
-            try:
-                finish = self._finish.result(timeout=0.1)
-            except TimeoutError:
-                if self._stop.is_set() or not threading.main_thread().is_alive():
-                    raise _Cancelled from None  # never keep a finished program waiting
-                continue
-            if finish is None or self._stop.is_set():
-                raise _Cancelled
-            return finish
+    def _then(self, done: Future[T], first: Future[ScannedUnit]) -> None:
+        """Once a unit's first stage ends: its second stage now, or as soon as it is given.
+
+        No worker ever waits for the second stage, so while the command loads
+        the rest, both threads go on reading and checking units.
+        """
+        if first.cancelled() or first.exception() is not None:
+            done.set_exception(first.exception() if not first.cancelled() else _Cancelled())
+            return
+        with self._lock:
+            if self._second_stage is None:
+                self._waiting.append((done, first.result()))
+                return
+        self._submit_second(done, first.result())
+
+    def _submit_second(self, done: Future[T], unit: ScannedUnit) -> None:
+        assert self._second_stage is not None
+        try:
+            second = None if self._stop.is_set() else self._pool.submit(self._second_stage, unit)
+        except RuntimeError:  # the pool is shut down: the scan was closed
+            second = None
+        if second is None:
+            done.set_exception(_Cancelled())
+        else:
+            second.add_done_callback(partial(_pass_on, done))
 
     def results(
         self, finish: Callable[[ScannedUnit], T], progress: Progress | None = None
@@ -260,7 +287,11 @@ class ParquetScan(Generic[T]):
             A unit holds a feature the fast path leaves to the validator.
         """
         layer = self.layer
-        self._finish.set_result(finish)
+        with self._lock:
+            self._second_stage = finish
+            waiting, self._waiting = self._waiting, []
+        for done_early, unit in waiting:
+            self._submit_second(done_early, unit)
         done = 0
         while (item := self._queue.get()) is not None:
             if isinstance(item, BaseException):
@@ -273,6 +304,16 @@ class ParquetScan(Generic[T]):
             done += rows
             if progress is not None:
                 progress(done, layer.rows, f"spatial overlay: {self.path}")
+
+
+def _pass_on(done: Future[T], second: Future[T]) -> None:
+    """Give ``done`` the outcome of a unit's second stage."""
+    if second.cancelled():
+        done.set_exception(_Cancelled())
+    elif second.exception() is not None:
+        done.set_exception(second.exception())
+    else:
+        done.set_result(second.result())
 
 
 def _given(ids: pa.Array, wkb: pa.Array) -> tuple[pa.Array, pa.Array]:

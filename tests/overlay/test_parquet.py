@@ -8,6 +8,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 import shapely
 
@@ -250,3 +251,30 @@ def test_a_corrupt_file_is_one_line(tmp_path, capsys):
     assert main(["overlay", str(broken), str(ZONES_PATH)]) == 2
     err = capsys.readouterr().err
     assert "broken.parquet" in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+def test_polygon_bounds_read_both_byte_orders_and_refuse_flagged_headers():
+    box = shapely.box(106.2, 29.6, 106.3, 29.7)
+    big_endian = pa.array([shapely.to_wkb(box, byte_order=0)], pa.binary())
+    assert polygon_bounds(big_endian).tolist() == [list(box.bounds)]
+    with_srid = pa.array([shapely.to_wkb(shapely.set_srid(box, 4490), include_srid=True)])
+    assert polygon_bounds(with_srid) is None  # EWKB: the SRID flag is not a plain polygon
+    large = pa.array([shapely.to_wkb(box)], pa.large_binary())
+    assert polygon_bounds(large).tolist() == [list(box.bounds)]
+    assert polygon_bounds(pa.array([b"\x01\x03\x00"], pa.binary())) is None  # cut short
+
+
+def test_a_truncated_wkb_is_left_to_the_validator(tmp_path, parcels, capsys):
+    truncated = b"\x01\x03\x00\x00\x00\x01\x00\x00\x00\x05\x00\x00\x00\x00"  # a ring of 5, 1 byte
+    assert polygon_bounds(pa.array([truncated], pa.binary())) is None
+    table = pa.table({"id": ["p00000"], "geometry": [truncated]})
+    meta = {
+        b"geo": b'{"version": "1.0.0", "primary_column": "geometry", "columns": '
+        b'{"geometry": {"encoding": "WKB", "geometry_types": []}}}'
+    }
+    path = tmp_path / "truncated.parquet"
+    pq.write_table(table.replace_schema_metadata(meta), path)
+    assert main(["overlay", str(path), str(ZONES_PATH)]) == 2
+    err = capsys.readouterr().err
+    assert "truncated.parquet" in err and "internal error" not in err
+    assert len(err.strip().splitlines()) == 1
