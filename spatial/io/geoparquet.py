@@ -24,6 +24,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import geoarrow.c  # noqa: F401 - loaded here, not on a scan thread's first call (import lock)
 import geoarrow.pyarrow as ga
 import numpy as np
 import numpy.typing as npt
@@ -161,6 +162,16 @@ def wkb_geometries(
     return shapely.from_wkb(values.to_numpy(zero_copy_only=False))
 
 
+def _doubles(array: pa.Array) -> npt.NDArray[np.float64]:
+    """Return the values of a float64 arrow array without nulls: a numpy view of its buffer.
+
+    pyarrow's ``to_numpy`` imports pandas the first time it runs: in a scan thread,
+    while the command's main thread is importing pandas, it would wait for it.
+    """
+    values = np.frombuffer(array.buffers()[1], dtype=np.float64)
+    return values[array.offset : array.offset + len(array)]
+
+
 def _polygon_headers(storage: pa.Array) -> bool:
     """Whether every WKB value's header says a 2-D Polygon or MultiPolygon (type 3 or 6).
 
@@ -220,12 +231,12 @@ def polygon_bounds(wkb: pa.Array) -> npt.NDArray[np.float64] | None:
     except RuntimeError:  # geoarrow-c's GeoArrowCException: WKB it cannot parse
         return None
     coords = native.values.values.values  # polygons -> rings -> vertices (x, y)
-    x, y = coords.field("x").to_numpy(), coords.field("y").to_numpy()
+    x, y = _doubles(coords.field("x")), _doubles(coords.field("y"))
     with np.errstate(invalid="ignore", over="ignore"):
         if not np.isfinite(x.sum() + y.sum()):
             return None
     box = ga.box(ga.multipolygon().wrap_array(native)).storage
-    bounds = np.column_stack([box.field(k).to_numpy() for k in ("xmin", "ymin", "xmax", "ymax")])
+    bounds = np.column_stack([_doubles(box.field(k)) for k in ("xmin", "ymin", "xmax", "ymax")])
     if not np.isfinite(bounds).all():  # an empty geometry's box is +/-inf
         return None
     return bounds

@@ -59,8 +59,10 @@ from spatial.overlay.scan import UNIT_ROWS, NotPlain, ParquetScan, ScannedUnit, 
 from spatial.preconditions import require_crs
 from spatial.validate.inputs import Known, LayerInput, prepare_inputs
 
-__all__ = ["UNIT_ROWS", "WHOLE_MAX_ROWS", "BoxCover", "tabulate_parquet"]
+__all__ = ["PROGRESS_MIN_ROWS", "UNIT_ROWS", "WHOLE_MAX_ROWS", "BoxCover", "tabulate_parquet"]
 
+#: A layer of more rows than this shows its progress on a terminal (about 2 s of work or more).
+PROGRESS_MIN_ROWS = 2_000_000
 #: A layer that is not plain is read whole up to this many rows, batch by batch above it.
 WHOLE_MAX_ROWS = 2_000_000
 #: Cells along the longer side of the grid covering the small layer's boxes.
@@ -175,7 +177,7 @@ def _unit_table(job: _Job, unit: ScannedUnit) -> pd.DataFrame | None:
 def _reporter(progress: Progress | bool | None, rows: int) -> Progress | None:
     """Return the progress callback: the caller's, or ours on a terminal for a large layer."""
     if progress is None:
-        progress = sys.stderr.isatty() and rows > UNIT_ROWS
+        progress = sys.stderr.isatty() and rows > PROGRESS_MIN_ROWS
     if progress is True:
         return progress_line
     return progress or None
@@ -252,8 +254,8 @@ def tabulate_parquet(
     progress : callable, bool or None
         Called as ``progress(done, total, what)`` after each unit; True for a
         line on standard error, None (default) for that line only when standard
-        error is a terminal and the layer has more than :data:`UNIT_ROWS`
-        rows, False for none.
+        error is a terminal and the layer has more than
+        :data:`PROGRESS_MIN_ROWS` rows, False for none.
 
     Returns
     -------

@@ -46,3 +46,25 @@ def test_overlay_help_and_a_parquet_scan_load_no_geopandas():
     )
     modules = loaded_after(code)
     assert not {m for m in modules if m.split(".")[0] in (*HEAVY, "geopandas", "pandas")}
+
+
+def test_a_scan_threads_first_stage_loads_nothing_more(tmp_path):
+    """The first stage must not import (pandas, say) on a thread: it would wait for the
+    command's main thread, which is importing geopandas meanwhile (the import lock)."""
+    path = tmp_path / "p.parquet"
+    code = (
+        "import geopandas as gpd, shapely, sys\n"
+        f"gpd.GeoDataFrame({{'id': ['a']}}, geometry=[shapely.box(106.2, 29.6, 106.3, 29.7)],"
+        f" crs=4326).to_crs(4544).to_parquet({str(path)!r})\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+    probe = (
+        "import sys\nfrom spatial.overlay.scan import ParquetScan\n"
+        "before = set(sys.modules)\n"
+        f"scan = ParquetScan({str(path)!r}, 'id', threads=1)\n"
+        "unit = scan._first_stage(lambda: scan.layer.read_groups([0], 'id'))\n"
+        "scan.close()\n"
+        "print(sorted(set(sys.modules) - before))"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]", out.stdout

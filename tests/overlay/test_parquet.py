@@ -278,3 +278,17 @@ def test_a_truncated_wkb_is_left_to_the_validator(tmp_path, parcels, capsys):
     err = capsys.readouterr().err
     assert "truncated.parquet" in err and "internal error" not in err
     assert len(err.strip().splitlines()) == 1
+
+
+def test_progress_is_a_line_on_standard_error_when_asked_or_on_a_terminal(
+    parcels_file, capsys, monkeypatch
+):
+    tabulate_parquet(parcels_file, ZONES, unit_rows=800, progress=True)
+    err = capsys.readouterr().err
+    assert err.endswith("1,600 of 1,600 features (100%)\n") and "800 of 1,600" in err
+    tabulate_parquet(parcels_file, ZONES, unit_rows=800)  # not a terminal: nothing
+    assert capsys.readouterr().err == ""
+    monkeypatch.setattr(parquet_overlay, "PROGRESS_MIN_ROWS", 1_000)
+    monkeypatch.setattr("sys.stderr.isatty", lambda: True)
+    tabulate_parquet(parcels_file, ZONES, unit_rows=800)
+    assert "1,600 of 1,600 features (100%)" in capsys.readouterr().err
