@@ -197,20 +197,25 @@ def _small_layer(
 
 
 def _not_plain(
-    layer: ParquetLayer,
+    path: str | os.PathLike[str],
     b: gpd.GeoDataFrame,
     a_id: str,
     b_id: str,
     names: tuple[str, str],
     unit_rows: int,
 ) -> pd.DataFrame:
-    """Tabulate the layer as the rest of the toolkit reads it, so its problems are named."""
+    """Tabulate the layer as the rest of the toolkit reads it, so its problems are named.
+
+    Whole (``read_layer``) up to :data:`WHOLE_MAX_ROWS` rows or when its geometries
+    are not WKB (geopandas reads GeoParquet's native encodings); batch by batch above.
+    """
     from spatial.io.layers import read_layer  # noqa: PLC0415
 
+    layer = ParquetLayer(path)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # said once already, by the fast path
-        if layer.rows <= WHOLE_MAX_ROWS:
-            return tabulate_intersection(read_layer(layer.path), b, a_id, b_id, names=names)
+        if layer.rows <= WHOLE_MAX_ROWS or layer.encoding != "WKB":
+            return tabulate_intersection(read_layer(path), b, a_id, b_id, names=names)
         tables = [
             tabulate_intersection(batch, b, a_id, b_id, names=names)
             for batch in layer.batches(a_id, unit_rows)
@@ -287,11 +292,11 @@ def _tabulate_scan(
     unit_rows: int,
     progress: Progress | bool | None,
 ) -> pd.DataFrame:
-    layer = scan.layer  # raises what opening the file found wrong
-    small = _small_layer(b, b_id, names, layer)
-    index = "b" if layer.rows >= len(small.geoms) else "a"
-    job = _Job(layer.crs, small, names, index)
     try:
+        layer = scan.layer  # raises what opening the file found wrong
+        small = _small_layer(b, b_id, names, layer)
+        index = "b" if layer.rows >= len(small.geoms) else "a"
+        job = _Job(layer.crs, small, names, index)
         tables = [
             table
             for table in scan.results(partial(_unit_table, job), _reporter(progress, layer.rows))
@@ -299,7 +304,7 @@ def _tabulate_scan(
         ]
     except NotPlain:
         scan.close()
-        return _not_plain(layer, b, a_id, b_id, names, unit_rows)
+        return _not_plain(scan.path, b, a_id, b_id, names, unit_rows)
     if not tables:
         return pd.DataFrame({column: pd.Series(dtype=float) for column in TABULATION_COLUMNS})
     return pd.concat(tables, ignore_index=True)

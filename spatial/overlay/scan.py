@@ -156,17 +156,18 @@ class ParquetScan(Generic[T]):
         self._ahead = threading.Semaphore(self._places)
         self._queue: queue.Queue[tuple[Future[T], int] | BaseException | None] = queue.Queue()
         self._pool = ThreadPoolExecutor(max_workers=self.threads)
+        self._feeder: threading.Thread | None = None
         try:
-            self._layer = ParquetLayer(path)
-            self._layer.require(id_col)
+            layer = self._layer = ParquetLayer(path)
+            layer.require(id_col)
         except SpatialError as exc:
             self._error = exc
-            self._feeder = None
             return
-        self._checks = _BoxChecks(self._layer)
-        rows = max(
-            1, min(unit_rows, max(MIN_UNIT_ROWS, -(-self._layer.rows // (4 * self.threads))))
-        )
+        if layer.encoding != "WKB":
+            self._error = NotPlain(f"{path}: geometries in {layer.encoding}, not WKB")
+            return
+        self._checks = _BoxChecks(layer)
+        rows = max(1, min(unit_rows, max(MIN_UNIT_ROWS, -(-layer.rows // (4 * self.threads)))))
         extra = max(0, AHEAD_ROWS // rows - self._places)  # more places for units of few rows
         self._places += extra
         for _ in range(extra):
@@ -176,7 +177,7 @@ class ParquetScan(Generic[T]):
 
     @property
     def layer(self) -> ParquetLayer:
-        """The layer opened; raises what opening it found wrong."""
+        """The layer opened; raises what opening it found wrong (NotPlain: not WKB)."""
         if self._error is not None:
             raise self._error
         assert self._layer is not None

@@ -292,3 +292,10 @@ def test_progress_is_a_line_on_standard_error_when_asked_or_on_a_terminal(
     monkeypatch.setattr("sys.stderr.isatty", lambda: True)
     tabulate_parquet(parcels_file, ZONES, unit_rows=800)
     assert "1,600 of 1,600 features (100%)" in capsys.readouterr().err
+
+
+def test_native_geoarrow_encoding_is_read_the_usual_way(tmp_path, parcels):
+    path = tmp_path / "native.parquet"
+    parcels.to_parquet(path, geometry_encoding="geoarrow")
+    assert ParquetLayer(path).encoding != "WKB"
+    assert_same_table(tabulate_parquet(path, ZONES), whole(parcels))
