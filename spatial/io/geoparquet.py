@@ -30,7 +30,6 @@ import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.parquet as pq
-import shapely
 from pyproj import CRS
 
 from spatial.errors import CRSError, LayerError, LayerReadError
@@ -155,6 +154,8 @@ def wkb_geometries(
     wkb: pa.Array, rows: npt.NDArray[np.int64] | None = None
 ) -> npt.NDArray[np.object_]:
     """Shapely geometries of the WKB values (all, or at the positions ``rows``); null -> None."""
+    import shapely  # noqa: PLC0415 - the scan's first stage, loaded before geopandas, needs none
+
     values = _wkb_storage(wkb)
     if rows is not None:
         values = values.take(pa.array(rows))
@@ -212,6 +213,7 @@ def polygon_bounds(wkb: pa.Array) -> npt.NDArray[np.float64] | None:
 
     Examples
     --------
+    >>> import shapely
     >>> wkb = pa.array([shapely.to_wkb(shapely.box(106.2, 29.6, 106.3, 29.7))])
     >>> polygon_bounds(wkb).tolist()
     [[106.2, 29.6, 106.3, 29.7]]

@@ -45,7 +45,7 @@ def test_overlay_help_and_a_parquet_scan_load_no_geopandas():
         "import spatial.overlay.scan"
     )
     modules = loaded_after(code)
-    assert not {m for m in modules if m.split(".")[0] in (*HEAVY, "geopandas", "pandas")}
+    assert not {m for m in modules if m.split(".")[0] in (*HEAVY, "geopandas", "pandas", "shapely")}
 
 
 def test_a_scan_threads_first_stage_loads_nothing_more(tmp_path):
