@@ -170,3 +170,24 @@ def examples(tmp_path_factory) -> Path:
         [sys.executable, str(script), "--out", str(out)], check=True, capture_output=True
     )
     return out
+
+
+def grid_parcels_gk(n_side: int = 40):
+    """Synthetic (示例数据) square parcels over zone-cjrh and its neighbours, EPSG:4544.
+
+    ``n_side`` x ``n_side`` cells covering the zone's box grown by 300 m: many wholly
+    inside the zone, many crossing its boundary, some outside; ids ``p00000``...
+    """
+    import geopandas as gpd  # noqa: PLC0415 - most tests need no GeoDataFrame
+    import numpy as np  # noqa: PLC0415
+    import shapely  # noqa: PLC0415
+
+    from spatial.io.layers import bundled_layer_path, read_layer  # noqa: PLC0415
+
+    zones = read_layer(bundled_layer_path("zones"))
+    zone = zones.to_crs(4544).set_index("id").geometry["zone-cjrh"]
+    x0, y0, x1, y1 = zone.buffer(300).bounds
+    xs, ys = np.linspace(x0, x1, n_side + 1), np.linspace(y0, y1, n_side + 1)
+    cells = shapely.box(*np.meshgrid(xs[:-1], ys[:-1]), *np.meshgrid(xs[1:], ys[1:])).ravel()
+    ids = [f"p{i:05d}" for i in range(len(cells))]
+    return gpd.GeoDataFrame({"id": ids, "note": "示例数据"}, geometry=cells, crs=4544)

@@ -8,7 +8,7 @@ import dask_geopandas
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import shapely
+from conftest import grid_parcels_gk
 from distributed import Client, LocalCluster
 
 from spatial.cli import main
@@ -18,17 +18,6 @@ from spatial.overlay.operations import tabulate_intersection
 
 ZONES_PATH = bundled_layer_path("zones")
 ZONES = read_layer(ZONES_PATH)
-
-
-def grid_parcels_gk(n_side: int = 40) -> gpd.GeoDataFrame:
-    """Synthetic (示例数据) square parcels over zone-cjrh and its neighbours, EPSG:4544."""
-    zone = ZONES.to_crs(4544).set_index("id").geometry["zone-cjrh"]
-    x0, y0, x1, y1 = zone.buffer(300).bounds
-    xs, ys = np.linspace(x0, x1, n_side + 1), np.linspace(y0, y1, n_side + 1)
-    cells = shapely.box(*np.meshgrid(xs[:-1], ys[:-1]), *np.meshgrid(xs[1:], ys[1:]))
-    cells = cells.ravel()
-    ids = [f"p{i:05d}" for i in range(len(cells))]
-    return gpd.GeoDataFrame({"id": ids, "note": "示例数据"}, geometry=cells, crs=4544)
 
 
 def test_a_partitioned_dataset_on_a_cluster_of_worker_processes(tmp_path, capsys):
