@@ -201,8 +201,9 @@ def _geometry_failure(path: Path, reason: str) -> LayerError:
 def _resolve_crs(path: str | os.PathLike[str], crs: str | int | CRS, what: str = "given") -> CRS:
     try:
         return CRS.from_user_input(crs)
-    except ProjCRSError:
-        raise CRSError(f"{path}: the CRS {crs!r} {what} cannot be resolved") from None
+    except ProjCRSError:  # a PostGIS source is named without its password
+        label = database_label(path)
+        raise CRSError(f"{label}: the CRS {crs!r} {what} cannot be resolved") from None
 
 
 def _first_line(exc: BaseException) -> str:

@@ -13,7 +13,8 @@ import sqlalchemy
 from strip_reference import area_m2 as strip_reference_m2
 
 from spatial.cli import main
-from spatial.io.layers import bundled_layer_path, read_layer
+from spatial.errors import CRSError
+from spatial.io.layers import _resolve_crs, bundled_layer_path, read_layer
 from spatial.io.postgis import postgis_table, read_postgis_layer
 
 
@@ -96,3 +97,10 @@ def test_overlay_difference_parts_go_to_postgis_and_a_geopackage(db: str, tmp_pa
     gpkg = tmp_path / "outside.gpkg"
     assert main([*args, "--out", str(gpkg)]) == 0
     assert len(read_layer(f"{gpkg}::difference")) == 5
+
+
+def test_an_unresolvable_crs_names_a_database_without_its_password() -> None:
+    url = "postgresql://planner:secret@127.0.0.1:5432/plan?table=zones"
+    with pytest.raises(CRSError) as refused:
+        _resolve_crs(url, "EPSG:999999")
+    assert "secret" not in str(refused.value) and "zones" in str(refused.value)
