@@ -192,8 +192,13 @@ def read_options(args: argparse.Namespace, inputs: list[Input]) -> dict[str, Rea
             if value is not None:
                 _check_value(flag, value)
         for key, value in keyed.items():
+            if key not in known and not inputs:
+                raise UsageError(
+                    f"{flag} {key}={value}: no input file is given, so there is no {key!r} to "
+                    "apply it to (the bundled plan is read as it is)"
+                )
             if key not in known:
-                named = ", ".join(f"{i.role} ({i.path})" for i in inputs) or "none"
+                named = ", ".join(f"{i.role} ({i.path})" for i in inputs)
                 raise UsageError(f"{flag} {key}={value}: no input {key!r} here; inputs: {named}")
             chosen[known[key].role][dest] = value
         if every is not None:

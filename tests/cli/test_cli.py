@@ -94,3 +94,12 @@ def test_a_layer_prefix_may_be_the_file_stem(tmp_path, capsys):
     path.write_bytes((ROOT / "geodata" / "zones.geojson").read_bytes())
     assert main(["check", "--zones", str(path), "--crs", "k=EPSG:4326", "--format", "json"]) == 0
     assert "no input 'k' here" not in capsys.readouterr().err
+
+
+def test_a_layer_prefix_with_no_input_file_says_so(capsys):
+    assert main(["check", "--crs", "zones=EPSG:4544"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == (
+        "spatial check: --crs zones=EPSG:4544: no input file is given, so there is no 'zones' "
+        "to apply it to (the bundled plan is read as it is)"
+    )
