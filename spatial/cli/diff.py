@@ -42,6 +42,7 @@ from spatial.errors import UsageError
 from spatial.formats import format_from_suffix
 from spatial.io.atomic import write_gpkg_atomic
 from spatial.io.layers import LAYER_NAMES, load_plan_layers, read_layer
+from spatial.landuse.fields import CLASS_CODE_FIELD
 from spatial.plan import load_rules, load_targets
 from spatial.report import (
     format_csv,
@@ -137,13 +138,23 @@ def _ids_as_id(gdf, id_field: str):
     return gdf.drop(columns=["id"], errors="ignore").rename(columns={id_field: "id"})
 
 
-def _checks(args, old, new, options) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _steady(table: pd.DataFrame, what: str) -> str:
+    """Say what an empty "status changed" section means: how many were checked, and how."""
+    if table.empty:
+        return f"(none: no {what} checked)"
+    counts = table["status"].astype(str).value_counts()
+    standing = ", ".join(f"{n} {status}" for status, n in counts.items())
+    return f"(none: all {len(table)} {what} as before, in both versions {standing})"
+
+
+def _checks(args, old, new, options) -> tuple[pd.DataFrame, pd.DataFrame, tuple[str, str]]:
+    """Targets and rules whose status changed, and what "none changed" means for each."""
     empty_t = pd.DataFrame(columns=["id", "old_status", "new_status"])
     empty_r = pd.DataFrame(
         columns=["rule", "kind", "id", "old_status", "new_status", "other_id", "reason"]
     )
     if args.no_checks:
-        return empty_t, empty_r
+        return empty_t, empty_r, ("(not checked: --no-checks)",) * 2
     layers = load_plan_layers()
     sources: dict[str, str] = {}
     rules = load_rules(args.rules)
@@ -167,10 +178,16 @@ def _checks(args, old, new, options) -> tuple[pd.DataFrame, pd.DataFrame]:
         ["rule", "kind", "id", "key"],
         shown=("other_id", "reason"),
     )
-    return t, r
+    return t, r, (_steady(reports[1].targets, "targets"), _steady(reports[1].rules, "rules"))
 
 
-def _render(result: LayerDiff, targets: pd.DataFrame, rules: pd.DataFrame, fmt: str) -> str:
+def _render(
+    result: LayerDiff,
+    targets: pd.DataFrame,
+    rules: pd.DataFrame,
+    steady: tuple[str, str],
+    fmt: str,
+) -> str:
     matrix = None if result.matrix is None else result.matrix.reset_index(names="from_class")
     if fmt == "json":
         data = {
@@ -192,11 +209,11 @@ def _render(result: LayerDiff, targets: pd.DataFrame, rules: pd.DataFrame, fmt: 
         "",
         f"{head}Targets whose status changed",
         "",
-        render(targets) if len(targets) else "(none)",
+        render(targets) if len(targets) else steady[0],
         "",
         f"{head}Rules whose status changed",
         "",
-        render(rules) if len(rules) else "(none)",
+        render(rules) if len(rules) else steady[1],
     ]
     return "\n".join(parts) + "\n"
 
@@ -217,6 +234,12 @@ def run(args: argparse.Namespace) -> int:
     options = read_options(args, inputs)
     old = read_layer(args.old, **vars(options["old"]))
     new = read_layer(args.new, **vars(options["new"]))
+    if args.class_field is None and CLASS_CODE_FIELD in old.columns and CLASS_CODE_FIELD in new:
+        print(
+            f"spatial diff: note: both layers have a {CLASS_CODE_FIELD} field; "
+            f"--class-field {CLASS_CODE_FIELD} adds the from-class x to-class matrix",
+            file=sys.stderr,
+        )
     with printed_warnings("diff"):  # CRS mismatches and repairs, one line each
         result = diff_layers(
             old,
@@ -227,7 +250,7 @@ def run(args: argparse.Namespace) -> int:
             names=(args.old, args.new),
             repair=args.repair,
         )
-        targets, rules = _checks(args, old, new, options)
+        targets, rules, steady = _checks(args, old, new, options)
     if args.pieces_out is not None:
         write_gpkg_atomic(args.pieces_out, result.pieces, layer="diff_pieces")
     if args.map is not None:
@@ -238,7 +261,7 @@ def run(args: argparse.Namespace) -> int:
     sheets = {"features": result.features, "targets": targets, "rules": rules}
     if result.matrix is not None:
         sheets["matrix"] = result.matrix.reset_index(names="from_class")
-    emit_frames(args, sheets, lambda fmt: _render(result, targets, rules, fmt))
+    emit_frames(args, sheets, lambda fmt: _render(result, targets, rules, steady, fmt))
     print(f"spatial diff: {_summary(result)}", file=sys.stderr)
     worse = [*(targets.itertuples()), *(rules.itertuples())]
     worse = [row for row in worse if row.old_status == "PASS" and row.new_status == "FAIL"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 
 import geopandas as gpd
 import pytest
@@ -195,3 +196,16 @@ def test_cli_an_overlap_appearing_is_a_rule_going_from_pass_to_fail(tmp_path, ca
     row = rows[("zones-no-overlap", "zone-szjj")]
     assert (row["old_status"], row["new_status"], row["other_id"]) == ("PASS", "FAIL", "zone-kcxz")
     assert data["targets"] == []  # moved, not resized: the area target holds
+
+
+def test_cli_says_what_an_empty_status_section_means_and_hints_at_the_class_field(examples, capsys):
+    old, new = examples / "landuse_existing.geojson", examples / "landuse_planned.geojson"
+    assert main(["diff", str(old), str(new)]) == 0
+    captured = capsys.readouterr()
+    assert "--class-field YDYHFLDM adds the from-class x to-class matrix" in captured.err
+    # the plan's targets name zones, not these parcels: they FAIL in both versions, and it shows
+    assert "(none: all 5 targets as before, in both versions 5 FAIL)" in captured.out
+    assert re.search(r"\(none: all \d+ rules as before, in both versions \d+ PASS", captured.out)
+    assert main(["diff", str(old), str(new), "--class-field", "YDYHFLDM", "--no-checks"]) == 0
+    captured = capsys.readouterr()
+    assert "--class-field" not in captured.err and "(not checked: --no-checks)" in captured.out
