@@ -421,7 +421,7 @@ def _tiles(
     )
 
 
-@lru_cache(maxsize=256)
+@lru_cache(maxsize=4096)  # a plan's detailed zones; more only costs the cutting again
 def _feature_tiles(
     wkb: bytes, max_vertices: int
 ) -> tuple[tuple[shapely.Geometry, ...], tuple[tuple[float, ...], ...]]:

@@ -65,7 +65,7 @@ from spatial.overlay._keywords import id_keywords
 from spatial.overlay.frame import DENSIFY_DEG, move_into
 from spatial.preconditions import feature_error, require_unique_ids
 from spatial.units import M2_PER_KM2
-from spatial.validate.inputs import Known, LayerInput, prepare_inputs
+from spatial.validate.inputs import FULL_CHECK_MAX_FEATURES, Known, LayerInput, prepare_inputs
 
 __all__ = [
     "DENSIFY_DEG",
@@ -122,7 +122,7 @@ def tabulate_intersection(  # noqa: PLR0913 - keyword-only options past the two 
     *,
     repair: bool = False,
     threads: int | None = None,
-    full_check_max_features: int = 2_000,
+    full_check_max_features: int = FULL_CHECK_MAX_FEATURES,
     names: Sequence[str] = ("layer A", "layer B"),
     all_a: bool = False,
 ) -> pd.DataFrame:

@@ -24,15 +24,23 @@ then, for each unit, this module's second stage:
 
 A feature whose box touches no box of the small layer shares no area with it,
 so the table is the same, row for row and bit for bit, as one call on the whole
-layer. Memory holds a few units (at most :data:`UNIT_ROWS` rows each) and the
-table, so a layer larger than memory is tabulated the same way.
+layer. Memory holds the rows read ahead (at most
+:data:`spatial.overlay.scan.AHEAD_ROWS`, or one row group if larger: pyarrow
+reads a row group whole) and the table, so a layer larger than memory is
+tabulated the same way (10M parcels: 1.2 GB at the peak).
 
-A unit that is not plain (a null, empty or non-polygonal geometry, a NaN or
-infinite coordinate, a null id, a box the cheap checks flag) stops the fast
-path: the layer is then tabulated as the rest of the toolkit does it, read
-whole by :func:`spatial.io.layers.read_layer` (up to :data:`WHOLE_MAX_ROWS`
-rows) or batch by batch above that, so its problems are named in the
-validator's own words.
+The usual path (:func:`spatial.io.layers.read_layer` whole up to
+:data:`WHOLE_MAX_ROWS` rows, batch by batch above, then
+:func:`~spatial.overlay.tabulate_intersection`) is taken instead, so that every
+problem is named in the validator's own words, when: a unit is not plain (a
+null, empty or non-polygonal geometry, malformed WKB or a ring GEOS cannot
+build, a NaN or infinite coordinate, a null id, a box the cheap checks flag);
+the layer has at most :data:`~spatial.validate.inputs.FULL_CHECK_MAX_FEATURES`
+features (it gets the full validator); the geometries are not plain WKB; or
+``b`` has more features in another CRS (the usual path cuts in ``b``'s CRS
+then). An invalid feature refused by the engine in one unit is held until every
+unit's first stage is known, so that a cheap problem found later is named first,
+as the usual path names it.
 """
 
 from __future__ import annotations
@@ -50,14 +58,17 @@ import numpy.typing as npt
 import pandas as pd
 import shapely
 from pyproj import CRS
+from shapely.errors import GEOSException
 
+from spatial.crs import datum_family
+from spatial.errors import CRSMismatchWarning, LayerError
 from spatial.io.geoparquet import ParquetLayer, wkb_geometries
-from spatial.overlay._engine import TABULATION_COLUMNS
+from spatial.overlay._engine import PairAreas, tabulation_frame
 from spatial.overlay.frame import move_into, warn_datums
 from spatial.overlay.operations import tabulate_intersection, tabulate_prepared
 from spatial.overlay.scan import UNIT_ROWS, NotPlain, ParquetScan, ScannedUnit, progress_line
 from spatial.preconditions import require_crs
-from spatial.validate.inputs import Known, LayerInput, prepare_inputs
+from spatial.validate.inputs import FULL_CHECK_MAX_FEATURES, Known, LayerInput, prepare_inputs
 
 __all__ = ["PROGRESS_MIN_ROWS", "UNIT_ROWS", "WHOLE_MAX_ROWS", "BoxCover", "tabulate_parquet"]
 
@@ -147,6 +158,7 @@ class _Small:
     geoms: npt.NDArray[np.object_]
     ids: npt.NDArray[np.object_]
     cover: BoxCover
+    warned: bool  # of different datums, already
 
 
 @dataclass(frozen=True)
@@ -159,19 +171,37 @@ class _Job:
     index: str
 
 
-def _unit_table(job: _Job, unit: ScannedUnit) -> pd.DataFrame | None:
+@dataclass(frozen=True)
+class _Refused:
+    """A unit's second stage refused a feature: held until every unit's first stage is known.
+
+    The usual path runs the cheap checks on every feature before the engine
+    refuses an invalid one, so a later unit that is not plain comes first.
+    """
+
+    error: LayerError
+
+
+def _unit_table(job: _Job, unit: ScannedUnit) -> pd.DataFrame | _Refused | None:
     """Tabulate the features of one scanned unit whose box may touch the small layer."""
     rows = np.flatnonzero(job.small.cover.touches(unit.bounds))
     if not len(rows):
         return None
-    return tabulate_prepared(
-        (wkb_geometries(unit.wkb, rows), unit.ids.take(rows).to_numpy(zero_copy_only=False)),
-        (job.small.geoms, job.small.ids),
-        names=job.names,
-        crs=job.crs,
-        index=job.index,  # type: ignore[arg-type]
-        known=(Known(bounds=unit.bounds[rows]), None),
-    )
+    try:
+        geoms = wkb_geometries(unit.wkb, rows)
+    except GEOSException:  # WKB geoarrow reads but GEOS cannot build: the validator's way
+        raise NotPlain from None
+    try:
+        return tabulate_prepared(
+            (geoms, unit.ids.take(rows).to_numpy(zero_copy_only=False)),
+            (job.small.geoms, job.small.ids),
+            names=job.names,
+            crs=job.crs,
+            index=job.index,  # type: ignore[arg-type]
+            known=(Known(bounds=unit.bounds[rows]), None),
+        )
+    except LayerError as exc:
+        return _Refused(exc)
 
 
 def _reporter(progress: Progress | bool | None, rows: int) -> Progress | None:
@@ -186,14 +216,22 @@ def _reporter(progress: Progress | bool | None, rows: int) -> Progress | None:
 def _small_layer(
     b: gpd.GeoDataFrame, b_id: str, names: tuple[str, str], layer: ParquetLayer
 ) -> _Small:
-    """Check the small layer once, move it into the large layer's CRS, cover its boxes."""
-    (b_in,) = prepare_inputs([LayerInput(b, names[1], b_id, "polygon")]).layers
+    """Check the small layer once, move it into the large layer's CRS, cover its boxes.
+
+    Checked in its own CRS, as :func:`~spatial.overlay.tabulate_intersection`
+    checks it; moved (densified) into the large layer's CRS with the same
+    warning when the datums differ.
+    """
+    (b_in,) = prepare_inputs([LayerInput(b, names[1], b_id, "polygon")], frame="largest").layers
     b_crs = require_crs(b_in, names[1])
+    warned = False
     if not b_crs.equals(layer.crs):
+        warned = datum_family(b_crs) != datum_family(layer.crs)
         warn_datums([(names[0], layer.crs), (names[1], b_crs)], layer.crs, "combined", 4)
         b_in = move_into(b_in, layer.crs).reset_index(drop=True)
     geoms = np.asarray(b_in.geometry.array)
-    return _Small(geoms, b_in[b_id].to_numpy(), BoxCover.of(shapely.bounds(geoms)))
+    cover = BoxCover.of(shapely.bounds(geoms))
+    return _Small(geoms, b_in[b_id].to_numpy(), cover, warned)
 
 
 def _not_plain(
@@ -203,18 +241,21 @@ def _not_plain(
     b_id: str,
     names: tuple[str, str],
     unit_rows: int,
+    warned: bool,
 ) -> pd.DataFrame:
     """Tabulate the layer as the rest of the toolkit reads it, so its problems are named.
 
     Whole (``read_layer``) up to :data:`WHOLE_MAX_ROWS` rows or when its geometries
-    are not WKB (geopandas reads GeoParquet's native encodings); batch by batch above.
+    are not plain WKB (geopandas reads GeoParquet's native encodings); batch by
+    batch above. A datum warning the fast path gave already is not given again.
     """
     from spatial.io.layers import read_layer  # noqa: PLC0415
 
     layer = ParquetLayer(path)
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # said once already, by the fast path
-        if layer.rows <= WHOLE_MAX_ROWS or layer.encoding != "WKB":
+        if warned:
+            warnings.simplefilter("ignore", CRSMismatchWarning)
+        if layer.rows <= WHOLE_MAX_ROWS or not layer.plain_wkb:
             return tabulate_intersection(read_layer(path), b, a_id, b_id, names=names)
         tables = [
             tabulate_intersection(batch, b, a_id, b_id, names=names)
@@ -242,7 +283,7 @@ def tabulate_parquet(
         The large polygon layer, GeoParquet with WKB geometries, any CRS (never
         reprojected: cut in its own CRS, every area the area of record); or a
         scan of it already started (the command line starts one before it
-        reads ``b``), used here and closed by its owner.
+        reads ``b``), closed here when the usual path is taken, else by its owner.
     b : geopandas.GeoDataFrame
         The small polygon layer (zones), checked as
         :func:`~spatial.overlay.tabulate_intersection` checks it and moved, once,
@@ -271,7 +312,8 @@ def tabulate_parquet(
     Raises
     ------
     LayerReadError, CRSError, LayerError
-        The file cannot be read as GeoParquet, declares no CRS, lacks the id
+        The file cannot be read as GeoParquet (or its metadata name no geometry
+        column of it), declares no CRS or one PROJ cannot resolve, lacks the id
         column, or holds a feature the validator refuses (named in its words).
     """
     source = path.path if isinstance(path, ParquetScan) else path
@@ -292,19 +334,27 @@ def _tabulate_scan(
     unit_rows: int,
     progress: Progress | bool | None,
 ) -> pd.DataFrame:
+    small: _Small | None = None
     try:
         layer = scan.layer  # raises what opening the file found wrong
+        if layer.rows <= FULL_CHECK_MAX_FEATURES or (
+            len(b) > layer.rows and not require_crs(b, names[1]).equals(layer.crs)
+        ):  # the full validator, or the CRS of the larger b: the usual path's way
+            raise NotPlain
         small = _small_layer(b, b_id, names, layer)
         index = "b" if layer.rows >= len(small.geoms) else "a"
         job = _Job(layer.crs, small, names, index)
-        tables = [
-            table
-            for table in scan.results(partial(_unit_table, job), _reporter(progress, layer.rows))
-            if table is not None and len(table)
-        ]
+        report = _reporter(progress, layer.rows)
+        tables = [t for t in scan.results(partial(_unit_table, job), report) if t is not None]
     except NotPlain:
         scan.close()
-        return _not_plain(scan.path, b, a_id, b_id, names, unit_rows)
-    if not tables:
-        return pd.DataFrame({column: pd.Series(dtype=float) for column in TABULATION_COLUMNS})
-    return pd.concat(tables, ignore_index=True)
+        warned = small is not None and small.warned
+        return _not_plain(scan.path, b, a_id, b_id, names, unit_rows, warned)
+    refused = [t for t in tables if isinstance(t, _Refused)]
+    if refused:
+        raise refused[0].error
+    found = [t for t in tables if isinstance(t, pd.DataFrame) and len(t)]
+    if not found:
+        empty = PairAreas(*(np.zeros(0, dtype=np.int64),) * 2, *(np.zeros(0),) * 3)
+        return tabulation_frame(empty, np.zeros(0, dtype=object), small.ids)
+    return pd.concat(found, ignore_index=True)

@@ -12,8 +12,8 @@ its first stage is done.
 Only numpy, pyarrow, geoarrow and pyproj are imported here, so the command line
 starts a scan before it loads geopandas and reads the zones (about 0.5 s), and
 the reading of the first units (which releases the GIL) overlaps that. At most
-a few units are read ahead of the second stage, so memory holds a few units
-whatever the layer's size.
+:data:`AHEAD_ROWS` rows (or one row group, if larger) are read ahead of the
+second stage, so memory does not grow with the layer.
 
 Any problem found while opening the file is kept and raised when the layer is
 first asked for (:attr:`ParquetScan.layer`), so a command reports its inputs'
@@ -163,8 +163,8 @@ class ParquetScan(Generic[T]):
         except SpatialError as exc:
             self._error = exc
             return
-        if layer.encoding != "WKB":
-            self._error = NotPlain(f"{path}: geometries in {layer.encoding}, not WKB")
+        if not layer.plain_wkb:  # a native (geoarrow) encoding, or WKB in a binary view column
+            self._error = NotPlain(f"{path}: geometries in {layer.encoding}, not plain WKB")
             return
         self._checks = _BoxChecks(layer)
         rows = max(1, min(unit_rows, max(MIN_UNIT_ROWS, -(-layer.rows // (4 * self.threads)))))

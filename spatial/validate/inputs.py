@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     import geopandas as gpd
 
 __all__ = [
+    "FULL_CHECK_MAX_FEATURES",
     "GeometryKind",
     "Known",
     "LayerInput",
@@ -57,6 +58,8 @@ __all__ = [
 
 #: Geometry kinds an operation can ask of a layer.
 GeometryKind = Literal["polygon", "point", "line", "any"]
+#: The "auto" policy's threshold: layers of up to this many features get the full validator.
+FULL_CHECK_MAX_FEATURES = 2_000
 #: How much validation a layer gets (see the module docstring).
 Policy = Literal["full", "cheap", "auto"]
 #: Which CRS the inputs are brought into: EPSG:4326, or the CRS of the largest input.
@@ -188,7 +191,7 @@ def prepare_inputs(
     *,
     repair: bool = False,
     policy: Policy = "auto",
-    full_check_max_features: int = 2_000,
+    full_check_max_features: int = FULL_CHECK_MAX_FEATURES,
     threads: int = 1,
     purpose: str = "combined",
     frame: Frame = "lonlat",

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 import warnings
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -27,7 +31,7 @@ ZONES = read_layer(ZONES_PATH)
 
 @pytest.fixture(scope="module")
 def parcels():
-    return grid_parcels_gk()
+    return grid_parcels_gk(50)  # 2,500: more than the full validator's 2,000
 
 
 @pytest.fixture(scope="module")
@@ -66,7 +70,7 @@ def test_units_give_the_rows_and_numbers_of_one_call_bit_for_bit(parcels_file, u
         progress=lambda done, total, what: seen.append((done, total)),
     )
     assert_same_table(table, whole(parcels_file))
-    assert seen[-1] == (1600, 1600)
+    assert seen[-1] == (2500, 2500)
     assert [done for done, _ in seen] == sorted(done for done, _ in seen)
 
 
@@ -273,15 +277,15 @@ def test_a_truncated_wkb_is_left_to_the_validator(tmp_path, parcels, capsys):
 def test_progress_is_a_line_on_standard_error_when_asked_or_on_a_terminal(
     parcels_file, capsys, monkeypatch
 ):
-    tabulate_parquet(parcels_file, ZONES, unit_rows=800, progress=True)
+    tabulate_parquet(parcels_file, ZONES, unit_rows=1250, progress=True)
     err = capsys.readouterr().err
-    assert err.endswith("1,600 of 1,600 features (100%)\n") and "800 of 1,600" in err
-    tabulate_parquet(parcels_file, ZONES, unit_rows=800)  # not a terminal: nothing
+    assert err.endswith("2,500 of 2,500 features (100%)\n") and "1,250 of 2,500" in err
+    tabulate_parquet(parcels_file, ZONES, unit_rows=1250)  # not a terminal: nothing
     assert capsys.readouterr().err == ""
     monkeypatch.setattr(parquet_overlay, "PROGRESS_MIN_ROWS", 1_000)
     monkeypatch.setattr("sys.stderr.isatty", lambda: True)
-    tabulate_parquet(parcels_file, ZONES, unit_rows=800)
-    assert "1,600 of 1,600 features (100%)" in capsys.readouterr().err
+    tabulate_parquet(parcels_file, ZONES, unit_rows=1250)
+    assert "2,500 of 2,500 features (100%)" in capsys.readouterr().err
 
 
 def test_native_geoarrow_encoding_is_read_the_usual_way(tmp_path, parcels):
@@ -289,3 +293,124 @@ def test_native_geoarrow_encoding_is_read_the_usual_way(tmp_path, parcels):
     parcels.to_parquet(path, geometry_encoding="geoarrow")
     assert ParquetLayer(path).encoding != "WKB"
     assert_same_table(tabulate_parquet(path, ZONES), whole(parcels))
+
+
+CRASHED_GEOARROW = bytes.fromhex(  # a MultiPolygon whose one part has a Z/M/SRID-flagged type
+    "01060000000100000001030000e002000000050000000000000000000040000000000000004000000000"
+    "00000040000000000000084000000000000008400000000000000840000000000000"
+)
+
+
+def test_malformed_wkb_never_reaches_geoarrow_and_mutations_are_read_as_geos_reads_them():
+    assert polygon_bounds(pa.array([CRASHED_GEOARROW], pa.binary())) is None
+    script = Path(__file__).with_name("wkb_fuzz.py")
+    out = subprocess.run(
+        [sys.executable, str(script), "5", "1500"], capture_output=True, text=True, check=False
+    )
+    assert out.returncode == 0, out.stderr[-2000:]  # a segfault would be -11
+    assert out.stdout.startswith("ok 1500 ")
+
+
+def test_rings_geos_cannot_build_are_left_to_the_validator():
+    x0, y0 = 106.2, 29.6
+    open_ring = (
+        b"\x01\x03\x00\x00\x00\x01\x00\x00\x00\x04\x00\x00\x00"
+        + np.array([x0, y0, x0 + 0.01, y0, x0 + 0.01, y0 + 0.01, x0, y0 + 0.02]).tobytes()
+    )
+    two_points = (
+        b"\x01\x03\x00\x00\x00\x01\x00\x00\x00\x02\x00\x00\x00"
+        + np.array([x0, y0, x0, y0]).tobytes()
+    )
+    for value in (open_ring, two_points):
+        assert polygon_bounds(pa.array([value], pa.binary())) is None
+
+
+def geoparquet_table(parcels: gpd.GeoDataFrame, path) -> pa.Table:
+    """The parcels as geopandas writes them to GeoParquet (its 'geo' metadata included)."""
+    parcels.to_parquet(path)
+    return pq.read_table(path)
+
+
+def write_with_one(parcels: gpd.GeoDataFrame, value: bytes, path, where: int = 0) -> None:
+    """The parcels as GeoParquet with the WKB of feature ``where`` replaced by ``value``."""
+    table = geoparquet_table(parcels, path)
+    geometry = table.column("geometry").to_pylist()
+    geometry[where] = value
+    column = pa.array(geometry, table.schema.field("geometry").type.storage_type)
+    pq.write_table(
+        table.set_column(table.schema.get_field_index("geometry"), "geometry", column), path
+    )
+
+
+@pytest.mark.parametrize("touching", [False, True], ids=["far", "touching"])
+def test_an_unclosed_ring_is_refused_as_the_usual_path_refuses_it(tmp_path, parcels, touching):
+    inside = ZONES.to_crs(4544).set_index("id").geometry["zone-cjrh"].representative_point()
+    x, y = (inside.x, inside.y) if touching else parcels.geometry.iloc[0].bounds[:2]
+    ring = np.array([x, y, x + 5, y, x + 5, y + 5, x, y + 6])
+    value = b"\x01\x03\x00\x00\x00\x01\x00\x00\x00\x04\x00\x00\x00" + ring.tobytes()
+    path = tmp_path / "open.parquet"
+    write_with_one(parcels, value, path)
+    with pytest.raises(LayerError) as expected:
+        whole(path)
+    with pytest.raises(LayerError) as got:
+        tabulate_parquet(path, ZONES)
+    assert str(got.value) == str(expected.value)
+
+
+def test_zones_in_the_parcels_crs_are_not_moved_and_the_numbers_agree(tmp_path, parcels_file):
+    zones_gk = tmp_path / "zones_gk.gpkg"
+    ZONES.to_crs(4544).to_file(zones_gk)
+    gk = read_layer(zones_gk)
+    expected = tabulate_intersection(read_layer(parcels_file), gk, names=(str(parcels_file), "b"))
+    assert_same_table(tabulate_parquet(parcels_file, gk, names=(str(parcels_file), "b")), expected)
+
+
+def test_a_small_file_gets_the_full_validator(tmp_path):
+    few = grid_parcels_gk(10)  # 100 parcels: the full validator's size
+    few.loc[1, "id"] = few.loc[0, "id"]
+    path = tmp_path / "few.parquet"
+    few.to_parquet(path)
+    with pytest.raises(LayerError, match="p00000") as refused:
+        tabulate_parquet(path, ZONES)
+    with pytest.raises(LayerError) as expected:
+        whole(path)
+    assert str(refused.value) == str(expected.value)
+
+
+def test_a_later_units_cheap_problem_is_named_before_an_earlier_invalid_feature(tmp_path, parcels):
+    layer = parcels.copy()
+    inside = ZONES.to_crs(4544).set_index("id").geometry["zone-cjrh"].representative_point()
+    x, y = inside.x, inside.y
+    layer.loc[5, "geometry"] = shapely.Polygon(
+        [(x, y), (x + 10, y + 10), (x + 10, y), (x, y + 10), (x, y)]
+    )
+    layer.loc[2400, "geometry"] = None
+    path = tmp_path / "two.parquet"
+    layer.to_parquet(path)
+    with pytest.raises(LayerError) as expected:
+        whole(path)
+    assert "p02400" in str(expected.value)  # the usual path: cheap checks on every feature first
+    with pytest.raises(LayerError) as got:
+        tabulate_parquet(path, ZONES, unit_rows=400)
+    assert str(got.value) == str(expected.value)
+
+
+@pytest.mark.parametrize(
+    ("meta", "message"),
+    [
+        ({"crs": "EPSG:999999"}, "the CRS the file declares cannot be resolved"),
+        ({"primary_column": "geom"}, "names no geometry column 'geom'"),
+    ],
+)
+def test_odd_metadata_is_one_line(tmp_path, parcels, capsys, meta, message):
+    path = tmp_path / "odd.parquet"
+    table = geoparquet_table(parcels.iloc[:3], path)
+    geo = json.loads(table.schema.metadata[b"geo"])
+    if "crs" in meta:
+        geo["columns"]["geometry"]["crs"] = meta["crs"]
+    else:
+        geo["primary_column"] = meta["primary_column"]
+    pq.write_table(table.replace_schema_metadata({b"geo": json.dumps(geo).encode()}), path)
+    assert main(["overlay", str(path), str(ZONES_PATH)]) == 2
+    err = capsys.readouterr().err
+    assert message in err and len(err.strip().splitlines()) == 1 and "internal" not in err
