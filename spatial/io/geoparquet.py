@@ -45,6 +45,8 @@ __all__ = ["ParquetLayer", "polygon_bounds", "wkb_geometries"]
 _POLYGON_CODES = (3, 6)
 #: Bytes of a WKB header: byte order (1), geometry type (4).
 _HEADER_BYTES = 5
+#: Bytes before the coordinates of a one-ring Polygon: header, ring count, point count.
+_ONE_RING_HEADER = 13
 
 
 class ParquetLayer:
@@ -255,6 +257,34 @@ class _WKBWalk:
         return value
 
 
+def _one_ring_polygons(
+    data: npt.NDArray[np.uint8], starts: npt.NDArray[np.int64], ends: npt.NDArray[np.int64]
+) -> bool:
+    """Whether every value is a Polygon of one ring whose length is exactly what its count says.
+
+    Byte order (1), type 3 (4), one ring (4), N points (4), 16 N bytes. False sends
+    the caller to the full walk, which also settles MultiPolygons and holes.
+    """
+    if (ends - starts < _ONE_RING_HEADER).any():
+        return False
+    order = data[starts]
+    if not ((order == 0) | (order == 1)).all():
+        return False
+    little = order == 1
+
+    def uint32(at: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+        b = [data[at + k].astype(np.int64) for k in range(4)]
+        return np.where(
+            little,
+            b[0] | b[1] << 8 | b[2] << 16 | b[3] << 24,
+            b[3] | b[2] << 8 | b[1] << 16 | b[0] << 24,
+        )
+
+    one_ring = (uint32(starts + 1) == _POLYGON_CODES[0]) & (uint32(starts + 5) == 1)
+    points = uint32(starts + 9)
+    return bool((one_ring & (ends - starts == _ONE_RING_HEADER + 16 * points)).all())
+
+
 def _plain_wkb(storage: pa.Array) -> bool:
     """Whether every WKB value is a well-formed 2-D Polygon or MultiPolygon of polygons.
 
@@ -276,7 +306,10 @@ def _plain_wkb(storage: pa.Array) -> bool:
     ].astype(np.int64)
     if data_buffer is None or (np.diff(offsets) < _HEADER_BYTES).any():
         return False
-    walk = _WKBWalk(np.frombuffer(data_buffer, dtype=np.uint8), offsets[:-1], offsets[1:])
+    data = np.frombuffer(data_buffer, dtype=np.uint8)
+    if _one_ring_polygons(data, offsets[:-1], offsets[1:]):
+        return True  # the usual parcel layer, settled in a few array operations
+    walk = _WKBWalk(data, offsets[:-1], offsets[1:])
     every = np.arange(len(storage), dtype=np.int64)
     little, kind = walk.header(every, _POLYGON_CODES)
     multi = kind == _POLYGON_CODES[1]
