@@ -272,13 +272,14 @@ def _one_ring_polygons(
         return False
     little = order == 1
 
+    all_little = bool(little.all())
+
     def uint32(at: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
         b = [data[at + k].astype(np.int64) for k in range(4)]
-        return np.where(
-            little,
-            b[0] | b[1] << 8 | b[2] << 16 | b[3] << 24,
-            b[3] | b[2] << 8 | b[1] << 16 | b[0] << 24,
-        )
+        value = b[0] | b[1] << 8 | b[2] << 16 | b[3] << 24
+        if all_little:  # the usual case: no second reading
+            return value
+        return np.where(little, value, b[3] | b[2] << 8 | b[1] << 16 | b[0] << 24)
 
     one_ring = (uint32(starts + 1) == _POLYGON_CODES[0]) & (uint32(starts + 5) == 1)
     points = uint32(starts + 9)
@@ -291,8 +292,9 @@ def _plain_wkb(storage: pa.Array) -> bool:
     Walked with numpy (byte orders, type codes, counts and lengths, each
     MultiPolygon part's header too), so that it runs beside other threads
     (geoarrow's ``unique_geometry_types`` holds the GIL) and so that geoarrow-c,
-    which trusts a value's inner headers, never reads a malformed one (a
-    MultiPolygon part of another type cut short crashed it). Z, M or
+    which trusts a value's inner headers and counts, never reads a malformed
+    one (a MultiPolygon part of another type cut short crashed it; a Polygon
+    claiming more rings than it holds was read as if whole, which GEOS refuses). Z, M or
     SRID-flagged types, any other type, or bytes left over, are not plain.
     """
     if len(storage) == 0:
