@@ -102,7 +102,9 @@ def _cell(value: Any, column: str) -> str:
     if isinstance(value, bool | np.bool_):
         return str(bool(value))
     if isinstance(value, float | np.floating):
-        return f"{float(value):.{_decimals(column)}f}"
+        text = f"{float(value):.{_decimals(column)}f}"
+        # -0.0003 shown at 2 decimals is 0.00, not "-0.00" (a sign with nothing behind it)
+        return text[1:] if text.startswith("-") and not text.strip("-0.") else text
     return str(value)
 
 

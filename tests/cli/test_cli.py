@@ -7,10 +7,12 @@ import sys
 from importlib.metadata import version
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from spatial.cli import check as check_cli
 from spatial.cli import main
+from spatial.report import format_table
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -103,3 +105,11 @@ def test_a_layer_prefix_with_no_input_file_says_so(capsys):
         "spatial check: --crs zones=EPSG:4544: no input file is given, so there is no 'zones' "
         "to apply it to (the bundled plan is read as it is)"
     )
+
+
+def test_a_table_never_shows_a_bare_minus_zero(capsys):
+    frame = pd.DataFrame({"id": ["a", "b", "c"], "diff_pct": [-0.0003, -0.006, 0.0]})
+    lines = format_table(frame).splitlines()[2:]
+    assert [line.split()[-1] for line in lines] == ["0.00", "-0.01", "0.00"]
+    assert main(["check"]) == 0
+    assert "-0.00 " not in capsys.readouterr().out  # zone-cjrh is 19.9998 km2 of 20
