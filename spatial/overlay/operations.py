@@ -41,7 +41,6 @@ Examples
 from __future__ import annotations
 
 import itertools
-import os
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Literal
@@ -62,6 +61,7 @@ from spatial.overlay._engine import (
     tabulation_frame,
 )
 from spatial.overlay._keywords import id_keywords
+from spatial.overlay._threads import usable_cpus
 from spatial.overlay.frame import DENSIFY_DEG, move_into
 from spatial.preconditions import feature_error, require_unique_ids
 from spatial.units import M2_PER_KM2
@@ -193,7 +193,7 @@ def tabulate_intersection(  # noqa: PLR0913 - keyword-only options past the two 
     0    s    h      2.16         0.5         0.5
     """
     name_a, name_b = names
-    threads = threads if threads is not None else _usable_cpus()
+    threads = threads if threads is not None else usable_cpus()
     prepared = prepare_inputs(
         [LayerInput(a, name_a, a_id, "polygon"), LayerInput(b, name_b, b_id, "polygon")],
         repair=repair,
@@ -268,13 +268,6 @@ def _with_untouched(table: pd.DataFrame, a_ids: pd.Series) -> pd.DataFrame:
         }
     )
     return pd.concat([table, zeros], ignore_index=True) if len(zeros) else table
-
-
-def _usable_cpus() -> int:
-    """CPUs this process may run on (its affinity mask), not all the machine has."""
-    if hasattr(os, "sched_getaffinity"):
-        return max(1, len(os.sched_getaffinity(0)))
-    return os.cpu_count() or 1
 
 
 @id_keywords(a_id="id_col")
@@ -442,7 +435,7 @@ def overlap_matrix(
     require_unique_ids(lonlat, name, id_col)
     geoms = np.asarray(lonlat.geometry.array, dtype=object)
     ids = lonlat[id_col].to_numpy()
-    threads = _usable_cpus()
+    threads = usable_cpus()
     left, right = _overlapping_pairs(geoms, threads)
     _refuse_invalid(geoms, np.concatenate([left, right]), name, ids)
     pieces = _threaded(shapely.intersection, threads, geoms[left], geoms[right])

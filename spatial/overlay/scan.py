@@ -39,6 +39,7 @@ from pyproj import Transformer
 
 from spatial.errors import LayerReadError, SpatialError
 from spatial.io.geoparquet import ParquetLayer, polygon_bounds
+from spatial.overlay._threads import usable_cpus
 from spatial.validate.boxes import geographic_mask, projected_mask
 
 __all__ = [
@@ -48,7 +49,6 @@ __all__ = [
     "ParquetScan",
     "ScannedUnit",
     "progress_line",
-    "usable_cpus",
 ]
 
 #: Most rows of the large layer read and tabulated at a time (about 0.1 GB of parcels).
@@ -63,13 +63,6 @@ _MIN_AHEAD_PER_THREAD = 2
 
 T = TypeVar("T")
 Progress = Callable[[int, int, str], None]
-
-
-def usable_cpus() -> int:
-    """CPUs this process may run on (its affinity mask), not all the machine has."""
-    if hasattr(os, "sched_getaffinity"):
-        return max(1, len(os.sched_getaffinity(0)))
-    return os.cpu_count() or 1
 
 
 class NotPlain(Exception):

@@ -19,7 +19,7 @@ import shapely
 from spatial.cli import main
 from spatial.errors import LayerError
 from spatial.io.layers import bundled_layer_path, read_layer
-from spatial.overlay import operations as overlay
+from spatial.overlay._threads import usable_cpus
 from spatial.overlay.operations import tabulate_intersection
 from spatial.validate import cheap as _cheap_checks
 from spatial.validate import problems as validate
@@ -160,10 +160,10 @@ def test_default_threads_follow_the_cpu_affinity():
     allowed = os.sched_getaffinity(0)
     try:
         os.sched_setaffinity(0, {min(allowed)})
-        assert overlay._usable_cpus() == 1
+        assert usable_cpus() == 1
     finally:
         os.sched_setaffinity(0, allowed)
-    assert overlay._usable_cpus() == len(allowed)
+    assert usable_cpus() == len(allowed)
 
 
 def test_a_small_layer_is_validated_in_its_own_crs():
