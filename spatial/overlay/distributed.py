@@ -43,7 +43,7 @@ from spatial.overlay._engine import (
     intersection_areas,
     tabulation_frame,
 )
-from spatial.overlay.frame import move_into, warn_datums
+from spatial.overlay.frame import into_crs
 from spatial.validate.cheap import refuse_bad_features
 from spatial.validate.inputs import Known
 
@@ -118,10 +118,7 @@ def _into_partitions_crs(crs_a: Any, b: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     if crs_a is None or b.crs is None:
         which = "layer A" if crs_a is None else "layer B"
         raise CRSError(f"{which}: the layer carries no CRS; set one before overlaying it")
-    if b.crs.equals(crs_a):
-        return b
-    warn_datums([("layer A", crs_a), ("layer B", b.crs)], crs_a, "combined", stacklevel=4)
-    return move_into(b, crs_a)
+    return into_crs(b, "layer B", crs_a, "layer A", stacklevel=4)[0]
 
 
 def tabulate_intersection_dask(

@@ -22,7 +22,7 @@ from spatial.crs import CGCS2000, WGS84, crs_label, datum_family
 from spatial.errors import CRSMismatchWarning
 from spatial.preconditions import require_crs
 
-__all__ = ["DENSIFY_DEG", "into_frame", "move_into", "warn_datums"]
+__all__ = ["DENSIFY_DEG", "into_crs", "into_frame", "move_into", "warn_datums"]
 
 #: Longest edge (degrees of lon/lat, about 10 m) of a layer moved into a projected CRS.
 #: A lon/lat-straight edge then bends from its chords by under 1e-7 m (measured at
@@ -75,6 +75,33 @@ def into_frame(
         gdf if crs.equals(frame) else move_into(gdf, frame)
         for (gdf, _), crs in zip(layers, crss, strict=True)
     ]
+
+
+def into_crs(
+    gdf: gpd.GeoDataFrame,
+    name: str,
+    crs: CRS,
+    crs_of: str,
+    purpose: str = "combined",
+    stacklevel: int = 3,
+) -> tuple[gpd.GeoDataFrame, bool]:
+    """Move a layer into ``crs``, the CRS of the layer named ``crs_of``, as :func:`into_frame` does.
+
+    For a large layer that is not a GeoDataFrame (a GeoParquet file read unit by
+    unit, dask partitions): densified into a projected CRS, with the warning of
+    :func:`warn_datums` when the datums differ.
+
+    Returns
+    -------
+    (geopandas.GeoDataFrame, bool)
+        The layer (itself when already in ``crs``) and whether the datums differed
+        (the warning was given).
+    """
+    source = require_crs(gdf, name)
+    if source.equals(crs):
+        return gdf, False
+    warn_datums([(crs_of, crs), (name, source)], crs, purpose, stacklevel + 1)
+    return move_into(gdf, crs), datum_family(source) != datum_family(crs)
 
 
 def warn_datums(

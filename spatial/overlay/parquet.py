@@ -60,11 +60,10 @@ import shapely
 from pyproj import CRS
 from shapely.errors import GEOSException
 
-from spatial.crs import datum_family
 from spatial.errors import CRSMismatchWarning, LayerError
 from spatial.io.geoparquet import ParquetLayer, wkb_geometries
 from spatial.overlay._engine import PairAreas, tabulation_frame
-from spatial.overlay.frame import move_into, warn_datums
+from spatial.overlay.frame import into_crs
 from spatial.overlay.operations import tabulate_intersection, tabulate_prepared
 from spatial.overlay.scan import UNIT_ROWS, NotPlain, ParquetScan, ScannedUnit, progress_line
 from spatial.preconditions import require_crs
@@ -223,12 +222,8 @@ def _small_layer(
     warning when the datums differ.
     """
     (b_in,) = prepare_inputs([LayerInput(b, names[1], b_id, "polygon")], frame="largest").layers
-    b_crs = require_crs(b_in, names[1])
-    warned = False
-    if not b_crs.equals(layer.crs):
-        warned = datum_family(b_crs) != datum_family(layer.crs)
-        warn_datums([(names[0], layer.crs), (names[1], b_crs)], layer.crs, "combined", 4)
-        b_in = move_into(b_in, layer.crs).reset_index(drop=True)
+    b_in, warned = into_crs(b_in, names[1], layer.crs, names[0], stacklevel=4)
+    b_in = b_in.reset_index(drop=True)
     geoms = np.asarray(b_in.geometry.array)
     cover = BoxCover.of(shapely.bounds(geoms))
     return _Small(geoms, b_in[b_id].to_numpy(), cover, warned)

@@ -18,7 +18,7 @@ import shapely
 from conftest import grid_parcels_gk
 
 from spatial.cli import main
-from spatial.errors import CRSError, LayerError
+from spatial.errors import CRSError, CRSMismatchWarning, LayerError
 from spatial.io.geoparquet import ParquetLayer, polygon_bounds
 from spatial.io.layers import bundled_layer_path, read_layer
 from spatial.overlay import parquet as parquet_overlay
@@ -414,3 +414,13 @@ def test_odd_metadata_is_one_line(tmp_path, parcels, capsys, meta, message):
     assert main(["overlay", str(path), str(ZONES_PATH)]) == 2
     err = capsys.readouterr().err
     assert message in err and len(err.strip().splitlines()) == 1 and "internal" not in err
+
+
+def test_zones_on_another_datum_are_moved_with_one_warning_as_the_usual_path_gives(parcels_file):
+    beijing_1954 = ZONES.to_crs(4214)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        tabulate_parquet(parcels_file, beijing_1954)
+    said = [w for w in caught if issubclass(w.category, CRSMismatchWarning)]
+    assert len(said) == 1 and "different datums" in str(said[0].message)
+    assert str(parcels_file) in str(said[0].message) and "EPSG:4214" in str(said[0].message)
