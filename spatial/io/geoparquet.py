@@ -197,6 +197,17 @@ def _doubles(array: pa.Array) -> npt.NDArray[np.float64]:
     return values[array.offset : array.offset + len(array)]
 
 
+def _uint32(
+    data: npt.NDArray[np.uint8], at: npt.NDArray[np.int64], little: npt.NDArray[np.bool_]
+) -> npt.NDArray[np.int64]:
+    """Read the 4-byte unsigned integers at the byte positions ``at``, each in its byte order."""
+    b = [data[at + k].astype(np.int64) for k in range(4)]
+    value = b[0] | b[1] << 8 | b[2] << 16 | b[3] << 24
+    if little.all():  # the usual case: no second reading
+        return value
+    return np.where(little, value, b[3] | b[2] << 8 | b[1] << 16 | b[0] << 24)
+
+
 class _WKBWalk:
     """A walk through many WKB values at once, with numpy: each value's read position.
 
@@ -209,11 +220,6 @@ class _WKBWalk:
         self.data, self.ends = data, ends
         self.cursor = starts.copy()
         self.ok = np.ones(len(starts), dtype=bool)
-        # little-endian uint32 views of the bytes from each of the four alignments: one gather
-        # reads a count wherever it stands
-        padded = np.concatenate([data, np.zeros(8, dtype=np.uint8)])
-        whole = (len(data) + 4) // 4
-        self._words = [padded[k : k + 4 * whole].view("<u4") for k in range(4)]
 
     def fits(self, rows: npt.NDArray[np.int64], size: int | npt.NDArray[np.int64]) -> None:
         """Mark the values at ``rows`` wrong if ``size`` more bytes do not fit in them."""
@@ -221,15 +227,7 @@ class _WKBWalk:
 
     def uint32(self, rows: npt.NDArray[np.int64], little: npt.NDArray[np.bool_]) -> npt.NDArray:
         """Read a 4-byte unsigned integer at each value's cursor (already known to fit)."""
-        at = np.minimum(self.cursor[rows], len(self.data))
-        value = np.empty(len(rows), dtype=np.int64)
-        for k in range(4):
-            aligned = at % 4 == k
-            value[aligned] = self._words[k][(at[aligned] - k) // 4]
-        if not little.all():
-            big = ~little
-            value[big] = value[big].astype("<u4").byteswap().astype(np.int64)
-        return value
+        return _uint32(self.data, np.minimum(self.cursor[rows], len(self.data) - 4), little)
 
     def header(
         self, rows: npt.NDArray[np.int64], codes: tuple[int, ...]
@@ -272,14 +270,8 @@ def _one_ring_polygons(
         return False
     little = order == 1
 
-    all_little = bool(little.all())
-
     def uint32(at: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
-        b = [data[at + k].astype(np.int64) for k in range(4)]
-        value = b[0] | b[1] << 8 | b[2] << 16 | b[3] << 24
-        if all_little:  # the usual case: no second reading
-            return value
-        return np.where(little, value, b[3] | b[2] << 8 | b[1] << 16 | b[0] << 24)
+        return _uint32(data, at, little)
 
     one_ring = (uint32(starts + 1) == _POLYGON_CODES[0]) & (uint32(starts + 5) == 1)
     points = uint32(starts + 9)
