@@ -349,6 +349,9 @@ def _rings_closed(native: pa.Array) -> bool:
 def polygon_bounds(wkb: pa.Array) -> npt.NDArray[np.float64] | None:
     """Each feature's ``minx, miny, maxx, maxy`` from its WKB, or None unless all are plain.
 
+    The boxes are in the WKB's own coordinates (the layer's CRS: metres for a
+    Gauss–Krüger zone, degrees for lon/lat), over every ring's vertices.
+
     Plain: not null, well-formed WKB of a two-dimensional Polygon or MultiPolygon
     (its parts' headers and lengths checked too) with at least one vertex, every
     ring closed and of 4 points or more, every coordinate finite. The boxes come

@@ -85,8 +85,11 @@ Progress = Callable[[int, int, str], None]
 class BoxCover:
     """Grid cells that the boxes of a layer cover, for "may this box touch one of them?".
 
-    ``sat`` is the summed-area table of the covered cells (a row and column of
-    zeros in front), so a query is four lookups. Cells are closed on every side
+    Boxes, queries, ``origin`` and ``cell`` are in one CRS, that of the large
+    layer (metres for a Gauss–Krüger zone, degrees for lon/lat); the grid is
+    1,024 cells along the longer side of the covered extent. ``sat`` is the
+    summed-area table of the covered cells (a row and column of zeros in
+    front), so a query is four lookups. Cells are closed on every side
     that matters: a box touching a covered box, even at one point, touches a
     covered cell.
     """
