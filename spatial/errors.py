@@ -27,6 +27,7 @@ __all__ = [
     "RepairWarning",
     "SpatialError",
     "UsageError",
+    "first_line",
     "printable",
 ]
 
@@ -44,6 +45,20 @@ def _escape(match: re.Match[str]) -> str:
         return _NAMED[char]
     code = ord(char)
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def first_line(exc: BaseException) -> str:
+    r"""Return the first line of an exception's message (its class name when it has none).
+
+    How a library's failure is quoted inside a one-line message of ours.
+
+    Examples
+    --------
+    >>> first_line(ValueError("bad header\nat byte 7")), first_line(KeyError())
+    ('bad header', 'KeyError')
+    """
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def printable(value: object) -> str:

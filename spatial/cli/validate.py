@@ -33,7 +33,7 @@ import pyogrio
 
 from spatial.cli._options import COMMAND_HELP, Input, add_input_options, read_options
 from spatial.cli._output import ExitCode
-from spatial.errors import LayerError, SpatialError, printable
+from spatial.errors import LayerError, SpatialError, first_line, printable
 from spatial.io.atomic import write_bytes_atomic
 from spatial.io.bundled import bundled_dir
 from spatial.io.layers import REQUIRED_PROPERTIES, read_layer, read_layer_tolerant
@@ -177,8 +177,7 @@ def _write_layer(gdf: gpd.GeoDataFrame, out: Path) -> None:
         else:
             pyogrio.write_dataframe(gdf, buffer, driver=_DRIVERS[suffix], layer=out.stem)
     except Exception as exc:  # a writer failure is one line, and nothing is written
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise LayerError(f"{out}: cannot write the repaired layer ({reason})") from None
+        raise LayerError(f"{out}: cannot write the repaired layer ({first_line(exc)})") from None
     write_bytes_atomic(out, buffer.getvalue())
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from spatial.errors import OutputError
+from spatial.errors import OutputError, first_line
 from spatial.io.atomic import atomic_path
 from spatial.io.postgis import is_postgis_url, write_postgis_tables
 
@@ -41,11 +41,6 @@ def is_layer_destination(out: str | os.PathLike[str] | None) -> bool:
     return is_postgis_url(out) or Path(os.fspath(out)).suffix.lower() in LAYER_DESTINATIONS
 
 
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
-
-
 def _write_all(path: Path, driver: str, layers: Mapping[str, pd.DataFrame]) -> None:
     import pyogrio  # noqa: PLC0415
 
@@ -55,7 +50,7 @@ def _write_all(path: Path, driver: str, layers: Mapping[str, pd.DataFrame]) -> N
                 warnings.filterwarnings("ignore", "(?i).*extension", RuntimeWarning)
                 pyogrio.write_dataframe(frame, path, layer=name, driver=driver)
         except Exception as exc:
-            raise OutputError(f"{path}: cannot write layer {name} ({_first_line(exc)})") from None
+            raise OutputError(f"{path}: cannot write layer {name} ({first_line(exc)})") from None
 
 
 _DIMENSION_SUFFIX = {0: "points", 1: "lines", 2: "polygons"}

@@ -22,7 +22,7 @@ from pyproj import CRS
 from pyproj.exceptions import CRSError as ProjCRSError
 
 from spatial.crs import likely_crs_hint
-from spatial.errors import CRSError, LayerError, LayerReadError, LayerReadWarning
+from spatial.errors import CRSError, LayerError, LayerReadError, LayerReadWarning, first_line
 
 if TYPE_CHECKING:
     from spatial.validate.inputs import GeometryKind
@@ -206,11 +206,6 @@ def _resolve_crs(path: str | os.PathLike[str], crs: str | int | CRS, what: str =
         raise CRSError(f"{label}: the CRS {crs!r} {what} cannot be resolved") from None
 
 
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
-
-
 def _read_frame(
     path: Path, tolerant: bool = False, encoding: str | None = None, layer: str | None = None
 ) -> gpd.GeoDataFrame:
@@ -303,11 +298,11 @@ def _read(path: Path, tolerant: bool, encoding: str | None = None) -> gpd.GeoDat
             f"{path}: has no layer {layer!r}; its layers are {', '.join(names)}"
         ) from None
     except shapely.errors.GEOSException as exc:
-        raise _geometry_failure(path, _first_line(exc)) from None
+        raise _geometry_failure(path, first_line(exc)) from None
     except UnicodeDecodeError as exc:
         raise LayerReadError(_undecodable(path, exc, encoding)) from None
     except Exception as exc:
-        raise LayerReadError(f"{path}: cannot be read as a layer ({_first_line(exc)})") from None
+        raise LayerReadError(f"{path}: cannot be read as a layer ({first_line(exc)})") from None
     if not _has_geometry(gdf):
         raise LayerReadError(f"{path}: has no geometry column, so it is a table, not a layer")
     return gdf

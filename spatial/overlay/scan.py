@@ -37,7 +37,7 @@ import numpy.typing as npt
 import pyarrow as pa
 from pyproj import Transformer
 
-from spatial.errors import LayerReadError, SpatialError
+from spatial.errors import LayerReadError, SpatialError, first_line
 from spatial.io.geoparquet import ParquetLayer, polygon_bounds
 from spatial.overlay._threads import usable_cpus
 from spatial.validate.boxes import geographic_mask, projected_mask
@@ -316,8 +316,7 @@ def _given(ids: pa.Array, wkb: pa.Array) -> tuple[pa.Array, pa.Array]:
 
 
 def _read_error(path: str | os.PathLike[str], exc: BaseException) -> LayerReadError:
-    text = str(exc).strip().splitlines()
-    return LayerReadError(f"{path}: cannot be read ({text[0] if text else type(exc).__name__})")
+    return LayerReadError(f"{path}: cannot be read ({first_line(exc)})")
 
 
 def progress_line(done: int, total: int, what: str) -> None:
