@@ -22,6 +22,7 @@ from spatial.cli._options import (
     require_in_range,
 )
 from spatial.cli._output import ExitCode, printed_warnings
+from spatial.cli._outputs import also_input
 from spatial.errors import UsageError, printable
 from spatial.export.layers import is_layer_destination, write_layers
 from spatial.formats import format_from_suffix
@@ -179,7 +180,10 @@ def _write(args: argparse.Namespace, result: pd.DataFrame) -> int:
         emit(layer.to_json(ensure_ascii=False, drop_id=True), args.out)
         return ExitCode.OK
     if args.format == "layer":  # GeoPackage, File GDB or PostGIS; --op difference with its parts
-        for name in write_layers({args.op: result}, args.out, table=args.table):
+        written = write_layers(
+            {args.op: result}, args.out, table=args.table, also_input=also_input(args)
+        )
+        for name in written:
             print(f"spatial overlay: wrote {name}", file=sys.stderr)
         return ExitCode.OK
     table = result.drop(columns=result.geometry.name) if hasattr(result, "geometry") else result

@@ -52,6 +52,7 @@ from spatial.cli._options import (
     read_options,
 )
 from spatial.cli._output import ExitCode, printed_warnings
+from spatial.cli._outputs import also_input
 from spatial.errors import printable
 from spatial.io.layers import LAYER_NAMES, load_plan_layers, read_layer
 from spatial.plan import load_rules, load_targets
@@ -119,7 +120,9 @@ def run(args: argparse.Namespace) -> int:
             class_field=args.class_field,
         )
     if args.conflicts_out is not None and report.conflicts is not None:  # with constraints
-        write_conflicts(report.conflicts, args.conflicts_out)
+        write_conflicts(
+            report.conflicts, args.conflicts_out, also_input=also_input(args, "conflicts_out")
+        )
     for line in report.matches:
         print(f"spatial check: note: {printable(line)}", file=sys.stderr)
     to_terminal = emit_report(args, report)

@@ -38,6 +38,7 @@ from spatial.cli._options import (
     read_options,
 )
 from spatial.cli._output import ExitCode, printed_warnings
+from spatial.cli._outputs import also_input
 from spatial.errors import UsageError
 from spatial.formats import format_from_suffix
 from spatial.io.atomic import write_gpkg_atomic
@@ -252,7 +253,12 @@ def run(args: argparse.Namespace) -> int:
         )
         targets, rules, steady = _checks(args, old, new, options)
     if args.pieces_out is not None:
-        write_gpkg_atomic(args.pieces_out, result.pieces, layer="diff_pieces")
+        write_gpkg_atomic(
+            args.pieces_out,
+            result.pieces,
+            layer="diff_pieces",
+            also_input=also_input(args, "pieces_out"),
+        )
     if args.map is not None:
         from spatial.webmap.compare import render_compare_map  # noqa: PLC0415 - folium is slow
 
