@@ -183,12 +183,11 @@ def test_a_file_named_gpkg_that_is_not_one_is_left_alone(
 @pytest.mark.parametrize(
     ("command", "out"),
     [
-        (["check", "--out"], "A.geojson/out.csv"),
-        (["check", "--out"], "missing/../A.geojson/out.csv"),
-        (["map", "--out"], "A.geojson/map.html"),
+        (["check", "--out"], "A.geojson/x.gdb"),
+        (["check", "--out"], "A.geojson/sub/x.gdb"),
         (["check", "--out"], "a" * 300 + ".csv"),
         (["map", "--out"], "a" * 300 + ".html"),
-        (["overlay", str(ZONES), "--op", "overlaps", "--out"], "d/" + "b" * 260 + "/t.csv"),
+        (["check", "--out"], "a" * 300 + ".gdb"),
     ],
 )
 def test_an_output_no_file_system_holds_is_one_line_exit_2(
@@ -197,3 +196,14 @@ def test_an_output_no_file_system_holds_is_one_line_exit_2(
     status = main([*command, str(zones.parent / out)])
     _one_line_exit_2(status, capsys.readouterr().err)
     assert zones.read_bytes() == ZONES.read_bytes()
+
+
+@pytest.mark.parametrize(
+    "out", ["A.geojson/out.csv", "missing/../A.geojson/out.csv", "d/" + "b" * 260 + "/t.csv"]
+)
+def test_outputs_under_a_file_or_too_long_stay_one_line(
+    zones: Path, out: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Held before the guard too (atomic_path); kept so the guard keeps them."""
+    status = main(["overlay", str(zones), "--op", "overlaps", "--out", str(zones.parent / out)])
+    _one_line_exit_2(status, capsys.readouterr().err)
