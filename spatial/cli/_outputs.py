@@ -5,6 +5,7 @@ and before the command starts. Every output option (:data:`OUTPUT_OPTIONS`:
 ``--out``, ``--pdf``, ``--map``, ``--conflicts-out``, ``--pieces-out``,
 ``validate --repair OUT``) is checked:
 
+- a PostGIS URL (``--out``, ``--db``) is parsed: a malformed part is one line, no password;
 - a name no file system holds (over 255 bytes) or a path under a file: one line, exit 2;
 - the same file as an input (after links, :func:`os.path.samefile`, so a
   symbolic or hard link to an input counts): refused, exit 2, except a
@@ -105,8 +106,11 @@ def guard_outputs(args: argparse.Namespace) -> list[str]:
         An output's name is too long, its parent is a file, or it is the same
         file as an input in a format that cannot add layers (one line, exit 2).
     """
+    from spatial.cli._options import output_destination  # noqa: PLC0415
     from spatial.io.atomic import check_output_name  # noqa: PLC0415
 
+    if hasattr(args, "out"):
+        output_destination(args)  # a PostGIS URL parsed now: a malformed one is refused first
     inputs: list[str] | None = None
     also: set[str] = set()
     for dest, flag in _outputs(args):
