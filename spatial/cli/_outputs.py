@@ -77,8 +77,12 @@ def _exists(path: str) -> bool:
         return False
 
 
+#: Namespace attributes that never name a file.
+_NOT_PATHS = {"command", "format", "op", "handler"}
+
+
 def _inputs(args: argparse.Namespace) -> list[str]:
-    skip = set(OUTPUT_OPTIONS)
+    skip = set(OUTPUT_OPTIONS) | _NOT_PATHS
     found = []
     for dest, value in vars(args).items():
         if dest in skip or dest.startswith("_"):
@@ -116,7 +120,7 @@ def guard_outputs(args: argparse.Namespace) -> list[str]:
     for dest, flag in _outputs(args):
         out = os.fspath(getattr(args, dest))
         check_output_name(out)
-        if not _exists(out):
+        if not (os.path.isfile(out) or os.path.isdir(out)):  # new, or a device: no input there
             continue
         inputs = _inputs(args) if inputs is None else inputs
         same = next((path for path in inputs if _same(out, path)), None)
