@@ -54,9 +54,11 @@ __all__ = [
     "OVERLAP_COLUMNS",
     "OVERLAP_TOLERANCE_M2",
     "OVERLAP_TOLERANCE_REL",
+    "RECONCILIATION_COLUMNS",
     "UNCOVERED_NAME",
     "balance_table",
     "compare_balance",
+    "reconciliation",
     "subtotals",
 ]
 
@@ -401,6 +403,44 @@ def subtotals(table: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+#: Columns of :func:`reconciliation`, in order.
+RECONCILIATION_COLUMNS = [
+    "zone_id",
+    "zone_area_m2",
+    "raw_sum_m2",
+    "closure_m2",
+    "largest_adjustment_m2",
+    "largest_adjustment_rel",
+    "overlap_m2",
+]
+
+
+def reconciliation(table: pd.DataFrame) -> pd.DataFrame:
+    """Return per zone of a balance table how its rows were reconciled to it (m², relative).
+
+    ``raw_sum_m2`` is the sum of the rows as measured, ``closure_m2`` the zone's
+    area less it (闭合差, spread in proportion: :mod:`spatial.measure.reconcile`),
+    ``largest_adjustment_m2``/``_rel`` the largest change made to one row (m², and
+    over the zone's area), ``overlap_m2`` the overlap tolerated and counted once.
+    """
+    rows = []
+    for zone_id, group in table.groupby("zone_id", dropna=False, sort=False):
+        first = group.iloc[0]
+        raw_m2 = float(group["area_raw_m2"].sum())
+        rows.append(
+            {
+                "zone_id": None if pd.isna(zone_id) else zone_id,
+                "zone_area_m2": float(first["zone_area_m2"]),
+                "raw_sum_m2": raw_m2,
+                "closure_m2": float(first["zone_area_m2"]) - raw_m2,
+                "largest_adjustment_m2": float(first["largest_adjustment_m2"]),
+                "largest_adjustment_rel": float(first["largest_adjustment_rel"]),
+                "overlap_m2": float(first["overlap_m2"]),
+            }
+        )
+    return pd.DataFrame(rows, columns=RECONCILIATION_COLUMNS)
+
+
 #: Columns of an existing-against-planned comparison, in order.
 COMPARE_COLUMNS = [
     "zone_id",
@@ -418,6 +458,10 @@ COMPARE_COLUMNS = [
     "change_mu",
     "existing_share",
     "planned_share",
+    "existing_raw_m2",
+    "planned_raw_m2",
+    "largest_adjustment_m2",
+    "largest_adjustment_rel",
 ]
 
 
@@ -425,10 +469,13 @@ def compare_balance(existing: pd.DataFrame, planned: pd.DataFrame) -> pd.DataFra
     """Set two balance tables side by side (现状 existing, 规划 planned) with the change per class.
 
     Both come from :func:`balance_table` on the same zones. A class present in
-    one only counts 0 in the other; ``change_*`` is planned minus existing.
+    one only counts 0 in the other; ``change_*`` is planned minus existing, of
+    the reconciled areas (each side adds up to the zone). ``existing_raw_m2``
+    and ``planned_raw_m2`` are the rows as measured; ``largest_adjustment_m2``
+    and ``_rel`` the zone's larger of the two tables' largest adjustments.
     """
     keys = ["zone_id", "class_code"]
-    cols = [*keys, "class_name", "construction_land", "area_m2", "share_of_zone"]
+    cols = [*keys, "class_name", "construction_land", "area_m2", "share_of_zone", "area_raw_m2"]
     both = existing[cols].merge(
         planned[cols], on=keys, how="outer", suffixes=("_e", "_p"), sort=False
     )
@@ -445,4 +492,17 @@ def compare_balance(existing: pd.DataFrame, planned: pd.DataFrame) -> pd.DataFra
             out[f"{kind}_{unit}"] = out[f"{kind}_m2"] / per
     out["existing_share"] = both["share_of_zone_e"].fillna(0.0)
     out["planned_share"] = both["share_of_zone_p"].fillna(0.0)
+    out["existing_raw_m2"] = both["area_raw_m2_e"].fillna(0.0)
+    out["planned_raw_m2"] = both["area_raw_m2_p"].fillna(0.0)
+    for column in ("largest_adjustment_m2", "largest_adjustment_rel"):
+        per_zone = pd.concat([existing, planned]).groupby("zone_id", dropna=False)[column].max()
+        out[column] = [_per_zone(per_zone, z) for z in out["zone_id"]]
     return out[COMPARE_COLUMNS].reset_index(drop=True)
+
+
+def _per_zone(per_zone: pd.Series, zone_id: object) -> float:
+    """Return the zone's figure from a Series indexed by zone id (None: the whole layer)."""
+    if zone_id is None or (isinstance(zone_id, float) and np.isnan(zone_id)):
+        nulls = per_zone[per_zone.index.isna()]
+        return float(nulls.iloc[0]) if len(nulls) else 0.0
+    return float(per_zone.get(zone_id, 0.0))
