@@ -39,7 +39,18 @@ def ready_layers(
     """
     inputs = [LayerInput(gdf, source, id_col, "polygon") for gdf, source, id_col in layers]
     prepared = prepare_inputs(inputs, repair=repair, policy="full", frame="largest")
-    return prepared.layers, prepared.repairs
+    return [_oriented(gdf) for gdf in prepared.layers], prepared.repairs
+
+
+def _oriented(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Return the layer with exteriors counter-clockwise, holes clockwise.
+
+    A Shapefile stores exteriors clockwise, a GeoPackage or GeoParquet as they
+    were written: oriented alike, the same layer in any of them is cut and
+    measured to the same last bit.
+    """
+    rings = shapely.orient_polygons(np.asarray(gdf.geometry.array, dtype=object))
+    return gdf.set_geometry(gpd.GeoSeries(rings, index=gdf.index, crs=gdf.crs))
 
 
 def require_unique(gdf: gpd.GeoDataFrame, source: str, field: str) -> list[str]:
