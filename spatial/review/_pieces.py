@@ -79,11 +79,16 @@ def cut_pairs(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.
     """Return ``(a_index, b_index, piece)`` for each pair of polygons that share area.
 
     Pieces are polygons or multipolygons: the lines and points where two
-    polygons only touch are dropped.
+    polygons only touch are dropped. A ``b`` polygon lying inside its ``a``
+    polygon (no point on its boundary) is its own piece, uncut: most parcels of
+    a zone, and a zone moved into a parcels' frame has many (densified) vertices.
     """
     tree = shapely.STRtree(b)
     ai, bi = tree.query(a, predicate="intersects")
-    pieces = polygonal(shapely.intersection(a[ai], b[bi]))
+    shapely.prepare(a)
+    inside = shapely.contains_properly(a[ai], b[bi])
+    pieces = b[bi].copy()
+    pieces[~inside] = polygonal(shapely.intersection(a[ai[~inside]], b[bi[~inside]]))
     has_area = ~shapely.is_empty(pieces)
     return ai[has_area], bi[has_area], pieces[has_area]
 
