@@ -96,6 +96,20 @@ def test_the_largest_adjustment_is_stated_per_zone_and_is_the_change_made(
         assert rows.largest_adjustment_rel.iloc[0] < 1e-8  # a lens, not a gap or an overlap
 
 
+def test_lonlat_zones_move_into_the_parcels_frame_not_the_parcels_out_of_it() -> None:
+    # zones in EPSG:4490 (fewer features): moved, densified, into the parcels' EPSG:4544
+    zones = survey_zones().to_crs(4490)
+    table = balance_table(survey_parcels(), zones, zone_id_field="DYBH")
+    for zone_id, zone in zip(zones["DYBH"], zones.geometry, strict=True):
+        rows = table[table.zone_id == zone_id]
+        assert rows.area_m2.sum() == pytest.approx(strip_area_m2(zone), rel=REL, abs=0)
+        assert (rows.overlap_m2 == 0).all()
+        assert rows.largest_adjustment_rel.iloc[0] < 1e-6  # lenses of the zones' 1.2 km edges
+        # uncovered: only the lens between a zone's lon/lat-straight outer edge and the
+        # coverage's GK-straight one, 12.2 m² on a 1.2 km east-west edge (L³·tanφ/(12R))
+        assert rows[rows.class_code.isna()].area_m2.sum() < 12.5
+
+
 def test_cli_balance_exits_0_and_prints_the_largest_adjustment(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
