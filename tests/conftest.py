@@ -32,8 +32,9 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 VIEWPORT = {"width": 1280, "height": 800}
-#: The font folders a clean Debian with Chromium has (fonts-dejavu-core, which fontconfig pulls in).
-CLEAN_FONT_DIRS = ("/usr/share/fonts/truetype/dejavu",)
+#: The font folders a clean Debian with Chromium has: chromium needs fontconfig, which needs
+#: fonts-dejavu-core (or fonts-liberation, among its alternatives). Latin fonts only.
+CLEAN_FONT_DIRS = ("/usr/share/fonts/truetype/dejavu", "/usr/share/fonts/truetype/liberation")
 _GENERIC_FAMILIES = {
     "sans-serif": "DejaVu Sans",
     "serif": "DejaVu Serif",
@@ -54,9 +55,13 @@ def clean_fontconfig(folder: Path) -> Path:
     """Write ``folder/fonts.conf``: fontconfig seeing only :data:`CLEAN_FONT_DIRS`; return its path.
 
     No system configuration is included (a machine's own could add folders),
-    so no CJK font is found however many the machine has installed.
+    so no CJK font is found however many the machine has installed. Chromium
+    draws no text at all, web fonts included, without one font of the machine.
     """
-    dirs = "".join(f"<dir>{d}</dir>" for d in CLEAN_FONT_DIRS)
+    found = [d for d in CLEAN_FONT_DIRS if Path(d).is_dir()]
+    if not found:
+        _unavailable(f"no Latin font for Chromium in {CLEAN_FONT_DIRS} (install fonts-dejavu-core)")
+    dirs = "".join(f"<dir>{d}</dir>" for d in found)
     aliases = "".join(
         f"<alias><family>{generic}</family><prefer><family>{family}</family></prefer></alias>"
         for generic, family in _GENERIC_FAMILIES.items()
