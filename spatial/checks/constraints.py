@@ -7,23 +7,38 @@
   ``outside_m2`` is its area outside, FAIL above ``max_outside_m2``.
 
 The constraint layer is any layer of the check (its ``constraint_layer``), read
-with ``spatial check --constraint NAME=PATH`` or ``--within NAME=PATH``; its
-features are unioned. Areas are ellipsoidal (GRS80/CGCS2000), m².
-:func:`conflict_pieces` returns the pieces themselves (occupied parts, or parts
-outside), each with the ids on both sides and, when the checked layer has a
-land-use class field, the class, so the occupied area can be read per class.
+with ``spatial check --constraint NAME=PATH`` or ``--within NAME=PATH``.
+
+A constraint layer is land, not features: its features are dissolved first, in
+the constraint's own CRS, so a place two features cover (a duplicate, an
+overlap, as real constraint databases hold) is counted once in the rule, in the
+conflict pieces and in the table per class. The checked features are cut
+against that land in the frame of the two layers (the CRS of the one with more
+features, the other moved with its edges kept:
+:func:`spatial.checks.prepare.in_frame`), never after moving a Gauss–Krüger
+layer to lon/lat, and each piece is measured there by the survey rule (areas of
+record, GRS80/CGCS2000, m²; the model in :mod:`spatial.measure.reconcile`).
+:func:`conflict_pieces` returns the pieces themselves (one occupied part, or
+part outside, per checked feature and constraint), each with the ids on both
+sides (``constraint_ids``: every constraint feature whose interior meets the
+checked feature) and, when the checked layer has a land-use class field, the
+class, so the occupied area can be read per class.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import geopandas as gpd
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import shapely
+from pyproj import CRS
 
+from spatial.checks.prepare import frame_of, into
 from spatial.checks.rules import rule_kind
 from spatial.checks.status import Status
 from spatial.crs import WGS84
@@ -72,8 +87,15 @@ def constraint_rule(kind: str, name: str, layer: str, tolerance_m2: float) -> Ru
     )
 
 
-def _m2(geoms: list[shapely.Geometry]) -> np.ndarray:
-    return ellipsoidal_area_m2(gpd.GeoSeries(geoms, crs=WGS84))
+#: Separator of the constraint feature ids of one piece (``constraint_ids``).
+ID_SEPARATOR = ", "
+
+
+def _m2(geoms: npt.NDArray[np.object_], crs: CRS) -> npt.NDArray[np.float64]:
+    """Area of record (m²) of pieces stored in ``crs`` (lines and points count 0)."""
+    if not len(geoms):
+        return np.zeros(0)
+    return ellipsoidal_area_m2(gpd.GeoSeries(geoms, crs=crs))
 
 
 def _features(layers: Mapping[str, gpd.GeoDataFrame], rule: Rule) -> gpd.GeoDataFrame:
@@ -83,19 +105,43 @@ def _features(layers: Mapping[str, gpd.GeoDataFrame], rule: Rule) -> gpd.GeoData
     return layer[layer["id"].isin(rule.ids)]
 
 
-def _measured(layers, rule: Rule) -> tuple[gpd.GeoDataFrame, np.ndarray, np.ndarray] | None:
-    """Return the checked features, their parts in (or outside) the constraint, and their m²."""
+@dataclass(frozen=True)
+class _Cut:
+    """A constraint rule's checked features cut against the constraint's land, in one frame."""
+
+    features: gpd.GeoDataFrame  # the checked features, in the frame
+    constraint: gpd.GeoDataFrame  # the constraint's features, in the frame
+    parts: npt.NDArray[np.object_]  # each feature's part in (or outside) the land
+    area_m2: npt.NDArray[np.float64]  # each part's area of record
+    crs: CRS  # the frame
+
+
+def _land(constraint: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Return the constraint's features dissolved into one geometry, in its own CRS."""
+    union = shapely.union_all(np.asarray(constraint.geometry.array, dtype=object))
+    return gpd.GeoDataFrame({"id": ["land"]}, geometry=[union], crs=constraint.crs)
+
+
+def _measured(layers, rule: Rule) -> _Cut | None:
+    """Return the checked features cut against the constraint's land (None: no constraint layer).
+
+    The land is dissolved in the constraint's CRS, then the features, the land
+    and the constraint's features are brought into the frame of the checked and
+    the constraint layers (:func:`~spatial.checks.prepare.frame_of`), where the
+    cut is made and measured.
+    """
     constraint = layers.get(rule.params["constraint_layer"])
     if constraint is None:
         return None
-    features = _features(layers, rule)
+    crs = frame_of(layers[rule.layer], constraint)
+    features = into(_features(layers, rule), crs)
+    land = into(_land(constraint), crs).geometry.iloc[0]
     geoms = np.asarray(features.geometry.array, dtype=object)
-    union = shapely.union_all(np.asarray(constraint.geometry.array, dtype=object))
     if rule.kind == "must_not_occupy":
-        parts = shapely.intersection(geoms, union)
+        parts = shapely.intersection(geoms, land)
     else:
-        parts = shapely.difference(geoms, union)
-    return features, parts, _m2(list(parts))
+        parts = shapely.difference(geoms, land)
+    return _Cut(features, into(constraint, crs), parts, _m2(parts, crs), crs)
 
 
 def _rows(layers, rule: Rule) -> list[dict[str, Any]]:
@@ -121,7 +167,7 @@ def _rows(layers, rule: Rule) -> list[dict[str, Any]]:
     if measured is None:
         reason = f"constraint layer {p['constraint_layer']} not given"
         return [base | {"id": "", "status": FAIL, "reason": reason}]
-    features, _, area = measured
+    features, area = measured.features, measured.area_m2
     measure = "area occupied" if rule.kind == "must_not_occupy" else "area outside"
     rows = []
     for fid, m2 in zip(features["id"], area, strict=True):
@@ -159,40 +205,48 @@ def must_lie_within(layers, rule: Rule, gk: object = None) -> list[dict[str, Any
     return _rows(layers, rule)
 
 
-def _pieces_of(layers, rule: Rule, class_field: str | None) -> list[dict[str, Any]]:
+def _constraint_ids(cut: _Cut) -> list[str]:
+    """For each checked feature, the ids of the constraint features whose interiors it meets."""
+    c_geoms = np.asarray(cut.constraint.geometry.array, dtype=object)
+    c_ids = np.array([str(i) for i in cut.constraint["id"]], dtype=object)
+    geoms = np.asarray(cut.features.geometry.array, dtype=object)
+    if not len(c_geoms) or not len(geoms):
+        return [""] * len(geoms)
+    feature, hit = shapely.STRtree(c_geoms).query(geoms, predicate="intersects")
+    inside = ~shapely.touches(geoms[feature], c_geoms[hit])  # interiors meet
+    ids: list[list[str]] = [[] for _ in geoms]
+    for k, j in zip(feature[inside], hit[inside], strict=True):
+        ids[k].append(c_ids[j])
+    return [ID_SEPARATOR.join(dict.fromkeys(found)) for found in ids]
+
+
+def _pieces_of(layers, rule: Rule, class_field: str | None) -> gpd.GeoDataFrame | None:
+    """Return the rule's pieces in EPSG:4326, areas measured in the frame of the cut."""
+    from spatial.review._pieces import polygonal  # noqa: PLC0415 - avoid a package cycle
+
     if rule.layer not in layers:
-        return []
-    measured = _measured(layers, rule)
-    if measured is None:
-        return []
-    features, _, _ = measured
-    constraint = layers[rule.params["constraint_layer"]]
-    synthetic = is_synthetic(features, constraint)
-    c_geoms = np.asarray(constraint.geometry.array, dtype=object)
-    c_ids = [str(i) for i in constraint["id"]]
+        return None
+    cut = _measured(layers, rule)
+    if cut is None:
+        return None
+    features = cut.features
     classes = features[class_field] if class_field and class_field in features.columns else None
-    tree = shapely.STRtree(c_geoms)
-    out = []
-    for k, (fid, geom) in enumerate(zip(features["id"], features.geometry, strict=True)):
-        hits = tree.query(geom, predicate="intersects")
-        if rule.kind == "must_not_occupy":
-            pieces = [(shapely.intersection(geom, c_geoms[j]), c_ids[j]) for j in hits]
-        else:
-            inside = shapely.union_all(c_geoms[hits]) if len(hits) else shapely.Polygon()
-            pieces = [(shapely.difference(geom, inside), "")]
-        for piece, cid in pieces:
-            out.append(
-                {
-                    "kind": rule.kind,
-                    "constraint": rule.params["constraint_layer"],
-                    "zone_id": fid,
-                    "constraint_ids": cid,
-                    "class_code": None if classes is None else classes.iloc[k],
-                    "synthetic": synthetic,
-                    "geometry": piece,
-                }
-            )
-    return out
+    n = len(features)
+    frame = pd.DataFrame(
+        {
+            "kind": [rule.kind] * n,
+            "constraint": [rule.params["constraint_layer"]] * n,
+            "zone_id": list(features["id"]),
+            "constraint_ids": (
+                _constraint_ids(cut) if rule.kind == "must_not_occupy" else [""] * n
+            ),
+            "class_code": [None] * n if classes is None else list(classes),
+            "area_m2": cut.area_m2,
+            "synthetic": [is_synthetic(features, cut.constraint)] * n,
+        }
+    )
+    pieces = gpd.GeoDataFrame(frame, geometry=list(polygonal(cut.parts)), crs=cut.crs)
+    return pieces[cut.area_m2 > 0].to_crs(WGS84)  # vertices converted at the end
 
 
 def conflict_pieces(
@@ -203,7 +257,8 @@ def conflict_pieces(
     Parameters
     ----------
     layers : mapping of str to GeoDataFrame
-        Layers through :func:`~spatial.checks.prepare.prepare_layers` (EPSG:4326, ids as text).
+        Layers through :func:`~spatial.checks.prepare.prepare_layers` (``own``: each in
+        its own CRS, ids as text).
     rules : iterable of Rule
         Rules; those not of a constraint kind are skipped.
     class_field : str, optional
@@ -212,26 +267,27 @@ def conflict_pieces(
     Returns
     -------
     geopandas.GeoDataFrame
-        Columns :data:`CONFLICT_COLUMNS`: one polygonal piece per checked feature
-        and constraint feature it occupies (``must_not_occupy``), or per checked
-        feature's part outside (``must_lie_within``, ``constraint_ids`` empty);
-        pieces without area are dropped. Areas ellipsoidal, m², ha and 亩.
+        Columns :data:`CONFLICT_COLUMNS`, EPSG:4326: one polygonal piece per
+        checked feature and constraint, the part of the feature in the
+        constraint's dissolved land (``must_not_occupy``; ``constraint_ids``
+        names every constraint feature whose interior meets the feature,
+        joined by ``", "``), or outside it (``must_lie_within``,
+        ``constraint_ids`` empty); a place covered by several constraint
+        features is counted once. Pieces without area are dropped. Areas of
+        record measured in the frame of the cut (before the vertices are
+        converted to lon/lat), m², ha and 亩; the same figures as the rule rows.
     """
-    from spatial.review._pieces import polygonal  # noqa: PLC0415 - avoid a package cycle
-
-    rows = [
-        r
+    frames = [
+        pieces
         for rule in rules
         if rule.kind in CONSTRAINT_KINDS
-        for r in _pieces_of(layers, rule, class_field)
+        for pieces in [_pieces_of(layers, rule, class_field)]
+        if pieces is not None and len(pieces)
     ]
-    frame = pd.DataFrame(rows, columns=[*CONFLICT_COLUMNS, "geometry"])
-    geoms = polygonal(np.asarray(frame["geometry"], dtype=object)) if len(frame) else np.empty(0)
-    pieces = gpd.GeoDataFrame(frame.drop(columns="geometry"), geometry=list(geoms), crs=WGS84)
-    area = ellipsoidal_area_m2(pieces) if len(pieces) else np.zeros(0)
-    pieces["area_m2"], pieces["area_ha"], pieces["area_mu"] = (
-        area,
-        area / M2_PER_HA,
-        area / M2_PER_MU,
-    )
-    return pieces[area > 0].reset_index(drop=True)
+    if not frames:
+        empty = pd.DataFrame(columns=CONFLICT_COLUMNS)
+        return gpd.GeoDataFrame(empty, geometry=[], crs=WGS84)
+    pieces = pd.concat(frames, ignore_index=True)
+    area = pieces["area_m2"].to_numpy(dtype=float)
+    pieces["area_ha"], pieces["area_mu"] = area / M2_PER_HA, area / M2_PER_MU
+    return gpd.GeoDataFrame(pieces[[*CONFLICT_COLUMNS, "geometry"]], crs=WGS84)
