@@ -12,17 +12,17 @@ with ``spatial check --constraint NAME=PATH`` or ``--within NAME=PATH``.
 A constraint layer is land, not features: its features are dissolved first, in
 the constraint's own CRS, so a place two features cover (a duplicate, an
 overlap, as real constraint databases hold) is counted once in the rule, in the
-conflict pieces and in the table per class. The checked features are cut
-against that land in the frame of the two layers (the CRS of the one with more
-features, the other moved with its edges kept:
+conflict pieces and in the table per class.
+The checked features are cut against that land in the frame of the two layers
+(the CRS of the one with more features, the other moved with its edges kept:
 :func:`spatial.checks.prepare.in_frame`), never after moving a Gauss–Krüger
 layer to lon/lat, and each piece is measured there by the survey rule (areas of
-record, GRS80/CGCS2000, m²; the model in :mod:`spatial.measure.reconcile`).
-:func:`conflict_pieces` returns the pieces themselves (one occupied part, or
-part outside, per checked feature and constraint), each with the ids on both
-sides (``constraint_ids``: every constraint feature whose interior meets the
-checked feature) and, when the checked layer has a land-use class field, the
-class, so the occupied area can be read per class.
+record, GRS80/CGCS2000, m²). :func:`conflict_pieces` returns the pieces
+themselves (one occupied part, or part outside, per checked feature and
+constraint, or per feature and class of the constraint's land), each with the
+ids on both sides and the land-use class, so the occupied area can be read per
+class; the pieces of one feature are reconciled to the rule's figure, raw areas
+kept (the model, and the rule followed, in :mod:`spatial.measure.reconcile`).
 """
 
 from __future__ import annotations
@@ -43,6 +43,7 @@ from spatial.checks.rules import rule_kind
 from spatial.checks.status import Status
 from spatial.crs import WGS84
 from spatial.measure.area import ellipsoidal_area_m2
+from spatial.measure.reconcile import reconcile_groups
 from spatial.plan import NUMBER, Rule
 from spatial.synthetic import is_synthetic
 from spatial.units import M2_PER_HA, M2_PER_KM2, M2_PER_MU
@@ -72,6 +73,9 @@ CONFLICT_COLUMNS = [
     "area_ha",
     "area_mu",
     "synthetic",
+    "area_raw_m2",
+    "largest_adjustment_m2",
+    "largest_adjustment_rel",
 ]
 
 PASS, FAIL = Status.PASS, Status.FAIL
@@ -205,11 +209,10 @@ def must_lie_within(layers, rule: Rule, gk: object = None) -> list[dict[str, Any
     return _rows(layers, rule)
 
 
-def _constraint_ids(cut: _Cut) -> list[str]:
-    """For each checked feature, the ids of the constraint features whose interiors it meets."""
-    c_geoms = np.asarray(cut.constraint.geometry.array, dtype=object)
-    c_ids = np.array([str(i) for i in cut.constraint["id"]], dtype=object)
-    geoms = np.asarray(cut.features.geometry.array, dtype=object)
+def _constraint_ids(geoms: npt.NDArray[np.object_], constraint: gpd.GeoDataFrame) -> list[str]:
+    """For each checked geometry, the ids of the constraint features whose interiors it meets."""
+    c_geoms = np.asarray(constraint.geometry.array, dtype=object)
+    c_ids = np.array([str(i) for i in constraint["id"]], dtype=object)
     if not len(c_geoms) or not len(geoms):
         return [""] * len(geoms)
     feature, hit = shapely.STRtree(c_geoms).query(geoms, predicate="intersects")
@@ -220,8 +223,99 @@ def _constraint_ids(cut: _Cut) -> list[str]:
     return [ID_SEPARATOR.join(dict.fromkeys(found)) for found in ids]
 
 
+@dataclass(frozen=True)
+class _Split:
+    """A rule's pieces before they are measured: whose they are, their class, the features named."""
+
+    owner: npt.NDArray[np.intp]  # each piece's checked feature (position in the cut)
+    parts: npt.NDArray[np.object_]  # each piece, in the frame of the cut
+    class_code: list[Any]
+    constraint_ids: list[str]
+
+
+def _code(value: object) -> str | None:
+    """Return a class code as text; None when it is missing."""
+    missing = value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value))
+    return None if missing else str(value)
+
+
+def _whole(cut: _Cut, rule: Rule, classes: pd.Series | None) -> _Split:
+    """One piece per checked feature: its part in (or outside) the whole land."""
+    n = len(cut.features)
+    geoms = np.asarray(cut.features.geometry.array, dtype=object)
+    occupy = rule.kind == "must_not_occupy"
+    return _Split(
+        np.arange(n),
+        cut.parts,
+        [None] * n if classes is None else list(classes),
+        _constraint_ids(geoms, cut.constraint) if occupy else [""] * n,
+    )
+
+
+def _class_lands(constraint: gpd.GeoDataFrame, class_field: str) -> gpd.GeoDataFrame:
+    """Return the constraint's land per class, in its own CRS, made disjoint.
+
+    Each class's features are dissolved; a place that features of two classes
+    cover goes to the class first in code order (each land less the lands
+    before it), so that it is counted once.
+    """
+    codes = [_code(v) for v in constraint[class_field]]
+    geoms = np.asarray(constraint.geometry.array, dtype=object)
+    order = sorted(set(codes), key=lambda c: (c is None, c or ""))
+    lands: list[shapely.Geometry] = []
+    before: shapely.Geometry = shapely.Polygon()
+    for code in order:
+        land = shapely.union_all(geoms[[c == code for c in codes]])
+        lands.append(shapely.difference(land, before))
+        before = shapely.union(before, land)
+    return gpd.GeoDataFrame({"class_code": order}, geometry=lands, crs=constraint.crs)
+
+
+def _by_class(cut: _Cut, constraint: gpd.GeoDataFrame, class_field: str) -> _Split:
+    """One piece per checked feature and class of the constraint's land (the cut's frame)."""
+    lands = into(_class_lands(constraint, class_field), cut.crs)
+    geoms = np.asarray(cut.features.geometry.array, dtype=object)
+    land_geoms = np.asarray(lands.geometry.array, dtype=object)
+    n, m = len(geoms), len(land_geoms)
+    owner, which = np.repeat(np.arange(n), m), np.tile(np.arange(m), n)
+    codes = [_code(v) for v in cut.constraint[class_field]]
+    ids = [
+        _constraint_ids(geoms, cut.constraint[[c == code for c in codes]])
+        for code in lands["class_code"]
+    ]
+    return _Split(
+        owner,
+        shapely.intersection(geoms[owner], land_geoms[which]),
+        [lands["class_code"].iloc[j] for j in which],
+        [ids[j][k] for k, j in zip(owner, which, strict=True)],
+    )
+
+
+def _split(layers, cut: _Cut, rule: Rule, class_field: str | None) -> _Split:
+    """Split the rule's pieces per checked feature, or per feature and constraint class.
+
+    The class is the checked feature's when its layer has ``class_field``;
+    otherwise, for ``must_not_occupy``, the class of the constraint's land when
+    the constraint layer has it (a zone's occupied area per class of 永久基本农田).
+    """
+    features = cut.features
+    if class_field and class_field in features.columns:
+        return _whole(cut, rule, features[class_field])
+    constraint = layers[rule.params["constraint_layer"]]
+    if rule.kind == "must_not_occupy" and class_field and class_field in constraint.columns:
+        return _by_class(cut, constraint, class_field)
+    return _whole(cut, rule, None)
+
+
 def _pieces_of(layers, rule: Rule, class_field: str | None) -> gpd.GeoDataFrame | None:
-    """Return the rule's pieces in EPSG:4326, areas measured in the frame of the cut."""
+    """Return the rule's pieces in EPSG:4326, measured and reconciled in the frame of the cut.
+
+    The pieces of one checked feature are reconciled to its occupied (or
+    outside) area, the rule's figure (:func:`spatial.measure.reconcile.reconcile_groups`):
+    ``area_m2`` adjusted, ``area_raw_m2`` as measured, and the largest adjustment
+    of the feature's pieces in m² and relative to the rule's figure (0 when the
+    feature has one piece).
+    """
     from spatial.review._pieces import polygonal  # noqa: PLC0415 - avoid a package cycle
 
     if rule.layer not in layers:
@@ -229,24 +323,26 @@ def _pieces_of(layers, rule: Rule, class_field: str | None) -> gpd.GeoDataFrame 
     cut = _measured(layers, rule)
     if cut is None:
         return None
-    features = cut.features
-    classes = features[class_field] if class_field and class_field in features.columns else None
-    n = len(features)
+    split = _split(layers, cut, rule, class_field)
+    raw = _m2(split.parts, cut.crs)
+    fitted = reconcile_groups(raw, split.owner, cut.area_m2)
+    n = len(split.owner)
     frame = pd.DataFrame(
         {
             "kind": [rule.kind] * n,
             "constraint": [rule.params["constraint_layer"]] * n,
-            "zone_id": list(features["id"]),
-            "constraint_ids": (
-                _constraint_ids(cut) if rule.kind == "must_not_occupy" else [""] * n
-            ),
-            "class_code": [None] * n if classes is None else list(classes),
-            "area_m2": cut.area_m2,
-            "synthetic": [is_synthetic(features, cut.constraint)] * n,
+            "zone_id": cut.features["id"].to_numpy()[split.owner],
+            "constraint_ids": split.constraint_ids,
+            "class_code": split.class_code,
+            "area_m2": fitted.area_m2,
+            "synthetic": [is_synthetic(cut.features, cut.constraint)] * n,
+            "area_raw_m2": raw,
+            "largest_adjustment_m2": fitted.largest_adjustment_m2[split.owner],
+            "largest_adjustment_rel": fitted.largest_adjustment_rel[split.owner],
         }
     )
-    pieces = gpd.GeoDataFrame(frame, geometry=list(polygonal(cut.parts)), crs=cut.crs)
-    return pieces[cut.area_m2 > 0].to_crs(WGS84)  # vertices converted at the end
+    pieces = gpd.GeoDataFrame(frame, geometry=list(polygonal(split.parts)), crs=cut.crs)
+    return pieces[raw > 0].to_crs(WGS84)  # vertices converted at the end
 
 
 def conflict_pieces(
@@ -267,15 +363,20 @@ def conflict_pieces(
     Returns
     -------
     geopandas.GeoDataFrame
-        Columns :data:`CONFLICT_COLUMNS`, EPSG:4326: one polygonal piece per
-        checked feature and constraint, the part of the feature in the
-        constraint's dissolved land (``must_not_occupy``; ``constraint_ids``
-        names every constraint feature whose interior meets the feature,
-        joined by ``", "``), or outside it (``must_lie_within``,
-        ``constraint_ids`` empty); a place covered by several constraint
-        features is counted once. Pieces without area are dropped. Areas of
-        record measured in the frame of the cut (before the vertices are
-        converted to lon/lat), m², ha and 亩; the same figures as the rule rows.
+        Columns :data:`CONFLICT_COLUMNS`, EPSG:4326: per checked feature and
+        constraint, its part in the constraint's dissolved land
+        (``must_not_occupy``; ``constraint_ids`` names every constraint feature
+        whose interior meets it, joined by ``", "``) or outside it
+        (``must_lie_within``, ``constraint_ids`` empty); a place covered by
+        several constraint features is counted once. When the checked layer
+        has no ``class_field`` but the constraint layer has, an occupied part is
+        split per class of the constraint's land (see :func:`_class_lands`).
+        Pieces without area are dropped. Areas of record measured in the frame
+        of the cut (before the vertices are converted to lon/lat), m², ha and
+        亩; the pieces of one feature add up to the rule row's figure
+        (``area_m2`` reconciled, ``area_raw_m2`` as measured, the largest
+        adjustment per feature in ``largest_adjustment_m2`` and, relative to
+        the rule's figure, ``largest_adjustment_rel``).
     """
     frames = [
         pieces
