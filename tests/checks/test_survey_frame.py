@@ -10,6 +10,7 @@ measured by the tests' own strip-rule oracle (``oracle_area_m2``).
 from __future__ import annotations
 
 import json
+import warnings
 
 import geopandas as gpd
 import numpy as np
@@ -185,6 +186,27 @@ def test_occupied_area_is_counted_once_in_the_rule_the_table_and_the_pieces(
     (piece_a,) = [c for c in data["conflicts"] if c["zone_id"] == "A"]
     named = {f"{FARMLAND}#{i}" for i, box in enumerate(boxes) if box.intersection(_zone("A")).area}
     assert set(piece_a["constraint_ids"].split(", ")) == named  # every feature involved named
+
+
+def test_a_lonlat_constraint_is_moved_into_the_zones_gk_frame():
+    """A lon/lat constraint around zone A (50 m margin) and over a 50 m strip of B1 and B2.
+
+    The zones have more features: the cut is made in EPSG:4544, the constraint
+    moved there with its edges densified; A lies wholly inside it, so A's
+    occupied area is A's own area of record, exactly.
+    """
+    ring = _box(-50.0, -50.0, 1250.0, 1050.0)
+    to_lonlat = gpd.GeoSeries([ring], crs=GK).to_crs(4326)
+    farmland = gpd.GeoDataFrame({"id": ["F"]}, geometry=list(to_lonlat), crs=4326)
+    rule = constraint_rule("must_not_occupy", FARMLAND, "zones", 1.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # CGCS2000 GK and WGS84 lon/lat: one datum, no warning
+        report = run_checks({"zones": _zones(), FARMLAND: farmland}, targets=(), rules=[rule])
+    rows = report.rules.set_index("id")
+    assert rows.loc["A", "occupied_m2"] == pytest.approx(oracle_area_m2(_zone("A")), rel=REL)
+    strip_m2 = oracle_area_m2(_box(1200.0, 0.0, 1250.0, 500.0))
+    assert rows.loc["B1", "occupied_m2"] == pytest.approx(strip_m2, rel=1e-3)
+    assert report.conflicts.crs.to_epsg() == 4326
 
 
 def _farmland_by_class_report(farmland: gpd.GeoDataFrame):
