@@ -152,6 +152,27 @@ def test_zones_inside_a_gk_district_lie_wholly_within_it():
     assert list(report.rules["value"]) == [0.0, 0.0, 0.0]
 
 
+def test_the_part_outside_a_gk_district_is_cut_there_in_the_row_and_the_piece():
+    """A district ending at x = 1800 m: B1 and B2 each have a 600 m wide part outside it."""
+    district = gpd.GeoDataFrame({"id": ["D"]}, geometry=[_box(0.0, 0.0, 1800.0, 1000.0)], crs=GK)
+    rule = Rule(
+        id="zones-in-district",
+        kind="within_district",
+        layer="zones",
+        params={"district_layer": "district", "district_id": "D", "max_outside_m2": 0.0},
+    )
+    layers = {"zones": _zones(), "district": district}
+    report = run_checks(layers, targets=(), rules=[rule])
+    rows = report.rules.set_index("id")
+    assert rows.loc["A", "status"] == "PASS" and rows.loc["A", "value"] == 0.0
+    pieces = failure_pieces(layers, report.rules, [rule]).set_index("id")
+    assert pieces.crs.to_epsg() == 4326 and sorted(pieces.index) == ["B1", "B2"]
+    for zone_id, (y1, y2) in {"B1": (0.0, 500.0), "B2": (500.0, 1000.0)}.items():
+        expected_m2 = oracle_area_m2(_box(1800.0, y1, 2400.0, y2))
+        assert rows.loc[zone_id, "value"] * 1e6 == pytest.approx(expected_m2, rel=REL)
+        assert pieces.loc[zone_id, "area_km2"] * 1e6 == pytest.approx(expected_m2, rel=REL)
+
+
 # --- constraints: land, not features --------------------------------------------------------
 
 HALF_A = _box(0.0, 0.0, 600.0, 1000.0)
