@@ -290,3 +290,35 @@ def test_occupied_area_per_zone_and_class_is_decided_in_the_survey_frame(extra):
     assert list(b2["class_code"]) == ["0103"]  # N05 only: no sliver of the S parcels below
     named = {"N05", "N05-dup"} if extra else {"N05"}
     assert set(b2["constraint_ids"].iloc[0].split(", ")) == named  # every feature involved
+
+
+def _check_json(tmp_path, capsys, suffix: str) -> dict:
+    tmp_path.mkdir()
+    zones, farmland = tmp_path / f"zones.{suffix}", tmp_path / f"farmland.{suffix}"
+    for gdf, path in ((survey_zones(), zones), (_farmland(), farmland)):
+        if suffix == "parquet":
+            gdf.to_parquet(path)
+        else:
+            gdf.to_file(path)
+    args = _files(tmp_path)
+    args[args.index("--zones") + 1] = str(zones)
+    assert main([*args, "--constraint", f"{FARMLAND}={farmland}"]) == 1
+    return json.loads(capsys.readouterr().out)
+
+
+def test_geopackage_shapefile_and_geoparquet_copies_give_the_same_check(tmp_path, capsys):
+    """The same survey layers in three formats: the same rows and pieces.
+
+    A Shapefile stores its rings clockwise, so a cut may start at another
+    vertex: figures agree to the last bits (1e-12), not bit for bit.
+    """
+    got = {s: _check_json(tmp_path / s, capsys, s) for s in ("gpkg", "shp", "parquet")}
+    for suffix in ("shp", "parquet"):
+        for table in ("targets", "rules", "conflicts"):
+            for mine, theirs in zip(got["gpkg"][table], got[suffix][table], strict=True):
+                assert mine.keys() == theirs.keys()
+                for key, value in mine.items():
+                    if isinstance(value, float):
+                        assert theirs[key] == pytest.approx(value, rel=1e-12, abs=1e-12)
+                    else:
+                        assert theirs[key] == value, (suffix, table, key)
