@@ -492,14 +492,22 @@ def check_rules(layers: Mapping[str, gpd.GeoDataFrame], rules: Iterable[Rule]) -
     >>> row["measure"], round(float(row["value"]), -2), float(row["limit"]), row["status"]
     ('distance to avenue', 4600.0, 5000.0, 'PASS')
     """
-    return _check_prepared_rules(prepare_layers(layers).own, rules)
+    prepared = prepare_layers(layers)
+    return _check_prepared_rules(prepared.own, rules, prepared.lonlat)
 
 
 def _check_prepared_rules(
-    prepared: Mapping[str, gpd.GeoDataFrame], rules: Iterable[Rule]
+    prepared: Mapping[str, gpd.GeoDataFrame],
+    rules: Iterable[Rule],
+    lonlat: Mapping[str, gpd.GeoDataFrame],
 ) -> pd.DataFrame:
-    """Run :func:`check_rules` on layers already through :func:`prepare_layers` (``own``)."""
-    gk = _gk(prepared)
+    """Run :func:`check_rules` on layers already through :func:`prepare_layers`.
+
+    ``prepared`` holds the layers in their own CRS (where the rules decide),
+    ``lonlat`` the same in EPSG:4326 (the Gauss–Krüger zone of the distances is
+    chosen from their bounds, no layer reprojected again for it).
+    """
+    gk = _gk(lonlat)
     rows: list[dict[str, Any]] = []
     for rule in rules:
         if rule.layer not in prepared:

@@ -81,5 +81,5 @@ def run_checks(
     conflicts = None
     if any(rule.kind in CONSTRAINT_KINDS for rule in rules):
         conflicts = conflict_pieces(own, rules, class_field)
-    rule_table = _check_prepared_rules(own, rules)
+    rule_table = _check_prepared_rules(own, rules, lonlat)
     return CheckReport(target_table, rule_table, prepared.repairs, conflicts, matches, lonlat)
