@@ -4,6 +4,9 @@ Playwright's own browser downloads are never used: the tests drive the
 system ``chromium`` (``shutil.which("chromium")`` or ``/usr/bin/chromium``).
 Without one, browser tests skip with the reason on a developer's machine; with
 ``CI=true`` they fail instead, so CI can never pass without running them.
+Chromium runs with a fontconfig of its own (:func:`clean_fontconfig`) that sees
+DejaVu only, the fonts of a clean Debian: no CJK font, whatever the machine has,
+so every browser test proves that the pages need no system font.
 """
 
 from __future__ import annotations
@@ -29,6 +32,14 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 VIEWPORT = {"width": 1280, "height": 800}
+#: The font folders a clean Debian with Chromium has: chromium needs fontconfig, which needs
+#: fonts-dejavu-core (or fonts-liberation, among its alternatives). Latin fonts only.
+CLEAN_FONT_DIRS = ("/usr/share/fonts/truetype/dejavu", "/usr/share/fonts/truetype/liberation")
+_GENERIC_FAMILIES = {
+    "sans-serif": "DejaVu Sans",
+    "serif": "DejaVu Serif",
+    "monospace": "DejaVu Sans Mono",
+}
 READY_TIMEOUT_MS = 30_000
 
 
@@ -40,15 +51,48 @@ def chromium_path() -> str | None:
     return "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None
 
 
+def clean_fontconfig(folder: Path) -> Path:
+    """Write ``folder/fonts.conf``: fontconfig seeing only :data:`CLEAN_FONT_DIRS`; return its path.
+
+    No system configuration is included (a machine's own could add folders),
+    so no CJK font is found however many the machine has installed. Chromium
+    draws no text at all, web fonts included, without one font of the machine.
+    """
+    found = [d for d in CLEAN_FONT_DIRS if Path(d).is_dir()]
+    if not found:
+        _unavailable(f"no Latin font for Chromium in {CLEAN_FONT_DIRS} (install fonts-dejavu-core)")
+    dirs = "".join(f"<dir>{d}</dir>" for d in found)
+    aliases = "".join(
+        f"<alias><family>{generic}</family><prefer><family>{family}</family></prefer></alias>"
+        for generic, family in _GENERIC_FAMILIES.items()
+    )
+    path = folder / "fonts.conf"
+    path.write_text(
+        '<?xml version="1.0"?><!DOCTYPE fontconfig SYSTEM "urn:fontconfig:fonts.dtd">'
+        f"<fontconfig>{dirs}<cachedir>{folder / 'cache'}</cachedir>{aliases}</fontconfig>\n",
+        encoding="utf-8",
+    )
+    return path
+
+
 def _unavailable(reason: str) -> None:
     if os.environ.get("CI") == "true":
         pytest.fail(f"CI=true and the browser tests cannot run: {reason}")
     pytest.skip(reason)
 
 
+@pytest.fixture(scope="session")
+def clean_fonts(tmp_path_factory) -> Path:
+    """The fonts.conf of :func:`clean_fontconfig` (DejaVu only), written once per session."""
+    return clean_fontconfig(tmp_path_factory.mktemp("fontconfig"))
+
+
 @pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    """A headless Chromium for the module's tests (skips without one, fails in CI)."""
+def browser(clean_fonts) -> Iterator[object]:
+    """A headless Chromium for the module's tests (skips without one, fails in CI).
+
+    It sees no CJK font (:func:`clean_fontconfig`), whatever the machine has.
+    """
     executable = chromium_path()
     if executable is None:
         _unavailable("no Chromium found (install Debian's chromium package to run browser tests)")
@@ -57,7 +101,8 @@ def browser() -> Iterator[object]:
     except ImportError:  # pragma: no cover - playwright is a dev dependency
         _unavailable("the playwright package is not installed (uv sync --group dev)")
     with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        env = {**os.environ, "FONTCONFIG_FILE": str(clean_fonts)}
+        chromium = pw.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, env=env)
         yield chromium
         chromium.close()
 

@@ -1,14 +1,19 @@
-"""Layers for map tests: a hostile copy of the zones, an enlarged zone, a tiny tile folder."""
+"""Layers for map tests (a hostile copy of the zones, an enlarged zone, a tiny tile folder), and
+what fonts a page open in Chromium is drawn in."""
 
 from __future__ import annotations
 
 import base64
+import io
 import math
+import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import shapely
+from fontTools.ttLib import TTFont
 
 from spatial.crs import gk_zone_crs
 from spatial.io.layers import bundled_layer_path, read_layer
@@ -86,3 +91,76 @@ def grid_parcels(count: int, side_deg: float = 0.0006) -> gpd.GeoDataFrame:
     geoms = shapely.box(x0, y0, x0 + side_deg, y0 + side_deg)
     names = [f"地块 {i}" for i in range(count)]
     return gpd.GeoDataFrame({"name_zh": names}, geometry=geoms, crs=4326)
+
+
+# ---------------------------------------------------------------- the fonts a page is drawn in
+
+#: Elements whose text is never drawn.
+_UNDRAWN = {"script", "style", "title", "head", "html"}
+#: Every string of the page's data block (spatial.webmap.page): the text of tooltips and popups.
+DATA_STRINGS_JS = """() => { const out = [];
+    const walk = v => { if (typeof v === "string") { out.push(v); }
+        else if (v && typeof v === "object") { Object.values(v).forEach(walk); } };
+    const block = document.getElementById("spatial-data");
+    if (block) { walk(JSON.parse(block.textContent)); }
+    return out; }"""
+#: The text of every element that is drawn (hidden ones too: a folded legend, a closed panel).
+DOM_TEXT_JS = """() => Array.from(document.body.querySelectorAll("*"))
+    .filter(e => !["SCRIPT", "STYLE", "TEMPLATE"].includes(e.tagName))
+    .flatMap(e => Array.from(e.childNodes).filter(n => n.nodeType === 3).map(n => n.nodeValue))"""
+_FONT_FACE_DATA = re.compile(r"url\(data:font/otf;base64,([A-Za-z0-9+/=]+)\)")
+
+
+def _text_elements(node: dict) -> Iterator[dict]:
+    """Elements (CDP DOM nodes) with a non-blank text child, in document order."""
+    children = node.get("children", [])
+    if node.get("localName") not in _UNDRAWN and any(
+        c.get("nodeType") == 3 and c.get("nodeValue", "").strip() for c in children
+    ):
+        yield node
+    for child in children:
+        yield from _text_elements(child)
+
+
+def _font_name(font: dict) -> str:
+    return f"{font['familyName']} ({'embedded' if font['isCustomFont'] else 'system'})"
+
+
+def rendered_fonts(page, selector: str | None = None) -> dict[str, str]:
+    """Return ``{font: a text drawn in it}`` for every font Chromium draws the page's text in.
+
+    Asked of Chromium itself (DevTools ``CSS.getPlatformFontsForNode``); a font is
+    named ``"family (embedded)"`` for a web font of the page, ``"family (system)"``
+    for one of the machine. Elements not displayed are drawn in no font. With
+    ``selector``, only the text of the first element it matches.
+    """
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("DOM.enable")
+    cdp.send("CSS.enable")
+    root = cdp.send("DOM.getDocument", {"depth": -1})["root"]
+    if selector is None:
+        nodes = [(n["nodeId"], n["children"]) for n in _text_elements(root)]
+    else:
+        found = cdp.send("DOM.querySelector", {"nodeId": root["nodeId"], "selector": selector})
+        nodes = [(found["nodeId"], [])]
+    fonts: dict[str, str] = {}
+    for node_id, children in nodes:
+        text = "".join(c.get("nodeValue", "") for c in children if c.get("nodeType") == 3)
+        for font in cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node_id})["fonts"]:
+            fonts.setdefault(_font_name(font), text.strip()[:40])
+    cdp.detach()
+    return fonts
+
+
+def embedded_font_chars(html: str) -> set[str]:
+    """Return the characters the page's embedded font (its ``@font-face`` data URI) has."""
+    found = _FONT_FACE_DATA.findall(html)
+    assert len(found) == 1, f"{len(found)} embedded fonts"
+    font = TTFont(io.BytesIO(base64.b64decode(found[0])))
+    return {chr(code) for code in font.getBestCmap()}
+
+
+def shown_chars(page) -> set[str]:
+    """Return every character the open page shows or can show (its text and its data block)."""
+    texts = page.evaluate(DOM_TEXT_JS) + page.evaluate(DATA_STRINGS_JS)
+    return {c for text in texts for c in text if c.isprintable() and not c.isspace()}

@@ -7,27 +7,43 @@
   ``outside_m2`` is its area outside, FAIL above ``max_outside_m2``.
 
 The constraint layer is any layer of the check (its ``constraint_layer``), read
-with ``spatial check --constraint NAME=PATH`` or ``--within NAME=PATH``; its
-features are unioned. Areas are ellipsoidal (GRS80/CGCS2000), m².
-:func:`conflict_pieces` returns the pieces themselves (occupied parts, or parts
-outside), each with the ids on both sides and, when the checked layer has a
-land-use class field, the class, so the occupied area can be read per class.
+with ``spatial check --constraint NAME=PATH`` or ``--within NAME=PATH``.
+
+A constraint layer is land, not features: its features are dissolved first, in
+the constraint's own CRS, so a place two features cover (a duplicate, an
+overlap, as real constraint databases hold) is counted once in the rule, in the
+conflict pieces and in the table per class.
+The checked features are cut against that land in the frame of the two layers
+(the CRS of the one with more features, the other moved with its edges kept:
+:func:`spatial.checks.prepare.in_frame`), never after moving a Gauss–Krüger
+layer to lon/lat, and each piece is measured there by the survey rule (areas of
+record, GRS80/CGCS2000, m²). :func:`conflict_pieces` returns the pieces
+themselves (one occupied part, or part outside, per checked feature and
+constraint, or per feature and class of the constraint's land), each with the
+ids on both sides and the land-use class, so the occupied area can be read per
+class; the pieces of one feature are reconciled to the rule's figure, raw areas
+kept (the model, and the rule followed, in :mod:`spatial.measure.reconcile`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import geopandas as gpd
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import shapely
+from pyproj import CRS
 
+from spatial.checks.prepare import frame_of, into
 from spatial.checks.rules import rule_kind
 from spatial.checks.status import Status
 from spatial.crs import WGS84
 from spatial.measure.area import ellipsoidal_area_m2
+from spatial.measure.reconcile import reconcile_groups
 from spatial.plan import NUMBER, Rule
 from spatial.synthetic import is_synthetic
 from spatial.units import M2_PER_HA, M2_PER_KM2, M2_PER_MU
@@ -57,6 +73,9 @@ CONFLICT_COLUMNS = [
     "area_ha",
     "area_mu",
     "synthetic",
+    "area_raw_m2",
+    "largest_adjustment_m2",
+    "largest_adjustment_rel",
 ]
 
 PASS, FAIL = Status.PASS, Status.FAIL
@@ -72,8 +91,15 @@ def constraint_rule(kind: str, name: str, layer: str, tolerance_m2: float) -> Ru
     )
 
 
-def _m2(geoms: list[shapely.Geometry]) -> np.ndarray:
-    return ellipsoidal_area_m2(gpd.GeoSeries(geoms, crs=WGS84))
+#: Separator of the constraint feature ids of one piece (``constraint_ids``).
+ID_SEPARATOR = ", "
+
+
+def _m2(geoms: npt.NDArray[np.object_], crs: CRS) -> npt.NDArray[np.float64]:
+    """Area of record (m²) of pieces stored in ``crs`` (lines and points count 0)."""
+    if not len(geoms):
+        return np.zeros(0)
+    return ellipsoidal_area_m2(gpd.GeoSeries(geoms, crs=crs))
 
 
 def _features(layers: Mapping[str, gpd.GeoDataFrame], rule: Rule) -> gpd.GeoDataFrame:
@@ -83,19 +109,43 @@ def _features(layers: Mapping[str, gpd.GeoDataFrame], rule: Rule) -> gpd.GeoData
     return layer[layer["id"].isin(rule.ids)]
 
 
-def _measured(layers, rule: Rule) -> tuple[gpd.GeoDataFrame, np.ndarray, np.ndarray] | None:
-    """Return the checked features, their parts in (or outside) the constraint, and their m²."""
+@dataclass(frozen=True)
+class _Cut:
+    """A constraint rule's checked features cut against the constraint's land, in one frame."""
+
+    features: gpd.GeoDataFrame  # the checked features, in the frame
+    constraint: gpd.GeoDataFrame  # the constraint's features, in the frame
+    parts: npt.NDArray[np.object_]  # each feature's part in (or outside) the land
+    area_m2: npt.NDArray[np.float64]  # each part's area of record
+    crs: CRS  # the frame
+
+
+def _land(constraint: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Return the constraint's features dissolved into one geometry, in its own CRS."""
+    union = shapely.union_all(np.asarray(constraint.geometry.array, dtype=object))
+    return gpd.GeoDataFrame({"id": ["land"]}, geometry=[union], crs=constraint.crs)
+
+
+def _measured(layers, rule: Rule) -> _Cut | None:
+    """Return the checked features cut against the constraint's land (None: no constraint layer).
+
+    The land is dissolved in the constraint's CRS, then the features, the land
+    and the constraint's features are brought into the frame of the checked and
+    the constraint layers (:func:`~spatial.checks.prepare.frame_of`), where the
+    cut is made and measured.
+    """
     constraint = layers.get(rule.params["constraint_layer"])
     if constraint is None:
         return None
-    features = _features(layers, rule)
+    crs = frame_of(layers[rule.layer], constraint)
+    features = into(_features(layers, rule), crs)
+    land = into(_land(constraint), crs).geometry.iloc[0]
     geoms = np.asarray(features.geometry.array, dtype=object)
-    union = shapely.union_all(np.asarray(constraint.geometry.array, dtype=object))
     if rule.kind == "must_not_occupy":
-        parts = shapely.intersection(geoms, union)
+        parts = shapely.intersection(geoms, land)
     else:
-        parts = shapely.difference(geoms, union)
-    return features, parts, _m2(list(parts))
+        parts = shapely.difference(geoms, land)
+    return _Cut(features, into(constraint, crs), parts, _m2(parts, crs), crs)
 
 
 def _rows(layers, rule: Rule) -> list[dict[str, Any]]:
@@ -121,7 +171,7 @@ def _rows(layers, rule: Rule) -> list[dict[str, Any]]:
     if measured is None:
         reason = f"constraint layer {p['constraint_layer']} not given"
         return [base | {"id": "", "status": FAIL, "reason": reason}]
-    features, _, area = measured
+    features, area = measured.features, measured.area_m2
     measure = "area occupied" if rule.kind == "must_not_occupy" else "area outside"
     rows = []
     for fid, m2 in zip(features["id"], area, strict=True):
@@ -159,40 +209,140 @@ def must_lie_within(layers, rule: Rule, gk: object = None) -> list[dict[str, Any
     return _rows(layers, rule)
 
 
-def _pieces_of(layers, rule: Rule, class_field: str | None) -> list[dict[str, Any]]:
-    if rule.layer not in layers:
-        return []
-    measured = _measured(layers, rule)
-    if measured is None:
-        return []
-    features, _, _ = measured
-    constraint = layers[rule.params["constraint_layer"]]
-    synthetic = is_synthetic(features, constraint)
+def _constraint_ids(geoms: npt.NDArray[np.object_], constraint: gpd.GeoDataFrame) -> list[str]:
+    """For each checked geometry, the ids of the constraint features whose interiors it meets."""
     c_geoms = np.asarray(constraint.geometry.array, dtype=object)
-    c_ids = [str(i) for i in constraint["id"]]
-    classes = features[class_field] if class_field and class_field in features.columns else None
-    tree = shapely.STRtree(c_geoms)
-    out = []
-    for k, (fid, geom) in enumerate(zip(features["id"], features.geometry, strict=True)):
-        hits = tree.query(geom, predicate="intersects")
-        if rule.kind == "must_not_occupy":
-            pieces = [(shapely.intersection(geom, c_geoms[j]), c_ids[j]) for j in hits]
-        else:
-            inside = shapely.union_all(c_geoms[hits]) if len(hits) else shapely.Polygon()
-            pieces = [(shapely.difference(geom, inside), "")]
-        for piece, cid in pieces:
-            out.append(
-                {
-                    "kind": rule.kind,
-                    "constraint": rule.params["constraint_layer"],
-                    "zone_id": fid,
-                    "constraint_ids": cid,
-                    "class_code": None if classes is None else classes.iloc[k],
-                    "synthetic": synthetic,
-                    "geometry": piece,
-                }
-            )
-    return out
+    c_ids = np.array([str(i) for i in constraint["id"]], dtype=object)
+    if not len(c_geoms) or not len(geoms):
+        return [""] * len(geoms)
+    feature, hit = shapely.STRtree(c_geoms).query(geoms, predicate="intersects")
+    inside = ~shapely.touches(geoms[feature], c_geoms[hit])  # interiors meet
+    ids: list[list[str]] = [[] for _ in geoms]
+    for k, j in zip(feature[inside], hit[inside], strict=True):
+        ids[k].append(c_ids[j])
+    return [ID_SEPARATOR.join(dict.fromkeys(found)) for found in ids]
+
+
+@dataclass(frozen=True)
+class _Split:
+    """A rule's pieces before they are measured: whose they are, their class, the features named."""
+
+    owner: npt.NDArray[np.intp]  # each piece's checked feature (position in the cut)
+    parts: npt.NDArray[np.object_]  # each piece, in the frame of the cut
+    class_code: list[Any]
+    constraint_ids: list[str]
+
+
+def _code(value: object) -> str | None:
+    """Return a class code as text; None when it is missing."""
+    missing = value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value))
+    return None if missing else str(value)
+
+
+def _whole(cut: _Cut, rule: Rule, classes: pd.Series | None) -> _Split:
+    """One piece per checked feature: its part in (or outside) the whole land."""
+    n = len(cut.features)
+    geoms = np.asarray(cut.features.geometry.array, dtype=object)
+    occupy = rule.kind == "must_not_occupy"
+    return _Split(
+        np.arange(n),
+        cut.parts,
+        [None] * n if classes is None else list(classes),
+        _constraint_ids(geoms, cut.constraint) if occupy else [""] * n,
+    )
+
+
+def _class_lands(constraint: gpd.GeoDataFrame, class_field: str) -> gpd.GeoDataFrame:
+    """Return the constraint's land per class, in its own CRS, made disjoint.
+
+    Each class's features are dissolved; a place that features of two classes
+    cover goes to the class first in code order (each land less the lands
+    before it), so that it is counted once.
+    """
+    codes = [_code(v) for v in constraint[class_field]]
+    geoms = np.asarray(constraint.geometry.array, dtype=object)
+    order = sorted(set(codes), key=lambda c: (c is None, c or ""))
+    lands: list[shapely.Geometry] = []
+    before: shapely.Geometry = shapely.Polygon()
+    for code in order:
+        land = shapely.union_all(geoms[[c == code for c in codes]])
+        lands.append(shapely.difference(land, before))
+        before = shapely.union(before, land)
+    return gpd.GeoDataFrame({"class_code": order}, geometry=lands, crs=constraint.crs)
+
+
+def _by_class(cut: _Cut, constraint: gpd.GeoDataFrame, class_field: str) -> _Split:
+    """One piece per checked feature and class of the constraint's land (the cut's frame)."""
+    lands = into(_class_lands(constraint, class_field), cut.crs)
+    geoms = np.asarray(cut.features.geometry.array, dtype=object)
+    land_geoms = np.asarray(lands.geometry.array, dtype=object)
+    n, m = len(geoms), len(land_geoms)
+    owner, which = np.repeat(np.arange(n), m), np.tile(np.arange(m), n)
+    codes = [_code(v) for v in cut.constraint[class_field]]
+    ids = [
+        _constraint_ids(geoms, cut.constraint[[c == code for c in codes]])
+        for code in lands["class_code"]
+    ]
+    return _Split(
+        owner,
+        shapely.intersection(geoms[owner], land_geoms[which]),
+        [lands["class_code"].iloc[j] for j in which],
+        [ids[j][k] for k, j in zip(owner, which, strict=True)],
+    )
+
+
+def _split(layers, cut: _Cut, rule: Rule, class_field: str | None) -> _Split:
+    """Split the rule's pieces per checked feature, or per feature and constraint class.
+
+    The class is the checked feature's when its layer has ``class_field``;
+    otherwise, for ``must_not_occupy``, the class of the constraint's land when
+    the constraint layer has it (a zone's occupied area per class of 永久基本农田).
+    """
+    features = cut.features
+    if class_field and class_field in features.columns:
+        return _whole(cut, rule, features[class_field])
+    constraint = layers[rule.params["constraint_layer"]]
+    if rule.kind == "must_not_occupy" and class_field and class_field in constraint.columns:
+        return _by_class(cut, constraint, class_field)
+    return _whole(cut, rule, None)
+
+
+def _pieces_of(layers, rule: Rule, class_field: str | None) -> gpd.GeoDataFrame | None:
+    """Return the rule's pieces in EPSG:4326, measured and reconciled in the frame of the cut.
+
+    The pieces of one checked feature are reconciled to its occupied (or
+    outside) area, the rule's figure (:func:`spatial.measure.reconcile.reconcile_groups`):
+    ``area_m2`` adjusted, ``area_raw_m2`` as measured, and the largest adjustment
+    of the feature's pieces in m² and relative to the rule's figure (0 when the
+    feature has one piece).
+    """
+    from spatial.review._pieces import polygonal  # noqa: PLC0415 - avoid a package cycle
+
+    if rule.layer not in layers:
+        return None
+    cut = _measured(layers, rule)
+    if cut is None:
+        return None
+    split = _split(layers, cut, rule, class_field)
+    raw = _m2(split.parts, cut.crs)
+    fitted = reconcile_groups(raw, split.owner, cut.area_m2)
+    n = len(split.owner)
+    frame = pd.DataFrame(
+        {
+            "kind": [rule.kind] * n,
+            "constraint": [rule.params["constraint_layer"]] * n,
+            "zone_id": cut.features["id"].to_numpy()[split.owner],
+            "constraint_ids": split.constraint_ids,
+            "class_code": split.class_code,
+            "area_m2": fitted.area_m2,
+            "synthetic": [is_synthetic(cut.features, cut.constraint)] * n,
+            "area_raw_m2": raw,
+            "largest_adjustment_m2": fitted.largest_adjustment_m2[split.owner],
+            "largest_adjustment_rel": fitted.largest_adjustment_rel[split.owner],
+        }
+    )
+    pieces = gpd.GeoDataFrame(frame, geometry=list(polygonal(split.parts)), crs=cut.crs)
+    return pieces[raw > 0].to_crs(WGS84)  # vertices converted at the end
 
 
 def conflict_pieces(
@@ -203,7 +353,8 @@ def conflict_pieces(
     Parameters
     ----------
     layers : mapping of str to GeoDataFrame
-        Layers through :func:`~spatial.checks.prepare.prepare_layers` (EPSG:4326, ids as text).
+        Layers through :func:`~spatial.checks.prepare.prepare_layers` (``own``: each in
+        its own CRS, ids as text).
     rules : iterable of Rule
         Rules; those not of a constraint kind are skipped.
     class_field : str, optional
@@ -212,26 +363,32 @@ def conflict_pieces(
     Returns
     -------
     geopandas.GeoDataFrame
-        Columns :data:`CONFLICT_COLUMNS`: one polygonal piece per checked feature
-        and constraint feature it occupies (``must_not_occupy``), or per checked
-        feature's part outside (``must_lie_within``, ``constraint_ids`` empty);
-        pieces without area are dropped. Areas ellipsoidal, m², ha and 亩.
+        Columns :data:`CONFLICT_COLUMNS`, EPSG:4326: per checked feature and
+        constraint, its part in the constraint's dissolved land
+        (``must_not_occupy``; ``constraint_ids`` names every constraint feature
+        whose interior meets it, joined by ``", "``) or outside it
+        (``must_lie_within``, ``constraint_ids`` empty); a place covered by
+        several constraint features is counted once. When the checked layer
+        has no ``class_field`` but the constraint layer has, an occupied part is
+        split per class of the constraint's land (see :func:`_class_lands`).
+        Pieces without area are dropped. Areas of record measured in the frame
+        of the cut (before the vertices are converted to lon/lat), m², ha and
+        亩; the pieces of one feature add up to the rule row's figure
+        (``area_m2`` reconciled, ``area_raw_m2`` as measured, the largest
+        adjustment per feature in ``largest_adjustment_m2`` and, relative to
+        the rule's figure, ``largest_adjustment_rel``).
     """
-    from spatial.review._pieces import polygonal  # noqa: PLC0415 - avoid a package cycle
-
-    rows = [
-        r
+    frames = [
+        pieces
         for rule in rules
         if rule.kind in CONSTRAINT_KINDS
-        for r in _pieces_of(layers, rule, class_field)
+        for pieces in [_pieces_of(layers, rule, class_field)]
+        if pieces is not None and len(pieces)
     ]
-    frame = pd.DataFrame(rows, columns=[*CONFLICT_COLUMNS, "geometry"])
-    geoms = polygonal(np.asarray(frame["geometry"], dtype=object)) if len(frame) else np.empty(0)
-    pieces = gpd.GeoDataFrame(frame.drop(columns="geometry"), geometry=list(geoms), crs=WGS84)
-    area = ellipsoidal_area_m2(pieces) if len(pieces) else np.zeros(0)
-    pieces["area_m2"], pieces["area_ha"], pieces["area_mu"] = (
-        area,
-        area / M2_PER_HA,
-        area / M2_PER_MU,
-    )
-    return pieces[area > 0].reset_index(drop=True)
+    if not frames:
+        empty = pd.DataFrame(columns=CONFLICT_COLUMNS)
+        return gpd.GeoDataFrame(empty, geometry=[], crs=WGS84)
+    pieces = pd.concat(frames, ignore_index=True)
+    area = pieces["area_m2"].to_numpy(dtype=float)
+    pieces["area_ha"], pieces["area_mu"] = area / M2_PER_HA, area / M2_PER_MU
+    return gpd.GeoDataFrame(pieces[[*CONFLICT_COLUMNS, "geometry"]], crs=WGS84)

@@ -6,6 +6,11 @@ failed declared nesting about the part of the inner feature outside the outer
 one. :func:`failure_pieces` returns those geometries (EPSG:4326, lon/lat) with
 the rule id and the features involved; rules about distances (corridor reach,
 platforms) have no piece of ground and are named in the rule panel only.
+
+Each piece is cut where the rule decided it (:mod:`spatial.checks.rules`): in
+the layer's own CRS, or in the frame of the rule's two layers, and measured
+there by the survey rule; only its vertices are converted to lon/lat at the end,
+so a piece's ``area_km2`` is the rule row's figure.
 """
 
 from __future__ import annotations
@@ -14,9 +19,12 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import shapely
+from pyproj import CRS
 
+from spatial.checks.rules import _pair_frame
 from spatial.checks.status import Status
 from spatial.crs import WGS84
 from spatial.measure.area import ellipsoidal_area_m2
@@ -38,31 +46,44 @@ def _geometry(layer: gpd.GeoDataFrame | None, feature_id: str) -> shapely.Geomet
 
 
 def _pieces_of_row(row: Any, rule: Rule, layers: Mapping[str, gpd.GeoDataFrame]):
-    layer = layers.get(rule.layer)
-    geom = _geometry(layer, row.id)
-    if geom is None:
+    """Yield ``(piece, other id, geometry, CRS it is stored in)`` of one failed row."""
+    if rule.layer not in layers:
         return
     if rule.kind == "within_district":
-        district = _geometry(layers.get(rule.params["district_layer"]), row.other_id)
-        if district is not None:
-            yield OUTSIDE_DISTRICT, row.other_id, shapely.difference(geom, district)
-    elif rule.kind == "no_overlap" and row.measure.startswith("area outside outer"):
+        framed, crs = _pair_frame(layers, rule.layer, rule.params["district_layer"])
+        geom = _geometry(framed.get(rule.layer), row.id)
+        district = _geometry(framed.get(rule.params["district_layer"]), row.other_id)
+        if geom is not None and district is not None:
+            yield OUTSIDE_DISTRICT, row.other_id, shapely.difference(geom, district), crs
+        return
+    layer = layers[rule.layer]  # a no_overlap rule: one layer, its own CRS
+    crs = CRS.from_user_input(layer.crs)
+    geom = _geometry(layer, row.id)
+    if geom is None or rule.kind != "no_overlap":
+        return
+    if row.measure.startswith("area outside outer"):
         outer = _geometry(layer, row.other_id)
         if outer is not None:
-            yield OUTSIDE_OUTER, row.other_id, shapely.difference(geom, outer)
-    elif rule.kind == "no_overlap":
-        for other in filter(None, (o.strip() for o in row.other_id.split(","))):
-            other_geom = _geometry(layer, other)
-            if other_geom is not None:
-                yield OVERLAP, other, shapely.intersection(geom, other_geom)
+            yield OUTSIDE_OUTER, row.other_id, shapely.difference(geom, outer), crs
+        return
+    for other in filter(None, (o.strip() for o in row.other_id.split(","))):
+        other_geom = _geometry(layer, other)
+        if other_geom is not None:
+            yield OVERLAP, other, shapely.intersection(geom, other_geom), crs
 
 
-def _lonlat(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Return the layer in EPSG:4326 with text ids, geometries made valid as the check did."""
-    lonlat = gdf.to_crs(WGS84)
-    return lonlat.assign(id=lonlat["id"].astype(str)).set_geometry(
-        shapely.make_valid(lonlat.geometry.to_numpy())
+def _checked(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Return the layer in its own CRS with text ids, geometries made valid as the check did."""
+    return gdf.assign(id=gdf["id"].astype(str)).set_geometry(
+        shapely.make_valid(np.asarray(gdf.geometry.array, dtype=object))
     )
+
+
+def _lonlat_piece(geom: shapely.Geometry, crs: CRS) -> tuple[shapely.Geometry, float]:
+    """Return a piece's vertices in EPSG:4326 and its area of record (km², measured in ``crs``)."""
+    stored = gpd.GeoSeries([geom], crs=crs)
+    area_km2 = float(ellipsoidal_area_m2(stored)[0]) / M2_PER_KM2
+    return stored.to_crs(WGS84).iloc[0], area_km2
 
 
 def _is_area(geom: shapely.Geometry) -> bool:
@@ -100,21 +121,27 @@ def failure_pieces(
     """
     by_id = {rule.id: rule for rule in rules}
     failed = rules_table[rules_table["status"] == Status.FAIL]
-    prepared = {name: _lonlat(gdf) for name, gdf in layers.items() if "id" in gdf.columns}
+    prepared = {name: _checked(gdf) for name, gdf in layers.items() if "id" in gdf.columns}
     rows, seen = [], set()
     for row in failed.itertuples():
         rule = by_id.get(str(row.rule))
         if rule is None:
             continue
-        for piece, other, geom in _pieces_of_row(row, rule, prepared):
+        for piece, other, geom, crs in _pieces_of_row(row, rule, prepared):
             key = (rule.id, piece, frozenset((row.id, other)))
             if key in seen or not _is_area(geom):
                 continue
             seen.add(key)
+            lonlat, area_km2 = _lonlat_piece(geom, crs)
             rows.append(
-                {"rule": rule.id, "piece": piece, "id": row.id, "other_id": other, "g": geom}
+                {
+                    "rule": rule.id,
+                    "piece": piece,
+                    "id": row.id,
+                    "other_id": other,
+                    "area_km2": area_km2,
+                    "g": lonlat,
+                }
             )
-    frame = pd.DataFrame(rows, columns=[*PIECE_COLUMNS[:-1], "g"])
-    pieces = gpd.GeoDataFrame(frame.drop(columns="g"), geometry=list(frame["g"]), crs=WGS84)
-    pieces["area_km2"] = ellipsoidal_area_m2(pieces) / M2_PER_KM2 if len(pieces) else []
-    return pieces
+    frame = pd.DataFrame(rows, columns=[*PIECE_COLUMNS, "g"])
+    return gpd.GeoDataFrame(frame.drop(columns="g"), geometry=list(frame["g"]), crs=WGS84)

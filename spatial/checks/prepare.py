@@ -1,30 +1,60 @@
-"""Layers made ready for the checks: EPSG:4326, valid geometries, ids as text."""
+"""Layers made ready for the checks: valid geometries, ids as text, each in its own CRS.
+
+The rules decide their topology (overlaps, cuts, containment) in the layers'
+own frame, never after moving a Gauss–Krüger layer to lon/lat (see
+:mod:`spatial.measure.reconcile` for the model); the targets, the report and
+the map read the same layers in EPSG:4326. :func:`prepare_layers` gives both.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 import geopandas as gpd
+from pyproj import CRS
 
+from spatial.crs import align_crs
 from spatial.io.layers import LAYER_GEOMETRY
 from spatial.preconditions import id_text
 from spatial.validate.inputs import LayerInput, Repair, prepare_inputs
 
-__all__ = ["prepare_layers"]
+__all__ = ["PreparedLayers", "frame_of", "in_frame", "into", "prepare_layers"]
+
+
+@dataclass(frozen=True)
+class PreparedLayers:
+    """The layers as checked, by name.
+
+    Attributes
+    ----------
+    own : dict of str to GeoDataFrame
+        Each layer in the CRS it arrived in (validated, or repaired, there), ids as
+        text: where the rules decide their topology.
+    lonlat : dict of str to GeoDataFrame
+        The same layers, vertices converted to EPSG:4326 (lon/lat): for the
+        targets, the report and the map.
+    repairs : list of Repair
+        The repairs made.
+    """
+
+    own: dict[str, gpd.GeoDataFrame]
+    lonlat: dict[str, gpd.GeoDataFrame]
+    repairs: list[Repair] = field(default_factory=list)
 
 
 def prepare_layers(
     layers: Mapping[str, gpd.GeoDataFrame],
     repair: bool = False,
     sources: Mapping[str, str] | None = None,
-) -> tuple[dict[str, gpd.GeoDataFrame], list[Repair]]:
-    """Bring layers to EPSG:4326, refuse (or repair) invalid geometries, make ids text.
+) -> PreparedLayers:
+    """Refuse (or repair) invalid geometries and make ids text, each layer in its own CRS.
 
     Each layer goes once through :func:`spatial.validate.inputs.prepare_inputs`
-    (the full validator, in its own CRS; the bundled layers' geometry kinds
-    required, so that a points file given as zones is refused, not failed).
-    Warns with :class:`~spatial.errors.CRSMismatchWarning` when the layers
-    arrive in different CRSs.
+    (the full validator, in its own CRS, where it stays; the bundled layers'
+    geometry kinds required, so that a points file given as zones is refused,
+    not failed). Warns with :class:`~spatial.errors.CRSMismatchWarning` when the
+    layers arrive on different datums.
 
     Parameters
     ----------
@@ -38,8 +68,8 @@ def prepare_layers(
 
     Returns
     -------
-    (dict of str to GeoDataFrame, list of Repair)
-        The layers in EPSG:4326 by name, and the repairs made.
+    PreparedLayers
+        The layers in their own CRS and in EPSG:4326, and the repairs made.
 
     Raises
     ------
@@ -49,13 +79,56 @@ def prepare_layers(
         A layer has no ``id`` column, or an invalid geometry and ``repair`` is False.
     """
     sources = sources or {}
-    inputs = [
-        LayerInput(gdf, sources.get(name, name), "id", LAYER_GEOMETRY.get(name, "any"))
-        for name, gdf in layers.items()
-    ]
-    prepared = prepare_inputs(inputs, repair=repair, policy="full", purpose="checked")
-    by_name = {
-        name: lonlat.assign(id=lonlat["id"].map(id_text).astype(object))
-        for name, lonlat in zip(layers, prepared.layers, strict=True)
-    }
-    return by_name, prepared.repairs
+    own: dict[str, gpd.GeoDataFrame] = {}
+    repairs: list[Repair] = []
+    for name, gdf in layers.items():
+        item = LayerInput(gdf, sources.get(name, name), "id", LAYER_GEOMETRY.get(name, "any"))
+        # one input alone is brought into its own CRS: nothing moved
+        prepared = prepare_inputs([item], repair=repair, policy="full", frame="largest")
+        layer = prepared.layers[0]
+        own[name] = layer.assign(id=layer["id"].map(id_text).astype(object))
+        repairs += prepared.repairs
+    named = [(gdf, sources.get(name, name)) for name, gdf in own.items()]
+    lonlat = align_crs(named, "checked", stacklevel=3)
+    return PreparedLayers(own, dict(zip(own, lonlat, strict=True)), repairs)
+
+
+def frame_of(a: gpd.GeoDataFrame, b: gpd.GeoDataFrame) -> CRS:
+    """Return the frame two layers are combined in: the CRS of the one with more features.
+
+    A tie goes to ``a``; when they share a CRS, that CRS.
+    """
+    return CRS.from_user_input(a.crs if len(a) >= len(b) else b.crs)
+
+
+def into(gdf: gpd.GeoDataFrame, crs: CRS) -> gpd.GeoDataFrame:
+    """Return the layer in ``crs``: itself when it is there, else moved with its edges kept.
+
+    A lon/lat layer moved into a projected CRS has its edges densified first
+    (:func:`spatial.overlay.frame.move_into`), so that its lon/lat-straight
+    edges are followed in the plane.
+    """
+    if CRS.from_user_input(gdf.crs).equals(crs):
+        return gdf
+    from spatial.overlay.frame import move_into  # noqa: PLC0415 - overlay loads heavier modules
+
+    return move_into(gdf, crs)
+
+
+def in_frame(
+    a: gpd.GeoDataFrame, b: gpd.GeoDataFrame
+) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, CRS]:
+    """Bring two layers into one frame (:func:`frame_of`).
+
+    Nothing moves when they share a CRS (the usual case: both in one
+    Gauss–Krüger zone, or both lon/lat); otherwise the other layer is moved
+    with its edges kept (:func:`into`). The datums were compared, with a
+    warning, in :func:`prepare_layers`.
+
+    Returns
+    -------
+    (GeoDataFrame, GeoDataFrame, pyproj.CRS)
+        ``a`` and ``b`` in the frame, and the frame.
+    """
+    frame = frame_of(a, b)
+    return into(a, frame), into(b, frame), frame

@@ -1,7 +1,16 @@
 """Spatial rules of ``seeds/rules.toml``: one row per rule and feature checked.
 
 Rule rows have the columns of :data:`~spatial.checks.report.RULE_COLUMNS`; areas
-are km² (ellipsoidal), distances metres in the Gauss–Krüger zone of the data.
+are km² (the area of record, ellipsoidal), distances metres in the Gauss–Krüger
+zone of the data.
+
+Each rule decides its topology (overlaps, cuts, containment) in the frame its
+layers are stored in: a rule on one layer in that layer's CRS, a rule between two
+layers in the CRS of the one with more features, the other moved with its edges
+kept (:func:`spatial.checks.prepare.in_frame`); a Gauss–Krüger coverage that is
+clean in its own frame is never moved to lon/lat first. Pieces are then measured
+by the survey rule in that frame (:func:`spatial.measure.area.ellipsoidal_area_m2`,
+any CRS). The model is stated once, in :mod:`spatial.measure.reconcile`.
 """
 
 from __future__ import annotations
@@ -17,10 +26,10 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
-from spatial.checks.prepare import prepare_layers
+from spatial.checks.prepare import in_frame, prepare_layers
 from spatial.checks.report import RULE_COLUMNS
 from spatial.checks.status import Status
-from spatial.crs import WGS84, gk_zone_crs_for
+from spatial.crs import gk_zone_crs_for
 from spatial.errors import CRSError
 from spatial.measure.area import ellipsoidal_area_m2
 from spatial.plan import NUMBER, ParamSpec, Rule, id_pairs, string_list
@@ -79,15 +88,15 @@ def _find(layers: Mapping[str, gpd.GeoDataFrame], layer_name: str, feature_id: s
     return found.iloc[0] if len(found) == 1 else None
 
 
-def _km2(geom: shapely.Geometry) -> float:
-    return float(_km2_each(np.array([geom], dtype=object))[0])
+def _km2(geom: shapely.Geometry, crs: CRS) -> float:
+    return float(_km2_each(np.array([geom], dtype=object), crs)[0])
 
 
-def _km2_each(geoms: np.ndarray) -> np.ndarray:
-    """Ellipsoidal area (km²) of each of an array of EPSG:4326 pieces, in one call."""
+def _km2_each(geoms: np.ndarray, crs: CRS) -> np.ndarray:
+    """Area of record (km²) of each of an array of pieces stored in ``crs``, in one call."""
     if not len(geoms):
         return np.zeros(0)
-    return ellipsoidal_area_m2(gpd.GeoSeries(geoms, crs=WGS84)) / M2_PER_KM2
+    return ellipsoidal_area_m2(gpd.GeoSeries(geoms, crs=crs)) / M2_PER_KM2
 
 
 def _gk(layers: Mapping[str, gpd.GeoDataFrame]) -> CRS | None:
@@ -98,9 +107,12 @@ def _gk(layers: Mapping[str, gpd.GeoDataFrame]) -> CRS | None:
         return None
 
 
-def _dist_m(a: shapely.Geometry, b: shapely.Geometry, gk: CRS | None) -> float:
-    """Distance in metres in ``gk``, or in the two features' own zone when none was chosen."""
-    pair = gpd.GeoSeries([a, b], crs=WGS84)
+def _dist_m(a: shapely.Geometry, b: shapely.Geometry, crs: CRS, gk: CRS | None) -> float:
+    """Distance in metres in ``gk``, or in the two features' own zone when none was chosen.
+
+    ``a`` and ``b`` are stored in ``crs``; nothing moves when it is ``gk`` itself.
+    """
+    pair = gpd.GeoSeries([a, b], crs=crs)
     projected = pair.to_crs(gk if gk is not None else gk_zone_crs_for(pair))
     return float(projected.iloc[0].distance(projected.iloc[1]))
 
@@ -118,8 +130,9 @@ class RuleKind:
 
     ``params`` maps each parameter (besides ``id``, ``kind``, ``layer``, ``ids``)
     to how it is read (:data:`spatial.plan.ParamSpec`); ``run`` takes the
-    layers (EPSG:4326), the rule and the Gauss–Krüger zone of the data and
-    returns rule rows (:data:`~spatial.checks.report.RULE_COLUMNS`).
+    layers (each in its own CRS, :attr:`PreparedLayers.own
+    <spatial.checks.prepare.PreparedLayers>`), the rule and the Gauss–Krüger
+    zone of the data and returns rule rows (:data:`~spatial.checks.report.RULE_COLUMNS`).
     """
 
     name: str
@@ -154,28 +167,45 @@ def _against_reference(
     layers: Mapping[str, gpd.GeoDataFrame],
     rule: Rule,
     ref: _Reference,
-    values_of: Callable[[npt.NDArray[np.object_], shapely.Geometry], npt.NDArray[np.float64]],
+    values_of: Callable[[npt.NDArray[np.object_], shapely.Geometry, CRS], npt.NDArray[np.float64]],
     **fields: Any,
 ) -> list[dict[str, Any]]:
     """Rows of a reference rule: one per feature, FAIL rows for the missing ones.
 
-    ``values_of`` takes every feature's geometry at once (EPSG:4326) and the
-    reference's, and returns one value per feature; ``fields`` are the rows'
-    fixed columns (``measure``, ``bound``, ``limit``, ``unit``).
+    ``values_of`` takes every feature's geometry at once and the reference's,
+    both in the frame of the two layers (:func:`_pair_frame`) and that frame,
+    and returns one value per feature; ``fields`` are the rows' fixed columns
+    (``measure``, ``bound``, ``limit``, ``unit``).
     """
-    features, missing = _features(layers, rule)
     p = rule.params
-    reference = _find(layers, p[ref.layer_param], p[ref.id_param])
+    framed, crs = _pair_frame(layers, rule.layer, p[ref.layer_param])
+    features, missing = _features(framed, rule)
+    reference = _find(framed, p[ref.layer_param], p[ref.id_param])
     if reference is None:
         reason = f"{ref.what} {p[ref.id_param]} not found in layer {p[ref.layer_param]}"
         return [_missing_row(rule, i, reason) for i in [*features, *missing]]
     shapely.prepare(reference)
-    values = values_of(np.array(list(features.values()), dtype=object), reference)
+    values = values_of(np.array(list(features.values()), dtype=object), reference, crs)
     rows = [
         _row(rule, fid, other_id=p[ref.id_param], value=float(value), **fields)
         for fid, value in zip(features, values, strict=True)
     ]
     return rows + _missing_rows(rule, missing)
+
+
+def _pair_frame(
+    layers: Mapping[str, gpd.GeoDataFrame], name: str, other: str
+) -> tuple[dict[str, gpd.GeoDataFrame], CRS]:
+    """Return layers ``name`` and ``other`` in one frame (:func:`in_frame`), and the frame.
+
+    ``name`` must be present; ``other`` is left out when absent (the rule then
+    reports it missing) and the frame is ``name``'s own CRS.
+    """
+    layer, reference = layers[name], layers.get(other)
+    if reference is None or other == name:
+        return {name: layer}, CRS.from_user_input(layer.crs)
+    layer, reference, crs = in_frame(layer, reference)
+    return {name: layer, other: reference}, crs
 
 
 def _with_reason(row: dict[str, Any], reason: str) -> dict[str, Any]:
@@ -184,19 +214,21 @@ def _with_reason(row: dict[str, Any], reason: str) -> dict[str, Any]:
     return row
 
 
-def _outside_km2(geoms: npt.NDArray[np.object_], district: shapely.Geometry) -> npt.NDArray:
+def _outside_km2(
+    geoms: npt.NDArray[np.object_], district: shapely.Geometry, crs: CRS
+) -> npt.NDArray:
     """Area of each feature outside the district; only features not wholly inside are cut."""
     outside = np.zeros(len(geoms))
     crossing = ~shapely.covers(district, geoms) if len(geoms) else np.zeros(0, dtype=bool)
-    outside[crossing] = _km2_each(shapely.difference(geoms[crossing], district))
+    outside[crossing] = _km2_each(shapely.difference(geoms[crossing], district), crs)
     return outside
 
 
-def _inside_km2(geoms: npt.NDArray[np.object_], band: shapely.Geometry) -> npt.NDArray:
+def _inside_km2(geoms: npt.NDArray[np.object_], band: shapely.Geometry, crs: CRS) -> npt.NDArray:
     """Area of each feature inside the band; features that miss it are not cut."""
     inside = np.zeros(len(geoms))
     meets = shapely.intersects(band, geoms) if len(geoms) else np.zeros(0, dtype=bool)
-    inside[meets] = _km2_each(shapely.intersection(geoms[meets], band))
+    inside[meets] = _km2_each(shapely.intersection(geoms[meets], band), crs)
     return inside
 
 
@@ -254,8 +286,10 @@ def _within_reach(layers, rule: Rule, gk: CRS | None) -> list[dict[str, Any]]:
     """Each feature's distance to the avenue (metres, Gauss–Krüger), at most ``reach_m``."""
     p = rule.params
 
-    def distance_m(geoms: npt.NDArray[np.object_], avenue: shapely.Geometry) -> npt.NDArray:
-        return np.array([_dist_m(geom, avenue, gk) for geom in geoms])
+    def distance_m(
+        geoms: npt.NDArray[np.object_], avenue: shapely.Geometry, crs: CRS
+    ) -> npt.NDArray:
+        return np.array([_dist_m(geom, avenue, crs, gk) for geom in geoms])
 
     rows = _against_reference(
         layers,
@@ -273,12 +307,12 @@ def _within_reach(layers, rule: Rule, gk: CRS | None) -> list[dict[str, Any]]:
     ]
 
 
-def _nesting_rows(rule: Rule, features: dict, limit_km2: float) -> list[dict[str, Any]]:
+def _nesting_rows(rule: Rule, features: dict, limit_km2: float, crs: CRS) -> list[dict[str, Any]]:
     rows = []
     for inner, outer in rule.params["allowed_nesting"]:
         if inner not in features or outer not in features:
             continue
-        outside = _km2(shapely.difference(features[inner], features[outer]))
+        outside = _km2(shapely.difference(features[inner], features[outer]), crs)
         row = _row(
             rule,
             inner,
@@ -296,9 +330,11 @@ def _nesting_rows(rule: Rule, features: dict, limit_km2: float) -> list[dict[str
 
 
 def _pair_overlaps_km2(
-    features: dict, allowed: set[frozenset], name: str
+    features: dict, allowed: set[frozenset], crs: CRS, name: str
 ) -> dict[frozenset, float]:
     """Overlap area (km²) of every pair of features that intersect, not declared nested.
+
+    The features are stored in ``crs``, where their overlaps are cut.
 
     Candidate pairs come from an STRtree query (``intersects``), each pair once;
     their intersections are cut and measured in two vectorised calls, so the
@@ -318,7 +354,7 @@ def _pair_overlaps_km2(
         left, right = left[np.array(keep, dtype=bool)], right[np.array(keep, dtype=bool)]
     order = np.lexsort((right, left))  # in layer order, as the rows and messages read
     left, right = left[order], right[order]
-    areas_km2 = _km2_each(shapely.intersection(geoms[left], geoms[right]))
+    areas_km2 = _km2_each(shapely.intersection(geoms[left], geoms[right]), crs)
     return {
         frozenset((ids[i], ids[j])): float(area)
         for i, j, area in zip(left, right, areas_km2, strict=True)
@@ -333,13 +369,15 @@ def _no_overlap(layers, rule: Rule, gk: CRS | None) -> list[dict[str, Any]]:
     feature by more than ``max_overlap_m2``; ``value`` is its largest overlap
     with one other feature, so status, ``other_id`` (every feature it overlaps
     by more than the limit) and ``reason`` all follow from the same figures.
+    Overlaps are decided in the layer's own CRS: no layer is moved.
     """
     features, missing = _features(layers, rule)
+    crs = CRS.from_user_input(layers[rule.layer].crs)
     allowed = {frozenset(pair) for pair in rule.params["allowed_nesting"]}
     limit_km2 = rule.params["max_overlap_m2"] / M2_PER_KM2
     position = {fid: n for n, fid in enumerate(features)}
     shared: dict[str, dict[str, float]] = {fid: {} for fid in features}
-    for pair, area in _pair_overlaps_km2(features, allowed, rule.layer).items():
+    for pair, area in _pair_overlaps_km2(features, allowed, crs, rule.layer).items():
         a, b = sorted(pair, key=position.__getitem__)
         shared[a][b] = area
         shared[b][a] = area
@@ -360,28 +398,44 @@ def _no_overlap(layers, rule: Rule, gk: CRS | None) -> list[dict[str, Any]]:
         if row["status"] == FAIL:
             row["reason"] = "overlaps " + ", ".join(f"{o} by {a:.4f} km²" for o, a in hit.items())
         rows.append(row)
-    return rows + _nesting_rows(rule, features, limit_km2) + _missing_rows(rule, missing)
+    return rows + _nesting_rows(rule, features, limit_km2, crs) + _missing_rows(rule, missing)
 
 
-def _assigned_polygon(layers, rule: Rule, assigned: str):
+def _assigned_polygon(
+    frames: Mapping[str, tuple[dict[str, gpd.GeoDataFrame], CRS]],
+    rule: Rule,
+    feature_id: str,
+    assigned: str,
+) -> tuple[shapely.Geometry, shapely.Geometry, CRS] | None:
+    """Return the feature and its assigned polygon in the frame of their two layers, and it."""
     for name in rule.params["target_layers"]:
-        geom = _find(layers, name, assigned)
-        if geom is not None:
-            return geom
+        if name not in frames:
+            continue
+        framed, crs = frames[name]
+        polygon = _find(framed, name, assigned)
+        if polygon is not None:
+            layer = framed[rule.layer]
+            return layer.geometry[layer["id"] == feature_id].iloc[-1], polygon, crs
     return None
 
 
 @rule_kind("platform_in_assigned", assigned_property=(str,), target_layers=string_list)
 def _platform_in_assigned(layers, rule: Rule, gk: CRS | None) -> list[dict[str, Any]]:
+    """Each feature covered by the polygon its property names, decided in their layers' frame."""
     features, missing = _features(layers, rule)
     prop = rule.params["assigned_property"]
+    frames = {
+        name: _pair_frame(layers, rule.layer, name)
+        for name in rule.params["target_layers"]
+        if name in layers
+    }
     rows = []
-    for fid, geom in features.items():
+    for fid in features:
         layer = layers[rule.layer]  # present: it holds the feature
         values = layer.loc[layer["id"] == fid, prop] if prop in layer.columns else pd.Series([])
         assigned = values.iloc[0] if len(values) and isinstance(values.iloc[0], str) else ""
-        polygon = _assigned_polygon(layers, rule, assigned) if assigned else None
-        if polygon is None:
+        found = _assigned_polygon(frames, rule, fid, assigned) if assigned else None
+        if found is None:
             reason = (
                 f"{prop} {assigned!r} not found in {', '.join(rule.params['target_layers'])}"
                 if assigned
@@ -389,13 +443,14 @@ def _platform_in_assigned(layers, rule: Rule, gk: CRS | None) -> list[dict[str, 
             )
             rows.append(_missing_row(rule, fid, reason) | {"other_id": assigned})
             continue
+        geom, polygon, crs = found
         inside = bool(shapely.covers(polygon, geom))
         row = _row(
             rule,
             fid,
             other_id=assigned,
             measure="distance to assigned",
-            value=0.0 if inside else _dist_m(geom, polygon, gk),
+            value=0.0 if inside else _dist_m(geom, polygon, crs, gk),
             bound="max",
             limit=0.0,
             unit="m",
@@ -414,8 +469,9 @@ def check_rules(layers: Mapping[str, gpd.GeoDataFrame], rules: Iterable[Rule]) -
     ----------
     layers : mapping of str to geopandas.GeoDataFrame
         Layers by name (``zones``, ``clusters``, ``district``...), each with an
-        ``id`` column and a CRS; they are brought to EPSG:4326 first (see
-        :func:`prepare_layers`).
+        ``id`` column and a CRS; each is validated in its own CRS and stays
+        there (see :func:`prepare_layers`): every rule decides its topology in
+        the frame of its layers.
     rules : iterable of Rule
         The rules (see :func:`spatial.plan.load_rules`).
 
@@ -438,15 +494,22 @@ def check_rules(layers: Mapping[str, gpd.GeoDataFrame], rules: Iterable[Rule]) -
     >>> row["measure"], round(float(row["value"]), -2), float(row["limit"]), row["status"]
     ('distance to avenue', 4600.0, 5000.0, 'PASS')
     """
-    prepared, _ = prepare_layers(layers)
-    return _check_prepared_rules(prepared, rules)
+    prepared = prepare_layers(layers)
+    return _check_prepared_rules(prepared.own, rules, prepared.lonlat)
 
 
 def _check_prepared_rules(
-    prepared: Mapping[str, gpd.GeoDataFrame], rules: Iterable[Rule]
+    prepared: Mapping[str, gpd.GeoDataFrame],
+    rules: Iterable[Rule],
+    lonlat: Mapping[str, gpd.GeoDataFrame],
 ) -> pd.DataFrame:
-    """Run :func:`check_rules` on layers already through :func:`prepare_layers`, unvalidated."""
-    gk = _gk(prepared)
+    """Run :func:`check_rules` on layers already through :func:`prepare_layers`.
+
+    ``prepared`` holds the layers in their own CRS (where the rules decide),
+    ``lonlat`` the same in EPSG:4326 (the Gauss–Krüger zone of the distances is
+    chosen from their bounds, no layer reprojected again for it).
+    """
+    gk = _gk(lonlat)
     rows: list[dict[str, Any]] = []
     for rule in rules:
         if rule.layer not in prepared:

@@ -57,27 +57,29 @@ def run_checks(
     layers = load_plan_layers() if layers is None else dict(layers)
     targets = load_targets() if targets is None else tuple(targets)
     rules = load_rules() if rules is None else tuple(rules)
-    prepared, repairs = prepare_layers(layers, repair=repair, sources=sources)
+    prepared = prepare_layers(layers, repair=repair, sources=sources)
+    own, lonlat = prepared.own, prepared.lonlat
     matches: list[str] = []
     for layer_name in dict.fromkeys(t.layer for t in targets):  # before the rules see the ids
-        if layer_name in prepared:
+        if layer_name in own:
             source = (sources or {}).get(layer_name, layer_name)
-            prepared[layer_name], said = match_by_name(prepared[layer_name], targets, source)
+            own[layer_name], said = match_by_name(own[layer_name], targets, source)
+            lonlat[layer_name], _ = match_by_name(lonlat[layer_name], targets, source)
             matches += said
     tables = []
     for layer_name in dict.fromkeys(t.layer for t in targets):
         wanted = [t for t in targets if t.layer == layer_name]
-        if layer_name not in prepared:
+        if layer_name not in lonlat:
             empty = gpd.GeoDataFrame({"id": []}, geometry=[], crs=WGS84)
             table = check_targets(empty, wanted).assign(reason=f"layer {layer_name} not given")
         else:
-            table = check_targets(prepared[layer_name], wanted)
+            table = check_targets(lonlat[layer_name], wanted)  # areas of record: any frame
         tables.append(table)
     target_table = (
         pd.concat(tables, ignore_index=True) if tables else pd.DataFrame(columns=TARGET_COLUMNS)
     )
     conflicts = None
     if any(rule.kind in CONSTRAINT_KINDS for rule in rules):
-        conflicts = conflict_pieces(prepared, rules, class_field)
-    rule_table = _check_prepared_rules(prepared, rules)
-    return CheckReport(target_table, rule_table, repairs, conflicts, matches, prepared)
+        conflicts = conflict_pieces(own, rules, class_field)
+    rule_table = _check_prepared_rules(own, rules, lonlat)
+    return CheckReport(target_table, rule_table, prepared.repairs, conflicts, matches, lonlat)

@@ -58,7 +58,8 @@ def add_constraint_options(parser: argparse.ArgumentParser, conflicts: bool = Tr
         parser.add_argument(
             "--class-field",
             default=CLASS_CODE_FIELD,
-            help=f"land-use class field of the zones, for conflicts per class ({CLASS_CODE_FIELD})",
+            help=f"land-use class field of the zones (else of the constraint layer), for "
+            f"conflicts per class ({CLASS_CODE_FIELD})",
         )
 
 

@@ -1,13 +1,19 @@
 """``spatial balance LANDUSE [--zones ZONES]``: the 用地平衡表 (land-use balance table).
 
 One row per zone and land-use class (``zone_id, class_code, class_name, level,
-construction_land, area_m2, area_ha, area_mu, share_of_zone, zone_area_m2``);
-without ``--zones`` one row per class for the whole layer (``zone_id`` null).
-``--existing A --planned B`` sets two land-use layers side by side with the
-change per class (``existing_m2, planned_m2, change_m2`` and the same in ha, 亩).
-Areas are ellipsoidal (GRS80/CGCS2000). JSON and CSV carry the rows only (they
-sum to each zone); the terminal table and Markdown add the 建设用地 subtotal
-(with ``--construction``) and the total of each zone.
+construction_land, area_m2, area_ha, area_mu, share_of_zone, zone_area_m2``,
+then ``area_raw_m2, largest_adjustment_m2, largest_adjustment_rel,
+overlap_m2``); without ``--zones`` one row per class for the whole layer
+(``zone_id`` null). ``--existing A --planned B`` sets two land-use layers side
+by side with the change per class (``existing_m2, planned_m2, change_m2`` and
+the same in ha, 亩, then the raw rows and the largest adjustment per zone).
+Layers are cut in their own frame and areas are of record (the survey rule,
+CGCS2000); each zone's rows are reconciled to its area
+(:mod:`spatial.measure.reconcile`). JSON and CSV carry the rows only (they sum to
+each zone); the terminal table and Markdown add the 建设用地 subtotal (with
+``--construction``), the total of each zone and the largest adjustment per zone.
+An overlap between land-use features small enough to be tolerated is counted
+once and named on stderr.
 
 Exit status: 0 done; 1 done, but class names disagree with their codes or codes
 are not at ``--level-required``; 2 unreadable input, an unknown or blank class
@@ -40,7 +46,7 @@ from spatial.report import (
     format_markdown,
     format_table,
 )
-from spatial.review.balance import balance_table, compare_balance, subtotals
+from spatial.review.balance import balance_table, compare_balance, reconciliation, subtotals
 
 __all__ = ["register", "run"]
 
@@ -135,8 +141,35 @@ def _table(args, paths, layers, zones) -> pd.DataFrame:
             names=(path, args.zones or ""),
             repair=args.repair,
         )
+        _say_overlaps(path, table)
         tables.append(table)
     return tables[0] if len(tables) == 1 else compare_balance(*tables)
+
+
+def _say_overlaps(path: str, table: pd.DataFrame) -> None:
+    """Name on stderr each overlap tolerated, and which feature's row counts it."""
+    for o in table.attrs.get("overlaps", []):
+        where = f" in zone {o['zone_id']}" if o["zone_id"] is not None else ""
+        print(
+            f"spatial balance: note: {path}: features {o['kept_by']} and {o['trimmed_from']} "
+            f"overlap by {o['overlap_m2']:.3f} m²{where} (tolerated; counted once, "
+            f"in {o['kept_by']})",
+            file=sys.stderr,
+        )
+
+
+def _adjustments(table: pd.DataFrame, single: bool) -> pd.DataFrame:
+    """Return per zone how its rows were reconciled, or (a comparison) the largest adjustment."""
+    if single:
+        return reconciliation(table)
+    cols = ["zone_id", "largest_adjustment_m2", "largest_adjustment_rel"]
+    return table[cols].drop_duplicates("zone_id").reset_index(drop=True)
+
+
+def _readable(adjustments: pd.DataFrame) -> pd.DataFrame:
+    """Show the relative adjustment as ``3.2e-10``: a table's four decimals would say 0."""
+    rel = adjustments["largest_adjustment_rel"].map(lambda v: f"{v:.1e}")
+    return adjustments.assign(largest_adjustment_rel=rel)
 
 
 def _compare_subtotals(table: pd.DataFrame) -> pd.DataFrame:
@@ -160,7 +193,8 @@ def _render(table: pd.DataFrame, fmt: str, single: bool) -> str:
     if fmt not in {"table", "markdown"}:  # the machine-readable rows only
         return format_frame(table, fmt)
     render = format_table if fmt == "table" else format_markdown
-    shown = table.drop(columns=[c for c in ("zone_area_m2",) if c in table.columns])
+    per_zone = ("zone_area_m2", "largest_adjustment_m2", "largest_adjustment_rel", "overlap_m2")
+    shown = table.drop(columns=[c for c in per_zone if c in table.columns])
     if shown["construction_land"].isna().all():
         shown = shown.drop(columns=["construction_land"])
     heading = "" if fmt == "table" else "## "
@@ -175,7 +209,12 @@ def _render(table: pd.DataFrame, fmt: str, single: bool) -> str:
         "",
         render(totals),
         "",
-        f"分类 Classes: {load_classes().citation()}; 面积按CGCS2000椭球计算 (areas ellipsoidal).",
+        f"{heading}平差 Largest adjustment per zone (rows reconciled to the zone's area)",
+        "",
+        render(_readable(_adjustments(table, single))),
+        "",
+        f"分类 Classes: {load_classes().citation()}; 面积按CGCS2000椭球计算 (areas ellipsoidal); "
+        "各行按面积比例平差至单元面积 (rows adjusted in proportion to add up to the zone).",
     ]
     return "\n".join(parts) + "\n"
 
@@ -193,6 +232,10 @@ def run(args: argparse.Namespace) -> int:
         table = _table(args, paths, layers, zones)
     disagreements = sum(_name_problems(g, p, args) for p, g in zip(paths, layers, strict=True))
     single = len(paths) == 1
-    sheets = {"balance": table, "totals": subtotals(table) if single else _compare_subtotals(table)}
+    sheets = {
+        "balance": table,
+        "totals": subtotals(table) if single else _compare_subtotals(table),
+        "adjustment": _adjustments(table, single),
+    }
     emit_frames(args, sheets, lambda fmt: _render(table, fmt, single=single))
     return ExitCode.PROBLEMS if disagreements else ExitCode.OK

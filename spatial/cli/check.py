@@ -21,7 +21,11 @@ occupied) and ``--within NAME=PATH`` (城镇开发边界: must lie within) add o
 row per zone and constraint (``kind``, ``id``, ``constraint``, ``status``,
 ``occupied_m2`` or ``outside_m2``; FAIL above ``--tolerance-m2``);
 ``--conflicts-out FILE.gpkg`` writes the conflict pieces as a layer (draw it with
-``spatial map --layer conflicts=FILE.gpkg``, red, with popups).
+``spatial map --layer conflicts=FILE.gpkg``, red, with popups). A constraint
+layer counts as land: a place several of its features cover counts once, and
+the features are named (``constraint_ids``). Rules and cuts are decided in the
+layers' own CRS (a Gauss–Krüger survey layer is not moved to lon/lat first);
+the model is in :mod:`spatial.measure.reconcile`.
 
 Exit status: 0 every target and rule passes, 1 any fails (each failure is named
 on standard error), 2 an input could not be read.

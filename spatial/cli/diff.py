@@ -5,7 +5,10 @@ Prints (or writes with ``--out``) ``{"features": [...], "targets": [...],
 tables as text, CSV or Markdown. Feature rows: ``id, status, added_m2,
 removed_m2, old_m2, new_m2, changed_fields, old_class, new_class``; status is
 one of added, removed, geometry_changed, attributes_changed, unchanged
-(geometry wins over attributes). The plan's targets and rules (``--plan``,
+(geometry wins over attributes). The two versions are compared, differenced and
+cut in their own frame (the CRS they share, or the larger one's: a
+Gauss–Krüger survey layer stays in its plane), areas by the survey rule
+(:mod:`spatial.measure.reconcile` states the model). The plan's targets and rules (``--plan``,
 ``--rules``, ``--constraint``, ``--within``) are run on both versions, the layer
 standing in for ``--layer`` (zones by default); the rows whose status changed
 are listed with ``old_status`` and ``new_status``.

@@ -1,9 +1,14 @@
 """Shared steps of the review: layers made ready, polygons cut against polygons, pieces measured.
 
 Every layer goes through :func:`spatial.validate.inputs.prepare_inputs` (the
-full validator in its own CRS, or repair on request) into WGS84 lon/lat
-(EPSG:4326); pieces are cut on those coordinates and measured on the ellipsoid (GRS80/CGCS2000) by
-:func:`spatial.measure.area.ellipsoidal_area_m2`, the one area of record.
+full validator in its own CRS, or repair on request) into the layers' storage
+frame (``frame="largest"``: nothing moved when they share a CRS, else the smaller
+layer moved, densified, into the larger one's CRS). Pieces are cut, unioned and
+differenced in that frame, never after moving a Gauss–Krüger layer to lon/lat,
+and measured by the survey rule in that frame
+(:func:`spatial.measure.record.area_of_record_m2`). Why pieces measured so add up
+to their whole only to a lens, and how a table is reconciled to it:
+:mod:`spatial.measure.reconcile`.
 """
 
 from __future__ import annotations
@@ -13,8 +18,8 @@ from collections.abc import Sequence
 import geopandas as gpd
 import numpy as np
 import shapely
+from pyproj import CRS
 
-from spatial.crs import WGS84
 from spatial.measure.area import ellipsoidal_area_m2
 from spatial.preconditions import feature_error, feature_label, id_text, require_unique_ids
 from spatial.validate.inputs import LayerInput, Repair, prepare_inputs
@@ -25,14 +30,27 @@ __all__ = ["area_m2", "cut_pairs", "polygonal", "ready_layers", "require_unique"
 def ready_layers(
     layers: Sequence[tuple[gpd.GeoDataFrame, str, str]], repair: bool = False
 ) -> tuple[list[gpd.GeoDataFrame], list[Repair]]:
-    """Validate polygon layers and bring them to EPSG:4326 (see :func:`prepare_inputs`).
+    """Validate polygon layers and bring them into one storage frame (see :func:`prepare_inputs`).
 
     Each layer is ``(frame, name in messages, id column or "")``; every feature
-    gets the full validator. Returns the layers and the repairs made.
+    gets the full validator. Returns the layers, all in the CRS of the one with
+    most features (``frame="largest"``; read it from ``layers[0].crs``), and the
+    repairs made.
     """
     inputs = [LayerInput(gdf, source, id_col, "polygon") for gdf, source, id_col in layers]
-    prepared = prepare_inputs(inputs, repair=repair, policy="full")
-    return prepared.layers, prepared.repairs
+    prepared = prepare_inputs(inputs, repair=repair, policy="full", frame="largest")
+    return [_oriented(gdf) for gdf in prepared.layers], prepared.repairs
+
+
+def _oriented(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Return the layer with exteriors counter-clockwise, holes clockwise.
+
+    A Shapefile stores exteriors clockwise, a GeoPackage or GeoParquet as they
+    were written: oriented alike, the same layer in any of them is cut and
+    measured to the same last bit.
+    """
+    rings = shapely.orient_polygons(np.asarray(gdf.geometry.array, dtype=object))
+    return gdf.set_geometry(gpd.GeoSeries(rings, index=gdf.index, crs=gdf.crs))
 
 
 def require_unique(gdf: gpd.GeoDataFrame, source: str, field: str) -> list[str]:
@@ -47,20 +65,30 @@ def require_unique(gdf: gpd.GeoDataFrame, source: str, field: str) -> list[str]:
     return ids
 
 
-def area_m2(geoms: np.ndarray | Sequence[shapely.Geometry]) -> np.ndarray:
-    """Ellipsoidal areas (m²) of lon/lat geometries; lines and points count 0."""
-    return ellipsoidal_area_m2(gpd.GeoSeries(list(geoms), crs=WGS84))
+def area_m2(geoms: np.ndarray | Sequence[shapely.Geometry], crs: CRS) -> np.ndarray:
+    """Areas of record (m², CGCS2000 ellipsoid) of geometries stored in ``crs``; lines, points 0.
+
+    ``crs`` is the working frame of :func:`ready_layers` (any CRS: a
+    Gauss–Krüger frame's vertices are converted to geodetic coordinates, the
+    survey rule, never the geometries reprojected).
+    """
+    return ellipsoidal_area_m2(gpd.GeoSeries(list(geoms), crs=crs))
 
 
 def cut_pairs(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Return ``(a_index, b_index, piece)`` for each pair of polygons that share area.
 
     Pieces are polygons or multipolygons: the lines and points where two
-    polygons only touch are dropped.
+    polygons only touch are dropped. A ``b`` polygon lying inside its ``a``
+    polygon (no point on its boundary) is its own piece, uncut: most parcels of
+    a zone, and a zone moved into a parcels' frame has many (densified) vertices.
     """
     tree = shapely.STRtree(b)
     ai, bi = tree.query(a, predicate="intersects")
-    pieces = polygonal(shapely.intersection(a[ai], b[bi]))
+    shapely.prepare(a)
+    inside = shapely.contains_properly(a[ai], b[bi])
+    pieces = b[bi].copy()
+    pieces[~inside] = polygonal(shapely.intersection(a[ai[~inside]], b[bi[~inside]]))
     has_area = ~shapely.is_empty(pieces)
     return ai[has_area], bi[has_area], pieces[has_area]
 

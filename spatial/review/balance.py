@@ -1,12 +1,23 @@
 """The 用地平衡表 (land-use balance table): area by land-use class, per zone or for the whole layer.
 
-Each land-use feature is cut by each zone; the pieces are measured on the
-ellipsoid (GRS80/CGCS2000, :func:`spatial.measure.area.ellipsoidal_area_m2`) and
-summed per class. The part of a zone no land-use feature covers is its own row
-(``class_code`` None, ``class_name`` 未覆盖), so a zone's rows add up to the
-zone's own measured area. Land-use features that overlap each other would be
-counted twice: a layer whose features overlap by more than
-:data:`OVERLAP_TOLERANCE_M2` inside one zone is refused.
+Each land-use feature is cut by each zone in the layers' storage frame (a
+Gauss–Krüger survey layer stays in its plane, :func:`spatial.review._pieces.ready_layers`);
+the pieces are measured by the survey rule (:func:`spatial.measure.record.area_of_record_m2`)
+and summed per class. The part of a zone no land-use feature covers is its own
+row (``class_code`` None, ``class_name`` 未覆盖): the zone less the union of the
+whole land-use features that reach it. A zone's rows are then reconciled to the
+zone's area of record by the land survey's proportional adjustment
+(:mod:`spatial.measure.reconcile`, where the model is documented), so they add
+up to ``zone_area_m2`` exactly; ``area_raw_m2`` keeps each row as measured and
+``largest_adjustment_m2``/``_rel`` state the zone's largest adjustment.
+
+Land-use features that overlap each other would be counted twice. Inside one
+zone an overlap is tolerated only when it is small in m² and against the
+features' size: at most :data:`OVERLAP_TOLERANCE_M2` in the zone, and each
+pair's at most :data:`OVERLAP_TOLERANCE_REL` of the smaller of the two whole
+features; a larger one is refused. A tolerated overlap is counted once (it goes
+to the feature that comes first in the layer), its area is the zone's
+``overlap_m2`` and the pairs are listed in ``attrs["overlaps"]``.
 
 Units: ``area_m2`` square metres, ``area_ha`` hectares, ``area_mu`` 亩
 (10000/15 m²); ``share_of_zone`` a fraction of the zone's area (of the layer's
@@ -21,29 +32,39 @@ says whether it is construction land.
 from __future__ import annotations
 
 from collections.abc import Collection
+from dataclasses import dataclass
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from pyproj import CRS
 
 from spatial.errors import LayerError
 from spatial.landuse.classes import LEVEL_DIGITS, load_classes
 from spatial.landuse.fields import CLASS_CODE_FIELD, check_class_field
-from spatial.review._pieces import area_m2, cut_pairs, ready_layers, require_unique
+from spatial.measure.reconcile import Reconciled, reconcile_groups
+from spatial.preconditions import feature_label, require_crs
+from spatial.review._pieces import area_m2, cut_pairs, polygonal, ready_layers, require_unique
 from spatial.units import M2_PER_HA, M2_PER_MU
 
 __all__ = [
     "BALANCE_COLUMNS",
     "COMPARE_COLUMNS",
+    "OVERLAP_COLUMNS",
     "OVERLAP_TOLERANCE_M2",
+    "OVERLAP_TOLERANCE_REL",
+    "RECONCILIATION_COLUMNS",
     "UNCOVERED_NAME",
     "balance_table",
     "compare_balance",
+    "reconciliation",
     "subtotals",
 ]
 
-#: Columns of a balance table, in order.
+#: Columns of a balance table, in order. The last four (raw area, the zone's largest
+#: adjustment in m² and relative to the zone, the zone's tolerated overlap) came after the
+#: others: scripts read those by name.
 BALANCE_COLUMNS = [
     "zone_id",
     "class_code",
@@ -55,9 +76,19 @@ BALANCE_COLUMNS = [
     "area_mu",
     "share_of_zone",
     "zone_area_m2",
+    "area_raw_m2",
+    "largest_adjustment_m2",
+    "largest_adjustment_rel",
+    "overlap_m2",
 ]
 #: Overlap between land-use features inside one zone above which the layer is refused (m²).
 OVERLAP_TOLERANCE_M2 = 1.0
+#: Overlap of two land-use features above which the layer is refused, relative to the
+#: smaller of the two whole features (so 1 m² passes between two parcels of 1000 m² and
+#: more, never on a parcel of 1 m²).
+OVERLAP_TOLERANCE_REL = 1e-3
+#: Keys of each record of ``attrs["overlaps"]`` (a tolerated overlap; ``kept_by`` counts it).
+OVERLAP_COLUMNS = ["zone_id", "kept_by", "trimmed_from", "overlap_m2"]
 #: Name of the row for the part of a zone no land-use feature covers.
 UNCOVERED_NAME = "未覆盖 not covered by the land-use layer"
 
@@ -82,45 +113,128 @@ def _is_construction(code: str | None, construction: Collection[str] | None) -> 
     return any(code.startswith(prefix) for prefix in construction)
 
 
-def _check_overlap(zone_id: str | None, pieces: np.ndarray, source: str) -> shapely.Geometry:
-    """Return the union of the pieces; refuse pieces that overlap each other.
+@dataclass(frozen=True)
+class _Features:
+    """The land-use layer as the zones see it: geometries, whole areas, labels, codes."""
 
-    The overlap is measured pair by pair (the area two pieces share), not as
-    the sum of the pieces less their union, so it does not depend on areas
-    adding up exactly.
+    geoms: np.ndarray
+    whole_m2: np.ndarray
+    labels: list[str]
+    codes: list[str]
+    crs: CRS
+    source: str
+
+
+def _features(lu: gpd.GeoDataFrame, codes: list[str], source: str) -> _Features:
+    geoms = np.asarray(lu.geometry.array, dtype=object)
+    ids = lu["id"] if "id" in lu.columns else [None] * len(lu)
+    labels = [feature_label(v, i) for i, v in enumerate(ids)]
+    crs = require_crs(lu, source)
+    return _Features(geoms, area_m2(geoms, crs), labels, codes, crs, source)
+
+
+def _overlapping_pairs(
+    pieces: np.ndarray, owner: np.ndarray, crs: CRS
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return ``(first, second, m2)``: pieces sharing area, ``first`` of the earlier feature."""
+    a, b = shapely.STRtree(pieces).query(pieces, predicate="intersects")
+    keep = owner[a] < owner[b]
+    a, b = a[keep], b[keep]
+    shared_m2 = area_m2(shapely.intersection(pieces[a], pieces[b]), crs)  # lines count 0
+    some = shared_m2 > 0
+    return a[some], b[some], shared_m2[some]
+
+
+def _refuse_overlap(
+    zone_id: str | None,
+    lu: _Features,
+    first: np.ndarray,
+    second: np.ndarray,
+    rel: np.ndarray,
+    shared_m2: np.ndarray,
+) -> None:
+    worst = int(np.argmax(rel))
+    where = f" inside zone {zone_id}" if zone_id is not None else ""
+    pair = f"features {lu.labels[first[worst]]} and {lu.labels[second[worst]]}"
+    raise LayerError(
+        f"{lu.source}: land-use features overlap each other by {shared_m2.sum():,.1f} m²{where} "
+        f"({pair} share {shared_m2[worst]:,.2f} m², {rel[worst]:.2%} of the smaller); a balance "
+        f"table needs features that do not overlap (tolerated: {OVERLAP_TOLERANCE_M2:g} m² per "
+        f"zone and {OVERLAP_TOLERANCE_REL:.1%} of the smaller feature)"
+    )
+
+
+def _disjoint(
+    zone_id: str | None, pieces: np.ndarray, owner: np.ndarray, lu: _Features
+) -> tuple[np.ndarray, list[dict[str, object]], float]:
+    """Return the pieces made disjoint, the overlaps tolerated and their m²; refuse a larger one.
+
+    ``owner`` gives each piece's feature position. Overlaps are measured pair by
+    pair (the area two pieces share), not as the sum less the union, so they do
+    not depend on areas adding up exactly. A tolerated overlap stays with the
+    piece of the earlier feature and is cut out of the later one's.
     """
-    tree = shapely.STRtree(pieces)
-    a, b = tree.query(pieces, predicate="intersects")
-    pair = a < b
-    shared_m2 = area_m2(shapely.intersection(pieces[a[pair]], pieces[b[pair]])).sum()
-    if shared_m2 > OVERLAP_TOLERANCE_M2:
-        where = f" inside zone {zone_id}" if zone_id is not None else ""
-        raise LayerError(
-            f"{source}: land-use features overlap each other by {shared_m2:,.1f} m²{where}; "
-            "a balance table needs features that do not overlap"
-        )
-    return shapely.union_all(pieces)
+    first, second, shared_m2 = _overlapping_pairs(pieces, owner, lu.crs)
+    if not len(first):
+        return pieces, [], 0.0
+    smaller_m2 = np.minimum(lu.whole_m2[owner[first]], lu.whole_m2[owner[second]])
+    rel = np.divide(shared_m2, smaller_m2, out=np.full(len(first), np.inf), where=smaller_m2 > 0)
+    if shared_m2.sum() > OVERLAP_TOLERANCE_M2 or (rel > OVERLAP_TOLERANCE_REL).any():
+        _refuse_overlap(zone_id, lu, owner[first], owner[second], rel, shared_m2)
+    out = pieces.copy()
+    for later in np.unique(second):
+        earlier = pieces[first[second == later]]
+        out[later] = polygonal(
+            np.array([shapely.difference(pieces[later], shapely.union_all(earlier))])
+        )[0]
+    found = [
+        {
+            "zone_id": zone_id,
+            "kept_by": lu.labels[owner[i]],
+            "trimmed_from": lu.labels[owner[j]],
+            "overlap_m2": float(m2),
+        }
+        for i, j, m2 in zip(first, second, shared_m2, strict=True)
+    ]
+    return out, found, float(shared_m2.sum())
+
+
+@dataclass
+class _Raw:
+    """Rows as measured: the zone position, class code (None: uncovered) and raw m² of each."""
+
+    group: list[int]
+    codes: list[str | None]
+    raw_m2: list[float]
+
+    def add(self, z: int, codes: list[str], piece_m2: np.ndarray, uncovered_m2: float) -> None:
+        by_class = pd.Series(piece_m2).groupby(pd.Series(codes, dtype=object)).sum()
+        items: list[tuple[str | None, float]] = [(str(c), float(a)) for c, a in by_class.items()]
+        if uncovered_m2 > 0:
+            items.append((None, uncovered_m2))
+        for code, m2 in items:
+            self.group.append(z)
+            self.codes.append(code)
+            self.raw_m2.append(m2)
 
 
 def _rows(
-    zone_id: str | None,
-    codes: list[str],
-    piece_m2: np.ndarray,
-    uncovered_m2: float | None,
-    zone_m2: float,
+    zone_ids: list[str | None],
+    zone_m2: np.ndarray,
+    raw: _Raw,
+    overlap_m2: np.ndarray,
     construction: Collection[str] | None,
 ) -> list[dict[str, object]]:
+    """Return the table's rows: each zone's raw rows reconciled to its area of record."""
     classes = load_classes()
-    by_class = pd.Series(piece_m2).groupby(pd.Series(codes, dtype=object)).sum()
-    items: list[tuple[str | None, float]] = [(str(c), float(a)) for c, a in by_class.items()]
-    if uncovered_m2 is not None and uncovered_m2 > 0:
-        items.append((None, uncovered_m2))
+    rec: Reconciled = reconcile_groups(raw.raw_m2, raw.group, zone_m2)
     rows: list[dict[str, object]] = []
-    for code, m2 in items:
+    for k, (z, code) in enumerate(zip(raw.group, raw.codes, strict=True)):
         known = classes.get(code) if code is not None else None
+        m2, whole = float(rec.area_m2[k]), float(zone_m2[z])
         rows.append(
             {
-                "zone_id": zone_id,
+                "zone_id": zone_ids[z],
                 "class_code": code,
                 "class_name": known.name_zh if known else UNCOVERED_NAME,
                 "level": known.level if known else None,
@@ -128,11 +242,49 @@ def _rows(
                 "area_m2": m2,
                 "area_ha": m2 / M2_PER_HA,
                 "area_mu": m2 / M2_PER_MU,
-                "share_of_zone": m2 / zone_m2 if zone_m2 > 0 else np.nan,
-                "zone_area_m2": zone_m2,
+                "share_of_zone": m2 / whole if whole > 0 else np.nan,
+                "zone_area_m2": whole,
+                "area_raw_m2": float(rec.raw_m2[k]),
+                "largest_adjustment_m2": float(rec.largest_adjustment_m2[z]),
+                "largest_adjustment_rel": float(rec.largest_adjustment_rel[z]),
+                "overlap_m2": float(overlap_m2[z]),
             }
         )
     return rows
+
+
+def _whole_layer(lu: _Features) -> tuple[_Raw, np.ndarray, np.ndarray, list[dict[str, object]]]:
+    """Rows of the layer without zones: its features made disjoint; the whole is their sum."""
+    pieces, overlaps, overlap_m2 = _disjoint(None, lu.geoms, np.arange(len(lu.geoms)), lu)
+    piece_m2 = area_m2(pieces, lu.crs)
+    raw = _Raw([], [], [])
+    raw.add(0, lu.codes, piece_m2, 0.0)
+    return raw, np.array([piece_m2.sum()]), np.array([overlap_m2]), overlaps
+
+
+def _by_zone(
+    lu: _Features, zone_geoms: np.ndarray, zone_ids: list[str]
+) -> tuple[_Raw, np.ndarray, np.ndarray, list[dict[str, object]]]:
+    """Rows per zone: pieces cut in the storage frame, made disjoint, 未覆盖 from whole features."""
+    zone_m2 = area_m2(zone_geoms, lu.crs)
+    zi, li, pieces = cut_pairs(zone_geoms, lu.geoms)
+    raw = _Raw([], [], [])
+    overlap_m2 = np.zeros(len(zone_ids))
+    overlaps: list[dict[str, object]] = []
+    for z, zone_id in enumerate(zone_ids):
+        mine = zi == z
+        disjoint, found, overlap_m2[z] = _disjoint(zone_id, pieces[mine], li[mine], lu)
+        overlaps += found
+        # the zone less the union of WHOLE features: a union of cut pieces drops micro-gaps
+        covered = shapely.union_all(lu.geoms[li[mine]])
+        uncovered = polygonal(np.array([shapely.difference(zone_geoms[z], covered)]))
+        raw.add(
+            z,
+            [lu.codes[i] for i in li[mine]],
+            area_m2(disjoint, lu.crs),
+            float(area_m2(uncovered, lu.crs)[0]),
+        )
+    return raw, zone_m2, overlap_m2, overlaps
 
 
 def balance_table(
@@ -151,7 +303,8 @@ def balance_table(
     Parameters
     ----------
     landuse : geopandas.GeoDataFrame
-        Land-use polygons with a class code in ``class_field`` (any explicit CRS).
+        Land-use polygons with a class code in ``class_field`` (any explicit
+        CRS; cut in the CRS shared with ``zones``, or the larger layer's).
     zones : geopandas.GeoDataFrame, optional
         Zones to tabulate by; the whole land-use layer (``zone_id`` None) when None.
     class_field : str
@@ -174,9 +327,20 @@ def balance_table(
     -------
     pandas.DataFrame
         Columns :data:`BALANCE_COLUMNS`; per zone, its rows' ``area_m2`` add up
-        to ``zone_area_m2`` (the zone's measured area; the layer's whole area
-        without zones) and ``share_of_zone`` to 1. ``attrs["repairs"]`` lists
-        the repairs made.
+        to ``zone_area_m2`` (the zone's area of record; the layer's whole area
+        without zones) and ``share_of_zone`` to 1, after the proportional
+        adjustment of :mod:`spatial.measure.reconcile`: ``area_raw_m2`` is each
+        row as measured, ``largest_adjustment_m2`` and ``largest_adjustment_rel``
+        the zone's largest ``|area_m2 - area_raw_m2|`` (m², and over the zone's
+        area), ``overlap_m2`` the zone's tolerated overlap, counted once.
+        ``attrs["repairs"]`` lists the repairs made, ``attrs["overlaps"]`` the
+        tolerated overlaps (records with the keys :data:`OVERLAP_COLUMNS`).
+
+    Raises
+    ------
+    LayerError
+        An unknown or blank class code; land-use features overlapping by more
+        than the tolerance (:data:`OVERLAP_TOLERANCE_M2`, :data:`OVERLAP_TOLERANCE_REL`).
 
     Examples
     --------
@@ -192,35 +356,20 @@ def balance_table(
     layers = [(landuse, names[0], "")]
     layers += [(zones, names[1], zone_id_field)] if zones is not None else []
     ready, repairs = ready_layers(layers, repair=repair)
-    lu = ready[0]
-    codes = _codes(lu, names[0], class_field, level)
-    lu_geoms = np.asarray(lu.geometry.array, dtype=object)
-    rows: list[dict[str, object]] = []
+    lu = _features(ready[0], _codes(ready[0], names[0], class_field, level), names[0])
     if zones is None:
-        piece_m2 = area_m2(lu_geoms)
-        _check_overlap(None, lu_geoms, names[0])
-        rows = _rows(None, codes, piece_m2, None, float(piece_m2.sum()), construction)
+        zone_ids: list[str | None] = [None]
+        raw, zone_m2, overlap_m2, overlaps = _whole_layer(lu)
     else:
-        zone_ids = require_unique(ready[1], names[1], zone_id_field)
+        ids = require_unique(ready[1], names[1], zone_id_field)
         zone_geoms = np.asarray(ready[1].geometry.array, dtype=object)
-        zone_m2 = area_m2(zone_geoms)
-        zi, li, pieces = cut_pairs(zone_geoms, lu_geoms)
-        piece_m2 = area_m2(pieces)
-        for z, zone_id in enumerate(zone_ids):
-            mine = zi == z
-            covered = _check_overlap(zone_id, pieces[mine], names[0])
-            uncovered = float(area_m2([shapely.difference(zone_geoms[z], covered)])[0])
-            rows += _rows(
-                zone_id,
-                [codes[i] for i in li[mine]],
-                piece_m2[mine],
-                uncovered,
-                float(zone_m2[z]),
-                construction,
-            )
+        raw, zone_m2, overlap_m2, overlaps = _by_zone(lu, zone_geoms, ids)
+        zone_ids = list(ids)
+    rows = _rows(zone_ids, zone_m2, raw, overlap_m2, construction)
     table = pd.DataFrame(rows, columns=BALANCE_COLUMNS)
     table["level"] = pd.Series([r["level"] for r in rows], dtype=object)
     table.attrs["repairs"] = repairs
+    table.attrs["overlaps"] = overlaps  # records, not a frame: pandas compares attrs on merge
     return table
 
 
@@ -254,6 +403,44 @@ def subtotals(table: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+#: Columns of :func:`reconciliation`, in order.
+RECONCILIATION_COLUMNS = [
+    "zone_id",
+    "zone_area_m2",
+    "raw_sum_m2",
+    "closure_m2",
+    "largest_adjustment_m2",
+    "largest_adjustment_rel",
+    "overlap_m2",
+]
+
+
+def reconciliation(table: pd.DataFrame) -> pd.DataFrame:
+    """Return per zone of a balance table how its rows were reconciled to it (m², relative).
+
+    ``raw_sum_m2`` is the sum of the rows as measured, ``closure_m2`` the zone's
+    area less it (闭合差, spread in proportion: :mod:`spatial.measure.reconcile`),
+    ``largest_adjustment_m2``/``_rel`` the largest change made to one row (m², and
+    over the zone's area), ``overlap_m2`` the overlap tolerated and counted once.
+    """
+    rows = []
+    for zone_id, group in table.groupby("zone_id", dropna=False, sort=False):
+        first = group.iloc[0]
+        raw_m2 = float(group["area_raw_m2"].sum())
+        rows.append(
+            {
+                "zone_id": None if pd.isna(zone_id) else zone_id,
+                "zone_area_m2": float(first["zone_area_m2"]),
+                "raw_sum_m2": raw_m2,
+                "closure_m2": float(first["zone_area_m2"]) - raw_m2,
+                "largest_adjustment_m2": float(first["largest_adjustment_m2"]),
+                "largest_adjustment_rel": float(first["largest_adjustment_rel"]),
+                "overlap_m2": float(first["overlap_m2"]),
+            }
+        )
+    return pd.DataFrame(rows, columns=RECONCILIATION_COLUMNS)
+
+
 #: Columns of an existing-against-planned comparison, in order.
 COMPARE_COLUMNS = [
     "zone_id",
@@ -271,6 +458,10 @@ COMPARE_COLUMNS = [
     "change_mu",
     "existing_share",
     "planned_share",
+    "existing_raw_m2",
+    "planned_raw_m2",
+    "largest_adjustment_m2",
+    "largest_adjustment_rel",
 ]
 
 
@@ -278,10 +469,13 @@ def compare_balance(existing: pd.DataFrame, planned: pd.DataFrame) -> pd.DataFra
     """Set two balance tables side by side (现状 existing, 规划 planned) with the change per class.
 
     Both come from :func:`balance_table` on the same zones. A class present in
-    one only counts 0 in the other; ``change_*`` is planned minus existing.
+    one only counts 0 in the other; ``change_*`` is planned minus existing, of
+    the reconciled areas (each side adds up to the zone). ``existing_raw_m2``
+    and ``planned_raw_m2`` are the rows as measured; ``largest_adjustment_m2``
+    and ``_rel`` the zone's larger of the two tables' largest adjustments.
     """
     keys = ["zone_id", "class_code"]
-    cols = [*keys, "class_name", "construction_land", "area_m2", "share_of_zone"]
+    cols = [*keys, "class_name", "construction_land", "area_m2", "share_of_zone", "area_raw_m2"]
     both = existing[cols].merge(
         planned[cols], on=keys, how="outer", suffixes=("_e", "_p"), sort=False
     )
@@ -298,4 +492,17 @@ def compare_balance(existing: pd.DataFrame, planned: pd.DataFrame) -> pd.DataFra
             out[f"{kind}_{unit}"] = out[f"{kind}_m2"] / per
     out["existing_share"] = both["share_of_zone_e"].fillna(0.0)
     out["planned_share"] = both["share_of_zone_p"].fillna(0.0)
+    out["existing_raw_m2"] = both["area_raw_m2_e"].fillna(0.0)
+    out["planned_raw_m2"] = both["area_raw_m2_p"].fillna(0.0)
+    for column in ("largest_adjustment_m2", "largest_adjustment_rel"):
+        per_zone = pd.concat([existing, planned]).groupby("zone_id", dropna=False)[column].max()
+        out[column] = [_per_zone(per_zone, z) for z in out["zone_id"]]
     return out[COMPARE_COLUMNS].reset_index(drop=True)
+
+
+def _per_zone(per_zone: pd.Series, zone_id: object) -> float:
+    """Return the zone's figure from a Series indexed by zone id (None: the whole layer)."""
+    if zone_id is None or (isinstance(zone_id, float) and np.isnan(zone_id)):
+        nulls = per_zone[per_zone.index.isna()]
+        return float(nulls.iloc[0]) if len(nulls) else 0.0
+    return float(per_zone.get(zone_id, 0.0))

@@ -10,6 +10,14 @@ status, geometry winning over attributes:
 * ``attributes_changed``: same geometry, some property differs (``changed_fields``);
 * ``unchanged``.
 
+Geometries are compared, differenced and cut in the layers' storage frame (a
+Gauss–Krüger survey layer stays in its plane, :func:`spatial.review._pieces.ready_layers`),
+so a version that is clean in its own frame gains no invented change; every
+area is the area of record by the survey rule in that frame
+(:func:`spatial.measure.record.area_of_record_m2`; the model:
+:mod:`spatial.measure.reconcile`). Nothing here is tabulated to a whole, so no
+figure is reconciled: each is a piece as measured.
+
 ``added_m2`` is the area in NEW not in OLD (调入), ``removed_m2`` the area in
 OLD not in NEW (调出), both ellipsoidal (GRS80/CGCS2000) in m²; an added feature
 has ``added_m2`` its whole area, a removed one ``removed_m2``. The 调入/调出
@@ -28,10 +36,11 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from pyproj import CRS
 
 from spatial.crs import WGS84
 from spatial.landuse.fields import require_field
-from spatial.measure.area import ellipsoidal_area_m2
+from spatial.preconditions import require_crs
 from spatial.review._pieces import area_m2, cut_pairs, polygonal, ready_layers, require_unique
 from spatial.validate.inputs import Repair
 
@@ -114,8 +123,8 @@ def _piece_rows(ident, change, geom, klass) -> dict[str, object]:
     return {"id": ident, "change": change, "class_code": klass, "geometry": geom}
 
 
-def _compare(old_row, new_row, ident, fields, class_field, tolerance_m2):
-    """Return the feature row and its 调入/调出 pieces."""
+def _compare(old_row, new_row, ident, fields, class_field, tolerance_m2, crs):
+    """Return the feature row and its 调入/调出 pieces (geometries in ``crs``, the work frame)."""
     old_g = None if old_row is None else old_row.geometry
     new_g = None if new_row is None else new_row.geometry
     empty = shapely.Polygon()
@@ -125,7 +134,7 @@ def _compare(old_row, new_row, ident, fields, class_field, tolerance_m2):
         gained, lost = empty, old_g
     else:
         gained, lost = shapely.difference(new_g, old_g), shapely.difference(old_g, new_g)
-    gained_m2, lost_m2 = area_m2([gained, lost])
+    gained_m2, lost_m2 = area_m2([gained, lost], crs)
     if old_row is None:
         status, changed = "added", []
     elif new_row is None:
@@ -153,8 +162,8 @@ def _compare(old_row, new_row, ident, fields, class_field, tolerance_m2):
     return row, pieces
 
 
-def _matrix(old, new, class_field: str) -> pd.DataFrame:
-    """From-class × to-class areas (m²): OLD cut by NEW, plus what is in one version only."""
+def _matrix(old, new, class_field: str, crs: CRS) -> pd.DataFrame:
+    """From-class × to-class areas (m²): OLD cut by NEW in ``crs``, plus what is in one only."""
     og = np.asarray(old.geometry.array, dtype=object)
     ng = np.asarray(new.geometry.array, dtype=object)
     oi, ni, pieces = cut_pairs(og, ng)
@@ -162,12 +171,12 @@ def _matrix(old, new, class_field: str) -> pd.DataFrame:
         {
             "from": [old[class_field].iloc[i] for i in oi],
             "to": [new[class_field].iloc[j] for j in ni],
-            "m2": area_m2(pieces),
+            "m2": area_m2(pieces, crs),
         }
     )
     new_union, old_union = shapely.union_all(ng), shapely.union_all(og)
-    only_old = area_m2(shapely.difference(og, new_union))
-    only_new = area_m2(shapely.difference(ng, old_union))
+    only_old = area_m2(shapely.difference(og, new_union), crs)
+    only_new = area_m2(shapely.difference(ng, old_union), crs)
     frame = pd.concat(
         [
             frame,
@@ -195,7 +204,8 @@ def diff_layers(
     Parameters
     ----------
     old, new : geopandas.GeoDataFrame
-        The two versions (any explicit CRS each; compared in EPSG:4326).
+        The two versions (any explicit CRS each; compared in the CRS they share,
+        or the larger one's; the pieces are returned in EPSG:4326).
     id_field : str
         Field matching a feature across versions (unique and non-blank in each).
     class_field : str, optional
@@ -226,6 +236,7 @@ def diff_layers(
     if class_field is not None:
         for gdf, source in ((o, names[0]), (n, names[1])):
             require_field(gdf, source, class_field, "--class-field")
+    crs = require_crs(o, names[0])
     o_ids = require_unique(o, names[0], id_field)
     n_ids = require_unique(n, names[1], id_field)
     fields = [
@@ -238,22 +249,23 @@ def diff_layers(
     rows, pieces = [], []
     for ident in [*o_ids, *(i for i in n_ids if i not in by_old)]:
         old_row, new_row = by_old.get(ident), by_new.get(ident)
-        row, found = _compare(old_row, new_row, ident, fields, class_field, tolerance_m2)
+        row, found = _compare(old_row, new_row, ident, fields, class_field, tolerance_m2, crs)
         rows.append(row)
         pieces += found
     table = pd.DataFrame(rows)
     table["old_m2"] = [
-        float(area_m2([by_old[i].geometry])[0]) if i in by_old else 0.0 for i in table["id"]
+        float(area_m2([by_old[i].geometry], crs)[0]) if i in by_old else 0.0 for i in table["id"]
     ]
     table["new_m2"] = [
-        float(area_m2([by_new[i].geometry])[0]) if i in by_new else 0.0 for i in table["id"]
+        float(area_m2([by_new[i].geometry], crs)[0]) if i in by_new else 0.0 for i in table["id"]
     ]
     frame = pd.DataFrame(pieces, columns=["id", "change", "class_code", "geometry"])
     geoms = polygonal(np.asarray(frame["geometry"], dtype=object)) if len(frame) else np.empty(0)
-    layer = gpd.GeoDataFrame(frame.drop(columns="geometry"), geometry=list(geoms), crs=WGS84)
-    layer["area_m2"] = ellipsoidal_area_m2(layer) if len(layer) else []
+    layer = gpd.GeoDataFrame(frame.drop(columns="geometry"), geometry=list(geoms), crs=crs)
+    layer["area_m2"] = area_m2(geoms, crs) if len(layer) else []
+    layer = layer.to_crs(WGS84)  # the output layer stays lon/lat: its vertices moved, last
     if "synthetic" in o.columns or "synthetic" in n.columns:  # made-up data stays marked
         marked = {i for i, row in [*by_old.items(), *by_new.items()] if _flag(row)}
         layer["synthetic"] = [i in marked for i in layer["id"]]
-    matrix = _matrix(o, n, class_field) if class_field else None
+    matrix = _matrix(o, n, class_field, crs) if class_field else None
     return LayerDiff(table[FEATURE_COLUMNS], layer, matrix, repairs)

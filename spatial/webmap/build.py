@@ -21,7 +21,6 @@ import shapely
 from spatial.crs import WGS84
 from spatial.io.atomic import write_text_atomic
 from spatial.io.layers import LAYER_GEOMETRY, LAYER_NAMES, load_plan_layers
-from spatial.publish.fonts import font_face_css
 from spatial.publish.provenance import provenance_notes
 from spatial.publish.snapshot import PlanSnapshot
 from spatial.synthetic import is_synthetic
@@ -37,6 +36,7 @@ from spatial.webmap.basemap import (
     resolve_basemap,
 )
 from spatial.webmap.escape import escape_text
+from spatial.webmap.font import with_embedded_font
 from spatial.webmap.layer import GeoJsonLayer, LayerOptions, styled_layer
 from spatial.webmap.legend import legend_html
 from spatial.webmap.page import page_of
@@ -48,11 +48,6 @@ from spatial.webmap.styles.planner import planner_style
 from spatial.webmap.styles.zones import zone_style
 
 __all__ = ["MapOptions", "build_map", "render_map", "with_embedded_font"]
-
-#: Pages with more distinct non-ASCII characters than this keep the system-font fallback
-#: (``controls.css``: Noto Sans CJK SC, Source Han Sans SC, PingFang SC, Microsoft YaHei):
-#: about 40 KB of font per 100 characters.
-EMBED_FONT_MAX_CHARS = 2_000
 
 TITLE_ZH = "西部（重庆）科学城璧山片区规划示意图"
 TITLE_EN = "Bishan piece, Western (Chongqing) Science City: plan map"
@@ -302,22 +297,6 @@ def build_map(
     _add_tools(m, basemap, drawn)
     controls.add_ready_flag(m)
     return m
-
-
-def with_embedded_font(html: str) -> str:
-    """Return the page with Noto Sans SC, subset to the page's own characters, in its ``<head>``.
-
-    The characters are those of the finished page (titles, legend, every
-    tooltip and popup in the embedded data), so the map shows its Chinese text
-    on a machine without CJK fonts; a page with more than
-    :data:`EMBED_FONT_MAX_CHARS` distinct characters is left to the system fonts.
-    The rule is generated here (no text of the data is formatted into it).
-    """
-    chars = {c for c in html if ord(c) > 0x7F}
-    if len(chars) > EMBED_FONT_MAX_CHARS or "</head>" not in html:
-        return html
-    style = f"<style>{font_face_css(chars)}</style>"
-    return html.replace("</head>", f"{style}</head>", 1)
 
 
 def render_map(

@@ -25,6 +25,7 @@ from spatial.synthetic import SYNTHETIC_NOTE, is_synthetic
 from spatial.webmap import controls
 from spatial.webmap.assets import add_assets, plugin
 from spatial.webmap.escape import escape_text, script_json
+from spatial.webmap.font import with_embedded_font
 from spatial.webmap.layer import styled_layer
 from spatial.webmap.legend import legend_html
 from spatial.webmap.page import RawElement, page_of
@@ -127,6 +128,9 @@ def render_compare_map(
     pieces: gpd.GeoDataFrame,
     names: tuple[str, str] = ("old", "new"),
 ) -> Path:
-    """Build the compare map and write it as one HTML file at ``path`` (atomically)."""
+    """Build the compare map and write it as one HTML file at ``path`` (atomically).
+
+    The page embeds its font (:func:`~spatial.webmap.font.with_embedded_font`).
+    """
     html = build_compare_map(old, new, pieces, names).get_root().render()
-    return write_text_atomic(path, html)
+    return write_text_atomic(path, with_embedded_font(html))

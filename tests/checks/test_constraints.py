@@ -6,6 +6,7 @@ import json
 
 import geopandas as gpd
 import pytest
+from strip_reference import area_m2 as strip_reference_m2
 from tiny_geoms import cell, quadrangle_area_m2
 
 from spatial.cli import main
@@ -140,6 +141,32 @@ def test_conflicts_per_land_use_class(tmp_path, capsys):
     assert by_class["1001"] == pytest.approx(_m2(cell(mid, s, mid + 0.0025, n)), rel=1e-9)
     assert main([*args]) == 1
     assert "Constraint conflicts by zone and land-use class" in capsys.readouterr().out
+
+
+def test_duplicate_constraint_features_are_land_counted_once(tmp_path, capsys):
+    """Two identical features over half of zone-kcxz's cell, and one overlapping both.
+
+    The rule, the per-class table and --conflicts-out all give the area of the
+    constraint's land (their union) inside the zone, never the sum of the features'.
+    """
+    w, s, e, n = INSIDE_KCXZ
+    mid = (w + e) / 2
+    boxes = [(w, s, mid, n), (w, s, mid, n), ((w + mid) / 2, s, (mid + e) / 2, n)]
+    farmland = _write(tmp_path, "farmland", boxes)
+    out = tmp_path / "conflicts.gpkg"
+    args = ["check", "--constraint", f"永久基本农田={farmland}", "--conflicts-out", str(out)]
+    assert main([*args, "--format", "json"]) == 1
+    rows, data = _rows(capsys, "must_not_occupy")
+    expected = strip_reference_m2(cell(w, s, (mid + e) / 2, n))  # the union, measured apart
+    assert rows["zone-kcxz"]["occupied_m2"] == pytest.approx(expected, rel=1e-9)
+    table = [c for c in data["conflicts"] if c["zone_id"] == "zone-kcxz"]
+    assert sum(c["area_m2"] for c in table) == pytest.approx(expected, rel=1e-9)
+    assert table[0]["constraint_ids"] == "farmland-1, farmland-2, farmland-3"
+    pieces = gpd.read_file(out, layer="conflicts")
+    assert pieces["area_m2"].sum() == pytest.approx(expected, rel=1e-9)
+    assert main(args) == 1
+    printed = capsys.readouterr().out.split("Constraint conflicts by zone and land-use class")[1]
+    assert f"{expected:.4f}" in printed and f"{2 * expected:.4f}" not in printed
 
 
 @pytest.mark.parametrize(

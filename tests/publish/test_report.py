@@ -16,13 +16,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from map_fixtures import write_layer
+from map_fixtures import embedded_font_chars, rendered_fonts, shown_chars, write_layer
 from PIL import Image
 from report_fixtures import moved_zones, official_zones
 
 from spatial.cli import main
 from spatial.io.layers import load_plan_layers
-from spatial.publish.fonts import FONT_SHA256, font_path
+from spatial.publish.fonts import FONT_FAMILY, FONT_SHA256, font_path
 from spatial.publish.palette import FAIL_RED
 from spatial.publish.provenance import layer_provenance, plan_title
 
@@ -79,6 +79,9 @@ def test_html_report_opens_offline_in_chromium(reports, open_map, tmp_path):
     assert visit.page_errors == [] and visit.console_errors == []
     assert visit.js("document.fonts.check('12px \"Noto Sans SC\"', '璧山')")
     assert visit.js("document.querySelectorAll('figure svg').length") == 2
+    # Chromium sees no CJK font (tests/conftest.py): every text is in the embedded one
+    assert rendered_fonts(visit.page).keys() == {f"{FONT_FAMILY} (embedded)"}
+    assert shown_chars(visit.page) - embedded_font_chars(text) == set()
 
 
 @needs_poppler

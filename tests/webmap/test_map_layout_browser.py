@@ -113,12 +113,20 @@ def test_note_failure_and_popup_fit_the_window(failing_map, open_map, width, hei
     assert visit.page_errors == [] and visit.console_errors == []
 
 
+#: The plugins' own boxes that a phone (and print) hides: the mini-map and the coordinates.
+PHONE_HIDDEN = (".leaflet-control-minimap", ".leaflet-control-mouseposition")
+
+
 def test_phone_folds_layer_control_and_legend_and_hides_the_minimap(failing_map, open_map):
+    desktop = open_map(failing_map, viewport={"width": 1366, "height": 768}).page
+    for selector in PHONE_HIDDEN:  # the selectors name real elements
+        assert desktop.locator(selector).count() == 1 and desktop.is_visible(selector), selector
     visit = open_map(failing_map, viewport={"width": 390, "height": 844})
     page = visit.page
     assert not page.is_visible(".leaflet-control-layers-list")
     assert not page.is_visible(".sp-legend-body")
-    assert not page.is_visible(".sp-minimap")
+    for selector in PHONE_HIDDEN:
+        assert page.locator(selector).count() == 1 and not page.is_visible(selector), selector
     page.click(".leaflet-control-layers-toggle")
     assert page.is_visible(".leaflet-control-layers-list")
 
@@ -127,8 +135,9 @@ def test_print_shows_the_whole_legend_and_the_north_arrow_without_buttons(failin
     visit = open_map(failing_map, viewport={"width": 1366, "height": 768})
     page = visit.page
     page.emulate_media(media="print")
-    for hidden in (".leaflet-control-zoom", ".leaflet-control-layers", ".sp-measure"):
-        assert not page.is_visible(hidden), hidden
+    hidden = (".leaflet-control-zoom", ".leaflet-control-layers", ".sp-measure", ".sp-fullscreen")
+    for selector in (*hidden, *PHONE_HIDDEN):
+        assert page.locator(selector).count() == 1 and not page.is_visible(selector), selector
     assert page.is_visible(".sp-legend-body") and page.is_visible(".sp-north")
     assert page.evaluate(
         "() => { const b = document.querySelector('.sp-legend-body');"

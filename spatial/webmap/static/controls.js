@@ -77,7 +77,11 @@
         if (open) { L.DomUtil.removeClass(div, "sp-collapsed"); }
         else { L.DomUtil.addClass(div, "sp-collapsed"); }
         toggle.setAttribute("aria-expanded", open ? "true" : "false");
-        toggle.textContent = (open ? "\u25BE " : "\u25B8 ") + title;
+        toggle.textContent = "";
+        var fold = L.DomUtil.create("span", "sp-fold", toggle);
+        fold.setAttribute("aria-hidden", "true");
+        fold.textContent = open ? "\u25BC" : "\u25B6";  /* signs Noto Sans SC has */
+        toggle.appendChild(document.createTextNode(title));
       }
       var size = map.getSize();
       show(size.x >= compact.width && size.y >= compact.height);
@@ -146,6 +150,17 @@
     });
   };
 
+  /* Run fn once the fonts the page lays out with have loaded, and after any later font load:
+   * the embedded font arrives after the first layout and changes the size of every text. */
+  function fontsLoaded() {
+    document.body.getBoundingClientRect();  /* lay out now, so the loads it needs are pending */
+    return document.fonts ? document.fonts.ready : Promise.resolve();
+  }
+  SC.afterFonts = function (fn) {
+    if (document.fonts) { document.fonts.addEventListener("loadingdone", fn); }
+    fontsLoaded().then(fn);
+  };
+
   /* Narrow maps: the layer control folds to its button, and folds again on a map tap. */
   SC.layerControl = function (map, compact) {
     var ctl = map._spLayerControl;
@@ -178,6 +193,7 @@
     }
     map.on("resize", update);
     map.on("popupopen", function () { SC.declutter(map); });
+    SC.afterFonts(update);  /* the corners' panels change size with the font */
     update();
   };
 
@@ -248,11 +264,14 @@
     body.insertBefore(section, body.firstChild);
   };
 
+  /* The plugin's button, its box marked sp-fullscreen (print hides it). */
   SC.fullscreen = function (map) {
-    return new L.Control.FullScreen({
+    var ctl = new L.Control.FullScreen({
       position: "topleft", forceSeparateButton: true,
       title: "全屏 Full screen", titleCancel: "退出全屏 Exit full screen"
     }).addTo(map);
+    L.DomUtil.addClass(ctl.getContainer(), "sp-fullscreen");
+    return ctl;
   };
 
   function formatLength(m) {
@@ -375,15 +394,20 @@
     return L.control.scale({ imperial: false, maxWidth: 150 }).addTo(map);
   };
 
-  /* Set once every layer is on the map and drawn: tests and benchmarks wait for it. */
+  /* Set once every layer is on the map and drawn in the page's font, its labels decluttered:
+   * tests and benchmarks wait for it. */
   SC.ready = function (map) {
     map.whenReady(function () {
       SC.declutter(map);
       map.on("zoomend moveend overlayadd overlayremove", function () { SC.declutter(map); });
-      requestAnimationFrame(function () {
+      SC.afterFonts(function () { SC.declutter(map); });
+      fontsLoaded().then(function () {
+        SC.declutter(map);
         requestAnimationFrame(function () {
-          window.spatialMapReadyMs = performance.now();
-          document.documentElement.setAttribute("data-map-ready", "1");
+          requestAnimationFrame(function () {
+            window.spatialMapReadyMs = performance.now();
+            document.documentElement.setAttribute("data-map-ready", "1");
+          });
         });
       });
     });
