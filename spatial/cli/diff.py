@@ -46,6 +46,7 @@ from spatial.errors import UsageError
 from spatial.formats import format_from_suffix
 from spatial.io.atomic import write_gpkg_atomic
 from spatial.io.layers import LAYER_NAMES, load_plan_layers, read_layer
+from spatial.io.postgis import database_label
 from spatial.landuse.fields import CLASS_CODE_FIELD
 from spatial.plan import load_rules, load_targets
 from spatial.report import (
@@ -251,7 +252,7 @@ def run(args: argparse.Namespace) -> int:
             id_field=args.id_field,
             class_field=args.class_field,
             tolerance_m2=args.geometry_tolerance_m2,
-            names=(args.old, args.new),
+            names=(database_label(args.old), database_label(args.new)),
             repair=args.repair,
         )
         targets, rules, steady = _checks(args, old, new, options)
@@ -265,7 +266,8 @@ def run(args: argparse.Namespace) -> int:
     if args.map is not None:
         from spatial.webmap.compare import render_compare_map  # noqa: PLC0415 - folium is slow
 
-        render_compare_map(args.map, old, new, result.pieces, names=(args.old, args.new))
+        shown = (database_label(args.old), database_label(args.new))  # no password on the page
+        render_compare_map(args.map, old, new, result.pieces, names=shown)
         print(f"spatial diff: wrote {args.map}", file=sys.stderr)
     sheets = {"features": result.features, "targets": targets, "rules": rules}
     if result.matrix is not None:

@@ -155,3 +155,45 @@ def test_writing_to_a_real_server_names_the_tables_without_the_password(
     out, err = capsys.readouterr()
     assert status == 2 and "no table public.nothere" in err, err
     _no_secret(out + err)
+
+
+def test_a_problem_in_a_postgis_layer_names_it_without_the_password(
+    postgis_url: str, tmp_path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Validation problems, repairs and refusals name the table by its label (all commands)."""
+    import geopandas as gpd  # noqa: PLC0415
+    import sqlalchemy  # noqa: PLC0415
+    from shapely.geometry import Polygon  # noqa: PLC0415
+
+    bowtie = Polygon([(106.2, 29.6), (106.21, 29.61), (106.21, 29.6), (106.2, 29.61)])
+    zones = gpd.GeoDataFrame({"id": ["zone-kcxz"]}, geometry=[bowtie], crs=4326)
+    square = zones.set_geometry([bowtie.convex_hull], crs=4326)
+    engine = sqlalchemy.create_engine(postgis_table(postgis_url, "bowtie").url)
+    with engine.begin() as connection:
+        zones.to_postgis("bowtie", connection, if_exists="replace", index=False)
+        square.to_postgis("square", connection, if_exists="replace", index=False)
+    engine.dispose()
+    secret = f"{LEFT}/#@%{RIGHT}"
+    url = postgis_url.replace("planner@", f"planner:{quote(secret, safe='')}@", 1)
+    for call in (
+        ["check", "--zones", f"{url}?table=bowtie"],
+        ["check", "--zones", f"{url}?table=bowtie", "--repair", "--format", "json"],
+        ["overlay", f"{url}?table=bowtie", "--op", "matrix"],
+        ["validate", f"{url}?table=bowtie"],
+        ["diff", f"{url}?table=bowtie", f"{url}?table=bowtie", "--no-checks"],
+        ["balance", f"{url}?table=bowtie"],
+    ):
+        status = main(call)
+        out, err = capsys.readouterr()
+        assert status in (1, 2), err
+        assert "table=bowtie" in out + err, (call, out, err)
+        _no_secret(out + err)
+    # the compare map names both versions on the page: without the password
+    page = tmp_path / "compare.html"
+    old = f"{url}?table=square"
+    status = main(["diff", old, old, "--no-checks", "--map", str(page)])
+    out, err = capsys.readouterr()
+    assert status == 0, (status, err)
+    text = page.read_text(encoding="utf-8")
+    assert "table=square" in text  # the page names both versions
+    _no_secret(out + err + text)
