@@ -182,6 +182,8 @@ def test_a_problem_in_a_postgis_layer_names_it_without_the_password(
         ["validate", f"{url}?table=bowtie"],
         ["diff", f"{url}?table=bowtie", f"{url}?table=bowtie", "--no-checks"],
         ["balance", f"{url}?table=bowtie"],
+        ["map", "--zones", f"{url}?table=bowtie", "--out", str(tmp_path / "m.html")],
+        ["report", "--zones", f"{url}?table=bowtie", "--out", str(tmp_path / "r.html")],
     ):
         status = main(call)
         out, err = capsys.readouterr()
