@@ -20,6 +20,7 @@ Examples
 
 from __future__ import annotations
 
+import math
 import os
 import tomllib
 from collections.abc import Callable
@@ -152,7 +153,28 @@ def _entries(path: Path, data: dict[str, Any], key: str) -> list[dict[str, Any]]
 
 def _where(path: Path, key: str, i: int, entry: dict[str, Any]) -> str:
     name = entry.get("id")
+    if isinstance(name, str) and len(name) > MAX_NAME_CHARS:
+        name = f"{name[:40]}…"
     return f"{path}: {key}[{i}]" + (f" ({name})" if isinstance(name, str) else "")
+
+
+#: The longest name, id, label or unit a plan or rules file may hold, in characters (the
+#: bundled ones are under 70); a phrase quoted from the plan may hold :data:`MAX_PHRASE_CHARS`.
+#: Every figure, table and report line carries these names: the bound keeps their cost small.
+MAX_NAME_CHARS = 200
+MAX_PHRASE_CHARS = 2_000
+
+
+def _bounded(where: str, name: str, value: Any) -> Any:
+    """Refuse a non-finite number (``inf``, ``nan``) or an overlong text; return ``value``."""
+    if isinstance(value, float) and not math.isfinite(value):
+        raise PlanDataError(f"{where}: {name!r} must be a finite number, got {value!r}")
+    limit = MAX_PHRASE_CHARS if name == "phrase" else MAX_NAME_CHARS
+    if isinstance(value, str) and len(value) > limit:
+        raise PlanDataError(
+            f"{where}: {name!r} is {len(value):,} characters long; at most {limit:,}"
+        )
+    return value
 
 
 def _require(where: str, entry: dict[str, Any], name: str, types: tuple[type, ...]) -> Any:
@@ -162,7 +184,11 @@ def _require(where: str, entry: dict[str, Any], name: str, types: tuple[type, ..
     if isinstance(value, bool) or not isinstance(value, types):
         kinds = " or ".join(t.__name__ for t in types)
         raise PlanDataError(f"{where}: {name!r} must be {kinds}, got {value!r}")
-    return value
+    return _bounded(where, name, value)
+
+
+def _optional_text(where: str, entry: dict[str, Any], name: str) -> str:
+    return str(_bounded(where, name, entry.get(name, "")))
 
 
 def _check_unique(path: Path, key: str, ids: list[str]) -> None:
@@ -190,11 +216,11 @@ def _target(path: Path, i: int, entry: dict[str, Any]) -> Target:
         id=_require(where, entry, "id", (str,)),
         layer=_require(where, entry, "layer", (str,)),
         name_zh=_require(where, entry, "name_zh", (str,)),
-        name_en=str(entry.get("name_en", "")),
+        name_en=_optional_text(where, entry, "name_en"),
         value=float(value),
         unit=unit,
         tolerance_pct=float(tolerance),
-        phrase=str(entry.get("phrase", "")),
+        phrase=_optional_text(where, entry, "phrase"),
     )
 
 
@@ -223,7 +249,7 @@ def _headline(path: Path, i: int, entry: dict[str, Any]) -> Headline:
         label_en=_require(where, entry, "label_en", (str,)),
         value=float(_require(where, entry, "value", _NUMBER)),
         unit=_require(where, entry, "unit", (str,)),
-        phrase=str(entry.get("phrase", "")),
+        phrase=_optional_text(where, entry, "phrase"),
     )
 
 
@@ -246,7 +272,7 @@ def string_list(where: str, name: str, value: Any) -> tuple[str, ...]:
     """Read a parameter that is a list of strings (ids, layer names) as a tuple."""
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise PlanDataError(f"{where}: {name!r} must be a list of strings, got {value!r}")
-    return tuple(value)
+    return tuple(_bounded(where, name, v) for v in value)
 
 
 def id_pairs(where: str, name: str, value: Any) -> tuple[tuple[str, str], ...]:

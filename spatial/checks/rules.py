@@ -34,6 +34,7 @@ from spatial.errors import CRSError
 from spatial.measure.area import ellipsoidal_area_m2
 from spatial.plan import NUMBER, ParamSpec, Rule, id_pairs, string_list
 from spatial.units import M2_PER_KM2
+from spatial.validate.pairs import intersecting_pairs
 
 __all__ = ["RULE_KINDS", "RuleKind", "check_rules", "rule_kind"]
 
@@ -328,23 +329,24 @@ def _nesting_rows(rule: Rule, features: dict, limit_km2: float, crs: CRS) -> lis
     return rows
 
 
-def _pair_overlaps_km2(features: dict, allowed: set[frozenset], crs: CRS) -> dict[frozenset, float]:
+def _pair_overlaps_km2(
+    features: dict, allowed: set[frozenset], crs: CRS, name: str
+) -> dict[frozenset, float]:
     """Overlap area (km²) of every pair of features that intersect, not declared nested.
 
     The features are stored in ``crs``, where their overlaps are cut.
 
     Candidate pairs come from an STRtree query (``intersects``), each pair once;
     their intersections are cut and measured in two vectorised calls, so the
-    cost grows with the number of features and of touching pairs, not its square.
+    cost grows with the number of features and of touching pairs, not its square
+    (more than :data:`~spatial.validate.pairs.MAX_PAIRS` pairs are refused).
     Pairs that do not intersect are left out (their overlap is 0).
     """
     ids = list(features)
     geoms = np.array(list(features.values()), dtype=object)
     if len(geoms) < 2:
         return {}
-    left, right = shapely.STRtree(geoms).query(geoms, predicate="intersects")
-    once = left < right
-    left, right = left[once], right[once]
+    left, right = intersecting_pairs(geoms, name)
     if allowed:
         keep = [
             frozenset((ids[i], ids[j])) not in allowed for i, j in zip(left, right, strict=True)
@@ -375,7 +377,7 @@ def _no_overlap(layers, rule: Rule, gk: CRS | None) -> list[dict[str, Any]]:
     limit_km2 = rule.params["max_overlap_m2"] / M2_PER_KM2
     position = {fid: n for n, fid in enumerate(features)}
     shared: dict[str, dict[str, float]] = {fid: {} for fid in features}
-    for pair, area in _pair_overlaps_km2(features, allowed, crs).items():
+    for pair, area in _pair_overlaps_km2(features, allowed, crs, rule.layer).items():
         a, b = sorted(pair, key=position.__getitem__)
         shared[a][b] = area
         shared[b][a] = area

@@ -27,6 +27,7 @@ from typing import NoReturn
 
 from spatial.cli._options import COMMAND_HELP
 from spatial.cli._output import ExitCode
+from spatial.cli._outputs import guard_outputs
 from spatial.errors import LayerReadWarning, SpatialError, printable
 
 __all__ = ["build_parser", "console", "main"]
@@ -112,18 +113,24 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line and return its exit status."""
     words = sys.argv[1:] if argv is None else list(argv)
-    parser = build_parser(only=_command_in(words) or "")
-    args = parser.parse_args(words)
+    command = _command_in(words)
+    try:  # loading a command's modules takes a second: Ctrl-C then is no bug either
+        parser = build_parser(only=command or "")
+        args = parser.parse_args(words)
+    except KeyboardInterrupt:
+        return _interrupted(command)
     try:
+        notes = guard_outputs(args)
         status = _run_saying_warnings(args)
+        for note in notes:
+            print(note, file=sys.stderr)
         sys.stdout.flush()  # surface a closed pipe here, not at interpreter exit
         return status
     except SpatialError as exc:
         print(f"spatial {args.command}: {exc}", file=sys.stderr)
         return ExitCode.UNREADABLE
     except KeyboardInterrupt:
-        print(f"spatial {args.command}: interrupted", file=sys.stderr)
-        return ExitCode.INTERRUPTED
+        return _interrupted(args.command)
     except BrokenPipeError:
         # The reader (e.g. `| head`) closed the pipe: stop quietly, as Unix tools do.
         devnull = os.open(os.devnull, os.O_WRONLY)
@@ -140,6 +147,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return ExitCode.INTERNAL
+
+
+def _interrupted(command: str | None) -> int:
+    """Say ``spatial COMMAND: interrupted`` (Ctrl-C) in one line; return exit status 130."""
+    print(f"spatial{f' {command}' if command else ''}: interrupted", file=sys.stderr)
+    return ExitCode.INTERRUPTED
 
 
 def _run_saying_warnings(args: argparse.Namespace) -> int:
@@ -163,7 +176,10 @@ def console() -> NoReturn:
     Tests and scripts call :func:`main`, which leaves the collector alone.
     """
     gc.set_threshold(*_GC_THRESHOLDS)
-    status = main()
+    try:
+        status = main()
+    except KeyboardInterrupt:  # a second Ctrl-C while the first is being reported
+        status = _interrupted(_command_in(sys.argv[1:]))
     gc.freeze()
     sys.exit(status)
 

@@ -13,6 +13,7 @@ from spatial.errors import UsageError
 from spatial.io.atomic import write_gpkg_atomic
 from spatial.io.layers import read_layer
 from spatial.io.options import ReadOptions
+from spatial.io.postgis import database_label
 from spatial.landuse.fields import CLASS_CODE_FIELD
 from spatial.plan import Rule
 
@@ -104,7 +105,7 @@ def constraint_rules(
         if name in layers:
             raise UsageError(f"{option} {name}={path}: the name {name!r} is already a layer's name")
         layers[name] = _constraint_layer(name, path, options[name])
-        sources[name] = path
+        sources[name] = database_label(path)  # a PostGIS URL without its password
         if (kind, name) not in stated:  # a rules-file rule for it sets its own tolerance
             added.append(constraint_rule(kind, name, "zones", args.tolerance_m2))
     out = getattr(args, "conflicts_out", None)
@@ -115,7 +116,10 @@ def constraint_rules(
     return tuple(added)
 
 
-def write_conflicts(pieces: gpd.GeoDataFrame, out: str) -> None:
-    """Write the conflict pieces as a GeoPackage layer named ``conflicts`` (atomically)."""
-    write_gpkg_atomic(out, pieces, layer="conflicts")
+def write_conflicts(pieces: gpd.GeoDataFrame, out: str, *, also_input: bool = False) -> None:
+    """Write the conflict pieces as a GeoPackage layer named ``conflicts`` (atomically).
+
+    ``also_input``: ``out`` is also an input, so no layer of the same name is replaced.
+    """
+    write_gpkg_atomic(out, pieces, layer="conflicts", also_input=also_input)
     print(f"spatial check: wrote {len(pieces)} conflict pieces to {out}", file=sys.stderr)

@@ -198,7 +198,9 @@ def read_options(args: argparse.Namespace, inputs: list[Input]) -> dict[str, Rea
                     "apply it to (the bundled plan is read as it is)"
                 )
             if key not in known:
-                named = ", ".join(f"{i.role} ({i.path})" for i in inputs)
+                from spatial.io.postgis import database_label  # noqa: PLC0415
+
+                named = ", ".join(f"{i.role} ({database_label(i.path)})" for i in inputs)
                 raise UsageError(f"{flag} {key}={value}: no input {key!r} here; inputs: {named}")
             chosen[known[key].role][dest] = value
         if every is not None:
@@ -254,18 +256,26 @@ def add_output_options(
 
 
 def output_destination(args: argparse.Namespace) -> str | None:
-    """Return where results go: ``--out``, or the ``--db`` URL (its table in ``--table``)."""
+    """Return where results go: ``--out``, or the ``--db`` URL (its table in ``--table``).
+
+    A PostGIS URL is parsed here, before any work: a malformed part or a table
+    named twice is one line (exit 2) that never shows the password.
+    """
+    from spatial.io.postgis import database_label, is_postgis_url, postgis_table  # noqa: PLC0415
+
     db, table = getattr(args, "db", None), getattr(args, "table", None)
     if db is None:
         if table is not None:
             raise UsageError("--table names a PostGIS table: give the database with --db URL")
+        if is_postgis_url(args.out):
+            postgis_table(args.out)
         return args.out
     if args.out is not None:
         raise UsageError("give either --out or --db, not both")
-    from spatial.io.postgis import is_postgis_url  # noqa: PLC0415
-
     if not is_postgis_url(db):
-        raise UsageError(f"--db {db}: expected a postgresql://USER@HOST:PORT/DB URL")
+        label = database_label(db)
+        raise UsageError(f"--db {label}: expected a postgresql://USER@HOST:PORT/DB URL")
+    postgis_table(db, table)
     return db
 
 
@@ -314,8 +324,14 @@ def emit_report(args: argparse.Namespace, report: object) -> bool:
         from spatial.io.postgis import is_postgis_url  # noqa: PLC0415
 
         layers = check_result_layers(report, with_plan=not is_postgis_url(out))  # type: ignore[arg-type]
+        from spatial.cli._outputs import also_input  # noqa: PLC0415
+
         for name in write_layers(
-            layers, out, table=getattr(args, "table", None), styles={"targets": "zones"}
+            layers,
+            out,
+            table=getattr(args, "table", None),
+            styles={"targets": "zones"},
+            also_input=also_input(args),
         ):
             print(f"spatial {args.command}: wrote {name}", file=sys.stderr)
         return False

@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import pandas as pd
 
@@ -22,11 +22,13 @@ from spatial.cli._options import (
     require_in_range,
 )
 from spatial.cli._output import ExitCode, printed_warnings
+from spatial.cli._outputs import also_input
 from spatial.errors import UsageError, printable
 from spatial.export.layers import is_layer_destination, write_layers
 from spatial.formats import format_from_suffix
 from spatial.io.layers import read_layer
 from spatial.io.options import ReadOptions
+from spatial.io.postgis import database_label
 from spatial.io.where import Where, parse_where, select_features
 from spatial.overlay import operations as overlay
 from spatial.report import emit, format_frame
@@ -44,19 +46,28 @@ _STREAM_MIN_ROWS = 10_000
 
 def _matrix(args: argparse.Namespace, a: gpd.GeoDataFrame) -> pd.DataFrame:
     form = "square" if args.square else "long"
-    matrix = overlay.overlap_matrix(a, args.a_id, repair=args.repair, form=form, name=args.a)
+    name = database_label(args.a)
+    matrix = overlay.overlap_matrix(a, args.a_id, repair=args.repair, form=form, name=name)
     return matrix if form == "long" else matrix.reset_index(names=args.a_id)
+
+
+def _names(args: argparse.Namespace) -> tuple[str, Any]:
+    """Name A and B as messages do: a file by its path, a database without its password.
+
+    B is None for an operation on A alone, as ``args.b`` is.
+    """
+    return database_label(args.a), database_label(args.b) if args.b is not None else None
 
 
 def _compute(args: argparse.Namespace, a, b) -> pd.DataFrame:
     """Run the operation; every input is validated once, inside it, named by its file."""
-    repair, names = args.repair, (args.a, args.b)
+    repair, names = args.repair, _names(args)
     if args.op == "intersection":
         return overlay.tabulate_intersection(a, b, args.a_id, args.b_id, repair=repair, names=names)
     if args.op == "difference":
         return overlay.difference(a, b, args.a_id, repair=repair, names=names)
     if args.op == "overlaps":
-        return overlay.overlaps(a, args.a_id, repair=repair, name=args.a)
+        return overlay.overlaps(a, args.a_id, repair=repair, name=names[0])
     if args.op == "matrix":
         return _matrix(args, a)
     if args.op == "coverage":
@@ -102,7 +113,7 @@ def _parquet_result(args: argparse.Namespace, b, scan: ParquetScan | None) -> pd
     from spatial.overlay.parquet import tabulate_parquet  # noqa: PLC0415
 
     source = scan if scan is not None else args.a
-    return tabulate_parquet(source, b, args.a_id, args.b_id, names=(args.a, args.b))
+    return tabulate_parquet(source, b, args.a_id, args.b_id, names=_names(args))
 
 
 def _dask_result(args: argparse.Namespace, b) -> pd.DataFrame:
@@ -166,7 +177,7 @@ def run(args: argparse.Namespace, scan: ParquetScan | None = None) -> int:
             "per non-zero cell"
         )
     if args.op == "coverage" and b is not None:  # B is there: _check_call requires it
-        overlay.require_one_dimension(b, args.b)  # here, so that the message names the file
+        overlay.require_one_dimension(b, _names(args)[1])  # here, so the message names the file
     with printed_warnings("overlay"):
         result = _compute(args, a, b)
     return _write(args, result)
@@ -179,7 +190,10 @@ def _write(args: argparse.Namespace, result: pd.DataFrame) -> int:
         emit(layer.to_json(ensure_ascii=False, drop_id=True), args.out)
         return ExitCode.OK
     if args.format == "layer":  # GeoPackage, File GDB or PostGIS; --op difference with its parts
-        for name in write_layers({args.op: result}, args.out, table=args.table):
+        written = write_layers(
+            {args.op: result}, args.out, table=args.table, also_input=also_input(args)
+        )
+        for name in written:
             print(f"spatial overlay: wrote {name}", file=sys.stderr)
         return ExitCode.OK
     table = result.drop(columns=result.geometry.name) if hasattr(result, "geometry") else result

@@ -40,6 +40,7 @@ from spatial.cli._output import ExitCode, printed_warnings
 from spatial.errors import UsageError
 from spatial.formats import format_from_suffix
 from spatial.io.layers import read_layer
+from spatial.io.postgis import database_label
 from spatial.landuse import CLASS_CODE_FIELD, CLASS_NAME_FIELD, check_class_field, load_classes
 from spatial.report import (
     format_frame,
@@ -138,10 +139,10 @@ def _table(args, paths, layers, zones) -> pd.DataFrame:
             zone_id_field=args.zone_id_field,
             level=args.level,
             construction=construction,
-            names=(path, args.zones or ""),
+            names=(database_label(path), database_label(args.zones or "")),
             repair=args.repair,
         )
-        _say_overlaps(path, table)
+        _say_overlaps(database_label(path), table)
         tables.append(table)
     return tables[0] if len(tables) == 1 else compare_balance(*tables)
 

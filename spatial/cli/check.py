@@ -56,8 +56,10 @@ from spatial.cli._options import (
     read_options,
 )
 from spatial.cli._output import ExitCode, printed_warnings
+from spatial.cli._outputs import also_input
 from spatial.errors import printable
 from spatial.io.layers import LAYER_NAMES, load_plan_layers, read_layer
+from spatial.io.postgis import database_label
 from spatial.plan import load_rules, load_targets
 
 __all__ = ["register", "run"]
@@ -104,7 +106,7 @@ def _read_layers(args: argparse.Namespace) -> tuple[dict, dict[str, str], tuple]
     for layer, path in given.items():
         layers[layer] = read_layer(path, **vars(options[layer]))
         print_notes("check", layers[layer])
-        sources[layer] = path
+        sources[layer] = database_label(path)  # a PostGIS URL without its password
     rules = load_rules(args.rules)
     rules += constraint_rules(args, layers, sources, rules, options)
     return layers, sources, rules
@@ -123,7 +125,9 @@ def run(args: argparse.Namespace) -> int:
             class_field=args.class_field,
         )
     if args.conflicts_out is not None and report.conflicts is not None:  # with constraints
-        write_conflicts(report.conflicts, args.conflicts_out)
+        write_conflicts(
+            report.conflicts, args.conflicts_out, also_input=also_input(args, "conflicts_out")
+        )
     for line in report.matches:
         print(f"spatial check: note: {printable(line)}", file=sys.stderr)
     to_terminal = emit_report(args, report)

@@ -41,10 +41,12 @@ from spatial.cli._options import (
     read_options,
 )
 from spatial.cli._output import ExitCode, printed_warnings
+from spatial.cli._outputs import also_input
 from spatial.errors import UsageError
 from spatial.formats import format_from_suffix
 from spatial.io.atomic import write_gpkg_atomic
 from spatial.io.layers import LAYER_NAMES, load_plan_layers, read_layer
+from spatial.io.postgis import database_label
 from spatial.landuse.fields import CLASS_CODE_FIELD
 from spatial.plan import load_rules, load_targets
 from spatial.report import (
@@ -250,16 +252,22 @@ def run(args: argparse.Namespace) -> int:
             id_field=args.id_field,
             class_field=args.class_field,
             tolerance_m2=args.geometry_tolerance_m2,
-            names=(args.old, args.new),
+            names=(database_label(args.old), database_label(args.new)),
             repair=args.repair,
         )
         targets, rules, steady = _checks(args, old, new, options)
     if args.pieces_out is not None:
-        write_gpkg_atomic(args.pieces_out, result.pieces, layer="diff_pieces")
+        write_gpkg_atomic(
+            args.pieces_out,
+            result.pieces,
+            layer="diff_pieces",
+            also_input=also_input(args, "pieces_out"),
+        )
     if args.map is not None:
         from spatial.webmap.compare import render_compare_map  # noqa: PLC0415 - folium is slow
 
-        render_compare_map(args.map, old, new, result.pieces, names=(args.old, args.new))
+        shown = (database_label(args.old), database_label(args.new))  # no password on the page
+        render_compare_map(args.map, old, new, result.pieces, names=shown)
         print(f"spatial diff: wrote {args.map}", file=sys.stderr)
     sheets = {"features": result.features, "targets": targets, "rules": rules}
     if result.matrix is not None:

@@ -165,6 +165,10 @@ def store_styles(
             "INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier) "
             "VALUES ('layer_styles', 'attributes', 'layer_styles')"
         )
+        db.executemany(  # a layer written again into a kept GeoPackage: its old style goes
+            "DELETE FROM layer_styles WHERE lower(f_table_name) = lower(?)",
+            [(name,) for name in layers],
+        )
         for name, gdf in layers.items():
             style = styles.get(name, name)
             geom_types = set(gdf.geom_type.dropna().unique())

@@ -33,14 +33,22 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from spatial.errors import OutputError, SpatialError
+from spatial.errors import OutputError, SpatialError, first_line
 
 try:
     import fcntl
 except ImportError:  # pragma: no cover - Windows
     fcntl = None  # type: ignore[assignment]
 
-__all__ = ["atomic_path", "write_bytes_atomic", "write_gpkg_atomic", "write_text_atomic"]
+__all__ = [
+    "GPKG_MARK",
+    "atomic_gpkg",
+    "atomic_path",
+    "check_output_name",
+    "write_bytes_atomic",
+    "write_gpkg_atomic",
+    "write_text_atomic",
+]
 
 _SUFFIX = ".tmp"
 _ATTEMPTS = 5
@@ -128,6 +136,7 @@ def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
         ``target`` is a folder, or its folder cannot be created or written to.
     """
     target = Path(target)
+    check_output_name(target)
     if target.is_dir():
         raise OutputError(f"{target}: is a folder; give the output a file name")
     if _is_special(target):
@@ -163,8 +172,54 @@ def _followed(target: Path) -> Path:
     return Path(os.path.realpath(target)) if target.is_symlink() else target
 
 
+#: The longest file or folder name most file systems take (ext4, APFS, NTFS: 255), in bytes.
+NAME_MAX_BYTES = 255
+#: The longest path Linux takes (PATH_MAX), in bytes.
+PATH_MAX_BYTES = 4096
+
+
+def check_output_name(target: str | os.PathLike[str]) -> None:
+    """Refuse an output path no file system can hold, or under a file, in one line.
+
+    Checked before anything is computed or written: a name longer than
+    :data:`NAME_MAX_BYTES` (255 bytes, UTF-8), a path longer than
+    :data:`PATH_MAX_BYTES`, or a parent folder that is a file.
+
+    Raises
+    ------
+    OutputError
+        Naming the path and the problem.
+
+    Examples
+    --------
+    >>> check_output_name("a" * 300 + ".csv")
+    Traceback (most recent call last):
+    ...
+    spatial.errors.OutputError: aaa...csv: the file name is 304 bytes long; a file system ...
+    """
+    target = Path(target)
+    text = os.fsencode(target)
+    shown = f"{os.fsdecode(text[:24])}...{target.suffix}" if len(text) > 80 else str(target)
+    if len(text) >= PATH_MAX_BYTES:
+        raise OutputError(
+            f"{shown}: the path is {len(text)} bytes long; at most {PATH_MAX_BYTES - 1}: "
+            "choose a shorter path"
+        )
+    for part in target.parts:
+        size = len(os.fsencode(part))
+        if size > NAME_MAX_BYTES:
+            raise OutputError(
+                f"{shown}: the {'file' if part == target.name else 'folder'} name is {size} "
+                f"bytes long; a file system takes at most {NAME_MAX_BYTES}: choose a shorter name"
+            )
+    _refuse_file_parent(target)
+
+
 def _refuse_file_parent(target: Path) -> None:
-    for folder in (target.parent, *target.parent.parents):
+    if _open_fd(target) is not None:
+        return
+    parent = Path(os.path.realpath(target.parent))  # ``..`` after a file: the file is found
+    for folder in (parent, *parent.parents):
         if folder.exists():
             if not folder.is_dir():
                 raise OutputError(
@@ -261,8 +316,113 @@ def write_text_atomic(target: str | os.PathLike[str], text: str, encoding: str =
     return write_bytes_atomic(target, text.encode(encoding))
 
 
-def write_gpkg_atomic(target: str | os.PathLike[str], gdf: object, layer: str) -> Path:
-    """Write a GeoDataFrame as one GeoPackage layer at ``target``, atomically; return the path."""
+#: The description (``gpkg_contents.description``) of every GeoPackage layer the toolkit
+#: writes: a layer so marked may be replaced by the next write, any other is kept.
+GPKG_MARK = "written by spatial (bishan-spatial)"
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+def _gpkg_layers(target: Path) -> dict[str, str] | None:
+    """Return the layers of the GeoPackage at ``target`` (lower-cased name -> description).
+
+    None when nothing (or a device, FIFO, ``/dev/stdout``) is there.
+
+    Raises
+    ------
+    OutputError
+        ``target`` is a regular file that is not a GeoPackage.
+    """
+    if _is_special(target) or not target.is_file():
+        return None
+    refusal = OutputError(
+        f"{target}: exists and is not a GeoPackage; it is left alone: remove it or choose "
+        "another output path"
+    )
+    with open(target, "rb") as fh:
+        if fh.read(len(_SQLITE_MAGIC)) != _SQLITE_MAGIC:
+            raise refusal
+    import sqlite3  # noqa: PLC0415
+
+    try:
+        with contextlib.closing(
+            sqlite3.connect(f"{target.resolve().as_uri()}?mode=ro", uri=True)
+        ) as db:
+            rows = db.execute("SELECT table_name, description FROM gpkg_contents").fetchall()
+    except sqlite3.Error:
+        raise refusal from None
+    return {str(name).lower(): str(text or "") for name, text in rows}
+
+
+def _refuse_replacing(
+    target: Path, layers: list[str], found: dict[str, str], also_input: bool
+) -> None:
+    """Refuse writing a layer over one of the same name that is not ours, or is being read."""
+    for name in layers:
+        old = found.get(name.lower())
+        if old is None:
+            continue
+        if also_input:
+            raise OutputError(
+                f"{target}: is also an input and already holds a layer {name!r}; its layers "
+                "are kept: choose another output path"
+            )
+        if old != GPKG_MARK:
+            raise OutputError(
+                f"{target}: already holds a layer {name!r} that spatial did not write; it is "
+                "kept: choose another output path"
+            )
+
+
+@contextlib.contextmanager
+def atomic_gpkg(
+    target: str | os.PathLike[str], layers: list[str], *, also_input: bool = False
+) -> Iterator[Path]:
+    """Yield a GeoPackage path to write ``layers`` into; move it onto ``target`` (atomically).
+
+    An existing GeoPackage at ``target`` keeps its other layers: it is copied
+    first and the new layers are added to the copy. A layer of the same name
+    is replaced only if the toolkit wrote it (its description is
+    :data:`GPKG_MARK`) and ``target`` is not also an input; every layer
+    written is so marked.
+
+    Raises
+    ------
+    OutputError
+        ``target`` is a file that is not a GeoPackage, or holds a layer of the
+        same name that is not the toolkit's (or the file is also an input).
+    """
+    target = _followed(Path(target))
+    check_output_name(target)
+    found = _gpkg_layers(target)
+    if found is not None:
+        _refuse_replacing(target, layers, found, also_input)
     with atomic_path(target) as tmp:
-        gdf.to_file(tmp, driver="GPKG", layer=layer)  # type: ignore[attr-defined]
+        if found is not None:
+            shutil.copyfile(target, tmp)
+        yield tmp
+        _mark_layers(tmp, layers)
+
+
+def _mark_layers(gpkg: Path, layers: list[str]) -> None:
+    import sqlite3  # noqa: PLC0415
+
+    with contextlib.closing(sqlite3.connect(gpkg)) as db, db:
+        db.executemany(
+            "UPDATE gpkg_contents SET description = ? WHERE lower(table_name) = lower(?)",
+            [(GPKG_MARK, name) for name in layers],
+        )
+
+
+def write_gpkg_atomic(
+    target: str | os.PathLike[str], gdf: object, layer: str, *, also_input: bool = False
+) -> Path:
+    """Write a GeoDataFrame as one GeoPackage layer at ``target``, atomically; return the path.
+
+    An existing GeoPackage keeps its other layers (see :func:`atomic_gpkg`).
+    """
+    with atomic_gpkg(target, [layer], also_input=also_input) as tmp:
+        try:
+            gdf.to_file(tmp, driver="GPKG", layer=layer)  # type: ignore[attr-defined]
+        except Exception as exc:  # a writer's failure is one line; nothing is written
+            raise OutputError(f"{target}: cannot write layer {layer} ({first_line(exc)})") from None
     return Path(target)

@@ -14,9 +14,9 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, unquote, urlencode
 
 from spatial.errors import LayerError, LayerReadError, OutputError
 
@@ -49,13 +49,41 @@ def is_postgis_url(text: object) -> bool:
     return isinstance(text, str) and text.lower().startswith(_SCHEMES)
 
 
+#: The highest TCP port.
+_PORT_MAX = 65535
+
+
 @dataclass(frozen=True)
 class PostgisTable:
-    """A table in a PostGIS database: where it is and how to name it in a message."""
+    """A table in a PostGIS database: where it is and how to name it in a message.
 
-    url: str  # SQLAlchemy URL, driver psycopg, without the table parameters
+    The password is kept apart and never shown: not in :attr:`label`, not in
+    the ``repr``; only :attr:`url` (handed to the driver) holds it.
+    """
+
+    host: str
+    database: str
     table: str
     schema: str = "public"
+    user: str | None = None
+    password: str | None = field(default=None, repr=False)
+    port: int | None = None
+    options: tuple[tuple[str, str], ...] = ()  # other query parameters (sslmode=...)
+
+    @property
+    def url(self) -> str:
+        """The SQLAlchemy URL (driver psycopg) with the password, for the driver only."""
+        import sqlalchemy  # noqa: PLC0415 - only when a database is named
+
+        return sqlalchemy.engine.URL.create(
+            "postgresql+psycopg",
+            username=self.user,
+            password=self.password,
+            host=self.host or None,
+            port=self.port,
+            database=self.database or None,
+            query=dict(self.options),
+        ).render_as_string(hide_password=False)
 
     @property
     def label(self) -> str:
@@ -66,44 +94,112 @@ class PostgisTable:
         >>> postgis_table("postgresql://me:secret@db:5433/plan?table=zones").label
         'postgresql://me@db:5433/plan?table=zones'
         """
-        parts = urlsplit(self.url)
-        netloc = parts.netloc.rpartition("@")
-        user = netloc[0].partition(":")[0]
-        host = f"{user}@{netloc[2]}" if netloc[1] else netloc[2]
         query = {"table": self.table} | ({} if self.schema == "public" else {"schema": self.schema})
-        return urlunsplit(("postgresql", host, parts.path, urlencode(query), ""))
+        return f"{self.server}?{urlencode(query)}"
+
+    @property
+    def server(self) -> str:
+        """The database as a message names it: ``postgresql://USER@HOST:PORT/DB``, no password."""
+        user = f"{quote(self.user, safe='')}@" if self.user else ""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        port = f":{self.port}" if self.port is not None else ""
+        return f"postgresql://{user}{host}{port}/{quote(self.database, safe='')}"
+
+    def named(self, table: str) -> PostgisTable:
+        """Return the table ``table`` in the same database and schema."""
+        return replace(self, table=table)
+
+
+def _without_password(url: str) -> str:
+    """``url`` with everything before its last ``@`` (user and password) left out."""
+    scheme, _, rest = url.partition("://")
+    return f"{scheme}://{rest.rpartition('@')[2]}" if "@" in rest else url
+
+
+def _host_port(text: str, shown: str) -> tuple[str, int | None]:
+    """Split ``HOST[:PORT]`` or ``[IPV6][:PORT]``; refuse a bad port or an unclosed bracket."""
+    if text.startswith("["):
+        host, closed, after = text[1:].partition("]")
+        if not closed:
+            raise LayerError(f"{shown}: the IPv6 address has no closing ']'")
+        if after and not after.startswith(":"):
+            raise LayerError(f"{shown}: expected ':PORT' after the IPv6 address ']'")
+        port = after[1:] if after else None
+    else:
+        host, colon, port_text = text.partition(":")
+        port = port_text if colon else None
+    if port is None or port == "":
+        return host, None
+    if not (port.isascii() and port.isdigit()) or not 0 < int(port) <= _PORT_MAX:
+        raise LayerError(f"{shown}: the port {port[:20]!r} is not a number from 1 to {_PORT_MAX}")
+    return host, int(port)
+
+
+def _one_each(query: str, shown: str) -> dict[str, str]:
+    """Return the query's parameters; refuse a parameter given twice."""
+    pairs = parse_qsl(query, keep_blank_values=True)
+    seen: dict[str, str] = {}
+    for key, value in pairs:
+        if key in seen:
+            raise LayerError(f"{shown}: {key}= is given twice in the URL")
+        seen[key] = value
+    return seen
 
 
 def postgis_table(url: str, table: str | None = None) -> PostgisTable:
-    """Parse ``postgresql://...?table=T[&schema=S]`` (or a URL and ``table``) into a table.
+    """Parse ``postgresql://USER:PASSWORD@HOST:PORT/DB?table=T[&schema=S]`` (once, here).
+
+    The user and password are everything before the URL's last ``@``
+    (percent-decoded; a ``/``, ``#``, ``?`` or ``@`` in a password is taken as
+    typed), so no part of a password is mistaken for the host or database and
+    none is ever shown: every message names the database by :attr:`PostgisTable.label`.
 
     Raises
     ------
     LayerError
-        No table named, or a table given twice (in the URL and as ``table``).
+        A malformed part (not ``postgresql://``, a port that is no number from
+        1 to 65535, an unclosed IPv6 bracket, a parameter twice), no table
+        named, or a table named twice (in the URL and as ``table``): one line,
+        without the password.
 
     Examples
     --------
     >>> t = postgis_table("postgresql://me@localhost:5432/plan", table="zones")
     >>> t.url, t.table, t.schema
     ('postgresql+psycopg://me@localhost:5432/plan', 'zones', 'public')
+    >>> postgis_table("postgresql://me:p/a#s@s@[::1]:5432/plan?table=z").password
+    'p/a#s@s'
     """
-    parts = urlsplit(url)
-    query = parse_qs(parts.query)
-    in_url = query.pop("table", [None])[0]
-    schema = query.pop("schema", ["public"])[0]
-    if in_url and table and in_url != table:
-        raise LayerError(f"{url}: the table is named twice ({in_url!r} and --table {table!r})")
-    name = in_url or table
-    if not name:
-        raise LayerError(
-            f"{PostgisTable(url, '?', schema).label.partition('?')[0]}: name the table, "
-            "as postgresql://...?table=NAME or with --table NAME"
-        )
-    rest = urlencode({k: v[0] for k, v in query.items()})
-    return PostgisTable(
-        urlunsplit(("postgresql+psycopg", parts.netloc, parts.path, rest, "")), name, schema
+    shown = _without_password(url)
+    if not is_postgis_url(url):
+        raise LayerError(f"{shown}: expected a postgresql://USER@HOST:PORT/DB URL")
+    userinfo, at, rest = url.partition("://")[2].rpartition("@")
+    user, colon, password = userinfo.partition(":")
+    where, _, query_text = rest.partition("?")
+    netloc, _, database = where.partition("/")
+    host, port = _host_port(netloc, shown)
+    query = _one_each(query_text, shown)
+    in_url, schema = query.pop("table", None), query.pop("schema", "public")
+    found = PostgisTable(
+        host=unquote(host),
+        database=unquote(database),
+        table=in_url or table or "?",
+        schema=schema or "public",
+        user=unquote(user) if at and user else None,
+        password=unquote(password) if at and colon else None,
+        port=port,
+        options=tuple(query.items()),
     )
+    if in_url and table and in_url != table:
+        raise LayerError(
+            f"{found.server}: the table is named twice ({in_url!r} in the URL and "
+            f"--table {table!r}): name it once"
+        )
+    if not (in_url or table):
+        raise LayerError(
+            f"{found.server}: name the table, as postgresql://...?table=NAME or with --table NAME"
+        )
+    return found
 
 
 @contextlib.contextmanager
@@ -120,10 +216,16 @@ def _engine(table: PostgisTable) -> Iterator[Any]:
         engine.dispose()
 
 
-def _reason(exc: BaseException) -> str:
-    """Return the first line of a driver error (psycopg never echoes the password)."""
+def _reason(exc: BaseException, where: PostgisTable) -> str:
+    """Return the first line of a driver error, the password (if quoted at all) masked.
+
+    psycopg does not echo the password; the mask is for any driver or layer that would.
+    """
     text = str(getattr(exc, "orig", None) or exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
+    line = text.splitlines()[0] if text else type(exc).__name__
+    for secret in {where.password or "", quote(where.password or "", safe="")} - {""}:
+        line = line.replace(secret, "***")
+    return line
 
 
 def _geometry_column(
@@ -180,7 +282,7 @@ def read_postgis_layer(url: str, table: str | None = None) -> gpd.GeoDataFrame:
             # takes a SQLAlchemy text() clause as well (documented there).
             gdf = gpd.read_postgis(sql, connection, geom_col=geom_col)  # type: ignore[call-overload]
     except sqlalchemy.exc.SQLAlchemyError as exc:
-        raise LayerReadError(f"{where.label}: cannot be read ({_reason(exc)})") from None
+        raise LayerReadError(f"{where.label}: cannot be read ({_reason(exc, where)})") from None
     if srid > 0 and gdf.crs is None:
         gdf = gdf.set_crs(CRS.from_epsg(srid))
     return gdf
@@ -220,16 +322,16 @@ def write_postgis_tables(
                 else:
                     frame.to_sql(if_exists="replace", index=False, **kwargs)
     except sqlalchemy.exc.SQLAlchemyError as exc:
-        raise OutputError(f"{where.label}: cannot be written ({_reason(exc)})") from None
-    return [PostgisTable(where.url, name, where.schema).label for name in names]
+        raise OutputError(f"{where.label}: cannot be written ({_reason(exc, where)})") from None
+    return [where.named(name).label for name in names]
 
 
 def database_label(path: str | os.PathLike[str]) -> str:
     """Name a layer source in a message: a PostGIS URL without its password, else the path."""
     text = os.fspath(path)
     if not is_postgis_url(text):
-        return text
+        return _without_password(text) if "://" in text else text
     try:
         return postgis_table(text).label
     except LayerError:
-        return text.partition("@")[2] or text
+        return _without_password(text)

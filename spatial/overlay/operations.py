@@ -66,6 +66,7 @@ from spatial.overlay.frame import DENSIFY_DEG, move_into
 from spatial.preconditions import feature_error, require_unique_ids
 from spatial.units import M2_PER_KM2
 from spatial.validate.inputs import FULL_CHECK_MAX_FEATURES, Known, LayerInput, prepare_inputs
+from spatial.validate.pairs import intersecting_pairs
 
 __all__ = [
     "DENSIFY_DEG",
@@ -309,6 +310,7 @@ def _self_pairs(
         [LayerInput(layer, name, id_col, "polygon")], repair=repair, frame="largest"
     ).layers[0]
     require_unique_ids(lonlat, name, id_col)
+    intersecting_pairs(np.asarray(lonlat.geometry.array, dtype=object), name)  # the bound
     # validated above: the tabulation's own checks are the cheap ones
     pairs = tabulate_intersection(
         lonlat, lonlat, id_col, id_col, full_check_max_features=-1, names=(name, name)
@@ -335,18 +337,17 @@ def _threaded(func, threads: int, *arrays: np.ndarray) -> np.ndarray:
         return np.concatenate(list(parts))
 
 
-def _overlapping_pairs(geoms: np.ndarray, threads: int) -> tuple[np.ndarray, np.ndarray]:
+def _overlapping_pairs(geoms: np.ndarray, threads: int, name: str) -> tuple[np.ndarray, np.ndarray]:
     """Positions ``(i, j)``, ``i < j``, of every pair whose interiors meet (shared area > 0).
 
     Candidates come from an STR tree (``intersects``, on prepared geometries);
     pairs whose bounding boxes meet only along a line are dropped at once, and
     a DE-9IM test (interiors intersect) drops the others that only touch along
     an edge or at a point, so only pairs that share area are cut. The cost
-    grows with the features and the touching pairs, never with their square.
+    grows with the features and the touching pairs, never with their square:
+    more than :data:`~spatial.validate.pairs.MAX_PAIRS` pairs are refused.
     """
-    left, right = shapely.STRtree(geoms).query(geoms, predicate="intersects")
-    once = left < right
-    left, right = left[once], right[once]
+    left, right = intersecting_pairs(geoms, name)
     box = shapely.bounds(geoms)
     lo, hi = np.maximum(box[left, :2], box[right, :2]), np.minimum(box[left, 2:], box[right, 2:])
     flat = ((hi - lo) <= 0).any(axis=1)
@@ -436,7 +437,7 @@ def overlap_matrix(
     geoms = np.asarray(lonlat.geometry.array, dtype=object)
     ids = lonlat[id_col].to_numpy()
     threads = usable_cpus()
-    left, right = _overlapping_pairs(geoms, threads)
+    left, right = _overlapping_pairs(geoms, threads, name)
     _refuse_invalid(geoms, np.concatenate([left, right]), name, ids)
     pieces = _threaded(shapely.intersection, threads, geoms[left], geoms[right])
     shared_km2 = _area_km2(pieces)

@@ -26,6 +26,7 @@ import warnings
 from collections.abc import Callable, Iterable, Iterator
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import matplotlib
 import pylopdf_fonts_zh_cn
@@ -38,6 +39,9 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.table import Table
 from matplotlib.text import Text
+
+if TYPE_CHECKING:
+    from matplotlib.typing import RcKeyType
 
 __all__ = [
     "FONT_FAMILY",
@@ -175,23 +179,33 @@ def _texts(fig: Figure) -> Iterable[str]:
             yield cell.get_text().get_text()
 
 
+#: matplotlib settings under which every text artist (labels, ticks, legends, tables)
+#: shows its text as typed: ``$...$`` is not mathtext (``Text(parse_math=False)``).
+LITERAL_TEXT: dict[RcKeyType, Any] = {"text.parse_math": False, "text.usetex": False}
+
+
 @contextlib.contextmanager
 def in_noto(build: Callable[[], Figure]) -> Iterator[Figure]:
-    """Build the figure in a Noto Sans SC subset holding exactly the characters it draws.
+    r"""Build the figure in a Noto Sans SC subset holding exactly the characters it draws.
 
     A first, throw-away build collects the text; the subset (TrueType outlines, a
     family name of its own) is registered with matplotlib and the figure built
     again with it as the only font, so nothing falls back to a system font.
+
+    Text is text: every figure is built and saved in here, with
+    :data:`LITERAL_TEXT` in force, so no label (a zone's, town's or target's
+    name) is read as mathtext: ``$\frac{1}{2}$`` prints as typed and
+    ``$\undefinedmacro{x}$`` cannot stop the drawing.
     """
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # glyphs the probe's font lacks
-        with matplotlib.rc_context({"font.family": "DejaVu Sans"}):
+        with matplotlib.rc_context({**LITERAL_TEXT, "font.family": "DejaVu Sans"}):
             probe = build()
             FigureCanvasAgg(probe).draw()  # makes the texts drawn lazily (tick labels)
             chars = used_chars(_texts(probe))
     path = sheet_font(chars)
     font_manager.fontManager.addfont(str(path))
-    with matplotlib.rc_context({"font.family": [sheet_family(path)]}):
+    with matplotlib.rc_context({**LITERAL_TEXT, "font.family": [sheet_family(path)]}):
         yield build()
 
 

@@ -202,17 +202,25 @@ def _geographic_message(b: np.ndarray, crs_label: str) -> str | None:
     return _outside_china_message(cx, cy)
 
 
-def _projected_message(b: np.ndarray, crs: CRS, to_lonlat: Transformer) -> str | None:
+def _projected_message(
+    b: np.ndarray, crs: CRS, to_lonlat: Transformer, label: str | None = None
+) -> str | None:
+    """Say what is wrong with a feature's box ``b`` in the projected ``crs``, or None.
+
+    ``label`` is :func:`crs_label` of ``crs``, computed once per layer by a caller
+    that asks for many features (``CRS.to_epsg`` takes 20 ms).
+    """
+    label = crs_label(crs) if label is None else label
     minx, miny, maxx, maxy = (float(v) for v in b)
     cx, cy = minx / 2 + maxx / 2, miny / 2 + maxy / 2  # no overflow near 1e308
     if max(abs(minx), abs(maxx)) <= 180 and max(abs(miny), abs(maxy)) <= 90:
         return (
             f"coordinates look like degrees (x={cx:.4f}, y={cy:.4f}) but the CRS "
-            f"{crs_label(crs)} is in metres; declare EPSG:4326 for longitude/latitude"
+            f"{label} is in metres; declare EPSG:4326 for longitude/latitude"
         )
     lon, lat = to_lonlat.transform(cx, cy)
     if not (math.isfinite(lon) and math.isfinite(lat)):
-        return f"coordinates out of range of {crs_label(crs)} ({_xy(cx, cy)})"
+        return f"coordinates out of range of {label} ({_xy(cx, cy)})"
     return _outside_china_message(lon, lat)
 
 
@@ -223,11 +231,12 @@ def _coordinate_findings(gdf: gpd.GeoDataFrame) -> list[tuple[int, str]]:
         return [(-1, f"the layer has no CRS; {likely_crs_hint(bounds)}")]
     findings = []
     to_lonlat = None if crs.is_geographic else Transformer.from_crs(crs, 4326, always_xy=True)
+    label = crs_label(crs)  # once: CRS.to_epsg takes 20 ms, a layer may flag every feature
     for position, b in _usable_bounds(gdf):
         if to_lonlat is None:
-            message = _geographic_message(b, crs_label(crs))
+            message = _geographic_message(b, label)
         else:
-            message = _projected_message(b, crs, to_lonlat)
+            message = _projected_message(b, crs, to_lonlat, label)
         if message:
             findings.append((position, message))
     return findings

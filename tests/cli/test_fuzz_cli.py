@@ -3,8 +3,10 @@
 Hypothesis builds FeatureCollections from pieces the audit found troublesome
 (misspelled ``type``, text coordinates, wrong nesting, GeometryCollections,
 numbers near 1e308, NaN, properties named ``geometry``, list and dict values,
-ids of mixed types) and runs ``spatial validate``, ``overlay --op matrix`` and
-``check --zones`` in-process. Bounded by ``max_examples`` to a few seconds.
+ids of mixed types, names read as mathtext or markup, land-use codes good and
+bad) and runs ``spatial validate``, ``overlay --op matrix``, ``check --zones``,
+``map``, ``report``, ``balance`` and ``diff`` in-process. Bounded by
+``max_examples`` (two to twelve each) to a few seconds a command.
 """
 
 from __future__ import annotations
@@ -76,6 +78,12 @@ _value = st.one_of(
     st.lists(st.integers(0, 9), max_size=3),
     st.dictionaries(st.sampled_from(["a", "b"]), st.integers(0, 9), max_size=2),
 )
+#: Names the audit found troublesome on a figure or a page: mathtext, markup, template text.
+_name = st.sampled_from(
+    [r"$\frac{1}{2}$", r"$\undefinedmacro{x}$", "<b>x</b>", "{{ 7*7 }}", "璧山 $5", "=1+1", ""]
+)
+#: Land-use class codes (用地用海分类 2023): known, unknown, malformed.
+_class_code = st.sampled_from(["0701", "1001", "0101", "9999", "07", "", None, 701])
 _type = st.sampled_from(["Feature"] * 6 + ["feature", "FEATURE", "Feature ", None])
 
 
@@ -92,6 +100,10 @@ def _collections(draw) -> list[dict]:
             )
         ):
             props[name] = draw(_value)
+        if draw(st.booleans()):
+            props["name_zh"] = draw(_name)
+        if draw(st.booleans()):
+            props["YDYHFLDM"] = draw(_class_code)
         feature = {"geometry": geometry, "properties": props}
         kind = draw(_type)
         if kind is not None:
@@ -160,3 +172,56 @@ def test_check_with_fuzzed_zones_never_crashes(features):
     if status == 2:
         errors = [line for line in err.splitlines() if ": warning: " not in line]
         assert len(errors) == 1 and str(path) in errors[0], err
+
+
+def _assert_one_line_when_refused(status: int, err: str) -> None:
+    _assert_clean(status, err)
+    if status == 2:
+        errors = [line for line in err.splitlines() if ": warning: " not in line]
+        assert len(errors) == 1, err
+
+
+@settings(FUZZ, max_examples=3)
+@given(_collections())
+def test_map_with_fuzzed_zones_writes_a_page_or_says_why(features):
+    with tempfile.TemporaryDirectory() as tmp:
+        path = _write(Path(tmp), features)
+        page = Path(tmp) / "m.html"
+        status, _, err = _run(["map", "--zones", str(path), "--out", str(page)])
+        written = page.exists()
+    _assert_one_line_when_refused(status, err)
+    assert written == (status in (0, 1)), (status, err)
+
+
+@settings(FUZZ, max_examples=2)
+@given(_collections())
+def test_report_with_fuzzed_zones_writes_a_report_or_says_why(features):
+    with tempfile.TemporaryDirectory() as tmp:
+        path = _write(Path(tmp), features)
+        page = Path(tmp) / "r.html"
+        status, _, err = _run(["report", "--zones", str(path), "--out", str(page)])
+        written = page.exists()
+    _assert_one_line_when_refused(status, err)
+    assert written == (status in (0, 1)), (status, err)
+
+
+@settings(FUZZ, max_examples=6)
+@given(_collections())
+def test_balance_of_a_fuzzed_land_use_layer_never_crashes(features):
+    with tempfile.TemporaryDirectory() as tmp:
+        path = _write(Path(tmp), features)
+        status, _, err = _run(["balance", str(path), "--format", "csv"])
+    _assert_one_line_when_refused(status, err)
+
+
+@settings(FUZZ, max_examples=4)
+@given(_collections(), _collections())
+def test_diff_of_two_fuzzed_versions_never_crashes(old, new):
+    with tempfile.TemporaryDirectory() as tmp:
+        old_path = _write(Path(tmp), old)
+        new_path = old_path.with_name("new.geojson")
+        new_path.write_text(json.dumps({"type": "FeatureCollection", "features": new}))
+        status, _, err = _run(
+            ["diff", str(old_path), str(new_path), "--no-checks", "--format", "csv"]
+        )
+    _assert_one_line_when_refused(status, err)
