@@ -6,8 +6,12 @@ Conventions, for every function here:
 
 * Areas are the area of record (CGCS2000/GRS80 ellipsoid, every edge straight
   in geodetic lon/lat: :mod:`spatial.measure.strip`), in km² (``*_km2``
-  columns), for pieces and wholes alike, so the pieces of a feature add up to
-  it (to about 1e-12) and shares are fractions in [0, 1].
+  columns), for pieces and wholes alike, and shares are fractions in [0, 1].
+  Cut in lon/lat, the pieces of a feature add up to it (to about 1e-12); cut
+  in a projected frame (Gauss–Krüger), they add up to it only to the lenses
+  between the plane's straight edges and the survey rule's, so the
+  tabulation reconciles them to each feature (the model:
+  :mod:`spatial.measure.reconcile`; how: :mod:`spatial.overlay._closure`).
 * Distances and buffers are metres in the CGCS2000 3-degree Gauss–Krüger zone of
   the inputs (EPSG:4544 for Bishan), never in degrees, never in Web Mercator.
 * Inputs must carry a CRS. :func:`tabulate_intersection` (and so
@@ -54,11 +58,13 @@ from pyproj import CRS
 from spatial.crs import WGS84, gk_zone_crs_for
 from spatial.errors import LayerError, UsageError
 from spatial.measure.area import ellipsoidal_area_m2
+from spatial.overlay._closure import reconcile_side
 from spatial.overlay._engine import (
-    TABULATION_COLUMNS,  # noqa: F401 - still importable from spatial.overlay.operations
+    TABULATION_COLUMNS,
     InvalidFeatureError,
+    PairAreas,
+    in_plane,
     intersection_areas,
-    tabulation_frame,
 )
 from spatial.overlay._keywords import id_keywords
 from spatial.overlay._threads import usable_cpus
@@ -71,9 +77,13 @@ __all__ = [
     "DENSIFY_DEG",
     "MATRIX_COLUMNS",
     "MATRIX_FORMS",
+    "RECONCILED_COLUMNS",
     "assign_points",
     "buffer_coverage",
+    "cut_prepared",
     "difference",
+    "empty_cut",
+    "finish_cuts",
     "overlap_matrix",
     "overlaps",
     "require_one_dimension",
@@ -172,14 +182,30 @@ def tabulate_intersection(  # noqa: PLR0913 - keyword-only options past the two 
     refused, naming its id, if invalid; an invalid feature that overlaps
     nothing is not measured and not reported, and duplicate ids are not checked.
 
+    Pieces cut in a projected frame (both layers in EPSG:4544, say) are
+    reconciled to their features' areas of record, the land survey's
+    proportional adjustment (:mod:`spatial.measure.reconcile`): the pieces of a
+    feature, with its uncovered remainder, add up to it, so the shares of a
+    fully covered feature sum to 1 (to about 1e-15). Every piece has two
+    features: ``area_km2`` and ``share_of_a`` are reconciled to the feature of
+    ``a``, ``share_of_b`` to the feature of ``b``; ``raw_area_km2`` is the piece
+    as cut and measured (the figure :func:`spatial.review.balance.balance_table` shows
+    raw). A feature wholly inside one partner is its own piece and is not
+    adjusted. Cut in lon/lat, nothing is adjusted (the raw and the reconciled
+    figures are the same).
+
     Returns
     -------
     pandas.DataFrame
         One row per pair with a shared area greater than zero (pairs that only
-        touch along an edge or at a point are left out), columns ``a_id``,
-        ``b_id`` (the two features' ids), ``area_km2`` (ellipsoidal),
-        ``share_of_a`` and ``share_of_b`` (shared area over each feature's own
-        area), in the order of ``a`` then ``b``.
+        touch along an edge or at a point are left out), in the order of ``a``
+        then ``b``, columns ``a_id``, ``b_id`` (the two features' ids),
+        ``area_km2`` (the shared area of record, reconciled to the feature of
+        ``a``), ``share_of_a`` and ``share_of_b`` (the piece reconciled to each
+        feature, over that feature's area of record), then
+        :data:`RECONCILED_COLUMNS`: ``raw_area_km2`` (the piece's area of
+        record as cut, before reconciling) and ``adjustment_m2`` (the larger of
+        the two changes reconciling made to it, m²).
 
     Examples
     --------
@@ -188,7 +214,7 @@ def tabulate_intersection(  # noqa: PLR0913 - keyword-only options past the two 
     ...                       crs="EPSG:4326")
     >>> half = gpd.GeoDataFrame({"id": ["h"]}, geometry=[box(106.01, 29.0, 106.03, 29.02)],
     ...                         crs="EPSG:4326")
-    >>> tabulate_intersection(sq, half).round(3)
+    >>> tabulate_intersection(sq, half).iloc[:, :5].round(3)
       a_id b_id  area_km2  share_of_a  share_of_b
     0    s    h      2.16         0.5         0.5
     """
@@ -235,7 +261,54 @@ def tabulate_prepared(
     -------
     pandas.DataFrame
         The columns of :func:`tabulate_intersection` (``area_km2`` the area of
-        record, km²), one row per pair sharing area, in the order of ``a`` then ``b``.
+        record, km², reconciled as it says), one row per pair sharing area, in
+        the order of ``a`` then ``b``.
+    """
+    cut = cut_prepared(a, b, names=names, crs=crs, threads=threads, index=index, known=known)
+    return finish_cuts([cut], b[0], crs)
+
+
+#: Columns a tabulation has after :data:`TABULATION_COLUMNS`: ``raw_area_km2``, the piece's
+#: area of record as cut (km²), and ``adjustment_m2``, the largest change reconciling made
+#: to it for either of its two features (m²).
+RECONCILED_COLUMNS = ("raw_area_km2", "adjustment_m2")
+#: Columns of :func:`cut_prepared`'s table.
+_CUT_COLUMNS = (
+    "a_id",
+    "b_id",
+    "raw_m2",
+    "a_m2",
+    "a_area_m2",
+    "b_area_m2",
+    "b_pos",
+    "plane",
+)
+
+
+def cut_prepared(
+    a: tuple[np.ndarray, np.ndarray],
+    b: tuple[np.ndarray, np.ndarray],
+    *,
+    names: Sequence[str],
+    crs: CRS | None,
+    threads: int = 1,
+    index: Literal["smaller", "a", "b"] = "smaller",
+    known: tuple[Known | None, Known | None] = (None, None),
+) -> pd.DataFrame:
+    """Cut one unit of ``a`` against the whole of ``b``; reconcile the features of ``a`` in it.
+
+    The first half of :func:`tabulate_prepared`, for a layer ``a`` tabulated a
+    unit at a time (every feature of ``a`` lies in one unit, so its pieces are
+    reconciled here, :mod:`spatial.overlay._closure`); :func:`finish_cuts`
+    reconciles the features of ``b`` over all units.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per pair, in the order of ``a`` then ``b``: ids, ``raw_m2`` (the
+        piece's area of record, m²), ``a_m2`` (reconciled to its feature of
+        ``a``), both features' areas, ``b``'s position and the piece's area in
+        the plane of a projected CRS (0 in lon/lat).
     """
     (a_geoms, a_ids), (b_geoms, b_ids) = a, b
     name_a, name_b = names
@@ -252,7 +325,86 @@ def tabulate_prepared(
     except InvalidFeatureError as exc:
         name, ids = (name_a, a_ids) if exc.layer == "a" else (name_b, b_ids)
         raise feature_error(name, ids[exc.position], f"invalid geometry: {exc.reason}") from None
-    return tabulation_frame(pairs, a_ids, b_ids)
+    return _cut_frame(pairs, (a_geoms, a_ids), (b_geoms, b_ids), crs)
+
+
+def _cut_frame(
+    pairs: PairAreas,
+    a: tuple[np.ndarray, np.ndarray],
+    b: tuple[np.ndarray, np.ndarray],
+    crs: CRS | None,
+) -> pd.DataFrame:
+    """Build the table of :func:`cut_prepared` from the engine's pairs."""
+    a_m2, plane = pairs.area_m2, np.zeros(len(pairs))
+    if in_plane(crs) and pairs.plane_area is not None:
+        plane = pairs.plane_area
+        a_plane = shapely.area(np.asarray(a[0])[pairs.a_index])
+        a_m2 = reconcile_side(pairs.area_m2, pairs.a_index, pairs.a_area_m2, (plane, a_plane))
+    return pd.DataFrame(
+        {
+            "a_id": np.asarray(a[1])[pairs.a_index],
+            "b_id": np.asarray(b[1])[pairs.b_index],
+            "raw_m2": pairs.area_m2,
+            "a_m2": a_m2,
+            "a_area_m2": pairs.a_area_m2,
+            "b_area_m2": pairs.b_area_m2,
+            "b_pos": pairs.b_index,
+            "plane": plane,
+        },
+        columns=list(_CUT_COLUMNS),
+    )
+
+
+def empty_cut(a_ids: np.ndarray, b_ids: np.ndarray) -> pd.DataFrame:
+    """Return a :func:`cut_prepared` table with no pair, its id columns typed as the ids given."""
+    none = np.zeros(0, dtype=np.int64)
+    pairs = PairAreas(none, none, *(np.zeros(0),) * 3)
+    nothing = np.zeros(0, dtype=object)
+    return _cut_frame(pairs, (nothing, a_ids), (nothing, b_ids), None)
+
+
+def finish_cuts(cuts: Sequence[pd.DataFrame], b_geoms: np.ndarray, crs: CRS | None) -> pd.DataFrame:
+    """Reconcile the features of ``b`` over every unit's cut; return the tabulation.
+
+    Parameters
+    ----------
+    cuts : sequence of pandas.DataFrame
+        :func:`cut_prepared` tables, in the order of ``a`` (at least one).
+    b_geoms : numpy.ndarray of object
+        The features of ``b``, in ``crs``.
+    crs : pyproj.CRS or None
+        The frame the pieces were cut in (None: lon/lat).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`TABULATION_COLUMNS` then :data:`RECONCILED_COLUMNS`: the
+        pieces reconciled to each feature's area of record
+        (:mod:`spatial.measure.reconcile`): ``area_km2`` and ``share_of_a`` to
+        the feature of ``a``, ``share_of_b`` to the feature of ``b``.
+    """
+    cut = pd.concat(cuts, ignore_index=True) if len(cuts) > 1 else cuts[0]
+    raw = cut["raw_m2"].to_numpy(float)
+    a_m2, b_m2 = cut["a_m2"].to_numpy(float), raw
+    if in_plane(crs):
+        b_pos = cut["b_pos"].to_numpy(np.int64)
+        planes = (cut["plane"].to_numpy(float), shapely.area(np.asarray(b_geoms))[b_pos])
+        b_m2 = reconcile_side(raw, b_pos, cut["b_area_m2"].to_numpy(float), planes)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share_a = np.clip(a_m2 / cut["a_area_m2"].to_numpy(float), 0.0, 1.0)
+        share_b = np.clip(b_m2 / cut["b_area_m2"].to_numpy(float), 0.0, 1.0)
+    return pd.DataFrame(
+        {
+            "a_id": cut["a_id"].to_numpy(),
+            "b_id": cut["b_id"].to_numpy(),
+            "area_km2": a_m2 / M2_PER_KM2,
+            "share_of_a": share_a,
+            "share_of_b": share_b,
+            "raw_area_km2": raw / M2_PER_KM2,
+            "adjustment_m2": np.maximum(np.abs(a_m2 - raw), np.abs(b_m2 - raw)),
+        },
+        columns=[*TABULATION_COLUMNS, *RECONCILED_COLUMNS],
+    )
 
 
 def _with_untouched(table: pd.DataFrame, a_ids: pd.Series) -> pd.DataFrame:
@@ -265,6 +417,8 @@ def _with_untouched(table: pd.DataFrame, a_ids: pd.Series) -> pd.DataFrame:
             "area_km2": 0.0,
             "share_of_a": 0.0,
             "share_of_b": 0.0,
+            "raw_area_km2": 0.0,
+            "adjustment_m2": 0.0,
         }
     )
     return pd.concat([table, zeros], ignore_index=True) if len(zeros) else table
