@@ -68,8 +68,8 @@ from spatial.overlay._engine import (
 )
 from spatial.overlay._keywords import id_keywords
 from spatial.overlay._threads import usable_cpus
-from spatial.overlay.frame import DENSIFY_DEG, move_into
-from spatial.preconditions import feature_error, require_unique_ids
+from spatial.overlay.frame import DENSIFY_DEG, into_crs, move_into
+from spatial.preconditions import feature_error, require_crs, require_unique_ids
 from spatial.units import M2_PER_KM2
 from spatial.validate.inputs import FULL_CHECK_MAX_FEATURES, Known, LayerInput, prepare_inputs
 
@@ -119,9 +119,9 @@ def require_one_dimension(gdf: gpd.GeoDataFrame, source: str) -> None:
         )
 
 
-def _area_km2(geoms: np.ndarray | gpd.GeoSeries, crs: CRS = WGS84) -> np.ndarray:
-    series = geoms if isinstance(geoms, gpd.GeoSeries) else gpd.GeoSeries(geoms, crs=crs)
-    return ellipsoidal_area_m2(series) / M2_PER_KM2
+def _area_km2(geoms: np.ndarray, crs: CRS = WGS84) -> np.ndarray:
+    """Area of record (km²) of geometries stored in ``crs`` (their polygons; the rest 0)."""
+    return ellipsoidal_area_m2(gpd.GeoSeries(geoms, crs=crs)) / M2_PER_KM2
 
 
 def tabulate_intersection(  # noqa: PLR0913 - keyword-only options past the two layers
@@ -625,7 +625,10 @@ def difference(
     Parameters
     ----------
     a, b : geopandas.GeoDataFrame
-        Polygon layers with a CRS (reprojected to EPSG:4326 with a warning if they differ).
+        Polygon layers with a CRS. The difference is cut in their CRS when they
+        share one (a Gauss–Krüger layer is not reprojected), else in the CRS of
+        the one with more features (the other moved there, densified), and
+        measured there by the survey rule.
     id_col : str
         Column identifying the features of ``a``.
     repair : bool
@@ -636,8 +639,9 @@ def difference(
     Returns
     -------
     geopandas.GeoDataFrame
-        One row per feature of ``a`` (in EPSG:4326), columns ``id_col``,
-        ``area_km2`` (ellipsoidal area of the part outside ``b``),
+        One row per feature of ``a`` (in EPSG:4326: the parts' vertices are
+        moved there once cut), columns ``id_col``, ``area_km2`` (area of record
+        of the part outside ``b``),
         ``share_of_a`` (that part over the feature's area) and ``geometry``
         (possibly empty).
 
@@ -656,21 +660,23 @@ def difference(
     a_in, b_in = prepare_inputs(
         [LayerInput(a, name_a, id_col, "polygon"), LayerInput(b, name_b, "", "polygon")],
         repair=repair,
+        frame="largest",
     ).layers
     ia, ib = b_in.sindex.query(a_in.geometry, predicate="intersects")
-    remaining = a_in.geometry.values.copy()
+    remaining = np.asarray(a_in.geometry.array).copy()
     for pos in np.unique(ia):
-        cover = shapely.union_all(b_in.geometry.values[ib[ia == pos]])
+        cover = shapely.union_all(np.asarray(b_in.geometry.array)[ib[ia == pos]])
         remaining[pos] = shapely.difference(remaining[pos], cover)
-    area_km2 = _area_km2(np.asarray(remaining))
-    own_km2 = _area_km2(a_in.geometry)
+    frame = require_crs(a_in, name_a)
+    area_km2 = _area_km2(remaining, frame)
+    own_km2 = _area_km2(np.asarray(a_in.geometry.array), frame)
     with np.errstate(divide="ignore", invalid="ignore"):
         share = np.where(own_km2 > 0, area_km2 / own_km2, 0.0)
-    result = gpd.GeoDataFrame(
+    parts = gpd.GeoSeries(remaining, crs=frame)  # cut in the frame, vertices moved at the end
+    return gpd.GeoDataFrame(
         {id_col: a_in[id_col].to_numpy(), "area_km2": area_km2, "share_of_a": share},
-        geometry=gpd.GeoSeries(remaining, crs=WGS84),
+        geometry=parts if frame.equals(WGS84) else parts.to_crs(WGS84),
     )
-    return result
 
 
 @id_keywords(a_id="id_col")
@@ -688,7 +694,8 @@ def buffer_coverage(
     Parameters
     ----------
     polygons : geopandas.GeoDataFrame
-        Polygon layer with a CRS.
+        Polygon layer with a CRS: cut as stored when that is the Gauss–Krüger
+        zone of the inputs, else moved there with its edges densified.
     lines : geopandas.GeoDataFrame
         Any layer (usually lines, e.g. the avenue) with a CRS.
     distance_m : float
@@ -726,14 +733,18 @@ def buffer_coverage(
     polys, lns = prepare_inputs(
         [LayerInput(polygons, name_p, id_col, "polygon"), LayerInput(lines, name_l, "", "any")],
         repair=repair,
+        frame="largest",
     ).layers
     require_one_dimension(lns, name_l)
     gk = gk_zone_crs_for(polys, lns)
-    zone = shapely.union_all(lns.to_crs(gk).geometry.values).buffer(distance_m, quad_segs=32)
-    # densified, so the polygons' edges stay straight in lon/lat in the plane
-    within_gk = shapely.intersection(move_into(polys, gk).geometry.values, zone)
-    within_km2 = _area_km2(gpd.GeoSeries(within_gk, crs=gk))
-    area_km2 = _area_km2(polys.geometry)
+    lines_gk = lns if gk.equals(lns.crs) else lns.to_crs(gk)
+    zone = shapely.union_all(np.asarray(lines_gk.geometry.array)).buffer(distance_m, quad_segs=32)
+    # polygons stored in the zone are cut there as they are; others are moved in densified,
+    # so their edges stay where their own edge model has them
+    polys_gk = polys if gk.equals(polys.crs) else move_into(polys, gk)
+    within_gk = shapely.intersection(np.asarray(polys_gk.geometry.array), zone)
+    within_km2 = _area_km2(within_gk, gk)
+    area_km2 = _area_km2(np.asarray(polys.geometry.array), require_crs(polys, name_p))
     with np.errstate(divide="ignore", invalid="ignore"):
         share = np.where(area_km2 > 0, np.clip(within_km2 / area_km2, 0.0, 1.0), 0.0)
     result = pd.DataFrame(
@@ -779,7 +790,10 @@ def assign_points(
         (metres in the Gauss–Krüger zone; 0 when inside). A point inside
         several (nested) polygons gets one row per polygon; a point inside
         none gets one row naming the nearest polygon, ``inside`` False.
-        Points on a polygon's boundary count as inside.
+        Points on a polygon's boundary count as inside: a point on the edge
+        two polygons share is in both. That is decided in the polygons' own
+        CRS (the points are moved there), so an edge straight in a
+        Gauss–Krüger layer stays where the layer has it.
 
     Raises
     ------
@@ -805,13 +819,15 @@ def assign_points(
     1        q          A   False  1940.0
     """
     name_pt, name_pg = names
-    pts, polys = prepare_inputs(
-        [
+    pts, polys = (
+        prepare_inputs([item], repair=repair, frame="largest").layers[0]
+        for item in (
             LayerInput(points, name_pt, point_id, "point"),
             LayerInput(polygons, name_pg, polygon_id, "polygon"),
-        ],
-        repair=repair,
-    ).layers
+        )
+    )
+    # decided where the polygons are stored: a point on a shared edge there is on both
+    pts, _ = into_crs(pts, name_pt, require_crs(polys, name_pg), name_pg, "assigned", stacklevel=4)
     ip, iq = polys.sindex.query(pts.geometry, predicate="covered_by")
     inside = pd.DataFrame(
         {
@@ -824,7 +840,7 @@ def assign_points(
     )
     outside = np.setdiff1d(np.arange(len(pts)), ip)
     gk = gk_zone_crs_for(pts, polys)
-    pts_gk, polys_gk = pts.to_crs(gk), polys.to_crs(gk)
+    pts_gk, polys_gk = (pts, polys) if gk.equals(polys.crs) else (pts.to_crs(gk), polys.to_crs(gk))
     if outside.size:
         jp, jq = polys_gk.sindex.nearest(pts_gk.geometry.iloc[outside], return_all=False)
     else:

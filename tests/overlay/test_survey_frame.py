@@ -15,7 +15,12 @@ import shapely
 from survey import GK, X0, Y0, oracle_area_m2, survey_parcels, survey_zones
 
 from spatial.cli import main
-from spatial.overlay.operations import tabulate_intersection
+from spatial.overlay.operations import (
+    assign_points,
+    buffer_coverage,
+    difference,
+    tabulate_intersection,
+)
 
 #: A right triangle of 3 km legs at Bishan, EPSG:4544: its hypotenuse is 4.2 km long.
 TRIANGLE = shapely.Polygon([(X0, Y0), (X0 + 3000, Y0), (X0, Y0 + 3000)])
@@ -144,3 +149,69 @@ def test_cli_keeps_its_columns_and_states_the_largest_adjustment(tmp_path, capsy
         *("raw_area_km2", "adjustment_m2"),
     ]
     assert table.share_of_b.sum() == pytest.approx(1.0, abs=1e-9)
+
+
+# ------------------------------------------------ finding 4: points on a shared GK edge
+
+
+def survey_points() -> gpd.GeoDataFrame:
+    """Points exactly on zone A's east edge (x = 1200 m): one where B1 meets it, one where B2."""
+    xy = [(X0 + 1200.0, Y0 + 250.0), (X0 + 1200.0, Y0 + 750.0), (X0 + 600.0, Y0 + 250.0)]
+    return gpd.GeoDataFrame(
+        {"id": ["on-A-B1", "on-A-B2", "in-A"], "note": "示例数据"},
+        geometry=shapely.points(xy),
+        crs=GK,
+    )
+
+
+def test_assign_puts_a_point_on_a_shared_gauss_kruger_edge_in_both_zones():
+    # main: moved to lon/lat first, where A's 1 km east edge and B1's, B2's part ways
+    table = assign_points(survey_points(), survey_zones(), polygon_id="DYBH")
+    got = {(r.point_id, r.polygon_id, r.inside, r.dist_m) for r in table.itertuples()}
+    assert got == {
+        ("on-A-B1", "A", True, 0.0),
+        ("on-A-B1", "B1", True, 0.0),
+        ("on-A-B2", "A", True, 0.0),
+        ("on-A-B2", "B2", True, 0.0),
+        ("in-A", "A", True, 0.0),
+    }
+
+
+def test_assign_measures_the_distance_to_the_nearest_zone_in_metres():
+    far = gpd.GeoDataFrame({"id": ["east"]}, geometry=[shapely.Point(X0 + 2500, Y0 + 250)], crs=GK)
+    table = assign_points(far, survey_zones(), polygon_id="DYBH")
+    assert list(table.polygon_id) == ["B1"] and not table.inside.iloc[0]
+    assert table.dist_m.iloc[0] == pytest.approx(100.0, abs=1e-9)
+
+
+# ------------------------------------------------ difference and coverage in the data's frame
+
+
+def test_difference_of_a_covered_zone_is_empty_in_its_frame():
+    # main: cut in lon/lat, where the road's neighbours' corners leave slivers of the zones
+    parcels, zones = survey_parcels(), survey_zones()
+    out = difference(zones, parcels, "DYBH")
+    assert out.crs.equals("EPSG:4326")  # the output layer keeps its CRS
+    assert (out.area_km2 == 0).all() and (out.share_of_a == 0).all()
+    assert out.geometry.is_empty.all()
+
+
+def test_difference_measures_the_uncovered_part_by_the_survey_rule():
+    parcels, zones = survey_parcels(), survey_zones()
+    out = difference(zones, parcels[parcels.BSM != "N01"], "DYBH").set_index("DYBH")
+    zone_a = zones.set_index("DYBH").geometry["A"]
+    gap = shapely.intersection(parcels.set_index("BSM").geometry["N01"], zone_a)
+    assert out.area_km2["A"] * 1e6 == pytest.approx(oracle_area_m2(gap), rel=1e-9)
+    assert out.area_km2["B1"] == 0 and out.area_km2["B2"] == 0
+
+
+def test_buffer_coverage_cuts_gauss_kruger_parcels_along_their_own_edges():
+    # a band 10 m either side of the road's centre line: exactly the road, in EPSG:4544
+    line = shapely.LineString([(X0 - 100, Y0 + 510), (X0 + 2500, Y0 + 510)])
+    centre = gpd.GeoDataFrame({"id": ["c"]}, geometry=[line], crs=GK)
+    out = buffer_coverage(survey_parcels(), centre, 10.0, "BSM").set_index("BSM")
+    assert out.share_within["R"] == pytest.approx(1.0, abs=1e-12)
+    others = out.drop(index="R")
+    assert (others.within_km2 == 0).all()  # main: up to 0.04 m off the road's edge: slivers
+    road = survey_parcels().set_index("BSM").geometry["R"]
+    assert out.area_km2["R"] * 1e6 == pytest.approx(oracle_area_m2(road), rel=1e-9)
