@@ -7,14 +7,19 @@ measured by the tests' own strip-rule oracle (``oracle_area_m2``, independent of
 
 from __future__ import annotations
 
+import inspect
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
 import shapely
+from pyproj import Transformer
 from survey import GK, X0, Y0, oracle_area_m2, survey_parcels, survey_zones
 
 from spatial.cli import main
+from spatial.overlay import frame
+from spatial.overlay.frame import DENSIFY_DEG
 from spatial.overlay.operations import (
     assign_points,
     buffer_coverage,
@@ -215,3 +220,18 @@ def test_buffer_coverage_cuts_gauss_kruger_parcels_along_their_own_edges():
     assert (others.within_km2 == 0).all()  # main: up to 0.04 m off the road's edge: slivers
     road = survey_parcels().set_index("BSM").geometry["R"]
     assert out.area_km2["R"] * 1e6 == pytest.approx(oracle_area_m2(road), rel=1e-9)
+
+
+# ------------------------------------------------ finding 5: what densifying leaves
+
+
+def test_a_densified_lonlat_edge_bends_from_its_chord_as_the_frame_docstring_says():
+    to_gk = Transformer.from_crs("EPSG:4490", GK, always_xy=True)
+    t = np.linspace(0.0, 1.0, 2001)
+    x, y = (np.asarray(v) for v in to_gk.transform(106.2 + t * DENSIFY_DEG, np.full_like(t, 29.6)))
+    dx, dy = x[-1] - x[0], y[-1] - y[0]
+    bend_m = np.max(np.abs(dx * (y - y[0]) - dy * (x - x[0]))) / np.hypot(dx, dy)
+    assert bend_m == pytest.approx(1.05e-6, rel=0.01)  # main said "under 1e-7 m"
+    assert "1.05e-6 m" in frame.__doc__ + "".join(
+        line for line in inspect.getsource(frame).splitlines() if line.startswith("#:")
+    )
