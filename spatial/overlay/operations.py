@@ -60,7 +60,7 @@ from spatial.errors import LayerError, UsageError
 from spatial.measure.area import ellipsoidal_area_m2
 from spatial.overlay._closure import reconcile_side
 from spatial.overlay._engine import (
-    TABULATION_COLUMNS,
+    TABULATION_COLUMNS,  # noqa: F401 - still importable from spatial.overlay.operations
     InvalidFeatureError,
     PairAreas,
     in_plane,
@@ -338,7 +338,11 @@ def _cut_frame(
     a_m2, plane = pairs.area_m2, np.zeros(len(pairs))
     if in_plane(crs) and pairs.plane_area is not None:
         plane = pairs.plane_area
-        a_plane = shapely.area(np.asarray(a[0])[pairs.a_index])
+        # a feature that is its one piece (wholly inside one partner) needs no plane area
+        alone = np.bincount(pairs.a_index)[pairs.a_index] == 1
+        need = np.flatnonzero(~(alone & (pairs.area_m2 == pairs.a_area_m2)))
+        a_plane = np.zeros(len(pairs))
+        a_plane[need] = shapely.area(np.asarray(a[0])[pairs.a_index[need]])
         a_m2 = reconcile_side(pairs.area_m2, pairs.a_index, pairs.a_area_m2, (plane, a_plane))
     return pd.DataFrame(
         {
@@ -393,18 +397,13 @@ def finish_cuts(cuts: Sequence[pd.DataFrame], b_geoms: np.ndarray, crs: CRS | No
     with np.errstate(divide="ignore", invalid="ignore"):
         share_a = np.clip(a_m2 / cut["a_area_m2"].to_numpy(float), 0.0, 1.0)
         share_b = np.clip(b_m2 / cut["b_area_m2"].to_numpy(float), 0.0, 1.0)
-    return pd.DataFrame(
-        {
-            "a_id": cut["a_id"].to_numpy(),
-            "b_id": cut["b_id"].to_numpy(),
-            "area_km2": a_m2 / M2_PER_KM2,
-            "share_of_a": share_a,
-            "share_of_b": share_b,
-            "raw_area_km2": raw / M2_PER_KM2,
-            "adjustment_m2": np.maximum(np.abs(a_m2 - raw), np.abs(b_m2 - raw)),
-        },
-        columns=[*TABULATION_COLUMNS, *RECONCILED_COLUMNS],
-    )
+    table = cut[["a_id", "b_id"]].copy()  # the id columns as they are (no conversion)
+    table["area_km2"] = a_m2 / M2_PER_KM2
+    table["share_of_a"] = share_a
+    table["share_of_b"] = share_b
+    table["raw_area_km2"] = raw / M2_PER_KM2
+    table["adjustment_m2"] = np.maximum(np.abs(a_m2 - raw), np.abs(b_m2 - raw))
+    return table
 
 
 def _with_untouched(table: pd.DataFrame, a_ids: pd.Series) -> pd.DataFrame:
