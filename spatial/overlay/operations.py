@@ -560,7 +560,8 @@ def overlap_matrix(
         square form). Square: symmetric, indexed and labelled by id in layer
         order; off-diagonal cells are the shared area in km² (0 where features
         do not overlap, or only touch), the diagonal each feature's own area in km².
-        Areas are ellipsoidal (GRS80/CGCS2000).
+        Areas are the area of record (GRS80/CGCS2000), the overlaps decided in
+        the layer's own CRS (a Gauss–Krüger layer is not reprojected).
 
     Examples
     --------
@@ -584,21 +585,24 @@ def overlap_matrix(
     """
     if form not in MATRIX_FORMS:
         raise UsageError(f"form must be one of {', '.join(MATRIX_FORMS)}, got {form!r}")
-    lonlat = prepare_inputs([LayerInput(layer, name, id_col, "polygon")], repair=repair).layers[0]
-    require_unique_ids(lonlat, name, id_col)
-    geoms = np.asarray(lonlat.geometry.array, dtype=object)
-    ids = lonlat[id_col].to_numpy()
+    stored = prepare_inputs(
+        [LayerInput(layer, name, id_col, "polygon")], repair=repair, frame="largest"
+    ).layers[0]  # decided where the layer is stored: a GK coverage's shared edges stay shared
+    require_unique_ids(stored, name, id_col)
+    crs = require_crs(stored, name)
+    geoms = np.asarray(stored.geometry.array, dtype=object)
+    ids = stored[id_col].to_numpy()
     threads = usable_cpus()
     left, right = _overlapping_pairs(geoms, threads)
     _refuse_invalid(geoms, np.concatenate([left, right]), name, ids)
     pieces = _threaded(shapely.intersection, threads, geoms[left], geoms[right])
-    shared_km2 = _area_km2(pieces)
+    shared_km2 = _area_km2(pieces, crs)
     positive = shared_km2 > 0
     left, right, shared_km2 = left[positive], right[positive], shared_km2[positive]
     own = np.arange(len(geoms))
     a = np.concatenate([own, left, right])
     b = np.concatenate([own, right, left])
-    area = np.concatenate([_area_km2(geoms), shared_km2, shared_km2])
+    area = np.concatenate([_area_km2(geoms, crs), shared_km2, shared_km2])
     order = np.lexsort((b, a))
     long = pd.DataFrame({"a_id": ids[a[order]], "b_id": ids[b[order]], "area_km2": area[order]})
     if form == "long":

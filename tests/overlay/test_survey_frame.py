@@ -24,6 +24,8 @@ from spatial.overlay.operations import (
     assign_points,
     buffer_coverage,
     difference,
+    overlap_matrix,
+    overlaps,
     tabulate_intersection,
 )
 
@@ -283,3 +285,14 @@ def test_geoparquet_geopackage_and_shapefile_copies_give_identical_results(
     # a Shapefile stores outer rings clockwise: the same vertices in the other order give
     # the same figures to the last bit or two (1e-17 km² seen)
     pd.testing.assert_frame_equal(results[".shp"], first, check_exact=False, rtol=1e-14)
+
+
+def test_conflict_matrix_of_a_clean_gauss_kruger_coverage_has_only_its_diagonal():
+    # main: moved to lon/lat, the road's neighbours overlapped it by slivers of its lens
+    parcels = survey_parcels()
+    matrix = overlap_matrix(parcels, "BSM")
+    assert (matrix.a_id == matrix.b_id).all() and len(matrix) == len(parcels)
+    own = matrix.set_index("a_id").area_km2 * 1e6
+    oracle = pd.Series([oracle_area_m2(g) for g in parcels.geometry], index=parcels.BSM)
+    np.testing.assert_allclose(own[oracle.index].to_numpy(), oracle.to_numpy(), rtol=1e-9)
+    assert overlaps(parcels, "BSM").empty
