@@ -296,3 +296,36 @@ def test_conflict_matrix_of_a_clean_gauss_kruger_coverage_has_only_its_diagonal(
     oracle = pd.Series([oracle_area_m2(g) for g in parcels.geometry], index=parcels.BSM)
     np.testing.assert_allclose(own[oracle.index].to_numpy(), oracle.to_numpy(), rtol=1e-9)
     assert overlaps(parcels, "BSM").empty
+
+
+# ------------------------------------------------ PostGIS cuts, measured by the oracle
+
+
+def test_raw_pieces_equal_postgis_cuts_in_epsg_4544_measured_by_the_oracle(postgis_url):
+    sqlalchemy = pytest.importorskip("sqlalchemy")
+    from strip_reference import area_m2 as strip_area_m2  # noqa: PLC0415
+
+    from spatial.io.postgis import postgis_table  # noqa: PLC0415
+
+    parcels, zones = survey_parcels(), survey_zones()
+    engine = sqlalchemy.create_engine(postgis_table(postgis_url, "survey_parcels").url)
+    query = sqlalchemy.text(
+        'SELECT p."BSM", z."DYBH", ST_AsBinary(ST_Transform(ST_Intersection(p.geometry, '
+        "z.geometry), 4490)) FROM survey_parcels p JOIN survey_zones z "
+        "ON ST_Intersects(p.geometry, z.geometry) "
+        "WHERE ST_Area(ST_Intersection(p.geometry, z.geometry)) > 0"
+    )
+    try:
+        with engine.begin() as connection:
+            parcels.to_postgis("survey_parcels", connection, if_exists="replace", index=False)
+            zones.to_postgis("survey_zones", connection, if_exists="replace", index=False)
+            rows = connection.execute(query).fetchall()
+    finally:
+        engine.dispose()
+    postgis = pd.Series(
+        {(bsm, dybh): strip_area_m2(shapely.from_wkb(bytes(wkb))) for bsm, dybh, wkb in rows}
+    )
+    raw = tabulate_intersection(parcels, zones, "BSM", "DYBH").set_index(["a_id", "b_id"])
+    assert set(raw.index) == set(postgis.index) and len(postgis) == 20  # 2 for the road
+    got = raw.raw_area_km2[postgis.index].to_numpy() * 1e6
+    np.testing.assert_allclose(got, postgis.to_numpy(), rtol=1e-9)
