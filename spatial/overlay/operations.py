@@ -14,14 +14,16 @@ Conventions, for every function here:
   :mod:`spatial.measure.reconcile`; how: :mod:`spatial.overlay._closure`).
 * Distances and buffers are metres in the CGCS2000 3-degree Gauss–Krüger zone of
   the inputs (EPSG:4544 for Bishan), never in degrees, never in Web Mercator.
-* Inputs must carry a CRS. :func:`tabulate_intersection` (and so
-  :func:`overlaps` and :func:`overlap_matrix`) works in the CRS of its inputs
-  when they share one (a Gauss–Krüger layer is never reprojected); when they
-  differ, the smaller layer is moved into the larger one's CRS (into a projected
-  one with its edges densified to :data:`DENSIFY_DEG`, so they stay where the
-  lon/lat edge model puts them). The other operations reproject both to
-  EPSG:4326 (lon/lat). A :class:`~spatial.errors.CRSMismatchWarning` is given
-  only when the datums differ (see :func:`spatial.crs.align_crs`).
+* Inputs must carry a CRS. Every operation decides its cuts, differences and
+  point-in-polygon tests in the CRS of its inputs when they share one (a
+  Gauss–Krüger layer is never reprojected); when they differ, the smaller
+  layer is moved into the larger one's CRS (into a projected one with its
+  edges densified to :data:`DENSIFY_DEG`, so they stay where the lon/lat edge
+  model puts them). :func:`assign_points` works in the polygons' CRS and
+  :func:`buffer_coverage` in the Gauss–Krüger zone of the inputs (a layer
+  stored there is used as it is). A
+  :class:`~spatial.errors.CRSMismatchWarning` is given only when the datums
+  differ (see :func:`spatial.crs.align_crs`).
 * Pieces are cut in those coordinates and measured from their vertices'
   geodetic coordinates (the land-survey rule for Gauss–Krüger data).
 * Every input goes through :func:`spatial.validate.inputs.prepare_inputs` once:
