@@ -12,12 +12,15 @@ each feature of one layer and the pieces the other layer cuts it into:
   the feature's plane area less its pieces' (no union, no cut of the
   remainder: a sliver cut in the plane would be measured with lenses of its
   own), and is turned into an area of record with the feature's own ratio of
-  area of record to plane area. The Gauss–Krüger areal scale changes by about
-  6e-9 per metre east–west at Bishan (120 km from the central meridian), so a
-  remainder is converted to within that times its east–west distance from the
-  feature's centre, of its own size (9e-7 for a gap 150 m off the centre of a
-  1.2 km zone, at most 1.5e-5 for 5 km); a feature fully covered has none, and
-  its pieces are reconciled exactly;
+  area of record to plane area, corrected by the projection's areal scale
+  where the remainder lies (its centroid, from the first moments, which add up
+  too). Without that correction a remainder 150 m off the centre of a zone
+  would be off by 9e-7 of its size at Bishan (the Gauss–Krüger areal scale
+  changes by about 6e-9 per metre east–west there, 120 km from the central
+  meridian); with it, by what a piece counted whole puts off its moment (its
+  bounding box's centre stands for its centroid): about 6e-9 of the feature per
+  metre between the two. A feature fully covered has no remainder, and its
+  pieces are reconciled exactly;
 * its pieces and that remainder are adjusted in proportion to the feature's
   area of record with :func:`spatial.measure.reconcile.reconcile_groups`, so
   the pieces of a fully covered feature add up to it (to about 1e-15);
@@ -36,6 +39,9 @@ from __future__ import annotations
 
 import numpy as np
 import numpy.typing as npt
+import shapely
+from pyproj import CRS, Proj, Transformer
+from pyproj.exceptions import ProjError
 
 from spatial.measure.reconcile import reconcile_groups
 
@@ -44,6 +50,9 @@ __all__ = ["OVERLAP_REL", "reconcile_side"]
 #: Pieces whose plane areas exceed their feature's by more than this fraction of it overlap
 #: each other (rounding of the plane sums is about 1e-15 relative per piece).
 OVERLAP_REL = 1e-9
+#: A remainder smaller than this fraction of its feature's plane area is converted with the
+#: feature's mean scale (its place, from moments, would be mostly rounding).
+_PLACED_REL = 1e-6
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -53,7 +62,9 @@ def reconcile_side(
     raw_m2: FloatArray,
     whole: IntArray,
     whole_m2: FloatArray,
-    plane: tuple[FloatArray, FloatArray],
+    plane: FloatArray,
+    wholes: npt.NDArray[np.object_],
+    crs: CRS,
 ) -> FloatArray:
     """Adjust the pieces of each feature of one layer to its area of record.
 
@@ -62,49 +73,105 @@ def reconcile_side(
     raw_m2 : numpy.ndarray
         Each pair's piece, its area of record (m²).
     whole : numpy.ndarray of int
-        Each pair's feature, a position (non-negative integer) in its layer.
+        Each pair's feature, its position in ``wholes``.
     whole_m2 : numpy.ndarray
         Each pair's feature's area of record (m²), aligned with ``raw_m2``.
-    plane : (numpy.ndarray, numpy.ndarray)
-        Each pair's piece's and feature's areas in the plane of the cut (square
-        units of the projected CRS), aligned with ``raw_m2``.
+    plane : numpy.ndarray, shape (n, 3)
+        Each pair's piece in the plane: area and first moments
+        (:attr:`spatial.overlay._engine.PairAreas.plane`).
+    wholes : numpy.ndarray of object
+        The features, in ``crs``.
+    crs : pyproj.CRS
+        The projected CRS of the cut.
 
     Returns
     -------
     numpy.ndarray
         Each piece's area reconciled to its feature (m²): the pieces of a
         feature ``W`` with remainder ``r`` scaled by ``W / (Σ pieces + r)``;
-        features whose pieces and remainder add up to ``W`` already, and
-        features whose partners overlap, are left as measured.
+        features whose pieces and remainder add up to ``W`` already (one that
+        is its own piece), and features whose partners overlap, are left as
+        measured.
 
     Examples
     --------
-    A 100 m² feature cut into two pieces measured 60 and 39.99 m² that cover it
-    in the plane (40 + 60 of its 100 plane units):
+    A 100 m × 100 m square at Bishan cut into two halves measured 1 % short:
 
-    >>> out = reconcile_side(np.array([60.0, 39.99]), np.array([0, 0]),
-    ...                      np.array([100.0, 100.0]),
-    ...                      (np.array([60.0, 40.0]), np.array([100.0, 100.0])))
-    >>> [round(float(a), 6) for a in out]
-    [60.006001, 39.993999]
+    >>> sq = shapely.box(615000, 3276000, 615100, 3276100)
+    >>> plane = np.array([[5000.0, 5000 * 615025, 5000 * 3276050],
+    ...                   [5000.0, 5000 * 615075, 5000 * 3276050]])
+    >>> out = reconcile_side(np.array([4950.0, 4950.0]), np.array([0, 0]),
+    ...                      np.array([10000.0, 10000.0]), plane, np.array([sq]),
+    ...                      CRS.from_epsg(4544))
+    >>> [round(float(a), 9) for a in out]
+    [5000.0, 5000.0]
     """
-    piece_plane, whole_plane = plane
     n = int(whole.max()) + 1 if len(whole) else 0
     summed = np.bincount(whole, weights=raw_m2, minlength=n)
-    covered_plane = np.bincount(whole, weights=piece_plane, minlength=n)
-    area, feature_plane = np.zeros(n), np.zeros(n)
-    area[whole], feature_plane[whole] = whole_m2, whole_plane
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = np.where(feature_plane > 0, area / feature_plane, 0.0)
-    remainder = (feature_plane - covered_plane) * ratio
+    count = np.bincount(whole, minlength=n)
+    area = np.zeros(n)
+    area[whole] = whole_m2
+    own_piece = (count == 1) & (summed == area)  # wholly inside one partner: itself
+    features = np.flatnonzero((summed > 0) & ~own_piece)
     adjusted = raw_m2.copy()
-    overlapped = remainder < -OVERLAP_REL * area
-    closes = (summed + remainder != area) & (summed > 0) & ~overlapped
-    mine = np.flatnonzero(closes[whole])
+    if not features.size:
+        return adjusted
+    covered = [
+        np.bincount(whole, weights=plane[:, k], minlength=n)[features].astype(np.float64)
+        for k in range(3)
+    ]
+    remainder = _remainder_m2(wholes[features], area[features], covered, crs)
+    closes = (summed[features] + remainder != area[features]) & ~np.isnan(remainder)
+    features, remainder = features[closes], remainder[closes]
+    rank = np.searchsorted(features, whole)
+    rank = np.minimum(rank, max(len(features) - 1, 0))
+    mine = np.flatnonzero(features[rank] == whole) if len(features) else rank[:0]
     if mine.size:
-        features = np.flatnonzero(closes)
-        rank = np.searchsorted(features, whole[mine])
-        parts = np.concatenate([raw_m2[mine], remainder[features]])
-        groups = np.concatenate([rank, np.arange(len(features))])
+        parts = np.concatenate([raw_m2[mine], remainder])
+        groups = np.concatenate([rank[mine], np.arange(len(features))])
         adjusted[mine] = reconcile_groups(parts, groups, area[features]).area_m2[: len(mine)]
     return adjusted
+
+
+def _remainder_m2(
+    wholes: npt.NDArray[np.object_], area_m2: FloatArray, covered: list[FloatArray], crs: CRS
+) -> FloatArray:
+    """Area of record of each feature's uncovered remainder, m²; NaN where its partners overlap.
+
+    ``covered`` holds the sums of the pieces' plane areas and first moments.
+    """
+    plane_m2 = shapely.area(wholes)
+    left = plane_m2 - covered[0]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(plane_m2 > 0, area_m2 / plane_m2, 0.0)
+    placed = left > _PLACED_REL * plane_m2
+    if placed.any():
+        ratio[placed] *= _scale_shift(wholes[placed], left[placed], covered, placed, crs)
+    remainder = left * ratio
+    remainder[left < -OVERLAP_REL * plane_m2] = np.nan
+    return remainder
+
+
+def _scale_shift(
+    wholes: npt.NDArray[np.object_],
+    left: FloatArray,
+    covered: list[FloatArray],
+    placed: npt.NDArray[np.bool_],
+    crs: CRS,
+) -> FloatArray:
+    """Areal scale at each feature's centroid over the scale at its remainder's centroid."""
+    centre = shapely.centroid(wholes)
+    cx, cy = shapely.get_x(centre), shapely.get_y(centre)
+    plane_m2 = shapely.area(wholes)
+    box = shapely.bounds(wholes)
+    rx = np.clip((plane_m2 * cx - covered[1][placed]) / left, box[:, 0], box[:, 2])
+    ry = np.clip((plane_m2 * cy - covered[2][placed]) / left, box[:, 1], box[:, 3])
+    try:
+        to_geodetic = Transformer.from_crs(crs, crs.geodetic_crs, always_xy=True)
+        proj = Proj(crs)
+        lon, lat = to_geodetic.transform(np.r_[cx, rx], np.r_[cy, ry])
+        scale = np.asarray(proj.get_factors(lon, lat).areal_scale, dtype=float)
+    except (ProjError, AttributeError, TypeError):  # no scale factors to be had: the mean
+        return np.ones(len(wholes))
+    shift = scale[: len(wholes)] / scale[len(wholes) :]
+    return np.where(np.isfinite(shift) & (shift > 0), shift, 1.0)

@@ -111,12 +111,14 @@ class PairAreas:
         Area of record of the pair's intersection, m².
     a_area_m2, b_area_m2 : numpy.ndarray of float
         Area of record of the whole ``a`` (``b``) feature of the pair, m².
-    plane_area : numpy.ndarray of float, optional
-        In a projected CRS only: the area of the pair's piece in that plane
-        (``shapely.area``, square units of the CRS), which adds up exactly where
-        the areas of record add up only to the lenses between the two edge
-        models; :mod:`spatial.overlay._closure` finds a feature's uncovered
-        remainder with it. None in lon/lat.
+    plane : numpy.ndarray of float, shape (n, 3), optional
+        In a projected CRS only: the pair's piece in that plane, its area
+        (``shapely.area``, square units of the CRS) and first moments (area
+        times the x and y of its centroid; for a piece counted whole, of its
+        bounding box's centre). Plane areas add up exactly where areas of
+        record add up only to the lenses between the two edge models:
+        :mod:`spatial.overlay._closure` finds a feature's uncovered remainder,
+        and where it lies, with them. None in lon/lat.
     """
 
     a_index: IntArray
@@ -124,7 +126,7 @@ class PairAreas:
     area_m2: FloatArray
     a_area_m2: FloatArray
     b_area_m2: FloatArray
-    plane_area: FloatArray | None = None
+    plane: FloatArray | None = None
 
     def __len__(self) -> int:
         return len(self.a_index)
@@ -455,7 +457,7 @@ def _crossing_areas(
     si: IntArray,
     roles: _Roles,
 ) -> tuple[FloatArray, FloatArray]:
-    """Area of record of each crossing pair's intersection, m², and its area in the plane.
+    """Area of record of each crossing pair's intersection, m², and its plane area and moments.
 
     GEOS's cost grows with the vertices of both sides, so a feature of more than
     ``Tuning.max_tile_vertices`` (a zone drawn in detail) is first cut into
@@ -490,11 +492,16 @@ def _crossing_areas(
         pieces = _geos_call(shapely.intersection, roles.what, big[bi[tiled]], mates)
         cut[tiled] = polygonal_parts(pieces)
         area[tiled] = area_of_record_m2(cut[tiled], roles.crs, "intersection")
-    plane = shapely.area(cut) if in_plane(roles.crs) else np.zeros(len(bi))
+    plane = np.zeros((len(bi), 3))
+    if in_plane(roles.crs):
+        plane[:, 0] = shapely.area(cut)
+        some = np.flatnonzero(plane[:, 0] > 0)  # an empty piece has no centroid
+        centre = shapely.get_coordinates(shapely.centroid(cut[some]))
+        plane[some, 1:] = centre * plane[some, :1]
     return area, plane
 
 
-#: One chunk's pairs: big and small positions, shared area, big and small areas, plane areas.
+#: One chunk's pairs: big and small positions, shared area, big and small areas, plane moments.
 _ChunkResult = tuple[IntArray, IntArray, FloatArray, FloatArray, FloatArray, FloatArray]
 
 
@@ -512,9 +519,12 @@ def _chunk_pairs(
 ) -> _ChunkResult:
     """Pairs of one chunk of the big layer: (big pos, small pos, area, big area, small area, plane).
 
+    ``plane`` is :attr:`PairAreas.plane` (zeros in lon/lat).
+
     Before any cut, the big features that take part (wholly inside or crossing)
     are checked for validity, so that none is measured wrong in silence.
     """
+    big_bounds = shapely.bounds(big) if big_bounds is None else big_bounds
     pairs = _classify(big, small, roles, big_bounds)
     if roles.check_valid:
         bad = _first_invalid(big, pairs.big[pairs.inside | pairs.crossing])
@@ -522,7 +532,7 @@ def _chunk_pairs(
             raise InvalidFeatureError("a" if roles.a_is_big else "b", bad[0] + offset, bad[1])
     cut = np.flatnonzero(pairs.crossing)
     area = np.zeros(len(pairs.big), dtype=float)
-    plane = np.zeros(len(pairs.big), dtype=float)
+    plane = np.zeros((len(pairs.big), 3))
     area[cut], plane[cut] = _crossing_areas(big, small, pairs.big[cut], pairs.small[cut], roles)
     keep = np.flatnonzero(pairs.inside | (area > 0))
     big_i, small_i = pairs.big[keep], pairs.small[keep]
@@ -533,7 +543,10 @@ def _chunk_pairs(
     area[inside] = big_area[inside]
     plane = plane[keep]
     if in_plane(roles.crs):
-        plane[inside] = shapely.area(big[big_i[inside]])
+        box = big_bounds[big_i[inside]]
+        plane[inside, 0] = shapely.area(big[big_i[inside]])
+        plane[inside, 1] = (box[:, 0] + box[:, 2]) / 2 * plane[inside, 0]
+        plane[inside, 2] = (box[:, 1] + box[:, 3]) / 2 * plane[inside, 0]
     return big_i, small_i, area, big_area, small_area, plane
 
 

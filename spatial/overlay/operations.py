@@ -284,6 +284,8 @@ _CUT_COLUMNS = (
     "b_area_m2",
     "b_pos",
     "plane",
+    "plane_mx",
+    "plane_my",
 )
 
 
@@ -309,8 +311,8 @@ def cut_prepared(
     pandas.DataFrame
         One row per pair, in the order of ``a`` then ``b``: ids, ``raw_m2`` (the
         piece's area of record, m²), ``a_m2`` (reconciled to its feature of
-        ``a``), both features' areas, ``b``'s position and the piece's area in
-        the plane of a projected CRS (0 in lon/lat).
+        ``a``), both features' areas, ``b``'s position and the piece's area
+        and first moments in the plane of a projected CRS (0 in lon/lat).
     """
     (a_geoms, a_ids), (b_geoms, b_ids) = a, b
     name_a, name_b = names
@@ -337,15 +339,11 @@ def _cut_frame(
     crs: CRS | None,
 ) -> pd.DataFrame:
     """Build the table of :func:`cut_prepared` from the engine's pairs."""
-    a_m2, plane = pairs.area_m2, np.zeros(len(pairs))
-    if in_plane(crs) and pairs.plane_area is not None:
-        plane = pairs.plane_area
-        # a feature that is its one piece (wholly inside one partner) needs no plane area
-        alone = np.bincount(pairs.a_index)[pairs.a_index] == 1
-        need = np.flatnonzero(~(alone & (pairs.area_m2 == pairs.a_area_m2)))
-        a_plane = np.zeros(len(pairs))
-        a_plane[need] = shapely.area(np.asarray(a[0])[pairs.a_index[need]])
-        a_m2 = reconcile_side(pairs.area_m2, pairs.a_index, pairs.a_area_m2, (plane, a_plane))
+    a_m2, plane = pairs.area_m2, np.zeros((len(pairs), 3))
+    if crs is not None and in_plane(crs) and pairs.plane is not None:
+        plane = pairs.plane
+        a_geoms = np.asarray(a[0])
+        a_m2 = reconcile_side(pairs.area_m2, pairs.a_index, pairs.a_area_m2, plane, a_geoms, crs)
     return pd.DataFrame(
         {
             "a_id": np.asarray(a[1])[pairs.a_index],
@@ -355,7 +353,9 @@ def _cut_frame(
             "a_area_m2": pairs.a_area_m2,
             "b_area_m2": pairs.b_area_m2,
             "b_pos": pairs.b_index,
-            "plane": plane,
+            "plane": plane[:, 0],
+            "plane_mx": plane[:, 1],
+            "plane_my": plane[:, 2],
         },
         columns=list(_CUT_COLUMNS),
     )
@@ -392,10 +392,11 @@ def finish_cuts(cuts: Sequence[pd.DataFrame], b_geoms: np.ndarray, crs: CRS | No
     cut = pd.concat(cuts, ignore_index=True) if len(cuts) > 1 else cuts[0]
     raw = cut["raw_m2"].to_numpy(float)
     a_m2, b_m2 = cut["a_m2"].to_numpy(float), raw
-    if in_plane(crs):
+    if crs is not None and in_plane(crs):
         b_pos = cut["b_pos"].to_numpy(np.int64)
-        planes = (cut["plane"].to_numpy(float), shapely.area(np.asarray(b_geoms))[b_pos])
-        b_m2 = reconcile_side(raw, b_pos, cut["b_area_m2"].to_numpy(float), planes)
+        plane = cut[["plane", "plane_mx", "plane_my"]].to_numpy(float)
+        b_area = cut["b_area_m2"].to_numpy(float)
+        b_m2 = reconcile_side(raw, b_pos, b_area, plane, np.asarray(b_geoms), crs)
     with np.errstate(divide="ignore", invalid="ignore"):
         share_a = np.clip(a_m2 / cut["a_area_m2"].to_numpy(float), 0.0, 1.0)
         share_b = np.clip(b_m2 / cut["b_area_m2"].to_numpy(float), 0.0, 1.0)
