@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
+import numpy as np
 import pandas as pd
 
 from spatial.cli import overlay as command
@@ -32,6 +33,7 @@ from spatial.io.postgis import database_label
 from spatial.io.where import Where, parse_where, select_features
 from spatial.overlay import operations as overlay
 from spatial.report import emit, format_frame
+from spatial.units import M2_PER_KM2
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -183,8 +185,38 @@ def run(args: argparse.Namespace, scan: ParquetScan | None = None) -> int:
     return _write(args, result)
 
 
+def adjustment_note(table: pd.DataFrame) -> str | None:
+    """Word the largest reconciling adjustment of a tabulation as a note (None if none).
+
+    Relative to the smaller of the piece's two features (their areas of record,
+    from the row's areas and shares).
+    """
+    if "adjustment_m2" not in table.columns or not len(table):
+        return None
+    adjust_m2 = table["adjustment_m2"].to_numpy(float)
+    i = int(np.argmax(adjust_m2))
+    if not adjust_m2[i] > 0:
+        return None
+    column = lambda name: float(table[name].to_numpy(float)[i])  # noqa: E731
+    features_m2 = [
+        column(area) * M2_PER_KM2 / column(share)
+        for area, share in (("area_km2", "share_of_a"), ("raw_area_km2", "share_of_b"))
+        if column(share) > 0
+    ]
+    relative = adjust_m2[i] / min(features_m2) if features_m2 else 0.0
+    pair = f"{table['a_id'].iloc[i]} x {table['b_id'].iloc[i]}"
+    return (
+        "pieces cut in the layers' projected CRS are reconciled to each feature's area of "
+        "record (area_km2, shares; raw_area_km2 as cut); largest adjustment "
+        f"{adjust_m2[i]:.3g} m² ({relative:.1e} of its feature), {printable(pair)}"
+    )
+
+
 def _write(args: argparse.Namespace, result: pd.DataFrame) -> int:
     """Print or write the result where ``--out``/``--format`` say; return 0."""
+    note = adjustment_note(result) if args.op == "intersection" else None
+    if note is not None:
+        print(f"spatial overlay: note: {note}", file=sys.stderr)
     if args.format == "geojson":
         layer = cast("gpd.GeoDataFrame", result)  # geojson is --op difference only: a layer
         emit(layer.to_json(ensure_ascii=False, drop_id=True), args.out)

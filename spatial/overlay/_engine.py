@@ -58,6 +58,7 @@ __all__ = [
     "Known",
     "PairAreas",
     "Tuning",
+    "in_plane",
     "intersection_areas",
     "tabulation_frame",
 ]
@@ -110,6 +111,14 @@ class PairAreas:
         Area of record of the pair's intersection, m².
     a_area_m2, b_area_m2 : numpy.ndarray of float
         Area of record of the whole ``a`` (``b``) feature of the pair, m².
+    plane : numpy.ndarray of float, shape (n, 3), optional
+        In a projected CRS only: the pair's piece in that plane, its area
+        (``shapely.area``, square units of the CRS) and first moments (area
+        times the x and y of its centroid; for a piece counted whole, of its
+        bounding box's centre). Plane areas add up exactly where areas of
+        record add up only to the lenses between the two edge models:
+        :mod:`spatial.overlay._closure` finds a feature's uncovered remainder,
+        and where it lies, with them. None in lon/lat.
     """
 
     a_index: IntArray
@@ -117,6 +126,7 @@ class PairAreas:
     area_m2: FloatArray
     a_area_m2: FloatArray
     b_area_m2: FloatArray
+    plane: FloatArray | None = None
 
     def __len__(self) -> int:
         return len(self.a_index)
@@ -446,8 +456,8 @@ def _crossing_areas(
     bi: IntArray,
     si: IntArray,
     roles: _Roles,
-) -> FloatArray:
-    """Area of record of each crossing pair's intersection, m².
+) -> tuple[FloatArray, FloatArray]:
+    """Area of record of each crossing pair's intersection, m², and its plane area and moments.
 
     GEOS's cost grows with the vertices of both sides, so a feature of more than
     ``Tuning.max_tile_vertices`` (a zone drawn in detail) is first cut into
@@ -459,10 +469,12 @@ def _crossing_areas(
     layer (which, in a projected CRS, would move it off its lon/lat line).
     """
     area = np.zeros(len(bi), dtype=float)
+    cut = np.full(len(bi), None, dtype=object)
     is_detailed = shapely.get_num_coordinates(small) > roles.tuning.max_tile_vertices
     plain = np.flatnonzero(~is_detailed[si])
     pieces = _geos_call(shapely.intersection, roles.what, big[bi[plain]], small[si[plain]])
-    area[plain] = area_of_record_m2(polygonal_parts(pieces), roles.crs, "intersection")
+    cut[plain] = polygonal_parts(pieces)
+    area[plain] = area_of_record_m2(cut[plain], roles.crs, "intersection")
     tiled = np.flatnonzero(is_detailed[si])
     if tiled.size:
         tiles, owner, boxes = _tiles(
@@ -478,8 +490,24 @@ def _crossing_areas(
         mates = small[si[tiled]].copy()
         mates[with_tile] = tiles[partner[with_tile]]
         pieces = _geos_call(shapely.intersection, roles.what, big[bi[tiled]], mates)
-        area[tiled] = area_of_record_m2(polygonal_parts(pieces), roles.crs, "intersection")
-    return area
+        cut[tiled] = polygonal_parts(pieces)
+        area[tiled] = area_of_record_m2(cut[tiled], roles.crs, "intersection")
+    plane = np.zeros((len(bi), 3))
+    if in_plane(roles.crs):
+        plane[:, 0] = shapely.area(cut)
+        some = np.flatnonzero(plane[:, 0] > 0)  # an empty piece has no centroid
+        centre = shapely.get_coordinates(shapely.centroid(cut[some]))
+        plane[some, 1:] = centre * plane[some, :1]
+    return area, plane
+
+
+#: One chunk's pairs: big and small positions, shared area, big and small areas, plane moments.
+_ChunkResult = tuple[IntArray, IntArray, FloatArray, FloatArray, FloatArray, FloatArray]
+
+
+def in_plane(crs: CRS | None) -> bool:
+    """Whether ``crs`` is projected: pieces cut there get plane areas, and are reconciled."""
+    return crs is not None and not crs.is_geographic
 
 
 def _chunk_pairs(
@@ -488,12 +516,15 @@ def _chunk_pairs(
     roles: _Roles,
     offset: int,
     big_bounds: npt.NDArray[np.float64] | None = None,
-) -> tuple[IntArray, IntArray, FloatArray, FloatArray, FloatArray]:
-    """Pairs of one chunk of the big layer: (big pos, small pos, area, big area, small area).
+) -> _ChunkResult:
+    """Pairs of one chunk of the big layer: (big pos, small pos, area, big area, small area, plane).
+
+    ``plane`` is :attr:`PairAreas.plane` (zeros in lon/lat).
 
     Before any cut, the big features that take part (wholly inside or crossing)
     are checked for validity, so that none is measured wrong in silence.
     """
+    big_bounds = shapely.bounds(big) if big_bounds is None else big_bounds
     pairs = _classify(big, small, roles, big_bounds)
     if roles.check_valid:
         bad = _first_invalid(big, pairs.big[pairs.inside | pairs.crossing])
@@ -501,7 +532,8 @@ def _chunk_pairs(
             raise InvalidFeatureError("a" if roles.a_is_big else "b", bad[0] + offset, bad[1])
     cut = np.flatnonzero(pairs.crossing)
     area = np.zeros(len(pairs.big), dtype=float)
-    area[cut] = _crossing_areas(big, small, pairs.big[cut], pairs.small[cut], roles)
+    plane = np.zeros((len(pairs.big), 3))
+    area[cut], plane[cut] = _crossing_areas(big, small, pairs.big[cut], pairs.small[cut], roles)
     keep = np.flatnonzero(pairs.inside | (area > 0))
     big_i, small_i = pairs.big[keep], pairs.small[keep]
     big_area = _unique_areas(big, big_i, roles.what_big, roles.crs)
@@ -509,7 +541,13 @@ def _chunk_pairs(
     area = area[keep]
     inside = pairs.inside[keep]
     area[inside] = big_area[inside]
-    return big_i, small_i, area, big_area, small_area
+    plane = plane[keep]
+    if in_plane(roles.crs):
+        box = big_bounds[big_i[inside]]
+        plane[inside, 0] = shapely.area(big[big_i[inside]])
+        plane[inside, 1] = (box[:, 0] + box[:, 2]) / 2 * plane[inside, 0]
+        plane[inside, 2] = (box[:, 1] + box[:, 3]) / 2 * plane[inside, 0]
+    return big_i, small_i, area, big_area, small_area, plane
 
 
 def _run_chunks(
@@ -518,18 +556,18 @@ def _run_chunks(
     roles: _Roles,
     threads: int,
     big_bounds: npt.NDArray[np.float64] | None = None,
-) -> tuple[IntArray, IntArray, FloatArray, FloatArray, FloatArray]:
+) -> _ChunkResult:
     """Split the big layer into one chunk per thread; each thread prepares its own copies."""
     n_chunks = max(1, min(threads, len(big) // max(1, roles.tuning.min_chunk)))
     bounds = np.linspace(0, len(big), n_chunks + 1).astype(np.int64)
 
-    def run(k: int) -> tuple[IntArray, IntArray, FloatArray, FloatArray, FloatArray]:
+    def run(k: int) -> _ChunkResult:
         lo, hi = bounds[k], bounds[k + 1]
         chunk_bounds = None if big_bounds is None else big_bounds[lo:hi]
-        bi, si, area, big_area, small_area = _chunk_pairs(
+        bi, si, area, big_area, small_area, plane = _chunk_pairs(
             big[lo:hi], small, roles, int(lo), chunk_bounds
         )
-        return bi + lo, si, area, big_area, small_area
+        return bi + lo, si, area, big_area, small_area, plane
 
     if n_chunks == 1:
         return run(0)
@@ -641,17 +679,27 @@ def intersection_areas(  # noqa: PLR0913 - all but a, b, names are keyword-only,
     if big_bounds is not None and not whole:
         big_bounds = big_bounds[big_idx]
     try:
-        bi, si, area, big_area, small_area = _run_chunks(big, small, roles, threads, big_bounds)
+        bi, si, area, big_area, small_area, plane = _run_chunks(
+            big, small, roles, threads, big_bounds
+        )
     except InvalidFeatureError as exc:  # the chunk knows positions among the big layer's polygons
         raise InvalidFeatureError(exc.layer, int(big_idx[exc.position]), exc.reason) from None
     big_pos, small_pos = big_idx[bi], small_idx[si]
     a_pos, b_pos = (big_pos, small_pos) if a_is_big else (small_pos, big_pos)
     a_area, b_area = (big_area, small_area) if a_is_big else (small_area, big_area)
+    planes = plane if in_plane(crs) else None
     step_a, step_b = np.diff(a_pos), np.diff(b_pos)
     if ((step_a > 0) | ((step_a == 0) & (step_b > 0))).all():  # chunks come back in order
-        return PairAreas(a_pos, b_pos, area, a_area, b_area)
+        return PairAreas(a_pos, b_pos, area, a_area, b_area, planes)
     order = np.lexsort((b_pos, a_pos))
-    return PairAreas(a_pos[order], b_pos[order], area[order], a_area[order], b_area[order])
+    return PairAreas(
+        a_pos[order],
+        b_pos[order],
+        area[order],
+        a_area[order],
+        b_area[order],
+        None if planes is None else planes[order],
+    )
 
 
 def _checked(values: np.ndarray | None, geoms: np.ndarray, what: str) -> np.ndarray | None:

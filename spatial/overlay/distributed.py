@@ -37,13 +37,8 @@ import shapely
 from pyproj import CRS
 
 from spatial.errors import CRSError, LayerError
-from spatial.overlay._engine import (
-    InvalidFeatureError,
-    PairAreas,
-    intersection_areas,
-    tabulation_frame,
-)
 from spatial.overlay.frame import into_crs
+from spatial.overlay.operations import cut_prepared, empty_cut, finish_cuts
 from spatial.validate.cheap import refuse_bad_features
 from spatial.validate.inputs import Known
 
@@ -51,8 +46,6 @@ if TYPE_CHECKING:
     import dask_geopandas
 
 __all__ = ["tabulate_intersection_dask"]
-
-_PAIR_COLUMNS = ["a_id", "b_id", "area_m2", "a_area_m2", "b_area_m2"]
 
 
 def _partition_pairs(
@@ -62,45 +55,28 @@ def _partition_pairs(
     a_id: str,
     crs_wkt: str,
 ) -> pd.DataFrame:
-    """Pair areas of one partition of ``a`` against all of ``b`` (rebuilt from WKB here).
+    """Cut one partition of ``a`` against all of ``b`` (rebuilt from WKB here).
 
-    Both are in the CRS ``crs_wkt`` (the partitions' own: nothing is reprojected here).
+    Both are in the CRS ``crs_wkt`` (the partitions' own: nothing is reprojected
+    here); the features of the partition are reconciled here, those of ``b`` once
+    all partitions are in (:func:`spatial.overlay.operations.finish_cuts`).
     """
     bounds = refuse_bad_features(part, "layer A", a_id)  # in the frame's CRS: engine reuses
     b_geoms = shapely.from_wkb(b_wkb)  # this task's own copies, prepared only here
-    try:
-        pairs = intersection_areas(
-            np.asarray(part.geometry.array),
-            b_geoms,
-            ("layer A", "layer B"),
-            crs=CRS.from_wkt(crs_wkt),
-            threads=1,
-            index="b",
-            known=(Known(bounds=bounds), None),
-        )
-    except InvalidFeatureError as exc:
-        ident = part[a_id].iloc[exc.position] if exc.layer == "a" else b_ids[exc.position]
-        name = "layer A" if exc.layer == "a" else "layer B"
-        raise LayerError(f"{name}: feature {ident}: invalid geometry: {exc.reason}") from None
-    return pd.DataFrame(
-        {
-            "a_id": part[a_id].to_numpy()[pairs.a_index],
-            "b_id": b_ids[pairs.b_index],
-            "area_m2": pairs.area_m2,
-            "a_area_m2": pairs.a_area_m2,
-            "b_area_m2": pairs.b_area_m2,
-        }
+    return cut_prepared(
+        (np.asarray(part.geometry.array), part[a_id].to_numpy()),
+        (b_geoms, b_ids),
+        names=("layer A", "layer B"),
+        crs=CRS.from_wkt(crs_wkt),
+        threads=1,
+        index="b",
+        known=(Known(bounds=bounds), None),
     )
 
 
 def _meta(a_dtype: Any, b_dtype: Any) -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "a_id": pd.Series([], dtype=a_dtype),
-            "b_id": pd.Series([], dtype=b_dtype),
-            **{col: pd.Series([], dtype=float) for col in _PAIR_COLUMNS[2:]},
-        }
-    )
+    cut = empty_cut(np.zeros(0, dtype=object), np.zeros(0, dtype=object))
+    return cut.astype({"a_id": a_dtype, "b_id": b_dtype})
 
 
 def _as_partitioned(
@@ -155,7 +131,7 @@ def tabulate_intersection_dask(
     Returns
     -------
     pandas.DataFrame
-        Columns ``a_id, b_id, area_km2, share_of_a, share_of_b``, one row per pair
+        The columns of :func:`~spatial.overlay.tabulate_intersection`, one row per pair
         with positive shared area, in the order of the partitions of ``a`` then ``b``:
         the same rows and numbers as ``tabulate_intersection(a, b)``.
 
@@ -188,13 +164,5 @@ def tabulate_intersection_dask(
         parts.crs.to_wkt(),
         meta=_meta(parts[a_id].dtype, b_in[b_id].dtype),
     )
-    pairs = pieces.compute(scheduler=scheduler).reset_index(drop=True)
-    index = np.arange(len(pairs))
-    areas = PairAreas(
-        index,
-        index,
-        pairs["area_m2"].to_numpy(float),
-        pairs["a_area_m2"].to_numpy(float),
-        pairs["b_area_m2"].to_numpy(float),
-    )
-    return tabulation_frame(areas, pairs["a_id"].to_numpy(), pairs["b_id"].to_numpy())
+    cut = pieces.compute(scheduler=scheduler).reset_index(drop=True)
+    return finish_cuts([cut], b_geoms, parts.crs)

@@ -6,18 +6,24 @@ Conventions, for every function here:
 
 * Areas are the area of record (CGCS2000/GRS80 ellipsoid, every edge straight
   in geodetic lon/lat: :mod:`spatial.measure.strip`), in km² (``*_km2``
-  columns), for pieces and wholes alike, so the pieces of a feature add up to
-  it (to about 1e-12) and shares are fractions in [0, 1].
+  columns), for pieces and wholes alike, and shares are fractions in [0, 1].
+  Cut in lon/lat, the pieces of a feature add up to it (to about 1e-12); cut
+  in a projected frame (Gauss–Krüger), they add up to it only to the lenses
+  between the plane's straight edges and the survey rule's, so the
+  tabulation reconciles them to each feature (the model:
+  :mod:`spatial.measure.reconcile`; how: :mod:`spatial.overlay._closure`).
 * Distances and buffers are metres in the CGCS2000 3-degree Gauss–Krüger zone of
   the inputs (EPSG:4544 for Bishan), never in degrees, never in Web Mercator.
-* Inputs must carry a CRS. :func:`tabulate_intersection` (and so
-  :func:`overlaps` and :func:`overlap_matrix`) works in the CRS of its inputs
-  when they share one (a Gauss–Krüger layer is never reprojected); when they
-  differ, the smaller layer is moved into the larger one's CRS (into a projected
-  one with its edges densified to :data:`DENSIFY_DEG`, so they stay where the
-  lon/lat edge model puts them). The other operations reproject both to
-  EPSG:4326 (lon/lat). A :class:`~spatial.errors.CRSMismatchWarning` is given
-  only when the datums differ (see :func:`spatial.crs.align_crs`).
+* Inputs must carry a CRS. Every operation decides its cuts, differences and
+  point-in-polygon tests in the CRS of its inputs when they share one (a
+  Gauss–Krüger layer is never reprojected); when they differ, the smaller
+  layer is moved into the larger one's CRS (into a projected one with its
+  edges densified to :data:`DENSIFY_DEG`, so they stay where the lon/lat edge
+  model puts them). :func:`assign_points` works in the polygons' CRS and
+  :func:`buffer_coverage` in the Gauss–Krüger zone of the inputs (a layer
+  stored there is used as it is). A
+  :class:`~spatial.errors.CRSMismatchWarning` is given only when the datums
+  differ (see :func:`spatial.crs.align_crs`).
 * Pieces are cut in those coordinates and measured from their vertices'
   geodetic coordinates (the land-survey rule for Gauss–Krüger data).
 * Every input goes through :func:`spatial.validate.inputs.prepare_inputs` once:
@@ -54,16 +60,18 @@ from pyproj import CRS
 from spatial.crs import WGS84, gk_zone_crs_for
 from spatial.errors import LayerError, UsageError
 from spatial.measure.area import ellipsoidal_area_m2
+from spatial.overlay._closure import reconcile_side
 from spatial.overlay._engine import (
     TABULATION_COLUMNS,  # noqa: F401 - still importable from spatial.overlay.operations
     InvalidFeatureError,
+    PairAreas,
+    in_plane,
     intersection_areas,
-    tabulation_frame,
 )
 from spatial.overlay._keywords import id_keywords
 from spatial.overlay._threads import usable_cpus
-from spatial.overlay.frame import DENSIFY_DEG, move_into
-from spatial.preconditions import feature_error, require_unique_ids
+from spatial.overlay.frame import DENSIFY_DEG, into_crs, move_into
+from spatial.preconditions import feature_error, require_crs, require_unique_ids
 from spatial.units import M2_PER_KM2
 from spatial.validate.inputs import FULL_CHECK_MAX_FEATURES, Known, LayerInput, prepare_inputs
 from spatial.validate.pairs import intersecting_pairs
@@ -72,9 +80,13 @@ __all__ = [
     "DENSIFY_DEG",
     "MATRIX_COLUMNS",
     "MATRIX_FORMS",
+    "RECONCILED_COLUMNS",
     "assign_points",
     "buffer_coverage",
+    "cut_prepared",
     "difference",
+    "empty_cut",
+    "finish_cuts",
     "overlap_matrix",
     "overlaps",
     "require_one_dimension",
@@ -110,9 +122,9 @@ def require_one_dimension(gdf: gpd.GeoDataFrame, source: str) -> None:
         )
 
 
-def _area_km2(geoms: np.ndarray | gpd.GeoSeries, crs: CRS = WGS84) -> np.ndarray:
-    series = geoms if isinstance(geoms, gpd.GeoSeries) else gpd.GeoSeries(geoms, crs=crs)
-    return ellipsoidal_area_m2(series) / M2_PER_KM2
+def _area_km2(geoms: np.ndarray, crs: CRS = WGS84) -> np.ndarray:
+    """Area of record (km²) of geometries stored in ``crs`` (their polygons; the rest 0)."""
+    return ellipsoidal_area_m2(gpd.GeoSeries(geoms, crs=crs)) / M2_PER_KM2
 
 
 def tabulate_intersection(  # noqa: PLR0913 - keyword-only options past the two layers
@@ -173,14 +185,30 @@ def tabulate_intersection(  # noqa: PLR0913 - keyword-only options past the two 
     refused, naming its id, if invalid; an invalid feature that overlaps
     nothing is not measured and not reported, and duplicate ids are not checked.
 
+    Pieces cut in a projected frame (both layers in EPSG:4544, say) are
+    reconciled to their features' areas of record, the land survey's
+    proportional adjustment (:mod:`spatial.measure.reconcile`): the pieces of a
+    feature, with its uncovered remainder, add up to it, so the shares of a
+    fully covered feature sum to 1 (to about 1e-15). Every piece has two
+    features: ``area_km2`` and ``share_of_a`` are reconciled to the feature of
+    ``a``, ``share_of_b`` to the feature of ``b``; ``raw_area_km2`` is the piece
+    as cut and measured (the figure :func:`spatial.review.balance.balance_table` shows
+    raw). A feature wholly inside one partner is its own piece and is not
+    adjusted. Cut in lon/lat, nothing is adjusted (the raw and the reconciled
+    figures are the same).
+
     Returns
     -------
     pandas.DataFrame
         One row per pair with a shared area greater than zero (pairs that only
-        touch along an edge or at a point are left out), columns ``a_id``,
-        ``b_id`` (the two features' ids), ``area_km2`` (ellipsoidal),
-        ``share_of_a`` and ``share_of_b`` (shared area over each feature's own
-        area), in the order of ``a`` then ``b``.
+        touch along an edge or at a point are left out), in the order of ``a``
+        then ``b``, columns ``a_id``, ``b_id`` (the two features' ids),
+        ``area_km2`` (the shared area of record, reconciled to the feature of
+        ``a``), ``share_of_a`` and ``share_of_b`` (the piece reconciled to each
+        feature, over that feature's area of record), then
+        :data:`RECONCILED_COLUMNS`: ``raw_area_km2`` (the piece's area of
+        record as cut, before reconciling) and ``adjustment_m2`` (the larger of
+        the two changes reconciling made to it, m²).
 
     Examples
     --------
@@ -189,7 +217,7 @@ def tabulate_intersection(  # noqa: PLR0913 - keyword-only options past the two 
     ...                       crs="EPSG:4326")
     >>> half = gpd.GeoDataFrame({"id": ["h"]}, geometry=[box(106.01, 29.0, 106.03, 29.02)],
     ...                         crs="EPSG:4326")
-    >>> tabulate_intersection(sq, half).round(3)
+    >>> tabulate_intersection(sq, half).iloc[:, :5].round(3)
       a_id b_id  area_km2  share_of_a  share_of_b
     0    s    h      2.16         0.5         0.5
     """
@@ -236,7 +264,56 @@ def tabulate_prepared(
     -------
     pandas.DataFrame
         The columns of :func:`tabulate_intersection` (``area_km2`` the area of
-        record, km²), one row per pair sharing area, in the order of ``a`` then ``b``.
+        record, km², reconciled as it says), one row per pair sharing area, in
+        the order of ``a`` then ``b``.
+    """
+    cut = cut_prepared(a, b, names=names, crs=crs, threads=threads, index=index, known=known)
+    return finish_cuts([cut], b[0], crs)
+
+
+#: Columns a tabulation has after :data:`TABULATION_COLUMNS`: ``raw_area_km2``, the piece's
+#: area of record as cut (km²), and ``adjustment_m2``, the largest change reconciling made
+#: to it for either of its two features (m²).
+RECONCILED_COLUMNS = ("raw_area_km2", "adjustment_m2")
+#: Columns of :func:`cut_prepared`'s table.
+_CUT_COLUMNS = (
+    "a_id",
+    "b_id",
+    "raw_m2",
+    "a_m2",
+    "a_area_m2",
+    "b_area_m2",
+    "b_pos",
+    "plane",
+    "plane_mx",
+    "plane_my",
+)
+
+
+def cut_prepared(
+    a: tuple[np.ndarray, np.ndarray],
+    b: tuple[np.ndarray, np.ndarray],
+    *,
+    names: Sequence[str],
+    crs: CRS | None,
+    threads: int = 1,
+    index: Literal["smaller", "a", "b"] = "smaller",
+    known: tuple[Known | None, Known | None] = (None, None),
+) -> pd.DataFrame:
+    """Cut one unit of ``a`` against the whole of ``b``; reconcile the features of ``a`` in it.
+
+    The first half of :func:`tabulate_prepared`, for a layer ``a`` tabulated a
+    unit at a time (every feature of ``a`` lies in one unit, so its pieces are
+    reconciled here, :mod:`spatial.overlay._closure`); :func:`finish_cuts`
+    reconciles the features of ``b`` over all units.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per pair, in the order of ``a`` then ``b``: ids, ``raw_m2`` (the
+        piece's area of record, m²), ``a_m2`` (reconciled to its feature of
+        ``a``), both features' areas, ``b``'s position and the piece's area
+        and first moments in the plane of a projected CRS (0 in lon/lat).
     """
     (a_geoms, a_ids), (b_geoms, b_ids) = a, b
     name_a, name_b = names
@@ -253,7 +330,84 @@ def tabulate_prepared(
     except InvalidFeatureError as exc:
         name, ids = (name_a, a_ids) if exc.layer == "a" else (name_b, b_ids)
         raise feature_error(name, ids[exc.position], f"invalid geometry: {exc.reason}") from None
-    return tabulation_frame(pairs, a_ids, b_ids)
+    return _cut_frame(pairs, (a_geoms, a_ids), (b_geoms, b_ids), crs)
+
+
+def _cut_frame(
+    pairs: PairAreas,
+    a: tuple[np.ndarray, np.ndarray],
+    b: tuple[np.ndarray, np.ndarray],
+    crs: CRS | None,
+) -> pd.DataFrame:
+    """Build the table of :func:`cut_prepared` from the engine's pairs."""
+    a_m2, plane = pairs.area_m2, np.zeros((len(pairs), 3))
+    if crs is not None and in_plane(crs) and pairs.plane is not None:
+        plane = pairs.plane
+        a_geoms = np.asarray(a[0])
+        a_m2 = reconcile_side(pairs.area_m2, pairs.a_index, pairs.a_area_m2, plane, a_geoms, crs)
+    return pd.DataFrame(
+        {
+            "a_id": np.asarray(a[1])[pairs.a_index],
+            "b_id": np.asarray(b[1])[pairs.b_index],
+            "raw_m2": pairs.area_m2,
+            "a_m2": a_m2,
+            "a_area_m2": pairs.a_area_m2,
+            "b_area_m2": pairs.b_area_m2,
+            "b_pos": pairs.b_index,
+            "plane": plane[:, 0],
+            "plane_mx": plane[:, 1],
+            "plane_my": plane[:, 2],
+        },
+        columns=list(_CUT_COLUMNS),
+    )
+
+
+def empty_cut(a_ids: np.ndarray, b_ids: np.ndarray) -> pd.DataFrame:
+    """Return a :func:`cut_prepared` table with no pair, its id columns typed as the ids given."""
+    none = np.zeros(0, dtype=np.int64)
+    pairs = PairAreas(none, none, *(np.zeros(0),) * 3)
+    nothing = np.zeros(0, dtype=object)
+    return _cut_frame(pairs, (nothing, a_ids), (nothing, b_ids), None)
+
+
+def finish_cuts(cuts: Sequence[pd.DataFrame], b_geoms: np.ndarray, crs: CRS | None) -> pd.DataFrame:
+    """Reconcile the features of ``b`` over every unit's cut; return the tabulation.
+
+    Parameters
+    ----------
+    cuts : sequence of pandas.DataFrame
+        :func:`cut_prepared` tables, in the order of ``a`` (at least one).
+    b_geoms : numpy.ndarray of object
+        The features of ``b``, in ``crs``.
+    crs : pyproj.CRS or None
+        The frame the pieces were cut in (None: lon/lat).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`TABULATION_COLUMNS` then :data:`RECONCILED_COLUMNS`: the
+        pieces reconciled to each feature's area of record
+        (:mod:`spatial.measure.reconcile`): ``area_km2`` and ``share_of_a`` to
+        the feature of ``a``, ``share_of_b`` to the feature of ``b``.
+    """
+    cut = pd.concat(cuts, ignore_index=True) if len(cuts) > 1 else cuts[0]
+    raw = cut["raw_m2"].to_numpy(float)
+    a_m2, b_m2 = cut["a_m2"].to_numpy(float), raw
+    if crs is not None and in_plane(crs):
+        b_pos = cut["b_pos"].to_numpy(np.int64)
+        plane = cut[["plane", "plane_mx", "plane_my"]].to_numpy(float)
+        b_area = cut["b_area_m2"].to_numpy(float)
+        b_m2 = reconcile_side(raw, b_pos, b_area, plane, np.asarray(b_geoms), crs)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share_a = np.clip(a_m2 / cut["a_area_m2"].to_numpy(float), 0.0, 1.0)
+        share_b = np.clip(b_m2 / cut["b_area_m2"].to_numpy(float), 0.0, 1.0)
+    table = cut[["a_id", "b_id"]].copy()  # the id columns as they are (no conversion)
+    table["area_km2"] = a_m2 / M2_PER_KM2
+    table["share_of_a"] = share_a
+    table["share_of_b"] = share_b
+    table["raw_area_km2"] = raw / M2_PER_KM2
+    table["adjustment_m2"] = np.maximum(np.abs(a_m2 - raw), np.abs(b_m2 - raw))
+    return table
 
 
 def _with_untouched(table: pd.DataFrame, a_ids: pd.Series) -> pd.DataFrame:
@@ -266,6 +420,8 @@ def _with_untouched(table: pd.DataFrame, a_ids: pd.Series) -> pd.DataFrame:
             "area_km2": 0.0,
             "share_of_a": 0.0,
             "share_of_b": 0.0,
+            "raw_area_km2": 0.0,
+            "adjustment_m2": 0.0,
         }
     )
     return pd.concat([table, zeros], ignore_index=True) if len(zeros) else table
@@ -408,7 +564,8 @@ def overlap_matrix(
         square form). Square: symmetric, indexed and labelled by id in layer
         order; off-diagonal cells are the shared area in km² (0 where features
         do not overlap, or only touch), the diagonal each feature's own area in km².
-        Areas are ellipsoidal (GRS80/CGCS2000).
+        Areas are the area of record (GRS80/CGCS2000), the overlaps decided in
+        the layer's own CRS (a Gauss–Krüger layer is not reprojected).
 
     Examples
     --------
@@ -432,21 +589,24 @@ def overlap_matrix(
     """
     if form not in MATRIX_FORMS:
         raise UsageError(f"form must be one of {', '.join(MATRIX_FORMS)}, got {form!r}")
-    lonlat = prepare_inputs([LayerInput(layer, name, id_col, "polygon")], repair=repair).layers[0]
-    require_unique_ids(lonlat, name, id_col)
-    geoms = np.asarray(lonlat.geometry.array, dtype=object)
-    ids = lonlat[id_col].to_numpy()
+    stored = prepare_inputs(
+        [LayerInput(layer, name, id_col, "polygon")], repair=repair, frame="largest"
+    ).layers[0]  # decided where the layer is stored: a GK coverage's shared edges stay shared
+    require_unique_ids(stored, name, id_col)
+    crs = require_crs(stored, name)
+    geoms = np.asarray(stored.geometry.array, dtype=object)
+    ids = stored[id_col].to_numpy()
     threads = usable_cpus()
     left, right = _overlapping_pairs(geoms, threads, name)
     _refuse_invalid(geoms, np.concatenate([left, right]), name, ids)
     pieces = _threaded(shapely.intersection, threads, geoms[left], geoms[right])
-    shared_km2 = _area_km2(pieces)
+    shared_km2 = _area_km2(pieces, crs)
     positive = shared_km2 > 0
     left, right, shared_km2 = left[positive], right[positive], shared_km2[positive]
     own = np.arange(len(geoms))
     a = np.concatenate([own, left, right])
     b = np.concatenate([own, right, left])
-    area = np.concatenate([_area_km2(geoms), shared_km2, shared_km2])
+    area = np.concatenate([_area_km2(geoms, crs), shared_km2, shared_km2])
     order = np.lexsort((b, a))
     long = pd.DataFrame({"a_id": ids[a[order]], "b_id": ids[b[order]], "area_km2": area[order]})
     if form == "long":
@@ -472,7 +632,10 @@ def difference(
     Parameters
     ----------
     a, b : geopandas.GeoDataFrame
-        Polygon layers with a CRS (reprojected to EPSG:4326 with a warning if they differ).
+        Polygon layers with a CRS. The difference is cut in their CRS when they
+        share one (a Gauss–Krüger layer is not reprojected), else in the CRS of
+        the one with more features (the other moved there, densified), and
+        measured there by the survey rule.
     id_col : str
         Column identifying the features of ``a``.
     repair : bool
@@ -483,8 +646,9 @@ def difference(
     Returns
     -------
     geopandas.GeoDataFrame
-        One row per feature of ``a`` (in EPSG:4326), columns ``id_col``,
-        ``area_km2`` (ellipsoidal area of the part outside ``b``),
+        One row per feature of ``a`` (in EPSG:4326: the parts' vertices are
+        moved there once cut), columns ``id_col``, ``area_km2`` (area of record
+        of the part outside ``b``),
         ``share_of_a`` (that part over the feature's area) and ``geometry``
         (possibly empty).
 
@@ -503,21 +667,23 @@ def difference(
     a_in, b_in = prepare_inputs(
         [LayerInput(a, name_a, id_col, "polygon"), LayerInput(b, name_b, "", "polygon")],
         repair=repair,
+        frame="largest",
     ).layers
     ia, ib = b_in.sindex.query(a_in.geometry, predicate="intersects")
-    remaining = a_in.geometry.values.copy()
+    remaining = np.asarray(a_in.geometry.array).copy()
     for pos in np.unique(ia):
-        cover = shapely.union_all(b_in.geometry.values[ib[ia == pos]])
+        cover = shapely.union_all(np.asarray(b_in.geometry.array)[ib[ia == pos]])
         remaining[pos] = shapely.difference(remaining[pos], cover)
-    area_km2 = _area_km2(np.asarray(remaining))
-    own_km2 = _area_km2(a_in.geometry)
+    frame = require_crs(a_in, name_a)
+    area_km2 = _area_km2(remaining, frame)
+    own_km2 = _area_km2(np.asarray(a_in.geometry.array), frame)
     with np.errstate(divide="ignore", invalid="ignore"):
         share = np.where(own_km2 > 0, area_km2 / own_km2, 0.0)
-    result = gpd.GeoDataFrame(
+    parts = gpd.GeoSeries(remaining, crs=frame)  # cut in the frame, vertices moved at the end
+    return gpd.GeoDataFrame(
         {id_col: a_in[id_col].to_numpy(), "area_km2": area_km2, "share_of_a": share},
-        geometry=gpd.GeoSeries(remaining, crs=WGS84),
+        geometry=parts if frame.equals(WGS84) else parts.to_crs(WGS84),
     )
-    return result
 
 
 @id_keywords(a_id="id_col")
@@ -535,7 +701,8 @@ def buffer_coverage(
     Parameters
     ----------
     polygons : geopandas.GeoDataFrame
-        Polygon layer with a CRS.
+        Polygon layer with a CRS: cut as stored when that is the Gauss–Krüger
+        zone of the inputs, else moved there with its edges densified.
     lines : geopandas.GeoDataFrame
         Any layer (usually lines, e.g. the avenue) with a CRS.
     distance_m : float
@@ -573,14 +740,18 @@ def buffer_coverage(
     polys, lns = prepare_inputs(
         [LayerInput(polygons, name_p, id_col, "polygon"), LayerInput(lines, name_l, "", "any")],
         repair=repair,
+        frame="largest",
     ).layers
     require_one_dimension(lns, name_l)
     gk = gk_zone_crs_for(polys, lns)
-    zone = shapely.union_all(lns.to_crs(gk).geometry.values).buffer(distance_m, quad_segs=32)
-    # densified, so the polygons' edges stay straight in lon/lat in the plane
-    within_gk = shapely.intersection(move_into(polys, gk).geometry.values, zone)
-    within_km2 = _area_km2(gpd.GeoSeries(within_gk, crs=gk))
-    area_km2 = _area_km2(polys.geometry)
+    lines_gk = lns if gk.equals(lns.crs) else lns.to_crs(gk)
+    zone = shapely.union_all(np.asarray(lines_gk.geometry.array)).buffer(distance_m, quad_segs=32)
+    # polygons stored in the zone are cut there as they are; others are moved in densified,
+    # so their edges stay where their own edge model has them
+    polys_gk = polys if gk.equals(polys.crs) else move_into(polys, gk)
+    within_gk = shapely.intersection(np.asarray(polys_gk.geometry.array), zone)
+    within_km2 = _area_km2(within_gk, gk)
+    area_km2 = _area_km2(np.asarray(polys.geometry.array), require_crs(polys, name_p))
     with np.errstate(divide="ignore", invalid="ignore"):
         share = np.where(area_km2 > 0, np.clip(within_km2 / area_km2, 0.0, 1.0), 0.0)
     result = pd.DataFrame(
@@ -626,7 +797,10 @@ def assign_points(
         (metres in the Gauss–Krüger zone; 0 when inside). A point inside
         several (nested) polygons gets one row per polygon; a point inside
         none gets one row naming the nearest polygon, ``inside`` False.
-        Points on a polygon's boundary count as inside.
+        Points on a polygon's boundary count as inside: a point on the edge
+        two polygons share is in both. That is decided in the polygons' own
+        CRS (the points are moved there), so an edge straight in a
+        Gauss–Krüger layer stays where the layer has it.
 
     Raises
     ------
@@ -652,13 +826,15 @@ def assign_points(
     1        q          A   False  1940.0
     """
     name_pt, name_pg = names
-    pts, polys = prepare_inputs(
-        [
+    pts, polys = (
+        prepare_inputs([item], repair=repair, frame="largest").layers[0]
+        for item in (
             LayerInput(points, name_pt, point_id, "point"),
             LayerInput(polygons, name_pg, polygon_id, "polygon"),
-        ],
-        repair=repair,
-    ).layers
+        )
+    )
+    # decided where the polygons are stored: a point on a shared edge there is on both
+    pts, _ = into_crs(pts, name_pt, require_crs(polys, name_pg), name_pg, "assigned", stacklevel=4)
     ip, iq = polys.sindex.query(pts.geometry, predicate="covered_by")
     inside = pd.DataFrame(
         {
@@ -671,7 +847,7 @@ def assign_points(
     )
     outside = np.setdiff1d(np.arange(len(pts)), ip)
     gk = gk_zone_crs_for(pts, polys)
-    pts_gk, polys_gk = pts.to_crs(gk), polys.to_crs(gk)
+    pts_gk, polys_gk = (pts, polys) if gk.equals(polys.crs) else (pts.to_crs(gk), polys.to_crs(gk))
     if outside.size:
         jp, jq = polys_gk.sindex.nearest(pts_gk.geometry.iloc[outside], return_all=False)
     else:

@@ -18,9 +18,13 @@ then, for each unit, this module's second stage:
    of cells covering those boxes, conservative: it never drops a feature
    that shares area);
 3. builds GEOS geometries for those features only and tabulates them with
-   the engine (:func:`spatial.overlay.operations.tabulate_prepared`), which
+   the engine (:func:`spatial.overlay.operations.cut_prepared`), which
    checks every feature taking part with ``shapely.is_valid``, cuts only the
-   crossing ones and measures the area of record.
+   crossing ones, measures the area of record and reconciles the pieces of
+   each feature of the unit to it;
+
+and, once every unit is done, reconciles the pieces of each feature of the
+small layer over all units (:func:`spatial.overlay.operations.finish_cuts`).
 
 A feature whose box touches no box of the small layer shares no area with it,
 so the table is the same, row for row and bit for bit, as one call on the whole
@@ -62,9 +66,8 @@ from shapely.errors import GEOSException
 
 from spatial.errors import CRSMismatchWarning, LayerError
 from spatial.io.geoparquet import ParquetLayer, wkb_geometries
-from spatial.overlay._engine import PairAreas, tabulation_frame
 from spatial.overlay.frame import into_crs
-from spatial.overlay.operations import tabulate_intersection, tabulate_prepared
+from spatial.overlay.operations import cut_prepared, empty_cut, finish_cuts, tabulate_intersection
 from spatial.overlay.scan import UNIT_ROWS, NotPlain, ParquetScan, ScannedUnit, progress_line
 from spatial.preconditions import require_crs
 from spatial.validate.inputs import FULL_CHECK_MAX_FEATURES, Known, LayerInput, prepare_inputs
@@ -194,7 +197,7 @@ def _unit_table(job: _Job, unit: ScannedUnit) -> pd.DataFrame | _Refused | None:
     except GEOSException:  # WKB geoarrow reads but GEOS cannot build: the validator's way
         raise NotPlain from None
     try:
-        return tabulate_prepared(
+        return cut_prepared(
             (geoms, unit.ids.take(rows).to_numpy(zero_copy_only=False)),
             (job.small.geoms, job.small.ids),
             names=job.names,
@@ -304,7 +307,7 @@ def tabulate_parquet(
     Returns
     -------
     pandas.DataFrame
-        Columns ``a_id, b_id, area_km2, share_of_a, share_of_b``: the rows and
+        The columns of :func:`~spatial.overlay.tabulate_intersection`: the rows and
         numbers of ``tabulate_intersection(read_layer(path), b)``.
 
     Raises
@@ -353,6 +356,5 @@ def _tabulate_scan(
         raise refused[0].error
     found = [t for t in tables if isinstance(t, pd.DataFrame) and len(t)]
     if not found:
-        empty = PairAreas(*(np.zeros(0, dtype=np.int64),) * 2, *(np.zeros(0),) * 3)
-        return tabulation_frame(empty, np.zeros(0, dtype=object), small.ids)
-    return pd.concat(found, ignore_index=True)
+        found = [empty_cut(np.zeros(0, dtype=object), small.ids)]
+    return finish_cuts(found, small.geoms, layer.crs)

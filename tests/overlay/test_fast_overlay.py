@@ -30,7 +30,7 @@ from spatial.overlay._engine import (
     tabulation_frame,
 )
 from spatial.overlay.distributed import tabulate_intersection_dask
-from spatial.overlay.operations import tabulate_intersection
+from spatial.overlay.operations import RECONCILED_COLUMNS, tabulate_intersection
 from spatial.validate.inputs import Known
 
 
@@ -252,7 +252,8 @@ def test_touching_only_and_empty_results():
     touching = square(3, 0)  # shares the zone's east edge only
     assert pair_areas([touching], [ZONE]) == {}
     table = tabulate_intersection(layer(["t"], [touching]), layer(["z"], [ZONE]))
-    assert table.empty and list(table.columns) == list(_fast_overlay.TABULATION_COLUMNS)
+    assert table.empty
+    assert list(table.columns) == [*_fast_overlay.TABULATION_COLUMNS, *RECONCILED_COLUMNS]
     assert pair_areas([], [ZONE]) == {} and pair_areas([None, shapely.Polygon()], [ZONE]) == {}
 
 
