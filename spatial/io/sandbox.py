@@ -12,7 +12,8 @@ layer is opened, :func:`require_named_source`:
   first bytes, whatever its suffix) and a ``.zip`` holding a VRT or GeoJSON
   (GeoJSON is checked feature by feature only unzipped);
 - checks the file, its sidecars and a ``.gdb`` folder's tables as regular files
-  (:func:`spatial.io.files.require_layer_path`);
+  (:func:`spatial.io.files.require_layer_path`), and a DXF's block inserts
+  (:func:`spatial.io.cad.require_bounded_blocks`);
 - shuts GDAL's and PROJ's network (:func:`shut_network`), behind the refusals,
   for whatever a format might still try.
 
@@ -138,6 +139,10 @@ def require_named_source(path: Path) -> os.stat_result:
         _refuse_referencing(path, read_regular_head(path, _SNIFF_BYTES))
         if path.suffix.lower() == ".zip":
             _refuse_zipped(path)
+        if path.suffix.lower() == ".dxf":
+            from spatial.io.cad import require_bounded_blocks  # noqa: PLC0415 - geopandas
+
+            require_bounded_blocks(path)
     return info
 
 
