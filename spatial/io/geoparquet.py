@@ -71,7 +71,7 @@ class ParquetLayer:
         try:
             self.file = pq.ParquetFile(self.path)
             meta = json.loads(self.file.schema_arrow.metadata[b"geo"])
-        except (OSError, KeyError, TypeError, ValueError) as exc:
+        except (OSError, KeyError, TypeError, ValueError, RecursionError) as exc:
             raise LayerReadError(f"{self.path}: cannot be read as GeoParquet ({exc})") from None
         columns = meta.get("columns") if isinstance(meta, dict) else None
         self.geometry = str(meta.get("primary_column", "geometry")) if columns else "geometry"
