@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import math
+import os
 import warnings
 from collections.abc import Sequence
 from typing import Any
@@ -35,6 +36,7 @@ __all__ = [
     "gk_zone_epsg",
     "likely_crs",
     "likely_crs_hint",
+    "proj_network_off",
     "require_usable_crs",
 ]
 
@@ -160,8 +162,22 @@ def crs_label(crs: CRS) -> str:
     return f"EPSG:{epsg}" if epsg else crs.name
 
 
+def proj_network_off() -> None:
+    """Turn PROJ's network access off, over ``PROJ_NETWORK=ON`` in the environment.
+
+    For pyproj's PROJ and, through the environment it reads when it makes a
+    context, GDAL's own copy of PROJ. The toolkit fetches no grid (see
+    :mod:`spatial.io.sandbox`).
+    """
+    from pyproj._network import set_network_enabled  # noqa: PLC0415 - as pyproj.network
+
+    os.environ["PROJ_NETWORK"] = "OFF"
+    set_network_enabled(False)
+
+
 @functools.lru_cache(maxsize=64)
 def _unusable_reason(srs: str) -> str | None:
+    proj_network_off()  # a --crs is checked before any layer is read
     try:
         Transformer.from_crs(CRS.from_user_input(srs), WGS84, always_xy=True)
     except ProjError as exc:

@@ -393,6 +393,8 @@ def read_layer(
             raise CRSError(
                 f"{source}: the geometry column has no SRID; {likely_crs_hint(gdf.total_bounds)}"
             )
+        if gdf.crs is not None:
+            require_usable_crs(gdf.crs, source)
     else:
         gdf = _read_file(Path(path), crs)
         source = str(path)

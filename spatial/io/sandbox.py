@@ -31,6 +31,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+from spatial.crs import proj_network_off
 from spatial.errors import LayerReadError
 from spatial.io.files import read_regular_head, require_layer_path
 
@@ -75,10 +76,8 @@ def shut_network() -> None:
     default; it is set off again so that ``PROJ_NETWORK=ON`` in the
     environment cannot make a CRS fetch a grid.
     """
-    from pyproj._network import set_network_enabled  # noqa: PLC0415 - as pyproj.network
-
     os.environ.update(GDAL_OFFLINE)
-    set_network_enabled(False)
+    proj_network_off()
 
 
 def _refuse_remote_name(path: Path) -> None:
