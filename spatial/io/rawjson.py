@@ -173,6 +173,8 @@ def looks_like_json(path: Path) -> bool:
     """
     if path.suffix.lower() in {".geojson", ".json"}:
         return True
+    if path.suffix.lower() in {".geojsonl", ".geojsons"}:
+        return False  # GeoJSON text sequences: one feature a line, GDAL's GeoJSONSeq driver
     try:
         head = read_regular_head(path)
     except (LayerReadError, OSError):
