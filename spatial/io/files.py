@@ -124,10 +124,19 @@ def _entries(folder: Path) -> Iterator[os.DirEntry[str]]:
 
 
 def _siblings(path: Path) -> Iterator[os.DirEntry[str]]:
-    """Yield the entries beside ``path`` GDAL may open with it: its name, then a dot or more."""
+    """Yield the entries beside ``path`` GDAL may open with it: its name, then a dot or more.
+
+    Nothing when the folder cannot be listed (searchable, not readable): GDAL
+    cannot list it either, and the layer itself is still read.
+    """
     stem = path.stem.lower()
     name = path.name.lower()
-    for entry in _entries(path.parent):
+    try:
+        with os.scandir(path.parent) as found:
+            entries = list(found)
+    except OSError:
+        return
+    for entry in entries:
         lowered = entry.name.lower()
         if lowered != name and (lowered.startswith(f"{stem}.") or lowered.startswith(name)):
             yield entry
