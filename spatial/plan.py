@@ -21,6 +21,7 @@ Examples
 from __future__ import annotations
 
 import os
+import sys
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -147,6 +148,11 @@ def _read_toml(path: Path) -> dict[str, Any]:
     except RecursionError:
         raise PlanDataError(
             f"{path}: not valid TOML (tables or arrays nested too deeply)"
+        ) from None
+    except ValueError:  # an integer of more digits than Python converts
+        raise PlanDataError(
+            f"{path}: not valid TOML (a number of more than {sys.get_int_max_str_digits():,} "
+            "digits)"
         ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise PlanDataError(f"{path}: cannot be read ({exc})") from None

@@ -23,6 +23,7 @@ import json
 import math
 import mmap
 import re
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,7 +33,7 @@ import ijson
 from pyproj import CRS
 from pyproj.exceptions import CRSError as ProjCRSError
 
-from spatial.errors import LayerReadError, first_line
+from spatial.errors import LayerReadError
 from spatial.io.files import read_regular_bytes, read_regular_head
 from spatial.io.sandbox import crs_member_reaches_out
 
@@ -144,8 +145,10 @@ def load_raw(path: Path) -> RawGeoJSON:
         ) from None
     except RecursionError:
         raise LayerReadError(f"{path}: not a layer (JSON nested too deeply)") from None
-    except ValueError as exc:  # an integer of more digits than Python converts (4,300)
-        raise LayerReadError(f"{path}: not a layer ({first_line(exc)})") from None
+    except ValueError:  # an integer of more digits than Python converts
+        raise LayerReadError(
+            f"{path}: not a layer (a number of more than {sys.get_int_max_str_digits():,} digits)"
+        ) from None
     if not isinstance(data, dict) or data.get("type") not in {"FeatureCollection", "Feature"}:
         raise LayerReadError(
             f"{path}: valid JSON but not GeoJSON (no FeatureCollection or Feature)"
