@@ -10,15 +10,18 @@ is never used for a measurement.
 
 from __future__ import annotations
 
+import functools
 import math
+import os
 import warnings
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from pyproj import CRS
+from pyproj import CRS, Transformer
+from pyproj.exceptions import ProjError
 
-from spatial.errors import CRSError, CRSMismatchWarning
+from spatial.errors import CRSError, CRSMismatchWarning, first_line
 
 __all__ = [
     "CGCS2000",
@@ -33,6 +36,8 @@ __all__ = [
     "gk_zone_epsg",
     "likely_crs",
     "likely_crs_hint",
+    "proj_network_off",
+    "require_usable_crs",
 ]
 
 #: WGS84 geographic, longitude/latitude in degrees (the storage CRS of every layer).
@@ -155,6 +160,65 @@ def crs_label(crs: CRS) -> str:
     """
     epsg = crs.to_epsg()
     return f"EPSG:{epsg}" if epsg else crs.name
+
+
+def proj_network_off() -> None:
+    """Turn PROJ's network access off, over ``PROJ_NETWORK=ON`` in the environment.
+
+    For pyproj's PROJ and, through the environment it reads when it makes a
+    context, GDAL's own copy of PROJ. The toolkit fetches no grid (see
+    :mod:`spatial.io.sandbox`).
+    """
+    from pyproj._network import set_network_enabled  # noqa: PLC0415 - as pyproj.network
+
+    os.environ["PROJ_NETWORK"] = "OFF"
+    set_network_enabled(False)
+
+
+@functools.lru_cache(maxsize=64)
+def _unusable_reason(srs: str) -> str | None:
+    proj_network_off()  # a --crs is checked before any layer is read
+    try:
+        Transformer.from_crs(CRS.from_user_input(srs), WGS84, always_xy=True)
+    except ProjError as exc:
+        return first_line(exc)
+    return None
+
+
+def _names_a_grid(crs: CRS) -> bool:
+    """Whether the CRS names a grid file (a PROJ ``+nadgrids``, a WKT ``PARAMETERFILE``)."""
+    return "grids" in crs.srs.lower() or "PARAMETERFILE" in (crs.to_wkt() or "")
+
+
+def require_usable_crs(crs: CRS, source: str) -> CRS:
+    """Return ``crs`` when PROJ can transform it to WGS84 with what is installed here.
+
+    A CRS may name a grid file (``+nadgrids=``, ``+geoidgrids=``, a
+    ``hgridshift`` step). PROJ's network is off (the toolkit fetches nothing,
+    :mod:`spatial.io.sandbox`), so a remote or missing grid cannot be used:
+    such a CRS is refused when it is read, in one line, rather than failing
+    inside a transformation later.
+
+    Raises
+    ------
+    CRSError
+        No transformation to WGS84 (EPSG:4326) can be built for ``crs``.
+
+    Examples
+    --------
+    >>> require_usable_crs(CRS.from_epsg(4544), "zones.shp").to_epsg()
+    4544
+    """
+    if not _names_a_grid(crs):
+        return crs  # PROJ needs no file to use it (building a transformer costs 0.1-0.2 s)
+    reason = _unusable_reason(crs.srs)
+    if reason is not None:
+        raise CRSError(
+            f"{source}: the CRS {crs_label(crs)!r} cannot be used here ({reason}); a grid file "
+            "it names is missing, and the toolkit fetches none: give the CRS as an EPSG code "
+            "such as EPSG:4544"
+        )
+    return crs
 
 
 #: Datums treated as one at map and plan scale: WGS84 and CGCS2000 agree to a few

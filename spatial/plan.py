@@ -22,14 +22,16 @@ from __future__ import annotations
 
 import math
 import os
+import sys
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from spatial.errors import PlanDataError
+from spatial.errors import LayerReadError, PlanDataError
 from spatial.io.bundled import bundled_dir
+from spatial.io.files import read_regular_bytes
 from spatial.units import AREA_UNITS
 
 __all__ = [
@@ -129,14 +131,30 @@ def rules_path() -> Path:
     return bundled_dir("seeds") / "rules.toml"
 
 
+#: The largest plan or rules file read, in bytes (the bundled ones are a few kilobytes).
+MAX_TOML_BYTES = 4 * 2**20
+
+
 def _read_toml(path: Path) -> dict[str, Any]:
+    """Parse a plan or rules TOML: a regular file of :data:`MAX_TOML_BYTES` at most."""
+    if not path.exists():
+        raise PlanDataError(f"{path}: file not found")
     try:
-        with open(path, "rb") as fh:
-            return tomllib.load(fh)
-    except FileNotFoundError:
-        raise PlanDataError(f"{path}: file not found") from None
+        text = read_regular_bytes(path, what="plan file", max_bytes=MAX_TOML_BYTES)
+        return tomllib.loads(text.decode("utf-8"))
+    except LayerReadError as exc:
+        raise PlanDataError(str(exc)) from None
     except tomllib.TOMLDecodeError as exc:
         raise PlanDataError(f"{path}: not valid TOML ({exc})") from None
+    except RecursionError:
+        raise PlanDataError(
+            f"{path}: not valid TOML (tables or arrays nested too deeply)"
+        ) from None
+    except ValueError:  # an integer of more digits than Python converts
+        raise PlanDataError(
+            f"{path}: not valid TOML (a number of more than {sys.get_int_max_str_digits():,} "
+            "digits)"
+        ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise PlanDataError(f"{path}: cannot be read ({exc})") from None
 

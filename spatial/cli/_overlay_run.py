@@ -134,6 +134,10 @@ def _dask_result(args: argparse.Namespace, b) -> pd.DataFrame:
         raise UsageError(f"{path}: --scheduler reads a GeoParquet file or a partitioned folder")
     if not path.exists():
         raise UsageError(f"{path}: file not found")
+    if not path.is_dir():
+        from spatial.io.sandbox import require_named_source  # noqa: PLC0415 - no GDAL needed
+
+        require_named_source(path)  # a FIFO or device is refused, not waited on
     a = dask_geopandas.read_parquet(path)  # lazily: each worker reads its own partitions
     cluster = None
     try:

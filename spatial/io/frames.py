@@ -15,7 +15,7 @@ import numpy as np
 from pyproj import CRS, Geod
 from pyproj.exceptions import CRSError as ProjCRSError
 
-from spatial.crs import WGS84, crs_label
+from spatial.crs import WGS84, crs_label, require_usable_crs
 from spatial.errors import CRSError, LayerError
 
 __all__ = ["INPUT_FRAMES", "apply_crs", "apply_input_frame", "resolve_crs"]
@@ -39,12 +39,13 @@ def resolve_crs(crs: str | int | CRS, option: str = "--crs") -> CRS:
     EPSG:4490 (CGCS2000 degrees) or EPSG:4544 (CGCS2000 Gauss-Kruger CM 105°E metres)
     """
     try:
-        return CRS.from_user_input(crs)
+        resolved = CRS.from_user_input(crs)
     except ProjCRSError:
         raise CRSError(
             f"{option} {crs}: not a CRS; give an EPSG code such as EPSG:4490 (CGCS2000 degrees) "
             "or EPSG:4544 (CGCS2000 Gauss-Kruger CM 105°E metres)"
         ) from None
+    return require_usable_crs(resolved, f"{option} {crs}")
 
 
 def apply_crs(

@@ -34,7 +34,9 @@ import pyarrow.parquet as pq
 from pyproj import CRS
 from pyproj.exceptions import CRSError as ProjCRSError
 
+from spatial.crs import require_usable_crs
 from spatial.errors import CRSError, LayerError, LayerReadError
+from spatial.io.sandbox import require_named_source
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -65,10 +67,11 @@ class ParquetLayer:
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
+        require_named_source(self.path)
         try:
             self.file = pq.ParquetFile(self.path)
             meta = json.loads(self.file.schema_arrow.metadata[b"geo"])
-        except (OSError, KeyError, TypeError, ValueError) as exc:
+        except (OSError, KeyError, TypeError, ValueError, RecursionError) as exc:
             raise LayerReadError(f"{self.path}: cannot be read as GeoParquet ({exc})") from None
         columns = meta.get("columns") if isinstance(meta, dict) else None
         self.geometry = str(meta.get("primary_column", "geometry")) if columns else "geometry"
@@ -105,7 +108,7 @@ class ParquetLayer:
             raise CRSError(f"{self.path}: the CRS the file declares cannot be resolved") from None
         if resolved.equals(CRS.from_user_input("OGC:CRS84")):
             return CRS.from_epsg(4326)  # the same lon/lat, in geopandas' usual name
-        return resolved
+        return require_usable_crs(resolved, str(self.path))
 
     def require(self, id_col: str) -> None:
         """Refuse an id column the file does not have, listing those it has."""

@@ -21,7 +21,7 @@ import shapely.errors
 from pyproj import CRS
 from pyproj.exceptions import CRSError as ProjCRSError
 
-from spatial.crs import likely_crs_hint
+from spatial.crs import likely_crs_hint, require_usable_crs
 from spatial.errors import CRSError, LayerError, LayerReadError, LayerReadWarning, first_line
 
 if TYPE_CHECKING:
@@ -31,6 +31,7 @@ from spatial.io.bundled import bundled_dir
 from spatial.io.files import require_layer_path
 from spatial.io.options import ReadOptions, apply_read_options
 from spatial.io.postgis import database_label, is_postgis_url, read_postgis_layer
+from spatial.io.sandbox import require_named_source
 
 __all__ = [
     "LAYER_GEOMETRY",
@@ -68,7 +69,6 @@ LAYER_GEOMETRY: dict[str, GeometryKind] = {
 REQUIRED_PROPERTIES: tuple[str, ...] = ("id", "name_zh", "name_en", "kind", "source", "accuracy")
 
 _PARQUET_SUFFIXES = {".parquet", ".geoparquet"}
-_JSON_SUFFIXES = {".geojson", ".json"}
 
 
 def bundled_layer_path(name: str) -> Path:
@@ -85,7 +85,7 @@ def bundled_layer_path(name: str) -> Path:
 
 
 def _check_readable(path: Path) -> None:
-    require_layer_path(path)
+    require_named_source(path)
 
 
 #: Kinds of raw finding that make GDAL read a feature other than as written.
@@ -191,7 +191,7 @@ def unresolved_prj(path: Path) -> Path | None:
 
 def _geometry_failure(path: Path, reason: str) -> LayerError:
     """Name the feature behind a GDAL/GEOS geometry failure, when the raw JSON shows it."""
-    if path.suffix.lower() in _JSON_SUFFIXES:
+    if _rawjson.looks_like_json(path):
         for _, label, kind, message in _rawjson.raw_findings(_rawjson.load_raw(path)):
             if kind == "geometry":
                 return LayerError(f"{path}: feature {label}: {message}")
@@ -199,11 +199,12 @@ def _geometry_failure(path: Path, reason: str) -> LayerError:
 
 
 def _resolve_crs(path: str | os.PathLike[str], crs: str | int | CRS, what: str = "given") -> CRS:
+    label = database_label(path)  # a PostGIS source is named without its password
     try:
-        return CRS.from_user_input(crs)
-    except ProjCRSError:  # a PostGIS source is named without its password
-        label = database_label(path)
+        resolved = CRS.from_user_input(crs)
+    except ProjCRSError:
         raise CRSError(f"{label}: the CRS {crs!r} {what} cannot be resolved") from None
+    return require_usable_crs(resolved, label)
 
 
 def _read_frame(
@@ -305,6 +306,8 @@ def _read(path: Path, tolerant: bool, encoding: str | None = None) -> gpd.GeoDat
         raise LayerReadError(f"{path}: cannot be read as a layer ({first_line(exc)})") from None
     if not _has_geometry(gdf):
         raise LayerReadError(f"{path}: has no geometry column, so it is a table, not a layer")
+    if gdf.crs is not None:
+        require_usable_crs(gdf.crs, str(path))
     return gdf
 
 
@@ -390,6 +393,8 @@ def read_layer(
             raise CRSError(
                 f"{source}: the geometry column has no SRID; {likely_crs_hint(gdf.total_bounds)}"
             )
+        if gdf.crs is not None:
+            require_usable_crs(gdf.crs, source)
     else:
         gdf = _read_file(Path(path), crs)
         source = str(path)
@@ -399,10 +404,9 @@ def read_layer(
 
 
 def _read_file(path: Path, crs: str | int | CRS | None) -> gpd.GeoDataFrame:
-    raw = None
-    if path.suffix.lower() in _JSON_SUFFIXES:
-        _check_readable(path)
-        raw = _check_json(path)
+    file, _ = _split_layer(path)
+    _check_readable(file)
+    raw = _check_json(file) if _rawjson.looks_like_json(file) else None
     gdf = _read(path, tolerant=False)
     if raw is not None:
         gdf = _restore_clashing(path, gdf, raw)

@@ -23,6 +23,7 @@ import json
 import math
 import mmap
 import re
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,7 +34,8 @@ from pyproj import CRS
 from pyproj.exceptions import CRSError as ProjCRSError
 
 from spatial.errors import LayerReadError
-from spatial.io.files import read_regular_bytes
+from spatial.io.files import read_regular_bytes, read_regular_head
+from spatial.io.sandbox import crs_member_reaches_out
 
 __all__ = [
     "NON_FINITE_MESSAGE",
@@ -46,6 +48,7 @@ __all__ = [
     "feature_label",
     "kept_positions",
     "load_raw",
+    "looks_like_json",
     "raw_findings",
     "raw_labels",
     "scan_raw",
@@ -142,11 +145,44 @@ def load_raw(path: Path) -> RawGeoJSON:
         ) from None
     except RecursionError:
         raise LayerReadError(f"{path}: not a layer (JSON nested too deeply)") from None
+    except ValueError:  # an integer of more digits than Python converts
+        raise LayerReadError(
+            f"{path}: not a layer (a number of more than {sys.get_int_max_str_digits():,} digits)"
+        ) from None
     if not isinstance(data, dict) or data.get("type") not in {"FeatureCollection", "Feature"}:
         raise LayerReadError(
             f"{path}: valid JSON but not GeoJSON (no FeatureCollection or Feature)"
         )
+    _refuse_reaching_crs(path, data.get("crs"))
     return RawGeoJSON(data, utf8, non_finite=bool(constants) or bool(_BIG_EXPONENT.search(text)))
+
+
+def _refuse_reaching_crs(path: Path, crs: Any) -> None:
+    """Refuse a ``crs`` member that would make GDAL fetch a URL or read another file."""
+    reason = crs_member_reaches_out(crs)
+    if reason is not None:
+        raise LayerReadError(
+            f"{path}: the crs member {reason}; the toolkit makes no network request and reads "
+            'no file it was not given: name the CRS instead, e.g. "EPSG:4544"'
+        )
+
+
+def looks_like_json(path: Path) -> bool:
+    """Whether GDAL would read the file as GeoJSON: a ``.geojson``/``.json``, or JSON text inside.
+
+    A GeoJSON under another suffix (``zones.txt``, ``zones.dat``) is read by
+    GDAL all the same, so it is checked as GeoJSON too. False for a missing
+    file or one that is not regular (those are refused elsewhere).
+    """
+    if path.suffix.lower() in {".geojson", ".json"}:
+        return True
+    if path.suffix.lower() in {".geojsonl", ".geojsons"}:
+        return False  # GeoJSON text sequences: one feature a line, GDAL's GeoJSONSeq driver
+    try:
+        head = read_regular_head(path)
+    except (LayerReadError, OSError):
+        return False
+    return head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith((b"{", b"\x1e{"))
 
 
 def crs_name(data: dict[str, Any]) -> str | None:
@@ -485,6 +521,7 @@ def _scan_streamed(path: Path) -> RawScan:
         if _contains(path, b'"crs"'):
             with path.open("rb") as fh:
                 crs = next(iter(ijson.items(fh, "crs")), None)
+            _refuse_reaching_crs(path, crs)
             findings += _crs_findings(crs_name({"crs": crs}) if crs is not None else None)
         labels: list[str] = []
         kept: list[int] = []
@@ -503,7 +540,7 @@ def _scan_streamed(path: Path) -> RawScan:
             f"{path}: the key {exc.key!r} appears twice in one JSON object; readers disagree on "
             "which one counts (GDAL takes the first, others the last): keep only one"
         ) from None
-    except (ijson.JSONError, ijson.IncompleteJSONError):
+    except (ijson.JSONError, ijson.IncompleteJSONError, ValueError):
         raise _NotStreamable from None  # the whole-file parse gives the precise message
     return RawScan(True, findings, labels, kept)
 

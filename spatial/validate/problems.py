@@ -577,8 +577,8 @@ def _raw_label_list(raw_findings: Sequence[_rawjson.Finding]) -> list[str]:
 
 
 def _raw_geojson(path: Path) -> _rawjson.RawScan | None:
-    """Parse a GeoJSON file's raw JSON; None for other formats and missing or empty files."""
-    if path.suffix.lower() not in {".geojson", ".json"} or not path.is_file():
+    """Parse a GeoJSON file's raw JSON, whatever its suffix; None for other formats, no file."""
+    if not path.is_file() or not _rawjson.looks_like_json(path):
         return None
     if path.stat().st_size == 0:
         return None
