@@ -87,12 +87,16 @@ class LayerDiff:
         From-class (rows) × to-class (columns) area in m², when a class field is given.
     repairs : list of Repair
         Geometries repaired on request.
+    versions : (GeoDataFrame, GeoDataFrame)
+        OLD and NEW as compared: validated, repaired on request, in the CRS they
+        were compared in (what a map of the comparison must draw).
     """
 
     features: pd.DataFrame
     pieces: gpd.GeoDataFrame
     matrix: pd.DataFrame | None
     repairs: list[Repair]
+    versions: tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]
 
 
 def _same(a: object, b: object) -> bool:
@@ -268,4 +272,4 @@ def diff_layers(
         marked = {i for i, row in [*by_old.items(), *by_new.items()] if _flag(row)}
         layer["synthetic"] = [i in marked for i in layer["id"]]
     matrix = _matrix(o, n, class_field, crs) if class_field else None
-    return LayerDiff(table[FEATURE_COLUMNS], layer, matrix, repairs)
+    return LayerDiff(table[FEATURE_COLUMNS], layer, matrix, repairs, (o, n))
