@@ -280,9 +280,8 @@ def align_crs(layers: Sequence[tuple[Any, str]], purpose: str, stacklevel: int =
             by_crs.setdefault(label, []).append(name)
         described = "; ".join(f"{', '.join(names)} in {label}" for label, names in by_crs.items())
         warnings.warn(
-            f"inputs are on different datums ({described}); all reprojected to EPSG:4326 "
-            f"(lon/lat) to be {purpose}, which may shift them by tens of metres without a "
-            "local datum transformation",
+            f"inputs are on different datums ({described}); they are {purpose} together "
+            "without a local datum transformation, which may shift them by tens of metres",
             CRSMismatchWarning,
             stacklevel=stacklevel + 1,
         )

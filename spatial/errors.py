@@ -110,7 +110,7 @@ class UsageError(SpatialError, ValueError):
 
 
 class CRSMismatchWarning(UserWarning):
-    """Two inputs arrived in different CRSs and were reprojected to EPSG:4326 to be combined."""
+    """Two inputs on different datums were combined without a local datum transformation."""
 
 
 class LayerReadWarning(UserWarning):
