@@ -86,6 +86,9 @@ def cut_pairs(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.
     tree = shapely.STRtree(b)
     ai, bi = tree.query(a, predicate="intersects")
     shapely.prepare(a)
+    # neighbours of a coverage only touch (a shared edge): no area to cut, so not cut
+    share = ~shapely.touches(a[ai], b[bi])
+    ai, bi = ai[share], bi[share]
     inside = shapely.contains_properly(a[ai], b[bi])
     pieces = b[bi].copy()
     pieces[~inside] = polygonal(shapely.intersection(a[ai[~inside]], b[bi[~inside]]))
@@ -96,9 +99,16 @@ def cut_pairs(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.
 def polygonal(geoms: np.ndarray) -> np.ndarray:
     """Return each geometry's polygonal part (an empty polygon when it has none)."""
     out = np.asarray(geoms, dtype=object).copy()
-    mixed = ~np.isin(shapely.get_type_id(out), (3, 6))
-    for i in np.flatnonzero(mixed):
-        parts = shapely.get_parts(shapely.get_parts(out[i]))
-        polys = [g for g in parts if shapely.get_type_id(g) == 3]
-        out[i] = shapely.multipolygons(polys) if polys else shapely.Polygon()
+    mixed = np.flatnonzero(~np.isin(shapely.get_type_id(out), (3, 6)))
+    if not len(mixed):
+        return out
+    parts, owner = shapely.get_parts(out[mixed], return_index=True)
+    parts, inner = shapely.get_parts(parts, return_index=True)  # a collection's multipolygons
+    owner = owner[inner]
+    polys = shapely.get_type_id(parts) == 3
+    found = np.full(len(mixed), shapely.Polygon(), dtype=object)
+    if polys.any():
+        held, dense = np.unique(owner[polys], return_inverse=True)  # indices must run 0..k-1
+        found[held] = shapely.multipolygons(parts[polys], indices=dense)
+    out[mixed] = found
     return out

@@ -107,63 +107,144 @@ def _same(a: object, b: object) -> bool:
     return bool(a == b) or str(a) == str(b)
 
 
-def _changed_fields(old: pd.Series, new: pd.Series, fields: Sequence[str]) -> list[str]:
-    return [f for f in fields if not _same(old.get(f), new.get(f))]
+def _is_missing(value: object) -> bool:
+    return value is None or (isinstance(value, float) and np.isnan(value))
 
 
-def _class(row: pd.Series | None, field: str | None) -> object:
-    if row is None or field is None:
-        return None
-    value = row.get(field)
-    return None if value is None or (isinstance(value, float) and np.isnan(value)) else value
+def _column(gdf: gpd.GeoDataFrame, field: str, at: np.ndarray) -> list[object]:
+    """Values of ``field`` at positions ``at`` (-1: no such feature); None where absent."""
+    if field not in gdf.columns:
+        return [None] * len(at)
+    values = gdf[field].to_numpy(dtype=object)
+    return [values[i] if i >= 0 else None for i in at]
 
 
-def _flag(row: pd.Series) -> bool:
-    value = row.get("synthetic")
-    return value is not None and not (isinstance(value, float) and np.isnan(value)) and bool(value)
+def _changed_fields(
+    old: gpd.GeoDataFrame,
+    new: gpd.GeoDataFrame,
+    oi: np.ndarray,
+    ni: np.ndarray,
+    fields: Sequence[str],
+) -> list[str]:
+    """For each matched pair of positions, the fields whose values differ, joined by ", "."""
+    changed: list[list[str]] = [[] for _ in range(len(oi))]
+    for field in fields:
+        pairs = zip(_column(old, field, oi), _column(new, field, ni), strict=True)
+        for k, (a, b) in enumerate(pairs):
+            if not _same(a, b):
+                changed[k].append(field)
+    return [", ".join(names) for names in changed]
 
 
-def _piece_rows(ident, change, geom, klass) -> dict[str, object]:
-    return {"id": ident, "change": change, "class_code": klass, "geometry": geom}
+def _classes(gdf: gpd.GeoDataFrame, field: str | None, at: np.ndarray) -> list[object]:
+    if field is None:
+        return [None] * len(at)
+    return [None if _is_missing(v) else v for v in _column(gdf, field, at)]
 
 
-def _compare(old_row, new_row, ident, fields, class_field, tolerance_m2, crs):
-    """Return the feature row and its 调入/调出 pieces (geometries in ``crs``, the work frame)."""
-    old_g = None if old_row is None else old_row.geometry
-    new_g = None if new_row is None else new_row.geometry
-    empty = shapely.Polygon()
-    if old_g is None:
-        gained, lost = new_g, empty
-    elif new_g is None:
-        gained, lost = empty, old_g
-    else:
-        gained, lost = shapely.difference(new_g, old_g), shapely.difference(old_g, new_g)
-    gained_m2, lost_m2 = area_m2([gained, lost], crs)
-    if old_row is None:
-        status, changed = "added", []
-    elif new_row is None:
-        status, changed = "removed", []
-    else:
-        changed = _changed_fields(old_row, new_row, fields)
-        if gained_m2 + lost_m2 > tolerance_m2:
-            status = "geometry_changed"
-        else:
-            status = "attributes_changed" if changed else "unchanged"
-    row = {
-        "id": ident,
-        "status": status,
-        "added_m2": float(gained_m2),
-        "removed_m2": float(lost_m2),
-        "changed_fields": ", ".join(changed),
-        "old_class": _class(old_row, class_field),
-        "new_class": _class(new_row, class_field),
+def _flagged(gdf: gpd.GeoDataFrame, ids: list[str]) -> set[str]:
+    """Ids of the features marked ``synthetic`` (made-up data stays marked)."""
+    if "synthetic" not in gdf.columns:
+        return set()
+    return {
+        i
+        for i, v in zip(ids, gdf["synthetic"].to_numpy(dtype=object), strict=True)
+        if not _is_missing(v) and bool(v)
     }
-    pieces = []
-    if gained_m2 > tolerance_m2 or (old_row is None and gained_m2 > 0):
-        pieces.append(_piece_rows(ident, "added", gained, row["new_class"]))
-    if lost_m2 > tolerance_m2 or (new_row is None and lost_m2 > 0):
-        pieces.append(_piece_rows(ident, "removed", lost, row["old_class"]))
-    return row, pieces
+
+
+def _positions(order: list[str], ids: list[str]) -> np.ndarray:
+    where = {ident: k for k, ident in enumerate(ids)}
+    return np.array([where.get(ident, -1) for ident in order], dtype=np.intp)
+
+
+def _sides(
+    og: np.ndarray, ng: np.ndarray, oi: np.ndarray, ni: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return (gained, lost) per feature: NEW less OLD and OLD less NEW, in the work frame.
+
+    A feature whose two versions have the same coordinates is not differenced.
+    """
+    n = len(oi)
+    empty = shapely.Polygon()
+    gained = np.full(n, empty, dtype=object)
+    lost = np.full(n, empty, dtype=object)
+    only_new, only_old = oi < 0, ni < 0
+    gained[only_new] = ng[ni[only_new]]
+    lost[only_old] = og[oi[only_old]]
+    both = np.flatnonzero(~only_new & ~only_old)
+    a, b = og[oi[both]], ng[ni[both]]
+    moved = both[~shapely.equals_exact(a, b, tolerance=0.0)]
+    a, b = og[oi[moved]], ng[ni[moved]]
+    gained[moved] = shapely.difference(b, a)
+    lost[moved] = shapely.difference(a, b)
+    return gained, lost
+
+
+def _statuses(
+    oi: np.ndarray, ni: np.ndarray, moved_m2: np.ndarray, changed: list[str], tolerance_m2: float
+) -> list[str]:
+    statuses = []
+    for o, n, m2, fields in zip(oi, ni, moved_m2, changed, strict=True):
+        if o < 0:
+            statuses.append("added")
+        elif n < 0:
+            statuses.append("removed")
+        elif m2 > tolerance_m2:
+            statuses.append("geometry_changed")
+        else:
+            statuses.append("attributes_changed" if fields else "unchanged")
+    return statuses
+
+
+def _pieces(
+    order: list[str],
+    sides: tuple[np.ndarray, np.ndarray],
+    areas: tuple[np.ndarray, np.ndarray],
+    classes: tuple[list[object], list[object]],
+    ends: tuple[np.ndarray, np.ndarray],
+    tolerance_m2: float,
+) -> pd.DataFrame:
+    """Return the 调入 (added) and 调出 (removed) pieces per feature in ``order``, added first."""
+    (gained, lost), (gained_m2, lost_m2), (old_class, new_class) = sides, areas, classes
+    only_new, only_old = ends
+    take_added = (gained_m2 > tolerance_m2) | (only_new & (gained_m2 > 0))
+    take_removed = (lost_m2 > tolerance_m2) | (only_old & (lost_m2 > 0))
+    rows = []
+    for k in np.flatnonzero(take_added | take_removed):
+        if take_added[k]:
+            rows.append((order[k], "added", new_class[k], gained[k]))
+        if take_removed[k]:
+            rows.append((order[k], "removed", old_class[k], lost[k]))
+    return pd.DataFrame(rows, columns=["id", "change", "class_code", "geometry"])
+
+
+def _outside_m2(
+    geoms: np.ndarray, mine: np.ndarray, theirs: np.ndarray, others: np.ndarray, crs: CRS
+) -> np.ndarray:
+    """Area (m²) of each geometry outside every geometry of the other version.
+
+    ``mine``/``theirs`` are the pairs of :func:`cut_pairs` (positions in
+    ``geoms`` and in ``others`` that share area). A geometry covered by one of
+    its partners (an unchanged feature) has none; the rest are differenced from
+    the union of their partners only, not of the whole other version.
+    """
+    outside_m2 = np.zeros(len(geoms))
+    covered = np.zeros(len(geoms), dtype=bool)
+    covered[mine[shapely.covered_by(geoms[mine], others[theirs])]] = True
+    rest = np.flatnonzero(~covered)
+    if not len(rest):
+        return outside_m2
+    order = np.argsort(mine, kind="stable")
+    mine, theirs = mine[order], theirs[order]
+    first = np.searchsorted(mine, rest, side="left")
+    last = np.searchsorted(mine, rest, side="right")
+    left = [
+        shapely.difference(geoms[i], shapely.union_all(others[theirs[s:e]])) if e > s else geoms[i]
+        for i, s, e in zip(rest, first, last, strict=True)
+    ]
+    outside_m2[rest] = area_m2(left, crs)
+    return outside_m2
 
 
 def _matrix(old, new, class_field: str, crs: CRS) -> pd.DataFrame:
@@ -173,14 +254,13 @@ def _matrix(old, new, class_field: str, crs: CRS) -> pd.DataFrame:
     oi, ni, pieces = cut_pairs(og, ng)
     frame = pd.DataFrame(
         {
-            "from": [old[class_field].iloc[i] for i in oi],
-            "to": [new[class_field].iloc[j] for j in ni],
+            "from": old[class_field].to_numpy(dtype=object)[oi],
+            "to": new[class_field].to_numpy(dtype=object)[ni],
             "m2": area_m2(pieces, crs),
         }
     )
-    new_union, old_union = shapely.union_all(ng), shapely.union_all(og)
-    only_old = area_m2(shapely.difference(og, new_union), crs)
-    only_new = area_m2(shapely.difference(ng, old_union), crs)
+    only_old = _outside_m2(og, oi, ni, ng, crs)
+    only_new = _outside_m2(ng, ni, oi, og, crs)
     frame = pd.concat(
         [
             frame,
@@ -248,28 +328,38 @@ def diff_layers(
         for c in dict.fromkeys([*o.columns, *n.columns])
         if c not in _NOT_COMPARED and c != id_field
     ]
-    by_old = dict(zip(o_ids, (row for _, row in o.iterrows()), strict=True))
-    by_new = dict(zip(n_ids, (row for _, row in n.iterrows()), strict=True))
-    rows, pieces = [], []
-    for ident in [*o_ids, *(i for i in n_ids if i not in by_old)]:
-        old_row, new_row = by_old.get(ident), by_new.get(ident)
-        row, found = _compare(old_row, new_row, ident, fields, class_field, tolerance_m2, crs)
-        rows.append(row)
-        pieces += found
-    table = pd.DataFrame(rows)
-    table["old_m2"] = [
-        float(area_m2([by_old[i].geometry], crs)[0]) if i in by_old else 0.0 for i in table["id"]
-    ]
-    table["new_m2"] = [
-        float(area_m2([by_new[i].geometry], crs)[0]) if i in by_new else 0.0 for i in table["id"]
-    ]
-    frame = pd.DataFrame(pieces, columns=["id", "change", "class_code", "geometry"])
+    in_old = set(o_ids)
+    order = [*o_ids, *(i for i in n_ids if i not in in_old)]
+    oi, ni = _positions(order, o_ids), _positions(order, n_ids)
+    og = np.asarray(o.geometry.array, dtype=object)
+    ng = np.asarray(n.geometry.array, dtype=object)
+    gained, lost = _sides(og, ng, oi, ni)
+    gained_m2, lost_m2 = area_m2(gained, crs), area_m2(lost, crs)
+    changed = _changed_fields(o, n, oi, ni, fields)
+    classes = (_classes(o, class_field, oi), _classes(n, class_field, ni))
+    old_whole_m2, new_whole_m2 = area_m2(og, crs), area_m2(ng, crs)
+    table = pd.DataFrame(
+        {
+            "id": order,
+            "status": _statuses(oi, ni, gained_m2 + lost_m2, changed, tolerance_m2),
+            "added_m2": gained_m2.astype(float),
+            "removed_m2": lost_m2.astype(float),
+            "changed_fields": changed,
+            "old_class": classes[0],
+            "new_class": classes[1],
+            "old_m2": np.where(oi >= 0, old_whole_m2[np.maximum(oi, 0)], 0.0) if len(og) else 0.0,
+            "new_m2": np.where(ni >= 0, new_whole_m2[np.maximum(ni, 0)], 0.0) if len(ng) else 0.0,
+        }
+    )
+    frame = _pieces(
+        order, (gained, lost), (gained_m2, lost_m2), classes, (oi < 0, ni < 0), tolerance_m2
+    )
     geoms = polygonal(np.asarray(frame["geometry"], dtype=object)) if len(frame) else np.empty(0)
     layer = gpd.GeoDataFrame(frame.drop(columns="geometry"), geometry=list(geoms), crs=crs)
     layer["area_m2"] = area_m2(geoms, crs) if len(layer) else []
     layer = layer.to_crs(WGS84)  # the output layer stays lon/lat: its vertices moved, last
     if "synthetic" in o.columns or "synthetic" in n.columns:  # made-up data stays marked
-        marked = {i for i, row in [*by_old.items(), *by_new.items()] if _flag(row)}
+        marked = _flagged(o, o_ids) | _flagged(n, n_ids)
         layer["synthetic"] = [i in marked for i in layer["id"]]
     matrix = _matrix(o, n, class_field, crs) if class_field else None
     return LayerDiff(table[FEATURE_COLUMNS], layer, matrix, repairs, (o, n))
