@@ -43,6 +43,7 @@ COMMAND_HELP: dict[str, str] = {
     "balance": "用地平衡表: area by land-use class per zone (ha, 亩, %%)",
     "diff": "what changed between two versions of a layer (调入/调出, status changes)",
     "report": "write the checked plan as an offline HTML report and an A3 PDF map sheet",
+    "init": "write a commented spatial.toml project from your files (fields and CRS detected)",
 }
 
 
@@ -103,14 +104,15 @@ _PER_INPUT = (
      "gcj02 for AMap/奥维 exports, converted to WGS84 on reading (default wgs84): every "
      "input, or LAYER=gcj02 for one; repeatable"),
     ("--id-field", "id_field", "[LAYER=]FIELD",
-     "the field holding feature ids (default id; a KML's id2 is found by itself): every "
-     "input, or LAYER=FIELD for one; repeatable"),
+     "the field holding feature ids (default id; a KML's id2 is found by itself): the "
+     "plan layers given (not --constraint/--within/--layer ones), or LAYER=FIELD for one; "
+     "repeatable"),
     ("--name-field", "name_field", "[LAYER=]FIELD",
      "the field holding Chinese names (default name_zh), used to find a target whose id "
-     "is not in the file: every input, or LAYER=FIELD for one; repeatable"),
+     "is not in the file: the plan layers given, or LAYER=FIELD for one; repeatable"),
 )  # fmt: skip
 #: ``LAYER=VALUE``: a layer key, then ``=``; CRS strings such as ``+proj=...`` or WKT never match.
-_KEYED = re.compile(r"^([A-Za-z_][\w.-]*)=(.+)$")
+_KEYED = re.compile(r"^([^\W\d][\w.-]*)=(.+)$")  # a letter first: 永久基本农田=BSM too
 
 
 def add_input_options(
@@ -136,10 +138,15 @@ def add_input_options(
 
 @dataclass(frozen=True)
 class Input:
-    """One input of a command: its role (``zones``, ``a``), its path, and the keys naming it."""
+    """One input of a command: its role (``zones``, ``a``), its path, and the keys naming it.
+
+    ``main``: a bare ``--id-field``/``--name-field`` applies to it (the zones, the one
+    layer a command is about), not to a constraint or extra layer beside it.
+    """
 
     role: str
     path: str
+    main: bool = True
 
     @property
     def keys(self) -> tuple[str, ...]:
@@ -205,7 +212,8 @@ def read_options(args: argparse.Namespace, inputs: list[Input]) -> dict[str, Rea
             chosen[known[key].role][dest] = value
         if every is not None:
             for item in inputs:
-                chosen[item.role].setdefault(dest, every)
+                if item.main or dest in ("crs", "input_frame"):
+                    chosen[item.role].setdefault(dest, every)
     polygonize = bool(getattr(args, "polygonize", False))
     return {role: ReadOptions(polygonize=polygonize, **values) for role, values in chosen.items()}
 

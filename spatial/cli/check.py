@@ -12,9 +12,11 @@ writes the checked plan as a GeoPackage styled for QGIS (layers ``targets``,
 ``--out postgresql://...?table=T`` (or ``--db URL --table T``) as PostGIS tables
 ``T`` (the targets with their features' geometry) and ``T_rules``.
 ``--zones PATH`` (and ``--clusters``, ``--corridor``... for the other layers)
-checks a planner's own layer in place of the bundled one, against the same
-targets (``seeds/plan.toml``) and rules (``seeds/rules.toml``); a target whose
-id is not in the file is found by its name (``name_zh``) and the output says so.
+checks a planner's own layer in place of the bundled one; a target whose id is
+not in the file is found by its name (``name_zh``) and the output says so. The
+targets and rules are the planner's plan whole (``--plan``, ``--rules``, or the
+project's, ``spatial.toml``: with a plan and no rules file no rule runs), or,
+when none is given, the bundled plan (``seeds/plan.toml``, ``seeds/rules.toml``).
 
 三区三线: ``--constraint NAME=PATH`` (生态保护红线, 永久基本农田: must not be
 occupied) and ``--within NAME=PATH`` (城镇开发边界: must lie within) add one rule
@@ -52,15 +54,15 @@ from spatial.cli._options import (
     add_repair_option,
     emit_report,
     layer_flag,
-    print_notes,
     read_options,
 )
 from spatial.cli._output import ExitCode, printed_warnings
 from spatial.cli._outputs import also_input
+from spatial.cli._plan_input import read_plan_layer
+from spatial.cli._project import plan_input
 from spatial.errors import printable
-from spatial.io.layers import LAYER_NAMES, load_plan_layers, read_layer
+from spatial.io.layers import LAYER_NAMES, load_plan_layers
 from spatial.io.postgis import database_label
-from spatial.plan import load_rules, load_targets
 
 __all__ = ["register", "run"]
 
@@ -92,7 +94,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.set_defaults(handler=run)
 
 
-def _read_layers(args: argparse.Namespace) -> tuple[dict, dict[str, str], tuple]:
+def _read_layers(args: argparse.Namespace, rules: tuple) -> tuple[dict, dict[str, str], tuple]:
     given = {
         layer: getattr(args, f"layer_{layer}")
         for layer in LAYER_NAMES
@@ -100,25 +102,25 @@ def _read_layers(args: argparse.Namespace) -> tuple[dict, dict[str, str], tuple]
     }
     constraints = constraint_inputs(args)
     inputs = [Input(layer, path) for layer, path in given.items()]
-    options = read_options(args, inputs + [Input(name, path) for _, _, name, path in constraints])
+    inputs += [Input(name, path, main=False) for _, _, name, path in constraints]
+    options = read_options(args, inputs)
     layers = load_plan_layers()
     sources: dict[str, str] = {}  # so validation messages name the planner's files
     for layer, path in given.items():
-        layers[layer] = read_layer(path, **vars(options[layer]))
-        print_notes("check", layers[layer])
+        layers[layer] = read_plan_layer(layer, path, options[layer], "check")
         sources[layer] = database_label(path)  # a PostGIS URL without its password
-    rules = load_rules(args.rules)
     rules += constraint_rules(args, layers, sources, rules, options)
     return layers, sources, rules
 
 
 def run(args: argparse.Namespace) -> int:
     """Run the checks and return 0 (all pass) or 1 (any fails)."""
-    layers, sources, rules = _read_layers(args)
+    targets, rules = plan_input(args)  # the planner's plan whole, or the bundled one
+    layers, sources, rules = _read_layers(args, rules)
     with printed_warnings("check"):
         report = run_checks(
             layers,
-            targets=load_targets(args.plan),
+            targets=targets,
             rules=rules,
             repair=args.repair,
             sources=sources,
