@@ -281,7 +281,7 @@ def _summary(result: LayerDiff) -> str:
 
 
 def _say_worse(targets: list[dict], rules: list[dict]) -> bool:
-    """Name on stderr each row gone to FAIL or changed class on protected land; True if any."""
+    """Name on stderr each row gone to FAIL or changed class where it fails; True if any."""
     worse = [row for row in [*targets, *rules] if row["new_status"] == "FAIL"]
     for row in worse:
         if row["old_status"] != "FAIL":
@@ -290,10 +290,10 @@ def _say_worse(targets: list[dict], rules: list[dict]) -> bool:
                 f"{row.get('rule', 'target')}: {row['id']}",
                 file=sys.stderr,
             )
-        else:  # a change of use on protected land (old_class -> new_class)
+        else:  # a change of use on a constraint's land (old_class -> new_class)
             print(
-                f"spatial diff: changed on protected land: {row['rule']}: {row['id']}: class "
-                f"{row['old_class']} -> {row['new_class']}",
+                "spatial diff: class changed where a constraint fails: "
+                f"{row['rule']}: {row['id']}: class {row['old_class']} -> {row['new_class']}",
                 file=sys.stderr,
             )
     return bool(worse)

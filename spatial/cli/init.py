@@ -141,6 +141,13 @@ def _quoted(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+def _key(role: str) -> str:
+    """Return a table name as TOML writes it: ``constraints."永久基本农田"`` (bare keys: ASCII)."""
+    table, dot, name = role.partition(".")
+    bare = name.isascii() and name.replace("_", "").replace("-", "").isalnum()
+    return role if not dot or bare else f"{table}.{_quoted(name)}"
+
+
 def _described(found: Found) -> str:
     return (
         f"{found.path}: {found.features} {found.geometry_type} features, CRS "
@@ -155,7 +162,11 @@ def _table(role: str, found: Found, folder: Path) -> list[str]:
     shown = os.path.relpath(Path(path).absolute(), folder.absolute()) + sep + layer
     said = f"# {_described(found)}"
     comment = "# " if role.startswith("#") else ""
-    lines = [said, f"{comment}[{role.removeprefix('# ')}]", f"{comment}path = {_quoted(shown)}"]
+    lines = [
+        said,
+        f"{comment}[{_key(role.removeprefix('# '))}]",
+        f"{comment}path = {_quoted(shown)}",
+    ]
     for key in ("id_field", "name_field", "crs"):
         value = getattr(found, key)
         if value is not None:
