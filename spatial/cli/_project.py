@@ -93,6 +93,21 @@ def _landuse(args: argparse.Namespace, project: Project) -> None:
         _add_options(args, "landuse", landuse, main=True)
 
 
+def _zone_ids(args: argparse.Namespace, project: Project) -> None:
+    """``balance --zone-id-field``: the project's zones' id field, when its zones are used."""
+    zones = project.layers.get("zones")
+    if args.command != "balance" or zones is None or args.zone_id_field is not None:
+        return
+    if args.zones == zones.path:
+        args.zone_id_field = zones.id_field
+
+
+def _out_crs(args: argparse.Namespace, project: Project) -> None:
+    """``--out-crs``, on the commands that have it: the project's output CRS, unless given."""
+    if getattr(args, "out_crs", "") is None and project.out_crs is not None:
+        args.out_crs = project.out_crs
+
+
 def apply_project(args: argparse.Namespace) -> Project | None:
     """Read the project and fill in what the command line left unsaid; return it (or None)."""
     project = find_project(getattr(args, "project", None))
@@ -103,6 +118,8 @@ def apply_project(args: argparse.Namespace) -> Project | None:
     _layers(args, project)
     _constraints(args, project)
     _landuse(args, project)
+    _zone_ids(args, project)
+    _out_crs(args, project)
     return project
 
 

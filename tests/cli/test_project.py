@@ -334,3 +334,14 @@ def test_the_own_plan_example_project_is_the_command_it_replaces(capsys):
     project = EXAMPLES / "own-plan" / "spatial.toml"
     assert status == 1  # demo-zone-a on 永久基本农田 (268,956.5 m²), demo-zone-b on the red line
     assert _check_json(["--project", str(project)], capsys)[:2] == (1, explicit)
+
+
+def test_balance_reads_the_land_use_layer_and_the_zones_from_the_project(folder, capsys):
+    survey_parcels().to_file(folder / "landuse.gpkg")
+    project = _project(folder, '\n[landuse]\npath = "landuse.gpkg"\nclass_field = "YDYHFLDM"\n')
+    assert main(["balance", "--project", str(project), "--format", "json"]) == 0
+    rows = {(r["zone_id"], r["class_code"]): r for r in json.loads(capsys.readouterr().out)}
+    paddy = shapely.box(X0, Y0, X0 + 150, Y0 + 500), shapely.box(X0 + 750, Y0, X0 + 1050, Y0 + 500)
+    assert rows[("A", "0101")]["area_m2"] == pytest.approx(
+        sum(oracle_area_m2(g) for g in paddy), abs=0.01
+    )  # S00 and S03, the 水田 parcels in zone A (ids from DYBH, as the project says)
