@@ -59,9 +59,22 @@ def layer_flag(layer: str) -> str:
 
 
 def add_plan_files(parser: argparse.ArgumentParser) -> None:
-    """Add ``--plan`` and ``--rules``: the targets and rules files (the bundled ones by default)."""
-    parser.add_argument("--plan", metavar="TOML", help="targets file (default: seeds/plan.toml)")
-    parser.add_argument("--rules", metavar="TOML", help="rules file (default: seeds/rules.toml)")
+    """Add ``--plan`` and ``--rules``: the planner's targets and rules files.
+
+    Either replaces the bundled plan whole (:func:`spatial.plan.load_plan_input`).
+    """
+    parser.add_argument(
+        "--plan",
+        metavar="TOML",
+        help="your targets file: your plan replaces the bundled one whole (no bundled rule "
+        "runs without --rules); default: the project's, else seeds/plan.toml",
+    )
+    parser.add_argument(
+        "--rules",
+        metavar="TOML",
+        help="your rules file (default: the project's; seeds/rules.toml only when no plan "
+        "and no project is given)",
+    )
 
 
 def add_repair_option(parser: argparse.ArgumentParser) -> None:

@@ -171,6 +171,8 @@ def _table(role: str, found: Found, folder: Path) -> list[str]:
         value = getattr(found, key)
         if value is not None:
             lines.append(f"{comment}{key} = {_quoted(value)}")
+    if found.crs is None:
+        lines.append('# crs = "EPSG:4544"  # the file declares none: say which it is')
     if role == "landuse" and found.class_field is not None:
         lines.append(f"class_field = {_quoted(found.class_field)}")
     return [*lines, ""]
