@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "COMMAND_HELP",
+    "EVERY_INPUT_OPTIONS",
     "Input",
     "add_input_options",
     "add_output_options",
@@ -25,6 +26,7 @@ __all__ = [
     "add_repair_option",
     "emit_frames",
     "emit_report",
+    "keyed_value",
     "layer_flag",
     "output_destination",
     "print_notes",
@@ -170,12 +172,31 @@ class Input:
         return tuple(dict.fromkeys([self.role, stem, name]))
 
 
+#: Per-input options whose bare value applies to every input; a bare ``--id-field`` or
+#: ``--name-field`` applies to the main inputs only (:class:`Input`).
+EVERY_INPUT_OPTIONS = ("crs", "input_frame")
+
+
+def keyed_value(value: str) -> tuple[str | None, str]:
+    """Split a per-input option's value into its ``LAYER`` key (None when bare) and value.
+
+    Examples
+    --------
+    >>> keyed_value("永久基本农田=BSM")
+    ('永久基本农田', 'BSM')
+    >>> keyed_value("+proj=tmerc +lon_0=105")
+    (None, '+proj=tmerc +lon_0=105')
+    """
+    match = _KEYED.match(value)
+    return (match.group(1), match.group(2)) if match else (None, value)
+
+
 def _split(flag: str, values: list[str]) -> tuple[str | None, dict[str, str]]:
     every, keyed = None, {}
     for value in values:
-        match = _KEYED.match(value)
-        if match:
-            keyed[match.group(1)] = match.group(2)
+        key, text = keyed_value(value)
+        if key is not None:
+            keyed[key] = text
         elif every is not None and every != value:
             raise UsageError(f"{flag} is given twice for every input ({every}, {value})")
         else:
@@ -225,7 +246,7 @@ def read_options(args: argparse.Namespace, inputs: list[Input]) -> dict[str, Rea
             chosen[known[key].role][dest] = value
         if every is not None:
             for item in inputs:
-                if item.main or dest in ("crs", "input_frame"):
+                if item.main or dest in EVERY_INPUT_OPTIONS:
                     chosen[item.role].setdefault(dest, every)
     polygonize = bool(getattr(args, "polygonize", False))
     return {role: ReadOptions(polygonize=polygonize, **values) for role, values in chosen.items()}

@@ -10,19 +10,16 @@ given on the command line always wins; a layer's reading options (``id_field``,
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import TYPE_CHECKING
 
+from spatial.cli._options import EVERY_INPUT_OPTIONS, keyed_value
 from spatial.project import Project, ProjectLayer, find_project
 
 if TYPE_CHECKING:
     from spatial.plan import Rule, Target
 
 __all__ = ["add_project_option", "apply_project", "own_plan", "plan_input"]
-
-#: Reading options of a layer: ``ReadOptions`` field -> the flag's dest on the command line.
-_OPTION_DESTS = ("crs", "input_frame", "id_field", "name_field")
-#: Options a bare (unprefixed) value applies to every input of; the others, to the main ones.
-_EVERY_INPUT = ("crs", "input_frame")
 
 
 def add_project_option(parser: argparse.ArgumentParser) -> None:
@@ -36,12 +33,10 @@ def add_project_option(parser: argparse.ArgumentParser) -> None:
 
 
 def _said(values: list[str], role: str, dest: str, main: bool) -> bool:
-    """Whether the command line already says ``dest`` for the input ``role``."""
+    """Return whether the command line already says ``dest`` for the input ``role``."""
     for value in values:
-        key, sep, _ = value.partition("=")
-        if sep and key == role:
-            return True
-        if not sep and (main or dest in _EVERY_INPUT):
+        key, _ = keyed_value(value)
+        if key == role or (key is None and (main or dest in EVERY_INPUT_OPTIONS)):
             return True
     return False
 
@@ -137,5 +132,10 @@ def plan_input(args: argparse.Namespace) -> tuple[tuple[Target, ...], tuple[Rule
     from spatial.plan import load_plan_input  # noqa: PLC0415
 
     if own_plan(args) and args.plan is None and args.rules is None:
-        return (), ()  # a project naming no targets or rules: none judge
+        print(
+            f"spatial {args.command}: note: the project names no targets and no rules "
+            "([project] plan = ..., rules = ..., or [[targets]] in it): nothing is judged",
+            file=sys.stderr,
+        )
+        return (), ()
     return load_plan_input(args.plan, args.rules)
