@@ -138,12 +138,15 @@ def test_a_project_named_with_project_and_the_command_line_overriding_it(folder,
 def test_inline_targets_in_the_project(folder, capsys):
     project = folder / "spatial.toml"
     project.write_text(
-        '[layers.zones]\npath = "zones.shp"\nid_field = "DYBH"\n\n' + _plan_text({"B2": 60.0}),
+        '[layers.zones]\npath = "zones.shp"\nid_field = "DYBH"\n\n'
+        + _plan_text({"B2": 60.0})
+        + NO_OVERLAP_RULES,
         encoding="utf-8",
     )
     status, data, _ = _check_json(["--project", str(project)], capsys)
     assert status == 0
     assert [(r["id"], r["status"]) for r in data["targets"]] == [("B2", "PASS")]
+    assert sorted(r["id"] for r in data["rules"]) == ["A", "B1", "B2"]  # the inline rule
 
 
 @pytest.mark.parametrize(
@@ -345,3 +348,12 @@ def test_balance_reads_the_land_use_layer_and_the_zones_from_the_project(folder,
     assert rows[("A", "0101")]["area_m2"] == pytest.approx(
         sum(oracle_area_m2(g) for g in paddy), abs=0.01
     )  # S00 and S03, the 水田 parcels in zone A (ids from DYBH, as the project says)
+
+
+def test_map_through_the_project_judges_by_their_plan(folder, capsys, monkeypatch):
+    _project(folder)
+    monkeypatch.chdir(folder)
+    assert main(["map", "--out", "plan.html"]) == 0
+    verdict = capsys.readouterr().out.splitlines()[-1]
+    assert verdict == "spatial map: all pass: 3/3 targets PASS, 0/0 rule checks PASS"
+    assert (folder / "plan.html").is_file()
