@@ -357,3 +357,19 @@ def test_map_through_the_project_judges_by_their_plan(folder, capsys, monkeypatc
     verdict = capsys.readouterr().out.splitlines()[-1]
     assert verdict == "spatial map: all pass: 3/3 targets PASS, 0/0 rule checks PASS"
     assert (folder / "plan.html").is_file()
+
+
+def test_diff_takes_the_id_class_field_and_constraint_from_the_project(versions, capsys):
+    old, new, _ = versions
+    project = Path(old).parent / "spatial.toml"
+    project.write_text(
+        '[landuse]\npath = "v2.gpkg"\nid_field = "BSM"\nclass_field = "YDYHFLDM"\n\n'
+        '[constraints."永久基本农田"]\npath = "farmland.shp"\n',
+        encoding="utf-8",
+    )
+    assert main(["diff", old, new, "--project", str(project), "--format", "json"]) == 1
+    data = json.loads(capsys.readouterr().out)
+    assert [(r["id"], r["old_class"], r["new_class"]) for r in data["rules"]] == [
+        ("S00", "0101", "0701")
+    ]
+    assert len(data["matrix"]) == 6  # --class-field from the project: the from x to matrix
