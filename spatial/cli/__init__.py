@@ -108,7 +108,8 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     for name, help_line in COMMAND_HELP.items():
         if only is None or name == only:
             importlib.import_module(f"spatial.cli.{name}").register(subparsers)
-            add_project_option(subparsers.choices[name])
+            if name != "init":  # init writes the project; every other command reads it
+                add_project_option(subparsers.choices[name])
         else:
             subparsers.add_parser(name, help=help_line, add_help=False)
     return parser
@@ -124,7 +125,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return _interrupted(command)
     try:
-        if args.command != "init":  # init writes the project
+        if args.command != "init":
             apply_project(args)  # spatial.toml: what the command line left unsaid
         notes = guard_outputs(args)
         status = _run_saying_warnings(args)
