@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
 from spatial.checks import run_checks
 from spatial.cli._constraints import (
@@ -59,10 +60,13 @@ from spatial.cli._options import (
 from spatial.cli._output import ExitCode, printed_warnings
 from spatial.cli._outputs import also_input
 from spatial.cli._plan_input import read_plan_layer
-from spatial.cli._project import plan_input
+from spatial.cli._project import own_plan, plan_input
 from spatial.errors import printable
 from spatial.io.layers import LAYER_NAMES, load_plan_layers
 from spatial.io.postgis import database_label
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["register", "run"]
 
@@ -113,6 +117,19 @@ def _read_layers(args: argparse.Namespace, rules: tuple) -> tuple[dict, dict[str
     return layers, sources, rules
 
 
+def _hint_own_plan(args: argparse.Namespace, targets: pd.DataFrame) -> None:
+    """Say how to give their own plan when the bundled one names none of their zones."""
+    zones = args.layer_zones
+    if zones is None or own_plan(args) or targets["measured_km2"].notna().any():
+        return
+    print(
+        f"spatial check: note: no target of the bundled plan names a feature of "
+        f"{database_label(zones)}: give your own targets with --plan FILE, or write a "
+        "project with 'spatial init'",
+        file=sys.stderr,
+    )
+
+
 def run(args: argparse.Namespace) -> int:
     """Run the checks and return 0 (all pass) or 1 (any fails)."""
     targets, rules = plan_input(args)  # the planner's plan whole, or the bundled one
@@ -132,6 +149,7 @@ def run(args: argparse.Namespace) -> int:
         )
     for line in report.matches:
         print(f"spatial check: note: {printable(line)}", file=sys.stderr)
+    _hint_own_plan(args, report.targets)
     to_terminal = emit_report(args, report)
     if not to_terminal:
         print(f"spatial check: {report.summary()}", file=sys.stderr)

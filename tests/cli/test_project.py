@@ -373,3 +373,11 @@ def test_diff_takes_the_id_class_field_and_constraint_from_the_project(versions,
         ("S00", "0101", "0701")
     ]
     assert len(data["matrix"]) == 6  # --class-field from the project: the from x to matrix
+
+
+def test_their_zones_without_their_plan_are_told_how_to_give_it(folder, capsys):
+    args = ["--zones", str(folder / "zones.shp"), "--id-field", "DYBH"]
+    status, data, err = _check_json(args, capsys)
+    assert status == 1  # the bundled plan, the default when no plan is given, finds none of them
+    assert {r["status"] for r in data["targets"]} == {"FAIL"}
+    assert "give your own targets with --plan FILE, or write a project with 'spatial init'" in err
