@@ -44,6 +44,7 @@ __all__ = [
     "id_pairs",
     "load_headlines",
     "load_plan",
+    "load_plan_input",
     "load_rules",
     "load_targets",
     "plan_path",
@@ -363,3 +364,32 @@ def load_plan(
 ) -> Plan:
     """Read targets and headlines from ``plan``, rules from ``rules`` (bundled by default)."""
     return Plan(targets=load_targets(plan), headlines=load_headlines(plan), rules=load_rules(rules))
+
+
+def load_plan_input(
+    plan: str | os.PathLike[str] | None = None,
+    rules: str | os.PathLike[str] | None = None,
+) -> tuple[tuple[Target, ...], tuple[Rule, ...]]:
+    """Return the targets and rules to judge by: a planner's plan whole, or the bundled one.
+
+    The bundled plan (``seeds/plan.toml`` and ``seeds/rules.toml``) is the default
+    only when neither file is given. A planner's plan replaces it whole: with
+    ``plan`` alone there are no rules (no bundled rule judges their layers), with
+    ``rules`` alone no targets.
+
+    Examples
+    --------
+    >>> targets, rules = load_plan_input()
+    >>> len(targets) > 0 and len(rules) > 0
+    True
+    >>> load_plan_input(plan=plan_path())[1]
+    ()
+    >>> load_plan_input(rules=rules_path())[0]
+    ()
+    """
+    if plan is None and rules is None:
+        return load_targets(), load_rules()
+    return (
+        () if plan is None else load_targets(plan),
+        () if rules is None else load_rules(rules),
+    )

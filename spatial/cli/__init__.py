@@ -1,6 +1,8 @@
 """The ``spatial`` command line: ``map``, ``check``, ``overlay``, ``validate``, ``balance``, ...
 
-The subcommands: ``map``, ``check``, ``overlay``, ``validate``, ``balance``, ``diff``, ``report``.
+The subcommands: ``map``, ``check``, ``overlay``, ``validate``, ``balance``, ``diff``, ``report``,
+``init``. Every one reads the project (``spatial.toml`` here, or ``--project FILE``) for what
+its command line leaves unsaid (:mod:`spatial.cli._project`).
 
 Each subcommand lives in its own module of this package, exposing
 ``register(subparsers)``, which adds its parser and sets ``handler`` to a function
@@ -28,6 +30,7 @@ from typing import NoReturn
 from spatial.cli._options import COMMAND_HELP
 from spatial.cli._output import ExitCode
 from spatial.cli._outputs import guard_outputs
+from spatial.cli._project import add_project_option, apply_project
 from spatial.errors import LayerReadWarning, SpatialError, printable
 
 __all__ = ["build_parser", "console", "main"]
@@ -105,6 +108,8 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     for name, help_line in COMMAND_HELP.items():
         if only is None or name == only:
             importlib.import_module(f"spatial.cli.{name}").register(subparsers)
+            if name != "init":  # init writes the project; every other command reads it
+                add_project_option(subparsers.choices[name])
         else:
             subparsers.add_parser(name, help=help_line, add_help=False)
     return parser
@@ -120,6 +125,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return _interrupted(command)
     try:
+        if args.command != "init":
+            apply_project(args)  # spatial.toml: what the command line left unsaid
         notes = guard_outputs(args)
         status = _run_saying_warnings(args)
         for note in notes:

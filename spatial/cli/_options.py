@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "COMMAND_HELP",
+    "EVERY_INPUT_OPTIONS",
     "Input",
     "add_input_options",
     "add_output_options",
@@ -25,6 +26,7 @@ __all__ = [
     "add_repair_option",
     "emit_frames",
     "emit_report",
+    "keyed_value",
     "layer_flag",
     "output_destination",
     "print_notes",
@@ -43,6 +45,7 @@ COMMAND_HELP: dict[str, str] = {
     "balance": "用地平衡表: area by land-use class per zone (ha, 亩, %%)",
     "diff": "what changed between two versions of a layer (调入/调出, status changes)",
     "report": "write the checked plan as an offline HTML report and an A3 PDF map sheet",
+    "init": "write a commented spatial.toml project from your files (fields and CRS detected)",
 }
 
 
@@ -58,9 +61,22 @@ def layer_flag(layer: str) -> str:
 
 
 def add_plan_files(parser: argparse.ArgumentParser) -> None:
-    """Add ``--plan`` and ``--rules``: the targets and rules files (the bundled ones by default)."""
-    parser.add_argument("--plan", metavar="TOML", help="targets file (default: seeds/plan.toml)")
-    parser.add_argument("--rules", metavar="TOML", help="rules file (default: seeds/rules.toml)")
+    """Add ``--plan`` and ``--rules``: the planner's targets and rules files.
+
+    Either replaces the bundled plan whole (:func:`spatial.plan.load_plan_input`).
+    """
+    parser.add_argument(
+        "--plan",
+        metavar="TOML",
+        help="your targets file: your plan replaces the bundled one whole (no bundled rule "
+        "runs without --rules); default: the project's, else seeds/plan.toml",
+    )
+    parser.add_argument(
+        "--rules",
+        metavar="TOML",
+        help="your rules file (default: the project's; seeds/rules.toml only when no plan "
+        "and no project is given)",
+    )
 
 
 def add_repair_option(parser: argparse.ArgumentParser) -> None:
@@ -103,14 +119,15 @@ _PER_INPUT = (
      "gcj02 for AMap/奥维 exports, converted to WGS84 on reading (default wgs84): every "
      "input, or LAYER=gcj02 for one; repeatable"),
     ("--id-field", "id_field", "[LAYER=]FIELD",
-     "the field holding feature ids (default id; a KML's id2 is found by itself): every "
-     "input, or LAYER=FIELD for one; repeatable"),
+     "the field holding feature ids (default id; a KML's id2 is found by itself): the "
+     "plan layers given (not --constraint/--within/--layer ones), or LAYER=FIELD for one; "
+     "repeatable"),
     ("--name-field", "name_field", "[LAYER=]FIELD",
      "the field holding Chinese names (default name_zh), used to find a target whose id "
-     "is not in the file: every input, or LAYER=FIELD for one; repeatable"),
+     "is not in the file: the plan layers given, or LAYER=FIELD for one; repeatable"),
 )  # fmt: skip
 #: ``LAYER=VALUE``: a layer key, then ``=``; CRS strings such as ``+proj=...`` or WKT never match.
-_KEYED = re.compile(r"^([A-Za-z_][\w.-]*)=(.+)$")
+_KEYED = re.compile(r"^([^\W\d][\w.-]*)=(.+)$")  # a letter first: 永久基本农田=BSM too
 
 
 def add_input_options(
@@ -136,10 +153,15 @@ def add_input_options(
 
 @dataclass(frozen=True)
 class Input:
-    """One input of a command: its role (``zones``, ``a``), its path, and the keys naming it."""
+    """One input of a command: its role (``zones``, ``a``), its path, and the keys naming it.
+
+    ``main``: a bare ``--id-field``/``--name-field`` applies to it (the zones, the one
+    layer a command is about), not to a constraint or extra layer beside it.
+    """
 
     role: str
     path: str
+    main: bool = True
 
     @property
     def keys(self) -> tuple[str, ...]:
@@ -150,12 +172,31 @@ class Input:
         return tuple(dict.fromkeys([self.role, stem, name]))
 
 
+#: Per-input options whose bare value applies to every input; a bare ``--id-field`` or
+#: ``--name-field`` applies to the main inputs only (:class:`Input`).
+EVERY_INPUT_OPTIONS = ("crs", "input_frame")
+
+
+def keyed_value(value: str) -> tuple[str | None, str]:
+    """Split a per-input option's value into its ``LAYER`` key (None when bare) and value.
+
+    Examples
+    --------
+    >>> keyed_value("永久基本农田=BSM")
+    ('永久基本农田', 'BSM')
+    >>> keyed_value("+proj=tmerc +lon_0=105")
+    (None, '+proj=tmerc +lon_0=105')
+    """
+    match = _KEYED.match(value)
+    return (match.group(1), match.group(2)) if match else (None, value)
+
+
 def _split(flag: str, values: list[str]) -> tuple[str | None, dict[str, str]]:
     every, keyed = None, {}
     for value in values:
-        match = _KEYED.match(value)
-        if match:
-            keyed[match.group(1)] = match.group(2)
+        key, text = keyed_value(value)
+        if key is not None:
+            keyed[key] = text
         elif every is not None and every != value:
             raise UsageError(f"{flag} is given twice for every input ({every}, {value})")
         else:
@@ -205,7 +246,8 @@ def read_options(args: argparse.Namespace, inputs: list[Input]) -> dict[str, Rea
             chosen[known[key].role][dest] = value
         if every is not None:
             for item in inputs:
-                chosen[item.role].setdefault(dest, every)
+                if item.main or dest in EVERY_INPUT_OPTIONS:
+                    chosen[item.role].setdefault(dest, every)
     polygonize = bool(getattr(args, "polygonize", False))
     return {role: ReadOptions(polygonize=polygonize, **values) for role, values in chosen.items()}
 

@@ -17,17 +17,18 @@ import geopandas as gpd
 
 from spatial.checks.targets import match_by_name
 from spatial.cli._options import Input, add_input_options, layer_flag, print_notes, read_options
+from spatial.cli._project import plan_input
 from spatial.errors import UsageError, printable
 from spatial.io.layers import LAYER_NAMES, load_plan_layers, read_layer
 from spatial.io.options import ReadOptions
 from spatial.io.postgis import database_label
 from spatial.io.properties import parse_properties
-from spatial.plan import load_targets
 
 if TYPE_CHECKING:
+    from spatial.plan import Target
     from spatial.publish.snapshot import PlanSnapshot
 
-__all__ = ["add_plan_input", "check_style_field", "read_plan_input"]
+__all__ = ["add_plan_input", "check_style_field", "read_plan_input", "read_plan_layer"]
 
 
 def add_plan_input(parser: argparse.ArgumentParser) -> None:
@@ -77,21 +78,36 @@ def _read(path: str, options: ReadOptions, command: str) -> gpd.GeoDataFrame:
     return gdf
 
 
+def read_plan_layer(name: str, path: str, options: ReadOptions, command: str) -> gpd.GeoDataFrame:
+    """Read a planner's plan layer ``name``: its notes said, its typed properties checked.
+
+    The one place a plan layer given on the command line (or in the project) is
+    read, so ``check``, ``map`` and ``report`` refuse the same values (a towns
+    file's ``corridor_town: "maybe"``: :func:`spatial.io.properties.parse_properties`).
+    """
+    return parse_properties(_read(path, options, command), name, database_label(path))
+
+
 def read_plan_input(
-    args: argparse.Namespace, command: str
+    args: argparse.Namespace, command: str, targets: tuple[Target, ...] | None = None
 ) -> tuple[dict[str, gpd.GeoDataFrame], dict[str, str], dict[str, gpd.GeoDataFrame]]:
-    """Return (plan layers, the file of each layer the planner gave, extra layers)."""
+    """Return (plan layers, the file of each layer the planner gave, extra layers).
+
+    ``targets``: those a zone whose id the file lacks is matched to by name
+    (the plan that judges, :func:`spatial.cli._project.plan_input`, by default).
+    """
     given = {name: getattr(args, name) for name in LAYER_NAMES if getattr(args, name) is not None}
     extra_specs = _extra_specs(args.layer)
-    options = read_options(args, [Input(n, p) for n, p in {**given, **extra_specs}.items()])
+    inputs = [Input(n, p) for n, p in given.items()]
+    inputs += [Input(n, p, main=False) for n, p in extra_specs.items()]
+    options = read_options(args, inputs)
     layers = load_plan_layers()
     for name, path in given.items():
-        layers[name] = _read(path, options[name], command)
-        # plan layers' typed properties (corridor_town, order...) by their type
-        layers[name] = parse_properties(layers[name], name, str(path))
+        layers[name] = read_plan_layer(name, path, options[name], command)
     extra = {name: _read(path, options[name], command) for name, path in extra_specs.items()}
     if "zones" in given:  # a target whose id the file lacks is found by its name
-        layers["zones"], matched = match_by_name(layers["zones"], load_targets(), given["zones"])
+        targets = plan_input(args)[0] if targets is None else targets
+        layers["zones"], matched = match_by_name(layers["zones"], targets, given["zones"])
         for line in matched:
             print(f"spatial {command}: note: {printable(line)}", file=sys.stderr)
     files = {name: database_label(path) for name, path in {**given, **extra_specs}.items()}
@@ -117,19 +133,20 @@ def checked_snapshot(args: argparse.Namespace, command: str) -> PlanSnapshot:
     """Read the plan's layers as the options say and check them once (map and report share it).
 
     Reads the planner's layers (:func:`read_plan_input`), checks ``--style-field``
-    against the extra layers, and runs the targets and rules of ``--plan`` and
-    ``--rules`` (:func:`spatial.publish.snapshot.take_snapshot`).
+    against the extra layers, and runs the targets and rules of the planner's plan
+    (the project's, ``--plan`` and ``--rules``: no bundled one then) or the bundled
+    plan (:func:`spatial.publish.snapshot.take_snapshot`).
     """
-    from spatial.plan import load_rules  # noqa: PLC0415
     from spatial.publish.snapshot import take_snapshot  # noqa: PLC0415 - matplotlib-free, but heavy
 
-    layers, files, extra = read_plan_input(args, command)
+    targets, rules = plan_input(args)  # the project's, --plan's, or the bundled plan whole
+    layers, files, extra = read_plan_input(args, command, targets)
     check_style_field(args.style_field, extra)
     return take_snapshot(
         layers,
         files,
         extra,
-        targets=load_targets(args.plan),
-        rules=load_rules(args.rules),
+        targets=targets,
+        rules=rules,
         repair=args.repair,
     )

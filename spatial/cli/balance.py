@@ -66,14 +66,17 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--existing", metavar="PATH", help="existing (现状) land-use layer")
     parser.add_argument("--planned", metavar="PATH", help="planned (规划) land-use layer")
     parser.add_argument(
-        "--class-field", default=CLASS_CODE_FIELD, help=f"class code field ({CLASS_CODE_FIELD})"
+        "--class-field",
+        help=f"class code field (default: the project's, else {CLASS_CODE_FIELD})",
     )
     parser.add_argument(
         "--class-name-field",
         default=CLASS_NAME_FIELD,
         help=f"class name field, checked against the code when present ({CLASS_NAME_FIELD})",
     )
-    parser.add_argument("--zone-id-field", default="id", help="zone id field (default: id)")
+    parser.add_argument(
+        "--zone-id-field", help="zone id field (default: the project's zones' id field, else id)"
+    )
     parser.add_argument(
         "--level",
         type=int,
@@ -223,6 +226,8 @@ def _render(table: pd.DataFrame, fmt: str, single: bool) -> str:
 def run(args: argparse.Namespace) -> int:
     """Tabulate, print or write the table; return 0, or 1 when class names disagree."""
     paths = _check_call(args)
+    args.class_field = args.class_field or CLASS_CODE_FIELD
+    args.zone_id_field = args.zone_id_field or "id"
     roles = ["existing", "planned"] if len(paths) == 2 else ["landuse"]
     inputs = [Input(role, path) for role, path in zip(roles, paths, strict=True)]
     inputs += [Input("zones", args.zones)] if args.zones is not None else []

@@ -12,9 +12,11 @@ writes the checked plan as a GeoPackage styled for QGIS (layers ``targets``,
 ``--out postgresql://...?table=T`` (or ``--db URL --table T``) as PostGIS tables
 ``T`` (the targets with their features' geometry) and ``T_rules``.
 ``--zones PATH`` (and ``--clusters``, ``--corridor``... for the other layers)
-checks a planner's own layer in place of the bundled one, against the same
-targets (``seeds/plan.toml``) and rules (``seeds/rules.toml``); a target whose
-id is not in the file is found by its name (``name_zh``) and the output says so.
+checks a planner's own layer in place of the bundled one; a target whose id is
+not in the file is found by its name (``name_zh``) and the output says so. The
+targets and rules are the planner's plan whole (``--plan``, ``--rules``, or the
+project's, ``spatial.toml``: with a plan and no rules file no rule runs), or,
+when none is given, the bundled plan (``seeds/plan.toml``, ``seeds/rules.toml``).
 
 三区三线: ``--constraint NAME=PATH`` (生态保护红线, 永久基本农田: must not be
 occupied) and ``--within NAME=PATH`` (城镇开发边界: must lie within) add one rule
@@ -35,6 +37,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
 from spatial.checks import run_checks
 from spatial.cli._constraints import (
@@ -52,15 +55,18 @@ from spatial.cli._options import (
     add_repair_option,
     emit_report,
     layer_flag,
-    print_notes,
     read_options,
 )
 from spatial.cli._output import ExitCode, printed_warnings
 from spatial.cli._outputs import also_input
+from spatial.cli._plan_input import read_plan_layer
+from spatial.cli._project import own_plan, plan_input
 from spatial.errors import printable
-from spatial.io.layers import LAYER_NAMES, load_plan_layers, read_layer
+from spatial.io.layers import LAYER_NAMES, load_plan_layers
 from spatial.io.postgis import database_label
-from spatial.plan import load_rules, load_targets
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["register", "run"]
 
@@ -92,7 +98,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.set_defaults(handler=run)
 
 
-def _read_layers(args: argparse.Namespace) -> tuple[dict, dict[str, str], tuple]:
+def _read_layers(args: argparse.Namespace, rules: tuple) -> tuple[dict, dict[str, str], tuple]:
     given = {
         layer: getattr(args, f"layer_{layer}")
         for layer in LAYER_NAMES
@@ -100,25 +106,38 @@ def _read_layers(args: argparse.Namespace) -> tuple[dict, dict[str, str], tuple]
     }
     constraints = constraint_inputs(args)
     inputs = [Input(layer, path) for layer, path in given.items()]
-    options = read_options(args, inputs + [Input(name, path) for _, _, name, path in constraints])
+    inputs += [Input(name, path, main=False) for _, _, name, path in constraints]
+    options = read_options(args, inputs)
     layers = load_plan_layers()
     sources: dict[str, str] = {}  # so validation messages name the planner's files
     for layer, path in given.items():
-        layers[layer] = read_layer(path, **vars(options[layer]))
-        print_notes("check", layers[layer])
+        layers[layer] = read_plan_layer(layer, path, options[layer], "check")
         sources[layer] = database_label(path)  # a PostGIS URL without its password
-    rules = load_rules(args.rules)
     rules += constraint_rules(args, layers, sources, rules, options)
     return layers, sources, rules
 
 
+def _hint_own_plan(args: argparse.Namespace, targets: pd.DataFrame) -> None:
+    """Say how to give their own plan when the bundled one names none of their zones."""
+    zones = args.layer_zones
+    if zones is None or own_plan(args) or targets["measured_km2"].notna().any():
+        return
+    print(
+        f"spatial check: note: no target of the bundled plan names a feature of "
+        f"{database_label(zones)}: give your own targets with --plan FILE, or write a "
+        "project with 'spatial init'",
+        file=sys.stderr,
+    )
+
+
 def run(args: argparse.Namespace) -> int:
     """Run the checks and return 0 (all pass) or 1 (any fails)."""
-    layers, sources, rules = _read_layers(args)
+    targets, rules = plan_input(args)  # the planner's plan whole, or the bundled one
+    layers, sources, rules = _read_layers(args, rules)
     with printed_warnings("check"):
         report = run_checks(
             layers,
-            targets=load_targets(args.plan),
+            targets=targets,
             rules=rules,
             repair=args.repair,
             sources=sources,
@@ -130,6 +149,7 @@ def run(args: argparse.Namespace) -> int:
         )
     for line in report.matches:
         print(f"spatial check: note: {printable(line)}", file=sys.stderr)
+    _hint_own_plan(args, report.targets)
     to_terminal = emit_report(args, report)
     if not to_terminal:
         print(f"spatial check: {report.summary()}", file=sys.stderr)

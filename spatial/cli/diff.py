@@ -9,16 +9,22 @@ one of added, removed, geometry_changed, attributes_changed, unchanged
 cut in their own frame (the CRS they share, or the larger one's: a
 Gauss–Krüger survey layer stays in its plane), areas by the survey rule
 (:mod:`spatial.measure.reconcile` states the model). The plan's targets and rules (``--plan``,
-``--rules``, ``--constraint``, ``--within``) are run on both versions, the layer
-standing in for ``--layer`` (zones by default); the rows whose status changed
-are listed with ``old_status`` and ``new_status``.
+``--rules``, ``--constraint``, ``--within``, or the project's; the bundled plan
+when none is given) are run on both versions, the layer standing in for
+``--layer`` (zones by default); the rows whose status changed are listed with
+``old_status`` and ``new_status``. A target neither version holds a feature of
+is not run (the zones' targets do not judge land-use parcels). With
+``--class-field``, a feature that changed class on a constraint's land and fails
+there is listed too (``old_class``, ``new_class``): 水田 turned 城镇住宅用地 on
+永久基本农田 fails in both versions, and is the change to see.
 
 ``--pieces-out FILE.gpkg`` writes the 调入 (added) / 调出 (removed) pieces;
 ``--map FILE.html`` writes an offline compare map (a swipe between the two
 versions, the pieces on top).
 
-Exit status: 0 no target or rule went from PASS to FAIL; 1 one did; 2 an input
-could not be read or the call was wrong.
+Exit status: 0 no target or rule went to FAIL (from PASS, or a new row) and no
+feature changed class on a constraint's land; 1 one did; 2 an input could not be
+read or the call was wrong.
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ import sys
 import pandas as pd
 
 from spatial.checks import run_checks
+from spatial.checks.constraints import CONSTRAINT_KINDS
 from spatial.cli._constraints import add_constraint_options, constraint_inputs, constraint_rules
 from spatial.cli._options import (
     COMMAND_HELP,
@@ -42,13 +49,13 @@ from spatial.cli._options import (
 )
 from spatial.cli._output import ExitCode, printed_warnings
 from spatial.cli._outputs import also_input
+from spatial.cli._project import plan_input
 from spatial.errors import UsageError
 from spatial.formats import format_from_suffix
 from spatial.io.atomic import write_gpkg_atomic
 from spatial.io.layers import LAYER_NAMES, load_plan_layers, read_layer
 from spatial.io.postgis import database_label
 from spatial.landuse.fields import CLASS_CODE_FIELD
-from spatial.plan import load_rules, load_targets
 from spatial.report import (
     format_csv,
     format_json,
@@ -72,7 +79,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     parser.add_argument("old", metavar="OLD", help="the filed (earlier) version")
     parser.add_argument("new", metavar="NEW", help="the revised version")
-    parser.add_argument("--id-field", default="id", help="field matching features (default: id)")
+    parser.add_argument("--id-field", help="field matching features (default: id)")
     parser.add_argument("--class-field", help="land-use class field: from-class x to-class matrix")
     parser.add_argument(
         "--geometry-tolerance-m2",
@@ -122,18 +129,57 @@ def _with_key(rules: pd.DataFrame) -> pd.DataFrame:
 def _status_changes(
     old: pd.DataFrame, new: pd.DataFrame, keys: list[str], shown: tuple[str, ...] = ()
 ) -> pd.DataFrame:
-    """Rows of two check tables matched by ``keys``, where the status differs."""
-    cols = [*keys, "status"]
+    """Rows of two check tables matched by ``keys``, where the status differs.
+
+    With a ``class`` column (a constraint rule's row on a land-use layer), a row
+    whose feature changed class on the protected land and fails in the new
+    version is a change too (``old_class``, ``new_class``): 水田 turned 城镇住宅用地
+    on 永久基本农田 fails in both versions, and is the change to see.
+    """
+    cols = [*keys, "status", *(["class"] if "class" in old.columns else [])]
     both = old[cols].merge(new[[*cols, *shown]], on=keys, how="outer", suffixes=("_old", "_new"))
-    both = both.rename(columns={"status_old": "old_status", "status_new": "new_status"})
+    both = both.rename(
+        columns={
+            "status_old": "old_status",
+            "status_new": "new_status",
+            "class_old": "old_class",
+            "class_new": "new_class",
+        }
+    )
     both = both.astype({"old_status": object, "new_status": object})
     both = both.where(both.notna(), None)
     changed = both["old_status"] != both["new_status"]
+    if "old_class" in both.columns:
+        reclassed = both["old_class"].notna() & both["new_class"].notna()
+        reclassed &= both["old_class"] != both["new_class"]
+        changed |= reclassed & (both["new_status"] == "FAIL")
     return (
         both[changed]
         .drop(columns=[c for c in ("key",) if c in both.columns])
         .reset_index(drop=True)
     )
+
+
+def _with_class(rules: pd.DataFrame, version, class_field: str | None) -> pd.DataFrame:
+    """Add ``class``: the checked feature's land-use class on a constraint rule's row."""
+    if class_field is None or class_field not in version.columns:
+        return rules
+    classes = dict(zip(version["id"].astype(str), version[class_field], strict=True))
+    on_constraint = rules["kind"].isin(tuple(CONSTRAINT_KINDS))
+    found = rules["id"].astype(str).map(classes)
+    return rules.assign(class_=found.where(on_constraint, None)).rename(columns={"class_": "class"})
+
+
+def _judged(old: pd.DataFrame, new: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, int]:
+    """Drop the targets neither version holds a feature of (they name other layers' features).
+
+    Returns the two target tables kept and how many targets were dropped: a
+    land-use layer standing in for the zones is not judged by the zones' targets.
+    """
+    held = set(old.loc[old["measured_km2"].notna(), "id"]) | set(
+        new.loc[new["measured_km2"].notna(), "id"]
+    )
+    return old[old["id"].isin(held)], new[new["id"].isin(held)], int((~old["id"].isin(held)).sum())
 
 
 def _ids_as_id(gdf, id_field: str):
@@ -143,9 +189,11 @@ def _ids_as_id(gdf, id_field: str):
     return gdf.drop(columns=["id"], errors="ignore").rename(columns={id_field: "id"})
 
 
-def _steady(table: pd.DataFrame, what: str) -> str:
+def _steady(table: pd.DataFrame, what: str, unheld: int = 0) -> str:
     """Say what an empty "status changed" section means: how many were checked, and how."""
     if table.empty:
+        if unheld:
+            return f"(none: the plan's {unheld} {what} name no feature of either version)"
         return f"(none: no {what} checked)"
     counts = table["status"].astype(str).value_counts()
     standing = ", ".join(f"{n} {status}" for status, n in counts.items())
@@ -162,28 +210,29 @@ def _checks(args, old, new, options) -> tuple[pd.DataFrame, pd.DataFrame, tuple[
         return empty_t, empty_r, ("(not checked: --no-checks)",) * 2
     layers = load_plan_layers()
     sources: dict[str, str] = {}
-    rules = load_rules(args.rules)
+    targets, rules = plan_input(args)  # the planner's plan whole, or the bundled one
     rules += constraint_rules(args, layers, sources, rules, options)
-    targets = load_targets(args.plan)
-    reports = []
+    reports, versions = [], []
     for version, path in ((old, args.old), (new, args.new)):
+        versions.append(_ids_as_id(version, args.id_field))
         reports.append(
             run_checks(
-                {**layers, args.layer: _ids_as_id(version, args.id_field)},
+                {**layers, args.layer: versions[-1]},
                 targets=targets,
                 rules=rules,
                 repair=args.repair,
                 sources={**sources, args.layer: path},
             )
         )
-    t = _status_changes(reports[0].targets, reports[1].targets, ["id"])
+    old_t, new_t, unheld = _judged(reports[0].targets, reports[1].targets)
+    t = _status_changes(old_t, new_t, ["id"])
     r = _status_changes(
-        _with_key(reports[0].rules),
-        _with_key(reports[1].rules),
+        _with_class(_with_key(reports[0].rules), versions[0], args.class_field),
+        _with_class(_with_key(reports[1].rules), versions[1], args.class_field),
         ["rule", "kind", "id", "key"],
         shown=("other_id", "reason"),
     )
-    return t, r, (_steady(reports[1].targets, "targets"), _steady(reports[1].rules, "rules"))
+    return t, r, (_steady(new_t, "targets", unheld), _steady(reports[1].rules, "rules"))
 
 
 def _render(
@@ -231,11 +280,31 @@ def _summary(result: LayerDiff) -> str:
     return f"{text}; 调入 {added:,.1f} m², 调出 {removed:,.1f} m²"
 
 
+def _say_worse(targets: list[dict], rules: list[dict]) -> bool:
+    """Name on stderr each row gone to FAIL or changed class where it fails; True if any."""
+    worse = [row for row in [*targets, *rules] if row["new_status"] == "FAIL"]
+    for row in worse:
+        if row["old_status"] != "FAIL":
+            print(
+                f"spatial diff: {row['old_status'] or 'new'} -> FAIL: "
+                f"{row.get('rule', 'target')}: {row['id']}",
+                file=sys.stderr,
+            )
+        else:  # a change of use on a constraint's land (old_class -> new_class)
+            print(
+                "spatial diff: class changed where a constraint fails: "
+                f"{row['rule']}: {row['id']}: class {row['old_class']} -> {row['new_class']}",
+                file=sys.stderr,
+            )
+    return bool(worse)
+
+
 def run(args: argparse.Namespace) -> int:
     """Compare, print or write the report; return 1 when a check went PASS -> FAIL."""
     _check_call(args)
+    args.id_field = args.id_field or "id"
     inputs = [Input("old", args.old), Input("new", args.new)]
-    inputs += [Input(name, path) for _, _, name, path in constraint_inputs(args)]
+    inputs += [Input(name, path, main=False) for _, _, name, path in constraint_inputs(args)]
     options = read_options(args, inputs)
     old = read_layer(args.old, **vars(options["old"]))
     new = read_layer(args.new, **vars(options["new"]))
@@ -274,11 +343,5 @@ def run(args: argparse.Namespace) -> int:
         sheets["matrix"] = result.matrix.reset_index(names="from_class")
     emit_frames(args, sheets, lambda fmt: _render(result, targets, rules, steady, fmt))
     print(f"spatial diff: {_summary(result)}", file=sys.stderr)
-    worse = [*(targets.itertuples()), *(rules.itertuples())]
-    worse = [row for row in worse if row.old_status == "PASS" and row.new_status == "FAIL"]
-    for row in worse:
-        print(
-            f"spatial diff: PASS -> FAIL: {getattr(row, 'rule', 'target')}: {row.id}",
-            file=sys.stderr,
-        )
+    worse = _say_worse(targets.to_dict("records"), rules.to_dict("records"))
     return ExitCode.PROBLEMS if worse else ExitCode.OK

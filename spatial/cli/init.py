@@ -1,0 +1,230 @@
+"""``spatial init FILE...``: write a commented ``spatial.toml`` project from the planner's files.
+
+For each file (each layer of a GeoPackage or File Geodatabase) it detects and
+says, on standard error and as comments in the project: the CRS, the id field
+(the first of :data:`ID_FIELDS` that is unique and never blank), the name field
+(:data:`NAME_FIELDS`) and the land-use class field (:data:`CLASS_FIELDS`), and
+the role it gives the layer: a layer with a class field is the land-use layer;
+one whose file name says 农田/红线/开发边界 (``farmland``, ``redline``,
+``boundary``...) a constraint; the first other polygon layer the zones. Edit the
+project to say otherwise. ``--plan`` and ``--rules`` name the planner's targets
+and rules files in it.
+
+It never overwrites an existing project (one line, exit 2, unless ``--force``)
+and writes it atomically (:mod:`spatial.io.atomic`).
+
+Exit status: 0 written; 2 a file could not be read, or the project exists.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from spatial.cli._options import COMMAND_HELP
+from spatial.cli._output import ExitCode
+from spatial.errors import LayerReadError, OutputError, printable
+from spatial.project import PROJECT_FILE
+
+__all__ = ["CLASS_FIELDS", "ID_FIELDS", "NAME_FIELDS", "register", "run"]
+
+#: Id fields looked for, in order: 标识码, 单元编号, then the usual English ones.
+ID_FIELDS = ("BSM", "DYBH", "id", "ID", "Id", "YSDM_ID", "FID_", "OBJECTID", "编号")
+#: Name fields looked for, in order: 单元名称, 名称, then the usual English ones.
+NAME_FIELDS = ("DYMC", "MC", "name_zh", "name", "NAME", "Name", "名称", "QSDWMC")
+#: Land-use class fields: 用地用海分类代码 (2023 guide), 地类编码 (三调).
+CLASS_FIELDS = ("YDYHFLDM", "DLBM")
+#: Words in a file name that make it a constraint (must not occupy) or a boundary (lie within).
+_CONSTRAINT_WORDS = ("农田", "红线", "farmland", "jbnt", "redline", "stbh", "protect")
+_WITHIN_WORDS = ("开发边界", "boundary", "kfbj", "ukb")
+
+
+@dataclass(frozen=True)
+class Found:
+    """What was detected of one layer: its path (with ``::LAYER``), CRS, fields, kind."""
+
+    path: str
+    crs: str | None
+    id_field: str | None
+    name_field: str | None
+    class_field: str | None
+    geometry_type: str
+    features: int
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the ``init`` subcommand."""
+    parser = subparsers.add_parser(
+        "init",
+        help=COMMAND_HELP["init"],
+        description="Write a commented spatial.toml from your layer files: CRS, id, name and "
+        "class fields detected and said. Never overwrites one unless --force.",
+    )
+    parser.add_argument("files", nargs="+", metavar="FILE", help="your layer files")
+    parser.add_argument(
+        "--out", default=PROJECT_FILE, metavar="TOML", help=f"default {PROJECT_FILE}"
+    )
+    parser.add_argument("--plan", metavar="TOML", help="your targets file, named in the project")
+    parser.add_argument("--rules", metavar="TOML", help="your rules file, named in the project")
+    parser.add_argument("--force", action="store_true", help="replace an existing project file")
+    parser.set_defaults(handler=run)
+
+
+def _unique_field(frame, candidates: tuple[str, ...]) -> str | None:
+    for name in candidates:
+        if name in frame.columns:
+            values = frame[name]
+            text = values.astype(str).str.strip()
+            if values.notna().all() and (text != "").all() and values.is_unique:
+                return name
+    return None
+
+
+def _first(columns, candidates: tuple[str, ...]) -> str | None:
+    return next((name for name in candidates if name in columns), None)
+
+
+def _layers_of(path: str) -> list[str | None]:
+    import pyogrio  # noqa: PLC0415
+
+    if Path(path).suffix.lower() not in (".gpkg", ".gdb"):
+        return [None]
+    return [str(row[0]) for row in pyogrio.list_layers(path)]
+
+
+def _found(path: str, layer: str | None) -> Found:
+    import pyogrio  # noqa: PLC0415
+
+    info = pyogrio.read_info(path, layer=layer)
+    frame = pyogrio.read_dataframe(path, layer=layer, read_geometry=False)
+    return Found(
+        path=path if layer is None else f"{path}::{layer}",
+        crs=info["crs"],
+        id_field=_unique_field(frame, ID_FIELDS),
+        name_field=_first(frame.columns, NAME_FIELDS),
+        class_field=_first(frame.columns, CLASS_FIELDS),
+        geometry_type=str(info["geometry_type"]),
+        features=int(info["features"]),
+    )
+
+
+def detect(path: str) -> list[Found]:
+    """Return what each layer of the file ``path`` holds (refused in one line if unreadable)."""
+    if not os.path.exists(path):
+        raise LayerReadError(f"{path}: file not found")
+    try:
+        return [_found(path, layer) for layer in _layers_of(path)]
+    except Exception as exc:  # GDAL's errors, said in one line
+        raise LayerReadError(f"{path}: cannot be read as a layer ({printable(exc)})") from None
+
+
+def _role(found: Found, taken: set[str]) -> str:
+    """``landuse``, ``constraints.NAME``, ``within.NAME``, ``layers.zones`` or ``layers.NAME``."""
+    stem = Path(found.path.partition("::")[0]).stem
+    name = found.path.partition("::")[2] or stem
+    lowered = name.lower() + " " + stem.lower()
+    if found.class_field is not None and "landuse" not in taken:
+        return "landuse"
+    if any(word in lowered for word in _CONSTRAINT_WORDS):
+        return f"constraints.{name}"
+    if any(word in lowered for word in _WITHIN_WORDS):
+        return f"within.{name}"
+    if "Polygon" in found.geometry_type and "layers.zones" not in taken:
+        return "layers.zones"
+    return f"# layers.{name}"  # not a plan layer the toolkit knows: left for the planner
+
+
+def _quoted(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _key(role: str) -> str:
+    """Return a table name as TOML writes it: ``constraints."永久基本农田"`` (bare keys: ASCII)."""
+    table, dot, name = role.partition(".")
+    bare = name.isascii() and name.replace("_", "").replace("-", "").isalnum()
+    return role if not dot or bare else f"{table}.{_quoted(name)}"
+
+
+def _described(found: Found) -> str:
+    return (
+        f"{found.path}: {found.features} {found.geometry_type} features, CRS "
+        f"{found.crs or 'none declared'}; id field {found.id_field or 'none found'}, "
+        f"name field {found.name_field or 'none found'}, class field "
+        f"{found.class_field or 'none found'}"
+    )
+
+
+def _table(role: str, found: Found, folder: Path) -> list[str]:
+    path, sep, layer = found.path.partition("::")
+    shown = os.path.relpath(Path(path).absolute(), folder.absolute()) + sep + layer
+    said = f"# {_described(found)}"
+    comment = "# " if role.startswith("#") else ""
+    lines = [
+        said,
+        f"{comment}[{_key(role.removeprefix('# '))}]",
+        f"{comment}path = {_quoted(shown)}",
+    ]
+    for key in ("id_field", "name_field", "crs"):
+        value = getattr(found, key)
+        if value is not None:
+            lines.append(f"{comment}{key} = {_quoted(value)}")
+    if found.crs is None:
+        lines.append('# crs = "EPSG:4544"  # the file declares none: say which it is')
+    if role == "landuse" and found.class_field is not None:
+        lines.append(f"class_field = {_quoted(found.class_field)}")
+    return [*lines, ""]
+
+
+def _plan_lines(args: argparse.Namespace, folder: Path, found: list[Found]) -> list[str]:
+    lines = ["[project]"]
+    crss = {f.crs for f in found if f.crs}
+    if len(crss) == 1:
+        lines.append(f"out_crs = {_quoted(crss.pop())}  # the layers' common CRS")
+    for key in ("plan", "rules"):
+        value = getattr(args, key)
+        if value is not None:
+            lines.append(f"{key} = {_quoted(os.path.relpath(Path(value).absolute(), folder))}")
+    if args.plan is None:
+        lines += [
+            '# plan = "plan.toml"    # your [[targets]]: id, layer, name_zh, value, unit '
+            "(km2, ha, m2, mu)",
+        ]
+    if args.rules is None:
+        lines += ['# rules = "rules.toml"  # your [[rules]]; without one, no rule runs']
+    return [*lines, ""]
+
+
+def project_text(args: argparse.Namespace, found: list[Found], folder: Path) -> str:
+    """Return the commented project for the layers ``found``, paths relative to ``folder``."""
+    head = [
+        "# spatial.toml: your project, written by `spatial init` (edit it freely).",
+        "# Every spatial command run in this folder reads it; options on the command line",
+        "# override it. Paths are read against this file's folder.",
+        "",
+    ]
+    body: list[str] = []
+    taken: set[str] = set()
+    for item in found:
+        role = _role(item, taken)
+        taken.add(role)
+        body += _table(role, item, folder)
+    return "\n".join([*head, *_plan_lines(args, folder, found), *body])
+
+
+def run(args: argparse.Namespace) -> int:
+    """Detect each file's fields and CRS, write the project; return 0."""
+    out = Path(args.out)
+    if out.exists() and not args.force:
+        raise OutputError(f"{out}: a project is already there; give --force to replace it")
+    found = [item for path in args.files for item in detect(path)]
+    text = project_text(args, found, out.absolute().parent)
+    from spatial.io.atomic import write_text_atomic  # noqa: PLC0415
+
+    for item in found:
+        print(f"spatial init: {printable(_described(item))}", file=sys.stderr)
+    write_text_atomic(out, text)
+    print(f"spatial init: wrote {out}", file=sys.stderr)
+    return ExitCode.OK
