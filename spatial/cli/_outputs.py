@@ -8,10 +8,10 @@ and before the command starts. Every output option (:data:`OUTPUT_OPTIONS`:
 - a PostGIS URL (``--out``, ``--db``) is parsed: a malformed part is one line, no password;
 - a name no file system holds (over 255 bytes) or a path under a file: one line, exit 2;
 - the same file as an input (after links, :func:`os.path.samefile`, so a
-  symbolic or hard link to an input counts): refused, exit 2, except a
-  GeoPackage, which gets the results added as new layers beside its own
-  (a layer of the same name is refused, see :func:`spatial.io.atomic.atomic_gpkg`);
-  the command says so.
+  symbolic or hard link to an input counts): refused, exit 2, whatever the
+  format. A GeoPackage could take the results as new layers beside its own,
+  but the input would then hold several layers and the next command reading it
+  as one layer would be refused (a planner's workflow broken by its own output).
 
 Inputs are every other file the call names: positional paths, ``--zones``,
 ``--layer NAME=PATH``, ``--plan``... (``PATH::LAYER`` and ``NAME=PATH`` forms
@@ -38,8 +38,8 @@ OUTPUT_OPTIONS: dict[str, str] = {
     "pieces_out": "--pieces-out",
     "repair": "--repair",
 }
-#: Outputs that can take the results as new layers beside an input's own.
-_ADDS_LAYERS = (".gpkg",)
+#: Outputs that may take the results as new layers beside an input's own: none (see above).
+_ADDS_LAYERS: tuple[str, ...] = ()
 #: Where :func:`guard_outputs` notes which outputs are also inputs (read by :func:`also_input`).
 _ALSO_INPUT = "_outputs_also_inputs"
 
