@@ -146,8 +146,24 @@ def _table(args, paths, layers, zones) -> pd.DataFrame:
             repair=args.repair,
         )
         _say_overlaps(database_label(path), table)
+        _say_coarser(database_label(path), table, args.level)
         tables.append(table)
     return tables[0] if len(tables) == 1 else compare_balance(*tables)
+
+
+def _say_coarser(path: str, table: pd.DataFrame, level: int | None) -> None:
+    """Say when ``--level`` asked for finer codes than the layer holds (they stay as they are)."""
+    if level is None:
+        return
+    rows = zip(table["class_code"], table["level"], strict=True)
+    coarser = sorted({code for code, held in rows if held and held < level})
+    if coarser:
+        shown = ", ".join(coarser[:5]) + (" ..." if len(coarser) > 5 else "")
+        print(
+            f"spatial balance: note: {path}: --level {level} asked for finer codes than "
+            f"{len(coarser)} class(es) hold ({shown}); those rows stay at their own level",
+            file=sys.stderr,
+        )
 
 
 def _say_overlaps(path: str, table: pd.DataFrame) -> None:

@@ -343,3 +343,17 @@ def test_geoparquet_geopackage_and_shapefile_copies_give_identical_results(
         assert status == 0, (suffix, err)
         results.append(report)
     assert results[0] == results[1] == results[2]
+
+
+def test_cli_says_when_level_asks_for_finer_codes_than_the_layer_holds(
+    tmp_path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    parcels, zones = tmp_path / "parcels.gpkg", tmp_path / "zones.gpkg"
+    survey_parcels().to_file(parcels)
+    survey_zones().to_file(zones)
+    status = main(
+        ["balance", str(parcels), "--zones", str(zones), "--zone-id-field", "DYBH", "--level", "3"]
+    )
+    err = capsys.readouterr().err
+    assert status == 0, err
+    assert "--level 3 asked for finer codes than 6 class(es) hold" in err
