@@ -38,9 +38,9 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
+from spatial.checked.status import Status
 from spatial.checks.prepare import frame_of, into
 from spatial.checks.rules import rule_kind
-from spatial.checks.status import Status
 from spatial.crs import WGS84
 from spatial.measure.area import ellipsoidal_area_m2
 from spatial.measure.reconcile import reconcile_groups

@@ -1,6 +1,6 @@
 """Spatial rules of ``seeds/rules.toml``: one row per rule and feature checked.
 
-Rule rows have the columns of :data:`~spatial.checks.report.RULE_COLUMNS`; areas
+Rule rows have the columns of :data:`~spatial.checked.report.RULE_COLUMNS`; areas
 are km² (the area of record, ellipsoidal), distances metres in the Gauss–Krüger
 zone of the data.
 
@@ -26,9 +26,9 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
+from spatial.checked.report import RULE_COLUMNS
+from spatial.checked.status import Status
 from spatial.checks.prepare import in_frame, prepare_layers
-from spatial.checks.report import RULE_COLUMNS
-from spatial.checks.status import Status
 from spatial.crs import gk_zone_crs_for
 from spatial.errors import CRSError
 from spatial.measure.area import ellipsoidal_area_m2
@@ -132,7 +132,7 @@ class RuleKind:
     to how it is read (:data:`spatial.plan.ParamSpec`); ``run`` takes the
     layers (each in its own CRS, :attr:`PreparedLayers.own
     <spatial.checks.prepare.PreparedLayers>`), the rule and the Gauss–Krüger
-    zone of the data and returns rule rows (:data:`~spatial.checks.report.RULE_COLUMNS`).
+    zone of the data and returns rule rows (:data:`~spatial.checked.report.RULE_COLUMNS`).
     """
 
     name: str

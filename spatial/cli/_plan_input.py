@@ -25,7 +25,7 @@ from spatial.io.properties import parse_properties
 from spatial.plan import load_targets
 
 if TYPE_CHECKING:
-    from spatial.publish.snapshot import PlanSnapshot
+    from spatial.checked.snapshot import PlanSnapshot
 
 __all__ = ["add_plan_input", "check_style_field", "read_plan_input"]
 
@@ -118,10 +118,10 @@ def checked_snapshot(args: argparse.Namespace, command: str) -> PlanSnapshot:
 
     Reads the planner's layers (:func:`read_plan_input`), checks ``--style-field``
     against the extra layers, and runs the targets and rules of ``--plan`` and
-    ``--rules`` (:func:`spatial.publish.snapshot.take_snapshot`).
+    ``--rules`` (:func:`spatial.checks.snapshot.take_snapshot`).
     """
+    from spatial.checks.snapshot import take_snapshot  # noqa: PLC0415 - matplotlib-free, but heavy
     from spatial.plan import load_rules  # noqa: PLC0415
-    from spatial.publish.snapshot import take_snapshot  # noqa: PLC0415 - matplotlib-free, but heavy
 
     layers, files, extra = read_plan_input(args, command)
     check_style_field(args.style_field, extra)

@@ -14,11 +14,11 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
+from spatial.checked.snapshot import PlanSnapshot
 from spatial.publish.chart import target_chart_svg
 from spatial.publish.fonts import FONT_FAMILY, font_face_css
 from spatial.publish.palette import FAIL_RED
 from spatial.publish.sheet import LAYER_TITLES, crs_note, map_svg
-from spatial.publish.snapshot import PlanSnapshot
 from spatial.webmap.escape import escape_text
 
 __all__ = ["REPORT_CSS", "report_html"]
