@@ -16,7 +16,14 @@ import shapely
 
 from spatial.errors import CRSError, LayerError
 
-__all__ = ["RingLayout", "check_lonlat", "polygonal_mask", "polygonal_parts", "ring_layout"]
+__all__ = [
+    "RingLayout",
+    "check_lonlat",
+    "polygonal",
+    "polygonal_mask",
+    "polygonal_parts",
+    "ring_layout",
+]
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
@@ -57,6 +64,17 @@ def polygonal_mask(
             "only Polygon and MultiPolygon features have an area"
         )
     return polygonal
+
+
+def polygonal(geoms: np.ndarray) -> np.ndarray:
+    """Return each geometry's polygonal part (an empty polygon when it has none)."""
+    out = np.asarray(geoms, dtype=object).copy()
+    mixed = ~np.isin(shapely.get_type_id(out), (3, 6))
+    for i in np.flatnonzero(mixed):
+        parts = shapely.get_parts(shapely.get_parts(out[i]))
+        polys = [g for g in parts if shapely.get_type_id(g) == 3]
+        out[i] = shapely.multipolygons(polys) if polys else shapely.Polygon()
+    return out
 
 
 def polygonal_parts(pieces: npt.ArrayLike) -> npt.NDArray[np.object_]:

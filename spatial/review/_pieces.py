@@ -21,6 +21,7 @@ import shapely
 from pyproj import CRS
 
 from spatial.measure.area import ellipsoidal_area_m2
+from spatial.measure.rings import polygonal
 from spatial.preconditions import feature_error, feature_label, id_text, require_unique_ids
 from spatial.validate.inputs import LayerInput, Repair, prepare_inputs
 
@@ -91,14 +92,3 @@ def cut_pairs(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.
     pieces[~inside] = polygonal(shapely.intersection(a[ai[~inside]], b[bi[~inside]]))
     has_area = ~shapely.is_empty(pieces)
     return ai[has_area], bi[has_area], pieces[has_area]
-
-
-def polygonal(geoms: np.ndarray) -> np.ndarray:
-    """Return each geometry's polygonal part (an empty polygon when it has none)."""
-    out = np.asarray(geoms, dtype=object).copy()
-    mixed = ~np.isin(shapely.get_type_id(out), (3, 6))
-    for i in np.flatnonzero(mixed):
-        parts = shapely.get_parts(shapely.get_parts(out[i]))
-        polys = [g for g in parts if shapely.get_type_id(g) == 3]
-        out[i] = shapely.multipolygons(polys) if polys else shapely.Polygon()
-    return out

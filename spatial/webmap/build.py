@@ -23,6 +23,7 @@ from spatial.checked.snapshot import PlanSnapshot
 from spatial.crs import WGS84
 from spatial.io.atomic import write_text_atomic
 from spatial.io.layers import LAYER_GEOMETRY, LAYER_NAMES, load_plan_layers
+from spatial.publish.escape import escape_text
 from spatial.synthetic import is_synthetic
 from spatial.validate.inputs import LayerInput, prepare_inputs
 from spatial.webmap import controls
@@ -35,7 +36,6 @@ from spatial.webmap.basemap import (
     display_shift,
     resolve_basemap,
 )
-from spatial.webmap.escape import escape_text
 from spatial.webmap.font import with_embedded_font
 from spatial.webmap.layer import GeoJsonLayer, LayerOptions, styled_layer
 from spatial.webmap.legend import legend_html

@@ -20,11 +20,11 @@ from spatial.crs import gk_zone_epsg
 from spatial.errors import CRSError, LayerError
 from spatial.io.layers import load_plan_layers
 from spatial.measure.gcj02 import wgs84_to_gcj02
+from spatial.publish.escape import escape_text, script_json
 from spatial.webmap import BasemapError, LayerOptions, MapOptions, build_map, render_map
 from spatial.webmap.assets import plugins
 from spatial.webmap.basemap import display_shift, resolve_basemap
 from spatial.webmap.content import popup_html
-from spatial.webmap.escape import escape_text, script_json
 from spatial.webmap.geojson import feature_collection_json, to_display_crs
 from spatial.webmap.layer import styled_layer
 from spatial.webmap.legend import legend_html
