@@ -15,10 +15,12 @@ from typing import TYPE_CHECKING
 from spatial._lazy import lazy_exports
 
 if TYPE_CHECKING:
-    from spatial.checks.report import CheckReport
+    from spatial.checked.report import CheckReport
+    from spatial.checked.snapshot import PlanSnapshot
+    from spatial.checked.status import Status
     from spatial.checks.rules import check_rules
     from spatial.checks.run import run_checks
-    from spatial.checks.status import Status
+    from spatial.checks.snapshot import take_snapshot
     from spatial.checks.targets import check_targets
     from spatial.errors import (
         CRSError,
@@ -58,11 +60,13 @@ _EXPORTS = {
     "ellipsoidal_area_m2": "spatial.measure.area",
     "planar_area_m2": "spatial.measure.area",
     "convert_area": "spatial.units",
-    "CheckReport": "spatial.checks.report",
-    "Status": "spatial.checks.status",
+    "CheckReport": "spatial.checked.report",
+    "Status": "spatial.checked.status",
     "check_rules": "spatial.checks.rules",
     "check_targets": "spatial.checks.targets",
     "run_checks": "spatial.checks.run",
+    "PlanSnapshot": "spatial.checked.snapshot",
+    "take_snapshot": "spatial.checks.snapshot",
     "CRSError": "spatial.errors",
     "CRSMismatchWarning": "spatial.errors",
     "LayerError": "spatial.errors",
@@ -106,6 +110,7 @@ __all__ = [
     "LayerReadError",
     "MapOptions",
     "PlanDataError",
+    "PlanSnapshot",
     "Problem",
     "SpatialError",
     "Status",
@@ -137,6 +142,7 @@ __all__ = [
     "repair_layer",
     "run_checks",
     "tabulate_intersection",
+    "take_snapshot",
     "validate_file",
     "validate_layer",
 ]

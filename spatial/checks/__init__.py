@@ -36,19 +36,19 @@ from typing import TYPE_CHECKING
 from spatial._lazy import lazy_exports
 
 if TYPE_CHECKING:
-    from spatial.checks.report import RULE_COLUMNS, TARGET_COLUMNS, CheckReport
+    from spatial.checked.report import RULE_COLUMNS, TARGET_COLUMNS, CheckReport
+    from spatial.checked.status import Status
     from spatial.checks.rules import check_rules
     from spatial.checks.run import run_checks
-    from spatial.checks.status import Status
     from spatial.checks.targets import check_targets
 
 _EXPORTS = {
-    "RULE_COLUMNS": "spatial.checks.report",
-    "TARGET_COLUMNS": "spatial.checks.report",
-    "CheckReport": "spatial.checks.report",
+    "RULE_COLUMNS": "spatial.checked.report",
+    "TARGET_COLUMNS": "spatial.checked.report",
+    "CheckReport": "spatial.checked.report",
     "check_rules": "spatial.checks.rules",
     "run_checks": "spatial.checks.run",
-    "Status": "spatial.checks.status",
+    "Status": "spatial.checked.status",
     "check_targets": "spatial.checks.targets",
 }
 

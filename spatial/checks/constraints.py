@@ -38,12 +38,13 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
+from spatial.checked.status import Status
+from spatial.checks.kinds import rule_kind
 from spatial.checks.prepare import frame_of, into
-from spatial.checks.rules import rule_kind
-from spatial.checks.status import Status
 from spatial.crs import WGS84
 from spatial.measure.area import ellipsoidal_area_m2
 from spatial.measure.reconcile import reconcile_groups
+from spatial.measure.rings import polygonal
 from spatial.plan import NUMBER, Rule
 from spatial.synthetic import is_synthetic
 from spatial.units import M2_PER_HA, M2_PER_KM2, M2_PER_MU
@@ -316,8 +317,6 @@ def _pieces_of(layers, rule: Rule, class_field: str | None) -> gpd.GeoDataFrame 
     of the feature's pieces in m² and relative to the rule's figure (0 when the
     feature has one piece).
     """
-    from spatial.review._pieces import polygonal  # noqa: PLC0415 - avoid a package cycle
-
     if rule.layer not in layers:
         return None
     cut = _measured(layers, rule)

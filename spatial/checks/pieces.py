@@ -24,8 +24,8 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
+from spatial.checked.status import Status
 from spatial.checks.rules import _pair_frame
-from spatial.checks.status import Status
 from spatial.crs import WGS84
 from spatial.measure.area import ellipsoidal_area_m2
 from spatial.plan import Rule

@@ -17,6 +17,7 @@ from pyproj import CRS
 from spatial.crs import align_crs
 from spatial.io.layers import LAYER_GEOMETRY
 from spatial.preconditions import id_text
+from spatial.validate.frame import move_into
 from spatial.validate.inputs import LayerInput, Repair, prepare_inputs
 
 __all__ = ["PreparedLayers", "frame_of", "in_frame", "into", "prepare_layers"]
@@ -105,13 +106,11 @@ def into(gdf: gpd.GeoDataFrame, crs: CRS) -> gpd.GeoDataFrame:
     """Return the layer in ``crs``: itself when it is there, else moved with its edges kept.
 
     A lon/lat layer moved into a projected CRS has its edges densified first
-    (:func:`spatial.overlay.frame.move_into`), so that its lon/lat-straight
+    (:func:`spatial.validate.frame.move_into`), so that its lon/lat-straight
     edges are followed in the plane.
     """
     if CRS.from_user_input(gdf.crs).equals(crs):
         return gdf
-    from spatial.overlay.frame import move_into  # noqa: PLC0415 - overlay loads heavier modules
-
     return move_into(gdf, crs)
 
 

@@ -1,6 +1,6 @@
 """Spatial rules of ``seeds/rules.toml``: one row per rule and feature checked.
 
-Rule rows have the columns of :data:`~spatial.checks.report.RULE_COLUMNS`; areas
+Rule rows have the columns of :data:`~spatial.checked.report.RULE_COLUMNS`; areas
 are km² (the area of record, ellipsoidal), distances metres in the Gauss–Krüger
 zone of the data.
 
@@ -26,13 +26,14 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
+from spatial.checked.report import RULE_COLUMNS
+from spatial.checked.status import Status
+from spatial.checks.kinds import RULE_KINDS, RuleKind, rule_kind
 from spatial.checks.prepare import in_frame, prepare_layers
-from spatial.checks.report import RULE_COLUMNS
-from spatial.checks.status import Status
 from spatial.crs import gk_zone_crs_for
 from spatial.errors import CRSError
 from spatial.measure.area import ellipsoidal_area_m2
-from spatial.plan import NUMBER, ParamSpec, Rule, id_pairs, string_list
+from spatial.plan import NUMBER, Rule, id_pairs, string_list
 from spatial.units import M2_PER_KM2
 from spatial.validate.pairs import intersecting_pairs
 
@@ -119,39 +120,6 @@ def _dist_m(a: shapely.Geometry, b: shapely.Geometry, crs: CRS, gk: CRS | None) 
 
 def _missing_rows(rule: Rule, missing: list[str]) -> list[dict[str, Any]]:
     return [_missing_row(rule, i, f"{i} not found in layer {rule.layer}") for i in missing]
-
-
-RuleFunction = Callable[[Mapping[str, gpd.GeoDataFrame], Rule, CRS | None], list[dict[str, Any]]]
-
-
-@dataclass(frozen=True)
-class RuleKind:
-    """A kind of spatial rule: the parameters ``seeds/rules.toml`` gives it and what it runs.
-
-    ``params`` maps each parameter (besides ``id``, ``kind``, ``layer``, ``ids``)
-    to how it is read (:data:`spatial.plan.ParamSpec`); ``run`` takes the
-    layers (each in its own CRS, :attr:`PreparedLayers.own
-    <spatial.checks.prepare.PreparedLayers>`), the rule and the Gauss–Krüger
-    zone of the data and returns rule rows (:data:`~spatial.checks.report.RULE_COLUMNS`).
-    """
-
-    name: str
-    params: Mapping[str, ParamSpec]
-    run: RuleFunction
-
-
-#: Every rule kind, by name: the one registry of parameters and implementations.
-RULE_KINDS: dict[str, RuleKind] = {}
-
-
-def rule_kind(name: str, **params: ParamSpec) -> Callable[[RuleFunction], RuleFunction]:
-    """Register the decorated function as the implementation of rule kind ``name``."""
-
-    def register(run: RuleFunction) -> RuleFunction:
-        RULE_KINDS[name] = RuleKind(name, params, run)
-        return run
-
-    return register
 
 
 @dataclass(frozen=True)

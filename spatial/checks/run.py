@@ -7,9 +7,9 @@ from collections.abc import Iterable, Mapping
 import geopandas as gpd
 import pandas as pd
 
+from spatial.checked.report import TARGET_COLUMNS, CheckReport
 from spatial.checks.constraints import CONSTRAINT_KINDS, conflict_pieces
 from spatial.checks.prepare import prepare_layers
-from spatial.checks.report import TARGET_COLUMNS, CheckReport
 from spatial.checks.rules import _check_prepared_rules
 from spatial.checks.targets import check_targets, match_by_name
 from spatial.crs import WGS84

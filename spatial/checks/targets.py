@@ -16,8 +16,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from spatial.checks.report import TARGET_COLUMNS
-from spatial.checks.status import Status
+from spatial.checked.report import TARGET_COLUMNS
+from spatial.checked.status import Status
 from spatial.measure.area import ellipsoidal_area_m2, geodesic_area_m2, planar_area_m2
 from spatial.plan import Target
 from spatial.preconditions import require_crs, require_id_column

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, cast
 import numpy as np
 import pandas as pd
 
-from spatial.cli import overlay as command
+from spatial.cli import _overlay_args as command
 from spatial.cli._options import (
     Input,
     emit_frames,

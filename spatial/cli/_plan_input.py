@@ -25,8 +25,8 @@ from spatial.io.postgis import database_label
 from spatial.io.properties import parse_properties
 
 if TYPE_CHECKING:
+    from spatial.checked.snapshot import PlanSnapshot
     from spatial.plan import Target
-    from spatial.publish.snapshot import PlanSnapshot
 
 __all__ = ["add_plan_input", "check_style_field", "read_plan_input", "read_plan_layer"]
 
@@ -135,9 +135,9 @@ def checked_snapshot(args: argparse.Namespace, command: str) -> PlanSnapshot:
     Reads the planner's layers (:func:`read_plan_input`), checks ``--style-field``
     against the extra layers, and runs the targets and rules of the planner's plan
     (the project's, ``--plan`` and ``--rules``: no bundled one then) or the bundled
-    plan (:func:`spatial.publish.snapshot.take_snapshot`).
+    plan (:func:`spatial.checks.snapshot.take_snapshot`).
     """
-    from spatial.publish.snapshot import take_snapshot  # noqa: PLC0415 - matplotlib-free, but heavy
+    from spatial.checks.snapshot import take_snapshot  # noqa: PLC0415 - matplotlib-free, but heavy
 
     targets, rules = plan_input(args)  # the project's, --plan's, or the bundled plan whole
     layers, files, extra = read_plan_input(args, command, targets)

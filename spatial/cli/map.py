@@ -32,7 +32,7 @@ from spatial.errors import printable
 from spatial.report import format_table
 from spatial.webmap import BASEMAP_NAMES, LayerOptions, MapOptions, render_map
 from spatial.webmap.geojson import DECIMALS_BY_ACCURACY
-from spatial.webmap.planfacts import missing_targets, with_area_checks
+from spatial.webmap.planfacts import with_area_checks
 
 __all__ = ["register", "run"]
 
@@ -141,7 +141,7 @@ def run(args: argparse.Namespace) -> int:
         snapshot=snapshot,
         style_field=args.style_field,
     )
-    path = render_map(args.out, snapshot.drawn, options)
+    path = render_map(args.out, None, options)  # the snapshot's layers, validated once
     print(_describe(path, options))
     note = _precision_note(args.decimals)
     if note:
@@ -150,7 +150,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"spatial map: {printable(line)}")
     if "zones" in snapshot.drawn:
         zones = snapshot.drawn["zones"]
-        print(_area_check(with_area_checks(zones), missing_targets(zones)))
+        checked = with_area_checks(zones, snapshot.zone_checks)
+        print(_area_check(checked, snapshot.missing_zone_targets))
     print(f"spatial map: {snapshot.report.summary()}")
     for line in snapshot.report.failures:
         print(f"spatial map: FAIL {printable(line)}", file=sys.stderr)

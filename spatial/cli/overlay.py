@@ -29,7 +29,6 @@ the rest of the toolkit loads. The work is in :mod:`spatial.cli._overlay_run`.
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from spatial.cli._options import (
@@ -38,23 +37,16 @@ from spatial.cli._options import (
     add_output_options,
     add_repair_option,
 )
+from spatial.cli._overlay_args import (
+    OPERATIONS,
+    SQUARE_MAX_FEATURES,
+    from_parquet_file,
+)
 
 if TYPE_CHECKING:
     from spatial.overlay.scan import ParquetScan
 
 __all__ = ["OPERATIONS", "register", "run"]
-
-#: Operations that need a second layer B.
-NEED_B = frozenset({"intersection", "difference", "coverage", "assign"})
-OPERATIONS = ("intersection", "difference", "overlaps", "matrix", "coverage", "assign")
-#: Suffixes of a GeoParquet layer A, tabulated straight from the file.
-PARQUET = frozenset({".parquet", ".geoparquet"})
-#: ``--distance-m`` at most 100 km: the Gauss–Krüger zone the buffer is drawn in holds no more.
-DISTANCE_MAX_M = 100_000.0
-#: Above this many features ``--square`` is refused: n² cells (10,000 zones: 100 million).
-SQUARE_MAX_FEATURES = 2_000
-#: The per-input reading options; any of them given means A is not read as it is.
-_READING_OPTIONS = ("crs", "input_frame", "id_field", "name_field", "polygonize")
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -110,25 +102,6 @@ def run(args: argparse.Namespace) -> int:
     finally:
         if scan is not None:
             scan.close()
-
-
-def from_parquet_file(args: argparse.Namespace) -> bool:
-    """Whether A is a GeoParquet file to tabulate straight from the file.
-
-    That is ``--op intersection`` with a B, A read as it is (no ``--where``, no
-    reading option, no ``--repair``) and not on dask (``--scheduler``).
-    """
-    path = Path(args.a)
-    return (
-        args.op == "intersection"
-        and args.b is not None
-        and not args.repair
-        and args.scheduler is None
-        and not args.where
-        and not any(getattr(args, name, None) for name in _READING_OPTIONS)
-        and path.suffix.lower() in PARQUET
-        and path.is_file()
-    )
 
 
 def _early_scan(args: argparse.Namespace) -> ParquetScan | None:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import geopandas as gpd
 import pandas as pd
 
-from spatial.checks.report import CheckReport
+from spatial.checked.report import CheckReport
 from spatial.crs import WGS84
 
 if TYPE_CHECKING:

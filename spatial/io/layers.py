@@ -11,7 +11,7 @@ import os
 import re
 import warnings
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Literal
 
 import geopandas as gpd
 import pyogrio
@@ -23,9 +23,6 @@ from pyproj.exceptions import CRSError as ProjCRSError
 
 from spatial.crs import likely_crs_hint, require_usable_crs
 from spatial.errors import CRSError, LayerError, LayerReadError, LayerReadWarning, first_line
-
-if TYPE_CHECKING:
-    from spatial.validate.inputs import GeometryKind
 from spatial.io import rawjson as _rawjson
 from spatial.io.bundled import bundled_dir
 from spatial.io.files import require_layer_path
@@ -37,6 +34,7 @@ __all__ = [
     "LAYER_GEOMETRY",
     "LAYER_NAMES",
     "REQUIRED_PROPERTIES",
+    "GeometryKind",
     "bundled_layer_path",
     "load_plan_layers",
     "read_layer",
@@ -54,6 +52,8 @@ LAYER_NAMES: tuple[str, ...] = (
     "towns",
 )
 
+#: Geometry kinds an operation can ask of a layer (checked by :mod:`spatial.validate.inputs`).
+GeometryKind = Literal["polygon", "point", "line", "any"]
 #: The geometry kind each plan layer holds ("any": the corridor holds the avenue line and its band).
 LAYER_GEOMETRY: dict[str, GeometryKind] = {
     "district": "polygon",

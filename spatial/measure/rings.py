@@ -16,7 +16,14 @@ import shapely
 
 from spatial.errors import CRSError, LayerError
 
-__all__ = ["RingLayout", "check_lonlat", "polygonal_mask", "polygonal_parts", "ring_layout"]
+__all__ = [
+    "RingLayout",
+    "check_lonlat",
+    "polygonal",
+    "polygonal_mask",
+    "polygonal_parts",
+    "ring_layout",
+]
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
@@ -57,6 +64,28 @@ def polygonal_mask(
             "only Polygon and MultiPolygon features have an area"
         )
     return polygonal
+
+
+def polygonal(geoms: np.ndarray) -> np.ndarray:
+    """Return each geometry's polygonal part (an empty polygon when it has none).
+
+    The polygons of a collection are gathered into a MultiPolygon as they are
+    (no union: :func:`polygonal_parts` unions them), in one pass over all.
+    """
+    out = np.asarray(geoms, dtype=object).copy()
+    mixed = np.flatnonzero(~np.isin(shapely.get_type_id(out), (3, 6)))
+    if not len(mixed):
+        return out
+    parts, owner = shapely.get_parts(out[mixed], return_index=True)
+    parts, inner = shapely.get_parts(parts, return_index=True)  # a collection's multipolygons
+    owner = owner[inner]
+    polys = shapely.get_type_id(parts) == 3
+    found = np.full(len(mixed), shapely.Polygon(), dtype=object)
+    if polys.any():
+        held, dense = np.unique(owner[polys], return_inverse=True)  # indices must run 0..k-1
+        found[held] = shapely.multipolygons(parts[polys], indices=dense)
+    out[mixed] = found
+    return out
 
 
 def polygonal_parts(pieces: npt.ArrayLike) -> npt.NDArray[np.object_]:

@@ -37,9 +37,9 @@ import shapely
 from pyproj import CRS
 
 from spatial.errors import CRSError, LayerError
-from spatial.overlay.frame import into_crs
 from spatial.overlay.operations import cut_prepared, empty_cut, finish_cuts
 from spatial.validate.cheap import refuse_bad_features
+from spatial.validate.frame import into_crs
 from spatial.validate.inputs import Known
 
 if TYPE_CHECKING:

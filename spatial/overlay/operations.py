@@ -70,9 +70,9 @@ from spatial.overlay._engine import (
 )
 from spatial.overlay._keywords import id_keywords
 from spatial.overlay._threads import usable_cpus
-from spatial.overlay.frame import DENSIFY_DEG, into_crs, move_into
 from spatial.preconditions import feature_error, require_crs, require_unique_ids
 from spatial.units import M2_PER_KM2
+from spatial.validate.frame import DENSIFY_DEG, into_crs, move_into
 from spatial.validate.inputs import FULL_CHECK_MAX_FEATURES, Known, LayerInput, prepare_inputs
 from spatial.validate.pairs import intersecting_pairs
 

@@ -66,10 +66,10 @@ from shapely.errors import GEOSException
 
 from spatial.errors import CRSMismatchWarning, LayerError
 from spatial.io.geoparquet import ParquetLayer, wkb_geometries
-from spatial.overlay.frame import into_crs
 from spatial.overlay.operations import cut_prepared, empty_cut, finish_cuts, tabulate_intersection
 from spatial.overlay.scan import UNIT_ROWS, NotPlain, ParquetScan, ScannedUnit, progress_line
 from spatial.preconditions import require_crs
+from spatial.validate.frame import into_crs
 from spatial.validate.inputs import FULL_CHECK_MAX_FEATURES, Known, LayerInput, prepare_inputs
 
 __all__ = ["PROGRESS_MIN_ROWS", "UNIT_ROWS", "WHOLE_MAX_ROWS", "BoxCover", "tabulate_parquet"]

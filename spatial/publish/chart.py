@@ -14,9 +14,9 @@ import numpy as np
 from matplotlib.backend_bases import FigureCanvasBase
 from matplotlib.figure import Figure
 
+from spatial.checked.snapshot import PlanSnapshot
 from spatial.publish.fonts import SVG_METADATA, in_noto
 from spatial.publish.palette import FAIL_RED
-from spatial.publish.snapshot import PlanSnapshot
 
 __all__ = ["target_chart_figure", "target_chart_svg"]
 

@@ -4,7 +4,7 @@ Nothing on the page is fetched: the map and the chart are inline SVG drawn by
 matplotlib (lettering as outlines), the text is set in a Noto Sans SC subset
 embedded as a ``data:`` URI (:func:`~spatial.publish.fonts.font_face_css`), and
 there is no script at all. Every text from the data is escaped
-(:func:`spatial.webmap.escape.escape_text`). A print stylesheet puts each
+(:func:`spatial.publish.escape.escape_text`). A print stylesheet puts each
 section on A4 pages without the screen furniture.
 """
 
@@ -14,12 +14,12 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
+from spatial.checked.snapshot import PlanSnapshot
 from spatial.publish.chart import target_chart_svg
+from spatial.publish.escape import escape_text
 from spatial.publish.fonts import FONT_FAMILY, font_face_css
 from spatial.publish.palette import FAIL_RED
 from spatial.publish.sheet import LAYER_TITLES, crs_note, map_svg
-from spatial.publish.snapshot import PlanSnapshot
-from spatial.webmap.escape import escape_text
 
 __all__ = ["REPORT_CSS", "report_html"]
 

@@ -27,11 +27,11 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 from pyproj import CRS, Proj
 
+from spatial.checked.snapshot import PlanSnapshot
 from spatial.crs import WGS84, gk_zone_crs_for
 from spatial.io.atomic import atomic_path
 from spatial.publish.fonts import SVG_METADATA, in_noto
 from spatial.publish.palette import FAIL_RED, category_colours, zone_colours
-from spatial.publish.snapshot import PlanSnapshot
 
 __all__ = ["A3_LANDSCAPE_MM", "crs_note", "draw_map", "draw_sheet", "map_svg", "write_sheet_pdf"]
 

@@ -21,6 +21,7 @@ import shapely
 from pyproj import CRS
 
 from spatial.measure.area import ellipsoidal_area_m2
+from spatial.measure.rings import polygonal
 from spatial.preconditions import feature_error, feature_label, id_text, require_unique_ids
 from spatial.validate.inputs import LayerInput, Repair, prepare_inputs
 
@@ -94,21 +95,3 @@ def cut_pairs(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.
     pieces[~inside] = polygonal(shapely.intersection(a[ai[~inside]], b[bi[~inside]]))
     has_area = ~shapely.is_empty(pieces)
     return ai[has_area], bi[has_area], pieces[has_area]
-
-
-def polygonal(geoms: np.ndarray) -> np.ndarray:
-    """Return each geometry's polygonal part (an empty polygon when it has none)."""
-    out = np.asarray(geoms, dtype=object).copy()
-    mixed = np.flatnonzero(~np.isin(shapely.get_type_id(out), (3, 6)))
-    if not len(mixed):
-        return out
-    parts, owner = shapely.get_parts(out[mixed], return_index=True)
-    parts, inner = shapely.get_parts(parts, return_index=True)  # a collection's multipolygons
-    owner = owner[inner]
-    polys = shapely.get_type_id(parts) == 3
-    found = np.full(len(mixed), shapely.Polygon(), dtype=object)
-    if polys.any():
-        held, dense = np.unique(owner[polys], return_inverse=True)  # indices must run 0..k-1
-        found[held] = shapely.multipolygons(parts[polys], indices=dense)
-    out[mixed] = found
-    return out

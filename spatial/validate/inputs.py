@@ -37,8 +37,10 @@ import shapely
 
 from spatial.crs import align_crs
 from spatial.errors import LayerError, RepairWarning
+from spatial.io.layers import GeometryKind
 from spatial.preconditions import feature_label, require_crs, require_id_column
 from spatial.validate.cheap import refuse_bad_features
+from spatial.validate.frame import into_frame
 from spatial.validate.problems import ensure_valid, repair_layer
 
 if TYPE_CHECKING:
@@ -56,8 +58,6 @@ __all__ = [
     "require_geometry",
 ]
 
-#: Geometry kinds an operation can ask of a layer.
-GeometryKind = Literal["polygon", "point", "line", "any"]
 #: The "auto" policy's threshold: layers of up to this many features get the full validator.
 FULL_CHECK_MAX_FEATURES = 2_000
 #: How much validation a layer gets (see the module docstring).
@@ -215,7 +215,7 @@ def prepare_inputs(
     frame : {"lonlat", "largest"}
         Bring every input to EPSG:4326 (lon/lat), or into the CRS of the input
         with most features (nothing reprojected when they share one; the others
-        moved with edges densified, :func:`spatial.overlay.frame.move_into`).
+        moved with edges densified, :func:`spatial.validate.frame.move_into`).
 
     Returns
     -------
@@ -237,8 +237,6 @@ def prepare_inputs(
     # validated first, in each layer's own CRS, so a message speaks of the file's coordinates
     named = [(item.frame, item.name) for item in inputs]
     if frame == "largest":
-        from spatial.overlay.frame import into_frame  # noqa: PLC0415 - overlay imports this module
-
         aligned = into_frame(named, purpose, stacklevel=3)
     else:
         aligned = align_crs(named, purpose, stacklevel=3)

@@ -25,7 +25,7 @@ from folium.template import Template
 
 from spatial.errors import SpatialError
 from spatial.measure.gcj02 import Geoms, wgs84_to_gcj02_geometry
-from spatial.webmap.escape import escape_text
+from spatial.publish.escape import escape_text
 from spatial.webmap.page import RawMacroElement, page_value
 
 __all__ = [

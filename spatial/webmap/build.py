@@ -18,11 +18,12 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
+from spatial.checked.provenance import provenance_notes
+from spatial.checked.snapshot import PlanSnapshot
 from spatial.crs import WGS84
 from spatial.io.atomic import write_text_atomic
 from spatial.io.layers import LAYER_GEOMETRY, LAYER_NAMES, load_plan_layers
-from spatial.publish.provenance import provenance_notes
-from spatial.publish.snapshot import PlanSnapshot
+from spatial.publish.escape import escape_text
 from spatial.synthetic import is_synthetic
 from spatial.validate.inputs import LayerInput, prepare_inputs
 from spatial.webmap import controls
@@ -35,12 +36,11 @@ from spatial.webmap.basemap import (
     display_shift,
     resolve_basemap,
 )
-from spatial.webmap.escape import escape_text
 from spatial.webmap.font import with_embedded_font
 from spatial.webmap.layer import GeoJsonLayer, LayerOptions, styled_layer
 from spatial.webmap.legend import legend_html
 from spatial.webmap.page import page_of
-from spatial.webmap.planfacts import headlines, with_area_checks
+from spatial.webmap.planfacts import with_area_checks
 from spatial.webmap.rulepanel import failure_features, rule_panel_data
 from spatial.webmap.styles import STYLES, LayerStyle, style_for
 from spatial.webmap.styles.failures import FAILURES
@@ -87,9 +87,11 @@ class MapOptions:
     prefer_canvas : bool
         Draw every vector layer on a canvas (for very large layers).
     snapshot : PlanSnapshot, optional
-        The checked plan (:func:`spatial.publish.snapshot.take_snapshot`): its
-        title and notes come from the layers' accuracy and sources, its failed
-        rules are listed and their overlap and outside pieces drawn in red.
+        The checked plan (:func:`spatial.checks.snapshot.take_snapshot`): its
+        layers are drawn (unless others are given), its zones coloured by their
+        area check, its title and notes come from the layers' accuracy and
+        sources, its headline figures shown, its failed rules listed and their
+        overlap and outside pieces drawn in red. The map judges nothing itself.
     style_field : str, optional
         Colour the planner's extra layers by the categories of this field.
     """
@@ -141,13 +143,31 @@ def _validated(
     return dict(zip(layers, prepared.layers, strict=True))
 
 
+def _layers(
+    layers: Mapping[str, gpd.GeoDataFrame] | None, options: MapOptions
+) -> dict[str, gpd.GeoDataFrame]:
+    """Return the layers to draw: those given (validated here), else the snapshot's.
+
+    The snapshot's were validated when it was taken; without either, the bundled
+    plan's layers as stored.
+    """
+    if layers is not None:
+        return _validated(layers, options)
+    if options.snapshot is not None:
+        return dict(options.snapshot.drawn)
+    return load_plan_layers()
+
+
 def _ordered(layers: Mapping[str, gpd.GeoDataFrame]) -> list[str]:
     known = [name for name in LAYER_NAMES if name in layers]
     return known + [name for name in layers if name not in LAYER_NAMES]
 
 
-def _prepare(name: str, gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    return with_area_checks(gdf) if name == "zones" else gdf
+def _prepare(name: str, gdf: gpd.GeoDataFrame, options: MapOptions) -> gpd.GeoDataFrame:
+    """Zones take their area check from the snapshot (no snapshot: no target, nothing judged)."""
+    if name != "zones":
+        return gdf
+    return with_area_checks(gdf, options.snapshot.zone_checks if options.snapshot else None)
 
 
 def _label(name: str, source: str | None, gdf: gpd.GeoDataFrame) -> str:
@@ -180,7 +200,7 @@ def _add_layers(
     # planner layers: not a plan layer, nor one with a style of its own (conflicts, diff_*...)
     extras = [n for n in layers if n != FAILURES.name and n not in STYLES]
     for name in _ordered(layers):
-        gdf = _prepare(name, layers[name])
+        gdf = _prepare(name, layers[name], options)
         style = _style(name, gdf, extras, options)
         layer = styled_layer(
             gdf,
@@ -223,7 +243,8 @@ def _add_panels(m: folium.Map, drawn: Drawn, basemap: Basemap, options: MapOptio
     title_zh, title_en, notes = _titles(options)
     controls.add_title(m, title_zh, title_en, notes, warning)
     layers = [(style, layer.classes) for style, layer in drawn.values()]
-    figures = headlines() if options.show_headlines else []
+    snapshot = options.snapshot
+    figures = snapshot.headlines if snapshot is not None and options.show_headlines else []
     controls.add_legend(m, legend_html(layers, figures))
     if options.snapshot is not None:
         controls.add_rules(m, rule_panel_data(options.snapshot))
@@ -250,10 +271,12 @@ def build_map(
     Parameters
     ----------
     layers : mapping of str to GeoDataFrame, optional
-        Layers by name (any explicit CRS; drawn in WGS84 lon/lat). The bundled
-        plan by default. A plan layer name (``"zones"``…) gets that layer's style
-        and checks (zones are coloured by their area check); any other name is
-        drawn as parcels.
+        Layers by name (any explicit CRS; drawn in WGS84 lon/lat), validated
+        here. By default the snapshot's layers (``options.snapshot``, validated
+        when it was taken), else the bundled plan. A plan layer name
+        (``"zones"``…) gets that layer's style; zones are coloured by their area
+        check in ``options.snapshot`` (no snapshot: no target); any other name
+        is drawn as parcels.
     options : MapOptions, optional
         Base map, offline mode, level of detail.
 
@@ -275,7 +298,7 @@ def build_map(
     """
     options = options or MapOptions()
     basemap = _basemap(options)
-    layers = load_plan_layers() if layers is None else _validated(layers, options)
+    layers = _layers(layers, options)
     m = folium.Map(
         location=None,
         tiles=None,

@@ -21,10 +21,10 @@ import numpy as np
 
 from spatial.crs import WGS84
 from spatial.io.atomic import write_text_atomic
+from spatial.publish.escape import escape_text, script_json
 from spatial.synthetic import SYNTHETIC_NOTE, is_synthetic
 from spatial.webmap import controls
 from spatial.webmap.assets import add_assets, plugin
-from spatial.webmap.escape import escape_text, script_json
 from spatial.webmap.font import with_embedded_font
 from spatial.webmap.layer import styled_layer
 from spatial.webmap.legend import legend_html

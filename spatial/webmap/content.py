@@ -4,14 +4,14 @@ The tooltip is the feature's name, 中文 first with the English beside it; the
 popup adds the layer, any style-specific lines (measured against target area
 for zones), the accuracy (官方 official / 示意 indicative), the source, the id
 and every other property. Every value *and* every field name passes through
-:func:`~spatial.webmap.escape.escape_text`; the only markup is written here.
+:func:`~spatial.publish.escape.escape_text`; the only markup is written here.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from spatial.webmap.escape import escape_text
+from spatial.publish.escape import escape_text
 from spatial.webmap.styles import LayerStyle, Row, is_blank
 
 __all__ = ["OTHER_HEADING", "popup_html", "tooltip_html"]

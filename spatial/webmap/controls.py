@@ -16,8 +16,8 @@ import folium
 from folium.map import Layer
 from folium.template import Template
 
+from spatial.publish.escape import escape_text
 from spatial.webmap.basemap import Basemap
-from spatial.webmap.escape import escape_text
 from spatial.webmap.page import RawMacroElement, page_value
 
 __all__ = [

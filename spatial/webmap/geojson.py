@@ -20,7 +20,7 @@ import shapely
 
 from spatial.crs import WGS84, gk_zone_crs_for
 from spatial.errors import CRSError, LayerError
-from spatial.webmap.escape import script_json
+from spatial.publish.escape import script_json
 
 __all__ = [
     "DECIMALS_BY_ACCURACY",

@@ -20,8 +20,8 @@ import shapely
 from folium.map import Layer
 from folium.template import Template
 
+from spatial.publish.escape import escape_text, script_json
 from spatial.webmap.content import popup_html, tooltip_html
-from spatial.webmap.escape import escape_text, script_json
 from spatial.webmap.geojson import decimals_for, feature_collection_json, to_display_crs
 from spatial.webmap.page import RawMacroElement, page_json
 from spatial.webmap.styles import LayerStyle, Row

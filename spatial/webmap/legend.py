@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 
-from spatial.webmap.escape import escape_text
+from spatial.publish.escape import escape_text
 from spatial.webmap.styles import LayerStyle, LegendEntry
 
 __all__ = ["headlines_html", "legend_html", "swatch_html"]

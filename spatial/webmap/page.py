@@ -24,7 +24,7 @@ from typing import Any
 import folium  # noqa: F401 - used in the doctest
 from branca.element import Element, Figure, MacroElement
 
-from spatial.webmap.escape import script_json, script_safe
+from spatial.publish.escape import script_json, script_safe
 
 __all__ = [
     "DATA_ID",

@@ -10,7 +10,7 @@ from typing import Any
 
 import geopandas as gpd
 
-from spatial.publish.snapshot import PlanSnapshot
+from spatial.checked.snapshot import PlanSnapshot
 
 __all__ = ["RULES_HEADING", "failure_features", "rule_panel_data"]
 
@@ -23,7 +23,7 @@ def rule_panel_data(snapshot: PlanSnapshot) -> dict[str, Any]:
     Examples
     --------
     >>> from spatial.io.layers import load_plan_layers
-    >>> from spatial.publish.snapshot import take_snapshot
+    >>> from spatial.checks.snapshot import take_snapshot
     >>> data = rule_panel_data(take_snapshot(load_plan_layers()))
     >>> data["passed"], data["rows"], data["verdict"][:4]
     (True, [], '核查通过')

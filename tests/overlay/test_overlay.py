@@ -12,8 +12,8 @@ from oracles import GEOD, geod_area_km2
 from shapely.geometry import LineString, Point, Polygon
 from tiny_geoms import LAT0, LON0, cell, layer, square, square_area_m2
 
+from spatial.cli import _overlay_args as overlay_args
 from spatial.cli import main
-from spatial.cli import overlay as overlay_cli
 from spatial.errors import CRSError, CRSMismatchWarning, LayerError, RepairWarning
 from spatial.io.layers import bundled_layer_path, read_layer
 from spatial.overlay.operations import (
@@ -112,7 +112,7 @@ def test_cli_square_matrix_refused_for_large_layers(tmp_path, capsys, monkeypatc
     cells = [cell(LON0 + i * 0.001, LAT0, LON0 + (i + 1) * 0.001, LAT0 + 0.001) for i in range(5)]
     path = tmp_path / "five.geojson"
     layer([f"c{i}" for i in range(5)], cells).to_file(path)
-    monkeypatch.setattr(overlay_cli, "SQUARE_MAX_FEATURES", 4)
+    monkeypatch.setattr(overlay_args, "SQUARE_MAX_FEATURES", 4)
     assert main(["overlay", str(path), "--op", "matrix", "--square"]) == 2
     err = capsys.readouterr().err
     assert "25 cells" in err and "drop --square" in err and len(err.strip().splitlines()) == 1

@@ -18,8 +18,6 @@ from pyproj import Transformer
 from survey import GK, X0, Y0, oracle_area_m2, survey_parcels, survey_zones
 
 from spatial.cli import main
-from spatial.overlay import frame
-from spatial.overlay.frame import DENSIFY_DEG
 from spatial.overlay.operations import (
     assign_points,
     buffer_coverage,
@@ -28,6 +26,8 @@ from spatial.overlay.operations import (
     overlaps,
     tabulate_intersection,
 )
+from spatial.validate import frame
+from spatial.validate.frame import DENSIFY_DEG
 
 #: A right triangle of 3 km legs at Bishan, EPSG:4544: its hypotenuse is 4.2 km long.
 TRIANGLE = shapely.Polygon([(X0, Y0), (X0 + 3000, Y0), (X0, Y0 + 3000)])

@@ -20,11 +20,11 @@ from map_fixtures import embedded_font_chars, rendered_fonts, shown_chars, write
 from PIL import Image
 from report_fixtures import moved_zones, official_zones
 
+from spatial.checked.provenance import layer_provenance, plan_title
 from spatial.cli import main
 from spatial.io.layers import load_plan_layers
 from spatial.publish.fonts import FONT_FAMILY, FONT_SHA256, font_path
 from spatial.publish.palette import FAIL_RED
-from spatial.publish.provenance import layer_provenance, plan_title
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 POPPLER = shutil.which("pdftotext") and shutil.which("pdftoppm") and shutil.which("pdffonts")

@@ -13,7 +13,7 @@ from payloads import PWNED_DIR, PWNED_FILE, TEMPLATE
 
 from spatial.cli import main
 from spatial.io.layers import bundled_layer_path, read_layer
-from spatial.webmap.escape import escape_text
+from spatial.publish.escape import escape_text
 
 PAYLOADS = [text for _, text in TEMPLATE + HTML_PAYLOADS]
 

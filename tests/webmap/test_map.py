@@ -14,16 +14,17 @@ import shapely
 from conftest import _unavailable
 from map_fixtures import HOSTILE_FIELD, HOSTILE_NAME, HOSTILE_VALUE, enlarged_zones, hostile_zones
 
+from spatial.checks.snapshot import take_snapshot
 from spatial.cli import main
 from spatial.crs import gk_zone_epsg
 from spatial.errors import CRSError, LayerError
 from spatial.io.layers import load_plan_layers
 from spatial.measure.gcj02 import wgs84_to_gcj02
+from spatial.publish.escape import escape_text, script_json
 from spatial.webmap import BasemapError, LayerOptions, MapOptions, build_map, render_map
 from spatial.webmap.assets import plugins
 from spatial.webmap.basemap import display_shift, resolve_basemap
 from spatial.webmap.content import popup_html
-from spatial.webmap.escape import escape_text, script_json
 from spatial.webmap.geojson import feature_collection_json, to_display_crs
 from spatial.webmap.layer import styled_layer
 from spatial.webmap.legend import legend_html
@@ -40,6 +41,12 @@ HOSTILE = [
     "a & b",
 ]
 MAX_OFFLINE_BYTES = 2_000_000
+
+
+def checked_zones(zones: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Zones with their area check, as the map draws them from a snapshot of the bundled plan."""
+    snapshot = take_snapshot({**load_plan_layers(), "zones": zones})
+    return with_area_checks(zones, snapshot.zone_checks)
 
 
 def html_of(layers=None, **options) -> str:
@@ -168,11 +175,11 @@ def test_large_layer_goes_to_canvas_without_popups():
 
 
 def test_enlarged_zone_fails_and_is_drawn_red():
-    checked = with_area_checks(enlarged_zones()).set_index("id")
+    checked = checked_zones(enlarged_zones()).set_index("id")
     assert checked.loc["zone-szjj", "status"] == "FAIL"
     assert checked.loc["zone-szjj", "diff_pct"] == pytest.approx(10.0, abs=0.05)
     assert (checked.drop(index="zone-szjj")["status"] == "PASS").all()
-    layer = styled_layer(with_area_checks(enlarged_zones()), style_for("zones"))
+    layer = styled_layer(checked_zones(enlarged_zones()), style_for("zones"))
     classes = [f["properties"]["s"] for f in layer_data(layer)["features"]]
     assert classes == ["PASS", "FAIL", "PASS", "PASS", "PASS"]
     assert style_for("zones").paths["FAIL"]["fillColor"] == "#d73027"
@@ -181,12 +188,12 @@ def test_enlarged_zone_fails_and_is_drawn_red():
 def test_zone_without_target_is_grey():
     zones = load_plan_layers()["zones"].copy()
     zones.loc[0, "id"] = "zone-new"
-    checked = with_area_checks(zones).set_index("id")
+    checked = checked_zones(zones).set_index("id")
     assert checked.loc["zone-new", "status"] == "NO TARGET"
 
 
 def test_zone_popup_reports_measured_and_target_area():
-    layer = styled_layer(with_area_checks(load_plan_layers()["zones"]), style_for("zones"))
+    layer = styled_layer(checked_zones(load_plan_layers()["zones"]), style_for("zones"))
     popup = layer_data(layer)["features"][2]["properties"]["p"]  # zone-cjrh, 20 km²
     assert "实测面积 Measured area</th><td>20.000 km²" in popup
     assert "规划目标 Target area</th><td>20.000 km²" in popup
@@ -357,7 +364,7 @@ def test_gk_zone_message_formats_the_longitude_plainly():
 def test_zone_without_target_still_shows_its_measured_area():
     zones = load_plan_layers()["zones"].copy()
     zones.loc[zones["id"] == "zone-community-phase1", "id"] = "zone-mine"
-    layer = styled_layer(with_area_checks(zones), style_for("zones"))
+    layer = styled_layer(checked_zones(zones), style_for("zones"))
     popups = {
         " ".join(html.unescape(re.sub("<[^>]+>", " ", f["properties"]["p"])).split())
         for f in layer_data(layer)["features"]
@@ -415,7 +422,7 @@ def test_cli_help_states_the_exit_status(capsys):
 
 def _popup_texts(name: str, gdf=None) -> dict[str, str]:
     gdf = load_plan_layers()[name] if gdf is None else gdf
-    layer = styled_layer(with_area_checks(gdf) if name == "zones" else gdf, style_for(name))
+    layer = styled_layer(checked_zones(gdf) if name == "zones" else gdf, style_for(name))
     # features are drawn polygons first, then lines, then points: find each one's id in its popup
     popups = [f["properties"]["p"] for f in layer_data(layer)["features"]]
     return {i: next(p for p in popups if f"编号 ID</th><td>{i}</td>" in p) for i in gdf["id"]}
@@ -474,7 +481,7 @@ def test_osm_basemap_is_not_named_twice():
 
 def test_large_zones_carry_permanent_escaped_labels():
     zones = hostile_zones()
-    layer = styled_layer(with_area_checks(zones), style_for("zones"))
+    layer = styled_layer(checked_zones(zones), style_for("zones"))
     features = layer_data(layer)["features"]
     labelled = [zones["id"].iloc[i] for i, f in enumerate(features) if f["properties"].get("l")]
     assert labelled == ["zone-kcxz", "zone-szjj", "zone-cjrh"]  # the >= 1 km² zones

@@ -1,4 +1,4 @@
-r"""Safe text: every string a map shows is escaped before it reaches the page.
+r"""Safe text: every string a map or report shows is escaped before it reaches the page.
 
 A property value or field name may come from a planner's own file and contain
 anything, including ``<img src=x onerror=alert(1)>``. Text goes into a map in

@@ -1,79 +1,47 @@
-"""One checked state of the plan, shared by the map, the report and the map sheet.
+"""Take the one checked state of the plan: what ``check``, map, report and exports render.
 
 :func:`take_snapshot` runs the same targets and rules as ``spatial check``
-(:func:`spatial.checks.run_checks`) on the layers given, finds the ground of
-each failure (:func:`spatial.checks.pieces.failure_pieces`), and records the
-layers' provenance, the title it allows and the date. Every page drawn from a
-snapshot shows the same verdict as ``spatial check`` on the same files.
+(:func:`spatial.checks.run_checks`) on the layers given, once: every layer is
+read, validated and brought into EPSG:4326 there, and nowhere again. It finds
+the ground of each failure (:func:`spatial.checks.pieces.failure_pieces`), joins
+each zone's target row, and records the layers' provenance, the title it allows
+and the date in a :class:`~spatial.checked.snapshot.PlanSnapshot`, which the
+renderers draw without importing the checks or the plan reader.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import warnings
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict
 
 import geopandas as gpd
+import pandas as pd
 
-from spatial.checks import run_checks
+from spatial.checked.provenance import drawn_layers, layer_provenance, plan_title, stale_note
+from spatial.checked.report import CheckReport
+from spatial.checked.snapshot import ZONE_CHECK_COLUMNS, PlanSnapshot
 from spatial.checks.pieces import failure_pieces
-from spatial.checks.report import CheckReport
+from spatial.checks.run import run_checks
 from spatial.errors import CRSMismatchWarning, RepairWarning
-from spatial.plan import Rule, Target, load_rules, load_targets
-from spatial.publish.provenance import (
-    LayerProvenance,
-    drawn_layers,
-    layer_provenance,
-    plan_title,
-    stale_note,
-)
+from spatial.plan import Headline, Rule, Target, load_headlines, load_rules, load_targets
 from spatial.validate.inputs import LayerInput, prepare_inputs
 
-__all__ = ["PlanSnapshot", "take_snapshot"]
+__all__ = ["take_snapshot"]
 
 
-@dataclass(frozen=True)
-class PlanSnapshot:
-    """The plan's layers with their check, failure pieces and provenance.
-
-    Attributes
-    ----------
-    layers : dict of str to GeoDataFrame
-        Every layer checked (bundled ones with the planner's in their place).
-    drawn : dict of str to GeoDataFrame
-        The layers a page draws (those derived from replaced zones left out).
-    files : dict of str to str
-        The planner's file name of each layer they gave.
-    report : CheckReport
-        Targets and rules, as ``spatial check`` reports them.
-    pieces : GeoDataFrame
-        Overlap and outside pieces of the failed rules (EPSG:4326).
-    provenance : list of LayerProvenance
-        Accuracy and sources of each drawn layer.
-    title_zh, title_en : str
-        The title the layers' accuracy allows.
-    notes : list of str
-        Notes every page shows (layers left out, CRS warnings).
-    made : datetime.date
-        The day the snapshot was taken (UTC).
-    """
-
-    layers: dict[str, gpd.GeoDataFrame]
-    drawn: dict[str, gpd.GeoDataFrame]
-    files: dict[str, str]
-    report: CheckReport
-    pieces: gpd.GeoDataFrame
-    provenance: list[LayerProvenance]
-    title_zh: str
-    title_en: str
-    notes: list[str] = field(default_factory=list)
-    made: dt.date = field(default_factory=lambda: dt.datetime.now(dt.UTC).date())
-
-    @property
-    def passed(self) -> bool:
-        """True when every target and rule passes (``spatial check`` would exit 0)."""
-        return self.report.passed
+def _zone_checks(
+    report: CheckReport, targets: tuple[Target, ...]
+) -> tuple[pd.DataFrame, list[str]]:
+    """Return each zone target's check row (with its tolerance) and the targets no zone has."""
+    zone_targets = [t for t in targets if t.layer == "zones"]
+    ids = [t.id for t in zone_targets]
+    zones = report.layers.get("zones")
+    present = set(zones["id"]) if zones is not None and "id" in zones.columns else set()
+    table = report.targets[report.targets["id"].isin(ids)]
+    tolerance = pd.Series({t.id: t.tolerance_pct for t in zone_targets}, name="tolerance_pct")
+    checks = table.join(tolerance, on="id")[["id", *ZONE_CHECK_COLUMNS]]
+    return checks.reset_index(drop=True), [i for i in ids if i not in present]
 
 
 def _valid_extra(
@@ -95,6 +63,7 @@ def take_snapshot(
     targets: Iterable[Target] | None = None,
     rules: Iterable[Rule] | None = None,
     repair: bool = False,
+    headlines: Iterable[Headline] | None = None,
 ) -> PlanSnapshot:
     """Check ``layers`` as ``spatial check`` does and record what a page needs to show them.
 
@@ -109,6 +78,8 @@ def take_snapshot(
         not checked.
     targets, rules : optional
         Defaults: ``seeds/plan.toml`` and ``seeds/rules.toml``.
+    headlines : optional
+        The plan's headline figures; default those of ``seeds/plan.toml``.
     repair : bool
         Repair invalid geometries instead of refusing them.
 
@@ -118,19 +89,27 @@ def take_snapshot(
     >>> snap = take_snapshot(load_plan_layers())
     >>> snap.passed, snap.title_zh, len(snap.pieces)
     (True, '西部（重庆）科学城璧山片区规划示意图', 0)
+    >>> row = snap.zone_checks.set_index("id").loc["zone-cjrh"]
+    >>> float(row["target_km2"]), row["status"]
+    (20.0, 'PASS')
     """
     files = dict(files or {})
-    targets = load_targets() if targets is None else tuple(targets)
-    rules = load_rules() if rules is None else tuple(rules)
+    plan_targets = load_targets() if targets is None else tuple(targets)
+    plan_rules = load_rules() if rules is None else tuple(rules)
+    figures = load_headlines() if headlines is None else tuple(headlines)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", CRSMismatchWarning)
         warnings.simplefilter("always", RepairWarning)
-        report = run_checks(layers, targets=targets, rules=rules, repair=repair, sources=files)
+        report = run_checks(
+            layers, targets=plan_targets, rules=plan_rules, repair=repair, sources=files
+        )
         extra_valid = _valid_extra(extra or {}, files)
     notes = [
         str(w.message) for w in caught if issubclass(w.category, CRSMismatchWarning | RepairWarning)
     ]
-    drawn = {**drawn_layers(layers, files), **extra_valid}
+    checked = report.layers  # validated once, in EPSG:4326: what the pages draw
+    drawn = {**{name: checked[name] for name in drawn_layers(layers, files)}, **extra_valid}
+    zone_checks, missing = _zone_checks(report, plan_targets)
     stale = stale_note(layers, files)
     if stale:
         notes.insert(0, stale)
@@ -141,9 +120,12 @@ def take_snapshot(
         drawn=drawn,
         files=files,
         report=report,
-        pieces=failure_pieces(layers, report.rules, rules),
+        pieces=failure_pieces(layers, report.rules, plan_rules),
         provenance=provenance,
         title_zh=title_zh,
         title_en=title_en,
         notes=notes,
+        zone_checks=zone_checks,
+        missing_zone_targets=missing,
+        headlines=[asdict(h) for h in figures],
     )

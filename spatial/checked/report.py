@@ -1,0 +1,226 @@
+"""The report of a check: the target table, the rule table, their columns and renderings."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from spatial.checked.status import Status
+from spatial.errors import printable
+from spatial.formats import FORMATS
+from spatial.report import format_csv, format_json, format_markdown, format_table, records
+from spatial.validate.inputs import Repair
+
+__all__ = ["RULE_COLUMNS", "TARGET_COLUMNS", "CheckReport"]
+
+#: Columns of the target table, in order.
+TARGET_COLUMNS = [
+    "id",
+    "name_zh",
+    "target_km2",
+    "measured_km2",
+    "planar_km2",
+    "geodesic_km2",
+    "planar_diff_m2",
+    "geodesic_diff_m2",
+    "diff_km2",
+    "diff_pct",
+    "status",
+    "reason",
+]
+#: Columns of the rule table, in order.
+RULE_COLUMNS = [
+    "rule",
+    "kind",
+    "id",
+    "other_id",
+    "measure",
+    "value",
+    "bound",
+    "limit",
+    "unit",
+    "status",
+    "reason",
+    "constraint",
+    "occupied_m2",
+    "outside_m2",
+]
+
+
+PASS, FAIL = Status.PASS, Status.FAIL
+
+
+@dataclass
+class CheckReport:
+    """The outcome of :func:`run_checks`: the target table, the rule table, the repairs made.
+
+    Every failed row says why in its ``reason`` column (a feature missing, an id
+    repeated, an area off target); ``repairs`` lists geometries repaired on request;
+    ``matches`` says which targets were found by name, not by id. In a notebook
+    the report shows as its two tables (``_repr_html_``).
+    """
+
+    targets: pd.DataFrame
+    rules: pd.DataFrame
+    repairs: list[Repair] = field(default_factory=list)
+    conflicts: gpd.GeoDataFrame | None = None
+    #: One line per target found by its name (``name_zh``) rather than its id.
+    matches: list[str] = field(default_factory=list)
+    #: The layers as checked (EPSG:4326, ids as text), by name; not rendered.
+    layers: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @property
+    def passed(self) -> bool:
+        """True when every target and every rule row is PASS."""
+        return bool((self.targets["status"] == PASS).all() and (self.rules["status"] == PASS).all())
+
+    @property
+    def notes(self) -> dict[str, str]:
+        """The reason of each failed target, by target id."""
+        failed = self.targets[self.targets["status"] == FAIL]
+        return dict(zip(failed["id"], failed["reason"], strict=True))
+
+    @property
+    def failures(self) -> list[str]:
+        """One line per failed target or rule row, naming the feature (controls escaped)."""
+        lines = [
+            f"target {row.id}: {row.reason}"
+            for row in self.targets[self.targets["status"] == FAIL].itertuples()
+        ]
+        lines += [
+            f"rule {row.rule}: {row.id}: {row.reason}"
+            for row in self.rules[self.rules["status"] == FAIL].itertuples()
+        ]
+        return [printable(line) for line in lines]
+
+    def to_dict(self) -> dict[str, list[dict[str, Any]]]:
+        """Return ``{"targets": [...], "rules": [...]}``, rows as JSON-ready dicts (NaN -> None)."""
+        out = {"targets": records(self.targets), "rules": records(self.rules)}
+        if self.conflicts is not None:
+            out["conflicts"] = records(self._conflict_table())
+        return out
+
+    def _conflict_table(self) -> pd.DataFrame:
+        """Return the conflict pieces without geometry (one row per piece, m², ha, 亩)."""
+        table = pd.DataFrame(self.conflicts)
+        return table.drop(columns=[c for c in ("geometry",) if c in table.columns])
+
+    def _conflicts_by_class(self) -> pd.DataFrame:
+        """Occupied (or outside) area per constraint, zone and class: each place once.
+
+        ``area_m2`` (ha, 亩) reconciled so that a zone's rows add up to its rule
+        figure; ``area_raw_m2`` as measured (see :mod:`spatial.measure.reconcile`).
+        """
+        table = self._conflict_table()
+        keys = ["constraint", "zone_id", "class_code"]
+        figures = ["area_m2", "area_ha", "area_mu"]
+        figures += [c for c in ("area_raw_m2",) if c in table.columns]
+        grouped = (
+            table.assign(class_code=table["class_code"].fillna("-"))
+            .groupby(keys, sort=False, dropna=False)[figures]
+            .sum()
+        )
+        return grouped.reset_index()
+
+    def _largest_adjustment(self) -> str:
+        """One line: the largest adjustment of a zone's pieces to its figure, m² and relative."""
+        table = self._conflict_table()
+        if "largest_adjustment_m2" not in table.columns or not len(table):
+            return ""
+        at = int(np.argmax(table["largest_adjustment_m2"].to_numpy(dtype=float)))
+        row = table.iloc[at]
+        whole = f"{row['zone_id']}'s {row['constraint']} figure"
+        return (
+            f"pieces reconciled to each zone's figure (spatial.measure.reconcile): largest "
+            f"adjustment {row['largest_adjustment_m2']:.6f} m² "
+            f"({row['largest_adjustment_rel']:.2e} of {whole})"
+        )
+
+    def summary(self) -> str:
+        """One line: how many targets and rule checks passed."""
+        n_t, n_r = len(self.targets), len(self.rules)
+        ok_t = int((self.targets["status"] == PASS).sum())
+        ok_r = int((self.rules["status"] == PASS).sum())
+        verdict = "all pass" if self.passed else "FAILED"
+        return f"{verdict}: {ok_t}/{n_t} targets PASS, {ok_r}/{n_r} rule checks PASS"
+
+    def _repr_html_(self) -> str:
+        """Show the report in a notebook: the verdict, the failures, then the two tables."""
+        import html  # noqa: PLC0415
+
+        failures = "".join(f"<li>{html.escape(line)}</li>" for line in self.failures)
+        matches = "".join(f"<li>{html.escape(line)}</li>" for line in self.matches)
+        return (
+            f"<p><b>{html.escape(self.summary())}</b></p>"
+            + (f"<ul>{failures}</ul>" if failures else "")
+            + (f"<p>Matched by name:</p><ul>{matches}</ul>" if matches else "")
+            + "<h4>Area targets</h4>"
+            + self.targets.to_html(index=False, na_rep="-", float_format=lambda v: f"{v:.4f}")
+            + "<h4>Spatial rules</h4>"
+            + self.rules.to_html(index=False, na_rep="-", float_format=lambda v: f"{v:.4f}")
+        )
+
+    def sheets(self) -> dict[str, pd.DataFrame]:
+        """Return the report as tables for a workbook: ``targets`` and ``rules``."""
+        return {"targets": self.targets, "rules": self.rules}
+
+    def render(self, fmt: str = "table") -> str:
+        """Render the report as ``table``, ``csv``, ``json`` or ``markdown`` text.
+
+        JSON is ``{"targets": [...], "rules": [...]}``; CSV is one table whose
+        ``table`` column says ``target`` or ``rule`` (columns of the other kind
+        left empty); table and Markdown show the two tables one after the other,
+        then the failures, one line each.
+        """
+        if fmt == "json":
+            return format_json(self.to_dict())
+        if fmt == "csv":
+            both = pd.concat(
+                [self.targets.assign(table="target"), self.rules.assign(table="rule")],
+                ignore_index=True,
+            )
+            columns = [
+                "table",
+                *TARGET_COLUMNS,
+                *(c for c in RULE_COLUMNS if c not in TARGET_COLUMNS),
+            ]
+            return format_csv(both[columns])
+        if fmt == "markdown":
+            return self._render_text(format_markdown, "## ", "- ")
+        if fmt == "table":
+            return self._render_text(format_table, "", "  ")
+        raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+
+    def _render_text(self, table: Callable[[pd.DataFrame], str], head: str, bullet: str) -> str:
+        rules = self.rules.assign(
+            limit=[
+                f"{'≤' if b == 'max' else '≥'} {v:g}" if b else "-"
+                for b, v in zip(self.rules["bound"], self.rules["limit"], strict=True)
+            ]
+        )[["rule", "id", "other_id", "measure", "value", "limit", "unit", "status"]]
+        parts = [
+            f"{head}Area targets",
+            "",
+            table(self.targets.drop(columns="reason")),
+            "",
+            f"{head}Spatial rules",
+            "",
+            table(rules),
+            "",
+            self.summary(),
+        ]
+        parts += [f"{bullet}{line}" for line in self.failures]
+        if self.conflicts is not None and len(self.conflicts):
+            parts += [
+                "",
+                f"{head}Constraint conflicts by zone and land-use class",
+                "",
+                table(self._conflicts_by_class()),
+                self._largest_adjustment(),
+            ]
+        return "\n".join(parts) + "\n"

@@ -1,0 +1,51 @@
+"""The registry of rule kinds: the parameters a rules file gives each kind and what it runs.
+
+Each kind registers itself where it is implemented (:mod:`spatial.checks.rules`,
+:mod:`spatial.checks.constraints`) with :func:`rule_kind`; :mod:`spatial.checks.rules`
+imports every implementing module, so that the registry is whole once it is loaded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import geopandas as gpd
+from pyproj import CRS
+
+from spatial.plan import ParamSpec, Rule
+
+__all__ = ["RULE_KINDS", "RuleFunction", "RuleKind", "rule_kind"]
+
+RuleFunction = Callable[[Mapping[str, gpd.GeoDataFrame], Rule, CRS | None], list[dict[str, Any]]]
+
+
+@dataclass(frozen=True)
+class RuleKind:
+    """A kind of spatial rule: the parameters ``seeds/rules.toml`` gives it and what it runs.
+
+    ``params`` maps each parameter (besides ``id``, ``kind``, ``layer``, ``ids``)
+    to how it is read (:data:`spatial.plan.ParamSpec`); ``run`` takes the
+    layers (each in its own CRS, :attr:`PreparedLayers.own
+    <spatial.checks.prepare.PreparedLayers>`), the rule and the Gauss–Krüger
+    zone of the data and returns rule rows (:data:`~spatial.checked.report.RULE_COLUMNS`).
+    """
+
+    name: str
+    params: Mapping[str, ParamSpec]
+    run: RuleFunction
+
+
+#: Every rule kind, by name: the one registry of parameters and implementations.
+RULE_KINDS: dict[str, RuleKind] = {}
+
+
+def rule_kind(name: str, **params: ParamSpec) -> Callable[[RuleFunction], RuleFunction]:
+    """Register the decorated function as the implementation of rule kind ``name``."""
+
+    def register(run: RuleFunction) -> RuleFunction:
+        RULE_KINDS[name] = RuleKind(name, params, run)
+        return run
+
+    return register

@@ -1,0 +1,51 @@
+"""The arguments of ``spatial overlay`` that its command and its work both read.
+
+:mod:`spatial.cli.overlay` (the parser and the entry) and :mod:`spatial.cli._overlay_run`
+(the work, imported once the arguments are parsed) both take these from here, so that
+neither imports the other. Imports no geopandas.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+__all__ = [
+    "DISTANCE_MAX_M",
+    "NEED_B",
+    "OPERATIONS",
+    "PARQUET",
+    "SQUARE_MAX_FEATURES",
+    "from_parquet_file",
+]
+
+#: Operations that need a second layer B.
+NEED_B = frozenset({"intersection", "difference", "coverage", "assign"})
+OPERATIONS = ("intersection", "difference", "overlaps", "matrix", "coverage", "assign")
+#: Suffixes of a GeoParquet layer A, tabulated straight from the file.
+PARQUET = frozenset({".parquet", ".geoparquet"})
+#: ``--distance-m`` at most 100 km: the Gauss–Krüger zone the buffer is drawn in holds no more.
+DISTANCE_MAX_M = 100_000.0
+#: Above this many features ``--square`` is refused: n² cells (10,000 zones: 100 million).
+SQUARE_MAX_FEATURES = 2_000
+#: The per-input reading options; any of them given means A is not read as it is.
+_READING_OPTIONS = ("crs", "input_frame", "id_field", "name_field", "polygonize")
+
+
+def from_parquet_file(args: argparse.Namespace) -> bool:
+    """Whether A is a GeoParquet file to tabulate straight from the file.
+
+    That is ``--op intersection`` with a B, A read as it is (no ``--where``, no
+    reading option, no ``--repair``) and not on dask (``--scheduler``).
+    """
+    path = Path(args.a)
+    return (
+        args.op == "intersection"
+        and args.b is not None
+        and not args.repair
+        and args.scheduler is None
+        and not args.where
+        and not any(getattr(args, name, None) for name in _READING_OPTIONS)
+        and path.suffix.lower() in PARQUET
+        and path.is_file()
+    )
