@@ -14,12 +14,14 @@ from typing import TYPE_CHECKING
 from spatial.errors import OutputError, UsageError
 
 if TYPE_CHECKING:
+    from spatial.export.frame import OutputFrame
     from spatial.io.options import ReadOptions
 
 __all__ = [
     "COMMAND_HELP",
     "Input",
     "add_input_options",
+    "add_out_crs_option",
     "add_output_options",
     "add_plan_files",
     "add_repair_option",
@@ -27,6 +29,7 @@ __all__ = [
     "emit_report",
     "layer_flag",
     "output_destination",
+    "output_frame_of",
     "print_notes",
     "read_options",
     "require_in_range",
@@ -253,6 +256,48 @@ def add_output_options(
             "--db", metavar="URL", help="write the results to this PostGIS database"
         )
         parser.add_argument("--table", metavar="T", help="the PostGIS table for --db")
+        add_out_crs_option(parser)
+
+
+def add_out_crs_option(parser: argparse.ArgumentParser) -> None:
+    """Add ``--out-crs``: the CRS layers are written in (default: the inputs' common CRS)."""
+    parser.add_argument(
+        "--out-crs",
+        metavar="CRS",
+        help="write layers in this CRS (e.g. EPSG:4490); default: the inputs' common CRS "
+        "(EPSG:4544 when every input is CGCS2000 Gauss-Kruger CM 105E), EPSG:4326 for the "
+        "bundled plan; GeoJSON is always EPSG:4326 (RFC 7946)",
+    )
+
+
+def output_frame_of(
+    args: argparse.Namespace,
+    inputs: dict,
+    options: dict[str, ReadOptions] | None = None,
+) -> OutputFrame:
+    """Return the frame layers are written in: ``--out-crs``, else the ``inputs``' common CRS.
+
+    ``inputs`` are the planner's layers as read, by role; ``options`` their reading
+    options, whose ``--id-field``/``--name-field`` are written back as the planner's names.
+    Notes on the frame chosen are printed on stderr.
+    """
+    from spatial.export.frame import output_frame  # noqa: PLC0415
+    from spatial.io.frames import resolve_crs  # noqa: PLC0415
+
+    value = getattr(args, "out_crs", None)
+    out_crs = None if value is None else resolve_crs(value, "--out-crs")
+    fields = {
+        role: {
+            toolkit: theirs
+            for toolkit, theirs in (("id", opts.id_field), ("name_zh", opts.name_field))
+            if theirs is not None
+        }
+        for role, opts in (options or {}).items()
+    }
+    frame = output_frame(inputs, out_crs, fields)
+    for note in frame.notes:
+        print(f"spatial {args.command}: note: {note}", file=sys.stderr)
+    return frame
 
 
 def output_destination(args: argparse.Namespace) -> str | None:
@@ -309,9 +354,10 @@ def emit_frames(args: argparse.Namespace, sheets: dict, text: object) -> bool:
     return args.out is None and fmt == "table"
 
 
-def emit_report(args: argparse.Namespace, report: object) -> bool:
+def emit_report(args: argparse.Namespace, report: object, frame: OutputFrame | None = None) -> bool:
     """Write a check report where ``--out``/``--db``/``--format`` say.
 
+    Layers go out in ``frame`` (:func:`output_frame_of`; EPSG:4326 when None).
     Returns True when the report went to the terminal as a table.
     """
     out = output_destination(args)
@@ -324,6 +370,8 @@ def emit_report(args: argparse.Namespace, report: object) -> bool:
         from spatial.io.postgis import is_postgis_url  # noqa: PLC0415
 
         layers = check_result_layers(report, with_plan=not is_postgis_url(out))  # type: ignore[arg-type]
+        if frame is not None:
+            layers = frame.layers(layers)
         from spatial.cli._outputs import also_input  # noqa: PLC0415
 
         for name in write_layers(

@@ -115,6 +115,10 @@ def guard_outputs(args: argparse.Namespace) -> list[str]:
 
     if hasattr(args, "out"):
         output_destination(args)  # a PostGIS URL parsed now: a malformed one is refused first
+    if getattr(args, "out_crs", None) is not None:
+        from spatial.io.frames import resolve_crs  # noqa: PLC0415 - pyproj is heavy
+
+        resolve_crs(args.out_crs, "--out-crs")  # refused before any work
     inputs: list[str] | None = None
     also: set[str] = set()
     for dest, flag in _outputs(args):

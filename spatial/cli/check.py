@@ -52,12 +52,14 @@ from spatial.cli._options import (
     add_repair_option,
     emit_report,
     layer_flag,
+    output_frame_of,
     print_notes,
     read_options,
 )
 from spatial.cli._output import ExitCode, printed_warnings
 from spatial.cli._outputs import also_input
 from spatial.errors import printable
+from spatial.export.frame import OutputFrame
 from spatial.io.layers import LAYER_NAMES, load_plan_layers, read_layer
 from spatial.io.postgis import database_label
 from spatial.plan import load_rules, load_targets
@@ -92,7 +94,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.set_defaults(handler=run)
 
 
-def _read_layers(args: argparse.Namespace) -> tuple[dict, dict[str, str], tuple]:
+def _read_layers(args: argparse.Namespace) -> tuple[dict, dict[str, str], tuple, OutputFrame]:
     given = {
         layer: getattr(args, f"layer_{layer}")
         for layer in LAYER_NAMES
@@ -109,12 +111,13 @@ def _read_layers(args: argparse.Namespace) -> tuple[dict, dict[str, str], tuple]
         sources[layer] = database_label(path)  # a PostGIS URL without its password
     rules = load_rules(args.rules)
     rules += constraint_rules(args, layers, sources, rules, options)
-    return layers, sources, rules
+    theirs = {role: layers[role] for role in options}  # the planner's layers, as read
+    return layers, sources, rules, output_frame_of(args, theirs, options)
 
 
 def run(args: argparse.Namespace) -> int:
     """Run the checks and return 0 (all pass) or 1 (any fails)."""
-    layers, sources, rules = _read_layers(args)
+    layers, sources, rules, frame = _read_layers(args)
     with printed_warnings("check"):
         report = run_checks(
             layers,
@@ -126,11 +129,13 @@ def run(args: argparse.Namespace) -> int:
         )
     if args.conflicts_out is not None and report.conflicts is not None:  # with constraints
         write_conflicts(
-            report.conflicts, args.conflicts_out, also_input=also_input(args, "conflicts_out")
+            frame.layer("conflicts", report.conflicts),
+            args.conflicts_out,
+            also_input=also_input(args, "conflicts_out"),
         )
     for line in report.matches:
         print(f"spatial check: note: {printable(line)}", file=sys.stderr)
-    to_terminal = emit_report(args, report)
+    to_terminal = emit_report(args, report, frame)
     if not to_terminal:
         print(f"spatial check: {report.summary()}", file=sys.stderr)
         for line in report.failures:
