@@ -239,11 +239,12 @@ def add_output_options(
         + ("/.geojson" if "geojson" in extra else "")
         + ", else table); xlsx: an Excel workbook, units in the headers, numbers as numbers",
     )
-    where = (
-        "PATH, FILE.gpkg (GeoPackage styled for QGIS), FILE.gdb or postgresql://...?table=T"
-        if layers
-        else "PATH"
-    )
+    where = "PATH"
+    if layers:
+        from spatial.export.layer_formats import layer_formats  # noqa: PLC0415 - no pandas
+
+        named = [f"FILE{fmt.suffixes[0]} ({fmt.name})" for fmt in layer_formats() if fmt.suffixes]
+        where = f"PATH, {', '.join(named)} or postgresql://...?table=T"
     parser.add_argument("--out", metavar="PATH", help=f"write the result to {where} (atomically)")
     parser.add_argument(
         "--no-bom",
@@ -337,7 +338,9 @@ def emit_frames(args: argparse.Namespace, sheets: dict, text: object) -> bool:
 
     fmt = format_from_suffix(args.format, args.out)
     if args.command != "overlay" and fmt not in {*FORMATS, "xlsx"}:
-        layers = " (or .gpkg, .gdb, postgresql://... for the checked layers)"
+        from spatial.export.layer_formats import layer_suffixes  # noqa: PLC0415
+
+        layers = f" (or {', '.join(layer_suffixes())}, postgresql://... for the checked layers)"
         raise UsageError(
             f"{args.out}: a {args.command} report is a table: use .csv, .json, .md, .xlsx or .txt"
             + (layers if args.command == "check" else "")
