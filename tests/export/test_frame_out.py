@@ -146,3 +146,12 @@ def test_diff_pieces_in_their_crs(tmp_path):
     code = main([*call, "--pieces-out", str(pieces), "--out-crs", "EPSG:4490"])
     assert code in (0, 1)
     assert gpd.read_file(pieces, layer="diff_pieces", engine="pyogrio").crs.to_epsg() == 4490
+
+
+def test_check_out_gdb_in_their_crs_with_unfound_targets_as_a_table(zones_gk, tmp_path):
+    out = tmp_path / "plan.gdb"
+    assert _check(zones_gk, out) in (0, 1)  # no bundled target is found in their zones
+    zones = pyogrio.read_info(out, layer="zones")
+    assert zones["crs"] == "EPSG:4544" and {"DYBH", "DYMC", "status"} <= set(zones["fields"])
+    targets = pyogrio.read_info(out, layer="targets")  # no geometry at all: a table
+    assert targets["geometry_type"] is None and targets["features"] == 5

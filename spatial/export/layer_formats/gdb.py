@@ -34,8 +34,12 @@ _DIMENSION_SUFFIX = {0: "points", 1: "lines", 2: "polygons"}
 
 
 def _one_type_each(layers: Mapping[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
-    """Split a layer mixing points, lines, polygons into ``NAME_lines``...: one type per class."""
+    """Split a layer mixing points, lines, polygons into ``NAME_lines``...: one type per class.
+
+    A layer without any geometry is written as a table (a feature class needs a type).
+    """
     import geopandas as gpd  # noqa: PLC0415
+    import pandas as pd  # noqa: PLC0415 - the run-time import of the annotations' name
     import shapely  # noqa: PLC0415
 
     out: dict[str, pd.DataFrame] = {}
@@ -45,7 +49,10 @@ def _one_type_each(layers: Mapping[str, pd.DataFrame]) -> dict[str, pd.DataFrame
             continue
         dims = shapely.get_dimensions(frame.geometry.values)
         kinds = sorted(set(dims[dims >= 0].tolist()))
-        if len(kinds) <= 1:
+        if not kinds:  # no geometry at all (targets whose features were not found): a table
+            out[name] = pd.DataFrame(frame.drop(columns=frame.geometry.name))
+            continue
+        if len(kinds) == 1:
             out[name] = frame
             continue
         for dim in kinds:
