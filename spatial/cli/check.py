@@ -118,10 +118,12 @@ def _read_layers(args: argparse.Namespace) -> tuple[dict, dict[str, str], tuple,
 def run(args: argparse.Namespace) -> int:
     """Run the checks and return 0 (all pass) or 1 (any fails)."""
     layers, sources, rules, frame = _read_layers(args)
+    targets = load_targets(args.plan)
+    frame = frame.naming("targets", {t.layer for t in targets})  # ids named as their layer's
     with printed_warnings("check"):
         report = run_checks(
             layers,
-            targets=load_targets(args.plan),
+            targets=targets,
             rules=rules,
             repair=args.repair,
             sources=sources,

@@ -11,7 +11,7 @@ toolkit's columns beside them. GeoJSON is always RFC 7946 lon/lat (EPSG:4326).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TypeVar
 
 import geopandas as gpd
@@ -50,6 +50,25 @@ class OutputFrame:
         if self.crs is not None and isinstance(frame, gpd.GeoDataFrame) and frame.crs is not None:
             frame = frame.to_crs(self.crs)
         return frame
+
+    def naming(self, table: str, layers: Iterable[str]) -> OutputFrame:
+        """Return this frame with ``table`` named as ``layers`` are, when they are named alike.
+
+        For a table whose rows are features of ``layers`` (the targets, by their
+        features' ids): it takes their field names if they share one mapping.
+
+        Examples
+        --------
+        >>> frame = OutputFrame(fields={"zones": {"id": "DYBH"}})
+        >>> frame.naming("targets", ["zones"]).fields["targets"]
+        {'id': 'DYBH'}
+        >>> "targets" in frame.naming("targets", ["zones", "clusters"]).fields
+        False
+        """
+        named = {tuple(sorted(self.fields.get(name, {}).items())) for name in layers}
+        if len(named) != 1:
+            return self
+        return replace(self, fields={**self.fields, table: dict(named.pop())})
 
     def layers(self, layers: Mapping[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
         """Return every layer of ``layers`` through :meth:`layer`, in order."""

@@ -56,6 +56,9 @@ def test_check_out_gpkg_is_in_the_inputs_crs_with_their_fields(zones_gk, tmp_pat
     assert sorted(zones.geometry.area.round(1)) == [600_000.0, 600_000.0, 1_200_000.0]
     for layer in ("targets", "zones"):
         assert pyogrio.read_info(out, layer=layer)["crs"] == "EPSG:4544"
+    # the targets (all on the zones here) name their features' ids as the zones do
+    targets = gpd.read_file(out, layer="targets", engine="pyogrio")
+    assert "DYBH" in targets.columns and "id" not in targets.columns
 
 
 def test_out_crs_overrides_the_inputs_crs(zones_gk, tmp_path):
