@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from spatial.errors import OutputError, UsageError
 
 if TYPE_CHECKING:
+    from spatial.export.frame import OutputFrame
     from spatial.io.options import ReadOptions
 
 __all__ = [
@@ -21,6 +22,7 @@ __all__ = [
     "EVERY_INPUT_OPTIONS",
     "Input",
     "add_input_options",
+    "add_out_crs_option",
     "add_output_options",
     "add_plan_files",
     "add_repair_option",
@@ -29,6 +31,7 @@ __all__ = [
     "keyed_value",
     "layer_flag",
     "output_destination",
+    "output_frame_of",
     "print_notes",
     "read_options",
     "require_in_range",
@@ -278,11 +281,12 @@ def add_output_options(
         + ("/.geojson" if "geojson" in extra else "")
         + ", else table); xlsx: an Excel workbook, units in the headers, numbers as numbers",
     )
-    where = (
-        "PATH, FILE.gpkg (GeoPackage styled for QGIS), FILE.gdb or postgresql://...?table=T"
-        if layers
-        else "PATH"
-    )
+    where = "PATH"
+    if layers:
+        from spatial.export.layer_formats import layer_formats  # noqa: PLC0415 - no pandas
+
+        named = [f"FILE{fmt.suffixes[0]} ({fmt.name})" for fmt in layer_formats() if fmt.suffixes]
+        where = f"PATH, {', '.join(named)} or postgresql://...?table=T"
     parser.add_argument("--out", metavar="PATH", help=f"write the result to {where} (atomically)")
     parser.add_argument(
         "--no-bom",
@@ -295,6 +299,48 @@ def add_output_options(
             "--db", metavar="URL", help="write the results to this PostGIS database"
         )
         parser.add_argument("--table", metavar="T", help="the PostGIS table for --db")
+        add_out_crs_option(parser)
+
+
+def add_out_crs_option(parser: argparse.ArgumentParser) -> None:
+    """Add ``--out-crs``: the CRS layers are written in (default: the inputs' common CRS)."""
+    parser.add_argument(
+        "--out-crs",
+        metavar="CRS",
+        help="write layers in this CRS (e.g. EPSG:4490); default: the inputs' common CRS "
+        "(EPSG:4544 when every input is CGCS2000 Gauss-Kruger CM 105E), EPSG:4326 for the "
+        "bundled plan; GeoJSON is always EPSG:4326 (RFC 7946)",
+    )
+
+
+def output_frame_of(
+    args: argparse.Namespace,
+    inputs: dict,
+    options: dict[str, ReadOptions] | None = None,
+) -> OutputFrame:
+    """Return the frame layers are written in: ``--out-crs``, else the ``inputs``' common CRS.
+
+    ``inputs`` are the planner's layers as read, by role; ``options`` their reading
+    options, whose ``--id-field``/``--name-field`` are written back as the planner's names.
+    Notes on the frame chosen are printed on stderr.
+    """
+    from spatial.export.frame import output_frame  # noqa: PLC0415
+    from spatial.io.frames import resolve_crs  # noqa: PLC0415
+
+    value = getattr(args, "out_crs", None)
+    out_crs = None if value is None else resolve_crs(value, "--out-crs")
+    fields = {
+        role: {
+            toolkit: theirs
+            for toolkit, theirs in (("id", opts.id_field), ("name_zh", opts.name_field))
+            if theirs is not None
+        }
+        for role, opts in (options or {}).items()
+    }
+    frame = output_frame(inputs, out_crs, fields)
+    for note in frame.notes:
+        print(f"spatial {args.command}: note: {note}", file=sys.stderr)
+    return frame
 
 
 def output_destination(args: argparse.Namespace) -> str | None:
@@ -334,7 +380,9 @@ def emit_frames(args: argparse.Namespace, sheets: dict, text: object) -> bool:
 
     fmt = format_from_suffix(args.format, args.out)
     if args.command != "overlay" and fmt not in {*FORMATS, "xlsx"}:
-        layers = " (or .gpkg, .gdb, postgresql://... for the checked layers)"
+        from spatial.export.layer_formats import layer_suffixes  # noqa: PLC0415
+
+        layers = f" (or {', '.join(layer_suffixes())}, postgresql://... for the checked layers)"
         raise UsageError(
             f"{args.out}: a {args.command} report is a table: use .csv, .json, .md, .xlsx or .txt"
             + (layers if args.command == "check" else "")
@@ -351,9 +399,10 @@ def emit_frames(args: argparse.Namespace, sheets: dict, text: object) -> bool:
     return args.out is None and fmt == "table"
 
 
-def emit_report(args: argparse.Namespace, report: object) -> bool:
+def emit_report(args: argparse.Namespace, report: object, frame: OutputFrame | None = None) -> bool:
     """Write a check report where ``--out``/``--db``/``--format`` say.
 
+    Layers go out in ``frame`` (:func:`output_frame_of`; EPSG:4326 when None).
     Returns True when the report went to the terminal as a table.
     """
     out = output_destination(args)
@@ -366,6 +415,8 @@ def emit_report(args: argparse.Namespace, report: object) -> bool:
         from spatial.io.postgis import is_postgis_url  # noqa: PLC0415
 
         layers = check_result_layers(report, with_plan=not is_postgis_url(out))  # type: ignore[arg-type]
+        if frame is not None:
+            layers = frame.layers(layers)
         from spatial.cli._outputs import also_input  # noqa: PLC0415
 
         for name in write_layers(

@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import os
 from collections.abc import Iterator
-from pathlib import Path
 
 from spatial.errors import OutputError, printable
 
@@ -38,8 +37,6 @@ OUTPUT_OPTIONS: dict[str, str] = {
     "pieces_out": "--pieces-out",
     "repair": "--repair",
 }
-#: Outputs that may take the results as new layers beside an input's own: none (see above).
-_ADDS_LAYERS: tuple[str, ...] = ()
 #: Where :func:`guard_outputs` notes which outputs are also inputs (read by :func:`also_input`).
 _ALSO_INPUT = "_outputs_also_inputs"
 
@@ -111,10 +108,15 @@ def guard_outputs(args: argparse.Namespace) -> list[str]:
         file as an input in a format that cannot add layers (one line, exit 2).
     """
     from spatial.cli._options import output_destination  # noqa: PLC0415
+    from spatial.export.layer_formats import format_for  # noqa: PLC0415
     from spatial.io.atomic import check_output_name  # noqa: PLC0415
 
     if hasattr(args, "out"):
         output_destination(args)  # a PostGIS URL parsed now: a malformed one is refused first
+    if getattr(args, "out_crs", None) is not None:
+        from spatial.io.frames import resolve_crs  # noqa: PLC0415 - pyproj is heavy
+
+        resolve_crs(args.out_crs, "--out-crs")  # refused before any work
     inputs: list[str] | None = None
     also: set[str] = set()
     for dest, flag in _outputs(args):
@@ -126,7 +128,8 @@ def guard_outputs(args: argparse.Namespace) -> list[str]:
         same = next((path for path in inputs if _same(out, path)), None)
         if same is None:
             continue
-        if Path(out).suffix.lower() not in _ADDS_LAYERS:
+        fmt = format_for(out)  # a format that can take the results beside an input's own
+        if fmt is None or not fmt.adds_layers:
             raise OutputError(
                 f"{out}: {flag} is also an input ({same}); writing it would replace the input: "
                 "choose another output path"

@@ -18,6 +18,7 @@ from spatial.cli._options import (
     Input,
     emit_frames,
     output_destination,
+    output_frame_of,
     print_notes,
     read_options,
     require_in_range,
@@ -186,7 +187,7 @@ def run(args: argparse.Namespace, scan: ParquetScan | None = None) -> int:
         overlay.require_one_dimension(b, _names(args)[1])  # here, so the message names the file
     with printed_warnings("overlay"):
         result = _compute(args, a, b)
-    return _write(args, result)
+    return _write(args, result, {"a": a} | ({"b": b} if b is not None else {}))
 
 
 def adjustment_note(table: pd.DataFrame) -> str | None:
@@ -216,16 +217,22 @@ def adjustment_note(table: pd.DataFrame) -> str | None:
     )
 
 
-def _write(args: argparse.Namespace, result: pd.DataFrame) -> int:
-    """Print or write the result where ``--out``/``--format`` say; return 0."""
+def _write(args: argparse.Namespace, result: pd.DataFrame, inputs: dict | None = None) -> int:
+    """Print or write the result where ``--out``/``--format`` say; return 0.
+
+    ``inputs`` are A and B as read: layers are written in their common CRS
+    (or ``--out-crs``); None (a GeoParquet or dask run) writes them as computed.
+    """
     note = adjustment_note(result) if args.op == "intersection" else None
     if note is not None:
         print(f"spatial overlay: note: {note}", file=sys.stderr)
     if args.format == "geojson":
         layer = cast("gpd.GeoDataFrame", result)  # geojson is --op difference only: a layer
-        emit(layer.to_json(ensure_ascii=False, drop_id=True), args.out)
+        emit(_lonlat(args, layer).to_json(ensure_ascii=False, drop_id=True), args.out)
         return ExitCode.OK
     if args.format == "layer":  # GeoPackage, File GDB or PostGIS; --op difference with its parts
+        if inputs is not None or args.out_crs is not None:
+            result = output_frame_of(args, inputs or {}).layer(args.op, result)
         written = write_layers(
             {args.op: result}, args.out, table=args.table, also_input=also_input(args)
         )
@@ -245,6 +252,20 @@ def _write(args: argparse.Namespace, result: pd.DataFrame) -> int:
             return ExitCode.OK
     emit_frames(args, {args.op: table}, lambda fmt: format_frame(table, fmt))
     return ExitCode.OK
+
+
+def _lonlat(args: argparse.Namespace, layer: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Return ``layer`` in EPSG:4326, as GeoJSON (RFC 7946) has it; say so to ``--out-crs``."""
+    from spatial.crs import WGS84  # noqa: PLC0415
+    from spatial.io.frames import resolve_crs  # noqa: PLC0415
+
+    if args.out_crs is not None and not resolve_crs(args.out_crs, "--out-crs").equals(WGS84):
+        print(
+            f"spatial overlay: note: GeoJSON is lon/lat (EPSG:4326, RFC 7946): --out-crs "
+            f"{printable(args.out_crs)} is not applied; write .gpkg for another CRS",
+            file=sys.stderr,
+        )
+    return layer.to_crs(WGS84) if layer.crs is not None else layer
 
 
 def _wheres(specs: list[str], inputs: list[Input]) -> dict[str, list[Where]]:

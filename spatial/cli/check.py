@@ -55,6 +55,7 @@ from spatial.cli._options import (
     add_repair_option,
     emit_report,
     layer_flag,
+    output_frame_of,
     read_options,
 )
 from spatial.cli._output import ExitCode, printed_warnings
@@ -62,6 +63,7 @@ from spatial.cli._outputs import also_input
 from spatial.cli._plan_input import read_plan_layer
 from spatial.cli._project import own_plan, plan_input
 from spatial.errors import printable
+from spatial.export.frame import OutputFrame
 from spatial.io.layers import LAYER_NAMES, load_plan_layers
 from spatial.io.postgis import database_label
 
@@ -98,7 +100,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.set_defaults(handler=run)
 
 
-def _read_layers(args: argparse.Namespace, rules: tuple) -> tuple[dict, dict[str, str], tuple]:
+def _read_layers(
+    args: argparse.Namespace, rules: tuple
+) -> tuple[dict, dict[str, str], tuple, OutputFrame]:
     given = {
         layer: getattr(args, f"layer_{layer}")
         for layer in LAYER_NAMES
@@ -114,7 +118,8 @@ def _read_layers(args: argparse.Namespace, rules: tuple) -> tuple[dict, dict[str
         layers[layer] = read_plan_layer(layer, path, options[layer], "check")
         sources[layer] = database_label(path)  # a PostGIS URL without its password
     rules += constraint_rules(args, layers, sources, rules, options)
-    return layers, sources, rules
+    theirs = {role: layers[role] for role in options}  # the planner's layers, as read
+    return layers, sources, rules, output_frame_of(args, theirs, options)
 
 
 def _hint_own_plan(args: argparse.Namespace, targets: pd.DataFrame) -> None:
@@ -133,7 +138,8 @@ def _hint_own_plan(args: argparse.Namespace, targets: pd.DataFrame) -> None:
 def run(args: argparse.Namespace) -> int:
     """Run the checks and return 0 (all pass) or 1 (any fails)."""
     targets, rules = plan_input(args)  # the planner's plan whole, or the bundled one
-    layers, sources, rules = _read_layers(args, rules)
+    layers, sources, rules, frame = _read_layers(args, rules)
+    frame = frame.naming("targets", {t.layer for t in targets})  # ids named as their layer's
     with printed_warnings("check"):
         report = run_checks(
             layers,
@@ -145,12 +151,14 @@ def run(args: argparse.Namespace) -> int:
         )
     if args.conflicts_out is not None and report.conflicts is not None:  # with constraints
         write_conflicts(
-            report.conflicts, args.conflicts_out, also_input=also_input(args, "conflicts_out")
+            frame.layer("conflicts", report.conflicts),
+            args.conflicts_out,
+            also_input=also_input(args, "conflicts_out"),
         )
     for line in report.matches:
         print(f"spatial check: note: {printable(line)}", file=sys.stderr)
     _hint_own_plan(args, report.targets)
-    to_terminal = emit_report(args, report)
+    to_terminal = emit_report(args, report, frame)
     if not to_terminal:
         print(f"spatial check: {report.summary()}", file=sys.stderr)
         for line in report.failures:

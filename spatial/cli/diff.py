@@ -41,10 +41,12 @@ from spatial.cli._options import (
     COMMAND_HELP,
     Input,
     add_input_options,
+    add_out_crs_option,
     add_output_options,
     add_plan_files,
     add_repair_option,
     emit_frames,
+    output_frame_of,
     read_options,
 )
 from spatial.cli._output import ExitCode, printed_warnings
@@ -98,6 +100,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     add_constraint_options(parser, conflicts=False)
     add_output_options(parser)
     parser.add_argument("--pieces-out", metavar="FILE.gpkg", help="write the 调入/调出 pieces")
+    add_out_crs_option(parser)
     parser.add_argument("--map", metavar="FILE.html", help="write an offline compare map")
     add_input_options(parser, polygonize=False, flags=("--crs", "--input-frame"))
     add_repair_option(parser)
@@ -326,9 +329,10 @@ def run(args: argparse.Namespace) -> int:
         )
         targets, rules, steady = _checks(args, old, new, options)
     if args.pieces_out is not None:
+        frame = output_frame_of(args, {"old": old, "new": new})
         write_gpkg_atomic(
             args.pieces_out,
-            result.pieces,
+            frame.layer("diff_pieces", result.pieces),
             layer="diff_pieces",
             also_input=also_input(args, "pieces_out"),
         )

@@ -33,7 +33,16 @@ from spatial.io.atomic import atomic_path
 from spatial.publish.fonts import SVG_METADATA, in_noto
 from spatial.publish.palette import FAIL_RED, category_colours, zone_colours
 
-__all__ = ["A3_LANDSCAPE_MM", "crs_note", "draw_map", "draw_sheet", "map_svg", "write_sheet_pdf"]
+__all__ = [
+    "A3_LANDSCAPE_MM",
+    "SCALE_SERIES",
+    "crs_note",
+    "draw_map",
+    "draw_sheet",
+    "map_svg",
+    "sheet_scale",
+    "write_sheet_pdf",
+]
 
 #: Paper size of the sheet, width x height in millimetres (ISO 216 A3, landscape).
 A3_LANDSCAPE_MM = (420.0, 297.0)
@@ -235,11 +244,17 @@ def _draw_pieces(ax, snapshot: PlanSnapshot, gk: CRS, handles: list) -> None:
     )
 
 
+#: Scale-bar divisions, metres: 1, 2, 2.5, 5 times a power of ten.
+_BAR_STEPS_M = tuple(f * 10**e for e in range(6) for f in (1, 2, 2.5, 5))
+
+
 def _scale_bar(ax) -> None:
+    """Draw a 4-division scale bar about a fifth of the map wide, in m below 1 km, else km."""
     x0, x1 = ax.get_xlim()
     y0, y1 = ax.get_ylim()
     width_m = x1 - x0
-    step_m = next(s for s in (1000, 2000, 2500, 5000, 10000, 20000, 50000) if s * 4 >= width_m / 5)
+    step_m = next(s for s in _BAR_STEPS_M if s * 4 >= width_m / 5)
+    unit, per_unit = ("m", 1.0) if step_m * 4 < 1000 else ("km", 1000.0)
     left, base = x0 + 0.04 * width_m, y0 + 0.04 * (y1 - y0)
     height = 0.008 * (y1 - y0)
     for i in range(4):
@@ -258,12 +273,12 @@ def _scale_bar(ax) -> None:
         ax.text(
             left + i * step_m,
             base + 1.8 * height,
-            f"{i * step_m / 1000:g}",
+            f"{i * step_m / per_unit:g}",
             ha="center",
             fontsize=7,
             zorder=10,
         )
-    ax.text(left + 4 * step_m + step_m * 0.15, base, "km", fontsize=7, va="bottom", zorder=10)
+    ax.text(left + 4 * step_m + step_m * 0.15, base, unit, fontsize=7, va="bottom", zorder=10)
 
 
 def _north_arrow(ax, convergence_deg: float) -> None:
@@ -310,13 +325,78 @@ def _fit_extent(ax, bounds: tuple[float, float, float, float], pad: float = 0.04
 #: Layers the sheet's main map is framed on (the plan itself); the district shows in the inset.
 FOCUS_LAYERS = ("zones", "corridor", "clusters", "functional_areas", "platforms")
 
+#: The scales a sheet is drawn at (denominators): 1, 2, 2.5 and 5 times a power of ten from
+#: 1:500 to 1:1,000,000, the round figures cartographers use (China's basic series 1:500,
+#: 1:1,000, 1:2,000, 1:5,000, 1:10,000, 1:25,000, 1:50,000, 1:100,000... among them).
+SCALE_SERIES: tuple[int, ...] = (
+    500, 1_000, 2_000, 2_500, 5_000, 10_000, 20_000, 25_000, 50_000,
+    100_000, 200_000, 250_000, 500_000, 1_000_000,
+)  # fmt: skip
+
+
+def sheet_scale(bounds: tuple[float, float, float, float], frame_mm: tuple[float, float]) -> int:
+    """Return the largest scale of :data:`SCALE_SERIES` at which ``bounds`` fit the map frame.
+
+    Parameters
+    ----------
+    bounds : tuple of float
+        West, south, east, north in metres (a Gauss–Krüger grid).
+    frame_mm : tuple of float
+        The map frame's width and height on paper, millimetres.
+
+    Returns
+    -------
+    int
+        The scale's denominator (``5000`` for 1:5,000); the bounds, with 4 % margins,
+        fit the frame at it. Beyond 1:1,000,000, the denominator rounded up to a
+        whole hundred thousand.
+
+    Examples
+    --------
+    >>> sheet_scale((0.0, 0.0, 2400.0, 1000.0), (235.2, 255.4))  # 2.4 km over 235 mm
+    20000
+    >>> sheet_scale((0.0, 0.0, 100.0, 100.0), (235.2, 255.4))
+    500
+    """
+    x0, y0, x1, y1 = bounds
+    needed = max((x1 - x0) / frame_mm[0], (y1 - y0) / frame_mm[1]) * 1000 * (1 + 2 * _PAD)
+    fits = [s for s in SCALE_SERIES if s >= needed]
+    return fits[0] if fits else int(-(-needed // 100_000) * 100_000)
+
+
+_PAD = 0.04
+
+
+def _frame_mm(ax) -> tuple[float, float]:
+    """Return the axes' frame on paper, mm, as laid out (an equal-aspect plot may shrink it)."""
+    box = ax.get_position(original=True)
+    fig_w, fig_h = ax.figure.get_size_inches()
+    return box.width * fig_w * MM_PER_INCH, box.height * fig_h * MM_PER_INCH
+
+
+def _fit_scale(ax, bounds: tuple[float, float, float, float]) -> int:
+    """Centre ``bounds`` (metres) in the axes at the :func:`sheet_scale` they fit; return it."""
+    denominator = sheet_scale(bounds, _frame_mm(ax))
+    width_mm, height_mm = _frame_mm(ax)
+    half_w, half_h = width_mm * denominator / 2000, height_mm * denominator / 2000
+    cx, cy = (bounds[0] + bounds[2]) / 2, (bounds[1] + bounds[3]) / 2
+    ax.set_xlim(cx - half_w, cx + half_w)
+    ax.set_ylim(cy - half_h, cy + half_h)
+    ax.set_aspect("equal", adjustable="box")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    return denominator
+
 
 def focus_bounds(snapshot: PlanSnapshot, gk: CRS) -> tuple[float, float, float, float]:
-    """Return the bounds (metres, ``gk``) of the plan layers and failure pieces.
+    """Return the bounds (metres, ``gk``) the map is framed on.
 
-    The district's when no plan layer is drawn.
+    The planner's own layers (those they gave, :attr:`PlanSnapshot.files`) when
+    they gave any; else the plan layers; with the failure pieces. The district's
+    when no plan layer is drawn.
     """
-    frames = [snapshot.drawn[n] for n in FOCUS_LAYERS if n in snapshot.drawn]
+    theirs = [n for n in snapshot.drawn if n in snapshot.files]
+    frames = [snapshot.drawn[n] for n in (theirs or FOCUS_LAYERS) if n in snapshot.drawn]
     frames += [snapshot.pieces] if len(snapshot.pieces) else []
     frames = [g for g in frames if len(g)]
     if not frames:
@@ -365,7 +445,7 @@ def draw_map(ax, snapshot: PlanSnapshot, style_field: str | None = None) -> list
             _draw_plan_layer(ax, name, plan_layer.to_crs(gk), snapshot, handles)
     _draw_pieces(ax, snapshot, gk, handles)
     x0, y0, x1, y1 = focus_bounds(snapshot, gk)
-    _fit_extent(ax, (x0, y0, x1, y1))
+    _fit_scale(ax, (x0, y0, x1, y1))
     ax.set_xlabel("")
     ax.set_ylabel("")
     _scale_bar(ax)
@@ -547,10 +627,9 @@ def draw_sheet(snapshot: PlanSnapshot, style_field: str | None = None) -> Figure
 
 def _ratio(fig: Figure, ax) -> str:
     x0, x1 = ax.get_xlim()
-    width_mm = ax.get_position().width * fig.get_figwidth() * MM_PER_INCH
-    denominator = (x1 - x0) * 1000 / width_mm
-    rounded = round(denominator, -3)
-    return f"1:{rounded:,.0f}"
+    width_mm = _frame_mm(ax)[0]
+    denominator = (x1 - x0) * 1000 / width_mm  # a scale of the series, to rounding
+    return f"1:{round(denominator):,}"
 
 
 def write_sheet_pdf(

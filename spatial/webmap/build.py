@@ -81,7 +81,7 @@ class MapOptions:
         Rounding, simplification and large-layer thresholds for every layer.
     layer_sources : mapping of str to str
         Where a layer came from (e.g. its file name), shown after its name in the
-        layer control, by layer key.
+        layer control, by layer key; the map opens on these layers when there are any.
     show_headlines : bool
         Include the plan's headline figures in the legend.
     prefer_canvas : bool
@@ -214,9 +214,19 @@ def _add_layers(
     return drawn
 
 
-def _fit(m: folium.Map, layers: Mapping[str, gpd.GeoDataFrame], basemap: Basemap) -> None:
-    """Fit the view to the district (or every layer); folium takes (lat, lon) corners."""
-    frames = [layers["district"]] if "district" in layers else list(layers.values())
+def _fit(
+    m: folium.Map,
+    layers: Mapping[str, gpd.GeoDataFrame],
+    basemap: Basemap,
+    theirs: Mapping[str, str],
+) -> None:
+    """Fit the view to the planner's layers (``theirs``), else the district (or every layer).
+
+    folium takes (lat, lon) corners.
+    """
+    given = [layers[name] for name in layers if name in theirs]
+    district = [layers["district"]] if "district" in layers else list(layers.values())
+    frames = given or district
     bounds = np.array([gdf.to_crs(WGS84).total_bounds for gdf in frames if len(gdf)])
     if not len(bounds):
         return
@@ -313,7 +323,7 @@ def build_map(
     if options.snapshot is not None and len(options.snapshot.pieces):
         layers = {**layers, FAILURES.name: failure_features(options.snapshot.pieces)}
     drawn = _add_layers(m, layers, basemap, options)
-    _fit(m, layers, basemap)
+    _fit(m, layers, basemap, options.layer_sources)
     controls.add_layer_control(m)
     controls.add_layer_control_fold(m)
     _add_panels(m, drawn, basemap, options)

@@ -1,0 +1,163 @@
+"""The planner's frame and schema on the way out: the CRS layers are written in, their field names.
+
+Layers are computed in whatever frame each operation needs (the checks keep a
+copy in EPSG:4326); what a command writes goes back to the planner's frame: the
+inputs' common CRS (EPSG:4544 when every input was CGCS2000 Gauss–Krüger
+CM 105°E), unless ``--out-crs`` names another, and the planner's own
+field names (``--id-field DYBH`` is written as ``DYBH``, not ``id``), the
+toolkit's columns beside them. GeoJSON is always RFC 7946 lon/lat (EPSG:4326).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import TypeVar
+
+import geopandas as gpd
+import pandas as pd
+from pyproj import CRS
+
+from spatial.crs import WGS84, crs_label
+
+__all__ = ["OutputFrame", "common_crs", "output_frame", "planner_fields"]
+
+_Frame = TypeVar("_Frame", bound=pd.DataFrame)
+
+
+@dataclass(frozen=True)
+class OutputFrame:
+    """Where layers go on the way out: one CRS, and each layer's field names back.
+
+    Attributes
+    ----------
+    crs : pyproj.CRS, optional
+        The CRS every written layer is in; None writes each as computed.
+    fields : mapping of str to mapping of str to str
+        By layer name, the toolkit's column (``id``, ``name_zh``) and the
+        planner's field it was read from (``DYBH``, ``DYMC``).
+    notes : tuple of str
+        What the command says of the frame chosen (inputs in several CRS).
+    """
+
+    crs: CRS | None = None
+    fields: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
+
+    def layer(self, name: str, frame: _Frame) -> _Frame:
+        """Return layer (or table) ``name`` in this frame, with the planner's field names."""
+        frame = planner_fields(frame, self.fields.get(name, {}))
+        if self.crs is not None and isinstance(frame, gpd.GeoDataFrame) and frame.crs is not None:
+            frame = frame.to_crs(self.crs)
+        return frame
+
+    def naming(self, table: str, layers: Iterable[str]) -> OutputFrame:
+        """Return this frame with ``table`` named as ``layers`` are, when they are named alike.
+
+        For a table whose rows are features of ``layers`` (the targets, by their
+        features' ids): it takes their field names if they share one mapping.
+
+        Examples
+        --------
+        >>> frame = OutputFrame(fields={"zones": {"id": "DYBH"}})
+        >>> frame.naming("targets", ["zones"]).fields["targets"]
+        {'id': 'DYBH'}
+        >>> "targets" in frame.naming("targets", ["zones", "clusters"]).fields
+        False
+        """
+        named = {tuple(sorted(self.fields.get(name, {}).items())) for name in layers}
+        if len(named) != 1:
+            return self
+        return replace(self, fields={**self.fields, table: dict(named.pop())})
+
+    def layers(self, layers: Mapping[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+        """Return every layer of ``layers`` through :meth:`layer`, in order."""
+        return {name: self.layer(name, frame) for name, frame in layers.items()}
+
+
+def planner_fields(frame: _Frame, fields: Mapping[str, str]) -> _Frame:
+    """Give the toolkit's columns back the planner's names (``id`` -> ``DYBH``).
+
+    A planner's own column that made way on reading (kept as ``id_orig``, see
+    :func:`spatial.io.fields.map_fields`) gets its name back too.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"id": ["A"], "id_orig": [7], "status": ["PASS"]})
+    >>> list(planner_fields(frame, {"id": "DYBH"}).columns)
+    ['DYBH', 'id', 'status']
+    """
+    renames: dict[str, str] = {}
+    for toolkit, theirs in fields.items():
+        if toolkit not in frame.columns or toolkit == theirs or theirs in frame.columns:
+            continue
+        renames[toolkit] = theirs
+        if f"{toolkit}_orig" in frame.columns:
+            renames[f"{toolkit}_orig"] = toolkit
+    return frame.rename(columns=renames) if renames else frame
+
+
+def common_crs(crses: Iterable[CRS | None]) -> CRS | None:
+    """Return the CRS every input shares, or None when they differ (or there is none).
+
+    Examples
+    --------
+    >>> common_crs([CRS.from_epsg(4544), CRS.from_epsg(4544)]).to_epsg()
+    4544
+    >>> common_crs([CRS.from_epsg(4544), CRS.from_epsg(4326)]) is None
+    True
+    """
+    found = [CRS.from_user_input(c) for c in crses if c is not None]
+    if not found or any(not c.equals(found[0]) for c in found[1:]):
+        return None
+    return found[0]
+
+
+def output_frame(
+    inputs: Mapping[str, gpd.GeoDataFrame],
+    out_crs: CRS | None = None,
+    fields: Mapping[str, Mapping[str, str]] | None = None,
+) -> OutputFrame:
+    """Return the frame a command writes its layers in.
+
+    Parameters
+    ----------
+    inputs : mapping of str to GeoDataFrame
+        The planner's layers as read (before any reprojection), by name; empty
+        when the command runs on the bundled plan (written in EPSG:4326).
+    out_crs : pyproj.CRS, optional
+        ``--out-crs``: overrides the inputs' CRS.
+    fields : mapping, optional
+        By layer name, the toolkit's column and the planner's field.
+
+    Returns
+    -------
+    OutputFrame
+        ``out_crs`` when given; else the inputs' common CRS; else (inputs in
+        several CRS) EPSG:4326, with a note naming them.
+
+    Examples
+    --------
+    >>> from shapely.geometry import Point
+    >>> gk = gpd.GeoDataFrame(geometry=[Point(615000, 3276000)], crs="EPSG:4544")
+    >>> output_frame({"zones": gk}).crs.to_epsg()
+    4544
+    >>> output_frame({"zones": gk}, CRS.from_epsg(4490)).crs.to_epsg()
+    4490
+    >>> output_frame({}).crs.to_epsg()
+    4326
+    """
+    fields = dict(fields or {})
+    if out_crs is not None:
+        return OutputFrame(out_crs, fields)
+    shared = common_crs(gdf.crs for gdf in inputs.values())
+    if shared is not None or not inputs:
+        return OutputFrame(shared or WGS84, fields)
+    named = ", ".join(
+        f"{name} {crs_label(gdf.crs)}" for name, gdf in inputs.items() if gdf.crs is not None
+    )
+    note = (
+        f"the inputs are in several CRS ({named}): layers are written in EPSG:4326; "
+        "--out-crs to choose"
+    )
+    return OutputFrame(WGS84, fields, (note,))
