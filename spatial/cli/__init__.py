@@ -127,10 +127,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command != "init":
             apply_project(args)  # spatial.toml: what the command line left unsaid
-        notes = guard_outputs(args)
+        guard_outputs(args)
         status = _run_saying_warnings(args)
-        for note in notes:
-            print(note, file=sys.stderr)
         sys.stdout.flush()  # surface a closed pipe here, not at interpreter exit
         return status
     except SpatialError as exc:

@@ -116,10 +116,7 @@ def constraint_rules(
     return tuple(added)
 
 
-def write_conflicts(pieces: gpd.GeoDataFrame, out: str, *, also_input: bool = False) -> None:
-    """Write the conflict pieces as a GeoPackage layer named ``conflicts`` (atomically).
-
-    ``also_input``: ``out`` is also an input, so no layer of the same name is replaced.
-    """
-    write_gpkg_atomic(out, pieces, layer="conflicts", also_input=also_input)
+def write_conflicts(pieces: gpd.GeoDataFrame, out: str) -> None:
+    """Write the conflict pieces as a GeoPackage layer named ``conflicts`` (atomically)."""
+    write_gpkg_atomic(out, pieces, layer="conflicts")
     print(f"spatial check: wrote {len(pieces)} conflict pieces to {out}", file=sys.stderr)

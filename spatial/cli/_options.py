@@ -417,14 +417,11 @@ def emit_report(args: argparse.Namespace, report: object, frame: OutputFrame | N
         layers = check_result_layers(report, with_plan=not is_postgis_url(out))  # type: ignore[arg-type]
         if frame is not None:
             layers = frame.layers(layers)
-        from spatial.cli._outputs import also_input  # noqa: PLC0415
-
         for name in write_layers(
             layers,
             out,
             table=getattr(args, "table", None),
             styles={"targets": "zones"},
-            also_input=also_input(args),
         ):
             print(f"spatial {args.command}: wrote {name}", file=sys.stderr)
         return False

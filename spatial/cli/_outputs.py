@@ -24,9 +24,9 @@ import argparse
 import os
 from collections.abc import Iterator
 
-from spatial.errors import OutputError, printable
+from spatial.errors import OutputError
 
-__all__ = ["OUTPUT_OPTIONS", "also_input", "guard_outputs"]
+__all__ = ["OUTPUT_OPTIONS", "guard_outputs"]
 
 #: Namespace attributes that name an output file, and the flag each comes from.
 OUTPUT_OPTIONS: dict[str, str] = {
@@ -37,8 +37,6 @@ OUTPUT_OPTIONS: dict[str, str] = {
     "pieces_out": "--pieces-out",
     "repair": "--repair",
 }
-#: Where :func:`guard_outputs` notes which outputs are also inputs (read by :func:`also_input`).
-_ALSO_INPUT = "_outputs_also_inputs"
 
 
 def _outputs(args: argparse.Namespace) -> Iterator[tuple[str, str]]:
@@ -95,20 +93,16 @@ def _same(a: str, b: str) -> bool:
         return False
 
 
-def guard_outputs(args: argparse.Namespace) -> list[str]:
-    """Refuse an output that cannot be written or is an input; return notes for the end.
-
-    The notes say which GeoPackage outputs are also inputs (their own layers
-    kept); :func:`spatial.cli.main` prints them once the command has written.
+def guard_outputs(args: argparse.Namespace) -> None:
+    """Refuse an output that cannot be written or is an input, before any work.
 
     Raises
     ------
     OutputError
         An output's name is too long, its parent is a file, or it is the same
-        file as an input in a format that cannot add layers (one line, exit 2).
+        file as an input, whatever its format (one line, exit 2).
     """
     from spatial.cli._options import output_destination  # noqa: PLC0415
-    from spatial.export.layer_formats import format_for  # noqa: PLC0415
     from spatial.io.atomic import check_output_name  # noqa: PLC0415
 
     if hasattr(args, "out"):
@@ -118,7 +112,6 @@ def guard_outputs(args: argparse.Namespace) -> list[str]:
 
         resolve_crs(args.out_crs, "--out-crs")  # refused before any work
     inputs: list[str] | None = None
-    also: set[str] = set()
     for dest, flag in _outputs(args):
         out = os.fspath(getattr(args, dest))
         check_output_name(out)
@@ -126,23 +119,8 @@ def guard_outputs(args: argparse.Namespace) -> list[str]:
             continue
         inputs = _inputs(args) if inputs is None else inputs
         same = next((path for path in inputs if _same(out, path)), None)
-        if same is None:
-            continue
-        fmt = format_for(out)  # a format that can take the results beside an input's own
-        if fmt is None or not fmt.adds_layers:
+        if same is not None:
             raise OutputError(
                 f"{out}: {flag} is also an input ({same}); writing it would replace the input: "
                 "choose another output path"
             )
-        also.add(dest)
-    setattr(args, _ALSO_INPUT, frozenset(also))
-    return [
-        f"spatial {args.command}: note: {printable(getattr(args, dest))} is also an input: "
-        "the results were added as new layers and its own layers kept"
-        for dest in also
-    ]
-
-
-def also_input(args: argparse.Namespace, dest: str = "out") -> bool:
-    """Tell whether the output ``dest`` (a GeoPackage) is also an input of this call."""
-    return dest in getattr(args, _ALSO_INPUT, frozenset())

@@ -24,7 +24,6 @@ from spatial.cli._options import (
     require_in_range,
 )
 from spatial.cli._output import ExitCode, printed_warnings
-from spatial.cli._outputs import also_input
 from spatial.errors import UsageError, printable
 from spatial.export.layers import is_layer_destination, write_layers
 from spatial.formats import format_from_suffix
@@ -233,9 +232,7 @@ def _write(args: argparse.Namespace, result: pd.DataFrame, inputs: dict | None =
     if args.format == "layer":  # GeoPackage, File GDB or PostGIS; --op difference with its parts
         if inputs is not None or args.out_crs is not None:
             result = output_frame_of(args, inputs or {}).layer(args.op, result)
-        written = write_layers(
-            {args.op: result}, args.out, table=args.table, also_input=also_input(args)
-        )
+        written = write_layers({args.op: result}, args.out, table=args.table)
         for name in written:
             print(f"spatial overlay: wrote {name}", file=sys.stderr)
         return ExitCode.OK

@@ -59,7 +59,6 @@ from spatial.cli._options import (
     read_options,
 )
 from spatial.cli._output import ExitCode, printed_warnings
-from spatial.cli._outputs import also_input
 from spatial.cli._plan_input import read_plan_layer
 from spatial.cli._project import own_plan, plan_input
 from spatial.errors import printable
@@ -153,7 +152,6 @@ def run(args: argparse.Namespace) -> int:
         write_conflicts(
             frame.layer("conflicts", report.conflicts),
             args.conflicts_out,
-            also_input=also_input(args, "conflicts_out"),
         )
     for line in report.matches:
         print(f"spatial check: note: {printable(line)}", file=sys.stderr)

@@ -50,7 +50,6 @@ from spatial.cli._options import (
     read_options,
 )
 from spatial.cli._output import ExitCode, printed_warnings
-from spatial.cli._outputs import also_input
 from spatial.cli._project import plan_input
 from spatial.errors import UsageError
 from spatial.formats import format_from_suffix
@@ -334,7 +333,6 @@ def run(args: argparse.Namespace) -> int:
             args.pieces_out,
             frame.layer("diff_pieces", result.pieces),
             layer="diff_pieces",
-            also_input=also_input(args, "pieces_out"),
         )
     if args.map is not None:
         from spatial.webmap.compare import render_compare_map  # noqa: PLC0415 - folium is slow

@@ -33,7 +33,6 @@ import pyogrio
 
 from spatial.cli._options import COMMAND_HELP, Input, add_input_options, read_options
 from spatial.cli._output import ExitCode
-from spatial.cli._outputs import also_input
 from spatial.errors import LayerError, SpatialError, first_line, printable
 from spatial.io.atomic import write_bytes_atomic, write_gpkg_atomic
 from spatial.io.bundled import bundled_dir
@@ -166,13 +165,13 @@ def _check_one(path: Path | str, args: argparse.Namespace, options: ReadOptions)
     return ExitCode.PROBLEMS if problems else ExitCode.OK
 
 
-def _write_layer(gdf: gpd.GeoDataFrame, out: Path, also_input: bool = False) -> None:
+def _write_layer(gdf: gpd.GeoDataFrame, out: Path) -> None:
     suffix = out.suffix.lower()
     if suffix not in _DRIVERS and suffix not in _PARQUET:
         choices = ", ".join(sorted({*_DRIVERS, *_PARQUET}))
         raise LayerError(f"{out}: cannot write {suffix or 'a file without suffix'}; use {choices}")
     if suffix == ".gpkg":  # into an existing GeoPackage: its other layers are kept
-        write_gpkg_atomic(out, gdf, layer=out.stem, also_input=also_input)
+        write_gpkg_atomic(out, gdf, layer=out.stem)
         return
     buffer = io.BytesIO()
     try:
@@ -197,9 +196,9 @@ def _print_repairs(path: Path | str, report: pd.DataFrame, out: Path) -> None:
     print(f"{printable(out)}: written, {len(report)} feature(s) repaired", file=sys.stderr)
 
 
-def _repair(path: Path | str, out: Path, options: ReadOptions, also_input: bool) -> None:
+def _repair(path: Path | str, out: Path, options: ReadOptions) -> None:
     repaired, report = repair_layer(read_layer(path, **vars(options)), str(path))
-    _write_layer(repaired, out, also_input)
+    _write_layer(repaired, out)
     _print_repairs(path, report, out)
 
 
@@ -213,7 +212,7 @@ def run(args: argparse.Namespace) -> int:
     statuses = [_check_one(p, args, options[f"#{i}"]) for i, p in enumerate(paths)]
     status = max(statuses)
     if args.repair and status != ExitCode.UNREADABLE:
-        _repair(paths[0], Path(args.repair), options["#0"], also_input(args, "repair"))
+        _repair(paths[0], Path(args.repair), options["#0"])
     bad = sum(1 for s in statuses if s != ExitCode.OK)
     summary = "no problems found" if status == ExitCode.OK else f"{bad} with problems or unreadable"
     print(f"spatial validate: {len(paths)} file(s) checked, {summary}", file=sys.stderr)

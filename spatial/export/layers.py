@@ -39,7 +39,6 @@ def write_layers(
     *,
     table: str | None = None,
     styles: Mapping[str, str] | None = None,
-    also_input: bool = False,
 ) -> list[str]:
     """Write result layers (GeoDataFrames) and tables (DataFrames) to ``out``; return their names.
 
@@ -60,10 +59,6 @@ def write_layers(
     styles : mapping of str to str, optional
         For a GeoPackage, the web-map style of each layer (default: the layer's
         own name); every geometry layer is stored with its QGIS style.
-    also_input : bool, default False
-        ``out`` is also an input: an existing GeoPackage gets the layers added
-        beside its own and no layer of the same name is replaced; a format that
-        cannot add layers refuses.
 
     Raises
     ------
@@ -76,5 +71,5 @@ def write_layers(
     if fmt is None:
         known = ", ".join(layer_suffixes())
         raise UsageError(f"{out}: names no layer format; use {known} or postgresql://...")
-    request = LayerWrite(layers, os.fspath(out), table, dict(styles or {}), also_input)
+    request = LayerWrite(layers, os.fspath(out), table, dict(styles or {}))
     return fmt.write(request)

@@ -353,19 +353,12 @@ def _gpkg_layers(target: Path) -> dict[str, str] | None:
     return {str(name).lower(): str(text or "") for name, text in rows}
 
 
-def _refuse_replacing(
-    target: Path, layers: list[str], found: dict[str, str], also_input: bool
-) -> None:
-    """Refuse writing a layer over one of the same name that is not ours, or is being read."""
+def _refuse_replacing(target: Path, layers: list[str], found: dict[str, str]) -> None:
+    """Refuse writing a layer over one of the same name that the toolkit did not write."""
     for name in layers:
         old = found.get(name.lower())
         if old is None:
             continue
-        if also_input:
-            raise OutputError(
-                f"{target}: is also an input and already holds a layer {name!r}; its layers "
-                "are kept: choose another output path"
-            )
         if old != GPKG_MARK:
             raise OutputError(
                 f"{target}: already holds a layer {name!r} that spatial did not write; it is "
@@ -374,28 +367,26 @@ def _refuse_replacing(
 
 
 @contextlib.contextmanager
-def atomic_gpkg(
-    target: str | os.PathLike[str], layers: list[str], *, also_input: bool = False
-) -> Iterator[Path]:
+def atomic_gpkg(target: str | os.PathLike[str], layers: list[str]) -> Iterator[Path]:
     """Yield a GeoPackage path to write ``layers`` into; move it onto ``target`` (atomically).
 
     An existing GeoPackage at ``target`` keeps its other layers: it is copied
     first and the new layers are added to the copy. A layer of the same name
     is replaced only if the toolkit wrote it (its description is
-    :data:`GPKG_MARK`) and ``target`` is not also an input; every layer
-    written is so marked.
+    :data:`GPKG_MARK`); every layer written is so marked. (An output that is
+    also an input of the call never gets here: :mod:`spatial.cli._outputs`.)
 
     Raises
     ------
     OutputError
         ``target`` is a file that is not a GeoPackage, or holds a layer of the
-        same name that is not the toolkit's (or the file is also an input).
+        same name that is not the toolkit's.
     """
     target = _followed(Path(target))
     check_output_name(target)
     found = _gpkg_layers(target)
     if found is not None:
-        _refuse_replacing(target, layers, found, also_input)
+        _refuse_replacing(target, layers, found)
     with atomic_path(target) as tmp:
         if found is not None:
             shutil.copyfile(target, tmp)
@@ -413,14 +404,12 @@ def _mark_layers(gpkg: Path, layers: list[str]) -> None:
         )
 
 
-def write_gpkg_atomic(
-    target: str | os.PathLike[str], gdf: object, layer: str, *, also_input: bool = False
-) -> Path:
+def write_gpkg_atomic(target: str | os.PathLike[str], gdf: object, layer: str) -> Path:
     """Write a GeoDataFrame as one GeoPackage layer at ``target``, atomically; return the path.
 
     An existing GeoPackage keeps its other layers (see :func:`atomic_gpkg`).
     """
-    with atomic_gpkg(target, [layer], also_input=also_input) as tmp:
+    with atomic_gpkg(target, [layer]) as tmp:
         try:
             gdf.to_file(tmp, driver="GPKG", layer=layer)  # type: ignore[attr-defined]
         except Exception as exc:  # a writer's failure is one line; nothing is written

@@ -55,15 +55,12 @@ class LayerWrite:
         The database table, when the URL does not name it.
     styles : mapping of str to str
         The web-map style of each layer, for formats that store styles.
-    also_input : bool
-        ``out`` is also an input of the call (its own layers must be kept).
     """
 
     layers: Mapping[str, pd.DataFrame]
     out: str
     table: str | None = None
     styles: Mapping[str, str] = field(default_factory=dict)
-    also_input: bool = False
 
 
 @dataclass(frozen=True)
@@ -81,9 +78,6 @@ class LayerFormat:
         wrote (``FILE::LAYER``).
     multi_layer : bool
         Holds several layers; a single-layer format refuses more than one.
-    adds_layers : bool
-        An existing file can take the results as new layers beside its own
-        (so it may be an input of the same call).
     streaming : bool
         Features are written one after another as they come (a reader can
         start before the end; the file can be appended to line by line).
@@ -95,7 +89,6 @@ class LayerFormat:
     suffixes: tuple[str, ...]
     write: Callable[[LayerWrite], list[str]]
     multi_layer: bool = True
-    adds_layers: bool = False
     streaming: bool = False
     claims: Callable[[str], bool] | None = None
 
@@ -140,10 +133,16 @@ def format_for(out: str | os.PathLike[str] | None) -> LayerFormat | None:
     return next((fmt for fmt in layer_formats() if suffix in fmt.suffixes), None)
 
 
-def write_frames(path: Path, driver: str, layers: Mapping[str, pd.DataFrame]) -> None:
+def write_frames(
+    path: Path,
+    driver: str,
+    layers: Mapping[str, pd.DataFrame],
+    layer_options: Mapping[str, str] | None = None,
+) -> None:
     """Write each frame as a layer of ``path`` with the GDAL ``driver`` (pyogrio).
 
-    A DataFrame without geometry is written as an attribute table.
+    A DataFrame without geometry is written as an attribute table;
+    ``layer_options`` are the driver's layer creation options.
 
     Raises
     ------
@@ -156,6 +155,8 @@ def write_frames(path: Path, driver: str, layers: Mapping[str, pd.DataFrame]) ->
         try:
             with warnings.catch_warnings():  # the temporary file's suffix may not be the format's
                 warnings.filterwarnings("ignore", "(?i).*extension", RuntimeWarning)
-                pyogrio.write_dataframe(frame, path, layer=name, driver=driver)
+                pyogrio.write_dataframe(
+                    frame, path, layer=name, driver=driver, layer_options=layer_options
+                )
         except Exception as exc:
             raise OutputError(f"{path}: cannot write layer {name} ({first_line(exc)})") from None

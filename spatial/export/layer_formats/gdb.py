@@ -86,8 +86,6 @@ def _write(request: LayerWrite) -> list[str]:
     from spatial.io.atomic import check_output_name  # noqa: PLC0415
 
     target = Path(request.out)
-    if request.also_input:
-        raise OutputError(f"{target}: is also an input; choose another output path")
     layers = _one_type_each(request.layers)
     check_output_name(target)
     _refuse_foreign_gdb(target)

@@ -23,11 +23,11 @@ def _write(request: LayerWrite) -> list[str]:
         else frame
         for name, frame in request.layers.items()
     }
-    with atomic_gpkg(request.out, list(styled), also_input=request.also_input) as tmp:
+    with atomic_gpkg(request.out, list(styled)) as tmp:
         write_frames(tmp, "GPKG", styled)
         geo = {n: f for n, f in styled.items() if isinstance(f, gpd.GeoDataFrame)}
         store_styles(tmp, geo, styles)
     return [f"{request.out}::{name}" for name in request.layers]
 
 
-FORMAT = LayerFormat("GeoPackage", (".gpkg",), _write, adds_layers=True)
+FORMAT = LayerFormat("GeoPackage", (".gpkg",), _write)
