@@ -146,10 +146,25 @@ def rendered_fonts(page, selector: str | None = None) -> dict[str, str]:
     fonts: dict[str, str] = {}
     for node_id, children in nodes:
         text = "".join(c.get("nodeValue", "") for c in children if c.get("nodeType") == 3)
-        for font in cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node_id})["fonts"]:
+        for font in _platform_fonts(cdp, node_id):
             fonts.setdefault(_font_name(font), text.strip()[:40])
     cdp.detach()
+    assert fonts, "no text element was left to ask about"
     return fonts
+
+
+def _platform_fonts(cdp, node_id: int) -> list[dict]:
+    """The fonts Chromium draws a node's text in; none for a node the page has since removed.
+
+    The map keeps working while it is asked (labels hidden and shown, tooltips
+    made and dropped), so a node of the snapshot may be gone: it draws nothing.
+    """
+    try:
+        return cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node_id})["fonts"]
+    except Exception as exc:
+        if "Could not find node" in str(exc):
+            return []
+        raise
 
 
 def embedded_font_chars(html: str) -> set[str]:
