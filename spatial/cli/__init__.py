@@ -1,6 +1,7 @@
 """The ``spatial`` command line: ``map``, ``check``, ``overlay``, ``validate``, ``balance``, ...
 
-The subcommands: ``map``, ``check``, ``overlay``, ``validate``, ``balance``, ``diff``, ``report``.
+The subcommands: ``map``, ``check``, ``overlay``, ``validate``, ``balance``, ``diff``, ``report``,
+``qc``.
 
 Each subcommand lives in its own module of this package, exposing
 ``register(subparsers)``, which adds its parser and sets ``handler`` to a function

@@ -43,6 +43,7 @@ COMMAND_HELP: dict[str, str] = {
     "balance": "用地平衡表: area by land-use class per zone (ha, 亩, %%)",
     "diff": "what changed between two versions of a layer (调入/调出, status changes)",
     "report": "write the checked plan as an offline HTML report and an A3 PDF map sheet",
+    "qc": "成果质检: inspect layers (topology, 用地用海 codes, ids, areas), each finding sourced",
 }
 
 

@@ -37,6 +37,7 @@ OUTPUT_OPTIONS: dict[str, str] = {
     "conflicts_out": "--conflicts-out",
     "pieces_out": "--pieces-out",
     "repair": "--repair",
+    "errors_out": "--errors-out",
 }
 #: Outputs that can take the results as new layers beside an input's own.
 _ADDS_LAYERS = (".gpkg",)

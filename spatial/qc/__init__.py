@@ -15,7 +15,7 @@ from spatial._lazy import lazy_exports
 
 if TYPE_CHECKING:
     from spatial.qc.findings import KINDS, Finding, QcResult, Severity
-    from spatial.qc.inspect import inspect
+    from spatial.qc.inspection import inspect
     from spatial.qc.packs import Rule, load_packs
 
 _EXPORTS = {
@@ -23,7 +23,7 @@ _EXPORTS = {
     "Finding": "spatial.qc.findings",
     "QcResult": "spatial.qc.findings",
     "Severity": "spatial.qc.findings",
-    "inspect": "spatial.qc.inspect",
+    "inspect": "spatial.qc.inspection",
     "Rule": "spatial.qc.packs",
     "load_packs": "spatial.qc.packs",
 }

@@ -14,10 +14,13 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pyproj import CRS
 from shapely import Geometry
+
+if TYPE_CHECKING:
+    from spatial.qc.packs import Rule
 
 __all__ = ["KINDS", "RECORD_FIELDS", "Finding", "QcResult", "Severity"]
 
@@ -118,10 +121,13 @@ class QcResult:
     findings : tuple of Finding
     layers : dict of str to (int, pyproj.CRS or None)
         Each layer inspected: its number of features and its CRS.
+    rules : tuple of Rule
+        The rules run, in order (each counted in the summary, found or not).
     """
 
     findings: tuple[Finding, ...]
     layers: dict[str, tuple[int, CRS | None]]
+    rules: tuple[Rule, ...] = ()
 
     @property
     def has_errors(self) -> bool:
@@ -139,8 +145,23 @@ class QcResult:
             "errors": by_severity.get("error", 0),
             "warnings": by_severity.get("warning", 0),
             "by_kind": {k: by_kind[k] for k in KINDS if by_kind[k]},
+            "by_rule": self.rule_counts(),
             "passed": not self.has_errors,
         }
+
+    def rule_counts(self) -> list[dict[str, Any]]:
+        """Return each rule run: its id, kind, severity, source and number of findings."""
+        counts = Counter(f.rule for f in self.findings)
+        return [
+            {
+                "rule": r.id,
+                "kind": r.kind,
+                "severity": str(r.severity),
+                "count": counts[r.id],
+                "source": r.source,
+            }
+            for r in self.rules
+        ]
 
     def of_kind(self, kind: str) -> Sequence[Finding]:
         """Return the findings of one kind."""

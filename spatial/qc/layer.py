@@ -94,7 +94,10 @@ class QcLayer:
         unit: str | None = None,
         geometry: shapely.Geometry | None = None,
     ) -> Finding:
-        """Return a finding of ``rule`` about feature (position) ``feature`` of this layer."""
+        """Return a finding of ``rule`` about feature (position) ``feature`` of this layer.
+
+        Its geometry is ``geometry``, else the feature's own (as read).
+        """
         return Finding(
             kind=rule.kind,
             rule=rule.id,
@@ -106,5 +109,5 @@ class QcLayer:
             unit=unit,
             source=rule.source,
             message=message,
-            geometry=geometry,
+            geometry=geometry if geometry is not None or feature is None else self.raw[feature],
         )

@@ -167,4 +167,4 @@ def inspect(
         layer = QcLayer(name, frame, id_field)
         found += inspect_layer(layer, rules, fields)
         sizes[name] = (len(frame), frame.crs)
-    return QcResult(tuple(found), sizes)
+    return QcResult(tuple(found), sizes, tuple(rules))
