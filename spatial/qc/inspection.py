@@ -61,7 +61,7 @@ class FieldNames:
 
 def _below_min_area(layer: QcLayer, rule: Rule) -> list[Finding]:
     limit = rule.params["min_area_m2"]
-    small = np.flatnonzero(layer.valid & (layer.area_m2 < limit))
+    small = np.flatnonzero(layer.present & (layer.area_m2 < limit))
     return [
         layer.finding(
             rule,

@@ -79,6 +79,11 @@ class QcLayer:
         return geoms
 
     @cached_property
+    def present(self) -> npt.NDArray[np.bool_]:
+        """Which features have a geometry with an area to measure (an invalid one repaired)."""
+        return ~shapely.is_missing(self.geoms) & ~shapely.is_empty(self.geoms)
+
+    @cached_property
     def area_m2(self) -> npt.NDArray[np.float64]:
         """The area of record of each (repaired) geometry, m² on the CGCS2000 ellipsoid."""
         return area_of_record_m2(self.geoms, self.crs, self.name)

@@ -171,7 +171,7 @@ def mean_width_m(geoms: npt.ArrayLike, area_m2: npt.ArrayLike, crs: CRS | None) 
 
 def slivers(layer: QcLayer, rule: Rule) -> list[Finding]:
     """One finding per feature under ``max_area_m2`` or narrower than ``min_width_m`` on average."""
-    present = layer.valid | (~shapely.is_missing(layer.raw) & ~shapely.is_empty(layer.geoms))
+    present = layer.present
     width = mean_width_m(layer.geoms, layer.area_m2, layer.crs)
     small = present & (layer.area_m2 < rule.params["max_area_m2"])
     thin = present & (width < rule.params["min_width_m"])
