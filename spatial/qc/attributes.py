@@ -13,6 +13,7 @@ import math
 from collections.abc import Callable, Iterable
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from spatial.landuse.classes import LEVEL_DIGITS, LandUseClasses, load_classes
@@ -30,25 +31,27 @@ __all__ = [
 ]
 
 
-def _blank(value: object) -> bool:
+def _text(value: object) -> str:
     if value is None or value is pd.NA or value is pd.NaT:
-        return True
-    if isinstance(value, float) and math.isnan(value):
-        return True
-    return isinstance(value, str) and not value.strip()
+        return ""
+    if isinstance(value, float):
+        return "" if math.isnan(value) else str(int(value)) if value.is_integer() else str(value)
+    return str(value).strip()
 
 
-def text_values(column: pd.Series) -> list[str]:
-    """Return a field's values as stripped text ("" for a blank; ``101.0`` read as ``101``)."""
-    out = []
-    for value in column:
-        if _blank(value):
-            out.append("")
-        elif isinstance(value, float) and value.is_integer():
-            out.append(str(int(value)))
-        else:
-            out.append(str(value).strip())
-    return out
+def text_values(column: pd.Series) -> npt.NDArray[np.object_]:
+    """Return a field's values as stripped text ("" for a blank; ``101.0`` read as ``101``).
+
+    Each distinct value is converted once (a layer holds few distinct codes).
+
+    Examples
+    --------
+    >>> text_values(pd.Series(["0101 ", None, 101.0, " "])).tolist()
+    ['0101', '', '101', '']
+    """
+    codes, uniques = pd.factorize(column, use_na_sentinel=True)
+    texts = np.array([*(_text(v) for v in np.asarray(uniques, dtype=object)), ""], dtype=object)
+    return texts[codes]  # a missing value's code is -1: the "" at the end
 
 
 def missing_fields(layer: QcLayer, rule: Rule, named: dict[str, str]) -> list[Finding]:
@@ -92,7 +95,7 @@ def blank_values(layer: QcLayer, rule: Rule, fields: Iterable[str]) -> list[Find
     for field in fields:
         if field not in layer.frame.columns:
             continue
-        for i in np.flatnonzero([_blank(v) for v in layer.frame[field]]):
+        for i in np.flatnonzero(text_values(layer.frame[field]) == ""):
             found.append(layer.finding(rule, f"field {field!r} is blank", feature=int(i)))
     return found
 
@@ -105,10 +108,11 @@ def duplicate_ids(layer: QcLayer, rule: Rule, field: str) -> list[Finding]:
     first: dict[str, int] = {}
     found = []
     repeated = ids.duplicated(keep=False) & (ids != "")
+    counts = ids[repeated].value_counts()
     for i in np.flatnonzero(repeated.to_numpy()):
         holder = first.setdefault(ids[i], int(i))
         if holder != i:
-            count = int((ids == ids[i]).sum())
+            count = int(counts[ids[i]])
             message = f"id {ids[i]!r} is held by {count} features"
             found.append(layer.finding(rule, message, feature=int(i), other=holder, value=ids[i]))
     return found
@@ -142,20 +146,20 @@ def class_code_findings(
     levels = rules["wrong_level"].params["levels"] if "wrong_level" in rules else [1, 2, 3]
     check = _code_check(classes, levels)
     codes = text_values(layer.frame[code_field])
-    verdicts = {code: check(code) for code in set(codes) if code}
+    verdicts = {code: check(code) for code in set(codes.tolist()) if code}
+    bad = [code for code, verdict in verdicts.items() if verdict is not None]
     has_names = name_field is not None and name_field in layer.frame.columns
-    names = text_values(layer.frame[name_field]) if has_names else [""] * len(codes)
+    names = text_values(layer.frame[name_field]) if has_names else np.full(len(codes), "", object)
+    known = {code: classes[code].name_zh for code in verdicts if code in classes}
+    expected = np.array([known.get(code, "") for code in codes], dtype=object)
+    mismatched = (names != "") & (expected != "") & (names != expected)
     found = []
-    for i, (code, name) in enumerate(zip(codes, names, strict=True)):
-        verdict = verdicts.get(code)
+    for i in np.flatnonzero(np.isin(codes, bad) | mismatched):
+        code, name, verdict = codes[i], names[i], verdicts.get(codes[i])
         if verdict is not None and verdict[0] in rules:
-            rule = rules[verdict[0]]
-            found.append(layer.finding(rule, verdict[1], feature=i, value=code))
-        elif verdict is None and code and name and "code_name_mismatch" in rules:
-            if name != classes[code].name_zh:
-                message = (
-                    f"land-use name {name!r} disagrees with code {code!r} ({classes[code].name_zh})"
-                )
-                rule = rules["code_name_mismatch"]
-                found.append(layer.finding(rule, message, feature=i, value=name))
+            found.append(layer.finding(rules[verdict[0]], verdict[1], feature=int(i), value=code))
+        elif verdict is None and "code_name_mismatch" in rules:
+            message = f"land-use name {name!r} disagrees with code {code!r} ({expected[i]})"
+            rule = rules["code_name_mismatch"]
+            found.append(layer.finding(rule, message, feature=int(i), value=name))
     return found
