@@ -86,6 +86,8 @@ _CHECKS: dict[str, _Check] = {
     "duplicate_id": lambda layer, rule, f: (
         attributes.duplicate_ids(layer, rule, f.id_field) if f.id_field else []
     ),
+    "gap": lambda layer, rule, _: topology.gaps(layer, rule),
+    "overlap": lambda layer, rule, _: topology.overlaps(layer, rule),
     "sliver": lambda layer, rule, _: topology.slivers(layer, rule),
     "below_min_area": lambda layer, rule, _: _below_min_area(layer, rule),
     "area_mismatch": lambda layer, rule, f: (
@@ -95,25 +97,12 @@ _CHECKS: dict[str, _Check] = {
 _CODE_KINDS = ("unknown_code", "wrong_level", "code_name_mismatch")
 
 
-def _topology(layer: QcLayer, rules: Sequence[Rule]) -> list[Finding]:
-    wanted = [r for r in rules if r.kind in ("gap", "overlap")]
-    if not wanted:
-        return []
-    coverage = topology.is_coverage(layer.geoms)
-    found = []
-    for rule in wanted:
-        check = topology.gaps if rule.kind == "gap" else topology.overlaps
-        found += check(layer, rule, coverage=coverage)
-    return found
-
-
 def inspect_layer(layer: QcLayer, rules: Sequence[Rule], fields: FieldNames) -> list[Finding]:
     """Return the findings of ``rules`` in one layer, rule by rule in pack order."""
     found: list[Finding] = []
     for rule in rules:
         if rule.kind in _CHECKS:
             found += _CHECKS[rule.kind](layer, rule, fields)
-    found += _topology(layer, rules)
     code_rules = {r.kind: r for r in rules if r.kind in _CODE_KINDS}
     if fields.class_field and code_rules:
         found += attributes.class_code_findings(

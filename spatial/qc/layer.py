@@ -84,6 +84,21 @@ class QcLayer:
         return ~shapely.is_missing(self.geoms) & ~shapely.is_empty(self.geoms)
 
     @cached_property
+    def off_coverage(self) -> npt.NDArray[np.bool_]:
+        """Which features have an edge :func:`shapely.coverage_invalid_edges` rejects.
+
+        An edge is rejected when it is not matched by a neighbour's and lies in or
+        crosses a neighbour's interior, or repeats a neighbour's: of every pair of
+        features sharing an area, one at least is flagged. A T-junction flags both
+        sides too (its long edge is not matched vertex by vertex), so a flag alone is
+        no finding.
+        """
+        flags = np.zeros(len(self.geoms), dtype=bool)
+        present = np.flatnonzero(self.present)
+        flags[present] = ~shapely.is_empty(shapely.coverage_invalid_edges(self.geoms[present]))
+        return flags
+
+    @cached_property
     def area_m2(self) -> npt.NDArray[np.float64]:
         """The area of record of each (repaired) geometry, m² on the CGCS2000 ellipsoid."""
         return area_of_record_m2(self.geoms, self.crs, self.name)

@@ -4,9 +4,11 @@ A land-use layer is a coverage: its features tile their outline without holes
 or shared area. A neighbour's vertex lying on an edge (a T-junction, as survey
 data has everywhere) is no error here: overlaps are decided by the DE-9IM
 relation of the interiors (``2********``, an area in common) and gaps by the
-holes of the union, neither of which a T-junction makes. When
-:func:`shapely.coverage_is_valid` holds (edges matched vertex by vertex, the
-common case of a clean export), no pair is examined at all.
+holes of the union, neither of which a T-junction makes. Pairs are examined
+only from the features :func:`shapely.coverage_invalid_edges` flags (one of
+every overlapping pair is), and the union merges the others by their matched
+edges (:func:`shapely.coverage_union_all`): a clean vertex-matched export costs
+one coverage validation and one coverage union.
 
 Every piece found (a gap, an overlap) is measured as an area of record in m²
 (:func:`spatial.measure.record.area_of_record_m2`) in the layer's CRS.
@@ -28,7 +30,7 @@ from spatial.qc.findings import Finding
 from spatial.qc.layer import QcLayer
 from spatial.qc.packs import Rule
 
-__all__ = ["gaps", "invalid_geometries", "is_coverage", "mean_width_m", "overlaps", "slivers"]
+__all__ = ["gaps", "invalid_geometries", "mean_width_m", "overlaps", "slivers"]
 
 _PLACE = re.compile(r"\[([-+\d.eE]+)\s+([-+\d.eE]+)\]")
 _INTERIORS = "2********"
@@ -57,32 +59,30 @@ def invalid_geometries(layer: QcLayer, rule: Rule) -> list[Finding]:
     return found
 
 
-def _overlap_pairs(geoms: npt.NDArray[np.object_]) -> tuple[npt.NDArray[np.intp], ...]:
-    """Positions (i < j) of the pairs whose interiors share an area."""
-    present = np.flatnonzero(~shapely.is_empty(geoms) & ~shapely.is_missing(geoms))
-    tree = shapely.STRtree(geoms[present])
-    left, right = tree.query(geoms[present], predicate="intersects")
-    keep = left < right
-    i, j = present[left[keep]], present[right[keep]]
-    shared = shapely.relate_pattern(geoms[i], geoms[j], _INTERIORS)
-    return i[shared], j[shared]
+def _overlap_pairs(layer: QcLayer) -> tuple[npt.NDArray[np.intp], ...]:
+    """Positions (i < j) of the pairs whose interiors share an area.
 
-
-def is_coverage(geoms: npt.NDArray[np.object_]) -> bool:
-    """Whether the features form a vertex-matched coverage (then nothing overlaps)."""
-    present = geoms[~shapely.is_empty(geoms) & ~shapely.is_missing(geoms)]
-    return bool(shapely.coverage_is_valid(present))
-
-
-def overlaps(layer: QcLayer, rule: Rule, *, coverage: bool | None = None) -> list[Finding]:
-    """One finding per pair of features sharing an area over ``min_area_m2`` (the pair, the area).
-
-    ``coverage`` True says the layer is a vertex-matched coverage (no pair is examined).
+    Only features off the coverage (:attr:`QcLayer.off_coverage`) are looked from:
+    one of every overlapping pair is among them.
     """
     geoms = layer.geoms
-    if coverage if coverage is not None else is_coverage(geoms):
+    present = np.flatnonzero(layer.present)
+    flagged = np.flatnonzero(layer.off_coverage)
+    tree = shapely.STRtree(geoms[present])
+    source, hit = tree.query(geoms[flagged], predicate="intersects")
+    i, j = flagged[source], present[hit]
+    pairs = np.unique(np.column_stack([np.minimum(i, j), np.maximum(i, j)]), axis=0)
+    pairs = pairs[pairs[:, 0] != pairs[:, 1]]
+    shared = shapely.relate_pattern(geoms[pairs[:, 0]], geoms[pairs[:, 1]], _INTERIORS)
+    return pairs[shared, 0], pairs[shared, 1]
+
+
+def overlaps(layer: QcLayer, rule: Rule) -> list[Finding]:
+    """One finding per pair of features sharing an area over ``min_area_m2``: the pair, the area."""
+    if not layer.off_coverage.any():
         return []
-    i, j = _overlap_pairs(geoms)
+    i, j = _overlap_pairs(layer)
+    geoms = layer.geoms
     pieces = polygonal_parts(shapely.intersection(geoms[i], geoms[j]))
     area = area_of_record_m2(pieces, layer.crs, layer.name)
     found = []
@@ -115,16 +115,21 @@ def _holes(union: shapely.Geometry) -> npt.NDArray[np.object_]:
     return np.asarray(holes, dtype=object)
 
 
-def gaps(layer: QcLayer, rule: Rule, *, coverage: bool | None = None) -> list[Finding]:
+def _union(layer: QcLayer) -> shapely.Geometry:
+    """Return the layer's union: features on the coverage merged by matched edges, then the rest."""
+    on = layer.geoms[layer.present & ~layer.off_coverage]
+    off = layer.geoms[layer.off_coverage]
+    merged = shapely.coverage_union_all(on)
+    return shapely.union_all([merged, *off]) if len(off) else merged
+
+
+def gaps(layer: QcLayer, rule: Rule) -> list[Finding]:
     """One finding per hole between features inside the layer's outline, over ``min_area_m2``.
 
     A hole holding features of its own (an island parcel) counts only its empty part.
     """
     geoms = layer.geoms
-    present = geoms[~shapely.is_empty(geoms) & ~shapely.is_missing(geoms)]
-    is_cov = coverage if coverage is not None else is_coverage(geoms)
-    union = shapely.coverage_union_all(present) if is_cov else shapely.union_all(present)
-    holes = _holes(union)
+    holes = _holes(_union(layer))
     if not len(holes):
         return []
     tree = shapely.STRtree(geoms)

@@ -11,7 +11,7 @@ import geopandas as gpd
 import pytest
 import shapely
 from qc_layers import BOWTIE, GAP, OVERLAP, SLIVER, box, clean_layer, planted_layer
-from survey import X0, Y0, oracle_area_m2
+from survey import GK, X0, Y0, oracle_area_m2
 
 from spatial.errors import LayerError, PlanDataError
 from spatial.qc import KINDS, inspect
@@ -154,3 +154,20 @@ def test_a_line_layer_is_refused():
     lines = gpd.GeoDataFrame(geometry=[shapely.LineString([(0, 0), (1, 1)])], crs=4544)
     with pytest.raises(LayerError, match="only Polygon"):
         inspect({"roads.gpkg": lines})
+
+
+@pytest.mark.parametrize(
+    ("inner", "area_m2"),
+    [
+        ((0.0, 0.0, 100.0, 100.0), 100.0 * 100.0),  # the same square twice
+        ((40.0, 40.0, 60.0, 60.0), 20.0 * 20.0),  # a square inside another
+    ],
+)
+def test_duplicate_and_contained_features_overlap(inner, area_m2):
+    outer = box(0.0, 0.0, 100.0, 100.0)
+    layer = gpd.GeoDataFrame({"BSM": ["a", "b"]}, geometry=[outer, box(*inner)], crs=GK)
+    result = inspect({"lu.gpkg": layer}, id_field="BSM")
+    (overlap,) = [f for f in result.findings if f.kind == "overlap"]
+    assert (overlap.feature_id, overlap.other_id) == ("a", "b")
+    assert overlap.value == pytest.approx(oracle_area_m2(box(*inner)), rel=1e-9)
+    assert overlap.geometry.area == pytest.approx(area_m2)
