@@ -69,19 +69,21 @@ def missing_fields(layer: QcLayer, rule: Rule, named: dict[str, str]) -> list[Fi
     ]
 
 
-_NUMERIC = {"integer": pd.api.types.is_integer_dtype, "real": pd.api.types.is_numeric_dtype}
-
-
 def _type_ok(column: pd.Series, wanted: str) -> bool:
     if wanted == "text":
         return not pd.api.types.is_numeric_dtype(column)
-    return bool(_NUMERIC.get(wanted, lambda _: True)(column))
+    if wanted == "integer":
+        return pd.api.types.is_integer_dtype(column)
+    return pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column)
 
 
 def wrong_types(layer: QcLayer, rule: Rule, wanted: dict[str, str]) -> list[Finding]:
-    """One finding per field present whose type is not ``wanted`` (text, integer, real)."""
+    """One finding per field present whose type is not ``wanted`` (text, integer, real).
+
+    The rule's own ``fields`` (a pack's schema) are checked too.
+    """
     found = []
-    for field, kind in {**wanted, **rule.params.get("fields", {})}.items():
+    for field, kind in {**wanted, **rule.params["fields"]}.items():
         if field in layer.frame.columns and not _type_ok(layer.frame[field], kind):
             dtype = layer.frame[field].dtype
             message = f"field {field!r} is stored as {dtype}, not {kind}"

@@ -5,8 +5,11 @@ table per rule under ``[rules.ID]``: its ``kind`` (a finding kind the engine
 implements, see :data:`RULE_PARAMETERS`), its ``severity`` (``error`` or
 ``warning``), its ``source`` (the standard's name, number and clause, or
 ``project default: ...`` with the value) and its parameters, each named with its
-unit (``_m2``, ``_m``, ``_pct``). The bundled packs live in ``packs/`` beside
-this module (``default``); ``--pack FILE.toml`` reads a planner's own.
+unit (``_m2``, ``_m``, ``_pct``); a schema is ``fields = {NAME = "text"}``
+(``text``, ``integer``, ``real``) on a ``missing_field`` rule (the fields a
+layer must hold) and a ``wrong_type`` rule (the types they must have). The
+bundled packs live in ``packs/`` beside this module (``default``);
+``--pack FILE.toml`` reads a planner's own.
 
 Several packs are merged in order: a later rule with the same id replaces the
 earlier one, so a planner's pack can change one threshold of ``default``.
@@ -31,7 +34,15 @@ from typing import Any
 from spatial.errors import PlanDataError
 from spatial.qc.findings import KINDS, Severity
 
-__all__ = ["PACK_DIR", "RULE_PARAMETERS", "Rule", "bundled_packs", "load_pack", "load_packs"]
+__all__ = [
+    "FIELD_TYPES",
+    "PACK_DIR",
+    "RULE_PARAMETERS",
+    "Rule",
+    "bundled_packs",
+    "load_pack",
+    "load_packs",
+]
 
 #: The folder of the bundled packs (``NAME.toml``).
 PACK_DIR = Path(__file__).with_name("packs")
@@ -47,7 +58,7 @@ RULE_PARAMETERS: dict[str, dict[str, tuple[type, Any]]] = {
     "code_name_mismatch": {},
     "wrong_level": {"levels": (list, [1, 2, 3])},
     "blank_value": {},
-    "wrong_type": {},
+    "wrong_type": {"fields": (dict, {})},
     "missing_field": {"fields": (dict, {})},
     "duplicate_id": {},
     "area_mismatch": {
@@ -57,6 +68,8 @@ RULE_PARAMETERS: dict[str, dict[str, tuple[type, Any]]] = {
     },
 }
 _RULE_KEYS = {"kind", "severity", "source"}
+#: The field types a pack's ``fields = {NAME = "TYPE"}`` may name.
+FIELD_TYPES = ("text", "integer", "real")
 
 
 @dataclass(frozen=True)
@@ -107,7 +120,14 @@ def _param(where: str, name: str, value: object, kind: type) -> object:
         return float(value)
     if kind is int and isinstance(value, int) and not isinstance(value, bool) and value >= 0:
         return value
-    if kind in (list, dict) and isinstance(value, kind):
+    if kind is dict and isinstance(value, dict):
+        wrong = [f"{k} = {v!r}" for k, v in value.items() if v not in FIELD_TYPES]
+        if wrong:
+            raise PlanDataError(
+                f"{where}: {name}: {wrong[0]}: a field type is one of {', '.join(FIELD_TYPES)}"
+            )
+        return value
+    if kind is list and isinstance(value, list):
         return value
     raise PlanDataError(f"{where}: {name} must be {kind.__name__}, got {value!r}")
 

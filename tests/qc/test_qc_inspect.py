@@ -171,3 +171,29 @@ def test_duplicate_and_contained_features_overlap(inner, area_m2):
     assert (overlap.feature_id, overlap.other_id) == ("a", "b")
     assert overlap.value == pytest.approx(oracle_area_m2(box(*inner)), rel=1e-9)
     assert overlap.geometry.area == pytest.approx(area_m2)
+
+
+def test_a_schema_pack_finds_missing_and_mistyped_fields(tmp_path):
+    pack = tmp_path / "schema.toml"
+    pack.write_text(
+        '[rules.fields]\nkind = "missing_field"\nsource = "project default: test schema"\n'
+        'fields = {BSM = "text", TBMJ = "real", XZQDM = "text"}\n'
+        '[rules.types]\nkind = "wrong_type"\nsource = "project default: test schema"\n'
+        'fields = {BSM = "text", TBMJ = "integer"}\n',
+        encoding="utf-8",
+    )
+    result = inspect({"lu.gpkg": clean_layer()}, packs=[str(pack)])
+    assert sorted((f.kind, f.value) for f in result.findings) == [
+        ("missing_field", "XZQDM"),
+        ("wrong_type", "TBMJ"),  # float64, not integer
+    ]
+
+
+def test_a_schema_field_type_outside_the_three_is_refused(tmp_path):
+    pack = tmp_path / "schema.toml"
+    pack.write_text(
+        '[rules.types]\nkind = "wrong_type"\nsource = "s"\nfields = {BSM = "varchar"}\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(PlanDataError, match="BSM = 'varchar': a field type is one of text"):
+        inspect({"lu.gpkg": clean_layer()}, packs=[str(pack)])
