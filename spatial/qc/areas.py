@@ -20,6 +20,11 @@ from spatial.qc.packs import Rule
 __all__ = ["area_mismatches"]
 
 
+def _diff_pct(stated: float, record: float) -> float | None:
+    """Return (stated - record) / record in percent, rounded to 0.01; None when record is 0."""
+    return round(float((stated - record) / record * 100.0), 2) if record else None
+
+
 def area_mismatches(layer: QcLayer, rule: Rule, field: str) -> list[Finding]:
     """One finding per feature whose ``field`` (m²) is off its area of record.
 
@@ -43,14 +48,11 @@ def area_mismatches(layer: QcLayer, rule: Rule, field: str) -> list[Finding]:
     off = np.isfinite(stated) & (np.abs(stated - record) > allowed)
     found = []
     for i in np.flatnonzero(off):
-        diff_pct = (
-            float(np.round((stated[i] - record[i]) / record[i] * 100.0, 2))
-            if record[i]
-            else float("inf")
-        )
+        diff_pct = _diff_pct(stated[i], record[i])
+        said = f"{diff_pct:+.2f} %" if diff_pct is not None else "no area of record"
         message = (
             f"{field} {stated[i]:,.2f} m² against the area of record {record[i]:,.2f} m² "
-            f"({diff_pct:+.2f} %; allowed ±{allowed[i]:,.2f} m²)"
+            f"({said}; allowed ±{allowed[i]:,.2f} m²)"
         )
         found.append(layer.finding(rule, message, feature=int(i), value=diff_pct, unit="pct"))
     return found
