@@ -107,3 +107,16 @@ def test_bad_call_is_exit_2_in_one_line(layers, capsys, extra, said):
 def test_missing_file_is_exit_2(tmp_path, capsys):
     assert main(["qc", str(tmp_path / "none.gpkg")]) == 2
     assert capsys.readouterr().err.startswith("spatial qc: ")
+
+
+def test_two_layers_give_one_error_layer_each(layers, tmp_path, capsys):
+    planted, clean = layers
+    out = tmp_path / "errors.gpkg"
+    assert (
+        main(["qc", str(planted), str(clean), "--id-field", "BSM", "--errors-out", str(out)]) == 1
+    )
+    written = gpd.list_layers(out)["name"].tolist()
+    assert {"qc_findings_planted", "qc_findings_clean"} <= set(written)
+    assert len(gpd.read_file(out, layer="qc_findings_clean")) == 0
+    assert len(gpd.read_file(out, layer="qc_findings_planted")) == 5  # topology and the id
+    assert "38 feature(s) in 2 layer(s)" in capsys.readouterr().err
