@@ -71,10 +71,11 @@ def _overlap_pairs(layer: QcLayer) -> tuple[npt.NDArray[np.intp], ...]:
     tree = shapely.STRtree(geoms[present])
     source, hit = tree.query(geoms[flagged], predicate="intersects")
     i, j = flagged[source], present[hit]
-    pairs = np.unique(np.column_stack([np.minimum(i, j), np.maximum(i, j)]), axis=0)
-    pairs = pairs[pairs[:, 0] != pairs[:, 1]]
-    shared = shapely.relate_pattern(geoms[pairs[:, 0]], geoms[pairs[:, 1]], _INTERIORS)
-    return pairs[shared, 0], pairs[shared, 1]
+    once = (i < j) | ((i != j) & ~layer.off_coverage[j])  # a flagged pair is found from both sides
+    i, j = np.minimum(i[once], j[once]), np.maximum(i[once], j[once])
+    shared = shapely.relate_pattern(geoms[i], geoms[j], _INTERIORS)
+    order = np.lexsort((j[shared], i[shared]))
+    return i[shared][order], j[shared][order]
 
 
 def overlaps(layer: QcLayer, rule: Rule) -> list[Finding]:
