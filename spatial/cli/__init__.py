@@ -1,8 +1,8 @@
 """The ``spatial`` command line: ``map``, ``check``, ``overlay``, ``validate``, ``balance``, ...
 
 The subcommands: ``map``, ``check``, ``overlay``, ``validate``, ``balance``, ``diff``, ``report``,
-``init``. Every one reads the project (``spatial.toml`` here, or ``--project FILE``) for what
-its command line leaves unsaid (:mod:`spatial.cli._project`).
+``init``, ``qc``. Every one reads the project (``spatial.toml`` here, or ``--project FILE``)
+for what its command line leaves unsaid (:mod:`spatial.cli._project`).
 
 Each subcommand lives in its own module of this package, exposing
 ``register(subparsers)``, which adds its parser and sets ``handler`` to a function

@@ -36,6 +36,7 @@ OUTPUT_OPTIONS: dict[str, str] = {
     "conflicts_out": "--conflicts-out",
     "pieces_out": "--pieces-out",
     "repair": "--repair",
+    "errors_out": "--errors-out",
 }
 
 

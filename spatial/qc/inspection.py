@@ -1,0 +1,159 @@
+"""The inspection itself: every rule of the chosen packs over every layer, findings in order.
+
+Examples
+--------
+>>> import geopandas as gpd, shapely
+>>> cells = [shapely.box(615000 + x, 3276000, 615100 + x, 3276100) for x in (0, 100, 150)]
+>>> layer = gpd.GeoDataFrame({"BSM": ["a", "b", "c"], "note": "示例数据"}, geometry=cells, crs=4544)
+>>> result = inspect({"lu.gpkg": layer}, id_field="BSM")
+>>> [(f.kind, f.feature_id, f.other_id, round(f.value)) for f in result.findings]
+[('overlap', 'b', 'c', 4998)]
+>>> result.summary()["passed"]
+False
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+
+import geopandas as gpd
+import numpy as np
+
+from spatial.qc import attributes, topology
+from spatial.qc.areas import area_mismatches
+from spatial.qc.findings import Finding, QcResult
+from spatial.qc.layer import QcLayer
+from spatial.qc.packs import Rule, load_packs
+
+__all__ = ["FieldNames", "inspect"]
+
+
+class FieldNames:
+    """The fields an inspection is told about (each optional), with the option naming each."""
+
+    def __init__(
+        self,
+        id_field: str | None = None,
+        class_field: str | None = None,
+        class_name_field: str | None = None,
+        area_field: str | None = None,
+    ) -> None:
+        self.id_field = id_field
+        self.class_field = class_field
+        self.class_name_field = class_name_field
+        self.area_field = area_field
+
+    def named(self) -> dict[str, str]:
+        """Option -> field, for the fields given."""
+        pairs = {
+            "--id-field": self.id_field,
+            "--class-field": self.class_field,
+            "--class-name-field": self.class_name_field,
+            "--area-field": self.area_field,
+        }
+        return {option: field for option, field in pairs.items() if field}
+
+    def types(self) -> dict[str, str]:
+        """Field -> the type it must hold (``text`` or ``real``)."""
+        wanted = {self.class_field: "text", self.class_name_field: "text", self.area_field: "real"}
+        return {field: kind for field, kind in wanted.items() if field}
+
+
+def _below_min_area(layer: QcLayer, rule: Rule) -> list[Finding]:
+    limit = rule.params["min_area_m2"]
+    small = np.flatnonzero(layer.present & (layer.area_m2 < limit))
+    return [
+        layer.finding(
+            rule,
+            f"area {layer.area_m2[i]:,.2f} m² is under the minimum {limit:,g} m²",
+            feature=int(i),
+            value=float(layer.area_m2[i]),
+            unit="m2",
+            geometry=layer.geoms[i],
+        )
+        for i in small
+    ]
+
+
+_Check = Callable[[QcLayer, Rule, FieldNames], list[Finding]]
+
+#: The check of each rule kind (the class-code kinds are checked together, below).
+_CHECKS: dict[str, _Check] = {
+    "invalid_geometry": lambda layer, rule, _: topology.invalid_geometries(layer, rule),
+    "missing_field": lambda layer, rule, f: attributes.missing_fields(layer, rule, f.named()),
+    "wrong_type": lambda layer, rule, f: attributes.wrong_types(layer, rule, f.types()),
+    "blank_value": lambda layer, rule, f: attributes.blank_values(layer, rule, f.named().values()),
+    "duplicate_id": lambda layer, rule, f: (
+        attributes.duplicate_ids(layer, rule, f.id_field) if f.id_field else []
+    ),
+    "gap": lambda layer, rule, _: topology.gaps(layer, rule),
+    "overlap": lambda layer, rule, _: topology.overlaps(layer, rule),
+    "sliver": lambda layer, rule, _: topology.slivers(layer, rule),
+    "below_min_area": lambda layer, rule, _: _below_min_area(layer, rule),
+    "area_mismatch": lambda layer, rule, f: (
+        area_mismatches(layer, rule, f.area_field) if f.area_field else []
+    ),
+}
+_CODE_KINDS = ("unknown_code", "wrong_level", "code_name_mismatch")
+
+
+def inspect_layer(layer: QcLayer, rules: Sequence[Rule], fields: FieldNames) -> list[Finding]:
+    """Return the findings of ``rules`` in one layer, rule by rule in pack order."""
+    found: list[Finding] = []
+    for rule in rules:
+        if rule.kind in _CHECKS:
+            found += _CHECKS[rule.kind](layer, rule, fields)
+    code_rules = {r.kind: r for r in rules if r.kind in _CODE_KINDS}
+    if fields.class_field and code_rules:
+        found += attributes.class_code_findings(
+            layer, code_rules, fields.class_field, fields.class_name_field
+        )
+    return found
+
+
+def inspect(
+    layers: Mapping[str, gpd.GeoDataFrame],
+    *,
+    id_field: str | None = None,
+    class_field: str | None = None,
+    class_name_field: str | None = None,
+    area_field: str | None = None,
+    packs: Sequence[str] = ("default",),
+) -> QcResult:
+    """Inspect polygon layers against the rules of ``packs``; return every finding and a summary.
+
+    Parameters
+    ----------
+    layers : mapping of str to geopandas.GeoDataFrame
+        Name (the file, as findings name it) to layer, each in its own CRS:
+        topology is judged there, areas are areas of record (m², CGCS2000).
+    id_field : str, optional
+        The field of the feature ids (``BSM``); checked for blanks and
+        duplicates. Without it features are named ``#N`` (0-based).
+    class_field, class_name_field : str, optional
+        The 用地用海 class code (``YDYHFLDM``) and name (``YDYHFLMC``) fields.
+    area_field : str, optional
+        The stated area in m² (``TBMJ``), compared with the area of record.
+    packs : sequence of str
+        Bundled pack names or TOML files, merged in order (:mod:`spatial.qc.packs`).
+
+    Returns
+    -------
+    QcResult
+
+    Raises
+    ------
+    PlanDataError
+        A pack cannot be read or holds a bad rule.
+    LayerError
+        A layer holds points or lines (it has no area to inspect).
+    """
+    rules = list(load_packs(packs).values())
+    fields = FieldNames(id_field, class_field, class_name_field, area_field)
+    found: list[Finding] = []
+    sizes = {}
+    for name, frame in layers.items():
+        layer = QcLayer(name, frame, id_field)
+        found += inspect_layer(layer, rules, fields)
+        sizes[name] = (len(frame), frame.crs)
+    return QcResult(tuple(found), sizes, tuple(rules))

@@ -1,0 +1,133 @@
+"""One layer as an inspection sees it: name, ids, geometries (repaired for topology), CRS, areas.
+
+The geometries stay in the layer's own CRS: topology is judged in the frame the
+layer was drawn in (a Gauss–Krüger layer is never moved to lon/lat to decide a
+gap or an overlap), and areas are the area of record
+(:func:`spatial.measure.record.area_of_record_m2`) of each geometry in that CRS.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import geopandas as gpd
+import numpy as np
+import numpy.typing as npt
+import shapely
+from pyproj import CRS
+
+from spatial.measure.record import area_of_record_m2
+from spatial.measure.rings import polygonal_mask, polygonal_parts
+from spatial.preconditions import feature_label
+from spatial.qc.findings import Finding
+from spatial.qc.packs import Rule
+
+__all__ = ["QcLayer"]
+
+
+@dataclass
+class QcLayer:
+    """A layer under inspection.
+
+    Attributes
+    ----------
+    name : str
+        How findings name the layer (its file as given).
+    frame : geopandas.GeoDataFrame
+        The features as read (attributes and geometries, in their CRS).
+    id_field : str or None
+        The field of the feature ids; None (or absent) names features ``#N``.
+    """
+
+    name: str
+    frame: gpd.GeoDataFrame
+    id_field: str | None = None
+
+    @property
+    def crs(self) -> CRS | None:
+        """The layer's own CRS (every geometry and piece is in it)."""
+        return self.frame.crs
+
+    @cached_property
+    def ids(self) -> list[str]:
+        """Each feature's label: its id as text, else ``#N`` (0-based position)."""
+        field = self.id_field
+        if field is None or field not in self.frame.columns:
+            return [f"#{i}" for i in range(len(self.frame))]
+        return [feature_label(v, i) for i, v in enumerate(self.frame[field])]
+
+    @cached_property
+    def raw(self) -> npt.NDArray[np.object_]:
+        """The geometries as read (None for a missing one)."""
+        geoms = np.asarray(self.frame.geometry.array, dtype=object)
+        polygonal_mask(geoms, self.name)  # a point or line layer is refused here, in one line
+        return geoms
+
+    @cached_property
+    def valid(self) -> npt.NDArray[np.bool_]:
+        """Which geometries are present, not empty, and valid."""
+        return shapely.is_valid(self.raw) & ~shapely.is_empty(self.raw)
+
+    @cached_property
+    def geoms(self) -> npt.NDArray[np.object_]:
+        """The geometries for topology: an invalid one made valid (its polygonal parts)."""
+        geoms = self.raw.copy()
+        bad = np.flatnonzero(~self.valid & ~shapely.is_missing(geoms))
+        if bad.size:
+            geoms[bad] = polygonal_parts(shapely.make_valid(geoms[bad]))
+        return geoms
+
+    @cached_property
+    def present(self) -> npt.NDArray[np.bool_]:
+        """Which features have a geometry with an area to measure (an invalid one repaired)."""
+        return ~shapely.is_missing(self.geoms) & ~shapely.is_empty(self.geoms)
+
+    @cached_property
+    def off_coverage(self) -> npt.NDArray[np.bool_]:
+        """Which features have an edge :func:`shapely.coverage_invalid_edges` rejects.
+
+        An edge is rejected when it is not matched by a neighbour's and lies in or
+        crosses a neighbour's interior, or repeats a neighbour's: of every pair of
+        features sharing an area, one at least is flagged. A T-junction flags both
+        sides too (its long edge is not matched vertex by vertex), so a flag alone is
+        no finding.
+        """
+        flags = np.zeros(len(self.geoms), dtype=bool)
+        present = np.flatnonzero(self.present)
+        flags[present] = ~shapely.is_empty(shapely.coverage_invalid_edges(self.geoms[present]))
+        return flags
+
+    @cached_property
+    def area_m2(self) -> npt.NDArray[np.float64]:
+        """The area of record of each (repaired) geometry, m² on the CGCS2000 ellipsoid."""
+        return area_of_record_m2(self.geoms, self.crs, self.name)
+
+    def finding(
+        self,
+        rule: Rule,
+        message: str,
+        *,
+        feature: int | None = None,
+        other: int | None = None,
+        value: float | str | None = None,
+        unit: str | None = None,
+        geometry: shapely.Geometry | None = None,
+    ) -> Finding:
+        """Return a finding of ``rule`` about feature (position) ``feature`` of this layer.
+
+        Its geometry is ``geometry``, else the feature's own (as read).
+        """
+        return Finding(
+            kind=rule.kind,
+            rule=rule.id,
+            severity=rule.severity,
+            layer=self.name,
+            feature_id=None if feature is None else self.ids[feature],
+            other_id=None if other is None else self.ids[other],
+            value=value,
+            unit=unit,
+            source=rule.source,
+            message=message,
+            geometry=geometry if geometry is not None or feature is None else self.raw[feature],
+        )

@@ -1,0 +1,98 @@
+"""What a reviewer reads: the findings as tables (terminal, CSV, JSON, Markdown, xlsx) and a layer.
+
+JSON is ``{"findings": [...], "summary": {...}}``, each finding the fields of
+:data:`spatial.qc.findings.RECORD_FIELDS`. The workbook has a ``summary`` sheet
+(each rule run: its kind, severity, count and source) and a ``findings`` sheet.
+The error layer holds one feature per finding (the gap, overlap or sliver
+piece, the place GEOS names for an invalid geometry, else the feature) in the
+data's own CRS, written atomically to a GeoPackage with its QGIS style.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from spatial.errors import UsageError
+from spatial.qc.findings import RECORD_FIELDS, QcResult
+from spatial.report import format_frame, format_json
+
+__all__ = [
+    "ERRORS_LAYER",
+    "error_layers",
+    "findings_frame",
+    "render",
+    "summary_frame",
+    "workbook_sheets",
+    "write_error_layers",
+]
+
+#: The error layer's name in the GeoPackage (one input); ``qc_findings_STEM`` for several.
+ERRORS_LAYER = "qc_findings"
+
+
+def findings_frame(result: QcResult) -> pd.DataFrame:
+    """Return one row per finding, the columns of :data:`RECORD_FIELDS`."""
+    rows = [f.record() for f in result.findings]
+    return pd.DataFrame(rows, columns=list(RECORD_FIELDS))
+
+
+def summary_frame(result: QcResult) -> pd.DataFrame:
+    """Return one row per rule run: rule, kind, severity, count, source."""
+    return pd.DataFrame(
+        result.rule_counts(), columns=["rule", "kind", "severity", "count", "source"]
+    )
+
+
+def render(result: QcResult, fmt: str) -> str:
+    """Render the findings in ``fmt`` (``table``, ``csv``, ``markdown``, ``json``)."""
+    if fmt == "json":
+        records = [f.record() for f in result.findings]
+        return format_json({"findings": records, "summary": result.summary()})
+    return format_frame(findings_frame(result), fmt)
+
+
+def workbook_sheets(result: QcResult) -> dict[str, pd.DataFrame]:
+    """Return the workbook's sheets: ``summary`` then ``findings``."""
+    return {"summary": summary_frame(result), "findings": findings_frame(result)}
+
+
+def _layer_name(layer: str, several: bool) -> str:
+    if not several:
+        return ERRORS_LAYER
+    stem = Path(os.fspath(layer).partition("::")[0]).stem
+    return f"{ERRORS_LAYER}_{''.join(c if c.isalnum() else '_' for c in stem)}"
+
+
+def error_layers(result: QcResult) -> dict[str, gpd.GeoDataFrame]:
+    """Return one layer per input layer: a feature per finding, in that layer's CRS."""
+    several = len(result.layers) > 1
+    layers = {}
+    for name, (_, crs) in result.layers.items():
+        found = [f for f in result.findings if f.layer == name]
+        frame = pd.DataFrame([f.record() for f in found], columns=list(RECORD_FIELDS))
+        frame["value"] = frame["value"].astype("string")  # a number or a code: one text column
+        geometry = gpd.GeoSeries(np.array([f.geometry for f in found], dtype=object), crs=crs)
+        layers[_layer_name(name, several)] = gpd.GeoDataFrame(frame, geometry=geometry, crs=crs)
+    return layers
+
+
+def write_error_layers(result: QcResult, out: str | os.PathLike[str]) -> list[str]:
+    """Write :func:`error_layers` to the GeoPackage ``out`` (atomically); return the layer names.
+
+    Raises
+    ------
+    UsageError
+        ``out`` is not a ``.gpkg``.
+    OutputError
+        It cannot be written (nothing is left half-written).
+    """
+    from spatial.export.layers import write_layers  # noqa: PLC0415 - only with --errors-out
+
+    if Path(os.fspath(out)).suffix.lower() != ".gpkg":
+        raise UsageError(f"{out}: --errors-out is written as a GeoPackage (.gpkg)")
+    return write_layers(error_layers(result), out)

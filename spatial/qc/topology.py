@@ -1,0 +1,193 @@
+"""Coverage topology of one layer, judged in its own CRS: invalid geometry, overlaps, gaps, slivers.
+
+A land-use layer is a coverage: its features tile their outline without holes
+or shared area. A neighbour's vertex lying on an edge (a T-junction, as survey
+data has everywhere) is no error here: overlaps are decided by the DE-9IM
+relation of the interiors (``2********``, an area in common) and gaps by the
+holes of the union, neither of which a T-junction makes. Pairs are examined
+only from the features :func:`shapely.coverage_invalid_edges` flags (one of
+every overlapping pair is), and the union merges the others by their matched
+edges (:func:`shapely.coverage_union_all`): a clean vertex-matched export costs
+one coverage validation and one coverage union.
+
+Every piece found (a gap, an overlap) is measured as an area of record in m²
+(:func:`spatial.measure.record.area_of_record_m2`) in the layer's CRS.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import numpy.typing as npt
+import shapely
+from pyproj import CRS, Geod
+
+from spatial.measure.frames import is_lonlat
+from spatial.measure.record import area_of_record_m2
+from spatial.measure.rings import polygonal_parts
+from spatial.qc.findings import Finding
+from spatial.qc.layer import QcLayer
+from spatial.qc.packs import Rule
+
+__all__ = ["gaps", "invalid_geometries", "mean_width_m", "overlaps", "slivers"]
+
+_PLACE = re.compile(r"\[([-+\d.eE]+)\s+([-+\d.eE]+)\]")
+_INTERIORS = "2********"
+
+
+def invalid_geometries(layer: QcLayer, rule: Rule) -> list[Finding]:
+    """One finding per missing, empty or invalid geometry: GEOS's reason and place."""
+    bad = np.flatnonzero(~layer.valid)
+    reasons = shapely.is_valid_reason(layer.raw[bad])
+    found = []
+    for i, said in zip(bad, reasons, strict=True):
+        reason = "no geometry" if said is None else str(said)
+        if shapely.is_empty(layer.raw[i]) and reason == "Valid Geometry":
+            reason = "empty geometry"
+        match = _PLACE.search(reason)
+        place = shapely.Point(float(match[1]), float(match[2])) if match else layer.raw[i]
+        found.append(
+            layer.finding(
+                rule,
+                f"invalid geometry: {reason}",
+                feature=int(i),
+                value=reason,
+                geometry=place,
+            )
+        )
+    return found
+
+
+def _overlap_pairs(layer: QcLayer) -> tuple[npt.NDArray[np.intp], ...]:
+    """Positions (i < j) of the pairs whose interiors share an area.
+
+    Only features off the coverage (:attr:`QcLayer.off_coverage`) are looked from:
+    one of every overlapping pair is among them.
+    """
+    geoms = layer.geoms
+    present = np.flatnonzero(layer.present)
+    flagged = np.flatnonzero(layer.off_coverage)
+    tree = shapely.STRtree(geoms[present])
+    source, hit = tree.query(geoms[flagged], predicate="intersects")
+    i, j = flagged[source], present[hit]
+    once = (i < j) | ((i != j) & ~layer.off_coverage[j])  # a flagged pair is found from both sides
+    i, j = np.minimum(i[once], j[once]), np.maximum(i[once], j[once])
+    shared = shapely.relate_pattern(geoms[i], geoms[j], _INTERIORS)
+    order = np.lexsort((j[shared], i[shared]))
+    return i[shared][order], j[shared][order]
+
+
+def overlaps(layer: QcLayer, rule: Rule) -> list[Finding]:
+    """One finding per pair of features sharing an area over ``min_area_m2``: the pair, the area."""
+    if not layer.off_coverage.any():
+        return []
+    i, j = _overlap_pairs(layer)
+    geoms = layer.geoms
+    pieces = polygonal_parts(shapely.intersection(geoms[i], geoms[j]))
+    area = area_of_record_m2(pieces, layer.crs, layer.name)
+    found = []
+    for a, b, piece, area_m2 in zip(i, j, pieces, area, strict=True):
+        if area_m2 > rule.params["min_area_m2"]:
+            message = f"overlaps feature {layer.ids[b]} by {area_m2:,.2f} m² (near {_place(piece)})"
+            found.append(
+                layer.finding(
+                    rule, message, feature=int(a), other=int(b), value=float(area_m2),
+                    unit="m2", geometry=piece,
+                )
+            )  # fmt: skip
+    return found
+
+
+def _place(geom: shapely.Geometry) -> str:
+    point = shapely.point_on_surface(geom)
+    return f"{point.x:.2f} {point.y:.2f}"
+
+
+def _holes(union: shapely.Geometry) -> npt.NDArray[np.object_]:
+    polygons = shapely.get_parts(union)
+    polygons = polygons[shapely.get_type_id(polygons) == 3]
+    counts = shapely.get_num_interior_rings(polygons)
+    holes = [
+        shapely.Polygon(shapely.get_interior_ring(p, k))
+        for p, n in zip(polygons, counts, strict=True)
+        for k in range(int(n))
+    ]
+    return np.asarray(holes, dtype=object)
+
+
+def _union(layer: QcLayer) -> shapely.Geometry:
+    """Return the layer's union: features on the coverage merged by matched edges, then the rest."""
+    on = layer.geoms[layer.present & ~layer.off_coverage]
+    off = layer.geoms[layer.off_coverage]
+    merged = shapely.coverage_union_all(on)
+    return shapely.union_all([merged, *off]) if len(off) else merged
+
+
+def gaps(layer: QcLayer, rule: Rule) -> list[Finding]:
+    """One finding per hole between features inside the layer's outline, over ``min_area_m2``.
+
+    A hole holding features of its own (an island parcel) counts only its empty part.
+    """
+    geoms = layer.geoms
+    holes = _holes(_union(layer))
+    if not len(holes):
+        return []
+    tree = shapely.STRtree(geoms)
+    pieces = np.empty(len(holes), dtype=object)
+    neighbours: list[list[int]] = []
+    for k, hole in enumerate(holes):
+        near = tree.query(hole, predicate="intersects")
+        inside = near[shapely.relate_pattern(geoms[near], hole, _INTERIORS)]
+        pieces[k] = (
+            shapely.difference(hole, shapely.union_all(geoms[inside])) if inside.size else hole
+        )
+        neighbours.append(sorted(set(near.tolist()) - set(inside.tolist())))
+    area = area_of_record_m2(polygonal_parts(pieces), layer.crs, layer.name)
+    found = []
+    for piece, area_m2, around in zip(pieces, area, neighbours, strict=True):
+        if area_m2 > rule.params["min_area_m2"]:
+            named = ", ".join(layer.ids[n] for n in around[:8]) + (" ..." * (len(around) > 8))
+            message = f"gap of {area_m2:,.2f} m² between features {named} (near {_place(piece)})"
+            found.append(
+                layer.finding(rule, message, value=float(area_m2), unit="m2", geometry=piece)
+            )
+    return found
+
+
+def mean_width_m(geoms: npt.ArrayLike, area_m2: npt.ArrayLike, crs: CRS | None) -> np.ndarray:
+    """Return each polygon's mean width, 2·area/perimeter, in metres.
+
+    The perimeter is planar in a projected CRS in metres, geodesic (GRS80) in lon/lat.
+
+    Examples
+    --------
+    >>> mean_width_m([shapely.box(0, 0, 10, 0.1)], [1.0], CRS.from_epsg(4544)).round(4).tolist()
+    [0.099]
+    """
+    geoms = np.asarray(geoms, dtype=object)
+    if crs is None or is_lonlat(crs):
+        geod = Geod(ellps="GRS80")
+        perimeter = np.array([geod.geometry_length(g) if g is not None else 0.0 for g in geoms])
+    else:
+        perimeter = shapely.length(geoms) * crs.axis_info[0].unit_conversion_factor
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(perimeter > 0, 2.0 * np.asarray(area_m2) / perimeter, 0.0)
+
+
+def slivers(layer: QcLayer, rule: Rule) -> list[Finding]:
+    """One finding per feature under ``max_area_m2`` or narrower than ``min_width_m`` on average."""
+    present = layer.present
+    width = mean_width_m(layer.geoms, layer.area_m2, layer.crs)
+    small = present & (layer.area_m2 < rule.params["max_area_m2"])
+    thin = present & (width < rule.params["min_width_m"])
+    found = []
+    for i in np.flatnonzero(small | thin):
+        area_m2, width_m = float(layer.area_m2[i]), float(width[i])
+        message = f"sliver: {area_m2:,.3f} m², mean width {width_m:.3f} m (2·area/perimeter)"
+        found.append(
+            layer.finding(
+                rule, message, feature=int(i), value=area_m2, unit="m2", geometry=layer.geoms[i]
+            )
+        )
+    return found
