@@ -272,10 +272,19 @@ def _headline(path: Path, i: int, entry: dict[str, Any]) -> Headline:
     )
 
 
-def load_headlines(path: str | os.PathLike[str] | None = None) -> tuple[Headline, ...]:
-    """Read and validate the ``[[headlines]]`` of a plan file (the bundled one by default)."""
+def load_headlines(
+    path: str | os.PathLike[str] | None = None, *, optional: bool = False
+) -> tuple[Headline, ...]:
+    """Read and validate the ``[[headlines]]`` of a plan file (the bundled one by default).
+
+    With ``optional``, a plan without headlines has none (a planner's plan need
+    not quote figures); else it is refused.
+    """
     path = Path(path) if path is not None else plan_path()
-    entries = _entries(path, _read_toml(path), "headlines")
+    data = _read_toml(path)
+    if optional and "headlines" not in data:
+        return ()
+    entries = _entries(path, data, "headlines")
     headlines = tuple(_headline(path, i, entry) for i, entry in enumerate(entries))
     _check_unique(path, "headlines", [h.id for h in headlines])
     return headlines

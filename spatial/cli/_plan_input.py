@@ -17,7 +17,7 @@ import geopandas as gpd
 
 from spatial.checks.targets import match_by_name
 from spatial.cli._options import Input, add_input_options, layer_flag, print_notes, read_options
-from spatial.cli._project import plan_input
+from spatial.cli._project import plan_headlines, plan_input
 from spatial.errors import UsageError, printable
 from spatial.io.layers import LAYER_NAMES, load_plan_layers, read_layer
 from spatial.io.options import ReadOptions
@@ -148,5 +148,6 @@ def checked_snapshot(args: argparse.Namespace, command: str) -> PlanSnapshot:
         extra,
         targets=targets,
         rules=rules,
+        headlines=plan_headlines(args),  # Bishan's figures never headline a planner's plan
         repair=args.repair,
     )

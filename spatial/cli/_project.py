@@ -17,7 +17,7 @@ from spatial.cli._options import EVERY_INPUT_OPTIONS, keyed_value
 from spatial.project import Project, ProjectLayer, find_project
 
 if TYPE_CHECKING:
-    from spatial.plan import Rule, Target
+    from spatial.plan import Headline, Rule, Target
 
 __all__ = ["add_project_option", "apply_project", "own_plan", "plan_input"]
 
@@ -121,6 +121,19 @@ def apply_project(args: argparse.Namespace) -> Project | None:
 def own_plan(args: argparse.Namespace) -> bool:
     """Whether the planner's plan judges: a project's plan, or ``--plan``/``--rules`` given."""
     return bool(getattr(args, "own_plan", False)) or args.plan is not None or args.rules is not None
+
+
+def plan_headlines(args: argparse.Namespace) -> tuple[Headline, ...] | None:
+    """Return the headline figures a map or report quotes: the plan's own, never Bishan's.
+
+    None (the bundled plan's, the snapshot's default) only when the bundled plan
+    judges; a planner's ``--plan`` quotes its own ``[[headlines]]``, if any.
+    """
+    from spatial.plan import load_headlines  # noqa: PLC0415
+
+    if not own_plan(args):
+        return None
+    return () if args.plan is None else load_headlines(args.plan, optional=True)
 
 
 def plan_input(args: argparse.Namespace) -> tuple[tuple[Target, ...], tuple[Rule, ...]]:

@@ -186,3 +186,13 @@ def test_map_of_a_custom_plan_checks_its_zones_once(tmp_path, project, counts, c
     assert counts["check_targets"] == 1
     assert counts["ensure_valid"] == len(load_plan_layers())
     assert counts["planar_area_m2"] == len(TARGETS_KM2)
+
+
+def test_a_planners_plan_is_never_headlined_with_bishans_figures(tmp_path, project, capsys):
+    """The bundled plan's headline figures (170 高新技术企业...) belong to Bishan's plan only."""
+    bundled, theirs = tmp_path / "bundled.html", tmp_path / "theirs.html"
+    assert main(["map", "--offline", "--out", str(bundled)]) == 0
+    assert main(["map", *project, "--offline", "--out", str(theirs)]) == 1
+    capsys.readouterr()
+    assert "高新技术企业" in bundled.read_text(encoding="utf-8")  # the check can fail
+    assert "高新技术企业" not in theirs.read_text(encoding="utf-8")
