@@ -185,6 +185,6 @@ def stale_note(layers: Mapping[str, gpd.GeoDataFrame], replaced: Collection[str]
         return None
     return (
         f"未绘制 not drawn: {', '.join(stale)} — derived from the bundled zones, which your zones "
-        "replace (rules on them are still checked against the bundled layers, as spatial check "
-        "does)"
+        "replace (a rule that names them is checked against the bundled layers, as spatial "
+        "check does)"
     )
