@@ -19,7 +19,7 @@ from spatial.project import Project, ProjectLayer, find_project
 if TYPE_CHECKING:
     from spatial.plan import Headline, Rule, Target
 
-__all__ = ["add_project_option", "apply_project", "own_plan", "plan_input"]
+__all__ = ["add_project_option", "apply_project", "own_plan", "plan_headlines", "plan_input"]
 
 
 def add_project_option(parser: argparse.ArgumentParser) -> None:
