@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import geopandas as gpd
 
 from spatial.checks.targets import match_by_name
+from spatial.cli._constraints import add_constraint_options, constraint_inputs, constraint_rules
 from spatial.cli._options import Input, add_input_options, layer_flag, print_notes, read_options
 from spatial.cli._project import plan_headlines, plan_input
 from spatial.errors import UsageError, printable
@@ -53,6 +54,7 @@ def add_plan_input(parser: argparse.ArgumentParser) -> None:
         help="colour the --layer features by the categories of this field (e.g. 用地性质)",
     )
     add_input_options(parser)
+    add_constraint_options(parser, conflicts=False)  # 三区三线 judged as check judges them
 
 
 def _extra_specs(specs: list[str]) -> dict[str, str]:
@@ -90,8 +92,13 @@ def read_plan_layer(name: str, path: str, options: ReadOptions, command: str) ->
 
 def read_plan_input(
     args: argparse.Namespace, command: str, targets: tuple[Target, ...] | None = None
-) -> tuple[dict[str, gpd.GeoDataFrame], dict[str, str], dict[str, gpd.GeoDataFrame]]:
-    """Return (plan layers, the file of each layer the planner gave, extra layers).
+) -> tuple[
+    dict[str, gpd.GeoDataFrame], dict[str, str], dict[str, gpd.GeoDataFrame], dict[str, ReadOptions]
+]:
+    """Return (plan layers, the file of each layer the planner gave, extra layers, read options).
+
+    The reading options are by role, constraint layers' included (they are read
+    with the rules they add: :func:`spatial.cli._constraints.constraint_rules`).
 
     ``targets``: those a zone whose id the file lacks is matched to by name
     (the plan that judges, :func:`spatial.cli._project.plan_input`, by default).
@@ -100,6 +107,7 @@ def read_plan_input(
     extra_specs = _extra_specs(args.layer)
     inputs = [Input(n, p) for n, p in given.items()]
     inputs += [Input(n, p, main=False) for n, p in extra_specs.items()]
+    inputs += [Input(name, path, main=False) for _, _, name, path in constraint_inputs(args)]
     options = read_options(args, inputs)
     layers = load_plan_layers()
     for name, path in given.items():
@@ -111,7 +119,7 @@ def read_plan_input(
         for line in matched:
             print(f"spatial {command}: note: {printable(line)}", file=sys.stderr)
     files = {name: database_label(path) for name, path in {**given, **extra_specs}.items()}
-    return layers, files, extra
+    return layers, files, extra, options
 
 
 def check_style_field(field: str | None, extra: dict[str, gpd.GeoDataFrame]) -> None:
@@ -140,8 +148,9 @@ def checked_snapshot(args: argparse.Namespace, command: str) -> PlanSnapshot:
     from spatial.checks.snapshot import take_snapshot  # noqa: PLC0415 - matplotlib-free, but heavy
 
     targets, rules = plan_input(args)  # the project's, --plan's, or the bundled plan whole
-    layers, files, extra = read_plan_input(args, command, targets)
+    layers, files, extra, options = read_plan_input(args, command, targets)
     check_style_field(args.style_field, extra)
+    rules += constraint_rules(args, layers, files, rules, options)
     return take_snapshot(
         layers,
         files,

@@ -196,3 +196,25 @@ def test_a_planners_plan_is_never_headlined_with_bishans_figures(tmp_path, proje
     capsys.readouterr()
     assert "高新技术企业" in bundled.read_text(encoding="utf-8")  # the check can fail
     assert "高新技术企业" not in theirs.read_text(encoding="utf-8")
+
+
+def test_map_and_report_judge_the_constraints_check_judges(tmp_path, capsys):
+    """One verdict: 三区三线 given to map and report fail there as they fail in check."""
+    review = Path(__file__).resolve().parents[2] / "examples" / "review"
+    call = [
+        "--zones",
+        str(review / "zones.geojson"),
+        "--plan",
+        str(review / "plan.toml"),
+        "--rules",
+        str(review / "rules.toml"),
+        "--constraint",
+        f"永久基本农田={review / 'farmland.geojson'}",
+    ]
+    assert main(["check", *call]) == 1
+    capsys.readouterr()
+    assert main(["map", *call, "--offline", "--out", str(tmp_path / "m.html")]) == 1
+    err = capsys.readouterr().err
+    assert "FAIL rule demo-zones-not-on-farmland: demo-zone-a: occupies 永久基本农田" in err
+    assert main(["report", *call, "--out", str(tmp_path / "r.html")]) == 1
+    assert "demo-zone-a: occupies 永久基本农田" in capsys.readouterr().err
