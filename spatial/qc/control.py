@@ -122,6 +122,7 @@ def _unit_geometries(layer: QcLayer, control: QcLayer) -> dict[str, shapely.Geom
     for k, unit in enumerate(control.ids):
         if control.present[k]:
             out.setdefault(unit, geoms[k])
+    shapely.prepare(np.asarray(list(out.values()), dtype=object))  # each is tested many times
     return out
 
 
