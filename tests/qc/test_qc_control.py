@@ -159,3 +159,15 @@ def test_geometries_in_gk_and_the_control_in_lonlat_agree(pack):
     zones = grown_zones().to_crs(4490)
     found = _control(pieces(), zones, pack)
     assert [(f.feature_id, f.layer) for f in found] == [("B2", "units.gpkg")]
+
+
+def test_the_error_layer_holds_the_unit_off_in_the_control_layers_crs(pack, tmp_path):
+    parcels, units, errors = (tmp_path / n for n in ("parcels.gpkg", "units.gpkg", "e.gpkg"))
+    pieces().to_file(parcels)
+    grown_zones().to_crs(4490).to_file(units)
+    assert main(["qc", str(parcels), str(units), "--pack", pack, "--errors-out", str(errors)]) == 1
+    drawn = gpd.read_file(errors, layer="qc_findings_units")
+    assert drawn.crs.to_epsg() == 4490 and list(drawn["feature_id"]) == ["B2"]
+    b2 = grown_zones().to_crs(4490).geometry[2]
+    assert drawn.geometry[0].equals_exact(b2, tolerance=1e-12)
+    assert gpd.read_file(errors, layer="qc_findings_parcels").empty
