@@ -19,8 +19,10 @@ from collections.abc import Callable, Mapping, Sequence
 import geopandas as gpd
 import numpy as np
 
+from spatial.errors import PlanDataError, printable
 from spatial.qc import attributes, topology
 from spatial.qc.areas import area_mismatches
+from spatial.qc.control import control_area_mismatches, layer_stem
 from spatial.qc.findings import Finding, QcResult
 from spatial.qc.layer import QcLayer
 from spatial.qc.packs import Rule, load_packs
@@ -97,12 +99,44 @@ _CHECKS: dict[str, _Check] = {
 _CODE_KINDS = ("unknown_code", "wrong_level", "code_name_mismatch")
 
 
-def inspect_layer(layer: QcLayer, rules: Sequence[Rule], fields: FieldNames) -> list[Finding]:
-    """Return the findings of ``rules`` in one layer, rule by rule in pack order."""
+def _control_layer(rule: Rule, layers: Mapping[str, gpd.GeoDataFrame]) -> QcLayer:
+    """Return the layer a ``control_area_mismatch`` rule names (by file stem), keyed by its ids."""
+    named = [name for name in layers if layer_stem(name) == rule.params["control_layer"]]
+    if len(named) != 1:
+        given = ", ".join(printable(layer_stem(n)) for n in layers)
+        problem = "is not among the layers given" if not named else "names several layers"
+        raise PlanDataError(
+            f"rule {rule.id}: control_layer {rule.params['control_layer']!r} {problem} "
+            f"(their file stems: {given})"
+        )
+    name = named[0]
+    return QcLayer(name, layers[name], rule.params["control_id_field"])
+
+
+def _control_checks(
+    layer: QcLayer, rule: Rule, layers: Mapping[str, gpd.GeoDataFrame]
+) -> list[Finding]:
+    control = _control_layer(rule, layers)
+    return [] if control.name == layer.name else control_area_mismatches(layer, control, rule)
+
+
+def inspect_layer(
+    layer: QcLayer,
+    rules: Sequence[Rule],
+    fields: FieldNames,
+    layers: Mapping[str, gpd.GeoDataFrame] | None = None,
+) -> list[Finding]:
+    """Return the findings of ``rules`` in one layer, rule by rule in pack order.
+
+    ``layers`` are all the layers inspected, where a ``control_area_mismatch``
+    rule finds its control layer; every other layer is checked against it.
+    """
     found: list[Finding] = []
     for rule in rules:
         if rule.kind in _CHECKS:
             found += _CHECKS[rule.kind](layer, rule, fields)
+        elif rule.kind == "control_area_mismatch":
+            found += _control_checks(layer, rule, layers or {layer.name: layer.frame})
     code_rules = {r.kind: r for r in rules if r.kind in _CODE_KINDS}
     if fields.class_field and code_rules:
         found += attributes.class_code_findings(
@@ -144,7 +178,8 @@ def inspect(
     Raises
     ------
     PlanDataError
-        A pack cannot be read or holds a bad rule.
+        A pack cannot be read or holds a bad rule, or a ``control_area_mismatch``
+        rule names a control layer not given or a field a layer lacks.
     LayerError
         A layer holds points or lines (it has no area to inspect).
     """
@@ -154,6 +189,6 @@ def inspect(
     sizes = {}
     for name, frame in layers.items():
         layer = QcLayer(name, frame, id_field)
-        found += inspect_layer(layer, rules, fields)
+        found += inspect_layer(layer, rules, fields, layers)
         sizes[name] = (len(frame), frame.crs)
     return QcResult(tuple(found), sizes, tuple(rules))

@@ -7,7 +7,12 @@ implements, see :data:`RULE_PARAMETERS`), its ``severity`` (``error`` or
 ``project default: ...`` with the value) and its parameters, each named with its
 unit (``_m2``, ``_m``, ``_pct``); a schema is ``fields = {NAME = "text"}``
 (``text``, ``integer``, ``real``) on a ``missing_field`` rule (the fields a
-layer must hold) and a ``wrong_type`` rule (the types they must have). The
+layer must hold) and a ``wrong_type`` rule (the types they must have).
+``forbid_multipart = true`` on an ``invalid_geometry`` rule reports every
+MultiPolygon; a ``control_area_mismatch`` rule names its control layer among
+the layers inspected (``control_layer``, a file stem), the 图斑 layer's field
+naming each feature's unit (``unit_field``) and the control layer's id field
+(``control_id_field``). The
 bundled packs live in ``packs/`` beside this module (``default``);
 ``--pack FILE.toml`` reads a planner's own.
 
@@ -49,7 +54,7 @@ PACK_DIR = Path(__file__).with_name("packs")
 
 #: Each rule kind the engine implements, and its parameters: name -> (type, default).
 RULE_PARAMETERS: dict[str, dict[str, tuple[type, Any]]] = {
-    "invalid_geometry": {},
+    "invalid_geometry": {"forbid_multipart": (bool, False)},
     "gap": {"min_area_m2": (float, 0.0)},
     "overlap": {"min_area_m2": (float, 0.0)},
     "sliver": {"max_area_m2": (float, 1.0), "min_width_m": (float, 0.2)},
@@ -65,6 +70,13 @@ RULE_PARAMETERS: dict[str, dict[str, tuple[type, Any]]] = {
         "decimals": (int, 2),
         "tolerance_pct": (float, 0.1),
         "tolerance_m2": (float, 0.01),
+    },
+    "control_area_mismatch": {
+        "control_layer": (str, None),
+        "unit_field": (str, None),
+        "control_id_field": (str, None),
+        "tolerance_pct": (float, 0.01),
+        "tolerance_m2": (float, 1.0),
     },
 }
 _RULE_KEYS = {"kind", "severity", "source"}
@@ -129,6 +141,10 @@ def _param(where: str, name: str, value: object, kind: type) -> object:
         return value
     if kind is list and isinstance(value, list):
         return value
+    if kind is bool and isinstance(value, bool):
+        return value
+    if kind is str and isinstance(value, str) and value.strip():
+        return value.strip()
     raise PlanDataError(f"{where}: {name} must be {kind.__name__}, got {value!r}")
 
 

@@ -30,14 +30,41 @@ from spatial.qc.findings import Finding
 from spatial.qc.layer import QcLayer
 from spatial.qc.packs import Rule
 
-__all__ = ["gaps", "invalid_geometries", "mean_width_m", "overlaps", "slivers"]
+__all__ = ["gaps", "invalid_geometries", "mean_width_m", "multiparts", "overlaps", "slivers"]
 
 _PLACE = re.compile(r"\[([-+\d.eE]+)\s+([-+\d.eE]+)\]")
 _INTERIORS = "2********"
 
 
+def multiparts(layer: QcLayer, rule: Rule) -> list[Finding]:
+    """One finding per valid MultiPolygon of more than one part (``value`` the number of parts).
+
+    A one-part MultiPolygon (as GeoPackages from ArcGIS store every polygon) is no finding.
+    """
+    many = layer.valid & (shapely.get_type_id(layer.raw) == 6)
+    parts = shapely.get_num_geometries(layer.raw)
+    return [
+        layer.finding(
+            rule,
+            f"multipart feature: a MultiPolygon of {int(parts[i])} parts, which this pack forbids",
+            feature=int(i),
+            value=float(parts[i]),
+            unit="parts",
+        )
+        for i in np.flatnonzero(many & (parts > 1))
+    ]
+
+
 def invalid_geometries(layer: QcLayer, rule: Rule) -> list[Finding]:
-    """One finding per missing, empty or invalid geometry: GEOS's reason and place."""
+    """One finding per missing, empty or invalid geometry: GEOS's reason and place.
+
+    With ``forbid_multipart`` also one per MultiPolygon of several parts (:func:`multiparts`).
+    """
+    found = _invalid(layer, rule)
+    return found + multiparts(layer, rule) if rule.params.get("forbid_multipart") else found
+
+
+def _invalid(layer: QcLayer, rule: Rule) -> list[Finding]:
     bad = np.flatnonzero(~layer.valid)
     reasons = shapely.is_valid_reason(layer.raw[bad])
     found = []
