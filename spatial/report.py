@@ -34,6 +34,7 @@ import math
 import os
 import sys
 import unicodedata
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -214,7 +215,7 @@ def format_json(data: Any) -> str:
 
 def format_frame(frame: pd.DataFrame, fmt: str) -> str:
     """Render one table in ``fmt`` (one of :data:`FORMATS`)."""
-    renderers = {
+    renderers: dict[str, Callable[[pd.DataFrame], str]] = {
         "table": lambda f: format_table(f) + "\n",
         "csv": format_csv,
         "json": format_json,

@@ -127,7 +127,7 @@ def _land(constraint: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame({"id": ["land"]}, geometry=[union], crs=constraint.crs)
 
 
-def _measured(layers, rule: Rule) -> _Cut | None:
+def _measured(layers: Mapping[str, gpd.GeoDataFrame], rule: Rule) -> _Cut | None:
     """Return the checked features cut against the constraint's land (None: no constraint layer).
 
     The land is dissolved in the constraint's CRS, then the features, the land
@@ -149,7 +149,7 @@ def _measured(layers, rule: Rule) -> _Cut | None:
     return _Cut(features, into(constraint, crs), parts, _m2(parts, crs), crs)
 
 
-def _rows(layers, rule: Rule) -> list[dict[str, Any]]:
+def _rows(layers: Mapping[str, gpd.GeoDataFrame], rule: Rule) -> list[dict[str, Any]]:
     """Return one rule row per checked feature."""
     p = rule.params
     limit_m2 = float(p[CONSTRAINT_KINDS[rule.kind]])
@@ -199,13 +199,17 @@ def _rows(layers, rule: Rule) -> list[dict[str, Any]]:
 
 
 @rule_kind("must_not_occupy", constraint_layer=(str,), max_occupied_m2=NUMBER)
-def must_not_occupy(layers, rule: Rule, gk: object = None) -> list[dict[str, Any]]:
+def must_not_occupy(
+    layers: Mapping[str, gpd.GeoDataFrame], rule: Rule, gk: object = None
+) -> list[dict[str, Any]]:
     """Each feature's area shared with the constraint layer, at most ``max_occupied_m2``."""
     return _rows(layers, rule)
 
 
 @rule_kind("must_lie_within", constraint_layer=(str,), max_outside_m2=NUMBER)
-def must_lie_within(layers, rule: Rule, gk: object = None) -> list[dict[str, Any]]:
+def must_lie_within(
+    layers: Mapping[str, gpd.GeoDataFrame], rule: Rule, gk: object = None
+) -> list[dict[str, Any]]:
     """Each feature's area outside the constraint layer, at most ``max_outside_m2``."""
     return _rows(layers, rule)
 
@@ -292,7 +296,9 @@ def _by_class(cut: _Cut, constraint: gpd.GeoDataFrame, class_field: str) -> _Spl
     )
 
 
-def _split(layers, cut: _Cut, rule: Rule, class_field: str | None) -> _Split:
+def _split(
+    layers: Mapping[str, gpd.GeoDataFrame], cut: _Cut, rule: Rule, class_field: str | None
+) -> _Split:
     """Split the rule's pieces per checked feature, or per feature and constraint class.
 
     The class is the checked feature's when its layer has ``class_field``;
@@ -308,7 +314,9 @@ def _split(layers, cut: _Cut, rule: Rule, class_field: str | None) -> _Split:
     return _whole(cut, rule, None)
 
 
-def _pieces_of(layers, rule: Rule, class_field: str | None) -> gpd.GeoDataFrame | None:
+def _pieces_of(
+    layers: Mapping[str, gpd.GeoDataFrame], rule: Rule, class_field: str | None
+) -> gpd.GeoDataFrame | None:
     """Return the rule's pieces in EPSG:4326, measured and reconciled in the frame of the cut.
 
     The pieces of one checked feature are reconciled to its occupied (or

@@ -15,7 +15,7 @@ so a piece's ``area_km2`` is the rule row's figure.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 import geopandas as gpd
@@ -45,7 +45,9 @@ def _geometry(layer: gpd.GeoDataFrame | None, feature_id: str) -> shapely.Geomet
     return found.iloc[0] if len(found) == 1 else None
 
 
-def _pieces_of_row(row: Any, rule: Rule, layers: Mapping[str, gpd.GeoDataFrame]):
+def _pieces_of_row(
+    row: Any, rule: Rule, layers: Mapping[str, gpd.GeoDataFrame]
+) -> Iterator[tuple[str, str, shapely.Geometry, CRS]]:
     """Yield ``(piece, other id, geometry, CRS it is stored in)`` of one failed row."""
     if rule.layer not in layers:
         return

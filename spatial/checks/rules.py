@@ -81,7 +81,9 @@ def _features(
     return {i: geoms[i] for i in wanted if i in geoms}, [i for i in wanted if i not in geoms]
 
 
-def _find(layers: Mapping[str, gpd.GeoDataFrame], layer_name: str, feature_id: str):
+def _find(
+    layers: Mapping[str, gpd.GeoDataFrame], layer_name: str, feature_id: str
+) -> shapely.Geometry | None:
     layer = layers.get(layer_name)
     if layer is None:
         return None
@@ -184,7 +186,7 @@ def _with_reason(row: dict[str, Any], reason: str) -> dict[str, Any]:
 
 def _outside_km2(
     geoms: npt.NDArray[np.object_], district: shapely.Geometry, crs: CRS
-) -> npt.NDArray:
+) -> npt.NDArray[np.float64]:
     """Area of each feature outside the district; only features not wholly inside are cut."""
     outside = np.zeros(len(geoms))
     crossing = ~shapely.covers(district, geoms) if len(geoms) else np.zeros(0, dtype=bool)
@@ -192,7 +194,9 @@ def _outside_km2(
     return outside
 
 
-def _inside_km2(geoms: npt.NDArray[np.object_], band: shapely.Geometry, crs: CRS) -> npt.NDArray:
+def _inside_km2(
+    geoms: npt.NDArray[np.object_], band: shapely.Geometry, crs: CRS
+) -> npt.NDArray[np.float64]:
     """Area of each feature inside the band; features that miss it are not cut."""
     inside = np.zeros(len(geoms))
     meets = shapely.intersects(band, geoms) if len(geoms) else np.zeros(0, dtype=bool)
@@ -206,7 +210,9 @@ def _inside_km2(geoms: npt.NDArray[np.object_], band: shapely.Geometry, crs: CRS
     district_id=(str,),
     max_outside_m2=NUMBER,
 )
-def _within_district(layers, rule: Rule, gk: CRS | None) -> list[dict[str, Any]]:
+def _within_district(
+    layers: Mapping[str, gpd.GeoDataFrame], rule: Rule, gk: CRS | None
+) -> list[dict[str, Any]]:
     """Each feature's area outside the district, at most ``max_outside_m2``."""
     p = rule.params
     rows = _against_reference(
@@ -228,7 +234,9 @@ def _within_district(layers, rule: Rule, gk: CRS | None) -> list[dict[str, Any]]
     band_id=(str,),
     min_in_band_m2=NUMBER,
 )
-def _meets_corridor(layers, rule: Rule, gk: CRS | None) -> list[dict[str, Any]]:
+def _meets_corridor(
+    layers: Mapping[str, gpd.GeoDataFrame], rule: Rule, gk: CRS | None
+) -> list[dict[str, Any]]:
     """Each feature's area inside the corridor band, at least ``min_in_band_m2``."""
     p = rule.params
     rows = _against_reference(
@@ -250,13 +258,15 @@ def _meets_corridor(layers, rule: Rule, gk: CRS | None) -> list[dict[str, Any]]:
     avenue_id=(str,),
     reach_m=NUMBER,
 )
-def _within_reach(layers, rule: Rule, gk: CRS | None) -> list[dict[str, Any]]:
+def _within_reach(
+    layers: Mapping[str, gpd.GeoDataFrame], rule: Rule, gk: CRS | None
+) -> list[dict[str, Any]]:
     """Each feature's distance to the avenue (metres, Gauss–Krüger), at most ``reach_m``."""
     p = rule.params
 
     def distance_m(
         geoms: npt.NDArray[np.object_], avenue: shapely.Geometry, crs: CRS
-    ) -> npt.NDArray:
+    ) -> npt.NDArray[np.float64]:
         return np.array([_dist_m(geom, avenue, crs, gk) for geom in geoms])
 
     rows = _against_reference(
@@ -275,7 +285,9 @@ def _within_reach(layers, rule: Rule, gk: CRS | None) -> list[dict[str, Any]]:
     ]
 
 
-def _nesting_rows(rule: Rule, features: dict, limit_km2: float, crs: CRS) -> list[dict[str, Any]]:
+def _nesting_rows(
+    rule: Rule, features: dict[str, shapely.Geometry], limit_km2: float, crs: CRS
+) -> list[dict[str, Any]]:
     rows = []
     for inner, outer in rule.params["allowed_nesting"]:
         if inner not in features or outer not in features:
@@ -298,8 +310,8 @@ def _nesting_rows(rule: Rule, features: dict, limit_km2: float, crs: CRS) -> lis
 
 
 def _pair_overlaps_km2(
-    features: dict, allowed: set[frozenset], crs: CRS, name: str
-) -> dict[frozenset, float]:
+    features: dict[str, shapely.Geometry], allowed: set[frozenset[str]], crs: CRS, name: str
+) -> dict[frozenset[str], float]:
     """Overlap area (km²) of every pair of features that intersect, not declared nested.
 
     The features are stored in ``crs``, where their overlaps are cut.
@@ -330,7 +342,9 @@ def _pair_overlaps_km2(
 
 
 @rule_kind("no_overlap", max_overlap_m2=NUMBER, allowed_nesting=id_pairs)
-def _no_overlap(layers, rule: Rule, gk: CRS | None) -> list[dict[str, Any]]:
+def _no_overlap(
+    layers: Mapping[str, gpd.GeoDataFrame], rule: Rule, gk: CRS | None
+) -> list[dict[str, Any]]:
     """One row per feature: its largest overlap with any one other feature, against the limit.
 
     The limit applies per pair: a feature fails when it overlaps some other
@@ -388,7 +402,9 @@ def _assigned_polygon(
 
 
 @rule_kind("platform_in_assigned", assigned_property=(str,), target_layers=string_list)
-def _platform_in_assigned(layers, rule: Rule, gk: CRS | None) -> list[dict[str, Any]]:
+def _platform_in_assigned(
+    layers: Mapping[str, gpd.GeoDataFrame], rule: Rule, gk: CRS | None
+) -> list[dict[str, Any]]:
     """Each feature covered by the polygon its property names, decided in their layers' frame."""
     features, missing = _features(layers, rule)
     prop = rule.params["assigned_property"]

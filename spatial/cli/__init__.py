@@ -25,7 +25,7 @@ import os
 import sys
 import warnings
 from collections.abc import Sequence
-from typing import NoReturn
+from typing import Any, NoReturn, TextIO
 
 from spatial.cli._options import COMMAND_HELP
 from spatial.cli._output import ExitCode
@@ -59,7 +59,13 @@ class _VersionAction(argparse.Action):
             option_strings, dest, nargs=0, help="show program's version number and exit"
         )
 
-    def __call__(self, parser, namespace, values, option_string=None) -> None:
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: str | Sequence[Any] | None,
+        option_string: str | None = None,
+    ) -> None:
         print(f"{parser.prog} {_version()}")
         parser.exit()
 
@@ -163,7 +169,14 @@ def _interrupted(command: str | None) -> int:
 def _run_saying_warnings(args: argparse.Namespace) -> int:
     """Run the handler; a :class:`LayerReadWarning` is one line on standard error, as it comes."""
 
-    def say(message, category, filename, lineno, file=None, line=None) -> None:
+    def say(
+        message: Warning | str,
+        category: type[Warning],
+        filename: str,
+        lineno: int,
+        file: TextIO | None = None,
+        line: str | None = None,
+    ) -> None:
         print(f"spatial {args.command}: warning: {printable(str(message))}", file=sys.stderr)
 
     with warnings.catch_warnings():

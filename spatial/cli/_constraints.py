@@ -87,8 +87,8 @@ def _constraint_layer(name: str, path: str, options: ReadOptions) -> gpd.GeoData
 
 def constraint_rules(
     args: argparse.Namespace,
-    layers: dict,
-    sources: dict,
+    layers: dict[str, gpd.GeoDataFrame],
+    sources: dict[str, str],
     rules: tuple[Rule, ...],
     options: Mapping[str, ReadOptions],
 ) -> tuple[Rule, ...]:

@@ -14,6 +14,9 @@ from typing import TYPE_CHECKING
 from spatial.errors import OutputError, UsageError
 
 if TYPE_CHECKING:
+    import geopandas as gpd
+    import pandas as pd
+
     from spatial.export.frame import OutputFrame
     from spatial.io.options import ReadOptions
 
@@ -316,7 +319,7 @@ def add_out_crs_option(parser: argparse.ArgumentParser) -> None:
 
 def output_frame_of(
     args: argparse.Namespace,
-    inputs: dict,
+    inputs: dict[str, gpd.GeoDataFrame],
     options: dict[str, ReadOptions] | None = None,
 ) -> OutputFrame:
     """Return the frame layers are written in: ``--out-crs``, else the ``inputs``' common CRS.
@@ -358,17 +361,18 @@ def output_destination(args: argparse.Namespace) -> str | None:
             raise UsageError("--table names a PostGIS table: give the database with --db URL")
         if is_postgis_url(args.out):
             postgis_table(args.out)
-        return args.out
+        out: str | None = args.out
+        return out
     if args.out is not None:
         raise UsageError("give either --out or --db, not both")
     if not is_postgis_url(db):
         label = database_label(db)
         raise UsageError(f"--db {label}: expected a postgresql://USER@HOST:PORT/DB URL")
     postgis_table(db, table)
-    return db
+    return str(db)
 
 
-def emit_frames(args: argparse.Namespace, sheets: dict, text: object) -> bool:
+def emit_frames(args: argparse.Namespace, sheets: dict[str, pd.DataFrame], text: object) -> bool:
     """Write ``sheets`` (xlsx) or ``text(fmt)`` as ``--format``/``--out`` say; True if a table.
 
     ``sheets`` maps sheet names to DataFrames; ``text`` is ``fmt -> str``.

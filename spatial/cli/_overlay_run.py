@@ -61,20 +61,35 @@ def _names(args: argparse.Namespace) -> tuple[str, Any]:
     return database_label(args.a), database_label(args.b) if args.b is not None else None
 
 
-def _compute(args: argparse.Namespace, a, b) -> pd.DataFrame:
+def _needed_b(args: argparse.Namespace, b: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame:
+    """Return B, which :func:`_check_call` has already required for ``--op`` (narrows the type)."""
+    if b is None:
+        raise UsageError(f"--op {args.op} needs a second layer B")
+    return b
+
+
+def _compute(
+    args: argparse.Namespace, a: gpd.GeoDataFrame, b: gpd.GeoDataFrame | None
+) -> pd.DataFrame:
     """Run the operation; every input is validated once, inside it, named by its file."""
     repair, names = args.repair, _names(args)
     if args.op == "intersection":
-        return overlay.tabulate_intersection(a, b, args.a_id, args.b_id, repair=repair, names=names)
+        return overlay.tabulate_intersection(
+            a, _needed_b(args, b), args.a_id, args.b_id, repair=repair, names=names
+        )
     if args.op == "difference":
-        return overlay.difference(a, b, args.a_id, repair=repair, names=names)
+        return overlay.difference(a, _needed_b(args, b), args.a_id, repair=repair, names=names)
     if args.op == "overlaps":
         return overlay.overlaps(a, args.a_id, repair=repair, name=names[0])
     if args.op == "matrix":
         return _matrix(args, a)
     if args.op == "coverage":
-        return overlay.buffer_coverage(a, b, args.distance_m, args.a_id, repair=repair, names=names)
-    return overlay.assign_points(a, b, args.a_id, args.b_id, repair=repair, names=names)
+        return overlay.buffer_coverage(
+            a, _needed_b(args, b), args.distance_m, args.a_id, repair=repair, names=names
+        )
+    return overlay.assign_points(
+        a, _needed_b(args, b), args.a_id, args.b_id, repair=repair, names=names
+    )
 
 
 def _check_call(args: argparse.Namespace) -> None:
@@ -110,15 +125,17 @@ def _plain(options: ReadOptions, wheres: list[Where]) -> bool:
     return not wheres and options == type(options)()
 
 
-def _parquet_result(args: argparse.Namespace, b, scan: ParquetScan | None) -> pd.DataFrame:
+def _parquet_result(
+    args: argparse.Namespace, b: gpd.GeoDataFrame | None, scan: ParquetScan[Any] | None
+) -> pd.DataFrame:
     """Tabulate a GeoParquet A from the file (its scan, if started): GEOS only where B may touch."""
     from spatial.overlay.parquet import tabulate_parquet  # noqa: PLC0415
 
     source = scan if scan is not None else args.a
-    return tabulate_parquet(source, b, args.a_id, args.b_id, names=_names(args))
+    return tabulate_parquet(source, _needed_b(args, b), args.a_id, args.b_id, names=_names(args))
 
 
-def _dask_result(args: argparse.Namespace, b) -> pd.DataFrame:
+def _dask_result(args: argparse.Namespace, b: gpd.GeoDataFrame | None) -> pd.DataFrame:
     """Tabulate A by partitions on a dask.distributed cluster (local processes or ADDRESS)."""
     try:
         import dask_geopandas  # noqa: PLC0415 - optional dependency
@@ -142,21 +159,22 @@ def _dask_result(args: argparse.Namespace, b) -> pd.DataFrame:
     cluster = None
     try:
         if args.scheduler == "processes":
-            cluster = LocalCluster(processes=True, threads_per_worker=1, dashboard_address=":0")
-            client = Client(cluster)
+            # distributed leaves these calls unannotated
+            cluster = LocalCluster(processes=True, threads_per_worker=1, dashboard_address=":0")  # type: ignore[no-untyped-call]
+            client = Client(cluster)  # type: ignore[no-untyped-call]
         else:
-            client = Client(args.scheduler, timeout="10s")
+            client = Client(args.scheduler, timeout="10s")  # type: ignore[no-untyped-call]
     except OSError as exc:
         raise UsageError(f"cannot reach the dask scheduler {args.scheduler}: {exc}") from None
     try:
-        return tabulate_intersection_dask(a, b, args.a_id, args.b_id)
+        return tabulate_intersection_dask(a, _needed_b(args, b), args.a_id, args.b_id)
     finally:
-        client.close()
+        client.close()  # type: ignore[no-untyped-call]  # distributed's Client.close is unannotated
         if cluster is not None:
             cluster.close()
 
 
-def run(args: argparse.Namespace, scan: ParquetScan | None = None) -> int:
+def run(args: argparse.Namespace, scan: ParquetScan[Any] | None = None) -> int:
     """Run one overlay operation and print or write its result; return the exit status.
 
     ``scan`` is A's scan when :func:`spatial.cli.overlay.run` started one.
@@ -201,7 +219,10 @@ def adjustment_note(table: pd.DataFrame) -> str | None:
     i = int(np.argmax(adjust_m2))
     if not adjust_m2[i] > 0:
         return None
-    column = lambda name: float(table[name].to_numpy(float)[i])  # noqa: E731
+
+    def column(name: str) -> float:
+        return float(table[name].to_numpy(float)[i])
+
     features_m2 = [
         column(area) * M2_PER_KM2 / column(share)
         for area, share in (("area_km2", "share_of_a"), ("raw_area_km2", "share_of_b"))
@@ -216,7 +237,11 @@ def adjustment_note(table: pd.DataFrame) -> str | None:
     )
 
 
-def _write(args: argparse.Namespace, result: pd.DataFrame, inputs: dict | None = None) -> int:
+def _write(
+    args: argparse.Namespace,
+    result: pd.DataFrame,
+    inputs: dict[str, gpd.GeoDataFrame] | None = None,
+) -> int:
     """Print or write the result where ``--out``/``--format`` say; return 0.
 
     ``inputs`` are A and B as read: layers are written in their common CRS

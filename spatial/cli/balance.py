@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -48,6 +49,9 @@ from spatial.report import (
     format_table,
 )
 from spatial.review.balance import balance_table, compare_balance, reconciliation, subtotals
+
+if TYPE_CHECKING:
+    import geopandas as gpd
 
 __all__ = ["register", "run"]
 
@@ -118,7 +122,7 @@ def _construction(text: str | None) -> tuple[str, ...] | None:
     return codes
 
 
-def _name_problems(gdf, path: str, args: argparse.Namespace) -> int:
+def _name_problems(gdf: gpd.GeoDataFrame, path: str, args: argparse.Namespace) -> int:
     found = [
         p
         for p in check_class_field(
@@ -131,7 +135,12 @@ def _name_problems(gdf, path: str, args: argparse.Namespace) -> int:
     return len(found)
 
 
-def _table(args, paths, layers, zones) -> pd.DataFrame:
+def _table(
+    args: argparse.Namespace,
+    paths: list[str],
+    layers: list[gpd.GeoDataFrame],
+    zones: gpd.GeoDataFrame | None,
+) -> pd.DataFrame:
     construction = _construction(args.construction)
     tables = []
     for path, gdf in zip(paths, layers, strict=True):

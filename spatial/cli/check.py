@@ -67,7 +67,10 @@ from spatial.io.layers import LAYER_NAMES, load_plan_layers
 from spatial.io.postgis import database_label
 
 if TYPE_CHECKING:
+    import geopandas as gpd
     import pandas as pd
+
+    from spatial.plan import Rule
 
 __all__ = ["register", "run"]
 
@@ -100,8 +103,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def _read_layers(
-    args: argparse.Namespace, rules: tuple
-) -> tuple[dict, dict[str, str], tuple, OutputFrame]:
+    args: argparse.Namespace, rules: tuple[Rule, ...]
+) -> tuple[dict[str, gpd.GeoDataFrame], dict[str, str], tuple[Rule, ...], OutputFrame]:
     given = {
         layer: getattr(args, f"layer_{layer}")
         for layer in LAYER_NAMES

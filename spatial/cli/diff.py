@@ -31,6 +31,8 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Hashable
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -65,6 +67,11 @@ from spatial.report import (
     records,
 )
 from spatial.review.diff import GEOMETRY_TOLERANCE_M2, LayerDiff, diff_layers
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+    from spatial.io.options import ReadOptions
 
 __all__ = ["register", "run"]
 
@@ -162,7 +169,9 @@ def _status_changes(
     )
 
 
-def _with_class(rules: pd.DataFrame, version, class_field: str | None) -> pd.DataFrame:
+def _with_class(
+    rules: pd.DataFrame, version: gpd.GeoDataFrame, class_field: str | None
+) -> pd.DataFrame:
     """Add ``class``: the checked feature's land-use class on a constraint rule's row."""
     if class_field is None or class_field not in version.columns:
         return rules
@@ -184,7 +193,7 @@ def _judged(old: pd.DataFrame, new: pd.DataFrame) -> tuple[pd.DataFrame, pd.Data
     return old[old["id"].isin(held)], new[new["id"].isin(held)], int((~old["id"].isin(held)).sum())
 
 
-def _ids_as_id(gdf, id_field: str):
+def _ids_as_id(gdf: gpd.GeoDataFrame, id_field: str) -> gpd.GeoDataFrame:
     """Return the layer with ``id_field`` as ``id``, the field the checks name features by."""
     if id_field == "id":
         return gdf
@@ -202,7 +211,12 @@ def _steady(table: pd.DataFrame, what: str, unheld: int = 0) -> str:
     return f"(none: all {len(table)} {what} as before, in both versions {standing})"
 
 
-def _checks(args, old, new, options) -> tuple[pd.DataFrame, pd.DataFrame, tuple[str, str]]:
+def _checks(
+    args: argparse.Namespace,
+    old: gpd.GeoDataFrame,
+    new: gpd.GeoDataFrame,
+    options: dict[str, ReadOptions],
+) -> tuple[pd.DataFrame, pd.DataFrame, tuple[str, str]]:
     """Targets and rules whose status changed, and what "none changed" means for each."""
     empty_t = pd.DataFrame(columns=["id", "old_status", "new_status"])
     empty_r = pd.DataFrame(
@@ -282,7 +296,7 @@ def _summary(result: LayerDiff) -> str:
     return f"{text}; 调入 {added:,.1f} m², 调出 {removed:,.1f} m²"
 
 
-def _say_worse(targets: list[dict], rules: list[dict]) -> bool:
+def _say_worse(targets: list[dict[Hashable, Any]], rules: list[dict[Hashable, Any]]) -> bool:
     """Name on stderr each row gone to FAIL or changed class where it fails; True if any."""
     worse = [row for row in [*targets, *rules] if row["new_status"] == "FAIL"]
     for row in worse:

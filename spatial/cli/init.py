@@ -21,13 +21,18 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Container
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from spatial.cli._options import COMMAND_HELP
 from spatial.cli._output import ExitCode
 from spatial.errors import LayerReadError, OutputError, printable
 from spatial.project import PROJECT_FILE
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["CLASS_FIELDS", "ID_FIELDS", "NAME_FIELDS", "register", "run"]
 
@@ -73,7 +78,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.set_defaults(handler=run)
 
 
-def _unique_field(frame, candidates: tuple[str, ...]) -> str | None:
+def _unique_field(frame: pd.DataFrame, candidates: tuple[str, ...]) -> str | None:
     for name in candidates:
         if name in frame.columns:
             values = frame[name]
@@ -83,7 +88,7 @@ def _unique_field(frame, candidates: tuple[str, ...]) -> str | None:
     return None
 
 
-def _first(columns, candidates: tuple[str, ...]) -> str | None:
+def _first(columns: Container[str], candidates: tuple[str, ...]) -> str | None:
     return next((name for name in candidates if name in columns), None)
 
 

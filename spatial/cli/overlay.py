@@ -29,7 +29,7 @@ the rest of the toolkit loads. The work is in :mod:`spatial.cli._overlay_run`.
 from __future__ import annotations
 
 import argparse
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from spatial.cli._options import (
     COMMAND_HELP,
@@ -104,7 +104,7 @@ def run(args: argparse.Namespace) -> int:
             scan.close()
 
 
-def _early_scan(args: argparse.Namespace) -> ParquetScan | None:
+def _early_scan(args: argparse.Namespace) -> ParquetScan[Any] | None:
     """Start reading a GeoParquet A at once, before the toolkit loads; None for other inputs."""
     if not from_parquet_file(args):
         return None

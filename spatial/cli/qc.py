@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
 from spatial.cli._options import (
     COMMAND_HELP,
@@ -26,6 +27,11 @@ from spatial.cli._options import (
     read_options,
 )
 from spatial.cli._output import ExitCode
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+    from spatial.io.where import Where
 from spatial.errors import UsageError, printable
 
 __all__ = ["register", "run"]
@@ -76,11 +82,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.set_defaults(handler=run)
 
 
-def _wheres(specs: list[str], inputs: list[Input]) -> dict[str, list]:
+def _wheres(specs: list[str], inputs: list[Input]) -> dict[str, list[Where]]:
     """``--where`` by input: ``LAYER:`` (a file stem or name) prefixed, else for every input."""
     from spatial.io.where import parse_where  # noqa: PLC0415
 
-    chosen: dict[str, list] = {item.role: [] for item in inputs}
+    chosen: dict[str, list[Where]] = {item.role: [] for item in inputs}
     known = {key: item.role for item in inputs for key in item.keys}
     for spec in specs:
         prefix, sep, rest = spec.partition(":")
@@ -92,13 +98,13 @@ def _wheres(specs: list[str], inputs: list[Input]) -> dict[str, list]:
     return chosen
 
 
-def _read(inputs: list[Input], args: argparse.Namespace) -> dict:
+def _read(inputs: list[Input], args: argparse.Namespace) -> dict[str, gpd.GeoDataFrame]:
     from spatial.io.layers import read_layer  # noqa: PLC0415
     from spatial.io.where import select_features  # noqa: PLC0415
 
     options = read_options(args, inputs)
     wheres = _wheres(args.where, inputs)
-    layers = {}
+    layers: dict[str, gpd.GeoDataFrame] = {}
     for item in inputs:
         o = options[item.role]
         gdf = read_layer(item.path, o.crs, input_frame=o.input_frame)

@@ -187,7 +187,8 @@ def wkb_geometries(
     if rows is not None:
         values = values.take(pa.array(rows))
     with np.errstate(invalid="ignore"):  # a NaN coordinate: the validator reports it, by id
-        return shapely.from_wkb(values.to_numpy(zero_copy_only=False))
+        geoms: npt.NDArray[np.object_] = shapely.from_wkb(values.to_numpy(zero_copy_only=False))
+    return geoms
 
 
 def _doubles(array: pa.Array) -> npt.NDArray[np.float64]:
@@ -219,7 +220,12 @@ class _WKBWalk:
     order of the geometry that holds them.
     """
 
-    def __init__(self, data: npt.NDArray[np.uint8], starts: npt.NDArray[np.int64], ends) -> None:
+    def __init__(
+        self,
+        data: npt.NDArray[np.uint8],
+        starts: npt.NDArray[np.int64],
+        ends: npt.NDArray[np.int64],
+    ) -> None:
         self.data, self.ends = data, ends
         self.cursor = starts.copy()
         self.ok = np.ones(len(starts), dtype=bool)
@@ -228,13 +234,15 @@ class _WKBWalk:
         """Mark the values at ``rows`` wrong if ``size`` more bytes do not fit in them."""
         self.ok[rows[self.cursor[rows] + size > self.ends[rows]]] = False
 
-    def uint32(self, rows: npt.NDArray[np.int64], little: npt.NDArray[np.bool_]) -> npt.NDArray:
+    def uint32(
+        self, rows: npt.NDArray[np.int64], little: npt.NDArray[np.bool_]
+    ) -> npt.NDArray[np.int64]:
         """Read a 4-byte unsigned integer at each value's cursor (already known to fit)."""
         return _uint32(self.data, np.minimum(self.cursor[rows], len(self.data) - 4), little)
 
     def header(
         self, rows: npt.NDArray[np.int64], codes: tuple[int, ...]
-    ) -> tuple[npt.NDArray, ...]:
+    ) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.int64]]:
         """Read a byte order and a type at ``rows``; mark wrong those not of ``codes``.
 
         Returns each row's byte order (True: little-endian) and type code.
@@ -250,7 +258,9 @@ class _WKBWalk:
         self.cursor[rows] += 4
         return little, kind
 
-    def count(self, rows: npt.NDArray[np.int64], little: npt.NDArray[np.bool_]) -> npt.NDArray:
+    def count(
+        self, rows: npt.NDArray[np.int64], little: npt.NDArray[np.bool_]
+    ) -> npt.NDArray[np.int64]:
         """Read a count (rings, points, parts) at ``rows``; 0 where it does not fit."""
         self.fits(rows, 4)
         value = np.where(self.ok[rows], self.uint32(rows, little), 0)

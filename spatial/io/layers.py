@@ -11,7 +11,7 @@ import os
 import re
 import warnings
 from pathlib import Path
-from typing import Literal
+from typing import Literal, cast
 
 import geopandas as gpd
 import pyogrio
@@ -242,8 +242,8 @@ def _read_frame_quietly(
 ) -> gpd.GeoDataFrame:
     if path.suffix.lower() in _PARQUET_SUFFIXES:
         return gpd.read_parquet(path)
-    if not tolerant:
-        return pyogrio.read_dataframe(path, encoding=encoding, layer=layer)
+    if not tolerant:  # pyogrio is untyped
+        return cast(gpd.GeoDataFrame, pyogrio.read_dataframe(path, encoding=encoding, layer=layer))
     table = pyogrio.read_dataframe(path, read_geometry=False, encoding=encoding, layer=layer)
     meta, _, wkb, _ = pyogrio.raw.read(path, columns=[], encoding=encoding, layer=layer)
     # NaN coordinates warn here; validation reports them per feature instead.

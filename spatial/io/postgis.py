@@ -280,7 +280,7 @@ def read_postgis_layer(url: str, table: str | None = None) -> gpd.GeoDataFrame:
             sql = sqlalchemy.text(f"SELECT * FROM {_quoted(connection, where)}")
             # types-geopandas says sql is a str; geopandas hands it to pandas.read_sql, which
             # takes a SQLAlchemy text() clause as well (documented there).
-            gdf = gpd.read_postgis(sql, connection, geom_col=geom_col)  # type: ignore[call-overload]
+            gdf: gpd.GeoDataFrame = gpd.read_postgis(sql, connection, geom_col=geom_col)  # type: ignore[call-overload]
     except sqlalchemy.exc.SQLAlchemyError as exc:
         raise LayerReadError(f"{where.label}: cannot be read ({_reason(exc, where)})") from None
     if srid > 0 and gdf.crs is None:

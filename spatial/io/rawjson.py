@@ -192,8 +192,9 @@ def crs_name(data: dict[str, Any]) -> str | None:
         return None
     if isinstance(crs, dict):
         props = crs.get("properties")
-        if isinstance(props, dict) and isinstance(props.get("name"), str):
-            return props["name"]
+        name = props.get("name") if isinstance(props, dict) else None
+        if isinstance(name, str):
+            return name
     return json.dumps(crs, ensure_ascii=False)
 
 
@@ -475,7 +476,7 @@ class _NotStreamable(Exception):
     """The file needs the whole-file parse (NaN tokens, not UTF-8, a lone Feature...)."""
 
 
-class _UniqueKeys(dict):
+class _UniqueKeys(dict[str, Any]):
     """A JSON object that remembers a key given twice (``ijson`` builds it key by key).
 
     It cannot raise from inside ``ijson``'s C builder, so it notes the first

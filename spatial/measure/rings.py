@@ -55,7 +55,7 @@ def polygonal_mask(
     """
     geoms = np.asarray(geoms, dtype=object)
     type_id = shapely.get_type_id(geoms) if type_id is None else type_id
-    polygonal = (type_id == 3) | (type_id == 6)
+    polygonal: npt.NDArray[np.bool_] = (type_id == 3) | (type_id == 6)
     other = np.flatnonzero(~polygonal & (type_id >= 0))
     bad = other[~shapely.is_empty(geoms[other])]
     if bad.size:

@@ -34,10 +34,11 @@ the caller's geometries, so calls may run concurrently in threads.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -165,14 +166,15 @@ def _private_copies(geoms: npt.NDArray[np.object_]) -> npt.NDArray[np.object_]:
     return shapely.from_wkb(shapely.to_wkb(geoms))
 
 
-def _geos_call(func, what: str, *arrays):
+def _geos_call(func: Callable[..., Any], what: str, *arrays: npt.NDArray[Any]) -> npt.NDArray[Any]:
     try:
-        return func(*arrays)
+        result: npt.NDArray[Any] = func(*arrays)
     except GEOSException as exc:
         raise LayerError(
             f"{what}: GEOS failed on an invalid geometry ({exc}); run the layer check "
             "(shapely.make_valid repairs most self-intersections)"
         ) from None
+    return result
 
 
 @dataclass(frozen=True)
@@ -266,11 +268,15 @@ class _BoundaryGrid:
     def near(self, bounds: npt.NDArray[np.float64]) -> npt.NDArray[np.bool_]:
         """Which boxes (rows of xmin, ymin, xmax, ymax) overlap a marked cell."""
         ny, nx = self.sat.shape[0] - 1, self.sat.shape[1] - 1
-        cell = lambda v, o, n: np.clip(((v - o) / self.cell_deg).astype(np.int64), 0, n - 1)  # noqa: E731
+
+        def cell(v: npt.NDArray[np.float64], o: float, n: int) -> npt.NDArray[np.int64]:
+            return np.clip(((v - o) / self.cell_deg).astype(np.int64), 0, n - 1)
+
         i0, i1 = cell(bounds[:, 0], self.origin[0], nx), cell(bounds[:, 2], self.origin[0], nx) + 1
         j0, j1 = cell(bounds[:, 1], self.origin[1], ny), cell(bounds[:, 3], self.origin[1], ny) + 1
         sat = self.sat
-        return (sat[j1, i1] - sat[j0, i1] - sat[j1, i0] + sat[j0, i0]) > 0
+        near: npt.NDArray[np.bool_] = (sat[j1, i1] - sat[j0, i1] - sat[j1, i0] + sat[j0, i0]) > 0
+        return near
 
 
 def _candidates_few(
@@ -365,7 +371,8 @@ def _unique_areas(
         uniq, inverse = index[first], np.cumsum(first) - 1
     else:
         uniq, inverse = np.unique(index, return_inverse=True)
-    return area_of_record_m2(geoms[uniq], crs, what)[inverse]
+    areas_m2: FloatArray = area_of_record_m2(geoms[uniq], crs, what)[inverse]
+    return areas_m2
 
 
 @dataclass(frozen=True)

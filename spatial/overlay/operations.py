@@ -47,12 +47,13 @@ Examples
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import Literal
+from typing import Any, Literal
 
 import geopandas as gpd
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import shapely
 from pyproj import CRS
@@ -480,10 +481,13 @@ MATRIX_COLUMNS = ("a_id", "b_id", "area_km2")
 MATRIX_FORMS = ("long", "square")
 
 
-def _threaded(func, threads: int, *arrays: np.ndarray) -> np.ndarray:
+def _threaded(
+    func: Callable[..., Any], threads: int, *arrays: npt.NDArray[Any]
+) -> npt.NDArray[Any]:
     """Apply a vectorised shapely ``func`` to aligned arrays in ``threads`` chunks (no GIL held)."""
     if threads <= 1 or len(arrays[0]) < 10_000:
-        return func(*arrays)
+        whole: npt.NDArray[Any] = func(*arrays)
+        return whole
     bounds = np.linspace(0, len(arrays[0]), threads + 1).astype(int)
     with ThreadPoolExecutor(threads) as pool:
         parts = pool.map(

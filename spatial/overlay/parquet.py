@@ -55,6 +55,7 @@ import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -266,7 +267,7 @@ def _not_plain(
 
 
 def tabulate_parquet(
-    path: str | os.PathLike[str] | ParquetScan,
+    path: str | os.PathLike[str] | ParquetScan[Any],
     b: gpd.GeoDataFrame,
     a_id: str = "id",
     b_id: str = "id",
@@ -327,7 +328,7 @@ def tabulate_parquet(
 
 
 def _tabulate_scan(
-    scan: ParquetScan,
+    scan: ParquetScan[Any],
     b: gpd.GeoDataFrame,
     a_id: str,
     b_id: str,

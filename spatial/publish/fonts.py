@@ -26,7 +26,7 @@ import warnings
 from collections.abc import Callable, Iterable, Iterator
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import matplotlib
 import pylopdf_fonts_zh_cn
@@ -151,7 +151,7 @@ def _rename(font: TTFont, family: str) -> None:
 
 def sheet_family(path: Path) -> str:
     """Return the family name of a subset written by :func:`sheet_font`."""
-    return TTFont(path)["name"].getDebugName(1)
+    return cast(str, TTFont(path)["name"].getDebugName(1))  # fontTools is untyped
 
 
 @cache
@@ -201,7 +201,8 @@ def in_noto(build: Callable[[], Figure]) -> Iterator[Figure]:
         warnings.simplefilter("ignore", UserWarning)  # glyphs the probe's font lacks
         with matplotlib.rc_context({**LITERAL_TEXT, "font.family": "DejaVu Sans"}):
             probe = build()
-            FigureCanvasAgg(probe).draw()  # makes the texts drawn lazily (tick labels)
+            # makes the texts drawn lazily (tick labels); matplotlib leaves draw() unannotated
+            FigureCanvasAgg(probe).draw()  # type: ignore[no-untyped-call]
             chars = used_chars(_texts(probe))
     path = sheet_font(chars)
     font_manager.fontManager.addfont(str(path))

@@ -21,6 +21,8 @@ from pathlib import Path
 import geopandas as gpd
 import matplotlib
 import numpy as np
+from matplotlib.artist import Artist
+from matplotlib.axes import Axes
 from matplotlib.backend_bases import FigureCanvasBase
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
@@ -91,7 +93,9 @@ def _kind(gdf: gpd.GeoDataFrame) -> str:
     return "polygon"
 
 
-def _draw_extra(ax, name: str, gdf: gpd.GeoDataFrame, style_field: str | None, handles: list):
+def _draw_extra(
+    ax: Axes, name: str, gdf: gpd.GeoDataFrame, style_field: str | None, handles: list[Artist]
+) -> None:
     kind = _kind(gdf)
     if style_field and style_field in gdf.columns:
         colours = category_colours(str(v) for v in gdf[style_field])
@@ -104,7 +108,7 @@ def _draw_extra(ax, name: str, gdf: gpd.GeoDataFrame, style_field: str | None, h
     handles.append(_handle(kind, _EXTRA_GREY, name))
 
 
-def _draw_kind(ax, gdf: gpd.GeoDataFrame, kind: str, colour: str) -> None:
+def _draw_kind(ax: Axes, gdf: gpd.GeoDataFrame, kind: str, colour: str) -> None:
     if kind == "point":
         gdf.plot(ax=ax, color=colour, markersize=6, zorder=1)
     elif kind == "line":
@@ -113,7 +117,7 @@ def _draw_kind(ax, gdf: gpd.GeoDataFrame, kind: str, colour: str) -> None:
         gdf.plot(ax=ax, facecolor=colour, edgecolor=colour, alpha=0.35, linewidth=0.3, zorder=1)
 
 
-def _handle(kind: str, colour: str, label: str):
+def _handle(kind: str, colour: str, label: str) -> Artist:
     if kind == "point":
         return Line2D([], [], marker="o", color=colour, linestyle="", label=label)
     if kind == "line":
@@ -126,7 +130,9 @@ def _failed_targets(snapshot: PlanSnapshot) -> set[str]:
     return set(table.loc[table["status"] == "FAIL", "id"])
 
 
-def _draw_zones(ax, zones: gpd.GeoDataFrame, snapshot: PlanSnapshot, handles: list) -> None:
+def _draw_zones(
+    ax: Axes, zones: gpd.GeoDataFrame, snapshot: PlanSnapshot, handles: list[Artist]
+) -> None:
     colours = zone_colours(str(i) for i in zones["id"])
     failed = _failed_targets(snapshot)
     for number, (zid, geom) in enumerate(zip(zones["id"], zones.geometry, strict=True), 1):
@@ -165,7 +171,7 @@ def _draw_zones(ax, zones: gpd.GeoDataFrame, snapshot: PlanSnapshot, handles: li
         )
 
 
-def _draw_points(ax, gdf: gpd.GeoDataFrame, name: str, handles: list) -> None:
+def _draw_points(ax: Axes, gdf: gpd.GeoDataFrame, name: str, handles: list[Artist]) -> None:
     if name == "towns":
         gdf.plot(ax=ax, color="white", edgecolor="#252525", markersize=16, zorder=7)
         labels = gdf["name_zh"] if "name_zh" in gdf.columns else gdf["id"]
@@ -201,7 +207,9 @@ def _draw_points(ax, gdf: gpd.GeoDataFrame, name: str, handles: list) -> None:
     )
 
 
-def _draw_plan_layer(ax, name: str, gdf: gpd.GeoDataFrame, snapshot: PlanSnapshot, handles: list):
+def _draw_plan_layer(
+    ax: Axes, name: str, gdf: gpd.GeoDataFrame, snapshot: PlanSnapshot, handles: list[Artist]
+) -> None:
     if name == "district":
         gdf.boundary.plot(ax=ax, color="#252525", linewidth=1.2, zorder=3)
         handles.append(Line2D([], [], color="#252525", linewidth=1.2, label=LAYER_TITLES[name]))
@@ -223,7 +231,7 @@ def _draw_plan_layer(ax, name: str, gdf: gpd.GeoDataFrame, snapshot: PlanSnapsho
         _draw_points(ax, gdf, name, handles)
 
 
-def _draw_pieces(ax, snapshot: PlanSnapshot, gk: CRS, handles: list) -> None:
+def _draw_pieces(ax: Axes, snapshot: PlanSnapshot, gk: CRS, handles: list[Artist]) -> None:
     if not len(snapshot.pieces):
         return
     snapshot.pieces.to_crs(gk).plot(
@@ -248,7 +256,7 @@ def _draw_pieces(ax, snapshot: PlanSnapshot, gk: CRS, handles: list) -> None:
 _BAR_STEPS_M = tuple(f * 10**e for e in range(6) for f in (1, 2, 2.5, 5))
 
 
-def _scale_bar(ax) -> None:
+def _scale_bar(ax: Axes) -> None:
     """Draw a 4-division scale bar about a fifth of the map wide, in m below 1 km, else km."""
     x0, x1 = ax.get_xlim()
     y0, y1 = ax.get_ylim()
@@ -281,7 +289,7 @@ def _scale_bar(ax) -> None:
     ax.text(left + 4 * step_m + step_m * 0.15, base, unit, fontsize=7, va="bottom", zorder=10)
 
 
-def _north_arrow(ax, convergence_deg: float) -> None:
+def _north_arrow(ax: Axes, convergence_deg: float) -> None:
     ax.annotate(
         "",
         xy=(0.95, 0.96),
@@ -306,11 +314,19 @@ def _north_arrow(ax, convergence_deg: float) -> None:
     )
 
 
-def _fit_extent(ax, bounds: tuple[float, float, float, float], pad: float = 0.04) -> None:
+def _figure_inches(ax: Axes) -> tuple[float, float]:
+    """Return the width and height (inches) of the figure that holds ``ax``."""
+    figure = ax.figure
+    root = figure if isinstance(figure, Figure) else figure.figure  # a SubFigure's root
+    width_in, height_in = root.get_size_inches()
+    return float(width_in), float(height_in)
+
+
+def _fit_extent(ax: Axes, bounds: tuple[float, float, float, float], pad: float = 0.04) -> None:
     """Show ``bounds`` (metres) at one scale on both axes, widened to the axes' own shape."""
     x0, y0, x1, y1 = bounds
     box = ax.get_position()
-    fig_w, fig_h = ax.figure.get_size_inches()
+    fig_w, fig_h = _figure_inches(ax)
     box_ratio = (box.height * fig_h) / (box.width * fig_w)
     width, height = (x1 - x0) * (1 + 2 * pad), (y1 - y0) * (1 + 2 * pad)
     width, height = max(width, height / box_ratio), max(height, width * box_ratio)
@@ -367,14 +383,14 @@ def sheet_scale(bounds: tuple[float, float, float, float], frame_mm: tuple[float
 _PAD = 0.04
 
 
-def _frame_mm(ax) -> tuple[float, float]:
+def _frame_mm(ax: Axes) -> tuple[float, float]:
     """Return the axes' frame on paper, mm, as laid out (an equal-aspect plot may shrink it)."""
     box = ax.get_position(original=True)
-    fig_w, fig_h = ax.figure.get_size_inches()
+    fig_w, fig_h = _figure_inches(ax)
     return box.width * fig_w * MM_PER_INCH, box.height * fig_h * MM_PER_INCH
 
 
-def _fit_scale(ax, bounds: tuple[float, float, float, float]) -> int:
+def _fit_scale(ax: Axes, bounds: tuple[float, float, float, float]) -> int:
     """Centre ``bounds`` (metres) in the axes at the :func:`sheet_scale` they fit; return it."""
     denominator = sheet_scale(bounds, _frame_mm(ax))
     width_mm, height_mm = _frame_mm(ax)
@@ -407,7 +423,9 @@ def focus_bounds(snapshot: PlanSnapshot, gk: CRS) -> tuple[float, float, float, 
     return float(x0), float(y0), float(x1), float(y1)
 
 
-def _overview(fig: Figure, rect, snapshot: PlanSnapshot, main_ax) -> None:
+def _overview(
+    fig: Figure, rect: tuple[float, float, float, float], snapshot: PlanSnapshot, main_ax: Axes
+) -> None:
     """Add an inset of the whole district with the main map's frame on it."""
     district = snapshot.drawn.get("district")
     if district is None or not len(district):
@@ -426,14 +444,14 @@ def _overview(fig: Figure, rect, snapshot: PlanSnapshot, main_ax) -> None:
     ax.set_title("区位 Location in the district", fontsize=6)
 
 
-def draw_map(ax, snapshot: PlanSnapshot, style_field: str | None = None) -> list:
+def draw_map(ax: Axes, snapshot: PlanSnapshot, style_field: str | None = None) -> list[Artist]:
     """Draw the snapshot's layers on ``ax`` in their Gauss–Krüger zone (metres); return handles.
 
     Planner layers (names that are not plan layers) are drawn first, beneath the
     plan; failure pieces on top of the zones, in red.
     """
     gk = _gk(snapshot)
-    handles: list = []
+    handles: list[Artist] = []
     extra = [n for n in snapshot.drawn if n not in PLAN_ORDER]
     for name in extra:
         gdf = snapshot.drawn[name]
@@ -565,7 +583,13 @@ def _source_lines(snapshot: PlanSnapshot) -> list[str]:
 
 
 def _text_block(
-    fig: Figure, x: float, y: float, lines: list[str], width: int, size: float, colour="#222222"
+    fig: Figure,
+    x: float,
+    y: float,
+    lines: list[str],
+    width: int,
+    size: float,
+    colour: str = "#222222",
 ) -> float:
     """Write wrapped lines from (x, y) downward in figure fractions; return the y below them."""
     line_h = size * 1.45 / 72 / fig.get_figheight()
@@ -625,7 +649,7 @@ def draw_sheet(snapshot: PlanSnapshot, style_field: str | None = None) -> Figure
     return fig
 
 
-def _ratio(fig: Figure, ax) -> str:
+def _ratio(fig: Figure, ax: Axes) -> str:
     x0, x1 = ax.get_xlim()
     width_mm = _frame_mm(ax)[0]
     denominator = (x1 - x0) * 1000 / width_mm  # a scale of the series, to rounding

@@ -247,7 +247,9 @@ def _outside_m2(
     return outside_m2
 
 
-def _matrix(old, new, class_field: str, crs: CRS) -> pd.DataFrame:
+def _matrix(
+    old: gpd.GeoDataFrame, new: gpd.GeoDataFrame, class_field: str, crs: CRS
+) -> pd.DataFrame:
     """From-class × to-class areas (m²): OLD cut by NEW in ``crs``, plus what is in one only."""
     og = np.asarray(old.geometry.array, dtype=object)
     ng = np.asarray(new.geometry.array, dtype=object)

@@ -53,7 +53,8 @@ def geographic_mask(bounds: npt.NDArray[np.float64]) -> npt.NDArray[np.bool_]:
         np.maximum(np.abs(miny), np.abs(maxy)) > 90
     )
     outside = ~_inside_china(minx / 2 + maxx / 2, miny / 2 + maxy / 2)
-    return finite & (swapped | out_of_range | outside)
+    misplaced: npt.NDArray[np.bool_] = finite & (swapped | out_of_range | outside)
+    return misplaced
 
 
 def _all_inside(bounds: npt.NDArray[np.float64], box: tuple[float, float, float, float]) -> bool:
@@ -71,7 +72,9 @@ def _all_inside(bounds: npt.NDArray[np.float64], box: tuple[float, float, float,
     return bool(west <= x0 and x1 <= east and south <= y0 and y1 <= north)
 
 
-def _inside_china(lon: npt.NDArray[np.float64], lat: npt.NDArray[np.float64]) -> npt.NDArray:
+def _inside_china(
+    lon: npt.NDArray[np.float64], lat: npt.NDArray[np.float64]
+) -> npt.NDArray[np.bool_]:
     west, south, east, north = CHINA_BOUNDS_DEG
     return (west <= lon) & (lon <= east) & (south <= lat) & (lat <= north)
 
@@ -108,12 +111,14 @@ def projected_mask(
     degrees = (np.maximum(np.abs(minx), np.abs(maxx)) <= 180) & (
         np.maximum(np.abs(miny), np.abs(maxy)) <= 90
     )
+    plausible: npt.NDArray[np.bool_] = finite & degrees
     if _extent_maps_inside_china(bounds, to_lonlat):
-        return finite & degrees  # every centre lies in the extent, whose image lies in China
+        return plausible  # every centre lies in the extent, whose image lies in China
     lon, lat = to_lonlat.transform(minx / 2 + maxx / 2, miny / 2 + maxy / 2)
     lon, lat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
     unmapped = ~(np.isfinite(lon) & np.isfinite(lat))
-    return finite & (degrees | unmapped | ~_inside_china(lon, lat))
+    plausible = finite & (degrees | unmapped | ~_inside_china(lon, lat))
+    return plausible
 
 
 #: Largest extent (metres a side) settled at once by :func:`_extent_maps_inside_china`.

@@ -75,7 +75,8 @@ def _nonfinite_rows(bounds: npt.NDArray[np.float64]) -> npt.NDArray[np.bool_]:
     with np.errstate(invalid="ignore", over="ignore"):
         if np.isfinite(bounds.sum()):
             return np.zeros(len(bounds), dtype=bool)
-    return ~np.all(np.isfinite(bounds), axis=1)
+    nonfinite: npt.NDArray[np.bool_] = ~np.all(np.isfinite(bounds), axis=1)
+    return nonfinite
 
 
 def _geometry_problem(geom: shapely.Geometry | None, nonfinite: bool) -> str:

@@ -53,7 +53,10 @@ class BasemapError(SpatialError, ValueError):
 
 @cache
 def _catalogue() -> dict[str, dict[str, Any]]:
-    return json.loads((Path(__file__).with_name("basemaps.json")).read_text(encoding="utf-8"))
+    catalogue: dict[str, dict[str, Any]] = json.loads(
+        (Path(__file__).with_name("basemaps.json")).read_text(encoding="utf-8")
+    )
+    return catalogue
 
 
 #: Names accepted by ``--basemap``.
@@ -209,7 +212,7 @@ class TileLayer(Layer, RawMacroElement):
         """Put the URL and options into the page's data block, then render the script."""
         self.url_ref = page_value(self, self.url, key=f"{self.get_name()}.url")
         self.options_ref = page_value(self, self.options, key=f"{self.get_name()}.options")
-        super().render(**kwargs)
+        super().render(**kwargs)  # type: ignore[no-untyped-call]  # folium's Layer.render is unannotated
 
 
 def add_basemap(m: folium.Map, basemap: Basemap) -> None:

@@ -11,6 +11,7 @@ as text in a template.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import folium
 from folium.map import Layer
@@ -48,7 +49,7 @@ class MapScript(RawMacroElement):
     _template = Template("{% macro script(this, kwargs) %}{{ this.code }}{% endmacro %}")
 
     def __init__(self, code: str) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]  # branca's MacroElement is unannotated
         self._name = "MapScript"
         self.code = code
 
@@ -145,7 +146,7 @@ def add_minimap(m: folium.Map, basemap: Basemap, outline_var: str | None) -> Non
     m.add_child(MapScript(f"SpatialControls.minimap({m.get_name()}, {spec}, {outline});"))
 
 
-def add_rules(m: folium.Map, data: dict) -> None:
+def add_rules(m: folium.Map, data: dict[str, Any]) -> None:
     """Add the check's verdict under the title, its failed rows atop the legend (JSON, as text)."""
     _call(m, "rules", data)
 

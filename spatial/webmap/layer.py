@@ -135,7 +135,7 @@ class GeoJsonLayer(Layer, RawMacroElement):
     def render(self, **kwargs: object) -> None:  # type: ignore[override]  # see RawMacroElement
         """Put the features into the page's data block, then render the script."""
         self.data_ref = page_json(self, self.data, key=f"{self.get_name()}.data")
-        super().render(**kwargs)
+        super().render(**kwargs)  # type: ignore[no-untyped-call]  # folium's Layer.render is unannotated
 
 
 def _rows(gdf: gpd.GeoDataFrame) -> list[Row]:
