@@ -22,6 +22,7 @@ import argparse
 import gc
 import importlib
 import os
+import signal
 import sys
 import warnings
 from collections.abc import Sequence
@@ -130,6 +131,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(words)
     except KeyboardInterrupt:
         return _interrupted(command)
+    finally:
+        _loaded()
     try:
         if args.command != "init":
             apply_project(args)  # spatial.toml: what the command line left unsaid
@@ -158,6 +161,27 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return ExitCode.INTERNAL
+
+
+def _exit_while_loading(signum: int, frame: object) -> None:
+    """Ctrl-C while the console script loads its modules: say so and leave at once, status 130.
+
+    Nothing is written while modules load; and a KeyboardInterrupt raised there
+    may land in a callback of the import machinery, which swallows it (the
+    command then ran on), so the console script leaves from the handler itself.
+    """
+    os.write(2, f"spatial{f' {_LOADING[0]}' if _LOADING else ''}: interrupted\n".encode())
+    os._exit(ExitCode.INTERRUPTED)
+
+
+#: The command the console script is loading (set by :func:`console` until :func:`_loaded`).
+_LOADING: list[str] = []
+
+
+def _loaded() -> None:
+    """End the loading phase: Ctrl-C is a KeyboardInterrupt again (reported by :func:`main`)."""
+    if signal.getsignal(signal.SIGINT) is _exit_while_loading:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def _interrupted(command: str | None) -> int:
@@ -194,6 +218,8 @@ def console() -> NoReturn:
     Tests and scripts call :func:`main`, which leaves the collector alone.
     """
     gc.set_threshold(*_GC_THRESHOLDS)
+    _LOADING[:] = [name for name in [_command_in(sys.argv[1:])] if name]
+    signal.signal(signal.SIGINT, _exit_while_loading)
     try:
         status = main()
     except KeyboardInterrupt:  # a second Ctrl-C while the first is being reported
