@@ -36,6 +36,7 @@ on standard error), 2 an input could not be read.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 from typing import TYPE_CHECKING
 
@@ -159,6 +160,9 @@ def run(args: argparse.Namespace) -> int:
     for line in report.matches:
         print(f"spatial check: note: {printable(line)}", file=sys.stderr)
     _hint_own_plan(args, report.targets)
+    if own_plan(args):  # their plan: their layers go out, never Bishan's reference layers beside
+        theirs = {name: gdf for name, gdf in report.layers.items() if name in sources}
+        report = dataclasses.replace(report, layers=theirs)
     to_terminal = emit_report(args, report, frame)
     if not to_terminal:
         print(f"spatial check: {report.summary()}", file=sys.stderr)

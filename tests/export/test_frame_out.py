@@ -161,3 +161,22 @@ def test_check_out_gdb_in_their_crs_with_unfound_targets_as_a_table(zones_gk, tm
     assert zones["crs"] == "EPSG:4544" and {"DYBH", "DYMC", "status"} <= set(zones["fields"])
     targets = pyogrio.read_info(out, layer="targets")  # no geometry at all: a table
     assert targets["geometry_type"] is None and targets["features"] == 5
+
+
+def test_their_plan_writes_their_layers_only(zones_gk, tmp_path):
+    """With the planner's plan, no bundled reference layer (district, corridor...) joins theirs."""
+    plan = tmp_path / "mine.toml"
+    plan.write_text(
+        "\n".join(
+            f'[[targets]]\nid = "{z}"\nlayer = "zones"\nname_zh = "{z}"\n'
+            f'value = {km2}\nunit = "km2"\ntolerance_pct = 1.0\n'
+            for z, km2 in (("A", 1.2), ("B1", 0.6), ("B2", 0.6))
+        ),
+        encoding="utf-8",
+    )
+    bundled, theirs = tmp_path / "bundled.gpkg", tmp_path / "theirs.gpkg"
+    assert _check(zones_gk, bundled) in (0, 1)
+    assert {"district", "corridor"} <= set(pyogrio.list_layers(bundled)[:, 0])  # can fail
+    assert _check(zones_gk, theirs, "--plan", str(plan)) == 0
+    written = sorted(pyogrio.list_layers(theirs)[:, 0])
+    assert written == ["layer_styles", "rules", "targets", "zones"]
