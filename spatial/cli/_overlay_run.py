@@ -32,6 +32,7 @@ from spatial.io.options import ReadOptions
 from spatial.io.postgis import database_label
 from spatial.io.where import Where, parse_where, select_features
 from spatial.overlay import operations as overlay
+from spatial.overlay.operations import RECONCILED_COLUMNS
 from spatial.report import emit, format_frame
 from spatial.units import M2_PER_KM2
 
@@ -250,6 +251,8 @@ def _write(
     note = adjustment_note(result) if args.op == "intersection" else None
     if note is not None:
         print(f"spatial overlay: note: {note}", file=sys.stderr)
+    if args.op == "intersection" and not args.raw_areas:  # the tabulation's five columns, as stated
+        result = result.drop(columns=list(RECONCILED_COLUMNS), errors="ignore")
     if args.format == "geojson":
         layer = cast("gpd.GeoDataFrame", result)  # geojson is --op difference only: a layer
         emit(_lonlat(args, layer).to_json(ensure_ascii=False, drop_id=True), args.out)

@@ -83,6 +83,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "same numbers (needs the dask extra)",
     )
     parser.add_argument(
+        "--raw-areas",
+        action="store_true",
+        help="--op intersection: add raw_area_km2 (each piece's area of record as cut) and "
+        "adjustment_m2 (the change reconciling it made) after the five columns",
+    )
+    parser.add_argument(
         "--square",
         action="store_true",
         help="--op matrix: write the n x n table instead of one row per non-zero cell "

@@ -150,12 +150,14 @@ def test_cli_keeps_its_columns_and_states_the_largest_adjustment(tmp_path, capsy
     assert main(["overlay", str(parcels), str(zone), "--out", str(out)]) == 0
     err = capsys.readouterr().err
     assert "largest adjustment" in err and "of its feature" in err
-    table = pd.read_csv(out, encoding="utf-8-sig")
-    assert list(table.columns) == [
-        *("a_id", "b_id", "area_km2", "share_of_a", "share_of_b"),
-        *("raw_area_km2", "adjustment_m2"),
-    ]
+    table = pd.read_csv(out, encoding="utf-8-sig")  # the five columns scripts read, exactly
+    assert list(table.columns) == ["a_id", "b_id", "area_km2", "share_of_a", "share_of_b"]
     assert table.share_of_b.sum() == pytest.approx(1.0, abs=1e-9)
+    raw = tmp_path / "raw.csv"
+    assert main(["overlay", str(parcels), str(zone), "--raw-areas", "--out", str(raw)]) == 0
+    with_raw = pd.read_csv(raw, encoding="utf-8-sig")
+    assert list(with_raw.columns) == [*table.columns, "raw_area_km2", "adjustment_m2"]
+    assert with_raw.adjustment_m2.max() > 0  # the triangle's long edge: something was adjusted
 
 
 # ------------------------------------------------ finding 4: points on a shared GK edge
