@@ -233,7 +233,7 @@ def adjustment_note(table: pd.DataFrame) -> str | None:
     pair = f"{table['a_id'].iloc[i]} x {table['b_id'].iloc[i]}"
     return (
         "pieces cut in the layers' projected CRS are reconciled to each feature's area of "
-        "record (area_km2, shares; raw_area_km2 as cut); largest adjustment "
+        "record (area_km2, shares; the pieces as cut with --raw-areas); largest adjustment "
         f"{adjust_m2[i]:.3g} m² ({relative:.1e} of its feature), {printable(pair)}"
     )
 

@@ -126,12 +126,16 @@ def _changed_fields(
     ni: np.ndarray,
     fields: Sequence[str],
 ) -> list[str]:
-    """For each matched pair of positions, the fields whose values differ, joined by ", "."""
+    """For each pair of positions, the fields whose values differ, joined by ", ".
+
+    Only a feature in both versions has changed fields: one added or removed has none.
+    """
     changed: list[list[str]] = [[] for _ in range(len(oi))]
+    both = (oi >= 0) & (ni >= 0)
     for field in fields:
         pairs = zip(_column(old, field, oi), _column(new, field, ni), strict=True)
         for k, (a, b) in enumerate(pairs):
-            if not _same(a, b):
+            if both[k] and not _same(a, b):
                 changed[k].append(field)
     return [", ".join(names) for names in changed]
 

@@ -267,6 +267,8 @@ def test_diff_reports_exactly_the_reclassification_and_the_road_split(survey_dif
         "R2": "added",
     }
     assert features.loc["N01", "changed_fields"] == "YDYHFLDM"
+    for ident in ("R", "R1", "R2"):  # in one version only: no field compared
+        assert features.loc[ident, "changed_fields"] == ""
     unchanged = features[features.status == "unchanged"]
     assert (unchanged.added_m2 + unchanged.removed_m2).max() <= 1e-6
     revised = survey_parcels_revised().set_index("BSM").geometry
