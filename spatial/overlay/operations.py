@@ -463,16 +463,16 @@ def _self_pairs(
     layer: gpd.GeoDataFrame, id_col: str, repair: bool, name: str
 ) -> tuple[pd.DataFrame, list[object]]:
     """Tabulate a layer against itself, once validated; return the pairs and the ids in order."""
-    lonlat = prepare_inputs(
+    own = prepare_inputs(  # in its own CRS: one layer is moved nowhere
         [LayerInput(layer, name, id_col, "polygon")], repair=repair, frame="largest"
     ).layers[0]
-    require_unique_ids(lonlat, name, id_col)
-    intersecting_pairs(np.asarray(lonlat.geometry.array, dtype=object), name)  # the bound
+    require_unique_ids(own, name, id_col)
+    intersecting_pairs(np.asarray(own.geometry.array, dtype=object), name)  # the bound
     # validated above: the tabulation's own checks are the cheap ones
     pairs = tabulate_intersection(
-        lonlat, lonlat, id_col, id_col, full_check_max_features=-1, names=(name, name)
+        own, own, id_col, id_col, full_check_max_features=-1, names=(name, name)
     )
-    return pairs, list(lonlat[id_col])
+    return pairs, list(own[id_col])
 
 
 #: Columns of the long (sparse) conflict matrix: one row per non-zero cell.
