@@ -148,7 +148,7 @@ def _table(
             gdf,
             zones,
             class_field=args.class_field,
-            zone_id_field=args.zone_id_field,
+            id_field=args.zone_id_field,
             level=args.level,
             construction=construction,
             names=(database_label(path), database_label(args.zones or "")),
