@@ -102,3 +102,46 @@ def test_a_cell_cannot_add_a_field_or_a_row_and_formulas_are_defused():
     # what pandas reads back (no quoting: a quote is an ordinary character)
     back = pd.read_csv(io.StringIO(text), sep="\t", quoting=csv.QUOTE_NONE, keep_default_na=False)
     assert list(back.columns) == ["id", "n"] and len(back) == len(frame)
+
+
+def test_overlay_streams_a_large_csv_through_its_format(tmp_path: Path, monkeypatch):
+    """CSV's FORMAT.stream is what the overlay calls past its row threshold; TSV has none."""
+    from spatial.cli import _overlay_run  # noqa: PLC0415
+    from spatial.io import csvstream  # noqa: PLC0415
+
+    calls: list[int] = []
+    real = csvstream.write_csv_streamed
+
+    def spy(frame, out, *, bom=True):
+        calls.append(len(frame))
+        return real(frame, out, bom=bom)
+
+    parcels, zones = tmp_path / "parcels.gpkg", tmp_path / "zones.gpkg"
+    survey_parcels().to_file(parcels)
+    survey_zones().to_file(zones)
+    ids = ["--a-id", "BSM", "--b-id", "DYBH"]
+    whole = tmp_path / "whole.csv"
+    assert main(["overlay", str(parcels), str(zones), *ids, "--out", str(whole)]) == 0
+    monkeypatch.setattr(_overlay_run, "_STREAM_MIN_ROWS", 0)
+    monkeypatch.setattr(csvstream, "write_csv_streamed", spy)
+    streamed, tsv = tmp_path / "streamed.csv", tmp_path / "streamed.tsv"
+    assert main(["overlay", str(parcels), str(zones), *ids, "--out", str(streamed)]) == 0
+    assert main(["overlay", str(parcels), str(zones), *ids, "--out", str(tsv)]) == 0
+    assert calls == [len(_csv_rows(whole)) - 1]  # once, for the CSV only
+    got, want = (
+        pd.read_csv(streamed, encoding="utf-8-sig"),
+        pd.read_csv(whole, encoding="utf-8-sig"),
+    )
+    pd.testing.assert_frame_equal(got, want, check_exact=True)
+
+
+def test_balance_writes_its_rows_as_tsv(tmp_path: Path):
+    parcels, zones = tmp_path / "parcels.gpkg", tmp_path / "zones.gpkg"
+    survey_parcels().to_file(parcels)
+    survey_zones().to_file(zones)
+    args = ["balance", str(parcels), "--zones", str(zones), "--zone-id-field", "DYBH"]
+    tsv, as_csv = tmp_path / "balance.tsv", tmp_path / "balance.csv"
+    assert main([*args, "--out", str(tsv)]) == 0
+    assert main([*args, "--out", str(as_csv)]) == 0
+    rows = _tsv_rows(tsv)
+    assert rows == _csv_rows(as_csv) and rows[0][:2] == ["zone_id", "class_code"]
