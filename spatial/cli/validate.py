@@ -49,7 +49,7 @@ from spatial.io.atomic import write_bytes_atomic
 from spatial.io.bundled import bundled_dir
 from spatial.io.layers import REQUIRED_PROPERTIES, read_layer, read_layer_tolerant
 from spatial.io.options import ReadOptions
-from spatial.io.postgis import is_postgis_url, postgis_table
+from spatial.io.postgis import database_label, is_postgis_url, postgis_table
 from spatial.landuse.fields import CLASS_NAME_FIELD, ClassFieldProblem, check_class_field
 from spatial.validate.problems import Problem, repair_layer, validate_file
 
@@ -221,7 +221,8 @@ def _print_repairs(path: Path | str, report: pd.DataFrame, out: str) -> None:
                 f"(changed {row.area_changed_m2:+,.0f} m²)"
             )
         )
-    print(f"{printable(out)}: written, {len(report)} feature(s) repaired", file=sys.stderr)
+    shown = printable(database_label(out))  # a PostGIS URL without its password
+    print(f"{shown}: written, {len(report)} feature(s) repaired", file=sys.stderr)
 
 
 def _repair(path: Path | str, out: str, args: argparse.Namespace, options: ReadOptions) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import quote
 
 import geopandas as gpd
 import pyogrio
@@ -70,3 +71,33 @@ def test_an_unknown_suffix_names_the_registry_formats(
     err = capsys.readouterr().err
     assert "cannot write .shp" in err and ".fgb" in err and ".gdb" in err and ".gpkg" in err
     assert not (tmp_path / "x.shp").exists()
+
+
+def test_repair_into_postgis_keeps_crs_and_fields_and_hides_the_password(
+    tmp_path: Path, postgis_url: str, capsys: pytest.CaptureFixture[str]
+):
+    import sqlalchemy  # noqa: PLC0415
+
+    from spatial.io.postgis import postgis_table  # noqa: PLC0415
+
+    path = tmp_path / "parcels.gpkg"
+    source = _survey("EPSG:4544")
+    source.to_file(path)
+    # the test server trusts every login: any password connects, and it must not be shown
+    secret = "s3cret-示例"
+    with_password = postgis_url.replace("planner@", f"planner:{quote(secret)}@", 1)
+    assert with_password != postgis_url
+    url = f"{with_password}?table=repaired_parcels"
+    assert main(["validate", str(path), "--id-field", "DYBH", "--repair", url]) == 1
+    out, err = capsys.readouterr()
+    assert "written, 1 feature(s) repaired" in err
+    assert secret not in out + err and quote(secret) not in out + err
+    engine = sqlalchemy.create_engine(postgis_table(url).url)
+    try:
+        fixed = gpd.read_postgis(
+            'SELECT * FROM repaired_parcels ORDER BY "DYBH"', engine, geom_col="geometry"
+        )
+    finally:
+        engine.dispose()
+    assert fixed.crs.to_epsg() == 4544 and list(fixed.columns) == list(source.columns)
+    assert fixed.is_valid.all() and shapely.equals(fixed.geometry.iloc[1], GK_SQUARE)
