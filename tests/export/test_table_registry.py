@@ -145,3 +145,17 @@ def test_balance_writes_its_rows_as_tsv(tmp_path: Path):
     assert main([*args, "--out", str(as_csv)]) == 0
     rows = _tsv_rows(tsv)
     assert rows == _csv_rows(as_csv) and rows[0][:2] == ["zone_id", "class_code"]
+
+
+def test_diff_writes_its_features_as_tsv(tmp_path: Path):
+    from tests.survey import survey_parcels_revised  # noqa: PLC0415
+
+    old, new = tmp_path / "old.gpkg", tmp_path / "new.gpkg"
+    survey_parcels().to_file(old)
+    survey_parcels_revised().to_file(new)
+    args = ["diff", str(old), str(new), "--no-checks", "--id-field", "BSM"]
+    tsv, as_csv = tmp_path / "diff.tsv", tmp_path / "diff.csv"
+    assert main([*args, "--out", str(tsv)]) == 0
+    assert main([*args, "--out", str(as_csv)]) == 0
+    rows = _tsv_rows(tsv)
+    assert rows == _csv_rows(as_csv) and "status" in rows[0] and len(rows) > 1
