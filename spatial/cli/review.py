@@ -132,7 +132,11 @@ def _settings(args: argparse.Namespace) -> dict[str, object]:
     """Return the options as given (after the project), JSON values only, for the manifest."""
     kept = (str, int, float, bool, list, type(None))
     given = {k: os.fspath(v) if isinstance(v, os.PathLike) else v for k, v in vars(args).items()}
-    return {k: v for k, v in sorted(given.items()) if k != "handler" and isinstance(v, kept)}
+    return {
+        k: v
+        for k, v in sorted(given.items())
+        if k != "handler" and not k.startswith("_") and isinstance(v, kept)
+    }
 
 
 def _request(args: argparse.Namespace) -> ReviewRequest:
@@ -164,7 +168,7 @@ def _request(args: argparse.Namespace) -> ReviewRequest:
         qc=args.qc,
         packs=tuple(args.pack or ("default",)),
         repair=args.repair,
-        command_line=tuple(sys.argv),
+        command_line=tuple(getattr(args, "_argv", sys.argv)),
         settings=_settings(args),
     )
 
