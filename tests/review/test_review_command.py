@@ -340,3 +340,25 @@ def test_a_folder_holding_the_inputs_or_other_files_is_refused(project: Path, ca
     assert main(["review", "--project", str(project), "--out", str(other)]) == 2
     assert "not a review" in capsys.readouterr().err
     assert (other / "thesis.docx").read_bytes() == b"mine"
+
+
+@pytest.mark.browser
+def test_report_opens_offline_in_chromium_with_every_layer_on_its_map(review, open_map, tmp_path):
+    flagged = tmp_path / "report.html"  # the fixture waits for a map flag; the page has none
+    text = (review / "report.html").read_text(encoding="utf-8")
+    flagged.write_text(text.replace("<html ", '<html data-map-ready="1" ', 1), encoding="utf-8")
+    visit = open_map(flagged, viewport={"width": 1366, "height": 900})
+    (frame,) = [f for f in visit.page.frames if f != visit.page.main_frame]
+    frame.wait_for_selector("html[data-map-ready]", state="attached", timeout=60_000)
+    labels = frame.evaluate(
+        "Array.from(document.querySelectorAll('.leaflet-control-layers-overlays label'))"
+        ".map(label => label.textContent)"
+    )
+    for title in ("三区三线冲突", "调入/调出", "qc_findings", "规划分区"):
+        assert any(title in label for label in labels), (title, labels)
+    visit.page.locator("#map").scroll_into_view_if_needed()
+    visit.screenshot("review-report")
+    assert [u for u in visit.requests if not u.startswith(("file:", "data:", "about:"))] == []
+    assert visit.blocked == [] and visit.failed == []
+    assert visit.page_errors == [] and visit.console_errors == []
+    assert visit.js("document.fonts.check('12px \"Noto Sans SC\"', '审查')")
