@@ -218,8 +218,13 @@ def _swap_in(private: Path, out: Path) -> None:
         return
     aside = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".old", dir=out.parent))
     os.rename(out, aside / out.name)
-    os.rename(private, out)
-    shutil.rmtree(aside, ignore_errors=True)
+    try:
+        os.rename(private, out)
+    except OSError:
+        os.rename(aside / out.name, out)  # the earlier review back in place
+        raise
+    finally:
+        shutil.rmtree(aside, ignore_errors=True)
 
 
 def write_review_folder(
@@ -247,6 +252,15 @@ def write_review_folder(
     try:
         written = _fill(private, snapshot, tables, changes, qc, frame, (manifest_text, tables_text))
         _swap_in(private, out)
+    except OutputError:
+        shutil.rmtree(private, ignore_errors=True)
+        raise
+    except OSError as exc:  # a full disk, a folder gone: one line, exit 2, nothing changed
+        shutil.rmtree(private, ignore_errors=True)
+        reason = exc.strerror or str(exc)
+        raise OutputError(
+            f"{out}: the review could not be written ({reason}); left as it was"
+        ) from exc
     except BaseException:
         shutil.rmtree(private, ignore_errors=True)
         raise

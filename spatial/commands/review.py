@@ -229,8 +229,6 @@ def _read_previous(request: ReviewRequest, notes: list[str]) -> dict[str, gpd.Ge
             )
         if layer == LANDUSE and request.landuse is None:
             raise UsageError(f"--previous {layer}={path}: give the current layer with --landuse")
-        if layer in previous:
-            raise UsageError(f"--previous {layer}=...: the layer {layer!r} is given twice")
         previous[layer] = _read(path, _previous_options(request, layer), notes)
     return previous
 
@@ -278,9 +276,17 @@ def _headlines(request: ReviewRequest) -> tuple[Headline, ...] | None:
     return () if request.plan is None else load_headlines(request.plan, optional=True)
 
 
-def _constraint_rules(request: ReviewRequest, rules: tuple[Rule, ...]) -> tuple[Rule, ...]:
+def _check_request(request: ReviewRequest) -> None:
+    """Refuse a request's bad values before anything is read (one line each)."""
     if not (0 <= request.tolerance_m2 < float("inf")):
         raise UsageError(f"--tolerance-m2 must be a number of m² >= 0, got {request.tolerance_m2}")
+    layers = [layer for layer, _ in request.previous]
+    twice = sorted({layer for layer in layers if layers.count(layer) > 1})
+    if twice:
+        raise UsageError(f"--previous {twice[0]}=...: the layer {twice[0]!r} is given twice")
+
+
+def _constraint_rules(request: ReviewRequest, rules: tuple[Rule, ...]) -> tuple[Rule, ...]:
     stated = {(r.kind, r.params.get("constraint_layer")) for r in rules}
     kinds = [("must_not_occupy", n) for n, _ in request.constraints]
     kinds += [("must_lie_within", n) for n, _ in request.within]
@@ -519,6 +525,7 @@ def run_review(request: ReviewRequest) -> ReviewResult:
     from spatial.commands._review_folder import refuse_folder  # noqa: PLC0415
 
     out = Path(os.fspath(request.out))
+    _check_request(request)
     refuse_folder(out, _input_paths(request))
     inputs = _read_inputs(request)
     snapshot = _check(request, inputs)

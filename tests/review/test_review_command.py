@@ -23,6 +23,7 @@ import shapely
 from survey import GK, X0, Y0, oracle_area_m2, survey_parcels, survey_parcels_revised, survey_zones
 
 from spatial.cli import main
+from spatial.errors import OutputError
 
 POPPLER = shutil.which("pdftotext") and shutil.which("pdfinfo")
 needs_poppler = pytest.mark.skipif(
@@ -323,7 +324,7 @@ def test_a_failing_step_leaves_the_earlier_review_whole(project: Path, tmp_path,
     from spatial.io.options import ReadOptions  # noqa: PLC0415
 
     monkeypatch.setattr("spatial.publish.atlas.write_atlas", broken)
-    with pytest.raises(OSError, match="No space left"):
+    with pytest.raises(OutputError, match="No space left on device"):
         zones = {"zones": str(project.parent / "zones.gpkg")}
         options = {"zones": ReadOptions(id_field="DYBH")}
         run_review(ReviewRequest(out=out, layers=zones, options=options))
