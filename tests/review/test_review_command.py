@@ -363,3 +363,23 @@ def test_report_opens_offline_in_chromium_with_every_layer_on_its_map(review, op
     assert visit.blocked == [] and visit.failed == []
     assert visit.page_errors == [] and visit.console_errors == []
     assert visit.js("document.fonts.check('12px \"Noto Sans SC\"', '审查')")
+
+
+def test_every_input_is_read_once(project: Path, tmp_path, monkeypatch) -> None:
+    import spatial.commands.review as review_module  # noqa: PLC0415
+    import spatial.io.layers as layers_module  # noqa: PLC0415
+
+    read: list[str] = []
+    original = layers_module.read_layer
+
+    def counted(path, *args, **kwargs):
+        read.append(str(Path(path).resolve()))
+        return original(path, *args, **kwargs)
+
+    monkeypatch.setattr(review_module, "read_layer", counted)
+    monkeypatch.setattr(layers_module, "read_layer", counted)
+    assert _review(project, tmp_path / "review") == 1
+    folder = project.parent
+    files = ["zones.gpkg", "landuse.gpkg", "farmland.gpkg", "landuse_2024.gpkg"]
+    theirs = [r for r in read if Path(r).parent == folder.resolve()]
+    assert sorted(theirs) == sorted(str((folder / f).resolve()) for f in files)
