@@ -113,14 +113,20 @@ def _findings(
     return layers
 
 
+def _no_conflicts() -> gpd.GeoDataFrame:
+    """Return an empty conflicts layer (no --constraint or --within: none was looked for)."""
+    from spatial.checks.constraints import CONFLICT_COLUMNS  # noqa: PLC0415
+    from spatial.crs import WGS84  # noqa: PLC0415
+
+    return gpd.GeoDataFrame(pd.DataFrame(columns=CONFLICT_COLUMNS), geometry=[], crs=WGS84)
+
+
 def _write_findings(
     path: Path, layers: Mapping[str, gpd.GeoDataFrame], frame: OutputFrame
 ) -> list[str]:
     from spatial.export.layers import write_layers  # noqa: PLC0415
 
-    kept = {name: gdf for name, gdf in layers.items() if len(gdf)}  # an empty layer has no type
-    if not kept:
-        return []
+    kept = dict(layers) or {"conflicts": _no_conflicts()}  # the file is there, whatever ran
     styles = {name: "diff_pieces" for name in kept if name.startswith("diff_pieces")}
     write_layers(frame.layers(kept), path, styles=styles)
     return list(kept)

@@ -383,3 +383,24 @@ def test_every_input_is_read_once(project: Path, tmp_path, monkeypatch) -> None:
     files = ["zones.gpkg", "landuse.gpkg", "farmland.gpkg", "landuse_2024.gpkg"]
     theirs = [r for r in read if Path(r).parent == folder.resolve()]
     assert sorted(theirs) == sorted(str((folder / f).resolve()) for f in files)
+
+
+def test_the_bundled_plan_alone_gives_the_whole_folder(tmp_path, monkeypatch, capsys) -> None:
+    monkeypatch.chdir(tmp_path)  # no spatial.toml here: the bundled plan
+    assert main(["review", "--out", "review"]) == 0
+    out = tmp_path / "review"
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        [
+            "report.html",
+            "report.pdf",
+            "tables.xlsx",
+            "tables.json",
+            "findings.gpkg",
+            "manifest.json",
+        ]
+    )
+    assert "report.pdf (6 pages)" in capsys.readouterr().out  # the overview and the 5 zones
+    assert len(gpd.read_file(out / "findings.gpkg", layer="conflicts")) == 0  # none looked for
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert [row["role"] for row in manifest["plan"]] == ["plan (bundled)", "rules (bundled)"]
+    assert manifest["inputs"] == [] and manifest["crs"] == "EPSG:4326"
