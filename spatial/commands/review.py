@@ -48,7 +48,7 @@ from spatial.report import format_json, records
 from spatial.review.balance import balance_table, reconciliation, subtotals
 from spatial.review.diff import LayerDiff, diff_layers
 
-__all__ = ["LANDUSE", "ReviewRequest", "ReviewResult", "run_review"]
+__all__ = ["LANDUSE", "ReviewRequest", "ReviewResult", "run_review", "tables_json"]
 
 #: The role of the land-use layer (``--landuse``), beside the plan layers' names.
 LANDUSE = "landuse"

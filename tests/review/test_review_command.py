@@ -363,6 +363,10 @@ def test_report_opens_offline_in_chromium_with_every_layer_on_its_map(review, op
     assert visit.blocked == [] and visit.failed == []
     assert visit.page_errors == [] and visit.console_errors == []
     assert visit.js("document.fonts.check('12px \"Noto Sans SC\"', '审查')")
+    phone = open_map(flagged, viewport={"width": 390, "height": 844})
+    assert phone.js("document.documentElement.scrollWidth") <= 390  # wide tables scroll inside
+    phone.screenshot("review-report-phone")
+    assert phone.page_errors == [] and phone.blocked == []
 
 
 def test_every_input_is_read_once(project: Path, tmp_path, monkeypatch) -> None:
