@@ -408,3 +408,31 @@ def test_the_bundled_plan_alone_gives_the_whole_folder(tmp_path, monkeypatch, ca
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert [row["role"] for row in manifest["plan"]] == ["plan (bundled)", "rules (bundled)"]
     assert manifest["inputs"] == [] and manifest["crs"] == "EPSG:4326"
+
+
+def test_the_workbook_has_a_sheet_per_table_units_in_headers(review: Path, tables) -> None:
+    from openpyxl import load_workbook  # noqa: PLC0415
+
+    book = load_workbook(review / "tables.xlsx", read_only=True)
+    assert book.sheetnames == list(tables)
+    headers = [cell.value for cell in next(book["conflicts"].iter_rows(max_row=1))]
+    assert headers[-4:] == ["area_m2 (m²)", "area_ha (ha)", "area_mu (亩)", "area_raw_m2 (m²)"]
+    first = [cell.value for cell in next(book["conflicts"].iter_rows(min_row=2, max_row=2))]
+    assert first[3] == pytest.approx(tables["conflicts"][0]["area_m2"])
+
+
+@pytest.mark.parametrize(
+    ("extra", "said"),
+    [
+        (["--previous", "parcels=old.gpkg"], "LAYER one of"),
+        (["--previous", "zones=a.gpkg", "--previous", "zones=b.gpkg"], "given twice"),
+        (["--tolerance-m2", "-1"], "--tolerance-m2 must be"),
+        (["--construction", "99"], "not a code"),
+    ],
+)
+def test_a_bad_call_is_one_line_and_writes_nothing(project, tmp_path, capsys, extra, said):
+    out = tmp_path / "review"
+    assert main(["review", "--project", str(project), *extra, "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert said in err and len(err.strip().splitlines()) == 1
+    assert not out.exists() and list(tmp_path.iterdir()) == []
