@@ -219,18 +219,10 @@ def _previous_options(request: ReviewRequest, layer: str) -> ReadOptions:
 
 
 def _read_previous(request: ReviewRequest, notes: list[str]) -> dict[str, gpd.GeoDataFrame]:
-    previous = {}
-    for layer, path in request.previous:
-        if layer != LANDUSE and layer not in request.layers:
-            given = ", ".join([*request.layers, *([LANDUSE] if request.landuse else [])])
-            raise UsageError(
-                f"--previous {layer}={path}: no current {layer} layer to compare it with "
-                f"(give --{layer.replace('_', '-')} or --landuse; given: {given or 'none'})"
-            )
-        if layer == LANDUSE and request.landuse is None:
-            raise UsageError(f"--previous {layer}={path}: give the current layer with --landuse")
-        previous[layer] = _read(path, _previous_options(request, layer), notes)
-    return previous
+    return {
+        layer: _read(path, _previous_options(request, layer), notes)
+        for layer, path in request.previous
+    }
 
 
 def _read_inputs(request: ReviewRequest) -> _Inputs:
@@ -284,6 +276,15 @@ def _check_request(request: ReviewRequest) -> None:
     twice = sorted({layer for layer in layers if layers.count(layer) > 1})
     if twice:
         raise UsageError(f"--previous {twice[0]}=...: the layer {twice[0]!r} is given twice")
+    for layer, path in request.previous:
+        if layer == LANDUSE and request.landuse is None:
+            raise UsageError(f"--previous {layer}={path}: give the current layer with --landuse")
+        if layer != LANDUSE and layer not in request.layers:
+            given = ", ".join([*request.layers, *([LANDUSE] if request.landuse else [])])
+            raise UsageError(
+                f"--previous {layer}={path}: no current {layer} layer to compare it with "
+                f"(give --{layer.replace('_', '-')} or --landuse; given: {given or 'none'})"
+            )
 
 
 def _constraint_rules(request: ReviewRequest, rules: tuple[Rule, ...]) -> tuple[Rule, ...]:

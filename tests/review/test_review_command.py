@@ -427,6 +427,7 @@ def test_the_workbook_has_a_sheet_per_table_units_in_headers(review: Path, table
         (["--previous", "parcels=old.gpkg"], "LAYER one of"),
         (["--previous", "zones=a.gpkg", "--previous", "zones=b.gpkg"], "given twice"),
         (["--tolerance-m2", "-1"], "--tolerance-m2 must be"),
+        (["--previous", "towns=old.gpkg"], "no current towns layer"),
         (["--construction", "99"], "not a code"),
     ],
 )
