@@ -86,6 +86,11 @@ def refuse_folder(out: Path, inputs: Iterable[str]) -> None:
                 f"{out}: --out is (or holds) the input {path}; the review replaces the folder "
                 "whole: choose a new folder"
             )
+    if _inside(Path.cwd().resolve(), folder):
+        raise OutputError(
+            f"{out}: --out is (or holds) the working folder; the review replaces the folder "
+            "whole: choose a new folder"
+        )
     if out.exists() and not out.is_dir():
         raise OutputError(f"{out}: --out names a file; the review is written as a folder")
     if out.is_dir() and any(out.iterdir()) and not _is_review(out):

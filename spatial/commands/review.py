@@ -525,7 +525,7 @@ def run_review(request: ReviewRequest) -> ReviewResult:
     """
     from spatial.commands._review_folder import refuse_folder  # noqa: PLC0415
 
-    out = Path(os.fspath(request.out))
+    out = Path(os.path.abspath(os.fspath(request.out)))  # "review/", ".": a folder with a name
     _check_request(request)
     refuse_folder(out, _input_paths(request))
     inputs = _read_inputs(request)

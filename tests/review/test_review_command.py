@@ -332,7 +332,7 @@ def test_a_failing_step_leaves_the_earlier_review_whole(project: Path, tmp_path,
     assert [p.name for p in tmp_path.iterdir()] == ["review"]  # no private folder left
 
 
-def test_a_folder_holding_the_inputs_or_other_files_is_refused(project: Path, capsys) -> None:
+def test_a_folder_holding_the_inputs_or_other_files_is_refused(project, capsys, monkeypatch):
     assert main(["review", "--project", str(project), "--out", str(project.parent)]) == 2
     assert "is (or holds) the input" in capsys.readouterr().err
     other = project.parent.parent / "documents"
@@ -341,6 +341,11 @@ def test_a_folder_holding_the_inputs_or_other_files_is_refused(project: Path, ca
     assert main(["review", "--project", str(project), "--out", str(other)]) == 2
     assert "not a review" in capsys.readouterr().err
     assert (other / "thesis.docx").read_bytes() == b"mine"
+    empty = project.parent.parent / "here"
+    empty.mkdir()
+    monkeypatch.chdir(empty)
+    assert main(["review", "--project", str(project), "--out", "."]) == 2
+    assert "working folder" in capsys.readouterr().err and list(empty.iterdir()) == []
 
 
 @pytest.mark.browser
