@@ -81,9 +81,9 @@ def _changes(tables: Mapping[str, pd.DataFrame], changes: Mapping[str, LayerDiff
         changed = features[features["status"] != "unchanged"]
         parts.append((f"{layer}: 变化要素 features changed", changed))
         if f"matrix_{layer}" in tables:
-            parts.append(
-                (f"{layer}: 类别转移矩阵 from class x to class (m²)", tables[f"matrix_{layer}"])
-            )
+            matrix = tables[f"matrix_{layer}"]  # each to-class shown with its unit, m²
+            shown = matrix.rename(columns=lambda c: c if c == "from_class" else f"{c}_m2")
+            parts.append((f"{layer}: 类别转移矩阵 from class x to class (m²)", shown))
     return ReviewSection("changes", title, tuple(parts))
 
 
