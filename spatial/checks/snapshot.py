@@ -64,6 +64,7 @@ def take_snapshot(
     rules: Iterable[Rule] | None = None,
     repair: bool = False,
     headlines: Iterable[Headline] | None = None,
+    class_field: str | None = None,
 ) -> PlanSnapshot:
     """Check ``layers`` as ``spatial check`` does and record what a page needs to show them.
 
@@ -82,6 +83,9 @@ def take_snapshot(
         The plan's headline figures; default those of ``seeds/plan.toml``.
     repair : bool
         Repair invalid geometries instead of refusing them.
+    class_field : str, optional
+        Land-use class field copied to the constraint rules' conflict pieces
+        (``report.conflicts``), as ``spatial check --class-field`` does.
 
     Examples
     --------
@@ -101,7 +105,12 @@ def take_snapshot(
         warnings.simplefilter("always", CRSMismatchWarning)
         warnings.simplefilter("always", RepairWarning)
         report = run_checks(
-            layers, targets=plan_targets, rules=plan_rules, repair=repair, sources=files
+            layers,
+            targets=plan_targets,
+            rules=plan_rules,
+            repair=repair,
+            sources=files,
+            class_field=class_field,
         )
         extra_valid = _valid_extra(extra or {}, files)
     notes = [

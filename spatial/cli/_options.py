@@ -53,6 +53,7 @@ COMMAND_HELP: dict[str, str] = {
     "report": "write the checked plan as an offline HTML report and an A3 PDF map sheet",
     "init": "write a commented spatial.toml project from your files (fields and CRS detected)",
     "qc": "成果质检: inspect layers (topology, 用地用海 codes, ids, areas), each finding sourced",
+    "review": "the whole review in one folder: report, A3 atlas, tables, findings, manifest",
 }
 
 

@@ -83,9 +83,10 @@ def _landuse(args: argparse.Namespace, project: Project) -> None:
         args.class_field = landuse.class_field
     if args.command == "diff" and args.id_field is None:
         args.id_field = landuse.id_field
-    if args.command == "balance" and args.landuse is None and args.existing is None:
+    unsaid = getattr(args, "landuse", "") is None and getattr(args, "existing", None) is None
+    if args.command in ("balance", "review") and unsaid:
         args.landuse = landuse.path
-        _add_options(args, "landuse", landuse, main=True)
+        _add_options(args, "landuse", landuse, main=args.command == "balance")
 
 
 def _zone_ids(args: argparse.Namespace, project: Project) -> None:
