@@ -324,7 +324,7 @@ def _balance(request: ReviewRequest, inputs: _Inputs) -> pd.DataFrame | None:
         inputs.landuse,
         zones,
         class_field=request.class_field,
-        zone_id_field="id",  # read through the zones' --id-field, as check reads them
+        id_field="id",  # read through the zones' --id-field, as check reads them
         construction=request.construction,
         names=(database_label(request.landuse), database_label(zones_file)),
         repair=request.repair,
