@@ -394,7 +394,7 @@ def _overlap_px2(box: Bbox, others: Iterable[Bbox]) -> float:
 def _outside_px2(box: Bbox, frame: Bbox) -> float:
     w = min(box.x1, frame.x1) - max(box.x0, frame.x0)
     h = min(box.y1, frame.y1) - max(box.y0, frame.y0)
-    inside = max(w, 0.0) * max(h, 0.0)
+    inside = float(max(w, 0.0) * max(h, 0.0))
     return float(box.width * box.height) - inside
 
 
