@@ -221,6 +221,10 @@ class Panel:
         return draw_table(self, title, frame, size_pt)
 
 
+#: Space between two table rows, in lines.
+_ROW_GAP = 0.3
+
+
 def _cell_text(value: object) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "—"
@@ -262,24 +266,23 @@ def draw_table(panel: Panel, title: str, frame: pd.DataFrame, size_pt: float = 7
     body = [[_cell_text(v) for v in row] for row in frame.itertuples(index=False)]
     size = size_pt
     while True:
-        widths = _column_widths([header, *body] if body else [header], panel.width_pt, size)
+        widths = _column_widths([header, *body], panel.width_pt, size)
         wrapped = [_wrap_row(r, widths, size) for r in [header, *body]]
-        heights = [max(len(c) for c in cells) for cells in wrapped]
-        need = (sum(heights) + 3) * size * LINE_SPACING
+        heights = [max(len(c) for c in cells) + _ROW_GAP for cells in wrapped]
+        need = (sum(heights) + 2 * LINE_SPACING) * size * LINE_SPACING  # rows, title, a note
         if need <= panel.room_pt() or size <= MIN_SIZE_PT:
             break
         size = max(size - 0.5, MIN_SIZE_PT)
     panel.text([title], size + 1)
     panel.rule(width_pt=0.8)
-    room_lines = int(panel.room_pt() // (size * LINE_SPACING)) - 1
     numeric = [False] * len(header), _numeric(frame)
     shown = 0
     for i, (cells, height) in enumerate(zip(wrapped, heights, strict=True)):
         last = i == len(wrapped) - 1
-        if height > room_lines - (0 if last else 1) and i > 0:
+        note = 0.0 if last else LINE_SPACING  # room kept for the line saying what is left out
+        if i > 0 and (height + note) * size * LINE_SPACING > panel.room_pt():
             break
         _draw_row(panel, cells, widths, size, numeric[min(i, 1)], bold=i == 0)
-        room_lines -= height
         panel.rule(width_pt=0.8 if i == 0 or last else 0.2)
         shown = i
     left_out = len(body) - shown
@@ -304,7 +307,7 @@ def _draw_row(
     fig_w_pt = float(panel.fig.get_figwidth()) * 72
     line_h = panel._line_h(size_pt)
     left = panel.x
-    top = panel.y - line_h * 0.15
+    top = panel.y - line_h * _ROW_GAP / 2
     for lines, width, right in zip(cells, widths, numeric, strict=True):
         x = left + (width - size_pt / 2) / fig_w_pt if right else left
         for k, line in enumerate(lines):
@@ -318,7 +321,7 @@ def _draw_row(
                 color="#000000" if bold else "#333333",
             )
         left += width / fig_w_pt
-    panel.y -= max(len(c) for c in cells) * line_h + line_h * 0.3
+    panel.y -= (max(len(c) for c in cells) + _ROW_GAP) * line_h
 
 
 def measuring_renderer(fig: Figure) -> RendererBase:

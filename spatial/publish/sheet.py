@@ -49,14 +49,21 @@ from spatial.publish.palette import FAIL_RED, category_colours, zone_colours
 
 __all__ = [
     "A3_LANDSCAPE_MM",
+    "MAP_RECT",
+    "PANEL_RECT",
     "SCALE_SERIES",
+    "TARGETS_TITLE",
+    "blank_page",
     "class_label",
     "class_order",
     "crs_note",
     "draw_legend",
     "draw_map",
+    "draw_overview",
     "draw_sheet",
     "map_svg",
+    "ratio_text",
+    "sheet_crs",
     "sheet_scale",
     "write_sheet_pdf",
 ]
@@ -95,7 +102,8 @@ def crs_note(crs: CRS) -> str:
     return f"CGCS2000 / 3° GK CM {float(central):g}°E{code}"
 
 
-def _gk(snapshot: PlanSnapshot) -> CRS:
+def sheet_crs(snapshot: PlanSnapshot) -> CRS:
+    """Return the CGCS2000 3-degree Gauss–Krüger zone the sheets draw ``snapshot`` in."""
     return gk_zone_crs_for(*[g for g in snapshot.drawn.values() if len(g)])
 
 
@@ -514,14 +522,14 @@ def focus_bounds(snapshot: PlanSnapshot, gk: CRS) -> tuple[float, float, float, 
     return float(x0), float(y0), float(x1), float(y1)
 
 
-def _overview(
+def draw_overview(
     fig: Figure, rect: tuple[float, float, float, float], snapshot: PlanSnapshot, main_ax: Axes
 ) -> None:
     """Add an inset of the whole district with the main map's frame on it."""
     district = snapshot.drawn.get("district")
     if district is None or not len(district):
         return
-    gk = _gk(snapshot)
+    gk = sheet_crs(snapshot)
     ax = fig.add_axes(rect)
     outline = district.to_crs(gk)
     outline.plot(ax=ax, facecolor="#f0f0f0", edgecolor="#252525", linewidth=0.6)
@@ -550,7 +558,7 @@ def draw_map(
     :func:`focus_bounds`) at a scale of :data:`SCALE_SERIES`; then the zones'
     markers and the points' names are placed so that none hides another.
     """
-    gk = _gk(snapshot)
+    gk = sheet_crs(snapshot)
     handles: list[Artist] = []
     marks = _Marks()
     extra = [n for n in snapshot.drawn if n not in PLAN_ORDER]
@@ -663,7 +671,7 @@ def draw_sheet(snapshot: PlanSnapshot, style_field: str | None = None) -> Figure
     the legend, the area targets, the rule checks, the coordinate system and the
     sources; what does not fit is set smaller, then cut with a line saying so.
     """
-    fig = _page(snapshot.title_zh, snapshot.title_en)
+    fig = blank_page(snapshot.title_zh, snapshot.title_en)
     verdict = (
         "核查通过 all checks pass"
         if snapshot.passed
@@ -674,7 +682,7 @@ def draw_sheet(snapshot: PlanSnapshot, style_field: str | None = None) -> Figure
     )
     ax = fig.add_axes(MAP_RECT)
     handles = draw_map(ax, snapshot, style_field)
-    _overview(fig, (0.025, 0.60, 0.11, 0.26), snapshot, ax)
+    draw_overview(fig, (0.025, 0.60, 0.11, 0.26), snapshot, ax)
     panel = Panel(fig, *PANEL_RECT)
     draw_legend(panel, handles)
     panel.table(
@@ -684,7 +692,8 @@ def draw_sheet(snapshot: PlanSnapshot, style_field: str | None = None) -> Figure
     panel.text(_rule_lines(snapshot), 7)
     panel.skip(7)
     notes = [
-        f"坐标系 Coordinate system: {crs_note(_gk(snapshot))}; 比例尺 scale {_ratio(fig, ax)} (A3)",
+        f"坐标系 Coordinate system: {crs_note(sheet_crs(snapshot))}; "
+        f"比例尺 scale {ratio_text(fig, ax)} (A3)",
         f"制图日期 Date: {snapshot.made.isoformat()} · spatial report",
         *snapshot.notes,
     ]
@@ -701,7 +710,7 @@ MAP_RECT = (0.02, 0.04, 0.56, 0.86)
 PANEL_RECT = (0.60, 0.93, 0.38, 0.02)
 
 
-def _page(title_zh: str, title_en: str) -> Figure:
+def blank_page(title_zh: str, title_en: str) -> Figure:
     """Return an empty A3 landscape page with its two-language title."""
     w_mm, h_mm = A3_LANDSCAPE_MM
     fig = Figure(figsize=(w_mm / MM_PER_INCH, h_mm / MM_PER_INCH))
@@ -711,7 +720,8 @@ def _page(title_zh: str, title_en: str) -> Figure:
     return fig
 
 
-def _ratio(fig: Figure, ax: Axes) -> str:
+def ratio_text(fig: Figure, ax: Axes) -> str:
+    """Return the map's ratio scale as printed (``'1:20,000'``), from its frame on the paper."""
     x0, x1 = ax.get_xlim()
     width_mm = _frame_mm(ax)[0]
     denominator = (x1 - x0) * 1000 / width_mm  # a scale of the series, to rounding
