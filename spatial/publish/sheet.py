@@ -678,16 +678,23 @@ def draw_sheet(snapshot: PlanSnapshot, style_field: str | None = None) -> Figure
         else "核查未通过 CHECK " + snapshot.report.summary()
     )
     fig.text(
-        0.02, 0.91, verdict, fontsize=10, va="top", color="#1a9850" if snapshot.passed else FAIL_RED
+        0.02,
+        0.924,
+        verdict,
+        fontsize=10,
+        va="top",
+        color="#1a9850" if snapshot.passed else FAIL_RED,
     )
     ax = fig.add_axes(MAP_RECT)
     handles = draw_map(ax, snapshot, style_field)
     draw_overview(fig, (0.025, 0.60, 0.11, 0.26), snapshot, ax)
     panel = Panel(fig, *PANEL_RECT)
     draw_legend(panel, handles)
-    panel.table(
-        "面积目标 Area targets (km², 椭球面积 ellipsoidal CGCS2000)", _targets_frame(snapshot)
-    )
+    targets = _targets_frame(snapshot)
+    if len(targets):
+        panel.table(TARGETS_TITLE, targets)
+    else:
+        panel.text([f"{TARGETS_TITLE}: 无 none"], 7)
     panel.skip(7)
     panel.text(_rule_lines(snapshot), 7)
     panel.skip(7)
@@ -703,6 +710,7 @@ def draw_sheet(snapshot: PlanSnapshot, style_field: str | None = None) -> Figure
     return fig
 
 
+#: Title of the sheet's table of area targets.
 TARGETS_TITLE = "面积目标 Area targets (km², 椭球面积 ellipsoidal CGCS2000)"
 #: The map's frame on the page (left, bottom, width, height; figure fractions).
 MAP_RECT = (0.02, 0.04, 0.56, 0.86)
@@ -715,8 +723,8 @@ def blank_page(title_zh: str, title_en: str) -> Figure:
     w_mm, h_mm = A3_LANDSCAPE_MM
     fig = Figure(figsize=(w_mm / MM_PER_INCH, h_mm / MM_PER_INCH))
     FigureCanvasBase(fig)  # draws only when saved (geopandas asks for a redraw per layer)
-    fig.text(0.02, 0.975, title_zh, fontsize=20, va="top")
-    fig.text(0.02, 0.935, title_en, fontsize=11, va="top", color="#444444")
+    fig.text(0.02, 0.985, title_zh, fontsize=20, va="top")
+    fig.text(0.02, 0.948, title_en, fontsize=11, va="top", color="#444444")
     return fig
 
 

@@ -213,6 +213,8 @@ def assert_laid_out(fig: Figure) -> None:
     assert outside == []
     ax = fig.axes[0]
     frame = ax.get_window_extent(renderer)
+    page_texts = [t for t in fig.texts if t.get_text().strip()]  # titles and the side column
+    assert [t.get_text() for t in page_texts if _overlap(_box(t, renderer), frame)] == []
     in_map = [t for t in ax.texts if t.get_text().strip()]
     assert [t.get_text() for t in in_map if not _inside(_box(t, renderer), frame)] == []
     labels = [
