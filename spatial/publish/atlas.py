@@ -19,6 +19,7 @@ from functools import partial
 
 import geopandas as gpd
 import matplotlib
+import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_pdf import PdfPages
@@ -41,7 +42,7 @@ from spatial.publish.sheet import (
     sheet_crs,
 )
 
-__all__ = ["ZoneTables", "draw_zone_sheet", "write_atlas", "zone_ids"]
+__all__ = ["ZoneTables", "draw_zone_sheet", "target_line", "write_atlas", "zone_bounds", "zone_ids"]
 
 #: The tables of each zone: zone id -> (title, table) pairs, drawn in that order.
 ZoneTables = Mapping[str, Sequence[tuple[str, pd.DataFrame]]]
@@ -89,6 +90,27 @@ def _zone_name(zone: gpd.GeoDataFrame, zone_id: str) -> tuple[str, str]:
     )
 
 
+def target_line(snapshot: PlanSnapshot, zone_id: str) -> str | None:
+    """Return the zone's area check as one line (km², ellipsoidal), None without a target.
+
+    The figures are the snapshot's (:attr:`PlanSnapshot.zone_checks`), as ``spatial check``
+    gives them.
+    """
+    checks = snapshot.zone_checks
+    rows = checks[checks["id"].astype(str) == zone_id]
+    if not len(rows):
+        return None
+    row = rows.iloc[0]
+    measured = float(row["measured_km2"])
+    diff = float(row["diff_pct"])
+    shown = "—" if np.isnan(measured) else f"{measured:.2f}"
+    change = "" if np.isnan(diff) else f" ({diff:+.1f}%)"
+    return (
+        f"面积目标 Area target {float(row['target_km2']):g} km², 实测 measured {shown} km²"
+        f"{change}: {row['status']}"
+    )
+
+
 def _outline_zone(ax: Axes, zone: gpd.GeoDataFrame) -> None:
     """Draw the sheet's zone with a dark outline over the plan (the others keep theirs)."""
     zone.boundary.plot(ax=ax, color=_FOCUS_EDGE, linewidth=1.8, linestyle="--", zorder=8)
@@ -133,6 +155,8 @@ def draw_zone_sheet(
         f"比例尺 Scale {ratio_text(fig, ax)} (A3) · 虚线框为本分区 dashed: this zone",
         f"制图日期 Date: {snapshot.made.isoformat()} · spatial review",
     ]
+    target = target_line(snapshot, zone_id)
+    panel.text([target] if target else [], 8)
     panel.text(notes, 7)
     for title, table in tables:
         panel.skip(7)

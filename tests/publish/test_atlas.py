@@ -32,6 +32,7 @@ from matplotlib.transforms import Bbox
 from spatial.checks.snapshot import take_snapshot
 from spatial.io.layers import load_plan_layers
 from spatial.landuse import load_classes
+from spatial.plan import load_targets
 from spatial.publish.atlas import draw_zone_sheet, write_atlas, zone_bounds
 from spatial.publish.fonts import in_noto
 from spatial.publish.layout import label_box
@@ -280,3 +281,34 @@ def test_sources_end_on_the_page_with_their_last_line(bundled_sheet):
     assert last.get_window_extent(renderer).y0 >= 0
     heading = next(t for t in texts if t.get_text() == "数据来源与精度 Sources and accuracy")
     assert heading.get_window_extent(renderer).y0 > last.get_window_extent(renderer).y0
+
+
+TARGET_TOML = """
+[[targets]]
+id = "A"
+layer = "zones"
+name_zh = "示例单元A"
+name_en = "Unit A (synthetic 示例数据)"
+value = 1.2
+unit = "km2"
+tolerance_pct = 1.0
+phrase = "示例数据"
+"""
+
+
+def test_zone_sheet_states_its_area_target_as_checked(tmp_path):
+    plan = tmp_path / "plan.toml"
+    plan.write_text(TARGET_TOML, encoding="utf-8")
+    layers = {"zones": _zones()}
+    snapshot = take_snapshot(
+        layers, {"zones": "zones_gk.shp"}, targets=load_targets(plan), rules=()
+    )
+    # zone A is 1200 m x 1000 m on the grid, about 1.2° east of its central meridian, where the
+    # grid's scale factor is about 1 + (1.2° x cos 29.6°)² / 2 = 1.00017 (in radians): its
+    # ellipsoidal area is 0.03 % less, 1.20 km² (-0.0 %)
+    lines = {}
+    for zone_id in ("A", "B1"):
+        with in_noto(lambda z=zone_id: draw_zone_sheet(snapshot, z, [])) as fig:
+            lines[zone_id] = [t.get_text() for t in fig.texts if "Area target" in t.get_text()]
+    assert lines["A"] == ["面积目标 Area target 1.2 km², 实测 measured 1.20 km² (-0.0%): PASS"]
+    assert lines["B1"] == []
