@@ -51,6 +51,10 @@ __all__ = [
 SIDE_BY_SIDE = "leaflet-side-by-side"
 TITLE_ZH = "版本对比（左：旧版，右：新版）"
 TITLE_EN = "Compare versions (left: old, right: new); drag the divider"
+#: The title's warning (示例数据) stays on a phone, where controls.css folds the other notes.
+WARNING_ON_PHONE_CSS = (
+    "@media (max-width: 600px) { .sp-title p.sp-note.sp-gcj:not(.sp-verdict) { display: block; } }"
+)
 
 
 @cache
@@ -174,6 +178,7 @@ def build_compare_map(
     header = page_of(m).header
     # written as they are, never compiled as templates (see spatial.webmap.page)
     header.add_child(RawElement(f"<style>{side_by_side_css()}</style>"), name="sbs_css")
+    header.add_child(RawElement(f"<style>{WARNING_ON_PHONE_CSS}</style>"), name="warning_css")
     header.add_child(RawElement(f"<script>{side_by_side_js()}</script>"), name="sbs_js")
     drawn = []
     layers: list[tuple[gpd.GeoDataFrame, LayerStyle, str | None]] = [

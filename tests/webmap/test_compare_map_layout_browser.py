@@ -84,6 +84,7 @@ def test_compare_map_fits_the_window_offline_in_its_own_font(compare, open_map, 
     assert [u for u in visit.requests if not u.startswith(("file:", "data:"))] == []
     title = visit.js(f"({BOX_JS})('.sp-title')")
     assert len(title) == 1
+    assert "示例数据" in visit.js("document.querySelector('.sp-title').innerText")  # shown
     for selector in CONTROLS:
         for box in visit.js(f"({BOX_JS})({json.dumps(selector)})"):
             assert not _overlap(title[0], box), (selector, title[0], box)
