@@ -44,6 +44,7 @@ from spatial.publish.layout import (
     declutter,
     measuring_renderer,
     text_width_pt,
+    wrap_to,
 )
 from spatial.publish.palette import FAIL_RED, category_colours, zone_colours
 
@@ -633,7 +634,8 @@ def _source_lines(snapshot: PlanSnapshot) -> list[str]:
 def draw_legend(panel: Panel, handles: list[Artist], size_pt: float = 7.0) -> None:
     """Draw the legend at the top of ``panel``, in two columns when long, set smaller to fit.
 
-    The legend takes at most half the panel's height; the panel continues below it.
+    The legend takes at most half the panel's height; the panel continues below
+    it. Labels wrap to their column.
     """
     fig = panel.fig
     height = min(panel.top - panel.bottom, 0.5)
@@ -641,8 +643,14 @@ def draw_legend(panel: Panel, handles: list[Artist], size_pt: float = 7.0) -> No
     ax.axis("off")
     renderer = measuring_renderer(fig)
     frame = ax.get_window_extent(renderer)
+    labels = [str(h.get_label()) for h in handles]
+    ncols = 1 if len(handles) <= 12 else 2
     size = size_pt
     while True:
+        # a label wraps to its column: the column less the swatch and the gaps (about 5 em)
+        width_pt = panel.width_pt / ncols - 5 * size
+        for handle, label in zip(handles, labels, strict=True):
+            handle.set_label("\n".join(wrap_to(label, width_pt, size)))
         legend = ax.legend(
             handles=handles,
             loc="upper left",
@@ -650,7 +658,7 @@ def draw_legend(panel: Panel, handles: list[Artist], size_pt: float = 7.0) -> No
             title="图例 Legend",
             title_fontsize=size + 2,
             frameon=False,
-            ncols=1 if len(handles) <= 12 else 2,
+            ncols=ncols,
             borderaxespad=0.0,
             alignment="left",
         )
@@ -719,12 +727,17 @@ PANEL_RECT = (0.60, 0.93, 0.38, 0.02)
 
 
 def blank_page(title_zh: str, title_en: str) -> Figure:
-    """Return an empty A3 landscape page with its two-language title."""
+    """Return an empty A3 landscape page with its two-language title (set smaller if too long)."""
     w_mm, h_mm = A3_LANDSCAPE_MM
     fig = Figure(figsize=(w_mm / MM_PER_INCH, h_mm / MM_PER_INCH))
     FigureCanvasBase(fig)  # draws only when saved (geopandas asks for a redraw per layer)
-    fig.text(0.02, 0.985, title_zh, fontsize=20, va="top")
-    fig.text(0.02, 0.948, title_en, fontsize=11, va="top", color="#444444")
+    width_pt = 0.96 * fig.get_figwidth() * 72
+    for text, y, size, colour in (
+        (title_zh, 0.985, 20.0, "#000000"),
+        (title_en, 0.948, 11.0, "#444444"),
+    ):
+        fitted = min(size, size * width_pt / max(text_width_pt(text, size), 1.0))
+        fig.text(0.02, y, text, fontsize=fitted, va="top", color=colour)
     return fig
 
 

@@ -312,3 +312,20 @@ def test_zone_sheet_states_its_area_target_as_checked(tmp_path):
             lines[zone_id] = [t.get_text() for t in fig.texts if "Area target" in t.get_text()]
     assert lines["A"] == ["面积目标 Area target 1.2 km², 实测 measured 1.20 km² (-0.0%): PASS"]
     assert lines["B1"] == []
+
+
+def test_long_names_and_legend_labels_stay_inside_the_page():
+    zones = _zones()
+    zones["name_zh"] = ["示例单元" + "很长的名称" * 30, *zones["name_zh"][1:]]
+    parcels = survey_parcels()
+    parcels["用地性质"] = [
+        f"示例性质{i} " + "a-very-long-planner-value " * 8 for i in range(len(parcels))
+    ]
+    snapshot = take_snapshot(
+        {"zones": zones}, {"zones": "zones_gk.shp"}, {"parcels": parcels}, targets=(), rules=()
+    )
+    with in_noto(lambda: draw_zone_sheet(snapshot, "A", [], style_field="用地性质")) as fig:
+        assert_laid_out(fig)
+        legends = [ax.get_legend() for ax in fig.axes if ax.get_legend() is not None]
+        legend_texts = [t.get_text() for legend in legends for t in legend.get_texts()]
+        assert any("\n" in t for t in legend_texts)  # wrapped, not cut
