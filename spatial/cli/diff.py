@@ -353,7 +353,14 @@ def run(args: argparse.Namespace) -> int:
         from spatial.webmap.compare import render_compare_map  # noqa: PLC0415 - folium is slow
 
         shown = (database_label(args.old), database_label(args.new))  # no password on the page
-        render_compare_map(args.map, *result.versions, result.pieces, names=shown)
+        render_compare_map(
+            args.map,
+            *result.versions,
+            result.pieces,
+            names=shown,
+            features=result.features,
+            id_field=args.id_field,
+        )
         print(f"spatial diff: wrote {args.map}", file=sys.stderr)
     sheets = {"features": result.features, "targets": targets, "rules": rules}
     if result.matrix is not None:

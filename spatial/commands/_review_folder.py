@@ -195,8 +195,8 @@ def _fill(
     frame: OutputFrame,
     texts: tuple[str, str],
 ) -> Written:
-    from spatial.table_formats.xlsx import xlsx_bytes  # noqa: PLC0415
     from spatial.publish.atlas import write_atlas  # noqa: PLC0415
+    from spatial.table_formats.xlsx import xlsx_bytes  # noqa: PLC0415
 
     manifest_text, tables_text = texts
     (folder / "tables.json").write_text(tables_text, encoding="utf-8")
