@@ -55,7 +55,7 @@ def _valid_extra(
     return dict(zip(extra, prepared.layers, strict=True))
 
 
-def take_snapshot(
+def take_snapshot(  # noqa: PLR0913 - keyword-only options past the three layer sets
     layers: Mapping[str, gpd.GeoDataFrame],
     files: Mapping[str, str] | None = None,
     extra: Mapping[str, gpd.GeoDataFrame] | None = None,
@@ -64,6 +64,8 @@ def take_snapshot(
     rules: Iterable[Rule] | None = None,
     repair: bool = False,
     headlines: Iterable[Headline] | None = None,
+    bundled: bool = True,
+    title: str | None = None,
 ) -> PlanSnapshot:
     """Check ``layers`` as ``spatial check`` does and record what a page needs to show them.
 
@@ -82,6 +84,13 @@ def take_snapshot(
         The plan's headline figures; default those of ``seeds/plan.toml``.
     repair : bool
         Repair invalid geometries instead of refusing them.
+    bundled : bool
+        Draw the bundled layers the planner did not replace. False for a
+        planner's own plan: only their layers (those in ``files``) are drawn;
+        the bundled ones are still there for a rule that names them.
+    title : str, optional
+        The planner's plan's title (:func:`spatial.checked.provenance.plan_title`);
+        by default the bundled plan's.
 
     Examples
     --------
@@ -108,13 +117,14 @@ def take_snapshot(
         str(w.message) for w in caught if issubclass(w.category, CRSMismatchWarning | RepairWarning)
     ]
     checked = report.layers  # validated once, in EPSG:4326: what the pages draw
-    drawn = {**{name: checked[name] for name in drawn_layers(layers, files)}, **extra_valid}
+    plan = drawn_layers(layers, files) if bundled else [n for n in layers if n in files]
+    drawn = {**{name: checked[name] for name in plan}, **extra_valid}
     zone_checks, missing = _zone_checks(report, plan_targets)
-    stale = stale_note(layers, files)
+    stale = stale_note(layers, files) if bundled else None
     if stale:
         notes.insert(0, stale)
     provenance = layer_provenance(drawn, files)
-    title_zh, title_en = plan_title(provenance)
+    title_zh, title_en = plan_title(provenance, title)
     return PlanSnapshot(
         layers=dict(layers),
         drawn=drawn,

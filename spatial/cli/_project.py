@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from spatial.cli._options import EVERY_INPUT_OPTIONS, keyed_value
@@ -19,7 +20,15 @@ from spatial.project import Project, ProjectLayer, find_project
 if TYPE_CHECKING:
     from spatial.plan import Headline, Rule, Target
 
-__all__ = ["add_project_option", "apply_project", "own_plan", "plan_headlines", "plan_input"]
+__all__ = [
+    "add_project_option",
+    "apply_project",
+    "own_plan",
+    "plan_headlines",
+    "plan_input",
+    "plan_name",
+    "plan_title",
+]
 
 
 def add_project_option(parser: argparse.ArgumentParser) -> None:
@@ -107,8 +116,10 @@ def apply_project(args: argparse.Namespace) -> Project | None:
     """Read the project and fill in what the command line left unsaid; return it (or None)."""
     project = find_project(getattr(args, "project", None))
     args.own_plan = False
+    args.project_title = args.project_name = None
     if project is None:
         return None
+    args.project_title, args.project_name = project.title, project.name
     _plan(args, project)
     _layers(args, project)
     _constraints(args, project)
@@ -152,3 +163,45 @@ def plan_input(args: argparse.Namespace) -> tuple[tuple[Target, ...], tuple[Rule
         )
         return (), ()
     return load_plan_input(args.plan, args.rules)
+
+
+def _stem(path: str) -> str:
+    """Return a layer's name from its path: ``FILE.gdb::LAYER``'s layer, a URL's table, a stem."""
+    from urllib.parse import parse_qs, urlsplit  # noqa: PLC0415 - only for a planner's map
+
+    if path.startswith(("postgresql://", "postgres://")):
+        return parse_qs(urlsplit(path).query).get("table", ["postgis"])[0]
+    name, _, layer = path.partition("::")
+    return layer or Path(name).stem
+
+
+def plan_title(args: argparse.Namespace) -> str | None:
+    """Return the title a planner's map or report carries; None for the bundled plan's.
+
+    The project's ``title``, else the plan's ``[document] title``, else the
+    zones file's stem (the first layer's given, without zones).
+    """
+    from spatial.io.layers import LAYER_NAMES  # noqa: PLC0415 - geopandas is heavy
+    from spatial.plan import load_title  # noqa: PLC0415
+
+    if not own_plan(args):
+        return None
+    if getattr(args, "project_title", None):
+        return str(args.project_title)
+    title = load_title(args.plan) if args.plan is not None else None
+    given = [getattr(args, name, None) for name in ("zones", *LAYER_NAMES)]
+    paths = [str(path) for path in given if path is not None]
+    return title or (_stem(paths[0]) if paths else None)
+
+
+def plan_name(args: argparse.Namespace, default: str) -> str:
+    """Return the name a command's outputs take: the project's, else the plan file's stem.
+
+    ``default`` (``bishan``) when the bundled plan judges.
+    """
+    if getattr(args, "project_name", None):
+        return str(args.project_name)
+    for path in (args.plan, args.rules):
+        if path is not None:
+            return Path(path).stem
+    return default

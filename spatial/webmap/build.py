@@ -47,7 +47,7 @@ from spatial.webmap.styles.failures import FAILURES
 from spatial.webmap.styles.planner import planner_style
 from spatial.webmap.styles.zones import zone_style
 
-__all__ = ["MapOptions", "build_map", "render_map", "with_embedded_font"]
+__all__ = ["MapOptions", "build_map", "check_map_path", "render_map", "with_embedded_font"]
 
 TITLE_ZH = "西部（重庆）科学城璧山片区规划示意图"
 TITLE_EN = "Bishan piece, Western (Chongqing) Science City: plan map"
@@ -276,7 +276,10 @@ def _add_tools(m: folium.Map, basemap: Basemap, drawn: Drawn) -> None:
 def build_map(
     layers: Mapping[str, gpd.GeoDataFrame] | None = None, options: MapOptions | None = None
 ) -> folium.Map:
-    """Build the interactive plan map.
+    """Draw the checked plan as an interactive map (the renderer: it judges nothing).
+
+    From Python, use :func:`spatial.build_map` (:mod:`spatial.maps`): it takes
+    the snapshot when none is given, so that zones carry their check.
 
     Parameters
     ----------
@@ -285,8 +288,8 @@ def build_map(
         here. By default the snapshot's layers (``options.snapshot``, validated
         when it was taken), else the bundled plan. A plan layer name
         (``"zones"``…) gets that layer's style; zones are coloured by their area
-        check in ``options.snapshot`` (no snapshot: no target); any other name
-        is drawn as parcels.
+        check in ``options.snapshot`` (without one, nothing is judged: no
+        target); any other name is drawn as parcels.
     options : MapOptions, optional
         Base map, offline mode, level of detail.
 
@@ -332,6 +335,16 @@ def build_map(
     return m
 
 
+def check_map_path(path: object) -> None:
+    """Refuse a map path that is not one (the layers given first) with a TypeError saying so."""
+    if isinstance(path, Mapping) or not isinstance(path, str | os.PathLike):
+        hint = " (the layers?)" if isinstance(path, Mapping) else ""
+        raise TypeError(
+            "render_map(path, layers=None, options=None): the output path comes first, "
+            f"got {type(path).__name__}{hint}"
+        )
+
+
 def render_map(
     path: str | os.PathLike[str],
     layers: Mapping[str, gpd.GeoDataFrame] | None = None,
@@ -342,12 +355,7 @@ def render_map(
     The output path comes first (as in ``save(path)``), then what :func:`build_map`
     takes. A call with the layers first is refused with a TypeError saying so.
     """
-    if isinstance(path, Mapping) or not isinstance(path, str | os.PathLike):
-        hint = " (the layers?)" if isinstance(path, Mapping) else ""
-        raise TypeError(
-            "render_map(path, layers=None, options=None): the output path comes first, "
-            f"got {type(path).__name__}{hint}"
-        )
+    check_map_path(path)
     options = options or MapOptions()
     if options.tiles_dir is not None and options.html_dir is None:
         options = replace(options, html_dir=Path(path).parent)
