@@ -45,7 +45,7 @@ from spatial.webmap.rulepanel import failure_features, rule_panel_data
 from spatial.webmap.styles import STYLES, LayerStyle, style_for
 from spatial.webmap.styles.failures import FAILURES
 from spatial.webmap.styles.planner import planner_style
-from spatial.webmap.styles.zones import zone_style
+from spatial.webmap.styles.zones import LABEL_ZOOM, zone_style
 
 __all__ = ["MapOptions", "build_map", "check_map_path", "render_map", "with_embedded_font"]
 
@@ -178,11 +178,16 @@ def _label(name: str, source: str | None, gdf: gpd.GeoDataFrame) -> str:
     return f"{title} ({', '.join(where)})" if where else title
 
 
-def _style(name: str, gdf: gpd.GeoDataFrame, extras: list[str], options: MapOptions) -> LayerStyle:
+def _style(
+    name: str, gdf: gpd.GeoDataFrame, layers: Mapping[str, gpd.GeoDataFrame], options: MapOptions
+) -> LayerStyle:
+    """Return the layer's style; zones are labelled as the map opens when no district is drawn."""
     if name == "zones":
-        return zone_style(gdf)
+        return zone_style(gdf, LABEL_ZOOM if "district" in layers else 0)
     if name == FAILURES.name:
         return FAILURES
+    # planner layers: not a plan layer, nor one with a style of its own (conflicts, diff_*...)
+    extras = [n for n in layers if n != FAILURES.name and n not in STYLES]
     if name in extras:
         return planner_style(name, extras.index(name), gdf, options.style_field)
     return style_for(name)
@@ -197,11 +202,9 @@ def _add_layers(
 ) -> Drawn:
     drawn: Drawn = {}
     shift = display_shift(basemap)
-    # planner layers: not a plan layer, nor one with a style of its own (conflicts, diff_*...)
-    extras = [n for n in layers if n != FAILURES.name and n not in STYLES]
     for name in _ordered(layers):
         gdf = _prepare(name, layers[name], options)
-        style = _style(name, gdf, extras, options)
+        style = _style(name, gdf, layers, options)
         layer = styled_layer(
             gdf,
             style,
