@@ -122,6 +122,14 @@ class Project:
             return self.file.parent.name
         return self.file.stem
 
+    def every_layer(self) -> dict[str, ProjectLayer]:
+        """Return every layer the project names, by its key (``layers.zones``, ``landuse``...)."""
+        found = {f"layers.{name}": layer for name, layer in self.layers.items()}
+        found.update({"landuse": self.landuse} if self.landuse is not None else {})
+        found.update({f'constraints."{n}"': layer for n, layer in self.constraints.items()})
+        found.update({f'within."{n}"': layer for n, layer in self.within.items()})
+        return found
+
 
 def _read(path: Path) -> dict[str, Any]:
     try:
