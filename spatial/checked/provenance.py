@@ -127,11 +127,14 @@ def _own_title(name: str, accuracies: set[str]) -> tuple[str, str]:
     return title_zh, kind_en.capitalize()
 
 
-def plan_title(rows: Collection[LayerProvenance], name: str | None = None) -> tuple[str, str]:
+def plan_title(
+    rows: Collection[LayerProvenance], name: str | None = None, synthetic: bool = False
+) -> tuple[str, str]:
     """Return the (中文, English) title: 示意图 only when a plan layer is indicative.
 
     ``name`` is a planner's plan's own title (their project's or plan's): the
-    title is then theirs, never Bishan's.
+    title is then theirs, never Bishan's, marked （示例数据） when a layer's
+    ``accuracy`` says so or ``synthetic`` (its features are marked synthetic).
 
     Examples
     --------
@@ -145,7 +148,7 @@ def plan_title(rows: Collection[LayerProvenance], name: str | None = None) -> tu
     """
     accuracies = _plan_accuracies(rows)
     if name is not None:
-        return _own_title(name, accuracies)
+        return _own_title(name, accuracies | ({"synthetic"} if synthetic else set()))
     if "synthetic" in accuracies:
         return f"{TITLE_BASE_ZH}图（示例数据）", f"{TITLE_EN}: plan map (synthetic example data)"
     if "indicative" in accuracies:

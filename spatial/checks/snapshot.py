@@ -25,6 +25,7 @@ from spatial.checks.pieces import failure_pieces
 from spatial.checks.run import run_checks
 from spatial.errors import CRSMismatchWarning, RepairWarning
 from spatial.plan import Headline, Rule, Target, load_headlines, load_rules, load_targets
+from spatial.synthetic import is_synthetic
 from spatial.validate.inputs import LayerInput, prepare_inputs
 
 __all__ = ["take_snapshot"]
@@ -124,7 +125,8 @@ def take_snapshot(  # noqa: PLR0913 - keyword-only options past the three layer 
     if stale:
         notes.insert(0, stale)
     provenance = layer_provenance(drawn, files)
-    title_zh, title_en = plan_title(provenance, title)
+    synthetic = is_synthetic(*(drawn[name] for name in plan))  # marked so, feature by feature
+    title_zh, title_en = plan_title(provenance, title, synthetic)
     return PlanSnapshot(
         layers=dict(layers),
         drawn=drawn,

@@ -149,3 +149,13 @@ def test_build_map_from_python_takes_the_snapshot_itself():
     assert "无目标" not in page  # no zone left unjudged
     assert "核查未通过 FAILED" in page  # the verdict agrees with the colours
     assert page.count("不符合 FAIL") >= 2  # the zone's popup and its legend entry
+
+
+def test_the_own_plan_example_is_titled_by_its_project_and_as_synthetic(tmp_path, capsys):
+    project = Path(__file__).resolve().parents[2] / "examples" / "own-plan" / "spatial.toml"
+    out = tmp_path / "own.html"
+    assert main(["map", "--offline", "--project", str(project), "--out", str(out)]) == 1
+    capsys.readouterr()
+    assert _title(out.read_text(encoding="utf-8")) == (
+        "示例分区规划图（示例数据） Plan map (synthetic example data)"
+    )  # its zones are marked synthetic, feature by feature
