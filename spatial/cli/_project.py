@@ -232,6 +232,7 @@ def apply_project(args: argparse.Namespace) -> Project | None:
     args.project_title, args.project_name = project.title, project.name
     if args.command in OPTIONAL_PROJECT:
         _files(args, project)
+        _out_crs(args, project)
         return project
     _plan(args, project)
     _layers(args, project)

@@ -120,3 +120,15 @@ def test_a_password_in_a_project_url_is_said_once_and_never_shown(folder, capsys
     assert len(warnings) == 1
     assert 'constraints."生态保护红线".path, within."城镇开发边界".path' in warnings[0]
     assert "s3cr" not in out + err
+
+
+def test_overlay_writes_its_layer_in_the_projects_output_crs(folder, capsys):
+    text = (folder / "spatial.toml").read_text(encoding="utf-8")
+    (folder / "spatial.toml").write_text('[project]\nout_crs = "EPSG:4490"\n\n' + text, "utf-8")
+    args = ["overlay", "zones.shp", "landuse.gpkg::DLTB", "--op", "difference"]
+    assert main([*args, "--out", "parts.gpkg"]) == 0
+    assert (
+        gpd.read_file(folder / "parts.gpkg", layer="difference").crs.to_epsg() == 4490
+    )  # the inputs': 4544
+    assert main([*args, "--out", "gk.gpkg", "--out-crs", "EPSG:4544"]) == 0  # the option wins
+    assert gpd.read_file(folder / "gk.gpkg", layer="difference").crs.to_epsg() == 4544
