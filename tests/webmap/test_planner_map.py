@@ -159,3 +159,14 @@ def test_the_own_plan_example_is_titled_by_its_project_and_as_synthetic(tmp_path
     assert _title(out.read_text(encoding="utf-8")) == (
         "示例分区规划图（示例数据） Plan map (synthetic example data)"
     )  # its zones are marked synthetic, feature by feature
+
+
+def test_each_of_their_layers_has_its_own_colour():
+    from spatial.webmap.styles.planner import planner_style  # noqa: PLC0415
+
+    land = survey_zones()
+    fills = [
+        planner_style(name, n, land).paths["feature"]["fillColor"]
+        for n, name in enumerate(["永久基本农田", "生态保护红线", "城镇开发边界"])
+    ]
+    assert len(set(fills)) == 3  # told apart on the map and in the legend
