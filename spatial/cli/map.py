@@ -63,8 +63,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument(
         "--out",
         type=Path,
-        help=f"default {DEFAULT_OUT}: the project's name (its folder's), else the --plan "
-        f"file's stem, else {BUNDLED_NAME}",
+        help=f"default {DEFAULT_OUT.parent / '<name>.html'}: the project's name (its "
+        f"folder's), else the --plan file's stem, else {BUNDLED_NAME}",
     )
     parser.add_argument(
         "--basemap",
