@@ -43,6 +43,7 @@ from spatial.webmap.page import page_of
 from spatial.webmap.planfacts import with_area_checks
 from spatial.webmap.rulepanel import failure_features, rule_panel_data
 from spatial.webmap.styles import STYLES, LayerStyle, style_for
+from spatial.webmap.styles.conflicts import CONFLICTS
 from spatial.webmap.styles.failures import FAILURES
 from spatial.webmap.styles.planner import planner_style
 from spatial.webmap.styles.zones import LABEL_ZOOM, zone_style
@@ -156,6 +157,24 @@ def _layers(
     if options.snapshot is not None:
         return dict(options.snapshot.drawn)
     return load_plan_layers()
+
+
+def _red_layers(snapshot: PlanSnapshot | None) -> dict[str, gpd.GeoDataFrame]:
+    """Return the ground of the check's failures, in red, drawn from the snapshot as it is.
+
+    The overlap and outside pieces of failed rules, and the 三区三线 conflict pieces
+    (each zone's part on a protected line, or outside a boundary it must lie within).
+    """
+    if snapshot is None:
+        return {}
+    red = {FAILURES.name: failure_features(snapshot.pieces)} if len(snapshot.pieces) else {}
+    conflicts = snapshot.report.conflicts
+    if conflicts is not None and len(conflicts):
+        names = [
+            f"{z} × {c}" for z, c in zip(conflicts["zone_id"], conflicts["constraint"], strict=True)
+        ]
+        red[CONFLICTS.name] = conflicts.assign(name_zh=names, id=names)
+    return red
 
 
 def _ordered(layers: Mapping[str, gpd.GeoDataFrame]) -> list[str]:
@@ -326,8 +345,8 @@ def build_map(
     page_of(m).title = escape_text(f"{title_zh} {title_en}")
     add_assets(m)
     add_basemap(m, basemap)
-    if options.snapshot is not None and len(options.snapshot.pieces):
-        layers = {**layers, FAILURES.name: failure_features(options.snapshot.pieces)}
+    red = _red_layers(options.snapshot)  # a layer of theirs named so keeps its name
+    layers = {**layers, **{name: gdf for name, gdf in red.items() if name not in layers}}
     drawn = _add_layers(m, layers, basemap, options)
     _fit(m, layers, basemap, options.layer_sources)
     controls.add_layer_control(m)

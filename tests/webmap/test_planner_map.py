@@ -170,3 +170,29 @@ def test_each_of_their_layers_has_its_own_colour():
         for n, name in enumerate(["永久基本农田", "生态保护红线", "城镇开发边界"])
     ]
     assert len(set(fills)) == 3  # told apart on the map and in the legend
+
+
+def test_the_conflict_pieces_are_drawn_in_red_as_the_check_measured_them():
+    import json  # noqa: PLC0415
+
+    from spatial.checks.constraints import constraint_rule  # noqa: PLC0415
+    from spatial.io.layers import read_layer  # noqa: PLC0415
+
+    review = Path(__file__).resolve().parents[2] / "examples" / "review"
+    layers = {
+        "zones": read_layer(review / "zones.geojson"),
+        "永久基本农田": read_layer(review / "farmland.geojson"),
+    }
+    rule = constraint_rule("must_not_occupy", "永久基本农田", "zones", 1.0)
+    snapshot = take_snapshot(
+        {**load_plan_layers(), **layers}, dict.fromkeys(layers, "x"), targets=(), rules=(rule,)
+    )
+    m = spatial.build_map(options=spatial.MapOptions(offline=True, snapshot=snapshot))
+    (layer,) = [c for c in m._children.values() if getattr(c, "layer_key", None) == "conflicts"]
+    (piece,) = json.loads(layer.data)["features"]
+    assert "demo-zone-a × 永久基本农田" in piece["properties"]["t"]
+    area_m2 = snapshot.report.conflicts["area_m2"].iloc[0]
+    said = f"demo-zone-a: occupies 永久基本农田 by {area_m2:,.1f} m²"  # 268,956.5 m², synthetic
+    assert [line for line in snapshot.report.failures if said in line]
+    assert f"{area_m2:,.1f} m² = " in piece["properties"]["p"]
+    assert "largest_adjustment" not in piece["properties"]["p"]  # the check's own bookkeeping
