@@ -122,8 +122,24 @@ def _plan_accuracies(rows: Collection[LayerProvenance]) -> set[str]:
     return {a for row in rows if row.layer in PLAN_LAYERS for a in row.accuracies}
 
 
-def plan_title(rows: Collection[LayerProvenance]) -> tuple[str, str]:
+def _own_title(name: str, accuracies: set[str]) -> tuple[str, str]:
+    """Return a planner's plan's title: ``name`` with 图 or 示意图, then （示例数据） if so."""
+    indicative = "indicative" in accuracies
+    kind_zh, kind_en = ("示意图", "indicative plan map") if indicative else ("图", "plan map")
+    title_zh = name if name.endswith("图") else f"{name}{kind_zh}"
+    if "synthetic" in accuracies:
+        return f"{title_zh}（示例数据）", f"{kind_en.capitalize()} (synthetic example data)"
+    return title_zh, kind_en.capitalize()
+
+
+def plan_title(
+    rows: Collection[LayerProvenance], name: str | None = None, synthetic: bool = False
+) -> tuple[str, str]:
     """Return the (中文, English) title: 示意图 only when a plan layer is indicative.
+
+    ``name`` is a planner's plan's own title (their project's or plan's): the
+    title is then theirs, never Bishan's, marked （示例数据） when a layer's
+    ``accuracy`` says so or ``synthetic`` (its features are marked synthetic).
 
     Examples
     --------
@@ -132,8 +148,12 @@ def plan_title(rows: Collection[LayerProvenance]) -> tuple[str, str]:
     ('西部（重庆）科学城璧山片区规划图', 'Bishan piece, Western (Chongqing) Science City: plan map')
     >>> plan_title([LayerProvenance("zones", "bundled", ("indicative",), (), 3)])[0]
     '西部（重庆）科学城璧山片区规划示意图'
+    >>> plan_title([LayerProvenance("zones", "z.shp", ("synthetic",), (), 3)], "示例单元规划")
+    ('示例单元规划图（示例数据）', 'Plan map (synthetic example data)')
     """
     accuracies = _plan_accuracies(rows)
+    if name is not None:
+        return _own_title(name, accuracies | ({"synthetic"} if synthetic else set()))
     if "synthetic" in accuracies:
         return f"{TITLE_BASE_ZH}图（示例数据）", f"{TITLE_EN}: plan map (synthetic example data)"
     if "indicative" in accuracies:

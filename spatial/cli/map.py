@@ -1,4 +1,4 @@
-"""``spatial map``: write the plan as an interactive HTML map (maps/bishan.html by default).
+"""``spatial map``: write the plan as an interactive HTML map (maps/<project>.html by default).
 
 Examples::
 
@@ -27,7 +27,9 @@ from spatial.cli._options import (
     require_suffix,
 )
 from spatial.cli._output import ExitCode
+from spatial.cli._outputs import guard_outputs
 from spatial.cli._plan_input import add_plan_input, checked_snapshot
+from spatial.cli._project import plan_name
 from spatial.errors import printable
 from spatial.report import format_table
 from spatial.webmap import BASEMAP_NAMES, LayerOptions, MapOptions, render_map
@@ -36,7 +38,9 @@ from spatial.webmap.planfacts import with_area_checks
 
 __all__ = ["register", "run"]
 
-DEFAULT_OUT = Path("maps") / "bishan.html"
+#: Where the map goes: the project's name (or the --plan file's stem), else bishan.
+DEFAULT_OUT = Path("maps") / "{name}.html"
+BUNDLED_NAME = "bishan"
 TIANDITU_ENV = "TIANDITU_KEY"
 #: ``--decimals`` range: 4 places of a degree is about 11 m, 10 about 0.01 mm.
 DECIMALS_RANGE = (4, 10)
@@ -56,7 +60,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "something fails (shown in red, each failed rule listed by its id); 2 unreadable or "
         "invalid input or a bad call, no map written.",
     )
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"default {DEFAULT_OUT}")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        help=f"default {DEFAULT_OUT.parent / '<name>.html'}: the project's name (its "
+        f"folder's), else the --plan file's stem, else {BUNDLED_NAME}",
+    )
     parser.add_argument(
         "--basemap",
         choices=BASEMAP_NAMES,
@@ -129,6 +138,9 @@ def run(args: argparse.Namespace) -> int:
     SpatialError (exit status 2) before anything is written.
     """
     _check_options(args)
+    if args.out is None:
+        args.out = Path(str(DEFAULT_OUT).format(name=plan_name(args, BUNDLED_NAME)))
+        guard_outputs(args)  # the default, checked as a given --out was
     require_suffix(args.out, (".html", ".htm"), "an interactive map")
     snapshot = checked_snapshot(args, "map")
     options = MapOptions(

@@ -43,6 +43,7 @@ from spatial.cli._options import (
     read_options,
 )
 from spatial.cli._output import ExitCode
+from spatial.cli._project import project_class_field, project_options
 from spatial.crs import WGS84
 from spatial.errors import LayerError, SpatialError, first_line, printable
 from spatial.io.atomic import write_bytes_atomic
@@ -74,7 +75,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
             "Exit 0 clean, 1 problems found, 2 an input could not be read."
         ),
     )
-    parser.add_argument("paths", nargs="+", metavar="PATH", help="GeoJSON, GeoPackage, ...")
+    parser.add_argument(
+        "paths",
+        nargs="*",
+        metavar="PATH",
+        help="GeoJSON, GeoPackage, ... (none: every layer the project names)",
+    )
     parser.add_argument(
         "--require",
         metavar="NAMES",
@@ -125,14 +131,16 @@ def _levels(text: str | None) -> set[int] | None:
 def _class_problems(
     path: Path | str, args: argparse.Namespace, options: ReadOptions
 ) -> list[ClassFieldProblem]:
-    if args.class_field is None:
+    field = args.class_field or project_class_field(args, str(path))  # the land-use layer's
+    if field is None:
         return []
     gdf = read_layer_tolerant(path, crs=options.crs)
     return check_class_field(
         gdf,
         str(path),
-        code_field=args.class_field,
+        code_field=field,
         name_field=args.class_name_field,
+        id_field=options.id_field or "id",  # features named as the other problems name them
         levels=_levels(args.class_level),
     )
 
@@ -240,6 +248,9 @@ def run(args: argparse.Namespace) -> int:
         print("spatial validate: --repair takes exactly one PATH", file=sys.stderr)
         return ExitCode.UNREADABLE
     options = read_options(args, [Input(f"#{i}", str(p)) for i, p in enumerate(paths)])
+    options = {
+        f"#{i}": project_options(args, str(p), options[f"#{i}"]) for i, p in enumerate(paths)
+    }
     statuses = [_check_one(p, args, options[f"#{i}"]) for i, p in enumerate(paths)]
     status = max(statuses)
     if args.repair and status != ExitCode.UNREADABLE:
