@@ -9,6 +9,7 @@ from collections.abc import Mapping
 import geopandas as gpd
 
 from spatial.checks.constraints import constraint_rule
+from spatial.cli._options import add_option, named
 from spatial.errors import UsageError
 from spatial.io.atomic import write_gpkg_atomic
 from spatial.io.layers import read_layer
@@ -31,21 +32,8 @@ DEFAULT_TOLERANCE_M2 = 1.0
 
 def add_constraint_options(parser: argparse.ArgumentParser, conflicts: bool = True) -> None:
     """Add ``--constraint``, ``--within``, ``--tolerance-m2`` (and ``--conflicts-out``)."""
-    parser.add_argument(
-        "--constraint",
-        action="append",
-        default=[],
-        metavar="NAME=PATH",
-        help="a protected layer the zones must not occupy (must_not_occupy), e.g. "
-        "生态保护红线=redline.gpkg; repeatable",
-    )
-    parser.add_argument(
-        "--within",
-        action="append",
-        default=[],
-        metavar="NAME=PATH",
-        help="a layer the zones must lie within (must_lie_within), e.g. 城镇开发边界=ukb.gpkg",
-    )
+    add_option(parser, "--constraint")
+    add_option(parser, "--within")
     parser.add_argument(
         "--tolerance-m2",
         type=float,
@@ -53,10 +41,9 @@ def add_constraint_options(parser: argparse.ArgumentParser, conflicts: bool = Tr
         help=f"area occupied or outside tolerated per zone, m² (default {DEFAULT_TOLERANCE_M2:g})",
     )
     if conflicts:
-        parser.add_argument(
-            "--conflicts-out", metavar="FILE.gpkg", help="write the conflict pieces as a layer"
-        )
-        parser.add_argument(
+        add_option(parser, "--conflicts-out")
+        add_option(
+            parser,
             "--class-field",
             default=CLASS_CODE_FIELD,
             help=f"land-use class field of the zones (else of the constraint layer), for "
@@ -64,18 +51,11 @@ def add_constraint_options(parser: argparse.ArgumentParser, conflicts: bool = Tr
         )
 
 
-def _spec(option: str, spec: str) -> tuple[str, str]:
-    name, sep, path = spec.partition("=")
-    if not sep or not name.strip() or not path:
-        raise UsageError(f"{option} {spec!r}: expected NAME=PATH (e.g. 生态保护红线=redline.gpkg)")
-    return name.strip(), path
-
-
 def constraint_inputs(args: argparse.Namespace) -> list[tuple[str, str, str, str]]:
     """Return ``(kind, option, name, path)`` of every --constraint and --within given."""
     kinds = [("must_not_occupy", "--constraint", s) for s in args.constraint]
     kinds += [("must_lie_within", "--within", s) for s in args.within]
-    return [(kind, option, *_spec(option, spec)) for kind, option, spec in kinds]
+    return [(kind, option, *named(option, spec)) for kind, option, spec in kinds]
 
 
 def _constraint_layer(name: str, path: str, options: ReadOptions) -> gpd.GeoDataFrame:

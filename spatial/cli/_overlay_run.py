@@ -16,14 +16,12 @@ import pandas as pd
 from spatial.cli import _overlay_args as command
 from spatial.cli._options import (
     Input,
-    emit_frames,
-    output_destination,
-    output_frame_of,
     print_notes,
     read_options,
     require_in_range,
 )
 from spatial.cli._output import ExitCode, printed_warnings
+from spatial.cli._outputs import emit_frames, output_destination, output_frame_of
 from spatial.errors import UsageError, printable
 from spatial.export.layers import is_layer_destination, write_layers
 from spatial.formats import format_from_suffix

@@ -17,7 +17,15 @@ import geopandas as gpd
 
 from spatial.checks.targets import match_by_name
 from spatial.cli._constraints import add_constraint_options, constraint_inputs, constraint_rules
-from spatial.cli._options import Input, add_input_options, layer_flag, print_notes, read_options
+from spatial.cli._options import (
+    Input,
+    add_input_options,
+    add_option,
+    layer_flag,
+    named,
+    print_notes,
+    read_options,
+)
 from spatial.cli._project import plan_headlines, plan_input
 from spatial.errors import UsageError, printable
 from spatial.io.layers import LAYER_NAMES, load_plan_layers, read_layer
@@ -40,19 +48,8 @@ def add_plan_input(parser: argparse.ArgumentParser) -> None:
             metavar="PATH",
             help=f"your own {name} layer (a file, FILE.gdb::LAYER or postgresql://...?table=T)",
         )
-    parser.add_argument(
-        "--layer",
-        action="append",
-        default=[],
-        metavar="NAME=PATH",
-        help="an extra layer of yours, drawn beneath the plan (repeatable); NAME names it in "
-        "the legend and must not be a plan layer name (use --zones etc. for those)",
-    )
-    parser.add_argument(
-        "--style-field",
-        metavar="FIELD",
-        help="colour the --layer features by the categories of this field (e.g. 用地性质)",
-    )
+    add_option(parser, "--layer")
+    add_option(parser, "--style-field")
     add_input_options(parser)
     add_constraint_options(parser, conflicts=False)  # 三区三线 judged as check judges them
 
@@ -60,9 +57,7 @@ def add_plan_input(parser: argparse.ArgumentParser) -> None:
 def _extra_specs(specs: list[str]) -> dict[str, str]:
     layers: dict[str, str] = {}
     for spec in specs:
-        name, sep, path = spec.partition("=")
-        if not sep or not name or not path:
-            raise UsageError(f"--layer {spec!r}: expected NAME=PATH")
+        name, path = named("--layer", spec)
         if name in LAYER_NAMES:
             raise UsageError(
                 f"--layer {spec!r}: {name!r} is a plan layer; use {layer_flag(name)} {path} "

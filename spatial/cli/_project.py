@@ -13,7 +13,7 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
-from spatial.cli._options import EVERY_INPUT_OPTIONS, keyed_value
+from spatial.cli._options import EVERY_INPUT_OPTIONS, keyed_value, named
 from spatial.project import Project, ProjectLayer, find_project
 
 if TYPE_CHECKING:
@@ -68,9 +68,9 @@ def _constraints(args: argparse.Namespace, project: Project) -> None:
         given = getattr(args, dest, None)
         if not isinstance(given, list):
             continue
-        named = {spec.partition("=")[0].strip() for spec in given}
+        said = {named(f"--{dest}", spec)[0] for spec in given}
         for name, layer in layers.items():
-            if name not in named:
+            if name not in said:
                 given.append(f"{name}={layer.path}")
                 _add_options(args, name, layer, main=False)
 

@@ -32,12 +32,11 @@ from spatial.cli._options import (
     COMMAND_HELP,
     Input,
     add_input_options,
-    add_output_options,
     add_repair_option,
-    emit_frames,
     read_options,
 )
 from spatial.cli._output import ExitCode, printed_warnings
+from spatial.cli._outputs import add_output_options, emit_frames
 from spatial.errors import UsageError
 from spatial.formats import format_from_suffix
 from spatial.io.layers import read_layer

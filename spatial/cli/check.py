@@ -51,15 +51,13 @@ from spatial.cli._options import (
     COMMAND_HELP,
     Input,
     add_input_options,
-    add_output_options,
     add_plan_files,
     add_repair_option,
-    emit_report,
     layer_flag,
-    output_frame_of,
     read_options,
 )
 from spatial.cli._output import ExitCode, printed_warnings
+from spatial.cli._outputs import add_output_options, emit_report, output_frame_of
 from spatial.cli._plan_input import read_plan_layer
 from spatial.cli._project import own_plan, plan_input
 from spatial.errors import printable

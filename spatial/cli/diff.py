@@ -43,15 +43,17 @@ from spatial.cli._options import (
     COMMAND_HELP,
     Input,
     add_input_options,
-    add_out_crs_option,
-    add_output_options,
     add_plan_files,
     add_repair_option,
-    emit_frames,
-    output_frame_of,
     read_options,
 )
 from spatial.cli._output import ExitCode, printed_warnings
+from spatial.cli._outputs import (
+    add_out_crs_option,
+    add_output_options,
+    emit_frames,
+    output_frame_of,
+)
 from spatial.cli._project import plan_input
 from spatial.errors import UsageError
 from spatial.formats import format_from_suffix

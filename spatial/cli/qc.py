@@ -21,12 +21,11 @@ from spatial.cli._options import (
     COMMAND_HELP,
     Input,
     add_input_options,
-    add_output_options,
-    emit_frames,
     print_notes,
     read_options,
 )
 from spatial.cli._output import ExitCode
+from spatial.cli._outputs import add_output_options, emit_frames
 
 if TYPE_CHECKING:
     import geopandas as gpd

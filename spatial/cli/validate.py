@@ -31,7 +31,7 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 
-from spatial.cli._options import COMMAND_HELP, Input, add_input_options, read_options
+from spatial.cli._options import COMMAND_HELP, Input, add_input_options, add_option, read_options
 from spatial.cli._output import ExitCode
 from spatial.errors import LayerError, SpatialError, first_line, printable
 from spatial.io.atomic import write_bytes_atomic, write_gpkg_atomic
@@ -70,11 +70,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         ),
     )
     add_input_options(parser, polygonize=False)
-    parser.add_argument(
-        "--repair",
-        metavar="OUT",
-        help="write the (single) input with invalid geometries repaired to OUT",
-    )
+    add_option(parser, "--repair OUT")
     parser.add_argument(
         "--class-field",
         metavar="FIELD",
