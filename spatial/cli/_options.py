@@ -17,7 +17,6 @@ import argparse
 import math
 import os
 import re
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -42,7 +41,6 @@ __all__ = [
     "keyed_value",
     "layer_flag",
     "named",
-    "print_notes",
     "read_options",
     "require_in_range",
     "require_suffix",
@@ -415,12 +413,6 @@ def read_options(args: argparse.Namespace, inputs: list[Input]) -> dict[str, Rea
                     chosen[item.role].setdefault(dest, every)
     polygonize = bool(getattr(args, "polygonize", False))
     return {role: ReadOptions(polygonize=polygonize, **values) for role, values in chosen.items()}
-
-
-def print_notes(command: str, gdf: object) -> None:
-    """Print what reading did to a layer (``attrs["read_notes"]``), one line each, on stderr."""
-    for note in getattr(gdf, "attrs", {}).get("read_notes", []):
-        print(f"spatial {command}: note: {note}", file=sys.stderr)
 
 
 def require_in_range(
