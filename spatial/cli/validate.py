@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import io
 import sys
-from collections.abc import Sequence
 from pathlib import Path
 
 import geopandas as gpd
@@ -33,16 +32,12 @@ import pyogrio
 
 from spatial.cli._options import COMMAND_HELP, Input, add_input_options, add_option, read_options
 from spatial.cli._output import ExitCode
-from spatial.errors import LayerError, SpatialError, first_line, printable
+from spatial.commands.validate import ValidateRequest, required_for, run_validate
+from spatial.errors import LayerError, first_line, printable
 from spatial.io.atomic import write_bytes_atomic, write_gpkg_atomic
-from spatial.io.bundled import bundled_dir
-from spatial.io.layers import REQUIRED_PROPERTIES, read_layer, read_layer_tolerant
-from spatial.io.options import ReadOptions
-from spatial.io.postgis import is_postgis_url
-from spatial.landuse.fields import CLASS_NAME_FIELD, ClassFieldProblem, check_class_field
-from spatial.validate.problems import Problem, repair_layer, validate_file
+from spatial.landuse.fields import CLASS_NAME_FIELD
 
-__all__ = ["register", "required_for", "run"]
+__all__ = ["register", "request_of", "required_for", "run"]
 
 #: Output drivers by suffix for ``--repair`` (one-file formats only, so writes stay atomic).
 _DRIVERS = {".geojson": "GeoJSON", ".json": "GeoJSON", ".gpkg": "GPKG", ".fgb": "FlatGeobuf"}
@@ -103,64 +98,6 @@ def _levels(text: str | None) -> set[int] | None:
     return levels
 
 
-def _class_problems(
-    path: Path | str, args: argparse.Namespace, options: ReadOptions
-) -> list[ClassFieldProblem]:
-    if args.class_field is None:
-        return []
-    gdf = read_layer_tolerant(path, crs=options.crs)
-    return check_class_field(
-        gdf,
-        str(path),
-        code_field=args.class_field,
-        name_field=args.class_name_field,
-        levels=_levels(args.class_level),
-    )
-
-
-def required_for(path: Path, require: str | None) -> tuple[str, ...]:
-    """Return the properties required of ``path``: ``--require`` if given, else the default.
-
-    Examples
-    --------
-    >>> required_for(Path("mine.geojson"), None)
-    ('id',)
-    >>> required_for(Path("mine.geojson"), "id, name_zh")
-    ('id', 'name_zh')
-    >>> required_for(Path("mine.geojson"), "")
-    ()
-    """
-    if require is not None:
-        return tuple(name.strip() for name in require.split(",") if name.strip())
-    try:
-        bundled = bundled_dir("geodata").resolve()
-    except FileNotFoundError:
-        bundled = None
-    if bundled is not None and path.resolve().parent == bundled:
-        return REQUIRED_PROPERTIES
-    return ("id",)
-
-
-def _check_one(path: Path | str, args: argparse.Namespace, options: ReadOptions) -> int:
-    try:
-        required = required_for(Path(path), args.require) if isinstance(path, Path) else ("id",)
-        problems: Sequence[Problem | ClassFieldProblem] = validate_file(
-            path,
-            required=required,
-            crs=options.crs,
-            input_frame=options.input_frame,
-            id_field=options.id_field,
-            name_field=options.name_field,
-        )
-        problems = [*problems, *_class_problems(path, args, options)]
-    except SpatialError as exc:
-        print(f"spatial validate: {printable(str(exc))}", file=sys.stderr)
-        return ExitCode.UNREADABLE
-    for problem in problems:
-        print(printable(str(problem)))
-    return ExitCode.PROBLEMS if problems else ExitCode.OK
-
-
 def _write_layer(gdf: gpd.GeoDataFrame, out: Path) -> None:
     suffix = out.suffix.lower()
     if suffix not in _DRIVERS and suffix not in _PARQUET:
@@ -192,24 +129,36 @@ def _print_repairs(path: Path | str, report: pd.DataFrame, out: Path) -> None:
     print(f"{printable(out)}: written, {len(report)} feature(s) repaired", file=sys.stderr)
 
 
-def _repair(path: Path | str, out: Path, options: ReadOptions) -> None:
-    repaired, report = repair_layer(read_layer(path, **vars(options)), str(path))
-    _write_layer(repaired, out)
-    _print_repairs(path, report, out)
+def request_of(args: argparse.Namespace) -> ValidateRequest:
+    """Return the :class:`ValidateRequest` the parsed call says."""
+    inputs = [Input(f"#{i}", str(p)) for i, p in enumerate(args.paths)]
+    options = read_options(args, inputs)
+    levels = _levels(args.class_level)
+    return ValidateRequest(
+        paths=tuple(args.paths),
+        require=args.require,
+        class_field=args.class_field,
+        class_name_field=args.class_name_field,
+        class_levels=None if levels is None else frozenset(levels),
+        options=tuple(options[item.role] for item in inputs),
+        repair=args.repair is not None,
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     """Validate every PATH, print the problems and return the exit status."""
-    paths: Sequence[Path | str] = [p if is_postgis_url(p) else Path(p) for p in args.paths]
-    if args.repair and len(paths) != 1:
+    if args.repair and len(args.paths) != 1:
         print("spatial validate: --repair takes exactly one PATH", file=sys.stderr)
         return ExitCode.UNREADABLE
-    options = read_options(args, [Input(f"#{i}", str(p)) for i, p in enumerate(paths)])
-    statuses = [_check_one(p, args, options[f"#{i}"]) for i, p in enumerate(paths)]
-    status = max(statuses)
-    if args.repair and status != ExitCode.UNREADABLE:
-        _repair(paths[0], Path(args.repair), options["#0"])
-    bad = sum(1 for s in statuses if s != ExitCode.OK)
-    summary = "no problems found" if status == ExitCode.OK else f"{bad} with problems or unreadable"
-    print(f"spatial validate: {len(paths)} file(s) checked, {summary}", file=sys.stderr)
-    return status
+    result = run_validate(request_of(args))
+    for checked in result.files:
+        if checked.error is not None:
+            print(f"spatial validate: {printable(checked.error)}", file=sys.stderr)
+        for problem in checked.problems:
+            print(printable(problem))
+    if result.repaired is not None and result.repairs is not None:
+        out = Path(args.repair)
+        _write_layer(result.repaired, out)
+        _print_repairs(args.paths[0], result.repairs, out)
+    print(f"spatial validate: {result.summary}", file=sys.stderr)
+    return result.exit_status
