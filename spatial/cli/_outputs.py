@@ -35,11 +35,9 @@ from spatial.cli._options import OUTPUT_OPTIONS, add_option
 from spatial.errors import OutputError, UsageError
 
 if TYPE_CHECKING:
-    import geopandas as gpd
     import pandas as pd
 
     from spatial.export.frame import OutputFrame
-    from spatial.io.options import ReadOptions
 
 __all__ = [
     "add_out_crs_option",
@@ -48,7 +46,6 @@ __all__ = [
     "emit_report",
     "guard_outputs",
     "output_destination",
-    "output_frame_of",
 ]
 
 
@@ -86,36 +83,6 @@ def add_output_options(
 def add_out_crs_option(parser: argparse.ArgumentParser) -> None:
     """Add ``--out-crs``: the CRS layers are written in (default: the inputs' common CRS)."""
     add_option(parser, "--out-crs")
-
-
-def output_frame_of(
-    args: argparse.Namespace,
-    inputs: dict[str, gpd.GeoDataFrame],
-    options: dict[str, ReadOptions] | None = None,
-) -> OutputFrame:
-    """Return the frame layers are written in: ``--out-crs``, else the ``inputs``' common CRS.
-
-    ``inputs`` are the planner's layers as read, by role; ``options`` their reading
-    options, whose ``--id-field``/``--name-field`` are written back as the planner's names.
-    Notes on the frame chosen are printed on stderr.
-    """
-    from spatial.export.frame import output_frame  # noqa: PLC0415
-    from spatial.io.frames import resolve_crs  # noqa: PLC0415
-
-    value = getattr(args, "out_crs", None)
-    out_crs = None if value is None else resolve_crs(value, "--out-crs")
-    fields = {
-        role: {
-            toolkit: theirs
-            for toolkit, theirs in (("id", opts.id_field), ("name_zh", opts.name_field))
-            if theirs is not None
-        }
-        for role, opts in (options or {}).items()
-    }
-    frame = output_frame(inputs, out_crs, fields)
-    for note in frame.notes:
-        print(f"spatial {args.command}: note: {note}", file=sys.stderr)
-    return frame
 
 
 def output_destination(args: argparse.Namespace) -> str | None:
