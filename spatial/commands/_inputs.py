@@ -71,7 +71,7 @@ class PlanInput:
 
     def resolve(self) -> tuple[tuple[Target, ...], tuple[Rule, ...], tuple[str, ...]]:
         """Return the targets, the rules and a note when nothing is judged."""
-        from spatial.plan import load_plan_input  # noqa: PLC0415 - tomllib and the registry
+        from spatial.plan import load_plan_input  # noqa: PLC0415 - only when a plan is read
 
         if self.is_own and self.plan is None and self.rules is None:
             return (), (), (_NOTHING_JUDGED,)
