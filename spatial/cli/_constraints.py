@@ -32,12 +32,7 @@ def add_constraint_options(parser: argparse.ArgumentParser, conflicts: bool = Tr
     """Add ``--constraint``, ``--within``, ``--tolerance-m2`` (and ``--conflicts-out``)."""
     add_option(parser, "--constraint")
     add_option(parser, "--within")
-    parser.add_argument(
-        "--tolerance-m2",
-        type=float,
-        default=DEFAULT_TOLERANCE_M2,
-        help=f"area occupied or outside tolerated per zone, m² (default {DEFAULT_TOLERANCE_M2:g})",
-    )
+    add_option(parser, "--tolerance-m2", type=float, default=DEFAULT_TOLERANCE_M2)
     if conflicts:
         add_option(parser, "--conflicts-out")
         add_option(

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from spatial.commands._inputs import DEFAULT_TOLERANCE_M2
 from spatial.errors import OutputError, UsageError
 
 if TYPE_CHECKING:
@@ -127,6 +128,9 @@ _ROWS = (
     Option("--style-field", "colour the --layer features by the categories of this field (e.g. "
            "用地性质)", "FIELD"),
     Option("--class-field", "land-use class field", project=True),
+    Option("--class-name-field", "class name field compared with the class code"),
+    Option("--tolerance-m2", f"area occupied or outside tolerated per zone, m² (default "
+           f"{DEFAULT_TOLERANCE_M2:g})"),
     Option("--out-crs", "write layers in this CRS (e.g. EPSG:4490); default: the inputs' common "
            "CRS (EPSG:4544 when every input is CGCS2000 Gauss-Kruger CM 105E), EPSG:4326 for the "
            "bundled plan; GeoJSON is always EPSG:4326 (RFC 7946)", "CRS", project=True),

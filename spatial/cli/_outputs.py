@@ -59,7 +59,8 @@ def add_output_options(
     """
     from spatial.formats import FORMATS  # noqa: PLC0415
 
-    parser.add_argument(
+    add_option(
+        parser,
         "--format",
         choices=(*FORMATS, "xlsx", *extra),
         help="output format (default: from the --out suffix .csv/.json/.md/.xlsx"

@@ -32,6 +32,7 @@ from spatial.cli._options import (
     COMMAND_HELP,
     Input,
     add_input_options,
+    add_option,
     add_repair_option,
     read_options,
 )
@@ -66,7 +67,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--class-field",
         help=f"class code field (default: the project's, else {CLASS_CODE_FIELD})",
     )
-    parser.add_argument(
+    add_option(
+        parser,
         "--class-name-field",
         default=CLASS_NAME_FIELD,
         help=f"class name field, checked against the code when present ({CLASS_NAME_FIELD})",

@@ -72,7 +72,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="also check this land-use class field (e.g. YDYHFLDM) against the 2023 "
         "用地用海分类: unknown or blank codes, names that disagree, wrong levels",
     )
-    parser.add_argument(
+    add_option(
+        parser,
         "--class-name-field",
         default=CLASS_NAME_FIELD,
         metavar="FIELD",
