@@ -22,6 +22,15 @@ if TYPE_CHECKING:
     from spatial.checks.run import run_checks
     from spatial.checks.snapshot import take_snapshot
     from spatial.checks.targets import check_targets
+    from spatial.commands._inputs import Constraint, PlanInput, PlanLayers
+    from spatial.commands.balance import BalanceRequest, BalanceResult, run_balance
+    from spatial.commands.check import CheckRequest, CheckResult, run_check
+    from spatial.commands.diff import DiffRequest, DiffResult, run_diff
+    from spatial.commands.map import MapRequest, MapResult, run_map
+    from spatial.commands.overlay import OverlayRequest, OverlayResult, run_overlay
+    from spatial.commands.qc import QcRequest, QcResult, run_qc
+    from spatial.commands.report import ReportRequest, ReportResult, run_report
+    from spatial.commands.validate import ValidateRequest, ValidateResult, run_validate
     from spatial.errors import (
         CRSError,
         CRSMismatchWarning,
@@ -100,21 +109,68 @@ _EXPORTS = {
     "MapOptions": "spatial.webmap.build",
     "build_map": "spatial.maps",  # the plan checked once (take_snapshot), then drawn
     "render_map": "spatial.maps",
+    # the commands as library functions (request -> result)
+    "PlanInput": "spatial.commands._inputs",
+    "PlanLayers": "spatial.commands._inputs",
+    "Constraint": "spatial.commands._inputs",
+    "CheckRequest": "spatial.commands.check",
+    "CheckResult": "spatial.commands.check",
+    "run_check": "spatial.commands.check",
+    "BalanceRequest": "spatial.commands.balance",
+    "BalanceResult": "spatial.commands.balance",
+    "run_balance": "spatial.commands.balance",
+    "DiffRequest": "spatial.commands.diff",
+    "DiffResult": "spatial.commands.diff",
+    "run_diff": "spatial.commands.diff",
+    "OverlayRequest": "spatial.commands.overlay",
+    "OverlayResult": "spatial.commands.overlay",
+    "run_overlay": "spatial.commands.overlay",
+    "ValidateRequest": "spatial.commands.validate",
+    "ValidateResult": "spatial.commands.validate",
+    "run_validate": "spatial.commands.validate",
+    "QcRequest": "spatial.commands.qc",
+    "QcResult": "spatial.commands.qc",
+    "run_qc": "spatial.commands.qc",
+    "MapRequest": "spatial.commands.map",
+    "MapResult": "spatial.commands.map",
+    "run_map": "spatial.commands.map",
+    "ReportRequest": "spatial.commands.report",
+    "ReportResult": "spatial.commands.report",
+    "run_report": "spatial.commands.report",
 }
 
 __all__ = [
     "LAYER_NAMES",
+    "BalanceRequest",
+    "BalanceResult",
     "CRSError",
     "CRSMismatchWarning",
     "CheckReport",
+    "CheckRequest",
+    "CheckResult",
+    "Constraint",
+    "DiffRequest",
+    "DiffResult",
     "LayerError",
     "LayerReadError",
     "MapOptions",
+    "MapRequest",
+    "MapResult",
+    "OverlayRequest",
+    "OverlayResult",
     "PlanDataError",
+    "PlanInput",
+    "PlanLayers",
     "PlanSnapshot",
     "Problem",
+    "QcRequest",
+    "QcResult",
+    "ReportRequest",
+    "ReportResult",
     "SpatialError",
     "Status",
+    "ValidateRequest",
+    "ValidateResult",
     "area_table",
     "assign_points",
     "balance_table",
@@ -141,7 +197,15 @@ __all__ = [
     "read_layer",
     "render_map",
     "repair_layer",
+    "run_balance",
+    "run_check",
     "run_checks",
+    "run_diff",
+    "run_map",
+    "run_overlay",
+    "run_qc",
+    "run_report",
+    "run_validate",
     "tabulate_intersection",
     "take_snapshot",
     "validate_file",

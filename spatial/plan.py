@@ -36,6 +36,7 @@ from spatial.units import AREA_UNITS
 
 __all__ = [
     "NUMBER",
+    "RULE_PARAMS",
     "Headline",
     "ParamSpec",
     "Plan",
@@ -103,8 +104,7 @@ class Headline:
 class Rule:
     """A spatial rule: ``kind`` applied to features ``ids`` (all when None) of ``layer``.
 
-    ``params`` holds the kind's parameters, as its
-    :class:`~spatial.checks.rules.RuleKind` in ``RULE_KINDS`` declares them.
+    ``params`` holds the kind's parameters, as :data:`RULE_PARAMS` declares them.
     """
 
     id: str
@@ -336,6 +336,21 @@ def id_pairs(where: str, name: str, value: Any) -> tuple[tuple[str, str], ...]:
     return tuple((inner, outer) for inner, outer in value)
 
 
+#: The parameters a rules file gives each rule kind (besides ``id``, ``kind``, ``layer``,
+#: ``ids``), by kind, and how each is read: the plan reader's half of the rule-kind registry.
+#: The checks implement each kind (:func:`spatial.checks.kinds.rule_kind` registers the
+#: implementation against this table), so reading a rules file imports no check.
+RULE_PARAMS: dict[str, dict[str, ParamSpec]] = {
+    "within_district": {"district_layer": (str,), "district_id": (str,), "max_outside_m2": NUMBER},
+    "meets_corridor": {"corridor_layer": (str,), "band_id": (str,), "min_in_band_m2": NUMBER},
+    "within_reach_of_avenue": {"corridor_layer": (str,), "avenue_id": (str,), "reach_m": NUMBER},
+    "no_overlap": {"max_overlap_m2": NUMBER, "allowed_nesting": id_pairs},
+    "platform_in_assigned": {"assigned_property": (str,), "target_layers": string_list},
+    "must_not_occupy": {"constraint_layer": (str,), "max_occupied_m2": NUMBER},
+    "must_lie_within": {"constraint_layer": (str,), "max_outside_m2": NUMBER},
+}
+
+
 def _param(where: str, entry: dict[str, Any], name: str, spec: ParamSpec) -> Any:
     if callable(spec):
         if name not in entry:
@@ -348,14 +363,11 @@ def _param(where: str, entry: dict[str, Any], name: str, spec: ParamSpec) -> Any
 
 
 def _rule(path: Path, i: int, entry: dict[str, Any]) -> Rule:
-    # the registry's implementations import this module, so it is imported when first needed
-    from spatial.checks.rules import RULE_KINDS  # noqa: PLC0415
-
     where = _where(path, "rules", i, entry)
     kind = _require(where, entry, "kind", (str,))
-    if kind not in RULE_KINDS:
-        raise PlanDataError(f"{where}: kind {kind!r} is not one of {', '.join(RULE_KINDS)}")
-    schema = RULE_KINDS[kind].params
+    if kind not in RULE_PARAMS:
+        raise PlanDataError(f"{where}: kind {kind!r} is not one of {', '.join(RULE_PARAMS)}")
+    schema = RULE_PARAMS[kind]
     unknown = set(entry) - set(schema) - {"id", "kind", "layer", "ids"}
     if unknown:
         raise PlanDataError(f"{where}: unknown key(s) {', '.join(sorted(unknown))} for {kind}")

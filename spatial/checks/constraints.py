@@ -45,7 +45,7 @@ from spatial.crs import WGS84
 from spatial.measure.area import ellipsoidal_area_m2
 from spatial.measure.reconcile import reconcile_groups
 from spatial.measure.rings import polygonal
-from spatial.plan import NUMBER, Rule
+from spatial.plan import Rule
 from spatial.synthetic import is_synthetic
 from spatial.units import M2_PER_HA, M2_PER_KM2, M2_PER_MU
 
@@ -198,7 +198,7 @@ def _rows(layers: Mapping[str, gpd.GeoDataFrame], rule: Rule) -> list[dict[str, 
     return rows + [base | {"id": i, "status": FAIL, "reason": reason.format(i)} for i in missing]
 
 
-@rule_kind("must_not_occupy", constraint_layer=(str,), max_occupied_m2=NUMBER)
+@rule_kind("must_not_occupy")
 def must_not_occupy(
     layers: Mapping[str, gpd.GeoDataFrame], rule: Rule, gk: object = None
 ) -> list[dict[str, Any]]:
@@ -206,7 +206,7 @@ def must_not_occupy(
     return _rows(layers, rule)
 
 
-@rule_kind("must_lie_within", constraint_layer=(str,), max_outside_m2=NUMBER)
+@rule_kind("must_lie_within")
 def must_lie_within(
     layers: Mapping[str, gpd.GeoDataFrame], rule: Rule, gk: object = None
 ) -> list[dict[str, Any]]:

@@ -1,8 +1,10 @@
 """The registry of rule kinds: the parameters a rules file gives each kind and what it runs.
 
-Each kind registers itself where it is implemented (:mod:`spatial.checks.rules`,
-:mod:`spatial.checks.constraints`) with :func:`rule_kind`; :mod:`spatial.checks.rules`
-imports every implementing module, so that the registry is whole once it is loaded.
+Each kind's parameters are the plan reader's (:data:`spatial.plan.RULE_PARAMS`, read
+without importing a check); each kind registers its implementation where it is
+implemented (:mod:`spatial.checks.rules`, :mod:`spatial.checks.constraints`) with
+:func:`rule_kind`; :mod:`spatial.checks.rules` imports every implementing module, so
+that the registry is whole once it is loaded.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from typing import Any
 import geopandas as gpd
 from pyproj import CRS
 
-from spatial.plan import ParamSpec, Rule
+from spatial.plan import RULE_PARAMS, ParamSpec, Rule
 
 __all__ = ["RULE_KINDS", "RuleFunction", "RuleKind", "rule_kind"]
 
@@ -41,11 +43,17 @@ class RuleKind:
 RULE_KINDS: dict[str, RuleKind] = {}
 
 
-def rule_kind(name: str, **params: ParamSpec) -> Callable[[RuleFunction], RuleFunction]:
-    """Register the decorated function as the implementation of rule kind ``name``."""
+def rule_kind(name: str) -> Callable[[RuleFunction], RuleFunction]:
+    """Register the decorated function as the implementation of rule kind ``name``.
+
+    Its parameters are those the plan reader declares for it
+    (:data:`spatial.plan.RULE_PARAMS`); a kind it does not declare is refused.
+    """
+    if name not in RULE_PARAMS:
+        raise KeyError(f"rule kind {name!r} has no parameters in spatial.plan.RULE_PARAMS")
 
     def register(run: RuleFunction) -> RuleFunction:
-        RULE_KINDS[name] = RuleKind(name, params, run)
+        RULE_KINDS[name] = RuleKind(name, RULE_PARAMS[name], run)
         return run
 
     return register

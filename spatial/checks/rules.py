@@ -33,7 +33,7 @@ from spatial.checks.prepare import in_frame, prepare_layers
 from spatial.crs import gk_zone_crs_for
 from spatial.errors import CRSError
 from spatial.measure.area import ellipsoidal_area_m2
-from spatial.plan import NUMBER, Rule, id_pairs, string_list
+from spatial.plan import Rule
 from spatial.units import M2_PER_KM2
 from spatial.validate.pairs import intersecting_pairs
 
@@ -204,12 +204,7 @@ def _inside_km2(
     return inside
 
 
-@rule_kind(
-    "within_district",
-    district_layer=(str,),
-    district_id=(str,),
-    max_outside_m2=NUMBER,
-)
+@rule_kind("within_district")
 def _within_district(
     layers: Mapping[str, gpd.GeoDataFrame], rule: Rule, gk: CRS | None
 ) -> list[dict[str, Any]]:
@@ -228,12 +223,7 @@ def _within_district(
     return [_with_reason(r, f"{r['value']:.4f} km² lies outside {p['district_id']}") for r in rows]
 
 
-@rule_kind(
-    "meets_corridor",
-    corridor_layer=(str,),
-    band_id=(str,),
-    min_in_band_m2=NUMBER,
-)
+@rule_kind("meets_corridor")
 def _meets_corridor(
     layers: Mapping[str, gpd.GeoDataFrame], rule: Rule, gk: CRS | None
 ) -> list[dict[str, Any]]:
@@ -252,12 +242,7 @@ def _meets_corridor(
     return [_with_reason(r, f"only {r['value']:.4f} km² within {p['band_id']}") for r in rows]
 
 
-@rule_kind(
-    "within_reach_of_avenue",
-    corridor_layer=(str,),
-    avenue_id=(str,),
-    reach_m=NUMBER,
-)
+@rule_kind("within_reach_of_avenue")
 def _within_reach(
     layers: Mapping[str, gpd.GeoDataFrame], rule: Rule, gk: CRS | None
 ) -> list[dict[str, Any]]:
@@ -341,7 +326,7 @@ def _pair_overlaps_km2(
     }
 
 
-@rule_kind("no_overlap", max_overlap_m2=NUMBER, allowed_nesting=id_pairs)
+@rule_kind("no_overlap")
 def _no_overlap(
     layers: Mapping[str, gpd.GeoDataFrame], rule: Rule, gk: CRS | None
 ) -> list[dict[str, Any]]:
@@ -401,7 +386,7 @@ def _assigned_polygon(
     return None
 
 
-@rule_kind("platform_in_assigned", assigned_property=(str,), target_layers=string_list)
+@rule_kind("platform_in_assigned")
 def _platform_in_assigned(
     layers: Mapping[str, gpd.GeoDataFrame], rule: Rule, gk: CRS | None
 ) -> list[dict[str, Any]]:

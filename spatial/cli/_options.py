@@ -1,4 +1,15 @@
-"""Options shared by several subcommands, defined once."""
+"""The command line's one option table, its one ``[NAME=]VALUE`` parser, and the input options.
+
+Every option shared by several subcommands, and every option that names an output
+or that the project fills, is one row of :data:`OPTIONS` (an :class:`Option`: its
+flag, help, metavar, kind, whether it names an output, whether the project may
+fill it); a subcommand adds it with :func:`add_option`. Options whose value may
+name one input (``--crs zones=EPSG:4544``, ``--id-field 永久基本农田=BSM``) or
+must name one (``--constraint 生态保护红线=redline.gpkg``, ``--layer parcels=p.gpkg``)
+are split by the one parser, :func:`keyed`. Where results go (``--out``,
+``--format``...) and the check that an output is no input are
+:mod:`spatial.cli._outputs`.
+"""
 
 from __future__ import annotations
 
@@ -6,36 +17,31 @@ import argparse
 import math
 import os
 import re
-import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Literal
 
+from spatial.commands._inputs import DEFAULT_TOLERANCE_M2
 from spatial.errors import OutputError, UsageError
 
 if TYPE_CHECKING:
-    import geopandas as gpd
-    import pandas as pd
-
-    from spatial.export.frame import OutputFrame
     from spatial.io.options import ReadOptions
 
 __all__ = [
     "COMMAND_HELP",
     "EVERY_INPUT_OPTIONS",
+    "OPTIONS",
+    "OUTPUT_OPTIONS",
     "Input",
+    "Option",
     "add_input_options",
-    "add_out_crs_option",
-    "add_output_options",
+    "add_option",
     "add_plan_files",
     "add_repair_option",
-    "emit_frames",
-    "emit_report",
+    "keyed",
     "keyed_value",
     "layer_flag",
-    "output_destination",
-    "output_frame_of",
-    "print_notes",
+    "named",
     "read_options",
     "require_in_range",
     "require_suffix",
@@ -56,6 +62,141 @@ COMMAND_HELP: dict[str, str] = {
     "review": "the whole review in one folder: report, A3 atlas, tables, findings, manifest",
 }
 
+#: How an option takes its value: ``value`` once; ``flag`` none (true when given);
+#: ``keyed`` repeatable ``[NAME=]VALUE`` (every input, or the one NAME names);
+#: ``named`` repeatable ``NAME=VALUE`` (a NAME is required).
+OptionKind = Literal["value", "flag", "keyed", "named"]
+
+
+@dataclass(frozen=True)
+class Option:
+    """One row of the option table: a flag as every subcommand that has it shows it.
+
+    ``output``: the value names a file the command writes (checked by
+    :func:`spatial.cli._outputs.guard_outputs` before any work: never an input).
+    ``project``: the project (``spatial.toml``) may fill it when the call leaves it
+    unsaid (:mod:`spatial.cli._project`).
+    """
+
+    flag: str
+    help: str
+    metavar: str | None = None
+    kind: OptionKind = "value"
+    output: bool = False
+    project: bool = False
+    dest: str | None = None
+    example: str = ""
+
+    @property
+    def attribute(self) -> str:
+        """The namespace attribute the value lands in (``--out-crs`` -> ``out_crs``)."""
+        return self.dest or self.flag.lstrip("-").replace("-", "_")
+
+
+#: The option table: every shared, output or project-filled option, by its flag.
+_ROWS = (
+    Option("--plan", "your targets file: your plan replaces the bundled one whole (no bundled "
+           "rule runs without --rules); default: the project's, else seeds/plan.toml",
+           "TOML", project=True),
+    Option("--rules", "your rules file (default: the project's; seeds/rules.toml only when no "
+           "plan and no project is given)", "TOML", project=True),
+    Option("--repair", "repair invalid geometries (make_valid) instead of refusing them; "
+           "reports the area each repair changed", kind="flag"),
+    Option("--crs", "CRS of the coordinates (supplies a missing one, overrides a wrong one, e.g. "
+           "a GeoJSON in metres): every input, or LAYER=CRS for one (e.g. zones=EPSG:4544); "
+           "repeatable", "[LAYER=]CRS", kind="keyed", project=True),
+    Option("--input-frame", "gcj02 for AMap/奥维 exports, converted to WGS84 on reading (default "
+           "wgs84): every input, or LAYER=gcj02 for one; repeatable", "[LAYER=]FRAME",
+           kind="keyed", project=True),
+    Option("--id-field", "the field holding feature ids (default id; a KML's id2 is found by "
+           "itself): the plan layers given (not --constraint/--within/--layer ones), or "
+           "LAYER=FIELD for one; repeatable", "[LAYER=]FIELD", kind="keyed", project=True),
+    Option("--name-field", "the field holding Chinese names (default name_zh), used to find a "
+           "target whose id is not in the file: the plan layers given, or LAYER=FIELD for one; "
+           "repeatable", "[LAYER=]FIELD", kind="keyed", project=True),
+    Option("--polygonize", "make polygons of a CAD drawing's (DXF) closed polylines and hatches; "
+           "the CAD layer name is kept in the Layer field, open polylines are reported by handle",
+           kind="flag"),
+    Option("--constraint", "a protected layer the zones must not occupy (must_not_occupy), e.g. "
+           "生态保护红线=redline.gpkg; repeatable", "NAME=PATH", kind="named", project=True,
+           example=" (e.g. 生态保护红线=redline.gpkg)"),
+    Option("--within", "a layer the zones must lie within (must_lie_within), e.g. "
+           "城镇开发边界=ukb.gpkg", "NAME=PATH", kind="named", project=True,
+           example=" (e.g. 生态保护红线=redline.gpkg)"),
+    Option("--layer", "an extra layer of yours, drawn beneath the plan (repeatable); NAME names "
+           "it in the legend and must not be a plan layer name (use --zones etc. for those)",
+           "NAME=PATH", kind="named"),
+    Option("--style-field", "colour the --layer features by the categories of this field (e.g. "
+           "用地性质)", "FIELD"),
+    Option("--class-field", "land-use class field", project=True),
+    Option("--class-name-field", "class name field compared with the class code"),
+    Option("--tolerance-m2", f"area occupied or outside tolerated per zone, m² (default "
+           f"{DEFAULT_TOLERANCE_M2:g})"),
+    Option("--out-crs", "write layers in this CRS (e.g. EPSG:4490); default: the inputs' common "
+           "CRS (EPSG:4544 when every input is CGCS2000 Gauss-Kruger CM 105E), EPSG:4326 for the "
+           "bundled plan; GeoJSON is always EPSG:4326 (RFC 7946)", "CRS", project=True),
+    Option("--format", "output format"),
+    Option("--out", "write the result to PATH (atomically)", "PATH", output=True),
+    Option("--no-bom", "CSV without the UTF-8 byte-order mark (by default CSV starts with one, so "
+           "Excel and WPS on Chinese Windows read the Chinese names)", kind="flag"),
+    Option("--db", "write the results to this PostGIS database", "URL"),
+    Option("--table", "the PostGIS table for --db", "T"),
+    Option("--pdf", "also write the A3 map sheet", "PDF", output=True),
+    Option("--map", "write an offline compare map", "FILE.html", output=True),
+    Option("--conflicts-out", "write the conflict pieces as a layer", "FILE.gpkg", output=True),
+    Option("--pieces-out", "write the 调入/调出 pieces", "FILE.gpkg", output=True),
+    Option("--errors-out", "write one feature per finding (the gap, overlap or sliver piece, or "
+           "the feature) in the data's CRS, styled for QGIS", "FILE.gpkg", output=True),
+    # validate --repair OUT: the same flag as a file written (the row above is the switch)
+    Option("--repair", "write the (single) input with invalid geometries repaired to OUT",
+           "OUT", output=True, dest="repair_out"),
+)  # fmt: skip
+
+#: The option table by flag (``validate``'s ``--repair OUT`` as ``--repair OUT``).
+OPTIONS: dict[str, Option] = {
+    (row.flag if row.dest is None else f"{row.flag} {row.metavar}"): row for row in _ROWS
+}
+
+#: Namespace attributes that name an output file, and the flag each comes from.
+OUTPUT_OPTIONS: dict[str, str] = {
+    ("repair" if row.dest == "repair_out" else row.attribute): row.flag
+    for row in _ROWS
+    if row.output
+}
+
+
+def _kind_arguments(kind: OptionKind) -> dict[str, Any]:
+    """Return argparse's keyword arguments for ``kind``.
+
+    A repeatable option gets a fresh list as its default each time: the project
+    appends to it (:mod:`spatial.cli._project`).
+    """
+    if kind == "flag":
+        return {"action": "store_true"}
+    return {"action": "append", "default": []} if kind in ("keyed", "named") else {}
+
+
+def add_option(parser: argparse.ArgumentParser, flag: str, **overrides: Any) -> None:
+    """Add the option ``flag`` of :data:`OPTIONS` to ``parser``, as the table says.
+
+    ``overrides`` are argparse keyword arguments a subcommand states for itself
+    (a ``default``, a ``type``, its own ``help`` wording).
+
+    Examples
+    --------
+    >>> parser = argparse.ArgumentParser()
+    >>> add_option(parser, "--constraint")
+    >>> parser.parse_args(["--constraint", "生态保护红线=r.gpkg"]).constraint
+    ['生态保护红线=r.gpkg']
+    """
+    row = OPTIONS[flag]
+    arguments: dict[str, Any] = {"help": row.help, **_kind_arguments(row.kind)}
+    if row.metavar is not None and row.kind != "flag":
+        arguments["metavar"] = row.metavar
+    if row.dest is not None:
+        arguments["dest"] = "repair" if row.dest == "repair_out" else row.dest
+    parser.add_argument(row.flag, **{**arguments, **overrides})
+
 
 def layer_flag(layer: str) -> str:
     """Return the command-line flag naming a plan layer, e.g. ``--functional-areas``.
@@ -73,28 +214,13 @@ def add_plan_files(parser: argparse.ArgumentParser) -> None:
 
     Either replaces the bundled plan whole (:func:`spatial.plan.load_plan_input`).
     """
-    parser.add_argument(
-        "--plan",
-        metavar="TOML",
-        help="your targets file: your plan replaces the bundled one whole (no bundled rule "
-        "runs without --rules); default: the project's, else seeds/plan.toml",
-    )
-    parser.add_argument(
-        "--rules",
-        metavar="TOML",
-        help="your rules file (default: the project's; seeds/rules.toml only when no plan "
-        "and no project is given)",
-    )
+    add_option(parser, "--plan")
+    add_option(parser, "--rules")
 
 
 def add_repair_option(parser: argparse.ArgumentParser) -> None:
     """Add ``--repair``: repair invalid geometries on request, reporting the area changed."""
-    parser.add_argument(
-        "--repair",
-        action="store_true",
-        help="repair invalid geometries (make_valid) instead of refusing them; "
-        "reports the area each repair changed",
-    )
+    add_option(parser, "--repair")
 
 
 def require_suffix(path: os.PathLike[str] | str, suffixes: tuple[str, ...], what: str) -> None:
@@ -116,26 +242,81 @@ def require_suffix(path: os.PathLike[str] | str, suffixes: tuple[str, ...], what
         raise UsageError(f"{path}: {what} is written as {wanted}, not {suffix or 'no suffix'}")
 
 
-# --- how to read each input: --crs, --input-frame, --id-field, --name-field, --polygonize
+# --- the one [NAME=]VALUE parser
 
-#: Per-input options: (flag, attribute of ReadOptions, metavar, help).
-_PER_INPUT = (
-    ("--crs", "crs", "[LAYER=]CRS",
-     "CRS of the coordinates (supplies a missing one, overrides a wrong one, e.g. a GeoJSON "
-     "in metres): every input, or LAYER=CRS for one (e.g. zones=EPSG:4544); repeatable"),
-    ("--input-frame", "input_frame", "[LAYER=]FRAME",
-     "gcj02 for AMap/奥维 exports, converted to WGS84 on reading (default wgs84): every "
-     "input, or LAYER=gcj02 for one; repeatable"),
-    ("--id-field", "id_field", "[LAYER=]FIELD",
-     "the field holding feature ids (default id; a KML's id2 is found by itself): the "
-     "plan layers given (not --constraint/--within/--layer ones), or LAYER=FIELD for one; "
-     "repeatable"),
-    ("--name-field", "name_field", "[LAYER=]FIELD",
-     "the field holding Chinese names (default name_zh), used to find a target whose id "
-     "is not in the file: the plan layers given, or LAYER=FIELD for one; repeatable"),
-)  # fmt: skip
 #: ``LAYER=VALUE``: a layer key, then ``=``; CRS strings such as ``+proj=...`` or WKT never match.
 _KEYED = re.compile(r"^([^\W\d][\w.-]*)=(.+)$")  # a letter first: 永久基本农田=BSM too
+
+
+def keyed(
+    flag: str, spec: str, *, required: bool = False, example: str = ""
+) -> tuple[str | None, str]:
+    """Split an option's ``[NAME=]VALUE`` into its NAME (None when bare) and its VALUE.
+
+    Without ``required`` the NAME is optional and must look like a layer key (a
+    letter first, then letters, digits, ``.``, ``-``): ``+proj=tmerc ...`` and
+    WKT stay whole values. With ``required`` everything before the first ``=`` is
+    the NAME (stripped), and a spec without one is a bad call naming ``flag``
+    and ``example``.
+
+    Raises
+    ------
+    UsageError
+        ``required`` and no ``NAME=`` or no value (one line, exit 2).
+
+    Examples
+    --------
+    >>> keyed("--id-field", "永久基本农田=BSM")
+    ('永久基本农田', 'BSM')
+    >>> keyed("--crs", "+proj=tmerc +lon_0=105")
+    (None, '+proj=tmerc +lon_0=105')
+    >>> keyed("--layer", "parcels=p.gpkg", required=True)
+    ('parcels', 'p.gpkg')
+    >>> keyed("--layer", "p.gpkg", required=True)
+    Traceback (most recent call last):
+    ...
+    spatial.errors.UsageError: --layer 'p.gpkg': expected NAME=PATH
+    """
+    if required:
+        name, sep, value = spec.partition("=")
+        if not sep or not name.strip() or not value:
+            raise UsageError(f"{flag} {spec!r}: expected NAME=PATH{example}")
+        return name.strip(), value
+    match = _KEYED.match(spec)
+    return (match.group(1), match.group(2)) if match else (None, spec)
+
+
+def keyed_value(value: str) -> tuple[str | None, str]:
+    """Split a per-input option's value into its ``LAYER`` key (None when bare) and value.
+
+    :func:`keyed` without a required NAME.
+
+    Examples
+    --------
+    >>> keyed_value("永久基本农田=BSM")
+    ('永久基本农田', 'BSM')
+    """
+    return keyed("", value)
+
+
+def named(flag: str, spec: str) -> tuple[str, str]:
+    """Split the ``NAME=PATH`` value of the ``named`` option ``flag`` (:func:`keyed`, required).
+
+    A bad spec's message shows the table row's example.
+
+    Examples
+    --------
+    >>> named("--constraint", " 生态保护红线 =redline.gpkg")
+    ('生态保护红线', 'redline.gpkg')
+    """
+    name, value = keyed(flag, spec, required=True, example=OPTIONS[flag].example)
+    return str(name), value
+
+
+# --- how to read each input: --crs, --input-frame, --id-field, --name-field, --polygonize
+
+#: The per-input options (rows of :data:`OPTIONS`), each applied to every input or the one named.
+_PER_INPUT = ("--crs", "--input-frame", "--id-field", "--name-field")
 
 
 def add_input_options(
@@ -144,19 +325,11 @@ def add_input_options(
     flags: tuple[str, ...] = ("--crs", "--input-frame", "--id-field", "--name-field"),
 ) -> None:
     """Add the per-input ``flags`` (all four by default) and ``--polygonize``."""
-    for flag, dest, metavar, text in _PER_INPUT:
-        if flag not in flags:
-            continue
-        parser.add_argument(
-            flag, dest=dest, action="append", default=[], metavar=metavar, help=text
-        )
+    for flag in _PER_INPUT:
+        if flag in flags:
+            add_option(parser, flag)
     if polygonize:
-        parser.add_argument(
-            "--polygonize",
-            action="store_true",
-            help="make polygons of a CAD drawing's (DXF) closed polylines and hatches; the "
-            "CAD layer name is kept in the Layer field, open polylines are reported by handle",
-        )
+        add_option(parser, "--polygonize")
 
 
 @dataclass(frozen=True)
@@ -183,20 +356,6 @@ class Input:
 #: Per-input options whose bare value applies to every input; a bare ``--id-field`` or
 #: ``--name-field`` applies to the main inputs only (:class:`Input`).
 EVERY_INPUT_OPTIONS = ("crs", "input_frame")
-
-
-def keyed_value(value: str) -> tuple[str | None, str]:
-    """Split a per-input option's value into its ``LAYER`` key (None when bare) and value.
-
-    Examples
-    --------
-    >>> keyed_value("永久基本农田=BSM")
-    ('永久基本农田', 'BSM')
-    >>> keyed_value("+proj=tmerc +lon_0=105")
-    (None, '+proj=tmerc +lon_0=105')
-    """
-    match = _KEYED.match(value)
-    return (match.group(1), match.group(2)) if match else (None, value)
 
 
 def _split(flag: str, values: list[str]) -> tuple[str | None, dict[str, str]]:
@@ -232,7 +391,8 @@ def read_options(args: argparse.Namespace, inputs: list[Input]) -> dict[str, Rea
 
     known = {key: item for item in inputs for key in item.keys}
     chosen: dict[str, dict[str, str]] = {item.role: {} for item in inputs}
-    for flag, dest, _, _ in _PER_INPUT:
+    for flag in _PER_INPUT:
+        dest = OPTIONS[flag].attribute
         given = getattr(args, dest, None)
         if not isinstance(given, list):  # not added by add_input_options on this command
             continue
@@ -258,173 +418,6 @@ def read_options(args: argparse.Namespace, inputs: list[Input]) -> dict[str, Rea
                     chosen[item.role].setdefault(dest, every)
     polygonize = bool(getattr(args, "polygonize", False))
     return {role: ReadOptions(polygonize=polygonize, **values) for role, values in chosen.items()}
-
-
-def print_notes(command: str, gdf: object) -> None:
-    """Print what reading did to a layer (``attrs["read_notes"]``), one line each, on stderr."""
-    for note in getattr(gdf, "attrs", {}).get("read_notes", []):
-        print(f"spatial {command}: note: {note}", file=sys.stderr)
-
-
-# --- where results go: --format, --out, --no-bom, --db/--table
-
-
-def add_output_options(
-    parser: argparse.ArgumentParser, layers: bool = False, extra: tuple[str, ...] = ()
-) -> None:
-    """Add ``--format`` (terminal table, CSV, JSON, Markdown, xlsx), ``--out``, ``--no-bom``.
-
-    With ``layers``, ``--out`` also takes ``.gpkg``, ``.gdb`` and ``postgresql://`` and
-    ``--db URL --table T`` name a PostGIS destination.
-    """
-    from spatial.table_formats import table_formats  # noqa: PLC0415 - the registry, no pandas
-
-    suffixes = "/".join(f.suffixes[0] for f in table_formats() if f.suffixes[0] != ".txt")
-    parser.add_argument(
-        "--format",
-        choices=(*(f.name for f in table_formats()), *extra),
-        help=f"output format (default: from the --out suffix {suffixes}"
-        + ("/.geojson" if "geojson" in extra else "")
-        + ", else table); xlsx: an Excel workbook, units in the headers, numbers as numbers",
-    )
-    where = "PATH"
-    if layers:
-        from spatial.export.layer_formats import layer_formats  # noqa: PLC0415 - no pandas
-
-        named = [f"FILE{fmt.suffixes[0]} ({fmt.name})" for fmt in layer_formats() if fmt.suffixes]
-        where = f"PATH, {', '.join(named)} or postgresql://...?table=T"
-    parser.add_argument("--out", metavar="PATH", help=f"write the result to {where} (atomically)")
-    parser.add_argument(
-        "--no-bom",
-        action="store_true",
-        help="CSV without the UTF-8 byte-order mark (by default CSV starts with one, so "
-        "Excel and WPS on Chinese Windows read the Chinese names)",
-    )
-    if layers:
-        parser.add_argument(
-            "--db", metavar="URL", help="write the results to this PostGIS database"
-        )
-        parser.add_argument("--table", metavar="T", help="the PostGIS table for --db")
-        add_out_crs_option(parser)
-
-
-def add_out_crs_option(parser: argparse.ArgumentParser) -> None:
-    """Add ``--out-crs``: the CRS layers are written in (default: the inputs' common CRS)."""
-    parser.add_argument(
-        "--out-crs",
-        metavar="CRS",
-        help="write layers in this CRS (e.g. EPSG:4490); default: the inputs' common CRS "
-        "(EPSG:4544 when every input is CGCS2000 Gauss-Kruger CM 105E), EPSG:4326 for the "
-        "bundled plan; GeoJSON is always EPSG:4326 (RFC 7946)",
-    )
-
-
-def output_frame_of(
-    args: argparse.Namespace,
-    inputs: dict[str, gpd.GeoDataFrame],
-    options: dict[str, ReadOptions] | None = None,
-) -> OutputFrame:
-    """Return the frame layers are written in: ``--out-crs``, else the ``inputs``' common CRS.
-
-    ``inputs`` are the planner's layers as read, by role; ``options`` their reading
-    options, whose ``--id-field``/``--name-field`` are written back as the planner's names.
-    Notes on the frame chosen are printed on stderr.
-    """
-    from spatial.export.frame import output_frame  # noqa: PLC0415
-    from spatial.io.frames import resolve_crs  # noqa: PLC0415
-
-    value = getattr(args, "out_crs", None)
-    out_crs = None if value is None else resolve_crs(value, "--out-crs")
-    fields = {
-        role: {
-            toolkit: theirs
-            for toolkit, theirs in (("id", opts.id_field), ("name_zh", opts.name_field))
-            if theirs is not None
-        }
-        for role, opts in (options or {}).items()
-    }
-    frame = output_frame(inputs, out_crs, fields)
-    for note in frame.notes:
-        print(f"spatial {args.command}: note: {note}", file=sys.stderr)
-    return frame
-
-
-def output_destination(args: argparse.Namespace) -> str | None:
-    """Return where results go: ``--out``, or the ``--db`` URL (its table in ``--table``).
-
-    A PostGIS URL is parsed here, before any work: a malformed part or a table
-    named twice is one line (exit 2) that never shows the password.
-    """
-    from spatial.io.postgis import database_label, is_postgis_url, postgis_table  # noqa: PLC0415
-
-    db, table = getattr(args, "db", None), getattr(args, "table", None)
-    if db is None:
-        if table is not None:
-            raise UsageError("--table names a PostGIS table: give the database with --db URL")
-        if is_postgis_url(args.out):
-            postgis_table(args.out)
-        out: str | None = args.out
-        return out
-    if args.out is not None:
-        raise UsageError("give either --out or --db, not both")
-    if not is_postgis_url(db):
-        label = database_label(db)
-        raise UsageError(f"--db {label}: expected a postgresql://USER@HOST:PORT/DB URL")
-    postgis_table(db, table)
-    return str(db)
-
-
-def emit_frames(args: argparse.Namespace, sheets: dict[str, pd.DataFrame], text: object) -> bool:
-    """Write ``sheets`` (xlsx) or ``text(fmt)`` as ``--format``/``--out`` say; True if a table.
-
-    ``sheets`` maps sheet names to DataFrames; ``text`` is ``fmt -> str``.
-    CSV gets the UTF-8 BOM unless ``--no-bom``.
-    """
-    from spatial.export.tables import write_tables  # noqa: PLC0415
-    from spatial.formats import format_from_suffix  # noqa: PLC0415
-    from spatial.table_formats import table_formats  # noqa: PLC0415
-
-    fmt = format_from_suffix(args.format, args.out)
-    if args.command != "overlay" and fmt not in {f.name for f in table_formats()}:
-        from spatial.export.layer_formats import layer_suffixes  # noqa: PLC0415
-
-        tables = ", ".join(f.suffixes[0] for f in table_formats() if f.suffixes[0] != ".txt")
-        layers = f" (or {', '.join(layer_suffixes())}, postgresql://... for the checked layers)"
-        raise UsageError(
-            f"{args.out}: a {args.command} report is a table: use {tables} or .txt"
-            + (layers if args.command == "check" else "")
-        )
-    write_tables(sheets, args.out, fmt, text=text, bom=not args.no_bom)  # type: ignore[arg-type]
-    return args.out is None and fmt == "table"
-
-
-def emit_report(args: argparse.Namespace, report: object, frame: OutputFrame | None = None) -> bool:
-    """Write a check report where ``--out``/``--db``/``--format`` say.
-
-    Layers go out in ``frame`` (:func:`output_frame_of`; EPSG:4326 when None).
-    Returns True when the report went to the terminal as a table.
-    """
-    out = output_destination(args)
-    from spatial.export.layers import is_layer_destination, write_layers  # noqa: PLC0415
-
-    if out is not None and is_layer_destination(out):
-        if args.format is not None:
-            raise UsageError(f"{out}: layers are written as they are; drop --format {args.format}")
-        from spatial.export.check_results import check_result_layers  # noqa: PLC0415
-        from spatial.io.postgis import is_postgis_url  # noqa: PLC0415
-
-        layers = check_result_layers(report, with_plan=not is_postgis_url(out))  # type: ignore[arg-type]
-        if frame is not None:
-            layers = frame.layers(layers)
-        for name in write_layers(
-            layers,
-            out,
-            table=getattr(args, "table", None),
-            styles={"targets": "zones"},
-        ):
-            print(f"spatial {args.command}: wrote {name}", file=sys.stderr)
-        return False
-    return emit_frames(args, report.sheets(), report.render)  # type: ignore[attr-defined]
 
 
 def require_in_range(

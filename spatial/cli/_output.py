@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import sys
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from enum import IntEnum
 
 from spatial.errors import CRSMismatchWarning, RepairWarning, printable
 
-__all__ = ["ExitCode", "printed_warnings"]
+__all__ = ["ExitCode", "printed_warnings", "say_notes"]
 
 
 class ExitCode(IntEnum):
@@ -49,3 +49,9 @@ def printed_warnings(command: str) -> Iterator[None]:
             warnings.showwarning(
                 warning.message, warning.category, warning.filename, warning.lineno
             )
+
+
+def say_notes(command: str, notes: Iterable[str]) -> None:
+    """Print a command's notes (a result's ``notes``), ``spatial COMMAND: note: ...`` on stderr."""
+    for note in notes:
+        print(f"spatial {command}: note: {printable(note)}", file=sys.stderr)

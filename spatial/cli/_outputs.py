@@ -1,7 +1,12 @@
-"""The one check every command's outputs pass before any work: never write over an input.
+"""Where results go (the output options and their writers) and the one check every output passes.
+
+The output options are rows of the option table (:data:`spatial.cli._options.OPTIONS`):
+``--format``, ``--out``, ``--no-bom``, ``--db``/``--table``, ``--out-crs`` are added by
+:func:`add_output_options`; tables and check reports are written where they say by
+:func:`emit_frames` and :func:`emit_report`.
 
 :func:`guard_outputs` runs in :func:`spatial.cli.main` after the call is parsed
-and before the command starts. Every output option (:data:`OUTPUT_OPTIONS`:
+and before the command starts. Every output option (:data:`spatial.cli._options.OUTPUT_OPTIONS`:
 ``--out``, ``--pdf``, ``--map``, ``--conflicts-out``, ``--pieces-out``,
 ``validate --repair OUT``) is checked:
 
@@ -22,22 +27,145 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
-from spatial.errors import OutputError
+from spatial.cli._options import OUTPUT_OPTIONS, add_option
+from spatial.errors import OutputError, UsageError
 
-__all__ = ["OUTPUT_OPTIONS", "guard_outputs"]
+if TYPE_CHECKING:
+    import pandas as pd
 
-#: Namespace attributes that name an output file, and the flag each comes from.
-OUTPUT_OPTIONS: dict[str, str] = {
-    "out": "--out",
-    "pdf": "--pdf",
-    "map": "--map",
-    "conflicts_out": "--conflicts-out",
-    "pieces_out": "--pieces-out",
-    "repair": "--repair",
-    "errors_out": "--errors-out",
-}
+    from spatial.export.frame import OutputFrame
+
+__all__ = [
+    "add_out_crs_option",
+    "add_output_options",
+    "emit_frames",
+    "emit_report",
+    "guard_outputs",
+    "output_destination",
+]
+
+
+def add_output_options(
+    parser: argparse.ArgumentParser, layers: bool = False, extra: tuple[str, ...] = ()
+) -> None:
+    """Add ``--format`` (terminal table, CSV, JSON, Markdown, xlsx), ``--out``, ``--no-bom``.
+
+    With ``layers``, ``--out`` also takes ``.gpkg``, ``.gdb`` and ``postgresql://`` and
+    ``--db URL --table T`` name a PostGIS destination.
+    """
+    from spatial.table_formats import table_formats  # noqa: PLC0415 - the registry, no pandas
+
+    suffixes = "/".join(f.suffixes[0] for f in table_formats() if f.suffixes[0] != ".txt")
+    add_option(
+        parser,
+        "--format",
+        choices=(*(f.name for f in table_formats()), *extra),
+        help=f"output format (default: from the --out suffix {suffixes}"
+        + ("/.geojson" if "geojson" in extra else "")
+        + ", else table); xlsx: an Excel workbook, units in the headers, numbers as numbers",
+    )
+    where = "PATH"
+    if layers:
+        from spatial.export.layer_formats import layer_formats  # noqa: PLC0415 - no pandas
+
+        named = [f"FILE{fmt.suffixes[0]} ({fmt.name})" for fmt in layer_formats() if fmt.suffixes]
+        where = f"PATH, {', '.join(named)} or postgresql://...?table=T"
+    add_option(parser, "--out", help=f"write the result to {where} (atomically)")
+    add_option(parser, "--no-bom")
+    if layers:
+        add_option(parser, "--db")
+        add_option(parser, "--table")
+        add_out_crs_option(parser)
+
+
+def add_out_crs_option(parser: argparse.ArgumentParser) -> None:
+    """Add ``--out-crs``: the CRS layers are written in (default: the inputs' common CRS)."""
+    add_option(parser, "--out-crs")
+
+
+def output_destination(args: argparse.Namespace) -> str | None:
+    """Return where results go: ``--out``, or the ``--db`` URL (its table in ``--table``).
+
+    A PostGIS URL is parsed here, before any work: a malformed part or a table
+    named twice is one line (exit 2) that never shows the password.
+    """
+    from spatial.io.postgis import database_label, is_postgis_url, postgis_table  # noqa: PLC0415
+
+    db, table = getattr(args, "db", None), getattr(args, "table", None)
+    if db is None:
+        if table is not None:
+            raise UsageError("--table names a PostGIS table: give the database with --db URL")
+        if is_postgis_url(args.out):
+            postgis_table(args.out)
+        out: str | None = args.out
+        return out
+    if args.out is not None:
+        raise UsageError("give either --out or --db, not both")
+    if not is_postgis_url(db):
+        label = database_label(db)
+        raise UsageError(f"--db {label}: expected a postgresql://USER@HOST:PORT/DB URL")
+    postgis_table(db, table)
+    return str(db)
+
+
+def emit_frames(args: argparse.Namespace, sheets: dict[str, pd.DataFrame], text: object) -> bool:
+    """Write ``sheets`` (xlsx) or ``text(fmt)`` as ``--format``/``--out`` say; True if a table.
+
+    ``sheets`` maps sheet names to DataFrames; ``text`` is ``fmt -> str``.
+    CSV gets the UTF-8 BOM unless ``--no-bom``.
+    """
+    from spatial.export.tables import write_tables  # noqa: PLC0415
+    from spatial.formats import format_from_suffix  # noqa: PLC0415
+    from spatial.table_formats import table_formats  # noqa: PLC0415
+
+    fmt = format_from_suffix(args.format, args.out)
+    if args.command != "overlay" and fmt not in {f.name for f in table_formats()}:
+        from spatial.export.layer_formats import layer_suffixes  # noqa: PLC0415
+
+        tables = ", ".join(f.suffixes[0] for f in table_formats() if f.suffixes[0] != ".txt")
+        layers = f" (or {', '.join(layer_suffixes())}, postgresql://... for the checked layers)"
+        raise UsageError(
+            f"{args.out}: a {args.command} report is a table: use {tables} or .txt"
+            + (layers if args.command == "check" else "")
+        )
+    write_tables(sheets, args.out, fmt, text=text, bom=not args.no_bom)  # type: ignore[arg-type]
+    return args.out is None and fmt == "table"
+
+
+def emit_report(args: argparse.Namespace, report: object, frame: OutputFrame | None = None) -> bool:
+    """Write a check report where ``--out``/``--db``/``--format`` say.
+
+    Layers go out in ``frame`` (:func:`output_frame_of`; EPSG:4326 when None).
+    Returns True when the report went to the terminal as a table.
+    """
+    out = output_destination(args)
+    from spatial.export.layers import is_layer_destination, write_layers  # noqa: PLC0415
+
+    if out is not None and is_layer_destination(out):
+        if args.format is not None:
+            raise UsageError(f"{out}: layers are written as they are; drop --format {args.format}")
+        from spatial.export.check_results import check_result_layers  # noqa: PLC0415
+        from spatial.io.postgis import is_postgis_url  # noqa: PLC0415
+
+        layers = check_result_layers(report, with_plan=not is_postgis_url(out))  # type: ignore[arg-type]
+        if frame is not None:
+            layers = frame.layers(layers)
+        for name in write_layers(
+            layers,
+            out,
+            table=getattr(args, "table", None),
+            styles={"targets": "zones"},
+        ):
+            print(f"spatial {args.command}: wrote {name}", file=sys.stderr)
+        return False
+    return emit_frames(args, report.sheets(), report.render)  # type: ignore[attr-defined]
+
+
+# --- never write over an input
 
 
 def _outputs(args: argparse.Namespace) -> Iterator[tuple[str, str]]:
@@ -103,7 +231,6 @@ def guard_outputs(args: argparse.Namespace) -> None:
         An output's name is too long, its parent is a file, or it is the same
         file as an input, whatever its format (one line, exit 2).
     """
-    from spatial.cli._options import output_destination  # noqa: PLC0415
     from spatial.io.atomic import check_output_name  # noqa: PLC0415
 
     if hasattr(args, "out"):

@@ -10,6 +10,14 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from spatial.commands.overlay import (
+    DISTANCE_MAX_M,
+    NEED_B,
+    OPERATIONS,
+    PARQUET,
+    SQUARE_MAX_FEATURES,
+)
+
 __all__ = [
     "DISTANCE_MAX_M",
     "NEED_B",
@@ -19,15 +27,7 @@ __all__ = [
     "from_parquet_file",
 ]
 
-#: Operations that need a second layer B.
-NEED_B = frozenset({"intersection", "difference", "coverage", "assign"})
-OPERATIONS = ("intersection", "difference", "overlaps", "matrix", "coverage", "assign")
-#: Suffixes of a GeoParquet layer A, tabulated straight from the file.
-PARQUET = frozenset({".parquet", ".geoparquet"})
-#: ``--distance-m`` at most 100 km: the Gauss–Krüger zone the buffer is drawn in holds no more.
-DISTANCE_MAX_M = 100_000.0
-#: Above this many features ``--square`` is refused: n² cells (10,000 zones: 100 million).
-SQUARE_MAX_FEATURES = 2_000
+# The constants are the command's (one place); named here for the parser and the call checks.
 #: The per-input reading options; any of them given means A is not read as it is.
 _READING_OPTIONS = ("crs", "input_frame", "id_field", "name_field", "polygonize")
 

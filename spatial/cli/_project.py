@@ -16,7 +16,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from spatial.cli._options import EVERY_INPUT_OPTIONS, keyed_value
+from spatial.cli._options import EVERY_INPUT_OPTIONS, keyed_value, named
+from spatial.commands._inputs import PlanInput
 from spatial.errors import SpatialError, UsageError
 from spatial.project import Project, ProjectLayer, find_project
 
@@ -36,6 +37,7 @@ __all__ = [
     "plan_headlines",
     "plan_input",
     "plan_name",
+    "plan_request",
     "plan_title",
     "project_class_field",
     "project_options",
@@ -88,9 +90,9 @@ def _constraints(args: argparse.Namespace, project: Project) -> None:
         given = getattr(args, dest, None)
         if not isinstance(given, list):
             continue
-        named = {spec.partition("=")[0].strip() for spec in given}
+        said = {named(f"--{dest}", spec)[0] for spec in given}
         for name, layer in layers.items():
-            if name not in named:
+            if name not in said:
                 given.append(f"{name}={layer.path}")
                 _add_options(args, name, layer, main=False)
 
@@ -249,35 +251,30 @@ def own_plan(args: argparse.Namespace) -> bool:
     return bool(getattr(args, "own_plan", False)) or args.plan is not None or args.rules is not None
 
 
+def plan_request(args: argparse.Namespace) -> PlanInput:
+    """Return the plan that judges as the call and the project say (``--plan``, ``--rules``)."""
+    return PlanInput(args.plan, args.rules, own=own_plan(args), title=plan_title(args))
+
+
 def plan_headlines(args: argparse.Namespace) -> tuple[Headline, ...] | None:
     """Return the headline figures a map or report quotes: the plan's own, never Bishan's.
 
     None (the bundled plan's, the snapshot's default) only when the bundled plan
     judges; a planner's ``--plan`` quotes its own ``[[headlines]]``, if any.
     """
-    from spatial.plan import load_headlines  # noqa: PLC0415
-
-    if not own_plan(args):
-        return None
-    return () if args.plan is None else load_headlines(args.plan, optional=True)
+    return plan_request(args).headlines()
 
 
 def plan_input(args: argparse.Namespace) -> tuple[tuple[Target, ...], tuple[Rule, ...]]:
     """Return the targets and rules that judge: the planner's plan whole, or the bundled one.
 
     The bundled plan is the default only when no project and neither ``--plan``
-    nor ``--rules`` is given (:func:`spatial.plan.load_plan_input`).
+    nor ``--rules`` is given (:meth:`spatial.commands._inputs.PlanInput.resolve`).
     """
-    from spatial.plan import load_plan_input  # noqa: PLC0415
-
-    if own_plan(args) and args.plan is None and args.rules is None:
-        print(
-            f"spatial {args.command}: note: the project names no targets and no rules "
-            "([project] plan = ..., rules = ..., or [[targets]] in it): nothing is judged",
-            file=sys.stderr,
-        )
-        return (), ()
-    return load_plan_input(args.plan, args.rules)
+    targets, rules, notes = plan_request(args).resolve()
+    for note in notes:
+        print(f"spatial {args.command}: note: {note}", file=sys.stderr)
+    return targets, rules
 
 
 def _stem(path: str) -> str:

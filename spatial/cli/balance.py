@@ -23,8 +23,8 @@ code, overlapping land-use features, or a bad call.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
-from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -32,29 +32,23 @@ from spatial.cli._options import (
     COMMAND_HELP,
     Input,
     add_input_options,
-    add_output_options,
+    add_option,
     add_repair_option,
-    emit_frames,
     read_options,
 )
-from spatial.cli._output import ExitCode, printed_warnings
-from spatial.errors import UsageError
+from spatial.cli._output import printed_warnings, say_notes
+from spatial.cli._outputs import add_output_options, emit_frames
+from spatial.commands.balance import BalanceRequest, BalanceResult, run_balance
 from spatial.formats import format_from_suffix
-from spatial.io.layers import read_layer
-from spatial.io.postgis import database_label
-from spatial.landuse import CLASS_CODE_FIELD, CLASS_NAME_FIELD, check_class_field, load_classes
+from spatial.landuse import CLASS_CODE_FIELD, CLASS_NAME_FIELD, load_classes
 from spatial.report import (
     format_frame,
     format_markdown,
     format_table,
 )
-from spatial.review.balance import balance_table, compare_balance, reconciliation, subtotals
 from spatial.table_formats import table_format
 
-if TYPE_CHECKING:
-    import geopandas as gpd
-
-__all__ = ["register", "run"]
+__all__ = ["register", "request_of", "run"]
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -74,7 +68,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--class-field",
         help=f"class code field (default: the project's, else {CLASS_CODE_FIELD})",
     )
-    parser.add_argument(
+    add_option(
+        parser,
         "--class-name-field",
         default=CLASS_NAME_FIELD,
         help=f"class name field, checked against the code when present ({CLASS_NAME_FIELD})",
@@ -100,100 +95,15 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.set_defaults(handler=run)
 
 
-def _check_call(args: argparse.Namespace) -> list[str]:
+def _check_call(args: argparse.Namespace) -> None:
     args.format = format_from_suffix(args.format, args.out)
-    pair = args.existing is not None or args.planned is not None
-    if pair and (args.existing is None or args.planned is None):
-        raise UsageError("--existing and --planned go together: give both")
-    if pair and args.landuse is not None:
-        raise UsageError("give LANDUSE or --existing/--planned, not both")
-    if not pair and args.landuse is None:
-        raise UsageError("give a land-use layer (LANDUSE), or --existing A --planned B")
-    return [args.existing, args.planned] if pair else [args.landuse]
 
 
 def _construction(text: str | None) -> tuple[str, ...] | None:
+    """Split ``--construction 07,08,09`` into its codes (checked by the command)."""
     if text is None:
         return None
-    codes = tuple(c.strip() for c in text.split(",") if c.strip())
-    classes = load_classes()
-    for code in codes:
-        if code not in classes:
-            raise UsageError(f"--construction: {code!r} is not a code of the 2023 classification")
-    return codes
-
-
-def _name_problems(gdf: gpd.GeoDataFrame, path: str, args: argparse.Namespace) -> int:
-    found = [
-        p
-        for p in check_class_field(
-            gdf, path, code_field=args.class_field, name_field=args.class_name_field
-        )
-        if p.kind == "name"
-    ]
-    for problem in found:
-        print(f"spatial balance: {problem}", file=sys.stderr)
-    return len(found)
-
-
-def _table(
-    args: argparse.Namespace,
-    paths: list[str],
-    layers: list[gpd.GeoDataFrame],
-    zones: gpd.GeoDataFrame | None,
-) -> pd.DataFrame:
-    construction = _construction(args.construction)
-    tables = []
-    for path, gdf in zip(paths, layers, strict=True):
-        table = balance_table(
-            gdf,
-            zones,
-            class_field=args.class_field,
-            id_field=args.zone_id_field,
-            level=args.level,
-            construction=construction,
-            names=(database_label(path), database_label(args.zones or "")),
-            repair=args.repair,
-        )
-        _say_overlaps(database_label(path), table)
-        _say_coarser(database_label(path), table, args.level)
-        tables.append(table)
-    return tables[0] if len(tables) == 1 else compare_balance(*tables)
-
-
-def _say_coarser(path: str, table: pd.DataFrame, level: int | None) -> None:
-    """Say when ``--level`` asked for finer codes than the layer holds (they stay as they are)."""
-    if level is None:
-        return
-    rows = zip(table["class_code"], table["level"], strict=True)
-    coarser = sorted({code for code, held in rows if held and held < level})
-    if coarser:
-        shown = ", ".join(coarser[:5]) + (" ..." if len(coarser) > 5 else "")
-        print(
-            f"spatial balance: note: {path}: --level {level} asked for finer codes than "
-            f"{len(coarser)} class(es) hold ({shown}); those rows stay at their own level",
-            file=sys.stderr,
-        )
-
-
-def _say_overlaps(path: str, table: pd.DataFrame) -> None:
-    """Name on stderr each overlap tolerated, and which feature's row counts it."""
-    for o in table.attrs.get("overlaps", []):
-        where = f" in zone {o['zone_id']}" if o["zone_id"] is not None else ""
-        print(
-            f"spatial balance: note: {path}: features {o['kept_by']} and {o['trimmed_from']} "
-            f"overlap by {o['overlap_m2']:.3f} m²{where} (tolerated; counted once, "
-            f"in {o['kept_by']})",
-            file=sys.stderr,
-        )
-
-
-def _adjustments(table: pd.DataFrame, single: bool) -> pd.DataFrame:
-    """Return per zone how its rows were reconciled, or (a comparison) the largest adjustment."""
-    if single:
-        return reconciliation(table)
-    cols = ["zone_id", "largest_adjustment_m2", "largest_adjustment_rel"]
-    return table[cols].drop_duplicates("zone_id").reset_index(drop=True)
+    return tuple(c.strip() for c in text.split(",") if c.strip())
 
 
 def _readable(adjustments: pd.DataFrame) -> pd.DataFrame:
@@ -202,24 +112,8 @@ def _readable(adjustments: pd.DataFrame) -> pd.DataFrame:
     return adjustments.assign(largest_adjustment_rel=rel)
 
 
-def _compare_subtotals(table: pd.DataFrame) -> pd.DataFrame:
-    """Per zone: 建设用地 (when known) and total, existing against planned, m² and ha."""
-    rows = []
-    for zone_id, group in table.groupby("zone_id", dropna=False, sort=False):
-        parts = [("合计 total", group)]
-        if group["construction_land"].notna().any():
-            built = group[group["construction_land"].fillna(False).astype(bool)]
-            parts.insert(0, ("建设用地 construction land", built))
-        for label, part in parts:
-            row = {"zone_id": None if pd.isna(zone_id) else zone_id, "row": label}
-            for kind in ("existing", "planned", "change"):
-                row[f"{kind}_m2"] = float(part[f"{kind}_m2"].sum())
-                row[f"{kind}_ha"] = float(part[f"{kind}_ha"].sum())
-            rows.append(row)
-    return pd.DataFrame(rows)
-
-
-def _render(table: pd.DataFrame, fmt: str, single: bool) -> str:
+def _render(result: BalanceResult, fmt: str) -> str:
+    table, single = result.table, result.single
     if table_format(fmt).kind != "document":  # the machine-readable rows only
         return format_frame(table, fmt)
     render = format_table if fmt == "table" else format_markdown
@@ -229,7 +123,7 @@ def _render(table: pd.DataFrame, fmt: str, single: bool) -> str:
         shown = shown.drop(columns=["construction_land"])
     heading = "" if fmt == "table" else "## "
     title = "用地平衡表 Land-use balance" if single else "现状与规划 Existing against planned"
-    totals = subtotals(table) if single else _compare_subtotals(table)
+    totals = result.totals
     parts = [
         f"{heading}{title}",
         "",
@@ -241,7 +135,7 @@ def _render(table: pd.DataFrame, fmt: str, single: bool) -> str:
         "",
         f"{heading}平差 Largest adjustment per zone (rows reconciled to the zone's area)",
         "",
-        render(_readable(_adjustments(table, single))),
+        render(_readable(result.adjustment)),
         "",
         f"分类 Classes: {load_classes().citation()}; 面积按CGCS2000椭球计算 (areas ellipsoidal); "
         "各行按面积比例平差至单元面积 (rows adjusted in proportion to add up to the zone).",
@@ -249,25 +143,34 @@ def _render(table: pd.DataFrame, fmt: str, single: bool) -> str:
     return "\n".join(parts) + "\n"
 
 
+def request_of(args: argparse.Namespace) -> BalanceRequest:
+    """Return the :class:`BalanceRequest` the parsed call (and the project) says."""
+    request = BalanceRequest(
+        landuse=args.landuse,
+        existing=args.existing,
+        planned=args.planned,
+        zones=args.zones,
+        class_field=args.class_field or CLASS_CODE_FIELD,
+        class_name_field=args.class_name_field,
+        id_field=args.zone_id_field or "id",
+        level=args.level,
+        construction=_construction(args.construction),
+        repair=args.repair,
+    )
+    inputs = [Input(role, path) for role, path in request.roles().items()]
+    inputs += [Input("zones", args.zones)] if args.zones is not None else []
+    return dataclasses.replace(request, options=read_options(args, inputs))
+
+
 def run(args: argparse.Namespace) -> int:
     """Tabulate, print or write the table; return 0, or 1 when class names disagree."""
-    paths = _check_call(args)
-    args.class_field = args.class_field or CLASS_CODE_FIELD
-    args.zone_id_field = args.zone_id_field or "id"
-    roles = ["existing", "planned"] if len(paths) == 2 else ["landuse"]
-    inputs = [Input(role, path) for role, path in zip(roles, paths, strict=True)]
-    inputs += [Input("zones", args.zones)] if args.zones is not None else []
-    options = read_options(args, inputs)
-    layers = [read_layer(item.path, **vars(options[item.role])) for item in inputs[: len(paths)]]
-    zones = read_layer(args.zones, **vars(options["zones"])) if args.zones is not None else None
+    _check_call(args)
+    request = request_of(args)
     with printed_warnings("balance"):  # CRS mismatches and repairs, one line each
-        table = _table(args, paths, layers, zones)
-    disagreements = sum(_name_problems(g, p, args) for p, g in zip(paths, layers, strict=True))
-    single = len(paths) == 1
-    sheets = {
-        "balance": table,
-        "totals": subtotals(table) if single else _compare_subtotals(table),
-        "adjustment": _adjustments(table, single),
-    }
-    emit_frames(args, sheets, lambda fmt: _render(table, fmt, single=single))
-    return ExitCode.PROBLEMS if disagreements else ExitCode.OK
+        result = run_balance(request)
+    say_notes("balance", result.notes)
+    for problem in result.problems:
+        print(f"spatial balance: {problem}", file=sys.stderr)
+    sheets = {"balance": result.table, "totals": result.totals, "adjustment": result.adjustment}
+    emit_frames(args, sheets, lambda fmt: _render(result, fmt))
+    return result.exit_status

@@ -36,45 +36,32 @@ on standard error), 2 an input could not be read.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import sys
-from typing import TYPE_CHECKING
 
-from spatial.checks import run_checks
 from spatial.cli._constraints import (
     add_constraint_options,
+    check_constraint_call,
     constraint_inputs,
-    constraint_rules,
     write_conflicts,
 )
 from spatial.cli._options import (
     COMMAND_HELP,
     Input,
     add_input_options,
-    add_output_options,
     add_plan_files,
     add_repair_option,
-    emit_report,
     layer_flag,
-    output_frame_of,
     read_options,
 )
-from spatial.cli._output import ExitCode, printed_warnings
-from spatial.cli._plan_input import read_plan_layer
-from spatial.cli._project import own_plan, plan_input
+from spatial.cli._output import printed_warnings
+from spatial.cli._outputs import add_output_options, emit_report
+from spatial.cli._project import plan_request
+from spatial.commands._inputs import PlanLayers
+from spatial.commands.check import CheckRequest, run_check
 from spatial.errors import printable
-from spatial.export.frame import OutputFrame
-from spatial.io.layers import LAYER_NAMES, load_plan_layers
-from spatial.io.postgis import database_label
-from spatial.landuse.fields import CLASS_CODE_FIELD
+from spatial.io.layers import LAYER_NAMES
 
-if TYPE_CHECKING:
-    import geopandas as gpd
-    import pandas as pd
-
-    from spatial.plan import Rule
-
-__all__ = ["register", "run"]
+__all__ = ["register", "request_of", "run"]
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -104,9 +91,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.set_defaults(handler=run)
 
 
-def _read_layers(
-    args: argparse.Namespace, rules: tuple[Rule, ...]
-) -> tuple[dict[str, gpd.GeoDataFrame], dict[str, str], tuple[Rule, ...], OutputFrame]:
+def request_of(args: argparse.Namespace) -> CheckRequest:
+    """Return the :class:`CheckRequest` the parsed call (and the project) says."""
     given = {
         layer: getattr(args, f"layer_{layer}")
         for layer in LAYER_NAMES
@@ -114,59 +100,35 @@ def _read_layers(
     }
     constraints = constraint_inputs(args)
     inputs = [Input(layer, path) for layer, path in given.items()]
-    inputs += [Input(name, path, main=False) for _, _, name, path in constraints]
+    inputs += [Input(c.name, c.path, main=False) for c in constraints]
     options = read_options(args, inputs)
-    layers = load_plan_layers()
-    sources: dict[str, str] = {}  # so validation messages name the planner's files
-    for layer, path in given.items():
-        layers[layer] = read_plan_layer(layer, path, options[layer], "check")
-        sources[layer] = database_label(path)  # a PostGIS URL without its password
-    rules += constraint_rules(args, layers, sources, rules, options)
-    theirs = {role: layers[role] for role in options}  # the planner's layers, as read
-    return layers, sources, rules, output_frame_of(args, theirs, options)
-
-
-def _hint_own_plan(args: argparse.Namespace, targets: pd.DataFrame) -> None:
-    """Say how to give their own plan when the bundled one names none of their zones."""
-    zones = args.layer_zones
-    if zones is None or own_plan(args) or targets["measured_km2"].notna().any():
-        return
-    print(
-        f"spatial check: note: no target of the bundled plan names a feature of "
-        f"{database_label(zones)}: give your own targets with --plan FILE, or write a "
-        "project with 'spatial init'",
-        file=sys.stderr,
+    check_constraint_call(args, constraints)
+    return CheckRequest(
+        plan=plan_request(args),
+        inputs=PlanLayers(
+            layers=given,
+            constraints=tuple(constraints),
+            options=options,
+            tolerance_m2=args.tolerance_m2,
+        ),
+        class_field=args.class_field,
+        repair=args.repair,
+        out_crs=getattr(args, "out_crs", None),
     )
 
 
 def run(args: argparse.Namespace) -> int:
     """Run the checks and return 0 (all pass) or 1 (any fails)."""
-    targets, rules = plan_input(args)  # the planner's plan whole, or the bundled one
-    layers, sources, rules, frame = _read_layers(args, rules)
-    frame = frame.naming("targets", {t.layer for t in targets})  # ids named as their layer's
+    request = request_of(args)
     with printed_warnings("check"):
-        report = run_checks(
-            layers,
-            targets=targets,
-            rules=rules,
-            repair=args.repair,
-            sources=sources,
-            class_field=args.class_field or CLASS_CODE_FIELD,  # the project's, if any
-        )
-    if args.conflicts_out is not None and report.conflicts is not None:  # with constraints
-        write_conflicts(
-            frame.layer("conflicts", report.conflicts),
-            args.conflicts_out,
-        )
-    for line in report.matches:
+        result = run_check(request)
+    for line in result.notes:
         print(f"spatial check: note: {printable(line)}", file=sys.stderr)
-    _hint_own_plan(args, report.targets)
-    if own_plan(args):  # their plan: their layers go out, never Bishan's reference layers beside
-        theirs = {name: gdf for name, gdf in report.layers.items() if name in sources}
-        report = dataclasses.replace(report, layers=theirs)
-    to_terminal = emit_report(args, report, frame)
+    if args.conflicts_out is not None and result.conflicts is not None:  # with constraints
+        write_conflicts(result.conflicts, args.conflicts_out)
+    to_terminal = emit_report(args, result.report, result.frame)
     if not to_terminal:
-        print(f"spatial check: {report.summary()}", file=sys.stderr)
-        for line in report.failures:
+        print(f"spatial check: {result.summary}", file=sys.stderr)
+        for line in result.report.failures:
             print(f"spatial check: FAIL {line}", file=sys.stderr)
-    return ExitCode.OK if report.passed else ExitCode.PROBLEMS
+    return result.exit_status

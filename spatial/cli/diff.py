@@ -31,34 +31,26 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Hashable
-from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-
-from spatial.checks import run_checks
-from spatial.checks.constraints import CONSTRAINT_KINDS
-from spatial.cli._constraints import add_constraint_options, constraint_inputs, constraint_rules
+from spatial.cli._constraints import add_constraint_options, constraint_inputs
 from spatial.cli._options import (
     COMMAND_HELP,
     Input,
     add_input_options,
-    add_out_crs_option,
-    add_output_options,
     add_plan_files,
     add_repair_option,
-    emit_frames,
-    output_frame_of,
     read_options,
 )
-from spatial.cli._output import ExitCode, printed_warnings
-from spatial.cli._project import plan_input
+from spatial.cli._output import printed_warnings, say_notes
+from spatial.cli._outputs import add_out_crs_option, add_output_options, emit_frames
+from spatial.cli._project import plan_request
+from spatial.commands._inputs import PlanLayers
+from spatial.commands.diff import DiffRequest, DiffResult, run_diff
 from spatial.errors import UsageError
 from spatial.formats import format_from_suffix
 from spatial.io.atomic import write_gpkg_atomic
-from spatial.io.layers import LAYER_NAMES, load_plan_layers, read_layer
+from spatial.io.layers import LAYER_NAMES
 from spatial.io.postgis import database_label
-from spatial.landuse.fields import CLASS_CODE_FIELD
 from spatial.report import (
     format_frame,
     format_json,
@@ -66,15 +58,10 @@ from spatial.report import (
     format_table,
     records,
 )
-from spatial.review.diff import GEOMETRY_TOLERANCE_M2, LayerDiff, diff_layers
+from spatial.review.diff import GEOMETRY_TOLERANCE_M2
 from spatial.table_formats import table_format
 
-if TYPE_CHECKING:
-    import geopandas as gpd
-
-    from spatial.io.options import ReadOptions
-
-__all__ = ["register", "run"]
+__all__ = ["register", "request_of", "run"]
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -125,141 +112,9 @@ def _check_call(args: argparse.Namespace) -> None:
         raise UsageError(f"--geometry-tolerance-m2 must be a number of m² >= 0, got {tol}")
 
 
-#: The rule measure whose ``other_id`` names whatever the feature overlaps, so it changes with
-#: the status: such rows are matched without it.
-_VARYING_OTHER = "largest overlap with one feature"
-
-
-def _with_key(rules: pd.DataFrame) -> pd.DataFrame:
-    """Add ``key``: ``other_id`` where it names a fixed counterpart, "" where it varies."""
-    key = rules["other_id"].where(rules["measure"] != _VARYING_OTHER, "").fillna("")
-    return rules.assign(key=key.astype(str))
-
-
-def _status_changes(
-    old: pd.DataFrame, new: pd.DataFrame, keys: list[str], shown: tuple[str, ...] = ()
-) -> pd.DataFrame:
-    """Rows of two check tables matched by ``keys``, where the status differs.
-
-    With a ``class`` column (a constraint rule's row on a land-use layer), a row
-    whose feature changed class on the protected land and fails in the new
-    version is a change too (``old_class``, ``new_class``): 水田 turned 城镇住宅用地
-    on 永久基本农田 fails in both versions, and is the change to see.
-    """
-    cols = [*keys, "status", *(["class"] if "class" in old.columns else [])]
-    both = old[cols].merge(new[[*cols, *shown]], on=keys, how="outer", suffixes=("_old", "_new"))
-    both = both.rename(
-        columns={
-            "status_old": "old_status",
-            "status_new": "new_status",
-            "class_old": "old_class",
-            "class_new": "new_class",
-        }
-    )
-    both = both.astype({"old_status": object, "new_status": object})
-    both = both.where(both.notna(), None)
-    changed = both["old_status"] != both["new_status"]
-    if "old_class" in both.columns:
-        reclassed = both["old_class"].notna() & both["new_class"].notna()
-        reclassed &= both["old_class"] != both["new_class"]
-        changed |= reclassed & (both["new_status"] == "FAIL")
-    return (
-        both[changed]
-        .drop(columns=[c for c in ("key",) if c in both.columns])
-        .reset_index(drop=True)
-    )
-
-
-def _with_class(
-    rules: pd.DataFrame, version: gpd.GeoDataFrame, class_field: str | None
-) -> pd.DataFrame:
-    """Add ``class``: the checked feature's land-use class on a constraint rule's row."""
-    if class_field is None or class_field not in version.columns:
-        return rules
-    classes = dict(zip(version["id"].astype(str), version[class_field], strict=True))
-    on_constraint = rules["kind"].isin(tuple(CONSTRAINT_KINDS))
-    found = rules["id"].astype(str).map(classes)
-    return rules.assign(class_=found.where(on_constraint, None)).rename(columns={"class_": "class"})
-
-
-def _judged(old: pd.DataFrame, new: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, int]:
-    """Drop the targets neither version holds a feature of (they name other layers' features).
-
-    Returns the two target tables kept and how many targets were dropped: a
-    land-use layer standing in for the zones is not judged by the zones' targets.
-    """
-    held = set(old.loc[old["measured_km2"].notna(), "id"]) | set(
-        new.loc[new["measured_km2"].notna(), "id"]
-    )
-    return old[old["id"].isin(held)], new[new["id"].isin(held)], int((~old["id"].isin(held)).sum())
-
-
-def _ids_as_id(gdf: gpd.GeoDataFrame, id_field: str) -> gpd.GeoDataFrame:
-    """Return the layer with ``id_field`` as ``id``, the field the checks name features by."""
-    if id_field == "id":
-        return gdf
-    return gdf.drop(columns=["id"], errors="ignore").rename(columns={id_field: "id"})
-
-
-def _steady(table: pd.DataFrame, what: str, unheld: int = 0) -> str:
-    """Say what an empty "status changed" section means: how many were checked, and how."""
-    if table.empty:
-        if unheld:
-            return f"(none: the plan's {unheld} {what} name no feature of either version)"
-        return f"(none: no {what} checked)"
-    counts = table["status"].astype(str).value_counts()
-    standing = ", ".join(f"{n} {status}" for status, n in counts.items())
-    return f"(none: all {len(table)} {what} as before, in both versions {standing})"
-
-
-def _checks(
-    args: argparse.Namespace,
-    old: gpd.GeoDataFrame,
-    new: gpd.GeoDataFrame,
-    options: dict[str, ReadOptions],
-) -> tuple[pd.DataFrame, pd.DataFrame, tuple[str, str]]:
-    """Targets and rules whose status changed, and what "none changed" means for each."""
-    empty_t = pd.DataFrame(columns=["id", "old_status", "new_status"])
-    empty_r = pd.DataFrame(
-        columns=["rule", "kind", "id", "old_status", "new_status", "other_id", "reason"]
-    )
-    if args.no_checks:
-        return empty_t, empty_r, ("(not checked: --no-checks)",) * 2
-    layers = load_plan_layers()
-    sources: dict[str, str] = {}
-    targets, rules = plan_input(args)  # the planner's plan whole, or the bundled one
-    rules += constraint_rules(args, layers, sources, rules, options)
-    reports, versions = [], []
-    for version, path in ((old, args.old), (new, args.new)):
-        versions.append(_ids_as_id(version, args.id_field))
-        reports.append(
-            run_checks(
-                {**layers, args.layer: versions[-1]},
-                targets=targets,
-                rules=rules,
-                repair=args.repair,
-                sources={**sources, args.layer: path},
-            )
-        )
-    old_t, new_t, unheld = _judged(reports[0].targets, reports[1].targets)
-    t = _status_changes(old_t, new_t, ["id"])
-    r = _status_changes(
-        _with_class(_with_key(reports[0].rules), versions[0], args.class_field),
-        _with_class(_with_key(reports[1].rules), versions[1], args.class_field),
-        ["rule", "kind", "id", "key"],
-        shown=("other_id", "reason"),
-    )
-    return t, r, (_steady(new_t, "targets", unheld), _steady(reports[1].rules, "rules"))
-
-
-def _render(
-    result: LayerDiff,
-    targets: pd.DataFrame,
-    rules: pd.DataFrame,
-    steady: tuple[str, str],
-    fmt: str,
-) -> str:
-    matrix = None if result.matrix is None else result.matrix.reset_index(names="from_class")
+def _render(result: DiffResult, fmt: str) -> str:
+    targets, rules, steady = result.targets, result.rules, result.steady
+    matrix = result.matrix
     if fmt == "json":
         data = {
             "features": records(result.features),
@@ -289,83 +144,58 @@ def _render(
     return "\n".join(parts) + "\n"
 
 
-def _summary(result: LayerDiff) -> str:
-    counts = result.features["status"].value_counts()
-    text = ", ".join(f"{counts[s]} {s}" for s in counts.index)
-    added = result.features["added_m2"].sum()
-    removed = result.features["removed_m2"].sum()
-    return f"{text}; 调入 {added:,.1f} m², 调出 {removed:,.1f} m²"
-
-
-def _say_worse(targets: list[dict[Hashable, Any]], rules: list[dict[Hashable, Any]]) -> bool:
-    """Name on stderr each row gone to FAIL or changed class where it fails; True if any."""
-    worse = [row for row in [*targets, *rules] if row["new_status"] == "FAIL"]
-    for row in worse:
-        if row["old_status"] != "FAIL":
-            print(
-                f"spatial diff: {row['old_status'] or 'new'} -> FAIL: "
-                f"{row.get('rule', 'target')}: {row['id']}",
-                file=sys.stderr,
-            )
-        else:  # a change of use on a constraint's land (old_class -> new_class)
-            print(
-                "spatial diff: class changed where a constraint fails: "
-                f"{row['rule']}: {row['id']}: class {row['old_class']} -> {row['new_class']}",
-                file=sys.stderr,
-            )
-    return bool(worse)
+def request_of(args: argparse.Namespace) -> DiffRequest:
+    """Return the :class:`DiffRequest` the parsed call (and the project) says."""
+    constraints = constraint_inputs(args)
+    inputs = [Input("old", args.old), Input("new", args.new)]
+    inputs += [Input(c.name, c.path, main=False) for c in constraints]
+    return DiffRequest(
+        old=args.old,
+        new=args.new,
+        id_field=args.id_field or "id",
+        class_field=args.class_field,
+        geometry_tolerance_m2=args.geometry_tolerance_m2,
+        layer=args.layer,
+        checks=not args.no_checks,
+        plan=plan_request(args),
+        inputs=PlanLayers(
+            constraints=tuple(constraints),
+            options=read_options(args, inputs),
+            tolerance_m2=args.tolerance_m2,
+        ),
+        repair=args.repair,
+        out_crs=args.out_crs,
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     """Compare, print or write the report; return 1 when a check went PASS -> FAIL."""
     _check_call(args)
-    args.id_field = args.id_field or "id"
-    inputs = [Input("old", args.old), Input("new", args.new)]
-    inputs += [Input(name, path, main=False) for _, _, name, path in constraint_inputs(args)]
-    options = read_options(args, inputs)
-    old = read_layer(args.old, **vars(options["old"]))
-    new = read_layer(args.new, **vars(options["new"]))
-    if args.class_field is None and CLASS_CODE_FIELD in old.columns and CLASS_CODE_FIELD in new:
-        print(
-            f"spatial diff: note: both layers have a {CLASS_CODE_FIELD} field; "
-            f"--class-field {CLASS_CODE_FIELD} adds the from-class x to-class matrix",
-            file=sys.stderr,
-        )
+    request = request_of(args)
     with printed_warnings("diff"):  # CRS mismatches and repairs, one line each
-        result = diff_layers(
-            old,
-            new,
-            id_field=args.id_field,
-            class_field=args.class_field,
-            tolerance_m2=args.geometry_tolerance_m2,
-            names=(database_label(args.old), database_label(args.new)),
-            repair=args.repair,
-        )
-        targets, rules, steady = _checks(args, old, new, options)
+        result = run_diff(request)
+    say_notes("diff", result.notes)
     if args.pieces_out is not None:
-        frame = output_frame_of(args, {"old": old, "new": new})
-        write_gpkg_atomic(
-            args.pieces_out,
-            frame.layer("diff_pieces", result.pieces),
-            layer="diff_pieces",
-        )
+        say_notes("diff", result.frame.notes)
+        write_gpkg_atomic(args.pieces_out, result.pieces, layer="diff_pieces")
     if args.map is not None:
         from spatial.webmap.compare import render_compare_map  # noqa: PLC0415 - folium is slow
 
         shown = (database_label(args.old), database_label(args.new))  # no password on the page
         render_compare_map(
             args.map,
-            *result.versions,
-            result.pieces,
+            *result.diff.versions,
+            result.diff.pieces,
             names=shown,
             features=result.features,
-            id_field=args.id_field,
+            id_field=args.id_field or "id",
         )
         print(f"spatial diff: wrote {args.map}", file=sys.stderr)
-    sheets = {"features": result.features, "targets": targets, "rules": rules}
+    sheets = {"features": result.features, "targets": result.targets, "rules": result.rules}
     if result.matrix is not None:
-        sheets["matrix"] = result.matrix.reset_index(names="from_class")
-    emit_frames(args, sheets, lambda fmt: _render(result, targets, rules, steady, fmt))
-    print(f"spatial diff: {_summary(result)}", file=sys.stderr)
-    worse = _say_worse(targets.to_dict("records"), rules.to_dict("records"))
-    return ExitCode.PROBLEMS if worse else ExitCode.OK
+        sheets["matrix"] = result.matrix
+    emit_frames(args, sheets, lambda fmt: _render(result, fmt))
+    print(f"spatial diff: {result.summary}", file=sys.stderr)
+    for line in result.worse:
+        print(f"spatial diff: {line}", file=sys.stderr)
+    return result.exit_status

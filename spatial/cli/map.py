@@ -26,15 +26,15 @@ from spatial.cli._options import (
     require_in_range,
     require_suffix,
 )
-from spatial.cli._output import ExitCode
+from spatial.cli._output import say_notes
 from spatial.cli._outputs import guard_outputs
-from spatial.cli._plan_input import add_plan_input, checked_snapshot
-from spatial.cli._project import plan_name
+from spatial.cli._plan_input import add_plan_input, plan_layers_of
+from spatial.cli._project import plan_name, plan_request
+from spatial.commands.map import MapRequest, run_map
 from spatial.errors import printable
 from spatial.report import format_table
-from spatial.webmap import BASEMAP_NAMES, LayerOptions, MapOptions, render_map
+from spatial.webmap import BASEMAP_NAMES, MapOptions
 from spatial.webmap.geojson import DECIMALS_BY_ACCURACY
-from spatial.webmap.planfacts import with_area_checks
 
 __all__ = ["register", "run"]
 
@@ -142,29 +142,32 @@ def run(args: argparse.Namespace) -> int:
         args.out = Path(str(DEFAULT_OUT).format(name=plan_name(args, BUNDLED_NAME)))
         guard_outputs(args)  # the default, checked as a given --out was
     require_suffix(args.out, (".html", ".htm"), "an interactive map")
-    snapshot = checked_snapshot(args, "map")
-    options = MapOptions(
-        basemap=args.basemap,
-        offline=args.offline,
-        tiles_dir=args.tiles,
-        tianditu_key=os.environ.get(TIANDITU_ENV),
-        layer=LayerOptions(decimals=args.decimals, simplify_m=args.simplify_m),
-        layer_sources=snapshot.files,
-        snapshot=snapshot,
-        style_field=args.style_field,
+    result = run_map(
+        MapRequest(
+            plan=plan_request(args),
+            inputs=plan_layers_of(args),
+            out=args.out,
+            basemap=args.basemap,
+            offline=args.offline,
+            tiles_dir=args.tiles,
+            tianditu_key=os.environ.get(TIANDITU_ENV),
+            decimals=args.decimals,
+            simplify_m=args.simplify_m,
+            style_field=args.style_field,
+            repair=args.repair,
+        )
     )
-    path = render_map(args.out, None, options)  # the snapshot's layers, validated once
-    print(_describe(path, options))
+    say_notes("map", result.notes)
+    snapshot = result.snapshot
+    print(_describe(result.path, result.options))
     note = _precision_note(args.decimals)
     if note:
         print(f"spatial map: {note}", file=sys.stderr)
     for line in snapshot.notes:
         print(f"spatial map: {printable(line)}")
-    if "zones" in snapshot.drawn:
-        zones = snapshot.drawn["zones"]
-        checked = with_area_checks(zones, snapshot.zone_checks)
-        print(_area_check(checked, snapshot.missing_zone_targets))
-    print(f"spatial map: {snapshot.report.summary()}")
+    if result.zones is not None:
+        print(_area_check(result.zones, snapshot.missing_zone_targets))
+    print(f"spatial map: {result.summary}")
     for line in snapshot.report.failures:
         print(f"spatial map: FAIL {printable(line)}", file=sys.stderr)
-    return ExitCode.OK if snapshot.passed else ExitCode.PROBLEMS
+    return result.exit_status

@@ -34,9 +34,9 @@ from typing import TYPE_CHECKING, Any
 from spatial.cli._options import (
     COMMAND_HELP,
     add_input_options,
-    add_output_options,
     add_repair_option,
 )
+from spatial.cli._outputs import add_output_options
 from spatial.cli._overlay_args import (
     OPERATIONS,
     SQUARE_MAX_FEATURES,

@@ -21,20 +21,17 @@ from spatial.cli._options import (
     COMMAND_HELP,
     Input,
     add_input_options,
-    add_output_options,
-    emit_frames,
-    print_notes,
     read_options,
 )
-from spatial.cli._output import ExitCode
+from spatial.cli._output import say_notes
+from spatial.cli._outputs import add_output_options, emit_frames
+from spatial.commands.qc import QcRequest, run_qc
 
 if TYPE_CHECKING:
-    import geopandas as gpd
-
     from spatial.io.where import Where
 from spatial.errors import UsageError, printable
 
-__all__ = ["register", "run"]
+__all__ = ["register", "request_of", "run"]
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -98,54 +95,40 @@ def _wheres(specs: list[str], inputs: list[Input]) -> dict[str, list[Where]]:
     return chosen
 
 
-def _read(inputs: list[Input], args: argparse.Namespace) -> dict[str, gpd.GeoDataFrame]:
-    from spatial.io.layers import read_layer  # noqa: PLC0415
-    from spatial.io.where import select_features  # noqa: PLC0415
-
-    options = read_options(args, inputs)
-    wheres = _wheres(args.where, inputs)
-    layers: dict[str, gpd.GeoDataFrame] = {}
-    for item in inputs:
-        o = options[item.role]
-        gdf = read_layer(item.path, o.crs, input_frame=o.input_frame)
-        print_notes("qc", gdf)
-        for where in wheres[item.role]:
-            gdf = select_features(gdf, item.path, where)
-        layers[item.path] = gdf
-    return layers
-
-
 def _check_call(args: argparse.Namespace) -> None:
-    if len(set(args.layers)) != len(args.layers):
-        raise UsageError("a LAYER is given twice: name each once")
     if args.errors_out is not None and not args.errors_out.lower().endswith(".gpkg"):
         raise UsageError(f"{args.errors_out}: --errors-out is written as a GeoPackage (.gpkg)")
 
 
-def run(args: argparse.Namespace) -> int:
-    """Inspect the layers, print or write the findings; return 0, or 1 when errors are found."""
-    from spatial.qc.inspection import inspect  # noqa: PLC0415
-    from spatial.qc.outputs import render, workbook_sheets, write_error_layers  # noqa: PLC0415
-
-    _check_call(args)
+def request_of(args: argparse.Namespace) -> QcRequest:
+    """Return the :class:`QcRequest` the parsed call says."""
+    if len(set(args.layers)) != len(args.layers):
+        raise UsageError("a LAYER is given twice: name each once")
     inputs = [Input(path, path) for path in args.layers]
-    result = inspect(
-        _read(inputs, args),
+    return QcRequest(
+        layers=tuple(args.layers),
         id_field=args.id_field,
         class_field=args.class_field,
         class_name_field=args.class_name_field,
         area_field=args.area_field,
-        packs=args.pack or ("default",),
+        packs=tuple(args.pack or ("default",)),
+        options=read_options(args, inputs),
+        wheres={role: tuple(w) for role, w in _wheres(args.where, inputs).items()},
     )
-    emit_frames(args, workbook_sheets(result), lambda fmt: render(result, fmt))
+
+
+def run(args: argparse.Namespace) -> int:
+    """Inspect the layers, print or write the findings; return 0, or 1 when errors are found."""
+    from spatial.qc.outputs import render, workbook_sheets, write_error_layers  # noqa: PLC0415
+
+    _check_call(args)
+    request = request_of(args)
+    result = run_qc(request)
+    say_notes("qc", result.notes)
+    findings = result.findings
+    emit_frames(args, workbook_sheets(findings), lambda fmt: render(findings, fmt))
     if args.errors_out is not None:
-        for name in write_error_layers(result, args.errors_out):
+        for name in write_error_layers(findings, args.errors_out):
             print(f"spatial qc: wrote {printable(name)}", file=sys.stderr)
-    s = result.summary()
-    verdict = "passed" if s["passed"] else "failed"
-    print(
-        f"spatial qc: {s['features']:,} feature(s) in {s['layers']} layer(s): "
-        f"{s['errors']} error(s), {s['warnings']} warning(s): {verdict}",
-        file=sys.stderr,
-    )
-    return ExitCode.PROBLEMS if result.has_errors else ExitCode.OK
+    print(f"spatial qc: {result.summary}", file=sys.stderr)
+    return result.exit_status

@@ -23,12 +23,11 @@ import sys
 from pathlib import Path
 
 from spatial.cli._options import COMMAND_HELP, add_plan_files, add_repair_option, require_suffix
-from spatial.cli._output import ExitCode
-from spatial.cli._plan_input import add_plan_input, checked_snapshot
+from spatial.cli._output import say_notes
+from spatial.cli._plan_input import add_plan_input, plan_layers_of
+from spatial.cli._project import plan_request
+from spatial.commands.report import ReportRequest, run_report
 from spatial.errors import printable
-from spatial.io.atomic import write_text_atomic
-from spatial.publish.report_html import report_html
-from spatial.publish.sheet import write_sheet_pdf
 
 __all__ = ["register", "run"]
 
@@ -55,16 +54,24 @@ def run(args: argparse.Namespace) -> int:
     require_suffix(args.out, (".html", ".htm"), "a report")
     if args.pdf is not None:
         require_suffix(args.pdf, (".pdf",), "a map sheet")
-    snapshot = checked_snapshot(args, "report")
-    html = report_html(snapshot, args.style_field)
-    write_text_atomic(args.out, html)
-    print(f"wrote {args.out} ({len(html.encode()) / 1e6:.2f} MB, offline)")
+    result = run_report(
+        ReportRequest(
+            out=args.out,
+            pdf=args.pdf,
+            plan=plan_request(args),
+            inputs=plan_layers_of(args),
+            style_field=args.style_field,
+            repair=args.repair,
+        )
+    )
+    say_notes("report", result.notes)
+    snapshot = result.snapshot
+    print(f"wrote {args.out} ({result.html_bytes / 1e6:.2f} MB, offline)")
     if args.pdf is not None:
-        write_sheet_pdf(args.pdf, snapshot, args.style_field)
         print(f"wrote {args.pdf} (A3 landscape, fonts embedded)")
     for line in snapshot.notes:
         print(f"spatial report: {printable(line)}")
-    print(f"spatial report: {snapshot.report.summary()}")
+    print(f"spatial report: {result.summary}")
     for line in snapshot.report.failures:
         print(f"spatial report: FAIL {printable(line)}", file=sys.stderr)
-    return ExitCode.OK if snapshot.passed else ExitCode.PROBLEMS
+    return result.exit_status

@@ -27,7 +27,6 @@ from __future__ import annotations
 import argparse
 import io
 import sys
-from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -35,29 +34,20 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 
-from spatial.cli._options import (
-    COMMAND_HELP,
-    Input,
-    add_input_options,
-    output_frame_of,
-    read_options,
-)
-from spatial.cli._output import ExitCode
+from spatial.cli._options import COMMAND_HELP, Input, add_input_options, add_option, read_options
+from spatial.cli._output import ExitCode, say_notes
 from spatial.cli._project import project_class_field, project_options
+from spatial.commands.validate import ValidateRequest, required_for, run_validate
 from spatial.crs import WGS84
-from spatial.errors import LayerError, SpatialError, first_line, printable
+from spatial.errors import LayerError, first_line, printable
 from spatial.io.atomic import write_bytes_atomic
-from spatial.io.bundled import bundled_dir
-from spatial.io.layers import REQUIRED_PROPERTIES, read_layer, read_layer_tolerant
-from spatial.io.options import ReadOptions
 from spatial.io.postgis import database_label, is_postgis_url, postgis_table
-from spatial.landuse.fields import CLASS_NAME_FIELD, ClassFieldProblem, check_class_field
-from spatial.validate.problems import Problem, repair_layer, validate_file
+from spatial.landuse.fields import CLASS_NAME_FIELD
 
 if TYPE_CHECKING:
     from spatial.export.frame import OutputFrame
 
-__all__ = ["register", "required_for", "run"]
+__all__ = ["register", "request_of", "required_for", "run"]
 
 #: Output drivers by suffix for ``--repair`` beside the layer registry's formats (one file each,
 #: written atomically).
@@ -91,18 +81,15 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         ),
     )
     add_input_options(parser, polygonize=False)
-    parser.add_argument(
-        "--repair",
-        metavar="OUT",
-        help="write the (single) input with invalid geometries repaired to OUT",
-    )
+    add_option(parser, "--repair OUT")
     parser.add_argument(
         "--class-field",
         metavar="FIELD",
         help="also check this land-use class field (e.g. YDYHFLDM) against the 2023 "
         "用地用海分类: unknown or blank codes, names that disagree, wrong levels",
     )
-    parser.add_argument(
+    add_option(
+        parser,
         "--class-name-field",
         default=CLASS_NAME_FIELD,
         metavar="FIELD",
@@ -126,66 +113,6 @@ def _levels(text: str | None) -> set[int] | None:
     if not levels or not levels <= {1, 2, 3}:
         raise LayerError(f"--class-level {text!r}: give levels among 1, 2, 3 (e.g. 2,3)")
     return levels
-
-
-def _class_problems(
-    path: Path | str, args: argparse.Namespace, options: ReadOptions
-) -> list[ClassFieldProblem]:
-    field = args.class_field or project_class_field(args, str(path))  # the land-use layer's
-    if field is None:
-        return []
-    gdf = read_layer_tolerant(path, crs=options.crs)
-    return check_class_field(
-        gdf,
-        str(path),
-        code_field=field,
-        name_field=args.class_name_field,
-        id_field=options.id_field or "id",  # features named as the other problems name them
-        levels=_levels(args.class_level),
-    )
-
-
-def required_for(path: Path, require: str | None) -> tuple[str, ...]:
-    """Return the properties required of ``path``: ``--require`` if given, else the default.
-
-    Examples
-    --------
-    >>> required_for(Path("mine.geojson"), None)
-    ('id',)
-    >>> required_for(Path("mine.geojson"), "id, name_zh")
-    ('id', 'name_zh')
-    >>> required_for(Path("mine.geojson"), "")
-    ()
-    """
-    if require is not None:
-        return tuple(name.strip() for name in require.split(",") if name.strip())
-    try:
-        bundled = bundled_dir("geodata").resolve()
-    except FileNotFoundError:
-        bundled = None
-    if bundled is not None and path.resolve().parent == bundled:
-        return REQUIRED_PROPERTIES
-    return ("id",)
-
-
-def _check_one(path: Path | str, args: argparse.Namespace, options: ReadOptions) -> int:
-    try:
-        required = required_for(Path(path), args.require) if isinstance(path, Path) else ("id",)
-        problems: Sequence[Problem | ClassFieldProblem] = validate_file(
-            path,
-            required=required,
-            crs=options.crs,
-            input_frame=options.input_frame,
-            id_field=options.id_field,
-            name_field=options.name_field,
-        )
-        problems = [*problems, *_class_problems(path, args, options)]
-    except SpatialError as exc:
-        print(f"spatial validate: {printable(str(exc))}", file=sys.stderr)
-        return ExitCode.UNREADABLE
-    for problem in problems:
-        print(printable(str(problem)))
-    return ExitCode.PROBLEMS if problems else ExitCode.OK
 
 
 def _write_layer(gdf: gpd.GeoDataFrame, out: str, frame: OutputFrame, name: str) -> None:
@@ -233,29 +160,43 @@ def _print_repairs(path: Path | str, report: pd.DataFrame, out: str) -> None:
     print(f"{shown}: written, {len(report)} feature(s) repaired", file=sys.stderr)
 
 
-def _repair(path: Path | str, out: str, args: argparse.Namespace, options: ReadOptions) -> None:
-    layer = read_layer(path, **vars(options))
-    repaired, report = repair_layer(layer, str(path))
-    frame = output_frame_of(args, {"input": layer}, {"input": options})  # its CRS, its fields
-    _write_layer(repaired, out, frame, "input")
-    _print_repairs(path, report, out)
+def request_of(args: argparse.Namespace) -> ValidateRequest:
+    """Return the :class:`ValidateRequest` the parsed call says.
+
+    A file that is one of the project's layers is read with the project's reading
+    options where the call leaves them open, and the land-use layer is checked
+    with the project's class field.
+    """
+    inputs = [Input(f"#{i}", str(p)) for i, p in enumerate(args.paths)]
+    options = read_options(args, inputs)
+    levels = _levels(args.class_level)
+    return ValidateRequest(
+        paths=tuple(args.paths),
+        require=args.require,
+        class_field=args.class_field,
+        class_name_field=args.class_name_field,
+        class_levels=None if levels is None else frozenset(levels),
+        options=tuple(project_options(args, item.path, options[item.role]) for item in inputs),
+        class_fields=tuple(project_class_field(args, str(p)) for p in args.paths),
+        repair=args.repair is not None,
+        out_crs=getattr(args, "out_crs", None),
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     """Validate every PATH, print the problems and return the exit status."""
-    paths: Sequence[Path | str] = [p if is_postgis_url(p) else Path(p) for p in args.paths]
-    if args.repair and len(paths) != 1:
+    if args.repair and len(args.paths) != 1:
         print("spatial validate: --repair takes exactly one PATH", file=sys.stderr)
         return ExitCode.UNREADABLE
-    options = read_options(args, [Input(f"#{i}", str(p)) for i, p in enumerate(paths)])
-    options = {
-        f"#{i}": project_options(args, str(p), options[f"#{i}"]) for i, p in enumerate(paths)
-    }
-    statuses = [_check_one(p, args, options[f"#{i}"]) for i, p in enumerate(paths)]
-    status = max(statuses)
-    if args.repair and status != ExitCode.UNREADABLE:
-        _repair(paths[0], args.repair, args, options["#0"])
-    bad = sum(1 for s in statuses if s != ExitCode.OK)
-    summary = "no problems found" if status == ExitCode.OK else f"{bad} with problems or unreadable"
-    print(f"spatial validate: {len(paths)} file(s) checked, {summary}", file=sys.stderr)
-    return status
+    result = run_validate(request_of(args))
+    for checked in result.files:
+        if checked.error is not None:
+            print(f"spatial validate: {printable(checked.error)}", file=sys.stderr)
+        for problem in checked.problems:
+            print(printable(problem))
+    if result.repaired is not None and result.repairs is not None and result.frame is not None:
+        say_notes("validate", result.frame.notes)
+        _write_layer(result.repaired, args.repair, result.frame, "input")
+        _print_repairs(args.paths[0], result.repairs, args.repair)
+    print(f"spatial validate: {result.summary}", file=sys.stderr)
+    return result.exit_status

@@ -1,0 +1,248 @@
+"""What several commands' requests share: the plan input, the planner's layers, constraints.
+
+The plan that judges (:class:`PlanInput`: the planner's targets and rules files,
+or the bundled plan), the planner's layers in place of the bundled ones with
+their reading options (:class:`PlanLayers`), the 三区三线 constraint layers
+(:class:`Constraint`), and the frame layers are written in
+(:func:`output_frame_for`). Imports nothing heavy at module level: the command
+line imports it to build requests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+    from spatial.export.frame import OutputFrame
+    from spatial.io.options import ReadOptions
+    from spatial.plan import Headline, Rule, Target
+
+__all__ = [
+    "DEFAULT_TOLERANCE_M2",
+    "Constraint",
+    "ConstraintKind",
+    "PlanInput",
+    "PlanLayers",
+    "constraint_rules",
+    "output_frame_for",
+    "read_notes",
+    "read_plan_layer",
+]
+
+#: Area occupied (or outside) a zone may have before a constraint rule fails, m²:
+#: slivers where a zone is drawn along a protected line's edge stay under it.
+DEFAULT_TOLERANCE_M2 = 1.0
+
+#: The note said when a project names neither targets nor rules.
+_NOTHING_JUDGED = (
+    "the project names no targets and no rules ([project] plan = ..., rules = ..., or "
+    "[[targets]] in it): nothing is judged"
+)
+
+
+@dataclass(frozen=True)
+class PlanInput:
+    """The targets and rules that judge: the planner's plan whole, or the bundled one.
+
+    Attributes
+    ----------
+    plan, rules : str, optional
+        The planner's targets and rules files (TOML). Either replaces the bundled
+        plan whole: with ``plan`` alone no rule runs.
+    own : bool
+        The planner's plan judges even when neither file is given (a project
+        naming none: then nothing is judged). The bundled plan
+        (``seeds/plan.toml``, ``seeds/rules.toml``) judges only when this is
+        False and neither file is given.
+    title : str, optional
+        The title a planner's map or report carries (the project's, the plan's
+        ``[document] title`` or the zones file's stem); None for the bundled plan's.
+    """
+
+    plan: str | None = None
+    rules: str | None = None
+    own: bool = False
+    title: str | None = None
+
+    @property
+    def is_own(self) -> bool:
+        """Whether the planner's plan judges (never a bundled target or rule then)."""
+        return self.own or self.plan is not None or self.rules is not None
+
+    def resolve(self) -> tuple[tuple[Target, ...], tuple[Rule, ...], tuple[str, ...]]:
+        """Return the targets, the rules and a note when nothing is judged."""
+        from spatial.plan import load_plan_input  # noqa: PLC0415 - only when a plan is read
+
+        if self.is_own and self.plan is None and self.rules is None:
+            return (), (), (_NOTHING_JUDGED,)
+        targets, rules = load_plan_input(self.plan, self.rules)
+        return targets, rules, ()
+
+    def headlines(self) -> tuple[Headline, ...] | None:
+        """Return the headline figures a page quotes: the plan's own, never Bishan's.
+
+        None (the bundled plan's) only when the bundled plan judges.
+        """
+        from spatial.plan import load_headlines  # noqa: PLC0415
+
+        if not self.is_own:
+            return None
+        return () if self.plan is None else load_headlines(self.plan, optional=True)
+
+
+ConstraintKind = Literal["must_not_occupy", "must_lie_within"]
+
+
+@dataclass(frozen=True)
+class Constraint:
+    """A 三区三线 layer the zones must not occupy (生态保护红线) or must lie within (开发边界).
+
+    Attributes
+    ----------
+    kind : {"must_not_occupy", "must_lie_within"}
+        The rule it adds per zone.
+    name : str
+        Its name (a layer name, a rule's ``constraint``, a reading options' role).
+    path : str
+        A file, ``FILE.gdb::LAYER`` or ``postgresql://...?table=T``.
+    """
+
+    kind: ConstraintKind
+    name: str
+    path: str
+
+    @property
+    def option(self) -> str:
+        """The command-line flag that gives it (messages name it)."""
+        return "--constraint" if self.kind == "must_not_occupy" else "--within"
+
+
+@dataclass(frozen=True)
+class PlanLayers:
+    """The planner's layers: plan layers in place of the bundled ones, extra layers, constraints.
+
+    Attributes
+    ----------
+    layers : mapping of str to str
+        Plan layer name (``zones``, ``clusters``...) to the planner's path.
+    extra : mapping of str to str
+        Layers drawn beneath the plan (``--layer NAME=PATH``; map and report).
+    constraints : tuple of Constraint
+        三区三线 layers, each adding one rule row per zone.
+    options : mapping of str to ReadOptions
+        Reading options by role (a plan layer's name, an extra or constraint
+        layer's name); a role without options is read as it is.
+    tolerance_m2 : float
+        Area occupied or outside tolerated per zone and constraint, m².
+    """
+
+    layers: Mapping[str, str] = field(default_factory=dict)
+    extra: Mapping[str, str] = field(default_factory=dict)
+    constraints: tuple[Constraint, ...] = ()
+    options: Mapping[str, ReadOptions] = field(default_factory=dict)
+    tolerance_m2: float = DEFAULT_TOLERANCE_M2
+
+    def options_of(self, role: str) -> ReadOptions:
+        """Return the reading options of ``role`` (defaults when none are given)."""
+        from spatial.io.options import ReadOptions  # noqa: PLC0415
+
+        return self.options.get(role, ReadOptions())
+
+
+def read_notes(gdf: object) -> list[str]:
+    """Return what reading did to a layer (``attrs["read_notes"]``), one note each."""
+    return list(getattr(gdf, "attrs", {}).get("read_notes", []))
+
+
+def read_plan_layer(name: str, path: str, options: ReadOptions) -> gpd.GeoDataFrame:
+    """Read a planner's plan layer ``name`` with its typed properties checked.
+
+    The one place a planner's plan layer is read, so ``check``, ``map`` and
+    ``report`` refuse the same values (a towns file's ``corridor_town: "maybe"``:
+    :func:`spatial.io.properties.parse_properties`). Validated once, where it is
+    checked or drawn.
+    """
+    from spatial.io.layers import read_layer  # noqa: PLC0415
+    from spatial.io.postgis import database_label  # noqa: PLC0415
+    from spatial.io.properties import parse_properties  # noqa: PLC0415
+
+    return parse_properties(read_layer(path, **vars(options)), name, database_label(path))
+
+
+def _constraint_layer(name: str, path: str, options: ReadOptions) -> gpd.GeoDataFrame:
+    from spatial.io.layers import read_layer  # noqa: PLC0415
+
+    gdf = read_layer(path, **vars(options))
+    if "id" not in gdf.columns:  # protected-line layers rarely carry our id field
+        gdf = gdf.assign(id=[f"{name}#{i}" for i in range(len(gdf))])
+    return gdf
+
+
+def constraint_rules(
+    inputs: PlanLayers,
+    layers: dict[str, gpd.GeoDataFrame],
+    sources: dict[str, str],
+    rules: tuple[Rule, ...],
+) -> tuple[Rule, ...]:
+    """Read the constraint layers of ``inputs`` into ``layers``; return the rules they add.
+
+    One rule per constraint (on the zones, with ``inputs.tolerance_m2``), unless
+    ``rules`` already state one for it (a rules-file rule sets its own tolerance).
+    ``sources`` takes each constraint's file (a PostGIS URL without its password).
+
+    Raises
+    ------
+    UsageError
+        The tolerance is not a number of m² >= 0, or a constraint's name is
+        already a layer's name.
+    """
+    from spatial.checks.constraints import constraint_rule  # noqa: PLC0415
+    from spatial.errors import UsageError  # noqa: PLC0415
+    from spatial.io.postgis import database_label  # noqa: PLC0415
+
+    tolerance = inputs.tolerance_m2
+    if not (tolerance >= 0 and tolerance < float("inf")):
+        raise UsageError(f"--tolerance-m2 must be a number of m² >= 0, got {tolerance}")
+    stated = {(r.kind, r.params.get("constraint_layer")) for r in rules}
+    added = []
+    for item in inputs.constraints:
+        if item.name in layers:
+            raise UsageError(
+                f"{item.option} {item.name}={item.path}: the name {item.name!r} is already a "
+                "layer's name"
+            )
+        layers[item.name] = _constraint_layer(item.name, item.path, inputs.options_of(item.name))
+        sources[item.name] = database_label(item.path)
+        if (item.kind, item.name) not in stated:
+            added.append(constraint_rule(item.kind, item.name, "zones", tolerance))
+    return tuple(added)
+
+
+def output_frame_for(
+    out_crs: str | None,
+    inputs: Mapping[str, gpd.GeoDataFrame],
+    options: Mapping[str, ReadOptions] | None = None,
+) -> OutputFrame:
+    """Return the frame layers are written in: ``out_crs``, else the ``inputs``' common CRS.
+
+    ``inputs`` are the planner's layers as read, by role; ``options`` their reading
+    options, whose id and name fields are written back as the planner's names.
+    The frame's ``notes`` say what was chosen.
+    """
+    from spatial.export.frame import output_frame  # noqa: PLC0415
+    from spatial.io.frames import resolve_crs  # noqa: PLC0415
+
+    crs = None if out_crs is None else resolve_crs(out_crs, "--out-crs")
+    fields = {
+        role: {
+            toolkit: theirs
+            for toolkit, theirs in (("id", opts.id_field), ("name_zh", opts.name_field))
+            if theirs is not None
+        }
+        for role, opts in (options or {}).items()
+    }
+    return output_frame(inputs, crs, fields)

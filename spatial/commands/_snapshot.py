@@ -1,0 +1,110 @@
+"""The one checked plan ``map`` and ``report`` render: the planner's layers read, checked once.
+
+:func:`checked_plan` reads the planner's layers (their plan layers in place of
+the bundled ones, extra layers drawn beneath, constraint layers) and takes one
+:class:`~spatial.checked.snapshot.PlanSnapshot` with the plan that judges
+(:func:`spatial.checks.snapshot.take_snapshot`).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from spatial.commands._inputs import (
+    PlanInput,
+    PlanLayers,
+    constraint_rules,
+    read_notes,
+    read_plan_layer,
+)
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+    from spatial.checked.snapshot import PlanSnapshot
+    from spatial.plan import Target
+
+__all__ = ["check_style_field", "checked_plan"]
+
+
+def check_style_field(field: str | None, extra: dict[str, gpd.GeoDataFrame]) -> None:
+    """Refuse a style field without an extra layer, or naming a field no extra layer has."""
+    from spatial.errors import UsageError  # noqa: PLC0415
+
+    if field is None:
+        return
+    if not extra:
+        raise UsageError(f"--style-field {field!r}: give the layer to style with --layer")
+    if any(field in gdf.columns for gdf in extra.values()):
+        return  # layers without the field keep their geometry-kind style
+    name, gdf = next(iter(extra.items()))
+    columns = ", ".join(c for c in gdf.columns if c != "geometry")
+    raise UsageError(
+        f"--style-field {field!r}: no --layer has this field (layer {name!r} has: {columns})"
+    )
+
+
+def _read(
+    inputs: PlanLayers, targets: tuple[Target, ...], notes: list[str]
+) -> tuple[dict[str, gpd.GeoDataFrame], dict[str, str], dict[str, gpd.GeoDataFrame]]:
+    """Return the plan layers (the planner's in place), the planner's files, the extra layers."""
+    from spatial.checks.targets import match_by_name  # noqa: PLC0415
+    from spatial.io.layers import load_plan_layers, read_layer  # noqa: PLC0415
+    from spatial.io.postgis import database_label  # noqa: PLC0415
+
+    layers = load_plan_layers()
+    for name, path in inputs.layers.items():
+        layers[name] = read_plan_layer(name, path, inputs.options_of(name))
+        notes += read_notes(layers[name])
+    extra = {}
+    for name, path in inputs.extra.items():
+        extra[name] = read_layer(path, **vars(inputs.options_of(name)))
+        notes += read_notes(extra[name])
+    if "zones" in inputs.layers:  # a target whose id the file lacks is found by its name
+        layers["zones"], matched = match_by_name(layers["zones"], targets, inputs.layers["zones"])
+        notes += matched
+    files = {name: database_label(path) for name, path in {**inputs.layers, **inputs.extra}.items()}
+    return layers, files, extra
+
+
+def checked_plan(
+    plan: PlanInput,
+    inputs: PlanLayers,
+    *,
+    style_field: str | None = None,
+    repair: bool = False,
+) -> tuple[PlanSnapshot, tuple[str, ...]]:
+    """Read the planner's layers and check them once; return the snapshot and the notes said.
+
+    Parameters
+    ----------
+    plan : PlanInput
+        The targets and rules that judge (the planner's whole, or the bundled plan).
+    inputs : PlanLayers
+        The planner's plan layers, extra layers (drawn beneath, styled by
+        ``style_field``) and constraint layers, with their reading options.
+    style_field : str, optional
+        The extra layers' field whose categories colour them.
+    repair : bool
+        Repair invalid geometries instead of refusing them.
+    """
+    from spatial.checks.snapshot import take_snapshot  # noqa: PLC0415 - heavy
+
+    targets, rules, notes_ = plan.resolve()
+    notes = list(notes_)
+    layers, files, extra = _read(inputs, targets, notes)
+    check_style_field(style_field, extra)
+    rules += constraint_rules(inputs, layers, files, rules)
+    snapshot = take_snapshot(
+        layers,
+        files,
+        extra,
+        targets=targets,
+        rules=rules,
+        headlines=plan.headlines(),  # Bishan's figures never headline a planner's plan
+        repair=repair,
+        # a planner's plan over their own layers is drawn alone, under its own title
+        bundled=not (plan.is_own and bool(inputs.layers)),
+        title=plan.title,
+    )
+    return snapshot, tuple(notes)

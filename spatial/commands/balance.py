@@ -1,0 +1,255 @@
+"""``run_balance``: the 用地平衡表 (land-use balance table), per zone or for the whole layer.
+
+The library function behind ``spatial balance`` (:mod:`spatial.cli.balance`).
+One row per zone and land-use class (``zone_id, class_code, class_name, level,
+construction_land, area_m2, area_ha, area_mu, share_of_zone, zone_area_m2``,
+then the raw areas and adjustments); an existing and a planned layer side by
+side with the change per class. Layers are cut in their own frame and areas are
+of record (the survey rule, CGCS2000); each zone's rows are reconciled to its
+area (:mod:`spatial.measure.reconcile`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from spatial.landuse.fields import CLASS_CODE_FIELD, CLASS_NAME_FIELD
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+    from spatial.io.options import ReadOptions
+
+__all__ = ["BalanceRequest", "BalanceResult", "run_balance"]
+
+
+@dataclass(frozen=True)
+class BalanceRequest:
+    """What ``spatial balance`` is asked: one land-use layer, or an existing and a planned one.
+
+    Attributes
+    ----------
+    landuse : str, optional
+        The land-use layer (a file, ``FILE.gdb::LAYER``, ``postgresql://...``).
+    existing, planned : str, optional
+        现状 and 规划 land-use layers, set side by side (both, instead of ``landuse``).
+    zones : str, optional
+        Zones to tabulate by; without, one row per class for the whole layer.
+    class_field, class_name_field : str
+        The class code field (``YDYHFLDM``) and the class name field checked
+        against the code when present (``YDYHFLMC``).
+    id_field : str
+        The zones' id field.
+    level : {1, 2, 3}, optional
+        Tabulate at this level (2-, 4-, 6-digit codes).
+    construction : tuple of str, optional
+        Codes or prefixes counted as 建设用地 (the 2023 classification carries no
+        such flag).
+    options : mapping of str to ReadOptions
+        Reading options by role (``landuse``, ``existing``, ``planned``, ``zones``).
+    repair : bool
+        Repair invalid geometries instead of refusing them.
+    """
+
+    landuse: str | None = None
+    existing: str | None = None
+    planned: str | None = None
+    zones: str | None = None
+    class_field: str = CLASS_CODE_FIELD
+    class_name_field: str = CLASS_NAME_FIELD
+    id_field: str = "id"
+    level: int | None = None
+    construction: tuple[str, ...] | None = None
+    options: Mapping[str, ReadOptions] = field(default_factory=dict)
+    repair: bool = False
+
+    def reading(self, role: str) -> ReadOptions:
+        """Return the reading options of ``role`` (defaults when none are given)."""
+        from spatial.io.options import ReadOptions  # noqa: PLC0415
+
+        return self.options.get(role, ReadOptions())
+
+    def roles(self) -> dict[str, str]:
+        """Return the land-use layers by role: ``landuse``, or ``existing`` and ``planned``.
+
+        Raises
+        ------
+        UsageError
+            Neither, both kinds, or one of the pair alone is given.
+        """
+        from spatial.errors import UsageError  # noqa: PLC0415
+
+        pair = self.existing is not None or self.planned is not None
+        if pair and (self.existing is None or self.planned is None):
+            raise UsageError("--existing and --planned go together: give both")
+        if pair and self.landuse is not None:
+            raise UsageError("give LANDUSE or --existing/--planned, not both")
+        if self.existing is not None and self.planned is not None:
+            return {"existing": self.existing, "planned": self.planned}
+        if self.landuse is None:
+            raise UsageError("give a land-use layer (LANDUSE), or --existing A --planned B")
+        return {"landuse": self.landuse}
+
+
+@dataclass(frozen=True)
+class BalanceResult:
+    """The balance table, its totals and how its rows were reconciled.
+
+    Attributes
+    ----------
+    table : DataFrame
+        The rows (they sum to each zone): areas m², ha, 亩, shares; with a pair,
+        ``existing_m2, planned_m2, change_m2`` and the same in ha and 亩.
+    totals : DataFrame
+        Per zone, the 建设用地 subtotal (when known) and the total.
+    adjustment : DataFrame
+        Per zone, how its rows were reconciled to its area (m², relative).
+    problems : tuple of str
+        Class names that disagree with their codes, one line each.
+    notes : tuple of str
+        Overlaps tolerated, codes coarser than the level asked.
+    """
+
+    table: pd.DataFrame
+    totals: pd.DataFrame
+    adjustment: pd.DataFrame
+    problems: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+
+    @property
+    def single(self) -> bool:
+        """Whether one layer was tabulated (not an existing and a planned one)."""
+        return "existing_m2" not in self.table.columns
+
+    @property
+    def exit_status(self) -> int:
+        """0 done; 1 class names disagree with their codes."""
+        return 1 if self.problems else 0
+
+
+def _check_construction(codes: tuple[str, ...] | None) -> tuple[str, ...] | None:
+    from spatial.errors import UsageError  # noqa: PLC0415
+    from spatial.landuse import load_classes  # noqa: PLC0415
+
+    classes = load_classes()
+    for code in codes or ():
+        if code not in classes:
+            raise UsageError(f"--construction: {code!r} is not a code of the 2023 classification")
+    return codes
+
+
+def _coarser_notes(path: str, table: pd.DataFrame, level: int | None) -> list[str]:
+    """Say when ``level`` asked for finer codes than the layer holds (they stay as they are)."""
+    if level is None:
+        return []
+    rows = zip(table["class_code"], table["level"], strict=True)
+    coarser = sorted({code for code, held in rows if held and held < level})
+    if not coarser:
+        return []
+    shown = ", ".join(coarser[:5]) + (" ..." if len(coarser) > 5 else "")
+    return [
+        f"{path}: --level {level} asked for finer codes than {len(coarser)} class(es) hold "
+        f"({shown}); those rows stay at their own level"
+    ]
+
+
+def _overlap_notes(path: str, table: pd.DataFrame) -> list[str]:
+    """Name each overlap tolerated, and which feature's row counts it."""
+    notes = []
+    for o in table.attrs.get("overlaps", []):
+        where = f" in zone {o['zone_id']}" if o["zone_id"] is not None else ""
+        notes.append(
+            f"{path}: features {o['kept_by']} and {o['trimmed_from']} overlap by "
+            f"{o['overlap_m2']:.3f} m²{where} (tolerated; counted once, in {o['kept_by']})"
+        )
+    return notes
+
+
+def adjustments(table: pd.DataFrame, single: bool) -> pd.DataFrame:
+    """Return per zone how its rows were reconciled, or (a comparison) the largest adjustment."""
+    from spatial.review.balance import reconciliation  # noqa: PLC0415
+
+    if single:
+        return reconciliation(table)
+    cols = ["zone_id", "largest_adjustment_m2", "largest_adjustment_rel"]
+    return table[cols].drop_duplicates("zone_id").reset_index(drop=True)
+
+
+def compare_subtotals(table: pd.DataFrame) -> pd.DataFrame:
+    """Per zone: 建设用地 (when known) and total, existing against planned, m² and ha."""
+    rows = []
+    for zone_id, group in table.groupby("zone_id", dropna=False, sort=False):
+        parts = [("合计 total", group)]
+        if group["construction_land"].notna().any():
+            built = group[group["construction_land"].fillna(False).astype(bool)]
+            parts.insert(0, ("建设用地 construction land", built))
+        for label, part in parts:
+            row = {"zone_id": None if pd.isna(zone_id) else zone_id, "row": label}
+            for kind in ("existing", "planned", "change"):
+                row[f"{kind}_m2"] = float(part[f"{kind}_m2"].sum())
+                row[f"{kind}_ha"] = float(part[f"{kind}_ha"].sum())
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _name_problems(gdf: gpd.GeoDataFrame, path: str, request: BalanceRequest) -> list[str]:
+    from spatial.landuse import check_class_field  # noqa: PLC0415
+
+    found = check_class_field(
+        gdf, path, code_field=request.class_field, name_field=request.class_name_field
+    )
+    return [str(p) for p in found if p.kind == "name"]
+
+
+def run_balance(request: BalanceRequest) -> BalanceResult:
+    """Tabulate the land-use layer(s) by class, per zone; return the table and its totals.
+
+    Raises
+    ------
+    SpatialError
+        An input cannot be read, a class code is unknown or blank, land-use
+        features overlap (exit 2 on the command line).
+    """
+    from spatial.io.layers import read_layer  # noqa: PLC0415
+    from spatial.io.postgis import database_label  # noqa: PLC0415
+    from spatial.review.balance import (  # noqa: PLC0415
+        balance_table,
+        compare_balance,
+        subtotals,
+    )
+
+    roles = request.roles()
+    construction = _check_construction(request.construction)
+    layers = {role: read_layer(path, **vars(request.reading(role))) for role, path in roles.items()}
+    zones = None
+    if request.zones is not None:
+        zones = read_layer(request.zones, **vars(request.reading("zones")))
+    tables, notes = [], []
+    for role, gdf in layers.items():
+        path = database_label(roles[role])
+        table = balance_table(
+            gdf,
+            zones,
+            class_field=request.class_field,
+            id_field=request.id_field,
+            level=request.level,
+            construction=construction,
+            names=(path, database_label(request.zones or "")),
+            repair=request.repair,
+        )
+        notes += _overlap_notes(path, table) + _coarser_notes(path, table, request.level)
+        tables.append(table)
+    problems = [p for role, g in layers.items() for p in _name_problems(g, roles[role], request)]
+    single = len(tables) == 1
+    table = tables[0] if single else compare_balance(*tables)
+    return BalanceResult(
+        table=table,
+        totals=subtotals(table) if single else compare_subtotals(table),
+        adjustment=adjustments(table, single),
+        problems=tuple(problems),
+        notes=tuple(notes),
+    )

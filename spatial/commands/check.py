@@ -1,0 +1,181 @@
+"""``run_check``: the plan's layers against its area targets and spatial rules.
+
+The library function behind ``spatial check`` (:mod:`spatial.cli.check`): the
+planner's layers in place of the bundled ones, the planner's plan whole (or the
+bundled one), 三区三线 constraints; areas of record are ellipsoidal (CGCS2000),
+rules and cuts decided in the layers' own CRS (:mod:`spatial.measure.reconcile`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from spatial.commands._inputs import (
+    PlanInput,
+    PlanLayers,
+    constraint_rules,
+    output_frame_for,
+    read_notes,
+    read_plan_layer,
+)
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+    import pandas as pd
+
+    from spatial.checked.report import CheckReport
+    from spatial.export.frame import OutputFrame
+    from spatial.plan import Rule
+
+__all__ = ["CheckRequest", "CheckResult", "run_check"]
+
+
+@dataclass(frozen=True)
+class CheckRequest:
+    """What ``spatial check`` is asked: the plan, the planner's layers, how to judge.
+
+    Attributes
+    ----------
+    plan : PlanInput
+        The targets and rules that judge (default: the bundled plan).
+    inputs : PlanLayers
+        The planner's plan layers (in place of the bundled ones), constraint
+        layers and their reading options (``extra`` is not used by ``check``).
+    class_field : str, optional
+        The zones' (else the constraint layer's) land-use class field, for the
+        conflicts per class (default ``YDYHFLDM``).
+    repair : bool
+        Repair invalid geometries (``make_valid``) instead of refusing them.
+    out_crs : str, optional
+        The CRS layers are written in (EPSG code, WKT...); default: the
+        planner's layers' common CRS, EPSG:4326 for the bundled plan.
+    """
+
+    plan: PlanInput = field(default_factory=PlanInput)
+    inputs: PlanLayers = field(default_factory=PlanLayers)
+    class_field: str | None = None
+    repair: bool = False
+    out_crs: str | None = None
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """What ``spatial check`` found.
+
+    Attributes
+    ----------
+    report : CheckReport
+        The target and rule tables and the checked layers (the planner's only,
+        when their plan judges: never Bishan's reference layers beside theirs).
+    frame : OutputFrame
+        The CRS and field names layers are written in (``report`` layers,
+        ``conflicts``), the targets named as their layer's ids.
+    conflicts : GeoDataFrame, optional
+        The constraint conflict pieces, in ``frame`` (None without constraints).
+    notes : tuple of str
+        What the command says on the way (read notes, matches by name, hints).
+    """
+
+    report: CheckReport
+    frame: OutputFrame
+    conflicts: gpd.GeoDataFrame | None = None
+    notes: tuple[str, ...] = ()
+
+    @property
+    def targets(self) -> pd.DataFrame:
+        """The target table (``id, name_zh, target_km2, measured_km2, ..., status, reason``)."""
+        return self.report.targets
+
+    @property
+    def rules(self) -> pd.DataFrame:
+        """The rule table (``rule, kind, id, status, ...``)."""
+        return self.report.rules
+
+    @property
+    def summary(self) -> str:
+        """One line: how many targets and rules pass and fail."""
+        return self.report.summary()
+
+    @property
+    def exit_status(self) -> int:
+        """0 every target and rule passes, 1 any fails."""
+        return 0 if self.report.passed else 1
+
+
+def _read(
+    request: CheckRequest, rules: tuple[Rule, ...], notes: list[str]
+) -> tuple[dict[str, gpd.GeoDataFrame], dict[str, str], tuple[Rule, ...], OutputFrame]:
+    from spatial.io.layers import load_plan_layers  # noqa: PLC0415
+    from spatial.io.postgis import database_label  # noqa: PLC0415
+
+    inputs = request.inputs
+    layers = load_plan_layers()
+    sources: dict[str, str] = {}  # so validation messages name the planner's files
+    for name, path in inputs.layers.items():
+        layers[name] = read_plan_layer(name, path, inputs.options_of(name))
+        notes += read_notes(layers[name])
+        sources[name] = database_label(path)  # a PostGIS URL without its password
+    rules += constraint_rules(inputs, layers, sources, rules)
+    roles = [*inputs.layers, *(c.name for c in inputs.constraints)]
+    theirs = {role: layers[role] for role in roles}  # the planner's layers, as read
+    options = {role: inputs.options_of(role) for role in roles}
+    frame = output_frame_for(request.out_crs, theirs, options)
+    notes += frame.notes
+    return layers, sources, rules, frame
+
+
+def _own_plan_hint(request: CheckRequest, targets: pd.DataFrame) -> list[str]:
+    """Say how to give their own plan when the bundled one names none of their zones."""
+    from spatial.io.postgis import database_label  # noqa: PLC0415
+
+    zones = request.inputs.layers.get("zones")
+    if zones is None or request.plan.is_own or targets["measured_km2"].notna().any():
+        return []
+    return [
+        f"no target of the bundled plan names a feature of {database_label(zones)}: give "
+        "your own targets with --plan FILE, or write a project with 'spatial init'"
+    ]
+
+
+def run_check(request: CheckRequest) -> CheckResult:
+    """Run the plan's targets and rules on the layers; return the tables and the verdict.
+
+    Parameters
+    ----------
+    request : CheckRequest
+        The plan, the planner's layers, the class field, repair, the output CRS.
+
+    Returns
+    -------
+    CheckResult
+        ``exit_status`` 0 when every target and rule passes, 1 when any fails.
+
+    Raises
+    ------
+    SpatialError
+        An input cannot be read or is invalid (exit 2 on the command line).
+    """
+    from spatial.checks import run_checks  # noqa: PLC0415
+    from spatial.landuse.fields import CLASS_CODE_FIELD  # noqa: PLC0415
+
+    targets, rules, notes_ = request.plan.resolve()
+    notes = list(notes_)
+    layers, sources, rules, frame = _read(request, rules, notes)
+    frame = frame.naming("targets", {t.layer for t in targets})  # ids named as their layer's
+    report = run_checks(
+        layers,
+        targets=targets,
+        rules=rules,
+        repair=request.repair,
+        sources=sources,
+        class_field=request.class_field or CLASS_CODE_FIELD,
+    )
+    conflicts = None if report.conflicts is None else frame.layer("conflicts", report.conflicts)
+    notes += report.matches
+    notes += _own_plan_hint(request, report.targets)
+    if request.plan.is_own:  # their layers go out, never Bishan's reference layers beside
+        theirs = {name: gdf for name, gdf in report.layers.items() if name in sources}
+        report = dataclasses.replace(report, layers=theirs)
+    return CheckResult(report=report, frame=frame, conflicts=conflicts, notes=tuple(notes))

@@ -1,0 +1,333 @@
+"""``run_diff``: what changed between two versions of a layer, and which checks changed status.
+
+The library function behind ``spatial diff OLD NEW`` (:mod:`spatial.cli.diff`).
+Feature rows: ``id, status, added_m2, removed_m2, old_m2, new_m2,
+changed_fields, old_class, new_class``; the two versions are compared, differenced
+and cut in their own frame (the CRS they share, or the larger one's), areas by
+the survey rule (:mod:`spatial.measure.reconcile`). The plan's targets and rules
+(the planner's, else the bundled plan; constraints added) are run on both
+versions, the layer standing in for ``layer`` (zones by default); the rows whose
+status changed are kept with ``old_status`` and ``new_status``. With a class
+field, a feature that changed class on a constraint's land and fails there is
+a change too: 水田 turned 城镇住宅用地 on 永久基本农田 fails in both versions, and
+is the change to see.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from spatial.checks.constraints import CONSTRAINT_KINDS
+from spatial.commands._inputs import PlanInput, PlanLayers, constraint_rules, output_frame_for
+from spatial.review.diff import GEOMETRY_TOLERANCE_M2
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+    from spatial.export.frame import OutputFrame
+    from spatial.review.diff import LayerDiff
+
+__all__ = ["DiffRequest", "DiffResult", "run_diff"]
+
+
+@dataclass(frozen=True)
+class DiffRequest:
+    """What ``spatial diff`` is asked.
+
+    Attributes
+    ----------
+    old, new : str
+        The filed (earlier) and the revised version: a file, ``FILE.gdb::LAYER``
+        or ``postgresql://...?table=T``.
+    id_field : str
+        The field matching features (default ``id``).
+    class_field : str, optional
+        The land-use class field: a from-class x to-class matrix (m²), and the
+        class of a constraint rule's feature.
+    geometry_tolerance_m2 : float
+        Area change up to which a geometry is unchanged, m².
+    layer : str
+        The plan layer the two versions stand in for in the checks.
+    checks : bool
+        Run the plan's checks on both versions (False: compare only).
+    plan : PlanInput
+        The targets and rules that judge (default: the bundled plan).
+    inputs : PlanLayers
+        Constraint layers, the tolerance, and the reading options by role
+        (``old``, ``new``, each constraint's name); its ``layers`` are not used.
+    repair : bool
+        Repair invalid geometries instead of refusing them.
+    out_crs : str, optional
+        The CRS the pieces are written in (default: the versions' common CRS).
+    """
+
+    old: str
+    new: str
+    id_field: str = "id"
+    class_field: str | None = None
+    geometry_tolerance_m2: float = GEOMETRY_TOLERANCE_M2
+    layer: str = "zones"
+    checks: bool = True
+    plan: PlanInput = field(default_factory=PlanInput)
+    inputs: PlanLayers = field(default_factory=PlanLayers)
+    repair: bool = False
+    out_crs: str | None = None
+
+
+@dataclass(frozen=True)
+class DiffResult:
+    """What changed.
+
+    Attributes
+    ----------
+    diff : LayerDiff
+        The feature table, the 调入/调出 pieces (EPSG:4326), the class matrix,
+        the versions as compared.
+    targets, rules : DataFrame
+        The target and rule rows whose status changed (``old_status``,
+        ``new_status``; rules with ``other_id``, ``reason`` and, with a class
+        field, ``old_class``, ``new_class``).
+    steady : (str, str)
+        What an empty targets (rules) section means: how many were checked, and how.
+    frame : OutputFrame
+        The CRS layers are written in (``pieces``); its notes say what was chosen.
+    notes : tuple of str
+        What the command says on the way.
+    """
+
+    diff: LayerDiff
+    targets: pd.DataFrame
+    rules: pd.DataFrame
+    steady: tuple[str, str]
+    frame: OutputFrame
+    notes: tuple[str, ...] = ()
+
+    @property
+    def features(self) -> pd.DataFrame:
+        """One row per id: status, 调入 ``added_m2``, 调出 ``removed_m2``, areas, fields."""
+        return self.diff.features
+
+    @property
+    def matrix(self) -> pd.DataFrame | None:
+        """From-class (``from_class``) x to-class area in m², with a class field."""
+        if self.diff.matrix is None:
+            return None
+        return self.diff.matrix.reset_index(names="from_class")
+
+    @property
+    def pieces(self) -> gpd.GeoDataFrame:
+        """The 调入/调出 pieces in :attr:`frame` (the CRS they are written in)."""
+        return self.frame.layer("diff_pieces", self.diff.pieces)
+
+    @property
+    def summary(self) -> str:
+        """One line: features by status, 调入 and 调出 in m²."""
+        features = self.diff.features
+        counts = features["status"].value_counts()
+        text = ", ".join(f"{counts[s]} {s}" for s in counts.index)
+        added, removed = features["added_m2"].sum(), features["removed_m2"].sum()
+        return f"{text}; 调入 {added:,.1f} m², 调出 {removed:,.1f} m²"
+
+    @property
+    def worse(self) -> list[str]:
+        """Each row gone to FAIL, or changed class where it fails, in one line."""
+        rows = [*self.targets.to_dict("records"), *self.rules.to_dict("records")]
+        lines = []
+        for row in rows:
+            if row["new_status"] != "FAIL":
+                continue
+            if row["old_status"] != "FAIL":
+                lines.append(
+                    f"{row['old_status'] or 'new'} -> FAIL: {row.get('rule', 'target')}: "
+                    f"{row['id']}"
+                )
+            else:  # a change of use on a constraint's land (old_class -> new_class)
+                lines.append(
+                    f"class changed where a constraint fails: {row['rule']}: {row['id']}: "
+                    f"class {row['old_class']} -> {row['new_class']}"
+                )
+        return lines
+
+    @property
+    def exit_status(self) -> int:
+        """0 no check went to FAIL and no class changed where one fails; 1 one did."""
+        return 1 if self.worse else 0
+
+
+#: The rule measure whose ``other_id`` names whatever the feature overlaps, so it changes with
+#: the status: such rows are matched without it.
+_VARYING_OTHER = "largest overlap with one feature"
+
+
+def _with_key(rules: pd.DataFrame) -> pd.DataFrame:
+    """Add ``key``: ``other_id`` where it names a fixed counterpart, "" where it varies."""
+    key = rules["other_id"].where(rules["measure"] != _VARYING_OTHER, "").fillna("")
+    return rules.assign(key=key.astype(str))
+
+
+def _status_changes(
+    old: pd.DataFrame, new: pd.DataFrame, keys: list[str], shown: tuple[str, ...] = ()
+) -> pd.DataFrame:
+    """Rows of two check tables matched by ``keys``, where the status differs.
+
+    With a ``class`` column (a constraint rule's row on a land-use layer), a row
+    whose feature changed class on the protected land and fails in the new
+    version is a change too (``old_class``, ``new_class``): 水田 turned 城镇住宅用地
+    on 永久基本农田 fails in both versions, and is the change to see.
+    """
+    cols = [*keys, "status", *(["class"] if "class" in old.columns else [])]
+    both = old[cols].merge(new[[*cols, *shown]], on=keys, how="outer", suffixes=("_old", "_new"))
+    both = both.rename(
+        columns={
+            "status_old": "old_status",
+            "status_new": "new_status",
+            "class_old": "old_class",
+            "class_new": "new_class",
+        }
+    )
+    both = both.astype({"old_status": object, "new_status": object})
+    both = both.where(both.notna(), None)
+    changed = both["old_status"] != both["new_status"]
+    if "old_class" in both.columns:
+        reclassed = both["old_class"].notna() & both["new_class"].notna()
+        reclassed &= both["old_class"] != both["new_class"]
+        changed |= reclassed & (both["new_status"] == "FAIL")
+    return (
+        both[changed]
+        .drop(columns=[c for c in ("key",) if c in both.columns])
+        .reset_index(drop=True)
+    )
+
+
+def _with_class(
+    rules: pd.DataFrame, version: gpd.GeoDataFrame, class_field: str | None
+) -> pd.DataFrame:
+    """Add ``class``: the checked feature's land-use class on a constraint rule's row."""
+    if class_field is None or class_field not in version.columns:
+        return rules
+    classes = dict(zip(version["id"].astype(str), version[class_field], strict=True))
+    on_constraint = rules["kind"].isin(tuple(CONSTRAINT_KINDS))
+    found = rules["id"].astype(str).map(classes)
+    return rules.assign(class_=found.where(on_constraint, None)).rename(columns={"class_": "class"})
+
+
+def _judged(old: pd.DataFrame, new: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, int]:
+    """Drop the targets neither version holds a feature of (they name other layers' features).
+
+    Returns the two target tables kept and how many targets were dropped: a
+    land-use layer standing in for the zones is not judged by the zones' targets.
+    """
+    held = set(old.loc[old["measured_km2"].notna(), "id"]) | set(
+        new.loc[new["measured_km2"].notna(), "id"]
+    )
+    return old[old["id"].isin(held)], new[new["id"].isin(held)], int((~old["id"].isin(held)).sum())
+
+
+def _ids_as_id(gdf: gpd.GeoDataFrame, id_field: str) -> gpd.GeoDataFrame:
+    """Return the layer with ``id_field`` as ``id``, the field the checks name features by."""
+    if id_field == "id":
+        return gdf
+    return gdf.drop(columns=["id"], errors="ignore").rename(columns={id_field: "id"})
+
+
+def _steady(table: pd.DataFrame, what: str, unheld: int = 0) -> str:
+    """Say what an empty "status changed" section means: how many were checked, and how."""
+    if table.empty:
+        if unheld:
+            return f"(none: the plan's {unheld} {what} name no feature of either version)"
+        return f"(none: no {what} checked)"
+    counts = table["status"].astype(str).value_counts()
+    standing = ", ".join(f"{n} {status}" for status, n in counts.items())
+    return f"(none: all {len(table)} {what} as before, in both versions {standing})"
+
+
+def _checks(
+    request: DiffRequest, versions_read: tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]
+) -> tuple[pd.DataFrame, pd.DataFrame, tuple[str, str], tuple[str, ...]]:
+    """Targets and rules whose status changed, what "none changed" means, and notes."""
+    from spatial.checks import run_checks  # noqa: PLC0415
+    from spatial.io.layers import load_plan_layers  # noqa: PLC0415
+
+    empty_t = pd.DataFrame(columns=["id", "old_status", "new_status"])
+    empty_r = pd.DataFrame(
+        columns=["rule", "kind", "id", "old_status", "new_status", "other_id", "reason"]
+    )
+    if not request.checks:
+        return empty_t, empty_r, ("(not checked: --no-checks)",) * 2, ()
+    layers = load_plan_layers()
+    sources: dict[str, str] = {}
+    targets, rules, notes = request.plan.resolve()  # the planner's plan whole, or the bundled one
+    rules += constraint_rules(request.inputs, layers, sources, rules)
+    reports, versions = [], []
+    for version, path in zip(versions_read, (request.old, request.new), strict=True):
+        versions.append(_ids_as_id(version, request.id_field))
+        reports.append(
+            run_checks(
+                {**layers, request.layer: versions[-1]},
+                targets=targets,
+                rules=rules,
+                repair=request.repair,
+                sources={**sources, request.layer: path},
+            )
+        )
+    old_t, new_t, unheld = _judged(reports[0].targets, reports[1].targets)
+    t = _status_changes(old_t, new_t, ["id"])
+    r = _status_changes(
+        _with_class(_with_key(reports[0].rules), versions[0], request.class_field),
+        _with_class(_with_key(reports[1].rules), versions[1], request.class_field),
+        ["rule", "kind", "id", "key"],
+        shown=("other_id", "reason"),
+    )
+    steady = (_steady(new_t, "targets", unheld), _steady(reports[1].rules, "rules"))
+    return t, r, steady, notes
+
+
+def run_diff(request: DiffRequest) -> DiffResult:
+    """Compare two versions of a layer and run the plan's checks on both.
+
+    Returns
+    -------
+    DiffResult
+        ``exit_status`` 1 when a check went to FAIL (from PASS, or a new row) or
+        a feature changed class on a constraint's land where it fails, else 0.
+
+    Raises
+    ------
+    SpatialError
+        An input cannot be read or is invalid (exit 2 on the command line).
+    """
+    from spatial.io.layers import read_layer  # noqa: PLC0415
+    from spatial.io.postgis import database_label  # noqa: PLC0415
+    from spatial.landuse.fields import CLASS_CODE_FIELD  # noqa: PLC0415
+    from spatial.review.diff import diff_layers  # noqa: PLC0415
+
+    old = read_layer(request.old, **vars(request.inputs.options_of("old")))
+    new = read_layer(request.new, **vars(request.inputs.options_of("new")))
+    notes = []
+    if request.class_field is None and CLASS_CODE_FIELD in old.columns and CLASS_CODE_FIELD in new:
+        notes.append(
+            f"both layers have a {CLASS_CODE_FIELD} field; --class-field {CLASS_CODE_FIELD} "
+            "adds the from-class x to-class matrix"
+        )
+    result = diff_layers(
+        old,
+        new,
+        id_field=request.id_field,
+        class_field=request.class_field,
+        tolerance_m2=request.geometry_tolerance_m2,
+        names=(database_label(request.old), database_label(request.new)),
+        repair=request.repair,
+    )
+    targets, rules, steady, plan_notes = _checks(request, (old, new))
+    frame = output_frame_for(request.out_crs, {"old": old, "new": new})
+    return DiffResult(
+        diff=result,
+        targets=targets,
+        rules=rules,
+        steady=steady,
+        frame=frame,
+        notes=(*plan_notes, *notes),
+    )

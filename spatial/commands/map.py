@@ -1,0 +1,149 @@
+"""``run_map``: the plan checked once and drawn as an interactive HTML map.
+
+The library function behind ``spatial map`` (:mod:`spatial.cli.map`): the
+planner's layers read and checked once (:func:`spatial.commands._snapshot.checked_plan`),
+drawn from that one snapshot (a zone's colour, popup, legend and the verdict
+from the same row) and written as one HTML file (atomically).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from spatial.commands._inputs import PlanInput, PlanLayers
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+    import pandas as pd
+
+    from spatial.checked.snapshot import PlanSnapshot
+    from spatial.webmap.build import MapOptions
+
+__all__ = ["DEFAULT_MAP", "MapRequest", "MapResult", "run_map"]
+
+#: Where ``spatial map`` writes the page by default.
+DEFAULT_MAP = Path("maps") / "bishan.html"
+
+
+@dataclass(frozen=True)
+class MapRequest:
+    """What ``spatial map`` is asked: the plan, the planner's layers, how to draw them.
+
+    Attributes
+    ----------
+    plan : PlanInput
+        The targets and rules that judge (default: the bundled plan).
+    inputs : PlanLayers
+        The planner's plan layers, extra layers and constraint layers.
+    out : Path
+        The HTML file written (atomically).
+    basemap : str, optional
+        ``osm``, ``amap`` (overlays shifted to GCJ-02 for display), ``tianditu``, ``none``.
+    offline : bool
+        One self-contained file making no network request.
+    tiles_dir : Path, optional
+        A local ``{z}/{x}/{y}`` tile folder.
+    tianditu_key : str, optional
+        The 天地图 key for ``basemap="tianditu"``.
+    decimals : int, optional
+        Decimal places of a degree kept (EPSG:4326 on the page; 4 is about 11 m).
+    simplify_m : float, optional
+        Outline simplification tolerance, metres.
+    style_field : str, optional
+        The extra layers' field whose categories colour them.
+    repair : bool
+        Repair invalid geometries instead of refusing them.
+    """
+
+    plan: PlanInput = field(default_factory=PlanInput)
+    inputs: PlanLayers = field(default_factory=PlanLayers)
+    out: Path = DEFAULT_MAP
+    basemap: str | None = None
+    offline: bool = False
+    tiles_dir: Path | None = None
+    tianditu_key: str | None = None
+    decimals: int | None = None
+    simplify_m: float | None = None
+    style_field: str | None = None
+    repair: bool = False
+
+
+@dataclass(frozen=True)
+class MapResult:
+    """The map written and the checked plan it draws.
+
+    Attributes
+    ----------
+    path : Path
+        The HTML file written.
+    snapshot : PlanSnapshot
+        The one checked plan the page draws.
+    options : MapOptions
+        How it was drawn (base map, offline...).
+    notes : tuple of str
+        What reading and matching said.
+    """
+
+    path: Path
+    snapshot: PlanSnapshot
+    options: MapOptions
+    notes: tuple[str, ...] = ()
+
+    @property
+    def zones(self) -> gpd.GeoDataFrame | None:
+        """The zones drawn with their area check (``measured_km2, target_km2, ..., status``)."""
+        from spatial.webmap.planfacts import with_area_checks  # noqa: PLC0415
+
+        if "zones" not in self.snapshot.drawn:
+            return None
+        return with_area_checks(self.snapshot.drawn["zones"], self.snapshot.zone_checks)
+
+    @property
+    def targets(self) -> pd.DataFrame:
+        """The target table, as ``spatial check`` has it."""
+        return self.snapshot.report.targets
+
+    @property
+    def rules(self) -> pd.DataFrame:
+        """The rule table, as ``spatial check`` has it."""
+        return self.snapshot.report.rules
+
+    @property
+    def summary(self) -> str:
+        """One line: how many targets and rules pass and fail."""
+        return self.snapshot.report.summary()
+
+    @property
+    def exit_status(self) -> int:
+        """0 every target and rule passes, 1 any fails (the map is written either way)."""
+        return 0 if self.snapshot.passed else 1
+
+
+def run_map(request: MapRequest) -> MapResult:
+    """Check the plan as ``run_check`` does, draw it and write the page; return what was drawn.
+
+    Raises
+    ------
+    SpatialError
+        An input cannot be read or is invalid; nothing is written.
+    """
+    from spatial.commands._snapshot import checked_plan  # noqa: PLC0415
+    from spatial.webmap import LayerOptions, MapOptions, render_map  # noqa: PLC0415
+
+    snapshot, notes = checked_plan(
+        request.plan, request.inputs, style_field=request.style_field, repair=request.repair
+    )
+    options = MapOptions(
+        basemap=request.basemap,
+        offline=request.offline,
+        tiles_dir=request.tiles_dir,
+        tianditu_key=request.tianditu_key,
+        layer=LayerOptions(decimals=request.decimals, simplify_m=request.simplify_m),
+        layer_sources=snapshot.files,
+        snapshot=snapshot,
+        style_field=request.style_field,
+    )
+    path = render_map(request.out, None, options)  # the snapshot's layers, validated once
+    return MapResult(path=path, snapshot=snapshot, options=options, notes=notes)

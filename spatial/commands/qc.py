@@ -1,0 +1,127 @@
+"""``run_qc``: 成果质检, polygon layers inspected against rule packs, each finding sourced.
+
+The library function behind ``spatial qc`` (:mod:`spatial.cli.qc`): each layer
+read in its own CRS (topology is judged there, areas are of record, m²,
+CGCS2000), the chosen features kept, and :func:`spatial.qc.inspection.inspect`
+run over them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from spatial.io.options import ReadOptions
+    from spatial.io.where import Where
+    from spatial.qc.findings import QcResult as Findings
+
+__all__ = ["QcRequest", "QcResult", "run_qc"]
+
+
+@dataclass(frozen=True)
+class QcRequest:
+    """What ``spatial qc`` is asked.
+
+    Attributes
+    ----------
+    layers : tuple of str
+        The layers inspected (files, ``FILE.gdb::LAYER``...), each named once;
+        findings name them so.
+    id_field, class_field, class_name_field, area_field : str, optional
+        The fields of the feature ids (``BSM``), the 用地用海 class code
+        (``YDYHFLDM``) and name (``YDYHFLMC``), the stated area in m² (``TBMJ``).
+    packs : tuple of str
+        Bundled rule pack names or TOML files, merged in order.
+    wheres : mapping of str to tuple of Where
+        By layer, the feature selections that must all hold.
+    options : mapping of str to ReadOptions
+        Reading options by layer (only the CRS and the input frame are used).
+    """
+
+    layers: tuple[str, ...]
+    id_field: str | None = None
+    class_field: str | None = None
+    class_name_field: str | None = None
+    area_field: str | None = None
+    packs: tuple[str, ...] = ("default",)
+    wheres: Mapping[str, tuple[Where, ...]] = field(default_factory=dict)
+    options: Mapping[str, ReadOptions] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class QcResult:
+    """The findings of an inspection.
+
+    Attributes
+    ----------
+    findings : spatial.qc.findings.QcResult
+        Every finding in the order found, the layers and the rules run.
+    notes : tuple of str
+        What reading said.
+    """
+
+    findings: Findings
+    notes: tuple[str, ...] = ()
+
+    @property
+    def table(self) -> pd.DataFrame:
+        """One row per finding (rule, severity, layer, feature, message, source...)."""
+        from spatial.qc.outputs import findings_frame  # noqa: PLC0415
+
+        return findings_frame(self.findings)
+
+    @property
+    def summary(self) -> str:
+        """One line: features, layers, errors and warnings, the verdict."""
+        s = self.findings.summary()
+        verdict = "passed" if s["passed"] else "failed"
+        return (
+            f"{s['features']:,} feature(s) in {s['layers']} layer(s): {s['errors']} error(s), "
+            f"{s['warnings']} warning(s): {verdict}"
+        )
+
+    @property
+    def exit_status(self) -> int:
+        """0 nothing of severity ``error`` found, 1 something is."""
+        return 1 if self.findings.has_errors else 0
+
+
+def run_qc(request: QcRequest) -> QcResult:
+    """Read and inspect the layers; return the findings.
+
+    Raises
+    ------
+    SpatialError
+        A layer is given twice, cannot be read, or a pack is bad (exit 2 on the
+        command line).
+    """
+    from spatial.commands._inputs import read_notes  # noqa: PLC0415
+    from spatial.errors import UsageError  # noqa: PLC0415
+    from spatial.io.layers import read_layer  # noqa: PLC0415
+    from spatial.io.where import select_features  # noqa: PLC0415
+    from spatial.qc.inspection import inspect  # noqa: PLC0415
+
+    if len(set(request.layers)) != len(request.layers):
+        raise UsageError("a LAYER is given twice: name each once")
+    layers, notes = {}, []
+    for path in request.layers:
+        options = request.options.get(path)
+        crs, frame = (None, None) if options is None else (options.crs, options.input_frame)
+        gdf = read_layer(path, crs, input_frame=frame)
+        notes += read_notes(gdf)
+        for where in request.wheres.get(path, ()):
+            gdf = select_features(gdf, path, where)
+        layers[path] = gdf
+    findings = inspect(
+        layers,
+        id_field=request.id_field,
+        class_field=request.class_field,
+        class_name_field=request.class_name_field,
+        area_field=request.area_field,
+        packs=request.packs,
+    )
+    return QcResult(findings=findings, notes=tuple(notes))
