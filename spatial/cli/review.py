@@ -35,6 +35,7 @@ from spatial.cli._options import (
     add_plan_files,
     add_repair_option,
     layer_flag,
+    named,
     read_options,
 )
 from spatial.cli._output import ExitCode, printed_warnings
@@ -112,15 +113,8 @@ def _previous(specs: list[str]) -> tuple[tuple[str, str], ...]:
 
 
 def _named(option: str, specs: list[str]) -> tuple[tuple[str, str], ...]:
-    found = []
-    for spec in specs:
-        name, sep, path = spec.partition("=")
-        if not sep or not name.strip() or not path:
-            raise UsageError(
-                f"{option} {spec!r}: expected NAME=PATH (e.g. 生态保护红线=redline.gpkg)"
-            )
-        found.append((name.strip(), path))
-    return tuple(found)
+    """Split each ``NAME=PATH`` of ``option`` by the one parser (:func:`named`)."""
+    return tuple(named(option, spec) for spec in specs)
 
 
 def _text(path: str | os.PathLike[str] | None) -> str | None:

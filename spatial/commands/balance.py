@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
     from spatial.io.options import ReadOptions
 
-__all__ = ["BalanceRequest", "BalanceResult", "run_balance"]
+__all__ = ["BalanceRequest", "BalanceResult", "check_construction", "run_balance"]
 
 
 @dataclass(frozen=True)
@@ -131,7 +131,14 @@ class BalanceResult:
         return 1 if self.problems else 0
 
 
-def _check_construction(codes: tuple[str, ...] | None) -> tuple[str, ...] | None:
+def check_construction(codes: tuple[str, ...] | None) -> tuple[str, ...] | None:
+    """Return ``codes`` (``--construction``) when each is a code of the 2023 classification.
+
+    Raises
+    ------
+    UsageError
+        A code the classification does not have (one line, exit 2).
+    """
     from spatial.errors import UsageError  # noqa: PLC0415
     from spatial.landuse import load_classes  # noqa: PLC0415
 
@@ -223,7 +230,7 @@ def run_balance(request: BalanceRequest) -> BalanceResult:
     )
 
     roles = request.roles()
-    construction = _check_construction(request.construction)
+    construction = check_construction(request.construction)
     layers = {role: read_layer(path, **vars(request.reading(role))) for role, path in roles.items()}
     zones = None
     if request.zones is not None:

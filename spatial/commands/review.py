@@ -270,6 +270,9 @@ def _headlines(request: ReviewRequest) -> tuple[Headline, ...] | None:
 
 def _check_request(request: ReviewRequest) -> None:
     """Refuse a request's bad values before anything is read (one line each)."""
+    from spatial.commands.balance import check_construction  # noqa: PLC0415 - balance's check
+
+    check_construction(request.construction)
     if not (0 <= request.tolerance_m2 < float("inf")):
         raise UsageError(f"--tolerance-m2 must be a number of m² >= 0, got {request.tolerance_m2}")
     layers = [layer for layer, _ in request.previous]
