@@ -203,3 +203,48 @@ def test_run_map_and_run_report_check_as_spatial_check(survey, tmp_path):
     assert (tmp_path / "r.html").stat().st_size == report.html_bytes
     assert_same_table(data["targets"], report.targets)
     assert report.exit_status == 1
+
+
+# --- main's behaviour, ported into the commands by the merge of c4-cmd
+
+
+def test_run_map_draws_their_plan_alone_under_its_title(survey, tmp_path):
+    zones, plan = str(survey["zones"]), str(survey["plan"])
+    inputs = PlanLayers(layers={"zones": zones}, options={"zones": ReadOptions(id_field="DYBH")})
+    own = PlanInput(plan=plan, title="示例单元规划")
+    drawn = run_map(MapRequest(plan=own, inputs=inputs, out=tmp_path / "own.html"))
+    assert drawn.snapshot.title_zh.startswith("示例单元规划图")
+    assert set(drawn.snapshot.drawn) == {"zones"}  # no bundled layer beside theirs
+    bundled = run_map(MapRequest(out=tmp_path / "bishan.html"))
+    assert "璧山" in bundled.snapshot.title_zh
+    assert {"zones", "clusters"} <= set(bundled.snapshot.drawn)
+
+
+def test_run_validate_repairs_into_their_frame_with_their_id_field(survey):
+    parcels = str(survey["parcels"])
+    request = ValidateRequest(
+        paths=(parcels,), options=(ReadOptions(id_field="BSM"),), repair=True, require=""
+    )
+    result = run_validate(request)
+    assert result.repaired is not None and result.frame is not None
+    out = result.frame.layer("input", result.repaired)
+    assert out.crs is not None and out.crs.to_epsg() == 4544  # the input's own CRS
+    assert list(out["BSM"]) == list(survey_parcels()["BSM"])  # written back as their field
+    assert "id" not in out.columns
+
+
+def test_run_validate_checks_the_class_field_the_project_names(survey, tmp_path):
+    parcels = survey_parcels()
+    bad = parcels["BSM"].iloc[1]
+    parcels.loc[parcels["BSM"] == bad, "YDYHFLDM"] = "9999"  # no code of the 2023 guide
+    path = tmp_path / "parcels_bad_code.gpkg"
+    parcels.to_file(path, engine="pyogrio")
+    options = (ReadOptions(id_field="BSM"),)
+    plain = run_validate(ValidateRequest(paths=(str(path),), options=options))
+    assert plain.exit_status == 0  # no class field named: the code is not checked
+    named = run_validate(
+        ValidateRequest(paths=(str(path),), options=options, class_fields=("YDYHFLDM",))
+    )
+    assert named.exit_status == 1
+    found = [p for p in named.files[0].problems if "9999" in p]
+    assert len(found) == 1 and bad in found[0]  # the feature named by its BSM
