@@ -21,6 +21,7 @@ import base64
 import contextlib
 import hashlib
 import io
+import os
 import tempfile
 import warnings
 from collections.abc import Callable, Iterable, Iterator
@@ -167,7 +168,14 @@ def sheet_font(chars: str) -> Path:
     folder = Path(tempfile.gettempdir()) / "spatial-fonts"
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"NotoSansSC-subset-{digest}.ttf"
-    font.save(path)
+    buffer = io.BytesIO()
+    font.save(buffer)
+    # written beside it and moved into place whole: another process drawing the same
+    # characters at the same moment never reads a half-written font
+    fd, part = tempfile.mkstemp(dir=folder, suffix=".part")
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(buffer.getvalue())
+    os.replace(part, path)
     return path
 
 
