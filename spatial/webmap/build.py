@@ -44,8 +44,10 @@ from spatial.webmap.planfacts import with_area_checks
 from spatial.webmap.rulepanel import failure_features, rule_panel_data
 from spatial.webmap.styles import STYLES, LayerStyle, style_for
 from spatial.webmap.styles.failures import FAILURES
+from spatial.webmap.styles.parcels import PARCELS
 from spatial.webmap.styles.planner import planner_style
 from spatial.webmap.styles.zones import zone_style
+from spatial.webmap.tiles import TiledLayer, add_tiled_layer
 
 __all__ = ["MapOptions", "build_map", "render_map", "with_embedded_font"]
 
@@ -94,6 +96,9 @@ class MapOptions:
         overlap and outside pieces drawn in red. The map judges nothing itself.
     style_field : str, optional
         Colour the planner's extra layers by the categories of this field.
+    archive_dir : path-like, optional
+        Write the vector tiles of large planner layers (``layer.tiles_from``) as
+        ``.pmtiles`` files here, beside the page, instead of embedding them.
     """
 
     basemap: str | None = None
@@ -107,6 +112,7 @@ class MapOptions:
     prefer_canvas: bool = False
     snapshot: PlanSnapshot | None = None
     style_field: str | None = None
+    archive_dir: str | os.PathLike[str] | None = None
 
 
 def _basemap(options: MapOptions) -> Basemap:
@@ -189,7 +195,7 @@ def _style(name: str, gdf: gpd.GeoDataFrame, extras: list[str], options: MapOpti
 
 
 #: Each drawn layer's style and map layer, by layer name.
-Drawn = dict[str, tuple[LayerStyle, GeoJsonLayer]]
+Drawn = dict[str, tuple[LayerStyle, GeoJsonLayer | TiledLayer]]
 
 
 def _add_layers(
@@ -197,18 +203,22 @@ def _add_layers(
 ) -> Drawn:
     drawn: Drawn = {}
     shift = display_shift(basemap)
-    # planner layers: not a plan layer, nor one with a style of its own (conflicts, diff_*...)
-    extras = [n for n in layers if n != FAILURES.name and n not in STYLES]
+    # planner layers: not a plan layer, nor one with a style of its own (conflicts, diff_*...);
+    # `--layer parcels=...` too when coloured by a field (its own style ignored the field)
+    styled = PARCELS.name if options.style_field else None
+    extras = [n for n in layers if n != FAILURES.name and (n not in STYLES or n == styled)]
+    tiled = {*extras, PARCELS.name}  # large ones drawn as vector tiles (spatial.webmap.tiles)
     for name in _ordered(layers):
         gdf = _prepare(name, layers[name], options)
         style = _style(name, gdf, extras, options)
-        layer = styled_layer(
-            gdf,
-            style,
-            options.layer,
-            name=_label(name, options.layer_sources.get(name), layers[name]),
-            display=shift,
-        )
+        label = _label(name, options.layer_sources.get(name), layers[name])
+        layer: GeoJsonLayer | TiledLayer
+        if name in tiled and len(gdf) >= options.layer.tiles_from:
+            layer = add_tiled_layer(
+                m, gdf, style, label, options.style_field, shift, options.archive_dir
+            )
+        else:
+            layer = styled_layer(gdf, style, options.layer, name=label, display=shift)
         layer.add_to(m)
         drawn[name] = (style, layer)
     return drawn
