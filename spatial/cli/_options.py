@@ -53,6 +53,7 @@ COMMAND_HELP: dict[str, str] = {
     "report": "write the checked plan as an offline HTML report and an A3 PDF map sheet",
     "init": "write a commented spatial.toml project from your files (fields and CRS detected)",
     "qc": "成果质检: inspect layers (topology, 用地用海 codes, ids, areas), each finding sourced",
+    "serve": "serve a map folder (map --out DIR/) on this machine, with HTTP range requests",
 }
 
 

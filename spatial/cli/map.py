@@ -8,6 +8,7 @@ Examples::
     TIANDITU_KEY=... spatial map --basemap tianditu
     spatial map --zones my_zones.gpkg        # a planner's own zones, checked and styled
     spatial map --layer parcels=parcels.parquet --simplify-m 2
+    spatial map --offline --layer parcels=city.parquet --out city_map/   # a folder: spatial serve
 """
 
 from __future__ import annotations
@@ -56,7 +57,19 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "something fails (shown in red, each failed rule listed by its id); 2 unreadable or "
         "invalid input or a bad call, no map written.",
     )
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"default {DEFAULT_OUT}")
+    parser.add_argument(
+        "--out",
+        default=DEFAULT_OUT,  # text, not a Path: a trailing slash asks for a folder
+        help=f"default {DEFAULT_OUT}; a folder (DIR/, ending in a slash, or an existing folder) "
+        "gets index.html and the large layers' vector tiles beside it, for spatial serve DIR",
+    )
+    parser.add_argument(
+        "--tiles-from",
+        type=int,
+        metavar="COUNT",
+        help=f"draw a --layer of at least COUNT features as vector tiles "
+        f"(default {LayerOptions().tiles_from:,})",
+    )
     parser.add_argument(
         "--basemap",
         choices=BASEMAP_NAMES,
@@ -105,6 +118,12 @@ def _check_options(args: argparse.Namespace) -> None:
     low, high = DECIMALS_RANGE
     require_in_range(args.decimals, "--decimals", low, high, "decimal places")
     require_in_range(args.simplify_m, "--simplify-m", 0, SIMPLIFY_MAX_M, "metres")
+    require_in_range(args.tiles_from, "--tiles-from", 1, 10**9, "features")
+
+
+def _layer_options(args: argparse.Namespace) -> LayerOptions:
+    tiles_from = {} if args.tiles_from is None else {"tiles_from": args.tiles_from}
+    return LayerOptions(decimals=args.decimals, simplify_m=args.simplify_m, **tiles_from)
 
 
 def _precision_note(decimals: int | None) -> str | None:
@@ -120,6 +139,21 @@ def _precision_note(decimals: int | None) -> str | None:
     )
 
 
+def _map_path(args: argparse.Namespace) -> tuple[Path, Path | None]:
+    """Return the page to write and the folder of its tiles (None: tiles embedded in the page).
+
+    ``--out DIR/`` (a trailing slash, or a folder that exists) writes ``DIR/index.html``
+    with each tiled layer's ``.pmtiles`` beside it; a file name, one offline page.
+    """
+    given = os.fspath(args.out)
+    if given.endswith(("/", os.sep)) or os.path.isdir(given):
+        folder = Path(given)
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder / "index.html", folder
+    require_suffix(args.out, (".html", ".htm"), "an interactive map")
+    return Path(given), None
+
+
 def run(args: argparse.Namespace) -> int:
     """Check the plan as ``spatial check`` does, draw it, write the map; return the check's status.
 
@@ -129,19 +163,20 @@ def run(args: argparse.Namespace) -> int:
     SpatialError (exit status 2) before anything is written.
     """
     _check_options(args)
-    require_suffix(args.out, (".html", ".htm"), "an interactive map")
+    out, archive_dir = _map_path(args)
     snapshot = checked_snapshot(args, "map")
     options = MapOptions(
         basemap=args.basemap,
         offline=args.offline,
         tiles_dir=args.tiles,
         tianditu_key=os.environ.get(TIANDITU_ENV),
-        layer=LayerOptions(decimals=args.decimals, simplify_m=args.simplify_m),
+        layer=_layer_options(args),
         layer_sources=snapshot.files,
         snapshot=snapshot,
         style_field=args.style_field,
+        archive_dir=archive_dir,
     )
-    path = render_map(args.out, None, options)  # the snapshot's layers, validated once
+    path = render_map(out, None, options)  # the snapshot's layers, validated once
     print(_describe(path, options))
     note = _precision_note(args.decimals)
     if note:
