@@ -122,6 +122,15 @@ _PIXEL_JS = """([lon, lat]) => {
 }"""
 
 
+#: The page point (CSS px) of a lon/lat, where the map draws it now.
+_POINT_JS = """([lon, lat]) => {
+    const map = Object.values(window).find(v => v instanceof L.Map);
+    const point = map.latLngToContainerPoint([lat, lon]);
+    const box = map.getContainer().getBoundingClientRect();
+    return [box.left + point.x, box.top + point.y];
+}"""
+
+
 def _rgb(hex_colour: str) -> list[int]:
     return [int(hex_colour[i : i + 2], 16) for i in (1, 3, 5)]
 
@@ -152,24 +161,30 @@ def test_tiled_map_draws_parcels_offline_and_a_click_shows_id_and_class(
     )
     z_index = dict(panes)
     assert z_index["spatial-extra-0"] == min(z_index.values()) and len(z_index) > 5
-    # the plan's layers above take their own clicks (a zone's popup): show the parcels alone,
-    # as a planner does by unticking them in the layer control
-    visit.js(
-        "(() => { const m = Object.values(window).find(v => v instanceof L.Map);"
-        " for (const [k, l] of Object.entries(window.spatialLayers))"
-        " if (k !== 'extra-0') m.removeLayer(l); })()"
-    )
     visit.js(
         f"(() => {{ const m = Object.values(window).find(v => v instanceof L.Map);"
         f" m.setView([{lonlat[1]}, {lonlat[0]}], 17, {{animate: false}}); }})()"
     )
     visit.page.wait_for_function("!window.spatialLayers['extra-0'].isLoading()")
-    visit.page.mouse.click(640, 400)  # the map fills the page: its centre, the parcel's
+    expected = RESIDENTIAL if code == "070101" else f"YDYHFLDM = {code}"
+    # inside zone-cjrh: the zone's popup (the plan answers first), the parcel's fields under it
+    visit.page.mouse.click(*visit.page.evaluate(_POINT_JS, list(lonlat)))
     visit.page.wait_for_selector(".leaflet-popup-content", timeout=10_000)
     text = visit.js("document.querySelector('.leaflet-popup-content').innerText")
-    assert f"id: {middle}" in text
-    expected = RESIDENTIAL if code == "070101" else f"YDYHFLDM = {code}"
-    assert expected in text
+    assert "zone-cjrh" in text and f"id: {middle}" in text and expected in text
+    assert text.index("zone-cjrh") < text.index(f"id: {middle}")
+    visit.screenshot("tiles-clicked-in-zone")
+    # the parcels alone (the plan's layers unticked in the layer control): their popup
+    visit.js(
+        "(() => { const m = Object.values(window).find(v => v instanceof L.Map); m.closePopup();"
+        " for (const [k, l] of Object.entries(window.spatialLayers))"
+        " if (k !== 'extra-0') m.removeLayer(l); })()"
+    )
+    visit.page.wait_for_function("!document.querySelector('.leaflet-popup')")  # faded out
+    visit.page.mouse.click(*visit.page.evaluate(_POINT_JS, list(lonlat)))  # panned: here now
+    visit.page.wait_for_selector(".leaflet-popup-content", timeout=10_000)
+    text = visit.js("document.querySelector('.leaflet-popup-content').innerText")
+    assert text.splitlines() == ["地块 Parcels (parcels.parquet)", f"id: {middle}", expected]
     visit.screenshot("tiles-clicked")
     assert visit.page_errors == []
 

@@ -130,19 +130,30 @@
     return found;
   };
 
-  /* A click on the map opens the parcel's fields, unless a vector layer above answered it
-   * (its popup opened during the same click, before the click reached the map). */
+  /* A click on the map opens the parcel's fields. A click on a vector layer above (a zone)
+   * opens that layer's popup and goes no further (Leaflet stops it): the parcel's fields are
+   * then added under that popup's own, so one click shows both. */
   function bindClick(map, layer, o) {
-    var openedAt = -Infinity;
-    map.on("popupopen", function () { openedAt = performance.now(); });
+    function parcelHtml(latlng) {
+      if (!map.hasLayer(layer)) return null;
+      var features = ST.featuresAt(layer, latlng);
+      return features.length ? popupHtml(o, features[features.length - 1].props) : null;
+    }
     map.on("click", function (e) {
-      if (openedAt >= e.originalEvent.timeStamp || !map.hasLayer(layer)) return;
-      var features = ST.featuresAt(layer, e.latlng);
-      if (!features.length) return;
-      L.popup({ maxWidth: 320 })
-        .setLatLng(e.latlng)
-        .setContent(popupHtml(o, features[features.length - 1].props))
-        .openOn(map);
+      var html = parcelHtml(e.latlng);
+      if (!html) return;
+      var popup = L.popup({ maxWidth: 320 }).setLatLng(e.latlng).setContent(html);
+      popup.spatialTiles = true;
+      popup.openOn(map);
+    });
+    map.on("popupopen", function (e) {
+      if (e.popup.spatialTiles) return;
+      var html = parcelHtml(e.popup.getLatLng());
+      var box = html && e.popup.getElement().querySelector(".leaflet-popup-content");
+      if (!box) return;
+      box.insertAdjacentHTML("beforeend", '<hr class="sp-tile-rule">' + html);
+      e.popup._updateLayout();  /* Leaflet 1.9's own re-measure after its content changed */
+      e.popup._updatePosition();
     });
   }
 
