@@ -90,8 +90,13 @@ def tile_fields(gdf: gpd.GeoDataFrame, style_field: str | None) -> list[str]:
     return [*ids, *[name for name in styled if name not in ids]]
 
 
-def _class_keys(gdf: gpd.GeoDataFrame, style: LayerStyle) -> list[str]:
-    rows = gdf.drop(columns=gdf.geometry.name).to_dict("records")
+def _class_keys(gdf: gpd.GeoDataFrame, style: LayerStyle, fields: list[str]) -> list[str]:
+    """Return each feature's class key, from the tiled columns only (a survey has dozens more).
+
+    The styles tiled (:func:`~spatial.webmap.styles.planner.planner_style`, the parcels
+    style) read the style field at most.
+    """
+    rows = pd.DataFrame(gdf[fields]).to_dict("records")
     return [style.classify({str(k): v for k, v in row.items()}) for row in rows]
 
 
@@ -151,7 +156,9 @@ def _tile_frame(
     geoms = gdf.geometry.to_crs(WGS84)
     if display is not None:
         geoms = gpd.GeoSeries(display(np.asarray(geoms.values)), crs=WGS84, index=geoms.index)
-    columns = {"s": _class_keys(gdf, style)} | {name: _as_text(gdf[name]) for name in fields}
+    columns = {"s": _class_keys(gdf, style, fields)} | {
+        name: _as_text(gdf[name]) for name in fields
+    }
     return gpd.GeoDataFrame(columns, geometry=geoms.values, crs=WGS84)
 
 

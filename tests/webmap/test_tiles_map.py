@@ -189,6 +189,36 @@ def test_tiled_map_draws_parcels_offline_and_a_click_shows_id_and_class(
     assert visit.page_errors == []
 
 
+@pytest.mark.parametrize("count", ["0", "-5", "lots"])
+def test_map_refuses_a_tiling_threshold_that_is_no_count(
+    count: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "map.html"
+    try:
+        status = main(["map", "--offline", "--tiles-from", count, "--out", str(out)])
+    except SystemExit as exc:  # argparse's own refusal of a non-integer: exit 2 as well
+        status = exc.code
+    assert status == 2
+    assert not out.exists()
+    err = capsys.readouterr().err
+    assert err.startswith("spatial map: ") and "--tiles-from" in err and err.count("\n") == 1
+
+
+def test_a_large_layer_without_a_style_field_is_tiled_in_its_own_style(
+    written: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "plain.html"
+    source = written / "parcels.parquet"
+    arguments = ["--layer", f"parcels={source}", "--tiles-from", "1000", "--out", str(out)]
+    assert main(["map", "--offline", *arguments]) == 0
+    archive = tmp_path / "plain.pmtiles"
+    archive.write_bytes(_embedded_archive(out))
+    tiles = pyogrio.read_dataframe(archive, ZOOM_LEVEL=MAX_ZOOM)
+    assert set(tiles.columns) == {"mvt_id", "s", "id", "geometry"}  # no class field to carry
+    assert set(tiles["s"]) == {"parcel"}  # the parcels style's one class
+    assert tiles["id"].nunique() == 3025
+
+
 @pytest.fixture
 def served(written: Path) -> Iterator[str]:
     """The map folder served on loopback (any free port); its address."""
