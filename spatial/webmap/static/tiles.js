@@ -157,8 +157,21 @@
     });
   }
 
+  /* A map folder opened from disk: the browser reads no byte range of a file, so say how to open it. */
+  function askForServer(map) {
+    var note = L.control({ position: "bottomleft" });
+    note.onAdd = function () {
+      var box = L.DomUtil.create("div", "sp-panel sp-tiles-note");
+      box.textContent = "地块瓦片需经本机服务打开：spatial serve 此文件夹。 " +
+        "The parcels are read over HTTP: run `spatial serve FOLDER` and open the address it prints.";
+      return box;
+    };
+    note.addTo(map);
+  }
+
   /* The tiled layer, added to the map; `o` is the layer's description from tiles.py. */
   ST.layer = function (map, o) {
+    if (o.source.url && window.location.protocol === "file:") askForServer(map);
     map.createPane(o.pane).style.zIndex = o.zIndex;
     var layer = protomapsL.leafletLayer({
       url: ST.archive(o.source),
