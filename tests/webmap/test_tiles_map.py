@@ -251,6 +251,27 @@ def test_serve_answers_a_range_request_with_206(served: str, written: Path) -> N
     refused.value.close()
 
 
+@pytest.mark.browser
+def test_served_folder_draws_its_tiles_through_range_requests(served: str, browser) -> None:
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    answers: list[tuple[str, int]] = []
+    errors: list[str] = []
+    page.on("response", lambda r: answers.append((r.url, r.status)))
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    context.route(
+        "**/*",
+        lambda route: route.continue_() if route.request.url.startswith(served) else route.abort(),
+    )
+    page.goto(served + "index.html")
+    page.wait_for_selector("html[data-tiles-ready]", state="attached", timeout=60_000)
+    context.close()
+    assert errors == []
+    assert all(url.startswith(served) for url, _ in answers)  # nothing but the folder's server
+    ranges = [status for url, status in answers if url.endswith("extra-0.pmtiles")]
+    assert ranges and set(ranges) == {206}  # the archive read in pieces, never whole
+
+
 @pytest.mark.parametrize("host", ["0.0.0.0", "192.168.1.10", "example.org"])
 def test_serve_refuses_to_listen_beyond_this_machine(
     host: str, written: Path, capsys: pytest.CaptureFixture[str]
