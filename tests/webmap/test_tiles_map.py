@@ -35,13 +35,16 @@ from spatial.webmap.tiles import MAX_ZOOM, MIN_ZOOM
 
 CODES = ["070101", "0801", "1001"]
 RESIDENTIAL = "YDYHFLDM = 070101 一类城镇住宅用地"  # 2023 用地用海分类, code 070101
+HOSTILE_ID = "<img src=x onerror=alert(1)>"
+HOSTILE_AT = 55 * 20 + 20  # a parcel inside the grid, away from the middle one
 
 
 @pytest.fixture(scope="module")
 def parcels() -> gpd.GeoDataFrame:
-    """3,025 synthetic parcels (55 x 55, about 70 m squares), codes in turn."""
+    """3,025 synthetic parcels (55 x 55, about 70 m squares), codes in turn; one hostile id."""
     gdf = grid_parcels_gk(55)
     gdf["YDYHFLDM"] = [CODES[i % 3] for i in range(len(gdf))]
+    gdf.loc[HOSTILE_AT, "id"] = HOSTILE_ID
     return gdf
 
 
@@ -186,7 +189,20 @@ def test_tiled_map_draws_parcels_offline_and_a_click_shows_id_and_class(
     text = visit.js("document.querySelector('.leaflet-popup-content').innerText")
     assert text.splitlines() == ["地块 Parcels (parcels.parquet)", f"id: {middle}", expected]
     visit.screenshot("tiles-clicked")
-    assert visit.page_errors == []
+    # a hostile id shows as typed and runs nothing
+    hostile = _centre_lonlat(parcels, HOSTILE_ID)
+    visit.js(
+        f"(() => {{ const m = Object.values(window).find(v => v instanceof L.Map); m.closePopup();"
+        f" m.setView([{hostile[1]}, {hostile[0]}], 17, {{animate: false}}); }})()"
+    )
+    visit.page.wait_for_function("!window.spatialLayers['extra-0'].isLoading()")
+    visit.page.wait_for_function("!document.querySelector('.leaflet-popup')")
+    visit.page.mouse.click(*visit.page.evaluate(_POINT_JS, list(hostile)))
+    visit.page.wait_for_selector(".leaflet-popup-content", timeout=10_000)
+    text = visit.js("document.querySelector('.leaflet-popup-content').innerText")
+    assert f"id: {HOSTILE_ID}" in text.splitlines()
+    assert visit.js("document.querySelectorAll('.leaflet-popup-content img').length") == 0
+    assert visit.dialogs == [] and visit.page_errors == []
 
 
 @pytest.mark.parametrize("count", ["0", "-5", "lots"])
