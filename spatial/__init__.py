@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from spatial.io.layers import LAYER_NAMES, bundled_layer_path, load_plan_layers, read_layer
     from spatial.landuse.classes import load_classes
     from spatial.landuse.fields import check_class_field
+    from spatial.maps import build_map, render_map
     from spatial.measure.area import area_table, ellipsoidal_area_m2, planar_area_m2
     from spatial.overlay.operations import (
         assign_points,
@@ -53,7 +54,7 @@ if TYPE_CHECKING:
         validate_file,
         validate_layer,
     )
-    from spatial.webmap.build import MapOptions, build_map, render_map
+    from spatial.webmap.build import MapOptions
 
 _EXPORTS = {
     "area_table": "spatial.measure.area",
@@ -97,8 +98,8 @@ _EXPORTS = {
     "validate_file": "spatial.validate.problems",
     "validate_layer": "spatial.validate.problems",
     "MapOptions": "spatial.webmap.build",
-    "build_map": "spatial.webmap.build",
-    "render_map": "spatial.webmap.build",
+    "build_map": "spatial.maps",  # the plan checked once (take_snapshot), then drawn
+    "render_map": "spatial.maps",
 }
 
 __all__ = [

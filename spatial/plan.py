@@ -47,6 +47,7 @@ __all__ = [
     "load_plan_input",
     "load_rules",
     "load_targets",
+    "load_title",
     "plan_path",
     "rules_path",
     "string_list",
@@ -288,6 +289,24 @@ def load_headlines(
     headlines = tuple(_headline(path, i, entry) for i, entry in enumerate(entries))
     _check_unique(path, "headlines", [h.id for h in headlines])
     return headlines
+
+
+def load_title(path: str | os.PathLike[str]) -> str | None:
+    """Return the plan's own title (``[document] title``), or None when it states none.
+
+    Examples
+    --------
+    >>> load_title(plan_path())
+    '引领创新驱动 勇立发展潮头'
+    """
+    path = Path(path)
+    document = _read_toml(path).get("document")
+    title = document.get("title") if isinstance(document, dict) else None
+    if title is not None and (not isinstance(title, str) or not title.strip()):
+        raise PlanDataError(f"{path}: document.title: must be a non-empty text, got {title!r}")
+    if title is not None and len(title) > MAX_NAME_CHARS:
+        raise PlanDataError(f"{path}: document.title: at most {MAX_NAME_CHARS} characters")
+    return title
 
 
 #: How a rule parameter is read: the Python types it accepts, or a function

@@ -54,7 +54,7 @@ _MAX_TEXT_CHARS = 1_000
 
 _LAYER_KEYS = ("path", "id_field", "name_field", "crs", "input_frame")
 _TOP_KEYS = ("project", "layers", "landuse", "constraints", "within", "targets", "rules")
-_PROJECT_KEYS = ("plan", "rules", "out_crs")
+_PROJECT_KEYS = ("plan", "rules", "out_crs", "title")
 
 
 class ProjectError(PlanDataError):
@@ -94,6 +94,7 @@ class Project:
 
     ``targets_file`` and ``rules_file`` hold the ``[[targets]]`` and ``[[rules]]``
     (the project file itself when they are inline); None when the project has none.
+    ``title`` is the title its map and report carry (``[project] title``), if given.
     """
 
     file: Path
@@ -104,6 +105,30 @@ class Project:
     targets_file: Path | None = None
     rules_file: Path | None = None
     out_crs: str | None = None
+    title: str | None = None
+
+    @property
+    def name(self) -> str:
+        """The project's name: its folder's for ``spatial.toml``, else the file's stem.
+
+        Its outputs are named after it (``spatial map`` writes ``maps/<name>.html``).
+
+        Examples
+        --------
+        >>> Project(Path("/work/survey/spatial.toml")).name, Project(Path("/w/dy.toml")).name
+        ('survey', 'dy')
+        """
+        if self.file.name == PROJECT_FILE and self.file.parent.name:
+            return self.file.parent.name
+        return self.file.stem
+
+    def every_layer(self) -> dict[str, ProjectLayer]:
+        """Return every layer the project names, by its key (``layers.zones``, ``landuse``...)."""
+        found = {f"layers.{name}": layer for name, layer in self.layers.items()}
+        found.update({"landuse": self.landuse} if self.landuse is not None else {})
+        found.update({f'constraints."{n}"': layer for n, layer in self.constraints.items()})
+        found.update({f'within."{n}"': layer for n, layer in self.within.items()})
+        return found
 
 
 def _read(path: Path) -> dict[str, Any]:
@@ -243,6 +268,7 @@ def load_project(path: str | os.PathLike[str]) -> Project:
     out_crs = settings.get("out_crs")
     if out_crs is not None:
         _check_crs(file, "project.out_crs", _text(file, "project.out_crs", out_crs))
+    title = settings.get("title")
     landuse = data.get("landuse")
     project = Project(
         file=file,
@@ -253,6 +279,7 @@ def load_project(path: str | os.PathLike[str]) -> Project:
         targets_file=_plan_file(file, data, settings, "targets"),
         rules_file=_plan_file(file, data, settings, "rules"),
         out_crs=out_crs,
+        title=None if title is None else _text(file, "project.title", title),
     )
     _validate_plan(project.targets_file, project.rules_file)
     return project

@@ -18,8 +18,8 @@ from spatial.review.balance import balance_table
 @pytest.fixture(scope="module")
 def pieces() -> tuple[pd.DataFrame, pd.DataFrame]:
     parcels, zones = survey_parcels(), survey_zones()
-    overlay = tabulate_intersection(zones, parcels, a_id="DYBH", b_id="BSM")
-    balance = balance_table(parcels, zones, zone_id_field="DYBH")
+    overlay = tabulate_intersection(zones, parcels, a_id_field="DYBH", b_id_field="BSM")
+    balance = balance_table(parcels, zones, id_field="DYBH")
     return overlay, balance
 
 

@@ -12,7 +12,9 @@ leaves them out and :func:`stale_note` says why.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+import hashlib
+import os
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,8 +24,11 @@ import pandas as pd
 __all__ = [
     "ACCURACY_LABELS",
     "DERIVED_FROM_ZONES",
+    "InputFile",
     "LayerProvenance",
+    "digest_text",
     "drawn_layers",
+    "input_files",
     "layer_provenance",
     "plan_title",
     "provenance_notes",
@@ -117,8 +122,24 @@ def _plan_accuracies(rows: Collection[LayerProvenance]) -> set[str]:
     return {a for row in rows if row.layer in PLAN_LAYERS for a in row.accuracies}
 
 
-def plan_title(rows: Collection[LayerProvenance]) -> tuple[str, str]:
+def _own_title(name: str, accuracies: set[str]) -> tuple[str, str]:
+    """Return a planner's plan's title: ``name`` with 图 or 示意图, then （示例数据） if so."""
+    indicative = "indicative" in accuracies
+    kind_zh, kind_en = ("示意图", "indicative plan map") if indicative else ("图", "plan map")
+    title_zh = name if name.endswith("图") else f"{name}{kind_zh}"
+    if "synthetic" in accuracies:
+        return f"{title_zh}（示例数据）", f"{kind_en.capitalize()} (synthetic example data)"
+    return title_zh, kind_en.capitalize()
+
+
+def plan_title(
+    rows: Collection[LayerProvenance], name: str | None = None, synthetic: bool = False
+) -> tuple[str, str]:
     """Return the (中文, English) title: 示意图 only when a plan layer is indicative.
+
+    ``name`` is a planner's plan's own title (their project's or plan's): the
+    title is then theirs, never Bishan's, marked （示例数据） when a layer's
+    ``accuracy`` says so or ``synthetic`` (its features are marked synthetic).
 
     Examples
     --------
@@ -127,8 +148,12 @@ def plan_title(rows: Collection[LayerProvenance]) -> tuple[str, str]:
     ('西部（重庆）科学城璧山片区规划图', 'Bishan piece, Western (Chongqing) Science City: plan map')
     >>> plan_title([LayerProvenance("zones", "bundled", ("indicative",), (), 3)])[0]
     '西部（重庆）科学城璧山片区规划示意图'
+    >>> plan_title([LayerProvenance("zones", "z.shp", ("synthetic",), (), 3)], "示例单元规划")
+    ('示例单元规划图（示例数据）', 'Plan map (synthetic example data)')
     """
     accuracies = _plan_accuracies(rows)
+    if name is not None:
+        return _own_title(name, accuracies | ({"synthetic"} if synthetic else set()))
     if "synthetic" in accuracies:
         return f"{TITLE_BASE_ZH}图（示例数据）", f"{TITLE_EN}: plan map (synthetic example data)"
     if "indicative" in accuracies:
@@ -188,3 +213,84 @@ def stale_note(layers: Mapping[str, gpd.GeoDataFrame], replaced: Collection[str]
         "replace (a rule that names them is checked against the bundled layers, as spatial "
         "check does)"
     )
+
+
+# --- the manifest's record of the input files (规划全过程留痕: which inputs a verdict came from)
+
+#: Bytes read at a time while hashing a file.
+_HASH_CHUNK = 1 << 20
+
+
+@dataclass(frozen=True)
+class InputFile:
+    """One file a review read: its role, where it is, its size and its SHA-256.
+
+    Attributes
+    ----------
+    role : str
+        What the file is to the review (``zones``, ``landuse``, ``plan``, a
+        constraint's name, ``previous_zones``...).
+    path : str
+        The file as given (a ``::LAYER`` suffix left out), or a PostGIS URL
+        without its password.
+    bytes : int or None
+        Its size in bytes; None for a database table (no file to hash).
+    sha256 : str or None
+        The hex SHA-256 of its bytes; None for a database table.
+    """
+
+    role: str
+    path: str
+    bytes: int | None
+    sha256: str | None
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(_HASH_CHUNK), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _files_of(path: Path) -> Iterator[Path]:
+    """Yield the file, or every file of a folder input (a File Geodatabase) in name order."""
+    if path.is_dir():
+        yield from sorted(p for p in path.rglob("*") if p.is_file())
+    else:
+        yield path
+
+
+def input_files(
+    role: str, path: str | os.PathLike[str], label: str | None = None
+) -> list[InputFile]:
+    """Return the record of one input: a file, each file of a folder, or a table (no hash).
+
+    ``label`` names a database table without its password (the caller's
+    :func:`spatial.io.postgis.database_label`); a ``FILE::LAYER`` input is the file.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> f = pathlib.Path(tempfile.mkdtemp()) / "zones.geojson"
+    >>> _ = f.write_bytes(b"abc")
+    >>> record = input_files("zones", f)[0]
+    >>> record.bytes, record.sha256[:12]
+    (3, 'ba7816bf8f01')
+    """
+    text = os.fspath(path)
+    if "://" in text:
+        return [InputFile(role, label or text.partition("://")[0] + "://...", None, None)]
+    base = Path(text.partition("::")[0])
+    return [InputFile(role, str(f), f.stat().st_size, _sha256(f)) for f in _files_of(base)]
+
+
+def digest_text(text: str) -> str:
+    """Return the hex SHA-256 of ``text`` as UTF-8 (the digest a page shows of a manifest).
+
+    Examples
+    --------
+    >>> digest_text("")[:16]
+    'e3b0c44298fc1c14'
+    """
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()

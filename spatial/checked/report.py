@@ -13,7 +13,8 @@ import pandas as pd
 from spatial.checked.status import Status
 from spatial.errors import printable
 from spatial.formats import FORMATS
-from spatial.report import format_csv, format_json, format_markdown, format_table, records
+from spatial.report import format_frame, format_json, format_markdown, format_table, records
+from spatial.table_formats import table_format
 from spatial.validate.inputs import Repair
 
 __all__ = ["RULE_COLUMNS", "TARGET_COLUMNS", "CheckReport"]
@@ -172,14 +173,15 @@ class CheckReport:
     def render(self, fmt: str = "table") -> str:
         """Render the report as ``table``, ``csv``, ``json`` or ``markdown`` text.
 
-        JSON is ``{"targets": [...], "rules": [...]}``; CSV is one table whose
+        JSON is ``{"targets": [...], "rules": [...]}``; CSV (and every format of
+        rows, TSV) is one table whose
         ``table`` column says ``target`` or ``rule`` (columns of the other kind
         left empty); table and Markdown show the two tables one after the other,
         then the failures, one line each.
         """
         if fmt == "json":
             return format_json(self.to_dict())
-        if fmt == "csv":
+        if table_format(fmt).kind == "rows":  # CSV, TSV: one table of rows
             both = pd.concat(
                 [self.targets.assign(table="target"), self.rules.assign(table="rule")],
                 ignore_index=True,
@@ -189,7 +191,7 @@ class CheckReport:
                 *TARGET_COLUMNS,
                 *(c for c in RULE_COLUMNS if c not in TARGET_COLUMNS),
             ]
-            return format_csv(both[columns])
+            return format_frame(both[columns], fmt)
         if fmt == "markdown":
             return self._render_text(format_markdown, "## ", "- ")
         if fmt == "table":

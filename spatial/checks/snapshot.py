@@ -25,6 +25,7 @@ from spatial.checks.pieces import failure_pieces
 from spatial.checks.run import run_checks
 from spatial.errors import CRSMismatchWarning, RepairWarning
 from spatial.plan import Headline, Rule, Target, load_headlines, load_rules, load_targets
+from spatial.synthetic import is_synthetic
 from spatial.validate.inputs import LayerInput, prepare_inputs
 
 __all__ = ["take_snapshot"]
@@ -55,7 +56,7 @@ def _valid_extra(
     return dict(zip(extra, prepared.layers, strict=True))
 
 
-def take_snapshot(
+def take_snapshot(  # noqa: PLR0913 - keyword-only options past the three layer sets
     layers: Mapping[str, gpd.GeoDataFrame],
     files: Mapping[str, str] | None = None,
     extra: Mapping[str, gpd.GeoDataFrame] | None = None,
@@ -64,6 +65,9 @@ def take_snapshot(
     rules: Iterable[Rule] | None = None,
     repair: bool = False,
     headlines: Iterable[Headline] | None = None,
+    class_field: str | None = None,
+    bundled: bool = True,
+    title: str | None = None,
 ) -> PlanSnapshot:
     """Check ``layers`` as ``spatial check`` does and record what a page needs to show them.
 
@@ -82,6 +86,16 @@ def take_snapshot(
         The plan's headline figures; default those of ``seeds/plan.toml``.
     repair : bool
         Repair invalid geometries instead of refusing them.
+    class_field : str, optional
+        Land-use class field copied to the constraint rules' conflict pieces
+        (``report.conflicts``), as ``spatial check --class-field`` does.
+    bundled : bool
+        Draw the bundled layers the planner did not replace. False for a
+        planner's own plan: only their layers (those in ``files``) are drawn;
+        the bundled ones are still there for a rule that names them.
+    title : str, optional
+        The planner's plan's title (:func:`spatial.checked.provenance.plan_title`);
+        by default the bundled plan's.
 
     Examples
     --------
@@ -101,20 +115,27 @@ def take_snapshot(
         warnings.simplefilter("always", CRSMismatchWarning)
         warnings.simplefilter("always", RepairWarning)
         report = run_checks(
-            layers, targets=plan_targets, rules=plan_rules, repair=repair, sources=files
+            layers,
+            targets=plan_targets,
+            rules=plan_rules,
+            repair=repair,
+            sources=files,
+            class_field=class_field,
         )
         extra_valid = _valid_extra(extra or {}, files)
     notes = [
         str(w.message) for w in caught if issubclass(w.category, CRSMismatchWarning | RepairWarning)
     ]
     checked = report.layers  # validated once, in EPSG:4326: what the pages draw
-    drawn = {**{name: checked[name] for name in drawn_layers(layers, files)}, **extra_valid}
+    plan = drawn_layers(layers, files) if bundled else [n for n in layers if n in files]
+    drawn = {**{name: checked[name] for name in plan}, **extra_valid}
     zone_checks, missing = _zone_checks(report, plan_targets)
-    stale = stale_note(layers, files)
+    stale = stale_note(layers, files) if bundled else None
     if stale:
         notes.insert(0, stale)
     provenance = layer_provenance(drawn, files)
-    title_zh, title_en = plan_title(provenance)
+    synthetic = is_synthetic(*(drawn[name] for name in plan))  # marked so, feature by feature
+    title_zh, title_en = plan_title(provenance, title, synthetic)
     return PlanSnapshot(
         layers=dict(layers),
         drawn=drawn,

@@ -28,8 +28,8 @@ __all__ = ["check_targets", "closest_names", "match_by_name"]
 PASS, FAIL = Status.PASS, Status.FAIL
 
 
-def _target_row(target: Target, layer: gpd.GeoDataFrame, id_col: str) -> dict[str, object]:
-    matches = layer[layer[id_col] == target.id]
+def _target_row(target: Target, layer: gpd.GeoDataFrame, id_field: str) -> dict[str, object]:
+    matches = layer[layer[id_field] == target.id]
     row = {
         "id": target.id,
         "name_zh": target.name_zh,
@@ -46,7 +46,9 @@ def _target_row(target: Target, layer: gpd.GeoDataFrame, id_col: str) -> dict[st
     }
     if len(matches) != 1:
         if matches.empty:
-            return row | {"reason": "not found in the layer" + closest_names(layer, target, id_col)}
+            return row | {
+                "reason": "not found in the layer" + closest_names(layer, target, id_field)
+            }
         return row | {"reason": f"id appears {len(matches)} times"}
     measured_m2 = float(ellipsoidal_area_m2(matches)[0])
     planar_m2 = float(planar_area_m2(matches)[0])
@@ -72,7 +74,7 @@ def _target_row(target: Target, layer: gpd.GeoDataFrame, id_col: str) -> dict[st
     return row
 
 
-def closest_names(layer: gpd.GeoDataFrame, target: Target, id_col: str = "id") -> str:
+def closest_names(layer: gpd.GeoDataFrame, target: Target, id_field: str = "id") -> str:
     """Return ``" (closest: 科创小城 id A1, ...)"`` naming the features most like a target, or "".
 
     Names (``name_zh``) are compared with the target's name (similarity at
@@ -83,9 +85,9 @@ def closest_names(layer: gpd.GeoDataFrame, target: Target, id_col: str = "id") -
     if "name_zh" in layer.columns:
         names = [str(n) for n in layer["name_zh"] if isinstance(n, str)]
         for name in difflib.get_close_matches(target.name_zh, names, n=3, cutoff=0.5):
-            ident = layer.loc[layer["name_zh"] == name, id_col].iloc[0]
+            ident = layer.loc[layer["name_zh"] == name, id_field].iloc[0]
             found.setdefault(str(ident), f"{name} (id {ident})")
-    ids = [str(i) for i in layer[id_col] if i is not None]
+    ids = [str(i) for i in layer[id_field] if i is not None]
     for ident in difflib.get_close_matches(target.id, ids, n=3, cutoff=0.8):  # ids share prefixes
         found.setdefault(ident, f"id {ident}")
     if not found:
@@ -94,7 +96,7 @@ def closest_names(layer: gpd.GeoDataFrame, target: Target, id_col: str = "id") -
 
 
 def match_by_name(
-    layer: gpd.GeoDataFrame, targets: Iterable[Target], source: str, id_col: str = "id"
+    layer: gpd.GeoDataFrame, targets: Iterable[Target], source: str, id_field: str = "id"
 ) -> tuple[gpd.GeoDataFrame, list[str]]:
     """Give the target's id to the one feature named as a target whose id is not in the layer.
 
@@ -121,9 +123,9 @@ def match_by_name(
     >>> notes
     ['target zone-kcxz (西部（重庆）科技创新小镇) matched by name: feature A1 of mine.shp']
     """
-    if "name_zh" not in layer.columns or id_col not in layer.columns:
+    if "name_zh" not in layer.columns or id_field not in layer.columns:
         return layer, []
-    ids = layer[id_col].astype(object)
+    ids = layer[id_field].astype(object)
     present = set(ids.dropna().astype(str))
     wanted = {t.id for t in targets}
     new_ids, notes = ids.copy(), []
@@ -139,13 +141,13 @@ def match_by_name(
             )
     if not notes:
         return layer, []
-    return layer.assign(**{id_col: new_ids, "id_file": ids}), notes
+    return layer.assign(**{id_field: new_ids, "id_file": ids}), notes
 
 
 def check_targets(
     zones: gpd.GeoDataFrame,
     targets: Iterable[Target],
-    id_col: str = "id",
+    id_field: str = "id",
     *,
     name: str = "zones",
 ) -> pd.DataFrame:
@@ -157,7 +159,7 @@ def check_targets(
         The layer holding the targets' features, with a CRS.
     targets : iterable of Target
         The targets (see :func:`spatial.plan.load_targets`), matched by id.
-    id_col : str
+    id_field : str
         Column identifying the features.
     name : str
         How to name the layer in error messages (its file, say).
@@ -187,6 +189,6 @@ def check_targets(
     ['not found in the layer']
     """
     require_crs(zones, name)
-    require_id_column(zones, name, id_col)
-    rows = [_target_row(target, zones, id_col) for target in targets]
+    require_id_column(zones, name, id_field)
+    rows = [_target_row(target, zones, id_field) for target in targets]
     return pd.DataFrame(rows, columns=TARGET_COLUMNS)

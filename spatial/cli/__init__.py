@@ -132,6 +132,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:  # loading a command's modules takes a second: Ctrl-C then is no bug either
         parser = build_parser(only=command or "")
         args = parser.parse_args(words)
+        args._argv = ["spatial", *words]  # the call as typed (spatial review's manifest)
     except KeyboardInterrupt:
         return _interrupted(command)
     finally:

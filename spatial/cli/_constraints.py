@@ -58,9 +58,9 @@ def add_constraint_options(parser: argparse.ArgumentParser, conflicts: bool = Tr
         )
         parser.add_argument(
             "--class-field",
-            default=CLASS_CODE_FIELD,
             help=f"land-use class field of the zones (else of the constraint layer), for "
-            f"conflicts per class ({CLASS_CODE_FIELD})",
+            f"conflicts per class (default: the project's land-use class field, else "
+            f"{CLASS_CODE_FIELD})",
         )
 
 

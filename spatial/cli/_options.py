@@ -53,6 +53,7 @@ COMMAND_HELP: dict[str, str] = {
     "report": "write the checked plan as an offline HTML report and an A3 PDF map sheet",
     "init": "write a commented spatial.toml project from your files (fields and CRS detected)",
     "qc": "成果质检: inspect layers (topology, 用地用海 codes, ids, areas), each finding sourced",
+    "review": "the whole review in one folder: report, A3 atlas, tables, findings, manifest",
     "serve": "serve a map folder (map --out DIR/) on this machine, with HTTP range requests",
 }
 
@@ -277,12 +278,13 @@ def add_output_options(
     With ``layers``, ``--out`` also takes ``.gpkg``, ``.gdb`` and ``postgresql://`` and
     ``--db URL --table T`` name a PostGIS destination.
     """
-    from spatial.formats import FORMATS  # noqa: PLC0415
+    from spatial.table_formats import table_formats  # noqa: PLC0415 - the registry, no pandas
 
+    suffixes = "/".join(f.suffixes[0] for f in table_formats() if f.suffixes[0] != ".txt")
     parser.add_argument(
         "--format",
-        choices=(*FORMATS, "xlsx", *extra),
-        help="output format (default: from the --out suffix .csv/.json/.md/.xlsx"
+        choices=(*(f.name for f in table_formats()), *extra),
+        help=f"output format (default: from the --out suffix {suffixes}"
         + ("/.geojson" if "geojson" in extra else "")
         + ", else table); xlsx: an Excel workbook, units in the headers, numbers as numbers",
     )
@@ -379,29 +381,21 @@ def emit_frames(args: argparse.Namespace, sheets: dict[str, pd.DataFrame], text:
     ``sheets`` maps sheet names to DataFrames; ``text`` is ``fmt -> str``.
     CSV gets the UTF-8 BOM unless ``--no-bom``.
     """
-    from spatial.export.tables import xlsx_bytes  # noqa: PLC0415
-    from spatial.formats import FORMATS, format_from_suffix  # noqa: PLC0415
-    from spatial.io.atomic import write_bytes_atomic  # noqa: PLC0415
-    from spatial.report import emit  # noqa: PLC0415
+    from spatial.export.tables import write_tables  # noqa: PLC0415
+    from spatial.formats import format_from_suffix  # noqa: PLC0415
+    from spatial.table_formats import table_formats  # noqa: PLC0415
 
     fmt = format_from_suffix(args.format, args.out)
-    if args.command != "overlay" and fmt not in {*FORMATS, "xlsx"}:
+    if args.command != "overlay" and fmt not in {f.name for f in table_formats()}:
         from spatial.export.layer_formats import layer_suffixes  # noqa: PLC0415
 
+        tables = ", ".join(f.suffixes[0] for f in table_formats() if f.suffixes[0] != ".txt")
         layers = f" (or {', '.join(layer_suffixes())}, postgresql://... for the checked layers)"
         raise UsageError(
-            f"{args.out}: a {args.command} report is a table: use .csv, .json, .md, .xlsx or .txt"
+            f"{args.out}: a {args.command} report is a table: use {tables} or .txt"
             + (layers if args.command == "check" else "")
         )
-    if fmt == "xlsx":
-        if args.out is None:
-            raise UsageError("--format xlsx writes a workbook: give --out FILE.xlsx")
-        write_bytes_atomic(args.out, xlsx_bytes(sheets))
-        return False
-    body = text(fmt)  # type: ignore[operator]
-    if fmt == "csv" and not args.no_bom:
-        body = "\ufeff" + body
-    emit(body, args.out)
+    write_tables(sheets, args.out, fmt, text=text, bom=not args.no_bom)  # type: ignore[arg-type]
     return args.out is None and fmt == "table"
 
 

@@ -34,6 +34,7 @@ from spatial.io.where import Where, parse_where, select_features
 from spatial.overlay import operations as overlay
 from spatial.overlay.operations import RECONCILED_COLUMNS
 from spatial.report import emit, format_frame
+from spatial.table_formats import table_format
 from spatial.units import M2_PER_KM2
 
 if TYPE_CHECKING:
@@ -266,14 +267,9 @@ def _write(
         return ExitCode.OK
     table = result.drop(columns=result.geometry.name) if hasattr(result, "geometry") else result
     table = pd.DataFrame(table)
-    if args.format in ("csv", "json") and len(table) > _STREAM_MIN_ROWS:
-        from spatial.io import csvstream  # noqa: PLC0415 - large tables only
-
-        if args.format == "csv" and csvstream.write_csv_streamed(
-            table, args.out, bom=not args.no_bom
-        ):
-            return ExitCode.OK
-        if args.format == "json" and csvstream.write_json_streamed(table, args.out):
+    stream = table_format(args.format).stream  # CSV and JSON are streamed, when they can be
+    if stream is not None and len(table) > _STREAM_MIN_ROWS:
+        if stream(table, args.out, not args.no_bom):
             return ExitCode.OK
     emit_frames(args, {args.op: table}, lambda fmt: format_frame(table, fmt))
     return ExitCode.OK

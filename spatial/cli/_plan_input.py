@@ -18,7 +18,7 @@ import geopandas as gpd
 from spatial.checks.targets import match_by_name
 from spatial.cli._constraints import add_constraint_options, constraint_inputs, constraint_rules
 from spatial.cli._options import Input, add_input_options, layer_flag, print_notes, read_options
-from spatial.cli._project import plan_headlines, plan_input
+from spatial.cli._project import own_plan, plan_headlines, plan_input, plan_title
 from spatial.errors import UsageError, printable
 from spatial.io.layers import LAYER_NAMES, load_plan_layers, read_layer
 from spatial.io.options import ReadOptions
@@ -143,7 +143,8 @@ def checked_snapshot(args: argparse.Namespace, command: str) -> PlanSnapshot:
     Reads the planner's layers (:func:`read_plan_input`), checks ``--style-field``
     against the extra layers, and runs the targets and rules of the planner's plan
     (the project's, ``--plan`` and ``--rules``: no bundled one then) or the bundled
-    plan (:func:`spatial.checks.snapshot.take_snapshot`).
+    plan (:func:`spatial.checks.snapshot.take_snapshot`). A planner's plan over
+    their own layers is drawn alone, under its own title (:func:`plan_title`).
     """
     from spatial.checks.snapshot import take_snapshot  # noqa: PLC0415 - matplotlib-free, but heavy
 
@@ -159,4 +160,6 @@ def checked_snapshot(args: argparse.Namespace, command: str) -> PlanSnapshot:
         rules=rules,
         headlines=plan_headlines(args),  # Bishan's figures never headline a planner's plan
         repair=args.repair,
+        bundled=not (own_plan(args) and any(name in files for name in LAYER_NAMES)),
+        title=plan_title(args),
     )

@@ -10,16 +10,36 @@ given on the command line always wins; a layer's reading options (``id_field``,
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+from dataclasses import replace
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from spatial.cli._options import EVERY_INPUT_OPTIONS, keyed_value
+from spatial.errors import SpatialError, UsageError
 from spatial.project import Project, ProjectLayer, find_project
 
 if TYPE_CHECKING:
+    from spatial.io.options import ReadOptions
     from spatial.plan import Headline, Rule, Target
 
-__all__ = ["add_project_option", "apply_project", "own_plan", "plan_headlines", "plan_input"]
+#: Commands that run on the files they are given: a project fills in only what their
+#: arguments leave open, and one in the folder that cannot be read is set aside with a
+#: note (it is an error only when named with --project, or when the command needs it).
+OPTIONAL_PROJECT = ("validate", "overlay")
+
+__all__ = [
+    "add_project_option",
+    "apply_project",
+    "own_plan",
+    "plan_headlines",
+    "plan_input",
+    "plan_name",
+    "plan_title",
+    "project_class_field",
+    "project_options",
+]
 
 
 def add_project_option(parser: argparse.ArgumentParser) -> None:
@@ -83,9 +103,10 @@ def _landuse(args: argparse.Namespace, project: Project) -> None:
         args.class_field = landuse.class_field
     if args.command == "diff" and args.id_field is None:
         args.id_field = landuse.id_field
-    if args.command == "balance" and args.landuse is None and args.existing is None:
+    unsaid = getattr(args, "landuse", "") is None and getattr(args, "existing", None) is None
+    if args.command in ("balance", "review") and unsaid:
         args.landuse = landuse.path
-        _add_options(args, "landuse", landuse, main=True)
+        _add_options(args, "landuse", landuse, main=args.command == "balance")
 
 
 def _zone_ids(args: argparse.Namespace, project: Project) -> None:
@@ -103,12 +124,117 @@ def _out_crs(args: argparse.Namespace, project: Project) -> None:
         args.out_crs = project.out_crs
 
 
+def _needs_project(args: argparse.Namespace) -> bool:
+    """Whether an optional-project command has nothing to run on without the project."""
+    return args.command == "validate" and not args.paths
+
+
+def _find(args: argparse.Namespace) -> Project | None:
+    """Return the project; one an optional-project command does not need is set aside if broken."""
+    given = getattr(args, "project", None)
+    try:
+        return find_project(given)
+    except SpatialError as exc:
+        if args.command not in OPTIONAL_PROJECT or given is not None or _needs_project(args):
+            raise
+        print(f"spatial {args.command}: note: {exc} (not needed here: set aside)", file=sys.stderr)
+        return None
+
+
+def _warn_passwords(args: argparse.Namespace, project: Project) -> None:
+    """Say once, on stderr, which layers' PostGIS URLs hold a password (never the password)."""
+    from spatial.io.postgis import is_postgis_url, postgis_table  # noqa: PLC0415
+
+    keys = []
+    for key, layer in project.every_layer().items():
+        if not is_postgis_url(layer.path):
+            continue
+        for table in (None, "-"):  # the table named in the URL, or not yet
+            try:
+                if postgis_table(layer.path, table=table).password is not None:
+                    keys.append(f"{key}.path")
+                break
+            except SpatialError:  # a malformed URL is refused in its own line when read
+                continue
+    if keys:
+        print(
+            f"spatial {args.command}: warning: {project.file}: {', '.join(keys)}: the PostGIS URL "
+            "holds a password, which anyone who can read the project file can read: use a "
+            "~/.pgpass file or PGPASSWORD instead",
+            file=sys.stderr,
+        )
+
+
+def _path_key(path: str) -> str:
+    """Return ``path`` as project layers are matched: absolute, ``::LAYER`` kept; URLs as is."""
+    if path.startswith(("postgresql://", "postgres://")):
+        return path
+    name, sep, layer = path.partition("::")
+    return f"{os.path.abspath(os.path.expanduser(name))}{sep}{layer}"
+
+
+def _files(args: argparse.Namespace, project: Project) -> None:
+    """``validate`` and ``overlay``: the project's layers, where their arguments leave them open.
+
+    ``spatial validate`` without a PATH checks every layer the project names;
+    a file given that is one of them is read with its reading options
+    (:func:`project_options`) and, the land-use layer, checked with its class
+    field. ``overlay`` takes a project layer's id field as ``--a-id``/``--b-id``
+    and its CRS and input frame, unless given.
+    """
+    layers = project.every_layer()
+    args.project_layers = {_path_key(layer.path): layer for layer in layers.values()}
+    if args.command == "validate" and not args.paths:
+        args.paths = list(dict.fromkeys(layer.path for layer in layers.values()))
+    if args.command != "overlay":
+        return
+    for role, flag in (("a", "a_id"), ("b", "b_id")):
+        path = getattr(args, role)
+        layer = None if path is None else args.project_layers.get(_path_key(path))
+        if layer is None:
+            continue
+        if getattr(args, flag) == "id" and layer.id_field is not None:
+            setattr(args, flag, layer.id_field)
+        if role == "b" or args.scheduler is None:  # dask reads A as it is
+            reading = {k: v for k, v in layer.options().items() if k in EVERY_INPUT_OPTIONS}
+            _add_options(args, role, ProjectLayer(path, **reading), main=False)
+
+
+def project_options(args: argparse.Namespace, path: str, options: ReadOptions) -> ReadOptions:
+    """Return ``options`` with the project's for ``path`` (one of its layers) where left open."""
+    layer = getattr(args, "project_layers", {}).get(_path_key(str(path)))
+    if layer is None:
+        return options
+    return replace(
+        options,
+        **{k: v for k, v in layer.options().items() if getattr(options, k, None) is None},
+    )
+
+
+def project_class_field(args: argparse.Namespace, path: str) -> str | None:
+    """Return the land-use class field the project states for ``path``, if it is its layer."""
+    layer = getattr(args, "project_layers", {}).get(_path_key(str(path)))
+    return None if layer is None else layer.class_field
+
+
 def apply_project(args: argparse.Namespace) -> Project | None:
     """Read the project and fill in what the command line left unsaid; return it (or None)."""
-    project = find_project(getattr(args, "project", None))
+    project = _find(args)
     args.own_plan = False
+    args.project_title = args.project_name = None
     if project is None:
+        if args.command == "validate" and not args.paths:
+            raise UsageError(
+                "give the files to check (PATH...), or run it where a spatial.toml names "
+                "your layers (spatial init writes one)"
+            )
         return None
+    _warn_passwords(args, project)
+    args.project_title, args.project_name = project.title, project.name
+    if args.command in OPTIONAL_PROJECT:
+        _files(args, project)
+        _out_crs(args, project)
+        return project
     _plan(args, project)
     _layers(args, project)
     _constraints(args, project)
@@ -152,3 +278,45 @@ def plan_input(args: argparse.Namespace) -> tuple[tuple[Target, ...], tuple[Rule
         )
         return (), ()
     return load_plan_input(args.plan, args.rules)
+
+
+def _stem(path: str) -> str:
+    """Return a layer's name from its path: ``FILE.gdb::LAYER``'s layer, a URL's table, a stem."""
+    from urllib.parse import parse_qs, urlsplit  # noqa: PLC0415 - only for a planner's map
+
+    if path.startswith(("postgresql://", "postgres://")):
+        return parse_qs(urlsplit(path).query).get("table", ["postgis"])[0]
+    name, _, layer = path.partition("::")
+    return layer or Path(name).stem
+
+
+def plan_title(args: argparse.Namespace) -> str | None:
+    """Return the title a planner's map or report carries; None for the bundled plan's.
+
+    The project's ``title``, else the plan's ``[document] title``, else the
+    zones file's stem (the first layer's given, without zones).
+    """
+    from spatial.io.layers import LAYER_NAMES  # noqa: PLC0415 - geopandas is heavy
+    from spatial.plan import load_title  # noqa: PLC0415
+
+    if not own_plan(args):
+        return None
+    if getattr(args, "project_title", None):
+        return str(args.project_title)
+    title = load_title(args.plan) if args.plan is not None else None
+    given = [getattr(args, name, None) for name in ("zones", *LAYER_NAMES)]
+    paths = [str(path) for path in given if path is not None]
+    return title or (_stem(paths[0]) if paths else None)
+
+
+def plan_name(args: argparse.Namespace, default: str) -> str:
+    """Return the name a command's outputs take: the project's, else the plan file's stem.
+
+    ``default`` (``bishan``) when the bundled plan judges.
+    """
+    if getattr(args, "project_name", None):
+        return str(args.project_name)
+    for path in (args.plan, args.rules):
+        if path is not None:
+            return Path(path).stem
+    return default

@@ -49,6 +49,7 @@ from spatial.report import (
     format_table,
 )
 from spatial.review.balance import balance_table, compare_balance, reconciliation, subtotals
+from spatial.table_formats import table_format
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -148,7 +149,7 @@ def _table(
             gdf,
             zones,
             class_field=args.class_field,
-            zone_id_field=args.zone_id_field,
+            id_field=args.zone_id_field,
             level=args.level,
             construction=construction,
             names=(database_label(path), database_label(args.zones or "")),
@@ -219,7 +220,7 @@ def _compare_subtotals(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def _render(table: pd.DataFrame, fmt: str, single: bool) -> str:
-    if fmt not in {"table", "markdown"}:  # the machine-readable rows only
+    if table_format(fmt).kind != "document":  # the machine-readable rows only
         return format_frame(table, fmt)
     render = format_table if fmt == "table" else format_markdown
     per_zone = ("zone_area_m2", "largest_adjustment_m2", "largest_adjustment_rel", "overlap_m2")

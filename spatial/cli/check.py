@@ -66,6 +66,7 @@ from spatial.errors import printable
 from spatial.export.frame import OutputFrame
 from spatial.io.layers import LAYER_NAMES, load_plan_layers
 from spatial.io.postgis import database_label
+from spatial.landuse.fields import CLASS_CODE_FIELD
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -150,7 +151,7 @@ def run(args: argparse.Namespace) -> int:
             rules=rules,
             repair=args.repair,
             sources=sources,
-            class_field=args.class_field,
+            class_field=args.class_field or CLASS_CODE_FIELD,  # the project's, if any
         )
     if args.conflicts_out is not None and report.conflicts is not None:  # with constraints
         write_conflicts(

@@ -60,13 +60,14 @@ from spatial.io.layers import LAYER_NAMES, load_plan_layers, read_layer
 from spatial.io.postgis import database_label
 from spatial.landuse.fields import CLASS_CODE_FIELD
 from spatial.report import (
-    format_csv,
+    format_frame,
     format_json,
     format_markdown,
     format_table,
     records,
 )
 from spatial.review.diff import GEOMETRY_TOLERANCE_M2, LayerDiff, diff_layers
+from spatial.table_formats import table_format
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -268,8 +269,8 @@ def _render(
         if matrix is not None:
             data["matrix"] = records(matrix)
         return format_json(data)
-    if fmt == "csv":
-        return format_csv(result.features)
+    if table_format(fmt).kind == "rows":  # CSV, TSV: the features
+        return format_frame(result.features, fmt)
     render = format_table if fmt == "table" else format_markdown
     head = "" if fmt == "table" else "## "
     parts = [f"{head}Features", "", render(result.features)]
@@ -352,7 +353,14 @@ def run(args: argparse.Namespace) -> int:
         from spatial.webmap.compare import render_compare_map  # noqa: PLC0415 - folium is slow
 
         shown = (database_label(args.old), database_label(args.new))  # no password on the page
-        render_compare_map(args.map, *result.versions, result.pieces, names=shown)
+        render_compare_map(
+            args.map,
+            *result.versions,
+            result.pieces,
+            names=shown,
+            features=result.features,
+            id_field=args.id_field,
+        )
         print(f"spatial diff: wrote {args.map}", file=sys.stderr)
     sheets = {"features": result.features, "targets": targets, "rules": rules}
     if result.matrix is not None:

@@ -1,4 +1,4 @@
-"""``spatial map``: write the plan as an interactive HTML map (maps/bishan.html by default).
+"""``spatial map``: write the plan as an interactive HTML map (maps/<project>.html by default).
 
 Examples::
 
@@ -28,7 +28,9 @@ from spatial.cli._options import (
     require_suffix,
 )
 from spatial.cli._output import ExitCode
+from spatial.cli._outputs import guard_outputs
 from spatial.cli._plan_input import add_plan_input, checked_snapshot
+from spatial.cli._project import plan_name
 from spatial.errors import printable
 from spatial.report import format_table
 from spatial.webmap import BASEMAP_NAMES, LayerOptions, MapOptions, render_map
@@ -37,7 +39,9 @@ from spatial.webmap.planfacts import with_area_checks
 
 __all__ = ["register", "run"]
 
-DEFAULT_OUT = Path("maps") / "bishan.html"
+#: Where the map goes: the project's name (or the --plan file's stem), else bishan.
+DEFAULT_OUT = Path("maps") / "{name}.html"
+BUNDLED_NAME = "bishan"
 TIANDITU_ENV = "TIANDITU_KEY"
 #: ``--decimals`` range: 4 places of a degree is about 11 m, 10 about 0.01 mm.
 DECIMALS_RANGE = (4, 10)
@@ -59,9 +63,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     parser.add_argument(
         "--out",
-        default=DEFAULT_OUT,  # text, not a Path: a trailing slash asks for a folder
-        help=f"default {DEFAULT_OUT}; a folder (DIR/, ending in a slash, or an existing folder) "
-        "gets index.html and the large layers' vector tiles beside it, for spatial serve DIR",
+        default=None,  # text, not a Path: a trailing slash asks for a folder
+        help=f"default {DEFAULT_OUT.parent / '<name>.html'}: the project's name (its "
+        f"folder's), else the --plan file's stem, else {BUNDLED_NAME}; a folder (DIR/, ending "
+        "in a slash, or an existing folder) gets index.html and the large layers' vector tiles "
+        "beside it, for spatial serve DIR",
     )
     parser.add_argument(
         "--tiles-from",
@@ -163,6 +169,9 @@ def run(args: argparse.Namespace) -> int:
     SpatialError (exit status 2) before anything is written.
     """
     _check_options(args)
+    if args.out is None:
+        args.out = Path(str(DEFAULT_OUT).format(name=plan_name(args, BUNDLED_NAME)))
+        guard_outputs(args)  # the default, checked as a given --out was
     out, archive_dir = _map_path(args)
     snapshot = checked_snapshot(args, "map")
     options = MapOptions(

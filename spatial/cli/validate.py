@@ -15,7 +15,10 @@ code, a code off the ``--class-level`` levels), one line per feature.
 Exit status: 0 no problems, 1 problems found, 2 an input could not be read
 (the highest applies when several files are given). With ``--repair OUT`` the
 single input's invalid geometries are repaired with ``make_valid`` and written
-to OUT (GeoJSON, GeoPackage, FlatGeobuf or GeoParquet, by its suffix); the area
+to OUT, named by its suffix or URL: any format of the layer registry
+(:mod:`spatial.export.layer_formats`: GeoPackage, FlatGeobuf, File GDB, PostGIS),
+GeoJSON or GeoParquet, in the input's CRS (GeoJSON in lon/lat, RFC 7946) and
+with its field names (``--id-field DYBH`` written back as ``DYBH``); the area
 each repair changed is printed. The exit status still describes the input.
 """
 
@@ -26,26 +29,39 @@ import io
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import pandas as pd
 import pyogrio
 
-from spatial.cli._options import COMMAND_HELP, Input, add_input_options, read_options
+from spatial.cli._options import (
+    COMMAND_HELP,
+    Input,
+    add_input_options,
+    output_frame_of,
+    read_options,
+)
 from spatial.cli._output import ExitCode
+from spatial.cli._project import project_class_field, project_options
+from spatial.crs import WGS84
 from spatial.errors import LayerError, SpatialError, first_line, printable
-from spatial.io.atomic import write_bytes_atomic, write_gpkg_atomic
+from spatial.io.atomic import write_bytes_atomic
 from spatial.io.bundled import bundled_dir
 from spatial.io.layers import REQUIRED_PROPERTIES, read_layer, read_layer_tolerant
 from spatial.io.options import ReadOptions
-from spatial.io.postgis import is_postgis_url
+from spatial.io.postgis import database_label, is_postgis_url, postgis_table
 from spatial.landuse.fields import CLASS_NAME_FIELD, ClassFieldProblem, check_class_field
 from spatial.validate.problems import Problem, repair_layer, validate_file
 
+if TYPE_CHECKING:
+    from spatial.export.frame import OutputFrame
+
 __all__ = ["register", "required_for", "run"]
 
-#: Output drivers by suffix for ``--repair`` (one-file formats only, so writes stay atomic).
-_DRIVERS = {".geojson": "GeoJSON", ".json": "GeoJSON", ".gpkg": "GPKG", ".fgb": "FlatGeobuf"}
+#: Output drivers by suffix for ``--repair`` beside the layer registry's formats (one file each,
+#: written atomically).
+_DRIVERS = {".geojson": "GeoJSON", ".json": "GeoJSON"}
 _PARQUET = {".parquet", ".geoparquet"}
 
 
@@ -59,7 +75,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
             "Exit 0 clean, 1 problems found, 2 an input could not be read."
         ),
     )
-    parser.add_argument("paths", nargs="+", metavar="PATH", help="GeoJSON, GeoPackage, ...")
+    parser.add_argument(
+        "paths",
+        nargs="*",
+        metavar="PATH",
+        help="GeoJSON, GeoPackage, ... (none: every layer the project names)",
+    )
     parser.add_argument(
         "--require",
         metavar="NAMES",
@@ -110,14 +131,16 @@ def _levels(text: str | None) -> set[int] | None:
 def _class_problems(
     path: Path | str, args: argparse.Namespace, options: ReadOptions
 ) -> list[ClassFieldProblem]:
-    if args.class_field is None:
+    field = args.class_field or project_class_field(args, str(path))  # the land-use layer's
+    if field is None:
         return []
     gdf = read_layer_tolerant(path, crs=options.crs)
     return check_class_field(
         gdf,
         str(path),
-        code_field=args.class_field,
+        code_field=field,
         name_field=args.class_name_field,
+        id_field=options.id_field or "id",  # features named as the other problems name them
         levels=_levels(args.class_level),
     )
 
@@ -165,26 +188,39 @@ def _check_one(path: Path | str, args: argparse.Namespace, options: ReadOptions)
     return ExitCode.PROBLEMS if problems else ExitCode.OK
 
 
-def _write_layer(gdf: gpd.GeoDataFrame, out: Path) -> None:
-    suffix = out.suffix.lower()
-    if suffix not in _DRIVERS and suffix not in _PARQUET:
-        choices = ", ".join(sorted({*_DRIVERS, *_PARQUET}))
-        raise LayerError(f"{out}: cannot write {suffix or 'a file without suffix'}; use {choices}")
-    if suffix == ".gpkg":  # into an existing GeoPackage: its other layers are kept
-        write_gpkg_atomic(out, gdf, layer=out.stem)
+def _write_layer(gdf: gpd.GeoDataFrame, out: str, frame: OutputFrame, name: str) -> None:
+    """Write the repaired layer ``name`` to ``out``, in ``frame`` (the input's CRS and fields).
+
+    A destination of the layer registry (:mod:`spatial.export.layer_formats`:
+    GeoPackage, FlatGeobuf, File GDB, PostGIS) goes through it, written as it is
+    (no style column); GeoJSON (lon/lat, RFC 7946) and GeoParquet, one file each.
+    """
+    from spatial.export.layers import is_layer_destination, write_layers  # noqa: PLC0415
+
+    layer = frame.layer(name, gdf)
+    if is_layer_destination(out):
+        table = postgis_table(out).table if is_postgis_url(out) else Path(out).stem
+        write_layers({table: layer}, out, styled=False)
         return
+    suffix = Path(out).suffix.lower()
+    if suffix not in _DRIVERS and suffix not in _PARQUET:
+        from spatial.export.layer_formats import layer_suffixes  # noqa: PLC0415
+
+        choices = ", ".join(sorted({*_DRIVERS, *_PARQUET, *layer_suffixes()}))
+        raise LayerError(f"{out}: cannot write {suffix or 'a file without suffix'}; use {choices}")
     buffer = io.BytesIO()
     try:
         if suffix in _PARQUET:
-            gdf.to_parquet(buffer)
+            layer.to_parquet(buffer)
         else:
-            pyogrio.write_dataframe(gdf, buffer, driver=_DRIVERS[suffix], layer=out.stem)
+            lonlat = layer.to_crs(WGS84) if layer.crs is not None else layer
+            pyogrio.write_dataframe(lonlat, buffer, driver=_DRIVERS[suffix], layer=Path(out).stem)
     except Exception as exc:  # a writer failure is one line, and nothing is written
         raise LayerError(f"{out}: cannot write the repaired layer ({first_line(exc)})") from None
     write_bytes_atomic(out, buffer.getvalue())
 
 
-def _print_repairs(path: Path | str, report: pd.DataFrame, out: Path) -> None:
+def _print_repairs(path: Path | str, report: pd.DataFrame, out: str) -> None:
     for row in report.itertuples(index=False):
         print(
             printable(
@@ -193,12 +229,15 @@ def _print_repairs(path: Path | str, report: pd.DataFrame, out: Path) -> None:
                 f"(changed {row.area_changed_m2:+,.0f} m²)"
             )
         )
-    print(f"{printable(out)}: written, {len(report)} feature(s) repaired", file=sys.stderr)
+    shown = printable(database_label(out))  # a PostGIS URL without its password
+    print(f"{shown}: written, {len(report)} feature(s) repaired", file=sys.stderr)
 
 
-def _repair(path: Path | str, out: Path, options: ReadOptions) -> None:
-    repaired, report = repair_layer(read_layer(path, **vars(options)), str(path))
-    _write_layer(repaired, out)
+def _repair(path: Path | str, out: str, args: argparse.Namespace, options: ReadOptions) -> None:
+    layer = read_layer(path, **vars(options))
+    repaired, report = repair_layer(layer, str(path))
+    frame = output_frame_of(args, {"input": layer}, {"input": options})  # its CRS, its fields
+    _write_layer(repaired, out, frame, "input")
     _print_repairs(path, report, out)
 
 
@@ -209,10 +248,13 @@ def run(args: argparse.Namespace) -> int:
         print("spatial validate: --repair takes exactly one PATH", file=sys.stderr)
         return ExitCode.UNREADABLE
     options = read_options(args, [Input(f"#{i}", str(p)) for i, p in enumerate(paths)])
+    options = {
+        f"#{i}": project_options(args, str(p), options[f"#{i}"]) for i, p in enumerate(paths)
+    }
     statuses = [_check_one(p, args, options[f"#{i}"]) for i, p in enumerate(paths)]
     status = max(statuses)
     if args.repair and status != ExitCode.UNREADABLE:
-        _repair(paths[0], Path(args.repair), options["#0"])
+        _repair(paths[0], args.repair, args, options["#0"])
     bad = sum(1 for s in statuses if s != ExitCode.OK)
     summary = "no problems found" if status == ExitCode.OK else f"{bad} with problems or unreadable"
     print(f"spatial validate: {len(paths)} file(s) checked, {summary}", file=sys.stderr)

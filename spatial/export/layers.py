@@ -39,6 +39,7 @@ def write_layers(
     *,
     table: str | None = None,
     styles: Mapping[str, str] | None = None,
+    styled: bool = True,
 ) -> list[str]:
     """Write result layers (GeoDataFrames) and tables (DataFrames) to ``out``; return their names.
 
@@ -59,6 +60,9 @@ def write_layers(
     styles : mapping of str to str, optional
         For a GeoPackage, the web-map style of each layer (default: the layer's
         own name); every geometry layer is stored with its QGIS style.
+    styled : bool
+        False writes the layers as they are: no style stored, no ``style_class``
+        column (a planner's layer given back, repaired).
 
     Raises
     ------
@@ -71,5 +75,5 @@ def write_layers(
     if fmt is None:
         known = ", ".join(layer_suffixes())
         raise UsageError(f"{out}: names no layer format; use {known} or postgresql://...")
-    request = LayerWrite(layers, os.fspath(out), table, dict(styles or {}))
+    request = LayerWrite(layers, os.fspath(out), table, dict(styles or {}), styled)
     return fmt.write(request)

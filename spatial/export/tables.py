@@ -1,112 +1,69 @@
-"""Result tables for office tools: Excel workbooks (openpyxl) with units in the headers.
+"""Writing result tables: in whichever format ``--format`` or the file's suffix names.
 
-Every column whose name carries a unit (``area_km2``, ``diff_pct``, ``dist_m``)
-gets it spelled out in its header (``area_km2 (km²)``); numbers are written as
-numbers (not text), with a display format of the precision the terminal table
-shows, and missing figures as empty cells. Text is always written as text, never
-as a formula.
+Each table format is one module of :mod:`spatial.table_formats` (terminal table,
+CSV, JSON, Markdown, TSV, Excel workbooks...); this finds the format and hands
+the result to its writer, which prints it or writes the file atomically. Layers
+(GIS files, databases) go through :func:`spatial.export.layers.write_layers`.
 """
 
 from __future__ import annotations
 
-import io
-import math
-from collections.abc import Mapping
-from typing import TYPE_CHECKING
+import os
+from collections.abc import Callable, Mapping
 
-import numpy as np
 import pandas as pd
 
-if TYPE_CHECKING:
-    from openpyxl.worksheet.worksheet import Worksheet
+from spatial.formats import format_from_suffix
+from spatial.table_formats import TableWrite, table_format
 
-__all__ = ["UNIT_SUFFIXES", "unit_header", "xlsx_bytes"]
-
-#: Column-name suffixes and the unit each means, longest first.
-UNIT_SUFFIXES: tuple[tuple[str, str, str], ...] = (
-    ("_km2", "km²", "0.0000"),
-    ("_m2", "m²", "#,##0.0"),
-    ("_ha", "ha", "0.00"),
-    ("_mu", "亩", "0.0"),
-    ("_pct", "%", "0.00"),
-    ("_km", "km", "0.000"),
-    ("_m", "m", "0.0"),
-)
+__all__ = ["write_tables"]
 
 
-def _unit(column: str) -> tuple[str, str] | None:
-    for suffix, unit, number_format in UNIT_SUFFIXES:
-        if column.endswith(suffix):
-            return unit, number_format
-    return None
+def write_tables(
+    sheets: Mapping[str, pd.DataFrame],
+    out: str | os.PathLike[str] | None,
+    fmt: str | None = None,
+    *,
+    text: Callable[[str], str] | None = None,
+    bom: bool = True,
+) -> str:
+    r"""Print or atomically write a result's tables; return the format written.
 
+    Parameters
+    ----------
+    sheets : mapping of str to DataFrame
+        The result's tables by name, in order: a workbook's sheets; a text
+        format without ``text`` renders the first.
+    out : path or str, optional
+        The file; None prints on standard output (a workbook is refused there).
+    fmt : str, optional
+        ``--format``; by default the one ``out``'s suffix names (the terminal
+        table for ``.txt`` or no file).
+    text : callable, optional
+        ``text(fmt) -> str``: the command's own rendering of a text format
+        (a check report's sections, say), used instead of the first table.
+    bom : bool
+        The UTF-8 byte-order mark, for the formats that start with one (CSV,
+        TSV); ``--no-bom`` clears it.
 
-def unit_header(column: str) -> str:
-    """Return the column's header with its unit spelled out.
-
-    Examples
-    --------
-    >>> unit_header("measured_km2"), unit_header("diff_pct"), unit_header("status")
-    ('measured_km2 (km²)', 'diff_pct (%)', 'status')
-    """
-    unit = _unit(column)
-    return column if unit is None else f"{column} ({unit[0]})"
-
-
-def _value(value: object) -> object:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return None
-    if isinstance(value, np.generic):
-        value = value.item()
-        if isinstance(value, float) and math.isnan(value):
-            return None
-    if isinstance(value, bool | int | float | str):
-        return value
-    # pd.isna takes any scalar (NaT, NA, Timestamp...); pandas-stubs has no overload for object.
-    return None if pd.isna(value) else str(value)  # type: ignore[call-overload]
-
-
-def _sheet(sheet: Worksheet, frame: pd.DataFrame) -> None:
-    from openpyxl.styles import Font  # noqa: PLC0415
-    from openpyxl.utils import get_column_letter  # noqa: PLC0415
-
-    columns = [str(c) for c in frame.columns]
-    sheet.append([unit_header(c) for c in columns])
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    formats = [(_unit(c) or (None, None))[1] for c in columns]
-    for row in frame.itertuples(index=False):
-        sheet.append([_value(v) for v in row])
-        for cell, number_format in zip(sheet[sheet.max_row], formats, strict=True):
-            if isinstance(cell.value, str):
-                cell.data_type = "s"  # text stays text: "=..." is never a formula
-            elif number_format is not None and isinstance(cell.value, int | float):
-                cell.number_format = number_format
-    sheet.freeze_panes = "A2"
-    for i, column in enumerate(columns, start=1):
-        width = max([len(unit_header(column)), *(len(str(v)) for v in frame.iloc[:, i - 1])])
-        sheet.column_dimensions[get_column_letter(i)].width = min(60, width + 2)
-
-
-def xlsx_bytes(sheets: Mapping[str, pd.DataFrame]) -> bytes:
-    """Return an Excel workbook (.xlsx) with one sheet per table, in order.
+    Raises
+    ------
+    UsageError
+        The suffix names no table format or another than ``fmt``; a workbook
+        asked for on the terminal.
 
     Examples
     --------
-    >>> import openpyxl
-    >>> data = xlsx_bytes({"areas": pd.DataFrame({"id": ["a"], "area_km2": [1.5]})})
-    >>> sheet = openpyxl.load_workbook(io.BytesIO(data))["areas"]
-    >>> [c.value for c in sheet[1]], [c.value for c in sheet[2]]
-    (['id', 'area_km2 (km²)'], ['a', 1.5])
+    >>> import tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "areas.tsv")
+    >>> write_tables({"areas": pd.DataFrame({"id": ["a"], "area_km2": [1.5]})}, path, bom=False)
+    'tsv'
+    >>> with open(path, encoding="utf-8", newline="") as written:
+    ...     written.read()
+    'id\tarea_km2\r\na\t1.5\r\n'
     """
-    from openpyxl import Workbook  # noqa: PLC0415 - only for --format xlsx
-
-    book = Workbook()
-    first = book.active  # a new workbook opens with one empty sheet
-    if first is not None:
-        book.remove(first)
-    for name, frame in sheets.items():
-        _sheet(book.create_sheet(title=name[:31]), frame)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    name = format_from_suffix(fmt, out)
+    found = table_format(name)
+    body = text(name) if text is not None and found.render is not None else None
+    found.write(TableWrite(out, dict(sheets), body, bom))
+    return name

@@ -110,17 +110,17 @@ class ParquetLayer:
             return CRS.from_epsg(4326)  # the same lon/lat, in geopandas' usual name
         return require_usable_crs(resolved, str(self.path))
 
-    def require(self, id_col: str) -> None:
+    def require(self, id_field: str) -> None:
         """Refuse an id column the file does not have, listing those it has."""
         names = [name for name in self.file.schema_arrow.names if name != self.geometry]
-        if id_col == self.geometry:
+        if id_field == self.geometry:
             raise LayerError(
-                f"{self.path}: {id_col!r} is the geometry column, not an id column; name a "
+                f"{self.path}: {id_field!r} is the geometry column, not an id column; name a "
                 f"property column ({', '.join(names) or 'none'})"
             )
-        if id_col not in names:
+        if id_field not in names:
             raise LayerError(
-                f"{self.path}: no id column {id_col!r}; columns are {', '.join(names) or 'none'}"
+                f"{self.path}: no id column {id_field!r}; columns are {', '.join(names) or 'none'}"
             )
 
     def group_units(self, max_rows: int) -> list[list[int]]:
@@ -145,7 +145,7 @@ class ParquetLayer:
         """Rows in the row groups ``groups``."""
         return sum(self.file.metadata.row_group(g).num_rows for g in groups)
 
-    def read_groups(self, groups: list[int], id_col: str) -> tuple[pa.Array, pa.Array]:
+    def read_groups(self, groups: list[int], id_field: str) -> tuple[pa.Array, pa.Array]:
         """Read the id column and the WKB of the row groups ``groups``, on this thread alone.
 
         Each thread reads through a file handle of its own (pyarrow's readers are
@@ -155,18 +155,18 @@ class ParquetLayer:
         if handle is None:
             # mapped, without pre-buffering: 20 % faster for a row group read whole
             handle = self._local.file = pq.ParquetFile(self.path, memory_map=True, pre_buffer=False)
-        table = handle.read_row_groups(groups, columns=[id_col, self.geometry], use_threads=False)
-        return table.column(id_col).combine_chunks(), table.column(self.geometry).combine_chunks()
+        table = handle.read_row_groups(groups, columns=[id_field, self.geometry], use_threads=False)
+        return table.column(id_field).combine_chunks(), table.column(self.geometry).combine_chunks()
 
-    def batches(self, id_col: str, batch_rows: int) -> Iterator[gpd.GeoDataFrame]:
+    def batches(self, id_field: str, batch_rows: int) -> Iterator[gpd.GeoDataFrame]:
         """Yield the id column and the geometries as GeoDataFrames, ``batch_rows`` at a time."""
         import geopandas as gpd  # noqa: PLC0415 - the clean path needs no GeoDataFrame
 
-        self.require(id_col)
-        columns = [id_col, self.geometry]
+        self.require(id_field)
+        columns = [id_field, self.geometry]
         for batch in self.file.iter_batches(batch_size=batch_rows, columns=columns):
             yield gpd.GeoDataFrame(
-                {id_col: batch.column(id_col).to_numpy(zero_copy_only=False)},
+                {id_field: batch.column(id_field).to_numpy(zero_copy_only=False)},
                 geometry=wkb_geometries(batch.column(self.geometry)),
                 crs=self.crs,
             )

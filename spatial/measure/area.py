@@ -210,20 +210,20 @@ def planar_area_m2(geoms: GeometryInput) -> np.ndarray:
     return np.asarray(to_gauss_kruger(geoms).area, dtype=float)
 
 
-def area_table(gdf: gpd.GeoDataFrame, id_col: str = "id") -> pd.DataFrame:
+def area_table(gdf: gpd.GeoDataFrame, id_field: str = "id") -> pd.DataFrame:
     """Tabulate each feature's area of record in every unit, with the two cross-checks.
 
     Parameters
     ----------
     gdf : geopandas.GeoDataFrame
         Features with a CRS.
-    id_col : str
+    id_field : str
         Column identifying the features; copied as the first column.
 
     Returns
     -------
     pandas.DataFrame
-        Columns ``id_col, area_m2, area_ha, area_km2, area_mu, planar_km2,
+        Columns ``id_field, area_m2, area_ha, area_km2, area_mu, planar_km2,
         geodesic_km2``; ``area_*`` are the area of record (GRS80, edges straight
         in lon/lat), ``planar_km2`` is in the Gauss–Krüger zone, ``geodesic_km2``
         with geodesic edges. Lines and points have area 0.
@@ -231,7 +231,7 @@ def area_table(gdf: gpd.GeoDataFrame, id_col: str = "id") -> pd.DataFrame:
     Raises
     ------
     LayerError
-        When ``id_col`` is not a column; the message lists the columns.
+        When ``id_field`` is not a column; the message lists the columns.
     CRSError
         When the layer carries no CRS.
 
@@ -244,12 +244,12 @@ def area_table(gdf: gpd.GeoDataFrame, id_col: str = "id") -> pd.DataFrame:
     {'id': 'a', 'area_m2': 1074761.677, 'area_ha': 107.476, 'area_km2': 1.075,
      'area_mu': 1612.143, 'planar_km2': 1.075, 'geodesic_km2': 1.075}
     """
-    if id_col not in gdf.columns:
-        raise LayerError(f"no column {id_col!r}; columns are {', '.join(map(str, gdf.columns))}")
+    if id_field not in gdf.columns:
+        raise LayerError(f"no column {id_field!r}; columns are {', '.join(map(str, gdf.columns))}")
     area_m2 = ellipsoidal_area_m2(gdf)
     return pd.DataFrame(
         {
-            id_col: gdf[id_col].to_numpy(),
+            id_field: gdf[id_field].to_numpy(),
             "area_m2": area_m2,
             "area_ha": area_m2 / M2_PER_HA,
             "area_km2": area_m2 / M2_PER_KM2,

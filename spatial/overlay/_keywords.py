@@ -1,9 +1,10 @@
-"""One set of keyword names across the overlay operations: ``a_id`` and ``b_id``.
+"""One name for the overlay operations' id parameters: ``id_field``, ``a_id_field``, ``b_id_field``.
 
-:func:`tabulate_intersection` names the id columns ``a_id`` and ``b_id``; the
-one-layer operations and :func:`difference` and :func:`buffer_coverage` were
-written with ``id_col``, :func:`assign_points` with ``point_id``/``polygon_id``.
-Each now also takes ``a_id`` (and ``b_id``), so one spelling works everywhere.
+One layer's id column is ``id_field`` (:func:`overlaps`, :func:`overlap_matrix`);
+where two layers meet, ``a_id_field`` and ``b_id_field`` (:func:`tabulate_intersection`,
+:func:`difference`, :func:`buffer_coverage`, :func:`assign_points`). The older
+keywords (``a_id``, ``b_id``, ``id_col``, ``point_id``, ``polygon_id``) are
+still accepted, so scripts written against them keep working.
 """
 
 from __future__ import annotations
@@ -18,25 +19,25 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def id_keywords(**aliases: str) -> Callable[[F], F]:
-    """Let a function take ``a_id=``/``b_id=`` for its own id parameters (``a_id="id_col"``).
+    """Let a function take older keywords for its id parameters (``a_id="a_id_field"``).
 
     Examples
     --------
-    >>> @id_keywords(a_id="id_col")
-    ... def f(layer, id_col="id"):
-    ...     return id_col
-    >>> f(None, a_id="code"), f(None, id_col="code")
+    >>> @id_keywords(a_id="id_field")
+    ... def f(layer, id_field="id"):
+    ...     return id_field
+    >>> f(None, a_id="code"), f(None, id_field="code")
     ('code', 'code')
     """
 
     def wrap(func: F) -> F:
         @functools.wraps(func)
         def inner(*args: Any, **kwargs: Any) -> Any:
-            for new, old in aliases.items():
-                if new in kwargs:
-                    if old in kwargs:
-                        raise TypeError(f"{func.__name__}: give {new}= or {old}=, not both")
-                    kwargs[old] = kwargs.pop(new)
+            for old, param in aliases.items():
+                if old in kwargs:
+                    if param in kwargs:
+                        raise TypeError(f"{func.__name__}: give {param}= or {old}=, not both")
+                    kwargs[param] = kwargs.pop(old)
             return func(*args, **kwargs)
 
         return inner  # type: ignore[return-value]

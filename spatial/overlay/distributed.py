@@ -37,6 +37,7 @@ import shapely
 from pyproj import CRS
 
 from spatial.errors import CRSError, LayerError
+from spatial.overlay._keywords import id_keywords
 from spatial.overlay.operations import cut_prepared, empty_cut, finish_cuts
 from spatial.validate.cheap import refuse_bad_features
 from spatial.validate.frame import into_crs
@@ -52,7 +53,7 @@ def _partition_pairs(
     part: gpd.GeoDataFrame,
     b_wkb: np.ndarray,
     b_ids: np.ndarray,
-    a_id: str,
+    a_id_field: str,
     crs_wkt: str,
 ) -> pd.DataFrame:
     """Cut one partition of ``a`` against all of ``b`` (rebuilt from WKB here).
@@ -61,10 +62,10 @@ def _partition_pairs(
     here); the features of the partition are reconciled here, those of ``b`` once
     all partitions are in (:func:`spatial.overlay.operations.finish_cuts`).
     """
-    bounds = refuse_bad_features(part, "layer A", a_id)  # in the frame's CRS: engine reuses
+    bounds = refuse_bad_features(part, "layer A", a_id_field)  # in the frame's CRS: engine reuses
     b_geoms = shapely.from_wkb(b_wkb)  # this task's own copies, prepared only here
     return cut_prepared(
-        (np.asarray(part.geometry.array), part[a_id].to_numpy()),
+        (np.asarray(part.geometry.array), part[a_id_field].to_numpy()),
         (b_geoms, b_ids),
         names=("layer A", "layer B"),
         crs=CRS.from_wkt(crs_wkt),
@@ -97,11 +98,12 @@ def _into_partitions_crs(crs_a: Any, b: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return into_crs(b, "layer B", crs_a, "layer A", stacklevel=4)[0]
 
 
+@id_keywords(a_id="a_id_field", b_id="b_id_field")
 def tabulate_intersection_dask(
     a: dask_geopandas.GeoDataFrame | gpd.GeoDataFrame,
     b: gpd.GeoDataFrame,
-    a_id: str = "id",
-    b_id: str = "id",
+    a_id_field: str = "id",
+    b_id_field: str = "id",
     npartitions: int | None = None,
     *,
     scheduler: str | None = None,
@@ -119,7 +121,7 @@ def tabulate_intersection_dask(
         The smaller polygon layer (the plan's zones, say), any CRS; moved into
         ``a``'s CRS as :func:`spatial.overlay.tabulate_intersection` moves it
         (densified into a projected one), and sent whole to every task as WKB.
-    a_id, b_id : str
+    a_id_field, b_id_field : str
         Columns identifying the features of ``a`` and ``b``.
     npartitions : int, optional
         Repartition ``a`` into this many partitions first.
@@ -147,22 +149,22 @@ def tabulate_intersection_dask(
         or a feature that shares area is not a valid geometry.
     """
     parts = _as_partitioned(a, npartitions)
-    for layer, name, col in ((parts, "layer A", a_id), (b, "layer B", b_id)):
+    for layer, name, col in ((parts, "layer A", a_id_field), (b, "layer B", b_id_field)):
         if col not in layer.columns:
             raise LayerError(
                 f"{name}: no id column {col!r}; columns are {', '.join(layer.columns)}"
             )
-    refuse_bad_features(b, "layer B", b_id)  # in its own CRS, as the validator
+    refuse_bad_features(b, "layer B", b_id_field)  # in its own CRS, as the validator
     b_in = _into_partitions_crs(parts.crs, b).reset_index(drop=True)
     b_geoms = np.asarray(b_in.geometry.array)
-    b_ids = b_in[b_id].to_numpy()
-    pieces = parts[[a_id, "geometry"]].map_partitions(
+    b_ids = b_in[b_id_field].to_numpy()
+    pieces = parts[[a_id_field, "geometry"]].map_partitions(
         _partition_pairs,
         shapely.to_wkb(b_geoms),
         b_ids,
-        a_id,
+        a_id_field,
         parts.crs.to_wkt(),
-        meta=_meta(parts[a_id].dtype, b_in[b_id].dtype),
+        meta=_meta(parts[a_id_field].dtype, b_in[b_id_field].dtype),
     )
     cut = pieces.compute(scheduler=scheduler).reset_index(drop=True)
     return finish_cuts([cut], b_geoms, parts.crs)

@@ -128,11 +128,12 @@ def _area_km2(geoms: np.ndarray, crs: CRS = WGS84) -> np.ndarray:
     return ellipsoidal_area_m2(gpd.GeoSeries(geoms, crs=crs)) / M2_PER_KM2
 
 
+@id_keywords(a_id="a_id_field", b_id="b_id_field")
 def tabulate_intersection(  # noqa: PLR0913 - keyword-only options past the two layers
     a: gpd.GeoDataFrame,
     b: gpd.GeoDataFrame,
-    a_id: str = "id",
-    b_id: str = "id",
+    a_id_field: str = "id",
+    b_id_field: str = "id",
     *,
     repair: bool = False,
     threads: int | None = None,
@@ -156,7 +157,7 @@ def tabulate_intersection(  # noqa: PLR0913 - keyword-only options past the two 
     a, b : geopandas.GeoDataFrame
         Polygon layers with a CRS (if they differ, the smaller is moved into the
         larger one's CRS).
-    a_id, b_id : str
+    a_id_field, b_id_field : str
         Columns identifying the features of ``a`` and ``b``.
     repair : bool
         Repair invalid geometries instead of refusing them.
@@ -225,7 +226,10 @@ def tabulate_intersection(  # noqa: PLR0913 - keyword-only options past the two 
     name_a, name_b = names
     threads = threads if threads is not None else usable_cpus()
     prepared = prepare_inputs(
-        [LayerInput(a, name_a, a_id, "polygon"), LayerInput(b, name_b, b_id, "polygon")],
+        [
+            LayerInput(a, name_a, a_id_field, "polygon"),
+            LayerInput(b, name_b, b_id_field, "polygon"),
+        ],
         repair=repair,
         full_check_max_features=full_check_max_features,
         threads=threads,
@@ -233,14 +237,14 @@ def tabulate_intersection(  # noqa: PLR0913 - keyword-only options past the two 
     )
     a_in, b_in = prepared.layers
     table = tabulate_prepared(
-        (np.asarray(a_in.geometry.array), a_in[a_id].to_numpy()),
-        (np.asarray(b_in.geometry.array), b_in[b_id].to_numpy()),
+        (np.asarray(a_in.geometry.array), a_in[a_id_field].to_numpy()),
+        (np.asarray(b_in.geometry.array), b_in[b_id_field].to_numpy()),
         names=(name_a, name_b),
         crs=a_in.crs,
         threads=threads,
         known=(prepared.known[0], prepared.known[1]),
     )
-    return _with_untouched(table, a_in[a_id]) if all_a else table
+    return _with_untouched(table, a_in[a_id_field]) if all_a else table
 
 
 def tabulate_prepared(
@@ -428,9 +432,9 @@ def _with_untouched(table: pd.DataFrame, a_ids: pd.Series) -> pd.DataFrame:
     return pd.concat([table, zeros], ignore_index=True) if len(zeros) else table
 
 
-@id_keywords(a_id="id_col")
+@id_keywords(a_id="id_field", id_col="id_field")
 def overlaps(
-    layer: gpd.GeoDataFrame, id_col: str = "id", *, repair: bool = False, name: str = "layer"
+    layer: gpd.GeoDataFrame, id_field: str = "id", *, repair: bool = False, name: str = "layer"
 ) -> pd.DataFrame:
     """List every pair of features of one layer that overlap, each pair once.
 
@@ -453,26 +457,26 @@ def overlaps(
       a_id b_id  share_of_a
     0    x    y         0.5
     """
-    pairs, ids = _self_pairs(layer, id_col, repair, name)
+    pairs, ids = _self_pairs(layer, id_field, repair, name)
     position = {ident: pos for pos, ident in enumerate(ids)}
     first = pairs["a_id"].map(position) < pairs["b_id"].map(position)
     return pairs[first].reset_index(drop=True)
 
 
 def _self_pairs(
-    layer: gpd.GeoDataFrame, id_col: str, repair: bool, name: str
+    layer: gpd.GeoDataFrame, id_field: str, repair: bool, name: str
 ) -> tuple[pd.DataFrame, list[object]]:
     """Tabulate a layer against itself, once validated; return the pairs and the ids in order."""
     own = prepare_inputs(  # in its own CRS: one layer is moved nowhere
-        [LayerInput(layer, name, id_col, "polygon")], repair=repair, frame="largest"
+        [LayerInput(layer, name, id_field, "polygon")], repair=repair, frame="largest"
     ).layers[0]
-    require_unique_ids(own, name, id_col)
+    require_unique_ids(own, name, id_field)
     intersecting_pairs(np.asarray(own.geometry.array, dtype=object), name)  # the bound
     # validated above: the tabulation's own checks are the cheap ones
     pairs = tabulate_intersection(
-        own, own, id_col, id_col, full_check_max_features=-1, names=(name, name)
+        own, own, id_field, id_field, full_check_max_features=-1, names=(name, name)
     )
-    return pairs, list(own[id_col])
+    return pairs, list(own[id_field])
 
 
 #: Columns of the long (sparse) conflict matrix: one row per non-zero cell.
@@ -532,10 +536,10 @@ def _refuse_invalid(geoms: np.ndarray, positions: np.ndarray, name: str, ids: np
         )
 
 
-@id_keywords(a_id="id_col")
+@id_keywords(a_id="id_field", id_col="id_field")
 def overlap_matrix(
     layer: gpd.GeoDataFrame,
-    id_col: str = "id",
+    id_field: str = "id",
     *,
     repair: bool = False,
     form: str = "long",
@@ -547,7 +551,7 @@ def overlap_matrix(
     ----------
     layer : geopandas.GeoDataFrame
         Polygon layer with a CRS and unique ids.
-    id_col : str
+    id_field : str
         Column identifying the features.
     repair : bool
         Repair invalid geometries instead of refusing them.
@@ -594,12 +598,12 @@ def overlap_matrix(
     if form not in MATRIX_FORMS:
         raise UsageError(f"form must be one of {', '.join(MATRIX_FORMS)}, got {form!r}")
     stored = prepare_inputs(
-        [LayerInput(layer, name, id_col, "polygon")], repair=repair, frame="largest"
+        [LayerInput(layer, name, id_field, "polygon")], repair=repair, frame="largest"
     ).layers[0]  # decided where the layer is stored: a GK coverage's shared edges stay shared
-    require_unique_ids(stored, name, id_col)
+    require_unique_ids(stored, name, id_field)
     crs = require_crs(stored, name)
     geoms = np.asarray(stored.geometry.array, dtype=object)
-    ids = stored[id_col].to_numpy()
+    ids = stored[id_field].to_numpy()
     threads = usable_cpus()
     left, right = _overlapping_pairs(geoms, threads, name)
     _refuse_invalid(geoms, np.concatenate([left, right]), name, ids)
@@ -622,11 +626,11 @@ def overlap_matrix(
     return matrix
 
 
-@id_keywords(a_id="id_col")
+@id_keywords(a_id="a_id_field", id_col="a_id_field")
 def difference(
     a: gpd.GeoDataFrame,
     b: gpd.GeoDataFrame,
-    id_col: str = "id",
+    a_id_field: str = "id",
     *,
     repair: bool = False,
     names: Sequence[str] = ("layer A", "layer B"),
@@ -640,7 +644,7 @@ def difference(
         share one (a Gauss–Krüger layer is not reprojected), else in the CRS of
         the one with more features (the other moved there, densified), and
         measured there by the survey rule.
-    id_col : str
+    a_id_field : str
         Column identifying the features of ``a``.
     repair : bool
         Repair invalid geometries instead of refusing them.
@@ -651,7 +655,7 @@ def difference(
     -------
     geopandas.GeoDataFrame
         One row per feature of ``a`` (in EPSG:4326: the parts' vertices are
-        moved there once cut), columns ``id_col``, ``area_km2`` (area of record
+        moved there once cut), columns ``a_id_field``, ``area_km2`` (area of record
         of the part outside ``b``),
         ``share_of_a`` (that part over the feature's area) and ``geometry``
         (possibly empty).
@@ -669,7 +673,7 @@ def difference(
     """
     name_a, name_b = names
     a_in, b_in = prepare_inputs(
-        [LayerInput(a, name_a, id_col, "polygon"), LayerInput(b, name_b, "", "polygon")],
+        [LayerInput(a, name_a, a_id_field, "polygon"), LayerInput(b, name_b, "", "polygon")],
         repair=repair,
         frame="largest",
     ).layers
@@ -685,17 +689,17 @@ def difference(
         share = np.where(own_km2 > 0, area_km2 / own_km2, 0.0)
     parts = gpd.GeoSeries(remaining, crs=frame)  # cut in the frame, vertices moved at the end
     return gpd.GeoDataFrame(
-        {id_col: a_in[id_col].to_numpy(), "area_km2": area_km2, "share_of_a": share},
+        {a_id_field: a_in[a_id_field].to_numpy(), "area_km2": area_km2, "share_of_a": share},
         geometry=parts if frame.equals(WGS84) else parts.to_crs(WGS84),
     )
 
 
-@id_keywords(a_id="id_col")
+@id_keywords(a_id="a_id_field", id_col="a_id_field")
 def buffer_coverage(
     polygons: gpd.GeoDataFrame,
     lines: gpd.GeoDataFrame,
     distance_m: float,
-    id_col: str = "id",
+    a_id_field: str = "id",
     *,
     repair: bool = False,
     names: Sequence[str] = ("polygon layer", "line layer"),
@@ -712,7 +716,7 @@ def buffer_coverage(
     distance_m : float
         Buffer distance in metres, applied in the Gauss–Krüger zone of the
         inputs (never in degrees). Must be positive.
-    id_col : str
+    a_id_field : str
         Column identifying the polygons.
     repair : bool
         Repair invalid geometries instead of refusing them.
@@ -722,7 +726,7 @@ def buffer_coverage(
     Returns
     -------
     pandas.DataFrame
-        Columns ``id_col``, ``area_km2`` (each polygon's ellipsoidal area),
+        Columns ``a_id_field``, ``area_km2`` (each polygon's ellipsoidal area),
         ``within_km2`` (ellipsoidal area of its part within the buffer) and
         ``share_within`` (``within_km2 / area_km2``).
 
@@ -742,7 +746,7 @@ def buffer_coverage(
         raise UsageError(f"distance_m must be a positive number of metres, got {distance_m!r}")
     name_p, name_l = names
     polys, lns = prepare_inputs(
-        [LayerInput(polygons, name_p, id_col, "polygon"), LayerInput(lines, name_l, "", "any")],
+        [LayerInput(polygons, name_p, a_id_field, "polygon"), LayerInput(lines, name_l, "", "any")],
         repair=repair,
         frame="largest",
     ).layers
@@ -760,7 +764,7 @@ def buffer_coverage(
         share = np.where(area_km2 > 0, np.clip(within_km2 / area_km2, 0.0, 1.0), 0.0)
     result = pd.DataFrame(
         {
-            id_col: polys[id_col].to_numpy(),
+            a_id_field: polys[a_id_field].to_numpy(),
             "area_km2": area_km2,
             "within_km2": np.minimum(within_km2, area_km2),
             "share_within": share,
@@ -769,12 +773,12 @@ def buffer_coverage(
     return result
 
 
-@id_keywords(a_id="point_id", b_id="polygon_id")
+@id_keywords(a_id="a_id_field", b_id="b_id_field", point_id="a_id_field", polygon_id="b_id_field")
 def assign_points(
     points: gpd.GeoDataFrame,
     polygons: gpd.GeoDataFrame,
-    point_id: str = "id",
-    polygon_id: str = "id",
+    a_id_field: str = "id",
+    b_id_field: str = "id",
     *,
     repair: bool = False,
     names: Sequence[str] = ("point layer", "polygon layer"),
@@ -787,7 +791,7 @@ def assign_points(
         Point layer with a CRS.
     polygons : geopandas.GeoDataFrame
         Polygon layer with a CRS.
-    point_id, polygon_id : str
+    a_id_field, b_id_field : str
         Columns identifying the points and the polygons.
     repair : bool
         Repair invalid geometries instead of refusing them.
@@ -833,8 +837,8 @@ def assign_points(
     pts, polys = (
         prepare_inputs([item], repair=repair, frame="largest").layers[0]
         for item in (
-            LayerInput(points, name_pt, point_id, "point"),
-            LayerInput(polygons, name_pg, polygon_id, "polygon"),
+            LayerInput(points, name_pt, a_id_field, "point"),
+            LayerInput(polygons, name_pg, b_id_field, "polygon"),
         )
     )
     # decided where the polygons are stored: a point on a shared edge there is on both
@@ -842,8 +846,8 @@ def assign_points(
     ip, iq = polys.sindex.query(pts.geometry, predicate="covered_by")
     inside = pd.DataFrame(
         {
-            "point_id": pts[point_id].to_numpy()[ip],
-            "polygon_id": polys[polygon_id].to_numpy()[iq],
+            "point_id": pts[a_id_field].to_numpy()[ip],
+            "polygon_id": polys[b_id_field].to_numpy()[iq],
             "inside": True,
             "dist_m": 0.0,
             "_order": ip,
@@ -858,8 +862,8 @@ def assign_points(
         jp = jq = np.array([], dtype=int)
     nearest = pd.DataFrame(
         {
-            "point_id": pts[point_id].to_numpy()[outside[jp]],
-            "polygon_id": polys[polygon_id].to_numpy()[jq],
+            "point_id": pts[a_id_field].to_numpy()[outside[jp]],
+            "polygon_id": polys[b_id_field].to_numpy()[jq],
             "inside": False,
             "dist_m": shapely.distance(
                 pts_gk.geometry.values[outside[jp]], polys_gk.geometry.values[jq]

@@ -67,6 +67,7 @@ from shapely.errors import GEOSException
 
 from spatial.errors import CRSMismatchWarning, LayerError
 from spatial.io.geoparquet import ParquetLayer, wkb_geometries
+from spatial.overlay._keywords import id_keywords
 from spatial.overlay.operations import cut_prepared, empty_cut, finish_cuts, tabulate_intersection
 from spatial.overlay.scan import UNIT_ROWS, NotPlain, ParquetScan, ScannedUnit, progress_line
 from spatial.preconditions import require_crs
@@ -220,7 +221,7 @@ def _reporter(progress: Progress | bool | None, rows: int) -> Progress | None:
 
 
 def _small_layer(
-    b: gpd.GeoDataFrame, b_id: str, names: tuple[str, str], layer: ParquetLayer
+    b: gpd.GeoDataFrame, b_id_field: str, names: tuple[str, str], layer: ParquetLayer
 ) -> _Small:
     """Check the small layer once, move it into the large layer's CRS, cover its boxes.
 
@@ -228,19 +229,21 @@ def _small_layer(
     checks it; moved (densified) into the large layer's CRS with the same
     warning when the datums differ.
     """
-    (b_in,) = prepare_inputs([LayerInput(b, names[1], b_id, "polygon")], frame="largest").layers
+    (b_in,) = prepare_inputs(
+        [LayerInput(b, names[1], b_id_field, "polygon")], frame="largest"
+    ).layers
     b_in, warned = into_crs(b_in, names[1], layer.crs, names[0], stacklevel=4)
     b_in = b_in.reset_index(drop=True)
     geoms = np.asarray(b_in.geometry.array)
     cover = BoxCover.of(shapely.bounds(geoms))
-    return _Small(geoms, b_in[b_id].to_numpy(), cover, warned)
+    return _Small(geoms, b_in[b_id_field].to_numpy(), cover, warned)
 
 
 def _not_plain(
     path: str | os.PathLike[str],
     b: gpd.GeoDataFrame,
-    a_id: str,
-    b_id: str,
+    a_id_field: str,
+    b_id_field: str,
     names: tuple[str, str],
     unit_rows: int,
     warned: bool,
@@ -258,19 +261,20 @@ def _not_plain(
         if warned:
             warnings.simplefilter("ignore", CRSMismatchWarning)
         if layer.rows <= WHOLE_MAX_ROWS or not layer.plain_wkb:
-            return tabulate_intersection(read_layer(path), b, a_id, b_id, names=names)
+            return tabulate_intersection(read_layer(path), b, a_id_field, b_id_field, names=names)
         tables = [
-            tabulate_intersection(batch, b, a_id, b_id, names=names)
-            for batch in layer.batches(a_id, unit_rows)
+            tabulate_intersection(batch, b, a_id_field, b_id_field, names=names)
+            for batch in layer.batches(a_id_field, unit_rows)
         ]
     return pd.concat(tables, ignore_index=True)
 
 
+@id_keywords(a_id="a_id_field", b_id="b_id_field")
 def tabulate_parquet(
     path: str | os.PathLike[str] | ParquetScan[Any],
     b: gpd.GeoDataFrame,
-    a_id: str = "id",
-    b_id: str = "id",
+    a_id_field: str = "id",
+    b_id_field: str = "id",
     *,
     names: Sequence[str] | None = None,
     threads: int | None = None,
@@ -290,7 +294,7 @@ def tabulate_parquet(
         The small polygon layer (zones), checked as
         :func:`~spatial.overlay.tabulate_intersection` checks it and moved, once,
         into the large layer's CRS (densified: the edge model is kept).
-    a_id, b_id : str
+    a_id_field, b_id_field : str
         Id columns of the two layers.
     names : (str, str), optional
         How to name the layers in messages (default: the file, and "layer B").
@@ -321,17 +325,17 @@ def tabulate_parquet(
     source = path.path if isinstance(path, ParquetScan) else path
     named = (str(source), "layer B") if names is None else (str(names[0]), str(names[1]))
     if isinstance(path, ParquetScan):
-        return _tabulate_scan(path, b, a_id, b_id, named, unit_rows, progress)
+        return _tabulate_scan(path, b, a_id_field, b_id_field, named, unit_rows, progress)
     scan: ParquetScan[pd.DataFrame | None]
-    with ParquetScan(path, a_id, threads=threads, unit_rows=unit_rows) as scan:
-        return _tabulate_scan(scan, b, a_id, b_id, named, unit_rows, progress)
+    with ParquetScan(path, a_id_field, threads=threads, unit_rows=unit_rows) as scan:
+        return _tabulate_scan(scan, b, a_id_field, b_id_field, named, unit_rows, progress)
 
 
 def _tabulate_scan(
     scan: ParquetScan[Any],
     b: gpd.GeoDataFrame,
-    a_id: str,
-    b_id: str,
+    a_id_field: str,
+    b_id_field: str,
     names: tuple[str, str],
     unit_rows: int,
     progress: Progress | bool | None,
@@ -343,7 +347,7 @@ def _tabulate_scan(
             len(b) > layer.rows and not require_crs(b, names[1]).equals(layer.crs)
         ):  # the full validator, or the CRS of the larger b: the usual path's way
             raise NotPlain
-        small = _small_layer(b, b_id, names, layer)
+        small = _small_layer(b, b_id_field, names, layer)
         index = "b" if layer.rows >= len(small.geoms) else "a"
         job = _Job(layer.crs, small, names, index)
         report = _reporter(progress, layer.rows)
@@ -351,7 +355,7 @@ def _tabulate_scan(
     except NotPlain:
         scan.close()
         warned = small is not None and small.warned
-        return _not_plain(scan.path, b, a_id, b_id, names, unit_rows, warned)
+        return _not_plain(scan.path, b, a_id_field, b_id_field, names, unit_rows, warned)
     refused = [t for t in tables if isinstance(t, _Refused)]
     if refused:
         raise refused[0].error

@@ -116,7 +116,7 @@ class ParquetScan(Generic[T]):
     ----------
     path : path-like
         The GeoParquet file (WKB geometries).
-    id_col : str
+    id_field : str
         Its id column.
     threads : int, optional
         Worker threads (default: the CPUs this process may use).
@@ -132,12 +132,12 @@ class ParquetScan(Generic[T]):
     def __init__(
         self,
         path: str | os.PathLike[str],
-        id_col: str,
+        id_field: str,
         *,
         threads: int | None = None,
         unit_rows: int = UNIT_ROWS,
     ) -> None:
-        self.path, self.id_col = path, id_col
+        self.path, self.id_field = path, id_field
         self.threads = max(1, threads if threads is not None else usable_cpus())
         self._error: BaseException | None = None
         self._layer: ParquetLayer | None = None
@@ -152,7 +152,7 @@ class ParquetScan(Generic[T]):
         self._feeder: threading.Thread | None = None
         try:
             layer = self._layer = ParquetLayer(path)
-            layer.require(id_col)
+            layer.require(id_field)
         except SpatialError as exc:
             self._error = exc
             return
@@ -207,11 +207,11 @@ class ParquetScan(Generic[T]):
         groups = layer.group_units(unit_rows)
         if len(groups) >= 2 * self.threads:
             for unit in groups:
-                yield partial(layer.read_groups, unit, self.id_col), layer.group_rows(unit)
+                yield partial(layer.read_groups, unit, self.id_field), layer.group_rows(unit)
             return
-        columns = [self.id_col, layer.geometry]
+        columns = [self.id_field, layer.geometry]
         for batch in layer.file.iter_batches(batch_size=unit_rows, columns=columns):
-            ids, wkb = batch.column(self.id_col), batch.column(layer.geometry)
+            ids, wkb = batch.column(self.id_field), batch.column(layer.geometry)
             yield partial(_given, ids, wkb), len(ids)
 
     def _feed(self, unit_rows: int) -> None:

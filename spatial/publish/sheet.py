@@ -14,34 +14,57 @@ from __future__ import annotations
 
 import io
 import os
-import unicodedata
+import warnings
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
 import matplotlib
 import numpy as np
+import pandas as pd
 from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.backend_bases import FigureCanvasBase
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
+from matplotlib.text import OffsetFrom
+from matplotlib.transforms import Bbox
 from pyproj import CRS, Proj
 
 from spatial.checked.snapshot import PlanSnapshot
 from spatial.crs import WGS84, gk_zone_crs_for
 from spatial.io.atomic import atomic_path
+from spatial.landuse.classes import load_classes
 from spatial.publish.fonts import SVG_METADATA, in_noto
+from spatial.publish.layout import (
+    MapLabel,
+    Panel,
+    declutter,
+    measuring_renderer,
+    text_width_pt,
+    wrap_to,
+)
 from spatial.publish.palette import FAIL_RED, category_colours, zone_colours
 
 __all__ = [
     "A3_LANDSCAPE_MM",
+    "MAP_RECT",
+    "PANEL_RECT",
     "SCALE_SERIES",
+    "TARGETS_TITLE",
+    "blank_page",
+    "class_label",
+    "class_order",
     "crs_note",
+    "draw_legend",
     "draw_map",
+    "draw_overview",
     "draw_sheet",
     "map_svg",
+    "ratio_text",
+    "sheet_crs",
     "sheet_scale",
     "write_sheet_pdf",
 ]
@@ -80,7 +103,8 @@ def crs_note(crs: CRS) -> str:
     return f"CGCS2000 / 3° GK CM {float(central):g}°E{code}"
 
 
-def _gk(snapshot: PlanSnapshot) -> CRS:
+def sheet_crs(snapshot: PlanSnapshot) -> CRS:
+    """Return the CGCS2000 3-degree Gauss–Krüger zone the sheets draw ``snapshot`` in."""
     return gk_zone_crs_for(*[g for g in snapshot.drawn.values() if len(g)])
 
 
@@ -98,14 +122,48 @@ def _draw_extra(
 ) -> None:
     kind = _kind(gdf)
     if style_field and style_field in gdf.columns:
-        colours = category_colours(str(v) for v in gdf[style_field])
-        for value, colour in colours.items():
+        values = class_order(str(v) for v in gdf[style_field])
+        colours = category_colours(values)
+        for value in values:
             part = gdf[gdf[style_field].astype(str) == value]
-            _draw_kind(ax, part, kind, colour)
-            handles.append(_handle(kind, colour, f"{name}: {style_field} = {value}"))
+            _draw_kind(ax, part, kind, colours[value])
+            label = f"{name}: {class_label(style_field, value)}"
+            handles.append(_handle(kind, colours[value], label))
         return
     _draw_kind(ax, gdf, kind, _EXTRA_GREY)
     handles.append(_handle(kind, _EXTRA_GREY, name))
+
+
+def class_order(values: Iterable[str]) -> list[str]:
+    """Return the distinct ``values``: land-use codes first, in code order, then the rest sorted.
+
+    Codes are those of the 2023 用地用海分类 (:func:`spatial.landuse.load_classes`);
+    their text order is the classification's (a class, then its subclasses, then the next).
+
+    Examples
+    --------
+    >>> class_order(["0702", "R2", "0101", "070102", "0101"])
+    ['0101', '070102', '0702', 'R2']
+    """
+    classes = load_classes()
+    unique = set(values)
+    return sorted(unique, key=lambda v: (v not in classes, v))
+
+
+def class_label(field: str, value: str) -> str:
+    """Return a legend label for ``value`` of ``field``: a land-use code with its class name.
+
+    Examples
+    --------
+    >>> class_label("YDYHFLDM", "0101")
+    '0101 水田'
+    >>> class_label("用地性质", "R2")
+    '用地性质 = R2'
+    """
+    classes = load_classes()
+    if value in classes:
+        return f"{value} {classes[value].name_zh}"
+    return f"{field} = {value}"
 
 
 def _draw_kind(ax: Axes, gdf: gpd.GeoDataFrame, kind: str, colour: str) -> None:
@@ -130,8 +188,20 @@ def _failed_targets(snapshot: PlanSnapshot) -> set[str]:
     return set(table.loc[table["status"] == "FAIL", "id"])
 
 
+@dataclass
+class _Marks:
+    """The labels a map places once its frame is set, and the point symbols they must not hide."""
+
+    labels: list[MapLabel] = field(default_factory=list)
+    points: list[tuple[float, float, float]] = field(default_factory=list)  # x, y (m), size (pt)
+
+
 def _draw_zones(
-    ax: Axes, zones: gpd.GeoDataFrame, snapshot: PlanSnapshot, handles: list[Artist]
+    ax: Axes,
+    zones: gpd.GeoDataFrame,
+    snapshot: PlanSnapshot,
+    handles: list[Artist],
+    marks: _Marks,
 ) -> None:
     colours = zone_colours(str(i) for i in zones["id"])
     failed = _failed_targets(snapshot)
@@ -147,16 +217,14 @@ def _draw_zones(
             zorder=4,
         )
         point = geom.representative_point()
-        ax.annotate(
-            str(number),
-            (point.x, point.y),
-            ha="center",
-            va="center",
-            fontsize=9,
-            color="white",
-            zorder=9,
-            bbox={"boxstyle": "circle,pad=0.25", "fc": colour, "ec": "white", "lw": 0.8},
-        )
+        style = {
+            "fontsize": 9,
+            "color": "white",
+            "zorder": 9,
+            "bbox": {"boxstyle": "circle,pad=0.25", "fc": colour, "ec": "white", "lw": 0.8},
+        }
+        gid = f"zone-marker-{number}"
+        marks.labels.append(MapLabel(str(number), (point.x, point.y), style, gid))
     handles.append(
         Patch(facecolor="#1b9e77", alpha=0.45, label=LAYER_TITLES["zones"] + " (编号见右表)")
     )
@@ -171,44 +239,49 @@ def _draw_zones(
         )
 
 
-def _draw_points(ax: Axes, gdf: gpd.GeoDataFrame, name: str, handles: list[Artist]) -> None:
+_TOWN_PT, _STAR_PT = 4.5, 9.0  # diameters of the town and platform symbols, points
+
+
+def _draw_points(
+    ax: Axes, gdf: gpd.GeoDataFrame, name: str, handles: list[Artist], marks: _Marks
+) -> None:
+    xs, ys = list(gdf.geometry.x), list(gdf.geometry.y)
     if name == "towns":
         gdf.plot(ax=ax, color="white", edgecolor="#252525", markersize=16, zorder=7)
-        labels = gdf["name_zh"] if "name_zh" in gdf.columns else gdf["id"]
-        for label, x, y in zip(labels, gdf.geometry.x, gdf.geometry.y, strict=True):
-            ax.annotate(
-                str(label),
-                (x, y),
-                xytext=(4, 3),
-                textcoords="offset points",
-                fontsize=7,
-                color="#252525",
-                zorder=8,
-            )
+        names = gdf["name_zh"] if "name_zh" in gdf.columns else gdf["id"]
+        texts = [str(n) for n in names]
+        colour, size, prefix = "#252525", _TOWN_PT, "town-label"
         handles.append(
             Line2D([], [], marker="o", mfc="white", mec="#252525", ls="", label=LAYER_TITLES[name])
         )
-        return
-    gdf.plot(ax=ax, color="#54278f", marker="*", markersize=70, zorder=7)
-    for number, (x, y) in enumerate(zip(gdf.geometry.x, gdf.geometry.y, strict=True), 1):
-        ax.annotate(
-            f"P{number}",
-            (x, y),
-            xytext=(-6, -10),
-            textcoords="offset points",
-            fontsize=7,
-            color="#54278f",
-            zorder=8,
+    else:
+        gdf.plot(ax=ax, color="#54278f", marker="*", markersize=70, zorder=7)
+        texts = [f"P{number}" for number in range(1, len(gdf) + 1)]
+        colour, size, prefix = "#54278f", _STAR_PT, "platform-label"
+        handles.append(
+            Line2D(
+                [],
+                [],
+                marker="*",
+                color="#54278f",
+                ms=10,
+                ls="",
+                label=LAYER_TITLES[name] + " (P1…)",
+            )
         )
-    handles.append(
-        Line2D(
-            [], [], marker="*", color="#54278f", ms=10, ls="", label=LAYER_TITLES[name] + " (P1…)"
-        )
-    )
+    style = {"fontsize": 7, "color": colour, "zorder": 8}
+    for k, (text, x, y) in enumerate(zip(texts, xs, ys, strict=True), 1):
+        marks.points.append((x, y, size))
+        marks.labels.append(MapLabel(text, (x, y), style, f"{prefix}-{k}", colour, size))
 
 
 def _draw_plan_layer(
-    ax: Axes, name: str, gdf: gpd.GeoDataFrame, snapshot: PlanSnapshot, handles: list[Artist]
+    ax: Axes,
+    name: str,
+    gdf: gpd.GeoDataFrame,
+    snapshot: PlanSnapshot,
+    handles: list[Artist],
+    marks: _Marks,
 ) -> None:
     if name == "district":
         gdf.boundary.plot(ax=ax, color="#252525", linewidth=1.2, zorder=3)
@@ -223,12 +296,23 @@ def _draw_plan_layer(
         gdf.boundary.plot(ax=ax, color="#636363", linewidth=1.0, linestyle="--", zorder=5)
         handles.append(Line2D([], [], color="#636363", linestyle="--", label=LAYER_TITLES[name]))
     elif name == "zones":
-        _draw_zones(ax, gdf, snapshot, handles)
+        _draw_zones(ax, gdf, snapshot, handles, marks)
     elif name == "functional_areas":
         gdf.boundary.plot(ax=ax, color="#737373", linewidth=0.5, zorder=5)
         handles.append(Line2D([], [], color="#737373", linewidth=0.5, label=LAYER_TITLES[name]))
     else:
-        _draw_points(ax, gdf, name, handles)
+        _draw_points(ax, gdf, name, handles, marks)
+
+
+def _place_marks(ax: Axes, marks: _Marks) -> None:
+    """Place the labels of ``marks`` (the frame set) so that none hides another or a symbol."""
+    px_per_pt = ax.get_figure(root=True).dpi / 72  # type: ignore[union-attr]
+    obstacles = []
+    for x, y, size_pt in marks.points:
+        cx, cy = ax.transData.transform((x, y))
+        half = size_pt / 2 * px_per_pt
+        obstacles.append(Bbox.from_extents(cx - half, cy - half, cx + half, cy + half))
+    declutter(ax, marks.labels, obstacles)
 
 
 def _draw_pieces(ax: Axes, snapshot: PlanSnapshot, gk: CRS, handles: list[Artist]) -> None:
@@ -290,27 +374,43 @@ def _scale_bar(ax: Axes) -> None:
 
 
 def _north_arrow(ax: Axes, convergence_deg: float) -> None:
+    """Draw the north arrow and the convergence note in the map's top right corner.
+
+    Both sit on a white box inside the frame, 6 pt from its corner, so no map line
+    runs through them and nothing is clipped at the frame. Distances in points.
+    """
+    size, spacing, pad = 6.0, 1.3, 0.35
+    note = f"坐标北 grid north\n收敛角 convergence {convergence_deg:.2f}°"
+    width = max(text_width_pt(line, size) for line in note.splitlines())
+    corner = OffsetFrom(ax, (1.0, 1.0), unit="points")
+    ax.annotate(
+        "N\n\n\n\n" + note,
+        xy=(-6.0, -6.0),
+        xycoords=corner,
+        ha="right",
+        va="top",
+        fontsize=size,
+        linespacing=spacing,
+        multialignment="center",
+        zorder=11,
+        bbox={"boxstyle": f"round,pad={pad}", "fc": "white", "ec": "#bdbdbd", "lw": 0.5},
+        gid="north-note",
+    )
+    centre_x = -6.0 - pad * size - width / 2
+    top = -6.0 - pad * size - size * spacing  # below the "N"
     ax.annotate(
         "",
-        xy=(0.95, 0.96),
-        xytext=(0.95, 0.88),
-        xycoords="axes fraction",
+        xy=(centre_x, top - 1.0),
+        xycoords=corner,
+        xytext=(centre_x, top - 3 * size * spacing + 1.0),
+        textcoords=corner,
         arrowprops={
-            "arrowstyle": "-|>,head_width=0.5,head_length=1",
+            "arrowstyle": "-|>,head_width=0.3,head_length=0.6",
             "color": "#252525",
-            "lw": 1.6,
+            "lw": 1.2,
         },
-        zorder=10,
-    )
-    ax.text(0.95, 0.965, "N", transform=ax.transAxes, ha="center", va="bottom", fontsize=12)
-    ax.text(
-        0.95,
-        0.865,
-        f"坐标北 grid north\n收敛角 convergence {convergence_deg:.2f}°",
-        transform=ax.transAxes,
-        ha="center",
-        va="top",
-        fontsize=6,
+        zorder=12,
+        gid="north-arrow",
     )
 
 
@@ -423,14 +523,14 @@ def focus_bounds(snapshot: PlanSnapshot, gk: CRS) -> tuple[float, float, float, 
     return float(x0), float(y0), float(x1), float(y1)
 
 
-def _overview(
+def draw_overview(
     fig: Figure, rect: tuple[float, float, float, float], snapshot: PlanSnapshot, main_ax: Axes
 ) -> None:
     """Add an inset of the whole district with the main map's frame on it."""
     district = snapshot.drawn.get("district")
     if district is None or not len(district):
         return
-    gk = _gk(snapshot)
+    gk = sheet_crs(snapshot)
     ax = fig.add_axes(rect)
     outline = district.to_crs(gk)
     outline.plot(ax=ax, facecolor="#f0f0f0", edgecolor="#252525", linewidth=0.6)
@@ -444,14 +544,24 @@ def _overview(
     ax.set_title("区位 Location in the district", fontsize=6)
 
 
-def draw_map(ax: Axes, snapshot: PlanSnapshot, style_field: str | None = None) -> list[Artist]:
+def draw_map(
+    ax: Axes,
+    snapshot: PlanSnapshot,
+    style_field: str | None = None,
+    *,
+    bounds: tuple[float, float, float, float] | None = None,
+) -> list[Artist]:
     """Draw the snapshot's layers on ``ax`` in their Gauss–Krüger zone (metres); return handles.
 
     Planner layers (names that are not plan layers) are drawn first, beneath the
-    plan; failure pieces on top of the zones, in red.
+    plan; failure pieces on top of the zones, in red. The map is framed on
+    ``bounds`` (west, south, east, north in metres of that zone; default
+    :func:`focus_bounds`) at a scale of :data:`SCALE_SERIES`; then the zones'
+    markers and the points' names are placed so that none hides another.
     """
-    gk = _gk(snapshot)
+    gk = sheet_crs(snapshot)
     handles: list[Artist] = []
+    marks = _Marks()
     extra = [n for n in snapshot.drawn if n not in PLAN_ORDER]
     for name in extra:
         gdf = snapshot.drawn[name]
@@ -460,59 +570,19 @@ def draw_map(ax: Axes, snapshot: PlanSnapshot, style_field: str | None = None) -
     for name in PLAN_ORDER:
         plan_layer = snapshot.drawn.get(name)
         if plan_layer is not None and len(plan_layer):
-            _draw_plan_layer(ax, name, plan_layer.to_crs(gk), snapshot, handles)
+            _draw_plan_layer(ax, name, plan_layer.to_crs(gk), snapshot, handles, marks)
     _draw_pieces(ax, snapshot, gk, handles)
-    x0, y0, x1, y1 = focus_bounds(snapshot, gk)
+    x0, y0, x1, y1 = bounds if bounds is not None else focus_bounds(snapshot, gk)
     _fit_scale(ax, (x0, y0, x1, y1))
     ax.set_xlabel("")
     ax.set_ylabel("")
+    _place_marks(ax, marks)
     _scale_bar(ax)
     centre = gpd.GeoSeries(gpd.points_from_xy([(x0 + x1) / 2], [(y0 + y1) / 2]), crs=gk).to_crs(
         WGS84
     )
     _north_arrow(ax, Proj(gk).get_factors(centre.x[0], centre.y[0]).meridian_convergence)
     return handles
-
-
-def _display_width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
-
-
-def wrap(text: str, width: int) -> list[str]:
-    """Wrap mixed Chinese/Latin text to ``width`` columns (a Chinese character counts two).
-
-    Examples
-    --------
-    >>> wrap("璧山区 Bishan District", 10)
-    ['璧山区 ', 'Bishan ', 'District']
-    """
-    lines, line = [], ""
-    for token in _tokens(text):
-        if line and _display_width(line + token) > width:
-            lines.append(line)
-            line = token.lstrip() if token.strip() else ""
-        else:
-            line += token
-    if line:
-        lines.append(line)
-    return lines
-
-
-def _tokens(text: str) -> Iterable[str]:
-    word = ""
-    for char in text:
-        if unicodedata.east_asian_width(char) in "WF":
-            if word:
-                yield word
-                word = ""
-            yield char
-        elif char == " ":
-            yield word + " "
-            word = ""
-        else:
-            word += char
-    if word:
-        yield word
 
 
 def _target_rows(snapshot: PlanSnapshot) -> list[list[str]]:
@@ -530,30 +600,9 @@ def _target_rows(snapshot: PlanSnapshot) -> list[list[str]]:
     return rows
 
 
-def _targets_table(
-    fig: Figure, rect: tuple[float, float, float, float], snapshot: PlanSnapshot
-) -> None:
-    ax = fig.add_axes(rect)
-    ax.axis("off")
-    ax.set_title(
-        "面积目标 Area targets (km², 椭球面积 ellipsoidal CGCS2000)", fontsize=9, loc="left"
-    )
-    rows = _target_rows(snapshot)
+def _targets_frame(snapshot: PlanSnapshot) -> pd.DataFrame:
     header = ["编号 No.", "分区 Zone", "目标 Target", "实测 Measured", "差异 Diff", "核查 Check"]
-    table = ax.table(
-        cellText=rows or [["", "", "", "", "", ""]],
-        colLabels=header,
-        loc="upper left",
-        colWidths=[0.09, 0.41, 0.12, 0.14, 0.11, 0.13],
-        cellLoc="left",
-    )
-    table.auto_set_font_size(False)
-    table.set_fontsize(7)
-    table.scale(1, 1.25)
-    for (r, c), cell in table.get_celld().items():
-        cell.set_linewidth(0.3)
-        if r > 0 and c == 5 and rows and rows[r - 1][5] == "FAIL":
-            cell.get_text().set_color(FAIL_RED)
+    return pd.DataFrame(_target_rows(snapshot), columns=header)
 
 
 def _rule_lines(snapshot: PlanSnapshot) -> list[str]:
@@ -582,74 +631,118 @@ def _source_lines(snapshot: PlanSnapshot) -> list[str]:
     return lines
 
 
-def _text_block(
-    fig: Figure,
-    x: float,
-    y: float,
-    lines: list[str],
-    width: int,
-    size: float,
-    colour: str = "#222222",
-) -> float:
-    """Write wrapped lines from (x, y) downward in figure fractions; return the y below them."""
-    line_h = size * 1.45 / 72 / fig.get_figheight()
-    for line in lines:
-        for part in wrap(line, width) or [""]:
-            red = line.startswith("× ")
-            fig.text(x, y, part, fontsize=size, va="top", color=FAIL_RED if red else colour)
-            y -= line_h
-    return y
+def draw_legend(panel: Panel, handles: list[Artist], size_pt: float = 7.0) -> None:
+    """Draw the legend at the top of ``panel``, in two columns when long, set smaller to fit.
+
+    The legend takes at most half the panel's height; the panel continues below
+    it. Labels wrap to their column.
+    """
+    fig = panel.fig
+    height = min(panel.top - panel.bottom, 0.5)
+    ax = fig.add_axes((panel.x, panel.top - height, panel.width, height))
+    ax.axis("off")
+    renderer = measuring_renderer(fig)
+    frame = ax.get_window_extent(renderer)
+    labels = [str(h.get_label()) for h in handles]
+    ncols = 1 if len(handles) <= 12 else 2
+    size = size_pt
+    while True:
+        # a label wraps to its column: the column less the swatch and the gaps (about 5 em)
+        width_pt = panel.width_pt / ncols - 5 * size
+        for handle, label in zip(handles, labels, strict=True):
+            handle.set_label("\n".join(wrap_to(label, width_pt, size)))
+        legend = ax.legend(
+            handles=handles,
+            loc="upper left",
+            fontsize=size,
+            title="图例 Legend",
+            title_fontsize=size + 2,
+            frameon=False,
+            ncols=ncols,
+            borderaxespad=0.0,
+            alignment="left",
+        )
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # measuring: the drawing warns
+            box = legend.get_window_extent(renderer)
+        fits = box.x1 <= frame.x1 + 0.5 and box.y0 >= frame.y0 - 0.5
+        if fits or size <= 5.0:
+            break
+        size -= 0.5
+    panel.y = fig.transFigure.inverted().transform((0, box.y0))[1] - 0.015
 
 
 def draw_sheet(snapshot: PlanSnapshot, style_field: str | None = None) -> Figure:
-    """Return the A3 landscape map sheet of ``snapshot`` as a matplotlib Figure."""
-    w_mm, h_mm = A3_LANDSCAPE_MM
-    fig = Figure(figsize=(w_mm / MM_PER_INCH, h_mm / MM_PER_INCH))
-    FigureCanvasBase(fig)  # draws only when saved (geopandas asks for a redraw per layer)
-    fig.text(0.02, 0.975, snapshot.title_zh, fontsize=20, va="top")
-    fig.text(0.02, 0.935, snapshot.title_en, fontsize=11, va="top", color="#444444")
+    """Return the A3 landscape map sheet of ``snapshot`` as a matplotlib Figure.
+
+    Right of the map, one column filled from the top (:class:`~spatial.publish.layout.Panel`):
+    the legend, the area targets, the rule checks, the coordinate system and the
+    sources; what does not fit is set smaller, then cut with a line saying so.
+    """
+    fig = blank_page(snapshot.title_zh, snapshot.title_en)
     verdict = (
         "核查通过 all checks pass"
         if snapshot.passed
         else "核查未通过 CHECK " + snapshot.report.summary()
     )
     fig.text(
-        0.02, 0.91, verdict, fontsize=10, va="top", color="#1a9850" if snapshot.passed else FAIL_RED
+        0.02,
+        0.924,
+        verdict,
+        fontsize=10,
+        va="top",
+        color="#1a9850" if snapshot.passed else FAIL_RED,
     )
-    ax = fig.add_axes((0.02, 0.04, 0.56, 0.86))
+    ax = fig.add_axes(MAP_RECT)
     handles = draw_map(ax, snapshot, style_field)
-    _overview(fig, (0.025, 0.60, 0.11, 0.26), snapshot, ax)
-    legend_ax = fig.add_axes((0.60, 0.66, 0.38, 0.27))
-    legend_ax.axis("off")
-    legend_ax.legend(
-        handles=handles,
-        loc="upper left",
-        fontsize=7,
-        title="图例 Legend",
-        title_fontsize=9,
-        frameon=False,
-    )
-    _targets_table(fig, (0.60, 0.47, 0.38, 0.17), snapshot)
-    y = _text_block(fig, 0.60, 0.40, _rule_lines(snapshot), 110, 7)
+    draw_overview(fig, (0.025, 0.60, 0.11, 0.26), snapshot, ax)
+    panel = Panel(fig, *PANEL_RECT)
+    draw_legend(panel, handles)
+    targets = _targets_frame(snapshot)
+    if len(targets):
+        panel.table(TARGETS_TITLE, targets)
+    else:
+        panel.text([f"{TARGETS_TITLE}: 无 none"], 7)
+    panel.skip(7)
+    panel.text(_rule_lines(snapshot), 7)
+    panel.skip(7)
     notes = [
-        f"坐标系 Coordinate system: {crs_note(_gk(snapshot))}; 比例尺 scale {_ratio(fig, ax)} (A3)",
+        f"坐标系 Coordinate system: {crs_note(sheet_crs(snapshot))}; "
+        f"比例尺 scale {ratio_text(fig, ax)} (A3)",
         f"制图日期 Date: {snapshot.made.isoformat()} · spatial report",
         *snapshot.notes,
     ]
-    y = _text_block(fig, 0.60, y - 0.01, notes, 110, 7)
-    _text_block(
-        fig,
-        0.60,
-        y - 0.01,
-        ["数据来源与精度 Sources and accuracy", *_source_lines(snapshot)],
-        120,
-        6,
-        "#333333",
-    )
+    panel.text(notes, 7)
+    panel.skip(6)
+    panel.text(["数据来源与精度 Sources and accuracy", *_source_lines(snapshot)], 6, "#333333")
     return fig
 
 
-def _ratio(fig: Figure, ax: Axes) -> str:
+#: Title of the sheet's table of area targets.
+TARGETS_TITLE = "面积目标 Area targets (km², 椭球面积 ellipsoidal CGCS2000)"
+#: The map's frame on the page (left, bottom, width, height; figure fractions).
+MAP_RECT = (0.02, 0.04, 0.56, 0.86)
+#: The column beside the map (left, top, width, bottom; figure fractions).
+PANEL_RECT = (0.60, 0.93, 0.38, 0.02)
+
+
+def blank_page(title_zh: str, title_en: str) -> Figure:
+    """Return an empty A3 landscape page with its two-language title (set smaller if too long)."""
+    w_mm, h_mm = A3_LANDSCAPE_MM
+    fig = Figure(figsize=(w_mm / MM_PER_INCH, h_mm / MM_PER_INCH))
+    FigureCanvasBase(fig)  # draws only when saved (geopandas asks for a redraw per layer)
+    width_pt = 0.96 * fig.get_figwidth() * 72
+    for text, y, size, colour in (
+        (title_zh, 0.985, 20.0, "#000000"),
+        (title_en, 0.948, 11.0, "#444444"),
+    ):
+        fitted = min(size, size * width_pt / max(text_width_pt(text, size), 1.0))
+        fig.text(0.02, y, text, fontsize=fitted, va="top", color=colour)
+    return fig
+
+
+def ratio_text(fig: Figure, ax: Axes) -> str:
+    """Return the map's ratio scale as printed (``'1:20,000'``), from its frame on the paper."""
     x0, x1 = ax.get_xlim()
     width_mm = _frame_mm(ax)[0]
     denominator = (x1 - x0) * 1000 / width_mm  # a scale of the series, to rounding

@@ -38,7 +38,7 @@ def ready_layers(
     most features (``frame="largest"``; read it from ``layers[0].crs``), and the
     repairs made.
     """
-    inputs = [LayerInput(gdf, source, id_col, "polygon") for gdf, source, id_col in layers]
+    inputs = [LayerInput(gdf, source, id_field, "polygon") for gdf, source, id_field in layers]
     prepared = prepare_inputs(inputs, repair=repair, policy="full", frame="largest")
     return [_oriented(gdf) for gdf in prepared.layers], prepared.repairs
 

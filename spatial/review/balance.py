@@ -292,7 +292,7 @@ def balance_table(
     zones: gpd.GeoDataFrame | None = None,
     *,
     class_field: str = CLASS_CODE_FIELD,
-    zone_id_field: str = "id",
+    id_field: str = "id",
     level: int | None = None,
     construction: Collection[str] | None = None,
     names: tuple[str, str] = ("landuse", "zones"),
@@ -310,7 +310,7 @@ def balance_table(
     class_field : str
         Field of the class code (``YDYHFLDM`` by default). Blank or unknown
         codes are refused (see :func:`spatial.landuse.check_class_field`).
-    zone_id_field : str
+    id_field : str
         Field naming each zone.
     level : {1, 2, 3}, optional
         Tabulate at this level (2-, 4- or 6-digit codes); codes coarser than
@@ -354,14 +354,14 @@ def balance_table(
     {'class_code': ['0701', '1001'], 'share_of_zone': [0.3333, 0.6667]}
     """
     layers = [(landuse, names[0], "")]
-    layers += [(zones, names[1], zone_id_field)] if zones is not None else []
+    layers += [(zones, names[1], id_field)] if zones is not None else []
     ready, repairs = ready_layers(layers, repair=repair)
     lu = _features(ready[0], _codes(ready[0], names[0], class_field, level), names[0])
     if zones is None:
         zone_ids: list[str | None] = [None]
         raw, zone_m2, overlap_m2, overlaps = _whole_layer(lu)
     else:
-        ids = require_unique(ready[1], names[1], zone_id_field)
+        ids = require_unique(ready[1], names[1], id_field)
         zone_geoms = np.asarray(ready[1].geometry.array, dtype=object)
         raw, zone_m2, overlap_m2, overlaps = _by_zone(lu, zone_geoms, ids)
         zone_ids = list(ids)

@@ -90,7 +90,7 @@ def _geometry_problem(geom: shapely.Geometry | None, nonfinite: bool) -> str:
 def refuse_bad_features(
     gdf: gpd.GeoDataFrame,
     source: str,
-    id_col: str = "id",
+    id_field: str = "id",
     *,
     bounds: npt.NDArray[np.float64] | None = None,
     threads: int = 1,
@@ -104,7 +104,7 @@ def refuse_bad_features(
         as the validator checks it.
     source : str
         How to name the layer (its file, or "layer A").
-    id_col : str
+    id_field : str
         Column naming features, ``id`` as the validator reads it.
     bounds : numpy.ndarray, shape (n, 4), optional
         ``shapely.bounds`` of the layer's geometries, in its CRS, if the
@@ -127,7 +127,7 @@ def refuse_bad_features(
         ``SOURCE: feature ID: problem (and N more)``: the first problem in
         feature order (its position's coordinate problem before its geometry
         problem, as the validator orders them), ``N`` the other problems found.
-        ``ID`` is the ``id_col`` value, or ``#N`` (0-based position) without one.
+        ``ID`` is the ``id_field`` value, or ``#N`` (0-based position) without one.
 
     Examples
     --------
@@ -168,6 +168,6 @@ def refuse_bad_features(
         message = _geographic_message(bounds[first], crs_label(crs))
     else:
         message = _geometry_problem(geoms[first], bool(nonfinite[first]))
-    ident = feature_label(gdf[id_col].iloc[first] if id_col in gdf.columns else None, first)
+    ident = feature_label(gdf[id_field].iloc[first] if id_field in gdf.columns else None, first)
     more = f" (and {count - 1} more)" if count > 1 else ""
     raise LayerError(f"{Problem(source, ident, str(message))}{more}")

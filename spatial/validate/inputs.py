@@ -123,12 +123,12 @@ class Repair:
 class LayerInput:
     """One input of an operation: the layer, how to name it, its id column, the geometry it needs.
 
-    ``id_col`` empty means the operation does not identify this layer's features.
+    ``id_field`` empty means the operation does not identify this layer's features.
     """
 
     frame: gpd.GeoDataFrame
     name: str
-    id_col: str = "id"
+    id_field: str = "id"
     kind: GeometryKind = "any"
 
 
@@ -142,7 +142,7 @@ class PreparedInputs:
 
 
 def require_geometry(
-    gdf: gpd.GeoDataFrame, source: str, kind: GeometryKind, id_col: str = "id"
+    gdf: gpd.GeoDataFrame, source: str, kind: GeometryKind, id_field: str = "id"
 ) -> npt.NDArray[np.integer] | None:
     """Refuse a layer whose features are not of the geometry ``kind`` an operation needs.
 
@@ -169,7 +169,7 @@ def require_geometry(
     if not wrong.any():
         return type_id
     first = int(np.flatnonzero(wrong)[0])
-    ident = feature_label(gdf[id_col].iloc[first] if id_col in gdf.columns else None, first)
+    ident = feature_label(gdf[id_field].iloc[first] if id_field in gdf.columns else None, first)
     more = int(wrong.sum()) - 1
     raise LayerError(
         f"{source}: feature {ident}: is a {geoms[first].geom_type}; this operation needs {kind} "
@@ -264,9 +264,9 @@ def _checked(
 ) -> Known | None:
     """Check one input in its own CRS; return what the cheap checks computed, if they ran."""
     require_crs(item.frame, item.name)
-    if item.id_col:
-        require_id_column(item.frame, item.name, item.id_col)
-    type_id = require_geometry(item.frame, item.name, item.kind, item.id_col or "id")
+    if item.id_field:
+        require_id_column(item.frame, item.name, item.id_field)
+    type_id = require_geometry(item.frame, item.name, item.kind, item.id_field or "id")
     if repair:
         return None  # validated after the repair
     if _use_cheap(len(item.frame), policy, full_check_max_features):

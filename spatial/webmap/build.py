@@ -43,13 +43,14 @@ from spatial.webmap.page import page_of
 from spatial.webmap.planfacts import with_area_checks
 from spatial.webmap.rulepanel import failure_features, rule_panel_data
 from spatial.webmap.styles import STYLES, LayerStyle, style_for
+from spatial.webmap.styles.conflicts import CONFLICTS
 from spatial.webmap.styles.failures import FAILURES
 from spatial.webmap.styles.parcels import PARCELS
 from spatial.webmap.styles.planner import planner_style
-from spatial.webmap.styles.zones import zone_style
+from spatial.webmap.styles.zones import LABEL_ZOOM, zone_style
 from spatial.webmap.tiles import TiledLayer, add_tiled_layer
 
-__all__ = ["MapOptions", "build_map", "render_map", "with_embedded_font"]
+__all__ = ["MapOptions", "build_map", "check_map_path", "render_map", "with_embedded_font"]
 
 TITLE_ZH = "西部（重庆）科学城璧山片区规划示意图"
 TITLE_EN = "Bishan piece, Western (Chongqing) Science City: plan map"
@@ -164,6 +165,24 @@ def _layers(
     return load_plan_layers()
 
 
+def _red_layers(snapshot: PlanSnapshot | None) -> dict[str, gpd.GeoDataFrame]:
+    """Return the ground of the check's failures, in red, drawn from the snapshot as it is.
+
+    The overlap and outside pieces of failed rules, and the 三区三线 conflict pieces
+    (each zone's part on a protected line, or outside a boundary it must lie within).
+    """
+    if snapshot is None:
+        return {}
+    red = {FAILURES.name: failure_features(snapshot.pieces)} if len(snapshot.pieces) else {}
+    conflicts = snapshot.report.conflicts
+    if conflicts is not None and len(conflicts):
+        names = [
+            f"{z} × {c}" for z, c in zip(conflicts["zone_id"], conflicts["constraint"], strict=True)
+        ]
+        red[CONFLICTS.name] = conflicts.assign(name_zh=names, id=names)
+    return red
+
+
 def _ordered(layers: Mapping[str, gpd.GeoDataFrame]) -> list[str]:
     known = [name for name in LAYER_NAMES if name in layers]
     return known + [name for name in layers if name not in LAYER_NAMES]
@@ -184,11 +203,24 @@ def _label(name: str, source: str | None, gdf: gpd.GeoDataFrame) -> str:
     return f"{title} ({', '.join(where)})" if where else title
 
 
-def _style(name: str, gdf: gpd.GeoDataFrame, extras: list[str], options: MapOptions) -> LayerStyle:
+def _planner_layers(layers: Mapping[str, gpd.GeoDataFrame], options: MapOptions) -> list[str]:
+    """Return the planner's layers: no plan layer, none with a style of its own (conflicts...).
+
+    ``--layer parcels=...`` is one too when coloured by a field (the parcels style has none).
+    """
+    styled = PARCELS.name if options.style_field else None
+    return [n for n in layers if n != FAILURES.name and (n not in STYLES or n == styled)]
+
+
+def _style(
+    name: str, gdf: gpd.GeoDataFrame, layers: Mapping[str, gpd.GeoDataFrame], options: MapOptions
+) -> LayerStyle:
+    """Return the layer's style; zones are labelled as the map opens when no district is drawn."""
     if name == "zones":
-        return zone_style(gdf)
+        return zone_style(gdf, LABEL_ZOOM if "district" in layers else 0)
     if name == FAILURES.name:
         return FAILURES
+    extras = _planner_layers(layers, options)
     if name in extras:
         return planner_style(name, extras.index(name), gdf, options.style_field)
     return style_for(name)
@@ -203,17 +235,13 @@ def _add_layers(
 ) -> Drawn:
     drawn: Drawn = {}
     shift = display_shift(basemap)
-    # planner layers: not a plan layer, nor one with a style of its own (conflicts, diff_*...);
-    # `--layer parcels=...` too when coloured by a field (its own style ignored the field)
-    styled = PARCELS.name if options.style_field else None
-    extras = [n for n in layers if n != FAILURES.name and (n not in STYLES or n == styled)]
-    tiled = {*extras, PARCELS.name}  # large ones drawn as vector tiles (spatial.webmap.tiles)
+    tiled = {*_planner_layers(layers, options), PARCELS.name}  # large ones: vector tiles
     for name in _ordered(layers):
         gdf = _prepare(name, layers[name], options)
-        style = _style(name, gdf, extras, options)
+        style = _style(name, gdf, layers, options)
         label = _label(name, options.layer_sources.get(name), layers[name])
         layer: GeoJsonLayer | TiledLayer
-        if name in tiled and len(gdf) >= options.layer.tiles_from:
+        if name in tiled and len(gdf) >= options.layer.tiles_from:  # see spatial.webmap.tiles
             layer = add_tiled_layer(
                 m, gdf, style, label, options.style_field, shift, options.archive_dir
             )
@@ -286,7 +314,10 @@ def _add_tools(m: folium.Map, basemap: Basemap, drawn: Drawn) -> None:
 def build_map(
     layers: Mapping[str, gpd.GeoDataFrame] | None = None, options: MapOptions | None = None
 ) -> folium.Map:
-    """Build the interactive plan map.
+    """Draw the checked plan as an interactive map (the renderer: it judges nothing).
+
+    From Python, use :func:`spatial.build_map` (:mod:`spatial.maps`): it takes
+    the snapshot when none is given, so that zones carry their check.
 
     Parameters
     ----------
@@ -295,8 +326,8 @@ def build_map(
         here. By default the snapshot's layers (``options.snapshot``, validated
         when it was taken), else the bundled plan. A plan layer name
         (``"zones"``…) gets that layer's style; zones are coloured by their area
-        check in ``options.snapshot`` (no snapshot: no target); any other name
-        is drawn as parcels.
+        check in ``options.snapshot`` (without one, nothing is judged: no
+        target); any other name is drawn as parcels.
     options : MapOptions, optional
         Base map, offline mode, level of detail.
 
@@ -330,8 +361,8 @@ def build_map(
     page_of(m).title = escape_text(f"{title_zh} {title_en}")
     add_assets(m)
     add_basemap(m, basemap)
-    if options.snapshot is not None and len(options.snapshot.pieces):
-        layers = {**layers, FAILURES.name: failure_features(options.snapshot.pieces)}
+    red = _red_layers(options.snapshot)  # a layer of theirs named so keeps its name
+    layers = {**layers, **{name: gdf for name, gdf in red.items() if name not in layers}}
     drawn = _add_layers(m, layers, basemap, options)
     _fit(m, layers, basemap, options.layer_sources)
     controls.add_layer_control(m)
@@ -340,6 +371,16 @@ def build_map(
     _add_tools(m, basemap, drawn)
     controls.add_ready_flag(m)
     return m
+
+
+def check_map_path(path: object) -> None:
+    """Refuse a map path that is not one (the layers given first) with a TypeError saying so."""
+    if isinstance(path, Mapping) or not isinstance(path, str | os.PathLike):
+        hint = " (the layers?)" if isinstance(path, Mapping) else ""
+        raise TypeError(
+            "render_map(path, layers=None, options=None): the output path comes first, "
+            f"got {type(path).__name__}{hint}"
+        )
 
 
 def render_map(
@@ -352,12 +393,7 @@ def render_map(
     The output path comes first (as in ``save(path)``), then what :func:`build_map`
     takes. A call with the layers first is refused with a TypeError saying so.
     """
-    if isinstance(path, Mapping) or not isinstance(path, str | os.PathLike):
-        hint = " (the layers?)" if isinstance(path, Mapping) else ""
-        raise TypeError(
-            "render_map(path, layers=None, options=None): the output path comes first, "
-            f"got {type(path).__name__}{hint}"
-        )
+    check_map_path(path)
     options = options or MapOptions()
     if options.tiles_dir is not None and options.html_dir is None:
         options = replace(options, html_dir=Path(path).parent)

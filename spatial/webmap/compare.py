@@ -4,7 +4,12 @@ The old version is drawn on the left of a draggable divider, the new one on the
 right (the npm package ``leaflet-side-by-side``, vendored with the other
 Leaflet plugins in ``static/vendor/`` and listed in its ``MANIFEST.json`` with
 its licence, version and sha256, and inlined like Leaflet itself); the 调入/调出
-pieces lie on top, unclipped. No tiles: the page makes no network request.
+pieces lie on top, unclipped, the removed ones (dashed outlines) above the added
+ones (filled) so both show; features whose land-use class changed are outlined,
+their popup giving old → new class (named from the 2023 classification). No
+tiles: the page makes no network request; the page embeds its font (Noto Sans
+SC, :mod:`spatial.webmap.font`), so its Chinese shows without system fonts. On a
+narrow screen the layer control folds to its button, clear of the title.
 Layers marked ``synthetic`` put a 示例数据 warning in the title panel.
 """
 
@@ -18,9 +23,11 @@ from pathlib import Path
 import folium
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 
 from spatial.crs import WGS84
 from spatial.io.atomic import write_text_atomic
+from spatial.landuse.classes import load_classes
 from spatial.publish.escape import escape_text, script_json
 from spatial.synthetic import SYNTHETIC_NOTE, is_synthetic
 from spatial.webmap import controls
@@ -29,14 +36,25 @@ from spatial.webmap.font import with_embedded_font
 from spatial.webmap.layer import styled_layer
 from spatial.webmap.legend import legend_html
 from spatial.webmap.page import RawElement, page_of
-from spatial.webmap.styles.versions import DIFF_NEW, DIFF_OLD, DIFF_PIECES
+from spatial.webmap.styles._base import LayerStyle
+from spatial.webmap.styles.versions import DIFF_CLASSES, DIFF_NEW, DIFF_OLD, DIFF_PIECES
 
-__all__ = ["SIDE_BY_SIDE", "build_compare_map", "render_compare_map", "side_by_side_js"]
+__all__ = [
+    "SIDE_BY_SIDE",
+    "build_compare_map",
+    "class_changes",
+    "render_compare_map",
+    "side_by_side_js",
+]
 
 #: The npm package of the swipe control, as static/vendor/MANIFEST.json names it.
 SIDE_BY_SIDE = "leaflet-side-by-side"
 TITLE_ZH = "版本对比（左：旧版，右：新版）"
 TITLE_EN = "Compare versions (left: old, right: new); drag the divider"
+#: The title's warning (示例数据) stays on a phone, where controls.css folds the other notes.
+WARNING_ON_PHONE_CSS = (
+    "@media (max-width: 600px) { .sp-title p.sp-note.sp-gcj:not(.sp-verdict) { display: block; } }"
+)
 
 
 @cache
@@ -76,11 +94,70 @@ def _swipe(m: folium.Map, left: str, right: str) -> str:
     )
 
 
+def _class_text(code: object) -> str:
+    """Return a class code with its 2023 class name (the code alone when not a class)."""
+    classes = load_classes()
+    text = str(code)
+    return f"{text} {classes[text].name_zh}" if text in classes else text
+
+
+def class_changes(
+    new: gpd.GeoDataFrame, features: pd.DataFrame, id_field: str = "id"
+) -> gpd.GeoDataFrame:
+    """Return NEW's features whose land-use class differs from OLD's, with old → new in words.
+
+    Parameters
+    ----------
+    new : geopandas.GeoDataFrame
+        The new version (any explicit CRS; kept).
+    features : pandas.DataFrame
+        :attr:`spatial.review.diff.LayerDiff.features` (``id``, ``old_class``,
+        ``new_class``); a feature in one version only has no class change.
+    id_field : str
+        NEW's field holding the ids of ``features``.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        ``id``, ``old_class``, ``new_class``, ``class_change`` (e.g. ``"1001
+        工业用地 → 0701 城镇住宅用地"``) and ``synthetic`` where NEW marks it.
+    """
+    both = features["old_class"].notna() & features["new_class"].notna()
+    rows = features[both & (features["old_class"].astype(str) != features["new_class"].astype(str))]
+    by_id = rows.set_index(rows["id"].astype(str))
+    part = new[new[id_field].astype(str).isin(by_id.index)]
+    ids = part[id_field].astype(str).to_numpy()
+    matched = by_id.reindex(ids)
+    old_class, new_class = matched["old_class"], matched["new_class"]
+    columns: dict[str, object] = {
+        "id": ids,
+        "old_class": old_class.astype(str).to_numpy(),
+        "new_class": new_class.astype(str).to_numpy(),
+        "class_change": [
+            f"{_class_text(a)} → {_class_text(b)}"
+            for a, b in zip(old_class, new_class, strict=True)
+        ],
+    }
+    if "synthetic" in part.columns:
+        columns["synthetic"] = part["synthetic"].to_numpy()
+    return gpd.GeoDataFrame(columns, geometry=part.geometry.to_numpy(), crs=new.crs)
+
+
+def _removed_on_top(pieces: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Return the pieces with the removed ones last, drawn over the added (stable otherwise)."""
+    if "change" not in pieces.columns:
+        return pieces
+    order = np.argsort((pieces["change"] != "added").to_numpy(), kind="stable")
+    return pieces.iloc[order]
+
+
 def build_compare_map(
     old: gpd.GeoDataFrame,
     new: gpd.GeoDataFrame,
     pieces: gpd.GeoDataFrame,
     names: tuple[str, str] = ("old", "new"),
+    *,
+    changes: gpd.GeoDataFrame | None = None,
 ) -> folium.Map:
     """Build the compare map of two versions of a layer and their 调入/调出 pieces.
 
@@ -92,6 +169,8 @@ def build_compare_map(
         :attr:`spatial.review.diff.LayerDiff.pieces`.
     names : (str, str)
         The versions' file names, shown in the layer control (escaped here).
+    changes : geopandas.GeoDataFrame, optional
+        Features whose class changed (:func:`class_changes`); a layer when any.
     """
     m = folium.Map(location=None, tiles=None, control_scale=False, zoom_snap=0.25)
     page_of(m).title = escape_text(f"{TITLE_ZH} {TITLE_EN}")
@@ -99,18 +178,23 @@ def build_compare_map(
     header = page_of(m).header
     # written as they are, never compiled as templates (see spatial.webmap.page)
     header.add_child(RawElement(f"<style>{side_by_side_css()}</style>"), name="sbs_css")
+    header.add_child(RawElement(f"<style>{WARNING_ON_PHONE_CSS}</style>"), name="warning_css")
     header.add_child(RawElement(f"<script>{side_by_side_js()}</script>"), name="sbs_js")
     drawn = []
-    for gdf, style, label in (
+    layers: list[tuple[gpd.GeoDataFrame, LayerStyle, str | None]] = [
         (old, DIFF_OLD, f"{DIFF_OLD.title_zh} {DIFF_OLD.title_en} ({Path(names[0]).name})"),
         (new, DIFF_NEW, f"{DIFF_NEW.title_zh} {DIFF_NEW.title_en} ({Path(names[1]).name})"),
-        (pieces, DIFF_PIECES, None),
-    ):
+    ]
+    if changes is not None and len(changes):
+        layers.append((changes, DIFF_CLASSES, None))
+    layers.append((_removed_on_top(pieces), DIFF_PIECES, None))
+    for gdf, style, label in layers:
         layer = styled_layer(gdf, style, name=label)
         layer.add_to(m)
         drawn.append((style, layer))
     _fit(m, [old, new])
     controls.add_layer_control(m)
+    controls.add_layer_control_fold(m)
     m.add_child(controls.MapScript(_swipe(m, drawn[0][1].get_name(), drawn[1][1].get_name())))
     notes = ["面积按CGCS2000椭球计算 Areas are ellipsoidal (CGCS2000)."]
     warning = SYNTHETIC_NOTE if is_synthetic(old, new, pieces) else None
@@ -127,10 +211,16 @@ def render_compare_map(
     new: gpd.GeoDataFrame,
     pieces: gpd.GeoDataFrame,
     names: tuple[str, str] = ("old", "new"),
+    *,
+    features: pd.DataFrame | None = None,
+    id_field: str = "id",
 ) -> Path:
     """Build the compare map and write it as one HTML file at ``path`` (atomically).
 
-    The page embeds its font (:func:`~spatial.webmap.font.with_embedded_font`).
+    With ``features`` (:attr:`~spatial.review.diff.LayerDiff.features`, ids in
+    NEW's ``id_field``), the features whose class changed are a layer of their
+    own. The page embeds its font (:func:`~spatial.webmap.font.with_embedded_font`).
     """
-    html = build_compare_map(old, new, pieces, names).get_root().render()
+    changes = None if features is None else class_changes(new, features, id_field)
+    html = build_compare_map(old, new, pieces, names, changes=changes).get_root().render()
     return write_text_atomic(path, with_embedded_font(html))

@@ -68,7 +68,7 @@ def headlines_html(figures: Sequence[Mapping[str, Any]]) -> str:
         return ""
     rows = "".join(_headline_row(f) for f in figures)
     return (
-        "<details><summary>规划要点数据 Headline figures (2020)</summary>"
+        "<details><summary>规划要点数据 Headline figures</summary>"  # the plan's own, any year
         f"<table>{rows}</table></details>"
     )
 

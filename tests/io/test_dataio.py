@@ -318,14 +318,18 @@ def test_overlay_functions_take_one_set_of_id_keywords_and_zeros_on_request():
     zones = layers["zones"].rename(columns={"id": "code"})
     band = layers["corridor"][layers["corridor"]["id"] == "corridor-band"]
     avenue = layers["corridor"][layers["corridor"]["id"] != "corridor-band"]
-    assert list(difference(zones, band, a_id="code")["code"]) == list(zones["code"])
-    assert "code" in buffer_coverage(zones, avenue, 500.0, a_id="code").columns
-    assert overlap_matrix(zones, a_id="code", form="square").shape == (5, 5)
-    assert set(overlaps(zones, a_id="code")["a_id"]) <= set(zones["code"])
-    assert len(assign_points(layers["platforms"], zones, b_id="code")) >= 4
-    with pytest.raises(TypeError, match="give a_id= or id_col=, not both"):
-        difference(zones, band, a_id="code", id_col="code")
-    table = tabulate_intersection(zones, band, a_id="code", all_a=True)
+    assert list(difference(zones, band, a_id_field="code")["code"]) == list(zones["code"])
+    assert "code" in buffer_coverage(zones, avenue, 500.0, a_id_field="code").columns
+    assert overlap_matrix(zones, id_field="code", form="square").shape == (5, 5)
+    assert set(overlaps(zones, id_field="code")["a_id"]) <= set(zones["code"])
+    assert len(assign_points(layers["platforms"], zones, b_id_field="code")) >= 4
+    # the older keywords still work, and one of each pair is asked for
+    assert overlaps(zones, a_id="code").equals(overlaps(zones, id_field="code"))
+    older = assign_points(layers["platforms"], zones, polygon_id="code")
+    assert older.equals(assign_points(layers["platforms"], zones, b_id_field="code"))
+    with pytest.raises(TypeError, match="give a_id_field= or id_col=, not both"):
+        difference(zones, band, a_id_field="code", id_col="code")
+    table = tabulate_intersection(zones, band, a_id_field="code", all_a=True)
     assert sorted(table["a_id"]) == sorted(zones["code"])  # every zone, the untouched last
     outside = table.set_index("a_id").loc["zone-community"]
     assert outside["area_km2"] == 0.0 and outside["b_id"] is None

@@ -170,7 +170,7 @@ def test_bundled_avenue_has_no_area():
 def test_area_table_unknown_column_is_a_layer_error():
     zones = read_layer(bundled_layer_path("zones"))
     with pytest.raises(LayerError, match="no column 'code'; columns are id, name_zh"):
-        area_table(zones, id_col="code")
+        area_table(zones, id_field="code")
 
 
 def test_gauss_kruger_zone_of_empty_input_is_a_crs_error():

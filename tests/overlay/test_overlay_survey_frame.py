@@ -175,7 +175,7 @@ def survey_points() -> gpd.GeoDataFrame:
 
 def test_assign_puts_a_point_on_a_shared_gauss_kruger_edge_in_both_zones():
     # main: moved to lon/lat first, where A's 1 km east edge and B1's, B2's part ways
-    table = assign_points(survey_points(), survey_zones(), polygon_id="DYBH")
+    table = assign_points(survey_points(), survey_zones(), b_id_field="DYBH")
     got = {(r.point_id, r.polygon_id, r.inside, r.dist_m) for r in table.itertuples()}
     assert got == {
         ("on-A-B1", "A", True, 0.0),
@@ -188,7 +188,7 @@ def test_assign_puts_a_point_on_a_shared_gauss_kruger_edge_in_both_zones():
 
 def test_assign_measures_the_distance_to_the_nearest_zone_in_metres():
     far = gpd.GeoDataFrame({"id": ["east"]}, geometry=[shapely.Point(X0 + 2500, Y0 + 250)], crs=GK)
-    table = assign_points(far, survey_zones(), polygon_id="DYBH")
+    table = assign_points(far, survey_zones(), b_id_field="DYBH")
     assert list(table.polygon_id) == ["B1"] and not table.inside.iloc[0]
     assert table.dist_m.iloc[0] == pytest.approx(100.0, abs=1e-9)
 

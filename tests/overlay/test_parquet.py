@@ -167,7 +167,7 @@ def test_an_invalid_feature_that_takes_part_is_named(tmp_path, parcels):
 
 def test_the_file_and_its_id_column_are_checked_first(parcels_file, tmp_path):
     with pytest.raises(LayerError, match="no id column 'code'; columns are id, note"):
-        tabulate_parquet(parcels_file, ZONES, a_id="code")
+        tabulate_parquet(parcels_file, ZONES, a_id_field="code")
     with pytest.raises(LayerError, match="'geometry' is the geometry column"):
         ParquetLayer(parcels_file).require("geometry")
     naive = tmp_path / "naive.parquet"

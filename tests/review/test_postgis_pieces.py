@@ -55,7 +55,7 @@ def _postgis_rows(engine: sqlalchemy.Engine) -> dict[tuple[str, str], float]:
 
 def test_raw_rows_equal_pieces_cut_by_postgis_in_epsg4544(engine: sqlalchemy.Engine) -> None:
     expected = _postgis_rows(engine)
-    table = balance_table(survey_parcels(), survey_zones(), zone_id_field="DYBH")
+    table = balance_table(survey_parcels(), survey_zones(), id_field="DYBH")
     got = table.set_index(["zone_id", "class_code"])["area_raw_m2"]
     assert set(got.index) == set(expected) and len(expected) == 13
     for key, m2 in expected.items():

@@ -34,7 +34,7 @@ def test_compare_map_swipes_between_versions_offline(examples, open_map, tmp_pat
         "Object.fromEntries(Object.entries(window.spatialLayers)"
         ".map(([k, l]) => [k, l.getLayers().length]))"
     )
-    assert counts == {"diff_old": 8, "diff_new": 8, "diff_pieces": 2}
+    assert counts == {"diff_old": 8, "diff_new": 8, "diff_classes": 4, "diff_pieces": 2}
     assert visit.js("document.querySelector('.leaflet-sbs-range') !== null")
     clip = "p => getComputedStyle(document.querySelector('.leaflet-' + p + '-pane')).clip"
     left_before = visit.js(f"({clip})('spatial-diff_old')")

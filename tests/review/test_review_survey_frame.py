@@ -64,7 +64,7 @@ def _cli_json(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int,
 
 @pytest.fixture(scope="module")
 def table() -> pd.DataFrame:
-    return balance_table(survey_parcels(), survey_zones(), zone_id_field="DYBH")
+    return balance_table(survey_parcels(), survey_zones(), id_field="DYBH")
 
 
 def test_balance_rows_add_up_to_each_zone_area_of_record(table: pd.DataFrame) -> None:
@@ -99,7 +99,7 @@ def test_the_largest_adjustment_is_stated_per_zone_and_is_the_change_made(
 def test_lonlat_zones_move_into_the_parcels_frame_not_the_parcels_out_of_it() -> None:
     # zones in EPSG:4490 (fewer features): moved, densified, into the parcels' EPSG:4544
     zones = survey_zones().to_crs(4490)
-    table = balance_table(survey_parcels(), zones, zone_id_field="DYBH")
+    table = balance_table(survey_parcels(), zones, id_field="DYBH")
     for zone_id, zone in zip(zones["DYBH"], zones.geometry, strict=True):
         rows = table[table.zone_id == zone_id]
         assert rows.area_m2.sum() == pytest.approx(strip_area_m2(zone), rel=REL, abs=0)

@@ -117,7 +117,7 @@ def test_embedded_geojson_has_no_ids_or_bboxes_and_rounded_coordinates():
     assert len(data["features"]) == len(zones)
     for feature in data["features"]:
         assert set(feature) == {"type", "geometry", "properties"}
-        assert set(feature["properties"]) == {"s", "t", "p"}
+        assert set(feature["properties"]) == {"s", "t", "p", "l"}  # every zone labelled
     numbers = re.findall(r"-?\d+\.\d+", json.dumps([f["geometry"] for f in data["features"]]))
     assert max(len(n.split(".")[1]) for n in numbers) == 4  # indicative: 4 places (~11 m)
 
@@ -479,12 +479,12 @@ def test_osm_basemap_is_not_named_twice():
 # ---------------------------------------------------------------- labels
 
 
-def test_large_zones_carry_permanent_escaped_labels():
+def test_every_zone_carries_a_permanent_escaped_label():
     zones = hostile_zones()
     layer = styled_layer(checked_zones(zones), style_for("zones"))
     features = layer_data(layer)["features"]
     labelled = [zones["id"].iloc[i] for i, f in enumerate(features) if f["properties"].get("l")]
-    assert labelled == ["zone-kcxz", "zone-szjj", "zone-cjrh"]  # the >= 1 km² zones
+    assert labelled == list(zones["id"])  # the 0.3 and 0.1 km² community zones too
     assert HOSTILE_NAME not in features[0]["properties"]["t"]
     assert escape_text(HOSTILE_NAME) in features[0]["properties"]["t"]
     assert json.loads(layer.label_options) == {

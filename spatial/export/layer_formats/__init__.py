@@ -55,12 +55,17 @@ class LayerWrite:
         The database table, when the URL does not name it.
     styles : mapping of str to str
         The web-map style of each layer, for formats that store styles.
+    styled : bool
+        Store each layer's style (and its ``style_class`` column) where the
+        format can; False writes the layers as they are (a planner's layer
+        given back repaired).
     """
 
     layers: Mapping[str, pd.DataFrame]
     out: str
     table: str | None = None
     styles: Mapping[str, str] = field(default_factory=dict)
+    styled: bool = True
 
 
 @dataclass(frozen=True)

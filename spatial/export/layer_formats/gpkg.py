@@ -19,14 +19,15 @@ def _write(request: LayerWrite) -> list[str]:
     styles = request.styles
     styled = {
         name: classify(frame, styles.get(name, name))
-        if isinstance(frame, gpd.GeoDataFrame)
+        if isinstance(frame, gpd.GeoDataFrame) and request.styled
         else frame
         for name, frame in request.layers.items()
     }
     with atomic_gpkg(request.out, list(styled)) as tmp:
         write_frames(tmp, "GPKG", styled)
         geo = {n: f for n, f in styled.items() if isinstance(f, gpd.GeoDataFrame)}
-        store_styles(tmp, geo, styles)
+        if request.styled:
+            store_styles(tmp, geo, styles)
     return [f"{request.out}::{name}" for name in request.layers]
 
 

@@ -131,22 +131,88 @@
     return a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
   }
 
-  /* Hide every permanent label that would overlap one placed before it (zones first,
-   * then towns, in document order): labels never cover each other, and a hidden
-   * label's feature still shows its name in its popup. */
+  function inside(r, box) {
+    return r.left >= box.left && r.right <= box.right && r.top >= box.top && r.bottom <= box.bottom;
+  }
+  function clashes(r, placed) {
+    return placed.some(function (p) { return overlaps(r, p); });
+  }
+
+  /* Each permanent zone label with its anchor (the point it is centred on) and its zone's
+   * box, on the screen (the labels' frame). */
+  function zoneLabels(map) {
+    var group = window.spatialLayers && window.spatialLayers.zones, found = [];
+    if (!group || !map.hasLayer(group)) { return found; }
+    var origin = map.getContainer().getBoundingClientRect();
+    group.eachLayer(function (l) {
+      var tip = l.getTooltip && l.getTooltip(), el = tip && tip.options.permanent && tip.getElement();
+      if (!el || !l.getBounds) { return; }
+      var b = l.getBounds(), at = map.latLngToContainerPoint(tip.getLatLng());
+      var nw = map.latLngToContainerPoint(b.getNorthWest()), se = map.latLngToContainerPoint(b.getSouthEast());
+      found.push({el: el, at: {x: origin.left + at.x, y: origin.top + at.y},
+        box: {left: origin.left + nw.x, top: origin.top + nw.y, right: origin.left + se.x, bottom: origin.top + se.y}});
+    });
+    return found;
+  }
+
+  /* Where a zone label may go, in whole label sizes from where Leaflet put it (its centre). */
+  var LEADS = [[0, 0], [0, -1], [0, 1], [-1, 0], [1, 0], [0, -2], [0, 2], [-1, -1], [1, -1], [-1, 1], [1, 1]];
+  function lead(el, dx, dy) {
+    el.style.marginLeft = dx ? dx + "px" : "";
+    el.style.marginTop = dy ? dy + "px" : "";
+  }
+
+  /* Place a zone label inside its zone, clear of the labels placed: centred on its anchor,
+   * else led aside by whole label sizes, else all that again in the smaller type. Leaflet
+   * placed it by the size it had then, so it is centred from its anchor, not from where it
+   * is. Return its box, or null (the label back in the full type) when it fits nowhere. */
+  function placeInside(item, placed) {
+    var cx = item.at.x, cy = item.at.y;
+    for (var small = 0; small < 2; small++) {
+      lead(item.el, 0, 0);
+      item.el.classList.toggle("sp-label-small", small === 1);
+      var size = item.el.getBoundingClientRect();
+      var x0 = cx - (size.left + size.right) / 2, y0 = cy - (size.top + size.bottom) / 2;
+      for (var i = 0; i < LEADS.length; i++) {
+        lead(item.el, x0 + LEADS[i][0] * (size.width + 4), y0 + LEADS[i][1] * (size.height + 2));
+        var r = item.el.getBoundingClientRect();
+        if (inside(r, item.box) && !clashes(r, placed)) { return r; }
+        lead(item.el, 0, 0);
+      }
+    }
+    item.el.classList.remove("sp-label-small");
+    var home = item.el.getBoundingClientRect();  /* centred on its anchor, as Leaflet means it */
+    lead(item.el, cx - (home.left + home.right) / 2, cy - (home.top + home.bottom) / 2);
+    return null;
+  }
+
+  /* Labels never cover each other. Each zone label that fits in its zone is placed first
+   * (the smallest zones first: they have least room), led aside or set smaller to clear
+   * the others, so no zone loses its name to a collision; then, in document order, every
+   * other label (zones that fit nowhere, then towns) is hidden where it would overlap one
+   * placed before it, its feature still naming itself in its popup. */
   SC.declutter = function (map) {
-    var box = map.getContainer();
+    var box = map.getContainer(), placed = [], done = [];
+    var zones = zoneLabels(map);
+    zones.forEach(function (z) { z.el.classList.remove("sp-label-clash"); });
+    zones.sort(function (a, b) {
+      return (a.box.right - a.box.left) * (a.box.bottom - a.box.top) -
+        (b.box.right - b.box.left) * (b.box.bottom - b.box.top);
+    });
+    zones.forEach(function (z) {
+      var r = placeInside(z, placed);
+      if (r) { placed.push(r); done.push(z.el); }
+    });
     var labels = Array.prototype.slice.call(box.querySelectorAll(".sp-label"));
     labels.sort(function (a, b) {
       return (b.classList.contains("sp-label-zones") ? 1 : 0) - (a.classList.contains("sp-label-zones") ? 1 : 0);
     });
-    var placed = [];
     labels.forEach(function (el) {
+      if (done.indexOf(el) >= 0) { return; }
       el.classList.remove("sp-label-clash");
       var r = el.getBoundingClientRect();
       if (!r.width) { return; }
-      var clash = placed.some(function (p) { return overlaps(r, p); });
-      if (clash) { el.classList.add("sp-label-clash"); } else { placed.push(r); }
+      if (clashes(r, placed)) { el.classList.add("sp-label-clash"); } else { placed.push(r); }
     });
   };
 
@@ -399,7 +465,13 @@
   SC.ready = function (map) {
     map.whenReady(function () {
       SC.declutter(map);
-      map.on("zoomend moveend overlayadd overlayremove", function () { SC.declutter(map); });
+      /* after the event's other handlers: Leaflet moves its labels on moveend too */
+      var pending = false;
+      map.on("zoomend moveend overlayadd overlayremove", function () {
+        if (pending) { return; }
+        pending = true;
+        Promise.resolve().then(function () { pending = false; SC.declutter(map); });
+      });
       SC.afterFonts(function () { SC.declutter(map); });
       fontsLoaded().then(function () {
         SC.declutter(map);

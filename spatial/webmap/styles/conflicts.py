@@ -58,5 +58,8 @@ CONFLICTS = LayerStyle(
         Field("constraint_ids", "管控要素 Constraint feature(s)"),
         Field("class_code", "地类 Land-use class"),
     ),
-    hidden=frozenset({"kind", "constraint", "area_m2", "area_ha", "area_mu", "synthetic"}),
+    hidden=frozenset(
+        {"kind", "constraint", "area_m2", "area_ha", "area_mu", "synthetic", "area_raw_m2"}
+        | {"largest_adjustment_m2", "largest_adjustment_rel", "name_zh", "id"}  # bookkeeping
+    ),
 )

@@ -79,6 +79,24 @@ def _categories(values: pd.Series) -> list[str]:
     return list(counts.index[:MAX_CATEGORIES])
 
 
+def _layer_colour(shape: Shape, position: int) -> str:
+    """Return the colour of a layer drawn in one colour: blue first, then ColorBrewer Set3.
+
+    Each extra layer its own, so that a planner's 永久基本农田, 生态保护红线 and
+    城镇开发边界 are told apart on the map and in the legend.
+
+    Examples
+    --------
+    >>> _layer_colour("polygon", 0), _layer_colour("line", 0), _layer_colour("polygon", 1)
+    ('#6baed6', '#2171b5', '#ffffb3')
+    """
+    from spatial.publish.palette import category_colours  # noqa: PLC0415 - shared palette
+
+    if position == 0:
+        return "#2171b5" if shape != "polygon" else "#6baed6"
+    return category_colours([str(i) for i in range(position + 1)])[str(position)]
+
+
 def planner_style(
     name: str, position: int, gdf: gpd.GeoDataFrame, style_field: str | None = None
 ) -> LayerStyle:
@@ -115,7 +133,7 @@ def planner_style(
             f"按 {style_field} 分类 by {style_field} (ColorBrewer Set3, not a standard's colours)"
         )
     else:
-        paths = {"feature": _path(shape, "#2171b5" if shape != "polygon" else "#6baed6")}
+        paths = {"feature": _path(shape, _layer_colour(shape, position))}
         legend = [LegendEntry("feature", shape, name, "")]
 
         def classify(row: Row) -> str:

@@ -2,9 +2,11 @@
 
 The old version (旧版) is drawn blue, the new (新版) orange, each in its own pane
 so the swipe control can clip one against the other; 调入 (area added) pieces
-are green and 调出 (area removed) red, above both. These are plain colours of
-the toolkit, not the land-use classification's standard colours (none could be
-sourced).
+are filled green and 调出 (area removed) drawn above them as a red dashed outline
+over a light fill, so that where both lie (one feature gone, another come) both
+stay visible. Features whose land-use class changed are outlined purple, their
+popup saying old → new class. These are plain colours of the toolkit, not the
+land-use classification's standard colours (none could be sourced).
 """
 
 from __future__ import annotations
@@ -12,7 +14,10 @@ from __future__ import annotations
 from spatial.webmap.styles._base import Field, LayerStyle, LegendEntry, Row
 from spatial.webmap.styles.conflicts import area_lines, synthetic_lines
 
-__all__ = ["DIFF_NEW", "DIFF_OLD", "DIFF_PIECES"]
+__all__ = ["CLASS_CHANGE_COLOUR", "DIFF_CLASSES", "DIFF_NEW", "DIFF_OLD", "DIFF_PIECES"]
+
+#: Outline of a feature whose land-use class changed.
+CLASS_CHANGE_COLOUR = "#7b3294"
 
 
 def _outline(colour: str) -> dict[str, dict[str, object]]:
@@ -69,8 +74,15 @@ DIFF_PIECES = LayerStyle(
     title_zh="调入/调出",
     title_en="Area added / removed",
     paths={
-        "added": {"color": "#1a9850", "weight": 1, "fillColor": "#1a9850", "fillOpacity": 0.6},
-        "removed": {"color": "#d73027", "weight": 1, "fillColor": "#d73027", "fillOpacity": 0.6},
+        "added": {"color": "#1a9850", "weight": 1, "fillColor": "#1a9850", "fillOpacity": 0.55},
+        # drawn after the added pieces (build_compare_map orders them): outline over a light fill
+        "removed": {
+            "color": "#d73027",
+            "weight": 2.5,
+            "dashArray": "6 4",
+            "fillColor": "#d73027",
+            "fillOpacity": 0.15,
+        },
     },
     classify=lambda row: "added" if row.get("change") == "added" else "removed",
     legend=(
@@ -81,4 +93,29 @@ DIFF_PIECES = LayerStyle(
     popup_rows=_piece_rows,
     fields=(Field("class_code", "地类 Land-use class"),),
     hidden=frozenset({"change", "area_m2", "synthetic"}),
+)
+
+
+def _class_rows(row: Row) -> list[tuple[str, object]]:
+    return [*synthetic_lines(row), ("地类变化 Class change", row.get("class_change"))]
+
+
+DIFF_CLASSES = LayerStyle(
+    name="diff_classes",
+    title_zh="地类变化",
+    title_en="Land-use class changed",
+    paths={
+        "changed": {
+            "color": CLASS_CHANGE_COLOUR,
+            "weight": 3,
+            "fillColor": CLASS_CHANGE_COLOUR,
+            "fillOpacity": 0.2,
+        }
+    },
+    classify=lambda row: "changed",
+    legend=(LegendEntry("changed", "polygon", "地类变化（旧 → 新）", "class changed (old → new)"),),
+    z_index=460,
+    popup_rows=_class_rows,
+    fields=(Field("id", "编号 Id"),),
+    hidden=frozenset({"class_change", "old_class", "new_class", "synthetic"}),
 )

@@ -14,7 +14,7 @@ import pandas as pd
 
 from spatial.webmap.styles._base import Field, LayerStyle, LegendEntry, Row, is_blank
 
-__all__ = ["LABEL_MIN_KM2", "LABEL_ZOOM", "ZONES", "area_text", "zone_style"]
+__all__ = ["LABEL_ZOOM", "ZONES", "area_text", "zone_style"]
 
 
 def _classify(row: Row) -> str:
@@ -22,10 +22,10 @@ def _classify(row: Row) -> str:
     return status if status in {"PASS", "FAIL"} else "NO TARGET"
 
 
-#: Zones at least this large (km²) carry a permanent name label.
-LABEL_MIN_KM2 = 1.0
-#: Zone labels show from this zoom level on: in the district-wide view the zones are a
-#: few dozen pixels across and their long names would cover each other and the towns'.
+#: Zone labels show from this zoom level on when the map shows the district: in the
+#: district-wide view the zones are a few dozen pixels across and their long names would
+#: cover each other and the towns'. Every zone has a label; the page places each inside
+#: its zone when it fits (led aside or set smaller to clear the others: ``controls.js``).
 LABEL_ZOOM = 11.5
 
 _STATUS = {"PASS": "符合 PASS", "FAIL": "不符合 FAIL", "NO TARGET": "无目标 no target"}
@@ -67,12 +67,6 @@ def _rows(row: Row) -> list[tuple[str, object]]:
     return rows
 
 
-def _large(row: Row) -> bool:
-    """Label zones of 1 km² and more; smaller ones (the community) keep a hover tooltip."""
-    measured = _number(row, "measured_km2")
-    return measured is not None and measured >= LABEL_MIN_KM2
-
-
 def _fill(colour: str) -> dict[str, object]:
     return {"color": colour, "weight": 2, "fillColor": colour, "fillOpacity": 0.35}
 
@@ -91,7 +85,6 @@ ZONES = LayerStyle(
     z_index=440,
     popup_rows=_rows,
     label=True,
-    label_when=_large,
     label_direction="center",
     label_zoom=(LABEL_ZOOM, 99),
     fields=(Field("part_of", "所属 Part of"),),
@@ -104,8 +97,11 @@ def _area_note(row: Row) -> str:
     return "" if is_blank(area) else area_text(float(cast(float, area)))
 
 
-def zone_style(zones: pd.DataFrame) -> LayerStyle:
+def zone_style(zones: pd.DataFrame, label_from: float = LABEL_ZOOM) -> LayerStyle:
     """Return the zones' style for this map: each zone its own colour, a failed check edged red.
+
+    ``label_from`` is the zoom level the permanent labels show from (0 on a
+    planner's map framed on their zones: legible as it opens).
 
     Colours are ColorBrewer Dark2 by zone order (:func:`spatial.publish.palette.zone_colours`),
     the same as on the printed sheet; class keys are positions (``z0``, ``z1``…),
@@ -137,5 +133,10 @@ def zone_style(zones: pd.DataFrame) -> LayerStyle:
         return keys.get(str(row.get("id")), "z0")
 
     return replace(
-        ZONES, tooltip_note=_area_note, paths=paths, classify=classify, legend=tuple(legend)
+        ZONES,
+        tooltip_note=_area_note,
+        paths=paths,
+        classify=classify,
+        legend=tuple(legend),
+        label_zoom=(label_from, 99),
     )

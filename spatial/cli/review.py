@@ -1,0 +1,194 @@
+r"""``spatial review``: the whole review in one command, written into one folder.
+
+Examples::
+
+    spatial review --out review/                       # the project here (spatial.toml)
+    spatial review --zones zones.gpkg --id-field zones=DYBH --plan plan.toml --rules rules.toml \\
+        --landuse landuse.gpkg --class-field YDYHFLDM --id-field landuse=BSM \\
+        --constraint 永久基本农田=farmland.gpkg --within 城镇开发边界=ukb.gpkg \\
+        --previous landuse=landuse_2024.gpkg --qc --out review/
+
+The plan inputs are ``spatial check``'s (the project, ``--zones``..., ``--plan``,
+``--rules``, the per-input options; ``LAYER=`` keys a plan layer's name,
+``landuse``, a constraint's name or ``previous_<layer>``). ``DIR`` receives
+``report.html`` (one offline page), ``report.pdf`` (the A3 atlas),
+``tables.xlsx``, ``tables.json``, ``findings.gpkg`` and ``manifest.json``, all
+at once (:mod:`spatial.commands.review`). The figures are those of ``check``,
+``balance``, ``check --constraint``, ``diff`` and ``qc`` on the same files.
+
+Exit status: 0 every target and rule passes (and 质检 finds no error), 1 problems
+found (each named on standard error), 2 bad input or call (nothing written).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import TYPE_CHECKING
+
+from spatial.cli._constraints import add_constraint_options
+from spatial.cli._options import (
+    COMMAND_HELP,
+    Input,
+    add_input_options,
+    add_plan_files,
+    add_repair_option,
+    layer_flag,
+    read_options,
+)
+from spatial.cli._output import ExitCode, printed_warnings
+from spatial.cli._project import own_plan
+from spatial.errors import UsageError, printable
+from spatial.io.layers import LAYER_NAMES
+from spatial.landuse.fields import CLASS_CODE_FIELD
+
+if TYPE_CHECKING:
+    from spatial.commands.review import ReviewRequest
+
+__all__ = ["register", "run"]
+
+_LANDUSE = "landuse"
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the ``review`` subcommand."""
+    parser = subparsers.add_parser(
+        "review",
+        help=COMMAND_HELP["review"],
+        description="Check the plan, its 三区三线 conflicts, its 用地平衡表, its changes since "
+        "earlier versions and (--qc) its quality, and write the review into one folder: "
+        "report.html, report.pdf, tables.xlsx, tables.json, findings.gpkg, manifest.json. "
+        "Exit 0 all pass, 1 problems found, 2 bad input.",
+    )
+    for layer in LAYER_NAMES:
+        parser.add_argument(
+            layer_flag(layer),
+            dest=f"layer_{layer}",
+            metavar="PATH",
+            help=f"your own {layer} layer in place of the bundled one",
+        )
+    add_input_options(parser)
+    add_plan_files(parser)
+    add_constraint_options(parser, conflicts=False)
+    parser.add_argument("--landuse", metavar="PATH", help="land-use layer: the 用地平衡表 per zone")
+    parser.add_argument(
+        "--class-field",
+        metavar="F",
+        help=f"its 用地用海 class code field (default: the project's, else {CLASS_CODE_FIELD})",
+    )
+    parser.add_argument(
+        "--construction",
+        metavar="CODES",
+        help="codes or prefixes counted as 建设用地 for the subtotal (e.g. 07,08,09)",
+    )
+    parser.add_argument(
+        "--previous",
+        action="append",
+        default=[],
+        metavar="LAYER=PATH",
+        help="an earlier version of a layer (zones, landuse...): what changed since; repeatable",
+    )
+    parser.add_argument("--qc", action="store_true", help="成果质检 of the land-use layer")
+    parser.add_argument(
+        "--pack", action="append", metavar="NAME|FILE.toml", help="质检 rule pack (default)"
+    )
+    parser.add_argument("--out", required=True, metavar="DIR", help="the folder to write")
+    add_repair_option(parser)
+    parser.set_defaults(handler=run)
+
+
+def _previous(specs: list[str]) -> tuple[tuple[str, str], ...]:
+    found = []
+    for spec in specs:
+        layer, sep, path = spec.partition("=")
+        if not sep or not path or layer not in (*LAYER_NAMES, _LANDUSE):
+            raise UsageError(
+                f"--previous {spec!r}: expected LAYER=PATH, LAYER one of "
+                f"{', '.join((*LAYER_NAMES, _LANDUSE))}"
+            )
+        found.append((layer, path))
+    return tuple(found)
+
+
+def _named(option: str, specs: list[str]) -> tuple[tuple[str, str], ...]:
+    found = []
+    for spec in specs:
+        name, sep, path = spec.partition("=")
+        if not sep or not name.strip() or not path:
+            raise UsageError(
+                f"{option} {spec!r}: expected NAME=PATH (e.g. 生态保护红线=redline.gpkg)"
+            )
+        found.append((name.strip(), path))
+    return tuple(found)
+
+
+def _text(path: str | os.PathLike[str] | None) -> str | None:
+    """Return a path as text (a project names its plan files as paths)."""
+    return None if path is None else os.fspath(path)
+
+
+def _settings(args: argparse.Namespace) -> dict[str, object]:
+    """Return the options as given (after the project), JSON values only, for the manifest."""
+    kept = (str, int, float, bool, list, type(None))
+    given = {k: os.fspath(v) if isinstance(v, os.PathLike) else v for k, v in vars(args).items()}
+    return {
+        k: v
+        for k, v in sorted(given.items())
+        if k != "handler" and not k.startswith("_") and isinstance(v, kept)
+    }
+
+
+def _request(args: argparse.Namespace) -> ReviewRequest:
+    from spatial.cli.balance import _construction  # noqa: PLC0415 - one reading of --construction
+    from spatial.commands.review import ReviewRequest  # noqa: PLC0415
+
+    layers = {n: getattr(args, f"layer_{n}") for n in LAYER_NAMES if getattr(args, f"layer_{n}")}
+    constraints = _named("--constraint", args.constraint)
+    within = _named("--within", args.within)
+    previous = _previous(args.previous)
+    inputs = [Input(name, path) for name, path in layers.items()]
+    inputs += [Input(name, path, main=False) for name, path in (*constraints, *within)]
+    inputs += [Input(_LANDUSE, args.landuse, main=False)] if args.landuse else []
+    inputs += [Input(f"previous_{layer}", path, main=False) for layer, path in previous]
+    return ReviewRequest(
+        out=args.out,
+        layers=layers,
+        options=read_options(args, inputs),
+        plan=_text(args.plan),
+        rules=_text(args.rules),
+        own_plan=own_plan(args),
+        constraints=constraints,
+        within=within,
+        tolerance_m2=args.tolerance_m2,
+        landuse=args.landuse,
+        class_field=args.class_field or CLASS_CODE_FIELD,
+        construction=_construction(args.construction),
+        previous=previous,
+        qc=args.qc,
+        packs=tuple(args.pack or ("default",)),
+        repair=args.repair,
+        command_line=tuple(getattr(args, "_argv", sys.argv)),
+        settings=_settings(args),
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    """Review and write the folder; return 0 when all passes, 1 when problems are found."""
+    from spatial.commands.review import run_review  # noqa: PLC0415
+
+    request = _request(args)
+    with printed_warnings("review"):
+        result = run_review(request)
+    for line in result.notes:
+        print(f"spatial review: note: {printable(line)}", file=sys.stderr)
+    layers = ", ".join(result.layers) or "no piece"
+    print(
+        f"spatial review: wrote {result.out}: report.html, report.pdf ({result.pages} pages), "
+        f"tables.xlsx, tables.json ({len(result.tables)} tables), findings.gpkg ({layers}), "
+        f"manifest.json (sha256 {result.manifest_sha256[:16]}...)"
+    )
+    print(f"spatial review: {result.snapshot.report.summary()}")
+    for line in result.problems:
+        print(f"spatial review: FAIL {printable(line)}", file=sys.stderr)
+    return ExitCode.OK if result.passed else ExitCode.PROBLEMS

@@ -1,0 +1,155 @@
+"""What the review's pages show: the report's sections, the map's layers, each zone's atlas tables.
+
+Built from the tables :mod:`spatial.commands.review` computed; nothing is
+computed again. The sections follow issue 21's order: area targets, rules,
+三区三线 conflicts per zone and class (m², ha, 亩), the 用地平衡表 per zone with its
+subtotals, the changes since each previous version, the quality findings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import geopandas as gpd
+import pandas as pd
+
+from spatial.checked.snapshot import PlanSnapshot
+from spatial.publish.review_report import ReviewSection
+from spatial.review.diff import LayerDiff
+
+__all__ = ["map_layers", "sections", "zone_tables"]
+
+_TARGET_SHOWN = ["id", "name_zh", "target_km2", "measured_km2", "diff_pct", "status"]
+_BALANCE_SHOWN = ["class_code", "class_name", "area_m2", "area_ha", "area_mu", "share_of_zone"]
+_CONSTRUCTION = "construction_land"
+
+
+def _rows(table: pd.DataFrame, column: str, value: object) -> pd.DataFrame:
+    return table[table[column].astype(str) == str(value)]
+
+
+def _conflicts(tables: Mapping[str, pd.DataFrame]) -> ReviewSection:
+    title = "三区三线冲突 Conflicts with 三区三线 (per zone and class; m², ha, 亩)"
+    if "conflicts" not in tables:
+        return ReviewSection(
+            "conflicts", title, notes=("未给出 no --constraint or --within given",)
+        )
+    return ReviewSection(
+        "conflicts",
+        title,
+        (
+            ("按分区与用地类别 By zone and class", tables["conflicts"]),
+            ("冲突图斑 Conflict pieces", tables["conflict_pieces"]),
+        ),
+        ("每处只计一次；各分区图斑平差至规则数值 each place counted once; a zone's pieces add up "
+         "to its rule figure",),
+    )  # fmt: skip
+
+
+def _balance_columns(balance: pd.DataFrame) -> list[str]:
+    shown = list(_BALANCE_SHOWN)
+    if balance[_CONSTRUCTION].notna().any():
+        shown.insert(2, _CONSTRUCTION)
+    return shown
+
+
+def _balance(tables: Mapping[str, pd.DataFrame]) -> ReviewSection:
+    title = "用地平衡表 Land-use balance (per zone; m², ha, 亩)"
+    if "balance" not in tables:
+        return ReviewSection("balance", title, notes=("未给出 no --landuse given",))
+    balance, totals = tables["balance"], tables["balance_totals"]
+    parts: list[tuple[str, pd.DataFrame]] = []
+    for zone_id in dict.fromkeys(balance["zone_id"]):
+        label = "全部 whole layer" if zone_id is None else f"分区 Zone {zone_id}"
+        parts.append((label, _rows(balance, "zone_id", zone_id)[_balance_columns(balance)]))
+        parts.append((f"{label}: 小计与合计 subtotals", _rows(totals, "zone_id", zone_id)))
+    parts.append(("平差 Reconciled to each zone's area", tables["balance_adjustment"]))
+    notes = () if balance[_CONSTRUCTION].notna().any() else (
+        "建设用地小计需给出 --construction CODES the construction-land subtotal needs "
+        "--construction (the classification data carry no such flag)",
+    )  # fmt: skip
+    return ReviewSection("balance", title, tuple(parts), notes)
+
+
+def _changes(tables: Mapping[str, pd.DataFrame], changes: Mapping[str, LayerDiff]) -> ReviewSection:
+    title = "版本变化 Changes since the previous version (调入/调出, m²)"
+    if not changes:
+        return ReviewSection("changes", title, notes=("未给出 no --previous given",))
+    parts = [("各状态要素数与调入/调出 Statuses and 调入/调出", tables["changes"])]
+    for layer in changes:
+        features = tables[f"changes_{layer}"]
+        changed = features[features["status"] != "unchanged"]
+        parts.append((f"{layer}: 变化要素 features changed", changed))
+        if f"matrix_{layer}" in tables:
+            matrix = tables[f"matrix_{layer}"]  # each to-class shown with its unit, m²
+            shown = matrix.rename(columns=lambda c: c if c == "from_class" else f"{c}_m2")
+            parts.append((f"{layer}: 类别转移矩阵 from class x to class (m²)", shown))
+    return ReviewSection("changes", title, tuple(parts))
+
+
+def _quality(tables: Mapping[str, pd.DataFrame]) -> list[ReviewSection]:
+    if "qc_summary" not in tables:
+        return []
+    parts = (("规则 Rules run", tables["qc_summary"]), ("问题 Findings", tables["qc_findings"]))
+    return [ReviewSection("qc", "成果质检 Quality findings", parts)]
+
+
+def sections(
+    tables: Mapping[str, pd.DataFrame], changes: Mapping[str, LayerDiff]
+) -> list[ReviewSection]:
+    """Return the report's sections after the verdict, in order."""
+    return [
+        ReviewSection("targets", "面积目标 Area targets", (("", tables["targets"]),)),
+        ReviewSection("rules", "空间规则 Spatial rules", (("", tables["rules"]),)),
+        _conflicts(tables),
+        _balance(tables),
+        _changes(tables, changes),
+        *_quality(tables),
+    ]
+
+
+def map_layers(
+    snapshot: PlanSnapshot,
+    changes: Mapping[str, LayerDiff],
+    findings: gpd.GeoDataFrame | None,
+) -> dict[str, gpd.GeoDataFrame]:
+    """Return the layers of the review's map: the plan's, then conflicts, changes, findings.
+
+    Named by their web-map style: ``conflicts``, ``diff_pieces`` (the first
+    layer's changes; another layer's go by ``diff_pieces_<layer>``), ``qc_findings``.
+    """
+    layers = dict(snapshot.drawn)
+    conflicts = snapshot.report.conflicts
+    if conflicts is not None and len(conflicts):
+        layers["conflicts"] = conflicts
+    for i, (layer, diff) in enumerate(changes.items()):
+        if len(diff.pieces):
+            layers["diff_pieces" if i == 0 else f"diff_pieces_{layer}"] = diff.pieces
+    if findings is not None:
+        drawn = findings[findings.geometry.notna() & ~findings.geometry.is_empty]
+        if len(drawn):
+            layers["qc_findings"] = drawn
+    return layers
+
+
+def zone_tables(
+    snapshot: PlanSnapshot, tables: Mapping[str, pd.DataFrame]
+) -> dict[str, Sequence[tuple[str, pd.DataFrame]]]:
+    """Return each zone's tables for its atlas page, by zone id, in the zones' order."""
+    zones = snapshot.report.layers.get("zones")
+    ids = [] if zones is None else [str(i) for i in zones["id"]]
+    pages: dict[str, Sequence[tuple[str, pd.DataFrame]]] = {}
+    for zone_id in ids:
+        parts = [("面积目标 Area target", _rows(tables["targets"], "id", zone_id)[_TARGET_SHOWN])]
+        if "balance" in tables:
+            balance = tables["balance"]
+            rows = _rows(balance, "zone_id", zone_id)[_balance_columns(balance)]
+            parts.append(("用地平衡表 Land-use balance", rows))
+            parts.append(
+                ("小计与合计 Subtotals", _rows(tables["balance_totals"], "zone_id", zone_id))
+            )
+        if "conflicts" in tables:
+            conflicts = _rows(tables["conflicts"], "zone_id", zone_id)
+            parts.append(("三区三线冲突 Conflicts", conflicts))
+        pages[zone_id] = parts
+    return pages

@@ -1,0 +1,569 @@
+"""``spatial review``: the whole review in one call, written into one folder.
+
+:func:`run_review` reads every input once and composes the single commands'
+work on it: the targets and rules with the 三区三线 constraints
+(:func:`spatial.checks.snapshot.take_snapshot`, as ``spatial check
+--constraint ... --class-field F``), the 用地平衡表 per zone
+(:func:`spatial.review.balance.balance_table`, as ``spatial balance``), the
+changes since each previous version (:func:`spatial.review.diff.diff_layers`,
+as ``spatial diff``) and, on request, the 成果质检 of the land-use layer
+(:func:`spatial.qc.inspection.inspect`, as ``spatial qc``). The figures are
+theirs, computed by the same functions on the same layers.
+
+The folder (:mod:`spatial.commands._review_folder`) holds ``report.html``,
+``report.pdf``, ``tables.xlsx``, ``tables.json``, ``findings.gpkg`` and
+``manifest.json``, written beside it first and moved into place whole.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+
+from spatial.checked.provenance import InputFile, digest_text, input_files
+from spatial.checked.snapshot import PlanSnapshot
+from spatial.checks.constraints import constraint_rule
+from spatial.checks.snapshot import take_snapshot
+from spatial.commands._review_folder import verdict_of, write_review_folder
+from spatial.crs import crs_label
+from spatial.errors import UsageError
+from spatial.export.frame import OutputFrame, output_frame
+from spatial.io.layers import load_plan_layers, read_layer
+from spatial.io.options import ReadOptions
+from spatial.io.postgis import database_label
+from spatial.io.properties import parse_properties
+from spatial.landuse.fields import CLASS_CODE_FIELD
+from spatial.plan import Headline, Rule, Target, load_headlines, load_plan_input, plan_path
+from spatial.plan import rules_path as bundled_rules_path
+from spatial.qc.findings import QcResult
+from spatial.report import format_json, records
+from spatial.review.balance import balance_table, reconciliation, subtotals
+from spatial.review.diff import LayerDiff, diff_layers
+
+__all__ = ["LANDUSE", "ReviewRequest", "ReviewResult", "run_review", "tables_json"]
+
+#: The role of the land-use layer (``--landuse``), beside the plan layers' names.
+LANDUSE = "landuse"
+#: Area a zone may occupy of a constraint (or have outside) before it fails, m² (as check's).
+DEFAULT_TOLERANCE_M2 = 1.0
+
+
+@dataclass(frozen=True)
+class ReviewRequest:
+    """What to review and where to write it.
+
+    Attributes
+    ----------
+    out : path-like
+        The folder to write (replaced whole when it holds an earlier review).
+    layers : mapping of str to str
+        The planner's plan layers by name (``zones``...), each a file,
+        ``FILE.gdb::LAYER`` or ``postgresql://...?table=T``; the bundled ones
+        stand for the rest.
+    options : mapping of str to ReadOptions
+        How to read each input, by role: a plan layer's name, ``landuse``, a
+        constraint's name, ``previous_<layer>``.
+    plan, rules : str, optional
+        The planner's targets and rules files (either replaces the bundled plan
+        whole); ``own_plan`` a project's plan that names neither (nothing judged).
+    constraints, within : tuple of (name, path)
+        三区三线 layers the zones must not occupy / must lie within.
+    tolerance_m2 : float
+        Area occupied or outside tolerated per zone, m².
+    landuse : str, optional
+        The land-use layer: the 用地平衡表 per zone, and the layer ``qc`` inspects.
+    class_field : str
+        Its 用地用海 class code field (and the zones' or constraints' for conflicts).
+    construction : tuple of str, optional
+        Codes or prefixes counted as 建设用地 (the subtotal); none when None.
+    previous : tuple of (layer, path)
+        Earlier versions: of a plan layer given in ``layers``, or of ``landuse``.
+    qc : bool
+        Inspect the land-use layer (else the zones) against ``packs``.
+    packs : tuple of str
+        成果质检 rule packs, bundled names or TOML files.
+    repair : bool
+        Repair invalid geometries instead of refusing them.
+    command_line : tuple of str
+        The call as typed, for the manifest.
+    settings : mapping of str to object
+        The options as given (JSON values), for the manifest.
+    """
+
+    out: str | os.PathLike[str]
+    layers: Mapping[str, str] = field(default_factory=dict)
+    options: Mapping[str, ReadOptions] = field(default_factory=dict)
+    plan: str | None = None
+    rules: str | None = None
+    own_plan: bool = False
+    constraints: tuple[tuple[str, str], ...] = ()
+    within: tuple[tuple[str, str], ...] = ()
+    tolerance_m2: float = DEFAULT_TOLERANCE_M2
+    landuse: str | None = None
+    class_field: str = CLASS_CODE_FIELD
+    construction: tuple[str, ...] | None = None
+    previous: tuple[tuple[str, str], ...] = ()
+    qc: bool = False
+    packs: tuple[str, ...] = ("default",)
+    repair: bool = False
+    command_line: tuple[str, ...] = ()
+    settings: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ReviewResult:
+    """What the review found and wrote.
+
+    Attributes
+    ----------
+    out : Path
+        The folder written.
+    snapshot : PlanSnapshot
+        The checked plan (targets, rules, conflicts in ``snapshot.report``).
+    tables : dict of str to DataFrame
+        Every table, by name, as ``tables.json`` and ``tables.xlsx`` hold them.
+    changes : dict of str to LayerDiff
+        The comparison with each previous version, by layer.
+    qc : QcResult or None
+        The 成果质检 findings (with ``qc``).
+    manifest : dict
+        ``manifest.json`` as written; ``manifest_sha256`` its digest.
+    pages : int
+        Pages of ``report.pdf``.
+    layers : list of str
+        The layers of ``findings.gpkg``.
+    notes : list of str
+        What reading and checking said (one line each).
+    """
+
+    out: Path
+    snapshot: PlanSnapshot
+    tables: dict[str, pd.DataFrame]
+    changes: dict[str, LayerDiff]
+    qc: QcResult | None
+    manifest: dict[str, Any]
+    manifest_sha256: str
+    pages: int
+    layers: list[str]
+    notes: list[str]
+
+    @property
+    def problems(self) -> list[str]:
+        """One line per failed target or rule and per quality error found."""
+        return list(verdict_of(self.snapshot, self.qc).problems)
+
+    @property
+    def passed(self) -> bool:
+        """True when every target and rule passes and no quality error was found."""
+        return verdict_of(self.snapshot, self.qc).passed
+
+
+# --- reading every input once
+
+
+@dataclass
+class _Inputs:
+    """The layers as read: the plan's (bundled, theirs in place, constraints), the others."""
+
+    layers: dict[str, gpd.GeoDataFrame]
+    files: dict[str, str]
+    theirs: dict[str, gpd.GeoDataFrame]
+    landuse: gpd.GeoDataFrame | None
+    previous: dict[str, gpd.GeoDataFrame]
+    notes: list[str]
+
+
+def _options(request: ReviewRequest, role: str) -> ReadOptions:
+    return request.options.get(role, ReadOptions())
+
+
+def _read(path: str, options: ReadOptions, notes: list[str]) -> gpd.GeoDataFrame:
+    gdf = read_layer(path, **vars(options))
+    notes += gdf.attrs.get("read_notes", [])
+    return gdf
+
+
+def _as_stored(options: ReadOptions) -> ReadOptions:
+    """Return the options without field mapping: a land-use layer keeps its ids in their field."""
+    return replace(options, id_field=None, name_field=None)
+
+
+def _constraint_layer(
+    name: str, path: str, options: ReadOptions, notes: list[str]
+) -> gpd.GeoDataFrame:
+    gdf = _read(path, options, notes)
+    if "id" not in gdf.columns:  # protected-line layers rarely carry our id field
+        gdf = gdf.assign(id=[f"{name}#{i}" for i in range(len(gdf))])
+    return gdf
+
+
+def _previous_options(request: ReviewRequest, layer: str) -> ReadOptions:
+    """Return how to read a previous version: as the current one (ids, names from its fields)."""
+    own = _options(request, f"previous_{layer}")
+    if layer == LANDUSE:
+        return _as_stored(own)
+    current = _options(request, layer)
+    return replace(
+        own,
+        id_field=own.id_field or current.id_field,
+        name_field=own.name_field or current.name_field,
+    )
+
+
+def _read_previous(request: ReviewRequest, notes: list[str]) -> dict[str, gpd.GeoDataFrame]:
+    return {
+        layer: _read(path, _previous_options(request, layer), notes)
+        for layer, path in request.previous
+    }
+
+
+def _read_inputs(request: ReviewRequest) -> _Inputs:
+    notes: list[str] = []
+    layers = load_plan_layers()
+    files: dict[str, str] = {}
+    theirs: dict[str, gpd.GeoDataFrame] = {}
+    for name, path in request.layers.items():
+        gdf = _read(path, _options(request, name), notes)
+        layers[name] = theirs[name] = parse_properties(gdf, name, database_label(path))
+        files[name] = database_label(path)
+    for option, name, path in _constraint_specs(request):
+        if name in layers:
+            raise UsageError(f"{option} {name}={path}: the name {name!r} is already a layer's name")
+        layers[name] = _constraint_layer(name, path, _options(request, name), notes)
+        files[name] = database_label(path)
+    landuse = None
+    if request.landuse is not None:
+        landuse = _read(request.landuse, _as_stored(_options(request, LANDUSE)), notes)
+    previous = _read_previous(request, notes)
+    return _Inputs(layers, files, theirs, landuse, previous, notes)
+
+
+def _constraint_specs(request: ReviewRequest) -> list[tuple[str, str, str]]:
+    return [("--constraint", n, p) for n, p in request.constraints] + [
+        ("--within", n, p) for n, p in request.within
+    ]
+
+
+# --- the plan and the check
+
+
+def _plan(request: ReviewRequest) -> tuple[tuple[Target, ...], tuple[Rule, ...]]:
+    if request.own_plan and request.plan is None and request.rules is None:
+        return (), ()  # a project naming no plan: nothing is judged
+    return load_plan_input(request.plan, request.rules)
+
+
+def _headlines(request: ReviewRequest) -> tuple[Headline, ...] | None:
+    """Return the plan's own headline figures, never Bishan's for a planner's plan."""
+    if not (request.own_plan or request.plan or request.rules):
+        return None
+    return () if request.plan is None else load_headlines(request.plan, optional=True)
+
+
+def _check_request(request: ReviewRequest) -> None:
+    """Refuse a request's bad values before anything is read (one line each)."""
+    if not (0 <= request.tolerance_m2 < float("inf")):
+        raise UsageError(f"--tolerance-m2 must be a number of m² >= 0, got {request.tolerance_m2}")
+    layers = [layer for layer, _ in request.previous]
+    twice = sorted({layer for layer in layers if layers.count(layer) > 1})
+    if twice:
+        raise UsageError(f"--previous {twice[0]}=...: the layer {twice[0]!r} is given twice")
+    for layer, path in request.previous:
+        if layer == LANDUSE and request.landuse is None:
+            raise UsageError(f"--previous {layer}={path}: give the current layer with --landuse")
+        if layer != LANDUSE and layer not in request.layers:
+            given = ", ".join([*request.layers, *([LANDUSE] if request.landuse else [])])
+            raise UsageError(
+                f"--previous {layer}={path}: no current {layer} layer to compare it with "
+                f"(give --{layer.replace('_', '-')} or --landuse; given: {given or 'none'})"
+            )
+
+
+def _constraint_rules(request: ReviewRequest, rules: tuple[Rule, ...]) -> tuple[Rule, ...]:
+    stated = {(r.kind, r.params.get("constraint_layer")) for r in rules}
+    kinds = [("must_not_occupy", n) for n, _ in request.constraints]
+    kinds += [("must_lie_within", n) for n, _ in request.within]
+    return tuple(
+        constraint_rule(kind, name, "zones", request.tolerance_m2)
+        for kind, name in kinds
+        if (kind, name) not in stated  # a rules-file rule for it sets its own tolerance
+    )
+
+
+def _check(request: ReviewRequest, inputs: _Inputs) -> PlanSnapshot:
+    targets, rules = _plan(request)
+    rules += _constraint_rules(request, rules)
+    return take_snapshot(
+        inputs.layers,
+        inputs.files,
+        targets=targets,
+        rules=rules,
+        headlines=_headlines(request),
+        repair=request.repair,
+        class_field=request.class_field,
+    )
+
+
+# --- balance, changes, quality
+
+
+def _balance(request: ReviewRequest, inputs: _Inputs) -> pd.DataFrame | None:
+    if inputs.landuse is None or request.landuse is None:
+        return None
+    zones = inputs.theirs.get("zones")
+    zones_file = request.layers.get("zones", "")
+    return balance_table(
+        inputs.landuse,
+        zones,
+        class_field=request.class_field,
+        id_field="id",  # read through the zones' --id-field, as check reads them
+        construction=request.construction,
+        names=(database_label(request.landuse), database_label(zones_file)),
+        repair=request.repair,
+    )
+
+
+def _id_field(request: ReviewRequest, layer: str) -> str:
+    """Return the field matching a layer's versions: the land use's own, else ``id`` (mapped)."""
+    if layer == LANDUSE:
+        return _options(request, LANDUSE).id_field or "id"
+    return "id"
+
+
+def _changes(request: ReviewRequest, inputs: _Inputs) -> dict[str, LayerDiff]:
+    changes = {}
+    paths = dict(request.previous)
+    for layer, old in inputs.previous.items():
+        new = inputs.landuse if layer == LANDUSE else inputs.theirs[layer]
+        assert new is not None  # _read_previous refused a previous version without a current
+        current = request.landuse if layer == LANDUSE else request.layers[layer]
+        both = request.class_field in old.columns and request.class_field in new.columns
+        changes[layer] = diff_layers(
+            old,
+            new,
+            id_field=_id_field(request, layer),
+            class_field=request.class_field if both else None,
+            names=(database_label(paths[layer]), database_label(current or "")),
+            repair=request.repair,
+        )
+    return changes
+
+
+def _qc(request: ReviewRequest, inputs: _Inputs) -> QcResult | None:
+    if not request.qc:
+        return None
+    from spatial.qc.inspection import inspect  # noqa: PLC0415 - only with --qc
+
+    if inputs.landuse is not None and request.landuse is not None:
+        layer, path, id_field = inputs.landuse, request.landuse, _id_field(request, LANDUSE)
+    elif "zones" in inputs.theirs:
+        layer, path, id_field = inputs.theirs["zones"], request.layers["zones"], "id"
+    else:
+        raise UsageError("--qc inspects the land-use layer (--landuse) or your zones (--zones)")
+    return inspect(
+        {database_label(path): layer},
+        id_field=id_field if id_field in layer.columns else None,
+        class_field=request.class_field if request.class_field in layer.columns else None,
+        packs=request.packs,
+    )
+
+
+# --- the tables
+
+
+def _conflict_tables(snapshot: PlanSnapshot) -> dict[str, pd.DataFrame]:
+    report = snapshot.report
+    if report.conflicts is None:
+        return {}
+    pieces = pd.DataFrame(report.conflicts).drop(columns="geometry")
+    return {"conflicts": report._conflicts_by_class(), "conflict_pieces": pieces}
+
+
+def _change_summary(changes: Mapping[str, LayerDiff]) -> pd.DataFrame:
+    rows = []
+    for layer, diff in changes.items():
+        features = diff.features
+        counts = features["status"].value_counts()
+        row: dict[str, object] = {"layer": layer}
+        for status in ("added", "removed", "geometry_changed", "attributes_changed", "unchanged"):
+            row[status] = int(counts.get(status, 0))
+        row["added_m2"] = float(features["added_m2"].sum())  # 调入
+        row["removed_m2"] = float(features["removed_m2"].sum())  # 调出
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _tables(
+    snapshot: PlanSnapshot,
+    balance: pd.DataFrame | None,
+    changes: Mapping[str, LayerDiff],
+    qc: QcResult | None,
+) -> dict[str, pd.DataFrame]:
+    tables = {"targets": snapshot.report.targets, "rules": snapshot.report.rules}
+    tables.update(_conflict_tables(snapshot))
+    if balance is not None:
+        tables["balance"] = balance
+        tables["balance_totals"] = subtotals(balance)
+        tables["balance_adjustment"] = reconciliation(balance)
+    if changes:
+        tables["changes"] = _change_summary(changes)
+    for layer, diff in changes.items():
+        tables[f"changes_{layer}"] = diff.features
+        if diff.matrix is not None:
+            tables[f"matrix_{layer}"] = diff.matrix.reset_index(names="from_class")
+    if qc is not None:
+        from spatial.qc.outputs import findings_frame, summary_frame  # noqa: PLC0415
+
+        tables["qc_summary"] = summary_frame(qc)
+        tables["qc_findings"] = findings_frame(qc)
+    return tables
+
+
+def tables_json(tables: Mapping[str, pd.DataFrame]) -> str:
+    """Return every table as one JSON object ``{name: [row, ...]}`` (NaN as null)."""
+    return format_json({name: records(table) for name, table in tables.items()})
+
+
+# --- the manifest
+
+
+def _version() -> str:
+    import importlib.metadata  # noqa: PLC0415
+
+    try:
+        return importlib.metadata.version("bishan-spatial")
+    except importlib.metadata.PackageNotFoundError:  # run from a bare source tree
+        return "(source tree)"
+
+
+def _pack_file(name: str) -> Path:
+    from spatial.qc.packs import PACK_DIR  # noqa: PLC0415
+
+    if name.lower().endswith(".toml") or "/" in name or os.sep in name:
+        return Path(name)
+    return PACK_DIR / f"{name}.toml"
+
+
+def _input_records(request: ReviewRequest) -> list[InputFile]:
+    given = [*request.layers.items()]
+    given += [(n, p) for _, n, p in _constraint_specs(request)]
+    given += [(LANDUSE, request.landuse)] if request.landuse is not None else []
+    given += [(f"previous_{layer}", path) for layer, path in request.previous]
+    found: list[InputFile] = []
+    for role, path in given:
+        found += input_files(role, path, database_label(path))
+    return found
+
+
+def _plan_records(request: ReviewRequest) -> list[InputFile]:
+    bundled = not (request.own_plan or request.plan or request.rules)
+    plan = str(plan_path()) if bundled else request.plan
+    rules = str(bundled_rules_path()) if bundled else request.rules
+    found: list[InputFile] = []
+    for role, path in (("plan", plan), ("rules", rules)):
+        if path is not None:
+            found += input_files(f"{role} (bundled)" if bundled else role, path)
+    return found
+
+
+def _manifest(
+    request: ReviewRequest, frame: OutputFrame, tables: Mapping[str, pd.DataFrame], made: str
+) -> dict[str, Any]:
+    packs = [asdict(f) for name in request.packs for f in input_files(name, _pack_file(name))]
+    return {
+        "tool": "spatial review",
+        "version": _version(),
+        "made_utc": made,
+        "command_line": list(request.command_line),
+        "options": dict(request.settings),
+        "crs": crs_label(frame.crs) if frame.crs is not None else None,
+        "inputs": [asdict(f) for f in _input_records(request)],
+        "plan": [asdict(f) for f in _plan_records(request)],
+        "rule_packs": packs if request.qc else [],
+        "tables_sha256": digest_text(tables_json(tables)),
+        "table_sha256": {n: digest_text(format_json(records(t))) for n, t in tables.items()},
+    }
+
+
+# --- the whole review
+
+
+def _frame(request: ReviewRequest, inputs: _Inputs) -> OutputFrame:
+    """Return the project's CRS: the planner's layers' common one (EPSG:4326 for the bundled)."""
+    theirs = dict(inputs.theirs)
+    if inputs.landuse is not None:
+        theirs[LANDUSE] = inputs.landuse
+    fields = {
+        role: {k: v for k, v in (("id", o.id_field), ("name_zh", o.name_field)) if v is not None}
+        for role, o in request.options.items()
+        if role in inputs.theirs
+    }
+    return output_frame(theirs, None, fields)
+
+
+def run_review(request: ReviewRequest) -> ReviewResult:
+    """Review the plan: check, conflicts, balance, changes and quality; write the folder.
+
+    Returns
+    -------
+    ReviewResult
+        What was found and written; ``passed`` as ``spatial check`` (and ``qc``) judge.
+
+    Raises
+    ------
+    SpatialError
+        An input cannot be read or the call is wrong (nothing is written), or the
+        folder cannot be written (an earlier review there is left as it was).
+    """
+    from spatial.commands._review_folder import refuse_folder  # noqa: PLC0415
+
+    out = Path(os.path.abspath(os.fspath(request.out)))  # "review/", ".": a folder with a name
+    _check_request(request)
+    refuse_folder(out, _input_paths(request))
+    inputs = _read_inputs(request)
+    snapshot = _check(request, inputs)
+    balance = _balance(request, inputs)
+    changes = _changes(request, inputs)
+    qc = _qc(request, inputs)
+    tables = _tables(snapshot, balance, changes, qc)
+    frame = _frame(request, inputs)
+    made = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    manifest = _manifest(request, frame, tables, made)
+    manifest_text = json.dumps(manifest, ensure_ascii=False, indent=2) + "\n"
+    written = write_review_folder(
+        out,
+        snapshot=snapshot,
+        tables=tables,
+        changes=changes,
+        qc=qc,
+        frame=frame,
+        manifest_text=manifest_text,
+        tables_text=tables_json(tables),
+    )
+    return ReviewResult(
+        out=out,
+        snapshot=snapshot,
+        tables=tables,
+        changes=changes,
+        qc=qc,
+        manifest=manifest,
+        manifest_sha256=digest_text(manifest_text),
+        pages=written.pages,
+        layers=written.layers,
+        notes=[*inputs.notes, *snapshot.notes],
+    )
+
+
+def _input_paths(request: ReviewRequest) -> list[str]:
+    paths = [*request.layers.values(), *(p for _, _, p in _constraint_specs(request))]
+    paths += [p for _, p in request.previous]
+    paths += [p for p in (request.landuse, request.plan, request.rules) if p is not None]
+    return [p for p in paths if "://" not in p]

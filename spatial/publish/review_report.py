@@ -1,0 +1,207 @@
+"""The review as one offline page: the verdict, each section's tables, the map, provenance.
+
+What ``spatial review`` writes as ``report.html``. The page draws what the
+review computed (:mod:`spatial.commands.review`) and derives nothing: each
+section is a title, its tables (column names carry their units: ``area_m2``,
+``area_ha``, ``area_mu``) and its notes. The interactive map is the web map
+(:mod:`spatial.webmap`) built offline by the caller and set in an ``<iframe
+srcdoc>``, so the page stays one file that makes no request. Every text from
+the data is escaped (:func:`spatial.publish.escape.escape_text`); the page's own
+lettering is set in the embedded Noto Sans SC subset.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from spatial.checked.provenance import InputFile
+from spatial.checked.snapshot import PlanSnapshot
+from spatial.publish.escape import escape_text
+from spatial.publish.fonts import font_face_css
+from spatial.publish.report_html import REPORT_CSS
+from spatial.publish.sheet import LAYER_TITLES
+
+__all__ = ["ReviewPage", "ReviewSection", "review_html", "table_html"]
+
+#: Decimal places shown by a column's unit suffix (the tables' JSON keeps every digit).
+_PLACES: tuple[tuple[str, int], ...] = (
+    ("_km2", 4),
+    ("_m2", 1),
+    ("_ha", 4),
+    ("_mu", 2),
+    ("_pct", 2),
+    ("_rel", 6),
+    ("share", 4),
+)
+_MAP_CSS = """
+.map iframe { width: 100%; height: 560px; border: 1px solid #ccc; }
+.digest { font-family: monospace; word-break: break-all; }
+section { overflow-x: auto; }
+"""
+
+
+_MAP_TEXT = (
+    "交互地图 Interactive map 规划图层与冲突、变化、质检图层，可在图层控件中开关 the plan with "
+    "every conflict, change and finding layer (switch them in the layer control)"
+)
+
+
+@dataclass(frozen=True)
+class ReviewSection:
+    """One section of the page: an anchor, a title, its tables (caption, table) and notes."""
+
+    key: str
+    title: str
+    tables: tuple[tuple[str, pd.DataFrame], ...] = ()
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ReviewPage:
+    """What the page shows besides the sections.
+
+    Attributes
+    ----------
+    passed : bool
+        The verdict: every target and rule passes and no quality error was found.
+    problems : sequence of str
+        One line per problem found (a failed target or rule, a quality error).
+    map_html : str
+        The interactive map as one offline HTML document ('' for none).
+    manifest_sha256 : str
+        The hex SHA-256 of ``manifest.json`` as written.
+    inputs : sequence of InputFile
+        Every input file, as the manifest lists it.
+    made_utc : str
+        When the review ran (ISO 8601, UTC).
+    """
+
+    passed: bool
+    problems: Sequence[str] = ()
+    map_html: str = ""
+    manifest_sha256: str = ""
+    inputs: Sequence[InputFile] = field(default_factory=tuple)
+    made_utc: str = ""
+
+
+def _places(column: str) -> int:
+    return next((n for suffix, n in _PLACES if column.endswith(suffix)), 4)
+
+
+def _cell(value: object, column: str) -> str:
+    if isinstance(value, bool | np.bool_):
+        return f"<td>{escape_text(str(bool(value)))}</td>"
+    if isinstance(value, float | np.floating):
+        text = "" if math.isnan(value) else f"{value:,.{_places(column)}f}"
+        return f'<td class="num">{text}</td>'
+    if isinstance(value, int | np.integer):
+        return f'<td class="num">{int(value):,}</td>'
+    if isinstance(value, list | tuple):
+        value = ", ".join(str(v) for v in value)
+    return f"<td>{escape_text(value)}</td>"
+
+
+def table_html(table: pd.DataFrame) -> str:
+    """Return ``table`` as an HTML table; a row whose ``status`` is FAIL is marked ``fail``."""
+    if not len(table):
+        return "<p>无 none</p>"
+    columns = [str(c) for c in table.columns]
+    head = "".join(f"<th>{escape_text(c)}</th>" for c in columns)
+    rows = []
+    for values in table.itertuples(index=False, name=None):
+        record = dict(zip(columns, values, strict=True))
+        css = ' class="fail"' if str(record.get("status", "")) == "FAIL" else ""
+        cells = "".join(_cell(record[c], c) for c in columns)
+        rows.append(f"<tr{css}>{cells}</tr>")
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+
+
+def _section(section: ReviewSection) -> str:
+    parts = [f'<section id="{escape_text(section.key)}"><h2>{escape_text(section.title)}</h2>']
+    parts += [f"<p>{escape_text(note)}</p>" for note in section.notes]
+    for caption, table in section.tables:
+        parts += [f"<h3>{escape_text(caption)}</h3>", table_html(table)]
+    return "".join(parts) + "</section>"
+
+
+def _header(snapshot: PlanSnapshot, page: ReviewPage) -> str:
+    css = "pass" if page.passed else "fail"
+    verdict = "审查通过 review passed" if page.passed else "审查发现问题 problems found"
+    problems = "".join(f"<li>{escape_text(line)}</li>" for line in page.problems)
+    notes = "".join(f"<li>{escape_text(n)}</li>" for n in snapshot.notes)
+    return (
+        f'<header id="verdict"><h1>{escape_text(snapshot.title_zh)}'
+        f"<small>{escape_text(snapshot.title_en)} · 审查报告 review</small></h1>"
+        f'<p class="verdict {css}">{escape_text(verdict)}: '
+        f"{escape_text(snapshot.report.summary())}</p>"
+        + (f'<ul class="notes fail">{problems}</ul>' if problems else "")
+        + (f'<ul class="notes">{notes}</ul>' if notes else "")
+        + "</header>"
+    )
+
+
+def _map(page: ReviewPage) -> str:
+    if not page.map_html:
+        return ""
+    return (
+        '<section id="map" class="map"><h2>交互地图 Interactive map</h2>'
+        f'<iframe title="map" srcdoc="{escape_text(page.map_html)}"></iframe>'
+        f"<p>{_MAP_TEXT}</p></section>"
+    )
+
+
+def _provenance(snapshot: PlanSnapshot, page: ReviewPage) -> str:
+    layers = pd.DataFrame(
+        [
+            {
+                "layer": LAYER_TITLES.get(p.layer, p.layer),
+                "file": p.file,
+                "features": p.count,
+                "accuracy": p.accuracy_text,
+                "sources": "; ".join(p.sources) or "来源未注明 source not stated",
+            }
+            for p in snapshot.provenance
+        ]
+    )
+    files = pd.DataFrame(
+        [(f.role, f.path, f.bytes, f.sha256) for f in page.inputs],
+        columns=["role", "path", "bytes", "sha256"],
+    )
+    return (
+        '<section id="provenance"><h2>数据来源与留痕 Provenance</h2>'
+        f'<p>manifest.json SHA-256: <span class="digest">{escape_text(page.manifest_sha256)}'
+        f"</span>; 审查时间 run at {escape_text(page.made_utc)} (UTC)</p>"
+        "<h3>输入文件 Input files</h3>"
+        + table_html(files)
+        + "<h3>图层精度与来源 Layers: accuracy and sources</h3>"
+        + table_html(layers)
+        + "</section>"
+    )
+
+
+def review_html(snapshot: PlanSnapshot, sections: Sequence[ReviewSection], page: ReviewPage) -> str:
+    """Return the review as one HTML document that makes no network request.
+
+    The verdict comes first, then ``sections`` in order, the map, and the
+    provenance with the manifest's digest. Tables show figures rounded by their
+    unit (m² to 0.1, ha to 0.0001, 亩 to 0.01); ``tables.json`` holds them whole.
+    """
+    text = "".join([_header(snapshot, page), *(_section(s) for s in sections)])
+    tail = _provenance(snapshot, page) + (
+        "<footer>面积按CGCS2000椭球计算 areas ellipsoidal (CGCS2000) · spatial review</footer>"
+    )
+    map_section = _map(page)  # the map page embeds its own font
+    font = font_face_css([text, tail, _MAP_TEXT, snapshot.title_zh, snapshot.title_en])
+    body = text + map_section + tail
+    title = escape_text(f"{snapshot.title_zh} 审查报告 review")
+    return (
+        '<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{title}</title><style>{font}{REPORT_CSS}{_MAP_CSS}</style></head>"
+        f"<body>{body}</body></html>"
+    )

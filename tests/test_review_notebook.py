@@ -1,0 +1,68 @@
+"""notebooks/review.ipynb walks the review on the example project top to bottom (issue 21)."""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOK = ROOT / "notebooks" / "review.ipynb"
+UNATTENDED = (
+    "uv run jupyter nbconvert --to notebook --execute notebooks/review.ipynb "
+    "--output review-run.ipynb"
+)
+
+
+@pytest.fixture(scope="module")
+def notebook() -> nbformat.NotebookNode:
+    return nbformat.read(NOTEBOOK, as_version=4)
+
+
+def test_review_notebook_is_committed_without_outputs(notebook):
+    code = [cell for cell in notebook.cells if cell.cell_type == "code"]
+    assert code
+    assert all(cell.outputs == [] and cell.execution_count is None for cell in code)
+
+
+def test_review_notebook_and_readme_say_how_to_run_it_unattended(notebook):
+    assert UNATTENDED in notebook.cells[0].source
+    assert "uv run jupyter nbconvert --to notebook --execute" in (ROOT / "README.md").read_text(
+        encoding="utf-8"
+    )
+
+
+def _texts(notebook: nbformat.NotebookNode) -> list[str]:
+    """Each code cell's printed and shown text."""
+    out = []
+    for cell in (c for c in notebook.cells if c.cell_type == "code"):
+        parts = [o.get("text", "") + o.get("data", {}).get("text/plain", "") for o in cell.outputs]
+        out.append("".join(parts))
+    return out
+
+
+def test_review_notebook_runs_the_review_top_to_bottom(notebook):
+    notebook = copy.deepcopy(notebook)  # executed in place: the module's copy stays as committed
+    client = NotebookClient(
+        notebook,
+        timeout=300,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(NOTEBOOK.parent)}},
+    )
+    client.execute()
+    text = _texts(notebook)
+    assert "'zones': 2" in text[0]
+    assert "水田" in text[1] and "二类城镇住宅用地" in text[1]  # the balance, class names shown
+    assert text[2].count("FAIL") == 3 and text[2].count("PASS") == 3  # 三区三线, 3 of 6 fail
+    assert "永久基本农田" in text[3] and "城镇开发边界" in text[3]
+    assert "attributes_changed" in text[4] and "from" in text[5]  # statuses, the class matrix
+    assert "'findings': 0" in text[6]
+    assert "atlas pages: 3" in text[7]  # the overview and one page per zone
+    for name in ("report.html", "report.pdf", "tables.xlsx", "findings.gpkg", "manifest.json"):
+        assert name in text[7]
+    zones = ROOT / "examples" / "review" / "zones.geojson"
+    assert hashlib.sha256(zones.read_bytes()).hexdigest() in text[8]
