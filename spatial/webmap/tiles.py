@@ -54,10 +54,14 @@ __all__ = [
 
 _STATIC = Path(__file__).with_name("static")
 
-#: First zoom level of the tiles: at Bishan's latitude a whole-tile width is about 34 km;
-#: the map opens on a layer of 1M 60 m parcels (about 70 km across) at zoom 11 in a
-#: 1280 px window, which protomaps-leaflet draws from the tiles of zoom 10.
+#: First zoom level of the tiles at most: zoom 10's tiles are about 34 km wide at Bishan's
+#: latitude. A wider layer starts lower (:func:`first_zoom`): the page must draw it at the
+#: zoom it opens on, which protomaps-leaflet draws from the tiles one zoom below.
 MIN_ZOOM = 10
+#: The smallest window a map opens in, CSS px (a phone, less its panels): the layer's first
+#: zoom is the one below the zoom that fits the layer in it.
+SMALLEST_VIEW_PX = (360, 600)
+_WORLD_M = 40_075_016.686  # the Web Mercator world's width, metres (EPSG:3857)
 #: Last zoom level: 4096 units over a 2.1 km tile, about 0.5 m a unit at 29.6°N, drawn
 #: without simplification; deeper zooms enlarge these tiles.
 MAX_ZOOM = 14
@@ -103,6 +107,34 @@ def _class_keys(gdf: gpd.GeoDataFrame, style: LayerStyle, fields: list[str]) -> 
 def _as_text(values: pd.Series) -> pd.Series:
     """Return a column as text for the tiles (MVT values are typed; text reads alike anywhere)."""
     return values.map(lambda v: None if pd.isna(v) else str(v)).astype(object)
+
+
+def first_zoom(gdf: gpd.GeoDataFrame) -> int:
+    """Return the first zoom of the layer's tiles: :data:`MIN_ZOOM`, lower for a wide layer.
+
+    The map opens on the layer at the zoom that fits it (in the smallest window, at
+    worst, :data:`SMALLEST_VIEW_PX`), and protomaps-leaflet draws a zoom from the tiles
+    of the zoom below: the tiles start one zoom below the fit, so the layer is drawn
+    as the map opens on any screen.
+
+    Parameters
+    ----------
+    gdf : GeoDataFrame
+        The layer, any explicit CRS (measured in Web Mercator, EPSG:3857).
+
+    Examples
+    --------
+    >>> from shapely import box
+    >>> city = gpd.GeoDataFrame(geometry=[box(105.9, 29.3, 106.6, 29.9)], crs=4326)  # ~68 km
+    >>> town = gpd.GeoDataFrame(geometry=[box(106.2, 29.6, 106.23, 29.63)], crs=4326)  # ~3 km
+    >>> first_zoom(city), first_zoom(town)
+    (8, 10)
+    """
+    west, south, east, north = gdf.to_crs(3857).total_bounds
+    width_px, height_px = SMALLEST_VIEW_PX
+    span = min(width_px / max(east - west, 1.0), height_px / max(north - south, 1.0))
+    fit = np.log2(span * _WORLD_M / 256)
+    return int(min(MIN_ZOOM, max(0, np.floor(fit) - 1)))
 
 
 def write_archive(
@@ -268,11 +300,12 @@ def tiled_layer(
     layer.classes = frozenset(frame["s"])
     file_name = f"{style.name}.pmtiles"
     if archive_dir is not None:
-        write_archive(frame, archive_dir / file_name)
+        write_archive(frame, archive_dir / file_name, min_zoom=first_zoom(frame))
         layer.spec = {**layer.spec, "source": {"url": file_name}}
         return layer
     with tempfile.TemporaryDirectory() as tmp:
-        layer.archive = write_archive(frame, Path(tmp) / file_name).read_bytes()
+        path = write_archive(frame, Path(tmp) / file_name, min_zoom=first_zoom(frame))
+        layer.archive = path.read_bytes()
     return layer
 
 
