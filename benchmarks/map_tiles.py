@@ -37,6 +37,12 @@ from playwright.sync_api import sync_playwright
 CODES = np.array(["070101", "070102", "0801", "0901", "1001", "1101", "1201", "1303", "0102"])
 SPATIAL = [sys.executable, "-c", "from spatial.cli import console; console()"]
 OPEN_TIMEOUT_MS = 600_000
+#: Whether any tile canvas in view holds a drawn pixel (a blank map is no result).
+_DRAWN_JS = """Array.from(document.querySelectorAll('canvas.leaflet-tile')).some(c => {
+    const data = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    for (let i = 3; i < data.length; i += 4) if (data[i]) return true;
+    return false;
+})"""
 
 
 def parcels_file(count: int, folder: Path) -> Path:
@@ -81,6 +87,8 @@ def open_seconds(url: str, tiled: bool) -> float:
                 "html[data-tiles-ready]", state="attached", timeout=OPEN_TIMEOUT_MS
             )
             ready_ms = max(ready_ms, page.evaluate("window.spatialTilesReadyMs"))
+            if not page.evaluate(_DRAWN_JS):
+                raise SystemExit(f"{url}: the tiles in view are blank")
         browser.close()
     return ready_ms / 1000
 
