@@ -285,7 +285,8 @@ def tiled_layer(
         Name in the layer control and at the head of a clicked feature's fields.
     style_field : str, optional
         The field the style colours by: carried into the tiles, shown on click
-        with its class's legend line, and drawn as a label from zoom :data:`LABEL_FROM`.
+        with its class's legend line, and drawn on polygons as a label from zoom
+        :data:`LABEL_FROM`.
     display : callable, optional
         Applied to the WGS84 geometries for display only (the GCJ-02 shift for AMap tiles).
     archive_dir : Path, optional
@@ -294,9 +295,11 @@ def tiled_layer(
     """
     fields = tile_fields(gdf, style_field)
     frame = _tile_frame(gdf, style, fields, display)
-    layer = TiledLayer(
-        {**_spec(style, name, fields, style_field), "shape": geometry_shape(gdf)}, style, name
-    )
+    shape = geometry_shape(gdf)
+    spec = _spec(style, name, fields, style_field)
+    if shape != "polygon":  # labels name areas: a road's or a point's class is its colour
+        spec["labelField"] = None
+    layer = TiledLayer({**spec, "shape": shape}, style, name)
     layer.classes = frozenset(frame["s"])
     file_name = f"{style.name}.pmtiles"
     if archive_dir is not None:
