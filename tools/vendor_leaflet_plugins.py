@@ -13,6 +13,15 @@ On the compare map (``spatial diff --map``) only:
 
 - ``leaflet-side-by-side`` (MIT): the swipe between two versions.
 
+On maps with a layer drawn as vector tiles only (``spatial/webmap/tiles.py``):
+
+- ``pmtiles`` (BSD-3-Clause): reads the PMTiles archive embedded in the page;
+- ``protomaps-leaflet`` (BSD-3-Clause): draws its vector tiles on a Leaflet canvas.
+
+The ``pmtiles`` package ships no licence file; its licence text is written from
+``LICENCE_TEXTS`` below (the BSD-3-Clause text of the protomaps/PMTiles
+repository's ``LICENSE``, Copyright 2021 Protomaps LLC).
+
 Each package is fetched with ``npm pack NAME@VERSION`` (the registry's own
 client), its tarball checked against the integrity npm publishes, and the files
 listed below extracted unchanged. ``vendor/MANIFEST.json`` records for each
@@ -60,7 +69,8 @@ class Plugin:
     styles: tuple[str, ...]
     licence: str
     images: tuple[str, ...] = ()  # files the stylesheets refer to with url(...), beside them
-    maps: str = "all"  # "all": inlined into every map; "compare": the compare map only
+    maps: str = "all"  # "all": every map; "compare": the compare map; "tiles": tiled maps
+    licence_text: str = ""  # the licence, when the package has no licence file
 
 
 PLUGINS = (
@@ -95,7 +105,54 @@ PLUGINS = (
         images=("range-icon.png",),
         maps="compare",
     ),
+    Plugin(
+        "pmtiles",
+        "4.5.0",
+        script="dist/pmtiles.js",  # an IIFE defining the global `pmtiles`
+        styles=(),
+        licence="LICENSE",
+        maps="tiles",
+        licence_text="pmtiles",
+    ),
+    Plugin(
+        "protomaps-leaflet",
+        "5.1.0",
+        script="dist/protomaps-leaflet.js",  # an IIFE defining `protomapsL`, over the page's L
+        styles=(),
+        licence="LICENSE",
+        maps="tiles",
+    ),
 )
+
+_BSD3 = """Redistribution and use in source and binary forms, with or without modification, are \
+permitted provided that the following conditions are met:
+
+1. Redistributions of source code must retain the above copyright notice, this list of \
+conditions and the following disclaimer.
+
+2. Redistributions in binary form must reproduce the above copyright notice, this list of \
+conditions and the following disclaimer in the documentation and/or other materials provided \
+with the distribution.
+
+3. Neither the name of the copyright holder nor the names of its contributors may be used to \
+endorse or promote products derived from this software without specific prior written permission.
+
+THIS SOFTWARE IS PROVIDED BY THE COPYRIGHT HOLDERS AND CONTRIBUTORS "AS IS" AND ANY EXPRESS OR \
+IMPLIED WARRANTIES, INCLUDING, BUT NOT LIMITED TO, THE IMPLIED WARRANTIES OF MERCHANTABILITY AND \
+FITNESS FOR A PARTICULAR PURPOSE ARE DISCLAIMED. IN NO EVENT SHALL THE COPYRIGHT HOLDER OR \
+CONTRIBUTORS BE LIABLE FOR ANY DIRECT, INDIRECT, INCIDENTAL, SPECIAL, EXEMPLARY, OR CONSEQUENTIAL \
+DAMAGES (INCLUDING, BUT NOT LIMITED TO, PROCUREMENT OF SUBSTITUTE GOODS OR SERVICES; LOSS OF USE, \
+DATA, OR PROFITS; OR BUSINESS INTERRUPTION) HOWEVER CAUSED AND ON ANY THEORY OF LIABILITY, WHETHER \
+IN CONTRACT, STRICT LIABILITY, OR TORT (INCLUDING NEGLIGENCE OR OTHERWISE) ARISING IN ANY WAY OUT \
+OF THE USE OF THIS SOFTWARE, EVEN IF ADVISED OF THE POSSIBILITY OF SUCH DAMAGE.
+"""
+
+#: Licences of packages that ship no licence file: the text their repository states.
+LICENCE_TEXTS = {
+    "pmtiles": "The npm package pmtiles ships no licence file; its package.json states "
+    "BSD-3-Clause, and the protomaps/PMTiles repository's LICENSE reads:\n\n"
+    "Copyright 2021 Protomaps LLC\n\n" + _BSD3,
+}
 
 
 def _npm(*args: str, cwd: Path | None = None) -> str:
@@ -154,8 +211,13 @@ def vendor(plugin: Plugin, tmp: Path) -> dict:
     out = VENDOR / plugin.name
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir(parents=True)
-    members = [plugin.script, *plugin.styles, *plugin.images, plugin.licence]
+    members = [plugin.script, *plugin.styles, *plugin.images]
+    if plugin.licence_text:
+        (out / plugin.licence).write_text(LICENCE_TEXTS[plugin.licence_text], encoding="utf-8")
+    else:
+        members.append(plugin.licence)
     _extract(tarball, members, out)
+    members.append(plugin.licence)
     return {
         "name": plugin.name,
         "version": packed["version"],
@@ -197,7 +259,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         entries = [vendor(p, Path(tmp)) for p in plugins]
     manifest = {
-        "about": "Leaflet plugins inlined into every map; written by tools/vendor_leaflet_plugins.py",
+        "about": "Leaflet plugins inlined into the maps; written by tools/vendor_leaflet_plugins.py",
         "packages": entries,
     }
     MANIFEST.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

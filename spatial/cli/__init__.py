@@ -2,7 +2,8 @@
 
 The subcommands: ``map``, ``check``, ``overlay``, ``validate``, ``balance``, ``diff``, ``report``,
 ``init``, ``qc``. Every one reads the project (``spatial.toml`` here, or ``--project FILE``)
-for what its command line leaves unsaid (:mod:`spatial.cli._project`).
+for what its command line leaves unsaid (:mod:`spatial.cli._project`); ``serve`` (a map
+folder on loopback) reads none.
 
 Each subcommand lives in its own module of this package, exposing
 ``register(subparsers)``, which adds its parser and sets ``handler`` to a function
@@ -41,6 +42,8 @@ __all__ = ["build_parser", "console", "main"]
 #: process, and with the defaults the collector walks them again and again while they load
 #: (0.1-0.3 s of a 1.5 s command). Garbage in reference cycles is still collected.
 _GC_THRESHOLDS = (100_000, 50, 50)
+#: Commands that read no project: init writes it; serve hands out a folder's files.
+_NO_PROJECT = frozenset({"init", "serve"})
 
 
 def _version() -> str:
@@ -115,7 +118,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     for name, help_line in COMMAND_HELP.items():
         if only is None or name == only:
             importlib.import_module(f"spatial.cli.{name}").register(subparsers)
-            if name != "init":  # init writes the project; every other command reads it
+            if name not in _NO_PROJECT:
                 add_project_option(subparsers.choices[name])
         else:
             subparsers.add_parser(name, help=help_line, add_help=False)
@@ -135,7 +138,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         _loaded()
     try:
-        if args.command != "init":
+        if args.command not in _NO_PROJECT:
             apply_project(args)  # spatial.toml: what the command line left unsaid
         guard_outputs(args)
         status = _run_saying_warnings(args)

@@ -60,6 +60,7 @@ COMMAND_HELP: dict[str, str] = {
     "init": "write a commented spatial.toml project from your files (fields and CRS detected)",
     "qc": "成果质检: inspect layers (topology, 用地用海 codes, ids, areas), each finding sourced",
     "review": "the whole review in one folder: report, A3 atlas, tables, findings, manifest",
+    "serve": "serve a map folder (map --out DIR/) on this machine, with HTTP range requests",
 }
 
 #: How an option takes its value: ``value`` once; ``flag`` none (true when given);

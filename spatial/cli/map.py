@@ -8,6 +8,7 @@ Examples::
     TIANDITU_KEY=... spatial map --basemap tianditu
     spatial map --zones my_zones.gpkg        # a planner's own zones, checked and styled
     spatial map --layer parcels=parcels.parquet --simplify-m 2
+    spatial map --offline --layer parcels=city.parquet --out city_map/   # a folder: spatial serve
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from spatial.cli._project import plan_name, plan_request
 from spatial.commands.map import MapRequest, run_map
 from spatial.errors import printable
 from spatial.report import format_table
-from spatial.webmap import BASEMAP_NAMES, MapOptions
+from spatial.webmap import BASEMAP_NAMES, LayerOptions, MapOptions
 from spatial.webmap.geojson import DECIMALS_BY_ACCURACY
 
 __all__ = ["register", "run"]
@@ -62,9 +63,18 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     parser.add_argument(
         "--out",
-        type=Path,
+        default=None,  # text, not a Path: a trailing slash asks for a folder
         help=f"default {DEFAULT_OUT.parent / '<name>.html'}: the project's name (its "
-        f"folder's), else the --plan file's stem, else {BUNDLED_NAME}",
+        f"folder's), else the --plan file's stem, else {BUNDLED_NAME}; a folder (DIR/, ending "
+        "in a slash, or an existing folder) gets index.html and the large layers' vector tiles "
+        "beside it, for spatial serve DIR",
+    )
+    parser.add_argument(
+        "--tiles-from",
+        type=int,
+        metavar="COUNT",
+        help=f"draw a --layer of at least COUNT features as vector tiles "
+        f"(default {LayerOptions().tiles_from:,})",
     )
     parser.add_argument(
         "--basemap",
@@ -114,6 +124,7 @@ def _check_options(args: argparse.Namespace) -> None:
     low, high = DECIMALS_RANGE
     require_in_range(args.decimals, "--decimals", low, high, "decimal places")
     require_in_range(args.simplify_m, "--simplify-m", 0, SIMPLIFY_MAX_M, "metres")
+    require_in_range(args.tiles_from, "--tiles-from", 1, 10**9, "features")
 
 
 def _precision_note(decimals: int | None) -> str | None:
@@ -129,6 +140,21 @@ def _precision_note(decimals: int | None) -> str | None:
     )
 
 
+def _map_path(args: argparse.Namespace) -> tuple[Path, Path | None]:
+    """Return the page to write and the folder of its tiles (None: tiles embedded in the page).
+
+    ``--out DIR/`` (a trailing slash, or a folder that exists) writes ``DIR/index.html``
+    with each tiled layer's ``.pmtiles`` beside it; a file name, one offline page.
+    """
+    given = os.fspath(args.out)
+    if given.endswith(("/", os.sep)) or os.path.isdir(given):
+        folder = Path(given)
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder / "index.html", folder
+    require_suffix(args.out, (".html", ".htm"), "an interactive map")
+    return Path(given), None
+
+
 def run(args: argparse.Namespace) -> int:
     """Check the plan as ``spatial check`` does, draw it, write the map; return the check's status.
 
@@ -141,12 +167,14 @@ def run(args: argparse.Namespace) -> int:
     if args.out is None:
         args.out = Path(str(DEFAULT_OUT).format(name=plan_name(args, BUNDLED_NAME)))
         guard_outputs(args)  # the default, checked as a given --out was
-    require_suffix(args.out, (".html", ".htm"), "an interactive map")
+    out, archive_dir = _map_path(args)
     result = run_map(
         MapRequest(
             plan=plan_request(args),
             inputs=plan_layers_of(args),
-            out=args.out,
+            out=out,
+            archive_dir=archive_dir,
+            tiles_from=args.tiles_from,
             basemap=args.basemap,
             offline=args.offline,
             tiles_dir=args.tiles,

@@ -55,6 +55,12 @@ class MapRequest:
         The extra layers' field whose categories colour them.
     repair : bool
         Repair invalid geometries instead of refusing them.
+    tiles_from : int, optional
+        An extra layer of at least this many features is drawn as vector tiles
+        (default :attr:`spatial.webmap.LayerOptions.tiles_from`).
+    archive_dir : Path, optional
+        The folder the tiled layers' ``.pmtiles`` archives are written to, beside
+        the page (for ``spatial serve``); None embeds them in the page.
     """
 
     plan: PlanInput = field(default_factory=PlanInput)
@@ -68,6 +74,8 @@ class MapRequest:
     simplify_m: float | None = None
     style_field: str | None = None
     repair: bool = False
+    tiles_from: int | None = None
+    archive_dir: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -135,15 +143,17 @@ def run_map(request: MapRequest) -> MapResult:
     snapshot, notes = checked_plan(
         request.plan, request.inputs, style_field=request.style_field, repair=request.repair
     )
+    tiles_from = {} if request.tiles_from is None else {"tiles_from": request.tiles_from}
     options = MapOptions(
         basemap=request.basemap,
         offline=request.offline,
         tiles_dir=request.tiles_dir,
         tianditu_key=request.tianditu_key,
-        layer=LayerOptions(decimals=request.decimals, simplify_m=request.simplify_m),
+        layer=LayerOptions(decimals=request.decimals, simplify_m=request.simplify_m, **tiles_from),
         layer_sources=snapshot.files,
         snapshot=snapshot,
         style_field=request.style_field,
+        archive_dir=request.archive_dir,
     )
     path = render_map(request.out, None, options)  # the snapshot's layers, validated once
     return MapResult(path=path, snapshot=snapshot, options=options, notes=notes)

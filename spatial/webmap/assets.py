@@ -84,8 +84,9 @@ def leaflet_css() -> str:
 class VendoredPlugin:
     """A Leaflet plugin vendored from npm, as ``static/vendor/MANIFEST.json`` lists it.
 
-    ``maps`` says where it goes: ``"all"`` (every map, by :func:`add_assets`) or
-    ``"compare"`` (the compare map only, by :mod:`spatial.webmap.compare`).
+    ``maps`` says where it goes: ``"all"`` (every map, by :func:`add_assets`),
+    ``"compare"`` (the compare map only, by :mod:`spatial.webmap.compare`) or
+    ``"tiles"`` (maps with a layer drawn as vector tiles, by :mod:`spatial.webmap.tiles`).
     """
 
     name: str
@@ -125,7 +126,8 @@ def plugins() -> tuple[VendoredPlugin, ...]:
     --------
     >>> [(p.name, p.license, p.maps) for p in plugins()]  # doctest: +NORMALIZE_WHITESPACE
     [('leaflet.fullscreen', 'MIT', 'all'), ('leaflet-minimap', 'BSD-2-Clause', 'all'),
-     ('leaflet-mouse-position', 'MIT', 'all'), ('leaflet-side-by-side', 'MIT', 'compare')]
+     ('leaflet-mouse-position', 'MIT', 'all'), ('leaflet-side-by-side', 'MIT', 'compare'),
+     ('pmtiles', 'BSD-3-Clause', 'tiles'), ('protomaps-leaflet', 'BSD-3-Clause', 'tiles')]
     """
     manifest = json.loads((_VENDOR / "MANIFEST.json").read_text(encoding="utf-8"))
     return tuple(

@@ -45,8 +45,10 @@ from spatial.webmap.rulepanel import failure_features, rule_panel_data
 from spatial.webmap.styles import STYLES, LayerStyle, style_for
 from spatial.webmap.styles.conflicts import CONFLICTS
 from spatial.webmap.styles.failures import FAILURES
+from spatial.webmap.styles.parcels import PARCELS
 from spatial.webmap.styles.planner import planner_style
 from spatial.webmap.styles.zones import LABEL_ZOOM, zone_style
+from spatial.webmap.tiles import TiledLayer, add_tiled_layer
 
 __all__ = ["MapOptions", "build_map", "check_map_path", "render_map", "with_embedded_font"]
 
@@ -95,6 +97,9 @@ class MapOptions:
         overlap and outside pieces drawn in red. The map judges nothing itself.
     style_field : str, optional
         Colour the planner's extra layers by the categories of this field.
+    archive_dir : path-like, optional
+        Write the vector tiles of large planner layers (``layer.tiles_from``) as
+        ``.pmtiles`` files here, beside the page, instead of embedding them.
     """
 
     basemap: str | None = None
@@ -108,6 +113,7 @@ class MapOptions:
     prefer_canvas: bool = False
     snapshot: PlanSnapshot | None = None
     style_field: str | None = None
+    archive_dir: str | os.PathLike[str] | None = None
 
 
 def _basemap(options: MapOptions) -> Basemap:
@@ -197,6 +203,15 @@ def _label(name: str, source: str | None, gdf: gpd.GeoDataFrame) -> str:
     return f"{title} ({', '.join(where)})" if where else title
 
 
+def _planner_layers(layers: Mapping[str, gpd.GeoDataFrame], options: MapOptions) -> list[str]:
+    """Return the planner's layers: no plan layer, none with a style of its own (conflicts...).
+
+    ``--layer parcels=...`` is one too when coloured by a field (the parcels style has none).
+    """
+    styled = PARCELS.name if options.style_field else None
+    return [n for n in layers if n != FAILURES.name and (n not in STYLES or n == styled)]
+
+
 def _style(
     name: str, gdf: gpd.GeoDataFrame, layers: Mapping[str, gpd.GeoDataFrame], options: MapOptions
 ) -> LayerStyle:
@@ -205,15 +220,14 @@ def _style(
         return zone_style(gdf, LABEL_ZOOM if "district" in layers else 0)
     if name == FAILURES.name:
         return FAILURES
-    # planner layers: not a plan layer, nor one with a style of its own (conflicts, diff_*...)
-    extras = [n for n in layers if n != FAILURES.name and n not in STYLES]
+    extras = _planner_layers(layers, options)
     if name in extras:
         return planner_style(name, extras.index(name), gdf, options.style_field)
     return style_for(name)
 
 
 #: Each drawn layer's style and map layer, by layer name.
-Drawn = dict[str, tuple[LayerStyle, GeoJsonLayer]]
+Drawn = dict[str, tuple[LayerStyle, GeoJsonLayer | TiledLayer]]
 
 
 def _add_layers(
@@ -221,16 +235,18 @@ def _add_layers(
 ) -> Drawn:
     drawn: Drawn = {}
     shift = display_shift(basemap)
+    tiled = {*_planner_layers(layers, options), PARCELS.name}  # large ones: vector tiles
     for name in _ordered(layers):
         gdf = _prepare(name, layers[name], options)
         style = _style(name, gdf, layers, options)
-        layer = styled_layer(
-            gdf,
-            style,
-            options.layer,
-            name=_label(name, options.layer_sources.get(name), layers[name]),
-            display=shift,
-        )
+        label = _label(name, options.layer_sources.get(name), layers[name])
+        layer: GeoJsonLayer | TiledLayer
+        if name in tiled and len(gdf) >= options.layer.tiles_from:  # see spatial.webmap.tiles
+            layer = add_tiled_layer(
+                m, gdf, style, label, options.style_field, shift, options.archive_dir
+            )
+        else:
+            layer = styled_layer(gdf, style, options.layer, name=label, display=shift)
         layer.add_to(m)
         drawn[name] = (style, layer)
     return drawn

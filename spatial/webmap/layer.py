@@ -44,12 +44,16 @@ class LayerOptions:
         Layers with more features than this carry tooltips only, no popups.
     canvas_from : int
         Layers with at least this many features draw on a canvas instead of SVG.
+    tiles_from : int
+        A planner's layer (``--layer``) of at least this many features is drawn as
+        vector tiles (:mod:`spatial.webmap.tiles`), not GeoJSON.
     """
 
     decimals: int | None = None
     simplify_m: float | None = None
     detail_limit: int = 5_000
     canvas_from: int = 5_000
+    tiles_from: int = 50_000  # spatial.webmap.tiles.TILES_FROM, chosen by benchmarks/map_tiles.py
 
 
 class GeoJsonLayer(Layer, RawMacroElement):

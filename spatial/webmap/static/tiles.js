@@ -1,0 +1,195 @@
+/* The toolkit's vector-tile layer: a planner layer too large for GeoJSON, drawn from a PMTiles
+ * archive by protomaps-leaflet (vendored), styled by class like the GeoJSON layers.
+ *
+ * The archive is either embedded in the page (base64 in a <script type="application/octet-stream">
+ * element, read through pmtiles' FileSource: no request at all) or a file beside the page, read
+ * with HTTP range requests (`spatial serve DIR`). Every value from the planner's data (field
+ * names, values, the layer's name) arrives through the page's data block and is escaped here
+ * before it reaches a popup. Written by spatial/webmap/tiles.py.
+ */
+(function () {
+  "use strict";
+  var ST = {};
+
+  function escapeHtml(value) {
+    return String(value).replace(/[&<>"']/g, function (c) {
+      return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
+    });
+  }
+
+  /* The bytes of an archive embedded in the page as base64. */
+  ST.embeddedBytes = function (elementId) {
+    var text = document.getElementById(elementId).textContent.trim();
+    if (Uint8Array.fromBase64) return Uint8Array.fromBase64(text);
+    var binary = atob(text);
+    var bytes = new Uint8Array(binary.length);
+    for (var i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+    return bytes;
+  };
+
+  /* A pmtiles reader: over the embedded bytes (a File in memory), or over a URL beside the page. */
+  ST.archive = function (source) {
+    if (source.url) return new pmtiles.PMTiles(source.url);
+    var file = new File([ST.embeddedBytes(source.element)], source.name);
+    return new pmtiles.PMTiles(new pmtiles.FileSource(file));
+  };
+
+  function styleOf(o, f) {
+    return o.styles[f.props.s] || o.styles.other || {};
+  }
+
+  function paintRule(o) {
+    var rule = { dataLayer: o.dataLayer };
+    var strokeFrom = o.strokeFrom;
+    if (o.shape === "point") {
+      rule.symbolizer = new protomapsL.CircleSymbolizer({
+        radius: function (z, f) { return styleOf(o, f).radius || 4; },
+        fill: function (z, f) { return styleOf(o, f).fillColor; },
+        opacity: function (z, f) { return styleOf(o, f).fillOpacity; },
+        stroke: "#ffffff",
+        width: 1,
+      });
+    } else if (o.shape === "line") {
+      rule.symbolizer = new protomapsL.LineSymbolizer({
+        color: function (z, f) { return styleOf(o, f).color; },
+        width: function (z, f) { return styleOf(o, f).weight; },
+        opacity: function (z, f) { return styleOf(o, f).opacity; },
+      });
+    } else {
+      /* edges only from the zoom where a parcel is wider than its edge; below, fills alone */
+      rule.symbolizer = new protomapsL.PolygonSymbolizer({
+        fill: function (z, f) { return styleOf(o, f).fillColor; },
+        opacity: function (z, f) { return styleOf(o, f).fillOpacity; },
+        stroke: function (z, f) { return styleOf(o, f).color; },
+        width: function (z, f) { return z >= strokeFrom ? styleOf(o, f).weight : 0; },
+        perFeature: true,
+      });
+    }
+    return rule;
+  }
+
+  /* A polygon's label at the mean of its outer ring's vertices (protomaps-leaflet would put it
+   * at the ring's first vertex, on an edge shared with the neighbours); lines and points as
+   * protomaps-leaflet places them. */
+  function CentredLabel(options, idField) {
+    this.inner = new protomapsL.CenteredTextSymbolizer(options);
+    this.idField = idField;
+    this.placed = {};
+  }
+  CentredLabel.prototype.place = function (layout, geom, feature) {
+    /* a parcel cut by a tile's edge comes in two pieces: one label, on the first piece drawn */
+    var id = this.idField ? feature.props[this.idField] : undefined;
+    if (id !== undefined) {
+      var key = layout.zoom + ":" + id;  /* per zoom's labeller (layout.index): a new one starts over */
+      if (this.placed[key] === layout.index) return undefined;
+      this.placed[key] = layout.index;
+    }
+    var ring = geom[0];
+    if (ring.length < 4) return this.inner.place(layout, geom, feature);
+    var x = 0, y = 0, n = ring.length - 1;
+    for (var i = 0; i < n; i++) { x += ring[i].x; y += ring[i].y; }
+    var centre = ring[0].clone();
+    centre.x = x / n;
+    centre.y = y / n;
+    return this.inner.place(layout, [[centre]], feature);
+  };
+
+  function labelRules(o) {
+    if (!o.labelField) return [];
+    return [{
+      dataLayer: o.dataLayer,
+      minzoom: o.labelFrom,
+      symbolizer: new CentredLabel({
+        labelProps: [o.labelField],
+        fontFamily: "'Noto Sans SC', sans-serif",
+        fontSize: 12,
+        fill: "#252525",
+        stroke: "#ffffff",
+        width: 2.5,
+      }, o.fields[0] === o.labelField ? undefined : o.fields[0]),
+    }];
+  }
+
+  function popupHtml(o, props) {
+    var rows = ["<b>" + escapeHtml(o.title) + "</b>"];
+    o.fields.forEach(function (name) {
+      if (props[name] === undefined || props[name] === null) return;
+      var text = escapeHtml(name) + ": " + escapeHtml(props[name]);
+      if (name === o.styleField && o.classLabels[props.s]) text = escapeHtml(o.classLabels[props.s]);
+      rows.push(text);
+    });
+    return '<div class="sp-tile-popup">' + rows.join("<br>") + "</div>";
+  }
+
+  /* The features of this layer under a point (lon/lat), from the tile drawn there. */
+  ST.featuresAt = function (layer, latlng) {
+    var found = [];
+    layer.queryTileFeaturesDebug(latlng.lng, latlng.lat).forEach(function (picked) {
+      picked.forEach(function (p) { found.push(p.feature); });
+    });
+    return found;
+  };
+
+  /* A click on the map opens the parcel's fields. A click on a vector layer above (a zone)
+   * opens that layer's popup and goes no further (Leaflet stops it): the parcel's fields are
+   * then added under that popup's own, so one click shows both. */
+  function bindClick(map, layer, o) {
+    function parcelHtml(latlng) {
+      if (!map.hasLayer(layer)) return null;
+      var features = ST.featuresAt(layer, latlng);
+      return features.length ? popupHtml(o, features[features.length - 1].props) : null;
+    }
+    map.on("click", function (e) {
+      var html = parcelHtml(e.latlng);
+      if (!html) return;
+      var popup = L.popup({ maxWidth: 320 }).setLatLng(e.latlng).setContent(html);
+      popup.spatialTiles = true;
+      popup.openOn(map);
+    });
+    map.on("popupopen", function (e) {
+      if (e.popup.spatialTiles) return;
+      var html = parcelHtml(e.popup.getLatLng());
+      var box = html && e.popup.getElement().querySelector(".leaflet-popup-content");
+      if (!box) return;
+      box.insertAdjacentHTML("beforeend", '<hr class="sp-tile-rule">' + html);
+      e.popup._updateLayout();  /* Leaflet 1.9's own re-measure after its content changed */
+      e.popup._updatePosition();
+    });
+  }
+
+  /* A map folder opened from disk: the browser reads no byte range of a file, so say how to open it. */
+  function askForServer(map) {
+    var note = L.control({ position: "bottomleft" });
+    note.onAdd = function () {
+      var box = L.DomUtil.create("div", "sp-panel sp-tiles-note");
+      box.textContent = "地块瓦片需经本机服务打开：spatial serve 此文件夹。 " +
+        "The parcels are read over HTTP: run `spatial serve FOLDER` and open the address it prints.";
+      return box;
+    };
+    note.addTo(map);
+  }
+
+  /* The tiled layer, added to the map; `o` is the layer's description from tiles.py. */
+  ST.layer = function (map, o) {
+    if (o.source.url && window.location.protocol === "file:") askForServer(map);
+    map.createPane(o.pane).style.zIndex = o.zIndex;
+    var layer = protomapsL.leafletLayer({
+      url: ST.archive(o.source),
+      pane: o.pane,
+      paintRules: [paintRule(o)],
+      labelRules: labelRules(o),
+      maxDataZoom: o.maxZoom,
+      minZoom: 0,
+      maxZoom: 22,
+      attribution: "",
+    });
+    layer.once("load", function () {
+      window.spatialTilesReadyMs = performance.now();
+      document.documentElement.setAttribute("data-tiles-ready", "1");
+    });
+    bindClick(map, layer, o);
+    return layer;
+  };
+
+  window.SpatialTiles = ST;
+}());

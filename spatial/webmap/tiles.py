@@ -1,0 +1,344 @@
+"""A planner layer too large for GeoJSON, drawn as vector tiles from a PMTiles archive.
+
+A planner's layer of ``LayerOptions.tiles_from`` features or more is
+not written into the page as GeoJSON: GDAL's PMTiles driver (in pyogrio's wheel)
+cuts it into Mapbox vector tiles from zoom :data:`MIN_ZOOM` to :data:`MAX_ZOOM`
+(Web Mercator, EPSG:3857, 4096 units a tile), simplified below the last zoom and
+exact at it, and the page draws them with ``protomaps-leaflet`` through the
+``pmtiles`` reader (both vendored from npm, see ``static/vendor/MANIFEST.json``)
+and the toolkit's ``static/tiles.js``. The archive is embedded in the page as
+base64 (one offline file that makes no request), or written beside the page for
+``spatial serve`` to hand out by HTTP range requests.
+
+Each feature carries into the tiles only its class key (``s``: the colour of its
+category, as the GeoJSON layer's), its id and the style field, which a click
+shows; the tiles are styled from the same :class:`~spatial.webmap.styles.LayerStyle`
+as the GeoJSON layer, so palette and legend are the same.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import tempfile
+import warnings
+from collections.abc import Callable
+from functools import cache
+from pathlib import Path
+
+import folium
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+from folium.map import Layer
+from folium.template import Template
+
+from spatial.crs import WGS84
+from spatial.webmap.assets import plugin, plugins
+from spatial.webmap.page import RawElement, RawMacroElement, page_of, page_value
+from spatial.webmap.styles import LayerStyle
+from spatial.webmap.styles.planner import geometry_shape
+
+__all__ = [
+    "DATA_LAYER",
+    "MAX_ZOOM",
+    "MIN_ZOOM",
+    "TiledLayer",
+    "add_tiled_layer",
+    "tile_fields",
+    "tiled_layer",
+    "tiles_js",
+    "write_archive",
+]
+
+_STATIC = Path(__file__).with_name("static")
+
+#: First zoom level of the tiles at most: zoom 10's tiles are about 34 km wide at Bishan's
+#: latitude. A wider layer starts lower (:func:`first_zoom`): the page must draw it at the
+#: zoom it opens on, which protomaps-leaflet draws from the tiles one zoom below.
+MIN_ZOOM = 10
+#: The smallest window a map opens in, CSS px (a phone, less its panels): the layer's first
+#: zoom is the one below the zoom that fits the layer in it.
+SMALLEST_VIEW_PX = (360, 600)
+_WORLD_M = 40_075_016.686  # the Web Mercator world's width, metres (EPSG:3857)
+#: Last zoom level: 4096 units over a 2.1 km tile, about 0.5 m a unit at 29.6°N, drawn
+#: without simplification; deeper zooms enlarge these tiles.
+MAX_ZOOM = 14
+#: Simplification below :data:`MAX_ZOOM`, in tile units (4096 a tile, 16 a screen pixel of a
+#: 256 px tile): half a pixel, invisible at the zoom it is drawn.
+SIMPLIFY_UNITS = 8
+#: The tiles' one layer name.
+DATA_LAYER = "features"
+#: Columns that name a feature, in order of preference: the first present goes into the tiles.
+ID_FIELDS = ("id", "BSM", "DYBH", "TBBH")
+#: Outlines are drawn from this display zoom (a 60 m parcel is then about 14 px wide).
+STROKE_FROM = 14
+#: Labels (the style field's value) show from this display zoom (a 60 m parcel about 58 px).
+LABEL_FROM = 16
+#: No tile is thinned: GDAL's default drops features beyond 200,000 a tile or 500 kB.
+_NO_LIMIT = {"MAX_FEATURES": 100_000_000, "MAX_SIZE": 100_000_000}
+
+
+def tile_fields(gdf: gpd.GeoDataFrame, style_field: str | None) -> list[str]:
+    """Return the columns carried into the tiles: the layer's id column and the style field.
+
+    Examples
+    --------
+    >>> gdf = gpd.GeoDataFrame({"BSM": [1], "YDYHFLDM": ["0701"], "x": [0]}, geometry=[None])
+    >>> tile_fields(gdf, "YDYHFLDM"), tile_fields(gdf, None)
+    (['BSM', 'YDYHFLDM'], ['BSM'])
+    """
+    ids = [name for name in ID_FIELDS if name in gdf.columns][:1]
+    styled = [style_field] if style_field and style_field in gdf.columns else []
+    return [*ids, *[name for name in styled if name not in ids]]
+
+
+def _class_keys(gdf: gpd.GeoDataFrame, style: LayerStyle, fields: list[str]) -> list[str]:
+    """Return each feature's class key, from the tiled columns only (a survey has dozens more).
+
+    The styles tiled (:func:`~spatial.webmap.styles.planner.planner_style`, the parcels
+    style) read the style field at most.
+    """
+    rows = pd.DataFrame(gdf[fields]).to_dict("records")
+    return [style.classify({str(k): v for k, v in row.items()}) for row in rows]
+
+
+def _as_text(values: pd.Series) -> pd.Series:
+    """Return a column as text for the tiles (MVT values are typed; text reads alike anywhere)."""
+    return values.map(lambda v: None if pd.isna(v) else str(v)).astype(object)
+
+
+def first_zoom(gdf: gpd.GeoDataFrame) -> int:
+    """Return the first zoom of the layer's tiles: :data:`MIN_ZOOM`, lower for a wide layer.
+
+    The map opens on the layer at the zoom that fits it (in the smallest window, at
+    worst, :data:`SMALLEST_VIEW_PX`), and protomaps-leaflet draws a zoom from the tiles
+    of the zoom below: the tiles start one zoom below the fit, so the layer is drawn
+    as the map opens on any screen.
+
+    Parameters
+    ----------
+    gdf : GeoDataFrame
+        The layer, any explicit CRS (measured in Web Mercator, EPSG:3857).
+
+    Examples
+    --------
+    >>> from shapely import box
+    >>> city = gpd.GeoDataFrame(geometry=[box(105.9, 29.3, 106.6, 29.9)], crs=4326)  # ~68 km
+    >>> town = gpd.GeoDataFrame(geometry=[box(106.2, 29.6, 106.23, 29.63)], crs=4326)  # ~3 km
+    >>> first_zoom(city), first_zoom(town)
+    (8, 10)
+    """
+    west, south, east, north = gdf.to_crs(3857).total_bounds
+    width_px, height_px = SMALLEST_VIEW_PX
+    span = min(width_px / max(east - west, 1.0), height_px / max(north - south, 1.0))
+    fit = np.log2(span * _WORLD_M / 256)
+    return int(min(MIN_ZOOM, max(0, np.floor(fit) - 1)))
+
+
+def write_archive(
+    gdf: gpd.GeoDataFrame,
+    path: Path,
+    *,
+    min_zoom: int = MIN_ZOOM,
+    max_zoom: int = MAX_ZOOM,
+) -> Path:
+    """Write ``gdf`` as a PMTiles archive of vector tiles at ``path`` with GDAL's driver.
+
+    Parameters
+    ----------
+    gdf : GeoDataFrame
+        Features in any explicit CRS (GDAL projects them to Web Mercator, EPSG:3857);
+        every column is written as a tile property.
+    path : Path
+        The ``.pmtiles`` file to write (replaced if it exists).
+    min_zoom, max_zoom : int
+        Zoom levels written. Below ``max_zoom`` outlines are simplified by
+        :data:`SIMPLIFY_UNITS` tile units; at ``max_zoom`` they are kept as they
+        are, to 1/4096 of the tile (about 0.5 m at zoom 14 at Bishan's latitude).
+        No tile is thinned: every feature is in every zoom level.
+    """
+    path.unlink(missing_ok=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # "a tile exceeded ..." as GDAL sees fit
+        pyogrio.write_dataframe(
+            gdf,
+            path,
+            driver="PMTiles",
+            layer=DATA_LAYER,
+            MINZOOM=min_zoom,
+            MAXZOOM=max_zoom,
+            SIMPLIFICATION=SIMPLIFY_UNITS,
+            SIMPLIFICATION_MAX_ZOOM=0,
+            **_NO_LIMIT,
+        )
+    return path
+
+
+def _tile_frame(
+    gdf: gpd.GeoDataFrame,
+    style: LayerStyle,
+    fields: list[str],
+    display: Callable[[np.ndarray], np.ndarray] | None,
+) -> gpd.GeoDataFrame:
+    """Return the features as the tiles hold them: class key, id and style field, in WGS84."""
+    keep = ~(gdf.geometry.isna() | gdf.geometry.is_empty).to_numpy()
+    gdf = gdf[keep]
+    geoms = gdf.geometry.to_crs(WGS84)
+    if display is not None:
+        geoms = gpd.GeoSeries(display(np.asarray(geoms.values)), crs=WGS84, index=geoms.index)
+    columns = {"s": _class_keys(gdf, style, fields)} | {
+        name: _as_text(gdf[name]) for name in fields
+    }
+    return gpd.GeoDataFrame(columns, geometry=geoms.values, crs=WGS84)
+
+
+class TiledLayer(Layer, RawMacroElement):
+    """A planner layer drawn from vector tiles by ``static/tiles.js``, listed in the layer control.
+
+    ``archive`` is the PMTiles file's bytes, embedded into the page when it is
+    rendered, or None when the page reads ``url`` (a file beside it) instead.
+    """
+
+    _template = Template(
+        """
+{% macro script(this, kwargs) %}
+    var {{ this.get_name() }} = SpatialTiles.layer(
+        {{ this._parent.get_name() }}, {{ this.spec_ref }});
+    {%- if this.show %}
+    {{ this.get_name() }}.addTo({{ this._parent.get_name() }});
+    {%- endif %}
+    SpatialControls.register({{ this.layer_key|tojson }}, {{ this.get_name() }});
+{% endmacro %}
+"""
+    )
+
+    def __init__(self, spec: dict[str, object], style: LayerStyle, label: str) -> None:
+        super().__init__(overlay=True, control=True, show=style.show)
+        self._name = "SpatialTiles"
+        self.label = label
+        self.spec = spec
+        self.spec_ref = "null"
+        self.layer_key = style.name
+        self.archive: bytes | None = None
+        self.classes: frozenset[str] = frozenset()
+
+    @property
+    def element_id(self) -> str:
+        """The ``id`` of the page element holding the embedded archive."""
+        return f"spatial-tiles-{self.get_name()}"
+
+    def render(self, **kwargs: object) -> None:  # type: ignore[override]  # see RawMacroElement
+        """Embed the archive (if any) and the layer's description, then render the script."""
+        spec = dict(self.spec)
+        if self.archive is not None:
+            text = base64.b64encode(self.archive).decode("ascii")
+            element = (
+                f'<script type="application/octet-stream" id="{self.element_id}">{text}</script>'
+            )
+            page_of(self).html.add_child(RawElement(element), name=self.element_id)
+            spec["source"] = {"element": self.element_id, "name": f"{self.layer_key}.pmtiles"}
+        self.spec_ref = page_value(self, spec, key=f"{self.get_name()}.spec")
+        super().render(**kwargs)  # type: ignore[no-untyped-call]  # folium's Layer.render is unannotated
+
+
+def _spec(
+    style: LayerStyle, label: str, fields: list[str], style_field: str | None
+) -> dict[str, object]:
+    """Return what ``tiles.js`` needs to draw the layer (JSON, through the data block)."""
+    styled = style_field if style_field in fields else None
+    return {
+        "dataLayer": DATA_LAYER,
+        "pane": f"spatial-{style.name}",
+        "zIndex": int(style.z_index),
+        "styles": dict(style.paths),
+        "maxZoom": MAX_ZOOM,
+        "strokeFrom": STROKE_FROM,
+        "labelField": styled,
+        "labelFrom": LABEL_FROM,
+        "title": label,
+        "fields": fields,
+        "styleField": styled,
+        "classLabels": {entry.key: entry.label_zh for entry in style.legend},
+    }
+
+
+def tiled_layer(
+    gdf: gpd.GeoDataFrame,
+    style: LayerStyle,
+    *,
+    name: str,
+    style_field: str | None = None,
+    display: Callable[[np.ndarray], np.ndarray] | None = None,
+    archive_dir: Path | None = None,
+) -> TiledLayer:
+    """Build the vector-tile layer of ``gdf`` drawn in ``style``.
+
+    Parameters
+    ----------
+    gdf : GeoDataFrame
+        Features in any explicit CRS; tiled in Web Mercator from WGS84 lon/lat.
+    style : LayerStyle
+        The layer's style (its classes, colours and legend), as for the GeoJSON layer.
+    name : str
+        Name in the layer control and at the head of a clicked feature's fields.
+    style_field : str, optional
+        The field the style colours by: carried into the tiles, shown on click
+        with its class's legend line, and drawn on polygons as a label from zoom
+        :data:`LABEL_FROM`.
+    display : callable, optional
+        Applied to the WGS84 geometries for display only (the GCJ-02 shift for AMap tiles).
+    archive_dir : Path, optional
+        Write the archive here as ``<pane name>.pmtiles``, read by the page over
+        HTTP; by default it is embedded in the page.
+    """
+    fields = tile_fields(gdf, style_field)
+    frame = _tile_frame(gdf, style, fields, display)
+    shape = geometry_shape(gdf)
+    spec = _spec(style, name, fields, style_field)
+    if shape != "polygon":  # labels name areas: a road's or a point's class is its colour
+        spec["labelField"] = None
+    layer = TiledLayer({**spec, "shape": shape}, style, name)
+    layer.classes = frozenset(frame["s"])
+    file_name = f"{style.name}.pmtiles"
+    if archive_dir is not None:
+        write_archive(frame, archive_dir / file_name, min_zoom=first_zoom(frame))
+        layer.spec = {**layer.spec, "source": {"url": file_name}}
+        return layer
+    with tempfile.TemporaryDirectory() as tmp:
+        path = write_archive(frame, Path(tmp) / file_name, min_zoom=first_zoom(frame))
+        layer.archive = path.read_bytes()
+    return layer
+
+
+@cache
+def tiles_js() -> str:
+    """Return the vendored ``pmtiles``, ``protomaps-leaflet`` (licences ahead) and ``tiles.js``."""
+    vendored = [plugin(p.name) for p in plugins() if p.maps == "tiles"]
+    own = (_STATIC / "tiles.js").read_text(encoding="utf-8")
+    if "</script" in own.lower():
+        raise ValueError("static/tiles.js contains '</script'; it cannot be embedded")
+    return "\n".join([*(f"{p.banner}\n{p.js()}" for p in vendored), own])
+
+
+def add_tiled_layer(
+    m: folium.Map,
+    gdf: gpd.GeoDataFrame,
+    style: LayerStyle,
+    label: str,
+    style_field: str | None,
+    display: Callable[[np.ndarray], np.ndarray] | None,
+    archive_dir: str | os.PathLike[str] | None,
+) -> TiledLayer:
+    """Build the tiled layer (:func:`tiled_layer`) and put the tile scripts in ``m``'s page once.
+
+    The caller adds the layer to the map, as it does a GeoJSON layer.
+    """
+    header = page_of(m).header
+    if "spatial_tiles_js" not in header._children:
+        header.add_child(RawElement(f"<script>{tiles_js()}</script>"), name="spatial_tiles_js")
+    folder = Path(archive_dir) if archive_dir is not None else None
+    return tiled_layer(
+        gdf, style, name=label, style_field=style_field, display=display, archive_dir=folder
+    )
