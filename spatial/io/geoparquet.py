@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -157,6 +157,22 @@ class ParquetLayer:
             handle = self._local.file = pq.ParquetFile(self.path, memory_map=True, pre_buffer=False)
         table = handle.read_row_groups(groups, columns=[id_col, self.geometry], use_threads=False)
         return table.column(id_col).combine_chunks(), table.column(self.geometry).combine_chunks()
+
+    @property
+    def columns(self) -> list[str]:
+        """The property columns, in the file's order (the geometry column left out)."""
+        return [name for name in self.file.schema_arrow.names if name != self.geometry]
+
+    def record_batches(
+        self, columns: Sequence[str] | None, batch_rows: int
+    ) -> Iterator[pa.RecordBatch]:
+        """Yield the ``columns`` (all when None) and the WKB geometry (last), in batches.
+
+        The interface of :class:`spatial.io.sources.OgrLayer`, read with pyarrow's
+        ``iter_batches`` on the calling thread.
+        """
+        wanted = [*(self.columns if columns is None else columns), self.geometry]
+        yield from self.file.iter_batches(batch_size=batch_rows, columns=wanted)
 
     def batches(self, id_col: str, batch_rows: int) -> Iterator[gpd.GeoDataFrame]:
         """Yield the id column and the geometries as GeoDataFrames, ``batch_rows`` at a time."""

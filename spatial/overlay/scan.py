@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import os
 import queue
-import sys
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -39,6 +38,7 @@ from pyproj import Transformer
 
 from spatial.errors import LayerReadError, SpatialError, first_line
 from spatial.io.geoparquet import ParquetLayer, polygon_bounds
+from spatial.io.sources import progress_line
 from spatial.overlay._threads import usable_cpus
 from spatial.validate.boxes import geographic_mask, projected_mask
 
@@ -317,11 +317,3 @@ def _given(ids: pa.Array, wkb: pa.Array) -> tuple[pa.Array, pa.Array]:
 
 def _read_error(path: str | os.PathLike[str], exc: BaseException) -> LayerReadError:
     return LayerReadError(f"{path}: cannot be read ({first_line(exc)})")
-
-
-def progress_line(done: int, total: int, what: str) -> None:
-    """Write ``WHAT: DONE of TOTAL features (P%)`` over itself on standard error."""
-    sys.stderr.write(f"\r{what}: {done:,} of {total:,} features ({100 * done / total:.0f}%)")
-    if done >= total:
-        sys.stderr.write("\n")
-    sys.stderr.flush()

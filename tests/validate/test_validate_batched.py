@@ -1,0 +1,180 @@
+"""``validate_file_batched`` gives validate_file's problems, line for line, whatever the batches.
+
+Synthetic layers (示例数据) in EPSG:4544 and EPSG:4326 with every kind of bad
+feature the validator names, spread so that they fall in different batches and
+row groups: each file is validated by the full path (``validate_file``) and by
+the batched one, with batches of several sizes and one or two threads, and the
+batched path is checked to have run (its fallback is made to fail).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import shapely
+from survey import X0, Y0
+
+from spatial.validate import batched
+from spatial.validate.problems import validate_file
+
+#: A clean 100 m parcel at position ``k`` (EPSG:4544 metres).
+STEP_M = 150.0
+
+
+def _parcel(k: int) -> shapely.Polygon:
+    x, y = X0 + STEP_M * (k % 20), Y0 + STEP_M * (k // 20)
+    return shapely.box(x, y, x + 100.0, y + 100.0)
+
+
+def _bad_layer(n: int = 60) -> gpd.GeoDataFrame:
+    """``n`` parcels, every kind of problem placed at spread positions (示例数据)."""
+    geoms = [_parcel(k) for k in range(n)]
+    ids: list[object] = [f"p{k:03d}" for k in range(n)]
+    names = ["示例数据 地块"] * n
+    accuracy: list[object] = ["official"] * n
+    x, y = X0 + 10.0, Y0 + 10.0
+    geoms[2] = None  # null
+    geoms[5] = shapely.Polygon()  # empty
+    geoms[9] = shapely.Polygon([(x, y), (x + 50, y + 50), (x + 50, y), (x, y + 50)])  # bow-tie
+    geoms[13] = shapely.box(106.2, 29.6, 106.3, 29.7)  # degrees labelled as metres
+    geoms[17] = shapely.GeometryCollection([_parcel(17)])
+    geoms[23] = shapely.box(2_000_000, 9_000_000, 2_000_100, 9_000_100)  # far away
+    with np.errstate(invalid="ignore"):
+        geoms[31] = shapely.Polygon([(x, y), (x + 9, y), (x + 9, y + np.nan), (x, y)])  # NaN
+    geoms[44] = shapely.Polygon([(x, y), (x + 50, y + 50), (x + 50, y), (x, y + 50)])
+    ids[29] = "p001"  # duplicate of an earlier one
+    ids[37] = " p003 "  # duplicate once stripped
+    ids[41] = "   "  # blank: missing, no label
+    ids[43] = None  # null: missing
+    ids[44] = "p009"  # duplicate, and invalid too
+    names[19] = "ç’§å±±"  # mojibake
+    names[47] = "坏\ufffd"  # replacement character
+    names[53] = None
+    accuracy[7] = "rough"
+    accuracy[53] = "   "  # blank: not reported as a wrong accuracy
+    accuracy[59] = "Official"
+    return gpd.GeoDataFrame(
+        {"id": ids, "name_zh": names, "accuracy": accuracy}, geometry=geoms, crs="EPSG:4544"
+    )
+
+
+def _write(gdf: gpd.GeoDataFrame, path: Path) -> Path:
+    if path.suffix == ".parquet":
+        gdf.to_parquet(path, row_group_size=7)
+    elif path.suffix == ".gpkg":
+        gdf.to_file(path, engine="pyogrio")
+    elif path.suffix == ".geojson":  # GDAL writes no NaN to GeoJSON
+        gdf.drop(index=[31]).to_file(path, engine="pyogrio")
+    else:  # nor to FlatGeobuf, whose Arrow stream breaks at a null geometry (below)
+        gdf = gdf.drop(index=[2, 5, 31])
+        gdf.to_file(path, engine="pyogrio", layer_options={"SPATIAL_INDEX": "NO"})
+    return path
+
+
+@pytest.fixture
+def no_fallback(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make the full path fail inside the batched one: the batches must decide."""
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the batched path fell back to validate_file")
+
+    monkeypatch.setattr(batched, "validate_file", refuse)
+
+
+REQUIRED = ("id", "name_zh", "accuracy")
+
+
+@pytest.mark.parametrize("suffix", [".parquet", ".gpkg", ".fgb"])
+@pytest.mark.parametrize(("batch_rows", "threads"), [(5, 1), (11, 2), (1000, 2)])
+def test_every_bad_feature_same_lines(
+    tmp_path: Path, suffix: str, batch_rows: int, threads: int, no_fallback: None
+) -> None:
+    path = _write(_bad_layer(), tmp_path / f"bad{suffix}")
+    expected = validate_file(path, required=REQUIRED)
+    got = batched.validate_file_batched(
+        path, required=REQUIRED, batch_rows=batch_rows, threads=threads, progress=False
+    )
+    assert [str(p) for p in got] == [str(p) for p in expected]
+    lines = "\n".join(str(p) for p in got)
+    # every kind is there (so the comparison is not of two empty lists)
+    if suffix == ".fgb":  # written without the null, empty and NaN features: positions move
+        assert len(got) == len(expected) >= 14
+        return
+    for said in (
+        "feature p002: geometry is null",
+        "feature p005: geometry is empty",
+        "feature p009: invalid geometry: Self-intersection",
+        "feature p013: coordinates look like degrees",
+        "feature p017: is a GeometryCollection",
+        "feature p023: position",
+        "feature p001: duplicate id: feature #29 reuses the id of feature #1",
+        "feature p003: duplicate id: feature #37 reuses the id of feature #3",
+        "feature #41: missing required property: id",
+        "feature #43: missing required property: id",
+        "feature p007: accuracy is 'rough'",
+        "feature p059: accuracy is 'Official'",
+        "feature p019: property 'name_zh' is mis-encoded text",
+        "feature p047: property 'name_zh' contains replacement characters",
+        "feature p053: missing required properties: name_zh, accuracy",
+    ):
+        assert said in lines, said
+    assert "feature p053: accuracy" not in lines
+    # feature #44 reuses p009's id and its bow-tie: its geometry line is #9's, said once
+    p009 = [str(p) for p in got if ": feature p009: " in str(p)]
+    assert [line.split(": ", 2)[2][:9] for line in p009] == ["invalid g", "duplicate"]
+
+
+def test_nan_coordinate_reported_in_parquet(tmp_path: Path, no_fallback: None) -> None:
+    path = _write(_bad_layer(), tmp_path / "bad.parquet")
+    lines = [str(p) for p in batched.validate_file_batched(path, required=REQUIRED, batch_rows=4)]
+    assert any("feature p031: " in line and "NaN" in line for line in lines)
+
+
+def test_integer_ids_and_lonlat(tmp_path: Path, no_fallback: None) -> None:
+    layer = _bad_layer().to_crs(4326)
+    layer["id"] = np.arange(len(layer), dtype=np.int64)
+    layer.loc[33, "id"] = 4  # a duplicate integer id
+    geoms = layer.geometry.array.copy()
+    geoms[3] = shapely.box(29.6, 106.2, 29.7, 106.3)  # swapped
+    layer.geometry = geoms
+    path = _write(layer, tmp_path / "ints.parquet")
+    expected = validate_file(path, required=("id",))
+    got = batched.validate_file_batched(path, required=("id",), batch_rows=8)
+    assert [str(p) for p in got] == [str(p) for p in expected]
+    lines = "\n".join(str(p) for p in got)
+    assert "feature 4: duplicate id: feature #33 reuses the id of feature #4" in lines
+    assert "feature 3: latitude and longitude appear swapped" in lines
+
+
+def test_clean_geojson_batched(tmp_path: Path, no_fallback: None) -> None:
+    path = _write(_bad_layer(), tmp_path / "bad.geojson")  # without NaN (the raw JSON's)
+    expected = validate_file(path, required=REQUIRED)
+    got = batched.validate_file_batched(path, required=REQUIRED, batch_rows=9)
+    assert [str(p) for p in got] == [str(p) for p in expected]
+    assert len(got) >= 14
+
+
+def test_full_path_for_what_batches_leave(tmp_path: Path) -> None:
+    """No CRS, an option, a Shapefile: the full validator's own lines."""
+    layer = _bad_layer()
+    no_crs = _write(layer.set_crs(None, allow_override=True), tmp_path / "nocrs.parquet")
+    assert [str(p) for p in batched.validate_file_batched(no_crs, required=REQUIRED)] == [
+        str(p) for p in validate_file(no_crs, required=REQUIRED)
+    ]
+    shp = _write(layer[layer.geometry.geom_type != "GeometryCollection"], tmp_path / "bad.shp")
+    assert [str(p) for p in batched.validate_file_batched(shp, required=("id",))] == [
+        str(p) for p in validate_file(shp, required=("id",))
+    ]
+
+
+def test_flatgeobuf_null_geometry_full_path(tmp_path: Path) -> None:
+    """GDAL's FlatGeobuf Arrow stream breaks its offsets at a null geometry: read otherwise."""
+    layer = _bad_layer().drop(index=[31])
+    path = tmp_path / "nulls.fgb"
+    layer.to_file(path, engine="pyogrio", layer_options={"SPATIAL_INDEX": "NO"})
+    got = batched.validate_file_batched(path, required=REQUIRED, batch_rows=10)
+    assert [str(p) for p in got] == [str(p) for p in validate_file(path, required=REQUIRED)]
+    assert any("feature p002: geometry is null" in str(p) for p in got)
