@@ -24,6 +24,9 @@ NEED_B = frozenset({"intersection", "difference", "coverage", "assign"})
 OPERATIONS = ("intersection", "difference", "overlaps", "matrix", "coverage", "assign")
 #: Suffixes of a GeoParquet layer A, tabulated straight from the file.
 PARQUET = frozenset({".parquet", ".geoparquet"})
+#: Suffixes of a GDAL layer A tabulated from the file too, through pyogrio's Arrow stream
+#: (GeoJSON is not: its raw JSON is checked first, for what GDAL hides).
+OGR_SCANNED = frozenset({".gpkg", ".shp", ".fgb"})
 #: ``--distance-m`` at most 100 km: the Gauss–Krüger zone the buffer is drawn in holds no more.
 DISTANCE_MAX_M = 100_000.0
 #: Above this many features ``--square`` is refused: n² cells (10,000 zones: 100 million).
@@ -33,7 +36,7 @@ _READING_OPTIONS = ("crs", "input_frame", "id_field", "name_field", "polygonize"
 
 
 def from_parquet_file(args: argparse.Namespace) -> bool:
-    """Whether A is a GeoParquet file to tabulate straight from the file.
+    """Whether A is a GeoParquet, GeoPackage, Shapefile or FlatGeobuf file to tabulate as read.
 
     That is ``--op intersection`` with a B, A read as it is (no ``--where``, no
     reading option, no ``--repair``) and not on dask (``--scheduler``).
@@ -46,6 +49,6 @@ def from_parquet_file(args: argparse.Namespace) -> bool:
         and args.scheduler is None
         and not args.where
         and not any(getattr(args, name, None) for name in _READING_OPTIONS)
-        and path.suffix.lower() in PARQUET
+        and path.suffix.lower() in PARQUET | OGR_SCANNED
         and path.is_file()
     )

@@ -40,7 +40,8 @@ from spatial.io.layers import REQUIRED_PROPERTIES, read_layer, read_layer_tolera
 from spatial.io.options import ReadOptions
 from spatial.io.postgis import is_postgis_url
 from spatial.landuse.fields import CLASS_NAME_FIELD, ClassFieldProblem, check_class_field
-from spatial.validate.problems import Problem, repair_layer, validate_file
+from spatial.validate.batched import validate_file_batched
+from spatial.validate.problems import Problem, repair_layer
 
 __all__ = ["register", "required_for", "run"]
 
@@ -148,7 +149,7 @@ def required_for(path: Path, require: str | None) -> tuple[str, ...]:
 def _check_one(path: Path | str, args: argparse.Namespace, options: ReadOptions) -> int:
     try:
         required = required_for(Path(path), args.require) if isinstance(path, Path) else ("id",)
-        problems: Sequence[Problem | ClassFieldProblem] = validate_file(
+        problems: Sequence[Problem | ClassFieldProblem] = validate_file_batched(
             path,
             required=required,
             crs=options.crs,

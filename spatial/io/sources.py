@@ -88,16 +88,16 @@ class OgrLayer:
     """
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
-        import pyogrio  # noqa: PLC0415 - GDAL loads only for a GDAL source
+        import pyogrio.raw  # noqa: PLC0415 - GDAL loads only for a GDAL source (here, not on a thread)
 
         self.path = Path(path)
         require_named_source(self.path)
         try:
-            layers = pyogrio.list_layers(self.path)
-            if len(layers) != 1:
-                raise LayerReadError(f"{self.path}: holds {len(layers)} layers, not one")
-            with warnings.catch_warnings():
+            with warnings.catch_warnings():  # GDAL's warnings: the usual reader says them
                 warnings.simplefilter("ignore")
+                layers = pyogrio.list_layers(self.path)
+                if len(layers) != 1:
+                    raise LayerReadError(f"{self.path}: holds {len(layers)} layers, not one")
                 info = pyogrio.read_info(self.path, force_feature_count=True)
         except LayerReadError:
             raise
@@ -143,8 +143,10 @@ class OgrLayer:
         """The Arrow schema of the batches (the property columns, then the geometry)."""
         from pyogrio.raw import open_arrow  # noqa: PLC0415
 
-        with open_arrow(self.path, batch_size=1, use_pyarrow=True) as (_, reader):
-            schema: pa.Schema = reader.schema
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            with open_arrow(self.path, batch_size=1, use_pyarrow=True) as (_, reader):
+                schema: pa.Schema = reader.schema
         return schema
 
     def record_batches(
@@ -158,14 +160,11 @@ class OgrLayer:
         from pyogrio.raw import open_arrow  # noqa: PLC0415
 
         wanted = list(self.columns if columns is None else columns)
-        with (
-            warnings.catch_warnings(),
-            open_arrow(self.path, columns=wanted, batch_size=batch_rows, use_pyarrow=True) as (
-                _,
-                reader,
-            ),
+        # no catch_warnings here: a generator would hold the process's filters between batches
+        with open_arrow(self.path, columns=wanted, batch_size=batch_rows, use_pyarrow=True) as (
+            _,
+            reader,
         ):
-            warnings.simplefilter("ignore", RuntimeWarning)
             for batch in reader:
                 try:  # GDAL 3.12's FlatGeobuf stream breaks its offsets at a null geometry
                     batch.validate(full=True)
