@@ -32,6 +32,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import threading
 from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -210,6 +211,15 @@ class _Checker:
         self.plan = plan
         self.label = crs_label(plan.crs)
         self.geographic = plan.crs.is_geographic
+        self._local = threading.local()
+
+    def _to_lonlat(self) -> Transformer:
+        """Return the calling thread's transformer to EPSG:4326, as the validator builds it."""
+        to_lonlat: Transformer | None = getattr(self._local, "to_lonlat", None)
+        if to_lonlat is None:
+            to_lonlat = Transformer.from_crs(self.plan.crs, 4326, always_xy=True)
+            self._local.to_lonlat = to_lonlat
+        return to_lonlat
 
     def batch(self, batch: pa.RecordBatch, offset: int) -> _Batch:
         plan = self.plan
@@ -240,7 +250,7 @@ class _Checker:
         if self.geographic:
             flagged = geographic_mask(bounds)
         else:
-            to_lonlat = Transformer.from_crs(self.plan.crs, 4326, always_xy=True)
+            to_lonlat = self._to_lonlat()
             flagged = projected_mask(bounds, to_lonlat)
         findings = []
         for row in np.flatnonzero(flagged):
@@ -290,22 +300,28 @@ class _Checker:
         return findings
 
     def _texts(self, columns: dict[str, pa.Array], offset: int) -> list[Finding]:
+        """Text that is mis-encoded: each distinct value that is not ASCII looked at once."""
         findings: list[Finding] = []
         for rank, name in enumerate(self.plan.columns, start=_TEXT):
             if self.plan.kinds[name] not in ("text", "dict"):
                 continue
             text = _text(columns[name])
-            rows = np.flatnonzero(
-                ~_mask(pc.string_is_ascii(text)) & ~text.is_null().to_numpy(zero_copy_only=False)
-            )
-            if not len(rows):
+            high = pc.invert(pc.fill_null(pc.string_is_ascii(text), True))
+            if not pc.any(high).as_py():
                 continue
+            said = {
+                value: message
+                for value in pc.unique(text.filter(high)).to_pylist()
+                if (message := _text_message(name, value))
+            }
+            if not said:
+                continue
+            wrong = _mask(pc.is_in(text, value_set=pa.array(list(said), pa.large_string())))
+            rows = np.flatnonzero(wrong)
             values = text.take(pa.array(rows)).to_pylist()
-            said = {value: _text_message(name, value) for value in set(values)}
             findings += [
-                (offset + int(row), rank, message)
+                (offset + int(row), rank, said[value])
                 for row, value in zip(rows, values, strict=True)
-                if (message := said[value])
             ]
         return findings
 
