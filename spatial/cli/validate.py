@@ -36,6 +36,7 @@ from spatial.cli._output import ExitCode
 from spatial.errors import LayerError, SpatialError, first_line, printable
 from spatial.io.atomic import write_bytes_atomic, write_gpkg_atomic
 from spatial.io.bundled import bundled_dir
+from spatial.io.geoparquet import write_geoparquet
 from spatial.io.layers import REQUIRED_PROPERTIES, read_layer, read_layer_tolerant
 from spatial.io.options import ReadOptions
 from spatial.io.postgis import is_postgis_url
@@ -177,7 +178,7 @@ def _write_layer(gdf: gpd.GeoDataFrame, out: Path) -> None:
     buffer = io.BytesIO()
     try:
         if suffix in _PARQUET:
-            gdf.to_parquet(buffer)
+            write_geoparquet(gdf, buffer)  # GeoParquet 1.1: sorted spatially, bbox covering
         else:
             pyogrio.write_dataframe(gdf, buffer, driver=_DRIVERS[suffix], layer=out.stem)
     except Exception as exc:  # a writer failure is one line, and nothing is written
