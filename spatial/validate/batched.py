@@ -11,7 +11,8 @@ layer into a GeoDataFrame or testing feature by feature in Python:
   the GDAL formats), batches checked on worker threads (GEOS releases the GIL);
 * each check runs as one vectorised call over a batch: ``shapely.bounds``
   with the validator's box tests (:mod:`spatial.validate.boxes`), missing,
-  empty, collection and non-finite geometries, ``shapely.is_valid``, missing
+  empty and collection geometries, ``shapely.is_valid`` (which also finds a
+  NaN or infinite x or y, as the validator's finite test does), missing
   required properties, ``accuracy`` values, and text that is not ASCII
   (each distinct value looked at once);
 * only the features a check flags are described, by the validator's own
@@ -265,10 +266,9 @@ class _Checker:
     def _geometries_findings(self, geoms: npt.NDArray[np.object_], offset: int) -> list[Finding]:
         with np.errstate(invalid="ignore"):
             valid = shapely.is_valid(geoms)  # null: False
+        # GEOS finds a NaN or infinite x or y invalid, as the validator's finite test does
         flagged = ~valid | shapely.is_empty(geoms)
         flagged |= shapely.get_type_id(geoms) == shapely.GeometryType.GEOMETRYCOLLECTION
-        coords, index = shapely.get_coordinates(geoms, return_index=True)
-        flagged[index[~np.isfinite(coords).all(axis=1)]] = True
         findings = []
         for row in np.flatnonzero(flagged):
             message = _geometry_message(geoms[row])

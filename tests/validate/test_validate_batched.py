@@ -178,3 +178,30 @@ def test_flatgeobuf_null_geometry_full_path(tmp_path: Path) -> None:
     got = batched.validate_file_batched(path, required=REQUIRED, batch_rows=10)
     assert [str(p) for p in got] == [str(p) for p in validate_file(path, required=REQUIRED)]
     assert any("feature p002: geometry is null" in str(p) for p in got)
+
+
+def test_points_and_lines_with_nan_or_infinity(tmp_path: Path, no_fallback: None) -> None:
+    """GEOS's validity finds what the validator's finite test finds, for every geometry type."""
+    x, y = X0 + 10.0, Y0 + 10.0
+    with np.errstate(invalid="ignore"):
+        geoms = [
+            shapely.Point(x, y),
+            shapely.Point(np.nan, y),
+            shapely.Point(x, np.inf),
+            shapely.LineString([(x, y), (x + 5, np.nan)]),
+            shapely.MultiPoint([(x, y), (np.inf, y)]),
+            shapely.Point(x, y, np.nan),  # a NaN z: neither reports it
+            shapely.LineString([(x, y), (x + 5, y)]),
+        ]
+    layer = gpd.GeoDataFrame({"id": [f"g{k}" for k in range(7)]}, geometry=geoms, crs=4544)
+    path = tmp_path / "mixed.parquet"
+    layer.to_parquet(path)
+    expected = [str(p) for p in validate_file(path, required=("id",))]
+    got = [str(p) for p in batched.validate_file_batched(path, required=("id",), batch_rows=3)]
+    assert got == expected
+    assert [line.split(": ")[1] for line in got if "NaN" in line or "finite" in line] == [
+        "feature g1",
+        "feature g2",
+        "feature g3",
+        "feature g4",
+    ]
