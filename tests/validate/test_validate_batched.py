@@ -205,3 +205,19 @@ def test_points_and_lines_with_nan_or_infinity(tmp_path: Path, no_fallback: None
         "feature g3",
         "feature g4",
     ]
+
+
+def test_the_command_prints_the_batched_lines_and_a_progress_line_when_asked(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], no_fallback: None
+) -> None:
+    from spatial.cli import main  # noqa: PLC0415
+
+    path = _write(_bad_layer(), tmp_path / "bad.gpkg")
+    expected = [str(p) for p in validate_file(path, required=("id",))]
+    assert main(["validate", str(path)]) == 1
+    out = capsys.readouterr()
+    assert out.out.splitlines() == expected
+    batched.validate_file_batched(path, required=("id",), batch_rows=25, progress=True)
+    err = capsys.readouterr().err
+    assert f"\rspatial validate: {path}: 25 of 60 features (42%)" in err
+    assert err.endswith("60 of 60 features (100%)\n")
