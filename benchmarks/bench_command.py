@@ -367,6 +367,9 @@ def _time_case(
         walls = sorted(r[0] for r in runs)
         figures[method] = (walls[0], walls[len(walls) // 2], max(r[1] for r in runs))
     agree = _agreement(cases, case.compare, stdouts)
+    if case.compare == "area":
+        outs = {m: p.with_name(p.name.removesuffix(".stdout")) for m, p in stdouts.items()}
+        agree = _area_agreement(cases, outs)
     end = os.getloadavg()[0]
     for method, (best, median, rss) in figures.items():
         print(
@@ -386,6 +389,15 @@ def _agreement(cases: object, compare: str, stdouts: dict[str, Path]) -> str:
     if len(set(counts.values())) == 1:
         return f"yes ({next(iter(counts.values()))})"
     return "NO " + ", ".join(f"{m} {n}" for m, n in counts.items())
+
+
+def _area_agreement(cases: object, outs: dict[str, Path]) -> str:
+    """``yes (A km²)`` when every method's total area agrees to 1e-6, else each total."""
+    totals = {m: cases.total_area_km2(p) for m, p in outs.items()}  # type: ignore[attr-defined]
+    first = next(iter(totals.values()))
+    if all(abs(t - first) <= 1e-6 * abs(first) for t in totals.values()):
+        return f"yes ({first:.3f} km²)"
+    return "NO " + ", ".join(f"{m} {t:.6f}" for m, t in totals.items())
 
 
 def _ratios(figures: dict[str, tuple[float, float, float]], other: str, method: str) -> str:

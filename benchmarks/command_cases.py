@@ -54,7 +54,9 @@ class Case:
         Scripts doing the same; None where none is written yet.
     compare : str
         ``count``: the number of problem lines ``spatial`` prints equals the
-        number each script prints; ``none``: not compared.
+        number each script prints; ``area``: the total area of the table
+        (``area_km2`` of ``spatial``, ``area_m2`` of the scripts) agrees to
+        1e-6; ``none``: not compared.
     formats : tuple of str
         Formats of ``{layer}`` to time (keys of :data:`FORMATS`).
     variant : str
@@ -104,6 +106,37 @@ geom = "geometry" if path.endswith(".parquet") else "geom"
 print(n)
 """
 
+OVERLAY_GEOPANDAS = """
+import sys, geopandas as gpd
+from pyproj import Geod
+path = sys.argv[1]
+parcels = gpd.read_parquet(path) if path.endswith(".parquet") else gpd.read_file(path)
+zones = gpd.read_parquet(sys.argv[2]).to_crs(parcels.crs)[["id", "geometry"]]
+pieces = gpd.overlay(parcels[["id", "geometry"]].rename(columns={"id": "a_id"}),
+                     zones.rename(columns={"id": "b_id"}), how="intersection", keep_geom_type=True)
+geod = Geod(ellps="GRS80")
+pieces["area_m2"] = [abs(geod.geometry_area_perimeter(g)[0]) for g in pieces.geometry.to_crs(4326)]
+pieces.groupby(["a_id", "b_id"], as_index=False)["area_m2"].sum().to_csv(sys.argv[3], index=False)
+"""
+
+OVERLAY_DUCKDB = r"""
+import sys
+sys.path.insert(0, sys.argv[4])
+from bench_tabulate import duckdb_connection
+con = duckdb_connection()
+path, zones, out = sys.argv[1:4]
+parquet = path.endswith(".parquet")
+source, geom = (f"'{path}'", "geometry") if parquet else (f"ST_Read('{path}')", "geom")
+lonlat = "ST_Transform(g, 'EPSG:4544', 'EPSG:4326', always_xy := true)"
+con.execute(
+    "COPY (WITH pieces AS ("
+    f"SELECT p.id AS a_id, z.id AS b_id, ST_Intersection(p.{geom}, z.geometry) AS g "
+    f"FROM {source} p JOIN '{zones}' z ON ST_Intersects(p.{geom}, z.geometry)) "
+    f"SELECT a_id, b_id, SUM(ST_Area_Spheroid(ST_FlipCoordinates({lonlat}))) AS area_m2 "
+    f"FROM pieces GROUP BY a_id, b_id) TO '{out}' (HEADER, DELIMITER ',')"
+)
+"""
+
 #: A table command's output options.
 CSV_OUT = ("--format", "csv", "--out", "{out}")
 
@@ -119,7 +152,12 @@ CASES: dict[str, Case] = {
         exit_codes=(0, 1),
         out_suffix=".txt",
     ),
-    "overlay": Case(("overlay", "{layer}", "{zones}", "--format", "csv", "--out", "{out}")),
+    "overlay": Case(
+        ("overlay", "{layer}", "{zones}", *CSV_OUT),
+        OVERLAY_GEOPANDAS,
+        OVERLAY_DUCKDB,
+        compare="area",
+    ),
     "overlay-difference": Case(
         ("overlay", "{layer}", "{zones}", "--op", "difference", "--format", "csv", "--out", "{out}")
     ),
@@ -237,3 +275,13 @@ COUNTERS: dict[str, Callable[[Path], int]] = {
     "geopandas": _count_printed,
     "duckdb": _count_printed,
 }
+
+
+def total_area_km2(path: Path) -> float:
+    """The total area of a table a method wrote: ``area_km2``, or ``area_m2`` / 1e6."""
+    import pandas as pd  # noqa: PLC0415
+
+    table = pd.read_csv(path)
+    if "area_km2" in table.columns:
+        return float(table["area_km2"].sum())
+    return float(table["area_m2"].sum()) / 1e6
