@@ -425,13 +425,15 @@ def spatial_order(gdf: gpd.GeoDataFrame) -> npt.NDArray[np.int64]:
     The curve (level 16) spans the layer's extent in its own CRS; features
     without a finite box (null, empty) come last; ties keep the file's order.
     """
-    import shapely  # noqa: PLC0415 - not for the scan's first stage
+    import geopandas as gpd  # noqa: PLC0415 - not for the scan's first stage
+    import shapely  # noqa: PLC0415
 
     geoms = np.asarray(gdf.geometry.array, dtype=object)
     placed = np.isfinite(shapely.bounds(geoms)).all(axis=1)
     distance = np.full(len(gdf), np.iinfo(np.int64).max, dtype=np.int64)
     if placed.any():
-        distance[placed] = gdf.geometry[placed].hilbert_distance().to_numpy()
+        series = gpd.GeoSeries(geoms[placed], crs=gdf.crs)
+        distance[placed] = np.asarray(series.hilbert_distance(), dtype=np.int64)
     order: npt.NDArray[np.int64] = np.argsort(distance, kind="stable")
     return order
 

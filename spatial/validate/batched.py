@@ -54,6 +54,7 @@ from spatial.errors import SpatialError
 from spatial.io.geoparquet import ParquetLayer
 from spatial.io.layers import REQUIRED_PROPERTIES
 from spatial.io.postgis import is_postgis_url
+from spatial.io.rawjson import RawScan
 from spatial.io.sources import LayerSource, OgrLayer, open_source, progress_line, source_suffix
 from spatial.preconditions import feature_label
 from spatial.validate.boxes import geographic_mask, projected_mask
@@ -405,9 +406,8 @@ def _scan(
     return _collect(plan.path, findings, every)
 
 
-def _geojson_plain(path: Path) -> bool:
+def _plain_json(raw: RawScan | None) -> bool:
     """Whether a GeoJSON file's raw JSON holds nothing for the full path (findings, encoding)."""
-    raw = _raw_geojson(path)
     if raw is None or raw.findings or not raw.utf8:
         return False
     return raw.kept is None or len(raw.kept) == len(raw.labels)
@@ -449,7 +449,8 @@ def validate_file_batched(  # noqa: PLR0913 - validate_file's, and the scan's
     """
     options = (input_frame, id_field, name_field)
     suffix = None if is_postgis_url(path) else source_suffix(path)
-    batched = suffix in _BATCHED or (suffix in _GEOJSON and _geojson_plain(Path(path)))
+    raw = _raw_geojson(Path(path)) if suffix in _GEOJSON and not any(options) else None
+    batched = suffix in _BATCHED or _plain_json(raw)
     if batched and not any(options):
         try:
             source = open_source(path)
@@ -460,7 +461,13 @@ def validate_file_batched(  # noqa: PLR0913 - validate_file's, and the scan's
         except (SpatialError, NotScannable, ProjCRSError, OSError, pa.ArrowException):
             pass  # the full path reads the file again and names what is wrong
     return validate_file(
-        path, required, crs, input_frame=input_frame, id_field=id_field, name_field=name_field
+        path,
+        required,
+        crs,
+        input_frame=input_frame,
+        id_field=id_field,
+        name_field=name_field,
+        raw_scan=raw,  # a GeoJSON file's raw JSON is walked once
     )
 
 

@@ -221,3 +221,20 @@ def test_the_command_prints_the_batched_lines_and_a_progress_line_when_asked(
     err = capsys.readouterr().err
     assert f"\rspatial validate: {path}: 25 of 60 features (42%)" in err
     assert err.endswith("60 of 60 features (100%)\n")
+
+
+def test_a_geojson_with_raw_findings_is_walked_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from spatial.io import rawjson  # noqa: PLC0415
+
+    path = _write(_bad_layer(), tmp_path / "bad.geojson")
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace('"p004"', '"p004", "extra": NaN', 1), encoding="utf-8")
+    expected = [str(p) for p in validate_file(path, required=REQUIRED)]
+    walks = []
+    real = rawjson.scan_raw
+    monkeypatch.setattr(rawjson, "scan_raw", lambda p: walks.append(p) or real(p))
+    got = [str(p) for p in batched.validate_file_batched(path, required=REQUIRED)]
+    assert got == expected and len(walks) == 1
+    assert any("feature p004: property 'extra' is nan" in line for line in got)
