@@ -302,6 +302,7 @@ def case_argv(case_name: str, method: str, layer: Path, out: Path) -> list[str] 
     values = {
         "layer": str(layer),
         "zones": str(cases.zones_path()),
+        "points": str(cases.ensure_points(layer)) if "{points}" in case.spatial else "",
         "out": str(out),
         "bench": str(ROOT / "benchmarks"),
     }
@@ -363,7 +364,12 @@ def _time_case(
             continue
         stdouts[method] = out.with_name(out.name + ".stdout")
         ok = case.exit_codes if method == "spatial" else (0,)
-        runs = [run_case_process(argv, stdouts[method], ok) for _ in range(repeat)]
+        try:
+            runs = [run_case_process(argv, stdouts[method], ok) for _ in range(repeat)]
+        except RuntimeError as exc:  # one failing method is a row, not the end of the run
+            print(f"| {name} | {label} | {fmt} | {method} | failed: {str(exc)[-300:]!r} |")
+            del stdouts[method]
+            continue
         walls = sorted(r[0] for r in runs)
         figures[method] = (walls[0], walls[len(walls) // 2], max(r[1] for r in runs))
     agree = _agreement(cases, case.compare, stdouts)

@@ -7,7 +7,8 @@ one entry in :data:`CASES`.
 
 Argv and scripts are templates: ``{layer}`` is the survey layer in the format
 being timed (GeoParquet or GeoPackage; GeoJSON where a case lists it),
-``{zones}`` the plan's zones (GeoParquet in EPSG:4544), ``{out}`` the file a
+``{zones}`` the plan's zones (GeoParquet in EPSG:4544), ``{points}`` a point
+in each 图斑 (GeoParquet, for ``--op assign``), ``{out}`` the file a
 method writes its result to (its standard output goes to ``{out}.stdout``),
 ``{bench}`` this folder. A script is run as ``python -c SCRIPT LAYER ZONES OUT``.
 
@@ -162,12 +163,10 @@ CASES: dict[str, Case] = {
         ("overlay", "{layer}", "{zones}", "--op", "difference", "--format", "csv", "--out", "{out}")
     ),
     "overlay-coverage": Case(
-        ("overlay", "{layer}", "{zones}", "--op", "coverage", "--format", "csv", "--out", "{out}")
+        ("overlay", "{layer}", "{zones}", "--op", "coverage", "--distance-m", "100", *CSV_OUT)
     ),
-    "overlay-assign": Case(
-        ("overlay", "{layer}", "{zones}", "--op", "assign", "--format", "csv", "--out", "{out}")
-    ),
-    "balance-zones": Case(("balance", "--zones", "{zones}", "--existing", "{layer}", *CSV_OUT)),
+    "overlay-assign": Case(("overlay", "{points}", "{zones}", "--op", "assign", *CSV_OUT)),
+    "balance-zones": Case(("balance", "{layer}", "--zones", "{zones}", *CSV_OUT)),
     "balance-existing-planned": Case(
         ("balance", "--existing", "{layer}", "--planned", "{layer}", *CSV_OUT)
     ),
@@ -285,3 +284,15 @@ def total_area_km2(path: Path) -> float:
     if "area_km2" in table.columns:
         return float(table["area_km2"].sum())
     return float(table["area_m2"].sum()) / 1e6
+
+
+def ensure_points(layer: Path) -> Path:
+    """A point inside each feature of a survey layer (GeoParquet), cached beside it."""
+    path = layer.with_name(layer.stem + "_points.parquet")
+    if not path.exists():
+        import geopandas as gpd  # noqa: PLC0415
+
+        survey = gpd.read_parquet(layer.with_suffix(".parquet"))
+        survey.geometry = survey.geometry.representative_point()
+        survey.to_parquet(path, row_group_size=100_000)
+    return path
