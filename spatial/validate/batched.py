@@ -85,6 +85,8 @@ _SPACE = (
 )
 _BLANK = f"^[{_SPACE}]*$"
 _PADDED = f"^[{_SPACE}]|[{_SPACE}]$"
+#: Largest integer a float64 holds exactly (pandas reads an integer column with nulls as floats).
+_EXACT_FLOAT_INT = 2**53
 #: Check order within a feature, as the validator lists them (text: one rank a column after).
 _COORDINATE, _GEOMETRY, _DUPLICATE, _MISSING, _ACCURACY, _TEXT = range(6)
 
@@ -176,6 +178,8 @@ def _id_texts(column: pa.Array, kind: str) -> pa.Array:
     """Each id as the validator compares it: text, white space stripped (int: its digits)."""
     text = _text(column)
     if kind == "int":
+        if column.null_count and pc.max(pc.abs(column)).as_py() > _EXACT_FLOAT_INT:
+            raise NotScannable  # pandas reads ints with nulls as floats: the ids it names differ
         return text
     padded = _mask(pc.match_substring_regex(text, _PADDED))
     if not padded.any():

@@ -238,3 +238,19 @@ def test_a_geojson_with_raw_findings_is_walked_once(
     got = [str(p) for p in batched.validate_file_batched(path, required=REQUIRED)]
     assert got == expected and len(walks) == 1
     assert any("feature p004: property 'extra' is nan" in line for line in got)
+
+
+def test_huge_integer_ids_with_nulls_are_named_as_pandas_reads_them(tmp_path: Path) -> None:
+    """An integer id column with nulls is read as floats: the full path's labels, as they are."""
+    import pyarrow as pa  # noqa: PLC0415
+    import pyarrow.parquet as pq  # noqa: PLC0415
+
+    layer = _bad_layer().iloc[:6].copy()
+    path = tmp_path / "ints.parquet"
+    layer.to_parquet(path)
+    table = pq.read_table(path)
+    ids = pa.array([2**60 + 1, None, 2**60 + 1, 3, 4, 5], pa.int64())
+    pq.write_table(table.set_column(table.schema.get_field_index("id"), "id", ids), path)
+    expected = [str(p) for p in validate_file(path, required=("id",))]
+    assert [str(p) for p in batched.validate_file_batched(path, required=("id",))] == expected
+    assert any("duplicate id" in line for line in expected)
