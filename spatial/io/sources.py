@@ -95,10 +95,14 @@ class OgrLayer:
         try:
             with warnings.catch_warnings():  # GDAL's warnings: the usual reader says them
                 warnings.simplefilter("ignore")
-                layers = pyogrio.list_layers(self.path)
-                if len(layers) != 1:
-                    raise LayerReadError(f"{self.path}: holds {len(layers)} layers, not one")
-                info = pyogrio.read_info(self.path, force_feature_count=True)
+                if self.path.suffix.lower() == ".gpkg":  # the one-file format of many layers
+                    layers = pyogrio.list_layers(self.path)
+                    if len(layers) != 1:
+                        raise LayerReadError(f"{self.path}: holds {len(layers)} layers, not one")
+                # one open (GDAL parses a GeoJSON file whole at each), counted only if it must
+                info = pyogrio.read_info(self.path)
+                if int(info["features"]) < 0:
+                    info = pyogrio.read_info(self.path, force_feature_count=True)
         except LayerReadError:
             raise
         except Exception as exc:  # pyogrio's DataSourceError and the like: one line
@@ -110,7 +114,8 @@ class OgrLayer:
         self.columns: list[str] = [str(name) for name in info["fields"]]
         self.crs = self._crs(info.get("crs"))
         self.rows = int(info["features"])
-        #: GDAL's subtype of each property column (``OFSTJSON``, ``OFSTBoolean``...).
+        #: GDAL's type and subtype of each property column (``OFTString``, ``OFSTJSON``...).
+        self.types: list[str] = [str(kind) for kind in info["ogr_types"]]
         self.subtypes: list[str] = [str(kind) for kind in info["ogr_subtypes"]]
         #: GDAL writes WKB: the scan's fast path takes it as it is.
         self.plain_wkb = True
@@ -137,17 +142,6 @@ class OgrLayer:
                 f"{self.path}: no id column {id_col!r}; columns are "
                 f"{', '.join(self.columns) or 'none'}"
             )
-
-    @property
-    def schema(self) -> pa.Schema:
-        """The Arrow schema of the batches (the property columns, then the geometry)."""
-        from pyogrio.raw import open_arrow  # noqa: PLC0415
-
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            with open_arrow(self.path, batch_size=1, use_pyarrow=True) as (_, reader):
-                schema: pa.Schema = reader.schema
-        return schema
 
     def record_batches(
         self, columns: Sequence[str] | None, batch_rows: int

@@ -128,9 +128,9 @@ class _Plan:
 
     @classmethod
     def of(cls, source: LayerSource, required: Sequence[str], crs: CRS | None) -> _Plan:
-        schema = _schema(source)
+        every = _kinds(source)
         columns = tuple(name for name in source.columns if name not in _index_columns(source))
-        kinds = {name: _kind(schema.field(name).type) for name in columns}
+        kinds = {name: every[name] for name in columns}
         for name in {*required, "id", "accuracy"} & set(columns):
             if kinds[name] not in _KINDS.get(name, _PROPERTY_KINDS):
                 raise NotScannable  # pandas reads its values (or its missing ones) otherwise
@@ -146,10 +146,23 @@ class _Plan:
         )
 
 
-def _schema(source: LayerSource) -> pa.Schema:
+def _kinds(source: LayerSource) -> dict[str, str]:
+    """Each property column's kind (see :func:`_kind`), from the file's schema, not its batches.
+
+    For a GDAL file, from the field types GDAL reports (its Arrow stream gives
+    strings, 64-bit integers, doubles and booleans for them): opening a stream
+    for its schema would parse a GeoJSON file once more.
+    """
     if isinstance(source, ParquetLayer):
-        return source.file.schema_arrow
-    return source.schema
+        schema = source.file.schema_arrow
+        return {name: _kind(schema.field(name).type) for name in source.columns}
+    kinds = {}
+    for name, kind, subtype in zip(source.columns, source.types, source.subtypes, strict=True):
+        if kind in ("OFTInteger", "OFTInteger64"):
+            kinds[name] = "bool" if subtype == "OFSTBoolean" else "int"
+        else:
+            kinds[name] = {"OFTString": "text", "OFTReal": "float"}.get(kind, "other")
+    return kinds
 
 
 def _index_columns(source: LayerSource) -> set[str]:
