@@ -158,6 +158,10 @@ class ParquetScan(Generic[T]):
         self._queue: queue.Queue[tuple[Future[T], int] | BaseException | None] = queue.Queue()
         self._pool = ThreadPoolExecutor(max_workers=self.threads)
         self._feeder: threading.Thread | None = None
+        if os.fspath(path).lower().endswith((".geojson", ".json")):
+            # its raw JSON is checked first, for what GDAL hides: the usual reader's work
+            self._error = NotPlain(f"{path}: GeoJSON is read the usual way")
+            return
         try:
             layer = self._layer = open_source(path)
             layer.require(id_col)

@@ -121,3 +121,11 @@ def test_the_command_tabulates_a_geopackage_from_the_file(tmp_path, parcels, mon
     monkeypatch.undo()
     assert main([*argv, str(out_plain), "--crs", "a=EPSG:4544"]) == 0  # an option: the usual path
     assert out_scan.read_bytes() == out_plain.read_bytes()
+
+
+def test_a_geojson_a_goes_the_usual_way(tmp_path, parcels, monkeypatch):
+    """Its raw JSON is checked first (what GDAL hides), so the scan leaves it to read_layer."""
+    path = _write(parcels, tmp_path / "parcels.geojson")
+    with ParquetScan(path, "id") as scan, pytest.raises(NotPlain):
+        scan.layer  # noqa: B018 - raises what opening found
+    pd.testing.assert_frame_equal(tabulate_parquet(path, ZONES), whole(path))
