@@ -42,13 +42,19 @@ from spatial.errors import UsageError
 from spatial.formats import format_from_suffix
 from spatial.io.layers import read_layer
 from spatial.io.postgis import database_label
-from spatial.landuse import CLASS_CODE_FIELD, CLASS_NAME_FIELD, check_class_field, load_classes
+from spatial.landuse import CLASS_CODE_FIELD, CLASS_NAME_FIELD, load_classes
 from spatial.report import (
     format_frame,
     format_markdown,
     format_table,
 )
-from spatial.review.balance import balance_table, compare_balance, reconciliation, subtotals
+from spatial.review.balance import (
+    balance_table,
+    compare_balance,
+    name_problems,
+    reconciliation,
+    subtotals,
+)
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -123,13 +129,7 @@ def _construction(text: str | None) -> tuple[str, ...] | None:
 
 
 def _name_problems(gdf: gpd.GeoDataFrame, path: str, args: argparse.Namespace) -> int:
-    found = [
-        p
-        for p in check_class_field(
-            gdf, path, code_field=args.class_field, name_field=args.class_name_field
-        )
-        if p.kind == "name"
-    ]
+    found = name_problems(gdf, path, args.class_field, args.class_name_field)
     for problem in found:
         print(f"spatial balance: {problem}", file=sys.stderr)
     return len(found)
