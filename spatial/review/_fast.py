@@ -34,6 +34,8 @@ import geopandas as gpd
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import shapely
 from pyproj import CRS, Transformer
 
@@ -118,16 +120,40 @@ def _ids_clean(values: pd.Series) -> bool:
     return not text.duplicated().any()
 
 
+def _non_ascii(values: pd.Series) -> npt.NDArray[np.object_]:
+    """Return the distinct values of a field that could be mis-encoded text.
+
+    ASCII text never is (the validator's tests look for non-ASCII characters), and
+    a field arrow holds as numbers, booleans or times has no text; anything else is kept.
+    """
+    try:
+        array = pa.array(values, from_pandas=True)
+    except (pa.ArrowException, TypeError, ValueError):
+        return np.asarray(pd.unique(values.to_numpy(dtype=object)), dtype=object)
+    kind = array.type
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+        odd = pc.fill_null(pc.invert(pc.string_is_ascii(array)), False)
+        found = array.filter(odd).to_numpy(zero_copy_only=False)
+        return np.asarray(pd.unique(found), dtype=object)
+    if any(
+        test(kind) for test in (pa.types.is_integer, pa.types.is_floating, pa.types.is_boolean)
+    ) or pa.types.is_temporal(kind):
+        return np.zeros(0, dtype=object)
+    return np.asarray(pd.unique(values.to_numpy(dtype=object)), dtype=object)
+
+
 def _texts_clean(gdf: gpd.GeoDataFrame) -> bool:
     """Whether no field holds mis-encoded text, nor an ``accuracy`` out of its values."""
     for name in gdf.columns:
         if name == gdf.geometry.name:
             continue
         try:
-            distinct = pd.unique(gdf[name].to_numpy(dtype=object))
+            if name == "accuracy":
+                distinct = np.asarray(pd.unique(gdf[name].to_numpy(dtype=object)), dtype=object)
+                if any(_present(v) and v not in ACCURACY_VALUES for v in distinct):
+                    return False
+            distinct = _non_ascii(gdf[name])
         except TypeError:  # unhashable values (lists): the validator decides
-            return False
-        if name == "accuracy" and any(_present(v) and v not in ACCURACY_VALUES for v in distinct):
             return False
         if any(isinstance(v, str) and _text_message(str(name), v) for v in distinct):
             return False
