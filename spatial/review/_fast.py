@@ -26,7 +26,7 @@ a layer with a problem the fast way.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -39,8 +39,10 @@ import pyarrow.compute as pc
 import shapely
 from pyproj import CRS, Transformer
 
-from spatial.preconditions import id_text
+from spatial.preconditions import id_text, require_crs, require_id_column
 from spatial.validate.boxes import geographic_mask, projected_mask
+from spatial.validate.frame import into_frame
+from spatial.validate.inputs import LayerInput, prepare_inputs
 from spatial.validate.problems import ACCURACY_VALUES, _text_message
 
 __all__ = [
@@ -48,6 +50,7 @@ __all__ = [
     "box_candidates",
     "clean_under_validator",
     "on_threads",
+    "ready_fast",
     "usable_threads",
 ]
 
@@ -220,3 +223,35 @@ def box_candidates(
     tree = shapely.STRtree(np.asarray(shapely.box(*boxes.T), dtype=object))
     hit, _ = tree.query(np.asarray(shapely.box(*bounds.T), dtype=object))
     return np.unique(hit)
+
+
+def ready_fast(
+    layers: Sequence[tuple[gpd.GeoDataFrame, str, str]], threads: int = 1
+) -> list[gpd.GeoDataFrame] | None:
+    """Return the layers as :func:`~spatial.review._pieces.ready_layers` does, or None.
+
+    Each layer ``(frame, name in messages, id column or "")`` of more than
+    :data:`FAST_MIN_FEATURES` features is asked :func:`clean_under_validator`
+    instead of going through the full validator; a smaller one gets the full
+    validator, in the same order as the plain path, so its refusal reads the
+    same. None when a large layer is not clean: the plain path then names the
+    problem. The layers come in the CRS of the one with most features, with a
+    plain index and their rings oriented, as the plain path gives them.
+    """
+    for gdf, name, id_col in layers:
+        if len(gdf) <= FAST_MIN_FEATURES:
+            item = LayerInput(gdf, name, id_col, "polygon")
+            prepare_inputs([item], policy="full", frame="largest")
+            continue
+        if gdf.crs is None or not clean_under_validator(gdf, threads):
+            return None
+        require_crs(gdf, name)
+        if id_col:
+            require_id_column(gdf, name, id_col)
+    aligned = into_frame([(gdf, name) for gdf, name, _ in layers], "combined", stacklevel=4)
+    out = []
+    for gdf in aligned:
+        plain = gdf.reset_index(drop=True)
+        rings = shapely.orient_polygons(np.asarray(plain.geometry.array, dtype=object))
+        out.append(plain.set_geometry(gpd.GeoSeries(rings, index=plain.index, crs=plain.crs)))
+    return out
