@@ -114,7 +114,7 @@ def _ids_clean(values: pd.Series) -> bool:
     """Whether no feature reuses another's ``id`` (as text, stripped; blanks ignored)."""
     if pd.api.types.is_integer_dtype(values.dtype):
         return not values.duplicated().any()
-    if pd.api.types.is_string_dtype(values.dtype) and not values.isna().any():
+    if pd.api.types.infer_dtype(values) == "string" and not values.isna().any():  # all str
         text = values.astype(str).str.strip()
     else:
         text = pd.Series([id_text(v) for v in values], dtype=object)

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import shapely
 from pyproj import CRS
 
@@ -63,13 +64,25 @@ def _oriented(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 
 def require_unique(gdf: gpd.GeoDataFrame, source: str, field: str) -> list[str]:
-    """Return ``field`` (present: see :func:`ready_layers`) as text ids; refuse blanks, repeats."""
-    ids = []
-    for position, value in enumerate(gdf[field]):
-        text = id_text(value)
-        if text is None or not text.strip():
-            raise feature_error(source, feature_label(None, position), f"no {field}")
-        ids.append(text.strip())
+    """Return ``field`` (present: see :func:`ready_layers`) as text ids; refuse blanks, repeats.
+
+    A text column without nulls is read as a whole (the same ids, one string
+    operation); any other one value by value.
+    """
+    values = gdf[field]
+    if pd.api.types.infer_dtype(values) == "string" and not values.isna().any():  # all str
+        texts = values.astype(str).str.strip()
+        blank = np.flatnonzero((texts == "").to_numpy())
+        if len(blank):
+            raise feature_error(source, feature_label(None, int(blank[0])), f"no {field}")
+        ids = texts.tolist()
+    else:
+        ids = []
+        for position, value in enumerate(values):
+            text = id_text(value)
+            if text is None or not text.strip():
+                raise feature_error(source, feature_label(None, position), f"no {field}")
+            ids.append(text.strip())
     require_unique_ids(gdf, source, field)
     return ids
 

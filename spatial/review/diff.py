@@ -294,6 +294,7 @@ def _matrix(
     class_field: str,
     crs: CRS,
     same: tuple[np.ndarray, np.ndarray],
+    old_whole_m2: np.ndarray,
 ) -> pd.DataFrame:
     """From-class × to-class areas (m²): OLD cut by NEW in ``crs``, plus what is in one only.
 
@@ -302,8 +303,9 @@ def _matrix(
     old class to its new one. Only the others are cut: each changed or removed
     OLD feature by every NEW one, each changed or added NEW feature by the
     unchanged OLD ones, and only their parts outside the other version are
-    measured. Two different features that did not change count no area
-    between them (an overlap within the layer is no change).
+    measured (``old_whole_m2``: each OLD feature's area of record, m²). Two
+    different features that did not change count no area between them (an
+    overlap within the layer is no change).
     """
     og = np.asarray(old.geometry.array, dtype=object)
     ng = np.asarray(new.geometry.array, dtype=object)
@@ -327,7 +329,7 @@ def _matrix(
     )
     frame = pd.concat(
         [
-            pd.DataFrame({"from": oc[u_old], "to": nc[u_new], "m2": area_m2(og[u_old], crs)}),
+            pd.DataFrame({"from": oc[u_old], "to": nc[u_new], "m2": old_whole_m2[u_old]}),
             _cut_frame((ai, bi, pieces), oc[c_old[ai]], nc[bi], crs),
             _cut_frame((ni3, ui3, pieces3), oc[u_sorted[ui3]], nc[c_new[ni3]], crs),
             pd.DataFrame({"from": oc[c_old], "to": "(none)", "m2": only_old}),
@@ -438,7 +440,7 @@ def diff_layers(
         layer["synthetic"] = [i in marked for i in layer["id"]]
     if class_field:
         same = _unchanged(oi, ni, og, ng)
-        matrix = _matrix(o, n, class_field, crs, (oi[same], ni[same]))
+        matrix = _matrix(o, n, class_field, crs, (oi[same], ni[same]), old_whole_m2)
     else:
         matrix = None
     return LayerDiff(table[FEATURE_COLUMNS], layer, matrix, repairs, (o, n))
