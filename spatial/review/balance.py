@@ -198,17 +198,21 @@ class _Features:
 
     All of the layer's features on the plain path; on the fast path only those
     whose box meets a zone's (the others share no area with any zone). Each
-    keeps its position in the layer (``#N`` in messages), its id, whole area
-    and class code.
+    keeps its position in the layer (``#N`` in messages), its id and class code;
+    whole areas are measured only for features that overlap (each alone, so
+    the same figure whichever features are measured with it).
     """
 
     geoms: np.ndarray
-    whole_m2: np.ndarray
     ids: np.ndarray
     positions: np.ndarray
     codes: np.ndarray
     crs: CRS
     source: str
+
+    def whole_m2(self, at: np.ndarray) -> np.ndarray:
+        """Return the whole areas of record (m²) of the features at ``at``, measured when asked."""
+        return area_m2(self.geoms[at], self.crs)
 
     def label(self, k: int) -> str:
         """Return feature ``k``'s label in messages (its id, or ``#N``: its position)."""
@@ -234,7 +238,7 @@ def _features(
     ids = lu["id"].to_numpy(dtype=object)[at] if "id" in lu.columns else np.full(len(at), None)
     crs = require_crs(lu, source)
     code_array = np.asarray(codes, dtype=object)[at]
-    return _Features(geoms, area_m2(geoms, crs), ids, at, code_array, crs, source)
+    return _Features(geoms, ids, at, code_array, crs, source)
 
 
 @dataclass(frozen=True)
@@ -308,7 +312,7 @@ def _disjoint(
     first, second, shared_m2 = _overlapping_pairs(pieces, whole, lu.crs)
     if not len(first):
         return pieces, [], 0.0
-    smaller_m2 = np.minimum(lu.whole_m2[owner[first]], lu.whole_m2[owner[second]])
+    smaller_m2 = np.minimum(lu.whole_m2(owner[first]), lu.whole_m2(owner[second]))
     rel = np.divide(shared_m2, smaller_m2, out=np.full(len(first), np.inf), where=smaller_m2 > 0)
     if shared_m2.sum() > OVERLAP_TOLERANCE_M2 or (rel > OVERLAP_TOLERANCE_REL).any():
         _refuse_overlap(zone_id, lu, owner[first], owner[second], rel, shared_m2)
