@@ -83,7 +83,8 @@ def main() -> None:
         for name in args.cases.split(","):
             case = CASES[name]
             for method in args.methods.split(","):
-                out = OUT / f"compute_{method}_{size}.csv"
+                slug = name.replace("--", "").replace(" ", "_")
+                out = OUT / f"compute_{slug}_{method}_{size}.csv"
                 where = {k: str(v) for k, v in paths.items()} | {"out": str(out)}
                 runs = [_run(_argv(method, case, where)) for _ in range(args.repeat)]
                 walls = sorted(r[0] for r in runs)

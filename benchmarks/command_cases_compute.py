@@ -55,6 +55,34 @@ COMPARE_DUCKDB = (
     "USING (zone_id, class_code)) TO '{out}' (HEADER)"
 )
 
+#: Per feature matched by id: status, area gained and lost (pieces only where geometry changed).
+DIFF_GEOPANDAS = """
+import sys, geopandas as gpd, pandas as pd, shapely
+from pyproj import Geod
+old, new = gpd.read_parquet(sys.argv[1]), gpd.read_parquet(sys.argv[2])
+both = old.merge(new, on="id", how="outer", suffixes=("_old", "_new"), indicator=True)
+go, gn = both["geometry_old"].to_numpy(), both["geometry_new"].to_numpy()
+matched = (both["_merge"] == "both").to_numpy()
+moved = matched & ~shapely.equals_exact(go, gn, tolerance=0.0)
+geod = Geod(ellps="GRS80")
+def m2(geoms):
+    lonlat = gpd.GeoSeries(geoms, crs=old.crs).to_crs(4326)
+    return [abs(geod.geometry_area_perimeter(g)[0]) if g is not None else 0.0 for g in lonlat]
+both["added_m2"], both["removed_m2"] = 0.0, 0.0
+both.loc[moved, "added_m2"] = m2(shapely.difference(gn[moved], go[moved]))
+both.loc[moved, "removed_m2"] = m2(shapely.difference(go[moved], gn[moved]))
+both["class_changed"] = both["YDYHFLDM_old"] != both["YDYHFLDM_new"]
+both[["id", "_merge", "added_m2", "removed_m2", "class_changed"]].to_csv(sys.argv[3], index=False)
+"""
+DIFF_DUCKDB = (
+    "COPY (SELECT COALESCE(o.id, n.id) AS id, o.id IS NULL AS added, n.id IS NULL AS removed, "
+    "o.YDYHFLDM IS DISTINCT FROM n.YDYHFLDM AS class_changed, "
+    "CASE WHEN o.id IS NOT NULL AND n.id IS NOT NULL AND NOT ST_Equals(o.geometry, n.geometry) "
+    "THEN ST_Area_Spheroid(ST_FlipCoordinates(ST_Transform(ST_Difference(n.geometry, o.geometry), "
+    "'EPSG:4544', 'EPSG:4326', always_xy := true))) ELSE 0 END AS added_m2 "
+    "FROM '{existing}' o FULL OUTER JOIN '{planned}' n ON o.id = n.id) TO '{out}' (HEADER)"
+)
+
 #: name -> the command's arguments after ``spatial``, the geopandas script's file
 #: arguments (then ``{zones}`` and ``{out}``), the DuckDB SQL.
 CASES: dict[str, dict[str, object]] = {
@@ -88,5 +116,20 @@ CASES: dict[str, dict[str, object]] = {
         ],
         "geopandas": (BALANCE_GEOPANDAS, ["{existing}", "{planned}", "{zones}", "{out}"]),
         "duckdb": COMPARE_DUCKDB,
+    },
+    "diff": {
+        "spatial": [
+            "diff",
+            "{existing}",
+            "{planned}",
+            "--class-field",
+            "YDYHFLDM",
+            "--format",
+            "csv",
+            "--out",
+            "{out}",
+        ],
+        "geopandas": (DIFF_GEOPANDAS, ["{existing}", "{planned}", "{out}"]),
+        "duckdb": DIFF_DUCKDB,
     },
 }
