@@ -268,3 +268,24 @@ def test_name_problems_match_the_feature_walk(misnamed: bool) -> None:
     found = name_problems(lu, "lu.gpkg", "YDYHFLDM", "YDYHFLMC")
     assert [str(p) for p in found] == [str(p) for p in walked]
     assert len(found) == int(misnamed)
+
+
+def test_many_zones_same_rows(fast_for_small: list[bool]) -> None:
+    """More zones than the numpy loop takes (their boxes go through an STR tree)."""
+    cells = [
+        shapely.box(
+            X0 + 37 + 210 * i, Y0 + 23 + 190 * j, X0 + 37 + 210 * (i + 1), Y0 + 23 + 190 * (j + 1)
+        )
+        for j in range(9)
+        for i in range(12)
+    ]
+    zones = gpd.GeoDataFrame(
+        {"id": [f"z-{k:03d}" for k in range(len(cells))], "note": "示例数据 synthetic"},
+        geometry=cells,
+        crs=GK,
+    )
+    assert len(zones) > 64
+    fast, plain = _both(_grid(), zones)
+    assert fast_for_small == [True]
+    _same(fast, plain)
+    assert fast["zone_id"].nunique() == len(zones)
