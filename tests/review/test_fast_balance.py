@@ -289,3 +289,10 @@ def test_many_zones_same_rows(fast_for_small: list[bool]) -> None:
     assert fast_for_small == [True]
     _same(fast, plain)
     assert fast["zone_id"].nunique() == len(zones)
+
+
+def test_lonlat_layers_same_rows(fast_for_small: list[bool]) -> None:
+    """Both layers in EPSG:4326: the geographic box tests and lon/lat areas of record."""
+    fast, plain = _both(_grid().to_crs(4326), _zones().to_crs(4326))
+    assert fast_for_small == [True]
+    _same(fast, plain)
