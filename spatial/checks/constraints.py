@@ -123,9 +123,21 @@ class _Cut:
     crs: CRS  # the frame
 
 
+def _dissolved(geoms: npt.NDArray[np.object_]) -> shapely.Geometry:
+    """Return the union of polygons: a valid coverage (a survey's 图斑) by its edges, else whole.
+
+    ``shapely.coverage_union_all`` (a few times faster) only where
+    ``shapely.coverage_is_valid`` says the polygons meet edge to edge without
+    overlapping; any other set by ``shapely.union_all``.
+    """
+    if len(geoms) > 1 and shapely.coverage_is_valid(geoms):
+        return shapely.coverage_union_all(geoms)
+    return shapely.union_all(geoms)
+
+
 def _land(constraint: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Return the constraint's features dissolved into one geometry, in its own CRS."""
-    union = shapely.union_all(np.asarray(constraint.geometry.array, dtype=object))
+    union = _dissolved(np.asarray(constraint.geometry.array, dtype=object))
     return gpd.GeoDataFrame({"id": ["land"]}, geometry=[union], crs=constraint.crs)
 
 
@@ -316,7 +328,7 @@ def _class_lands(constraint: gpd.GeoDataFrame, class_field: str) -> gpd.GeoDataF
     lands: list[shapely.Geometry] = []
     before: shapely.Geometry = shapely.Polygon()
     for code in order:
-        land = shapely.union_all(geoms[[c == code for c in codes]])
+        land = _dissolved(geoms[[c == code for c in codes]])
         lands.append(shapely.difference(land, before))
         before = shapely.union(before, land)
     return gpd.GeoDataFrame({"class_code": order}, geometry=lands, crs=constraint.crs)
