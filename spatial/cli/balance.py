@@ -59,6 +59,8 @@ from spatial.review.balance import (
 if TYPE_CHECKING:
     import geopandas as gpd
 
+    from spatial.io.options import ReadOptions
+
 __all__ = ["register", "run"]
 
 
@@ -248,6 +250,15 @@ def _render(table: pd.DataFrame, fmt: str, single: bool) -> str:
     return "\n".join(parts) + "\n"
 
 
+def _open_sources(
+    inputs: list[Input], options: dict[str, ReadOptions], n_landuse: int
+) -> tuple[list[gpd.GeoDataFrame], gpd.GeoDataFrame | None]:
+    """Open the land-use layers and the zones (if given): the one place the sources are read."""
+    layers = [read_layer(item.path, **vars(options[item.role])) for item in inputs[:n_landuse]]
+    zones = [read_layer(item.path, **vars(options[item.role])) for item in inputs[n_landuse:]]
+    return layers, (zones[0] if zones else None)
+
+
 def run(args: argparse.Namespace) -> int:
     """Tabulate, print or write the table; return 0, or 1 when class names disagree."""
     paths = _check_call(args)
@@ -256,9 +267,7 @@ def run(args: argparse.Namespace) -> int:
     roles = ["existing", "planned"] if len(paths) == 2 else ["landuse"]
     inputs = [Input(role, path) for role, path in zip(roles, paths, strict=True)]
     inputs += [Input("zones", args.zones)] if args.zones is not None else []
-    options = read_options(args, inputs)
-    layers = [read_layer(item.path, **vars(options[item.role])) for item in inputs[: len(paths)]]
-    zones = read_layer(args.zones, **vars(options["zones"])) if args.zones is not None else None
+    layers, zones = _open_sources(inputs, read_options(args, inputs), len(paths))
     with printed_warnings("balance"):  # CRS mismatches and repairs, one line each
         table = _table(args, paths, layers, zones)
     disagreements = sum(_name_problems(g, p, args) for p, g in zip(paths, layers, strict=True))

@@ -315,6 +315,15 @@ def _say_worse(targets: list[dict[Hashable, Any]], rules: list[dict[Hashable, An
     return bool(worse)
 
 
+def _open_versions(
+    args: argparse.Namespace, options: dict[str, ReadOptions]
+) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """Open the two versions: the one place the command reads its sources."""
+    old = read_layer(args.old, **vars(options["old"]))
+    new = read_layer(args.new, **vars(options["new"]))
+    return old, new
+
+
 def run(args: argparse.Namespace) -> int:
     """Compare, print or write the report; return 1 when a check went PASS -> FAIL."""
     _check_call(args)
@@ -322,8 +331,7 @@ def run(args: argparse.Namespace) -> int:
     inputs = [Input("old", args.old), Input("new", args.new)]
     inputs += [Input(name, path, main=False) for _, _, name, path in constraint_inputs(args)]
     options = read_options(args, inputs)
-    old = read_layer(args.old, **vars(options["old"]))
-    new = read_layer(args.new, **vars(options["new"]))
+    old, new = _open_versions(args, options)
     if args.class_field is None and CLASS_CODE_FIELD in old.columns and CLASS_CODE_FIELD in new:
         print(
             f"spatial diff: note: both layers have a {CLASS_CODE_FIELD} field; "
