@@ -134,8 +134,8 @@ def test_whole_layer_without_zones_same_rows(fast_for_small: list[bool]) -> None
 
 def test_survey_coverage_with_t_junctions_same_rows(fast_for_small: list[bool]) -> None:
     parcels, zones = survey_parcels(), survey_zones()
-    fast = balance_table(parcels, zones, zone_id_field="DYBH")
-    plain = balance_table(parcels, zones, zone_id_field="DYBH", fast=False)
+    fast = balance_table(parcels, zones, id_field="DYBH")
+    plain = balance_table(parcels, zones, id_field="DYBH", fast=False)
     assert fast_for_small == [True]
     _same(fast, plain)
 
