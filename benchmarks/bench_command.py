@@ -20,6 +20,15 @@ duckdb/spatial on both. Bytecode is compiled once first (see
     uv run --group bench python benchmarks/bench_command.py --sizes 10k,100k,1M
     uv run --group bench python benchmarks/bench_command.py --sizes 10k --repeat 1
 
+With ``--commands`` it times the commands of issue 24 instead, each one entry of
+:data:`command_cases.CASES` (argv, geopandas script, DuckDB script, how to compare)
+on a synthetic 三调-like survey in EPSG:4544 (示例数据), in GeoParquet and
+GeoPackage (and GeoJSON where a case lists it), and prints whether the methods'
+numbers agree and the machine's load at the start and end of each row:
+
+    uv run --group bench python benchmarks/bench_command.py --commands validate --sizes 100k
+    uv run --group bench python benchmarks/bench_command.py --commands all --sizes 100k,1M
+
 A benchmark to run by hand, never from the test suite.
 """
 
@@ -224,7 +233,16 @@ def main() -> None:
     parser.add_argument("--crs", default="4326,4544")
     parser.add_argument("--methods", default="spatial,geopandas,duckdb,engine")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument(
+        "--commands", help="time these cases of command_cases.py (comma-separated, or 'all')"
+    )
+    parser.add_argument(
+        "--formats", default="parquet,gpkg,geojson", help="formats of the layer, with --commands"
+    )
     args = parser.parse_args()
+    if args.commands:
+        run_cases(args)
+        return
     print(
         f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} logical cores, "
         f"load {', '.join(f'{x:.2f}' for x in os.getloadavg())}; python {platform.python_version()}"
@@ -257,6 +275,135 @@ def main() -> None:
                     f"{_engine_seconds(paths[crs], args.repeat):.2f} | | | | |",
                     flush=True,
                 )
+
+
+def run_case_process(argv: list[str], stdout: Path, ok: tuple[int, ...]) -> tuple[float, float]:
+    """Wall time (s) and peak RSS (MB) of one cold process, its standard output kept in a file."""
+    t0 = time.perf_counter()
+    with stdout.open("wb") as out:
+        proc = subprocess.run(
+            ["/usr/bin/time", "-f", "%M", *argv],
+            stdout=out,
+            stderr=subprocess.PIPE,
+            text=True,
+            check=False,
+        )
+    wall = time.perf_counter() - t0
+    if proc.returncode not in ok:
+        raise RuntimeError(f"{argv[:3]} exited {proc.returncode}: {proc.stderr[-500:]}")
+    return wall, int(proc.stderr.strip().splitlines()[-1]) / 1024
+
+
+def case_argv(case_name: str, method: str, layer: Path, out: Path) -> list[str] | None:
+    """The argv of one method of one case on ``layer`` (None: no script for that method)."""
+    import command_cases as cases  # noqa: PLC0415 - beside this file
+
+    case = cases.CASES[case_name]
+    values = {
+        "layer": str(layer),
+        "zones": str(cases.zones_path()),
+        "points": str(cases.ensure_points(layer)) if "{points}" in case.spatial else "",
+        "out": str(out),
+        "bench": str(ROOT / "benchmarks"),
+    }
+    if method == "spatial":
+        return [str(Path(sys.executable).with_name("spatial")), *cases.fill(case.spatial, **values)]
+    script = case.geopandas if method == "geopandas" else case.duckdb
+    if script is None:
+        return None
+    return [sys.executable, "-c", script, str(layer), values["zones"], str(out), values["bench"]]
+
+
+def run_cases(args: argparse.Namespace) -> None:
+    """Time the cases of command_cases.py as cold processes; print one row per method."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import command_cases as cases  # noqa: PLC0415
+
+    names = list(cases.CASES) if args.commands == "all" else args.commands.split(",")
+    methods = [m for m in args.methods.split(",") if m in ("spatial", "geopandas", "duckdb")]
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    print(
+        f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} logical cores, "
+        f"load {load} at the start; python {platform.python_version()}"
+    )
+    print(compile_bytecode())
+    print(
+        "| command | size | format | method | best (s) | median (s) | peak RSS (MB) "
+        "| geopandas / spatial | DuckDB / spatial | agree | load start / end |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    out_dir = OUT / "cmd_out"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for name in names:
+        case = cases.CASES[name]
+        for label in args.sizes.split(","):
+            formats = [f for f in case.formats if f in args.formats.split(",")]
+            paths = cases.ensure_survey(label, tuple(formats), case.variant)
+            for fmt in formats:
+                _time_case(cases, name, label, fmt, paths[fmt], methods, args.repeat, out_dir)
+
+
+def _time_case(
+    cases: object,
+    name: str,
+    label: str,
+    fmt: str,
+    layer: Path,
+    methods: list[str],
+    repeat: int,
+    out_dir: Path,
+) -> None:
+    case = cases.CASES[name]  # type: ignore[attr-defined]
+    figures: dict[str, tuple[float, float, float]] = {}
+    stdouts: dict[str, Path] = {}
+    start = os.getloadavg()[0]
+    for method in methods:
+        out = out_dir / f"{name}_{label}_{fmt}_{method}{case.out_suffix}"
+        argv = case_argv(name, method, layer, out)
+        if argv is None:
+            continue
+        stdouts[method] = out.with_name(out.name + ".stdout")
+        ok = case.exit_codes if method == "spatial" else (0,)
+        try:
+            runs = [run_case_process(argv, stdouts[method], ok) for _ in range(repeat)]
+        except RuntimeError as exc:  # one failing method is a row, not the end of the run
+            print(f"| {name} | {label} | {fmt} | {method} | failed: {str(exc)[-300:]!r} |")
+            del stdouts[method]
+            continue
+        walls = sorted(r[0] for r in runs)
+        figures[method] = (walls[0], walls[len(walls) // 2], max(r[1] for r in runs))
+    agree = _agreement(cases, case.compare, stdouts)
+    if case.compare == "area":
+        outs = {m: p.with_name(p.name.removesuffix(".stdout")) for m, p in stdouts.items()}
+        agree = _area_agreement(cases, outs)
+    end = os.getloadavg()[0]
+    for method, (best, median, rss) in figures.items():
+        print(
+            f"| {name} | {label} | {fmt} | {method} | {best:.2f} | {median:.2f} | {rss:.0f} "
+            f"| {_ratios(figures, 'geopandas', method)} | {_ratios(figures, 'duckdb', method)} "
+            f"| {agree if method == 'spatial' else ''} | {start:.1f} / {end:.1f} |",
+            flush=True,
+        )
+
+
+def _agreement(cases: object, compare: str, stdouts: dict[str, Path]) -> str:
+    """``yes (N)`` when every method gives the same number, else each method's; ``-`` if none."""
+    if compare != "count" or len(stdouts) < 2:
+        return "-"
+    counters = cases.COUNTERS  # type: ignore[attr-defined]
+    counts = {method: counters[method](path) for method, path in stdouts.items()}
+    if len(set(counts.values())) == 1:
+        return f"yes ({next(iter(counts.values()))})"
+    return "NO " + ", ".join(f"{m} {n}" for m, n in counts.items())
+
+
+def _area_agreement(cases: object, outs: dict[str, Path]) -> str:
+    """``yes (A km²)`` when every method's total area agrees to 1e-6, else each total."""
+    totals = {m: cases.total_area_km2(p) for m, p in outs.items()}  # type: ignore[attr-defined]
+    first = next(iter(totals.values()))
+    if all(abs(t - first) <= 1e-6 * abs(first) for t in totals.values()):
+        return f"yes ({first:.3f} km²)"
+    return "NO " + ", ".join(f"{m} {t:.6f}" for m, t in totals.items())
 
 
 def _ratios(figures: dict[str, tuple[float, float, float]], other: str, method: str) -> str:

@@ -13,6 +13,7 @@ from pathlib import Path
 from spatial.commands.overlay import (
     DISTANCE_MAX_M,
     NEED_B,
+    OGR_SCANNED,
     OPERATIONS,
     PARQUET,
     SQUARE_MAX_FEATURES,
@@ -21,6 +22,7 @@ from spatial.commands.overlay import (
 __all__ = [
     "DISTANCE_MAX_M",
     "NEED_B",
+    "OGR_SCANNED",
     "OPERATIONS",
     "PARQUET",
     "SQUARE_MAX_FEATURES",
@@ -33,7 +35,7 @@ _READING_OPTIONS = ("crs", "input_frame", "id_field", "name_field", "polygonize"
 
 
 def from_parquet_file(args: argparse.Namespace) -> bool:
-    """Whether A is a GeoParquet file to tabulate straight from the file.
+    """Whether A is a GeoParquet, GeoPackage, Shapefile or FlatGeobuf file to tabulate as read.
 
     That is ``--op intersection`` with a B, A read as it is (no ``--where``, no
     reading option, no ``--repair``) and not on dask (``--scheduler``).
@@ -46,6 +48,6 @@ def from_parquet_file(args: argparse.Namespace) -> bool:
         and args.scheduler is None
         and not args.where
         and not any(getattr(args, name, None) for name in _READING_OPTIONS)
-        and path.suffix.lower() in PARQUET
+        and path.suffix.lower() in PARQUET | OGR_SCANNED
         and path.is_file()
     )

@@ -41,6 +41,7 @@ from spatial.commands.validate import ValidateRequest, required_for, run_validat
 from spatial.crs import WGS84
 from spatial.errors import LayerError, first_line, printable
 from spatial.io.atomic import write_bytes_atomic
+from spatial.io.geoparquet import write_geoparquet
 from spatial.io.postgis import database_label, is_postgis_url, postgis_table
 from spatial.landuse.fields import CLASS_NAME_FIELD
 
@@ -138,7 +139,7 @@ def _write_layer(gdf: gpd.GeoDataFrame, out: str, frame: OutputFrame, name: str)
     buffer = io.BytesIO()
     try:
         if suffix in _PARQUET:
-            layer.to_parquet(buffer)
+            write_geoparquet(layer, buffer)  # GeoParquet 1.1: sorted spatially, bbox covering
         else:
             lonlat = layer.to_crs(WGS84) if layer.crs is not None else layer
             pyogrio.write_dataframe(lonlat, buffer, driver=_DRIVERS[suffix], layer=Path(out).stem)

@@ -204,12 +204,11 @@ def compare_subtotals(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def _name_problems(gdf: gpd.GeoDataFrame, path: str, request: BalanceRequest) -> list[str]:
-    from spatial.landuse import check_class_field  # noqa: PLC0415
+    from spatial.review.balance import name_problems  # noqa: PLC0415
 
-    found = check_class_field(
-        gdf, path, code_field=request.class_field, name_field=request.class_name_field
-    )
-    return [str(p) for p in found if p.kind == "name"]
+    # each distinct (code, name) pair looked at once; the features walked only when one disagrees
+    found = name_problems(gdf, path, request.class_field, request.class_name_field)
+    return [str(p) for p in found]
 
 
 def run_balance(request: BalanceRequest) -> BalanceResult:

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 __all__ = [
     "DISTANCE_MAX_M",
     "NEED_B",
+    "OGR_SCANNED",
     "OPERATIONS",
     "PARQUET",
     "SQUARE_MAX_FEATURES",
@@ -48,6 +49,9 @@ NEED_B = frozenset({"intersection", "difference", "coverage", "assign"})
 OPERATIONS = ("intersection", "difference", "overlaps", "matrix", "coverage", "assign")
 #: Suffixes of a GeoParquet layer A, tabulated straight from the file.
 PARQUET = frozenset({".parquet", ".geoparquet"})
+#: Suffixes of a GDAL layer A tabulated from the file too, through pyogrio's Arrow stream
+#: (GeoJSON is not: its raw JSON is checked first, for what GDAL hides).
+OGR_SCANNED = frozenset({".gpkg", ".shp", ".fgb"})
 #: ``distance_m`` at most 100 km: the Gauss–Krüger zone the buffer is drawn in holds no more.
 DISTANCE_MAX_M = 100_000.0
 #: Above this many features a square matrix is refused: n² cells (10,000 zones: 100 million).
@@ -145,7 +149,10 @@ class OverlayResult:
 
 
 def _from_parquet_file(request: OverlayRequest) -> bool:
-    """Whether A is a GeoParquet file to tabulate straight from the file (read as it is)."""
+    """Whether A is a GeoParquet, GeoPackage, Shapefile or FlatGeobuf file to tabulate as read.
+
+    Read as it is: straight from the file, through the scan (pyogrio's Arrow stream for GDAL).
+    """
     path = Path(request.a)
     return (
         request.op == "intersection"
@@ -154,7 +161,7 @@ def _from_parquet_file(request: OverlayRequest) -> bool:
         and request.scheduler is None
         and not request.wheres.get("a")
         and _plain(request.reading("a"), ())
-        and path.suffix.lower() in PARQUET
+        and path.suffix.lower() in PARQUET | OGR_SCANNED
         and path.is_file()
     )
 

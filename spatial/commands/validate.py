@@ -184,12 +184,12 @@ def _class_problems(path: Path | str, request: ValidateRequest, index: int) -> l
 
 def _check_one(path: Path | str, request: ValidateRequest, index: int) -> FileCheck:
     from spatial.errors import SpatialError  # noqa: PLC0415
-    from spatial.validate.problems import validate_file  # noqa: PLC0415
+    from spatial.validate.batched import validate_file_batched  # noqa: PLC0415
 
     options = request.reading(index)
     try:
         required = required_for(path, request.require) if isinstance(path, Path) else ("id",)
-        problems = validate_file(
+        problems = validate_file_batched(  # every feature in batches; the validator where flagged
             path,
             required=required,
             crs=options.crs,

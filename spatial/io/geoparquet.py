@@ -21,9 +21,9 @@ from __future__ import annotations
 import json
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO
 
 import geoarrow.c  # noqa: F401 - loaded here, not on a scan thread's first call (import lock)
 import geoarrow.pyarrow as ga
@@ -41,7 +41,10 @@ from spatial.io.sandbox import require_named_source
 if TYPE_CHECKING:
     import geopandas as gpd
 
-__all__ = ["ParquetLayer", "polygon_bounds", "wkb_geometries"]
+__all__ = ["ParquetLayer", "polygon_bounds", "spatial_order", "wkb_geometries", "write_geoparquet"]
+
+#: Rows in a row group of the GeoParquet the toolkit writes (a unit of the overlay scan).
+WRITE_ROW_GROUP_ROWS = 100_000
 
 #: WKB geometry type codes of a two-dimensional Polygon and MultiPolygon (OGC 06-103r4, 8.2.3).
 _POLYGON_CODES = (3, 6)
@@ -157,6 +160,22 @@ class ParquetLayer:
             handle = self._local.file = pq.ParquetFile(self.path, memory_map=True, pre_buffer=False)
         table = handle.read_row_groups(groups, columns=[id_field, self.geometry], use_threads=False)
         return table.column(id_field).combine_chunks(), table.column(self.geometry).combine_chunks()
+
+    @property
+    def columns(self) -> list[str]:
+        """The property columns, in the file's order (the geometry column left out)."""
+        return [name for name in self.file.schema_arrow.names if name != self.geometry]
+
+    def record_batches(
+        self, columns: Sequence[str] | None, batch_rows: int
+    ) -> Iterator[pa.RecordBatch]:
+        """Yield the ``columns`` (all when None) and the WKB geometry (last), in batches.
+
+        The interface of :class:`spatial.io.sources.OgrLayer`, read with pyarrow's
+        ``iter_batches`` on the calling thread.
+        """
+        wanted = [*(self.columns if columns is None else columns), self.geometry]
+        yield from self.file.iter_batches(batch_size=batch_rows, columns=wanted)
 
     def batches(self, id_field: str, batch_rows: int) -> Iterator[gpd.GeoDataFrame]:
         """Yield the id column and the geometries as GeoDataFrames, ``batch_rows`` at a time."""
@@ -398,3 +417,42 @@ def polygon_bounds(wkb: pa.Array) -> npt.NDArray[np.float64] | None:
     box = ga.box(ga.multipolygon().wrap_array(native)).storage
     bounds = np.column_stack([_doubles(box.field(k)) for k in ("xmin", "ymin", "xmax", "ymax")])
     return bounds if np.isfinite(bounds).all() else None  # an empty geometry's box is +/-inf
+
+
+def spatial_order(gdf: gpd.GeoDataFrame) -> npt.NDArray[np.int64]:
+    """Positions of the features in Hilbert-curve order of their box centres.
+
+    The curve (level 16) spans the layer's extent in its own CRS; features
+    without a finite box (null, empty) come last; ties keep the file's order.
+    """
+    import geopandas as gpd  # noqa: PLC0415 - not for the scan's first stage
+    import shapely  # noqa: PLC0415
+
+    geoms = np.asarray(gdf.geometry.array, dtype=object)
+    placed = np.isfinite(shapely.bounds(geoms)).all(axis=1)
+    distance = np.full(len(gdf), np.iinfo(np.int64).max, dtype=np.int64)
+    if placed.any():
+        series = gpd.GeoSeries(geoms[placed], crs=gdf.crs)
+        distance[placed] = np.asarray(series.hilbert_distance(), dtype=np.int64)
+    order: npt.NDArray[np.int64] = np.argsort(distance, kind="stable")
+    return order
+
+
+def write_geoparquet(
+    gdf: gpd.GeoDataFrame,
+    target: str | os.PathLike[str] | BinaryIO,
+    *,
+    row_group_rows: int = WRITE_ROW_GROUP_ROWS,
+) -> None:
+    """Write a layer as GeoParquet 1.1: sorted spatially, with a ``bbox`` covering column.
+
+    The features are written in :func:`spatial_order` (Hilbert order of their
+    box centres, null and empty geometries last), so that each row group of
+    ``row_group_rows`` features covers a compact part of the layer; each
+    feature's ``bbox`` (``xmin, ymin, xmax, ymax`` in the layer's CRS) is
+    written beside it and named in the ``geo`` metadata's ``covering``, whose
+    row-group statistics let a reader skip the groups far from its area.
+    The index is not written (the rows are renumbered in their new order).
+    """
+    ordered = gdf.iloc[spatial_order(gdf)].reset_index(drop=True)
+    ordered.to_parquet(target, write_covering_bbox=True, row_group_size=row_group_rows)

@@ -285,7 +285,8 @@ def _undecodable_message(name: str, value: str) -> str:
     return f"property {name!r} is not UTF-8 text; re-save the file as UTF-8"
 
 
-def _property_messages(props: Any) -> Iterator[str]:
+def _property_messages(props: Any, surrogates: bool = True) -> Iterator[str]:
+    """Say what is wrong with a feature's properties (``surrogates``: look for them in text)."""
     if not isinstance(props, dict):
         return
     for name in CLASHING_PROPERTIES & props.keys():
@@ -296,9 +297,9 @@ def _property_messages(props: Any) -> Iterator[str]:
     for name, value in props.items():
         if _is_non_finite(value):
             yield f"property {name!r} is {value!r}, not a finite number"
-        elif isinstance(value, str) and _has_surrogates(value):
+        elif surrogates and isinstance(value, str) and _has_surrogates(value):
             yield _undecodable_message(name, value)
-        if _has_surrogates(name):
+        if surrogates and _has_surrogates(name):
             yield _undecodable_message(name, name)
 
 
@@ -352,8 +353,11 @@ _COORDINATE_DEPTH = {
 }
 
 
-def _structure_message(geometry: Any) -> str | None:
-    """Say why GDAL would read a geometry as null: wrong nesting, text coordinates."""
+def _structure_message(geometry: Any, quoted: bool = True) -> str | None:
+    """Say why GDAL would read a geometry as null: wrong nesting, text coordinates.
+
+    ``quoted`` False: the file holds no quoted coordinate (not looked for).
+    """
     if not isinstance(geometry, dict):
         return None
     kind = geometry.get("type")
@@ -362,7 +366,7 @@ def _structure_message(geometry: Any) -> str | None:
     coords = geometry.get("coordinates")
     if not isinstance(coords, list):
         return f"{kind} has no coordinates array"
-    if any(isinstance(v, str) for v in _numbers(coords)):
+    if quoted and any(isinstance(v, str) for v in _numbers(coords)):
         return f"{kind} coordinates contain text (quoted numbers); write them as plain numbers"
     depth, want = _depth(coords), _COORDINATE_DEPTH[kind]
     if coords and depth != want:
@@ -399,8 +403,15 @@ def _crs_findings(name: str | None) -> list[Finding]:
     return []
 
 
-def _feature_findings(position: int, feature: Any, non_finite: bool) -> list[Finding]:
-    """Return the problems of one member of the ``features`` array, seen in its raw JSON."""
+def _feature_findings(
+    position: int, feature: Any, non_finite: bool, walks: tuple[bool, bool] = (True, True)
+) -> list[Finding]:
+    """Return the problems of one member of the ``features`` array, seen in its raw JSON.
+
+    ``non_finite`` False, and ``walks`` (quoted coordinates, escaped surrogates)
+    False, skip the walks that cannot find anything in this file.
+    """
+    quoted, surrogates = walks
     label = feature_label(feature, position)
     if not isinstance(feature, dict):
         return [(position, label, "feature", "is not a GeoJSON Feature object")]
@@ -408,13 +419,13 @@ def _feature_findings(position: int, feature: Any, non_finite: bool) -> list[Fin
     skipped = _feature_type_message(feature)
     if skipped:
         findings.append((position, label, "feature", skipped))
-    structure = _structure_message(feature.get("geometry"))
+    structure = _structure_message(feature.get("geometry"), quoted)
     if structure:
         findings.append((position, label, "structure", structure))
     else:
         for message in _geometry_messages(feature.get("geometry"), non_finite):
             findings.append((position, label, "geometry", message))
-    for message in _property_messages(feature.get("properties")):
+    for message in _property_messages(feature.get("properties"), surrogates):
         findings.append((position, label, "properties", message))
     return findings
 
@@ -443,6 +454,20 @@ def _decodes_as_utf8(path: Path) -> bool:
         except UnicodeDecodeError:
             return False
     return True
+
+
+#: ``_BIG_EXPONENT`` on the file's bytes; a ``\u`` escape of a UTF-16 surrogate (``\ud800``...).
+_BIG_EXPONENT_BYTES = re.compile(rb"[0-9][eE][+]?0*[0-9]{3,}")
+_SURROGATE_ESCAPE = re.compile(rb"\\[uU][dD][89a-fA-F]")
+#: A quote reached from a "coordinates" member through what coordinates hold (brackets, commas,
+#: numbers, NaN/Infinity letters): a quoted number, or a key after the array (then walked anyway).
+_QUOTED_COORDINATE = re.compile(rb'"coordinates"\s*:\s*[\[\],\s0-9.eE+\-a-zA-Z]*"')
+
+
+def _search(path: Path, pattern: re.Pattern[bytes]) -> bool:
+    """Whether ``pattern`` matches anywhere in the file's bytes (memory-mapped, not read)."""
+    with path.open("rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as view:
+        return pattern.search(view) is not None
 
 
 def _contains(path: Path, needle: bytes) -> bool:
@@ -526,13 +551,18 @@ def _scan_streamed(path: Path) -> RawScan:
             findings += _crs_findings(crs_name({"crs": crs}) if crs is not None else None)
         labels: list[str] = []
         kept: list[int] = []
+        # NaN and Infinity tokens are not streamed (the whole-file parse takes them), so only an
+        # exponent of three digits can make a number infinite; valid UTF-8 holds no lone
+        # surrogate, so only a \u escape can: without either, those walks find nothing
+        non_finite = _search(path, _BIG_EXPONENT_BYTES)
+        walks = (_search(path, _QUOTED_COORDINATE), _search(path, _SURROGATE_ESCAPE))
         with path.open("rb") as fh:
             items = ijson.items(fh, "features.item", use_float=True, map_type=_UniqueKeys)
             for position, feature in enumerate(items):
                 repeated = _repeated_key(feature)
                 if repeated is not None:
                     raise _DuplicateKeyError(repeated)
-                findings += _feature_findings(position, feature, non_finite=True)
+                findings += _feature_findings(position, feature, non_finite, walks)
                 labels.append(feature_label(feature, position))
                 if isinstance(feature, dict) and feature.get("type") == "Feature":
                     kept.append(position)

@@ -67,6 +67,7 @@ from shapely.errors import GEOSException
 
 from spatial.errors import CRSMismatchWarning, LayerError
 from spatial.io.geoparquet import ParquetLayer, wkb_geometries
+from spatial.io.sources import LayerSource
 from spatial.overlay._keywords import id_keywords
 from spatial.overlay.operations import cut_prepared, empty_cut, finish_cuts, tabulate_intersection
 from spatial.overlay.scan import UNIT_ROWS, NotPlain, ParquetScan, ScannedUnit, progress_line
@@ -221,7 +222,7 @@ def _reporter(progress: Progress | bool | None, rows: int) -> Progress | None:
 
 
 def _small_layer(
-    b: gpd.GeoDataFrame, b_id_field: str, names: tuple[str, str], layer: ParquetLayer
+    b: gpd.GeoDataFrame, b_id_field: str, names: tuple[str, str], layer: LayerSource
 ) -> _Small:
     """Check the small layer once, move it into the large layer's CRS, cover its boxes.
 
@@ -256,10 +257,14 @@ def _not_plain(
     """
     from spatial.io.layers import read_layer  # noqa: PLC0415
 
-    layer = ParquetLayer(path)
     with warnings.catch_warnings():
         if warned:
             warnings.simplefilter("ignore", CRSMismatchWarning)
+        if not os.fspath(path).lower().endswith((".parquet", ".geoparquet")):
+            return tabulate_intersection(
+                read_layer(path), b, a_id_field, b_id_field, names=names
+            )  # GDAL
+        layer = ParquetLayer(path)
         if layer.rows <= WHOLE_MAX_ROWS or not layer.plain_wkb:
             return tabulate_intersection(read_layer(path), b, a_id_field, b_id_field, names=names)
         tables = [
@@ -286,7 +291,9 @@ def tabulate_parquet(
     Parameters
     ----------
     path : path-like or ParquetScan
-        The large polygon layer, GeoParquet with WKB geometries, any CRS (never
+        The large polygon layer, GeoParquet with WKB geometries (or a
+        GeoPackage, Shapefile or FlatGeobuf, read through GDAL's Arrow
+        stream), any CRS (never
         reprojected: cut in its own CRS, every area the area of record); or a
         scan of it already started (the command line starts one before it
         reads ``b``), closed here when the usual path is taken, else by its owner.

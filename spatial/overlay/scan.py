@@ -9,7 +9,14 @@ box may touch the other layer, tabulated by the engine: see
 :mod:`spatial.overlay.parquet`), runs on the same threads, each unit as soon as
 its first stage is done.
 
-Only numpy, pyarrow, geoarrow and pyproj are imported here, so the command line
+A GeoPackage, Shapefile or FlatGeobuf layer is read the same way through
+pyogrio's Arrow stream (:class:`spatial.io.sources.OgrLayer`), a batch at a time
+on the feeder thread; anything the stream cannot give as it is (a file with no
+CRS or several layers, a malformed batch) raises :class:`NotPlain`, for the
+usual reader to name.
+
+Only numpy, pyarrow, geoarrow and pyproj are imported here (and pyogrio for a
+GDAL file), so the command line
 starts a scan before it loads geopandas and reads the zones (about 0.5 s), and
 the reading of the first units (which releases the GIL) overlaps that. At most
 :data:`AHEAD_ROWS` rows (or one row group, if larger) are read ahead of the
@@ -24,7 +31,6 @@ from __future__ import annotations
 
 import os
 import queue
-import sys
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -38,7 +44,8 @@ import pyarrow as pa
 from pyproj import Transformer
 
 from spatial.errors import LayerReadError, SpatialError, first_line
-from spatial.io.geoparquet import ParquetLayer, polygon_bounds
+from spatial.io.geoparquet import polygon_bounds
+from spatial.io.sources import LayerSource, MalformedBatch, OgrLayer, open_source, progress_line
 from spatial.overlay._threads import usable_cpus
 from spatial.validate.boxes import geographic_mask, projected_mask
 
@@ -93,7 +100,7 @@ class ScannedUnit:
 class _BoxChecks:
     """The validator's box checks for the layer's CRS, one pyproj Transformer per thread."""
 
-    def __init__(self, layer: ParquetLayer) -> None:
+    def __init__(self, layer: LayerSource) -> None:
         self.crs = layer.crs
         self._local = threading.local()
 
@@ -115,7 +122,8 @@ class ParquetScan(Generic[T]):
     Parameters
     ----------
     path : path-like
-        The GeoParquet file (WKB geometries).
+        The GeoParquet file (WKB geometries), or a GeoPackage, Shapefile or
+        FlatGeobuf file (read through pyogrio's Arrow stream).
     id_field : str
         Its id column.
     threads : int, optional
@@ -140,7 +148,7 @@ class ParquetScan(Generic[T]):
         self.path, self.id_field = path, id_field
         self.threads = max(1, threads if threads is not None else usable_cpus())
         self._error: BaseException | None = None
-        self._layer: ParquetLayer | None = None
+        self._layer: LayerSource | None = None
         self._stop = threading.Event()
         self._lock = threading.Lock()
         self._second_stage: Callable[[ScannedUnit], T] | None = None
@@ -150,11 +158,15 @@ class ParquetScan(Generic[T]):
         self._queue: queue.Queue[tuple[Future[T], int] | BaseException | None] = queue.Queue()
         self._pool = ThreadPoolExecutor(max_workers=self.threads)
         self._feeder: threading.Thread | None = None
+        if os.fspath(path).lower().endswith((".geojson", ".json")):
+            # its raw JSON is checked first, for what GDAL hides: the usual reader's work
+            self._error = NotPlain(f"{path}: GeoJSON is read the usual way")
+            return
         try:
-            layer = self._layer = ParquetLayer(path)
+            layer = self._layer = open_source(path)
             layer.require(id_field)
-        except SpatialError as exc:
-            self._error = exc
+        except SpatialError as exc:  # a GDAL file: the usual reader names what is wrong
+            self._error = exc if _parquet(path) else NotPlain(str(exc))
             return
         if not layer.plain_wkb:  # a native (geoarrow) encoding, or WKB in a binary view column
             self._error = NotPlain(f"{path}: geometries in {layer.encoding}, not plain WKB")
@@ -169,7 +181,7 @@ class ParquetScan(Generic[T]):
         self._feeder.start()
 
     @property
-    def layer(self) -> ParquetLayer:
+    def layer(self) -> LayerSource:
         """The layer opened; raises what opening it found wrong (NotPlain: not WKB)."""
         if self._error is not None:
             raise self._error
@@ -204,6 +216,11 @@ class ParquetScan(Generic[T]):
         each, in parallel; one of few, large row groups is read here in batches.
         """
         layer = self.layer
+        if isinstance(layer, OgrLayer):  # GDAL's Arrow stream, a batch at a time, here
+            for batch in layer.record_batches([self.id_field], unit_rows):
+                ids, wkb = batch.column(0), batch.column(1)
+                yield partial(_given, ids, wkb), len(ids)
+            return
         groups = layer.group_units(unit_rows)
         if len(groups) >= 2 * self.threads:
             for unit in groups:
@@ -225,6 +242,8 @@ class ParquetScan(Generic[T]):
                 first = self._pool.submit(self._first_stage, read)
                 first.add_done_callback(partial(self._then, done))
                 self._queue.put((done, rows))
+        except MalformedBatch:
+            self._queue.put(NotPlain())
         except (OSError, pa.ArrowException) as exc:
             self._queue.put(_read_error(self.path, exc))
         except BaseException as exc:
@@ -310,6 +329,10 @@ def _pass_on(done: Future[T], second: Future[T]) -> None:
         done.set_result(second.result())
 
 
+def _parquet(path: str | os.PathLike[str]) -> bool:
+    return os.fspath(path).lower().endswith((".parquet", ".geoparquet"))
+
+
 def _given(ids: pa.Array, wkb: pa.Array) -> tuple[pa.Array, pa.Array]:
     """Return a unit the feeder read: its ids and WKB as they are."""
     return ids, wkb
@@ -317,11 +340,3 @@ def _given(ids: pa.Array, wkb: pa.Array) -> tuple[pa.Array, pa.Array]:
 
 def _read_error(path: str | os.PathLike[str], exc: BaseException) -> LayerReadError:
     return LayerReadError(f"{path}: cannot be read ({first_line(exc)})")
-
-
-def progress_line(done: int, total: int, what: str) -> None:
-    """Write ``WHAT: DONE of TOTAL features (P%)`` over itself on standard error."""
-    sys.stderr.write(f"\r{what}: {done:,} of {total:,} features ({100 * done / total:.0f}%)")
-    if done >= total:
-        sys.stderr.write("\n")
-    sys.stderr.flush()

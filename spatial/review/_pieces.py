@@ -17,6 +17,7 @@ from collections.abc import Sequence
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import shapely
 from pyproj import CRS
 
@@ -25,7 +26,15 @@ from spatial.measure.rings import polygonal
 from spatial.preconditions import feature_error, feature_label, id_text, require_unique_ids
 from spatial.validate.inputs import LayerInput, Repair, prepare_inputs
 
-__all__ = ["area_m2", "cut_pairs", "polygonal", "ready_layers", "require_unique"]
+__all__ = [
+    "area_m2",
+    "cut_pairs",
+    "cut_pairs_marked",
+    "overlapping_features",
+    "polygonal",
+    "ready_layers",
+    "require_unique",
+]
 
 
 def ready_layers(
@@ -55,13 +64,25 @@ def _oriented(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 
 def require_unique(gdf: gpd.GeoDataFrame, source: str, field: str) -> list[str]:
-    """Return ``field`` (present: see :func:`ready_layers`) as text ids; refuse blanks, repeats."""
-    ids = []
-    for position, value in enumerate(gdf[field]):
-        text = id_text(value)
-        if text is None or not text.strip():
-            raise feature_error(source, feature_label(None, position), f"no {field}")
-        ids.append(text.strip())
+    """Return ``field`` (present: see :func:`ready_layers`) as text ids; refuse blanks, repeats.
+
+    A text column without nulls is read as a whole (the same ids, one string
+    operation); any other one value by value.
+    """
+    values = gdf[field]
+    if pd.api.types.infer_dtype(values) == "string" and not values.isna().any():  # all str
+        texts = values.astype(str).str.strip()
+        blank = np.flatnonzero((texts == "").to_numpy())
+        if len(blank):
+            raise feature_error(source, feature_label(None, int(blank[0])), f"no {field}")
+        ids = texts.tolist()
+    else:
+        ids = []
+        for position, value in enumerate(values):
+            text = id_text(value)
+            if text is None or not text.strip():
+                raise feature_error(source, feature_label(None, position), f"no {field}")
+            ids.append(text.strip())
     require_unique_ids(gdf, source, field)
     return ids
 
@@ -83,9 +104,22 @@ def cut_pairs(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.
     polygons only touch are dropped. A ``b`` polygon lying inside its ``a``
     polygon (no point on its boundary) is its own piece, uncut: most parcels of
     a zone, and a zone moved into a parcels' frame has many (densified) vertices.
+    Pairs come sorted by ``a_index``, then ``b_index``: the same pairs, in the
+    same order, whatever else ``b`` holds (the fast path cuts only the features
+    that may touch ``a``).
     """
+    ai, bi, pieces, _ = cut_pairs_marked(a, b)
+    return ai, bi, pieces
+
+
+def cut_pairs_marked(
+    a: np.ndarray, b: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`cut_pairs`, and for each pair whether its piece is the whole ``b`` polygon (uncut)."""
     tree = shapely.STRtree(b)
     ai, bi = tree.query(a, predicate="intersects")
+    order = np.lexsort((bi, ai))
+    ai, bi = ai[order], bi[order]
     shapely.prepare(a)
     # neighbours of a coverage only touch (a shared edge): no area to cut, so not cut
     share = ~shapely.touches(a[ai], b[bi])
@@ -94,4 +128,21 @@ def cut_pairs(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.
     pieces = b[bi].copy()
     pieces[~inside] = polygonal(shapely.intersection(a[ai[~inside]], b[bi[~inside]]))
     has_area = ~shapely.is_empty(pieces)
-    return ai[has_area], bi[has_area], pieces[has_area]
+    return ai[has_area], bi[has_area], pieces[has_area], inside[has_area]
+
+
+def overlapping_features(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return ``(first, second)``, ``first < second``: the polygons whose interiors meet.
+
+    Every pair whose boxes meet is tested once with the DE-9IM pattern
+    ``T********`` (interiors intersect): polygons that only touch along an edge
+    or at a point are not a pair. Pieces cut from two polygons can share area
+    only when the polygons are such a pair. Sorted by ``first``, then ``second``.
+    """
+    a, b = shapely.STRtree(geoms).query(geoms)
+    keep = a < b
+    a, b = a[keep], b[keep]
+    meet = shapely.relate_pattern(geoms[a], geoms[b], "T********")
+    a, b = a[meet], b[meet]
+    order = np.lexsort((b, a))
+    return a[order], b[order]

@@ -32,6 +32,7 @@ says whether it is construction land.
 from __future__ import annotations
 
 from collections.abc import Collection
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -42,11 +43,31 @@ from pyproj import CRS
 
 from spatial.errors import LayerError
 from spatial.landuse.classes import LEVEL_DIGITS, load_classes
-from spatial.landuse.fields import CLASS_CODE_FIELD, check_class_field
+from spatial.landuse.fields import (
+    CLASS_CODE_FIELD,
+    ClassFieldProblem,
+    check_class_field,
+    class_codes,
+)
 from spatial.measure.reconcile import Reconciled, reconcile_groups
 from spatial.preconditions import feature_label, require_crs
-from spatial.review._pieces import area_m2, cut_pairs, polygonal, ready_layers, require_unique
+from spatial.review._fast import (
+    FAST_MIN_FEATURES,
+    box_candidates,
+    clean_under_validator,
+    usable_threads,
+)
+from spatial.review._pieces import (
+    area_m2,
+    cut_pairs_marked,
+    overlapping_features,
+    polygonal,
+    ready_layers,
+    require_unique,
+)
 from spatial.units import M2_PER_HA, M2_PER_MU
+from spatial.validate.frame import into_crs
+from spatial.validate.inputs import LayerInput, Repair, prepare_inputs
 
 __all__ = [
     "BALANCE_COLUMNS",
@@ -58,6 +79,7 @@ __all__ = [
     "UNCOVERED_NAME",
     "balance_table",
     "compare_balance",
+    "name_problems",
     "reconciliation",
     "subtotals",
 ]
@@ -93,6 +115,64 @@ OVERLAP_COLUMNS = ["zone_id", "kept_by", "trimmed_from", "overlap_m2"]
 UNCOVERED_NAME = "未覆盖 not covered by the land-use layer"
 
 
+def _cut_to(codes: list[str], level: int | None) -> list[str]:
+    return codes if level is None else [c[: LEVEL_DIGITS[level]] for c in codes]
+
+
+def _field_text(landuse: gpd.GeoDataFrame, field: str) -> np.ndarray:
+    """Return the field as :func:`~spatial.landuse.fields.class_codes` reads it (vectorised)."""
+    values = landuse[field]
+    if pd.api.types.is_string_dtype(values.dtype) and not values.isna().any():
+        return values.astype(str).str.strip().to_numpy(dtype=object)
+    return np.asarray(class_codes(landuse, field), dtype=object)
+
+
+def name_problems(
+    landuse: gpd.GeoDataFrame, source: str, code_field: str, name_field: str | None
+) -> list[ClassFieldProblem]:
+    """Return the features whose class name disagrees with their code (``kind`` "name").
+
+    The problems :func:`~spatial.landuse.check_class_field` finds of that kind, in
+    its words; each distinct pair of code and name is looked at once first, and
+    the layer is walked feature by feature only when one disagrees.
+    """
+    if code_field not in landuse.columns or not name_field or name_field not in landuse.columns:
+        return _names_walked(landuse, source, code_field, name_field)
+    pairs = pd.DataFrame(
+        {"code": _field_text(landuse, code_field), "name": _field_text(landuse, name_field)}
+    ).drop_duplicates()
+    classes = load_classes()
+    if not any(
+        name and code in classes and name != classes[code].name_zh
+        for code, name in zip(pairs["code"], pairs["name"], strict=True)
+    ):
+        return []
+    return _names_walked(landuse, source, code_field, name_field)
+
+
+def _names_walked(
+    landuse: gpd.GeoDataFrame, source: str, code_field: str, name_field: str | None
+) -> list[ClassFieldProblem]:
+    found = check_class_field(landuse, source, code_field=code_field, name_field=name_field)
+    return [p for p in found if p.kind == "name"]
+
+
+def _codes_fast(landuse: gpd.GeoDataFrame, field: str, level: int | None) -> np.ndarray | None:
+    """Return the class codes as :func:`_codes` gives them, from each distinct value once.
+
+    None when a code is blank or unknown, or the field is missing: the plain
+    path then names the problem.
+    """
+    if field not in landuse.columns:
+        return None
+    text = _field_text(landuse, field)
+    distinct, inverse = np.unique(text.astype(str), return_inverse=True)
+    classes = load_classes()
+    if any(not code or code not in classes for code in distinct):
+        return None
+    return np.asarray(_cut_to([str(c) for c in distinct], level), dtype=object)[inverse]
+
+
 def _codes(landuse: gpd.GeoDataFrame, source: str, field: str, level: int | None) -> list[str]:
     """Return the class codes, checked (unknown or blank refused), cut to ``level`` if given."""
     problems = [
@@ -103,8 +183,7 @@ def _codes(landuse: gpd.GeoDataFrame, source: str, field: str, level: int | None
     if problems:
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
         raise LayerError(f"{problems[0]}{more}")
-    codes = [str(v).strip() for v in landuse[field]]
-    return codes if level is None else [c[: LEVEL_DIGITS[level]] for c in codes]
+    return _cut_to([str(v).strip() for v in landuse[field]], level)
 
 
 def _is_construction(code: str | None, construction: Collection[str] | None) -> bool | None:
@@ -115,31 +194,87 @@ def _is_construction(code: str | None, construction: Collection[str] | None) -> 
 
 @dataclass(frozen=True)
 class _Features:
-    """The land-use layer as the zones see it: geometries, whole areas, labels, codes."""
+    """The land-use features that take part, as the zones see them.
+
+    All of the layer's features on the plain path; on the fast path only those
+    whose box meets a zone's (the others share no area with any zone). Each
+    keeps its position in the layer (``#N`` in messages), its id and class code;
+    whole areas are measured only for features that overlap (each alone, so
+    the same figure whichever features are measured with it).
+    """
 
     geoms: np.ndarray
-    whole_m2: np.ndarray
-    labels: list[str]
-    codes: list[str]
+    ids: np.ndarray
+    positions: np.ndarray
+    codes: np.ndarray
     crs: CRS
     source: str
 
+    def whole_m2(self, at: np.ndarray) -> np.ndarray:
+        """Return the whole areas of record (m²) of the features at ``at``, measured when asked."""
+        return area_m2(self.geoms[at], self.crs)
 
-def _features(lu: gpd.GeoDataFrame, codes: list[str], source: str) -> _Features:
-    geoms = np.asarray(lu.geometry.array, dtype=object)
-    ids = lu["id"] if "id" in lu.columns else [None] * len(lu)
-    labels = [feature_label(v, i) for i, v in enumerate(ids)]
+    def label(self, k: int) -> str:
+        """Return feature ``k``'s label in messages (its id, or ``#N``: its position)."""
+        return feature_label(self.ids[k], int(self.positions[k]))
+
+
+def _features(
+    lu: gpd.GeoDataFrame,
+    codes: list[str] | np.ndarray,
+    source: str,
+    at: np.ndarray | None = None,
+    orient: bool = False,
+) -> _Features:
+    """Return the features at positions ``at`` (all by default) of the layer ``lu``.
+
+    ``orient``: orient their rings as :func:`~spatial.review._pieces.ready_layers` does
+    (the fast path orients the features taking part only).
+    """
+    at = np.arange(len(lu)) if at is None else at
+    geoms = np.asarray(lu.geometry.array, dtype=object)[at]
+    if orient:
+        geoms = shapely.orient_polygons(geoms)
+    ids = lu["id"].to_numpy(dtype=object)[at] if "id" in lu.columns else np.full(len(at), None)
     crs = require_crs(lu, source)
-    return _Features(geoms, area_m2(geoms, crs), labels, codes, crs, source)
+    code_array = np.asarray(codes, dtype=object)[at]
+    return _Features(geoms, ids, at, code_array, crs, source)
+
+
+@dataclass(frozen=True)
+class _Whole:
+    """The whole features that reach a zone: a coverage or not, their union.
+
+    A valid polygonal coverage (``shapely.coverage_is_valid``: no two interiors
+    meet, shared edges matched vertex for vertex, as a survey's 图斑 are) has no
+    overlapping pair and is unioned by ``shapely.coverage_union_all``; any other
+    set has its pairs whose interiors meet found
+    (:func:`~spatial.review._pieces.overlapping_features`) and is unioned by
+    ``shapely.union_all``.
+    """
+
+    pairs: tuple[np.ndarray, np.ndarray]
+    union: shapely.Geometry
+
+
+def _whole(geoms: np.ndarray) -> _Whole:
+    """Classify and union whole features (positions in ``geoms``, in layer order)."""
+    none = np.zeros(0, dtype=np.intp)
+    if shapely.coverage_is_valid(geoms):
+        return _Whole((none, none), shapely.coverage_union_all(geoms))
+    return _Whole(overlapping_features(geoms), shapely.union_all(geoms))
 
 
 def _overlapping_pairs(
-    pieces: np.ndarray, owner: np.ndarray, crs: CRS
+    pieces: np.ndarray, whole: _Whole, crs: CRS
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Return ``(first, second, m2)``: pieces sharing area, ``first`` of the earlier feature."""
-    a, b = shapely.STRtree(pieces).query(pieces, predicate="intersects")
-    keep = owner[a] < owner[b]
-    a, b = a[keep], b[keep]
+    """Return ``(first, second, m2)``: pieces sharing area, ``first`` of the earlier feature.
+
+    Piece ``k`` is cut from whole feature ``k`` (features in layer order); only
+    pieces of features whose interiors meet can share area, and only those
+    pairs are cut.
+    """
+    a, b = whole.pairs
     shared_m2 = area_m2(shapely.intersection(pieces[a], pieces[b]), crs)  # lines count 0
     some = shared_m2 > 0
     return a[some], b[some], shared_m2[some]
@@ -155,7 +290,7 @@ def _refuse_overlap(
 ) -> None:
     worst = int(np.argmax(rel))
     where = f" inside zone {zone_id}" if zone_id is not None else ""
-    pair = f"features {lu.labels[first[worst]]} and {lu.labels[second[worst]]}"
+    pair = f"features {lu.label(first[worst])} and {lu.label(second[worst])}"
     raise LayerError(
         f"{lu.source}: land-use features overlap each other by {shared_m2.sum():,.1f} m²{where} "
         f"({pair} share {shared_m2[worst]:,.2f} m², {rel[worst]:.2%} of the smaller); a balance "
@@ -165,7 +300,7 @@ def _refuse_overlap(
 
 
 def _disjoint(
-    zone_id: str | None, pieces: np.ndarray, owner: np.ndarray, lu: _Features
+    zone_id: str | None, pieces: np.ndarray, owner: np.ndarray, lu: _Features, whole: _Whole
 ) -> tuple[np.ndarray, list[dict[str, object]], float]:
     """Return the pieces made disjoint, the overlaps tolerated and their m²; refuse a larger one.
 
@@ -174,10 +309,10 @@ def _disjoint(
     not depend on areas adding up exactly. A tolerated overlap stays with the
     piece of the earlier feature and is cut out of the later one's.
     """
-    first, second, shared_m2 = _overlapping_pairs(pieces, owner, lu.crs)
+    first, second, shared_m2 = _overlapping_pairs(pieces, whole, lu.crs)
     if not len(first):
         return pieces, [], 0.0
-    smaller_m2 = np.minimum(lu.whole_m2[owner[first]], lu.whole_m2[owner[second]])
+    smaller_m2 = np.minimum(lu.whole_m2(owner[first]), lu.whole_m2(owner[second]))
     rel = np.divide(shared_m2, smaller_m2, out=np.full(len(first), np.inf), where=smaller_m2 > 0)
     if shared_m2.sum() > OVERLAP_TOLERANCE_M2 or (rel > OVERLAP_TOLERANCE_REL).any():
         _refuse_overlap(zone_id, lu, owner[first], owner[second], rel, shared_m2)
@@ -187,11 +322,11 @@ def _disjoint(
         out[later] = polygonal(
             np.array([shapely.difference(pieces[later], shapely.union_all(earlier))])
         )[0]
-    found = [
+    found: list[dict[str, object]] = [
         {
             "zone_id": zone_id,
-            "kept_by": lu.labels[owner[i]],
-            "trimmed_from": lu.labels[owner[j]],
+            "kept_by": lu.label(owner[i]),
+            "trimmed_from": lu.label(owner[j]),
             "overlap_m2": float(m2),
         }
         for i, j, m2 in zip(first, second, shared_m2, strict=True)
@@ -207,7 +342,7 @@ class _Raw:
     codes: list[str | None]
     raw_m2: list[float]
 
-    def add(self, z: int, codes: list[str], piece_m2: np.ndarray, uncovered_m2: float) -> None:
+    def add(self, z: int, codes: np.ndarray, piece_m2: np.ndarray, uncovered_m2: float) -> None:
         by_class = pd.Series(piece_m2).groupby(pd.Series(codes, dtype=object)).sum()
         items: list[tuple[str | None, float]] = [(str(c), float(a)) for c, a in by_class.items()]
         if uncovered_m2 > 0:
@@ -255,39 +390,75 @@ def _rows(
 
 def _whole_layer(lu: _Features) -> tuple[_Raw, np.ndarray, np.ndarray, list[dict[str, object]]]:
     """Rows of the layer without zones: its features made disjoint; the whole is their sum."""
-    pieces, overlaps, overlap_m2 = _disjoint(None, lu.geoms, np.arange(len(lu.geoms)), lu)
+    owner = np.arange(len(lu.geoms))
+    pieces, overlaps, overlap_m2 = _disjoint(None, lu.geoms, owner, lu, _whole(lu.geoms))
     piece_m2 = area_m2(pieces, lu.crs)
     raw = _Raw([], [], [])
     raw.add(0, lu.codes, piece_m2, 0.0)
     return raw, np.array([piece_m2.sum()]), np.array([overlap_m2]), overlaps
 
 
+@dataclass(frozen=True)
+class _ZoneRows:
+    """One zone's outcome: its pieces' codes and raw m², 未覆盖 m², overlaps tolerated."""
+
+    codes: np.ndarray
+    piece_m2: np.ndarray
+    uncovered_m2: float
+    overlaps: list[dict[str, object]]
+    overlap_m2: float
+
+
+def _zone_rows(
+    zone_id: str, zone: shapely.Geometry, pieces: np.ndarray, owner: np.ndarray, lu: _Features
+) -> _ZoneRows:
+    """Cut one zone's pieces disjoint; 未覆盖 is the zone less the union of WHOLE features.
+
+    A union of cut pieces would drop micro-gaps.
+    """
+    whole = _whole(lu.geoms[owner])
+    disjoint, found, overlap_m2 = _disjoint(zone_id, pieces, owner, lu, whole)
+    uncovered = polygonal(np.array([shapely.difference(zone, whole.union)]))
+    return _ZoneRows(
+        lu.codes[owner],
+        area_m2(disjoint, lu.crs),
+        float(area_m2(uncovered, lu.crs)[0]),
+        found,
+        overlap_m2,
+    )
+
+
 def _by_zone(
-    lu: _Features, zone_geoms: np.ndarray, zone_ids: list[str]
+    lu: _Features, zone_geoms: np.ndarray, zone_ids: list[str], threads: int = 1
 ) -> tuple[_Raw, np.ndarray, np.ndarray, list[dict[str, object]]]:
-    """Rows per zone: pieces cut in the storage frame, made disjoint, 未覆盖 from whole features."""
+    """Rows per zone: pieces cut in the storage frame, made disjoint, 未覆盖 from whole features.
+
+    Zones run on ``threads`` threads (GEOS releases the GIL); the rows do not depend on it.
+    """
     zone_m2 = area_m2(zone_geoms, lu.crs)
-    zi, li, pieces = cut_pairs(zone_geoms, lu.geoms)
+    zi, li, pieces, _ = cut_pairs_marked(zone_geoms, lu.geoms)
+    bounds = np.searchsorted(zi, np.arange(len(zone_ids) + 1))
+
+    def one(z: int) -> _ZoneRows:
+        s, e = bounds[z], bounds[z + 1]
+        return _zone_rows(zone_ids[z], zone_geoms[z], pieces[s:e], li[s:e], lu)
+
+    if threads > 1 and len(zone_ids) > 1:
+        with ThreadPoolExecutor(max_workers=threads) as pool:
+            done = list(pool.map(one, range(len(zone_ids))))
+    else:
+        done = [one(z) for z in range(len(zone_ids))]
     raw = _Raw([], [], [])
     overlap_m2 = np.zeros(len(zone_ids))
     overlaps: list[dict[str, object]] = []
-    for z, zone_id in enumerate(zone_ids):
-        mine = zi == z
-        disjoint, found, overlap_m2[z] = _disjoint(zone_id, pieces[mine], li[mine], lu)
-        overlaps += found
-        # the zone less the union of WHOLE features: a union of cut pieces drops micro-gaps
-        covered = shapely.union_all(lu.geoms[li[mine]])
-        uncovered = polygonal(np.array([shapely.difference(zone_geoms[z], covered)]))
-        raw.add(
-            z,
-            [lu.codes[i] for i in li[mine]],
-            area_m2(disjoint, lu.crs),
-            float(area_m2(uncovered, lu.crs)[0]),
-        )
+    for z, rows in enumerate(done):
+        overlaps += rows.overlaps
+        overlap_m2[z] = rows.overlap_m2
+        raw.add(z, rows.codes, rows.piece_m2, rows.uncovered_m2)
     return raw, zone_m2, overlap_m2, overlaps
 
 
-def balance_table(
+def balance_table(  # noqa: PLR0913 - keyword-only options past the two layers
     landuse: gpd.GeoDataFrame,
     zones: gpd.GeoDataFrame | None = None,
     *,
@@ -297,6 +468,8 @@ def balance_table(
     construction: Collection[str] | None = None,
     names: tuple[str, str] = ("landuse", "zones"),
     repair: bool = False,
+    fast: bool = True,
+    threads: int | None = None,
 ) -> pd.DataFrame:
     """Return the 用地平衡表: one row per zone and land-use class, areas in m², ha and 亩.
 
@@ -322,6 +495,15 @@ def balance_table(
         How to name the two layers in messages (their files).
     repair : bool
         Repair invalid geometries instead of refusing them.
+    fast : bool
+        Take the fast path for a land-use layer of more than
+        :data:`~spatial.review._fast.FAST_MIN_FEATURES` features that the
+        validator would pass (:mod:`spatial.review._fast`: vectorised checks,
+        only features whose box meets a zone's cut); the table, a refusal and
+        its message are the same either way. False: the plain path always.
+    threads : int, optional
+        Threads for the checks and the zones (default: the CPUs this process may
+        use); the table does not depend on it.
 
     Returns
     -------
@@ -353,17 +535,19 @@ def balance_table(
     >>> table[["class_code", "share_of_zone"]].round(4).to_dict("list")
     {'class_code': ['0701', '1001'], 'share_of_zone': [0.3333, 0.6667]}
     """
-    layers = [(landuse, names[0], "")]
-    layers += [(zones, names[1], id_field)] if zones is not None else []
-    ready, repairs = ready_layers(layers, repair=repair)
-    lu = _features(ready[0], _codes(ready[0], names[0], class_field, level), names[0])
-    if zones is None:
+    threads = usable_threads() if threads is None else max(1, threads)
+    found = None
+    if fast and not repair:
+        found = _fast_inputs(landuse, zones, class_field, id_field, level, names, threads)
+    repairs: list[Repair] = []
+    if found is None:
+        found, repairs = _plain_inputs(landuse, zones, class_field, id_field, level, names, repair)
+    lu, zone_geoms, ids = found
+    if zone_geoms is None:
         zone_ids: list[str | None] = [None]
         raw, zone_m2, overlap_m2, overlaps = _whole_layer(lu)
     else:
-        ids = require_unique(ready[1], names[1], id_field)
-        zone_geoms = np.asarray(ready[1].geometry.array, dtype=object)
-        raw, zone_m2, overlap_m2, overlaps = _by_zone(lu, zone_geoms, ids)
+        raw, zone_m2, overlap_m2, overlaps = _by_zone(lu, zone_geoms, ids, threads)
         zone_ids = list(ids)
     rows = _rows(zone_ids, zone_m2, raw, overlap_m2, construction)
     table = pd.DataFrame(rows, columns=BALANCE_COLUMNS)
@@ -371,6 +555,69 @@ def balance_table(
     table.attrs["repairs"] = repairs
     table.attrs["overlaps"] = overlaps  # records, not a frame: pandas compares attrs on merge
     return table
+
+
+_Inputs = tuple[_Features, np.ndarray | None, list[str]]
+
+
+def _plain_inputs(
+    landuse: gpd.GeoDataFrame,
+    zones: gpd.GeoDataFrame | None,
+    class_field: str,
+    id_field: str,
+    level: int | None,
+    names: tuple[str, str],
+    repair: bool,
+) -> tuple[_Inputs, list[Repair]]:
+    """Every feature through the full validator (or repaired), all of them taking part."""
+    layers = [(landuse, names[0], "")]
+    layers += [(zones, names[1], id_field)] if zones is not None else []
+    ready, repairs = ready_layers(layers, repair=repair)
+    lu = _features(ready[0], _codes(ready[0], names[0], class_field, level), names[0])
+    if zones is None:
+        return (lu, None, []), repairs
+    ids = require_unique(ready[1], names[1], id_field)
+    return (lu, np.asarray(ready[1].geometry.array, dtype=object), ids), repairs
+
+
+def _fast_inputs(
+    landuse: gpd.GeoDataFrame,
+    zones: gpd.GeoDataFrame | None,
+    class_field: str,
+    id_field: str,
+    level: int | None,
+    names: tuple[str, str],
+    threads: int,
+) -> _Inputs | None:
+    """Return the inputs of the fast path, or None: the plain path then names any problem.
+
+    A land-use layer of more features than the zones and than
+    :data:`FAST_MIN_FEATURES`, that the validator would pass, with known codes;
+    the zones checked as the plain path checks them and moved, like it, into
+    the land-use layer's CRS; only the features whose box meets a zone's.
+    """
+    n = len(landuse)
+    if n <= FAST_MIN_FEATURES or (zones is not None and len(zones) >= n):
+        return None
+    if not clean_under_validator(landuse, threads):
+        return None
+    codes = _codes_fast(landuse, class_field, level)
+    if codes is None:
+        return None
+    crs = require_crs(landuse, names[0])
+    plain = landuse.reset_index(drop=True)
+    if zones is None:
+        return _features(plain, codes, names[0], orient=True), None, []
+    (ready,) = prepare_inputs(
+        [LayerInput(zones, names[1], id_field, "polygon")], policy="full", frame="largest"
+    ).layers
+    ready, _ = into_crs(ready, names[1], crs, names[0], stacklevel=5)
+    ready = ready.reset_index(drop=True)
+    ids = require_unique(ready, names[1], id_field)
+    zone_geoms = shapely.orient_polygons(np.asarray(ready.geometry.array, dtype=object))
+    bounds = shapely.bounds(np.asarray(plain.geometry.array, dtype=object))
+    at = box_candidates(bounds, zone_geoms)
+    return _features(plain, codes, names[0], at, orient=True), zone_geoms, ids
 
 
 def subtotals(table: pd.DataFrame) -> pd.DataFrame:

@@ -41,6 +41,7 @@ from pyproj import CRS
 from spatial.crs import WGS84
 from spatial.landuse.fields import require_field
 from spatial.preconditions import require_crs
+from spatial.review._fast import ready_fast, usable_threads
 from spatial.review._pieces import area_m2, cut_pairs, polygonal, ready_layers, require_unique
 from spatial.validate.inputs import Repair
 
@@ -113,10 +114,36 @@ def _is_missing(value: object) -> bool:
 
 def _column(gdf: gpd.GeoDataFrame, field: str, at: np.ndarray) -> list[object]:
     """Values of ``field`` at positions ``at`` (-1: no such feature); None where absent."""
+    return list(_values(gdf, field, at))
+
+
+def _values(gdf: gpd.GeoDataFrame, field: str, at: np.ndarray) -> np.ndarray:
+    """:func:`_column` as an object array (position -1 takes the None appended last)."""
     if field not in gdf.columns:
-        return [None] * len(at)
-    values = gdf[field].to_numpy(dtype=object)
-    return [values[i] if i >= 0 else None for i in at]
+        return np.full(len(at), None, dtype=object)
+    values = np.empty(len(gdf) + 1, dtype=object)
+    values[:-1] = gdf[field].to_numpy(dtype=object)
+    values[-1] = None
+    picked: np.ndarray = values[np.where(at >= 0, at, len(gdf))]
+    return picked
+
+
+def _differ(a: np.ndarray, b: np.ndarray, both: np.ndarray) -> np.ndarray:
+    """Where ``a`` and ``b`` are both present and not :func:`_same` (equal values tested once).
+
+    Values equal by ``==`` are the same; only the others (a NaN, a number
+    against its text, a real change) are looked at one by one.
+    """
+    try:
+        equal = np.asarray(a == b, dtype=bool)
+    except (TypeError, ValueError):  # a value whose == is no bool (pd.NA): one by one
+        equal = np.zeros(len(a), dtype=bool)
+    if equal.shape != a.shape:
+        equal = np.zeros(len(a), dtype=bool)
+    out = np.zeros(len(a), dtype=bool)
+    for k in np.flatnonzero(both & ~equal):
+        out[k] = not _same(a[k], b[k])
+    return out
 
 
 def _changed_fields(
@@ -133,10 +160,9 @@ def _changed_fields(
     changed: list[list[str]] = [[] for _ in range(len(oi))]
     both = (oi >= 0) & (ni >= 0)
     for field in fields:
-        pairs = zip(_column(old, field, oi), _column(new, field, ni), strict=True)
-        for k, (a, b) in enumerate(pairs):
-            if both[k] and not _same(a, b):
-                changed[k].append(field)
+        differ = _differ(_values(old, field, oi), _values(new, field, ni), both)
+        for k in np.flatnonzero(differ):
+            changed[k].append(field)
     return [", ".join(names) for names in changed]
 
 
@@ -188,17 +214,13 @@ def _sides(
 def _statuses(
     oi: np.ndarray, ni: np.ndarray, moved_m2: np.ndarray, changed: list[str], tolerance_m2: float
 ) -> list[str]:
-    statuses = []
-    for o, n, m2, fields in zip(oi, ni, moved_m2, changed, strict=True):
-        if o < 0:
-            statuses.append("added")
-        elif n < 0:
-            statuses.append("removed")
-        elif m2 > tolerance_m2:
-            statuses.append("geometry_changed")
-        else:
-            statuses.append("attributes_changed" if fields else "unchanged")
-    return statuses
+    has_fields = np.array([bool(fields) for fields in changed], dtype=bool)
+    status = np.select(
+        [oi < 0, ni < 0, moved_m2 > tolerance_m2, has_fields],
+        ["added", "removed", "geometry_changed", "attributes_changed"],
+        default="unchanged",
+    )
+    return [str(s) for s in status]
 
 
 def _pieces(
@@ -251,27 +273,67 @@ def _outside_m2(
     return outside_m2
 
 
-def _matrix(
-    old: gpd.GeoDataFrame, new: gpd.GeoDataFrame, class_field: str, crs: CRS
+def _unchanged(oi: np.ndarray, ni: np.ndarray, og: np.ndarray, ng: np.ndarray) -> np.ndarray:
+    """Rows of ``order`` whose feature is in both versions with the same coordinates."""
+    both = np.flatnonzero((oi >= 0) & (ni >= 0))
+    same = shapely.equals_exact(og[oi[both]], ng[ni[both]], tolerance=0.0)
+    unchanged: np.ndarray = both[same]
+    return unchanged
+
+
+def _cut_frame(
+    pairs: tuple[np.ndarray, np.ndarray, np.ndarray], from_: np.ndarray, to: np.ndarray, crs: CRS
 ) -> pd.DataFrame:
-    """From-class × to-class areas (m²): OLD cut by NEW in ``crs``, plus what is in one only."""
+    """Rows ``from, to, m2`` of cut pieces (``from_``/``to``: each pair's classes)."""
+    return pd.DataFrame({"from": from_, "to": to, "m2": area_m2(pairs[2], crs)})
+
+
+def _matrix(
+    old: gpd.GeoDataFrame,
+    new: gpd.GeoDataFrame,
+    class_field: str,
+    crs: CRS,
+    same: tuple[np.ndarray, np.ndarray],
+    old_whole_m2: np.ndarray,
+) -> pd.DataFrame:
+    """From-class × to-class areas (m²): OLD cut by NEW in ``crs``, plus what is in one only.
+
+    ``same`` gives the positions in OLD and in NEW of the features that did
+    not change (same id, same coordinates): each counts whole, uncut, from its
+    old class to its new one. Only the others are cut: each changed or removed
+    OLD feature by every NEW one, each changed or added NEW feature by the
+    unchanged OLD ones, and only their parts outside the other version are
+    measured (``old_whole_m2``: each OLD feature's area of record, m²). Two
+    different features that did not change count no area between them (an
+    overlap within the layer is no change).
+    """
     og = np.asarray(old.geometry.array, dtype=object)
     ng = np.asarray(new.geometry.array, dtype=object)
-    oi, ni, pieces = cut_pairs(og, ng)
-    frame = pd.DataFrame(
-        {
-            "from": old[class_field].to_numpy(dtype=object)[oi],
-            "to": new[class_field].to_numpy(dtype=object)[ni],
-            "m2": area_m2(pieces, crs),
-        }
+    oc, nc = old[class_field].to_numpy(dtype=object), new[class_field].to_numpy(dtype=object)
+    u_old, u_new = same
+    c_old = np.setdiff1d(np.arange(len(og)), u_old)
+    c_new = np.setdiff1d(np.arange(len(ng)), u_new)
+    u_sorted = np.sort(u_old)
+    ai, bi, pieces = cut_pairs(og[c_old], ng)  # changed OLD against all of NEW
+    ni3, ui3, pieces3 = cut_pairs(ng[c_new], og[u_sorted])  # changed NEW against unchanged OLD
+    in_new = np.full(len(ng), -1, dtype=np.intp)
+    in_new[c_new] = np.arange(len(c_new))
+    to_changed = in_new[bi] >= 0
+    only_old = _outside_m2(og[c_old], ai, bi, ng, crs)
+    only_new = _outside_m2(
+        ng[c_new],
+        np.concatenate([in_new[bi[to_changed]], ni3]),
+        np.concatenate([c_old[ai[to_changed]], u_sorted[ui3]]),
+        og,
+        crs,
     )
-    only_old = _outside_m2(og, oi, ni, ng, crs)
-    only_new = _outside_m2(ng, ni, oi, og, crs)
     frame = pd.concat(
         [
-            frame,
-            pd.DataFrame({"from": old[class_field].to_numpy(), "to": "(none)", "m2": only_old}),
-            pd.DataFrame({"from": "(none)", "to": new[class_field].to_numpy(), "m2": only_new}),
+            pd.DataFrame({"from": oc[u_old], "to": nc[u_new], "m2": old_whole_m2[u_old]}),
+            _cut_frame((ai, bi, pieces), oc[c_old[ai]], nc[bi], crs),
+            _cut_frame((ni3, ui3, pieces3), oc[u_sorted[ui3]], nc[c_new[ni3]], crs),
+            pd.DataFrame({"from": oc[c_old], "to": "(none)", "m2": only_old}),
+            pd.DataFrame({"from": "(none)", "to": nc[c_new], "m2": only_new}),
         ],
         ignore_index=True,
     )
@@ -288,6 +350,7 @@ def diff_layers(
     tolerance_m2: float = GEOMETRY_TOLERANCE_M2,
     names: tuple[str, str] = ("old", "new"),
     repair: bool = False,
+    fast: bool = True,
 ) -> LayerDiff:
     """Compare two versions of a polygon layer, feature by feature, by area.
 
@@ -306,6 +369,11 @@ def diff_layers(
         How to name the versions in messages (their files).
     repair : bool
         Repair invalid geometries instead of refusing them.
+    fast : bool
+        Check a version of more than :data:`~spatial.review._fast.FAST_MIN_FEATURES`
+        features with the validator's vectorised mirror
+        (:func:`~spatial.review._fast.ready_fast`) instead of feature by feature;
+        the result, a refusal and its message are the same either way.
 
     Returns
     -------
@@ -320,9 +388,12 @@ def diff_layers(
     >>> diff_layers(a, b).features[["id", "status", "changed_fields"]].to_dict("records")
     [{'id': 'x', 'status': 'attributes_changed', 'changed_fields': 'name'}]
     """
-    (o, n), repairs = ready_layers(
-        [(old, names[0], id_field), (new, names[1], id_field)], repair=repair
-    )
+    layers = [(old, names[0], id_field), (new, names[1], id_field)]
+    ready = ready_fast(layers, usable_threads()) if fast and not repair else None
+    repairs: list[Repair] = []
+    if ready is None:
+        ready, repairs = ready_layers(layers, repair=repair)
+    o, n = ready
     if class_field is not None:
         for gdf, source in ((o, names[0]), (n, names[1])):
             require_field(gdf, source, class_field, "--class-field")
@@ -367,5 +438,9 @@ def diff_layers(
     if "synthetic" in o.columns or "synthetic" in n.columns:  # made-up data stays marked
         marked = _flagged(o, o_ids) | _flagged(n, n_ids)
         layer["synthetic"] = [i in marked for i in layer["id"]]
-    matrix = _matrix(o, n, class_field, crs) if class_field else None
+    if class_field:
+        same = _unchanged(oi, ni, og, ng)
+        matrix = _matrix(o, n, class_field, crs, (oi[same], ni[same]), old_whole_m2)
+    else:
+        matrix = None
     return LayerDiff(table[FEATURE_COLUMNS], layer, matrix, repairs, (o, n))

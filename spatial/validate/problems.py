@@ -450,6 +450,7 @@ def validate_file(
     input_frame: str | None = None,
     id_field: str | None = None,
     name_field: str | None = None,
+    raw_scan: _rawjson.RawScan | None = None,
 ) -> list[Problem]:
     """Read a layer file and return every problem found, in feature order.
 
@@ -470,6 +471,9 @@ def validate_file(
     input_frame, id_field, name_field : str, optional
         As for :func:`spatial.io.layers.read_layer`: the layer is checked as
         the commands will read it (a KML's ``id2`` as its ids, say).
+    raw_scan : RawScan, optional
+        The raw JSON of this GeoJSON file, already walked
+        (:func:`spatial.io.rawjson.scan_raw`): not walked again.
 
     Returns
     -------
@@ -495,7 +499,7 @@ def validate_file(
         return _collect(source, labels, _layer_findings(gdf, required, labels))
     path = Path(path)
     findings: list[tuple[int, str]] = []
-    raw = _raw_geojson(path)
+    raw = raw_scan if raw_scan is not None else _raw_geojson(path)
     raw_findings = raw.findings if raw is not None else []
     findings += [(position, message) for position, _, _, message in raw_findings]
     try:

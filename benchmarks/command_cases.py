@@ -1,0 +1,298 @@
+"""The commands of issue 24 as data: what ``bench_command.py --commands`` times and compares.
+
+Each :class:`Case` names one command of the review, the ``spatial`` argv that
+runs it, a plain geopandas script and a DuckDB spatial script doing the same
+from the same file, and how their results are compared. Adding a command is
+one entry in :data:`CASES`.
+
+Argv and scripts are templates: ``{layer}`` is the survey layer in the format
+being timed (GeoParquet or GeoPackage; GeoJSON where a case lists it),
+``{zones}`` the plan's zones (GeoParquet in EPSG:4544), ``{points}`` a point
+in each 图斑 (GeoParquet, for ``--op assign``), ``{out}`` the file a
+method writes its result to (its standard output goes to ``{out}.stdout``),
+``{bench}`` this folder. A script is run as ``python -c SCRIPT LAYER ZONES OUT``.
+
+The survey layer (:func:`ensure_survey`) is synthetic (示例数据): Voronoi 图斑
+over the district (``bench_tabulate.make_parcels``) in EPSG:4544, with a
+``BSM``-like ``id``, a 2023 用地用海 code and name (``YDYHFLDM``, ``YDYHFLMC``)
+drawn from a fixed list, and a ``note`` saying it is synthetic. The ``bad``
+variant (for ``validate``) has :data:`BAD_EVERY` -th features made invalid
+(bow-ties), one null geometry and one duplicate id, so that the methods have
+problems to agree on.
+
+A benchmark module, never imported by the package or the tests.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "benchmarks" / "out"
+SIZES = {"10k": 10_000, "100k": 100_000, "1M": 1_000_000}
+#: Suffix of each format a case can be timed in.
+FORMATS = {"parquet": ".parquet", "gpkg": ".gpkg", "geojson": ".geojson"}
+#: In the ``bad`` variant, every this many features one is a bow-tie (invalid).
+BAD_EVERY = 100_003
+#: 2023 用地用海分类 codes the synthetic survey draws from (names read from the package's table).
+CODES = ("0101", "0102", "0103", "0301", "0401", "0701", "0702", "1202", "1701", "1704")
+
+
+@dataclass(frozen=True)
+class Case:
+    """One command of the review, timed three ways.
+
+    Attributes
+    ----------
+    spatial : tuple of str
+        The argv after ``spatial`` (templates, see the module).
+    geopandas, duckdb : str or None
+        Scripts doing the same; None where none is written yet.
+    compare : str
+        ``count``: the number of problem lines ``spatial`` prints equals the
+        number each script prints; ``area``: the total area of the table
+        (``area_km2`` of ``spatial``, ``area_m2`` of the scripts) agrees to
+        1e-6; ``none``: not compared.
+    formats : tuple of str
+        Formats of ``{layer}`` to time (keys of :data:`FORMATS`).
+    variant : str
+        ``clean`` or ``bad`` (see :func:`ensure_survey`).
+    exit_codes : tuple of int
+        Exit statuses of ``spatial`` that mean it ran (validate: 1, problems found).
+    out_suffix : str
+        Suffix of ``{out}``.
+    """
+
+    spatial: tuple[str, ...]
+    geopandas: str | None = None
+    duckdb: str | None = None
+    compare: str = "none"
+    formats: tuple[str, ...] = ("parquet", "gpkg")
+    variant: str = "clean"
+    exit_codes: tuple[int, ...] = (0,)
+    out_suffix: str = ".csv"
+    sizes: tuple[str, ...] = field(default=("100k", "1M"))
+
+
+VALIDATE_GEOPANDAS = """
+import sys, geopandas as gpd, shapely
+path = sys.argv[1]
+layer = gpd.read_parquet(path) if path.endswith(".parquet") else gpd.read_file(path)
+geoms = layer.geometry.array
+null = shapely.is_missing(geoms)
+invalid = ~null & ~shapely.is_valid(geoms)
+dup = layer["id"].duplicated() & layer["id"].notna()
+print(int(null.sum() + invalid.sum() + dup.sum()))
+"""
+
+VALIDATE_DUCKDB = r"""
+import sys
+sys.path.insert(0, sys.argv[4])
+from bench_tabulate import duckdb_connection
+con = duckdb_connection()
+path = sys.argv[1]
+source = f"'{path}'" if path.endswith(".parquet") else f"ST_Read('{path}')"
+geom = "geometry" if path.endswith(".parquet") else "geom"
+(n,) = con.execute(
+    f"WITH t AS (SELECT id, {geom} AS g, row_number() OVER (PARTITION BY id ORDER BY id) AS k "
+    f"FROM {source}) SELECT count(*) FILTER (WHERE g IS NULL) "
+    "+ count(*) FILTER (WHERE g IS NOT NULL AND NOT ST_IsValid(g)) "
+    "+ count(*) FILTER (WHERE id IS NOT NULL AND k > 1) FROM t"
+).fetchone()
+print(n)
+"""
+
+OVERLAY_GEOPANDAS = """
+import sys, geopandas as gpd
+from pyproj import Geod
+path = sys.argv[1]
+parcels = gpd.read_parquet(path) if path.endswith(".parquet") else gpd.read_file(path)
+zones = gpd.read_parquet(sys.argv[2]).to_crs(parcels.crs)[["id", "geometry"]]
+pieces = gpd.overlay(parcels[["id", "geometry"]].rename(columns={"id": "a_id"}),
+                     zones.rename(columns={"id": "b_id"}), how="intersection", keep_geom_type=True)
+geod = Geod(ellps="GRS80")
+pieces["area_m2"] = [abs(geod.geometry_area_perimeter(g)[0]) for g in pieces.geometry.to_crs(4326)]
+pieces.groupby(["a_id", "b_id"], as_index=False)["area_m2"].sum().to_csv(sys.argv[3], index=False)
+"""
+
+OVERLAY_DUCKDB = r"""
+import sys
+sys.path.insert(0, sys.argv[4])
+from bench_tabulate import duckdb_connection
+con = duckdb_connection()
+path, zones, out = sys.argv[1:4]
+parquet = path.endswith(".parquet")
+source, geom = (f"'{path}'", "geometry") if parquet else (f"ST_Read('{path}')", "geom")
+lonlat = "ST_Transform(g, 'EPSG:4544', 'EPSG:4326', always_xy := true)"
+con.execute(
+    "COPY (WITH pieces AS ("
+    f"SELECT p.id AS a_id, z.id AS b_id, ST_Intersection(p.{geom}, z.geometry) AS g "
+    f"FROM {source} p JOIN '{zones}' z ON ST_Intersects(p.{geom}, z.geometry)) "
+    f"SELECT a_id, b_id, SUM(ST_Area_Spheroid(ST_FlipCoordinates({lonlat}))) AS area_m2 "
+    f"FROM pieces GROUP BY a_id, b_id) TO '{out}' (HEADER, DELIMITER ',')"
+)
+"""
+
+#: A table command's output options.
+CSV_OUT = ("--format", "csv", "--out", "{out}")
+
+#: The commands of issue 24. Entries without scripts are timed for ``spatial`` alone.
+CASES: dict[str, Case] = {
+    "validate": Case(
+        ("validate", "{layer}"),
+        VALIDATE_GEOPANDAS,
+        VALIDATE_DUCKDB,
+        compare="count",
+        formats=("parquet", "gpkg", "geojson"),
+        variant="bad",
+        exit_codes=(0, 1),
+        out_suffix=".txt",
+    ),
+    "overlay": Case(
+        ("overlay", "{layer}", "{zones}", *CSV_OUT),
+        OVERLAY_GEOPANDAS,
+        OVERLAY_DUCKDB,
+        compare="area",
+    ),
+    "overlay-difference": Case(
+        ("overlay", "{layer}", "{zones}", "--op", "difference", "--format", "csv", "--out", "{out}")
+    ),
+    "overlay-coverage": Case(
+        ("overlay", "{layer}", "{zones}", "--op", "coverage", "--distance-m", "100", *CSV_OUT)
+    ),
+    "overlay-assign": Case(("overlay", "{points}", "{zones}", "--op", "assign", *CSV_OUT)),
+    "balance-zones": Case(("balance", "{layer}", "--zones", "{zones}", *CSV_OUT)),
+    "balance-existing-planned": Case(
+        ("balance", "--existing", "{layer}", "--planned", "{layer}", *CSV_OUT)
+    ),
+    "diff": Case(("diff", "{layer}", "{layer}", "--format", "csv", "--out", "{out}")),
+    "qc": Case(("qc", "{layer}", "--format", "csv", "--out", "{out}")),
+}
+
+
+def survey_path(label: str, fmt: str, variant: str = "clean") -> Path:
+    """Where the synthetic survey of ``label`` features is cached in ``fmt``."""
+    return OUT / f"survey_{label}_{variant}{FORMATS[fmt]}"
+
+
+def zones_path() -> Path:
+    """The plan's zones and clusters as GeoParquet in EPSG:4544 (written once)."""
+    path = OUT / "survey_zones_4544.parquet"
+    if not path.exists():
+        import geopandas as gpd  # noqa: PLC0415
+
+        zones = gpd.read_file(ROOT / "geodata" / "zones.geojson")[["id", "geometry"]]
+        OUT.mkdir(parents=True, exist_ok=True)
+        zones.to_crs(4544).to_parquet(path)
+    return path
+
+
+def _make_survey(n: int):
+    """``n`` synthetic 图斑 in EPSG:4544 with ids, 2023 codes and names (示例数据)."""
+    import numpy as np  # noqa: PLC0415
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from bench_tabulate import make_parcels  # noqa: PLC0415
+
+    from spatial.landuse.classes import load_classes  # noqa: PLC0415
+
+    classes = load_classes()
+    parcels = make_parcels(n).to_crs(4544)
+    rng = np.random.default_rng(24)
+    codes = np.array(CODES, dtype=object)[rng.integers(0, len(CODES), len(parcels))]
+    names = {code: classes[code].name_zh for code in CODES}
+    parcels["id"] = [f"500120{k:010d}" for k in range(len(parcels))]
+    parcels["YDYHFLDM"] = codes
+    parcels["YDYHFLMC"] = [names[c] for c in codes]
+    parcels["note"] = "示例数据 synthetic"
+    return parcels[["id", "YDYHFLDM", "YDYHFLMC", "note", "geometry"]]
+
+
+def _spoil(parcels):
+    """The ``bad`` variant: bow-ties every :data:`BAD_EVERY` features, a null, a duplicate id."""
+    import shapely  # noqa: PLC0415
+
+    parcels = parcels.copy()
+    geoms = parcels.geometry.array.copy()
+    for k in range(7, len(parcels), BAD_EVERY):
+        x0, y0, x1, y1 = shapely.bounds(geoms[k])
+        geoms[k] = shapely.Polygon([(x0, y0), (x1, y1), (x1, y0), (x0, y1)])
+    geoms[len(parcels) // 3] = None
+    parcels.geometry = geoms
+    parcels.loc[parcels.index[len(parcels) // 2], "id"] = parcels["id"].iloc[1]
+    return parcels
+
+
+def ensure_survey(label: str, formats: tuple[str, ...], variant: str = "clean") -> dict[str, Path]:
+    """Generate (once) and cache the survey layer of ``label`` features in each format."""
+    paths = {fmt: survey_path(label, fmt, variant) for fmt in formats}
+    if all(p.exists() for p in paths.values()):
+        return paths
+    from spatial.io.atomic import atomic_path  # noqa: PLC0415
+
+    t0 = time.perf_counter()
+    parcels = _make_survey(SIZES[label])
+    if variant == "bad":
+        parcels = _spoil(parcels)
+    print(f"  generated {len(parcels):,} 图斑 in {time.perf_counter() - t0:.1f} s", flush=True)
+    OUT.mkdir(parents=True, exist_ok=True)
+    for fmt, path in paths.items():
+        if path.exists():
+            continue
+        with atomic_path(path) as tmp:
+            if fmt == "parquet":
+                parcels.to_parquet(tmp, row_group_size=100_000)
+            else:
+                driver = "GPKG" if fmt == "gpkg" else "GeoJSON"
+                parcels.to_file(tmp, driver=driver, layer=path.stem, engine="pyogrio")
+    return paths
+
+
+def fill(template: tuple[str, ...] | str, **values: str) -> list[str]:
+    """Fill the ``{name}`` placeholders of an argv template."""
+    items = [template] if isinstance(template, str) else list(template)
+    return [re.sub(r"\{(\w+)\}", lambda m: values.get(m.group(1), m.group(0)), t) for t in items]
+
+
+def _count_lines(path: Path) -> int:
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    return sum(1 for line in text.splitlines() if line.strip())
+
+
+def _count_printed(path: Path) -> int:
+    return int(path.read_text(encoding="utf-8").split()[-1])
+
+
+#: How each method's result is read for ``compare="count"``.
+COUNTERS: dict[str, Callable[[Path], int]] = {
+    "spatial": _count_lines,
+    "geopandas": _count_printed,
+    "duckdb": _count_printed,
+}
+
+
+def total_area_km2(path: Path) -> float:
+    """The total area of a table a method wrote: ``area_km2``, or ``area_m2`` / 1e6."""
+    import pandas as pd  # noqa: PLC0415
+
+    table = pd.read_csv(path)
+    if "area_km2" in table.columns:
+        return float(table["area_km2"].sum())
+    return float(table["area_m2"].sum()) / 1e6
+
+
+def ensure_points(layer: Path) -> Path:
+    """A point inside each feature of a survey layer (GeoParquet), cached beside it."""
+    path = layer.with_name(layer.stem + "_points.parquet")
+    if not path.exists():
+        import geopandas as gpd  # noqa: PLC0415
+
+        survey = gpd.read_parquet(layer.with_suffix(".parquet"))
+        survey.geometry = survey.geometry.representative_point()
+        survey.to_parquet(path, row_group_size=100_000)
+    return path

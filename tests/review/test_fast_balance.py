@@ -1,0 +1,298 @@
+"""The balance table's fast path gives the plain path's rows, refusals and messages, bit for bit.
+
+Layers are synthetic (示例数据): a grid of 100 m parcels in EPSG:4544 near 璧山
+and zones that cut it; bad features are put in the far corner, where the fast
+path cuts nothing (their box meets no zone's), so only its checks can find them.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+
+from spatial.landuse import check_class_field
+from spatial.review import balance as balance_module
+from spatial.review.balance import balance_table, name_problems
+from tests.survey import survey_parcels, survey_zones
+
+GK = "EPSG:4544"
+X0, Y0 = 620_000.0, 3_280_000.0
+COLS, ROWS = 30, 20
+CODES = ["0101", "0103", "0701", "1001", "1207"]
+
+
+def _grid() -> gpd.GeoDataFrame:
+    cells = [
+        shapely.box(X0 + 100 * i, Y0 + 100 * j, X0 + 100 * (i + 1), Y0 + 100 * (j + 1))
+        for j in range(ROWS)
+        for i in range(COLS)
+    ]
+    codes = [CODES[k % len(CODES)] for k in range(len(cells))]
+    return gpd.GeoDataFrame(
+        {
+            "id": [f"lu-{k:04d}" for k in range(len(cells))],
+            "YDYHFLDM": codes,
+            "note": "示例数据 synthetic",
+        },
+        geometry=cells,
+        crs=GK,
+    )
+
+
+def _zones() -> gpd.GeoDataFrame:
+    """Two zones cutting the grid off its lines; the second reaches past the layer (未覆盖)."""
+    return gpd.GeoDataFrame(
+        {"id": ["z-a", "z-b"], "note": "示例数据 synthetic"},
+        geometry=[
+            shapely.box(X0 + 130, Y0 + 170, X0 + 1240, Y0 + 960),
+            shapely.Polygon([(X0 + 900, Y0 + 420), (X0 + 1650, Y0 + 380), (X0 + 1720, Y0 + 2300)]),
+        ],
+        crs=GK,
+    )
+
+
+@pytest.fixture
+def fast_for_small(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """Let layers of any size take the fast path; record whether each call took it."""
+    monkeypatch.setattr(balance_module, "FAST_MIN_FEATURES", 0)
+    taken: list[bool] = []
+    original = balance_module._fast_inputs
+
+    def spy(*args: object, **kwargs: object) -> object:
+        found = original(*args, **kwargs)  # type: ignore[arg-type]
+        taken.append(found is not None)
+        return found
+
+    monkeypatch.setattr(balance_module, "_fast_inputs", spy)
+    return taken
+
+
+def _both(lu: gpd.GeoDataFrame, zones: gpd.GeoDataFrame | None, **kw: object) -> tuple:
+    fast = balance_table(lu, zones, **kw)  # type: ignore[arg-type]
+    plain = balance_table(lu, zones, fast=False, **kw)  # type: ignore[arg-type]
+    return fast, plain
+
+
+def _same(fast: pd.DataFrame, plain: pd.DataFrame) -> None:
+    pd.testing.assert_frame_equal(fast, plain, check_exact=True)
+    assert fast.attrs == plain.attrs
+
+
+def test_clean_grid_takes_the_fast_path_with_the_same_rows(fast_for_small: list[bool]) -> None:
+    fast, plain = _both(_grid(), _zones())
+    assert fast_for_small == [True]
+    _same(fast, plain)
+    # independent figures: zone A holds 1110 m x 790 m of parcels, all covered
+    zone_a = fast[fast["zone_id"] == "z-a"]
+    assert zone_a["area_m2"].sum() == pytest.approx(zone_a["zone_area_m2"].iloc[0], rel=1e-12)
+    assert zone_a["zone_area_m2"].iloc[0] == pytest.approx(1110 * 790, rel=2e-3)  # GK scale
+    uncovered = fast[(fast["zone_id"] == "z-b") & fast["class_code"].isna()]
+    assert len(uncovered) == 1 and uncovered["area_raw_m2"].iloc[0] > 1e4  # past y = +2000 m
+
+
+def test_more_features_than_the_threshold_same_rows() -> None:
+    rows = []
+    for k in range(4):  # 2,400 parcels in four strips of the grid
+        strip = _grid()
+        strip = strip.set_geometry(strip.translate(0, 100 * ROWS * k))
+        strip["id"] = strip["id"] + f"-{k}"
+        rows.append(strip)
+    lu = gpd.GeoDataFrame(pd.concat(rows, ignore_index=True), crs=GK)
+    assert len(lu) > balance_module.FAST_MIN_FEATURES
+    assert (
+        balance_module._fast_inputs(lu, _zones(), "YDYHFLDM", "id", None, ("lu", "zones"), 1)
+        is not None
+    )
+    _same(*_both(lu, _zones()))
+
+
+def test_tolerated_overlap_and_level_same_rows(fast_for_small: list[bool]) -> None:
+    lu = _grid()
+    k = 3 * COLS + 4  # a parcel inside zone A grows 5 mm into its east neighbour: 0.5 m²
+    geoms = lu.geometry.to_numpy()
+    x0, y0, x1, y1 = geoms[k].bounds
+    geoms[k] = shapely.box(x0, y0, x1 + 0.005, y1)
+    lu = lu.set_geometry(list(geoms), crs=GK)
+    fast, plain = _both(lu, _zones(), level=1, construction=("07",))
+    assert fast_for_small == [True]
+    _same(fast, plain)
+    (overlap,) = fast.attrs["overlaps"]
+    assert overlap["kept_by"] == "lu-0094"
+    assert overlap["overlap_m2"] == pytest.approx(0.5, rel=1e-2)
+
+
+def test_whole_layer_without_zones_same_rows(fast_for_small: list[bool]) -> None:
+    fast, plain = _both(_grid(), None)
+    assert fast_for_small == [True]
+    _same(fast, plain)
+
+
+def test_survey_coverage_with_t_junctions_same_rows(fast_for_small: list[bool]) -> None:
+    parcels, zones = survey_parcels(), survey_zones()
+    fast = balance_table(parcels, zones, id_field="DYBH")
+    plain = balance_table(parcels, zones, id_field="DYBH", fast=False)
+    assert fast_for_small == [True]
+    _same(fast, plain)
+
+
+def test_zones_in_another_crs_same_rows_and_warnings(fast_for_small: list[bool]) -> None:
+    zones = _zones().to_crs(4326)
+    with warnings.catch_warnings(record=True) as fast_warned:
+        warnings.simplefilter("always")
+        fast = balance_table(_grid(), zones)
+    with warnings.catch_warnings(record=True) as plain_warned:
+        warnings.simplefilter("always")
+        plain = balance_table(_grid(), zones, fast=False)
+    assert fast_for_small == [True]
+    _same(fast, plain)
+    assert [str(w.message) for w in fast_warned] == [str(w.message) for w in plain_warned]
+
+
+def _corner(lu: gpd.GeoDataFrame) -> int:
+    """The parcel in the far corner: its box meets no zone's."""
+    return len(lu) - 1
+
+
+def _bad(kind: str) -> gpd.GeoDataFrame:
+    lu = _grid()
+    k = _corner(lu)
+    geoms = lu.geometry.to_numpy().copy()
+    x, y = X0 + 100 * (COLS - 1), Y0 + 100 * (ROWS - 1)
+    if kind == "invalid":
+        geoms[k] = shapely.Polygon([(x, y), (x + 100, y + 100), (x + 100, y), (x, y + 100)])
+    elif kind == "empty":
+        geoms[k] = shapely.Polygon()
+    elif kind == "null":
+        geoms[k] = None
+    elif kind == "line":
+        geoms[k] = shapely.LineString([(x, y), (x + 100, y + 100)])
+    elif kind == "collection":
+        geoms[k] = shapely.GeometryCollection([geoms[k]])
+    elif kind == "huge":
+        geoms[k] = shapely.box(1e12, 1e12, 1e12 + 100, 1e12 + 100)
+    elif kind == "nan":
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # shapely: a NaN in a ring
+            geoms[k] = shapely.Polygon([(x, y), (x + 100, y), (x + 100, np.nan), (x, y)])
+    elif kind == "degrees":
+        geoms[k] = shapely.box(106.2, 29.6, 106.201, 29.601)
+    lu = lu.set_geometry(list(geoms), crs=GK)
+    if kind == "duplicate_id":
+        lu.loc[k, "id"] = lu.loc[0, "id"]
+    elif kind == "unknown_code":
+        lu.loc[k, "YDYHFLDM"] = "0799"
+    elif kind == "blank_code":
+        lu.loc[k, "YDYHFLDM"] = "  "
+    elif kind == "mojibake":
+        lu.loc[k, "note"] = "ç’§å±±"
+    elif kind == "accuracy":
+        lu["accuracy"] = "official"
+        lu.loc[k, "accuracy"] = "roughly"
+    return lu
+
+
+BAD_KINDS = [
+    "invalid",
+    "empty",
+    "null",
+    "line",
+    "collection",
+    "huge",
+    "nan",
+    "degrees",
+    "duplicate_id",
+    "unknown_code",
+    "blank_code",
+    "mojibake",
+    "accuracy",
+]
+
+
+@pytest.mark.parametrize("kind", BAD_KINDS)
+def test_bad_feature_far_from_the_zones_refused_in_the_same_words(
+    kind: str, fast_for_small: list[bool]
+) -> None:
+    lu = _bad(kind)
+    with pytest.raises(Exception) as fast_error:
+        balance_table(lu, _zones(), names=("lu.parquet", "zones.gpkg"))
+    with pytest.raises(Exception) as plain_error:
+        balance_table(lu, _zones(), names=("lu.parquet", "zones.gpkg"), fast=False)
+    assert fast_for_small == [False]  # the checks sent it the plain way
+    assert type(fast_error.value) is type(plain_error.value)
+    assert str(fast_error.value) == str(plain_error.value)
+    assert "lu.parquet" in str(fast_error.value)
+
+
+@pytest.mark.parametrize("kind", ["invalid", "duplicate_id", "unknown_code"])
+def test_bad_feature_without_zones_refused_in_the_same_words(
+    kind: str, fast_for_small: list[bool]
+) -> None:
+    lu = _bad(kind)
+    with pytest.raises(Exception) as fast_error:
+        balance_table(lu, None)
+    with pytest.raises(Exception) as plain_error:
+        balance_table(lu, None, fast=False)
+    assert str(fast_error.value) == str(plain_error.value)
+
+
+def test_bad_zone_refused_in_the_same_words(fast_for_small: list[bool]) -> None:
+    zones = _zones()
+    zones.loc[1, "id"] = "z-a"
+    with pytest.raises(Exception) as fast_error:
+        balance_table(_grid(), zones)
+    with pytest.raises(Exception) as plain_error:
+        balance_table(_grid(), zones, fast=False)
+    assert str(fast_error.value) == str(plain_error.value)
+
+
+@pytest.mark.parametrize("misnamed", [False, True])
+def test_name_problems_match_the_feature_walk(misnamed: bool) -> None:
+    lu = _grid()
+    lu["YDYHFLMC"] = lu["YDYHFLDM"].map(
+        {
+            "0101": "水田",
+            "0103": "旱地",
+            "0701": "城镇住宅用地",
+            "1001": "工业用地",
+            "1207": "城镇村道路用地",
+        }
+    )
+    if misnamed:
+        lu.loc[7, "YDYHFLMC"] = "旱地"
+    walked = [p for p in check_class_field(lu, "lu.gpkg") if p.kind == "name"]
+    found = name_problems(lu, "lu.gpkg", "YDYHFLDM", "YDYHFLMC")
+    assert [str(p) for p in found] == [str(p) for p in walked]
+    assert len(found) == int(misnamed)
+
+
+def test_many_zones_same_rows(fast_for_small: list[bool]) -> None:
+    """More zones than the numpy loop takes (their boxes go through an STR tree)."""
+    cells = [
+        shapely.box(
+            X0 + 37 + 210 * i, Y0 + 23 + 190 * j, X0 + 37 + 210 * (i + 1), Y0 + 23 + 190 * (j + 1)
+        )
+        for j in range(9)
+        for i in range(12)
+    ]
+    zones = gpd.GeoDataFrame(
+        {"id": [f"z-{k:03d}" for k in range(len(cells))], "note": "示例数据 synthetic"},
+        geometry=cells,
+        crs=GK,
+    )
+    assert len(zones) > 64
+    fast, plain = _both(_grid(), zones)
+    assert fast_for_small == [True]
+    _same(fast, plain)
+    assert fast["zone_id"].nunique() == len(zones)
+
+
+def test_lonlat_layers_same_rows(fast_for_small: list[bool]) -> None:
+    """Both layers in EPSG:4326: the geographic box tests and lon/lat areas of record."""
+    fast, plain = _both(_grid().to_crs(4326), _zones().to_crs(4326))
+    assert fast_for_small == [True]
+    _same(fast, plain)
