@@ -66,7 +66,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         default=None,  # text, not a Path: a trailing slash asks for a folder
         help=f"default {DEFAULT_OUT.parent / '<name>.html'}: the project's name (its "
         f"folder's), else the --plan file's stem, else {BUNDLED_NAME}; a folder (DIR/, ending "
-        "in a slash, or an existing folder) gets index.html and the large layers' vector tiles "
+        "in a slash) gets index.html and the large layers' vector tiles "
         "beside it, for spatial serve DIR",
     )
     parser.add_argument(
@@ -143,11 +143,13 @@ def _precision_note(decimals: int | None) -> str | None:
 def _map_path(args: argparse.Namespace) -> tuple[Path, Path | None]:
     """Return the page to write and the folder of its tiles (None: tiles embedded in the page).
 
-    ``--out DIR/`` (a trailing slash, or a folder that exists) writes ``DIR/index.html``
-    with each tiled layer's ``.pmtiles`` beside it; a file name, one offline page.
+    ``--out DIR/`` (the trailing slash asks for it) writes ``DIR/index.html`` with each
+    tiled layer's ``.pmtiles`` beside it; a file name, one offline page. An existing
+    folder named without the slash is refused as for every command (one line, exit 2):
+    a map is never written into a folder the planner did not ask for.
     """
     given = os.fspath(args.out)
-    if given.endswith(("/", os.sep)) or os.path.isdir(given):
+    if given.endswith(("/", os.sep)):
         folder = Path(given)
         folder.mkdir(parents=True, exist_ok=True)
         return folder / "index.html", folder
