@@ -301,7 +301,11 @@ def plan_title(args: argparse.Namespace) -> str | None:
     if getattr(args, "project_title", None):
         return str(args.project_title)
     title = load_title(args.plan) if args.plan is not None else None
-    given = [getattr(args, name, None) for name in ("zones", *LAYER_NAMES)]
+    names = ("zones", *LAYER_NAMES)
+    # check, map, report: --zones...; review: its plan layers as layer_<name>
+    given = [getattr(args, n, None) for n in names] + [
+        getattr(args, f"layer_{n}", None) for n in names
+    ]
     paths = [str(path) for path in given if path is not None]
     return title or (_stem(paths[0]) if paths else None)
 

@@ -39,7 +39,7 @@ from spatial.cli._options import (
     read_options,
 )
 from spatial.cli._output import ExitCode, printed_warnings
-from spatial.cli._project import own_plan
+from spatial.cli._project import own_plan, plan_title
 from spatial.errors import UsageError, printable
 from spatial.io.layers import LAYER_NAMES
 from spatial.landuse.fields import CLASS_CODE_FIELD
@@ -152,6 +152,7 @@ def _request(args: argparse.Namespace) -> ReviewRequest:
         plan=_text(args.plan),
         rules=_text(args.rules),
         own_plan=own_plan(args),
+        title=plan_title(args),
         constraints=constraints,
         within=within,
         tolerance_m2=args.tolerance_m2,

@@ -74,6 +74,9 @@ class ReviewRequest:
     plan, rules : str, optional
         The planner's targets and rules files (either replaces the bundled plan
         whole); ``own_plan`` a project's plan that names neither (nothing judged).
+    title : str, optional
+        The planner's plan's title on the report, the map and the atlas (the
+        project's, else the plan's); None for the bundled plan's.
     constraints, within : tuple of (name, path)
         三区三线 layers the zones must not occupy / must lie within.
     tolerance_m2 : float
@@ -104,6 +107,7 @@ class ReviewRequest:
     plan: str | None = None
     rules: str | None = None
     own_plan: bool = False
+    title: str | None = None
     constraints: tuple[tuple[str, str], ...] = ()
     within: tuple[tuple[str, str], ...] = ()
     tolerance_m2: float = DEFAULT_TOLERANCE_M2
@@ -312,7 +316,15 @@ def _check(request: ReviewRequest, inputs: _Inputs) -> PlanSnapshot:
         headlines=_headlines(request),
         repair=request.repair,
         class_field=request.class_field,
+        # a planner's plan over their own layers is drawn alone, under its own title (as map)
+        bundled=not (_is_own(request) and bool(inputs.theirs)),
+        title=request.title,
     )
+
+
+def _is_own(request: ReviewRequest) -> bool:
+    """Whether the planner's plan judges (their project's, or --plan/--rules), not the bundled."""
+    return bool(request.own_plan or request.plan or request.rules)
 
 
 # --- balance, changes, quality
@@ -467,7 +479,7 @@ def _input_records(request: ReviewRequest) -> list[InputFile]:
 
 
 def _plan_records(request: ReviewRequest) -> list[InputFile]:
-    bundled = not (request.own_plan or request.plan or request.rules)
+    bundled = not _is_own(request)
     plan = str(plan_path()) if bundled else request.plan
     rules = str(bundled_rules_path()) if bundled else request.rules
     found: list[InputFile] = []

@@ -443,3 +443,17 @@ def test_a_bad_call_is_one_line_and_writes_nothing(project, tmp_path, capsys, ex
     err = capsys.readouterr().err
     assert said in err and len(err.strip().splitlines()) == 1
     assert not out.exists() and list(tmp_path.iterdir()) == []
+
+
+@needs_poppler
+def test_their_review_draws_their_plan_alone(review: Path) -> None:
+    """A planner's plan over their layers: no bundled Bishan layer or title on any atlas page."""
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(review / "report.pdf"), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    for bundled in ("璧山区界", "黛山大道", "创新平台", "镇街驻地", "璧山片区"):
+        assert bundled not in text
+    assert "规划分区" in text  # their zones are in the legend
