@@ -253,12 +253,36 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+#: Files GDAL reads with a layer file of the same stem (Shapefile parts, its spatial indexes,
+#: an auxiliary XML): hashed with it.
+_SIDECAR_SUFFIXES = frozenset(
+    {".dbf", ".shx", ".prj", ".cpg", ".qix", ".sbn", ".sbx", ".atx", ".xml", ".qmd", ".aux"}
+)
+
+
 def _files_of(path: Path) -> Iterator[Path]:
-    """Yield the file, or every file of a folder input (a File Geodatabase) in name order."""
+    """Yield the file with the files GDAL reads with it, or every file of a folder input.
+
+    A File Geodatabase's files in name order; a file, then its sidecars in name order:
+    the files beside it named ``<stem>.<anything>`` (a Shapefile's ``.dbf``, ``.shx``,
+    ``.prj``, ``.cpg``: its attributes, ids, CRS and encoding are in them, so a manifest
+    that hashed the ``.shp`` alone would not change when they do).
+    """
+    path = path.absolute()
     if path.is_dir():
         yield from sorted(p for p in path.rglob("*") if p.is_file())
-    else:
-        yield path
+        return
+    yield path
+    stem = path.stem.lower()
+    beside = path.parent.iterdir() if path.parent.is_dir() else iter(())
+    yield from sorted(
+        p
+        for p in beside
+        if p != path
+        and p.is_file()
+        and p.name.lower().startswith(f"{stem}.")
+        and p.suffix.lower() in _SIDECAR_SUFFIXES
+    )
 
 
 def input_files(
