@@ -116,8 +116,8 @@ def _zone_ids(args: argparse.Namespace, project: Project) -> None:
     zones = project.layers.get("zones")
     if args.command != "balance" or zones is None or args.zone_id_field is not None:
         return
-    if args.zones == zones.path:
-        args.zone_id_field = zones.id_field
+    if args.zones is not None and _path_key(str(args.zones)) == _path_key(str(zones.path)):
+        args.zone_id_field = zones.id_field  # its zones file, however it is spelled
 
 
 def _out_crs(args: argparse.Namespace, project: Project) -> None:

@@ -381,3 +381,16 @@ def test_their_zones_without_their_plan_are_told_how_to_give_it(folder, capsys):
     assert status == 1  # the bundled plan, the default when no plan is given, finds none of them
     assert {r["status"] for r in data["targets"]} == {"FAIL"}
     assert "give your own targets with --plan FILE, or write a project with 'spatial init'" in err
+
+
+@pytest.mark.parametrize("spelled", ["zones.shp", "./zones.shp"])
+def test_balance_names_the_projects_zones_file_and_keeps_its_id_field(
+    folder, capsys, monkeypatch, spelled
+):
+    """``balance LANDUSE --zones zones.shp`` in the project's folder: its zones' DYBH, not 'id'."""
+    survey_parcels().to_file(folder / "landuse.gpkg")
+    _project(folder, '\n[landuse]\npath = "landuse.gpkg"\nclass_field = "YDYHFLDM"\n')
+    monkeypatch.chdir(folder)
+    assert main(["balance", "landuse.gpkg", "--zones", spelled, "--format", "json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert {r["zone_id"] for r in rows} >= {"A"}  # the zones named by DYBH
