@@ -184,7 +184,10 @@ def _table(role: str, found: Found, folder: Path) -> list[str]:
 
 
 def _plan_lines(args: argparse.Namespace, folder: Path, found: list[Found]) -> list[str]:
-    lines = ["[project]"]
+    lines = [
+        "[project]",
+        '# title = "某单元规划"  # on maps, reports and the atlas (else the plan\'s)',
+    ]
     crss = {f.crs for f in found if f.crs}
     if len(crss) == 1:
         lines.append(f"out_crs = {_quoted(crss.pop())}  # the layers' common CRS")

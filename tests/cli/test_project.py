@@ -394,3 +394,16 @@ def test_balance_names_the_projects_zones_file_and_keeps_its_id_field(
     assert main(["balance", "landuse.gpkg", "--zones", spelled, "--format", "json"]) == 0
     rows = json.loads(capsys.readouterr().out)
     assert {r["zone_id"] for r in rows} >= {"A"}  # the zones named by DYBH
+
+
+def test_init_offers_a_title_and_a_set_title_is_the_maps(folder, capsys, monkeypatch):
+    """The project spatial init writes names the title key; set, it titles the map's snapshot."""
+    monkeypatch.chdir(folder)
+    assert main(["init", "zones.shp", "--plan", "plan.toml"]) == 0
+    text = (folder / "spatial.toml").read_text(encoding="utf-8")
+    assert "# title = " in text
+    (folder / "spatial.toml").write_text(
+        text.replace("[project]\n", '[project]\ntitle = "我的单元规划"\n', 1), encoding="utf-8"
+    )
+    assert main(["map", "--out", str(folder / "m.html")]) == 0
+    assert "我的单元规划" in (folder / "m.html").read_text(encoding="utf-8")
