@@ -109,6 +109,9 @@ def _landuse(args: argparse.Namespace, project: Project) -> None:
     if args.command in ("balance", "review") and unsaid:
         args.landuse = landuse.path
         _add_options(args, "landuse", landuse, main=args.command == "balance")
+    if args.command == "qc" and not args.layers:  # 成果质检 of the project's land-use layer
+        args.layers = [landuse.path]
+        args.id_field = args.id_field or landuse.id_field  # its CRS: the file's own
 
 
 def _zone_ids(args: argparse.Namespace, project: Project) -> None:

@@ -45,7 +45,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
             "found, 1 errors found, 2 bad input."
         ),
     )
-    parser.add_argument("layers", nargs="+", metavar="LAYER", help="GeoPackage, GeoJSON, ...")
+    parser.add_argument(
+        "layers",
+        nargs="*",
+        metavar="LAYER",
+        help="GeoPackage, GeoJSON, ... (default: the project's land-use layer)",
+    )
     fields = (
         ("--id-field", "feature ids, checked for blanks and duplicates (e.g. BSM)"),
         ("--class-field", "用地用海 class code, checked against the 2023 guide (e.g. YDYHFLDM)"),
@@ -102,6 +107,11 @@ def _check_call(args: argparse.Namespace) -> None:
 
 def request_of(args: argparse.Namespace) -> QcRequest:
     """Return the :class:`QcRequest` the parsed call says."""
+    if not args.layers:
+        raise UsageError(
+            "give the layers to inspect (LAYER...), or run it where a spatial.toml names your "
+            "land-use layer (spatial init writes one)"
+        )
     if len(set(args.layers)) != len(args.layers):
         raise UsageError("a LAYER is given twice: name each once")
     inputs = [Input(path, path) for path in args.layers]

@@ -407,3 +407,19 @@ def test_init_offers_a_title_and_a_set_title_is_the_maps(folder, capsys, monkeyp
     )
     assert main(["map", "--out", str(folder / "m.html")]) == 0
     assert "我的单元规划" in (folder / "m.html").read_text(encoding="utf-8")
+
+
+def test_qc_without_a_layer_inspects_the_projects_land_use(folder, capsys, monkeypatch):
+    parcels = survey_parcels()
+    parcels.to_file(folder / "landuse.gpkg")
+    _project(folder, '\n[landuse]\npath = "landuse.gpkg"\nid_field = "BSM"\n')
+    monkeypatch.chdir(folder)
+    assert main(["qc"]) == 0
+    assert f"{len(parcels)} feature(s) in 1 layer(s)" in capsys.readouterr().err
+
+
+def test_qc_without_a_layer_or_a_project_is_one_line(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main(["qc"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "LAYER" in err and "spatial.toml" in err
