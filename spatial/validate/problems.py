@@ -351,6 +351,11 @@ def _text_message(name: str, value: str) -> str | None:
             "with the wrong encoding and is lost; re-export it as UTF-8"
         )
     reading = mojibake_reading(value)
+    if reading and reading.startswith("GBK read as"):
+        return (
+            f"property {name!r} is mis-encoded text ({reading}); a Shapefile in GBK needs a "
+            ".cpg file beside its .shp holding the word GBK (or re-export it as UTF-8)"
+        )
     if reading:
         return f"property {name!r} is mis-encoded text ({reading}); re-export it as UTF-8"
     return None

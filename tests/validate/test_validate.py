@@ -403,9 +403,14 @@ def test_gbk_bytes_in_geojson(tmp_path: Path, capsys: pytest.CaptureFixture[str]
 )
 def test_mojibake_in_properties(tmp_path: Path, text: str, reading: str) -> None:
     path = write_fc(tmp_path / "moji.geojson", feature("a", point(106.2, 29.6), name_zh=text))
+    advice = (
+        "a Shapefile in GBK needs a .cpg file beside its .shp holding the word GBK (or re-export "
+        "it as UTF-8)"
+        if reading.startswith("GBK read as")
+        else "re-export it as UTF-8"
+    )
     assert lines(path) == [
-        f"{path}: feature a: property 'name_zh' is mis-encoded text ({reading}); "
-        "re-export it as UTF-8"
+        f"{path}: feature a: property 'name_zh' is mis-encoded text ({reading}); {advice}"
     ]
 
 
