@@ -20,11 +20,38 @@ from spatial.commands._inputs import (
 
 if TYPE_CHECKING:
     import geopandas as gpd
+    import pandas as pd
 
     from spatial.checked.snapshot import PlanSnapshot
     from spatial.plan import Target
 
-__all__ = ["check_style_field", "checked_plan"]
+__all__ = ["CheckedTables", "check_style_field", "checked_plan"]
+
+
+class CheckedTables:
+    """The check's tables and verdict, for a result holding the snapshot it drew (map, report)."""
+
+    snapshot: PlanSnapshot
+
+    @property
+    def targets(self) -> pd.DataFrame:
+        """The target table, as ``spatial check`` has it."""
+        return self.snapshot.report.targets
+
+    @property
+    def rules(self) -> pd.DataFrame:
+        """The rule table, as ``spatial check`` has it."""
+        return self.snapshot.report.rules
+
+    @property
+    def summary(self) -> str:
+        """One line: how many targets and rules pass and fail."""
+        return self.snapshot.report.summary()
+
+    @property
+    def exit_status(self) -> int:
+        """0 every target and rule passes, 1 any fails (the output is written either way)."""
+        return 0 if self.snapshot.passed else 1
 
 
 def check_style_field(field: str | None, extra: dict[str, gpd.GeoDataFrame]) -> None:

@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from spatial.commands._inputs import PlanInput, PlanLayers
+from spatial.commands._snapshot import CheckedTables
 
 if TYPE_CHECKING:
     import geopandas as gpd
-    import pandas as pd
 
     from spatial.checked.snapshot import PlanSnapshot
     from spatial.webmap.build import MapOptions
@@ -79,7 +79,7 @@ class MapRequest:
 
 
 @dataclass(frozen=True)
-class MapResult:
+class MapResult(CheckedTables):
     """The map written and the checked plan it draws.
 
     Attributes
@@ -107,26 +107,6 @@ class MapResult:
         if "zones" not in self.snapshot.drawn:
             return None
         return with_area_checks(self.snapshot.drawn["zones"], self.snapshot.zone_checks)
-
-    @property
-    def targets(self) -> pd.DataFrame:
-        """The target table, as ``spatial check`` has it."""
-        return self.snapshot.report.targets
-
-    @property
-    def rules(self) -> pd.DataFrame:
-        """The rule table, as ``spatial check`` has it."""
-        return self.snapshot.report.rules
-
-    @property
-    def summary(self) -> str:
-        """One line: how many targets and rules pass and fail."""
-        return self.snapshot.report.summary()
-
-    @property
-    def exit_status(self) -> int:
-        """0 every target and rule passes, 1 any fails (the map is written either way)."""
-        return 0 if self.snapshot.passed else 1
 
 
 def run_map(request: MapRequest) -> MapResult:

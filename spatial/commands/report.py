@@ -13,10 +13,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from spatial.commands._inputs import PlanInput, PlanLayers
+from spatial.commands._snapshot import CheckedTables
 
 if TYPE_CHECKING:
-    import pandas as pd
-
     from spatial.checked.snapshot import PlanSnapshot
 
 __all__ = ["ReportRequest", "ReportResult", "run_report"]
@@ -51,7 +50,7 @@ class ReportRequest:
 
 
 @dataclass(frozen=True)
-class ReportResult:
+class ReportResult(CheckedTables):
     """The report (and sheet) written and the checked plan they show.
 
     Attributes
@@ -67,26 +66,6 @@ class ReportResult:
     snapshot: PlanSnapshot
     html_bytes: int
     notes: tuple[str, ...] = ()
-
-    @property
-    def targets(self) -> pd.DataFrame:
-        """The target table, as ``spatial check`` has it."""
-        return self.snapshot.report.targets
-
-    @property
-    def rules(self) -> pd.DataFrame:
-        """The rule table, as ``spatial check`` has it."""
-        return self.snapshot.report.rules
-
-    @property
-    def summary(self) -> str:
-        """One line: how many targets and rules pass and fail."""
-        return self.snapshot.report.summary()
-
-    @property
-    def exit_status(self) -> int:
-        """0 every target and rule passes, 1 any fails (written either way)."""
-        return 0 if self.snapshot.passed else 1
 
 
 def run_report(request: ReportRequest) -> ReportResult:
