@@ -52,6 +52,7 @@ from spatial.units import M2_PER_HA, M2_PER_KM2, M2_PER_MU
 __all__ = [
     "CONFLICT_COLUMNS",
     "CONSTRAINT_KINDS",
+    "conflict_id_layers",
     "conflict_pieces",
     "constraint_rule",
     "must_lie_within",
@@ -90,6 +91,24 @@ def constraint_rule(kind: str, name: str, layer: str, tolerance_m2: float) -> Ru
         layer=layer,
         params={"constraint_layer": name, CONSTRAINT_KINDS[kind]: tolerance_m2},
     )
+
+
+def conflict_id_layers(rules: Iterable[Rule]) -> dict[str, set[str]]:
+    """Return, by id column of the conflict pieces, the layers whose features' ids it holds.
+
+    ``zone_id``: the layers the constraint rules check; ``constraint_ids``: their
+    constraint layers (what :meth:`spatial.export.frame.OutputFrame.naming_ids` takes).
+
+    Examples
+    --------
+    >>> conflict_id_layers([constraint_rule("must_not_occupy", "farmland", "zones", 1.0)])
+    {'zone_id': {'zones'}, 'constraint_ids': {'farmland'}}
+    """
+    on_constraints = [r for r in rules if r.kind in CONSTRAINT_KINDS]
+    return {
+        "zone_id": {r.layer for r in on_constraints},
+        "constraint_ids": {str(r.params["constraint_layer"]) for r in on_constraints},
+    }
 
 
 #: Separator of the constraint feature ids of one piece (``constraint_ids``).

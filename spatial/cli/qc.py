@@ -138,7 +138,7 @@ def run(args: argparse.Namespace) -> int:
     findings = result.findings
     emit_frames(args, workbook_sheets(findings), lambda fmt: render(findings, fmt))
     if args.errors_out is not None:
-        for name in write_error_layers(findings, args.errors_out):
+        for name in write_error_layers(findings, args.errors_out, request.id_field):
             print(f"spatial qc: wrote {printable(name)}", file=sys.stderr)
     print(f"spatial qc: {result.summary}", file=sys.stderr)
     return result.exit_status

@@ -158,12 +158,14 @@ def run_check(request: CheckRequest) -> CheckResult:
         An input cannot be read or is invalid (exit 2 on the command line).
     """
     from spatial.checks import run_checks  # noqa: PLC0415
+    from spatial.checks.constraints import conflict_id_layers  # noqa: PLC0415
     from spatial.landuse.fields import CLASS_CODE_FIELD  # noqa: PLC0415
 
     targets, rules, notes_ = request.plan.resolve()
     notes = list(notes_)
     layers, sources, rules, frame = _read(request, rules, notes)
     frame = frame.naming("targets", {t.layer for t in targets})  # ids named as their layer's
+    frame = frame.naming_ids("conflicts", conflict_id_layers(rules))  # zone_id as DYBH
     report = run_checks(
         layers,
         targets=targets,

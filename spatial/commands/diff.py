@@ -93,7 +93,8 @@ class DiffResult:
     steady : (str, str)
         What an empty targets (rules) section means: how many were checked, and how.
     frame : OutputFrame
-        The CRS layers are written in (``pieces``); its notes say what was chosen.
+        The CRS layers are written in (``pieces``), and their id field (the pieces'
+        ``id`` written as ``--id-field``, ``BSM``); its notes say what was chosen.
     notes : tuple of str
         What the command says on the way.
     """
@@ -119,7 +120,7 @@ class DiffResult:
 
     @property
     def pieces(self) -> gpd.GeoDataFrame:
-        """The 调入/调出 pieces in :attr:`frame` (the CRS they are written in)."""
+        """The 调入/调出 pieces in :attr:`frame` (the CRS, the id field they are written with)."""
         return self.frame.layer("diff_pieces", self.diff.pieces)
 
     @property
@@ -323,6 +324,7 @@ def run_diff(request: DiffRequest) -> DiffResult:
     )
     targets, rules, steady, plan_notes = _checks(request, (old, new))
     frame = output_frame_for(request.out_crs, {"old": old, "new": new})
+    frame = frame.with_fields("diff_pieces", {"id": request.id_field})  # BSM written as BSM
     return DiffResult(
         diff=result,
         targets=targets,

@@ -30,7 +30,7 @@ import pandas as pd
 
 from spatial.checked.provenance import InputFile, digest_text, input_files
 from spatial.checked.snapshot import PlanSnapshot
-from spatial.checks.constraints import constraint_rule
+from spatial.checks.constraints import conflict_id_layers, constraint_rule
 from spatial.checks.snapshot import take_snapshot
 from spatial.commands._review_folder import verdict_of, write_review_folder
 from spatial.crs import crs_label
@@ -44,6 +44,7 @@ from spatial.landuse.fields import CLASS_CODE_FIELD
 from spatial.plan import Headline, Rule, Target, load_headlines, load_plan_input, plan_path
 from spatial.plan import rules_path as bundled_rules_path
 from spatial.qc.findings import QcResult
+from spatial.qc.outputs import ERRORS_LAYER
 from spatial.report import format_json, records
 from spatial.review.balance import balance_table, reconciliation, subtotals
 from spatial.review.diff import LayerDiff, diff_layers
@@ -305,9 +306,16 @@ def _constraint_rules(request: ReviewRequest, rules: tuple[Rule, ...]) -> tuple[
     )
 
 
-def _check(request: ReviewRequest, inputs: _Inputs) -> PlanSnapshot:
+def _rules(request: ReviewRequest) -> tuple[tuple[Target, ...], tuple[Rule, ...]]:
+    """Return the plan's targets and rules, the constraints' rules added."""
     targets, rules = _plan(request)
-    rules += _constraint_rules(request, rules)
+    return targets, rules + _constraint_rules(request, rules)
+
+
+def _check(
+    request: ReviewRequest, inputs: _Inputs, plan: tuple[tuple[Target, ...], tuple[Rule, ...]]
+) -> PlanSnapshot:
+    targets, rules = plan
     return take_snapshot(
         inputs.layers,
         inputs.files,
@@ -511,17 +519,40 @@ def _manifest(
 # --- the whole review
 
 
-def _frame(request: ReviewRequest, inputs: _Inputs) -> OutputFrame:
-    """Return the project's CRS: the planner's layers' common one (EPSG:4326 for the bundled)."""
+def _frame(request: ReviewRequest, inputs: _Inputs, rules: tuple[Rule, ...]) -> OutputFrame:
+    """Return the project's CRS and the planner's field names, the findings' named after them.
+
+    The CRS is the planner's layers' common one (EPSG:4326 for the bundled plan);
+    the findings' id columns are named by :func:`_naming_findings`.
+    """
     theirs = dict(inputs.theirs)
     if inputs.landuse is not None:
         theirs[LANDUSE] = inputs.landuse
+    constraints = {name for _, name, _ in _constraint_specs(request)}
     fields = {
         role: {k: v for k, v in (("id", o.id_field), ("name_zh", o.name_field)) if v is not None}
         for role, o in request.options.items()
-        if role in inputs.theirs
+        if role in inputs.theirs or role in constraints
     }
-    return output_frame(theirs, None, fields)
+    if _id_field(request, LANDUSE) != "id":  # the land use keeps its ids in their own field
+        fields[LANDUSE] = {"id": _id_field(request, LANDUSE)}
+    return _naming_findings(output_frame(theirs, None, fields), inputs, rules)
+
+
+def _naming_findings(frame: OutputFrame, inputs: _Inputs, rules: tuple[Rule, ...]) -> OutputFrame:
+    """Return ``frame`` naming the ids of ``findings.gpkg`` as the layers they come from.
+
+    The 调入/调出 pieces of a layer take its id field (``BSM``, ``DYBH``); the
+    conflict pieces' ``zone_id`` the checked layer's and ``constraint_ids`` the
+    constraints' (unless it is the same name: then ``constraint_ids`` stays).
+    The 质检 findings' ``feature_id`` takes the inspected layer's (the land use's,
+    else the zones'); ``other_id`` (the same layer's) keeps its name.
+    """
+    for layer in inputs.previous:
+        frame = frame.naming_ids(f"diff_pieces_{layer}", {"id": [layer]})
+    inspected = LANDUSE if inputs.landuse is not None else "zones"
+    frame = frame.naming_ids(ERRORS_LAYER, {"feature_id": [inspected]})
+    return frame.naming_ids("conflicts", conflict_id_layers(rules))
 
 
 def run_review(request: ReviewRequest) -> ReviewResult:
@@ -544,12 +575,13 @@ def run_review(request: ReviewRequest) -> ReviewResult:
     _check_request(request)
     refuse_folder(out, _input_paths(request))
     inputs = _read_inputs(request)
-    snapshot = _check(request, inputs)
+    plan = _rules(request)
+    snapshot = _check(request, inputs, plan)
     balance = _balance(request, inputs)
     changes = _changes(request, inputs)
     qc = _qc(request, inputs)
     tables = _tables(snapshot, balance, changes, qc)
-    frame = _frame(request, inputs)
+    frame = _frame(request, inputs, plan[1])
     made = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     manifest = _manifest(request, frame, tables, made)
     manifest_text = json.dumps(manifest, ensure_ascii=False, indent=2) + "\n"

@@ -70,6 +70,53 @@ class OutputFrame:
             return self
         return replace(self, fields={**self.fields, table: dict(named.pop())})
 
+    def with_fields(self, name: str, fields: Mapping[str, str]) -> OutputFrame:
+        """Return this frame with layer ``name``'s toolkit columns written as ``fields`` too.
+
+        Examples
+        --------
+        >>> OutputFrame().with_fields("diff_pieces", {"id": "BSM"}).fields["diff_pieces"]
+        {'id': 'BSM'}
+        """
+        merged = {**self.fields.get(name, {}), **fields}
+        return replace(self, fields={**self.fields, name: merged})
+
+    def naming_ids(self, name: str, columns: Mapping[str, Iterable[str]]) -> OutputFrame:
+        """Return this frame with layer ``name``'s id columns written as the planner's id fields.
+
+        For a layer whose rows are pieces of other layers' features (a conflict
+        piece: a zone's and a constraint's; a 调入/调出 piece: a parcel's).
+
+        Parameters
+        ----------
+        name : str
+            The layer written (``conflicts``, ``diff_pieces``).
+        columns : mapping of str to iterable of str
+            By toolkit column (``zone_id``, ``constraint_ids``), in order, the
+            layers whose features' ids it holds. A column is written as the id
+            field those layers share (``DYBH``); it keeps the toolkit's name when
+            they name ids differently or not at all, or when an earlier column
+            took that name (the zones and a constraint both with ``BSM``).
+
+        Examples
+        --------
+        >>> frame = OutputFrame(fields={"zones": {"id": "DYBH"}, "farmland": {"id": "BSM"}})
+        >>> frame.naming_ids("conflicts", {"zone_id": ["zones"], "constraint_ids": ["farmland"]}
+        ...     ).fields["conflicts"]
+        {'zone_id': 'DYBH', 'constraint_ids': 'BSM'}
+        >>> frame = OutputFrame(fields={"zones": {"id": "BSM"}, "farmland": {"id": "BSM"}})
+        >>> frame.naming_ids("conflicts", {"zone_id": ["zones"], "constraint_ids": ["farmland"]}
+        ...     ).fields["conflicts"]
+        {'zone_id': 'BSM'}
+        """
+        named: dict[str, str] = {}
+        for column, layers in columns.items():
+            ids = {self.fields.get(layer, {}).get("id") for layer in layers}
+            theirs = ids.pop() if len(ids) == 1 else None
+            if theirs is not None and theirs not in named.values() and theirs not in columns:
+                named[column] = theirs
+        return self.with_fields(name, named) if named else self
+
     def layers(self, layers: Mapping[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
         """Return every layer of ``layers`` through :meth:`layer`, in order."""
         return {name: self.layer(name, frame) for name, frame in layers.items()}

@@ -18,11 +18,13 @@ import numpy as np
 import pandas as pd
 
 from spatial.errors import UsageError
+from spatial.export.frame import OutputFrame
 from spatial.qc.findings import RECORD_FIELDS, QcResult
 from spatial.report import format_frame, format_json
 
 __all__ = [
     "ERRORS_LAYER",
+    "error_fields",
     "error_layers",
     "findings_frame",
     "render",
@@ -69,7 +71,11 @@ def _layer_name(layer: str, several: bool) -> str:
 
 
 def error_layers(result: QcResult) -> dict[str, gpd.GeoDataFrame]:
-    """Return one layer per input layer: a feature per finding, in that layer's CRS."""
+    """Return one layer per input layer: a feature per finding, in that layer's CRS.
+
+    ``feature_id`` holds the features' ids (``--id-field``, ``BSM``):
+    :func:`error_fields` writes it under that name.
+    """
     several = len(result.layers) > 1
     layers = {}
     for name, (_, crs) in result.layers.items():
@@ -81,8 +87,41 @@ def error_layers(result: QcResult) -> dict[str, gpd.GeoDataFrame]:
     return layers
 
 
-def write_error_layers(result: QcResult, out: str | os.PathLike[str]) -> list[str]:
+def error_fields(result: QcResult, id_field: str | None) -> OutputFrame:
+    """Return the frame of the error layers: their own CRS, ``feature_id`` as the ids' field.
+
+    A layer's findings name its features by ``id_field`` (``--id-field``, ``BSM``),
+    a control layer's by its rule's ``control_id_field`` (``DYBH``); ``other_id``
+    (the other feature of an overlap, of the same layer) keeps its name: it
+    would take the same one.
+
+    Examples
+    --------
+    >>> error_fields(QcResult((), {"parcels.shp": (3, None)}), "BSM").fields
+    {'qc_findings': {'feature_id': 'BSM'}}
+    """
+    from spatial.qc.control import layer_stem  # noqa: PLC0415
+
+    controls = {
+        str(r.params["control_layer"]): r.params.get("control_id_field")
+        for r in result.rules
+        if r.params.get("control_layer")
+    }
+    frame = OutputFrame()
+    several = len(result.layers) > 1
+    for name in result.layers:
+        field = controls.get(layer_stem(name), id_field)
+        if field is not None:
+            frame = frame.with_fields(_layer_name(name, several), {"feature_id": str(field)})
+    return frame
+
+
+def write_error_layers(
+    result: QcResult, out: str | os.PathLike[str], id_field: str | None = None
+) -> list[str]:
     """Write :func:`error_layers` to the GeoPackage ``out`` (atomically); return the layer names.
+
+    With ``id_field`` (``BSM``), ``feature_id`` is written under the planner's name.
 
     Raises
     ------
@@ -95,4 +134,4 @@ def write_error_layers(result: QcResult, out: str | os.PathLike[str]) -> list[st
 
     if Path(os.fspath(out)).suffix.lower() != ".gpkg":
         raise UsageError(f"{out}: --errors-out is written as a GeoPackage (.gpkg)")
-    return write_layers(error_layers(result), out)
+    return write_layers(error_fields(result, id_field).layers(error_layers(result)), out)

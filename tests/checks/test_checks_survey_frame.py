@@ -202,7 +202,7 @@ def test_occupied_area_is_counted_once_in_the_rule_the_table_and_the_pieces(
         assert rows[zone_id]["occupied_m2"] == pytest.approx(expected, rel=REL, abs=1e-6)
         table = sum(c["area_m2"] for c in data["conflicts"] if c["zone_id"] == zone_id)
         assert table == pytest.approx(expected, rel=REL, abs=1e-6)
-        out = written.loc[written["zone_id"] == zone_id, "area_m2"].sum()
+        out = written.loc[written["DYBH"] == zone_id, "area_m2"].sum()  # the zones' own field
         assert out == pytest.approx(expected, rel=REL, abs=1e-6)
     (piece_a,) = [c for c in data["conflicts"] if c["zone_id"] == "A"]
     named = {f"{FARMLAND}#{i}" for i, box in enumerate(boxes) if box.intersection(_zone("A")).area}

@@ -103,7 +103,7 @@ def test_check_takes_its_class_field_from_the_projects_land_use_layer(folder, ca
     )
     assert main(["check", "--conflicts-out", "c.gpkg"]) == 1  # A and B1 on the farmland
     conflicts = gpd.read_file(folder / "c.gpkg")
-    assert dict(zip(conflicts["zone_id"], conflicts["class_code"], strict=True)) == {
+    assert dict(zip(conflicts["DYBH"], conflicts["class_code"], strict=True)) == {  # zones' id
         "A": "0701",
         "B1": "0101",
     }

@@ -167,7 +167,8 @@ def test_the_error_layer_holds_the_unit_off_in_the_control_layers_crs(pack, tmp_
     grown_zones().to_crs(4490).to_file(units)
     assert main(["qc", str(parcels), str(units), "--pack", pack, "--errors-out", str(errors)]) == 1
     drawn = gpd.read_file(errors, layer="qc_findings_units")
-    assert drawn.crs.to_epsg() == 4490 and list(drawn["feature_id"]) == ["B2"]
+    # the unit named by its layer's own id field (control_id_field), as the planner reads it
+    assert drawn.crs.to_epsg() == 4490 and list(drawn["DYBH"]) == ["B2"]
     b2 = grown_zones().to_crs(4490).geometry[2]
     assert drawn.geometry[0].equals_exact(b2, tolerance=1e-12)
     assert gpd.read_file(errors, layer="qc_findings_parcels").empty
