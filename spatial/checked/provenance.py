@@ -253,36 +253,41 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-#: Files GDAL reads with a layer file of the same stem (Shapefile parts, its spatial indexes,
-#: an auxiliary XML): hashed with it.
-_SIDECAR_SUFFIXES = frozenset(
-    {".dbf", ".shx", ".prj", ".cpg", ".qix", ".sbn", ".sbx", ".atx", ".xml", ".qmd", ".aux"}
-)
+#: The files GDAL reads with a Shapefile (``zones.shp``): its parts, spatial indexes and
+#: metadata, each ``zones.<suffix>`` (a ``zones.old.dbf`` is another file's).
+_SHAPEFILE_PARTS = (".shx", ".dbf", ".prj", ".cpg", ".qix", ".sbn", ".sbx", ".shp.xml")
+#: The files SQLite keeps beside a database in write-ahead mode (pending edits are in them).
+_SQLITE_PARTS = ("-wal", "-journal")
+
+
+def _parts_of(path: Path) -> list[Path]:
+    """Return the files read with ``path`` beside it: a Shapefile's parts, a GeoPackage's WAL."""
+    suffix = path.suffix.lower()
+    if suffix == ".shp":
+        stem = path.with_suffix("")
+        named = [Path(f"{stem}{part}") for part in _SHAPEFILE_PARTS]
+        named += [Path(f"{stem}{part.upper()}") for part in _SHAPEFILE_PARTS]
+    elif suffix in (".gpkg", ".sqlite"):
+        named = [Path(f"{path}{part}") for part in _SQLITE_PARTS]
+    else:
+        return []
+    return sorted({p for p in named if p.is_file()})
 
 
 def _files_of(path: Path) -> Iterator[Path]:
-    """Yield the file with the files GDAL reads with it, or every file of a folder input.
+    """Yield the file with the files read with it, or every file of a folder input.
 
-    A File Geodatabase's files in name order; a file, then its sidecars in name order:
-    the files beside it named ``<stem>.<anything>`` (a Shapefile's ``.dbf``, ``.shx``,
-    ``.prj``, ``.cpg``: its attributes, ids, CRS and encoding are in them, so a manifest
-    that hashed the ``.shp`` alone would not change when they do).
+    A File Geodatabase's files in name order; a file, then its parts in name order
+    (a Shapefile's ``.dbf``, ``.shx``, ``.prj``, ``.cpg``: its attributes, ids, CRS and
+    encoding are in them, so a manifest that hashed the ``.shp`` alone would not change
+    when they do; a GeoPackage's ``-wal``, which holds edits not yet written back).
     """
     path = path.absolute()
     if path.is_dir():
         yield from sorted(p for p in path.rglob("*") if p.is_file())
         return
     yield path
-    stem = path.stem.lower()
-    beside = path.parent.iterdir() if path.parent.is_dir() else iter(())
-    yield from sorted(
-        p
-        for p in beside
-        if p != path
-        and p.is_file()
-        and p.name.lower().startswith(f"{stem}.")
-        and p.suffix.lower() in _SIDECAR_SUFFIXES
-    )
+    yield from _parts_of(path)
 
 
 def input_files(

@@ -497,6 +497,31 @@ def _plan_records(request: ReviewRequest) -> list[InputFile]:
     return found
 
 
+def _no_secret(text: str) -> str:
+    """Return ``text`` with a database URL's password left out (``URL`` or ``NAME=URL``).
+
+    >>> _no_secret("zones=postgresql://planner:S3cret@db/gis?table=zones")
+    'zones=postgresql://planner@db/gis?table=zones'
+    >>> _no_secret("--qc")
+    '--qc'
+    """
+    if "://" not in text:
+        return text
+    name, sep, rest = text.partition("=")
+    if sep and "://" not in name:
+        return f"{name}={database_label(rest)}"
+    return database_label(text)
+
+
+def _no_secrets(value: object) -> object:
+    """Return a manifest option's value with every database password left out."""
+    if isinstance(value, str):
+        return _no_secret(value)
+    if isinstance(value, list):
+        return [_no_secrets(v) for v in value]
+    return value
+
+
 def _manifest(
     request: ReviewRequest, frame: OutputFrame, tables: Mapping[str, pd.DataFrame], made: str
 ) -> dict[str, Any]:
@@ -505,8 +530,8 @@ def _manifest(
         "tool": "spatial review",
         "version": _version(),
         "made_utc": made,
-        "command_line": list(request.command_line),
-        "options": dict(request.settings),
+        "command_line": [_no_secret(word) for word in request.command_line],
+        "options": {k: _no_secrets(v) for k, v in request.settings.items()},
         "crs": crs_label(frame.crs) if frame.crs is not None else None,
         "inputs": [asdict(f) for f in _input_records(request)],
         "plan": [asdict(f) for f in _plan_records(request)],
@@ -613,4 +638,5 @@ def _input_paths(request: ReviewRequest) -> list[str]:
     paths = [*request.layers.values(), *(p for _, _, p in _constraint_specs(request))]
     paths += [p for _, p in request.previous]
     paths += [p for p in (request.landuse, request.plan, request.rules) if p is not None]
+    paths += [p for p in request.packs if Path(p).is_file()]  # a pack file, not a bundled name
     return [p for p in paths if "://" not in p]
