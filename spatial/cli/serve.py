@@ -82,6 +82,10 @@ def loopback_host(host: str) -> str:
     return host
 
 
+#: The names a request to this machine's loopback server carries in its Host header.
+_LOOPBACK_NAMES = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
 class RangeRequestHandler(SimpleHTTPRequestHandler):
     """Serve a folder's files, answering a single byte range with 206 (or 416), quietly."""
 
@@ -93,8 +97,39 @@ class RangeRequestHandler(SimpleHTTPRequestHandler):
     def log_message(self, format: str, *args: object) -> None:
         """Log nothing: the page's requests are its own business."""
 
+    def list_directory(self, path: str | os.PathLike[str]) -> None:
+        """List no folder: the map's page and archives are asked for by name."""
+        self.send_error(HTTPStatus.NOT_FOUND)
+
+    def _refused(self) -> bool:
+        """Refuse a request from outside this machine's names or the folder; True when refused.
+
+        403 to a request not addressed to this machine by name (a DNS-rebinding web page's),
+        404 to a path that leaves the folder through a link.
+        """
+        host = self.headers.get("Host", "")
+        if host.startswith("["):  # [::1]:8000
+            name = host[1:].partition("]")[0]
+        else:
+            name = host.partition(":")[0]
+        if name not in _LOOPBACK_NAMES:
+            self.send_error(HTTPStatus.FORBIDDEN, "spatial serve answers this machine only")
+            return True
+        folder = Path(self.directory).resolve()
+        if not Path(self.translate_path(self.path)).resolve().is_relative_to(folder):
+            self.send_error(HTTPStatus.NOT_FOUND)
+            return True
+        return False
+
+    def do_HEAD(self) -> None:
+        """Answer as usual, to this machine and inside the folder only."""
+        if not self._refused():
+            super().do_HEAD()
+
     def do_GET(self) -> None:
         """Answer ``Range: bytes=...`` on a file with its bytes; anything else as usual."""
+        if self._refused():
+            return
         path = Path(self.translate_path(self.path))
         wanted = _RANGE.match(self.headers.get("Range", "").strip())
         if wanted is None or not path.is_file():

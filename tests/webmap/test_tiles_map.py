@@ -318,3 +318,36 @@ def test_serve_stops_on_ctrl_c_with_130_and_no_traceback(written: Path) -> None:
     _, err = server.communicate(timeout=30)
     assert server.returncode == 130
     assert err == "spatial serve: interrupted\n"
+
+
+def _status(url: str, **headers: str) -> int:
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, headers=headers)) as answer:
+            return int(answer.status)
+    except urllib.error.HTTPError as refused:
+        refused.close()
+        return int(refused.code)
+
+
+def test_serve_answers_this_machine_and_its_folder_only(
+    served: str, written: Path, tmp_path: Path
+) -> None:
+    """No listing, no other Host (a DNS-rebinding page's), no link out of the folder."""
+    assert _status(served + "index.html") == 200
+    assert _status(served + "index.html", Host="attacker.example") == 403
+    assert _status(served) == 200  # the folder's page, index.html
+    sub = written / "served" / "sub"
+    sub.mkdir()
+    try:
+        assert _status(served + "sub/") == 404  # a folder without a page is not listed
+    finally:
+        sub.rmdir()
+    secret = tmp_path / "secret.txt"
+    secret.write_text("not the map's", encoding="utf-8")
+    link = written / "served" / "link.txt"
+    link.symlink_to(secret)
+    try:
+        assert _status(served + "link.txt") == 404
+        assert _status(served + "link.txt", Range="bytes=0-3") == 404
+    finally:
+        link.unlink()
