@@ -18,6 +18,7 @@ import shapely
 from spatial.landuse import check_class_field
 from spatial.review import balance as balance_module
 from spatial.review.balance import balance_table, name_problems
+from tests.grids import grid_parcels
 from tests.survey import survey_parcels, survey_zones
 
 GK = "EPSG:4544"
@@ -27,21 +28,7 @@ CODES = ["0101", "0103", "0701", "1001", "1207"]
 
 
 def _grid() -> gpd.GeoDataFrame:
-    cells = [
-        shapely.box(X0 + 100 * i, Y0 + 100 * j, X0 + 100 * (i + 1), Y0 + 100 * (j + 1))
-        for j in range(ROWS)
-        for i in range(COLS)
-    ]
-    codes = [CODES[k % len(CODES)] for k in range(len(cells))]
-    return gpd.GeoDataFrame(
-        {
-            "id": [f"lu-{k:04d}" for k in range(len(cells))],
-            "YDYHFLDM": codes,
-            "note": "示例数据 synthetic",
-        },
-        geometry=cells,
-        crs=GK,
-    )
+    return grid_parcels(COLS, ROWS, CODES, (X0, Y0), id_digits=4)
 
 
 def _zones() -> gpd.GeoDataFrame:

@@ -18,6 +18,7 @@ import shapely
 from spatial.review import _fast
 from spatial.review import diff as diff_module
 from spatial.review.diff import diff_layers
+from tests.grids import grid_parcels
 from tests.survey import survey_parcels, survey_parcels_revised
 
 GK = "EPSG:4544"
@@ -27,21 +28,7 @@ CODES = ["0101", "0103", "0701", "1001"]
 
 
 def _old() -> gpd.GeoDataFrame:
-    cells = [
-        shapely.box(X0 + 100 * i, Y0 + 100 * j, X0 + 100 * (i + 1), Y0 + 100 * (j + 1))
-        for j in range(ROWS)
-        for i in range(COLS)
-    ]
-    return gpd.GeoDataFrame(
-        {
-            "id": [f"lu-{k:03d}" for k in range(len(cells))],
-            "YDYHFLDM": [CODES[k % len(CODES)] for k in range(len(cells))],
-            "synthetic": True,
-            "note": "示例数据 synthetic",
-        },
-        geometry=cells,
-        crs=GK,
-    )
+    return grid_parcels(COLS, ROWS, CODES, (X0, Y0), id_digits=3, synthetic=True)
 
 
 def _new() -> gpd.GeoDataFrame:
