@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import copy
 from pathlib import Path
 
 import nbformat
 import pytest
-from nbclient import NotebookClient
+
+from tests.notebooks import code_cells_unrun, executed
 
 NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "explore.ipynb"
 
@@ -18,20 +18,11 @@ def notebook() -> nbformat.NotebookNode:
 
 
 def test_notebook_is_committed_without_outputs(notebook):
-    code = [cell for cell in notebook.cells if cell.cell_type == "code"]
-    assert code
-    assert all(cell.outputs == [] and cell.execution_count is None for cell in code)
+    assert code_cells_unrun(notebook)
 
 
 def test_notebook_runs_top_to_bottom(notebook):
-    notebook = copy.deepcopy(notebook)  # executed in place: the module's copy stays as committed
-    client = NotebookClient(
-        notebook,
-        timeout=120,
-        kernel_name="python3",
-        resources={"metadata": {"path": str(NOTEBOOK.parent)}},
-    )
-    client.execute()
+    notebook = executed(notebook, NOTEBOOK.parent, timeout_s=120)  # the module's copy unrun
     outputs = [cell.outputs for cell in notebook.cells if cell.cell_type == "code"]
     text = [
         "".join(str(o.get("data", {}).get("text/plain", "")) for o in cell_outputs)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import copy
 import hashlib
 from pathlib import Path
 
 import nbformat
 import pytest
-from nbclient import NotebookClient
+
+from tests.notebooks import code_cells_unrun, executed
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK = ROOT / "notebooks" / "review.ipynb"
@@ -24,9 +24,7 @@ def notebook() -> nbformat.NotebookNode:
 
 
 def test_review_notebook_is_committed_without_outputs(notebook):
-    code = [cell for cell in notebook.cells if cell.cell_type == "code"]
-    assert code
-    assert all(cell.outputs == [] and cell.execution_count is None for cell in code)
+    assert code_cells_unrun(notebook)
 
 
 def test_review_notebook_and_readme_say_how_to_run_it_unattended(notebook):
@@ -46,14 +44,7 @@ def _texts(notebook: nbformat.NotebookNode) -> list[str]:
 
 
 def test_review_notebook_runs_the_review_top_to_bottom(notebook):
-    notebook = copy.deepcopy(notebook)  # executed in place: the module's copy stays as committed
-    client = NotebookClient(
-        notebook,
-        timeout=300,
-        kernel_name="python3",
-        resources={"metadata": {"path": str(NOTEBOOK.parent)}},
-    )
-    client.execute()
+    notebook = executed(notebook, NOTEBOOK.parent, timeout_s=300)  # the module's copy unrun
     text = _texts(notebook)
     assert "'zones': 2" in text[0]
     assert "水田" in text[1] and "二类城镇住宅用地" in text[1]  # the balance, class names shown
