@@ -58,6 +58,7 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
+from spatial.cpus import usable_cpus
 from spatial.crs import WGS84, gk_zone_crs_for
 from spatial.errors import LayerError, UsageError
 from spatial.measure.area import ellipsoidal_area_m2
@@ -70,7 +71,6 @@ from spatial.overlay._engine import (
     intersection_areas,
 )
 from spatial.overlay._keywords import id_keywords
-from spatial.overlay._threads import usable_cpus
 from spatial.preconditions import feature_error, require_crs, require_unique_ids
 from spatial.units import M2_PER_KM2
 from spatial.validate.frame import DENSIFY_DEG, into_crs, move_into

@@ -43,10 +43,10 @@ import numpy.typing as npt
 import pyarrow as pa
 from pyproj import Transformer
 
+from spatial.cpus import usable_cpus
 from spatial.errors import LayerReadError, SpatialError, first_line
 from spatial.io.geoparquet import polygon_bounds
 from spatial.io.sources import LayerSource, MalformedBatch, OgrLayer, open_source, progress_line
-from spatial.overlay._threads import usable_cpus
 from spatial.validate.boxes import geographic_mask, projected_mask
 
 __all__ = [

@@ -25,7 +25,6 @@ a layer with a problem the fast way.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -51,7 +50,6 @@ __all__ = [
     "clean_under_validator",
     "on_threads",
     "ready_fast",
-    "usable_threads",
 ]
 
 #: A layer of more features than this may take the fast path (fewer get the full validator).
@@ -60,13 +58,6 @@ FAST_MIN_FEATURES = 2_000
 _MIN_CHUNK = 20_000
 #: Most boxes of the small layer tested against every feature box one by one (numpy).
 _LOOP_MAX_BOXES = 64
-
-
-def usable_threads() -> int:
-    """CPUs this process may run on (its affinity mask)."""
-    if hasattr(os, "sched_getaffinity"):
-        return max(1, len(os.sched_getaffinity(0)))
-    return os.cpu_count() or 1
 
 
 def on_threads(

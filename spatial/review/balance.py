@@ -41,6 +41,7 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
+from spatial.cpus import usable_cpus
 from spatial.errors import LayerError
 from spatial.landuse.classes import LEVEL_DIGITS, load_classes
 from spatial.landuse.fields import (
@@ -55,7 +56,6 @@ from spatial.review._fast import (
     FAST_MIN_FEATURES,
     box_candidates,
     clean_under_validator,
-    usable_threads,
 )
 from spatial.review._pieces import (
     area_m2,
@@ -535,7 +535,7 @@ def balance_table(  # noqa: PLR0913 - keyword-only options past the two layers
     >>> table[["class_code", "share_of_zone"]].round(4).to_dict("list")
     {'class_code': ['0701', '1001'], 'share_of_zone': [0.3333, 0.6667]}
     """
-    threads = usable_threads() if threads is None else max(1, threads)
+    threads = usable_cpus() if threads is None else max(1, threads)
     found = None
     if fast and not repair:
         found = _fast_inputs(landuse, zones, class_field, id_field, level, names, threads)

@@ -38,10 +38,11 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
+from spatial.cpus import usable_cpus
 from spatial.crs import WGS84
 from spatial.landuse.fields import require_field
 from spatial.preconditions import require_crs
-from spatial.review._fast import ready_fast, usable_threads
+from spatial.review._fast import ready_fast
 from spatial.review._pieces import area_m2, cut_pairs, polygonal, ready_layers, require_unique
 from spatial.validate.inputs import Repair
 
@@ -389,7 +390,7 @@ def diff_layers(
     [{'id': 'x', 'status': 'attributes_changed', 'changed_fields': 'name'}]
     """
     layers = [(old, names[0], id_field), (new, names[1], id_field)]
-    ready = ready_fast(layers, usable_threads()) if fast and not repair else None
+    ready = ready_fast(layers, usable_cpus()) if fast and not repair else None
     repairs: list[Repair] = []
     if ready is None:
         ready, repairs = ready_layers(layers, repair=repair)

@@ -49,6 +49,7 @@ from pyproj import CRS, Transformer
 from pyproj.exceptions import CRSError as ProjCRSError
 from shapely.errors import GEOSException
 
+from spatial.cpus import usable_cpus
 from spatial.crs import crs_label
 from spatial.errors import SpatialError
 from spatial.io.geoparquet import ParquetLayer
@@ -378,13 +379,6 @@ def _collect(path: str, findings: list[Finding], ids: pa.Array | None) -> list[P
     return problems
 
 
-def _threads() -> int:
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # not on Linux
-        return max(1, os.cpu_count() or 1)
-
-
 def _scan(
     source: LayerSource,
     plan: _Plan,
@@ -474,7 +468,7 @@ def validate_file_batched(  # noqa: PLR0913 - validate_file's, and the scan's
             given = None if crs is None else CRS.from_user_input(crs)
             plan = _Plan.of(source, required, given)
             report = _reporter(progress, source.rows)
-            return _scan(source, plan, threads or _threads(), batch_rows, report)
+            return _scan(source, plan, threads or usable_cpus(), batch_rows, report)
         except (SpatialError, NotScannable, ProjCRSError, OSError, pa.ArrowException):
             pass  # the full path reads the file again and names what is wrong
     return validate_file(

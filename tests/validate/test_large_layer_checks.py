@@ -17,9 +17,9 @@ import pytest
 import shapely
 
 from spatial.cli import main
+from spatial.cpus import usable_cpus
 from spatial.errors import LayerError
 from spatial.io.layers import bundled_layer_path, read_layer
-from spatial.overlay._threads import usable_cpus
 from spatial.overlay.operations import tabulate_intersection
 from spatial.validate import cheap as _cheap_checks
 from spatial.validate import problems as validate

@@ -1,4 +1,8 @@
-"""How many threads the overlays use by default: the CPUs this process may run on."""
+"""How many threads the toolkit uses by default: the CPUs this process may run on.
+
+One answer for the overlays, the GeoParquet and GDAL scans, the batched validator and the
+fast review paths (balance, diff).
+"""
 
 from __future__ import annotations
 
