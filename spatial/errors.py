@@ -97,6 +97,34 @@ class CRSError(LayerError):
     """A coordinate reference system is missing, unresolvable or unsuitable."""
 
 
+class IdColumnError(LayerError):
+    """A layer lacks the column its features' ids are read from; the one message for it.
+
+    ``columns`` are the layer's property columns; ``option`` the flag (with its
+    value) the command at hand takes the field by: the library's ``--id-field
+    FIELD`` unless the command line says its own (:meth:`naming`: ``balance``'s
+    ``--zone-id-field FIELD``, ``review``'s ``--id-field landuse=FIELD``).
+
+    Examples
+    --------
+    >>> print(IdColumnError("z.gpkg", "id", ("BSM",)).naming("--a-id FIELD"))
+    z.gpkg: no id column 'id'; columns are BSM (name the one holding the ids with --a-id FIELD)
+    """
+
+    def __init__(
+        self, source: str, column: str, columns: tuple[str, ...], option: str = "--id-field FIELD"
+    ) -> None:
+        super().__init__(
+            f"{source}: no id column {column!r}; columns are {', '.join(columns) or 'none'} "
+            f"(name the one holding the ids with {option})"
+        )
+        self.source, self.column, self.columns = source, column, columns
+
+    def naming(self, option: str) -> IdColumnError:
+        """Return the same error naming ``option`` as the way to name the field."""
+        return IdColumnError(self.source, self.column, self.columns, option)
+
+
 class OutputError(SpatialError, OSError):
     """An output file cannot be written where asked (a folder, no permission, disk full)."""
 

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 from pyproj import CRS
 
-from spatial.errors import CRSError, LayerError, printable
+from spatial.errors import CRSError, IdColumnError, LayerError, printable
 
 __all__ = [
     "feature_error",
@@ -68,19 +68,18 @@ def require_id_column(gdf: Any, name: str, column: str) -> None:
     Raises
     ------
     LayerError
+        ``NAME: 'geometry' is the geometry column, not an id column; ...``.
+    IdColumnError
         ``NAME: no id column 'id'; columns are ...``.
     """
-    columns = ", ".join(str(c) for c in gdf.columns if c != gdf.geometry.name) or "none"
+    columns = tuple(str(c) for c in gdf.columns if c != gdf.geometry.name)
     if column == gdf.geometry.name:
         raise LayerError(
             f"{name}: {column!r} is the geometry column, not an id column; name a property "
-            f"column ({columns})"
+            f"column ({', '.join(columns) or 'none'})"
         )
     if column not in gdf.columns:
-        raise LayerError(
-            f"{name}: no id column {column!r}; columns are {columns} "
-            "(name the one holding the ids with --id-field FIELD)"
-        )
+        raise IdColumnError(name, column, columns)
 
 
 def require_unique_ids(gdf: Any, name: str, column: str) -> None:

@@ -29,11 +29,11 @@ import warnings
 from collections.abc import Sequence
 from typing import Any, NoReturn, TextIO
 
-from spatial.cli._options import COMMAND_HELP
+from spatial.cli._options import COMMAND_HELP, id_field_option
 from spatial.cli._output import ExitCode
 from spatial.cli._outputs import guard_outputs
 from spatial.cli._project import add_project_option, apply_project
-from spatial.errors import LayerReadWarning, SpatialError, printable
+from spatial.errors import IdColumnError, LayerReadWarning, SpatialError, printable
 
 __all__ = ["build_parser", "console", "main"]
 
@@ -145,7 +145,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout.flush()  # surface a closed pipe here, not at interpreter exit
         return status
     except SpatialError as exc:
-        print(f"spatial {args.command}: {exc}", file=sys.stderr)
+        print(f"spatial {args.command}: {_said(args, exc)}", file=sys.stderr)
         return ExitCode.UNREADABLE
     except KeyboardInterrupt:
         return _interrupted(args.command)
@@ -165,6 +165,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return ExitCode.INTERNAL
+
+
+def _said(args: argparse.Namespace, exc: SpatialError) -> SpatialError:
+    """Return ``exc`` as said to the planner: a missing id column names this command's option."""
+    if isinstance(exc, IdColumnError):
+        return exc.naming(id_field_option(args, exc.source))
+    return exc
 
 
 def _exit_while_loading(signum: int, frame: object) -> None:

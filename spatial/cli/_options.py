@@ -38,6 +38,7 @@ __all__ = [
     "add_option",
     "add_plan_files",
     "add_repair_option",
+    "id_field_option",
     "keyed",
     "keyed_value",
     "layer_flag",
@@ -76,7 +77,9 @@ class Option:
     ``output``: the value names a file the command writes (checked by
     :func:`spatial.cli._outputs.guard_outputs` before any work: never an input).
     ``project``: the project (``spatial.toml``) may fill it when the call leaves it
-    unsaid (:mod:`spatial.cli._project`).
+    unsaid (:mod:`spatial.cli._project`). ``ids_of``: the value names the field
+    holding the ids of the input of that role (``--zone-id-field``: ``zones``), the
+    option a missing id column's message names (:func:`id_field_option`).
     """
 
     flag: str
@@ -87,6 +90,7 @@ class Option:
     project: bool = False
     dest: str | None = None
     example: str = ""
+    ids_of: str | None = None
 
     @property
     def attribute(self) -> str:
@@ -112,6 +116,10 @@ _ROWS = (
     Option("--id-field", "the field holding feature ids (default id; a KML's id2 is found by "
            "itself): the plan layers given (not --constraint/--within/--layer ones), or "
            "LAYER=FIELD for one; repeatable", "[LAYER=]FIELD", kind="keyed", project=True),
+    Option("--zone-id-field", "zone id field (default: the project's zones' id field, else id)",
+           ids_of="zones"),
+    Option("--a-id", "id column of A (default: id)", ids_of="a"),
+    Option("--b-id", "id column of B (default: id)", ids_of="b"),
     Option("--name-field", "the field holding Chinese names (default name_zh), used to find a "
            "target whose id is not in the file: the plan layers given, or LAYER=FIELD for one; "
            "repeatable", "[LAYER=]FIELD", kind="keyed", project=True),
@@ -390,6 +398,7 @@ def read_options(args: argparse.Namespace, inputs: list[Input]) -> dict[str, Rea
     """
     from spatial.io.options import ReadOptions  # noqa: PLC0415
 
+    args._inputs = inputs  # which input a message names (id_field_option)
     known = {key: item for item in inputs for key in item.keys}
     chosen: dict[str, dict[str, str]] = {item.role: {} for item in inputs}
     for flag in _PER_INPUT:
@@ -448,3 +457,32 @@ def require_in_range(
     if not math.isfinite(value) or below or value > high:
         lower = f"above {low:,g}" if low_open else f"from {low:,g}"
         raise UsageError(f"{flag} must be a number {lower} to {high:,g} {unit}, got {value:g}")
+
+
+def id_field_option(args: argparse.Namespace, source: str) -> str:
+    """Return the option (with its value) naming the id field of the input ``source`` names.
+
+    ``source`` is the input as a message names it (its path, its label, its role).
+    A command's own option for that input's ids (a row with ``ids_of``, such as
+    ``balance --zone-id-field``) comes first; then ``--id-field FIELD`` where a bare
+    value reaches that input alone, else ``--id-field LAYER=FIELD``.
+
+    Examples
+    --------
+    >>> args = argparse.Namespace(id_field=[], _inputs=[Input("zones", "z.gpkg"),
+    ...                           Input("landuse", "p.gpkg", main=False)])
+    >>> id_field_option(args, "z.gpkg"), id_field_option(args, "p.gpkg")
+    ('--id-field FIELD', '--id-field landuse=FIELD')
+    """
+    from spatial.io.postgis import database_label  # noqa: PLC0415
+
+    inputs: list[Input] = getattr(args, "_inputs", [])
+    found = [i for i in inputs if source in (i.path, database_label(i.path), *i.keys)]
+    item = found[0] if found else None
+    for row in _ROWS:
+        if item is not None and row.ids_of == item.role and hasattr(args, row.attribute):
+            return f"{row.flag} FIELD"
+    per_input = isinstance(getattr(args, "id_field", None), list)  # not diff's one --id-field
+    if item is None or not per_input or (item.main and sum(i.main for i in inputs) == 1):
+        return "--id-field FIELD"
+    return f"--id-field {item.role}=FIELD"

@@ -74,9 +74,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         default=CLASS_NAME_FIELD,
         help=f"class name field, checked against the code when present ({CLASS_NAME_FIELD})",
     )
-    parser.add_argument(
-        "--zone-id-field", help="zone id field (default: the project's zones' id field, else id)"
-    )
+    add_option(parser, "--zone-id-field")
     parser.add_argument(
         "--level",
         type=int,

@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 from spatial.cli._options import (
     COMMAND_HELP,
     add_input_options,
+    add_option,
     add_repair_option,
 )
 from spatial.cli._outputs import add_output_options
@@ -59,8 +60,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("a", metavar="A", help="first layer (polygons; points for --op assign)")
     parser.add_argument("b", metavar="B", nargs="?", help="second layer")
     parser.add_argument("--op", choices=OPERATIONS, default="intersection", help="operation")
-    parser.add_argument("--a-id", default="id", help="id column of A (default: id)")
-    parser.add_argument("--b-id", default="id", help="id column of B (default: id)")
+    add_option(parser, "--a-id", default="id")
+    add_option(parser, "--b-id", default="id")
     parser.add_argument(
         "--distance-m", type=float, help="buffer distance for --op coverage, metres"
     )

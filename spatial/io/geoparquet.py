@@ -35,7 +35,7 @@ from pyproj import CRS
 from pyproj.exceptions import CRSError as ProjCRSError
 
 from spatial.crs import require_usable_crs
-from spatial.errors import CRSError, LayerError, LayerReadError
+from spatial.errors import CRSError, IdColumnError, LayerError, LayerReadError
 from spatial.io.sandbox import require_named_source
 
 if TYPE_CHECKING:
@@ -122,9 +122,7 @@ class ParquetLayer:
                 f"property column ({', '.join(names) or 'none'})"
             )
         if id_field not in names:
-            raise LayerError(
-                f"{self.path}: no id column {id_field!r}; columns are {', '.join(names) or 'none'}"
-            )
+            raise IdColumnError(str(self.path), id_field, tuple(names))
 
     def group_units(self, max_rows: int) -> list[list[int]]:
         """Row groups in file order, gathered into units of at most ``max_rows`` rows each.

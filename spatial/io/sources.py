@@ -32,7 +32,7 @@ from pyproj import CRS
 from pyproj.exceptions import CRSError as ProjCRSError
 
 from spatial.crs import require_usable_crs
-from spatial.errors import CRSError, LayerError, LayerReadError, first_line
+from spatial.errors import CRSError, IdColumnError, LayerError, LayerReadError, first_line
 from spatial.io.geoparquet import ParquetLayer
 from spatial.io.sandbox import require_named_source
 
@@ -138,10 +138,7 @@ class OgrLayer:
     def require(self, id_field: str) -> None:
         """Refuse an id column the file does not have, listing those it has."""
         if id_field not in self.columns:
-            raise LayerError(
-                f"{self.path}: no id column {id_field!r}; columns are "
-                f"{', '.join(self.columns) or 'none'}"
-            )
+            raise IdColumnError(str(self.path), id_field, tuple(self.columns))
 
     def record_batches(
         self, columns: Sequence[str] | None, batch_rows: int

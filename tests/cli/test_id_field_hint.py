@@ -1,0 +1,65 @@
+"""A missing id column is refused naming the option the command at hand takes the field by."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import pytest
+from tiny_geoms import square
+
+from spatial.cli import main
+
+
+def _layer(path, id_column: str = "BSM") -> str:
+    """Two 示例数据 squares whose ids are in ``id_column`` (no ``id`` column unless so named)."""
+    gdf = gpd.GeoDataFrame(
+        {id_column: ["1", "2"], "DLBM": ["0101", "0702"], "note": ["示例数据 (synthetic)"] * 2},
+        geometry=[square(0, 0), square(1, 0)],
+        crs=4326,
+    )
+    gdf.to_file(path)
+    return str(path)
+
+
+@pytest.mark.parametrize(
+    ("call", "missing", "option"),
+    [
+        (["check", "--zones", "{bsm}"], "bsm", "--id-field FIELD"),
+        (["map", "--zones", "{bsm}", "--out", "{out}/m.html"], "bsm", "--id-field FIELD"),
+        (["diff", "{bsm}", "{ok}", "--no-checks"], "bsm", "--id-field FIELD"),
+        (
+            ["balance", "{ok}", "--zones", "{bsm}", "--class-field", "DLBM"],
+            "bsm",
+            "--zone-id-field FIELD",
+        ),
+        (["overlay", "{bsm}", "{ok}"], "bsm", "--a-id FIELD"),
+        (["overlay", "{ok}", "{bsm}"], "bsm", "--b-id FIELD"),
+        (["review", "--zones", "{bsm}", "--out", "{out}/r"], "bsm", "--id-field FIELD"),
+        (
+            [
+                "review",
+                "--zones",
+                "{ok}",
+                "--landuse",
+                "{bsm}",
+                "--class-field",
+                "DLBM",
+                "--previous",
+                "landuse={ok}",
+                "--out",
+                "{out}/r",
+            ],
+            "bsm",
+            "--id-field landuse=FIELD",
+        ),
+    ],
+)
+def test_the_hint_names_the_commands_own_option(
+    tmp_path, capsys, monkeypatch, call, missing, option
+):
+    monkeypatch.chdir(tmp_path)  # no spatial.toml of anyone's
+    paths = {"bsm": _layer(tmp_path / "bsm.gpkg"), "ok": _layer(tmp_path / "ok.gpkg", "id")}
+    argv = [word.format(out=tmp_path, **paths) for word in call]
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert err.startswith(f"spatial {call[0]}: {paths[missing]}: no id column 'id'; ")
+    assert err.endswith(f"columns are BSM, DLBM, note (name the one holding the ids with {option})")
