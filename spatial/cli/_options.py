@@ -139,6 +139,15 @@ _ROWS = (
            "用地性质)", "FIELD"),
     Option("--class-field", "land-use class field", project=True),
     Option("--class-name-field", "class name field compared with the class code"),
+    Option("--landuse", "land-use layer: the 用地平衡表 per zone (default: the project's)", "PATH",
+           project=True),
+    Option("--construction", "comma-separated codes or prefixes counted as 建设用地 (e.g. "
+           "07,08,09); the classification data carry no such flag (no source was found)",
+           "CODES"),
+    Option("--previous", "an earlier version of a layer (zones, landuse...): what changed since; "
+           "repeatable", "LAYER=PATH", kind="named", example=" (e.g. landuse=landuse_2024.gpkg)"),
+    Option("--pack", "质检 rule pack, bundled (default) or a TOML file; repeatable, merged in "
+           "order (a later rule of the same id replaces an earlier one)", "NAME|FILE.toml"),
     Option("--tolerance-m2", f"area occupied or outside tolerated per zone, m² (default "
            f"{DEFAULT_TOLERANCE_M2:g})"),
     Option("--out-crs", "write layers in this CRS (e.g. EPSG:4490); default: the inputs' common "
@@ -400,6 +409,7 @@ def read_options(args: argparse.Namespace, inputs: list[Input]) -> dict[str, Rea
 
     args._inputs = inputs  # which input a message names (id_field_option)
     known = {key: item for item in inputs for key in item.keys}
+    known |= {item.role: item for item in inputs}  # a role before a file's stem (landuse.gpkg)
     chosen: dict[str, dict[str, str]] = {item.role: {} for item in inputs}
     for flag in _PER_INPUT:
         dest = OPTIONS[flag].attribute

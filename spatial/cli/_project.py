@@ -109,6 +109,10 @@ def _landuse(args: argparse.Namespace, project: Project) -> None:
     if args.command in ("balance", "review") and unsaid:
         args.landuse = landuse.path
         _add_options(args, "landuse", landuse, main=args.command == "balance")
+    elif args.command == "review" and args.landuse is not None:
+        # --landuse OTHER.gpkg is a version of the project's land use: its fields and CRS,
+        # as diff matches any two versions by the project's land-use id field
+        _add_options(args, "landuse", landuse, main=False)
     if args.command == "qc" and not args.layers:  # 成果质检 of the project's land-use layer
         args.layers = [landuse.path]
         args.id_field = args.id_field or landuse.id_field  # its CRS: the file's own

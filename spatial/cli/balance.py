@@ -81,12 +81,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         choices=(1, 2, 3),
         help="tabulate at this level: 1 (2-digit), 2 (4-digit), 3 (6-digit codes)",
     )
-    parser.add_argument(
-        "--construction",
-        metavar="CODES",
-        help="comma-separated codes or prefixes counted as 建设用地 (e.g. 07,08,09); "
-        "the classification data carry no such flag (no source was found)",
-    )
+    add_option(parser, "--construction")
     add_output_options(parser)
     add_input_options(parser, polygonize=False, flags=("--crs", "--input-frame"))
     add_repair_option(parser)

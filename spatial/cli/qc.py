@@ -21,6 +21,7 @@ from spatial.cli._options import (
     COMMAND_HELP,
     Input,
     add_input_options,
+    add_option,
     read_options,
 )
 from spatial.cli._output import say_notes
@@ -59,13 +60,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     for flag, text in fields:
         parser.add_argument(flag, metavar="F", help=f"the field of the {text}")
-    parser.add_argument(
-        "--pack",
-        action="append",
-        metavar="NAME|FILE.toml",
-        help="rule pack, bundled (default) or a TOML file; repeatable, merged in order "
-        "(a later rule of the same id replaces an earlier one)",
-    )
+    add_option(parser, "--pack", action="append")
     add_output_options(parser)
     parser.add_argument(
         "--errors-out",

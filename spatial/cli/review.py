@@ -32,6 +32,7 @@ from spatial.cli._options import (
     COMMAND_HELP,
     Input,
     add_input_options,
+    add_option,
     add_plan_files,
     add_repair_option,
     layer_flag,
@@ -72,28 +73,17 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     add_input_options(parser)
     add_plan_files(parser)
     add_constraint_options(parser, conflicts=False)
-    parser.add_argument("--landuse", metavar="PATH", help="land-use layer: the 用地平衡表 per zone")
-    parser.add_argument(
+    add_option(parser, "--landuse")
+    add_option(
+        parser,
         "--class-field",
         metavar="F",
         help=f"its 用地用海 class code field (default: the project's, else {CLASS_CODE_FIELD})",
     )
-    parser.add_argument(
-        "--construction",
-        metavar="CODES",
-        help="codes or prefixes counted as 建设用地 for the subtotal (e.g. 07,08,09)",
-    )
-    parser.add_argument(
-        "--previous",
-        action="append",
-        default=[],
-        metavar="LAYER=PATH",
-        help="an earlier version of a layer (zones, landuse...): what changed since; repeatable",
-    )
+    add_option(parser, "--construction")
+    add_option(parser, "--previous")
     parser.add_argument("--qc", action="store_true", help="成果质检 of the land-use layer")
-    parser.add_argument(
-        "--pack", action="append", metavar="NAME|FILE.toml", help="质检 rule pack (default)"
-    )
+    add_option(parser, "--pack", action="append")
     parser.add_argument("--out", required=True, metavar="DIR", help="the folder to write")
     add_repair_option(parser)
     parser.set_defaults(handler=run)
@@ -102,8 +92,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def _previous(specs: list[str]) -> tuple[tuple[str, str], ...]:
     found = []
     for spec in specs:
-        layer, sep, path = spec.partition("=")
-        if not sep or not path or layer not in (*LAYER_NAMES, _LANDUSE):
+        layer, path = named("--previous", spec)
+        if layer not in (*LAYER_NAMES, _LANDUSE):
             raise UsageError(
                 f"--previous {spec!r}: expected LAYER=PATH, LAYER one of "
                 f"{', '.join((*LAYER_NAMES, _LANDUSE))}"

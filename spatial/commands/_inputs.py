@@ -29,6 +29,7 @@ __all__ = [
     "PlanLayers",
     "constraint_rules",
     "output_frame_for",
+    "read_constraint_layer",
     "read_notes",
     "read_plan_layer",
 ]
@@ -173,7 +174,8 @@ def read_plan_layer(name: str, path: str, options: ReadOptions) -> gpd.GeoDataFr
     return parse_properties(read_layer(path, **vars(options)), name, database_label(path))
 
 
-def _constraint_layer(name: str, path: str, options: ReadOptions) -> gpd.GeoDataFrame:
+def read_constraint_layer(name: str, path: str, options: ReadOptions) -> gpd.GeoDataFrame:
+    """Read the 三区三线 layer ``name``; its features numbered ``NAME#i`` when it has no ``id``."""
     from spatial.io.layers import read_layer  # noqa: PLC0415
 
     gdf = read_layer(path, **vars(options))
@@ -215,7 +217,9 @@ def constraint_rules(
                 f"{item.option} {item.name}={item.path}: the name {item.name!r} is already a "
                 "layer's name"
             )
-        layers[item.name] = _constraint_layer(item.name, item.path, inputs.options_of(item.name))
+        layers[item.name] = read_constraint_layer(
+            item.name, item.path, inputs.options_of(item.name)
+        )
         sources[item.name] = database_label(item.path)
         if (item.kind, item.name) not in stated:
             added.append(constraint_rule(item.kind, item.name, "zones", tolerance))

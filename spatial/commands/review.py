@@ -32,6 +32,7 @@ from spatial.checked.provenance import InputFile, digest_text, input_files
 from spatial.checked.snapshot import PlanSnapshot
 from spatial.checks.constraints import conflict_id_layers, constraint_rule
 from spatial.checks.snapshot import take_snapshot
+from spatial.commands._inputs import read_constraint_layer, read_notes, read_plan_layer
 from spatial.commands._review_folder import verdict_of, write_review_folder
 from spatial.crs import crs_label
 from spatial.errors import UsageError
@@ -39,7 +40,6 @@ from spatial.export.frame import OutputFrame, output_frame
 from spatial.io.layers import load_plan_layers, read_layer
 from spatial.io.options import ReadOptions
 from spatial.io.postgis import database_label
-from spatial.io.properties import parse_properties
 from spatial.landuse.fields import CLASS_CODE_FIELD
 from spatial.plan import Headline, Rule, Target, load_headlines, load_plan_input, plan_path
 from spatial.plan import rules_path as bundled_rules_path
@@ -192,22 +192,13 @@ def _options(request: ReviewRequest, role: str) -> ReadOptions:
 
 def _read(path: str, options: ReadOptions, notes: list[str]) -> gpd.GeoDataFrame:
     gdf = read_layer(path, **vars(options))
-    notes += gdf.attrs.get("read_notes", [])
+    notes += read_notes(gdf)
     return gdf
 
 
 def _as_stored(options: ReadOptions) -> ReadOptions:
     """Return the options without field mapping: a land-use layer keeps its ids in their field."""
     return replace(options, id_field=None, name_field=None)
-
-
-def _constraint_layer(
-    name: str, path: str, options: ReadOptions, notes: list[str]
-) -> gpd.GeoDataFrame:
-    gdf = _read(path, options, notes)
-    if "id" not in gdf.columns:  # protected-line layers rarely carry our id field
-        gdf = gdf.assign(id=[f"{name}#{i}" for i in range(len(gdf))])
-    return gdf
 
 
 def _previous_options(request: ReviewRequest, layer: str) -> ReadOptions:
@@ -236,13 +227,14 @@ def _read_inputs(request: ReviewRequest) -> _Inputs:
     files: dict[str, str] = {}
     theirs: dict[str, gpd.GeoDataFrame] = {}
     for name, path in request.layers.items():
-        gdf = _read(path, _options(request, name), notes)
-        layers[name] = theirs[name] = parse_properties(gdf, name, database_label(path))
+        layers[name] = theirs[name] = read_plan_layer(name, path, _options(request, name))
+        notes += read_notes(theirs[name])
         files[name] = database_label(path)
     for option, name, path in _constraint_specs(request):
         if name in layers:
             raise UsageError(f"{option} {name}={path}: the name {name!r} is already a layer's name")
-        layers[name] = _constraint_layer(name, path, _options(request, name), notes)
+        layers[name] = read_constraint_layer(name, path, _options(request, name))
+        notes += read_notes(layers[name])
         files[name] = database_label(path)
     landuse = None
     if request.landuse is not None:

@@ -25,6 +25,7 @@ def test_the_project_fills_only_rows_that_say_so():
     """The options ``spatial.toml`` may fill are rows marked ``project`` (the layer flags aside)."""
     filled = {"--plan", "--rules", "--crs", "--input-frame", "--id-field", "--name-field"}
     filled |= {"--constraint", "--within", "--class-field", "--out-crs"}
+    filled |= {"--landuse"}  # review's and balance's land use: the project's when unsaid
     assert {row.flag for row in OPTIONS.values() if row.project} == filled
 
 
