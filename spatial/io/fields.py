@@ -16,13 +16,29 @@ import geopandas as gpd
 
 from spatial.errors import LayerError
 
-__all__ = ["ID_COLUMN", "NAME_COLUMN", "map_fields"]
+__all__ = ["FIELD_NAMES", "ID_COLUMN", "NAME_COLUMN", "map_fields", "planner_field"]
 
 #: The column every feature is identified by.
 ID_COLUMN = "id"
 #: The column every feature is named by (Chinese name).
 NAME_COLUMN = "name_zh"
+#: ``attrs`` key of a mapped layer: the planner's field of each toolkit column (``id``: ``BSM``).
+FIELD_NAMES = "field_names"
 _KML_SUFFIXES = {".kml", ".kmz"}
+
+
+def planner_field(gdf: gpd.GeoDataFrame, column: str) -> str:
+    """Return the planner's name of ``column``: ``DYMC`` for ``name_zh`` read by ``--name-field``.
+
+    Examples
+    --------
+    >>> from shapely.geometry import Point
+    >>> layer = gpd.GeoDataFrame({"DYMC": ["甲"]}, geometry=[Point(106, 29)])
+    >>> mapped, _ = map_fields(layer, "z.shp", name_field="DYMC")
+    >>> planner_field(mapped, "name_zh"), planner_field(mapped, "note")
+    ('DYMC', 'note')
+    """
+    return str(gdf.attrs.get(FIELD_NAMES, {}).get(column, column))
 
 
 def _fields(gdf: gpd.GeoDataFrame) -> str:
@@ -95,10 +111,11 @@ def map_fields(
     >>> list(mapped.columns), notes
     (['id', 'name_zh', 'geometry'], ["mine.shp: ids from field 'CODE', names from field '名称'"])
     """
-    said = []
+    said, fields = [], {}
     if id_field is not None:
         gdf = _take(gdf, source, id_field, ID_COLUMN, "--id-field")
         said.append(f"ids from field {id_field!r}")
+        fields[ID_COLUMN] = id_field
     else:
         renamed = _gdal_renamed_id(gdf, source)
         if renamed is not None:
@@ -107,7 +124,11 @@ def map_fields(
                 gdf = gdf.rename(columns={ID_COLUMN: "kml_id"})
             gdf = gdf.rename(columns={column: ID_COLUMN})
             said.append(f"ids from field {column!r} ({why}; --id-field to choose another)")
+            fields[ID_COLUMN] = column
     if name_field is not None:
         gdf = _take(gdf, source, name_field, NAME_COLUMN, "--name-field")
         said.append(f"names from field {name_field!r}")
+        fields[NAME_COLUMN] = name_field
+    if fields:  # messages name the planner's fields (validate's mis-encoded text)
+        gdf.attrs[FIELD_NAMES] = {**gdf.attrs.get(FIELD_NAMES, {}), **fields}
     return gdf, [f"{source}: {', '.join(said)}"] if said else []

@@ -35,6 +35,7 @@ from pyproj import CRS, Geod, Transformer
 from spatial.crs import crs_label, likely_crs_hint
 from spatial.errors import CRSError, LayerError, LayerReadError, printable
 from spatial.io import rawjson as _rawjson
+from spatial.io.fields import planner_field
 from spatial.io.layers import REQUIRED_PROPERTIES, read_layer_tolerant, unresolved_prj
 from spatial.io.options import ReadOptions, apply_read_options
 from spatial.io.postgis import database_label, is_postgis_url
@@ -366,8 +367,9 @@ def _text_findings(gdf: gpd.GeoDataFrame) -> list[tuple[int, str]]:
     for name in gdf.columns:
         if name == gdf.geometry.name:
             continue
+        field = planner_field(gdf, str(name))  # DYMC read as name_zh is named DYMC
         for position, value in enumerate(gdf[name].tolist()):
-            message = _text_message(str(name), value) if isinstance(value, str) else None
+            message = _text_message(field, value) if isinstance(value, str) else None
             if message:
                 findings.append((position, message))
     return findings
