@@ -14,10 +14,12 @@ from collections.abc import Iterable, Sequence
 from matplotlib import colormaps
 from matplotlib.colors import ListedColormap, to_hex
 
-__all__ = ["FAIL_RED", "category_colours", "zone_colours"]
+__all__ = ["CONFLICT_EDGE", "CONFLICT_FILL", "FAIL_RED", "category_colours", "zone_colours"]
 
 #: Colour of every failure on every page (overlap, outside-district pieces, failed zones' edges).
 FAIL_RED = "#d7191c"
+#: Outline and fill of a 三区三线 conflict piece, as the web map's conflict style draws it.
+CONFLICT_EDGE, CONFLICT_FILL = "#b2182b", "#d6604d"
 
 
 def _scheme(name: str) -> list[str]:

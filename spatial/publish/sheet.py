@@ -46,7 +46,13 @@ from spatial.publish.layout import (
     text_width_pt,
     wrap_to,
 )
-from spatial.publish.palette import FAIL_RED, category_colours, zone_colours
+from spatial.publish.palette import (
+    CONFLICT_EDGE,
+    CONFLICT_FILL,
+    FAIL_RED,
+    category_colours,
+    zone_colours,
+)
 
 __all__ = [
     "A3_LANDSCAPE_MM",
@@ -336,6 +342,18 @@ def _draw_pieces(ax: Axes, snapshot: PlanSnapshot, gk: CRS, handles: list[Artist
     )
 
 
+def _draw_conflicts(ax: Axes, snapshot: PlanSnapshot, gk: CRS, handles: list[Artist]) -> None:
+    """Draw the 三区三线 conflict pieces in the web map's red (its conflict style), on top."""
+    conflicts = snapshot.report.conflicts
+    if conflicts is None or not len(conflicts):
+        return
+    conflicts.to_crs(gk).plot(
+        ax=ax, facecolor=CONFLICT_FILL, edgecolor=CONFLICT_EDGE, alpha=0.6, linewidth=1, zorder=7
+    )
+    label = "三区三线冲突 conflict with a protected line"
+    handles.append(Patch(facecolor=CONFLICT_FILL, edgecolor=CONFLICT_EDGE, alpha=0.6, label=label))
+
+
 #: Scale-bar divisions, metres: 1, 2, 2.5, 5 times a power of ten.
 _BAR_STEPS_M = tuple(f * 10**e for e in range(6) for f in (1, 2, 2.5, 5))
 
@@ -554,7 +572,8 @@ def draw_map(
     """Draw the snapshot's layers on ``ax`` in their Gauss–Krüger zone (metres); return handles.
 
     Planner layers (names that are not plan layers) are drawn first, beneath the
-    plan; failure pieces on top of the zones, in red. The map is framed on
+    plan; failure pieces and 三区三线 conflict pieces on top of the zones, in red (the
+    conflicts as the web map draws them). The map is framed on
     ``bounds`` (west, south, east, north in metres of that zone; default
     :func:`focus_bounds`) at a scale of :data:`SCALE_SERIES`; then the zones'
     markers and the points' names are placed so that none hides another.
@@ -572,6 +591,7 @@ def draw_map(
         if plan_layer is not None and len(plan_layer):
             _draw_plan_layer(ax, name, plan_layer.to_crs(gk), snapshot, handles, marks)
     _draw_pieces(ax, snapshot, gk, handles)
+    _draw_conflicts(ax, snapshot, gk, handles)
     x0, y0, x1, y1 = bounds if bounds is not None else focus_bounds(snapshot, gk)
     _fit_scale(ax, (x0, y0, x1, y1))
     ax.set_xlabel("")

@@ -43,7 +43,7 @@ from spatial.webmap.page import page_of
 from spatial.webmap.planfacts import with_area_checks
 from spatial.webmap.rulepanel import failure_features, rule_panel_data
 from spatial.webmap.styles import STYLES, LayerStyle, style_for
-from spatial.webmap.styles.conflicts import CONFLICTS
+from spatial.webmap.styles.conflicts import CONFLICTS, with_toolkit_ids
 from spatial.webmap.styles.failures import FAILURES
 from spatial.webmap.styles.parcels import PARCELS
 from spatial.webmap.styles.planner import planner_style
@@ -189,7 +189,12 @@ def _ordered(layers: Mapping[str, gpd.GeoDataFrame]) -> list[str]:
 
 
 def _prepare(name: str, gdf: gpd.GeoDataFrame, options: MapOptions) -> gpd.GeoDataFrame:
-    """Zones take their area check from the snapshot (no snapshot: no target, nothing judged)."""
+    """Zones take their area check from the snapshot (no snapshot: no target, nothing judged).
+
+    A conflict layer written with the planner's id fields has them read as its ids.
+    """
+    if name == CONFLICTS.name:
+        return with_toolkit_ids(gdf)
     if name != "zones":
         return gdf
     return with_area_checks(gdf, options.snapshot.zone_checks if options.snapshot else None)

@@ -7,13 +7,47 @@ and the land-use class when known; made-up (示例数据) pieces say so first.
 
 from __future__ import annotations
 
+import geopandas as gpd
+
 from spatial.synthetic import SYNTHETIC_NOTE
 from spatial.units import M2_PER_HA, M2_PER_MU
 from spatial.webmap.styles._base import Field, LayerStyle, LegendEntry, Row, is_blank
 
-__all__ = ["CONFLICTS", "area_lines", "synthetic_lines"]
+__all__ = ["CONFLICTS", "area_lines", "synthetic_lines", "with_toolkit_ids"]
 
 _KIND = {"must_not_occupy": "占用 occupies", "must_lie_within": "超出 lies outside"}
+#: The pieces' id columns, in the order a conflict layer holds them right after ``constraint``.
+_ID_COLUMNS = ("zone_id", "constraint_ids")
+#: The columns written after them (``spatial check --conflicts-out``), never an id.
+_AFTER_IDS = frozenset({"class_code", "area_m2", "area_ha", "area_mu", "synthetic"})
+
+
+def with_toolkit_ids(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Return a conflict layer with its id columns under the toolkit's names.
+
+    ``spatial check --conflicts-out`` (and the review's ``findings.gpkg``) write
+    ``zone_id`` and ``constraint_ids`` as the planner's id fields (``DYBH``,
+    ``BSM``), in that order right after ``constraint``; drawn again, they are the
+    popup's checked feature and constraint features.
+
+    Examples
+    --------
+    >>> from shapely.geometry import box
+    >>> written = gpd.GeoDataFrame({"kind": ["must_not_occupy"], "constraint": ["永久基本农田"],
+    ...     "DYBH": ["A"], "BSM": ["JBNT1"], "area_m2": [1.0]}, geometry=[box(0, 0, 1, 1)])
+    >>> list(with_toolkit_ids(written).columns)[:4]
+    ['kind', 'constraint', 'zone_id', 'constraint_ids']
+    """
+    columns = [str(c) for c in gdf.columns]
+    if "constraint" not in columns:
+        return gdf
+    after = columns[columns.index("constraint") + 1 :][: len(_ID_COLUMNS)]
+    renames = {
+        theirs: toolkit
+        for theirs, toolkit in zip(after, _ID_COLUMNS, strict=False)
+        if theirs not in (*_ID_COLUMNS, *_AFTER_IDS, gdf.geometry.name) and toolkit not in columns
+    }
+    return gdf.rename(columns=renames) if renames else gdf
 
 
 def area_lines(area_m2: float | None) -> list[tuple[str, object]]:
