@@ -84,6 +84,10 @@ def _changes(tables: Mapping[str, pd.DataFrame], changes: Mapping[str, LayerDiff
             matrix = tables[f"matrix_{layer}"]  # each to-class shown with its unit, m²
             shown = matrix.rename(columns=lambda c: c if c == "from_class" else f"{c}_m2")
             parts.append((f"{layer}: 类别转移矩阵 from class x to class (m²)", shown))
+        if f"status_targets_{layer}" in tables:  # spatial diff's status tables
+            targets, rules = tables[f"status_targets_{layer}"], tables[f"status_rules_{layer}"]
+            parts.append((f"{layer}: 状态变化的目标 targets whose status changed", targets))
+            parts.append((f"{layer}: 状态变化的规则 rules whose status changed", rules))
     return ReviewSection("changes", title, tuple(parts))
 
 

@@ -27,10 +27,11 @@ from spatial.review.diff import GEOMETRY_TOLERANCE_M2
 if TYPE_CHECKING:
     import geopandas as gpd
 
+    from spatial.checked.report import CheckReport
     from spatial.export.frame import OutputFrame
     from spatial.review.diff import LayerDiff
 
-__all__ = ["DiffRequest", "DiffResult", "run_diff"]
+__all__ = ["DiffRequest", "DiffResult", "run_diff", "status_changes"]
 
 
 @dataclass(frozen=True)
@@ -274,16 +275,32 @@ def _checks(
                 sources={**sources, request.layer: path},
             )
         )
-    old_t, new_t, unheld = _judged(reports[0].targets, reports[1].targets)
+    t, r, steady = status_changes(reports[0], reports[1], versions, request.class_field)
+    return t, r, steady, notes
+
+
+def status_changes(
+    old: CheckReport,
+    new: CheckReport,
+    versions: tuple[gpd.GeoDataFrame, gpd.GeoDataFrame] | list[gpd.GeoDataFrame],
+    class_field: str | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame, tuple[str, str]]:
+    """Return the targets and the rules whose status changed between two checks of a layer.
+
+    ``old`` and ``new`` check the layer's two ``versions`` (ids as ``id``); a
+    constraint rule's row also changes when its feature changed class (``class_field``)
+    where it fails. The third item says what an empty table means (targets, rules).
+    ``spatial diff`` and ``spatial review --previous`` both show these.
+    """
+    old_t, new_t, unheld = _judged(old.targets, new.targets)
     t = _status_changes(old_t, new_t, ["id"])
     r = _status_changes(
-        _with_class(_with_key(reports[0].rules), versions[0], request.class_field),
-        _with_class(_with_key(reports[1].rules), versions[1], request.class_field),
+        _with_class(_with_key(old.rules), versions[0], class_field),
+        _with_class(_with_key(new.rules), versions[1], class_field),
         ["rule", "kind", "id", "key"],
         shown=("other_id", "reason"),
     )
-    steady = (_steady(new_t, "targets", unheld), _steady(reports[1].rules, "rules"))
-    return t, r, steady, notes
+    return t, r, (_steady(new_t, "targets", unheld), _steady(new.rules, "rules"))
 
 
 def run_diff(request: DiffRequest) -> DiffResult:

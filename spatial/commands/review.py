@@ -372,6 +372,38 @@ def _changes(request: ReviewRequest, inputs: _Inputs) -> dict[str, LayerDiff]:
     return changes
 
 
+def _status_changes(
+    request: ReviewRequest,
+    inputs: _Inputs,
+    plan: tuple[tuple[Target, ...], tuple[Rule, ...]],
+    snapshot: PlanSnapshot,
+) -> dict[str, pd.DataFrame]:
+    """Return, per previous plan layer, the targets and rules whose status changed since it.
+
+    The previous version is checked in the current one's place, against the same
+    plan; the tables are ``spatial diff``'s (:func:`spatial.commands.diff.status_changes`).
+    """
+    from spatial.checks import run_checks  # noqa: PLC0415
+    from spatial.commands.diff import status_changes  # noqa: PLC0415 - diff's one comparison
+
+    targets, rules = plan
+    tables: dict[str, pd.DataFrame] = {}
+    for layer, old in inputs.previous.items():
+        if layer == LANDUSE:
+            continue  # no target or rule judges the land use itself
+        report = run_checks(
+            {**inputs.layers, layer: old},
+            targets=targets,
+            rules=rules,
+            repair=request.repair,
+            sources={**inputs.files, layer: database_label(dict(request.previous)[layer])},
+        )
+        versions = (old, inputs.theirs[layer])
+        t, r, _ = status_changes(report, snapshot.report, versions, request.class_field)
+        tables[f"status_targets_{layer}"], tables[f"status_rules_{layer}"] = t, r
+    return tables
+
+
 def _qc(request: ReviewRequest, inputs: _Inputs) -> QcResult | None:
     if not request.qc:
         return None
@@ -598,6 +630,7 @@ def run_review(request: ReviewRequest) -> ReviewResult:
     changes = _changes(request, inputs)
     qc = _qc(request, inputs)
     tables = _tables(snapshot, balance, changes, qc)
+    tables.update(_status_changes(request, inputs, plan, snapshot))
     frame = _frame(request, inputs, plan[1])
     made = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     manifest = _manifest(request, frame, tables, made)
