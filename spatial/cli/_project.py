@@ -260,7 +260,8 @@ def own_plan(args: argparse.Namespace) -> bool:
 
 def plan_request(args: argparse.Namespace) -> PlanInput:
     """Return the plan that judges as the call and the project say (``--plan``, ``--rules``)."""
-    return PlanInput(args.plan, args.rules, own=own_plan(args), title=plan_title(args))
+    name = getattr(args, "project_name", None)
+    return PlanInput(args.plan, args.rules, own=own_plan(args), title=plan_title(args), name=name)
 
 
 def plan_headlines(args: argparse.Namespace) -> tuple[Headline, ...] | None:

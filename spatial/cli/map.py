@@ -30,8 +30,8 @@ from spatial.cli._options import (
 from spatial.cli._output import say_notes
 from spatial.cli._outputs import guard_outputs
 from spatial.cli._plan_input import add_plan_input, plan_layers_of
-from spatial.cli._project import plan_name, plan_request
-from spatial.commands.map import MapRequest, run_map
+from spatial.cli._project import plan_request
+from spatial.commands.map import DEFAULT_MAP, MAP_FOLDER, MapRequest, default_map, run_map
 from spatial.errors import printable
 from spatial.report import format_table
 from spatial.webmap import BASEMAP_NAMES, LayerOptions, MapOptions
@@ -39,9 +39,6 @@ from spatial.webmap.geojson import DECIMALS_BY_ACCURACY
 
 __all__ = ["register", "run"]
 
-#: Where the map goes: the project's name (or the --plan file's stem), else bishan.
-DEFAULT_OUT = Path("maps") / "{name}.html"
-BUNDLED_NAME = "bishan"
 TIANDITU_ENV = "TIANDITU_KEY"
 #: ``--decimals`` range: 4 places of a degree is about 11 m, 10 about 0.01 mm.
 DECIMALS_RANGE = (4, 10)
@@ -64,10 +61,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument(
         "--out",
         default=None,  # text, not a Path: a trailing slash asks for a folder
-        help=f"default {DEFAULT_OUT.parent / '<name>.html'}: the project's name (its "
-        f"folder's), else the --plan file's stem, else {BUNDLED_NAME}; a folder (DIR/, ending "
-        "in a slash) gets index.html and the large layers' vector tiles "
-        "beside it, for spatial serve DIR",
+        help=f"default {MAP_FOLDER / '<name>.html'}: the project's name (its folder's), else "
+        f"the --plan file's stem; {DEFAULT_MAP}, the bundled example, only without a project, "
+        "--plan or --rules; a folder (DIR/, ending in a slash) gets index.html and the large "
+        "layers' vector tiles beside it, for spatial serve DIR",
     )
     parser.add_argument(
         "--tiles-from",
@@ -167,7 +164,7 @@ def run(args: argparse.Namespace) -> int:
     """
     _check_options(args)
     if args.out is None:
-        args.out = Path(str(DEFAULT_OUT).format(name=plan_name(args, BUNDLED_NAME)))
+        args.out = default_map(plan_request(args))
         guard_outputs(args)  # the default, checked as a given --out was
     out, archive_dir = _map_path(args)
     result = run_map(

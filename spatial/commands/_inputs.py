@@ -62,12 +62,15 @@ class PlanInput:
     title : str, optional
         The title a planner's map or report carries (the project's, the plan's
         ``[document] title`` or the zones file's stem); None for the bundled plan's.
+    name : str, optional
+        The project's name (its folder's), which its outputs are named by.
     """
 
     plan: str | None = None
     rules: str | None = None
     own: bool = False
     title: str | None = None
+    name: str | None = None
 
     @property
     def is_own(self) -> bool:

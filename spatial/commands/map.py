@@ -21,10 +21,35 @@ if TYPE_CHECKING:
     from spatial.checked.snapshot import PlanSnapshot
     from spatial.webmap.build import MapOptions
 
-__all__ = ["DEFAULT_MAP", "MapRequest", "MapResult", "run_map"]
+__all__ = ["BUNDLED_NAME", "DEFAULT_MAP", "MapRequest", "MapResult", "default_map", "run_map"]
 
-#: Where ``spatial map`` writes the page by default.
-DEFAULT_MAP = Path("maps") / "bishan.html"
+#: Where ``spatial map`` writes the page by default: ``maps/<name>.html``.
+MAP_FOLDER = Path("maps")
+#: The name of the bundled example plan's map, when no plan of the planner's judges.
+BUNDLED_NAME = "bishan"
+#: The bundled example's map (only without a project, a plan or rules of the planner's).
+DEFAULT_MAP = MAP_FOLDER / f"{BUNDLED_NAME}.html"
+
+
+def default_map(plan: PlanInput) -> Path:
+    """Return where the map of ``plan`` is written when no path is given: ``maps/<name>.html``.
+
+    The name is the project's, else the plan file's stem, else the rules file's;
+    ``bishan`` (the bundled example) only when the bundled plan judges.
+
+    Examples
+    --------
+    >>> [default_map(p).as_posix() for p in (PlanInput(), PlanInput("plans/b_2035.toml"))]
+    ['maps/bishan.html', 'maps/b_2035.html']
+    >>> default_map(PlanInput(own=True, name="璧山新城")).as_posix()
+    'maps/璧山新城.html'
+    """
+    if plan.name:
+        return MAP_FOLDER / f"{plan.name}.html"
+    for path in (plan.plan, plan.rules):
+        if path is not None:
+            return MAP_FOLDER / f"{Path(path).stem}.html"
+    return DEFAULT_MAP if not plan.is_own else MAP_FOLDER / "plan.html"
 
 
 @dataclass(frozen=True)
@@ -37,8 +62,10 @@ class MapRequest:
         The targets and rules that judge (default: the bundled plan).
     inputs : PlanLayers
         The planner's plan layers, extra layers and constraint layers.
-    out : Path
-        The HTML file written (atomically).
+    out : Path, optional
+        The HTML file written (atomically); default :func:`default_map` of ``plan``
+        (the project's name; the bundled example's ``maps/bishan.html`` only when
+        the bundled plan judges).
     basemap : str, optional
         ``osm``, ``amap`` (overlays shifted to GCJ-02 for display), ``tianditu``, ``none``.
     offline : bool
@@ -65,7 +92,7 @@ class MapRequest:
 
     plan: PlanInput = field(default_factory=PlanInput)
     inputs: PlanLayers = field(default_factory=PlanLayers)
-    out: Path = DEFAULT_MAP
+    out: Path | None = None
     basemap: str | None = None
     offline: bool = False
     tiles_dir: Path | None = None
@@ -135,5 +162,6 @@ def run_map(request: MapRequest) -> MapResult:
         style_field=request.style_field,
         archive_dir=request.archive_dir,
     )
-    path = render_map(request.out, None, options)  # the snapshot's layers, validated once
+    out = request.out if request.out is not None else default_map(request.plan)
+    path = render_map(out, None, options)  # the snapshot's layers, validated once
     return MapResult(path=path, snapshot=snapshot, options=options, notes=notes)
