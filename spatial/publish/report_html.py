@@ -36,6 +36,8 @@ h2 {{ font-size: 17px; border-bottom: 1px solid #ccc; margin-top: 28px; }}
 table {{ border-collapse: collapse; font-size: 13px; width: 100%; }}
 th, td {{ border: 1px solid #ddd; padding: 3px 6px; text-align: left; vertical-align: top; }}
 th {{ background: #f5f5f5; }} td.num {{ text-align: right; font-variant-numeric: tabular-nums; }}
+td, th {{ overflow-wrap: anywhere; }} td.num {{ overflow-wrap: normal; white-space: nowrap; }}
+.table-box {{ overflow-x: auto; }}
 tr.fail td {{ color: {FAIL_RED}; }}
 figure {{ margin: 0; }} figure svg {{ width: 100%; height: auto; }}
 footer {{ margin-top: 32px; font-size: 12px; color: #555; }}
@@ -58,7 +60,8 @@ def _cell(value: object, numeric: bool = False, places: int = 4) -> str:
 def _table(headers: Sequence[str], rows: Iterable[tuple[str, Sequence[str]]]) -> str:
     head = "".join(f"<th>{escape_text(h)}</th>" for h in headers)
     body = "".join(f'<tr class="{css}">{"".join(cells)}</tr>' for css, cells in rows)
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    table = f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    return f'<div class="table-box">{table}</div>'  # a wide table scrolls in its own box
 
 
 def _targets(snapshot: PlanSnapshot) -> str:
