@@ -2,16 +2,18 @@
 
 Every file is written into a private folder beside the target
 (``.NAME.XXXX.tmp``); only when all are there is it moved into place (an earlier
-review there is moved aside first, then removed). A failure on the way removes
-the private folder and leaves the target as it was. A folder that is an input
-or holds one, or an existing folder that is not an earlier review (it has no
-``manifest.json`` of ``spatial review``), is refused before anything is read.
+review there is moved aside first, and removed only once the new one is in place).
+A failure on the way removes the private folder and leaves the target as it was.
+A folder that is an input or holds one, or an existing folder that is not an
+earlier review (it has no ``manifest.json`` of ``spatial review``), is refused
+before anything is read.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import secrets
 import shutil
 import tempfile
 from collections.abc import Iterable, Mapping, Sequence
@@ -214,28 +216,49 @@ def _fill(
     return Written(pages, layers)
 
 
-def _default_mode() -> int:
-    """Return the mode a new folder gets here (0o777 less the umask; mkdtemp's own is 0o700)."""
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return 0o777 & ~mask
+def _private_folder(out: Path) -> Path:
+    """Make the private folder the review is written into, beside ``out`` (``.NAME.XXXX.tmp``).
+
+    Made with mode ``0o777``, which the system narrows by the process's umask as
+    for any new folder: the review folder gets the usual permissions without the
+    umask being read or changed (it is the whole process's, threads included).
+    """
+    for _ in range(100):
+        path = out.parent / f".{out.name}.{secrets.token_hex(4)}.tmp"
+        try:
+            os.mkdir(path, 0o777)
+        except FileExistsError:
+            continue
+        return path
+    raise FileExistsError(f"{out.parent}: no free name for a private folder beside {out.name}")
 
 
 def _swap_in(private: Path, out: Path) -> None:
-    """Move the finished folder into place; an earlier review there goes aside, then away."""
-    private.chmod(_default_mode())
+    """Move the finished folder into place; an earlier review there goes aside, then away.
+
+    The earlier review is removed only once the new one is in place: when the
+    new one cannot be moved in and the earlier one cannot be moved back, it is
+    kept where it was set aside, and the error says where.
+    """
     if not out.exists():
         os.rename(private, out)
         return
     aside = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".old", dir=out.parent))
-    os.rename(out, aside / out.name)
+    earlier = aside / out.name
+    os.rename(out, earlier)
     try:
         os.rename(private, out)
-    except OSError:
-        os.rename(aside / out.name, out)  # the earlier review back in place
+    except OSError as exc:
+        try:
+            os.rename(earlier, out)  # the earlier review back in place
+        except OSError:
+            raise OutputError(
+                f"{out}: the review could not be moved into place ({exc.strerror or exc}), nor "
+                f"the earlier review back: it is kept whole at {earlier}"
+            ) from exc
+        shutil.rmtree(aside, ignore_errors=True)  # empty now
         raise
-    finally:
-        shutil.rmtree(aside, ignore_errors=True)
+    shutil.rmtree(aside, ignore_errors=True)  # the new review is complete and in place
 
 
 def write_review_folder(
@@ -257,7 +280,7 @@ def write_review_folder(
         The folder cannot be written; ``out`` is left as it was.
     """
     try:
-        private = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
+        private = _private_folder(out)
     except OSError as exc:
         raise OutputError(f"{out}: cannot write beside it ({exc.strerror})") from None
     try:
