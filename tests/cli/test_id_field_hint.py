@@ -25,6 +25,7 @@ def _layer(path, id_column: str = "BSM") -> str:
     [
         (["check", "--zones", "{bsm}"], "bsm", "--id-field FIELD"),
         (["map", "--zones", "{bsm}", "--out", "{out}/m.html"], "bsm", "--id-field FIELD"),
+        (["report", "--zones", "{bsm}", "--out", "{out}/r.html"], "bsm", "--id-field FIELD"),
         (["diff", "{bsm}", "{ok}", "--no-checks"], "bsm", "--id-field FIELD"),
         (
             ["balance", "{ok}", "--zones", "{bsm}", "--class-field", "DLBM"],
