@@ -174,6 +174,14 @@ def run(args: argparse.Namespace) -> int:
         f"manifest.json (sha256 {result.manifest_sha256[:16]}...)"
     )
     print(f"spatial review: {result.snapshot.report.summary()}")
+    for name, table in result.tables.items():  # diff's status tables, with --previous
+        if name.startswith("status_targets_"):
+            layer = name.removeprefix("status_targets_")
+            rules = result.tables[f"status_rules_{layer}"]
+            print(
+                f"spatial review: since the previous {layer}: {len(table)} target(s) and "
+                f"{len(rules)} rule row(s) changed status"
+            )
     for line in result.problems:
         print(f"spatial review: FAIL {printable(line)}", file=sys.stderr)
     return ExitCode.OK if result.passed else ExitCode.PROBLEMS

@@ -46,8 +46,9 @@ def test_review_shows_diffs_status_changes(tmp_path, monkeypatch, capsys):
     plan = ["--plan", "plan.toml", "--rules", "rules.toml", "--id-field", "DYBH"]
     call = ["review", "--zones", "zones.gpkg", *plan, "--previous", "zones=zones_2024.gpkg"]
     assert main([*call, "--out", "r"]) == 0, capsys.readouterr().err
+    said = capsys.readouterr().out
+    assert "since the previous zones: 1 target(s) and 0 rule row(s) changed status" in said
     tables = json.loads((tmp_path / "r" / "tables.json").read_text(encoding="utf-8"))
-    capsys.readouterr()
     assert main(["diff", "zones_2024.gpkg", "zones.gpkg", *plan, "--format", "json"]) == 0
     diff = json.loads(capsys.readouterr().out)
     assert tables["status_targets_zones"] == diff["targets"]
