@@ -31,7 +31,7 @@ says whether it is construction land.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -52,6 +52,7 @@ from spatial.landuse.fields import (
 )
 from spatial.measure.reconcile import Reconciled, reconcile_groups
 from spatial.preconditions import feature_label, require_crs
+from spatial.review._coverage import matched_coverage
 from spatial.review._fast import (
     FAST_MIN_FEATURES,
     box_candidates,
@@ -257,12 +258,24 @@ class _Whole:
     union: shapely.Geometry
 
 
-def _whole(geoms: np.ndarray) -> _Whole:
-    """Classify and union whole features (positions in ``geoms``, in layer order)."""
+def _whole(geoms: np.ndarray, union: bool = True) -> _Whole:
+    """Classify and union whole features (positions in ``geoms``, in layer order).
+
+    A coverage is first recognised by its matched edges
+    (:func:`~spatial.review._coverage.matched_coverage`, exact and cheap), then by
+    ``shapely.coverage_is_valid``: the same answer, the same union. ``union``
+    False: the pairs only (the union is then an empty polygon).
+    """
     none = np.zeros(0, dtype=np.intp)
-    if shapely.coverage_is_valid(geoms):
-        return _Whole((none, none), shapely.coverage_union_all(geoms))
-    return _Whole(overlapping_features(geoms), shapely.union_all(geoms))
+    if matched_coverage(geoms) or shapely.coverage_is_valid(geoms):
+        return _Whole((none, none), _union(geoms, union, shapely.coverage_union_all))
+    return _Whole(overlapping_features(geoms), _union(geoms, union, shapely.union_all))
+
+
+def _union(
+    geoms: np.ndarray, wanted: bool, how: Callable[[np.ndarray], shapely.Geometry]
+) -> shapely.Geometry:
+    return how(geoms) if wanted else shapely.Polygon()
 
 
 def _overlapping_pairs(
@@ -391,7 +404,9 @@ def _rows(
 def _whole_layer(lu: _Features) -> tuple[_Raw, np.ndarray, np.ndarray, list[dict[str, object]]]:
     """Rows of the layer without zones: its features made disjoint; the whole is their sum."""
     owner = np.arange(len(lu.geoms))
-    pieces, overlaps, overlap_m2 = _disjoint(None, lu.geoms, owner, lu, _whole(lu.geoms))
+    pieces, overlaps, overlap_m2 = _disjoint(
+        None, lu.geoms, owner, lu, _whole(lu.geoms, union=False)
+    )
     piece_m2 = area_m2(pieces, lu.crs)
     raw = _Raw([], [], [])
     raw.add(0, lu.codes, piece_m2, 0.0)

@@ -283,3 +283,32 @@ def test_lonlat_layers_same_rows(fast_for_small: list[bool]) -> None:
     fast, plain = _both(_grid().to_crs(4326), _zones().to_crs(4326))
     assert fast_for_small == [True]
     _same(fast, plain)
+
+
+@pytest.mark.parametrize("case", ["grid", "overlap", "survey", "whole layer"])
+def test_matched_edges_give_the_rows_of_geos_coverage_test(
+    case: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The cheap coverage test changes no figure: the same rows as ``coverage_is_valid`` alone."""
+    lu, zones, kw = _grid(), _zones(), {}
+    if case == "overlap":  # a parcel 5 mm into its neighbour: union_all and the pair path
+        geoms = lu.geometry.to_numpy()
+        x0, y0, x1, y1 = geoms[3 * COLS + 4].bounds
+        geoms[3 * COLS + 4] = shapely.box(x0, y0, x1 + 0.005, y1)
+        lu = lu.set_geometry(list(geoms), crs=GK)
+    elif case == "survey":
+        lu, zones, kw = survey_parcels(), survey_zones(), {"id_field": "DYBH"}
+    elif case == "whole layer":
+        zones = None
+    seen: list[bool] = []
+    real = balance_module.matched_coverage
+
+    def spy(geoms: np.ndarray) -> bool:
+        seen.append(real(geoms))
+        return seen[-1]
+
+    monkeypatch.setattr(balance_module, "matched_coverage", spy)
+    cheap = balance_table(lu, zones, **kw)  # type: ignore[arg-type]
+    assert seen and all(seen) == (case in {"grid", "whole layer"})
+    monkeypatch.setattr(balance_module, "matched_coverage", lambda geoms: False)
+    _same(cheap, balance_table(lu, zones, **kw))  # type: ignore[arg-type]
