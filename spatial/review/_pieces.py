@@ -14,6 +14,7 @@ to their whole only to a lens, and how a table is reconciled to it:
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 import geopandas as gpd
 import numpy as np
@@ -113,13 +114,43 @@ def cut_pairs(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.
 
 
 def cut_pairs_marked(
-    a: np.ndarray, b: np.ndarray
+    a: np.ndarray, b: np.ndarray, threads: int = 1
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """:func:`cut_pairs`, and for each pair whether its piece is the whole ``b`` polygon (uncut)."""
+    """:func:`cut_pairs`, and for each pair whether its piece is the whole ``b`` polygon (uncut).
+
+    ``threads``: the pairs are cut in contiguous runs on that many threads (GEOS
+    releases the GIL), each with its own prepared copy of ``a``; the pairs and
+    pieces do not depend on it.
+    """
     tree = shapely.STRtree(b)
     ai, bi = tree.query(a, predicate="intersects")
     order = np.lexsort((bi, ai))
     ai, bi = ai[order], bi[order]
+    runs = max(1, min(threads, len(ai) // _MIN_PAIRS_PER_THREAD))
+    if runs == 1:
+        return _cut_run(a, b, ai, bi)
+    cuts = np.linspace(0, len(ai), runs + 1).astype(np.int64)
+    copies = [a] + [shapely.from_wkb(shapely.to_wkb(a)) for _ in range(runs - 1)]  # exact copies
+    with ThreadPoolExecutor(max_workers=runs) as pool:
+        done = list(
+            pool.map(
+                lambda k: _cut_run(
+                    copies[k], b, ai[cuts[k] : cuts[k + 1]], bi[cuts[k] : cuts[k + 1]]
+                ),
+                range(runs),
+            )
+        )
+    return tuple(np.concatenate([d[i] for d in done]) for i in range(4))  # type: ignore[return-value]
+
+
+#: Fewest pairs worth a thread of their own in :func:`cut_pairs_marked`.
+_MIN_PAIRS_PER_THREAD = 20_000
+
+
+def _cut_run(
+    a: np.ndarray, b: np.ndarray, ai: np.ndarray, bi: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Cut the pairs ``(a[ai], b[bi])`` (sorted); see :func:`cut_pairs_marked`."""
     shapely.prepare(a)
     # neighbours of a coverage only touch (a shared edge): no area to cut, so not cut
     share = ~shapely.touches(a[ai], b[bi])

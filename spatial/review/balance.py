@@ -57,6 +57,7 @@ from spatial.review._fast import (
     FAST_MIN_FEATURES,
     box_candidates,
     clean_under_validator,
+    on_threads,
 )
 from spatial.review._pieces import (
     area_m2,
@@ -226,16 +227,17 @@ def _features(
     source: str,
     at: np.ndarray | None = None,
     orient: bool = False,
+    threads: int = 1,
 ) -> _Features:
     """Return the features at positions ``at`` (all by default) of the layer ``lu``.
 
     ``orient``: orient their rings as :func:`~spatial.review._pieces.ready_layers` does
-    (the fast path orients the features taking part only).
+    (the fast path orients the features taking part only), on ``threads`` threads.
     """
     at = np.arange(len(lu)) if at is None else at
     geoms = np.asarray(lu.geometry.array, dtype=object)[at]
     if orient:
-        geoms = shapely.orient_polygons(geoms)
+        geoms = on_threads(shapely.orient_polygons, geoms, threads)
     ids = lu["id"].to_numpy(dtype=object)[at] if "id" in lu.columns else np.full(len(at), None)
     crs = require_crs(lu, source)
     code_array = np.asarray(codes, dtype=object)[at]
@@ -451,7 +453,7 @@ def _by_zone(
     Zones run on ``threads`` threads (GEOS releases the GIL); the rows do not depend on it.
     """
     zone_m2 = area_m2(zone_geoms, lu.crs)
-    zi, li, pieces, _ = cut_pairs_marked(zone_geoms, lu.geoms)
+    zi, li, pieces, _ = cut_pairs_marked(zone_geoms, lu.geoms, threads)
     bounds = np.searchsorted(zi, np.arange(len(zone_ids) + 1))
 
     def one(z: int) -> _ZoneRows:
@@ -459,8 +461,11 @@ def _by_zone(
         return _zone_rows(zone_ids[z], zone_geoms[z], pieces[s:e], li[s:e], lu)
 
     if threads > 1 and len(zone_ids) > 1:
+        # the zones with most pieces first, so that no thread is left with a large one at the end
+        largest_first = np.argsort(-np.diff(bounds), kind="stable")
         with ThreadPoolExecutor(max_workers=threads) as pool:
-            done = list(pool.map(one, range(len(zone_ids))))
+            found = dict(zip(largest_first, pool.map(one, largest_first), strict=True))
+        done = [found[z] for z in range(len(zone_ids))]
     else:
         done = [one(z) for z in range(len(zone_ids))]
     raw = _Raw([], [], [])
@@ -622,7 +627,7 @@ def _fast_inputs(
     crs = require_crs(landuse, names[0])
     plain = landuse.reset_index(drop=True)
     if zones is None:
-        return _features(plain, codes, names[0], orient=True), None, []
+        return _features(plain, codes, names[0], orient=True, threads=threads), None, []
     (ready,) = prepare_inputs(
         [LayerInput(zones, names[1], id_field, "polygon")], policy="full", frame="largest"
     ).layers
@@ -632,7 +637,7 @@ def _fast_inputs(
     zone_geoms = shapely.orient_polygons(np.asarray(ready.geometry.array, dtype=object))
     bounds = shapely.bounds(np.asarray(plain.geometry.array, dtype=object))
     at = box_candidates(bounds, zone_geoms)
-    return _features(plain, codes, names[0], at, orient=True), zone_geoms, ids
+    return _features(plain, codes, names[0], at, orient=True, threads=threads), zone_geoms, ids
 
 
 def subtotals(table: pd.DataFrame) -> pd.DataFrame:

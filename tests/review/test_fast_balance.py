@@ -312,3 +312,21 @@ def test_matched_edges_give_the_rows_of_geos_coverage_test(
     assert seen and all(seen) == (case in {"grid", "whole layer"})
     monkeypatch.setattr(balance_module, "matched_coverage", lambda geoms: False)
     _same(cheap, balance_table(lu, zones, **kw))  # type: ignore[arg-type]
+
+
+def test_threads_change_no_figure(
+    fast_for_small: list[bool], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Pairs cut, features oriented and zones tabulated on two threads: the one-thread rows."""
+    from spatial.review import _fast, _pieces  # noqa: PLC0415 - the knobs patched below
+
+    monkeypatch.setattr(_pieces, "_MIN_PAIRS_PER_THREAD", 1)
+    monkeypatch.setattr(_fast, "_MIN_CHUNK", 1)
+    moved = _zones().assign(id=["z-c", "z-d"])
+    moved = moved.set_geometry(moved.translate(-100, 50))
+    zones = gpd.GeoDataFrame(pd.concat([_zones(), moved], ignore_index=True), crs=GK)
+    one = balance_table(_grid(), zones, threads=1)
+    two = balance_table(_grid(), zones, threads=2)
+    assert fast_for_small == [True, True]
+    _same(two, one)
+    _same(two, balance_table(_grid(), zones, threads=2, fast=False))
