@@ -38,6 +38,8 @@ from dataclasses import dataclass
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import shapely
 from pyproj import CRS
 
@@ -129,6 +131,40 @@ def _field_text(landuse: gpd.GeoDataFrame, field: str) -> np.ndarray:
     return np.asarray(class_codes(landuse, field), dtype=object)
 
 
+def _distinct_text(values: pd.Series) -> tuple[np.ndarray, np.ndarray] | None:
+    """Return a text field's distinct values as :func:`_field_text` reads them, and each feature's.
+
+    ``(distinct, at)``: ``distinct[at]`` is :func:`_field_text` of the field, each
+    distinct value read (stripped) once. None when the field is not text
+    without nulls (then it is read value by value).
+    """
+    if not pd.api.types.is_string_dtype(values.dtype) or values.isna().any():
+        return None
+    try:
+        array = pa.array(values, from_pandas=True)
+    except (pa.ArrowException, TypeError, ValueError):
+        return None
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    if not (pa.types.is_string(array.type) or pa.types.is_large_string(array.type)):
+        return None
+    encoded = pc.dictionary_encode(array)
+    texts = pd.Series(encoded.dictionary.to_pylist(), dtype=values.dtype)
+    distinct = texts.astype(str).str.strip().to_numpy(dtype=object)
+    return distinct, encoded.indices.to_numpy(zero_copy_only=False).astype(np.intp)
+
+
+def _distinct_pairs(landuse: gpd.GeoDataFrame, first: str, second: str) -> pd.DataFrame:
+    """Return the distinct pairs (``code``, ``name``) of two fields, read as :func:`_field_text`."""
+    a, b = _distinct_text(landuse[first]), _distinct_text(landuse[second])
+    if a is None or b is None:
+        return pd.DataFrame(
+            {"code": _field_text(landuse, first), "name": _field_text(landuse, second)}
+        ).drop_duplicates()
+    pair = np.unique(a[1].astype(np.int64) * len(b[0]) + b[1])
+    return pd.DataFrame({"code": a[0][pair // len(b[0])], "name": b[0][pair % len(b[0])]})
+
+
 def name_problems(
     landuse: gpd.GeoDataFrame, source: str, code_field: str, name_field: str | None
 ) -> list[ClassFieldProblem]:
@@ -140,9 +176,7 @@ def name_problems(
     """
     if code_field not in landuse.columns or not name_field or name_field not in landuse.columns:
         return _names_walked(landuse, source, code_field, name_field)
-    pairs = pd.DataFrame(
-        {"code": _field_text(landuse, code_field), "name": _field_text(landuse, name_field)}
-    ).drop_duplicates()
+    pairs = _distinct_pairs(landuse, code_field, name_field)
     classes = load_classes()
     if not any(
         name and code in classes and name != classes[code].name_zh
@@ -167,8 +201,12 @@ def _codes_fast(landuse: gpd.GeoDataFrame, field: str, level: int | None) -> np.
     """
     if field not in landuse.columns:
         return None
-    text = _field_text(landuse, field)
-    distinct, inverse = np.unique(text.astype(str), return_inverse=True)
+    found = _distinct_text(landuse[field])
+    if found is None:
+        text = _field_text(landuse, field)
+        distinct, inverse = np.unique(text.astype(str), return_inverse=True)
+    else:  # the same codes, each distinct value looked at once
+        distinct, inverse = found
     classes = load_classes()
     if any(not code or code not in classes for code in distinct):
         return None
@@ -238,7 +276,7 @@ def _features(
     geoms = np.asarray(lu.geometry.array, dtype=object)[at]
     if orient:
         geoms = on_threads(shapely.orient_polygons, geoms, threads)
-    ids = lu["id"].to_numpy(dtype=object)[at] if "id" in lu.columns else np.full(len(at), None)
+    ids = lu["id"].take(at).to_numpy(dtype=object) if "id" in lu.columns else np.full(len(at), None)
     crs = require_crs(lu, source)
     code_array = np.asarray(codes, dtype=object)[at]
     return _Features(geoms, ids, at, code_array, crs, source)

@@ -330,3 +330,30 @@ def test_threads_change_no_figure(
     assert fast_for_small == [True, True]
     _same(two, one)
     _same(two, balance_table(_grid(), zones, threads=2, fast=False))
+
+
+@pytest.mark.parametrize("padded", [" 0701", "0701 ", "\u30000701"])
+def test_padded_codes_read_once_each_give_the_plain_rows(
+    padded: str, fast_for_small: list[bool]
+) -> None:
+    """Codes are read per distinct value (stripped as the plain path strips them): the same rows."""
+    lu = _grid()
+    lu.loc[lu["YDYHFLDM"] == "0701", "YDYHFLDM"] = padded
+    fast, plain = _both(lu, _zones(), level=1)
+    assert fast_for_small == [True]
+    _same(fast, plain)
+    assert "07" in set(fast["class_code"])
+
+
+@pytest.mark.parametrize("name", [" 旱地", "旱地\u3000", "水田"])
+def test_names_read_once_each_match_the_feature_walk(name: str) -> None:
+    """A padded name agrees with its code; another code's name is found, in its words."""
+    lu = _grid()
+    names = {"0101": "水田", "0103": "旱地", "0701": "城镇住宅用地", "1001": "工业用地"}
+    lu["YDYHFLMC"] = lu["YDYHFLDM"].map(names | {"1207": "城镇村道路用地"})
+    first = int(np.flatnonzero(lu["YDYHFLDM"] == "0103")[0])
+    lu.loc[first, "YDYHFLMC"] = name
+    walked = [p for p in check_class_field(lu, "lu.gpkg") if p.kind == "name"]
+    found = name_problems(lu, "lu.gpkg", "YDYHFLDM", "YDYHFLMC")
+    assert [str(p) for p in found] == [str(p) for p in walked]
+    assert len(found) == int(name == "水田")
