@@ -115,6 +115,9 @@ OVERLAP_TOLERANCE_M2 = 1.0
 OVERLAP_TOLERANCE_REL = 1e-3
 #: Keys of each record of ``attrs["overlaps"]`` (a tolerated overlap; ``kept_by`` counts it).
 OVERLAP_COLUMNS = ["zone_id", "kept_by", "trimmed_from", "overlap_m2"]
+#: Cells along each side of the grid laid under a zone: a feature whose box lies in cells the
+#: zone contains properly is known to lie inside it (no GEOS predicate, never cut).
+_ZONE_CELLS = 64
 #: Name of the row for the part of a zone no land-use feature covers.
 UNCOVERED_NAME = "未覆盖 not covered by the land-use layer"
 
@@ -491,7 +494,7 @@ def _by_zone(
     Zones run on ``threads`` threads (GEOS releases the GIL); the rows do not depend on it.
     """
     zone_m2 = area_m2(zone_geoms, lu.crs)
-    zi, li, pieces, _ = cut_pairs_marked(zone_geoms, lu.geoms, threads)
+    zi, li, pieces, _ = cut_pairs_marked(zone_geoms, lu.geoms, threads, _ZONE_CELLS)
     bounds = np.searchsorted(zi, np.arange(len(zone_ids) + 1))
 
     def one(z: int) -> _ZoneRows:
