@@ -8,6 +8,7 @@ path cuts nothing (their box meets no zone's), so only its checks can find them.
 from __future__ import annotations
 
 import warnings
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -357,3 +358,25 @@ def test_names_read_once_each_match_the_feature_walk(name: str) -> None:
     found = name_problems(lu, "lu.gpkg", "YDYHFLDM", "YDYHFLMC")
     assert [str(p) for p in found] == [str(p) for p in walked]
     assert len(found) == int(name == "水田")
+
+
+@pytest.mark.parametrize("suffix", [".gpkg", ".parquet"])
+def test_files_read_as_the_command_reads_them_same_rows(
+    suffix: str, fast_for_small: list[bool], tmp_path: Path
+) -> None:
+    """A GeoPackage and a GeoParquet of one layer: fast and plain rows equal, and equal across."""
+    from spatial.io.layers import read_layer  # noqa: PLC0415 - the command's reader
+
+    lu, zones = _grid(), _zones()
+    lu.loc[3, "YDYHFLDM"] = " 0701"  # a padded code, read per distinct value
+    for name, layer in (("lu", lu), ("zones", zones)):
+        path = tmp_path / f"{name}{suffix}"
+        layer.to_file(path) if suffix == ".gpkg" else layer.to_parquet(path)
+    read_lu, read_zones = (
+        read_layer(tmp_path / f"lu{suffix}"),
+        read_layer(tmp_path / f"zones{suffix}"),
+    )
+    fast, plain = _both(read_lu, read_zones)
+    assert fast_for_small == [True]
+    _same(fast, plain)
+    _same(fast, balance_table(lu, zones, fast=False))  # the layer in memory, the plain way
