@@ -98,17 +98,26 @@ def _hashed(key: _Edges) -> npt.NDArray[np.uint64]:
 
 
 def _unmatched(edges: _Edges) -> _Edges | None:
-    """Return the edges not met the other way round; None when one is met twice the same way."""
+    """Return the edges not met the other way round; None when one is met twice the same way.
+
+    Only neighbours in hash order with one hash are compared whole (no sorted
+    copy of every edge: a layer's edges are tens of bytes each, millions of them).
+    """
     key, forward = _canonical(edges)
-    order = np.argsort(_hashed(key), kind="stable")
-    key, forward = key[order], forward[order]
-    same = (key[1:] == key[:-1]).all(axis=1)
-    if (same[1:] & same[:-1]).any() or (forward[1:][same] == forward[:-1][same]).any():
+    hashed = _hashed(key)
+    order = np.argsort(hashed, kind="stable")
+    near = np.flatnonzero(hashed[order[1:]] == hashed[order[:-1]])
+    first, second = order[near], order[near + 1]
+    equal = (key[first] == key[second]).all(axis=1)
+    same = np.zeros(max(len(order) - 1, 0), dtype=bool)
+    same[near[equal]] = True
+    first, second = first[equal], second[equal]
+    if (same[1:] & same[:-1]).any() or (forward[first] == forward[second]).any():
         return None
-    paired = np.zeros(len(key), dtype=bool)
-    paired[1:] |= same
-    paired[:-1] |= same
-    return edges[order][~paired]
+    paired = np.zeros(len(edges), dtype=bool)
+    paired[first] = True
+    paired[second] = True
+    return edges[~paired]
 
 
 def _noded(lines: npt.NDArray[np.object_]) -> bool:

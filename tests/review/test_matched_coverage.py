@@ -145,3 +145,16 @@ def test_random_damage_never_claims_an_invalid_coverage() -> None:
             claimed += 1
             assert shapely.coverage_is_valid(geoms)
     assert claimed > 0  # some draws move nothing: still a coverage
+
+
+@pytest.mark.parametrize("name", list(NOT_KNOWN))
+def test_colliding_hashes_never_claim_a_coverage(
+    name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every edge given one hash (the worst collision): still never "a coverage" where it is not."""
+    from spatial.review import _coverage  # noqa: PLC0415 - the hash patched below
+
+    monkeypatch.setattr(_coverage, "_hashed", lambda key: np.zeros(len(key), dtype=np.uint64))
+    assert matched_coverage(_at(*NOT_KNOWN[name])) is False
+    grid = _at(*COVERAGES["grid"])
+    assert not matched_coverage(grid) or shapely.coverage_is_valid(grid)
