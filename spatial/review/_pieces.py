@@ -14,6 +14,7 @@ to their whole only to a lens, and how a table is reconciled to it:
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 import geopandas as gpd
 import numpy as np
@@ -30,6 +31,7 @@ __all__ = [
     "area_m2",
     "cut_pairs",
     "cut_pairs_marked",
+    "inside_by_cells",
     "overlapping_features",
     "polygonal",
     "ready_layers",
@@ -113,18 +115,115 @@ def cut_pairs(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.
 
 
 def cut_pairs_marked(
-    a: np.ndarray, b: np.ndarray
+    a: np.ndarray, b: np.ndarray, threads: int = 1, cells: int = 0
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """:func:`cut_pairs`, and for each pair whether its piece is the whole ``b`` polygon (uncut)."""
+    """:func:`cut_pairs`, and for each pair whether its piece is the whole ``b`` polygon (uncut).
+
+    ``threads``: the pairs are cut in contiguous runs on that many threads (GEOS
+    releases the GIL), each with its own prepared copy of ``a``. ``cells``: when
+    given (for a few large ``a`` polygons, a balance's zones), each ``a`` polygon
+    is laid under a grid of ``cells`` × ``cells`` and a ``b`` polygon whose box
+    lies within grid cells ``a`` contains properly is known to lie inside it
+    without a GEOS predicate (:func:`inside_by_cells`). The pairs and pieces do
+    not depend on either.
+    """
     tree = shapely.STRtree(b)
-    ai, bi = tree.query(a, predicate="intersects")
+    ai, bi = tree.query(a)  # boxes that meet; the predicates come in the runs
     order = np.lexsort((bi, ai))
     ai, bi = ai[order], bi[order]
+    b_bounds = shapely.bounds(b) if cells else np.zeros((0, 4))
+    runs = max(1, min(threads, len(ai) // _MIN_PAIRS_PER_THREAD))
+    if runs == 1:
+        return _cut_run(a, b, ai, bi, b_bounds, cells)
+    cuts = np.linspace(0, len(ai), runs + 1).astype(np.int64)
+    copies = [a] + [shapely.from_wkb(shapely.to_wkb(a)) for _ in range(runs - 1)]  # exact copies
+    with ThreadPoolExecutor(max_workers=runs) as pool:
+        done = list(
+            pool.map(
+                lambda k: _cut_run(
+                    copies[k],
+                    b,
+                    ai[cuts[k] : cuts[k + 1]],
+                    bi[cuts[k] : cuts[k + 1]],
+                    b_bounds,
+                    cells,
+                ),
+                range(runs),
+            )
+        )
+    return tuple(np.concatenate([d[i] for d in done]) for i in range(4))  # type: ignore[return-value]
+
+
+#: Fewest pairs worth a thread of their own in :func:`cut_pairs_marked`.
+_MIN_PAIRS_PER_THREAD = 20_000
+
+
+def inside_by_cells(polygon: shapely.Geometry, boxes: np.ndarray, cells: int) -> np.ndarray:
+    """Which boxes lie, closed, in the interior of ``polygon``, told by a grid over it.
+
+    The polygon's box is cut into ``cells`` × ``cells`` cells; those the polygon
+    contains properly are its interior cells. A box is inside when every cell
+    it reaches, widened by one cell on each side (for rounding), is interior:
+    then so is the box, and any geometry within the box lies in the polygon's
+    interior. False says "not known". ``boxes`` are rows of ``minx, miny, maxx,
+    maxy`` in the polygon's CRS; ``polygon`` should be prepared by the caller
+    (one thread per prepared geometry).
+    """
+    x0, y0, x1, y1 = shapely.bounds(polygon)
+    cx, cy = (x1 - x0) / cells, (y1 - y0) / cells
+    out = np.zeros(len(boxes), dtype=bool)
+    if not len(boxes) or not (cx > 0 and cy > 0):
+        return out
+    ii, jj = np.meshgrid(np.arange(cells), np.arange(cells))
+    grid = shapely.box(x0 + ii * cx, y0 + jj * cy, x0 + (ii + 1) * cx, y0 + (jj + 1) * cy)
+    interior = shapely.contains_properly(polygon, grid)  # rows: y, columns: x
+    table = np.zeros((cells + 1, cells + 1), dtype=np.int64)
+    table[1:, 1:] = interior.cumsum(axis=0).cumsum(axis=1)
+    i0 = np.floor((boxes[:, 0] - x0) / cx) - 1
+    j0 = np.floor((boxes[:, 1] - y0) / cy) - 1
+    i1 = np.floor((boxes[:, 2] - x0) / cx) + 1
+    j1 = np.floor((boxes[:, 3] - y0) / cy) + 1
+    within = (i0 >= 0) & (j0 >= 0) & (i1 < cells) & (j1 < cells)
+    i0, j0, i1, j1 = (np.clip(v, 0, cells - 1).astype(np.int64) for v in (i0, j0, i1, j1))
+    count = table[j1 + 1, i1 + 1] - table[j0, i1 + 1] - table[j1 + 1, i0] + table[j0, i0]
+    return np.asarray(within & (count == (i1 - i0 + 1) * (j1 - j0 + 1)), dtype=bool)
+
+
+def _known_inside(
+    a: np.ndarray, ai: np.ndarray, bi: np.ndarray, b_bounds: np.ndarray, cells: int
+) -> np.ndarray:
+    """For sorted pairs, whether :func:`inside_by_cells` tells that ``b[bi]`` lies in ``a[ai]``."""
+    known = np.zeros(len(ai), dtype=bool)
+    if not cells:
+        return known
+    edges = np.searchsorted(ai, np.arange(len(a) + 1))
+    for z in np.unique(ai):
+        s, e = edges[z], edges[z + 1]
+        known[s:e] = inside_by_cells(a[z], b_bounds[bi[s:e]], cells)
+    return known
+
+
+def _cut_run(
+    a: np.ndarray,
+    b: np.ndarray,
+    ai: np.ndarray,
+    bi: np.ndarray,
+    b_bounds: np.ndarray,
+    cells: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Cut the pairs ``(a[ai], b[bi])`` (sorted, boxes meeting); see :func:`cut_pairs_marked`."""
     shapely.prepare(a)
+    known = _known_inside(a, ai, bi, b_bounds, cells)
+    rest = np.flatnonzero(~known)
     # neighbours of a coverage only touch (a shared edge): no area to cut, so not cut
-    share = ~shapely.touches(a[ai], b[bi])
-    ai, bi = ai[share], bi[share]
-    inside = shapely.contains_properly(a[ai], b[bi])
+    share = known.copy()
+    share[rest] = shapely.intersects(a[ai[rest]], b[bi[rest]]) & ~shapely.touches(
+        a[ai[rest]], b[bi[rest]]
+    )
+    ai, bi, known = ai[share], bi[share], known[share]
+    inside = known.copy()
+    rest = np.flatnonzero(~known)
+    inside[rest] = shapely.contains_properly(a[ai[rest]], b[bi[rest]])
     pieces = b[bi].copy()
     pieces[~inside] = polygonal(shapely.intersection(a[ai[~inside]], b[bi[~inside]]))
     has_area = ~shapely.is_empty(pieces)

@@ -31,13 +31,15 @@ says whether it is construction land.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import shapely
 from pyproj import CRS
 
@@ -52,10 +54,12 @@ from spatial.landuse.fields import (
 )
 from spatial.measure.reconcile import Reconciled, reconcile_groups
 from spatial.preconditions import feature_label, require_crs
+from spatial.review._coverage import matched_coverage
 from spatial.review._fast import (
     FAST_MIN_FEATURES,
     box_candidates,
     clean_under_validator,
+    on_threads,
 )
 from spatial.review._pieces import (
     area_m2,
@@ -111,6 +115,9 @@ OVERLAP_TOLERANCE_M2 = 1.0
 OVERLAP_TOLERANCE_REL = 1e-3
 #: Keys of each record of ``attrs["overlaps"]`` (a tolerated overlap; ``kept_by`` counts it).
 OVERLAP_COLUMNS = ["zone_id", "kept_by", "trimmed_from", "overlap_m2"]
+#: Cells along each side of the grid laid under a zone: a feature whose box lies in cells the
+#: zone contains properly is known to lie inside it (no GEOS predicate, never cut).
+_ZONE_CELLS = 64
 #: Name of the row for the part of a zone no land-use feature covers.
 UNCOVERED_NAME = "未覆盖 not covered by the land-use layer"
 
@@ -127,6 +134,40 @@ def _field_text(landuse: gpd.GeoDataFrame, field: str) -> np.ndarray:
     return np.asarray(class_codes(landuse, field), dtype=object)
 
 
+def _distinct_text(values: pd.Series) -> tuple[np.ndarray, np.ndarray] | None:
+    """Return a text field's distinct values as :func:`_field_text` reads them, and each feature's.
+
+    ``(distinct, at)``: ``distinct[at]`` is :func:`_field_text` of the field, each
+    distinct value read (stripped) once. None when the field is not text
+    without nulls (then it is read value by value).
+    """
+    if not pd.api.types.is_string_dtype(values.dtype) or values.isna().any():
+        return None
+    try:
+        array = pa.array(values, from_pandas=True)
+    except (pa.ArrowException, TypeError, ValueError):
+        return None
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    if not (pa.types.is_string(array.type) or pa.types.is_large_string(array.type)):
+        return None
+    encoded = pc.dictionary_encode(array)
+    texts = pd.Series(encoded.dictionary.to_pylist(), dtype=values.dtype)
+    distinct = texts.astype(str).str.strip().to_numpy(dtype=object)
+    return distinct, encoded.indices.to_numpy(zero_copy_only=False).astype(np.intp)
+
+
+def _distinct_pairs(landuse: gpd.GeoDataFrame, first: str, second: str) -> pd.DataFrame:
+    """Return the distinct pairs (``code``, ``name``) of two fields, read as :func:`_field_text`."""
+    a, b = _distinct_text(landuse[first]), _distinct_text(landuse[second])
+    if a is None or b is None:
+        return pd.DataFrame(
+            {"code": _field_text(landuse, first), "name": _field_text(landuse, second)}
+        ).drop_duplicates()
+    pair = np.unique(a[1].astype(np.int64) * len(b[0]) + b[1])
+    return pd.DataFrame({"code": a[0][pair // len(b[0])], "name": b[0][pair % len(b[0])]})
+
+
 def name_problems(
     landuse: gpd.GeoDataFrame, source: str, code_field: str, name_field: str | None
 ) -> list[ClassFieldProblem]:
@@ -138,9 +179,7 @@ def name_problems(
     """
     if code_field not in landuse.columns or not name_field or name_field not in landuse.columns:
         return _names_walked(landuse, source, code_field, name_field)
-    pairs = pd.DataFrame(
-        {"code": _field_text(landuse, code_field), "name": _field_text(landuse, name_field)}
-    ).drop_duplicates()
+    pairs = _distinct_pairs(landuse, code_field, name_field)
     classes = load_classes()
     if not any(
         name and code in classes and name != classes[code].name_zh
@@ -165,8 +204,12 @@ def _codes_fast(landuse: gpd.GeoDataFrame, field: str, level: int | None) -> np.
     """
     if field not in landuse.columns:
         return None
-    text = _field_text(landuse, field)
-    distinct, inverse = np.unique(text.astype(str), return_inverse=True)
+    found = _distinct_text(landuse[field])
+    if found is None:
+        text = _field_text(landuse, field)
+        distinct, inverse = np.unique(text.astype(str), return_inverse=True)
+    else:  # the same codes, each distinct value looked at once
+        distinct, inverse = found
     classes = load_classes()
     if any(not code or code not in classes for code in distinct):
         return None
@@ -225,17 +268,18 @@ def _features(
     source: str,
     at: np.ndarray | None = None,
     orient: bool = False,
+    threads: int = 1,
 ) -> _Features:
     """Return the features at positions ``at`` (all by default) of the layer ``lu``.
 
     ``orient``: orient their rings as :func:`~spatial.review._pieces.ready_layers` does
-    (the fast path orients the features taking part only).
+    (the fast path orients the features taking part only), on ``threads`` threads.
     """
     at = np.arange(len(lu)) if at is None else at
     geoms = np.asarray(lu.geometry.array, dtype=object)[at]
     if orient:
-        geoms = shapely.orient_polygons(geoms)
-    ids = lu["id"].to_numpy(dtype=object)[at] if "id" in lu.columns else np.full(len(at), None)
+        geoms = on_threads(shapely.orient_polygons, geoms, threads)
+    ids = lu["id"].take(at).to_numpy(dtype=object) if "id" in lu.columns else np.full(len(at), None)
     crs = require_crs(lu, source)
     code_array = np.asarray(codes, dtype=object)[at]
     return _Features(geoms, ids, at, code_array, crs, source)
@@ -257,12 +301,24 @@ class _Whole:
     union: shapely.Geometry
 
 
-def _whole(geoms: np.ndarray) -> _Whole:
-    """Classify and union whole features (positions in ``geoms``, in layer order)."""
+def _whole(geoms: np.ndarray, union: bool = True) -> _Whole:
+    """Classify and union whole features (positions in ``geoms``, in layer order).
+
+    A coverage is first recognised by its matched edges
+    (:func:`~spatial.review._coverage.matched_coverage`, exact and cheap), then by
+    ``shapely.coverage_is_valid``: the same answer, the same union. ``union``
+    False: the pairs only (the union is then an empty polygon).
+    """
     none = np.zeros(0, dtype=np.intp)
-    if shapely.coverage_is_valid(geoms):
-        return _Whole((none, none), shapely.coverage_union_all(geoms))
-    return _Whole(overlapping_features(geoms), shapely.union_all(geoms))
+    if matched_coverage(geoms) or shapely.coverage_is_valid(geoms):
+        return _Whole((none, none), _union(geoms, union, shapely.coverage_union_all))
+    return _Whole(overlapping_features(geoms), _union(geoms, union, shapely.union_all))
+
+
+def _union(
+    geoms: np.ndarray, wanted: bool, how: Callable[[np.ndarray], shapely.Geometry]
+) -> shapely.Geometry:
+    return how(geoms) if wanted else shapely.Polygon()
 
 
 def _overlapping_pairs(
@@ -391,7 +447,9 @@ def _rows(
 def _whole_layer(lu: _Features) -> tuple[_Raw, np.ndarray, np.ndarray, list[dict[str, object]]]:
     """Rows of the layer without zones: its features made disjoint; the whole is their sum."""
     owner = np.arange(len(lu.geoms))
-    pieces, overlaps, overlap_m2 = _disjoint(None, lu.geoms, owner, lu, _whole(lu.geoms))
+    pieces, overlaps, overlap_m2 = _disjoint(
+        None, lu.geoms, owner, lu, _whole(lu.geoms, union=False)
+    )
     piece_m2 = area_m2(pieces, lu.crs)
     raw = _Raw([], [], [])
     raw.add(0, lu.codes, piece_m2, 0.0)
@@ -436,7 +494,7 @@ def _by_zone(
     Zones run on ``threads`` threads (GEOS releases the GIL); the rows do not depend on it.
     """
     zone_m2 = area_m2(zone_geoms, lu.crs)
-    zi, li, pieces, _ = cut_pairs_marked(zone_geoms, lu.geoms)
+    zi, li, pieces, _ = cut_pairs_marked(zone_geoms, lu.geoms, threads, _ZONE_CELLS)
     bounds = np.searchsorted(zi, np.arange(len(zone_ids) + 1))
 
     def one(z: int) -> _ZoneRows:
@@ -444,8 +502,11 @@ def _by_zone(
         return _zone_rows(zone_ids[z], zone_geoms[z], pieces[s:e], li[s:e], lu)
 
     if threads > 1 and len(zone_ids) > 1:
+        # the zones with most pieces first, so that no thread is left with a large one at the end
+        largest_first = np.argsort(-np.diff(bounds), kind="stable")
         with ThreadPoolExecutor(max_workers=threads) as pool:
-            done = list(pool.map(one, range(len(zone_ids))))
+            found = dict(zip(largest_first, pool.map(one, largest_first), strict=True))
+        done = [found[z] for z in range(len(zone_ids))]
     else:
         done = [one(z) for z in range(len(zone_ids))]
     raw = _Raw([], [], [])
@@ -607,7 +668,7 @@ def _fast_inputs(
     crs = require_crs(landuse, names[0])
     plain = landuse.reset_index(drop=True)
     if zones is None:
-        return _features(plain, codes, names[0], orient=True), None, []
+        return _features(plain, codes, names[0], orient=True, threads=threads), None, []
     (ready,) = prepare_inputs(
         [LayerInput(zones, names[1], id_field, "polygon")], policy="full", frame="largest"
     ).layers
@@ -617,7 +678,7 @@ def _fast_inputs(
     zone_geoms = shapely.orient_polygons(np.asarray(ready.geometry.array, dtype=object))
     bounds = shapely.bounds(np.asarray(plain.geometry.array, dtype=object))
     at = box_candidates(bounds, zone_geoms)
-    return _features(plain, codes, names[0], at, orient=True), zone_geoms, ids
+    return _features(plain, codes, names[0], at, orient=True, threads=threads), zone_geoms, ids
 
 
 def subtotals(table: pd.DataFrame) -> pd.DataFrame:

@@ -8,6 +8,7 @@ path cuts nothing (their box meets no zone's), so only its checks can find them.
 from __future__ import annotations
 
 import warnings
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -283,3 +284,99 @@ def test_lonlat_layers_same_rows(fast_for_small: list[bool]) -> None:
     fast, plain = _both(_grid().to_crs(4326), _zones().to_crs(4326))
     assert fast_for_small == [True]
     _same(fast, plain)
+
+
+@pytest.mark.parametrize("case", ["grid", "overlap", "survey", "whole layer"])
+def test_matched_edges_give_the_rows_of_geos_coverage_test(
+    case: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The cheap coverage test changes no figure: the same rows as ``coverage_is_valid`` alone."""
+    lu, zones, kw = _grid(), _zones(), {}
+    if case == "overlap":  # a parcel 5 mm into its neighbour: union_all and the pair path
+        geoms = lu.geometry.to_numpy()
+        x0, y0, x1, y1 = geoms[3 * COLS + 4].bounds
+        geoms[3 * COLS + 4] = shapely.box(x0, y0, x1 + 0.005, y1)
+        lu = lu.set_geometry(list(geoms), crs=GK)
+    elif case == "survey":
+        lu, zones, kw = survey_parcels(), survey_zones(), {"id_field": "DYBH"}
+    elif case == "whole layer":
+        zones = None
+    seen: list[bool] = []
+    real = balance_module.matched_coverage
+
+    def spy(geoms: np.ndarray) -> bool:
+        seen.append(real(geoms))
+        return seen[-1]
+
+    monkeypatch.setattr(balance_module, "matched_coverage", spy)
+    cheap = balance_table(lu, zones, **kw)  # type: ignore[arg-type]
+    assert seen and all(seen) == (case in {"grid", "whole layer"})
+    monkeypatch.setattr(balance_module, "matched_coverage", lambda geoms: False)
+    _same(cheap, balance_table(lu, zones, **kw))  # type: ignore[arg-type]
+
+
+def test_threads_change_no_figure(
+    fast_for_small: list[bool], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Pairs cut, features oriented and zones tabulated on two threads: the one-thread rows."""
+    from spatial.review import _fast, _pieces  # noqa: PLC0415 - the knobs patched below
+
+    monkeypatch.setattr(_pieces, "_MIN_PAIRS_PER_THREAD", 1)
+    monkeypatch.setattr(_fast, "_MIN_CHUNK", 1)
+    moved = _zones().assign(id=["z-c", "z-d"])
+    moved = moved.set_geometry(moved.translate(-100, 50))
+    zones = gpd.GeoDataFrame(pd.concat([_zones(), moved], ignore_index=True), crs=GK)
+    one = balance_table(_grid(), zones, threads=1)
+    two = balance_table(_grid(), zones, threads=2)
+    assert fast_for_small == [True, True]
+    _same(two, one)
+    _same(two, balance_table(_grid(), zones, threads=2, fast=False))
+
+
+@pytest.mark.parametrize("padded", [" 0701", "0701 ", "\u30000701"])
+def test_padded_codes_read_once_each_give_the_plain_rows(
+    padded: str, fast_for_small: list[bool]
+) -> None:
+    """Codes are read per distinct value (stripped as the plain path strips them): the same rows."""
+    lu = _grid()
+    lu.loc[lu["YDYHFLDM"] == "0701", "YDYHFLDM"] = padded
+    fast, plain = _both(lu, _zones(), level=1)
+    assert fast_for_small == [True]
+    _same(fast, plain)
+    assert "07" in set(fast["class_code"])
+
+
+@pytest.mark.parametrize("name", [" 旱地", "旱地\u3000", "水田"])
+def test_names_read_once_each_match_the_feature_walk(name: str) -> None:
+    """A padded name agrees with its code; another code's name is found, in its words."""
+    lu = _grid()
+    names = {"0101": "水田", "0103": "旱地", "0701": "城镇住宅用地", "1001": "工业用地"}
+    lu["YDYHFLMC"] = lu["YDYHFLDM"].map(names | {"1207": "城镇村道路用地"})
+    first = int(np.flatnonzero(lu["YDYHFLDM"] == "0103")[0])
+    lu.loc[first, "YDYHFLMC"] = name
+    walked = [p for p in check_class_field(lu, "lu.gpkg") if p.kind == "name"]
+    found = name_problems(lu, "lu.gpkg", "YDYHFLDM", "YDYHFLMC")
+    assert [str(p) for p in found] == [str(p) for p in walked]
+    assert len(found) == int(name == "水田")
+
+
+@pytest.mark.parametrize("suffix", [".gpkg", ".parquet"])
+def test_files_read_as_the_command_reads_them_same_rows(
+    suffix: str, fast_for_small: list[bool], tmp_path: Path
+) -> None:
+    """A GeoPackage and a GeoParquet of one layer: fast and plain rows equal, and equal across."""
+    from spatial.io.layers import read_layer  # noqa: PLC0415 - the command's reader
+
+    lu, zones = _grid(), _zones()
+    lu.loc[3, "YDYHFLDM"] = " 0701"  # a padded code, read per distinct value
+    for name, layer in (("lu", lu), ("zones", zones)):
+        path = tmp_path / f"{name}{suffix}"
+        layer.to_file(path) if suffix == ".gpkg" else layer.to_parquet(path)
+    read_lu, read_zones = (
+        read_layer(tmp_path / f"lu{suffix}"),
+        read_layer(tmp_path / f"zones{suffix}"),
+    )
+    fast, plain = _both(read_lu, read_zones)
+    assert fast_for_small == [True]
+    _same(fast, plain)
+    _same(fast, balance_table(lu, zones, fast=False))  # the layer in memory, the plain way
