@@ -3,9 +3,13 @@
 Each case names the ``spatial`` command's arguments, a plain geopandas script and
 DuckDB spatial SQL doing the same from the same files (``{existing}``,
 ``{planned}``, ``{zones}``, ``{out}`` are filled in by the runner,
-``benchmarks/bench_compute.py``; the layers are ``benchmarks/compute_data.py``'s
-synthetic 三调-like parcels in EPSG:4544). The scripts take the same paths as
-``sys.argv[1:]``. Areas: the geopandas script measures pieces geodesically
+``benchmarks/bench_command.py``, which reads these cases through
+``command_cases.all_cases()``; the layers are ``benchmarks/compute_data.py``'s
+synthetic 三调-like parcels in EPSG:4544, GeoParquet or GeoPackage). The scripts
+take the same paths as ``sys.argv[1:]``. Optional keys: ``compare`` (``area``,
+``rows``), ``area_columns``, ``tolerance``, ``count_where``, ``formats``,
+``exit_codes`` (see ``command_cases.Case``). Areas: the geopandas script measures pieces
+geodesically
 (pyproj.Geod, GRS80) in lon/lat, DuckDB with ``ST_Area_Spheroid``; the toolkit's
 areas are of record (CGCS2000, the survey rule) and reconciled to each zone, so
 the figures agree to about 1e-5 relative, not to the last bit.
