@@ -321,7 +321,8 @@ def _times(row: Row, other: str) -> tuple[str, float | None]:
     now, then = row.best("now"), row.best(other)
     if now is None or then is None:
         return "–", None
-    return f"{then / now:.1f}×", then / now
+    ratio = then / now
+    return (f"{ratio:.1f}×" if ratio >= 1 else f"{ratio:.2f}×"), ratio
 
 
 def _goal(script: float | None, duckdb: float | None) -> str:
