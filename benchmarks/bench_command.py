@@ -152,6 +152,17 @@ def baseline_tree(rev: str, folder: Path) -> Path:
     return folder
 
 
+def package_path(env: dict[str, str]) -> str:
+    """The folder of the ``spatial`` package a process started with ``env`` imports."""
+    return subprocess.run(
+        [sys.executable, "-c", "import spatial, os; print(os.path.dirname(spatial.__file__))"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    ).stdout.strip()
+
+
 def layer_values(case: cases.Case, label: str, fmt: str) -> dict[str, str]:
     """The case's placeholders filled for ``label`` features in ``fmt`` (data generated once)."""
     values = {"bench": str(BENCH)}
@@ -415,6 +426,10 @@ def main(argv: list[str] | None = None) -> None:
             report["before"] = git_rev(args.baseline)
             tree = baseline_tree(args.baseline, Path(tmp) / "before")
             envs["before"]["PYTHONPATH"] = str(tree)
+            report["before_package"] = package_path(envs["before"])
+            if not Path(report["before_package"]).is_relative_to(tree):
+                sys.exit(f"bench_command: the baseline imports {report['before_package']}")
+        report["now_package"] = package_path(envs["now"])
         if not args.no_compile:
             compile_bytecode(ROOT / "spatial")
         work = Path(tmp) / "out"

@@ -271,7 +271,8 @@ def ensure_survey(label: str, formats: tuple[str, ...], variant: str = "clean") 
         parcels = _spoil(parcels)
     if variant == "farmland":  # a 永久基本农田-like constraint layer: the survey's 01 耕地
         parcels = parcels[parcels["YDYHFLDM"].str.startswith("01")]
-    print(f"  generated {len(parcels):,} 图斑 in {time.perf_counter() - t0:.1f} s", flush=True)
+    seconds = time.perf_counter() - t0
+    print(f"  generated {len(parcels):,} 图斑 in {seconds:.1f} s", file=sys.stderr, flush=True)
     OUT.mkdir(parents=True, exist_ok=True)
     for fmt, path in paths.items():
         if path.exists():

@@ -63,6 +63,9 @@ def test_quick_overlay_runs_every_method_and_their_areas_agree(tmp_path: Path) -
         check=True,
     ).stdout.strip()
     assert report["before"] == head
+    # before ran the archive's package, now this checkout's
+    assert report["now_package"] == str(ROOT / "spatial")
+    assert report["before_package"].endswith("/before/spatial")
     assert report["machine"]["logical_cores"] >= 1
 
     # The parcels cover the district and the plan's zones lie inside it, so every
