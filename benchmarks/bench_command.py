@@ -392,6 +392,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--repeat", type=int, help="cold runs of each method (default 3)")
     parser.add_argument("--quick", action="store_true", help="a smoke: 10k features, one repeat")
     parser.add_argument("--baseline", metavar="REV", help="also run the code at git revision REV")
+    parser.add_argument("--now", metavar="REV", help="time REV (git archive) as now")
     parser.add_argument("--methods", default="before,now,geopandas,duckdb")
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="the layers' cache")
     parser.add_argument("--json", type=Path, metavar="OUT", help="write every run's figures here")
@@ -422,14 +423,15 @@ def main(argv: list[str] | None = None) -> None:
         envs = {m: dict(os.environ) for m in METHODS}
         for env in envs.values():
             env.pop("PYTHONPATH", None)
-        if args.baseline:
-            report["before"] = git_rev(args.baseline)
-            tree = baseline_tree(args.baseline, Path(tmp) / "before")
-            envs["before"]["PYTHONPATH"] = str(tree)
-            report["before_package"] = package_path(envs["before"])
-            if not Path(report["before_package"]).is_relative_to(tree):
-                sys.exit(f"bench_command: the baseline imports {report['before_package']}")
-        report["now_package"] = package_path(envs["now"])
+        for method, rev in (("before", args.baseline), ("now", args.now)):
+            if rev:  # the package at rev, from a git archive, first on PYTHONPATH
+                report[method] = git_rev(rev)
+                tree = baseline_tree(rev, Path(tmp) / method)
+                envs[method]["PYTHONPATH"] = str(tree)
+                report[f"{method}_package"] = package_path(envs[method])
+                if not Path(report[f"{method}_package"]).is_relative_to(tree):
+                    sys.exit(f"bench_command: {rev} imports {report[f'{method}_package']}")
+        report.setdefault("now_package", package_path(envs["now"]))
         if not args.no_compile:
             compile_bytecode(ROOT / "spatial")
         work = Path(tmp) / "out"
@@ -442,7 +444,7 @@ def main(argv: list[str] | None = None) -> None:
         )
         before = f"; before: {report['before']} (git archive, same environment)"
         print(
-            f"now: {report['now']}"
+            f"now: {report['now']}{' (git archive)' if args.now else ''}"
             + (before if args.baseline else "")
             + f"; {args.repeat} cold run(s) of each method, interleaved; data in {args.data}"
         )
