@@ -152,13 +152,16 @@ def baseline_tree(rev: str, folder: Path) -> Path:
     return folder
 
 
-def package_path(env: dict[str, str]) -> str:
-    """The folder of the ``spatial`` package a process started with ``env`` imports."""
+def package_path(env: dict[str, str], cwd: Path) -> str:
+    """The folder of the ``spatial`` package a process started with ``env`` in ``cwd`` imports
+    (the timed processes run in a folder of their own: a ``spatial/`` in the caller's folder
+    would come first for ``python -c``)."""
     return subprocess.run(
         [sys.executable, "-c", "import spatial, os; print(os.path.dirname(spatial.__file__))"],
         capture_output=True,
         text=True,
         env=env,
+        cwd=cwd,
         check=True,
     ).stdout.strip()
 
@@ -428,10 +431,10 @@ def main(argv: list[str] | None = None) -> None:
                 report[method] = git_rev(rev)
                 tree = baseline_tree(rev, Path(tmp) / method)
                 envs[method]["PYTHONPATH"] = str(tree)
-                report[f"{method}_package"] = package_path(envs[method])
+                report[f"{method}_package"] = package_path(envs[method], Path(tmp))
                 if not Path(report[f"{method}_package"]).is_relative_to(tree):
                     sys.exit(f"bench_command: {rev} imports {report[f'{method}_package']}")
-        report.setdefault("now_package", package_path(envs["now"]))
+        report.setdefault("now_package", package_path(envs["now"], Path(tmp)))
         if not args.no_compile:
             compile_bytecode(ROOT / "spatial")
         work = Path(tmp) / "out"
