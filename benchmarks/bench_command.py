@@ -116,13 +116,16 @@ def machine() -> dict[str, Any]:
 
 
 def git_rev(rev: str = "HEAD") -> str:
-    """The short hash of ``rev`` in this repository."""
-    return subprocess.run(
-        ["git", "-C", str(ROOT), "rev-parse", "--short", rev],
+    """The short hash of ``rev`` in this repository; exits with one line if there is none."""
+    proc = subprocess.run(
+        ["git", "-C", str(ROOT), "rev-parse", "--short", f"{rev}^{{commit}}"],
         capture_output=True,
         text=True,
-        check=True,
-    ).stdout.strip()
+        check=False,
+    )
+    if proc.returncode != 0:
+        sys.exit(f"bench_command: no git revision {rev!r} in {ROOT}: {proc.stderr.strip()[:200]}")
+    return proc.stdout.strip()
 
 
 def compile_bytecode(*trees: Path) -> None:
