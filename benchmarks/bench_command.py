@@ -448,7 +448,7 @@ def main(argv: list[str] | None = None) -> None:
             f"({info['usable_cores']} usable), {info['memory_gib']} GiB, Python {info['python']}; "
             f"load {', '.join(map(str, info['load_start']))} at the start"
         )
-        before = f"; before: {report['before']} (git archive, same environment)"
+        before = f"; before: {report.get('before')} (git archive, same environment)"
         print(
             f"now: {report['now']}{' (git archive)' if args.now else ''}"
             + (before if args.baseline else "")
