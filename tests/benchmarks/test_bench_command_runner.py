@@ -84,3 +84,41 @@ def test_quick_overlay_runs_every_method_and_their_areas_agree(tmp_path: Path) -
     cells = [c.strip() for c in table[0].strip("|").split("|")]
     assert len(cells) == 13
     assert cells[11] in ("yes", "no")  # the goal column, decided from the two ratios
+
+
+def test_quick_validate_without_baseline_counts_the_planted_problems(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = ROOT / "benchmarks" / "command_cases.py"
+    spec = importlib.util.spec_from_file_location("bench_command_cases", path)
+    assert spec is not None and spec.loader is not None
+    cases = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, spec.name, cases)  # for its dataclass; removed after
+    spec.loader.exec_module(cases)
+
+    figures = tmp_path / "figures.json"
+    argv = [
+        sys.executable,
+        str(ROOT / "benchmarks" / "bench_command.py"),
+        "--quick",
+        "--commands",
+        "validate",
+        "--formats",
+        "parquet",
+        "--methods",
+        "now,geopandas",
+        "--no-compile",
+        "--data",
+        str(tmp_path / "data"),
+        "--json",
+        str(figures),
+    ]
+    proc = subprocess.run(argv, capture_output=True, text=True, cwd=tmp_path, check=False)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    (row,) = json.loads(figures.read_text(encoding="utf-8"))["rows"]
+    assert sorted(row["runs"]) == ["geopandas", "now"]
+    # the `bad` survey of 10,000: a bow-tie every BAD_EVERY features from the 8th, one null
+    # geometry, one duplicate id; both the command's lines and the script's count find them all
+    planted = len(range(7, 10_000, cases.BAD_EVERY)) + 2
+    assert row["totals"] == {"now": planted, "geopandas": planted}
+    assert row["agreement"] == f"yes: {planted} (count)"
