@@ -1,284 +1,219 @@
-"""Benchmark: the planner's whole command, as a cold process, against the plain alternatives.
+"""Benchmark: the review's commands as cold processes, today's code and an earlier one side by side.
 
-For each size (10k, 100k, 1M Voronoi parcels over the district, synthetic, cached
-under benchmarks/out/ as GeoParquet in EPSG:4326 and in EPSG:4544) and each CRS,
-times as whole processes, one after another in the same run (so on the same load):
+One runner over one case table (:func:`command_cases.all_cases`: the cases of
+``command_cases.py`` and ``command_cases_compute.py``, each a command's argv, a
+plain geopandas script and DuckDB spatial doing the same from the same file).
+For every case, size and format it runs, interleaved (one of each method, then
+again, ``--repeat`` times), each as a whole cold process under GNU time:
 
-* ``spatial``    ``spatial overlay PARCELS geodata/zones.geojson --format csv --out t.csv``
-* ``geopandas``  a plain script: read, ``gpd.overlay`` in the parcels' CRS, geodesic
-                 areas (pyproj.Geod on the pieces in EPSG:4326), group by pair, CSV
-* ``duckdb``     DuckDB spatial from the same file: ST_Intersects join, ST_Intersection,
-                 ST_Area_Spheroid (lon/lat), GROUP BY, COPY TO CSV
+* ``now``        ``spatial ...`` of this checkout
+* ``before``     the same argv on the code at ``--baseline REV`` (``git archive`` into a
+                 temporary folder, compiled once, first on ``PYTHONPATH``; same virtual
+                 environment)
+* ``geopandas``  the plain geopandas script
+* ``duckdb``     DuckDB spatial
 
-and, beside them, the engine alone inside a warm process (``engine``: the
-tabulation on layers already read). Prints wall time (best and median of
---repeat: this shared machine's timings vary by 20-30 % from run to run), peak
-memory of the process (GNU time's %M) and the ratios geopandas/spatial and
-duckdb/spatial on both. Bytecode is compiled once first (see
-:func:`compile_bytecode`).
+and prints a Markdown table: best and median wall time of each, the script's and
+DuckDB's time over ``now``'s (how many times faster ``now`` is), ``now``'s peak
+RSS (GNU time's %M, the process alone; ``before``'s beside it), whether the
+methods' numbers agree (counts exactly, areas to the case's stated tolerance),
+the issue's goal (at least 5x faster than the script and faster than DuckDB)
+and the machine's load average before and after the row. ``--json OUT`` keeps
+every run's figures. The layers are synthetic (示例数据), generated once under
+``--data`` (default /work/benchdata) and moved into place when complete.
 
-    uv run --group bench python benchmarks/bench_command.py --sizes 10k,100k,1M
-    uv run --group bench python benchmarks/bench_command.py --sizes 10k --repeat 1
+    B="uv run --group bench python benchmarks/bench_command.py"
+    $B --sizes 100k --repeat 1 --baseline 58ec962
+    $B --commands validate,overlay --formats parquet
+    $B --quick         # 10k, one repeat: a smoke
 
-With ``--commands`` it times the commands of issue 24 instead, each one entry of
-:data:`command_cases.CASES` (argv, geopandas script, DuckDB script, how to compare)
-on a synthetic 三调-like survey in EPSG:4544 (示例数据), in GeoParquet and
-GeoPackage (and GeoJSON where a case lists it), and prints whether the methods'
-numbers agree and the machine's load at the start and end of each row:
-
-    uv run --group bench python benchmarks/bench_command.py --commands validate --sizes 100k
-    uv run --group bench python benchmarks/bench_command.py --commands all --sizes 100k,1M
-
-A benchmark to run by hand, never from the test suite.
+A benchmark to run by hand (``tests/benchmarks`` runs ``--quick`` on one command).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-OUT = ROOT / "benchmarks" / "out"
-ZONES = ROOT / "geodata" / "zones.geojson"
-SIZES = {"10k": 10_000, "100k": 100_000, "1M": 1_000_000, "10M": 10_000_000}
-CRSS = ("4326", "4544")
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+sys.path.insert(0, str(BENCH))
 
-GEOPANDAS_SCRIPT = """
-import sys, geopandas as gpd, numpy as np
-from pyproj import Geod
-parcels = gpd.read_parquet(sys.argv[1])
-zones = gpd.read_file(sys.argv[2]).to_crs(parcels.crs)[["id", "geometry"]]
-pieces = gpd.overlay(parcels.rename(columns={"id": "a_id"}), zones.rename(columns={"id": "b_id"}),
-                     how="intersection", keep_geom_type=True)
-geod = Geod(ellps="GRS80")
-lonlat = pieces.geometry.to_crs(4326)
-pieces["area_m2"] = [abs(geod.geometry_area_perimeter(g)[0]) for g in lonlat]
-table = pieces.groupby(["a_id", "b_id"], as_index=False)["area_m2"].sum()
-table.to_csv(sys.argv[3], index=False)
-"""
+import command_cases as cases  # noqa: E402 - beside this file
+import compute_data  # noqa: E402
 
-DUCKDB_SCRIPT = r"""
+DEFAULT_DATA = Path("/work/benchdata")
+#: The methods, in the order they run (interleaved) and are printed.
+METHODS = ("before", "now", "geopandas", "duckdb")
+#: The issue's goal: at least this many times faster than the geopandas script (and than DuckDB).
+GOAL_SCRIPT = 5.0
+
+DUCKDB_SQL_RUNNER = """
 import sys
-sys.path.insert(0, sys.argv[5])
+sys.path.insert(0, sys.argv[2])
 from bench_tabulate import duckdb_connection
-con = duckdb_connection()
-parcels, zones, out, crs = sys.argv[1:5]
-lonlat = "g" if crs == "4326" else f"ST_Transform(g, 'EPSG:{crs}', 'EPSG:4326', always_xy := true)"
-con.execute(
-    "COPY (WITH pieces AS ("
-    f"SELECT p.id AS a_id, z.id AS b_id, ST_Intersection(p.geometry, z.geometry) AS g "
-    f"FROM '{parcels}' p JOIN '{zones}' z ON ST_Intersects(p.geometry, z.geometry)) "
-    f"SELECT a_id, b_id, SUM(ST_Area_Spheroid(ST_FlipCoordinates({lonlat}))) AS area_m2 "
-    f"FROM pieces GROUP BY a_id, b_id) TO '{out}' (HEADER, DELIMITER ',')"
-)
-"""
-
-ENGINE_SCRIPT = """
-import sys, time, warnings
-from spatial.io.layers import read_layer
-from spatial.overlay.operations import tabulate_intersection
-a, b = read_layer(sys.argv[1]), read_layer(sys.argv[2])
-warnings.simplefilter("ignore")
-best = float("inf")
-for _ in range(int(sys.argv[3])):
-    t0 = time.perf_counter()
-    tabulate_intersection(a, b)
-    best = min(best, time.perf_counter() - t0)
-print(best)
+duckdb_connection().execute(sys.argv[1])
 """
 
 
-def ensure_parcels(label: str) -> dict[str, Path]:
-    """Generate (once) and cache the parcels in EPSG:4326 and EPSG:4544 GeoParquet."""
-    paths = {crs: OUT / f"cmd_parcels_{label}_{crs}.parquet" for crs in CRSS}
-    if all(p.exists() for p in paths.values()):
-        return paths
-    if label == "10M":
-        return _replicated(ensure_parcels("1M"), paths, 10)
-    sys.path.insert(0, str(ROOT / "benchmarks"))
-    from bench_tabulate import make_parcels  # noqa: PLC0415 - same synthetic parcels
+@dataclass
+class Row:
+    """The figures of one case at one size and format."""
 
-    from spatial.io.atomic import atomic_path  # noqa: PLC0415
+    command: str
+    size: str
+    fmt: str
+    runs: dict[str, list[dict[str, float]]] = field(default_factory=dict)
+    failed: dict[str, str] = field(default_factory=dict)
+    totals: dict[str, float] = field(default_factory=dict)
+    agreement: str = "-"
 
-    t0 = time.perf_counter()
-    parcels = make_parcels(SIZES[label])
-    parcels["id"] = "p" + parcels["id"].astype(str)
-    parcels["note"] = "示例数据 synthetic"
-    print(f"  generated {len(parcels):,} parcels in {time.perf_counter() - t0:.1f} s", flush=True)
-    for crs, path in paths.items():
-        OUT.mkdir(parents=True, exist_ok=True)
-        layer = parcels if crs == "4326" else parcels.to_crs(int(crs))
-        with atomic_path(path) as tmp:
-            layer.to_parquet(tmp, row_group_size=100_000)
-    return paths
+    def best(self, method: str) -> float | None:
+        runs = self.runs.get(method)
+        return min(r["wall_s"] for r in runs) if runs else None
 
+    def median(self, method: str) -> float | None:
+        runs = sorted(r["wall_s"] for r in self.runs.get(method, []))
+        return runs[len(runs) // 2] if runs else None
 
-def _replicated(source: dict[str, Path], paths: dict[str, Path], times: int) -> dict[str, Path]:
-    """``times`` copies of the 1M parcels (new ids), written row group by row group: 10M
-    parcels without ever holding them in memory (larger than this machine's budget)."""
-    import pyarrow as pa  # noqa: PLC0415
-    import pyarrow.compute as pc  # noqa: PLC0415
-    import pyarrow.parquet as pq  # noqa: PLC0415
-
-    for crs, path in paths.items():
-        reader = pq.ParquetFile(source[crs])
-        tmp = path.with_suffix(".tmp")
-        with pq.ParquetWriter(tmp, reader.schema_arrow) as writer:
-            for copy in range(times):
-                for batch in reader.iter_batches(batch_size=100_000):
-                    text = pa.large_string()
-                    ids = pc.binary_join_element_wise(
-                        pa.scalar(f"c{copy}", text),
-                        pc.cast(batch.column("id"), text),
-                        pa.scalar("-", text),
-                    )
-                    renamed = batch.set_column(batch.schema.get_field_index("id"), "id", ids)
-                    writer.write_table(pa.Table.from_batches([renamed]))
-        tmp.replace(path)
-    return paths
+    def peak_mb(self, method: str) -> float | None:
+        runs = self.runs.get(method)
+        return max(r["peak_mb"] for r in runs) if runs else None
 
 
-def zones_parquet(crs: str) -> Path:
-    """The bundled zones as GeoParquet in the parcels' CRS, for DuckDB (read once, cached)."""
-    path = OUT / f"cmd_zones_{crs}.parquet"
-    if not path.exists():
-        import geopandas as gpd  # noqa: PLC0415
-
-        gpd.read_file(ZONES)[["id", "geometry"]].to_crs(int(crs)).to_parquet(path)
-    return path
-
-
-def run_process(argv: list[str]) -> tuple[float, float]:
-    """Wall time (s) and peak RSS (MB, GNU time's %M: this process alone) of one cold process."""
-    t0 = time.perf_counter()
-    proc = subprocess.run(
-        ["/usr/bin/time", "-f", "%M", *argv],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-        check=False,
-    )
-    wall = time.perf_counter() - t0
-    if proc.returncode != 0:
-        raise RuntimeError(f"{argv[:3]} failed: {proc.stderr[-500:]}")
-    return wall, int(proc.stderr.strip().splitlines()[-1]) / 1024
-
-
-def best_of(argv: list[str], repeat: int) -> tuple[float, float, float]:
-    """Best and median wall time (s) of ``repeat`` cold processes, and their peak RSS (MB)."""
-    runs = [run_process(argv) for _ in range(repeat)]
-    walls = sorted(r[0] for r in runs)
-    return walls[0], walls[len(walls) // 2], max(r[1] for r in runs)
-
-
-def compile_bytecode() -> str:
-    """Compile the environment's libraries and the project to bytecode, once, before timing.
-
-    A Python process caches the bytecode of what it imports (``__pycache__``), so
-    from the second run on nobody compiles pandas again; this machine sets
-    PYTHONDONTWRITEBYTECODE, which would have every timed process (of every
-    method alike) compile its imports afresh. Compiling once first times the
-    commands as they run on a usual machine. Returns a line for the report.
-    """
-    import sysconfig  # noqa: PLC0415
-
-    targets = [sysconfig.get_paths()["purelib"], str(ROOT / "spatial")]
-    subprocess.run([sys.executable, "-m", "compileall", "-q", "-j", "0", *targets], check=True)
-    flag = os.environ.get("PYTHONDONTWRITEBYTECODE", "")
-    return f"bytecode: compiled once before timing (PYTHONDONTWRITEBYTECODE={flag!r} here)"
-
-
-def commands(parquet: Path, crs: str, out: Path) -> dict[str, list[str]]:
-    spatial = str(Path(sys.executable).with_name("spatial"))
+def machine() -> dict[str, Any]:
+    """CPU model, cores, memory, Python and load average of this machine, now."""
+    model = platform.processor() or platform.machine()
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        for line in cpuinfo.read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    memory_gib = None
+    meminfo = Path("/proc/meminfo")
+    if meminfo.exists():
+        total_kb = meminfo.read_text().split("MemTotal:")[1].split()[0]
+        memory_gib = round(int(total_kb) / 1024**2, 1)
     return {
-        "spatial": [
-            spatial,
-            "overlay",
-            str(parquet),
-            str(ZONES),
-            "--format",
-            "csv",
-            "--out",
-            str(out / "spatial.csv"),
-        ],
-        "geopandas": [
-            sys.executable,
-            "-c",
-            GEOPANDAS_SCRIPT,
-            str(parquet),
-            str(ZONES),
-            str(out / "geopandas.csv"),
-        ],
-        "duckdb": [
-            sys.executable,
-            "-c",
-            DUCKDB_SCRIPT,
-            str(parquet),
-            str(zones_parquet(crs)),
-            str(out / "duckdb.csv"),
-            crs,
-            str(ROOT / "benchmarks"),
-        ],
+        "cpu": model,
+        "logical_cores": os.cpu_count(),
+        "usable_cores": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None,
+        "memory_gib": memory_gib,
+        "python": platform.python_version(),
+        "load_start": [round(x, 2) for x in os.getloadavg()],
     }
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--sizes", default="10k,100k,1M")
-    parser.add_argument("--crs", default="4326,4544")
-    parser.add_argument("--methods", default="spatial,geopandas,duckdb,engine")
-    parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument(
-        "--commands", help="time these cases of command_cases.py (comma-separated, or 'all')"
+def git_rev(rev: str = "HEAD") -> str:
+    """The short hash of ``rev`` in this repository; exits with one line if there is none."""
+    proc = subprocess.run(
+        ["git", "-C", str(ROOT), "rev-parse", "--short", f"{rev}^{{commit}}"],
+        capture_output=True,
+        text=True,
+        check=False,
     )
-    parser.add_argument(
-        "--formats", default="parquet,gpkg,geojson", help="formats of the layer, with --commands"
-    )
-    args = parser.parse_args()
-    if args.commands:
-        run_cases(args)
-        return
-    print(
-        f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} logical cores, "
-        f"load {', '.join(f'{x:.2f}' for x in os.getloadavg())}; python {platform.python_version()}"
-    )
-    print(compile_bytecode())
-    print(
-        "| parcels | CRS | method | whole command (s, best) | median | peak RSS (MB) "
-        "| geopandas / spatial (best, median) | DuckDB / spatial (best, median) |"
-    )
-    print("|---|---|---|---|---|---|---|---|")
-    out = OUT / "cmd_out"
-    out.mkdir(parents=True, exist_ok=True)
-    for label in args.sizes.split(","):
-        paths = ensure_parcels(label)
-        for crs in args.crs.split(","):
-            figures = {}
-            for method, argv in commands(paths[crs], crs, out).items():
-                if method in args.methods.split(","):
-                    figures[method] = best_of(argv, args.repeat)
-            for method, (best, median, rss) in figures.items():
-                print(
-                    f"| {label} | EPSG:{crs} | {method} | {best:.2f} | {median:.2f} | {rss:.0f} "
-                    f"| {_ratios(figures, 'geopandas', method)} "
-                    f"| {_ratios(figures, 'duckdb', method)} |",
-                    flush=True,
-                )
-            if "engine" in args.methods.split(","):
-                print(
-                    f"| {label} | EPSG:{crs} | engine in a warm process | "
-                    f"{_engine_seconds(paths[crs], args.repeat):.2f} | | | | |",
-                    flush=True,
-                )
+    if proc.returncode != 0:
+        sys.exit(f"bench_command: no git revision {rev!r} in {ROOT}: {proc.stderr.strip()[:200]}")
+    return proc.stdout.strip()
 
 
-def run_case_process(argv: list[str], stdout: Path, ok: tuple[int, ...]) -> tuple[float, float]:
-    """Wall time (s) and peak RSS (MB) of one cold process, its standard output kept in a file."""
+def compile_bytecode(*trees: Path) -> None:
+    """Compile the environment's libraries and the given trees to bytecode, once, before timing.
+
+    This machine sets PYTHONDONTWRITEBYTECODE, which would have every timed
+    process (of every method alike) compile its imports afresh; compiling once
+    first times the commands as they run on a usual machine.
+    """
+    import sysconfig  # noqa: PLC0415
+
+    targets = [sysconfig.get_paths()["purelib"], *map(str, trees)]
+    subprocess.run([sys.executable, "-m", "compileall", "-q", "-j", "0", *targets], check=True)
+
+
+def baseline_tree(rev: str, folder: Path) -> Path:
+    """The tree at git revision ``rev`` (package and its bundled data, 4 MB), extracted with
+    ``git archive`` into ``folder``; its package compiled to bytecode."""
+    archive = subprocess.run(
+        ["git", "-C", str(ROOT), "archive", "--format=tar", rev],
+        capture_output=True,
+        check=True,
+    )
+    folder.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["tar", "-x", "-C", str(folder)], input=archive.stdout, check=True)
+    compile_bytecode(folder / "spatial")
+    return folder
+
+
+def package_path(env: dict[str, str], cwd: Path) -> str:
+    """The folder of the ``spatial`` package a process started with ``env`` in ``cwd`` imports
+    (the timed processes run in a folder of their own: a ``spatial/`` in the caller's folder
+    would come first for ``python -c``)."""
+    return subprocess.run(
+        [sys.executable, "-c", "import spatial, os; print(os.path.dirname(spatial.__file__))"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=cwd,
+        check=True,
+    ).stdout.strip()
+
+
+def layer_values(case: cases.Case, label: str, fmt: str) -> dict[str, str]:
+    """The case's placeholders filled for ``label`` features in ``fmt`` (data generated once)."""
+    values = {"bench": str(BENCH)}
+    if case.data == "compute":
+        paths = compute_data.ensure(label, fmt)
+        values |= {k: str(v) for k, v in paths.items()} | {"layer": str(paths["existing"])}
+        return values
+    layer = cases.ensure_survey(label, (fmt,), case.variant)[fmt]
+    values |= {"layer": str(layer), "zones": str(cases.zones_path())}
+    if any("{points}" in part for part in case.spatial):
+        cases.ensure_survey(label, ("parquet",), case.variant)
+        values["points"] = str(cases.ensure_points(layer))
+    return values
+
+
+def _duckdb_source(path: str) -> str:
+    """A GeoParquet file as DuckDB reads it, any other format through ST_Read (``geometry``)."""
+    if path.endswith(".parquet"):
+        return f"'{path}'"
+    return f"(SELECT * EXCLUDE (geom), geom AS geometry FROM ST_Read('{path}'))"
+
+
+def method_argv(case: cases.Case, method: str, values: dict[str, str]) -> list[str] | None:
+    """The argv of one method of one case (None: the case has no such script)."""
+    if method in ("now", "before"):
+        return [str(Path(sys.executable).with_name("spatial")), *cases.fill(case.spatial, **values)]
+    if method == "geopandas":
+        if case.geopandas is None:
+            return None
+        return [sys.executable, "-c", case.geopandas, *cases.fill(case.script_args, **values)]
+    if case.duckdb_sql is not None:
+        sql = case.duckdb_sql
+        for name in ("existing", "planned", "layer"):
+            if name in values:
+                sql = sql.replace(f"'{{{name}}}'", _duckdb_source(values[name]))
+        return [sys.executable, "-c", DUCKDB_SQL_RUNNER, cases.fill(sql, **values)[0], str(BENCH)]
+    if case.duckdb is None:
+        return None
+    script_values = [values["layer"], values.get("zones", ""), values["out"], values["bench"]]
+    return [sys.executable, "-c", case.duckdb, *script_values]
+
+
+def run_once(argv: list[str], env: dict[str, str], stdout: Path, cwd: Path) -> dict[str, float]:
+    """One cold process: wall time (s), peak RSS (MB), exit status, load before and after."""
+    load_before = os.getloadavg()[0]
     t0 = time.perf_counter()
     with stdout.open("wb") as out:
         proc = subprocess.run(
@@ -286,143 +221,254 @@ def run_case_process(argv: list[str], stdout: Path, ok: tuple[int, ...]) -> tupl
             stdout=out,
             stderr=subprocess.PIPE,
             text=True,
+            env=env,
+            cwd=cwd,
             check=False,
         )
     wall = time.perf_counter() - t0
-    if proc.returncode not in ok:
-        raise RuntimeError(f"{argv[:3]} exited {proc.returncode}: {proc.stderr[-500:]}")
-    return wall, int(proc.stderr.strip().splitlines()[-1]) / 1024
-
-
-def case_argv(case_name: str, method: str, layer: Path, out: Path) -> list[str] | None:
-    """The argv of one method of one case on ``layer`` (None: no script for that method)."""
-    import command_cases as cases  # noqa: PLC0415 - beside this file
-
-    case = cases.CASES[case_name]
-    values = {
-        "layer": str(layer),
-        "zones": str(cases.zones_path()),
-        "points": str(cases.ensure_points(layer)) if "{points}" in case.spatial else "",
-        "out": str(out),
-        "bench": str(ROOT / "benchmarks"),
+    lines = proc.stderr.strip().splitlines()
+    if not lines or not lines[-1].strip().isdigit():
+        raise RuntimeError(f"exit {proc.returncode}: {proc.stderr[-400:]}")
+    return {
+        "wall_s": round(wall, 3),
+        "peak_mb": round(int(lines[-1]) / 1024, 1),
+        "exit": proc.returncode,
+        "load_before": round(load_before, 2),
+        "load_after": round(os.getloadavg()[0], 2),
+        "stderr_tail": proc.stderr[-400:] if proc.returncode else "",  # type: ignore[dict-item]
     }
-    if method == "spatial":
-        return [str(Path(sys.executable).with_name("spatial")), *cases.fill(case.spatial, **values)]
-    script = case.geopandas if method == "geopandas" else case.duckdb
-    if script is None:
-        return None
-    return [sys.executable, "-c", script, str(layer), values["zones"], str(out), values["bench"]]
 
 
-def run_cases(args: argparse.Namespace) -> None:
-    """Time the cases of command_cases.py as cold processes; print one row per method."""
-    sys.path.insert(0, str(ROOT / "benchmarks"))
-    import command_cases as cases  # noqa: PLC0415
-
-    names = list(cases.CASES) if args.commands == "all" else args.commands.split(",")
-    methods = [m for m in args.methods.split(",") if m in ("spatial", "geopandas", "duckdb")]
-    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
-    print(
-        f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} logical cores, "
-        f"load {load} at the start; python {platform.python_version()}"
-    )
-    print(compile_bytecode())
-    print(
-        "| command | size | format | method | best (s) | median (s) | peak RSS (MB) "
-        "| geopandas / spatial | DuckDB / spatial | agree | load start / end |"
-    )
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
-    out_dir = OUT / "cmd_out"
-    out_dir.mkdir(parents=True, exist_ok=True)
-    for name in names:
-        case = cases.CASES[name]
-        for label in args.sizes.split(","):
-            formats = [f for f in case.formats if f in args.formats.split(",")]
-            paths = cases.ensure_survey(label, tuple(formats), case.variant)
-            for fmt in formats:
-                _time_case(cases, name, label, fmt, paths[fmt], methods, args.repeat, out_dir)
-
-
-def _time_case(
-    cases: object,
-    name: str,
-    label: str,
-    fmt: str,
-    layer: Path,
-    methods: list[str],
-    repeat: int,
-    out_dir: Path,
-) -> None:
-    case = cases.CASES[name]  # type: ignore[attr-defined]
-    figures: dict[str, tuple[float, float, float]] = {}
-    stdouts: dict[str, Path] = {}
-    start = os.getloadavg()[0]
+def time_case(
+    name: str, label: str, fmt: str, methods: list[str], repeat: int, work: Path, envs: dict
+) -> Row:
+    """Run every method of one case ``repeat`` times, interleaved; check their numbers agree."""
+    case = cases.all_cases()[name]
+    row = Row(name, label, fmt)
+    values = layer_values(case, label, fmt)
+    outs: dict[str, Path] = {}
+    argvs: dict[str, list[str]] = {}
     for method in methods:
-        out = out_dir / f"{name}_{label}_{fmt}_{method}{case.out_suffix}"
-        argv = case_argv(name, method, layer, out)
-        if argv is None:
-            continue
-        stdouts[method] = out.with_name(out.name + ".stdout")
-        ok = case.exit_codes if method == "spatial" else (0,)
-        try:
-            runs = [run_case_process(argv, stdouts[method], ok) for _ in range(repeat)]
-        except RuntimeError as exc:  # one failing method is a row, not the end of the run
-            print(f"| {name} | {label} | {fmt} | {method} | failed: {str(exc)[-300:]!r} |")
-            del stdouts[method]
-            continue
-        walls = sorted(r[0] for r in runs)
-        figures[method] = (walls[0], walls[len(walls) // 2], max(r[1] for r in runs))
-    agree = _agreement(cases, case.compare, stdouts)
-    if case.compare == "area":
-        outs = {m: p.with_name(p.name.removesuffix(".stdout")) for m, p in stdouts.items()}
-        agree = _area_agreement(cases, outs)
-    end = os.getloadavg()[0]
-    for method, (best, median, rss) in figures.items():
-        print(
-            f"| {name} | {label} | {fmt} | {method} | {best:.2f} | {median:.2f} | {rss:.0f} "
-            f"| {_ratios(figures, 'geopandas', method)} | {_ratios(figures, 'duckdb', method)} "
-            f"| {agree if method == 'spatial' else ''} | {start:.1f} / {end:.1f} |",
-            flush=True,
-        )
+        out = work / f"{name}_{label}_{fmt}_{method}{case.out_suffix}"
+        argv = method_argv(case, method, values | {"out": str(out)})
+        if argv is not None:
+            argvs[method], outs[method] = argv, out
+    for _ in range(repeat):
+        for method, argv in argvs.items():
+            if method in row.failed:
+                continue
+            ok = case.exit_codes if method in ("now", "before") else (0,)
+            stdout = outs[method].with_name(outs[method].name + ".stdout")
+            try:
+                run = run_once(argv, envs[method], stdout, work)
+            except RuntimeError as exc:
+                row.failed[method] = str(exc)
+                continue
+            if run["exit"] not in ok:
+                row.failed[method] = f"exit {run['exit']}: {run['stderr_tail']}"
+                continue
+            row.runs.setdefault(method, []).append(run)
+    done = {m: p for m, p in outs.items() if m in row.runs}
+    row.agreement, row.totals = agreement(case, done)
+    return row
 
 
-def _agreement(cases: object, compare: str, stdouts: dict[str, Path]) -> str:
-    """``yes (N)`` when every method gives the same number, else each method's; ``-`` if none."""
-    if compare != "count" or len(stdouts) < 2:
-        return "-"
-    counters = cases.COUNTERS  # type: ignore[attr-defined]
-    counts = {method: counters[method](path) for method, path in stdouts.items()}
-    if len(set(counts.values())) == 1:
-        return f"yes ({next(iter(counts.values()))})"
-    return "NO " + ", ".join(f"{m} {n}" for m, n in counts.items())
+def _table_total(path: Path, columns: tuple[str, ...]) -> float:
+    """The sum of the first of ``columns`` a CSV table has, in m² (``*_km2`` columns times 1e6)."""
+    import pandas as pd  # noqa: PLC0415
+
+    table = pd.read_csv(path, encoding="utf-8-sig")
+    for column in columns:
+        if column in table.columns:
+            scale = 1e6 if column.endswith("_km2") else 1.0
+            return float(table[column].sum()) * scale
+    raise ValueError(f"{path.name}: none of the columns {', '.join(columns)}")
 
 
-def _area_agreement(cases: object, outs: dict[str, Path]) -> str:
-    """``yes (A km²)`` when every method's total area agrees to 1e-6, else each total."""
-    totals = {m: cases.total_area_km2(p) for m, p in outs.items()}  # type: ignore[attr-defined]
+def _count_rows(path: Path, query: str) -> float:
+    import pandas as pd  # noqa: PLC0415
+
+    return float(len(pd.read_csv(path, encoding="utf-8-sig").query(query)))
+
+
+def agreement(case: cases.Case, outs: dict[str, Path]) -> tuple[str, dict[str, float]]:
+    """Whether the methods' numbers agree, and each method's number.
+
+    ``count``: the problems each method reports, exactly; ``rows``: the rows of
+    each table matching the case's query, exactly; ``area``: the total area of
+    each table (m²), within the case's relative tolerance.
+    """
+    if case.compare == "none" or len(outs) < 2:
+        return "-", {}
+    kind = {m: "spatial" if m in ("now", "before") else m for m in outs}
+    try:
+        if case.compare == "count":
+            stdout = {m: p.with_name(p.name + ".stdout") for m, p in outs.items()}
+            totals = {m: float(cases.COUNTERS[kind[m]](p)) for m, p in stdout.items()}
+        elif case.compare == "rows":
+            where = dict(case.count_where)
+            totals = {m: _count_rows(p, where[kind[m]]) for m, p in outs.items()}
+        else:
+            totals = {m: _table_total(p, case.area_columns) for m, p in outs.items()}
+    except (OSError, ValueError, KeyError) as exc:
+        return f"not compared: {exc}", {}
     first = next(iter(totals.values()))
-    if all(abs(t - first) <= 1e-6 * abs(first) for t in totals.values()):
-        return f"yes ({first:.3f} km²)"
-    return "NO " + ", ".join(f"{m} {t:.6f}" for m, t in totals.items())
+    if case.compare == "area":
+        spread = max(abs(t - first) for t in totals.values()) / max(abs(first), 1e-300)
+        if spread <= case.tolerance:
+            text = f"yes: {first / 1e6:.3f} km² (within {spread:.0e} ≤ {case.tolerance:.0e})"
+            return text, totals
+        return "NO: " + ", ".join(f"{m} {t / 1e6:.6f} km²" for m, t in totals.items()), totals
+    if len(set(totals.values())) == 1:
+        return f"yes: {first:.0f} ({case.compare})", totals
+    return "NO: " + ", ".join(f"{m} {t:.0f}" for m, t in totals.items()), totals
 
 
-def _ratios(figures: dict[str, tuple[float, float, float]], other: str, method: str) -> str:
-    """``other``'s time over spatial's, best and median; blank except on spatial's row."""
-    if method != "spatial" or other not in figures or "spatial" not in figures:
-        return ""
-    (ob, om, _), (sb, sm, _) = figures[other], figures["spatial"]
-    return f"{ob / sb:.1f}x, {om / sm:.1f}x"
+def _seconds(row: Row, method: str) -> str:
+    if method in row.failed:
+        return "failed"
+    best, median = row.best(method), row.median(method)
+    if best is None or median is None:
+        return "–"
+    return f"{best:.2f} / {median:.2f} s"
 
 
-def _engine_seconds(parcels: Path, repeat: int) -> float:
-    """The tabulation alone on layers already read, best of ``repeat``, in one warm process."""
-    engine = subprocess.run(
-        [sys.executable, "-c", ENGINE_SCRIPT, str(parcels), str(ZONES), str(repeat)],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return float(engine.stdout.strip().splitlines()[-1])
+def _times(row: Row, other: str) -> tuple[str, float | None]:
+    """``other``'s best time over ``now``'s (how many times faster now is), as text and number."""
+    now, then = row.best("now"), row.best(other)
+    if now is None or then is None:
+        return "–", None
+    ratio = then / now
+    return (f"{ratio:.1f}×" if ratio >= 1 else f"{ratio:.2f}×"), ratio
+
+
+def _goal(script: float | None, duckdb: float | None) -> str:
+    if script is None or duckdb is None:
+        return "–"
+    return "yes" if script >= GOAL_SCRIPT and duckdb > 1.0 else "no"
+
+
+def _load(row: Row) -> str:
+    runs = [r for method_runs in row.runs.values() for r in method_runs]
+    loads = [x for r in runs for x in (r["load_before"], r["load_after"])]
+    return f"{min(loads):.1f}–{max(loads):.1f}" if loads else "–"
+
+
+def _peak(row: Row) -> str:
+    now, before = row.peak_mb("now"), row.peak_mb("before")
+    text = f"{now:.0f} MB" if now is not None else "–"
+    return f"{before:.0f} → {text}" if before is not None else text
+
+
+HEADER = (
+    "| command | size | format | before (best / median) | now (best / median) "
+    "| geopandas script | DuckDB | script ÷ now | DuckDB ÷ now | peak RSS (before → now) "
+    "| agreement | goal met (≥5× script, < DuckDB) | load |\n"
+    "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+)
+
+
+def markdown_row(row: Row) -> str:
+    """One line of the table; ``script ÷ now`` is how many times faster ``now`` is."""
+    script_text, script = _times(row, "geopandas")
+    duckdb_text, duckdb = _times(row, "duckdb")
+    cells = [
+        f"`{row.command}`",
+        row.size,
+        row.fmt,
+        _seconds(row, "before"),
+        _seconds(row, "now"),
+        _seconds(row, "geopandas"),
+        _seconds(row, "duckdb"),
+        script_text,
+        duckdb_text,
+        _peak(row),
+        row.agreement,
+        _goal(script, duckdb),
+        _load(row),
+    ]
+    return "| " + " | ".join(cells) + " |"
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--commands", default="all", help="cases, comma-separated (default all)")
+    parser.add_argument("--sizes", default="100k,1M", help="10k, 100k, 1M (comma-separated)")
+    parser.add_argument("--formats", default="parquet,gpkg,geojson", help="where a case has them")
+    parser.add_argument("--repeat", type=int, help="cold runs of each method (default 3)")
+    parser.add_argument("--quick", action="store_true", help="a smoke: 10k features, one repeat")
+    parser.add_argument("--baseline", metavar="REV", help="also run the code at git revision REV")
+    parser.add_argument("--now", metavar="REV", help="time REV (git archive) as now")
+    parser.add_argument("--methods", default="before,now,geopandas,duckdb")
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="the layers' cache")
+    parser.add_argument("--json", type=Path, metavar="OUT", help="write every run's figures here")
+    parser.add_argument("--no-compile", action="store_true", help="do not compile bytecode first")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.sizes = "10k"
+        args.repeat = args.repeat or 1
+    args.repeat = args.repeat or 3
+    return args
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    args.data.mkdir(parents=True, exist_ok=True)
+    cases.OUT = compute_data.OUT = args.data
+    table = cases.all_cases()
+    names = list(table) if args.commands == "all" else args.commands.split(",")
+    unknown = [n for n in names if n not in table]
+    if unknown:
+        known = ", ".join(table)
+        sys.exit(f"bench_command: unknown command(s) {', '.join(unknown)}; known: {known}")
+    methods = [m for m in METHODS if m in args.methods.split(",")]
+    if not args.baseline:
+        methods = [m for m in methods if m != "before"]
+    report: dict[str, Any] = {"machine": machine(), "now": git_rev(), "rows": []}
+    with tempfile.TemporaryDirectory(prefix="bench_command_") as tmp:
+        envs = {m: dict(os.environ) for m in METHODS}
+        for env in envs.values():
+            env.pop("PYTHONPATH", None)
+        for method, rev in (("before", args.baseline), ("now", args.now)):
+            if rev:  # the package at rev, from a git archive, first on PYTHONPATH
+                report[method] = git_rev(rev)
+                tree = baseline_tree(rev, Path(tmp) / method)
+                envs[method]["PYTHONPATH"] = str(tree)
+                report[f"{method}_package"] = package_path(envs[method], Path(tmp))
+                if not Path(report[f"{method}_package"]).is_relative_to(tree):
+                    sys.exit(f"bench_command: {rev} imports {report[f'{method}_package']}")
+        report.setdefault("now_package", package_path(envs["now"], Path(tmp)))
+        if not args.no_compile:
+            compile_bytecode(ROOT / "spatial")
+        work = Path(tmp) / "out"
+        work.mkdir()
+        info = report["machine"]
+        print(
+            f"machine: {info['cpu']}, {info['logical_cores']} logical cores "
+            f"({info['usable_cores']} usable), {info['memory_gib']} GiB, Python {info['python']}; "
+            f"load {', '.join(map(str, info['load_start']))} at the start"
+        )
+        before = f"; before: {report.get('before')} (git archive, same environment)"
+        print(
+            f"now: {report['now']}{' (git archive)' if args.now else ''}"
+            + (before if args.baseline else "")
+            + f"; {args.repeat} cold run(s) of each method, interleaved; data in {args.data}"
+        )
+        print(HEADER, flush=True)
+        for name in names:
+            formats = [f for f in args.formats.split(",") if f in table[name].formats]
+            for label in args.sizes.split(","):
+                for fmt in formats:
+                    row = time_case(name, label, fmt, methods, args.repeat, work, envs)
+                    report["rows"].append(row.__dict__)
+                    print(markdown_row(row), flush=True)
+                    for method, why in row.failed.items():
+                        print(f"  {name} {label} {fmt} {method} failed: {why.strip()[-300:]!r}")
+        shutil.rmtree(work, ignore_errors=True)
+    report["machine"]["load_end"] = [round(x, 2) for x in os.getloadavg()]
+    print(f"load {', '.join(map(str, report['machine']['load_end']))} at the end")
+    if args.json:
+        args.json.write_text(json.dumps(report, indent=1, ensure_ascii=False), encoding="utf-8")
 
 
 if __name__ == "__main__":

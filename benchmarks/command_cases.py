@@ -77,6 +77,21 @@ class Case:
     exit_codes: tuple[int, ...] = (0,)
     out_suffix: str = ".csv"
     sizes: tuple[str, ...] = field(default=("100k", "1M"))
+    #: The scripts' arguments (templates); the DuckDB *script* always gets LAYER ZONES OUT BENCH.
+    script_args: tuple[str, ...] = ("{layer}", "{zones}", "{out}", "{bench}")
+    #: ``survey`` (:func:`ensure_survey`) or ``compute`` (``compute_data.ensure``: ``{existing}``,
+    #: ``{planned}``, ``{zones}``; ``{layer}`` is ``{existing}``).
+    data: str = "survey"
+    #: DuckDB SQL run as it is (``{name}`` filled; a quoted ``'{existing}'`` that is not
+    #: GeoParquet is read by ST_Read).
+    duckdb_sql: str | None = None
+    #: ``compare="area"``: each method's total is the sum of the first of these columns its
+    #: table has (``*_km2`` read as km²), in m²; they agree when within ``tolerance`` (relative).
+    area_columns: tuple[str, ...] = ("area_km2", "area_m2")
+    tolerance: float = 1e-6
+    #: ``compare="rows"``: per method (``spatial`` for the toolkit), a pandas query whose
+    #: matching rows of the table are counted; the counts must be equal.
+    count_where: tuple[tuple[str, str], ...] = ()
 
 
 VALIDATE_GEOPANDAS = """
@@ -172,6 +187,18 @@ CASES: dict[str, Case] = {
     ),
     "diff": Case(("diff", "{layer}", "{layer}", "--format", "csv", "--out", "{out}")),
     "qc": Case(("qc", "{layer}", "--format", "csv", "--out", "{out}")),
+    # The plan's zones against a 永久基本农田-like layer (the survey's 耕地): the area each zone
+    # occupies, summed, against the scripts' pieces of the zones and that layer.
+    "check-constraint": Case(
+        ("check", "--zones", "{zones}", "--constraint", "永久基本农田={layer}", *CSV_OUT),
+        OVERLAY_GEOPANDAS,
+        OVERLAY_DUCKDB,
+        compare="area",
+        variant="farmland",
+        exit_codes=(0, 1),
+        area_columns=("occupied_m2", "area_m2"),
+        tolerance=1e-5,
+    ),
 }
 
 
@@ -186,9 +213,12 @@ def zones_path() -> Path:
     if not path.exists():
         import geopandas as gpd  # noqa: PLC0415
 
+        from spatial.io.atomic import atomic_path  # noqa: PLC0415
+
         zones = gpd.read_file(ROOT / "geodata" / "zones.geojson")[["id", "geometry"]]
         OUT.mkdir(parents=True, exist_ok=True)
-        zones.to_crs(4544).to_parquet(path)
+        with atomic_path(path) as tmp:
+            zones.to_crs(4544).to_parquet(tmp)
     return path
 
 
@@ -239,7 +269,10 @@ def ensure_survey(label: str, formats: tuple[str, ...], variant: str = "clean") 
     parcels = _make_survey(SIZES[label])
     if variant == "bad":
         parcels = _spoil(parcels)
-    print(f"  generated {len(parcels):,} 图斑 in {time.perf_counter() - t0:.1f} s", flush=True)
+    if variant == "farmland":  # a 永久基本农田-like constraint layer: the survey's 01 耕地
+        parcels = parcels[parcels["YDYHFLDM"].str.startswith("01")]
+    seconds = time.perf_counter() - t0
+    print(f"  generated {len(parcels):,} 图斑 in {seconds:.1f} s", file=sys.stderr, flush=True)
     OUT.mkdir(parents=True, exist_ok=True)
     for fmt, path in paths.items():
         if path.exists():
@@ -292,7 +325,43 @@ def ensure_points(layer: Path) -> Path:
     if not path.exists():
         import geopandas as gpd  # noqa: PLC0415
 
+        from spatial.io.atomic import atomic_path  # noqa: PLC0415
+
         survey = gpd.read_parquet(layer.with_suffix(".parquet"))
         survey.geometry = survey.geometry.representative_point()
-        survey.to_parquet(path, row_group_size=100_000)
+        with atomic_path(path) as tmp:
+            survey.to_parquet(tmp, row_group_size=100_000)
     return path
+
+
+def _from_compute(name: str, entry: dict[str, object]) -> tuple[str, Case]:
+    """A case of ``command_cases_compute.CASES`` (plain dicts) as a :class:`Case` and its key."""
+    script, args = entry.get("geopandas") or (None, ())  # type: ignore[misc]
+    case = Case(
+        tuple(entry["spatial"]),  # type: ignore[arg-type]
+        script,
+        compare=str(entry.get("compare", "none")),
+        formats=tuple(entry.get("formats", ("parquet", "gpkg"))),  # type: ignore[arg-type]
+        exit_codes=tuple(entry.get("exit_codes", (0,))),  # type: ignore[arg-type]
+        script_args=tuple(args),
+        data="compute",
+        duckdb_sql=entry.get("duckdb"),  # type: ignore[arg-type]
+        area_columns=tuple(entry.get("area_columns", ("area_km2", "area_m2"))),  # type: ignore[arg-type]
+        tolerance=float(entry.get("tolerance", 1e-6)),  # type: ignore[arg-type]
+        count_where=tuple(entry.get("count_where", ())),  # type: ignore[arg-type]
+    )
+    return name.replace("--", "").strip().replace(" ", "-"), case
+
+
+def all_cases() -> dict[str, Case]:
+    """The one case table: :data:`CASES` and ``command_cases_compute.CASES`` (key: the command
+    with dashes, ``balance --zones`` -> ``balance-zones``). A compute case replaces a case of
+    the same key that has no script; a case here with scripts is kept."""
+    import command_cases_compute  # noqa: PLC0415 - beside this file
+
+    table = dict(CASES)
+    for name, entry in command_cases_compute.CASES.items():
+        key, case = _from_compute(name, entry)
+        if key not in table or (table[key].geopandas is None and table[key].duckdb is None):
+            table[key] = case
+    return table

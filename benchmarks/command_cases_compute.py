@@ -3,9 +3,13 @@
 Each case names the ``spatial`` command's arguments, a plain geopandas script and
 DuckDB spatial SQL doing the same from the same files (``{existing}``,
 ``{planned}``, ``{zones}``, ``{out}`` are filled in by the runner,
-``benchmarks/bench_compute.py``; the layers are ``benchmarks/compute_data.py``'s
-synthetic 三调-like parcels in EPSG:4544). The scripts take the same paths as
-``sys.argv[1:]``. Areas: the geopandas script measures pieces geodesically
+``benchmarks/bench_command.py``, which reads these cases through
+``command_cases.all_cases()``; the layers are ``benchmarks/compute_data.py``'s
+synthetic 三调-like parcels in EPSG:4544, GeoParquet or GeoPackage). The scripts
+take the same paths as ``sys.argv[1:]``. Optional keys: ``compare`` (``area``,
+``rows``), ``area_columns``, ``tolerance``, ``count_where``, ``formats``,
+``exit_codes`` (see ``command_cases.Case``). Areas: the geopandas script measures pieces
+geodesically
 (pyproj.Geod, GRS80) in lon/lat, DuckDB with ``ST_Area_Spheroid``; the toolkit's
 areas are of record (CGCS2000, the survey rule) and reconciled to each zone, so
 the figures agree to about 1e-5 relative, not to the last bit.
@@ -18,7 +22,8 @@ BALANCE_GEOPANDAS = """
 import sys, geopandas as gpd
 from pyproj import Geod
 def table(path, zones):
-    parcels = gpd.read_parquet(path)[["YDYHFLDM", "geometry"]]
+    read = gpd.read_parquet if path.endswith(".parquet") else gpd.read_file
+    parcels = read(path)[["YDYHFLDM", "geometry"]]
     pieces = gpd.overlay(parcels, zones, how="intersection", keep_geom_type=True)
     geod = Geod(ellps="GRS80")
     lonlat = pieces.geometry.to_crs(4326)
@@ -59,7 +64,8 @@ COMPARE_DUCKDB = (
 DIFF_GEOPANDAS = """
 import sys, geopandas as gpd, pandas as pd, shapely
 from pyproj import Geod
-old, new = gpd.read_parquet(sys.argv[1]), gpd.read_parquet(sys.argv[2])
+read = gpd.read_parquet if sys.argv[1].endswith(".parquet") else gpd.read_file
+old, new = read(sys.argv[1]), read(sys.argv[2])
 both = old.merge(new, on="id", how="outer", suffixes=("_old", "_new"), indicator=True)
 go, gn = both["geometry_old"].to_numpy(), both["geometry_new"].to_numpy()
 matched = (both["_merge"] == "both").to_numpy()
@@ -99,6 +105,9 @@ CASES: dict[str, dict[str, object]] = {
         ],
         "geopandas": (BALANCE_GEOPANDAS, ["{existing}", "{zones}", "{out}"]),
         "duckdb": BALANCE_DUCKDB,
+        "compare": "area",
+        "area_columns": ["area_raw_m2", "area_m2"],
+        "tolerance": 1e-5,
     },
     "balance --existing --planned": {
         "spatial": [
@@ -116,6 +125,9 @@ CASES: dict[str, dict[str, object]] = {
         ],
         "geopandas": (BALANCE_GEOPANDAS, ["{existing}", "{planned}", "{zones}", "{out}"]),
         "duckdb": COMPARE_DUCKDB,
+        "compare": "area",
+        "area_columns": ["planned_raw_m2", "area_m2_planned", "planned_m2"],
+        "tolerance": 1e-5,
     },
     "diff": {
         "spatial": [
@@ -131,5 +143,12 @@ CASES: dict[str, dict[str, object]] = {
         ],
         "geopandas": (DIFF_GEOPANDAS, ["{existing}", "{planned}", "{out}"]),
         "duckdb": DIFF_DUCKDB,
+        # features that changed (class, geometry, added, removed): counted exactly
+        "compare": "rows",
+        "count_where": [
+            ["spatial", "status != 'unchanged'"],
+            ["geopandas", "class_changed | (_merge != 'both') | (added_m2 > 0) | (removed_m2 > 0)"],
+            ["duckdb", "class_changed | added | removed | (added_m2 > 0)"],
+        ],
     },
 }

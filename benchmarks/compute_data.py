@@ -33,19 +33,33 @@ CODES = {
 SEED = 20261207
 
 
-def paths(label: str) -> dict[str, Path]:
-    """Where the layers of one size are cached (existing, planned parcels; zones)."""
+def paths(label: str, fmt: str = "parquet") -> dict[str, Path]:
+    """Where the layers of one size are cached (existing, planned parcels in ``fmt``: ``parquet``
+    or ``gpkg``; zones, always GeoParquet)."""
+    suffix = {"parquet": ".parquet", "gpkg": ".gpkg"}[fmt]
     return {
-        "existing": OUT / f"compute_existing_{label}_4544.parquet",
-        "planned": OUT / f"compute_planned_{label}_4544.parquet",
+        "existing": OUT / f"compute_existing_{label}_4544{suffix}",
+        "planned": OUT / f"compute_planned_{label}_4544{suffix}",
         "zones": OUT / "compute_zones_4544.parquet",
     }
 
 
-def ensure(label: str) -> dict[str, Path]:
-    """Generate (once) the layers of one size; return their paths."""
-    where = paths(label)
+def ensure(label: str, fmt: str = "parquet") -> dict[str, Path]:
+    """Generate (once) the layers of one size in ``fmt``; return their paths.
+
+    Every file is written under a temporary name and moved into place
+    (``atomic_path``), so a reader sharing the cache never sees half a file.
+    """
+    where = paths(label, fmt)
     if all(p.exists() for p in where.values()):
+        return where
+    if fmt != "parquet":  # the same layers, converted
+        import geopandas as gpd  # noqa: PLC0415
+
+        source = ensure(label)
+        for key in ("existing", "planned"):
+            if not where[key].exists():
+                _write(gpd.read_parquet(source[key]), where[key])
         return where
     sys.path.insert(0, str(ROOT / "benchmarks"))
     from bench_tabulate import make_parcels, make_zones  # noqa: PLC0415
@@ -59,15 +73,27 @@ def ensure(label: str) -> dict[str, Path]:
     parcels["YDYHFLDM"] = drawn
     parcels["YDYHFLMC"] = [CODES[c] for c in drawn]
     parcels["note"] = "示例数据 synthetic"
-    parcels.to_parquet(where["existing"], row_group_size=100_000)
     changed = rng.random(len(parcels)) < 0.05
     planned = parcels.copy()
     planned.loc[changed, "YDYHFLDM"] = "0701"
     planned["YDYHFLMC"] = [CODES[c] for c in planned["YDYHFLDM"]]
-    planned.to_parquet(where["planned"], row_group_size=100_000)
+    _write(parcels, where["existing"])
+    _write(planned, where["planned"])
     if not where["zones"].exists():
-        make_zones("plain").to_crs(4544).to_parquet(where["zones"])
+        _write(make_zones("plain").to_crs(4544), where["zones"])
     return where
+
+
+def _write(layer, path: Path) -> None:
+    """Write a GeoDataFrame to ``path`` (GeoParquet, row groups of 100,000, or GeoPackage),
+    atomically."""
+    from spatial.io.atomic import atomic_path  # noqa: PLC0415
+
+    with atomic_path(path) as tmp:
+        if path.suffix == ".parquet":
+            layer.to_parquet(tmp, row_group_size=100_000)
+        else:
+            layer.to_file(tmp, driver="GPKG", layer=path.stem, engine="pyogrio")
 
 
 if __name__ == "__main__":
