@@ -95,8 +95,10 @@ __all__ = [
     "overlap_matrix",
     "overlaps",
     "require_one_dimension",
+    "require_valid_at",
     "tabulate_intersection",
     "tabulate_prepared",
+    "within_zone",
 ]
 
 
@@ -682,7 +684,11 @@ def difference(
         frame="largest",
     ).layers
     geoms = np.asarray(a_in.geometry.array)
-    remaining, cut = cut_outside(geoms, np.asarray(b_in.geometry.array), b_in.sindex)
+    try:
+        remaining, cut = cut_outside(geoms, np.asarray(b_in.geometry.array), b_in.sindex)
+    except InvalidFeatureError as exc:  # a large A's features are checked where they are cut
+        ids = a_in[a_id_field].to_numpy()
+        raise feature_error(name_a, ids[exc.position], f"invalid geometry: {exc.reason}") from None
     frame = require_crs(a_in, name_a)
     area_km2, share = difference_shares(remaining, geoms, frame, cut)
     parts = gpd.GeoSeries(remaining, crs=frame)  # cut in the frame, vertices moved at the end
@@ -755,7 +761,11 @@ def buffer_coverage(
     # polygons stored in the zone are cut there as they are; others are moved in densified,
     # so their edges stay where their own edge model has them
     polys_gk = polys if gk.equals(polys.crs) else move_into(polys, gk)
-    within_gk = shapely.intersection(np.asarray(polys_gk.geometry.array), zone)
+    try:
+        within_gk = within_zone(np.asarray(polys_gk.geometry.array), zone)
+    except InvalidFeatureError as exc:  # a large layer's features are checked where they are cut
+        ident = polys[a_id_field].to_numpy()[exc.position]
+        raise feature_error(name_p, ident, f"invalid geometry: {exc.reason}") from None
     within_km2 = _area_km2(within_gk, gk)
     area_km2 = _area_km2(np.asarray(polys.geometry.array), require_crs(polys, name_p))
     return coverage_table(polys[a_id_field].to_numpy(), a_id_field, area_km2, within_km2)
@@ -796,6 +806,33 @@ def _unions(geoms: npt.NDArray[np.object_], group: npt.NDArray[np.intp]) -> npt.
     return united
 
 
+def require_valid_at(geoms: npt.NDArray[np.object_], positions: npt.NDArray[np.intp]) -> None:
+    """Refuse the first invalid geometry at ``positions`` (ascending) with its GEOS reason.
+
+    Raises
+    ------
+    InvalidFeatureError
+        ``layer`` "a" and the geometry's position in ``geoms``.
+    """
+    valid = shapely.is_valid(geoms[positions])
+    if not valid.all():
+        bad = int(positions[np.argmin(valid)])
+        raise InvalidFeatureError("a", bad, str(shapely.is_valid_reason(geoms[bad])))
+
+
+def within_zone(geoms: npt.NDArray[np.object_], zone: shapely.Geometry) -> npt.NDArray[np.object_]:
+    """Return the part of each geometry within ``zone`` (one CRS), refusing an invalid one it meets.
+
+    Raises
+    ------
+    InvalidFeatureError
+        The first geometry meeting the zone that is not valid (its position).
+    """
+    require_valid_at(geoms, np.flatnonzero(shapely.intersects(geoms, zone)))
+    parts: npt.NDArray[np.object_] = shapely.intersection(geoms, zone)
+    return parts
+
+
 def cut_outside(
     geoms: npt.NDArray[np.object_], b_geoms: npt.NDArray[np.object_], tree: Any
 ) -> tuple[npt.NDArray[np.object_], npt.NDArray[np.intp]]:
@@ -814,6 +851,11 @@ def cut_outside(
         The parts (a copy of ``geoms``, the features cut replaced) and the
         positions of the features cut (those touching B), ascending. A feature
         is cut the same way whatever others are given with it.
+
+    Raises
+    ------
+    InvalidFeatureError
+        The first feature to cut that is not valid (``layer`` "a", its position).
     """
     remaining = geoms.copy()
     ia, ib = tree.query(geoms, predicate="intersects")
@@ -823,6 +865,7 @@ def cut_outside(
     ia, ib = ia[order], ib[order]
     first = np.r_[True, ia[1:] != ia[:-1]]
     cut = ia[first]
+    require_valid_at(geoms, cut)
     covers = _unions(b_geoms[ib], np.cumsum(first) - 1)
     remaining[cut] = shapely.difference(remaining[cut], covers)
     return remaining, cut

@@ -54,9 +54,10 @@ from pyproj import CRS, Transformer
 from shapely.errors import GEOSException
 
 from spatial.crs import WGS84, gk_zone_crs_for
-from spatial.errors import CRSMismatchWarning
+from spatial.errors import CRSMismatchWarning, LayerError
 from spatial.io.geoparquet import wkb_geometries
 from spatial.io.sources import LayerSource
+from spatial.overlay._engine import InvalidFeatureError
 from spatial.overlay.operations import (
     buffer_coverage,
     buffer_zone,
@@ -65,10 +66,11 @@ from spatial.overlay.operations import (
     difference,
     difference_shares,
     require_one_dimension,
+    within_zone,
 )
 from spatial.overlay.parquet import BoxCover
 from spatial.overlay.scan import UNIT_ROWS, NotPlain, ParquetScan, ScannedUnit, progress_line
-from spatial.preconditions import require_crs
+from spatial.preconditions import feature_error, require_crs
 from spatial.validate.frame import into_crs
 from spatial.validate.inputs import FULL_CHECK_MAX_FEATURES, LayerInput, prepare_inputs
 
@@ -99,6 +101,7 @@ class _DifferenceJob:
     small: _Small
     tree: shapely.STRtree
     id_field: str
+    name: str
 
 
 @dataclass(frozen=True)
@@ -107,6 +110,7 @@ class _CoverageJob:
     zone: shapely.Geometry
     cover: BoxCover
     id_field: str
+    name: str
 
 
 @dataclass(frozen=True)
@@ -151,7 +155,18 @@ def _unit_geometries(unit: ScannedUnit) -> npt.NDArray[np.object_]:
         raise NotPlain from None
 
 
-def _unit_difference(job: _DifferenceJob, unit: ScannedUnit) -> gpd.GeoDataFrame:
+@dataclass(frozen=True)
+class _Refused:
+    """An invalid feature GEOS would cut: held until every unit's first stage is known.
+
+    The plain path runs the cheap checks on every feature before it refuses an
+    invalid one, so a later unit that is not plain comes first.
+    """
+
+    error: LayerError
+
+
+def _unit_difference(job: _DifferenceJob, unit: ScannedUnit) -> gpd.GeoDataFrame | _Refused:
     """Cut B from each feature of a unit: candidates cut, the others passed whole."""
     geoms = _unit_geometries(unit)
     remaining = geoms.copy()
@@ -160,7 +175,10 @@ def _unit_difference(job: _DifferenceJob, unit: ScannedUnit) -> gpd.GeoDataFrame
     if len(rows):
         try:
             parts, cut_rows = cut_outside(geoms[rows], job.small.geoms, job.tree)
-        except GEOSException:  # an invalid candidate: for the plain path, whatever it does
+        except InvalidFeatureError as exc:
+            fid = unit.ids[int(rows[exc.position])].as_py()
+            return _Refused(feature_error(job.name, fid, f"invalid geometry: {exc.reason}"))
+        except GEOSException:  # GEOS fails on a valid feature: the plain path's way, whatever it is
             raise NotPlain from None
         cut = rows[cut_rows]
         remaining[cut] = parts[cut_rows]
@@ -176,15 +194,21 @@ def _unit_difference(job: _DifferenceJob, unit: ScannedUnit) -> gpd.GeoDataFrame
     )
 
 
-def _unit_coverage(job: _CoverageJob, unit: ScannedUnit) -> tuple[pd.DataFrame, _LonRange]:
+def _unit_coverage(
+    job: _CoverageJob, unit: ScannedUnit
+) -> tuple[pd.DataFrame | _Refused, _LonRange]:
     """Measure each feature's area and its part within the buffer; bound its longitudes."""
     geoms = _unit_geometries(unit)
     within_km2 = np.zeros(len(geoms))
     rows = np.flatnonzero(job.cover.touches(unit.bounds))
     if len(rows):
         try:
-            within = shapely.intersection(geoms[rows], job.zone)
-        except GEOSException:  # an invalid candidate: for the plain path, whatever it does
+            within = within_zone(geoms[rows], job.zone)
+        except InvalidFeatureError as exc:
+            fid = unit.ids[int(rows[exc.position])].as_py()
+            refused = _Refused(feature_error(job.name, fid, f"invalid geometry: {exc.reason}"))
+            return refused, _lon_range(unit.bounds, job.crs)
+        except GEOSException:  # GEOS fails on a valid feature: the plain path's way, whatever it is
             raise NotPlain from None
         within_km2[rows] = _area_km2(within, job.crs)
     area_km2 = _area_km2(geoms, job.crs)
@@ -340,7 +364,7 @@ def difference_file(
     try:
         layer = _check_large(scan, b, named)
         small = _small_or_a_first(scan, partial(_small_layer, b, "polygon", named, layer))
-        job = _DifferenceJob(layer.crs, small, shapely.STRtree(small.geoms), a_id_field)
+        job = _DifferenceJob(layer.crs, small, shapely.STRtree(small.geoms), a_id_field, named[0])
         parts = _run(scan, partial(_unit_difference, job), progress)
     except NotPlain:
         scan.close()
@@ -350,7 +374,10 @@ def difference_file(
     finally:
         if ours:
             scan.close()
-    return gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), geometry="geometry", crs=WGS84)
+    frames = [part for part in parts if not isinstance(part, _Refused)]
+    if len(frames) < len(parts):
+        raise next(part for part in parts if isinstance(part, _Refused)).error
+    return gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry", crs=WGS84)
 
 
 def _plain_difference(
@@ -406,9 +433,9 @@ def coverage_file(
             raise NotPlain
         layer = _check_large(scan, lines, named)
         small = _small_or_a_first(scan, partial(_small_layer, lines, "any", named, layer))
-        job, lonlat = _coverage_job(small, layer, distance_m, named[1], a_id_field)
+        job, lonlat = _coverage_job(small, layer, distance_m, named, a_id_field)
         done = _run(scan, partial(_unit_coverage, job), progress)
-        if not _zone_is(layer.crs, [r for _, r in done], lonlat):
+        if not _zone_is(layer.crs, [r for _, r in done], lonlat):  # first: the plain path's zone
             raise NotPlain
     except NotPlain:
         scan.close()
@@ -417,11 +444,19 @@ def coverage_file(
     finally:
         if ours:
             scan.close()
-    return pd.concat([table for table, _ in done], ignore_index=True)
+    return pd.concat(_measured(done), ignore_index=True)
+
+
+def _measured(done: list[tuple[pd.DataFrame | _Refused, _LonRange]]) -> list[pd.DataFrame]:
+    """Return the units' tables, once all are known; raise the first refusal held."""
+    tables = [table for table, _ in done if not isinstance(table, _Refused)]
+    if len(tables) < len(done):
+        raise next(table for table, _ in done if isinstance(table, _Refused)).error
+    return tables
 
 
 def _coverage_job(
-    small: _Small, layer: LayerSource, distance_m: float, name: str, id_field: str
+    small: _Small, layer: LayerSource, distance_m: float, names: tuple[str, str], id_field: str
 ) -> tuple[_CoverageJob, npt.NDArray[np.float64]]:
     """Return the buffer zone in A's CRS with its cover, and B's lon/lat box.
 
@@ -429,13 +464,14 @@ def _coverage_job(
 
     The zone is the one of B alone here, checked against A's boxes once all are read.
     """
-    require_one_dimension(small.frame, name)
+    name_a, name_b = names
+    require_one_dimension(small.frame, name_b)
     lonlat = np.asarray(small.frame.to_crs(WGS84).total_bounds, dtype=float).reshape(-1, 4)
     if not gk_zone_crs_for(lonlat).equals(layer.crs):
         raise NotPlain
     zone = buffer_zone(small.geoms, distance_m)
     cover = BoxCover.of(shapely.bounds(shapely.get_parts(zone)))
-    return _CoverageJob(layer.crs, zone, cover, id_field), lonlat
+    return _CoverageJob(layer.crs, zone, cover, id_field, name_a), lonlat
 
 
 def _plain_coverage(
