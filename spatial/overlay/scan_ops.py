@@ -227,20 +227,18 @@ def _lon_range(bounds: npt.NDArray[np.float64], crs: CRS) -> _LonRange:
 
     In a Gauss–Krüger zone a point's longitude grows with its easting and,
     along a line of one easting, moves monotonically with the northing, so
-    over a box it is least and greatest at corners: a feature's least vertex
-    longitude is at least its box's least corner's and at most the greater of
-    its west corners' (a vertex lies on the box's west side).
+    over a box it is least and greatest at corners. Every vertex lies in the
+    box of all the boxes (``X0, Y0, X1, Y1``): the least longitude is at least
+    that of its least corner, and at most the greater of the longitudes at
+    ``(X0, Y0)`` and ``(X0, Y1)`` (a vertex lies on the line ``x = X0``); the
+    greatest alike, on the east side.
     """
     to_lonlat = Transformer.from_crs(crs, WGS84, always_xy=True)
-    x0, y0, x1, y1 = bounds.T
-    corners = [to_lonlat.transform(x, y)[0] for x, y in ((x0, y0), (x0, y1), (x1, y0), (x1, y1))]
-    sw, nw, se, ne = (np.asarray(c, dtype=float) for c in corners)
-    low = np.minimum(np.minimum(sw, nw), np.minimum(se, ne))
-    high = np.maximum(np.maximum(sw, nw), np.maximum(se, ne))
-    return _LonRange(
-        (float(low.min()), float(np.maximum(sw, nw).min())),
-        (float(np.minimum(se, ne).max()), float(high.max())),
-    )
+    x0, y0 = bounds[:, 0].min(), bounds[:, 1].min()
+    x1, y1 = bounds[:, 2].max(), bounds[:, 3].max()
+    lon, _ = to_lonlat.transform(np.array([x0, x0, x1, x1]), np.array([y0, y1, y0, y1]))
+    sw, nw, se, ne = (float(v) for v in lon)
+    return _LonRange((min(sw, nw, se, ne), max(sw, nw)), (min(se, ne), max(sw, nw, se, ne)))
 
 
 def _zone_is(crs: CRS, ranges: Sequence[_LonRange], lines_lonlat: npt.NDArray[np.float64]) -> bool:
