@@ -292,6 +292,8 @@ def _small_or_a_first(scan: ParquetScan[Any], prepare: Callable[[], T]) -> T:
     """Prepare B; if B is refused, A's first problem (the plain path checks A first) wins."""
     try:
         return prepare()
+    except NotPlain:
+        raise
     except Exception:
         for _ in scan.results(lambda unit: None):
             pass  # raises NotPlain if a unit of A is not plain: the plain path names it
@@ -430,8 +432,12 @@ def coverage_file(
         if not np.isfinite(distance_m) or distance_m <= 0:
             raise NotPlain
         layer = _check_large(scan, lines, named)
-        small = _small_or_a_first(scan, partial(_small_layer, lines, "any", named, layer))
-        job, lonlat = _coverage_job(small, layer, distance_m, named, a_id_field)
+        require_one_dimension(
+            lines, named[1]
+        )  # after A is opened, before it is checked: the command's order
+        small, (job, lonlat) = _small_or_a_first(
+            scan, partial(_coverage_job, lines, layer, distance_m, named, a_id_field)
+        )
         done = _run(scan, partial(_unit_coverage, job), progress)
         if not _zone_is(layer.crs, [r for _, r in done], lonlat):  # first: the plain path's zone
             raise NotPlain
@@ -454,22 +460,25 @@ def _measured(done: list[tuple[pd.DataFrame | _Refused, _LonRange]]) -> list[pd.
 
 
 def _coverage_job(
-    small: _Small, layer: LayerSource, distance_m: float, names: tuple[str, str], id_field: str
-) -> tuple[_CoverageJob, npt.NDArray[np.float64]]:
+    lines: gpd.GeoDataFrame,
+    layer: LayerSource,
+    distance_m: float,
+    names: tuple[str, str],
+    id_field: str,
+) -> tuple[_Small, tuple[_CoverageJob, npt.NDArray[np.float64]]]:
     """Return the buffer zone in A's CRS with its cover, and B's lon/lat box.
 
     NotPlain unless A is stored in the zone.
 
     The zone is the one of B alone here, checked against A's boxes once all are read.
     """
-    name_a, name_b = names
-    require_one_dimension(small.frame, name_b)
+    small = _small_layer(lines, "any", names, layer)
     lonlat = np.asarray(small.frame.to_crs(WGS84).total_bounds, dtype=float).reshape(-1, 4)
     if not gk_zone_crs_for(lonlat).equals(layer.crs):
         raise NotPlain
     zone = buffer_zone(small.geoms, distance_m)
     cover = BoxCover.of(shapely.bounds(shapely.get_parts(zone)))
-    return _CoverageJob(layer.crs, zone, cover, id_field, name_a), lonlat
+    return small, (_CoverageJob(layer.crs, zone, cover, id_field, names[0]), lonlat)
 
 
 def _plain_coverage(

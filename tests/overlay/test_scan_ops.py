@@ -285,3 +285,30 @@ def test_progress_is_reported_unit_by_unit(parcels, tmp_path):
     difference_file(path, ZONES, unit_rows=600, progress=lambda d, t, w: seen.append((d, t)))
     assert seen[-1] == (len(parcels), len(parcels))
     assert [d for d, _ in seen] == sorted(d for d, _ in seen) and len(seen) > 2
+
+
+def test_a_problem_of_a_is_named_before_one_of_b(parcels, tmp_path):
+    """The plain path checks A before B: a null feature of A, then an invalid zone."""
+    path = _write(spoiled(parcels, "null", "far"), tmp_path / "null.parquet")
+    zones = ZONES.copy()
+    x0, y0 = zones.geometry.iloc[0].bounds[:2]
+    zones.loc[0, "geometry"] = _bowtie(x0, y0, 0.001)
+    for fast, plain in ((difference_file, difference), (coverage_file, buffer_coverage)):
+        extra = (DISTANCE_M,) if fast is coverage_file else ()
+        got = outcome(lambda fast=fast, extra=extra: fast(path, zones, *extra, "id"))
+        expected = outcome(
+            lambda plain=plain, extra=extra: plain(
+                read_layer(path), zones, *extra, "id", names=(str(path), "layer B")
+            )
+        )
+        assert got == expected and "null" in got[1] and "q00993" in got[1]
+
+
+def test_coverage_of_a_mixed_layer_b_names_it(parcels, tmp_path, capsys):
+    path = _write(parcels, tmp_path / "parcels.parquet")
+    point = ZONES.iloc[:1].set_geometry(ZONES.geometry.iloc[:1].representative_point())
+    mixed = pd.concat([ZONES, point])
+    b = _write(gpd.GeoDataFrame(mixed, crs=ZONES.crs).to_crs(4544), tmp_path / "mixed.parquet")
+    args = ["overlay", str(path), str(b), "--op", "coverage", "--distance-m", "100"]
+    assert main(args) == 2
+    assert f"{b}: mixes" in capsys.readouterr().err
