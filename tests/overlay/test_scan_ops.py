@@ -312,3 +312,15 @@ def test_coverage_of_a_mixed_layer_b_names_it(parcels, tmp_path, capsys):
     args = ["overlay", str(path), str(b), "--op", "coverage", "--distance-m", "100"]
     assert main(args) == 2
     assert f"{b}: mixes" in capsys.readouterr().err
+
+
+def test_a_large_layer_shows_its_progress_on_a_terminal(parcels, tmp_path, capsys, monkeypatch):
+    path = _write(parcels, tmp_path / "parcels.parquet")
+    monkeypatch.setattr(scan_ops, "PROGRESS_MIN_ROWS", 1_000)
+    monkeypatch.setattr("sys.stderr.isatty", lambda: True)
+    difference_file(path, ZONES, unit_rows=600)
+    err = capsys.readouterr().err
+    assert f"spatial overlay: {path}: 3,500 of 3,500 features (100%)\n" in err
+    monkeypatch.setattr("sys.stderr.isatty", lambda: False)
+    coverage_file(path, ZONES, DISTANCE_M, unit_rows=600)
+    assert capsys.readouterr().err == ""
