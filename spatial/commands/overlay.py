@@ -6,8 +6,9 @@ The library function behind ``spatial overlay A [B]`` (:mod:`spatial.cli.overlay
 ``overlaps``, ``matrix``, ``coverage`` (within ``distance_m`` metres, drawn in the
 Gauss–Krüger zone of the data) and ``assign``. Areas are ellipsoidal
 (GRS80/CGCS2000); pieces cut in the layers' projected CRS are reconciled to each
-feature's area of record. A GeoParquet layer A read as it is is tabulated
-straight from the file; ``scheduler`` runs the intersection on dask.
+feature's area of record. A layer A read as it is (GeoParquet, GeoPackage, Shapefile,
+FlatGeobuf) is tabulated, cut or covered straight from the file (:data:`SCANNED_OPERATIONS`);
+``scheduler`` runs the intersection on dask.
 
 Imports no geopandas or pandas until a command runs (``spatial overlay --help``
 reads the constants below).
@@ -153,7 +154,7 @@ class OverlayResult:
 
 
 def _from_parquet_file(request: OverlayRequest) -> bool:
-    """Whether A is a GeoParquet, GeoPackage, Shapefile or FlatGeobuf file to tabulate as read.
+    """Whether A is a GeoParquet, GeoPackage, Shapefile or FlatGeobuf file to run on as read.
 
     Read as it is: straight from the file, through the scan (pyogrio's Arrow stream for GDAL).
     """
