@@ -153,6 +153,69 @@ con.execute(
 )
 """
 
+DIFFERENCE_GEOPANDAS = """
+import sys, geopandas as gpd
+from pyproj import Geod
+path = sys.argv[1]
+parcels = gpd.read_parquet(path) if path.endswith(".parquet") else gpd.read_file(path)
+zones = gpd.read_parquet(sys.argv[2]).to_crs(parcels.crs)[["geometry"]]
+parts = gpd.overlay(parcels[["id", "geometry"]], zones, how="difference")
+geod = Geod(ellps="GRS80")
+parts["area_m2"] = [abs(geod.geometry_area_perimeter(g)[0]) for g in parts.geometry.to_crs(4326)]
+parts[["id", "area_m2"]].to_csv(sys.argv[3], index=False)
+"""
+
+DIFFERENCE_DUCKDB = r"""
+import sys
+sys.path.insert(0, sys.argv[4])
+from bench_tabulate import duckdb_connection
+con = duckdb_connection()
+path, zones, out = sys.argv[1:4]
+parquet = path.endswith(".parquet")
+source, geom = (f"'{path}'", "geometry") if parquet else (f"ST_Read('{path}')", "geom")
+part = "CASE WHEN u IS NULL THEN g ELSE ST_Difference(g, u) END"
+lonlat = f"ST_Transform({part}, 'EPSG:4544', 'EPSG:4326', always_xy := true)"
+con.execute(
+    "COPY (WITH j AS ("
+    f"SELECT p.id, any_value(p.{geom}) AS g, ST_Union_Agg(z.geometry) AS u "
+    f"FROM {source} p LEFT JOIN '{zones}' z ON ST_Intersects(p.{geom}, z.geometry) "
+    f"GROUP BY p.id) SELECT id, ST_Area_Spheroid(ST_FlipCoordinates({lonlat})) AS area_m2 "
+    f"FROM j) TO '{out}' (HEADER, DELIMITER ',')"
+)
+"""
+
+#: ``--op coverage``: the part of each 图斑 within 100 m of the zones (compared by hand:
+#: the command's ``area_km2`` is the 图斑's own area, the scripts' ``area_m2`` the part within).
+COVERAGE_GEOPANDAS = """
+import sys, geopandas as gpd
+from pyproj import Geod
+path = sys.argv[1]
+parcels = gpd.read_parquet(path) if path.endswith(".parquet") else gpd.read_file(path)
+zones = gpd.read_parquet(sys.argv[2]).to_crs(parcels.crs)
+zone = zones.union_all().buffer(100, quad_segs=32)
+within = parcels.geometry.intersection(zone).to_crs(4326)
+geod = Geod(ellps="GRS80")
+parcels["area_m2"] = [abs(geod.geometry_area_perimeter(g)[0]) for g in within]
+parcels[["id", "area_m2"]].to_csv(sys.argv[3], index=False)
+"""
+
+COVERAGE_DUCKDB = r"""
+import sys
+sys.path.insert(0, sys.argv[4])
+from bench_tabulate import duckdb_connection
+con = duckdb_connection()
+path, zones, out = sys.argv[1:4]
+parquet = path.endswith(".parquet")
+source, geom = (f"'{path}'", "geometry") if parquet else (f"ST_Read('{path}')", "geom")
+within = "ST_Intersection(p.{geom}, z.g)".format(geom=geom)
+lonlat = f"ST_Transform({within}, 'EPSG:4544', 'EPSG:4326', always_xy := true)"
+con.execute(
+    f"COPY (WITH z AS (SELECT ST_Buffer(ST_Union_Agg(geometry), 100, 32) AS g FROM '{zones}') "
+    f"SELECT p.id, ST_Area_Spheroid(ST_FlipCoordinates({lonlat})) AS area_m2 "
+    f"FROM {source} p, z) TO '{out}' (HEADER, DELIMITER ',')"
+)
+"""
+
 #: A table command's output options.
 CSV_OUT = ("--format", "csv", "--out", "{out}")
 
@@ -175,10 +238,15 @@ CASES: dict[str, Case] = {
         compare="area",
     ),
     "overlay-difference": Case(
-        ("overlay", "{layer}", "{zones}", "--op", "difference", "--format", "csv", "--out", "{out}")
+        ("overlay", "{layer}", "{zones}", "--op", "difference", *CSV_OUT),
+        DIFFERENCE_GEOPANDAS,
+        DIFFERENCE_DUCKDB,
+        compare="area",
     ),
     "overlay-coverage": Case(
-        ("overlay", "{layer}", "{zones}", "--op", "coverage", "--distance-m", "100", *CSV_OUT)
+        ("overlay", "{layer}", "{zones}", "--op", "coverage", "--distance-m", "100", *CSV_OUT),
+        COVERAGE_GEOPANDAS,
+        COVERAGE_DUCKDB,
     ),
     "overlay-assign": Case(("overlay", "{points}", "{zones}", "--op", "assign", *CSV_OUT)),
     "balance-zones": Case(("balance", "{layer}", "--zones", "{zones}", *CSV_OUT)),

@@ -6,8 +6,9 @@ The library function behind ``spatial overlay A [B]`` (:mod:`spatial.cli.overlay
 ``overlaps``, ``matrix``, ``coverage`` (within ``distance_m`` metres, drawn in the
 Gauss–Krüger zone of the data) and ``assign``. Areas are ellipsoidal
 (GRS80/CGCS2000); pieces cut in the layers' projected CRS are reconciled to each
-feature's area of record. A GeoParquet layer A read as it is is tabulated
-straight from the file; ``scheduler`` runs the intersection on dask.
+feature's area of record. A layer A read as it is (GeoParquet, GeoPackage, Shapefile,
+FlatGeobuf) is tabulated, cut or covered straight from the file (:data:`SCANNED_OPERATIONS`);
+``scheduler`` runs the intersection on dask.
 
 Imports no geopandas or pandas until a command runs (``spatial overlay --help``
 reads the constants below).
@@ -37,6 +38,7 @@ __all__ = [
     "OGR_SCANNED",
     "OPERATIONS",
     "PARQUET",
+    "SCANNED_OPERATIONS",
     "SQUARE_MAX_FEATURES",
     "OverlayRequest",
     "OverlayResult",
@@ -52,6 +54,8 @@ PARQUET = frozenset({".parquet", ".geoparquet"})
 #: Suffixes of a GDAL layer A tabulated from the file too, through pyogrio's Arrow stream
 #: (GeoJSON is not: its raw JSON is checked first, for what GDAL hides).
 OGR_SCANNED = frozenset({".gpkg", ".shp", ".fgb"})
+#: Operations whose layer A is read from the file unit by unit (when read as it is).
+SCANNED_OPERATIONS = frozenset({"intersection", "difference", "coverage"})
 #: ``distance_m`` at most 100 km: the Gauss–Krüger zone the buffer is drawn in holds no more.
 DISTANCE_MAX_M = 100_000.0
 #: Above this many features a square matrix is refused: n² cells (10,000 zones: 100 million).
@@ -124,7 +128,8 @@ class OverlayResult:
     table : DataFrame or GeoDataFrame
         The result, in the columns the command writes.
     inputs : mapping of str to GeoDataFrame, optional
-        A and B as read (None when A was tabulated from a GeoParquet file or on dask).
+        A and B as read (None when A was tabulated from the file or on dask; for a
+        difference read from the file, A without features: its CRS).
     out_crs : str, optional
         The CRS asked for layers.
     notes : tuple of str
@@ -149,13 +154,13 @@ class OverlayResult:
 
 
 def _from_parquet_file(request: OverlayRequest) -> bool:
-    """Whether A is a GeoParquet, GeoPackage, Shapefile or FlatGeobuf file to tabulate as read.
+    """Whether A is a GeoParquet, GeoPackage, Shapefile or FlatGeobuf file to run on as read.
 
     Read as it is: straight from the file, through the scan (pyogrio's Arrow stream for GDAL).
     """
     path = Path(request.a)
     return (
-        request.op == "intersection"
+        request.op in SCANNED_OPERATIONS
         and request.b is not None
         and not request.repair
         and request.scheduler is None
@@ -255,13 +260,35 @@ def _plain(options: ReadOptions, wheres: tuple[Where, ...]) -> bool:
 def _parquet_result(
     request: OverlayRequest, b: gpd.GeoDataFrame | None, scan: ParquetScan[Any] | None
 ) -> pd.DataFrame:
-    """Tabulate a GeoParquet A from the file (its scan, if started): GEOS only where B may touch."""
+    """Run the operation on A from the file (its scan, if started): GEOS only where B may touch."""
     from spatial.overlay.parquet import tabulate_parquet  # noqa: PLC0415
+    from spatial.overlay.scan_ops import coverage_file, difference_file  # noqa: PLC0415
 
     source = scan if scan is not None else request.a
-    return tabulate_parquet(
-        source, _needed_b(request, b), request.a_id_field, request.b_id_field, names=_names(request)
-    )
+    names, b = _names(request), _needed_b(request, b)
+    if request.op == "difference":
+        return difference_file(source, b, request.a_id_field, names=names)
+    if request.op == "coverage":
+        return coverage_file(source, b, _distance_m(request), request.a_id_field, names=names)
+    return tabulate_parquet(source, b, request.a_id_field, request.b_id_field, names=names)
+
+
+def _scanned_inputs(
+    request: OverlayRequest, b: gpd.GeoDataFrame | None
+) -> Mapping[str, gpd.GeoDataFrame] | None:
+    """Return A (no features: its CRS) and B, for a difference read from the file.
+
+    A layer result is then written in their common CRS, as the plain path writes it.
+
+    None for the tables, which have no geometries.
+    """
+    if request.op != "difference" or b is None:
+        return None
+    import geopandas as gpd  # noqa: PLC0415
+
+    from spatial.io.sources import open_source  # noqa: PLC0415
+
+    return {"a": gpd.GeoDataFrame(geometry=[], crs=open_source(request.a).crs), "b": b}
 
 
 def _dask_result(request: OverlayRequest, b: gpd.GeoDataFrame | None) -> pd.DataFrame:
@@ -395,7 +422,7 @@ def run_overlay(request: OverlayRequest, scan: ParquetScan[Any] | None = None) -
         return OverlayResult(table, None, request.out_crs, tuple(notes))
     if _from_parquet_file(request):
         table = _finish(request, _parquet_result(request, b, scan), notes)
-        return OverlayResult(table, None, request.out_crs, tuple(notes))
+        return OverlayResult(table, _scanned_inputs(request, b), request.out_crs, tuple(notes))
     a = _read(request.a, request.reading("a"), request.wheres.get("a", ()), notes)
     if request.square and len(a) > request.square_max_features:
         raise UsageError(

@@ -84,15 +84,21 @@ __all__ = [
     "RECONCILED_COLUMNS",
     "assign_points",
     "buffer_coverage",
+    "buffer_zone",
+    "coverage_table",
+    "cut_outside",
     "cut_prepared",
     "difference",
+    "difference_shares",
     "empty_cut",
     "finish_cuts",
     "overlap_matrix",
     "overlaps",
     "require_one_dimension",
+    "require_valid_at",
     "tabulate_intersection",
     "tabulate_prepared",
+    "within_zone",
 ]
 
 
@@ -677,16 +683,14 @@ def difference(
         repair=repair,
         frame="largest",
     ).layers
-    ia, ib = b_in.sindex.query(a_in.geometry, predicate="intersects")
-    remaining = np.asarray(a_in.geometry.array).copy()
-    for pos in np.unique(ia):
-        cover = shapely.union_all(np.asarray(b_in.geometry.array)[ib[ia == pos]])
-        remaining[pos] = shapely.difference(remaining[pos], cover)
+    geoms = np.asarray(a_in.geometry.array)
+    try:
+        remaining, cut = cut_outside(geoms, np.asarray(b_in.geometry.array), b_in.sindex)
+    except InvalidFeatureError as exc:  # a large A's features are checked where they are cut
+        ids = a_in[a_id_field].to_numpy()
+        raise feature_error(name_a, ids[exc.position], f"invalid geometry: {exc.reason}") from None
     frame = require_crs(a_in, name_a)
-    area_km2 = _area_km2(remaining, frame)
-    own_km2 = _area_km2(np.asarray(a_in.geometry.array), frame)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        share = np.where(own_km2 > 0, area_km2 / own_km2, 0.0)
+    area_km2, share = difference_shares(remaining, geoms, frame, cut)
     parts = gpd.GeoSeries(remaining, crs=frame)  # cut in the frame, vertices moved at the end
     return gpd.GeoDataFrame(
         {a_id_field: a_in[a_id_field].to_numpy(), "area_km2": area_km2, "share_of_a": share},
@@ -753,24 +757,137 @@ def buffer_coverage(
     require_one_dimension(lns, name_l)
     gk = gk_zone_crs_for(polys, lns)
     lines_gk = lns if gk.equals(lns.crs) else lns.to_crs(gk)
-    zone = shapely.union_all(np.asarray(lines_gk.geometry.array)).buffer(distance_m, quad_segs=32)
+    zone = buffer_zone(np.asarray(lines_gk.geometry.array), distance_m)
     # polygons stored in the zone are cut there as they are; others are moved in densified,
     # so their edges stay where their own edge model has them
     polys_gk = polys if gk.equals(polys.crs) else move_into(polys, gk)
-    within_gk = shapely.intersection(np.asarray(polys_gk.geometry.array), zone)
+    try:
+        within_gk = within_zone(np.asarray(polys_gk.geometry.array), zone)
+    except InvalidFeatureError as exc:  # a large layer's features are checked where they are cut
+        ident = polys[a_id_field].to_numpy()[exc.position]
+        raise feature_error(name_p, ident, f"invalid geometry: {exc.reason}") from None
     within_km2 = _area_km2(within_gk, gk)
     area_km2 = _area_km2(np.asarray(polys.geometry.array), require_crs(polys, name_p))
+    return coverage_table(polys[a_id_field].to_numpy(), a_id_field, area_km2, within_km2)
+
+
+def buffer_zone(lines: npt.NDArray[np.object_], distance_m: float) -> shapely.Geometry:
+    """Return the union of ``lines`` (Gauss–Krüger metres) buffered by ``distance_m`` metres."""
+    return shapely.union_all(lines).buffer(distance_m, quad_segs=32)
+
+
+def coverage_table(
+    ids: npt.NDArray[Any],
+    id_field: str,
+    area_km2: npt.NDArray[np.float64],
+    within_km2: npt.NDArray[np.float64],
+) -> pd.DataFrame:
+    """Tabulate each polygon's area and its part within the buffer (km²) and the share."""
     with np.errstate(divide="ignore", invalid="ignore"):
         share = np.where(area_km2 > 0, np.clip(within_km2 / area_km2, 0.0, 1.0), 0.0)
-    result = pd.DataFrame(
+    return pd.DataFrame(
         {
-            a_id_field: polys[a_id_field].to_numpy(),
+            id_field: ids,
             "area_km2": area_km2,
             "within_km2": np.minimum(within_km2, area_km2),
             "share_within": share,
         }
     )
-    return result
+
+
+def _unions(geoms: npt.NDArray[np.object_], group: npt.NDArray[np.intp]) -> npt.NDArray[np.object_]:
+    """``shapely.union_all`` of each group of geometries (in their order), one GEOS call for all.
+
+    ``union_all`` unites a GeometryCollection of its geometries; this unites a
+    collection per group (``group``: each geometry's group, 0, 1, ..., ascending).
+    """
+    collections = shapely.geometrycollections(geoms, indices=group)
+    united: npt.NDArray[np.object_] = shapely.lib.unary_union(collections)
+    return united
+
+
+def require_valid_at(geoms: npt.NDArray[np.object_], positions: npt.NDArray[np.intp]) -> None:
+    """Refuse the first invalid geometry at ``positions`` (ascending) with its GEOS reason.
+
+    Raises
+    ------
+    InvalidFeatureError
+        ``layer`` "a" and the geometry's position in ``geoms``.
+    """
+    valid = shapely.is_valid(geoms[positions])
+    if not valid.all():
+        bad = int(positions[np.argmin(valid)])
+        raise InvalidFeatureError("a", bad, str(shapely.is_valid_reason(geoms[bad])))
+
+
+def within_zone(geoms: npt.NDArray[np.object_], zone: shapely.Geometry) -> npt.NDArray[np.object_]:
+    """Return the part of each geometry within ``zone`` (one CRS), refusing an invalid one it meets.
+
+    Raises
+    ------
+    InvalidFeatureError
+        The first geometry meeting the zone that is not valid (its position).
+    """
+    require_valid_at(geoms, np.flatnonzero(shapely.intersects(geoms, zone)))
+    parts: npt.NDArray[np.object_] = shapely.intersection(geoms, zone)
+    return parts
+
+
+def cut_outside(
+    geoms: npt.NDArray[np.object_], b_geoms: npt.NDArray[np.object_], tree: Any
+) -> tuple[npt.NDArray[np.object_], npt.NDArray[np.intp]]:
+    """Cut from each geometry the union of the geometries of B it intersects.
+
+    Parameters
+    ----------
+    geoms, b_geoms : numpy.ndarray of shapely geometries
+        The features to cut and B's, in one CRS.
+    tree : shapely.STRtree or geopandas spatial index
+        Built on ``b_geoms``: which of them each feature intersects.
+
+    Returns
+    -------
+    (numpy.ndarray, numpy.ndarray)
+        The parts (a copy of ``geoms``, the features cut replaced) and the
+        positions of the features cut (those touching B), ascending. A feature
+        is cut the same way whatever others are given with it.
+
+    Raises
+    ------
+    InvalidFeatureError
+        The first feature to cut that is not valid (``layer`` "a", its position).
+    """
+    remaining = geoms.copy()
+    ia, ib = tree.query(geoms, predicate="intersects")
+    if not len(ia):
+        return remaining, np.zeros(0, dtype=np.intp)
+    order = np.argsort(ia, kind="stable")  # each feature's B in the order the tree gives them
+    ia, ib = ia[order], ib[order]
+    first = np.r_[True, ia[1:] != ia[:-1]]
+    cut = ia[first]
+    require_valid_at(geoms, cut)
+    covers = _unions(b_geoms[ib], np.cumsum(first) - 1)
+    remaining[cut] = shapely.difference(remaining[cut], covers)
+    return remaining, cut
+
+
+def difference_shares(
+    remaining: npt.NDArray[np.object_],
+    geoms: npt.NDArray[np.object_],
+    crs: CRS,
+    cut: npt.NDArray[np.intp],
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """Area of record (km²) of each part and its share of its feature, both stored in ``crs``.
+
+    Only the parts at ``cut`` are measured apart: any other part is its feature.
+    """
+    own_km2 = _area_km2(geoms, crs)
+    area_km2 = own_km2.copy()
+    if len(cut):
+        area_km2[cut] = _area_km2(remaining[cut], crs)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.where(own_km2 > 0, area_km2 / own_km2, 0.0)
+    return area_km2, share
 
 
 @id_keywords(a_id="a_id_field", b_id="b_id_field", point_id="a_id_field", polygon_id="b_id_field")

@@ -8,6 +8,7 @@ gap or an overlap), and areas are the area of record
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -23,7 +24,54 @@ from spatial.preconditions import feature_label
 from spatial.qc.findings import Finding
 from spatial.qc.packs import Rule
 
-__all__ = ["QcLayer"]
+__all__ = ["QcLayer", "off_coverage"]
+
+#: Fewest features worth a part of their own in :func:`off_coverage`.
+_MIN_PART = 20_000
+#: Parts per thread in :func:`off_coverage` (the work of a part varies with its edges).
+_PARTS_PER_THREAD = 4
+
+
+def off_coverage(
+    geoms: npt.NDArray[np.object_], threads: int | None = None, min_part: int | None = None
+) -> npt.NDArray[np.bool_]:
+    """Which polygons have an edge :func:`shapely.coverage_invalid_edges` rejects, on threads.
+
+    GEOS judges each polygon of a coverage against the polygons whose boxes meet
+    its box only, so the polygons are cut into parts along x (by their boxes'
+    centres), each part judged with every polygon whose box meets one of its
+    own: each flag is the one of a single call on all of them.
+
+    Parameters
+    ----------
+    geoms : numpy.ndarray of shapely geometries
+        Polygons, none missing or empty, in one CRS.
+    threads : int, optional
+        Threads (default: the CPUs this process may use); flags do not depend on it.
+    min_part : int, optional
+        Fewest polygons in a part (default :data:`_MIN_PART`; fewer polygons: one call).
+    """
+    from spatial.cpus import usable_cpus  # noqa: PLC0415
+
+    threads = max(1, threads if threads is not None else usable_cpus())
+    least = _MIN_PART if min_part is None else max(min_part, 1)
+    parts = min(threads * _PARTS_PER_THREAD, len(geoms) // least)
+    if parts < 2:
+        return ~shapely.is_empty(shapely.coverage_invalid_edges(geoms))
+    bounds = shapely.bounds(geoms)
+    order = np.argsort(bounds[:, 0] + bounds[:, 2], kind="stable")
+    tree = shapely.STRtree(geoms)
+    flags = np.zeros(len(geoms), dtype=bool)
+
+    def judge(own: npt.NDArray[np.intp]) -> None:
+        near = np.unique(tree.query(geoms[own])[1])  # boxes meeting the part's boxes (and its own)
+        edges = shapely.coverage_invalid_edges(geoms[near])
+        flagged = near[~shapely.is_empty(edges)]
+        flags[own] = np.isin(own, flagged)
+
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        list(pool.map(judge, np.array_split(order, parts)))
+    return flags
 
 
 @dataclass
@@ -95,7 +143,7 @@ class QcLayer:
         """
         flags = np.zeros(len(self.geoms), dtype=bool)
         present = np.flatnonzero(self.present)
-        flags[present] = ~shapely.is_empty(shapely.coverage_invalid_edges(self.geoms[present]))
+        flags[present] = off_coverage(self.geoms[present])
         return flags
 
     @cached_property

@@ -1,0 +1,95 @@
+"""The coverage check of ``spatial qc`` in parts on threads: every flag and finding of one call.
+
+:func:`spatial.qc.layer.off_coverage` judges parts of the layer, each with the
+polygons whose boxes meet its own; the flags must be those of one
+``shapely.coverage_invalid_edges`` call on the whole layer, and the inspection's
+findings (overlaps, gaps, slivers...) the same, in the same order (synthetic
+EPSG:4544 grids and the survey coverage, 示例数据).
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import shapely
+from qc_layers import planted_layer
+from survey import GK, X0, Y0
+
+from spatial.qc import inspect
+from spatial.qc import layer as qc_layer
+from spatial.qc.layer import off_coverage
+
+FIELDS = {"id_field": "BSM", "class_field": "YDYHFLDM", "area_field": "TBMJ"}
+
+
+def defective_grid(n_side: int = 40, cell_m: float = 50.0) -> np.ndarray:
+    """A grid of cells with T-junctions (halved cells), overlaps, a duplicate and a hole."""
+    cells = []
+    for row in range(n_side):
+        for col in range(n_side):
+            x, y = X0 + col * cell_m, Y0 + row * cell_m
+            if (row * 7 + col) % 11 == 0:  # two halves: T-junctions on both neighbours
+                cells += [
+                    shapely.box(x, y, x + cell_m / 2, y + cell_m),
+                    shapely.box(x + cell_m / 2, y, x + cell_m, y + cell_m),
+                ]
+            elif (row * 3 + col) % 17 == 0:  # grown 1 m east: overlaps its neighbour
+                cells.append(shapely.box(x, y, x + cell_m + 1, y + cell_m))
+            elif (row + 2 * col) % 29 == 5 and 0 < row < n_side - 1 and 0 < col < n_side - 1:
+                cells.append(shapely.box(x, y, x + cell_m - 2, y + cell_m))  # a hole beside it
+            else:
+                cells.append(shapely.box(x, y, x + cell_m, y + cell_m))
+    cells.append(cells[100])  # a duplicate
+    return np.asarray(cells, dtype=object)
+
+
+@pytest.mark.parametrize(("min_part", "threads"), [(40, 1), (150, 2), (700, 2), (10**6, 2)])
+def test_the_flags_are_those_of_one_call(min_part, threads):
+    geoms = defective_grid()
+    expected = ~shapely.is_empty(shapely.coverage_invalid_edges(geoms))
+    assert 100 < expected.sum() < len(geoms) - 500  # flagged and clean polygons both
+    got = off_coverage(geoms, threads=threads, min_part=min_part)
+    np.testing.assert_array_equal(got, expected)
+
+
+def test_a_part_boundary_through_an_overlap_still_flags_it():
+    """Two parts, cut between the two polygons of an overlap: each is judged with the other."""
+    left = shapely.box(0, 0, 10, 10)
+    right = shapely.box(9, 0, 20, 10)  # overlaps left by 1 m
+    far = [shapely.box(100 + 10 * k, 0, 110 + 10 * k, 10) for k in range(6)]  # a clean row
+    geoms = np.asarray([left, right, *far], dtype=object)
+    got = off_coverage(geoms, threads=2, min_part=1)
+    np.testing.assert_array_equal(got, [True, True] + [False] * 6)
+
+
+def findings(layers: dict[str, gpd.GeoDataFrame], **fields: str) -> list[tuple[object, ...]]:
+    """Every finding, in order, as its fields (the geometry as WKB)."""
+    found = inspect(layers, **fields).findings
+    return [
+        (*(getattr(f, k) for k in ("kind", "rule", "feature_id", "other_id", "value", "message")),
+         None if f.geometry is None else shapely.to_wkb(f.geometry))
+        for f in found
+    ]  # fmt: skip
+
+
+def test_the_findings_are_those_of_one_call(monkeypatch):
+    layer = planted_layer()
+    expected = findings({"lu.gpkg": layer}, **FIELDS)
+    assert len(expected) > 5
+    monkeypatch.setattr(qc_layer, "_MIN_PART", 2)
+    assert findings({"lu.gpkg": layer}, **FIELDS) == expected
+
+
+def test_the_grid_findings_are_those_of_one_call(monkeypatch):
+    geoms = defective_grid(20)
+    layer = gpd.GeoDataFrame(
+        {"BSM": [f"G{k:04d}" for k in range(len(geoms))], "note": "示例数据 synthetic"},
+        geometry=geoms,
+        crs=GK,
+    )
+    expected = findings({"grid.gpkg": layer}, id_field="BSM")
+    kinds = {f[0] for f in expected}
+    assert {"overlap", "gap"} <= kinds, kinds
+    monkeypatch.setattr(qc_layer, "_MIN_PART", 30)
+    assert findings({"grid.gpkg": layer}, id_field="BSM") == expected
