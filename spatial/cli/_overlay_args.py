@@ -16,6 +16,7 @@ from spatial.commands.overlay import (
     OGR_SCANNED,
     OPERATIONS,
     PARQUET,
+    SCANNED_OPERATIONS,
     SQUARE_MAX_FEATURES,
 )
 
@@ -37,12 +38,12 @@ _READING_OPTIONS = ("crs", "input_frame", "id_field", "name_field", "polygonize"
 def from_parquet_file(args: argparse.Namespace) -> bool:
     """Whether A is a GeoParquet, GeoPackage, Shapefile or FlatGeobuf file to tabulate as read.
 
-    That is ``--op intersection`` with a B, A read as it is (no ``--where``, no
+    That is an operation of :data:`SCANNED_OPERATIONS` with a B, A read as it is (no ``--where``, no
     reading option, no ``--repair``) and not on dask (``--scheduler``).
     """
     path = Path(args.a)
     return (
-        args.op == "intersection"
+        args.op in SCANNED_OPERATIONS
         and args.b is not None
         and not args.repair
         and args.scheduler is None
