@@ -180,14 +180,14 @@ def _text_flags(values: pd.Series, name: str) -> npt.NDArray[np.bool_]:
         return np.zeros(len(values), dtype=bool)
     # mixed values (text among numbers, categories...): each value as the validator reads it,
     # each distinct text asked once
-    said: dict[str, bool] = {}
+    asked: dict[str, bool] = {}
 
     def wrong(value: object) -> bool:
         if not isinstance(value, str) or value.isascii():
             return False
-        if value not in said:
-            said[value] = _text_message(name, value) is not None
-        return said[value]
+        if value not in asked:
+            asked[value] = _text_message(name, value) is not None
+        return asked[value]
 
     return np.fromiter((wrong(v) for v in values.tolist()), dtype=bool, count=len(values))
 
