@@ -77,7 +77,7 @@ def _features(
     layer = layers.get(rule.layer)
     if layer is None:
         return {}, list(rule.ids or [f"(layer {rule.layer})"])
-    geoms = dict(zip(layer["id"], layer.geometry, strict=True))
+    geoms = dict(zip(layer["id"], np.asarray(layer.geometry.array, dtype=object), strict=True))
     wanted = list(rule.ids) if rule.ids is not None else list(geoms)
     return {i: geoms[i] for i in wanted if i in geoms}, [i for i in wanted if i not in geoms]
 
