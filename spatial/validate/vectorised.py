@@ -124,7 +124,9 @@ def _coordinate_flags(
 def _missing_flags(values: pd.Series) -> npt.NDArray[np.bool_]:
     """Rows the validator could count missing: null, NaN, NA or blank text (a superset)."""
     missing = values.isna().to_numpy(dtype=bool)
-    if values.dtype == object or isinstance(values.dtype, pd.StringDtype):
+    kind = values.dtype
+    numbers = pd.api.types.is_numeric_dtype(kind) or pd.api.types.is_datetime64_any_dtype(kind)
+    if not numbers:  # text, objects, categories: blank text is missing too
         text = pd.Series(values.to_numpy(dtype=object))
         blank = text.str.strip().eq("").to_numpy(dtype=bool)  # not text: False
         missing = missing | blank

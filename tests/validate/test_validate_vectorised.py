@@ -206,6 +206,18 @@ def test_float_and_text_ids_alike(no_fallback: None) -> None:
     assert _lines(vectorised.validate_layer_vectorised(layer, "f.gpkg")) == expected
 
 
+def test_categorical_blank_is_missing(no_fallback: None) -> None:
+    layer = _clean()
+    names = ["示例数据 地块"] * N
+    names[10], names[N - 1] = "  ", "ç’§å±±"
+    layer["name_zh"] = pd.Categorical(names)
+    expected = _lines(validate_layer(layer, "c.gpkg", REQUIRED))
+    assert len(expected) == 2
+    assert "feature p0010: missing required property: name_zh" in expected[0]
+    got = vectorised.validate_layer_vectorised(layer, "c.gpkg", REQUIRED)
+    assert _lines(got) == expected
+
+
 def test_clean_layer_has_none(no_fallback: None) -> None:
     layer = _clean()
     assert validate_layer(layer, "ok.gpkg", REQUIRED) == []
