@@ -46,6 +46,7 @@ from spatial.validate.problems import (
     _collect,
     _coordinate_findings,
     _geometry_findings,
+    _is_missing,
     _property_findings,
     _text_findings,
     _text_message,
@@ -146,7 +147,10 @@ def _property_flags(gdf: gpd.GeoDataFrame, required: Sequence[str]) -> npt.NDArr
             allowed = values.isin(ACCURACY_VALUES).to_numpy(dtype=bool)
         except TypeError:  # unhashable values
             raise _Unreadable from None
-        flags |= ~allowed & ~_missing_flags(values)
+        # the validator's own "missing" on the few values not allowed (NaT is not missing there)
+        given = values.to_numpy(dtype=object)
+        for row in np.flatnonzero(~allowed):
+            flags[row] |= not _is_missing(given[row])
     return flags
 
 

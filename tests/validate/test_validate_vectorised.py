@@ -218,6 +218,16 @@ def test_categorical_blank_is_missing(no_fallback: None) -> None:
     assert _lines(got) == expected
 
 
+def test_accuracy_of_other_kinds(no_fallback: None) -> None:
+    layer = _clean()
+    accuracy: list[object] = ["official"] * N
+    accuracy[3], accuracy[4], accuracy[N - 1] = pd.NaT, None, 7
+    layer["accuracy"] = pd.Series(accuracy, dtype=object)
+    expected = _lines(validate_layer(layer, "a.gpkg", ()))
+    assert len(expected) == 2  # NaT and 7 are no accuracy; None is missing, not required
+    assert _lines(vectorised.validate_layer_vectorised(layer, "a.gpkg")) == expected
+
+
 def test_clean_layer_has_none(no_fallback: None) -> None:
     layer = _clean()
     assert validate_layer(layer, "ok.gpkg", REQUIRED) == []
