@@ -28,6 +28,7 @@ kept (the model, and the rule followed, in :mod:`spatial.measure.reconcile`).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,6 +42,7 @@ from pyproj import CRS
 from spatial.checked.status import Status
 from spatial.checks.kinds import rule_kind
 from spatial.checks.prepare import frame_of, into
+from spatial.cpus import usable_cpus
 from spatial.crs import WGS84
 from spatial.measure.area import ellipsoidal_area_m2
 from spatial.measure.reconcile import reconcile_groups
@@ -140,24 +142,34 @@ class _Cut:
     parts: npt.NDArray[np.object_]  # each feature's part in (or outside) the land
     area_m2: npt.NDArray[np.float64]  # each part's area of record
     crs: CRS  # the frame
+    coverage: bool = False  # ``near`` is a valid polygonal coverage (so is any part of it)
 
 
-def _dissolved(geoms: npt.NDArray[np.object_]) -> shapely.Geometry:
+def _is_coverage(geoms: npt.NDArray[np.object_]) -> bool:
+    """Whether polygons (more than one) meet edge to edge without overlapping."""
+    return len(geoms) > 1 and bool(shapely.coverage_is_valid(geoms))
+
+
+def _dissolved(geoms: npt.NDArray[np.object_], within_coverage: bool = False) -> shapely.Geometry:
     """Return the union of polygons: a valid coverage (a survey's 图斑) by its edges, else whole.
 
     ``shapely.coverage_union_all`` (a few times faster) only where
     ``shapely.coverage_is_valid`` says the polygons meet edge to edge without
-    overlapping; any other set by ``shapely.union_all``.
+    overlapping; any other set by ``shapely.union_all``. ``within_coverage``:
+    the polygons are part of a set found a valid coverage, so are one (the
+    test, as costly as the union, is not repeated for each part).
     """
-    if len(geoms) > 1 and shapely.coverage_is_valid(geoms):
+    if len(geoms) > 1 and (within_coverage or _is_coverage(geoms)):
         return shapely.coverage_union_all(geoms)
     return shapely.union_all(geoms)
 
 
-def _land(constraint: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Return the constraint's features dissolved into one geometry, in its own CRS."""
-    union = _dissolved(np.asarray(constraint.geometry.array, dtype=object))
-    return gpd.GeoDataFrame({"id": ["land"]}, geometry=[union], crs=constraint.crs)
+def _land(constraint: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, bool]:
+    """Return the constraint's features dissolved (its own CRS) and whether they are a coverage."""
+    geoms = np.asarray(constraint.geometry.array, dtype=object)
+    coverage = _is_coverage(geoms)
+    union = _dissolved(geoms, coverage)
+    return gpd.GeoDataFrame({"id": ["land"]}, geometry=[union], crs=constraint.crs), coverage
 
 
 #: Most checked features whose boxes are tested against the constraint's one by one (numpy).
@@ -212,13 +224,14 @@ def _measured(layers: Mapping[str, gpd.GeoDataFrame], rule: Rule) -> _Cut | None
     crs = frame_of(layers[rule.layer], constraint)
     features = into(_features(layers, rule), crs)
     near = constraint.iloc[_near(constraint, features, crs)]
-    land = into(_land(near), crs).geometry.iloc[0]
+    dissolved, coverage = _land(near)
+    land = into(dissolved, crs).geometry.iloc[0]
     geoms = np.asarray(features.geometry.array, dtype=object)
     if rule.kind == "must_not_occupy":
         parts = shapely.intersection(geoms, land)
     else:
         parts = shapely.difference(geoms, land)
-    return _Cut(features, into(near, crs), near, constraint, parts, _m2(parts, crs), crs)
+    return _Cut(features, into(near, crs), near, constraint, parts, _m2(parts, crs), crs, coverage)
 
 
 def _rows(layers: Mapping[str, gpd.GeoDataFrame], rule: Rule) -> list[dict[str, Any]]:
@@ -334,20 +347,27 @@ def _whole(cut: _Cut, rule: Rule, classes: pd.Series | None) -> _Split:
     )
 
 
-def _class_lands(constraint: gpd.GeoDataFrame, class_field: str) -> gpd.GeoDataFrame:
+def _class_lands(
+    constraint: gpd.GeoDataFrame, class_field: str, coverage: bool = False
+) -> gpd.GeoDataFrame:
     """Return the constraint's land per class, in its own CRS, made disjoint.
 
-    Each class's features are dissolved; a place that features of two classes
-    cover goes to the class first in code order (each land less the lands
-    before it), so that it is counted once.
+    Each class's features are dissolved (the classes on the usable CPUs; with
+    ``coverage``, the features are known to be a valid coverage, and so is each
+    class's part); a place that features of two classes cover goes to the
+    class first in code order (each land less the lands before it), so that it
+    is counted once.
     """
     codes = [_code(v) for v in constraint[class_field]]
     geoms = np.asarray(constraint.geometry.array, dtype=object)
     order = sorted(set(codes), key=lambda c: (c is None, c or ""))
+    with ThreadPoolExecutor(max_workers=usable_cpus()) as pool:  # GEOS releases the GIL
+        dissolved = list(
+            pool.map(lambda code: _dissolved(geoms[[c == code for c in codes]], coverage), order)
+        )
     lands: list[shapely.Geometry] = []
     before: shapely.Geometry = shapely.Polygon()
-    for code in order:
-        land = _dissolved(geoms[[c == code for c in codes]])
+    for land in dissolved:
         lands.append(shapely.difference(land, before))
         before = shapely.union(before, land)
     return gpd.GeoDataFrame({"class_code": order}, geometry=lands, crs=constraint.crs)
@@ -355,7 +375,7 @@ def _class_lands(constraint: gpd.GeoDataFrame, class_field: str) -> gpd.GeoDataF
 
 def _by_class(cut: _Cut, constraint: gpd.GeoDataFrame, class_field: str) -> _Split:
     """One piece per checked feature and class of the constraint's land (the cut's frame)."""
-    lands = into(_class_lands(constraint, class_field), cut.crs)
+    lands = into(_class_lands(constraint, class_field, cut.coverage), cut.crs)
     geoms = np.asarray(cut.features.geometry.array, dtype=object)
     land_geoms = np.asarray(lands.geometry.array, dtype=object)
     n, m = len(geoms), len(land_geoms)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import geopandas as gpd
 from pyproj import CRS
 
+from spatial.cpus import usable_cpus
 from spatial.crs import align_crs
 from spatial.io.layers import LAYER_GEOMETRY
 from spatial.preconditions import id_text
@@ -54,8 +55,10 @@ def prepare_layers(
     Each layer goes once through :func:`spatial.validate.inputs.prepare_inputs`
     (the full validator, in its own CRS, where it stays; the bundled layers'
     geometry kinds required, so that a points file given as zones is refused,
-    not failed). Warns with :class:`~spatial.errors.CRSMismatchWarning` when the
-    layers arrive on different datums.
+    not failed); a layer of more than 2,000 features gets the validator in its
+    vectorised form, on every core (the same refusal, word for word). Warns
+    with :class:`~spatial.errors.CRSMismatchWarning` when the layers arrive on
+    different datums.
 
     Parameters
     ----------
@@ -85,7 +88,9 @@ def prepare_layers(
     for name, gdf in layers.items():
         item = LayerInput(gdf, sources.get(name, name), "id", LAYER_GEOMETRY.get(name, "any"))
         # one input alone is brought into its own CRS: nothing moved
-        prepared = prepare_inputs([item], repair=repair, policy="full", frame="largest")
+        prepared = prepare_inputs(
+            [item], repair=repair, policy="full", frame="largest", threads=usable_cpus()
+        )
         layer = prepared.layers[0]
         own[name] = layer.assign(id=layer["id"].map(id_text).astype(object))
         repairs += prepared.repairs

@@ -35,7 +35,8 @@ from spatial.errors import CRSError
 from spatial.measure.area import ellipsoidal_area_m2
 from spatial.plan import Rule
 from spatial.units import M2_PER_KM2
-from spatial.validate.pairs import intersecting_pairs
+from spatial.validate.inputs import FULL_CHECK_MAX_FEATURES
+from spatial.validate.pairs import intersecting_pairs, overlapping_pairs
 
 __all__ = ["RULE_KINDS", "RuleKind", "check_rules", "rule_kind"]
 
@@ -76,7 +77,7 @@ def _features(
     layer = layers.get(rule.layer)
     if layer is None:
         return {}, list(rule.ids or [f"(layer {rule.layer})"])
-    geoms = dict(zip(layer["id"], layer.geometry, strict=True))
+    geoms = dict(zip(layer["id"], np.asarray(layer.geometry.array, dtype=object), strict=True))
     wanted = list(rule.ids) if rule.ids is not None else list(geoms)
     return {i: geoms[i] for i in wanted if i in geoms}, [i for i in wanted if i not in geoms]
 
@@ -295,7 +296,11 @@ def _nesting_rows(
 
 
 def _pair_overlaps_km2(
-    features: dict[str, shapely.Geometry], allowed: set[frozenset[str]], crs: CRS, name: str
+    features: dict[str, shapely.Geometry],
+    allowed: set[frozenset[str]],
+    crs: CRS,
+    name: str,
+    touching: bool = True,
 ) -> dict[frozenset[str], float]:
     """Overlap area (km²) of every pair of features that intersect, not declared nested.
 
@@ -305,13 +310,19 @@ def _pair_overlaps_km2(
     their intersections are cut and measured in two vectorised calls, so the
     cost grows with the number of features and of touching pairs, not its square
     (more than :data:`~spatial.validate.pairs.MAX_PAIRS` pairs are refused).
-    Pairs that do not intersect are left out (their overlap is 0).
+    Pairs that do not intersect are left out (their overlap is 0); without
+    ``touching``, so are the pairs that only touch (their overlap is 0 too:
+    :func:`~spatial.validate.pairs.overlapping_pairs`, the pairs bounded then
+    being those that overlap).
     """
     ids = list(features)
     geoms = np.array(list(features.values()), dtype=object)
     if len(geoms) < 2:
         return {}
-    left, right = intersecting_pairs(geoms, name)
+    if touching:
+        left, right = intersecting_pairs(geoms, name)
+    else:
+        left, right = overlapping_pairs(geoms, name)
     if allowed:
         keep = [
             frozenset((ids[i], ids[j])) not in allowed for i, j in zip(left, right, strict=True)
@@ -337,35 +348,54 @@ def _no_overlap(
     with one other feature, so status, ``other_id`` (every feature it overlaps
     by more than the limit) and ``reason`` all follow from the same figures.
     Overlaps are decided in the layer's own CRS: no layer is moved.
+
+    On a layer of more than :data:`~spatial.validate.inputs.FULL_CHECK_MAX_FEATURES`
+    features with a limit of 0 or more, the pairs that only touch are left out
+    before any is cut (their overlap, 0, neither fails nor raises a feature's
+    largest overlap above 0) and the features that overlap none share one row's
+    figures: the same rows, without cutting a coverage's every shared edge.
     """
     features, missing = _features(layers, rule)
     crs = CRS.from_user_input(layers[rule.layer].crs)
     allowed = {frozenset(pair) for pair in rule.params["allowed_nesting"]}
     limit_km2 = rule.params["max_overlap_m2"] / M2_PER_KM2
+    touching = len(features) <= FULL_CHECK_MAX_FEATURES or limit_km2 < 0
     position = {fid: n for n, fid in enumerate(features)}
-    shared: dict[str, dict[str, float]] = {fid: {} for fid in features}
-    for pair, area in _pair_overlaps_km2(features, allowed, crs, rule.layer).items():
+    shared: dict[str, dict[str, float]] = {}
+    pairs = _pair_overlaps_km2(features, allowed, crs, rule.layer, touching)
+    for pair, area in pairs.items():
         a, b = sorted(pair, key=position.__getitem__)
-        shared[a][b] = area
-        shared[b][a] = area
+        shared.setdefault(a, {})[b] = area
+        shared.setdefault(b, {})[a] = area
+    alone = _overlap_row(rule, "", {}, limit_km2)  # a feature overlapping none
     rows = []
     for fid in features:
+        if fid not in shared:
+            rows.append({**alone, "id": fid})
+            continue
         others = dict(sorted(shared[fid].items(), key=lambda item: position[item[0]]))
-        hit = {o: a for o, a in others.items() if a > limit_km2}
-        row = _row(
-            rule,
-            fid,
-            other_id=", ".join(hit),
-            measure="largest overlap with one feature",
-            value=max(others.values(), default=0.0),
-            bound="max",
-            limit=limit_km2,
-            unit="km2",
-        )
-        if row["status"] == FAIL:
-            row["reason"] = "overlaps " + ", ".join(f"{o} by {a:.4f} km²" for o, a in hit.items())
-        rows.append(row)
+        rows.append(_overlap_row(rule, fid, others, limit_km2))
     return rows + _nesting_rows(rule, features, limit_km2, crs) + _missing_rows(rule, missing)
+
+
+def _overlap_row(
+    rule: Rule, fid: str, others: dict[str, float], limit_km2: float
+) -> dict[str, Any]:
+    """Return the no-overlap row of ``fid``, given its overlaps (km²) with others, in order."""
+    hit = {o: a for o, a in others.items() if a > limit_km2}
+    row = _row(
+        rule,
+        fid,
+        other_id=", ".join(hit),
+        measure="largest overlap with one feature",
+        value=max(others.values(), default=0.0),
+        bound="max",
+        limit=limit_km2,
+        unit="km2",
+    )
+    if row["status"] == FAIL:
+        row["reason"] = "overlaps " + ", ".join(f"{o} by {a:.4f} km²" for o, a in hit.items())
+    return row
 
 
 def _assigned_polygon(

@@ -1,0 +1,105 @@
+"""The no-overlap rule on a large layer gives the plain path's rows, row for row.
+
+A synthetic (示例数据) 50 × 50 grid of 100 m parcels in EPSG:4544 (2,500
+features, above the 2,000 where the rule leaves out the pairs that only touch)
+shares every edge, and holds overlaps of every kind: a duplicate parcel, one
+nested in another, a declared nesting, shifted parcels overlapping neighbours
+by more and by less than the limit, one touching a corner. The rule runs on it
+the fast way and the plain way (the threshold raised above the layer), and the
+two tables must be equal, row for row and bit for bit.
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+from grids import grid_parcels
+
+from spatial.checks import rules
+from spatial.checks.rules import check_rules
+from spatial.errors import LayerError
+from spatial.plan import Rule
+
+ORIGIN = (620_000.0, 3_280_000.0)
+
+
+def _layer() -> gpd.GeoDataFrame:
+    grid = grid_parcels(50, 50, ["0101"], ORIGIN, id_digits=4)
+    x0, y0 = ORIGIN
+    extra = {
+        "dup-7": shapely.box(x0 + 700, y0, x0 + 800, y0 + 100),  # lu-0007 twice
+        "nested": shapely.box(x0 + 1010, y0 + 1010, x0 + 1030, y0 + 1030),  # 400 m² inside
+        "inner": shapely.box(x0 + 2010, y0 + 2010, x0 + 2090, y0 + 2090),  # declared nested
+        "wide": shapely.box(x0 + 3050, y0 + 3000, x0 + 3150, y0 + 3100),  # 5,000 m² each side
+        "sliver": shapely.box(x0 + 4000, y0 + 4099.5, x0 + 4100, y0 + 4100.5),  # 50 m² a cell
+        "corner": shapely.box(x0 + 5000, y0 + 5000, x0 + 5100, y0 + 5100),  # touches only
+    }
+    added = gpd.GeoDataFrame(
+        {"id": list(extra), "YDYHFLDM": "0101"}, geometry=list(extra.values()), crs=grid.crs
+    )
+    return pd.concat([grid, added], ignore_index=True)
+
+
+def _rule(limit_m2: float, ids: tuple[str, ...] | None = None) -> Rule:
+    return Rule(
+        id="parcels-no-overlap",
+        kind="no_overlap",
+        layer="zones",
+        ids=ids,
+        params={"max_overlap_m2": limit_m2, "allowed_nesting": [["inner", "lu-1020"]]},
+    )
+
+
+def _both(
+    monkeypatch: pytest.MonkeyPatch, layer: gpd.GeoDataFrame, rule: Rule
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    fast = check_rules({"zones": layer}, [rule])
+    with monkeypatch.context() as patch:
+        patch.setattr(rules, "FULL_CHECK_MAX_FEATURES", 10**9)  # every layer the plain way
+        plain = check_rules({"zones": layer}, [rule])
+    return fast, plain
+
+
+@pytest.mark.parametrize("limit_m2", [100.0, 0.0, -1.0])
+def test_fast_rows_are_the_plain_rows(monkeypatch: pytest.MonkeyPatch, limit_m2: float) -> None:
+    layer = _layer()
+    fast, plain = _both(monkeypatch, layer, _rule(limit_m2))
+    pd.testing.assert_frame_equal(fast, plain)
+    assert len(fast) == len(layer) + 1  # one row a feature, and the declared nesting
+    row = fast.set_index("id")
+    if limit_m2 >= 0:
+        failing = set(row.index[row["status"] == "FAIL"])
+        assert {"lu-0007", "dup-7", "nested", "lu-0510", "wide", "lu-1530", "lu-1531"} <= failing
+        assert row.loc["dup-7", "value"] == pytest.approx(0.01, rel=1e-3)  # 100 m × 100 m
+        assert row.loc["wide", "other_id"] == "lu-1530, lu-1531"
+        assert row.loc["corner", "value"] == 0.0
+        assert row.loc["lu-0000", "status"] == "PASS"
+    # a 1 m strip across the edge of two cells: 50 m² with each (areas of record, GRS80)
+    assert np.isclose(row.loc["sliver", "value"], 50.0 / 1e6, rtol=2e-3)
+    assert np.isclose(row.loc["lu-2040", "value"], 50.0 / 1e6, rtol=2e-3)
+    assert row.loc["sliver", "status"] == ("PASS" if limit_m2 == 100.0 else "FAIL")
+    if limit_m2 == 0.0:
+        assert row.loc["sliver", "other_id"] == "lu-2040, lu-2090"
+
+
+def test_fast_rows_for_listed_ids(monkeypatch: pytest.MonkeyPatch) -> None:
+    layer = _layer()
+    ids = (*(f"lu-{k:04d}" for k in range(2500)), "wide", "absent")
+    fast, plain = _both(monkeypatch, layer, _rule(100.0, ids))
+    pd.testing.assert_frame_equal(fast, plain)
+    assert fast["reason"].iloc[-1] == "absent not found in layer zones"
+
+
+def test_stacked_layer_refused_by_overlapping_pairs(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(rules, "overlapping_pairs", _tight(rules.overlapping_pairs))
+    layer = _layer()
+    with pytest.raises(LayerError, match=r"features overlap in at least \d+ pairs"):
+        check_rules({"zones": layer}, [_rule(100.0)])
+
+
+def _tight(pairs):  # type: ignore[no-untyped-def]
+    """``overlapping_pairs`` allowing 2 pairs (the layer overlaps in more)."""
+    return lambda geoms, name: pairs(geoms, name, max_pairs=2)
