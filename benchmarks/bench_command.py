@@ -20,7 +20,7 @@ methods' numbers agree (counts exactly, areas to the case's stated tolerance),
 the issue's goal (at least 5x faster than the script and faster than DuckDB)
 and the machine's load average before and after the row. ``--json OUT`` keeps
 every run's figures. The layers are synthetic (示例数据), generated once under
-``--data`` (default /work/benchdata) and moved into place when complete.
+``--data`` (default benchmarks/out/data, git-ignored) and moved into place when complete.
 
     B="uv run --group bench python benchmarks/bench_command.py"
     $B --sizes 100k --repeat 1 --baseline 58ec962
@@ -52,7 +52,7 @@ sys.path.insert(0, str(BENCH))
 import command_cases as cases  # noqa: E402 - beside this file
 import compute_data  # noqa: E402
 
-DEFAULT_DATA = Path("/work/benchdata")
+DEFAULT_DATA = Path(__file__).resolve().parent / "out" / "data"
 #: The methods, in the order they run (interleaved) and are printed.
 METHODS = ("before", "now", "geopandas", "duckdb")
 #: The issue's goal: at least this many times faster than the geopandas script (and than DuckDB).
