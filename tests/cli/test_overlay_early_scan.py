@@ -1,4 +1,4 @@
-"""The command line starts reading A early for exactly the operations the command runs from the file."""
+"""The command line starts reading A early for exactly the operations run from the file."""
 
 from __future__ import annotations
 
