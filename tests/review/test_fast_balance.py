@@ -319,10 +319,11 @@ def test_threads_change_no_figure(
     fast_for_small: list[bool], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Pairs cut, features oriented and zones tabulated on two threads: the one-thread rows."""
-    from spatial.review import _fast, _pieces  # noqa: PLC0415 - the knobs patched below
+    from spatial.review import _pieces  # noqa: PLC0415 - the knobs patched below
+    from spatial.validate import vectorised  # noqa: PLC0415 - on_threads moved there
 
     monkeypatch.setattr(_pieces, "_MIN_PAIRS_PER_THREAD", 1)
-    monkeypatch.setattr(_fast, "_MIN_CHUNK", 1)
+    monkeypatch.setattr(vectorised, "_MIN_CHUNK", 1)
     moved = _zones().assign(id=["z-c", "z-d"])
     moved = moved.set_geometry(moved.translate(-100, 50))
     zones = gpd.GeoDataFrame(pd.concat([_zones(), moved], ignore_index=True), crs=GK)
