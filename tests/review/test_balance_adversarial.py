@@ -230,6 +230,65 @@ def test_structured_damage_along_shared_edges() -> None:
     assert claimed > 0  # both sides split at the same point: a coverage still
 
 
+@pytest.mark.parametrize("collide", ["all", "by x0"])
+@pytest.mark.parametrize("name", list(INVALID) + list(VALID))
+def test_colliding_hashes_on_the_odd_cases(
+    name: str, collide: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every edge one hash, or edges sharing a first x one hash: never "a coverage" wrongly."""
+    from spatial.review import _coverage  # noqa: PLC0415 - the hash patched below
+
+    def hashed(key: np.ndarray) -> np.ndarray:
+        if collide == "all":
+            return np.zeros(len(key), dtype=np.uint64)
+        return np.ascontiguousarray(key[:, 0]).view(np.uint64).copy()
+
+    monkeypatch.setattr(_coverage, "_hashed", hashed)
+    cases = {**INVALID, **VALID}
+    _agrees(_oriented(cases[name]))
+
+
+def test_voronoi_coverages_damaged_at_random() -> None:
+    """Voronoi cells (a coverage, vertices at irrational points) with one polygon edited."""
+    rng = np.random.default_rng(24)
+    claimed = 0
+    for _ in range(60):
+        points = shapely.multipoints(rng.uniform(0, 1000, size=(25, 2)))
+        cells = shapely.get_parts(shapely.voronoi_polygons(points, extend_to=box(0, 0, 1000, 1000)))
+        cells = shapely.intersection(cells, box(0, 0, 1000, 1000))
+        geoms = list(_oriented(list(cells)))
+        k = int(rng.integers(0, len(geoms)))
+        ring = shapely.get_coordinates(geoms[k])[:-1]
+        edit = rng.choice(["none", "split", "move", "reverse", "hole", "merge"])
+        if edit == "split":  # a vertex inserted in one polygon's edge only
+            m = int(rng.integers(0, len(ring)))
+            mid = (ring[m] + ring[(m + 1) % len(ring)]) / 2
+            geoms[k] = Polygon(np.insert(ring, m + 1, mid, axis=0))
+        elif edit == "move":  # one shared vertex moved in one polygon only
+            ring[int(rng.integers(0, len(ring)))] += rng.normal(0, 1, 2)
+            geoms[k] = Polygon(ring)
+        elif edit == "reverse":
+            geoms[k] = geoms[k].reverse()
+        elif edit == "hole":  # a hole with its filler
+            hole = shapely.buffer(shapely.centroid(geoms[k]), 1.0, quad_segs=2)
+            if shapely.contains_properly(geoms[k], hole):
+                geoms[k] = _holed(geoms[k], hole)
+                geoms.append(hole)
+        elif edit == "merge":  # a polygon joined to another as a multipolygon
+            j = (k + 1) % len(geoms)
+            if not shapely.intersects(geoms[k], geoms[j]):
+                geoms[k] = MultiPolygon([geoms[k], geoms[j]])
+                geoms.pop(j)
+        array = np.asarray(geoms, dtype=object)
+        if edit != "reverse":
+            array = shapely.orient_polygons(array)
+        if not shapely.is_valid(array).all():
+            continue
+        claimed += bool(matched_coverage(array))
+        _agrees(array)
+    assert claimed > 0
+
+
 # --- inside_by_cells -----------------------------------------------------------------------
 
 
