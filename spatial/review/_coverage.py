@@ -247,7 +247,11 @@ def matched_coverage(geoms: npt.NDArray[np.object_]) -> bool:
     if found is None:
         return False
     edges, geom, ring, exterior = found
-    if not _wound_as_oriented(edges, ring, exterior) or _touches_itself(edges, geom, ring):
+    if (
+        not len(edges)
+        or not _wound_as_oriented(edges, ring, exterior)
+        or _touches_itself(edges, geom, ring)
+    ):
         return False
     unmatched = _unmatched(edges)
     if unmatched is None or not len(unmatched):

@@ -289,6 +289,15 @@ def test_voronoi_coverages_damaged_at_random() -> None:
     assert claimed > 0
 
 
+def test_empty_polygons_are_not_known_or_agree() -> None:
+    """Empty geometries among the polygons (refused earlier by the validator): no error."""
+    empty, square = Polygon(), box(X0, Y0, X0 + 10, Y0 + 10)
+    assert not matched_coverage(np.asarray([empty], dtype=object))
+    assert not matched_coverage(np.asarray([MultiPolygon(), empty], dtype=object))
+    _agrees(np.asarray([empty, square], dtype=object))
+    _agrees(np.asarray([MultiPolygon(), square], dtype=object))
+
+
 # --- inside_by_cells -----------------------------------------------------------------------
 
 
