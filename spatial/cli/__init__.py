@@ -32,7 +32,7 @@ from typing import Any, NoReturn, TextIO
 from spatial.cli._options import COMMAND_HELP, id_field_option
 from spatial.cli._output import ExitCode
 from spatial.cli._outputs import guard_outputs
-from spatial.cli._project import add_project_option, apply_project
+from spatial.cli._project import add_project_option, apply_project, project_hint
 from spatial.errors import IdColumnError, LayerReadWarning, SpatialError, printable
 
 __all__ = ["build_parser", "console", "main"]
@@ -167,11 +167,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return ExitCode.INTERNAL
 
 
-def _said(args: argparse.Namespace, exc: SpatialError) -> SpatialError:
-    """Return ``exc`` as said to the planner: a missing id column names this command's option."""
-    if isinstance(exc, IdColumnError):
-        return exc.naming(id_field_option(args, exc.source))
-    return exc
+def _said(args: argparse.Namespace, exc: SpatialError) -> str:
+    """Return ``exc`` as said to the planner.
+
+    A missing id column names this command's option; a missing field the
+    project named names the project file (the planner typed no option).
+    """
+    text = str(
+        exc.naming(id_field_option(args, exc.source)) if isinstance(exc, IdColumnError) else exc
+    )
+    return text + project_hint(args, text)
 
 
 def _exit_while_loading(signum: int, frame: object) -> None:

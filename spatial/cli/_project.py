@@ -63,11 +63,41 @@ def _said(values: list[str], role: str, dest: str, main: bool) -> bool:
     return False
 
 
-def _add_options(args: argparse.Namespace, role: str, layer: ProjectLayer, main: bool) -> None:
+def _add_options(
+    args: argparse.Namespace, role: str, layer: ProjectLayer, main: bool, key: str
+) -> None:
+    """Give the input ``role`` the reading options of the project's layer ``key``, where unsaid."""
     for dest, value in layer.options().items():
         given = getattr(args, dest, None)
         if isinstance(given, list) and not _said(given, role, dest, main):
             given.append(f"{role}={value}")
+            _remember(args, key, dest, value)
+
+
+def _remember(args: argparse.Namespace, key: str, dest: str, value: str | None) -> None:
+    """Note that the project's layer ``key``, not the command line, names the field ``dest``."""
+    if value is not None and dest.endswith("_field"):
+        args.project_fields = [*getattr(args, "project_fields", []), (key, dest, str(value))]
+
+
+def project_hint(args: argparse.Namespace, message: str) -> str:
+    """Return where a field a message finds missing was named, when the project named it.
+
+    A planner who typed no ``--id-field`` is told the project file's
+    ``id_field`` is the one to correct (or override); ``""`` otherwise.
+
+    Examples
+    --------
+    >>> args = argparse.Namespace(project_file="spatial.toml",
+    ...                           project_fields=[("layers.zones", "id_field", "DYBH2")])
+    >>> print(project_hint(args, "z.shp: no field 'DYBH2' for --id-field; its fields are DYBH"))
+    ; the project spatial.toml says [layers.zones] id_field = "DYBH2"
+    """
+    for key, dest, value in getattr(args, "project_fields", []):
+        if f"no id column {value!r}" in message or f"no field {value!r}" in message:
+            file = getattr(args, "project_file", "")
+            return f'; the project {file} says [{key}] {dest} = "{value}"'
+    return ""
 
 
 def _plan(args: argparse.Namespace, project: Project) -> None:
@@ -82,11 +112,15 @@ def _layers(args: argparse.Namespace, project: Project) -> None:
         for dest in (f"layer_{name}", name):  # check's dests, then map's and report's
             if hasattr(args, dest) and getattr(args, dest) is None:
                 setattr(args, dest, layer.path)
-                _add_options(args, name, layer, main=True)
+                _add_options(args, name, layer, main=True, key=f"layers.{name}")
 
 
 def _constraints(args: argparse.Namespace, project: Project) -> None:
-    for dest, layers in (("constraint", project.constraints), ("within", project.within)):
+    tables = (
+        ("constraint", "constraints", project.constraints),
+        ("within", "within", project.within),
+    )
+    for dest, table, layers in tables:
         given = getattr(args, dest, None)
         if not isinstance(given, list):
             continue
@@ -94,7 +128,7 @@ def _constraints(args: argparse.Namespace, project: Project) -> None:
         for name, layer in layers.items():
             if name not in said:
                 given.append(f"{name}={layer.path}")
-                _add_options(args, name, layer, main=False)
+                _add_options(args, name, layer, main=False, key=f'{table}."{name}"')
 
 
 def _landuse(args: argparse.Namespace, project: Project) -> None:
@@ -103,18 +137,22 @@ def _landuse(args: argparse.Namespace, project: Project) -> None:
         return
     if getattr(args, "class_field", "") is None and landuse.class_field is not None:
         args.class_field = landuse.class_field
+        _remember(args, "landuse", "class_field", landuse.class_field)
     if args.command == "diff" and args.id_field is None:
         args.id_field = landuse.id_field
+        _remember(args, "landuse", "id_field", landuse.id_field)
     unsaid = getattr(args, "landuse", "") is None and getattr(args, "existing", None) is None
     if args.command in ("balance", "review") and unsaid:
         args.landuse = landuse.path
-        _add_options(args, "landuse", landuse, main=args.command == "balance")
+        _add_options(args, "landuse", landuse, main=args.command == "balance", key="landuse")
     elif args.command == "review" and args.landuse is not None:
         # --landuse OTHER.gpkg is a version of the project's land use: its fields and CRS,
         # as diff matches any two versions by the project's land-use id field
-        _add_options(args, "landuse", landuse, main=False)
+        _add_options(args, "landuse", landuse, main=False, key="landuse")
     if args.command == "qc" and not args.layers:  # 成果质检 of the project's land-use layer
         args.layers = [landuse.path]
+        if not args.id_field:
+            _remember(args, "landuse", "id_field", landuse.id_field)
         args.id_field = args.id_field or landuse.id_field  # its CRS: the file's own
 
 
@@ -125,6 +163,7 @@ def _zone_ids(args: argparse.Namespace, project: Project) -> None:
         return
     if args.zones is not None and _path_key(str(args.zones)) == _path_key(str(zones.path)):
         args.zone_id_field = zones.id_field  # its zones file, however it is spelled
+        _remember(args, "layers.zones", "id_field", zones.id_field)
 
 
 def _out_crs(args: argparse.Namespace, project: Project) -> None:
@@ -193,6 +232,7 @@ def _files(args: argparse.Namespace, project: Project) -> None:
     """
     layers = project.every_layer()
     args.project_layers = {_path_key(layer.path): layer for layer in layers.values()}
+    keys = {_path_key(layer.path): key for key, layer in layers.items()}
     if args.command == "validate" and not args.paths:
         args.paths = list(dict.fromkeys(layer.path for layer in layers.values()))
     if args.command != "overlay":
@@ -204,9 +244,11 @@ def _files(args: argparse.Namespace, project: Project) -> None:
             continue
         if getattr(args, flag) == "id" and layer.id_field is not None:
             setattr(args, flag, layer.id_field)
+            _remember(args, keys[_path_key(path)], "id_field", layer.id_field)
         if role == "b" or args.scheduler is None:  # dask reads A as it is
             reading = {k: v for k, v in layer.options().items() if k in EVERY_INPUT_OPTIONS}
-            _add_options(args, role, ProjectLayer(path, **reading), main=False)
+            key = keys[_path_key(path)]
+            _add_options(args, role, ProjectLayer(path, **reading), main=False, key=key)
 
 
 def project_options(args: argparse.Namespace, path: str, options: ReadOptions) -> ReadOptions:
@@ -240,6 +282,7 @@ def apply_project(args: argparse.Namespace) -> Project | None:
         return None
     _warn_passwords(args, project)
     args.project_title, args.project_name = project.title, project.name
+    args.project_file = str(project.file)
     if args.command in OPTIONAL_PROJECT:
         _files(args, project)
         _out_crs(args, project)

@@ -21,6 +21,12 @@ edges match vertex for vertex, and for those a test on the edges alone is enough
    left: then ``w`` is 1 on the faces on the left and 0 elsewhere, so no two
    polygons share area.
 
+Two guards come first: every ring is wound as stated (its shoelace sum beyond
+its rounding error: a polygon wound the wrong way would cancel another's area
+in step 3), and no polygon of several rings has a vertex inside one of its
+own edges (a hole touching its shell mid-edge: valid, but its filler's vertex
+then lies on that edge, which steps 1-3 do not see).
+
 Then no two polygons overlap, no vertex lies on a neighbour's edge and every
 shared edge is matched: the set is a valid coverage (``coverage_is_valid`` is
 True). When a step fails the test says "not known" (False), never "invalid":
@@ -47,11 +53,15 @@ _MIX = tuple(
 )
 
 
-def _ring_edges(geoms: npt.NDArray[np.object_]) -> tuple[_Edges, npt.NDArray[np.intp]] | None:
-    """Return every ring edge ``(x0, y0, x1, y1)`` as stored, and the geometry it belongs to.
+def _ring_edges(
+    geoms: npt.NDArray[np.object_],
+) -> tuple[_Edges, npt.NDArray[np.intp], npt.NDArray[np.intp], npt.NDArray[np.bool_]] | None:
+    """Return every ring edge ``(x0, y0, x1, y1)`` as stored, the geometry and ring it belongs to.
 
-    None when an edge has no length (a repeated vertex) or the geometries are
-    not all polygonal.
+    ``(edges, geometry of each edge, ring of each edge, whether each ring is an
+    exterior)``; rings are numbered in storage order, each ring's edges
+    contiguous. None when an edge has no length (a repeated vertex) or the
+    geometries are not all polygonal.
     """
     try:
         _, coords, offsets = shapely.to_ragged_array(geoms, include_z=False)
@@ -64,6 +74,8 @@ def _ring_edges(geoms: npt.NDArray[np.object_]) -> tuple[_Edges, npt.NDArray[np.
         geom_of_part = np.repeat(np.arange(len(offsets[2]) - 1), np.diff(offsets[2]))
     else:
         geom_of_part = np.arange(len(offsets[1]) - 1)
+    exterior = np.zeros(len(ring_offsets) - 1, dtype=bool)
+    exterior[offsets[1][:-1][np.diff(offsets[1]) > 0]] = True  # a part's first ring
     ring_of_coord = np.repeat(np.arange(len(ring_offsets) - 1), np.diff(ring_offsets))
     starts = np.ones(len(coords) - 1, dtype=bool) if len(coords) else np.zeros(0, dtype=bool)
     starts[ring_offsets[1:-1] - 1] = False  # a ring's last vertex starts no edge
@@ -71,7 +83,54 @@ def _ring_edges(geoms: npt.NDArray[np.object_]) -> tuple[_Edges, npt.NDArray[np.
     edges = np.column_stack([coords[at], coords[at + 1]])
     if ((edges[:, 0] == edges[:, 2]) & (edges[:, 1] == edges[:, 3])).any():
         return None
-    return edges, geom_of_part[part_of_ring[ring_of_coord[at]]]
+    ring = ring_of_coord[at]
+    return edges, geom_of_part[part_of_ring[ring]], ring, exterior
+
+
+def _wound_as_oriented(
+    edges: _Edges, ring: npt.NDArray[np.intp], exterior: npt.NDArray[np.bool_]
+) -> bool:
+    """Whether every exterior is surely counter-clockwise and every hole clockwise.
+
+    The shoelace sum of each ring, taken from the ring's first vertex, must
+    exceed its own rounding error bound (``(n + 8)`` units in the last place
+    of the sum of the products' magnitudes): a ring too thin to tell is "not
+    known". Wound the wrong way, a polygon would cancel another's area in the
+    winding number and hide an overlap.
+    """
+    count = np.bincount(ring, minlength=len(exterior))
+    if (count < 3).any():
+        return False
+    first = np.concatenate([[0], np.cumsum(count)[:-1]])
+    x0, y0 = np.repeat(edges[first, 0], count), np.repeat(edges[first, 1], count)
+    a = (edges[:, 0] - x0) * (edges[:, 3] - y0)
+    b = (edges[:, 2] - x0) * (edges[:, 1] - y0)
+    twice_area = np.add.reduceat(a - b, first)
+    bound = (count + 8) * 2.0**-52 * np.add.reduceat(np.abs(a) + np.abs(b), first)
+    return bool(np.where(exterior, twice_area > bound, twice_area < -bound).all())
+
+
+def _touches_itself(edges: _Edges, geom: npt.NDArray[np.intp], ring: npt.NDArray[np.intp]) -> bool:
+    """Whether a vertex of a polygon of several rings lies inside one of its own edges.
+
+    A hole touching its shell (or a part touching another) at a vertex of one
+    ring and inside an edge of the other is valid, but GEOS's coverage
+    validator then sees a neighbour's vertex on that edge (the neighbour filling
+    the hole): matched edges and the winding number do not show it.
+    """
+    if not len(ring):
+        return False
+    rings = np.bincount(geom[np.r_[0, np.flatnonzero(np.diff(ring)) + 1]])
+    several = np.flatnonzero(rings >= 2)
+    if not len(several):
+        return False
+    keep = np.isin(geom, several)
+    mine, own = edges[keep], geom[keep]
+    points = np.asarray(shapely.points(mine[:, :2]), dtype=object)  # each vertex starts one edge
+    lines = np.asarray(shapely.linestrings(mine.reshape(-1, 2, 2)), dtype=object)
+    pi, li = shapely.STRtree(lines).query(points, predicate="intersects")
+    same = own[pi] == own[li]
+    return bool(shapely.relate_pattern(points[pi[same]], lines[li[same]], "0********").any())
 
 
 def _canonical(edges: _Edges) -> tuple[_Edges, npt.NDArray[np.bool_]]:
@@ -144,7 +203,7 @@ def _winding_at_most_one(unmatched: _Edges, lines: npt.NDArray[np.object_]) -> b
     found = _ring_edges(polygons)
     if found is None or not len(polygons):
         return False
-    face_edges, face = found
+    face_edges, face = found[:2]
     key, _ = _canonical(unmatched)
     face_key, _ = _canonical(face_edges)
     order = np.argsort(_void(key), kind="stable")
@@ -187,7 +246,14 @@ def matched_coverage(geoms: npt.NDArray[np.object_]) -> bool:
     found = _ring_edges(np.asarray(geoms, dtype=object))
     if found is None:
         return False
-    unmatched = _unmatched(found[0])
+    edges, geom, ring, exterior = found
+    if (
+        not len(edges)
+        or not _wound_as_oriented(edges, ring, exterior)
+        or _touches_itself(edges, geom, ring)
+    ):
+        return False
+    unmatched = _unmatched(edges)
     if unmatched is None or not len(unmatched):
         return False
     lines = np.asarray(shapely.linestrings(unmatched.reshape(-1, 2, 2)), dtype=object)
