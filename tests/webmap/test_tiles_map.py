@@ -37,6 +37,7 @@ CODES = ["070101", "0801", "1001"]
 RESIDENTIAL = "YDYHFLDM = 070101 一类城镇住宅用地"  # 2023 用地用海分类, code 070101
 HOSTILE_ID = "<img src=x onerror=alert(1)>"
 HOSTILE_AT = 55 * 20 + 20  # a parcel inside the grid, away from the middle one
+PARCELS_FROM = 12  # the zoom from which the parcels are in the tiles one by one
 
 
 @pytest.fixture(scope="module")
@@ -75,9 +76,17 @@ def test_one_file_map_embeds_every_parcel_exact_at_the_last_zoom(
     archive.write_bytes(_embedded_archive(written / "tiled.html"))
     assert archive.read_bytes()[:7] == b"PMTiles"
     assert "parcels=" not in (written / "tiled.html").read_text(encoding="utf-8")[-5000:]
-    for zoom in (MIN_ZOOM, MAX_ZOOM):
+    # about 125 m squares: about 144 m in Web Mercator at 29.6°N; four screen pixels of a
+    # 512-px tile are 153 m at zoom 11 and 76 m at zoom 12: parcels one by one from zoom 12
+    for zoom in range(PARCELS_FROM, MAX_ZOOM + 1):
         tiles = pyogrio.read_dataframe(archive, ZOOM_LEVEL=zoom)
         assert sorted(tiles["id"].unique()) == sorted(parcels["id"])  # every parcel, every zoom
+    for zoom in range(MIN_ZOOM, PARCELS_FROM):  # below: merged by class, every parcel's centre
+        tiles = pyogrio.read_dataframe(archive, ZOOM_LEVEL=zoom)
+        assert tiles["id"].isna().all() and (tiles["merged"] == "1").all()
+        assert len(tiles) <= 3 * 4  # three classes, a few tiles
+        centres = parcels.geometry.centroid.to_crs(3857)
+        assert tiles.geometry.union_all().buffer(1.0).covers(centres).all()
     pieces = pyogrio.read_dataframe(archive, ZOOM_LEVEL=MAX_ZOOM).to_crs(4544)
     truth = parcels.set_index("id").geometry
     counts = pieces["id"].value_counts()
@@ -230,7 +239,9 @@ def test_a_large_layer_without_a_style_field_is_tiled_in_its_own_style(
     archive = tmp_path / "plain.pmtiles"
     archive.write_bytes(_embedded_archive(out))
     tiles = pyogrio.read_dataframe(archive, ZOOM_LEVEL=MAX_ZOOM)
-    assert set(tiles.columns) == {"mvt_id", "s", "id", "geometry"}  # no class field to carry
+    # no class field to carry; `merged` marks the low zooms' class cells, listed archive-wide
+    assert set(tiles.columns) == {"mvt_id", "s", "id", "merged", "geometry"}
+    assert tiles["merged"].isna().all()
     assert set(tiles["s"]) == {"parcel"}  # the parcels style's one class
     assert tiles["id"].nunique() == 3025
 
