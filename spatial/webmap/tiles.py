@@ -278,7 +278,8 @@ def class_cells(merc: gpd.GeoDataFrame, sizes_m: np.ndarray, zoom: int) -> gpd.G
     )
     order = np.argsort(group, kind="stable")
     keys, starts = np.unique(group[order], return_index=True)
-    merged = [shapely.coverage_union_all(b) for b in np.split(boxes[order], starts[1:])]
+    unions = [shapely.coverage_union_all(b) for b in np.split(boxes[order], starts[1:])]
+    merged = shapely.simplify(np.array(unions), 0)  # the cells' shared corners, now in a line
     cells_frame = gpd.GeoDataFrame(
         {"s": np.asarray(names)[keys % len(names)], "merged": "1"}, geometry=merged, crs=merc.crs
     )
