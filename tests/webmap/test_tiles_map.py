@@ -214,6 +214,34 @@ def test_tiled_map_draws_parcels_offline_and_a_click_shows_id_and_class(
     assert visit.dialogs == [] and visit.page_errors == []
 
 
+@pytest.mark.browser
+def test_below_the_parcel_zoom_the_cells_are_drawn_in_class_colours_and_not_clicked(
+    written: Path, parcels: gpd.GeoDataFrame, open_map
+) -> None:
+    visit = open_map(written / "tiled.html")
+    visit.page.wait_for_selector("html[data-tiles-ready]", state="attached", timeout=60_000)
+    middle = parcels["id"].iloc[55 * 27 + 27]
+    lonlat = _centre_lonlat(parcels, middle)
+    # display zoom 11 draws the tiles of zoom 10: the cells merged by class (PARCELS_FROM 12)
+    visit.js(
+        "(() => { const m = Object.values(window).find(v => v instanceof L.Map);"
+        " for (const [k, l] of Object.entries(window.spatialLayers))"
+        " if (k !== 'extra-0') m.removeLayer(l);"
+        f" m.setView([{lonlat[1]}, {lonlat[0]}], 11, {{animate: false}}); }})()"
+    )
+    visit.page.wait_for_function("!window.spatialLayers['extra-0'].isLoading()")
+    visit.page.wait_for_timeout(300)  # the tiles drawn after loading
+    pixel = visit.page.evaluate(_PIXEL_JS, list(lonlat))
+    colours = [_rgb(c) for c in category_colours(parcels["YDYHFLDM"]).values()]
+    assert pixel is not None and abs(pixel[3] - 0.55 * 255) <= 2  # drawn, at the fill's opacity
+    assert min(np.abs(np.array(pixel[:3]) - c).max() for c in colours) <= 2  # a class's colour
+    visit.screenshot("tiles-merged-cells")
+    visit.page.mouse.click(*visit.page.evaluate(_POINT_JS, list(lonlat)))
+    visit.page.wait_for_timeout(500)
+    assert visit.js("document.querySelectorAll('.leaflet-popup').length") == 0  # a cell: no parcel
+    assert visit.page_errors == [] and visit.console_errors == []
+
+
 @pytest.mark.parametrize("count", ["0", "-5", "lots"])
 def test_map_refuses_a_tiling_threshold_that_is_no_count(
     count: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
