@@ -56,7 +56,7 @@ def test_small_features_fall_in_a_cell_of_the_class_with_most_area(
     merged = drawn[drawn["merged"] == "1"]
     assert list(merged["s"]) == ["b"]  # 900 m² of b against 300 m² of a
     cell = shapely.box(X0, Y0, X0 + CELL_M, Y0 + CELL_M)
-    assert shapely.equals_exact(merged.geometry.iloc[0].normalize(), cell.normalize(), 1e-6)
+    assert shapely.hausdorff_distance(merged.geometry.iloc[0], cell) < 1e-6  # that cell, whole
     kept = drawn[drawn["merged"].isna()]
     assert list(kept["id"]) == ["big"]
     assert kept.geometry.iloc[0].equals(layer.geometry.iloc[4])  # a square: nothing to simplify
