@@ -248,12 +248,13 @@ def class_cells(merc: gpd.GeoDataFrame, sizes_m: np.ndarray, zoom: int) -> gpd.G
     square cells of :data:`CELL_PX` screen pixels (aligned with the zoom's tiles) by
     the centre of their bounding box; each cell takes the class (``s``) holding most
     of its features' area; a row's adjacent cells of a class are one rectangle, and a
-    tile's rectangles of a class one multipolygon, marked ``merged``: a few features
-    a tile, where the parcels would be hundreds of thousands of sub-pixel polygons.
-    The rectangles touch along edges (no union is worked out: GEOS took 40 s for
-    100,000 parcels' checkerboard); each lies inside its tile, so GDAL draws them as
-    they are, and is to write them unsimplified (its simplification would cut a lone
-    cell's corner, and a parcel's centre with it).
+    tile's rectangles of a class in its even rows one multipolygon, in its odd rows
+    another, marked ``merged``: a few features a tile, where the parcels would be
+    hundreds of thousands of sub-pixel polygons. Rows apart, no two rectangles of a
+    feature touch, so each multipolygon is valid without a union (GEOS took 40 s for
+    100,000 parcels' checkerboard; GDAL repairing touching ones, 50 s for 300,000).
+    The cells lie inside their tile, and GDAL is to write them unsimplified (its
+    simplification would cut a lone cell's corner, and a parcel's centre with it).
 
     Parameters
     ----------
@@ -283,7 +284,8 @@ def class_cells(merc: gpd.GeoDataFrame, sizes_m: np.ndarray, zoom: int) -> gpd.G
     winner = weight.argmax(axis=1)
     cx, cy = np.divmod(cells, side)
     per_tile = TILE_PX // CELL_PX
-    group = ((cx // per_tile) * 2**zoom + cy // per_tile) * len(names) + winner
+    tile = (cx // per_tile) * 2**zoom + cy // per_tile
+    group = (tile * len(names) + winner) * 2 + cy % 2  # odd rows apart from even ones
     # runs of cells along a row, of one tile and class: one rectangle each
     order = np.lexsort((cx, cy, group))
     cx, cy, group = cx[order], cy[order], group[order]
@@ -298,9 +300,9 @@ def class_cells(merc: gpd.GeoDataFrame, sizes_m: np.ndarray, zoom: int) -> gpd.G
         (cy[starts] + 1) * cell_m - half,
     )
     keys, first = np.unique(group[starts], return_index=True)
+    keys = keys // 2  # the tile and class
     feature = np.repeat(np.arange(len(keys)), np.diff(np.r_[first, len(starts)]))
-    # a tile's rectangles of a class: one feature (rectangles touching along an edge; GDAL
-    # draws them as they are, each wholly inside its tile, and no union is worked out)
+    # a tile's rectangles of a class in even (odd) rows: one feature, valid, none touching
     merged = shapely.multipolygons(runs, indices=feature)
     cells_frame = gpd.GeoDataFrame(
         {"s": np.asarray(names)[keys % len(names)], "merged": "1"}, geometry=merged, crs=merc.crs

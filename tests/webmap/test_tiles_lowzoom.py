@@ -71,6 +71,25 @@ def test_a_tiles_cells_of_one_class_are_one_feature() -> None:
     assert shapely.get_num_coordinates(drawn.geometry.iloc[0]) == 5  # their union: one box
 
 
+def test_a_tiles_cells_are_valid_features_without_a_union() -> None:
+    # a checkerboard of two classes, 20 x 20 cells: rows apart, no two rectangles touch
+    squares = [
+        _square(X0 + i * CELL_M + 50, Y0 + j * CELL_M + 50, 20)
+        for i in range(20)
+        for j in range(20)
+    ]
+    classes = ["ab"[(i + j) % 2] for i in range(20) for j in range(20)]
+    layer = gpd.GeoDataFrame({"s": classes, "id": range(400)}, geometry=squares, crs=3857)
+    drawn = class_cells(layer, feature_sizes_m(layer), ZOOM)
+    assert len(drawn) == 4  # two classes, even rows and odd rows
+    assert drawn.geometry.is_valid.all()
+    assert drawn.geometry.area.sum() == pytest.approx(400 * CELL_M**2)
+    centres = layer.geometry.centroid
+    for cls in "ab":
+        drawn_here = drawn[drawn["s"] == cls].geometry.union_all()
+        assert drawn_here.covers(centres[layer["s"] == cls]).all()
+
+
 def test_the_parcel_zoom_is_where_most_features_are_four_pixels_wide() -> None:
     # four px at zoom z: 40,075,016.686 / 2**z / 128 m: 76.4 m at 12, 38.2 m at 13
     assert parcel_zoom(np.full(100, 80.0), 9) == 12
