@@ -4,11 +4,14 @@ A planner's layer of ``LayerOptions.tiles_from`` features or more is
 not written into the page as GeoJSON: GDAL's PMTiles driver (in pyogrio's wheel)
 cuts it into Mapbox vector tiles from zoom :data:`MIN_ZOOM` to :data:`MAX_ZOOM`
 (Web Mercator, EPSG:3857, 4096 units a tile), simplified below the last zoom and
-exact at it, and the page draws them with ``protomaps-leaflet`` through the
-``pmtiles`` reader (both vendored from npm, see ``static/vendor/MANIFEST.json``)
-and the toolkit's ``static/tiles.js``. The archive is embedded in the page as
-base64 (one offline file that makes no request), or written beside the page for
-``spatial serve`` to hand out by HTTP range requests.
+exact at it; below the parcel zoom (:func:`parcel_zoom`) features under 4 px are
+merged by class into cells (:func:`class_cells`); each zoom is written on its own
+and the archives joined (:mod:`spatial.webmap.pmtiles_merge`). The page draws them
+with ``protomaps-leaflet`` through the ``pmtiles`` reader (both vendored from npm,
+see ``static/vendor/MANIFEST.json``) and the toolkit's ``static/tiles.js``. The
+archive is embedded in the page as base64 (one offline file that makes no
+request), or written beside the page for ``spatial serve`` to hand out by HTTP
+range requests.
 
 Each feature carries into the tiles only its class key (``s``: the colour of its
 category, as the GeoJSON layer's), its id and the style field, which a click
