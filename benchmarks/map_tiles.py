@@ -21,6 +21,7 @@ until the map is drawn: the page's ``data-map-ready`` flag, and for tiles the fi
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import shutil
 import socket
@@ -123,7 +124,8 @@ def row(count: int, kind: str, written: tuple[float, float], size_mb: float, ope
     """One line of the results table."""
     wall, cpu = written
     written_in = f"{wall:.0f} s ({cpu:.0f} s CPU)"
-    return f"| {count:,} | {kind} | {written_in} | {size_mb:.1f} MB | {opened:.1f} s |"
+    load = os.getloadavg()[0]  # the machine may be shared: every figure with its load
+    return f"| {count:,} | {kind} | {written_in} | {size_mb:.1f} MB | {opened:.1f} s | {load:.1f} |"
 
 
 def run(count: int, folder: Path, args: argparse.Namespace) -> None:
@@ -170,7 +172,7 @@ def main() -> None:
     parser.add_argument("--folder", action="store_true", help="also a map folder, served")
     parser.add_argument("--keep", type=Path, help="write the maps here instead of a temp folder")
     args = parser.parse_args()
-    print("| parcels | map | written in | size | opened in |\n|---|---|---|---|---|")
+    print("| parcels | map | written in | size | opened in | load |\n|---|---|---|---|---|---|")
     with tempfile.TemporaryDirectory() as tmp:
         folder = args.keep or Path(tmp)
         folder.mkdir(parents=True, exist_ok=True)

@@ -28,6 +28,7 @@ __all__ = [
     "decimals_for",
     "feature_collection_json",
     "round_geometries",
+    "round_or_refuse",
     "to_display_crs",
 ]
 
@@ -131,6 +132,18 @@ def _refuse_collapsed(
     )
 
 
+def round_or_refuse(
+    geoms: np.ndarray, decimals: np.ndarray, names: Sequence[str] | None = None
+) -> np.ndarray:
+    """Return :func:`round_geometries` of ``geoms``; PrecisionError if a feature vanishes.
+
+    ``names`` name each feature in the message (its id), else its position.
+    """
+    rounded = round_geometries(geoms, decimals)
+    _refuse_collapsed(geoms, rounded, decimals, names)
+    return rounded
+
+
 def feature_collection_json(
     geoms: gpd.GeoSeries,
     properties: Sequence[dict[str, Any]],
@@ -164,8 +177,7 @@ def feature_collection_json(
     """
     arr = np.asarray(geoms.values, dtype=object)
     places = np.broadcast_to(np.asarray(decimals, dtype=int), arr.shape)
-    rounded = round_geometries(arr, places)
-    _refuse_collapsed(arr, rounded, places, names)
+    rounded = round_or_refuse(arr, places, names)
     texts = shapely.to_geojson(rounded)
     features = [
         f'{{"type":"Feature","geometry":{geom},"properties":{script_json(props)}}}'

@@ -37,6 +37,7 @@ CODES = ["070101", "0801", "1001"]
 RESIDENTIAL = "YDYHFLDM = 070101 一类城镇住宅用地"  # 2023 用地用海分类, code 070101
 HOSTILE_ID = "<img src=x onerror=alert(1)>"
 HOSTILE_AT = 55 * 20 + 20  # a parcel inside the grid, away from the middle one
+PARCELS_FROM = 12  # the zoom from which the parcels are in the tiles one by one
 
 
 @pytest.fixture(scope="module")
@@ -75,9 +76,17 @@ def test_one_file_map_embeds_every_parcel_exact_at_the_last_zoom(
     archive.write_bytes(_embedded_archive(written / "tiled.html"))
     assert archive.read_bytes()[:7] == b"PMTiles"
     assert "parcels=" not in (written / "tiled.html").read_text(encoding="utf-8")[-5000:]
-    for zoom in (MIN_ZOOM, MAX_ZOOM):
+    # about 125 m squares: about 144 m in Web Mercator at 29.6°N; four screen pixels of a
+    # 512-px tile are 153 m at zoom 11 and 76 m at zoom 12: parcels one by one from zoom 12
+    for zoom in range(PARCELS_FROM, MAX_ZOOM + 1):
         tiles = pyogrio.read_dataframe(archive, ZOOM_LEVEL=zoom)
         assert sorted(tiles["id"].unique()) == sorted(parcels["id"])  # every parcel, every zoom
+    for zoom in range(MIN_ZOOM, PARCELS_FROM):  # below: merged by class, every parcel's centre
+        tiles = pyogrio.read_dataframe(archive, ZOOM_LEVEL=zoom)
+        assert tiles["id"].isna().all() and (tiles["merged"] == "1").all()
+        assert len(tiles) <= 3 * 4  # three classes, a few tiles
+        centres = parcels.geometry.centroid.to_crs(3857)
+        assert tiles.geometry.union_all().buffer(1.0).covers(centres).all()
     pieces = pyogrio.read_dataframe(archive, ZOOM_LEVEL=MAX_ZOOM).to_crs(4544)
     truth = parcels.set_index("id").geometry
     counts = pieces["id"].value_counts()
@@ -205,6 +214,34 @@ def test_tiled_map_draws_parcels_offline_and_a_click_shows_id_and_class(
     assert visit.dialogs == [] and visit.page_errors == []
 
 
+@pytest.mark.browser
+def test_below_the_parcel_zoom_the_cells_are_drawn_in_class_colours_and_not_clicked(
+    written: Path, parcels: gpd.GeoDataFrame, open_map
+) -> None:
+    visit = open_map(written / "tiled.html")
+    visit.page.wait_for_selector("html[data-tiles-ready]", state="attached", timeout=60_000)
+    middle = parcels["id"].iloc[55 * 27 + 27]
+    lonlat = _centre_lonlat(parcels, middle)
+    # display zoom 11 draws the tiles of zoom 10: the cells merged by class (PARCELS_FROM 12)
+    visit.js(
+        "(() => { const m = Object.values(window).find(v => v instanceof L.Map);"
+        " for (const [k, l] of Object.entries(window.spatialLayers))"
+        " if (k !== 'extra-0') m.removeLayer(l);"
+        f" m.setView([{lonlat[1]}, {lonlat[0]}], 11, {{animate: false}}); }})()"
+    )
+    visit.page.wait_for_function("!window.spatialLayers['extra-0'].isLoading()")
+    visit.page.wait_for_timeout(300)  # the tiles drawn after loading
+    pixel = visit.page.evaluate(_PIXEL_JS, list(lonlat))
+    colours = [_rgb(c) for c in category_colours(parcels["YDYHFLDM"]).values()]
+    assert pixel is not None and abs(pixel[3] - 0.55 * 255) <= 2  # drawn, at the fill's opacity
+    assert min(np.abs(np.array(pixel[:3]) - c).max() for c in colours) <= 2  # a class's colour
+    visit.screenshot("tiles-merged-cells")
+    visit.page.mouse.click(*visit.page.evaluate(_POINT_JS, list(lonlat)))
+    visit.page.wait_for_timeout(500)
+    assert visit.js("document.querySelectorAll('.leaflet-popup').length") == 0  # a cell: no parcel
+    assert visit.page_errors == [] and visit.console_errors == []
+
+
 @pytest.mark.parametrize("count", ["0", "-5", "lots"])
 def test_map_refuses_a_tiling_threshold_that_is_no_count(
     count: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
@@ -230,7 +267,9 @@ def test_a_large_layer_without_a_style_field_is_tiled_in_its_own_style(
     archive = tmp_path / "plain.pmtiles"
     archive.write_bytes(_embedded_archive(out))
     tiles = pyogrio.read_dataframe(archive, ZOOM_LEVEL=MAX_ZOOM)
-    assert set(tiles.columns) == {"mvt_id", "s", "id", "geometry"}  # no class field to carry
+    # no class field to carry; `merged` marks the low zooms' class cells, listed archive-wide
+    assert set(tiles.columns) == {"mvt_id", "s", "id", "merged", "geometry"}
+    assert tiles["merged"].isna().all()
     assert set(tiles["s"]) == {"parcel"}  # the parcels style's one class
     assert tiles["id"].nunique() == 3025
 

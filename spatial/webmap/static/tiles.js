@@ -121,14 +121,31 @@
     return '<div class="sp-tile-popup">' + rows.join("<br>") + "</div>";
   }
 
-  /* The features of this layer under a point (lon/lat), from the tile drawn there. */
+  /* The features of this layer under a point (lon/lat), from the tile drawn there; below the
+   * parcel zoom, cells merged by class (`merged`, see tiles.py class_cells) are no parcel. */
   ST.featuresAt = function (layer, latlng) {
     var found = [];
     layer.queryTileFeaturesDebug(latlng.lng, latlng.lat).forEach(function (picked) {
-      picked.forEach(function (p) { found.push(p.feature); });
+      picked.forEach(function (p) { if (!p.feature.props.merged) found.push(p.feature); });
     });
     return found;
   };
+
+  /* Add html under an open popup's own content through Leaflet's public API: the popup's
+   * content (text, element or a function of its layer, as bindPopup takes) is wrapped while it is
+   * open and given back when it closes, so the next feature's popup is its own again. */
+  function appendToPopup(popup, html) {
+    var original = popup.getContent();
+    popup.setContent(function (source) {
+      var base = typeof original === "function" ? original(source) : original;
+      if (!(base instanceof HTMLElement)) return String(base) + html;
+      var box = document.createElement("div");
+      box.appendChild(base);
+      box.insertAdjacentHTML("beforeend", html);
+      return box;
+    });
+    popup.once("remove", function () { popup.setContent(original); });
+  }
 
   /* A click on the map opens the parcel's fields. A click on a vector layer above (a zone)
    * opens that layer's popup and goes no further (Leaflet stops it): the parcel's fields are
@@ -149,11 +166,7 @@
     map.on("popupopen", function (e) {
       if (e.popup.spatialTiles) return;
       var html = parcelHtml(e.popup.getLatLng());
-      var box = html && e.popup.getElement().querySelector(".leaflet-popup-content");
-      if (!box) return;
-      box.insertAdjacentHTML("beforeend", '<hr class="sp-tile-rule">' + html);
-      e.popup._updateLayout();  /* Leaflet 1.9's own re-measure after its content changed */
-      e.popup._updatePosition();
+      if (html) appendToPopup(e.popup, '<hr class="sp-tile-rule">' + html);
     });
   }
 
