@@ -35,6 +35,7 @@ from spatial.errors import CRSError
 from spatial.measure.area import ellipsoidal_area_m2
 from spatial.plan import Rule
 from spatial.units import M2_PER_KM2
+from spatial.validate.coverage import matched_coverage
 from spatial.validate.inputs import FULL_CHECK_MAX_FEATURES
 from spatial.validate.pairs import intersecting_pairs, overlapping_pairs
 
@@ -313,7 +314,9 @@ def _pair_overlaps_km2(
     Pairs that do not intersect are left out (their overlap is 0); without
     ``touching``, so are the pairs that only touch (their overlap is 0 too:
     :func:`~spatial.validate.pairs.overlapping_pairs`, the pairs bounded then
-    being those that overlap).
+    being those that overlap). A layer its matched edges show to be a valid
+    coverage (:func:`~spatial.validate.coverage.matched_coverage`, exact) has
+    no two interiors meeting: no pair is looked for at all.
     """
     ids = list(features)
     geoms = np.array(list(features.values()), dtype=object)
@@ -321,6 +324,8 @@ def _pair_overlaps_km2(
         return {}
     if touching:
         left, right = intersecting_pairs(geoms, name)
+    elif matched_coverage(shapely.orient_polygons(geoms)):
+        return {}  # a valid coverage: no pair overlaps
     else:
         left, right = overlapping_pairs(geoms, name)
     if allowed:

@@ -13,7 +13,7 @@ import pytest
 import shapely
 from shapely.geometry import MultiPolygon, Polygon, box
 
-from spatial.review._coverage import matched_coverage
+from spatial.validate.coverage import matched_coverage
 from tests.grids import grid_parcels
 from tests.survey import survey_parcels, survey_zones
 
@@ -152,7 +152,7 @@ def test_colliding_hashes_never_claim_a_coverage(
     name: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Every edge given one hash (the worst collision): still never "a coverage" where it is not."""
-    from spatial.review import _coverage  # noqa: PLC0415 - the hash patched below
+    from spatial.validate import coverage as _coverage  # noqa: PLC0415 - the hash patched below
 
     monkeypatch.setattr(_coverage, "_hashed", lambda key: np.zeros(len(key), dtype=np.uint64))
     assert matched_coverage(_at(*NOT_KNOWN[name])) is False

@@ -1,0 +1,194 @@
+"""A cheap exact test that polygons form a valid coverage: matched edges and the winding number.
+
+``shapely.coverage_is_valid`` (GEOS's coverage validator) looks, for each
+polygon, at every segment of every neighbour: most of a balance's time at a
+million 图斑. Most layers a review reads are survey coverages whose shared
+edges match vertex for vertex, and for those a test on the edges alone is enough:
+
+1. Every edge of every ring (the polygons valid, exteriors counter-clockwise,
+   holes clockwise: :func:`shapely.orient_polygons`) is keyed by its two
+   endpoints, exactly as stored. An edge met once each way is *matched* (two
+   polygons on its two sides); an edge met twice the same way, or more than
+   twice, ends the test.
+2. The *unmatched* edges meet only at shared endpoints (DE-9IM ``FF*F0****``
+   for every pair whose boxes meet: no crossing, no vertex on another's
+   interior, no collinear overlap).
+3. The sum of the polygons' indicator functions is the winding number of all
+   their edges; matched pairs cancel, so it is the winding number ``w`` of the
+   unmatched edges alone. The faces those edges bound
+   (:func:`shapely.polygonize_full`, all edges used) are each on one side of
+   every edge of theirs, and every unmatched edge has exactly one face on its
+   left: then ``w`` is 1 on the faces on the left and 0 elsewhere, so no two
+   polygons share area.
+
+Then no two polygons overlap, no vertex lies on a neighbour's edge and every
+shared edge is matched: the set is a valid coverage (``coverage_is_valid`` is
+True). When a step fails the test says "not known" (False), never "invalid":
+the caller then asks ``shapely.coverage_is_valid``. Coordinates are compared
+exactly, as GEOS compares them; the CRS is the caller's (any planar frame).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+import shapely
+
+__all__ = ["matched_coverage"]
+
+#: DE-9IM of two segments that meet at a shared endpoint only.
+_ENDPOINT_ONLY = "FF*F0****"
+
+_Edges = npt.NDArray[np.float64]
+#: Odd 64-bit multipliers mixing an edge's coordinate bits into one hash.
+_MIX = tuple(
+    np.uint64(m)
+    for m in (0x9E3779B97F4A7C15, 0xBF58476D1CE4E5B9, 0x94D049BB133111EB, 0xD6E8FEB86659FD93)
+)
+
+
+def _ring_edges(geoms: npt.NDArray[np.object_]) -> tuple[_Edges, npt.NDArray[np.intp]] | None:
+    """Return every ring edge ``(x0, y0, x1, y1)`` as stored, and the geometry it belongs to.
+
+    None when an edge has no length (a repeated vertex) or the geometries are
+    not all polygonal.
+    """
+    try:
+        _, coords, offsets = shapely.to_ragged_array(geoms, include_z=False)
+    except (ValueError, TypeError):
+        return None
+    ring_offsets = offsets[0]
+    # Polygons: rings -> geometries; with a MultiPolygon: rings -> parts -> geometries
+    part_of_ring = np.repeat(np.arange(len(offsets[1]) - 1), np.diff(offsets[1]))
+    if len(offsets) > 2:  # a third level of offsets: MultiPolygons
+        geom_of_part = np.repeat(np.arange(len(offsets[2]) - 1), np.diff(offsets[2]))
+    else:
+        geom_of_part = np.arange(len(offsets[1]) - 1)
+    ring_of_coord = np.repeat(np.arange(len(ring_offsets) - 1), np.diff(ring_offsets))
+    starts = np.ones(len(coords) - 1, dtype=bool) if len(coords) else np.zeros(0, dtype=bool)
+    starts[ring_offsets[1:-1] - 1] = False  # a ring's last vertex starts no edge
+    at = np.flatnonzero(starts)
+    edges = np.column_stack([coords[at], coords[at + 1]])
+    if ((edges[:, 0] == edges[:, 2]) & (edges[:, 1] == edges[:, 3])).any():
+        return None
+    return edges, geom_of_part[part_of_ring[ring_of_coord[at]]]
+
+
+def _canonical(edges: _Edges) -> tuple[_Edges, npt.NDArray[np.bool_]]:
+    """Return each edge with its lesser endpoint first (x, then y), and whether it was so stored."""
+    forward = (edges[:, 0] < edges[:, 2]) | (
+        (edges[:, 0] == edges[:, 2]) & (edges[:, 1] < edges[:, 3])
+    )
+    key = np.where(forward[:, None], edges, edges[:, [2, 3, 0, 1]])
+    return key, forward
+
+
+def _hashed(key: _Edges) -> npt.NDArray[np.uint64]:
+    """Return one 64-bit hash of each edge's four coordinates' bits (equal edges: equal hashes).
+
+    Sorting by it brings equal edges together; two different edges of one hash
+    may come between them, and are then not matched: the test only fails.
+    """
+    bits = np.ascontiguousarray(key).view(np.uint64)
+    mixed = np.zeros(len(key), dtype=np.uint64)
+    for column, odd in enumerate(_MIX):
+        mixed = (mixed ^ bits[:, column]) * odd
+        mixed ^= mixed >> np.uint64(29)
+    return mixed
+
+
+def _unmatched(edges: _Edges) -> _Edges | None:
+    """Return the edges not met the other way round; None when one is met twice the same way.
+
+    Only neighbours in hash order with one hash are compared whole (no sorted
+    copy of every edge: a layer's edges are tens of bytes each, millions of them).
+    """
+    key, forward = _canonical(edges)
+    hashed = _hashed(key)
+    order = np.argsort(hashed, kind="stable")
+    near = np.flatnonzero(hashed[order[1:]] == hashed[order[:-1]])
+    first, second = order[near], order[near + 1]
+    equal = (key[first] == key[second]).all(axis=1)
+    same = np.zeros(max(len(order) - 1, 0), dtype=bool)
+    same[near[equal]] = True
+    first, second = first[equal], second[equal]
+    if (same[1:] & same[:-1]).any() or (forward[first] == forward[second]).any():
+        return None
+    paired = np.zeros(len(edges), dtype=bool)
+    paired[first] = True
+    paired[second] = True
+    return edges[~paired]
+
+
+def _noded(lines: npt.NDArray[np.object_]) -> bool:
+    """Whether the segments meet only at shared endpoints."""
+    first, second = shapely.STRtree(lines).query(lines, predicate="intersects")
+    keep = first < second
+    return bool(
+        shapely.relate_pattern(lines[first[keep]], lines[second[keep]], _ENDPOINT_ONLY).all()
+    )
+
+
+def _void(rows: _Edges) -> npt.NDArray[np.void]:
+    """View rows of four float64 as one opaque value each (exact bytes: sortable, comparable)."""
+    rows = np.ascontiguousarray(rows, dtype=np.float64)
+    return rows.view(np.dtype((np.void, rows.dtype.itemsize * 4))).ravel()
+
+
+def _winding_at_most_one(unmatched: _Edges, lines: npt.NDArray[np.object_]) -> bool:
+    """Whether the faces of the unmatched edges are each wholly left or right of their edges."""
+    faces, cuts, dangles, invalid = shapely.polygonize_full(lines)
+    if not all(shapely.is_empty(g) for g in (cuts, dangles, invalid)):
+        return False
+    polygons = shapely.orient_polygons(np.asarray(shapely.get_parts(faces), dtype=object))
+    found = _ring_edges(polygons)
+    if found is None or not len(polygons):
+        return False
+    face_edges, face = found
+    key, _ = _canonical(unmatched)
+    face_key, _ = _canonical(face_edges)
+    order = np.argsort(_void(key), kind="stable")
+    keys = _void(key)[order]
+    where = np.searchsorted(keys, _void(face_key))
+    if (where >= len(keys)).any() or (keys[where] != _void(face_key)).any():
+        return False
+    which = order[where]
+    left = (unmatched[which] == face_edges).all(axis=1)
+    if not (left | (unmatched[which] == face_edges[:, [2, 3, 0, 1]]).all(axis=1)).all():
+        return False
+    first = np.searchsorted(face, np.arange(len(polygons)))
+    all_left = np.logical_and.reduceat(left, first)
+    any_left = np.logical_or.reduceat(left, first)
+    if (all_left != any_left).any():
+        return False
+    left_of = np.bincount(which[left], minlength=len(unmatched))
+    return bool((left_of == 1).all())
+
+
+def matched_coverage(geoms: npt.NDArray[np.object_]) -> bool:
+    """Whether valid, oriented polygons are shown by their edges alone to form a valid coverage.
+
+    Parameters
+    ----------
+    geoms : numpy.ndarray of shapely Polygon or MultiPolygon
+        Valid polygons, exteriors counter-clockwise and holes clockwise
+        (:func:`shapely.orient_polygons`), in one planar frame (any CRS).
+
+    Returns
+    -------
+    bool
+        True: the polygons form a valid coverage (``shapely.coverage_is_valid``
+        would say so): no two share area, shared edges match vertex for vertex.
+        False: not known (T-junctions, overlaps, anything the test does not
+        decide); ask ``shapely.coverage_is_valid``.
+    """
+    if not len(geoms):
+        return False
+    found = _ring_edges(np.asarray(geoms, dtype=object))
+    if found is None:
+        return False
+    unmatched = _unmatched(found[0])
+    if unmatched is None or not len(unmatched):
+        return False
+    lines = np.asarray(shapely.linestrings(unmatched.reshape(-1, 2, 2)), dtype=object)
+    return _noded(lines) and _winding_at_most_one(unmatched, lines)
