@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 
 import geopandas as gpd
 import pandas as pd
@@ -27,6 +27,7 @@ def run_checks(
     repair: bool = False,
     sources: Mapping[str, str] | None = None,
     class_field: str | None = None,
+    validated: Collection[str] = (),
 ) -> CheckReport:
     """Check layers against the plan's targets and rules (the bundled plan by default).
 
@@ -46,6 +47,8 @@ def run_checks(
     class_field : str, optional
         Land-use class field of the layers checked by constraint rules
         (``must_not_occupy``, ``must_lie_within``), copied to their conflict pieces.
+    validated : collection of str, optional
+        Layers already through the full validator as given (see :func:`prepare_layers`).
 
     Returns
     -------
@@ -57,7 +60,7 @@ def run_checks(
     layers = load_plan_layers() if layers is None else dict(layers)
     targets = load_targets() if targets is None else tuple(targets)
     rules = load_rules() if rules is None else tuple(rules)
-    prepared = prepare_layers(layers, repair=repair, sources=sources)
+    prepared = prepare_layers(layers, repair=repair, sources=sources, validated=validated)
     own, lonlat = prepared.own, prepared.lonlat
     matches: list[str] = []
     for layer_name in dict.fromkeys(t.layer for t in targets):  # before the rules see the ids
