@@ -18,10 +18,13 @@ import pytest
 import shapely
 from grids import grid_parcels
 
+from spatial.checked.report import RULE_COLUMNS
 from spatial.checks import rules
+from spatial.checks.kinds import RowBlock
 from spatial.checks.rules import check_rules
 from spatial.errors import LayerError
-from spatial.plan import Rule
+from spatial.io.layers import load_plan_layers
+from spatial.plan import Rule, load_rules
 
 ORIGIN = (620_000.0, 3_280_000.0)
 
@@ -173,3 +176,32 @@ def test_t_junction_survey_same_rows(monkeypatch: pytest.MonkeyPatch) -> None:
     assert calls == [len(layer)]
     pd.testing.assert_frame_equal(fast, plain)
     assert (fast["status"] == "PASS").all() and len(fast) == len(layer)
+
+
+def _dict_per_row(parts):  # type: ignore[no-untyped-def]
+    """The rule table as it was built before the blocks: a dict per row, then one DataFrame."""
+    rows = []
+    for part in parts:
+        if isinstance(part, RowBlock):
+            for at in range(part.size):
+                rows.append(
+                    {k: v[at] if isinstance(v, list) else v for k, v in part.columns.items()}
+                )
+        else:
+            rows.append(part)
+    return pd.DataFrame(rows, columns=RULE_COLUMNS)
+
+
+@pytest.mark.parametrize("limit_m2", [100.0, -1.0])
+def test_rows_as_columns_are_the_rows_one_dict_each(
+    monkeypatch: pytest.MonkeyPatch, limit_m2: float
+) -> None:
+    layers = {**load_plan_layers(), "zones": _layer()}
+    wanted = [*load_rules(), _rule(limit_m2, None)]
+    got = check_rules(layers, wanted)
+    monkeypatch.setattr(rules, "_rows_frame", _dict_per_row)
+    expected = check_rules(layers, wanted)
+    pd.testing.assert_frame_equal(got, expected)  # values, order and dtypes
+    assert len(got) > len(layers["zones"])
+    assert set(got["kind"]) >= {"no_overlap", "within_district"}
+    assert (got["reason"] != "").sum() == (got["status"] == "FAIL").sum()
