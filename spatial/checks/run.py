@@ -8,7 +8,7 @@ import geopandas as gpd
 import pandas as pd
 
 from spatial.checked.report import TARGET_COLUMNS, CheckReport
-from spatial.checks.constraints import CONSTRAINT_KINDS, conflict_pieces
+from spatial.checks.constraints import CONSTRAINT_KINDS, conflict_pieces, shared_cuts
 from spatial.checks.prepare import prepare_layers
 from spatial.checks.rules import _check_prepared_rules
 from spatial.checks.targets import check_targets, match_by_name
@@ -82,7 +82,8 @@ def run_checks(
         pd.concat(tables, ignore_index=True) if tables else pd.DataFrame(columns=TARGET_COLUMNS)
     )
     conflicts = None
-    if any(rule.kind in CONSTRAINT_KINDS for rule in rules):
-        conflicts = conflict_pieces(own, rules, class_field)
-    rule_table = _check_prepared_rules(own, rules, lonlat)
+    with shared_cuts():  # a constraint rule's land cut once, for its pieces and its rows
+        if any(rule.kind in CONSTRAINT_KINDS for rule in rules):
+            conflicts = conflict_pieces(own, rules, class_field)
+        rule_table = _check_prepared_rules(own, rules, lonlat)
     return CheckReport(target_table, rule_table, prepared.repairs, conflicts, matches, lonlat)
