@@ -375,7 +375,7 @@ def _pair_overlaps_km2(
         return {}
     if touching:
         left, right = intersecting_pairs(geoms, name)
-    elif matched_coverage(shapely.orient_polygons(geoms)):
+    elif _polygonal(geoms) and matched_coverage(shapely.orient_polygons(geoms)):
         return {}  # a valid coverage: no pair overlaps
     else:
         left, right = overlapping_pairs(geoms, name)
@@ -391,6 +391,11 @@ def _pair_overlaps_km2(
         frozenset((ids[i], ids[j])): float(area)
         for i, j, area in zip(left, right, areas_km2, strict=True)
     }
+
+
+def _polygonal(geoms: npt.NDArray[np.object_]) -> bool:
+    """Whether every geometry is a Polygon or a MultiPolygon (what the coverage test reads)."""
+    return bool(np.isin(shapely.get_type_id(geoms), (3, 6)).all())
 
 
 @rule_kind("no_overlap")

@@ -205,3 +205,27 @@ def test_rows_as_columns_are_the_rows_one_dict_each(
     assert len(got) > len(layers["zones"])
     assert set(got["kind"]) >= {"no_overlap", "within_district"}
     assert (got["reason"] != "").sum() == (got["status"] == "FAIL").sum()
+
+
+def test_points_are_not_taken_for_a_coverage(monkeypatch: pytest.MonkeyPatch) -> None:
+    # the coverage test reads polygons only: a layer of points goes to the pairs
+    x0, y0 = ORIGIN
+    points = [shapely.Point(x0 + 10 * i, y0) for i in range(3)]
+    layer = gpd.GeoDataFrame({"id": ["a", "b", "c"]}, geometry=points, crs="EPSG:4544")
+    calls = _spied(monkeypatch)
+    with monkeypatch.context() as patch:
+        patch.setattr(rules, "FULL_CHECK_MAX_FEATURES", 0)
+        fast = check_rules({"sites": layer}, [_sites_rule()])
+    assert calls == [3]  # the pairs decided
+    assert list(fast["value"]) == [0.0, 0.0, 0.0]  # points share no area
+    assert list(fast["status"]) == ["PASS"] * 3
+
+
+def _sites_rule() -> Rule:
+    return Rule(
+        id="sites-no-overlap",
+        kind="no_overlap",
+        layer="sites",
+        ids=None,
+        params={"max_overlap_m2": 0.0, "allowed_nesting": []},
+    )
