@@ -158,3 +158,16 @@ def test_colliding_hashes_never_claim_a_coverage(
     assert matched_coverage(_at(*NOT_KNOWN[name])) is False
     grid = _at(*COVERAGES["grid"])
     assert not matched_coverage(grid) or shapely.coverage_is_valid(grid)
+
+
+@pytest.mark.parametrize(
+    "geoms",
+    [
+        [shapely.Point(0, 0), shapely.Point(10, 0)],
+        [box(0, 0, 10, 10).exterior, box(10, 0, 20, 10).exterior],
+        [shapely.MultiLineString([box(0, 0, 10, 10).exterior])],
+    ],
+    ids=["points", "rings as lines", "a closed multilinestring"],
+)
+def test_points_and_lines_are_not_known(geoms: list[shapely.Geometry]) -> None:
+    assert matched_coverage(np.asarray(geoms, dtype=object)) is False
