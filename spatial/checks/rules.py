@@ -135,7 +135,9 @@ def _features(
     if layer is None:
         return {}, list(rule.ids or [f"(layer {rule.layer})"])
     geoms = dict(zip(layer["id"], np.asarray(layer.geometry.array, dtype=object), strict=True))
-    wanted = list(rule.ids) if rule.ids is not None else list(geoms)
+    if rule.ids is None:  # every feature, in layer order: the dict itself, none missing
+        return geoms, []
+    wanted = list(rule.ids)
     return {i: geoms[i] for i in wanted if i in geoms}, [i for i in wanted if i not in geoms]
 
 
