@@ -27,8 +27,10 @@ kept (the model, and the rule followed, in :mod:`spatial.measure.reconcile`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -59,6 +61,7 @@ __all__ = [
     "constraint_rule",
     "must_lie_within",
     "must_not_occupy",
+    "shared_cuts",
 ]
 
 #: The constraint rule kinds and the name of their tolerance parameter (m²).
@@ -208,7 +211,42 @@ def _near(
     return np.unique(found)
 
 
+#: Within :func:`shared_cuts`: each rule's cut, by the rule and the two layers it was made of
+#: (held with it, so that their ids stay theirs); None outside.
+_CUTS: ContextVar[dict[tuple[int, int, int], tuple[_Cut | None, tuple[object, ...]]] | None] = (
+    ContextVar("_CUTS", default=None)
+)
+
+
+@contextmanager
+def shared_cuts() -> Iterator[None]:
+    """Within it, each constraint rule cuts its land once, for its rows and its conflict pieces.
+
+    :func:`spatial.checks.run_checks` takes the rule rows and the conflict
+    pieces of the same layers within it; the cut (the dissolve of the land and
+    the features cut against it, in the frame of the two layers) is made for
+    the first and reused, the same objects, by the second.
+    """
+    token = _CUTS.set({})
+    try:
+        yield
+    finally:
+        _CUTS.reset(token)
+
+
 def _measured(layers: Mapping[str, gpd.GeoDataFrame], rule: Rule) -> _Cut | None:
+    """Return the rule's cut (:func:`_cut`), once per rule and layers within :func:`shared_cuts`."""
+    cuts = _CUTS.get()
+    if cuts is None:
+        return _cut(layers, rule)
+    checked, constraint = layers.get(rule.layer), layers.get(rule.params["constraint_layer"])
+    key = (id(rule), id(checked), id(constraint))
+    if key not in cuts:
+        cuts[key] = (_cut(layers, rule), (rule, checked, constraint))
+    return cuts[key][0]
+
+
+def _cut(layers: Mapping[str, gpd.GeoDataFrame], rule: Rule) -> _Cut | None:
     """Return the checked features cut against the constraint's land (None: no constraint layer).
 
     The land is dissolved in the constraint's CRS, then the features, the land

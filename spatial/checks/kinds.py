@@ -9,7 +9,7 @@ that the registry is whole once it is loaded.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,9 +18,25 @@ from pyproj import CRS
 
 from spatial.plan import RULE_PARAMS, ParamSpec, Rule
 
-__all__ = ["RULE_KINDS", "RuleFunction", "RuleKind", "rule_kind"]
+__all__ = ["RULE_KINDS", "RowBlock", "RuleFunction", "RuleKind", "rule_kind"]
 
-RuleFunction = Callable[[Mapping[str, gpd.GeoDataFrame], Rule, CRS | None], list[dict[str, Any]]]
+
+@dataclass(frozen=True)
+class RowBlock:
+    """Rule rows held as columns: a rule's one row per feature, without a dict per row.
+
+    ``columns`` maps a column of :data:`~spatial.checked.report.RULE_COLUMNS`
+    to a list (one value per row, ``size`` of them) or to one value every row
+    shares; a column left out is NaN, as in a row dict that lacks it.
+    """
+
+    size: int
+    columns: Mapping[str, Any]
+
+
+#: A rule's rows: each a dict (column -> value), or a block of them as columns.
+RuleRows = Sequence[dict[str, Any] | RowBlock]
+RuleFunction = Callable[[Mapping[str, gpd.GeoDataFrame], Rule, CRS | None], RuleRows]
 
 
 @dataclass(frozen=True)

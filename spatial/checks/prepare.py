@@ -8,7 +8,7 @@ the map read the same layers in EPSG:4326. :func:`prepare_layers` gives both.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 
 import geopandas as gpd
@@ -19,7 +19,7 @@ from spatial.crs import align_crs
 from spatial.io.layers import LAYER_GEOMETRY
 from spatial.preconditions import id_text
 from spatial.validate.frame import move_into
-from spatial.validate.inputs import LayerInput, Repair, prepare_inputs
+from spatial.validate.inputs import LayerInput, Policy, Repair, prepare_inputs
 
 __all__ = ["PreparedLayers", "frame_of", "in_frame", "into", "prepare_layers"]
 
@@ -49,6 +49,7 @@ def prepare_layers(
     layers: Mapping[str, gpd.GeoDataFrame],
     repair: bool = False,
     sources: Mapping[str, str] | None = None,
+    validated: Collection[str] = (),
 ) -> PreparedLayers:
     """Refuse (or repair) invalid geometries and make ids text, each layer in its own CRS.
 
@@ -69,6 +70,11 @@ def prepare_layers(
     sources : mapping of str to str, optional
         How to name a layer in an error message (its file), by layer name;
         the layer's name when absent.
+    validated : collection of str, optional
+        Layers the caller has already put, as given, through the full validator
+        (``spatial diff`` validates both versions before checking them): they get
+        the cheap checks only (CRS, id column, geometry kind, the vectorised
+        refusals), not the validator a second time. Ignored with ``repair``.
 
     Returns
     -------
@@ -88,8 +94,9 @@ def prepare_layers(
     for name, gdf in layers.items():
         item = LayerInput(gdf, sources.get(name, name), "id", LAYER_GEOMETRY.get(name, "any"))
         # one input alone is brought into its own CRS: nothing moved
+        policy: Policy = "cheap" if name in validated and not repair else "full"
         prepared = prepare_inputs(
-            [item], repair=repair, policy="full", frame="largest", threads=usable_cpus()
+            [item], repair=repair, policy=policy, frame="largest", threads=usable_cpus()
         )
         layer = prepared.layers[0]
         own[name] = layer.assign(id=layer["id"].map(id_text).astype(object))

@@ -28,13 +28,14 @@ from pyproj import CRS
 
 from spatial.checked.report import RULE_COLUMNS
 from spatial.checked.status import Status
-from spatial.checks.kinds import RULE_KINDS, RuleKind, rule_kind
+from spatial.checks.kinds import RULE_KINDS, RowBlock, RuleKind, RuleRows, rule_kind
 from spatial.checks.prepare import in_frame, prepare_layers
 from spatial.crs import gk_zone_crs_for
 from spatial.errors import CRSError
 from spatial.measure.area import ellipsoidal_area_m2
 from spatial.plan import Rule
 from spatial.units import M2_PER_KM2
+from spatial.validate.coverage import matched_coverage
 from spatial.validate.inputs import FULL_CHECK_MAX_FEATURES
 from spatial.validate.pairs import intersecting_pairs, overlapping_pairs
 
@@ -66,6 +67,62 @@ def _row(rule: Rule, feature_id: str, **values: Any) -> dict[str, Any]:
     return row
 
 
+def _statuses(values: npt.NDArray[np.float64], bound: str, limit: float) -> list[Status]:
+    """Each value's status against the limit, as :func:`_row` decides one (NaN fails)."""
+    ok = values <= limit if bound == "max" else values >= limit
+    return [PASS if one else FAIL for one in ok.tolist()]
+
+
+def _block_of(
+    rule: Rule, ids: list[str], values: npt.NDArray[np.float64], **fields: Any
+) -> RowBlock:
+    """Return the rows :func:`_row` makes of each ``(id, value)``, as columns."""
+    shared: dict[str, Any] = {
+        "rule": rule.id,
+        "kind": rule.kind,
+        "other_id": "",
+        "measure": "",
+        "bound": "",
+        "limit": np.nan,
+        "unit": "",
+        "reason": "",
+        "constraint": "",
+        "occupied_m2": np.nan,
+        "outside_m2": np.nan,
+    } | fields
+    columns = shared | {
+        "id": list(ids),
+        "value": [float(v) for v in values.tolist()],
+        "status": _statuses(values, shared["bound"], shared["limit"]),
+    }
+    return RowBlock(len(ids), columns)
+
+
+def _with_reasons(block: RowBlock, reason_of: Callable[[float], str]) -> RowBlock:
+    """Return the block with ``reason_of(value)`` the reason of each FAIL row."""
+    status, values = block.columns["status"], block.columns["value"]
+    reasons = [reason_of(v) if st == FAIL else "" for st, v in zip(status, values, strict=True)]
+    return RowBlock(block.size, {**block.columns, "reason": reasons})
+
+
+def _rows_frame(parts: Iterable[dict[str, Any] | RowBlock]) -> pd.DataFrame:
+    """One table of rule rows, :data:`RULE_COLUMNS`, built column by column.
+
+    The same table as ``pd.DataFrame(rows, columns=RULE_COLUMNS)`` of the rows
+    one dict each (values, order and dtypes), without a dict per row.
+    """
+    columns: dict[str, list[Any]] = {name: [] for name in RULE_COLUMNS}
+    for part in parts:
+        if isinstance(part, RowBlock):
+            for name, column in columns.items():
+                value = part.columns.get(name, np.nan)
+                column.extend(value if isinstance(value, list) else [value] * part.size)
+        else:
+            for name, column in columns.items():
+                column.append(part.get(name, np.nan))
+    return pd.DataFrame(columns, columns=RULE_COLUMNS)
+
+
 def _missing_row(rule: Rule, feature_id: str, reason: str) -> dict[str, Any]:
     return _row(rule, feature_id, status=FAIL, reason=reason)
 
@@ -78,7 +135,9 @@ def _features(
     if layer is None:
         return {}, list(rule.ids or [f"(layer {rule.layer})"])
     geoms = dict(zip(layer["id"], np.asarray(layer.geometry.array, dtype=object), strict=True))
-    wanted = list(rule.ids) if rule.ids is not None else list(geoms)
+    if rule.ids is None:  # every feature, in layer order: the dict itself, none missing
+        return geoms, []
+    wanted = list(rule.ids)
     return {i: geoms[i] for i in wanted if i in geoms}, [i for i in wanted if i not in geoms]
 
 
@@ -139,14 +198,16 @@ def _against_reference(
     rule: Rule,
     ref: _Reference,
     values_of: Callable[[npt.NDArray[np.object_], shapely.Geometry, CRS], npt.NDArray[np.float64]],
+    reason_of: Callable[[float], str],
     **fields: Any,
-) -> list[dict[str, Any]]:
+) -> RuleRows:
     """Rows of a reference rule: one per feature, FAIL rows for the missing ones.
 
     ``values_of`` takes every feature's geometry at once and the reference's,
     both in the frame of the two layers (:func:`_pair_frame`) and that frame,
     and returns one value per feature; ``fields`` are the rows' fixed columns
-    (``measure``, ``bound``, ``limit``, ``unit``).
+    (``measure``, ``bound``, ``limit``, ``unit``); ``reason_of(value)`` is the
+    reason of every FAIL row. The features' rows come as one :class:`RowBlock`.
     """
     p = rule.params
     framed, crs = _pair_frame(layers, rule.layer, p[ref.layer_param])
@@ -154,14 +215,14 @@ def _against_reference(
     reference = _find(framed, p[ref.layer_param], p[ref.id_param])
     if reference is None:
         reason = f"{ref.what} {p[ref.id_param]} not found in layer {p[ref.layer_param]}"
-        return [_missing_row(rule, i, reason) for i in [*features, *missing]]
+        rows = [_missing_row(rule, i, reason) for i in [*features, *missing]]
+        return [_with_reason(r, reason_of(r["value"])) for r in rows]
     shapely.prepare(reference)
     values = values_of(np.array(list(features.values()), dtype=object), reference, crs)
-    rows = [
-        _row(rule, fid, other_id=p[ref.id_param], value=float(value), **fields)
-        for fid, value in zip(features, values, strict=True)
-    ]
-    return rows + _missing_rows(rule, missing)
+    values = np.asarray(values, dtype=np.float64)
+    block = _block_of(rule, list(features), values, other_id=p[ref.id_param], **fields)
+    missed = [_with_reason(r, reason_of(r["value"])) for r in _missing_rows(rule, missing)]
+    return [_with_reasons(block, reason_of), *missed]
 
 
 def _pair_frame(
@@ -208,45 +269,41 @@ def _inside_km2(
 @rule_kind("within_district")
 def _within_district(
     layers: Mapping[str, gpd.GeoDataFrame], rule: Rule, gk: CRS | None
-) -> list[dict[str, Any]]:
+) -> RuleRows:
     """Each feature's area outside the district, at most ``max_outside_m2``."""
     p = rule.params
-    rows = _against_reference(
+    return _against_reference(
         layers,
         rule,
         _Reference("district_layer", "district_id", "district"),
         _outside_km2,
+        lambda value: f"{value:.4f} km² lies outside {p['district_id']}",
         measure="area outside",
         bound="max",
         limit=p["max_outside_m2"] / M2_PER_KM2,
         unit="km2",
     )
-    return [_with_reason(r, f"{r['value']:.4f} km² lies outside {p['district_id']}") for r in rows]
 
 
 @rule_kind("meets_corridor")
-def _meets_corridor(
-    layers: Mapping[str, gpd.GeoDataFrame], rule: Rule, gk: CRS | None
-) -> list[dict[str, Any]]:
+def _meets_corridor(layers: Mapping[str, gpd.GeoDataFrame], rule: Rule, gk: CRS | None) -> RuleRows:
     """Each feature's area inside the corridor band, at least ``min_in_band_m2``."""
     p = rule.params
-    rows = _against_reference(
+    return _against_reference(
         layers,
         rule,
         _Reference("corridor_layer", "band_id", "band"),
         _inside_km2,
+        lambda value: f"only {value:.4f} km² within {p['band_id']}",
         measure="area in band",
         bound="min",
         limit=p["min_in_band_m2"] / M2_PER_KM2,
         unit="km2",
     )
-    return [_with_reason(r, f"only {r['value']:.4f} km² within {p['band_id']}") for r in rows]
 
 
 @rule_kind("within_reach_of_avenue")
-def _within_reach(
-    layers: Mapping[str, gpd.GeoDataFrame], rule: Rule, gk: CRS | None
-) -> list[dict[str, Any]]:
+def _within_reach(layers: Mapping[str, gpd.GeoDataFrame], rule: Rule, gk: CRS | None) -> RuleRows:
     """Each feature's distance to the avenue (metres, Gauss–Krüger), at most ``reach_m``."""
     p = rule.params
 
@@ -255,20 +312,17 @@ def _within_reach(
     ) -> npt.NDArray[np.float64]:
         return np.array([_dist_m(geom, avenue, crs, gk) for geom in geoms])
 
-    rows = _against_reference(
+    return _against_reference(
         layers,
         rule,
         _Reference("corridor_layer", "avenue_id", "avenue"),
         distance_m,
+        lambda value: f"{value:.0f} m from {p['avenue_id']}, beyond {p['reach_m']:g} m",
         measure="distance to avenue",
         bound="max",
         limit=float(p["reach_m"]),
         unit="m",
     )
-    return [
-        _with_reason(r, f"{r['value']:.0f} m from {p['avenue_id']}, beyond {p['reach_m']:g} m")
-        for r in rows
-    ]
 
 
 def _nesting_rows(
@@ -313,7 +367,9 @@ def _pair_overlaps_km2(
     Pairs that do not intersect are left out (their overlap is 0); without
     ``touching``, so are the pairs that only touch (their overlap is 0 too:
     :func:`~spatial.validate.pairs.overlapping_pairs`, the pairs bounded then
-    being those that overlap).
+    being those that overlap). A layer its matched edges show to be a valid
+    coverage (:func:`~spatial.validate.coverage.matched_coverage`, exact) has
+    no two interiors meeting: no pair is looked for at all.
     """
     ids = list(features)
     geoms = np.array(list(features.values()), dtype=object)
@@ -321,6 +377,8 @@ def _pair_overlaps_km2(
         return {}
     if touching:
         left, right = intersecting_pairs(geoms, name)
+    elif _polygonal(geoms) and matched_coverage(shapely.orient_polygons(geoms)):
+        return {}  # a valid coverage: no pair overlaps
     else:
         left, right = overlapping_pairs(geoms, name)
     if allowed:
@@ -337,10 +395,13 @@ def _pair_overlaps_km2(
     }
 
 
+def _polygonal(geoms: npt.NDArray[np.object_]) -> bool:
+    """Whether every geometry is a Polygon or a MultiPolygon (what the coverage test reads)."""
+    return bool(np.isin(shapely.get_type_id(geoms), (3, 6)).all())
+
+
 @rule_kind("no_overlap")
-def _no_overlap(
-    layers: Mapping[str, gpd.GeoDataFrame], rule: Rule, gk: CRS | None
-) -> list[dict[str, Any]]:
+def _no_overlap(layers: Mapping[str, gpd.GeoDataFrame], rule: Rule, gk: CRS | None) -> RuleRows:
     """One row per feature: its largest overlap with any one other feature, against the limit.
 
     The limit applies per pair: a feature fails when it overlaps some other
@@ -368,14 +429,15 @@ def _no_overlap(
         shared.setdefault(a, {})[b] = area
         shared.setdefault(b, {})[a] = area
     alone = _overlap_row(rule, "", {}, limit_km2)  # a feature overlapping none
-    rows = []
-    for fid in features:
-        if fid not in shared:
-            rows.append({**alone, "id": fid})
-            continue
-        others = dict(sorted(shared[fid].items(), key=lambda item: position[item[0]]))
-        rows.append(_overlap_row(rule, fid, others, limit_km2))
-    return rows + _nesting_rows(rule, features, limit_km2, crs) + _missing_rows(rule, missing)
+    columns = {name: [value] * len(features) for name, value in alone.items()}
+    columns["id"] = list(features)
+    for fid, overlaps in shared.items():  # the few that overlap another: a row each
+        others = dict(sorted(overlaps.items(), key=lambda item: position[item[0]]))
+        at = position[fid]
+        for name, value in _overlap_row(rule, fid, others, limit_km2).items():
+            columns[name][at] = value
+    block = RowBlock(len(features), columns)
+    return [block, *_nesting_rows(rule, features, limit_km2, crs), *_missing_rows(rule, missing)]
 
 
 def _overlap_row(
@@ -509,13 +571,13 @@ def _check_prepared_rules(
     chosen from their bounds, no layer reprojected again for it).
     """
     gk = _gk(lonlat)
-    rows: list[dict[str, Any]] = []
+    rows: list[dict[str, Any] | RowBlock] = []
     for rule in rules:
         if rule.layer not in prepared:
             rows.append(_missing_row(rule, "", f"layer {rule.layer} not given"))
             continue
         rows.extend(RULE_KINDS[rule.kind].run(prepared, rule, gk))
-    return pd.DataFrame(rows, columns=RULE_COLUMNS)
+    return _rows_frame(rows)
 
 
 # The 三区三线 kinds (must_not_occupy, must_lie_within) register themselves in RULE_KINDS.

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 
 import geopandas as gpd
 import pandas as pd
 
 from spatial.checked.report import TARGET_COLUMNS, CheckReport
-from spatial.checks.constraints import CONSTRAINT_KINDS, conflict_pieces
+from spatial.checks.constraints import CONSTRAINT_KINDS, conflict_pieces, shared_cuts
 from spatial.checks.prepare import prepare_layers
 from spatial.checks.rules import _check_prepared_rules
 from spatial.checks.targets import check_targets, match_by_name
@@ -27,6 +27,7 @@ def run_checks(
     repair: bool = False,
     sources: Mapping[str, str] | None = None,
     class_field: str | None = None,
+    validated: Collection[str] = (),
 ) -> CheckReport:
     """Check layers against the plan's targets and rules (the bundled plan by default).
 
@@ -46,6 +47,8 @@ def run_checks(
     class_field : str, optional
         Land-use class field of the layers checked by constraint rules
         (``must_not_occupy``, ``must_lie_within``), copied to their conflict pieces.
+    validated : collection of str, optional
+        Layers already through the full validator as given (see :func:`prepare_layers`).
 
     Returns
     -------
@@ -57,7 +60,7 @@ def run_checks(
     layers = load_plan_layers() if layers is None else dict(layers)
     targets = load_targets() if targets is None else tuple(targets)
     rules = load_rules() if rules is None else tuple(rules)
-    prepared = prepare_layers(layers, repair=repair, sources=sources)
+    prepared = prepare_layers(layers, repair=repair, sources=sources, validated=validated)
     own, lonlat = prepared.own, prepared.lonlat
     matches: list[str] = []
     for layer_name in dict.fromkeys(t.layer for t in targets):  # before the rules see the ids
@@ -79,7 +82,8 @@ def run_checks(
         pd.concat(tables, ignore_index=True) if tables else pd.DataFrame(columns=TARGET_COLUMNS)
     )
     conflicts = None
-    if any(rule.kind in CONSTRAINT_KINDS for rule in rules):
-        conflicts = conflict_pieces(own, rules, class_field)
-    rule_table = _check_prepared_rules(own, rules, lonlat)
+    with shared_cuts():  # a constraint rule's land cut once, for its pieces and its rows
+        if any(rule.kind in CONSTRAINT_KINDS for rule in rules):
+            conflicts = conflict_pieces(own, rules, class_field)
+        rule_table = _check_prepared_rules(own, rules, lonlat)
     return CheckReport(target_table, rule_table, prepared.repairs, conflicts, matches, lonlat)

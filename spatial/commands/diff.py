@@ -273,6 +273,8 @@ def _checks(
                 rules=rules,
                 repair=request.repair,
                 sources={**sources, request.layer: path},
+                # diff_layers validated both versions as read: not a second time
+                validated=(request.layer,),
             )
         )
     t, r, steady = status_changes(reports[0], reports[1], versions, request.class_field)

@@ -54,7 +54,6 @@ from spatial.landuse.fields import (
 )
 from spatial.measure.reconcile import Reconciled, reconcile_groups
 from spatial.preconditions import feature_label, require_crs
-from spatial.review._coverage import matched_coverage
 from spatial.review._fast import (
     FAST_MIN_FEATURES,
     box_candidates,
@@ -70,6 +69,7 @@ from spatial.review._pieces import (
     require_unique,
 )
 from spatial.units import M2_PER_HA, M2_PER_MU
+from spatial.validate.coverage import matched_coverage
 from spatial.validate.frame import into_crs
 from spatial.validate.inputs import LayerInput, Repair, prepare_inputs
 
@@ -305,7 +305,7 @@ def _whole(geoms: np.ndarray, union: bool = True) -> _Whole:
     """Classify and union whole features (positions in ``geoms``, in layer order).
 
     A coverage is first recognised by its matched edges
-    (:func:`~spatial.review._coverage.matched_coverage`, exact and cheap), then by
+    (:func:`~spatial.validate.coverage.matched_coverage`, exact and cheap), then by
     ``shapely.coverage_is_valid``: the same answer, the same union. ``union``
     False: the pairs only (the union is then an empty polygon).
     """

@@ -101,3 +101,34 @@ def test_farmland_far_from_every_zone_occupies_nothing() -> None:
     assert list(rows["status"]) == ["PASS", "PASS"]
     assert list(rows["occupied_m2"]) == [0.0, 0.0]
     assert len(pieces) == 0
+
+
+def test_rows_and_pieces_share_one_cut_per_rule(monkeypatch: pytest.MonkeyPatch) -> None:
+    from spatial.checks.prepare import prepare_layers  # noqa: PLC0415 - as run_checks has them
+    from spatial.checks.run import run_checks  # noqa: PLC0415 - the whole check
+
+    layers = {"zones": _zones(), "永久基本农田": _farmland()}
+    within = constraint_rule("must_lie_within", "永久基本农田", "zones", 1.0)
+    own = prepare_layers(layers).own
+    rows = pd.DataFrame(must_not_occupy(own, RULE))  # each cut on its own, the plain way
+    pieces = conflict_pieces(own, [RULE, within], class_field="YDYHFLDM")
+    cuts: list[str] = []
+    real = constraints_module._cut
+
+    def counted(layers, rule):  # type: ignore[no-untyped-def]
+        cuts.append(rule.id)
+        return real(layers, rule)
+
+    monkeypatch.setattr(constraints_module, "_cut", counted)
+    report = run_checks(layers, targets=[], rules=[RULE, within], class_field="YDYHFLDM")
+    assert sorted(cuts) == sorted([RULE.id, within.id])  # once each, for rows and pieces
+    got = report.rules[report.rules["rule"] == RULE.id].reset_index(drop=True)
+    pd.testing.assert_frame_equal(got[rows.columns], rows, check_dtype=False)
+    pd.testing.assert_frame_equal(report.conflicts, pieces)
+    assert set(pieces["kind"]) == {"must_not_occupy", "must_lie_within"}
+    assert (got["occupied_m2"] > 0).all()  # both zones lie partly on the farmland
+    # outside the context, each call cuts again
+    cuts.clear()
+    must_not_occupy(layers, RULE)
+    must_not_occupy(layers, RULE)
+    assert cuts == [RULE.id, RULE.id]

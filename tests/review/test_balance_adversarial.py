@@ -1,6 +1,6 @@
 """Adversarial inputs for the balance's shortcuts: never "a coverage", "inside" where GEOS says not.
 
-:func:`~spatial.review._coverage.matched_coverage` may say "not known" (False)
+:func:`~spatial.validate.coverage.matched_coverage` may say "not known" (False)
 for a valid coverage; it must never say True where ``shapely.coverage_is_valid``
 says False. :func:`~spatial.review._pieces.inside_by_cells` may say "not
 known"; it must never say "inside" where ``contains_properly`` says not. GEOS
@@ -18,9 +18,9 @@ import shapely
 from shapely.geometry import MultiPolygon, Polygon, box
 
 from spatial.review import balance as balance_module
-from spatial.review._coverage import matched_coverage
 from spatial.review._pieces import cut_pairs_marked, inside_by_cells
 from spatial.review.balance import balance_table
+from spatial.validate.coverage import matched_coverage
 from tests.grids import grid_parcels
 
 X0, Y0 = 620_000.0, 3_280_000.0
@@ -236,7 +236,7 @@ def test_colliding_hashes_on_the_odd_cases(
     name: str, collide: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Every edge one hash, or edges sharing a first x one hash: never "a coverage" wrongly."""
-    from spatial.review import _coverage  # noqa: PLC0415 - the hash patched below
+    from spatial.validate import coverage as _coverage  # noqa: PLC0415 - the hash patched below
 
     def hashed(key: np.ndarray) -> np.ndarray:
         if collide == "all":

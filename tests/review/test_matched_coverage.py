@@ -13,7 +13,7 @@ import pytest
 import shapely
 from shapely.geometry import MultiPolygon, Polygon, box
 
-from spatial.review._coverage import matched_coverage
+from spatial.validate.coverage import matched_coverage
 from tests.grids import grid_parcels
 from tests.survey import survey_parcels, survey_zones
 
@@ -152,9 +152,22 @@ def test_colliding_hashes_never_claim_a_coverage(
     name: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Every edge given one hash (the worst collision): still never "a coverage" where it is not."""
-    from spatial.review import _coverage  # noqa: PLC0415 - the hash patched below
+    from spatial.validate import coverage as _coverage  # noqa: PLC0415 - the hash patched below
 
     monkeypatch.setattr(_coverage, "_hashed", lambda key: np.zeros(len(key), dtype=np.uint64))
     assert matched_coverage(_at(*NOT_KNOWN[name])) is False
     grid = _at(*COVERAGES["grid"])
     assert not matched_coverage(grid) or shapely.coverage_is_valid(grid)
+
+
+@pytest.mark.parametrize(
+    "geoms",
+    [
+        [shapely.Point(0, 0), shapely.Point(10, 0)],
+        [box(0, 0, 10, 10).exterior, box(10, 0, 20, 10).exterior],
+        [shapely.MultiLineString([box(0, 0, 10, 10).exterior])],
+    ],
+    ids=["points", "rings as lines", "a closed multilinestring"],
+)
+def test_points_and_lines_are_not_known(geoms: list[shapely.Geometry]) -> None:
+    assert matched_coverage(np.asarray(geoms, dtype=object)) is False

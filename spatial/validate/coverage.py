@@ -64,9 +64,11 @@ def _ring_edges(
     geometries are not all polygonal.
     """
     try:
-        _, coords, offsets = shapely.to_ragged_array(geoms, include_z=False)
+        kind, coords, offsets = shapely.to_ragged_array(geoms, include_z=False)
     except (ValueError, TypeError):
         return None
+    if kind not in (shapely.GeometryType.POLYGON, shapely.GeometryType.MULTIPOLYGON):
+        return None  # points or lines: their offsets are not rings
     ring_offsets = offsets[0]
     # Polygons: rings -> geometries; with a MultiPolygon: rings -> parts -> geometries
     part_of_ring = np.repeat(np.arange(len(offsets[1]) - 1), np.diff(offsets[1]))
