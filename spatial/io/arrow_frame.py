@@ -125,7 +125,7 @@ def _ogr(path: Path, named: Collection[str], threads: int) -> gpd.GeoDataFrame |
         for name, kind in zip(layer.columns, layer.types, strict=True)
         if kind == "OFTString" or name in named
     ]
-    if any(c not in layer.columns for c in named) or len(set(layer.columns)) != len(layer.columns):
+    if len(set(layer.columns)) != len(layer.columns):
         return None
     try:
         batches = list(layer.record_batches(columns, _BATCH_ROWS))

@@ -319,10 +319,11 @@ def test_threads_change_no_figure(
     fast_for_small: list[bool], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Pairs cut, features oriented and zones tabulated on two threads: the one-thread rows."""
-    from spatial.review import _fast, _pieces  # noqa: PLC0415 - the knobs patched below
+    from spatial.review import _pieces  # noqa: PLC0415 - the knobs patched below
+    from spatial.validate import vectorised  # noqa: PLC0415 - on_threads moved there
 
     monkeypatch.setattr(_pieces, "_MIN_PAIRS_PER_THREAD", 1)
-    monkeypatch.setattr(_fast, "_MIN_CHUNK", 1)
+    monkeypatch.setattr(vectorised, "_MIN_CHUNK", 1)
     moved = _zones().assign(id=["z-c", "z-d"])
     moved = moved.set_geometry(moved.translate(-100, 50))
     zones = gpd.GeoDataFrame(pd.concat([_zones(), moved], ignore_index=True), crs=GK)
@@ -380,3 +381,166 @@ def test_files_read_as_the_command_reads_them_same_rows(
     assert fast_for_small == [True]
     _same(fast, plain)
     _same(fast, balance_table(lu, zones, fast=False))  # the layer in memory, the plain way
+
+
+# --- the command's reading from Arrow (spatial.io.arrow_frame) ---------------------------------
+
+
+def _write(layer: gpd.GeoDataFrame, path: Path) -> None:
+    if path.suffix == ".parquet":
+        layer.to_parquet(path)
+    else:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # a Shapefile's long names, a mixed geometry type
+            layer.to_file(path)
+
+
+def _run_both(
+    request: object, monkeypatch: pytest.MonkeyPatch
+) -> tuple[list[object], list[object], list[bool]]:
+    """Run the command's function reading from Arrow, then the usual way; what each gave."""
+    from spatial.commands import balance as command  # noqa: PLC0415
+
+    taken: list[bool] = []
+    original = command._read_fast
+
+    def spy(*args: object) -> object:
+        frame = original(*args)  # type: ignore[arg-type]
+        taken.append(frame is not None)
+        return frame
+
+    outcomes = []
+    for reader in (spy, lambda *args: None):
+        monkeypatch.setattr(command, "_read_fast", reader)
+        try:
+            result = command.run_balance(request)  # type: ignore[arg-type]
+        except Exception as exc:  # compared below, type and words
+            outcomes.append([type(exc), str(exc)])
+        else:
+            table, attrs = result.table, result.table.attrs
+            outcomes.append(
+                [table, attrs, result.totals, result.adjustment, result.problems, result.notes]
+            )
+    return outcomes[0], outcomes[1], taken
+
+
+def _same_outcome(arrow: list[object], usual: list[object]) -> None:
+    assert len(arrow) == len(usual)
+    for a, u in zip(arrow, usual, strict=True):
+        if isinstance(a, pd.DataFrame):
+            pd.testing.assert_frame_equal(a, u, check_exact=True)  # type: ignore[arg-type]
+        else:
+            assert a == u
+
+
+def _with_other_columns(lu: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Numbers and a misnamed class: columns the Arrow read leaves out, and a name problem."""
+    lu = lu.copy()
+    lu["ZDMJ"] = np.arange(len(lu), dtype=np.float64) * 0.5  # not text: not read
+    lu["BSM"] = np.arange(len(lu), dtype=np.int64)
+    lu["YDYHFLMC"] = lu["YDYHFLDM"].map({"0101": "水田", "0103": "旱地", "0701": "城镇住宅用地"})
+    lu.loc[5, "YDYHFLMC"] = "水田"  # disagrees with its code unless it is 0101
+    return lu
+
+
+@pytest.mark.parametrize("suffix", [".parquet", ".gpkg", ".shp", ".fgb"])
+@pytest.mark.parametrize("pair", [False, True])
+def test_command_reading_from_arrow_gives_the_same_result(
+    suffix: str,
+    pair: bool,
+    fast_for_small: list[bool],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    from spatial.commands.balance import BalanceRequest  # noqa: PLC0415
+
+    lu = _with_other_columns(_grid())
+    planned = lu.copy()
+    planned.loc[planned.index[:40], "YDYHFLDM"] = "1207"
+    planned.loc[planned.index[:40], "YDYHFLMC"] = None
+    _write(lu, tmp_path / f"lu{suffix}")
+    _write(planned, tmp_path / f"planned{suffix}")
+    _write(_zones(), tmp_path / "zones.parquet")
+    zones = str(tmp_path / "zones.parquet")
+    if pair:
+        request = BalanceRequest(
+            existing=str(tmp_path / f"lu{suffix}"),
+            planned=str(tmp_path / f"planned{suffix}"),
+            zones=zones,
+        )
+    else:
+        request = BalanceRequest(landuse=str(tmp_path / f"lu{suffix}"), zones=zones)
+    arrow, usual, taken = _run_both(request, monkeypatch)
+    assert taken == [True] * (1 + pair)  # read from Arrow, and the fast path took it
+    assert fast_for_small[: 1 + pair] == [True] * (1 + pair)
+    _same_outcome(arrow, usual)
+    problems = arrow[4]
+    assert len(problems) == (1 + pair) * int(lu.loc[5, "YDYHFLDM"] != "0101")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("suffix", [".parquet", ".gpkg"])
+@pytest.mark.parametrize("kind", BAD_KINDS)
+def test_command_reading_from_arrow_refuses_a_bad_feature_in_the_same_words(
+    kind: str,
+    suffix: str,
+    fast_for_small: list[bool],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    from spatial.commands.balance import BalanceRequest  # noqa: PLC0415
+
+    path = tmp_path / f"lu{suffix}"
+    _write(_bad(kind), path)
+    _write(_zones(), tmp_path / "zones.gpkg")
+    request = BalanceRequest(landuse=str(path), zones=str(tmp_path / "zones.gpkg"))
+    arrow, usual, taken = _run_both(request, monkeypatch)
+    assert taken == [True]  # read from Arrow; then declined by the fast path
+    _same_outcome(arrow, usual)
+    assert issubclass(arrow[0], Exception)  # type: ignore[arg-type]
+    assert str(path) in str(arrow[1])
+    assert not fast_for_small[0]  # the fast path declined what the Arrow read gave it
+
+
+def test_reading_options_and_repair_go_the_usual_way(
+    fast_for_small: list[bool], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from spatial.commands.balance import BalanceRequest  # noqa: PLC0415
+    from spatial.io.options import ReadOptions  # noqa: PLC0415
+
+    _write(_grid(), tmp_path / "lu.parquet")
+    _write(_zones(), tmp_path / "zones.parquet")
+    paths = {"landuse": str(tmp_path / "lu.parquet"), "zones": str(tmp_path / "zones.parquet")}
+    for request in (
+        BalanceRequest(**paths, options={"landuse": ReadOptions(crs="EPSG:4544")}),
+        BalanceRequest(**paths, repair=True),
+    ):
+        arrow, usual, taken = _run_both(request, monkeypatch)
+        assert taken == [False]
+        _same_outcome(arrow, usual)
+
+
+def test_arrow_frame_holds_the_usual_geometries_and_text(tmp_path: Path) -> None:
+    from spatial.io.arrow_frame import read_arrow_frame  # noqa: PLC0415
+    from spatial.io.layers import read_layer  # noqa: PLC0415
+
+    lu = _with_other_columns(_bad("invalid"))  # a bow tie, decoded as it is
+    lu.loc[7, "note"] = None
+    for suffix in (".parquet", ".gpkg", ".fgb"):
+        path = tmp_path / f"lu{suffix}"
+        _write(lu, path)
+        arrow = read_arrow_frame(path, ("id", "BSM"), threads=2)
+        usual = read_layer(path)
+        assert arrow is not None
+        assert "ZDMJ" not in arrow.columns  # numbers not named are left out
+        assert arrow.crs == usual.crs
+        assert list(shapely.to_wkb(arrow.geometry.array)) == list(
+            shapely.to_wkb(usual.geometry.array)
+        )
+        for name in ("id", "BSM", "YDYHFLDM", "YDYHFLMC", "note"):
+            assert _values(arrow[name]) == _values(usual[name]), name
+        assert _values(arrow["note"]).count(None) == 1  # FlatGeobuf reorders features
+
+
+def _values(column: pd.Series) -> list[object]:
+    """The values as Python objects, a missing one None."""
+    return column.astype(object).where(column.notna(), None).tolist()
