@@ -46,6 +46,8 @@ ARROW_FRAME_SUFFIXES = frozenset({".parquet", ".geoparquet", ".gpkg", ".shp", ".
 _BATCH_ROWS = 65_536
 #: Fewest geometries worth a thread of their own.
 _MIN_CHUNK = 20_000
+#: Most WKB values turned into Python bytes at once by one thread.
+_MAX_SLICE = 131_072
 
 
 def _is_text(kind: pa.DataType) -> bool:
@@ -64,26 +66,32 @@ def _wanted(schema: pa.Schema, geometry: str, named: Collection[str]) -> list[st
 
 
 def _from_wkb(wkb: pa.ChunkedArray | pa.Array, threads: int) -> npt.NDArray[np.object_]:
-    """Shapely geometries of WKB values (null: None), in contiguous chunks on threads."""
+    """Shapely geometries of WKB values (null: None), in slices of at most a chunk, on threads.
+
+    Each slice is turned into Python bytes only when it is decoded, so the WKB
+    is never copied whole (no combined array, no array of every value's bytes).
+    """
     import shapely  # noqa: PLC0415
 
-    if isinstance(wkb, pa.ChunkedArray):
-        wkb = wkb.combine_chunks()
-    if isinstance(wkb.type, pa.ExtensionType):
-        wkb = wkb.storage
-    values = wkb.to_numpy(zero_copy_only=False)
-    chunks = max(1, min(threads, len(values) // _MIN_CHUNK))
-    cuts = np.linspace(0, len(values), chunks + 1).astype(np.int64)
+    chunks = wkb.chunks if isinstance(wkb, pa.ChunkedArray) else [wkb]
+    step = max(_MIN_CHUNK, min(_MAX_SLICE, -(-len(wkb) // max(1, threads))))
+    slices = [chunk.slice(at, step) for chunk in chunks for at in range(0, len(chunk), step)]
 
-    def part(k: int) -> npt.NDArray[np.object_]:
+    def part(values: pa.Array) -> npt.NDArray[np.object_]:
+        if isinstance(values.type, pa.ExtensionType):
+            values = values.storage
         with np.errstate(invalid="ignore"):
-            decoded: npt.NDArray[np.object_] = shapely.from_wkb(values[cuts[k] : cuts[k + 1]])
+            decoded: npt.NDArray[np.object_] = shapely.from_wkb(
+                values.to_numpy(zero_copy_only=False)
+            )
         return decoded
 
-    if chunks == 1:
-        return part(0)
-    with ThreadPoolExecutor(max_workers=chunks) as pool:
-        return np.concatenate(list(pool.map(part, range(chunks))))
+    if not slices:
+        return np.empty(0, dtype=object)
+    if threads <= 1 or len(slices) == 1:
+        return np.concatenate([part(values) for values in slices])
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        return np.concatenate(list(pool.map(part, slices)))
 
 
 def _frame(table: pa.Table, geometry: str, crs: CRS, threads: int) -> gpd.GeoDataFrame:
