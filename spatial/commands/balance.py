@@ -223,8 +223,11 @@ def _read_fast(path: str, request: BalanceRequest, role: str) -> gpd.GeoDataFram
 
     if request.repair or request.reading(role) != ReadOptions():
         return None
+    from spatial.review import _fast  # noqa: PLC0415 - its threshold, read when called
+
     named = ("id", "accuracy", request.class_field, request.class_name_field)
-    return read_arrow_frame(path, named, threads=usable_cpus())
+    # a small layer would be declined by the fast path: read once, the usual way
+    return read_arrow_frame(path, named, threads=usable_cpus(), min_rows=_fast.FAST_MIN_FEATURES)
 
 
 def _table(

@@ -109,24 +109,28 @@ def _frame(table: pa.Table, geometry: str, crs: CRS, threads: int) -> gpd.GeoDat
     return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geoms, crs=crs), crs=crs)
 
 
-def _parquet(path: Path, named: Collection[str], threads: int) -> gpd.GeoDataFrame | None:
+def _parquet(
+    path: Path, named: Collection[str], threads: int, min_rows: int
+) -> gpd.GeoDataFrame | None:
     from pyproj import CRS  # noqa: PLC0415
 
     from spatial.io.geoparquet import ParquetLayer  # noqa: PLC0415
 
     layer = ParquetLayer(path)
-    if not layer.plain_wkb or layer.crs.equals(CRS.from_epsg(4326)):
+    if layer.rows <= min_rows or not layer.plain_wkb or layer.crs.equals(CRS.from_epsg(4326)):
         return None  # a native encoding; lon/lat, which read_layer may name CRS84
     columns = _wanted(layer.file.schema_arrow, layer.geometry, named)
     table = layer.file.read(columns=[*columns, layer.geometry], use_threads=threads > 1)
     return _frame(table, layer.geometry, layer.crs, threads)
 
 
-def _ogr(path: Path, named: Collection[str], threads: int) -> gpd.GeoDataFrame | None:
+def _ogr(
+    path: Path, named: Collection[str], threads: int, min_rows: int
+) -> gpd.GeoDataFrame | None:
     from spatial.io.sources import MalformedBatch, OgrLayer  # noqa: PLC0415
 
     layer = OgrLayer(path)
-    if any(sub != "OFSTNone" for sub in layer.subtypes):
+    if layer.rows <= min_rows or any(sub != "OFSTNone" for sub in layer.subtypes):
         return None  # JSON, booleans, int16 ...: read_layer converts those
     columns = [
         name
@@ -148,7 +152,7 @@ def _ogr(path: Path, named: Collection[str], threads: int) -> gpd.GeoDataFrame |
 
 
 def read_arrow_frame(
-    path: str | os.PathLike[str], named: Collection[str] = (), threads: int = 1
+    path: str | os.PathLike[str], named: Collection[str] = (), threads: int = 1, min_rows: int = 0
 ) -> gpd.GeoDataFrame | None:
     """Read a layer file's text columns, the columns ``named`` and its geometry, from Arrow.
 
@@ -160,6 +164,9 @@ def read_arrow_frame(
         Columns read whatever their kind (an id, a class code), when present.
     threads : int
         Threads for reading GeoParquet and decoding WKB; the frame does not depend on it.
+    min_rows : int
+        A layer of this many features or fewer is not read (None): a small
+        layer goes the usual way.
 
     Returns
     -------
@@ -175,7 +182,7 @@ def read_arrow_frame(
         return None
     try:
         if suffix in {".parquet", ".geoparquet"}:
-            return _parquet(Path(text), named, threads)
-        return _ogr(Path(text), named, threads)
+            return _parquet(Path(text), named, threads, min_rows)
+        return _ogr(Path(text), named, threads, min_rows)
     except SpatialError:
         return None  # the usual reader says it in its own words

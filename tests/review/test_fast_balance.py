@@ -400,7 +400,9 @@ def _run_both(
 ) -> tuple[list[object], list[object], list[bool]]:
     """Run the command's function reading from Arrow, then the usual way; what each gave."""
     from spatial.commands import balance as command  # noqa: PLC0415
+    from spatial.review import _fast  # noqa: PLC0415 - the threshold the command reads by
 
+    monkeypatch.setattr(_fast, "FAST_MIN_FEATURES", balance_module.FAST_MIN_FEATURES)
     taken: list[bool] = []
     original = command._read_fast
 
@@ -517,6 +519,20 @@ def test_reading_options_and_repair_go_the_usual_way(
         arrow, usual, taken = _run_both(request, monkeypatch)
         assert taken == [False]
         _same_outcome(arrow, usual)
+
+
+def test_a_small_layer_is_read_the_usual_way(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """At most FAST_MIN_FEATURES features: not read from Arrow (the fast path would decline it)."""
+    from spatial.commands.balance import BalanceRequest  # noqa: PLC0415
+
+    _write(_grid(), tmp_path / "lu.gpkg")
+    _write(_zones(), tmp_path / "zones.gpkg")
+    request = BalanceRequest(landuse=str(tmp_path / "lu.gpkg"), zones=str(tmp_path / "zones.gpkg"))
+    arrow, usual, taken = _run_both(request, monkeypatch)
+    assert taken == [False]  # 600 features
+    _same_outcome(arrow, usual)
 
 
 def test_arrow_frame_holds_the_usual_geometries_and_text(tmp_path: Path) -> None:
