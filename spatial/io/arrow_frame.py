@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pyarrow as pa
+from shapely.errors import ShapelyError
 
 from spatial.errors import SpatialError
 
@@ -184,5 +185,5 @@ def read_arrow_frame(
         if suffix in {".parquet", ".geoparquet"}:
             return _parquet(Path(text), named, threads, min_rows)
         return _ogr(Path(text), named, threads, min_rows)
-    except SpatialError:
-        return None  # the usual reader says it in its own words
+    except (SpatialError, OSError, ValueError, pa.ArrowException, ShapelyError):
+        return None  # a broken file, a WKB GEOS cannot read: the usual reader says it in its words

@@ -521,6 +521,35 @@ def test_reading_options_and_repair_go_the_usual_way(
         _same_outcome(arrow, usual)
 
 
+@pytest.mark.parametrize("damage", ["wkb", "file"])
+def test_a_damaged_geoparquet_is_refused_in_the_usual_words(
+    damage: str, fast_for_small: list[bool], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A WKB GEOS cannot read, a file cut short: the usual reader's refusal, not a traceback."""
+    import pyarrow as pa  # noqa: PLC0415
+    import pyarrow.parquet as pq  # noqa: PLC0415
+
+    from spatial.commands.balance import BalanceRequest  # noqa: PLC0415
+
+    path = tmp_path / "lu.parquet"
+    _write(_grid(), path)
+    if damage == "wkb":
+        table = pq.read_table(path)
+        at = table.schema.get_field_index("geometry")
+        wkb = table.column(at).to_pylist()
+        wkb[-1] = b"\x01\x03\x00\x00"  # a polygon's header, cut short
+        column = pa.array(wkb, table.schema.field(at).type)
+        pq.write_table(table.set_column(at, table.schema.field(at), column), path)
+    else:
+        path.write_bytes(path.read_bytes()[:-200])
+    _write(_zones(), tmp_path / "zones.gpkg")
+    request = BalanceRequest(landuse=str(path), zones=str(tmp_path / "zones.gpkg"))
+    arrow, usual, taken = _run_both(request, monkeypatch)
+    assert taken == [False]
+    _same_outcome(arrow, usual)
+    assert str(path) in str(arrow[1])
+
+
 def test_a_small_layer_is_read_the_usual_way(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
