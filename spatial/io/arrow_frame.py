@@ -14,9 +14,10 @@ It answers None, so the caller reads the usual way, for anything unusual: a
 source :func:`spatial.io.sources.open_source` refuses or that is not plain
 WKB, a layer of several in a file, a GDAL JSON subtype (``read_layer`` parses
 those), a CRS given as lon/lat CRS84 (named otherwise by ``read_layer``), a
-malformed Arrow batch. Property columns that are not text (numbers, times,
-booleans, binaries) are left out unless named: nothing a caller of this reads
-from them (the validator reports text only from text).
+malformed Arrow batch, a Shapefile without a ``.cpg`` (its encoding unsaid).
+Property columns that are not text (numbers, times, booleans, binaries) are
+left out unless named: nothing a caller of this reads from them (the validator
+reports text only from text).
 """
 
 from __future__ import annotations
@@ -130,16 +131,17 @@ def _ogr(
 ) -> gpd.GeoDataFrame | None:
     from spatial.io.sources import MalformedBatch, OgrLayer  # noqa: PLC0415
 
+    if path.suffix.lower() == ".shp" and not path.with_suffix(".cpg").is_file():
+        return None  # the encoding unsaid: the usual reader's guess, in one place
     layer = OgrLayer(path)
-    if layer.rows <= min_rows or any(sub != "OFSTNone" for sub in layer.subtypes):
+    plain = len(set(layer.columns)) == len(layer.columns)
+    if layer.rows <= min_rows or not plain or any(sub != "OFSTNone" for sub in layer.subtypes):
         return None  # JSON, booleans, int16 ...: read_layer converts those
     columns = [
         name
         for name, kind in zip(layer.columns, layer.types, strict=True)
         if kind == "OFTString" or name in named
     ]
-    if len(set(layer.columns)) != len(layer.columns):
-        return None
     try:
         batches = list(layer.record_batches(columns, _BATCH_ROWS))
     except MalformedBatch:

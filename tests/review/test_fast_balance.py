@@ -564,6 +564,20 @@ def test_a_small_layer_is_read_the_usual_way(
     _same_outcome(arrow, usual)
 
 
+def test_a_shapefile_without_its_encoding_is_read_the_usual_way(
+    fast_for_small: list[bool], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from spatial.commands.balance import BalanceRequest  # noqa: PLC0415
+
+    _write(_grid(), tmp_path / "lu.shp")
+    (tmp_path / "lu.cpg").unlink()
+    _write(_zones(), tmp_path / "zones.gpkg")
+    request = BalanceRequest(landuse=str(tmp_path / "lu.shp"), zones=str(tmp_path / "zones.gpkg"))
+    arrow, usual, taken = _run_both(request, monkeypatch)
+    assert taken == [False]
+    _same_outcome(arrow, usual)
+
+
 def test_arrow_frame_holds_the_usual_geometries_and_text(tmp_path: Path) -> None:
     from spatial.io.arrow_frame import read_arrow_frame  # noqa: PLC0415
     from spatial.io.layers import read_layer  # noqa: PLC0415
