@@ -211,8 +211,101 @@ def _name_problems(gdf: gpd.GeoDataFrame, path: str, request: BalanceRequest) ->
     return [str(p) for p in found]
 
 
+def _read_fast(path: str, request: BalanceRequest, role: str) -> gpd.GeoDataFrame | None:
+    """Read a land-use file from Arrow with the columns balance and the validator use, or None.
+
+    Only for a file read without options and a table without repairs; None
+    (anything unusual) sends the layer the usual way (:func:`_table`).
+    """
+    from spatial.cpus import usable_cpus  # noqa: PLC0415
+    from spatial.io.arrow_frame import read_arrow_frame  # noqa: PLC0415
+    from spatial.io.options import ReadOptions  # noqa: PLC0415
+
+    if request.repair or request.reading(role) != ReadOptions():
+        return None
+    from spatial.review import _fast  # noqa: PLC0415 - its threshold, read when called
+
+    named = ("id", "accuracy", request.class_field, request.class_name_field)
+    # a small layer would be declined by the fast path: read once, the usual way
+    return read_arrow_frame(path, named, threads=usable_cpus(), min_rows=_fast.FAST_MIN_FEATURES)
+
+
+def _table(
+    request: BalanceRequest,
+    role: str,
+    gdf: gpd.GeoDataFrame,
+    zones: gpd.GeoDataFrame | None,
+    construction: tuple[str, ...] | None,
+    fast_only: bool,
+    fast: bool = True,
+) -> pd.DataFrame | None:
+    """Return the balance table of one layer; None when ``fast_only`` and it takes the plain path.
+
+    ``fast`` False: the plain path straight away (the fast one already declined the layer).
+    """
+    from spatial.io.postgis import database_label  # noqa: PLC0415
+    from spatial.review.balance import balance_table, balance_table_fast  # noqa: PLC0415
+
+    path = database_label(request.roles()[role])
+    names = (path, database_label(request.zones or ""))
+    if fast_only:
+        return balance_table_fast(
+            gdf,
+            zones,
+            class_field=request.class_field,
+            id_field=request.id_field,
+            level=request.level,
+            construction=construction,
+            names=names,
+        )
+    return balance_table(
+        gdf,
+        zones,
+        class_field=request.class_field,
+        id_field=request.id_field,
+        level=request.level,
+        construction=construction,
+        names=names,
+        repair=request.repair,
+        fast=fast,
+    )
+
+
+def _layer_table(
+    request: BalanceRequest,
+    role: str,
+    gdf: gpd.GeoDataFrame,
+    from_arrow: bool,
+    zones: gpd.GeoDataFrame | None,
+    construction: tuple[str, ...] | None,
+) -> tuple[pd.DataFrame, gpd.GeoDataFrame]:
+    """Return one layer's balance table and the layer it was made of.
+
+    A layer read from Arrow (``from_arrow``) that the fast path declines is
+    read whole and tabulated by the plain path, which names any problem.
+    """
+    from spatial.io.layers import read_layer  # noqa: PLC0415
+
+    if from_arrow:
+        table = _table(request, role, gdf, zones, construction, fast_only=True)
+        if table is not None:
+            return table, gdf
+        gdf = read_layer(request.roles()[role], **vars(request.reading(role)))
+    table = _table(request, role, gdf, zones, construction, False, fast=not from_arrow)
+    if table is None:  # never: the plain path always gives a table
+        raise AssertionError("balance_table gave no table")
+    return table, gdf
+
+
 def run_balance(request: BalanceRequest) -> BalanceResult:
     """Tabulate the land-use layer(s) by class, per zone; return the table and its totals.
+
+    A land-use file of GeoParquet, GeoPackage, Shapefile or FlatGeobuf read
+    without options is first read from Arrow with only the columns the
+    validator and the table use (:func:`spatial.io.arrow_frame.read_arrow_frame`)
+    and tabulated by the fast path; where that path would not take it, the
+    file is read whole and tabulated by the plain path: the same table, and a
+    refusal in the same words, either way.
 
     Raises
     ------
@@ -222,30 +315,23 @@ def run_balance(request: BalanceRequest) -> BalanceResult:
     """
     from spatial.io.layers import read_layer  # noqa: PLC0415
     from spatial.io.postgis import database_label  # noqa: PLC0415
-    from spatial.review.balance import (  # noqa: PLC0415
-        balance_table,
-        compare_balance,
-        subtotals,
-    )
+    from spatial.review.balance import compare_balance, subtotals  # noqa: PLC0415
 
     roles = request.roles()
     construction = check_construction(request.construction)
-    layers = {role: read_layer(path, **vars(request.reading(role))) for role, path in roles.items()}
+    arrow = {role: _read_fast(path, request, role) for role, path in roles.items()}
+    layers = {
+        role: frame if frame is not None else read_layer(roles[role], **vars(request.reading(role)))
+        for role, frame in arrow.items()
+    }
     zones = None
     if request.zones is not None:
         zones = read_layer(request.zones, **vars(request.reading("zones")))
     tables, notes = [], []
-    for role, gdf in layers.items():
+    for role in roles:
         path = database_label(roles[role])
-        table = balance_table(
-            gdf,
-            zones,
-            class_field=request.class_field,
-            id_field=request.id_field,
-            level=request.level,
-            construction=construction,
-            names=(path, database_label(request.zones or "")),
-            repair=request.repair,
+        table, layers[role] = _layer_table(
+            request, role, layers[role], arrow[role] is not None, zones, construction
         )
         notes += _overlap_notes(path, table) + _coarser_notes(path, table, request.level)
         tables.append(table)

@@ -82,6 +82,7 @@ __all__ = [
     "RECONCILIATION_COLUMNS",
     "UNCOVERED_NAME",
     "balance_table",
+    "balance_table_fast",
     "compare_balance",
     "name_problems",
     "reconciliation",
@@ -603,6 +604,38 @@ def balance_table(  # noqa: PLR0913 - keyword-only options past the two layers
     repairs: list[Repair] = []
     if found is None:
         found, repairs = _plain_inputs(landuse, zones, class_field, id_field, level, names, repair)
+    return _tabulate(found, repairs, construction, threads)
+
+
+def balance_table_fast(
+    landuse: gpd.GeoDataFrame,
+    zones: gpd.GeoDataFrame | None = None,
+    *,
+    class_field: str = CLASS_CODE_FIELD,
+    id_field: str = "id",
+    level: int | None = None,
+    construction: Collection[str] | None = None,
+    names: tuple[str, str] = ("landuse", "zones"),
+    threads: int | None = None,
+) -> pd.DataFrame | None:
+    """Return :func:`balance_table` by its fast path only; None where it takes the plain one.
+
+    For a land-use layer read with only the columns the validator and the
+    balance look at (:func:`spatial.io.arrow_frame.read_arrow_frame`): None
+    sends the caller to read the layer whole and call :func:`balance_table`
+    (``fast=False``), which names any problem. The same table bit for bit.
+    """
+    threads = usable_cpus() if threads is None else max(1, threads)
+    found = _fast_inputs(landuse, zones, class_field, id_field, level, names, threads)
+    if found is None:
+        return None
+    return _tabulate(found, [], construction, threads)
+
+
+def _tabulate(
+    found: _Inputs, repairs: list[Repair], construction: Collection[str] | None, threads: int
+) -> pd.DataFrame:
+    """Return the balance table of the inputs taken (see :func:`balance_table`)."""
     lu, zone_geoms, ids = found
     if zone_geoms is None:
         zone_ids: list[str | None] = [None]

@@ -381,3 +381,225 @@ def test_files_read_as_the_command_reads_them_same_rows(
     assert fast_for_small == [True]
     _same(fast, plain)
     _same(fast, balance_table(lu, zones, fast=False))  # the layer in memory, the plain way
+
+
+# --- the command's reading from Arrow (spatial.io.arrow_frame) ---------------------------------
+
+
+def _write(layer: gpd.GeoDataFrame, path: Path) -> None:
+    if path.suffix == ".parquet":
+        layer.to_parquet(path)
+    else:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # a Shapefile's long names, a mixed geometry type
+            layer.to_file(path)
+
+
+def _run_both(
+    request: object, monkeypatch: pytest.MonkeyPatch
+) -> tuple[list[object], list[object], list[bool]]:
+    """Run the command's function reading from Arrow, then the usual way; what each gave."""
+    from spatial.commands import balance as command  # noqa: PLC0415
+    from spatial.review import _fast  # noqa: PLC0415 - the threshold the command reads by
+
+    monkeypatch.setattr(_fast, "FAST_MIN_FEATURES", balance_module.FAST_MIN_FEATURES)
+    taken: list[bool] = []
+    original = command._read_fast
+
+    def spy(*args: object) -> object:
+        frame = original(*args)  # type: ignore[arg-type]
+        taken.append(frame is not None)
+        return frame
+
+    outcomes = []
+    for reader in (spy, lambda *args: None):
+        monkeypatch.setattr(command, "_read_fast", reader)
+        try:
+            result = command.run_balance(request)  # type: ignore[arg-type]
+        except Exception as exc:  # compared below, type and words
+            outcomes.append([type(exc), str(exc)])
+        else:
+            table, attrs = result.table, result.table.attrs
+            outcomes.append(
+                [table, attrs, result.totals, result.adjustment, result.problems, result.notes]
+            )
+    return outcomes[0], outcomes[1], taken
+
+
+def _same_outcome(arrow: list[object], usual: list[object]) -> None:
+    assert len(arrow) == len(usual)
+    for a, u in zip(arrow, usual, strict=True):
+        if isinstance(a, pd.DataFrame):
+            pd.testing.assert_frame_equal(a, u, check_exact=True)  # type: ignore[arg-type]
+        else:
+            assert a == u
+
+
+def _with_other_columns(lu: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Numbers and a misnamed class: columns the Arrow read leaves out, and a name problem."""
+    lu = lu.copy()
+    lu["ZDMJ"] = np.arange(len(lu), dtype=np.float64) * 0.5  # not text: not read
+    lu["BSM"] = np.arange(len(lu), dtype=np.int64)
+    lu["YDYHFLMC"] = lu["YDYHFLDM"].map({"0101": "水田", "0103": "旱地", "0701": "城镇住宅用地"})
+    lu.loc[5, "YDYHFLMC"] = "水田"  # disagrees with its code unless it is 0101
+    return lu
+
+
+@pytest.mark.parametrize("suffix", [".parquet", ".gpkg", ".shp", ".fgb"])
+@pytest.mark.parametrize("pair", [False, True])
+def test_command_reading_from_arrow_gives_the_same_result(
+    suffix: str,
+    pair: bool,
+    fast_for_small: list[bool],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    from spatial.commands.balance import BalanceRequest  # noqa: PLC0415
+
+    lu = _with_other_columns(_grid())
+    planned = lu.copy()
+    planned.loc[planned.index[:40], "YDYHFLDM"] = "1207"
+    planned.loc[planned.index[:40], "YDYHFLMC"] = None
+    _write(lu, tmp_path / f"lu{suffix}")
+    _write(planned, tmp_path / f"planned{suffix}")
+    _write(_zones(), tmp_path / "zones.parquet")
+    zones = str(tmp_path / "zones.parquet")
+    if pair:
+        request = BalanceRequest(
+            existing=str(tmp_path / f"lu{suffix}"),
+            planned=str(tmp_path / f"planned{suffix}"),
+            zones=zones,
+        )
+    else:
+        request = BalanceRequest(landuse=str(tmp_path / f"lu{suffix}"), zones=zones)
+    arrow, usual, taken = _run_both(request, monkeypatch)
+    assert taken == [True] * (1 + pair)  # read from Arrow, and the fast path took it
+    assert fast_for_small[: 1 + pair] == [True] * (1 + pair)
+    _same_outcome(arrow, usual)
+    problems = arrow[4]
+    assert len(problems) == (1 + pair) * int(lu.loc[5, "YDYHFLDM"] != "0101")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("suffix", [".parquet", ".gpkg"])
+@pytest.mark.parametrize("kind", BAD_KINDS)
+def test_command_reading_from_arrow_refuses_a_bad_feature_in_the_same_words(
+    kind: str,
+    suffix: str,
+    fast_for_small: list[bool],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    from spatial.commands.balance import BalanceRequest  # noqa: PLC0415
+
+    path = tmp_path / f"lu{suffix}"
+    _write(_bad(kind), path)
+    _write(_zones(), tmp_path / "zones.gpkg")
+    request = BalanceRequest(landuse=str(path), zones=str(tmp_path / "zones.gpkg"))
+    arrow, usual, taken = _run_both(request, monkeypatch)
+    assert taken == [True]  # read from Arrow; then declined by the fast path
+    _same_outcome(arrow, usual)
+    assert issubclass(arrow[0], Exception)  # type: ignore[arg-type]
+    assert str(path) in str(arrow[1])
+    assert not fast_for_small[0]  # the fast path declined what the Arrow read gave it
+
+
+def test_reading_options_and_repair_go_the_usual_way(
+    fast_for_small: list[bool], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from spatial.commands.balance import BalanceRequest  # noqa: PLC0415
+    from spatial.io.options import ReadOptions  # noqa: PLC0415
+
+    _write(_grid(), tmp_path / "lu.parquet")
+    _write(_zones(), tmp_path / "zones.parquet")
+    paths = {"landuse": str(tmp_path / "lu.parquet"), "zones": str(tmp_path / "zones.parquet")}
+    for request in (
+        BalanceRequest(**paths, options={"landuse": ReadOptions(crs="EPSG:4544")}),
+        BalanceRequest(**paths, repair=True),
+    ):
+        arrow, usual, taken = _run_both(request, monkeypatch)
+        assert taken == [False]
+        _same_outcome(arrow, usual)
+
+
+@pytest.mark.parametrize("damage", ["wkb", "file"])
+def test_a_damaged_geoparquet_is_refused_in_the_usual_words(
+    damage: str, fast_for_small: list[bool], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A WKB GEOS cannot read, a file cut short: the usual reader's refusal, not a traceback."""
+    import pyarrow as pa  # noqa: PLC0415
+    import pyarrow.parquet as pq  # noqa: PLC0415
+
+    from spatial.commands.balance import BalanceRequest  # noqa: PLC0415
+
+    path = tmp_path / "lu.parquet"
+    _write(_grid(), path)
+    if damage == "wkb":
+        table = pq.read_table(path)
+        at = table.schema.get_field_index("geometry")
+        wkb = table.column(at).to_pylist()
+        wkb[-1] = b"\x01\x03\x00\x00"  # a polygon's header, cut short
+        column = pa.array(wkb, table.schema.field(at).type)
+        pq.write_table(table.set_column(at, table.schema.field(at), column), path)
+    else:
+        path.write_bytes(path.read_bytes()[:-200])
+    _write(_zones(), tmp_path / "zones.gpkg")
+    request = BalanceRequest(landuse=str(path), zones=str(tmp_path / "zones.gpkg"))
+    arrow, usual, taken = _run_both(request, monkeypatch)
+    assert taken == [False]
+    _same_outcome(arrow, usual)
+    assert str(path) in str(arrow[1])
+
+
+def test_a_small_layer_is_read_the_usual_way(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """At most FAST_MIN_FEATURES features: not read from Arrow (the fast path would decline it)."""
+    from spatial.commands.balance import BalanceRequest  # noqa: PLC0415
+
+    _write(_grid(), tmp_path / "lu.gpkg")
+    _write(_zones(), tmp_path / "zones.gpkg")
+    request = BalanceRequest(landuse=str(tmp_path / "lu.gpkg"), zones=str(tmp_path / "zones.gpkg"))
+    arrow, usual, taken = _run_both(request, monkeypatch)
+    assert taken == [False]  # 600 features
+    _same_outcome(arrow, usual)
+
+
+def test_a_shapefile_without_its_encoding_is_read_the_usual_way(
+    fast_for_small: list[bool], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from spatial.commands.balance import BalanceRequest  # noqa: PLC0415
+
+    _write(_grid(), tmp_path / "lu.shp")
+    (tmp_path / "lu.cpg").unlink()
+    _write(_zones(), tmp_path / "zones.gpkg")
+    request = BalanceRequest(landuse=str(tmp_path / "lu.shp"), zones=str(tmp_path / "zones.gpkg"))
+    arrow, usual, taken = _run_both(request, monkeypatch)
+    assert taken == [False]
+    _same_outcome(arrow, usual)
+
+
+def test_arrow_frame_holds_the_usual_geometries_and_text(tmp_path: Path) -> None:
+    from spatial.io.arrow_frame import read_arrow_frame  # noqa: PLC0415
+    from spatial.io.layers import read_layer  # noqa: PLC0415
+
+    lu = _with_other_columns(_bad("invalid"))  # a bow tie, decoded as it is
+    lu.loc[7, "note"] = None
+    for suffix in (".parquet", ".gpkg", ".fgb"):
+        path = tmp_path / f"lu{suffix}"
+        _write(lu, path)
+        arrow = read_arrow_frame(path, ("id", "BSM"), threads=2)
+        usual = read_layer(path)
+        assert arrow is not None
+        assert "ZDMJ" not in arrow.columns  # numbers not named are left out
+        assert arrow.crs == usual.crs
+        assert list(shapely.to_wkb(arrow.geometry.array)) == list(
+            shapely.to_wkb(usual.geometry.array)
+        )
+        for name in ("id", "BSM", "YDYHFLDM", "YDYHFLMC", "note"):
+            assert _values(arrow[name]) == _values(usual[name]), name
+        assert _values(arrow["note"]).count(None) == 1  # FlatGeobuf reorders features
+
+
+def _values(column: pd.Series) -> list[object]:
+    """The values as Python objects, a missing one None."""
+    return column.astype(object).where(column.notna(), None).tolist()
