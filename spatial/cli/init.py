@@ -24,20 +24,14 @@ import sys
 from collections.abc import Container
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from spatial.cli._options import COMMAND_HELP
 from spatial.cli._output import ExitCode
 from spatial.errors import LayerReadError, OutputError, printable
-from spatial.project import PROJECT_FILE
-
-if TYPE_CHECKING:
-    import pandas as pd
+from spatial.project import ID_FIELDS, PROJECT_FILE, unique_field
 
 __all__ = ["CLASS_FIELDS", "ID_FIELDS", "NAME_FIELDS", "register", "run"]
 
-#: Id fields looked for, in order: 标识码, 单元编号, then the usual English ones.
-ID_FIELDS = ("BSM", "DYBH", "id", "ID", "Id", "YSDM_ID", "FID_", "OBJECTID", "编号")
 #: Name fields looked for, in order: 单元名称, 名称, then the usual English ones.
 NAME_FIELDS = ("DYMC", "MC", "name_zh", "name", "NAME", "Name", "名称", "QSDWMC")
 #: Land-use class fields: 用地用海分类代码 (2023 guide), 地类编码 (三调).
@@ -78,16 +72,6 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.set_defaults(handler=run)
 
 
-def _unique_field(frame: pd.DataFrame, candidates: tuple[str, ...]) -> str | None:
-    for name in candidates:
-        if name in frame.columns:
-            values = frame[name]
-            text = values.astype(str).str.strip()
-            if values.notna().all() and (text != "").all() and values.is_unique:
-                return name
-    return None
-
-
 def _first(columns: Container[str], candidates: tuple[str, ...]) -> str | None:
     return next((name for name in candidates if name in columns), None)
 
@@ -108,7 +92,7 @@ def _found(path: str, layer: str | None) -> Found:
     return Found(
         path=path if layer is None else f"{path}::{layer}",
         crs=info["crs"],
-        id_field=_unique_field(frame, ID_FIELDS),
+        id_field=unique_field(frame, ID_FIELDS),
         name_field=_first(frame.columns, NAME_FIELDS),
         class_field=_first(frame.columns, CLASS_FIELDS),
         geometry_type=str(info["geometry_type"]),
