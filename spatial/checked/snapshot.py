@@ -17,7 +17,7 @@ import pandas as pd
 from spatial.checked.provenance import LayerProvenance
 from spatial.checked.report import CheckReport
 
-__all__ = ["ZONE_CHECK_COLUMNS", "PlanSnapshot"]
+__all__ = ["PLAN_FIGURE_COLUMNS", "ZONE_CHECK_COLUMNS", "PlanSnapshot"]
 
 #: Columns of :attr:`PlanSnapshot.zone_checks` after ``id`` (areas in km², ellipsoidal, CGCS2000).
 ZONE_CHECK_COLUMNS: tuple[str, ...] = (
@@ -28,9 +28,13 @@ ZONE_CHECK_COLUMNS: tuple[str, ...] = (
     "status",
 )
 
+#: Columns of :attr:`PlanSnapshot.zone_checks` after those: the target as the plan gave it
+#: (``1000``, ``"mu"``), for pages that show it in the planner's unit.
+PLAN_FIGURE_COLUMNS: tuple[str, ...] = ("target_value", "target_unit")
+
 
 def _no_zone_checks() -> pd.DataFrame:
-    return pd.DataFrame(columns=["id", *ZONE_CHECK_COLUMNS])
+    return pd.DataFrame(columns=["id", *ZONE_CHECK_COLUMNS, *PLAN_FIGURE_COLUMNS])
 
 
 @dataclass(frozen=True)
@@ -59,7 +63,8 @@ class PlanSnapshot:
         Notes every page shows (layers left out, CRS warnings).
     zone_checks : DataFrame
         One row per zone target of the plan checked (``id`` and
-        :data:`ZONE_CHECK_COLUMNS`), the rows of ``report.targets``.
+        :data:`ZONE_CHECK_COLUMNS`, then :data:`PLAN_FIGURE_COLUMNS`), the rows of
+        ``report.targets``.
     missing_zone_targets : list of str
         Ids of the plan's zone targets that no zone carries.
     headlines : list of dict

@@ -20,7 +20,7 @@ import pandas as pd
 
 from spatial.checked.provenance import drawn_layers, layer_provenance, plan_title, stale_note
 from spatial.checked.report import CheckReport
-from spatial.checked.snapshot import ZONE_CHECK_COLUMNS, PlanSnapshot
+from spatial.checked.snapshot import PLAN_FIGURE_COLUMNS, ZONE_CHECK_COLUMNS, PlanSnapshot
 from spatial.checks.pieces import failure_pieces
 from spatial.checks.run import run_checks
 from spatial.errors import CRSMismatchWarning, RepairWarning
@@ -40,8 +40,16 @@ def _zone_checks(
     zones = report.layers.get("zones")
     present = set(zones["id"]) if zones is not None and "id" in zones.columns else set()
     table = report.targets[report.targets["id"].isin(ids)]
-    tolerance = pd.Series({t.id: t.tolerance_pct for t in zone_targets}, name="tolerance_pct")
-    checks = table.join(tolerance, on="id")[["id", *ZONE_CHECK_COLUMNS]]
+    stated = pd.DataFrame(
+        {
+            "tolerance_pct": [t.tolerance_pct for t in zone_targets],
+            "target_value": [float(t.value) for t in zone_targets],  # the plan's figure
+            "target_unit": [t.unit for t in zone_targets],  # and its unit (km2, ha, mu, m2)
+        },
+        index=pd.Index(ids, name="id"),
+    )
+    stated = stated[~stated.index.duplicated()]
+    checks = table.join(stated, on="id")[["id", *ZONE_CHECK_COLUMNS, *PLAN_FIGURE_COLUMNS]]
     return checks.reset_index(drop=True), [i for i in ids if i not in present]
 
 

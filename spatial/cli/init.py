@@ -8,7 +8,9 @@ the role it gives the layer: a layer with a class field is the land-use layer;
 one whose file name says 农田/红线/开发边界 (``farmland``, ``redline``,
 ``boundary``...) a constraint; the first other polygon layer the zones. Edit the
 project to say otherwise. ``--plan`` and ``--rules`` name the planner's targets
-and rules files in it.
+and rules files in it. The project's ``title`` is written set, to the folder's
+name marked as a placeholder (else the maps took the zones file's stem:
+"zones图"), unless the plan states its own ``[document] title``.
 
 It never overwrites an existing project (one line, exit 2, unless ``--force``)
 and writes it atomically (:mod:`spatial.io.atomic`).
@@ -24,20 +26,14 @@ import sys
 from collections.abc import Container
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from spatial.cli._options import COMMAND_HELP
 from spatial.cli._output import ExitCode
 from spatial.errors import LayerReadError, OutputError, printable
-from spatial.project import PROJECT_FILE
-
-if TYPE_CHECKING:
-    import pandas as pd
+from spatial.project import ID_FIELDS, PROJECT_FILE, unique_field
 
 __all__ = ["CLASS_FIELDS", "ID_FIELDS", "NAME_FIELDS", "register", "run"]
 
-#: Id fields looked for, in order: 标识码, 单元编号, then the usual English ones.
-ID_FIELDS = ("BSM", "DYBH", "id", "ID", "Id", "YSDM_ID", "FID_", "OBJECTID", "编号")
 #: Name fields looked for, in order: 单元名称, 名称, then the usual English ones.
 NAME_FIELDS = ("DYMC", "MC", "name_zh", "name", "NAME", "Name", "名称", "QSDWMC")
 #: Land-use class fields: 用地用海分类代码 (2023 guide), 地类编码 (三调).
@@ -78,16 +74,6 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.set_defaults(handler=run)
 
 
-def _unique_field(frame: pd.DataFrame, candidates: tuple[str, ...]) -> str | None:
-    for name in candidates:
-        if name in frame.columns:
-            values = frame[name]
-            text = values.astype(str).str.strip()
-            if values.notna().all() and (text != "").all() and values.is_unique:
-                return name
-    return None
-
-
 def _first(columns: Container[str], candidates: tuple[str, ...]) -> str | None:
     return next((name for name in candidates if name in columns), None)
 
@@ -108,7 +94,7 @@ def _found(path: str, layer: str | None) -> Found:
     return Found(
         path=path if layer is None else f"{path}::{layer}",
         crs=info["crs"],
-        id_field=_unique_field(frame, ID_FIELDS),
+        id_field=unique_field(frame, ID_FIELDS),
         name_field=_first(frame.columns, NAME_FIELDS),
         class_field=_first(frame.columns, CLASS_FIELDS),
         geometry_type=str(info["geometry_type"]),
@@ -183,11 +169,35 @@ def _table(role: str, found: Found, folder: Path) -> list[str]:
     return [*lines, ""]
 
 
+def _plan_title(plan: str | None) -> str | None:
+    """Return the ``[document] title`` of the plan file ``plan``; None if none or unreadable."""
+    from spatial.errors import SpatialError  # noqa: PLC0415
+    from spatial.plan import load_title  # noqa: PLC0415
+
+    if plan is None:
+        return None
+    try:
+        return load_title(plan)
+    except (OSError, SpatialError):  # a plan not written yet: its errors are check's to say
+        return None
+
+
+def _title_line(args: argparse.Namespace, folder: Path) -> str:
+    """Return the project's title line: the folder's name as a placeholder, unless the plan has one.
+
+    Without a title the maps were titled by the zones file's stem ("zones图").
+    """
+    title = _plan_title(args.plan)
+    if title is not None:
+        return f"# title = {_quoted(title)}  # on maps, reports and the atlas (now the plan's)"
+    return (
+        f"title = {_quoted(folder.absolute().name or 'plan')}  # placeholder (this folder's name): "
+        "your plan's title, on maps, reports and the atlas"
+    )
+
+
 def _plan_lines(args: argparse.Namespace, folder: Path, found: list[Found]) -> list[str]:
-    lines = [
-        "[project]",
-        '# title = "某单元规划"  # on maps, reports and the atlas (else the plan\'s)',
-    ]
+    lines = ["[project]", _title_line(args, folder)]
     crss = {f.crs for f in found if f.crs}
     if len(crss) == 1:
         lines.append(f"out_crs = {_quoted(crss.pop())}  # the layers' common CRS")

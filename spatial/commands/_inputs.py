@@ -178,12 +178,24 @@ def read_plan_layer(name: str, path: str, options: ReadOptions) -> gpd.GeoDataFr
 
 
 def read_constraint_layer(name: str, path: str, options: ReadOptions) -> gpd.GeoDataFrame:
-    """Read the 三区三线 layer ``name``; its features numbered ``NAME#i`` when it has no ``id``."""
+    """Read the 三区三线 layer ``name``; its features named by their id field.
+
+    Without ``id`` (or ``--id-field``), the first of
+    :data:`spatial.project.ID_FIELDS` that is unique and never blank (``BSM``)
+    names the features, as ``qc`` and ``spatial init`` name them; failing
+    that, they are numbered ``NAME#i``.
+    """
     from spatial.io.layers import read_layer  # noqa: PLC0415
+    from spatial.project import ID_FIELDS, unique_field  # noqa: PLC0415
 
     gdf = read_layer(path, **vars(options))
-    if "id" not in gdf.columns:  # protected-line layers rarely carry our id field
-        gdf = gdf.assign(id=[f"{name}#{i}" for i in range(len(gdf))])
+    if "id" in gdf.columns:
+        return gdf
+    found = unique_field(gdf.drop(columns=gdf.geometry.name), ID_FIELDS)
+    if found is None:  # protected-line layers rarely carry our id field
+        return gdf.assign(id=[f"{name}#{i}" for i in range(len(gdf))])
+    gdf = gdf.assign(id=gdf[found].astype(str))
+    gdf.attrs["read_notes"] = [*read_notes(gdf), f"{name}: ids from field {found!r}"]
     return gdf
 
 

@@ -27,6 +27,7 @@ from matplotlib.figure import Figure
 
 from spatial.checked.snapshot import PlanSnapshot
 from spatial.io.atomic import atomic_path
+from spatial.publish.figures import area_text, pct_text
 from spatial.publish.fonts import in_noto
 from spatial.publish.layout import Panel
 from spatial.publish.sheet import (
@@ -91,24 +92,24 @@ def _zone_name(zone: gpd.GeoDataFrame, zone_id: str) -> tuple[str, str]:
 
 
 def target_line(snapshot: PlanSnapshot, zone_id: str) -> str | None:
-    """Return the zone's area check as one line (km², ellipsoidal), None without a target.
+    """Return the zone's area check as one line, in the plan's unit; None without a target.
 
-    The figures are the snapshot's (:attr:`PlanSnapshot.zone_checks`), as ``spatial check``
-    gives them.
+    The target is shown as the plan gave it (``1,000 亩``), the measured area
+    (ellipsoidal) in the same unit and the difference with its sign
+    (:mod:`spatial.publish.figures`). The figures are the snapshot's
+    (:attr:`PlanSnapshot.zone_checks`), as ``spatial check`` gives them.
     """
     checks = snapshot.zone_checks
     rows = checks[checks["id"].astype(str) == zone_id]
     if not len(rows):
         return None
     row = rows.iloc[0]
-    measured = float(row["measured_km2"])
+    unit = str(row.get("target_unit", "km2"))
+    target = area_text(float(row["target_km2"]), unit, exact=True)
+    measured = area_text(float(row["measured_km2"]), unit)
     diff = float(row["diff_pct"])
-    shown = "—" if np.isnan(measured) else f"{measured:.2f}"
-    change = "" if np.isnan(diff) else f" ({diff:+.1f}%)"
-    return (
-        f"面积目标 Area target {float(row['target_km2']):g} km², 实测 measured {shown} km²"
-        f"{change}: {row['status']}"
-    )
+    change = "" if np.isnan(diff) else f" ({pct_text(diff)})"
+    return f"面积目标 Area target {target}, 实测 measured {measured}{change}: {row['status']}"
 
 
 def _outline_zone(ax: Axes, zone: gpd.GeoDataFrame) -> None:
@@ -125,6 +126,7 @@ def draw_zone_sheet(
     *,
     number: int = 1,
     style_field: str | None = None,
+    maker: str = "spatial review",
 ) -> Figure:
     """Return the A3 landscape sheet of one zone: its map, legend, notes and tables.
 
@@ -140,6 +142,8 @@ def draw_zone_sheet(
         The zone's number on the overview sheet (its marker).
     style_field : str, optional
         Field of the planner's layers to colour by (land-use codes named).
+    maker : str
+        The command that made the sheet, named in its footer.
     """
     zone = _zone(snapshot, zone_id)
     name_zh, name_en = _zone_name(zone, zone_id)
@@ -153,7 +157,7 @@ def draw_zone_sheet(
     notes = [
         f"坐标系 Coordinate system: {crs_note(sheet_crs(snapshot))}",
         f"比例尺 Scale {ratio_text(fig, ax)} (A3) · 虚线框为本分区 dashed: this zone",
-        f"制图日期 Date: {snapshot.made.isoformat()} · spatial review",
+        f"制图日期 Date: {snapshot.made.isoformat()} · {maker}",
     ]
     target = target_line(snapshot, zone_id)
     panel.text([target] if target else [], 8)
@@ -173,6 +177,7 @@ def write_atlas(
     zone_tables: ZoneTables,
     *,
     style_field: str | None = None,
+    maker: str = "spatial review",
 ) -> int:
     """Write the A3 atlas as one PDF (fonts embedded, atomically); return its page count.
 
@@ -187,13 +192,15 @@ def write_atlas(
         sheet saying so.
     style_field : str, optional
         Field of the planner's layers to colour by.
+    maker : str
+        The command that made the atlas, named in every page's footer and the PDF's Creator.
 
     Returns
     -------
     int
         1 + the number of zones: the overview sheet, then one per zone.
     """
-    builders: list[Callable[[], Figure]] = [partial(draw_sheet, snapshot, style_field)]
+    builders: list[Callable[[], Figure]] = [partial(draw_sheet, snapshot, style_field, maker=maker)]
     for number, zone_id in enumerate(zone_ids(snapshot), 1):
         tables = zone_tables.get(zone_id, ())
         builders.append(
@@ -204,9 +211,10 @@ def write_atlas(
                 tables,
                 number=number,
                 style_field=style_field,
+                maker=maker,
             )
         )
-    metadata = {"Title": snapshot.title_zh, "Creator": "spatial review"}
+    metadata = {"Title": snapshot.title_zh, "Creator": maker}
     with (
         matplotlib.rc_context({"pdf.fonttype": 42}),
         atomic_path(path) as tmp,

@@ -37,6 +37,7 @@ from spatial.checked.snapshot import PlanSnapshot
 from spatial.crs import WGS84, gk_zone_crs_for
 from spatial.io.atomic import atomic_path
 from spatial.landuse.classes import load_classes
+from spatial.publish.figures import area_text, pct_text
 from spatial.publish.fonts import SVG_METADATA, in_noto
 from spatial.publish.layout import (
     MapLabel,
@@ -608,14 +609,18 @@ def draw_map(
 def _target_rows(snapshot: PlanSnapshot) -> list[list[str]]:
     zones = snapshot.drawn.get("zones")
     numbers = {str(z): i for i, z in enumerate(zones["id"], 1)} if zones is not None else {}
+    checks = snapshot.zone_checks
+    units: dict[str, object] = {}
+    if "target_unit" in checks.columns:
+        units = dict(zip(checks["id"].astype(str), checks["target_unit"], strict=True))
     rows = []
     for row in snapshot.report.targets.to_dict("records"):
-        measured_km2, diff_pct = float(row["measured_km2"]), float(row["diff_pct"])
-        measured = "—" if np.isnan(measured_km2) else f"{measured_km2:.2f}"
-        diff = "—" if np.isnan(diff_pct) else f"{diff_pct:+.1f}%"
+        unit = str(units.get(str(row["id"]), "km2"))  # a zone target in the plan's own unit
+        measured = area_text(float(row["measured_km2"]), unit)
+        diff = pct_text(float(row["diff_pct"]))
         name = row["name_zh"] if isinstance(row["name_zh"], str) else str(row["id"])
         number = str(numbers.get(str(row["id"]), ""))
-        target = f"{float(row['target_km2']):g}"
+        target = area_text(float(row["target_km2"]), unit, exact=True)
         rows.append([number, name, target, measured, diff, str(row["status"])])
     return rows
 
@@ -692,8 +697,13 @@ def draw_legend(panel: Panel, handles: list[Artist], size_pt: float = 7.0) -> No
     panel.y = fig.transFigure.inverted().transform((0, box.y0))[1] - 0.015
 
 
-def draw_sheet(snapshot: PlanSnapshot, style_field: str | None = None) -> Figure:
+def draw_sheet(
+    snapshot: PlanSnapshot, style_field: str | None = None, *, maker: str = "spatial report"
+) -> Figure:
     """Return the A3 landscape map sheet of ``snapshot`` as a matplotlib Figure.
+
+    ``maker`` is the command that made it (``spatial review`` for the atlas),
+    named in the footer.
 
     Right of the map, one column filled from the top (:class:`~spatial.publish.layout.Panel`):
     the legend, the area targets, the rule checks, the coordinate system and the
@@ -729,7 +739,7 @@ def draw_sheet(snapshot: PlanSnapshot, style_field: str | None = None) -> Figure
     notes = [
         f"坐标系 Coordinate system: {crs_note(sheet_crs(snapshot))}; "
         f"比例尺 scale {ratio_text(fig, ax)} (A3)",
-        f"制图日期 Date: {snapshot.made.isoformat()} · spatial report",
+        f"制图日期 Date: {snapshot.made.isoformat()} · {maker}",
         *snapshot.notes,
     ]
     panel.text(notes, 7)
@@ -739,7 +749,7 @@ def draw_sheet(snapshot: PlanSnapshot, style_field: str | None = None) -> Figure
 
 
 #: Title of the sheet's table of area targets.
-TARGETS_TITLE = "面积目标 Area targets (km², 椭球面积 ellipsoidal CGCS2000)"
+TARGETS_TITLE = "面积目标 Area targets (椭球面积 ellipsoidal CGCS2000)"
 #: The map's frame on the page (left, bottom, width, height; figure fractions).
 MAP_RECT = (0.02, 0.04, 0.56, 0.86)
 #: The column beside the map (left, top, width, bottom; figure fractions).

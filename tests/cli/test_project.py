@@ -401,9 +401,10 @@ def test_init_offers_a_title_and_a_set_title_is_the_maps(folder, capsys, monkeyp
     monkeypatch.chdir(folder)
     assert main(["init", "zones.shp", "--plan", "plan.toml"]) == 0
     text = (folder / "spatial.toml").read_text(encoding="utf-8")
-    assert "# title = " in text
+    assert re.search(r"^title = .*# placeholder", text, re.M)
     (folder / "spatial.toml").write_text(
-        text.replace("[project]\n", '[project]\ntitle = "我的单元规划"\n', 1), encoding="utf-8"
+        re.sub(r"^title = .*$", 'title = "我的单元规划"', text, count=1, flags=re.M),
+        encoding="utf-8",
     )
     assert main(["map", "--out", str(folder / "m.html")]) == 0
     assert "我的单元规划" in (folder / "m.html").read_text(encoding="utf-8")
