@@ -46,12 +46,12 @@ def _fields(gdf: gpd.GeoDataFrame) -> str:
 
 
 def _take(
-    gdf: gpd.GeoDataFrame, source: str, field: str, role: str, option: str
+    gdf: gpd.GeoDataFrame, source: str, field: str, role: str, option: str, own: str
 ) -> gpd.GeoDataFrame:
     """Make ``field`` the ``role`` column, keeping a previous ``role`` column as ``role_orig``."""
     if field not in gdf.columns or field == gdf.geometry.name:
         raise LayerError(
-            f"{source}: no field {field!r} for {option}; its fields are {_fields(gdf)}"
+            f"{source}: no field {field!r} for {option}; its fields are {own}"
         )
     if field == role:
         return gdf
@@ -111,9 +111,9 @@ def map_fields(
     >>> list(mapped.columns), notes
     (['id', 'name_zh', 'geometry'], ["mine.shp: ids from field 'CODE', names from field '名称'"])
     """
-    said, fields = [], {}
+    said, fields, own = [], {}, _fields(gdf)  # the file's own field names, before renaming
     if id_field is not None:
-        gdf = _take(gdf, source, id_field, ID_COLUMN, "--id-field")
+        gdf = _take(gdf, source, id_field, ID_COLUMN, "--id-field", own)
         said.append(f"ids from field {id_field!r}")
         fields[ID_COLUMN] = id_field
     else:
@@ -126,7 +126,7 @@ def map_fields(
             said.append(f"ids from field {column!r} ({why}; --id-field to choose another)")
             fields[ID_COLUMN] = column
     if name_field is not None:
-        gdf = _take(gdf, source, name_field, NAME_COLUMN, "--name-field")
+        gdf = _take(gdf, source, name_field, NAME_COLUMN, "--name-field", own)
         said.append(f"names from field {name_field!r}")
         fields[NAME_COLUMN] = name_field
     if fields:  # messages name the planner's fields (validate's mis-encoded text)
