@@ -50,9 +50,7 @@ def _take(
 ) -> gpd.GeoDataFrame:
     """Make ``field`` the ``role`` column, keeping a previous ``role`` column as ``role_orig``."""
     if field not in gdf.columns or field == gdf.geometry.name:
-        raise LayerError(
-            f"{source}: no field {field!r} for {option}; its fields are {own}"
-        )
+        raise LayerError(f"{source}: no field {field!r} for {option}; its fields are {own}")
     if field == role:
         return gdf
     renames = {field: role}
