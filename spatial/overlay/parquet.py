@@ -50,7 +50,6 @@ as the usual path names it.
 from __future__ import annotations
 
 import os
-import sys
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -70,7 +69,7 @@ from spatial.io.geoparquet import ParquetLayer, wkb_geometries
 from spatial.io.sources import LayerSource
 from spatial.overlay._keywords import id_keywords
 from spatial.overlay.operations import cut_prepared, empty_cut, finish_cuts, tabulate_intersection
-from spatial.overlay.scan import UNIT_ROWS, NotPlain, ParquetScan, ScannedUnit, progress_line
+from spatial.overlay.scan import UNIT_ROWS, NotPlain, ParquetScan, ScannedUnit, progress_reporter
 from spatial.preconditions import require_crs
 from spatial.validate.frame import into_crs
 from spatial.validate.inputs import FULL_CHECK_MAX_FEATURES, Known, LayerInput, prepare_inputs
@@ -212,15 +211,6 @@ def _unit_table(job: _Job, unit: ScannedUnit) -> pd.DataFrame | _Refused | None:
         return _Refused(exc)
 
 
-def _reporter(progress: Progress | bool | None, rows: int) -> Progress | None:
-    """Return the progress callback: the caller's, or ours on a terminal for a large layer."""
-    if progress is None:
-        progress = sys.stderr.isatty() and rows > PROGRESS_MIN_ROWS
-    if progress is True:
-        return progress_line
-    return progress or None
-
-
 def _small_layer(
     b: gpd.GeoDataFrame, b_id_field: str, names: tuple[str, str], layer: LayerSource
 ) -> _Small:
@@ -357,7 +347,7 @@ def _tabulate_scan(
         small = _small_layer(b, b_id_field, names, layer)
         index = "b" if layer.rows >= len(small.geoms) else "a"
         job = _Job(layer.crs, small, names, index)
-        report = _reporter(progress, layer.rows)
+        report = progress_reporter(progress, layer.rows, PROGRESS_MIN_ROWS)
         tables = [t for t in scan.results(partial(_unit_table, job), report) if t is not None]
     except NotPlain:
         scan.close()

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import os
 import queue
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -56,6 +57,7 @@ __all__ = [
     "ParquetScan",
     "ScannedUnit",
     "progress_line",
+    "progress_reporter",
 ]
 
 #: Most rows of the large layer read and tabulated at a time (about 0.1 GB of parcels).
@@ -340,3 +342,14 @@ def _given(ids: pa.Array, wkb: pa.Array) -> tuple[pa.Array, pa.Array]:
 
 def _read_error(path: str | os.PathLike[str], exc: BaseException) -> LayerReadError:
     return LayerReadError(f"{path}: cannot be read ({first_line(exc)})")
+
+
+def progress_reporter(
+    progress: Progress | bool | None, rows: int, min_rows: int
+) -> Progress | None:
+    """Return the progress callback: the caller's, or a terminal line past ``min_rows`` rows."""
+    if progress is None:
+        progress = sys.stderr.isatty() and rows > min_rows
+    if progress is True:
+        return progress_line
+    return progress or None

@@ -38,7 +38,6 @@ the result (one row per feature of A: for ``difference`` its part, in EPSG:4326)
 from __future__ import annotations
 
 import os
-import sys
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -69,7 +68,7 @@ from spatial.overlay.operations import (
     within_zone,
 )
 from spatial.overlay.parquet import BoxCover
-from spatial.overlay.scan import UNIT_ROWS, NotPlain, ParquetScan, ScannedUnit, progress_line
+from spatial.overlay.scan import UNIT_ROWS, NotPlain, ParquetScan, ScannedUnit, progress_reporter
 from spatial.preconditions import feature_error, require_crs
 from spatial.validate.frame import into_crs
 from spatial.validate.inputs import FULL_CHECK_MAX_FEATURES, LayerInput, prepare_inputs
@@ -122,15 +121,6 @@ class _LonRange:
 
     west: tuple[float, float]
     east: tuple[float, float]
-
-
-def _reporter(progress: Progress | bool | None, rows: int) -> Progress | None:
-    """Return the progress callback: the caller's, or ours on a terminal for a large layer."""
-    if progress is None:
-        progress = sys.stderr.isatty() and rows > PROGRESS_MIN_ROWS
-    if progress is True:
-        return progress_line
-    return progress or None
 
 
 def _small_layer(
@@ -261,7 +251,9 @@ def _run(
     finish: Callable[[ScannedUnit], T],
     progress: Progress | bool | None,
 ) -> list[T]:
-    return list(scan.results(finish, _reporter(progress, scan.layer.rows)))
+    return list(
+        scan.results(finish, progress_reporter(progress, scan.layer.rows, PROGRESS_MIN_ROWS))
+    )
 
 
 def _scan_of(
