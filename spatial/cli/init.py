@@ -211,7 +211,7 @@ def _plan_lines(args: argparse.Namespace, folder: Path, found: list[Found]) -> l
             "(km2, ha, m2, mu)",
         ]
     if args.rules is None:
-        lines += ['# rules = "rules.toml"  # your [[rules]]; without one, no rule runs']
+        lines += ['# rules = "rules.toml"  # your [[rules]]; constraints are checked without one']
     return [*lines, ""]
 
 
