@@ -15,6 +15,7 @@ from spatial.errors import printable
 from spatial.formats import FORMATS
 from spatial.report import format_frame, format_json, format_markdown, format_table, records
 from spatial.table_formats import table_format
+from spatial.table_formats._ids import planner_ids
 from spatial.validate.inputs import Repair
 
 __all__ = ["RULE_COLUMNS", "TARGET_COLUMNS", "CheckReport"]
@@ -74,6 +75,9 @@ class CheckReport:
     matches: list[str] = field(default_factory=list)
     #: The layers as checked (EPSG:4326, ids as text), by name; not rendered.
     layers: dict[str, Any] = field(default_factory=dict, repr=False)
+    #: By table (``targets``, ``rules``, ``conflicts``), its id columns under the planner's
+    #: names in every rendering (``id`` as ``DYBH``): ``OutputFrame.ids``; the tables keep ``id``.
+    table_ids: dict[str, dict[str, str]] = field(default_factory=dict, repr=False)
 
     @property
     def passed(self) -> bool:
@@ -99,11 +103,22 @@ class CheckReport:
         ]
         return [printable(line) for line in lines]
 
+    def _named(self, name: str, table: pd.DataFrame, fmt: str) -> pd.DataFrame:
+        """Return ``table`` with its id columns under the planner's names (:attr:`table_ids`)."""
+        return planner_ids(table, self.table_ids.get(name, {}), fmt)
+
     def to_dict(self) -> dict[str, list[dict[str, Any]]]:
-        """Return ``{"targets": [...], "rules": [...]}``, rows as JSON-ready dicts (NaN -> None)."""
-        out = {"targets": records(self.targets), "rules": records(self.rules)}
+        """Return ``{"targets": [...], "rules": [...]}``, rows as JSON-ready dicts (NaN -> None).
+
+        An id column read from a planner's field keeps its key (``id``) and has
+        the field beside it (``DYBH``), as :attr:`table_ids` says.
+        """
+        out = {
+            "targets": records(self._named("targets", self.targets, "json")),
+            "rules": records(self._named("rules", self.rules, "json")),
+        }
         if self.conflicts is not None:
-            out["conflicts"] = records(self._conflict_table())
+            out["conflicts"] = records(self._named("conflicts", self._conflict_table(), "json"))
         return out
 
     def _conflict_table(self) -> pd.DataFrame:
@@ -168,7 +183,10 @@ class CheckReport:
 
     def sheets(self) -> dict[str, pd.DataFrame]:
         """Return the report as tables for a workbook: ``targets`` and ``rules``."""
-        return {"targets": self.targets, "rules": self.rules}
+        return {
+            "targets": self._named("targets", self.targets, "xlsx"),
+            "rules": self._named("rules", self.rules, "xlsx"),
+        }
 
     def render(self, fmt: str = "table") -> str:
         """Render the report as ``table``, ``csv``, ``json`` or ``markdown`` text.
@@ -191,14 +209,17 @@ class CheckReport:
                 *TARGET_COLUMNS,
                 *(c for c in RULE_COLUMNS if c not in TARGET_COLUMNS),
             ]
-            return format_frame(both[columns], fmt)
+            names = {**self.table_ids.get("rules", {}), **self.table_ids.get("targets", {})}
+            return format_frame(planner_ids(both[columns], names, fmt), fmt)
         if fmt == "markdown":
-            return self._render_text(format_markdown, "## ", "- ")
+            return self._render_text(fmt, format_markdown, "## ", "- ")
         if fmt == "table":
-            return self._render_text(format_table, "", "  ")
+            return self._render_text(fmt, format_table, "", "  ")
         raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
 
-    def _render_text(self, table: Callable[[pd.DataFrame], str], head: str, bullet: str) -> str:
+    def _render_text(
+        self, fmt: str, table: Callable[[pd.DataFrame], str], head: str, bullet: str
+    ) -> str:
         rules = self.rules.assign(
             limit=[
                 f"{'≤' if b == 'max' else '≥'} {v:g}" if b else "-"
@@ -208,11 +229,11 @@ class CheckReport:
         parts = [
             f"{head}Area targets",
             "",
-            table(self.targets.drop(columns="reason")),
+            table(self._named("targets", self.targets.drop(columns="reason"), fmt)),
             "",
             f"{head}Spatial rules",
             "",
-            table(rules),
+            table(self._named("rules", rules, fmt)),
             "",
             self.summary(),
         ]
@@ -222,7 +243,7 @@ class CheckReport:
                 "",
                 f"{head}Constraint conflicts by zone and land-use class",
                 "",
-                table(self._conflicts_by_class()),
+                table(self._named("conflicts", self._conflicts_by_class(), fmt)),
                 self._largest_adjustment(),
             ]
         return "\n".join(parts) + "\n"

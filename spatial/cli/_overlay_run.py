@@ -41,6 +41,15 @@ __all__ = ["request_of", "run"]
 #: Tables longer than this are written as CSV by pyarrow, streamed (pandas: 5 s a million rows).
 _STREAM_MIN_ROWS = 10_000
 
+#: By operation, its table's id columns and the layer (A or B) whose ids each holds;
+#: ``difference`` and ``coverage`` already name theirs by ``--a-id``.
+_ID_COLUMNS: dict[str, dict[str, str]] = {
+    "intersection": {"a_id": "a", "b_id": "b"},
+    "overlaps": {"a_id": "a", "b_id": "a"},
+    "matrix": {"a_id": "a", "b_id": "a"},
+    "assign": {"point_id": "a", "polygon_id": "b"},
+}
+
 
 def _check_call(args: argparse.Namespace) -> None:
     args.out = output_destination(args)  # --db URL --table T: the same as --out URL?table=T
@@ -124,13 +133,27 @@ def _write(args: argparse.Namespace, outcome: OverlayResult) -> int:
             print(f"spatial overlay: wrote {name}", file=sys.stderr)
         return ExitCode.OK
     table = result.drop(columns=result.geometry.name) if hasattr(result, "geometry") else result
-    table = pd.DataFrame(table)
+    table = _named_ids(args, pd.DataFrame(table))
     stream = table_format(args.format).stream  # CSV and JSON are streamed, when they can be
     if stream is not None and len(table) > _STREAM_MIN_ROWS:
         if stream(table, args.out, not args.no_bom):
             return ExitCode.OK
     emit_frames(args, {args.op: table}, lambda fmt: format_frame(table, fmt))
     return ExitCode.OK
+
+
+def _named_ids(args: argparse.Namespace, table: pd.DataFrame) -> pd.DataFrame:
+    """Return ``table`` with its id columns named as ``--a-id``/``--b-id`` (``a_id`` as ``BSM``).
+
+    Both from one field (``overlaps``, ``matrix``; or A and B both ``BSM``) are
+    told apart by their role: ``a_BSM``, ``b_BSM``.
+    """
+    from spatial.export.frame import OutputFrame  # noqa: PLC0415 - geopandas, pyproj
+
+    fields = {"a": args.a_id, "b": args.b_id}
+    held = {} if args.square else _ID_COLUMNS.get(args.op, {})  # a square's columns are ids
+    columns = {column: fields[role] for column, role in held.items()}
+    return OutputFrame().with_ids(args.op, columns).table(args.op, table, args.format)
 
 
 def _lonlat(args: argparse.Namespace, layer: gpd.GeoDataFrame) -> gpd.GeoDataFrame:

@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import sys
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -47,6 +48,9 @@ from spatial.report import (
     format_table,
 )
 from spatial.table_formats import table_format
+
+if TYPE_CHECKING:
+    from spatial.export.frame import OutputFrame
 
 __all__ = ["register", "request_of", "run"]
 
@@ -105,8 +109,8 @@ def _readable(adjustments: pd.DataFrame) -> pd.DataFrame:
     return adjustments.assign(largest_adjustment_rel=rel)
 
 
-def _render(result: BalanceResult, fmt: str) -> str:
-    table, single = result.table, result.single
+def _render(result: BalanceResult, fmt: str, frame: OutputFrame) -> str:
+    table, single = frame.table("balance", result.table, fmt), result.single
     if table_format(fmt).kind != "document":  # the machine-readable rows only
         return format_frame(table, fmt)
     render = format_table if fmt == "table" else format_markdown
@@ -116,7 +120,7 @@ def _render(result: BalanceResult, fmt: str) -> str:
         shown = shown.drop(columns=["construction_land"])
     heading = "" if fmt == "table" else "## "
     title = "用地平衡表 Land-use balance" if single else "现状与规划 Existing against planned"
-    totals = result.totals
+    totals = frame.table("totals", result.totals, fmt)
     parts = [
         f"{heading}{title}",
         "",
@@ -128,7 +132,7 @@ def _render(result: BalanceResult, fmt: str) -> str:
         "",
         f"{heading}平差 Largest adjustment per zone (rows reconciled to the zone's area)",
         "",
-        render(_readable(result.adjustment)),
+        render(_readable(frame.table("adjustment", result.adjustment, fmt))),
         "",
         f"分类 Classes: {load_classes().citation()}; 面积按CGCS2000椭球计算 (areas ellipsoidal); "
         "各行按面积比例平差至单元面积 (rows adjusted in proportion to add up to the zone).",
@@ -165,5 +169,10 @@ def run(args: argparse.Namespace) -> int:
     for problem in result.problems:
         print(f"spatial balance: {problem}", file=sys.stderr)
     sheets = {"balance": result.table, "totals": result.totals, "adjustment": result.adjustment}
-    emit_frames(args, sheets, lambda fmt: _render(result, fmt))
+    from spatial.export.frame import OutputFrame  # noqa: PLC0415 - geopandas, pyproj
+
+    frame = OutputFrame()  # zone_id written as the zones' id field (DYBH)
+    for name in sheets:
+        frame = frame.with_ids(name, {"zone_id": request.id_field})
+    emit_frames(args, frame.tables(sheets, "xlsx"), lambda fmt: _render(result, fmt, frame))
     return result.exit_status

@@ -115,9 +115,10 @@ def _check_call(args: argparse.Namespace) -> None:
 def _render(result: DiffResult, fmt: str) -> str:
     targets, rules, steady = result.targets, result.rules, result.steady
     matrix = result.matrix
+    features = result.frame.table("features", result.features, fmt)  # id as --id-field (BSM)
     if fmt == "json":
         data = {
-            "features": records(result.features),
+            "features": records(features),
             "targets": records(targets),
             "rules": records(rules),
         }
@@ -125,10 +126,10 @@ def _render(result: DiffResult, fmt: str) -> str:
             data["matrix"] = records(matrix)
         return format_json(data)
     if table_format(fmt).kind == "rows":  # CSV, TSV: the features
-        return format_frame(result.features, fmt)
+        return format_frame(features, fmt)
     render = format_table if fmt == "table" else format_markdown
     head = "" if fmt == "table" else "## "
-    parts = [f"{head}Features", "", render(result.features)]
+    parts = [f"{head}Features", "", render(features)]
     if matrix is not None:
         parts += ["", f"{head}From class x to class (m²)", "", render(matrix)]
     parts += [
@@ -194,7 +195,7 @@ def run(args: argparse.Namespace) -> int:
     sheets = {"features": result.features, "targets": result.targets, "rules": result.rules}
     if result.matrix is not None:
         sheets["matrix"] = result.matrix
-    emit_frames(args, sheets, lambda fmt: _render(result, fmt))
+    emit_frames(args, result.frame.tables(sheets, "xlsx"), lambda fmt: _render(result, fmt))
     print(f"spatial diff: {result.summary}", file=sys.stderr)
     for line in result.worse:
         print(f"spatial diff: {line}", file=sys.stderr)

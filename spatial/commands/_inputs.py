@@ -10,7 +10,7 @@ line imports it to build requests.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
@@ -28,6 +28,7 @@ __all__ = [
     "PlanInput",
     "PlanLayers",
     "constraint_rules",
+    "named_check_tables",
     "output_frame_for",
     "read_constraint_layer",
     "read_notes",
@@ -265,3 +266,23 @@ def output_frame_for(
         for role, opts in (options or {}).items()
     }
     return output_frame(inputs, crs, fields)
+
+
+def named_check_tables(
+    frame: OutputFrame, targets: Iterable[Target], rules: Iterable[Rule]
+) -> OutputFrame:
+    """Return ``frame`` naming the check's tables' ids and its conflicts layer's, as read.
+
+    The target and rule tables' ``id`` is written as the id field every layer
+    they judge shares (``DYBH``: one name for both, as CSV holds them in one
+    table); the conflict pieces' ``zone_id`` as the checked layer's, in tables
+    and layers alike; ``constraint_ids`` (several features' ids, joined) keeps
+    its name. ``check`` and ``review`` both name theirs here.
+    """
+    from spatial.checks.constraints import conflict_id_layers  # noqa: PLC0415
+
+    rules = tuple(rules)
+    judged = {"id": {t.layer for t in targets} | {r.layer for r in rules}}
+    zones = {"zone_id": conflict_id_layers(rules)["zone_id"]}
+    frame = frame.naming_table("targets", judged).naming_table("rules", judged)
+    return frame.naming_table("conflicts", zones).naming_ids("conflicts", zones)

@@ -202,7 +202,7 @@ def _fill(
 
     manifest_text, tables_text = texts
     (folder / "tables.json").write_text(tables_text, encoding="utf-8")
-    (folder / "tables.xlsx").write_bytes(xlsx_bytes(tables))
+    (folder / "tables.xlsx").write_bytes(xlsx_bytes(frame.tables(tables, "xlsx")))
     findings = _findings(snapshot, changes, qc)
     layers = _write_findings(folder / "findings.gpkg", findings, frame)
     pages = write_atlas(folder / "report.pdf", snapshot, zone_tables(snapshot, tables))

@@ -16,6 +16,7 @@ from spatial.commands._inputs import (
     PlanInput,
     PlanLayers,
     constraint_rules,
+    named_check_tables,
     output_frame_for,
     read_notes,
     read_plan_layer,
@@ -158,14 +159,13 @@ def run_check(request: CheckRequest) -> CheckResult:
         An input cannot be read or is invalid (exit 2 on the command line).
     """
     from spatial.checks import run_checks  # noqa: PLC0415
-    from spatial.checks.constraints import conflict_id_layers  # noqa: PLC0415
     from spatial.landuse.fields import CLASS_CODE_FIELD  # noqa: PLC0415
 
     targets, rules, notes_ = request.plan.resolve()
     notes = list(notes_)
     layers, sources, rules, frame = _read(request, rules, notes)
     frame = frame.naming("targets", {t.layer for t in targets})  # ids named as their layer's
-    frame = frame.naming_ids("conflicts", conflict_id_layers(rules))  # zone_id as DYBH
+    frame = named_check_tables(frame, targets, rules)
     report = run_checks(
         layers,
         targets=targets,
@@ -180,4 +180,5 @@ def run_check(request: CheckRequest) -> CheckResult:
     if request.plan.is_own:  # their layers go out, never Bishan's reference layers beside
         theirs = {name: gdf for name, gdf in report.layers.items() if name in sources}
         report = dataclasses.replace(report, layers=theirs)
+    report = dataclasses.replace(report, table_ids={n: dict(c) for n, c in frame.ids.items()})
     return CheckResult(report=report, frame=frame, conflicts=conflicts, notes=tuple(notes))

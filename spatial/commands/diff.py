@@ -344,6 +344,7 @@ def run_diff(request: DiffRequest) -> DiffResult:
     targets, rules, steady, plan_notes = _checks(request, (old, new))
     frame = output_frame_for(request.out_crs, {"old": old, "new": new})
     frame = frame.with_fields("diff_pieces", {"id": request.id_field})  # BSM written as BSM
+    frame = frame.with_ids("features", {"id": request.id_field})  # in tables too
     return DiffResult(
         diff=result,
         targets=targets,

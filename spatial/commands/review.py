@@ -30,9 +30,14 @@ import pandas as pd
 
 from spatial.checked.provenance import InputFile, digest_text, input_files
 from spatial.checked.snapshot import PlanSnapshot
-from spatial.checks.constraints import conflict_id_layers, constraint_rule
+from spatial.checks.constraints import constraint_rule
 from spatial.checks.snapshot import take_snapshot
-from spatial.commands._inputs import read_constraint_layer, read_notes, read_plan_layer
+from spatial.commands._inputs import (
+    named_check_tables,
+    read_constraint_layer,
+    read_notes,
+    read_plan_layer,
+)
 from spatial.commands._review_folder import verdict_of, write_review_folder
 from spatial.crs import crs_label
 from spatial.errors import UsageError
@@ -568,7 +573,9 @@ def _manifest(
 # --- the whole review
 
 
-def _frame(request: ReviewRequest, inputs: _Inputs, rules: tuple[Rule, ...]) -> OutputFrame:
+def _frame(
+    request: ReviewRequest, inputs: _Inputs, plan: tuple[tuple[Target, ...], tuple[Rule, ...]]
+) -> OutputFrame:
     """Return the project's CRS and the planner's field names, the findings' named after them.
 
     The CRS is the planner's layers' common one (EPSG:4326 for the bundled plan);
@@ -585,23 +592,31 @@ def _frame(request: ReviewRequest, inputs: _Inputs, rules: tuple[Rule, ...]) -> 
     }
     if _id_field(request, LANDUSE) != "id":  # the land use keeps its ids in their own field
         fields[LANDUSE] = {"id": _id_field(request, LANDUSE)}
-    return _naming_findings(output_frame(theirs, None, fields), inputs, rules)
+    return _naming_findings(output_frame(theirs, None, fields), inputs, plan)
 
 
-def _naming_findings(frame: OutputFrame, inputs: _Inputs, rules: tuple[Rule, ...]) -> OutputFrame:
+def _naming_findings(
+    frame: OutputFrame, inputs: _Inputs, plan: tuple[tuple[Target, ...], tuple[Rule, ...]]
+) -> OutputFrame:
     """Return ``frame`` naming the ids of ``findings.gpkg`` as the layers they come from.
 
     The 调入/调出 pieces of a layer take its id field (``BSM``, ``DYBH``); the
-    conflict pieces' ``zone_id`` the checked layer's and ``constraint_ids`` the
-    constraints' (unless it is the same name: then ``constraint_ids`` stays).
+    conflict pieces' ``zone_id`` the checked layer's (``constraint_ids``, several
+    features' ids, keeps its name, as ``check --conflicts-out`` writes it).
     The 质检 findings' ``feature_id`` takes the inspected layer's (the land use's,
-    else the zones'); ``other_id`` (the same layer's) keeps its name.
+    else the zones'); ``other_id`` (the same layer's) keeps its name. The
+    tables (``tables.json``, ``tables.xlsx``) name their id columns alike.
     """
     for layer in inputs.previous:
         frame = frame.naming_ids(f"diff_pieces_{layer}", {"id": [layer]})
+        frame = frame.naming_table(f"changes_{layer}", {"id": [layer]})
     inspected = LANDUSE if inputs.landuse is not None else "zones"
     frame = frame.naming_ids(ERRORS_LAYER, {"feature_id": [inspected]})
-    return frame.naming_ids("conflicts", conflict_id_layers(rules))
+    frame = frame.naming_table("qc_findings", {"feature_id": [inspected]})
+    for table in ("balance", "balance_totals", "balance_adjustment"):
+        frame = frame.naming_table(table, {"zone_id": ["zones"]})
+    frame = named_check_tables(frame, *plan)
+    return replace(frame, ids={**frame.ids, "conflict_pieces": frame.ids["conflicts"]})
 
 
 def run_review(request: ReviewRequest) -> ReviewResult:
@@ -631,9 +646,10 @@ def run_review(request: ReviewRequest) -> ReviewResult:
     qc = _qc(request, inputs)
     tables = _tables(snapshot, balance, changes, qc)
     tables.update(_status_changes(request, inputs, plan, snapshot))
-    frame = _frame(request, inputs, plan[1])
+    frame = _frame(request, inputs, plan)
     made = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-    manifest = _manifest(request, frame, tables, made)
+    written_tables = frame.tables(tables, "json")  # ids under the planner's fields beside
+    manifest = _manifest(request, frame, written_tables, made)
     manifest_text = json.dumps(manifest, ensure_ascii=False, indent=2) + "\n"
     written = write_review_folder(
         out,
@@ -643,7 +659,7 @@ def run_review(request: ReviewRequest) -> ReviewResult:
         qc=qc,
         frame=frame,
         manifest_text=manifest_text,
-        tables_text=tables_json(tables),
+        tables_text=tables_json(written_tables),
     )
     return ReviewResult(
         out=out,

@@ -19,6 +19,7 @@ import pandas as pd
 from pyproj import CRS
 
 from spatial.crs import WGS84, crs_label
+from spatial.table_formats._ids import id_names, planner_ids
 
 __all__ = ["OutputFrame", "common_crs", "output_frame", "planner_fields"]
 
@@ -38,11 +39,16 @@ class OutputFrame:
         planner's field it was read from (``DYBH``, ``DYMC``).
     notes : tuple of str
         What the command says of the frame chosen (inputs in several CRS).
+    ids : mapping of str to mapping of str to str
+        By table name, its id columns (``zone_id``) and the planner's id field
+        each is written as in tables (``DYBH``): :meth:`naming_table`,
+        :meth:`with_ids`, written by :meth:`table`.
     """
 
     crs: CRS | None = None
     fields: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
+    ids: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
     def layer(self, name: str, frame: _Frame) -> _Frame:
         """Return layer (or table) ``name`` in this frame, with the planner's field names."""
@@ -120,6 +126,71 @@ class OutputFrame:
     def layers(self, layers: Mapping[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
         """Return every layer of ``layers`` through :meth:`layer`, in order."""
         return {name: self.layer(name, frame) for name, frame in layers.items()}
+
+    def with_ids(self, table: str, fields: Mapping[str, str | None]) -> OutputFrame:
+        """Return this frame with table ``table``'s id columns written as the planner's fields.
+
+        Parameters
+        ----------
+        table : str
+            The table (``balance``, ``intersection``).
+        fields : mapping of str to str or None
+            By id column (``zone_id``, ``a_id``), the field its ids were read
+            from (``--zone-id-field DYBH``); None or ``id`` keep the column's
+            name. Two columns of one field are told apart by their role
+            (:func:`spatial.table_formats._ids.id_names`: ``a_BSM``, ``b_BSM``).
+
+        Examples
+        --------
+        >>> OutputFrame().with_ids("balance", {"zone_id": "DYBH"}).ids["balance"]
+        {'zone_id': 'DYBH'}
+        >>> OutputFrame().with_ids("balance", {"zone_id": "id"}).ids["balance"]
+        {}
+        """
+        return replace(self, ids={**self.ids, table: id_names(fields)})
+
+    def naming_table(self, table: str, columns: Mapping[str, Iterable[str]]) -> OutputFrame:
+        """Return this frame with ``table``'s id columns named as the layers they hold ids of.
+
+        A column is named by the id field its layers share (``--id-field
+        zones=DYBH``, the project's ``id_field``); it keeps its name when they
+        name their ids differently, or one is the toolkit's (a bundled layer).
+
+        Examples
+        --------
+        >>> frame = OutputFrame(fields={"zones": {"id": "DYBH"}, "clusters": {}})
+        >>> frame.naming_table("targets", {"id": ["zones"]}).ids["targets"]
+        {'id': 'DYBH'}
+        >>> frame.naming_table("targets", {"id": ["zones", "clusters"]}).ids["targets"]
+        {}
+        """
+        fields: dict[str, str | None] = {}
+        for column, layers in columns.items():
+            found = {self.fields.get(layer, {}).get("id") for layer in layers}
+            fields[column] = found.pop() if len(found) == 1 else None
+        return self.with_ids(table, fields)
+
+    def table(self, name: str, table: _Frame, fmt: str) -> _Frame:
+        """Return table ``name`` with its id columns under the planner's names, for ``fmt``.
+
+        The one place a table's id columns get the planner's names
+        (:func:`spatial.table_formats._ids.planner_ids`): renamed in every
+        format but JSON, which keeps the toolkit's key and adds theirs beside.
+
+        Examples
+        --------
+        >>> frame = OutputFrame().with_ids("balance", {"zone_id": "DYBH"})
+        >>> table = pd.DataFrame({"zone_id": ["A"], "area_m2": [2.0]})
+        >>> list(frame.table("balance", table, "csv").columns)
+        ['DYBH', 'area_m2']
+        >>> list(frame.table("balance", table, "json").columns)
+        ['DYBH', 'zone_id', 'area_m2']
+        """
+        return planner_ids(table, self.ids.get(name, {}), fmt)
+
+    def tables(self, tables: Mapping[str, pd.DataFrame], fmt: str) -> dict[str, pd.DataFrame]:
+        """Return every table of ``tables`` through :meth:`table`, in order."""
+        return {name: self.table(name, table, fmt) for name, table in tables.items()}
 
 
 def planner_fields(frame: _Frame, fields: Mapping[str, str]) -> _Frame:
