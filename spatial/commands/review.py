@@ -605,14 +605,14 @@ def _naming_findings(
     features' ids, keeps its name, as ``check --conflicts-out`` writes it).
     The 质检 findings' ``feature_id`` takes the inspected layer's (the land use's,
     else the zones'); ``other_id`` (the same layer's) keeps its name. The
-    tables (``tables.json``, ``tables.xlsx``) name their id columns alike.
+    tables (``tables.json``, ``tables.xlsx``) name their id columns alike (but
+    ``qc_findings``, which is ``spatial qc``'s table as it writes it).
     """
     for layer in inputs.previous:
         frame = frame.naming_ids(f"diff_pieces_{layer}", {"id": [layer]})
         frame = frame.naming_table(f"changes_{layer}", {"id": [layer]})
     inspected = LANDUSE if inputs.landuse is not None else "zones"
     frame = frame.naming_ids(ERRORS_LAYER, {"feature_id": [inspected]})
-    frame = frame.naming_table("qc_findings", {"feature_id": [inspected]})
     for table in ("balance", "balance_totals", "balance_adjustment"):
         frame = frame.naming_table(table, {"zone_id": ["zones"]})
     frame = named_check_tables(frame, *plan)

@@ -53,7 +53,8 @@ def test_overlay_writes_tsv_with_the_figures_of_the_tabulation(tmp_path: Path):
     assert main(["overlay", str(parcels), str(zones), *ids, "--out", str(as_csv)]) == 0
     rows = _tsv_rows(tsv)
     assert rows == _csv_rows(as_csv)  # the same cells, to the last digit
-    assert rows[0] == ["a_id", "b_id", "area_km2", "share_of_a", "share_of_b"]
+    # a_id and b_id written as the fields they were read from (--a-id BSM --b-id DYBH)
+    assert rows[0] == ["BSM", "DYBH", "area_km2", "share_of_a", "share_of_b"]
     expected = tabulate_intersection(survey_parcels(), survey_zones(), "BSM", "DYBH")
     assert len(rows) - 1 == len(expected) > 0
     for row, want in zip(rows[1:], expected.itertuples(index=False), strict=True):
@@ -75,10 +76,11 @@ def test_no_bom_and_stdout(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
     survey_zones().to_file(zones)
     args = ["overlay", str(zones), "--op", "overlaps", "--a-id", "DYBH"]
     assert main([*args, "--format", "tsv"]) == 0
-    assert capsys.readouterr().out.startswith(BOM + "a_id\tb_id\tarea_km2")
+    # both columns hold DYBH ids: told apart by their role
+    assert capsys.readouterr().out.startswith(BOM + "a_DYBH\tb_DYBH\tarea_km2")
     out = tmp_path / "none.tsv"
     assert main([*args, "--out", str(out), "--no-bom"]) == 0
-    assert out.read_bytes().startswith(b"a_id\tb_id\tarea_km2\tshare_of_a\t")
+    assert out.read_bytes().startswith(b"a_DYBH\tb_DYBH\tarea_km2\tshare_of_a\t")
 
 
 def test_a_cell_cannot_add_a_field_or_a_row_and_formulas_are_defused():
@@ -144,7 +146,7 @@ def test_balance_writes_its_rows_as_tsv(tmp_path: Path):
     assert main([*args, "--out", str(tsv)]) == 0
     assert main([*args, "--out", str(as_csv)]) == 0
     rows = _tsv_rows(tsv)
-    assert rows == _csv_rows(as_csv) and rows[0][:2] == ["zone_id", "class_code"]
+    assert rows == _csv_rows(as_csv) and rows[0][:2] == ["DYBH", "class_code"]
 
 
 def test_diff_writes_its_features_as_tsv(tmp_path: Path):
