@@ -1,9 +1,10 @@
 """A conflict layer written with the planner's id fields (DYBH, BSM) is drawn with its ids.
 
 ``spatial check --conflicts-out`` writes ``zone_id`` as the zones' field (``DYBH``;
-``constraint_ids``, several features' ids joined, keeps its name); ``spatial map --layer conflicts=...`` draws that file with the
-conflict style, whose popup must still name the checked and the constraint
-feature. 示例数据: tests/survey.py's EPSG:4544 zones and a synthetic 永久基本农田 box.
+``constraint_ids``, several features' ids joined, keeps its name);
+``spatial map --layer conflicts=...`` draws that file with the conflict style,
+whose popup must still name the checked and the constraint feature.
+示例数据: tests/survey.py's EPSG:4544 zones and a synthetic 永久基本农田 box.
 """
 
 from __future__ import annotations
