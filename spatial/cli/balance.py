@@ -4,9 +4,11 @@ One row per zone and land-use class (``zone_id, class_code, class_name, level,
 construction_land, area_m2, area_ha, area_mu, share_of_zone, zone_area_m2``,
 then ``area_raw_m2, largest_adjustment_m2, largest_adjustment_rel,
 overlap_m2``); without ``--zones`` one row per class for the whole layer
-(``zone_id`` null). ``--existing A --planned B`` sets two land-use layers side
-by side with the change per class (``existing_m2, planned_m2, change_m2`` and
-the same in ha, 亩, then the raw rows and the largest adjustment per zone).
+(``zone_id`` null). ``zone_id`` is headed as the zones' id field (``DYBH``) when
+read from one (JSON: ``zone_id`` and ``DYBH`` beside). ``--existing A --planned B``
+sets two land-use layers side by side with the change per class
+(``existing_m2, planned_m2, change_m2`` and the same in ha, 亩, then the raw
+rows and the largest adjustment per zone).
 Layers are cut in their own frame and areas are of record (the survey rule,
 CGCS2000); each zone's rows are reconciled to its area
 (:mod:`spatial.measure.reconcile`). JSON and CSV carry the rows only (they sum to

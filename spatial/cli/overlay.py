@@ -15,6 +15,8 @@ Operations (``--op``):
   (B must hold one kind of geometry: choose with ``--where b:kind=avenue``);
 * ``assign``: each point of A to the polygon(s) of B containing it (or the nearest).
 
+Id columns are headed as ``--a-id``/``--b-id`` (``a_id`` as ``BSM``; both one field:
+``a_BSM``, ``b_BSM``); JSON keeps ``a_id``/``b_id`` with the field beside.
 ``--where [a:|b:]FIELD=VALUE`` chooses the features of A, of B, or (without a
 prefix) of both; ``--format xlsx`` writes an Excel workbook, CSV has a UTF-8 BOM.
 Areas are ellipsoidal (GRS80/CGCS2000), distances metres in the Gauss–Krüger zone.
