@@ -126,6 +126,13 @@ def test_check_terminal_table_heads_the_ids_dybh(project, monkeypatch, capsys):
     assert heads and heads[0][:3] == ["rule", "DYBH", "other_id"]
 
 
+def test_check_layers_name_the_rules_ids_dybh(project, monkeypatch, capsys):
+    _run(project, ["check", "--out", "checked.gpkg"], monkeypatch, capsys)
+    rules = gpd.read_file(project / "checked.gpkg", layer="rules")
+    assert "DYBH" in rules.columns and "id" not in rules.columns
+    assert set(rules["DYBH"]) == set(survey_zones()["DYBH"])
+
+
 # --- balance
 
 
