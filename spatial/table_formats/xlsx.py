@@ -78,6 +78,7 @@ def _sheet(sheet: Worksheet, frame: pd.DataFrame) -> None:
     sheet.append([unit_header(c) for c in columns])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
+        cell.data_type = "s"  # a planner's field as a header (``=...``) is never a formula
     formats = [(_unit(c) or (None, None))[1] for c in columns]
     for row in frame.itertuples(index=False):
         sheet.append([_value(v) for v in row])

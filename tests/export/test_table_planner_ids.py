@@ -223,3 +223,17 @@ def test_toolkit_ids_keep_todays_headers(plain, monkeypatch, capsys):
     assert next(iter(_csv(plain, diff, monkeypatch, capsys)[0])) == "id"
     rules = _json(plain, check, monkeypatch, capsys)["rules"]
     assert not {"DYBH", "BSM"} & {key for row in rules for key in row}
+
+
+def test_a_field_name_like_a_formula_is_a_workbook_header_as_text(tmp_path):
+    """The planner's field heads the column now: in a workbook it stays text, as cells do."""
+    import pandas as pd  # noqa: PLC0415
+
+    from spatial.export.frame import OutputFrame  # noqa: PLC0415
+    from spatial.table_formats.xlsx import xlsx_bytes  # noqa: PLC0415
+
+    frame = OutputFrame().with_ids("balance", {"zone_id": "=1+1"})
+    table = frame.table("balance", pd.DataFrame({"zone_id": ["A"], "area_m2": [2.0]}), "xlsx")
+    (tmp_path / "t.xlsx").write_bytes(xlsx_bytes({"balance": table}))
+    sheet = openpyxl.load_workbook(tmp_path / "t.xlsx")["balance"]
+    assert sheet["A1"].value == "=1+1" and sheet["A1"].data_type == "s"
