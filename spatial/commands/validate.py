@@ -163,7 +163,7 @@ def required_for(path: Path, require: str | None) -> tuple[str, ...]:
 
 
 def _as_read(required: tuple[str, ...], options: ReadOptions) -> tuple[str, ...]:
-    """Return ``required`` named as the layer is read: its id and name fields as ``id``, ``name_zh``.
+    """Return ``required`` as the layer is read: its id and name fields as ``id``, ``name_zh``.
 
     The project's (or ``--id-field``'s) fields are read into the toolkit's columns
     (:func:`spatial.io.fields.map_fields`), so ``--require DYBH,DYMC`` on a layer whose
