@@ -45,3 +45,44 @@ def test_validate_still_reports_a_field_the_layer_lacks(
     lines = [line for line in out.splitlines() if "missing required property: GHYT" in line]
     assert len(lines) == len(zones)  # one a zone, each named by its DYBH
     assert {line.split("feature ")[1].split(":")[0] for line in lines} == set(zones["DYBH"])
+
+
+def test_check_zones_named_on_the_command_line_keep_the_projects_fields(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # the same zones under another name: read with the project's id field DYBH
+    for suffix in (".shp", ".shx", ".dbf", ".prj", ".cpg"):
+        (project / f"other{suffix}").write_bytes((project / f"zones{suffix}").read_bytes())
+    assert main(["check", "--zones", "other.shp"]) == 0
+    assert "other.shp: ids from field 'DYBH', names from field 'DYMC'" in capsys.readouterr().err
+
+
+def test_check_zones_without_the_projects_id_field_blame_the_project(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    zones = survey_zones().rename(columns={"DYBH": "ZID"})
+    zones.to_file(project / "other.gpkg")
+    assert main(["check", "--zones", "other.gpkg"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert "'DYBH'" in err and 'says [layers.zones] id_field = "DYBH"' in err
+    # and the command line overrides it
+    assert main(["check", "--zones", "other.gpkg", "--id-field", "zones=ZID"]) in (0, 1)
+
+
+def test_a_constraint_named_again_keeps_the_projects_id_field(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import geopandas as gpd  # noqa: PLC0415
+
+    parcels = survey_parcels()
+    farmland = parcels[parcels["YDYHFLDM"].astype(str).str.startswith("01")].head(3)
+    farmland[["BSM", "geometry"]].to_file(project / "farmland.shp", encoding="UTF-8")
+    with (project / "spatial.toml").open("a", encoding="utf-8") as toml:
+        toml.write('\n[constraints."永久基本农田"]\npath = "farmland.shp"\nid_field = "BSM"\n')
+    plain = main(["check", "--conflicts-out", "plain.gpkg"])
+    again = main(
+        ["check", "--constraint", "永久基本农田=farmland.shp", "--conflicts-out", "again.gpkg"]
+    )
+    assert plain == again
+    columns = [list(gpd.read_file(project / f).columns) for f in ("plain.gpkg", "again.gpkg")]
+    assert columns[0] == columns[1] and "BSM" in columns[0]
