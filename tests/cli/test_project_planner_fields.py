@@ -86,3 +86,22 @@ def test_a_constraint_named_again_keeps_the_projects_id_field(
     assert plain == again
     columns = [list(gpd.read_file(project / f).columns) for f in ("plain.gpkg", "again.gpkg")]
     assert columns[0] == columns[1] and "BSM" in columns[0]
+
+
+def test_init_warns_of_a_gbk_shapefile_without_a_cpg(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    survey_zones().to_file(tmp_path / "zones.shp", encoding="GBK")
+    (tmp_path / "zones.cpg").unlink()  # as many Chinese GIS exports are: GBK, unsaid
+    monkeypatch.chdir(tmp_path)
+    assert main(["init", "zones.shp"]) == 0
+    err = capsys.readouterr().err
+    name = str(survey_zones()["DYMC"].iloc[0])
+    assert (
+        f"warning: zones.shp: property 'DYMC' is mis-encoded text (GBK read as LATIN-1: {name})"
+        in err
+    )
+    assert "needs a .cpg file" in err
+    (tmp_path / "zones.cpg").write_text("GBK", encoding="ascii")
+    assert main(["init", "zones.shp", "--force"]) == 0
+    assert "warning" not in capsys.readouterr().err
