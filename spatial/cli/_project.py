@@ -108,11 +108,19 @@ def _plan(args: argparse.Namespace, project: Project) -> None:
 
 
 def _layers(args: argparse.Namespace, project: Project) -> None:
+    """Give each plan layer the project's file where none is named, and its fields always.
+
+    ``--zones OTHER.shp`` replaces the project's zones file, not its reading
+    options: the role's id and name fields and CRS still apply unless given
+    (``--id-field zones=id``), and a field the file lacks is blamed on the project line.
+    """
     for name, layer in project.layers.items():
         for dest in (f"layer_{name}", name):  # check's dests, then map's and report's
-            if hasattr(args, dest) and getattr(args, dest) is None:
+            if not hasattr(args, dest):
+                continue
+            if getattr(args, dest) is None:
                 setattr(args, dest, layer.path)
-                _add_options(args, name, layer, main=True, key=f"layers.{name}")
+            _add_options(args, name, layer, main=True, key=f"layers.{name}")
 
 
 def _constraints(args: argparse.Namespace, project: Project) -> None:
@@ -125,10 +133,10 @@ def _constraints(args: argparse.Namespace, project: Project) -> None:
         if not isinstance(given, list):
             continue
         said = {named(f"--{dest}", spec)[0] for spec in given}
-        for name, layer in layers.items():
+        for name, layer in layers.items():  # a name given with another file keeps its fields
             if name not in said:
                 given.append(f"{name}={layer.path}")
-                _add_options(args, name, layer, main=False, key=f'{table}."{name}"')
+            _add_options(args, name, layer, main=False, key=f'{table}."{name}"')
 
 
 def _landuse(args: argparse.Namespace, project: Project) -> None:

@@ -26,11 +26,15 @@ import sys
 from collections.abc import Container
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from spatial.cli._options import COMMAND_HELP
 from spatial.cli._output import ExitCode
 from spatial.errors import LayerReadError, OutputError, printable
 from spatial.project import ID_FIELDS, PROJECT_FILE, unique_field
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["CLASS_FIELDS", "ID_FIELDS", "NAME_FIELDS", "register", "run"]
 
@@ -54,6 +58,8 @@ class Found:
     class_field: str | None
     geometry_type: str
     features: int
+    #: What is wrong with its text encoding (a GBK Shapefile without a ``.cpg``), if anything.
+    encoding_problem: str | None = None
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -99,7 +105,32 @@ def _found(path: str, layer: str | None) -> Found:
         class_field=_first(frame.columns, CLASS_FIELDS),
         geometry_type=str(info["geometry_type"]),
         features=int(info["features"]),
+        encoding_problem=_encoding_problem(path, frame),
     )
+
+
+#: Distinct values of a text field looked at for mis-encoded text.
+_TEXT_SAMPLE = 200
+
+
+def _encoding_problem(path: str, frame: pd.DataFrame) -> str | None:
+    """Return what the first mis-encoded text field says (a GBK Shapefile read as Latin-1), if any.
+
+    Every other command refuses such a layer (:mod:`spatial.validate.problems`);
+    ``init`` says so at once, in the same words, for the first field found.
+    """
+    from pandas.api.types import is_string_dtype  # noqa: PLC0415
+
+    from spatial.validate.problems import text_problem  # noqa: PLC0415
+
+    for name in frame.columns:
+        if not is_string_dtype(frame[name]):
+            continue
+        for value in frame[name].dropna().unique()[:_TEXT_SAMPLE]:
+            message = text_problem(str(name), value) if isinstance(value, str) else None
+            if message is not None:
+                return f"{path}: {message}; the other commands refuse it until then"
+    return None
 
 
 def detect(path: str) -> list[Found]:
@@ -243,6 +274,8 @@ def run(args: argparse.Namespace) -> int:
 
     for item in found:
         print(f"spatial init: {printable(_described(item))}", file=sys.stderr)
+        if item.encoding_problem is not None:
+            print(f"spatial init: warning: {printable(item.encoding_problem)}", file=sys.stderr)
     write_text_atomic(out, text)
     print(f"spatial init: wrote {out}", file=sys.stderr)
     return ExitCode.OK

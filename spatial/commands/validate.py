@@ -162,6 +162,25 @@ def required_for(path: Path, require: str | None) -> tuple[str, ...]:
     return ("id",)
 
 
+def _as_read(required: tuple[str, ...], options: ReadOptions) -> tuple[str, ...]:
+    """Return ``required`` as the layer is read: its id and name fields as ``id``, ``name_zh``.
+
+    The project's (or ``--id-field``'s) fields are read into the toolkit's columns
+    (:func:`spatial.io.fields.map_fields`), so ``--require DYBH,DYMC`` on a layer whose
+    ``id_field`` is ``DYBH`` asks for ``id`` and ``name_zh`` of the layer as read.
+
+    Examples
+    --------
+    >>> from spatial.io.options import ReadOptions
+    >>> _as_read(("DYBH", "DYMC", "YDYHFLDM"), ReadOptions(None, None, "DYBH", "DYMC"))
+    ('id', 'name_zh', 'YDYHFLDM')
+    """
+    from spatial.io.fields import ID_COLUMN, NAME_COLUMN  # noqa: PLC0415
+
+    read_as = {options.id_field: ID_COLUMN, options.name_field: NAME_COLUMN}
+    return tuple(dict.fromkeys(read_as.get(name, name) for name in required))
+
+
 def _class_problems(path: Path | str, request: ValidateRequest, index: int) -> list[str]:
     from spatial.io.layers import read_layer_tolerant  # noqa: PLC0415
     from spatial.landuse.fields import CLASS_NAME_FIELD, check_class_field  # noqa: PLC0415
@@ -189,6 +208,7 @@ def _check_one(path: Path | str, request: ValidateRequest, index: int) -> FileCh
     options = request.reading(index)
     try:
         required = required_for(path, request.require) if isinstance(path, Path) else ("id",)
+        required = _as_read(required, options)
         problems = validate_file_batched(  # every feature in batches; the validator where flagged
             path,
             required=required,

@@ -345,7 +345,16 @@ def mojibake_reading(text: str) -> str | None:
     return None
 
 
-def _text_message(name: str, value: str) -> str | None:
+def text_problem(name: str, value: str) -> str | None:
+    """Return what is wrong with the text ``value`` of property ``name``, or None.
+
+    Examples
+    --------
+    >>> text_problem("DYMC", "Ê¾Àýµ¥ÔªA") is not None
+    True
+    >>> text_problem("DYMC", "示例单元A") is None
+    True
+    """
     if "\ufffd" in value:
         return (
             f"property {name!r} contains replacement characters (\\ufffd): text was decoded "
@@ -369,7 +378,7 @@ def _text_findings(gdf: gpd.GeoDataFrame) -> list[tuple[int, str]]:
             continue
         field = planner_field(gdf, str(name))  # DYMC read as name_zh is named DYMC
         for position, value in enumerate(gdf[name].tolist()):
-            message = _text_message(field, value) if isinstance(value, str) else None
+            message = text_problem(field, value) if isinstance(value, str) else None
             if message:
                 findings.append((position, message))
     return findings
@@ -716,3 +725,7 @@ def repair_layer(gdf: gpd.GeoDataFrame, source: str) -> tuple[gpd.GeoDataFrame, 
     repaired[gdf.geometry.name] = gpd.GeoSeries(new_geoms, index=gdf.index, crs=gdf.crs)
     columns = ["id", "reason", "area_before_m2", "area_after_m2", "area_changed_m2"]
     return repaired, pd.DataFrame(rows, columns=columns)
+
+
+#: The name the batched and vectorised validators import.
+_text_message = text_problem
