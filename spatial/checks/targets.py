@@ -194,9 +194,12 @@ def check_targets(
     -------
     pandas.DataFrame
         Columns exactly :data:`TARGET_COLUMNS`: ``target_km2``, ``measured_km2``
-        (the area of record), the cross-checks ``planar_km2`` (Gauss–Krüger
-        plane) and ``geodesic_km2`` (geodesic edges) with their differences
-        from the record ``planar_diff_m2`` and ``geodesic_diff_m2`` (m²),
+        (the area of record, the survey rule: the only figure judged), the
+        cross-checks ``planar_km2`` (Gauss–Krüger plane, its scale error
+        included) and ``geodesic_km2`` (geodesic edges) with their differences
+        from the record ``planar_diff_m2`` and ``geodesic_diff_m2`` (m², not
+        judged: hundreds of m² of planar difference beside thousandths of a m²
+        of geodesic one is the plane's scale error, not an error of the zone),
         ``diff_km2`` (measured minus target), ``diff_pct`` (of the target),
         ``status`` PASS when ``|diff_pct|`` is within the target's tolerance.
         ``reason`` says why a row failed: its feature is missing or repeated
