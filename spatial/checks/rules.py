@@ -232,7 +232,7 @@ def _pair_frame(
 
 
 #: Cells a side of the grid that tells features inside the district by their boxes.
-_DISTRICT_CELLS = 64
+_DISTRICT_CELLS = 128
 
 
 def _outside_km2(
