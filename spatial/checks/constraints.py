@@ -407,10 +407,10 @@ def _class_lands(
         )
         cuts = []
         before: shapely.Geometry = shapely.Polygon()
-        for k, land in enumerate(dissolved):
-            cuts.append(pool.submit(shapely.difference, land, before))
+        for k, land in enumerate(dissolved):  # the thread cuts copies of its own
+            cuts.append(pool.submit(shapely.difference, _copy(land), _copy(before)))
             if k + 1 < len(dissolved):  # read by the next class's difference only
-                before = shapely.union(_copy(before), _copy(land))
+                before = shapely.union(before, land)
         lands = [cut.result() for cut in cuts]
     return gpd.GeoDataFrame({"class_code": order}, geometry=lands, crs=constraint.crs)
 
