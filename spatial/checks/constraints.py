@@ -394,7 +394,9 @@ def _class_lands(
     ``coverage``, the features are known to be a valid coverage, and so is each
     class's part); a place that features of two classes cover goes to the
     class first in code order (each land less the lands before it), so that it
-    is counted once.
+    is counted once. Each difference runs on a thread beside the union of the
+    lands before the next class (the last class's union, read by none, is not
+    made).
     """
     codes = [_code(v) for v in constraint[class_field]]
     geoms = np.asarray(constraint.geometry.array, dtype=object)
@@ -403,12 +405,19 @@ def _class_lands(
         dissolved = list(
             pool.map(lambda code: _dissolved(geoms[[c == code for c in codes]], coverage), order)
         )
-    lands: list[shapely.Geometry] = []
-    before: shapely.Geometry = shapely.Polygon()
-    for land in dissolved:
-        lands.append(shapely.difference(land, before))
-        before = shapely.union(before, land)
+        cuts = []
+        before: shapely.Geometry = shapely.Polygon()
+        for k, land in enumerate(dissolved):  # the thread cuts copies of its own
+            cuts.append(pool.submit(shapely.difference, _copy(land), _copy(before)))
+            if k + 1 < len(dissolved):  # read by the next class's difference only
+                before = shapely.union(before, land)
+        lands = [cut.result() for cut in cuts]
     return gpd.GeoDataFrame({"class_code": order}, geometry=lands, crs=constraint.crs)
+
+
+def _copy(geom: shapely.Geometry) -> shapely.Geometry:
+    """Return a copy of a geometry, vertex for vertex (no GEOS object read by two threads)."""
+    return shapely.from_wkb(shapely.to_wkb(geom))
 
 
 def _by_class(cut: _Cut, constraint: gpd.GeoDataFrame, class_field: str) -> _Split:
@@ -466,7 +475,8 @@ def _pieces_of(
     if cut is None:
         return None
     split = _split(layers, cut, rule, class_field)
-    raw = _m2(split.parts, cut.crs)
+    # a piece per feature is the feature's cut part, already measured
+    raw = cut.area_m2 if split.parts is cut.parts else _m2(split.parts, cut.crs)
     fitted = reconcile_groups(raw, split.owner, cut.area_m2)
     n = len(split.owner)
     frame = pd.DataFrame(

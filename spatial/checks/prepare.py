@@ -9,13 +9,17 @@ the map read the same layers in EPSG:4326. :func:`prepare_layers` gives both.
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 import geopandas as gpd
+import numpy as np
+import pandas as pd
 from pyproj import CRS
 
 from spatial.cpus import usable_cpus
-from spatial.crs import align_crs
+from spatial.crs import WGS84, align_crs
 from spatial.io.layers import LAYER_GEOMETRY
 from spatial.preconditions import id_text
 from spatial.validate.frame import move_into
@@ -99,11 +103,52 @@ def prepare_layers(
             [item], repair=repair, policy=policy, frame="largest", threads=usable_cpus()
         )
         layer = prepared.layers[0]
-        own[name] = layer.assign(id=layer["id"].map(id_text).astype(object))
+        own[name] = layer.assign(id=id_texts(layer["id"]))
         repairs += prepared.repairs
-    named = [(gdf, sources.get(name, name)) for name, gdf in own.items()]
-    lonlat = align_crs(named, "checked", stacklevel=3)
-    return PreparedLayers(own, dict(zip(own, lonlat, strict=True)), repairs)
+    # the datums compared (a warning when they differ) on the layers' CRSs alone ...
+    empty = [(gdf.iloc[:0], sources.get(name, name)) for name, gdf in own.items()]
+    align_crs(empty, "checked", stacklevel=3)
+    lonlat = {name: to_lonlat(gdf) for name, gdf in own.items()}  # ... the vertices moved here
+    return PreparedLayers(own, lonlat, repairs)
+
+
+def id_texts(ids: pd.Series) -> pd.Series:
+    """Return each id as text (:func:`~spatial.preconditions.id_text`), dtype object.
+
+    A value that is already a ``str`` is kept as it is (what ``id_text`` returns
+    for it) without a call per feature: a survey's million text ids pass in one
+    sweep. The same values as ``ids.map(id_text).astype(object)``.
+    """
+    if ids.isna().any():  # missing ids as pandas maps them (NA kept in a string column)
+        return ids.map(id_text).astype(object)
+    values = ids.to_numpy(dtype=object)
+    texts = [v if type(v) is str else id_text(v) for v in values]
+    return pd.Series(texts, index=ids.index, dtype=object, name=ids.name)
+
+
+#: Fewest features whose conversion to lon/lat is split over the usable CPUs.
+_THREADED_MIN_FEATURES = 50_000
+
+
+def to_lonlat(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Return the layer with its vertices converted to EPSG:4326 (itself when it is there).
+
+    ``GeoDataFrame.to_crs`` vertex for vertex; a layer of more than
+    :data:`_THREADED_MIN_FEATURES` features is converted in one slice per usable
+    CPU on threads (PROJ releases the GIL), the slices joined in order: the
+    same coordinates, bit for bit.
+    """
+    if CRS.from_user_input(gdf.crs).equals(WGS84):
+        return gdf
+    cpus = usable_cpus()
+    if len(gdf) < _THREADED_MIN_FEATURES or cpus == 1:
+        return gdf.to_crs(WGS84)
+    bounds = np.linspace(0, len(gdf), cpus + 1).astype(int)
+    slices = [gdf.iloc[a:b] for a, b in pairwise(bounds)]
+    with ThreadPoolExecutor(max_workers=cpus) as pool:
+        moved = list(pool.map(lambda part: part.to_crs(WGS84), slices))
+    joined: gpd.GeoDataFrame = pd.concat(moved)
+    return joined
 
 
 def frame_of(a: gpd.GeoDataFrame, b: gpd.GeoDataFrame) -> CRS:

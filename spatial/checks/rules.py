@@ -37,21 +37,20 @@ from spatial.plan import Rule
 from spatial.units import M2_PER_KM2
 from spatial.validate.coverage import matched_coverage
 from spatial.validate.inputs import FULL_CHECK_MAX_FEATURES
-from spatial.validate.pairs import intersecting_pairs, overlapping_pairs
+from spatial.validate.pairs import inside_by_cells, intersecting_pairs, overlapping_pairs
 
 __all__ = ["RULE_KINDS", "RuleKind", "check_rules", "rule_kind"]
 
 PASS, FAIL = Status.PASS, Status.FAIL
 
 
-def _row(rule: Rule, feature_id: str, **values: Any) -> dict[str, Any]:
-    row: dict[str, Any] = {
+def _blank(rule: Rule) -> dict[str, Any]:
+    """Return a row of ``rule`` before its figures: all but ``id``, ``value`` and ``status``."""
+    return {
         "rule": rule.id,
         "kind": rule.kind,
-        "id": feature_id,
         "other_id": "",
         "measure": "",
-        "value": np.nan,
         "bound": "",
         "limit": np.nan,
         "unit": "",
@@ -60,7 +59,10 @@ def _row(rule: Rule, feature_id: str, **values: Any) -> dict[str, Any]:
         "occupied_m2": np.nan,
         "outside_m2": np.nan,
     }
-    row |= values
+
+
+def _row(rule: Rule, feature_id: str, **values: Any) -> dict[str, Any]:
+    row = _blank(rule) | {"id": feature_id, "value": np.nan} | values
     if "status" not in row:
         ok = row["value"] <= row["limit"] if row["bound"] == "max" else row["value"] >= row["limit"]
         row["status"] = PASS if ok else FAIL
@@ -77,19 +79,7 @@ def _block_of(
     rule: Rule, ids: list[str], values: npt.NDArray[np.float64], **fields: Any
 ) -> RowBlock:
     """Return the rows :func:`_row` makes of each ``(id, value)``, as columns."""
-    shared: dict[str, Any] = {
-        "rule": rule.id,
-        "kind": rule.kind,
-        "other_id": "",
-        "measure": "",
-        "bound": "",
-        "limit": np.nan,
-        "unit": "",
-        "reason": "",
-        "constraint": "",
-        "occupied_m2": np.nan,
-        "outside_m2": np.nan,
-    } | fields
+    shared = _blank(rule) | fields
     columns = shared | {
         "id": list(ids),
         "value": [float(v) for v in values.tolist()],
@@ -207,7 +197,10 @@ def _against_reference(
     both in the frame of the two layers (:func:`_pair_frame`) and that frame,
     and returns one value per feature; ``fields`` are the rows' fixed columns
     (``measure``, ``bound``, ``limit``, ``unit``); ``reason_of(value)`` is the
-    reason of every FAIL row. The features' rows come as one :class:`RowBlock`.
+    reason of every measured FAIL row. The features' rows come as one
+    :class:`RowBlock`. A feature that is missing, or every feature when the
+    reference is missing, fails with what is missing as its reason (nothing was
+    measured).
     """
     p = rule.params
     framed, crs = _pair_frame(layers, rule.layer, p[ref.layer_param])
@@ -215,14 +208,12 @@ def _against_reference(
     reference = _find(framed, p[ref.layer_param], p[ref.id_param])
     if reference is None:
         reason = f"{ref.what} {p[ref.id_param]} not found in layer {p[ref.layer_param]}"
-        rows = [_missing_row(rule, i, reason) for i in [*features, *missing]]
-        return [_with_reason(r, reason_of(r["value"])) for r in rows]
+        return [_missing_row(rule, i, reason) for i in [*features, *missing]]
     shapely.prepare(reference)
     values = values_of(np.array(list(features.values()), dtype=object), reference, crs)
     values = np.asarray(values, dtype=np.float64)
     block = _block_of(rule, list(features), values, other_id=p[ref.id_param], **fields)
-    missed = [_with_reason(r, reason_of(r["value"])) for r in _missing_rows(rule, missing)]
-    return [_with_reasons(block, reason_of), *missed]
+    return [_with_reasons(block, reason_of), *_missing_rows(rule, missing)]
 
 
 def _pair_frame(
@@ -240,18 +231,27 @@ def _pair_frame(
     return {name: layer, other: reference}, crs
 
 
-def _with_reason(row: dict[str, Any], reason: str) -> dict[str, Any]:
-    if row["status"] == FAIL:
-        row["reason"] = reason
-    return row
+#: Cells a side of the grid that tells features inside the district by their boxes.
+_DISTRICT_CELLS = 128
 
 
 def _outside_km2(
     geoms: npt.NDArray[np.object_], district: shapely.Geometry, crs: CRS
 ) -> npt.NDArray[np.float64]:
-    """Area of each feature outside the district; only features not wholly inside are cut."""
+    """Area of each feature outside the district; only features not wholly inside are cut.
+
+    On a layer of more than :data:`~spatial.validate.inputs.FULL_CHECK_MAX_FEATURES`
+    features, those whose box lies in the district's interior cells
+    (:func:`~spatial.validate.pairs.inside_by_cells`) are inside without a GEOS
+    test; the others are tested (``covers``) and cut as on a small layer: the
+    same figures.
+    """
     outside = np.zeros(len(geoms))
-    crossing = ~shapely.covers(district, geoms) if len(geoms) else np.zeros(0, dtype=bool)
+    rest = np.arange(len(geoms))
+    if len(geoms) > FULL_CHECK_MAX_FEATURES:
+        inside = inside_by_cells(district, shapely.bounds(geoms), _DISTRICT_CELLS)
+        rest = np.flatnonzero(~inside)
+    crossing = rest[~shapely.covers(district, geoms[rest])] if len(rest) else rest
     outside[crossing] = _km2_each(shapely.difference(geoms[crossing], district), crs)
     return outside
 

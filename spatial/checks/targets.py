@@ -33,7 +33,9 @@ PASS, FAIL = Status.PASS, Status.FAIL
 _NARROW_MIN = 2_000
 
 
-def _target_row(target: Target, layer: gpd.GeoDataFrame, id_field: str) -> dict[str, object]:
+def _target_row(
+    target: Target, layer: gpd.GeoDataFrame, id_field: str, pool: _Candidates
+) -> dict[str, object]:
     matches = layer[layer[id_field] == target.id]
     row = {
         "id": target.id,
@@ -51,9 +53,7 @@ def _target_row(target: Target, layer: gpd.GeoDataFrame, id_field: str) -> dict[
     }
     if len(matches) != 1:
         if matches.empty:
-            return row | {
-                "reason": "not found in the layer" + closest_names(layer, target, id_field)
-            }
+            return row | {"reason": "not found in the layer" + pool.closest(target)}
         return row | {"reason": f"id appears {len(matches)} times"}
     measured_m2 = float(ellipsoidal_area_m2(matches)[0])
     planar_m2 = float(planar_area_m2(matches)[0])
@@ -86,39 +86,81 @@ def closest_names(layer: gpd.GeoDataFrame, target: Target, id_field: str = "id")
     least 0.5), ids with its id (0.8: plan ids share prefixes such as ``zone-``),
     by :func:`difflib.get_close_matches`.
     """
-    found: dict[str, str] = {}
-    if "name_zh" in layer.columns:
-        names = [str(n) for n in layer["name_zh"] if isinstance(n, str)]
-        for name in _close_matches(target.name_zh, names, n=3, cutoff=0.5):
-            ident = layer.loc[layer["name_zh"] == name, id_field].iloc[0]
-            found.setdefault(str(ident), f"{name} (id {ident})")
-    ids = [str(i) for i in layer[id_field] if i is not None]
-    for ident in _close_matches(target.id, ids, n=3, cutoff=0.8):  # ids share prefixes
-        found.setdefault(ident, f"id {ident}")
-    if not found:
-        return ""
-    return f" (closest: {', '.join(list(found.values())[:3])}; --id-field or --name-field?)"
+    return _Candidates(layer, id_field).closest(target)
 
 
-def _close_matches(word: str, candidates: list[str], n: int, cutoff: float) -> list[str]:
+class _Candidates:
+    """A layer's names and ids, read once, for the closest names of every missing target.
+
+    A million-feature layer missing the plan's five targets is read into lists
+    (and arrow arrays) once, not once per target.
+    """
+
+    def __init__(self, layer: gpd.GeoDataFrame, id_field: str) -> None:
+        self.layer, self.id_field = layer, id_field
+        self._lists: dict[str, list[str]] = {}
+        self._arrow: dict[str, pa.Array] = {}
+
+    def _texts(self, which: str) -> list[str]:
+        if which not in self._lists:
+            column = self.layer[which if which == "name_zh" else self.id_field]
+            if which == "name_zh":
+                self._lists[which] = [str(n) for n in column if isinstance(n, str)]
+            else:
+                self._lists[which] = [str(i) for i in column if i is not None]
+        return self._lists[which]
+
+    def _matches(self, word: str, which: str, cutoff: float) -> list[str]:
+        candidates = self._texts(which)
+        if len(candidates) > _NARROW_MIN and which not in self._arrow:
+            self._arrow[which] = pa.array(candidates, pa.large_string())
+        return _close_matches(word, candidates, 3, cutoff, self._arrow.get(which))
+
+    def closest(self, target: Target) -> str:
+        """Return :func:`closest_names` of ``target`` in the layer."""
+        layer, id_field = self.layer, self.id_field
+        found: dict[str, str] = {}
+        if "name_zh" in layer.columns:
+            for name in self._matches(target.name_zh, "name_zh", 0.5):
+                ident = layer.loc[layer["name_zh"] == name, id_field].iloc[0]
+                found.setdefault(str(ident), f"{name} (id {ident})")
+        for ident in self._matches(target.id, "id", 0.8):  # ids share prefixes
+            found.setdefault(ident, f"id {ident}")
+        if not found:
+            return ""
+        return f" (closest: {', '.join(list(found.values())[:3])}; --id-field or --name-field?)"
+
+
+def _close_matches(
+    word: str, candidates: list[str], n: int, cutoff: float, texts: pa.Array | None = None
+) -> list[str]:
     """Return :func:`difflib.get_close_matches` of ``word`` among ``candidates``, exactly.
 
-    Many candidates are first narrowed to those whose ``quick_ratio`` (twice the
-    characters shared, counted with repeats, over the two lengths; an upper
-    bound of the ratio difflib ranks by) reaches ``cutoff``, computed for all at
-    once with arrow: difflib drops the others itself, and ranks the rest by
-    ratio then text, not by place, so the answer is the same.
+    Many candidates are first narrowed (:func:`_narrowed`; ``texts``: the
+    candidates as an arrow array, when the caller holds it).
     """
     if len(candidates) > _NARROW_MIN and word:
-        texts = pa.array(candidates, pa.large_string())
-        shared = np.zeros(len(candidates))
-        for char, count in Counter(word).items():
-            found = pc.count_substring(texts, char).to_numpy(zero_copy_only=False)
-            shared += np.minimum(found, count)
-        total = pc.utf8_length(texts).to_numpy(zero_copy_only=False) + len(word)
-        near = np.flatnonzero(2.0 * shared / total >= cutoff)
-        candidates = [candidates[k] for k in near]
+        texts = pa.array(candidates, pa.large_string()) if texts is None else texts
+        candidates = _narrowed(word, candidates, texts, cutoff)
     return difflib.get_close_matches(word, candidates, n=n, cutoff=cutoff)
+
+
+def _narrowed(word: str, candidates: list[str], texts: pa.Array, cutoff: float) -> list[str]:
+    """Return the candidates whose ``quick_ratio`` with ``word`` reaches ``cutoff``, in order.
+
+    ``quick_ratio`` (twice the characters shared, counted with repeats, over the
+    two lengths; an upper bound of the ratio difflib ranks by) is computed for
+    all at once with arrow (``texts``: the candidates as an arrow array): difflib
+    drops the others itself, and ranks the rest by ratio then text, not by
+    place, so the answer is the same.
+    """
+    shared = np.zeros(len(candidates))
+    for char, count in Counter(word).items():
+        found = pc.count_substring(texts, char).to_numpy(zero_copy_only=False)
+        shared += np.minimum(found, count)
+    total = pc.utf8_length(texts).to_numpy(zero_copy_only=False) + len(word)
+    near = np.flatnonzero(2.0 * shared / total >= cutoff)
+    return [candidates[k] for k in near]
 
 
 def match_by_name(
@@ -194,9 +236,12 @@ def check_targets(
     -------
     pandas.DataFrame
         Columns exactly :data:`TARGET_COLUMNS`: ``target_km2``, ``measured_km2``
-        (the area of record), the cross-checks ``planar_km2`` (Gauss–Krüger
-        plane) and ``geodesic_km2`` (geodesic edges) with their differences
-        from the record ``planar_diff_m2`` and ``geodesic_diff_m2`` (m²),
+        (the area of record, the survey rule: the only figure judged), the
+        cross-checks ``planar_km2`` (Gauss–Krüger plane, its scale error
+        included) and ``geodesic_km2`` (geodesic edges) with their differences
+        from the record ``planar_diff_m2`` and ``geodesic_diff_m2`` (m², not
+        judged: hundreds of m² of planar difference beside thousandths of a m²
+        of geodesic one is the plane's scale error, not an error of the zone),
         ``diff_km2`` (measured minus target), ``diff_pct`` (of the target),
         ``status`` PASS when ``|diff_pct|`` is within the target's tolerance.
         ``reason`` says why a row failed: its feature is missing or repeated
@@ -216,5 +261,6 @@ def check_targets(
     """
     require_crs(zones, name)
     require_id_column(zones, name, id_field)
-    rows = [_target_row(target, zones, id_field) for target in targets]
+    pool = _Candidates(zones, id_field)  # read once, if a target is missing
+    rows = [_target_row(target, zones, id_field, pool) for target in targets]
     return pd.DataFrame(rows, columns=TARGET_COLUMNS)

@@ -3,7 +3,12 @@
 Prints (or writes with ``--out``) the target table (``id, name_zh, target_km2,
 measured_km2, planar_km2, geodesic_km2, planar_diff_m2, geodesic_diff_m2, diff_km2,
 diff_pct, status, reason``: the area of record, then the two cross-checks, planar
-Gauss–Krüger and geodesic edges, and their differences from it in m²) and the rule
+Gauss–Krüger and geodesic edges, and their differences from it in m²; only
+``measured_km2``, the area of record by the survey rule, is judged against the
+target: ``planar_diff_m2`` is mostly the Gauss–Krüger plane's scale error (about
++0.03 %, hundreds of m² on a km² zone) and ``geodesic_diff_m2`` the edge model's
+(288 m² on the 15 km² zone-kcxz, hundredths of a m² on a parcel): neither counts)
+and the rule
 table as a terminal table, CSV (UTF-8 with a BOM, for Excel/WPS, unless ``--no-bom``),
 JSON (``{"targets": [...], "rules": [...]}``), Markdown or an Excel workbook
 (``--format xlsx``, sheets ``targets`` and ``rules``). ``--out results.gpkg``
@@ -72,6 +77,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         description=(
             "Compare every area target of the plan with the measured (ellipsoidal, CGCS2000) "
             "area of its feature and run the plan's spatial rules. "
+            "measured_km2 is the area of record (the survey rule) and the only figure judged; "
+            "planar_km2/geodesic_km2 and their *_diff_m2 from it are cross-checks that count "
+            "for nothing (the Gauss-Kruger plane's scale error, the geodesic edge model). "
             "Exit 0 all pass, 1 any fails, 2 unreadable input."
         ),
     )

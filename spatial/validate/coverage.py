@@ -36,9 +36,13 @@ exactly, as GEOS compares them; the CRS is the caller's (any planar frame).
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 import numpy.typing as npt
 import shapely
+
+from spatial.cpus import usable_cpus
 
 __all__ = ["matched_coverage"]
 
@@ -158,15 +162,52 @@ def _hashed(key: _Edges) -> npt.NDArray[np.uint64]:
     return mixed
 
 
+#: Fewest edges whose matching is split, by hash, over the usable CPUs.
+_THREADED_MIN_EDGES = 500_000
+
+
 def _unmatched(edges: _Edges) -> _Edges | None:
     """Return the edges not met the other way round; None when one is met twice the same way.
 
     Only neighbours in hash order with one hash are compared whole (no sorted
     copy of every edge: a layer's edges are tens of bytes each, millions of them).
+    Above :data:`_THREADED_MIN_EDGES` edges the hashes are split by their top
+    bits into one part per usable CPU, each part matched on a thread: equal
+    edges share a hash, so a part holds every copy of its edges, in the order
+    one stable sort of all would give them, and the pairs are the same.
     """
     key, forward = _canonical(edges)
     hashed = _hashed(key)
-    order = np.argsort(hashed, kind="stable")
+    parts = usable_cpus() if len(edges) >= _THREADED_MIN_EDGES else 1
+    if parts == 1:
+        found = _pairs_in(np.arange(len(edges)), hashed, key, forward)
+    else:
+        bits = np.uint64(64 - max(1, (parts - 1).bit_length()))
+        part = (hashed >> bits).astype(np.intp) % parts
+        members = [np.flatnonzero(part == k) for k in range(parts)]
+        with ThreadPoolExecutor(max_workers=parts) as pool:  # numpy sorts without the GIL
+            pieces = list(pool.map(lambda at: _pairs_in(at, hashed, key, forward), members))
+        whole = [p for p in pieces if p is not None]
+        found = np.concatenate(whole) if len(whole) == parts else None
+    if found is None:
+        return None
+    paired = np.zeros(len(edges), dtype=bool)
+    paired[found] = True
+    return edges[~paired]
+
+
+def _pairs_in(
+    at: npt.NDArray[np.intp],
+    hashed: npt.NDArray[np.uint64],
+    key: _Edges,
+    forward: npt.NDArray[np.bool_],
+) -> npt.NDArray[np.intp] | None:
+    """Return the edges among ``at`` met once each way; None when one is met twice the same way.
+
+    ``at`` holds every edge of its hashes, in increasing order (positions in
+    ``hashed``, ``key`` and ``forward``).
+    """
+    order = at[np.argsort(hashed[at], kind="stable")]
     near = np.flatnonzero(hashed[order[1:]] == hashed[order[:-1]])
     first, second = order[near], order[near + 1]
     equal = (key[first] == key[second]).all(axis=1)
@@ -175,10 +216,7 @@ def _unmatched(edges: _Edges) -> _Edges | None:
     first, second = first[equal], second[equal]
     if (same[1:] & same[:-1]).any() or (forward[first] == forward[second]).any():
         return None
-    paired = np.zeros(len(edges), dtype=bool)
-    paired[first] = True
-    paired[second] = True
-    return edges[~paired]
+    return np.concatenate([first, second])
 
 
 def _noded(lines: npt.NDArray[np.object_]) -> bool:
