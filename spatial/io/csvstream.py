@@ -3,10 +3,11 @@
 ``pandas.DataFrame.to_csv`` formats floats in Python (about 1 µs each: 5 s for
 a million-row tabulation); pyarrow's writer formats them in C++ (shortest
 round-trip digits, as pandas) and streams to the file. Strings are quoted;
-numbers keep full precision. A table this path cannot write exactly as the
-standard formatter would (cells that are not plain strings or numbers, or a
-cell starting with ``= + - @`` that a spreadsheet would run as a formula) is
-left to :func:`spatial.report.format_csv`: the caller falls back to it.
+numbers keep full precision; booleans are written ``True``/``False`` and a text
+cell starting with ``= + - @``, tab or CR that a spreadsheet would run as a
+formula gets a leading ``'``, both in arrow, as :func:`spatial.report.format_csv`
+writes them. A table of other cells (mixed objects) is left to ``format_csv``:
+the caller falls back to it.
 """
 
 from __future__ import annotations
@@ -29,18 +30,37 @@ __all__ = ["write_csv_streamed", "write_json_streamed"]
 _FORMULA_START = r"^[=+\-@\t\r]"
 
 
+def _defused(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    """Text cells a spreadsheet would run as a formula with a leading ``'``, as format_csv does."""
+    formula = pc.match_substring_regex(column, _FORMULA_START)
+    if not pc.any(formula).as_py():
+        return column
+    quote, empty = pa.scalar("'", column.type), pa.scalar("", column.type)
+    return pc.if_else(formula, pc.binary_join_element_wise(quote, column, empty), column)
+
+
+def _as_text(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    """Booleans as pandas writes them: ``True``, ``False``, empty when missing."""
+    return pc.if_else(column, "True", "False")
+
+
 def _arrow_table(frame: pd.DataFrame) -> pa.Table | None:
     try:
         table = pa.Table.from_pandas(frame, preserve_index=False)
     except (pa.ArrowInvalid, pa.ArrowTypeError):
         return None
+    columns = []
     for column in table.columns:
         if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
-            if pc.any(pc.match_substring_regex(column, _FORMULA_START)).as_py():
-                return None
-        elif not (pa.types.is_integer(column.type) or pa.types.is_floating(column.type)):
+            columns.append(_defused(column))
+        elif pa.types.is_boolean(column.type):
+            columns.append(_as_text(column))
+        elif pa.types.is_integer(column.type) or pa.types.is_floating(column.type):
+            columns.append(column)
+        else:
             return None
-    return table
+    names = [("'" + n) if n.startswith(tuple("=+-@\t\r")) else n for n in table.column_names]
+    return pa.table(columns, names=names)
 
 
 _BOM = "\ufeff".encode()

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import io
+
 import numpy as np
 import pandas as pd
 
 from spatial.io.csvstream import write_csv_streamed, write_json_streamed
 from spatial.report import format_json
+from spatial.table_formats.csv import format_csv
 
 
 def test_streamed_csv_reads_back_to_the_same_values(tmp_path):
@@ -26,8 +29,30 @@ def test_streamed_csv_reads_back_to_the_same_values(tmp_path):
     pd.testing.assert_frame_equal(back, frame, check_exact=True)
 
 
-def test_cells_a_spreadsheet_would_run_are_left_to_the_standard_writer(tmp_path):
-    frame = pd.DataFrame({"a_id": ["ok", "=HYPERLINK(1)"], "area_km2": [1.0, 2.0]})
+def test_cells_a_spreadsheet_would_run_are_defused_as_the_standard_writer_does(tmp_path):
+    frame = pd.DataFrame(
+        {
+            "a_id": ["ok", "=HYPERLINK(1)", "-", None, "@SUM(A1)", "地块 2", "x\r=1"],
+            "changed": [True, False, True, None, False, True, False],
+            "area_km2": [1.0, -2.5, float("nan"), 0.125, 1e-7, 3.0, 4.0],
+            "-n": [1, 2, 3, 4, 5, 6, 7],
+        }
+    )
+    out = tmp_path / "t.csv"
+    assert write_csv_streamed(frame, out)
+    streamed = out.read_bytes().decode("utf-8-sig")
+    standard = format_csv(frame)
+    assert standard.splitlines()[0] == "a_id,changed,area_km2,'-n"  # arrow quotes its names
+    back = pd.read_csv(io.StringIO(streamed))
+    expected = pd.read_csv(io.StringIO(standard))
+    pd.testing.assert_frame_equal(back, expected, check_exact=True)  # names included
+    back = pd.read_csv(io.StringIO(streamed), keep_default_na=False, dtype=str)
+    assert list(back["a_id"])[:5] == ["ok", "'=HYPERLINK(1)", "'-", "", "'@SUM(A1)"]
+    assert list(back["changed"]) == ["True", "False", "True", "", "False", "True", "False"]
+
+
+def test_mixed_cells_are_left_to_the_standard_writer(tmp_path):
+    frame = pd.DataFrame({"a_id": ["ok", 3], "area_km2": [1.0, 2.0]})
     out = tmp_path / "t.csv"
     assert not write_csv_streamed(frame, out)
     assert not out.exists()
