@@ -12,6 +12,7 @@ the caller falls back to it.
 
 from __future__ import annotations
 
+import io
 import json
 import math
 import os
@@ -25,7 +26,7 @@ import pyarrow.csv as pacsv
 
 from spatial.io.atomic import atomic_path
 
-__all__ = ["write_csv_streamed", "write_json_streamed"]
+__all__ = ["csv_text", "write_csv_streamed", "write_json_streamed"]
 
 _FORMULA_START = r"^[=+\-@\t\r]"
 
@@ -89,6 +90,22 @@ def write_csv_streamed(
         sink.write(_BOM if bom else b"")
         pacsv.write_csv(table, sink, options)
     return True
+
+
+def csv_text(frame: pd.DataFrame) -> str | None:
+    """Return ``frame`` as CSV text written by arrow (CRLF rows, no BOM); None if it cannot.
+
+    The values :func:`spatial.report.format_csv` writes (strings quoted, floats in
+    their shortest round-trip digits), made in C++: for the large tables a command
+    renders as text before writing.
+    """
+    table = _arrow_table(frame)
+    if table is None:
+        return None
+    sink = io.BytesIO()
+    options = pacsv.WriteOptions(quoting_style="needed", batch_size=65_536, eol="\r\n")
+    pacsv.write_csv(table, sink, options)
+    return sink.getvalue().decode("utf-8")
 
 
 def _json_cells(series: pd.Series) -> list[str] | None:

@@ -18,7 +18,11 @@ from spatial.table_formats._cells import is_numeric, spreadsheet_safe
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["FORMAT", "format_csv"]
+__all__ = ["ARROW_MIN_ROWS", "FORMAT", "format_csv"]
+
+#: Rows from which a table of strings, numbers and booleans is written by arrow
+#: (the same values; strings quoted, floats in shortest digits: ``1`` for ``1.0``).
+ARROW_MIN_ROWS = 50_000
 
 
 def format_csv(frame: pd.DataFrame) -> str:
@@ -26,7 +30,8 @@ def format_csv(frame: pd.DataFrame) -> str:
 
     Text cells and headings a spreadsheet would run as a formula get a leading
     ``'`` (:func:`~spatial.table_formats._cells.spreadsheet_safe`); numbers are
-    written as numbers. Rows end in CRLF (RFC 4180), so a cell holding a lone
+    written as numbers; from :data:`ARROW_MIN_ROWS` rows arrow writes them
+    (:func:`spatial.io.csvstream.csv_text`). Rows end in CRLF (RFC 4180), so a cell holding a lone
     CR or LF is quoted: a spreadsheet cannot split it into a new row whose cell
     is a formula.
 
@@ -38,6 +43,12 @@ def format_csv(frame: pd.DataFrame) -> str:
     """
     import pandas as pd  # noqa: PLC0415
 
+    if len(frame) >= ARROW_MIN_ROWS:
+        from spatial.io.csvstream import csv_text  # noqa: PLC0415 - pyarrow
+
+        text = csv_text(frame)
+        if text is not None:
+            return text
     safe = frame.copy(deep=False)
     safe.columns = [spreadsheet_safe(str(c)) for c in frame.columns]
     for position, column in enumerate(frame.columns):

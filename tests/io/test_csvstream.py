@@ -73,3 +73,28 @@ def test_streamed_json_is_the_standard_text(tmp_path):
     assert write_json_streamed(frame.iloc[:0], empty)
     assert empty.read_text(encoding="utf-8") == format_json(frame.iloc[:0])
     assert not write_json_streamed(pd.DataFrame({"ok": [True]}), tmp_path / "b.json")
+
+
+def test_a_large_table_rendered_by_arrow_has_the_standard_values(monkeypatch):
+    import spatial.table_formats.csv as csv_format  # noqa: PLC0415
+
+    n = csv_format.ARROW_MIN_ROWS
+    rng = np.random.default_rng(5)
+    frame = pd.DataFrame(
+        {
+            "id": [f"=p{i}" if i % 9 == 0 else f"p{i}" for i in range(n)],
+            "old_class": np.where(np.arange(n) % 5 == 0, "-", "0101"),
+            "moved": np.arange(n) % 2 == 0,
+            "added_m2": rng.random(n) * 1e3 - 10,
+        }
+    )
+    by_arrow = csv_format.format_csv(frame)
+    monkeypatch.setattr(csv_format, "ARROW_MIN_ROWS", n + 1)
+    by_pandas = csv_format.format_csv(frame)
+    assert by_arrow != by_pandas  # two writers ...
+    pd.testing.assert_frame_equal(  # ... the same values, defused alike
+        pd.read_csv(io.StringIO(by_arrow)), pd.read_csv(io.StringIO(by_pandas)), check_exact=True
+    )
+    text = pd.read_csv(io.StringIO(by_arrow), keep_default_na=False, dtype=str)
+    plain = pd.read_csv(io.StringIO(by_pandas), keep_default_na=False, dtype=str)
+    pd.testing.assert_frame_equal(text.drop(columns="added_m2"), plain.drop(columns="added_m2"))
