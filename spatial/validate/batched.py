@@ -52,13 +52,14 @@ from shapely.errors import GEOSException
 from spatial.cpus import usable_cpus
 from spatial.crs import crs_label
 from spatial.errors import SpatialError
-from spatial.io.geoparquet import ParquetLayer
+from spatial.io.geoparquet import ParquetLayer, polygon_arrays
 from spatial.io.layers import REQUIRED_PROPERTIES
 from spatial.io.postgis import is_postgis_url
 from spatial.io.rawjson import RawScan
 from spatial.io.sources import LayerSource, OgrLayer, open_source, progress_line, source_suffix
 from spatial.preconditions import feature_label
 from spatial.validate.boxes import geographic_mask, projected_mask
+from spatial.validate.convex import simple_convex
 from spatial.validate.problems import (
     ACCURACY_VALUES,
     Problem,
@@ -243,30 +244,48 @@ class _Checker:
 
     def batch(self, batch: pa.RecordBatch, offset: int) -> _Batch:
         plan = self.plan
-        geoms = self._geometries(batch.column(batch.num_columns - 1))
-        findings = self._coordinates(geoms, offset)
-        findings += self._geometries_findings(geoms, offset)
+        rows, geoms, bounds = self._geometries(batch.column(batch.num_columns - 1))
+        findings = self._coordinates(bounds, offset)
+        findings += self._geometries_findings(rows, geoms, offset)
         columns = {name: batch.column(name) for name in plan.columns}
-        findings += self._properties(columns, len(geoms), offset)
+        findings += self._properties(columns, batch.num_rows, offset)
         findings += self._texts(columns, offset)
         ids = columns.get("id")
         texts = None if ids is None else _id_texts(ids, plan.kinds["id"])
-        return _Batch(findings, texts, len(geoms))
+        return _Batch(findings, texts, batch.num_rows)
 
-    def _geometries(self, wkb: pa.Array) -> npt.NDArray[np.object_]:
+    def _geometries(
+        self, wkb: pa.Array
+    ) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.object_], npt.NDArray[np.float64]]:
+        """The rows GEOS must see, their geometries, and every row's box.
+
+        A single-ring polygon that is convex and simple (:mod:`spatial.validate.convex`)
+        is settled from its WKB's coordinates: GEOS builds none of those.
+        """
         storage = wkb.storage if isinstance(wkb.type, pa.ExtensionType) else wkb
-        values = storage.to_numpy(zero_copy_only=False)
+        bounds = np.full((len(storage), 4), np.nan)
+        rest = np.arange(len(storage))
+        present = np.flatnonzero(storage.is_valid().to_numpy(zero_copy_only=False))
+        arrays = polygon_arrays(storage.take(pa.array(present)) if storage.null_count else storage)
+        if arrays is not None:
+            decided, decided_bounds = simple_convex(arrays)
+            bounds[present[decided]] = decided_bounds[decided]
+            settled = np.zeros(len(storage), dtype=bool)
+            settled[present[decided]] = True
+            rest = np.flatnonzero(~settled)
+        values = storage if len(rest) == len(storage) else storage.take(pa.array(rest))
         try:
             with np.errstate(invalid="ignore"):
                 geoms: npt.NDArray[np.object_] = shapely.from_wkb(
-                    values, on_invalid="ignore" if self.plan.tolerant else "raise"
+                    values.to_numpy(zero_copy_only=False),
+                    on_invalid="ignore" if self.plan.tolerant else "raise",
                 )
         except GEOSException:  # the usual reader refuses the file: it says how
             raise NotScannable from None
-        return geoms
+        bounds[rest] = shapely.bounds(geoms)
+        return rest, geoms, bounds
 
-    def _coordinates(self, geoms: npt.NDArray[np.object_], offset: int) -> list[Finding]:
-        bounds = shapely.bounds(geoms)
+    def _coordinates(self, bounds: npt.NDArray[np.float64], offset: int) -> list[Finding]:
         if self.geographic:
             flagged = geographic_mask(bounds)
         else:
@@ -282,17 +301,20 @@ class _Checker:
                 findings.append((offset + int(row), _COORDINATE, message))
         return findings
 
-    def _geometries_findings(self, geoms: npt.NDArray[np.object_], offset: int) -> list[Finding]:
+    def _geometries_findings(
+        self, rows: npt.NDArray[np.intp], geoms: npt.NDArray[np.object_], offset: int
+    ) -> list[Finding]:
+        """The geometry check on the features GEOS built (``geoms``, at the batch's ``rows``)."""
         with np.errstate(invalid="ignore"):
             valid = shapely.is_valid(geoms)  # null: False
         # GEOS finds a NaN or infinite x or y invalid, as the validator's finite test does
         flagged = ~valid | shapely.is_empty(geoms)
         flagged |= shapely.get_type_id(geoms) == shapely.GeometryType.GEOMETRYCOLLECTION
         findings = []
-        for row in np.flatnonzero(flagged):
-            message = _geometry_message(geoms[row])
+        for k in np.flatnonzero(flagged):
+            message = _geometry_message(geoms[k])
             if message:
-                findings.append((offset + int(row), _GEOMETRY, message))
+                findings.append((offset + int(rows[k]), _GEOMETRY, message))
         return findings
 
     def _properties(self, columns: dict[str, pa.Array], rows: int, offset: int) -> list[Finding]:
