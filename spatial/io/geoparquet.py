@@ -448,7 +448,7 @@ def _offsets(array: pa.Array) -> npt.NDArray[np.int64]:
 
 
 def polygon_arrays(wkb: pa.Array) -> PolygonArrays | None:
-    """The vertices of WKB (Multi)Polygons as flat arrays, decoded in C without GEOS.
+    """Return the vertices of WKB (Multi)Polygons as flat arrays, decoded in C without GEOS.
 
     Parameters
     ----------

@@ -257,7 +257,7 @@ class _Checker:
     def _geometries(
         self, wkb: pa.Array
     ) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.object_], npt.NDArray[np.float64]]:
-        """The rows GEOS must see, their geometries, and every row's box.
+        """Return the rows GEOS must see, their geometries, and every row's box.
 
         A single-ring polygon that is convex and simple (:mod:`spatial.validate.convex`)
         is settled from its WKB's coordinates: GEOS builds none of those.
@@ -304,7 +304,7 @@ class _Checker:
     def _geometries_findings(
         self, rows: npt.NDArray[np.intp], geoms: npt.NDArray[np.object_], offset: int
     ) -> list[Finding]:
-        """The geometry check on the features GEOS built (``geoms``, at the batch's ``rows``)."""
+        """Run the geometry check on the features GEOS built (``geoms``, at ``rows``)."""
         with np.errstate(invalid="ignore"):
             valid = shapely.is_valid(geoms)  # null: False
         # GEOS finds a NaN or infinite x or y invalid, as the validator's finite test does

@@ -42,6 +42,10 @@ __all__ = ["ORIENT_ERROR_BOUND", "simple_convex"]
 ORIENT_ERROR_BOUND = 1e-15
 #: Fewest points of a closed ring around an area (a triangle and its closing vertex).
 _MIN_RING_POINTS = 4
+#: Bits of each count in the one running sum of :func:`_convex_rings` (3 counts in an int64).
+_FIELD_BITS = 21
+#: Rings of this many points or more are left to GEOS (their counts would not fit the bits).
+_MAX_RING_POINTS = 1 << _FIELD_BITS
 
 
 def _single_rings(arrays: PolygonArrays) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.int64]]:
@@ -56,62 +60,79 @@ def _single_rings(arrays: PolygonArrays) -> tuple[npt.NDArray[np.bool_], npt.NDA
     return single, ring
 
 
+def _shifted(values: npt.NDArray[np.float64], by: int) -> npt.NDArray[np.float64]:
+    """``values`` moved ``by`` places later (earlier if negative), the vacated end NaN."""
+    out = np.empty_like(values)
+    if by > 0:
+        out[by:], out[:by] = values[:-by], np.nan
+    else:
+        out[:by], out[by:] = values[-by:], np.nan
+    return out
+
+
 def _convex_rings(arrays: PolygonArrays) -> npt.NDArray[np.bool_]:
-    """Which rings are closed, finite, strictly convex and wind once (see the module)."""
+    """Which rings are closed, finite, strictly convex and wind once (see the module).
+
+    A NaN or infinite number (or an overflowing product) makes a turn's sign or
+    its bound not finite, so the turn is not strict and its ring is left out.
+    """
     x, y, offsets = arrays.x, arrays.y, arrays.rings
     start, end = offsets[:-1], offsets[1:]
     points = end - start
-    candidate = points >= _MIN_RING_POINTS
-    last = np.maximum(end - 1, 0)
-    if len(x):
-        candidate &= (x[np.minimum(start, len(x) - 1)] == x[last]) & (
-            y[np.minimum(start, len(x) - 1)] == y[last]
-        )
-    every = np.arange(len(x), dtype=np.int64)
-    before = every - 1
-    after = np.minimum(every + 1, max(len(x) - 1, 0))
-    starts = start[candidate]
-    before[starts] = end[candidate] - 2  # the ring's last distinct vertex precedes its first
-    inner = np.ones(len(x), dtype=bool)  # every vertex but each ring's closing one
-    inner[last[points > 0]] = False
-    ax, ay, bx, by, cx, cy = x[before], y[before], x, y, x[after], y[after]
+    candidate = (points >= _MIN_RING_POINTS) & (points < _MAX_RING_POINTS)
+    if not len(x) or not candidate.any():
+        return candidate
+    first, last = start[candidate], end[candidate] - 1
+    closed = (x[first] == x[last]) & (y[first] == y[last])
+    candidate[np.flatnonzero(candidate)[~closed]] = False
+    ax, ay = _shifted(x, 1), _shifted(y, 1)  # each vertex's predecessor...
+    firsts, lasts = start[candidate], end[candidate] - 2
+    ax[firsts], ay[firsts] = x[lasts], y[lasts]  # ...the last distinct one for a ring's first
+    cx, cy = _shifted(x, -1), _shifted(y, -1)  # and successor (a ring's closing vertex's: any)
     with np.errstate(invalid="ignore", over="ignore"):
-        left = (ax - cx) * (by - cy)
-        right = (ay - cy) * (bx - cx)
+        acx, bcx, acy, bcy = ax - cx, x - cx, ay - cy, y - cy  # Shewchuk's orient2d, a-b-c
+        left, right = acx * bcy, acy * bcx
         det = left - right
-        bound = ORIENT_ERROR_BOUND * (np.abs(left) + np.abs(right))
-        ccw = inner & (det > bound)
-        cw = inner & (det < -bound)
+        bound = np.abs(left)
+        bound += np.abs(right)
+        bound *= ORIENT_ERROR_BOUND
+        ccw = det > bound
+        cw = det < -bound
     # each edge's direction in the upper half-turn [0, 180°) or the lower one, exactly
-    up_in = (by > ay) | ((by == ay) & (bx > ax))
-    up_out = (cy > by) | ((cy == by) & (cx > bx))
-    wraps = inner & ~up_in & up_out  # the direction passes +x between these two edges
-
-    def per_ring(flags: npt.NDArray[np.bool_]) -> npt.NDArray[np.int64]:
-        total = np.concatenate([[0], np.cumsum(flags, dtype=np.int64)])
-        counts: npt.NDArray[np.int64] = total[end] - total[start]
-        return counts
-
+    up_in = (y > ay) | ((y == ay) & (x > ax))
+    up_out = (cy > y) | ((cy == y) & (cx > x))
+    wraps = up_out & ~up_in  # the direction passes +x between these two edges
+    # one running count for the three (each below 2**21 a ring); each ring's closing vertex
+    # (whose turn would be counted twice) taken out
+    code = ccw.astype(np.int64)
+    code += cw.astype(np.int64) << _FIELD_BITS
+    code += wraps.astype(np.int64) << (2 * _FIELD_BITS)
+    code[end[points > 0] - 1] = 0
+    total = np.concatenate([[0], np.cumsum(code)])
+    counts = total[end] - total[start]
+    mask = (1 << _FIELD_BITS) - 1
     turns = points - 1
-    one_way = (per_ring(ccw) == turns) | (per_ring(cw) == turns)
-    finite = per_ring(~np.isfinite(x) | ~np.isfinite(y)) == 0
-    convex: npt.NDArray[np.bool_] = candidate & finite & one_way & (per_ring(wraps) == 1)
+    ccw_n, cw_n = counts & mask, (counts >> _FIELD_BITS) & mask
+    one_way = (ccw_n == turns) | (cw_n == turns)
+    convex: npt.NDArray[np.bool_] = candidate & one_way & ((counts >> (2 * _FIELD_BITS)) == 1)
     return convex
 
 
-def _ring_bounds(arrays: PolygonArrays, rings: npt.NDArray[np.int64]) -> npt.NDArray[np.float64]:
-    """``minx, miny, maxx, maxy`` of each ring in ``rings`` (closed, of 4 points or more)."""
-    if not len(rings):
-        return np.empty((0, 4))
-    start, end = arrays.rings[rings], arrays.rings[rings + 1] - 1  # the closing vertex repeats
-    cuts = np.column_stack([start, end]).ravel()
+def _ring_bounds(arrays: PolygonArrays) -> npt.NDArray[np.float64]:
+    """``minx, miny, maxx, maxy`` of every ring (rings lie one after another in ``x``, ``y``).
+
+    Meaningful for rings of one point or more (an empty ring's row is any vertex's).
+    """
     x, y = arrays.x, arrays.y
+    if not len(x):
+        return np.full((len(arrays.rings) - 1, 4), np.nan)
+    starts = np.minimum(arrays.rings[:-1], len(x) - 1)
     return np.column_stack(
         [
-            np.minimum.reduceat(x, cuts)[::2],
-            np.minimum.reduceat(y, cuts)[::2],
-            np.maximum.reduceat(x, cuts)[::2],
-            np.maximum.reduceat(y, cuts)[::2],
+            np.minimum.reduceat(x, starts),
+            np.minimum.reduceat(y, starts),
+            np.maximum.reduceat(x, starts),
+            np.maximum.reduceat(y, starts),
         ]
     )
 
@@ -151,5 +172,6 @@ def simple_convex(
     decided = single & convex[ring] if len(convex) else np.zeros(len(single), dtype=bool)
     bounds = np.full((len(decided), 4), np.nan)
     rows = np.flatnonzero(decided)
-    bounds[rows] = _ring_bounds(arrays, ring[rows])
+    if len(rows):
+        bounds[rows] = _ring_bounds(arrays)[ring[rows]]
     return decided, bounds
