@@ -39,6 +39,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -52,23 +53,21 @@ from shapely.errors import GEOSException
 from spatial.cpus import usable_cpus
 from spatial.crs import crs_label
 from spatial.errors import SpatialError
+from spatial.io.bundled import REQUIRED_PROPERTIES
 from spatial.io.geoparquet import ParquetLayer, polygon_arrays
-from spatial.io.layers import REQUIRED_PROPERTIES
 from spatial.io.postgis import is_postgis_url
 from spatial.io.rawjson import RawScan
 from spatial.io.sources import LayerSource, OgrLayer, open_source, progress_line, source_suffix
 from spatial.preconditions import feature_label
 from spatial.validate.boxes import geographic_mask, projected_mask
 from spatial.validate.convex import simple_convex
-from spatial.validate.problems import (
+from spatial.validate.messages import (
     ACCURACY_VALUES,
     Problem,
     _geographic_message,
     _geometry_message,
     _projected_message,
-    _raw_geojson,
     _text_message,
-    validate_file,
 )
 
 __all__ = ["BATCH_ROWS", "PROGRESS_MIN_ROWS", "validate_file_batched"]
@@ -98,6 +97,23 @@ _PROPERTY_KINDS = frozenset({"text", "int", "float", "bool"})
 
 Finding = tuple[int, int, str]  # position, rank, message
 Progress = Callable[[int, int, str], None]
+
+
+def validate_file(*args: Any, **kwargs: Any) -> list[Problem]:
+    """Run the full validator (:func:`spatial.validate.problems.validate_file`).
+
+    Loaded only for what the batches leave to it: it reads layers with geopandas.
+    """
+    from spatial.validate.problems import validate_file as full  # noqa: PLC0415
+
+    return full(*args, **kwargs)
+
+
+def _raw_geojson(path: Path) -> RawScan | None:
+    """Walk a GeoJSON file's raw JSON once (:func:`spatial.validate.problems._raw_geojson`)."""
+    from spatial.validate.problems import _raw_geojson as raw  # noqa: PLC0415
+
+    return raw(path)
 
 
 class NotScannable(Exception):
