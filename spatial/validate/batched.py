@@ -61,6 +61,7 @@ from spatial.io.sources import LayerSource, OgrLayer, open_source, progress_line
 from spatial.preconditions import feature_label
 from spatial.validate.boxes import geographic_mask, projected_mask
 from spatial.validate.convex import simple_convex
+from spatial.validate.ids import duplicate_positions, id_hashes
 from spatial.validate.messages import (
     ACCURACY_VALUES,
     Problem,
@@ -239,6 +240,8 @@ class _Batch:
     findings: list[Finding]
     ids: pa.Array | None
     rows: int
+    hashes: npt.NDArray[np.uint64] | None = None  # of the ids (spatial.validate.ids)
+    given: npt.NDArray[np.bool_] | None = None
 
 
 class _Checker:
@@ -267,8 +270,10 @@ class _Checker:
         findings += self._properties(columns, batch.num_rows, offset)
         findings += self._texts(columns, offset)
         ids = columns.get("id")
-        texts = None if ids is None else _id_texts(ids, plan.kinds["id"])
-        return _Batch(findings, texts, batch.num_rows)
+        if ids is None:
+            return _Batch(findings, None, batch.num_rows)
+        texts = _id_texts(ids, plan.kinds["id"])
+        return _Batch(findings, texts, batch.num_rows, *id_hashes(texts))
 
     def _geometries(
         self, wkb: pa.Array
@@ -383,24 +388,14 @@ class _Checker:
         return findings
 
 
-def _duplicates(ids: pa.Array) -> list[Finding]:
+def _duplicates(ids: pa.Array, batches: Sequence[_Batch]) -> list[Finding]:
     """Every feature whose id an earlier one already has (ids stripped; blank and null skip)."""
-    ids = pc.if_else(pc.equal(ids, ""), pa.scalar(None, ids.type), ids)
-    codes = pc.fill_null(ids.dictionary_encode().indices, -1).to_numpy(zero_copy_only=False)
-    given = np.flatnonzero(codes >= 0)
-    if not len(given):
-        return []
-    _, first = np.unique(codes[given], return_index=True)
-    first_of = np.full(int(codes.max()) + 1, -1, dtype=np.int64)
-    first_of[codes[given[first]]] = given[first]
-    repeats = given[first_of[codes[given]] != given]
+    hashes = np.concatenate([b.hashes for b in batches if b.hashes is not None])
+    given = np.concatenate([b.given for b in batches if b.given is not None])
+    repeats, firsts = duplicate_positions(hashes, given, ids)
     return [
-        (
-            int(p),
-            _DUPLICATE,
-            f"duplicate id: feature #{p} reuses the id of feature #{first_of[codes[p]]}",
-        )
-        for p in repeats
+        (int(p), _DUPLICATE, f"duplicate id: feature #{p} reuses the id of feature #{q}")
+        for p, q in zip(repeats, firsts, strict=True)
     ]
 
 
@@ -427,6 +422,7 @@ def _scan(
     checker = _Checker(plan)
     findings: list[Finding] = []
     ids: list[pa.Array] = []
+    hashed: list[_Batch] = []
     pending: deque[Future[_Batch]] = deque()
     done = 0
 
@@ -436,6 +432,7 @@ def _scan(
         findings.extend(result.findings)
         if result.ids is not None:
             ids.append(result.ids)
+            hashed.append(result)
         done += result.rows
         if progress is not None:
             progress(done, source.rows, f"spatial validate: {plan.path}")
@@ -451,7 +448,7 @@ def _scan(
             take()
     every = pa.chunked_array(ids, pa.large_string()).combine_chunks() if ids else None
     if every is not None:
-        findings += _duplicates(every)
+        findings += _duplicates(every, hashed)
     return _collect(plan.path, findings, every)
 
 
