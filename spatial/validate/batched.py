@@ -30,8 +30,10 @@ a progress line on standard error.
 
 from __future__ import annotations
 
+import ctypes
 import json
 import os
+import platform
 import sys
 import threading
 from collections import deque
@@ -452,6 +454,30 @@ def _scan(
     return _collect(plan.path, findings, every)
 
 
+#: glibc's ``mallopt`` parameters (malloc.h) and the values set for a large scan: freed blocks
+#: up to 64 MB stay in the process for the next batch's arrays instead of going back to the
+#: system and faulting in again (8,400 page faults and 24 ms of system time a batch of
+#: 100,000 parcels, half the convex test's own time, measured).
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
+_KEEP_FREED_BYTES = 64 << 20
+
+
+def _keep_freed_memory() -> None:
+    """Have glibc keep freed memory for reuse (a no-op on another C library).
+
+    Process-wide and for the rest of the process: ``spatial validate`` checks
+    batch after batch of the same size, so the next batch reuses the blocks.
+    """
+    if sys.platform != "linux" or platform.libc_ver()[0] != "glibc":
+        return
+    try:
+        libc = ctypes.CDLL(None)
+        libc.mallopt(_M_MMAP_THRESHOLD, _KEEP_FREED_BYTES)
+        libc.mallopt(_M_TRIM_THRESHOLD, 4 * _KEEP_FREED_BYTES)
+    except (OSError, AttributeError):  # no mallopt: memory is returned as usual
+        return
+
+
 def _plain_json(raw: RawScan | None) -> bool:
     """Whether a GeoJSON file's raw JSON holds nothing for the full path (findings, encoding)."""
     if raw is None or raw.findings or not raw.utf8:
@@ -503,6 +529,8 @@ def validate_file_batched(  # noqa: PLR0913 - validate_file's, and the scan's
             given = None if crs is None else CRS.from_user_input(crs)
             plan = _Plan.of(source, required, given)
             report = _reporter(progress, source.rows)
+            if source.rows > batch_rows:
+                _keep_freed_memory()
             return _scan(source, plan, threads or usable_cpus(), batch_rows, report)
         except (SpatialError, NotScannable, ProjCRSError, OSError, pa.ArrowException):
             pass  # the full path reads the file again and names what is wrong
