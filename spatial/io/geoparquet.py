@@ -444,7 +444,10 @@ class PolygonArrays:
 
 
 def _offsets(array: pa.Array) -> npt.NDArray[np.int64]:
-    return np.asarray(array.offsets, dtype=np.int64)
+    """Return a list array's offsets, from its buffer (``to_numpy`` would load pandas)."""
+    width = np.int64 if pa.types.is_large_list(array.type) else np.int32
+    values = np.frombuffer(array.buffers()[1], dtype=width)
+    return values[array.offset : array.offset + len(array) + 1].astype(np.int64)
 
 
 def polygon_arrays(wkb: pa.Array) -> PolygonArrays | None:

@@ -198,10 +198,31 @@ def _index_columns(source: LayerSource) -> set[str]:
     return {name for name in index if isinstance(name, str)}
 
 
-def _mask(array: pa.Array) -> npt.NDArray[np.bool_]:
-    """Return a boolean arrow array as numpy, null as False."""
-    values: npt.NDArray[np.bool_] = pc.fill_null(array, False).to_numpy(zero_copy_only=False)
+def _bits(buffer: pa.Buffer, offset: int, rows: int) -> npt.NDArray[np.bool_]:
+    bits = np.unpackbits(np.frombuffer(buffer, dtype=np.uint8), bitorder="little")
+    values: npt.NDArray[np.bool_] = bits[offset : offset + rows].astype(bool)
     return values
+
+
+def _mask(array: pa.Array) -> npt.NDArray[np.bool_]:
+    """Return a boolean arrow array as numpy, null as False.
+
+    Read from its bits: a conversion through a Python value (``fill_null(.., False)``,
+    ``pa.array``) would have pyarrow load pandas (0.2 s) in a command that needs none.
+    """
+    validity, values = array.buffers()
+    if not len(array):
+        return np.zeros(0, dtype=bool)
+    flags = _bits(values, array.offset, len(array))
+    if validity is not None and array.null_count:
+        flags &= _bits(validity, array.offset, len(array))
+    return flags
+
+
+def _positions(rows: npt.NDArray[np.intp]) -> pa.Array:
+    """Return positions as an arrow int64 array for ``take``, from numpy's buffer."""
+    values = np.ascontiguousarray(rows, dtype=np.int64)
+    return pa.Array.from_buffers(pa.int64(), len(values), [None, pa.py_buffer(values)])
 
 
 def _text(column: pa.Array) -> pa.Array:
@@ -227,7 +248,7 @@ def _missing(column: pa.Array | None, kind: str, rows: int) -> npt.NDArray[np.bo
     """Which values the validator counts missing: null, NaN, blank text; all if no column."""
     if column is None:
         return np.ones(rows, dtype=bool)
-    missing = column.is_null().to_numpy(zero_copy_only=False)
+    missing = _mask(column.is_null())
     if kind == "float":
         missing = missing | _mask(pc.is_nan(column))
     elif kind in ("text", "dict"):
@@ -288,19 +309,22 @@ class _Checker:
         storage = wkb.storage if isinstance(wkb.type, pa.ExtensionType) else wkb
         bounds = np.full((len(storage), 4), np.nan)
         rest = np.arange(len(storage))
-        present = np.flatnonzero(storage.is_valid().to_numpy(zero_copy_only=False))
-        arrays = polygon_arrays(storage.take(pa.array(present)) if storage.null_count else storage)
+        present = np.flatnonzero(_mask(storage.is_valid()))
+        whole = storage.take(_positions(present)) if storage.null_count else storage
+        arrays = polygon_arrays(whole)
         if arrays is not None:
             decided, decided_bounds = simple_convex(arrays)
             bounds[present[decided]] = decided_bounds[decided]
             settled = np.zeros(len(storage), dtype=bool)
             settled[present[decided]] = True
             rest = np.flatnonzero(~settled)
-        values = storage if len(rest) == len(storage) else storage.take(pa.array(rest))
+        values = storage if len(rest) == len(storage) else storage.take(_positions(rest))
+        wkb_values = np.empty(len(values), dtype=object)  # bytes; to_numpy would load pandas
+        wkb_values[:] = values.to_pylist()
         try:
             with np.errstate(invalid="ignore"):
                 geoms: npt.NDArray[np.object_] = shapely.from_wkb(
-                    values.to_numpy(zero_copy_only=False),
+                    wkb_values,
                     on_invalid="ignore" if self.plan.tolerant else "raise",
                 )
         except GEOSException:  # the usual reader refuses the file: it says how
@@ -370,7 +394,7 @@ class _Checker:
             if self.plan.kinds[name] not in ("text", "dict"):
                 continue
             text = _text(columns[name])
-            high = pc.invert(pc.fill_null(pc.string_is_ascii(text), True))
+            high = pc.invert(pc.string_is_ascii(text))  # null stays null: skipped below
             if not pc.any(high).as_py():
                 continue
             said = {

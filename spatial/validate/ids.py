@@ -120,7 +120,10 @@ def duplicate_positions(
     candidates = np.sort(rows[order[shared]])  # every id whose hash another id has
     where = pa.Array.from_buffers(pa.int64(), len(candidates), [None, pa.py_buffer(candidates)])
     texts = ids.take(where)
-    codes = np.asarray(texts.dictionary_encode().indices, dtype=np.int64)
+    indices = texts.dictionary_encode().indices  # int32, no nulls; read from its buffer (no pandas)
+    codes = np.frombuffer(indices.buffers()[1], dtype=np.int32)[
+        indices.offset : indices.offset + len(indices)
+    ].astype(np.int64)
     _, first = np.unique(codes, return_index=True)
     first_of = np.full(int(codes.max()) + 1, -1, dtype=np.int64)
     first_of[codes[first]] = first
