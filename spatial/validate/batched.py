@@ -211,8 +211,8 @@ def _mask(array: pa.Array) -> npt.NDArray[np.bool_]:
     ``pa.array``) would have pyarrow load pandas (0.2 s) in a command that needs none.
     """
     validity, values = array.buffers()
-    if not len(array):
-        return np.zeros(0, dtype=bool)
+    if not len(array) or values is None:
+        return np.zeros(len(array), dtype=bool)
     flags = _bits(values, array.offset, len(array))
     if validity is not None and array.null_count:
         flags &= _bits(validity, array.offset, len(array))

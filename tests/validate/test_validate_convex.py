@@ -104,7 +104,7 @@ def test_kinds(geom: shapely.Geometry, settled: bool) -> None:
 
 
 def test_near_collinear_left_to_geos() -> None:
-    """A turn too close to call in floating point is not trusted (a ±1 ulp-scale offset)."""
+    """A vertex pushed off the line by less than x's precision: collinear once rounded, to GEOS."""
     x = X0 + 0.5
     off = np.spacing(x) / 4  # below the precision of x: the computed turn is noise
     geom = shapely.Polygon([(x, Y0), (x + 1e-3, Y0 + off), (x + 2e-3, Y0), (x + 1e-3, Y0 + 5)])
