@@ -11,6 +11,7 @@ their neighbours. Synthetic geometries (示例数据) in EPSG:4544 metres.
 from __future__ import annotations
 
 import struct
+from fractions import Fraction
 from pathlib import Path
 
 import geopandas as gpd
@@ -109,6 +110,24 @@ def test_near_collinear_left_to_geos() -> None:
     off = np.spacing(x) / 4  # below the precision of x: the computed turn is noise
     geom = shapely.Polygon([(x, Y0), (x + 1e-3, Y0 + off), (x + 2e-3, Y0), (x + 1e-3, Y0 + 5)])
     decided, _ = _decide([geom])
+    assert not decided[0]
+
+
+def test_turn_whose_float_sign_is_wrong_left_to_geos() -> None:
+    """At b, floating point says a left turn (+2.8e-14); exactly it is a right one (-7.3e-15).
+
+    The ring is then not convex, though the other turns are left ones: only the
+    error bound keeps the shortcut from settling it (with a bound of 0 it would).
+    """
+    a = (0.7157846911461385, 0.5174419240750305)
+    b = (4.341870361242473, 6.410659006716021)
+    c = (14.437771183289094, 22.818802829626218)
+    exact = (Fraction(a[0]) - Fraction(c[0])) * (Fraction(b[1]) - Fraction(c[1])) - (
+        Fraction(a[1]) - Fraction(c[1])
+    ) * (Fraction(b[0]) - Fraction(c[0]))
+    floating = (a[0] - c[0]) * (b[1] - c[1]) - (a[1] - c[1]) * (b[0] - c[0])
+    assert floating > 0 > exact
+    decided, _ = _decide([shapely.Polygon([a, b, c, (0.0, 20.0)])])
     assert not decided[0]
 
 
