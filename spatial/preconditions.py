@@ -18,11 +18,10 @@ spatial.errors.CRSError: mine.geojson: the layer carries no CRS; declare it (...
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
-import geopandas as gpd
 import numpy as np
-import pandas as pd
 from pyproj import CRS
 
 from spatial.errors import CRSError, IdColumnError, LayerError, printable
@@ -40,6 +39,8 @@ __all__ = [
 
 def require_frame(gdf: Any, name: str) -> None:
     """Refuse anything but a GeoDataFrame (a programming error: ``TypeError``)."""
+    import geopandas as gpd  # noqa: PLC0415 - labels and ids need no geopandas (spatial validate)
+
     if not isinstance(gdf, gpd.GeoDataFrame):
         raise TypeError(f"{name}: expected a GeoDataFrame, got {type(gdf).__name__}")
 
@@ -100,7 +101,10 @@ def id_text(value: object) -> str | None:
     >>> id_text("zone-kcxz"), id_text(7.0), id_text(float("nan")), id_text(None)
     ('zone-kcxz', '7', None, None)
     """
-    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
+    pandas = sys.modules.get("pandas")  # pd.NA exists only once pandas is loaded
+    if value is None or (pandas is not None and value is pandas.NA):
+        return None
+    if isinstance(value, float) and np.isnan(value):
         return None
     if isinstance(value, float) and value.is_integer():
         return str(int(value))

@@ -121,13 +121,13 @@ def _encoding_problem(path: str, frame: pd.DataFrame) -> str | None:
     """
     from pandas.api.types import is_string_dtype  # noqa: PLC0415
 
-    from spatial.validate.problems import text_problem  # noqa: PLC0415
+    from spatial.validate.messages import text_message  # noqa: PLC0415
 
     for name in frame.columns:
         if not is_string_dtype(frame[name]):
             continue
         for value in frame[name].dropna().unique()[:_TEXT_SAMPLE]:
-            message = text_problem(str(name), value) if isinstance(value, str) else None
+            message = text_message(str(name), value) if isinstance(value, str) else None
             if message is not None:
                 return f"{path}: {message}; the other commands refuse it until then"
     return None

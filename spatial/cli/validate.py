@@ -30,10 +30,6 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import geopandas as gpd
-import pandas as pd
-import pyogrio
-
 from spatial.cli._options import COMMAND_HELP, Input, add_input_options, add_option, read_options
 from spatial.cli._output import ExitCode, say_notes
 from spatial.cli._project import project_class_field, project_options
@@ -43,9 +39,11 @@ from spatial.errors import LayerError, first_line, printable
 from spatial.io.atomic import write_bytes_atomic
 from spatial.io.geoparquet import write_geoparquet
 from spatial.io.postgis import database_label, is_postgis_url, postgis_table
-from spatial.landuse.fields import CLASS_NAME_FIELD
 
 if TYPE_CHECKING:
+    import geopandas as gpd
+    import pandas as pd
+
     from spatial.export.frame import OutputFrame
 
 __all__ = ["register", "request_of", "required_for", "run"]
@@ -89,12 +87,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="also check this land-use class field (e.g. YDYHFLDM) against the 2023 "
         "用地用海分类: unknown or blank codes, names that disagree, wrong levels",
     )
-    add_option(
+    add_option(  # default None: run_validate's CLASS_NAME_FIELD (landuse.fields loads geopandas)
         parser,
         "--class-name-field",
-        default=CLASS_NAME_FIELD,
         metavar="FIELD",
-        help=f"class name field compared with the code when present ({CLASS_NAME_FIELD})",
+        help="class name field compared with the code when present (default YDYHFLMC)",
     )
     parser.add_argument(
         "--class-level",
@@ -123,6 +120,8 @@ def _write_layer(gdf: gpd.GeoDataFrame, out: str, frame: OutputFrame, name: str)
     GeoPackage, FlatGeobuf, File GDB, PostGIS) goes through it, written as it is
     (no style column); GeoJSON (lon/lat, RFC 7946) and GeoParquet, one file each.
     """
+    import pyogrio  # noqa: PLC0415 - loads geopandas: only to write a repair
+
     from spatial.export.layers import is_layer_destination, write_layers  # noqa: PLC0415
 
     layer = frame.layer(name, gdf)

@@ -148,8 +148,7 @@ def required_for(path: Path, require: str | None) -> tuple[str, ...]:
     >>> required_for(Path("mine.geojson"), "")
     ()
     """
-    from spatial.io.bundled import bundled_dir  # noqa: PLC0415
-    from spatial.io.layers import REQUIRED_PROPERTIES  # noqa: PLC0415
+    from spatial.io.bundled import REQUIRED_PROPERTIES, bundled_dir  # noqa: PLC0415
 
     if require is not None:
         return tuple(name.strip() for name in require.split(",") if name.strip())
@@ -182,12 +181,12 @@ def _as_read(required: tuple[str, ...], options: ReadOptions) -> tuple[str, ...]
 
 
 def _class_problems(path: Path | str, request: ValidateRequest, index: int) -> list[str]:
-    from spatial.io.layers import read_layer_tolerant  # noqa: PLC0415
-    from spatial.landuse.fields import CLASS_NAME_FIELD, check_class_field  # noqa: PLC0415
-
     field = request.class_field_of(index)  # the call's, else the project's land-use layer's
     if field is None:
         return []
+    from spatial.io.layers import read_layer_tolerant  # noqa: PLC0415
+    from spatial.landuse.fields import CLASS_NAME_FIELD, check_class_field  # noqa: PLC0415
+
     options = request.reading(index)
     gdf = read_layer_tolerant(path, crs=options.crs)
     found = check_class_field(
@@ -233,11 +232,8 @@ def run_validate(request: ValidateRequest) -> ValidateResult:
     SpatialError
         The repair could not read the input.
     """
-    from spatial.commands._inputs import output_frame_for  # noqa: PLC0415
     from spatial.errors import UsageError  # noqa: PLC0415
-    from spatial.io.layers import read_layer  # noqa: PLC0415
     from spatial.io.postgis import is_postgis_url  # noqa: PLC0415
-    from spatial.validate.problems import repair_layer  # noqa: PLC0415
 
     if request.repair and len(request.paths) != 1:
         raise UsageError("--repair takes exactly one PATH")
@@ -245,6 +241,11 @@ def run_validate(request: ValidateRequest) -> ValidateResult:
     files = tuple(_check_one(p, request, i) for i, p in enumerate(paths))
     if not request.repair or max(f.status for f in files) == 2:
         return ValidateResult(files)
+    # a repair reads the layer whole, with geopandas (loaded only then)
+    from spatial.commands._inputs import output_frame_for  # noqa: PLC0415
+    from spatial.io.layers import read_layer  # noqa: PLC0415
+    from spatial.validate.problems import repair_layer  # noqa: PLC0415
+
     layer = read_layer(paths[0], **vars(request.reading(0)))
     repaired, report = repair_layer(layer, str(paths[0]))
     # its CRS and its field names, unless out_crs says otherwise

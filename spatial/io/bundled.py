@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-__all__ = ["bundled_dir"]
+__all__ = ["REQUIRED_PROPERTIES", "bundled_dir"]
+
+#: Properties every feature of a bundled or checked layer must carry.
+REQUIRED_PROPERTIES: tuple[str, ...] = ("id", "name_zh", "name_en", "kind", "source", "accuracy")
 
 _PACKAGE_DIR = Path(__file__).resolve().parent.parent  # spatial/
 

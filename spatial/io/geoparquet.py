@@ -22,6 +22,7 @@ import json
 import os
 import threading
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
@@ -41,7 +42,15 @@ from spatial.io.sandbox import require_named_source
 if TYPE_CHECKING:
     import geopandas as gpd
 
-__all__ = ["ParquetLayer", "polygon_bounds", "spatial_order", "wkb_geometries", "write_geoparquet"]
+__all__ = [
+    "ParquetLayer",
+    "PolygonArrays",
+    "polygon_arrays",
+    "polygon_bounds",
+    "spatial_order",
+    "wkb_geometries",
+    "write_geoparquet",
+]
 
 #: Rows in a row group of the GeoParquet the toolkit writes (a unit of the overlay scan).
 WRITE_ROW_GROUP_ROWS = 100_000
@@ -415,6 +424,77 @@ def polygon_bounds(wkb: pa.Array) -> npt.NDArray[np.float64] | None:
     box = ga.box(ga.multipolygon().wrap_array(native)).storage
     bounds = np.column_stack([_doubles(box.field(k)) for k in ("xmin", "ymin", "xmax", "ymax")])
     return bounds if np.isfinite(bounds).all() else None  # an empty geometry's box is +/-inf
+
+
+@dataclass(frozen=True)
+class PolygonArrays:
+    """A batch of (Multi)Polygons as flat coordinate arrays: the geoarrow multipolygon layout.
+
+    Feature ``f`` holds the polygons ``features[f]:features[f + 1]``; polygon
+    ``p`` the rings ``polygons[p]:polygons[p + 1]`` (its shell first); ring
+    ``r`` the vertices ``rings[r]:rings[r + 1]`` (closed: its first vertex
+    repeated last). ``x`` and ``y`` are in the layer's own CRS and unit.
+    """
+
+    x: npt.NDArray[np.float64]
+    y: npt.NDArray[np.float64]
+    rings: npt.NDArray[np.int64]
+    polygons: npt.NDArray[np.int64]
+    features: npt.NDArray[np.int64]
+
+
+def _offsets(array: pa.Array) -> npt.NDArray[np.int64]:
+    """Return a list array's offsets, from its buffer (``to_numpy`` would load pandas)."""
+    width = np.int64 if pa.types.is_large_list(array.type) else np.int32
+    values = np.frombuffer(array.buffers()[1], dtype=width)
+    return values[array.offset : array.offset + len(array) + 1].astype(np.int64)
+
+
+def polygon_arrays(wkb: pa.Array) -> PolygonArrays | None:
+    """Return the vertices of WKB (Multi)Polygons as flat arrays, decoded in C without GEOS.
+
+    Parameters
+    ----------
+    wkb : pyarrow.Array
+        WKB values (binary, large binary or a geoarrow.wkb extension array), none null.
+
+    Returns
+    -------
+    PolygonArrays or None
+        None unless every value is well-formed two-dimensional Polygon or
+        MultiPolygon WKB (walked with numpy first, so that geoarrow-c never
+        reads a malformed value, as :func:`polygon_bounds`); rings may be open,
+        short or hold NaN: the caller tests them.
+
+    Examples
+    --------
+    >>> import shapely
+    >>> arrays = polygon_arrays(pa.array([shapely.to_wkb(shapely.box(0, 0, 2, 1))]))
+    >>> arrays.rings.tolist(), arrays.polygons.tolist(), arrays.features.tolist()
+    ([0, 5], [0, 1], [0, 1])
+    >>> polygon_arrays(pa.array([shapely.to_wkb(shapely.Point(1, 2))])) is None
+    True
+    """
+    storage = _wkb_storage(wkb)
+    if wkb.null_count or not _plain_wkb(storage):
+        return None
+    extension = ga.large_wkb() if pa.types.is_large_binary(storage.type) else ga.wkb()
+    try:
+        native = ga.as_geoarrow(extension.wrap_array(storage), type=ga.multipolygon()).storage
+    except RuntimeError:  # geoarrow-c's GeoArrowCException: WKB it cannot parse
+        return None
+    polygons = native.values
+    rings = polygons.values
+    coords = rings.values
+    if any(part.offset for part in (native, polygons, rings, coords)):
+        return None  # a sliced layout (never made by as_geoarrow): not read here
+    return PolygonArrays(
+        _doubles(coords.field("x")),
+        _doubles(coords.field("y")),
+        _offsets(rings),
+        _offsets(polygons),
+        _offsets(native),
+    )
 
 
 def spatial_order(gdf: gpd.GeoDataFrame) -> npt.NDArray[np.int64]:

@@ -24,7 +24,7 @@ from pyproj.exceptions import CRSError as ProjCRSError
 from spatial.crs import likely_crs_hint, require_usable_crs
 from spatial.errors import CRSError, LayerError, LayerReadError, LayerReadWarning, first_line
 from spatial.io import rawjson as _rawjson
-from spatial.io.bundled import bundled_dir
+from spatial.io.bundled import REQUIRED_PROPERTIES, bundled_dir
 from spatial.io.files import require_layer_path
 from spatial.io.options import ReadOptions, apply_read_options
 from spatial.io.postgis import database_label, is_postgis_url, read_postgis_layer
@@ -65,8 +65,6 @@ LAYER_GEOMETRY: dict[str, GeometryKind] = {
     "towns": "point",
 }
 
-#: Properties every feature of a bundled or checked layer must carry.
-REQUIRED_PROPERTIES: tuple[str, ...] = ("id", "name_zh", "name_en", "kind", "source", "accuracy")
 
 _PARQUET_SUFFIXES = {".parquet", ".geoparquet"}
 

@@ -9,13 +9,12 @@ that order, to a layer as read, and returns what it did as notes for the output.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import geopandas as gpd
 from pyproj import CRS
 
-from spatial.io.cad import polygonize
-from spatial.io.fields import map_fields
-from spatial.io.frames import apply_crs, apply_input_frame
+if TYPE_CHECKING:
+    import geopandas as gpd
 
 __all__ = ["ReadOptions", "apply_read_options"]
 
@@ -49,6 +48,11 @@ def apply_read_options(
     gdf: gpd.GeoDataFrame, source: str, options: ReadOptions
 ) -> tuple[gpd.GeoDataFrame, list[str]]:
     """Apply ``options`` to a layer as read: CRS, CAD polygons, GCJ-02, fields; return notes."""
+    # loaded here: the options object alone (spatial validate's batches) needs no geopandas
+    from spatial.io.cad import polygonize  # noqa: PLC0415
+    from spatial.io.fields import map_fields  # noqa: PLC0415
+    from spatial.io.frames import apply_crs, apply_input_frame  # noqa: PLC0415
+
     notes: list[str] = []
     gdf, said = apply_crs(gdf, source, options.crs)
     notes += said

@@ -30,8 +30,10 @@ a progress line on standard error.
 
 from __future__ import annotations
 
+import ctypes
 import json
 import os
+import platform
 import sys
 import threading
 from collections import deque
@@ -39,6 +41,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -52,22 +55,22 @@ from shapely.errors import GEOSException
 from spatial.cpus import usable_cpus
 from spatial.crs import crs_label
 from spatial.errors import SpatialError
-from spatial.io.geoparquet import ParquetLayer
-from spatial.io.layers import REQUIRED_PROPERTIES
+from spatial.io.bundled import REQUIRED_PROPERTIES
+from spatial.io.geoparquet import ParquetLayer, polygon_arrays
 from spatial.io.postgis import is_postgis_url
 from spatial.io.rawjson import RawScan
 from spatial.io.sources import LayerSource, OgrLayer, open_source, progress_line, source_suffix
 from spatial.preconditions import feature_label
 from spatial.validate.boxes import geographic_mask, projected_mask
-from spatial.validate.problems import (
+from spatial.validate.convex import simple_convex
+from spatial.validate.ids import duplicate_positions, id_hashes
+from spatial.validate.messages import (
     ACCURACY_VALUES,
     Problem,
     _geographic_message,
     _geometry_message,
     _projected_message,
-    _raw_geojson,
     _text_message,
-    validate_file,
 )
 
 __all__ = ["BATCH_ROWS", "PROGRESS_MIN_ROWS", "validate_file_batched"]
@@ -97,6 +100,23 @@ _PROPERTY_KINDS = frozenset({"text", "int", "float", "bool"})
 
 Finding = tuple[int, int, str]  # position, rank, message
 Progress = Callable[[int, int, str], None]
+
+
+def validate_file(*args: Any, **kwargs: Any) -> list[Problem]:
+    """Run the full validator (:func:`spatial.validate.problems.validate_file`).
+
+    Loaded only for what the batches leave to it: it reads layers with geopandas.
+    """
+    from spatial.validate.problems import validate_file as full  # noqa: PLC0415
+
+    return full(*args, **kwargs)
+
+
+def _raw_geojson(path: Path) -> RawScan | None:
+    """Walk a GeoJSON file's raw JSON once (:func:`spatial.validate.problems._raw_geojson`)."""
+    from spatial.validate.problems import _raw_geojson as raw  # noqa: PLC0415
+
+    return raw(path)
 
 
 class NotScannable(Exception):
@@ -178,10 +198,31 @@ def _index_columns(source: LayerSource) -> set[str]:
     return {name for name in index if isinstance(name, str)}
 
 
-def _mask(array: pa.Array) -> npt.NDArray[np.bool_]:
-    """Return a boolean arrow array as numpy, null as False."""
-    values: npt.NDArray[np.bool_] = pc.fill_null(array, False).to_numpy(zero_copy_only=False)
+def _bits(buffer: pa.Buffer, offset: int, rows: int) -> npt.NDArray[np.bool_]:
+    bits = np.unpackbits(np.frombuffer(buffer, dtype=np.uint8), bitorder="little")
+    values: npt.NDArray[np.bool_] = bits[offset : offset + rows].astype(bool)
     return values
+
+
+def _mask(array: pa.Array) -> npt.NDArray[np.bool_]:
+    """Return a boolean arrow array as numpy, null as False.
+
+    Read from its bits: a conversion through a Python value (``fill_null(.., False)``,
+    ``pa.array``) would have pyarrow load pandas (0.2 s) in a command that needs none.
+    """
+    validity, values = array.buffers()
+    if not len(array) or values is None:
+        return np.zeros(len(array), dtype=bool)
+    flags = _bits(values, array.offset, len(array))
+    if validity is not None and array.null_count:
+        flags &= _bits(validity, array.offset, len(array))
+    return flags
+
+
+def _positions(rows: npt.NDArray[np.intp]) -> pa.Array:
+    """Return positions as an arrow int64 array for ``take``, from numpy's buffer."""
+    values = np.ascontiguousarray(rows, dtype=np.int64)
+    return pa.Array.from_buffers(pa.int64(), len(values), [None, pa.py_buffer(values)])
 
 
 def _text(column: pa.Array) -> pa.Array:
@@ -207,7 +248,7 @@ def _missing(column: pa.Array | None, kind: str, rows: int) -> npt.NDArray[np.bo
     """Which values the validator counts missing: null, NaN, blank text; all if no column."""
     if column is None:
         return np.ones(rows, dtype=bool)
-    missing = column.is_null().to_numpy(zero_copy_only=False)
+    missing = _mask(column.is_null())
     if kind == "float":
         missing = missing | _mask(pc.is_nan(column))
     elif kind in ("text", "dict"):
@@ -222,6 +263,8 @@ class _Batch:
     findings: list[Finding]
     ids: pa.Array | None
     rows: int
+    hashes: npt.NDArray[np.uint64] | None = None  # of the ids (spatial.validate.ids)
+    given: npt.NDArray[np.bool_] | None = None
 
 
 class _Checker:
@@ -243,30 +286,53 @@ class _Checker:
 
     def batch(self, batch: pa.RecordBatch, offset: int) -> _Batch:
         plan = self.plan
-        geoms = self._geometries(batch.column(batch.num_columns - 1))
-        findings = self._coordinates(geoms, offset)
-        findings += self._geometries_findings(geoms, offset)
+        rows, geoms, bounds = self._geometries(batch.column(batch.num_columns - 1))
+        findings = self._coordinates(bounds, offset)
+        findings += self._geometries_findings(rows, geoms, offset)
         columns = {name: batch.column(name) for name in plan.columns}
-        findings += self._properties(columns, len(geoms), offset)
+        findings += self._properties(columns, batch.num_rows, offset)
         findings += self._texts(columns, offset)
         ids = columns.get("id")
-        texts = None if ids is None else _id_texts(ids, plan.kinds["id"])
-        return _Batch(findings, texts, len(geoms))
+        if ids is None:
+            return _Batch(findings, None, batch.num_rows)
+        texts = _id_texts(ids, plan.kinds["id"])
+        return _Batch(findings, texts, batch.num_rows, *id_hashes(texts))
 
-    def _geometries(self, wkb: pa.Array) -> npt.NDArray[np.object_]:
+    def _geometries(
+        self, wkb: pa.Array
+    ) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.object_], npt.NDArray[np.float64]]:
+        """Return the rows GEOS must see, their geometries, and every row's box.
+
+        A single-ring polygon that is convex and simple (:mod:`spatial.validate.convex`)
+        is settled from its WKB's coordinates: GEOS builds none of those.
+        """
         storage = wkb.storage if isinstance(wkb.type, pa.ExtensionType) else wkb
-        values = storage.to_numpy(zero_copy_only=False)
+        bounds = np.full((len(storage), 4), np.nan)
+        rest = np.arange(len(storage))
+        present = np.flatnonzero(_mask(storage.is_valid()))
+        whole = storage.take(_positions(present)) if storage.null_count else storage
+        arrays = polygon_arrays(whole)
+        if arrays is not None:
+            decided, decided_bounds = simple_convex(arrays)
+            bounds[present[decided]] = decided_bounds[decided]
+            settled = np.zeros(len(storage), dtype=bool)
+            settled[present[decided]] = True
+            rest = np.flatnonzero(~settled)
+        values = storage if len(rest) == len(storage) else storage.take(_positions(rest))
+        wkb_values = np.empty(len(values), dtype=object)  # bytes; to_numpy would load pandas
+        wkb_values[:] = values.to_pylist()
         try:
             with np.errstate(invalid="ignore"):
                 geoms: npt.NDArray[np.object_] = shapely.from_wkb(
-                    values, on_invalid="ignore" if self.plan.tolerant else "raise"
+                    wkb_values,
+                    on_invalid="ignore" if self.plan.tolerant else "raise",
                 )
         except GEOSException:  # the usual reader refuses the file: it says how
             raise NotScannable from None
-        return geoms
+        bounds[rest] = shapely.bounds(geoms)
+        return rest, geoms, bounds
 
-    def _coordinates(self, geoms: npt.NDArray[np.object_], offset: int) -> list[Finding]:
-        bounds = shapely.bounds(geoms)
+    def _coordinates(self, bounds: npt.NDArray[np.float64], offset: int) -> list[Finding]:
         if self.geographic:
             flagged = geographic_mask(bounds)
         else:
@@ -282,17 +348,20 @@ class _Checker:
                 findings.append((offset + int(row), _COORDINATE, message))
         return findings
 
-    def _geometries_findings(self, geoms: npt.NDArray[np.object_], offset: int) -> list[Finding]:
+    def _geometries_findings(
+        self, rows: npt.NDArray[np.intp], geoms: npt.NDArray[np.object_], offset: int
+    ) -> list[Finding]:
+        """Run the geometry check on the features GEOS built (``geoms``, at ``rows``)."""
         with np.errstate(invalid="ignore"):
             valid = shapely.is_valid(geoms)  # null: False
         # GEOS finds a NaN or infinite x or y invalid, as the validator's finite test does
         flagged = ~valid | shapely.is_empty(geoms)
         flagged |= shapely.get_type_id(geoms) == shapely.GeometryType.GEOMETRYCOLLECTION
         findings = []
-        for row in np.flatnonzero(flagged):
-            message = _geometry_message(geoms[row])
+        for k in np.flatnonzero(flagged):
+            message = _geometry_message(geoms[k])
             if message:
-                findings.append((offset + int(row), _GEOMETRY, message))
+                findings.append((offset + int(rows[k]), _GEOMETRY, message))
         return findings
 
     def _properties(self, columns: dict[str, pa.Array], rows: int, offset: int) -> list[Finding]:
@@ -325,7 +394,7 @@ class _Checker:
             if self.plan.kinds[name] not in ("text", "dict"):
                 continue
             text = _text(columns[name])
-            high = pc.invert(pc.fill_null(pc.string_is_ascii(text), True))
+            high = pc.invert(pc.string_is_ascii(text))  # null stays null: skipped below
             if not pc.any(high).as_py():
                 continue
             said = {
@@ -345,24 +414,14 @@ class _Checker:
         return findings
 
 
-def _duplicates(ids: pa.Array) -> list[Finding]:
+def _duplicates(ids: pa.Array, batches: Sequence[_Batch]) -> list[Finding]:
     """Every feature whose id an earlier one already has (ids stripped; blank and null skip)."""
-    ids = pc.if_else(pc.equal(ids, ""), pa.scalar(None, ids.type), ids)
-    codes = pc.fill_null(ids.dictionary_encode().indices, -1).to_numpy(zero_copy_only=False)
-    given = np.flatnonzero(codes >= 0)
-    if not len(given):
-        return []
-    _, first = np.unique(codes[given], return_index=True)
-    first_of = np.full(int(codes.max()) + 1, -1, dtype=np.int64)
-    first_of[codes[given[first]]] = given[first]
-    repeats = given[first_of[codes[given]] != given]
+    hashes = np.concatenate([b.hashes for b in batches if b.hashes is not None])
+    given = np.concatenate([b.given for b in batches if b.given is not None])
+    repeats, firsts = duplicate_positions(hashes, given, ids)
     return [
-        (
-            int(p),
-            _DUPLICATE,
-            f"duplicate id: feature #{p} reuses the id of feature #{first_of[codes[p]]}",
-        )
-        for p in repeats
+        (int(p), _DUPLICATE, f"duplicate id: feature #{p} reuses the id of feature #{q}")
+        for p, q in zip(repeats, firsts, strict=True)
     ]
 
 
@@ -389,6 +448,7 @@ def _scan(
     checker = _Checker(plan)
     findings: list[Finding] = []
     ids: list[pa.Array] = []
+    hashed: list[_Batch] = []
     pending: deque[Future[_Batch]] = deque()
     done = 0
 
@@ -398,6 +458,7 @@ def _scan(
         findings.extend(result.findings)
         if result.ids is not None:
             ids.append(result.ids)
+            hashed.append(result)
         done += result.rows
         if progress is not None:
             progress(done, source.rows, f"spatial validate: {plan.path}")
@@ -413,8 +474,32 @@ def _scan(
             take()
     every = pa.chunked_array(ids, pa.large_string()).combine_chunks() if ids else None
     if every is not None:
-        findings += _duplicates(every)
+        findings += _duplicates(every, hashed)
     return _collect(plan.path, findings, every)
+
+
+#: glibc's ``mallopt`` parameters (malloc.h) and the values set for a large scan: freed blocks
+#: up to 64 MB stay in the process for the next batch's arrays instead of going back to the
+#: system and faulting in again (8,400 page faults and 24 ms of system time a batch of
+#: 100,000 parcels, half the convex test's own time, measured).
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
+_KEEP_FREED_BYTES = 64 << 20
+
+
+def _keep_freed_memory() -> None:
+    """Have glibc keep freed memory for reuse (a no-op on another C library).
+
+    Process-wide and for the rest of the process: ``spatial validate`` checks
+    batch after batch of the same size, so the next batch reuses the blocks.
+    """
+    if sys.platform != "linux" or platform.libc_ver()[0] != "glibc":
+        return
+    try:
+        libc = ctypes.CDLL(None)
+        libc.mallopt(_M_MMAP_THRESHOLD, _KEEP_FREED_BYTES)
+        libc.mallopt(_M_TRIM_THRESHOLD, 4 * _KEEP_FREED_BYTES)
+    except (OSError, AttributeError):  # no mallopt: memory is returned as usual
+        return
 
 
 def _plain_json(raw: RawScan | None) -> bool:
@@ -468,6 +553,8 @@ def validate_file_batched(  # noqa: PLR0913 - validate_file's, and the scan's
             given = None if crs is None else CRS.from_user_input(crs)
             plan = _Plan.of(source, required, given)
             report = _reporter(progress, source.rows)
+            if source.rows > batch_rows:
+                _keep_freed_memory()
             return _scan(source, plan, threads or usable_cpus(), batch_rows, report)
         except (SpatialError, NotScannable, ProjCRSError, OSError, pa.ArrowException):
             pass  # the full path reads the file again and names what is wrong

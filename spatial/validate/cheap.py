@@ -37,7 +37,7 @@ from spatial.errors import CRSError, LayerError
 from spatial.io.rawjson import NON_FINITE_MESSAGE
 from spatial.preconditions import feature_label
 from spatial.validate.boxes import geographic_mask, projected_mask
-from spatial.validate.problems import Problem, _geographic_message, _projected_message
+from spatial.validate.messages import Problem, _geographic_message, _projected_message
 
 __all__ = ["geographic_mask", "projected_mask", "refuse_bad_features"]
 

@@ -23,17 +23,16 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Iterable, Sequence, Set
-from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from pyproj import CRS, Geod, Transformer
+from pyproj import CRS, Transformer
 
 from spatial.crs import crs_label, likely_crs_hint
-from spatial.errors import CRSError, LayerError, LayerReadError, printable
+from spatial.errors import CRSError, LayerError, LayerReadError
 from spatial.io import rawjson as _rawjson
 from spatial.io.fields import planner_field
 from spatial.io.layers import REQUIRED_PROPERTIES, read_layer_tolerant, unresolved_prj
@@ -42,6 +41,16 @@ from spatial.io.postgis import database_label, is_postgis_url
 from spatial.measure.area import ellipsoidal_area_m2
 from spatial.preconditions import feature_label, id_text
 from spatial.validate.boxes import CHINA_BOUNDS_DEG
+from spatial.validate.messages import (
+    ACCURACY_VALUES,
+    FILE_LEVEL,
+    Problem,
+    _geographic_message,
+    _geometry_message,
+    _projected_message,
+    _text_message,
+    mojibake_reading,
+)
 
 __all__ = [
     "ACCURACY_VALUES",
@@ -55,44 +64,6 @@ __all__ = [
     "validate_layer",
 ]
 
-#: The feature ID used for problems about a whole file or layer.
-FILE_LEVEL = "-"
-#: Allowed values of the ``accuracy`` property: "official" or "indicative" (示意).
-ACCURACY_VALUES: tuple[str, ...] = ("official", "indicative")
-
-#: The GRS80 ellipsoid, which CGCS2000 uses (distances outside China are measured on it).
-_GEOD = Geod(ellps="GRS80")
-_METRES_THRESHOLD = 1000.0
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One problem found in a layer.
-
-    Attributes
-    ----------
-    path : str
-        The file (or the name of the in-memory layer) the problem is in.
-    feature : str
-        The feature's id, ``#N`` (its 0-based position) when it has none, or
-        ``"-"`` for a problem about the whole file.
-    message : str
-        What is wrong, in one line.
-
-    Examples
-    --------
-    >>> str(Problem("zones.geojson", "zone-kcxz", "geometry is empty"))
-    'zones.geojson: feature zone-kcxz: geometry is empty'
-    """
-
-    path: str
-    feature: str
-    message: str
-
-    def __str__(self) -> str:
-        return printable(f"{self.path}: feature {self.feature}: {self.message}")
-
-
 # --- feature labels ---------------------------------------------------------
 
 
@@ -103,27 +74,6 @@ def _labels(gdf: gpd.GeoDataFrame) -> list[str]:
 
 
 # --- geometry ---------------------------------------------------------------
-
-
-#: What every command refuses, said by the validator first (``check``, ``map``, ``overlay``).
-COLLECTION_MESSAGE = (
-    "is a GeometryCollection; check, map and overlay refuse it: give its parts as separate "
-    "Polygon/MultiPolygon, LineString or Point features"
-)
-
-
-def _geometry_message(geom: shapely.Geometry | None) -> str | None:
-    if geom is None:
-        return "geometry is null"
-    if shapely.is_empty(geom):
-        return "geometry is empty"
-    if shapely.get_type_id(geom) == shapely.GeometryType.GEOMETRYCOLLECTION:
-        return COLLECTION_MESSAGE
-    if not np.isfinite(shapely.get_coordinates(geom)).all():
-        return _rawjson.NON_FINITE_MESSAGE
-    if not shapely.is_valid(geom):
-        return f"invalid geometry: {shapely.is_valid_reason(geom)}"
-    return None
 
 
 def _geometry_findings(gdf: gpd.GeoDataFrame, skip: Set[int]) -> list[tuple[int, str]]:
@@ -146,83 +96,6 @@ def _usable_bounds(gdf: gpd.GeoDataFrame) -> list[tuple[int, np.ndarray]]:
         if np.isfinite(row).all():
             out.append((position, row))
     return out
-
-
-#: Beyond this, in any unit, a number is no position on Earth (metres span at most ~4e7).
-_NOT_A_POSITION = 1e9
-
-
-def _xy(x: float, y: float) -> str:
-    """Format a position for a message: grouped metres, or 3 digits when absurdly large."""
-    if max(abs(x), abs(y)) >= _NOT_A_POSITION:
-        return f"x={x:.3g}, y={y:.3g}"
-    return f"x={x:,.0f}, y={y:,.0f}"
-
-
-def _in_range(value_min: float, value_max: float, low: float, high: float) -> bool:
-    return low <= value_min and value_max <= high
-
-
-def _outside_china_message(lon: float, lat: float) -> str | None:
-    west, south, east, north = CHINA_BOUNDS_DEG
-    if west <= lon <= east and south <= lat <= north:
-        return None
-    near_lon, near_lat = min(max(lon, west), east), min(max(lat, south), north)
-    dist_km = _GEOD.inv(lon, lat, near_lon, near_lat)[2] / 1000
-    return (
-        f"position ({lon:.4f}°E, {lat:.4f}°N) is far outside China, {dist_km:,.0f} km beyond "
-        f"the box {west:g}–{east:g}°E, {south:g}–{north:g}°N; wrong coordinates or CRS?"
-    )
-
-
-def _geographic_message(b: np.ndarray, crs_label: str) -> str | None:
-    minx, miny, maxx, maxy = (float(v) for v in b)
-    west, south, east, north = CHINA_BOUNDS_DEG
-    cx, cy = minx / 2 + maxx / 2, miny / 2 + maxy / 2  # no overflow near 1e308
-    if _in_range(minx, maxx, south, north) and _in_range(miny, maxy, west, east):
-        return (
-            f"latitude and longitude appear swapped (x={cx:.4f}, y={cy:.4f}); "
-            f"{crs_label} coordinates are x = longitude, y = latitude"
-        )
-    if max(abs(minx), abs(maxx)) > 180 or max(abs(miny), abs(maxy)) > 90:
-        biggest = max(abs(minx), abs(maxx), abs(miny), abs(maxy))
-        if biggest >= _NOT_A_POSITION:
-            return (
-                f"coordinates are no positions on Earth in any CRS ({_xy(cx, cy)}); "
-                "check how the file was exported"
-            )
-        if biggest > _METRES_THRESHOLD:
-            return (
-                f"projected metres labelled as degrees ({_xy(cx, cy)} under "
-                f"{crs_label}); {likely_crs_hint(b)}"
-            )
-        return (
-            f"coordinates out of range (x={cx:.4f}, y={cy:.4f}): longitude must be within "
-            "±180°, latitude within ±90°"
-        )
-    return _outside_china_message(cx, cy)
-
-
-def _projected_message(
-    b: np.ndarray, crs: CRS, to_lonlat: Transformer, label: str | None = None
-) -> str | None:
-    """Say what is wrong with a feature's box ``b`` in the projected ``crs``, or None.
-
-    ``label`` is :func:`crs_label` of ``crs``, computed once per layer by a caller
-    that asks for many features (``CRS.to_epsg`` takes 20 ms).
-    """
-    label = crs_label(crs) if label is None else label
-    minx, miny, maxx, maxy = (float(v) for v in b)
-    cx, cy = minx / 2 + maxx / 2, miny / 2 + maxy / 2  # no overflow near 1e308
-    if max(abs(minx), abs(maxx)) <= 180 and max(abs(miny), abs(maxy)) <= 90:
-        return (
-            f"coordinates look like degrees (x={cx:.4f}, y={cy:.4f}) but the CRS "
-            f"{label} is in metres; declare EPSG:4326 for longitude/latitude"
-        )
-    lon, lat = to_lonlat.transform(cx, cy)
-    if not (math.isfinite(lon) and math.isfinite(lat)):
-        return f"coordinates out of range of {label} ({_xy(cx, cy)})"
-    return _outside_china_message(lon, lat)
 
 
 def _coordinate_findings(gdf: gpd.GeoDataFrame) -> list[tuple[int, str]]:
@@ -297,80 +170,6 @@ def _property_findings(gdf: gpd.GeoDataFrame, required: Sequence[str]) -> list[t
 # --- text encoding ----------------------------------------------------------
 
 
-def _has_cjk(text: str) -> bool:
-    return any("\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf" for ch in text)
-
-
-def _high_runs_only(text: str) -> bool:
-    """Whether every non-ASCII character stands next to another (as mojibake does)."""
-    flags = [ord(ch) > 127 for ch in text]
-    for i, high in enumerate(flags):
-        if high and not ((i > 0 and flags[i - 1]) or (i + 1 < len(flags) and flags[i + 1])):
-            return False
-    return True
-
-
-def _redecode(text: str, wrong: str, right: str) -> str | None:
-    try:
-        fixed = text.encode(wrong).decode(right)
-    except (UnicodeEncodeError, UnicodeDecodeError):
-        return None
-    return fixed if fixed != text else None
-
-
-def mojibake_reading(text: str) -> str | None:
-    """Return what ``text`` says when it is mojibake, or None when it looks right.
-
-    Recognises UTF-8 read as Latin-1/Windows-1252, GBK read as Latin-1 and
-    UTF-8 read as GBK, the usual ways Chinese text is mangled.
-
-    Examples
-    --------
-    >>> mojibake_reading("ç’§å±±")
-    'UTF-8 read as CP1252: 璧山'
-    >>> mojibake_reading("璧山") is None
-    True
-    """
-    if text.isascii():
-        return None
-    for wrong in ("cp1252", "latin-1"):
-        fixed = _redecode(text, wrong, "utf-8")
-        if fixed is not None:
-            return f"UTF-8 read as {wrong.upper()}: {fixed}"
-    if _high_runs_only(text):
-        for wrong, right in (("latin-1", "gbk"), ("gbk", "utf-8")):
-            fixed = _redecode(text, wrong, right)
-            if fixed is not None and _has_cjk(fixed):
-                return f"{right.upper()} read as {wrong.upper()}: {fixed}"
-    return None
-
-
-def text_problem(name: str, value: str) -> str | None:
-    """Return what is wrong with the text ``value`` of property ``name``, or None.
-
-    Examples
-    --------
-    >>> text_problem("DYMC", "Ê¾Àýµ¥ÔªA") is not None
-    True
-    >>> text_problem("DYMC", "示例单元A") is None
-    True
-    """
-    if "\ufffd" in value:
-        return (
-            f"property {name!r} contains replacement characters (\\ufffd): text was decoded "
-            "with the wrong encoding and is lost; re-export it as UTF-8"
-        )
-    reading = mojibake_reading(value)
-    if reading and reading.startswith("GBK read as"):
-        return (
-            f"property {name!r} is mis-encoded text ({reading}); a Shapefile in GBK needs a "
-            ".cpg file beside its .shp holding the word GBK (or re-export it as UTF-8)"
-        )
-    if reading:
-        return f"property {name!r} is mis-encoded text ({reading}); re-export it as UTF-8"
-    return None
-
-
 def _text_findings(gdf: gpd.GeoDataFrame) -> list[tuple[int, str]]:
     findings = []
     for name in gdf.columns:
@@ -378,7 +177,7 @@ def _text_findings(gdf: gpd.GeoDataFrame) -> list[tuple[int, str]]:
             continue
         field = planner_field(gdf, str(name))  # DYMC read as name_zh is named DYMC
         for position, value in enumerate(gdf[name].tolist()):
-            message = text_problem(field, value) if isinstance(value, str) else None
+            message = _text_message(field, value) if isinstance(value, str) else None
             if message:
                 findings.append((position, message))
     return findings
@@ -726,6 +525,3 @@ def repair_layer(gdf: gpd.GeoDataFrame, source: str) -> tuple[gpd.GeoDataFrame, 
     columns = ["id", "reason", "area_before_m2", "area_after_m2", "area_changed_m2"]
     return repaired, pd.DataFrame(rows, columns=columns)
 
-
-#: The name the batched and vectorised validators import.
-_text_message = text_problem

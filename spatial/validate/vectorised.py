@@ -40,6 +40,7 @@ from pyproj import CRS, Transformer
 from spatial.errors import CRSError, LayerError
 from spatial.preconditions import feature_label, id_text
 from spatial.validate.boxes import geographic_mask, projected_mask
+from spatial.validate.messages import _text_message
 from spatial.validate.problems import (
     ACCURACY_VALUES,
     Problem,
@@ -49,7 +50,6 @@ from spatial.validate.problems import (
     _is_missing,
     _property_findings,
     _text_findings,
-    _text_message,
     validate_layer,
 )
 

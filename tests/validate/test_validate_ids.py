@@ -1,0 +1,93 @@
+"""Duplicate ids found from hashes, confirmed as text: the validator's pairs, whatever collides.
+
+Compared with a plain Python pass (the first feature of each id, then every
+later one), on synthetic ids (示例数据): repeats across batches, null, empty,
+non-ASCII, prefixes of one another, and with every hash forced equal (each
+candidate then compared as text).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+import pytest
+
+from spatial.validate import ids as ids_module
+from spatial.validate.ids import duplicate_positions, id_hashes
+
+
+def _plain(values: list[str | None]) -> tuple[list[int], list[int]]:
+    first: dict[str, int] = {}
+    repeats, firsts = [], []
+    for position, value in enumerate(values):
+        if not value:
+            continue
+        if value in first:
+            repeats.append(position)
+            firsts.append(first[value])
+        else:
+            first[value] = position
+    return repeats, firsts
+
+
+def _values(n: int, seed: int) -> list[str | None]:
+    rng = np.random.default_rng(seed)
+    pool = [f"500120{k:010d}" for k in range(n // 2)] + ["璧山", "璧", "a", "ab", "ba", ""]
+    values: list[str | None] = [str(v) for v in rng.choice(pool, n)]
+    for k in rng.integers(0, n, n // 20):
+        values[int(k)] = None
+    return values
+
+
+def _found(values: list[str | None], batch: int) -> tuple[list[int], list[int]]:
+    array = pa.array(values, pa.large_string())
+    parts = [id_hashes(array.slice(at, batch)) for at in range(0, len(values), batch)]
+    hashes = np.concatenate([h for h, _ in parts])
+    given = np.concatenate([g for _, g in parts])
+    repeats, firsts = duplicate_positions(hashes, given, array)
+    return repeats.tolist(), firsts.tolist()
+
+
+@pytest.mark.parametrize(("n", "batch", "seed"), [(50, 7, 0), (2_000, 333, 1), (5_000, 5_000, 2)])
+def test_same_pairs_as_a_plain_pass(n: int, batch: int, seed: int) -> None:
+    values = _values(n, seed)
+    expected = _plain(values)
+    assert len(expected[0]) > 0
+    assert _found(values, batch) == expected
+
+
+def test_every_hash_colliding(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With every hash equal, every id is a candidate: the text decides."""
+    values = _values(600, 3)
+    real = ids_module.id_hashes
+
+    def colliding(array: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+        hashes, given = real(array)
+        return np.zeros_like(hashes), given
+
+    monkeypatch.setattr(ids_module, "id_hashes", colliding)
+    array = pa.array(values, pa.large_string())
+    hashes, given = ids_module.id_hashes(array)
+    assert not hashes.any()
+    repeats, firsts = duplicate_positions(hashes, given, array)
+    assert (repeats.tolist(), firsts.tolist()) == _plain(values)
+
+
+def test_no_duplicates() -> None:
+    values = [f"id{k}" for k in range(1_000)]
+    assert _found(values, 100) == ([], [])
+
+
+def test_null_holding_bytes() -> None:
+    """A null whose offsets span bytes (Arrow allows it) is skipped; its bytes hash nothing."""
+    data = b"abXYab"
+    offsets = np.array([0, 2, 4, 6], dtype=np.int64)
+    validity = pa.py_buffer(np.packbits([1, 0, 1], bitorder="little"))
+    array = pa.Array.from_buffers(
+        pa.large_string(), 3, [validity, pa.py_buffer(offsets), pa.py_buffer(data)]
+    )
+    hashes, given = id_hashes(array)
+    assert given.tolist() == [True, False, True]
+    assert hashes[0] == hashes[2]
+    repeats, firsts = duplicate_positions(hashes, given, array)
+    assert (repeats.tolist(), firsts.tolist()) == ([2], [0])
