@@ -15,11 +15,11 @@ import pandas as pd
 
 from spatial.checked.snapshot import PlanSnapshot
 from spatial.publish.review_report import ReviewSection
+from spatial.publish.sheet import targets_frame
 from spatial.review.diff import LayerDiff
 
 __all__ = ["map_layers", "sections", "zone_tables"]
 
-_TARGET_SHOWN = ["id", "name_zh", "target_km2", "measured_km2", "diff_pct", "status"]
 _BALANCE_SHOWN = ["class_code", "class_name", "area_m2", "area_ha", "area_mu", "share_of_zone"]
 _CONSTRUCTION = "construction_land"
 
@@ -144,7 +144,7 @@ def zone_tables(
     ids = [] if zones is None else [str(i) for i in zones["id"]]
     pages: dict[str, Sequence[tuple[str, pd.DataFrame]]] = {}
     for zone_id in ids:
-        parts = [("面积目标 Area target", _rows(tables["targets"], "id", zone_id)[_TARGET_SHOWN])]
+        parts = [("面积目标 Area target", targets_frame(snapshot, zone_id))]  # the plan's unit
         if "balance" in tables:
             balance = tables["balance"]
             rows = _rows(balance, "zone_id", zone_id)[_balance_columns(balance)]
