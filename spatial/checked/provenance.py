@@ -123,10 +123,21 @@ def _plan_accuracies(rows: Collection[LayerProvenance]) -> set[str]:
 
 
 def _own_title(name: str, accuracies: set[str]) -> tuple[str, str]:
-    """Return a planner's plan's title: ``name`` with 图 or 示意图, then （示例数据） if so."""
+    """Return a planner's plan's title: ``name`` with 图 or 示意图, then （示例数据） if so.
+
+    A name with no Chinese in it (a file's stem, ``zones``, when nothing else
+    names the plan) is shown as it is: "zones图" would read as a title nobody
+    gave. The English line says what the page is.
+
+    Examples
+    --------
+    >>> _own_title("璧山示例单元", set()), _own_title("zones", set())
+    (('璧山示例单元图', 'Plan map'), ('zones', 'Plan map'))
+    """
     indicative = "indicative" in accuracies
     kind_zh, kind_en = ("示意图", "indicative plan map") if indicative else ("图", "plan map")
-    title_zh = name if name.endswith("图") else f"{name}{kind_zh}"
+    chinese = any("\u3400" <= c <= "\u9fff" for c in name)
+    title_zh = name if name.endswith("图") or not chinese else f"{name}{kind_zh}"
     if "synthetic" in accuracies:
         return f"{title_zh}（示例数据）", f"{kind_en.capitalize()} (synthetic example data)"
     return title_zh, kind_en.capitalize()

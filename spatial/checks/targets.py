@@ -19,6 +19,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from spatial.checked.figures import area_text
 from spatial.checked.report import TARGET_COLUMNS
 from spatial.checked.status import Status
 from spatial.measure.area import ellipsoidal_area_m2, geodesic_area_m2, planar_area_m2
@@ -72,8 +73,9 @@ def _target_row(
         "status": PASS if abs(diff_pct) <= target.tolerance_pct else FAIL,
     }
     if row["status"] == FAIL:
-        row["reason"] = (
-            f"{measured_km2:.4f} km² is {diff_pct:+.2f}% from {target.target_km2:g} km² "
+        row["reason"] = (  # in the plan's unit (1,000 亩), as the pages show it
+            f"{area_text(measured_km2, target.unit)} is {diff_pct:+.2f}% from "
+            f"{area_text(target.target_km2, target.unit, exact=True)} "
             f"(tolerance ±{target.tolerance_pct:g}%)"
         )
     return row

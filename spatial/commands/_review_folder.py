@@ -24,7 +24,7 @@ import geopandas as gpd
 import pandas as pd
 
 from spatial.checked.snapshot import PlanSnapshot
-from spatial.commands._review_page import map_layers, sections, zone_tables
+from spatial.commands._review_page import LandUse, map_layers, sections, zone_tables
 from spatial.errors import OutputError
 from spatial.export.frame import OutputFrame
 from spatial.qc.findings import QcResult
@@ -139,10 +139,20 @@ def _write_findings(
     return list(kept)
 
 
-def _map_html(snapshot: PlanSnapshot, layers: Mapping[str, gpd.GeoDataFrame]) -> str:
+def _map_html(
+    snapshot: PlanSnapshot, layers: Mapping[str, gpd.GeoDataFrame], landuse: LandUse | None
+) -> str:
     from spatial.webmap.build import MapOptions, build_map, with_embedded_font  # noqa: PLC0415
 
-    options = MapOptions(offline=True, layer_sources=snapshot.files, snapshot=snapshot)
+    sources = dict(snapshot.files)
+    style_field = None
+    if landuse is not None and "landuse" in layers:
+        sources["landuse"] = landuse.path
+        if landuse.class_field in landuse.layer.columns:
+            style_field = landuse.class_field  # the land use coloured by its class
+    options = MapOptions(
+        offline=True, layer_sources=sources, snapshot=snapshot, style_field=style_field
+    )
     return with_embedded_font(build_map(layers, options).get_root().render())
 
 
@@ -172,11 +182,18 @@ def _report_html(
     verdict: Verdict,
     map_html: str,
     manifest_text: str,
+    landuse: LandUse | None = None,
 ) -> str:
-    from spatial.checked.provenance import InputFile, digest_text  # noqa: PLC0415
+    from spatial.checked.provenance import (  # noqa: PLC0415
+        InputFile,
+        digest_text,
+        layer_provenance,
+    )
     from spatial.publish.review_report import ReviewPage, review_html  # noqa: PLC0415
 
     manifest = json.loads(manifest_text)
+    layers = {} if landuse is None else {"landuse": landuse.layer}
+    files = {} if landuse is None else {"landuse": landuse.path}
     page = ReviewPage(
         passed=verdict.passed,
         problems=verdict.problems,
@@ -184,6 +201,8 @@ def _report_html(
         manifest_sha256=digest_text(manifest_text),
         inputs=[InputFile(**f) for f in [*manifest["inputs"], *manifest["plan"]]],
         made_utc=manifest["made_utc"],
+        layers=[] if landuse is None else layer_provenance(layers, files),
+        map_note="" if landuse is None else landuse.note,
     )
     return review_html(snapshot, sections(tables, changes), page)
 
@@ -196,6 +215,7 @@ def _fill(
     qc: QcResult | None,
     frame: OutputFrame,
     texts: tuple[str, str],
+    landuse: LandUse | None = None,
 ) -> Written:
     from spatial.publish.atlas import write_atlas  # noqa: PLC0415
     from spatial.table_formats.xlsx import xlsx_bytes  # noqa: PLC0415
@@ -208,9 +228,9 @@ def _fill(
     pages = write_atlas(folder / "report.pdf", snapshot, zone_tables(snapshot, tables))
     (folder / _MANIFEST).write_text(manifest_text, encoding="utf-8")
     qc_layer = next((gdf for name, gdf in findings.items() if name.startswith("qc_")), None)
-    map_html = _map_html(snapshot, map_layers(snapshot, changes, qc_layer))
+    map_html = _map_html(snapshot, map_layers(snapshot, changes, qc_layer, landuse), landuse)
     html = _report_html(
-        snapshot, tables, changes, verdict_of(snapshot, qc), map_html, manifest_text
+        snapshot, tables, changes, verdict_of(snapshot, qc), map_html, manifest_text, landuse
     )
     (folder / "report.html").write_text(html, encoding="utf-8")
     return Written(pages, layers)
@@ -261,7 +281,7 @@ def _swap_in(private: Path, out: Path) -> None:
     shutil.rmtree(aside, ignore_errors=True)  # the new review is complete and in place
 
 
-def write_review_folder(
+def write_review_folder(  # noqa: PLR0913 - keyword-only: the review's parts
     out: Path,
     *,
     snapshot: PlanSnapshot,
@@ -271,8 +291,12 @@ def write_review_folder(
     frame: OutputFrame,
     manifest_text: str,
     tables_text: str,
+    landuse: LandUse | None = None,
 ) -> Written:
     """Write every file of the review into ``out`` at once; return the PDF's pages and layers.
+
+    ``landuse`` (the ``--landuse`` layer read) is drawn on the report's map and
+    listed with the plan's layers under "Layers: accuracy and sources".
 
     Raises
     ------
@@ -284,7 +308,8 @@ def write_review_folder(
     except OSError as exc:
         raise OutputError(f"{out}: cannot write beside it ({exc.strerror})") from None
     try:
-        written = _fill(private, snapshot, tables, changes, qc, frame, (manifest_text, tables_text))
+        texts = (manifest_text, tables_text)
+        written = _fill(private, snapshot, tables, changes, qc, frame, texts, landuse)
         _swap_in(private, out)
     except OutputError:
         shutil.rmtree(private, ignore_errors=True)

@@ -9,17 +9,19 @@ subtotals, the changes since each previous version, the quality findings.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
 
 from spatial.checked.snapshot import PlanSnapshot
 from spatial.publish.review_report import ReviewSection
+from spatial.publish.sheet import targets_frame
 from spatial.review.diff import LayerDiff
 
 __all__ = ["map_layers", "sections", "zone_tables"]
 
-_TARGET_SHOWN = ["id", "name_zh", "target_km2", "measured_km2", "diff_pct", "status"]
 _BALANCE_SHOWN = ["class_code", "class_name", "area_m2", "area_ha", "area_mu", "share_of_zone"]
 _CONSTRUCTION = "construction_land"
 
@@ -112,17 +114,50 @@ def sections(
     ]
 
 
+#: The review's map draws a land use of at most this many features (GeoJSON, below the
+#: map's tiling threshold); a larger one is listed, and left to ``spatial map --layer``.
+MAP_LANDUSE_MAX = 50_000
+
+
+@dataclass(frozen=True)
+class LandUse:
+    """The land use the review read (``--landuse``): its file, its features, its class field."""
+
+    path: str
+    layer: gpd.GeoDataFrame
+    class_field: str | None = None
+
+    @property
+    def drawn(self) -> bool:
+        """Whether the review's map draws it (at most :data:`MAP_LANDUSE_MAX` features)."""
+        return 0 < len(self.layer) <= MAP_LANDUSE_MAX
+
+    @property
+    def note(self) -> str:
+        """Return the line under the map when the land use is too large for it, else ''."""
+        if self.drawn or not len(self.layer):
+            return ""
+        return (
+            f"用地 land use ({Path(self.path).name}) not drawn: {len(self.layer):,} features, "
+            f"more than {MAP_LANDUSE_MAX:,}; draw it with spatial map --layer landuse=PATH"
+        )
+
+
 def map_layers(
     snapshot: PlanSnapshot,
     changes: Mapping[str, LayerDiff],
     findings: gpd.GeoDataFrame | None,
+    landuse: LandUse | None = None,
 ) -> dict[str, gpd.GeoDataFrame]:
-    """Return the layers of the review's map: the plan's, then conflicts, changes, findings.
+    """Return the review map's layers: the plan's, land use, conflicts, changes, findings.
 
-    Named by their web-map style: ``conflicts``, ``diff_pieces`` (the first
-    layer's changes; another layer's go by ``diff_pieces_<layer>``), ``qc_findings``.
+    Named by their web-map style: ``landuse`` (beneath the plan, coloured by its
+    class field), ``conflicts``, ``diff_pieces`` (the first layer's changes;
+    another layer's go by ``diff_pieces_<layer>``), ``qc_findings``.
     """
     layers = dict(snapshot.drawn)
+    if landuse is not None and landuse.drawn:  # first of the planner's: the lowest pane
+        layers = {"landuse": landuse.layer, **layers}
     conflicts = snapshot.report.conflicts
     if conflicts is not None and len(conflicts):
         layers["conflicts"] = conflicts
@@ -144,7 +179,7 @@ def zone_tables(
     ids = [] if zones is None else [str(i) for i in zones["id"]]
     pages: dict[str, Sequence[tuple[str, pd.DataFrame]]] = {}
     for zone_id in ids:
-        parts = [("面积目标 Area target", _rows(tables["targets"], "id", zone_id)[_TARGET_SHOWN])]
+        parts = [("面积目标 Area target", targets_frame(snapshot, zone_id))]  # the plan's unit
         if "balance" in tables:
             balance = tables["balance"]
             rows = _rows(balance, "zone_id", zone_id)[_balance_columns(balance)]

@@ -39,6 +39,7 @@ from spatial.commands._inputs import (
     read_plan_layer,
 )
 from spatial.commands._review_folder import verdict_of, write_review_folder
+from spatial.commands._review_page import LandUse
 from spatial.crs import crs_label
 from spatial.errors import UsageError
 from spatial.export.frame import OutputFrame, output_frame
@@ -619,6 +620,13 @@ def _naming_findings(
     return replace(frame, ids={**frame.ids, "conflict_pieces": frame.ids["conflicts"]})
 
 
+def _landuse(request: ReviewRequest, inputs: _Inputs) -> LandUse | None:
+    """Return the land use read, for the report's map and its list of layers."""
+    if inputs.landuse is None or request.landuse is None:
+        return None
+    return LandUse(str(request.landuse), inputs.landuse, request.class_field)
+
+
 def run_review(request: ReviewRequest) -> ReviewResult:
     """Review the plan: check, conflicts, balance, changes and quality; write the folder.
 
@@ -660,6 +668,7 @@ def run_review(request: ReviewRequest) -> ReviewResult:
         frame=frame,
         manifest_text=manifest_text,
         tables_text=tables_json(written_tables),
+        landuse=_landuse(request, inputs),
     )
     return ReviewResult(
         out=out,

@@ -36,7 +36,7 @@ h2 {{ font-size: 17px; border-bottom: 1px solid #ccc; margin-top: 28px; }}
 table {{ border-collapse: collapse; font-size: 13px; width: 100%; }}
 th, td {{ border: 1px solid #ddd; padding: 3px 6px; text-align: left; vertical-align: top; }}
 th {{ background: #f5f5f5; }} td.num {{ text-align: right; font-variant-numeric: tabular-nums; }}
-td, th {{ overflow-wrap: anywhere; }} td.num {{ overflow-wrap: normal; white-space: nowrap; }}
+td, th {{ overflow-wrap: break-word; }} td.num {{ overflow-wrap: normal; white-space: nowrap; }}
 .table-box {{ overflow-x: auto; }}
 tr.fail td {{ color: {FAIL_RED}; }}
 figure {{ margin: 0; }} figure svg {{ width: 100%; height: auto; }}

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from spatial.checked.provenance import InputFile
+from spatial.checked.provenance import InputFile, LayerProvenance
 from spatial.checked.snapshot import PlanSnapshot
 from spatial.publish.escape import escape_text
 from spatial.publish.fonts import font_face_css
@@ -38,6 +38,8 @@ _PLACES: tuple[tuple[str, int], ...] = (
     ("_rel", 6),
     ("share", 4),
 )
+#: Names of the layers in "Layers: accuracy and sources": the plan's, and the land use.
+_LAYER_TITLES = {**LAYER_TITLES, "landuse": "用地 Land use (--landuse)"}
 _MAP_CSS = """
 .map iframe { width: 100%; height: 560px; border: 1px solid #ccc; }
 .digest { font-family: monospace; word-break: break-all; }
@@ -79,6 +81,11 @@ class ReviewPage:
         Every input file, as the manifest lists it.
     made_utc : str
         When the review ran (ISO 8601, UTC).
+    layers : sequence of LayerProvenance
+        The layers the review read besides the plan's (the land use), listed
+        after them under "Layers: accuracy and sources".
+    map_note : str
+        A line under the map (a land use too large to draw), '' for none.
     """
 
     passed: bool
@@ -87,6 +94,8 @@ class ReviewPage:
     manifest_sha256: str = ""
     inputs: Sequence[InputFile] = field(default_factory=tuple)
     made_utc: str = ""
+    layers: Sequence[LayerProvenance] = field(default_factory=tuple)
+    map_note: str = ""
 
 
 def _places(column: str) -> int:
@@ -151,7 +160,9 @@ def _map(page: ReviewPage) -> str:
     return (
         '<section id="map" class="map"><h2>交互地图 Interactive map</h2>'
         f'<iframe title="map" srcdoc="{escape_text(page.map_html)}"></iframe>'
-        f"<p>{_MAP_TEXT}</p></section>"
+        f"<p>{_MAP_TEXT}</p>"
+        + (f"<p>{escape_text(page.map_note)}</p>" if page.map_note else "")
+        + "</section>"
     )
 
 
@@ -159,13 +170,13 @@ def _provenance(snapshot: PlanSnapshot, page: ReviewPage) -> str:
     layers = pd.DataFrame(
         [
             {
-                "layer": LAYER_TITLES.get(p.layer, p.layer),
+                "layer": _LAYER_TITLES.get(p.layer, p.layer),
                 "file": p.file,
                 "features": p.count,
                 "accuracy": p.accuracy_text,
                 "sources": "; ".join(p.sources) or "来源未注明 source not stated",
             }
-            for p in snapshot.provenance
+            for p in [*snapshot.provenance, *page.layers]
         ]
     )
     files = pd.DataFrame(
@@ -196,7 +207,8 @@ def review_html(snapshot: PlanSnapshot, sections: Sequence[ReviewSection], page:
         "<footer>面积按CGCS2000椭球计算 areas ellipsoidal (CGCS2000) · spatial review</footer>"
     )
     map_section = _map(page)  # the map page embeds its own font
-    font = font_face_css([text, tail, _MAP_TEXT, snapshot.title_zh, snapshot.title_en])
+    texts = [text, tail, _MAP_TEXT, page.map_note, snapshot.title_zh, snapshot.title_en]
+    font = font_face_css(texts)
     body = text + map_section + tail
     title = escape_text(f"{snapshot.title_zh} 审查报告 review")
     return (

@@ -73,6 +73,7 @@ __all__ = [
     "ratio_text",
     "sheet_crs",
     "sheet_scale",
+    "targets_frame",
     "write_sheet_pdf",
 ]
 
@@ -606,7 +607,7 @@ def draw_map(
     return handles
 
 
-def _target_rows(snapshot: PlanSnapshot) -> list[list[str]]:
+def _target_rows(snapshot: PlanSnapshot, zone_id: str | None = None) -> list[list[str]]:
     zones = snapshot.drawn.get("zones")
     numbers = {str(z): i for i, z in enumerate(zones["id"], 1)} if zones is not None else {}
     checks = snapshot.zone_checks
@@ -615,6 +616,8 @@ def _target_rows(snapshot: PlanSnapshot) -> list[list[str]]:
         units = dict(zip(checks["id"].astype(str), checks["target_unit"], strict=True))
     rows = []
     for row in snapshot.report.targets.to_dict("records"):
+        if zone_id is not None and str(row["id"]) != zone_id:
+            continue
         unit = str(units.get(str(row["id"]), "km2"))  # a zone target in the plan's own unit
         measured = area_text(float(row["measured_km2"]), unit)
         diff = pct_text(float(row["diff_pct"]))
@@ -625,9 +628,15 @@ def _target_rows(snapshot: PlanSnapshot) -> list[list[str]]:
     return rows
 
 
-def _targets_frame(snapshot: PlanSnapshot) -> pd.DataFrame:
+def targets_frame(snapshot: PlanSnapshot, zone_id: str | None = None) -> pd.DataFrame:
+    """Return the area targets as the pages print them, each in the plan's unit (``1,000 亩``).
+
+    One row per target (only ``zone_id``'s when given): the zone's number on the
+    overview, its name, the target as the plan gave it, the measured
+    (ellipsoidal) area in the same unit, the signed difference and the check.
+    """
     header = ["编号 No.", "分区 Zone", "目标 Target", "实测 Measured", "差异 Diff", "核查 Check"]
-    return pd.DataFrame(_target_rows(snapshot), columns=header)
+    return pd.DataFrame(_target_rows(snapshot, zone_id), columns=header)
 
 
 def _rule_lines(snapshot: PlanSnapshot) -> list[str]:
@@ -728,7 +737,7 @@ def draw_sheet(
     draw_overview(fig, (0.025, 0.60, 0.11, 0.26), snapshot, ax)
     panel = Panel(fig, *PANEL_RECT)
     draw_legend(panel, handles)
-    targets = _targets_frame(snapshot)
+    targets = targets_frame(snapshot)
     if len(targets):
         panel.table(TARGETS_TITLE, targets)
     else:

@@ -278,7 +278,9 @@ def _fit(
     )
     shift = display_shift(basemap)
     west, south, east, north = (shift(box) if shift else box).bounds
-    m.fit_bounds([[south, west], [north, east]])
+    corners = [[float(south), float(west)], [float(north), float(east)]]
+    m.fit_bounds(corners)
+    controls.add_keep_fitted(m, corners)  # fitted again at a new size
 
 
 def _titles(options: MapOptions) -> tuple[str, str, list[str]]:

@@ -81,7 +81,9 @@ def _fit(m: folium.Map, layers: Sequence[gpd.GeoDataFrame]) -> None:
     bounds = np.array([g.to_crs(WGS84).total_bounds for g in layers if len(g)])
     west, south = bounds[:, 0].min(), bounds[:, 1].min()
     east, north = bounds[:, 2].max(), bounds[:, 3].max()
-    m.fit_bounds([[south, west], [north, east]])
+    corners = [[float(south), float(west)], [float(north), float(east)]]
+    m.fit_bounds(corners)
+    controls.add_keep_fitted(m, corners)  # fitted again at a new size
 
 
 def _swipe(m: folium.Map, left: str, right: str) -> str:

@@ -25,6 +25,7 @@ __all__ = [
     "MapScript",
     "add_fit_popups",
     "add_fullscreen",
+    "add_keep_fitted",
     "add_layer_control",
     "add_layer_control_fold",
     "add_legend",
@@ -154,6 +155,15 @@ def add_rules(m: folium.Map, data: dict[str, Any]) -> None:
 def add_north(m: folium.Map) -> None:
     """Add a north arrow (top right; shown in print too)."""
     _call(m, "north")
+
+
+def add_keep_fitted(m: folium.Map, bounds: list[list[float]]) -> None:
+    """Fit ``bounds`` again whenever the map changes size, until the viewer moves the map.
+
+    ``bounds`` are the opening view's ``[[south, west], [north, east]]`` (EPSG:4326
+    degrees, lat/lon as folium takes them).
+    """
+    _call(m, "keepFitted", bounds)
 
 
 def add_fit_popups(m: folium.Map) -> None:

@@ -55,6 +55,7 @@ __all__ = [
     "MIN_ZOOM",
     "TiledLayer",
     "add_tiled_layer",
+    "label_chars",
     "tile_fields",
     "tiled_layer",
     "tiles_js",
@@ -462,6 +463,27 @@ class TiledLayer(Layer, RawMacroElement):
         super().render(**kwargs)  # type: ignore[no-untyped-call]  # folium's Layer.render is unannotated
 
 
+def label_chars(frame: pd.DataFrame, field: object) -> str:
+    """Return the distinct characters of the labels the tiles hold (``field``'s values), sorted.
+
+    The labels are drawn on the tiles' canvases from the archive, where the page's
+    font subset (:func:`spatial.webmap.font.with_embedded_font`, made from the page's
+    own text) cannot see them: written into the layer's description, they are
+    part of the page and of its font, whatever class shares the "other" colour.
+
+    Examples
+    --------
+    >>> label_chars(pd.DataFrame({"DLMC": ["水田", "旱地", None, "水田"]}), "DLMC")
+    '地旱水田'
+    >>> label_chars(pd.DataFrame({"DLMC": ["水田"]}), None)
+    ''
+    """
+    if not isinstance(field, str) or field not in frame.columns:
+        return ""
+    values = frame[field].dropna().astype(str).unique()
+    return "".join(sorted(set("".join(values))))
+
+
 def _spec(
     style: LayerStyle, label: str, fields: list[str], style_field: str | None
 ) -> dict[str, object]:
@@ -522,6 +544,8 @@ def tiled_layer(
     spec = _spec(style, name, fields, style_field)
     if shape != "polygon":  # labels name areas: a road's or a point's class is its colour
         spec["labelField"] = None
+    else:
+        spec["labelChars"] = label_chars(frame, spec["labelField"])
     layer = TiledLayer({**spec, "shape": shape}, style, name)
     layer.classes = frozenset(frame["s"])
     file_name = f"{style.name}.pmtiles"

@@ -237,6 +237,21 @@
     L.DomEvent.on(ctl._layersLink, "click", function () { ctl.expand(); });
   };
 
+  /* The opening view (the layers fitted, build.py/compare.py: bounds [[south, west], [north,
+   * east]]) is fitted again whenever the map changes size (a window narrowed, a phone turned:
+   * Leaflet would keep the zoom and cut the layers off), until the viewer touches, scrolls or
+   * keys the map: from then on their view is theirs. */
+  SC.keepFitted = function (map, bounds) {
+    var container = map.getContainer(), theirs = false;
+    function taken() { theirs = true; }
+    ["pointerdown", "touchstart", "wheel", "keydown"].forEach(function (name) {
+      container.addEventListener(name, taken, { passive: true, capture: true });
+    });
+    map.on("resize", function () {
+      if (!theirs) { map.fitBounds(bounds, { animate: false }); }
+    });
+  };
+
   /* Popups fit the map and open clear of the controls in its corners. */
   function corner(map, name) {
     var el = map._controlCorners[name];

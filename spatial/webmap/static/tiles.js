@@ -94,6 +94,24 @@
     return this.inner.place(layout, [[centre]], feature);
   };
 
+  /* Labels are drawn in the page's own font (font.py embeds Noto Sans SC, subset to the page's
+   * characters; the labels' are in the layer's description, tiles.py label_chars). */
+  var LABEL_FAMILY = "'Noto Sans SC', sans-serif";
+  var LABEL_PX = 12;
+
+  /* A canvas draws in the fonts loaded when a tile is drawn, and the font of a page loads only
+   * when something asks for it: once it has the labels' glyphs, lay the labels out again (their
+   * widths change) and redraw the tiles, so no label keeps a fallback's boxes. */
+  function redrawLabelsWithTheFont(layer, o) {
+    if (!o.labelField || !document.fonts || !document.fonts.load) return;
+    document.fonts.load(LABEL_PX + "px " + LABEL_FAMILY, (o.labelChars || "") + "A")
+      .then(function (faces) {
+        if (!faces.length) return;
+        layer.clearLayout();
+        layer.rerenderTiles();
+      });
+  }
+
   function labelRules(o) {
     if (!o.labelField) return [];
     return [{
@@ -101,8 +119,8 @@
       minzoom: o.labelFrom,
       symbolizer: new CentredLabel({
         labelProps: [o.labelField],
-        fontFamily: "'Noto Sans SC', sans-serif",
-        fontSize: 12,
+        fontFamily: LABEL_FAMILY,
+        fontSize: LABEL_PX,
         fill: "#252525",
         stroke: "#ffffff",
         width: 2.5,
@@ -201,6 +219,7 @@
       document.documentElement.setAttribute("data-tiles-ready", "1");
     });
     bindClick(map, layer, o);
+    redrawLabelsWithTheFont(layer, o);
     return layer;
   };
 
