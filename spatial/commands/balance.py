@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -215,7 +215,10 @@ def _read_fast(path: str, request: BalanceRequest, role: str) -> gpd.GeoDataFram
     """Read a land-use file from Arrow with the columns balance and the validator use, or None.
 
     Only for a file read without options and a table without repairs; None
-    (anything unusual) sends the layer the usual way (:func:`_table`).
+    (anything unusual) sends the layer the usual way (:func:`_table`). Without
+    zones every feature takes part, so its rings are oriented as it is read, the
+    originals released as they go (:func:`spatial.review._fast.oriented_frame`:
+    one set of a million polygons in memory, not two).
     """
     from spatial.cpus import usable_cpus  # noqa: PLC0415
     from spatial.io.arrow_frame import read_arrow_frame  # noqa: PLC0415
@@ -226,8 +229,29 @@ def _read_fast(path: str, request: BalanceRequest, role: str) -> gpd.GeoDataFram
     from spatial.review import _fast  # noqa: PLC0415 - its threshold, read when called
 
     named = ("id", "accuracy", request.class_field, request.class_name_field)
-    # a small layer would be declined by the fast path: read once, the usual way
-    return read_arrow_frame(path, named, threads=usable_cpus(), min_rows=_fast.FAST_MIN_FEATURES)
+    threads = usable_cpus()
+
+    def read() -> gpd.GeoDataFrame | None:
+        # a small layer would be declined by the fast path: read once, the usual way
+        return read_arrow_frame(path, named, threads=threads, min_rows=_fast.FAST_MIN_FEATURES)
+
+    return read() if request.zones is not None else _fast.oriented_frame(read, threads)
+
+
+def _read_all_fast(request: BalanceRequest) -> dict[str, gpd.GeoDataFrame | None]:
+    """Read each land-use layer by :func:`_read_fast`; an existing and a planned one at once.
+
+    Parquet reading, WKB decoding and orienting release the GIL: the two
+    files are read on two threads, each as it would be alone.
+    """
+    roles = request.roles()
+    if len(roles) == 1:
+        return {role: _read_fast(path, request, role) for role, path in roles.items()}
+    from concurrent.futures import ThreadPoolExecutor  # noqa: PLC0415
+
+    with ThreadPoolExecutor(max_workers=len(roles)) as pool:
+        read = {role: pool.submit(_read_fast, path, request, role) for role, path in roles.items()}
+        return {role: future.result() for role, future in read.items()}
 
 
 def _table(
@@ -236,39 +260,29 @@ def _table(
     gdf: gpd.GeoDataFrame,
     zones: gpd.GeoDataFrame | None,
     construction: tuple[str, ...] | None,
-    fast_only: bool,
-    fast: bool = True,
+    fast: bool | None,
 ) -> pd.DataFrame | None:
-    """Return the balance table of one layer; None when ``fast_only`` and it takes the plain path.
+    """Return the balance table of one layer, or None where the fast path alone declines it.
 
-    ``fast`` False: the plain path straight away (the fast one already declined the layer).
+    ``fast``: None the fast path alone (a layer read by :func:`_read_fast`:
+    None when it declines); True the fast path where it takes the layer, else
+    the plain one; False the plain path straight away (the fast one already
+    declined the layer).
     """
     from spatial.io.postgis import database_label  # noqa: PLC0415
     from spatial.review.balance import balance_table, balance_table_fast  # noqa: PLC0415
 
     path = database_label(request.roles()[role])
-    names = (path, database_label(request.zones or ""))
-    if fast_only:
-        return balance_table_fast(
-            gdf,
-            zones,
-            class_field=request.class_field,
-            id_field=request.id_field,
-            level=request.level,
-            construction=construction,
-            names=names,
-        )
-    return balance_table(
-        gdf,
-        zones,
-        class_field=request.class_field,
-        id_field=request.id_field,
-        level=request.level,
-        construction=construction,
-        names=names,
-        repair=request.repair,
-        fast=fast,
-    )
+    keywords: dict[str, Any] = {
+        "class_field": request.class_field,
+        "id_field": request.id_field,
+        "level": request.level,
+        "construction": construction,
+        "names": (path, database_label(request.zones or "")),
+    }
+    if fast is None:  # read by _read_fast: oriented there when there are no zones
+        return balance_table_fast(gdf, zones, oriented=zones is None, **keywords)
+    return balance_table(gdf, zones, repair=request.repair, fast=fast, **keywords)
 
 
 def _layer_table(
@@ -287,11 +301,11 @@ def _layer_table(
     from spatial.io.layers import read_layer  # noqa: PLC0415
 
     if from_arrow:
-        table = _table(request, role, gdf, zones, construction, fast_only=True)
+        table = _table(request, role, gdf, zones, construction, fast=None)
         if table is not None:
             return table, gdf
         gdf = read_layer(request.roles()[role], **vars(request.reading(role)))
-    table = _table(request, role, gdf, zones, construction, False, fast=not from_arrow)
+    table = _table(request, role, gdf, zones, construction, fast=not from_arrow)
     if table is None:  # never: the plain path always gives a table
         raise AssertionError("balance_table gave no table")
     return table, gdf
@@ -319,23 +333,26 @@ def run_balance(request: BalanceRequest) -> BalanceResult:
 
     roles = request.roles()
     construction = check_construction(request.construction)
-    arrow = {role: _read_fast(path, request, role) for role, path in roles.items()}
+    arrow = _read_all_fast(request)
+    from_arrow = {role: frame is not None for role, frame in arrow.items()}
     layers = {
         role: frame if frame is not None else read_layer(roles[role], **vars(request.reading(role)))
         for role, frame in arrow.items()
     }
+    arrow.clear()  # each layer held once, by ``layers``, and let go once tabulated
     zones = None
     if request.zones is not None:
         zones = read_layer(request.zones, **vars(request.reading("zones")))
-    tables, notes = [], []
+    tables, notes, problems = [], [], []
     for role in roles:
         path = database_label(roles[role])
-        table, layers[role] = _layer_table(
-            request, role, layers[role], arrow[role] is not None, zones, construction
+        table, layer = _layer_table(
+            request, role, layers.pop(role), from_arrow[role], zones, construction
         )
+        problems += _name_problems(layer, roles[role], request)
+        del layer  # its geometries: before the next layer is tabulated
         notes += _overlap_notes(path, table) + _coarser_notes(path, table, request.level)
         tables.append(table)
-    problems = [p for role, g in layers.items() for p in _name_problems(g, roles[role], request)]
     single = len(tables) == 1
     table = tables[0] if single else compare_balance(*tables)
     return BalanceResult(

@@ -607,7 +607,7 @@ def balance_table(  # noqa: PLR0913 - keyword-only options past the two layers
     return _tabulate(found, repairs, construction, threads)
 
 
-def balance_table_fast(
+def balance_table_fast(  # noqa: PLR0913 - keyword-only options past the two layers
     landuse: gpd.GeoDataFrame,
     zones: gpd.GeoDataFrame | None = None,
     *,
@@ -617,6 +617,7 @@ def balance_table_fast(
     construction: Collection[str] | None = None,
     names: tuple[str, str] = ("landuse", "zones"),
     threads: int | None = None,
+    oriented: bool = False,
 ) -> pd.DataFrame | None:
     """Return :func:`balance_table` by its fast path only; None where it takes the plain one.
 
@@ -624,9 +625,11 @@ def balance_table_fast(
     balance look at (:func:`spatial.io.arrow_frame.read_arrow_frame`): None
     sends the caller to read the layer whole and call :func:`balance_table`
     (``fast=False``), which names any problem. The same table bit for bit.
+    ``oriented``: the layer's rings are oriented already
+    (:func:`spatial.review._fast.oriented_frame`), so they are not oriented again.
     """
     threads = usable_cpus() if threads is None else max(1, threads)
-    found = _fast_inputs(landuse, zones, class_field, id_field, level, names, threads)
+    found = _fast_inputs(landuse, zones, class_field, id_field, level, names, threads, oriented)
     if found is None:
         return None
     return _tabulate(found, [], construction, threads)
@@ -682,6 +685,7 @@ def _fast_inputs(
     level: int | None,
     names: tuple[str, str],
     threads: int,
+    oriented: bool = False,
 ) -> _Inputs | None:
     """Return the inputs of the fast path, or None: the plain path then names any problem.
 
@@ -701,7 +705,7 @@ def _fast_inputs(
     crs = require_crs(landuse, names[0])
     plain = landuse.reset_index(drop=True)
     if zones is None:
-        return _features(plain, codes, names[0], orient=True, threads=threads), None, []
+        return _features(plain, codes, names[0], orient=not oriented, threads=threads), None, []
     (ready,) = prepare_inputs(
         [LayerInput(zones, names[1], id_field, "polygon")], policy="full", frame="largest"
     ).layers
@@ -711,7 +715,8 @@ def _fast_inputs(
     zone_geoms = shapely.orient_polygons(np.asarray(ready.geometry.array, dtype=object))
     bounds = shapely.bounds(np.asarray(plain.geometry.array, dtype=object))
     at = box_candidates(bounds, zone_geoms)
-    return _features(plain, codes, names[0], at, orient=True, threads=threads), zone_geoms, ids
+    lu = _features(plain, codes, names[0], at, orient=not oriented, threads=threads)
+    return lu, zone_geoms, ids
 
 
 def subtotals(table: pd.DataFrame) -> pd.DataFrame:
