@@ -12,7 +12,7 @@ area (:mod:`spatial.measure.reconcile`).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -211,29 +211,45 @@ def _name_problems(gdf: gpd.GeoDataFrame, path: str, request: BalanceRequest) ->
     return [str(p) for p in found]
 
 
+#: Every spelling of ``id``: a file's ``ID`` is its id when it has no ``id`` (``read_layer``).
+_ID_SPELLINGS = ("id", "ID", "Id", "iD")
+
+
 def _read_fast(path: str, request: BalanceRequest, role: str) -> gpd.GeoDataFrame | None:
     """Read a land-use file from Arrow with the columns balance and the validator use, or None.
 
-    Only for a file read without options and a table without repairs; None
-    (anything unusual) sends the layer the usual way (:func:`_table`). Without
-    zones every feature takes part, so its rings are oriented as it is read, the
-    originals released as they go (:func:`spatial.review._fast.oriented_frame`:
-    one set of a million polygons in memory, not two).
+    Only for a file read without options but its id field (``--id-field``), and
+    a table without repairs; None (anything unusual, an id field the file lacks)
+    sends the layer the usual way (:func:`_table`). The id field is mapped as
+    :func:`spatial.io.layers.read_layer` maps it. Without zones every feature
+    takes part, so its rings are oriented as it is read, the originals released
+    as they go (:func:`spatial.review._fast.oriented_frame`: one set of a
+    million polygons in memory, not two).
     """
+    import pyarrow as pa  # noqa: PLC0415
+
     from spatial.cpus import usable_cpus  # noqa: PLC0415
     from spatial.io.arrow_frame import read_arrow_frame  # noqa: PLC0415
+    from spatial.io.fields import map_fields  # noqa: PLC0415
     from spatial.io.options import ReadOptions  # noqa: PLC0415
 
-    if request.repair or request.reading(role) != ReadOptions():
+    id_field = request.reading(role).id_field
+    if request.repair or replace(request.reading(role), id_field=None) != ReadOptions():
         return None
     from spatial.review import _fast  # noqa: PLC0415 - its threshold, read when called
 
-    named = ("id", "accuracy", request.class_field, request.class_name_field)
+    named = [*_ID_SPELLINGS, "accuracy", request.class_field, request.class_name_field]
+    named += [id_field] if id_field is not None else []
     threads = usable_cpus()
 
     def read() -> gpd.GeoDataFrame | None:
         # a small layer would be declined by the fast path: read once, the usual way
-        return read_arrow_frame(path, named, threads=threads, min_rows=_fast.FAST_MIN_FEATURES)
+        frame = read_arrow_frame(path, named, threads=threads, min_rows=_fast.FAST_MIN_FEATURES)
+        # Arrow's allocator keeps the WKB and the file's pages it freed (0.4 GB a million)
+        pa.default_memory_pool().release_unused()
+        if frame is None or (id_field is not None and id_field not in frame.columns):
+            return None  # the usual reader names a missing field among all the file's fields
+        return map_fields(frame, path, id_field)[0]
 
     return read() if request.zones is not None else _fast.oriented_frame(read, threads)
 

@@ -583,6 +583,56 @@ def test_reading_options_and_repair_go_the_usual_way(
         _same_outcome(arrow, usual)
 
 
+@pytest.mark.parametrize("suffix", [".parquet", ".gpkg"])
+@pytest.mark.parametrize("case", ["BSM", "BSM duplicated", "ID duplicated", "no such field"])
+def test_an_id_field_is_read_from_arrow_as_the_usual_reader_maps_it(
+    suffix: str,
+    case: str,
+    fast_for_small: list[bool],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    """``--id-field landuse=BSM`` (and a file's ``ID``) read from Arrow: the usual outcome."""
+    from spatial.commands.balance import BalanceRequest  # noqa: PLC0415
+    from spatial.io.options import ReadOptions  # noqa: PLC0415
+
+    lu = _with_other_columns(_grid())
+    lu["BSM"] = [f"5001{k:06d}" for k in range(len(lu))]
+    field: str | None = "BSM"
+    if case == "BSM duplicated":
+        lu.loc[len(lu) - 1, "BSM"] = lu.loc[0, "BSM"]
+    elif (
+        case == "ID duplicated"
+    ):  # no id field given: a file's ID is its id, as read_layer reads it
+        lu = lu.drop(columns=["id"]).assign(ID=np.arange(len(lu)))
+        lu.loc[len(lu) - 1, "ID"] = 0
+        field = None
+    elif case == "no such field":
+        field = "BSM2"
+    _write(lu, tmp_path / f"lu{suffix}")
+    _write(_zones(), tmp_path / "zones.parquet")
+    request = BalanceRequest(
+        landuse=str(tmp_path / f"lu{suffix}"),
+        zones=str(tmp_path / "zones.parquet"),
+        options={"landuse": ReadOptions(id_field=field)},
+    )
+    arrow, usual, taken = _run_both(request, monkeypatch)
+    _same_outcome(arrow, usual)
+    assert taken == [case != "no such field"]  # a field the file lacks: named by the usual reader
+    if case == "BSM":
+        assert fast_for_small[0]
+        assert not isinstance(arrow[0], type)
+    else:  # refused, in the usual reader's and validator's words
+        assert issubclass(arrow[0], Exception)  # type: ignore[arg-type]
+        expected = {
+            "BSM duplicated": "feature 5001000000: duplicate id: feature #599 reuses the id of",
+            "ID duplicated": "feature 0: duplicate id: feature #599 reuses the id of feature #0",
+            "no such field": "no field 'BSM2' for --id-field; its fields are id, YDYHFLDM, note, "
+            "ZDMJ, BSM",  # every field of the file, numbers too
+        }[case]
+        assert expected in str(arrow[1])
+
+
 @pytest.mark.parametrize("damage", ["wkb", "file"])
 def test_a_damaged_geoparquet_is_refused_in_the_usual_words(
     damage: str, fast_for_small: list[bool], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
