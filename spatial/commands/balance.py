@@ -254,22 +254,6 @@ def _read_fast(path: str, request: BalanceRequest, role: str) -> gpd.GeoDataFram
     return read() if request.zones is not None else _fast.oriented_frame(read, threads)
 
 
-def _read_all_fast(request: BalanceRequest) -> dict[str, gpd.GeoDataFrame | None]:
-    """Read each land-use layer by :func:`_read_fast`; an existing and a planned one at once.
-
-    Parquet reading, WKB decoding and orienting release the GIL: the two
-    files are read on two threads, each as it would be alone.
-    """
-    roles = request.roles()
-    if len(roles) == 1:
-        return {role: _read_fast(path, request, role) for role, path in roles.items()}
-    from concurrent.futures import ThreadPoolExecutor  # noqa: PLC0415
-
-    with ThreadPoolExecutor(max_workers=len(roles)) as pool:
-        read = {role: pool.submit(_read_fast, path, request, role) for role, path in roles.items()}
-        return {role: future.result() for role, future in read.items()}
-
-
 def _table(
     request: BalanceRequest,
     role: str,
@@ -349,7 +333,7 @@ def run_balance(request: BalanceRequest) -> BalanceResult:
 
     roles = request.roles()
     construction = check_construction(request.construction)
-    arrow = _read_all_fast(request)
+    arrow = {role: _read_fast(path, request, role) for role, path in roles.items()}
     from_arrow = {role: frame is not None for role, frame in arrow.items()}
     layers = {
         role: frame if frame is not None else read_layer(roles[role], **vars(request.reading(role)))
