@@ -771,3 +771,61 @@ def test_oriented_frame_keeps_columns_crs_and_text(tmp_path: Path) -> None:
     expected = shapely.to_wkb(shapely.orient_polygons(read.geometry.to_numpy()))
     assert list(shapely.to_wkb(out.geometry.to_numpy())) == list(expected)
     assert oriented_frame(lambda: None) is None
+
+
+# --- without zones: the coverage test in parts along x (review.balance._coverage_in_parts) ---
+
+
+@pytest.mark.parametrize("layer", ["grid", "overlap", "t_junctions", "reversed"])
+def test_whole_layer_coverage_in_parts_same_rows(
+    layer: str, fast_for_small: list[bool], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Parts of 100 features (6 for the grid): the plain path's rows, whatever the parts say."""
+    monkeypatch.setattr(balance_module, "_COVERAGE_PART", 100)
+    answers: list[bool] = []
+    original = balance_module._coverage_in_parts
+
+    def spy(*args: object) -> bool:
+        answers.append(original(*args))  # type: ignore[arg-type]
+        return answers[-1]
+
+    monkeypatch.setattr(balance_module, "_coverage_in_parts", spy)
+    lu = _grid()
+    if layer == "overlap":  # a parcel grows 5 mm into its east neighbour: tolerated, 0.5 m²
+        geoms = lu.geometry.to_numpy()
+        x0, y0, x1, y1 = geoms[94].bounds
+        geoms[94] = shapely.box(x0, y0, x1 + 0.005, y1)
+        lu = lu.set_geometry(list(geoms), crs=GK)
+    elif layer == "t_junctions":
+        lu = survey_parcels()  # 18 parcels in parts of 6
+        monkeypatch.setattr(balance_module, "_COVERAGE_PART", 6)
+    elif layer == "reversed":  # clockwise shells: oriented before the test
+        lu = lu.set_geometry(shapely.reverse(lu.geometry.to_numpy()), crs=GK)
+    fast, plain = _both(lu, None)
+    monkeypatch.setattr(balance_module, "_COVERAGE_PART", 10**9)  # no parts: the whole asked
+    whole = balance_table(lu, None, fast=False)
+    assert fast_for_small == [True]
+    _same(fast, plain)
+    _same(fast, whole)
+    covered = layer in ("grid", "reversed")  # a coverage only where it is one
+    assert answers == [covered, covered, False]
+    if layer == "overlap":
+        assert fast.attrs["overlaps"][0]["overlap_m2"] == pytest.approx(0.5, rel=1e-2)
+
+
+def test_coverage_in_parts_agrees_with_the_whole_test(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every part a coverage only where the whole is one (GEOS), on grids damaged or not."""
+    from spatial.review.balance import _coverage_in_parts  # noqa: PLC0415
+
+    monkeypatch.setattr(balance_module, "_COVERAGE_PART", 100)
+    rng = np.random.default_rng(24)
+    base = shapely.orient_polygons(_grid().geometry.to_numpy())
+    for _ in range(20):
+        geoms = base.copy()
+        k = int(rng.integers(len(geoms)))
+        x0, y0, x1, y1 = geoms[k].bounds
+        grow = float(rng.choice([0.0, 0.5, 3.0]))
+        geoms[k] = shapely.orient_polygons(shapely.box(x0, y0, x1 + grow, y1 + grow))
+        parts = _coverage_in_parts(geoms, 2)
+        assert parts == (grow == 0.0)  # the grid as it is; an overlap (0.5, 3 m) is no coverage
+        assert parts == bool(shapely.coverage_is_valid(geoms))
