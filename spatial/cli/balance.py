@@ -42,6 +42,7 @@ from spatial.cli._options import (
 from spatial.cli._output import printed_warnings, say_notes
 from spatial.cli._outputs import add_output_options, emit_frames
 from spatial.commands.balance import BalanceRequest, BalanceResult, run_balance
+from spatial.errors import UsageError
 from spatial.formats import format_from_suffix
 from spatial.landuse import CLASS_CODE_FIELD, CLASS_NAME_FIELD, load_classes
 from spatial.report import (
@@ -89,7 +90,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     add_option(parser, "--construction")
     add_output_options(parser)
-    add_input_options(parser, polygonize=False, flags=("--crs", "--input-frame"))
+    add_input_options(parser, polygonize=False, flags=("--crs", "--input-frame", "--id-field"))
     add_repair_option(parser)
     parser.set_defaults(handler=run)
 
@@ -142,8 +143,33 @@ def _render(result: BalanceResult, fmt: str, frame: OutputFrame) -> str:
     return "\n".join(parts) + "\n"
 
 
+def _zone_id_field(args: argparse.Namespace, keyed: str | None) -> str | None:
+    """Return the zones' id field: ``--zone-id-field``, or ``--id-field zones=FIELD``.
+
+    Where both are set and differ, the one the project filled in
+    (``spatial.toml``'s ``[layers.zones] id_field``) gives way to the one typed;
+    two typed are a bad call.
+    """
+    typed: str | None = args.zone_id_field
+    if typed is None or keyed is None or typed == keyed:
+        return typed if typed is not None else keyed
+    project = {v for key, dest, v in getattr(args, "project_fields", []) if dest == "id_field"}
+    if typed in project and keyed not in project:
+        return keyed
+    if keyed in project and typed not in project:
+        return typed
+    raise UsageError(
+        f"--zone-id-field {typed} and --id-field zones={keyed} name different fields: give one"
+    )
+
+
 def request_of(args: argparse.Namespace) -> BalanceRequest:
-    """Return the :class:`BalanceRequest` the parsed call (and the project) says."""
+    """Return the :class:`BalanceRequest` the parsed call (and the project) says.
+
+    ``--id-field [LAYER=]FIELD`` names the land-use layers' id field (a bare
+    FIELD: every land-use layer), which names a feature in messages;
+    ``--id-field zones=FIELD`` the zones', as ``--zone-id-field`` does.
+    """
     request = BalanceRequest(
         landuse=args.landuse,
         existing=args.existing,
@@ -151,14 +177,18 @@ def request_of(args: argparse.Namespace) -> BalanceRequest:
         zones=args.zones,
         class_field=args.class_field or CLASS_CODE_FIELD,
         class_name_field=args.class_name_field,
-        id_field=args.zone_id_field or "id",
         level=args.level,
         construction=_construction(args.construction),
         repair=args.repair,
     )
     inputs = [Input(role, path) for role, path in request.roles().items()]
-    inputs += [Input("zones", args.zones)] if args.zones is not None else []
-    return dataclasses.replace(request, options=read_options(args, inputs))
+    inputs += [Input("zones", args.zones, main=False)] if args.zones is not None else []
+    options = read_options(args, inputs)
+    zones = options.get("zones")
+    zone_field = _zone_id_field(args, zones.id_field if zones is not None else None)
+    if zones is not None:  # the zones' ids are read by name (request.id_field), not renamed
+        options["zones"] = dataclasses.replace(zones, id_field=None)
+    return dataclasses.replace(request, id_field=zone_field or "id", options=options)
 
 
 def run(args: argparse.Namespace) -> int:

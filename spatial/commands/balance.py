@@ -12,8 +12,8 @@ area (:mod:`spatial.measure.reconcile`).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -211,23 +211,47 @@ def _name_problems(gdf: gpd.GeoDataFrame, path: str, request: BalanceRequest) ->
     return [str(p) for p in found]
 
 
+#: Every spelling of ``id``: a file's ``ID`` is its id when it has no ``id`` (``read_layer``).
+_ID_SPELLINGS = ("id", "ID", "Id", "iD")
+
+
 def _read_fast(path: str, request: BalanceRequest, role: str) -> gpd.GeoDataFrame | None:
     """Read a land-use file from Arrow with the columns balance and the validator use, or None.
 
-    Only for a file read without options and a table without repairs; None
-    (anything unusual) sends the layer the usual way (:func:`_table`).
+    Only for a file read without options but its id field (``--id-field``), and
+    a table without repairs; None (anything unusual, an id field the file lacks)
+    sends the layer the usual way (:func:`_table`). The id field is mapped as
+    :func:`spatial.io.layers.read_layer` maps it. Without zones every feature
+    takes part, so its rings are oriented as it is read, the originals released
+    as they go (:func:`spatial.review._fast.oriented_frame`: one set of a
+    million polygons in memory, not two).
     """
+    import pyarrow as pa  # noqa: PLC0415
+
     from spatial.cpus import usable_cpus  # noqa: PLC0415
     from spatial.io.arrow_frame import read_arrow_frame  # noqa: PLC0415
+    from spatial.io.fields import map_fields  # noqa: PLC0415
     from spatial.io.options import ReadOptions  # noqa: PLC0415
 
-    if request.repair or request.reading(role) != ReadOptions():
+    id_field = request.reading(role).id_field
+    if request.repair or replace(request.reading(role), id_field=None) != ReadOptions():
         return None
     from spatial.review import _fast  # noqa: PLC0415 - its threshold, read when called
 
-    named = ("id", "accuracy", request.class_field, request.class_name_field)
-    # a small layer would be declined by the fast path: read once, the usual way
-    return read_arrow_frame(path, named, threads=usable_cpus(), min_rows=_fast.FAST_MIN_FEATURES)
+    named = [*_ID_SPELLINGS, "accuracy", request.class_field, request.class_name_field]
+    named += [id_field] if id_field is not None else []
+    threads = usable_cpus()
+
+    def read() -> gpd.GeoDataFrame | None:
+        # a small layer would be declined by the fast path: read once, the usual way
+        frame = read_arrow_frame(path, named, threads=threads, min_rows=_fast.FAST_MIN_FEATURES)
+        # Arrow's allocator keeps the WKB and the file's pages it freed (0.4 GB a million)
+        pa.default_memory_pool().release_unused()
+        if frame is None or (id_field is not None and id_field not in frame.columns):
+            return None  # the usual reader names a missing field among all the file's fields
+        return map_fields(frame, path, id_field)[0]
+
+    return read() if request.zones is not None else _fast.oriented_frame(read, threads)
 
 
 def _table(
@@ -236,39 +260,29 @@ def _table(
     gdf: gpd.GeoDataFrame,
     zones: gpd.GeoDataFrame | None,
     construction: tuple[str, ...] | None,
-    fast_only: bool,
-    fast: bool = True,
+    fast: bool | None,
 ) -> pd.DataFrame | None:
-    """Return the balance table of one layer; None when ``fast_only`` and it takes the plain path.
+    """Return the balance table of one layer, or None where the fast path alone declines it.
 
-    ``fast`` False: the plain path straight away (the fast one already declined the layer).
+    ``fast``: None the fast path alone (a layer read by :func:`_read_fast`:
+    None when it declines); True the fast path where it takes the layer, else
+    the plain one; False the plain path straight away (the fast one already
+    declined the layer).
     """
     from spatial.io.postgis import database_label  # noqa: PLC0415
     from spatial.review.balance import balance_table, balance_table_fast  # noqa: PLC0415
 
     path = database_label(request.roles()[role])
-    names = (path, database_label(request.zones or ""))
-    if fast_only:
-        return balance_table_fast(
-            gdf,
-            zones,
-            class_field=request.class_field,
-            id_field=request.id_field,
-            level=request.level,
-            construction=construction,
-            names=names,
-        )
-    return balance_table(
-        gdf,
-        zones,
-        class_field=request.class_field,
-        id_field=request.id_field,
-        level=request.level,
-        construction=construction,
-        names=names,
-        repair=request.repair,
-        fast=fast,
-    )
+    keywords: dict[str, Any] = {
+        "class_field": request.class_field,
+        "id_field": request.id_field,
+        "level": request.level,
+        "construction": construction,
+        "names": (path, database_label(request.zones or "")),
+    }
+    if fast is None:  # read by _read_fast: oriented there when there are no zones
+        return balance_table_fast(gdf, zones, oriented=zones is None, **keywords)
+    return balance_table(gdf, zones, repair=request.repair, fast=fast, **keywords)
 
 
 def _layer_table(
@@ -287,11 +301,11 @@ def _layer_table(
     from spatial.io.layers import read_layer  # noqa: PLC0415
 
     if from_arrow:
-        table = _table(request, role, gdf, zones, construction, fast_only=True)
+        table = _table(request, role, gdf, zones, construction, fast=None)
         if table is not None:
             return table, gdf
         gdf = read_layer(request.roles()[role], **vars(request.reading(role)))
-    table = _table(request, role, gdf, zones, construction, False, fast=not from_arrow)
+    table = _table(request, role, gdf, zones, construction, fast=not from_arrow)
     if table is None:  # never: the plain path always gives a table
         raise AssertionError("balance_table gave no table")
     return table, gdf
@@ -320,22 +334,25 @@ def run_balance(request: BalanceRequest) -> BalanceResult:
     roles = request.roles()
     construction = check_construction(request.construction)
     arrow = {role: _read_fast(path, request, role) for role, path in roles.items()}
+    from_arrow = {role: frame is not None for role, frame in arrow.items()}
     layers = {
         role: frame if frame is not None else read_layer(roles[role], **vars(request.reading(role)))
         for role, frame in arrow.items()
     }
+    arrow.clear()  # each layer held once, by ``layers``, and let go once tabulated
     zones = None
     if request.zones is not None:
         zones = read_layer(request.zones, **vars(request.reading("zones")))
-    tables, notes = [], []
+    tables, notes, problems = [], [], []
     for role in roles:
         path = database_label(roles[role])
-        table, layers[role] = _layer_table(
-            request, role, layers[role], arrow[role] is not None, zones, construction
+        table, layer = _layer_table(
+            request, role, layers.pop(role), from_arrow[role], zones, construction
         )
+        problems += _name_problems(layer, roles[role], request)
+        del layer  # its geometries: before the next layer is tabulated
         notes += _overlap_notes(path, table) + _coarser_notes(path, table, request.level)
         tables.append(table)
-    problems = [p for role, g in layers.items() for p in _name_problems(g, roles[role], request)]
     single = len(tables) == 1
     table = tables[0] if single else compare_balance(*tables)
     return BalanceResult(

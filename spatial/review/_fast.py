@@ -20,11 +20,13 @@ a layer with a problem the fast way.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 import geopandas as gpd
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 import shapely
 
 from spatial.preconditions import require_crs, require_id_column
@@ -37,6 +39,8 @@ __all__ = [
     "box_candidates",
     "clean_under_validator",
     "on_threads",
+    "orient_in_place",
+    "oriented_frame",
     "ready_fast",
 ]
 
@@ -44,6 +48,8 @@ __all__ = [
 FAST_MIN_FEATURES = 2_000
 #: Most boxes of the small layer tested against every feature box one by one (numpy).
 _LOOP_MAX_BOXES = 64
+#: Geometries oriented at once by one thread (each slice's originals are released as it is done).
+_ORIENT_SLICE = 65_536
 
 
 def box_candidates(
@@ -100,3 +106,50 @@ def ready_fast(
         rings = shapely.orient_polygons(np.asarray(plain.geometry.array, dtype=object))
         out.append(plain.set_geometry(gpd.GeoSeries(rings, index=plain.index, crs=plain.crs)))
     return out
+
+
+def orient_in_place(geoms: npt.NDArray[np.object_], threads: int = 1) -> npt.NDArray[np.object_]:
+    """Orient polygon rings (exteriors counter-clockwise, holes clockwise) in ``geoms`` itself.
+
+    The same geometries as ``shapely.orient_polygons(geoms)``, bit for bit, written
+    back slice by slice: where ``geoms`` holds the only reference to a geometry, the
+    original is released as soon as its slice is done, so the two sets never exist
+    whole at once (a million parcels: about 0.5 GB less at the peak). Slices run on
+    ``threads`` threads (GEOS releases the GIL). Returns ``geoms``.
+    """
+
+    def one(start: int) -> None:
+        part = slice(start, start + _ORIENT_SLICE)
+        geoms[part] = shapely.orient_polygons(geoms[part])
+
+    starts = range(0, len(geoms), _ORIENT_SLICE)
+    if threads <= 1 or len(starts) <= 1:
+        for start in starts:
+            one(start)
+        return geoms
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        list(pool.map(one, starts))
+    return geoms
+
+
+def oriented_frame(
+    read: Callable[[], gpd.GeoDataFrame | None], threads: int = 1
+) -> gpd.GeoDataFrame | None:
+    """Read a layer by ``read()`` and return it with its rings oriented as the review orients them.
+
+    The columns, their order and the CRS are kept (None when ``read`` gives
+    None). The layer is read here so that no caller holds the unoriented
+    geometries: they are released slice by slice as they are oriented
+    (:func:`orient_in_place`). The validator's findings do not depend on ring
+    orientation, so the layer is checked after.
+    """
+    frame = read()
+    if frame is None:
+        return None
+    name, crs, columns = frame.geometry.name, frame.crs, list(frame.columns)
+    geoms = np.array(frame.geometry.array, dtype=object)  # its own references
+    rest = pd.DataFrame(frame.drop(columns=[name]))
+    del frame  # the last reference to the originals, but for ``geoms``
+    orient_in_place(geoms, threads)
+    rest[name] = gpd.GeoSeries(geoms, index=rest.index, crs=crs)
+    return gpd.GeoDataFrame(rest, geometry=name, crs=crs)[columns]

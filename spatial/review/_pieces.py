@@ -39,6 +39,10 @@ __all__ = [
 ]
 
 
+#: Most features measured at once by :func:`area_m2` (their vertices laid out together).
+_AREA_SLICE = 131_072
+
+
 def ready_layers(
     layers: Sequence[tuple[gpd.GeoDataFrame, str, str]], repair: bool = False
 ) -> tuple[list[gpd.GeoDataFrame], list[Repair]]:
@@ -94,9 +98,18 @@ def area_m2(geoms: np.ndarray | Sequence[shapely.Geometry], crs: CRS) -> np.ndar
 
     ``crs`` is the working frame of :func:`ready_layers` (any CRS: a
     Gauss–Krüger frame's vertices are converted to geodetic coordinates, the
-    survey rule, never the geometries reprojected).
+    survey rule, never the geometries reprojected). Measured in slices of
+    :data:`_AREA_SLICE` (each feature alone, so the same figures), so that the
+    vertices of a million features are never laid out at once.
     """
-    return ellipsoidal_area_m2(gpd.GeoSeries(list(geoms), crs=crs))
+    geoms = np.asarray(geoms, dtype=object)
+    if len(geoms) <= _AREA_SLICE:
+        return ellipsoidal_area_m2(gpd.GeoSeries(list(geoms), crs=crs))
+    starts = range(0, len(geoms), _AREA_SLICE)
+    parts = [geoms[at : at + _AREA_SLICE] for at in starts]
+    return np.concatenate(
+        [ellipsoidal_area_m2(gpd.GeoSeries(list(part), crs=crs)) for part in parts]
+    )
 
 
 def cut_pairs(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

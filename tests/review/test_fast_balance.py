@@ -481,6 +481,68 @@ def test_command_reading_from_arrow_gives_the_same_result(
 
 
 @pytest.mark.parametrize("suffix", [".parquet", ".gpkg"])
+@pytest.mark.parametrize("pair", [False, True])
+def test_command_without_zones_orients_as_it_reads_and_gives_the_same_result(
+    suffix: str,
+    pair: bool,
+    fast_for_small: list[bool],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    """Without zones the layer is oriented as read (the originals let go): the same outcome."""
+    from spatial.commands.balance import BalanceRequest  # noqa: PLC0415
+    from spatial.review import _fast  # noqa: PLC0415
+
+    lu = _with_other_columns(_grid())
+    lu = lu.set_geometry(shapely.reverse(lu.geometry.to_numpy()), crs=GK)  # clockwise: all turned
+    assert not shapely.is_ccw(shapely.get_exterior_ring(lu.geometry.to_numpy())).any()
+    planned = lu.copy()
+    planned.loc[planned.index[:40], "YDYHFLDM"] = "1207"
+    _write(lu, tmp_path / f"lu{suffix}")
+    _write(planned, tmp_path / f"planned{suffix}")
+    oriented: list[int] = []
+    original = _fast.oriented_frame
+
+    def spy(*args: object) -> object:
+        frame = original(*args)  # type: ignore[arg-type]
+        oriented.append(len(frame))  # type: ignore[arg-type]
+        return frame
+
+    monkeypatch.setattr(_fast, "oriented_frame", spy)
+    if pair:
+        paths = {
+            "existing": str(tmp_path / f"lu{suffix}"),
+            "planned": str(tmp_path / f"planned{suffix}"),
+        }
+        request = BalanceRequest(**paths)
+    else:
+        request = BalanceRequest(landuse=str(tmp_path / f"lu{suffix}"))
+    arrow, usual, taken = _run_both(request, monkeypatch)
+    assert taken == [True] * (1 + pair)
+    assert oriented == [len(lu)] * (1 + pair)
+    assert fast_for_small[: 1 + pair] == [True] * (1 + pair)
+    _same_outcome(arrow, usual)
+    table = arrow[0]
+    assert table["zone_id"].isna().all()  # type: ignore[index]
+
+
+@pytest.mark.parametrize("kind", ["invalid", "null", "collection", "duplicate_id", "mojibake"])
+def test_command_without_zones_refuses_a_bad_feature_in_the_same_words(
+    kind: str, fast_for_small: list[bool], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A bad feature in a layer oriented as it was read: the usual refusal, word for word."""
+    from spatial.commands.balance import BalanceRequest  # noqa: PLC0415
+
+    path = tmp_path / "lu.parquet"
+    _write(_bad(kind), path)
+    arrow, usual, taken = _run_both(BalanceRequest(landuse=str(path)), monkeypatch)
+    assert taken == [True]
+    _same_outcome(arrow, usual)
+    assert issubclass(arrow[0], Exception)  # type: ignore[arg-type]
+    assert not fast_for_small[0]
+
+
+@pytest.mark.parametrize("suffix", [".parquet", ".gpkg"])
 @pytest.mark.parametrize("kind", BAD_KINDS)
 def test_command_reading_from_arrow_refuses_a_bad_feature_in_the_same_words(
     kind: str,
@@ -519,6 +581,56 @@ def test_reading_options_and_repair_go_the_usual_way(
         arrow, usual, taken = _run_both(request, monkeypatch)
         assert taken == [False]
         _same_outcome(arrow, usual)
+
+
+@pytest.mark.parametrize("suffix", [".parquet", ".gpkg"])
+@pytest.mark.parametrize("case", ["BSM", "BSM duplicated", "ID duplicated", "no such field"])
+def test_an_id_field_is_read_from_arrow_as_the_usual_reader_maps_it(
+    suffix: str,
+    case: str,
+    fast_for_small: list[bool],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    """``--id-field landuse=BSM`` (and a file's ``ID``) read from Arrow: the usual outcome."""
+    from spatial.commands.balance import BalanceRequest  # noqa: PLC0415
+    from spatial.io.options import ReadOptions  # noqa: PLC0415
+
+    lu = _with_other_columns(_grid())
+    lu["BSM"] = [f"5001{k:06d}" for k in range(len(lu))]
+    field: str | None = "BSM"
+    if case == "BSM duplicated":
+        lu.loc[len(lu) - 1, "BSM"] = lu.loc[0, "BSM"]
+    elif (
+        case == "ID duplicated"
+    ):  # no id field given: a file's ID is its id, as read_layer reads it
+        lu = lu.drop(columns=["id"]).assign(ID=np.arange(len(lu)))
+        lu.loc[len(lu) - 1, "ID"] = 0
+        field = None
+    elif case == "no such field":
+        field = "BSM2"
+    _write(lu, tmp_path / f"lu{suffix}")
+    _write(_zones(), tmp_path / "zones.parquet")
+    request = BalanceRequest(
+        landuse=str(tmp_path / f"lu{suffix}"),
+        zones=str(tmp_path / "zones.parquet"),
+        options={"landuse": ReadOptions(id_field=field)},
+    )
+    arrow, usual, taken = _run_both(request, monkeypatch)
+    _same_outcome(arrow, usual)
+    assert taken == [case != "no such field"]  # a field the file lacks: named by the usual reader
+    if case == "BSM":
+        assert fast_for_small[0]
+        assert not isinstance(arrow[0], type)
+    else:  # refused, in the usual reader's and validator's words
+        assert issubclass(arrow[0], Exception)  # type: ignore[arg-type]
+        expected = {
+            "BSM duplicated": "feature 5001000000: duplicate id: feature #599 reuses the id of",
+            "ID duplicated": "feature 0: duplicate id: feature #599 reuses the id of feature #0",
+            "no such field": "no field 'BSM2' for --id-field; its fields are id, YDYHFLDM, note, "
+            "ZDMJ, BSM",  # every field of the file, numbers too
+        }[case]
+        assert expected in str(arrow[1])
 
 
 @pytest.mark.parametrize("damage", ["wkb", "file"])
@@ -603,3 +715,117 @@ def test_arrow_frame_holds_the_usual_geometries_and_text(tmp_path: Path) -> None
 def _values(column: pd.Series) -> list[object]:
     """The values as Python objects, a missing one None."""
     return column.astype(object).where(column.notna(), None).tolist()
+
+
+# --- rings oriented in place, the originals let go (spatial.review._fast) ----------------------
+
+
+def _mixed_rings() -> np.ndarray:
+    """Clockwise and counter-clockwise shells, holes either way, parts, nulls and non-polygons."""
+    shell = [(0, 0), (0, 10), (10, 10), (10, 0), (0, 0)]  # clockwise
+    hole = [(2, 2), (4, 2), (4, 4), (2, 4), (2, 2)]  # counter-clockwise
+    geoms = [
+        shapely.Polygon(shell),
+        shapely.Polygon(shell[::-1]),
+        shapely.Polygon(shell, [hole]),
+        shapely.Polygon(shell[::-1], [hole[::-1]]),
+        shapely.MultiPolygon([shapely.Polygon(shell), shapely.box(20, 0, 30, 10)]),
+        None,
+        shapely.Polygon(),
+        shapely.LineString([(0, 0), (1, 1)]),
+        shapely.GeometryCollection([shapely.Polygon(shell)]),
+    ]
+    return np.array(geoms * 7, dtype=object)
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_orient_in_place_gives_orient_polygons_bit_for_bit(
+    threads: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from spatial.review import _fast  # noqa: PLC0415
+
+    monkeypatch.setattr(_fast, "_ORIENT_SLICE", 4)  # slices that split the kinds
+    geoms = _mixed_rings()
+    expected = shapely.to_wkb(shapely.orient_polygons(geoms))
+    same = _fast.orient_in_place(geoms, threads)
+    assert same is geoms
+    assert list(shapely.to_wkb(geoms)) == list(expected)
+    shells = shapely.get_exterior_ring(geoms[shapely.get_type_id(geoms) == 3])
+    assert shapely.is_ccw(shells[~shapely.is_empty(shells)]).all()
+
+
+def test_oriented_frame_keeps_columns_crs_and_text(tmp_path: Path) -> None:
+    from spatial.io.arrow_frame import read_arrow_frame  # noqa: PLC0415
+    from spatial.review._fast import oriented_frame  # noqa: PLC0415
+
+    lu = _with_other_columns(_grid())
+    lu.to_parquet(tmp_path / "lu.parquet")
+    read = read_arrow_frame(tmp_path / "lu.parquet", ("id", "BSM"))
+    assert read is not None
+    out = oriented_frame(lambda: read_arrow_frame(tmp_path / "lu.parquet", ("id", "BSM")), 2)
+    assert out is not None
+    assert list(out.columns) == list(read.columns)
+    assert out.crs == read.crs
+    assert out.geometry.name == read.geometry.name
+    pd.testing.assert_frame_equal(out.drop(columns="geometry"), read.drop(columns="geometry"))
+    expected = shapely.to_wkb(shapely.orient_polygons(read.geometry.to_numpy()))
+    assert list(shapely.to_wkb(out.geometry.to_numpy())) == list(expected)
+    assert oriented_frame(lambda: None) is None
+
+
+# --- without zones: the coverage test in parts along x (review.balance._coverage_in_parts) ---
+
+
+@pytest.mark.parametrize("layer", ["grid", "overlap", "t_junctions", "reversed"])
+def test_whole_layer_coverage_in_parts_same_rows(
+    layer: str, fast_for_small: list[bool], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Parts of 100 features (6 for the grid): the plain path's rows, whatever the parts say."""
+    monkeypatch.setattr(balance_module, "_COVERAGE_PART", 100)
+    answers: list[bool] = []
+    original = balance_module._coverage_in_parts
+
+    def spy(*args: object) -> bool:
+        answers.append(original(*args))  # type: ignore[arg-type]
+        return answers[-1]
+
+    monkeypatch.setattr(balance_module, "_coverage_in_parts", spy)
+    lu = _grid()
+    if layer == "overlap":  # a parcel grows 5 mm into its east neighbour: tolerated, 0.5 m²
+        geoms = lu.geometry.to_numpy()
+        x0, y0, x1, y1 = geoms[94].bounds
+        geoms[94] = shapely.box(x0, y0, x1 + 0.005, y1)
+        lu = lu.set_geometry(list(geoms), crs=GK)
+    elif layer == "t_junctions":
+        lu = survey_parcels()  # 18 parcels in parts of 6
+        monkeypatch.setattr(balance_module, "_COVERAGE_PART", 6)
+    elif layer == "reversed":  # clockwise shells: oriented before the test
+        lu = lu.set_geometry(shapely.reverse(lu.geometry.to_numpy()), crs=GK)
+    fast, plain = _both(lu, None)
+    monkeypatch.setattr(balance_module, "_COVERAGE_PART", 10**9)  # no parts: the whole asked
+    whole = balance_table(lu, None, fast=False)
+    assert fast_for_small == [True]
+    _same(fast, plain)
+    _same(fast, whole)
+    covered = layer in ("grid", "reversed")  # a coverage only where it is one
+    assert answers == [covered, covered, False]
+    if layer == "overlap":
+        assert fast.attrs["overlaps"][0]["overlap_m2"] == pytest.approx(0.5, rel=1e-2)
+
+
+def test_coverage_in_parts_agrees_with_the_whole_test(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every part a coverage only where the whole is one (GEOS), on grids damaged or not."""
+    from spatial.review.balance import _coverage_in_parts  # noqa: PLC0415
+
+    monkeypatch.setattr(balance_module, "_COVERAGE_PART", 100)
+    rng = np.random.default_rng(24)
+    base = shapely.orient_polygons(_grid().geometry.to_numpy())
+    for _ in range(20):
+        geoms = base.copy()
+        k = int(rng.integers(len(geoms)))
+        x0, y0, x1, y1 = geoms[k].bounds
+        grow = float(rng.choice([0.0, 0.5, 3.0]))
+        geoms[k] = shapely.orient_polygons(shapely.box(x0, y0, x1 + grow, y1 + grow))
+        parts = _coverage_in_parts(geoms, 2)
+        assert parts == (grow == 0.0)  # the grid as it is; an overlap (0.5, 3 m) is no coverage
+        assert parts == bool(shapely.coverage_is_valid(geoms))
