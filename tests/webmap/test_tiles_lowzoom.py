@@ -180,10 +180,21 @@ def test_the_tiles_carry_the_id_field_named_for_the_layer(
     assert main(["map", "--offline", *arguments, "--out", str(out)]) == 0
     tiles = pyogrio.read_dataframe(_embedded(out, tmp_path / "t.pmtiles"), ZOOM_LEVEL=MAX_ZOOM)
     expected = sorted(gpd.read_parquet(survey)["BSM"])
-    if id_field:
-        assert sorted(tiles["id"].unique()) == expected
-    else:  # no id field named: none guessed from a list of column names
-        assert "id" not in tiles.columns and "BSM" not in tiles.columns
+    # named, or (none named) the survey's 标识码 BSM, unique and never blank, as a constraint
+    # layer's: a clicked parcel shows it
+    assert sorted(tiles["id"].unique()) == expected
+
+
+def test_a_layer_without_a_unique_id_field_carries_no_id(survey: Path, tmp_path: Path) -> None:
+    twice = gpd.read_parquet(survey)
+    twice.loc[5, "BSM"] = twice.loc[4, "BSM"]  # BSM no longer names one parcel
+    source = tmp_path / "twice.parquet"
+    twice.to_parquet(source)
+    out = tmp_path / "map.html"
+    arguments = ["--layer", f"parcels={source}", "--tiles-from", "100"]
+    assert main(["map", "--offline", *arguments, "--out", str(out)]) == 0
+    tiles = pyogrio.read_dataframe(_embedded(out, tmp_path / "t.pmtiles"), ZOOM_LEVEL=MAX_ZOOM)
+    assert "id" not in tiles.columns and "BSM" not in tiles.columns
 
 
 def test_the_tiles_keep_the_decimals_asked_for(survey: Path, tmp_path: Path) -> None:
