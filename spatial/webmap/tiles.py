@@ -265,28 +265,23 @@ def _cells_covered(
     half = _WORLD_M / 2
     bounds = (shapely.bounds(geoms) + half) / cell_m  # in cells from the world's corner
     area_m2 = shapely.area(geoms)
-    box_cells = np.maximum(
-        (bounds[:, 2] - bounds[:, 0]) * (bounds[:, 3] - bounds[:, 1]), np.finfo(float).tiny
-    )
+    box_cells = (bounds[:, 2] - bounds[:, 0]) * (bounds[:, 3] - bounds[:, 1])
+    per_box_cell_m2 = np.divide(area_m2, box_cells, out=np.zeros_like(area_m2), where=box_cells > 0)
     first_x, first_y = np.floor(bounds[:, 0]), np.floor(bounds[:, 1])
+    # cells spanned a side: 1 to KEEP_CELLS + 1 (a box ending on a cell's edge ends there)
+    span_x = np.clip(np.ceil(bounds[:, 2]) - first_x, 1, KEEP_CELLS + 1)
+    span_y = np.clip(np.ceil(bounds[:, 3]) - first_y, 1, KEEP_CELLS + 1)
     feature, ix, iy, covered = [], [], [], []
     for dx in range(KEEP_CELLS + 1):
         for dy in range(KEEP_CELLS + 1):
-            x0, y0 = first_x + dx, first_y + dy
-            wide = np.minimum(bounds[:, 2], x0 + 1) - np.maximum(bounds[:, 0], x0)
-            high = np.minimum(bounds[:, 3], y0 + 1) - np.maximum(bounds[:, 1], y0)
-            share = np.clip(wide, 0, None) * np.clip(high, 0, None) / box_cells
-            some = np.flatnonzero(share > 0)
+            some = np.flatnonzero((span_x > dx) & (span_y > dy))  # most features: 1 to 4 cells
+            x0, y0, box = first_x[some] + dx, first_y[some] + dy, bounds[some]
+            wide = np.minimum(box[:, 2], x0 + 1) - np.maximum(box[:, 0], x0)
+            high = np.minimum(box[:, 3], y0 + 1) - np.maximum(box[:, 1], y0)
             feature.append(some)
-            ix.append(x0[some].astype(np.int64))
-            iy.append(y0[some].astype(np.int64))
-            covered.append(area_m2[some] * share[some])
-    # a point or a degenerate box (no area): its own cell, by its corner
-    alone = np.flatnonzero(box_cells <= np.finfo(float).tiny)
-    feature.append(alone)
-    ix.append(first_x[alone].astype(np.int64))
-    iy.append(first_y[alone].astype(np.int64))
-    covered.append(np.zeros(len(alone)))
+            ix.append(x0.astype(np.int64))
+            iy.append(y0.astype(np.int64))
+            covered.append(per_box_cell_m2[some] * np.clip(wide, 0, 1) * np.clip(high, 0, 1))
     return (
         np.concatenate(feature),
         np.concatenate(ix),
