@@ -115,11 +115,8 @@ def _folder_lines(
 
     Examples
     --------
-    >>> for line in _folder_lines((), (), Path("bigmap")):
-    ...     print(line)
-    spatial map: open it with `spatial serve bigmap` (a browser reads no tiles from file://)
-    >>> "`spatial serve 'my maps'`" in _folder_lines((), (), Path("my maps"))[-1]
-    True
+    >>> _folder_lines((), (), Path("bigmap"))  # nothing tiled: the page opens from disk
+    []
     """
     if folder is None:
         return []
@@ -132,6 +129,8 @@ def _folder_lines(
         "if no other page uses it"
         for path in stale
     ]
+    if not archives:  # no layer tiled: the page reads nothing beside it
+        return lines
     lines.append(
         f"spatial map: open it with `spatial serve {shlex.quote(str(folder))}` (a browser reads "
         "no tiles from file://)"
