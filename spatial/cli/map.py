@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import sys
 from pathlib import Path
 
@@ -107,6 +108,36 @@ def _describe(path: Path, options: MapOptions) -> str:
     return f"wrote {path} ({size_mb:.2f} MB, {mode}, base map {basemap})"
 
 
+def _folder_lines(
+    archives: tuple[Path, ...], stale: tuple[Path, ...], folder: Path | None
+) -> list[str]:
+    """Say what else ``--out DIR/`` holds (each layer's tiles) and that it opens through a server.
+
+    Examples
+    --------
+    >>> _folder_lines((), (), Path("bigmap"))  # nothing tiled: the page opens from disk
+    []
+    """
+    if folder is None:
+        return []
+    lines = [
+        f"wrote {path} ({path.stat().st_size / 1e6:.2f} MB): the {path.stem} layer's vector tiles"
+        for path in archives
+    ]
+    lines += [
+        f"spatial map: note: {path} is not read by this page (an earlier map's); delete it "
+        "if no other page uses it"
+        for path in stale
+    ]
+    if not archives:  # no layer tiled: the page reads nothing beside it
+        return lines
+    lines.append(
+        f"spatial map: open it with `spatial serve {shlex.quote(str(folder))}` (a browser reads "
+        "no tiles from file://)"
+    )
+    return lines
+
+
 def _area_check(checked: gpd.GeoDataFrame, missing: list[str]) -> str:
     columns = [c for c in ("id", "name_zh") if c in checked.columns]
     columns += ["measured_km2", "target_km2", "diff_pct", "status"]
@@ -187,6 +218,8 @@ def run(args: argparse.Namespace) -> int:
     say_notes("map", result.notes)
     snapshot = result.snapshot
     print(_describe(result.path, result.options))
+    for line in _folder_lines(result.archives, result.stale_archives, archive_dir):
+        print(line)
     note = _precision_note(args.decimals)
     if note:
         print(f"spatial map: {note}", file=sys.stderr)

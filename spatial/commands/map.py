@@ -8,7 +8,8 @@ from the same row) and written as one HTML file (atomically).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -119,12 +120,18 @@ class MapResult(CheckedTables):
         How it was drawn (base map, offline...).
     notes : tuple of str
         What reading and matching said.
+    archives : tuple of Path
+        The tiled layers' ``.pmtiles`` files written beside the page (``archive_dir``).
+    stale_archives : tuple of Path
+        Other ``.pmtiles`` files in that folder, an earlier map's, which the page does not read.
     """
 
     path: Path
     snapshot: PlanSnapshot
     options: MapOptions
     notes: tuple[str, ...] = ()
+    archives: tuple[Path, ...] = ()
+    stale_archives: tuple[Path, ...] = ()
 
     @property
     def zones(self) -> gpd.GeoDataFrame | None:
@@ -134,6 +141,42 @@ class MapResult(CheckedTables):
         if "zones" not in self.snapshot.drawn:
             return None
         return with_area_checks(self.snapshot.drawn["zones"], self.snapshot.zone_checks)
+
+
+def _tiled_ids(
+    snapshot: PlanSnapshot, extra: Iterable[str], tiles_from: int
+) -> tuple[PlanSnapshot, tuple[str, ...]]:
+    """Name the features of each extra layer drawn as tiles by its survey id (``BSM``), if unnamed.
+
+    A layer of ``tiles_from`` features or more without an ``id`` (no ``--id-field``,
+    no project ``id_field``) takes the first of :data:`spatial.project.ID_FIELDS` that
+    is unique and never blank, as a constraint layer does, so a clicked parcel shows
+    its 标识码; the tiles name it by its own field. Returns the snapshot (the same one
+    when nothing was named) and a note for each layer named.
+    """
+    from spatial.io.fields import FIELD_NAMES, ID_COLUMN  # noqa: PLC0415
+    from spatial.project import ID_FIELDS, unique_field  # noqa: PLC0415
+
+    drawn, notes = dict(snapshot.drawn), []
+    for name in extra:
+        gdf = drawn.get(name)
+        if gdf is None or ID_COLUMN in gdf.columns or len(gdf) < tiles_from:
+            continue
+        found = unique_field(gdf.drop(columns=gdf.geometry.name), ID_FIELDS)
+        if found is None:
+            continue
+        named = gdf.assign(**{ID_COLUMN: gdf[found].astype(str)})
+        named.attrs = {
+            **gdf.attrs,
+            FIELD_NAMES: {**gdf.attrs.get(FIELD_NAMES, {}), ID_COLUMN: found},
+        }
+        drawn[name] = named
+        notes.append(
+            f"{name}: ids from field {found!r} (--id-field {name}=FIELD to choose another)"
+        )
+    if not notes:
+        return snapshot, ()
+    return replace(snapshot, drawn=drawn), tuple(notes)
 
 
 def run_map(request: MapRequest) -> MapResult:
@@ -151,6 +194,9 @@ def run_map(request: MapRequest) -> MapResult:
         request.plan, request.inputs, style_field=request.style_field, repair=request.repair
     )
     tiles_from = {} if request.tiles_from is None else {"tiles_from": request.tiles_from}
+    threshold = LayerOptions(**tiles_from).tiles_from
+    snapshot, named = _tiled_ids(snapshot, request.inputs.extra, threshold)
+    notes = (*notes, *named)
     options = MapOptions(
         basemap=request.basemap,
         offline=request.offline,
@@ -163,5 +209,27 @@ def run_map(request: MapRequest) -> MapResult:
         archive_dir=request.archive_dir,
     )
     out = request.out if request.out is not None else default_map(request.plan)
+    before = _archives_in(request.archive_dir)
     path = render_map(out, None, options)  # the snapshot's layers, validated once
-    return MapResult(path=path, snapshot=snapshot, options=options, notes=notes)
+    after = _archives_in(request.archive_dir)
+    written = tuple(p for p, stamp in after.items() if before.get(p) != stamp)
+    stale = tuple(p for p in after if p not in written)
+    return MapResult(
+        path=path,
+        snapshot=snapshot,
+        options=options,
+        notes=notes,
+        archives=written,
+        stale_archives=stale,
+    )
+
+
+def _archives_in(folder: Path | None) -> dict[Path, tuple[int, int]]:
+    """Return the ``.pmtiles`` files in ``folder`` with their modification time (ns) and size."""
+    if folder is None or not folder.is_dir():
+        return {}
+    found = {}
+    for path in sorted(folder.glob("*.pmtiles")):
+        stat = path.stat()
+        found[path] = (stat.st_mtime_ns, stat.st_size)
+    return found

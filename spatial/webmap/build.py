@@ -248,7 +248,15 @@ def _add_layers(
         layer: GeoJsonLayer | TiledLayer
         if name in tiled and len(gdf) >= options.layer.tiles_from:  # see spatial.webmap.tiles
             layer = add_tiled_layer(
-                m, gdf, style, label, options.style_field, shift, options.archive_dir, options.layer
+                m,
+                gdf,
+                style,
+                label,
+                options.style_field,
+                shift,
+                options.archive_dir,
+                options.layer,
+                layer_name=name,
             )
         else:
             layer = styled_layer(gdf, style, options.layer, name=label, display=shift)

@@ -23,9 +23,10 @@ from __future__ import annotations
 
 import base64
 import os
+import re
 import tempfile
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from concurrent.futures import ThreadPoolExecutor
 from functools import cache
 from pathlib import Path
@@ -41,6 +42,7 @@ from folium.template import Template
 
 from spatial.cpus import usable_cpus
 from spatial.crs import WGS84
+from spatial.io.fields import FIELD_NAMES
 from spatial.webmap.assets import plugin, plugins
 from spatial.webmap.geojson import round_or_refuse, to_display_crs
 from spatial.webmap.layer import LayerOptions
@@ -55,6 +57,7 @@ __all__ = [
     "MIN_ZOOM",
     "TiledLayer",
     "add_tiled_layer",
+    "archive_name",
     "label_chars",
     "tile_fields",
     "tiled_layer",
@@ -94,9 +97,12 @@ DATA_LAYER = "features"
 #: The column naming a feature: the reader's ``id``, from ``--id-field LAYER=FIELD`` or the
 #: project's ``id_field`` (:func:`spatial.io.fields.map_fields`).
 ID_FIELD = "id"
-#: Outlines are drawn from this display zoom (a 60 m parcel is then about 14 px wide).
-STROKE_FROM = 14
-#: Labels (the style field's value) show from this display zoom (a 60 m parcel about 58 px).
+#: Outlines are drawn from the display zoom where the typical feature (the size
+#: :data:`PARCEL_SHARE` of them reach) is this many screen pixels wide (:func:`stroke_zoom`):
+#: a 60 m parcel at zoom 14 (7 px), a 20 m one at 16 (10 px); below, fills alone.
+STROKE_PX = 6
+#: Labels (the style field's value) show from this display zoom at the earliest; each only
+#: where it fits in its feature's box on screen, none touching another (``static/tiles.js``).
 LABEL_FROM = 16
 #: No tile is thinned: GDAL's default drops features beyond 200,000 a tile or 500 kB.
 _NO_LIMIT = {"MAX_FEATURES": 100_000_000, "MAX_SIZE": 100_000_000}
@@ -244,14 +250,87 @@ def parcel_zoom(sizes_m: np.ndarray, first: int) -> int:
     return MAX_ZOOM
 
 
+def _cells_covered(
+    geoms: np.ndarray, cell_m: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Return the cells each small feature covers: feature, column, row and area in each (m²).
+
+    A feature under :data:`KEEP_CELLS` cells wide spans at most three cells a side.
+    Its area in a cell is its area times the share of its bounding box in that cell
+    (exact for the rectangles of a survey grid): every cell a feature reaches gets
+    its part, so a coverage without gaps gives cells without gaps, whatever the
+    features' size against the cell's (by their centres alone, 23 m parcels over
+    19 m cells left every sixth column of cells empty: white lines on the map).
+    Columns and rows count cells from the Web Mercator world's west and south edges.
+    """
+    half = _WORLD_M / 2
+    bounds = (shapely.bounds(geoms) + half) / cell_m  # in cells from the world's corner
+    area_m2 = shapely.area(geoms)
+    box_cells = (bounds[:, 2] - bounds[:, 0]) * (bounds[:, 3] - bounds[:, 1])
+    per_box_cell_m2 = np.divide(area_m2, box_cells, out=np.zeros_like(area_m2), where=box_cells > 0)
+    first_x, first_y = np.floor(bounds[:, 0]), np.floor(bounds[:, 1])
+    # cells spanned a side: 1 to KEEP_CELLS + 1 (a box ending on a cell's edge ends there)
+    span_x = np.clip(np.ceil(bounds[:, 2]) - first_x, 1, KEEP_CELLS + 1)
+    span_y = np.clip(np.ceil(bounds[:, 3]) - first_y, 1, KEEP_CELLS + 1)
+    feature, ix, iy, covered = [], [], [], []
+    for dx in range(KEEP_CELLS + 1):
+        for dy in range(KEEP_CELLS + 1):
+            some = np.flatnonzero((span_x > dx) & (span_y > dy))  # most features: 1 to 4 cells
+            x0, y0, box = first_x[some] + dx, first_y[some] + dy, bounds[some]
+            wide = np.minimum(box[:, 2], x0 + 1) - np.maximum(box[:, 0], x0)
+            high = np.minimum(box[:, 3], y0 + 1) - np.maximum(box[:, 1], y0)
+            feature.append(some)
+            ix.append(x0.astype(np.int64))
+            iy.append(y0.astype(np.int64))
+            covered.append(per_box_cell_m2[some] * np.clip(wide, 0, 1) * np.clip(high, 0, 1))
+    return (
+        np.concatenate(feature),
+        np.concatenate(ix),
+        np.concatenate(iy),
+        np.concatenate(covered),
+    )
+
+
+def stroke_zoom(sizes_m: np.ndarray) -> int:
+    """Return the first display zoom at which the layer's outlines are drawn.
+
+    The zoom where the typical feature (the size :data:`PARCEL_SHARE` of them reach)
+    is :data:`STROKE_PX` screen pixels wide or more: below it, a 0.6 px grey edge
+    on every few pixels would grey the class colours. ``sizes_m`` are the features'
+    sizes, Web Mercator metres (:func:`feature_sizes_m`); a display tile is 256 px.
+
+    Examples
+    --------
+    >>> stroke_zoom(np.full(10, 69.0)), stroke_zoom(np.full(10, 23.0)), stroke_zoom(np.array([]))
+    (14, 16, 0)
+    """
+    if not len(sizes_m):
+        return 0
+    typical_m = max(float(np.quantile(sizes_m, 1 - PARCEL_SHARE)), 1e-3)
+    zoom = np.ceil(np.log2(STROKE_PX * _WORLD_M / (256 * typical_m)))
+    return int(min(max(zoom, 0), 22))
+
+
+def _lonlat_sizes_m(frame: gpd.GeoDataFrame) -> np.ndarray:
+    """Each WGS84 feature's size in Web Mercator metres (:func:`feature_sizes_m`), from its box.
+
+    Web Mercator grows with longitude and latitude each on its own, so the corners of
+    a feature's lon/lat box are the corners of its Web Mercator box.
+    """
+    radius_m = 6_378_137.0
+    bounds = np.radians(shapely.bounds(np.asarray(frame.geometry.values)))
+    y = radius_m * np.log(np.tan(np.pi / 4 + bounds[:, [1, 3]] / 2))
+    return np.maximum(radius_m * (bounds[:, 2] - bounds[:, 0]), y[:, 1] - y[:, 0])
+
+
 def class_cells(merc: gpd.GeoDataFrame, sizes_m: np.ndarray, zoom: int) -> gpd.GeoDataFrame:
     """Return the layer as drawn at ``zoom``, below its parcel zoom: small features merged by class.
 
     A feature :data:`KEEP_CELLS` cells wide or more is kept (one of more than eight
     vertices simplified by a screen pixel, its topology kept). The others fall in
-    square cells of :data:`CELL_PX` screen pixels (aligned with the zoom's tiles) by
-    the centre of their bounding box; each cell takes the class (``s``) holding most
-    of its features' area; a row's adjacent cells of a class are one rectangle, and a
+    square cells of :data:`CELL_PX` screen pixels (aligned with the zoom's tiles), each
+    in every cell it reaches (:func:`_cells_covered`); each cell takes the class (``s``)
+    covering most of it; a row's adjacent cells of a class are one rectangle, and a
     tile's rectangles of a class in its even rows one multipolygon, in its odd rows
     another, marked ``merged``: a few features a tile, where the parcels would be
     hundreds of thousands of sub-pixel polygons. Rows apart, no two rectangles of a
@@ -274,16 +353,15 @@ def class_cells(merc: gpd.GeoDataFrame, sizes_m: np.ndarray, zoom: int) -> gpd.G
     parts = merc[small]
     if not len(parts):
         return merc
-    geoms = np.asarray(parts.geometry.values)
-    bounds = shapely.bounds(geoms)
     half = _WORLD_M / 2
-    ix = np.floor(((bounds[:, 0] + bounds[:, 2]) / 2 + half) / cell_m).astype(np.int64)
-    iy = np.floor(((bounds[:, 1] + bounds[:, 3]) / 2 + half) / cell_m).astype(np.int64)
     side = 2 ** (zoom + 8)  # cells across the world at this zoom (TILE_PX / CELL_PX a tile)
     classes, names = pd.factorize(parts["s"])
+    feature, ix, iy, covered_m2 = _cells_covered(np.asarray(parts.geometry.values), cell_m)
     cells, where = np.unique(ix * side + iy, return_inverse=True)
     weight = np.bincount(
-        where * len(names) + classes, weights=shapely.area(geoms), minlength=len(cells) * len(names)
+        where * len(names) + classes[feature],
+        weights=covered_m2,
+        minlength=len(cells) * len(names),
     ).reshape(len(cells), len(names))
     winner = weight.argmax(axis=1)
     cx, cy = np.divmod(cells, side)
@@ -495,7 +573,7 @@ def _spec(
         "zIndex": int(style.z_index),
         "styles": dict(style.paths),
         "maxZoom": MAX_ZOOM,
-        "strokeFrom": STROKE_FROM,
+        "strokeFrom": MAX_ZOOM,
         "labelField": styled,
         "labelFrom": LABEL_FROM,
         "title": label,
@@ -514,6 +592,7 @@ def tiled_layer(
     display: Callable[[np.ndarray], np.ndarray] | None = None,
     archive_dir: Path | None = None,
     outline: LayerOptions | None = None,
+    file_name: str | None = None,
 ) -> TiledLayer:
     """Build the vector-tile layer of ``gdf`` drawn in ``style``.
 
@@ -537,6 +616,9 @@ def tiled_layer(
     outline : LayerOptions, optional
         Its ``simplify_m`` and ``decimals`` (``--simplify-m``, ``--decimals``) apply to
         the tiles as to a GeoJSON layer; its other fields are not read here.
+    file_name : str, optional
+        The archive's file name in ``archive_dir`` (:func:`archive_name`); by default
+        ``<pane name>.pmtiles``.
     """
     fields = tile_fields(gdf, style_field)
     frame = _tile_frame(gdf, style, fields, display, outline or LayerOptions())
@@ -546,9 +628,12 @@ def tiled_layer(
         spec["labelField"] = None
     else:
         spec["labelChars"] = label_chars(frame, spec["labelField"])
+    spec["strokeFrom"] = stroke_zoom(_lonlat_sizes_m(frame))
+    planner_names = gdf.attrs.get(FIELD_NAMES, {})  # ``id`` read from the planner's BSM
+    spec["fieldNames"] = {f: str(planner_names[f]) for f in fields if f in planner_names}
     layer = TiledLayer({**spec, "shape": shape}, style, name)
     layer.classes = frozenset(frame["s"])
-    file_name = f"{style.name}.pmtiles"
+    file_name = file_name or f"{style.name}.pmtiles"
     if archive_dir is not None:
         write_layer_archive(frame, archive_dir / file_name)
         layer.spec = {**layer.spec, "source": {"url": file_name}}
@@ -557,6 +642,41 @@ def tiled_layer(
         path = write_layer_archive(frame, Path(tmp) / file_name)
         layer.archive = path.read_bytes()
     return layer
+
+
+#: Names Windows keeps for its devices, whatever the extension (``con.pmtiles`` cannot be made).
+_DEVICE_NAMES = frozenset(
+    ["CON", "PRN", "AUX", "NUL", *(f"{kind}{i}" for kind in ("COM", "LPT") for i in range(1, 10))]
+)
+
+
+def archive_name(layer_name: str, fallback: str, taken: Collection[str] = ()) -> str:
+    """Return the file name of a layer's archive in a map folder: ``<layer name>.pmtiles``.
+
+    Letters (Chinese too), digits, ``-`` and ``_`` are kept, every other run of
+    characters becomes one ``-`` (no path, no dot file, at most 60 characters);
+    a name left empty or one of Windows' device names takes ``fallback`` (the
+    layer's pane, ``extra-0``), and a name already ``taken`` (compared without
+    case) gets ``-2``, ``-3``... .
+
+    Examples
+    --------
+    >>> archive_name("parcels", "extra-0"), archive_name("永久基本农田", "extra-1")
+    ('parcels.pmtiles', '永久基本农田.pmtiles')
+    >>> archive_name("../a b/.c", "extra-0"), archive_name("..", "extra-2")
+    ('a-b-c.pmtiles', 'extra-2.pmtiles')
+    >>> archive_name("CON", "extra-0"), archive_name("a", "x", {"a.pmtiles"})
+    ('extra-0.pmtiles', 'a-2.pmtiles')
+    """
+    stem = re.sub(r"[^\w-]+", "-", layer_name)
+    stem = re.sub(r"-{2,}", "-", stem).strip("-_")[:60].strip("-_")
+    if not stem or stem.upper() in _DEVICE_NAMES:
+        stem = fallback
+    name, count = f"{stem}.pmtiles", 1
+    while name.casefold() in {t.casefold() for t in taken}:
+        count += 1
+        name = f"{stem}-{count}.pmtiles"
+    return name
 
 
 @cache
@@ -569,7 +689,7 @@ def tiles_js() -> str:
     return "\n".join([*(f"{p.banner}\n{p.js()}" for p in vendored), own])
 
 
-def add_tiled_layer(
+def add_tiled_layer(  # noqa: PLR0913 - the tiled layer's options, then its archive's name
     m: folium.Map,
     gdf: gpd.GeoDataFrame,
     style: LayerStyle,
@@ -578,15 +698,22 @@ def add_tiled_layer(
     display: Callable[[np.ndarray], np.ndarray] | None,
     archive_dir: str | os.PathLike[str] | None,
     outline: LayerOptions | None = None,
+    *,
+    layer_name: str | None = None,
 ) -> TiledLayer:
     """Build the tiled layer (:func:`tiled_layer`) and put the tile scripts in ``m``'s page once.
 
-    The caller adds the layer to the map, as it does a GeoJSON layer.
+    The caller adds the layer to the map, as it does a GeoJSON layer. Its archive in
+    ``archive_dir`` is named after ``layer_name`` (the layer's role or the planner's
+    name for it, ``parcels.pmtiles``: :func:`archive_name`), else after its pane.
     """
     header = page_of(m).header
     if "spatial_tiles_js" not in header._children:
         header.add_child(RawElement(f"<script>{tiles_js()}</script>"), name="spatial_tiles_js")
     folder = Path(archive_dir) if archive_dir is not None else None
+    taken: set[str] = m.__dict__.setdefault("_spatial_archive_names", set())
+    file_name = archive_name(layer_name or style.name, style.name, taken)
+    taken.add(file_name.casefold())
     return tiled_layer(
         gdf,
         style,
@@ -595,4 +722,5 @@ def add_tiled_layer(
         display=display,
         archive_dir=folder,
         outline=outline,
+        file_name=file_name,
     )

@@ -90,6 +90,26 @@ def test_a_tiles_cells_are_valid_features_without_a_union() -> None:
         assert drawn_here.covers(centres[layer["s"] == cls]).all()
 
 
+def test_a_coverage_of_parcels_wider_than_a_cell_leaves_no_empty_cell() -> None:
+    # 1.2 cells a side (under KEEP_CELLS, merged): by their centres alone every sixth column
+    # and row of cells got none, drawn as white lines across the parcels
+    side_m, n = 1.2 * CELL_M, 30
+    squares = [
+        _square(X0 + i * side_m, Y0 + j * side_m, side_m) for i in range(n) for j in range(n)
+    ]
+    classes = ["ab"[(j // 10) % 2] for i in range(n) for j in range(n)]  # bands of ten rows
+    layer = gpd.GeoDataFrame({"s": classes, "id": range(n * n)}, geometry=squares, crs=3857)
+    drawn = class_cells(layer, feature_sizes_m(layer), ZOOM)
+    assert (drawn["merged"] == "1").all()
+    whole = shapely.box(X0, Y0, X0 + n * side_m, Y0 + n * side_m)
+    covered = drawn.geometry.union_all()
+    assert covered.covers(whole)  # every cell the coverage reaches is drawn
+    assert covered.area == pytest.approx(np.ceil(n * 1.2) ** 2 * CELL_M**2)  # and no more
+    # each cell in the class covering most of it: a band's cells in the band's class
+    band = shapely.box(X0, Y0 + 1 * side_m, X0 + n * side_m, Y0 + 9 * side_m)  # rows 1-8: a
+    assert drawn[drawn["s"] == "a"].geometry.union_all().covers(band)
+
+
 def test_the_parcel_zoom_is_where_most_features_are_four_pixels_wide() -> None:
     # four px at zoom z: 40,075,016.686 / 2**z / 128 m: 76.4 m at 12, 38.2 m at 13
     assert parcel_zoom(np.full(100, 80.0), 9) == 12
@@ -160,10 +180,21 @@ def test_the_tiles_carry_the_id_field_named_for_the_layer(
     assert main(["map", "--offline", *arguments, "--out", str(out)]) == 0
     tiles = pyogrio.read_dataframe(_embedded(out, tmp_path / "t.pmtiles"), ZOOM_LEVEL=MAX_ZOOM)
     expected = sorted(gpd.read_parquet(survey)["BSM"])
-    if id_field:
-        assert sorted(tiles["id"].unique()) == expected
-    else:  # no id field named: none guessed from a list of column names
-        assert "id" not in tiles.columns and "BSM" not in tiles.columns
+    # named, or (none named) the survey's 标识码 BSM, unique and never blank, as a constraint
+    # layer's: a clicked parcel shows it
+    assert sorted(tiles["id"].unique()) == expected
+
+
+def test_a_layer_without_a_unique_id_field_carries_no_id(survey: Path, tmp_path: Path) -> None:
+    twice = gpd.read_parquet(survey)
+    twice.loc[5, "BSM"] = twice.loc[4, "BSM"]  # BSM no longer names one parcel
+    source = tmp_path / "twice.parquet"
+    twice.to_parquet(source)
+    out = tmp_path / "map.html"
+    arguments = ["--layer", f"parcels={source}", "--tiles-from", "100"]
+    assert main(["map", "--offline", *arguments, "--out", str(out)]) == 0
+    tiles = pyogrio.read_dataframe(_embedded(out, tmp_path / "t.pmtiles"), ZOOM_LEVEL=MAX_ZOOM)
+    assert "id" not in tiles.columns and "BSM" not in tiles.columns
 
 
 def test_the_tiles_keep_the_decimals_asked_for(survey: Path, tmp_path: Path) -> None:

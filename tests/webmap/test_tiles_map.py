@@ -106,10 +106,10 @@ def test_one_file_map_embeds_every_parcel_exact_at_the_last_zoom(
 
 def test_map_folder_holds_the_page_and_its_archive(written: Path) -> None:
     served = written / "served"
-    assert sorted(p.name for p in served.iterdir()) == ["extra-0.pmtiles", "index.html"]
+    assert sorted(p.name for p in served.iterdir()) == ["index.html", "parcels.pmtiles"]
     html = (served / "index.html").read_text(encoding="utf-8")
     assert not re.search(r'<script type="application/octet-stream" id=', html)
-    assert (served / "extra-0.pmtiles").read_bytes()[:7] == b"PMTiles"
+    assert (served / "parcels.pmtiles").read_bytes()[:7] == b"PMTiles"
 
 
 def _centre_lonlat(parcels: gpd.GeoDataFrame, parcel_id: str) -> tuple[float, float]:
@@ -286,19 +286,19 @@ def served(written: Path) -> Iterator[str]:
 
 
 def test_serve_answers_a_range_request_with_206(served: str, written: Path) -> None:
-    archive = (written / "served" / "extra-0.pmtiles").read_bytes()
-    request = urllib.request.Request(served + "extra-0.pmtiles", headers={"Range": "bytes=0-126"})
+    archive = (written / "served" / "parcels.pmtiles").read_bytes()
+    request = urllib.request.Request(served + "parcels.pmtiles", headers={"Range": "bytes=0-126"})
     with urllib.request.urlopen(request) as answer:
         assert answer.status == 206
         assert answer.headers["Content-Range"] == f"bytes 0-126/{len(archive)}"
         assert answer.read() == archive[:127]  # the PMTiles header, 127 bytes
-    request = urllib.request.Request(served + "extra-0.pmtiles", headers={"Range": "bytes=-10"})
+    request = urllib.request.Request(served + "parcels.pmtiles", headers={"Range": "bytes=-10"})
     with urllib.request.urlopen(request) as answer:
         assert answer.status == 206 and answer.read() == archive[-10:]
     with urllib.request.urlopen(served + "index.html") as answer:
         assert answer.status == 200 and answer.headers["Accept-Ranges"] == "bytes"
     past = urllib.request.Request(
-        served + "extra-0.pmtiles", headers={"Range": f"bytes={len(archive)}-"}
+        served + "parcels.pmtiles", headers={"Range": f"bytes={len(archive)}-"}
     )
     with pytest.raises(urllib.error.HTTPError) as refused:
         urllib.request.urlopen(past)
@@ -323,7 +323,7 @@ def test_served_folder_draws_its_tiles_through_range_requests(served: str, brows
     context.close()
     assert errors == []
     assert all(url.startswith(served) for url, _ in answers)  # nothing but the folder's server
-    ranges = [status for url, status in answers if url.endswith("extra-0.pmtiles")]
+    ranges = [status for url, status in answers if url.endswith("parcels.pmtiles")]
     assert ranges and set(ranges) == {206}  # the archive read in pieces, never whole
 
 

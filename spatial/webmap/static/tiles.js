@@ -56,12 +56,16 @@
         opacity: function (z, f) { return styleOf(o, f).opacity; },
       });
     } else {
-      /* edges only from the zoom where a parcel is wider than its edge; below, fills alone */
+      /* edges only from the zoom where most parcels are several pixels wide (tiles.py
+       * stroke_zoom); below, fills alone; never on the low zooms' class cells (`merged`),
+       * whose edges would grey every 2-px cell */
       rule.symbolizer = new protomapsL.PolygonSymbolizer({
         fill: function (z, f) { return styleOf(o, f).fillColor; },
         opacity: function (z, f) { return styleOf(o, f).fillOpacity; },
         stroke: function (z, f) { return styleOf(o, f).color; },
-        width: function (z, f) { return z >= strokeFrom ? styleOf(o, f).weight : 0; },
+        width: function (z, f) {
+          return z >= strokeFrom && !f.props.merged ? styleOf(o, f).weight : 0;
+        },
         perFeature: true,
       });
     }
@@ -69,29 +73,46 @@
   }
 
   /* A polygon's label at the mean of its outer ring's vertices (protomaps-leaflet would put it
-   * at the ring's first vertex, on an edge shared with the neighbours); lines and points as
-   * protomaps-leaflet places them. */
+   * at the ring's first vertex, on an edge shared with the neighbours), only when it fits in the
+   * polygon's box on screen; lines and points as protomaps-leaflet places them. Its box for
+   * protomaps-leaflet's collisions holds its white halo and a pixel of air: no two labels touch. */
+  var LABEL_MIN_PX = 12;  /* the labels' font size, CSS px: a lower parcel is not measured */
+  var LABEL_GAP_PX = 3.5;  /* the halo's half width (2.5 px) and a pixel between labels */
   function CentredLabel(options, idField) {
     this.inner = new protomapsL.CenteredTextSymbolizer(options);
     this.idField = idField;
     this.placed = {};
   }
   CentredLabel.prototype.place = function (layout, geom, feature) {
-    /* a parcel cut by a tile's edge comes in two pieces: one label, on the first piece drawn */
+    var ring = geom[0];
+    if (ring.length < 4) return this.inner.place(layout, geom, feature);
+    var x = 0, y = 0, n = ring.length - 1;
+    var box = { minX: Infinity, minY: Infinity, maxX: -Infinity, maxY: -Infinity };
+    for (var i = 0; i < n; i++) {
+      x += ring[i].x; y += ring[i].y;
+      box.minX = Math.min(box.minX, ring[i].x); box.maxX = Math.max(box.maxX, ring[i].x);
+      box.minY = Math.min(box.minY, ring[i].y); box.maxY = Math.max(box.maxY, ring[i].y);
+    }
+    if (box.maxY - box.minY < LABEL_MIN_PX) return undefined;
+    var centre = ring[0].clone();
+    centre.x = x / n;
+    centre.y = y / n;
+    var placed = this.inner.place(layout, [[centre]], feature);
+    if (!placed) return undefined;
+    var label = placed[0].bboxes[0];
+    if (label.maxX - label.minX > box.maxX - box.minX) return undefined;
+    /* a parcel cut by a tile's edge comes in two pieces: one label, on the first piece it fits */
     var id = this.idField ? feature.props[this.idField] : undefined;
     if (id !== undefined) {
       var key = layout.zoom + ":" + id;  /* per zoom's labeller (layout.index): a new one starts over */
       if (this.placed[key] === layout.index) return undefined;
       this.placed[key] = layout.index;
     }
-    var ring = geom[0];
-    if (ring.length < 4) return this.inner.place(layout, geom, feature);
-    var x = 0, y = 0, n = ring.length - 1;
-    for (var i = 0; i < n; i++) { x += ring[i].x; y += ring[i].y; }
-    var centre = ring[0].clone();
-    centre.x = x / n;
-    centre.y = y / n;
-    return this.inner.place(layout, [[centre]], feature);
+    placed[0].bboxes = placed[0].bboxes.map(function (b) {
+      return { minX: b.minX - LABEL_GAP_PX, minY: b.minY - LABEL_GAP_PX,
+        maxX: b.maxX + LABEL_GAP_PX, maxY: b.maxY + LABEL_GAP_PX };
+    });
+    return placed;
   };
 
   /* Labels are drawn in the page's own font (font.py embeds Noto Sans SC, subset to the page's
@@ -132,8 +153,10 @@
     var rows = ["<b>" + escapeHtml(o.title) + "</b>"];
     o.fields.forEach(function (name) {
       if (props[name] === undefined || props[name] === null) return;
-      var text = escapeHtml(name) + ": " + escapeHtml(props[name]);
-      if (name === o.styleField && o.classLabels[props.s]) text = escapeHtml(o.classLabels[props.s]);
+      /* the planner's own name of the id field (BSM), the class's legend line (code and name) */
+      var text = escapeHtml((o.fieldNames || {})[name] || name) + ": " + escapeHtml(props[name]);
+      var named = name === o.styleField && props.s !== "other" && o.classLabels[props.s];
+      if (named) text = escapeHtml(o.classLabels[props.s]);
       rows.push(text);
     });
     return '<div class="sp-tile-popup">' + rows.join("<br>") + "</div>";
