@@ -7,7 +7,13 @@ and cut in their own frame (the CRS they share, or the larger one's), areas by
 the survey rule (:mod:`spatial.measure.reconcile`). The plan's targets and rules
 (the planner's, else the bundled plan; constraints added) are run on both
 versions, the layer standing in for ``layer`` (zones by default); the rows whose
-status changed are kept with ``old_status`` and ``new_status``. With a class
+status changed are kept with ``old_status`` and ``new_status``. A plan judges
+only the layer it is written for: the bundled plan a version holding one of its
+own layer's features (:func:`spatial.checks.run.holds_plan_features`: a revised
+bundled zones file, not a planner's parcels), a project's plan its zones, not its
+land use; a plan given for the call (``--plan``, ``--rules``) whatever it is
+given. Where no plan judges, one note says so and the run is a compare (with the
+constraints given for the call only). With a class
 field, a feature that changed class on a constraint's land and fails there is
 a change too: 水田 turned 城镇住宅用地 on 永久基本农田 fails in both versions, and
 is the change to see.
@@ -15,7 +21,7 @@ is the change to see.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -29,6 +35,7 @@ if TYPE_CHECKING:
 
     from spatial.checked.report import CheckReport
     from spatial.export.frame import OutputFrame
+    from spatial.plan import Rule, Target
     from spatial.review.diff import LayerDiff
 
 __all__ = ["DiffRequest", "DiffResult", "run_diff", "status_changes"]
@@ -52,6 +59,16 @@ class DiffRequest:
         Area change up to which a geometry is unchanged, m².
     layer : str
         The plan layer the two versions stand in for in the checks.
+    role : str, optional
+        What the versions are, when known otherwise: ``"landuse"`` for a
+        project's land-use layer (its plan, written for its zones, does not
+        judge them); None: the ``layer``.
+    project_plan : bool
+        The plan is a project's (not named for this call): it judges its own
+        layers, never its land use.
+    project_constraints : tuple of str
+        The constraints (names in ``inputs``) that came with the project's plan:
+        they judge its zones, and run only where its plan does.
     checks : bool
         Run the plan's checks on both versions (False: compare only).
     plan : PlanInput
@@ -71,6 +88,9 @@ class DiffRequest:
     class_field: str | None = None
     geometry_tolerance_m2: float = GEOMETRY_TOLERANCE_M2
     layer: str = "zones"
+    role: str | None = None
+    project_plan: bool = False
+    project_constraints: tuple[str, ...] = ()
     checks: bool = True
     plan: PlanInput = field(default_factory=PlanInput)
     inputs: PlanLayers = field(default_factory=PlanLayers)
@@ -246,6 +266,47 @@ def _steady(table: pd.DataFrame, what: str, unheld: int = 0) -> str:
     return f"(none: all {len(table)} {what} as before, in both versions {standing})"
 
 
+def _not_judged(
+    request: DiffRequest,
+    plan: tuple[tuple[Target, ...], tuple[Rule, ...]],
+    versions: tuple[gpd.GeoDataFrame, gpd.GeoDataFrame],
+) -> str | None:
+    """Return why the plan does not judge the two versions (one line), or None when it does.
+
+    The bundled plan judges a version holding one of its own layer's features
+    (:func:`spatial.checks.run.holds_plan_features`); a project's plan its zones,
+    not its land use; a plan named for the call whatever it is given.
+    """
+    from spatial.checks.run import holds_plan_features  # noqa: PLC0415
+    from spatial.io.layers import load_plan_layers  # noqa: PLC0415
+    from spatial.io.postgis import database_label  # noqa: PLC0415
+
+    targets, rules = plan
+    if not targets and not rules:
+        return None  # nothing to run (a project naming no plan says so itself)
+    what = f"its {len(targets)} targets and {len(rules)} rules were not run"
+    if request.plan.is_own:
+        if not (request.project_plan and request.role == "landuse"):
+            return None
+        return (
+            f"the project's plan judges its {request.layer}, not its land use: {what} on the "
+            f"two versions (to judge them, give --plan FILE or --rules FILE; a constraint on "
+            "the land use, --constraint NAME=FILE)"
+        )
+    mine = [t for t in targets if t.layer == request.layer]
+    reference = load_plan_layers().get(request.layer)
+    if reference is not None and any(
+        holds_plan_features(v, reference, mine, request.id_field) for v in versions
+    ):
+        return None
+    names = " nor ".join(database_label(p) for p in (request.old, request.new))
+    return (
+        f"the bundled plan (Bishan) judges only its own layers, and neither {names} holds a "
+        f"feature of its {request.layer}: {what} (give your plan with --plan FILE or "
+        "--rules FILE, or write a project with 'spatial init')"
+    )
+
+
 def _checks(
     request: DiffRequest, versions_read: tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]
 ) -> tuple[pd.DataFrame, pd.DataFrame, tuple[str, str], tuple[str, ...]]:
@@ -259,10 +320,17 @@ def _checks(
     )
     if not request.checks:
         return empty_t, empty_r, ("(not checked: --no-checks)",) * 2, ()
-    layers = load_plan_layers()
-    sources: dict[str, str] = {}
     targets, rules, notes = request.plan.resolve()  # the planner's plan whole, or the bundled one
-    rules += constraint_rules(request.inputs, layers, sources, rules)
+    why = _not_judged(request, (targets, rules), versions_read)
+    inputs, layers = request.inputs, load_plan_layers()
+    if why is not None:  # a compare: only the constraints given for this call judge
+        notes, targets, rules, layers = (*notes, why), (), (), {}
+        given = tuple(c for c in inputs.constraints if c.name not in request.project_constraints)
+        inputs = replace(inputs, constraints=given)
+        if not given:
+            return empty_t, empty_r, ("(not checked: no plan judges these layers)",) * 2, notes
+    sources: dict[str, str] = {}
+    rules += constraint_rules(inputs, layers, sources, rules)
     reports, versions = [], []
     for version, path in zip(versions_read, (request.old, request.new), strict=True):
         versions.append(_ids_as_id(version, request.id_field))
@@ -278,6 +346,8 @@ def _checks(
             )
         )
     t, r, steady = status_changes(reports[0], reports[1], versions, request.class_field)
+    if why is not None:
+        steady = ("(not checked: no plan judges these layers)", steady[1])
     return t, r, steady, notes
 
 
