@@ -307,10 +307,48 @@ def _not_judged(
     )
 
 
+#: What an empty status section says when no plan judged and no constraint was given.
+_NOT_JUDGED = "(not checked: no plan judges these layers)"
+
+
+@dataclass(frozen=True)
+class _Judging:
+    """What judges the two versions: targets, rules, the constraints to read, and notes."""
+
+    targets: tuple[Target, ...]
+    rules: tuple[Rule, ...]
+    inputs: PlanLayers
+    layers: bool  # the plan's own layers beside the versions (the plan judges)
+    notes: tuple[str, ...]
+
+    @property
+    def runs(self) -> bool:
+        """Whether any check runs (a plan judges, or a constraint was given)."""
+        return self.layers or bool(self.inputs.constraints)
+
+
+#: Stands in for the judging when ``--no-checks`` asks for none.
+_NO_CHECKS = _Judging((), (), PlanLayers(), False, ())
+
+
+def _judging(request: DiffRequest, versions: tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]) -> _Judging:
+    """Decide what judges the versions (as read): the plan, or only the constraints given."""
+    targets, rules, notes = request.plan.resolve()  # the planner's plan whole, or the bundled one
+    why = _not_judged(request, (targets, rules), versions)
+    if why is None:
+        return _Judging(targets, rules, request.inputs, True, notes)
+    given = tuple(
+        c for c in request.inputs.constraints if c.name not in request.project_constraints
+    )
+    return _Judging((), (), replace(request.inputs, constraints=given), False, (*notes, why))
+
+
 def _checks(
-    request: DiffRequest, versions_read: tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]
-) -> tuple[pd.DataFrame, pd.DataFrame, tuple[str, str], tuple[str, ...]]:
-    """Targets and rules whose status changed, what "none changed" means, and notes."""
+    request: DiffRequest,
+    judging: _Judging,
+    versions_read: tuple[gpd.GeoDataFrame, gpd.GeoDataFrame] | None,
+) -> tuple[pd.DataFrame, pd.DataFrame, tuple[str, str]]:
+    """Targets and rules whose status changed, and what "none changed" means."""
     from spatial.checks import run_checks  # noqa: PLC0415
     from spatial.io.layers import load_plan_layers  # noqa: PLC0415
 
@@ -319,25 +357,19 @@ def _checks(
         columns=["rule", "kind", "id", "old_status", "new_status", "other_id", "reason"]
     )
     if not request.checks:
-        return empty_t, empty_r, ("(not checked: --no-checks)",) * 2, ()
-    targets, rules, notes = request.plan.resolve()  # the planner's plan whole, or the bundled one
-    why = _not_judged(request, (targets, rules), versions_read)
-    inputs, layers = request.inputs, load_plan_layers()
-    if why is not None:  # a compare: only the constraints given for this call judge
-        notes, targets, rules, layers = (*notes, why), (), (), {}
-        given = tuple(c for c in inputs.constraints if c.name not in request.project_constraints)
-        inputs = replace(inputs, constraints=given)
-        if not given:
-            return empty_t, empty_r, ("(not checked: no plan judges these layers)",) * 2, notes
+        return empty_t, empty_r, ("(not checked: --no-checks)",) * 2
+    if versions_read is None or not judging.runs:
+        return empty_t, empty_r, (_NOT_JUDGED,) * 2
+    layers = load_plan_layers() if judging.layers else {}
     sources: dict[str, str] = {}
-    rules += constraint_rules(inputs, layers, sources, rules)
+    rules = judging.rules + constraint_rules(judging.inputs, layers, sources, judging.rules)
     reports, versions = [], []
     for version, path in zip(versions_read, (request.old, request.new), strict=True):
         versions.append(_ids_as_id(version, request.id_field))
         reports.append(
             run_checks(
                 {**layers, request.layer: versions[-1]},
-                targets=targets,
+                targets=judging.targets,
                 rules=rules,
                 repair=request.repair,
                 sources={**sources, request.layer: path},
@@ -346,9 +378,9 @@ def _checks(
             )
         )
     t, r, steady = status_changes(reports[0], reports[1], versions, request.class_field)
-    if why is not None:
-        steady = ("(not checked: no plan judges these layers)", steady[1])
-    return t, r, steady, notes
+    if not judging.layers:
+        steady = (_NOT_JUDGED, steady[1])
+    return t, r, steady
 
 
 def status_changes(
@@ -394,26 +426,34 @@ def run_diff(request: DiffRequest) -> DiffResult:
     from spatial.landuse.fields import CLASS_CODE_FIELD  # noqa: PLC0415
     from spatial.review.diff import diff_layers  # noqa: PLC0415
 
-    old = read_layer(request.old, **vars(request.inputs.options_of("old")))
-    new = read_layer(request.new, **vars(request.inputs.options_of("new")))
+    versions = [
+        read_layer(request.old, **vars(request.inputs.options_of("old"))),
+        read_layer(request.new, **vars(request.inputs.options_of("new"))),
+    ]
+    old, new = versions
     notes = []
     if request.class_field is None and CLASS_CODE_FIELD in old.columns and CLASS_CODE_FIELD in new:
         notes.append(
             f"both layers have a {CLASS_CODE_FIELD} field; --class-field {CLASS_CODE_FIELD} "
             "adds the from-class x to-class matrix"
         )
+    frame = output_frame_for(request.out_crs, {"old": old, "new": new})
+    frame = frame.with_fields("diff_pieces", {"id": request.id_field})  # BSM written as BSM
+    judging = _judging(request, (old, new)) if request.checks else None
+    checked = (old, new) if judging is not None and judging.runs else None
+    del old, new
     result = diff_layers(
-        old,
-        new,
+        # handed over: each version as read is freed once readied, unless checks need it
+        versions.pop(0),
+        versions.pop(0),
         id_field=request.id_field,
         class_field=request.class_field,
         tolerance_m2=request.geometry_tolerance_m2,
         names=(database_label(request.old), database_label(request.new)),
         repair=request.repair,
     )
-    targets, rules, steady, plan_notes = _checks(request, (old, new))
-    frame = output_frame_for(request.out_crs, {"old": old, "new": new})
-    frame = frame.with_fields("diff_pieces", {"id": request.id_field})  # BSM written as BSM
+    plan_notes: tuple[str, ...] = () if judging is None else judging.notes
+    targets, rules, steady = _checks(request, judging or _NO_CHECKS, checked)
     return DiffResult(
         diff=result,
         targets=targets,
