@@ -142,6 +142,39 @@ def _differ(a: np.ndarray, b: np.ndarray, both: np.ndarray) -> np.ndarray:
     return out
 
 
+def _is_text(gdf: gpd.GeoDataFrame, field: str) -> bool:
+    """Whether ``field`` is a text column whose missing values are NaN (pandas' ``str``)."""
+    dtype = gdf[field].dtype if field in gdf.columns else None
+    if not isinstance(dtype, pd.StringDtype):
+        return False
+    return isinstance(dtype.na_value, float) and np.isnan(dtype.na_value)
+
+
+def _field_differs(
+    old: gpd.GeoDataFrame,
+    new: gpd.GeoDataFrame,
+    field: str,
+    at: tuple[np.ndarray, np.ndarray],
+    both: np.ndarray,
+) -> np.ndarray:
+    """Where a feature in both versions has another value of ``field`` (:func:`_same`).
+
+    Two text columns are compared as columns (two missing values are the
+    same, one missing is a change); any other pair value by value.
+    """
+    oi, ni = at
+    if not both.any():  # no feature in both (an empty version): nothing changed a field
+        return np.zeros(len(oi), dtype=bool)
+    if not (_is_text(old, field) and _is_text(new, field)):
+        return _differ(_values(old, field, oi), _values(new, field, ni), both)
+    a = old[field].array.take(np.where(both, oi, 0))
+    b = new[field].array.take(np.where(both, ni, 0))
+    missing_a, missing_b = np.asarray(a.isna()), np.asarray(b.isna())
+    equal = np.asarray(a == b, dtype=bool) | (missing_a & missing_b)
+    out: np.ndarray = both & ~equal
+    return out
+
+
 def _changed_fields(
     old: gpd.GeoDataFrame,
     new: gpd.GeoDataFrame,
@@ -156,7 +189,7 @@ def _changed_fields(
     where some field differs.
     """
     both = (oi >= 0) & (ni >= 0)
-    differ = [_differ(_values(old, f, oi), _values(new, f, ni), both) for f in fields]
+    differ = [_field_differs(old, new, f, (oi, ni), both) for f in fields]
     changed = np.full(len(oi), "", dtype=object)
     if not differ:
         return changed
