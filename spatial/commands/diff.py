@@ -230,7 +230,10 @@ def _with_class(
     """Add ``class``: the checked feature's land-use class on a constraint rule's row."""
     if class_field is None or class_field not in version.columns:
         return rules
-    classes = dict(zip(version["id"].astype(str), version[class_field], strict=True))
+    # ids are unique in a version: looked up by a hash index, not a dict built per feature
+    classes = pd.Series(
+        version[class_field].to_numpy(dtype=object), index=version["id"].astype(str).to_numpy()
+    )
     on_constraint = rules["kind"].isin(tuple(CONSTRAINT_KINDS))
     found = rules["id"].astype(str).map(classes)
     return rules.assign(class_=found.where(on_constraint, None)).rename(columns={"class_": "class"})

@@ -152,3 +152,27 @@ def test_text_fields_compared_as_columns_as_value_by_value():
     )
     assert columns.tolist() == one_by_one.tolist()
     assert columns.tolist() == [False, False, True, True, True, False, False]
+
+
+def test_class_of_a_rule_row_looked_up_by_index_as_by_dict():
+    from spatial.commands.diff import _with_class  # noqa: PLC0415
+
+    version = gpd.GeoDataFrame(
+        {"id": ["a", "b", "c"], "YDYHFLDM": ["0101", None, "0701"]},
+        geometry=[shapely.Point(0, 0)] * 3,
+    )
+    rules = pd.DataFrame(
+        {
+            "kind": ["must_not_occupy", "no_overlap", "must_not_occupy", "must_lie_within"],
+            "id": ["a", "c", "zz", "b"],
+        }
+    )
+    found = _with_class(rules, version, "YDYHFLDM")
+    # the dict per feature it replaces
+    by_dict = dict(zip(version["id"].astype(str), version["YDYHFLDM"], strict=True))
+    on_constraint = rules["kind"].isin(["must_not_occupy", "must_lie_within"])
+    classes = rules["id"].astype(str).map(by_dict).where(on_constraint, None)
+    expected = rules.assign(**{"class": classes})
+    pd.testing.assert_frame_equal(found, expected)
+    assert found["class"].iloc[0] == "0101"
+    assert found["class"].iloc[1:].isna().all()  # no constraint rule; no such id; no class
