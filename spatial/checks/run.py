@@ -16,7 +16,7 @@ from spatial.crs import WGS84
 from spatial.io.layers import load_plan_layers
 from spatial.plan import Rule, Target, load_rules, load_targets
 
-__all__ = ["run_checks"]
+__all__ = ["holds_plan_features", "run_checks"]
 
 
 def run_checks(
@@ -87,3 +87,54 @@ def run_checks(
             conflicts = conflict_pieces(own, rules, class_field)
         rule_table = _check_prepared_rules(own, rules, lonlat)
     return CheckReport(target_table, rule_table, prepared.repairs, conflicts, matches, lonlat)
+
+
+def holds_plan_features(
+    layer: pd.DataFrame,
+    plan_layer: pd.DataFrame,
+    targets: Iterable[Target] = (),
+    id_field: str = "id",
+) -> bool:
+    """Whether ``layer`` holds a feature of ``plan_layer``: the test of whether a plan judges it.
+
+    A plan's targets and rules are written for its own layers: they judge a
+    planner's version of one (a revised zones file) but not another layer
+    standing in for it (land-use parcels read as the zones). A version holds
+    one of the plan layer's features when a feature carries one of its ids
+    (in ``id_field``), or, as :func:`spatial.checks.targets.match_by_name`
+    matches them, exactly one feature carries the ``name_zh`` of one of the
+    ``targets``.
+
+    Parameters
+    ----------
+    layer : DataFrame
+        The planner's layer (a GeoDataFrame; only ``id_field`` and ``name_zh`` are read).
+    plan_layer : DataFrame
+        The plan's own layer of that role, ids in ``id``.
+    targets : iterable of Target
+        The plan's targets on that layer (their ``name_zh``).
+    id_field : str
+        The field holding ``layer``'s ids.
+
+    Examples
+    --------
+    >>> from spatial.io.layers import load_plan_layers
+    >>> from spatial.plan import load_targets
+    >>> zones = load_plan_layers()["zones"]
+    >>> mine = pd.DataFrame({"BSM": ["A1", "zone-kcxz"]})
+    >>> holds_plan_features(mine, zones, load_targets(), "BSM")
+    True
+    >>> parcels = pd.DataFrame({"BSM": ["A1"], "name_zh": ["水田"]})
+    >>> holds_plan_features(parcels, zones, load_targets(), "BSM")
+    False
+    """
+    if id_field in layer.columns:
+        ids = set(plan_layer["id"].dropna().astype(str)) if "id" in plan_layer else set()
+        if layer[id_field].dropna().astype(str).isin(ids).any():
+            return True
+    names = {t.name_zh for t in targets}
+    if not names or "name_zh" not in layer.columns:
+        return False
+    named = layer["name_zh"]
+    counts = named[named.isin(names)].value_counts()
+    return bool((counts == 1).any())

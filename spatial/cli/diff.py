@@ -13,7 +13,13 @@ Gauss–Krüger survey layer stays in its plane), areas by the survey rule
 when none is given) are run on both versions, the layer standing in for
 ``--layer`` (zones by default); the rows whose status changed are listed with
 ``old_status`` and ``new_status``. A target neither version holds a feature of
-is not run (the zones' targets do not judge land-use parcels). With
+is not run (the zones' targets do not judge land-use parcels). A plan judges
+only the layer it is written for: the bundled plan a version holding one of its
+own features (a revised bundled zones file, never a planner's parcels), a
+project's plan its zones, not its land use (a version that is the project's
+land-use file, or matched by its id field); ``--plan``/``--rules`` judge what
+they are given. Where no plan judges, one note says so and the run is a compare
+(with the ``--constraint``/``--within`` typed for the call). With
 ``--class-field``, a feature that changed class on a constraint's land and fails
 there is listed too (``old_class``, ``new_class``): 水田 turned 城镇住宅用地 on
 永久基本农田 fails in both versions, and is the change to see.
@@ -43,7 +49,7 @@ from spatial.cli._options import (
 )
 from spatial.cli._output import printed_warnings, say_notes
 from spatial.cli._outputs import add_out_crs_option, add_output_options, emit_frames
-from spatial.cli._project import plan_request
+from spatial.cli._project import _path_key, add_project_option, plan_request
 from spatial.commands._inputs import PlanLayers
 from spatial.commands.diff import DiffRequest, DiffResult, run_diff
 from spatial.errors import UsageError
@@ -145,8 +151,49 @@ def _render(result: DiffResult, fmt: str) -> str:
     return "\n".join(parts) + "\n"
 
 
+def _typed_constraints(args: argparse.Namespace) -> set[str] | None:
+    """Return the names of the constraints typed on the command line (None: not known)."""
+    argv = getattr(args, "_argv", None)
+    if not argv:
+        return None
+    parser = argparse.ArgumentParser(add_help=False)
+    subparsers = parser.add_subparsers(dest="command")
+    register(subparsers)
+    add_project_option(subparsers.choices["diff"])
+    typed, _ = parser.parse_known_args(list(argv[1:]))
+    return {c.name for c in constraint_inputs(typed)}
+
+
+def _project_context(args: argparse.Namespace) -> tuple[str | None, tuple[str, ...]]:
+    """Return what the project says of the call: the versions' role, the constraints it added.
+
+    The versions are the project's land use (``"landuse"``) when one of them is
+    its land-use file, or they are matched by its land-use id field (no
+    ``--id-field`` typed). The constraints it added are those of its
+    ``[constraints]``/``[within]`` not typed on the command line.
+    """
+    from spatial.project import find_project  # noqa: PLC0415
+
+    file = getattr(args, "project_file", None)
+    project = None if file is None else find_project(file)
+    if project is None:
+        return None, ()
+    role = None
+    if project.landuse is not None:
+        fields = getattr(args, "project_fields", [])
+        by_its_ids = any(key == "landuse" and dest == "id_field" for key, dest, _ in fields)
+        landuse = _path_key(project.landuse.path)
+        if by_its_ids or landuse in (_path_key(args.old), _path_key(args.new)):
+            role = "landuse"
+    typed = _typed_constraints(args)
+    if typed is None:
+        return role, ()
+    return role, tuple(n for n in (*project.constraints, *project.within) if n not in typed)
+
+
 def request_of(args: argparse.Namespace) -> DiffRequest:
     """Return the :class:`DiffRequest` the parsed call (and the project) says."""
+    role, added = _project_context(args)
     constraints = constraint_inputs(args)
     inputs = [Input("old", args.old), Input("new", args.new)]
     inputs += [Input(c.name, c.path, main=False) for c in constraints]
@@ -157,6 +204,9 @@ def request_of(args: argparse.Namespace) -> DiffRequest:
         class_field=args.class_field,
         geometry_tolerance_m2=args.geometry_tolerance_m2,
         layer=args.layer,
+        role=role,
+        project_plan=bool(getattr(args, "own_plan", False)),
+        project_constraints=added,
         checks=not args.no_checks,
         plan=plan_request(args),
         inputs=PlanLayers(

@@ -7,7 +7,13 @@ and cut in their own frame (the CRS they share, or the larger one's), areas by
 the survey rule (:mod:`spatial.measure.reconcile`). The plan's targets and rules
 (the planner's, else the bundled plan; constraints added) are run on both
 versions, the layer standing in for ``layer`` (zones by default); the rows whose
-status changed are kept with ``old_status`` and ``new_status``. With a class
+status changed are kept with ``old_status`` and ``new_status``. A plan judges
+only the layer it is written for: the bundled plan a version holding one of its
+own layer's features (:func:`spatial.checks.run.holds_plan_features`: a revised
+bundled zones file, not a planner's parcels), a project's plan its zones, not its
+land use; a plan given for the call (``--plan``, ``--rules``) whatever it is
+given. Where no plan judges, one note says so and the run is a compare (with the
+constraints given for the call only). With a class
 field, a feature that changed class on a constraint's land and fails there is
 a change too: 水田 turned 城镇住宅用地 on 永久基本农田 fails in both versions, and
 is the change to see.
@@ -15,7 +21,7 @@ is the change to see.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -29,6 +35,7 @@ if TYPE_CHECKING:
 
     from spatial.checked.report import CheckReport
     from spatial.export.frame import OutputFrame
+    from spatial.plan import Rule, Target
     from spatial.review.diff import LayerDiff
 
 __all__ = ["DiffRequest", "DiffResult", "run_diff", "status_changes"]
@@ -52,6 +59,16 @@ class DiffRequest:
         Area change up to which a geometry is unchanged, m².
     layer : str
         The plan layer the two versions stand in for in the checks.
+    role : str, optional
+        What the versions are, when known otherwise: ``"landuse"`` for a
+        project's land-use layer (its plan, written for its zones, does not
+        judge them); None: the ``layer``.
+    project_plan : bool
+        The plan is a project's (not named for this call): it judges its own
+        layers, never its land use.
+    project_constraints : tuple of str
+        The constraints (names in ``inputs``) that came with the project's plan:
+        they judge its zones, and run only where its plan does.
     checks : bool
         Run the plan's checks on both versions (False: compare only).
     plan : PlanInput
@@ -71,6 +88,9 @@ class DiffRequest:
     class_field: str | None = None
     geometry_tolerance_m2: float = GEOMETRY_TOLERANCE_M2
     layer: str = "zones"
+    role: str | None = None
+    project_plan: bool = False
+    project_constraints: tuple[str, ...] = ()
     checks: bool = True
     plan: PlanInput = field(default_factory=PlanInput)
     inputs: PlanLayers = field(default_factory=PlanLayers)
@@ -210,7 +230,10 @@ def _with_class(
     """Add ``class``: the checked feature's land-use class on a constraint rule's row."""
     if class_field is None or class_field not in version.columns:
         return rules
-    classes = dict(zip(version["id"].astype(str), version[class_field], strict=True))
+    # ids are unique in a version: looked up by a hash index, not a dict built per feature
+    classes = pd.Series(
+        version[class_field].to_numpy(dtype=object), index=version["id"].astype(str).to_numpy()
+    )
     on_constraint = rules["kind"].isin(tuple(CONSTRAINT_KINDS))
     found = rules["id"].astype(str).map(classes)
     return rules.assign(class_=found.where(on_constraint, None)).rename(columns={"class_": "class"})
@@ -246,10 +269,89 @@ def _steady(table: pd.DataFrame, what: str, unheld: int = 0) -> str:
     return f"(none: all {len(table)} {what} as before, in both versions {standing})"
 
 
+def _not_judged(
+    request: DiffRequest,
+    plan: tuple[tuple[Target, ...], tuple[Rule, ...]],
+    versions: tuple[gpd.GeoDataFrame, gpd.GeoDataFrame],
+) -> str | None:
+    """Return why the plan does not judge the two versions (one line), or None when it does.
+
+    The bundled plan judges a version holding one of its own layer's features
+    (:func:`spatial.checks.run.holds_plan_features`); a project's plan its zones,
+    not its land use; a plan named for the call whatever it is given.
+    """
+    from spatial.checks.run import holds_plan_features  # noqa: PLC0415
+    from spatial.io.layers import load_plan_layers  # noqa: PLC0415
+    from spatial.io.postgis import database_label  # noqa: PLC0415
+
+    targets, rules = plan
+    if not targets and not rules:
+        return None  # nothing to run (a project naming no plan says so itself)
+    what = f"its {len(targets)} targets and {len(rules)} rules were not run"
+    if request.plan.is_own:
+        if not (request.project_plan and request.role == "landuse"):
+            return None
+        return (
+            f"the project's plan judges its {request.layer}, not its land use: {what} on the "
+            f"two versions (to judge them, give --plan FILE or --rules FILE; a constraint on "
+            "the land use, --constraint NAME=FILE)"
+        )
+    mine = [t for t in targets if t.layer == request.layer]
+    reference = load_plan_layers().get(request.layer)
+    if reference is not None and any(
+        holds_plan_features(v, reference, mine, request.id_field) for v in versions
+    ):
+        return None
+    names = " nor ".join(database_label(p) for p in (request.old, request.new))
+    return (
+        f"the bundled plan (Bishan) judges only its own layers, and neither {names} holds a "
+        f"feature of its {request.layer}: {what} (give your plan with --plan FILE or "
+        "--rules FILE, or write a project with 'spatial init')"
+    )
+
+
+#: What an empty status section says when no plan judged and no constraint was given.
+_NOT_JUDGED = "(not checked: no plan judges these layers)"
+
+
+@dataclass(frozen=True)
+class _Judging:
+    """What judges the two versions: targets, rules, the constraints to read, and notes."""
+
+    targets: tuple[Target, ...]
+    rules: tuple[Rule, ...]
+    inputs: PlanLayers
+    layers: bool  # the plan's own layers beside the versions (the plan judges)
+    notes: tuple[str, ...]
+
+    @property
+    def runs(self) -> bool:
+        """Whether any check runs (a plan judges, or a constraint was given)."""
+        return self.layers or bool(self.inputs.constraints)
+
+
+#: Stands in for the judging when ``--no-checks`` asks for none.
+_NO_CHECKS = _Judging((), (), PlanLayers(), False, ())
+
+
+def _judging(request: DiffRequest, versions: tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]) -> _Judging:
+    """Decide what judges the versions (as read): the plan, or only the constraints given."""
+    targets, rules, notes = request.plan.resolve()  # the planner's plan whole, or the bundled one
+    why = _not_judged(request, (targets, rules), versions)
+    if why is None:
+        return _Judging(targets, rules, request.inputs, True, notes)
+    given = tuple(
+        c for c in request.inputs.constraints if c.name not in request.project_constraints
+    )
+    return _Judging((), (), replace(request.inputs, constraints=given), False, (*notes, why))
+
+
 def _checks(
-    request: DiffRequest, versions_read: tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]
-) -> tuple[pd.DataFrame, pd.DataFrame, tuple[str, str], tuple[str, ...]]:
-    """Targets and rules whose status changed, what "none changed" means, and notes."""
+    request: DiffRequest,
+    judging: _Judging,
+    versions_read: tuple[gpd.GeoDataFrame, gpd.GeoDataFrame] | None,
+) -> tuple[pd.DataFrame, pd.DataFrame, tuple[str, str]]:
+    """Targets and rules whose status changed, and what "none changed" means."""
     from spatial.checks import run_checks  # noqa: PLC0415
     from spatial.io.layers import load_plan_layers  # noqa: PLC0415
 
@@ -258,18 +360,19 @@ def _checks(
         columns=["rule", "kind", "id", "old_status", "new_status", "other_id", "reason"]
     )
     if not request.checks:
-        return empty_t, empty_r, ("(not checked: --no-checks)",) * 2, ()
-    layers = load_plan_layers()
+        return empty_t, empty_r, ("(not checked: --no-checks)",) * 2
+    if versions_read is None or not judging.runs:
+        return empty_t, empty_r, (_NOT_JUDGED,) * 2
+    layers = load_plan_layers() if judging.layers else {}
     sources: dict[str, str] = {}
-    targets, rules, notes = request.plan.resolve()  # the planner's plan whole, or the bundled one
-    rules += constraint_rules(request.inputs, layers, sources, rules)
+    rules = judging.rules + constraint_rules(judging.inputs, layers, sources, judging.rules)
     reports, versions = [], []
     for version, path in zip(versions_read, (request.old, request.new), strict=True):
         versions.append(_ids_as_id(version, request.id_field))
         reports.append(
             run_checks(
                 {**layers, request.layer: versions[-1]},
-                targets=targets,
+                targets=judging.targets,
                 rules=rules,
                 repair=request.repair,
                 sources={**sources, request.layer: path},
@@ -278,7 +381,9 @@ def _checks(
             )
         )
     t, r, steady = status_changes(reports[0], reports[1], versions, request.class_field)
-    return t, r, steady, notes
+    if not judging.layers:
+        steady = (_NOT_JUDGED, steady[1])
+    return t, r, steady
 
 
 def status_changes(
@@ -324,26 +429,34 @@ def run_diff(request: DiffRequest) -> DiffResult:
     from spatial.landuse.fields import CLASS_CODE_FIELD  # noqa: PLC0415
     from spatial.review.diff import diff_layers  # noqa: PLC0415
 
-    old = read_layer(request.old, **vars(request.inputs.options_of("old")))
-    new = read_layer(request.new, **vars(request.inputs.options_of("new")))
+    versions = [
+        read_layer(request.old, **vars(request.inputs.options_of("old"))),
+        read_layer(request.new, **vars(request.inputs.options_of("new"))),
+    ]
+    old, new = versions
     notes = []
     if request.class_field is None and CLASS_CODE_FIELD in old.columns and CLASS_CODE_FIELD in new:
         notes.append(
             f"both layers have a {CLASS_CODE_FIELD} field; --class-field {CLASS_CODE_FIELD} "
             "adds the from-class x to-class matrix"
         )
+    frame = output_frame_for(request.out_crs, {"old": old, "new": new})
+    frame = frame.with_fields("diff_pieces", {"id": request.id_field})  # BSM written as BSM
+    judging = _judging(request, (old, new)) if request.checks else None
+    checked = (old, new) if judging is not None and judging.runs else None
+    del old, new
     result = diff_layers(
-        old,
-        new,
+        # handed over: each version as read is freed once readied, unless checks need it
+        versions.pop(0),
+        versions.pop(0),
         id_field=request.id_field,
         class_field=request.class_field,
         tolerance_m2=request.geometry_tolerance_m2,
         names=(database_label(request.old), database_label(request.new)),
         repair=request.repair,
     )
-    targets, rules, steady, plan_notes = _checks(request, (old, new))
-    frame = output_frame_for(request.out_crs, {"old": old, "new": new})
-    frame = frame.with_fields("diff_pieces", {"id": request.id_field})  # BSM written as BSM
+    plan_notes: tuple[str, ...] = () if judging is None else judging.notes
+    targets, rules, steady = _checks(request, judging or _NO_CHECKS, checked)
     frame = frame.with_ids("features", {"id": request.id_field})  # in tables too
     return DiffResult(
         diff=result,

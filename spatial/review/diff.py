@@ -42,7 +42,7 @@ from spatial.cpus import usable_cpus
 from spatial.crs import WGS84
 from spatial.landuse.fields import require_field
 from spatial.preconditions import require_crs
-from spatial.review._fast import ready_fast
+from spatial.review._fast import FAST_MIN_FEATURES, ready_fast
 from spatial.review._pieces import area_m2, cut_pairs, polygonal, ready_layers, require_unique
 from spatial.validate.inputs import Repair
 
@@ -113,13 +113,8 @@ def _is_missing(value: object) -> bool:
     return value is None or (isinstance(value, float) and np.isnan(value))
 
 
-def _column(gdf: gpd.GeoDataFrame, field: str, at: np.ndarray) -> list[object]:
-    """Values of ``field`` at positions ``at`` (-1: no such feature); None where absent."""
-    return list(_values(gdf, field, at))
-
-
 def _values(gdf: gpd.GeoDataFrame, field: str, at: np.ndarray) -> np.ndarray:
-    """:func:`_column` as an object array (position -1 takes the None appended last)."""
+    """Values of ``field`` at positions ``at`` (-1: no such feature, None), as objects."""
     if field not in gdf.columns:
         return np.full(len(at), None, dtype=object)
     values = np.empty(len(gdf) + 1, dtype=object)
@@ -147,30 +142,71 @@ def _differ(a: np.ndarray, b: np.ndarray, both: np.ndarray) -> np.ndarray:
     return out
 
 
+def _is_text(gdf: gpd.GeoDataFrame, field: str) -> bool:
+    """Whether ``field`` is a text column whose missing values are NaN (pandas' ``str``)."""
+    dtype = gdf[field].dtype if field in gdf.columns else None
+    if not isinstance(dtype, pd.StringDtype):
+        return False
+    return isinstance(dtype.na_value, float) and np.isnan(dtype.na_value)
+
+
+def _field_differs(
+    old: gpd.GeoDataFrame,
+    new: gpd.GeoDataFrame,
+    field: str,
+    at: tuple[np.ndarray, np.ndarray],
+    both: np.ndarray,
+) -> np.ndarray:
+    """Where a feature in both versions has another value of ``field`` (:func:`_same`).
+
+    Two text columns are compared as columns (two missing values are the
+    same, one missing is a change); any other pair value by value.
+    """
+    oi, ni = at
+    if not both.any():  # no feature in both (an empty version): nothing changed a field
+        return np.zeros(len(oi), dtype=bool)
+    if not (_is_text(old, field) and _is_text(new, field)):
+        return _differ(_values(old, field, oi), _values(new, field, ni), both)
+    a = old[field].array.take(np.where(both, oi, 0))
+    b = new[field].array.take(np.where(both, ni, 0))
+    missing_a, missing_b = np.asarray(a.isna()), np.asarray(b.isna())
+    equal = np.asarray(a == b, dtype=bool) | (missing_a & missing_b)
+    out: np.ndarray = both & ~equal
+    return out
+
+
 def _changed_fields(
     old: gpd.GeoDataFrame,
     new: gpd.GeoDataFrame,
     oi: np.ndarray,
     ni: np.ndarray,
     fields: Sequence[str],
-) -> list[str]:
-    """For each pair of positions, the fields whose values differ, joined by ", ".
+) -> np.ndarray:
+    """For each pair of positions, the fields whose values differ, joined by ", " (objects).
 
     Only a feature in both versions has changed fields: one added or removed has none.
+    Each field is compared over every feature at once; names are joined only
+    where some field differs.
     """
-    changed: list[list[str]] = [[] for _ in range(len(oi))]
     both = (oi >= 0) & (ni >= 0)
-    for field in fields:
-        differ = _differ(_values(old, field, oi), _values(new, field, ni), both)
-        for k in np.flatnonzero(differ):
-            changed[k].append(field)
-    return [", ".join(names) for names in changed]
+    differ = [_field_differs(old, new, f, (oi, ni), both) for f in fields]
+    changed = np.full(len(oi), "", dtype=object)
+    if not differ:
+        return changed
+    table = np.column_stack(differ)
+    for k in np.flatnonzero(table.any(axis=1)):
+        changed[k] = ", ".join(f for f, d in zip(fields, table[k], strict=True) if d)
+    return changed
 
 
-def _classes(gdf: gpd.GeoDataFrame, field: str | None, at: np.ndarray) -> list[object]:
+def _classes(gdf: gpd.GeoDataFrame, field: str | None, at: np.ndarray) -> np.ndarray:
+    """Return the class at each position (-1: none) as objects, None where missing (None, NaN)."""
     if field is None:
-        return [None] * len(at)
-    return [None if _is_missing(v) else v for v in _column(gdf, field, at)]
+        return np.full(len(at), None, dtype=object)
+    values = _values(gdf, field, at)
+    maybe = np.flatnonzero(pd.isna(values))  # pd.NA too: looked at one by one
+    values[[k for k in maybe if _is_missing(values[k])]] = None
+    return values
 
 
 def _flagged(gdf: gpd.GeoDataFrame, ids: list[str]) -> set[str]:
@@ -184,17 +220,29 @@ def _flagged(gdf: gpd.GeoDataFrame, ids: list[str]) -> set[str]:
     }
 
 
-def _positions(order: list[str], ids: list[str]) -> np.ndarray:
-    where = {ident: k for k, ident in enumerate(ids)}
-    return np.array([where.get(ident, -1) for ident in order], dtype=np.intp)
+def _order(o_ids: list[str], n_ids: list[str]) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """Return the ids in report order (OLD's, then NEW's additions) and each one's positions.
+
+    Positions in OLD and in NEW, -1 where the version has no such feature
+    (ids are unique in each version: matched in bulk, by a hash index).
+    """
+    old_index, new_index = pd.Index(o_ids, dtype=object), pd.Index(n_ids, dtype=object)
+    added = np.asarray(new_index[~new_index.isin(old_index)], dtype=object)
+    order = [*o_ids, *added.tolist()]
+    oi = np.full(len(order), -1, dtype=np.intp)
+    oi[: len(o_ids)] = np.arange(len(o_ids))
+    ni = np.asarray(new_index.get_indexer(pd.Index(order, dtype=object)), dtype=np.intp)
+    return order, oi, ni
 
 
 def _sides(
-    og: np.ndarray, ng: np.ndarray, oi: np.ndarray, ni: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Return (gained, lost) per feature: NEW less OLD and OLD less NEW, in the work frame.
+    og: np.ndarray, ng: np.ndarray, oi: np.ndarray, ni: np.ndarray, same: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return (gained, lost, moved): NEW less OLD and OLD less NEW per feature, in the work frame.
 
-    A feature whose two versions have the same coordinates is not differenced.
+    ``same`` are the rows whose two versions have the same coordinates
+    (:func:`_unchanged`): not differenced. ``moved``: the rows in both
+    versions that were differenced.
     """
     n = len(oi)
     empty = shapely.Polygon()
@@ -203,32 +251,32 @@ def _sides(
     only_new, only_old = oi < 0, ni < 0
     gained[only_new] = ng[ni[only_new]]
     lost[only_old] = og[oi[only_old]]
-    both = np.flatnonzero(~only_new & ~only_old)
-    a, b = og[oi[both]], ng[ni[both]]
-    moved = both[~shapely.equals_exact(a, b, tolerance=0.0)]
+    both = ~only_new & ~only_old
+    both[same] = False
+    moved = np.flatnonzero(both)
     a, b = og[oi[moved]], ng[ni[moved]]
     gained[moved] = shapely.difference(b, a)
     lost[moved] = shapely.difference(a, b)
-    return gained, lost
+    return gained, lost, moved
 
 
 def _statuses(
-    oi: np.ndarray, ni: np.ndarray, moved_m2: np.ndarray, changed: list[str], tolerance_m2: float
-) -> list[str]:
-    has_fields = np.array([bool(fields) for fields in changed], dtype=bool)
+    oi: np.ndarray, ni: np.ndarray, moved_m2: np.ndarray, changed: np.ndarray, tolerance_m2: float
+) -> np.ndarray:
+    has_fields = np.asarray(changed != "", dtype=bool)
     status = np.select(
         [oi < 0, ni < 0, moved_m2 > tolerance_m2, has_fields],
         ["added", "removed", "geometry_changed", "attributes_changed"],
         default="unchanged",
     )
-    return [str(s) for s in status]
+    return status.astype(object)
 
 
 def _pieces(
     order: list[str],
     sides: tuple[np.ndarray, np.ndarray],
     areas: tuple[np.ndarray, np.ndarray],
-    classes: tuple[list[object], list[object]],
+    classes: tuple[np.ndarray, np.ndarray],
     ends: tuple[np.ndarray, np.ndarray],
     tolerance_m2: float,
 ) -> pd.DataFrame:
@@ -342,6 +390,85 @@ def _matrix(
     return frame.pivot_table(index="from", columns="to", values="m2", aggfunc="sum", fill_value=0.0)
 
 
+#: Geometries measured in one call by :func:`_area_m2` (their coordinates in memory at once).
+_AREA_CHUNK = 100_000
+
+
+def _area_m2(geoms: np.ndarray, crs: CRS) -> np.ndarray:
+    """:func:`~spatial.review._pieces.area_m2` in slices: each geometry's figure is its own."""
+    if len(geoms) <= _AREA_CHUNK:
+        return area_m2(geoms, crs) if len(geoms) else np.zeros(0)
+    parts = [area_m2(geoms[s : s + _AREA_CHUNK], crs) for s in range(0, len(geoms), _AREA_CHUNK)]
+    return np.concatenate(parts)
+
+
+def _one_by_one(layers: list[tuple[gpd.GeoDataFrame, str, str]]) -> bool:
+    """Whether the versions can be readied one after the other: all large, in one CRS."""
+    crs = [gdf.crs for gdf, _, _ in layers]
+    large = all(len(gdf) > FAST_MIN_FEATURES for gdf, _, _ in layers)
+    return large and crs[0] is not None and all(c is not None and c.equals(crs[0]) for c in crs)
+
+
+def _ready_versions(
+    layers: list[tuple[gpd.GeoDataFrame, str, str]], *, repair: bool, fast: bool
+) -> tuple[list[gpd.GeoDataFrame], list[Repair]]:
+    """Validate the versions and orient their rings (:func:`ready_fast`, else the plain path).
+
+    Large versions in one CRS are readied one after the other, each replaced
+    in ``layers`` by its readied copy: a version handed over whole (referenced
+    nowhere else) is freed before the next is copied, so a pair of a million
+    features never holds four copies of its geometries. The outcome is that of
+    readying them together: one CRS needs no common frame, and when a version
+    fails the fast test the plain path takes them all (those already readied
+    are clean and oriented, which it leaves as they are).
+    """
+    if fast and not repair and _one_by_one(layers):
+        for k, (_, name, id_field) in enumerate(layers):
+            ready = ready_fast([layers[k]], usable_cpus())
+            if ready is None:
+                return ready_layers(layers, repair=repair)
+            layers[k] = (ready[0], name, id_field)
+        return [gdf for gdf, _, _ in layers], []
+    ready = ready_fast(layers, usable_cpus()) if fast and not repair else None
+    if ready is None:
+        return ready_layers(layers, repair=repair)
+    return ready, []
+
+
+def _new_m2(
+    ng: np.ndarray, ni: np.ndarray, oi: np.ndarray, same: np.ndarray, old_m2: np.ndarray, crs: CRS
+) -> np.ndarray:
+    """Return each NEW feature's area of record, m² (an unchanged one's is its OLD twin's)."""
+    new_m2 = np.zeros(len(ng))
+    new_m2[ni[same]] = old_m2[oi[same]]
+    rest = np.ones(len(ng), dtype=bool)
+    rest[ni[same]] = False
+    new_m2[rest] = _area_m2(ng[rest], crs)
+    return new_m2
+
+
+def _moved_m2(
+    sides: tuple[np.ndarray, np.ndarray],
+    moved: np.ndarray,
+    ends: tuple[np.ndarray, np.ndarray],
+    whole_m2: tuple[np.ndarray, np.ndarray],
+    crs: CRS,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Areas (m²) of the gained and lost sides, measured only where something moved.
+
+    An added feature gains its whole area, a removed one loses its whole; a
+    feature in both versions with the same coordinates gains and loses none.
+    """
+    (gained, lost), (oi, ni), (old_m2, new_m2) = sides, ends, whole_m2
+    gained_m2, lost_m2 = np.zeros(len(oi)), np.zeros(len(oi))
+    gained_m2[moved] = _area_m2(gained[moved], crs)
+    lost_m2[moved] = _area_m2(lost[moved], crs)
+    added, removed = np.flatnonzero(oi < 0), np.flatnonzero(ni < 0)
+    gained_m2[added] = new_m2[ni[added]]
+    lost_m2[removed] = old_m2[oi[removed]]
+    return gained_m2, lost_m2
+
+
 def diff_layers(
     old: gpd.GeoDataFrame,
     new: gpd.GeoDataFrame,
@@ -390,11 +517,9 @@ def diff_layers(
     [{'id': 'x', 'status': 'attributes_changed', 'changed_fields': 'name'}]
     """
     layers = [(old, names[0], id_field), (new, names[1], id_field)]
-    ready = ready_fast(layers, usable_cpus()) if fast and not repair else None
-    repairs: list[Repair] = []
-    if ready is None:
-        ready, repairs = ready_layers(layers, repair=repair)
-    o, n = ready
+    del old, new  # versions handed over whole are freed as they are readied
+    (o, n), repairs = _ready_versions(layers, repair=repair, fast=fast)
+    del layers
     if class_field is not None:
         for gdf, source in ((o, names[0]), (n, names[1])):
             require_field(gdf, source, class_field, "--class-field")
@@ -406,16 +531,18 @@ def diff_layers(
         for c in dict.fromkeys([*o.columns, *n.columns])
         if c not in _NOT_COMPARED and c != id_field
     ]
-    in_old = set(o_ids)
-    order = [*o_ids, *(i for i in n_ids if i not in in_old)]
-    oi, ni = _positions(order, o_ids), _positions(order, n_ids)
+    order, oi, ni = _order(o_ids, n_ids)
     og = np.asarray(o.geometry.array, dtype=object)
     ng = np.asarray(n.geometry.array, dtype=object)
-    gained, lost = _sides(og, ng, oi, ni)
-    gained_m2, lost_m2 = area_m2(gained, crs), area_m2(lost, crs)
+    same = _unchanged(oi, ni, og, ng)
+    gained, lost, moved = _sides(og, ng, oi, ni, same)
+    old_whole_m2 = _area_m2(og, crs)
+    new_whole_m2 = _new_m2(ng, ni, oi, same, old_whole_m2, crs)
+    gained_m2, lost_m2 = _moved_m2(
+        (gained, lost), moved, (oi, ni), (old_whole_m2, new_whole_m2), crs
+    )
     changed = _changed_fields(o, n, oi, ni, fields)
     classes = (_classes(o, class_field, oi), _classes(n, class_field, ni))
-    old_whole_m2, new_whole_m2 = area_m2(og, crs), area_m2(ng, crs)
     table = pd.DataFrame(
         {
             "id": order,
@@ -440,7 +567,6 @@ def diff_layers(
         marked = _flagged(o, o_ids) | _flagged(n, n_ids)
         layer["synthetic"] = [i in marked for i in layer["id"]]
     if class_field:
-        same = _unchanged(oi, ni, og, ng)
         matrix = _matrix(o, n, class_field, crs, (oi[same], ni[same]), old_whole_m2)
     else:
         matrix = None

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 
 import geopandas as gpd
 import pytest
@@ -203,9 +202,14 @@ def test_cli_says_what_an_empty_status_section_means_and_hints_at_the_class_fiel
     assert main(["diff", str(old), str(new)]) == 0
     captured = capsys.readouterr()
     assert "--class-field YDYHFLDM adds the from-class x to-class matrix" in captured.err
-    # the plan's targets name zones, not these parcels: they are not run over them (issue 19)
-    assert "(none: the plan's 5 targets name no feature of either version)" in captured.out
-    assert re.search(r"\(none: all \d+ rules as before, in both versions \d+ PASS", captured.out)
+    # the bundled plan judges its own zones, not these parcels: neither its targets nor its
+    # rules are run over them (issue 24; before, its rules ran and said "as before"), and one
+    # line says so and how to ask for a plan
+    said = [line for line in captured.err.splitlines() if "the bundled plan (Bishan)" in line]
+    assert len(said) == 1
+    assert "its 5 targets and 9 rules were not run" in said[0]
+    assert "--plan FILE" in said[0] and "spatial init" in said[0]
+    assert captured.out.count("(not checked: no plan judges these layers)") == 2
     assert main(["diff", str(old), str(new), "--class-field", "YDYHFLDM", "--no-checks"]) == 0
     captured = capsys.readouterr()
     assert "--class-field" not in captured.err and "(not checked: --no-checks)" in captured.out
