@@ -30,10 +30,50 @@ __all__ = ["QcLayer", "off_coverage"]
 _MIN_PART = 20_000
 #: Parts per thread in :func:`off_coverage` (the work of a part varies with its edges).
 _PARTS_PER_THREAD = 4
+#: Fewest polygons for which :func:`off_coverage` first tries the matched-coverage test.
+_MIN_MATCHED = 2_000
+
+
+def _judged(
+    geoms: npt.NDArray[np.object_], tree: shapely.STRtree, own: npt.NDArray[np.intp]
+) -> npt.NDArray[np.bool_]:
+    """Return the flags of the polygons at ``own``, each judged with its box-neighbours."""
+    near = np.unique(tree.query(geoms[own])[1])  # boxes meeting the part's boxes (and its own)
+    edges = shapely.coverage_invalid_edges(geoms[near])
+    flagged = near[~shapely.is_empty(edges)]
+    return np.isin(own, flagged)
+
+
+def _off_coverage_matched(
+    geoms: npt.NDArray[np.object_], suspects: npt.NDArray[np.bool_]
+) -> npt.NDArray[np.bool_] | None:
+    """Return the flags of :func:`off_coverage` where all but ``suspects`` form a matched coverage.
+
+    When the polygons other than the suspects are shown by
+    :func:`spatial.validate.coverage.matched_coverage` to form a valid coverage,
+    none of them has an edge GEOS rejects among themselves; a polygon whose box
+    meets no suspect's has no other neighbour, so its flag is False. Only the
+    suspects and the polygons whose boxes meet theirs are judged by GEOS (with
+    their own box-neighbours). None: not known (the caller judges them all).
+    """
+    from spatial.validate.coverage import matched_coverage  # noqa: PLC0415
+
+    others = np.flatnonzero(~suspects)
+    if not len(others) or not matched_coverage(shapely.orient_polygons(geoms[others])):
+        return None
+    flags = np.zeros(len(geoms), dtype=bool)
+    if suspects.any():
+        tree = shapely.STRtree(geoms)
+        near = np.unique(tree.query(geoms[np.flatnonzero(suspects)])[1])
+        flags[near] = _judged(geoms, tree, near)
+    return flags
 
 
 def off_coverage(
-    geoms: npt.NDArray[np.object_], threads: int | None = None, min_part: int | None = None
+    geoms: npt.NDArray[np.object_],
+    threads: int | None = None,
+    min_part: int | None = None,
+    suspects: npt.NDArray[np.bool_] | None = None,
 ) -> npt.NDArray[np.bool_]:
     """Which polygons have an edge :func:`shapely.coverage_invalid_edges` rejects, on threads.
 
@@ -41,6 +81,11 @@ def off_coverage(
     its box only, so the polygons are cut into parts along x (by their boxes'
     centres), each part judged with every polygon whose box meets one of its
     own: each flag is the one of a single call on all of them.
+
+    With ``suspects`` (e.g. the repaired invalid polygons), the others are first
+    tested for a matched coverage (:func:`_off_coverage_matched`, a few seconds a
+    million); where they form one, GEOS judges only the suspects and their box
+    neighbours. Either way each flag is the one of a single call.
 
     Parameters
     ----------
@@ -53,6 +98,10 @@ def off_coverage(
     """
     from spatial.cpus import usable_cpus  # noqa: PLC0415
 
+    if suspects is not None and len(geoms) >= _MIN_MATCHED:
+        flags = _off_coverage_matched(geoms, suspects)
+        if flags is not None:
+            return flags
     threads = max(1, threads if threads is not None else usable_cpus())
     least = _MIN_PART if min_part is None else max(min_part, 1)
     parts = min(threads * _PARTS_PER_THREAD, len(geoms) // least)
@@ -64,10 +113,7 @@ def off_coverage(
     flags = np.zeros(len(geoms), dtype=bool)
 
     def judge(own: npt.NDArray[np.intp]) -> None:
-        near = np.unique(tree.query(geoms[own])[1])  # boxes meeting the part's boxes (and its own)
-        edges = shapely.coverage_invalid_edges(geoms[near])
-        flagged = near[~shapely.is_empty(edges)]
-        flags[own] = np.isin(own, flagged)
+        flags[own] = _judged(geoms, tree, own)
 
     with ThreadPoolExecutor(max_workers=threads) as pool:
         list(pool.map(judge, np.array_split(order, parts)))
@@ -143,7 +189,7 @@ class QcLayer:
         """
         flags = np.zeros(len(self.geoms), dtype=bool)
         present = np.flatnonzero(self.present)
-        flags[present] = off_coverage(self.geoms[present])
+        flags[present] = off_coverage(self.geoms[present], suspects=~self.valid[present])
         return flags
 
     @cached_property

@@ -93,3 +93,89 @@ def test_the_grid_findings_are_those_of_one_call(monkeypatch):
     assert {"overlap", "gap"} <= kinds, kinds
     monkeypatch.setattr(qc_layer, "_MIN_PART", 30)
     assert findings({"grid.gpkg": layer}, id_field="BSM") == expected
+
+
+def matched_grid(n_side: int, bad: dict[int, str], cell_m: float = 50.0) -> np.ndarray:
+    """A vertex-matched grid (示例数据 frame) with the cells at ``bad`` spoilt.
+
+    ``bowtie`` (invalid, poking 5 m east), ``hole`` (a gap: the cell left out), ``grown``
+    (overlaps its east neighbour), ``thin`` (a sliver cut off its cell: a T-junction),
+    ``null`` or ``empty``.
+    """
+    cells: list[object] = []
+    for k in range(n_side * n_side):
+        row, col = divmod(k, n_side)
+        x, y = X0 + col * cell_m, Y0 + row * cell_m
+        kind = bad.get(k)
+        if kind == "bowtie":  # invalid; made valid, two triangles, one 5 m into the east cell
+            corners = [(x, y), (x + cell_m + 5, y + cell_m), (x + cell_m + 5, y), (x, y + cell_m)]
+            cells.append(shapely.Polygon(corners))
+        elif kind == "grown":
+            cells.append(shapely.box(x, y, x + cell_m + 1, y + cell_m))
+        elif kind == "thin":
+            cells += [
+                shapely.box(x, y, x + 0.1, y + cell_m),
+                shapely.box(x + 0.1, y, x + cell_m, y + cell_m),
+            ]
+        elif kind == "null":
+            cells.append(None)
+        elif kind == "empty":
+            cells.append(shapely.Polygon())
+        elif kind != "hole":
+            cells.append(shapely.box(x, y, x + cell_m, y + cell_m))
+    return np.asarray(cells, dtype=object)
+
+
+MATCHED_CASES = {
+    "clean": {},
+    "bow-ties inside, on the edge and in a corner": {
+        0: "bowtie",
+        45: "bowtie",
+        19: "bowtie",
+        210: "bowtie",
+    },
+    "bow-tie beside a hole": {150: "bowtie", 151: "hole", 300: "hole"},
+    "bow-tie, null and empty": {60: "bowtie", 61: "null", 62: "empty"},
+    "neighbouring bow-ties": {100: "bowtie", 101: "bowtie", 120: "bowtie"},
+}
+
+
+@pytest.mark.parametrize("spoilt", MATCHED_CASES.values(), ids=MATCHED_CASES.keys())
+def test_matched_shortcut_flags_are_those_of_one_call(spoilt):
+    geoms = matched_grid(20, spoilt)
+    layer = qc_layer.QcLayer("grid.gpkg", gpd.GeoDataFrame(geometry=geoms, crs=GK))
+    present = layer.geoms[layer.present]
+    suspects = ~layer.valid[layer.present]
+    assert qc_layer._off_coverage_matched(present, suspects) is not None  # the shortcut decides
+    expected = ~shapely.is_empty(shapely.coverage_invalid_edges(present))
+    assert expected.any() == suspects.any()  # a bow-tie flags itself and its neighbours
+    np.testing.assert_array_equal(off_coverage(present, suspects=suspects), expected)
+
+
+@pytest.mark.parametrize("spoilt", [{77: "grown"}, {77: "thin"}, {77: "grown", 5: "bowtie"}])
+def test_matched_shortcut_leaves_overlaps_and_t_junctions_to_geos(spoilt):
+    geoms = matched_grid(20, spoilt)
+    valid = shapely.is_valid(geoms)
+    assert qc_layer._off_coverage_matched(shapely.make_valid(geoms), ~valid) is None
+    expected = ~shapely.is_empty(shapely.coverage_invalid_edges(shapely.make_valid(geoms)))
+    got = off_coverage(shapely.make_valid(geoms), suspects=~valid)
+    np.testing.assert_array_equal(got, expected)
+
+
+@pytest.mark.parametrize(
+    "spoilt",
+    [*MATCHED_CASES.values(), {77: "grown", 5: "bowtie"}, {33: "thin", 150: "bowtie", 151: "hole"}],
+)
+def test_matched_shortcut_findings_are_those_without_it(monkeypatch, spoilt):
+    geoms = matched_grid(20, spoilt)
+    layer = gpd.GeoDataFrame(
+        {"BSM": [f"M{k:04d}" for k in range(len(geoms))], "note": "示例数据 synthetic"},
+        geometry=geoms,
+        crs=GK,
+    )
+    monkeypatch.setattr(qc_layer, "_MIN_MATCHED", 10**9)  # no shortcut: GEOS judges them all
+    expected = findings({"grid.gpkg": layer}, id_field="BSM")
+    monkeypatch.setattr(qc_layer, "_MIN_MATCHED", 1)  # the shortcut whatever the size
+    assert findings({"grid.gpkg": layer}, id_field="BSM") == expected
+    if spoilt:
+        assert expected
