@@ -8,8 +8,9 @@ gap or an overlap), and areas are the area of record
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
 import geopandas as gpd
@@ -120,6 +121,36 @@ def off_coverage(
     return flags
 
 
+class _Labels(Sequence[str]):
+    """Features' labels (:func:`spatial.preconditions.feature_label`), each made when asked.
+
+    A layer of a million features names a few dozen in its findings.
+    """
+
+    def __init__(self, values: object, size: int) -> None:
+        self._values = values  # the id column's array (None: no ids, ``#N``)
+        self._size = size
+
+    def __len__(self) -> int:
+        return self._size
+
+    def _label(self, i: int) -> str:
+        if self._values is None:
+            return f"#{i}"
+        value = self._values[i]  # type: ignore[index]
+        if isinstance(value, np.generic):  # as iterating the column gives it
+            value = value.item()
+        return feature_label(value, i)
+
+    def __getitem__(self, i: int) -> str:  # type: ignore[override]
+        if not -self._size <= i < self._size:
+            raise IndexError(i)
+        return self._label(int(i) % self._size)
+
+    def __iter__(self) -> Iterator[str]:
+        return (self._label(i) for i in range(self._size))
+
+
 @dataclass
 class QcLayer:
     """A layer under inspection.
@@ -137,6 +168,7 @@ class QcLayer:
     name: str
     frame: gpd.GeoDataFrame
     id_field: str | None = None
+    _texts: dict[str, npt.NDArray[np.object_]] = field(default_factory=dict, repr=False)
 
     @property
     def crs(self) -> CRS | None:
@@ -144,12 +176,23 @@ class QcLayer:
         return self.frame.crs
 
     @cached_property
-    def ids(self) -> list[str]:
-        """Each feature's label: its id as text, else ``#N`` (0-based position)."""
+    def ids(self) -> Sequence[str]:
+        """Each feature's label: its id as text, else ``#N`` (0-based position), made when asked."""
         field = self.id_field
         if field is None or field not in self.frame.columns:
-            return [f"#{i}" for i in range(len(self.frame))]
-        return [feature_label(v, i) for i, v in enumerate(self.frame[field])]
+            return _Labels(None, len(self.frame))
+        return _Labels(self.frame[field].array, len(self.frame))
+
+    def text(self, field: str) -> npt.NDArray[np.object_]:
+        """Return a field's values as stripped text, converted once for every check.
+
+        See :func:`spatial.qc.attributes.text_values`.
+        """
+        from spatial.qc.attributes import text_values  # noqa: PLC0415
+
+        if field not in self._texts:
+            self._texts[field] = text_values(self.frame[field])
+        return self._texts[field]
 
     @cached_property
     def raw(self) -> npt.NDArray[np.object_]:

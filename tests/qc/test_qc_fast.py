@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pytest
 import shapely
 from qc_layers import planted_layer
 from survey import GK, X0, Y0
 
+from spatial.preconditions import feature_label
 from spatial.qc import inspect
 from spatial.qc import layer as qc_layer
+from spatial.qc.attributes import text_values
 from spatial.qc.layer import off_coverage
 
 FIELDS = {"id_field": "BSM", "class_field": "YDYHFLDM", "area_field": "TBMJ"}
@@ -179,3 +182,37 @@ def test_matched_shortcut_findings_are_those_without_it(monkeypatch, spoilt):
     assert findings({"grid.gpkg": layer}, id_field="BSM") == expected
     if spoilt:
         assert expected
+
+
+ID_COLUMNS = {
+    "text": ["a", " b ", None, "", "c\r\x1b[32m", "a"],
+    "integers": [7, 8, 9, 10, 11, 12],
+    "floats": [1.0, 2.5, float("nan"), 4.0, 5.0, 6.0],
+    "nullable text": pd.array(["x", None, " y", "z", "", "w"], dtype="string"),
+    "nullable integers": pd.array([1, None, 3, 4, 5, 6], dtype="Int64"),
+}
+
+
+@pytest.mark.parametrize("values", ID_COLUMNS.values(), ids=ID_COLUMNS.keys())
+def test_labels_made_when_asked_are_those_of_every_feature(values):
+    frame = gpd.GeoDataFrame(
+        {"BSM": values, "note": "示例数据 synthetic"},
+        geometry=[shapely.box(k, 0, k + 1, 1) for k in range(6)],
+        crs=GK,
+    )
+    expected = [feature_label(v, i) for i, v in enumerate(frame["BSM"])]
+    labels = qc_layer.QcLayer("t.gpkg", frame, "BSM").ids
+    assert list(labels) == expected
+    assert [labels[i] for i in range(6)] == expected
+    assert labels[-1] == expected[-1] and len(labels) == 6
+    assert list(qc_layer.QcLayer("t.gpkg", frame).ids) == [f"#{i}" for i in range(6)]
+
+
+@pytest.mark.parametrize(
+    "values",
+    [["0101 ", " 0102", "", "  ", "0101"], ["0101", None, "x\u3000", "\t1202\n", "0101"]],
+)
+def test_text_of_all_text_values_is_that_of_each_value(values):
+    column = pd.Series(values, dtype=object)
+    expected = np.array(["" if v is None else str(v).strip() for v in values], dtype=object)
+    np.testing.assert_array_equal(text_values(column), expected)
