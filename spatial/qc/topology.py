@@ -151,11 +151,93 @@ def _union(layer: QcLayer) -> shapely.Geometry:
     return shapely.union_all([merged, *off]) if len(off) else merged
 
 
+#: Fewest features for which :func:`gaps` first asks :func:`_surely_no_gaps`.
+_MIN_LOCAL = 2_000
+
+
+def _edge_keys(edges: npt.NDArray[np.float64]) -> tuple[npt.NDArray[np.float64], np.ndarray]:
+    """Return each edge's endpoints in a canonical order and one 64-bit hash of them."""
+    from spatial.validate.coverage import _canonical, _hashed  # noqa: PLC0415
+
+    key, _ = _canonical(edges)
+    return key, _hashed(key)
+
+
+def _matched(
+    key: npt.NDArray[np.float64], hashed: np.ndarray, owner: npt.NDArray[np.intp], off: np.ndarray
+) -> npt.NDArray[np.bool_]:
+    """Which edges are held, exactly, by two features and no more, neither off the coverage."""
+    order = np.argsort(hashed, kind="stable")
+    ordered = hashed[order]
+    start = np.r_[True, ordered[1:] != ordered[:-1]] if len(order) else np.zeros(0, dtype=bool)
+    group = np.cumsum(start) - 1
+    size = np.bincount(group)[group] if len(order) else np.zeros(0, dtype=np.intp)
+    at = np.flatnonzero(start & (size == 2))
+    a, b = order[at], order[at + 1]
+    both = (key[a] == key[b]).all(axis=1) & ~off[owner[a]] & ~off[owner[b]]
+    matched = np.zeros(len(key), dtype=bool)
+    matched[a[both]] = True
+    matched[b[both]] = True
+    return matched
+
+
+def _surely_no_gaps(layer: QcLayer) -> bool:
+    """Whether the layer's union surely has no hole, told from its unmatched edges alone.
+
+    Every hole of the union is bounded by edges held by one feature only (the
+    other side is empty). The features meeting such an edge (even at a point),
+    with those off the coverage, are united alone (a few thousand of a million: the outline's, the
+    gaps' and the T-junctions'); a hole of that union is a hole of the whole
+    union when its ring has no edge two features (neither off the coverage)
+    hold exactly, and is else filled by the features left out. True when every
+    hole is filled so; False when any may be a gap, or when not known (the
+    caller then unites everything, as before).
+    """
+    from spatial.validate.coverage import _ring_edges  # noqa: PLC0415
+
+    present = np.flatnonzero(layer.present)
+    found = _ring_edges(layer.geoms[present]) if len(present) >= _MIN_LOCAL else None
+    if found is None:
+        return False
+    edges, geom, _, _ = found
+    owner = present[geom]
+    key, hashed = _edge_keys(edges)
+    matched = _matched(key, hashed, owner, layer.off_coverage)
+    # every feature meeting an unmatched edge, even at a point: a hole's corner can touch one
+    lines = shapely.linestrings(edges[~matched].reshape(-1, 2, 2))
+    meeting = shapely.STRtree(layer.geoms[present]).query(lines, predicate="intersects")[1]
+    local = layer.off_coverage.copy()
+    local[present[meeting]] = True
+    on = layer.geoms[layer.present & ~layer.off_coverage & local]
+    off = layer.geoms[layer.off_coverage]
+    merged = shapely.coverage_union_all(on)
+    holes = _holes(shapely.union_all([merged, *off]) if len(off) else merged)
+    if not len(holes):
+        return True
+    coords, ring = shapely.get_coordinates(shapely.get_exterior_ring(holes), return_index=True)
+    same = ring[1:] == ring[:-1]
+    segments = np.column_stack([coords[:-1], coords[1:]])[same]
+    seg_key, seg_hash = _edge_keys(segments)
+    held = np.sort(hashed[matched])
+    at = np.clip(np.searchsorted(held, seg_hash), 0, max(len(held) - 1, 0))
+    candidate = (held[at] == seg_hash) if len(held) else np.zeros(len(seg_hash), dtype=bool)
+    if candidate.any():  # a hash met: the segment's endpoints must equal a matched edge's
+        exact = {row.tobytes() for row in key[matched][np.isin(hashed[matched], seg_hash)]}
+        candidate &= np.array([row.tobytes() in exact for row in seg_key], dtype=bool)
+    filled = np.zeros(len(holes), dtype=bool)
+    filled[ring[1:][same][candidate]] = True
+    return bool(filled.all())
+
+
 def gaps(layer: QcLayer, rule: Rule) -> list[Finding]:
     """One finding per hole between features inside the layer's outline, over ``min_area_m2``.
 
     A hole holding features of its own (an island parcel) counts only its empty part.
+    A layer whose unmatched edges show it has no hole (:func:`_surely_no_gaps`) is
+    not united whole.
     """
+    if _surely_no_gaps(layer):
+        return []
     geoms = layer.geoms
     holes = _holes(_union(layer))
     if not len(holes):

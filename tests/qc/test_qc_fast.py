@@ -14,11 +14,11 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
-from qc_layers import planted_layer
+from qc_layers import clean_layer, planted_layer
 from survey import GK, X0, Y0
 
 from spatial.preconditions import feature_label
-from spatial.qc import inspect
+from spatial.qc import inspect, topology
 from spatial.qc import layer as qc_layer
 from spatial.qc.attributes import text_values
 from spatial.qc.layer import off_coverage
@@ -216,3 +216,55 @@ def test_text_of_all_text_values_is_that_of_each_value(values):
     column = pd.Series(values, dtype=object)
     expected = np.array(["" if v is None else str(v).strip() for v in values], dtype=object)
     np.testing.assert_array_equal(text_values(column), expected)
+
+
+def grid_frame(geoms: np.ndarray) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        {"BSM": [f"M{k:04d}" for k in range(len(geoms))], "note": "示例数据 synthetic"},
+        geometry=geoms,
+        crs=GK,
+    )
+
+
+NO_GAP_CASES = {
+    "clean grid": (lambda: grid_frame(matched_grid(20, {})), True),
+    "survey, T-junctions": (clean_layer, True),
+    "grid, a hole": (lambda: grid_frame(matched_grid(20, {151: "hole"})), False),
+    "grid, a hole in the corner": (lambda: grid_frame(matched_grid(20, {0: "hole"})), True),
+    "grid, a bow-tie": (lambda: grid_frame(matched_grid(20, {45: "bowtie"})), False),
+    "grid, an overlap": (lambda: grid_frame(matched_grid(20, {77: "grown"})), True),
+    "grid, a sliver": (lambda: grid_frame(matched_grid(20, {33: "thin"})), True),
+    "grid, diagonal holes": (
+        lambda: grid_frame(matched_grid(20, {151: "hole", 172: "hole"})),
+        False,
+    ),
+    "grid, two holes side by side": (
+        lambda: grid_frame(matched_grid(20, {151: "hole", 152: "hole"})),
+        False,
+    ),
+    "grid, an island in a hole": (
+        lambda: grid_frame(
+            np.append(
+                matched_grid(20, {151: "hole"}), shapely.box(X0 + 560, Y0 + 360, X0 + 590, Y0 + 390)
+            )
+        ),
+        False,
+    ),
+    "defective grid": (lambda: grid_frame(defective_grid(20)), False),
+    "planted survey": (planted_layer, False),
+}
+
+
+@pytest.mark.parametrize(("make", "no_gap"), NO_GAP_CASES.values(), ids=NO_GAP_CASES.keys())
+def test_no_gaps_told_from_unmatched_edges(monkeypatch, make, no_gap):
+    """Where the shortcut says no gap the whole union has none; the findings are the same."""
+    layer = make()
+    monkeypatch.setattr(topology, "_MIN_LOCAL", 1)
+    said = topology._surely_no_gaps(qc_layer.QcLayer("t.gpkg", layer, "BSM"))
+    holes = topology._holes(topology._union(qc_layer.QcLayer("t.gpkg", layer, "BSM")))
+    assert said == no_gap
+    if said:
+        assert not len(holes)
+    shortcut = findings({"t.gpkg": layer}, id_field="BSM")
+    monkeypatch.setattr(topology, "_MIN_LOCAL", 10**9)
+    assert findings({"t.gpkg": layer}, id_field="BSM") == shortcut
