@@ -9,16 +9,14 @@ are still judged as the text they hold.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Iterable
 
 import numpy as np
-import numpy.typing as npt
 import pandas as pd
 
 from spatial.landuse.classes import LEVEL_DIGITS, LandUseClasses, load_classes
 from spatial.qc.findings import Finding
-from spatial.qc.layer import QcLayer
+from spatial.qc.layer import QcLayer, text_values
 from spatial.qc.packs import Rule
 
 __all__ = [
@@ -29,34 +27,6 @@ __all__ = [
     "text_values",
     "wrong_types",
 ]
-
-
-def _text(value: object) -> str:
-    if value is None or value is pd.NA or value is pd.NaT:
-        return ""
-    if isinstance(value, float):
-        return "" if math.isnan(value) else str(int(value)) if value.is_integer() else str(value)
-    return str(value).strip()
-
-
-def text_values(column: pd.Series) -> npt.NDArray[np.object_]:
-    """Return a field's values as stripped text ("" for a blank; ``101.0`` read as ``101``).
-
-    Each distinct value is converted once (a layer holds few distinct codes).
-
-    Examples
-    --------
-    >>> text_values(pd.Series(["0101 ", None, 101.0, " "])).tolist()
-    ['0101', '', '101', '']
-    """
-    codes, uniques = pd.factorize(column, use_na_sentinel=True)
-    values = np.asarray(uniques, dtype=object)
-    if pd.api.types.infer_dtype(values, skipna=False) == "string":  # all str: strip in one call
-        stripped = pd.Series(values, dtype=object).str.strip().to_numpy(dtype=object)
-        texts = np.append(stripped, np.array([""], dtype=object))
-    else:
-        texts = np.array([*(_text(v) for v in values), ""], dtype=object)
-    return texts[codes]  # a missing value's code is -1: the "" at the end
 
 
 def missing_fields(layer: QcLayer, rule: Rule, named: dict[str, str]) -> list[Finding]:

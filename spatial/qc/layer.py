@@ -8,6 +8,7 @@ gap or an overlap), and areas are the area of record
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ from functools import cached_property
 import geopandas as gpd
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 import shapely
 from pyproj import CRS
 
@@ -25,7 +27,7 @@ from spatial.preconditions import feature_label
 from spatial.qc.findings import Finding
 from spatial.qc.packs import Rule
 
-__all__ = ["QcLayer", "off_coverage"]
+__all__ = ["QcLayer", "off_coverage", "text_values"]
 
 #: Fewest features worth a part of their own in :func:`off_coverage`.
 _MIN_PART = 20_000
@@ -121,6 +123,34 @@ def off_coverage(
     return flags
 
 
+def _text(value: object) -> str:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return ""
+    if isinstance(value, float):
+        return "" if math.isnan(value) else str(int(value)) if value.is_integer() else str(value)
+    return str(value).strip()
+
+
+def text_values(column: pd.Series) -> npt.NDArray[np.object_]:
+    """Return a field's values as stripped text ("" for a blank; ``101.0`` read as ``101``).
+
+    Each distinct value is converted once (a layer holds few distinct codes).
+
+    Examples
+    --------
+    >>> text_values(pd.Series(["0101 ", None, 101.0, " "])).tolist()
+    ['0101', '', '101', '']
+    """
+    codes, uniques = pd.factorize(column, use_na_sentinel=True)
+    values = np.asarray(uniques, dtype=object)
+    if pd.api.types.infer_dtype(values, skipna=False) == "string":  # all str: strip in one call
+        stripped = pd.Series(values, dtype=object).str.strip().to_numpy(dtype=object)
+        texts = np.append(stripped, np.array([""], dtype=object))
+    else:
+        texts = np.array([*(_text(v) for v in values), ""], dtype=object)
+    return texts[codes]  # a missing value's code is -1: the "" at the end
+
+
 class _Labels(Sequence[str]):
     """Features' labels (:func:`spatial.preconditions.feature_label`), each made when asked.
 
@@ -186,10 +216,8 @@ class QcLayer:
     def text(self, field: str) -> npt.NDArray[np.object_]:
         """Return a field's values as stripped text, converted once for every check.
 
-        See :func:`spatial.qc.attributes.text_values`.
+        See :func:`text_values`.
         """
-        from spatial.qc.attributes import text_values  # noqa: PLC0415
-
         if field not in self._texts:
             self._texts[field] = text_values(self.frame[field])
         return self._texts[field]
