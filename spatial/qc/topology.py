@@ -181,24 +181,19 @@ def _matched(
     return matched
 
 
-def _surely_no_gaps(layer: QcLayer) -> bool:
-    """Whether the layer's union surely has no hole, told from its unmatched edges alone.
+def _local_features(
+    layer: QcLayer,
+) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.float64], np.ndarray] | None:
+    """Return the features meeting an unmatched edge or off the coverage, and their matched edges.
 
-    Every hole of the union is bounded by edges held by one feature only (the
-    other side is empty). The features meeting such an edge (even at a point),
-    with those off the coverage, are united alone (a few thousand of a million: the outline's, the
-    gaps' and the T-junctions'); a hole of that union is a hole of the whole
-    union when its ring has no edge two features (neither off the coverage)
-    hold exactly, and is else filled by the features left out. True when every
-    hole is filled so; False when any may be a gap, or when not known (the
-    caller then unites everything, as before).
+    The edges as canonical endpoints and their hashes; None when the edges cannot be read.
     """
     from spatial.validate.coverage import _ring_edges  # noqa: PLC0415
 
     present = np.flatnonzero(layer.present)
     found = _ring_edges(layer.geoms[present]) if len(present) >= _MIN_LOCAL else None
     if found is None:
-        return False
+        return None
     edges, geom, _, _ = found
     owner = present[geom]
     key, hashed = _edge_keys(edges)
@@ -208,6 +203,26 @@ def _surely_no_gaps(layer: QcLayer) -> bool:
     meeting = shapely.STRtree(layer.geoms[present]).query(lines, predicate="intersects")[1]
     local = layer.off_coverage.copy()
     local[present[meeting]] = True
+    kept = matched & local[owner]  # a filled hole's ring is made of these
+    return local, key[kept], hashed[kept]
+
+
+def _surely_no_gaps(layer: QcLayer) -> bool:
+    """Whether the layer's union surely has no hole, told from its unmatched edges alone.
+
+    Every hole of the union is bounded by edges held by one feature only (the
+    other side is empty). The features meeting such an edge (even at a point),
+    with those off the coverage, are united alone (a few thousand of a million:
+    the outline's, the gaps' and the T-junctions'); a hole of that union is a
+    hole of the whole union when its ring has no edge two features (neither off
+    the coverage) hold exactly, and is else filled by the features left out.
+    True when every hole is filled so; False when any may be a gap, or when not
+    known (the caller then unites everything, as before).
+    """
+    found = _local_features(layer)
+    if found is None:
+        return False
+    local, held_key, held_hash = found
     on = layer.geoms[layer.present & ~layer.off_coverage & local]
     off = layer.geoms[layer.off_coverage]
     merged = shapely.coverage_union_all(on)
@@ -218,12 +233,8 @@ def _surely_no_gaps(layer: QcLayer) -> bool:
     same = ring[1:] == ring[:-1]
     segments = np.column_stack([coords[:-1], coords[1:]])[same]
     seg_key, seg_hash = _edge_keys(segments)
-    held = np.sort(hashed[matched])
-    at = np.clip(np.searchsorted(held, seg_hash), 0, max(len(held) - 1, 0))
-    candidate = (held[at] == seg_hash) if len(held) else np.zeros(len(seg_hash), dtype=bool)
-    if candidate.any():  # a hash met: the segment's endpoints must equal a matched edge's
-        exact = {row.tobytes() for row in key[matched][np.isin(hashed[matched], seg_hash)]}
-        candidate &= np.array([row.tobytes() in exact for row in seg_key], dtype=bool)
+    exact = {row.tobytes() for row in held_key[np.isin(held_hash, seg_hash)]}
+    candidate = np.array([row.tobytes() in exact for row in seg_key], dtype=bool)
     filled = np.zeros(len(holes), dtype=bool)
     filled[ring[1:][same][candidate]] = True
     return bool(filled.all())
