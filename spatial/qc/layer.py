@@ -35,6 +35,8 @@ _MIN_PART = 20_000
 _PARTS_PER_THREAD = 4
 #: Fewest polygons for which :func:`off_coverage` first tries the matched-coverage test.
 _MIN_MATCHED = 2_000
+#: Polygons in a part of the matched-coverage test (its edges are held a part at a time).
+_MATCHED_PART = 100_000
 
 
 def _judged(
@@ -48,28 +50,48 @@ def _judged(
 
 
 def _off_coverage_matched(
-    geoms: npt.NDArray[np.object_], suspects: npt.NDArray[np.bool_]
-) -> npt.NDArray[np.bool_] | None:
-    """Return the flags of :func:`off_coverage` where all but ``suspects`` form a matched coverage.
+    geoms: npt.NDArray[np.object_],
+    suspects: npt.NDArray[np.bool_],
+    threads: int = 1,
+    part_size: int | None = None,
+) -> tuple[npt.NDArray[np.bool_], bool]:
+    """Return the flags of :func:`off_coverage`, asking the matched-edges test part by part.
 
-    When the polygons other than the suspects are shown by
-    :func:`spatial.validate.coverage.matched_coverage` to form a valid coverage,
-    none of them has an edge GEOS rejects among themselves; a polygon whose box
-    meets no suspect's has no other neighbour, so its flag is False. Only the
-    suspects and the polygons whose boxes meet theirs are judged by GEOS (with
-    their own box-neighbours). None: not known (the caller judges them all).
+    The suspects and the polygons whose boxes meet theirs are judged by GEOS.
+    The others are cut into parts along x; a part's polygons, with every
+    polygon whose box meets theirs (no suspect among them), are tested with
+    :func:`spatial.validate.coverage.matched_coverage`: where they form a valid
+    coverage, no polygon of the part has an edge GEOS would reject (its
+    box-neighbours are all in the test), so its flag is False; a part the test
+    cannot decide is judged by GEOS. Also whether the test decided every part.
     """
     from spatial.validate.coverage import matched_coverage  # noqa: PLC0415
 
-    others = np.flatnonzero(~suspects)
-    if not len(others) or not matched_coverage(shapely.orient_polygons(geoms[others])):
-        return None
+    tree = shapely.STRtree(geoms)
     flags = np.zeros(len(geoms), dtype=bool)
+    by_geos = np.zeros(len(geoms), dtype=bool)
     if suspects.any():
-        tree = shapely.STRtree(geoms)
-        near = np.unique(tree.query(geoms[np.flatnonzero(suspects)])[1])
-        flags[near] = _judged(geoms, tree, near)
-    return flags
+        by_geos[np.unique(tree.query(geoms[np.flatnonzero(suspects)])[1])] = True
+    bounds = shapely.bounds(geoms)
+    order = np.argsort(bounds[:, 0] + bounds[:, 2], kind="stable")
+    order = order[~by_geos[order]]
+    size = _MATCHED_PART if part_size is None else max(part_size, 1)
+    parts = [p for p in np.array_split(order, max(1, -(-len(order) // size))) if len(p)]
+
+    def test(own: npt.NDArray[np.intp]) -> bool:
+        near = np.unique(tree.query(geoms[own])[1])
+        near = near[~suspects[near]]
+        if matched_coverage(shapely.orient_polygons(geoms[near])):
+            return True
+        flags[own] = _judged(geoms, tree, own)
+        return False
+
+    with ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
+        decided = all(list(pool.map(test, parts)))
+    judged = np.flatnonzero(by_geos)
+    if len(judged):
+        flags[judged] = _judged(geoms, tree, judged)
+    return flags, decided
 
 
 def off_coverage(
@@ -86,9 +108,10 @@ def off_coverage(
     own: each flag is the one of a single call on all of them.
 
     With ``suspects`` (e.g. the repaired invalid polygons), the others are first
-    tested for a matched coverage (:func:`_off_coverage_matched`, a few seconds a
-    million); where they form one, GEOS judges only the suspects and their box
-    neighbours. Either way each flag is the one of a single call.
+    tested for a matched coverage in parts (:func:`_off_coverage_matched`, a few
+    seconds a million, a part's edges at a time); GEOS judges the suspects, their
+    box-neighbours and any part the test cannot decide. Either way each flag is
+    the one of a single call.
 
     Parameters
     ----------
@@ -101,11 +124,9 @@ def off_coverage(
     """
     from spatial.cpus import usable_cpus  # noqa: PLC0415
 
-    if suspects is not None and len(geoms) >= _MIN_MATCHED:
-        flags = _off_coverage_matched(geoms, suspects)
-        if flags is not None:
-            return flags
     threads = max(1, threads if threads is not None else usable_cpus())
+    if suspects is not None and len(geoms) >= _MIN_MATCHED:
+        return _off_coverage_matched(geoms, suspects, threads)[0]
     least = _MIN_PART if min_part is None else max(min_part, 1)
     parts = min(threads * _PARTS_PER_THREAD, len(geoms) // least)
     if parts < 2:

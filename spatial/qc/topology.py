@@ -181,30 +181,66 @@ def _matched(
     return matched
 
 
+#: Features whose edges :func:`_local_features` matches at a time (with their box-neighbours).
+_EDGE_PART = 100_000
+
+
+def _edges_of(
+    layer: QcLayer, tree: shapely.STRtree, own: npt.NDArray[np.intp]
+) -> (
+    tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], np.ndarray, npt.NDArray[np.bool_]]
+    | None
+):
+    """Return the edges of the features at ``own``, canonical, hashed, and which are matched.
+
+    ``own`` are positions in the layer; None when the edges cannot be read.
+
+    An edge's other holder is a box-neighbour, so the edges of ``own`` are matched among those
+    of every feature whose box meets one of theirs.
+    """
+    from spatial.validate.coverage import _ring_edges  # noqa: PLC0415
+
+    present = np.flatnonzero(layer.present)
+    near = present[np.unique(tree.query(layer.geoms[own])[1])]
+    found = _ring_edges(layer.geoms[near])
+    if found is None:
+        return None
+    edges, geom, _, _ = found
+    owner = near[geom]
+    key, hashed = _edge_keys(edges)
+    matched = _matched(key, hashed, owner, layer.off_coverage)
+    mine = np.isin(owner, own)
+    return edges[mine], key[mine], hashed[mine], matched[mine]
+
+
 def _local_features(
     layer: QcLayer,
 ) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.float64], np.ndarray] | None:
     """Return the features meeting an unmatched edge or off the coverage, and their matched edges.
 
     The edges as canonical endpoints and their hashes; None when the edges cannot be read.
+    The edges are matched a part of :data:`_EDGE_PART` features at a time.
     """
-    from spatial.validate.coverage import _ring_edges  # noqa: PLC0415
-
     present = np.flatnonzero(layer.present)
-    found = _ring_edges(layer.geoms[present]) if len(present) >= _MIN_LOCAL else None
+    if len(present) < _MIN_LOCAL:
+        return None
+    tree = shapely.STRtree(layer.geoms[present])
+    local = layer.off_coverage.copy()
+    bounds = shapely.bounds(layer.geoms[present])
+    along_x = present[np.argsort(bounds[:, 0] + bounds[:, 2], kind="stable")]  # parts: strips
+    for own in np.array_split(along_x, max(1, -(-len(present) // _EDGE_PART))):
+        found = _edges_of(layer, tree, own)
+        if found is None:
+            return None
+        edges, _, _, matched = found
+        # every feature meeting an unmatched edge, even at a point: a hole's corner can touch one
+        lines = shapely.linestrings(edges[~matched].reshape(-1, 2, 2))
+        local[present[tree.query(lines, predicate="intersects")[1]]] = True
+    found = _edges_of(layer, tree, np.flatnonzero(local & layer.present))
     if found is None:
         return None
-    edges, geom, _, _ = found
-    owner = present[geom]
-    key, hashed = _edge_keys(edges)
-    matched = _matched(key, hashed, owner, layer.off_coverage)
-    # every feature meeting an unmatched edge, even at a point: a hole's corner can touch one
-    lines = shapely.linestrings(edges[~matched].reshape(-1, 2, 2))
-    meeting = shapely.STRtree(layer.geoms[present]).query(lines, predicate="intersects")[1]
-    local = layer.off_coverage.copy()
-    local[present[meeting]] = True
-    kept = matched & local[owner]  # a filled hole's ring is made of these
-    return local, key[kept], hashed[kept]
+    _, key, hashed, matched = found  # a filled hole's ring is made of these
+    return local, key[matched], hashed[matched]
 
 
 def _surely_no_gaps(layer: QcLayer) -> bool:

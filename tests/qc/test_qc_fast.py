@@ -149,9 +149,12 @@ def test_matched_shortcut_flags_are_those_of_one_call(spoilt):
     layer = qc_layer.QcLayer("grid.gpkg", gpd.GeoDataFrame(geometry=geoms, crs=GK))
     present = layer.geoms[layer.present]
     suspects = ~layer.valid[layer.present]
-    assert qc_layer._off_coverage_matched(present, suspects) is not None  # the shortcut decides
     expected = ~shapely.is_empty(shapely.coverage_invalid_edges(present))
     assert expected.any() == suspects.any()  # a bow-tie flags itself and its neighbours
+    for part_size in (37, 150, 10**6):
+        flags, decided = qc_layer._off_coverage_matched(present, suspects, 2, part_size)
+        assert decided  # the matched-edges test decided every part
+        np.testing.assert_array_equal(flags, expected)
     np.testing.assert_array_equal(off_coverage(present, suspects=suspects), expected)
 
 
@@ -159,8 +162,13 @@ def test_matched_shortcut_flags_are_those_of_one_call(spoilt):
 def test_matched_shortcut_leaves_overlaps_and_t_junctions_to_geos(spoilt):
     geoms = matched_grid(20, spoilt)
     valid = shapely.is_valid(geoms)
-    assert qc_layer._off_coverage_matched(shapely.make_valid(geoms), ~valid) is None
     expected = ~shapely.is_empty(shapely.coverage_invalid_edges(shapely.make_valid(geoms)))
+    for part_size in (37, 150, 10**6):
+        flags, decided = qc_layer._off_coverage_matched(
+            shapely.make_valid(geoms), ~valid, 2, part_size
+        )
+        assert not decided  # the part holding the overlap or T-junction went to GEOS
+        np.testing.assert_array_equal(flags, expected)
     got = off_coverage(shapely.make_valid(geoms), suspects=~valid)
     np.testing.assert_array_equal(got, expected)
 
@@ -179,6 +187,7 @@ def test_matched_shortcut_findings_are_those_without_it(monkeypatch, spoilt):
     monkeypatch.setattr(qc_layer, "_MIN_MATCHED", 10**9)  # no shortcut: GEOS judges them all
     expected = findings({"grid.gpkg": layer}, id_field="BSM")
     monkeypatch.setattr(qc_layer, "_MIN_MATCHED", 1)  # the shortcut whatever the size
+    monkeypatch.setattr(qc_layer, "_MATCHED_PART", 60)  # in parts
     assert findings({"grid.gpkg": layer}, id_field="BSM") == expected
     if spoilt:
         assert expected
@@ -260,6 +269,7 @@ def test_no_gaps_told_from_unmatched_edges(monkeypatch, make, no_gap):
     """Where the shortcut says no gap the whole union has none; the findings are the same."""
     layer = make()
     monkeypatch.setattr(topology, "_MIN_LOCAL", 1)
+    monkeypatch.setattr(topology, "_EDGE_PART", 45)  # edges matched in parts
     said = topology._surely_no_gaps(qc_layer.QcLayer("t.gpkg", layer, "BSM"))
     holes = topology._holes(topology._union(qc_layer.QcLayer("t.gpkg", layer, "BSM")))
     assert said == no_gap
