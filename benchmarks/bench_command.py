@@ -291,17 +291,42 @@ def _count_rows(path: Path, query: str) -> float:
     return float(len(pd.read_csv(path, encoding="utf-8-sig").query(query)))
 
 
+def _kind_counts(path: Path, script: bool) -> dict[str, int]:
+    """Findings by kind: a script's ``kind,count`` table, or ``spatial``'s rows by ``kind``."""
+    import pandas as pd  # noqa: PLC0415
+
+    table = pd.read_csv(path, encoding="utf-8-sig", dtype={"kind": str})
+    if script:
+        return {str(k): int(n) for k, n in zip(table["kind"], table["count"], strict=True) if n}
+    return {str(k): int(n) for k, n in table["kind"].value_counts().items()}
+
+
+def _kinds_agreement(outs: dict[str, Path], kind: dict[str, str]) -> tuple[str, dict[str, float]]:
+    """``kinds``: every method finds as many of each kind (totals: the findings of each)."""
+    counts = {m: _kind_counts(p, kind[m] != "spatial") for m, p in outs.items()}
+    totals = {m: float(sum(c.values())) for m, c in counts.items()}
+    first = next(iter(counts.values()))
+    if all(c == first for c in counts.values()):
+        text = ", ".join(f"{k} {n}" for k, n in sorted(first.items())) or "none"
+        return f"yes: {text} (kinds)", totals
+    return "NO: " + "; ".join(f"{m} {dict(sorted(c.items()))}" for m, c in counts.items()), totals
+
+
 def agreement(case: cases.Case, outs: dict[str, Path]) -> tuple[str, dict[str, float]]:
     """Whether the methods' numbers agree, and each method's number.
 
     ``count``: the problems each method reports, exactly; ``rows``: the rows of
     each table matching the case's query, exactly; ``area``: the total area of
-    each table (m²), within the case's relative tolerance.
+    each table (m²), within the case's relative tolerance; ``kinds``: the
+    findings of each kind, exactly (``spatial``'s table by its ``kind`` column,
+    the scripts' ``kind,count`` tables).
     """
     if case.compare == "none" or len(outs) < 2:
         return "-", {}
     kind = {m: "spatial" if m in ("now", "before") else m for m in outs}
     try:
+        if case.compare == "kinds":
+            return _kinds_agreement(outs, kind)
         if case.compare == "count":
             stdout = {m: p.with_name(p.name + ".stdout") for m, p in outs.items()}
             totals = {m: float(cases.COUNTERS[kind[m]](p)) for m, p in stdout.items()}

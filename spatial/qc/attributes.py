@@ -9,16 +9,14 @@ are still judged as the text they hold.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Iterable
 
 import numpy as np
-import numpy.typing as npt
 import pandas as pd
 
 from spatial.landuse.classes import LEVEL_DIGITS, LandUseClasses, load_classes
 from spatial.qc.findings import Finding
-from spatial.qc.layer import QcLayer
+from spatial.qc.layer import QcLayer, text_values
 from spatial.qc.packs import Rule
 
 __all__ = [
@@ -29,29 +27,6 @@ __all__ = [
     "text_values",
     "wrong_types",
 ]
-
-
-def _text(value: object) -> str:
-    if value is None or value is pd.NA or value is pd.NaT:
-        return ""
-    if isinstance(value, float):
-        return "" if math.isnan(value) else str(int(value)) if value.is_integer() else str(value)
-    return str(value).strip()
-
-
-def text_values(column: pd.Series) -> npt.NDArray[np.object_]:
-    """Return a field's values as stripped text ("" for a blank; ``101.0`` read as ``101``).
-
-    Each distinct value is converted once (a layer holds few distinct codes).
-
-    Examples
-    --------
-    >>> text_values(pd.Series(["0101 ", None, 101.0, " "])).tolist()
-    ['0101', '', '101', '']
-    """
-    codes, uniques = pd.factorize(column, use_na_sentinel=True)
-    texts = np.array([*(_text(v) for v in np.asarray(uniques, dtype=object)), ""], dtype=object)
-    return texts[codes]  # a missing value's code is -1: the "" at the end
 
 
 def missing_fields(layer: QcLayer, rule: Rule, named: dict[str, str]) -> list[Finding]:
@@ -97,7 +72,7 @@ def blank_values(layer: QcLayer, rule: Rule, fields: Iterable[str]) -> list[Find
     for field in fields:
         if field not in layer.frame.columns:
             continue
-        for i in np.flatnonzero(text_values(layer.frame[field]) == ""):
+        for i in np.flatnonzero(layer.text(field) == ""):
             found.append(layer.finding(rule, f"field {field!r} is blank", feature=int(i)))
     return found
 
@@ -106,7 +81,7 @@ def duplicate_ids(layer: QcLayer, rule: Rule, field: str) -> list[Finding]:
     """One finding per feature whose id an earlier feature holds (that one as ``other``)."""
     if field not in layer.frame.columns:
         return []
-    ids = pd.Series(text_values(layer.frame[field]))
+    ids = pd.Series(layer.text(field))
     first: dict[str, int] = {}
     found = []
     repeated = ids.duplicated(keep=False) & (ids != "")
@@ -147,11 +122,15 @@ def class_code_findings(
     classes = load_classes()
     levels = rules["wrong_level"].params["levels"] if "wrong_level" in rules else [1, 2, 3]
     check = _code_check(classes, levels)
-    codes = text_values(layer.frame[code_field])
+    codes = layer.text(code_field)
     verdicts = {code: check(code) for code in set(codes.tolist()) if code}
     bad = [code for code, verdict in verdicts.items() if verdict is not None]
     has_names = name_field is not None and name_field in layer.frame.columns
-    names = text_values(layer.frame[name_field]) if has_names else np.full(len(codes), "", object)
+    names = (
+        layer.text(name_field)
+        if has_names and name_field is not None
+        else np.full(len(codes), "", object)
+    )
     known = {code: classes[code].name_zh for code in verdicts if code in classes}
     expected = np.array([known.get(code, "") for code in codes], dtype=object)
     mismatched = (names != "") & (expected != "") & (names != expected)

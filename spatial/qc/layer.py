@@ -8,13 +8,16 @@ gap or an overlap), and areas are the area of record
 
 from __future__ import annotations
 
+import math
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
 import geopandas as gpd
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 import shapely
 from pyproj import CRS
 
@@ -24,16 +27,78 @@ from spatial.preconditions import feature_label
 from spatial.qc.findings import Finding
 from spatial.qc.packs import Rule
 
-__all__ = ["QcLayer", "off_coverage"]
+__all__ = ["QcLayer", "off_coverage", "text_values"]
 
 #: Fewest features worth a part of their own in :func:`off_coverage`.
 _MIN_PART = 20_000
 #: Parts per thread in :func:`off_coverage` (the work of a part varies with its edges).
 _PARTS_PER_THREAD = 4
+#: Fewest polygons for which :func:`off_coverage` first tries the matched-coverage test.
+_MIN_MATCHED = 2_000
+#: Polygons in a part of the matched-coverage test (its edges are held a part at a time).
+_MATCHED_PART = 100_000
+
+
+def _judged(
+    geoms: npt.NDArray[np.object_], tree: shapely.STRtree, own: npt.NDArray[np.intp]
+) -> npt.NDArray[np.bool_]:
+    """Return the flags of the polygons at ``own``, each judged with its box-neighbours."""
+    near = np.unique(tree.query(geoms[own])[1])  # boxes meeting the part's boxes (and its own)
+    edges = shapely.coverage_invalid_edges(geoms[near])
+    flagged = near[~shapely.is_empty(edges)]
+    return np.isin(own, flagged)
+
+
+def _off_coverage_matched(
+    geoms: npt.NDArray[np.object_],
+    suspects: npt.NDArray[np.bool_],
+    threads: int = 1,
+    part_size: int | None = None,
+) -> tuple[npt.NDArray[np.bool_], bool]:
+    """Return the flags of :func:`off_coverage`, asking the matched-edges test part by part.
+
+    The suspects and the polygons whose boxes meet theirs are judged by GEOS.
+    The others are cut into parts along x; a part's polygons, with every
+    polygon whose box meets theirs (no suspect among them), are tested with
+    :func:`spatial.validate.coverage.matched_coverage`: where they form a valid
+    coverage, no polygon of the part has an edge GEOS would reject (its
+    box-neighbours are all in the test), so its flag is False; a part the test
+    cannot decide is judged by GEOS. Also whether the test decided every part.
+    """
+    from spatial.validate.coverage import matched_coverage  # noqa: PLC0415
+
+    tree = shapely.STRtree(geoms)
+    flags = np.zeros(len(geoms), dtype=bool)
+    by_geos = np.zeros(len(geoms), dtype=bool)
+    if suspects.any():
+        by_geos[np.unique(tree.query(geoms[np.flatnonzero(suspects)])[1])] = True
+    bounds = shapely.bounds(geoms)
+    order = np.argsort(bounds[:, 0] + bounds[:, 2], kind="stable")
+    order = order[~by_geos[order]]
+    size = _MATCHED_PART if part_size is None else max(part_size, 1)
+    parts = [p for p in np.array_split(order, max(1, -(-len(order) // size))) if len(p)]
+
+    def test(own: npt.NDArray[np.intp]) -> bool:
+        near = np.unique(tree.query(geoms[own])[1])
+        near = near[~suspects[near]]
+        if matched_coverage(shapely.orient_polygons(geoms[near])):
+            return True
+        flags[own] = _judged(geoms, tree, own)
+        return False
+
+    with ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
+        decided = all(list(pool.map(test, parts)))
+    judged = np.flatnonzero(by_geos)
+    if len(judged):
+        flags[judged] = _judged(geoms, tree, judged)
+    return flags, decided
 
 
 def off_coverage(
-    geoms: npt.NDArray[np.object_], threads: int | None = None, min_part: int | None = None
+    geoms: npt.NDArray[np.object_],
+    threads: int | None = None,
+    min_part: int | None = None,
+    suspects: npt.NDArray[np.bool_] | None = None,
 ) -> npt.NDArray[np.bool_]:
     """Which polygons have an edge :func:`shapely.coverage_invalid_edges` rejects, on threads.
 
@@ -41,6 +106,12 @@ def off_coverage(
     its box only, so the polygons are cut into parts along x (by their boxes'
     centres), each part judged with every polygon whose box meets one of its
     own: each flag is the one of a single call on all of them.
+
+    With ``suspects`` (e.g. the repaired invalid polygons), the others are first
+    tested for a matched coverage in parts (:func:`_off_coverage_matched`, a few
+    seconds a million, a part's edges at a time); GEOS judges the suspects, their
+    box-neighbours and any part the test cannot decide. Either way each flag is
+    the one of a single call.
 
     Parameters
     ----------
@@ -54,6 +125,8 @@ def off_coverage(
     from spatial.cpus import usable_cpus  # noqa: PLC0415
 
     threads = max(1, threads if threads is not None else usable_cpus())
+    if suspects is not None and len(geoms) >= _MIN_MATCHED:
+        return _off_coverage_matched(geoms, suspects, threads)[0]
     least = _MIN_PART if min_part is None else max(min_part, 1)
     parts = min(threads * _PARTS_PER_THREAD, len(geoms) // least)
     if parts < 2:
@@ -64,14 +137,69 @@ def off_coverage(
     flags = np.zeros(len(geoms), dtype=bool)
 
     def judge(own: npt.NDArray[np.intp]) -> None:
-        near = np.unique(tree.query(geoms[own])[1])  # boxes meeting the part's boxes (and its own)
-        edges = shapely.coverage_invalid_edges(geoms[near])
-        flagged = near[~shapely.is_empty(edges)]
-        flags[own] = np.isin(own, flagged)
+        flags[own] = _judged(geoms, tree, own)
 
     with ThreadPoolExecutor(max_workers=threads) as pool:
         list(pool.map(judge, np.array_split(order, parts)))
     return flags
+
+
+def _text(value: object) -> str:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return ""
+    if isinstance(value, float):
+        return "" if math.isnan(value) else str(int(value)) if value.is_integer() else str(value)
+    return str(value).strip()
+
+
+def text_values(column: pd.Series) -> npt.NDArray[np.object_]:
+    """Return a field's values as stripped text ("" for a blank; ``101.0`` read as ``101``).
+
+    Each distinct value is converted once (a layer holds few distinct codes).
+
+    Examples
+    --------
+    >>> text_values(pd.Series(["0101 ", None, 101.0, " "])).tolist()
+    ['0101', '', '101', '']
+    """
+    codes, uniques = pd.factorize(column, use_na_sentinel=True)
+    values = np.asarray(uniques, dtype=object)
+    if pd.api.types.infer_dtype(values, skipna=False) == "string":  # all str: strip in one call
+        stripped = pd.Series(values, dtype=object).str.strip().to_numpy(dtype=object)
+        texts = np.append(stripped, np.array([""], dtype=object))
+    else:
+        texts = np.array([*(_text(v) for v in values), ""], dtype=object)
+    return texts[codes]  # a missing value's code is -1: the "" at the end
+
+
+class _Labels(Sequence[str]):
+    """Features' labels (:func:`spatial.preconditions.feature_label`), each made when asked.
+
+    A layer of a million features names a few dozen in its findings.
+    """
+
+    def __init__(self, values: object, size: int) -> None:
+        self._values = values  # the id column's array (None: no ids, ``#N``)
+        self._size = size
+
+    def __len__(self) -> int:
+        return self._size
+
+    def _label(self, i: int) -> str:
+        if self._values is None:
+            return f"#{i}"
+        value = self._values[i]  # type: ignore[index]
+        if isinstance(value, np.generic):  # as iterating the column gives it
+            value = value.item()
+        return feature_label(value, i)
+
+    def __getitem__(self, i: int) -> str:  # type: ignore[override]
+        if not -self._size <= i < self._size:
+            raise IndexError(i)
+        return self._label(int(i) % self._size)
+
+    def __iter__(self) -> Iterator[str]:
+        return (self._label(i) for i in range(self._size))
 
 
 @dataclass
@@ -91,6 +219,7 @@ class QcLayer:
     name: str
     frame: gpd.GeoDataFrame
     id_field: str | None = None
+    _texts: dict[str, npt.NDArray[np.object_]] = field(default_factory=dict, repr=False)
 
     @property
     def crs(self) -> CRS | None:
@@ -98,12 +227,21 @@ class QcLayer:
         return self.frame.crs
 
     @cached_property
-    def ids(self) -> list[str]:
-        """Each feature's label: its id as text, else ``#N`` (0-based position)."""
+    def ids(self) -> Sequence[str]:
+        """Each feature's label: its id as text, else ``#N`` (0-based position), made when asked."""
         field = self.id_field
         if field is None or field not in self.frame.columns:
-            return [f"#{i}" for i in range(len(self.frame))]
-        return [feature_label(v, i) for i, v in enumerate(self.frame[field])]
+            return _Labels(None, len(self.frame))
+        return _Labels(self.frame[field].array, len(self.frame))
+
+    def text(self, field: str) -> npt.NDArray[np.object_]:
+        """Return a field's values as stripped text, converted once for every check.
+
+        See :func:`text_values`.
+        """
+        if field not in self._texts:
+            self._texts[field] = text_values(self.frame[field])
+        return self._texts[field]
 
     @cached_property
     def raw(self) -> npt.NDArray[np.object_]:
@@ -143,7 +281,7 @@ class QcLayer:
         """
         flags = np.zeros(len(self.geoms), dtype=bool)
         present = np.flatnonzero(self.present)
-        flags[present] = off_coverage(self.geoms[present])
+        flags[present] = off_coverage(self.geoms[present], suspects=~self.valid[present])
         return flags
 
     @cached_property

@@ -151,11 +151,140 @@ def _union(layer: QcLayer) -> shapely.Geometry:
     return shapely.union_all([merged, *off]) if len(off) else merged
 
 
+#: Fewest features for which :func:`gaps` first asks :func:`_surely_no_gaps`.
+_MIN_LOCAL = 2_000
+
+
+def _edge_keys(edges: npt.NDArray[np.float64]) -> tuple[npt.NDArray[np.float64], np.ndarray]:
+    """Return each edge's endpoints in a canonical order and one 64-bit hash of them."""
+    from spatial.validate.coverage import _canonical, _hashed  # noqa: PLC0415
+
+    key, _ = _canonical(edges)
+    return key, _hashed(key)
+
+
+def _matched(
+    key: npt.NDArray[np.float64], hashed: np.ndarray, owner: npt.NDArray[np.intp], off: np.ndarray
+) -> npt.NDArray[np.bool_]:
+    """Which edges are held, exactly, by two features and no more, neither off the coverage."""
+    order = np.argsort(hashed, kind="stable")
+    ordered = hashed[order]
+    start = np.r_[True, ordered[1:] != ordered[:-1]] if len(order) else np.zeros(0, dtype=bool)
+    group = np.cumsum(start) - 1
+    size = np.bincount(group)[group] if len(order) else np.zeros(0, dtype=np.intp)
+    at = np.flatnonzero(start & (size == 2))
+    a, b = order[at], order[at + 1]
+    both = (key[a] == key[b]).all(axis=1) & ~off[owner[a]] & ~off[owner[b]]
+    matched = np.zeros(len(key), dtype=bool)
+    matched[a[both]] = True
+    matched[b[both]] = True
+    return matched
+
+
+#: Features whose edges :func:`_local_features` matches at a time (with their box-neighbours).
+_EDGE_PART = 100_000
+
+
+def _edges_of(
+    layer: QcLayer, tree: shapely.STRtree, own: npt.NDArray[np.intp]
+) -> (
+    tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], np.ndarray, npt.NDArray[np.bool_]]
+    | None
+):
+    """Return the edges of the features at ``own``, canonical, hashed, and which are matched.
+
+    ``own`` are positions in the layer; None when the edges cannot be read.
+
+    An edge's other holder is a box-neighbour, so the edges of ``own`` are matched among those
+    of every feature whose box meets one of theirs.
+    """
+    from spatial.validate.coverage import _ring_edges  # noqa: PLC0415
+
+    present = np.flatnonzero(layer.present)
+    near = present[np.unique(tree.query(layer.geoms[own])[1])]
+    found = _ring_edges(layer.geoms[near])
+    if found is None:
+        return None
+    edges, geom, _, _ = found
+    owner = near[geom]
+    key, hashed = _edge_keys(edges)
+    matched = _matched(key, hashed, owner, layer.off_coverage)
+    mine = np.isin(owner, own)
+    return edges[mine], key[mine], hashed[mine], matched[mine]
+
+
+def _local_features(
+    layer: QcLayer,
+) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.float64], np.ndarray] | None:
+    """Return the features meeting an unmatched edge or off the coverage, and their matched edges.
+
+    The edges as canonical endpoints and their hashes; None when the edges cannot be read.
+    The edges are matched a part of :data:`_EDGE_PART` features at a time.
+    """
+    present = np.flatnonzero(layer.present)
+    if len(present) < _MIN_LOCAL:
+        return None
+    tree = shapely.STRtree(layer.geoms[present])
+    local = layer.off_coverage.copy()
+    bounds = shapely.bounds(layer.geoms[present])
+    along_x = present[np.argsort(bounds[:, 0] + bounds[:, 2], kind="stable")]  # parts: strips
+    for own in np.array_split(along_x, max(1, -(-len(present) // _EDGE_PART))):
+        found = _edges_of(layer, tree, own)
+        if found is None:
+            return None
+        edges, _, _, matched = found
+        # every feature meeting an unmatched edge, even at a point: a hole's corner can touch one
+        lines = shapely.linestrings(edges[~matched].reshape(-1, 2, 2))
+        local[present[tree.query(lines, predicate="intersects")[1]]] = True
+    found = _edges_of(layer, tree, np.flatnonzero(local & layer.present))
+    if found is None:
+        return None
+    _, key, hashed, matched = found  # a filled hole's ring is made of these
+    return local, key[matched], hashed[matched]
+
+
+def _surely_no_gaps(layer: QcLayer) -> bool:
+    """Whether the layer's union surely has no hole, told from its unmatched edges alone.
+
+    Every hole of the union is bounded by edges held by one feature only (the
+    other side is empty). The features meeting such an edge (even at a point),
+    with those off the coverage, are united alone (a few thousand of a million:
+    the outline's, the gaps' and the T-junctions'); a hole of that union is a
+    hole of the whole union when its ring has no edge two features (neither off
+    the coverage) hold exactly, and is else filled by the features left out.
+    True when every hole is filled so; False when any may be a gap, or when not
+    known (the caller then unites everything, as before).
+    """
+    found = _local_features(layer)
+    if found is None:
+        return False
+    local, held_key, held_hash = found
+    on = layer.geoms[layer.present & ~layer.off_coverage & local]
+    off = layer.geoms[layer.off_coverage]
+    merged = shapely.coverage_union_all(on)
+    holes = _holes(shapely.union_all([merged, *off]) if len(off) else merged)
+    if not len(holes):
+        return True
+    coords, ring = shapely.get_coordinates(shapely.get_exterior_ring(holes), return_index=True)
+    same = ring[1:] == ring[:-1]
+    segments = np.column_stack([coords[:-1], coords[1:]])[same]
+    seg_key, seg_hash = _edge_keys(segments)
+    exact = {row.tobytes() for row in held_key[np.isin(held_hash, seg_hash)]}
+    candidate = np.array([row.tobytes() in exact for row in seg_key], dtype=bool)
+    filled = np.zeros(len(holes), dtype=bool)
+    filled[ring[1:][same][candidate]] = True
+    return bool(filled.all())
+
+
 def gaps(layer: QcLayer, rule: Rule) -> list[Finding]:
     """One finding per hole between features inside the layer's outline, over ``min_area_m2``.
 
     A hole holding features of its own (an island parcel) counts only its empty part.
+    A layer whose unmatched edges show it has no hole (:func:`_surely_no_gaps`) is
+    not united whole.
     """
+    if _surely_no_gaps(layer):
+        return []
     geoms = layer.geoms
     holes = _holes(_union(layer))
     if not len(holes):
