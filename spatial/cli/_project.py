@@ -143,7 +143,11 @@ def _landuse(args: argparse.Namespace, project: Project) -> None:
     landuse = project.landuse
     if landuse is None:
         return
-    if getattr(args, "class_field", "") is None and landuse.class_field is not None:
+    if (
+        getattr(args, "class_field", "") is None
+        and landuse.class_field is not None
+        and _versions_of_landuse(args, landuse)
+    ):
         args.class_field = landuse.class_field
         _remember(args, "landuse", "class_field", landuse.class_field)
     if args.command == "diff" and args.id_field is None:
@@ -162,6 +166,17 @@ def _landuse(args: argparse.Namespace, project: Project) -> None:
         if not args.id_field:
             _remember(args, "landuse", "id_field", landuse.id_field)
         args.id_field = args.id_field or landuse.id_field  # its CRS: the file's own
+
+
+def _versions_of_landuse(args: argparse.Namespace, landuse: ProjectLayer) -> bool:
+    """Whether ``diff``'s versions are the land use: one is its file, or no ``--id-field`` is typed.
+
+    ``spatial diff zones_a.shp zones_b.shp --id-field DYBH`` in a project compares
+    zones, which have no land-use class field; every other command's call is the land use's.
+    """
+    if args.command != "diff" or args.id_field is None:
+        return True
+    return _path_key(landuse.path) in (_path_key(args.old), _path_key(args.new))
 
 
 def _zone_ids(args: argparse.Namespace, project: Project) -> None:

@@ -524,4 +524,3 @@ def repair_layer(gdf: gpd.GeoDataFrame, source: str) -> tuple[gpd.GeoDataFrame, 
     repaired[gdf.geometry.name] = gpd.GeoSeries(new_geoms, index=gdf.index, crs=gdf.crs)
     columns = ["id", "reason", "area_before_m2", "area_after_m2", "area_changed_m2"]
     return repaired, pd.DataFrame(rows, columns=columns)
-

@@ -109,3 +109,22 @@ def test_init_warns_of_a_gbk_shapefile_without_a_cpg(
     (tmp_path / "zones.cpg").write_text("GBK", encoding="ascii")
     assert main(["init", "zones.shp", "--force"]) == 0
     assert "warning" not in capsys.readouterr().err
+
+
+def test_diff_of_zones_in_a_project_is_not_given_the_land_uses_class_field(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    zones = survey_zones()
+    zones.to_file(project / "zones_a.gpkg")
+    moved = zones.copy()
+    moved.loc[0, "geometry"] = moved.geometry.iloc[0].buffer(-5)
+    moved.to_file(project / "zones_b.gpkg")
+    argv = ["diff", "zones_a.gpkg", "zones_b.gpkg", "--id-field", "DYBH", "--format", "csv"]
+    assert main([*argv, "--out", "d.csv"]) == 0, capsys.readouterr().err
+    table = (project / "d.csv").read_text(encoding="utf-8-sig")
+    assert "YDYHFLDM" not in capsys.readouterr().err
+    changed = [line for line in table.splitlines() if line.startswith(str(zones["DYBH"].iloc[0]))]
+    assert len(changed) == 1 and "geometry" in changed[0]
+    # the land use itself still takes its class field
+    assert main(["diff", "landuse.shp", "landuse.shp", "--format", "csv", "--out", "l.csv"]) == 0
+    assert "old_class" in (project / "l.csv").read_text(encoding="utf-8-sig").splitlines()[0]
