@@ -10,6 +10,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from spatial.checked.figures import limit_text
 from spatial.checked.status import Status
 from spatial.errors import printable
 from spatial.formats import FORMATS
@@ -222,8 +223,10 @@ class CheckReport:
     ) -> str:
         rules = self.rules.assign(
             limit=[
-                f"{'≤' if b == 'max' else '≥'} {v:g}" if b else "-"
-                for b, v in zip(self.rules["bound"], self.rules["limit"], strict=True)
+                limit_text(b, float(v), str(u))
+                for b, v, u in zip(
+                    self.rules["bound"], self.rules["limit"], self.rules["unit"], strict=True
+                )
             ]
         )[["rule", "id", "other_id", "measure", "value", "limit", "unit", "status"]]
         parts = [

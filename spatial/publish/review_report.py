@@ -22,6 +22,7 @@ import pandas as pd
 from spatial.checked.provenance import InputFile, LayerProvenance
 from spatial.checked.snapshot import PlanSnapshot
 from spatial.publish.escape import escape_text
+from spatial.publish.figures import limit_text, number_text
 from spatial.publish.fonts import font_face_css
 from spatial.publish.report_html import REPORT_CSS
 from spatial.publish.sheet import LAYER_TITLES
@@ -106,13 +107,24 @@ def _cell(value: object, column: str) -> str:
     if isinstance(value, bool | np.bool_):
         return f"<td>{escape_text(str(bool(value)))}</td>"
     if isinstance(value, float | np.floating):
-        text = "" if math.isnan(value) else f"{value:,.{_places(column)}f}"
-        return f'<td class="num">{text}</td>'
+        return f'<td class="num">{number_text(float(value), _places(column))}</td>'
     if isinstance(value, int | np.integer):
         return f'<td class="num">{int(value):,}</td>'
     if isinstance(value, list | tuple):
         value = ", ".join(str(v) for v in value)
     return f"<td>{escape_text(value)}</td>"
+
+
+def _limit_cell(record: dict[str, object]) -> str:
+    """Return a rule's limit in a unit that keeps its figure (``≤ 1 m²``), as every page does."""
+    limit, bound, unit = record["limit"], record.get("bound", "max"), record.get("unit", "")
+    if (
+        not isinstance(limit, float | np.floating)
+        or math.isnan(limit)
+        or bound not in {"max", "min"}
+    ):
+        return _cell(limit, "limit")
+    return f'<td class="num">{escape_text(limit_text(bound, float(limit), str(unit)))}</td>'
 
 
 def table_html(table: pd.DataFrame) -> str:
@@ -125,7 +137,9 @@ def table_html(table: pd.DataFrame) -> str:
     for values in table.itertuples(index=False, name=None):
         record = dict(zip(columns, values, strict=True))
         css = ' class="fail"' if str(record.get("status", "")) == "FAIL" else ""
-        cells = "".join(_cell(record[c], c) for c in columns)
+        cells = "".join(
+            _limit_cell(record) if c == "limit" else _cell(record[c], c) for c in columns
+        )
         rows.append(f"<tr{css}>{cells}</tr>")
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
 
