@@ -195,8 +195,8 @@ def test_zone_without_target_is_grey():
 def test_zone_popup_reports_measured_and_target_area():
     layer = styled_layer(checked_zones(load_plan_layers()["zones"]), style_for("zones"))
     popup = layer_data(layer)["features"][2]["properties"]["p"]  # zone-cjrh, 20 km²
-    assert "实测面积 Measured area</th><td>20.000 km²" in popup
-    assert "规划目标 Target area</th><td>20.000 km²" in popup
+    assert "实测面积 Measured area</th><td>19.9998 km²" in popup  # 4 decimals, as check: not 20.000
+    assert "规划目标 Target area</th><td>20 km²" in popup  # as the plan gives it
 
 
 # ---------------------------------------------------------------- base maps
