@@ -18,7 +18,15 @@ import math
 
 from spatial.units import M2_PER_KM2, convert_area
 
-__all__ = ["UNIT_LABELS", "area_text", "limit_text", "number_text", "pct_text", "quantity_text"]
+__all__ = [
+    "UNIT_LABELS",
+    "area_text",
+    "limit_text",
+    "number_text",
+    "pct_text",
+    "quantity_text",
+    "table_number_text",
+]
 
 #: How each unit of :data:`spatial.units.AREA_UNITS` is printed.
 UNIT_LABELS = {"km2": "km²", "ha": "公顷 ha", "mu": "亩", "m2": "m²"}
@@ -28,6 +36,19 @@ _DECIMALS = {"km2": 4, "ha": 2, "mu": 1, "m2": 0}
 #: Below this (1 ha) a km² quantity, a rule's limit, is printed in m²: ``1e-06 km2`` reads ``1 m²``.
 _SMALL_KM2 = 0.01
 _MINUS = "\u2212"
+#: Most decimals of a tiny figure in fixed notation (``0.000040``); past them, ``3.2e-10``.
+_MAX_DIGITS = 8
+#: Decimal places of a table's column by its unit suffix (``area_ha``), as the review's page,
+#: the atlas and check's tables show them (their JSON and CSV keep every digit).
+_COLUMN_PLACES: tuple[tuple[str, int], ...] = (
+    ("_km2", 4),
+    ("_m2", 1),
+    ("_ha", 4),
+    ("_mu", 2),
+    ("_pct", 2),
+    ("_rel", 6),
+    ("share", 4),
+)
 
 
 def area_text(area_km2: float, unit: str, *, exact: bool = False) -> str:
@@ -79,8 +100,10 @@ def number_text(value: float, places: int) -> str:
 
     Examples
     --------
-    >>> number_text(1199604.5, 1), number_text(-0.0031, 1)
-    ('1,199,604.5', '-0.0031')
+    >>> number_text(1199604.5, 1), number_text(-0.0031, 1), number_text(4e-05, 4)
+    ('1,199,604.5', '-0.0031', '0.000040')
+    >>> number_text(3.2e-10, 6)
+    '3.2e-10'
     >>> number_text(0.0, 4), number_text(-0.0, 1)
     ('0.0000', '0.0')
     """
@@ -88,8 +111,9 @@ def number_text(value: float, places: int) -> str:
         return ""
     if value == 0:
         return f"{0.0:.{places}f}"
-    if abs(value) < 0.5 * 10.0**-places:
-        return f"{value:.2g}"
+    if abs(value) < 0.5 * 10.0**-places:  # two significant digits, in fixed notation to 1e-8
+        digits = 1 - math.floor(math.log10(abs(value)))
+        return f"{value:.{digits}f}" if digits <= _MAX_DIGITS else f"{value:.2g}"
     return f"{value:,.{places}f}"
 
 
@@ -127,3 +151,18 @@ def limit_text(bound: object, limit: float, unit: str) -> str:
     if bound not in {"max", "min"}:
         return "-"
     return f"{'≤' if bound == 'max' else '≥'} {quantity_text(float(limit), unit)}"
+
+
+def table_number_text(value: float, column: str) -> str:
+    """Return a table's number with the decimals of its column's unit: ``area_ha`` 4, ``_m2`` 1.
+
+    :func:`number_text` with the places of the column's unit suffix (4 when it
+    has none), so the review's page and the atlas print a column alike.
+
+    Examples
+    --------
+    >>> table_number_text(5.99803, "area_ha"), table_number_text(-0.0012, "diff_m2")
+    ('5.9980', '-0.0012')
+    """
+    places = next((n for suffix, n in _COLUMN_PLACES if column.endswith(suffix)), 4)
+    return number_text(value, places)

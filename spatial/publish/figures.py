@@ -13,6 +13,15 @@ from spatial.checked.figures import (
     number_text,
     pct_text,
     quantity_text,
+    table_number_text,
 )
 
-__all__ = ["UNIT_LABELS", "area_text", "limit_text", "number_text", "pct_text", "quantity_text"]
+__all__ = [
+    "UNIT_LABELS",
+    "area_text",
+    "limit_text",
+    "number_text",
+    "pct_text",
+    "quantity_text",
+    "table_number_text",
+]

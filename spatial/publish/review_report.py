@@ -22,23 +22,13 @@ import pandas as pd
 from spatial.checked.provenance import InputFile, LayerProvenance
 from spatial.checked.snapshot import PlanSnapshot
 from spatial.publish.escape import escape_text
-from spatial.publish.figures import limit_text, number_text
+from spatial.publish.figures import limit_text, table_number_text
 from spatial.publish.fonts import font_face_css
 from spatial.publish.report_html import REPORT_CSS
 from spatial.publish.sheet import LAYER_TITLES
 
 __all__ = ["ReviewPage", "ReviewSection", "review_html", "table_html"]
 
-#: Decimal places shown by a column's unit suffix (the tables' JSON keeps every digit).
-_PLACES: tuple[tuple[str, int], ...] = (
-    ("_km2", 4),
-    ("_m2", 1),
-    ("_ha", 4),
-    ("_mu", 2),
-    ("_pct", 2),
-    ("_rel", 6),
-    ("share", 4),
-)
 #: Names of the layers in "Layers: accuracy and sources": the plan's, and the land use.
 _LAYER_TITLES = {**LAYER_TITLES, "landuse": "用地 Land use (--landuse)"}
 _MAP_CSS = """
@@ -99,15 +89,11 @@ class ReviewPage:
     map_note: str = ""
 
 
-def _places(column: str) -> int:
-    return next((n for suffix, n in _PLACES if column.endswith(suffix)), 4)
-
-
 def _cell(value: object, column: str) -> str:
     if isinstance(value, bool | np.bool_):
         return f"<td>{escape_text(str(bool(value)))}</td>"
     if isinstance(value, float | np.floating):
-        return f'<td class="num">{number_text(float(value), _places(column))}</td>'
+        return f'<td class="num">{table_number_text(float(value), column)}</td>'
     if isinstance(value, int | np.integer):
         return f'<td class="num">{int(value):,}</td>'
     if isinstance(value, list | tuple):

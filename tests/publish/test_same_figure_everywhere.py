@@ -24,7 +24,12 @@ import pytest
 import shapely
 from survey import GK, oracle_area_m2, survey_zones
 
+from spatial.checks.snapshot import take_snapshot
 from spatial.cli import main
+from spatial.plan import load_targets
+from spatial.publish.atlas import draw_zone_sheet
+from spatial.publish.chart import target_chart_figure
+from spatial.publish.fonts import in_noto
 from spatial.publish.review_report import table_html
 
 M2_PER_MU = 10_000 / 15
@@ -180,3 +185,24 @@ def test_the_review_table_shows_a_limit_in_a_unit_that_keeps_it():
     )
     text = _text(table_html(rules))
     assert text.endswith("r 0.0600 max ≤ 1 m² km2 -0.0012 FAIL r 0.0000 min ≥ 25 m m 3.5 PASS")
+
+
+def _sheet_texts(build) -> list[str]:
+    with in_noto(build) as fig:
+        return [t.get_text() for t in fig.findobj() if hasattr(t, "get_text")]
+
+
+def test_the_atlas_tables_print_a_column_as_the_review_page_does(tmp_path):
+    plan = tmp_path / "plan.toml"
+    plan.write_text(PLAN_TOML, encoding="utf-8")
+    zones = survey_zones().rename(columns={"DYBH": "id", "DYMC": "name_zh"})
+    snapshot = take_snapshot({"zones": zones}, targets=load_targets(plan), rules=())
+    conflicts = pd.DataFrame(  # a 0.4 m² sliver of farmland: 0.00004 ha, 0.0006 亩
+        {"constraint": ["永久基本农田"], "area_m2": [0.4], "area_ha": [4e-05], "area_mu": [6e-04]}
+    )
+    page = _sheet_texts(lambda: draw_zone_sheet(snapshot, "A", [("Conflicts", conflicts)]))
+    assert {"0.4", "0.000040", "0.00060"} <= set(page), page
+    assert "0.00" not in page
+    with in_noto(lambda: target_chart_figure(snapshot)) as fig:
+        bars = [t.get_text().strip() for t in fig.axes[0].texts]
+    assert bars == [f"{_measured_km2(z):.4f}" for z in ("A", "B1", "B2")]  # as check's table
