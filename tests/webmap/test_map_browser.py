@@ -375,6 +375,12 @@ def test_large_window_opens_with_the_legend_shown(maps, open_map):
     assert_clean(visit)
 
 
+def _label_km2(text: str) -> float:
+    """A zone label's area in km²: in the plan's unit, ``15.0006 km²`` or ``299,984 m²``."""
+    figure, unit = text.split()
+    return float(figure.replace(",", "")) / (1e6 if unit == "m²" else 1)
+
+
 def test_zone_labels_show_when_zoomed_in_and_clear_of_each_other(maps, open_map):
     visit = open_map(maps["offline"])
     assert visit.js("window.spatialLayers.zones._map.getZoom()") < 11.5
@@ -389,7 +395,7 @@ def test_zone_labels_show_when_zoomed_in_and_clear_of_each_other(maps, open_map)
         "西部（国际）数字经济产业生态区": 10,
         "重庆产教融合生态区": 20,
     }
-    areas_km2 = {t.split("\n")[0]: float(t.split("\n")[-1].split(" km²")[0]) for t in texts}
+    areas_km2 = {t.split("\n")[0]: _label_km2(t.split("\n")[-1]) for t in texts}
     assert {name: areas_km2.get(name) for name in large} == pytest.approx(large, abs=0.002)
     assert set(areas_km2) - set(large) <= {"大学城（璧山）创新生态社区"}  # 0.3 km², where clear
     assert len(labels) == len(texts) >= 3
