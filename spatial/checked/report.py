@@ -10,7 +10,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from spatial.checked.figures import limit_text
+from spatial.checked.figures import limit_text, number_text
 from spatial.checked.status import Status
 from spatial.errors import printable
 from spatial.formats import FORMATS
@@ -170,6 +170,9 @@ class CheckReport:
         """Show the report in a notebook: the verdict, the failures, then the two tables."""
         import html  # noqa: PLC0415
 
+        def cell(v: float) -> str:
+            return number_text(v, 4)
+
         failures = "".join(f"<li>{html.escape(line)}</li>" for line in self.failures)
         matches = "".join(f"<li>{html.escape(line)}</li>" for line in self.matches)
         return (
@@ -177,9 +180,9 @@ class CheckReport:
             + (f"<ul>{failures}</ul>" if failures else "")
             + (f"<p>Matched by name:</p><ul>{matches}</ul>" if matches else "")
             + "<h4>Area targets</h4>"
-            + self.targets.to_html(index=False, na_rep="-", float_format=lambda v: f"{v:.4f}")
+            + self.targets.to_html(index=False, na_rep="-", float_format=cell)
             + "<h4>Spatial rules</h4>"
-            + self.rules.to_html(index=False, na_rep="-", float_format=lambda v: f"{v:.4f}")
+            + self.rules.to_html(index=False, na_rep="-", float_format=cell)
         )
 
     def sheets(self) -> dict[str, pd.DataFrame]:
