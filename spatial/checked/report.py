@@ -10,6 +10,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from spatial.checked.figures import limit_text, number_text
 from spatial.checked.status import Status
 from spatial.errors import printable
 from spatial.formats import FORMATS
@@ -169,6 +170,9 @@ class CheckReport:
         """Show the report in a notebook: the verdict, the failures, then the two tables."""
         import html  # noqa: PLC0415
 
+        def cell(v: float) -> str:
+            return number_text(v, 4)
+
         failures = "".join(f"<li>{html.escape(line)}</li>" for line in self.failures)
         matches = "".join(f"<li>{html.escape(line)}</li>" for line in self.matches)
         return (
@@ -176,9 +180,9 @@ class CheckReport:
             + (f"<ul>{failures}</ul>" if failures else "")
             + (f"<p>Matched by name:</p><ul>{matches}</ul>" if matches else "")
             + "<h4>Area targets</h4>"
-            + self.targets.to_html(index=False, na_rep="-", float_format=lambda v: f"{v:.4f}")
+            + self.targets.to_html(index=False, na_rep="-", float_format=cell)
             + "<h4>Spatial rules</h4>"
-            + self.rules.to_html(index=False, na_rep="-", float_format=lambda v: f"{v:.4f}")
+            + self.rules.to_html(index=False, na_rep="-", float_format=cell)
         )
 
     def sheets(self) -> dict[str, pd.DataFrame]:
@@ -222,8 +226,10 @@ class CheckReport:
     ) -> str:
         rules = self.rules.assign(
             limit=[
-                f"{'≤' if b == 'max' else '≥'} {v:g}" if b else "-"
-                for b, v in zip(self.rules["bound"], self.rules["limit"], strict=True)
+                limit_text(b, float(v), str(u))
+                for b, v, u in zip(
+                    self.rules["bound"], self.rules["limit"], self.rules["unit"], strict=True
+                )
             ]
         )[["rule", "id", "other_id", "measure", "value", "limit", "unit", "status"]]
         parts = [

@@ -15,6 +15,7 @@ from matplotlib.backend_bases import FigureCanvasBase
 from matplotlib.figure import Figure
 
 from spatial.checked.snapshot import PlanSnapshot
+from spatial.publish.figures import number_text
 from spatial.publish.fonts import SVG_METADATA, in_noto
 from spatial.publish.palette import FAIL_RED
 
@@ -45,7 +46,7 @@ def target_chart_figure(snapshot: PlanSnapshot) -> Figure:
     )
     ax.barh(y + 0.2, measured, 0.4, color=colours, label="实测 measured")
     for yi, value in zip(y, measured, strict=True):
-        ax.text(value, yi + 0.2, f" {value:.2f}", va="center", fontsize=7)
+        ax.text(value, yi + 0.2, f" {number_text(value, 4)}", va="center", fontsize=7)  # as check
     ax.set_yticks(y, labels, fontsize=8)
     ax.invert_yaxis()
     ax.set_xlabel("面积 area (km², CGCS2000 椭球 ellipsoidal)", fontsize=8)

@@ -6,6 +6,22 @@ FAIL line) print a target in the plan's unit as the pages do.
 
 from __future__ import annotations
 
-from spatial.checked.figures import UNIT_LABELS, area_text, pct_text
+from spatial.checked.figures import (
+    UNIT_LABELS,
+    area_text,
+    limit_text,
+    number_text,
+    pct_text,
+    quantity_text,
+    table_number_text,
+)
 
-__all__ = ["UNIT_LABELS", "area_text", "pct_text"]
+__all__ = [
+    "UNIT_LABELS",
+    "area_text",
+    "limit_text",
+    "number_text",
+    "pct_text",
+    "quantity_text",
+    "table_number_text",
+]

@@ -39,6 +39,8 @@ from matplotlib.text import Annotation, Text
 from matplotlib.textpath import text_to_path
 from matplotlib.transforms import Bbox
 
+from spatial.checked.figures import table_number_text
+
 __all__ = [
     "LINE_SPACING",
     "MapLabel",
@@ -225,11 +227,11 @@ class Panel:
 _ROW_GAP = 0.3
 
 
-def _cell_text(value: object) -> str:
+def _cell_text(value: object, column: str) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "—"
-    if isinstance(value, float | np.floating):
-        return f"{float(value):,.2f}"
+    if isinstance(value, float | np.floating):  # as the review's page prints the column
+        return table_number_text(float(value), column)
     if isinstance(value, int | np.integer) and not isinstance(value, bool | np.bool_):
         return f"{int(value):,}"
     return str(value)
@@ -257,13 +259,18 @@ def _numeric(frame: pd.DataFrame) -> list[bool]:
 def draw_table(panel: Panel, title: str, frame: pd.DataFrame, size_pt: float = 7.0) -> int:
     """Draw ``frame`` in ``panel`` with its title, header and rules; cells wrap in their column.
 
-    Numbers are right-aligned, floats with two decimals and thousands separators.
+    Numbers are right-aligned, floats with thousands separators and the decimals of
+    their column's unit (``area_ha`` 4, ``area_m2`` 1:
+    :func:`spatial.checked.figures.table_number_text`), never a nonzero figure as 0.
     Rows that do not fit the panel (after the text is set down to
     :data:`MIN_SIZE_PT`) are left out and a last line says how many, naming
     ``tables.xlsx`` where the whole table is. Returns the rows left out.
     """
     header = [str(c) for c in frame.columns]
-    body = [[_cell_text(v) for v in row] for row in frame.itertuples(index=False)]
+    body = [
+        [_cell_text(v, c) for v, c in zip(row, header, strict=True)]
+        for row in frame.itertuples(index=False)
+    ]
     size = size_pt
     while True:
         widths = _column_widths([header, *body], panel.width_pt, size)

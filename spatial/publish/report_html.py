@@ -17,6 +17,7 @@ import numpy as np
 from spatial.checked.snapshot import PlanSnapshot
 from spatial.publish.chart import target_chart_svg
 from spatial.publish.escape import escape_text
+from spatial.publish.figures import limit_text, number_text, pct_text
 from spatial.publish.fonts import FONT_FAMILY, font_face_css
 from spatial.publish.palette import FAIL_RED
 from spatial.publish.sheet import LAYER_TITLES, crs_note, map_svg
@@ -51,7 +52,7 @@ footer {{ margin-top: 32px; font-size: 12px; color: #555; }}
 
 def _cell(value: object, numeric: bool = False, places: int = 4) -> str:
     if isinstance(value, (float, np.floating)):
-        text = "" if np.isnan(value) else f"{value:.{places}f}"
+        text = number_text(float(value), places)
         return f'<td class="num">{text}</td>'
     css = ' class="num"' if numeric else ""
     return f"<td{css}>{escape_text(value)}</td>"
@@ -71,7 +72,7 @@ def _targets(snapshot: PlanSnapshot) -> str:
         "名称 Name",
         "目标 Target km²",
         "实测 Measured km²",
-        "差异 Diff %",
+        "差异 Diff",
         "核查",
     ]
     rows = [
@@ -80,9 +81,9 @@ def _targets(snapshot: PlanSnapshot) -> str:
             [
                 _cell(r.id),
                 _cell(r.name_zh),
-                _cell(r.target_km2, places=3),
-                _cell(r.measured_km2, places=3),
-                _cell(r.diff_pct, places=1),
+                _cell(r.target_km2),  # km², 4 decimals as `spatial check` prints them
+                _cell(r.measured_km2),
+                _cell(pct_text(float(str(r.diff_pct))), numeric=True),
                 _cell(str(r.status)),
             ],
         )
@@ -107,7 +108,7 @@ def _rules(snapshot: PlanSnapshot) -> str:
                 _cell(r.other_id),
                 _cell(r.measure),
                 _cell(r.value),
-                _cell(f"{'≤' if r.bound == 'max' else '≥'} {r.limit:g}" if r.bound else ""),
+                _cell(limit_text(r.bound, float(str(r.limit)), str(r.unit)), numeric=True),
                 _cell(r.unit),
                 _cell(str(r.status)),
                 _cell(r.reason),

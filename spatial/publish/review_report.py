@@ -22,22 +22,13 @@ import pandas as pd
 from spatial.checked.provenance import InputFile, LayerProvenance
 from spatial.checked.snapshot import PlanSnapshot
 from spatial.publish.escape import escape_text
+from spatial.publish.figures import limit_text, table_number_text
 from spatial.publish.fonts import font_face_css
 from spatial.publish.report_html import REPORT_CSS
 from spatial.publish.sheet import LAYER_TITLES
 
 __all__ = ["ReviewPage", "ReviewSection", "review_html", "table_html"]
 
-#: Decimal places shown by a column's unit suffix (the tables' JSON keeps every digit).
-_PLACES: tuple[tuple[str, int], ...] = (
-    ("_km2", 4),
-    ("_m2", 1),
-    ("_ha", 4),
-    ("_mu", 2),
-    ("_pct", 2),
-    ("_rel", 6),
-    ("share", 4),
-)
 #: Names of the layers in "Layers: accuracy and sources": the plan's, and the land use.
 _LAYER_TITLES = {**LAYER_TITLES, "landuse": "用地 Land use (--landuse)"}
 _MAP_CSS = """
@@ -98,21 +89,28 @@ class ReviewPage:
     map_note: str = ""
 
 
-def _places(column: str) -> int:
-    return next((n for suffix, n in _PLACES if column.endswith(suffix)), 4)
-
-
 def _cell(value: object, column: str) -> str:
     if isinstance(value, bool | np.bool_):
         return f"<td>{escape_text(str(bool(value)))}</td>"
     if isinstance(value, float | np.floating):
-        text = "" if math.isnan(value) else f"{value:,.{_places(column)}f}"
-        return f'<td class="num">{text}</td>'
+        return f'<td class="num">{table_number_text(float(value), column)}</td>'
     if isinstance(value, int | np.integer):
         return f'<td class="num">{int(value):,}</td>'
     if isinstance(value, list | tuple):
         value = ", ".join(str(v) for v in value)
     return f"<td>{escape_text(value)}</td>"
+
+
+def _limit_cell(record: dict[str, object]) -> str:
+    """Return a rule's limit in a unit that keeps its figure (``≤ 1 m²``), as every page does."""
+    limit, bound, unit = record["limit"], record.get("bound", "max"), record.get("unit", "")
+    if (
+        not isinstance(limit, float | np.floating)
+        or math.isnan(limit)
+        or bound not in {"max", "min"}
+    ):
+        return _cell(limit, "limit")
+    return f'<td class="num">{escape_text(limit_text(bound, float(limit), str(unit)))}</td>'
 
 
 def table_html(table: pd.DataFrame) -> str:
@@ -125,7 +123,9 @@ def table_html(table: pd.DataFrame) -> str:
     for values in table.itertuples(index=False, name=None):
         record = dict(zip(columns, values, strict=True))
         css = ' class="fail"' if str(record.get("status", "")) == "FAIL" else ""
-        cells = "".join(_cell(record[c], c) for c in columns)
+        cells = "".join(
+            _limit_cell(record) if c == "limit" else _cell(record[c], c) for c in columns
+        )
         rows.append(f"<tr{css}>{cells}</tr>")
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
 

@@ -10,15 +10,16 @@ from __future__ import annotations
 import geopandas as gpd
 import pandas as pd
 
-from spatial.checked.snapshot import ZONE_CHECK_COLUMNS
+from spatial.checked.snapshot import PLAN_FIGURE_COLUMNS, ZONE_CHECK_COLUMNS
 from spatial.checked.status import Status
 from spatial.measure.area import ellipsoidal_area_m2
 from spatial.units import M2_PER_KM2
 
 __all__ = ["AREA_COLUMNS", "with_area_checks"]
 
-#: Columns joined onto each zone (areas in km², ellipsoidal on CGCS2000/GRS80).
-AREA_COLUMNS: tuple[str, ...] = ZONE_CHECK_COLUMNS
+#: Columns joined onto each zone (areas in km², ellipsoidal on CGCS2000/GRS80), then the
+#: target as the plan gave it (``1000``, ``"mu"``), so the popup prints it in the plan's unit.
+AREA_COLUMNS: tuple[str, ...] = (*ZONE_CHECK_COLUMNS, *PLAN_FIGURE_COLUMNS)
 
 
 def with_area_checks(zones: gpd.GeoDataFrame, checks: pd.DataFrame | None) -> gpd.GeoDataFrame:
@@ -48,4 +49,4 @@ def with_area_checks(zones: gpd.GeoDataFrame, checks: pd.DataFrame | None) -> gp
     merged = kept.merge(rows, on="id", how="left")
     merged["measured_km2"] = measured_km2
     merged["status"] = merged["status"].fillna(str(Status.NO_TARGET))
-    return merged[[*kept.columns, *AREA_COLUMNS]]
+    return merged.reindex(columns=[*kept.columns, *AREA_COLUMNS])  # a plan's unit may be absent

@@ -305,13 +305,13 @@ def test_zone_sheet_states_its_area_target_as_checked(tmp_path):
     )
     # zone A is 1200 m x 1000 m on the grid, about 1.2° east of its central meridian, where the
     # grid's scale factor is about 1 + (1.2° x cos 29.6°)² / 2 = 1.00017 (in radians): its
-    # ellipsoidal area is 0.03 % less, 1.20 km² (−0.03 %)
+    # ellipsoidal area is 0.03 % less, 1.1996 km² (−0.03 %): km² to check's 4 decimals
     lines = {}
     for zone_id in ("A", "B1"):
         with in_noto(lambda z=zone_id: draw_zone_sheet(snapshot, z, [])) as fig:
             lines[zone_id] = [t.get_text() for t in fig.texts if "Area target" in t.get_text()]
     assert lines["A"] == [
-        "面积目标 Area target 1.2 km², 实测 measured 1.20 km² (\u22120.03 %): PASS"
+        "面积目标 Area target 1.2 km², 实测 measured 1.1996 km² (\u22120.03 %): PASS"
     ]
     assert lines["B1"] == []
 

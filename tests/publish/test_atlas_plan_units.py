@@ -83,7 +83,7 @@ def test_a_target_in_km2_keeps_its_sign_and_size(snapshot):
     assert _signed(diff_pct) == "\u22120.03 %"
     lines = [t for t in _texts(lambda: draw_zone_sheet(snapshot, "A", [])) if "Area target" in t]
     assert lines == [
-        f"面积目标 Area target 1.2 km², 实测 measured {measured_km2:.2f} km² (\u22120.03 %): PASS"
+        f"面积目标 Area target 1.2 km², 实测 measured {measured_km2:.4f} km² (\u22120.03 %): PASS"
     ]
 
 

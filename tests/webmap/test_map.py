@@ -195,8 +195,8 @@ def test_zone_without_target_is_grey():
 def test_zone_popup_reports_measured_and_target_area():
     layer = styled_layer(checked_zones(load_plan_layers()["zones"]), style_for("zones"))
     popup = layer_data(layer)["features"][2]["properties"]["p"]  # zone-cjrh, 20 km²
-    assert "实测面积 Measured area</th><td>20.000 km²" in popup
-    assert "规划目标 Target area</th><td>20.000 km²" in popup
+    assert "实测面积 Measured area</th><td>19.9998 km²" in popup  # 4 decimals, as check: not 20.000
+    assert "规划目标 Target area</th><td>20 km²" in popup  # as the plan gives it
 
 
 # ---------------------------------------------------------------- base maps
@@ -370,10 +370,10 @@ def test_zone_without_target_still_shows_its_measured_area():
         for f in layer_data(layer)["features"]
     }
     mine = next(p for p in popups if "zone-mine" in p)
-    assert "Measured area 0.100 km² (10.0 ha)" in mine
+    assert "Measured area 0.1000 km² (10.00 公顷 ha)" in mine  # km² as check prints it
     assert "Target area" not in mine and "—" not in mine
     cjrh = next(p for p in popups if "zone-cjrh" in p)
-    assert "Target area 20.000 km²" in cjrh
+    assert "Target area 20 km²" in cjrh  # the plan's figure, as it gives it
 
 
 def test_cli_lists_every_zone_and_targets_without_a_feature(tmp_path, capsys):

@@ -159,7 +159,7 @@ def test_offline_map_shows_title_note_legend_and_tools(maps, open_map):
     title = visit.page.inner_text(".sp-title")
     assert "示意" in title and "indicative" in title and "official" in title
     legend = visit.page.inner_text(".sp-legend")
-    assert "西部（国际）数字经济产业生态区 10.000 km² · 符合 PASS" in legend
+    assert "西部（国际）数字经济产业生态区 10.0004 km² · 符合 PASS" in legend  # as check
     assert "黛山大道（示意） Daishan Avenue (indicative)" in legend
     assert visit.js("document.querySelector('.leaflet-control-scale-line').textContent").endswith(
         ("km", "m")
@@ -221,8 +221,9 @@ def test_zone_popup_shows_measured_against_target(maps, open_map):
     visit = open_map(maps["offline"])
     open_feature(visit, "zones", "数字经济")
     popup = visit.page.inner_text(".leaflet-popup-content")
-    assert "实测面积 Measured area" in popup and "10.000 km²" in popup
-    assert "规划目标 Target area\t10.000 km²" in popup
+    assert "实测面积 Measured area\t10.0004 km²" in popup  # check's figure, 4 decimals
+    assert "规划目标 Target area\t10 km²" in popup  # as the plan gives it
+    assert "差异 Difference\t+0.0037 % (容差 tolerance" in popup  # not +0.0%
     assert "示意 indicative" in popup
     assert_clean(visit)
 
@@ -360,7 +361,7 @@ def test_small_window_opens_with_the_legend_collapsed_off_the_zones(maps, open_m
     assert legend[3] <= 700 and legend[2] <= 1024  # inside the window
     page.click(".sp-legend-toggle")
     assert page.is_visible(".sp-legend-body")
-    assert "西部（国际）数字经济产业生态区 10.000 km² · 符合 PASS" in page.inner_text(".sp-legend")
+    assert "西部（国际）数字经济产业生态区 10.0004 km² · 符合 PASS" in page.inner_text(".sp-legend")
     open_box = page.evaluate(BOXES_JS, ".sp-legend")[0]
     assert open_box[1] >= 0 and open_box[3] <= 700  # scrolls rather than running off the top
     page.click(".sp-legend-toggle")
@@ -372,6 +373,12 @@ def test_large_window_opens_with_the_legend_shown(maps, open_map):
     visit = open_map(maps["offline"], viewport={"width": 1400, "height": 900})
     assert visit.page.is_visible(".sp-legend-body")
     assert_clean(visit)
+
+
+def _label_km2(text: str) -> float:
+    """A zone label's area in km²: in the plan's unit, ``15.0006 km²`` or ``299,984 m²``."""
+    figure, unit = text.split()
+    return float(figure.replace(",", "")) / (1e6 if unit == "m²" else 1)
 
 
 def test_zone_labels_show_when_zoomed_in_and_clear_of_each_other(maps, open_map):
@@ -388,7 +395,7 @@ def test_zone_labels_show_when_zoomed_in_and_clear_of_each_other(maps, open_map)
         "西部（国际）数字经济产业生态区": 10,
         "重庆产教融合生态区": 20,
     }
-    areas_km2 = {t.split("\n")[0]: float(t.split("\n")[-1].split(" km²")[0]) for t in texts}
+    areas_km2 = {t.split("\n")[0]: _label_km2(t.split("\n")[-1]) for t in texts}
     assert {name: areas_km2.get(name) for name in large} == pytest.approx(large, abs=0.002)
     assert set(areas_km2) - set(large) <= {"大学城（璧山）创新生态社区"}  # 0.3 km², where clear
     assert len(labels) == len(texts) >= 3

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import geopandas as gpd
 
+from spatial.checked.figures import number_text
 from spatial.synthetic import SYNTHETIC_NOTE
 from spatial.units import M2_PER_HA, M2_PER_MU
 from spatial.webmap.styles._base import Field, LayerStyle, LegendEntry, Row, is_blank
@@ -57,11 +58,14 @@ def area_lines(area_m2: float | None) -> list[tuple[str, object]]:
     --------
     >>> area_lines(6666.67)
     [('面积 Area', '6,666.7 m² = 0.6667 ha = 10.00 亩')]
+    >>> area_lines(0.4)  # a sliver keeps its figure in every unit
+    [('面积 Area', '0.4 m² = 0.000040 ha = 0.00060 亩')]
     """
     if area_m2 is None or is_blank(area_m2):
         return []
     m2 = float(area_m2)
-    return [("面积 Area", f"{m2:,.1f} m² = {m2 / M2_PER_HA:.4f} ha = {m2 / M2_PER_MU:.2f} 亩")]
+    ha, mu = number_text(m2 / M2_PER_HA, 4), number_text(m2 / M2_PER_MU, 2)
+    return [("面积 Area", f"{number_text(m2, 1)} m² = {ha} ha = {mu} 亩")]
 
 
 def synthetic_lines(row: Row) -> list[tuple[str, object]]:

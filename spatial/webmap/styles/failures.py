@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from spatial.checked.figures import number_text
 from spatial.webmap.styles._base import Field, LayerStyle, LegendEntry, Row
 
 __all__ = ["FAILURES"]
@@ -38,7 +39,7 @@ FAILURES = LayerStyle(
         Field("rule", "规则 Rule"),
         Field("piece", "类型 Piece"),
         Field("other_id", "相关要素 Other feature"),
-        Field("area_km2", "面积 Area", lambda v: f"{float(v):.4f} km²"),
+        Field("area_km2", "面积 Area", lambda v: f"{number_text(float(v), 4)} km²"),
     ),
     hidden=frozenset(),
 )

@@ -12,6 +12,8 @@ from typing import cast
 
 import pandas as pd
 
+from spatial.checked.figures import area_text as plan_area_text
+from spatial.checked.figures import pct_text
 from spatial.webmap.styles._base import Field, LayerStyle, LegendEntry, Row, is_blank
 
 __all__ = ["LABEL_ZOOM", "ZONES", "area_text", "zone_style"]
@@ -37,30 +39,44 @@ def _number(row: Row, column: str) -> float | None:
     return None if value is None or pd.isna(value) else float(value)
 
 
-def area_text(area_km2: float) -> str:
-    """Return an area in km² as text, with hectares beside it under 1 km².
+def _unit(row: Row) -> str:
+    """Return the unit of the zone's target as the plan gave it (``mu``); ``km2`` without one."""
+    unit = row.get("target_unit")
+    return unit if isinstance(unit, str) and unit else "km2"
+
+
+def area_text(area_km2: float, unit: str = "km2", *, exact: bool = False) -> str:
+    """Return an area in km² as the pages print it in ``unit``; a km² area under 1 km² with ha.
+
+    :func:`spatial.checked.figures.area_text` (km² to ``spatial check``'s 4
+    decimals, 亩 and ha as the atlas prints them); ``exact`` for a plan's target.
 
     Examples
     --------
-    >>> area_text(20.0), area_text(0.1)
-    ('20.000 km²', '0.100 km² (10.0 ha)')
+    >>> area_text(20.0), area_text(0.59979)
+    ('20.0000 km²', '0.5998 km² (59.98 公顷 ha)')
+    >>> area_text(0.59979, "mu"), area_text(0.6, "ha", exact=True)
+    ('899.7 亩', '60 公顷 ha')
     """
-    text = f"{area_km2:.3f} km²"
-    return text if area_km2 >= 1 else f"{text} ({area_km2 * 100:.1f} ha)"
+    text = plan_area_text(area_km2, unit, exact=exact)
+    if unit != "km2" or exact or area_km2 >= 1:
+        return text
+    return f"{text} ({plan_area_text(area_km2, 'ha')})"
 
 
 def _rows(row: Row) -> list[tuple[str, object]]:
     measured, target = _number(row, "measured_km2"), _number(row, "target_km2")
+    unit = _unit(row)
     rows: list[tuple[str, object]] = []
     if measured is not None:
-        rows.append(("实测面积 Measured area", area_text(measured)))
+        rows.append(("实测面积 Measured area", area_text(measured, unit)))
     if target is not None:
         tolerance = _number(row, "tolerance_pct")
         diff = _number(row, "diff_pct")
-        diff_text = "—" if diff is None else f"{diff:+.1f}%"
+        diff_text = "—" if diff is None else pct_text(diff)
         tolerance_text = "" if tolerance is None else f" (容差 tolerance ±{tolerance:g}%)"
         rows += [
-            ("规划目标 Target area", area_text(target)),
+            ("规划目标 Target area", area_text(target, unit, exact=True)),
             ("差异 Difference", diff_text + tolerance_text),
         ]
     rows.append(("面积核查 Area check", _STATUS[_classify(row)]))
@@ -88,13 +104,16 @@ ZONES = LayerStyle(
     label_direction="center",
     label_zoom=(LABEL_ZOOM, 99),
     fields=(Field("part_of", "所属 Part of"),),
-    hidden=frozenset({"kind", "target_km2", "measured_km2", "diff_pct", "tolerance_pct", "status"}),
+    hidden=frozenset(
+        {"kind", "target_km2", "measured_km2", "diff_pct", "tolerance_pct", "status"}
+        | {"target_value", "target_unit"}
+    ),
 )
 
 
 def _area_note(row: Row) -> str:
     area = row.get("measured_km2")
-    return "" if is_blank(area) else area_text(float(cast(float, area)))
+    return "" if is_blank(area) else area_text(float(cast(float, area)), _unit(row))
 
 
 def zone_style(zones: pd.DataFrame, label_from: float = LABEL_ZOOM) -> LayerStyle:
