@@ -73,12 +73,8 @@ def _target_row(
         "status": PASS if abs(diff_pct) <= target.tolerance_pct else FAIL,
     }
     if row["status"] == FAIL:
-        # in the plan's unit (1,000 亩), as the pages show it; km² to the table's 4 decimals
-        measured = (
-            f"{measured_km2:.4f} km²"
-            if target.unit == "km2"
-            else area_text(measured_km2, target.unit)
-        )
+        # in the plan's unit (1,000 亩; km² to the table's 4 decimals), as the pages show it
+        measured = area_text(measured_km2, target.unit)
         row["reason"] = (
             f"{measured} is {diff_pct:+.2f}% from "
             f"{area_text(target.target_km2, target.unit, exact=True)} "
