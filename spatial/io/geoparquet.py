@@ -385,6 +385,24 @@ def _rings_closed(native: pa.Array) -> bool:
     return bool(((x[first] == x[last]) & (y[first] == y[last])).all())
 
 
+def _native_multipolygons(wkb: pa.Array) -> pa.Array | None:
+    """Return plain polygon WKB decoded to geoarrow's native multipolygons; None if it is not.
+
+    None for nulls, WKB that is not plain 2-D (multi)polygons, or WKB geoarrow-c cannot parse.
+    """
+    storage = _wkb_storage(wkb)
+    if wkb.null_count or not _plain_wkb(storage):
+        return None
+    extension = ga.large_wkb() if pa.types.is_large_binary(storage.type) else ga.wkb()
+    try:
+        native: pa.Array = ga.as_geoarrow(
+            extension.wrap_array(storage), type=ga.multipolygon()
+        ).storage
+    except RuntimeError:  # geoarrow-c's GeoArrowCException: WKB it cannot parse
+        return None
+    return native
+
+
 def polygon_bounds(wkb: pa.Array) -> npt.NDArray[np.float64] | None:
     """Each feature's ``minx, miny, maxx, maxy`` from its WKB, or None unless all are plain.
 
@@ -407,13 +425,8 @@ def polygon_bounds(wkb: pa.Array) -> npt.NDArray[np.float64] | None:
     >>> polygon_bounds(pa.array([shapely.to_wkb(shapely.Point(1, 2))])) is None
     True
     """
-    storage = _wkb_storage(wkb)
-    if wkb.null_count or not _plain_wkb(storage):
-        return None
-    extension = ga.large_wkb() if pa.types.is_large_binary(storage.type) else ga.wkb()
-    try:
-        native = ga.as_geoarrow(extension.wrap_array(storage), type=ga.multipolygon()).storage
-    except RuntimeError:  # geoarrow-c's GeoArrowCException: WKB it cannot parse
+    native = _native_multipolygons(wkb)
+    if native is None:
         return None
     coords = native.values.values.values  # polygons -> rings -> vertices (x, y)
     x, y = _doubles(coords.field("x")), _doubles(coords.field("y"))
@@ -475,13 +488,8 @@ def polygon_arrays(wkb: pa.Array) -> PolygonArrays | None:
     >>> polygon_arrays(pa.array([shapely.to_wkb(shapely.Point(1, 2))])) is None
     True
     """
-    storage = _wkb_storage(wkb)
-    if wkb.null_count or not _plain_wkb(storage):
-        return None
-    extension = ga.large_wkb() if pa.types.is_large_binary(storage.type) else ga.wkb()
-    try:
-        native = ga.as_geoarrow(extension.wrap_array(storage), type=ga.multipolygon()).storage
-    except RuntimeError:  # geoarrow-c's GeoArrowCException: WKB it cannot parse
+    native = _native_multipolygons(wkb)
+    if native is None:
         return None
     polygons = native.values
     rings = polygons.values

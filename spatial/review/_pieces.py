@@ -26,6 +26,7 @@ from spatial.measure.area import ellipsoidal_area_m2
 from spatial.measure.rings import polygonal
 from spatial.preconditions import feature_error, feature_label, id_text, require_unique_ids
 from spatial.validate.inputs import LayerInput, Repair, prepare_inputs
+from spatial.validate.pairs import inside_by_cells  # one copy, for the checks and the review
 
 __all__ = [
     "area_m2",
@@ -169,37 +170,6 @@ def cut_pairs_marked(
 
 #: Fewest pairs worth a thread of their own in :func:`cut_pairs_marked`.
 _MIN_PAIRS_PER_THREAD = 20_000
-
-
-def inside_by_cells(polygon: shapely.Geometry, boxes: np.ndarray, cells: int) -> np.ndarray:
-    """Which boxes lie, closed, in the interior of ``polygon``, told by a grid over it.
-
-    The polygon's box is cut into ``cells`` × ``cells`` cells; those the polygon
-    contains properly are its interior cells. A box is inside when every cell
-    it reaches, widened by one cell on each side (for rounding), is interior:
-    then so is the box, and any geometry within the box lies in the polygon's
-    interior. False says "not known". ``boxes`` are rows of ``minx, miny, maxx,
-    maxy`` in the polygon's CRS; ``polygon`` should be prepared by the caller
-    (one thread per prepared geometry).
-    """
-    x0, y0, x1, y1 = shapely.bounds(polygon)
-    cx, cy = (x1 - x0) / cells, (y1 - y0) / cells
-    out = np.zeros(len(boxes), dtype=bool)
-    if not len(boxes) or not (cx > 0 and cy > 0):
-        return out
-    ii, jj = np.meshgrid(np.arange(cells), np.arange(cells))
-    grid = shapely.box(x0 + ii * cx, y0 + jj * cy, x0 + (ii + 1) * cx, y0 + (jj + 1) * cy)
-    interior = shapely.contains_properly(polygon, grid)  # rows: y, columns: x
-    table = np.zeros((cells + 1, cells + 1), dtype=np.int64)
-    table[1:, 1:] = interior.cumsum(axis=0).cumsum(axis=1)
-    i0 = np.floor((boxes[:, 0] - x0) / cx) - 1
-    j0 = np.floor((boxes[:, 1] - y0) / cy) - 1
-    i1 = np.floor((boxes[:, 2] - x0) / cx) + 1
-    j1 = np.floor((boxes[:, 3] - y0) / cy) + 1
-    within = (i0 >= 0) & (j0 >= 0) & (i1 < cells) & (j1 < cells)
-    i0, j0, i1, j1 = (np.clip(v, 0, cells - 1).astype(np.int64) for v in (i0, j0, i1, j1))
-    count = table[j1 + 1, i1 + 1] - table[j0, i1 + 1] - table[j1 + 1, i0] + table[j0, i0]
-    return np.asarray(within & (count == (i1 - i0 + 1) * (j1 - j0 + 1)), dtype=bool)
 
 
 def _known_inside(

@@ -155,8 +155,8 @@ def inside_by_cells(polygon: shapely.Geometry, boxes: np.ndarray, cells: int) ->
     interior (``covers`` and ``contains_properly`` are true). False says "not
     known". ``boxes`` are rows of ``minx, miny, maxx, maxy`` in the polygon's
     CRS (NaN rows, empty geometries, are not known); ``polygon`` may be
-    prepared by the caller. The test of :mod:`spatial.review._pieces` (balance),
-    for the checks, which do not import the review.
+    prepared by the caller. Used by balance (:mod:`spatial.review._pieces`) and the
+    checks' ``within_district``.
     """
     x0, y0, x1, y1 = shapely.bounds(polygon)
     cx, cy = (x1 - x0) / cells, (y1 - y0) / cells
