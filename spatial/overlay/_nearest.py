@@ -31,6 +31,9 @@ import numpy.typing as npt
 import shapely
 from pyproj import CRS
 
+from spatial.errors import CRSError
+from spatial.overlay._gkzone import lon_range, zone_is
+
 __all__ = ["CHUNK_POINTS", "MAX_POLYGONS", "nearest_polygons"]
 
 #: Points measured together in one task (numpy arrays of this many rows × polygons).
@@ -161,11 +164,16 @@ def gk_zone_of(
 
     ``crs`` must be a Gauss–Krüger zone (the check bounds the points' least and
     greatest longitude by the corners of their boxes' box); False when that
-    does not settle it (near a zone's edge) or no point has a finite box.
+    does not settle it (near a zone's edge, a corner outside every zone) or
+    no point has a finite box.
     """
-    from spatial.overlay.scan_ops import _lon_range, _zone_is  # noqa: PLC0415 - no cycle
-
     finite = point_bounds[np.isfinite(point_bounds).all(axis=1)]
     if not len(finite):
         return False
-    return _zone_is(crs, [_lon_range(finite, crs)], polygons_lonlat)
+    try:
+        corners = lon_range(finite, crs)
+        if not np.isfinite([*corners.west, *corners.east]).all():
+            return False  # a corner PROJ cannot place (a huge coordinate): the full rule decides
+        return zone_is(crs, [corners], polygons_lonlat)
+    except CRSError:  # a corner outside every zone
+        return False

@@ -970,7 +970,9 @@ def assign_points(
             "_order": ip,
         }
     )
-    outside = np.setdiff1d(np.arange(len(pts)), ip)
+    outside_mask = np.ones(len(pts), dtype=bool)
+    outside_mask[ip] = False
+    outside = np.flatnonzero(outside_mask)  # as np.setdiff1d(np.arange(len(pts)), ip), no sort
     gk = _assign_zone(pts, polys)
     pts_gk, polys_gk = (pts, polys) if gk.equals(polys.crs) else (pts.to_crs(gk), polys.to_crs(gk))
     jq, dist_m = _nearest_outside(np.asarray(pts_gk.geometry.array)[outside], polys_gk)
