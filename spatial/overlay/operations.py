@@ -970,25 +970,56 @@ def assign_points(
             "_order": ip,
         }
     )
-    outside = np.setdiff1d(np.arange(len(pts)), ip)
-    gk = gk_zone_crs_for(pts, polys)
+    outside_mask = np.ones(len(pts), dtype=bool)
+    outside_mask[ip] = False
+    outside = np.flatnonzero(outside_mask)  # as np.setdiff1d(np.arange(len(pts)), ip), no sort
+    gk = _assign_zone(pts, polys)
     pts_gk, polys_gk = (pts, polys) if gk.equals(polys.crs) else (pts.to_crs(gk), polys.to_crs(gk))
-    if outside.size:
-        jp, jq = polys_gk.sindex.nearest(pts_gk.geometry.iloc[outside], return_all=False)
-    else:
-        jp = jq = np.array([], dtype=int)
+    jq, dist_m = _nearest_outside(np.asarray(pts_gk.geometry.array)[outside], polys_gk)
+    outside, jq, dist_m = outside[jq >= 0], jq[jq >= 0], dist_m[jq >= 0]
     nearest = pd.DataFrame(
         {
-            "point_id": pts[a_id_field].to_numpy()[outside[jp]],
+            "point_id": pts[a_id_field].to_numpy()[outside],
             "polygon_id": polys[b_id_field].to_numpy()[jq],
             "inside": False,
-            "dist_m": shapely.distance(
-                pts_gk.geometry.values[outside[jp]], polys_gk.geometry.values[jq]
-            ),
-            "_order": outside[jp],
+            "dist_m": dist_m,
+            "_order": outside,
         }
     )
     frames = [frame for frame in (inside, nearest) if len(frame)]
     result = pd.concat(frames, ignore_index=True) if frames else inside
     result = result.sort_values("_order", kind="stable").drop(columns="_order")
     return result.reset_index(drop=True)
+
+
+def _assign_zone(pts: gpd.GeoDataFrame, polys: gpd.GeoDataFrame) -> CRS:
+    """Return ``gk_zone_crs_for(pts, polys)``, from the points' boxes when they settle it.
+
+    ``pts`` are already in the polygons' CRS.
+    """
+    from spatial.overlay._nearest import gk_zone_of  # noqa: PLC0415 - scan_ops imports this module
+
+    crs = require_crs(polys, "polygon layer")
+    if len(pts) and len(polys):
+        lonlat = polys.to_crs(WGS84).total_bounds.reshape(1, 4)
+        if gk_zone_of(shapely.bounds(np.asarray(pts.geometry.array)), crs, lonlat):
+            return crs
+    return gk_zone_crs_for(pts, polys)
+
+
+def _nearest_outside(
+    points: npt.NDArray[np.object_], polys: gpd.GeoDataFrame
+) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.float64]]:
+    """Nearest polygon (position) of each point and ``shapely.distance`` to it, as the sindex says.
+
+    Both in one Gauss–Krüger zone (metres); see :mod:`spatial.overlay._nearest`.
+    """
+    from spatial.overlay._nearest import nearest_polygons  # noqa: PLC0415
+
+    def ties(positions: npt.NDArray[np.intp]) -> npt.NDArray[np.intp]:
+        jp, jq = polys.sindex.nearest(points[positions], return_all=False)
+        found = np.full(len(positions), -1, dtype=np.intp)  # -1: none (an empty point)
+        found[jp] = jq
+        return found
+
+    return nearest_polygons(points, np.asarray(polys.geometry.array), ties, usable_cpus())

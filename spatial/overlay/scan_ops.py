@@ -49,7 +49,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 import shapely
-from pyproj import CRS, Transformer
+from pyproj import CRS
 from shapely.errors import GEOSException
 
 from spatial.crs import WGS84, gk_zone_crs_for
@@ -57,6 +57,9 @@ from spatial.errors import CRSMismatchWarning, LayerError
 from spatial.io.geoparquet import wkb_geometries
 from spatial.io.sources import LayerSource
 from spatial.overlay._engine import InvalidFeatureError
+from spatial.overlay._gkzone import LonRange as _LonRange
+from spatial.overlay._gkzone import lon_range as _lon_range
+from spatial.overlay._gkzone import zone_is as _zone_is
 from spatial.overlay.operations import (
     buffer_coverage,
     buffer_zone,
@@ -77,8 +80,6 @@ __all__ = ["PROGRESS_MIN_ROWS", "coverage_file", "difference_file"]
 
 #: A layer of more rows than this shows its progress on a terminal (about 2 s of work or more).
 PROGRESS_MIN_ROWS = 200_000
-#: Degrees added to each side of the lon/lat range the boxes' corners give (PROJ's rounding).
-_LON_SLACK_DEG = 1e-7
 
 T = TypeVar("T")
 Progress = Callable[[int, int, str], None]
@@ -110,17 +111,6 @@ class _CoverageJob:
     cover: BoxCover
     id_field: str
     name: str
-
-
-@dataclass(frozen=True)
-class _LonRange:
-    """Bounds on the least and the greatest vertex longitude of some features, degrees.
-
-    ``west`` is (low, high) for the least longitude, ``east`` for the greatest.
-    """
-
-    west: tuple[float, float]
-    east: tuple[float, float]
 
 
 def _small_layer(
@@ -210,40 +200,6 @@ def _area_km2(geoms: npt.NDArray[np.object_], crs: CRS) -> npt.NDArray[np.float6
     from spatial.overlay.operations import _area_km2 as area_km2  # noqa: PLC0415
 
     return area_km2(geoms, crs)
-
-
-def _lon_range(bounds: npt.NDArray[np.float64], crs: CRS) -> _LonRange:
-    """Bound the least and greatest vertex longitude of features from their boxes (projected CRS).
-
-    In a Gauss–Krüger zone a point's longitude grows with its easting and,
-    along a line of one easting, moves monotonically with the northing, so
-    over a box it is least and greatest at corners. Every vertex lies in the
-    box of all the boxes (``X0, Y0, X1, Y1``): the least longitude is at least
-    that of its least corner, and at most the greater of the longitudes at
-    ``(X0, Y0)`` and ``(X0, Y1)`` (a vertex lies on the line ``x = X0``); the
-    greatest alike, on the east side.
-    """
-    to_lonlat = Transformer.from_crs(crs, WGS84, always_xy=True)
-    x0, y0 = bounds[:, 0].min(), bounds[:, 1].min()
-    x1, y1 = bounds[:, 2].max(), bounds[:, 3].max()
-    lon, _ = to_lonlat.transform(np.array([x0, x0, x1, x1]), np.array([y0, y1, y0, y1]))
-    sw, nw, se, ne = (float(v) for v in lon)
-    return _LonRange((min(sw, nw, se, ne), max(sw, nw)), (min(se, ne), max(sw, nw, se, ne)))
-
-
-def _zone_is(crs: CRS, ranges: Sequence[_LonRange], lines_lonlat: npt.NDArray[np.float64]) -> bool:
-    """Whether ``gk_zone_crs_for(A, B)`` is ``crs`` for every A the ranges allow.
-
-    ``lines_lonlat`` is B's total bounds in EPSG:4326 (a row; NaN for none).
-    """
-    slack = _LON_SLACK_DEG
-    west = [min(r.west[k] for r in ranges) for k in (0, 1)]
-    east = [max(r.east[k] for r in ranges) for k in (0, 1)]
-    ends = (
-        np.array([[west[0] - slack, 0.0, east[0] - slack, 0.0]]),
-        np.array([[west[1] + slack, 0.0, east[1] + slack, 0.0]]),
-    )
-    return all(gk_zone_crs_for(end, lines_lonlat).equals(crs) for end in ends)
 
 
 def _run(

@@ -21,7 +21,7 @@ import pandas as pd
 import pytest
 import shapely
 from conftest import grid_parcels_gk
-from pyproj import CRS
+from pyproj import CRS, Transformer
 
 from spatial.cli import main
 from spatial.commands import overlay as overlay_command
@@ -231,7 +231,7 @@ def test_coverage_of_a_layer_outside_the_zone_takes_the_plain_path(parcels, tmp_
 
 def test_the_zone_is_decided_from_the_boxes_corners():
     gk = CRS.from_epsg(4544)  # central meridian 105°E, the zone from 103.5°E to 106.5°E
-    to_gk = scan_ops.Transformer.from_crs(4326, gk, always_xy=True)
+    to_gk = Transformer.from_crs(4326, gk, always_xy=True)
     x0, y0 = to_gk.transform(106.2, 29.6)
     x1, y1 = to_gk.transform(106.3, 29.7)
     near_edge = scan_ops._lon_range(np.array([[x0, y0, x1, y1]]), gk)
