@@ -482,8 +482,8 @@ def _moved_m2(
 
 def _good(geoms: np.ndarray) -> np.ndarray:
     """Where a geometry may be a re-id: present, not empty, valid, polygonal with area."""
-    present = ~shapely.is_missing(geoms)
-    good = present.copy()
+    present = np.asarray(~shapely.is_missing(geoms), dtype=bool)
+    good: np.ndarray = present.copy()
     good[present] = (
         ~shapely.is_empty(geoms[present])
         & shapely.is_valid(geoms[present])
@@ -493,7 +493,7 @@ def _good(geoms: np.ndarray) -> np.ndarray:
 
 
 def _components(n: int, pairs: tuple[np.ndarray, np.ndarray]) -> list[np.ndarray]:
-    """Connected groups of nodes ``0..n-1`` joined by ``pairs`` (only nodes in some pair)."""
+    """Return the groups of nodes ``0..n-1`` joined by ``pairs`` (only nodes in some pair)."""
     parent = list(range(n))
 
     def root(k: int) -> int:
