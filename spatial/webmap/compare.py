@@ -191,20 +191,20 @@ def reids(new: gpd.GeoDataFrame, features: pd.DataFrame, id_field: str = "id") -
     Returns
     -------
     geopandas.GeoDataFrame
-        ``old_ids``, ``new_ids`` (this feature's id), ``class_change`` ("old →
+        ``id`` and ``new_ids`` (this feature's id), ``old_ids``, ``class_change`` ("old →
         new" class where the land's class changed, else None) and ``synthetic``
         where NEW marks it.
     """
-    if "old_ids" not in features.columns:
-        rows = features.iloc[:0]
-    else:
-        rows = features[(features["status"] == "reid") & (features["old_ids"] != "")]
+    if "old_ids" not in features.columns:  # no re-id
+        return gpd.GeoDataFrame({"id": [], "old_ids": [], "new_ids": []}, geometry=[], crs=new.crs)
+    rows = features[(features["status"] == "reid") & (features["old_ids"] != "")]
     by_id = rows.set_index(rows["id"].astype(str))
     part = new[new[id_field].astype(str).isin(by_id.index)]
     ids = part[id_field].astype(str).to_numpy()
     matched = by_id.reindex(ids)
     old_class = features.set_index(features["id"].astype(str))["old_class"]
     columns: dict[str, object] = {
+        "id": ids,
         "old_ids": matched["old_ids"].astype(str).to_numpy(),
         "new_ids": ids,
         "class_change": [
