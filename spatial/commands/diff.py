@@ -2,7 +2,8 @@
 
 The library function behind ``spatial diff OLD NEW`` (:mod:`spatial.cli.diff`).
 Feature rows: ``id, status, added_m2, removed_m2, old_m2, new_m2,
-changed_fields, old_class, new_class``; the two versions are compared, differenced
+changed_fields, old_class, new_class`` (and ``old_ids, new_ids`` when some
+feature is a re-id: same land, new ids); the two versions are compared, differenced
 and cut in their own frame (the CRS they share, or the larger one's), areas by
 the survey rule (:mod:`spatial.measure.reconcile`). The plan's targets and rules
 (the planner's, else the bundled plan; constraints added) are run on both
