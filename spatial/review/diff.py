@@ -508,7 +508,9 @@ def _components(n: int, pairs: tuple[np.ndarray, np.ndarray]) -> list[np.ndarray
             parent[ra] = rb
     joined = np.unique(np.concatenate(pairs))
     roots = np.array([root(int(k)) for k in joined], dtype=np.intp)
-    return [joined[roots == r] for r in np.unique(roots)]
+    by_root = np.argsort(roots, kind="stable")  # grouped in one sort, not one scan per group
+    cuts = np.flatnonzero(np.diff(roots[by_root])) + 1
+    return np.split(joined[by_root], cuts)
 
 
 def _reids(
@@ -541,18 +543,25 @@ def _reids(
         return old_ids, new_ids
     r, a = shapely.STRtree(ag).query(rg, predicate="intersects")
     if len(r):
-        shared = area_m2(shapely.intersection(rg[r], ag[a]), crs) > tolerance_m2
+        shared = _area_m2(shapely.intersection(rg[r], ag[a]), crs) > tolerance_m2
         r, a = r[shared], a[shared]
     if not len(r):
         return old_ids, new_ids
+    groups = []
     for group in _components(len(rg) + len(ag), (r, a + len(rg))):
         mine, theirs = group[group < len(rg)], group[group >= len(rg)] - len(rg)
-        if len(mine) > 1 and len(theirs) > 1:
-            continue
-        apart = shapely.symmetric_difference(
-            shapely.union_all(rg[mine]), shapely.union_all(ag[theirs])
-        )
-        if area_m2(np.array([apart], dtype=object), crs)[0] > tolerance_m2:
+        if len(mine) == 1 or len(theirs) == 1:  # several on both sides: no re-id
+            groups.append((mine, theirs))
+    if not groups:
+        return old_ids, new_ids
+    ones = [shapely.union_all(rg[m]) if len(m) > 1 else rg[m[0]] for m, _ in groups]
+    others = [shapely.union_all(ag[t]) if len(t) > 1 else ag[t[0]] for _, t in groups]
+    apart = shapely.symmetric_difference(
+        np.array(ones, dtype=object), np.array(others, dtype=object)
+    )
+    apart_m2 = _area_m2(np.asarray(apart, dtype=object), crs)  # measured at once
+    for (mine, theirs), m2 in zip(groups, apart_m2, strict=True):
+        if m2 > tolerance_m2:
             continue
         old_rows, new_rows = removed[mine], added[theirs]
         new_ids[old_rows] = ", ".join(order[k] for k in new_rows)
