@@ -513,6 +513,30 @@ def _components(n: int, pairs: tuple[np.ndarray, np.ndarray]) -> list[np.ndarray
     return np.split(joined[by_root], cuts)
 
 
+#: Slack of :func:`_box_within`, as a share of the larger box's diagonal (frame units).
+_BOX_SLACK = 1e-6
+
+
+def _box_within(one: np.ndarray, other: np.ndarray) -> np.ndarray:
+    """Where one bounding box lies within the other (either way), up to :data:`_BOX_SLACK`.
+
+    ``one``, ``other``: ``(n, 4)`` bounds (xmin, ymin, xmax, ymax) in the work
+    frame. Land re-identified lies within the bounds of the land it was (a part
+    within its whole, or the same); two neighbours that only touch or share a
+    sliver do not, and are not cut to find so.
+    """
+    diagonal = np.maximum(
+        np.hypot(one[:, 2] - one[:, 0], one[:, 3] - one[:, 1]),
+        np.hypot(other[:, 2] - other[:, 0], other[:, 3] - other[:, 1]),
+    )
+    slack = (diagonal * _BOX_SLACK)[:, None]
+    low, high = np.array([1, 1, -1, -1]), np.array([-1, -1, 1, 1])
+    a_in_b = np.all((one - other) * low >= -slack, axis=1)
+    b_in_a = np.all((one - other) * high >= -slack, axis=1)
+    out: np.ndarray = a_in_b | b_in_a
+    return out
+
+
 def _reids(
     order: list[str],
     geoms: tuple[np.ndarray, np.ndarray],
@@ -526,7 +550,8 @@ def _reids(
     the same land when, in the work frame ``crs``, the symmetric difference of
     the one and the union of the others is at most ``tolerance_m2`` m² (the
     rule for "geometry unchanged"): one-to-one, one-to-many or many-to-one.
-    Candidates are the removed and added features sharing more than
+    Candidates are the removed and added features one of whose bounds lies
+    within the other's (:func:`_box_within`) sharing more than
     ``tolerance_m2`` m² of area, grouped; a group with several on both sides
     is no re-id. A missing, empty or invalid geometry never matches.
     """
@@ -542,6 +567,8 @@ def _reids(
     if not len(removed) or not len(added):
         return old_ids, new_ids
     r, a = shapely.STRtree(ag).query(rg, predicate="intersects")
+    inside = _box_within(shapely.bounds(rg[r]), shapely.bounds(ag[a]))
+    r, a = r[inside], a[inside]
     if len(r):
         shared = _area_m2(shapely.intersection(rg[r], ag[a]), crs) > tolerance_m2
         r, a = r[shared], a[shared]
