@@ -278,3 +278,16 @@ def test_bad_geometries_never_match() -> None:
         dtype=object,
     )
     assert _good(geoms).tolist() == [False, False, False, False, True]
+
+
+@pytest.mark.parametrize(("tolerance_m2", "status"), [(0.01, "reid"), (0.001, "removed")])
+def test_reid_uses_the_geometry_tolerance(tolerance_m2: float, status: str) -> None:
+    old = survey_parcels()
+    g = old.set_index("BSM").geometry
+    x1, y1, x2, y2 = g["N03"].bounds
+    nudged = shapely.box(x1, y1, x2, y2 + 1e-5)  # 300 m x 0.01 mm: about 0.003 m²
+    sliver_m2 = oracle_area_m2(nudged.symmetric_difference(g["N03"]))
+    assert 0.001 < sliver_m2 < 0.01
+    new = _merged(old, ["N03"], {"N03-1": nudged})
+    features = diff_layers(old, new, id_field="BSM", tolerance_m2=tolerance_m2).features
+    assert features.set_index("id").status["N03"] == status
