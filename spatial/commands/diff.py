@@ -2,7 +2,8 @@
 
 The library function behind ``spatial diff OLD NEW`` (:mod:`spatial.cli.diff`).
 Feature rows: ``id, status, added_m2, removed_m2, old_m2, new_m2,
-changed_fields, old_class, new_class``; the two versions are compared, differenced
+changed_fields, old_class, new_class`` (and ``old_ids, new_ids`` when some
+feature is a re-id: same land, new ids); the two versions are compared, differenced
 and cut in their own frame (the CRS they share, or the larger one's), areas by
 the survey rule (:mod:`spatial.measure.reconcile`). The plan's targets and rules
 (the planner's, else the bundled plan; constraints added) are run on both
@@ -146,12 +147,21 @@ class DiffResult:
 
     @property
     def summary(self) -> str:
-        """One line: features by status, 调入 and 调出 in m²."""
+        """One line: features by status, 调入 and 调出 in m², then the re-ids apart.
+
+        A re-id (same land, new ids: :func:`spatial.review.diff.diff_layers`) is
+        no change of land: it is counted after the 调入/调出, as the OLD
+        features re-identified, and not among the statuses.
+        """
         features = self.diff.features
         counts = features["status"].value_counts()
-        text = ", ".join(f"{counts[s]} {s}" for s in counts.index)
+        text = ", ".join(f"{counts[s]} {s}" for s in counts.index if s != "reid")
         added, removed = features["added_m2"].sum(), features["removed_m2"].sum()
-        return f"{text}; 调入 {added:,.1f} m², 调出 {removed:,.1f} m²"
+        line = f"{text}; 调入 {added:,.1f} m², 调出 {removed:,.1f} m²"
+        if "new_ids" not in features.columns:
+            return line
+        reids = int((features["new_ids"] != "").sum())  # OLD's features given new ids
+        return f"{line}; {reids} features re-identified (same land, new ids)"
 
     @property
     def worse(self) -> list[str]:

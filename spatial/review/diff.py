@@ -8,7 +8,15 @@ status, geometry winning over attributes:
   than ``tolerance_m2`` of area (so re-digitising noise or a new vertex on the
   same edge is not a change);
 * ``attributes_changed``: same geometry, some property differs (``changed_fields``);
-* ``unchanged``.
+* ``unchanged``;
+* ``reid``: a feature in one version only whose land is, within
+  ``tolerance_m2``, exactly the land of features in the other version only (a
+  road split into two ids, a parcel renumbered): one removed equal to one added,
+  or one to the union of several (:func:`_reids`). It names the other side
+  (``new_ids`` on the OLD feature's row, ``old_ids`` on the NEW one's), has no
+  调入/调出 (0 m², no piece), and its land's class change, if any, is in the
+  matrix (which cuts land, not ids). These two columns are added only when some
+  feature is a re-id: a diff without one is as before.
 
 Geometries are compared, differenced and cut in the layers' storage frame (a
 Gauss–Krüger survey layer stays in its plane, :func:`spatial.review._pieces.ready_layers`),
@@ -49,13 +57,14 @@ from spatial.validate.inputs import Repair
 __all__ = [
     "FEATURE_COLUMNS",
     "GEOMETRY_TOLERANCE_M2",
+    "REID_COLUMNS",
     "STATUSES",
     "LayerDiff",
     "diff_layers",
 ]
 
 #: The statuses, in the order a report lists them.
-STATUSES = ("added", "removed", "geometry_changed", "attributes_changed", "unchanged")
+STATUSES = ("added", "removed", "geometry_changed", "attributes_changed", "unchanged", "reid")
 #: Columns of the feature table, in order.
 FEATURE_COLUMNS = [
     "id",
@@ -68,6 +77,8 @@ FEATURE_COLUMNS = [
     "old_class",
     "new_class",
 ]
+#: Columns added to the feature table when some feature is a re-id (the other side's ids).
+REID_COLUMNS = ["old_ids", "new_ids"]
 #: Symmetric difference (m²) below which two versions of a feature count as the same geometry.
 GEOMETRY_TOLERANCE_M2 = 0.01
 _NOT_COMPARED = {"geometry"}
@@ -469,6 +480,122 @@ def _moved_m2(
     return gained_m2, lost_m2
 
 
+def _good(geoms: np.ndarray) -> np.ndarray:
+    """Where a geometry may be a re-id: present, not empty, valid, polygonal with area."""
+    present = np.asarray(~shapely.is_missing(geoms), dtype=bool)
+    good: np.ndarray = present.copy()
+    good[present] = (
+        ~shapely.is_empty(geoms[present])
+        & shapely.is_valid(geoms[present])
+        & (shapely.area(geoms[present]) > 0)
+    )
+    return good
+
+
+def _components(n: int, pairs: tuple[np.ndarray, np.ndarray]) -> list[np.ndarray]:
+    """Return the groups of nodes ``0..n-1`` joined by ``pairs`` (only nodes in some pair)."""
+    parent = list(range(n))
+
+    def root(k: int) -> int:
+        while parent[k] != k:
+            parent[k] = parent[parent[k]]
+            k = parent[k]
+        return k
+
+    for a, b in zip(*pairs, strict=True):
+        ra, rb = root(int(a)), root(int(b))
+        if ra != rb:
+            parent[ra] = rb
+    joined = np.unique(np.concatenate(pairs))
+    roots = np.array([root(int(k)) for k in joined], dtype=np.intp)
+    by_root = np.argsort(roots, kind="stable")  # grouped in one sort, not one scan per group
+    cuts = np.flatnonzero(np.diff(roots[by_root])) + 1
+    return np.split(joined[by_root], cuts)
+
+
+#: Slack of :func:`_box_within`, as a share of the larger box's diagonal (frame units).
+_BOX_SLACK = 1e-6
+
+
+def _box_within(one: np.ndarray, other: np.ndarray) -> np.ndarray:
+    """Where one bounding box lies within the other (either way), up to :data:`_BOX_SLACK`.
+
+    ``one``, ``other``: ``(n, 4)`` bounds (xmin, ymin, xmax, ymax) in the work
+    frame. Land re-identified lies within the bounds of the land it was (a part
+    within its whole, or the same); two neighbours that only touch or share a
+    sliver do not, and are not cut to find so.
+    """
+    diagonal = np.maximum(
+        np.hypot(one[:, 2] - one[:, 0], one[:, 3] - one[:, 1]),
+        np.hypot(other[:, 2] - other[:, 0], other[:, 3] - other[:, 1]),
+    )
+    slack = (diagonal * _BOX_SLACK)[:, None]
+    low, high = np.array([1, 1, -1, -1]), np.array([-1, -1, 1, 1])
+    a_in_b = np.all((one - other) * low >= -slack, axis=1)
+    b_in_a = np.all((one - other) * high >= -slack, axis=1)
+    out: np.ndarray = a_in_b | b_in_a
+    return out
+
+
+def _reids(
+    order: list[str],
+    geoms: tuple[np.ndarray, np.ndarray],
+    ends: tuple[np.ndarray, np.ndarray],
+    crs: CRS,
+    tolerance_m2: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return each row's re-id partners: (``old_ids``, ``new_ids``), "" where it is none.
+
+    A feature removed from OLD and features added in NEW (or the reverse) are
+    the same land when, in the work frame ``crs``, the symmetric difference of
+    the one and the union of the others is at most ``tolerance_m2`` m² (the
+    rule for "geometry unchanged"): one-to-one, one-to-many or many-to-one.
+    Candidates are the removed and added features one of whose bounds lies
+    within the other's (:func:`_box_within`) sharing more than
+    ``tolerance_m2`` m² of area, grouped; a group with several on both sides
+    is no re-id. A missing, empty or invalid geometry never matches.
+    """
+    (og, ng), (oi, ni) = geoms, ends
+    old_ids = np.full(len(order), "", dtype=object)
+    new_ids = np.full(len(order), "", dtype=object)
+    removed, added = np.flatnonzero(ni < 0), np.flatnonzero(oi < 0)
+    if not len(removed) or not len(added):
+        return old_ids, new_ids
+    rg, ag = og[oi[removed]], ng[ni[added]]
+    removed, rg = removed[_good(rg)], rg[_good(rg)]
+    added, ag = added[_good(ag)], ag[_good(ag)]
+    if not len(removed) or not len(added):
+        return old_ids, new_ids
+    r, a = shapely.STRtree(ag).query(rg, predicate="intersects")
+    inside = _box_within(shapely.bounds(rg[r]), shapely.bounds(ag[a]))
+    r, a = r[inside], a[inside]
+    if len(r):
+        shared = _area_m2(shapely.intersection(rg[r], ag[a]), crs) > tolerance_m2
+        r, a = r[shared], a[shared]
+    if not len(r):
+        return old_ids, new_ids
+    groups = []
+    for group in _components(len(rg) + len(ag), (r, a + len(rg))):
+        mine, theirs = group[group < len(rg)], group[group >= len(rg)] - len(rg)
+        if len(mine) == 1 or len(theirs) == 1:  # several on both sides: no re-id
+            groups.append((mine, theirs))
+    if not groups:
+        return old_ids, new_ids
+    ones = [shapely.union_all(rg[m]) if len(m) > 1 else rg[m[0]] for m, _ in groups]
+    others = [shapely.union_all(ag[t]) if len(t) > 1 else ag[t[0]] for _, t in groups]
+    apart = shapely.symmetric_difference(
+        np.array(ones, dtype=object), np.array(others, dtype=object)
+    )
+    apart_m2 = _area_m2(np.asarray(apart, dtype=object), crs)  # measured at once
+    for (mine, theirs), m2 in zip(groups, apart_m2, strict=True):
+        if m2 > tolerance_m2:
+            continue
+        old_rows, new_rows = removed[mine], added[theirs]
+        new_ids[old_rows] = ", ".join(order[k] for k in new_rows)
+        old_ids[new_rows] = ", ".join(order[k] for k in old_rows)
+    return old_ids, new_ids
+
+
 def diff_layers(
     old: gpd.GeoDataFrame,
     new: gpd.GeoDataFrame,
@@ -543,10 +670,15 @@ def diff_layers(
     )
     changed = _changed_fields(o, n, oi, ni, fields)
     classes = (_classes(o, class_field, oi), _classes(n, class_field, ni))
+    status = _statuses(oi, ni, gained_m2 + lost_m2, changed, tolerance_m2)
+    reid_old, reid_new = _reids(order, (og, ng), (oi, ni), crs, tolerance_m2)
+    reid = (reid_old != "") | (reid_new != "")
+    status[reid] = "reid"
+    gained_m2[reid], lost_m2[reid] = 0.0, 0.0  # the same land: no 调入, no 调出, no piece
     table = pd.DataFrame(
         {
             "id": order,
-            "status": _statuses(oi, ni, gained_m2 + lost_m2, changed, tolerance_m2),
+            "status": status,
             "added_m2": gained_m2.astype(float),
             "removed_m2": lost_m2.astype(float),
             "changed_fields": changed,
@@ -570,4 +702,8 @@ def diff_layers(
         matrix = _matrix(o, n, class_field, crs, (oi[same], ni[same]), old_whole_m2)
     else:
         matrix = None
-    return LayerDiff(table[FEATURE_COLUMNS], layer, matrix, repairs, (o, n))
+    columns = FEATURE_COLUMNS
+    if reid.any():  # only then: a diff without a re-id keeps its columns
+        table["old_ids"], table["new_ids"] = reid_old, reid_new
+        columns = [*FEATURE_COLUMNS, *REID_COLUMNS]
+    return LayerDiff(table[columns], layer, matrix, repairs, (o, n))

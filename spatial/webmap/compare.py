@@ -6,7 +6,10 @@ Leaflet plugins in ``static/vendor/`` and listed in its ``MANIFEST.json`` with
 its licence, version and sha256, and inlined like Leaflet itself); the 调入/调出
 pieces lie on top, unclipped, the removed ones (dashed outlines) above the added
 ones (filled) so both show; features whose land-use class changed are outlined,
-their popup giving old → new class (named from the 2023 classification). No
+their popup giving old → new class (named from the 2023 classification).
+Re-identified features (same land, new ids: a road split in two, a parcel
+renumbered) have no pieces and are drawn in a thin grey outline, unfilled,
+their popup naming the old and the new ids (:func:`reids`). No
 tiles: the page makes no network request; the page embeds its font (Noto Sans
 SC, :mod:`spatial.webmap.font`), so its Chinese shows without system fonts. On a
 narrow screen the layer control folds to its button, clear of the title.
@@ -36,13 +39,16 @@ from spatial.webmap.font import with_embedded_font
 from spatial.webmap.layer import styled_layer
 from spatial.webmap.legend import legend_html
 from spatial.webmap.page import RawElement, page_of
-from spatial.webmap.styles._base import LayerStyle
+from spatial.webmap.styles._base import LayerStyle, LegendEntry, Row
+from spatial.webmap.styles.conflicts import synthetic_lines
 from spatial.webmap.styles.versions import DIFF_CLASSES, DIFF_NEW, DIFF_OLD, DIFF_PIECES
 
 __all__ = [
+    "REID_STYLE",
     "SIDE_BY_SIDE",
     "build_compare_map",
     "class_changes",
+    "reids",
     "render_compare_map",
     "side_by_side_js",
 ]
@@ -145,6 +151,86 @@ def class_changes(
     return gpd.GeoDataFrame(columns, geometry=part.geometry.to_numpy(), crs=new.crs)
 
 
+def _reid_rows(row: Row) -> list[tuple[str, object]]:
+    return [
+        *synthetic_lines(row),
+        ("旧编号 Old ids", row.get("old_ids")),
+        ("新编号 New ids", row.get("new_ids")),
+        ("地类变化 Class change", row.get("class_change")),
+    ]
+
+
+#: Re-identified land: a neutral thin outline, no fill, no hatch (it is no change of land).
+REID_STYLE = LayerStyle(
+    name="diff_reids",
+    title_zh="重新编号",
+    title_en="Re-identified (same land, new ids)",
+    paths={"reid": {"color": "#636363", "weight": 1.5, "fillOpacity": 0.0, "fill": False}},
+    classify=lambda row: "reid",
+    legend=(LegendEntry("reid", "polygon", "重新编号（地块不变）", "same land, new ids"),),
+    z_index=455,
+    popup_rows=_reid_rows,
+    hidden=frozenset({"old_ids", "new_ids", "class_change", "synthetic"}),
+)
+
+
+def reids(new: gpd.GeoDataFrame, features: pd.DataFrame, id_field: str = "id") -> gpd.GeoDataFrame:
+    """Return NEW's re-identified features, each with the OLD ids its land had.
+
+    Parameters
+    ----------
+    new : geopandas.GeoDataFrame
+        The new version (any explicit CRS; kept).
+    features : pandas.DataFrame
+        :attr:`spatial.review.diff.LayerDiff.features`; re-ids are the rows of
+        status ``reid`` on NEW's side (``old_ids`` not blank). Without the
+        ``old_ids`` column there is none.
+    id_field : str
+        NEW's field holding the ids of ``features``.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        ``id`` and ``new_ids`` (this feature's id), ``old_ids``, ``class_change`` ("old →
+        new" class where the land's class changed, else None) and ``synthetic``
+        where NEW marks it.
+    """
+    if "old_ids" not in features.columns:  # no re-id
+        return gpd.GeoDataFrame({"id": [], "old_ids": [], "new_ids": []}, geometry=[], crs=new.crs)
+    rows = features[(features["status"] == "reid") & (features["old_ids"] != "")]
+    by_id = rows.set_index(rows["id"].astype(str))
+    part = new[new[id_field].astype(str).isin(by_id.index)]
+    ids = part[id_field].astype(str).to_numpy()
+    matched = by_id.reindex(ids)
+    old_class = features.set_index(features["id"].astype(str))["old_class"]
+    columns: dict[str, object] = {
+        "id": ids,
+        "old_ids": matched["old_ids"].astype(str).to_numpy(),
+        "new_ids": ids,
+        "class_change": [
+            _reid_class(old_class, str(before), after)
+            for before, after in zip(matched["old_ids"], matched["new_class"], strict=True)
+        ],
+    }
+    if "synthetic" in part.columns:
+        columns["synthetic"] = part["synthetic"].to_numpy()
+    return gpd.GeoDataFrame(columns, geometry=part.geometry.to_numpy(), crs=new.crs)
+
+
+def _reid_class(old_class: pd.Series, old_ids: str, new_class: object) -> str | None:
+    """Return "old → new" class of re-identified land when its class changed, else None."""
+    if _is_blank(new_class):
+        return None
+    before = {str(c) for c in old_class.reindex(old_ids.split(", ")) if not _is_blank(c)}
+    if not before or before == {str(new_class)}:
+        return None
+    return f"{'、'.join(_class_text(c) for c in sorted(before))} → {_class_text(new_class)}"
+
+
+def _is_blank(value: object) -> bool:
+    return value is None or (isinstance(value, float) and np.isnan(value))
+
+
 def _removed_on_top(pieces: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Return the pieces with the removed ones last, drawn over the added (stable otherwise)."""
     if "change" not in pieces.columns:
@@ -160,6 +246,7 @@ def build_compare_map(
     names: tuple[str, str] = ("old", "new"),
     *,
     changes: gpd.GeoDataFrame | None = None,
+    reidentified: gpd.GeoDataFrame | None = None,
 ) -> folium.Map:
     """Build the compare map of two versions of a layer and their 调入/调出 pieces.
 
@@ -173,6 +260,8 @@ def build_compare_map(
         The versions' file names, shown in the layer control (escaped here).
     changes : geopandas.GeoDataFrame, optional
         Features whose class changed (:func:`class_changes`); a layer when any.
+    reidentified : geopandas.GeoDataFrame, optional
+        Re-identified features (:func:`reids`); a grey outline layer when any.
     """
     m = folium.Map(location=None, tiles=None, control_scale=False, zoom_snap=0.25)
     page_of(m).title = escape_text(f"{TITLE_ZH} {TITLE_EN}")
@@ -189,6 +278,8 @@ def build_compare_map(
     ]
     if changes is not None and len(changes):
         layers.append((changes, DIFF_CLASSES, None))
+    if reidentified is not None and len(reidentified):
+        layers.append((reidentified, REID_STYLE, None))
     layers.append((_removed_on_top(pieces), DIFF_PIECES, None))
     for gdf, style, label in layers:
         layer = styled_layer(gdf, style, name=label)
@@ -221,8 +312,11 @@ def render_compare_map(
 
     With ``features`` (:attr:`~spatial.review.diff.LayerDiff.features`, ids in
     NEW's ``id_field``), the features whose class changed are a layer of their
-    own. The page embeds its font (:func:`~spatial.webmap.font.with_embedded_font`).
+    own, and the re-identified ones (same land, new ids) a grey outline.
+    The page embeds its font (:func:`~spatial.webmap.font.with_embedded_font`).
     """
     changes = None if features is None else class_changes(new, features, id_field)
-    html = build_compare_map(old, new, pieces, names, changes=changes).get_root().render()
+    again = None if features is None else reids(new, features, id_field)
+    m = build_compare_map(old, new, pieces, names, changes=changes, reidentified=again)
+    html = m.get_root().render()
     return write_text_atomic(path, with_embedded_font(html))

@@ -260,24 +260,28 @@ def survey_diff():
 def test_diff_reports_exactly_the_reclassification_and_the_road_split(survey_diff) -> None:
     features = survey_diff.features.set_index("id")
     changed = features[features.status != "unchanged"]
+    # the road split keeps its land: a re-id (same land, new ids), no 调入/调出
     assert changed.status.to_dict() == {
-        "R": "removed",
+        "R": "reid",
         "N01": "attributes_changed",
-        "R1": "added",
-        "R2": "added",
+        "R1": "reid",
+        "R2": "reid",
     }
+    assert features.loc["R", "new_ids"] == "R1, R2"
+    assert features.loc["R1", "old_ids"] == features.loc["R2", "old_ids"] == "R"
     assert features.loc["N01", "changed_fields"] == "YDYHFLDM"
     for ident in ("R", "R1", "R2"):  # in one version only: no field compared
         assert features.loc[ident, "changed_fields"] == ""
+        assert features.loc[ident, "added_m2"] == features.loc[ident, "removed_m2"] == 0.0
     unchanged = features[features.status == "unchanged"]
     assert (unchanged.added_m2 + unchanged.removed_m2).max() <= 1e-6
     revised = survey_parcels_revised().set_index("BSM").geometry
     for ident in ("R1", "R2"):
-        assert features.loc[ident, "added_m2"] == pytest.approx(
+        assert features.loc[ident, "new_m2"] == pytest.approx(
             oracle_area_m2(revised[ident]), rel=REL
         )
     road = survey_parcels().set_index("BSM").geometry["R"]
-    assert features.loc["R", "removed_m2"] == pytest.approx(oracle_area_m2(road), rel=REL)
+    assert features.loc["R", "old_m2"] == pytest.approx(oracle_area_m2(road), rel=REL)
 
 
 def test_diff_class_matrix_has_one_change_and_nothing_else_above_a_hundredth(survey_diff) -> None:
@@ -295,14 +299,18 @@ def test_diff_class_matrix_has_one_change_and_nothing_else_above_a_hundredth(sur
 
 
 def test_diff_pieces_stay_lon_lat_and_measure_as_the_oracle(survey_diff) -> None:
-    pieces = survey_diff.pieces.set_index("id")
+    assert survey_diff.pieces.crs.to_epsg() == 4326
+    assert survey_diff.pieces.empty  # the road split is a re-id: no piece
+    # the road replaced by its west half only: R is removed whole, R1 added (not the same land)
+    revised_all = survey_parcels_revised()
+    halved = diff_layers(survey_parcels(), revised_all[revised_all["BSM"] != "R2"], id_field="BSM")
+    pieces = halved.pieces.set_index("id")
     assert pieces.crs.to_epsg() == 4326
-    assert sorted(pieces.index) == ["R", "R1", "R2"]
-    revised = survey_parcels_revised().set_index("BSM").geometry
+    assert sorted(pieces.index) == ["R", "R1"]
+    revised = revised_all.set_index("BSM").geometry
+    road = survey_parcels().set_index("BSM").geometry["R"]
     assert pieces.loc["R1", "area_m2"] == pytest.approx(oracle_area_m2(revised["R1"]), rel=REL)
-    assert strip_area_m2(pieces.geometry["R2"]) == pytest.approx(
-        oracle_area_m2(revised["R2"]), rel=1e-9
-    )
+    assert strip_area_m2(pieces.geometry["R"]) == pytest.approx(oracle_area_m2(road), rel=1e-9)
 
 
 def test_cli_diff_exits_0_with_the_one_class_change(
