@@ -448,6 +448,11 @@ def _change_summary(changes: Mapping[str, LayerDiff]) -> pd.DataFrame:
         row: dict[str, object] = {"layer": layer}
         for status in ("added", "removed", "geometry_changed", "attributes_changed", "unchanged"):
             row[status] = int(counts.get(status, 0))
+        # old features renumbered on the same land (the headline's count): their rows name new_ids
+        reid = features["status"] == "reid"
+        if "new_ids" in features:
+            reid &= features["new_ids"].fillna("").astype(str) != ""
+        row["reid"] = int(reid.sum()) if "new_ids" in features else 0
         row["added_m2"] = float(features["added_m2"].sum())  # 调入
         row["removed_m2"] = float(features["removed_m2"].sum())  # 调出
         rows.append(row)
