@@ -5,10 +5,10 @@ Prints (or writes with ``--out``) ``{"features": [...], "targets": [...],
 tables as text, CSV or Markdown. Feature rows: ``id, status, added_m2,
 removed_m2, old_m2, new_m2, changed_fields, old_class, new_class``; status is
 one of added, removed, geometry_changed, attributes_changed, unchanged
-(geometry wins over attributes), or reid: a feature in one version only whose
-land is exactly that of features in the other version only (a road split in
-two, a parcel renumbered), named in the added ``new_ids``/``old_ids`` columns,
-with no 调入/调出; the summary line counts them apart. The two versions are
+(geometry wins over attributes). A removed or added feature whose land is
+exactly that of features in the other version only (a road split in two, a
+parcel renumbered) is a re-id: it names them in the added ``new_ids``/``old_ids``
+columns and has no 调入/调出; the summary line counts re-ids apart. The two versions are
 compared, differenced and cut in their own frame (the CRS they share, or the larger one's: a
 Gauss–Krüger survey layer stays in its plane), areas by the survey rule
 (:mod:`spatial.measure.reconcile` states the model). The plan's targets and rules (``--plan``,

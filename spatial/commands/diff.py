@@ -153,14 +153,17 @@ class DiffResult:
         no change of land: it is counted after the 调入/调出, as the OLD
         features re-identified, and not among the statuses.
         """
+        from spatial.review.diff import reid_rows  # noqa: PLC0415
+
         features = self.diff.features
-        counts = features["status"].value_counts()
-        text = ", ".join(f"{counts[s]} {s}" for s in counts.index if s != "reid")
+        reid = reid_rows(features)
+        counts = features.loc[~reid, "status"].value_counts()
+        text = ", ".join(f"{counts[s]} {s}" for s in counts.index)
         added, removed = features["added_m2"].sum(), features["removed_m2"].sum()
         line = f"{text}; 调入 {added:,.1f} m², 调出 {removed:,.1f} m²"
-        if "new_ids" not in features.columns:
+        if not reid.any():
             return line
-        reids = int((features["new_ids"] != "").sum())  # OLD's features given new ids
+        reids = int((reid & (features["status"] == "removed")).sum())  # OLD's, given new ids
         return f"{line}; {reids} features re-identified (same land, new ids)"
 
     @property

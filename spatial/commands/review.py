@@ -53,7 +53,7 @@ from spatial.qc.findings import QcResult
 from spatial.qc.outputs import ERRORS_LAYER
 from spatial.report import format_json, records
 from spatial.review.balance import balance_table, reconciliation, subtotals
-from spatial.review.diff import LayerDiff, diff_layers
+from spatial.review.diff import LayerDiff, diff_layers, reid_rows
 
 __all__ = ["LANDUSE", "ReviewRequest", "ReviewResult", "run_review", "tables_json"]
 
@@ -444,15 +444,13 @@ def _change_summary(changes: Mapping[str, LayerDiff]) -> pd.DataFrame:
     rows = []
     for layer, diff in changes.items():
         features = diff.features
-        counts = features["status"].value_counts()
+        reid = reid_rows(features)  # same land, new ids: not added or removed land
+        counts = features.loc[~reid, "status"].value_counts()
         row: dict[str, object] = {"layer": layer}
         for status in ("added", "removed", "geometry_changed", "attributes_changed", "unchanged"):
             row[status] = int(counts.get(status, 0))
-        # old features renumbered on the same land (the headline's count): their rows name new_ids
-        reid = features["status"] == "reid"
-        if "new_ids" in features:
-            reid &= features["new_ids"].fillna("").astype(str) != ""
-        row["reid"] = int(reid.sum()) if "new_ids" in features else 0
+        # OLD's features renumbered on the same land, as diff's headline counts them
+        row["reid"] = int((reid & (features["status"] == "removed")).sum())
         row["added_m2"] = float(features["added_m2"].sum())  # 调入
         row["removed_m2"] = float(features["removed_m2"].sum())  # 调出
         rows.append(row)

@@ -9,14 +9,15 @@ status, geometry winning over attributes:
   same edge is not a change);
 * ``attributes_changed``: same geometry, some property differs (``changed_fields``);
 * ``unchanged``;
-* ``reid``: a feature in one version only whose land is, within
-  ``tolerance_m2``, exactly the land of features in the other version only (a
-  road split into two ids, a parcel renumbered): one removed equal to one added,
-  or one to the union of several (:func:`_reids`). It names the other side
-  (``new_ids`` on the OLD feature's row, ``old_ids`` on the NEW one's), has no
-  调入/调出 (0 m², no piece), and its land's class change, if any, is in the
-  matrix (which cuts land, not ids). These two columns are added only when some
-  feature is a re-id: a diff without one is as before.
+A re-id is a feature in one version only (``removed`` or ``added``: the
+statuses stay the five of the stated interface) whose land is, within
+``tolerance_m2``, exactly the land of features in the other version only (a
+road split into two ids, a parcel renumbered): one removed equal to one added,
+or one to the union of several (:func:`_reids`). It names the other side
+(``new_ids`` on the OLD feature's row, ``old_ids`` on the NEW one's,
+:func:`reid_rows`), has no 调入/调出 (0 m², no piece), and its land's class
+change, if any, is in the matrix (which cuts land, not ids). These two columns
+are added only when some feature is a re-id: a diff without one is as before.
 
 Geometries are compared, differenced and cut in the layers' storage frame (a
 Gauss–Krüger survey layer stays in its plane, :func:`spatial.review._pieces.ready_layers`),
@@ -61,10 +62,11 @@ __all__ = [
     "STATUSES",
     "LayerDiff",
     "diff_layers",
+    "reid_rows",
 ]
 
 #: The statuses, in the order a report lists them.
-STATUSES = ("added", "removed", "geometry_changed", "attributes_changed", "unchanged", "reid")
+STATUSES = ("added", "removed", "geometry_changed", "attributes_changed", "unchanged")
 #: Columns of the feature table, in order.
 FEATURE_COLUMNS = [
     "id",
@@ -537,6 +539,18 @@ def _box_within(one: np.ndarray, other: np.ndarray) -> np.ndarray:
     return out
 
 
+def reid_rows(features: pd.DataFrame) -> pd.Series:
+    """Return which rows of a diff's feature table are re-ids (same land, new ids).
+
+    Their status is ``removed`` (OLD's row, ``new_ids`` set) or ``added`` (NEW's
+    row, ``old_ids`` set); all False when the table has no re-id columns.
+    """
+    if "new_ids" not in features.columns:
+        return pd.Series(False, index=features.index)
+    named = [features[c].fillna("").astype(str) != "" for c in REID_COLUMNS]
+    return named[0] | named[1]
+
+
 def _reids(
     order: list[str],
     geoms: tuple[np.ndarray, np.ndarray],
@@ -672,8 +686,7 @@ def diff_layers(
     classes = (_classes(o, class_field, oi), _classes(n, class_field, ni))
     status = _statuses(oi, ni, gained_m2 + lost_m2, changed, tolerance_m2)
     reid_old, reid_new = _reids(order, (og, ng), (oi, ni), crs, tolerance_m2)
-    reid = (reid_old != "") | (reid_new != "")
-    status[reid] = "reid"
+    reid = (reid_old != "") | (reid_new != "")  # removed/added by id, the same land
     gained_m2[reid], lost_m2[reid] = 0.0, 0.0  # the same land: no 调入, no 调出, no piece
     table = pd.DataFrame(
         {

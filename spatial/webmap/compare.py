@@ -183,8 +183,8 @@ def reids(new: gpd.GeoDataFrame, features: pd.DataFrame, id_field: str = "id") -
         The new version (any explicit CRS; kept).
     features : pandas.DataFrame
         :attr:`spatial.review.diff.LayerDiff.features`; re-ids are the rows of
-        status ``reid`` on NEW's side (``old_ids`` not blank). Without the
-        ``old_ids`` column there is none.
+        NEW's side: status ``added``, ``old_ids`` naming OLD's features. Without
+        the ``old_ids`` column there is none.
     id_field : str
         NEW's field holding the ids of ``features``.
 
@@ -197,7 +197,7 @@ def reids(new: gpd.GeoDataFrame, features: pd.DataFrame, id_field: str = "id") -
     """
     if "old_ids" not in features.columns:  # no re-id
         return gpd.GeoDataFrame({"id": [], "old_ids": [], "new_ids": []}, geometry=[], crs=new.crs)
-    rows = features[(features["status"] == "reid") & (features["old_ids"] != "")]
+    rows = features[features["old_ids"].fillna("").astype(str) != ""]  # NEW's side
     by_id = rows.set_index(rows["id"].astype(str))
     part = new[new[id_field].astype(str).isin(by_id.index)]
     ids = part[id_field].astype(str).to_numpy()

@@ -150,8 +150,9 @@ def test_run_diff_matches_spatial_diff(survey, tmp_path):
     rows = result.features.set_index("id")
     parcel, before, after = RECLASSIFIED
     assert (rows.loc[parcel, "old_class"], rows.loc[parcel, "new_class"]) == (before, after)
-    assert rows.loc["R", "status"] == "reid"  # the road split keeps its land
-    assert {rows.loc["R1", "status"], rows.loc["R2", "status"]} == {"reid"}
+    assert rows.loc["R", "status"] == "removed"  # the road split keeps its land: a re-id
+    assert rows.loc["R", "new_ids"] == "R1, R2" and rows.loc["R", "removed_m2"] == 0
+    assert {rows.loc["R1", "status"], rows.loc["R2", "status"]} == {"added"}
     assert result.exit_status == 0
 
 

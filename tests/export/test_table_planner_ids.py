@@ -185,7 +185,8 @@ def test_diff_names_the_features_by_bsm(project, monkeypatch, capsys):
     old, new = set(survey_parcels()["BSM"]), set(survey_parcels_revised()["BSM"])
     assert {r["BSM"] for r in rows} == old | new
     # the road split keeps its land: R is re-identified as R1, R2 (not removed)
-    assert {r["BSM"] for r in rows if r["status"] == "reid" and r["new_ids"]} == old - new == {"R"}
+    assert {r["BSM"] for r in rows if r["status"] == "removed" and r["new_ids"]} == old - new
+    assert old - new == {"R"}
     features = _json(project, call, monkeypatch, capsys)["features"]
     assert all(list(r)[:2] == ["BSM", "id"] and r["BSM"] == r["id"] for r in features)
 

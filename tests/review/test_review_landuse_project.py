@@ -52,6 +52,7 @@ def test_landuse_given_takes_the_projects_id_field_and_crs(tmp_path, monkeypatch
     assert review_rows == diff_rows
     statuses = {row["id"]: row["status"] for row in review_rows}
     old, new = set(survey_parcels()["BSM"]), set(survey_parcels_revised()["BSM"])
-    # the road split R -> R1 + R2 keeps its land: re-ids, nothing removed or added
-    assert {i for i, s in statuses.items() if s == "reid"} == (old - new) | (new - old)
-    assert not {i for i, s in statuses.items() if s in ("removed", "added")}
+    # the road split R -> R1 + R2 keeps its land: removed/added by id, each naming the other side
+    named = {row["id"] for row in review_rows if row.get("new_ids") or row.get("old_ids")}
+    assert named == (old - new) | (new - old)
+    assert {i for i, s in statuses.items() if s in ("removed", "added")} == named

@@ -262,11 +262,12 @@ def test_diff_reports_exactly_the_reclassification_and_the_road_split(survey_dif
     changed = features[features.status != "unchanged"]
     # the road split keeps its land: a re-id (same land, new ids), no 调入/调出
     assert changed.status.to_dict() == {
-        "R": "reid",
+        "R": "removed",
         "N01": "attributes_changed",
-        "R1": "reid",
-        "R2": "reid",
+        "R1": "added",
+        "R2": "added",
     }
+    assert (changed[["added_m2", "removed_m2"]].to_numpy() == 0).all()
     assert features.loc["R", "new_ids"] == "R1, R2"
     assert features.loc["R1", "old_ids"] == features.loc["R2", "old_ids"] == "R"
     assert features.loc["N01", "changed_fields"] == "YDYHFLDM"
