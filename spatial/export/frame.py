@@ -19,11 +19,24 @@ import pandas as pd
 from pyproj import CRS
 
 from spatial.crs import WGS84, crs_label
+from spatial.synthetic import SYNTHETIC_FIELD, is_synthetic
 from spatial.table_formats._ids import id_names, planner_ids
 
-__all__ = ["OutputFrame", "common_crs", "output_frame", "planner_fields"]
+__all__ = [
+    "DERIVED_LAYERS",
+    "OutputFrame",
+    "common_crs",
+    "marked_only",
+    "output_frame",
+    "planner_fields",
+]
 
 _Frame = TypeVar("_Frame", bound=pd.DataFrame)
+
+#: Names (and name starts) of the layers and tables the toolkit cuts from the
+#: planner's features (conflict pieces, 调入/调出 pieces): they carry ``synthetic``
+#: from their inputs, written only where an input marks example data (示例数据).
+DERIVED_LAYERS: tuple[str, ...] = ("conflicts", "conflict_pieces", "diff_pieces")
 
 
 @dataclass(frozen=True)
@@ -51,8 +64,12 @@ class OutputFrame:
     ids: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
     def layer(self, name: str, frame: _Frame) -> _Frame:
-        """Return layer (or table) ``name`` in this frame, with the planner's field names."""
-        frame = planner_fields(frame, self.fields.get(name, {}))
+        """Return layer (or table) ``name`` in this frame, with the planner's field names.
+
+        A derived layer (:data:`DERIVED_LAYERS`) keeps ``synthetic`` only when
+        a feature is marked so (:func:`marked_only`).
+        """
+        frame = planner_fields(marked_only(name, frame), self.fields.get(name, {}))
         if self.crs is not None and isinstance(frame, gpd.GeoDataFrame) and frame.crs is not None:
             frame = frame.to_crs(self.crs)
         return frame
@@ -186,11 +203,33 @@ class OutputFrame:
         >>> list(frame.table("balance", table, "json").columns)
         ['DYBH', 'zone_id', 'area_m2']
         """
-        return planner_ids(table, self.ids.get(name, {}), fmt)
+        return planner_ids(marked_only(name, table), self.ids.get(name, {}), fmt)
 
     def tables(self, tables: Mapping[str, pd.DataFrame], fmt: str) -> dict[str, pd.DataFrame]:
         """Return every table of ``tables`` through :meth:`table`, in order."""
         return {name: self.table(name, table, fmt) for name, table in tables.items()}
+
+
+def marked_only(name: str, frame: _Frame) -> _Frame:
+    """Return derived layer ``name`` without its ``synthetic`` column when no feature is marked.
+
+    Example data (示例数据) is marked ``synthetic: true`` in its properties and
+    what is cut from it stays marked; a planner's own survey is not example
+    data, and a column saying ``synthetic False`` of it reads as a claim made
+    about their data, so it is left out. Other layers (the planner's own, with
+    whatever fields they hold) are returned as they are.
+
+    Examples
+    --------
+    >>> pieces = pd.DataFrame({"zone_id": ["A"], "synthetic": [False]})
+    >>> list(marked_only("conflicts", pieces).columns), list(marked_only("zones", pieces).columns)
+    (['zone_id'], ['zone_id', 'synthetic'])
+    >>> list(marked_only("diff_pieces_landuse", pieces.assign(synthetic=True)).columns)
+    ['zone_id', 'synthetic']
+    """
+    if not name.startswith(DERIVED_LAYERS) or SYNTHETIC_FIELD not in frame.columns:
+        return frame
+    return frame if is_synthetic(frame) else frame.drop(columns=SYNTHETIC_FIELD)
 
 
 def planner_fields(frame: _Frame, fields: Mapping[str, str]) -> _Frame:
