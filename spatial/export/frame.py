@@ -19,7 +19,7 @@ import pandas as pd
 from pyproj import CRS
 
 from spatial.crs import WGS84, crs_label
-from spatial.synthetic import SYNTHETIC_FIELD, is_synthetic
+from spatial.synthetic import marked_only as synthetic_marked_only
 from spatial.table_formats._ids import id_names, planner_ids
 
 __all__ = [
@@ -215,9 +215,8 @@ def marked_only(name: str, frame: _Frame) -> _Frame:
 
     Example data (示例数据) is marked ``synthetic: true`` in its properties and
     what is cut from it stays marked; a planner's own survey is not example
-    data, and a column saying ``synthetic False`` of it reads as a claim made
-    about their data, so it is left out. Other layers (the planner's own, with
-    whatever fields they hold) are returned as they are.
+    data (:func:`spatial.synthetic.marked_only`). Other layers (the planner's
+    own, with whatever fields they hold) are returned as they are.
 
     Examples
     --------
@@ -227,9 +226,7 @@ def marked_only(name: str, frame: _Frame) -> _Frame:
     >>> list(marked_only("diff_pieces_landuse", pieces.assign(synthetic=True)).columns)
     ['zone_id', 'synthetic']
     """
-    if not name.startswith(DERIVED_LAYERS) or SYNTHETIC_FIELD not in frame.columns:
-        return frame
-    return frame if is_synthetic(frame) else frame.drop(columns=SYNTHETIC_FIELD)
+    return synthetic_marked_only(frame) if name.startswith(DERIVED_LAYERS) else frame
 
 
 def planner_fields(frame: _Frame, fields: Mapping[str, str]) -> _Frame:

@@ -44,6 +44,9 @@ def test_their_conflicts_carry_no_synthetic_field(
     conflicts = gpd.read_file("conflicts.gpkg")
     assert len(conflicts) == 3 and "DYBH" in conflicts.columns
     assert "synthetic" not in conflicts.columns
+    assert main(["check", "--format", "json", "--out", "check.json"]) == 1
+    rows = json.loads(Path("check.json").read_text(encoding="utf-8"))["conflicts"]
+    assert len(rows) == 3 and all("synthetic" not in row for row in rows)  # the JSON alike
 
 
 def test_example_conflicts_stay_marked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -51,6 +54,9 @@ def test_example_conflicts_stay_marked(tmp_path: Path, monkeypatch: pytest.Monke
     assert main(["check", "--conflicts-out", "conflicts.gpkg"]) == 1
     conflicts = gpd.read_file("conflicts.gpkg")
     assert len(conflicts) == 3 and conflicts["synthetic"].astype(bool).all()
+    assert main(["check", "--format", "json", "--out", "check.json"]) == 1
+    rows = json.loads(Path("check.json").read_text(encoding="utf-8"))["conflicts"]
+    assert [row["synthetic"] for row in rows] == [True] * 3
 
 
 def test_their_review_findings_and_tables_carry_no_synthetic_field(
