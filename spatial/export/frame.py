@@ -33,6 +33,9 @@ __all__ = [
 
 _Frame = TypeVar("_Frame", bound=pd.DataFrame)
 
+#: Columns of a table that hold the features' names (not ids), named by their name field.
+_NAME_COLUMNS = ("name_zh",)
+
 #: Names (and name starts) of the layers and tables the toolkit cuts from the
 #: planner's features (conflict pieces, 调入/调出 pieces): they carry ``synthetic``
 #: from their inputs, written only where an input marks example data (示例数据).
@@ -172,18 +175,20 @@ class OutputFrame:
         A column is named by the id field its layers share (``--id-field
         zones=DYBH``, the project's ``id_field``); it keeps its name when they
         name their ids differently, or one is the toolkit's (a bundled layer).
+        A name column (``name_zh``) is named alike by their name field (``DYMC``).
 
         Examples
         --------
-        >>> frame = OutputFrame(fields={"zones": {"id": "DYBH"}, "clusters": {}})
-        >>> frame.naming_table("targets", {"id": ["zones"]}).ids["targets"]
-        {'id': 'DYBH'}
+        >>> frame = OutputFrame(fields={"zones": {"id": "DYBH", "name_zh": "DYMC"}, "clusters": {}})
+        >>> frame.naming_table("targets", {"id": ["zones"], "name_zh": ["zones"]}).ids["targets"]
+        {'id': 'DYBH', 'name_zh': 'DYMC'}
         >>> frame.naming_table("targets", {"id": ["zones", "clusters"]}).ids["targets"]
         {}
         """
         fields: dict[str, str | None] = {}
         for column, layers in columns.items():
-            found = {self.fields.get(layer, {}).get("id") for layer in layers}
+            key = column if column in _NAME_COLUMNS else "id"  # zone_id, a_id: ids
+            found = {self.fields.get(layer, {}).get(key) for layer in layers}
             fields[column] = found.pop() if len(found) == 1 else None
         return self.with_ids(table, fields)
 
