@@ -15,6 +15,7 @@ from spatial.checked.status import Status
 from spatial.errors import printable
 from spatial.formats import FORMATS
 from spatial.report import format_frame, format_json, format_markdown, format_table, records
+from spatial.synthetic import marked_only
 from spatial.table_formats import table_format
 from spatial.table_formats._ids import planner_ids
 from spatial.validate.inputs import Repair
@@ -123,8 +124,12 @@ class CheckReport:
         return out
 
     def _conflict_table(self) -> pd.DataFrame:
-        """Return the conflict pieces without geometry (one row per piece, m², ha, 亩)."""
-        table = pd.DataFrame(self.conflicts)
+        """Return the conflict pieces without geometry (one row per piece, m², ha, 亩).
+
+        ``synthetic`` only when an input marks example data (示例数据), as the
+        conflicts layer is written (:func:`spatial.synthetic.marked_only`).
+        """
+        table = marked_only(pd.DataFrame(self.conflicts))
         return table.drop(columns=[c for c in ("geometry",) if c in table.columns])
 
     def _conflicts_by_class(self) -> pd.DataFrame:

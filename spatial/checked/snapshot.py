@@ -87,6 +87,19 @@ class PlanSnapshot:
     headlines: list[dict[str, Any]] = field(default_factory=list)
     made: dt.date = field(default_factory=lambda: dt.datetime.now(dt.UTC).date())
 
+    def target_unit(self, target_id: object) -> str:
+        """Return the unit the plan gives target ``target_id`` in (``mu``, ``ha``, ``m2``, ``km2``).
+
+        A zone target's (:attr:`zone_checks`' ``target_unit``); ``km2`` for any
+        other, as the check's table has it. Pages print a target and its
+        measured area in this unit (:func:`spatial.checked.figures.area_text`).
+        """
+        checks = self.zone_checks
+        if "target_unit" not in checks.columns:
+            return "km2"
+        found = checks["target_unit"][checks["id"].astype(str) == str(target_id)]
+        return str(found.iloc[0]) if len(found) else "km2"
+
     @property
     def passed(self) -> bool:
         """True when every target and rule passes (``spatial check`` would exit 0)."""

@@ -19,7 +19,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from spatial.checked.figures import area_text
+from spatial.checked.figures import area_text, pct_text
 from spatial.checked.report import TARGET_COLUMNS
 from spatial.checked.status import Status
 from spatial.measure.area import ellipsoidal_area_m2, geodesic_area_m2, planar_area_m2
@@ -73,10 +73,11 @@ def _target_row(
         "status": PASS if abs(diff_pct) <= target.tolerance_pct else FAIL,
     }
     if row["status"] == FAIL:
-        # in the plan's unit (1,000 亩; km² to the table's 4 decimals), as the pages show it
+        # in the plan's unit (1,000 亩; km² to the table's 4 decimals), the difference as
+        # pct_text prints it (−10.03 %): one figure on the terminal, in the tables and on pages
         measured = area_text(measured_km2, target.unit)
         row["reason"] = (
-            f"{measured} is {diff_pct:+.2f}% from "
+            f"{measured} is {pct_text(diff_pct)} from "
             f"{area_text(target.target_km2, target.unit, exact=True)} "
             f"(tolerance ±{target.tolerance_pct:g}%)"
         )

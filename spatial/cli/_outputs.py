@@ -46,6 +46,7 @@ __all__ = [
     "emit_report",
     "guard_outputs",
     "output_destination",
+    "terminal_rows",
 ]
 
 
@@ -58,6 +59,7 @@ def add_output_options(
     ``--db URL --table T`` name a PostGIS destination.
     """
     from spatial.table_formats import table_formats  # noqa: PLC0415 - the registry, no pandas
+    from spatial.table_formats.txt import HEAD_ROWS  # noqa: PLC0415 - no pandas
 
     suffixes = "/".join(f.suffixes[0] for f in table_formats() if f.suffixes[0] != ".txt")
     add_option(
@@ -74,7 +76,13 @@ def add_output_options(
 
         named = [f"FILE{fmt.suffixes[0]} ({fmt.name})" for fmt in layer_formats() if fmt.suffixes]
         where = f"PATH, {', '.join(named)} or postgresql://...?table=T"
-    add_option(parser, "--out", help=f"write the result to {where} (atomically)")
+    add_option(
+        parser,
+        "--out",
+        help=f"write the result to {where} (atomically); without it, a table longer than "
+        f"the terminal shows its first {HEAD_ROWS} rows, the rows left out and their area totals "
+        "(piped or redirected, e.g. | head or > FILE, every row)",
+    )
     add_option(parser, "--no-bom")
     if layers:
         add_option(parser, "--db")
@@ -116,11 +124,14 @@ def emit_frames(args: argparse.Namespace, sheets: dict[str, pd.DataFrame], text:
     """Write ``sheets`` (xlsx) or ``text(fmt)`` as ``--format``/``--out`` say; True if a table.
 
     ``sheets`` maps sheet names to DataFrames; ``text`` is ``fmt -> str``.
-    CSV gets the UTF-8 BOM unless ``--no-bom``.
+    CSV gets the UTF-8 BOM unless ``--no-bom``. On a terminal, a table longer
+    than the screen shows its head, the rows left out and its area totals
+    (:func:`terminal_rows`, :func:`spatial.table_formats.txt.screen_rows`).
     """
     from spatial.export.tables import write_tables  # noqa: PLC0415
     from spatial.formats import format_from_suffix  # noqa: PLC0415
     from spatial.table_formats import table_formats  # noqa: PLC0415
+    from spatial.table_formats.txt import screen_rows  # noqa: PLC0415
 
     fmt = format_from_suffix(args.format, args.out)
     if args.command != "overlay" and fmt not in {f.name for f in table_formats()}:
@@ -132,8 +143,25 @@ def emit_frames(args: argparse.Namespace, sheets: dict[str, pd.DataFrame], text:
             f"{args.out}: a {args.command} report is a table: use {tables} or .txt"
             + (layers if args.command == "check" else "")
         )
-    write_tables(sheets, args.out, fmt, text=text, bom=not args.no_bom)  # type: ignore[arg-type]
-    return args.out is None and fmt == "table"
+    to_terminal = args.out is None and fmt == "table"
+    with screen_rows(terminal_rows() if to_terminal else None):
+        write_tables(sheets, args.out, fmt, text=text, bom=not args.no_bom)  # type: ignore[arg-type]
+    return to_terminal
+
+
+def terminal_rows() -> int | None:
+    """Return the rows a table may take on standard output before it is cut (None: no terminal).
+
+    A terminal's height (``LINES``, else the terminal's own, else 24): a longer
+    table shows its head and totals there. Piped (``| head``) or redirected
+    (``> file``), a table keeps every row, as scripts read it.
+    """
+    import shutil  # noqa: PLC0415
+
+    isatty = getattr(sys.stdout, "isatty", None)
+    if isatty is None or not isatty():
+        return None
+    return max(shutil.get_terminal_size(fallback=(80, 24)).lines, 1)
 
 
 def emit_report(args: argparse.Namespace, report: object, frame: OutputFrame | None = None) -> bool:

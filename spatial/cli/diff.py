@@ -122,9 +122,10 @@ def _check_call(args: argparse.Namespace) -> None:
 
 
 def _render(result: DiffResult, fmt: str) -> str:
-    targets, rules, steady = result.targets, result.rules, result.steady
-    matrix = result.matrix
+    steady, matrix = result.steady, result.matrix
     features = result.frame.table("features", result.features, fmt)  # id as --id-field (BSM)
+    targets = result.frame.table("targets", result.targets, fmt)  # DYBH, as the features
+    rules = result.frame.table("rules", result.rules, fmt)
     if fmt == "json":
         data = {
             "features": records(features),

@@ -275,7 +275,8 @@ def named_check_tables(
 
     The target and rule tables' ``id`` is written as the id field every layer
     they judge shares (``DYBH``: one name for both, as CSV holds them in one
-    table, and in the ``rules`` layer of ``--out FILE.gpkg``); the conflict
+    table, and in the ``rules`` layer of ``--out FILE.gpkg``), the targets'
+    ``name_zh`` as their name field (``DYMC``); the conflict
     pieces' ``zone_id`` as the checked layer's, in tables and layers alike;
     ``constraint_ids`` (several features' ids, joined) keeps its name. ``check``
     and ``review`` both name theirs here.
@@ -285,6 +286,7 @@ def named_check_tables(
     rules = tuple(rules)
     judged = {"id": {t.layer for t in targets} | {r.layer for r in rules}}
     zones = {"zone_id": conflict_id_layers(rules)["zone_id"]}
-    frame = frame.naming_table("targets", judged).naming_table("rules", judged)
+    named = {**judged, "name_zh": judged["id"]}  # the targets' names as their name field (DYMC)
+    frame = frame.naming_table("targets", named).naming_table("rules", judged)
     frame = frame.naming_ids("rules", judged)  # the rules layer of --out FILE.gpkg too
     return frame.naming_table("conflicts", zones).naming_ids("conflicts", zones)

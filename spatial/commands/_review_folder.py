@@ -182,6 +182,7 @@ def _report_html(
     verdict: Verdict,
     map_html: str,
     manifest_text: str,
+    frame: OutputFrame,
     landuse: LandUse | None = None,
 ) -> str:
     from spatial.checked.provenance import (  # noqa: PLC0415
@@ -204,7 +205,7 @@ def _report_html(
         layers=[] if landuse is None else layer_provenance(layers, files),
         map_note="" if landuse is None else landuse.note,
     )
-    return review_html(snapshot, sections(tables, changes), page)
+    return review_html(snapshot, sections(tables, changes, frame, snapshot), page)
 
 
 def _fill(
@@ -225,12 +226,12 @@ def _fill(
     (folder / "tables.xlsx").write_bytes(xlsx_bytes(frame.tables(tables, "xlsx")))
     findings = _findings(snapshot, changes, qc)
     layers = _write_findings(folder / "findings.gpkg", findings, frame)
-    pages = write_atlas(folder / "report.pdf", snapshot, zone_tables(snapshot, tables))
+    pages = write_atlas(folder / "report.pdf", snapshot, zone_tables(snapshot, tables, frame))
     (folder / _MANIFEST).write_text(manifest_text, encoding="utf-8")
     qc_layer = next((gdf for name, gdf in findings.items() if name.startswith("qc_")), None)
     map_html = _map_html(snapshot, map_layers(snapshot, changes, qc_layer, landuse), landuse)
     html = _report_html(
-        snapshot, tables, changes, verdict_of(snapshot, qc), map_html, manifest_text, landuse
+        snapshot, tables, changes, verdict_of(snapshot, qc), map_html, manifest_text, frame, landuse
     )
     (folder / "report.html").write_text(html, encoding="utf-8")
     return Written(pages, layers)

@@ -8,9 +8,10 @@ subtotals, the changes since each previous version, the quality findings.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import pandas as pd
@@ -20,17 +21,37 @@ from spatial.publish.review_report import ReviewSection
 from spatial.publish.sheet import targets_frame
 from spatial.review.diff import LayerDiff
 
-__all__ = ["map_layers", "sections", "zone_tables"]
+if TYPE_CHECKING:
+    from spatial.export.frame import OutputFrame
+
+__all__ = ["map_layers", "namer", "sections", "zone_tables"]
 
 _BALANCE_SHOWN = ["class_code", "class_name", "area_m2", "area_ha", "area_mu", "share_of_zone"]
 _CONSTRUCTION = "construction_land"
+
+
+#: ``named(table name, table)``: a table as the pages show it, its ids under the planner's fields.
+Named = Callable[[str, pd.DataFrame], pd.DataFrame]
 
 
 def _rows(table: pd.DataFrame, column: str, value: object) -> pd.DataFrame:
     return table[table[column].astype(str) == str(value)]
 
 
-def _conflicts(tables: Mapping[str, pd.DataFrame]) -> ReviewSection:
+def namer(frame: OutputFrame | None) -> Named:
+    """Return how the pages name a table's columns: as ``frame`` writes the terminal table.
+
+    The one helper the terminal, CSV and the workbook use
+    (:meth:`~spatial.export.frame.OutputFrame.table`): ``id``/``zone_id`` as the
+    planner's id field (``DYBH``), ``name_zh`` as their name field (``DYMC``),
+    ``synthetic`` only on example data. Without a frame, tables as they are.
+    """
+    if frame is None:
+        return lambda name, table: table
+    return lambda name, table: frame.table(name, table, "table")
+
+
+def _conflicts(tables: Mapping[str, pd.DataFrame], named: Named) -> ReviewSection:
     title = "三区三线冲突 Conflicts with 三区三线 (per zone and class; m², ha, 亩)"
     if "conflicts" not in tables:
         return ReviewSection(
@@ -40,8 +61,8 @@ def _conflicts(tables: Mapping[str, pd.DataFrame]) -> ReviewSection:
         "conflicts",
         title,
         (
-            ("按分区与用地类别 By zone and class", tables["conflicts"]),
-            ("冲突图斑 Conflict pieces", tables["conflict_pieces"]),
+            ("按分区与用地类别 By zone and class", named("conflicts", tables["conflicts"])),
+            ("冲突图斑 Conflict pieces", named("conflict_pieces", tables["conflict_pieces"])),
         ),
         ("每处只计一次；各分区图斑平差至规则数值 each place counted once; a zone's pieces add up "
          "to its rule figure",),
@@ -55,7 +76,7 @@ def _balance_columns(balance: pd.DataFrame) -> list[str]:
     return shown
 
 
-def _balance(tables: Mapping[str, pd.DataFrame]) -> ReviewSection:
+def _balance(tables: Mapping[str, pd.DataFrame], named: Named) -> ReviewSection:
     title = "用地平衡表 Land-use balance (per zone; m², ha, 亩)"
     if "balance" not in tables:
         return ReviewSection("balance", title, notes=("未给出 no --landuse given",))
@@ -64,8 +85,10 @@ def _balance(tables: Mapping[str, pd.DataFrame]) -> ReviewSection:
     for zone_id in dict.fromkeys(balance["zone_id"]):
         label = "全部 whole layer" if zone_id is None else f"分区 Zone {zone_id}"
         parts.append((label, _rows(balance, "zone_id", zone_id)[_balance_columns(balance)]))
-        parts.append((f"{label}: 小计与合计 subtotals", _rows(totals, "zone_id", zone_id)))
-    parts.append(("平差 Reconciled to each zone's area", tables["balance_adjustment"]))
+        subtotals = named("balance_totals", _rows(totals, "zone_id", zone_id))
+        parts.append((f"{label}: 小计与合计 subtotals", subtotals))
+    adjustment = named("balance_adjustment", tables["balance_adjustment"])
+    parts.append(("平差 Reconciled to each zone's area", adjustment))
     notes = () if balance[_CONSTRUCTION].notna().any() else (
         "建设用地小计需给出 --construction CODES the construction-land subtotal needs "
         "--construction (the classification data carry no such flag)",
@@ -73,7 +96,9 @@ def _balance(tables: Mapping[str, pd.DataFrame]) -> ReviewSection:
     return ReviewSection("balance", title, tuple(parts), notes)
 
 
-def _changes(tables: Mapping[str, pd.DataFrame], changes: Mapping[str, LayerDiff]) -> ReviewSection:
+def _changes(
+    tables: Mapping[str, pd.DataFrame], changes: Mapping[str, LayerDiff], named: Named
+) -> ReviewSection:
     title = "版本变化 Changes since the previous version (调入/调出, m²)"
     if not changes:
         return ReviewSection("changes", title, notes=("未给出 no --previous given",))
@@ -81,13 +106,14 @@ def _changes(tables: Mapping[str, pd.DataFrame], changes: Mapping[str, LayerDiff
     for layer in changes:
         features = tables[f"changes_{layer}"]
         changed = features[features["status"] != "unchanged"]
-        parts.append((f"{layer}: 变化要素 features changed", changed))
+        parts.append((f"{layer}: 变化要素 features changed", named(f"changes_{layer}", changed)))
         if f"matrix_{layer}" in tables:
             matrix = tables[f"matrix_{layer}"]  # each to-class shown with its unit, m²
             shown = matrix.rename(columns=lambda c: c if c == "from_class" else f"{c}_m2")
             parts.append((f"{layer}: 类别转移矩阵 from class x to class (m²)", shown))
         if f"status_targets_{layer}" in tables:  # spatial diff's status tables
-            targets, rules = tables[f"status_targets_{layer}"], tables[f"status_rules_{layer}"]
+            targets = named(f"status_targets_{layer}", tables[f"status_targets_{layer}"])
+            rules = named(f"status_rules_{layer}", tables[f"status_rules_{layer}"])
             parts.append((f"{layer}: 状态变化的目标 targets whose status changed", targets))
             parts.append((f"{layer}: 状态变化的规则 rules whose status changed", rules))
     return ReviewSection("changes", title, tuple(parts))
@@ -100,16 +126,39 @@ def _quality(tables: Mapping[str, pd.DataFrame]) -> list[ReviewSection]:
     return [ReviewSection("qc", "成果质检 Quality findings", parts)]
 
 
+def _targets(
+    tables: Mapping[str, pd.DataFrame], named: Named, snapshot: PlanSnapshot | None
+) -> ReviewSection:
+    """Return the targets section: in the plan's units (the atlas's table), then check's figures."""
+    checked = named("targets", tables["targets"])
+    if snapshot is None or not len(checked):
+        return ReviewSection("targets", "面积目标 Area targets", (("", checked),))
+    parts = (
+        ("按规划所给单位 In the plan's units", targets_frame(snapshot)),
+        ("核查数值 As spatial check gives them (km², CGCS2000 ellipsoidal)", checked),
+    )
+    return ReviewSection("targets", "面积目标 Area targets", parts)
+
+
 def sections(
-    tables: Mapping[str, pd.DataFrame], changes: Mapping[str, LayerDiff]
+    tables: Mapping[str, pd.DataFrame],
+    changes: Mapping[str, LayerDiff],
+    frame: OutputFrame | None = None,
+    snapshot: PlanSnapshot | None = None,
 ) -> list[ReviewSection]:
-    """Return the report's sections after the verdict, in order."""
+    """Return the report's sections after the verdict, in order.
+
+    Tables are named as ``frame`` writes them (:func:`namer`: ``DYBH``, ``DYMC``);
+    with ``snapshot``, the targets are shown first in the plan's units (``2,000 亩``).
+    """
+    named = namer(frame)
+    rules = named("rules", tables["rules"])
     return [
-        ReviewSection("targets", "面积目标 Area targets", (("", tables["targets"]),)),
-        ReviewSection("rules", "空间规则 Spatial rules", (("", tables["rules"]),)),
-        _conflicts(tables),
-        _balance(tables),
-        _changes(tables, changes),
+        _targets(tables, named, snapshot),
+        ReviewSection("rules", "空间规则 Spatial rules", (("", rules),)),
+        _conflicts(tables, named),
+        _balance(tables, named),
+        _changes(tables, changes, named),
         *_quality(tables),
     ]
 
@@ -172,9 +221,15 @@ def map_layers(
 
 
 def zone_tables(
-    snapshot: PlanSnapshot, tables: Mapping[str, pd.DataFrame]
+    snapshot: PlanSnapshot,
+    tables: Mapping[str, pd.DataFrame],
+    frame: OutputFrame | None = None,
 ) -> dict[str, Sequence[tuple[str, pd.DataFrame]]]:
-    """Return each zone's tables for its atlas page, by zone id, in the zones' order."""
+    """Return each zone's tables for its atlas page, by zone id, in the zones' order.
+
+    Tables are named as ``frame`` writes them (:func:`namer`: ``DYBH``, ``DYMC``).
+    """
+    named = namer(frame)
     zones = snapshot.report.layers.get("zones")
     ids = [] if zones is None else [str(i) for i in zones["id"]]
     pages: dict[str, Sequence[tuple[str, pd.DataFrame]]] = {}
@@ -184,11 +239,10 @@ def zone_tables(
             balance = tables["balance"]
             rows = _rows(balance, "zone_id", zone_id)[_balance_columns(balance)]
             parts.append(("用地平衡表 Land-use balance", rows))
-            parts.append(
-                ("小计与合计 Subtotals", _rows(tables["balance_totals"], "zone_id", zone_id))
-            )
+            subtotals = _rows(tables["balance_totals"], "zone_id", zone_id)
+            parts.append(("小计与合计 Subtotals", named("balance_totals", subtotals)))
         if "conflicts" in tables:
             conflicts = _rows(tables["conflicts"], "zone_id", zone_id)
-            parts.append(("三区三线冲突 Conflicts", conflicts))
+            parts.append(("三区三线冲突 Conflicts", named("conflicts", conflicts)))
         pages[zone_id] = parts
     return pages

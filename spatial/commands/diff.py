@@ -359,6 +359,23 @@ def _judging(request: DiffRequest, versions: tuple[gpd.GeoDataFrame, gpd.GeoData
     return _Judging((), (), replace(request.inputs, constraints=given), False, (*notes, why))
 
 
+def _named_status_tables(
+    frame: OutputFrame, request: DiffRequest, judging: _Judging
+) -> OutputFrame:
+    """Return ``frame`` naming the status tables' ``id`` as the versions' id field (``DYBH``).
+
+    Only when every target and rule judging them is on the versions' layer (their
+    ids are the versions'); with another layer judged (the bundled plan's) ``id``
+    stays, as :func:`spatial.commands._inputs.named_check_tables` decides for check.
+    """
+    judged = {t.layer for t in judging.targets} | {r.layer for r in judging.rules}
+    judged |= {"zones"} if judging.inputs.constraints else set()  # constraint rules check zones
+    if judged - {request.layer}:
+        return frame
+    ids = {"id": request.id_field}
+    return frame.with_ids("targets", ids).with_ids("rules", ids)
+
+
 def _checks(
     request: DiffRequest,
     judging: _Judging,
@@ -471,6 +488,7 @@ def run_diff(request: DiffRequest) -> DiffResult:
     plan_notes: tuple[str, ...] = () if judging is None else judging.notes
     targets, rules, steady = _checks(request, judging or _NO_CHECKS, checked)
     frame = frame.with_ids("features", {"id": request.id_field})  # in tables too
+    frame = _named_status_tables(frame, request, judging or _NO_CHECKS)
     return DiffResult(
         diff=result,
         targets=targets,

@@ -620,7 +620,11 @@ def _naming_findings(
     for table in ("balance", "balance_totals", "balance_adjustment"):
         frame = frame.naming_table(table, {"zone_id": ["zones"]})
     frame = named_check_tables(frame, *plan)
-    return replace(frame, ids={**frame.ids, "conflict_pieces": frame.ids["conflicts"]})
+    ids = {**frame.ids, "conflict_pieces": frame.ids["conflicts"]}
+    for layer in inputs.previous:  # the status tables are rows of the targets' and rules' tables
+        ids[f"status_targets_{layer}"] = ids.get("targets", {})
+        ids[f"status_rules_{layer}"] = ids.get("rules", {})
+    return replace(frame, ids=ids)
 
 
 def _landuse(request: ReviewRequest, inputs: _Inputs) -> LandUse | None:

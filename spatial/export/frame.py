@@ -19,11 +19,27 @@ import pandas as pd
 from pyproj import CRS
 
 from spatial.crs import WGS84, crs_label
+from spatial.synthetic import marked_only as synthetic_marked_only
 from spatial.table_formats._ids import id_names, planner_ids
 
-__all__ = ["OutputFrame", "common_crs", "output_frame", "planner_fields"]
+__all__ = [
+    "DERIVED_LAYERS",
+    "OutputFrame",
+    "common_crs",
+    "marked_only",
+    "output_frame",
+    "planner_fields",
+]
 
 _Frame = TypeVar("_Frame", bound=pd.DataFrame)
+
+#: Columns of a table that hold the features' names (not ids), named by their name field.
+_NAME_COLUMNS = ("name_zh",)
+
+#: Names (and name starts) of the layers and tables the toolkit cuts from the
+#: planner's features (conflict pieces, 调入/调出 pieces): they carry ``synthetic``
+#: from their inputs, written only where an input marks example data (示例数据).
+DERIVED_LAYERS: tuple[str, ...] = ("conflicts", "conflict_pieces", "diff_pieces")
 
 
 @dataclass(frozen=True)
@@ -51,8 +67,12 @@ class OutputFrame:
     ids: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
     def layer(self, name: str, frame: _Frame) -> _Frame:
-        """Return layer (or table) ``name`` in this frame, with the planner's field names."""
-        frame = planner_fields(frame, self.fields.get(name, {}))
+        """Return layer (or table) ``name`` in this frame, with the planner's field names.
+
+        A derived layer (:data:`DERIVED_LAYERS`) keeps ``synthetic`` only when
+        a feature is marked so (:func:`marked_only`).
+        """
+        frame = planner_fields(marked_only(name, frame), self.fields.get(name, {}))
         if self.crs is not None and isinstance(frame, gpd.GeoDataFrame) and frame.crs is not None:
             frame = frame.to_crs(self.crs)
         return frame
@@ -155,18 +175,20 @@ class OutputFrame:
         A column is named by the id field its layers share (``--id-field
         zones=DYBH``, the project's ``id_field``); it keeps its name when they
         name their ids differently, or one is the toolkit's (a bundled layer).
+        A name column (``name_zh``) is named alike by their name field (``DYMC``).
 
         Examples
         --------
-        >>> frame = OutputFrame(fields={"zones": {"id": "DYBH"}, "clusters": {}})
-        >>> frame.naming_table("targets", {"id": ["zones"]}).ids["targets"]
-        {'id': 'DYBH'}
+        >>> frame = OutputFrame(fields={"zones": {"id": "DYBH", "name_zh": "DYMC"}, "clusters": {}})
+        >>> frame.naming_table("targets", {"id": ["zones"], "name_zh": ["zones"]}).ids["targets"]
+        {'id': 'DYBH', 'name_zh': 'DYMC'}
         >>> frame.naming_table("targets", {"id": ["zones", "clusters"]}).ids["targets"]
         {}
         """
         fields: dict[str, str | None] = {}
         for column, layers in columns.items():
-            found = {self.fields.get(layer, {}).get("id") for layer in layers}
+            key = column if column in _NAME_COLUMNS else "id"  # zone_id, a_id: ids
+            found = {self.fields.get(layer, {}).get(key) for layer in layers}
             fields[column] = found.pop() if len(found) == 1 else None
         return self.with_ids(table, fields)
 
@@ -186,11 +208,30 @@ class OutputFrame:
         >>> list(frame.table("balance", table, "json").columns)
         ['DYBH', 'zone_id', 'area_m2']
         """
-        return planner_ids(table, self.ids.get(name, {}), fmt)
+        return planner_ids(marked_only(name, table), self.ids.get(name, {}), fmt)
 
     def tables(self, tables: Mapping[str, pd.DataFrame], fmt: str) -> dict[str, pd.DataFrame]:
         """Return every table of ``tables`` through :meth:`table`, in order."""
         return {name: self.table(name, table, fmt) for name, table in tables.items()}
+
+
+def marked_only(name: str, frame: _Frame) -> _Frame:
+    """Return derived layer ``name`` without its ``synthetic`` column when no feature is marked.
+
+    Example data (示例数据) is marked ``synthetic: true`` in its properties and
+    what is cut from it stays marked; a planner's own survey is not example
+    data (:func:`spatial.synthetic.marked_only`). Other layers (the planner's
+    own, with whatever fields they hold) are returned as they are.
+
+    Examples
+    --------
+    >>> pieces = pd.DataFrame({"zone_id": ["A"], "synthetic": [False]})
+    >>> list(marked_only("conflicts", pieces).columns), list(marked_only("zones", pieces).columns)
+    (['zone_id'], ['zone_id', 'synthetic'])
+    >>> list(marked_only("diff_pieces_landuse", pieces.assign(synthetic=True)).columns)
+    ['zone_id', 'synthetic']
+    """
+    return synthetic_marked_only(frame) if name.startswith(DERIVED_LAYERS) else frame
 
 
 def planner_fields(frame: _Frame, fields: Mapping[str, str]) -> _Frame:

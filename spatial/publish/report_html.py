@@ -13,14 +13,16 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 import numpy as np
+import pandas as pd
 
 from spatial.checked.snapshot import PlanSnapshot
 from spatial.publish.chart import target_chart_svg
 from spatial.publish.escape import escape_text
-from spatial.publish.figures import limit_text, number_text, pct_text
+from spatial.publish.figures import area_text, limit_text, number_text, pct_text
 from spatial.publish.fonts import FONT_FAMILY, font_face_css
 from spatial.publish.palette import FAIL_RED
 from spatial.publish.sheet import LAYER_TITLES, crs_note, map_svg
+from spatial.units import M2_PER_KM2
 
 __all__ = ["REPORT_CSS", "report_html"]
 
@@ -67,28 +69,15 @@ def _table(headers: Sequence[str], rows: Iterable[tuple[str, Sequence[str]]]) ->
 
 def _targets(snapshot: PlanSnapshot) -> str:
     table = snapshot.report.targets
-    headers = [
-        "编号 ID",
-        "名称 Name",
-        "目标 Target km²",
-        "实测 Measured km²",
-        "差异 Diff",
-        "核查",
-    ]
-    rows = [
-        (
-            "fail" if r.status == "FAIL" else "",
-            [
-                _cell(r.id),
-                _cell(r.name_zh),
-                _cell(r.target_km2),  # km², 4 decimals as `spatial check` prints them
-                _cell(r.measured_km2),
-                _cell(pct_text(float(str(r.diff_pct))), numeric=True),
-                _cell(str(r.status)),
-            ],
-        )
-        for r in table.itertuples()
-    ]
+    headers = ["编号 ID", "名称 Name", "目标 Target", "实测 Measured", "差异 Diff", "核查"]
+    rows = []
+    for r in table.itertuples():
+        unit = snapshot.target_unit(r.id)  # as the plan gives it (亩, ha; km² to 4 decimals)
+        target = area_text(float(str(r.target_km2)), unit, exact=True)
+        measured = area_text(float(str(r.measured_km2)), unit)
+        cells = [_cell(r.id), _cell(r.name_zh), _cell(target, numeric=True)]
+        cells += [_cell(measured, numeric=True), _cell(pct_text(float(str(r.diff_pct))), True)]
+        rows.append(("fail" if r.status == "FAIL" else "", [*cells, _cell(str(r.status))]))
     notes = "".join(
         f"<li>{escape_text(k)}: {escape_text(v)}</li>" for k, v in snapshot.report.notes.items()
     )
@@ -120,9 +109,7 @@ def _rules(snapshot: PlanSnapshot) -> str:
 
 
 def _pieces(snapshot: PlanSnapshot) -> str:
-    if not len(snapshot.pieces):
-        return "<p>无 none: no overlap or outside piece.</p>"
-    headers = ["规则 Rule", "类型 Piece", "要素 Feature", "相关 Other", "面积 Area km²"]
+    """Return the ground of every failure the map draws in red: rule pieces, then conflicts."""
     rows = [
         (
             "fail",
@@ -130,7 +117,53 @@ def _pieces(snapshot: PlanSnapshot) -> str:
         )
         for p in snapshot.pieces.itertuples()
     ]
+    rows += [("fail", cells) for cells in _conflict_rows(snapshot)]
+    if not rows:
+        return "<p>无 none: no overlap, outside or 三区三线 conflict piece.</p>"
+    headers = ["规则 Rule", "类型 Piece", "要素 Feature", "相关 Other", "面积 Area km²"]
     return _table(headers, rows)
+
+
+#: The most constraint feature ids a conflict row names; past them, how many more.
+_CONFLICT_IDS_SHOWN = 10
+
+
+def _some_ids(joined: pd.Series) -> str:
+    """Return the constraint feature ids of a zone's pieces, once each, the first ten named."""
+    ids = list(dict.fromkeys(i for v in joined.dropna().astype(str) for i in v.split(", ") if i))
+    more = len(ids) - _CONFLICT_IDS_SHOWN
+    return ", ".join(ids[:_CONFLICT_IDS_SHOWN]) + (f" … (+{more})" if more > 0 else "")
+
+
+def _conflict_rows(snapshot: PlanSnapshot) -> list[list[str]]:
+    """Return one row per zone and constraint of the 三区三线 conflicts, their pieces summed.
+
+    The same pieces the map and the sheet draw (``report.conflicts``), reconciled
+    to each zone's rule figure, so a row's area is the rule row's value.
+    """
+    conflicts = snapshot.report.conflicts
+    if conflicts is None or not len(conflicts):
+        return []
+    rules = snapshot.report.rules
+    rule_of = {
+        (str(k), str(c)): str(r)
+        for r, k, c in zip(rules["rule"], rules["kind"], rules["constraint"], strict=True)
+    }
+    rows = []
+    for (kind, constraint, zone), group in conflicts.groupby(
+        ["kind", "constraint", "zone_id"], sort=False
+    ):
+        other = _some_ids(group["constraint_ids"])
+        rows.append(
+            [
+                _cell(rule_of.get((str(kind), str(constraint)), str(kind))),
+                _cell(f"三区三线冲突 conflict: {constraint}"),
+                _cell(zone),
+                _cell(other or constraint),
+                _cell(float(group["area_m2"].sum()) / M2_PER_KM2),
+            ]
+        )
+    return rows
 
 
 def _provenance(snapshot: PlanSnapshot) -> str:
@@ -181,8 +214,8 @@ def report_html(snapshot: PlanSnapshot, style_field: str | None = None) -> str:
         _header(snapshot),
         "<h2>规划图 Map</h2>",
         f"<figure>{map_svg(snapshot, style_field)}<figcaption>坐标系 {escape_text(crs_note(crs))}"
-        "; 红色为规则不符的重叠/界外部分 red: overlap or outside pieces of failed rules"
-        "</figcaption></figure>",
+        "; 红色为规则不符的重叠/界外部分及三区三线冲突 red: overlap or outside pieces of failed "
+        "rules and 三区三线 conflicts</figcaption></figure>",
         "<h2>面积目标 Area targets</h2>",
         _targets(snapshot),
         f"<figure>{target_chart_svg(snapshot)}</figure>",

@@ -610,15 +610,11 @@ def draw_map(
 def _target_rows(snapshot: PlanSnapshot, zone_id: str | None = None) -> list[list[str]]:
     zones = snapshot.drawn.get("zones")
     numbers = {str(z): i for i, z in enumerate(zones["id"], 1)} if zones is not None else {}
-    checks = snapshot.zone_checks
-    units: dict[str, object] = {}
-    if "target_unit" in checks.columns:
-        units = dict(zip(checks["id"].astype(str), checks["target_unit"], strict=True))
     rows = []
     for row in snapshot.report.targets.to_dict("records"):
         if zone_id is not None and str(row["id"]) != zone_id:
             continue
-        unit = str(units.get(str(row["id"]), "km2"))  # a zone target in the plan's own unit
+        unit = snapshot.target_unit(row["id"])  # a zone target in the plan's own unit
         measured = area_text(float(row["measured_km2"]), unit)
         diff = pct_text(float(row["diff_pct"]))
         name = row["name_zh"] if isinstance(row["name_zh"], str) else str(row["id"])

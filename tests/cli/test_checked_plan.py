@@ -109,7 +109,7 @@ def report_zones(path: Path) -> Rows:
     page = path.read_text(encoding="utf-8")
     cells = (
         r"<td>([^<]*)</td><td>[^<]*</td>"
-        + r'<td class="num">([\d.]+)</td>'
+        + r'<td class="num">([\d.]+) km²</td>'  # the target as the plan gives it (km² here)
         + (r'<td class="num">[^<]*</td>' * 2)
     )
     return {

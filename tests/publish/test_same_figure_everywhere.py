@@ -166,7 +166,8 @@ def test_the_map_legend_and_labels_show_the_same_figures(map_page):
 def test_the_report_tables_keep_the_difference_and_the_limit(report_page):
     text = _text(report_page)
     a_km2 = _measured_km2("A")
-    assert f"A 示例单元A 1.2000 {a_km2:.4f} {_signed((a_km2 / 1.2 - 1) * 100)} PASS" in text
+    diff = _signed((a_km2 / 1.2 - 1) * 100)  # the target as the plan gives it, km² here
+    assert f"A 示例单元A 1.2 km² {a_km2:.4f} km² {diff} PASS" in text
     assert "≤ 1 m² km2" in text  # the limit, then the rule's unit column
     assert "1e-06" not in text and " -0.0 " not in text
 
