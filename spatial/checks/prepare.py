@@ -181,8 +181,9 @@ class LonLatLayers(Mapping[str, gpd.GeoDataFrame]):
         self._moved: dict[str, gpd.GeoDataFrame] = {}
 
     def __getitem__(self, name: str) -> gpd.GeoDataFrame:
+        own = self._own[name]  # KeyError for a layer not here, though another mapping holds it
         if name not in self._moved:
-            self._moved[name] = to_lonlat(self._own[name])
+            self._moved[name] = to_lonlat(own)
         return self._moved[name]
 
     def __contains__(self, name: object) -> bool:
@@ -197,7 +198,7 @@ class LonLatLayers(Mapping[str, gpd.GeoDataFrame]):
     @property
     def converted(self) -> frozenset[str]:
         """The layers converted so far (read in lon/lat)."""
-        return frozenset(self._moved)
+        return frozenset(self._moved).intersection(self._own)
 
     def only(self, names: Iterable[str]) -> LonLatLayers:
         """Return the layers named (in this order), sharing the conversions made and to come."""

@@ -85,6 +85,10 @@ def test_the_report_moves_a_layer_when_read_and_once() -> None:
     theirs = select_layers(report.layers, ["zones", FARMLAND])
     assert list(theirs) == ["zones", FARMLAND]
     assert theirs[FARMLAND] is drawn  # the conversion shared, not made again
+    alone = select_layers(report.layers, [FARMLAND])
+    assert "zones" in report.layers.converted and alone.converted == {FARMLAND}
+    with pytest.raises(KeyError):
+        alone["zones"]  # moved for the report, yet not one of these layers
 
 
 def test_a_map_draws_the_constraint_as_before() -> None:
