@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -75,8 +75,9 @@ class CheckReport:
     conflicts: gpd.GeoDataFrame | None = None
     #: One line per target found by its name (``name_zh``) rather than its id.
     matches: list[str] = field(default_factory=list)
-    #: The layers as checked (EPSG:4326, ids as text), by name; not rendered.
-    layers: dict[str, Any] = field(default_factory=dict, repr=False)
+    #: The layers as checked (EPSG:4326, ids as text), by name; not rendered. A mapping that
+    #: may move a layer to lon/lat only when it is read (``spatial.checks.prepare.LonLatLayers``).
+    layers: Mapping[str, Any] = field(default_factory=dict, repr=False)
     #: By table (``targets``, ``rules``, ``conflicts``), its id columns under the planner's
     #: names in every rendering (``id`` as ``DYBH``): ``OutputFrame.ids``; the tables keep ``id``.
     table_ids: dict[str, dict[str, str]] = field(default_factory=dict, repr=False)

@@ -28,7 +28,7 @@ kept (the model, and the rule followed, in :mod:`spatial.measure.reconcile`).
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -146,6 +146,7 @@ class _Cut:
     area_m2: npt.NDArray[np.float64]  # each part's area of record
     crs: CRS  # the frame
     coverage: bool = False  # ``near`` is a valid polygonal coverage (so is any part of it)
+    class_lands: Future[gpd.GeoDataFrame] | None = None  # ``near``'s land per class, made beside
 
 
 def _is_coverage(geoms: npt.NDArray[np.object_]) -> bool:
@@ -167,10 +168,15 @@ def _dissolved(geoms: npt.NDArray[np.object_], within_coverage: bool = False) ->
     return shapely.union_all(geoms)
 
 
-def _land(constraint: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, bool]:
-    """Return the constraint's features dissolved (its own CRS) and whether they are a coverage."""
+def _land(
+    constraint: gpd.GeoDataFrame, coverage: bool | None = None
+) -> tuple[gpd.GeoDataFrame, bool]:
+    """Return the constraint's features dissolved (its own CRS) and whether they are a coverage.
+
+    ``coverage``: whether they are, when already known (:func:`_is_coverage`).
+    """
     geoms = np.asarray(constraint.geometry.array, dtype=object)
-    coverage = _is_coverage(geoms)
+    coverage = _is_coverage(geoms) if coverage is None else coverage
     union = _dissolved(geoms, coverage)
     return gpd.GeoDataFrame({"id": ["land"]}, geometry=[union], crs=constraint.crs), coverage
 
@@ -234,19 +240,41 @@ def shared_cuts() -> Iterator[None]:
         _CUTS.reset(token)
 
 
-def _measured(layers: Mapping[str, gpd.GeoDataFrame], rule: Rule) -> _Cut | None:
+def _measured(
+    layers: Mapping[str, gpd.GeoDataFrame], rule: Rule, class_field: str | None = None
+) -> _Cut | None:
     """Return the rule's cut (:func:`_cut`), once per rule and layers within :func:`shared_cuts`."""
     cuts = _CUTS.get()
     if cuts is None:
-        return _cut(layers, rule)
+        return _cut(layers, rule, class_field)
     checked, constraint = layers.get(rule.layer), layers.get(rule.params["constraint_layer"])
     key = (id(rule), id(checked), id(constraint))
     if key not in cuts:
-        cuts[key] = (_cut(layers, rule), (rule, checked, constraint))
+        cuts[key] = (_cut(layers, rule, class_field), (rule, checked, constraint))
     return cuts[key][0]
 
 
-def _cut(layers: Mapping[str, gpd.GeoDataFrame], rule: Rule) -> _Cut | None:
+def _lands_beside(
+    near: gpd.GeoDataFrame, class_field: str, coverage: bool
+) -> Future[gpd.GeoDataFrame]:
+    """Start :func:`_class_lands` of ``near`` on a thread of its own; return its future.
+
+    The thread works on copies of the features, vertex for vertex (no GEOS
+    object read by two threads), so its lands are those made here, byte for
+    byte; it runs while the cut dissolves the whole land and cuts the features.
+    """
+    geoms = np.asarray(near.geometry.array, dtype=object)
+    copies = near.set_geometry(shapely.from_wkb(shapely.to_wkb(geoms)), crs=near.crs)
+    pool = ThreadPoolExecutor(max_workers=1)
+    try:
+        return pool.submit(_class_lands, copies, class_field, coverage)
+    finally:
+        pool.shutdown(wait=False)  # the thread ends with its work
+
+
+def _cut(
+    layers: Mapping[str, gpd.GeoDataFrame], rule: Rule, class_field: str | None = None
+) -> _Cut | None:
     """Return the checked features cut against the constraint's land (None: no constraint layer).
 
     The land is dissolved in the constraint's CRS, then the features, the land
@@ -254,7 +282,9 @@ def _cut(layers: Mapping[str, gpd.GeoDataFrame], rule: Rule) -> _Cut | None:
     the constraint layers (:func:`~spatial.checks.prepare.frame_of`), where the
     cut is made and measured. Only the constraint's features near the checked
     ones (:func:`_near`) are dissolved: a district's 永久基本农田 of a million
-    图斑 is not unioned whole to be cut by a few zones.
+    图斑 is not unioned whole to be cut by a few zones. With ``class_field``
+    (the pieces are split by the constraint's class: :func:`_by_class`), the
+    land per class is started beside the cut (:func:`_lands_beside`).
     """
     constraint = layers.get(rule.params["constraint_layer"])
     if constraint is None:
@@ -262,14 +292,17 @@ def _cut(layers: Mapping[str, gpd.GeoDataFrame], rule: Rule) -> _Cut | None:
     crs = frame_of(layers[rule.layer], constraint)
     features = into(_features(layers, rule), crs)
     near = constraint.iloc[_near(constraint, features, crs)]
-    dissolved, coverage = _land(near)
+    coverage = _is_coverage(np.asarray(near.geometry.array, dtype=object))
+    classes = None if class_field is None else _lands_beside(near, class_field, coverage)
+    dissolved, coverage = _land(near, coverage)
     land = into(dissolved, crs).geometry.iloc[0]
     geoms = np.asarray(features.geometry.array, dtype=object)
     if rule.kind == "must_not_occupy":
         parts = shapely.intersection(geoms, land)
     else:
         parts = shapely.difference(geoms, land)
-    return _Cut(features, into(near, crs), near, constraint, parts, _m2(parts, crs), crs, coverage)
+    area_m2 = _m2(parts, crs)
+    return _Cut(features, into(near, crs), near, constraint, parts, area_m2, crs, coverage, classes)
 
 
 def _rows(layers: Mapping[str, gpd.GeoDataFrame], rule: Rule) -> list[dict[str, Any]]:
@@ -422,7 +455,11 @@ def _copy(geom: shapely.Geometry) -> shapely.Geometry:
 
 def _by_class(cut: _Cut, constraint: gpd.GeoDataFrame, class_field: str) -> _Split:
     """One piece per checked feature and class of the constraint's land (the cut's frame)."""
-    lands = into(_class_lands(constraint, class_field, cut.coverage), cut.crs)
+    if cut.class_lands is not None:  # started beside the cut, of the same features
+        own = cut.class_lands.result()
+    else:
+        own = _class_lands(constraint, class_field, cut.coverage)
+    lands = into(own, cut.crs)
     geoms = np.asarray(cut.features.geometry.array, dtype=object)
     land_geoms = np.asarray(lands.geometry.array, dtype=object)
     n, m = len(geoms), len(land_geoms)
@@ -452,10 +489,20 @@ def _split(
     features = cut.features
     if class_field and class_field in features.columns:
         return _whole(cut, rule, features[class_field])
-    constraint = layers[rule.params["constraint_layer"]]
-    if rule.kind == "must_not_occupy" and class_field and class_field in constraint.columns:
+    if _by_constraint_class(layers, rule, class_field):
+        assert class_field is not None
         return _by_class(cut, cut.near, class_field)
     return _whole(cut, rule, None)
+
+
+def _by_constraint_class(
+    layers: Mapping[str, gpd.GeoDataFrame], rule: Rule, class_field: str | None
+) -> bool:
+    """Whether the rule's pieces are split by the constraint land's class (:func:`_split`)."""
+    if not class_field or rule.kind != "must_not_occupy" or class_field in layers[rule.layer]:
+        return False
+    constraint = layers.get(rule.params["constraint_layer"])
+    return constraint is not None and class_field in constraint.columns
 
 
 def _pieces_of(
@@ -471,7 +518,8 @@ def _pieces_of(
     """
     if rule.layer not in layers:
         return None
-    cut = _measured(layers, rule)
+    by_class = _by_constraint_class(layers, rule, class_field)
+    cut = _measured(layers, rule, class_field if by_class else None)
     if cut is None:
         return None
     split = _split(layers, cut, rule, class_field)

@@ -81,6 +81,32 @@ def _checked(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     )
 
 
+class _CheckedLayers(Mapping[str, gpd.GeoDataFrame]):
+    """The layers with an ``id`` column, each made as checked (:func:`_checked`) when first read.
+
+    Only the layers of a failed row's rule are read: a 三区三线 layer of
+    300,000 features beside the zones is not made valid again for nothing.
+    """
+
+    def __init__(self, layers: Mapping[str, gpd.GeoDataFrame]) -> None:
+        self._layers = {name: gdf for name, gdf in layers.items() if "id" in gdf.columns}
+        self._made: dict[str, gpd.GeoDataFrame] = {}
+
+    def __getitem__(self, name: str) -> gpd.GeoDataFrame:
+        if name not in self._made:
+            self._made[name] = _checked(self._layers[name])
+        return self._made[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._layers
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._layers)
+
+    def __len__(self) -> int:
+        return len(self._layers)
+
+
 def _lonlat_piece(geom: shapely.Geometry, crs: CRS) -> tuple[shapely.Geometry, float]:
     """Return a piece's vertices in EPSG:4326 and its area of record (km², measured in ``crs``)."""
     stored = gpd.GeoSeries([geom], crs=crs)
@@ -123,7 +149,7 @@ def failure_pieces(
     """
     by_id = {rule.id: rule for rule in rules}
     failed = rules_table[rules_table["status"] == Status.FAIL]
-    prepared = {name: _checked(gdf) for name, gdf in layers.items() if "id" in gdf.columns}
+    prepared = _CheckedLayers(layers)  # a layer made as checked when a failed row reads it
     rows, seen = [], set()
     for row in failed.itertuples():
         rule = by_id.get(str(row.rule))

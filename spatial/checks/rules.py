@@ -29,7 +29,7 @@ from pyproj import CRS
 from spatial.checked.report import RULE_COLUMNS
 from spatial.checked.status import Status
 from spatial.checks.kinds import RULE_KINDS, RowBlock, RuleKind, RuleRows, rule_kind
-from spatial.checks.prepare import in_frame, prepare_layers
+from spatial.checks.prepare import LonLatLayers, in_frame, prepare_layers
 from spatial.crs import gk_zone_crs_for
 from spatial.errors import CRSError
 from spatial.measure.area import ellipsoidal_area_m2
@@ -153,7 +153,13 @@ def _km2_each(geoms: np.ndarray, crs: CRS) -> np.ndarray:
 
 
 def _gk(layers: Mapping[str, gpd.GeoDataFrame]) -> CRS | None:
-    """Return the Gauss–Krüger zone of all layers; None when no layer has a feature."""
+    """Return the Gauss–Krüger zone of all layers; None when no layer has a feature.
+
+    Lon/lat layers not yet converted (:class:`~spatial.checks.prepare.LonLatLayers`)
+    are converted only if their bounds do not settle the zone.
+    """
+    if isinstance(layers, LonLatLayers):
+        return layers.gk_zone()
     try:
         return gk_zone_crs_for(*layers.values())
     except CRSError:

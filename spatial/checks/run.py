@@ -9,7 +9,7 @@ import pandas as pd
 
 from spatial.checked.report import TARGET_COLUMNS, CheckReport
 from spatial.checks.constraints import CONSTRAINT_KINDS, conflict_pieces, shared_cuts
-from spatial.checks.prepare import prepare_layers
+from spatial.checks.prepare import LonLatLayers, prepare_layers
 from spatial.checks.rules import _check_prepared_rules
 from spatial.checks.targets import check_targets, match_by_name
 from spatial.crs import WGS84
@@ -61,14 +61,14 @@ def run_checks(
     targets = load_targets() if targets is None else tuple(targets)
     rules = load_rules() if rules is None else tuple(rules)
     prepared = prepare_layers(layers, repair=repair, sources=sources, validated=validated)
-    own, lonlat = prepared.own, prepared.lonlat
+    own = prepared.own
     matches: list[str] = []
     for layer_name in dict.fromkeys(t.layer for t in targets):  # before the rules see the ids
         if layer_name in own:
             source = (sources or {}).get(layer_name, layer_name)
             own[layer_name], said = match_by_name(own[layer_name], targets, source)
-            lonlat[layer_name], _ = match_by_name(lonlat[layer_name], targets, source)
             matches += said
+    lonlat = LonLatLayers(own)  # a layer moved to lon/lat only when read: a CSV draws none
     tables = []
     for layer_name in dict.fromkeys(t.layer for t in targets):
         wanted = [t for t in targets if t.layer == layer_name]

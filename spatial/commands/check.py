@@ -159,6 +159,7 @@ def run_check(request: CheckRequest) -> CheckResult:
         An input cannot be read or is invalid (exit 2 on the command line).
     """
     from spatial.checks import run_checks  # noqa: PLC0415
+    from spatial.checks.prepare import select_layers  # noqa: PLC0415
     from spatial.landuse.fields import CLASS_CODE_FIELD  # noqa: PLC0415
 
     targets, rules, notes_ = request.plan.resolve()
@@ -178,7 +179,7 @@ def run_check(request: CheckRequest) -> CheckResult:
     notes += report.matches
     notes += _own_plan_hint(request, report.targets)
     if request.plan.is_own:  # their layers go out, never Bishan's reference layers beside
-        theirs = {name: gdf for name, gdf in report.layers.items() if name in sources}
+        theirs = select_layers(report.layers, sources)  # none moved to lon/lat here
         report = dataclasses.replace(report, layers=theirs)
     report = dataclasses.replace(report, table_ids={n: dict(c) for n, c in frame.ids.items()})
     return CheckResult(report=report, frame=frame, conflicts=conflicts, notes=tuple(notes))

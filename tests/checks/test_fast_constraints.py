@@ -115,9 +115,9 @@ def test_rows_and_pieces_share_one_cut_per_rule(monkeypatch: pytest.MonkeyPatch)
     cuts: list[str] = []
     real = constraints_module._cut
 
-    def counted(layers, rule):  # type: ignore[no-untyped-def]
+    def counted(layers, rule, *class_field):  # type: ignore[no-untyped-def]
         cuts.append(rule.id)
-        return real(layers, rule)
+        return real(layers, rule, *class_field)
 
     monkeypatch.setattr(constraints_module, "_cut", counted)
     report = run_checks(layers, targets=[], rules=[RULE, within], class_field="YDYHFLDM")
