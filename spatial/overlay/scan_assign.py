@@ -46,17 +46,11 @@ import shapely
 from pyproj import CRS, Transformer
 
 from spatial.crs import CGCS2000, WGS84
+from spatial.overlay import scan_ops as _ops
 from spatial.overlay._nearest import MAX_POLYGONS, gk_zone_of, nearest_polygons
 from spatial.overlay._points import point_bounds
 from spatial.overlay.operations import assign_points
 from spatial.overlay.scan import UNIT_ROWS, NotPlain, ParquetScan, ScannedUnit
-from spatial.overlay.scan_ops import (
-    _check_large,
-    _named,
-    _read_whole,
-    _run,
-    _small_or_a_first,
-)
 from spatial.preconditions import require_crs
 from spatial.validate.frame import into_crs
 from spatial.validate.inputs import LayerInput, prepare_inputs
@@ -261,6 +255,13 @@ def _table(done: Sequence[_Rows], zones: _Zones) -> pd.DataFrame:
     )
 
 
+def _read_whole(
+    path: str | os.PathLike[str], warned: bool, run: Callable[[gpd.GeoDataFrame], pd.DataFrame]
+) -> pd.DataFrame:
+    """Run the plain ``assign_points`` on the points read whole (as ``difference_file`` does)."""
+    return _ops._read_whole(path, warned, run)
+
+
 def _plain_assign(
     a: gpd.GeoDataFrame,
     *,
@@ -324,7 +325,7 @@ def assign_file(
     LayerReadError, CRSError, LayerError
         As ``assign_points`` raises them, in the validator's words.
     """
-    named = _named(path, names)
+    named = _ops._named(path, names)
     if isinstance(path, ParquetScan):
         scan, ours = path, False
     else:
@@ -338,11 +339,11 @@ def assign_file(
         names=named,
     )
     try:
-        layer = _check_large(scan, polygons, named)
-        zones = _small_or_a_first(scan, partial(_zones, polygons, b_id_field, named[1]))
+        layer = _ops._check_large(scan, polygons, named)
+        zones = _ops._small_or_a_first(scan, partial(_zones, polygons, b_id_field, named[1]))
         warned = _warned(layer.crs, zones, named)
         job = _AssignJob(layer.crs, zones)
-        done = _run(scan, partial(_unit_assign, job), progress)
+        done = _ops._run(scan, partial(_unit_assign, job), progress)
         if not _zone_settled(job.crs, [box for _, box in done], zones.lonlat):
             raise NotPlain
     except NotPlain:
