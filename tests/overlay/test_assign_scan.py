@@ -245,3 +245,23 @@ def test_the_command_assigns_from_the_scan_the_plain_csv(suffix, tmp_path, monke
     monkeypatch.setattr("spatial.cli._overlay_args.SCANNED_OPERATIONS", scanned)
     assert fast == command(tmp_path / "plain.csv")
     assert fast.count("\n") == len(plain(points)) + 1
+
+
+def _warned(run: Any) -> tuple[Any, list[str]]:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        outcome = _outcome(run)
+    return outcome, [str(w.message) for w in caught]
+
+
+@pytest.mark.parametrize("bad", [False, True], ids=["plain-points", "a-3d-point-last"])
+def test_points_on_another_datum_warn_once_as_the_plain_path(bad, tmp_path) -> None:
+    """Points in EPSG:4214 (Beijing 1954) moved into the zones' EPSG:4544 (CGCS2000): the plain
+    path's one warning of different datums, from the fast path and from its fall-back alike."""
+    layer = _bad_layer("3d", -1) if bad else POINTS  # 3D: the fall-back, which assigns it
+    path = _write(layer.to_crs(4214), tmp_path / "points.parquet")
+    expected, expected_warnings = _warned(lambda: plain(path))
+    got, got_warnings = _warned(lambda: assign_file(path, ZONES, unit_rows=UNIT, threads=2))
+    assert len(expected_warnings) == 1 and "different datums" in expected_warnings[0]
+    assert got_warnings == expected_warnings
+    pd.testing.assert_frame_equal(got, expected, check_exact=True)
