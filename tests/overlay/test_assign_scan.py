@@ -265,3 +265,14 @@ def test_points_on_another_datum_warn_once_as_the_plain_path(bad, tmp_path) -> N
     assert len(expected_warnings) == 1 and "different datums" in expected_warnings[0]
     assert got_warnings == expected_warnings
     pd.testing.assert_frame_equal(got, expected, check_exact=True)
+
+
+def test_many_zones_take_the_trees_answer_the_same_rows(tmp_path, monkeypatch) -> None:
+    """Above MAX_POLYGONS zones (here 3) the inside test and the nearest zone are the tree's."""
+    path = _write(POINTS, tmp_path / "points.parquet")
+    expected = plain(path)
+    monkeypatch.setattr(scan_assign, "MAX_POLYGONS", 3)
+    monkeypatch.setattr("spatial.overlay._nearest.MAX_POLYGONS", 3)
+    monkeypatch.setattr(scan_assign, "_read_whole", no_plain_path)
+    got = assign_file(path, ZONES, unit_rows=UNIT, threads=2)
+    pd.testing.assert_frame_equal(got, expected, check_exact=True)
