@@ -118,7 +118,8 @@ def _zones(polygons: gpd.GeoDataFrame, b_id_field: str, name: str) -> _Zones:
     prepared = shapely.from_wkb(shapely.to_wkb(geoms))  # copies: the caller's stay unprepared
     shapely.prepare(prepared)
     for zone, box in zip(prepared, boxes, strict=True):  # the locators built here, not on threads
-        shapely.intersects_xy(zone, box[0], box[1])
+        middle = (box[:2] + box[2:]) / 2
+        shapely.intersects_xy(zone, [box[0], middle[0]], [box[1], middle[1]])
     polys.sindex  # noqa: B018 - the tree built here, once, before the threads ask it
     lonlat = polys.to_crs(WGS84).total_bounds.reshape(1, 4)
     boundaries = np.asarray(shapely.boundary(geoms), dtype=object)
@@ -228,6 +229,8 @@ def _unit_assign(job: _AssignJob, unit: ScannedUnit) -> tuple[_Rows, npt.NDArray
         np.concatenate([np.ones(len(ip), bool), np.zeros(len(outside), bool)])[order],
         np.concatenate([np.zeros(len(ip)), dist_m])[order],
     )
+    if not len(x):  # a batch of no rows: no box (gk_zone_of leaves out what is not finite)
+        return rows, np.full((1, 4), np.nan)
     return rows, np.array([[x.min(), y.min(), x.max(), y.max()]])
 
 
