@@ -271,7 +271,9 @@ pd.DataFrame(sorted((k, n) for k, n in counts.items() if n), columns=["kind", "c
 #: points outside is the command's own, not counted).
 ASSIGN_GEOPANDAS = """
 import sys, geopandas as gpd
-points = gpd.read_parquet(sys.argv[1])[["id", "geometry"]]
+path = sys.argv[1]
+points = gpd.read_parquet(path) if path.endswith(".parquet") else gpd.read_file(path)
+points = points[["id", "geometry"]]
 zones = gpd.read_parquet(sys.argv[2]).to_crs(points.crs)[["id", "geometry"]]
 inside = gpd.sjoin(points, zones, predicate="covered_by", lsuffix="point", rsuffix="zone")
 inside = inside.rename(columns={"id_point": "point_id", "id_zone": "polygon_id"})
@@ -284,10 +286,13 @@ sys.path.insert(0, sys.argv[4])
 from bench_tabulate import duckdb_connection
 con = duckdb_connection()
 layer, zones, out = sys.argv[1:4]
-points = layer.rsplit(".", 1)[0] + "_points.parquet"  # the runner gives the survey: its points
+stem, suffix = layer.rsplit(".", 1)
+points = f"{stem}_points.{suffix}"  # the runner gives the survey: its points, same format
+parquet = suffix == "parquet"
+source, geom = (f"'{points}'", "geometry") if parquet else (f"ST_Read('{points}')", "geom")
 con.execute(
     "COPY (SELECT p.id AS point_id, z.id AS polygon_id, true AS inside "
-    f"FROM '{points}' p JOIN '{zones}' z ON ST_Intersects(p.geometry, z.geometry)) "
+    f"FROM {source} p JOIN '{zones}' z ON ST_Intersects(p.{geom}, z.geometry)) "
     f"TO '{out}' (HEADER, DELIMITER ',')"
 )
 """
@@ -329,7 +334,6 @@ CASES: dict[str, Case] = {
         ASSIGN_GEOPANDAS,
         ASSIGN_DUCKDB,
         compare="rows",
-        formats=("parquet",),
         script_args=("{points}", "{zones}", "{out}", "{bench}"),
         count_where=(
             ("spatial", "inside == True"),
@@ -483,8 +487,9 @@ def total_area_km2(path: Path) -> float:
 
 
 def ensure_points(layer: Path) -> Path:
-    """A point inside each feature of a survey layer (GeoParquet), cached beside it."""
-    path = layer.with_name(layer.stem + "_points.parquet")
+    """A point inside each feature of a survey layer, cached beside it in the layer's format
+    (GeoParquet or GeoPackage: the points of the GeoParquet survey)."""
+    path = layer.with_name(layer.stem + "_points" + layer.suffix)
     if not path.exists():
         import geopandas as gpd  # noqa: PLC0415
 
@@ -493,7 +498,10 @@ def ensure_points(layer: Path) -> Path:
         survey = gpd.read_parquet(layer.with_suffix(".parquet"))
         survey.geometry = survey.geometry.representative_point()
         with atomic_path(path) as tmp:
-            survey.to_parquet(tmp, row_group_size=100_000)
+            if path.suffix == ".parquet":
+                survey.to_parquet(tmp, row_group_size=100_000)
+            else:
+                survey.to_file(tmp, driver="GPKG", engine="pyogrio")
     return path
 
 

@@ -114,9 +114,16 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _early_scan(args: argparse.Namespace) -> ParquetScan[Any] | None:
-    """Start reading a GeoParquet A at once, before the toolkit loads; None for other inputs."""
+    """Start reading a GeoParquet A at once, before the toolkit loads; None for other inputs.
+
+    A point layer (``--op assign``) is read as points: coordinates from the WKB.
+    """
     if not from_parquet_file(args):
         return None
     from spatial.overlay.scan import ParquetScan  # noqa: PLC0415 - numpy, pyarrow, geoarrow only
 
+    if args.op == "assign":
+        from spatial.overlay._points import point_bounds  # noqa: PLC0415 - numpy, pyarrow
+
+        return ParquetScan(args.a, args.a_id, boxes=point_bounds)
     return ParquetScan(args.a, args.a_id)

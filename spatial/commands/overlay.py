@@ -7,7 +7,8 @@ The library function behind ``spatial overlay A [B]`` (:mod:`spatial.cli.overlay
 Gauss–Krüger zone of the data) and ``assign``. Areas are ellipsoidal
 (GRS80/CGCS2000); pieces cut in the layers' projected CRS are reconciled to each
 feature's area of record. A layer A read as it is (GeoParquet, GeoPackage, Shapefile,
-FlatGeobuf) is tabulated, cut or covered straight from the file (:data:`SCANNED_OPERATIONS`);
+FlatGeobuf) is tabulated, cut, covered or assigned straight from the file
+(:data:`SCANNED_OPERATIONS`);
 ``scheduler`` runs the intersection on dask.
 
 Imports no geopandas or pandas until a command runs (``spatial overlay --help``
@@ -55,7 +56,7 @@ PARQUET = frozenset({".parquet", ".geoparquet"})
 #: (GeoJSON is not: its raw JSON is checked first, for what GDAL hides).
 OGR_SCANNED = frozenset({".gpkg", ".shp", ".fgb"})
 #: Operations whose layer A is read from the file unit by unit (when read as it is).
-SCANNED_OPERATIONS = frozenset({"intersection", "difference", "coverage"})
+SCANNED_OPERATIONS = frozenset({"intersection", "difference", "coverage", "assign"})
 #: ``distance_m`` at most 100 km: the Gauss–Krüger zone the buffer is drawn in holds no more.
 DISTANCE_MAX_M = 100_000.0
 #: Above this many features a square matrix is refused: n² cells (10,000 zones: 100 million).
@@ -262,10 +263,13 @@ def _parquet_result(
 ) -> pd.DataFrame:
     """Run the operation on A from the file (its scan, if started): GEOS only where B may touch."""
     from spatial.overlay.parquet import tabulate_parquet  # noqa: PLC0415
+    from spatial.overlay.scan_assign import assign_file  # noqa: PLC0415
     from spatial.overlay.scan_ops import coverage_file, difference_file  # noqa: PLC0415
 
     source = scan if scan is not None else request.a
     names, b = _names(request), _needed_b(request, b)
+    if request.op == "assign":
+        return assign_file(source, b, request.a_id_field, request.b_id_field, names=names)
     if request.op == "difference":
         return difference_file(source, b, request.a_id_field, names=names)
     if request.op == "coverage":

@@ -134,6 +134,10 @@ class ParquetScan(Generic[T]):
         Most rows in a unit; a file of few, large row groups is cut into units
         of that many rows, four a thread at least (at least
         :data:`MIN_UNIT_ROWS`), so that the threads share the work.
+    boxes : callable
+        Each feature's box from a unit's WKB, or None unless all are plain
+        (default :func:`~spatial.io.geoparquet.polygon_bounds`; a point layer's:
+        :func:`spatial.overlay._points.point_bounds`).
 
     Use as a context manager, or call :meth:`close`: the worker threads stop
     there, whatever was read.
@@ -146,8 +150,9 @@ class ParquetScan(Generic[T]):
         *,
         threads: int | None = None,
         unit_rows: int = UNIT_ROWS,
+        boxes: Callable[[pa.Array], npt.NDArray[np.float64] | None] = polygon_bounds,
     ) -> None:
-        self.path, self.id_field = path, id_field
+        self.path, self.id_field, self._boxes = path, id_field, boxes
         self.threads = max(1, threads if threads is not None else usable_cpus())
         self._error: BaseException | None = None
         self._layer: LayerSource | None = None
@@ -260,7 +265,7 @@ class ParquetScan(Generic[T]):
             ids, wkb = read()
         except (OSError, pa.ArrowException) as exc:
             raise _read_error(self.path, exc) from None
-        bounds = polygon_bounds(wkb)
+        bounds = self._boxes(wkb)
         if bounds is None or ids.null_count or self._checks.flagged(bounds):
             raise NotPlain
         return ScannedUnit(ids, wkb, bounds)
