@@ -58,7 +58,7 @@ from spatial.errors import SpatialError
 from spatial.io.bundled import REQUIRED_PROPERTIES
 from spatial.io.geoparquet import ParquetLayer, polygon_arrays
 from spatial.io.postgis import is_postgis_url
-from spatial.io.rawjson import RawScan
+from spatial.io.rawjson import RawScan, scan_raw_if_json
 from spatial.io.sources import LayerSource, OgrLayer, open_source, progress_line, source_suffix
 from spatial.preconditions import feature_label
 from spatial.validate.boxes import geographic_mask, projected_mask
@@ -110,13 +110,6 @@ def validate_file(*args: Any, **kwargs: Any) -> list[Problem]:
     from spatial.validate.problems import validate_file as full  # noqa: PLC0415
 
     return full(*args, **kwargs)
-
-
-def _raw_geojson(path: Path) -> RawScan | None:
-    """Walk a GeoJSON file's raw JSON once (:func:`spatial.validate.problems._raw_geojson`)."""
-    from spatial.validate.problems import _raw_geojson as raw  # noqa: PLC0415
-
-    return raw(path)
 
 
 class NotScannable(Exception):
@@ -545,7 +538,7 @@ def validate_file_batched(  # noqa: PLR0913 - validate_file's, and the scan's
     """
     options = (input_frame, id_field, name_field)
     suffix = None if is_postgis_url(path) else source_suffix(path)
-    raw = _raw_geojson(Path(path)) if suffix in _GEOJSON and not any(options) else None
+    raw = scan_raw_if_json(Path(path)) if suffix in _GEOJSON and not any(options) else None
     batched = suffix in _BATCHED or _plain_json(raw)
     if batched and not any(options):
         try:
