@@ -289,7 +289,7 @@ def _table(
     declined the layer).
     """
     from spatial.io.postgis import database_label  # noqa: PLC0415
-    from spatial.review.balance import balance_table, balance_table_fast  # noqa: PLC0415
+    from spatial.review.balance import balance_table  # noqa: PLC0415
 
     path = database_label(request.roles()[role])
     keywords: dict[str, Any] = {
@@ -300,7 +300,7 @@ def _table(
         "names": (path, database_label(request.zones or "")),
     }
     if fast is None:  # read by _read_fast: oriented there when there are no zones
-        return balance_table_fast(gdf, zones, oriented=zones is None, **keywords)
+        return balance_table(gdf, zones, fast="only", oriented=zones is None, **keywords)
     return balance_table(gdf, zones, repair=request.repair, fast=fast, **keywords)
 
 
