@@ -40,6 +40,7 @@ from pyproj import CRS, Transformer
 from spatial.errors import CRSError, LayerError
 from spatial.preconditions import feature_label, id_text
 from spatial.validate.boxes import geographic_mask, projected_mask
+from spatial.validate.ids import ids_unique
 from spatial.validate.messages import _text_message
 from spatial.validate.problems import (
     ACCURACY_VALUES,
@@ -391,4 +392,15 @@ def clean_under_validator(gdf: gpd.GeoDataFrame, threads: int = 1) -> bool:
         return False
     if flags.any():
         return not validate_layer_vectorised(gdf, "layer", (), threads)
-    return not _duplicate_findings(gdf)
+    return _no_duplicate_ids(gdf)
+
+
+def _no_duplicate_ids(gdf: gpd.GeoDataFrame) -> bool:
+    """Whether the validator finds no repeated id: from Arrow where it can say (a text column)."""
+    if "id" not in gdf.columns:
+        return True
+    try:
+        unique = ids_unique(pa.array(gdf["id"], from_pandas=True))
+    except (pa.ArrowException, TypeError, ValueError):
+        unique = None
+    return unique if unique is not None else not _duplicate_findings(gdf)
