@@ -46,6 +46,11 @@ _MIN_RING_POINTS = 4
 _FIELD_BITS = 21
 #: Rings of this many points or more are left to GEOS (their counts would not fit the bits).
 _MAX_RING_POINTS = 1 << _FIELD_BITS
+#: Features tested at a time: their vertices' arrays (about 60,000 points of parcels, 0.5 MB
+#: each) stay in the core's cache through the test's thirty-odd passes, and freed memory is
+#: reused instead of faulted in afresh. A million parcels in batches of 100,000, one core:
+#: 0.25 s of CPU in parts of 8,192 features, 0.58 s a whole batch at once (the same answers).
+_PART_FEATURES = 8192
 
 
 def _single_rings(arrays: PolygonArrays) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.int64]]:
@@ -167,6 +172,34 @@ def simple_convex(
     >>> decided.tolist(), bounds[0].tolist()
     ([True, False], [0.0, 0.0, 2.0, 1.0])
     """
+    features = len(arrays.features) - 1
+    if features <= _PART_FEATURES:
+        return _simple_convex(arrays)
+    parts = [
+        _simple_convex(_feature_part(arrays, start, min(features, start + _PART_FEATURES)))
+        for start in range(0, features, _PART_FEATURES)
+    ]
+    return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+
+
+def _feature_part(arrays: PolygonArrays, first: int, stop: int) -> PolygonArrays:
+    """Return the features ``first:stop`` of ``arrays``: views of their vertices, offsets from 0."""
+    p0, p1 = arrays.features[first], arrays.features[stop]
+    r0, r1 = arrays.polygons[p0], arrays.polygons[p1]
+    c0, c1 = arrays.rings[r0], arrays.rings[r1]
+    return PolygonArrays(
+        arrays.x[c0:c1],
+        arrays.y[c0:c1],
+        arrays.rings[r0 : r1 + 1] - c0,
+        arrays.polygons[p0 : p1 + 1] - r0,
+        arrays.features[first : stop + 1] - p0,
+    )
+
+
+def _simple_convex(
+    arrays: PolygonArrays,
+) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.float64]]:
+    """:func:`simple_convex` of one part of a batch."""
     single, ring = _single_rings(arrays)
     convex = _convex_rings(arrays)
     decided = single & convex[ring] if len(convex) else np.zeros(len(single), dtype=bool)

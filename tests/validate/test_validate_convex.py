@@ -242,3 +242,33 @@ def test_bad_features_at_batch_edges(
     # the shortcut settled every clean convex parcel, the clockwise box, and the two boxes
     # whose coordinates the box tests report: 40 + 3 (the rest went to GEOS)
     assert sum(settled) == 43
+
+
+@pytest.mark.parametrize("part", [1, 3, 7, 64])
+def test_parts_of_a_batch_decide_as_the_batch_whole(
+    monkeypatch: pytest.MonkeyPatch, part: int
+) -> None:
+    """Tested in parts of ``part`` features: the same answers and boxes as all at once.
+
+    Multi-part features, holes, empty and NaN features fall first, last and on every
+    part's edge (parts of 1, 3, 7 and 64 features), where the offsets are cut.
+    """
+    rng = np.random.default_rng(part)
+    geoms: list[shapely.Geometry] = _random_polygons(rng, 200)
+    with np.errstate(invalid="ignore"):  # the NaN vertex
+        odd = [
+            shapely.MultiPolygon([shapely.box(0, 0, 1, 1), shapely.box(2, 0, 3, 1)]),
+            shapely.box(0, 0, 9, 9).difference(shapely.box(3, 3, 6, 6)),  # a hole
+            shapely.Polygon(),
+            shapely.Polygon([(0, 0), (np.nan, 1), (1, 1), (0, 0)]),
+            shapely.MultiPolygon(),
+        ]
+        for at in [0, 1, part - 1, part, 2 * part, len(geoms) - 1]:
+            geoms.insert(at, _moved(odd[at % len(odd)]))
+        geoms.append(_moved(odd[0]))
+    whole_decided, whole_bounds = _decide(geoms)
+    monkeypatch.setattr(convex, "_PART_FEATURES", part)
+    decided, bounds = _decide(geoms)
+    np.testing.assert_array_equal(decided, whole_decided)
+    np.testing.assert_array_equal(bounds, whole_bounds)
+    assert 0 < decided.sum() < len(geoms)
