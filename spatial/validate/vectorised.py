@@ -40,6 +40,7 @@ from pyproj import CRS, Transformer
 from spatial.errors import CRSError, LayerError
 from spatial.preconditions import feature_label, id_text
 from spatial.validate.boxes import geographic_mask, projected_mask
+from spatial.validate.convex import settled_geometries
 from spatial.validate.ids import ids_unique
 from spatial.validate.messages import _text_message
 from spatial.validate.problems import (
@@ -95,8 +96,10 @@ def on_threads(
 
 def _geometry_flags(geoms: npt.NDArray[np.object_], threads: int) -> npt.NDArray[np.bool_]:
     """Rows the validator's geometry check could report: null, empty, collection, invalid."""
+    valid = settled_geometries(geoms)  # single convex rings: valid without asking GEOS
+    rest = np.flatnonzero(~valid)
     with np.errstate(invalid="ignore"):
-        valid = on_threads(shapely.is_valid, geoms, threads)  # null: False
+        valid[rest] = on_threads(shapely.is_valid, geoms[rest], threads)  # null: False
         length = shapely.length(geoms)
     flags: npt.NDArray[np.bool_] = ~valid | shapely.is_empty(geoms)
     flags |= shapely.get_type_id(geoms) == shapely.GeometryType.GEOMETRYCOLLECTION
