@@ -30,6 +30,8 @@ those go to GEOS as before; boxes, triangles and the like do not.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 import numpy.typing as npt
 import shapely
@@ -216,7 +218,7 @@ def _simple_convex(
     return decided, bounds
 
 
-def settled_geometries(geoms: npt.NDArray[np.object_]) -> npt.NDArray[np.bool_]:
+def settled_geometries(geoms: npt.NDArray[np.object_], threads: int = 1) -> npt.NDArray[np.bool_]:
     """Which shapely geometries are single convex simple rings: valid, not empty, finite.
 
     The test of :func:`simple_convex` on geometries already built (a layer in
@@ -233,6 +235,9 @@ def settled_geometries(geoms: npt.NDArray[np.object_]) -> npt.NDArray[np.bool_]:
     Parameters
     ----------
     geoms : numpy.ndarray of shapely geometries or None
+    threads : int
+        Threads testing the slices after the first (numpy and GEOS release the
+        GIL); the answer does not depend on it.
 
     Returns
     -------
@@ -251,18 +256,28 @@ def settled_geometries(geoms: npt.NDArray[np.object_]) -> npt.NDArray[np.bool_]:
         single = shapely.get_type_id(geoms) == shapely.GeometryType.POLYGON
         single &= shapely.get_num_interior_rings(geoms) == 0
     rows = np.flatnonzero(single)
-    for start in range(0, len(rows), _GEOMETRY_SLICE):
-        at = rows[start : start + _GEOMETRY_SLICE]
-        part = geoms[at]
-        counts = shapely.get_num_coordinates(part).astype(np.int64)
-        xy = shapely.get_coordinates(part)
-        offsets = np.concatenate([[0], np.cumsum(counts)])
-        each = np.arange(len(at) + 1, dtype=np.int64)
-        arrays = PolygonArrays(
-            np.ascontiguousarray(xy[:, 0]), np.ascontiguousarray(xy[:, 1]), offsets, each, each
-        )
-        decided, _ = simple_convex(arrays)
-        settled[at] = decided
-        if start == 0 and decided.mean() < _WORTH_IT:
-            break
+    slices = [rows[at : at + _GEOMETRY_SLICE] for at in range(0, len(rows), _GEOMETRY_SLICE)]
+    if not slices:
+        return settled
+    settled[slices[0]] = first = _settled_slice(geoms[slices[0]])
+    if first.mean() < _WORTH_IT:
+        return settled
+    with ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
+        for at, decided in zip(
+            slices[1:], pool.map(lambda at: _settled_slice(geoms[at]), slices[1:]), strict=True
+        ):
+            settled[at] = decided
     return settled
+
+
+def _settled_slice(part: npt.NDArray[np.object_]) -> npt.NDArray[np.bool_]:
+    """:func:`simple_convex` of polygons without holes, from their coordinates."""
+    counts = shapely.get_num_coordinates(part).astype(np.int64)
+    xy = shapely.get_coordinates(part)
+    offsets = np.concatenate([[0], np.cumsum(counts)])
+    each = np.arange(len(part) + 1, dtype=np.int64)
+    arrays = PolygonArrays(
+        np.ascontiguousarray(xy[:, 0]), np.ascontiguousarray(xy[:, 1]), offsets, each, each
+    )
+    decided, _ = simple_convex(arrays)
+    return decided

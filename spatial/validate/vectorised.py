@@ -96,7 +96,7 @@ def on_threads(
 
 def _geometry_flags(geoms: npt.NDArray[np.object_], threads: int) -> npt.NDArray[np.bool_]:
     """Rows the validator's geometry check could report: null, empty, collection, invalid."""
-    valid = settled_geometries(geoms)  # single convex rings: valid without asking GEOS
+    valid = settled_geometries(geoms, threads)  # single convex rings: valid without GEOS
     rest = np.flatnonzero(~valid)
     with np.errstate(invalid="ignore"):
         valid[rest] = on_threads(shapely.is_valid, geoms[rest], threads)  # null: False
@@ -390,12 +390,14 @@ def clean_under_validator(gdf: gpd.GeoDataFrame, threads: int = 1) -> bool:
     )
     if not polygonal.all():
         return False
-    flags = flagged_rows(gdf, (), threads)
-    if flags is None:
-        return False
-    if flags.any():
-        return not validate_layer_vectorised(gdf, "layer", (), threads)
-    return _no_duplicate_ids(gdf)
+    with ThreadPoolExecutor(max_workers=1) as pool:  # the ids on another core meanwhile
+        no_repeats = pool.submit(_no_duplicate_ids, gdf)
+        flags = flagged_rows(gdf, (), threads)
+        if flags is None:
+            return False
+        if flags.any():
+            return not validate_layer_vectorised(gdf, "layer", (), threads)
+        return no_repeats.result()
 
 
 def _no_duplicate_ids(gdf: gpd.GeoDataFrame) -> bool:

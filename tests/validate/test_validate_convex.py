@@ -309,6 +309,7 @@ def test_settled_geometries_are_what_the_wkb_test_settles(monkeypatch: pytest.Mo
     expected[polygon_rows] = decided
     expected[polygon_rows[[len(g.interiors) > 0 for g in geoms[polygon_rows]]]] = False
     np.testing.assert_array_equal(settled, expected)
+    np.testing.assert_array_equal(convex.settled_geometries(geoms, threads=3), expected)
     assert settled.sum() > 40
 
 
