@@ -29,8 +29,6 @@ import dataclasses
 import sys
 from typing import TYPE_CHECKING
 
-import pandas as pd
-
 from spatial.cli._options import (
     COMMAND_HELP,
     Input,
@@ -44,15 +42,13 @@ from spatial.cli._outputs import add_output_options, emit_frames
 from spatial.commands.balance import BalanceRequest, BalanceResult, run_balance
 from spatial.errors import UsageError
 from spatial.formats import format_from_suffix
-from spatial.landuse import CLASS_CODE_FIELD, CLASS_NAME_FIELD, load_classes
-from spatial.report import (
-    format_frame,
-    format_markdown,
-    format_table,
-)
+from spatial.landuse.classes import load_classes
+from spatial.landuse.fields import CLASS_CODE_FIELD, CLASS_NAME_FIELD
 from spatial.table_formats import table_format
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # pandas is loaded by the table, not to refuse a call or a missing file
+    import pandas as pd
+
     from spatial.export.frame import OutputFrame
 
 __all__ = ["register", "request_of", "run"]
@@ -113,6 +109,8 @@ def _readable(adjustments: pd.DataFrame) -> pd.DataFrame:
 
 
 def _render(result: BalanceResult, fmt: str, frame: OutputFrame) -> str:
+    from spatial.report import format_frame, format_markdown, format_table  # noqa: PLC0415
+
     table, single = frame.table("balance", result.table, fmt), result.single
     if table_format(fmt).kind != "document":  # the machine-readable rows only
         return format_frame(table, fmt)

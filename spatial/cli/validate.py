@@ -34,10 +34,8 @@ from spatial.cli._options import COMMAND_HELP, Input, add_input_options, add_opt
 from spatial.cli._output import ExitCode, say_notes
 from spatial.cli._project import project_class_field, project_options
 from spatial.commands.validate import ValidateRequest, required_for, run_validate
-from spatial.crs import WGS84
 from spatial.errors import LayerError, first_line, printable
 from spatial.io.atomic import write_bytes_atomic
-from spatial.io.geoparquet import write_geoparquet
 from spatial.io.postgis import database_label, is_postgis_url, postgis_table
 
 if TYPE_CHECKING:
@@ -122,7 +120,9 @@ def _write_layer(gdf: gpd.GeoDataFrame, out: str, frame: OutputFrame, name: str)
     """
     import pyogrio  # noqa: PLC0415 - loads geopandas: only to write a repair
 
+    from spatial.crs import WGS84  # noqa: PLC0415 - pyproj: only to write a repair
     from spatial.export.layers import is_layer_destination, write_layers  # noqa: PLC0415
+    from spatial.io.geoparquet import write_geoparquet  # noqa: PLC0415 - pyarrow
 
     layer = frame.layer(name, gdf)
     if is_layer_destination(out):

@@ -15,12 +15,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-
 from spatial.landuse.fields import CLASS_CODE_FIELD, CLASS_NAME_FIELD
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # loaded by the tables: a refused call or missing file loads neither
     import geopandas as gpd
+    import pandas as pd
 
     from spatial.io.options import ReadOptions
 
@@ -188,6 +187,8 @@ def adjustments(table: pd.DataFrame, single: bool) -> pd.DataFrame:
 
 def compare_subtotals(table: pd.DataFrame) -> pd.DataFrame:
     """Per zone: 建设用地 (when known) and total, existing against planned, m² and ha."""
+    import pandas as pd  # noqa: PLC0415
+
     rows = []
     for zone_id, group in table.groupby("zone_id", dropna=False, sort=False):
         parts = [("合计 total", group)]
@@ -254,6 +255,24 @@ def _read_fast(path: str, request: BalanceRequest, role: str) -> gpd.GeoDataFram
     return read() if request.zones is not None else _fast.oriented_frame(read, threads)
 
 
+def _read_fast_roles(request: BalanceRequest) -> dict[str, gpd.GeoDataFrame | None]:
+    """Return :func:`_read_fast` of each land-use role, a missing file refused before it loads.
+
+    A role's file is refused here (:func:`spatial.io.sandbox.refuse_missing_source`,
+    the readers' own words) only where the usual read would refuse it next:
+    while every earlier role was read from Arrow. After a role the fast read
+    declined, that role's usual read comes first and may refuse it otherwise.
+    """
+    from spatial.io.sandbox import refuse_missing_source  # noqa: PLC0415
+
+    arrow: dict[str, gpd.GeoDataFrame | None] = {}
+    for role, path in request.roles().items():
+        if all(frame is not None for frame in arrow.values()):
+            refuse_missing_source(path)  # before geopandas, pyarrow, GDAL load
+        arrow[role] = _read_fast(path, request, role)
+    return arrow
+
+
 def _table(
     request: BalanceRequest,
     role: str,
@@ -270,7 +289,7 @@ def _table(
     declined the layer).
     """
     from spatial.io.postgis import database_label  # noqa: PLC0415
-    from spatial.review.balance import balance_table, balance_table_fast  # noqa: PLC0415
+    from spatial.review.balance import balance_table  # noqa: PLC0415
 
     path = database_label(request.roles()[role])
     keywords: dict[str, Any] = {
@@ -281,7 +300,7 @@ def _table(
         "names": (path, database_label(request.zones or "")),
     }
     if fast is None:  # read by _read_fast: oriented there when there are no zones
-        return balance_table_fast(gdf, zones, oriented=zones is None, **keywords)
+        return balance_table(gdf, zones, fast="only", oriented=zones is None, **keywords)
     return balance_table(gdf, zones, repair=request.repair, fast=fast, **keywords)
 
 
@@ -327,13 +346,13 @@ def run_balance(request: BalanceRequest) -> BalanceResult:
         An input cannot be read, a class code is unknown or blank, land-use
         features overlap (exit 2 on the command line).
     """
+    roles = request.roles()
+    construction = check_construction(request.construction)
+    arrow = _read_fast_roles(request)
     from spatial.io.layers import read_layer  # noqa: PLC0415
     from spatial.io.postgis import database_label  # noqa: PLC0415
     from spatial.review.balance import compare_balance, subtotals  # noqa: PLC0415
 
-    roles = request.roles()
-    construction = check_construction(request.construction)
-    arrow = {role: _read_fast(path, request, role) for role, path in roles.items()}
     from_arrow = {role: frame is not None for role, frame in arrow.items()}
     layers = {
         role: frame if frame is not None else read_layer(roles[role], **vars(request.reading(role)))

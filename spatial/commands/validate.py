@@ -174,6 +174,8 @@ def _as_read(required: tuple[str, ...], options: ReadOptions) -> tuple[str, ...]
     >>> _as_read(("DYBH", "DYMC", "YDYHFLDM"), ReadOptions(None, None, "DYBH", "DYMC"))
     ('id', 'name_zh', 'YDYHFLDM')
     """
+    if options.id_field is None and options.name_field is None:
+        return tuple(dict.fromkeys(required))  # as read; io.fields loads geopandas
     from spatial.io.fields import ID_COLUMN, NAME_COLUMN  # noqa: PLC0415
 
     read_as = {options.id_field: ID_COLUMN, options.name_field: NAME_COLUMN}
@@ -202,10 +204,13 @@ def _class_problems(path: Path | str, request: ValidateRequest, index: int) -> l
 
 def _check_one(path: Path | str, request: ValidateRequest, index: int) -> FileCheck:
     from spatial.errors import SpatialError  # noqa: PLC0415
-    from spatial.validate.batched import validate_file_batched  # noqa: PLC0415
+    from spatial.io.sandbox import refuse_missing_source  # noqa: PLC0415
 
     options = request.reading(index)
     try:
+        refuse_missing_source(path)  # before the readers load (most of a second)
+        from spatial.validate.batched import validate_file_batched  # noqa: PLC0415
+
         required = required_for(path, request.require) if isinstance(path, Path) else ("id",)
         required = _as_read(required, options)
         problems = validate_file_batched(  # every feature in batches; the validator where flagged

@@ -11,10 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from pyproj import CRS
-
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the options object alone loads neither (spatial validate's refusals)
     import geopandas as gpd
+    from pyproj import CRS
 
 __all__ = ["ReadOptions", "apply_read_options"]
 

@@ -52,6 +52,7 @@ __all__ = [
     "raw_findings",
     "raw_labels",
     "scan_raw",
+    "scan_raw_if_json",
 ]
 
 #: (feature position or -1, feature label or "-", kind, message)
@@ -596,3 +597,16 @@ def scan_raw(path: Path) -> RawScan:
             pass
     raw = load_raw(path)
     return RawScan(raw.utf8, raw_findings(raw), raw_labels(raw), kept_positions(raw))
+
+
+def scan_raw_if_json(path: Path) -> RawScan | None:
+    """Return :func:`scan_raw` of a file GDAL reads as GeoJSON, whatever its suffix.
+
+    None for another format, a path that is no regular file, or an empty file
+    (the readers refuse those in their own words).
+    """
+    if not path.is_file() or not looks_like_json(path):
+        return None
+    if path.stat().st_size == 0:
+        return None
+    return scan_raw(path)

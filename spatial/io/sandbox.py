@@ -31,13 +31,14 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from spatial.crs import proj_network_off
 from spatial.errors import LayerReadError
 from spatial.io.files import read_regular_head, require_layer_path
+from spatial.io.postgis import is_postgis_url
 
 __all__ = [
     "GDAL_OFFLINE",
     "crs_member_reaches_out",
+    "refuse_missing_source",
     "require_named_source",
     "shut_network",
 ]
@@ -76,6 +77,8 @@ def shut_network() -> None:
     default; it is set off again so that ``PROJ_NETWORK=ON`` in the
     environment cannot make a CRS fetch a grid.
     """
+    from spatial.crs import proj_network_off  # noqa: PLC0415 - pyproj: not to refuse a missing file
+
     os.environ.update(GDAL_OFFLINE)
     proj_network_off()
 
@@ -143,6 +146,33 @@ def require_named_source(path: Path) -> os.stat_result:
 
             require_bounded_blocks(path)
     return info
+
+
+def refuse_missing_source(path: str | os.PathLike[str]) -> None:
+    """Refuse a local layer path that names nothing, as the readers will, before they load.
+
+    A command can call this before importing its readers (geopandas, pyarrow,
+    GDAL: most of a second), so that ``spatial balance missing.parquet`` says
+    ``file not found`` at once. Only a path that does not exist is refused here,
+    with :func:`require_named_source`'s own words (a remote name, a missing
+    file), which every reader would give first for it; ``FILE::LAYER`` whose
+    FILE exists, a PostGIS URL (it names no file: left alone) and every
+    existing path pass, left to the readers.
+
+    Raises
+    ------
+    LayerReadError
+        The path names no file (or a remote source), as :func:`require_named_source` says.
+    """
+    text = os.fspath(path)
+    if is_postgis_url(text) or os.path.lexists(text):
+        return
+    file, sep, layer = text.rpartition("::")
+    if sep and layer and os.path.exists(file):
+        return
+    # require_named_source's steps, less shut_network (pyproj), which changes no refusal
+    _refuse_remote_name(Path(text))
+    require_layer_path(Path(text))
 
 
 # The OGC's CRS URLs, which GDAL and PROJ resolve without a request.

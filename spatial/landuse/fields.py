@@ -11,13 +11,13 @@ from __future__ import annotations
 import math
 from collections.abc import Collection
 from dataclasses import dataclass
-
-import geopandas as gpd
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from spatial.errors import LayerError
 from spatial.landuse.classes import LEVEL_DIGITS, LandUseClasses, load_classes
-from spatial.preconditions import feature_label
+
+if TYPE_CHECKING:  # loaded by the checks: the field names alone load neither (a command's help)
+    import geopandas as gpd
 
 __all__ = [
     "CLASS_CODE_FIELD",
@@ -63,18 +63,23 @@ def require_field(gdf: gpd.GeoDataFrame, source: str, field: str, option: str) -
         )
 
 
-def _text(value: object) -> str:
-    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+def _text(value: object, na: object) -> str:
+    """Return the value as text, stripped; "" for None, NaN and ``na`` (pandas' NA)."""
+    if value is None or value is na or (isinstance(value, float) and math.isnan(value)):
         return ""
     return str(value).strip()
 
 
 def class_codes(gdf: gpd.GeoDataFrame, field: str) -> list[str]:
     """Return the class field as text, one code per feature ("" when blank)."""
-    return [_text(v) for v in gdf[field]]
+    import pandas as pd  # noqa: PLC0415
+
+    return [_text(v, pd.NA) for v in gdf[field]]
 
 
 def _labels(gdf: gpd.GeoDataFrame, id_field: str) -> list[str]:
+    from spatial.preconditions import feature_label  # noqa: PLC0415 - numpy, pyproj
+
     ids = gdf[id_field] if id_field in gdf.columns else [None] * len(gdf)
     return [feature_label(v, i) for i, v in enumerate(ids)]
 
@@ -129,6 +134,7 @@ def check_class_field(
 
     Examples
     --------
+    >>> import geopandas as gpd
     >>> from shapely.geometry import box
     >>> layer = gpd.GeoDataFrame(
     ...     {"id": ["a", "b", "c"], "YDYHFLDM": ["0701", "0799", "0101"],
@@ -139,16 +145,18 @@ def check_class_field(
     lu.gpkg: feature b: land-use code '0799' is not in the 2023 classification
     lu.gpkg: feature c: land-use name '旱地' disagrees with code '0101' (水田)
     """
+    import pandas as pd  # noqa: PLC0415
+
     require_field(gdf, source, code_field, "--class-field")
     classes = load_classes()
     names = gdf[name_field] if name_field and name_field in gdf.columns else None
     problems = []
     labels = _labels(gdf, id_field)
     for i, (raw, label) in enumerate(zip(gdf[code_field], labels, strict=True)):
-        code = _text(raw)
+        code = _text(raw, pd.NA)
         found = _code_problem(code, raw, classes, levels)
         if found is None and names is not None:
-            name = _text(names.iloc[i])
+            name = _text(names.iloc[i], pd.NA)
             if name and name != classes[code].name_zh:
                 found = (
                     "name",

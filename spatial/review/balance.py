@@ -34,6 +34,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Literal, overload
 
 import geopandas as gpd
 import numpy as np
@@ -82,7 +83,6 @@ __all__ = [
     "RECONCILIATION_COLUMNS",
     "UNCOVERED_NAME",
     "balance_table",
-    "balance_table_fast",
     "compare_balance",
     "name_problems",
     "reconciliation",
@@ -557,6 +557,40 @@ def _by_zone(
     return raw, zone_m2, overlap_m2, overlaps
 
 
+@overload
+def balance_table(
+    landuse: gpd.GeoDataFrame,
+    zones: gpd.GeoDataFrame | None = None,
+    *,
+    class_field: str = ...,
+    id_field: str = ...,
+    level: int | None = ...,
+    construction: Collection[str] | None = ...,
+    names: tuple[str, str] = ...,
+    repair: bool = ...,
+    fast: bool = ...,
+    threads: int | None = ...,
+    oriented: bool = ...,
+) -> pd.DataFrame: ...
+
+
+@overload
+def balance_table(
+    landuse: gpd.GeoDataFrame,
+    zones: gpd.GeoDataFrame | None = None,
+    *,
+    class_field: str = ...,
+    id_field: str = ...,
+    level: int | None = ...,
+    construction: Collection[str] | None = ...,
+    names: tuple[str, str] = ...,
+    repair: bool = ...,
+    fast: Literal["only"],
+    threads: int | None = ...,
+    oriented: bool = ...,
+) -> pd.DataFrame | None: ...
+
+
 def balance_table(  # noqa: PLR0913 - keyword-only options past the two layers
     landuse: gpd.GeoDataFrame,
     zones: gpd.GeoDataFrame | None = None,
@@ -567,9 +601,10 @@ def balance_table(  # noqa: PLR0913 - keyword-only options past the two layers
     construction: Collection[str] | None = None,
     names: tuple[str, str] = ("landuse", "zones"),
     repair: bool = False,
-    fast: bool = True,
+    fast: bool | Literal["only"] = True,
     threads: int | None = None,
-) -> pd.DataFrame:
+    oriented: bool = False,
+) -> pd.DataFrame | None:
     """Return the 用地平衡表: one row per zone and land-use class, areas in m², ha and 亩.
 
     Parameters
@@ -594,20 +629,30 @@ def balance_table(  # noqa: PLR0913 - keyword-only options past the two layers
         How to name the two layers in messages (their files).
     repair : bool
         Repair invalid geometries instead of refusing them.
-    fast : bool
+    fast : bool or "only"
         Take the fast path for a land-use layer of more than
         :data:`~spatial.review._fast.FAST_MIN_FEATURES` features that the
         validator would pass (:mod:`spatial.review._fast`: vectorised checks,
         only features whose box meets a zone's cut); the table, a refusal and
         its message are the same either way. False: the plain path always.
+        ``"only"``: the fast path alone, None where it would take the plain
+        one; for a layer read with only the columns the validator and the
+        balance look at (:func:`spatial.io.arrow_frame.read_arrow_frame`), whose
+        caller then reads it whole and calls again (``fast=False``), which names
+        any problem. Not with ``repair``.
     threads : int, optional
         Threads for the checks and the zones (default: the CPUs this process may
         use); the table does not depend on it.
+    oriented : bool
+        The layer's rings are oriented already
+        (:func:`spatial.review._fast.oriented_frame`): the fast path does not
+        orient them again.
 
     Returns
     -------
-    pandas.DataFrame
-        Columns :data:`BALANCE_COLUMNS`; per zone, its rows' ``area_m2`` add up
+    pandas.DataFrame or None
+        None only with ``fast="only"``, where the fast path declines. Columns
+        :data:`BALANCE_COLUMNS`; per zone, its rows' ``area_m2`` add up
         to ``zone_area_m2`` (the zone's area of record; the layer's whole area
         without zones) and ``share_of_zone`` to 1, after the proportional
         adjustment of :mod:`spatial.measure.reconcile`: ``area_raw_m2`` is each
@@ -635,41 +680,17 @@ def balance_table(  # noqa: PLR0913 - keyword-only options past the two layers
     {'class_code': ['0701', '1001'], 'share_of_zone': [0.3333, 0.6667]}
     """
     threads = usable_cpus() if threads is None else max(1, threads)
+    if fast == "only" and repair:
+        raise ValueError("balance_table: fast='only' does not repair; give fast=False")
     found = None
     if fast and not repair:
-        found = _fast_inputs(landuse, zones, class_field, id_field, level, names, threads)
+        found = _fast_inputs(landuse, zones, class_field, id_field, level, names, threads, oriented)
+    if found is None and fast == "only":
+        return None
     repairs: list[Repair] = []
     if found is None:
         found, repairs = _plain_inputs(landuse, zones, class_field, id_field, level, names, repair)
     return _tabulate(found, repairs, construction, threads)
-
-
-def balance_table_fast(  # noqa: PLR0913 - keyword-only options past the two layers
-    landuse: gpd.GeoDataFrame,
-    zones: gpd.GeoDataFrame | None = None,
-    *,
-    class_field: str = CLASS_CODE_FIELD,
-    id_field: str = "id",
-    level: int | None = None,
-    construction: Collection[str] | None = None,
-    names: tuple[str, str] = ("landuse", "zones"),
-    threads: int | None = None,
-    oriented: bool = False,
-) -> pd.DataFrame | None:
-    """Return :func:`balance_table` by its fast path only; None where it takes the plain one.
-
-    For a land-use layer read with only the columns the validator and the
-    balance look at (:func:`spatial.io.arrow_frame.read_arrow_frame`): None
-    sends the caller to read the layer whole and call :func:`balance_table`
-    (``fast=False``), which names any problem. The same table bit for bit.
-    ``oriented``: the layer's rings are oriented already
-    (:func:`spatial.review._fast.oriented_frame`), so they are not oriented again.
-    """
-    threads = usable_cpus() if threads is None else max(1, threads)
-    found = _fast_inputs(landuse, zones, class_field, id_field, level, names, threads, oriented)
-    if found is None:
-        return None
-    return _tabulate(found, [], construction, threads)
 
 
 def _tabulate(

@@ -58,12 +58,12 @@ from spatial.errors import SpatialError
 from spatial.io.bundled import REQUIRED_PROPERTIES
 from spatial.io.geoparquet import ParquetLayer, polygon_arrays
 from spatial.io.postgis import is_postgis_url
-from spatial.io.rawjson import RawScan
+from spatial.io.rawjson import RawScan, scan_raw_if_json
 from spatial.io.sources import LayerSource, OgrLayer, open_source, progress_line, source_suffix
 from spatial.preconditions import feature_label
 from spatial.validate.boxes import geographic_mask, projected_mask
 from spatial.validate.convex import simple_convex
-from spatial.validate.ids import duplicate_positions, id_hashes
+from spatial.validate.ids import BLANK_PATTERN, PADDED_PATTERN, duplicate_positions, id_hashes
 from spatial.validate.messages import (
     ACCURACY_VALUES,
     Problem,
@@ -82,13 +82,6 @@ PROGRESS_MIN_ROWS = 300_000
 #: Formats read in batches (GeoJSON too, when its raw JSON holds nothing GDAL hides).
 _BATCHED = frozenset({".parquet", ".geoparquet", ".gpkg", ".fgb"})
 _GEOJSON = frozenset({".geojson", ".json"})
-#: Every character Python's ``str.isspace`` (so ``str.strip``) takes for white space.
-_SPACE = (
-    r"\t\n\x0b\x0c\r\x1c-\x20\x85\xa0\x{1680}\x{2000}-\x{200a}"
-    r"\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}"
-)
-_BLANK = f"^[{_SPACE}]*$"
-_PADDED = f"^[{_SPACE}]|[{_SPACE}]$"
 #: Largest integer a float64 holds exactly (pandas reads an integer column with nulls as floats).
 _EXACT_FLOAT_INT = 2**53
 #: Check order within a feature, as the validator lists them (text: one rank a column after).
@@ -110,13 +103,6 @@ def validate_file(*args: Any, **kwargs: Any) -> list[Problem]:
     from spatial.validate.problems import validate_file as full  # noqa: PLC0415
 
     return full(*args, **kwargs)
-
-
-def _raw_geojson(path: Path) -> RawScan | None:
-    """Walk a GeoJSON file's raw JSON once (:func:`spatial.validate.problems._raw_geojson`)."""
-    from spatial.validate.problems import _raw_geojson as raw  # noqa: PLC0415
-
-    return raw(path)
 
 
 class NotScannable(Exception):
@@ -236,7 +222,7 @@ def _id_texts(column: pa.Array, kind: str) -> pa.Array:
         if column.null_count and pc.max(pc.abs(column)).as_py() > _EXACT_FLOAT_INT:
             raise NotScannable  # pandas reads ints with nulls as floats: the ids it names differ
         return text
-    padded = _mask(pc.match_substring_regex(text, _PADDED))
+    padded = _mask(pc.match_substring_regex(text, PADDED_PATTERN))
     if not padded.any():
         return text
     rows = np.flatnonzero(padded)
@@ -252,7 +238,7 @@ def _missing(column: pa.Array | None, kind: str, rows: int) -> npt.NDArray[np.bo
     if kind == "float":
         missing = missing | _mask(pc.is_nan(column))
     elif kind in ("text", "dict"):
-        missing = missing | _mask(pc.match_substring_regex(_text(column), _BLANK))
+        missing = missing | _mask(pc.match_substring_regex(_text(column), BLANK_PATTERN))
     return np.asarray(missing, dtype=bool)
 
 
@@ -545,7 +531,7 @@ def validate_file_batched(  # noqa: PLR0913 - validate_file's, and the scan's
     """
     options = (input_frame, id_field, name_field)
     suffix = None if is_postgis_url(path) else source_suffix(path)
-    raw = _raw_geojson(Path(path)) if suffix in _GEOJSON and not any(options) else None
+    raw = scan_raw_if_json(Path(path)) if suffix in _GEOJSON and not any(options) else None
     batched = suffix in _BATCHED or _plain_json(raw)
     if batched and not any(options):
         try:

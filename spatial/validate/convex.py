@@ -30,12 +30,15 @@ those go to GEOS as before; boxes, triangles and the like do not.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 import numpy.typing as npt
+import shapely
 
 from spatial.io.geoparquet import PolygonArrays
 
-__all__ = ["ORIENT_ERROR_BOUND", "simple_convex"]
+__all__ = ["ORIENT_ERROR_BOUND", "settled_geometries", "simple_convex"]
 
 #: Relative error bound trusted for the sign of a floating-point orient2d: three times
 #: Shewchuk's ``ccwerrboundA = (3 + 16 eps) eps`` (eps = 2**-53), about 3.3e-16.
@@ -46,6 +49,16 @@ _MIN_RING_POINTS = 4
 _FIELD_BITS = 21
 #: Rings of this many points or more are left to GEOS (their counts would not fit the bits).
 _MAX_RING_POINTS = 1 << _FIELD_BITS
+#: Features tested at a time: their vertices' arrays (about 60,000 points of parcels, 0.5 MB
+#: each) stay in the core's cache through the test's thirty-odd passes, and freed memory is
+#: reused instead of faulted in afresh. A million parcels in batches of 100,000, one core:
+#: 0.25 s of CPU in parts of 8,192 features, 0.58 s a whole batch at once (the same answers).
+_PART_FEATURES = 8192
+#: Geometries laid out as flat coordinates at a time by :func:`settled_geometries`.
+_GEOMETRY_SLICE = 65_536
+#: Of the first slice, the share :func:`settled_geometries` must settle to go on: below it
+#: (a concave survey, say) the rest is left to GEOS, which then costs little more than before.
+_WORTH_IT = 0.5
 
 
 def _single_rings(arrays: PolygonArrays) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.int64]]:
@@ -167,6 +180,34 @@ def simple_convex(
     >>> decided.tolist(), bounds[0].tolist()
     ([True, False], [0.0, 0.0, 2.0, 1.0])
     """
+    features = len(arrays.features) - 1
+    if features <= _PART_FEATURES:
+        return _simple_convex(arrays)
+    parts = [
+        _simple_convex(_feature_part(arrays, start, min(features, start + _PART_FEATURES)))
+        for start in range(0, features, _PART_FEATURES)
+    ]
+    return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+
+
+def _feature_part(arrays: PolygonArrays, first: int, stop: int) -> PolygonArrays:
+    """Return the features ``first:stop`` of ``arrays``: views of their vertices, offsets from 0."""
+    p0, p1 = arrays.features[first], arrays.features[stop]
+    r0, r1 = arrays.polygons[p0], arrays.polygons[p1]
+    c0, c1 = arrays.rings[r0], arrays.rings[r1]
+    return PolygonArrays(
+        arrays.x[c0:c1],
+        arrays.y[c0:c1],
+        arrays.rings[r0 : r1 + 1] - c0,
+        arrays.polygons[p0 : p1 + 1] - r0,
+        arrays.features[first : stop + 1] - p0,
+    )
+
+
+def _simple_convex(
+    arrays: PolygonArrays,
+) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.float64]]:
+    """:func:`simple_convex` of one part of a batch."""
     single, ring = _single_rings(arrays)
     convex = _convex_rings(arrays)
     decided = single & convex[ring] if len(convex) else np.zeros(len(single), dtype=bool)
@@ -175,3 +216,68 @@ def simple_convex(
     if len(rows):
         bounds[rows] = _ring_bounds(arrays)[ring[rows]]
     return decided, bounds
+
+
+def settled_geometries(geoms: npt.NDArray[np.object_], threads: int = 1) -> npt.NDArray[np.bool_]:
+    """Which shapely geometries are single convex simple rings: valid, not empty, finite.
+
+    The test of :func:`simple_convex` on geometries already built (a layer in
+    memory): each Polygon without holes is laid out as flat coordinates
+    (``shapely.get_coordinates``, a slice of :data:`_GEOMETRY_SLICE` at a
+    time) and tested with numpy, so that ``shapely.is_valid`` need only see the
+    others. Any CRS (the test is unit-free); the z of a 3-D polygon is left out,
+    as GEOS's validity does.
+
+    Where the first slice's polygons are mostly not settled (below
+    :data:`_WORTH_IT`: a survey of concave 图斑), the rest of the layer is not
+    tested (False): GEOS decides it, as it would have.
+
+    Parameters
+    ----------
+    geoms : numpy.ndarray of shapely geometries or None
+    threads : int
+        Threads testing the slices after the first (numpy and GEOS release the
+        GIL); the answer does not depend on it.
+
+    Returns
+    -------
+    numpy.ndarray of bool
+        True for a geometry ``shapely.is_valid`` surely finds valid, not empty,
+        with finite coordinates; False: not known.
+
+    Examples
+    --------
+    >>> bowtie = shapely.Polygon([(0, 0), (2, 2), (2, 0), (0, 2)])
+    >>> settled_geometries(np.array([shapely.box(0, 0, 2, 1), bowtie, None])).tolist()
+    [True, False, False]
+    """
+    settled = np.zeros(len(geoms), dtype=bool)
+    with np.errstate(invalid="ignore"):
+        single = shapely.get_type_id(geoms) == shapely.GeometryType.POLYGON
+        single &= shapely.get_num_interior_rings(geoms) == 0
+    rows = np.flatnonzero(single)
+    slices = [rows[at : at + _GEOMETRY_SLICE] for at in range(0, len(rows), _GEOMETRY_SLICE)]
+    if not slices:
+        return settled
+    settled[slices[0]] = first = _settled_slice(geoms[slices[0]])
+    if first.mean() < _WORTH_IT:
+        return settled
+    with ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
+        for at, decided in zip(
+            slices[1:], pool.map(lambda at: _settled_slice(geoms[at]), slices[1:]), strict=True
+        ):
+            settled[at] = decided
+    return settled
+
+
+def _settled_slice(part: npt.NDArray[np.object_]) -> npt.NDArray[np.bool_]:
+    """:func:`simple_convex` of polygons without holes, from their coordinates."""
+    counts = shapely.get_num_coordinates(part).astype(np.int64)
+    xy = shapely.get_coordinates(part)
+    offsets = np.concatenate([[0], np.cumsum(counts)])
+    each = np.arange(len(part) + 1, dtype=np.int64)
+    arrays = PolygonArrays(
+        np.ascontiguousarray(xy[:, 0]), np.ascontiguousarray(xy[:, 1]), offsets, each, each
+    )
+    decided, _ = simple_convex(arrays)
+    return decided

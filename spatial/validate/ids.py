@@ -16,7 +16,18 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
-__all__ = ["duplicate_positions", "id_hashes"]
+__all__ = ["BLANK_PATTERN", "PADDED_PATTERN", "duplicate_positions", "id_hashes", "ids_unique"]
+
+#: Every character Python's ``str.isspace`` (so ``str.strip``) takes for white space, as an
+#: RE2 class body (for pyarrow's ``match_substring_regex``).
+_SPACE = (
+    r"\t\n\x0b\x0c\r\x1c-\x20\x85\xa0\x{1680}\x{2000}-\x{200a}"
+    r"\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}"
+)
+#: Text that ``str.strip`` leaves empty (blank: not a given id, a missing property).
+BLANK_PATTERN = f"^[{_SPACE}]*$"
+#: Text that ``str.strip`` changes.
+PADDED_PATTERN = f"^[{_SPACE}]|[{_SPACE}]$"
 
 #: The polynomial hash's base (odd, so invertible modulo 2**64) and its inverse.
 _BASE = np.uint64(0x9E3779B97F4A7C15)
@@ -129,3 +140,29 @@ def duplicate_positions(
     first_of[codes[first]] = first
     again = first_of[codes] != np.arange(len(codes))
     return candidates[again], candidates[first_of[codes[again]]]
+
+
+def ids_unique(ids: pa.Array | pa.ChunkedArray) -> bool | None:
+    """Whether no two given ids of a text column are equal; None when the answer needs Python.
+
+    The validator strips each id and skips a blank or missing one before it
+    compares them. A column with no padded value (nothing ``str.strip`` would
+    change) is compared as it is: its given values (not null, not blank) are
+    all distinct, or not, in one ``count_distinct``. A padded value, or a
+    column that is not text, answers None: ask the validator's own comparison.
+
+    Examples
+    --------
+    >>> ids_unique(pa.array(["a1", "b2", None, "", " "])), ids_unique(pa.array(["a", "b", "a"]))
+    (True, False)
+    >>> ids_unique(pa.array(["a", "a "])) is None, ids_unique(pa.array([1, 2])) is None
+    (True, True)
+    """
+    if isinstance(ids, pa.ChunkedArray):
+        ids = ids.combine_chunks()
+    if not (pa.types.is_string(ids.type) or pa.types.is_large_string(ids.type)):
+        return None
+    given = ids.filter(pc.invert(pc.match_substring_regex(ids, BLANK_PATTERN)))  # nulls dropped
+    if pc.any(pc.match_substring_regex(given, PADDED_PATTERN)).as_py():
+        return None
+    return bool(pc.count_distinct(given).as_py() == len(given))

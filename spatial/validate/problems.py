@@ -397,11 +397,7 @@ def _raw_label_list(raw_findings: Sequence[_rawjson.Finding]) -> list[str]:
 
 def _raw_geojson(path: Path) -> _rawjson.RawScan | None:
     """Parse a GeoJSON file's raw JSON, whatever its suffix; None for other formats, no file."""
-    if not path.is_file() or not _rawjson.looks_like_json(path):
-        return None
-    if path.stat().st_size == 0:
-        return None
-    return _rawjson.scan_raw(path)
+    return _rawjson.scan_raw_if_json(path)
 
 
 def _resolvable(

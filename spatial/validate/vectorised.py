@@ -40,6 +40,8 @@ from pyproj import CRS, Transformer
 from spatial.errors import CRSError, LayerError
 from spatial.preconditions import feature_label, id_text
 from spatial.validate.boxes import geographic_mask, projected_mask
+from spatial.validate.convex import settled_geometries
+from spatial.validate.ids import ids_unique
 from spatial.validate.messages import _text_message
 from spatial.validate.problems import (
     ACCURACY_VALUES,
@@ -94,8 +96,10 @@ def on_threads(
 
 def _geometry_flags(geoms: npt.NDArray[np.object_], threads: int) -> npt.NDArray[np.bool_]:
     """Rows the validator's geometry check could report: null, empty, collection, invalid."""
+    valid = settled_geometries(geoms, threads)  # single convex rings: valid without GEOS
+    rest = np.flatnonzero(~valid)
     with np.errstate(invalid="ignore"):
-        valid = on_threads(shapely.is_valid, geoms, threads)  # null: False
+        valid[rest] = on_threads(shapely.is_valid, geoms[rest], threads)  # null: False
         length = shapely.length(geoms)
     flags: npt.NDArray[np.bool_] = ~valid | shapely.is_empty(geoms)
     flags |= shapely.get_type_id(geoms) == shapely.GeometryType.GEOMETRYCOLLECTION
@@ -386,9 +390,22 @@ def clean_under_validator(gdf: gpd.GeoDataFrame, threads: int = 1) -> bool:
     )
     if not polygonal.all():
         return False
-    flags = flagged_rows(gdf, (), threads)
-    if flags is None:
-        return False
-    if flags.any():
-        return not validate_layer_vectorised(gdf, "layer", (), threads)
-    return not _duplicate_findings(gdf)
+    with ThreadPoolExecutor(max_workers=1) as pool:  # the ids on another core meanwhile
+        no_repeats = pool.submit(_no_duplicate_ids, gdf)
+        flags = flagged_rows(gdf, (), threads)
+        if flags is None:
+            return False
+        if flags.any():
+            return not validate_layer_vectorised(gdf, "layer", (), threads)
+        return no_repeats.result()
+
+
+def _no_duplicate_ids(gdf: gpd.GeoDataFrame) -> bool:
+    """Whether the validator finds no repeated id: from Arrow where it can say (a text column)."""
+    if "id" not in gdf.columns:
+        return True
+    try:
+        unique = ids_unique(pa.array(gdf["id"], from_pandas=True))
+    except (pa.ArrowException, TypeError, ValueError):
+        unique = None
+    return unique if unique is not None else not _duplicate_findings(gdf)

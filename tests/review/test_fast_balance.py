@@ -829,3 +829,18 @@ def test_coverage_in_parts_agrees_with_the_whole_test(monkeypatch: pytest.Monkey
         parts = _coverage_in_parts(geoms, 2)
         assert parts == (grow == 0.0)  # the grid as it is; an overlap (0.5, 3 m) is no coverage
         assert parts == bool(shapely.coverage_is_valid(geoms))
+
+
+def test_fast_only_gives_the_same_table_or_none(fast_for_small: list[bool]) -> None:
+    """``fast="only"`` (the Arrow read's entry): the fast table, or None where it declines."""
+    zones = _zones()
+    _same(balance_table(_grid(), zones, fast="only"), balance_table(_grid(), zones, fast=False))
+    bad = _grid()
+    geoms = bad.geometry.to_numpy()
+    x0, y0 = geoms[-1].bounds[:2]  # the far corner: a bow-tie no zone's box meets
+    geoms[-1] = shapely.Polygon([(x0, y0), (x0 + 9, y0 + 9), (x0 + 9, y0), (x0, y0 + 9)])
+    bad = bad.set_geometry(list(geoms), crs=GK)
+    assert balance_table(bad, zones, fast="only") is None
+    assert fast_for_small == [True, False]
+    with pytest.raises(ValueError, match="does not repair"):
+        balance_table(_grid(), zones, fast="only", repair=True)

@@ -242,3 +242,82 @@ def test_bad_features_at_batch_edges(
     # the shortcut settled every clean convex parcel, the clockwise box, and the two boxes
     # whose coordinates the box tests report: 40 + 3 (the rest went to GEOS)
     assert sum(settled) == 43
+
+
+@pytest.mark.parametrize("part", [1, 3, 7, 64])
+def test_parts_of_a_batch_decide_as_the_batch_whole(
+    monkeypatch: pytest.MonkeyPatch, part: int
+) -> None:
+    """Tested in parts of ``part`` features: the same answers and boxes as all at once.
+
+    Multi-part features, holes, empty and NaN features fall first, last and on every
+    part's edge (parts of 1, 3, 7 and 64 features), where the offsets are cut.
+    """
+    rng = np.random.default_rng(part)
+    geoms: list[shapely.Geometry] = _random_polygons(rng, 200)
+    with np.errstate(invalid="ignore"):  # the NaN vertex
+        odd = [
+            shapely.MultiPolygon([shapely.box(0, 0, 1, 1), shapely.box(2, 0, 3, 1)]),
+            shapely.box(0, 0, 9, 9).difference(shapely.box(3, 3, 6, 6)),  # a hole
+            shapely.Polygon(),
+            shapely.Polygon([(0, 0), (np.nan, 1), (1, 1), (0, 0)]),
+            shapely.MultiPolygon(),
+        ]
+        for at in [0, 1, part - 1, part, 2 * part, len(geoms) - 1]:
+            geoms.insert(at, _moved(odd[at % len(odd)]))
+        geoms.append(_moved(odd[0]))
+    whole_decided, whole_bounds = _decide(geoms)
+    monkeypatch.setattr(convex, "_PART_FEATURES", part)
+    decided, bounds = _decide(geoms)
+    np.testing.assert_array_equal(decided, whole_decided)
+    np.testing.assert_array_equal(bounds, whole_bounds)
+    assert 0 < decided.sum() < len(geoms)
+
+
+def test_settled_geometries_are_what_the_wkb_test_settles(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Built geometries (a layer in memory) settle as their WKB does; GEOS finds each valid.
+
+    Nulls, empty, multi-part, holed, NaN and collection geometries among them; slices of
+    50 geometries, so that the layout is cut between polygons.
+    """
+    monkeypatch.setattr(convex, "_GEOMETRY_SLICE", 50)
+    rng = np.random.default_rng(7)
+    polygons = [_moved(shapely.box(0, 0, 10 + k, 10)) for k in range(40)]
+    polygons += _random_polygons(rng, 400)
+    with np.errstate(invalid="ignore"):
+        odd = [
+            None,
+            shapely.Polygon(),
+            shapely.MultiPolygon([shapely.box(0, 0, 1, 1), shapely.box(2, 0, 3, 1)]),
+            shapely.box(0, 0, 9, 9).difference(shapely.box(3, 3, 6, 6)),
+            shapely.Polygon([(0, 0), (np.nan, 1), (1, 1), (0, 0)]),
+            shapely.GeometryCollection([shapely.box(0, 0, 1, 1)]),
+            shapely.Polygon([(0, 0, 5), (1, 0, 6), (1, 1, 7), (0, 0, 5)]),
+        ]
+    geoms = np.array(polygons, dtype=object)
+    for k, g in enumerate(odd):
+        geoms = np.insert(geoms, [0, 49, 50, 51, 199, 200, len(geoms)][k], g)
+    settled = convex.settled_geometries(geoms)
+    with np.errstate(invalid="ignore"):
+        assert shapely.is_valid(geoms[settled]).all()
+        assert not shapely.is_empty(geoms[settled]).any()
+    assert np.isfinite(shapely.get_coordinates(geoms[settled])).all()
+    plain = np.array([g is not None and g.geom_type == "Polygon" for g in geoms])
+    polygon_rows = np.flatnonzero(plain)
+    decided, _ = _decide(list(shapely.force_2d(geoms[polygon_rows])))  # GEOS validity: 2-D
+    expected = np.zeros(len(geoms), dtype=bool)
+    expected[polygon_rows] = decided
+    expected[polygon_rows[[len(g.interiors) > 0 for g in geoms[polygon_rows]]]] = False
+    np.testing.assert_array_equal(settled, expected)
+    np.testing.assert_array_equal(convex.settled_geometries(geoms, threads=3), expected)
+    assert settled.sum() > 40
+
+
+def test_a_concave_start_leaves_the_rest_to_geos(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where the first slice is mostly not convex, the layer's rest is not tested (GEOS's)."""
+    monkeypatch.setattr(convex, "_GEOMETRY_SLICE", 10)
+    concave = _moved(shapely.Polygon([(0, 0), (10, 0), (10, 10), (5, 2), (0, 10)]))
+    geoms = np.array([concave] * 10 + [_moved(shapely.box(0, 0, 5, 5))] * 30, dtype=object)
+    assert not convex.settled_geometries(geoms).any()
+    geoms = geoms[::-1].copy()  # boxes first: settled, and the concave ones are not
+    np.testing.assert_array_equal(convex.settled_geometries(geoms), np.arange(40) < 30)

@@ -91,3 +91,40 @@ def test_null_holding_bytes() -> None:
     assert hashes[0] == hashes[2]
     repeats, firsts = duplicate_positions(hashes, given, array)
     assert (repeats.tolist(), firsts.tolist()) == ([2], [0])
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_ids_unique_answers_as_the_validator_compares(seed: int) -> None:
+    """``ids_unique`` is True/False exactly when the validator's duplicate check is silent/not.
+
+    Ids with white space the validator strips (ASCII and Unicode: U+3000, U+00A0), blanks,
+    nulls; a padded column answers None (the validator's own comparison then decides).
+    """
+    import geopandas as gpd  # noqa: PLC0415
+    import pandas as pd  # noqa: PLC0415
+
+    from spatial.validate.ids import ids_unique  # noqa: PLC0415
+    from spatial.validate.vectorised import _duplicate_findings  # noqa: PLC0415
+
+    rng = np.random.default_rng(seed)
+    n = 300
+    values: list[str | None] = [f"BSM{k:05d}" for k in rng.permutation(n)]
+    blanks = ["", " ", "\u3000", "\t\n", "\xa0"]
+    for k in rng.integers(0, n, 12):
+        values[int(k)] = None if k % 2 else str(rng.choice(blanks))
+    if seed % 2:  # a repeat, placed anywhere (first, last, middle)
+        at = [0, n - 1, n // 2][seed % 3]
+        values[at] = values[(at + 7) % n] or "BSM-x"
+        values[(at + 7) % n] = values[at]
+    if seed >= 4:  # a padded id: equal to another once stripped (U+3000 is white space)
+        values[5] = "\u3000" + str(values[9] or "BSM-y")
+        values[9] = values[5].strip()
+    for dtype in (object, "str"):
+        frame = gpd.GeoDataFrame({"id": pd.Series(values, dtype=dtype)}, geometry=[None] * n)
+        expected = not _duplicate_findings(frame)
+        answer = ids_unique(pa.array(frame["id"], from_pandas=True))
+        if seed >= 4:
+            assert answer is None
+        else:
+            assert answer is expected
+            assert expected is (seed % 2 == 0)
