@@ -52,7 +52,15 @@ from spatial.crs import WGS84
 from spatial.landuse.fields import require_field
 from spatial.preconditions import require_crs
 from spatial.review._fast import FAST_MIN_FEATURES, ready_fast
-from spatial.review._pieces import area_m2, cut_pairs, polygonal, ready_layers, require_unique
+from spatial.review._pieces import (
+    area_m2,
+    cut_pairs,
+    cut_run,
+    polygonal,
+    ready_layers,
+    require_unique,
+)
+from spatial.review._twins import ready_twins, shared_rows
 from spatial.validate.inputs import Repair
 
 __all__ = [
@@ -335,10 +343,23 @@ def _outside_m2(
     return outside_m2
 
 
-def _unchanged(oi: np.ndarray, ni: np.ndarray, og: np.ndarray, ng: np.ndarray) -> np.ndarray:
-    """Rows of ``order`` whose feature is in both versions with the same coordinates."""
+def _unchanged(
+    oi: np.ndarray, ni: np.ndarray, og: np.ndarray, ng: np.ndarray, *, shared: bool = False
+) -> np.ndarray:
+    """Rows of ``order`` whose feature is in both versions with the same coordinates.
+
+    ``shared``: the versions were readied clean by :func:`ready_twins`, so a
+    geometry that is one object in both (a twin) has finite coordinates and
+    equals itself exactly; only the others are compared by GEOS.
+    """
     both = np.flatnonzero((oi >= 0) & (ni >= 0))
-    same = shapely.equals_exact(og[oi[both]], ng[ni[both]], tolerance=0.0)
+    a, b = og[oi[both]], ng[ni[both]]
+    same = shared_rows(a, b, (np.arange(len(a)), np.arange(len(b)))) if shared else None
+    if same is None:
+        same = shapely.equals_exact(a, b, tolerance=0.0)
+    else:
+        rest = np.flatnonzero(~same)
+        same[rest] = shapely.equals_exact(a[rest], b[rest], tolerance=0.0)
     unchanged: np.ndarray = both[same]
     return unchanged
 
@@ -348,6 +369,30 @@ def _cut_frame(
 ) -> pd.DataFrame:
     """Rows ``from, to, m2`` of cut pieces (``from_``/``to``: each pair's classes)."""
     return pd.DataFrame({"from": from_, "to": to, "m2": area_m2(pairs[2], crs)})
+
+
+def _split(n: int, unchanged: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return the positions ``0..n-1`` not in ``unchanged``, and those in it, both ascending."""
+    mask = np.zeros(n, dtype=bool)
+    mask[unchanged] = True
+    return np.flatnonzero(~mask), np.flatnonzero(mask)
+
+
+def _cut_few(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`~spatial.review._pieces.cut_pairs` of ``a`` by ``b``, the tree on the smaller side.
+
+    The same pairs in the same order (sorted by ``a``, then ``b``) and the same
+    pieces: a box pair meets either way round. A few changed features against a
+    million build a tree of the few, not of the million; none build none.
+    """
+    if not len(a) or not len(b):
+        return cut_pairs(a, b[:0])
+    if len(a) >= len(b):
+        return cut_pairs(a, b)
+    bi, ai = shapely.STRtree(a).query(b)
+    order = np.lexsort((bi, ai))
+    ai, bi, pieces, _ = cut_run(a, b, ai[order], bi[order], np.zeros((0, 4)), 0)
+    return ai, bi, pieces
 
 
 def _matrix(
@@ -373,11 +418,10 @@ def _matrix(
     ng = np.asarray(new.geometry.array, dtype=object)
     oc, nc = old[class_field].to_numpy(dtype=object), new[class_field].to_numpy(dtype=object)
     u_old, u_new = same
-    c_old = np.setdiff1d(np.arange(len(og)), u_old)
-    c_new = np.setdiff1d(np.arange(len(ng)), u_new)
-    u_sorted = np.sort(u_old)
-    ai, bi, pieces = cut_pairs(og[c_old], ng)  # changed OLD against all of NEW
-    ni3, ui3, pieces3 = cut_pairs(ng[c_new], og[u_sorted])  # changed NEW against unchanged OLD
+    c_old, u_sorted = _split(len(og), u_old)
+    c_new, _ = _split(len(ng), u_new)
+    ai, bi, pieces = _cut_few(og[c_old], ng)  # changed OLD against all of NEW
+    ni3, ui3, pieces3 = _cut_few(ng[c_new], og[u_sorted])  # changed NEW against unchanged OLD
     in_new = np.full(len(ng), -1, dtype=np.intp)
     in_new[c_new] = np.arange(len(c_new))
     to_changed = in_new[bi] >= 0
@@ -423,6 +467,22 @@ def _one_by_one(layers: list[tuple[gpd.GeoDataFrame, str, str]]) -> bool:
 
 
 def _ready_versions(
+    layers: list[tuple[gpd.GeoDataFrame, str, str]], *, repair: bool, fast: bool
+) -> tuple[list[gpd.GeoDataFrame], list[Repair], bool]:
+    """:func:`_ready_one_by_one`, or :func:`ready_twins` for versions sharing geometries.
+
+    The third item says whether the versions came out of :func:`ready_twins`
+    (clean, a twin one geometry object in both).
+    """
+    if fast and not repair and len(layers) == 2:
+        twins = ready_twins(layers, usable_cpus())
+        if twins is not None:
+            return twins, [], True
+    ready, repairs = _ready_one_by_one(layers, repair=repair, fast=fast)
+    return ready, repairs, False
+
+
+def _ready_one_by_one(
     layers: list[tuple[gpd.GeoDataFrame, str, str]], *, repair: bool, fast: bool
 ) -> tuple[list[gpd.GeoDataFrame], list[Repair]]:
     """Validate the versions and orient their rings (:func:`ready_fast`, else the plain path).
@@ -659,7 +719,7 @@ def diff_layers(
     """
     layers = [(old, names[0], id_field), (new, names[1], id_field)]
     del old, new  # versions handed over whole are freed as they are readied
-    (o, n), repairs = _ready_versions(layers, repair=repair, fast=fast)
+    (o, n), repairs, shared = _ready_versions(layers, repair=repair, fast=fast)
     del layers
     if class_field is not None:
         for gdf, source in ((o, names[0]), (n, names[1])):
@@ -675,7 +735,7 @@ def diff_layers(
     order, oi, ni = _order(o_ids, n_ids)
     og = np.asarray(o.geometry.array, dtype=object)
     ng = np.asarray(n.geometry.array, dtype=object)
-    same = _unchanged(oi, ni, og, ng)
+    same = _unchanged(oi, ni, og, ng, shared=shared)
     gained, lost, moved = _sides(og, ng, oi, ni, same)
     old_whole_m2 = _area_m2(og, crs)
     new_whole_m2 = _new_m2(ng, ni, oi, same, old_whole_m2, crs)
