@@ -78,17 +78,35 @@ def _take(values: pa.ChunkedArray, at: npt.NDArray[np.intp]) -> pa.ChunkedArray:
 def _twin_positions(
     old_ids: pd.Series, new_ids: pd.Series
 ) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
-    """Positions in NEW and in OLD of the features with the same id value (as read).
+    """Positions in NEW, and in OLD, of the NEW features whose id value (as read) OLD has.
 
-    Ids repeated in either version match nothing here (the review refuses them later).
+    Matched in Arrow (the first OLD feature with that value). A twin is only
+    ever a geometry built once: whatever OLD feature a NEW one is matched to,
+    their geometries are the same when their bytes are, so repeated or odd ids
+    do no harm here (the review refuses them later, in its own words).
     """
-    old_index = pd.Index(old_ids.to_numpy(dtype=object))
-    new_values = new_ids.to_numpy(dtype=object)
-    if not old_index.is_unique:
-        return np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.intp)
-    at = np.asarray(old_index.get_indexer(new_values), dtype=np.intp)
-    new_pos = np.flatnonzero(at >= 0)
-    return new_pos, at[new_pos]
+    none = np.zeros(0, dtype=np.intp)
+    try:
+        old_values, new_values = pa.array(old_ids), pa.array(new_ids)
+        at = pc.index_in(new_values, value_set=old_values)
+    except (pa.ArrowException, TypeError, ValueError):  # ids Arrow cannot compare: no twins
+        return none, none
+    positions = np.asarray(pc.fill_null(at, -1).to_numpy(zero_copy_only=False), dtype=np.intp)
+    new_pos = np.flatnonzero(positions >= 0)
+    return new_pos, positions[new_pos]
+
+
+def _same_bytes(
+    old_wkb: pa.ChunkedArray, new_wkb: pa.ChunkedArray, at: tuple[npt.NDArray[np.intp], ...]
+) -> npt.NDArray[np.bool_]:
+    """Whether ``new_wkb[new_pos]`` equals ``old_wkb[old_pos]`` byte for byte (null: False)."""
+    new_pos, old_pos = at
+    if len(old_wkb) == len(new_wkb) and np.array_equal(new_pos, old_pos):  # in the same order
+        equal = pc.fill_null(pc.equal(old_wkb, new_wkb), False).to_numpy(zero_copy_only=False)
+        same: npt.NDArray[np.bool_] = np.asarray(equal, dtype=bool)[new_pos]
+        return same
+    equal = pc.equal(_take(old_wkb, old_pos), _take(new_wkb, new_pos))
+    return np.asarray(pc.fill_null(equal, False).to_numpy(zero_copy_only=False), dtype=bool)
 
 
 def read_twins(
@@ -126,8 +144,7 @@ def read_twins(
     decode = np.ones(len(new), dtype=bool)
     if id_field in old.columns and id_field in new.columns:
         new_pos, old_pos = _twin_positions(old[id_field], new[id_field])
-        equal = pc.equal(_take(old_wkb, old_pos), _take(new_wkb, new_pos))
-        same = np.asarray(pc.fill_null(equal, False).to_numpy(), dtype=bool)  # null: decoded
+        same = _same_bytes(old_wkb, new_wkb, (new_pos, old_pos))  # a null is decoded
         new_pos, old_pos = new_pos[same], old_pos[same]
         decode[new_pos] = False
     else:
@@ -138,6 +155,7 @@ def read_twins(
     rest = np.flatnonzero(decode)
     new_geoms[rest] = _decode(_take(new_wkb, rest), threads)
     del new_wkb
+    pa.default_memory_pool().release_unused()  # the read buffers' pages, back to the system
     return _with_geometry(old, old_geoms), _with_geometry(new, new_geoms)
 
 

@@ -39,11 +39,14 @@ that is in one version only).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import shapely
 from pyproj import CRS
 
@@ -221,9 +224,20 @@ def _changed_fields(
 
 
 def _classes(gdf: gpd.GeoDataFrame, field: str | None, at: np.ndarray) -> np.ndarray:
-    """Return the class at each position (-1: none) as objects, None where missing (None, NaN)."""
+    """Return the class at each position (-1: none) as objects, None where missing (None, NaN).
+
+    A text column (missing values NaN) gives one object per distinct class, not per row.
+    """
     if field is None:
         return np.full(len(at), None, dtype=object)
+    if _is_text(gdf, field):
+        codes, uniques = pd.factorize(gdf[field])  # missing: -1
+        distinct = np.empty(len(uniques) + 1, dtype=object)
+        distinct[:-1] = np.asarray(uniques, dtype=object)
+        distinct[-1] = None
+        number = np.where(at >= 0, codes[np.maximum(at, 0)] if len(codes) else -1, -1)
+        picked: np.ndarray = distinct[number]
+        return picked
     values = _values(gdf, field, at)
     maybe = np.flatnonzero(pd.isna(values))  # pd.NA too: looked at one by one
     values[[k for k in maybe if _is_missing(values[k])]] = None
@@ -245,15 +259,24 @@ def _order(o_ids: list[str], n_ids: list[str]) -> tuple[list[str], np.ndarray, n
     """Return the ids in report order (OLD's, then NEW's additions) and each one's positions.
 
     Positions in OLD and in NEW, -1 where the version has no such feature
-    (ids are unique in each version: matched in bulk, by a hash index).
+    (ids are unique in each version: matched in bulk, by Arrow's hash index).
     """
-    old_index, new_index = pd.Index(o_ids, dtype=object), pd.Index(n_ids, dtype=object)
-    added = np.asarray(new_index[~new_index.isin(old_index)], dtype=object)
-    order = [*o_ids, *added.tolist()]
+    old_ids, new_ids = pa.array(o_ids, pa.large_string()), pa.array(n_ids, pa.large_string())
+    in_old = _positions_in(new_ids, old_ids)
+    added = np.flatnonzero(in_old < 0)
+    order = [*o_ids, *(n_ids[k] for k in added)]
     oi = np.full(len(order), -1, dtype=np.intp)
     oi[: len(o_ids)] = np.arange(len(o_ids))
-    ni = np.asarray(new_index.get_indexer(pd.Index(order, dtype=object)), dtype=np.intp)
+    ni = np.concatenate([_positions_in(old_ids, new_ids), added]).astype(np.intp)
     return order, oi, ni
+
+
+def _positions_in(values: pa.Array, value_set: pa.Array) -> np.ndarray:
+    """Position of each of ``values`` in ``value_set`` (unique), -1 where it is not there."""
+    if not len(values):
+        return np.zeros(0, dtype=np.intp)
+    found = pc.fill_null(pc.index_in(values, value_set=value_set), -1)
+    return np.asarray(found.to_numpy(zero_copy_only=False), dtype=np.intp)
 
 
 def _sides(
@@ -281,16 +304,25 @@ def _sides(
     return gained, lost, moved
 
 
+#: The statuses as objects, in the order :func:`_statuses` numbers them (one object each).
+_STATUS_OBJECTS = np.array(
+    ["added", "removed", "geometry_changed", "attributes_changed", "unchanged"], dtype=object
+)
+
+
 def _statuses(
     oi: np.ndarray, ni: np.ndarray, moved_m2: np.ndarray, changed: np.ndarray, tolerance_m2: float
 ) -> np.ndarray:
+    """Each row's status (objects): the first of added, removed, geometry, attributes that holds.
+
+    A million rows share five string objects rather than holding one each.
+    """
     has_fields = np.asarray(changed != "", dtype=bool)
-    status = np.select(
-        [oi < 0, ni < 0, moved_m2 > tolerance_m2, has_fields],
-        ["added", "removed", "geometry_changed", "attributes_changed"],
-        default="unchanged",
+    number = np.select(
+        [oi < 0, ni < 0, moved_m2 > tolerance_m2, has_fields], [0, 1, 2, 3], default=4
     )
-    return status.astype(object)
+    status: np.ndarray = _STATUS_OBJECTS[number]
+    return status
 
 
 def _pieces(
@@ -371,6 +403,19 @@ def _cut_frame(
     return pd.DataFrame({"from": from_, "to": to, "m2": area_m2(pairs[2], crs)})
 
 
+def _class_values(
+    old: gpd.GeoDataFrame, new: gpd.GeoDataFrame, field: str
+) -> tuple[np.ndarray | pd.api.extensions.ExtensionArray, ...]:
+    """Both versions' class values, to be taken at positions for the matrix's frame.
+
+    Text columns (missing values NaN) stay text arrays (no object per row: the
+    frame converts them to text all the same); any other column as objects.
+    """
+    if _is_text(old, field) and _is_text(new, field):
+        return old[field].array, new[field].array
+    return old[field].to_numpy(dtype=object), new[field].to_numpy(dtype=object)
+
+
 def _split(n: int, unchanged: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Return the positions ``0..n-1`` not in ``unchanged``, and those in it, both ascending."""
     mask = np.zeros(n, dtype=bool)
@@ -416,7 +461,7 @@ def _matrix(
     """
     og = np.asarray(old.geometry.array, dtype=object)
     ng = np.asarray(new.geometry.array, dtype=object)
-    oc, nc = old[class_field].to_numpy(dtype=object), new[class_field].to_numpy(dtype=object)
+    oc, nc = _class_values(old, new, class_field)
     u_old, u_new = same
     c_old, u_sorted = _split(len(og), u_old)
     c_new, _ = _split(len(ng), u_new)
@@ -452,10 +497,18 @@ _AREA_CHUNK = 100_000
 
 
 def _area_m2(geoms: np.ndarray, crs: CRS) -> np.ndarray:
-    """:func:`~spatial.review._pieces.area_m2` in slices: each geometry's figure is its own."""
+    """:func:`~spatial.review._pieces.area_m2` in slices on the usable CPUs.
+
+    Each geometry's figure is its own (the same bits in any slice, on any thread).
+    """
     if len(geoms) <= _AREA_CHUNK:
         return area_m2(geoms, crs) if len(geoms) else np.zeros(0)
-    parts = [area_m2(geoms[s : s + _AREA_CHUNK], crs) for s in range(0, len(geoms), _AREA_CHUNK)]
+    starts = range(0, len(geoms), _AREA_CHUNK)
+    threads = min(usable_cpus(), len(starts))
+    if threads <= 1:
+        return np.concatenate([area_m2(geoms[s : s + _AREA_CHUNK], crs) for s in starts])
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        parts = list(pool.map(lambda s: area_m2(geoms[s : s + _AREA_CHUNK], crs), starts))
     return np.concatenate(parts)
 
 
