@@ -41,6 +41,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -397,15 +398,13 @@ def _unchanged(
 
 
 def _cut_frame(
-    pairs: tuple[np.ndarray, np.ndarray, np.ndarray], from_: np.ndarray, to: np.ndarray, crs: CRS
+    pairs: tuple[np.ndarray, np.ndarray, np.ndarray], from_: Any, to: Any, crs: CRS
 ) -> pd.DataFrame:
     """Rows ``from, to, m2`` of cut pieces (``from_``/``to``: each pair's classes)."""
     return pd.DataFrame({"from": from_, "to": to, "m2": area_m2(pairs[2], crs)})
 
 
-def _class_values(
-    old: gpd.GeoDataFrame, new: gpd.GeoDataFrame, field: str
-) -> tuple[np.ndarray | pd.api.extensions.ExtensionArray, ...]:
+def _class_values(old: gpd.GeoDataFrame, new: gpd.GeoDataFrame, field: str) -> tuple[Any, Any]:
     """Both versions' class values, to be taken at positions for the matrix's frame.
 
     Text columns (missing values NaN) stay text arrays (no object per row: the
