@@ -69,26 +69,49 @@ def _parquet(path: Path) -> tuple[gpd.GeoDataFrame, pa.ChunkedArray] | None:
     return frame, wkb
 
 
+#: GDAL field types whose values GDAL's Arrow stream and ``pyogrio.read_dataframe`` convert alike.
+_ARROW_ALIKE = frozenset({"OFTString", "OFTReal", "OFTInteger", "OFTInteger64"})
+
+
 def _gpkg(path: Path) -> tuple[gpd.GeoDataFrame, pa.ChunkedArray] | None:
-    """GeoPackage: ``pyogrio.read_dataframe``'s properties, the WKB by ``pyogrio.raw.read``."""
+    """GeoPackage: ``pyogrio.read_dataframe``'s properties, the WKB as GDAL gives it.
+
+    Text, real and integer fields (no subtype) come through GDAL's Arrow stream
+    in one pass, converted as ``read_dataframe`` converts them; any other field
+    (dates, booleans, JSON) is read by ``read_dataframe`` itself, the WKB apart.
+    """
     import geopandas as gpd  # noqa: PLC0415
     import pyarrow as pa  # noqa: PLC0415
     import pyogrio  # noqa: PLC0415
 
     if len(pyogrio.list_layers(path)) != 1:
         return None
+    info = pyogrio.read_info(path)
+    alike = all(kind in _ARROW_ALIKE for kind in info["ogr_types"]) and all(
+        sub == "OFSTNone" for sub in info["ogr_subtypes"]
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # anything read_layer would say: read it so
-        props = pyogrio.read_dataframe(path, read_geometry=False)
-        meta, _, wkb, _ = pyogrio.raw.read(path, columns=[])
-    if wkb is None or meta.get("crs") is None or len(wkb) != len(props):
+        if alike:
+            meta, table = pyogrio.raw.read_arrow(path)
+            name = meta.get("geometry_name") or "wkb_geometry"
+            at = table.schema.get_field_index(name)
+            if at < 0 or table.num_columns != len(info["fields"]) + 1:
+                return None
+            wkb = table.column(at)
+            props = table.remove_column(at).to_pandas()
+        else:
+            props = pyogrio.read_dataframe(path, read_geometry=False)
+            meta, table = pyogrio.raw.read_arrow(path, columns=[])
+            name = meta.get("geometry_name") or "wkb_geometry"
+            wkb = table.column(name)
+    if meta.get("crs") is None or len(wkb) != len(props) or "geometry" in props.columns:
         return None
-    name = meta.get("geometry_name") or "geometry"
-    if name in props.columns:
-        return None
+    if isinstance(wkb.type, pa.ExtensionType):
+        wkb = pa.chunked_array([c.storage for c in wkb.chunks], wkb.type.storage_type)
     series = gpd.GeoSeries(np.full(len(props), None, dtype=object), crs=meta["crs"])
     frame = gpd.GeoDataFrame(props, geometry=series.set_axis(props.index), crs=meta["crs"])
-    return frame, pa.chunked_array([pa.array(wkb, pa.binary())])
+    return frame, wkb
 
 
 def read_wkb_frame(

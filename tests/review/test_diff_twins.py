@@ -128,9 +128,17 @@ def _assert_same(a: object, b: object) -> None:
 
 
 @pytest.mark.parametrize("suffix", [".parquet", ".gpkg"])
-def test_frame_as_read_layer_reads_it(tmp_path: Path, suffix: str) -> None:
+@pytest.mark.parametrize("extra", ["text and reals", "integers with a null", "dates", "booleans"])
+def test_frame_as_read_layer_reads_it(tmp_path: Path, suffix: str, extra: str) -> None:
     old = _old()
     old.loc[7, "name"] = None
+    old.loc[9, "area_hint"] = np.nan
+    if extra == "integers with a null":
+        old["count"] = pd.array([k if k != 11 else None for k in range(len(old))], dtype="Int64")
+    elif extra == "dates":
+        old["surveyed"] = pd.Timestamp("2023-06-30") + pd.to_timedelta(np.arange(len(old)), "D")
+    elif extra == "booleans":
+        old["checked"] = np.arange(len(old)) % 3 == 0
     geoms = old.geometry.to_numpy().copy()
     geoms[8] = None  # a null geometry: WKB null, None as read_layer gives it
     path = _write(old.set_geometry(list(geoms), crs=old.crs), tmp_path / f"v{suffix}")
