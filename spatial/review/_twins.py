@@ -88,12 +88,22 @@ def _twin_positions(
     none = np.zeros(0, dtype=np.intp)
     try:
         old_values, new_values = pa.array(old_ids), pa.array(new_ids)
+        if _in_one_order(old_values, new_values):
+            every = np.arange(len(new_values), dtype=np.intp)
+            return every, every
         at = pc.index_in(new_values, value_set=old_values)
     except (pa.ArrowException, TypeError, ValueError):  # ids Arrow cannot compare: no twins
         return none, none
     positions = np.asarray(pc.fill_null(at, -1).to_numpy(zero_copy_only=False), dtype=np.intp)
     new_pos = np.flatnonzero(positions >= 0)
     return new_pos, positions[new_pos]
+
+
+def _in_one_order(old_ids: pa.Array, new_ids: pa.Array) -> bool:
+    """Whether both versions hold the same ids (none null) in the same order."""
+    if len(old_ids) != len(new_ids) or old_ids.null_count or new_ids.null_count:
+        return False
+    return bool(pc.all(pc.equal(old_ids, new_ids)).as_py())
 
 
 def _same_bytes(

@@ -262,6 +262,9 @@ def _order(o_ids: list[str], n_ids: list[str]) -> tuple[list[str], np.ndarray, n
     Positions in OLD and in NEW, -1 where the version has no such feature
     (ids are unique in each version: matched in bulk, by Arrow's hash index).
     """
+    if o_ids == n_ids:  # the same ids in the same order (a revision exported alike)
+        every = np.arange(len(o_ids), dtype=np.intp)
+        return list(o_ids), every, every.copy()
     old_ids, new_ids = pa.array(o_ids, pa.large_string()), pa.array(n_ids, pa.large_string())
     in_old = _positions_in(new_ids, old_ids)
     added = np.flatnonzero(in_old < 0)

@@ -269,3 +269,24 @@ def test_bad_features_refused_in_the_same_words(
     assert small_is_large == [False]  # not clean: the plain path names the problem
     assert twins == _read_whole(monkeypatch, old_path, new_path)
     assert isinstance(twins, str) and ("old.parquet" in twins or "new.parquet" in twins)
+
+
+def test_versions_in_one_order_same_outcome(
+    tmp_path: Path, small_is_large: list[bool], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same ids in the same order (a revision exported alike): matched without hashing."""
+    old = _old()
+    new = old.copy()
+    new.loc[[3, 500], "YDYHFLDM"] = "0701"
+    geoms = new.geometry.to_numpy().copy()
+    x0, y0, x1, y1 = geoms[SLICE].bounds
+    geoms[SLICE] = shapely.box(x0, y0, x1 + 20, y1)
+    new = new.set_geometry(list(geoms), crs=old.crs)
+    old_path = _write(old, tmp_path / "old.parquet")
+    new_path = _write(new, tmp_path / "new.parquet")
+    twins = _outcome(old_path, new_path)
+    assert small_is_large == [True]
+    _assert_same(twins, _read_whole(monkeypatch, old_path, new_path))
+    status = twins[0].set_index("id")["status"]  # type: ignore[index]
+    assert status[f"lu-{SLICE:04d}"] == "geometry_changed"
+    assert (status == "attributes_changed").sum() == 2 and (status == "unchanged").sum() == 897
