@@ -76,9 +76,9 @@ _ARROW_ALIKE = frozenset({"OFTString", "OFTReal", "OFTInteger", "OFTInteger64"})
 def _gpkg(path: Path) -> tuple[gpd.GeoDataFrame, pa.ChunkedArray] | None:
     """GeoPackage: ``pyogrio.read_dataframe``'s properties, the WKB as GDAL gives it.
 
-    Text, real and integer fields (no subtype) come through GDAL's Arrow stream
-    in one pass, converted as ``read_dataframe`` converts them; any other field
-    (dates, booleans, JSON) is read by ``read_dataframe`` itself, the WKB apart.
+    Text, real and integer fields (no subtype) come through GDAL's Arrow stream,
+    converted as ``read_dataframe`` converts them; any other field (dates,
+    booleans, JSON) is read by ``read_dataframe`` itself; the WKB in a pass of its own.
     """
     import geopandas as gpd  # noqa: PLC0415
     import pyarrow as pa  # noqa: PLC0415
@@ -92,19 +92,16 @@ def _gpkg(path: Path) -> tuple[gpd.GeoDataFrame, pa.ChunkedArray] | None:
     )
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # anything read_layer would say: read it so
-        if alike:
-            meta, table = pyogrio.raw.read_arrow(path)
-            name = meta.get("geometry_name") or "wkb_geometry"
-            at = table.schema.get_field_index(name)
-            if at < 0 or table.num_columns != len(info["fields"]) + 1:
+        if alike:  # apart: a column kept would keep its whole batch (WKB too) in memory
+            _, table = pyogrio.raw.read_arrow(path, read_geometry=False)
+            if table.num_columns != len(info["fields"]):
                 return None
-            wkb = table.column(at)
-            props = table.remove_column(at).to_pandas()
+            props = table.to_pandas()
         else:
             props = pyogrio.read_dataframe(path, read_geometry=False)
-            meta, table = pyogrio.raw.read_arrow(path, columns=[])
-            name = meta.get("geometry_name") or "wkb_geometry"
-            wkb = table.column(name)
+        meta, table = pyogrio.raw.read_arrow(path, columns=[])
+        name = meta.get("geometry_name") or "wkb_geometry"
+        wkb = table.column(name)
     if meta.get("crs") is None or len(wkb) != len(props) or "geometry" in props.columns:
         return None
     if isinstance(wkb.type, pa.ExtensionType):

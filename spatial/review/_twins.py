@@ -24,7 +24,10 @@ A million twins then cost one set of geometries (about 0.45 GB), not four
 
 from __future__ import annotations
 
+import ctypes
 import os
+import platform
+import sys
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 
@@ -166,7 +169,18 @@ def read_twins(
     new_geoms[rest] = _decode(_take(new_wkb, rest), threads)
     del new_wkb
     pa.default_memory_pool().release_unused()  # the read buffers' pages, back to the system
+    _trim_freed_memory()  # GDAL's and the WKB bytes' (glibc's heap)
     return _with_geometry(old, old_geoms), _with_geometry(new, new_geoms)
+
+
+def _trim_freed_memory() -> None:
+    """Return glibc's freed heap pages to the system (``malloc_trim``); elsewhere, nothing."""
+    if sys.platform != "linux" or platform.libc_ver()[0] != "glibc":
+        return
+    try:
+        ctypes.CDLL(None).malloc_trim(0)
+    except (OSError, AttributeError):  # no malloc_trim: the pages stay for reuse
+        return
 
 
 def _with_geometry(frame: gpd.GeoDataFrame, geoms: npt.NDArray[np.object_]) -> gpd.GeoDataFrame:
