@@ -44,7 +44,7 @@ from spatial.preconditions import require_crs, require_id_column
 from spatial.review._fast import FAST_MIN_FEATURES, orient_in_place
 from spatial.validate.vectorised import clean_under_validator
 
-__all__ = ["read_twins", "ready_twins", "shared_rows"]
+__all__ = ["read_twins", "ready_twins", "same_objects"]
 
 #: Most WKB values decoded at once by one thread.
 _DECODE_SLICE = 65_536
@@ -190,18 +190,9 @@ def _with_geometry(frame: gpd.GeoDataFrame, geoms: npt.NDArray[np.object_]) -> g
     return frame
 
 
-def shared_rows(
-    old_geoms: npt.NDArray[np.object_],
-    new_geoms: npt.NDArray[np.object_],
-    at: tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]],
-) -> npt.NDArray[np.bool_]:
-    """Where ``new_geoms[at[1]]`` is ``old_geoms[at[0]]`` (the same object: a twin shared)."""
-    oi, ni = at
-    return np.fromiter(
-        (a is b for a, b in zip(old_geoms[oi], new_geoms[ni], strict=True)),
-        dtype=bool,
-        count=len(oi),
-    )
+def same_objects(a: npt.NDArray[np.object_], b: npt.NDArray[np.object_]) -> npt.NDArray[np.bool_]:
+    """Where ``a[k]`` is ``b[k]``: one geometry object in both (a twin shared)."""
+    return np.fromiter((x is y for x, y in zip(a, b, strict=True)), dtype=bool, count=len(a))
 
 
 def _shared(
@@ -211,7 +202,7 @@ def _shared(
     og = np.asarray(old.geometry.array, dtype=object)
     ng = np.asarray(new.geometry.array, dtype=object)
     new_pos, old_pos = _twin_positions(old[id_field], new[id_field])
-    same = shared_rows(og, ng, (old_pos, new_pos))
+    same = same_objects(og[old_pos], ng[new_pos])
     return old_pos[same], new_pos[same]
 
 

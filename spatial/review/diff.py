@@ -64,7 +64,7 @@ from spatial.review._pieces import (
     ready_layers,
     require_unique,
 )
-from spatial.review._twins import ready_twins, shared_rows
+from spatial.review._twins import ready_twins, same_objects
 from spatial.validate.inputs import Repair
 
 __all__ = [
@@ -390,12 +390,9 @@ def _unchanged(
     """
     both = np.flatnonzero((oi >= 0) & (ni >= 0))
     a, b = og[oi[both]], ng[ni[both]]
-    same = shared_rows(a, b, (np.arange(len(a)), np.arange(len(b)))) if shared else None
-    if same is None:
-        same = shapely.equals_exact(a, b, tolerance=0.0)
-    else:
-        rest = np.flatnonzero(~same)
-        same[rest] = shapely.equals_exact(a[rest], b[rest], tolerance=0.0)
+    same = same_objects(a, b) if shared else np.zeros(len(both), dtype=bool)
+    rest = np.flatnonzero(~same)
+    same[rest] = shapely.equals_exact(a[rest], b[rest], tolerance=0.0)
     unchanged: np.ndarray = both[same]
     return unchanged
 

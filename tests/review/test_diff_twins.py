@@ -290,3 +290,25 @@ def test_versions_in_one_order_same_outcome(
     status = twins[0].set_index("id")["status"]  # type: ignore[index]
     assert status[f"lu-{SLICE:04d}"] == "geometry_changed"
     assert (status == "attributes_changed").sum() == 2 and (status == "unchanged").sum() == 897
+
+
+@pytest.mark.parametrize(("few", "many"), [(0, 50), (3, 400), (40, 41), (400, 3)])
+def test_few_cut_against_many_as_cut_pairs(few: int, many: int) -> None:
+    """The tree built on the smaller side: the same pairs, order and pieces as ``cut_pairs``."""
+    from spatial.review._pieces import cut_pairs  # noqa: PLC0415
+    from spatial.review.diff import _cut_few  # noqa: PLC0415
+
+    rng = np.random.default_rng(24)
+
+    def boxes(n: int, size_m: float) -> np.ndarray:
+        x, y = rng.uniform(0, 2_000, n) + X0, rng.uniform(0, 2_000, n) + Y0
+        return np.asarray(shapely.box(x, y, x + size_m, y + size_m), dtype=object)
+
+    a, b = boxes(few, 300.0), boxes(many, 150.0)
+    if many:
+        b[many // 2] = shapely.Polygon()  # an empty geometry meets nothing either way
+    expected, found = cut_pairs(a, b), _cut_few(a, b)
+    assert found[0].tolist() == expected[0].tolist() and found[1].tolist() == expected[1].tolist()
+    assert list(shapely.to_wkb(found[2])) == list(shapely.to_wkb(expected[2]))
+    if few and many > few:
+        assert len(found[0]) > 0  # some pairs were cut
