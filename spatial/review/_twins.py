@@ -207,20 +207,82 @@ def _shared(
 
 
 def _new_clean(
-    new: gpd.GeoDataFrame, twins: npt.NDArray[np.intp], stand_in: object, threads: int
+    old: gpd.GeoDataFrame,
+    new: gpd.GeoDataFrame,
+    twins: tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]],
+    threads: int,
 ) -> bool:
-    """Whether NEW is clean, each shared geometry (at ``twins``) stood in for by ``stand_in``.
+    """Whether NEW is clean, OLD being clean and ``twins`` (OLD, NEW positions) shared.
 
-    ``stand_in`` is an OLD geometry found clean in the same CRS, as each shared one was.
+    A twin whose every property is its OLD twin's is clean as its twin is: the
+    validator judges a feature by its geometry, the CRS and its own values, and
+    two such twins cannot repeat an id (their OLD twins do not). The validator's
+    mirror runs on the other features only (:func:`_rows_to_check`), or, where
+    that cannot be told, on every feature with each shared geometry stood in for
+    by one OLD geometry found clean.
     """
+    rows = _rows_to_check(old, new, twins)
+    if rows is not None:
+        return not len(rows) or clean_under_validator(new.iloc[rows], threads)
     geoms = np.array(new.geometry.array, dtype=object)
-    geoms[twins] = stand_in
+    geoms[twins[1]] = np.asarray(old.geometry.array, dtype=object)[twins[0][0]]
     probe = gpd.GeoDataFrame(
         pd.DataFrame(new.drop(columns=new.geometry.name)),
         geometry=gpd.GeoSeries(geoms, index=new.index, crs=new.crs),
         crs=new.crs,
     )
     return clean_under_validator(probe, threads)
+
+
+def _rows_to_check(
+    old: gpd.GeoDataFrame,
+    new: gpd.GeoDataFrame,
+    twins: tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]],
+) -> npt.NDArray[np.intp] | None:
+    """NEW's features the validator must see: all but the twins whose properties did not change.
+
+    With them, the twins whose ``id`` could repeat one of theirs once white
+    space is stripped (letters and digits alike: a superset). None when it
+    cannot be told so (other columns or kinds, ``id`` not text, one OLD feature
+    twin to several NEW ones, values that do not compare).
+    """
+    old_pos, new_pos = twins
+    columns = [c for c in new.columns if c != new.geometry.name]
+    same_kinds = list(old.columns) == list(new.columns) and all(
+        old[c].dtype == new[c].dtype for c in columns
+    )
+    id_text = "id" not in new.columns or isinstance(new["id"].dtype, pd.StringDtype)
+    once = np.zeros(len(old), dtype=bool)
+    once[old_pos] = True
+    if not same_kinds or not id_text or int(once.sum()) != len(old_pos):
+        return None
+    in_place = len(old) == len(new) == len(old_pos) and np.array_equal(old_pos, new_pos)
+    unchanged = np.zeros(len(new), dtype=bool)
+    unchanged[new_pos] = True
+    try:
+        for name in columns:
+            a, b = old[name].array, new[name].array  # in one order: compared as they are
+            if not in_place:
+                a, b = a.take(old_pos), b.take(new_pos)
+            missing = np.asarray(pd.isna(a)) & np.asarray(pd.isna(b))
+            equal = np.asarray(a == b, dtype=bool) | missing
+            unchanged[new_pos[~equal]] = False
+    except (TypeError, ValueError):  # a value whose == is no bool: every feature checked
+        return None
+    if "id" in new.columns and not unchanged.all():
+        unchanged &= ~_may_repeat(new["id"], ~unchanged)
+    return np.flatnonzero(~unchanged)
+
+
+def _may_repeat(ids: pd.Series, checked: npt.NDArray[np.bool_]) -> npt.NDArray[np.bool_]:
+    """Which ids equal one of the ``checked`` rows' ids on their letters and digits alone.
+
+    Stripping white space removes no letter or digit, so two ids equal once
+    stripped are equal here too (a superset: ``a-1`` meets ``a1``).
+    """
+    keys = pc.replace_substring_regex(pa.array(ids), r"[^\p{L}\p{N}]", "")
+    found = pc.is_in(keys, value_set=pc.unique(keys.filter(pa.array(checked))))
+    return np.asarray(pc.fill_null(found, False).to_numpy(zero_copy_only=False), dtype=bool)
 
 
 def _oriented(frame: gpd.GeoDataFrame, geoms: npt.NDArray[np.object_]) -> gpd.GeoDataFrame:
@@ -266,8 +328,7 @@ def ready_twins(
     old_pos, new_pos = _shared(old, new, id_field)
     if not len(new_pos) or not clean_under_validator(old, threads):
         return None
-    stand_in = np.asarray(old.geometry.array, dtype=object)[old_pos[0]]
-    if not _new_clean(new, new_pos, stand_in, threads):
+    if not _new_clean(old, new, (old_pos, new_pos), threads):
         return None
     require_crs(old, old_name)
     require_id_column(old, old_name, id_field)

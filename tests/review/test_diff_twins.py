@@ -242,6 +242,9 @@ def _bad_cases() -> list[tuple[str, gpd.GeoDataFrame, gpd.GeoDataFrame]]:
     padded = new.copy()
     padded.loc[10, "id"] = f" {padded.loc[20, 'id']}"  # a repeat once stripped, not as read
     cases += [("padded duplicate new", old, padded)]
+    reuse = new.copy()
+    reuse.loc[0, "id"] = reuse.loc[500, "id"]  # the added feature takes a twin's id
+    cases += [("added reuses a twin's id", old, reuse)]
     mojibake = new.copy()
     mojibake.loc[300, "name"] = "ç’§å±±"  # mis-encoded text on a twin
     cases += [("mojibake twin", old, mojibake)]
@@ -312,3 +315,29 @@ def test_few_cut_against_many_as_cut_pairs(few: int, many: int) -> None:
     assert list(shapely.to_wkb(found[2])) == list(shapely.to_wkb(expected[2]))
     if few and many > few:
         assert len(found[0]) > 0  # some pairs were cut
+
+
+def test_only_changed_features_go_to_the_validator(
+    tmp_path: Path, small_is_large: list[bool]
+) -> None:
+    """A twin with its OLD twin's properties is not checked again; every other NEW feature is."""
+    old_path = _write(_old(), tmp_path / "old.parquet")
+    new_path = _write(_new(_old()), tmp_path / "new.parquet")
+    twins = _twins.read_twins(old_path, new_path, "id")
+    assert twins is not None
+    old, new = twins
+    rows = _twins._rows_to_check(old, new, _twins._shared(old, new, "id"))
+    assert rows is not None
+    checked = set(new["id"].iloc[rows])
+    reshaped = {f"lu-{k:04d}" for k in EDGES[:4]}  # and the ring reversed: bytes differ
+    properties = {"lu-0003", "lu-0040", "lu-0041", "lu-0005", "lu-0006"}
+    assert checked == reshaped | properties | {"lu-new"}
+
+
+def test_a_twin_whose_id_may_repeat_a_checked_one_is_checked_too() -> None:
+    ids = pd.Series(["a-1", "b", " c", "c", "a1", "d"], dtype="str")
+    checked = np.array([False, False, True, False, False, False])
+    # " c" stripped repeats "c"; "a-1" and "a1" share their letters and digits (a superset)
+    assert _twins._may_repeat(ids, checked).tolist() == [False, False, True, True, False, False]
+    checked[0] = True
+    assert _twins._may_repeat(ids, checked).tolist() == [True, False, True, True, True, False]
