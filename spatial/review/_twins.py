@@ -11,12 +11,12 @@ thousand differ. Here:
   copy: the same geometry, built once. Every later step sees two ordinary frames.
 * :func:`ready_twins` readies such a pair as the review's fast path
   (:func:`~spatial.review._fast.ready_fast`) readies each version: the
-  validator's vectorised mirror on OLD, and on NEW with each shared geometry
-  stood in for by one OLD geometry already found clean (the validator's
-  geometry and coordinate findings depend on the geometry and the CRS alone,
-  so a twin shared with a clean OLD feature is clean); then the rings
-  oriented once for both, OLD's originals released slice by slice. None when
-  a version is not clean: the plain path names the problem.
+  validator's vectorised mirror on OLD, and on NEW only where a feature is no
+  twin or its properties changed (the validator judges a feature by its
+  geometry, the CRS and its own values, so a twin with its clean OLD twin's
+  values is clean: :func:`_rows_to_check`); then the rings oriented once for
+  both, OLD's originals released slice by slice. None when a version is not
+  clean: the plain path names the problem.
 
 A million twins then cost one set of geometries (about 0.45 GB), not four
 (two versions, each with an oriented copy).
