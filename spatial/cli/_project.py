@@ -136,6 +136,9 @@ def _constraints(args: argparse.Namespace, project: Project) -> None:
         for name, layer in layers.items():  # a name given with another file keeps its fields
             if name not in said:
                 given.append(f"{name}={layer.path}")
+                # what the project added, not the command line (diff runs them only where
+                # the project's plan runs)
+                args.project_constraints = [*getattr(args, "project_constraints", []), name]
             _add_options(args, name, layer, main=False, key=f'{table}."{name}"')
 
 
@@ -143,11 +146,10 @@ def _landuse(args: argparse.Namespace, project: Project) -> None:
     landuse = project.landuse
     if landuse is None:
         return
-    if (
-        getattr(args, "class_field", "") is None
-        and landuse.class_field is not None
-        and _versions_of_landuse(args, landuse)
-    ):
+    of_landuse = _versions_of_landuse(args, landuse)
+    if args.command == "diff" and of_landuse:
+        args.versions_role = "landuse"  # the one place diff's versions are found the land use
+    if getattr(args, "class_field", "") is None and landuse.class_field is not None and of_landuse:
         args.class_field = landuse.class_field
         _remember(args, "landuse", "class_field", landuse.class_field)
     if args.command == "diff" and args.id_field is None:

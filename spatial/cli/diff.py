@@ -52,7 +52,7 @@ from spatial.cli._options import (
 )
 from spatial.cli._output import printed_warnings, say_notes
 from spatial.cli._outputs import add_out_crs_option, add_output_options, emit_frames
-from spatial.cli._project import _path_key, add_project_option, plan_request
+from spatial.cli._project import plan_request
 from spatial.commands._inputs import PlanLayers
 from spatial.commands.diff import DiffRequest, DiffResult, run_diff
 from spatial.errors import UsageError
@@ -155,44 +155,16 @@ def _render(result: DiffResult, fmt: str) -> str:
     return "\n".join(parts) + "\n"
 
 
-def _typed_constraints(args: argparse.Namespace) -> set[str] | None:
-    """Return the names of the constraints typed on the command line (None: not known)."""
-    argv = getattr(args, "_argv", None)
-    if not argv:
-        return None
-    parser = argparse.ArgumentParser(add_help=False)
-    subparsers = parser.add_subparsers(dest="command")
-    register(subparsers)
-    add_project_option(subparsers.choices["diff"])
-    typed, _ = parser.parse_known_args(list(argv[1:]))
-    return {c.name for c in constraint_inputs(typed)}
-
-
 def _project_context(args: argparse.Namespace) -> tuple[str | None, tuple[str, ...]]:
-    """Return what the project says of the call: the versions' role, the constraints it added.
+    """Return what the project said of the call: the versions' role, the constraints it added.
 
-    The versions are the project's land use (``"landuse"``) when one of them is
-    its land-use file, or they are matched by its land-use id field (no
-    ``--id-field`` typed). The constraints it added are those of its
-    ``[constraints]``/``[within]`` not typed on the command line.
+    Both are decided where the project is applied (:func:`spatial.cli._project.apply_project`):
+    the versions are its land use (``"landuse"``) when one of them is its land-use file
+    or no ``--id-field`` was typed; the constraints it added are those of its
+    ``[constraints]``/``[within]`` the command line did not name.
     """
-    from spatial.project import find_project  # noqa: PLC0415
-
-    file = getattr(args, "project_file", None)
-    project = None if file is None else find_project(file)
-    if project is None:
-        return None, ()
-    role = None
-    if project.landuse is not None:
-        fields = getattr(args, "project_fields", [])
-        by_its_ids = any(key == "landuse" and dest == "id_field" for key, dest, _ in fields)
-        landuse = _path_key(project.landuse.path)
-        if by_its_ids or landuse in (_path_key(args.old), _path_key(args.new)):
-            role = "landuse"
-    typed = _typed_constraints(args)
-    if typed is None:
-        return role, ()
-    return role, tuple(n for n in (*project.constraints, *project.within) if n not in typed)
+    role = getattr(args, "versions_role", None)
+    return role, tuple(getattr(args, "project_constraints", ()))
 
 
 def request_of(args: argparse.Namespace) -> DiffRequest:
@@ -223,6 +195,16 @@ def request_of(args: argparse.Namespace) -> DiffRequest:
     )
 
 
+def _let_go_of_versions(result: DiffResult) -> None:
+    """Drop the compared versions' features once drawn: only the tables are written after.
+
+    A million parcels' geometries and properties (about 0.6 GB) are freed before
+    the tables are laid out as text; the versions keep their columns and CRS.
+    """
+    old, new = result.diff.versions
+    result.diff.versions = (old.head(0).copy(), new.head(0).copy())
+
+
 def run(args: argparse.Namespace) -> int:
     """Compare, print or write the report; return 1 when a check went PASS -> FAIL."""
     _check_call(args)
@@ -246,6 +228,7 @@ def run(args: argparse.Namespace) -> int:
             id_field=args.id_field or "id",
         )
         print(f"spatial diff: wrote {args.map}", file=sys.stderr)
+    _let_go_of_versions(result)
     sheets = {"features": result.features, "targets": result.targets, "rules": result.rules}
     if result.matrix is not None:
         sheets["matrix"] = result.matrix

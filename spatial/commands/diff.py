@@ -440,6 +440,27 @@ def status_changes(
     return t, r, (_steady(new_t, "targets", unheld), _steady(new.rules, "rules"))
 
 
+def _read_versions(request: DiffRequest) -> list[gpd.GeoDataFrame]:
+    """Read OLD and NEW as ``read_layer`` does; a large pair's unchanged geometries built once.
+
+    Two large GeoParquet or GeoPackage versions read without options go through
+    :func:`spatial.review._twins.read_twins`: the same frames, but a NEW
+    feature whose bytes are its OLD twin's holds the twin's geometry object.
+    """
+    from spatial.cpus import usable_cpus  # noqa: PLC0415
+    from spatial.io.layers import read_layer  # noqa: PLC0415
+    from spatial.io.options import ReadOptions  # noqa: PLC0415
+    from spatial.review._twins import read_twins  # noqa: PLC0415
+
+    options = [request.inputs.options_of(role) for role in ("old", "new")]
+    if all(o == ReadOptions() for o in options):
+        twins = read_twins(request.old, request.new, request.id_field, usable_cpus())
+        if twins is not None:
+            return list(twins)
+    old = read_layer(request.old, **vars(options[0]))
+    return [old, read_layer(request.new, **vars(options[1]))]
+
+
 def run_diff(request: DiffRequest) -> DiffResult:
     """Compare two versions of a layer and run the plan's checks on both.
 
@@ -454,15 +475,11 @@ def run_diff(request: DiffRequest) -> DiffResult:
     SpatialError
         An input cannot be read or is invalid (exit 2 on the command line).
     """
-    from spatial.io.layers import read_layer  # noqa: PLC0415
     from spatial.io.postgis import database_label  # noqa: PLC0415
     from spatial.landuse.fields import CLASS_CODE_FIELD  # noqa: PLC0415
     from spatial.review.diff import diff_layers  # noqa: PLC0415
 
-    versions = [
-        read_layer(request.old, **vars(request.inputs.options_of("old"))),
-        read_layer(request.new, **vars(request.inputs.options_of("new"))),
-    ]
+    versions = _read_versions(request)
     old, new = versions
     notes = []
     if request.class_field is None and CLASS_CODE_FIELD in old.columns and CLASS_CODE_FIELD in new:

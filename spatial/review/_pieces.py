@@ -32,6 +32,7 @@ __all__ = [
     "area_m2",
     "cut_pairs",
     "cut_pairs_marked",
+    "cut_run",
     "inside_by_cells",
     "overlapping_features",
     "polygonal",
@@ -211,6 +212,10 @@ def _cut_run(
     pieces[~inside] = polygonal(shapely.intersection(a[ai[~inside]], b[bi[~inside]]))
     has_area = ~shapely.is_empty(pieces)
     return ai[has_area], bi[has_area], pieces[has_area], inside[has_area]
+
+
+#: One run of :func:`cut_pairs_marked` on pairs already found (``diff`` finds them the other way).
+cut_run = _cut_run
 
 
 def overlapping_features(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

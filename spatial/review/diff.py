@@ -39,11 +39,15 @@ that is in one version only).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import shapely
 from pyproj import CRS
 
@@ -52,7 +56,15 @@ from spatial.crs import WGS84
 from spatial.landuse.fields import require_field
 from spatial.preconditions import require_crs
 from spatial.review._fast import FAST_MIN_FEATURES, ready_fast
-from spatial.review._pieces import area_m2, cut_pairs, polygonal, ready_layers, require_unique
+from spatial.review._pieces import (
+    area_m2,
+    cut_pairs,
+    cut_run,
+    polygonal,
+    ready_layers,
+    require_unique,
+)
+from spatial.review._twins import ready_twins, same_objects
 from spatial.validate.inputs import Repair
 
 __all__ = [
@@ -213,9 +225,20 @@ def _changed_fields(
 
 
 def _classes(gdf: gpd.GeoDataFrame, field: str | None, at: np.ndarray) -> np.ndarray:
-    """Return the class at each position (-1: none) as objects, None where missing (None, NaN)."""
+    """Return the class at each position (-1: none) as objects, None where missing (None, NaN).
+
+    A text column (missing values NaN) gives one object per distinct class, not per row.
+    """
     if field is None:
         return np.full(len(at), None, dtype=object)
+    if _is_text(gdf, field):
+        codes, uniques = pd.factorize(gdf[field])  # missing: -1
+        distinct = np.empty(len(uniques) + 1, dtype=object)
+        distinct[:-1] = np.asarray(uniques, dtype=object)
+        distinct[-1] = None
+        number = np.where(at >= 0, codes[np.maximum(at, 0)] if len(codes) else -1, -1)
+        picked: np.ndarray = distinct[number]
+        return picked
     values = _values(gdf, field, at)
     maybe = np.flatnonzero(pd.isna(values))  # pd.NA too: looked at one by one
     values[[k for k in maybe if _is_missing(values[k])]] = None
@@ -237,15 +260,27 @@ def _order(o_ids: list[str], n_ids: list[str]) -> tuple[list[str], np.ndarray, n
     """Return the ids in report order (OLD's, then NEW's additions) and each one's positions.
 
     Positions in OLD and in NEW, -1 where the version has no such feature
-    (ids are unique in each version: matched in bulk, by a hash index).
+    (ids are unique in each version: matched in bulk, by Arrow's hash index).
     """
-    old_index, new_index = pd.Index(o_ids, dtype=object), pd.Index(n_ids, dtype=object)
-    added = np.asarray(new_index[~new_index.isin(old_index)], dtype=object)
-    order = [*o_ids, *added.tolist()]
+    if o_ids == n_ids:  # the same ids in the same order (a revision exported alike)
+        every = np.arange(len(o_ids), dtype=np.intp)
+        return list(o_ids), every, every.copy()
+    old_ids, new_ids = pa.array(o_ids, pa.large_string()), pa.array(n_ids, pa.large_string())
+    in_old = _positions_in(new_ids, old_ids)
+    added = np.flatnonzero(in_old < 0)
+    order = [*o_ids, *(n_ids[k] for k in added)]
     oi = np.full(len(order), -1, dtype=np.intp)
     oi[: len(o_ids)] = np.arange(len(o_ids))
-    ni = np.asarray(new_index.get_indexer(pd.Index(order, dtype=object)), dtype=np.intp)
+    ni = np.concatenate([_positions_in(old_ids, new_ids), added]).astype(np.intp)
     return order, oi, ni
+
+
+def _positions_in(values: pa.Array, value_set: pa.Array) -> np.ndarray:
+    """Position of each of ``values`` in ``value_set`` (unique), -1 where it is not there."""
+    if not len(values):
+        return np.zeros(0, dtype=np.intp)
+    found = pc.fill_null(pc.index_in(values, value_set=value_set), -1)
+    return np.asarray(found.to_numpy(zero_copy_only=False), dtype=np.intp)
 
 
 def _sides(
@@ -273,16 +308,25 @@ def _sides(
     return gained, lost, moved
 
 
+#: The statuses as objects, in the order :func:`_statuses` numbers them (one object each).
+_STATUS_OBJECTS = np.array(
+    ["added", "removed", "geometry_changed", "attributes_changed", "unchanged"], dtype=object
+)
+
+
 def _statuses(
     oi: np.ndarray, ni: np.ndarray, moved_m2: np.ndarray, changed: np.ndarray, tolerance_m2: float
 ) -> np.ndarray:
+    """Each row's status (objects): the first of added, removed, geometry, attributes that holds.
+
+    A million rows share five string objects rather than holding one each.
+    """
     has_fields = np.asarray(changed != "", dtype=bool)
-    status = np.select(
-        [oi < 0, ni < 0, moved_m2 > tolerance_m2, has_fields],
-        ["added", "removed", "geometry_changed", "attributes_changed"],
-        default="unchanged",
+    number = np.select(
+        [oi < 0, ni < 0, moved_m2 > tolerance_m2, has_fields], [0, 1, 2, 3], default=4
     )
-    return status.astype(object)
+    status: np.ndarray = _STATUS_OBJECTS[number]
+    return status
 
 
 def _pieces(
@@ -335,19 +379,64 @@ def _outside_m2(
     return outside_m2
 
 
-def _unchanged(oi: np.ndarray, ni: np.ndarray, og: np.ndarray, ng: np.ndarray) -> np.ndarray:
-    """Rows of ``order`` whose feature is in both versions with the same coordinates."""
+def _unchanged(
+    oi: np.ndarray, ni: np.ndarray, og: np.ndarray, ng: np.ndarray, *, shared: bool = False
+) -> np.ndarray:
+    """Rows of ``order`` whose feature is in both versions with the same coordinates.
+
+    ``shared``: the versions were readied clean by :func:`ready_twins`, so a
+    geometry that is one object in both (a twin) has finite coordinates and
+    equals itself exactly; only the others are compared by GEOS.
+    """
     both = np.flatnonzero((oi >= 0) & (ni >= 0))
-    same = shapely.equals_exact(og[oi[both]], ng[ni[both]], tolerance=0.0)
+    a, b = og[oi[both]], ng[ni[both]]
+    same = same_objects(a, b) if shared else np.zeros(len(both), dtype=bool)
+    rest = np.flatnonzero(~same)
+    same[rest] = shapely.equals_exact(a[rest], b[rest], tolerance=0.0)
     unchanged: np.ndarray = both[same]
     return unchanged
 
 
 def _cut_frame(
-    pairs: tuple[np.ndarray, np.ndarray, np.ndarray], from_: np.ndarray, to: np.ndarray, crs: CRS
+    pairs: tuple[np.ndarray, np.ndarray, np.ndarray], from_: Any, to: Any, crs: CRS
 ) -> pd.DataFrame:
     """Rows ``from, to, m2`` of cut pieces (``from_``/``to``: each pair's classes)."""
     return pd.DataFrame({"from": from_, "to": to, "m2": area_m2(pairs[2], crs)})
+
+
+def _class_values(old: gpd.GeoDataFrame, new: gpd.GeoDataFrame, field: str) -> tuple[Any, Any]:
+    """Both versions' class values, to be taken at positions for the matrix's frame.
+
+    Text columns (missing values NaN) stay text arrays (no object per row: the
+    frame converts them to text all the same); any other column as objects.
+    """
+    if _is_text(old, field) and _is_text(new, field):
+        return old[field].array, new[field].array
+    return old[field].to_numpy(dtype=object), new[field].to_numpy(dtype=object)
+
+
+def _split(n: int, unchanged: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return the positions ``0..n-1`` not in ``unchanged``, and those in it, both ascending."""
+    mask = np.zeros(n, dtype=bool)
+    mask[unchanged] = True
+    return np.flatnonzero(~mask), np.flatnonzero(mask)
+
+
+def _cut_few(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`~spatial.review._pieces.cut_pairs` of ``a`` by ``b``, the tree on the smaller side.
+
+    The same pairs in the same order (sorted by ``a``, then ``b``) and the same
+    pieces: a box pair meets either way round. A few changed features against a
+    million build a tree of the few, not of the million; none build none.
+    """
+    if not len(a) or not len(b):
+        return cut_pairs(a, b[:0])
+    if len(a) >= len(b):
+        return cut_pairs(a, b)
+    bi, ai = shapely.STRtree(a).query(b)
+    order = np.lexsort((bi, ai))
+    ai, bi, pieces, _ = cut_run(a, b, ai[order], bi[order], np.zeros((0, 4)), 0)
+    return ai, bi, pieces
 
 
 def _matrix(
@@ -371,13 +460,12 @@ def _matrix(
     """
     og = np.asarray(old.geometry.array, dtype=object)
     ng = np.asarray(new.geometry.array, dtype=object)
-    oc, nc = old[class_field].to_numpy(dtype=object), new[class_field].to_numpy(dtype=object)
+    oc, nc = _class_values(old, new, class_field)
     u_old, u_new = same
-    c_old = np.setdiff1d(np.arange(len(og)), u_old)
-    c_new = np.setdiff1d(np.arange(len(ng)), u_new)
-    u_sorted = np.sort(u_old)
-    ai, bi, pieces = cut_pairs(og[c_old], ng)  # changed OLD against all of NEW
-    ni3, ui3, pieces3 = cut_pairs(ng[c_new], og[u_sorted])  # changed NEW against unchanged OLD
+    c_old, u_sorted = _split(len(og), u_old)
+    c_new, _ = _split(len(ng), u_new)
+    ai, bi, pieces = _cut_few(og[c_old], ng)  # changed OLD against all of NEW
+    ni3, ui3, pieces3 = _cut_few(ng[c_new], og[u_sorted])  # changed NEW against unchanged OLD
     in_new = np.full(len(ng), -1, dtype=np.intp)
     in_new[c_new] = np.arange(len(c_new))
     to_changed = in_new[bi] >= 0
@@ -408,10 +496,18 @@ _AREA_CHUNK = 100_000
 
 
 def _area_m2(geoms: np.ndarray, crs: CRS) -> np.ndarray:
-    """:func:`~spatial.review._pieces.area_m2` in slices: each geometry's figure is its own."""
+    """:func:`~spatial.review._pieces.area_m2` in slices on the usable CPUs.
+
+    Each geometry's figure is its own (the same bits in any slice, on any thread).
+    """
     if len(geoms) <= _AREA_CHUNK:
         return area_m2(geoms, crs) if len(geoms) else np.zeros(0)
-    parts = [area_m2(geoms[s : s + _AREA_CHUNK], crs) for s in range(0, len(geoms), _AREA_CHUNK)]
+    starts = range(0, len(geoms), _AREA_CHUNK)
+    threads = min(usable_cpus(), len(starts))
+    if threads <= 1:
+        return np.concatenate([area_m2(geoms[s : s + _AREA_CHUNK], crs) for s in starts])
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        parts = list(pool.map(lambda s: area_m2(geoms[s : s + _AREA_CHUNK], crs), starts))
     return np.concatenate(parts)
 
 
@@ -423,6 +519,22 @@ def _one_by_one(layers: list[tuple[gpd.GeoDataFrame, str, str]]) -> bool:
 
 
 def _ready_versions(
+    layers: list[tuple[gpd.GeoDataFrame, str, str]], *, repair: bool, fast: bool
+) -> tuple[list[gpd.GeoDataFrame], list[Repair], bool]:
+    """:func:`_ready_one_by_one`, or :func:`ready_twins` for versions sharing geometries.
+
+    The third item says whether the versions came out of :func:`ready_twins`
+    (clean, a twin one geometry object in both).
+    """
+    if fast and not repair and len(layers) == 2:
+        twins = ready_twins(layers, usable_cpus())
+        if twins is not None:
+            return twins, [], True
+    ready, repairs = _ready_one_by_one(layers, repair=repair, fast=fast)
+    return ready, repairs, False
+
+
+def _ready_one_by_one(
     layers: list[tuple[gpd.GeoDataFrame, str, str]], *, repair: bool, fast: bool
 ) -> tuple[list[gpd.GeoDataFrame], list[Repair]]:
     """Validate the versions and orient their rings (:func:`ready_fast`, else the plain path).
@@ -659,7 +771,7 @@ def diff_layers(
     """
     layers = [(old, names[0], id_field), (new, names[1], id_field)]
     del old, new  # versions handed over whole are freed as they are readied
-    (o, n), repairs = _ready_versions(layers, repair=repair, fast=fast)
+    (o, n), repairs, shared = _ready_versions(layers, repair=repair, fast=fast)
     del layers
     if class_field is not None:
         for gdf, source in ((o, names[0]), (n, names[1])):
@@ -675,7 +787,7 @@ def diff_layers(
     order, oi, ni = _order(o_ids, n_ids)
     og = np.asarray(o.geometry.array, dtype=object)
     ng = np.asarray(n.geometry.array, dtype=object)
-    same = _unchanged(oi, ni, og, ng)
+    same = _unchanged(oi, ni, og, ng, shared=shared)
     gained, lost, moved = _sides(og, ng, oi, ni, same)
     old_whole_m2 = _area_m2(og, crs)
     new_whole_m2 = _new_m2(ng, ni, oi, same, old_whole_m2, crs)
