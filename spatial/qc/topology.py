@@ -213,20 +213,28 @@ def _gap_holes(layer: QcLayer) -> npt.NDArray[np.object_]:
 def _gap_piece(layer: QcLayer, hole: shapely.Geometry) -> tuple[shapely.Geometry, list[int]]:
     """Return a hole's empty part, normalised, and the features around it (layer positions).
 
-    The islands inside the hole (features whose interiors meet it) are taken out
-    whole, their own holes filled: a gap inside an island is a hole of the union
-    too, found and reported by itself.
+    The features whose interiors meet the hole (islands in it, and neighbours
+    whose edges the union's nodes leave a rounding inside it) are taken out. An
+    island lying in the hole with a hole of its own keeps that inner hole out of
+    this gap's area: the inner hole is a hole of the union, reported by itself.
+    The features around are those meeting the hole, islands lying in it excepted.
     """
     geoms = layer.geoms
     near = layer.tree.query(hole, predicate="intersects")
     inside = near[shapely.relate_pattern(geoms[near], hole, _INTERIORS)]
+    around = sorted(
+        set(near.tolist()) - set(inside[shapely.covered_by(geoms[inside], hole)].tolist())
+    )
     if not inside.size:
-        return hole, sorted(near.tolist())
-    islands = shapely.get_parts(shapely.union_all(geoms[inside]))
-    islands = islands[shapely.get_type_id(islands) == 3]
-    filled = shapely.union_all(shapely.polygons(shapely.get_exterior_ring(islands)))
-    piece = shapely.normalize(shapely.difference(hole, filled))
-    return piece, sorted(set(near.tolist()) - set(inside.tolist()))
+        return hole, around
+    union = shapely.union_all(geoms[inside])
+    piece = shapely.difference(hole, union)
+    parts = shapely.get_parts(union)
+    holed = parts[(shapely.get_num_interior_rings(parts) > 0) & shapely.covered_by(parts, hole)]
+    if len(holed):
+        inner = [shapely.Polygon(ring) for part in holed for ring in part.interiors]
+        piece = shapely.difference(piece, shapely.union_all(inner))
+    return shapely.normalize(piece), around
 
 
 def gaps(layer: QcLayer, rule: Rule) -> list[Finding]:
