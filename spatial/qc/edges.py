@@ -25,7 +25,7 @@ from spatial.validate.coverage import canonical_edges, edge_hashes
 __all__ = ["LayerEdges", "layer_edges", "segments_of_rings"]
 
 #: Edges keyed at a time (each chunk's keys are made, hashed or compared, then dropped).
-_CHUNK = 1 << 20
+_CHUNK = 1 << 17
 
 
 @dataclass(frozen=True)
@@ -116,23 +116,23 @@ def _hashes(coords: npt.NDArray[np.float64], start: npt.NDArray[np.intp]) -> npt
 
 
 def _argsort(hashed: npt.NDArray[np.uint64]) -> npt.NDArray[np.intp]:
-    """Return the order of the hashes, the two halves of their range sorted on two threads."""
-    high = (hashed >> np.uint64(63)).astype(bool)
-    halves = [np.flatnonzero(~high), np.flatnonzero(high)]
-    with ThreadPoolExecutor(max_workers=min(2, usable_cpus())) as pool:  # sorts without the GIL
-        parts = list(pool.map(lambda at: at[np.argsort(hashed[at])], halves))
-    return np.concatenate(parts)
+    """Return the order of the hashes (one sort: no copies of the halves to hold)."""
+    return np.argsort(hashed)
 
 
 def _matched(
     edges: LayerEdges, owner: npt.NDArray[np.intp], off: npt.NDArray[np.bool_]
 ) -> npt.NDArray[np.bool_]:
-    """Which edges are held, exactly, by two features and no more, neither off the coverage."""
+    """Which edges are held, exactly, by two features and no more, neither off the coverage.
+
+    ``owner`` is the layer position of each edge's feature.
+    """
     hashed, order = edges.hashed, edges.order
-    first = np.r_[True, hashed[1:] != hashed[:-1]] if len(order) else np.zeros(0, dtype=bool)
-    size = np.diff(np.r_[np.flatnonzero(first), len(order)])
-    pair = np.flatnonzero(first)[size == 2]
+    first = np.flatnonzero(np.r_[True, hashed[1:] != hashed[:-1]]) if len(order) else order[:0]
+    pair = first[np.diff(np.r_[first, len(order)]) == 2]
+    del first
     a, b = order[pair], order[pair + 1]
+    del pair
     keep = ~off[owner[a]] & ~off[owner[b]] & (owner[a] != owner[b])
     a, b = a[keep], b[keep]
     vertex = edges.coords.view(np.complex128).ravel()  # x + iy: one exact comparison a vertex
@@ -175,11 +175,11 @@ def layer_edges(
     coords, ring_of, ring_owner = found
     start = np.flatnonzero((ring_of[1:] == ring_of[:-1]) & (coords[1:] != coords[:-1]).any(axis=1))
     owner = ring_owner[ring_of[start]]
-    del ring_of
+    del ring_of, ring_owner
     hashed = _hashes(coords, start)
     order = _argsort(hashed)
-    edges = LayerEdges(coords, start, order, hashed[order], np.zeros(0, dtype=bool))
-    del hashed
+    hashed = hashed[order]
+    edges = LayerEdges(coords, start, order, hashed, np.zeros(0, dtype=bool))
     return replace(edges, matched=_matched(edges, owner, off))
 
 

@@ -8,6 +8,7 @@ gap or an overlap), and areas are the area of record
 
 from __future__ import annotations
 
+import ctypes
 import math
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -27,7 +28,7 @@ from spatial.preconditions import feature_label
 from spatial.qc.findings import Finding
 from spatial.qc.packs import Rule
 
-__all__ = ["QcLayer", "off_coverage", "text_values"]
+__all__ = ["QcLayer", "off_coverage", "release_freed_memory", "text_values"]
 
 #: Fewest features worth a part of their own in :func:`off_coverage`.
 _MIN_PART = 20_000
@@ -144,6 +145,20 @@ def off_coverage(
     with ThreadPoolExecutor(max_workers=threads) as pool:
         list(pool.map(judge, np.array_split(order, parts)))
     return flags
+
+
+def release_freed_memory() -> None:
+    """Give the C heap's freed pages back to the system (glibc's ``malloc_trim``), if it has it.
+
+    GEOS and numpy temporaries freed on worker threads stay in those threads'
+    malloc arenas, held by the process (about 200 MB after the coverage check of
+    a million features) until trimmed; elsewhere this does nothing.
+    """
+    try:
+        trim = ctypes.CDLL(None).malloc_trim
+    except (OSError, AttributeError):  # no C library to ask, or not glibc
+        return
+    trim(0)
 
 
 def _text(value: object) -> str:
@@ -284,6 +299,7 @@ class QcLayer:
         flags = np.zeros(len(self.geoms), dtype=bool)
         present = np.flatnonzero(self.present)
         flags[present] = off_coverage(self.geoms[present], suspects=~self.valid[present])
+        release_freed_memory()
         return flags
 
     @cached_property
@@ -309,7 +325,9 @@ class QcLayer:
             parts = pool.map(
                 lambda k: area_of_record_m2(geoms[k : k + _AREA_PART], crs, self.name), starts
             )
-            return np.concatenate(list(parts))
+            areas = np.concatenate(list(parts))
+        release_freed_memory()
+        return areas
 
     def finding(
         self,

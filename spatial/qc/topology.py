@@ -30,7 +30,7 @@ from spatial.measure.record import area_of_record_m2
 from spatial.measure.rings import polygonal_parts
 from spatial.qc.edges import LayerEdges, layer_edges, segments_of_rings
 from spatial.qc.findings import Finding
-from spatial.qc.layer import QcLayer
+from spatial.qc.layer import QcLayer, release_freed_memory
 from spatial.qc.packs import Rule
 
 __all__ = ["gaps", "invalid_geometries", "mean_width_m", "multiparts", "overlaps", "slivers"]
@@ -202,6 +202,7 @@ def _gap_holes(layer: QcLayer) -> npt.NDArray[np.object_]:
     wherever its ring began; ties in the first vertex go by WKB.
     """
     holes = _local_holes(layer) if int(layer.present.sum()) >= _MIN_LOCAL else None
+    release_freed_memory()  # the edges' arrays and the threads' temporaries
     if holes is None:
         holes = _holes(_union(layer))
     holes = shapely.normalize(holes)
