@@ -231,3 +231,17 @@ def test_the_area_in_parts_is_the_area_of_record(monkeypatch):
     monkeypatch.setattr(qc_layer, "_AREA_PART", 4)
     got = qc_layer.QcLayer("t.gpkg", layer).area_m2
     np.testing.assert_array_equal(got.view(np.int64), expected.view(np.int64))
+
+
+def test_validity_in_parts_is_that_of_one_call(monkeypatch):
+    """Null, empty and bow-tie geometries first, at a part's edge and last (parts of 4)."""
+    geoms = list(planted_layer().geometry)
+    bowtie = geoms[-1]
+    geoms = [None, *geoms[:3], shapely.Polygon(), bowtie, *geoms[3:-1], None, bowtie]
+    layer = frame(geoms)
+    expected = shapely.is_valid(layer.geometry.to_numpy()) & ~shapely.is_empty(
+        layer.geometry.to_numpy()
+    )
+    assert 0 < expected.sum() < len(geoms) - 4
+    monkeypatch.setattr(qc_layer, "_AREA_PART", 4)
+    np.testing.assert_array_equal(qc_layer.QcLayer("t.gpkg", layer).valid, expected)
