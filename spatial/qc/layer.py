@@ -156,7 +156,7 @@ def release_freed_memory() -> None:
     """
     try:
         trim = ctypes.CDLL(None).malloc_trim
-    except (OSError, AttributeError):  # no C library to ask, or not glibc
+    except (OSError, AttributeError, TypeError):  # no C library to ask, or not glibc
         return
     trim(0)
 

@@ -245,3 +245,15 @@ def test_validity_in_parts_is_that_of_one_call(monkeypatch):
     assert 0 < expected.sum() < len(geoms) - 4
     monkeypatch.setattr(qc_layer, "_AREA_PART", 4)
     np.testing.assert_array_equal(qc_layer.QcLayer("t.gpkg", layer).valid, expected)
+
+
+@pytest.mark.parametrize("make", [nested_islands, bowtie_grid, planted_layer])
+def test_colliding_hashes_match_nothing_and_change_no_finding(monkeypatch, local_everywhere, make):
+    """Every edge of one hash: none is matched (keys differ), every feature is united."""
+    layers = {"t.gpkg": make()}
+    expected = finding_rows(layers)
+    monkeypatch.setattr(qc_edges, "edge_hashes", lambda key: np.zeros(len(key), dtype=np.uint64))
+    qc = qc_layer.QcLayer("t.gpkg", layers["t.gpkg"], "BSM")
+    edges = qc_edges.layer_edges(qc.geoms, qc.present, qc.off_coverage)
+    assert edges is not None and not edges.matched.any()
+    assert finding_rows(layers) == expected
