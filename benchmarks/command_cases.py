@@ -226,10 +226,6 @@ con.execute(
 #: count only its empty part in ``qc``: the synthetic survey has none) and slivers (under 1 m², or
 #: 2·area/perimeter under 0.2 m). The scripts measure planar areas in EPSG:4544, ``qc`` areas of
 #: record: the thresholds lie far from every area of the survey, so the counts agree.
-#: No DuckDB case: written and run at 20k 图斑 (2026-12-07), its self-join for overlaps with
-#: ``a.k < b.k`` left DuckDB's spatial join for a nested loop (525 s), ``ST_Union_Agg`` for the
-#: gaps took 15 s (hours at 1M), and ``ST_CoverageUnion_Agg`` gives NULL for a coverage with an
-#: overlap: DuckDB spatial has no way to find a coverage's gaps at this scale.
 QC_GEOPANDAS = """
 import sys, tomllib, collections, numpy as np, pandas as pd, geopandas as gpd, shapely
 path, out, bench = sys.argv[1], sys.argv[3], sys.argv[4]
@@ -265,6 +261,71 @@ pd.DataFrame(sorted((k, n) for k, n in counts.items() if n), columns=["kind", "c
     out, index=False)
 """
 
+
+#: ``qc`` in DuckDB spatial from the same file, every kind the geopandas script finds, in SQL:
+#: invalid geometry (missing, empty, ``NOT ST_IsValid``), duplicate and blank ids and codes,
+#: codes not in the 2023 table (the package's table as a list), slivers (planar area and
+#: perimeter), overlaps (DuckDB's spatial join on ``ST_Intersects``, an R-tree on the boxes,
+#: with the pairs taken once outside it: a join condition ``a.k < b.k`` beside it made DuckDB
+#: drop to a nested loop, 525 s at 20k; then ``NOT ST_Touches`` and ``ST_Area`` of the
+#: ``ST_Intersection`` over 0.001 m²) and gaps (``ST_CoverageUnion_Agg`` of the repaired features
+#: in no overlap, ``ST_Union`` with those in one: ``ST_Union_Agg`` of all took 15 s at 20k and
+#: ``ST_CoverageUnion_Agg`` of a coverage with an overlap is NULL; then the interior rings of
+#: the union's polygons over 0.001 m²). Areas planar in EPSG:4544, as the geopandas script.
+QC_DUCKDB = r"""
+import sys, tomllib
+sys.path.insert(0, sys.argv[4])
+from bench_tabulate import duckdb_connection
+con = duckdb_connection()
+path, out, bench = sys.argv[1], sys.argv[3], sys.argv[4]
+parquet = path.endswith(".parquet")
+source, geom = (f"'{path}'", "geometry") if parquet else (f"ST_Read('{path}')", "geom")
+with open(f"{bench}/../spatial/landuse/data/ydyh_2023.toml", "rb") as f:
+    codes = sorted(tomllib.load(f)["classes"])
+con.execute("CREATE TEMP TABLE classes AS SELECT unnest($1::VARCHAR[]) AS code", [codes])
+con.execute(
+    "CREATE TEMP TABLE t AS SELECT row_number() OVER () AS k, trim(CAST(id AS VARCHAR)) AS id, "
+    f"trim(CAST(YDYHFLDM AS VARCHAR)) AS code, {geom} AS raw FROM {source}"
+)
+con.execute(
+    "CREATE TEMP TABLE s AS SELECT k, CASE WHEN ST_IsValid(raw) THEN raw "
+    "ELSE ST_MakeValid(raw) END AS g FROM t WHERE raw IS NOT NULL AND NOT ST_IsEmpty(raw)"
+)
+counts = dict(con.execute(
+    "SELECT 'invalid_geometry', count(*) FILTER (WHERE raw IS NULL OR ST_IsEmpty(raw) "
+    "OR NOT ST_IsValid(raw)) FROM t UNION ALL "
+    "SELECT 'duplicate_id', count(id) - count(DISTINCT id) FROM t WHERE id <> '' UNION ALL "
+    "SELECT 'blank_value', count(*) FILTER (WHERE id IS NULL OR id = '') "
+    "+ count(*) FILTER (WHERE code IS NULL OR code = '') FROM t UNION ALL "
+    "SELECT 'unknown_code', count(*) FROM t WHERE code <> '' "
+    "AND code NOT IN (SELECT code FROM classes) UNION ALL "
+    "SELECT 'sliver', count(*) FILTER (WHERE ST_Area(g) < 1.0 "
+    "OR 2 * ST_Area(g) / ST_Perimeter(g) < 0.2) FROM s"
+).fetchall())
+con.execute(
+    "CREATE TEMP TABLE pairs AS SELECT a.k AS ka, b.k AS kb FROM s a JOIN s b "
+    "ON ST_Intersects(a.g, b.g)"
+)
+con.execute(
+    "CREATE TEMP TABLE over AS SELECT p.ka, p.kb FROM pairs p JOIN s a ON a.k = p.ka "
+    "JOIN s b ON b.k = p.kb WHERE p.ka < p.kb AND NOT ST_Touches(a.g, b.g) "
+    "AND ST_Area(ST_Intersection(a.g, b.g)) > 0.001"
+)
+counts["overlap"] = con.execute("SELECT count(*) FROM over").fetchone()[0]
+con.execute(
+    "CREATE TEMP TABLE u AS WITH o AS (SELECT ka AS k FROM over UNION SELECT kb FROM over) "
+    "SELECT ST_Union(ST_CoverageUnion_Agg(g) FILTER (WHERE k NOT IN (SELECT k FROM o)), "
+    "coalesce(ST_Union_Agg(g) FILTER (WHERE k IN (SELECT k FROM o)), "
+    "'POLYGON EMPTY'::GEOMETRY)) AS g FROM s"
+)
+counts["gap"] = con.execute(
+    "WITH p AS (SELECT unnest(ST_Dump(g)).geom AS p FROM u) "
+    "SELECT count(*) FROM p, range(1, ST_NInteriorRings(p) + 1) r(i) "
+    "WHERE ST_Area(ST_MakePolygon(ST_InteriorRingN(p, CAST(i AS INTEGER)))) > 0.001"
+).fetchone()[0]
+with open(out, "w", encoding="utf-8") as f:
+    f.write("kind,count\n" + "".join(f"{k},{n}\n" for k, n in sorted(counts.items()) if n))
+"""
 
 #: ``--op assign``: the points (one in each 图斑) inside or on a zone, one row per point and
 #: zone; compared by the rows with ``inside`` true (``compare="rows"``; the nearest zone of the
@@ -349,6 +410,7 @@ CASES: dict[str, Case] = {
     "qc": Case(
         ("qc", "{layer}", "--id-field", "id", "--class-field", "YDYHFLDM", *CSV_OUT),
         QC_GEOPANDAS,
+        QC_DUCKDB,
         compare="kinds",
         formats=("parquet", "gpkg"),
         variant="bad",

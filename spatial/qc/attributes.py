@@ -29,17 +29,17 @@ __all__ = [
 ]
 
 
-def missing_fields(layer: QcLayer, rule: Rule, named: dict[str, str]) -> list[Finding]:
-    """One finding per field named on the command line (``option -> field``) that is absent.
+def missing_fields(layer: QcLayer, rule: Rule) -> list[Finding]:
+    """One finding per field of the pack's schema (``fields = {name = "text"|...}``) absent.
 
-    A pack's ``fields`` (``{name = "text"|"integer"|"real"}``) are required too.
+    A field named on the command line that a layer lacks is refused before the
+    inspection (:func:`spatial.qc.inspection.require_named_fields`), not found here.
     """
-    wanted = {**{f: o for o, f in named.items()}, **{f: "pack" for f in rule.params["fields"]}}
     columns = set(layer.frame.columns)
     have = ", ".join(str(c) for c in layer.frame.columns if c != layer.frame.geometry.name)
     return [
-        layer.finding(rule, f"no field {field!r} ({option}); fields are {have}", value=field)
-        for field, option in wanted.items()
+        layer.finding(rule, f"no field {field!r} (pack); fields are {have}", value=field)
+        for field in rule.params["fields"]
         if field not in columns
     ]
 

@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping, Sequence
 import geopandas as gpd
 import numpy as np
 
-from spatial.errors import PlanDataError, printable
+from spatial.errors import LayerError, PlanDataError, printable
 from spatial.qc import attributes, topology
 from spatial.qc.areas import area_mismatches
 from spatial.qc.control import control_area_mismatches, layer_stem
@@ -27,7 +27,7 @@ from spatial.qc.findings import Finding, QcResult
 from spatial.qc.layer import QcLayer
 from spatial.qc.packs import Rule, load_packs
 
-__all__ = ["FieldNames", "inspect"]
+__all__ = ["FieldNames", "inspect", "require_named_fields"]
 
 
 class FieldNames:
@@ -61,6 +61,37 @@ class FieldNames:
         return {field: kind for field, kind in wanted.items() if field}
 
 
+def _control_stems(rules: Sequence[Rule]) -> set[str]:
+    """Return the file stems of the control layers the rules name (read by their own ids)."""
+    return {r.params["control_layer"] for r in rules if r.kind == "control_area_mismatch"}
+
+
+def require_named_fields(
+    layers: Mapping[str, gpd.GeoDataFrame], fields: FieldNames, rules: Sequence[Rule]
+) -> None:
+    """Refuse a field named on the command line that an inspected layer lacks.
+
+    A wrong option is the caller's error, as in every other command (exit 2),
+    not a finding: no standard this project can cite requires these fields (a
+    pack's ``missing_field`` schema does, and its absent fields are findings).
+    A control layer (named by a ``control_area_mismatch`` rule) is read by its
+    own ``control_id_field`` and need not hold them.
+
+    Raises
+    ------
+    LayerError
+        ``FILE: no field 'BSMX' for --id-field; its fields are BSM, ...``.
+    """
+    controls = _control_stems(rules)
+    for name, frame in layers.items():
+        if layer_stem(name) in controls:
+            continue
+        for option, field in fields.named().items():
+            if field not in frame.columns or field == frame.geometry.name:
+                own = ", ".join(str(c) for c in frame.columns if c != frame.geometry.name)
+                raise LayerError(f"{name}: no field {field!r} for {option}; its fields are {own}")
+
+
 def _below_min_area(layer: QcLayer, rule: Rule) -> list[Finding]:
     limit = rule.params["min_area_m2"]
     small = np.flatnonzero(layer.present & (layer.area_m2 < limit))
@@ -82,7 +113,7 @@ _Check = Callable[[QcLayer, Rule, FieldNames], list[Finding]]
 #: The check of each rule kind (the class-code kinds are checked together, below).
 _CHECKS: dict[str, _Check] = {
     "invalid_geometry": lambda layer, rule, _: topology.invalid_geometries(layer, rule),
-    "missing_field": lambda layer, rule, f: attributes.missing_fields(layer, rule, f.named()),
+    "missing_field": lambda layer, rule, _: attributes.missing_fields(layer, rule),
     "wrong_type": lambda layer, rule, f: attributes.wrong_types(layer, rule, f.types()),
     "blank_value": lambda layer, rule, f: attributes.blank_values(layer, rule, f.named().values()),
     "duplicate_id": lambda layer, rule, f: (
@@ -181,10 +212,12 @@ def inspect(
         A pack cannot be read or holds a bad rule, or a ``control_area_mismatch``
         rule names a control layer not given or a field a layer lacks.
     LayerError
-        A layer holds points or lines (it has no area to inspect).
+        A layer holds points or lines (it has no area to inspect), or lacks a
+        field named here (:func:`require_named_fields`).
     """
     rules = list(load_packs(packs).values())
     fields = FieldNames(id_field, class_field, class_name_field, area_field)
+    require_named_fields(layers, fields, rules)
     found: list[Finding] = []
     sizes = {}
     for name, frame in layers.items():

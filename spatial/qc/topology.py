@@ -6,9 +6,11 @@ data has everywhere) is no error here: overlaps are decided by the DE-9IM
 relation of the interiors (``2********``, an area in common) and gaps by the
 holes of the union, neither of which a T-junction makes. Pairs are examined
 only from the features :func:`shapely.coverage_invalid_edges` flags (one of
-every overlapping pair is), and the union merges the others by their matched
-edges (:func:`shapely.coverage_union_all`): a clean vertex-matched export costs
-one coverage validation and one coverage union.
+every overlapping pair is), and gaps from the union of the features around the
+edges no second feature holds (:func:`_local_holes`, merged by matched edges
+with :func:`shapely.coverage_union_all`): a million 图斑 are never united whole
+unless that cannot decide. Each gap is normalised before it is measured, so its
+geometry and area do not depend on which union found it.
 
 Every piece found (a gap, an overlap) is measured as an area of record in m²
 (:func:`spatial.measure.record.area_of_record_m2`) in the layer's CRS.
@@ -26,8 +28,9 @@ from pyproj import CRS, Geod
 from spatial.measure.frames import is_lonlat
 from spatial.measure.record import area_of_record_m2
 from spatial.measure.rings import polygonal_parts
+from spatial.qc.edges import LayerEdges, layer_edges, segments_of_rings
 from spatial.qc.findings import Finding
-from spatial.qc.layer import QcLayer
+from spatial.qc.layer import QcLayer, release_freed_memory
 from spatial.qc.packs import Rule
 
 __all__ = ["gaps", "invalid_geometries", "mean_width_m", "multiparts", "overlaps", "slivers"]
@@ -93,11 +96,9 @@ def _overlap_pairs(layer: QcLayer) -> tuple[npt.NDArray[np.intp], ...]:
     one of every overlapping pair is among them.
     """
     geoms = layer.geoms
-    present = np.flatnonzero(layer.present)
     flagged = np.flatnonzero(layer.off_coverage)
-    tree = shapely.STRtree(geoms[present])
-    source, hit = tree.query(geoms[flagged], predicate="intersects")
-    i, j = flagged[source], present[hit]
+    source, j = layer.tree.query(geoms[flagged], predicate="intersects")
+    i = flagged[source]
     once = (i < j) | ((i != j) & ~layer.off_coverage[j])  # a flagged pair is found from both sides
     i, j = np.minimum(i[once], j[once]), np.maximum(i[once], j[once])
     shared = shapely.relate_pattern(geoms[i], geoms[j], _INTERIORS)
@@ -143,165 +144,117 @@ def _holes(union: shapely.Geometry) -> npt.NDArray[np.object_]:
     return np.asarray(holes, dtype=object)
 
 
-def _union(layer: QcLayer) -> shapely.Geometry:
-    """Return the layer's union: features on the coverage merged by matched edges, then the rest."""
-    on = layer.geoms[layer.present & ~layer.off_coverage]
+def _union(layer: QcLayer, local: npt.NDArray[np.bool_] | None = None) -> shapely.Geometry:
+    """Return the union of the layer (or of its features at ``local``).
+
+    The features on the coverage are merged by matched edges, then those off it added.
+    """
+    on = layer.present & ~layer.off_coverage
+    merged = shapely.coverage_union_all(layer.geoms[on if local is None else on & local])
     off = layer.geoms[layer.off_coverage]
-    merged = shapely.coverage_union_all(on)
     return shapely.union_all([merged, *off]) if len(off) else merged
 
 
-#: Fewest features for which :func:`gaps` first asks :func:`_surely_no_gaps`.
+#: Fewest features for which :func:`gaps` unites only those around the unmatched edges.
 _MIN_LOCAL = 2_000
 
 
-def _edge_keys(edges: npt.NDArray[np.float64]) -> tuple[npt.NDArray[np.float64], np.ndarray]:
-    """Return each edge's endpoints in a canonical order and one 64-bit hash of them."""
-    from spatial.validate.coverage import _canonical, _hashed  # noqa: PLC0415
-
-    key, _ = _canonical(edges)
-    return key, _hashed(key)
-
-
-def _matched(
-    key: npt.NDArray[np.float64], hashed: np.ndarray, owner: npt.NDArray[np.intp], off: np.ndarray
-) -> npt.NDArray[np.bool_]:
-    """Which edges are held, exactly, by two features and no more, neither off the coverage."""
-    order = np.argsort(hashed, kind="stable")
-    ordered = hashed[order]
-    start = np.r_[True, ordered[1:] != ordered[:-1]] if len(order) else np.zeros(0, dtype=bool)
-    group = np.cumsum(start) - 1
-    size = np.bincount(group)[group] if len(order) else np.zeros(0, dtype=np.intp)
-    at = np.flatnonzero(start & (size == 2))
-    a, b = order[at], order[at + 1]
-    both = (key[a] == key[b]).all(axis=1) & ~off[owner[a]] & ~off[owner[b]]
-    matched = np.zeros(len(key), dtype=bool)
-    matched[a[both]] = True
-    matched[b[both]] = True
-    return matched
-
-
-#: Features whose edges :func:`_local_features` matches at a time (with their box-neighbours).
-_EDGE_PART = 100_000
-
-
-def _edges_of(
-    layer: QcLayer, tree: shapely.STRtree, own: npt.NDArray[np.intp]
-) -> (
-    tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], np.ndarray, npt.NDArray[np.bool_]]
-    | None
-):
-    """Return the edges of the features at ``own``, canonical, hashed, and which are matched.
-
-    ``own`` are positions in the layer; None when the edges cannot be read.
-
-    An edge's other holder is a box-neighbour, so the edges of ``own`` are matched among those
-    of every feature whose box meets one of theirs.
-    """
-    from spatial.validate.coverage import _ring_edges  # noqa: PLC0415
-
-    present = np.flatnonzero(layer.present)
-    near = present[np.unique(tree.query(layer.geoms[own])[1])]
-    found = _ring_edges(layer.geoms[near])
-    if found is None:
-        return None
-    edges, geom, _, _ = found
-    owner = near[geom]
-    key, hashed = _edge_keys(edges)
-    matched = _matched(key, hashed, owner, layer.off_coverage)
-    mine = np.isin(owner, own)
-    return edges[mine], key[mine], hashed[mine], matched[mine]
-
-
-def _local_features(
-    layer: QcLayer,
-) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.float64], np.ndarray] | None:
-    """Return the features meeting an unmatched edge or off the coverage, and their matched edges.
-
-    The edges as canonical endpoints and their hashes; None when the edges cannot be read.
-    The edges are matched a part of :data:`_EDGE_PART` features at a time.
-    """
-    present = np.flatnonzero(layer.present)
-    if len(present) < _MIN_LOCAL:
-        return None
-    tree = shapely.STRtree(layer.geoms[present])
-    local = layer.off_coverage.copy()
-    bounds = shapely.bounds(layer.geoms[present])
-    along_x = present[np.argsort(bounds[:, 0] + bounds[:, 2], kind="stable")]  # parts: strips
-    for own in np.array_split(along_x, max(1, -(-len(present) // _EDGE_PART))):
-        found = _edges_of(layer, tree, own)
-        if found is None:
-            return None
-        edges, _, _, matched = found
-        # every feature meeting an unmatched edge, even at a point: a hole's corner can touch one
-        lines = shapely.linestrings(edges[~matched].reshape(-1, 2, 2))
-        local[present[tree.query(lines, predicate="intersects")[1]]] = True
-    found = _edges_of(layer, tree, np.flatnonzero(local & layer.present))
-    if found is None:
-        return None
-    _, key, hashed, matched = found  # a filled hole's ring is made of these
-    return local, key[matched], hashed[matched]
-
-
-def _surely_no_gaps(layer: QcLayer) -> bool:
-    """Whether the layer's union surely has no hole, told from its unmatched edges alone.
-
-    Every hole of the union is bounded by edges held by one feature only (the
-    other side is empty). The features meeting such an edge (even at a point),
-    with those off the coverage, are united alone (a few thousand of a million:
-    the outline's, the gaps' and the T-junctions'); a hole of that union is a
-    hole of the whole union when its ring has no edge two features (neither off
-    the coverage) hold exactly, and is else filled by the features left out.
-    True when every hole is filled so; False when any may be a gap, or when not
-    known (the caller then unites everything, as before).
-    """
-    found = _local_features(layer)
-    if found is None:
-        return False
-    local, held_key, held_hash = found
-    on = layer.geoms[layer.present & ~layer.off_coverage & local]
-    off = layer.geoms[layer.off_coverage]
-    merged = shapely.coverage_union_all(on)
-    holes = _holes(shapely.union_all([merged, *off]) if len(off) else merged)
-    if not len(holes):
-        return True
-    coords, ring = shapely.get_coordinates(shapely.get_exterior_ring(holes), return_index=True)
-    same = ring[1:] == ring[:-1]
-    segments = np.column_stack([coords[:-1], coords[1:]])[same]
-    seg_key, seg_hash = _edge_keys(segments)
-    exact = {row.tobytes() for row in held_key[np.isin(held_hash, seg_hash)]}
-    candidate = np.array([row.tobytes() in exact for row in seg_key], dtype=bool)
+def _filled(holes: npt.NDArray[np.object_], edges: LayerEdges) -> npt.NDArray[np.bool_]:
+    """Which holes have an edge of their ring that two features hold exactly (a gap has none)."""
+    segments, ring = segments_of_rings(shapely.get_exterior_ring(holes))
     filled = np.zeros(len(holes), dtype=bool)
-    filled[ring[1:][same][candidate]] = True
-    return bool(filled.all())
+    filled[ring[edges.held(segments)]] = True
+    return filled
+
+
+def _local_holes(layer: QcLayer) -> npt.NDArray[np.object_] | None:
+    """Return the layer's gaps from the union of the features around its unmatched edges.
+
+    Every gap is bounded by edges one feature holds (the other side is empty),
+    and the features meeting such an edge (even at a point), with those off the
+    coverage, are united alone (a few thousand of a million: the outline's, the
+    gaps' and the T-junctions'). A hole of that union is the hole of the whole
+    union with the same ring when no other feature meets its ring: then it is
+    empty all along it. A hole with an edge two features (neither off the
+    coverage) hold exactly is filled by the features left out, and dropped.
+    None when the edges cannot be read, or when a hole without such an edge
+    meets a feature left out (the caller then unites the whole layer).
+    """
+    edges = layer_edges(layer.geoms, layer.present, layer.off_coverage)
+    if edges is None:
+        return None
+    local = layer.off_coverage.copy()
+    local[layer.tree.query(edges.unmatched_lines(), predicate="intersects")[1]] = True
+    holes = _holes(_union(layer, local))
+    if not len(holes):
+        return holes
+    holes = holes[~_filled(holes, edges)]
+    del edges
+    meeting = layer.tree.query(shapely.get_exterior_ring(holes), predicate="intersects")[1]
+    return holes if local[meeting].all() else None
+
+
+def _gap_holes(layer: QcLayer) -> npt.NDArray[np.object_]:
+    """Return the holes of the layer's union, normalised, in order of their rings' first vertex.
+
+    Normalised (:func:`shapely.normalize`: the ring from its least vertex, x then
+    y, clockwise), a hole is the same geometry whichever union found it and
+    wherever its ring began; ties in the first vertex go by WKB.
+    """
+    holes = _local_holes(layer) if int(layer.present.sum()) >= _MIN_LOCAL else None
+    release_freed_memory()  # the edges' arrays and the threads' temporaries
+    if holes is None:
+        holes = _holes(_union(layer))
+    holes = shapely.normalize(holes)
+    first = shapely.get_coordinates(shapely.get_point(shapely.get_exterior_ring(holes), 0))
+    order = sorted(range(len(holes)), key=lambda k: (*first[k], shapely.to_wkb(holes[k])))
+    return holes[np.asarray(order, dtype=np.intp)]
+
+
+def _gap_piece(layer: QcLayer, hole: shapely.Geometry) -> tuple[shapely.Geometry, list[int]]:
+    """Return a hole's empty part, normalised, and the features around it (layer positions).
+
+    The features whose interiors meet the hole (islands in it, and neighbours
+    whose edges the union's nodes leave a rounding inside it) are taken out. An
+    island lying in the hole with a hole of its own keeps that inner hole out of
+    this gap's area: the inner hole is a hole of the union, reported by itself.
+    The features around are those meeting the hole, islands lying in it excepted.
+    """
+    geoms = layer.geoms
+    near = layer.tree.query(hole, predicate="intersects")
+    inside = near[shapely.relate_pattern(geoms[near], hole, _INTERIORS)]
+    around = sorted(
+        set(near.tolist()) - set(inside[shapely.covered_by(geoms[inside], hole)].tolist())
+    )
+    if not inside.size:
+        return hole, around
+    union = shapely.union_all(geoms[inside])
+    piece = shapely.difference(hole, union)
+    parts = shapely.get_parts(union)
+    holed = parts[(shapely.get_num_interior_rings(parts) > 0) & shapely.covered_by(parts, hole)]
+    if len(holed):
+        inner = [shapely.Polygon(ring) for part in holed for ring in part.interiors]
+        piece = shapely.difference(piece, shapely.union_all(inner))
+    return shapely.normalize(piece), around
 
 
 def gaps(layer: QcLayer, rule: Rule) -> list[Finding]:
     """One finding per hole between features inside the layer's outline, over ``min_area_m2``.
 
-    A hole holding features of its own (an island parcel) counts only its empty part.
-    A layer whose unmatched edges show it has no hole (:func:`_surely_no_gaps`) is
-    not united whole.
+    A hole holding features of its own (an island parcel) counts only its empty
+    part. Each gap is normalised (:func:`_gap_holes`) and its area of record
+    measured from that ring; gaps come in order of their rings' least vertex.
+    A layer of at least :data:`_MIN_LOCAL` features unites only the features
+    around its unmatched edges (:func:`_local_holes`).
     """
-    if _surely_no_gaps(layer):
-        return []
-    geoms = layer.geoms
-    holes = _holes(_union(layer))
+    holes = _gap_holes(layer)
     if not len(holes):
         return []
-    tree = shapely.STRtree(geoms)
-    pieces = np.empty(len(holes), dtype=object)
-    neighbours: list[list[int]] = []
-    for k, hole in enumerate(holes):
-        near = tree.query(hole, predicate="intersects")
-        inside = near[shapely.relate_pattern(geoms[near], hole, _INTERIORS)]
-        pieces[k] = (
-            shapely.difference(hole, shapely.union_all(geoms[inside])) if inside.size else hole
-        )
-        neighbours.append(sorted(set(near.tolist()) - set(inside.tolist())))
+    found_pieces = [_gap_piece(layer, hole) for hole in holes]
+    pieces = np.asarray([piece for piece, _ in found_pieces], dtype=object)
     area = area_of_record_m2(polygonal_parts(pieces), layer.crs, layer.name)
     found = []
-    for piece, area_m2, around in zip(pieces, area, neighbours, strict=True):
+    for (piece, around), area_m2 in zip(found_pieces, area, strict=True):
         if area_m2 > rule.params["min_area_m2"]:
             named = ", ".join(layer.ids[n] for n in around[:8]) + (" ..." * (len(around) > 8))
             message = f"gap of {area_m2:,.2f} m² between features {named} (near {_place(piece)})"

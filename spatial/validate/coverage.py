@@ -298,3 +298,11 @@ def matched_coverage(geoms: npt.NDArray[np.object_]) -> bool:
         return False
     lines = np.asarray(shapely.linestrings(unmatched.reshape(-1, 2, 2)), dtype=object)
     return _noded(lines) and _winding_at_most_one(unmatched, lines)
+
+
+#: Public names of the edge helpers other packages use (the same functions): a layer's ring
+#: edges as stored, each edge with its lesser endpoint first, and one 64-bit hash of each.
+ring_edges = _ring_edges
+canonical_edges = _canonical
+edge_hashes = _hashed
+__all__ += ["canonical_edges", "edge_hashes", "ring_edges"]

@@ -104,6 +104,19 @@ def test_bad_call_is_exit_2_in_one_line(layers, capsys, extra, said):
     assert said in err and err.count("\n") == 1
 
 
+@pytest.mark.parametrize("option", ["--id-field", "--class-field", "--area-field"])
+def test_a_field_the_layer_lacks_is_exit_2_as_in_validate(layers, capsys, option):
+    """``qc`` refuses a wrong field with the line ``validate`` gives for it (no finding, exit 2)."""
+    planted, _ = layers
+    assert main(["validate", str(planted), "--id-field", "BSMX"]) == 2
+    said = capsys.readouterr().err.splitlines()[0].replace("validate", "qc")
+    assert main(["qc", str(planted), option, "BSMX", "--format", "json"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == said.replace("--id-field", option) + "\n"
+    assert captured.err.startswith(f"spatial qc: {planted}: no field 'BSMX' for {option}; its")
+
+
 def test_missing_file_is_exit_2(tmp_path, capsys):
     assert main(["qc", str(tmp_path / "none.gpkg")]) == 2
     assert capsys.readouterr().err.startswith("spatial qc: ")

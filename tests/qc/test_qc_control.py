@@ -18,6 +18,7 @@ import shapely
 from survey import X0, Y0, oracle_area_m2, survey_parcels, survey_zones
 
 from spatial.cli import main
+from spatial.errors import LayerError
 from spatial.qc import inspect
 from spatial.qc.packs import load_packs
 
@@ -172,3 +173,14 @@ def test_the_error_layer_holds_the_unit_off_in_the_control_layers_crs(pack, tmp_
     b2 = grown_zones().to_crs(4490).geometry[2]
     assert drawn.geometry[0].equals_exact(b2, tolerance=1e-12)
     assert gpd.read_file(errors, layer="qc_findings_parcels").empty
+
+
+def test_a_control_layer_need_not_hold_the_fields_named(pack):
+    """``--id-field BSM --class-field ...`` name the 图斑's fields; units.gpkg has DYBH only."""
+    parcels, zones = pieces(), grown_zones()
+    parcels["YDYHFLDM"] = "0101"
+    layers = {"parcels.gpkg": parcels, "units.gpkg": zones}
+    found = inspect(layers, id_field="BSM", class_field="YDYHFLDM", packs=["default", pack])
+    assert [(f.kind, f.layer) for f in found.findings] == [("control_area_mismatch", "units.gpkg")]
+    with pytest.raises(LayerError, match=r"parcels\.gpkg: no field 'DYBH' for --id-field"):
+        inspect(layers, id_field="DYBH", packs=["default", pack])

@@ -99,10 +99,14 @@ def test_no_options_no_attribute_findings():
     assert all(f.feature_id is None or f.feature_id.startswith("#") for f in result.findings)
 
 
-def test_a_field_named_but_absent_is_a_missing_field_finding():
+def test_a_field_named_but_absent_is_refused_in_one_line():
+    """A wrong option is the caller's error (exit 2 on the command line), not a finding."""
     layer = clean_layer().drop(columns=["TBMJ"])
-    result = inspect({"lu.gpkg": layer}, **FIELDS)
-    assert [(f.kind, f.value) for f in result.findings] == [("missing_field", "TBMJ")]
+    with pytest.raises(LayerError) as caught:
+        inspect({"lu.gpkg": layer}, **FIELDS)
+    assert str(caught.value) == (
+        "lu.gpkg: no field 'TBMJ' for --area-field; its fields are BSM, YDYHFLDM, note, YDYHFLMC"
+    )
 
 
 def test_code_stored_as_number_is_a_wrong_type_and_blank_ids_found():
