@@ -27,10 +27,12 @@ from typing import Any
 
 import geopandas as gpd
 import pandas as pd
+from pyproj import CRS
 
 from spatial.checked.provenance import InputFile, digest_text, input_files
 from spatial.checked.snapshot import PlanSnapshot
-from spatial.checks.constraints import constraint_rule
+from spatial.checks.constraints import CONSTRAINT_KINDS, constraint_rule
+from spatial.checks.prepare import frame_of
 from spatial.checks.snapshot import take_snapshot
 from spatial.commands._inputs import (
     named_check_tables,
@@ -54,6 +56,8 @@ from spatial.qc.outputs import ERRORS_LAYER
 from spatial.report import format_json, records
 from spatial.review.balance import balance_table, reconciliation, subtotals
 from spatial.review.diff import LayerDiff, diff_layers, reid_rows
+from spatial.review.occupied import conflicts_by_landuse
+from spatial.table_formats._ids import id_names
 
 __all__ = ["LANDUSE", "ReviewRequest", "ReviewResult", "run_review", "tables_json"]
 
@@ -432,6 +436,46 @@ def _qc(request: ReviewRequest, inputs: _Inputs) -> QcResult | None:
 # --- the tables
 
 
+def _cut_frames(
+    inputs: _Inputs, plan: tuple[tuple[Target, ...], tuple[Rule, ...]]
+) -> dict[str, CRS]:
+    """Return, by constraint, the CRS its conflicts were cut in (as the check cuts them)."""
+    frames: dict[str, CRS] = {}
+    for rule in plan[1]:
+        name = str(rule.params.get("constraint_layer", ""))
+        if rule.kind in CONSTRAINT_KINDS and rule.layer in inputs.layers and name in inputs.layers:
+            frames[name] = frame_of(inputs.layers[rule.layer], inputs.layers[name])
+    return frames
+
+
+def _by_landuse(
+    request: ReviewRequest,
+    inputs: _Inputs,
+    plan: tuple[tuple[Target, ...], tuple[Rule, ...]],
+    snapshot: PlanSnapshot,
+) -> PlanSnapshot:
+    """Return the snapshot with its conflicts split by the land-use class they lie on.
+
+    Only with a land-use layer holding the class field (``--landuse``,
+    ``--class-field``, the project's); otherwise the snapshot as it is.
+    """
+    report = snapshot.report
+    landuse = inputs.landuse
+    if report.conflicts is None or landuse is None or request.landuse is None:
+        return snapshot
+    if request.class_field not in landuse.columns:
+        return snapshot
+    table = conflicts_by_landuse(
+        report.conflicts,
+        landuse,
+        class_field=request.class_field,
+        source=database_label(request.landuse),
+        repair=request.repair,
+        frames=_cut_frames(inputs, plan),
+    )
+    return replace(snapshot, report=replace(report, conflicts_by_landuse=table))
+
+
 def _conflict_tables(snapshot: PlanSnapshot) -> dict[str, pd.DataFrame]:
     report = snapshot.report
     if report.conflicts is None:
@@ -596,11 +640,15 @@ def _frame(
     }
     if _id_field(request, LANDUSE) != "id":  # the land use keeps its ids in their own field
         fields[LANDUSE] = {"id": _id_field(request, LANDUSE)}
-    return _naming_findings(output_frame(theirs, None, fields), inputs, plan)
+    frame = output_frame(theirs, None, fields)
+    return _naming_findings(frame, inputs, plan, request.class_field)
 
 
 def _naming_findings(
-    frame: OutputFrame, inputs: _Inputs, plan: tuple[tuple[Target, ...], tuple[Rule, ...]]
+    frame: OutputFrame,
+    inputs: _Inputs,
+    plan: tuple[tuple[Target, ...], tuple[Rule, ...]],
+    class_field: str,
 ) -> OutputFrame:
     """Return ``frame`` naming the ids of ``findings.gpkg`` as the layers they come from.
 
@@ -610,7 +658,9 @@ def _naming_findings(
     The 质检 findings' ``feature_id`` takes the inspected layer's (the land use's,
     else the zones'); ``other_id`` (the same layer's) keeps its name. The
     tables (``tables.json``, ``tables.xlsx``) name their id columns alike (but
-    ``qc_findings``, which is ``spatial qc``'s table as it writes it).
+    ``qc_findings``, which is ``spatial qc``'s table as it writes it); the
+    conflicts table's ``landuse_class`` is written as the land use's class
+    field (``YDYHFLDM``).
     """
     for layer in inputs.previous:
         frame = frame.naming_ids(f"diff_pieces_{layer}", {"id": [layer]})
@@ -621,6 +671,8 @@ def _naming_findings(
         frame = frame.naming_table(table, {"zone_id": ["zones"]})
     frame = named_check_tables(frame, *plan)
     ids = {**frame.ids, "conflict_pieces": frame.ids["conflicts"]}
+    if inputs.landuse is not None:  # the land-use class the conflicts lie on, as its field
+        ids["conflicts"] = {**ids["conflicts"], **id_names({"landuse_class": class_field})}
     for layer in inputs.previous:  # the status tables are rows of the targets' and rules' tables
         ids[f"status_targets_{layer}"] = ids.get("targets", {})
         ids[f"status_rules_{layer}"] = ids.get("rules", {})
@@ -655,7 +707,7 @@ def run_review(request: ReviewRequest) -> ReviewResult:
     refuse_folder(out, _input_paths(request))
     inputs = _read_inputs(request)
     plan = _rules(request)
-    snapshot = _check(request, inputs, plan)
+    snapshot = _by_landuse(request, inputs, plan, _check(request, inputs, plan))
     balance = _balance(request, inputs)
     changes = _changes(request, inputs)
     qc = _qc(request, inputs)

@@ -1,0 +1,197 @@
+"""三区三线 conflicts by the land they occupy: each conflict split by the land-use layer's class.
+
+A conflict (a zone's part in 永久基本农田 or 生态保护红线, or outside 城镇开发边界:
+the rows of the conflicts table, per constraint, zone and constraint class) is
+cut by the land-use layer's parcels, as the 用地平衡表 cuts a zone
+(:func:`spatial.review.balance.balance_table`, the same function): the pieces
+are moved into the land-use layer's storage frame (a Gauss–Krüger survey stays
+in its plane; the pieces, made in the frame of the check and given in lon/lat,
+are moved into it with their edges densified) and cut there; each part is
+measured by the survey rule (:func:`spatial.measure.record.area_of_record_m2`)
+and summed per class; the part of a conflict no parcel covers is a row of its
+own (``landuse_class`` None, ``landuse_name`` 未覆盖, as the balance names it).
+
+The rows of one conflict are then reconciled to the conflict's own figure (the
+``area_m2`` of its row in the conflicts table, itself reconciled to the rule's
+figure) by the land survey's proportional adjustment
+(:func:`spatial.measure.reconcile.reconcile_groups`): they add up to it exactly,
+``area_raw_m2`` keeps each as measured. Class names come from the published
+2023 code list (:func:`spatial.landuse.classes.load_classes`).
+
+Units: ``area_m2`` square metres, ``area_ha`` hectares, ``area_mu`` 亩.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import CRS
+
+from spatial.landuse.fields import CLASS_CODE_FIELD
+from spatial.measure.reconcile import reconcile_groups
+from spatial.measure.rings import polygonal
+from spatial.review.balance import balance_table
+from spatial.units import M2_PER_HA, M2_PER_MU
+from spatial.validate.frame import into_crs
+
+__all__ = ["CONFLICT_KEYS", "LANDUSE_COLUMNS", "conflicts_by_landuse"]
+
+#: The columns naming one conflict (a row of the conflicts table without land use).
+CONFLICT_KEYS = ["constraint", "zone_id", "class_code"]
+#: Columns of the conflicts table split by land-use class, in order.
+LANDUSE_COLUMNS = [
+    *CONFLICT_KEYS,
+    "landuse_class",
+    "landuse_name",
+    "area_m2",
+    "area_ha",
+    "area_mu",
+    "area_raw_m2",
+    "largest_adjustment_m2",
+    "largest_adjustment_rel",
+]
+_Frames = Mapping[str, CRS]
+#: The conflicts layer's name in messages (the pieces of the check, not a file).
+_PIECES = "conflict pieces"
+#: The toolkit's id column of the conflicts when cut (one id per conflict, its position).
+_ID = "conflict"
+
+
+def _conflicts(pieces: gpd.GeoDataFrame) -> tuple[pd.DataFrame, gpd.GeoDataFrame]:
+    """Return the conflicts (keys and ``area_m2``) and each one's land, its pieces unioned.
+
+    Grouped as the conflicts table groups them (a missing class as ``-``); the
+    land keeps the pieces' CRS and gets a text id, the conflict's position.
+    """
+    keyed = pd.DataFrame(pieces.drop(columns="geometry")).assign(
+        class_code=pieces["class_code"].fillna("-")
+    )
+    grouped = keyed.groupby(CONFLICT_KEYS, sort=False, dropna=False)
+    conflicts = grouped["area_m2"].sum().reset_index()
+    geoms = np.asarray(pieces.geometry.array, dtype=object)
+    lands = [shapely.union_all(geoms[at]) for at in grouped.indices.values()]
+    land = gpd.GeoDataFrame(
+        {_ID: [str(k) for k in range(len(conflicts))]}, geometry=lands, crs=pieces.crs
+    )
+    return conflicts, land
+
+
+def _in_frame(
+    land: gpd.GeoDataFrame, constraints: pd.Series, landuse: gpd.GeoDataFrame, frames: _Frames
+) -> gpd.GeoDataFrame:
+    """Return the conflicts' land in the land-use layer's CRS, as valid polygons.
+
+    A conflict cut in that CRS (``frames``, by constraint) and given in lon/lat
+    had its vertices converted one by one: they are converted back one by one
+    (``to_crs``), so its edges are again those of the cut, to PROJ's round
+    trip. Any other is moved with its edges densified
+    (:func:`spatial.validate.frame.into_crs`), its lon/lat-straight edges
+    followed in the plane. A piece whose move folds a sliver onto itself is
+    made valid (``shapely.make_valid``), its polygonal part kept.
+    """
+    crs = CRS.from_user_input(landuse.crs)
+    back = np.array(
+        [frames.get(str(c)) is not None and crs.equals(frames[str(c)]) for c in constraints]
+    )
+    moved = land.copy()
+    if back.any():
+        moved.loc[back, "geometry"] = land[back].to_crs(crs).geometry.to_numpy()
+    if (~back).any():
+        densified, _ = into_crs(land[~back], _PIECES, crs, "the land-use layer", "cut by class")
+        moved.loc[~back, "geometry"] = densified.geometry.to_numpy()
+    geoms = np.asarray(moved.geometry.array, dtype=object)
+    bad = ~shapely.is_valid(geoms)
+    if bad.any():
+        geoms[bad] = polygonal(shapely.make_valid(geoms[bad]))
+    return gpd.GeoDataFrame({_ID: land[_ID].to_numpy()}, geometry=list(geoms), crs=crs)
+
+
+def _with_area(cut: pd.DataFrame) -> pd.DataFrame:
+    """Return the balance's rows less those without area (a parcel a conflict only touches).
+
+    A conflict whose every row is without area keeps them (nothing to leave it).
+    """
+    some = cut["area_raw_m2"].to_numpy(dtype=float) > 0
+    anywhere = cut.groupby("zone_id", sort=False)["area_raw_m2"].transform("max") > 0
+    return cut[some | ~anywhere.to_numpy()].reset_index(drop=True)
+
+
+def conflicts_by_landuse(
+    pieces: gpd.GeoDataFrame,
+    landuse: gpd.GeoDataFrame,
+    *,
+    class_field: str = CLASS_CODE_FIELD,
+    source: str = "landuse",
+    repair: bool = False,
+    frames: _Frames | None = None,
+) -> pd.DataFrame:
+    """Return the conflicts table split by the land-use class each conflict lies on.
+
+    Parameters
+    ----------
+    pieces : geopandas.GeoDataFrame
+        The conflict pieces of a check (:func:`spatial.checks.constraints.conflict_pieces`:
+        ``constraint``, ``zone_id``, ``class_code``, ``area_m2``; any explicit CRS,
+        EPSG:4326 as the check gives them).
+    landuse : geopandas.GeoDataFrame
+        The land-use parcels with their class code in ``class_field`` (any
+        explicit CRS: the cut is made in it).
+    class_field : str
+        The land-use layer's class code field (``YDYHFLDM``).
+    source : str
+        The land-use layer's name in messages (its file).
+    repair : bool
+        Repair invalid land-use geometries instead of refusing them (as the balance).
+    frames : mapping of str to pyproj.CRS, optional
+        By constraint, the CRS its conflicts were cut in
+        (:func:`spatial.checks.prepare.frame_of` of the checked and the
+        constraint layers): conflicts cut in the land-use layer's CRS go back
+        into it vertex by vertex; the others (and all, without it) are moved
+        with their edges densified.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`LANDUSE_COLUMNS`: one row per conflict (constraint, zone,
+        constraint class ``-`` when none) and land-use class, in the conflicts'
+        order then the class codes', the part on no parcel last (``landuse_class``
+        None, ``landuse_name`` 未覆盖); a class it only touches (no area) has no
+        row. A conflict's rows add up to its ``area_m2``
+        exactly (m², with ha and 亩); ``area_raw_m2`` as measured in the land-use
+        layer's frame; ``largest_adjustment_m2``/``_rel`` the conflict's largest
+        adjustment (m², and over its area).
+
+    Raises
+    ------
+    LayerError
+        The land-use layer holds an unknown or blank code, or parcels that overlap
+        beyond the balance's tolerance (as ``spatial balance`` refuses them).
+    """
+    conflicts, land = _conflicts(pieces)
+    if not len(conflicts):
+        return pd.DataFrame(columns=LANDUSE_COLUMNS)
+    cut = balance_table(
+        landuse,
+        _in_frame(land, conflicts["constraint"], landuse, frames or {}),
+        class_field=class_field,
+        id_field=_ID,
+        names=(source, _PIECES),
+        repair=repair,
+    )
+    cut = _with_area(cut)
+    owner = cut["zone_id"].astype(int).to_numpy()  # the conflict's position
+    raw = cut["area_raw_m2"].to_numpy(dtype=float)
+    fitted = reconcile_groups(raw, owner, conflicts["area_m2"].to_numpy(dtype=float))
+    area = fitted.area_m2
+    table = conflicts.drop(columns="area_m2").iloc[owner].reset_index(drop=True)
+    table["landuse_class"] = cut["class_code"].to_numpy(dtype=object)
+    table["landuse_name"] = cut["class_name"].to_numpy(dtype=object)
+    table["area_m2"], table["area_ha"], table["area_mu"] = area, area / M2_PER_HA, area / M2_PER_MU
+    table["area_raw_m2"] = raw
+    table["largest_adjustment_m2"] = fitted.largest_adjustment_m2[owner]
+    table["largest_adjustment_rel"] = fitted.largest_adjustment_rel[owner]
+    return table[LANDUSE_COLUMNS]

@@ -1,0 +1,124 @@
+"""三区三线 conflicts split by the land-use class they lie on (``spatial review --landuse``).
+
+On tests/survey.py's synthetic (示例数据) EPSG:4544 coverage: zone A occupies a
+made-up 永久基本农田 box that lies over four parcels of three classes and the
+road. Every figure is checked against an independent cut made here with shapely
+on the survey's own geometries in EPSG:4544 and measured by the tests' own
+strip-rule oracle (vertices to EPSG:4490, ``strip_reference``).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+import shapely
+from pyproj import CRS
+from survey import GK, X0, Y0, oracle_area_m2, survey_parcels, survey_zones
+
+from spatial.checks import run_checks
+from spatial.checks.constraints import constraint_rule
+from spatial.cli import main
+from spatial.landuse.classes import load_classes
+from spatial.review.balance import UNCOVERED_NAME
+from spatial.review.occupied import LANDUSE_COLUMNS, conflicts_by_landuse
+
+FARMLAND = "永久基本农田"
+#: The raw rows against the oracle (the survey rule, measured two ways).
+REL = 1e-9
+#: The farmland box, metres east and north of X0, Y0: x 100..300 (its east edge on the
+#: edge between parcels N00 and N01, and S01's x=150 inside), y 200..900 over the road.
+BOX = (100.0, 200.0, 300.0, 900.0)
+
+
+def _farmland() -> gpd.GeoDataFrame:
+    x1, y1, x2, y2 = BOX
+    geom = shapely.box(X0 + x1, Y0 + y1, X0 + x2, Y0 + y2)
+    return gpd.GeoDataFrame({"id": ["F1"], "note": ["示例数据 synthetic"]}, geometry=[geom], crs=GK)
+
+
+def _zones() -> gpd.GeoDataFrame:
+    return survey_zones().rename(columns={"DYBH": "id"})
+
+
+def _pieces() -> gpd.GeoDataFrame:
+    rule = constraint_rule("must_not_occupy", FARMLAND, "zones", 1.0)
+    report = run_checks({"zones": _zones(), FARMLAND: _farmland()}, targets=[], rules=[rule])
+    assert report.conflicts is not None
+    return report.conflicts
+
+
+def _split(parcels: gpd.GeoDataFrame) -> pd.DataFrame:
+    return conflicts_by_landuse(
+        _pieces(), parcels, class_field="YDYHFLDM", frames={FARMLAND: CRS(GK)}
+    )
+
+
+def _oracle(parcels: gpd.GeoDataFrame) -> dict[str | None, float]:
+    """Zone A's conflict per class: cut here in EPSG:4544, each piece by the oracle."""
+    conflict = shapely.intersection(_zones().geometry.iloc[0], _farmland().geometry.iloc[0])
+    rows: dict[str | None, float] = {}
+    for code, parcel in zip(parcels["YDYHFLDM"], parcels.geometry, strict=True):
+        piece = shapely.intersection(conflict, parcel)
+        if piece.area > 0:  # GK m², only to skip parcels the conflict merely touches
+            rows[code] = rows.get(code, 0.0) + oracle_area_m2(piece)
+    outside = shapely.difference(conflict, shapely.union_all(parcels.geometry.to_numpy()))
+    if outside.area > 0:
+        rows[None] = oracle_area_m2(outside)
+    return rows
+
+
+def test_a_conflict_over_several_classes_is_split_into_the_oracle_figures() -> None:
+    parcels = survey_parcels()
+    table = _split(parcels)
+    assert list(table.columns) == LANDUSE_COLUMNS
+    oracle = _oracle(parcels)
+    # 水田 (S00), 旱地 (S01), 城镇住宅用地 (N00) and the road: N01 (工业用地) only touched
+    assert set(oracle) == {"0101", "0103", "0701", "1207"}
+    assert list(table["landuse_class"]) == sorted(oracle)
+    for row in table.itertuples():
+        assert row.area_raw_m2 == pytest.approx(oracle[row.landuse_class], rel=REL, abs=0)
+        assert row.landuse_name == load_classes()[row.landuse_class].name_zh
+    assert set(table["landuse_name"]) == {"水田", "旱地", "城镇住宅用地", "城镇村道路用地"}
+    assert (table[["constraint", "zone_id", "class_code"]].drop_duplicates().to_numpy()
+            == [[FARMLAND, "A", "-"]]).all()  # fmt: skip
+
+
+def test_the_class_rows_add_up_to_the_conflicts_own_figure() -> None:
+    parcels = survey_parcels()
+    table, pieces = _split(parcels), _pieces()
+    whole_m2 = float(pieces["area_m2"].sum())
+    conflict = shapely.intersection(_zones().geometry.iloc[0], _farmland().geometry.iloc[0])
+    assert whole_m2 == pytest.approx(oracle_area_m2(conflict), rel=REL, abs=0)
+    assert float(table["area_m2"].sum()) == pytest.approx(whole_m2, rel=1e-14, abs=0)
+    assert table["area_ha"].to_list() == pytest.approx((table["area_m2"] / 1e4).to_list())
+    assert table["area_mu"].to_list() == pytest.approx((table["area_m2"] * 15 / 1e4).to_list())
+    adjustment = (table["area_m2"] - table["area_raw_m2"]).abs().max()
+    assert table["largest_adjustment_m2"].iloc[0] == pytest.approx(adjustment, rel=1e-9)
+    assert adjustment < 1e-6 * whole_m2  # a round trip's residue, not a misplaced parcel
+
+
+def test_the_part_of_a_conflict_on_no_parcel_is_its_own_row() -> None:
+    parcels = survey_parcels()
+    gone = parcels["BSM"].isin(["S00", "S01"])  # the 水田 and 旱地 under the farmland
+    table = _split(parcels[~gone].reset_index(drop=True))
+    oracle = _oracle(parcels[~gone])
+    uncovered = table[table["landuse_class"].isna()]
+    assert len(uncovered) == 1
+    assert uncovered["landuse_name"].iloc[0] == UNCOVERED_NAME
+    x1, y1, x2, _ = BOX
+    hole = shapely.box(X0 + x1, Y0 + y1, X0 + x2, Y0 + 500.0)
+    assert oracle[None] == pytest.approx(oracle_area_m2(hole), rel=REL)
+    assert uncovered["area_raw_m2"].iloc[0] == pytest.approx(oracle[None], rel=REL, abs=0)
+    assert set(table["landuse_class"].dropna()) == {"0701", "1207"}
+    assert float(table["area_m2"].sum()) == pytest.approx(
+        float(_pieces()["area_m2"].sum()), rel=1e-14, abs=0
+    )
+
+
+def test_no_conflict_gives_an_empty_table_with_the_columns() -> None:
+    empty = _pieces().iloc[:0]
+    assert list(conflicts_by_landuse(empty, survey_parcels()).columns) == LANDUSE_COLUMNS
