@@ -122,3 +122,62 @@ def test_the_part_of_a_conflict_on_no_parcel_is_its_own_row() -> None:
 def test_no_conflict_gives_an_empty_table_with_the_columns() -> None:
     empty = _pieces().iloc[:0]
     assert list(conflicts_by_landuse(empty, survey_parcels()).columns) == LANDUSE_COLUMNS
+
+
+PROJECT = """
+[layers.zones]
+path = "zones.gpkg"
+id_field = "DYBH"
+
+[landuse]
+path = "landuse.gpkg"
+class_field = "YDYHFLDM"
+id_field = "BSM"
+"""
+
+
+@pytest.fixture(scope="module")
+def reviews(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, dict]:
+    """The review's tables with the project's land use, and without it."""
+    tmp = tmp_path_factory.mktemp("review")
+    return _review_plain(tmp, PROJECT), _review_plain(
+        tmp, PROJECT.split("[landuse]", maxsplit=1)[0]
+    )
+
+
+def _review_plain(tmp: Path, project: str) -> dict:
+    folder = tmp / ("with" if "[landuse]" in project else "without")
+    folder.mkdir()
+    survey_zones().to_file(folder / "zones.gpkg")
+    survey_parcels().to_file(folder / "landuse.gpkg")
+    _farmland().to_file(folder / "farmland.gpkg")
+    (folder / "spatial.toml").write_text(project, encoding="utf-8")
+    call = ["review", "--project", str(folder / "spatial.toml"), "--constraint",
+            f"{FARMLAND}={folder / 'farmland.gpkg'}", "--out", str(folder / "r")]  # fmt: skip
+    assert main(call) == 1  # zone A occupies the farmland by far more than 1 m²
+    return json.loads((folder / "r" / "tables.json").read_text(encoding="utf-8"))
+
+
+def test_review_with_a_landuse_layer_writes_the_split_table(reviews) -> None:
+    tables, _ = reviews
+    rows = tables["conflicts"]
+    expected = _split(survey_parcels())
+    assert [r["landuse_class"] for r in rows] == expected["landuse_class"].to_list()
+    assert [r["YDYHFLDM"] for r in rows] == expected["landuse_class"].to_list()  # its field
+    assert [r["area_m2"] for r in rows] == pytest.approx(expected["area_m2"].to_list(), rel=1e-12)
+    assert {r["zone_id"] for r in rows} == {"A"} and all(r["DYBH"] == "A" for r in rows)
+
+
+def test_review_without_a_landuse_layer_keeps_the_table_as_it_was(reviews) -> None:
+    with_landuse, without = reviews
+    rows = without["conflicts"]
+    assert [list(r) for r in rows] == [
+        ["constraint", "DYBH", "zone_id", "class_code", "area_m2", "area_ha", "area_mu",
+         "area_raw_m2"]
+    ]  # fmt: skip
+    assert rows[0]["class_code"] == "-"
+    assert rows[0]["area_m2"] == pytest.approx(float(_pieces()["area_m2"].sum()), rel=1e-12)
+    # the split rows of the same conflict add up to the unsplit row
+    split = sum(r["area_m2"] for r in with_landuse["conflicts"])
+    assert split == pytest.approx(rows[0]["area_m2"], rel=1e-14, abs=0)
+    assert with_landuse["conflict_pieces"] == without["conflict_pieces"]
