@@ -155,7 +155,9 @@ def _review_plain(tmp: Path, project: str) -> dict:
     call = ["review", "--project", str(folder / "spatial.toml"), "--constraint",
             f"{FARMLAND}={folder / 'farmland.gpkg'}", "--out", str(folder / "r")]  # fmt: skip
     assert main(call) == 1  # zone A occupies the farmland by far more than 1 m²
-    return json.loads((folder / "r" / "tables.json").read_text(encoding="utf-8"))
+    tables = json.loads((folder / "r" / "tables.json").read_text(encoding="utf-8"))
+    tables["__page__"] = (folder / "r" / "report.html").read_text(encoding="utf-8")
+    return tables
 
 
 def test_review_with_a_landuse_layer_writes_the_split_table(reviews) -> None:
@@ -181,3 +183,11 @@ def test_review_without_a_landuse_layer_keeps_the_table_as_it_was(reviews) -> No
     split = sum(r["area_m2"] for r in with_landuse["conflicts"])
     assert split == pytest.approx(rows[0]["area_m2"], rel=1e-14, abs=0)
     assert with_landuse["conflict_pieces"] == without["conflict_pieces"]
+
+
+def test_the_review_page_shows_the_split_and_says_how_it_adds_up(reviews) -> None:
+    with_landuse, without = reviews
+    page = with_landuse["__page__"]
+    assert "class rows add up to its m² exactly (spatial.measure.reconcile)" in page
+    assert "YDYHFLDM" in page and "城镇住宅用地" in page and "旱地" in page
+    assert "class rows add up" not in without["__page__"]
