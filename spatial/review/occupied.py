@@ -10,6 +10,7 @@ are moved into it with their edges densified) and cut there; each part is
 measured by the survey rule (:func:`spatial.measure.record.area_of_record_m2`)
 and summed per class; the part of a conflict no parcel covers is a row of its
 own (``landuse_class`` None, ``landuse_name`` 未覆盖, as the balance names it).
+A row under :data:`SLIVER_M2` (a parcel the conflict only touches) is left out.
 
 The rows of one conflict are then reconciled to the conflict's own figure (the
 ``area_m2`` of its row in the conflicts table, itself reconciled to the rule's
@@ -38,7 +39,7 @@ from spatial.review.balance import balance_table
 from spatial.units import M2_PER_HA, M2_PER_MU
 from spatial.validate.frame import into_crs
 
-__all__ = ["CONFLICT_KEYS", "LANDUSE_COLUMNS", "conflicts_by_landuse"]
+__all__ = ["CONFLICT_KEYS", "LANDUSE_COLUMNS", "SLIVER_M2", "conflicts_by_landuse"]
 
 #: The columns naming one conflict (a row of the conflicts table without land use).
 CONFLICT_KEYS = ["constraint", "zone_id", "class_code"]
@@ -54,6 +55,10 @@ LANDUSE_COLUMNS = [
     "largest_adjustment_m2",
     "largest_adjustment_rel",
 ]
+#: A conflict's class row (or 未覆盖 row) below this area, as measured, is a sliver left out,
+#: m²: 1,000 mm², far above the residue of moving a piece's vertices to lon/lat and back
+#: (about 1e-7 m² on the survey coverage's 1.2 km edges) and below anything a survey states.
+SLIVER_M2 = 1e-3
 _Frames = Mapping[str, CRS]
 #: The conflicts layer's name in messages (the pieces of the check, not a file).
 _PIECES = "conflict pieces"
@@ -111,13 +116,17 @@ def _in_frame(
 
 
 def _with_area(cut: pd.DataFrame) -> pd.DataFrame:
-    """Return the balance's rows less those without area (a parcel a conflict only touches).
+    """Return the balance's rows less the slivers (:data:`SLIVER_M2`) of a conflict.
 
-    A conflict whose every row is without area keeps them (nothing to leave it).
+    A parcel a conflict only touches along an edge gives a row without area, or
+    with the residue of the pieces' vertices converted to lon/lat and back
+    (nanometres along an edge); such a row is left out and the reconciliation
+    spreads what it held. A conflict whose every row is a sliver keeps them.
     """
-    some = cut["area_raw_m2"].to_numpy(dtype=float) > 0
-    anywhere = cut.groupby("zone_id", sort=False)["area_raw_m2"].transform("max") > 0
-    return cut[some | ~anywhere.to_numpy()].reset_index(drop=True)
+    raw = cut["area_raw_m2"].to_numpy(dtype=float)
+    largest = cut.groupby("zone_id", sort=False)["area_raw_m2"].transform("max").to_numpy()
+    keep = (raw >= SLIVER_M2) | (largest < SLIVER_M2)
+    return cut[keep].reset_index(drop=True)
 
 
 def conflicts_by_landuse(
@@ -159,8 +168,8 @@ def conflicts_by_landuse(
         Columns :data:`LANDUSE_COLUMNS`: one row per conflict (constraint, zone,
         constraint class ``-`` when none) and land-use class, in the conflicts'
         order then the class codes', the part on no parcel last (``landuse_class``
-        None, ``landuse_name`` 未覆盖); a class it only touches (no area) has no
-        row. A conflict's rows add up to its ``area_m2``
+        None, ``landuse_name`` 未覆盖); a class it only touches (a row under
+        :data:`SLIVER_M2`) has none. A conflict's rows add up to its ``area_m2``
         exactly (m², with ha and 亩); ``area_raw_m2`` as measured in the land-use
         layer's frame; ``largest_adjustment_m2``/``_rel`` the conflict's largest
         adjustment (m², and over its area).

@@ -57,9 +57,12 @@ def _split(parcels: gpd.GeoDataFrame) -> pd.DataFrame:
     )
 
 
-def _oracle(parcels: gpd.GeoDataFrame) -> dict[str | None, float]:
-    """Zone A's conflict per class: cut here in EPSG:4544, each piece by the oracle."""
-    conflict = shapely.intersection(_zones().geometry.iloc[0], _farmland().geometry.iloc[0])
+def _oracle(
+    parcels: gpd.GeoDataFrame, conflict: shapely.Geometry | None = None
+) -> dict[str | None, float]:
+    """A conflict (zone A's farmland) per class: cut here in EPSG:4544, each piece by the oracle."""
+    if conflict is None:
+        conflict = shapely.intersection(_zones().geometry.iloc[0], _farmland().geometry.iloc[0])
     rows: dict[str | None, float] = {}
     for code, parcel in zip(parcels["YDYHFLDM"], parcels.geometry, strict=True):
         piece = shapely.intersection(conflict, parcel)
@@ -191,3 +194,46 @@ def test_the_review_page_shows_the_split_and_says_how_it_adds_up(reviews) -> Non
     assert "class rows add up to its m² exactly (spatial.measure.reconcile)" in page
     assert "YDYHFLDM" in page and "城镇住宅用地" in page and "旱地" in page
     assert "class rows add up" not in without["__page__"]
+
+
+def _gk_box(x1: float, y1: float, x2: float, y2: float) -> shapely.Polygon:
+    return shapely.box(X0 + x1, Y0 + y1, X0 + x2, Y0 + y2)
+
+
+def test_a_conflict_along_parcel_edges_has_no_sliver_rows() -> None:
+    """B2 outside a boundary ending at x = 2000: its edge y = 500 runs along the S parcels'."""
+    boundary = gpd.GeoDataFrame(
+        {"id": ["U"], "synthetic": [True]}, geometry=[_gk_box(0, 0, 2000, 1000)], crs=GK
+    )
+    rule = constraint_rule("must_lie_within", "城镇开发边界", "zones", 1.0)
+    zones = _zones()
+    report = run_checks({"zones": zones, "城镇开发边界": boundary}, targets=[], rules=[rule])
+    assert report.conflicts is not None
+    pieces = report.conflicts[report.conflicts["zone_id"] == "B2"]
+    parcels = survey_parcels()
+    table = conflicts_by_landuse(pieces, parcels, frames={"城镇开发边界": CRS(GK)})
+    oracle = _oracle(parcels, _gk_box(2000, 500, 2400, 1000))
+    assert list(table["landuse_class"]) == sorted(oracle)  # no S parcel (0702) below y = 500
+    assert "0702" not in set(table["landuse_class"])
+    for row in table.itertuples():
+        assert row.area_raw_m2 == pytest.approx(oracle[row.landuse_class], rel=REL, abs=0)
+    assert float(table["area_m2"].sum()) == pytest.approx(
+        float(pieces["area_m2"].sum()), rel=1e-14, abs=0
+    )
+
+
+def test_conflict_pieces_carry_synthetic_only_when_an_input_is_marked() -> None:
+    theirs = _farmland().drop(columns="note")  # a planner's own layer: no synthetic property
+    rule = constraint_rule("must_not_occupy", FARMLAND, "zones", 1.0)
+    plain = run_checks({"zones": _zones(), FARMLAND: theirs}, targets=[], rules=[rule])
+    assert plain.conflicts is not None and len(plain.conflicts)
+    assert "synthetic" not in plain.conflicts.columns
+    marked = theirs.assign(synthetic=True)
+    other = constraint_rule("must_not_occupy", "marked", "zones", 1.0)
+    both = run_checks(
+        {"zones": _zones(), FARMLAND: theirs, "marked": marked}, targets=[], rules=[rule, other]
+    )
+    assert both.conflicts is not None
+    flags = dict(zip(both.conflicts["constraint"], both.conflicts["synthetic"], strict=True))
+    assert flags == {FARMLAND: False, "marked": True}
+    assert both.conflicts["synthetic"].dtype == bool
