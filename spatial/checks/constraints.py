@@ -542,7 +542,7 @@ def _pieces_of(
         }
     )
     if is_synthetic(cut.features, cut.whole):  # example data only (spatial.synthetic.marked_only)
-        frame.insert(frame.columns.get_loc("area_m2") + 1, SYNTHETIC_FIELD, True)
+        frame[SYNTHETIC_FIELD] = True  # placed by CONFLICT_COLUMNS in conflict_pieces
     pieces = gpd.GeoDataFrame(frame, geometry=list(polygonal(split.parts)), crs=cut.crs)
     return pieces[raw > 0].to_crs(WGS84)  # vertices converted at the end
 
