@@ -20,6 +20,7 @@ from spatial.checked.snapshot import PlanSnapshot
 from spatial.publish.review_report import ReviewSection
 from spatial.publish.sheet import targets_frame
 from spatial.review.diff import LayerDiff
+from spatial.review.occupied import largest_adjustment
 
 if TYPE_CHECKING:
     from spatial.export.frame import OutputFrame
@@ -77,6 +78,7 @@ def _by_landuse_note(conflicts: pd.DataFrame) -> tuple[str, ...]:
         "按用地现状分类拆分：在用地图层自身坐标系中切割，各类面积按比例平差，合计等于该冲突面积 "
         "split by the land-use layer's class, cut in its own frame; each conflict's class rows "
         "add up to its m² exactly (spatial.measure.reconcile); 未覆盖: the part on no parcel",
+        largest_adjustment(conflicts),
     )
 
 
