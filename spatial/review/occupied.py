@@ -28,6 +28,7 @@ from collections.abc import Mapping
 
 import geopandas as gpd
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import shapely
 from pyproj import CRS
@@ -64,6 +65,8 @@ LANDUSE_COLUMNS = [
 #: (about 1e-7 m² on the survey coverage's 1.2 km edges) and below anything a survey states.
 SLIVER_M2 = 1e-3
 _Frames = Mapping[str, CRS]
+#: About how many vertices of a conflict's land one tile holds (:func:`_tiles`).
+_TILE_VERTICES = 5_000
 #: The conflicts layer's name in messages (the pieces of the check, not a file).
 _PIECES = "conflict pieces"
 #: The toolkit's id column of the conflicts when cut (one id per conflict, its position).
@@ -117,6 +120,56 @@ def _in_frame(
     if bad.any():
         geoms[bad] = polygonal(shapely.make_valid(geoms[bad]))
     return gpd.GeoDataFrame({_ID: land[_ID].to_numpy()}, geometry=list(geoms), crs=crs)
+
+
+def _tiles(land: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, npt.NDArray[np.intp]]:
+    """Return the conflicts' land in tiles of their own parts, and each tile's conflict.
+
+    A conflict of many vertices (a district's 永久基本农田 in a zone: thousands of
+    parts) is cut by each parcel slowly, whole. Its parts (disjoint polygons)
+    are grouped by where their box's centre falls on a grid over the conflict,
+    about :data:`_TILE_VERTICES` vertices a tile; no part is cut, so each
+    conflict's land is the union of its tiles and its rows their sum. A conflict
+    of fewer vertices is one tile, itself.
+    """
+    geoms = np.asarray(land.geometry.array, dtype=object)
+    tiles: list[shapely.Geometry] = []
+    owner: list[int] = []
+    for k, geom in enumerate(geoms):
+        side = int(np.ceil(np.sqrt(shapely.get_num_coordinates(geom) / _TILE_VERTICES)))
+        if side <= 1:
+            tiles.append(geom)
+            owner.append(k)
+            continue
+        parts = shapely.get_parts(geom)
+        box = shapely.bounds(parts)
+        x0, y0, x1, y1 = shapely.bounds(geom)
+        col = np.minimum(((box[:, 0] + box[:, 2]) / 2 - x0) / max(x1 - x0, 1e-300) * side, side - 1)
+        row = np.minimum(((box[:, 1] + box[:, 3]) / 2 - y0) / max(y1 - y0, 1e-300) * side, side - 1)
+        cell = row.astype(np.intp) * side + col.astype(np.intp)
+        for c in np.unique(cell):
+            mine = parts[cell == c]
+            tiles.append(mine[0] if len(mine) == 1 else shapely.MultiPolygon(list(mine)))
+            owner.append(k)
+    frame = gpd.GeoDataFrame(
+        {_ID: [str(t) for t in range(len(tiles))]}, geometry=tiles, crs=land.crs
+    )
+    return frame, np.asarray(owner, dtype=np.intp)
+
+
+def _by_conflict(cut: pd.DataFrame, owner: npt.NDArray[np.intp]) -> pd.DataFrame:
+    """Return the balance's rows of the tiles summed per conflict and class (未覆盖 last)."""
+    rows = pd.DataFrame(
+        {
+            "zone_id": owner[cut["zone_id"].astype(int).to_numpy()],
+            "class_code": cut["class_code"].to_numpy(dtype=object),
+            "class_name": cut["class_name"].to_numpy(dtype=object),
+            "area_raw_m2": cut["area_raw_m2"].to_numpy(dtype=float),
+        }
+    )
+    grouped = rows.groupby(["zone_id", "class_code"], sort=True, dropna=False)
+    summed = grouped.agg(class_name=("class_name", "first"), area_raw_m2=("area_raw_m2", "sum"))
+    return summed.reset_index().astype({"class_code": object})
 
 
 def _with_area(cut: pd.DataFrame) -> pd.DataFrame:
@@ -215,16 +268,17 @@ def conflicts_by_landuse(
     conflicts, land = _conflicts(pieces)
     if not len(conflicts):
         return pd.DataFrame(columns=LANDUSE_COLUMNS)
+    tiles, of_tile = _tiles(_in_frame(land, conflicts["constraint"], landuse, frames or {}))
     cut = balance_table(
         landuse,
-        _in_frame(land, conflicts["constraint"], landuse, frames or {}),
+        tiles,
         class_field=class_field,
         id_field=_ID,
         names=(source, _PIECES),
         repair=repair,
     )
-    cut = _with_area(cut)
-    owner = cut["zone_id"].astype(int).to_numpy()  # the conflict's position
+    cut = _with_area(_by_conflict(cut, of_tile))
+    owner = cut["zone_id"].to_numpy(dtype=np.intp)  # the conflict's position
     raw = cut["area_raw_m2"].to_numpy(dtype=float)
     fitted = reconcile_groups(raw, owner, conflicts["area_m2"].to_numpy(dtype=float))
     area = fitted.area_m2

@@ -238,3 +238,33 @@ def test_conflict_pieces_carry_synthetic_only_when_an_input_is_marked() -> None:
     flags = dict(zip(both.conflicts["constraint"], both.conflicts["synthetic"], strict=True))
     assert flags == {FARMLAND: False, "marked": True}
     assert both.conflicts["synthetic"].dtype == bool
+
+
+def test_a_conflict_of_many_parts_cut_in_tiles_gives_the_same_rows(monkeypatch) -> None:
+    """A conflict in tiles of its parts (a large 永久基本农田): the same rows, the oracle's."""
+    import spatial.review.occupied as occupied  # noqa: PLC0415
+
+    boxes = [(100, 200, 300, 900), (500, 100, 700, 450), (800, 600, 1100, 950)]
+    farmland = gpd.GeoDataFrame(
+        {"id": ["F1", "F2", "F3"], "synthetic": [True] * 3},
+        geometry=[_gk_box(*b) for b in boxes],
+        crs=GK,
+    )
+    rule = constraint_rule("must_not_occupy", FARMLAND, "zones", 1.0)
+    report = run_checks({"zones": _zones(), FARMLAND: farmland}, targets=[], rules=[rule])
+    assert report.conflicts is not None
+    parcels = survey_parcels()
+    whole = conflicts_by_landuse(report.conflicts, parcels, frames={FARMLAND: CRS(GK)})
+    tiles, owner = occupied._tiles(occupied._conflicts(report.conflicts)[1])
+    assert len(tiles) == 1 and list(owner) == [0]  # a few vertices: one tile, the conflict
+    monkeypatch.setattr(occupied, "_TILE_VERTICES", 1)
+    tiles, owner = occupied._tiles(occupied._conflicts(report.conflicts)[1])
+    assert len(tiles) == 3 and list(owner) == [0, 0, 0]  # each part a tile of its own
+    tiled = conflicts_by_landuse(report.conflicts, parcels, frames={FARMLAND: CRS(GK)})
+    assert tiled["landuse_class"].to_list() == whole["landuse_class"].to_list()
+    assert tiled["area_raw_m2"].to_list() == pytest.approx(
+        whole["area_raw_m2"].to_list(), rel=1e-12
+    )
+    oracle = _oracle(parcels, shapely.union_all([_gk_box(*b) for b in boxes]))
+    for row in tiled.itertuples():
+        assert row.area_raw_m2 == pytest.approx(oracle[row.landuse_class], rel=REL, abs=0)
