@@ -57,7 +57,6 @@ from spatial.report import format_json, records
 from spatial.review.balance import balance_table, reconciliation, subtotals
 from spatial.review.diff import LayerDiff, diff_layers, reid_rows
 from spatial.review.occupied import conflicts_by_landuse
-from spatial.table_formats._ids import id_names
 
 __all__ = ["LANDUSE", "ReviewRequest", "ReviewResult", "run_review", "tables_json"]
 
@@ -670,9 +669,10 @@ def _naming_findings(
     for table in ("balance", "balance_totals", "balance_adjustment"):
         frame = frame.naming_table(table, {"zone_id": ["zones"]})
     frame = named_check_tables(frame, *plan)
-    ids = {**frame.ids, "conflict_pieces": frame.ids["conflicts"]}
+    pieces = frame.ids["conflicts"]
     if inputs.landuse is not None:  # the land-use class the conflicts lie on, as its field
-        ids["conflicts"] = {**ids["conflicts"], **id_names({"landuse_class": class_field})}
+        frame = frame.with_ids("conflicts", {**pieces, "landuse_class": class_field})
+    ids = {**frame.ids, "conflict_pieces": pieces}
     for layer in inputs.previous:  # the status tables are rows of the targets' and rules' tables
         ids[f"status_targets_{layer}"] = ids.get("targets", {})
         ids[f"status_rules_{layer}"] = ids.get("rules", {})
