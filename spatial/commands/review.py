@@ -707,8 +707,9 @@ def run_review(request: ReviewRequest) -> ReviewResult:
     refuse_folder(out, _input_paths(request))
     inputs = _read_inputs(request)
     plan = _rules(request)
-    snapshot = _by_landuse(request, inputs, plan, _check(request, inputs, plan))
-    balance = _balance(request, inputs)
+    snapshot = _check(request, inputs, plan)
+    balance = _balance(request, inputs)  # refuses a bad land use first, naming the zones
+    snapshot = _by_landuse(request, inputs, plan, snapshot)
     changes = _changes(request, inputs)
     qc = _qc(request, inputs)
     tables = _tables(snapshot, balance, changes, qc)
