@@ -27,13 +27,12 @@ from typing import Any
 
 import geopandas as gpd
 import pandas as pd
-from pyproj import CRS
 
 from spatial.checked.provenance import InputFile, digest_text, input_files
 from spatial.checked.snapshot import PlanSnapshot
-from spatial.checks.constraints import CONSTRAINT_KINDS, constraint_rule
-from spatial.checks.prepare import frame_of
+from spatial.checks.constraints import constraint_rule
 from spatial.checks.snapshot import take_snapshot
+from spatial.commands._conflicts import split_by_landuse
 from spatial.commands._inputs import (
     named_check_tables,
     read_constraint_layer,
@@ -56,7 +55,6 @@ from spatial.qc.outputs import ERRORS_LAYER
 from spatial.report import format_json, records
 from spatial.review.balance import balance_table, reconciliation, subtotals
 from spatial.review.diff import LayerDiff, diff_layers, reid_rows
-from spatial.review.occupied import conflicts_by_landuse
 
 __all__ = ["LANDUSE", "ReviewRequest", "ReviewResult", "run_review", "tables_json"]
 
@@ -435,18 +433,6 @@ def _qc(request: ReviewRequest, inputs: _Inputs) -> QcResult | None:
 # --- the tables
 
 
-def _cut_frames(
-    inputs: _Inputs, plan: tuple[tuple[Target, ...], tuple[Rule, ...]]
-) -> dict[str, CRS]:
-    """Return, by constraint, the CRS its conflicts were cut in (as the check cuts them)."""
-    frames: dict[str, CRS] = {}
-    for rule in plan[1]:
-        name = str(rule.params.get("constraint_layer", ""))
-        if rule.kind in CONSTRAINT_KINDS and rule.layer in inputs.layers and name in inputs.layers:
-            frames[name] = frame_of(inputs.layers[rule.layer], inputs.layers[name])
-    return frames
-
-
 def _by_landuse(
     request: ReviewRequest,
     inputs: _Inputs,
@@ -459,20 +445,18 @@ def _by_landuse(
     ``--class-field``, the project's); otherwise the snapshot as it is.
     """
     report = snapshot.report
-    landuse = inputs.landuse
-    if report.conflicts is None or landuse is None or request.landuse is None:
+    if inputs.landuse is None or request.landuse is None:
         return snapshot
-    if request.class_field not in landuse.columns:
-        return snapshot
-    table = conflicts_by_landuse(
-        report.conflicts,
-        landuse,
+    split = split_by_landuse(
+        report,
+        inputs.layers,
+        plan[1],
+        inputs.landuse,
         class_field=request.class_field,
         source=database_label(request.landuse),
         repair=request.repair,
-        frames=_cut_frames(inputs, plan),
     )
-    return replace(snapshot, report=replace(report, conflicts_by_landuse=table))
+    return snapshot if split is report else replace(snapshot, report=split)
 
 
 def _conflict_tables(snapshot: PlanSnapshot) -> dict[str, pd.DataFrame]:
