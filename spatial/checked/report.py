@@ -272,4 +272,6 @@ class CheckReport:
                 table(self._named("conflicts", self._conflicts_by_class(), fmt)),
                 self._largest_adjustment(),
             ]
+            if self.conflicts_by_landuse is not None:  # the class rows' own line, as computed
+                parts.append(str(self.conflicts_by_landuse.attrs.get("largest_adjustment", "")))
         return "\n".join(parts) + "\n"

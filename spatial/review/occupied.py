@@ -257,7 +257,8 @@ def conflicts_by_landuse(
         exactly (m², with ha and 亩); ``area_raw_m2`` as measured in the land-use
         layer's frame (the columns of the conflicts table without land use, and
         the two of the class: the largest adjustment is
-        ``|area_m2 - area_raw_m2|``, :func:`largest_adjustment`).
+        ``|area_m2 - area_raw_m2|``, :func:`largest_adjustment`, its line in
+        ``attrs["largest_adjustment"]``).
 
     Raises
     ------
@@ -287,4 +288,6 @@ def conflicts_by_landuse(
     table["landuse_name"] = cut["class_name"].to_numpy(dtype=object)
     table["area_m2"], table["area_ha"], table["area_mu"] = area, area / M2_PER_HA, area / M2_PER_MU
     table["area_raw_m2"] = raw
-    return table[LANDUSE_COLUMNS]
+    table = table[LANDUSE_COLUMNS]
+    table.attrs["largest_adjustment"] = largest_adjustment(table)  # the line pages print
+    return table

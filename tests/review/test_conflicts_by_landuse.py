@@ -268,3 +268,34 @@ def test_a_conflict_of_many_parts_cut_in_tiles_gives_the_same_rows(monkeypatch) 
     oracle = _oracle(parcels, shapely.union_all([_gk_box(*b) for b in boxes]))
     for row in tiled.itertuples():
         assert row.area_raw_m2 == pytest.approx(oracle[row.landuse_class], rel=REL, abs=0)
+
+
+def _check(folder: Path, project: str, capsys: pytest.CaptureFixture[str]) -> str:
+    folder.mkdir()
+    survey_zones().to_file(folder / "zones.gpkg")
+    survey_parcels().to_file(folder / "landuse.gpkg")
+    _farmland().to_file(folder / "farmland.gpkg")
+    (folder / "spatial.toml").write_text(project, encoding="utf-8")
+    call = ["check", "--project", str(folder / "spatial.toml"), "--constraint",
+            f"{FARMLAND}={folder / 'farmland.gpkg'}"]  # fmt: skip
+    assert main(call) == 1
+    return capsys.readouterr().out
+
+
+def test_check_in_a_project_with_land_use_prints_the_split_table(tmp_path, capsys) -> None:
+    out = _check(tmp_path / "with", PROJECT, capsys)
+    assert "(split by the land-use layer's class)" in out
+    lines = [line.split() for line in out.splitlines()]
+    header = next(line for line in lines if "YDYHFLDM" in line)
+    assert header[:5] == ["constraint", "DYBH", "class_code", "YDYHFLDM", "landuse_name"]
+    rows = [line for line in lines if line[:2] == [FARMLAND, "A"]]
+    expected = _split(survey_parcels())
+    assert [row[3] for row in rows] == expected["landuse_class"].to_list()
+    assert [row[4] for row in rows] == expected["landuse_name"].to_list()
+    assert [float(row[5]) for row in rows] == pytest.approx(expected["area_m2"].to_list(), abs=1e-4)
+    assert "class rows reconciled to each conflict's m²" in out
+    without = _check(tmp_path / "without", PROJECT.split("[landuse]", maxsplit=1)[0], capsys)
+    assert "YDYHFLDM" not in without and "split by" not in without
+    row = next(line.split() for line in without.splitlines() if line.startswith(FARMLAND))
+    assert row[:3] == [FARMLAND, "A", "-"]
+    assert float(row[3]) == pytest.approx(float(_pieces()["area_m2"].sum()), abs=1e-4)
