@@ -81,6 +81,10 @@ class CheckReport:
     #: By table (``targets``, ``rules``, ``conflicts``), its id columns under the planner's
     #: names in every rendering (``id`` as ``DYBH``): ``OutputFrame.ids``; the tables keep ``id``.
     table_ids: dict[str, dict[str, str]] = field(default_factory=dict, repr=False)
+    #: The conflicts table split by the land-use class each conflict lies on, when a
+    #: land-use layer is known (:func:`spatial.review.occupied.conflicts_by_landuse`);
+    #: None: by zone and the constraint's (or zones') class only.
+    conflicts_by_landuse: pd.DataFrame | None = field(default=None, repr=False)
 
     @property
     def passed(self) -> bool:
@@ -138,7 +142,12 @@ class CheckReport:
 
         ``area_m2`` (ha, 亩) reconciled so that a zone's rows add up to its rule
         figure; ``area_raw_m2`` as measured (see :mod:`spatial.measure.reconcile`).
+        With a land-use layer (:attr:`conflicts_by_landuse`), each such row split
+        by the land-use class it lies on (``landuse_class``, ``landuse_name``),
+        the split rows adding up to the row's ``area_m2`` exactly.
         """
+        if self.conflicts_by_landuse is not None:
+            return self.conflicts_by_landuse
         table = self._conflict_table()
         keys = ["constraint", "zone_id", "class_code"]
         figures = ["area_m2", "area_ha", "area_mu"]
@@ -253,9 +262,16 @@ class CheckReport:
         if self.conflicts is not None and len(self.conflicts):
             parts += [
                 "",
-                f"{head}Constraint conflicts by zone and land-use class",
+                f"{head}Constraint conflicts by zone and land-use class"
+                + (
+                    " (split by the land-use layer's class)"
+                    if self.conflicts_by_landuse is not None
+                    else ""
+                ),
                 "",
                 table(self._named("conflicts", self._conflicts_by_class(), fmt)),
                 self._largest_adjustment(),
             ]
+            if self.conflicts_by_landuse is not None:  # the class rows' own line, as computed
+                parts.append(str(self.conflicts_by_landuse.attrs.get("largest_adjustment", "")))
         return "\n".join(parts) + "\n"

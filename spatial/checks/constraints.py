@@ -50,7 +50,7 @@ from spatial.measure.area import ellipsoidal_area_m2
 from spatial.measure.reconcile import reconcile_groups
 from spatial.measure.rings import polygonal
 from spatial.plan import Rule
-from spatial.synthetic import is_synthetic
+from spatial.synthetic import SYNTHETIC_FIELD, is_synthetic
 from spatial.units import M2_PER_HA, M2_PER_KM2, M2_PER_MU
 
 __all__ = [
@@ -69,7 +69,8 @@ CONSTRAINT_KINDS: dict[str, str] = {
     "must_not_occupy": "max_occupied_m2",
     "must_lie_within": "max_outside_m2",
 }
-#: Columns of the conflict pieces layer (besides geometry), in order.
+#: Columns of the conflict pieces layer (besides geometry), in order; ``synthetic`` only
+#: when an input marks example data (示例数据), as :func:`spatial.synthetic.marked_only` writes.
 CONFLICT_COLUMNS = [
     "kind",
     "constraint",
@@ -535,12 +536,13 @@ def _pieces_of(
             "constraint_ids": split.constraint_ids,
             "class_code": split.class_code,
             "area_m2": fitted.area_m2,
-            "synthetic": [is_synthetic(cut.features, cut.whole)] * n,
             "area_raw_m2": raw,
             "largest_adjustment_m2": fitted.largest_adjustment_m2[split.owner],
             "largest_adjustment_rel": fitted.largest_adjustment_rel[split.owner],
         }
     )
+    if is_synthetic(cut.features, cut.whole):  # example data only (spatial.synthetic.marked_only)
+        frame[SYNTHETIC_FIELD] = True  # placed by CONFLICT_COLUMNS in conflict_pieces
     pieces = gpd.GeoDataFrame(frame, geometry=list(polygonal(split.parts)), crs=cut.crs)
     return pieces[raw > 0].to_crs(WGS84)  # vertices converted at the end
 
@@ -563,7 +565,9 @@ def conflict_pieces(
     Returns
     -------
     geopandas.GeoDataFrame
-        Columns :data:`CONFLICT_COLUMNS`, EPSG:4326: per checked feature and
+        Columns :data:`CONFLICT_COLUMNS` (``synthetic`` only when a checked or
+        constraint feature is marked so, True then on every piece of that
+        rule and False on the others), EPSG:4326: per checked feature and
         constraint, its part in the constraint's dissolved land
         (``must_not_occupy``; ``constraint_ids`` names every constraint feature
         whose interior meets it, joined by ``", "``) or outside it
@@ -586,9 +590,12 @@ def conflict_pieces(
         if pieces is not None and len(pieces)
     ]
     if not frames:
-        empty = pd.DataFrame(columns=CONFLICT_COLUMNS)
+        empty = pd.DataFrame(columns=[c for c in CONFLICT_COLUMNS if c != SYNTHETIC_FIELD])
         return gpd.GeoDataFrame(empty, geometry=[], crs=WGS84)
     pieces = pd.concat(frames, ignore_index=True)
     area = pieces["area_m2"].to_numpy(dtype=float)
     pieces["area_ha"], pieces["area_mu"] = area / M2_PER_HA, area / M2_PER_MU
-    return gpd.GeoDataFrame(pieces[[*CONFLICT_COLUMNS, "geometry"]], crs=WGS84)
+    if SYNTHETIC_FIELD in pieces.columns:  # a rule on a planner's own layers is not marked
+        pieces[SYNTHETIC_FIELD] = pieces[SYNTHETIC_FIELD].eq(True)
+    columns = [c for c in CONFLICT_COLUMNS if c in pieces.columns]
+    return gpd.GeoDataFrame(pieces[[*columns, "geometry"]], crs=WGS84)

@@ -109,6 +109,8 @@ def request_of(args: argparse.Namespace) -> CheckRequest:
     constraints = constraint_inputs(args)
     inputs = [Input(layer, path) for layer, path in given.items()]
     inputs += [Input(c.name, c.path, main=False) for c in constraints]
+    landuse = getattr(args, "landuse", None)  # the project's: the conflicts by its class
+    inputs += [Input("landuse", landuse, main=False)] if landuse else []
     options = read_options(args, inputs)
     check_constraint_call(args, constraints)
     return CheckRequest(
@@ -122,6 +124,8 @@ def request_of(args: argparse.Namespace) -> CheckRequest:
         class_field=args.class_field,
         repair=args.repair,
         out_crs=getattr(args, "out_crs", None),
+        landuse=landuse if constraints else None,
+        landuse_class_field=getattr(args, "landuse_class_field", None),
     )
 
 

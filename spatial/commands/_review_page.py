@@ -20,6 +20,7 @@ from spatial.checked.snapshot import PlanSnapshot
 from spatial.publish.review_report import ReviewSection
 from spatial.publish.sheet import targets_frame
 from spatial.review.diff import LayerDiff
+from spatial.review.occupied import largest_adjustment
 
 if TYPE_CHECKING:
     from spatial.export.frame import OutputFrame
@@ -65,8 +66,20 @@ def _conflicts(tables: Mapping[str, pd.DataFrame], named: Named) -> ReviewSectio
             ("冲突图斑 Conflict pieces", named("conflict_pieces", tables["conflict_pieces"])),
         ),
         ("每处只计一次；各分区图斑平差至规则数值 each place counted once; a zone's pieces add up "
-         "to its rule figure",),
+         "to its rule figure", *_by_landuse_note(tables["conflicts"])),
     )  # fmt: skip
+
+
+def _by_landuse_note(conflicts: pd.DataFrame) -> tuple[str, ...]:
+    """Return the note of a conflicts table split by land-use class (none otherwise)."""
+    if "landuse_class" not in conflicts.columns:
+        return ()
+    return (
+        "按用地现状分类拆分：在用地图层自身坐标系中切割，各类面积按比例平差，合计等于该冲突面积 "
+        "split by the land-use layer's class, cut in its own frame; each conflict's class rows "
+        "add up to its m² exactly (spatial.measure.reconcile); 未覆盖: the part on no parcel",
+        largest_adjustment(conflicts),
+    )
 
 
 def _balance_columns(balance: pd.DataFrame) -> list[str]:

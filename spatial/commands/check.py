@@ -52,6 +52,10 @@ class CheckRequest:
     out_crs : str, optional
         The CRS layers are written in (EPSG code, WKT...); default: the
         planner's layers' common CRS, EPSG:4326 for the bundled plan.
+    landuse, landuse_class_field : str, optional
+        A land-use layer (the project's) and its class field: the conflicts
+        table split by the class each conflict lies on (read with the options
+        of ``inputs``' role ``landuse``, only when there are conflicts).
     """
 
     plan: PlanInput = field(default_factory=PlanInput)
@@ -59,6 +63,8 @@ class CheckRequest:
     class_field: str | None = None
     repair: bool = False
     out_crs: str | None = None
+    landuse: str | None = None
+    landuse_class_field: str | None = None
 
 
 @dataclass(frozen=True)
@@ -140,6 +146,39 @@ def _own_plan_hint(request: CheckRequest, targets: pd.DataFrame) -> list[str]:
     ]
 
 
+def _by_landuse(
+    request: CheckRequest,
+    layers: dict[str, gpd.GeoDataFrame],
+    rules: tuple[Rule, ...],
+    report: CheckReport,
+    frame: OutputFrame,
+) -> tuple[CheckReport, OutputFrame]:
+    """Return the report with its conflicts split by the land use's class, and the frame naming it.
+
+    The land-use layer is read only when the report has conflicts; the class
+    column is written as its field (``YDYHFLDM``).
+    """
+    if request.landuse is None or report.conflicts is None or not len(report.conflicts):
+        return report, frame
+    from spatial.commands._conflicts import split_by_landuse  # noqa: PLC0415
+    from spatial.io.layers import read_layer  # noqa: PLC0415
+    from spatial.io.postgis import database_label  # noqa: PLC0415
+    from spatial.landuse.fields import CLASS_CODE_FIELD  # noqa: PLC0415
+
+    options = request.inputs.options_of("landuse")  # its ids and names stay in their fields
+    stored = dataclasses.replace(options, id_field=None, name_field=None)
+    landuse = read_layer(request.landuse, **vars(stored))
+    field = request.landuse_class_field or CLASS_CODE_FIELD
+    source = database_label(request.landuse)
+    split = split_by_landuse(
+        report, layers, rules, landuse, class_field=field, source=source, repair=request.repair
+    )
+    if split is report:
+        return report, frame
+    named = {**frame.ids.get("conflicts", {}), "landuse_class": field}
+    return split, frame.with_ids("conflicts", named)
+
+
 def run_check(request: CheckRequest) -> CheckResult:
     """Run the plan's targets and rules on the layers; return the tables and the verdict.
 
@@ -176,6 +215,7 @@ def run_check(request: CheckRequest) -> CheckResult:
         class_field=request.class_field or CLASS_CODE_FIELD,
     )
     conflicts = None if report.conflicts is None else frame.layer("conflicts", report.conflicts)
+    report, frame = _by_landuse(request, layers, rules, report, frame)
     notes += report.matches
     notes += _own_plan_hint(request, report.targets)
     if request.plan.is_own:  # their layers go out, never Bishan's reference layers beside

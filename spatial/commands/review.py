@@ -32,6 +32,7 @@ from spatial.checked.provenance import InputFile, digest_text, input_files
 from spatial.checked.snapshot import PlanSnapshot
 from spatial.checks.constraints import constraint_rule
 from spatial.checks.snapshot import take_snapshot
+from spatial.commands._conflicts import split_by_landuse
 from spatial.commands._inputs import (
     named_check_tables,
     read_constraint_layer,
@@ -432,6 +433,32 @@ def _qc(request: ReviewRequest, inputs: _Inputs) -> QcResult | None:
 # --- the tables
 
 
+def _by_landuse(
+    request: ReviewRequest,
+    inputs: _Inputs,
+    plan: tuple[tuple[Target, ...], tuple[Rule, ...]],
+    snapshot: PlanSnapshot,
+) -> PlanSnapshot:
+    """Return the snapshot with its conflicts split by the land-use class they lie on.
+
+    Only with a land-use layer holding the class field (``--landuse``,
+    ``--class-field``, the project's); otherwise the snapshot as it is.
+    """
+    report = snapshot.report
+    if inputs.landuse is None or request.landuse is None:
+        return snapshot
+    split = split_by_landuse(
+        report,
+        inputs.layers,
+        plan[1],
+        inputs.landuse,
+        class_field=request.class_field,
+        source=database_label(request.landuse),
+        repair=request.repair,
+    )
+    return snapshot if split is report else replace(snapshot, report=split)
+
+
 def _conflict_tables(snapshot: PlanSnapshot) -> dict[str, pd.DataFrame]:
     report = snapshot.report
     if report.conflicts is None:
@@ -596,11 +623,15 @@ def _frame(
     }
     if _id_field(request, LANDUSE) != "id":  # the land use keeps its ids in their own field
         fields[LANDUSE] = {"id": _id_field(request, LANDUSE)}
-    return _naming_findings(output_frame(theirs, None, fields), inputs, plan)
+    frame = output_frame(theirs, None, fields)
+    return _naming_findings(frame, inputs, plan, request.class_field)
 
 
 def _naming_findings(
-    frame: OutputFrame, inputs: _Inputs, plan: tuple[tuple[Target, ...], tuple[Rule, ...]]
+    frame: OutputFrame,
+    inputs: _Inputs,
+    plan: tuple[tuple[Target, ...], tuple[Rule, ...]],
+    class_field: str,
 ) -> OutputFrame:
     """Return ``frame`` naming the ids of ``findings.gpkg`` as the layers they come from.
 
@@ -610,7 +641,9 @@ def _naming_findings(
     The 质检 findings' ``feature_id`` takes the inspected layer's (the land use's,
     else the zones'); ``other_id`` (the same layer's) keeps its name. The
     tables (``tables.json``, ``tables.xlsx``) name their id columns alike (but
-    ``qc_findings``, which is ``spatial qc``'s table as it writes it).
+    ``qc_findings``, which is ``spatial qc``'s table as it writes it); the
+    conflicts table's ``landuse_class`` is written as the land use's class
+    field (``YDYHFLDM``).
     """
     for layer in inputs.previous:
         frame = frame.naming_ids(f"diff_pieces_{layer}", {"id": [layer]})
@@ -620,7 +653,10 @@ def _naming_findings(
     for table in ("balance", "balance_totals", "balance_adjustment"):
         frame = frame.naming_table(table, {"zone_id": ["zones"]})
     frame = named_check_tables(frame, *plan)
-    ids = {**frame.ids, "conflict_pieces": frame.ids["conflicts"]}
+    pieces = frame.ids["conflicts"]
+    if inputs.landuse is not None:  # the land-use class the conflicts lie on, as its field
+        frame = frame.with_ids("conflicts", {**pieces, "landuse_class": class_field})
+    ids = {**frame.ids, "conflict_pieces": pieces}
     for layer in inputs.previous:  # the status tables are rows of the targets' and rules' tables
         ids[f"status_targets_{layer}"] = ids.get("targets", {})
         ids[f"status_rules_{layer}"] = ids.get("rules", {})
@@ -656,7 +692,8 @@ def run_review(request: ReviewRequest) -> ReviewResult:
     inputs = _read_inputs(request)
     plan = _rules(request)
     snapshot = _check(request, inputs, plan)
-    balance = _balance(request, inputs)
+    balance = _balance(request, inputs)  # refuses a bad land use first, naming the zones
+    snapshot = _by_landuse(request, inputs, plan, snapshot)
     changes = _changes(request, inputs)
     qc = _qc(request, inputs)
     tables = _tables(snapshot, balance, changes, qc)
