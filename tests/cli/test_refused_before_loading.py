@@ -271,3 +271,18 @@ def test_a_bad_call_is_refused_before_any_reader_loads(
     assert result["status"] == 2
     assert said in str(result["stderr"])
     assert result["loaded"] == []
+
+
+@pytest.mark.parametrize("command", [["check"], ["map"], ["report", "--out", "r.html"]])
+def test_a_projects_missing_layer_is_refused_with_pyproj_alone(
+    tmp_path: Path, command: list[str]
+) -> None:
+    """The project's CRS is checked (pyproj), its missing file refused: no table, no reader."""
+    (tmp_path / "spatial.toml").write_text(
+        '[project]\ntitle = "示例数据"\n\n[layers.zones]\npath = "zones.gpkg"\ncrs = "EPSG:4544"\n',
+        encoding="utf-8",
+    )
+    result = _run(command, tmp_path)
+    assert result["status"] == 2
+    assert "layers.zones.path: no such file 'zones.gpkg'" in str(result["stderr"])
+    assert set(result["loaded"]) <= {"pyproj", "numpy"}  # type: ignore[arg-type]
