@@ -1,8 +1,9 @@
-"""The call and the output of ``spatial overlay`` (see :mod:`spatial.cli.overlay` for the command).
+"""The request and the output of ``spatial overlay`` (the command: :mod:`spatial.cli.overlay`).
 
-Imported by :func:`spatial.cli.overlay.run` once the arguments are parsed: the
-call checked, the request built, :func:`spatial.commands.overlay.run_overlay`
-run, its result printed or written.
+Imported by :func:`spatial.cli.overlay.run` once the call is checked
+(:func:`spatial.cli._overlay_args.check_call`) and a missing A or B refused: the
+request built, :func:`spatial.commands.overlay.run_overlay` run, its result
+printed or written.
 """
 
 from __future__ import annotations
