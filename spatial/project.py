@@ -288,7 +288,7 @@ def load_project(path: str | os.PathLike[str]) -> Project:
     PlanDataError
         A target or rule (inline or in the file named) is malformed.
     """
-    from spatial.io.layers import LAYER_NAMES  # noqa: PLC0415 - geopandas is heavy
+    from spatial.io.bundled import LAYER_NAMES  # noqa: PLC0415
 
     file = Path(path).expanduser().absolute()
     data = _read(file)

@@ -1,8 +1,9 @@
-"""The call and the output of ``spatial overlay`` (see :mod:`spatial.cli.overlay` for the command).
+"""The request and the output of ``spatial overlay`` (the command: :mod:`spatial.cli.overlay`).
 
-Imported by :func:`spatial.cli.overlay.run` once the arguments are parsed: the
-call checked, the request built, :func:`spatial.commands.overlay.run_overlay`
-run, its result printed or written.
+Imported by :func:`spatial.cli.overlay.run` once the call is checked
+(:func:`spatial.cli._overlay_args.check_call`) and a missing A or B refused: the
+request built, :func:`spatial.commands.overlay.run_overlay` run, its result
+printed or written.
 """
 
 from __future__ import annotations
@@ -14,19 +15,16 @@ from typing import TYPE_CHECKING, Any, cast
 import pandas as pd
 
 from spatial.cli import _overlay_args as command
-from spatial.cli._options import Input, read_options, require_in_range
+from spatial.cli._options import Input, read_options
 from spatial.cli._output import ExitCode, printed_warnings, say_notes
-from spatial.cli._outputs import emit_frames, output_destination
+from spatial.cli._outputs import emit_frames
 from spatial.commands.overlay import (
-    DISTANCE_MAX_M,
-    NEED_B,
     OverlayRequest,
     OverlayResult,
     run_overlay,
 )
 from spatial.errors import UsageError, printable
-from spatial.export.layers import is_layer_destination, write_layers
-from spatial.formats import format_from_suffix
+from spatial.export.layers import write_layers
 from spatial.io.where import Where, parse_where
 from spatial.report import emit, format_frame
 from spatial.table_formats import table_format
@@ -49,32 +47,6 @@ _ID_COLUMNS: dict[str, dict[str, str]] = {
     "matrix": {"a_id": "a", "b_id": "a"},
     "assign": {"point_id": "a", "polygon_id": "b"},
 }
-
-
-def _check_call(args: argparse.Namespace) -> None:
-    args.out = output_destination(args)  # --db URL --table T: the same as --out URL?table=T
-    if is_layer_destination(args.out):
-        if args.format is not None:
-            raise UsageError(f"{args.out}: results are written as a layer; drop --format")
-        args.format = "layer"
-    else:
-        args.format = format_from_suffix(args.format, args.out)
-    if args.op in NEED_B and args.b is None:
-        raise UsageError(f"--op {args.op} needs a second layer B")
-    if args.op not in NEED_B and args.b is not None:
-        raise UsageError(
-            f"--op {args.op} compares the features of A with each other and does not use B "
-            f"({args.b}): drop it"
-        )
-    if args.op == "coverage" and args.distance_m is None:
-        raise UsageError("--op coverage needs --distance-m (metres)")
-    if args.op != "coverage" and args.distance_m is not None:
-        raise UsageError(f"--distance-m applies to --op coverage only, not --op {args.op}")
-    require_in_range(args.distance_m, "--distance-m", 0, DISTANCE_MAX_M, "metres", low_open=True)
-    if args.square and args.op != "matrix":
-        raise UsageError(f"--square applies to --op matrix only, not --op {args.op}")
-    if args.format == "geojson" and args.op != "difference":
-        raise UsageError("--format geojson is only for --op difference (the others are tables)")
 
 
 def request_of(args: argparse.Namespace) -> OverlayRequest:
@@ -102,9 +74,9 @@ def request_of(args: argparse.Namespace) -> OverlayRequest:
 def run(args: argparse.Namespace, scan: ParquetScan[Any] | None = None) -> int:
     """Run one overlay operation and print or write its result; return the exit status.
 
-    ``scan`` is A's scan when :func:`spatial.cli.overlay.run` started one.
+    ``scan`` is A's scan when :func:`spatial.cli.overlay.run` started one; the call
+    is checked there first (:func:`spatial.cli._overlay_args.check_call`).
     """
-    _check_call(args)
     request = request_of(args)
     with printed_warnings("overlay"):
         result = run_overlay(request, scan)

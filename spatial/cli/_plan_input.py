@@ -25,7 +25,7 @@ from spatial.cli._output import say_notes
 from spatial.cli._project import plan_request
 from spatial.commands._inputs import PlanLayers
 from spatial.errors import UsageError
-from spatial.io.layers import LAYER_NAMES
+from spatial.io.bundled import LAYER_NAMES
 
 if TYPE_CHECKING:
     from spatial.checked.snapshot import PlanSnapshot

@@ -372,7 +372,7 @@ def plan_title(args: argparse.Namespace) -> str | None:
     The project's ``title``, else the plan's ``[document] title``, else the
     zones file's stem (the first layer's given, without zones).
     """
-    from spatial.io.layers import LAYER_NAMES  # noqa: PLC0415 - geopandas is heavy
+    from spatial.io.bundled import LAYER_NAMES  # noqa: PLC0415
     from spatial.plan import load_title  # noqa: PLC0415
 
     if not own_plan(args):

@@ -64,7 +64,7 @@ from spatial.cli._project import plan_request
 from spatial.commands._inputs import PlanLayers
 from spatial.commands.check import CheckRequest, run_check
 from spatial.errors import printable
-from spatial.io.layers import LAYER_NAMES
+from spatial.io.bundled import LAYER_NAMES
 
 __all__ = ["register", "request_of", "run"]
 

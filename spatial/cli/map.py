@@ -18,8 +18,7 @@ import os
 import shlex
 import sys
 from pathlib import Path
-
-import geopandas as gpd
+from typing import TYPE_CHECKING
 
 from spatial.cli._options import (
     COMMAND_HELP,
@@ -34,9 +33,12 @@ from spatial.cli._plan_input import add_plan_input, plan_layers_of
 from spatial.cli._project import plan_request
 from spatial.commands.map import DEFAULT_MAP, MAP_FOLDER, MapRequest, default_map, run_map
 from spatial.errors import printable
-from spatial.report import format_table
-from spatial.webmap import BASEMAP_NAMES, LayerOptions, MapOptions
-from spatial.webmap.geojson import DECIMALS_BY_ACCURACY
+from spatial.webmap.choices import BASEMAP_NAMES, TILES_FROM
+
+if TYPE_CHECKING:  # the help and a refused call load neither (geopandas, folium)
+    import geopandas as gpd
+
+    from spatial.webmap import MapOptions
 
 __all__ = ["register", "run"]
 
@@ -71,8 +73,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--tiles-from",
         type=int,
         metavar="COUNT",
-        help=f"draw a --layer of at least COUNT features as vector tiles "
-        f"(default {LayerOptions().tiles_from:,})",
+        help=f"draw a --layer of at least COUNT features as vector tiles (default {TILES_FROM:,})",
     )
     parser.add_argument(
         "--basemap",
@@ -139,6 +140,8 @@ def _folder_lines(
 
 
 def _area_check(checked: gpd.GeoDataFrame, missing: list[str]) -> str:
+    from spatial.report import format_table  # noqa: PLC0415 - pandas: the map is drawn by now
+
     columns = [c for c in ("id", "name_zh") if c in checked.columns]
     columns += ["measured_km2", "target_km2", "diff_pct", "status"]
     lines = ["zones coloured by their area check (areas ellipsoidal, CGCS2000):"]
@@ -157,6 +160,8 @@ def _check_options(args: argparse.Namespace) -> None:
 
 def _precision_note(decimals: int | None) -> str | None:
     """Return a note when --decimals keeps coordinates coarser than the data's accuracy supports."""
+    from spatial.webmap.geojson import DECIMALS_BY_ACCURACY  # noqa: PLC0415 - geopandas
+
     finest = max(DECIMALS_BY_ACCURACY.values())
     if decimals is None or decimals >= finest:
         return None

@@ -43,7 +43,9 @@ from spatial.cli._outputs import add_output_options
 from spatial.cli._overlay_args import (
     OPERATIONS,
     SQUARE_MAX_FEATURES,
+    check_call,
     from_parquet_file,
+    refuse_missing_inputs,
 )
 
 if TYPE_CHECKING:
@@ -103,6 +105,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def run(args: argparse.Namespace) -> int:
     """Run one overlay operation and print or write its result; return the exit status."""
+    check_call(args)
+    refuse_missing_inputs(args)  # A, then B: before geopandas, pyarrow and GDAL load
     scan = _early_scan(args)
     try:
         from spatial.cli._overlay_run import run as run_overlay  # noqa: PLC0415 - the heavy part

@@ -124,10 +124,13 @@ def request_of(args: argparse.Namespace) -> QcRequest:
 
 def run(args: argparse.Namespace) -> int:
     """Inspect the layers, print or write the findings; return 0, or 1 when errors are found."""
-    from spatial.qc.outputs import render, workbook_sheets, write_error_layers  # noqa: PLC0415
+    from spatial.io.sandbox import refuse_missing_source  # noqa: PLC0415
 
     _check_call(args)
     request = request_of(args)
+    refuse_missing_source(request.layers[0])  # the first read: before the readers load
+    from spatial.qc.outputs import render, workbook_sheets, write_error_layers  # noqa: PLC0415
+
     result = run_qc(request)
     say_notes("qc", result.notes)
     findings = result.findings

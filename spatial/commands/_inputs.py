@@ -33,6 +33,7 @@ __all__ = [
     "read_constraint_layer",
     "read_notes",
     "read_plan_layer",
+    "refuse_first_missing",
 ]
 
 #: Area occupied (or outside) a zone may have before a constraint rule fails, m²:
@@ -290,3 +291,33 @@ def named_check_tables(
     frame = frame.naming_table("targets", named).naming_table("rules", judged)
     frame = frame.naming_ids("rules", judged)  # the rules layer of --out FILE.gpkg too
     return frame.naming_table("conflicts", zones).naming_ids("conflicts", zones)
+
+
+def refuse_first_missing(inputs: PlanLayers, *, style_field: str | None = None) -> None:
+    """Refuse the first file a plan's read opens when it names nothing, before the readers load.
+
+    The planner's plan layers are read first, then the extra layers, then the
+    constraint layers (:func:`constraint_rules`), each refused by its reader when
+    its file is missing. The first of them is refused here, in the readers' own
+    words (:func:`spatial.io.sandbox.refuse_missing_source`), before geopandas,
+    pyarrow and GDAL load: the read would say the same first. A later file is left
+    to the read (an earlier one may be refused otherwise first), and so is a first
+    constraint layer the call may be refused before (a style field without an extra
+    layer, a tolerance out of range, a constraint named as a plan layer). Call it
+    once the plan is resolved (:meth:`PlanInput.resolve` refuses before any layer).
+
+    Raises
+    ------
+    LayerReadError
+        The first file names nothing (or a remote source), as its reader says.
+    """
+    from spatial.io.bundled import LAYER_NAMES  # noqa: PLC0415
+    from spatial.io.sandbox import refuse_missing_source  # noqa: PLC0415
+
+    first = next(iter((*inputs.layers.values(), *inputs.extra.values())), None)
+    if first is None and inputs.constraints and style_field is None:
+        constraint = inputs.constraints[0]
+        in_range = 0 <= inputs.tolerance_m2 < float("inf")
+        first = constraint.path if in_range and constraint.name not in LAYER_NAMES else None
+    if first is not None:
+        refuse_missing_source(first)

@@ -16,6 +16,7 @@ from spatial.commands._inputs import (
     constraint_rules,
     read_notes,
     read_plan_layer,
+    refuse_first_missing,
 )
 
 if TYPE_CHECKING:
@@ -115,9 +116,10 @@ def checked_plan(
     repair : bool
         Repair invalid geometries instead of refusing them.
     """
+    targets, rules, notes_ = plan.resolve()
+    refuse_first_missing(inputs, style_field=style_field)  # before the readers load
     from spatial.checks.snapshot import take_snapshot  # noqa: PLC0415 - heavy
 
-    targets, rules, notes_ = plan.resolve()
     notes = list(notes_)
     layers, files, extra = _read(inputs, targets, notes)
     check_style_field(style_field, extra)

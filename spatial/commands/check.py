@@ -20,6 +20,7 @@ from spatial.commands._inputs import (
     output_frame_for,
     read_notes,
     read_plan_layer,
+    refuse_first_missing,
 )
 
 if TYPE_CHECKING:
@@ -197,11 +198,12 @@ def run_check(request: CheckRequest) -> CheckResult:
     SpatialError
         An input cannot be read or is invalid (exit 2 on the command line).
     """
+    targets, rules, notes_ = request.plan.resolve()
+    refuse_first_missing(request.inputs)  # before the readers load
     from spatial.checks import run_checks  # noqa: PLC0415
     from spatial.checks.prepare import select_layers  # noqa: PLC0415
     from spatial.landuse.fields import CLASS_CODE_FIELD  # noqa: PLC0415
 
-    targets, rules, notes_ = request.plan.resolve()
     notes = list(notes_)
     layers, sources, rules, frame = _read(request, rules, notes)
     frame = frame.naming("targets", {t.layer for t in targets})  # ids named as their layer's

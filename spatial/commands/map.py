@@ -188,11 +188,12 @@ def run_map(request: MapRequest) -> MapResult:
         An input cannot be read or is invalid; nothing is written.
     """
     from spatial.commands._snapshot import checked_plan  # noqa: PLC0415
-    from spatial.webmap import LayerOptions, MapOptions, render_map  # noqa: PLC0415
 
-    snapshot, notes = checked_plan(
+    snapshot, notes = checked_plan(  # a missing first file is refused before folium loads
         request.plan, request.inputs, style_field=request.style_field, repair=request.repair
     )
+    from spatial.webmap import LayerOptions, MapOptions, render_map  # noqa: PLC0415
+
     tiles_from = {} if request.tiles_from is None else {"tiles_from": request.tiles_from}
     threshold = LayerOptions(**tiles_from).tiles_from
     snapshot, named = _tiled_ids(snapshot, request.inputs.extra, threshold)

@@ -77,13 +77,14 @@ def run_report(request: ReportRequest) -> ReportResult:
         An input cannot be read or is invalid; nothing is written.
     """
     from spatial.commands._snapshot import checked_plan  # noqa: PLC0415
+
+    snapshot, notes = checked_plan(  # a missing first file is refused before the renderers load
+        request.plan, request.inputs, style_field=request.style_field, repair=request.repair
+    )
     from spatial.io.atomic import write_text_atomic  # noqa: PLC0415
     from spatial.publish.report_html import report_html  # noqa: PLC0415
     from spatial.publish.sheet import write_sheet_pdf  # noqa: PLC0415
 
-    snapshot, notes = checked_plan(
-        request.plan, request.inputs, style_field=request.style_field, repair=request.repair
-    )
     html = report_html(snapshot, request.style_field)
     write_text_atomic(request.out, html)
     if request.pdf is not None:

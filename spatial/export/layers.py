@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from spatial.errors import UsageError
 from spatial.export.layer_formats import LayerWrite, format_for, layer_suffixes
 from spatial.export.layer_formats.gdb import GDB_MARK
+
+if TYPE_CHECKING:  # is_layer_destination checks a call before pandas loads
+    import pandas as pd
 
 __all__ = ["GDB_MARK", "is_layer_destination", "write_layers"]
 

@@ -9,7 +9,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
-__all__ = ["REQUIRED_PROPERTIES", "bundled_dir"]
+__all__ = ["LAYER_NAMES", "REQUIRED_PROPERTIES", "bundled_dir"]
+
+#: The bundled layers, in drawing order (bottom to top); here, not in
+#: :mod:`spatial.io.layers`, so that a command's options are named without geopandas.
+LAYER_NAMES: tuple[str, ...] = (
+    "district",
+    "corridor",
+    "clusters",
+    "zones",
+    "functional_areas",
+    "platforms",
+    "towns",
+)
 
 #: Properties every feature of a bundled or checked layer must carry.
 REQUIRED_PROPERTIES: tuple[str, ...] = ("id", "name_zh", "name_en", "kind", "source", "accuracy")

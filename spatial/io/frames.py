@@ -10,13 +10,16 @@ code names: it is brought to WGS84 on reading (:mod:`spatial.measure.gcj02`).
 
 from __future__ import annotations
 
-import geopandas as gpd
-import numpy as np
+from typing import TYPE_CHECKING
+
 from pyproj import CRS, Geod
 from pyproj.exceptions import CRSError as ProjCRSError
 
 from spatial.crs import WGS84, crs_label, require_usable_crs
 from spatial.errors import CRSError, LayerError
+
+if TYPE_CHECKING:  # resolve_crs checks a --crs or a project's CRS before geopandas loads
+    import geopandas as gpd
 
 __all__ = ["INPUT_FRAMES", "apply_crs", "apply_input_frame", "resolve_crs"]
 
@@ -68,6 +71,8 @@ def apply_crs(
 
 def _shift_m(before: gpd.GeoSeries, after: gpd.GeoSeries) -> float:
     """Median distance, metres, between the representative points of two versions of a layer."""
+    import numpy as np  # noqa: PLC0415 - here: resolve_crs loads no numpy
+
     p, q = before.representative_point(), after.representative_point()
     keep = ~(p.is_empty | q.is_empty | p.isna() | q.isna())
     if not keep.any():
@@ -107,6 +112,8 @@ def apply_input_frame(
             f"{source}: --input-frame gcj02 needs longitude/latitude coordinates, but the layer "
             f"is in {label}; GCJ-02 exports (AMap, 奥维) are degrees"
         )
+    import numpy as np  # noqa: PLC0415
+
     from spatial.measure.gcj02 import gcj02_to_wgs84_geometry  # noqa: PLC0415
 
     lonlat = gdf if gdf.crs.equals(WGS84) else gdf.set_crs(WGS84, allow_override=True)

@@ -24,7 +24,7 @@ from pyproj.exceptions import CRSError as ProjCRSError
 from spatial.crs import likely_crs_hint, require_usable_crs
 from spatial.errors import CRSError, LayerError, LayerReadError, LayerReadWarning, first_line
 from spatial.io import rawjson as _rawjson
-from spatial.io.bundled import REQUIRED_PROPERTIES, bundled_dir
+from spatial.io.bundled import LAYER_NAMES, REQUIRED_PROPERTIES, bundled_dir
 from spatial.io.files import require_layer_path
 from spatial.io.options import ReadOptions, apply_read_options
 from spatial.io.postgis import database_label, is_postgis_url, read_postgis_layer
@@ -40,17 +40,6 @@ __all__ = [
     "read_layer",
     "read_layer_tolerant",
 ]
-
-#: The bundled layers, in drawing order (bottom to top).
-LAYER_NAMES: tuple[str, ...] = (
-    "district",
-    "corridor",
-    "clusters",
-    "zones",
-    "functional_areas",
-    "platforms",
-    "towns",
-)
 
 #: Geometry kinds an operation can ask of a layer (checked by :mod:`spatial.validate.inputs`).
 GeometryKind = Literal["polygon", "point", "line", "any"]

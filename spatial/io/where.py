@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-
-import geopandas as gpd
+from typing import TYPE_CHECKING
 
 from spatial.errors import LayerError, UsageError
+
+if TYPE_CHECKING:  # parse_where checks a call before geopandas loads
+    import geopandas as gpd
 
 __all__ = ["Where", "parse_where", "select_features"]
 

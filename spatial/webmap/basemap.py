@@ -11,11 +11,9 @@ block (:func:`~spatial.webmap.page.page_value`), never through a template.
 
 from __future__ import annotations
 
-import json
 import os
 import urllib.parse
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -26,6 +24,7 @@ from folium.template import Template
 from spatial.errors import SpatialError
 from spatial.measure.gcj02 import Geoms, wgs84_to_gcj02_geometry
 from spatial.publish.escape import escape_text
+from spatial.webmap.choices import BASEMAP_NAMES, basemap_catalogue
 from spatial.webmap.page import RawMacroElement, page_value
 
 __all__ = [
@@ -49,18 +48,6 @@ _TILE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp")
 
 class BasemapError(SpatialError, ValueError):
     """A base map cannot be used as asked (unknown name, missing key, empty tile folder)."""
-
-
-@cache
-def _catalogue() -> dict[str, dict[str, Any]]:
-    catalogue: dict[str, dict[str, Any]] = json.loads(
-        (Path(__file__).with_name("basemaps.json")).read_text(encoding="utf-8")
-    )
-    return catalogue
-
-
-#: Names accepted by ``--basemap``.
-BASEMAP_NAMES: tuple[str, ...] = tuple(_catalogue())
 
 
 @dataclass(frozen=True)
@@ -155,7 +142,7 @@ def resolve_basemap(
     ...
     spatial.webmap.basemap.BasemapError: base map 'tianditu' needs a key: set the TIANDITU_KEY ...
     """
-    entry = _catalogue().get(name)
+    entry = basemap_catalogue().get(name)
     if entry is None:
         raise BasemapError(f"unknown base map {name!r}; choose one of {', '.join(BASEMAP_NAMES)}")
     if tiles_dir is not None:

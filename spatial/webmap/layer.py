@@ -21,6 +21,7 @@ from folium.map import Layer
 from folium.template import Template
 
 from spatial.publish.escape import escape_text, script_json
+from spatial.webmap.choices import TILES_FROM
 from spatial.webmap.content import popup_html, tooltip_html
 from spatial.webmap.geojson import decimals_for, feature_collection_json, to_display_crs
 from spatial.webmap.page import RawMacroElement, page_json
@@ -53,7 +54,7 @@ class LayerOptions:
     simplify_m: float | None = None
     detail_limit: int = 5_000
     canvas_from: int = 5_000
-    tiles_from: int = 50_000  # spatial.webmap.tiles.TILES_FROM, chosen by benchmarks/map_tiles.py
+    tiles_from: int = TILES_FROM
 
 
 class GeoJsonLayer(Layer, RawMacroElement):

@@ -10,6 +10,8 @@ for what each command loads before it refuses.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import subprocess
 import sys
@@ -17,7 +19,9 @@ from pathlib import Path
 
 import pytest
 
+from spatial.cli import main
 from spatial.errors import LayerReadError
+from spatial.io import sandbox
 from spatial.io.layers import read_layer
 from spatial.io.sandbox import refuse_missing_source
 
@@ -30,7 +34,10 @@ import contextlib, io, json, sys
 from spatial.cli import main
 err = io.StringIO()
 with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
-    status = main(json.loads(sys.argv[1]))
+    try:
+        status = main(json.loads(sys.argv[1]))
+    except SystemExit as refused:  # argparse's own refusals
+        status = refused.code
 loaded = sorted({m.split(".")[0] for m in sys.modules} & set(json.loads(sys.argv[2])))
 print(json.dumps({"status": status, "stderr": err.getvalue(), "loaded": loaded}))
 """
@@ -106,7 +113,9 @@ def test_what_exists_is_left_to_the_readers(tmp_path: Path) -> None:
         read_layer(dangling)
 
 
-@pytest.mark.parametrize("command", ["validate", "balance"])
+@pytest.mark.parametrize(
+    "command", ["validate", "balance", "map", "check", "report", "overlay", "qc"]
+)
 def test_a_commands_help_loads_no_reader(tmp_path: Path, command: str) -> None:
     """``spatial balance --help`` took 0.6 s of CPU (pandas, geopandas for a field's name)."""
     probe = (
@@ -126,3 +135,154 @@ def test_a_commands_help_loads_no_reader(tmp_path: Path, command: str) -> None:
     result = json.loads(done.stdout)
     assert f"usage: spatial {command}" in result["help"]
     assert result["loaded"] == []
+
+
+# map, check, report, overlay and qc: the help, a bad call and a missing first file load no reader.
+
+#: (call, the one line said): the first file each reads names nothing.
+FIRST_MISSING = [
+    (["map", "--zones", "missing.parquet"], "spatial map: missing.parquet: file not found\n"),
+    (["map", "--layer", "p=gone.fgb"], "spatial map: gone.fgb: file not found\n"),
+    (["map", "--constraint", "红线=gone.gpkg"], "spatial map: gone.gpkg: file not found\n"),
+    (["check", "--zones", "missing.gpkg::zones"], "missing.gpkg::zones: file not found\n"),
+    (
+        ["check", "--constraint", "redline=gone.gpkg", "--within", "ukb=gone2.gpkg"],
+        "spatial check: gone.gpkg: file not found\n",
+    ),
+    (
+        ["report", "--out", "r.html", "--zones", "gone.gpkg", "--layer", "p=gone2.gpkg"],
+        "spatial report: gone.gpkg: file not found\n",
+    ),
+    (["overlay", "A.parquet", "B.parquet"], "spatial overlay: A.parquet: file not found\n"),
+    (["overlay", "A.gpkg", "--op", "matrix"], "spatial overlay: A.gpkg: file not found\n"),
+    (["qc", "gone.gpkg", "gone2.gpkg"], "spatial qc: gone.gpkg: file not found\n"),
+]
+
+
+@pytest.mark.parametrize(("words", "said"), FIRST_MISSING)
+def test_a_missing_first_file_is_refused_before_any_reader_loads(
+    tmp_path: Path, words: list[str], said: str
+) -> None:
+    result = _run(words, tmp_path)
+    assert result["status"] == 2
+    assert str(result["stderr"]).endswith(said)
+    assert str(result["stderr"]).count("\n") == 1
+    assert result["loaded"] == []
+
+
+@pytest.mark.parametrize(("words", "said"), FIRST_MISSING)
+def test_the_early_refusal_is_what_the_full_read_says(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, words: list[str], said: str
+) -> None:
+    """Without the early refusal the readers load and refuse the same file in the same words.
+
+    Overlay's A is the exception: its full read takes B first (``commands.overlay``),
+    so with both missing it names B; the early refusal names A, the first given.
+    """
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sandbox, "refuse_missing_source", lambda path: None)
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+        status = main(words)
+    assert status == 2
+    if words[:3] == ["overlay", "A.parquet", "B.parquet"]:
+        said = "spatial overlay: B.parquet: file not found\n"
+    assert err.getvalue().endswith(said)
+    assert err.getvalue().count("\n") == 1
+
+
+#: (call, the one line said first): what a full read says first stays first.
+SAID_FIRST = [
+    # the plan is resolved before any layer is read
+    (
+        ["report", "--out", "r.html", "--rules", "gone.toml", "--zones", "gone.gpkg"],
+        "spatial report: gone.toml: file not found\n",
+    ),
+    # a style field without a --layer is refused before the constraints are read
+    (
+        ["map", "--constraint", "红线=gone.gpkg", "--style-field", "DLBM"],
+        "spatial map: --style-field 'DLBM': give the layer to style with --layer\n",
+    ),
+    (
+        ["check", "--constraint", "zones=gone.gpkg"],
+        "spatial check: --constraint zones=gone.gpkg: the name 'zones' is already a layer's name\n",
+    ),
+    (
+        ["check", "--constraint", "redline=gone.gpkg", "--tolerance-m2", "-1"],
+        "spatial check: --tolerance-m2 must be a number of m² >= 0, got -1.0\n",
+    ),
+    # an earlier file's own refusal comes before a later missing one
+    (
+        ["map", "--zones", "empty.gpkg", "--layer", "p=gone.gpkg"],
+        "spatial map: empty.gpkg: file is empty\n",
+    ),
+    (["qc", "empty.gpkg", "gone.gpkg"], "spatial qc: empty.gpkg: file is empty\n"),
+    # a bad call before any file
+    (
+        ["overlay", "gone.parquet", "gone2.parquet", "--op", "coverage"],
+        "spatial overlay: --op coverage needs --distance-m (metres)\n",
+    ),
+    (
+        ["qc", "gone.gpkg", "--where", "DLBM"],
+        "spatial qc: --where DLBM: expected FIELD=VALUE, FIELD!=VALUE or FIELD=V1,V2\n",
+    ),
+    # overlay reads B before an A it does not scan, and scans a GeoPackage A before B
+    (["overlay", "empty.geojson", "gone.gpkg"], "spatial overlay: gone.gpkg: file not found\n"),
+    (["overlay", "empty.gpkg", "gone.gpkg"], "spatial overlay: gone.gpkg: file not found\n"),
+]
+
+
+@pytest.mark.parametrize(("words", "said"), SAID_FIRST)
+def test_what_a_full_read_says_first_stays_first(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, words: list[str], said: str
+) -> None:
+    """The same first line with the early refusals and without them (the readers' own)."""
+    monkeypatch.chdir(tmp_path)
+    for name in ("empty.gpkg", "empty.geojson"):
+        (tmp_path / name).write_bytes(b"")
+    heard = []
+    for early in (True, False):
+        if not early:
+            monkeypatch.setattr(sandbox, "refuse_missing_source", lambda path: None)
+        err = io.StringIO()
+        with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+            assert main(words) == 2
+        heard.append(err.getvalue())
+    assert heard == [said, said]
+
+
+@pytest.mark.parametrize(
+    ("words", "said"),
+    [
+        (["map", "missing.parquet"], "spatial: error: unrecognized arguments: missing.parquet"),
+        (["map", "--decimals", "2"], "spatial map: --decimals must be a number from 4 to 10"),
+        (["map", "--basemap", "google"], "spatial map: error: argument --basemap: invalid choice"),
+        (["check", "--conflicts-out", "c.gpkg"], "--conflicts-out needs --constraint or --within"),
+        (["report", "--out", "r.pdf"], "spatial report: r.pdf: a report is written as .html"),
+        (["overlay", "a.parquet", "b.parquet", "--op", "matrix"], "does not use B (b.parquet)"),
+        (["qc", "a.gpkg", "--errors-out", "e.csv"], "--errors-out is written as a GeoPackage"),
+    ],
+)
+def test_a_bad_call_is_refused_before_any_reader_loads(
+    tmp_path: Path, words: list[str], said: str
+) -> None:
+    """``spatial map missing.parquet`` took 1.3 s of CPU to say its argument is unknown."""
+    result = _run(words, tmp_path)
+    assert result["status"] == 2
+    assert said in str(result["stderr"])
+    assert result["loaded"] == []
+
+
+@pytest.mark.parametrize("command", [["check"], ["map"], ["report", "--out", "r.html"]])
+def test_a_projects_missing_layer_is_refused_with_pyproj_alone(
+    tmp_path: Path, command: list[str]
+) -> None:
+    """The project's CRS is checked (pyproj), its missing file refused: no table, no reader."""
+    (tmp_path / "spatial.toml").write_text(
+        '[project]\ntitle = "示例数据"\n\n[layers.zones]\npath = "zones.gpkg"\ncrs = "EPSG:4544"\n',
+        encoding="utf-8",
+    )
+    result = _run(command, tmp_path)
+    assert result["status"] == 2
+    assert "layers.zones.path: no such file 'zones.gpkg'" in str(result["stderr"])
+    assert set(result["loaded"]) <= {"pyproj", "numpy"}  # type: ignore[arg-type]
