@@ -7,6 +7,11 @@ edge a straight line in geodetic longitude/latitude on the CGCS2000 (GRS80)
 ellipsoid. Vertices stored in a projected CRS are first converted to geodetic
 coordinates (:mod:`spatial.measure.frames`), which for a Gauss–Krüger layer is
 the land-survey rule itself.
+
+Each distinct vertex is converted once, on the process's CPUs (parcels of a
+coverage share their vertices), giving each vertex the figures a conversion of
+every vertex gives it, bit for bit; the strips are summed on threads in fixed
+blocks. The areas do not depend on the number of threads.
 """
 
 from __future__ import annotations
@@ -15,7 +20,8 @@ import numpy as np
 import numpy.typing as npt
 from pyproj import CRS
 
-from spatial.measure.frames import geodetic_lonlat, is_lonlat
+from spatial.cpus import usable_cpus
+from spatial.measure.frames import geodetic_lonlat_distinct, is_lonlat
 from spatial.measure.rings import check_lonlat, polygonal_mask, ring_layout
 from spatial.measure.strip import layout_area_m2
 
@@ -23,7 +29,10 @@ __all__ = ["area_of_record_m2"]
 
 
 def area_of_record_m2(
-    geoms: npt.ArrayLike, crs: CRS | None = None, what: str = "layer"
+    geoms: npt.ArrayLike,
+    crs: CRS | None = None,
+    what: str = "layer",
+    threads: int | None = None,
 ) -> npt.NDArray[np.float64]:
     """Return the area of record (m², CGCS2000 ellipsoid) of each polygon.
 
@@ -36,6 +45,9 @@ def area_of_record_m2(
         EPSG:4490), checked to be in range.
     what : str
         How to name the input in an error message.
+    threads : int, optional
+        Threads converting vertices and summing strips; the CPUs this process
+        may run on when None. The areas do not depend on it.
 
     Raises
     ------
@@ -58,18 +70,16 @@ def area_of_record_m2(
     (10737.67, True)
     """
     geoms = np.asarray(geoms, dtype=object).ravel()
+    threads = usable_cpus() if threads is None else max(1, threads)
     polygonal_mask(geoms, what)
     rings = ring_layout(geoms)
     if crs is None or is_lonlat(crs):
         if len(rings.xy):
             check_lonlat(rings.xy, rings.vertex_geom(), what)
         lon, lat = rings.xy[:, 0], rings.xy[:, 1]
-    else:  # each ring's closing vertex repeats its first: convert it once
+    else:  # each ring's closing vertex takes its first vertex's figures
+        lon, lat = geodetic_lonlat_distinct(rings.xy, crs, threads)
         starts = np.cumsum(rings.ring_size) - rings.ring_size
         last = starts + rings.ring_size - 1
-        inner = np.ones(len(rings.xy), dtype=bool)
-        inner[last] = False
-        lon, lat = np.empty(len(rings.xy)), np.empty(len(rings.xy))
-        lon[inner], lat[inner] = geodetic_lonlat(rings.xy[inner], crs)
         lon[last], lat[last] = lon[starts], lat[starts]
-    return layout_area_m2(lon, lat, rings, len(geoms))
+    return layout_area_m2(lon, lat, rings, len(geoms), threads)
