@@ -104,39 +104,39 @@ def same_pair(xy: FloatArray) -> IntArray:
     >>> int((rep == np.arange(5)).sum())
     4
     """
-    bits = np.ascontiguousarray(xy, dtype=np.float64).view(np.uint64)
-    bx, by = bits[:, 0], bits[:, 1]
-    rep: IntArray = np.arange(len(bits), dtype=np.intp)
-    held, found = _slot_holders(bx, by)
+    pairs = np.ascontiguousarray(xy, dtype=np.float64).view(np.complex128).ravel()  # 16 bytes
+    rep: IntArray = np.arange(len(pairs), dtype=np.intp)
+    held, found = _slot_holders(pairs)
     np.copyto(rep, held, where=found)
     todo: IntArray = np.flatnonzero(~found)
     for _ in range(_ROUNDS - 1):
         if len(todo) < 2:
             break
-        held, found = _slot_holders(bx[todo], by[todo])
+        held, found = _slot_holders(np.take(pairs, todo))
         rep[todo[found]] = todo[held[found]]
         todo = todo[~found]
     return rep
 
 
-def _slot_holders(
-    bx: npt.NDArray[np.uint64], by: npt.NDArray[np.uint64]
-) -> tuple[IntArray, npt.NDArray[np.bool_]]:
-    """Hash each pair of bits to a slot: the position holding its slot, and if its bits match."""
-    slot_bits = max(int(len(bx) - 1).bit_length(), 1)
-    slot = bx * _GOLDEN
-    slot ^= by
+def _slot_holders(pairs: npt.NDArray[np.complex128]) -> tuple[IntArray, npt.NDArray[np.bool_]]:
+    """Hash each pair's bits to a slot: the position holding its slot, and if its bits match.
+
+    Of the pairs hashed to one slot, the one written last holds it.
+    """
+    bits = pairs.view(np.uint64).reshape(-1, 2)
+    slot_bits = max(int(len(pairs) - 1).bit_length(), 1)
+    slot = bits[:, 0] * _GOLDEN
+    slot ^= bits[:, 1]
     slot *= _GOLDEN
     slot >>= np.uint64(64 - slot_bits)
     at = slot.view(np.int64)  # below 2^63 after the shift
     table = np.empty(1 << slot_bits, dtype=np.intp)
-    table[at] = np.arange(
-        len(bx), dtype=np.intp
-    )  # of the pairs sharing a slot, the last written holds it
-    held: IntArray = table[at]
+    table[at] = np.arange(len(pairs), dtype=np.intp)
+    held: IntArray = np.take(table, at)
     del table, at, slot
-    found = bx[held] == bx
-    found &= by[held] == by
+    got = np.take(pairs, held).view(np.uint64).reshape(-1, 2)  # one read of 16 bytes
+    found = got[:, 0] == bits[:, 0]
+    found &= got[:, 1] == bits[:, 1]
     return held, found
 
 
@@ -166,12 +166,12 @@ def geodetic_lonlat_distinct(
         return geodetic_lonlat(xy, crs)
     rep = same_pair(xy)
     own = np.flatnonzero(rep == np.arange(len(rep)))
-    lon, lat = xy[own, 0], xy[own, 1]  # copies: converted in place
+    lon, lat = np.take(xy[:, 0], own), np.take(xy[:, 1], own)  # copies: converted in place
     _transform_in_place(_to_cgcs2000(crs.to_wkt()), lon, lat, threads)
     where = np.empty(len(rep), dtype=np.intp)
     where[own] = np.arange(len(own))
-    where = where[rep]
-    return lon[where], lat[where]
+    where = np.take(where, rep)
+    return np.take(lon, where), np.take(lat, where)
 
 
 def _transform_in_place(

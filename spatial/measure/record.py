@@ -72,7 +72,7 @@ def area_of_record_m2(
     geoms = np.asarray(geoms, dtype=object).ravel()
     threads = usable_cpus() if threads is None else max(1, threads)
     polygonal_mask(geoms, what)
-    rings = ring_layout(geoms)
+    rings = ring_layout(geoms, threads)
     if crs is None or is_lonlat(crs):
         if len(rings.xy):
             check_lonlat(rings.xy, rings.vertex_geom(), what)

@@ -25,6 +25,7 @@ from survey import gk_to_lonlat, survey_parcels, survey_zones
 
 from spatial.errors import CRSError, LayerError
 from spatial.measure import frames, strip
+from spatial.measure import rings as ring_module
 from spatial.measure.frames import geodetic_lonlat, geodetic_lonlat_distinct, same_pair
 from spatial.measure.record import area_of_record_m2
 from spatial.measure.rings import check_lonlat, polygonal_mask
@@ -247,7 +248,8 @@ def assert_bit_for_bit(geoms, crs, **kwargs):
 
 @pytest.fixture
 def small_blocks(monkeypatch):
-    """Blocks of 7 vertices, threads from 2 blocks or 3 vertices: every edge of a run is inside."""
+    """Blocks of 7 vertices; threads from 2 blocks, 3 vertices or 2 features: every edge inside."""
+    monkeypatch.setattr(ring_module, "MIN_THREAD_GEOMS", 2)
     monkeypatch.setattr(strip, "_CHUNK", 7)
     monkeypatch.setattr(strip, "MIN_THREAD_BLOCKS", 2)
     monkeypatch.setattr(frames, "MIN_THREAD_VERTICES", 3)
@@ -344,3 +346,14 @@ def test_distinct_conversion_equals_one_conversion_of_every_vertex(threads, monk
     got = geodetic_lonlat_distinct(xy, GK, threads)
     want = geodetic_lonlat(xy, GK)
     assert all(np.array_equal(g, w) for g, w in zip(got, want, strict=True))
+
+
+@pytest.mark.parametrize("threads", [2, 3])
+def test_ring_layout_on_threads_is_the_layout_of_the_whole(threads, monkeypatch):
+    geoms = random_coverage(np.random.default_rng(9), 9, 7)
+    whole = ring_module.ring_layout(geoms)
+    monkeypatch.setattr(ring_module, "MIN_THREAD_GEOMS", 2)
+    runs = ring_module.ring_layout(geoms, threads)
+    for name in ("xy", "ring_size", "ring_geom", "ring_sign"):
+        assert np.array_equal(getattr(runs, name), getattr(whole, name)), name
+    assert np.array_equal(whole.xy, _oracle_ring_layout(geoms)[0])
