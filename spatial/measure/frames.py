@@ -40,6 +40,8 @@ MIN_THREAD_VERTICES = 65_536
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 # Hashing rounds: each finds again the pairs whose slot another pair took in the round before.
 _ROUNDS = 3
+# Pairs compared with their slot's holder at a time (their copies stay in cache).
+_COMPARE_BLOCK = 1 << 16
 
 
 def is_lonlat(crs: CRS) -> bool:
@@ -132,11 +134,14 @@ def _slot_holders(pairs: npt.NDArray[np.complex128]) -> tuple[IntArray, npt.NDAr
     at = slot.view(np.int64)  # below 2^63 after the shift
     table = np.empty(1 << slot_bits, dtype=np.intp)
     table[at] = np.arange(len(pairs), dtype=np.intp)
-    held: IntArray = np.take(table, at)
-    del table, at, slot
-    got = np.take(pairs, held).view(np.uint64).reshape(-1, 2)  # one read of 16 bytes
-    found = got[:, 0] == bits[:, 0]
-    found &= got[:, 1] == bits[:, 1]
+    held: IntArray = np.take(table, at, out=at)  # buffered (mode "raise"): in place of the slots
+    del table
+    found = np.empty(len(pairs), dtype=bool)
+    for lo in range(0, len(pairs), _COMPARE_BLOCK):  # the pairs read back a block at a time
+        hi = lo + _COMPARE_BLOCK
+        got = np.take(pairs, held[lo:hi]).view(np.uint64).reshape(-1, 2)  # one read of 16 bytes
+        np.equal(got[:, 0], bits[lo:hi, 0], out=found[lo:hi])
+        found[lo:hi] &= got[:, 1] == bits[lo:hi, 1]
     return held, found
 
 

@@ -253,6 +253,7 @@ def small_blocks(monkeypatch):
     monkeypatch.setattr(strip, "_CHUNK", 7)
     monkeypatch.setattr(strip, "MIN_THREAD_BLOCKS", 2)
     monkeypatch.setattr(frames, "MIN_THREAD_VERTICES", 3)
+    monkeypatch.setattr(frames, "_COMPARE_BLOCK", 5)
 
 
 # --- the tests -------------------------------------------------------------------------------
@@ -323,7 +324,9 @@ def test_errors_are_the_old_ones():
         assert str(new.value) == str(old.value)
 
 
-def test_same_pair_finds_equal_bits_only():
+@pytest.mark.parametrize("block", [1 << 16, 7])
+def test_same_pair_finds_equal_bits_only(block, monkeypatch):
+    monkeypatch.setattr(frames, "_COMPARE_BLOCK", block)
     rng = np.random.default_rng(11)
     distinct = rng.uniform(0, 1e6, (5_000, 2))
     distinct[:10] = [[0.0, 1.0]] * 5 + [[-0.0, 1.0]] * 5  # 0.0 and -0.0 differ in their bits
