@@ -29,7 +29,13 @@ import numpy as np
 import numpy.typing as npt
 from pyproj import CRS, Transformer
 
-__all__ = ["geodetic_lonlat", "geodetic_lonlat_distinct", "is_lonlat", "same_pair"]
+__all__ = [
+    "geodetic_lonlat",
+    "geodetic_lonlat_distinct",
+    "geodetic_lonlat_on_threads",
+    "is_lonlat",
+    "same_pair",
+]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.intp]
@@ -177,6 +183,25 @@ def geodetic_lonlat_distinct(
     where[own] = np.arange(len(own))
     where = np.take(where, rep)
     return np.take(lon, where), np.take(lat, where)
+
+
+def geodetic_lonlat_on_threads(
+    xy: FloatArray, crs: CRS, threads: int = 1
+) -> tuple[FloatArray, FloatArray]:
+    """Return :func:`geodetic_lonlat` of ``xy``, bit for bit, converting on ``threads`` threads.
+
+    Examples
+    --------
+    >>> xy = np.array([[620_000.0, 3_280_000.0], [620_100.0, 3_280_000.0]])
+    >>> lon, lat = geodetic_lonlat_on_threads(xy, CRS.from_epsg(4544), 2)
+    >>> [np.array_equal(a, b) for a, b in zip((lon, lat), geodetic_lonlat(xy, CRS.from_epsg(4544)))]
+    [True, True]
+    """
+    if is_lonlat(crs) or not len(xy):
+        return geodetic_lonlat(xy, crs)
+    lon, lat = xy[:, 0].copy(), xy[:, 1].copy()  # converted in place
+    _transform_in_place(_to_cgcs2000(crs.to_wkt()), lon, lat, threads)
+    return lon, lat
 
 
 def _transform_in_place(

@@ -8,10 +8,12 @@ ellipsoid. Vertices stored in a projected CRS are first converted to geodetic
 coordinates (:mod:`spatial.measure.frames`), which for a Gauss–Krüger layer is
 the land-survey rule itself.
 
-Each distinct vertex is converted once, on the process's CPUs (parcels of a
-coverage share their vertices), giving each vertex the figures a conversion of
-every vertex gives it, bit for bit; the strips are summed on threads in fixed
-blocks. The areas do not depend on the number of threads.
+Vertices are converted on the process's CPUs; in layers of up to
+:data:`DISTINCT_MAX_VERTICES` vertices each distinct vertex is converted once
+(parcels of a coverage share their vertices about three ways), giving each
+vertex the figures a conversion of every vertex gives it, bit for bit. The
+strips are summed on threads in fixed blocks. The areas depend neither on the
+number of threads nor on the path taken.
 """
 
 from __future__ import annotations
@@ -21,11 +23,21 @@ import numpy.typing as npt
 from pyproj import CRS
 
 from spatial.cpus import usable_cpus
-from spatial.measure.frames import geodetic_lonlat_distinct, is_lonlat
+from spatial.measure.frames import (
+    geodetic_lonlat_distinct,
+    geodetic_lonlat_on_threads,
+    is_lonlat,
+)
 from spatial.measure.rings import check_lonlat, polygonal_mask, ring_layout
 from spatial.measure.strip import layout_area_m2
 
-__all__ = ["area_of_record_m2"]
+__all__ = ["DISTINCT_MAX_VERTICES", "area_of_record_m2"]
+
+#: Most vertices whose distinct pairs are found (by a hash) and converted once. Beyond, the
+#: hash's tables leave the cache: at 7M vertices (1M parcels) finding them cost about what
+#: converting the repeated ones did (0.3-0.5 s of 1 s, 2 cores under load 5-8), at 0.7M about
+#: half of it; every vertex but each ring's closing one is converted instead.
+DISTINCT_MAX_VERTICES = 1 << 21
 
 
 def area_of_record_m2(
@@ -78,8 +90,14 @@ def area_of_record_m2(
             check_lonlat(rings.xy, rings.vertex_geom(), what)
         lon, lat = rings.xy[:, 0], rings.xy[:, 1]
     else:  # each ring's closing vertex takes its first vertex's figures
-        lon, lat = geodetic_lonlat_distinct(rings.xy, crs, threads)
         starts = np.cumsum(rings.ring_size) - rings.ring_size
         last = starts + rings.ring_size - 1
+        if len(rings.xy) <= DISTINCT_MAX_VERTICES:
+            lon, lat = geodetic_lonlat_distinct(rings.xy, crs, threads)
+        else:
+            inner = np.ones(len(rings.xy), dtype=bool)
+            inner[last] = False
+            lon, lat = np.empty(len(rings.xy)), np.empty(len(rings.xy))
+            lon[inner], lat[inner] = geodetic_lonlat_on_threads(rings.xy[inner], crs, threads)
         lon[last], lat[last] = lon[starts], lat[starts]
     return layout_area_m2(lon, lat, rings, len(geoms), threads)

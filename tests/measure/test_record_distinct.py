@@ -24,9 +24,14 @@ from pyproj import CRS, Transformer
 from survey import gk_to_lonlat, survey_parcels, survey_zones
 
 from spatial.errors import CRSError, LayerError
-from spatial.measure import frames, strip
+from spatial.measure import frames, record, strip
 from spatial.measure import rings as ring_module
-from spatial.measure.frames import geodetic_lonlat, geodetic_lonlat_distinct, same_pair
+from spatial.measure.frames import (
+    geodetic_lonlat,
+    geodetic_lonlat_distinct,
+    geodetic_lonlat_on_threads,
+    same_pair,
+)
 from spatial.measure.record import area_of_record_m2
 from spatial.measure.rings import check_lonlat, polygonal_mask
 
@@ -246,14 +251,16 @@ def assert_bit_for_bit(geoms, crs, **kwargs):
     return got
 
 
-@pytest.fixture
-def small_blocks(monkeypatch):
+@pytest.fixture(params=["distinct", "every vertex"])
+def small_blocks(monkeypatch, request):
     """Blocks of 7 vertices; threads from 2 blocks, 3 vertices or 2 features: every edge inside."""
     monkeypatch.setattr(ring_module, "MIN_THREAD_GEOMS", 2)
     monkeypatch.setattr(strip, "_CHUNK", 7)
     monkeypatch.setattr(strip, "MIN_THREAD_BLOCKS", 2)
     monkeypatch.setattr(frames, "MIN_THREAD_VERTICES", 3)
     monkeypatch.setattr(frames, "_COMPARE_BLOCK", 5)
+    if request.param == "every vertex":  # the path of layers too large for the hash
+        monkeypatch.setattr(record, "DISTINCT_MAX_VERTICES", 0)
 
 
 # --- the tests -------------------------------------------------------------------------------
@@ -273,8 +280,10 @@ def test_random_coverages_bit_for_bit_in_gauss_kruger_and_lonlat(seed, threads, 
 
 
 @pytest.mark.parametrize("threads", [1, 2, 3])
-def test_a_layer_of_many_blocks_at_the_real_block_size(threads):
+@pytest.mark.parametrize("max_vertices", [1 << 21, 0])
+def test_a_layer_of_many_blocks_at_the_real_block_size(threads, max_vertices, monkeypatch):
     """About 200k vertices: blocks of 32,768 and runs on threads at their real thresholds."""
+    monkeypatch.setattr(record, "DISTINCT_MAX_VERTICES", max_vertices)
     geoms = random_coverage(np.random.default_rng(7), 120, 220)
     assert_bit_for_bit(geoms, GK, threads=threads)
 
@@ -300,7 +309,7 @@ def test_survey_coverage_and_zones_bit_for_bit(threads, small_blocks):
         assert_bit_for_bit(lonlat, LONLAT, threads=threads)
 
 
-def test_closing_vertex_that_differs_in_its_bits_takes_the_first_ones_figures():
+def test_closing_vertex_that_differs_in_its_bits_takes_the_first_ones_figures(small_blocks):
     """A ring closed by -0.0 where it opens with 0.0 (equal to GEOS, not in its bits)."""
     ring = [(0.0, 3_300_000.0), (500_000.0, 3_300_000.0), (500_000.0, 3_300_100.0)]
     opened = shapely.Polygon([*ring, (0.0, 3_300_100.0)])
@@ -346,9 +355,10 @@ def test_distinct_conversion_equals_one_conversion_of_every_vertex(threads, monk
     rng = np.random.default_rng(5)
     pool = np.column_stack([rng.uniform(500_000, 700_000, 300), rng.uniform(3.2e6, 3.4e6, 300)])
     xy = pool[rng.integers(0, 300, 2_000)]
-    got = geodetic_lonlat_distinct(xy, GK, threads)
     want = geodetic_lonlat(xy, GK)
-    assert all(np.array_equal(g, w) for g, w in zip(got, want, strict=True))
+    for convert in (geodetic_lonlat_distinct, geodetic_lonlat_on_threads):
+        got = convert(xy, GK, threads)
+        assert all(np.array_equal(g, w) for g, w in zip(got, want, strict=True))
 
 
 @pytest.mark.parametrize("threads", [2, 3])
