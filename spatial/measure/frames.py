@@ -6,10 +6,11 @@ longitude/latitude (EPSG:4326, EPSG:4490) give them directly. Layers stored in
 a projected CRS, a CGCS2000 Gauss–Krüger zone say (EPSG:4534–4554, 4513–4533,
 4491–4512), have their vertices converted to EPSG:4490 by PROJ (for the
 Gauss–Krüger zones: the inverse transverse Mercator, Poder/Engsager's exact
-series, nanometre accuracy; no datum shift), in one vectorised call.
+series, nanometre accuracy; no datum shift), in vectorised calls.
 
 PROJ converts each point on its own, so a vertex's geodetic coordinates do not
-depend on the other vertices converted with it. Parcels of a survey share each
+depend on the other vertices converted with it, nor on the thread converting
+them (:func:`geodetic_lonlat_on_threads`). Parcels of a survey share each
 vertex about three ways: :func:`geodetic_lonlat_distinct` converts each
 distinct coordinate pair (the same float64 bits) once, on threads, and gives
 every vertex the very figures :func:`geodetic_lonlat` gives it.
