@@ -18,6 +18,8 @@ number of threads nor on the path taken.
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 import numpy.typing as npt
 from pyproj import CRS
@@ -40,6 +42,11 @@ __all__ = ["DISTINCT_MAX_VERTICES", "area_of_record_m2"]
 DISTINCT_MAX_VERTICES = 1 << 21
 
 
+def _default_threads() -> int:
+    """Return the CPUs this process may run on from the main thread, one from a worker thread."""
+    return usable_cpus() if threading.current_thread() is threading.main_thread() else 1
+
+
 def area_of_record_m2(
     geoms: npt.ArrayLike,
     crs: CRS | None = None,
@@ -58,8 +65,9 @@ def area_of_record_m2(
     what : str
         How to name the input in an error message.
     threads : int, optional
-        Threads converting vertices and summing strips; the CPUs this process
-        may run on when None. The areas do not depend on it.
+        Threads converting vertices and summing strips. When None: the CPUs
+        this process may run on, called from the main thread; one, called from
+        another (a caller's pool already uses the CPUs). The areas do not depend on it.
 
     Raises
     ------
@@ -82,7 +90,7 @@ def area_of_record_m2(
     (10737.67, True)
     """
     geoms = np.asarray(geoms, dtype=object).ravel()
-    threads = usable_cpus() if threads is None else max(1, threads)
+    threads = _default_threads() if threads is None else max(1, threads)
     polygonal_mask(geoms, what)
     rings = ring_layout(geoms, threads)
     if crs is None or is_lonlat(crs):

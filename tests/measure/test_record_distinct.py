@@ -14,6 +14,7 @@ falls inside the layers. Layers are synthetic (示例数据).
 from __future__ import annotations
 
 import math
+from concurrent.futures import ThreadPoolExecutor
 from functools import cache
 
 import numpy as np
@@ -370,3 +371,14 @@ def test_ring_layout_on_threads_is_the_layout_of_the_whole(threads, monkeypatch)
     for name in ("xy", "ring_size", "ring_geom", "ring_sign"):
         assert np.array_equal(getattr(runs, name), getattr(whole, name)), name
     assert np.array_equal(whole.xy, _oracle_ring_layout(geoms)[0])
+
+
+def test_threads_default_to_the_cpus_in_the_main_thread_and_one_in_a_pool(monkeypatch):
+    monkeypatch.setattr(record, "usable_cpus", lambda: 7)
+    assert record._default_threads() == 7
+    with ThreadPoolExecutor(1) as pool:
+        assert pool.submit(record._default_threads).result() == 1
+    geoms = random_coverage(np.random.default_rng(2), 8, 6)
+    with ThreadPoolExecutor(2) as pool:  # inside a caller's pool: the same figures
+        inside = pool.submit(area_of_record_m2, geoms, GK).result()
+    assert np.array_equal(inside, _oracle_area_of_record_m2(geoms, GK))
