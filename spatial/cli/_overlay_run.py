@@ -155,8 +155,8 @@ def _head(args: argparse.Namespace, plain: list[str], named: list[str]) -> Featu
 
     ``plain`` and ``named`` are the table's columns before and after the ids were
     named (:func:`_named_ids` keeps their places): an assign table counts its
-    rows inside each zone (by the zone's id, ``--b-id``) and its points outside
-    every zone, under the head.
+    rows inside each zone (by the zone's id, ``--b-id``, in id order) and its
+    points outside every zone (last), under the head.
     """
     from spatial.table_formats.txt import IN_ORDER, FeatureHead  # noqa: PLC0415 - no pandas
 
@@ -168,7 +168,7 @@ def _head(args: argparse.Namespace, plain: list[str], named: list[str]) -> Featu
         inside = frame["inside"].astype(bool)
         return frame[zone].astype(object).where(inside, OUTSIDE)
 
-    return FeatureHead(counts=POINTS_PER_ZONE, key=zone_or_outside)
+    return FeatureHead(counts=POINTS_PER_ZONE, key=zone_or_outside, last=(OUTSIDE,), by_value=True)
 
 
 def _named_ids(args: argparse.Namespace, table: pd.DataFrame) -> pd.DataFrame:

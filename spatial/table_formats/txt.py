@@ -67,13 +67,19 @@ class FeatureHead:
         column ``counts``; a missing value is ``-``).
     order : tuple of str
         The values said first, in this order (a diff's statuses); the others
-        follow, most first.
+        follow, most first, or in their own order (``by_value``: zone ids).
+    last : tuple of str
+        The values said last, in this order (the points outside every zone).
+    by_value : bool
+        The values not in ``order`` or ``last`` in sorted order, not most first.
     """
 
     lead: Callable[[pd.DataFrame], pd.DataFrame] | None = None
     counts: str | None = None
     key: Callable[[pd.DataFrame], pd.Series] | None = None
     order: tuple[str, ...] = ()
+    last: tuple[str, ...] = ()
+    by_value: bool = False
 
 
 #: A per-feature table in the table's own order, with its area totals.
@@ -182,8 +188,12 @@ def _counted(frame: pd.DataFrame, head: FeatureHead) -> str:
     else:
         return ""
     tally = values.astype(object).where(values.notna(), "-").map(str).value_counts()  # most first
+    if head.by_value:
+        tally = tally.sort_index(kind="stable")
     first = [v for v in head.order if v in tally.index]
-    tally = tally.reindex([*first, *(v for v in tally.index if v not in first)])
+    last = [v for v in head.last if v in tally.index and v not in first]
+    rest = [v for v in tally.index if v not in first and v not in last]
+    tally = tally.reindex([*first, *rest, *last])
     said = ", ".join(f"{printable(v)} {n:,}" for v, n in tally.items())
     return f"; {printable(head.counts)}: {said}"
 
