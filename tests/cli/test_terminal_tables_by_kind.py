@@ -304,3 +304,13 @@ def test_an_empty_atlas_table_is_its_title_and_none() -> None:
     texts = [t.get_text() for t in fig.texts]
     assert "三区三线冲突 Conflicts" in texts and "无 none" in texts
     assert not any("zone_id" in t or "area_m2" in t for t in texts)
+
+
+def test_the_pages_print_an_empty_table_as_none() -> None:
+    from spatial.publish import report_html, review_report  # noqa: PLC0415 - matplotlib
+
+    conflicts = pd.DataFrame(columns=["constraint", "zone_id", "area_m2"])
+    assert review_report.table_html(conflicts) == "<p>无 none</p>"
+    assert report_html._table(["规则 Rule", "面积 Area"], []) == "<p>无 none</p>"
+    one = report_html._table(["规则 Rule"], [("", ["<td>R1</td>"])])
+    assert one.count("<tr") == 2 and "无 none" not in one
