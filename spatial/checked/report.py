@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -10,7 +11,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from spatial.checked.figures import limit_text, number_text
+from spatial.checked.figures import limit_text, number_text, quantity_text
 from spatial.checked.status import Status
 from spatial.errors import printable
 from spatial.formats import FORMATS
@@ -18,24 +19,27 @@ from spatial.report import format_frame, format_json, format_markdown, format_ta
 from spatial.synthetic import marked_only
 from spatial.table_formats import table_format
 from spatial.table_formats._ids import planner_ids
+from spatial.units import M2_PER_KM2
 from spatial.validate.inputs import Repair
 
 __all__ = ["RULE_COLUMNS", "TARGET_COLUMNS", "CheckReport"]
 
-#: Columns of the target table, in order.
+#: Columns of the target table, in order: the judged ones first (the measured area of
+#: record against the target, its difference, the verdict and why), then the cross-checks
+#: (Gauss–Krüger plane, geodesic edges) that judge nothing (docs/areas.md).
 TARGET_COLUMNS = [
     "id",
     "name_zh",
-    "target_km2",
     "measured_km2",
-    "planar_km2",
-    "geodesic_km2",
-    "planar_diff_m2",
-    "geodesic_diff_m2",
+    "target_km2",
     "diff_km2",
     "diff_pct",
     "status",
     "reason",
+    "planar_km2",
+    "geodesic_km2",
+    "planar_diff_m2",
+    "geodesic_diff_m2",
 ]
 #: Columns of the rule table, in order.
 RULE_COLUMNS = [
@@ -55,8 +59,50 @@ RULE_COLUMNS = [
     "outside_m2",
 ]
 
+#: The rule table's added view column: ``value`` in the unit its limit is shown in (``4.0 m²``).
+MEASURED = "measured"
 
 PASS, FAIL = Status.PASS, Status.FAIL
+
+
+def measured_text(value: float, limit: float, unit: str) -> str:
+    """Return a rule's value in the unit its limit is shown in: ``'4.0 m²'`` beside ``'≤ 1 m²'``.
+
+    ``value`` and ``limit`` are in ``unit`` (``km2``, ``m`` or ``''``, a count);
+    a limit printed in m² (under 0.01 km², :func:`quantity_text`) has its
+    value in m² with one decimal, else km² with four; a nonzero value never prints as
+    0 (:func:`number_text`); '-' when NaN.
+
+    Examples
+    --------
+    >>> measured_text(4e-06, 1e-06, "km2"), measured_text(0.25, 0.5, "km2")
+    ('4.0 m²', '0.2500 km²')
+    >>> measured_text(12.5, 25.0, "m"), measured_text(3.0, 0.0, "")
+    ('12.5 m', '3')
+    >>> measured_text(float("nan"), 1e-06, "km2")
+    '-'
+    """
+    if math.isnan(value):
+        return "-"
+    if unit == "km2":
+        if math.isnan(limit) or quantity_text(limit, unit).endswith(" m²"):  # as the limit
+            return f"{number_text(value * M2_PER_KM2, 1)} m²"
+        return f"{number_text(value, 4)} km²"
+    if unit == "":
+        return f"{value:,.10g}"
+    return f"{number_text(value, 1)} {unit}"
+
+
+def _with_measured(rules: pd.DataFrame) -> pd.DataFrame:
+    """Return ``rules`` with :data:`MEASURED` after ``value`` (the views; JSON keeps its keys)."""
+    text = [
+        measured_text(float(v), float(lim), str(u))
+        for v, lim, u in zip(rules["value"], rules["limit"], rules["unit"], strict=True)
+    ]
+    at = list(rules.columns).index("value") + 1
+    shown = rules.copy()
+    shown.insert(at, MEASURED, text)
+    return shown
 
 
 @dataclass
@@ -204,7 +250,7 @@ class CheckReport:
         """Return the report as tables for a workbook: ``targets`` and ``rules``."""
         return {
             "targets": self._named("targets", self.targets, "xlsx"),
-            "rules": self._named("rules", self.rules, "xlsx"),
+            "rules": self._named("rules", _with_measured(self.rules), "xlsx"),
         }
 
     def render(self, fmt: str = "table") -> str:
@@ -219,14 +265,15 @@ class CheckReport:
         if fmt == "json":
             return format_json(self.to_dict())
         if table_format(fmt).kind == "rows":  # CSV, TSV: one table of rows
+            rules = _with_measured(self.rules)
             both = pd.concat(
-                [self.targets.assign(table="target"), self.rules.assign(table="rule")],
+                [self.targets.assign(table="target"), rules.assign(table="rule")],
                 ignore_index=True,
             )
             columns = [
                 "table",
                 *TARGET_COLUMNS,
-                *(c for c in RULE_COLUMNS if c not in TARGET_COLUMNS),
+                *(c for c in rules.columns if c not in TARGET_COLUMNS),
             ]
             names = {**self.table_ids.get("rules", {}), **self.table_ids.get("targets", {})}
             return format_frame(planner_ids(both[columns], names, fmt), fmt)
@@ -239,14 +286,14 @@ class CheckReport:
     def _render_text(
         self, fmt: str, table: Callable[[pd.DataFrame], str], head: str, bullet: str
     ) -> str:
-        rules = self.rules.assign(
+        rules = _with_measured(self.rules).assign(
             limit=[
                 limit_text(b, float(v), str(u))
                 for b, v, u in zip(
                     self.rules["bound"], self.rules["limit"], self.rules["unit"], strict=True
                 )
             ]
-        )[["rule", "id", "other_id", "measure", "value", "limit", "unit", "status"]]
+        )[["rule", "id", "other_id", "measure", MEASURED, "limit", "status"]]
         parts = [
             f"{head}Area targets",
             "",

@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from spatial.export.frame import OutputFrame
+    from spatial.table_formats.txt import FeatureHead
 
 __all__ = [
     "add_out_crs_option",
@@ -79,9 +80,10 @@ def add_output_options(
     add_option(
         parser,
         "--out",
-        help=f"write the result to {where} (atomically); without it, a table longer than "
-        f"the terminal shows its first {HEAD_ROWS} rows, the rows left out and their area totals "
-        "(piped or redirected, e.g. | head or > FILE, every row)",
+        help=f"write the result to {where} (atomically); without it, a table of features "
+        f"longer than the terminal shows its first {HEAD_ROWS} rows, the rows left out, their "
+        "counts and area totals (piped or redirected, e.g. | head or > FILE, every row); "
+        "summaries print whole",
     )
     add_option(parser, "--no-bom")
     if layers:
@@ -120,18 +122,28 @@ def output_destination(args: argparse.Namespace) -> str | None:
     return str(db)
 
 
-def emit_frames(args: argparse.Namespace, sheets: dict[str, pd.DataFrame], text: object) -> bool:
+def emit_frames(
+    args: argparse.Namespace,
+    sheets: dict[str, pd.DataFrame],
+    text: object,
+    head: FeatureHead | None = None,
+) -> bool:
     """Write ``sheets`` (xlsx) or ``text(fmt)`` as ``--format``/``--out`` say; True if a table.
 
     ``sheets`` maps sheet names to DataFrames; ``text`` is ``fmt -> str``.
-    CSV gets the UTF-8 BOM unless ``--no-bom``. On a terminal, a table longer
-    than the screen shows its head, the rows left out and its area totals
+    CSV gets the UTF-8 BOM unless ``--no-bom``. ``head`` says what the table
+    is: None, a summary (a balance, targets, rules, a class matrix), printed
+    whole everywhere; a :class:`~spatial.table_formats.txt.FeatureHead`, one
+    row per feature (overlay rows, a diff's features, qc findings): on a
+    terminal, longer than the screen, it shows its head (the rows ``head``
+    leads with), the rows left out, their counts and area totals
     (:func:`terminal_rows`, :func:`spatial.table_formats.txt.screen_rows`).
+    Piped, redirected or ``--out``, every row in order.
     """
     from spatial.export.tables import write_tables  # noqa: PLC0415
     from spatial.formats import format_from_suffix  # noqa: PLC0415
     from spatial.table_formats import table_formats  # noqa: PLC0415
-    from spatial.table_formats.txt import screen_rows  # noqa: PLC0415
+    from spatial.table_formats.txt import IN_ORDER, screen_rows  # noqa: PLC0415
 
     fmt = format_from_suffix(args.format, args.out)
     if args.command != "overlay" and fmt not in {f.name for f in table_formats()}:
@@ -144,7 +156,8 @@ def emit_frames(args: argparse.Namespace, sheets: dict[str, pd.DataFrame], text:
             + (layers if args.command == "check" else "")
         )
     to_terminal = args.out is None and fmt == "table"
-    with screen_rows(terminal_rows() if to_terminal else None):
+    cut = to_terminal and head is not None
+    with screen_rows(terminal_rows() if cut else None, head or IN_ORDER):
         write_tables(sheets, args.out, fmt, text=text, bom=not args.no_bom)  # type: ignore[arg-type]
     return to_terminal
 

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     import geopandas as gpd
 
     from spatial.overlay.scan import ParquetScan
+    from spatial.table_formats.txt import FeatureHead
 
 __all__ = ["request_of", "run"]
 
@@ -104,14 +105,42 @@ def _write(args: argparse.Namespace, outcome: OverlayResult) -> int:
         for name in written:
             print(f"spatial overlay: wrote {name}", file=sys.stderr)
         return ExitCode.OK
-    table = result.drop(columns=result.geometry.name) if hasattr(result, "geometry") else result
-    table = _named_ids(args, pd.DataFrame(table))
+    plain = result.drop(columns=result.geometry.name) if hasattr(result, "geometry") else result
+    table = _named_ids(args, pd.DataFrame(plain))
     stream = table_format(args.format).stream  # CSV and JSON are streamed, when they can be
     if stream is not None and len(table) > _STREAM_MIN_ROWS:
         if stream(table, args.out, not args.no_bom):
             return ExitCode.OK
-    emit_frames(args, {args.op: table}, lambda fmt: format_frame(table, fmt))
+    head = _head(args, list(plain.columns), list(table.columns))
+    emit_frames(args, {args.op: table}, lambda fmt: format_frame(table, fmt), head)
     return ExitCode.OK
+
+
+#: What the line under an assign table's head counts: the points in each zone, and outside.
+POINTS_PER_ZONE = "points per zone"
+#: The label of the points in no zone (their rows name the nearest zone, ``inside`` False).
+OUTSIDE = "outside any zone"
+
+
+def _head(args: argparse.Namespace, plain: list[str], named: list[str]) -> FeatureHead:
+    """Return how the overlay's rows are cut on a terminal: in order; assign's points by zone.
+
+    ``plain`` and ``named`` are the table's columns before and after the ids were
+    named (:func:`_named_ids` keeps their places): an assign table counts its
+    rows inside each zone (by the zone's id, ``--b-id``, in id order) and its
+    points outside every zone (last), under the head.
+    """
+    from spatial.table_formats.txt import IN_ORDER, FeatureHead  # noqa: PLC0415 - no pandas
+
+    if args.op != "assign" or "polygon_id" not in plain or "inside" not in plain:
+        return IN_ORDER
+    zone = named[plain.index("polygon_id")]
+
+    def zone_or_outside(frame: pd.DataFrame) -> pd.Series:
+        inside = frame["inside"].astype(bool)
+        return frame[zone].astype(object).where(inside, OUTSIDE)
+
+    return FeatureHead(counts=POINTS_PER_ZONE, key=zone_or_outside, last=(OUTSIDE,), by_value=True)
 
 
 def _named_ids(args: argparse.Namespace, table: pd.DataFrame) -> pd.DataFrame:

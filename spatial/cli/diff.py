@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
 from spatial.cli._constraints import add_constraint_options, constraint_inputs
 from spatial.cli._options import (
@@ -67,8 +68,12 @@ from spatial.report import (
     format_table,
     records,
 )
-from spatial.review.diff import GEOMETRY_TOLERANCE_M2
+from spatial.review.diff import GEOMETRY_TOLERANCE_M2, STATUSES, reid_rows
 from spatial.table_formats import table_format
+from spatial.table_formats.txt import FeatureHead, format_summary
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["register", "request_of", "run"]
 
@@ -137,9 +142,9 @@ def _render(result: DiffResult, fmt: str) -> str:
         return format_json(data)
     if table_format(fmt).kind == "rows":  # CSV, TSV: the features
         return format_frame(features, fmt)
-    render = format_table if fmt == "table" else format_markdown
+    render = format_summary if fmt == "table" else format_markdown  # summaries: every row
     head = "" if fmt == "table" else "## "
-    parts = [f"{head}Features", "", render(features)]
+    parts = [f"{head}Features", "", (format_table if fmt == "table" else render)(features)]
     if matrix is not None:
         parts += ["", f"{head}From class x to class (m²)", "", render(matrix)]
     parts += [
@@ -153,6 +158,25 @@ def _render(result: DiffResult, fmt: str) -> str:
         render(rules) if len(rules) else steady[1],
     ]
     return "\n".join(parts) + "\n"
+
+
+def changed_first(features: pd.DataFrame) -> pd.DataFrame:
+    """Return the changed features: added, removed, geometry/attributes changed, then re-ids.
+
+    The head of a diff's feature table on a terminal (:data:`CHANGED_FIRST`):
+    unchanged features are left out (counted under the head), each status in
+    file order; a re-id (removed or added, the same land under new ids) after
+    the real changes.
+    """
+    rank = features["status"].map({s: i for i, s in enumerate(STATUSES) if s != "unchanged"})
+    rank = rank.where(~reid_rows(features), len(STATUSES))  # re-ids after the changes
+    kept = rank.notna().to_numpy()
+    order = rank[kept].to_numpy(dtype=float).argsort(kind="stable")
+    return features[kept].iloc[order]
+
+
+#: A diff's feature table on a terminal: changes first, then the count of each status.
+CHANGED_FIRST = FeatureHead(lead=changed_first, counts="status", order=STATUSES)
 
 
 def _project_context(args: argparse.Namespace) -> tuple[str | None, tuple[str, ...]]:
@@ -232,7 +256,8 @@ def run(args: argparse.Namespace) -> int:
     sheets = {"features": result.features, "targets": result.targets, "rules": result.rules}
     if result.matrix is not None:
         sheets["matrix"] = result.matrix
-    emit_frames(args, result.frame.tables(sheets, "xlsx"), lambda fmt: _render(result, fmt))
+    tables = result.frame.tables(sheets, "xlsx")
+    emit_frames(args, tables, lambda fmt: _render(result, fmt), CHANGED_FIRST)
     print(f"spatial diff: {result.summary}", file=sys.stderr)
     for line in result.worse:
         print(f"spatial diff: {line}", file=sys.stderr)

@@ -134,7 +134,9 @@ def run(args: argparse.Namespace) -> int:
     result = run_qc(request)
     say_notes("qc", result.notes)
     findings = result.findings
-    emit_frames(args, workbook_sheets(findings), lambda fmt: render(findings, fmt))
+    from spatial.table_formats.txt import IN_ORDER  # noqa: PLC0415 - findings: one row each
+
+    emit_frames(args, workbook_sheets(findings), lambda fmt: render(findings, fmt), IN_ORDER)
     if args.errors_out is not None:
         for name in write_error_layers(findings, args.errors_out, request.id_field):
             print(f"spatial qc: wrote {printable(name)}", file=sys.stderr)

@@ -40,6 +40,7 @@ from matplotlib.textpath import text_to_path
 from matplotlib.transforms import Bbox
 
 from spatial.checked.figures import table_number_text
+from spatial.table_formats._cells import no_rows
 
 __all__ = [
     "LINE_SPACING",
@@ -264,8 +265,16 @@ def draw_table(panel: Panel, title: str, frame: pd.DataFrame, size_pt: float = 7
     :func:`spatial.checked.figures.table_number_text`), never a nonzero figure as 0.
     Rows that do not fit the panel (after the text is set down to
     :data:`MIN_SIZE_PT`) are left out and a last line says how many, naming
-    ``tables.xlsx`` where the whole table is. Returns the rows left out.
+    ``tables.xlsx`` where the whole table is. Returns the rows left out. A
+    table with no rows is its title and one line, ``无 none``
+    (:func:`spatial.table_formats._cells.no_rows`), not headers over nothing.
     """
+    empty = no_rows(frame)
+    if empty is not None:
+        panel.text([title], size_pt + 1)
+        panel.rule(width_pt=0.8)
+        panel.text([empty], size_pt)
+        return 0
     header = [str(c) for c in frame.columns]
     body = [
         [_cell_text(v, c) for v, c in zip(row, header, strict=True)]

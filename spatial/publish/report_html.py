@@ -22,6 +22,7 @@ from spatial.publish.figures import area_text, limit_text, number_text, pct_text
 from spatial.publish.fonts import FONT_FAMILY, font_face_css
 from spatial.publish.palette import FAIL_RED
 from spatial.publish.sheet import LAYER_TITLES, crs_note, map_svg
+from spatial.table_formats._cells import NO_ROWS
 from spatial.units import M2_PER_KM2
 
 __all__ = ["REPORT_CSS", "report_html"]
@@ -61,6 +62,9 @@ def _cell(value: object, numeric: bool = False, places: int = 4) -> str:
 
 
 def _table(headers: Sequence[str], rows: Iterable[tuple[str, Sequence[str]]]) -> str:
+    rows = list(rows)
+    if not rows:  # headers over nothing read as a table cut off
+        return f"<p>{NO_ROWS}</p>"
     head = "".join(f"<th>{escape_text(h)}</th>" for h in headers)
     body = "".join(f'<tr class="{css}">{"".join(cells)}</tr>' for css, cells in rows)
     table = f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"

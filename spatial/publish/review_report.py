@@ -26,6 +26,7 @@ from spatial.publish.figures import limit_text, table_number_text
 from spatial.publish.fonts import font_face_css
 from spatial.publish.report_html import REPORT_CSS
 from spatial.publish.sheet import LAYER_TITLES
+from spatial.table_formats._cells import no_rows
 
 __all__ = ["ReviewPage", "ReviewSection", "review_html", "table_html"]
 
@@ -115,8 +116,9 @@ def _limit_cell(record: dict[str, object]) -> str:
 
 def table_html(table: pd.DataFrame) -> str:
     """Return ``table`` as an HTML table; a row whose ``status`` is FAIL is marked ``fail``."""
-    if not len(table):
-        return "<p>无 none</p>"
+    empty = no_rows(table)
+    if empty is not None:
+        return f"<p>{empty}</p>"
     columns = [str(c) for c in table.columns]
     head = "".join(f"<th>{escape_text(c)}</th>" for c in columns)
     rows = []

@@ -16,9 +16,11 @@ if TYPE_CHECKING:
 
 __all__ = [
     "FORMULA_STARTS",
+    "NO_ROWS",
     "cell",
     "display_width",
     "is_numeric",
+    "no_rows",
     "pad",
     "records",
     "spreadsheet_safe",
@@ -27,6 +29,25 @@ __all__ = [
 #: First characters that make Excel, WPS or LibreOffice read a cell as a formula
 #: (OWASP, "CSV Injection": = + - @, tab and carriage return).
 FORMULA_STARTS: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
+
+#: What a table read by people (terminal, Markdown, a page, the atlas) shows when it has
+#: no rows, instead of its headers alone; CSV, TSV, JSON and xlsx keep their headers.
+NO_ROWS = "无 none"
+
+
+def no_rows(frame: pd.DataFrame) -> str | None:
+    """Return :data:`NO_ROWS` when ``frame`` has no rows (print it instead of the table), else None.
+
+    The one test every renderer for people makes (:mod:`.txt`, :mod:`.md`,
+    :mod:`spatial.publish`): headers over nothing read as a table cut off.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> no_rows(pd.DataFrame({"id": []})), no_rows(pd.DataFrame({"id": [1]}))
+    ('无 none', None)
+    """
+    return NO_ROWS if len(frame) == 0 else None
 
 
 def spreadsheet_safe(value: Any) -> Any:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from spatial.errors import printable
 from spatial.table_formats import TableFormat, TableWrite, write_text
-from spatial.table_formats._cells import cell, is_numeric, spreadsheet_safe
+from spatial.table_formats._cells import cell, is_numeric, no_rows, spreadsheet_safe
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -33,7 +33,7 @@ def format_markdown(frame: pd.DataFrame) -> str:
 
     ``|``, ``<`` and ``>`` in cells are backslash-escaped (shown as typed, never
     a column break or an HTML tag), control characters are shown as escapes
-    and formula-like text gets a leading ``'``.
+    and formula-like text gets a leading ``'``. A table with no rows is ``无 none``.
 
     Examples
     --------
@@ -44,6 +44,9 @@ def format_markdown(frame: pd.DataFrame) -> str:
     | '=1+1 | -1.0000 |
     | \<b\>\|x | 2.0000 |
     """
+    empty = no_rows(frame)
+    if empty is not None:  # headers over nothing read as a table cut off
+        return empty
     columns = [str(c) for c in frame.columns]
     align = ["---:" if is_numeric(frame, c) else "---" for c in frame.columns]
 

@@ -4,50 +4,115 @@ Numbers right-aligned and rounded for reading (areas to 4 decimals of km²,
 percentages to 2, distances to 0.1 m), missing figures ``-``, CJK characters
 two columns wide, control characters shown as escapes.
 
-A table longer than a screen, printed on a terminal, shows its head
-(:data:`HEAD_ROWS` rows) and one line saying how many rows follow, the totals
+A table of one row per feature (overlay rows, diff features, qc findings),
+longer than a screen and printed on a terminal, shows its head
+(:data:`HEAD_ROWS` rows, :class:`FeatureHead` says which lead) and one line
+saying how many rows follow, what they count (by status, by zone), the totals
 of its measured area columns over every row, and how to get them all
 (:func:`format_table`'s ``max_rows``; the command line sets it for the
-terminal with :func:`screen_rows`). Piped or written to a file, every row.
+terminal with :func:`screen_rows` for per-feature tables only). A summary
+(a balance, targets, rules, a class matrix) always prints whole. Piped or
+written to a file, every row in order. A table with no rows prints
+:data:`~spatial.table_formats._cells.NO_ROWS` (``无 none``), not bare headers.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from spatial.errors import printable
 from spatial.table_formats import TableFormat, TableWrite, write_text
-from spatial.table_formats._cells import cell, display_width, is_numeric, pad
+from spatial.table_formats._cells import cell, display_width, is_numeric, no_rows, pad
 
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["AREA_SUFFIXES", "FORMAT", "HEAD_ROWS", "format_table", "screen_rows"]
+__all__ = [
+    "AREA_SUFFIXES",
+    "FORMAT",
+    "HEAD_ROWS",
+    "IN_ORDER",
+    "FeatureHead",
+    "format_summary",
+    "format_table",
+    "screen_rows",
+]
 
 #: The rows a table longer than a screen shows on the terminal.
 HEAD_ROWS = 20
 #: Column suffixes of measured areas (m², km², ha, 亩): totalled under a cut table.
 AREA_SUFFIXES: tuple[str, ...] = ("_m2", "_km2", "_ha", "_mu")
 
-#: The most rows a terminal table shows whole, inside :func:`screen_rows`; None: every row.
-_SCREEN_ROWS: ContextVar[int | None] = ContextVar("screen_rows", default=None)
+
+@dataclass(frozen=True)
+class FeatureHead:
+    """How a per-feature table is cut on a terminal: the rows that lead, what is counted.
+
+    Attributes
+    ----------
+    lead : callable, optional
+        ``frame -> frame``: the rows the head is taken from, in the order shown
+        (a diff's changed features first, unchanged ones left out). None: the
+        table's own order.
+    counts : str, optional
+        What is counted over every row in the line under the head, as said
+        there: a column's name (``status: added 3, unchanged 199,990``) or,
+        with ``key``, a label (``points per zone: Z1 12, outside any zone 3``).
+    key : callable, optional
+        ``frame -> Series``: the value counted for each row (default: the
+        column ``counts``; a missing value is ``-``).
+    order : tuple of str
+        The values said first, in this order (a diff's statuses); the others
+        follow, most first, or in their own order (``by_value``: zone ids).
+    last : tuple of str
+        The values said last, in this order (the points outside every zone).
+    by_value : bool
+        The values not in ``order`` or ``last`` in sorted order, not most first.
+    """
+
+    lead: Callable[[pd.DataFrame], pd.DataFrame] | None = None
+    counts: str | None = None
+    key: Callable[[pd.DataFrame], pd.Series] | None = None
+    order: tuple[str, ...] = ()
+    last: tuple[str, ...] = ()
+    by_value: bool = False
+
+
+#: A per-feature table in the table's own order, with its area totals.
+IN_ORDER = FeatureHead()
+
+#: The most rows a terminal table shows whole and how it is cut, inside :func:`screen_rows`.
+_SCREEN: ContextVar[tuple[int | None, FeatureHead]] = ContextVar(
+    "screen_rows", default=(None, IN_ORDER)
+)
 
 
 @contextmanager
-def screen_rows(rows: int | None) -> Iterator[None]:
+def screen_rows(rows: int | None, head: FeatureHead = IN_ORDER) -> Iterator[None]:
     """Within the block, a terminal table of more than ``rows`` rows shows its head and totals.
 
-    Set by the command line while it renders a result for a terminal
-    (:func:`spatial.cli._outputs.emit_frames`); None (the default) shows every row.
+    Set by the command line while it renders a per-feature table for a
+    terminal (:func:`spatial.cli._outputs.emit_frames`), cut as ``head`` says;
+    None (the default) shows every row.
     """
-    token = _SCREEN_ROWS.set(rows)
+    token = _SCREEN.set((rows, head))
     try:
         yield
     finally:
-        _SCREEN_ROWS.reset(token)
+        _SCREEN.reset(token)
+
+
+def format_summary(frame: pd.DataFrame) -> str:
+    """Render a summary table (totals, a class matrix, targets): every row, wherever printed.
+
+    Beside a per-feature table in one report (a diff's matrix under its
+    features), it is never cut on a terminal; no rows print ``无 none``.
+    """
+    return no_rows(frame) or _aligned(frame)
 
 
 def format_table(frame: pd.DataFrame, max_rows: int | None = None) -> str:
@@ -59,10 +124,12 @@ def format_table(frame: pd.DataFrame, max_rows: int | None = None) -> str:
         The table.
     max_rows : int, optional
         A table of more rows shows its first :data:`HEAD_ROWS` (at most
-        ``max_rows``) and a line: the rows left out, the totals of its area
-        columns (``*_m2``, ``*_km2``, ``*_ha``, ``*_mu``) over every row, and
-        how to get every row. By default the one :func:`screen_rows` sets, or
-        every row.
+        ``max_rows``; those the :class:`FeatureHead` of :func:`screen_rows`
+        leads with) and a line: the rows left out, the head's counts, the
+        totals of its area columns (``*_m2``, ``*_km2``, ``*_ha``, ``*_mu``)
+        over every row, and how to get every row. By default the one
+        :func:`screen_rows` sets, or every row. A table with no rows is
+        ``无 none``.
 
     Examples
     --------
@@ -74,11 +141,18 @@ def format_table(frame: pd.DataFrame, max_rows: int | None = None) -> str:
     >>> cut.split("; ")[:2]
     ['… 2 more rows (3 in all)', 'totals of all rows: area_m2 6.5000']
     """
-    limit = _SCREEN_ROWS.get() if max_rows is None else max_rows
+    screen, head = _SCREEN.get()
+    limit = screen if max_rows is None else max_rows
+    empty = no_rows(frame)
+    if empty is not None:
+        return empty
     if limit is None or len(frame) <= limit:
         return _aligned(frame)
-    shown = frame.head(max(1, min(HEAD_ROWS, limit)))
-    return _aligned(shown) + "\n" + _cut_line(frame, len(shown))
+    lead = frame if head.lead is None else head.lead(frame)
+    shown = lead.head(max(1, min(HEAD_ROWS, limit)))
+    if not len(shown):  # nothing leads (a diff with no change): the header and the counts
+        return _aligned(frame.head(0)) + "\n" + _cut_line(frame, 0, head)
+    return _aligned(shown) + "\n" + _cut_line(frame, len(shown), head)
 
 
 def _aligned(frame: pd.DataFrame) -> str:
@@ -103,8 +177,29 @@ def _aligned(frame: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
-def _cut_line(frame: pd.DataFrame, shown: int) -> str:
-    """Return the line under a cut table: rows left out, area totals, how to get every row."""
+def _counted(frame: pd.DataFrame, head: FeatureHead) -> str:
+    """Return ``'; status: added 3, unchanged 7'``: the rows by ``head``'s key, every row."""
+    if head.counts is None:
+        return ""
+    if head.key is not None:
+        values = head.key(frame)
+    elif head.counts in frame.columns:
+        values = frame[head.counts]
+    else:
+        return ""
+    tally = values.astype(object).where(values.notna(), "-").map(str).value_counts()  # most first
+    if head.by_value:
+        tally = tally.sort_index(kind="stable")
+    first = [v for v in head.order if v in tally.index]
+    last = [v for v in head.last if v in tally.index and v not in first]
+    rest = [v for v in tally.index if v not in first and v not in last]
+    tally = tally.reindex([*first, *rest, *last])
+    said = ", ".join(f"{printable(v)} {n:,}" for v, n in tally.items())
+    return f"; {printable(head.counts)}: {said}"
+
+
+def _cut_line(frame: pd.DataFrame, shown: int, head: FeatureHead = IN_ORDER) -> str:
+    """Return the line under a cut table: rows left out, counts, area totals, every row."""
     totals = [
         f"{printable(column)} {cell(float(frame[column].sum()), str(column))}"
         for column in frame.columns
@@ -112,7 +207,8 @@ def _cut_line(frame: pd.DataFrame, shown: int) -> str:
     ]
     said = f"; totals of all rows: {', '.join(totals)}" if totals else ""
     return (
-        f"… {len(frame) - shown:,} more rows ({len(frame):,} in all){said}; "
+        f"… {len(frame) - shown:,} more rows ({len(frame):,} in all){_counted(frame, head)}"
+        f"{said}; "
         "every row: --out FILE.csv or --format csv"
     )
 

@@ -198,7 +198,7 @@ def test_xlsx_has_units_in_headers_and_numbers_as_numbers(tmp_path):
     assert book.sheetnames == ["targets", "rules"]
     sheet = book["targets"]
     headers = [c.value for c in sheet[1]]
-    assert headers[:4] == ["id", "name_zh", "target_km2 (km²)", "measured_km2 (km²)"]
+    assert headers[:4] == ["id", "name_zh", "measured_km2 (km²)", "target_km2 (km²)"]
     row = {h: c.value for h, c in zip(headers, sheet[2], strict=True)}
     assert row["id"] == "zone-kcxz" and isinstance(row["measured_km2 (km²)"], float)
     expected = _km2(_zones().set_index("id").geometry["zone-kcxz"])
