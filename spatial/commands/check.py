@@ -4,6 +4,10 @@ The library function behind ``spatial check`` (:mod:`spatial.cli.check`): the
 planner's layers in place of the bundled ones, the planner's plan whole (or the
 bundled one), 三区三线 constraints; areas of record are ellipsoidal (CGCS2000),
 rules and cuts decided in the layers' own CRS (:mod:`spatial.measure.reconcile`).
+The bundled plan judges only its own layers (a revised copy of the bundled
+zones), never a planner's zones standing in for them
+(:func:`spatial.commands._inputs.bundled_plan_note`): then only the constraints
+given are checked, and one note says so.
 """
 
 from __future__ import annotations
