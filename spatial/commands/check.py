@@ -74,7 +74,8 @@ class CheckResult:
     ----------
     report : CheckReport
         The target and rule tables and the checked layers (the planner's only,
-        when their plan judges: never Bishan's reference layers beside theirs).
+        when their plan judges or the bundled one judges none of their layers:
+        never Bishan's reference layers beside theirs).
     frame : OutputFrame
         The CRS and field names layers are written in (``report`` layers,
         ``conflicts``), the targets named as their layer's ids.
