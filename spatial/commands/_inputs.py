@@ -319,7 +319,7 @@ def bundled_plan_note(
     files: Mapping[str, str],
     judging: tuple[tuple[Target, ...], tuple[Rule, ...]],
 ) -> str | None:
-    """Return why the bundled plan judges none of the planner's layers (one line), or None.
+    """Return why the bundled plan does not judge the planner's layers (one line), or None.
 
     The bundled plan (Bishan) is an example: it judges the planner's plan layers
     only when each holds a feature of the bundled layer it stands for (a revised
