@@ -358,12 +358,9 @@ def plan_input(args: argparse.Namespace) -> tuple[tuple[Target, ...], tuple[Rule
 
 def _stem(path: str) -> str:
     """Return a layer's name from its path: ``FILE.gdb::LAYER``'s layer, a URL's table, a stem."""
-    from urllib.parse import parse_qs, urlsplit  # noqa: PLC0415 - only for a planner's map
+    from spatial.commands._inputs import source_stem  # noqa: PLC0415
 
-    if path.startswith(("postgresql://", "postgres://")):
-        return parse_qs(urlsplit(path).query).get("table", ["postgis"])[0]
-    name, _, layer = path.partition("::")
-    return layer or Path(name).stem
+    return source_stem(path)
 
 
 def plan_title(args: argparse.Namespace) -> str | None:

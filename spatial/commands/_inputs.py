@@ -27,6 +27,7 @@ __all__ = [
     "ConstraintKind",
     "PlanInput",
     "PlanLayers",
+    "bundled_plan_note",
     "constraint_rules",
     "named_check_tables",
     "output_frame_for",
@@ -34,6 +35,7 @@ __all__ = [
     "read_notes",
     "read_plan_layer",
     "refuse_first_missing",
+    "source_stem",
 ]
 
 #: Area occupied (or outside) a zone may have before a constraint rule fails, m²:
@@ -321,3 +323,69 @@ def refuse_first_missing(inputs: PlanLayers, *, style_field: str | None = None) 
         first = constraint.path if in_range and constraint.name not in LAYER_NAMES else None
     if first is not None:
         refuse_missing_source(first)
+
+
+def source_stem(path: str) -> str:
+    """Return a layer's name from its path: ``FILE.gdb::LAYER``'s layer, a URL's table, a stem.
+
+    What a planner's map is titled by when nothing else names their plan.
+
+    Examples
+    --------
+    >>> [source_stem(p) for p in ("d/zones25.gpkg", "plan.gdb::GHFQ", "postgresql://h/db?table=dy")]
+    ['zones25', 'GHFQ', 'dy']
+    """
+    from pathlib import Path  # noqa: PLC0415
+    from urllib.parse import parse_qs, urlsplit  # noqa: PLC0415
+
+    if path.startswith(("postgresql://", "postgres://")):
+        return parse_qs(urlsplit(path).query).get("table", ["postgis"])[0]
+    name, _, layer = path.partition("::")
+    return layer or Path(name).stem
+
+
+def bundled_plan_note(
+    plan: PlanInput,
+    theirs: Mapping[str, gpd.GeoDataFrame],
+    files: Mapping[str, str],
+    judging: tuple[tuple[Target, ...], tuple[Rule, ...]],
+) -> str | None:
+    """Return why the bundled plan does not judge the planner's layers (one line), or None.
+
+    The bundled plan (Bishan) is an example: it judges the planner's plan layers
+    only when each holds a feature of the bundled layer it stands for (a revised
+    copy of the bundled zones, by id or by a target's name), as ``diff`` decides
+    (:func:`spatial.checks.run.holds_plan_features`). A plan of the planner's
+    (``--plan``, ``--rules``, a project's) judges whatever it is given; without a
+    layer of theirs the bundled example is checked as it is (None both ways).
+
+    Parameters
+    ----------
+    plan : PlanInput
+        The plan that judges.
+    theirs : mapping of str to GeoDataFrame
+        The planner's plan layers as read (ids in ``id``), by layer name.
+    files : mapping of str to str
+        Each layer's file, as messages name it.
+    judging : tuple of (targets, rules)
+        The bundled plan's targets and rules.
+    """
+    from spatial.checks.run import holds_plan_features  # noqa: PLC0415
+    from spatial.io.layers import bundled_layer_path, read_layer  # noqa: PLC0415
+
+    targets, rules = judging
+    if plan.is_own or not theirs or not (targets or rules):
+        return None
+    unheld = []
+    for role, gdf in theirs.items():
+        bundled = read_layer(bundled_layer_path(role))
+        mine = [t for t in targets if t.layer == role]
+        if not holds_plan_features(gdf, bundled, mine, "id"):
+            unheld.append(f"{files.get(role, role)} holds no feature of its {role}")
+    if not unheld:
+        return None
+    return (
+        f"the bundled plan (Bishan) judges only its own layers, and {'; '.join(unheld)}: "
+        f"its {len(targets)} targets and {len(rules)} rules were not run (give your plan "
+        "with --plan FILE or --rules FILE, or write a project with 'spatial init')"
+    )

@@ -8,15 +8,18 @@ the bundled ones, extra layers drawn beneath, constraint layers) and takes one
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from spatial.commands._inputs import (
     PlanInput,
     PlanLayers,
+    bundled_plan_note,
     constraint_rules,
     read_notes,
     read_plan_layer,
     refuse_first_missing,
+    source_stem,
 )
 
 if TYPE_CHECKING:
@@ -24,7 +27,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from spatial.checked.snapshot import PlanSnapshot
-    from spatial.plan import Target
+    from spatial.plan import Rule, Target
 
 __all__ = ["CheckedTables", "check_style_field", "checked_plan"]
 
@@ -73,10 +76,9 @@ def check_style_field(field: str | None, extra: dict[str, gpd.GeoDataFrame]) -> 
 
 
 def _read(
-    inputs: PlanLayers, targets: tuple[Target, ...], notes: list[str]
+    inputs: PlanLayers, notes: list[str]
 ) -> tuple[dict[str, gpd.GeoDataFrame], dict[str, str], dict[str, gpd.GeoDataFrame]]:
     """Return the plan layers (the planner's in place), the planner's files, the extra layers."""
-    from spatial.checks.targets import match_by_name  # noqa: PLC0415
     from spatial.io.layers import load_plan_layers, read_layer  # noqa: PLC0415
     from spatial.io.postgis import database_label  # noqa: PLC0415
 
@@ -88,11 +90,34 @@ def _read(
     for name, path in inputs.extra.items():
         extra[name] = read_layer(path, **vars(inputs.options_of(name)))
         notes += read_notes(extra[name])
-    if "zones" in inputs.layers:  # a target whose id the file lacks is found by its name
-        layers["zones"], matched = match_by_name(layers["zones"], targets, inputs.layers["zones"])
-        notes += matched
     files = {name: database_label(path) for name, path in {**inputs.layers, **inputs.extra}.items()}
     return layers, files, extra
+
+
+def _judging(
+    plan: PlanInput,
+    inputs: PlanLayers,
+    layers: dict[str, gpd.GeoDataFrame],
+    files: dict[str, str],
+    judging: tuple[tuple[Target, ...], tuple[Rule, ...]],
+    notes: list[str],
+) -> tuple[tuple[Target, ...], tuple[Rule, ...], PlanInput]:
+    """Return the targets and rules that judge the layers read, and the plan as drawn.
+
+    The bundled plan judges only its own layers
+    (:func:`spatial.commands._inputs.bundled_plan_note`); where it does not, no
+    bundled target or rule runs (one note says so) and the planner's layers are
+    drawn alone, as a project's are: titled by their zones file (its stem), no
+    Bishan figure quoted.
+    """
+    targets, rules = judging
+    given = {name: layers[name] for name in inputs.layers}
+    why = bundled_plan_note(plan, given, files, judging)
+    if why is None:
+        return targets, rules, plan
+    notes.append(why)
+    role = "zones" if "zones" in inputs.layers else next(iter(inputs.layers))
+    return (), (), replace(plan, own=True, title=source_stem(inputs.layers[role]))
 
 
 def checked_plan(
@@ -119,9 +144,14 @@ def checked_plan(
     targets, rules, notes_ = plan.resolve()
     refuse_first_missing(inputs, style_field=style_field)  # before the readers load
     from spatial.checks.snapshot import take_snapshot  # noqa: PLC0415 - heavy
+    from spatial.checks.targets import match_by_name  # noqa: PLC0415
 
     notes = list(notes_)
-    layers, files, extra = _read(inputs, targets, notes)
+    layers, files, extra = _read(inputs, notes)
+    targets, rules, plan = _judging(plan, inputs, layers, files, (targets, rules), notes)
+    if "zones" in inputs.layers:  # a target whose id the file lacks is found by its name
+        layers["zones"], matched = match_by_name(layers["zones"], targets, inputs.layers["zones"])
+        notes += matched
     check_style_field(style_field, extra)
     rules += constraint_rules(inputs, layers, files, rules)
     snapshot = take_snapshot(

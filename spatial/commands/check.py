@@ -4,6 +4,10 @@ The library function behind ``spatial check`` (:mod:`spatial.cli.check`): the
 planner's layers in place of the bundled ones, the planner's plan whole (or the
 bundled one), 三区三线 constraints; areas of record are ellipsoidal (CGCS2000),
 rules and cuts decided in the layers' own CRS (:mod:`spatial.measure.reconcile`).
+The bundled plan judges only its own layers (a revised copy of the bundled
+zones), never a planner's zones standing in for them
+(:func:`spatial.commands._inputs.bundled_plan_note`): then only the constraints
+given are checked, and one note says so.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from typing import TYPE_CHECKING
 from spatial.commands._inputs import (
     PlanInput,
     PlanLayers,
+    bundled_plan_note,
     constraint_rules,
     named_check_tables,
     output_frame_for,
@@ -29,7 +34,7 @@ if TYPE_CHECKING:
 
     from spatial.checked.report import CheckReport
     from spatial.export.frame import OutputFrame
-    from spatial.plan import Rule
+    from spatial.plan import Rule, Target
 
 __all__ = ["CheckRequest", "CheckResult", "run_check"]
 
@@ -76,7 +81,8 @@ class CheckResult:
     ----------
     report : CheckReport
         The target and rule tables and the checked layers (the planner's only,
-        when their plan judges: never Bishan's reference layers beside theirs).
+        when their plan judges or the bundled one judges none of their layers:
+        never Bishan's reference layers beside theirs).
     frame : OutputFrame
         The CRS and field names layers are written in (``report`` layers,
         ``conflicts``), the targets named as their layer's ids.
@@ -112,9 +118,25 @@ class CheckResult:
         return 0 if self.report.passed else 1
 
 
+@dataclass(frozen=True)
+class _Plan:
+    """The targets and rules that judge, and whether the plan judges (False: constraints only)."""
+
+    targets: tuple[Target, ...]
+    rules: tuple[Rule, ...]
+    judged: bool = True
+
+
 def _read(
-    request: CheckRequest, rules: tuple[Rule, ...], notes: list[str]
-) -> tuple[dict[str, gpd.GeoDataFrame], dict[str, str], tuple[Rule, ...], OutputFrame]:
+    request: CheckRequest, plan: _Plan, notes: list[str]
+) -> tuple[dict[str, gpd.GeoDataFrame], dict[str, str], _Plan, OutputFrame]:
+    """Read the planner's layers in place of the bundled ones; return what judges them.
+
+    The bundled plan judges only its own layers
+    (:func:`spatial.commands._inputs.bundled_plan_note`): where it does not, its
+    targets and rules are dropped (one note says so) and only the constraints
+    given for the call are checked.
+    """
     from spatial.io.layers import load_plan_layers  # noqa: PLC0415
     from spatial.io.postgis import database_label  # noqa: PLC0415
 
@@ -125,26 +147,18 @@ def _read(
         layers[name] = read_plan_layer(name, path, inputs.options_of(name))
         notes += read_notes(layers[name])
         sources[name] = database_label(path)  # a PostGIS URL without its password
-    rules += constraint_rules(inputs, layers, sources, rules)
+    given = {name: layers[name] for name in inputs.layers}
+    why = bundled_plan_note(request.plan, given, sources, (plan.targets, plan.rules))
+    if why is not None:
+        notes.append(why)
+        plan = _Plan((), (), judged=False)
+    rules = plan.rules + constraint_rules(inputs, layers, sources, plan.rules)
     roles = [*inputs.layers, *(c.name for c in inputs.constraints)]
     theirs = {role: layers[role] for role in roles}  # the planner's layers, as read
     options = {role: inputs.options_of(role) for role in roles}
     frame = output_frame_for(request.out_crs, theirs, options)
     notes += frame.notes
-    return layers, sources, rules, frame
-
-
-def _own_plan_hint(request: CheckRequest, targets: pd.DataFrame) -> list[str]:
-    """Say how to give their own plan when the bundled one names none of their zones."""
-    from spatial.io.postgis import database_label  # noqa: PLC0415
-
-    zones = request.inputs.layers.get("zones")
-    if zones is None or request.plan.is_own or targets["measured_km2"].notna().any():
-        return []
-    return [
-        f"no target of the bundled plan names a feature of {database_label(zones)}: give "
-        "your own targets with --plan FILE, or write a project with 'spatial init'"
-    ]
+    return layers, sources, dataclasses.replace(plan, rules=rules), frame
 
 
 def _by_landuse(
@@ -205,7 +219,8 @@ def run_check(request: CheckRequest) -> CheckResult:
     from spatial.landuse.fields import CLASS_CODE_FIELD  # noqa: PLC0415
 
     notes = list(notes_)
-    layers, sources, rules, frame = _read(request, rules, notes)
+    layers, sources, plan, frame = _read(request, _Plan(targets, rules), notes)
+    targets, rules = plan.targets, plan.rules
     frame = frame.naming("targets", {t.layer for t in targets})  # ids named as their layer's
     frame = named_check_tables(frame, targets, rules)
     report = run_checks(
@@ -219,8 +234,7 @@ def run_check(request: CheckRequest) -> CheckResult:
     conflicts = None if report.conflicts is None else frame.layer("conflicts", report.conflicts)
     report, frame = _by_landuse(request, layers, rules, report, frame)
     notes += report.matches
-    notes += _own_plan_hint(request, report.targets)
-    if request.plan.is_own:  # their layers go out, never Bishan's reference layers beside
+    if request.plan.is_own or not plan.judged:  # their layers go out, never Bishan's beside
         theirs = select_layers(report.layers, sources)  # none moved to lon/lat here
         report = dataclasses.replace(report, layers=theirs)
     report = dataclasses.replace(report, table_ids={n: dict(c) for n, c in frame.ids.items()})

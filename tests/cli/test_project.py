@@ -379,9 +379,10 @@ def test_diff_takes_the_id_class_field_and_constraint_from_the_project(versions,
 def test_their_zones_without_their_plan_are_told_how_to_give_it(folder, capsys):
     args = ["--zones", str(folder / "zones.shp"), "--id-field", "DYBH"]
     status, data, err = _check_json(args, capsys)
-    assert status == 1  # the bundled plan, the default when no plan is given, finds none of them
-    assert {r["status"] for r in data["targets"]} == {"FAIL"}
-    assert "give your own targets with --plan FILE, or write a project with 'spatial init'" in err
+    assert status == 0  # the bundled plan, the default when no plan is given, judges none of them
+    assert data["targets"] == [] and data["rules"] == []
+    assert "zones.shp holds no feature of its zones" in err
+    assert "give your plan with --plan FILE or --rules FILE, or write a project with" in err
 
 
 @pytest.mark.parametrize("spelled", ["zones.shp", "./zones.shp"])

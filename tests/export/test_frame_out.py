@@ -34,6 +34,21 @@ def _same(a: shapely.Geometry, b: shapely.Geometry, tolerance: float) -> bool:
     return bool(shapely.hausdorff_distance(a, b) < tolerance)
 
 
+def _plan(folder: Path, zones: tuple[str, ...] = ("A", "B1", "B2")) -> str:
+    """Write a plan of the planner's with a target on each of ``zones`` (their area, km²)."""
+    km2 = {"A": 1.2, "B1": 0.6, "B2": 0.6}
+    plan = folder / "mine.toml"
+    plan.write_text(
+        "\n".join(
+            f'[[targets]]\nid = "{z}"\nlayer = "zones"\nname_zh = "{z}"\n'
+            f'value = {km2.get(z, 1.0)}\nunit = "km2"\ntolerance_pct = 1.0\n'
+            for z in zones
+        ),
+        encoding="utf-8",
+    )
+    return str(plan)
+
+
 def _check(zones: Path, out: Path, *extra: str) -> int:
     call = ["check", "--zones", str(zones), "--id-field", "zones=DYBH"]
     call += ["--name-field", "zones=DYMC"]
@@ -42,7 +57,7 @@ def _check(zones: Path, out: Path, *extra: str) -> int:
 
 def test_check_out_gpkg_is_in_the_inputs_crs_with_their_fields(zones_gk, tmp_path, capsys):
     out = tmp_path / "plan.gpkg"
-    assert _check(zones_gk, out) in (0, 1)  # the bundled targets judge the zones: not the point
+    assert _check(zones_gk, out, "--plan", _plan(tmp_path)) == 0
     zones = gpd.read_file(out, layer="zones", engine="pyogrio")
     assert zones.crs.to_epsg() == 4544
     assert {"DYBH", "DYMC", "status"} <= set(zones.columns)
@@ -156,7 +171,8 @@ def test_diff_pieces_in_their_crs(tmp_path):
 
 def test_check_out_gdb_in_their_crs_with_unfound_targets_as_a_table(zones_gk, tmp_path):
     out = tmp_path / "plan.gdb"
-    assert _check(zones_gk, out) in (0, 1)  # no bundled target is found in their zones
+    unfound = _plan(tmp_path, ("C1", "C2", "C3", "C4", "C5"))  # no feature of their zones
+    assert _check(zones_gk, out, "--plan", unfound) == 1
     zones = pyogrio.read_info(out, layer="zones")
     assert zones["crs"] == "EPSG:4544" and {"DYBH", "DYMC", "status"} <= set(zones["fields"])
     targets = pyogrio.read_info(out, layer="targets")  # no geometry at all: a table
@@ -164,19 +180,16 @@ def test_check_out_gdb_in_their_crs_with_unfound_targets_as_a_table(zones_gk, tm
 
 
 def test_their_plan_writes_their_layers_only(zones_gk, tmp_path):
-    """With the planner's plan, no bundled reference layer (district, corridor...) joins theirs."""
-    plan = tmp_path / "mine.toml"
-    plan.write_text(
-        "\n".join(
-            f'[[targets]]\nid = "{z}"\nlayer = "zones"\nname_zh = "{z}"\n'
-            f'value = {km2}\nunit = "km2"\ntolerance_pct = 1.0\n'
-            for z, km2 in (("A", 1.2), ("B1", 0.6), ("B2", 0.6))
-        ),
-        encoding="utf-8",
-    )
-    bundled, theirs = tmp_path / "bundled.gpkg", tmp_path / "theirs.gpkg"
-    assert _check(zones_gk, bundled) in (0, 1)
+    """Only where the bundled plan judges do its reference layers (district, corridor...) go out."""
+    from spatial.io.layers import bundled_layer_path  # noqa: PLC0415
+
+    bundled, alone, theirs = (tmp_path / f"{n}.gpkg" for n in ("bundled", "alone", "theirs"))
+    revised = gpd.read_file(bundled_layer_path("zones")).to_crs(GK)  # the bundled ids: judged
+    revised.to_file(tmp_path / "revised.gpkg")
+    assert main(["check", "--zones", str(tmp_path / "revised.gpkg"), "--out", str(bundled)]) == 0
     assert {"district", "corridor"} <= set(pyogrio.list_layers(bundled)[:, 0])  # can fail
-    assert _check(zones_gk, theirs, "--plan", str(plan)) == 0
-    written = sorted(pyogrio.list_layers(theirs)[:, 0])
-    assert written == ["layer_styles", "rules", "targets", "zones"]
+    layers = ["layer_styles", "rules", "targets", "zones"]
+    assert _check(zones_gk, alone) == 0  # the bundled plan judges none of their zones
+    assert sorted(pyogrio.list_layers(alone)[:, 0]) == layers
+    assert _check(zones_gk, theirs, "--plan", _plan(tmp_path)) == 0
+    assert sorted(pyogrio.list_layers(theirs)[:, 0]) == layers

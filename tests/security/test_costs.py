@@ -24,6 +24,7 @@ import shapely
 from shapely.geometry import box
 
 from spatial.cli import main
+from spatial.plan import rules_path
 from spatial.validate.pairs import MAX_PAIRS, intersecting_pairs
 
 #: The centre of the bundled zones in EPSG:4544 (CGCS2000 / 3-degree GK CM 105E), metres.
@@ -46,14 +47,15 @@ def copies(tmp_path_factory: pytest.TempPathFactory) -> Path:
     [
         ["overlay", "PATH", "--op", "matrix", "--out", "OUT"],
         ["overlay", "PATH", "--op", "overlaps", "--out", "OUT"],
-        ["check", "--zones", "PATH", "--out", "OUT"],
+        # the bundled no-overlap rule, asked for: the bundled plan judges no zones of theirs
+        ["check", "--zones", "PATH", "--rules", "RULES", "--out", "OUT"],
     ],
 )
 def test_a_quadratic_output_is_refused_in_one_line_with_the_count(
     copies: Path, call: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out = tmp_path / "out.csv"
-    words = {"PATH": str(copies), "OUT": str(out)}
+    words = {"PATH": str(copies), "OUT": str(out), "RULES": str(rules_path())}
     started = time.perf_counter()
     status = main([words.get(word, word) for word in call])
     seconds = time.perf_counter() - started
