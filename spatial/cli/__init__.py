@@ -155,16 +155,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.dup2(devnull, sys.stdout.fileno())
         return ExitCode.OK
     except Exception as exc:
-        # A bug of ours, not the user's input: one line, a distinct status, and the
-        # trace on request. Never exit 1, which means "problems found in the data".
-        if args.traceback:
+        if args.traceback and not _INTERRUPTED:
             raise
-        print(
-            f"spatial {args.command}: internal error: {type(exc).__name__}: {printable(exc)} "
-            "(please report it; rerun with 'spatial --traceback ...' for details)",
-            file=sys.stderr,
-        )
-        return ExitCode.INTERNAL
+        return _internal_error(args.command, exc)
+
+
+def _internal_error(command: str, exc: Exception) -> int:
+    """Say a bug of ours in one line and return status 3 (or 130 for a Ctrl-C it stands for).
+
+    Not the user's input: one line, a distinct status, and the trace on request
+    (``--traceback``). Never exit 1, which means "problems found in the data". A
+    Ctrl-C inside a module's import may come out as that import's ImportError:
+    it is the interrupt it was.
+    """
+    if _INTERRUPTED:
+        return _interrupted(command)
+    print(
+        f"spatial {command}: internal error: {type(exc).__name__}: {printable(exc)} "
+        "(please report it; rerun with 'spatial --traceback ...' for details)",
+        file=sys.stderr,
+    )
+    return ExitCode.INTERNAL
 
 
 def _said(args: argparse.Namespace, exc: SpatialError) -> str:
@@ -194,10 +205,25 @@ def _exit_while_loading(signum: int, frame: object) -> None:
 _LOADING: list[str] = []
 
 
+#: Set by :func:`_interrupt` once Ctrl-C is pressed while the command runs.
+_INTERRUPTED: list[bool] = []
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    """Ctrl-C while the command runs: a KeyboardInterrupt, remembered.
+
+    Commands import libraries as they need them; an interrupt inside an extension
+    module's initialisation may come out as that import's ImportError, which
+    :func:`main` then reports as the interrupt it was, not as an internal error.
+    """
+    _INTERRUPTED.append(True)
+    raise KeyboardInterrupt
+
+
 def _loaded() -> None:
     """End the loading phase: Ctrl-C is a KeyboardInterrupt again (reported by :func:`main`)."""
     if signal.getsignal(signal.SIGINT) is _exit_while_loading:
-        signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.signal(signal.SIGINT, _interrupt)
 
 
 def _interrupted(command: str | None) -> int:

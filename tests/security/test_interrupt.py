@@ -57,3 +57,37 @@ def test_ctrl_c_during_loading_in_a_real_process(tmp_path: Path) -> None:
     _, err = process.communicate(timeout=60)
     assert process.returncode == 130, err
     assert err == "spatial map: interrupted\n", err
+
+
+def test_ctrl_c_turned_into_an_import_error_is_an_interrupt(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A command imports shapely when it needs it; Ctrl-C inside the extension's
+    # initialisation comes out as "PyCapsule_Import could not import module".
+    def importing(args: object) -> int:
+        spatial.cli._interrupt(signal.SIGINT, None)  # what the handler does, then the import fails
+        return 0
+
+    def failing_import(args: object) -> int:
+        try:
+            importing(args)
+        except KeyboardInterrupt:
+            raise ImportError('PyCapsule_Import could not import module "shapely"') from None
+        return 0
+
+    monkeypatch.setattr(spatial.cli, "_INTERRUPTED", [])
+    monkeypatch.setattr(spatial.cli, "_run_saying_warnings", failing_import)
+    assert main(["validate", "x.geojson"]) == 130
+    assert capsys.readouterr().err == "spatial validate: interrupted\n"
+
+
+def test_an_import_error_without_ctrl_c_is_an_internal_error(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def failing_import(args: object) -> int:
+        raise ImportError("no module named shapely")
+
+    monkeypatch.setattr(spatial.cli, "_INTERRUPTED", [])
+    monkeypatch.setattr(spatial.cli, "_run_saying_warnings", failing_import)
+    assert main(["validate", "x.geojson"]) == 3
+    assert "internal error: ImportError" in capsys.readouterr().err
