@@ -437,7 +437,32 @@ def read_options(args: argparse.Namespace, inputs: list[Input]) -> dict[str, Rea
                 if item.main or dest in EVERY_INPUT_OPTIONS:
                     chosen[item.role].setdefault(dest, every)
     polygonize = bool(getattr(args, "polygonize", False))
-    return {role: ReadOptions(polygonize=polygonize, **values) for role, values in chosen.items()}
+    return {
+        role: ReadOptions(polygonize=polygonize, find_id=_finds_id(args, role), **values)
+        for role, values in chosen.items()
+    }
+
+
+def _finds_id(args: argparse.Namespace, role: str) -> bool:
+    """Whether the input ``role`` may take a standard id field (``BSM``) when none is named.
+
+    The one rule of a layer's ids: ``--id-field`` first, then the project's field
+    (both reach :class:`~spatial.io.options.ReadOptions` as ``id_field``), else a
+    unique, never-blank standard field (:func:`spatial.io.fields.standard_id_field`)
+    taken on reading; not where the command's own option names that input's ids
+    (``--a-id BSM``, ``--zone-id-field DYBH``), which reads the field as it is.
+
+    Examples
+    --------
+    >>> _finds_id(argparse.Namespace(a_id="BSM", b_id="id"), "a")
+    False
+    >>> _finds_id(argparse.Namespace(a_id="BSM", b_id="id"), "b")
+    True
+    """
+    own = [getattr(args, row.attribute, None) for row in _ROWS if row.ids_of == role]
+    single = getattr(args, "id_field", None)  # diff's one --id-field, read as it is
+    own += [single] if isinstance(single, str) else []
+    return all(value in (None, "id") for value in own)
 
 
 def require_in_range(

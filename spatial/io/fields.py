@@ -16,7 +16,15 @@ import geopandas as gpd
 
 from spatial.errors import LayerError
 
-__all__ = ["FIELD_NAMES", "ID_COLUMN", "NAME_COLUMN", "map_fields", "planner_field"]
+__all__ = [
+    "FIELD_NAMES",
+    "ID_COLUMN",
+    "NAME_COLUMN",
+    "map_fields",
+    "own_fields",
+    "planner_field",
+    "standard_id_field",
+]
 
 #: The column every feature is identified by.
 ID_COLUMN = "id"
@@ -25,6 +33,8 @@ NAME_COLUMN = "name_zh"
 #: ``attrs`` key of a mapped layer: the planner's field of each toolkit column (``id``: ``BSM``).
 FIELD_NAMES = "field_names"
 _KML_SUFFIXES = {".kml", ".kmz"}
+#: Why a standard field was taken as the ids (the note's words).
+_STANDARD = "unique, standard field"
 
 
 def planner_field(gdf: gpd.GeoDataFrame, column: str) -> str:
@@ -43,6 +53,47 @@ def planner_field(gdf: gpd.GeoDataFrame, column: str) -> str:
 
 def _fields(gdf: gpd.GeoDataFrame) -> str:
     return ", ".join(str(c) for c in gdf.columns if c != gdf.geometry.name)
+
+
+def own_fields(gdf: gpd.GeoDataFrame) -> str:
+    """Return the layer's fields as the file names them (``BSM``, not ``id``), comma-separated.
+
+    A column :func:`map_fields` renamed is listed under the planner's name, so a
+    message listing fields shows what the planner sees in the file.
+
+    Examples
+    --------
+    >>> from shapely.geometry import Point
+    >>> layer = gpd.GeoDataFrame({"BSM": ["a"], "note": ["x"]}, geometry=[Point(106, 29)])
+    >>> own_fields(map_fields(layer, "lu.gpkg")[0])
+    'BSM, note'
+    """
+    return ", ".join(planner_field(gdf, str(c)) for c in gdf.columns if c != gdf.geometry.name)
+
+
+def standard_id_field(gdf: gpd.GeoDataFrame) -> str | None:
+    """Return the layer's id field when none is named: a unique, never-blank standard field.
+
+    The rule of ``spatial init``, the constraint layers and the map's tiles: the
+    first of :data:`spatial.project.ID_FIELDS` (``BSM`` 标识码 before ``DYBH``
+    单元编号) that the layer holds, every value present, not blank and unique.
+    None when the layer has ``id`` already or no such field: a command then
+    behaves as without it (``no id column 'id'``, features by position).
+
+    Examples
+    --------
+    >>> from shapely.geometry import Point
+    >>> two = gpd.GeoDataFrame({"DYBH": ["A", "B"], "BSM": ["1", "2"]}, geometry=[Point(0, 0)] * 2)
+    >>> standard_id_field(two)
+    'BSM'
+    >>> standard_id_field(two.assign(BSM=["1", "1"]))
+    'DYBH'
+    """
+    from spatial.project import ID_FIELDS, unique_field  # noqa: PLC0415
+
+    if ID_COLUMN in gdf.columns:
+        return None
+    return unique_field(gdf.drop(columns=gdf.geometry.name), ID_FIELDS)
 
 
 def _take(
@@ -71,11 +122,31 @@ def _gdal_renamed_id(gdf: gpd.GeoDataFrame, source: str) -> tuple[str, str] | No
     return None
 
 
+def _id_note(column: str, why: str) -> str:
+    """Say which field was taken as the ids and how to choose another."""
+    if why == _STANDARD:
+        return f"ids from {column} ({why}); --id-field to choose another"
+    return f"ids from field {column!r} ({why}; --id-field to choose another)"
+
+
+def _found_id(gdf: gpd.GeoDataFrame, source: str) -> tuple[str, str] | None:
+    """Return (column, why) of the id field taken when none is named, else None."""
+    columns = [str(c) for c in gdf.columns]
+    if "id2" in columns and Path(source.partition("::")[0]).suffix.lower() in _KML_SUFFIXES:
+        return _gdal_renamed_id(gdf, source)
+    standard = standard_id_field(gdf)
+    if standard is not None:
+        return standard, _STANDARD
+    return _gdal_renamed_id(gdf, source)
+
+
 def map_fields(
     gdf: gpd.GeoDataFrame,
     source: str,
     id_field: str | None = None,
     name_field: str | None = None,
+    *,
+    find_id: bool = True,
 ) -> tuple[gpd.GeoDataFrame, list[str]]:
     """Return the layer with its id and name columns as ``id`` and ``name_zh``, and notes.
 
@@ -87,8 +158,12 @@ def map_fields(
         How to name the layer in a message (its file).
     id_field, name_field : str, optional
         The planner's columns holding the ids and the Chinese names. Without
-        ``id_field``, a KML's ``id2`` (GDAL's rename of ``id``) or an ``ID``
-        column is taken as the id, and a note says so.
+        ``id_field``, a KML's ``id2`` (GDAL's rename of ``id``), else a unique,
+        never-blank standard field (:func:`standard_id_field`: ``BSM``), else an
+        ``ID`` column is taken as the id, and a note says so.
+    find_id : bool
+        False when the command names this layer's ids by an option of its own
+        (``--a-id``, ``--zone-id-field``): no field is taken by the rule.
 
     Returns
     -------
@@ -114,14 +189,14 @@ def map_fields(
         gdf = _take(gdf, source, id_field, ID_COLUMN, "--id-field", own)
         said.append(f"ids from field {id_field!r}")
         fields[ID_COLUMN] = id_field
-    else:
-        renamed = _gdal_renamed_id(gdf, source)
+    elif find_id:
+        renamed = _found_id(gdf, source)
         if renamed is not None:
             column, why = renamed
             if column == "id2" and ID_COLUMN in gdf.columns:
                 gdf = gdf.rename(columns={ID_COLUMN: "kml_id"})
             gdf = gdf.rename(columns={column: ID_COLUMN})
-            said.append(f"ids from field {column!r} ({why}; --id-field to choose another)")
+            said.append(_id_note(column, why))
             fields[ID_COLUMN] = column
     if name_field is not None:
         gdf = _take(gdf, source, name_field, NAME_COLUMN, "--name-field", own)

@@ -34,6 +34,10 @@ class ReadOptions:
         and ``name_zh``).
     polygonize : bool
         Make polygons of a CAD drawing's closed polylines and hatches.
+    find_id : bool
+        Without ``id_field``, take a unique, never-blank standard field as the
+        ids (:func:`spatial.io.fields.standard_id_field`); False where the
+        command names this layer's ids by an option of its own (``--a-id``).
     """
 
     crs: str | int | CRS | None = None
@@ -41,6 +45,7 @@ class ReadOptions:
     id_field: str | None = None
     name_field: str | None = None
     polygonize: bool = False
+    find_id: bool = True
 
 
 def apply_read_options(
@@ -60,5 +65,7 @@ def apply_read_options(
         notes += said
     gdf, said = apply_input_frame(gdf, source, options.input_frame)
     notes += said
-    gdf, said = map_fields(gdf, source, options.id_field, options.name_field)
+    gdf, said = map_fields(
+        gdf, source, options.id_field, options.name_field, find_id=options.find_id
+    )
     return gdf, notes + said
