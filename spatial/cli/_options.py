@@ -17,6 +17,7 @@ import argparse
 import math
 import os
 import re
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -46,6 +47,8 @@ __all__ = [
     "read_options",
     "require_in_range",
     "require_suffix",
+    "standard_id_options",
+    "standard_ids",
 ]
 
 #: Each subcommand's one-line help, shown by ``spatial --help`` without importing the
@@ -521,3 +524,69 @@ def id_field_option(args: argparse.Namespace, source: str) -> str:
     if item is None or not per_input or (item.main and sum(i.main for i in inputs) == 1):
         return "--id-field FIELD"
     return f"--id-field {item.role}=FIELD"
+
+
+# --- the one rule of a layer's ids when the call names none
+
+
+def _say_ids(command: str, path: str, field: str) -> None:
+    from spatial.errors import printable  # noqa: PLC0415
+    from spatial.io.fields import id_note  # noqa: PLC0415
+
+    print(f"spatial {command}: note: {printable(id_note(path, field))}", file=sys.stderr)
+
+
+def _file_id_field(path: str) -> str | None:
+    """The file's standard id field (:func:`spatial.io.fields.file_id_field`); None if absent."""
+    if not os.path.exists(path.partition("::")[0]):
+        return None  # a missing file is refused by the reader, in its words
+    from spatial.io.fields import file_id_field  # noqa: PLC0415
+
+    return file_id_field(path)
+
+
+def standard_ids(args: argparse.Namespace, command: str, ids: dict[str, str | None]) -> None:
+    """Fill a command's own id options (``--a-id``) left at ``id`` by the file's standard field.
+
+    ``ids`` maps each option's attribute (``a_id``) to the file it names the ids
+    of. The one rule of a layer's ids: the option (or ``--id-field``, or the
+    project's field) first; else a unique, never-blank standard field
+    (``BSM``: :func:`spatial.io.fields.file_id_field`), said on standard error;
+    else the option stays as it is (``no id column 'id'``).
+    """
+    if any(getattr(args, "id_field", None) or ()):  # --id-field: the layers read as it says
+        return
+    found: dict[str, str | None] = {}  # each file looked at, and said, once
+    for attribute, path in ids.items():
+        if path is None or getattr(args, attribute, None) not in (None, "id"):
+            continue
+        if path not in found:
+            found[path] = _file_id_field(path)
+            if found[path] is not None:
+                _say_ids(command, path, str(found[path]))
+        if found[path] is not None:
+            setattr(args, attribute, found[path])
+
+
+def standard_id_options(
+    command: str, inputs: list[Input], options: dict[str, ReadOptions]
+) -> dict[str, ReadOptions]:
+    """Return ``options`` with each input's standard id field where none is named.
+
+    The one rule of a layer's ids (:func:`standard_ids`) for a command that reads
+    its layers by :class:`~spatial.io.options.ReadOptions`: ``--id-field`` or the
+    project's field first, else the file's unique, never-blank standard field
+    (``BSM``), said on standard error, as if ``--id-field BSM`` were given.
+    """
+    from dataclasses import replace  # noqa: PLC0415
+
+    chosen = dict(options)
+    for item in inputs:
+        given = chosen.get(item.role)
+        if given is None or given.id_field is not None or not given.find_id:
+            continue
+        found = _file_id_field(item.path)
+        if found is not None:
+            chosen[item.role] = replace(given, id_field=found)
+            _say_ids(command, item.path, found)
+    return chosen

@@ -36,6 +36,8 @@ from spatial.cli._options import (
     add_option,
     add_repair_option,
     read_options,
+    standard_id_options,
+    standard_ids,
 )
 from spatial.cli._output import printed_warnings, say_notes
 from spatial.cli._outputs import add_output_options, emit_frames
@@ -181,7 +183,9 @@ def request_of(args: argparse.Namespace) -> BalanceRequest:
     )
     inputs = [Input(role, path) for role, path in request.roles().items()]
     inputs += [Input("zones", args.zones, main=False)] if args.zones is not None else []
-    options = read_options(args, inputs)
+    standard_ids(args, "balance", {"zone_id_field": args.zones})  # DYBH, when none is named
+    landuse = [item for item in inputs if item.role != "zones"]  # BSM, read as the ids
+    options = standard_id_options("balance", landuse, read_options(args, inputs))
     zones = options.get("zones")
     zone_field = _zone_id_field(args, zones.id_field if zones is not None else None)
     if zones is not None:  # the zones' ids are read by name (request.id_field), not renamed

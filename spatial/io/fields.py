@@ -11,16 +11,21 @@ makes way is kept under ``<name>_orig`` (or ``kml_id`` for a placemark id).
 from __future__ import annotations
 
 from pathlib import Path
-
-import geopandas as gpd
+from typing import TYPE_CHECKING
 
 from spatial.errors import LayerError
+
+if TYPE_CHECKING:  # file_id_field runs before geopandas loads (overlay's GeoParquet scan)
+    import geopandas as gpd
+    import pandas as pd
 
 __all__ = [
     "FIELD_NAMES",
     "ID_COLUMN",
     "NAME_COLUMN",
     "map_fields",
+    "file_id_field",
+    "id_note",
     "own_fields",
     "planner_field",
     "standard_id_field",
@@ -42,6 +47,7 @@ def planner_field(gdf: gpd.GeoDataFrame, column: str) -> str:
 
     Examples
     --------
+    >>> import geopandas as gpd
     >>> from shapely.geometry import Point
     >>> layer = gpd.GeoDataFrame({"DYMC": ["甲"]}, geometry=[Point(106, 29)])
     >>> mapped, _ = map_fields(layer, "z.shp", name_field="DYMC")
@@ -63,6 +69,7 @@ def own_fields(gdf: gpd.GeoDataFrame) -> str:
 
     Examples
     --------
+    >>> import geopandas as gpd
     >>> from shapely.geometry import Point
     >>> layer = gpd.GeoDataFrame({"BSM": ["a"], "note": ["x"]}, geometry=[Point(106, 29)])
     >>> own_fields(map_fields(layer, "lu.gpkg")[0])
@@ -82,6 +89,7 @@ def standard_id_field(gdf: gpd.GeoDataFrame) -> str | None:
 
     Examples
     --------
+    >>> import geopandas as gpd
     >>> from shapely.geometry import Point
     >>> two = gpd.GeoDataFrame({"DYBH": ["A", "B"], "BSM": ["1", "2"]}, geometry=[Point(0, 0)] * 2)
     >>> standard_id_field(two)
@@ -120,6 +128,58 @@ def _gdal_renamed_id(gdf: gpd.GeoDataFrame, source: str) -> tuple[str, str] | No
             if column.lower() == ID_COLUMN:
                 return column, f"the file spells it {column!r}"
     return None
+
+
+def file_id_field(path: str) -> str | None:
+    """Return the standard id field of the layer file ``path`` (:func:`standard_id_field`).
+
+    Reads only the candidate fields (no geometry), for a command that names its
+    features by a field it must know before reading the layer (``qc``,
+    ``validate``). None when the file has ``id``, no candidate field qualifies,
+    or it is not a file GDAL reads (a database: ``--id-field`` names it).
+    """
+    from spatial.project import ID_FIELDS, unique_field  # noqa: PLC0415
+
+    try:
+        frame = _candidate_columns(str(path), ID_FIELDS)
+    except Exception:  # noqa: BLE001 - unreadable here: the reader says why, in its words
+        return None
+    return None if frame is None else unique_field(frame, ID_FIELDS)
+
+
+def _candidate_columns(path: str, names: tuple[str, ...]) -> pd.DataFrame | None:
+    """Return the columns ``names`` of the file that has them (no geometry); None when it has ``id``."""
+    file, _, layer = path.partition("::")
+    if Path(file).suffix.lower() == ".parquet" and not layer:
+        import pyarrow.parquet as pq  # noqa: PLC0415 - no GDAL for a GeoParquet file
+
+        fields = list(pq.read_schema(file).names)
+        wanted = [f for f in names if f in fields]
+        if ID_COLUMN in fields or not wanted:
+            return None
+        table: pd.DataFrame = pq.read_table(file, columns=wanted).to_pandas()
+        return table
+    import pyogrio  # noqa: PLC0415
+
+    fields = [str(f) for f in pyogrio.read_info(file, layer=layer or None)["fields"]]
+    wanted = [f for f in names if f in fields]
+    if ID_COLUMN in fields or not wanted:
+        return None
+    frame: pd.DataFrame = pyogrio.read_dataframe(
+        file, layer=layer or None, columns=wanted, read_geometry=False
+    )
+    return frame
+
+
+def id_note(source: str, column: str) -> str:
+    """Return the note saying a standard field was taken as the ids of ``source``.
+
+    Examples
+    --------
+    >>> id_note("lu.gpkg", "BSM")
+    'lu.gpkg: ids from BSM (unique, standard field); --id-field to choose another'
+    """
+    return f"{source}: {_id_note(column, _STANDARD)}"
 
 
 def _id_note(column: str, why: str) -> str:
@@ -178,6 +238,7 @@ def map_fields(
 
     Examples
     --------
+    >>> import geopandas as gpd
     >>> from shapely.geometry import Point
     >>> layer = gpd.GeoDataFrame({"CODE": ["a"], "名称": ["甲"]}, geometry=[Point(106, 29)])
     >>> mapped, notes = map_fields(layer, "mine.shp", id_field="CODE", name_field="名称")

@@ -316,7 +316,7 @@ def read_layer(
     id_field: str | None = None,
     name_field: str | None = None,
     polygonize: bool = False,
-    find_id: bool = True,
+    find_id: bool = False,
 ) -> gpd.GeoDataFrame:
     """Read a vector layer into a GeoDataFrame with an explicit CRS.
 
@@ -351,8 +351,9 @@ def read_layer(
         (:func:`spatial.io.cad.polygonize`); open polylines are left out and noted.
     find_id : bool
         Without ``id_field``, take a unique, never-blank standard field (``BSM``)
-        as the ids (:func:`spatial.io.fields.standard_id_field`); False where a
-        command's own option names the ids (``--a-id``).
+        as the ids (:func:`spatial.io.fields.standard_id_field`), as a command's
+        :class:`~spatial.io.options.ReadOptions` do; off by default (the layer's
+        fields as they are).
 
     Returns
     -------
