@@ -537,7 +537,7 @@ def _say_ids(command: str, path: str, field: str) -> None:
 
 
 def _file_id_field(path: str) -> str | None:
-    """The file's standard id field (:func:`spatial.io.fields.file_id_field`); None if absent."""
+    """Return the file's standard id field (:func:`spatial.io.fields.file_id_field`), or None."""
     if not os.path.exists(path.partition("::")[0]):
         return None  # a missing file is refused by the reader, in its words
     from spatial.io.fields import file_id_field  # noqa: PLC0415

@@ -23,9 +23,9 @@ __all__ = [
     "FIELD_NAMES",
     "ID_COLUMN",
     "NAME_COLUMN",
-    "map_fields",
     "file_id_field",
     "id_note",
+    "map_fields",
     "own_fields",
     "planner_field",
     "standard_id_field",
@@ -142,13 +142,13 @@ def file_id_field(path: str) -> str | None:
 
     try:
         frame = _candidate_columns(str(path), ID_FIELDS)
-    except Exception:  # noqa: BLE001 - unreadable here: the reader says why, in its words
+    except Exception:
         return None
     return None if frame is None else unique_field(frame, ID_FIELDS)
 
 
 def _candidate_columns(path: str, names: tuple[str, ...]) -> pd.DataFrame | None:
-    """Return the columns ``names`` of the file that has them (no geometry); None when it has ``id``."""
+    """Return the file's columns among ``names`` (no geometry); None when it has ``id``."""
     file, _, layer = path.partition("::")
     if Path(file).suffix.lower() == ".parquet" and not layer:
         import pyarrow.parquet as pq  # noqa: PLC0415 - no GDAL for a GeoParquet file
