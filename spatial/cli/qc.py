@@ -102,7 +102,7 @@ def _check_call(args: argparse.Namespace) -> None:
 
 
 def _id_field(args: argparse.Namespace) -> str | None:
-    """Return the field naming the features: ``--id-field`` (or the project's), else the standard."""
+    """Return the field naming the features: ``--id-field`` (or the project's), else standard.
 
     The one rule of a layer's ids (:func:`spatial.io.fields.file_id_field`): a
     unique, never-blank standard field (``BSM``) that every layer holds, said on
