@@ -8,7 +8,7 @@ that order, to a layer as read, and returns what it did as notes for the output.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # the options object alone loads neither (spatial validate's refusals)
@@ -45,7 +45,7 @@ class ReadOptions:
     id_field: str | None = None
     name_field: str | None = None
     polygonize: bool = False
-    find_id: bool = True
+    find_id: bool = field(default=True, compare=False)  # options alike: the same fast paths
 
 
 def apply_read_options(
