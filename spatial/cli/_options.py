@@ -47,6 +47,7 @@ __all__ = [
     "read_options",
     "require_in_range",
     "require_suffix",
+    "standard_field",
     "standard_id_options",
     "standard_ids",
 ]
@@ -401,8 +402,13 @@ def _check_value(flag: str, value: str) -> None:
         raise UsageError(f"--input-frame {value}: choose one of {', '.join(INPUT_FRAMES)}")
 
 
-def read_options(args: argparse.Namespace, inputs: list[Input]) -> dict[str, ReadOptions]:
+def read_options(
+    args: argparse.Namespace, inputs: list[Input], *, find_ids: bool = False
+) -> dict[str, ReadOptions]:
     """Return the ReadOptions of every input, by role, from the per-input flags.
+
+    ``find_ids``: an input whose ids nothing names takes its standard id field
+    on reading (``find_id``, :func:`_finds_id`), as ``check`` and ``map`` do.
 
     A ``LAYER=`` prefix must name one of ``inputs`` (by role or file stem);
     ``--crs`` must name a CRS and ``--input-frame`` a frame. Each is a bad call
@@ -441,7 +447,9 @@ def read_options(args: argparse.Namespace, inputs: list[Input]) -> dict[str, Rea
                     chosen[item.role].setdefault(dest, every)
     polygonize = bool(getattr(args, "polygonize", False))
     return {
-        role: ReadOptions(polygonize=polygonize, find_id=_finds_id(args, role), **values)
+        role: ReadOptions(
+            polygonize=polygonize, find_id=find_ids and _finds_id(args, role), **values
+        )
         for role, values in chosen.items()
     }
 
@@ -545,6 +553,32 @@ def _file_id_field(path: str) -> str | None:
     return file_id_field(path)
 
 
+def standard_field(command: str, path: str) -> str | None:
+    """Return the file's standard id field (``DYBH``), said on standard error; None if none."""
+    found = _file_id_field(path)
+    if found is not None:
+        _say_ids(command, path, found)
+    return found
+
+
+def _id_field_named(args: argparse.Namespace, attribute: str, path: str) -> bool:
+    """Whether ``--id-field`` names the ids of the input ``path`` (bare, or by its key).
+
+    A command's single ``--id-field`` (``diff``'s, the option itself) is never
+    another's; a bare per-input one reaches the main inputs (``--a-id``'s A and B).
+    """
+    given = getattr(args, "id_field", None)
+    if not isinstance(given, list) or attribute == "id_field":
+        return False
+    role = next((row.ids_of for row in _ROWS if row.attribute == attribute), None) or ""
+    keys = Input(role, path).keys
+    for value in given:
+        key, _ = keyed_value(value)
+        if key is None or key in keys:
+            return True
+    return False
+
+
 def standard_ids(args: argparse.Namespace, command: str, ids: dict[str, str | None]) -> None:
     """Fill a command's own id options (``--a-id``) left at ``id`` by the file's standard field.
 
@@ -554,16 +588,14 @@ def standard_ids(args: argparse.Namespace, command: str, ids: dict[str, str | No
     (``BSM``: :func:`spatial.io.fields.file_id_field`), said on standard error;
     else the option stays as it is (``no id column 'id'``).
     """
-    if any(getattr(args, "id_field", None) or ()):  # --id-field: the layers read as it says
-        return
     found: dict[str, str | None] = {}  # each file looked at, and said, once
     for attribute, path in ids.items():
         if path is None or getattr(args, attribute, None) not in (None, "id"):
             continue
+        if _id_field_named(args, attribute, path):  # --id-field: the layer read as it says
+            continue
         if path not in found:
-            found[path] = _file_id_field(path)
-            if found[path] is not None:
-                _say_ids(command, path, str(found[path]))
+            found[path] = standard_field(command, path)
         if found[path] is not None:
             setattr(args, attribute, found[path])
 
@@ -583,10 +615,9 @@ def standard_id_options(
     chosen = dict(options)
     for item in inputs:
         given = chosen.get(item.role)
-        if given is None or given.id_field is not None or not given.find_id:
+        if given is None or given.id_field is not None:
             continue
-        found = _file_id_field(item.path)
+        found = standard_field(command, item.path)
         if found is not None:
             chosen[item.role] = replace(given, id_field=found)
-            _say_ids(command, item.path, found)
     return chosen

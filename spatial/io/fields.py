@@ -72,7 +72,7 @@ def own_fields(gdf: gpd.GeoDataFrame) -> str:
     >>> import geopandas as gpd
     >>> from shapely.geometry import Point
     >>> layer = gpd.GeoDataFrame({"BSM": ["a"], "note": ["x"]}, geometry=[Point(106, 29)])
-    >>> own_fields(map_fields(layer, "lu.gpkg")[0])
+    >>> own_fields(map_fields(layer, "lu.gpkg", find_id=True)[0])
     'BSM, note'
     """
     return ", ".join(planner_field(gdf, str(c)) for c in gdf.columns if c != gdf.geometry.name)
@@ -189,14 +189,17 @@ def _id_note(column: str, why: str) -> str:
     return f"ids from field {column!r} ({why}; --id-field to choose another)"
 
 
-def _found_id(gdf: gpd.GeoDataFrame, source: str) -> tuple[str, str] | None:
-    """Return (column, why) of the id field taken when none is named, else None."""
+def _found_id(gdf: gpd.GeoDataFrame, source: str, *, standard: bool) -> tuple[str, str] | None:
+    """Return (column, why) of the id field taken when none is named, else None.
+
+    A KML's ``id2`` first, then (with ``standard``) a standard field, then an ``ID``.
+    """
     columns = [str(c) for c in gdf.columns]
     if "id2" in columns and Path(source.partition("::")[0]).suffix.lower() in _KML_SUFFIXES:
         return _gdal_renamed_id(gdf, source)
-    standard = standard_id_field(gdf)
-    if standard is not None:
-        return standard, _STANDARD
+    found = standard_id_field(gdf) if standard else None
+    if found is not None:
+        return found, _STANDARD
     return _gdal_renamed_id(gdf, source)
 
 
@@ -206,7 +209,7 @@ def map_fields(
     id_field: str | None = None,
     name_field: str | None = None,
     *,
-    find_id: bool = True,
+    find_id: bool = False,
 ) -> tuple[gpd.GeoDataFrame, list[str]]:
     """Return the layer with its id and name columns as ``id`` and ``name_zh``, and notes.
 
@@ -222,8 +225,9 @@ def map_fields(
         never-blank standard field (:func:`standard_id_field`: ``BSM``), else an
         ``ID`` column is taken as the id, and a note says so.
     find_id : bool
-        False when the command names this layer's ids by an option of its own
-        (``--a-id``, ``--zone-id-field``): no field is taken by the rule.
+        Take a standard field by the rule (:func:`standard_id_field`); False
+        (a bare read, or where the command names this layer's ids by an option
+        of its own: ``--a-id``, ``--zone-id-field``) takes none.
 
     Returns
     -------
@@ -250,8 +254,8 @@ def map_fields(
         gdf = _take(gdf, source, id_field, ID_COLUMN, "--id-field", own)
         said.append(f"ids from field {id_field!r}")
         fields[ID_COLUMN] = id_field
-    elif find_id:
-        renamed = _found_id(gdf, source)
+    else:
+        renamed = _found_id(gdf, source, standard=find_id)
         if renamed is not None:
             column, why = renamed
             if column == "id2" and ID_COLUMN in gdf.columns:

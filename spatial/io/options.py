@@ -36,7 +36,8 @@ class ReadOptions:
         Make polygons of a CAD drawing's closed polylines and hatches.
     find_id : bool
         Without ``id_field``, take a unique, never-blank standard field as the
-        ids (:func:`spatial.io.fields.standard_id_field`); False where the
+        ids (:func:`spatial.io.fields.standard_id_field`): set by the command
+        line's options (:func:`spatial.cli._options.read_options`) unless the
         command names this layer's ids by an option of its own (``--a-id``).
     """
 
@@ -45,7 +46,7 @@ class ReadOptions:
     id_field: str | None = None
     name_field: str | None = None
     polygonize: bool = False
-    find_id: bool = field(default=True, compare=False)  # options alike: the same fast paths
+    find_id: bool = field(default=False, compare=False)  # options alike: the same fast paths
 
 
 def apply_read_options(
