@@ -22,6 +22,7 @@ if TYPE_CHECKING:  # file_id_field runs before geopandas loads (overlay's GeoPar
 __all__ = [
     "FIELD_NAMES",
     "ID_COLUMN",
+    "ID_FIELDS",
     "NAME_COLUMN",
     "file_id_field",
     "id_note",
@@ -29,6 +30,7 @@ __all__ = [
     "own_fields",
     "planner_field",
     "standard_id_field",
+    "unique_field",
 ]
 
 #: The column every feature is identified by.
@@ -38,6 +40,34 @@ NAME_COLUMN = "name_zh"
 #: ``attrs`` key of a mapped layer: the planner's field of each toolkit column (``id``: ``BSM``).
 FIELD_NAMES = "field_names"
 _KML_SUFFIXES = {".kml", ".kmz"}
+#: Id fields looked for, in order: 标识码, 单元编号, then the usual English ones.
+ID_FIELDS = ("BSM", "DYBH", "id", "ID", "Id", "YSDM_ID", "FID_", "OBJECTID", "编号")
+
+
+def unique_field(frame: pd.DataFrame, candidates: tuple[str, ...]) -> str | None:
+    """Return the first of ``candidates`` in ``frame`` that is unique and never blank, else None.
+
+    How ``spatial init`` finds a layer's id field, and how a constraint layer
+    with no ``id`` names its features (by ``BSM``, as ``qc`` does):
+    :func:`standard_id_field`.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> unique_field(pd.DataFrame({"BSM": ["a", "a"], "DYBH": ["N01", "N02"]}), ID_FIELDS)
+    'DYBH'
+    >>> unique_field(pd.DataFrame({"BSM": ["a", " "]}), ID_FIELDS) is None
+    True
+    """
+    for name in candidates:
+        if name in frame.columns:
+            values = frame[name]
+            text = values.astype(str).str.strip()
+            if values.notna().all() and (text != "").all() and values.is_unique:
+                return name
+    return None
+
+
 #: Why a standard field was taken as the ids (the note's words).
 _STANDARD = "unique, standard field"
 
@@ -82,7 +112,7 @@ def standard_id_field(gdf: gpd.GeoDataFrame) -> str | None:
     """Return the layer's id field when none is named: a unique, never-blank standard field.
 
     The rule of ``spatial init``, the constraint layers and the map's tiles: the
-    first of :data:`spatial.project.ID_FIELDS` (``BSM`` 标识码 before ``DYBH``
+    first of :data:`ID_FIELDS` (``BSM`` 标识码 before ``DYBH``
     单元编号) that the layer holds, every value present, not blank and unique.
     None when the layer has ``id`` already or no such field: a command then
     behaves as without it (``no id column 'id'``, features by position).
@@ -97,8 +127,6 @@ def standard_id_field(gdf: gpd.GeoDataFrame) -> str | None:
     >>> standard_id_field(two.assign(BSM=["1", "1"]))
     'DYBH'
     """
-    from spatial.project import ID_FIELDS, unique_field  # noqa: PLC0415
-
     if ID_COLUMN in gdf.columns:
         return None
     return unique_field(gdf.drop(columns=gdf.geometry.name), ID_FIELDS)
@@ -138,8 +166,6 @@ def file_id_field(path: str) -> str | None:
     ``validate``). None when the file has ``id``, no candidate field qualifies,
     or it is not a file GDAL reads (a database: ``--id-field`` names it).
     """
-    from spatial.project import ID_FIELDS, unique_field  # noqa: PLC0415
-
     try:
         frame = _candidate_columns(str(path), ID_FIELDS)
     except Exception:
