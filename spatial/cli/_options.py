@@ -117,13 +117,14 @@ _ROWS = (
     Option("--input-frame", "gcj02 for AMap/奥维 exports, converted to WGS84 on reading (default "
            "wgs84): every input, or LAYER=gcj02 for one; repeatable", "[LAYER=]FRAME",
            kind="keyed", project=True),
-    Option("--id-field", "the field holding feature ids (default id; a KML's id2 is found by "
-           "itself): the plan layers given (not --constraint/--within/--layer ones), or "
+    Option("--id-field", "the field holding feature ids (default id, else a unique standard "
+           "field such as BSM or DYBH; a KML's id2 is found by itself): the plan layers given "
+           "(not --constraint/--within/--layer ones), or "
            "LAYER=FIELD for one; repeatable", "[LAYER=]FIELD", kind="keyed", project=True),
     Option("--zone-id-field", "zone id field (default: the project's zones' id field, else id)",
            ids_of="zones"),
-    Option("--a-id", "id column of A (default: id)", ids_of="a"),
-    Option("--b-id", "id column of B (default: id)", ids_of="b"),
+    Option("--a-id", "id column of A (default: id, else a unique standard field: BSM)", ids_of="a"),
+    Option("--b-id", "id column of B (default: id, else a unique standard field: BSM)", ids_of="b"),
     Option("--name-field", "the field holding Chinese names (default name_zh), used to find a "
            "target whose id is not in the file: the plan layers given, or LAYER=FIELD for one; "
            "repeatable", "[LAYER=]FIELD", kind="keyed", project=True),
