@@ -34,9 +34,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from spatial.errors import CRSError, PlanDataError
+from spatial.io.fields import ID_FIELDS, unique_field  # the one rule of an id field, re-exported
 
 if TYPE_CHECKING:
-    import pandas as pd
+    pass
 
 __all__ = [
     "ID_FIELDS",
@@ -56,33 +57,6 @@ PROJECT_FILE = "spatial.toml"
 MAX_PROJECT_BYTES = 1_000_000
 #: The longest text value (a path, a field name, a CRS), in characters.
 _MAX_TEXT_CHARS = 1_000
-
-#: Id fields looked for, in order: 标识码, 单元编号, then the usual English ones.
-ID_FIELDS = ("BSM", "DYBH", "id", "ID", "Id", "YSDM_ID", "FID_", "OBJECTID", "编号")
-
-
-def unique_field(frame: pd.DataFrame, candidates: tuple[str, ...]) -> str | None:
-    """Return the first of ``candidates`` in ``frame`` that is unique and never blank, else None.
-
-    How ``spatial init`` finds a layer's id field, and how a constraint layer
-    with no ``id`` names its features (by ``BSM``, as ``qc`` does).
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> unique_field(pd.DataFrame({"BSM": ["a", "a"], "DYBH": ["N01", "N02"]}), ID_FIELDS)
-    'DYBH'
-    >>> unique_field(pd.DataFrame({"BSM": ["a", " "]}), ID_FIELDS) is None
-    True
-    """
-    for name in candidates:
-        if name in frame.columns:
-            values = frame[name]
-            text = values.astype(str).str.strip()
-            if values.notna().all() and (text != "").all() and values.is_unique:
-                return name
-    return None
-
 
 _LAYER_KEYS = ("path", "id_field", "name_field", "crs", "input_frame")
 _TOP_KEYS = ("project", "layers", "landuse", "constraints", "within", "targets", "rules")

@@ -17,6 +17,7 @@ import argparse
 import math
 import os
 import re
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -46,6 +47,9 @@ __all__ = [
     "read_options",
     "require_in_range",
     "require_suffix",
+    "standard_field",
+    "standard_id_options",
+    "standard_ids",
 ]
 
 #: Each subcommand's one-line help, shown by ``spatial --help`` without importing the
@@ -113,13 +117,14 @@ _ROWS = (
     Option("--input-frame", "gcj02 for AMap/奥维 exports, converted to WGS84 on reading (default "
            "wgs84): every input, or LAYER=gcj02 for one; repeatable", "[LAYER=]FRAME",
            kind="keyed", project=True),
-    Option("--id-field", "the field holding feature ids (default id; a KML's id2 is found by "
-           "itself): the plan layers given (not --constraint/--within/--layer ones), or "
+    Option("--id-field", "the field holding feature ids (default id, else a unique standard "
+           "field such as BSM or DYBH; a KML's id2 is found by itself): the plan layers given "
+           "(not --constraint/--within/--layer ones), or "
            "LAYER=FIELD for one; repeatable", "[LAYER=]FIELD", kind="keyed", project=True),
     Option("--zone-id-field", "zone id field (default: the project's zones' id field, else id)",
            ids_of="zones"),
-    Option("--a-id", "id column of A (default: id)", ids_of="a"),
-    Option("--b-id", "id column of B (default: id)", ids_of="b"),
+    Option("--a-id", "id column of A (default: id, else a unique standard field: BSM)", ids_of="a"),
+    Option("--b-id", "id column of B (default: id, else a unique standard field: BSM)", ids_of="b"),
     Option("--name-field", "the field holding Chinese names (default name_zh), used to find a "
            "target whose id is not in the file: the plan layers given, or LAYER=FIELD for one; "
            "repeatable", "[LAYER=]FIELD", kind="keyed", project=True),
@@ -398,8 +403,13 @@ def _check_value(flag: str, value: str) -> None:
         raise UsageError(f"--input-frame {value}: choose one of {', '.join(INPUT_FRAMES)}")
 
 
-def read_options(args: argparse.Namespace, inputs: list[Input]) -> dict[str, ReadOptions]:
+def read_options(
+    args: argparse.Namespace, inputs: list[Input], *, find_ids: bool = False
+) -> dict[str, ReadOptions]:
     """Return the ReadOptions of every input, by role, from the per-input flags.
+
+    ``find_ids``: an input whose ids nothing names takes its standard id field
+    on reading (``find_id``, :func:`_finds_id`), as ``check`` and ``map`` do.
 
     A ``LAYER=`` prefix must name one of ``inputs`` (by role or file stem);
     ``--crs`` must name a CRS and ``--input-frame`` a frame. Each is a bad call
@@ -437,7 +447,34 @@ def read_options(args: argparse.Namespace, inputs: list[Input]) -> dict[str, Rea
                 if item.main or dest in EVERY_INPUT_OPTIONS:
                     chosen[item.role].setdefault(dest, every)
     polygonize = bool(getattr(args, "polygonize", False))
-    return {role: ReadOptions(polygonize=polygonize, **values) for role, values in chosen.items()}
+    return {
+        role: ReadOptions(
+            polygonize=polygonize, find_id=find_ids and _finds_id(args, role), **values
+        )
+        for role, values in chosen.items()
+    }
+
+
+def _finds_id(args: argparse.Namespace, role: str) -> bool:
+    """Whether the input ``role`` may take a standard id field (``BSM``) when none is named.
+
+    The one rule of a layer's ids: ``--id-field`` first, then the project's field
+    (both reach :class:`~spatial.io.options.ReadOptions` as ``id_field``), else a
+    unique, never-blank standard field (:func:`spatial.io.fields.standard_id_field`)
+    taken on reading; not where the command's own option names that input's ids
+    (``--a-id BSM``, ``--zone-id-field DYBH``), which reads the field as it is.
+
+    Examples
+    --------
+    >>> _finds_id(argparse.Namespace(a_id="BSM", b_id="id"), "a")
+    False
+    >>> _finds_id(argparse.Namespace(a_id="BSM", b_id="id"), "b")
+    True
+    """
+    own = [getattr(args, row.attribute, None) for row in _ROWS if row.ids_of == role]
+    single = getattr(args, "id_field", None)  # diff's one --id-field, read as it is
+    own += [single] if isinstance(single, str) else []
+    return all(value in (None, "id") for value in own)
 
 
 def require_in_range(
@@ -496,3 +533,92 @@ def id_field_option(args: argparse.Namespace, source: str) -> str:
     if item is None or not per_input or (item.main and sum(i.main for i in inputs) == 1):
         return "--id-field FIELD"
     return f"--id-field {item.role}=FIELD"
+
+
+# --- the one rule of a layer's ids when the call names none
+
+
+def _say_ids(command: str, path: str, field: str) -> None:
+    from spatial.errors import printable  # noqa: PLC0415
+    from spatial.io.fields import id_note  # noqa: PLC0415
+
+    print(f"spatial {command}: note: {printable(id_note(path, field))}", file=sys.stderr)
+
+
+def _file_id_field(path: str) -> str | None:
+    """Return the file's standard id field (:func:`spatial.io.fields.file_id_field`), or None."""
+    if not os.path.exists(path.partition("::")[0]):
+        return None  # a missing file is refused by the reader, in its words
+    from spatial.io.fields import file_id_field  # noqa: PLC0415
+
+    return file_id_field(path)
+
+
+def standard_field(command: str, path: str) -> str | None:
+    """Return the file's standard id field (``DYBH``), said on standard error; None if none."""
+    found = _file_id_field(path)
+    if found is not None:
+        _say_ids(command, path, found)
+    return found
+
+
+def _id_field_named(args: argparse.Namespace, attribute: str, path: str) -> bool:
+    """Whether ``--id-field`` names the ids of the input ``path`` (bare, or by its key).
+
+    A command's single ``--id-field`` (``diff``'s, the option itself) is never
+    another's; a bare per-input one reaches the main inputs (``--a-id``'s A and B).
+    """
+    given = getattr(args, "id_field", None)
+    if not isinstance(given, list) or attribute == "id_field":
+        return False
+    role = next((row.ids_of for row in _ROWS if row.attribute == attribute), None) or ""
+    keys = Input(role, path).keys
+    for value in given:
+        key, _ = keyed_value(value)
+        if key is None or key in keys:
+            return True
+    return False
+
+
+def standard_ids(args: argparse.Namespace, command: str, ids: dict[str, str | None]) -> None:
+    """Fill a command's own id options (``--a-id``) left at ``id`` by the file's standard field.
+
+    ``ids`` maps each option's attribute (``a_id``) to the file it names the ids
+    of. The one rule of a layer's ids: the option (or ``--id-field``, or the
+    project's field) first; else a unique, never-blank standard field
+    (``BSM``: :func:`spatial.io.fields.file_id_field`), said on standard error;
+    else the option stays as it is (``no id column 'id'``).
+    """
+    found: dict[str, str | None] = {}  # each file looked at, and said, once
+    for attribute, path in ids.items():
+        if path is None or getattr(args, attribute, None) not in (None, "id"):
+            continue
+        if _id_field_named(args, attribute, path):  # --id-field: the layer read as it says
+            continue
+        if path not in found:
+            found[path] = standard_field(command, path)
+        if found[path] is not None:
+            setattr(args, attribute, found[path])
+
+
+def standard_id_options(
+    command: str, inputs: list[Input], options: dict[str, ReadOptions]
+) -> dict[str, ReadOptions]:
+    """Return ``options`` with each input's standard id field where none is named.
+
+    The one rule of a layer's ids (:func:`standard_ids`) for a command that reads
+    its layers by :class:`~spatial.io.options.ReadOptions`: ``--id-field`` or the
+    project's field first, else the file's unique, never-blank standard field
+    (``BSM``), said on standard error, as if ``--id-field BSM`` were given.
+    """
+    from dataclasses import replace  # noqa: PLC0415
+
+    chosen = dict(options)
+    for item in inputs:
+        given = chosen.get(item.role)
+        if given is None or given.id_field is not None:
+            continue
+        found = standard_field(command, item.path)
+        if found is not None:
+            chosen[item.role] = replace(given, id_field=found)
+    return chosen

@@ -78,7 +78,7 @@ def plan_layers_of(args: argparse.Namespace) -> PlanLayers:
         layers=given,
         extra=extra,
         constraints=tuple(constraints),
-        options=read_options(args, inputs),
+        options=read_options(args, inputs, find_ids=True),  # zones by DYBH, unnamed
         tolerance_m2=args.tolerance_m2,
     )
 

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import os
 import sys
 from typing import TYPE_CHECKING
 
@@ -36,6 +37,8 @@ from spatial.cli._options import (
     add_option,
     add_repair_option,
     read_options,
+    standard_field,
+    standard_id_options,
 )
 from spatial.cli._output import printed_warnings, say_notes
 from spatial.cli._outputs import add_output_options, emit_frames
@@ -182,10 +185,16 @@ def request_of(args: argparse.Namespace) -> BalanceRequest:
     inputs = [Input(role, path) for role, path in request.roles().items()]
     inputs += [Input("zones", args.zones, main=False)] if args.zones is not None else []
     options = read_options(args, inputs)
+    present = all(os.path.exists(i.path.partition("::")[0]) for i in inputs)  # else refused first
     zones = options.get("zones")
     zone_field = _zone_id_field(args, zones.id_field if zones is not None else None)
     if zones is not None:  # the zones' ids are read by name (request.id_field), not renamed
-        options["zones"] = dataclasses.replace(zones, id_field=None)
+        if zone_field is None and present:  # none named: the zones' standard field (DYBH)
+            zone_field = standard_field("balance", args.zones)
+        options["zones"] = dataclasses.replace(zones, id_field=None, find_id=False)
+    landuse = [item for item in inputs if item.role != "zones"]  # BSM, read as the ids
+    if present:
+        options = standard_id_options("balance", landuse, options)
     return dataclasses.replace(request, id_field=zone_field or "id", options=options)
 
 

@@ -111,7 +111,7 @@ def request_of(args: argparse.Namespace) -> CheckRequest:
     inputs += [Input(c.name, c.path, main=False) for c in constraints]
     landuse = getattr(args, "landuse", None)  # the project's: the conflicts by its class
     inputs += [Input("landuse", landuse, main=False)] if landuse else []
-    options = read_options(args, inputs)
+    options = read_options(args, inputs, find_ids=True)  # zones by DYBH, unnamed
     check_constraint_call(args, constraints)
     return CheckRequest(
         plan=plan_request(args),

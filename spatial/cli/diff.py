@@ -50,6 +50,7 @@ from spatial.cli._options import (
     add_plan_files,
     add_repair_option,
     read_options,
+    standard_ids,
 )
 from spatial.cli._output import printed_warnings, say_notes
 from spatial.cli._outputs import add_out_crs_option, add_output_options, emit_frames
@@ -194,6 +195,7 @@ def _project_context(args: argparse.Namespace) -> tuple[str | None, tuple[str, .
 def request_of(args: argparse.Namespace) -> DiffRequest:
     """Return the :class:`DiffRequest` the parsed call (and the project) says."""
     role, added = _project_context(args)
+    standard_ids(args, "diff", {"id_field": args.old})  # BSM, when no --id-field is given
     constraints = constraint_inputs(args)
     inputs = [Input("old", args.old), Input("new", args.new)]
     inputs += [Input(c.name, c.path, main=False) for c in constraints]

@@ -38,6 +38,7 @@ from spatial.cli._options import (
     add_input_options,
     add_option,
     add_repair_option,
+    standard_ids,
 )
 from spatial.cli._outputs import add_output_options
 from spatial.cli._overlay_args import (
@@ -107,6 +108,8 @@ def run(args: argparse.Namespace) -> int:
     """Run one overlay operation and print or write its result; return the exit status."""
     check_call(args)
     refuse_missing_inputs(args)  # A, then B: before geopandas, pyarrow and GDAL load
+    # overlaps and matrix: both ids are A's; without --a-id, the file's standard field (BSM)
+    standard_ids(args, "overlay", {"a_id": args.a, "b_id": args.b or args.a})
     scan = _early_scan(args)
     try:
         from spatial.cli._overlay_run import run as run_overlay  # noqa: PLC0415 - the heavy part

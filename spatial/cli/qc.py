@@ -14,6 +14,7 @@ or call.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from typing import TYPE_CHECKING
 
@@ -100,6 +101,29 @@ def _check_call(args: argparse.Namespace) -> None:
         raise UsageError(f"{args.errors_out}: --errors-out is written as a GeoPackage (.gpkg)")
 
 
+def _id_field(args: argparse.Namespace) -> str | None:
+    """Return the field naming the features: ``--id-field`` (or the project's), else standard.
+
+    The one rule of a layer's ids (:func:`spatial.io.fields.file_id_field`): a
+    unique, never-blank standard field (``BSM``) that every layer holds, said on
+    standard error; else None (features by position, as before).
+    """
+    if args.id_field is not None:
+        return str(args.id_field)
+    if not all(os.path.exists(str(p).partition("::")[0]) for p in args.layers):
+        return None  # a missing file is refused by the reader, before GDAL loads
+    from spatial.io.fields import file_id_field, id_note  # noqa: PLC0415
+
+    found = {path: file_id_field(path) for path in args.layers}
+    fields = set(found.values())
+    if len(fields) != 1 or None in fields:
+        return None
+    field = str(fields.pop())
+    for path in args.layers:
+        print(f"spatial qc: note: {printable(id_note(path, field))}", file=sys.stderr)
+    return field
+
+
 def request_of(args: argparse.Namespace) -> QcRequest:
     """Return the :class:`QcRequest` the parsed call says."""
     if not args.layers:
@@ -112,7 +136,7 @@ def request_of(args: argparse.Namespace) -> QcRequest:
     inputs = [Input(path, path) for path in args.layers]
     return QcRequest(
         layers=tuple(args.layers),
-        id_field=args.id_field,
+        id_field=_id_field(args),
         class_field=args.class_field,
         class_name_field=args.class_name_field,
         area_field=args.area_field,

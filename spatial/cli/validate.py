@@ -30,7 +30,14 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from spatial.cli._options import COMMAND_HELP, Input, add_input_options, add_option, read_options
+from spatial.cli._options import (
+    COMMAND_HELP,
+    Input,
+    add_input_options,
+    add_option,
+    read_options,
+    standard_id_options,
+)
 from spatial.cli._output import ExitCode, say_notes
 from spatial.cli._project import project_class_field, project_options
 from spatial.commands.validate import ValidateRequest, required_for, run_validate
@@ -168,7 +175,9 @@ def request_of(args: argparse.Namespace) -> ValidateRequest:
     with the project's class field.
     """
     inputs = [Input(f"#{i}", str(p)) for i, p in enumerate(args.paths)]
-    options = read_options(args, inputs)
+    read = read_options(args, inputs)
+    given = {i.role: project_options(args, i.path, read[i.role]) for i in inputs}
+    options = standard_id_options("validate", inputs, given)
     levels = _levels(args.class_level)
     return ValidateRequest(
         paths=tuple(args.paths),
@@ -176,7 +185,7 @@ def request_of(args: argparse.Namespace) -> ValidateRequest:
         class_field=args.class_field,
         class_name_field=args.class_name_field,
         class_levels=None if levels is None else frozenset(levels),
-        options=tuple(project_options(args, item.path, options[item.role]) for item in inputs),
+        options=tuple(options[item.role] for item in inputs),
         class_fields=tuple(project_class_field(args, str(p)) for p in args.paths),
         repair=args.repair is not None,
         out_crs=getattr(args, "out_crs", None),

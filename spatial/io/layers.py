@@ -316,6 +316,7 @@ def read_layer(
     id_field: str | None = None,
     name_field: str | None = None,
     polygonize: bool = False,
+    find_id: bool = False,
 ) -> gpd.GeoDataFrame:
     """Read a vector layer into a GeoDataFrame with an explicit CRS.
 
@@ -348,6 +349,11 @@ def read_layer(
     polygonize : bool
         Make polygons of a CAD drawing's closed polylines and hatches
         (:func:`spatial.io.cad.polygonize`); open polylines are left out and noted.
+    find_id : bool
+        Without ``id_field``, take a unique, never-blank standard field (``BSM``)
+        as the ids (:func:`spatial.io.fields.standard_id_field`), as a command's
+        :class:`~spatial.io.options.ReadOptions` do; off by default (the layer's
+        fields as they are).
 
     Returns
     -------
@@ -370,7 +376,7 @@ def read_layer(
     >>> zones.crs.to_epsg()
     4326
     """
-    options = ReadOptions(crs, input_frame, id_field, name_field, polygonize)
+    options = ReadOptions(crs, input_frame, id_field, name_field, polygonize, find_id)
     if is_postgis_url(path):
         source = database_label(path)
         gdf = read_postgis_layer(os.fspath(path))

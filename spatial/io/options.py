@@ -8,7 +8,7 @@ that order, to a layer as read, and returns what it did as notes for the output.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # the options object alone loads neither (spatial validate's refusals)
@@ -34,6 +34,11 @@ class ReadOptions:
         and ``name_zh``).
     polygonize : bool
         Make polygons of a CAD drawing's closed polylines and hatches.
+    find_id : bool
+        Without ``id_field``, take a unique, never-blank standard field as the
+        ids (:func:`spatial.io.fields.standard_id_field`): set by the command
+        line's options (:func:`spatial.cli._options.read_options`) unless the
+        command names this layer's ids by an option of its own (``--a-id``).
     """
 
     crs: str | int | CRS | None = None
@@ -41,6 +46,7 @@ class ReadOptions:
     id_field: str | None = None
     name_field: str | None = None
     polygonize: bool = False
+    find_id: bool = field(default=False, compare=False)  # options alike: the same fast paths
 
 
 def apply_read_options(
@@ -60,5 +66,7 @@ def apply_read_options(
         notes += said
     gdf, said = apply_input_frame(gdf, source, options.input_frame)
     notes += said
-    gdf, said = map_fields(gdf, source, options.id_field, options.name_field)
+    gdf, said = map_fields(
+        gdf, source, options.id_field, options.name_field, find_id=options.find_id
+    )
     return gdf, notes + said

@@ -57,7 +57,9 @@ def require_field(gdf: gpd.GeoDataFrame, source: str, field: str, option: str) -
         One line listing the layer's fields.
     """
     if field not in gdf.columns:
-        fields = ", ".join(str(c) for c in gdf.columns if c != gdf.geometry.name)
+        # the file's own names (BSM, not the id it was read as): io.fields.FIELD_NAMES
+        own = gdf.attrs.get("field_names", {})
+        fields = ", ".join(str(own.get(c, c)) for c in gdf.columns if c != gdf.geometry.name)
         raise LayerError(
             f"{source}: no field {field!r} (use {option} to name another); fields are {fields}"
         )

@@ -181,7 +181,9 @@ def test_run_qc_matches_spatial_qc(survey, tmp_path):
 
 def test_run_validate_matches_spatial_validate(survey, capsys):
     paths = (str(survey["zones"]), str(survey["parcels"]))
-    result = run_validate(ValidateRequest(paths=paths, require="DYBH"))
+    # the command line takes each file's standard id field (DYBH, BSM) when none is named
+    taken = (ReadOptions(id_field="DYBH"), ReadOptions(id_field="BSM"))
+    result = run_validate(ValidateRequest(paths=paths, require="DYBH", options=taken))
     assert main(["validate", *paths, "--require", "DYBH"]) == result.exit_status == 1
     printed = capsys.readouterr().out.splitlines()
     assert printed == list(result.table["problem"])

@@ -10,9 +10,14 @@ from spatial.cli import main
 
 
 def _layer(path, id_column: str = "BSM") -> str:
-    """Two 示例数据 squares whose ids are in ``id_column`` (no ``id`` column unless so named)."""
+    """Two 示例数据 squares whose ids are in ``id_column`` (no ``id`` column unless so named).
+
+    A ``BSM`` holds one value twice: a unique BSM would be taken as the ids by the
+    standard-field rule (``tests/cli/test_standard_id_fields.py``), and no hint given.
+    """
+    ids = ["1", "1"] if id_column == "BSM" else ["1", "2"]
     gdf = gpd.GeoDataFrame(
-        {id_column: ["1", "2"], "DLBM": ["0101", "0702"], "note": ["示例数据 (synthetic)"] * 2},
+        {id_column: ids, "DLBM": ["0101", "0702"], "note": ["示例数据 (synthetic)"] * 2},
         geometry=[square(0, 0), square(1, 0)],
         crs=4326,
     )

@@ -50,8 +50,8 @@ def test_validate_reads_a_project_file_given_with_the_projects_fields(folder, ca
     assert main(["validate", "zones.shp", "--project", str(folder / "none.toml")]) == 2
     capsys.readouterr()
     (folder / "spatial.toml").unlink()
-    assert main(["validate", "zones.shp"]) == 1  # without the project: no id field
-    assert "zones.shp: feature #0: missing required property: id" in capsys.readouterr().out
+    assert main(["validate", "zones.shp"]) == 0  # without the project: DYBH by the rule
+    assert "zones.shp: ids from DYBH (unique, standard field)" in capsys.readouterr().err
 
 
 def test_validate_without_a_path_or_project_says_what_to_give(tmp_path, monkeypatch, capsys):

@@ -35,7 +35,7 @@ from spatial.report import format_markdown, format_table
 from spatial.table_formats.txt import HEAD_ROWS, screen_rows
 
 BALANCE = ["balance", "landuse.gpkg", "--zones", "zones.gpkg", "--class-field", "YDYHFLDM"]
-BALANCE += ["--zone-id-field", "DYBH"]
+BALANCE += ["--zone-id-field", "DYBH", "--id-field", "BSM"]  # both named: no note on stderr
 DIFF = ["diff", "landuse.gpkg", "revised.gpkg", "--id-field", "BSM", "--class-field", "YDYHFLDM"]
 ASSIGN = ["overlay", "points.gpkg", "zones.gpkg", "--op", "assign", "--a-id", "PID", "--b-id"]
 ASSIGN += ["DYBH"]

@@ -68,11 +68,16 @@ def test_a_broken_feature_is_named_by_the_id_field_given(
     landuse, zones = _files(tmp_path, broken=True)
     bsm = str(survey_parcels()["BSM"].iloc[BROKEN])
     call = ["balance", landuse, "--zones", zones, "--zone-id-field", "DYBH"]
-    unnamed = _error(call, capsys)
-    assert f"feature #{BROKEN}: invalid geometry" in unnamed  # no id field: its position
+    capsys.readouterr()
+    assert main(call) == 2  # no id field named: BSM, unique and never blank, names it
+    note, unnamed = capsys.readouterr().err.strip().splitlines()
+    assert note.endswith(
+        "landuse.gpkg: ids from BSM (unique, standard field); --id-field to choose another"
+    )
+    assert f"feature {bsm}: invalid geometry" in unnamed
     for given in (["--id-field", "BSM"], ["--id-field", "landuse=BSM"]):
         named = _error([*call, *given], capsys)
-        assert named == unnamed.replace(f"feature #{BROKEN}:", f"feature {bsm}:")
+        assert named == unnamed
 
 
 def test_two_different_zone_id_fields_typed_are_a_bad_call(
@@ -91,6 +96,11 @@ def test_a_bare_id_field_is_the_land_use_layers_not_the_zones(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     landuse, zones = _files(tmp_path)
+    rows = _rows(
+        ["balance", landuse, "--zones", zones, "--id-field", "BSM"], tmp_path / "a.json", capsys
+    )  # BSM is not looked for in the zones: they take DYBH by the rule
+    assert {row["zone_id"] for row in rows} == set(survey_zones()["DYBH"])
+    survey_zones().assign(DYBH="A").to_file(zones)  # no unique standard field: refused
     err = _error(["balance", landuse, "--zones", zones, "--id-field", "BSM"], capsys)
     assert err == (  # the zones still need theirs
         f"spatial balance: {zones}: no id column 'id'; columns are DYBH, DYMC, note (name the "

@@ -125,10 +125,14 @@ def test_cli_id_field_picks_the_matching_field(tmp_path, capsys):
     old, new = _versions()
     old, new = old.rename(columns={"id": "BSM"}), new.rename(columns={"id": "BSM"})
     a, b = _write(old, tmp_path / "old.gpkg"), _write(new, tmp_path / "new.gpkg")
-    assert main(["diff", a, b, "--no-checks", "--format", "json"]) == 2
-    assert "old.gpkg: no id column 'id'; columns are BSM" in capsys.readouterr().err
+    # no --id-field: BSM, unique and never blank, is taken (the rule of spatial init)
+    assert main(["diff", a, b, "--no-checks", "--format", "json"]) == 0
+    taken = capsys.readouterr()
+    assert "old.gpkg: ids from BSM (unique, standard field)" in taken.err
     assert main(["diff", a, b, "--no-checks", "--id-field", "BSM", "--format", "json"]) == 0
-    assert len(json.loads(capsys.readouterr().out)["features"]) == 6
+    given = json.loads(capsys.readouterr().out)["features"]
+    assert len(given) == 6
+    assert json.loads(taken.out)["features"] == given  # the same table either way
 
 
 def test_cli_a_target_going_from_pass_to_fail_exits_1(tmp_path, capsys):
