@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from spatial.checked.provenance import InputFile, LayerProvenance
+from spatial.checked.provenance import InputFile, LayerProvenance, review_title
 from spatial.checked.snapshot import PlanSnapshot
 from spatial.publish.escape import escape_text
 from spatial.publish.figures import limit_text, table_number_text
@@ -90,6 +90,10 @@ class ReviewPage:
     map_note: str = ""
 
 
+#: Columns whose cells are a figure written with its unit (``4.0 m²``, ``≤ 1 m²``, ``2,000 亩``).
+_FIGURE_TEXTS = frozenset({"measured", "limit", "实测 Measured", "目标 Target", "差异 Diff"})
+
+
 def _cell(value: object, column: str) -> str:
     if isinstance(value, bool | np.bool_):
         return f"<td>{escape_text(str(bool(value)))}</td>"
@@ -99,6 +103,8 @@ def _cell(value: object, column: str) -> str:
         return f'<td class="num">{int(value):,}</td>'
     if isinstance(value, list | tuple):
         value = ", ".join(str(v) for v in value)
+    if column in _FIGURE_TEXTS:  # a figure with its unit, set as one: "4.0 m²"
+        return f'<td class="num">{escape_text(value)}</td>'
     return f"<td>{escape_text(value)}</td>"
 
 
@@ -145,9 +151,10 @@ def _header(snapshot: PlanSnapshot, page: ReviewPage) -> str:
     verdict = "审查通过 review passed" if page.passed else "审查发现问题 problems found"
     problems = "".join(f"<li>{escape_text(line)}</li>" for line in page.problems)
     notes = "".join(f"<li>{escape_text(n)}</li>" for n in snapshot.notes)
+    title_zh, title_en = review_title(snapshot.title_zh, snapshot.title_en)
     return (
-        f'<header id="verdict"><h1>{escape_text(snapshot.title_zh)}'
-        f"<small>{escape_text(snapshot.title_en)} · 审查报告 review</small></h1>"
+        f'<header id="verdict"><h1>{escape_text(title_zh)}'
+        f"<small>{escape_text(title_en)}</small></h1>"
         f'<p class="verdict {css}">{escape_text(verdict)}: '
         f"{escape_text(snapshot.report.summary())}</p>"
         + (f'<ul class="notes fail">{problems}</ul>' if problems else "")
@@ -209,10 +216,11 @@ def review_html(snapshot: PlanSnapshot, sections: Sequence[ReviewSection], page:
         "<footer>面积按CGCS2000椭球计算 areas ellipsoidal (CGCS2000) · spatial review</footer>"
     )
     map_section = _map(page)  # the map page embeds its own font
-    texts = [text, tail, _MAP_TEXT, page.map_note, snapshot.title_zh, snapshot.title_en]
+    title_zh, title_en = review_title(snapshot.title_zh, snapshot.title_en)
+    texts = [text, tail, _MAP_TEXT, page.map_note, title_zh, title_en]
     font = font_face_css(texts)
     body = text + map_section + tail
-    title = escape_text(f"{snapshot.title_zh} 审查报告 review")
+    title = escape_text(f"{title_zh} {title_en}")
     return (
         '<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
