@@ -13,6 +13,7 @@ lettering is set in the embedded Noto Sans SC subset.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -36,7 +37,15 @@ _MAP_CSS = """
 .map iframe { width: 100%; height: 560px; border: 1px solid #ccc; }
 .digest { font-family: monospace; word-break: break-all; }
 section { overflow-x: auto; }
+th, td.id, .option { white-space: nowrap; }
 """
+#: Columns of running text, wrapped in their cells; every other cell (an id, a name,
+#: a code, a figure with its unit) is set on one line, its table scrolling in its own box.
+_PROSE_COLUMNS = frozenset(
+    {"reason", "message", "sources", "accuracy", "path", "sha256", "note", "detail"}
+)
+#: A command-line option in a note (``--construction``), kept on one line.
+_OPTION = re.compile(r"(?<![\w-])(--[a-z][a-z0-9-]*)")
 
 
 _MAP_TEXT = (
@@ -105,7 +114,9 @@ def _cell(value: object, column: str) -> str:
         value = ", ".join(str(v) for v in value)
     if column in _FIGURE_TEXTS:  # a figure with its unit, set as one: "4.0 m²"
         return f'<td class="num">{escape_text(value)}</td>'
-    return f"<td>{escape_text(value)}</td>"
+    if column in _PROSE_COLUMNS:
+        return f"<td>{escape_text(value)}</td>"
+    return f'<td class="id">{escape_text(value)}</td>'  # zones-must-not-occupy-永久基本农田 whole
 
 
 def _limit_cell(record: dict[str, object]) -> str:
@@ -135,12 +146,18 @@ def table_html(table: pd.DataFrame) -> str:
             _limit_cell(record) if c == "limit" else _cell(record[c], c) for c in columns
         )
         rows.append(f"<tr{css}>{cells}</tr>")
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    markup = f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    return f'<div class="table-box">{markup}</div>'  # a wide table scrolls in its own box
+
+
+def _note(text: str) -> str:
+    """Return a note as HTML, each command-line option in it on one line (``--construction``)."""
+    return _OPTION.sub(r'<span class="option">\1</span>', escape_text(text))
 
 
 def _section(section: ReviewSection) -> str:
     parts = [f'<section id="{escape_text(section.key)}"><h2>{escape_text(section.title)}</h2>']
-    parts += [f"<p>{escape_text(note)}</p>" for note in section.notes]
+    parts += [f"<p>{_note(note)}</p>" for note in section.notes]
     for caption, table in section.tables:
         parts += [f"<h3>{escape_text(caption)}</h3>", table_html(table)]
     return "".join(parts) + "</section>"
