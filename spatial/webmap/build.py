@@ -100,6 +100,10 @@ class MapOptions:
     archive_dir : path-like, optional
         Write the vector tiles of large planner layers (``layer.tiles_from``) as
         ``.pmtiles`` files here, beside the page, instead of embedding them.
+    fields : mapping of str to mapping of str to str
+        By layer, the planner's field each toolkit column was read from
+        (``{"zones": {"id": "DYBH", "name_zh": "DYMC"}}``, as
+        :attr:`spatial.export.frame.OutputFrame.fields`): the popups label them so.
     """
 
     basemap: str | None = None
@@ -114,6 +118,7 @@ class MapOptions:
     snapshot: PlanSnapshot | None = None
     style_field: str | None = None
     archive_dir: str | os.PathLike[str] | None = None
+    fields: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
 
 def _basemap(options: MapOptions) -> Basemap:
@@ -259,7 +264,10 @@ def _add_layers(
                 layer_name=name,
             )
         else:
-            layer = styled_layer(gdf, style, options.layer, name=label, display=shift)
+            fields = options.fields.get(name)
+            layer = styled_layer(
+                gdf, style, options.layer, name=label, display=shift, fields=fields
+            )
         layer.add_to(m)
         drawn[name] = (style, layer)
     return drawn

@@ -1,4 +1,5 @@
-"""A planner's review page at 390 px and 1366 px: ids, names, headers and figures whole.
+"""A planner's review page at 390 px and 1366 px: ids, names, headers and figures whole;
+its map's popups name the planner's fields (编号 DYBH, 名称 DYMC), not 编号 ID.
 
 A new planner's project (DYBH/DYMC zones, a YDYHFLDM land use, a 永久基本农田 layer;
 示例数据: tests/survey.py's EPSG:4544 coverage) gave a report.html whose rule id
@@ -12,7 +13,9 @@ scrolls sideways; a wide table scrolls in its own box.
 
 from __future__ import annotations
 
+import html
 import os
+import re
 from pathlib import Path
 
 import geopandas as gpd
@@ -121,7 +124,26 @@ def page(tmp_path_factory) -> Path:
         assert needle.replace("<", "&lt;") in text, needle
     flagged = folder / "flagged.html"  # open_map waits for a map's ready flag
     flagged.write_text(text.replace("<html ", '<html data-map-ready="1" ', 1), encoding="utf-8")
+    (srcdoc,) = re.findall(r'<iframe title="map" srcdoc="([^"]*)"></iframe>', text)
+    (folder / "map.html").write_text(html.unescape(srcdoc), encoding="utf-8")  # the map alone
     return flagged
+
+
+def test_the_review_maps_zone_popup_names_the_planners_fields(page, open_map) -> None:
+    visit = open_map(page.parent / "map.html", viewport={"width": 1366, "height": 768})
+    visit.page.evaluate(
+        """(text) => { window.spatialLayers.zones.eachLayer(l => {
+            if (!l.feature.properties.t.includes(text)) { return; }
+            const at = l.getCenter();
+            l.fire("mouseover", {latlng: at}, true);
+            l.fire("click", {latlng: at}, true);
+        }); }""",
+        "示例单元B1",
+    )
+    popup = visit.page.inner_text(".leaflet-popup-content")
+    assert "编号 DYBH\tB1" in popup and "名称 DYMC\t示例单元B1" in popup, popup
+    assert "编号 ID" not in popup
+    assert visit.page_errors == []
 
 
 @pytest.mark.parametrize(("width", "height"), SIZES)
