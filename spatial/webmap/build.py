@@ -232,8 +232,22 @@ def _style(
         return FAILURES
     extras = _planner_layers(layers, options)
     if name in extras:
-        return planner_style(name, extras.index(name), gdf, options.style_field)
+        return planner_style(name, _position(name, extras, options), gdf, options.style_field)
     return style_for(name)
+
+
+def _position(name: str, extras: list[str], options: MapOptions) -> int:
+    """Return a planner's layer's position for its colour: among the checked plan's, as the atlas.
+
+    A layer the snapshot draws (a 永久基本农田 given with ``--constraint``) counts
+    among the snapshot's own extra layers only, so that the review's map (its land
+    use and findings drawn too) colours it as the PDF atlas does
+    (:func:`spatial.publish.palette.layer_colour`); any other by its place in ``extras``.
+    """
+    drawn = options.snapshot.drawn if options.snapshot is not None else {}
+    if name in drawn:
+        return [n for n in extras if n in drawn].index(name)
+    return extras.index(name)
 
 
 #: Each drawn layer's style and map layer, by layer name.

@@ -24,6 +24,7 @@ import shapely
 from survey import GK, survey_parcels, survey_zones
 
 from spatial.cli import main
+from spatial.publish.palette import layer_colour
 
 pytestmark = pytest.mark.browser
 
@@ -163,3 +164,11 @@ def test_ids_names_headers_and_figures_stay_whole(page, open_map, width, height)
         "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
     )
     assert scroll[0] <= scroll[1], scroll
+
+
+def test_the_review_maps_farmland_swatch_is_the_atlas_colour(page) -> None:
+    """With a land use drawn too, 永久基本农田 keeps the colour the atlas gives it (first layer)."""
+    text = html.unescape((page.parent / "map.html").read_text(encoding="utf-8"))
+    text = text.replace("\\u003c", "<").replace("\\u003e", ">").replace('\\"', '"')
+    found = re.findall(r"<h3>永久基本农田 </h3><ul><li><span [^>]*background:(#[0-9a-f]{6})", text)
+    assert found and set(found) == {layer_colour("polygon", 0)}, found
