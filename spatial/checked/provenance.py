@@ -32,6 +32,7 @@ __all__ = [
     "layer_provenance",
     "plan_title",
     "provenance_notes",
+    "review_title",
     "stale_note",
 ]
 
@@ -170,6 +171,30 @@ def plan_title(
     if "indicative" in accuracies:
         return f"{TITLE_BASE_ZH}示意图", f"{TITLE_EN}: indicative plan map"
     return f"{TITLE_BASE_ZH}图", f"{TITLE_EN}: plan map"
+
+
+def review_title(title_zh: str, title_en: str) -> tuple[str, str]:
+    """Return a review's (中文, English) title from its plan's (:func:`plan_title`).
+
+    A review's pages (``report.html``, ``report.pdf``) are a review of the
+    plan, not its map: 审查报告 follows the plan's Chinese title and the English
+    line's "plan map" (or the bare "Plan map" of a planner's own title) becomes
+    "plan review"; any other English title gets ": review".
+
+    Examples
+    --------
+    >>> review_title("示例单元规划图（示例数据）", "Plan map (synthetic example data)")
+    ('示例单元规划图（示例数据） 审查报告', 'Plan review (synthetic example data)')
+    >>> review_title("西部（重庆）科学城璧山片区规划示意图", "Bishan piece: indicative plan map")
+    ('西部（重庆）科学城璧山片区规划示意图 审查报告', 'Bishan piece: indicative plan review')
+    >>> review_title("某图", "Some atlas")
+    ('某图 审查报告', 'Some atlas: review')
+    """
+    zh = f"{title_zh} 审查报告"
+    for old, new in (("plan map", "plan review"), ("Plan map", "Plan review")):
+        if old in title_en:
+            return zh, title_en.replace(old, new, 1)
+    return zh, f"{title_en}: review"
 
 
 def _titles(names: Collection[str], titles: Mapping[str, str]) -> str:

@@ -38,6 +38,7 @@ from spatial.webmap.choices import BASEMAP_NAMES, TILES_FROM
 if TYPE_CHECKING:  # the help and a refused call load neither (geopandas, folium)
     import geopandas as gpd
 
+    from spatial.commands._inputs import PlanLayers
     from spatial.webmap import MapOptions
 
 __all__ = ["register", "run"]
@@ -139,13 +140,18 @@ def _folder_lines(
     return lines
 
 
-def _area_check(checked: gpd.GeoDataFrame, missing: list[str]) -> str:
+def _area_check(checked: gpd.GeoDataFrame, missing: list[str], inputs: PlanLayers) -> str:
+    """Return the zones' area check, ``id``/``name_zh`` headed by the planner's fields (DYBH)."""
     from spatial.report import format_table  # noqa: PLC0415 - pandas: the map is drawn by now
+    from spatial.table_formats._ids import planner_ids  # noqa: PLC0415 - as every table
 
     columns = [c for c in ("id", "name_zh") if c in checked.columns]
     columns += ["measured_km2", "target_km2", "diff_pct", "status"]
+    zones = inputs.options_of("zones")
+    theirs = {"id": zones.id_field, "name_zh": zones.name_field}
+    fields = {c: f for c, f in theirs.items() if f is not None and f != c}
     lines = ["zones coloured by their area check (areas ellipsoidal, CGCS2000):"]
-    lines.append(format_table(checked[columns]))
+    lines.append(format_table(planner_ids(checked[columns], fields, "table")))
     lines += [f"{target}: no feature with this id in the zones layer" for target in missing]
     return "\n".join(lines)
 
@@ -203,10 +209,11 @@ def run(args: argparse.Namespace) -> int:
         args.out = default_map(plan_request(args))
         guard_outputs(args)  # the default, checked as a given --out was
     out, archive_dir = _map_path(args)
+    inputs = plan_layers_of(args)
     result = run_map(
         MapRequest(
             plan=plan_request(args),
-            inputs=plan_layers_of(args),
+            inputs=inputs,
             out=out,
             archive_dir=archive_dir,
             tiles_from=args.tiles_from,
@@ -231,7 +238,7 @@ def run(args: argparse.Namespace) -> int:
     for line in snapshot.notes:
         print(f"spatial map: {printable(line)}")
     if result.zones is not None:
-        print(_area_check(result.zones, snapshot.missing_zone_targets))
+        print(_area_check(result.zones, snapshot.missing_zone_targets, inputs))
     print(f"spatial map: {result.summary}")
     for line in snapshot.report.failures:
         print(f"spatial map: FAIL {printable(line)}", file=sys.stderr)

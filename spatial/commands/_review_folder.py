@@ -140,8 +140,12 @@ def _write_findings(
 
 
 def _map_html(
-    snapshot: PlanSnapshot, layers: Mapping[str, gpd.GeoDataFrame], landuse: LandUse | None
+    snapshot: PlanSnapshot,
+    layers: Mapping[str, gpd.GeoDataFrame],
+    landuse: LandUse | None,
+    fields: Mapping[str, Mapping[str, str]] | None = None,
 ) -> str:
+    """Return the review's map, its popups labelling ids by the planner's fields (``DYBH``)."""
     from spatial.webmap.build import MapOptions, build_map, with_embedded_font  # noqa: PLC0415
 
     sources = dict(snapshot.files)
@@ -151,7 +155,11 @@ def _map_html(
         if landuse.class_field in landuse.layer.columns:
             style_field = landuse.class_field  # the land use coloured by its class
     options = MapOptions(
-        offline=True, layer_sources=sources, snapshot=snapshot, style_field=style_field
+        offline=True,
+        layer_sources=sources,
+        snapshot=snapshot,
+        style_field=style_field,
+        fields=fields or {},
     )
     return with_embedded_font(build_map(layers, options).get_root().render())
 
@@ -229,7 +237,8 @@ def _fill(
     pages = write_atlas(folder / "report.pdf", snapshot, zone_tables(snapshot, tables, frame))
     (folder / _MANIFEST).write_text(manifest_text, encoding="utf-8")
     qc_layer = next((gdf for name, gdf in findings.items() if name.startswith("qc_")), None)
-    map_html = _map_html(snapshot, map_layers(snapshot, changes, qc_layer, landuse), landuse)
+    drawn = map_layers(snapshot, changes, qc_layer, landuse)
+    map_html = _map_html(snapshot, drawn, landuse, frame.fields)
     html = _report_html(
         snapshot, tables, changes, verdict_of(snapshot, qc), map_html, manifest_text, frame, landuse
     )

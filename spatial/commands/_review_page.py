@@ -25,7 +25,7 @@ from spatial.review.occupied import largest_adjustment
 if TYPE_CHECKING:
     from spatial.export.frame import OutputFrame
 
-__all__ = ["map_layers", "namer", "sections", "zone_tables"]
+__all__ = ["map_layers", "namer", "rules_shown", "sections", "zone_tables"]
 
 _BALANCE_SHOWN = ["class_code", "class_name", "area_m2", "area_ha", "area_mu", "share_of_zone"]
 _CONSTRUCTION = "construction_land"
@@ -153,6 +153,30 @@ def _targets(
     return ReviewSection("targets", "面积目标 Area targets", parts)
 
 
+def rules_shown(rules: pd.DataFrame) -> pd.DataFrame:
+    """Return the rule table as the pages show it: each value in its limit's unit, as check prints.
+
+    ``measured`` (:func:`spatial.checked.report.measured_text`: ``4.0 m²``) in
+    place of the raw ``value`` (km², m or a count) and its ``unit``; ``limit``
+    as text with its bound (``≤ 1 m²``). ``tables.json`` keeps the raw figures.
+    """
+    from spatial.checked.report import MEASURED, measured_text  # noqa: PLC0415
+    from spatial.publish.figures import limit_text  # noqa: PLC0415
+
+    values, limits, units = rules["value"], rules["limit"], rules["unit"]
+    measured = [
+        measured_text(float(v), float(lim), str(u))
+        for v, lim, u in zip(values, limits, units, strict=True)
+    ]
+    limit = [
+        "-" if pd.isna(lim) else limit_text(b, float(lim), str(u))
+        for b, lim, u in zip(rules["bound"], limits, units, strict=True)
+    ]
+    shown = rules.drop(columns=["value", "bound", "unit"]).assign(limit=limit)
+    shown.insert(list(shown.columns).index("measure") + 1, MEASURED, measured)
+    return shown
+
+
 def sections(
     tables: Mapping[str, pd.DataFrame],
     changes: Mapping[str, LayerDiff],
@@ -165,7 +189,7 @@ def sections(
     with ``snapshot``, the targets are shown first in the plan's units (``2,000 亩``).
     """
     named = namer(frame)
-    rules = named("rules", tables["rules"])
+    rules = named("rules", rules_shown(tables["rules"]))
     return [
         _targets(tables, named, snapshot),
         ReviewSection("rules", "空间规则 Spatial rules", (("", rules),)),

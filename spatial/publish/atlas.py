@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from functools import partial
 
 import geopandas as gpd
@@ -25,6 +26,7 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 
+from spatial.checked.provenance import review_title
 from spatial.checked.snapshot import PlanSnapshot
 from spatial.io.atomic import atomic_path
 from spatial.publish.figures import area_text, pct_text
@@ -200,7 +202,9 @@ def write_atlas(
     int
         1 + the number of zones: the overview sheet, then one per zone.
     """
-    builders: list[Callable[[], Figure]] = [partial(draw_sheet, snapshot, style_field, maker=maker)]
+    title_zh, title_en = review_title(snapshot.title_zh, snapshot.title_en)
+    review = replace(snapshot, title_zh=title_zh, title_en=title_en)  # a review, not a plan map
+    builders: list[Callable[[], Figure]] = [partial(draw_sheet, review, style_field, maker=maker)]
     for number, zone_id in enumerate(zone_ids(snapshot), 1):
         tables = zone_tables.get(zone_id, ())
         builders.append(
@@ -214,7 +218,7 @@ def write_atlas(
                 maker=maker,
             )
         )
-    metadata = {"Title": snapshot.title_zh, "Creator": maker}
+    metadata = {"Title": f"{title_zh} {title_en}", "Creator": maker}
     with (
         matplotlib.rc_context({"pdf.fonttype": 42}),
         atomic_path(path) as tmp,

@@ -14,12 +14,24 @@ from collections.abc import Iterable, Sequence
 from matplotlib import colormaps
 from matplotlib.colors import ListedColormap, to_hex
 
-__all__ = ["CONFLICT_EDGE", "CONFLICT_FILL", "FAIL_RED", "category_colours", "zone_colours"]
+__all__ = [
+    "CONFLICT_EDGE",
+    "CONFLICT_FILL",
+    "FAIL_RED",
+    "category_colours",
+    "layer_colour",
+    "zone_colours",
+]
 
 #: Colour of every failure on every page (overlap, outside-district pieces, failed zones' edges).
 FAIL_RED = "#d7191c"
 #: Outline and fill of a 三区三线 conflict piece, as the web map's conflict style draws it.
 CONFLICT_EDGE, CONFLICT_FILL = "#b2182b", "#d6604d"
+
+
+#: A planner's first layer drawn in one colour (a 永久基本农田 given with --constraint):
+#: ColorBrewer ``Blues`` (9 classes), its 5th class for a fill, its 7th for a line or dot.
+FIRST_LAYER_FILL, FIRST_LAYER_LINE = "#6baed6", "#2171b5"
 
 
 def _scheme(name: str) -> list[str]:
@@ -54,3 +66,23 @@ def category_colours(values: Iterable[str]) -> dict[str, str]:
     {'R': '#8dd3c7', 'M': '#ffffb3'}
     """
     return _assign(values, _scheme("Set3"))
+
+
+def layer_colour(shape: str, position: int) -> str:
+    """Return the colour of a planner's layer drawn in one colour, on every page alike.
+
+    ``shape`` is ``"point"``, ``"line"`` or ``"polygon"``; ``position`` the
+    layer's order among the planner's layers (0 first). The first is ColorBrewer
+    Blues (:data:`FIRST_LAYER_FILL`, :data:`FIRST_LAYER_LINE`), the next ones
+    ColorBrewer Set3 by position, so that a planner's 永久基本农田, 生态保护红线 and
+    城镇开发边界 are told apart; the web map's legend and the PDF atlas's both take
+    theirs from here.
+
+    Examples
+    --------
+    >>> layer_colour("polygon", 0), layer_colour("line", 0), layer_colour("polygon", 1)
+    ('#6baed6', '#2171b5', '#ffffb3')
+    """
+    if position == 0:
+        return FIRST_LAYER_FILL if shape == "polygon" else FIRST_LAYER_LINE
+    return category_colours([str(i) for i in range(position + 1)])[str(position)]

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
+from spatial.checked.report import measured_text
 from spatial.checked.snapshot import PlanSnapshot
 from spatial.publish.chart import target_chart_svg
 from spatial.publish.escape import escape_text
@@ -73,14 +74,14 @@ def _table(headers: Sequence[str], rows: Iterable[tuple[str, Sequence[str]]]) ->
 
 def _targets(snapshot: PlanSnapshot) -> str:
     table = snapshot.report.targets
-    headers = ["编号 ID", "名称 Name", "目标 Target", "实测 Measured", "差异 Diff", "核查"]
+    headers = ["编号 ID", "名称 Name", "实测 Measured", "目标 Target", "差异 Diff", "核查"]
     rows = []
     for r in table.itertuples():
         unit = snapshot.target_unit(r.id)  # as the plan gives it (亩, ha; km² to 4 decimals)
         target = area_text(float(str(r.target_km2)), unit, exact=True)
         measured = area_text(float(str(r.measured_km2)), unit)
-        cells = [_cell(r.id), _cell(r.name_zh), _cell(target, numeric=True)]
-        cells += [_cell(measured, numeric=True), _cell(pct_text(float(str(r.diff_pct))), True)]
+        cells = [_cell(r.id), _cell(r.name_zh), _cell(measured, numeric=True)]  # measured first
+        cells += [_cell(target, numeric=True), _cell(pct_text(float(str(r.diff_pct))), True)]
         rows.append(("fail" if r.status == "FAIL" else "", [*cells, _cell(str(r.status))]))
     notes = "".join(
         f"<li>{escape_text(k)}: {escape_text(v)}</li>" for k, v in snapshot.report.notes.items()
@@ -90,8 +91,8 @@ def _targets(snapshot: PlanSnapshot) -> str:
 
 def _rules(snapshot: PlanSnapshot) -> str:
     rules = snapshot.report.rules.sort_values("status", key=lambda s: s != "FAIL", kind="stable")
-    headers = ["规则 Rule", "要素 Feature", "相关 Other", "量 Measure", "值 Value", "限值 Limit"]
-    headers += ["单位 Unit", "核查", "原因 Reason"]
+    headers = ["规则 Rule", "要素 Feature", "相关 Other", "量 Measure", "实测 Measured"]
+    headers += ["限值 Limit", "核查", "原因 Reason"]  # measured in its limit's unit, as check
     rows = [
         (
             "fail" if r.status == "FAIL" else "",
@@ -100,9 +101,8 @@ def _rules(snapshot: PlanSnapshot) -> str:
                 _cell(r.id),
                 _cell(r.other_id),
                 _cell(r.measure),
-                _cell(r.value),
+                _cell(measured_text(float(str(r.value)), float(str(r.limit)), str(r.unit)), True),
                 _cell(limit_text(r.bound, float(str(r.limit)), str(r.unit)), numeric=True),
-                _cell(r.unit),
                 _cell(str(r.status)),
                 _cell(r.reason),
             ],

@@ -13,13 +13,14 @@ lettering is set in the embedded Noto Sans SC subset.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from spatial.checked.provenance import InputFile, LayerProvenance
+from spatial.checked.provenance import InputFile, LayerProvenance, review_title
 from spatial.checked.snapshot import PlanSnapshot
 from spatial.publish.escape import escape_text
 from spatial.publish.figures import limit_text, table_number_text
@@ -36,7 +37,15 @@ _MAP_CSS = """
 .map iframe { width: 100%; height: 560px; border: 1px solid #ccc; }
 .digest { font-family: monospace; word-break: break-all; }
 section { overflow-x: auto; }
+th, td.id, .option { white-space: nowrap; }
 """
+#: Columns of running text, wrapped in their cells; every other cell (an id, a name,
+#: a code, a figure with its unit) is set on one line, its table scrolling in its own box.
+_PROSE_COLUMNS = frozenset(
+    {"reason", "message", "sources", "accuracy", "path", "sha256", "note", "detail"}
+)
+#: A command-line option in a note (``--construction``), kept on one line.
+_OPTION = re.compile(r"(?<![\w-])(--[a-z][a-z0-9-]*)")
 
 
 _MAP_TEXT = (
@@ -90,6 +99,10 @@ class ReviewPage:
     map_note: str = ""
 
 
+#: Columns whose cells are a figure written with its unit (``4.0 m²``, ``≤ 1 m²``, ``2,000 亩``).
+_FIGURE_TEXTS = frozenset({"measured", "limit", "实测 Measured", "目标 Target", "差异 Diff"})
+
+
 def _cell(value: object, column: str) -> str:
     if isinstance(value, bool | np.bool_):
         return f"<td>{escape_text(str(bool(value)))}</td>"
@@ -99,7 +112,11 @@ def _cell(value: object, column: str) -> str:
         return f'<td class="num">{int(value):,}</td>'
     if isinstance(value, list | tuple):
         value = ", ".join(str(v) for v in value)
-    return f"<td>{escape_text(value)}</td>"
+    if column in _FIGURE_TEXTS:  # a figure with its unit, set as one: "4.0 m²"
+        return f'<td class="num">{escape_text(value)}</td>'
+    if column in _PROSE_COLUMNS:
+        return f"<td>{escape_text(value)}</td>"
+    return f'<td class="id">{escape_text(value)}</td>'  # zones-must-not-occupy-永久基本农田 whole
 
 
 def _limit_cell(record: dict[str, object]) -> str:
@@ -129,12 +146,18 @@ def table_html(table: pd.DataFrame) -> str:
             _limit_cell(record) if c == "limit" else _cell(record[c], c) for c in columns
         )
         rows.append(f"<tr{css}>{cells}</tr>")
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    markup = f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    return f'<div class="table-box">{markup}</div>'  # a wide table scrolls in its own box
+
+
+def _note(text: str) -> str:
+    """Return a note as HTML, each command-line option in it on one line (``--construction``)."""
+    return _OPTION.sub(r'<span class="option">\1</span>', escape_text(text))
 
 
 def _section(section: ReviewSection) -> str:
     parts = [f'<section id="{escape_text(section.key)}"><h2>{escape_text(section.title)}</h2>']
-    parts += [f"<p>{escape_text(note)}</p>" for note in section.notes]
+    parts += [f"<p>{_note(note)}</p>" for note in section.notes]
     for caption, table in section.tables:
         parts += [f"<h3>{escape_text(caption)}</h3>", table_html(table)]
     return "".join(parts) + "</section>"
@@ -145,9 +168,10 @@ def _header(snapshot: PlanSnapshot, page: ReviewPage) -> str:
     verdict = "审查通过 review passed" if page.passed else "审查发现问题 problems found"
     problems = "".join(f"<li>{escape_text(line)}</li>" for line in page.problems)
     notes = "".join(f"<li>{escape_text(n)}</li>" for n in snapshot.notes)
+    title_zh, title_en = review_title(snapshot.title_zh, snapshot.title_en)
     return (
-        f'<header id="verdict"><h1>{escape_text(snapshot.title_zh)}'
-        f"<small>{escape_text(snapshot.title_en)} · 审查报告 review</small></h1>"
+        f'<header id="verdict"><h1>{escape_text(title_zh)}'
+        f"<small>{escape_text(title_en)}</small></h1>"
         f'<p class="verdict {css}">{escape_text(verdict)}: '
         f"{escape_text(snapshot.report.summary())}</p>"
         + (f'<ul class="notes fail">{problems}</ul>' if problems else "")
@@ -209,10 +233,11 @@ def review_html(snapshot: PlanSnapshot, sections: Sequence[ReviewSection], page:
         "<footer>面积按CGCS2000椭球计算 areas ellipsoidal (CGCS2000) · spatial review</footer>"
     )
     map_section = _map(page)  # the map page embeds its own font
-    texts = [text, tail, _MAP_TEXT, page.map_note, snapshot.title_zh, snapshot.title_en]
+    title_zh, title_en = review_title(snapshot.title_zh, snapshot.title_en)
+    texts = [text, tail, _MAP_TEXT, page.map_note, title_zh, title_en]
     font = font_face_css(texts)
     body = text + map_section + tail
-    title = escape_text(f"{snapshot.title_zh} 审查报告 review")
+    title = escape_text(f"{title_zh} {title_en}")
     return (
         '<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'

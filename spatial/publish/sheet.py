@@ -52,6 +52,7 @@ from spatial.publish.palette import (
     CONFLICT_FILL,
     FAIL_RED,
     category_colours,
+    layer_colour,
     zone_colours,
 )
 
@@ -90,7 +91,6 @@ LAYER_TITLES = {
     "platforms": "创新平台 Innovation platforms",
     "towns": "镇街驻地 Town seats",
 }
-_EXTRA_GREY = "#6b6b6b"
 
 
 def crs_note(crs: CRS) -> str:
@@ -126,8 +126,14 @@ def _kind(gdf: gpd.GeoDataFrame) -> str:
 
 
 def _draw_extra(
-    ax: Axes, name: str, gdf: gpd.GeoDataFrame, style_field: str | None, handles: list[Artist]
+    ax: Axes,
+    name: str,
+    gdf: gpd.GeoDataFrame,
+    style_field: str | None,
+    handles: list[Artist],
+    position: int = 0,
 ) -> None:
+    """Draw the planner's ``position``-th layer in the web map's colour for it (or by field)."""
     kind = _kind(gdf)
     if style_field and style_field in gdf.columns:
         values = class_order(str(v) for v in gdf[style_field])
@@ -138,8 +144,9 @@ def _draw_extra(
             label = f"{name}: {class_label(style_field, value)}"
             handles.append(_handle(kind, colours[value], label))
         return
-    _draw_kind(ax, gdf, kind, _EXTRA_GREY)
-    handles.append(_handle(kind, _EXTRA_GREY, name))
+    colour = layer_colour(kind, position)  # as the web map's legend (webmap/styles/planner.py)
+    _draw_kind(ax, gdf, kind, colour)
+    handles.append(_handle(kind, colour, name))
 
 
 def class_order(values: Iterable[str]) -> list[str]:
@@ -584,10 +591,10 @@ def draw_map(
     handles: list[Artist] = []
     marks = _Marks()
     extra = [n for n in snapshot.drawn if n not in PLAN_ORDER]
-    for name in extra:
+    for position, name in enumerate(extra):
         gdf = snapshot.drawn[name]
         if len(gdf):
-            _draw_extra(ax, name, gdf.to_crs(gk), style_field, handles)
+            _draw_extra(ax, name, gdf.to_crs(gk), style_field, handles, position)
     for name in PLAN_ORDER:
         plan_layer = snapshot.drawn.get(name)
         if plan_layer is not None and len(plan_layer):
@@ -620,7 +627,7 @@ def _target_rows(snapshot: PlanSnapshot, zone_id: str | None = None) -> list[lis
         name = row["name_zh"] if isinstance(row["name_zh"], str) else str(row["id"])
         number = str(numbers.get(str(row["id"]), ""))
         target = area_text(float(row["target_km2"]), unit, exact=True)
-        rows.append([number, name, target, measured, diff, str(row["status"])])
+        rows.append([number, name, measured, target, diff, str(row["status"])])
     return rows
 
 
@@ -628,10 +635,11 @@ def targets_frame(snapshot: PlanSnapshot, zone_id: str | None = None) -> pd.Data
     """Return the area targets as the pages print them, each in the plan's unit (``1,000 亩``).
 
     One row per target (only ``zone_id``'s when given): the zone's number on the
-    overview, its name, the target as the plan gave it, the measured
-    (ellipsoidal) area in the same unit, the signed difference and the check.
+    overview, its name, the measured (ellipsoidal) area in the plan's unit, the
+    target as the plan gave it, the signed difference and the check: measured
+    first, as ``spatial check`` prints it.
     """
-    header = ["编号 No.", "分区 Zone", "目标 Target", "实测 Measured", "差异 Diff", "核查 Check"]
+    header = ["编号 No.", "分区 Zone", "实测 Measured", "目标 Target", "差异 Diff", "核查 Check"]
     return pd.DataFrame(_target_rows(snapshot, zone_id), columns=header)
 
 

@@ -100,6 +100,10 @@ class MapOptions:
     archive_dir : path-like, optional
         Write the vector tiles of large planner layers (``layer.tiles_from``) as
         ``.pmtiles`` files here, beside the page, instead of embedding them.
+    fields : mapping of str to mapping of str to str
+        By layer, the planner's field each toolkit column was read from
+        (``{"zones": {"id": "DYBH", "name_zh": "DYMC"}}``, as
+        :attr:`spatial.export.frame.OutputFrame.fields`): the popups label them so.
     """
 
     basemap: str | None = None
@@ -114,6 +118,7 @@ class MapOptions:
     snapshot: PlanSnapshot | None = None
     style_field: str | None = None
     archive_dir: str | os.PathLike[str] | None = None
+    fields: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
 
 def _basemap(options: MapOptions) -> Basemap:
@@ -227,8 +232,22 @@ def _style(
         return FAILURES
     extras = _planner_layers(layers, options)
     if name in extras:
-        return planner_style(name, extras.index(name), gdf, options.style_field)
+        return planner_style(name, _position(name, extras, options), gdf, options.style_field)
     return style_for(name)
+
+
+def _position(name: str, extras: list[str], options: MapOptions) -> int:
+    """Return a planner's layer's position for its colour: among the checked plan's, as the atlas.
+
+    A layer the snapshot draws (a 永久基本农田 given with ``--constraint``) counts
+    among the snapshot's own extra layers only, so that the review's map (its land
+    use and findings drawn too) colours it as the PDF atlas does
+    (:func:`spatial.publish.palette.layer_colour`); any other by its place in ``extras``.
+    """
+    drawn = options.snapshot.drawn if options.snapshot is not None else {}
+    if name in drawn:
+        return [n for n in extras if n in drawn].index(name)
+    return extras.index(name)
 
 
 #: Each drawn layer's style and map layer, by layer name.
@@ -259,7 +278,10 @@ def _add_layers(
                 layer_name=name,
             )
         else:
-            layer = styled_layer(gdf, style, options.layer, name=label, display=shift)
+            fields = options.fields.get(name)
+            layer = styled_layer(
+                gdf, style, options.layer, name=label, display=shift, fields=fields
+            )
         layer.add_to(m)
         drawn[name] = (style, layer)
     return drawn

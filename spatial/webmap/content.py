@@ -9,6 +9,7 @@ and every other property. Every value *and* every field name passes through
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from spatial.publish.escape import escape_text
@@ -53,7 +54,9 @@ def _other_rows(row: Row, style: LayerStyle) -> list[str]:
     return [heading, *rows]
 
 
-def popup_html(row: Row, style: LayerStyle, layer: str | None = None) -> str:
+def popup_html(
+    row: Row, style: LayerStyle, layer: str | None = None, fields: Mapping[str, str] | None = None
+) -> str:
     """Return the popup of a feature as safe HTML.
 
     First the layer (``layer``, plain text; the style's title by default) and
@@ -67,12 +70,22 @@ def popup_html(row: Row, style: LayerStyle, layer: str | None = None) -> str:
     >>> html = popup_html({"id": "x", "<b>": "<i>"}, style_for("parcels"))
     >>> "<th>&lt;b&gt;</th><td>&lt;i&gt;</td>" in html
     True
+    >>> "<th>编号 DYBH</th><td>A</td>" in popup_html({"id": "A"}, style_for("zones"),
+    ...     fields={"id": "DYBH"})
+    True
+
+    ``fields`` are the layer's toolkit columns and the planner's fields they were
+    read from (``{"id": "DYBH", "name_zh": "DYMC"}``): the id is labelled by its
+    field (``编号 DYBH``), the name given its row (``名称 DYMC``), as the tables name them.
     """
+    fields = fields or {}
+    name = row.get("name_zh") if "name_zh" in fields else None
     accuracy = row.get("accuracy")
     stated = [
         ("精度 Accuracy", None if is_blank(accuracy) else _ACCURACY.get(str(accuracy), accuracy)),
         ("来源 Source", row.get("source")),
-        ("编号 ID", row.get("id")),
+        (f"编号 {fields['id']}" if "id" in fields else "编号 ID", row.get("id")),
+        *([(f"名称 {fields['name_zh']}", name)] if "name_zh" in fields else []),
     ]
     rows = [
         _tr("图层 Layer", layer if layer is not None else f"{style.title_zh} {style.title_en}"),

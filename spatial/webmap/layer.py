@@ -11,7 +11,7 @@ and the layer's name reach the page through :func:`~spatial.webmap.page.page_jso
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -155,7 +155,11 @@ def _rows(gdf: gpd.GeoDataFrame) -> list[Row]:
 
 
 def _properties(
-    gdf: gpd.GeoDataFrame, style: LayerStyle, label: str, popups: bool
+    gdf: gpd.GeoDataFrame,
+    style: LayerStyle,
+    label: str,
+    popups: bool,
+    fields: Mapping[str, str] | None = None,
 ) -> list[dict[str, object]]:
     props: list[dict[str, object]] = []
     for row in _rows(gdf):
@@ -167,7 +171,7 @@ def _properties(
         if style.labelled(row):
             item["l"] = 1
         if popups:
-            item["p"] = popup_html(row, style, label)
+            item["p"] = popup_html(row, style, label, fields)
         props.append(item)
     return props
 
@@ -187,6 +191,7 @@ def styled_layer(
     *,
     name: str | None = None,
     display: Callable[[np.ndarray], np.ndarray] | None = None,
+    fields: Mapping[str, str] | None = None,
 ) -> GeoJsonLayer:
     """Build the map layer of a GeoDataFrame drawn in ``style``.
 
@@ -203,6 +208,9 @@ def styled_layer(
         the style's title by default.
     display : callable, optional
         Applied to the WGS84 geometries for display only (the GCJ-02 shift for AMap tiles).
+    fields : mapping of str to str, optional
+        The planner's field each toolkit column was read from (``{"id": "DYBH"}``),
+        for the popups' labels (:func:`spatial.webmap.content.popup_html`).
     """
     options = options or LayerOptions()
     keep = ~(gdf.geometry.isna() | gdf.geometry.is_empty)
@@ -215,7 +223,7 @@ def styled_layer(
     count = len(gdf)
     popups = count <= options.detail_limit
     label = name if name is not None else f"{style.title_zh} {style.title_en}"
-    props = _properties(gdf, style, label, popups=popups)
+    props = _properties(gdf, style, label, popups=popups, fields=fields)
     ids = gdf["id"] if "id" in gdf.columns else range(count)
     names = [f"{label}: feature {i}" for i in ids]
     data = feature_collection_json(geoms, props, _decimals(gdf, options), names)

@@ -105,12 +105,13 @@ def page_zones(path: Path) -> Rows:
 
 
 def report_zones(path: Path) -> Rows:
-    """Each target's row of the report's target table (id, name, target, measured, diff, status)."""
+    """Each target's row of the report's target table (id, name, measured, target, diff, status)."""
     page = path.read_text(encoding="utf-8")
     cells = (
         r"<td>([^<]*)</td><td>[^<]*</td>"
+        + r'<td class="num">[^<]*</td>'  # measured first, as check prints it
         + r'<td class="num">([\d.]+) km²</td>'  # the target as the plan gives it (km² here)
-        + (r'<td class="num">[^<]*</td>' * 2)
+        + r'<td class="num">[^<]*</td>'
     )
     return {
         zone_id: (float(target), status)

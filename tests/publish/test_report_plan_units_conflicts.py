@@ -79,8 +79,8 @@ def test_the_targets_are_in_the_plans_units(report_text: str) -> None:
     measured_mu, measured_ha = _zone_m2("A") / M2_PER_MU, _zone_m2("B1") / 10_000
     a_pct = _signed((measured_mu / 2000 - 1) * 100)
     b1_pct = _signed((measured_ha / 60 - 1) * 100)
-    assert f"A 甲区 2,000 亩 {measured_mu:,.1f} 亩 {a_pct} FAIL" in report_text
-    assert f"B1 乙一 60 公顷 ha {measured_ha:,.2f} 公顷 ha {b1_pct} PASS" in report_text
+    assert f"A 甲区 {measured_mu:,.1f} 亩 2,000 亩 {a_pct} FAIL" in report_text  # measured first
+    assert f"B1 乙一 {measured_ha:,.2f} 公顷 ha 60 公顷 ha {b1_pct} PASS" in report_text
     assert "Target km²" not in report_text and "Measured km²" not in report_text
 
 

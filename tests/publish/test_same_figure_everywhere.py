@@ -167,8 +167,11 @@ def test_the_report_tables_keep_the_difference_and_the_limit(report_page):
     text = _text(report_page)
     a_km2 = _measured_km2("A")
     diff = _signed((a_km2 / 1.2 - 1) * 100)  # the target as the plan gives it, km² here
-    assert f"A 示例单元A 1.2 km² {a_km2:.4f} km² {diff} PASS" in text
-    assert "≤ 1 m² km2" in text  # the limit, then the rule's unit column
+    assert f"A 示例单元A {a_km2:.4f} km² 1.2 km² {diff} PASS" in text  # measured first
+    x0, y0 = survey_zones().geometry[0].bounds[:2]  # the farmland box of ``project``
+    occupied_m2 = oracle_area_m2(shapely.box(x0 + 100, y0 + 100, x0 + 400, y0 + 300))
+    assert f"{occupied_m2:,.1f} m² ≤ 1 m² FAIL" in text  # measured in its limit's unit
+    assert "≤ 1 m² km2" not in text  # no raw km² value and unit column beside it
     assert "1e-06" not in text and " -0.0 " not in text
 
 

@@ -80,21 +80,13 @@ def _categories(values: pd.Series) -> list[str]:
 
 
 def _layer_colour(shape: Shape, position: int) -> str:
-    """Return the colour of a layer drawn in one colour: blue first, then ColorBrewer Set3.
+    """Return the colour of a layer drawn in one colour: the pages' one (the PDF atlas's too).
 
-    Each extra layer its own, so that a planner's 永久基本农田, 生态保护红线 and
-    城镇开发边界 are told apart on the map and in the legend.
-
-    Examples
-    --------
-    >>> _layer_colour("polygon", 0), _layer_colour("line", 0), _layer_colour("polygon", 1)
-    ('#6baed6', '#2171b5', '#ffffb3')
+    :func:`spatial.publish.palette.layer_colour`: blue first, then ColorBrewer Set3.
     """
-    from spatial.publish.palette import category_colours  # noqa: PLC0415 - shared palette
+    from spatial.publish.palette import layer_colour  # noqa: PLC0415 - shared palette
 
-    if position == 0:
-        return "#2171b5" if shape != "polygon" else "#6baed6"
-    return category_colours([str(i) for i in range(position + 1)])[str(position)]
+    return layer_colour(shape, position)
 
 
 def planner_style(
