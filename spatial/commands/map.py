@@ -179,6 +179,21 @@ def _tiled_ids(
     return replace(snapshot, drawn=drawn), tuple(notes)
 
 
+def _planner_fields(inputs: PlanLayers) -> dict[str, dict[str, str]]:
+    """Return, by plan layer, the planner's field each toolkit column was read from.
+
+    ``{"zones": {"id": "DYBH", "name_zh": "DYMC"}}`` from the layers' reading
+    options (a project's or ``--id-field``'s), as the review's map is given them:
+    the popups label the id and name by those fields.
+    """
+    fields = {}
+    for role in inputs.layers:
+        options = inputs.options_of(role)
+        named = (("id", options.id_field), ("name_zh", options.name_field))
+        fields[role] = {column: field for column, field in named if field is not None}
+    return {role: named for role, named in fields.items() if named}
+
+
 def run_map(request: MapRequest) -> MapResult:
     """Check the plan as ``run_check`` does, draw it and write the page; return what was drawn.
 
@@ -208,6 +223,7 @@ def run_map(request: MapRequest) -> MapResult:
         snapshot=snapshot,
         style_field=request.style_field,
         archive_dir=request.archive_dir,
+        fields=_planner_fields(request.inputs),
     )
     out = request.out if request.out is not None else default_map(request.plan)
     before = _archives_in(request.archive_dir)

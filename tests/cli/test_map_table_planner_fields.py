@@ -44,3 +44,16 @@ def test_without_fields_the_table_keeps_id_and_name_zh(tmp_path, monkeypatch, ca
     argv = ["map", "--zones", "zones.gpkg", "--offline", "--basemap", "none", "--out", "m.html"]
     assert main(argv) in (0, 1)
     assert _head(capsys.readouterr().out)[:2] == ["id", "name_zh"]
+
+
+def test_the_maps_popups_name_the_planners_fields(tmp_path, monkeypatch, capsys):
+    # the zones' popups label their id and name by DYBH/DYMC, as the review's map does
+    monkeypatch.chdir(tmp_path)
+    survey_zones().to_file(tmp_path / "zones.gpkg")
+    (tmp_path / "spatial.toml").write_text(PROJECT, encoding="utf-8")
+    assert main(["map", "--offline", "--basemap", "none", "--out", "m.html"]) in (0, 1)
+    page = (tmp_path / "m.html").read_text(encoding="utf-8")
+    page = page.replace("\\u003c", "<").replace("\\u003e", ">")  # popups sit in escaped JSON
+    for zone_id in survey_zones()["DYBH"]:
+        assert f"编号 DYBH</th><td>{zone_id}</td>" in page
+    assert "编号 ID</th>" not in page
