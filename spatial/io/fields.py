@@ -166,6 +166,13 @@ def file_id_field(path: str) -> str | None:
     ``validate``). None when the file has ``id``, no candidate field qualifies,
     or it is not a file GDAL reads (a database: ``--id-field`` names it).
     """
+    from spatial.errors import SpatialError  # noqa: PLC0415
+    from spatial.io.files import require_layer_path  # noqa: PLC0415
+
+    try:  # never open what the readers refuse (a FIFO beside a Shapefile would block GDAL)
+        require_layer_path(Path(str(path).partition("::")[0]))
+    except SpatialError:
+        return None  # the read refuses it, in its own words
     try:
         frame = _candidate_columns(str(path), ID_FIELDS)
     except Exception:
