@@ -173,8 +173,12 @@ def file_id_field(path: str) -> str | None:
         require_layer_path(Path(str(path).partition("::")[0]))
     except SpatialError:
         return None  # the read refuses it, in its own words
+    import warnings  # noqa: PLC0415
+
     try:
-        frame = _candidate_columns(str(path), ID_FIELDS)
+        with warnings.catch_warnings():  # GDAL's warnings are the read's to say, once
+            warnings.simplefilter("ignore")
+            frame = _candidate_columns(str(path), ID_FIELDS)
     except Exception:
         return None
     return None if frame is None else unique_field(frame, ID_FIELDS)

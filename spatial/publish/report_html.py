@@ -38,6 +38,7 @@ h2 {{ font-size: 17px; border-bottom: 1px solid #ccc; margin-top: 28px; }}
 .verdict.pass {{ background: #e5f5e0; color: #1a6b35; }}
 .verdict.fail {{ background: #fde0dd; color: {FAIL_RED}; }}
 .notes li {{ font-size: 13px; }}
+p, li {{ overflow-wrap: anywhere; }}  /* a 150-character id in a note wraps, not the page */
 table {{ border-collapse: collapse; font-size: 13px; width: 100%; }}
 th, td {{ border: 1px solid #ddd; padding: 3px 6px; text-align: left; vertical-align: top; }}
 th {{ background: #f5f5f5; }} td.num {{ text-align: right; font-variant-numeric: tabular-nums; }}

@@ -97,7 +97,7 @@ def page_zones(path: Path) -> Rows:
             popup = html.unescape(feature["properties"].get("p", ""))
             if "面积核查 Area check" not in popup:
                 continue  # not a zone
-            zone_id = re.search(r"编号 ID</th><td>([^<]*)</td>", popup).group(1)
+            zone_id = re.search(r"编号 DYBH</th><td>([^<]*)</td>", popup).group(1)  # --id-field
             target = re.search(r"规划目标 Target area</th><td>([\d.]+) km²", popup)
             status = re.search(r"面积核查 Area check</th><td>\S+ ([A-Z ]+)</td>", popup).group(1)
             rows[zone_id] = (float(target.group(1)) if target else float("nan"), status)

@@ -30,9 +30,16 @@ def test_the_page_does_not_scroll_sideways_at_1366(
     monkeypatch.chdir(tmp_path)
     zones = _long_ids(tmp_path / "zones.gpkg")
     out = tmp_path / ("report.html" if command == "report" else "review")
-    main(
-        [command, "--zones", zones, "--id-field", "DYBH", "--name-field", "DYMC", "--out", str(out)]
+    # their own plan names the zones (the bundled plan judges only its own layers): the targets
+    # table lists the long ids
+    plan = tmp_path / "mine.toml"
+    ids = gpd.read_file(zones)["DYBH"]
+    target = (
+        '[[targets]]\nid = "{}"\nlayer = "zones"\nname_zh = "示例单元"\nvalue = 1.0\nunit = "km2"\n'
     )
+    plan.write_text("".join(target.format(i) for i in ids), encoding="utf-8")
+    argv = ["--zones", zones, "--id-field", "DYBH", "--name-field", "DYMC", "--plan", str(plan)]
+    main([command, *argv, "--out", str(out)])
     capsys.readouterr()
     page = out if command == "report" else out / "report.html"
     flagged = tmp_path / "flagged.html"  # the fixture waits for the map flag; a report has none
