@@ -14,12 +14,15 @@ thousand differ. Here:
   validator's vectorised mirror on OLD, and on NEW only where a feature is no
   twin or its properties changed (the validator judges a feature by its
   geometry, the CRS and its own values, so a twin with its clean OLD twin's
-  values is clean: :func:`_rows_to_check`); then the rings oriented once for
-  both, OLD's originals released slice by slice. None when a version is not
-  clean: the plain path names the problem.
+  values is clean: :func:`_rows_to_check`); then the rings of every feature
+  that is no twin oriented. A twin is left as read: the comparison measures it
+  as oriented from its coordinates
+  (:func:`~spatial.measure.oriented.oriented_area_of_record_m2`) and orients
+  it only where it cuts it (near a changed feature). None when a version is
+  not clean: the plain path names the problem.
 
 A million twins then cost one set of geometries (about 0.45 GB), not four
-(two versions, each with an oriented copy).
+(two versions, each with an oriented copy), and no GEOS copy at all.
 """
 
 from __future__ import annotations
@@ -308,9 +311,12 @@ def ready_twins(
     Returns
     -------
     list of GeoDataFrame or None
-        OLD and NEW with plain indexes and oriented rings, each twin still one
-        object shared by both; None when this does not apply or a version is
-        not clean (the plain path then names what is wrong).
+        OLD and NEW with plain indexes, each twin still one object shared by
+        both and left as read, every other feature's rings oriented (a twin
+        is oriented only where the comparison cuts it, and measured as
+        oriented: :func:`spatial.measure.oriented.oriented_area_of_record_m2`);
+        None when this does not apply or a version is not clean (the plain
+        path then names what is wrong).
     """
     (old, old_name, id_field), (new, new_name, _) = layers
     usable = (
@@ -342,12 +348,12 @@ def ready_twins(
     del old, new
     if isinstance(layers, list):
         layers.clear()  # the caller's references to the versions as read
-    ng[new_pos] = None  # OLD's originals then have one reference each: released as oriented
-    orient_in_place(og, threads)
-    ng[new_pos] = og[old_pos]
+    alone = np.ones(len(og), dtype=bool)  # OLD features that are no twin
+    alone[old_pos] = False
+    og[alone] = orient_in_place(og[alone], threads)
     rest = np.ones(len(ng), dtype=bool)
     rest[new_pos] = False
-    ng[rest] = shapely.orient_polygons(ng[rest])
+    ng[rest] = orient_in_place(ng[rest], threads)
     return [
         _oriented(_rebuilt(frames[0], old_rest), og),
         _oriented(_rebuilt(frames[1], new_rest), ng),
