@@ -31,7 +31,7 @@ import ctypes
 import os
 import platform
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 import geopandas as gpd
@@ -130,6 +130,7 @@ def read_twins(
     new_path: str | os.PathLike[str],
     id_field: str,
     threads: int = 1,
+    read_new: Callable[[str | os.PathLike[str]], gpd.GeoDataFrame] | None = None,
 ) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame] | None:
     """Read two versions of a layer, a NEW feature with its twin's bytes given the twin's geometry.
 
@@ -141,20 +142,31 @@ def read_twins(
         The field matching a feature across versions (its values as read).
     threads : int
         Threads decoding WKB; the geometries do not depend on it.
+    read_new : callable, optional
+        How NEW is read when it is not read so (``read_layer``): OLD, read
+        already, is then decoded whole rather than read a second time.
 
     Returns
     -------
     (GeoDataFrame, GeoDataFrame) or None
         What ``read_layer`` gives for each (the same properties, CRS, columns
-        and geometries); None when either is not read so (small, unusual, a
-        problem): read them with ``read_layer``, which names any problem.
+        and geometries); None when OLD, or NEW without ``read_new``, is not
+        read so (small, unusual, a problem): read them with ``read_layer``,
+        which names any problem.
     """
     old_read = read_wkb_frame(old_path, min_rows=FAST_MIN_FEATURES)
     if old_read is None:
         return None
     new_read = read_wkb_frame(new_path, min_rows=FAST_MIN_FEATURES)
     if new_read is None:
-        return None
+        if read_new is None:
+            return None
+        old, old_wkb = old_read
+        del old_read
+        old = _with_geometry(old, _decode(old_wkb, threads))
+        del old_wkb
+        pa.default_memory_pool().release_unused()
+        return old, read_new(new_path)
     (old, old_wkb), (new, new_wkb) = old_read, new_read
     old_geoms = _decode(old_wkb, threads)
     decode = np.ones(len(new), dtype=bool)
