@@ -348,3 +348,28 @@ def test_bad_old_beside_a_new_read_otherwise_refused_alike(
 def test_errors_are_spatial_errors() -> None:
     with pytest.raises(SpatialError):
         oriented_area_of_record_m2([shapely.Point(Y0, X0)], GK)
+
+
+def test_the_command_orients_no_twin_it_does_not_draw(
+    tmp_path: Path, small_is_large: list[bool], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without --map, ``spatial diff`` lets go of the versions unoriented (no copy of a twin)."""
+    import spatial.review.diff as diff_module  # noqa: PLC0415
+    from spatial.cli import main  # noqa: PLC0415
+
+    old, new = _near_changes()
+    old_path = _write(old, tmp_path / "old.parquet")
+    new_path = _write(new, tmp_path / "new.parquet")
+    oriented_frames: list[int] = []
+    real = diff_module._rings_oriented
+
+    def spy(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+        oriented_frames.append(len(frame))
+        return real(frame)
+
+    monkeypatch.setattr(diff_module, "_rings_oriented", spy)
+    out = tmp_path / "features.csv"
+    argv = ["diff", old_path, new_path, "--no-checks", "--format", "csv", "--out", str(out)]
+    assert main(argv) == 0
+    assert small_is_large == [True] and oriented_frames == []
+    assert pd.read_csv(out)["status"].value_counts()["geometry_changed"] == 3
