@@ -226,8 +226,10 @@ def _let_go_of_versions(result: DiffResult) -> None:
 
     A million parcels' geometries and properties (about 0.6 GB) are freed before
     the tables are laid out as text; the versions keep their columns and CRS.
+    Read as compared (``compared``): asking for ``versions`` would orient the
+    twins left as read, only to drop them.
     """
-    old, new = result.diff.versions
+    old, new = result.diff.compared
     result.diff.versions = (old.head(0).copy(), new.head(0).copy())
 
 

@@ -446,6 +446,8 @@ def _read_versions(request: DiffRequest) -> list[gpd.GeoDataFrame]:
     Two large GeoParquet or GeoPackage versions read without options go through
     :func:`spatial.review._twins.read_twins`: the same frames, but a NEW
     feature whose bytes are its OLD twin's holds the twin's geometry object.
+    A large OLD read so beside a NEW that is not (small, another format) is
+    read once: NEW alone then goes through ``read_layer``.
     """
     from spatial.cpus import usable_cpus  # noqa: PLC0415
     from spatial.io.layers import read_layer  # noqa: PLC0415
@@ -454,7 +456,7 @@ def _read_versions(request: DiffRequest) -> list[gpd.GeoDataFrame]:
 
     options = [request.inputs.options_of(role) for role in ("old", "new")]
     if all(o == ReadOptions() for o in options):
-        twins = read_twins(request.old, request.new, request.id_field, usable_cpus())
+        twins = read_twins(request.old, request.new, request.id_field, usable_cpus(), read_layer)
         if twins is not None:
             return list(twins)
     old = read_layer(request.old, **vars(options[0]))

@@ -14,12 +14,15 @@ thousand differ. Here:
   validator's vectorised mirror on OLD, and on NEW only where a feature is no
   twin or its properties changed (the validator judges a feature by its
   geometry, the CRS and its own values, so a twin with its clean OLD twin's
-  values is clean: :func:`_rows_to_check`); then the rings oriented once for
-  both, OLD's originals released slice by slice. None when a version is not
-  clean: the plain path names the problem.
+  values is clean: :func:`_rows_to_check`); then the rings of every feature
+  that is no twin oriented. A twin is left as read: the comparison measures it
+  as oriented from its coordinates
+  (:func:`~spatial.measure.oriented.oriented_area_of_record_m2`) and orients
+  it only where it cuts it (near a changed feature). None when a version is
+  not clean: the plain path names the problem.
 
 A million twins then cost one set of geometries (about 0.45 GB), not four
-(two versions, each with an oriented copy).
+(two versions, each with an oriented copy), and no GEOS copy at all.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ import ctypes
 import os
 import platform
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 import geopandas as gpd
@@ -127,6 +130,7 @@ def read_twins(
     new_path: str | os.PathLike[str],
     id_field: str,
     threads: int = 1,
+    read_new: Callable[[str | os.PathLike[str]], gpd.GeoDataFrame] | None = None,
 ) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame] | None:
     """Read two versions of a layer, a NEW feature with its twin's bytes given the twin's geometry.
 
@@ -138,20 +142,31 @@ def read_twins(
         The field matching a feature across versions (its values as read).
     threads : int
         Threads decoding WKB; the geometries do not depend on it.
+    read_new : callable, optional
+        How NEW is read when it is not read so (``read_layer``): OLD, read
+        already, is then decoded whole rather than read a second time.
 
     Returns
     -------
     (GeoDataFrame, GeoDataFrame) or None
         What ``read_layer`` gives for each (the same properties, CRS, columns
-        and geometries); None when either is not read so (small, unusual, a
-        problem): read them with ``read_layer``, which names any problem.
+        and geometries); None when OLD, or NEW without ``read_new``, is not
+        read so (small, unusual, a problem): read them with ``read_layer``,
+        which names any problem.
     """
     old_read = read_wkb_frame(old_path, min_rows=FAST_MIN_FEATURES)
     if old_read is None:
         return None
     new_read = read_wkb_frame(new_path, min_rows=FAST_MIN_FEATURES)
     if new_read is None:
-        return None
+        if read_new is None:
+            return None
+        old, old_wkb = old_read
+        del old_read
+        old = _with_geometry(old, _decode(old_wkb, threads))
+        del old_wkb
+        pa.default_memory_pool().release_unused()
+        return old, read_new(new_path)
     (old, old_wkb), (new, new_wkb) = old_read, new_read
     old_geoms = _decode(old_wkb, threads)
     decode = np.ones(len(new), dtype=bool)
@@ -308,9 +323,12 @@ def ready_twins(
     Returns
     -------
     list of GeoDataFrame or None
-        OLD and NEW with plain indexes and oriented rings, each twin still one
-        object shared by both; None when this does not apply or a version is
-        not clean (the plain path then names what is wrong).
+        OLD and NEW with plain indexes, each twin still one object shared by
+        both and left as read, every other feature's rings oriented (a twin
+        is oriented only where the comparison cuts it, and measured as
+        oriented: :func:`spatial.measure.oriented.oriented_area_of_record_m2`);
+        None when this does not apply or a version is not clean (the plain
+        path then names what is wrong).
     """
     (old, old_name, id_field), (new, new_name, _) = layers
     usable = (
@@ -342,12 +360,12 @@ def ready_twins(
     del old, new
     if isinstance(layers, list):
         layers.clear()  # the caller's references to the versions as read
-    ng[new_pos] = None  # OLD's originals then have one reference each: released as oriented
-    orient_in_place(og, threads)
-    ng[new_pos] = og[old_pos]
+    alone = np.ones(len(og), dtype=bool)  # OLD features that are no twin
+    alone[old_pos] = False
+    og[alone] = orient_in_place(og[alone], threads)
     rest = np.ones(len(ng), dtype=bool)
     rest[new_pos] = False
-    ng[rest] = shapely.orient_polygons(ng[rest])
+    ng[rest] = orient_in_place(ng[rest], threads)
     return [
         _oriented(_rebuilt(frames[0], old_rest), og),
         _oriented(_rebuilt(frames[1], new_rest), ng),

@@ -114,16 +114,42 @@ class LayerDiff:
         From-class (rows) × to-class (columns) area in m², when a class field is given.
     repairs : list of Repair
         Geometries repaired on request.
-    versions : (GeoDataFrame, GeoDataFrame)
-        OLD and NEW as compared: validated, repaired on request, in the CRS they
-        were compared in (what a map of the comparison must draw).
+    compared : (GeoDataFrame, GeoDataFrame)
+        OLD and NEW as compared, their rings oriented unless ``oriented`` is
+        False (a large pair's unchanged twins are left as read:
+        :func:`~spatial.review._twins.ready_twins`); read :attr:`versions`.
+    oriented : bool
+        Whether every ring of ``compared`` is oriented.
     """
 
     features: pd.DataFrame
     pieces: gpd.GeoDataFrame
     matrix: pd.DataFrame | None
     repairs: list[Repair]
-    versions: tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]
+    compared: tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]
+    oriented: bool = True
+
+    @property
+    def versions(self) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+        """OLD and NEW as compared: validated, repaired on request, rings oriented.
+
+        In the CRS they were compared in (what a map of the comparison must
+        draw). Twins left as read are oriented here, once, when first asked.
+        """
+        if not self.oriented:
+            self.compared = (_rings_oriented(self.compared[0]), _rings_oriented(self.compared[1]))
+            self.oriented = True
+        return self.compared
+
+    @versions.setter
+    def versions(self, value: tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]) -> None:
+        self.compared, self.oriented = value, True
+
+
+def _rings_oriented(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Return ``frame`` with every ring oriented (shells counter-clockwise, holes clockwise)."""
+    geoms = shapely.orient_polygons(np.asarray(frame.geometry.array, dtype=object))
+    return frame.set_geometry(gpd.GeoSeries(geoms, index=frame.index, crs=frame.crs))
 
 
 def _same(a: object, b: object) -> bool:
@@ -440,8 +466,8 @@ def _cut_few(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.n
 
 
 def _matrix(
-    old: gpd.GeoDataFrame,
-    new: gpd.GeoDataFrame,
+    versions: tuple[gpd.GeoDataFrame, gpd.GeoDataFrame],
+    geoms: tuple[np.ndarray, np.ndarray],
     class_field: str,
     crs: CRS,
     same: tuple[np.ndarray, np.ndarray],
@@ -456,10 +482,10 @@ def _matrix(
     unchanged OLD ones, and only their parts outside the other version are
     measured (``old_whole_m2``: each OLD feature's area of record, m²). Two
     different features that did not change count no area between them (an
-    overlap within the layer is no change).
+    overlap within the layer is no change). ``geoms``: the versions'
+    geometries, oriented wherever a box meets a changed feature's.
     """
-    og = np.asarray(old.geometry.array, dtype=object)
-    ng = np.asarray(new.geometry.array, dtype=object)
+    (old, new), (og, ng) = versions, geoms
     oc, nc = _class_values(old, new, class_field)
     u_old, u_new = same
     c_old, u_sorted = _split(len(og), u_old)
@@ -516,6 +542,49 @@ def _one_by_one(layers: list[tuple[gpd.GeoDataFrame, str, str]]) -> bool:
     crs = [gdf.crs for gdf, _, _ in layers]
     large = all(len(gdf) > FAST_MIN_FEATURES for gdf, _, _ in layers)
     return large and crs[0] is not None and all(c is not None and c.equals(crs[0]) for c in crs)
+
+
+def _orient_near_changes(
+    og: np.ndarray, ng: np.ndarray, same: tuple[np.ndarray, np.ndarray]
+) -> None:
+    """Orient, in ``og`` and ``ng``, each unchanged feature whose box meets a changed one's.
+
+    ``same``: positions in OLD and in NEW of the unchanged features (a twin is
+    one object in both: both get the one oriented copy). Only these can be cut
+    against a changed feature (the cuts pair features whose boxes meet), so
+    every geometry GEOS cuts has its rings oriented.
+    """
+    u_old, u_new = same
+    changed = np.concatenate([og[_split(len(og), u_old)[0]], ng[_split(len(ng), u_new)[0]]])
+    if not len(changed) or not len(u_old):
+        return
+    near = np.unique(shapely.STRtree(changed).query(og[u_old])[0])
+    fresh = shapely.orient_polygons(og[u_old[near]])
+    og[u_old[near]] = fresh
+    ng[u_new[near]] = fresh
+
+
+def _old_area_m2(geoms: np.ndarray, crs: CRS, *, oriented: bool) -> np.ndarray:
+    """Areas of record of OLD's geometries (m²), as oriented (:func:`_area_m2` where they are).
+
+    Where some rings may turn the other way (twins left as read), each is
+    measured as its oriented copy would be (the same figures, bit for bit), in
+    slices on the usable CPUs, no copy built.
+    """
+    if oriented or not len(geoms):
+        return _area_m2(geoms, crs)
+    from spatial.measure.oriented import oriented_area_of_record_m2  # noqa: PLC0415
+
+    starts = range(0, len(geoms), _AREA_CHUNK)
+    threads = min(usable_cpus(), len(starts))
+
+    def one(start: int) -> np.ndarray:
+        return oriented_area_of_record_m2(geoms[start : start + _AREA_CHUNK], crs, threads=1)
+
+    if threads <= 1:
+        return np.concatenate([one(s) for s in starts])
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        return np.concatenate(list(pool.map(one, starts)))
 
 
 def _ready_versions(
@@ -785,11 +854,13 @@ def diff_layers(
         if c not in _NOT_COMPARED and c != id_field
     ]
     order, oi, ni = _order(o_ids, n_ids)
-    og = np.asarray(o.geometry.array, dtype=object)
-    ng = np.asarray(n.geometry.array, dtype=object)
+    og = np.array(o.geometry.array, dtype=object)  # own arrays: twins near a change get oriented
+    ng = np.array(n.geometry.array, dtype=object)
     same = _unchanged(oi, ni, og, ng, shared=shared)
+    if shared:  # twins as read: oriented only where GEOS cuts them
+        _orient_near_changes(og, ng, (oi[same], ni[same]))
     gained, lost, moved = _sides(og, ng, oi, ni, same)
-    old_whole_m2 = _area_m2(og, crs)
+    old_whole_m2 = _old_area_m2(og, crs, oriented=not shared)
     new_whole_m2 = _new_m2(ng, ni, oi, same, old_whole_m2, crs)
     gained_m2, lost_m2 = _moved_m2(
         (gained, lost), moved, (oi, ni), (old_whole_m2, new_whole_m2), crs
@@ -824,11 +895,11 @@ def diff_layers(
         marked = _flagged(o, o_ids) | _flagged(n, n_ids)
         layer["synthetic"] = [i in marked for i in layer["id"]]
     if class_field:
-        matrix = _matrix(o, n, class_field, crs, (oi[same], ni[same]), old_whole_m2)
+        matrix = _matrix((o, n), (og, ng), class_field, crs, (oi[same], ni[same]), old_whole_m2)
     else:
         matrix = None
     columns = FEATURE_COLUMNS
     if reid.any():  # only then: a diff without a re-id keeps its columns
         table["old_ids"], table["new_ids"] = reid_old, reid_new
         columns = [*FEATURE_COLUMNS, *REID_COLUMNS]
-    return LayerDiff(table[columns], layer, matrix, repairs, (o, n))
+    return LayerDiff(table[columns], layer, matrix, repairs, (o, n), oriented=not shared)
