@@ -244,7 +244,7 @@ def changes_style(counts: Mapping[str, int], class_field: str | None = None) -> 
         paths=paths,
         classify=lambda row: str(row.get("change")),
         legend=legend,
-        z_index=460,
+        z_index=480,  # above the 调入/调出 pieces: a reshaped feature's outline is not read as 调出
         popup_rows=rows,
         hidden=frozenset({"change", "old_class", "new_class", "old_m2", "new_m2", "synthetic"}),
     )
