@@ -411,9 +411,14 @@ def change_kinds(features: pd.DataFrame) -> pd.Series:
     return kinds
 
 
+def _id_text(ids: pd.Series) -> pd.Series:
+    """Return ids as text: a text column as it is (``astype(str)`` loops over Arrow's strings)."""
+    return ids if isinstance(ids.dtype, pd.StringDtype) else ids.astype(str)
+
+
 def _rows_of(version: gpd.GeoDataFrame, id_field: str, ids: pd.Index) -> gpd.GeoDataFrame:
     """Return the features of ``version`` whose id (as text) is one of ``ids``."""
-    return version[version[id_field].astype(str).isin(ids).to_numpy()]
+    return version[_id_text(version[id_field]).isin(ids).to_numpy()]
 
 
 def changed_features(
@@ -462,9 +467,9 @@ def unchanged_features(
     read from ``id_field``, so a click names it by the planner's field (``BSM: ...``,
     :data:`~spatial.io.fields.FIELD_NAMES`); the class field as it is, when given.
     """
-    same = pd.Index(features.loc[features["status"] == "unchanged", "id"].astype(str))
+    same = pd.Index(_id_text(features.loc[features["status"] == "unchanged", "id"]))
     part = _rows_of(new, id_field, same)
-    columns = {"id": part[id_field].astype(str).to_numpy()}
+    columns = {"id": _id_text(part[id_field]).to_numpy(dtype=object)}
     if class_field is not None and class_field in part.columns:
         columns[class_field] = part[class_field].to_numpy()
     frame = gpd.GeoDataFrame(columns, geometry=part.geometry.to_numpy(), crs=new.crs)
