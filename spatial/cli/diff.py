@@ -289,6 +289,8 @@ def _write_map(args: argparse.Namespace, result: DiffResult) -> None:
     print(f"spatial diff: wrote {page}", file=sys.stderr)
     if not is_large_diff(*result.diff.versions, tiles_from):
         return
+    if not (result.features["status"] == "unchanged").any():  # nothing tiled
+        return
     if folder is None:
         print(
             f"spatial diff: the unchanged features are vector tiles in the page "

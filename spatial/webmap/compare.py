@@ -30,7 +30,7 @@ same tiles.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from functools import cache
 from pathlib import Path
 
@@ -561,11 +561,21 @@ def build_large_compare_map(
         RawElement(f"<style>{WARNING_ON_PHONE_CSS}</style>"), name="warning_css"
     )
     same = unchanged_features(new, features, id_field, class_field)
-    label = f"{DIFF_UNCHANGED.title_zh} {DIFF_UNCHANGED.title_en} ({Path(names[1]).name})"
-    tiled = add_tiled_layer(
-        m, same, DIFF_UNCHANGED, label, class_field, None, archive_dir, layer_name=UNCHANGED_LAYER
-    )
-    tiled.add_to(m)
+    legend: list[tuple[LayerStyle, Collection[str]]] = []
+    if len(same):  # every feature changed (a survey renumbered): no tiles to draw
+        label = f"{DIFF_UNCHANGED.title_zh} {DIFF_UNCHANGED.title_en} ({Path(names[1]).name})"
+        tiled = add_tiled_layer(
+            m,
+            same,
+            DIFF_UNCHANGED,
+            label,
+            class_field,
+            None,
+            archive_dir,
+            layer_name=UNCHANGED_LAYER,
+        )
+        tiled.add_to(m)
+        legend.append((DIFF_UNCHANGED, tiled.classes))
     drawn, shown, counts = _large_layers(m, old, new, pieces, features, fields)
     _fit(m, [g for g in shown if len(g)] or [old, new])
     controls.add_layer_control(m)
@@ -577,7 +587,7 @@ def build_large_compare_map(
     ]
     warning = SYNTHETIC_NOTE if is_synthetic(old, new, pieces) else None
     controls.add_title(m, TITLE_LARGE_ZH, TITLE_LARGE_EN, notes, warning)
-    legend = [(DIFF_UNCHANGED, tiled.classes), *((s, layer.classes) for s, layer in drawn)]
+    legend += [(style, layer.classes) for style, layer in drawn]
     controls.add_legend(m, legend_html(legend))
     controls.add_scale(m)
     controls.add_ready_flag(m)

@@ -128,6 +128,42 @@ def test_no_synthetic_warning_where_the_inputs_mark_none(
     assert "EPSG:4544" in html
 
 
+def _small_large_page(old: gpd.GeoDataFrame, new: gpd.GeoDataFrame, path: Path, **kw) -> str:
+    """The large page of a small diff (a threshold of 100 features), its text."""
+    diff = diff_layers(old, new, id_field="BSM", class_field=kw.get("class_field"))
+    return render_compare_map(
+        path,
+        *diff.versions,
+        diff.pieces,
+        features=diff.features,
+        id_field="BSM",
+        tiles_from=100,
+        **kw,
+    ).read_text(encoding="utf-8")
+
+
+def test_every_feature_changed_draws_no_tiles(
+    versions: tuple[gpd.GeoDataFrame, gpd.GeoDataFrame], tmp_path: Path
+) -> None:
+    old = versions[0].head(400)
+    new = old.assign(YDYHFLDM="1207")  # every parcel reclassified (no 1207 before): none unchanged
+    html = _small_large_page(old, new, tmp_path / "cmp.html", class_field="YDYHFLDM")
+    assert "SpatialTiles.layer(" not in html and "diff_changes" in html
+    assert "地类变化 400" in html and "未变化要素 Unchanged" not in html
+
+
+def test_without_a_class_field_the_popups_name_no_class(
+    versions: tuple[gpd.GeoDataFrame, gpd.GeoDataFrame], tmp_path: Path
+) -> None:
+    old, new = (v.head(400) for v in versions)
+    html = _small_large_page(old, new, tmp_path / "cmp.html")
+    assert "SpatialTiles.layer(" in html
+    assert (
+        "地类 YDYHFLDM" not in html and "地类变化 0" in html
+    )  # a class change is only an attribute
+    assert f"属性变化 {sum(i < 400 for i in (*RECLASSIFIED, *RENAMED))}" in html
+
+
 def test_a_small_diff_keeps_its_swipe_page(
     versions: tuple[gpd.GeoDataFrame, gpd.GeoDataFrame], tmp_path: Path, capsys
 ) -> None:
