@@ -545,7 +545,7 @@ def build_large_compare_map(
     pieces : geopandas.GeoDataFrame
         :attr:`spatial.review.diff.LayerDiff.pieces`.
     names : (str, str)
-        The versions' file names, shown in the tiles' layer name.
+        The versions' file names, shown in the title (escaped there) and the tiles' layer name.
     features : pandas.DataFrame
         :attr:`spatial.review.diff.LayerDiff.features`.
     fields : (str, str or None)
@@ -582,6 +582,7 @@ def build_large_compare_map(
     controls.add_layer_control_fold(m)
     notes = [
         "面积按CGCS2000椭球计算 Areas are ellipsoidal (CGCS2000).",
+        f"旧版 Old: {Path(names[0]).name}; 新版 New: {Path(names[1]).name}",
         _crs_note(new.crs),
         _count_note(counts, len(same)),
     ]

@@ -104,6 +104,7 @@ def test_one_file_embeds_the_tiles(written: Path) -> None:
 def test_the_page_states_crs_synthetic_and_counts(written: Path) -> None:
     html = (written / "cmp.html").read_text(encoding="utf-8")
     assert "EPSG:4544" in html and "示例数据" in html  # the versions mark themselves synthetic
+    assert "旧版 Old: old.parquet; 新版 New: new.parquet" in html
     for kind, label in LEGEND.items():
         assert f"{label} {EXPECTED[kind]:,}" in html
 
