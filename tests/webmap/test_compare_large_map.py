@@ -268,5 +268,17 @@ def test_served_map_draws_the_changes_over_the_tiles(
     assert f"旧面积 Old area\t{area_m2:,.1f} m²" in text  # unchanged outline: the same area
     assert f"新面积 New area\t{area_m2:,.1f} m²" in text
     assert "示例数据" in text
+    assert "\n<hr" not in text and text.count("编号 BSM") == 1  # no unchanged tile under it
+    # an unchanged parcel beside it: the tiles' popup, its id by the planner's field, its class
+    page.evaluate("Object.values(window).find(v => v instanceof L.Map).closePopup()")
+    page.wait_for_function("!document.querySelector('.leaflet-popup')")
+    page.wait_for_function("!window.spatialLayers['diff_unchanged'].isLoading()")
+    beside = old.geometry.iloc[[at + 1]].centroid.to_crs(4326).iloc[0]
+    page.mouse.click(*page.evaluate(_POINT_JS, [beside.x, beside.y]))
+    page.wait_for_selector(".leaflet-popup-content", timeout=10_000)
+    text = page.evaluate("document.querySelector('.leaflet-popup-content').innerText")
+    assert f"BSM: {old['BSM'].iloc[at + 1]}" in text.splitlines()
+    assert text.splitlines()[0] == "未变化要素 Unchanged features (new.parquet)"
+    assert f"YDYHFLDM: {old['YDYHFLDM'].iloc[at + 1]}" in text.splitlines()  # its class, as it is
     page.screenshot(path=str(Path("test-artifacts").resolve() / "compare-large-popup.png"))
     context.close()

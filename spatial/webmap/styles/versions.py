@@ -140,16 +140,18 @@ DIFF_CLASSES = LayerStyle(
 )
 
 
-#: The unchanged features of a large diff, as vector tiles: pale grey, thin edges.
+#: The unchanged features of a large diff, as vector tiles: pale grey, thin edges. Their one
+#: class is ``other``, so a click shows the class field's value as it is (``YDYHFLDM: 0701``,
+#: ``static/tiles.js``), not this legend line.
 DIFF_UNCHANGED = LayerStyle(
     name="diff_unchanged",
     title_zh="未变化要素",
     title_en="Unchanged features",
     paths={
-        "feature": {"color": "#969696", "weight": 0.6, "fillColor": "#d9d9d9", "fillOpacity": 0.5}
+        "other": {"color": "#969696", "weight": 0.6, "fillColor": "#d9d9d9", "fillOpacity": 0.5}
     },
-    classify=lambda row: "feature",
-    legend=(LegendEntry("feature", "polygon", "未变化要素（两版相同）", "unchanged in both"),),
+    classify=lambda row: "other",
+    legend=(LegendEntry("other", "polygon", "未变化要素（两版相同）", "unchanged in both"),),
     z_index=440,
 )
 
