@@ -29,7 +29,12 @@ there is listed too (``old_class``, ``new_class``): 水田 turned 城镇住宅�
 
 ``--pieces-out FILE.gpkg`` writes the 调入 (added) / 调出 (removed) pieces;
 ``--map FILE.html`` writes an offline compare map (a swipe between the two
-versions, the pieces on top).
+versions, the pieces on top). When a version holds 50,000 features or more
+(``spatial map``'s threshold for vector tiles, :data:`spatial.webmap.choices.TILES_FROM`),
+the unchanged features are drawn as vector tiles and the changed ones above them,
+coloured by kind and counted in the legend, the map opening on them: in one file
+(the tiles embedded), or with ``--map DIR/`` (a trailing slash) as
+``DIR/index.html`` and ``DIR/unchanged.pmtiles`` beside it, for ``spatial serve DIR``.
 
 Exit status: 0 no target or rule went to FAIL (from PASS, or a new row) and no
 feature changed class on a constraint's land; 1 one did; 2 an input could not be
@@ -39,7 +44,10 @@ read or the call was wrong.
 from __future__ import annotations
 
 import argparse
+import os
+import shlex
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from spatial.cli._constraints import add_constraint_options, constraint_inputs
@@ -110,7 +118,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     add_output_options(parser)
     parser.add_argument("--pieces-out", metavar="FILE.gpkg", help="write the 调入/调出 pieces")
     add_out_crs_option(parser)
-    parser.add_argument("--map", metavar="FILE.html", help="write an offline compare map")
+    parser.add_argument(
+        "--map",
+        metavar="FILE.html",
+        help="write an offline compare map; from 50,000 features a version, the unchanged "
+        "ones as vector tiles (embedded; a folder, DIR/ ending in a slash, gets index.html and "
+        "unchanged.pmtiles beside it, for spatial serve DIR)",
+    )
     add_input_options(parser, polygonize=False, flags=("--crs", "--input-frame"))
     add_repair_option(parser)
     parser.set_defaults(handler=run)
@@ -120,8 +134,8 @@ def _check_call(args: argparse.Namespace) -> None:
     args.format = format_from_suffix(args.format, args.out)
     if args.pieces_out is not None and not args.pieces_out.lower().endswith(".gpkg"):
         raise UsageError(f"{args.pieces_out}: --pieces-out writes a GeoPackage (.gpkg)")
-    if args.map is not None and not args.map.lower().endswith((".html", ".htm")):
-        raise UsageError(f"{args.map}: --map writes an HTML page (.html)")
+    if args.map is not None and not args.map.lower().endswith((".html", ".htm", "/", os.sep)):
+        raise UsageError(f"{args.map}: --map writes an HTML page (.html) or a folder (DIR/)")
     tol = args.geometry_tolerance_m2
     if not (0 <= tol < float("inf")):
         raise UsageError(f"--geometry-tolerance-m2 must be a number of m² >= 0, got {tol}")
@@ -233,6 +247,68 @@ def _let_go_of_versions(result: DiffResult) -> None:
     result.diff.versions = (old.head(0).copy(), new.head(0).copy())
 
 
+def _map_path(given: str) -> tuple[Path, Path | None]:
+    """Return the compare map's page and the folder of its tiles (None: one file).
+
+    As ``spatial map --out``: ``DIR/`` (the trailing slash asks for it) is
+    ``DIR/index.html`` with the tiles beside it, a file name one page.
+
+    Examples
+    --------
+    >>> _map_path("cmp.html"), _map_path("cmp/")
+    ((PosixPath('cmp.html'), None), (PosixPath('cmp/index.html'), PosixPath('cmp')))
+    """
+    if given.endswith(("/", os.sep)):
+        return Path(given) / "index.html", Path(given)
+    return Path(given), None
+
+
+def _write_map(args: argparse.Namespace, result: DiffResult) -> None:
+    """Write the compare map (``--map``) and say what was written, and how to open a folder."""
+    from spatial.webmap.compare import (  # noqa: PLC0415 - folium is slow
+        UNCHANGED_LAYER,
+        is_large_diff,
+        render_compare_map,
+    )
+    from spatial.webmap.layer import LayerOptions  # noqa: PLC0415 - folium is slow
+
+    page, folder = _map_path(args.map)
+    if folder is not None:
+        folder.mkdir(parents=True, exist_ok=True)
+    shown = (database_label(args.old), database_label(args.new))  # no password on the page
+    tiles_from = LayerOptions().tiles_from  # spatial map's threshold, one rule
+    render_compare_map(
+        page,
+        *result.diff.versions,
+        result.diff.pieces,
+        names=shown,
+        features=result.features,
+        id_field=args.id_field or "id",
+        class_field=args.class_field,
+        tiles_from=tiles_from,
+        archive_dir=folder,
+    )
+    print(f"spatial diff: wrote {page}", file=sys.stderr)
+    if not is_large_diff(*result.diff.versions, tiles_from):
+        return
+    if not (result.features["status"] == "unchanged").any():  # nothing tiled
+        return
+    if folder is None:
+        print(
+            f"spatial diff: the unchanged features are vector tiles in the page "
+            f"(a version holds {tiles_from:,} features or more); --map DIR/ writes them beside it",
+            file=sys.stderr,
+        )
+        return
+    archive = folder / f"{UNCHANGED_LAYER}.pmtiles"
+    print(f"spatial diff: wrote {archive} ({archive.stat().st_size / 1e6:.2f} MB)", file=sys.stderr)
+    print(
+        f"spatial diff: open it with `spatial serve {shlex.quote(str(folder))}` (a browser "
+        "reads no tiles from file://)",
+        file=sys.stderr,
+    )
+
+
 def run(args: argparse.Namespace) -> int:
     """Compare, print or write the report; return 1 when a check went PASS -> FAIL."""
     _check_call(args)
@@ -244,18 +320,7 @@ def run(args: argparse.Namespace) -> int:
         say_notes("diff", result.frame.notes)
         write_gpkg_atomic(args.pieces_out, result.pieces, layer="diff_pieces")
     if args.map is not None:
-        from spatial.webmap.compare import render_compare_map  # noqa: PLC0415 - folium is slow
-
-        shown = (database_label(args.old), database_label(args.new))  # no password on the page
-        render_compare_map(
-            args.map,
-            *result.diff.versions,
-            result.diff.pieces,
-            names=shown,
-            features=result.features,
-            id_field=args.id_field or "id",
-        )
-        print(f"spatial diff: wrote {args.map}", file=sys.stderr)
+        _write_map(args, result)
     _let_go_of_versions(result)
     sheets = {"features": result.features, "targets": result.targets, "rules": result.rules}
     if result.matrix is not None:

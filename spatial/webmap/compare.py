@@ -14,12 +14,23 @@ tiles: the page makes no network request; the page embeds its font (Noto Sans
 SC, :mod:`spatial.webmap.font`), so its Chinese shows without system fonts. On a
 narrow screen the layer control folds to its button, clear of the title.
 Layers marked ``synthetic`` put a 示例数据 warning in the title panel.
+
+A large diff (a version of ``tiles_from`` features or more, the threshold of
+``spatial map``'s vector tiles, :data:`spatial.webmap.choices.TILES_FROM`) gets
+another page (:func:`build_large_compare_map`): its unchanged features, the same
+in both versions, are one layer of vector tiles (:mod:`spatial.webmap.tiles`,
+embedded in the page or written beside it); the changed ones (added, removed,
+geometry, class or other attributes changed: :func:`changed_features`) lie above
+as GeoJSON, a colour per kind counted in the legend, their popups naming the
+id by the planner's field (编号 BSM), old → new class and old and new area in m²;
+the map opens on the changes. Without a swipe: both sides of it would be the
+same tiles.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from functools import cache
 from pathlib import Path
 
@@ -30,27 +41,43 @@ import pandas as pd
 
 from spatial.crs import WGS84
 from spatial.io.atomic import write_text_atomic
+from spatial.io.fields import FIELD_NAMES
 from spatial.landuse.classes import load_classes
 from spatial.publish.escape import escape_text, script_json
-from spatial.synthetic import SYNTHETIC_NOTE, is_synthetic
+from spatial.synthetic import SYNTHETIC_NOTE, is_synthetic, marked_only
 from spatial.webmap import controls
 from spatial.webmap.assets import add_assets, plugin
+from spatial.webmap.choices import TILES_FROM
 from spatial.webmap.font import with_embedded_font
-from spatial.webmap.layer import styled_layer
+from spatial.webmap.layer import GeoJsonLayer, styled_layer
 from spatial.webmap.legend import legend_html
 from spatial.webmap.page import RawElement, page_of
 from spatial.webmap.styles._base import LayerStyle, LegendEntry, Row
 from spatial.webmap.styles.conflicts import synthetic_lines
-from spatial.webmap.styles.versions import DIFF_CLASSES, DIFF_NEW, DIFF_OLD, DIFF_PIECES
+from spatial.webmap.styles.versions import (
+    DIFF_CLASSES,
+    DIFF_NEW,
+    DIFF_OLD,
+    DIFF_PIECES,
+    DIFF_UNCHANGED,
+    changes_style,
+)
+from spatial.webmap.tiles import add_tiled_layer
 
 __all__ = [
     "REID_STYLE",
     "SIDE_BY_SIDE",
+    "UNCHANGED_LAYER",
     "build_compare_map",
+    "build_large_compare_map",
+    "change_kinds",
+    "changed_features",
     "class_changes",
+    "is_large_diff",
     "reids",
     "render_compare_map",
     "side_by_side_js",
+    "unchanged_features",
 ]
 
 #: The npm package of the swipe control, as static/vendor/MANIFEST.json names it.
@@ -298,7 +325,7 @@ def build_compare_map(
     return m
 
 
-def render_compare_map(
+def render_compare_map(  # noqa: PLR0913 - the versions, then how the large page is written
     path: str | os.PathLike[str],
     old: gpd.GeoDataFrame,
     new: gpd.GeoDataFrame,
@@ -307,6 +334,9 @@ def render_compare_map(
     *,
     features: pd.DataFrame | None = None,
     id_field: str = "id",
+    class_field: str | None = None,
+    tiles_from: int = TILES_FROM,
+    archive_dir: Path | None = None,
 ) -> Path:
     """Build the compare map and write it as one HTML file at ``path`` (atomically).
 
@@ -314,9 +344,252 @@ def render_compare_map(
     NEW's ``id_field``), the features whose class changed are a layer of their
     own, and the re-identified ones (same land, new ids) a grey outline.
     The page embeds its font (:func:`~spatial.webmap.font.with_embedded_font`).
+
+    A large diff (:func:`is_large_diff`: a version of ``tiles_from`` features or
+    more, with ``features``) is drawn by :func:`build_large_compare_map`: the
+    unchanged features' vector tiles embedded in the page, or written to
+    ``archive_dir`` as ``unchanged.pmtiles`` (:data:`UNCHANGED_LAYER`) for
+    ``spatial serve`` to hand out.
     """
+    if features is not None and is_large_diff(old, new, tiles_from):
+        m = build_large_compare_map(
+            old,
+            new,
+            pieces,
+            names,
+            features=features,
+            fields=(id_field, class_field),
+            archive_dir=archive_dir,
+        )
+        return write_text_atomic(path, with_embedded_font(m.get_root().render()))
     changes = None if features is None else class_changes(new, features, id_field)
     again = None if features is None else reids(new, features, id_field)
     m = build_compare_map(old, new, pieces, names, changes=changes, reidentified=again)
     html = m.get_root().render()
     return write_text_atomic(path, with_embedded_font(html))
+
+
+#: The unchanged features' layer on a large diff's map: its archive is ``unchanged.pmtiles``.
+UNCHANGED_LAYER = "unchanged"
+TITLE_LARGE_ZH = "版本对比：变化要素"
+TITLE_LARGE_EN = "Compare versions: the changed features over the unchanged ones"
+
+
+def is_large_diff(old: gpd.GeoDataFrame, new: gpd.GeoDataFrame, tiles_from: int) -> bool:
+    """Whether the compare map draws the unchanged features as vector tiles.
+
+    One rule with ``spatial map``'s layers: a version of ``tiles_from`` features or
+    more (:data:`~spatial.webmap.choices.TILES_FROM`, 50,000, by default).
+    """
+    return max(len(old), len(new)) >= tiles_from
+
+
+def change_kinds(features: pd.DataFrame) -> pd.Series:
+    """Return each feature's kind of change on the large diff's map (None: not drawn as one).
+
+    The feature table's status (added, removed, geometry_changed,
+    attributes_changed), ``class_changed`` for an ``attributes_changed`` row whose
+    ``old_class`` and ``new_class`` differ; None for the unchanged and for re-ids
+    (same land, new ids: drawn apart, :func:`reids`).
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"status": ["unchanged", "attributes_changed", "attributes_changed",
+    ...     "removed"], "old_class": ["a", "a", "a", "a"], "new_class": ["a", "b", "a", None]})
+    >>> change_kinds(table).tolist()
+    [None, 'class_changed', 'attributes_changed', 'removed']
+    """
+    status = features["status"].astype(object)
+    old, new = features["old_class"], features["new_class"]
+    differs = old.notna() & new.notna() & (old.astype(str) != new.astype(str))
+    kinds = status.where(~((status == "attributes_changed") & differs), "class_changed")
+    kinds = kinds.where(status != "unchanged", None)
+    if "old_ids" in features.columns:  # re-ids are drawn by reids()
+        blank = features["old_ids"].fillna("").astype(str).eq("")
+        blank &= features["new_ids"].fillna("").astype(str).eq("")
+        kinds = kinds.where(blank, None)
+    return kinds
+
+
+def _id_text(ids: pd.Series) -> pd.Series:
+    """Return ids as text: a text column as it is (``astype(str)`` loops over Arrow's strings)."""
+    return ids if isinstance(ids.dtype, pd.StringDtype) else ids.astype(str)
+
+
+def _rows_of(version: gpd.GeoDataFrame, id_field: str, ids: pd.Index) -> gpd.GeoDataFrame:
+    """Return the features of ``version`` whose id (as text) is one of ``ids``."""
+    return version[_id_text(version[id_field]).isin(ids).to_numpy()]
+
+
+def changed_features(
+    old: gpd.GeoDataFrame, new: gpd.GeoDataFrame, features: pd.DataFrame, id_field: str = "id"
+) -> gpd.GeoDataFrame:
+    """Return the changed features to draw: NEW's outline, OLD's for a removed one.
+
+    Parameters
+    ----------
+    old, new : geopandas.GeoDataFrame
+        The two versions as compared (one explicit CRS, kept), ids in ``id_field``.
+    features : pandas.DataFrame
+        :attr:`spatial.review.diff.LayerDiff.features`.
+    id_field : str
+        The versions' id field.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        ``id``, ``change`` (:func:`change_kinds`), ``old_class``, ``new_class``,
+        ``old_m2``, ``new_m2`` (areas of record, m²) and ``synthetic`` where the
+        versions mark a feature so, in NEW's CRS.
+    """
+    kinds = change_kinds(features)
+    rows = features[kinds.notna().to_numpy()].assign(change=kinds[kinds.notna()])
+    rows = rows.set_index(rows["id"].astype(str))
+    gone = rows.index[rows["change"] == "removed"]
+    parts = [_rows_of(new, id_field, rows.index.difference(gone)), _rows_of(old, id_field, gone)]
+    ids = np.concatenate([p[id_field].astype(str).to_numpy() for p in parts])
+    matched = rows.reindex(ids)
+    columns = ["change", "old_class", "new_class", "old_m2", "new_m2"]
+    frame = pd.DataFrame({"id": ids, **{c: matched[c].to_numpy() for c in columns}})
+    if any("synthetic" in p.columns for p in parts):
+        flags = [p.get("synthetic", pd.Series(False, index=p.index)) for p in parts]
+        frame["synthetic"] = np.concatenate([f.fillna(False).astype(bool) for f in flags])
+    geoms = np.concatenate([np.asarray(p.geometry.values) for p in parts])
+    return marked_only(gpd.GeoDataFrame(frame, geometry=geoms, crs=new.crs))
+
+
+def unchanged_features(
+    new: gpd.GeoDataFrame, features: pd.DataFrame, id_field: str, class_field: str | None
+) -> gpd.GeoDataFrame:
+    """Return the features no version changed, as the tiles carry them: ``id`` and the class.
+
+    NEW's outline (the same as OLD's within the diff's geometry tolerance); ``id``
+    read from ``id_field``, so a click names it by the planner's field (``BSM: ...``,
+    :data:`~spatial.io.fields.FIELD_NAMES`); the class field as it is, when given.
+    """
+    same = pd.Index(_id_text(features.loc[features["status"] == "unchanged", "id"]))
+    part = _rows_of(new, id_field, same)
+    columns = {"id": _id_text(part[id_field]).to_numpy(dtype=object)}
+    if class_field is not None and class_field in part.columns:
+        columns[class_field] = part[class_field].to_numpy()
+    frame = gpd.GeoDataFrame(columns, geometry=part.geometry.to_numpy(), crs=new.crs)
+    if id_field != "id":
+        frame.attrs[FIELD_NAMES] = {"id": id_field}
+    return frame
+
+
+def _crs_note(crs: object) -> str:
+    """Return the title's line naming the versions' CRS (compared in it, drawn in WGS84)."""
+    from pyproj import CRS  # noqa: PLC0415 - geopandas has it loaded
+
+    given = CRS.from_user_input(crs)
+    code = given.to_epsg()
+    name = f"{given.name} (EPSG:{code})" if code else given.name
+    return f"坐标系 CRS: {name}; 地图按 WGS84 经纬度显示 drawn in WGS84 lon/lat."
+
+
+def _count_note(counts: pd.Series, unchanged: int) -> str:
+    changed = int(counts.sum())
+    return (
+        f"{changed:,} 个变化要素 changed features over {unchanged:,} unchanged ones"
+        " (矢量切片 vector tiles)."
+    )
+
+
+def _large_layers(
+    m: folium.Map,
+    old: gpd.GeoDataFrame,
+    new: gpd.GeoDataFrame,
+    pieces: gpd.GeoDataFrame,
+    features: pd.DataFrame,
+    fields: tuple[str, str | None],
+) -> tuple[list[tuple[LayerStyle, GeoJsonLayer]], list[gpd.GeoDataFrame], pd.Series]:
+    """Add the changed features, the re-ids and the pieces; return them drawn, and the counts."""
+    id_field, class_field = fields
+    changed = changed_features(old, new, features, id_field)
+    counts = changed["change"].value_counts()
+    again = reids(new, features, id_field)
+    theirs = {"id": id_field} if id_field != "id" else None
+    layers = [
+        (changed, changes_style({str(k): int(n) for k, n in counts.items()}, class_field), theirs),
+        (again, REID_STYLE, None),
+        (_removed_on_top(pieces), DIFF_PIECES, None),
+    ]
+    drawn: list[tuple[LayerStyle, GeoJsonLayer]] = []
+    for gdf, style, named in layers:
+        if not len(gdf) and style is not DIFF_PIECES:
+            continue
+        layer = styled_layer(gdf, style, fields=named)
+        layer.add_to(m)
+        drawn.append((style, layer))
+    return drawn, [changed, again, pieces], counts
+
+
+def build_large_compare_map(
+    old: gpd.GeoDataFrame,
+    new: gpd.GeoDataFrame,
+    pieces: gpd.GeoDataFrame,
+    names: tuple[str, str] = ("old", "new"),
+    *,
+    features: pd.DataFrame,
+    fields: tuple[str, str | None] = ("id", None),
+    archive_dir: Path | None = None,
+) -> folium.Map:
+    """Build the compare map of a large diff: the unchanged as tiles, the changes above.
+
+    Parameters
+    ----------
+    old, new : geopandas.GeoDataFrame
+        The two versions as compared (one explicit CRS, stated on the page; drawn
+        in WGS84 lon/lat).
+    pieces : geopandas.GeoDataFrame
+        :attr:`spatial.review.diff.LayerDiff.pieces`.
+    names : (str, str)
+        The versions' file names, shown in the title (escaped there) and the tiles' layer name.
+    features : pandas.DataFrame
+        :attr:`spatial.review.diff.LayerDiff.features`.
+    fields : (str, str or None)
+        The versions' id field (``BSM``) and land-use class field (``YDYHFLDM``).
+    archive_dir : Path, optional
+        Write the tiles here as ``unchanged.pmtiles``; by default embedded in the page.
+    """
+    id_field, class_field = fields
+    m = folium.Map(location=None, tiles=None, control_scale=False, zoom_snap=0.25)
+    page_of(m).title = escape_text(f"{TITLE_LARGE_ZH} {TITLE_LARGE_EN}")
+    add_assets(m)
+    page_of(m).header.add_child(
+        RawElement(f"<style>{WARNING_ON_PHONE_CSS}</style>"), name="warning_css"
+    )
+    same = unchanged_features(new, features, id_field, class_field)
+    legend: list[tuple[LayerStyle, Collection[str]]] = []
+    if len(same):  # every feature changed (a survey renumbered): no tiles to draw
+        label = f"{DIFF_UNCHANGED.title_zh} {DIFF_UNCHANGED.title_en} ({Path(names[1]).name})"
+        tiled = add_tiled_layer(
+            m,
+            same,
+            DIFF_UNCHANGED,
+            label,
+            class_field,
+            None,
+            archive_dir,
+            layer_name=UNCHANGED_LAYER,
+        )
+        tiled.add_to(m)
+        legend.append((DIFF_UNCHANGED, tiled.classes))
+    drawn, shown, counts = _large_layers(m, old, new, pieces, features, fields)
+    _fit(m, [g for g in shown if len(g)] or [old, new])
+    controls.add_layer_control(m)
+    controls.add_layer_control_fold(m)
+    notes = [
+        "面积按CGCS2000椭球计算 Areas are ellipsoidal (CGCS2000).",
+        f"旧版 Old: {Path(names[0]).name}; 新版 New: {Path(names[1]).name}",
+        _crs_note(new.crs),
+        _count_note(counts, len(same)),
+    ]
+    warning = SYNTHETIC_NOTE if is_synthetic(old, new, pieces) else None
+    controls.add_title(m, TITLE_LARGE_ZH, TITLE_LARGE_EN, notes, warning)
+    legend += [(style, layer.classes) for style, layer in drawn]
+    controls.add_legend(m, legend_html(legend))
+    controls.add_scale(m)
+    controls.add_ready_flag(m)
+    return m
