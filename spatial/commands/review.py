@@ -57,13 +57,22 @@ from spatial.io.postgis import database_label
 from spatial.landuse.fields import CLASS_CODE_FIELD
 from spatial.plan import Headline, Rule, Target, load_headlines, load_plan_input, plan_path
 from spatial.plan import rules_path as bundled_rules_path
+from spatial.project import Project, ProjectLayer
 from spatial.qc.findings import QcResult
 from spatial.qc.outputs import ERRORS_LAYER
 from spatial.report import format_json, records
 from spatial.review.balance import balance_table, reconciliation, subtotals
 from spatial.review.diff import LayerDiff, diff_layers, reid_rows
 
-__all__ = ["LANDUSE", "ReviewRequest", "ReviewResult", "run_review", "tables_json"]
+__all__ = [
+    "LANDUSE",
+    "ReviewRequest",
+    "ReviewResult",
+    "layers_read",
+    "review_request",
+    "run_review",
+    "tables_json",
+]
 
 #: The role of the land-use layer (``--landuse``), beside the plan layers' names.
 LANDUSE = "landuse"
@@ -138,6 +147,78 @@ class ReviewRequest:
     command_line: tuple[str, ...] = ()
     settings: Mapping[str, Any] = field(default_factory=dict)
     project: str | None = None
+
+
+def _project_options(layer: ProjectLayer) -> ReadOptions:
+    """Return how the project says to read one of its layers (CRS, frame, id and name fields)."""
+    return ReadOptions(
+        crs=layer.crs,
+        input_frame=layer.input_frame,
+        id_field=layer.id_field,
+        name_field=layer.name_field,
+    )
+
+
+def review_request(
+    project: Project,
+    out: str | os.PathLike[str],
+    *,
+    previous: Mapping[str, str | os.PathLike[str]] | None = None,
+    qc: bool = False,
+    packs: tuple[str, ...] = ("default",),
+) -> ReviewRequest:
+    r"""Return the review of a project (:func:`spatial.project.load_project`), as the CLI's.
+
+    The project's layers, constraints, land use (its class and id fields) and
+    plan files, nothing bundled added to the check: a project naming no plan
+    judges no target or rule. ``previous`` maps a layer (``landuse``, ``zones``)
+    to its earlier version, read as the current one (its fields, its CRS).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from spatial.project import load_project
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> for name in ("zones.gpkg", "landuse.gpkg", "landuse_2024.shp"):
+    ...     _ = (folder / name).write_bytes(b"")
+    >>> _ = (folder / "spatial.toml").write_text(
+    ...     '[layers.zones]\npath = "zones.gpkg"\nid_field = "DYBH"\n'
+    ...     '[landuse]\npath = "landuse.gpkg"\nclass_field = "YDYHFLDM"\nid_field = "BSM"\n',
+    ...     encoding="utf-8")
+    >>> request = review_request(load_project(folder / "spatial.toml"), folder / "review-out",
+    ...                          previous={"landuse": folder / "landuse_2024.shp"}, qc=True)
+    >>> request.options["zones"].id_field, request.options["landuse"].id_field, request.class_field
+    ('DYBH', 'BSM', 'YDYHFLDM')
+    >>> request.plan, request.own_plan, request.project == str(folder / "spatial.toml")
+    (None, True, True)
+    """
+    options = {name: _project_options(layer) for name, layer in project.layers.items()}
+    for name, layer in (*project.constraints.items(), *project.within.items()):
+        options[name] = _project_options(layer)
+    if project.landuse is not None:
+        options[LANDUSE] = _project_options(project.landuse)
+    landuse = project.landuse
+    for key in previous or {}:
+        current = options.get(key, ReadOptions())
+        options[f"previous_{key}"] = ReadOptions(crs=current.crs, input_frame=current.input_frame)
+    return ReviewRequest(
+        out=out,
+        layers={name: layer.path for name, layer in project.layers.items()},
+        options=options,
+        plan=None if project.targets_file is None else str(project.targets_file),
+        rules=None if project.rules_file is None else str(project.rules_file),
+        own_plan=True,
+        title=project.title,
+        constraints=tuple((n, layer.path) for n, layer in project.constraints.items()),
+        within=tuple((n, layer.path) for n, layer in project.within.items()),
+        landuse=None if landuse is None else landuse.path,
+        class_field=(landuse.class_field if landuse else None) or CLASS_CODE_FIELD,
+        previous=tuple((layer, os.fspath(path)) for layer, path in (previous or {}).items()),
+        qc=qc,
+        packs=packs,
+        command_line=("review_request", os.fspath(project.file)),
+        project=os.fspath(project.file),
+    )
 
 
 @dataclass(frozen=True)
