@@ -24,7 +24,12 @@ import pytest
 from pyproj import CRS
 from survey import survey_parcels, survey_parcels_revised, survey_zones
 
+from spatial.checked.provenance import layer_read
 from spatial.cli import main
+from spatial.commands._inputs import read_constraint_layer
+from spatial.commands.review import _id_column
+from spatial.io.options import ReadOptions
+from spatial.io.postgis import database_label
 
 PROJECT = """
 # 示例数据: a synthetic project on tests/survey.py's coverage
@@ -205,3 +210,31 @@ def test_closing_line_sums_all_the_review_judged_and_where(reviewed):
         f"landuse {changes['added']} added, {changes['removed']} removed, {changed} changed" in last
     )
     assert last.endswith(f"review in {folder / 'r'}")
+
+
+def test_a_constraint_numbered_for_want_of_an_id_field_names_no_field(tmp_path):
+    lines = survey_parcels().iloc[[1, 2]][["note", "geometry"]]  # no id field at all
+    lines.to_file(tmp_path / "redline.gpkg", layer="redline")
+    layer = read_constraint_layer("生态保护红线", str(tmp_path / "redline.gpkg"), ReadOptions())
+    assert list(layer["id"]) == ["生态保护红线#0", "生态保护红线#1"]
+    assert _id_column(layer, "id") is None
+
+
+def test_a_database_table_is_named_without_its_password_and_not_hashed():
+    url = "postgresql://planner:S3cret@db.example/gis?table=landuse"
+    read = layer_read(
+        "landuse",
+        url,
+        survey_parcels(),
+        fields={"id": "BSM", "class": "YDYHFLDM", "name": None},
+        hashes={},
+        label=database_label(url),
+    )
+    assert "S3cret" not in json.dumps(read.__dict__, ensure_ascii=False)
+    assert (read.path, read.driver, read.sha256, read.bytes) == (
+        "postgresql://planner@db.example/gis?table=landuse",
+        "PostGIS",
+        None,
+        None,
+    )
+    assert (read.crs_epsg, read.features, read.encoding) == (4544, 18, None)
