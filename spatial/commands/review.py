@@ -307,15 +307,16 @@ def _qc_text(qc: QcResult | None) -> str:
 
 
 def _changes_text(changes: pd.DataFrame | None) -> str:
-    """Return each previous version's changes: added, removed, changed features."""
+    """Return each previous version's changes: added, removed, changed, renumbered features."""
     if changes is None or changes.empty:
         return "changes not compared (no --previous)"
     said = []
     for row in changes.to_dict("records"):
         changed = int(row["geometry_changed"]) + int(row["attributes_changed"])
+        reid = f", {int(row['reid'])} renumbered" if int(row["reid"]) else ""  # same land, new ids
         said.append(
             f"{row['layer']} {int(row['added'])} added, {int(row['removed'])} removed, "
-            f"{changed} changed since the previous version"
+            f"{changed} changed{reid} since the previous version"
         )
     return "changes: " + ", ".join(said)
 

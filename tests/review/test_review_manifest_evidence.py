@@ -206,9 +206,9 @@ def test_closing_line_sums_all_the_review_judged_and_where(reviewed):
     assert f"qc {errors} error(s), {len(tables['qc_findings']) - errors} warning(s)" in last
     (changes,) = tables["changes"]
     changed = changes["geometry_changed"] + changes["attributes_changed"]
-    assert (
-        f"landuse {changes['added']} added, {changes['removed']} removed, {changed} changed" in last
-    )
+    reid = f", {changes['reid']} renumbered" if changes["reid"] else ""
+    said = f"landuse {changes['added']} added, {changes['removed']} removed, {changed} changed"
+    assert f"{said}{reid} since the previous version" in last
     assert last.endswith(f"review in {folder / 'r'}")
 
 
