@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from pathlib import Path
 
 import nbformat
@@ -43,8 +44,23 @@ def _texts(notebook: nbformat.NotebookNode) -> list[str]:
     return out
 
 
-def test_review_notebook_runs_the_review_top_to_bottom(notebook):
-    notebook = executed(notebook, NOTEBOOK.parent, timeout_s=300)  # the module's copy unrun
+def test_review_notebook_loads_a_project_from_one_marked_line(notebook):
+    first = notebook.cells[1].source
+    marked = [line for line in first.splitlines() if "▶" in line]
+    assert len(marked) == 1 and "spatial.toml" in marked[0]
+    assert 'PROJECT = Path("..") / "examples" / "own-plan" / "spatial.toml"' in first
+    assert "load_project(PROJECT)" in first
+    assert 'OUT = Path("review-out")' in first and "review-out/" in notebook.cells[0].source
+    code = "\n".join(c.source for c in notebook.cells if c.cell_type == "code")
+    assert "load_plan_layers" not in code  # no bundled Bishan layer in a planner's check
+    assert "review_request(project, OUT" in code
+
+
+def test_review_notebook_runs_the_review_top_to_bottom(notebook, tmp_path):
+    # run beside a link to examples/, so that review-out/ is written in tmp_path, not the repo
+    (tmp_path / "examples").symlink_to(ROOT / "examples", target_is_directory=True)
+    (tmp_path / "notebooks").mkdir()
+    notebook = executed(notebook, tmp_path / "notebooks", timeout_s=300)  # the module's copy unrun
     text = _texts(notebook)
     assert "'zones': 2" in text[0]
     assert "水田" in text[1] and "二类城镇住宅用地" in text[1]  # the balance, class names shown
@@ -55,5 +71,18 @@ def test_review_notebook_runs_the_review_top_to_bottom(notebook):
     assert "atlas pages: 3" in text[7]  # the overview and one page per zone
     for name in ("report.html", "report.pdf", "tables.xlsx", "findings.gpkg", "manifest.json"):
         assert name in text[7]
+    out = tmp_path / "notebooks" / "review-out"
+    assert f"review in {out}" in text[7]  # the closing line names the folder the notebook states
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert [r["role"] for r in manifest["layers_read"]] == [
+        "zones",
+        "永久基本农田",
+        "生态保护红线",
+        "城镇开发边界",
+        "landuse",
+        "previous_landuse",
+    ]  # the project's layers, nothing bundled
+    project = ROOT / "examples" / "own-plan" / "spatial.toml"
+    assert manifest["project"]["sha256"] == hashlib.sha256(project.read_bytes()).hexdigest()
     zones = ROOT / "examples" / "review" / "zones.geojson"
     assert hashlib.sha256(zones.read_bytes()).hexdigest() in text[8]

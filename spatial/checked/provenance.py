@@ -23,13 +23,16 @@ import pandas as pd
 
 __all__ = [
     "ACCURACY_LABELS",
+    "AREA_RULE",
     "DERIVED_FROM_ZONES",
     "InputFile",
     "LayerProvenance",
+    "LayerRead",
     "digest_text",
     "drawn_layers",
     "input_files",
     "layer_provenance",
+    "layer_read",
     "plan_title",
     "provenance_notes",
     "review_title",
@@ -359,3 +362,157 @@ def digest_text(text: str) -> str:
     'e3b0c44298fc1c14'
     """
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+# --- the evidence of each layer read (manifest.json's ``layers_read``)
+
+#: The area rule every area of the review follows (docs/areas.md), as the manifest states it.
+AREA_RULE: dict[str, str] = {
+    "name": "area of record (图斑椭球面积)",
+    "rule": "国土调查办发〔2008〕32号: vertices in geodetic coordinates, strips between meridians",
+    "ellipsoid": "CGCS2000 (GRS80: a = 6378137 m, 1/f = 298.257222101)",
+    "geodetic_crs": "EPSG:4490",
+    "function": "spatial.measure.record.area_of_record_m2",
+    "units": "m² (ha = m² / 10 000, 亩 = m² × 3 / 2 000)",
+}
+#: Formats whose text is UTF-8 by their specification (no encoding to declare).
+_UTF8_DRIVERS = ("GPKG", "GeoJSON", "FlatGeobuf", "GeoParquet", "OpenFileGDB", "KML", "SQLite")
+
+
+@dataclass(frozen=True)
+class LayerRead:
+    """What a review read of one layer: where, which layer, CRS, features, fields, encoding.
+
+    Attributes
+    ----------
+    role : str
+        The input's role (``zones``, ``landuse``, a constraint's name, ``previous_landuse``).
+    path : str
+        The file read (absolute, the ``::LAYER`` suffix left out; the same
+        ``path`` as its entry in ``inputs``), or a database URL without its password.
+    layer : str or None
+        The layer read inside the file (a GeoPackage's ``landuse``, a File
+        Geodatabase's ``GHFQ``; a Shapefile's or GeoJSON's one layer); None for
+        GeoParquet and database tables.
+    driver : str or None
+        The format as GDAL names it (``GPKG``, ``ESRI Shapefile``), ``GeoParquet``, ``PostGIS``.
+    bytes, sha256 : int or None, str or None
+        The file's size and SHA-256 (as in ``inputs``); None for a folder or a table.
+    crs_epsg, crs_name : int or None, str or None
+        The CRS as read (``4544``, ``CGCS2000 / 3-degree Gauss-Kruger CM 105E``).
+    crs_from : str
+        ``file`` (declared by the file) or ``option`` (``--crs``, the project's ``crs``).
+    geodetic_for_area : bool
+        Whether the vertices were converted to geodetic CGCS2000 (EPSG:4490) to
+        measure areas (a projected CRS); the geometry is never reprojected.
+    features : int
+        Features read.
+    fields : dict of str to str or None
+        The file's fields used: ``id``, ``class`` (用地用海 code), ``name`` (None: none used).
+    encoding : str or None
+        The text encoding read (a Shapefile's ``.cpg``, ``UTF-8`` by the format's
+        specification); None when the file does not state it.
+    encoding_from : str or None
+        Where the encoding comes from (``x.cpg``, ``format``); None when unstated.
+    """
+
+    role: str
+    path: str
+    layer: str | None
+    driver: str | None
+    bytes: int | None
+    sha256: str | None
+    crs_epsg: int | None
+    crs_name: str | None
+    crs_from: str
+    geodetic_for_area: bool
+    features: int
+    fields: dict[str, str | None]
+    encoding: str | None
+    encoding_from: str | None
+
+
+def _gdal_layer(base: Path, named: str | None) -> tuple[str | None, str | None]:
+    """Return the layer GDAL reads in ``base`` (the named one, else its only one) and the driver."""
+    if base.suffix.lower() in (".parquet", ".geoparquet"):
+        return None, "GeoParquet"
+    import pyogrio  # noqa: PLC0415
+
+    try:
+        layers = [str(row[0]) for row in pyogrio.list_layers(base)]
+        layer = named or (layers[0] if len(layers) == 1 else None)
+        driver = pyogrio.read_info(base, layer=layer).get("driver")
+    except Exception:
+        return named, None
+    return layer, None if driver is None else str(driver)
+
+
+def _encoding(base: Path, driver: str | None) -> tuple[str | None, str | None]:
+    """Return a layer's text encoding and where it is stated (a ``.cpg``, the format)."""
+    if base.suffix.lower() == ".shp":
+        cpg = base.with_suffix(".cpg")
+        if not cpg.is_file():
+            return None, None
+        declared = cpg.read_text(encoding="ascii", errors="replace").strip()
+        return declared.upper() or None, cpg.name
+    if driver in _UTF8_DRIVERS:
+        return "UTF-8", "format"
+    return None, None
+
+
+def layer_read(
+    role: str,
+    path: str | os.PathLike[str],
+    gdf: gpd.GeoDataFrame,
+    *,
+    fields: Mapping[str, str | None],
+    hashes: Mapping[str, InputFile],
+    crs_given: bool = False,
+    label: str | None = None,
+) -> LayerRead:
+    """Return the evidence of one layer read: file and layer, CRS, features, fields, encoding.
+
+    ``hashes`` maps a file's path to its record (:func:`input_files`), so that
+    no file is hashed twice; ``label`` names a database table without its password.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, geopandas as gpd, shapely
+    >>> f = pathlib.Path(tempfile.mkdtemp()) / "landuse.gpkg"
+    >>> gdf = gpd.GeoDataFrame({"BSM": ["1"]}, geometry=[shapely.box(0, 0, 1, 1)], crs=4544)
+    >>> gdf.to_file(f, layer="landuse")
+    >>> read = layer_read("landuse", f, gdf, fields={"id": "BSM"}, hashes={})
+    >>> read.layer, read.driver, read.crs_epsg, read.geodetic_for_area, read.encoding
+    ('landuse', 'GPKG', 4544, True, 'UTF-8')
+    """
+    from spatial.measure.frames import is_lonlat  # noqa: PLC0415
+
+    text = os.fspath(path)
+    crs = gdf.crs
+    base: Path | None = None
+    named: str | None = None
+    driver: str | None = "PostGIS"
+    record: InputFile | None = None
+    if "://" in text:
+        where = label or text.partition("://")[0] + "://..."
+    else:
+        base = Path(text.partition("::")[0]).absolute()
+        named, driver = _gdal_layer(base, text.partition("::")[2] or None)
+        where, record = str(base), hashes.get(str(base))
+    encoding, encoding_from = (None, None) if base is None else _encoding(base, driver)
+    return LayerRead(
+        role=role,
+        path=where,
+        layer=named,
+        driver=driver,
+        bytes=None if record is None else record.bytes,
+        sha256=None if record is None else record.sha256,
+        crs_epsg=None if crs is None else crs.to_epsg(),
+        crs_name=None if crs is None else str(crs.name),
+        crs_from="option" if crs_given else "file",
+        geodetic_for_area=crs is not None and not is_lonlat(crs),
+        features=len(gdf),
+        fields=dict(fields),
+        encoding=encoding,
+        encoding_from=encoding_from,
+    )

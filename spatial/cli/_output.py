@@ -10,7 +10,7 @@ from enum import IntEnum
 
 from spatial.errors import CRSMismatchWarning, RepairWarning, printable
 
-__all__ = ["ExitCode", "printed_warnings", "say_notes"]
+__all__ = ["ExitCode", "printed_warnings", "say_notes", "say_wrote"]
 
 
 class ExitCode(IntEnum):
@@ -55,3 +55,8 @@ def say_notes(command: str, notes: Iterable[str]) -> None:
     """Print a command's notes (a result's ``notes``), ``spatial COMMAND: note: ...`` on stderr."""
     for note in notes:
         print(f"spatial {command}: note: {printable(note)}", file=sys.stderr)
+
+
+def say_wrote(command: str, path: object) -> None:
+    """Print ``spatial COMMAND: wrote PATH`` on stderr (standard output stays the data)."""
+    print(f"spatial {command}: wrote {printable(str(path))}", file=sys.stderr)

@@ -32,6 +32,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from spatial.cli._options import OUTPUT_OPTIONS, add_option
+from spatial.cli._output import say_wrote
 from spatial.errors import OutputError, UsageError
 
 if TYPE_CHECKING:
@@ -201,7 +202,7 @@ def emit_report(args: argparse.Namespace, report: object, frame: OutputFrame | N
             table=getattr(args, "table", None),
             styles={"targets": "zones"},
         ):
-            print(f"spatial {args.command}: wrote {name}", file=sys.stderr)
+            say_wrote(args.command, name)
         return False
     return emit_frames(args, report.sheets(), report.render)  # type: ignore[attr-defined]
 

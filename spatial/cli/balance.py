@@ -40,7 +40,7 @@ from spatial.cli._options import (
     standard_field,
     standard_id_options,
 )
-from spatial.cli._output import printed_warnings, say_notes
+from spatial.cli._output import printed_warnings, say_notes, say_wrote
 from spatial.cli._outputs import add_output_options, emit_frames
 from spatial.commands.balance import BalanceRequest, BalanceResult, run_balance
 from spatial.errors import UsageError
@@ -214,4 +214,6 @@ def run(args: argparse.Namespace) -> int:
     for name in sheets:
         frame = frame.with_ids(name, {"zone_id": request.id_field})
     emit_frames(args, frame.tables(sheets, "xlsx"), lambda fmt: _render(result, fmt, frame))
+    if args.out is not None:
+        say_wrote("balance", args.out)
     return result.exit_status

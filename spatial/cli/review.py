@@ -155,6 +155,7 @@ def _request(args: argparse.Namespace) -> ReviewRequest:
         repair=args.repair,
         command_line=tuple(getattr(args, "_argv", sys.argv)),
         settings=_settings(args),
+        project=getattr(args, "project_file", None),
     )
 
 
@@ -184,4 +185,5 @@ def run(args: argparse.Namespace) -> int:
             )
     for line in result.problems:
         print(f"spatial review: FAIL {printable(line)}", file=sys.stderr)
+    print(f"spatial review: {printable(result.closing_line())}")  # all it judged, and where
     return ExitCode.OK if result.passed else ExitCode.PROBLEMS

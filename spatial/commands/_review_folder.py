@@ -195,6 +195,7 @@ def _report_html(
 ) -> str:
     from spatial.checked.provenance import (  # noqa: PLC0415
         InputFile,
+        LayerRead,
         digest_text,
         layer_provenance,
     )
@@ -212,6 +213,7 @@ def _report_html(
         made_utc=manifest["made_utc"],
         layers=[] if landuse is None else layer_provenance(layers, files),
         map_note="" if landuse is None else landuse.note,
+        read=[LayerRead(**r) for r in manifest.get("layers_read", [])],  # previous versions too
     )
     return review_html(snapshot, sections(tables, changes, frame, snapshot), page)
 

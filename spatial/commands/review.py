@@ -28,7 +28,14 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
-from spatial.checked.provenance import InputFile, digest_text, input_files
+from spatial.checked.provenance import (
+    AREA_RULE,
+    InputFile,
+    LayerRead,
+    digest_text,
+    input_files,
+    layer_read,
+)
 from spatial.checked.snapshot import PlanSnapshot
 from spatial.checks.constraints import constraint_rule
 from spatial.checks.snapshot import take_snapshot
@@ -50,13 +57,22 @@ from spatial.io.postgis import database_label
 from spatial.landuse.fields import CLASS_CODE_FIELD
 from spatial.plan import Headline, Rule, Target, load_headlines, load_plan_input, plan_path
 from spatial.plan import rules_path as bundled_rules_path
+from spatial.project import Project, ProjectLayer
 from spatial.qc.findings import QcResult
 from spatial.qc.outputs import ERRORS_LAYER
 from spatial.report import format_json, records
 from spatial.review.balance import balance_table, reconciliation, subtotals
 from spatial.review.diff import LayerDiff, diff_layers, reid_rows
 
-__all__ = ["LANDUSE", "ReviewRequest", "ReviewResult", "run_review", "tables_json"]
+__all__ = [
+    "LANDUSE",
+    "ReviewRequest",
+    "ReviewResult",
+    "layers_read",
+    "review_request",
+    "run_review",
+    "tables_json",
+]
 
 #: The role of the land-use layer (``--landuse``), beside the plan layers' names.
 LANDUSE = "landuse"
@@ -107,6 +123,8 @@ class ReviewRequest:
         The call as typed, for the manifest.
     settings : mapping of str to object
         The options as given (JSON values), for the manifest.
+    project : str, optional
+        The project file the call read (``spatial.toml``), hashed into the manifest.
     """
 
     out: str | os.PathLike[str]
@@ -128,6 +146,79 @@ class ReviewRequest:
     repair: bool = False
     command_line: tuple[str, ...] = ()
     settings: Mapping[str, Any] = field(default_factory=dict)
+    project: str | None = None
+
+
+def _project_options(layer: ProjectLayer) -> ReadOptions:
+    """Return how the project says to read one of its layers (CRS, frame, id and name fields)."""
+    return ReadOptions(
+        crs=layer.crs,
+        input_frame=layer.input_frame,
+        id_field=layer.id_field,
+        name_field=layer.name_field,
+    )
+
+
+def review_request(
+    project: Project,
+    out: str | os.PathLike[str],
+    *,
+    previous: Mapping[str, str | os.PathLike[str]] | None = None,
+    qc: bool = False,
+    packs: tuple[str, ...] = ("default",),
+) -> ReviewRequest:
+    r"""Return the review of a project (:func:`spatial.project.load_project`), as the CLI's.
+
+    The project's layers, constraints, land use (its class and id fields) and
+    plan files, nothing bundled added to the check: a project naming no plan
+    judges no target or rule. ``previous`` maps a layer (``landuse``, ``zones``)
+    to its earlier version, read as the current one (its fields, its CRS).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from spatial.project import load_project
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> for name in ("zones.gpkg", "landuse.gpkg", "landuse_2024.shp"):
+    ...     _ = (folder / name).write_bytes(b"")
+    >>> _ = (folder / "spatial.toml").write_text(
+    ...     '[layers.zones]\npath = "zones.gpkg"\nid_field = "DYBH"\n'
+    ...     '[landuse]\npath = "landuse.gpkg"\nclass_field = "YDYHFLDM"\nid_field = "BSM"\n',
+    ...     encoding="utf-8")
+    >>> request = review_request(load_project(folder / "spatial.toml"), folder / "review-out",
+    ...                          previous={"landuse": folder / "landuse_2024.shp"}, qc=True)
+    >>> request.options["zones"].id_field, request.options["landuse"].id_field, request.class_field
+    ('DYBH', 'BSM', 'YDYHFLDM')
+    >>> request.plan, request.own_plan, request.project == str(folder / "spatial.toml")
+    (None, True, True)
+    """
+    options = {name: _project_options(layer) for name, layer in project.layers.items()}
+    for name, layer in (*project.constraints.items(), *project.within.items()):
+        options[name] = _project_options(layer)
+    if project.landuse is not None:
+        options[LANDUSE] = _project_options(project.landuse)
+    landuse = project.landuse
+    for key in previous or {}:
+        current = options.get(key, ReadOptions())
+        options[f"previous_{key}"] = ReadOptions(crs=current.crs, input_frame=current.input_frame)
+    return ReviewRequest(
+        out=out,
+        layers={name: layer.path for name, layer in project.layers.items()},
+        options=options,
+        plan=None if project.targets_file is None else str(project.targets_file),
+        rules=None if project.rules_file is None else str(project.rules_file),
+        own_plan=True,
+        title=project.title,
+        constraints=tuple((n, layer.path) for n, layer in project.constraints.items()),
+        within=tuple((n, layer.path) for n, layer in project.within.items()),
+        landuse=None if landuse is None else landuse.path,
+        class_field=(landuse.class_field if landuse else None) or CLASS_CODE_FIELD,
+        previous=tuple((layer, os.fspath(path)) for layer, path in (previous or {}).items()),
+        qc=qc,
+        packs=packs,
+        command_line=("review_request", os.fspath(project.file)),
+        project=os.fspath(project.file),
+    )
 
 
 @dataclass(frozen=True)
@@ -176,6 +267,58 @@ class ReviewResult:
     def passed(self) -> bool:
         """True when every target and rule passes and no quality error was found."""
         return verdict_of(self.snapshot, self.qc).passed
+
+    def closing_line(self) -> str:
+        """Return one line summing all the review judged, and where the folder is.
+
+        Targets and rules passed, conflict pieces and their area (ha), 质检
+        errors and warnings, each previous version's changes, then the folder;
+        a part not asked for says so (``no --previous``).
+        """
+        report = self.snapshot.report
+        ok_t = int((report.targets["status"] == "PASS").sum())
+        ok_r = int((report.rules["status"] == "PASS").sum())
+        parts = [
+            f"{'PASS' if self.passed else 'FAIL'}: {ok_t}/{len(report.targets)} targets PASS",
+            f"{ok_r}/{len(report.rules)} rule checks PASS",
+            _conflicts_text(report.conflicts),
+            _qc_text(self.qc),
+            _changes_text(self.tables.get("changes")),
+        ]
+        return f"{'; '.join(parts)}; review in {self.out}"
+
+
+def _conflicts_text(conflicts: gpd.GeoDataFrame | None) -> str:
+    """Return the conflicts in a few words: pieces and their area in ha (4 decimals)."""
+    if conflicts is None:
+        return "conflicts not checked (no --constraint or --within)"
+    area_ha = float(conflicts["area_m2"].sum()) / 10_000
+    return f"{len(conflicts)} conflict piece(s), {area_ha:.4f} ha"
+
+
+def _qc_text(qc: QcResult | None) -> str:
+    """Return the 质检 result in a few words: errors and warnings found."""
+    if qc is None:
+        return "qc not run (no --qc)"
+    from spatial.qc.kinds import Severity  # noqa: PLC0415
+
+    errors = sum(f.severity is Severity.ERROR for f in qc.findings)
+    return f"qc {errors} error(s), {len(qc.findings) - errors} warning(s)"
+
+
+def _changes_text(changes: pd.DataFrame | None) -> str:
+    """Return each previous version's changes: added, removed, changed, renumbered features."""
+    if changes is None or changes.empty:
+        return "changes not compared (no --previous)"
+    said = []
+    for row in changes.to_dict("records"):
+        changed = int(row["geometry_changed"]) + int(row["attributes_changed"])
+        reid = f", {int(row['reid'])} renumbered" if int(row["reid"]) else ""  # same land, new ids
+        said.append(
+            f"{row['layer']} {int(row['added'])} added, {int(row['removed'])} removed, "
+            f"{changed} changed{reid} since the previous version"
+        )
+    return "changes: " + ", ".join(said)
 
 
 # --- reading every input once
@@ -583,9 +726,14 @@ def _no_secrets(value: object) -> object:
 
 
 def _manifest(
-    request: ReviewRequest, frame: OutputFrame, tables: Mapping[str, pd.DataFrame], made: str
+    request: ReviewRequest,
+    frame: OutputFrame,
+    tables: Mapping[str, pd.DataFrame],
+    made: str,
+    inputs: _Inputs,
 ) -> dict[str, Any]:
     packs = [asdict(f) for name in request.packs for f in input_files(name, _pack_file(name))]
+    records_in = _input_records(request)
     return {
         "tool": "spatial review",
         "version": _version(),
@@ -593,12 +741,125 @@ def _manifest(
         "command_line": [_no_secret(word) for word in request.command_line],
         "options": {k: _no_secrets(v) for k, v in request.settings.items()},
         "crs": crs_label(frame.crs) if frame.crs is not None else None,
-        "inputs": [asdict(f) for f in _input_records(request)],
+        "inputs": [asdict(f) for f in records_in],
         "plan": [asdict(f) for f in _plan_records(request)],
         "rule_packs": packs if request.qc else [],
         "tables_sha256": digest_text(tables_json(tables)),
         "table_sha256": {n: digest_text(format_json(records(t))) for n, t in tables.items()},
+        # the evidence of what was read (additive: the keys above keep their meaning)
+        "commit": _commit(),
+        "made_local": _local_time(made),
+        "project": _project_record(request),
+        "area_rule": dict(AREA_RULE),
+        "layers_read": [asdict(r) for r in layers_read(request, inputs, records_in)],
     }
+
+
+def _commit() -> str | None:
+    """Return the git commit of the toolkit's source tree, None when not run from a checkout."""
+    import subprocess  # noqa: PLC0415
+
+    root = Path(__file__).resolve().parents[2]
+    if not (root / ".git").exists():
+        return None  # an installed package: its version says which
+    try:
+        done = subprocess.run(
+            ["git", "-C", str(root), "rev-parse", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    commit = done.stdout.strip()
+    return commit if done.returncode == 0 and len(commit) == 40 else None
+
+
+def _local_time(made_utc: str) -> str:
+    """Return ``made_utc`` in the machine's local time, with its offset (``+08:00`` in China)."""
+    return dt.datetime.fromisoformat(made_utc).astimezone().isoformat(timespec="seconds")
+
+
+def _project_record(request: ReviewRequest) -> dict[str, Any] | None:
+    """Return the project file's record (path, bytes, sha256), None when no project was read."""
+    if request.project is None:
+        return None
+    record = input_files("project", request.project)[0]
+    return {"path": record.path, "bytes": record.bytes, "sha256": record.sha256}
+
+
+def _read_layers(
+    request: ReviewRequest, inputs: _Inputs
+) -> list[tuple[str, str, gpd.GeoDataFrame, ReadOptions]]:
+    """Return each layer read: its role, path, the layer as read and its reading options."""
+    found = [(n, p, inputs.theirs[n], _options(request, n)) for n, p in request.layers.items()]
+    found += [
+        (n, p, inputs.layers[n], _options(request, n)) for _, n, p in _constraint_specs(request)
+    ]
+    if inputs.landuse is not None and request.landuse is not None:
+        found.append((LANDUSE, request.landuse, inputs.landuse, _options(request, LANDUSE)))
+    for layer, path in request.previous:
+        options = _previous_options(request, layer)
+        found.append((f"previous_{layer}", path, inputs.previous[layer], options))
+    return found
+
+
+def _id_column(gdf: gpd.GeoDataFrame, stored: str) -> str | None:
+    """Return the file's field the ids were read from (``DYBH``, ``BSM``), None when numbered."""
+    from spatial.io.fields import FIELD_NAMES  # noqa: PLC0415
+    from spatial.project import ID_FIELDS  # noqa: PLC0415
+
+    mapped = gdf.attrs.get(FIELD_NAMES, {}).get("id")
+    if mapped is not None:
+        return str(mapped)
+    if stored not in gdf.columns:
+        return None
+    if stored == "id":  # a constraint's ids may come from its standard field (BSM)
+        ids = gdf["id"].astype(str)
+        for name in (f for f in ID_FIELDS if f in gdf.columns and f != "id"):
+            if gdf[name].astype(str).equals(ids):
+                return str(name)
+        if ids.str.fullmatch(r".+#\d+").all():
+            return None  # numbered NAME#i: the layer has no id field
+    return stored
+
+
+def _fields_used(request: ReviewRequest, role: str, gdf: gpd.GeoDataFrame) -> dict[str, str | None]:
+    """Return the file's fields the review used: ids, 用地用海 class, names."""
+    from spatial.io.fields import FIELD_NAMES  # noqa: PLC0415
+
+    landuse = role in (LANDUSE, f"previous_{LANDUSE}")
+    stored = _id_field(request, LANDUSE) if landuse else "id"
+    name = gdf.attrs.get(FIELD_NAMES, {}).get("name_zh")
+    if name is None and "name_zh" in gdf.columns:
+        name = "name_zh"
+    return {
+        "id": _id_column(gdf, stored),
+        "class": request.class_field if request.class_field in gdf.columns else None,
+        "name": str(name)
+        if name is not None
+        else ("name_zh" if "name_zh" in gdf.columns else None),
+    }
+
+
+def layers_read(
+    request: ReviewRequest, inputs: _Inputs, records_in: list[InputFile]
+) -> list[LayerRead]:
+    """Return the evidence of every layer the review read (manifest.json's ``layers_read``)."""
+    hashes = {f.path: f for f in records_in}
+    return [
+        layer_read(
+            role,
+            path,
+            gdf,
+            fields=_fields_used(request, role, gdf),
+            hashes=hashes,
+            crs_given=options.crs is not None,
+            label=database_label(path),
+        )
+        for role, path, gdf, options in _read_layers(request, inputs)
+    ]
 
 
 # --- the whole review
@@ -701,7 +962,7 @@ def run_review(request: ReviewRequest) -> ReviewResult:
     frame = _frame(request, inputs, plan)
     made = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     written_tables = frame.tables(tables, "json")  # ids under the planner's fields beside
-    manifest = _manifest(request, frame, written_tables, made)
+    manifest = _manifest(request, frame, written_tables, made, inputs)
     manifest_text = json.dumps(manifest, ensure_ascii=False, indent=2) + "\n"
     written = write_review_folder(
         out,

@@ -16,11 +16,12 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import PurePath
 
 import numpy as np
 import pandas as pd
 
-from spatial.checked.provenance import InputFile, LayerProvenance, review_title
+from spatial.checked.provenance import InputFile, LayerProvenance, LayerRead, review_title
 from spatial.checked.snapshot import PlanSnapshot
 from spatial.publish.escape import escape_text
 from spatial.publish.figures import limit_text, table_number_text
@@ -87,6 +88,9 @@ class ReviewPage:
         after them under "Layers: accuracy and sources".
     map_note : str
         A line under the map (a land use too large to draw), '' for none.
+    read : sequence of LayerRead
+        Every layer the review read, previous versions included (the
+        manifest's ``layers_read``), listed under "Layers read".
     """
 
     passed: bool
@@ -97,6 +101,7 @@ class ReviewPage:
     made_utc: str = ""
     layers: Sequence[LayerProvenance] = field(default_factory=tuple)
     map_note: str = ""
+    read: Sequence[LayerRead] = field(default_factory=tuple)
 
 
 #: Columns whose cells are a figure written with its unit (``4.0 m²``, ``≤ 1 m²``, ``2,000 亩``).
@@ -192,6 +197,38 @@ def _map(page: ReviewPage) -> str:
     )
 
 
+#: Formats holding several layers: the page names the layer read (``landuse.gpkg::landuse``).
+_MULTI_LAYER = frozenset({"GPKG", "OpenFileGDB", "FileGDB", "SQLite"})
+#: How many hex digits of a layer's SHA-256 the "Layers read" table shows (manifest.json has all).
+_SHORT_SHA = 12
+
+
+def _read_row(read: LayerRead) -> dict[str, object]:
+    """Return one row of "Layers read": a layer's file, CRS, features, fields, encoding, digest."""
+    name = read.path if "://" in read.path else PurePath(read.path).name
+    crs = "-" if read.crs_epsg is None else f"EPSG:{read.crs_epsg}"
+    used = ", ".join(f"{use} {f}" for use, f in read.fields.items() if f is not None)
+    return {
+        "role": read.role,
+        "file": f"{name}::{read.layer}" if read.driver in _MULTI_LAYER else name,
+        "crs": f"{crs} {read.crs_name or ''}".strip(),
+        "area": "geodetic EPSG:4490" if read.geodetic_for_area else "as stored (lon/lat)",
+        "features": read.features,
+        "fields": used or "-",
+        "encoding": read.encoding or "未注明 not stated",
+        "sha256": "-" if read.sha256 is None else f"{read.sha256[:_SHORT_SHA]}…",
+    }
+
+
+def _read_table(page: ReviewPage) -> str:
+    """Return the "Layers read" table: every layer the review read ('' when none is listed)."""
+    if not page.read:
+        return ""
+    return "<h3>读取的图层 Layers read</h3>" + table_html(
+        pd.DataFrame([_read_row(r) for r in page.read])
+    )
+
+
 def _provenance(snapshot: PlanSnapshot, page: ReviewPage) -> str:
     layers = pd.DataFrame(
         [
@@ -215,6 +252,7 @@ def _provenance(snapshot: PlanSnapshot, page: ReviewPage) -> str:
         f"</span>; 审查时间 run at {escape_text(page.made_utc)} (UTC)</p>"
         "<h3>输入文件 Input files</h3>"
         + table_html(files)
+        + _read_table(page)
         + "<h3>图层精度与来源 Layers: accuracy and sources</h3>"
         + table_html(layers)
         + "</section>"
