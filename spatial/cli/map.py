@@ -66,9 +66,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--out",
         default=None,  # text, not a Path: a trailing slash asks for a folder
         help=f"default {MAP_FOLDER / '<name>.html'}: the project's name (its folder's), else "
-        f"the --plan file's stem; {DEFAULT_MAP}, the bundled example, only without a project, "
-        "--plan or --rules; a folder (DIR/, ending in a slash) gets index.html and the large "
-        "layers' vector tiles beside it, for spatial serve DIR",
+        "the --plan (or --rules) file's stem, else the --zones file's (a plan layer's); "
+        f"{DEFAULT_MAP}, the bundled example, only without a project, --plan or --rules and "
+        "without a plan layer of yours; a folder (DIR/, ending in a slash) gets index.html "
+        "and the large layers' vector tiles beside it, for spatial serve DIR",
     )
     parser.add_argument(
         "--tiles-from",
@@ -189,8 +190,7 @@ def _map_path(args: argparse.Namespace) -> tuple[Path, Path | None]:
     """
     given = os.fspath(args.out)
     if given.endswith(("/", os.sep)):
-        folder = Path(given)
-        folder.mkdir(parents=True, exist_ok=True)
+        folder = Path(given)  # made when the map is written, never for a refused call
         return folder / "index.html", folder
     require_suffix(args.out, (".html", ".htm"), "an interactive map")
     return Path(given), None
@@ -205,11 +205,11 @@ def run(args: argparse.Namespace) -> int:
     SpatialError (exit status 2) before anything is written.
     """
     _check_options(args)
+    inputs = plan_layers_of(args)  # the call's files only: nothing is read yet
     if args.out is None:
-        args.out = default_map(plan_request(args))
+        args.out = default_map(plan_request(args), inputs)  # named after the planner's input
         guard_outputs(args)  # the default, checked as a given --out was
     out, archive_dir = _map_path(args)
-    inputs = plan_layers_of(args)
     result = run_map(
         MapRequest(
             plan=plan_request(args),
