@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 import shapely
-from survey import GK, X0, Y0, survey_zones
+from survey import GK, X0, Y0, oracle_area_m2, survey_zones
 
 import spatial
 from spatial.checks.run import bundled_plan_note
@@ -30,6 +30,11 @@ from spatial.webmap.build import TITLE_ZH
 
 #: What a refused call or a help must not have loaded.
 READERS = ("pandas", "geopandas", "pyarrow", "pyogrio", "shapely", "pyproj", "folium", "numpy")
+#: The heading of the zones' table where no target judges them (map and report).
+HEADING = (
+    "zones coloured by their area check: no target judges them (measured areas ellipsoidal, "
+    "CGCS2000):"
+)
 #: The bundled plan's targets and rules, which judge nothing of theirs.
 BISHAN = (load_targets(), load_rules())
 
@@ -239,3 +244,91 @@ def test_overlay_says_a_bad_where_before_a_missing_file(tmp_path, monkeypatch, c
     monkeypatch.chdir(tmp_path)
     assert main(["overlay", "A.parquet", "B.parquet", "--where", "bad"]) == 2
     assert "--where bad: expected FIELD=VALUE" in capsys.readouterr().err
+
+
+# --- nothing judges: every zone with its measured area, alike in terminal, map and report
+
+
+def _measured_m2() -> dict[str, float]:
+    """Each zone's area of record, m², independently (tests/survey.py's strip integral)."""
+    return {z: oracle_area_m2(g) for z, g in survey_zones().set_index("DYBH").geometry.items()}
+
+
+def _terminal_areas(out: str) -> dict[str, float]:
+    """The zones' table the command printed: {id: measured_m2}, every row NO TARGET."""
+    lines = out.splitlines()
+    start = lines.index(HEADING)
+    rows = {}
+    for line in lines[start + 3 :]:
+        words = line.split()
+        if len(words) < 3 or words[-2:] != ["NO", "TARGET"]:
+            break
+        rows[words[0]] = float(words[-3] if len(words) > 4 else words[1])
+    return rows
+
+
+def _page_areas(page: str) -> set[int]:
+    """The whole m² figures a page shows (popup, legend or table cell)."""
+    return {int(f.replace(",", "")) for f in re.findall(r"([\d,]+) m²", page)}
+
+
+@pytest.mark.parametrize("command", ["map", "report"])
+def test_their_zones_without_a_plan_are_listed_with_their_areas(folder, capsys, command):
+    out_file = "page.html"
+    call = [command, "--zones", "mine.gpkg", "--id-field", "DYBH", "--name-field", "DYMC"]
+    call += ["--out", out_file] + (["--offline"] if command == "map" else [])
+    assert main(call) == 0
+    out = capsys.readouterr().out
+    assert "无面积目标 no target judges these zones" in out
+    shown = _terminal_areas(out)
+    measured = _measured_m2()
+    assert set(shown) == {"A", "B1", "B2"}
+    for zone, area_m2 in measured.items():
+        assert shown[zone] == pytest.approx(area_m2, abs=0.01)
+    page = (folder / out_file).read_text(encoding="utf-8")
+    assert "no target judges these zones" in page
+    figures = _page_areas(page)
+    for area_m2 in measured.values():  # 1,199,605 m², 599,798 m²: as the terminal rounds them
+        assert round(area_m2) in figures
+    assert "无目标" in page
+
+
+def test_a_project_without_targets_lists_them_alike(folder, capsys):
+    (folder / "spatial.toml").write_text(
+        '[project]\ntitle = "示例数据"\n\n[layers.zones]\npath = "mine.gpkg"\n'
+        'id_field = "DYBH"\nname_field = "DYMC"\n',
+        encoding="utf-8",
+    )
+    assert main(["report", "--out", "report.html"]) == 0
+    out = capsys.readouterr().out
+    measured = _measured_m2()
+    shown = _terminal_areas(out)
+    assert {z: round(a, 2) for z, a in shown.items()} == {
+        z: round(a, 2) for z, a in measured.items()
+    }
+    page = (folder / "report.html").read_text(encoding="utf-8")
+    assert all(round(a) in _page_areas(page) for a in measured.values())
+
+
+def test_a_plan_in_mu_naming_none_of_them_adds_its_unit(folder, capsys):
+    (folder / "plan.toml").write_text(
+        '# 示例数据 synthetic\n[[targets]]\nid = "X"\nlayer = "zones"\nname_zh = "不在此"\n'
+        'value = 1000\nunit = "mu"\ntolerance_pct = 5.0\n',
+        encoding="utf-8",
+    )
+    call = ["report", "--zones", "mine.gpkg", "--id-field", "DYBH", "--plan", "plan.toml"]
+    assert main([*call, "--out", "report.html"]) == 1  # target X: no feature with this id
+    out = capsys.readouterr().out
+    assert "measured_mu" in out
+    page = (folder / "report.html").read_text(encoding="utf-8")
+    for area_m2 in _measured_m2().values():
+        mu = area_m2 / (10_000 / 15)
+        assert f"{round(area_m2):,} m² / {mu:,.1f} 亩" in page
+
+
+def test_judged_zones_are_not_listed_as_unjudged(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert main(["report", "--out", "report.html"]) == 0  # the bundled example
+    out = capsys.readouterr().out
+    assert "no target judges" not in out
+    assert "no target judges" not in (tmp_path / "report.html").read_text(encoding="utf-8")
