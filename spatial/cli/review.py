@@ -164,17 +164,24 @@ def _refuse_missing(args: argparse.Namespace) -> None:
     Plan layers, constraints, the land use, then the previous versions: a missing
     ``--previous`` (read last) was refused only after the review's modules had
     loaded and every other layer had been read (6 s); now at once, in the readers'
-    own words (:func:`spatial.io.sandbox.refuse_missing_source`). A missing file
-    is named before the call's other refusals, which need the review's modules.
+    own words (:func:`spatial.io.sandbox.refuse_missing_source`), after the call's
+    own refusals (:func:`spatial.commands._review_call.check_review_call`). A
+    review folder that cannot be written is said after it.
     """
+    from spatial.cli.balance import _construction  # noqa: PLC0415 - one reading of --construction
+    from spatial.commands._review_call import check_review_call  # noqa: PLC0415 - no reader
     from spatial.io.sandbox import refuse_missing_source  # noqa: PLC0415 - no reader
 
-    paths = [getattr(args, f"layer_{n}") for n in LAYER_NAMES if getattr(args, f"layer_{n}")]
+    layers = {n: getattr(args, f"layer_{n}") for n in LAYER_NAMES if getattr(args, f"layer_{n}")}
+    previous = _previous(args.previous)
+    construction = _construction(args.construction)
+    check_review_call(layers, args.landuse, previous, construction, args.tolerance_m2)
+    paths = [*layers.values()]
     paths += [
         p for _, p in (*_named("--constraint", args.constraint), *_named("--within", args.within))
     ]
     paths += [args.landuse] if args.landuse else []
-    for path in [*paths, *(p for _, p in _previous(args.previous))]:
+    for path in [*paths, *(p for _, p in previous)]:
         refuse_missing_source(path)
 
 
