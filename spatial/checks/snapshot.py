@@ -61,8 +61,8 @@ def _zone_checks(
 
 #: Said on every page (and the terminal) when no target judges the zones drawn.
 UNJUDGED_NOTE = (
-    "无面积目标 no target judges these zones: each is shown with its measured area "
-    "(m², ellipsoidal CGCS2000), none is judged"
+    "无面积目标 no target judges these zones: their areas are measured (m², ellipsoidal "
+    "CGCS2000), not judged"
 )
 
 
