@@ -18,8 +18,11 @@ from pathlib import Path
 import folium
 import geopandas as gpd
 
+from spatial.checks.run import bundled_plan_note
 from spatial.checks.snapshot import take_snapshot
 from spatial.io.layers import LAYER_NAMES, load_plan_layers
+from spatial.io.postgis import source_stem
+from spatial.plan import load_rules, load_targets
 from spatial.webmap import build as webmap
 from spatial.webmap.build import MapOptions
 
@@ -32,20 +35,45 @@ def _checked(
     """Return the layers and options to draw: with the snapshot taken, if none was given.
 
     Plan layers given replace the bundled ones and are checked against the
-    bundled plan's targets and rules (as ``spatial check --zones`` does); only
-    the layers given are drawn (all the bundled ones when none is given); any
-    other layer name is drawn beneath the plan.
+    bundled plan's targets and rules only when it judges them, by the rule of
+    ``spatial map --zones`` (:func:`spatial.checks.run.bundled_plan_note`: a
+    revised copy of its own zones); zones of yours that hold none of its
+    features are drawn alone, titled by their source (``options.layer_sources``,
+    else the layer's name), with no Bishan target or rule run and a note saying
+    so. Only the layers given are drawn (all the bundled ones when none is
+    given); any other layer name is drawn beneath the plan.
     """
     if options.snapshot is not None:
         return layers, options
     given = dict(layers) if layers is not None else {}
     plan = {name: gdf for name, gdf in given.items() if name in LAYER_NAMES}
     extra = {name: gdf for name, gdf in given.items() if name not in LAYER_NAMES}
-    files = {name: options.layer_sources.get(name, name) for name in plan}
-    snapshot = take_snapshot(
-        {**load_plan_layers(), **plan}, files, extra, bundled=layers is None or not plan
-    )
+    files = {name: str(options.layer_sources.get(name, name)) for name in plan}
+    targets, rules = load_targets(), load_rules()
+    versions = {name: (gdf,) for name, gdf in plan.items()}
+    why = bundled_plan_note(versions, {n: (f,) for n, f in files.items()}, (targets, rules))
+    layers = {**load_plan_layers(), **plan}
+    if why is None:
+        snapshot = take_snapshot(layers, files, extra, bundled=not plan)
+    else:  # theirs alone, under their own title, no Bishan target, rule or figure
+        snapshot = take_snapshot(
+            layers,
+            files,
+            extra,
+            targets=(),
+            rules=(),
+            headlines=(),
+            bundled=False,
+            title=_title(files),
+        )
+        snapshot = replace(snapshot, notes=[why, *snapshot.notes])
     return None, replace(options, snapshot=snapshot)
+
+
+def _title(files: Mapping[str, str]) -> str:
+    """Return the title of a planner's layers no plan judges: their zones' (else first) source."""
+    role = "zones" if "zones" in files else next(iter(files))
+    return source_stem(files[role])
 
 
 def build_map(

@@ -17,7 +17,7 @@ import pandas as pd
 from spatial.checked.provenance import LayerProvenance
 from spatial.checked.report import CheckReport
 
-__all__ = ["PLAN_FIGURE_COLUMNS", "ZONE_CHECK_COLUMNS", "PlanSnapshot"]
+__all__ = ["PLAN_FIGURE_COLUMNS", "UNJUDGED_COLUMNS", "ZONE_CHECK_COLUMNS", "PlanSnapshot"]
 
 #: Columns of :attr:`PlanSnapshot.zone_checks` after ``id`` (areas in km², ellipsoidal, CGCS2000).
 ZONE_CHECK_COLUMNS: tuple[str, ...] = (
@@ -35,6 +35,14 @@ PLAN_FIGURE_COLUMNS: tuple[str, ...] = ("target_value", "target_unit")
 
 def _no_zone_checks() -> pd.DataFrame:
     return pd.DataFrame(columns=["id", *ZONE_CHECK_COLUMNS, *PLAN_FIGURE_COLUMNS])
+
+
+#: Columns of :attr:`PlanSnapshot.unjudged_zones`: every zone with its area of record, m².
+UNJUDGED_COLUMNS: tuple[str, ...] = ("id", "name_zh", "measured_m2")
+
+
+def _no_unjudged() -> pd.DataFrame:
+    return pd.DataFrame(columns=list(UNJUDGED_COLUMNS))
 
 
 @dataclass(frozen=True)
@@ -69,6 +77,11 @@ class PlanSnapshot:
         Ids of the plan's zone targets that no zone carries.
     headlines : list of dict
         The plan's headline figures (``label_zh``, ``label_en``, ``value``...).
+    unjudged_zones : DataFrame
+        When zones are drawn and no target judges any of them (a planner's zones
+        without a plan of theirs, a project naming no targets): every zone's
+        ``id``, ``name_zh`` and ``measured_m2`` (area of record, CGCS2000
+        ellipsoid), in the zones' order; empty otherwise.
     made : datetime.date
         The day the snapshot was taken (UTC).
     """
@@ -85,6 +98,7 @@ class PlanSnapshot:
     zone_checks: pd.DataFrame = field(default_factory=_no_zone_checks)
     missing_zone_targets: list[str] = field(default_factory=list)
     headlines: list[dict[str, Any]] = field(default_factory=list)
+    unjudged_zones: pd.DataFrame = field(default_factory=_no_unjudged)
     made: dt.date = field(default_factory=lambda: dt.datetime.now(dt.UTC).date())
 
     def target_unit(self, target_id: object) -> str:
@@ -99,6 +113,18 @@ class PlanSnapshot:
             return "km2"
         found = checks["target_unit"][checks["id"].astype(str) == str(target_id)]
         return str(found.iloc[0]) if len(found) else "km2"
+
+    @property
+    def zone_units(self) -> tuple[str, ...]:
+        """The units a zone's measured area is shown in when no target judges it.
+
+        m², and the unit the plan's zone targets share when they share one
+        (``("m2", "mu")`` for a plan in 亩): as the terminal, the map and the
+        report list :attr:`unjudged_zones`.
+        """
+        units = set() if self.zone_checks.empty else set(self.zone_checks["target_unit"])
+        shared = units.pop() if len(units) == 1 else None
+        return ("m2",) if shared in (None, "m2") else ("m2", str(shared))
 
     @property
     def passed(self) -> bool:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 
 import geopandas as gpd
 import pandas as pd
@@ -16,7 +16,7 @@ from spatial.crs import WGS84
 from spatial.io.layers import load_plan_layers
 from spatial.plan import Rule, Target, load_rules, load_targets
 
-__all__ = ["holds_plan_features", "run_checks"]
+__all__ = ["bundled_plan_note", "holds_plan_features", "run_checks"]
 
 
 def run_checks(
@@ -138,3 +138,75 @@ def holds_plan_features(
     named = layer["name_zh"]
     counts = named[named.isin(names)].value_counts()
     return bool((counts == 1).any())
+
+
+def _unheld(files: Sequence[str], role: str) -> str:
+    """Say that none of ``files`` holds a feature of the bundled ``role`` layer."""
+    if len(files) == 1:
+        return f"{files[0]} holds no feature of its {role}"
+    return f"neither {' nor '.join(files)} holds a feature of its {role}"
+
+
+def bundled_plan_note(
+    theirs: Mapping[str, Sequence[pd.DataFrame]],
+    files: Mapping[str, Sequence[str]],
+    judging: tuple[Sequence[Target], Sequence[Rule]],
+    id_field: str = "id",
+) -> str | None:
+    """Return why the bundled plan does not judge a planner's layers (one line), or None.
+
+    The one rule, and the one message, of ``check``, ``map``, ``report``, ``diff``
+    and :func:`spatial.build_map`: the bundled plan (Bishan) is an example and
+    judges a planner's layer standing for one of its own (``zones``) only when
+    one of its versions holds a feature of that layer (:func:`holds_plan_features`:
+    a revised copy of the bundled zones, by id or by a target's name).
+
+    Parameters
+    ----------
+    theirs : mapping of str to sequence of DataFrame
+        By bundled layer name (role), the planner's versions of it (``diff``'s OLD
+        and NEW; one elsewhere), ids in ``id_field``.
+    files : mapping of str to sequence of str
+        By role, the files those versions were read from, as messages name them.
+    judging : tuple of (targets, rules)
+        The bundled plan's targets and rules.
+    id_field : str
+        The field holding the versions' ids.
+
+    Returns
+    -------
+    str or None
+        None when every role is held (or nothing would run); else the line to say.
+
+    Examples
+    --------
+    >>> mine, bishan = pd.DataFrame({"id": ["A", "B1"]}), ((), load_rules())
+    >>> note = bundled_plan_note({"zones": [mine]}, {"zones": ["z.gpkg"]}, bishan)
+    >>> note.split(", and ")[1].split(":")[0]
+    'z.gpkg holds no feature of its zones'
+    >>> note = bundled_plan_note({"zones": [mine, mine]}, {"zones": ["v1.gpkg", "v2.gpkg"]}, bishan)
+    >>> note.split(", and ")[1].split(":")[0]
+    'neither v1.gpkg nor v2.gpkg holds a feature of its zones'
+    >>> revised = load_plan_layers()["zones"]
+    >>> bundled_plan_note({"zones": [mine, revised]}, {}, bishan) is None
+    True
+    """
+    from spatial.io.bundled import LAYER_NAMES  # noqa: PLC0415
+    from spatial.io.layers import bundled_layer_path, read_layer  # noqa: PLC0415
+
+    targets, rules = judging
+    if not (targets or rules):
+        return None
+    unheld = []
+    for role, versions in theirs.items():
+        mine = [t for t in targets if t.layer == role]
+        own = read_layer(bundled_layer_path(role)) if role in LAYER_NAMES else None
+        if own is None or not any(holds_plan_features(v, own, mine, id_field) for v in versions):
+            unheld.append(_unheld(list(files.get(role, (role,))), role))
+    if not unheld:
+        return None
+    return (
+        f"the bundled plan (Bishan) judges only its own layers, and {'; '.join(unheld)}: "
+        f"its {len(targets)} targets and {len(rules)} rules were not run (give your plan "
+        "with --plan FILE or --rules FILE, or write a project with 'spatial init')"
+    )

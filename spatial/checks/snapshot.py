@@ -20,15 +20,21 @@ import pandas as pd
 
 from spatial.checked.provenance import drawn_layers, layer_provenance, plan_title, stale_note
 from spatial.checked.report import CheckReport
-from spatial.checked.snapshot import PLAN_FIGURE_COLUMNS, ZONE_CHECK_COLUMNS, PlanSnapshot
+from spatial.checked.snapshot import (
+    PLAN_FIGURE_COLUMNS,
+    UNJUDGED_COLUMNS,
+    ZONE_CHECK_COLUMNS,
+    PlanSnapshot,
+)
 from spatial.checks.pieces import failure_pieces
 from spatial.checks.run import run_checks
 from spatial.errors import CRSMismatchWarning, RepairWarning
+from spatial.measure.area import ellipsoidal_area_m2
 from spatial.plan import Headline, Rule, Target, load_headlines, load_rules, load_targets
 from spatial.synthetic import is_synthetic
 from spatial.validate.inputs import LayerInput, prepare_inputs
 
-__all__ = ["take_snapshot"]
+__all__ = ["UNJUDGED_NOTE", "take_snapshot"]
 
 
 def _zone_checks(
@@ -51,6 +57,36 @@ def _zone_checks(
     stated = stated[~stated.index.duplicated()]
     checks = table.join(stated, on="id")[["id", *ZONE_CHECK_COLUMNS, *PLAN_FIGURE_COLUMNS]]
     return checks.reset_index(drop=True), [i for i in ids if i not in present]
+
+
+#: Said on every page (and the terminal) when no target judges the zones drawn.
+UNJUDGED_NOTE = (
+    "无面积目标 no target judges these zones: their areas are measured (m², ellipsoidal "
+    "CGCS2000), not judged"
+)
+
+
+def _unjudged_zones(drawn: Mapping[str, gpd.GeoDataFrame], checks: pd.DataFrame) -> pd.DataFrame:
+    """Return every drawn zone's id, name and area of record (m²) when no target judges any.
+
+    Empty when no zones are drawn or a target row names one of them (the zones
+    are then coloured by their check, a zone without a target said NO TARGET).
+    """
+    zones = drawn.get("zones")
+    if zones is None or not len(zones):
+        return pd.DataFrame(columns=list(UNJUDGED_COLUMNS))
+    ids = zones["id"].astype(str) if "id" in zones.columns else pd.Series(dtype=str)
+    judged = checks.dropna(subset=["measured_km2"])["id"].astype(str)
+    if ids.isin(judged).any():
+        return pd.DataFrame(columns=list(UNJUDGED_COLUMNS))
+    names = zones["name_zh"] if "name_zh" in zones.columns else pd.Series([None] * len(zones))
+    return pd.DataFrame(
+        {
+            "id": ids.to_numpy() if len(ids) else [str(i) for i in range(len(zones))],
+            "name_zh": names.to_numpy(),
+            "measured_m2": ellipsoidal_area_m2(zones),  # as a target's measured area
+        }
+    )
 
 
 def _valid_extra(
@@ -141,6 +177,9 @@ def take_snapshot(  # noqa: PLR0913 - keyword-only options past the three layer 
     stale = stale_note(layers, files) if bundled else None
     if stale:
         notes.insert(0, stale)
+    unjudged = _unjudged_zones(drawn, zone_checks)
+    if len(unjudged):
+        notes.append(UNJUDGED_NOTE)
     provenance = layer_provenance(drawn, files)
     synthetic = is_synthetic(*(drawn[name] for name in plan))  # marked so, feature by feature
     title_zh, title_en = plan_title(provenance, title, synthetic)
@@ -157,4 +196,5 @@ def take_snapshot(  # noqa: PLR0913 - keyword-only options past the three layer 
         zone_checks=zone_checks,
         missing_zone_targets=missing,
         headlines=[asdict(h) for h in figures],
+        unjudged_zones=unjudged,
     )

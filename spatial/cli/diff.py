@@ -64,25 +64,19 @@ from spatial.cli._output import printed_warnings, say_notes
 from spatial.cli._outputs import add_out_crs_option, add_output_options, emit_frames
 from spatial.cli._project import plan_request
 from spatial.commands._inputs import PlanLayers
-from spatial.commands.diff import DiffRequest, DiffResult, run_diff
 from spatial.errors import UsageError
 from spatial.formats import format_from_suffix
 from spatial.io.atomic import write_gpkg_atomic
-from spatial.io.layers import LAYER_NAMES
+from spatial.io.bundled import LAYER_NAMES
 from spatial.io.postgis import database_label
-from spatial.report import (
-    format_frame,
-    format_json,
-    format_markdown,
-    format_table,
-    records,
-)
-from spatial.review.diff import GEOMETRY_TOLERANCE_M2, STATUSES, reid_rows
+from spatial.review.terms import GEOMETRY_TOLERANCE_M2, STATUSES
 from spatial.table_formats import table_format
 from spatial.table_formats.txt import FeatureHead, format_summary
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the help and a refused call load neither (pandas, geopandas)
     import pandas as pd
+
+    from spatial.commands.diff import DiffRequest, DiffResult
 
 __all__ = ["register", "request_of", "run"]
 
@@ -142,6 +136,14 @@ def _check_call(args: argparse.Namespace) -> None:
 
 
 def _render(result: DiffResult, fmt: str) -> str:
+    from spatial.report import (  # noqa: PLC0415 - pandas: the diff is done by now
+        format_frame,
+        format_json,
+        format_markdown,
+        format_table,
+        records,
+    )
+
     steady, matrix = result.steady, result.matrix
     features = result.frame.table("features", result.features, fmt)  # id as --id-field (BSM)
     targets = result.frame.table("targets", result.targets, fmt)  # DYBH, as the features
@@ -183,6 +185,8 @@ def changed_first(features: pd.DataFrame) -> pd.DataFrame:
     file order; a re-id (removed or added, the same land under new ids) after
     the real changes.
     """
+    from spatial.review.diff import reid_rows  # noqa: PLC0415 - pandas, as the features
+
     rank = features["status"].map({s: i for i, s in enumerate(STATUSES) if s != "unchanged"})
     rank = rank.where(~reid_rows(features), len(STATUSES))  # re-ids after the changes
     kept = rank.notna().to_numpy()
@@ -208,6 +212,8 @@ def _project_context(args: argparse.Namespace) -> tuple[str | None, tuple[str, .
 
 def request_of(args: argparse.Namespace) -> DiffRequest:
     """Return the :class:`DiffRequest` the parsed call (and the project) says."""
+    from spatial.commands.diff import DiffRequest  # noqa: PLC0415 - pandas, the checks
+
     role, added = _project_context(args)
     standard_ids(args, "diff", {"id_field": args.old})  # BSM, when no --id-field is given
     constraints = constraint_inputs(args)
@@ -311,7 +317,9 @@ def _write_map(args: argparse.Namespace, result: DiffResult) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Compare, print or write the report; return 1 when a check went PASS -> FAIL."""
-    _check_call(args)
+    _check_call(args)  # a bad call is refused before pandas and the checks load
+    from spatial.commands.diff import run_diff  # noqa: PLC0415
+
     request = request_of(args)
     with printed_warnings("diff"):  # CRS mismatches and repairs, one line each
         result = run_diff(request)

@@ -38,10 +38,11 @@ from spatial.webmap.choices import BASEMAP_NAMES, TILES_FROM
 if TYPE_CHECKING:  # the help and a refused call load neither (geopandas, folium)
     import geopandas as gpd
 
+    from spatial.checked.snapshot import PlanSnapshot
     from spatial.commands._inputs import PlanLayers
     from spatial.webmap import MapOptions
 
-__all__ = ["register", "run"]
+__all__ = ["register", "run", "zone_areas_text"]
 
 TIANDITU_ENV = "TIANDITU_KEY"
 #: ``--decimals`` range: 4 places of a degree is about 11 m, 10 about 0.01 mm.
@@ -66,9 +67,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--out",
         default=None,  # text, not a Path: a trailing slash asks for a folder
         help=f"default {MAP_FOLDER / '<name>.html'}: the project's name (its folder's), else "
-        f"the --plan file's stem; {DEFAULT_MAP}, the bundled example, only without a project, "
-        "--plan or --rules; a folder (DIR/, ending in a slash) gets index.html and the large "
-        "layers' vector tiles beside it, for spatial serve DIR",
+        "the --plan (or --rules) file's stem, else the --zones file's (a plan layer's); "
+        f"{DEFAULT_MAP}, the bundled example, only without a project, --plan or --rules and "
+        "without a plan layer of yours; a folder (DIR/, ending in a slash) gets index.html "
+        "and the large layers' vector tiles beside it, for spatial serve DIR",
     )
     parser.add_argument(
         "--tiles-from",
@@ -156,6 +158,36 @@ def _area_check(checked: gpd.GeoDataFrame, missing: list[str], inputs: PlanLayer
     return "\n".join(lines)
 
 
+def zone_areas_text(snapshot: PlanSnapshot, inputs: PlanLayers) -> str | None:
+    """Return the zones no target judges with their measured areas (m², the plan's unit).
+
+    ``spatial map`` and ``spatial report`` print it where no target judges any
+    zone drawn (:attr:`~spatial.checked.snapshot.PlanSnapshot.unjudged_zones`: a
+    planner's zones the bundled plan does not judge, a project naming no
+    targets), as the map's popups and the report's table show them; None
+    otherwise. Ids and names headed by the planner's fields (``DYBH``).
+    """
+    from spatial.report import format_table  # noqa: PLC0415 - pandas: the map is drawn by now
+    from spatial.table_formats._ids import planner_ids  # noqa: PLC0415 - as every table
+    from spatial.units import convert_area  # noqa: PLC0415
+
+    zones = snapshot.unjudged_zones
+    if not len(zones):
+        return None
+    table = zones.dropna(axis="columns", how="all")  # no name field: no name column
+    for unit in snapshot.zone_units[1:]:
+        table = table.assign(**{f"measured_{unit}": convert_area(1.0, unit) * zones["measured_m2"]})
+    table = table.assign(status="NO TARGET")
+    options = inputs.options_of("zones")
+    theirs = {"id": options.id_field, "name_zh": options.name_field}
+    fields = {c: f for c, f in theirs.items() if f is not None and f != c}
+    lines = [
+        "zones coloured by their area check: no target judges them (measured areas "
+        "ellipsoidal, CGCS2000):"
+    ]
+    return "\n".join([*lines, format_table(planner_ids(table, fields, "table"))])
+
+
 def _check_options(args: argparse.Namespace) -> None:
     """Refuse option values out of range before any file is read (one line, exit 2)."""
     low, high = DECIMALS_RANGE
@@ -189,8 +221,7 @@ def _map_path(args: argparse.Namespace) -> tuple[Path, Path | None]:
     """
     given = os.fspath(args.out)
     if given.endswith(("/", os.sep)):
-        folder = Path(given)
-        folder.mkdir(parents=True, exist_ok=True)
+        folder = Path(given)  # made when the map is written, never for a refused call
         return folder / "index.html", folder
     require_suffix(args.out, (".html", ".htm"), "an interactive map")
     return Path(given), None
@@ -205,11 +236,11 @@ def run(args: argparse.Namespace) -> int:
     SpatialError (exit status 2) before anything is written.
     """
     _check_options(args)
+    inputs = plan_layers_of(args)  # the call's files only: nothing is read yet
     if args.out is None:
-        args.out = default_map(plan_request(args))
+        args.out = default_map(plan_request(args), inputs)  # named after the planner's input
         guard_outputs(args)  # the default, checked as a given --out was
     out, archive_dir = _map_path(args)
-    inputs = plan_layers_of(args)
     result = run_map(
         MapRequest(
             plan=plan_request(args),
@@ -237,7 +268,10 @@ def run(args: argparse.Namespace) -> int:
         print(f"spatial map: {note}", file=sys.stderr)
     for line in snapshot.notes:
         print(f"spatial map: {printable(line)}")
-    if result.zones is not None:
+    unjudged = zone_areas_text(snapshot, inputs)
+    if unjudged is not None:  # every zone with its measured area, as the page shows it
+        print(unjudged)
+    elif result.zones is not None:
         print(_area_check(result.zones, snapshot.missing_zone_targets, inputs))
     print(f"spatial map: {result.summary}")
     for line in snapshot.report.failures:

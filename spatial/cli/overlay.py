@@ -48,6 +48,7 @@ from spatial.cli._overlay_args import (
     from_parquet_file,
     refuse_missing_inputs,
 )
+from spatial.errors import LayerReadError
 
 if TYPE_CHECKING:
     from spatial.overlay.scan import ParquetScan
@@ -115,9 +116,35 @@ def run(args: argparse.Namespace) -> int:
         from spatial.cli._overlay_run import run as run_overlay  # noqa: PLC0415 - the heavy part
 
         return run_overlay(args, scan)
+    except LayerReadError as refused:
+        _a_first(args, refused)
+        raise
     finally:
         if scan is not None:
             scan.close()
+
+
+def _a_first(args: argparse.Namespace, refused: LayerReadError) -> None:
+    """Name A when B was refused as missing and A is missing too: the first input first.
+
+    With ``--where``, a reading option or ``--scheduler`` both are left to the
+    readers (:func:`~spatial.cli._overlay_args.refuse_missing_inputs`), and the
+    operation reads B before A: both missing, B was named.
+
+    Raises
+    ------
+    LayerReadError
+        A names no file, in its reader's words.
+    """
+    from spatial.io.sandbox import refuse_missing_source  # noqa: PLC0415
+
+    if args.b is None:
+        return
+    try:
+        refuse_missing_source(args.b)
+    except LayerReadError as missing:
+        if str(missing) == str(refused):  # B refused as missing: A, if missing, is said first
+            refuse_missing_source(args.a)
 
 
 def _early_scan(args: argparse.Namespace) -> ParquetScan[Any] | None:

@@ -26,6 +26,7 @@ from spatial.cli._options import COMMAND_HELP, add_plan_files, add_repair_option
 from spatial.cli._output import say_notes
 from spatial.cli._plan_input import add_plan_input, plan_layers_of
 from spatial.cli._project import plan_request
+from spatial.cli.map import zone_areas_text
 from spatial.commands.report import ReportRequest, run_report
 from spatial.errors import printable
 
@@ -54,12 +55,13 @@ def run(args: argparse.Namespace) -> int:
     require_suffix(args.out, (".html", ".htm"), "a report")
     if args.pdf is not None:
         require_suffix(args.pdf, (".pdf",), "a map sheet")
+    inputs = plan_layers_of(args)
     result = run_report(
         ReportRequest(
             out=args.out,
             pdf=args.pdf,
             plan=plan_request(args),
-            inputs=plan_layers_of(args),
+            inputs=inputs,
             style_field=args.style_field,
             repair=args.repair,
         )
@@ -71,6 +73,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"wrote {args.pdf} (A3 landscape, fonts embedded)")
     for line in snapshot.notes:
         print(f"spatial report: {printable(line)}")
+    unjudged = zone_areas_text(snapshot, inputs)
+    if unjudged is not None:  # every zone with its measured area, as the map lists them
+        print(unjudged)
     print(f"spatial report: {result.summary}")
     for line in snapshot.report.failures:
         print(f"spatial report: FAIL {printable(line)}", file=sys.stderr)

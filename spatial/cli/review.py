@@ -42,7 +42,7 @@ from spatial.cli._options import (
 from spatial.cli._output import ExitCode, printed_warnings
 from spatial.cli._project import own_plan, plan_title
 from spatial.errors import UsageError, printable
-from spatial.io.layers import LAYER_NAMES
+from spatial.io.bundled import LAYER_NAMES
 from spatial.landuse.fields import CLASS_CODE_FIELD
 
 if TYPE_CHECKING:
@@ -159,8 +159,36 @@ def _request(args: argparse.Namespace) -> ReviewRequest:
     )
 
 
+def _refuse_missing(args: argparse.Namespace) -> None:
+    """Refuse the first missing layer file, in the order the review reads them, before it loads.
+
+    Plan layers, constraints, the land use, then the previous versions: a missing
+    ``--previous`` (read last) was refused only after the review's modules had
+    loaded and every other layer had been read (6 s); now at once, in the readers'
+    own words (:func:`spatial.io.sandbox.refuse_missing_source`), after the call's
+    own refusals (:func:`spatial.commands._review_call.check_review_call`). A
+    review folder that cannot be written is said after it.
+    """
+    from spatial.cli.balance import _construction  # noqa: PLC0415 - one reading of --construction
+    from spatial.commands._review_call import check_review_call  # noqa: PLC0415 - no reader
+    from spatial.io.sandbox import refuse_missing_source  # noqa: PLC0415 - no reader
+
+    layers = {n: getattr(args, f"layer_{n}") for n in LAYER_NAMES if getattr(args, f"layer_{n}")}
+    previous = _previous(args.previous)
+    construction = _construction(args.construction)
+    check_review_call(layers, args.landuse, previous, construction, args.tolerance_m2)
+    paths = [*layers.values()]
+    paths += [
+        p for _, p in (*_named("--constraint", args.constraint), *_named("--within", args.within))
+    ]
+    paths += [args.landuse] if args.landuse else []
+    for path in [*paths, *(p for _, p in previous)]:
+        refuse_missing_source(path)
+
+
 def run(args: argparse.Namespace) -> int:
     """Review and write the folder; return 0 when all passes, 1 when problems are found."""
+    _refuse_missing(args)  # before the review's modules load (geopandas, matplotlib)
     from spatial.commands.review import run_review  # noqa: PLC0415
 
     request = _request(args)

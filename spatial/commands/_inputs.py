@@ -14,6 +14,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
+from spatial.io.postgis import source_stem  # what a planner's map is titled and named by
+
 if TYPE_CHECKING:
     import geopandas as gpd
 
@@ -153,6 +155,25 @@ class PlanLayers:
     constraints: tuple[Constraint, ...] = ()
     options: Mapping[str, ReadOptions] = field(default_factory=dict)
     tolerance_m2: float = DEFAULT_TOLERANCE_M2
+
+    @property
+    def stem(self) -> str | None:
+        """The name of the planner's plan layers: their zones file's (else their first's) stem.
+
+        What their map is titled and named by when the bundled plan does not
+        judge them and nothing else names their plan (None: no plan layer given).
+
+        Examples
+        --------
+        >>> PlanLayers({"clusters": "c.gpkg", "zones": "d/mine.gpkg"}).stem
+        'mine'
+        >>> PlanLayers(extra={"parcels": "p.gpkg"}).stem is None
+        True
+        """
+        if not self.layers:
+            return None
+        role = "zones" if "zones" in self.layers else next(iter(self.layers))
+        return source_stem(self.layers[role])
 
     def options_of(self, role: str) -> ReadOptions:
         """Return the reading options of ``role`` (defaults when none are given)."""
@@ -325,25 +346,6 @@ def refuse_first_missing(inputs: PlanLayers, *, style_field: str | None = None) 
         refuse_missing_source(first)
 
 
-def source_stem(path: str) -> str:
-    """Return a layer's name from its path: ``FILE.gdb::LAYER``'s layer, a URL's table, a stem.
-
-    What a planner's map is titled by when nothing else names their plan.
-
-    Examples
-    --------
-    >>> [source_stem(p) for p in ("d/zones25.gpkg", "plan.gdb::GHFQ", "postgresql://h/db?table=dy")]
-    ['zones25', 'GHFQ', 'dy']
-    """
-    from pathlib import Path  # noqa: PLC0415
-    from urllib.parse import parse_qs, urlsplit  # noqa: PLC0415
-
-    if path.startswith(("postgresql://", "postgres://")):
-        return parse_qs(urlsplit(path).query).get("table", ["postgis"])[0]
-    name, _, layer = path.partition("::")
-    return layer or Path(name).stem
-
-
 def bundled_plan_note(
     plan: PlanInput,
     theirs: Mapping[str, gpd.GeoDataFrame],
@@ -354,10 +356,11 @@ def bundled_plan_note(
 
     The bundled plan (Bishan) is an example: it judges the planner's plan layers
     only when each holds a feature of the bundled layer it stands for (a revised
-    copy of the bundled zones, by id or by a target's name), as ``diff`` decides
-    (:func:`spatial.checks.run.holds_plan_features`). A plan of the planner's
-    (``--plan``, ``--rules``, a project's) judges whatever it is given; without a
-    layer of theirs the bundled example is checked as it is (None both ways).
+    copy of the bundled zones, by id or by a target's name), decided and said by
+    :func:`spatial.checks.run.bundled_plan_note` as for ``diff`` and
+    :func:`spatial.build_map`. A plan of the planner's (``--plan``, ``--rules``, a
+    project's) judges whatever it is given; without a layer of theirs the bundled
+    example is checked as it is (None both ways).
 
     Parameters
     ----------
@@ -370,22 +373,9 @@ def bundled_plan_note(
     judging : tuple of (targets, rules)
         The bundled plan's targets and rules.
     """
-    from spatial.checks.run import holds_plan_features  # noqa: PLC0415
-    from spatial.io.layers import bundled_layer_path, read_layer  # noqa: PLC0415
+    from spatial.checks.run import bundled_plan_note as not_judged  # noqa: PLC0415
 
-    targets, rules = judging
-    if plan.is_own or not theirs or not (targets or rules):
+    if plan.is_own or not theirs:
         return None
-    unheld = []
-    for role, gdf in theirs.items():
-        bundled = read_layer(bundled_layer_path(role))
-        mine = [t for t in targets if t.layer == role]
-        if not holds_plan_features(gdf, bundled, mine, "id"):
-            unheld.append(f"{files.get(role, role)} holds no feature of its {role}")
-    if not unheld:
-        return None
-    return (
-        f"the bundled plan (Bishan) judges only its own layers, and {'; '.join(unheld)}: "
-        f"its {len(targets)} targets and {len(rules)} rules were not run (give your plan "
-        "with --plan FILE or --rules FILE, or write a project with 'spatial init')"
-    )
+    versions = {role: (gdf,) for role, gdf in theirs.items()}
+    return not_judged(versions, {role: (files.get(role, role),) for role in theirs}, judging)

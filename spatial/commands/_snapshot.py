@@ -19,7 +19,6 @@ from spatial.commands._inputs import (
     read_notes,
     read_plan_layer,
     refuse_first_missing,
-    source_stem,
 )
 
 if TYPE_CHECKING:
@@ -116,8 +115,7 @@ def _judging(
     if why is None:
         return targets, rules, plan
     notes.append(why)
-    role = "zones" if "zones" in inputs.layers else next(iter(inputs.layers))
-    return (), (), replace(plan, own=True, title=source_stem(inputs.layers[role]))
+    return (), (), replace(plan, own=True, title=inputs.stem)
 
 
 def checked_plan(

@@ -293,33 +293,24 @@ def _not_judged(
     (:func:`spatial.checks.run.holds_plan_features`); a project's plan its zones,
     not its land use; a plan named for the call whatever it is given.
     """
-    from spatial.checks.run import holds_plan_features  # noqa: PLC0415
-    from spatial.io.layers import load_plan_layers  # noqa: PLC0415
+    from spatial.checks.run import bundled_plan_note  # noqa: PLC0415
     from spatial.io.postgis import database_label  # noqa: PLC0415
 
     targets, rules = plan
     if not targets and not rules:
         return None  # nothing to run (a project naming no plan says so itself)
-    what = f"its {len(targets)} targets and {len(rules)} rules were not run"
     if request.plan.is_own:
         if not (request.project_plan and request.role == "landuse"):
             return None
         return (
-            f"the project's plan judges its {request.layer}, not its land use: {what} on the "
-            f"two versions (to judge them, give --plan FILE or --rules FILE; a constraint on "
-            "the land use, --constraint NAME=FILE)"
+            f"the project's plan judges its {request.layer}, not its land use: its "
+            f"{len(targets)} targets and {len(rules)} rules were not run on the two versions "
+            "(to judge them, give --plan FILE or --rules FILE; a constraint on the land use, "
+            "--constraint NAME=FILE)"
         )
-    mine = [t for t in targets if t.layer == request.layer]
-    reference = load_plan_layers().get(request.layer)
-    if reference is not None and any(
-        holds_plan_features(v, reference, mine, request.id_field) for v in versions
-    ):
-        return None
-    names = " nor ".join(database_label(p) for p in (request.old, request.new))
-    return (
-        f"the bundled plan (Bishan) judges only its own layers, and neither {names} holds a "
-        f"feature of its {request.layer}: {what} (give your plan with --plan FILE or "
-        "--rules FILE, or write a project with 'spatial init')"
+    names = tuple(database_label(p) for p in (request.old, request.new))
+    return bundled_plan_note(  # the one rule and message of check, map and report
+        {request.layer: versions}, {request.layer: names}, plan, request.id_field
     )
 
 

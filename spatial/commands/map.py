@@ -8,7 +8,8 @@ from the same row) and written as one HTML file (atomically).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import contextlib
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -32,11 +33,14 @@ BUNDLED_NAME = "bishan"
 DEFAULT_MAP = MAP_FOLDER / f"{BUNDLED_NAME}.html"
 
 
-def default_map(plan: PlanInput) -> Path:
-    """Return where the map of ``plan`` is written when no path is given: ``maps/<name>.html``.
+def default_map(plan: PlanInput, inputs: PlanLayers | None = None) -> Path:
+    """Return where the map of ``plan`` over ``inputs`` is written by default: ``maps/<name>.html``.
 
-    The name is the project's, else the plan file's stem, else the rules file's;
-    ``bishan`` (the bundled example) only when the bundled plan judges.
+    Decided before anything is read, from the call alone: the name is the
+    project's, else the plan file's stem, else the rules file's, else the
+    planner's plan layers' (their zones file's stem: ``--zones mine.gpkg`` writes
+    ``maps/mine.html``, judged or not); ``bishan`` (the bundled example) only when
+    neither a plan nor a plan layer of the planner's is given.
 
     Examples
     --------
@@ -44,12 +48,19 @@ def default_map(plan: PlanInput) -> Path:
     ['maps/bishan.html', 'maps/b_2035.html']
     >>> default_map(PlanInput(own=True, name="璧山新城")).as_posix()
     'maps/璧山新城.html'
+    >>> default_map(PlanInput(), PlanLayers({"zones": "data/mine.gpkg"})).as_posix()
+    'maps/mine.html'
+    >>> default_map(PlanInput(), PlanLayers(extra={"parcels": "p.gpkg"})).as_posix()
+    'maps/bishan.html'
     """
     if plan.name:
         return MAP_FOLDER / f"{plan.name}.html"
     for path in (plan.plan, plan.rules):
         if path is not None:
             return MAP_FOLDER / f"{Path(path).stem}.html"
+    stem = None if inputs is None else inputs.stem
+    if stem is not None and stem.strip(". ") and not {"/", "\\"} & set(stem):
+        return MAP_FOLDER / f"{stem}.html"  # a GDB layer named "a/b" does not pick a folder
     return DEFAULT_MAP if not plan.is_own else MAP_FOLDER / "plan.html"
 
 
@@ -65,8 +76,8 @@ class MapRequest:
         The planner's plan layers, extra layers and constraint layers.
     out : Path, optional
         The HTML file written (atomically); default :func:`default_map` of ``plan``
-        (the project's name; the bundled example's ``maps/bishan.html`` only when
-        the bundled plan judges).
+        and ``inputs`` (the project's name, the plan file's, the zones file's; the
+        bundled example's ``maps/bishan.html`` only without any of them).
     basemap : str, optional
         ``osm``, ``amap`` (overlays shifted to GCJ-02 for display), ``tianditu``, ``none``.
     offline : bool
@@ -225,9 +236,10 @@ def run_map(request: MapRequest) -> MapResult:
         archive_dir=request.archive_dir,
         fields=_planner_fields(request.inputs),
     )
-    out = request.out if request.out is not None else default_map(request.plan)
+    out = request.out if request.out is not None else default_map(request.plan, request.inputs)
     before = _archives_in(request.archive_dir)
-    path = render_map(out, None, options)  # the snapshot's layers, validated once
+    with _new_folder(request.archive_dir):  # made only now: every input was read and checked
+        path = render_map(out, None, options)  # the snapshot's layers, validated once
     after = _archives_in(request.archive_dir)
     written = tuple(p for p, stamp in after.items() if before.get(p) != stamp)
     stale = tuple(p for p in after if p not in written)
@@ -239,6 +251,33 @@ def run_map(request: MapRequest) -> MapResult:
         archives=written,
         stale_archives=stale,
     )
+
+
+@contextlib.contextmanager
+def _new_folder(folder: Path | None) -> Iterator[None]:
+    """Make ``folder`` (and its missing parents) for the map; remove what it made if drawing fails.
+
+    ``--out DIR/`` asks for a folder: it is made when the page and its tiles are
+    written, after the inputs were read and checked, and a failure while drawing
+    leaves no empty folder behind (a folder holding anything is left as it is).
+    """
+    if folder is None or folder.is_dir():
+        yield
+        return
+    made = [folder, *(p for p in folder.parents if not p.exists())]
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        from spatial.errors import OutputError  # noqa: PLC0415
+
+        raise OutputError(f"{folder}: cannot be made ({exc.strerror or exc})") from None
+    try:
+        yield
+    except BaseException:
+        for path in made:  # the innermost first; a folder holding anything stays
+            with contextlib.suppress(OSError):
+                path.rmdir()
+        raise
 
 
 def _archives_in(folder: Path | None) -> dict[Path, tuple[int, int]]:

@@ -46,6 +46,7 @@ from spatial.commands._inputs import (
     read_notes,
     read_plan_layer,
 )
+from spatial.commands._review_call import LANDUSE, check_review_call
 from spatial.commands._review_folder import verdict_of, write_review_folder
 from spatial.commands._review_page import LandUse
 from spatial.crs import crs_label
@@ -74,8 +75,6 @@ __all__ = [
     "tables_json",
 ]
 
-#: The role of the land-use layer (``--landuse``), beside the plan layers' names.
-LANDUSE = "landuse"
 #: Area a zone may occupy of a constraint (or have outside) before it fails, m² (as check's).
 DEFAULT_TOLERANCE_M2 = 1.0
 
@@ -417,24 +416,13 @@ def _headlines(request: ReviewRequest) -> tuple[Headline, ...] | None:
 
 def _check_request(request: ReviewRequest) -> None:
     """Refuse a request's bad values before anything is read (one line each)."""
-    from spatial.commands.balance import check_construction  # noqa: PLC0415 - balance's check
-
-    check_construction(request.construction)
-    if not (0 <= request.tolerance_m2 < float("inf")):
-        raise UsageError(f"--tolerance-m2 must be a number of m² >= 0, got {request.tolerance_m2}")
-    layers = [layer for layer, _ in request.previous]
-    twice = sorted({layer for layer in layers if layers.count(layer) > 1})
-    if twice:
-        raise UsageError(f"--previous {twice[0]}=...: the layer {twice[0]!r} is given twice")
-    for layer, path in request.previous:
-        if layer == LANDUSE and request.landuse is None:
-            raise UsageError(f"--previous {layer}={path}: give the current layer with --landuse")
-        if layer != LANDUSE and layer not in request.layers:
-            given = ", ".join([*request.layers, *([LANDUSE] if request.landuse else [])])
-            raise UsageError(
-                f"--previous {layer}={path}: no current {layer} layer to compare it with "
-                f"(give --{layer.replace('_', '-')} or --landuse; given: {given or 'none'})"
-            )
+    check_review_call(  # the one place, the command line's too
+        request.layers,
+        request.landuse,
+        request.previous,
+        request.construction,
+        request.tolerance_m2,
+    )
 
 
 def _constraint_rules(request: ReviewRequest, rules: tuple[Rule, ...]) -> tuple[Rule, ...]:

@@ -30,6 +30,7 @@ __all__ = [
     "is_postgis_url",
     "postgis_table",
     "read_postgis_layer",
+    "source_stem",
     "write_postgis_tables",
 ]
 
@@ -335,3 +336,22 @@ def database_label(path: str | os.PathLike[str]) -> str:
         return postgis_table(text).label
     except LayerError:
         return _without_password(text)
+
+
+def source_stem(path: str) -> str:
+    """Return a layer's name from its path: ``FILE.gdb::LAYER``'s layer, a URL's table, a stem.
+
+    What a planner's map is titled by when nothing else names their plan.
+
+    Examples
+    --------
+    >>> [source_stem(p) for p in ("d/zones25.gpkg", "plan.gdb::GHFQ", "postgresql://h/db?table=dy")]
+    ['zones25', 'GHFQ', 'dy']
+    """
+    from pathlib import Path  # noqa: PLC0415 - a name, not a file
+    from urllib.parse import parse_qs, urlsplit  # noqa: PLC0415
+
+    if path.startswith(("postgresql://", "postgres://")):
+        return parse_qs(urlsplit(path).query).get("table", ["postgis"])[0]
+    name, _, layer = path.partition("::")
+    return layer or Path(name).stem

@@ -84,10 +84,29 @@ def _targets(snapshot: PlanSnapshot) -> str:
         cells = [_cell(r.id), _cell(r.name_zh), _cell(measured, numeric=True)]  # measured first
         cells += [_cell(target, numeric=True), _cell(pct_text(float(str(r.diff_pct))), True)]
         rows.append(("fail" if r.status == "FAIL" else "", [*cells, _cell(str(r.status))]))
+    rows += _unjudged_rows(snapshot)
     notes = "".join(
         f"<li>{escape_text(k)}: {escape_text(v)}</li>" for k, v in snapshot.report.notes.items()
     )
     return _table(headers, rows) + (f"<ul>{notes}</ul>" if notes else "")
+
+
+def _unjudged_rows(snapshot: PlanSnapshot) -> list[tuple[str, list[str]]]:
+    """Return a row per zone when no target judges any: its measured area, no target.
+
+    The snapshot's :attr:`~spatial.checked.snapshot.PlanSnapshot.unjudged_zones`,
+    in m² and the plan's unit when it has one, as the terminal and the map list them.
+    """
+    rows = []
+    zones = snapshot.unjudged_zones
+    names = zones["name_zh"].astype(object).where(zones["name_zh"].notna(), "")
+    for zone_id, name, area_m2 in zip(zones["id"], names, zones["measured_m2"], strict=True):
+        km2 = float(area_m2) / M2_PER_KM2
+        measured = " / ".join(area_text(km2, unit) for unit in snapshot.zone_units)
+        cells = [_cell(zone_id), _cell(name)]
+        cells += [_cell(measured, numeric=True), _cell("—", True), _cell("—", True)]
+        rows.append(("", [*cells, _cell("无目标 NO TARGET")]))
+    return rows
 
 
 def _rules(snapshot: PlanSnapshot) -> str:

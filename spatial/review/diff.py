@@ -65,6 +65,7 @@ from spatial.review._pieces import (
     require_unique,
 )
 from spatial.review._twins import ready_twins, same_objects
+from spatial.review.terms import GEOMETRY_TOLERANCE_M2, STATUSES  # named without pandas
 from spatial.validate.inputs import Repair
 
 __all__ = [
@@ -77,8 +78,6 @@ __all__ = [
     "reid_rows",
 ]
 
-#: The statuses, in the order a report lists them.
-STATUSES = ("added", "removed", "geometry_changed", "attributes_changed", "unchanged")
 #: Columns of the feature table, in order.
 FEATURE_COLUMNS = [
     "id",
@@ -93,8 +92,6 @@ FEATURE_COLUMNS = [
 ]
 #: Columns added to the feature table when some feature is a re-id (the other side's ids).
 REID_COLUMNS = ["old_ids", "new_ids"]
-#: Symmetric difference (m²) below which two versions of a feature count as the same geometry.
-GEOMETRY_TOLERANCE_M2 = 0.01
 _NOT_COMPARED = {"geometry"}
 
 

@@ -45,6 +45,23 @@ def _unit(row: Row) -> str:
     return unit if isinstance(unit, str) and unit else "km2"
 
 
+def _measured_text(row: Row, measured_km2: float) -> str:
+    """Return the zone's measured area: in its target's unit, and in m² when no target judges it.
+
+    A zone no target judges also shows m² (the survey's unit), as the terminal
+    and the report list it, so the three say the same figure.
+
+    Examples
+    --------
+    >>> _measured_text({"status": "NO TARGET"}, 0.59979)
+    '0.5998 km² (59.98 公顷 ha), 599,790 m²'
+    """
+    text = area_text(measured_km2, _unit(row))
+    if _number(row, "target_km2") is None and _classify(row) == "NO TARGET":
+        return f"{text}, {area_text(measured_km2, 'm2')}"
+    return text
+
+
 def area_text(area_km2: float, unit: str = "km2", *, exact: bool = False) -> str:
     """Return an area in km² as the pages print it in ``unit``; a km² area under 1 km² with ha.
 
@@ -69,7 +86,7 @@ def _rows(row: Row) -> list[tuple[str, object]]:
     unit = _unit(row)
     rows: list[tuple[str, object]] = []
     if measured is not None:
-        rows.append(("实测面积 Measured area", area_text(measured, unit)))
+        rows.append(("实测面积 Measured area", _measured_text(row, measured)))
     if target is not None:
         tolerance = _number(row, "tolerance_pct")
         diff = _number(row, "diff_pct")
@@ -113,7 +130,7 @@ ZONES = LayerStyle(
 
 def _area_note(row: Row) -> str:
     area = row.get("measured_km2")
-    return "" if is_blank(area) else area_text(float(cast(float, area)), _unit(row))
+    return "" if is_blank(area) else _measured_text(row, float(cast(float, area)))
 
 
 def zone_style(zones: pd.DataFrame, label_from: float = LABEL_ZOOM) -> LayerStyle:
