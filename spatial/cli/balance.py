@@ -43,7 +43,7 @@ from spatial.cli._options import (
 from spatial.cli._output import printed_warnings, say_notes
 from spatial.cli._outputs import add_output_options, emit_frames
 from spatial.commands.balance import BalanceRequest, BalanceResult, run_balance
-from spatial.errors import UsageError
+from spatial.errors import UsageError, printable
 from spatial.formats import format_from_suffix
 from spatial.landuse.classes import load_classes
 from spatial.landuse.fields import CLASS_CODE_FIELD, CLASS_NAME_FIELD
@@ -164,6 +164,21 @@ def _zone_id_field(args: argparse.Namespace, keyed: str | None) -> str | None:
     )
 
 
+def _say_zone_field(args: argparse.Namespace, field: str) -> None:
+    """Say the zones' id field the project (or ``--id-field zones=``) names, as ``check`` does.
+
+    A ``--zone-id-field`` typed is the command's own option, read as it is
+    (as ``overlay --a-id``), and not said.
+    """
+    from spatial.io.fields import named_id_note  # noqa: PLC0415
+    from spatial.io.postgis import database_label  # noqa: PLC0415
+
+    project = ("layers.zones", "id_field", field) in getattr(args, "project_fields", [])
+    if project or args.zone_id_field != field:
+        note = named_id_note(database_label(args.zones), field)
+        print(f"spatial balance: note: {printable(note)}", file=sys.stderr)
+
+
 def request_of(args: argparse.Namespace) -> BalanceRequest:
     """Return the :class:`BalanceRequest` the parsed call (and the project) says.
 
@@ -191,6 +206,8 @@ def request_of(args: argparse.Namespace) -> BalanceRequest:
     if zones is not None:  # the zones' ids are read by name (request.id_field), not renamed
         if zone_field is None and present:  # none named: the zones' standard field (DYBH)
             zone_field = standard_field("balance", args.zones)
+        elif zone_field is not None:
+            _say_zone_field(args, zone_field)
         options["zones"] = dataclasses.replace(zones, id_field=None, find_id=False)
     landuse = [item for item in inputs if item.role != "zones"]  # BSM, read as the ids
     if present:
