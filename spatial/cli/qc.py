@@ -31,6 +31,7 @@ from spatial.commands.qc import QcRequest, run_qc
 
 if TYPE_CHECKING:
     from spatial.io.where import Where
+    from spatial.qc.findings import QcResult as Findings
 from spatial.errors import UsageError, printable
 
 __all__ = ["register", "request_of", "run"]
@@ -146,6 +147,26 @@ def request_of(args: argparse.Namespace) -> QcRequest:
     )
 
 
+def _text(findings: Findings, fmt: str) -> str:
+    """Render the findings; as a terminal table, led by each rule's count (those that found any).
+
+    A findings table longer than the screen shows its head only
+    (:data:`~spatial.table_formats.txt.IN_ORDER`): the counts before it say
+    what every row holds, rule by rule, as a summary prints whole.
+    """
+    from spatial.qc.outputs import render, summary_frame  # noqa: PLC0415
+
+    text = render(findings, fmt)
+    if fmt != "table" or not findings.findings:
+        return text
+    from spatial.table_formats.txt import format_summary  # noqa: PLC0415
+
+    counts = summary_frame(findings)
+    counts = counts[counts["count"] > 0].drop(columns="source")
+    parts = ["Findings by rule", "", format_summary(counts), "", "Findings", "", text]
+    return "\n".join(parts)
+
+
 def run(args: argparse.Namespace) -> int:
     """Inspect the layers, print or write the findings; return 0, or 1 when errors are found."""
     from spatial.io.sandbox import refuse_missing_source  # noqa: PLC0415
@@ -153,14 +174,14 @@ def run(args: argparse.Namespace) -> int:
     _check_call(args)
     request = request_of(args)
     refuse_missing_source(request.layers[0])  # the first read: before the readers load
-    from spatial.qc.outputs import render, workbook_sheets, write_error_layers  # noqa: PLC0415
+    from spatial.qc.outputs import workbook_sheets, write_error_layers  # noqa: PLC0415
 
     result = run_qc(request)
     say_notes("qc", result.notes)
     findings = result.findings
     from spatial.table_formats.txt import IN_ORDER  # noqa: PLC0415 - findings: one row each
 
-    emit_frames(args, workbook_sheets(findings), lambda fmt: render(findings, fmt), IN_ORDER)
+    emit_frames(args, workbook_sheets(findings), lambda fmt: _text(findings, fmt), IN_ORDER)
     if args.errors_out is not None:
         ids = request.id_fields or request.id_field
         for name in write_error_layers(findings, args.errors_out, ids):
