@@ -43,7 +43,7 @@ from spatial.cli._options import (
 from spatial.cli._output import printed_warnings, say_notes
 from spatial.cli._outputs import add_output_options, emit_frames
 from spatial.commands.balance import BalanceRequest, BalanceResult, run_balance
-from spatial.errors import UsageError, printable
+from spatial.errors import UsageError
 from spatial.formats import format_from_suffix
 from spatial.landuse.classes import load_classes
 from spatial.landuse.fields import CLASS_CODE_FIELD, CLASS_NAME_FIELD
@@ -164,19 +164,20 @@ def _zone_id_field(args: argparse.Namespace, keyed: str | None) -> str | None:
     )
 
 
-def _say_zone_field(args: argparse.Namespace, field: str) -> None:
-    """Say the zones' id field the project (or ``--id-field zones=``) names, as ``check`` does.
+def _zone_field_note(args: argparse.Namespace, field: str) -> str | None:
+    """Return the note naming the zones' id field the project (or ``--id-field zones=``) names.
 
-    A ``--zone-id-field`` typed is the command's own option, read as it is
-    (as ``overlay --a-id``), and not said.
+    Said as ``check`` says it, with the other notes once the table is made
+    (a refusal stays one line). A ``--zone-id-field`` typed is the command's
+    own option, read as it is (as ``overlay --a-id``), and not said.
     """
     from spatial.io.fields import named_id_note  # noqa: PLC0415
     from spatial.io.postgis import database_label  # noqa: PLC0415
 
     project = ("layers.zones", "id_field", field) in getattr(args, "project_fields", [])
     if project or args.zone_id_field != field:
-        note = named_id_note(database_label(args.zones), field)
-        print(f"spatial balance: note: {printable(note)}", file=sys.stderr)
+        return named_id_note(database_label(args.zones), field)
+    return None
 
 
 def request_of(args: argparse.Namespace) -> BalanceRequest:
@@ -207,7 +208,7 @@ def request_of(args: argparse.Namespace) -> BalanceRequest:
         if zone_field is None and present:  # none named: the zones' standard field (DYBH)
             zone_field = standard_field("balance", args.zones)
         elif zone_field is not None:
-            _say_zone_field(args, zone_field)
+            args._zone_field_note = _zone_field_note(args, zone_field)
         options["zones"] = dataclasses.replace(zones, id_field=None, find_id=False)
     landuse = [item for item in inputs if item.role != "zones"]  # BSM, read as the ids
     if present:
@@ -221,7 +222,8 @@ def run(args: argparse.Namespace) -> int:
     request = request_of(args)
     with printed_warnings("balance"):  # CRS mismatches and repairs, one line each
         result = run_balance(request)
-    say_notes("balance", result.notes)
+    named = getattr(args, "_zone_field_note", None)  # the zones' field, as check says it
+    say_notes("balance", ([named] if named else []) + list(result.notes))
     for problem in result.problems:
         print(f"spatial balance: {problem}", file=sys.stderr)
     sheets = {"balance": result.table, "totals": result.totals, "adjustment": result.adjustment}
