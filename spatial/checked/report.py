@@ -131,6 +131,9 @@ class CheckReport:
     #: land-use layer is known (:func:`spatial.review.occupied.conflicts_by_landuse`);
     #: None: by zone and the constraint's (or zones') class only.
     conflicts_by_landuse: pd.DataFrame | None = field(default=None, repr=False)
+    #: What ``class_code`` of the conflicts holds (``the zones' class YDYHFLDM``, ``the
+    #: constraint's class YDYHFLDM``), as the command knows it; None: said as ``class``.
+    conflict_class: str | None = field(default=None, repr=False)
 
     @property
     def passed(self) -> bool:
@@ -204,6 +207,20 @@ class CheckReport:
             .sum()
         )
         return grouped.reset_index()
+
+    def _conflicts_head(self) -> str:
+        """Return what the conflicts table is by: zone, and the class ``class_code`` holds.
+
+        ``by zone and land-use class (split by the land-use layer's class)`` with a
+        land-use layer; ``by zone and the constraint's class YDYHFLDM`` when the
+        class is the constraint land's own (:attr:`conflict_class`); ``by zone``
+        when no conflict has a class.
+        """
+        if self.conflicts_by_landuse is not None:
+            return "by zone and land-use class (split by the land-use layer's class)"
+        if self._conflict_table()["class_code"].isna().all():
+            return "by zone"
+        return f"by zone and {self.conflict_class or 'class'}"
 
     def _largest_adjustment(self) -> str:
         """One line: the largest adjustment of a zone's pieces to its figure, m² and relative."""
@@ -309,12 +326,7 @@ class CheckReport:
         if self.conflicts is not None and len(self.conflicts):
             parts += [
                 "",
-                f"{head}Constraint conflicts by zone and land-use class"
-                + (
-                    " (split by the land-use layer's class)"
-                    if self.conflicts_by_landuse is not None
-                    else ""
-                ),
+                f"{head}Constraint conflicts {self._conflicts_head()}",
                 "",
                 table(self._named("conflicts", self._conflicts_by_class(), fmt)),
                 self._largest_adjustment(),

@@ -164,7 +164,8 @@ def _landuse(args: argparse.Namespace, project: Project) -> None:
         # as diff matches any two versions by the project's land-use id field
         _add_options(args, "landuse", landuse, main=False, key="landuse")
     if args.command == "check" and landuse.class_field is not None:  # conflicts by its class
-        args.landuse, args.landuse_class_field = landuse.path, landuse.class_field
+        if args.landuse is None:  # check --landuse OTHER.gpkg: that file, the project's fields
+            args.landuse, args.landuse_class_field = landuse.path, landuse.class_field
         _add_options(args, "landuse", landuse, main=False, key="landuse")
     if args.command == "qc" and not args.layers:  # 成果质检 of the project's land-use layer
         args.layers = [landuse.path]

@@ -164,6 +164,22 @@ def _zone_id_field(args: argparse.Namespace, keyed: str | None) -> str | None:
     )
 
 
+def _zone_field_note(args: argparse.Namespace, field: str) -> str | None:
+    """Return the note naming the zones' id field the project (or ``--id-field zones=``) names.
+
+    Said as ``check`` says it, with the other notes once the table is made
+    (a refusal stays one line). A ``--zone-id-field`` typed is the command's
+    own option, read as it is (as ``overlay --a-id``), and not said.
+    """
+    from spatial.io.fields import named_id_note  # noqa: PLC0415
+    from spatial.io.postgis import database_label  # noqa: PLC0415
+
+    project = ("layers.zones", "id_field", field) in getattr(args, "project_fields", [])
+    if project or args.zone_id_field != field:
+        return named_id_note(database_label(args.zones), field)
+    return None
+
+
 def request_of(args: argparse.Namespace) -> BalanceRequest:
     """Return the :class:`BalanceRequest` the parsed call (and the project) says.
 
@@ -191,6 +207,8 @@ def request_of(args: argparse.Namespace) -> BalanceRequest:
     if zones is not None:  # the zones' ids are read by name (request.id_field), not renamed
         if zone_field is None and present:  # none named: the zones' standard field (DYBH)
             zone_field = standard_field("balance", args.zones)
+        elif zone_field is not None:
+            args._zone_field_note = _zone_field_note(args, zone_field)
         options["zones"] = dataclasses.replace(zones, id_field=None, find_id=False)
     landuse = [item for item in inputs if item.role != "zones"]  # BSM, read as the ids
     if present:
@@ -204,7 +222,8 @@ def run(args: argparse.Namespace) -> int:
     request = request_of(args)
     with printed_warnings("balance"):  # CRS mismatches and repairs, one line each
         result = run_balance(request)
-    say_notes("balance", result.notes)
+    named = getattr(args, "_zone_field_note", None)  # the zones' field, as check says it
+    say_notes("balance", ([named] if named else []) + list(result.notes))
     for problem in result.problems:
         print(f"spatial balance: {problem}", file=sys.stderr)
     sheets = {"balance": result.table, "totals": result.totals, "adjustment": result.adjustment}

@@ -53,6 +53,7 @@ from spatial.cli._options import (
     COMMAND_HELP,
     Input,
     add_input_options,
+    add_option,
     add_plan_files,
     add_repair_option,
     layer_flag,
@@ -61,9 +62,9 @@ from spatial.cli._options import (
 from spatial.cli._output import printed_warnings
 from spatial.cli._outputs import add_output_options, emit_report
 from spatial.cli._project import plan_request
-from spatial.commands._inputs import PlanLayers
+from spatial.commands._inputs import Constraint, PlanLayers
 from spatial.commands.check import CheckRequest, run_check
-from spatial.errors import printable
+from spatial.errors import UsageError, printable
 from spatial.io.bundled import LAYER_NAMES
 
 __all__ = ["register", "request_of", "run"]
@@ -95,6 +96,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     add_input_options(parser)
     add_plan_files(parser)
     add_constraint_options(parser)
+    add_option(
+        parser,
+        "--landuse",
+        help="land-use layer: the 三区三线 conflicts split by its class (--class-field, default: "
+        "the project's, else YDYHFLDM), as spatial review does (default: the project's)",
+    )
     add_repair_option(parser)
     parser.set_defaults(handler=run)
 
@@ -109,10 +116,11 @@ def request_of(args: argparse.Namespace) -> CheckRequest:
     constraints = constraint_inputs(args)
     inputs = [Input(layer, path) for layer, path in given.items()]
     inputs += [Input(c.name, c.path, main=False) for c in constraints]
-    landuse = getattr(args, "landuse", None)  # the project's: the conflicts by its class
+    landuse = getattr(args, "landuse", None)  # --landuse, or the project's: conflicts by class
     inputs += [Input("landuse", landuse, main=False)] if landuse else []
     options = read_options(args, inputs, find_ids=True)  # zones by DYBH, unnamed
     check_constraint_call(args, constraints)
+    _check_landuse_call(args, constraints)
     return CheckRequest(
         plan=plan_request(args),
         inputs=PlanLayers(
@@ -125,8 +133,21 @@ def request_of(args: argparse.Namespace) -> CheckRequest:
         repair=args.repair,
         out_crs=getattr(args, "out_crs", None),
         landuse=landuse if constraints else None,
-        landuse_class_field=getattr(args, "landuse_class_field", None),
+        landuse_class_field=args.class_field or getattr(args, "landuse_class_field", None),
     )
+
+
+def _check_landuse_call(args: argparse.Namespace, constraints: list[Constraint]) -> None:
+    """Refuse a typed ``--landuse`` without a constraint: it splits their conflicts (exit 2).
+
+    The project's land use (set with its class field) splits them when there are some.
+    """
+    typed = args.landuse is not None and getattr(args, "landuse_class_field", None) is None
+    if typed and not constraints:
+        raise UsageError(
+            "--landuse splits the 三区三线 conflicts by land-use class: give --constraint or "
+            "--within too"
+        )
 
 
 def run(args: argparse.Namespace) -> int:

@@ -58,13 +58,12 @@ from spatial.cli._options import (
     add_plan_files,
     add_repair_option,
     read_options,
-    standard_ids,
 )
 from spatial.cli._output import printed_warnings, say_notes
 from spatial.cli._outputs import add_out_crs_option, add_output_options, emit_frames
 from spatial.cli._project import plan_request
 from spatial.commands._inputs import PlanLayers
-from spatial.errors import UsageError
+from spatial.errors import UsageError, printable
 from spatial.formats import format_from_suffix
 from spatial.io.atomic import write_gpkg_atomic
 from spatial.io.bundled import LAYER_NAMES
@@ -210,12 +209,53 @@ def _project_context(args: argparse.Namespace) -> tuple[str | None, tuple[str, .
     return role, tuple(getattr(args, "project_constraints", ()))
 
 
+def _versions_id_field(args: argparse.Namespace) -> str | None:
+    """Return the field matching OLD and NEW: ``--id-field`` (or the project's), else standard.
+
+    The one rule of a layer's ids, for each version: without ``--id-field``,
+    OLD's and NEW's unique, never-blank standard fields (``BSM``), each said on
+    standard error; one found in a version only is taken (the diff then
+    refuses the other in its own words).
+
+    Raises
+    ------
+    UsageError
+        OLD and NEW each hold a different one (``BSM`` in OLD, ``DYBH`` in NEW):
+        which matches the features is the planner's to say (exit 2).
+    """
+    if args.id_field not in (None, "id"):
+        return str(args.id_field)
+    found = {path: _standard_field(path) for path in (args.old, args.new)}
+    old, new = found[args.old], found[args.new]
+    if old is not None and new is not None and old != new:
+        raise UsageError(
+            f"{database_label(args.old)} names its features by {old}, {database_label(args.new)} "
+            f"by {new} (each its unique standard field): say which field matches them with "
+            "--id-field FIELD"
+        )
+    from spatial.io.fields import id_note  # noqa: PLC0415
+
+    for path, field in found.items():
+        if field is not None:
+            print(f"spatial diff: note: {printable(id_note(path, field))}", file=sys.stderr)
+    return old or new or args.id_field
+
+
+def _standard_field(path: str) -> str | None:
+    """Return the version's standard id field (:func:`spatial.io.fields.file_id_field`), or None."""
+    if not os.path.exists(path.partition("::")[0]):
+        return None  # a missing file (a database) is the reader's to refuse, in its words
+    from spatial.io.fields import file_id_field  # noqa: PLC0415
+
+    return file_id_field(path)
+
+
 def request_of(args: argparse.Namespace) -> DiffRequest:
     """Return the :class:`DiffRequest` the parsed call (and the project) says."""
     from spatial.commands.diff import DiffRequest  # noqa: PLC0415 - pandas, the checks
 
     role, added = _project_context(args)
-    standard_ids(args, "diff", {"id_field": args.old})  # BSM, when no --id-field is given
+    args.id_field = _versions_id_field(args)  # BSM in both, when no --id-field is given
     constraints = constraint_inputs(args)
     inputs = [Input("old", args.old), Input("new", args.new)]
     inputs += [Input(c.name, c.path, main=False) for c in constraints]

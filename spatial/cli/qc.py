@@ -31,6 +31,7 @@ from spatial.commands.qc import QcRequest, run_qc
 
 if TYPE_CHECKING:
     from spatial.io.where import Where
+    from spatial.qc.findings import QcResult as Findings
 from spatial.errors import UsageError, printable
 
 __all__ = ["register", "request_of", "run"]
@@ -101,27 +102,26 @@ def _check_call(args: argparse.Namespace) -> None:
         raise UsageError(f"{args.errors_out}: --errors-out is written as a GeoPackage (.gpkg)")
 
 
-def _id_field(args: argparse.Namespace) -> str | None:
-    """Return the field naming the features: ``--id-field`` (or the project's), else standard.
+def _id_fields(args: argparse.Namespace) -> dict[str, str]:
+    """Return each layer's id field by the one rule of a layer's ids, when none is named.
 
-    The one rule of a layer's ids (:func:`spatial.io.fields.file_id_field`): a
-    unique, never-blank standard field (``BSM``) that every layer holds, said on
-    standard error; else None (features by position, as before).
+    ``--id-field`` (or the project's) names every layer's ids; without it, each
+    layer takes its own unique, never-blank standard field
+    (:func:`spatial.io.fields.file_id_field`: ``BSM`` in the land use, ``DYBH``
+    in the units), said on standard error, one line a layer; a layer with none
+    names its features by position (``#N``).
     """
     if args.id_field is not None:
-        return str(args.id_field)
+        return {}
     if not all(os.path.exists(str(p).partition("::")[0]) for p in args.layers):
-        return None  # a missing file is refused by the reader, before GDAL loads
+        return {}  # a missing file is refused by the reader, before GDAL loads
     from spatial.io.fields import file_id_field, id_note  # noqa: PLC0415
 
     found = {path: file_id_field(path) for path in args.layers}
-    fields = set(found.values())
-    if len(fields) != 1 or None in fields:
-        return None
-    field = str(fields.pop())
-    for path in args.layers:
+    chosen = {path: field for path, field in found.items() if field is not None}
+    for path, field in chosen.items():
         print(f"spatial qc: note: {printable(id_note(path, field))}", file=sys.stderr)
-    return field
+    return chosen
 
 
 def request_of(args: argparse.Namespace) -> QcRequest:
@@ -136,7 +136,8 @@ def request_of(args: argparse.Namespace) -> QcRequest:
     inputs = [Input(path, path) for path in args.layers]
     return QcRequest(
         layers=tuple(args.layers),
-        id_field=_id_field(args),
+        id_field=args.id_field,
+        id_fields=_id_fields(args),
         class_field=args.class_field,
         class_name_field=args.class_name_field,
         area_field=args.area_field,
@@ -146,6 +147,26 @@ def request_of(args: argparse.Namespace) -> QcRequest:
     )
 
 
+def _text(findings: Findings, fmt: str) -> str:
+    """Render the findings; as a terminal table, led by each rule's count (those that found any).
+
+    A findings table longer than the screen shows its head only
+    (:data:`~spatial.table_formats.txt.IN_ORDER`): the counts before it say
+    what every row holds, rule by rule, as a summary prints whole.
+    """
+    from spatial.qc.outputs import render, summary_frame  # noqa: PLC0415
+
+    text = render(findings, fmt)
+    if fmt != "table" or not findings.findings:
+        return text
+    from spatial.table_formats.txt import format_summary  # noqa: PLC0415
+
+    counts = summary_frame(findings)
+    counts = counts[counts["count"] > 0].drop(columns="source")
+    parts = ["Findings by rule", "", format_summary(counts), "", "Findings", "", text]
+    return "\n".join(parts)
+
+
 def run(args: argparse.Namespace) -> int:
     """Inspect the layers, print or write the findings; return 0, or 1 when errors are found."""
     from spatial.io.sandbox import refuse_missing_source  # noqa: PLC0415
@@ -153,16 +174,17 @@ def run(args: argparse.Namespace) -> int:
     _check_call(args)
     request = request_of(args)
     refuse_missing_source(request.layers[0])  # the first read: before the readers load
-    from spatial.qc.outputs import render, workbook_sheets, write_error_layers  # noqa: PLC0415
+    from spatial.qc.outputs import workbook_sheets, write_error_layers  # noqa: PLC0415
 
     result = run_qc(request)
     say_notes("qc", result.notes)
     findings = result.findings
     from spatial.table_formats.txt import IN_ORDER  # noqa: PLC0415 - findings: one row each
 
-    emit_frames(args, workbook_sheets(findings), lambda fmt: render(findings, fmt), IN_ORDER)
+    emit_frames(args, workbook_sheets(findings), lambda fmt: _text(findings, fmt), IN_ORDER)
     if args.errors_out is not None:
-        for name in write_error_layers(findings, args.errors_out, request.id_field):
+        ids = request.id_fields or request.id_field
+        for name in write_error_layers(findings, args.errors_out, ids):
             print(f"spatial qc: wrote {printable(name)}", file=sys.stderr)
     print(f"spatial qc: {result.summary}", file=sys.stderr)
     return result.exit_status

@@ -38,6 +38,7 @@ from spatial.cli._options import (
     layer_flag,
     named,
     read_options,
+    standard_id_options,
 )
 from spatial.cli._output import ExitCode, printed_warnings
 from spatial.cli._project import own_plan, plan_title
@@ -47,6 +48,7 @@ from spatial.landuse.fields import CLASS_CODE_FIELD
 
 if TYPE_CHECKING:
     from spatial.commands.review import ReviewRequest
+    from spatial.io.options import ReadOptions
 
 __all__ = ["register", "run"]
 
@@ -123,6 +125,20 @@ def _settings(args: argparse.Namespace) -> dict[str, object]:
     }
 
 
+def _options(args: argparse.Namespace, inputs: list[Input]) -> dict[str, ReadOptions]:
+    """Return every input's reading options, each layer's ids by the one rule of a layer's ids.
+
+    ``--id-field`` or the project's field first; else a unique, never-blank
+    standard field, said on standard error (as ``check`` reads its layers):
+    taken on reading for the plan and constraint layers (``DYBH`` as ``id``),
+    and found before reading for the land use, which keeps its ids in their
+    own field (``BSM``) for its versions and its 质检.
+    """
+    options = read_options(args, inputs, find_ids=True)  # zones by DYBH, unnamed
+    landuse = [i for i in inputs if i.role == _LANDUSE]
+    return standard_id_options("review", landuse, options)  # BSM, read as stored
+
+
 def _request(args: argparse.Namespace) -> ReviewRequest:
     from spatial.cli.balance import _construction  # noqa: PLC0415 - one reading of --construction
     from spatial.commands.review import ReviewRequest  # noqa: PLC0415
@@ -138,7 +154,7 @@ def _request(args: argparse.Namespace) -> ReviewRequest:
     return ReviewRequest(
         out=args.out,
         layers=layers,
-        options=read_options(args, inputs),
+        options=_options(args, inputs),
         plan=_text(args.plan),
         rules=_text(args.rules),
         own_plan=own_plan(args),

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from spatial.checked.report import CheckReport
     from spatial.plan import Rule
 
-__all__ = ["cut_frames", "split_by_landuse"]
+__all__ = ["class_source", "cut_frames", "split_by_landuse"]
 
 
 def cut_frames(layers: Mapping[str, gpd.GeoDataFrame], rules: Iterable[Rule]) -> dict[str, CRS]:
@@ -32,6 +32,41 @@ def cut_frames(layers: Mapping[str, gpd.GeoDataFrame], rules: Iterable[Rule]) ->
         if rule.kind in CONSTRAINT_KINDS and rule.layer in layers and name in layers:
             frames[name] = frame_of(layers[rule.layer], layers[name])
     return frames
+
+
+def class_source(
+    layers: Mapping[str, gpd.GeoDataFrame], rules: Iterable[Rule], class_field: str
+) -> str | None:
+    """Return what the conflicts' ``class_code`` holds, in words; None when no rule has a class.
+
+    As the check splits them (:func:`spatial.checks.constraints.conflict_pieces`):
+    the checked layer's class when it has ``class_field``, else, for
+    ``must_not_occupy``, the class of the constraint's land when its layer has it.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from spatial.plan import Rule
+    >>> zones = gpd.GeoDataFrame({"id": ["A"]}, geometry=[None])
+    >>> farmland = gpd.GeoDataFrame({"YDYHFLDM": ["0101"]}, geometry=[None])
+    >>> rule = Rule("r", "must_not_occupy", "zones", params={"constraint_layer": "永久基本农田"})
+    >>> class_source({"zones": zones, "永久基本农田": farmland}, [rule], "YDYHFLDM")
+    "the constraint's class YDYHFLDM"
+    >>> class_source({"zones": zones.assign(YDYHFLDM="0701")}, [rule], "YDYHFLDM")
+    "the zones layer's class YDYHFLDM"
+    """
+    from spatial.checks.constraints import CONSTRAINT_KINDS  # noqa: PLC0415
+
+    for rule in rules:
+        if rule.kind not in CONSTRAINT_KINDS or rule.layer not in layers:
+            continue
+        if class_field in layers[rule.layer].columns:
+            return f"the {rule.layer} layer's class {class_field}"
+        constraint = layers.get(str(rule.params.get("constraint_layer", "")))
+        if rule.kind == "must_not_occupy" and constraint is not None:
+            if class_field in constraint.columns:
+                return f"the constraint's class {class_field}"
+    return None
 
 
 def split_by_landuse(

@@ -59,7 +59,8 @@ class CheckRequest:
         The CRS layers are written in (EPSG code, WKT...); default: the
         planner's layers' common CRS, EPSG:4326 for the bundled plan.
     landuse, landuse_class_field : str, optional
-        A land-use layer (the project's) and its class field: the conflicts
+        A land-use layer (``--landuse``, else the project's) and its class field
+        (``--class-field``, else the project's, else ``YDYHFLDM``): the conflicts
         table split by the class each conflict lies on (read with the options
         of ``inputs``' role ``landuse``, only when there are conflicts).
     """
@@ -181,7 +182,7 @@ def _by_landuse(
     from spatial.landuse.fields import CLASS_CODE_FIELD  # noqa: PLC0415
 
     options = request.inputs.options_of("landuse")  # its ids and names stay in their fields
-    stored = dataclasses.replace(options, id_field=None, name_field=None)
+    stored = dataclasses.replace(options, id_field=None, name_field=None, find_id=False)
     landuse = read_layer(request.landuse, **vars(stored))
     field = request.landuse_class_field or CLASS_CODE_FIELD
     source = database_label(request.landuse)
@@ -192,6 +193,17 @@ def _by_landuse(
         return report, frame
     named = {**frame.ids.get("conflicts", {}), "landuse_class": field}
     return split, frame.with_ids("conflicts", named)
+
+
+def _with_conflict_class(
+    report: CheckReport, layers: dict[str, gpd.GeoDataFrame], rules: tuple[Rule, ...], field: str
+) -> CheckReport:
+    """Return the report saying what its conflicts' class is (the zones', the constraint's)."""
+    if report.conflicts is None:
+        return report
+    from spatial.commands._conflicts import class_source  # noqa: PLC0415
+
+    return dataclasses.replace(report, conflict_class=class_source(layers, rules, field))
 
 
 def run_check(request: CheckRequest) -> CheckResult:
@@ -232,6 +244,7 @@ def run_check(request: CheckRequest) -> CheckResult:
         class_field=request.class_field or CLASS_CODE_FIELD,
     )
     conflicts = None if report.conflicts is None else frame.layer("conflicts", report.conflicts)
+    report = _with_conflict_class(report, layers, rules, request.class_field or CLASS_CODE_FIELD)
     report, frame = _by_landuse(request, layers, rules, report, frame)
     notes += report.matches
     if request.plan.is_own or not plan.judged:  # their layers go out, never Bishan's beside

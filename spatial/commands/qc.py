@@ -34,12 +34,16 @@ class QcRequest:
     id_field, class_field, class_name_field, area_field : str, optional
         The fields of the feature ids (``BSM``), the 用地用海 class code
         (``YDYHFLDM``) and name (``YDYHFLMC``), the stated area in m² (``TBMJ``).
+        ``id_field`` names every layer's ids.
     packs : tuple of str
         Bundled rule pack names or TOML files, merged in order.
     wheres : mapping of str to tuple of Where
         By layer, the feature selections that must all hold.
     options : mapping of str to ReadOptions
         Reading options by layer (only the CRS and the input frame are used).
+    id_fields : mapping of str to str
+        By layer, its own id field where ``id_field`` is None (each layer's
+        standard field by the rule: ``BSM`` in the land use, ``DYBH`` in the units).
     """
 
     layers: tuple[str, ...]
@@ -50,6 +54,7 @@ class QcRequest:
     packs: tuple[str, ...] = ("default",)
     wheres: Mapping[str, tuple[Where, ...]] = field(default_factory=dict)
     options: Mapping[str, ReadOptions] = field(default_factory=dict)
+    id_fields: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -119,6 +124,7 @@ def run_qc(request: QcRequest) -> QcResult:
     findings = inspect(
         layers,
         id_field=request.id_field,
+        id_fields=request.id_fields,
         class_field=request.class_field,
         class_name_field=request.class_name_field,
         area_field=request.area_field,

@@ -347,7 +347,7 @@ def _read(path: str, options: ReadOptions, notes: list[str]) -> gpd.GeoDataFrame
 
 def _as_stored(options: ReadOptions) -> ReadOptions:
     """Return the options without field mapping: a land-use layer keeps its ids in their field."""
-    return replace(options, id_field=None, name_field=None)
+    return replace(options, id_field=None, name_field=None, find_id=False)
 
 
 def _previous_options(request: ReviewRequest, layer: str) -> ReadOptions:

@@ -27,6 +27,7 @@ __all__ = [
     "file_id_field",
     "id_note",
     "map_fields",
+    "named_id_note",
     "own_fields",
     "planner_field",
     "standard_id_field",
@@ -219,6 +220,24 @@ def id_note(source: str, column: str) -> str:
     return f"{source}: {_id_note(column, _STANDARD)}"
 
 
+def named_id_note(source: str, column: str) -> str:
+    """Return the note saying the ids of ``source`` are read from the field named for them.
+
+    What every command says of a field ``--id-field`` or the project names
+    (:func:`map_fields`), and ``balance`` of its zones' field.
+
+    Examples
+    --------
+    >>> named_id_note("zones.gpkg", "DYBH")
+    "zones.gpkg: ids from field 'DYBH'"
+    """
+    return f"{source}: {_NAMED.format(column)}"
+
+
+#: What is said of an id field named for a layer (``--id-field``, the project).
+_NAMED = "ids from field {!r}"
+
+
 def _id_note(column: str, why: str) -> str:
     """Say which field was taken as the ids and how to choose another."""
     if why == _STANDARD:
@@ -289,7 +308,7 @@ def map_fields(
     said, fields, own = [], {}, _fields(gdf)  # the file's own field names, before renaming
     if id_field is not None:
         gdf = _take(gdf, source, id_field, ID_COLUMN, "--id-field", own)
-        said.append(f"ids from field {id_field!r}")
+        said.append(_NAMED.format(id_field))
         fields[ID_COLUMN] = id_field
     else:
         renamed = _found_id(gdf, source, standard=find_id)

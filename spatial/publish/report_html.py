@@ -43,6 +43,7 @@ table {{ border-collapse: collapse; font-size: 13px; width: 100%; }}
 th, td {{ border: 1px solid #ddd; padding: 3px 6px; text-align: left; vertical-align: top; }}
 th {{ background: #f5f5f5; }} td.num {{ text-align: right; font-variant-numeric: tabular-nums; }}
 td, th {{ overflow-wrap: break-word; }} td.num {{ overflow-wrap: normal; white-space: nowrap; }}
+td.id {{ overflow-wrap: normal; white-space: nowrap; }}  /* an id whole: zones-must-not-occupy-… */
 .table-box {{ overflow-x: auto; }}
 tr.fail td {{ color: {FAIL_RED}; }}
 figure {{ margin: 0; }} figure svg {{ width: 100%; height: auto; }}
@@ -63,6 +64,19 @@ def _cell(value: object, numeric: bool = False, places: int = 4) -> str:
     return f"<td{css}>{escape_text(value)}</td>"
 
 
+def _id_cell(value: object) -> str:
+    """Return a cell holding an id, a name or a status, set on one line as the review's are.
+
+    ``zones-must-not-occupy-永久基本农田`` is not split at its hyphens; a table
+    wider than the page scrolls in its own box.
+    """
+    return f'<td class="id">{escape_text(value)}</td>'
+
+
+def _id_cells(*values: object) -> list[str]:
+    return [_id_cell(v) for v in values]
+
+
 def _table(headers: Sequence[str], rows: Iterable[tuple[str, Sequence[str]]]) -> str:
     rows = list(rows)
     if not rows:  # headers over nothing read as a table cut off
@@ -81,9 +95,9 @@ def _targets(snapshot: PlanSnapshot) -> str:
         unit = snapshot.target_unit(r.id)  # as the plan gives it (亩, ha; km² to 4 decimals)
         target = area_text(float(str(r.target_km2)), unit, exact=True)
         measured = area_text(float(str(r.measured_km2)), unit)
-        cells = [_cell(r.id), _cell(r.name_zh), _cell(measured, numeric=True)]  # measured first
+        cells = [_id_cell(r.id), _id_cell(r.name_zh), _cell(measured, numeric=True)]  # measured 1st
         cells += [_cell(target, numeric=True), _cell(pct_text(float(str(r.diff_pct))), True)]
-        rows.append(("fail" if r.status == "FAIL" else "", [*cells, _cell(str(r.status))]))
+        rows.append(("fail" if r.status == "FAIL" else "", [*cells, _id_cell(str(r.status))]))
     rows += _unjudged_rows(snapshot)
     notes = "".join(
         f"<li>{escape_text(k)}: {escape_text(v)}</li>" for k, v in snapshot.report.notes.items()
@@ -103,9 +117,9 @@ def _unjudged_rows(snapshot: PlanSnapshot) -> list[tuple[str, list[str]]]:
     for zone_id, name, area_m2 in zip(zones["id"], names, zones["measured_m2"], strict=True):
         km2 = float(area_m2) / M2_PER_KM2
         measured = " / ".join(area_text(km2, unit) for unit in snapshot.zone_units)
-        cells = [_cell(zone_id), _cell(name)]
+        cells = [_id_cell(zone_id), _id_cell(name)]
         cells += [_cell(measured, numeric=True), _cell("—", True), _cell("—", True)]
-        rows.append(("", [*cells, _cell("无目标 NO TARGET")]))
+        rows.append(("", [*cells, _id_cell("无目标 NO TARGET")]))
     return rows
 
 
@@ -117,13 +131,13 @@ def _rules(snapshot: PlanSnapshot) -> str:
         (
             "fail" if r.status == "FAIL" else "",
             [
-                _cell(r.rule),
-                _cell(r.id),
-                _cell(r.other_id),
+                _id_cell(r.rule),
+                _id_cell(r.id),
+                _id_cell(r.other_id),
                 _cell(r.measure),
                 _cell(measured_text(float(str(r.value)), float(str(r.limit)), str(r.unit)), True),
                 _cell(limit_text(r.bound, float(str(r.limit)), str(r.unit)), numeric=True),
-                _cell(str(r.status)),
+                _id_cell(str(r.status)),
                 _cell(r.reason),
             ],
         )
@@ -134,13 +148,10 @@ def _rules(snapshot: PlanSnapshot) -> str:
 
 def _pieces(snapshot: PlanSnapshot) -> str:
     """Return the ground of every failure the map draws in red: rule pieces, then conflicts."""
-    rows = [
-        (
-            "fail",
-            [_cell(p.rule), _cell(p.piece), _cell(p.id), _cell(p.other_id), _cell(p.area_km2)],
-        )
-        for p in snapshot.pieces.itertuples()
-    ]
+    rows = []
+    for p in snapshot.pieces.itertuples():
+        rule, *ids = _id_cells(p.rule, p.id, p.other_id)
+        rows.append(("fail", [rule, _cell(p.piece), *ids, _cell(p.area_km2)]))
     rows += [("fail", cells) for cells in _conflict_rows(snapshot)]
     if not rows:
         return "<p>无 none: no overlap, outside or 三区三线 conflict piece.</p>"
@@ -180,9 +191,9 @@ def _conflict_rows(snapshot: PlanSnapshot) -> list[list[str]]:
         other = _some_ids(group["constraint_ids"])
         rows.append(
             [
-                _cell(rule_of.get((str(kind), str(constraint)), str(kind))),
+                _id_cell(rule_of.get((str(kind), str(constraint)), str(kind))),
                 _cell(f"三区三线冲突 conflict: {constraint}"),
-                _cell(zone),
+                _id_cell(zone),
                 _cell(other or constraint),
                 _cell(float(group["area_m2"].sum()) / M2_PER_KM2),
             ]

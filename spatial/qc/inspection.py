@@ -184,6 +184,7 @@ def inspect(
     class_name_field: str | None = None,
     area_field: str | None = None,
     packs: Sequence[str] = ("default",),
+    id_fields: Mapping[str, str] | None = None,
 ) -> QcResult:
     """Inspect polygon layers against the rules of ``packs``; return every finding and a summary.
 
@@ -201,6 +202,10 @@ def inspect(
         The stated area in m² (``TBMJ``), compared with the area of record.
     packs : sequence of str
         Bundled pack names or TOML files, merged in order (:mod:`spatial.qc.packs`).
+    id_fields : mapping of str to str, optional
+        By layer name, that layer's own id field (``BSM`` in the land use,
+        ``DYBH`` in the units: each layer's standard field), in place of
+        ``id_field``; checked and named by as ``id_field`` is.
 
     Returns
     -------
@@ -216,12 +221,14 @@ def inspect(
         field named here (:func:`require_named_fields`).
     """
     rules = list(load_packs(packs).values())
-    fields = FieldNames(id_field, class_field, class_name_field, area_field)
-    require_named_fields(layers, fields, rules)
+    ids = {name: (id_fields or {}).get(name, id_field) for name in layers}
+    fields = {n: FieldNames(ids[n], class_field, class_name_field, area_field) for n in layers}
+    for name, frame in layers.items():  # every layer's fields before any is inspected
+        require_named_fields({name: frame}, fields[name], rules)
     found: list[Finding] = []
     sizes = {}
     for name, frame in layers.items():
-        layer = QcLayer(name, frame, id_field)
-        found += inspect_layer(layer, rules, fields, layers)
+        layer = QcLayer(name, frame, ids[name])
+        found += inspect_layer(layer, rules, fields[name], layers)
         sizes[name] = (len(frame), frame.crs)
     return QcResult(tuple(found), sizes, tuple(rules))

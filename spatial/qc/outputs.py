@@ -11,6 +11,7 @@ data's own CRS, written atomically to a GeoPackage with its QGIS style.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 
 import geopandas as gpd
@@ -87,10 +88,11 @@ def error_layers(result: QcResult) -> dict[str, gpd.GeoDataFrame]:
     return layers
 
 
-def error_fields(result: QcResult, id_field: str | None) -> OutputFrame:
+def error_fields(result: QcResult, id_field: str | Mapping[str, str] | None) -> OutputFrame:
     """Return the frame of the error layers: their own CRS, ``feature_id`` as the ids' field.
 
-    A layer's findings name its features by ``id_field`` (``--id-field``, ``BSM``),
+    A layer's findings name its features by ``id_field`` (``--id-field``, ``BSM``;
+    or, by layer name, each layer's own: ``BSM``, ``DYBH``),
     a control layer's by its rule's ``control_id_field`` (``DYBH``); ``other_id``
     (the other feature of an overlap, of the same layer) keeps its name: it
     would take the same one.
@@ -99,6 +101,9 @@ def error_fields(result: QcResult, id_field: str | None) -> OutputFrame:
     --------
     >>> error_fields(QcResult((), {"parcels.shp": (3, None)}), "BSM").fields
     {'qc_findings': {'feature_id': 'BSM'}}
+    >>> layers = {"lu.shp": (3, None), "units.shp": (2, None)}
+    >>> error_fields(QcResult((), layers), {"lu.shp": "BSM", "units.shp": "DYBH"}).fields
+    {'qc_findings_lu': {'feature_id': 'BSM'}, 'qc_findings_units': {'feature_id': 'DYBH'}}
     """
     from spatial.qc.control import layer_stem  # noqa: PLC0415
 
@@ -110,18 +115,22 @@ def error_fields(result: QcResult, id_field: str | None) -> OutputFrame:
     frame = OutputFrame()
     several = len(result.layers) > 1
     for name in result.layers:
-        field = controls.get(layer_stem(name), id_field)
+        own = id_field.get(name) if isinstance(id_field, Mapping) else id_field
+        field = controls.get(layer_stem(name), own)
         if field is not None:
             frame = frame.with_fields(_layer_name(name, several), {"feature_id": str(field)})
     return frame
 
 
 def write_error_layers(
-    result: QcResult, out: str | os.PathLike[str], id_field: str | None = None
+    result: QcResult,
+    out: str | os.PathLike[str],
+    id_field: str | Mapping[str, str] | None = None,
 ) -> list[str]:
     """Write :func:`error_layers` to the GeoPackage ``out`` (atomically); return the layer names.
 
-    With ``id_field`` (``BSM``), ``feature_id`` is written under the planner's name.
+    With ``id_field`` (``BSM``, or each layer's by name), ``feature_id`` is written
+    under the planner's name.
 
     Raises
     ------

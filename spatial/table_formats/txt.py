@@ -44,6 +44,10 @@ __all__ = [
 
 #: The rows a table longer than a screen shows on the terminal.
 HEAD_ROWS = 20
+#: The most values counted on the line under a cut table; more go in lines of their own.
+INLINE_COUNTS = 8
+#: The most lines of counts under a cut table; the values left out are summed in one more.
+COUNT_LINES = 6
 #: Column suffixes of measured areas (m², km², ha, 亩): totalled under a cut table.
 AREA_SUFFIXES: tuple[str, ...] = ("_m2", "_km2", "_ha", "_mu")
 
@@ -177,40 +181,98 @@ def _aligned(frame: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
-def _counted(frame: pd.DataFrame, head: FeatureHead) -> str:
-    """Return ``'; status: added 3, unchanged 7'``: the rows by ``head``'s key, every row."""
+def _tally(frame: pd.DataFrame, head: FeatureHead) -> list[tuple[str, int]]:
+    """Return the rows by ``head``'s key, every row, in the order said (empty: nothing counted)."""
     if head.counts is None:
-        return ""
+        return []
     if head.key is not None:
         values = head.key(frame)
     elif head.counts in frame.columns:
         values = frame[head.counts]
     else:
-        return ""
+        return []
     tally = values.astype(object).where(values.notna(), "-").map(str).value_counts()  # most first
     if head.by_value:
         tally = tally.sort_index(kind="stable")
     first = [v for v in head.order if v in tally.index]
     last = [v for v in head.last if v in tally.index and v not in first]
     rest = [v for v in tally.index if v not in first and v not in last]
-    tally = tally.reindex([*first, *rest, *last])
-    said = ", ".join(f"{printable(v)} {n:,}" for v, n in tally.items())
-    return f"; {printable(head.counts)}: {said}"
+    return [(str(v), int(tally[v])) for v in [*first, *rest, *last]]
+
+
+def _said(tally: list[tuple[str, int]]) -> list[str]:
+    return [f"{printable(v)} {n:,}" for v, n in tally]
+
+
+def _count_lines(
+    label: str, tally: list[tuple[str, int]], last: tuple[str, ...], width: int | None = None
+) -> list[str]:
+    """Return the counts of many values as lines of their own, each within ``width`` columns.
+
+    ``width`` defaults to the terminal's. At most :data:`COUNT_LINES` lines of
+    values; the values left out are counted in one line, and those said last
+    (the points outside every zone) end the list.
+
+    Examples
+    --------
+    >>> tally = [(f"Z{i:03d}", 10) for i in range(40)] + [("outside any zone", 7)]
+    >>> for line in _count_lines("points per zone", tally, ("outside any zone",), width=40):
+    ...     print(line)
+    points per zone (41 values):
+      Z000 10, Z001 10, Z002 10, Z003 10,
+      Z004 10, Z005 10, Z006 10, Z007 10,
+      Z008 10, Z009 10, Z010 10, Z011 10,
+      Z012 10, Z013 10, Z014 10, Z015 10,
+      Z016 10, Z017 10, Z018 10, Z019 10,
+      Z020 10, Z021 10, Z022 10, Z023 10,
+      … 16 more: 160 rows,
+      outside any zone 7
+    """
+    if width is None:
+        import shutil  # noqa: PLC0415
+
+        width = max(shutil.get_terminal_size(fallback=(100, 24)).columns, 40)
+    tail = _said([(v, n) for v, n in tally if v in last])
+    rest = [(v, n) for v, n in tally if v not in last]
+    items = _said(rest)
+    lines: list[str] = []
+    while items and len(lines) < COUNT_LINES:
+        line = "  " + items.pop(0)
+        while items and display_width(f"{line}, {items[0]},") <= width:
+            line += ", " + items.pop(0)
+        lines.append(line + ("," if items or tail else ""))
+    if items:
+        left = rest[len(rest) - len(items) :]
+        more = f"  … {len(left):,} more: {sum(n for _, n in left):,} rows"
+        lines.append(more + ("," if tail else ""))
+    if tail:
+        lines.append("  " + ", ".join(tail))
+    return [f"{printable(label)} ({len(tally):,} values):", *lines]
 
 
 def _cut_line(frame: pd.DataFrame, shown: int, head: FeatureHead = IN_ORDER) -> str:
-    """Return the line under a cut table: rows left out, counts, area totals, every row."""
+    """Return the line under a cut table: rows left out, counts, area totals, every row.
+
+    A few counts (:data:`INLINE_COUNTS` values at most: a diff's statuses) are
+    said on the line; more (the points of many zones) in lines of their own
+    under it (:func:`_count_lines`).
+    """
     totals = [
         f"{printable(column)} {cell(float(frame[column].sum()), str(column))}"
         for column in frame.columns
         if str(column).endswith(AREA_SUFFIXES) and is_numeric(frame, column)
     ]
     said = f"; totals of all rows: {', '.join(totals)}" if totals else ""
-    return (
-        f"… {len(frame) - shown:,} more rows ({len(frame):,} in all){_counted(frame, head)}"
+    tally = _tally(frame, head)
+    label = str(head.counts)
+    inline = f"; {printable(label)}: {', '.join(_said(tally))}" if tally else ""
+    below = [] if len(tally) <= INLINE_COUNTS else _count_lines(label, tally, head.last)
+    line = (
+        f"… {len(frame) - shown:,} more rows ({len(frame):,} in all){'' if below else inline}"
         f"{said}; "
         "every row: --out FILE.csv or --format csv"
     )
+    return "\n".join([line, *below])
 
 
 def _render(frame: pd.DataFrame) -> str:

@@ -107,15 +107,17 @@ def page_zones(path: Path) -> Rows:
 def report_zones(path: Path) -> Rows:
     """Each target's row of the report's target table (id, name, measured, target, diff, status)."""
     page = path.read_text(encoding="utf-8")
-    cells = (
-        r"<td>([^<]*)</td><td>[^<]*</td>"
+    cells = (  # ids, names and statuses set whole on one line: <td class="id">
+        r'<td class="id">([^<]*)</td><td class="id">[^<]*</td>'
         + r'<td class="num">[^<]*</td>'  # measured first, as check prints it
         + r'<td class="num">([\d.]+) km²</td>'  # the target as the plan gives it (km² here)
         + r'<td class="num">[^<]*</td>'
     )
     return {
         zone_id: (float(target), status)
-        for zone_id, target, status in re.findall(cells + r"<td>([A-Z ]+)</td></tr>", page)
+        for zone_id, target, status in re.findall(
+            cells + r'<td class="id">([A-Z ]+)</td></tr>', page
+        )
     }
 
 
