@@ -333,6 +333,8 @@ class _Inputs:
     landuse: gpd.GeoDataFrame | None
     previous: dict[str, gpd.GeoDataFrame]
     notes: list[str]
+    #: False where the bundled plan does not judge the planner's layers (:func:`_rules`).
+    bundled_judges: bool = True
 
 
 def _options(request: ReviewRequest, role: str) -> ReadOptions:
@@ -436,9 +438,26 @@ def _constraint_rules(request: ReviewRequest, rules: tuple[Rule, ...]) -> tuple[
     )
 
 
-def _rules(request: ReviewRequest) -> tuple[tuple[Target, ...], tuple[Rule, ...]]:
-    """Return the plan's targets and rules, the constraints' rules added."""
+def _rules(request: ReviewRequest, inputs: _Inputs) -> tuple[tuple[Target, ...], tuple[Rule, ...]]:
+    """Return the plan's targets and rules, the constraints' rules added.
+
+    The bundled plan judges a planner's zones only when they hold a feature of its
+    own (the one rule of ``check``, ``map`` and ``diff``:
+    :func:`spatial.checks.run.bundled_plan_note`); where they do not, no bundled
+    target or rule runs, the line saying so is added to ``inputs.notes``
+    (``inputs.bundled_judges`` set False) and the constraints are still checked.
+    """
+    from spatial.checks.run import bundled_plan_note  # noqa: PLC0415
+
     targets, rules = _plan(request)
+    if not _is_own(request) and inputs.theirs:
+        versions = {role: (gdf,) for role, gdf in inputs.theirs.items()}
+        files = {role: (inputs.files.get(role, role),) for role in inputs.theirs}
+        why = bundled_plan_note(versions, files, (targets, rules))
+        if why is not None:
+            inputs.notes.append(why)
+            inputs.bundled_judges = False
+            targets, rules = (), ()
     return targets, rules + _constraint_rules(request, rules)
 
 
@@ -451,13 +470,26 @@ def _check(
         inputs.files,
         targets=targets,
         rules=rules,
-        headlines=_headlines(request),
+        headlines=_headlines(request) if inputs.bundled_judges else (),  # no Bishan figure
         repair=request.repair,
         class_field=request.class_field,
         # a planner's plan over their own layers is drawn alone, under its own title (as map)
-        bundled=not (_is_own(request) and bool(inputs.theirs)),
-        title=request.title,
+        bundled=not (bool(inputs.theirs) and (_is_own(request) or not inputs.bundled_judges)),
+        title=request.title or _own_title(request, inputs),
     )
+
+
+def _own_title(request: ReviewRequest, inputs: _Inputs) -> str | None:
+    """Return the planner's zones file's name where the bundled plan does not judge them.
+
+    As ``check`` and ``map`` title them (:attr:`spatial.commands._inputs.PlanLayers.stem`);
+    None where the bundled plan judges (its own title) or a plan of theirs does.
+    """
+    from spatial.commands._inputs import PlanLayers  # noqa: PLC0415
+
+    if inputs.bundled_judges:
+        return None
+    return PlanLayers(dict(request.layers)).stem
 
 
 def _is_own(request: ReviewRequest) -> bool:
@@ -939,7 +971,7 @@ def run_review(request: ReviewRequest) -> ReviewResult:
     _check_request(request)
     refuse_folder(out, _input_paths(request))
     inputs = _read_inputs(request)
-    plan = _rules(request)
+    plan = _rules(request, inputs)
     snapshot = _check(request, inputs, plan)
     balance = _balance(request, inputs)  # refuses a bad land use first, naming the zones
     snapshot = _by_landuse(request, inputs, plan, snapshot)
