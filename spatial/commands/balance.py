@@ -21,7 +21,9 @@ if TYPE_CHECKING:  # loaded by the tables: a refused call or missing file loads 
     import geopandas as gpd
     import pandas as pd
 
+    from spatial.io.arrow_frame import ArrowParts
     from spatial.io.options import ReadOptions
+    from spatial.review.balance_scan import WkbGeometries
 
 __all__ = ["BalanceRequest", "BalanceResult", "check_construction", "run_balance"]
 
@@ -216,16 +218,43 @@ def _name_problems(gdf: gpd.GeoDataFrame, path: str, request: BalanceRequest) ->
 _ID_SPELLINGS = ("id", "ID", "Id", "iD")
 
 
-def _read_fast(path: str, request: BalanceRequest, role: str) -> gpd.GeoDataFrame | None:
+@dataclass
+class _ArrowLayer:
+    """A land-use layer read from Arrow: its frame and, with zones, its WKB not yet all decoded.
+
+    ``wkb`` None: ``frame`` is the layer :func:`spatial.io.arrow_frame.read_arrow_frame`
+    gives. Otherwise ``frame``'s geometry column is empty (None) and the
+    geometries are ``wkb``'s; :meth:`whole` gives that frame.
+    """
+
+    frame: gpd.GeoDataFrame
+    wkb: WkbGeometries | None = None
+    parts: ArrowParts | None = None
+    path: str = ""
+    id_field: str | None = None
+
+    def whole(self) -> gpd.GeoDataFrame:
+        """Return the layer as :func:`spatial.io.arrow_frame.read_arrow_frame` reads it."""
+        from spatial.io.fields import map_fields  # noqa: PLC0415
+
+        if self.wkb is None or self.parts is None:
+            return self.frame
+        return map_fields(self.parts.frame(self.wkb.every()), self.path, self.id_field)[0]
+
+
+def _read_fast(path: str, request: BalanceRequest, role: str) -> _ArrowLayer | None:
     """Read a land-use file from Arrow with the columns balance and the validator use, or None.
 
     Only for a file read without options but its id field (``--id-field``), and
     a table without repairs; None (anything unusual, an id field the file lacks)
     sends the layer the usual way (:func:`_table`). The id field is mapped as
-    :func:`spatial.io.layers.read_layer` maps it. Without zones every feature
-    takes part, so its rings are oriented as it is read, the originals released
-    as they go (:func:`spatial.review._fast.oriented_frame`: one set of a
-    million polygons in memory, not two).
+    :func:`spatial.io.layers.read_layer` maps it. With zones, the WKB is decoded
+    only where the convex test cannot settle a feature
+    (:func:`spatial.review.balance_scan.scan_wkb`): the parcels cut are built
+    later, the others never. Without zones every feature takes part, so its rings
+    are oriented as it is read, the originals released as they go
+    (:func:`spatial.review._fast.oriented_frame`: one set of a million polygons
+    in memory, not two).
     """
     import pyarrow as pa  # noqa: PLC0415
 
@@ -252,10 +281,47 @@ def _read_fast(path: str, request: BalanceRequest, role: str) -> gpd.GeoDataFram
             return None  # the usual reader names a missing field among all the file's fields
         return map_fields(frame, path, id_field)[0]
 
-    return read() if request.zones is not None else _fast.oriented_frame(read, threads)
+    if request.zones is None:
+        oriented = _fast.oriented_frame(read, threads)
+        return None if oriented is None else _ArrowLayer(oriented)
+    scanned = _read_scanned(path, named, id_field, threads, _fast.FAST_MIN_FEATURES)
+    if scanned is not None:
+        return scanned
+    frame = read()  # what the parts could not say: read_arrow_frame decides
+    return None if frame is None else _ArrowLayer(frame)
 
 
-def _read_fast_roles(request: BalanceRequest) -> dict[str, gpd.GeoDataFrame | None]:
+def _read_scanned(
+    path: str, named: list[str], id_field: str | None, threads: int, min_rows: int
+) -> _ArrowLayer | None:
+    """Read a layer's parts from Arrow and scan its WKB (:func:`_read_fast` with zones), or None.
+
+    None: let :func:`spatial.io.arrow_frame.read_arrow_frame` read it (a WKB
+    value GEOS cannot read, a file it would not read).
+    """
+    import numpy as np  # noqa: PLC0415
+    import pyarrow as pa  # noqa: PLC0415
+    from shapely.errors import ShapelyError  # noqa: PLC0415
+
+    from spatial.io.arrow_frame import read_arrow_parts  # noqa: PLC0415
+    from spatial.io.fields import map_fields  # noqa: PLC0415
+    from spatial.review.balance_scan import scan_wkb  # noqa: PLC0415
+
+    parts = read_arrow_parts(path, named, threads=threads, min_rows=min_rows)
+    if parts is None:
+        return None
+    try:
+        wkb = scan_wkb(parts.wkb, threads)
+    except ShapelyError:
+        return None
+    pa.default_memory_pool().release_unused()
+    empty = parts.frame(np.full(len(parts.props), None, dtype=object))
+    if id_field is not None and id_field not in empty.columns:
+        return None
+    return _ArrowLayer(map_fields(empty, path, id_field)[0], wkb, parts, path, id_field)
+
+
+def _read_fast_roles(request: BalanceRequest) -> dict[str, _ArrowLayer | None]:
     """Return :func:`_read_fast` of each land-use role, a missing file refused before it loads.
 
     A role's file is refused here (:func:`spatial.io.sandbox.refuse_missing_source`,
@@ -265,7 +331,7 @@ def _read_fast_roles(request: BalanceRequest) -> dict[str, gpd.GeoDataFrame | No
     """
     from spatial.io.sandbox import refuse_missing_source  # noqa: PLC0415
 
-    arrow: dict[str, gpd.GeoDataFrame | None] = {}
+    arrow: dict[str, _ArrowLayer | None] = {}
     for role, path in request.roles().items():
         if all(frame is not None for frame in arrow.values()):
             refuse_missing_source(path)  # before geopandas, pyarrow, GDAL load
@@ -280,6 +346,7 @@ def _table(
     zones: gpd.GeoDataFrame | None,
     construction: tuple[str, ...] | None,
     fast: bool | None,
+    wkb: WkbGeometries | None = None,
 ) -> pd.DataFrame | None:
     """Return the balance table of one layer, or None where the fast path alone declines it.
 
@@ -300,31 +367,38 @@ def _table(
         "names": (path, database_label(request.zones or "")),
     }
     if fast is None:  # read by _read_fast: oriented there when there are no zones
-        return balance_table(gdf, zones, fast="only", oriented=zones is None, **keywords)
+        return balance_table(gdf, zones, fast="only", oriented=zones is None, wkb=wkb, **keywords)
     return balance_table(gdf, zones, repair=request.repair, fast=fast, **keywords)
 
 
 def _layer_table(
     request: BalanceRequest,
     role: str,
-    gdf: gpd.GeoDataFrame,
-    from_arrow: bool,
+    layer: gpd.GeoDataFrame | _ArrowLayer,
     zones: gpd.GeoDataFrame | None,
     construction: tuple[str, ...] | None,
 ) -> tuple[pd.DataFrame, gpd.GeoDataFrame]:
     """Return one layer's balance table and the layer it was made of.
 
-    A layer read from Arrow (``from_arrow``) that the fast path declines is
-    read whole and tabulated by the plain path, which names any problem.
+    A layer read from Arrow (:class:`_ArrowLayer`) that the fast path declines is
+    asked again decoded whole where only its WKB was scanned, then read whole
+    and tabulated by the plain path, which names any problem.
     """
     from spatial.io.layers import read_layer  # noqa: PLC0415
 
-    if from_arrow:
-        table = _table(request, role, gdf, zones, construction, fast=None)
+    if isinstance(layer, _ArrowLayer):
+        gdf = layer.frame
+        table = _table(request, role, gdf, zones, construction, fast=None, wkb=layer.wkb)
+        if table is None and layer.wkb is not None:  # a check flagged something: ask it whole
+            gdf = layer.whole()
+            table = _table(request, role, gdf, zones, construction, fast=None)
         if table is not None:
             return table, gdf
         gdf = read_layer(request.roles()[role], **vars(request.reading(role)))
-    table = _table(request, role, gdf, zones, construction, fast=not from_arrow)
+        fast = False
+    else:
+        gdf, fast = layer, True
+    table = _table(request, role, gdf, zones, construction, fast=fast)
     if table is None:  # never: the plain path always gives a table
         raise AssertionError("balance_table gave no table")
     return table, gdf
@@ -353,8 +427,7 @@ def run_balance(request: BalanceRequest) -> BalanceResult:
     from spatial.io.postgis import database_label  # noqa: PLC0415
     from spatial.review.balance import compare_balance, subtotals  # noqa: PLC0415
 
-    from_arrow = {role: frame is not None for role, frame in arrow.items()}
-    layers = {
+    layers: dict[str, gpd.GeoDataFrame | _ArrowLayer] = {
         role: frame if frame is not None else read_layer(roles[role], **vars(request.reading(role)))
         for role, frame in arrow.items()
     }
@@ -365,9 +438,7 @@ def run_balance(request: BalanceRequest) -> BalanceResult:
     tables, notes, problems = [], [], []
     for role in roles:
         path = database_label(roles[role])
-        table, layer = _layer_table(
-            request, role, layers.pop(role), from_arrow[role], zones, construction
-        )
+        table, layer = _layer_table(request, role, layers.pop(role), zones, construction)
         problems += _name_problems(layer, roles[role], request)
         del layer  # its geometries: before the next layer is tabulated
         notes += _overlap_notes(path, table) + _coarser_notes(path, table, request.level)
