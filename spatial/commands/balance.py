@@ -11,7 +11,9 @@ area (:mod:`spatial.measure.reconcile`).
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping
+from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -242,7 +244,95 @@ class _ArrowLayer:
         return map_fields(self.parts.frame(self.wkb.every()), self.path, self.id_field)[0]
 
 
-def _read_fast(path: str, request: BalanceRequest, role: str) -> _ArrowLayer | None:
+def _reads_plainly(request: BalanceRequest, role: str) -> bool:
+    """Whether a role's file may be read from Arrow: no options but its id field, no repairs."""
+    from spatial.io.options import ReadOptions  # noqa: PLC0415
+
+    return not request.repair and replace(request.reading(role), id_field=None) == ReadOptions()
+
+
+def _named(request: BalanceRequest, role: str) -> list[str]:
+    """Return the columns read from Arrow whatever their kind: ids, ``accuracy``, class fields."""
+    id_field = request.reading(role).id_field
+    named = [*_ID_SPELLINGS, "accuracy", request.class_field, request.class_name_field]
+    return named + ([id_field] if id_field is not None else [])
+
+
+_Scanned = tuple["ArrowParts", "WkbGeometries"]
+
+
+def _scan_file(path: str, named: list[str], threads: int) -> _Scanned | None:
+    """Read a land-use file's parts from Arrow and scan its WKB, or None (read it otherwise).
+
+    Loads neither pandas nor geopandas for GeoParquet. None: a file
+    :func:`spatial.io.arrow_frame.read_arrow_parts` does not read, a WKB value
+    GEOS cannot read (:func:`spatial.io.arrow_frame.read_arrow_frame` then decides).
+    """
+    import pyarrow as pa  # noqa: PLC0415
+    from shapely.errors import ShapelyError  # noqa: PLC0415
+
+    from spatial.io.arrow_frame import read_arrow_parts  # noqa: PLC0415
+    from spatial.review.balance_scan import scan_wkb  # noqa: PLC0415
+
+    parts = read_arrow_parts(path, named, threads=threads)  # the caller applies the threshold
+    if parts is None:
+        return None
+    try:
+        wkb = scan_wkb(parts.wkb, threads)
+    except ShapelyError:
+        return None
+    pa.default_memory_pool().release_unused()  # the file's pages Arrow freed
+    return parts, wkb
+
+
+#: Land-use files read and scanned on a thread of their own, started before the readers load.
+_EARLY_SUFFIXES = frozenset({".parquet", ".geoparquet"})
+
+
+class _EarlyScans:
+    """GeoParquet land-use layers read and scanned in turn on a thread started early.
+
+    With zones, each role's GeoParquet file read plainly is read and scanned
+    (:func:`_scan_file`) on one thread, one role after the other, while the
+    command loads pandas and geopandas and reads the zones: the thread loads
+    neither. Nothing it finds is said from here: where it gives None (or fails)
+    the role is read as before, which decides.
+    """
+
+    def __init__(self, request: BalanceRequest) -> None:
+        from pathlib import Path  # noqa: PLC0415
+
+        jobs = [
+            (role, path, _named(request, role))
+            for role, path in request.roles().items()
+            if request.zones is not None
+            and _reads_plainly(request, role)
+            and Path(path).suffix.lower() in _EARLY_SUFFIXES
+        ]
+        self._done: dict[str, Future[_Scanned | None]] = {role: Future() for role, _, _ in jobs}
+        if jobs:
+            threading.Thread(target=self._run, args=(jobs,), daemon=True).start()
+
+    def _run(self, jobs: list[tuple[str, str, list[str]]]) -> None:
+        from spatial.cpus import usable_cpus  # noqa: PLC0415
+
+        threads = usable_cpus()
+        for role, path, named in jobs:
+            try:
+                found = _scan_file(path, named, threads)
+            except Exception:
+                found = None
+            self._done[role].set_result(found)
+
+    def take(self, role: str) -> _Scanned | bool | None:
+        """Return the role's scan (None: read it otherwise); False when it was not started."""
+        done = self._done.get(role)
+        return False if done is None else done.result()
+
+
+def _read_fast(
+    path: str, request: BalanceRequest, role: str, early: _EarlyScans | None = None
+) -> _ArrowLayer | None:
     """Read a land-use file from Arrow with the columns balance and the validator use, or None.
 
     Only for a file read without options but its id field (``--id-field``), and
@@ -251,8 +341,9 @@ def _read_fast(path: str, request: BalanceRequest, role: str) -> _ArrowLayer | N
     :func:`spatial.io.layers.read_layer` maps it. With zones, the WKB is decoded
     only where the convex test cannot settle a feature
     (:func:`spatial.review.balance_scan.scan_wkb`): the parcels cut are built
-    later, the others never. Without zones every feature takes part, so its rings
-    are oriented as it is read, the originals released as they go
+    later, the others never; a GeoParquet file's scan is ``early``'s, begun
+    while the command loaded its readers. Without zones every feature takes part,
+    so its rings are oriented as it is read, the originals released as they go
     (:func:`spatial.review._fast.oriented_frame`: one set of a million polygons
     in memory, not two).
     """
@@ -261,15 +352,13 @@ def _read_fast(path: str, request: BalanceRequest, role: str) -> _ArrowLayer | N
     from spatial.cpus import usable_cpus  # noqa: PLC0415
     from spatial.io.arrow_frame import read_arrow_frame  # noqa: PLC0415
     from spatial.io.fields import map_fields  # noqa: PLC0415
-    from spatial.io.options import ReadOptions  # noqa: PLC0415
 
     id_field = request.reading(role).id_field
-    if request.repair or replace(request.reading(role), id_field=None) != ReadOptions():
+    if not _reads_plainly(request, role):
         return None
     from spatial.review import _fast  # noqa: PLC0415 - its threshold, read when called
 
-    named = [*_ID_SPELLINGS, "accuracy", request.class_field, request.class_name_field]
-    named += [id_field] if id_field is not None else []
+    named = _named(request, role)
     threads = usable_cpus()
 
     def read() -> gpd.GeoDataFrame | None:
@@ -284,38 +373,25 @@ def _read_fast(path: str, request: BalanceRequest, role: str) -> _ArrowLayer | N
     if request.zones is None:
         oriented = _fast.oriented_frame(read, threads)
         return None if oriented is None else _ArrowLayer(oriented)
-    scanned = _read_scanned(path, named, id_field, threads, _fast.FAST_MIN_FEATURES)
-    if scanned is not None:
-        return scanned
-    frame = read()  # what the parts could not say: read_arrow_frame decides
+    found = early.take(role) if early is not None else False
+    if found is False:
+        found = _scan_file(path, named, threads)
+    if isinstance(found, tuple) and len(found[1].bounds) > _fast.FAST_MIN_FEATURES:
+        scanned = _scanned_layer(found, path, id_field)
+        if scanned is not None:
+            return scanned
+    frame = read()  # what the scan could not say: read_arrow_frame decides
     return None if frame is None else _ArrowLayer(frame)
 
 
-def _read_scanned(
-    path: str, named: list[str], id_field: str | None, threads: int, min_rows: int
-) -> _ArrowLayer | None:
-    """Read a layer's parts from Arrow and scan its WKB (:func:`_read_fast` with zones), or None.
-
-    None: let :func:`spatial.io.arrow_frame.read_arrow_frame` read it (a WKB
-    value GEOS cannot read, a file it would not read).
-    """
+def _scanned_layer(found: _Scanned, path: str, id_field: str | None) -> _ArrowLayer | None:
+    """Return the layer of a scan, its id field mapped (None: a field the file lacks)."""
     import numpy as np  # noqa: PLC0415
-    import pyarrow as pa  # noqa: PLC0415
-    from shapely.errors import ShapelyError  # noqa: PLC0415
 
-    from spatial.io.arrow_frame import read_arrow_parts  # noqa: PLC0415
     from spatial.io.fields import map_fields  # noqa: PLC0415
-    from spatial.review.balance_scan import scan_wkb  # noqa: PLC0415
 
-    parts = read_arrow_parts(path, named, threads=threads, min_rows=min_rows)
-    if parts is None:
-        return None
-    try:
-        wkb = scan_wkb(parts.wkb, threads)
-    except ShapelyError:
-        return None
-    pa.default_memory_pool().release_unused()
-    empty = parts.frame(np.full(len(parts.props), None, dtype=object))
+    parts, wkb = found
+    empty = parts.frame(np.full(len(wkb.bounds), None, dtype=object))
     if id_field is not None and id_field not in empty.columns:
         return None
     return _ArrowLayer(map_fields(empty, path, id_field)[0], wkb, parts, path, id_field)
@@ -328,14 +404,18 @@ def _read_fast_roles(request: BalanceRequest) -> dict[str, _ArrowLayer | None]:
     the readers' own words) only where the usual read would refuse it next:
     while every earlier role was read from Arrow. After a role the fast read
     declined, that role's usual read comes first and may refuse it otherwise.
+    The GeoParquet layers are read early (:class:`_EarlyScans`), once the first
+    role is known to exist.
     """
     from spatial.io.sandbox import refuse_missing_source  # noqa: PLC0415
 
     arrow: dict[str, _ArrowLayer | None] = {}
+    early = None
     for role, path in request.roles().items():
         if all(frame is not None for frame in arrow.values()):
             refuse_missing_source(path)  # before geopandas, pyarrow, GDAL load
-        arrow[role] = _read_fast(path, request, role)
+        early = early or _EarlyScans(request)
+        arrow[role] = _read_fast(path, request, role, early)
     return arrow
 
 

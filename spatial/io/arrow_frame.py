@@ -199,15 +199,15 @@ class ArrowParts:
 
     Attributes
     ----------
-    props : pandas.DataFrame
-        The property columns :func:`read_arrow_frame` gives (text as ``pandas.ArrowDtype``).
+    columns : pyarrow.Table
+        The property columns :func:`read_arrow_frame` reads, as Arrow.
     wkb : pyarrow.ChunkedArray
         Each feature's WKB (a ``geoarrow.wkb`` extension or plain binary), in the file's order.
     crs : pyproj.CRS
         The layer's CRS (the WKB's coordinates are in it).
     """
 
-    props: pd.DataFrame
+    columns: pa.Table
     wkb: pa.ChunkedArray
     crs: CRS
 
@@ -216,28 +216,24 @@ class ArrowParts:
 
         ``geoms``: one shapely geometry (or None) a feature, in the layer's CRS;
         with ``shapely.from_wkb`` of :attr:`wkb`, the frame ``read_arrow_frame``
-        gives, column for column.
+        gives, column for column (text as ``pandas.ArrowDtype``).
         """
         import geopandas as gpd  # noqa: PLC0415
+        import pandas as pd  # noqa: PLC0415
 
-        return gpd.GeoDataFrame(
-            self.props, geometry=gpd.GeoSeries(geoms, crs=self.crs), crs=self.crs
-        )
+        def mapper(kind: pa.DataType) -> pd.ArrowDtype | None:
+            return pd.ArrowDtype(kind) if _is_text(kind) else None
+
+        props = self.columns.to_pandas(types_mapper=mapper, ignore_metadata=True)
+        return gpd.GeoDataFrame(props, geometry=gpd.GeoSeries(geoms, crs=self.crs), crs=self.crs)
 
 
 def _parts(table: pa.Table, geometry: str, crs: CRS) -> ArrowParts | None:
-    """Return the parts of an Arrow table as :func:`_frame` would convert it (None: a clash)."""
-    import pandas as pd  # noqa: PLC0415
-
+    """Return the parts of an Arrow table as :func:`_frame` would take it (None: a clash)."""
     props = table.drop_columns([geometry])
     if "geometry" in props.column_names:
-        return None  # the frame's geometry column would take its name: the usual way decides
-
-    def mapper(kind: pa.DataType) -> pd.ArrowDtype | None:
-        return pd.ArrowDtype(kind) if _is_text(kind) else None
-
-    frame = props.to_pandas(types_mapper=mapper, ignore_metadata=True)
-    return ArrowParts(frame, table.column(geometry), crs)
+        return None  # the frame's geometry column would take its name: read_arrow_frame decides
+    return ArrowParts(props, table.column(geometry), crs)
 
 
 def _parquet_parts(

@@ -18,14 +18,17 @@ the validator find anything, is every geometry polygonal?) as
 layer decoded whole, from the same checks; where any check flags a feature,
 it answers False and the caller decodes the layer and asks the usual way, so
 a refusal and its words are those of the full read.
+
+The scan loads neither pandas nor geopandas: a command may run it on a thread
+while it loads them.
 """
 
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import geopandas as gpd
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
@@ -33,13 +36,9 @@ import shapely
 
 from spatial.io.geoparquet import polygon_arrays
 from spatial.validate.convex import simple_convex
-from spatial.validate.vectorised import (
-    _coordinate_flags,
-    _no_duplicate_ids,
-    _property_flags,
-    _text_flags,
-    _Unreadable,
-)
+
+if TYPE_CHECKING:
+    import geopandas as gpd
 
 __all__ = ["WkbGeometries", "clean_under_validator_wkb", "scan_wkb"]
 
@@ -214,6 +213,14 @@ def clean_under_validator_wkb(frame: gpd.GeoDataFrame, layer: WkbGeometries) -> 
         feature; False (not known) where any check flags one: the caller then
         asks that function of the layer decoded whole.
     """
+    from spatial.validate.vectorised import (  # noqa: PLC0415 - geopandas: not for the scan
+        _coordinate_flags,
+        _no_duplicate_ids,
+        _property_flags,
+        _text_flags,
+        _Unreadable,
+    )
+
     if frame.crs is None or not len(frame) or not layer.plain:
         return False
     with ThreadPoolExecutor(max_workers=1) as pool:  # the ids on another core meanwhile
