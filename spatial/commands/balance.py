@@ -11,6 +11,7 @@ area (:mod:`spatial.measure.reconcile`).
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Mapping
 from concurrent.futures import Future
@@ -314,13 +315,22 @@ class _EarlyScans:
             threading.Thread(target=self._run, args=(jobs,), daemon=True).start()
 
     def _run(self, jobs: list[tuple[str, str, list[str]]]) -> None:
+        try:
+            with contextlib.suppress(Exception):  # a role not done is read as before
+                self._scan(jobs)
+        finally:  # whatever stopped the thread, no role is waited for in vain
+            for done in self._done.values():
+                if not done.done():
+                    done.set_result(None)
+
+    def _scan(self, jobs: list[tuple[str, str, list[str]]]) -> None:
         from spatial.cpus import usable_cpus  # noqa: PLC0415
 
         threads = usable_cpus()
         for role, path, named in jobs:
             try:
                 found = _scan_file(path, named, threads)
-            except Exception:
+            except Exception:  # read as before, which says what is wrong
                 found = None
             self._done[role].set_result(found)
 

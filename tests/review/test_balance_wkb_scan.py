@@ -275,3 +275,32 @@ def test_pair_read_early_same_outcome(
     arrow, usual, taken = _outcomes(request, monkeypatch)
     assert taken == [True] * (1 + pair)
     _same(arrow, usual)
+
+
+@pytest.mark.parametrize("failure", ["scan", "thread"])
+def test_early_scan_that_fails_reads_as_before(
+    failure: str, small: list[int], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A scan that raises, or a thread that dies before it reads, leaves the read as before."""
+    from spatial import cpus  # noqa: PLC0415
+    from spatial.commands import balance as command  # noqa: PLC0415
+
+    def boom(*args: object) -> None:
+        raise RuntimeError("示例 failure")
+
+    if failure == "scan":
+        monkeypatch.setattr(command, "_scan_file", boom)
+    else:  # the thread's first call fails: no role may be waited for in vain
+        monkeypatch.setattr(cpus, "usable_cpus", boom)
+        monkeypatch.setattr(command, "_scan_file", boom)
+    _write(_grid(), tmp_path / "lu.parquet")
+    _write(_zones(), tmp_path / "zones.parquet")
+    request = _request(tmp_path / "lu.parquet", tmp_path / "zones.parquet")
+    if failure == "thread":
+        monkeypatch.setattr(command, "_read_fast", lambda *args: None)
+        early = command._EarlyScans(request)  # type: ignore[arg-type]
+        assert early.take("landuse") is None
+        return
+    arrow, usual, taken = _outcomes(request, monkeypatch)
+    assert taken == [False]  # read by read_arrow_frame, decoded whole
+    _same(arrow, usual)
