@@ -11,7 +11,10 @@ area (:mod:`spatial.measure.reconcile`).
 
 from __future__ import annotations
 
+import contextlib
+import threading
 from collections.abc import Mapping
+from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -21,7 +24,9 @@ if TYPE_CHECKING:  # loaded by the tables: a refused call or missing file loads 
     import geopandas as gpd
     import pandas as pd
 
+    from spatial.io.arrow_frame import ArrowParts
     from spatial.io.options import ReadOptions
+    from spatial.review.balance_scan import WkbGeometries
 
 __all__ = ["BalanceRequest", "BalanceResult", "check_construction", "run_balance"]
 
@@ -216,31 +221,154 @@ def _name_problems(gdf: gpd.GeoDataFrame, path: str, request: BalanceRequest) ->
 _ID_SPELLINGS = ("id", "ID", "Id", "iD")
 
 
-def _read_fast(path: str, request: BalanceRequest, role: str) -> gpd.GeoDataFrame | None:
+@dataclass
+class _ArrowLayer:
+    """A land-use layer read from Arrow: its frame and, with zones, its WKB not yet all decoded.
+
+    ``wkb`` None: ``frame`` is the layer :func:`spatial.io.arrow_frame.read_arrow_frame`
+    gives. Otherwise ``frame``'s geometry column is empty (None) and the
+    geometries are ``wkb``'s; :meth:`whole` gives that frame.
+    """
+
+    frame: gpd.GeoDataFrame
+    wkb: WkbGeometries | None = None
+    parts: ArrowParts | None = None
+    path: str = ""
+    id_field: str | None = None
+
+    def whole(self) -> gpd.GeoDataFrame:
+        """Return the layer as :func:`spatial.io.arrow_frame.read_arrow_frame` reads it."""
+        from spatial.io.fields import map_fields  # noqa: PLC0415
+
+        if self.wkb is None or self.parts is None:
+            return self.frame
+        return map_fields(self.parts.frame(self.wkb.every()), self.path, self.id_field)[0]
+
+
+def _reads_plainly(request: BalanceRequest, role: str) -> bool:
+    """Whether a role's file may be read from Arrow: no options but its id field, no repairs."""
+    from spatial.io.options import ReadOptions  # noqa: PLC0415
+
+    return not request.repair and replace(request.reading(role), id_field=None) == ReadOptions()
+
+
+def _named(request: BalanceRequest, role: str) -> list[str]:
+    """Return the columns read from Arrow whatever their kind: ids, ``accuracy``, class fields."""
+    id_field = request.reading(role).id_field
+    named = [*_ID_SPELLINGS, "accuracy", request.class_field, request.class_name_field]
+    return named + ([id_field] if id_field is not None else [])
+
+
+_Scanned = tuple["ArrowParts", "WkbGeometries"]
+
+
+def _scan_file(path: str, named: list[str], threads: int) -> _Scanned | None:
+    """Read a land-use file's parts from Arrow and scan its WKB, or None (read it otherwise).
+
+    Loads neither pandas nor geopandas for GeoParquet. None: a file
+    :func:`spatial.io.arrow_frame.read_arrow_parts` does not read, a WKB value
+    GEOS cannot read (:func:`spatial.io.arrow_frame.read_arrow_frame` then decides).
+    """
+    import pyarrow as pa  # noqa: PLC0415
+    from shapely.errors import ShapelyError  # noqa: PLC0415
+
+    from spatial.io.arrow_frame import read_arrow_parts  # noqa: PLC0415
+    from spatial.review.balance_scan import scan_wkb  # noqa: PLC0415
+
+    parts = read_arrow_parts(path, named, threads=threads)  # the caller applies the threshold
+    if parts is None:
+        return None
+    try:
+        wkb = scan_wkb(parts.wkb, threads)
+    except ShapelyError:
+        return None
+    pa.default_memory_pool().release_unused()  # the file's pages Arrow freed
+    return parts, wkb
+
+
+#: Land-use files read and scanned on a thread of their own, started before the readers load.
+_EARLY_SUFFIXES = frozenset({".parquet", ".geoparquet"})
+
+
+class _EarlyScans:
+    """GeoParquet land-use layers read and scanned in turn on a thread started early.
+
+    With zones, each role's GeoParquet file read plainly is read and scanned
+    (:func:`_scan_file`) on one thread, one role after the other, while the
+    command loads pandas and geopandas and reads the zones: the thread loads
+    neither. Nothing it finds is said from here: where it gives None (or fails)
+    the role is read as before, which decides.
+    """
+
+    def __init__(self, request: BalanceRequest) -> None:
+        from pathlib import Path  # noqa: PLC0415
+
+        jobs = [
+            (role, path, _named(request, role))
+            for role, path in request.roles().items()
+            if request.zones is not None
+            and _reads_plainly(request, role)
+            and Path(path).suffix.lower() in _EARLY_SUFFIXES
+        ]
+        self._done: dict[str, Future[_Scanned | None]] = {role: Future() for role, _, _ in jobs}
+        if jobs:
+            threading.Thread(target=self._run, args=(jobs,), daemon=True).start()
+
+    def _run(self, jobs: list[tuple[str, str, list[str]]]) -> None:
+        try:
+            with contextlib.suppress(Exception):  # a role not done is read as before
+                self._scan(jobs)
+        finally:  # whatever stopped the thread, no role is waited for in vain
+            for done in self._done.values():
+                if not done.done():
+                    done.set_result(None)
+
+    def _scan(self, jobs: list[tuple[str, str, list[str]]]) -> None:
+        from spatial.cpus import usable_cpus  # noqa: PLC0415
+
+        threads = usable_cpus()
+        for role, path, named in jobs:
+            try:
+                found = _scan_file(path, named, threads)
+            except Exception:  # read as before, which says what is wrong
+                found = None
+            self._done[role].set_result(found)
+
+    def take(self, role: str) -> _Scanned | bool | None:
+        """Return the role's scan (None: read it otherwise); False when it was not started."""
+        done = self._done.get(role)
+        return False if done is None else done.result()
+
+
+def _read_fast(
+    path: str, request: BalanceRequest, role: str, early: _EarlyScans | None = None
+) -> _ArrowLayer | None:
     """Read a land-use file from Arrow with the columns balance and the validator use, or None.
 
     Only for a file read without options but its id field (``--id-field``), and
     a table without repairs; None (anything unusual, an id field the file lacks)
     sends the layer the usual way (:func:`_table`). The id field is mapped as
-    :func:`spatial.io.layers.read_layer` maps it. Without zones every feature
-    takes part, so its rings are oriented as it is read, the originals released
-    as they go (:func:`spatial.review._fast.oriented_frame`: one set of a
-    million polygons in memory, not two).
+    :func:`spatial.io.layers.read_layer` maps it. With zones, the WKB is decoded
+    only where the convex test cannot settle a feature
+    (:func:`spatial.review.balance_scan.scan_wkb`): the parcels cut are built
+    later, the others never; a GeoParquet file's scan is ``early``'s, begun
+    while the command loaded its readers. Without zones every feature takes part,
+    so its rings are oriented as it is read, the originals released as they go
+    (:func:`spatial.review._fast.oriented_frame`: one set of a million polygons
+    in memory, not two).
     """
     import pyarrow as pa  # noqa: PLC0415
 
     from spatial.cpus import usable_cpus  # noqa: PLC0415
     from spatial.io.arrow_frame import read_arrow_frame  # noqa: PLC0415
     from spatial.io.fields import map_fields  # noqa: PLC0415
-    from spatial.io.options import ReadOptions  # noqa: PLC0415
 
     id_field = request.reading(role).id_field
-    if request.repair or replace(request.reading(role), id_field=None) != ReadOptions():
+    if not _reads_plainly(request, role):
         return None
     from spatial.review import _fast  # noqa: PLC0415 - its threshold, read when called
 
-    named = [*_ID_SPELLINGS, "accuracy", request.class_field, request.class_name_field]
-    named += [id_field] if id_field is not None else []
+    named = _named(request, role)
     threads = usable_cpus()
 
     def read() -> gpd.GeoDataFrame | None:
@@ -252,24 +380,52 @@ def _read_fast(path: str, request: BalanceRequest, role: str) -> gpd.GeoDataFram
             return None  # the usual reader names a missing field among all the file's fields
         return map_fields(frame, path, id_field)[0]
 
-    return read() if request.zones is not None else _fast.oriented_frame(read, threads)
+    if request.zones is None:
+        oriented = _fast.oriented_frame(read, threads)
+        return None if oriented is None else _ArrowLayer(oriented)
+    found = early.take(role) if early is not None else False
+    if found is False:
+        found = _scan_file(path, named, threads)
+    if isinstance(found, tuple) and len(found[1].bounds) > _fast.FAST_MIN_FEATURES:
+        scanned = _scanned_layer(found, path, id_field)
+        if scanned is not None:
+            return scanned
+    frame = read()  # what the scan could not say: read_arrow_frame decides
+    return None if frame is None else _ArrowLayer(frame)
 
 
-def _read_fast_roles(request: BalanceRequest) -> dict[str, gpd.GeoDataFrame | None]:
+def _scanned_layer(found: _Scanned, path: str, id_field: str | None) -> _ArrowLayer | None:
+    """Return the layer of a scan, its id field mapped (None: a field the file lacks)."""
+    import numpy as np  # noqa: PLC0415
+
+    from spatial.io.fields import map_fields  # noqa: PLC0415
+
+    parts, wkb = found
+    empty = parts.frame(np.full(len(wkb.bounds), None, dtype=object))
+    if id_field is not None and id_field not in empty.columns:
+        return None
+    return _ArrowLayer(map_fields(empty, path, id_field)[0], wkb, parts, path, id_field)
+
+
+def _read_fast_roles(request: BalanceRequest) -> dict[str, _ArrowLayer | None]:
     """Return :func:`_read_fast` of each land-use role, a missing file refused before it loads.
 
     A role's file is refused here (:func:`spatial.io.sandbox.refuse_missing_source`,
     the readers' own words) only where the usual read would refuse it next:
     while every earlier role was read from Arrow. After a role the fast read
     declined, that role's usual read comes first and may refuse it otherwise.
+    The GeoParquet layers are read early (:class:`_EarlyScans`), once the first
+    role is known to exist.
     """
     from spatial.io.sandbox import refuse_missing_source  # noqa: PLC0415
 
-    arrow: dict[str, gpd.GeoDataFrame | None] = {}
+    arrow: dict[str, _ArrowLayer | None] = {}
+    early = None
     for role, path in request.roles().items():
         if all(frame is not None for frame in arrow.values()):
             refuse_missing_source(path)  # before geopandas, pyarrow, GDAL load
-        arrow[role] = _read_fast(path, request, role)
+        early = early or _EarlyScans(request)
+        arrow[role] = _read_fast(path, request, role, early)
     return arrow
 
 
@@ -280,6 +436,7 @@ def _table(
     zones: gpd.GeoDataFrame | None,
     construction: tuple[str, ...] | None,
     fast: bool | None,
+    wkb: WkbGeometries | None = None,
 ) -> pd.DataFrame | None:
     """Return the balance table of one layer, or None where the fast path alone declines it.
 
@@ -300,31 +457,38 @@ def _table(
         "names": (path, database_label(request.zones or "")),
     }
     if fast is None:  # read by _read_fast: oriented there when there are no zones
-        return balance_table(gdf, zones, fast="only", oriented=zones is None, **keywords)
+        return balance_table(gdf, zones, fast="only", oriented=zones is None, wkb=wkb, **keywords)
     return balance_table(gdf, zones, repair=request.repair, fast=fast, **keywords)
 
 
 def _layer_table(
     request: BalanceRequest,
     role: str,
-    gdf: gpd.GeoDataFrame,
-    from_arrow: bool,
+    layer: gpd.GeoDataFrame | _ArrowLayer,
     zones: gpd.GeoDataFrame | None,
     construction: tuple[str, ...] | None,
 ) -> tuple[pd.DataFrame, gpd.GeoDataFrame]:
     """Return one layer's balance table and the layer it was made of.
 
-    A layer read from Arrow (``from_arrow``) that the fast path declines is
-    read whole and tabulated by the plain path, which names any problem.
+    A layer read from Arrow (:class:`_ArrowLayer`) that the fast path declines is
+    asked again decoded whole where only its WKB was scanned, then read whole
+    and tabulated by the plain path, which names any problem.
     """
     from spatial.io.layers import read_layer  # noqa: PLC0415
 
-    if from_arrow:
-        table = _table(request, role, gdf, zones, construction, fast=None)
+    if isinstance(layer, _ArrowLayer):
+        gdf = layer.frame
+        table = _table(request, role, gdf, zones, construction, fast=None, wkb=layer.wkb)
+        if table is None and layer.wkb is not None:  # a check flagged something: ask it whole
+            gdf = layer.whole()
+            table = _table(request, role, gdf, zones, construction, fast=None)
         if table is not None:
             return table, gdf
         gdf = read_layer(request.roles()[role], **vars(request.reading(role)))
-    table = _table(request, role, gdf, zones, construction, fast=not from_arrow)
+        fast = False
+    else:
+        gdf, fast = layer, True
+    table = _table(request, role, gdf, zones, construction, fast=fast)
     if table is None:  # never: the plain path always gives a table
         raise AssertionError("balance_table gave no table")
     return table, gdf
@@ -353,8 +517,7 @@ def run_balance(request: BalanceRequest) -> BalanceResult:
     from spatial.io.postgis import database_label  # noqa: PLC0415
     from spatial.review.balance import compare_balance, subtotals  # noqa: PLC0415
 
-    from_arrow = {role: frame is not None for role, frame in arrow.items()}
-    layers = {
+    layers: dict[str, gpd.GeoDataFrame | _ArrowLayer] = {
         role: frame if frame is not None else read_layer(roles[role], **vars(request.reading(role)))
         for role, frame in arrow.items()
     }
@@ -365,9 +528,7 @@ def run_balance(request: BalanceRequest) -> BalanceResult:
     tables, notes, problems = [], [], []
     for role in roles:
         path = database_label(roles[role])
-        table, layer = _layer_table(
-            request, role, layers.pop(role), from_arrow[role], zones, construction
-        )
+        table, layer = _layer_table(request, role, layers.pop(role), zones, construction)
         problems += _name_problems(layer, roles[role], request)
         del layer  # its geometries: before the next layer is tabulated
         notes += _overlap_notes(path, table) + _coarser_notes(path, table, request.level)

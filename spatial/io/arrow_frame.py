@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import os
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -38,9 +39,10 @@ if TYPE_CHECKING:
 
     import geopandas as gpd
     import numpy.typing as npt
+    import pandas as pd
     from pyproj import CRS
 
-__all__ = ["ARROW_FRAME_SUFFIXES", "read_arrow_frame"]
+__all__ = ["ARROW_FRAME_SUFFIXES", "ArrowParts", "read_arrow_frame", "read_arrow_parts"]
 
 #: Suffixes read this way (GeoJSON is left to the usual reader: GDAL parses it whole anyway).
 ARROW_FRAME_SUFFIXES = frozenset({".parquet", ".geoparquet", ".gpkg", ".shp", ".fgb"})
@@ -189,3 +191,123 @@ def read_arrow_frame(
         return _ogr(Path(text), named, threads, min_rows)
     except (SpatialError, OSError, ValueError, pa.ArrowException, ShapelyError):
         return None  # a broken file, a WKB GEOS cannot read: the usual reader says it in its words
+
+
+@dataclass(frozen=True)
+class ArrowParts:
+    """A layer file read from Arrow as :func:`read_arrow_frame` reads it, its WKB not yet decoded.
+
+    Attributes
+    ----------
+    columns : pyarrow.Table
+        The property columns :func:`read_arrow_frame` reads, as Arrow.
+    wkb : pyarrow.ChunkedArray
+        Each feature's WKB (a ``geoarrow.wkb`` extension or plain binary), in the file's order.
+    crs : pyproj.CRS
+        The layer's CRS (the WKB's coordinates are in it).
+    """
+
+    columns: pa.Table
+    wkb: pa.ChunkedArray
+    crs: CRS
+
+    def frame(self, geoms: npt.NDArray[np.object_]) -> gpd.GeoDataFrame:
+        """Return the GeoDataFrame of these properties and ``geoms``, as :func:`read_arrow_frame`.
+
+        ``geoms``: one shapely geometry (or None) a feature, in the layer's CRS;
+        with ``shapely.from_wkb`` of :attr:`wkb`, the frame ``read_arrow_frame``
+        gives, column for column (text as ``pandas.ArrowDtype``).
+        """
+        import geopandas as gpd  # noqa: PLC0415
+        import pandas as pd  # noqa: PLC0415
+
+        def mapper(kind: pa.DataType) -> pd.ArrowDtype | None:
+            return pd.ArrowDtype(kind) if _is_text(kind) else None
+
+        props = self.columns.to_pandas(types_mapper=mapper, ignore_metadata=True)
+        return gpd.GeoDataFrame(props, geometry=gpd.GeoSeries(geoms, crs=self.crs), crs=self.crs)
+
+
+def _parts(table: pa.Table, geometry: str, crs: CRS) -> ArrowParts | None:
+    """Return the parts of an Arrow table as :func:`_frame` would take it (None: a clash)."""
+    props = table.drop_columns([geometry])
+    if "geometry" in props.column_names:
+        return None  # the frame's geometry column would take its name: read_arrow_frame decides
+    return ArrowParts(props, table.column(geometry), crs)
+
+
+def _parquet_parts(
+    path: Path, named: Collection[str], threads: int, min_rows: int
+) -> ArrowParts | None:
+    """:func:`_parquet`, the WKB left undecoded (the same conditions, the same columns)."""
+    from pyproj import CRS  # noqa: PLC0415
+
+    from spatial.io.geoparquet import ParquetLayer  # noqa: PLC0415
+
+    layer = ParquetLayer(path)
+    if layer.rows <= min_rows or not layer.plain_wkb or layer.crs.equals(CRS.from_epsg(4326)):
+        return None
+    columns = _wanted(layer.file.schema_arrow, layer.geometry, named)
+    table = layer.file.read(columns=[*columns, layer.geometry], use_threads=threads > 1)
+    return _parts(table, layer.geometry, layer.crs)
+
+
+def _ogr_parts(path: Path, named: Collection[str], min_rows: int) -> ArrowParts | None:
+    """:func:`_ogr`, the WKB left undecoded (the same conditions, the same columns)."""
+    from spatial.io.sources import MalformedBatch, OgrLayer  # noqa: PLC0415
+
+    if path.suffix.lower() == ".shp" and not path.with_suffix(".cpg").is_file():
+        return None
+    layer = OgrLayer(path)
+    plain = len(set(layer.columns)) == len(layer.columns)
+    if layer.rows <= min_rows or not plain or any(sub != "OFSTNone" for sub in layer.subtypes):
+        return None
+    columns = [
+        name
+        for name, kind in zip(layer.columns, layer.types, strict=True)
+        if kind == "OFTString" or name in named
+    ]
+    try:
+        batches = list(layer.record_batches(columns, _BATCH_ROWS))
+    except MalformedBatch:
+        return None
+    if not batches:
+        return None
+    table = pa.Table.from_batches(batches)
+    if table.num_rows != layer.rows:
+        return None
+    return _parts(table, layer.geometry, layer.crs)
+
+
+def read_arrow_parts(
+    path: str | os.PathLike[str], named: Collection[str] = (), threads: int = 1, min_rows: int = 0
+) -> ArrowParts | None:
+    """Read what :func:`read_arrow_frame` reads, but leave the WKB for the caller to decode.
+
+    The same file, the same columns and the same answer None (read the usual
+    way) for the same files; a caller that decodes every WKB value with
+    ``shapely.from_wkb`` and calls :meth:`ArrowParts.frame` has the frame
+    ``read_arrow_frame`` gives. A caller may decode only the features it needs
+    (``spatial balance`` cuts only the parcels near its zones). Where
+    ``read_arrow_frame`` would answer None for a WKB value GEOS cannot read,
+    the caller must (it decodes).
+
+    Parameters
+    ----------
+    path, named, threads, min_rows
+        As for :func:`read_arrow_frame` (``threads`` reads GeoParquet).
+
+    Returns
+    -------
+    ArrowParts or None
+    """
+    text = os.fspath(path)
+    suffix = Path(text).suffix.lower()
+    if "::" in text or suffix not in ARROW_FRAME_SUFFIXES or not Path(text).is_file():
+        return None
+    try:
+        if suffix in {".parquet", ".geoparquet"}:
+            return _parquet_parts(Path(text), named, threads, min_rows)
+        return _ogr_parts(Path(text), named, min_rows)
+    except (SpatialError, OSError, ValueError, pa.ArrowException):
+        return None

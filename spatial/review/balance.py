@@ -69,6 +69,7 @@ from spatial.review._pieces import (
     ready_layers,
     require_unique,
 )
+from spatial.review.balance_scan import WkbGeometries, clean_under_validator_wkb
 from spatial.units import M2_PER_HA, M2_PER_MU
 from spatial.validate.coverage import matched_coverage
 from spatial.validate.frame import into_crs
@@ -272,14 +273,20 @@ def _features(
     at: np.ndarray | None = None,
     orient: bool = False,
     threads: int = 1,
+    wkb: WkbGeometries | None = None,
 ) -> _Features:
     """Return the features at positions ``at`` (all by default) of the layer ``lu``.
 
     ``orient``: orient their rings as :func:`~spatial.review._pieces.ready_layers` does
     (the fast path orients the features taking part only), on ``threads`` threads.
+    ``wkb``: the layer's geometries, built from it for ``at`` only (``lu``'s
+    geometry column is not looked at).
     """
     at = np.arange(len(lu)) if at is None else at
-    geoms = np.asarray(lu.geometry.array, dtype=object)[at]
+    if wkb is None:
+        geoms = np.asarray(lu.geometry.array, dtype=object)[at]
+    else:
+        geoms = wkb.geometries(at)
     if orient:
         geoms = on_threads(shapely.orient_polygons, geoms, threads)
     ids = lu["id"].take(at).to_numpy(dtype=object) if "id" in lu.columns else np.full(len(at), None)
@@ -571,6 +578,7 @@ def balance_table(
     fast: bool = ...,
     threads: int | None = ...,
     oriented: bool = ...,
+    wkb: None = ...,
 ) -> pd.DataFrame: ...
 
 
@@ -588,6 +596,7 @@ def balance_table(
     fast: Literal["only"],
     threads: int | None = ...,
     oriented: bool = ...,
+    wkb: WkbGeometries | None = ...,
 ) -> pd.DataFrame | None: ...
 
 
@@ -604,6 +613,7 @@ def balance_table(  # noqa: PLR0913 - keyword-only options past the two layers
     fast: bool | Literal["only"] = True,
     threads: int | None = None,
     oriented: bool = False,
+    wkb: WkbGeometries | None = None,
 ) -> pd.DataFrame | None:
     """Return the 用地平衡表: one row per zone and land-use class, areas in m², ha and 亩.
 
@@ -647,6 +657,14 @@ def balance_table(  # noqa: PLR0913 - keyword-only options past the two layers
         The layer's rings are oriented already
         (:func:`spatial.review._fast.oriented_frame`): the fast path does not
         orient them again.
+    wkb : WkbGeometries, optional
+        With ``fast="only"`` and zones: the layer's geometries as WKB
+        (:func:`spatial.review.balance_scan.scan_wkb`; ``landuse``'s geometry
+        column is then not looked at): the validator's mirror asked of them
+        (:func:`~spatial.review.balance_scan.clean_under_validator_wkb`), and only
+        the features cut built by GEOS. None where that mirror flags anything:
+        the caller decodes the layer whole and asks again (the same table, bit
+        for bit, either way).
 
     Returns
     -------
@@ -682,9 +700,21 @@ def balance_table(  # noqa: PLR0913 - keyword-only options past the two layers
     threads = usable_cpus() if threads is None else max(1, threads)
     if fast == "only" and repair:
         raise ValueError("balance_table: fast='only' does not repair; give fast=False")
+    if wkb is not None and (fast != "only" or zones is None):
+        raise ValueError("balance_table: wkb= goes with fast='only' and zones")
     found = None
     if fast and not repair:
-        found = _fast_inputs(landuse, zones, class_field, id_field, level, names, threads, oriented)
+        found = _fast_inputs(
+            landuse,
+            zones,
+            class_field,
+            id_field,
+            level,
+            names,
+            threads,
+            oriented=oriented,
+            wkb=wkb,
+        )
     if found is None and fast == "only":
         return None
     repairs: list[Repair] = []
@@ -735,7 +765,7 @@ def _plain_inputs(
     return (lu, np.asarray(ready[1].geometry.array, dtype=object), ids), repairs
 
 
-def _fast_inputs(
+def _fast_inputs(  # noqa: PLR0913 - balance_table's, and how the layer was read
     landuse: gpd.GeoDataFrame,
     zones: gpd.GeoDataFrame | None,
     class_field: str,
@@ -743,7 +773,9 @@ def _fast_inputs(
     level: int | None,
     names: tuple[str, str],
     threads: int,
+    *,
     oriented: bool = False,
+    wkb: WkbGeometries | None = None,
 ) -> _Inputs | None:
     """Return the inputs of the fast path, or None: the plain path then names any problem.
 
@@ -751,11 +783,17 @@ def _fast_inputs(
     :data:`FAST_MIN_FEATURES`, that the validator would pass, with known codes;
     the zones checked as the plain path checks them and moved, like it, into
     the land-use layer's CRS; only the features whose box meets a zone's.
+    With ``wkb`` (and zones), the layer's geometries are that (see
+    :func:`balance_table`).
     """
     n = len(landuse)
     if n <= FAST_MIN_FEATURES or (zones is not None and len(zones) >= n):
         return None
-    if not clean_under_validator(landuse, threads):
+    if wkb is not None and zones is not None:
+        clean = clean_under_validator_wkb(landuse, wkb)
+    else:
+        clean = clean_under_validator(landuse, threads)
+    if not clean:
         return None
     codes = _codes_fast(landuse, class_field, level)
     if codes is None:
@@ -771,9 +809,12 @@ def _fast_inputs(
     ready = ready.reset_index(drop=True)
     ids = require_unique(ready, names[1], id_field)
     zone_geoms = shapely.orient_polygons(np.asarray(ready.geometry.array, dtype=object))
-    bounds = shapely.bounds(np.asarray(plain.geometry.array, dtype=object))
+    if wkb is None:
+        bounds = shapely.bounds(np.asarray(plain.geometry.array, dtype=object))
+    else:
+        bounds = wkb.bounds
     at = box_candidates(bounds, zone_geoms)
-    lu = _features(plain, codes, names[0], at, orient=not oriented, threads=threads)
+    lu = _features(plain, codes, names[0], at, orient=not oriented, threads=threads, wkb=wkb)
     return lu, zone_geoms, ids
 
 
