@@ -71,6 +71,7 @@ from spatial.overlay._engine import (
     intersection_areas,
 )
 from spatial.overlay._keywords import id_keywords
+from spatial.overlay._within import parts_within
 from spatial.preconditions import feature_error, require_crs, require_unique_ids
 from spatial.units import M2_PER_KM2
 from spatial.validate.frame import DENSIFY_DEG, into_crs, move_into
@@ -823,14 +824,16 @@ def require_valid_at(geoms: npt.NDArray[np.object_], positions: npt.NDArray[np.i
 def within_zone(geoms: npt.NDArray[np.object_], zone: shapely.Geometry) -> npt.NDArray[np.object_]:
     """Return the part of each geometry within ``zone`` (one CRS), refusing an invalid one it meets.
 
+    ``shapely.intersection(geoms, zone)``, geometry for geometry, with GEOS's
+    overlay only for the features that cross the zone's edge
+    (:func:`spatial.overlay._within.parts_within`).
+
     Raises
     ------
     InvalidFeatureError
         The first geometry meeting the zone that is not valid (its position).
     """
-    require_valid_at(geoms, np.flatnonzero(shapely.intersects(geoms, zone)))
-    parts: npt.NDArray[np.object_] = shapely.intersection(geoms, zone)
-    return parts
+    return parts_within(geoms, zone)
 
 
 def cut_outside(
