@@ -109,11 +109,12 @@ def point_to_segment(px: Floats, py: Floats, seg: Segments, which: Ints) -> Floa
     xa, ya = px - seg.ax[which], py - seg.ay[which]
     r = xa * dx
     r += ya * dy
-    r /= len2
     # s = ((A.y - p.y) * dx - (A.x - p.x) * dy) / len2: negating a difference is exact
     s = ya * dx
     s -= xa * dy
-    s /= len2
+    with np.errstate(invalid="ignore", divide="ignore"):  # 0 / 0 where A == B: not used
+        r /= len2
+        s /= len2
     np.abs(s, out=s)
     s *= seg.length[which]
     xa *= xa

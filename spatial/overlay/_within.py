@@ -5,8 +5,9 @@ geometry for geometry (the same coordinates in the same order), with fewer
 GEOS overlays. Against a buffer zone most features that reach its box lie
 either wholly outside it or wholly inside it:
 
-* a valid feature the zone does not meet (a prepared ``intersects``): GEOS's
-  answer is an empty polygon (``POLYGON EMPTY``), given without an overlay;
+* a valid (Multi)Polygon of two dimensions the zone does not meet (a
+  prepared ``intersects``): GEOS's answer is ``POLYGON EMPTY``, given without
+  an overlay;
 * a valid polygon of one ring (two dimensions, no vertex repeated in a row)
   in the zone's interior (a prepared ``contains_properly``): GEOS's overlay
   gives back its ring, turned clockwise and started at its second vertex
@@ -34,6 +35,7 @@ SAMPLE_FEATURES = 4
 #: GEOS's ``POLYGON EMPTY``: the part of a feature the zone does not meet.
 _EMPTY = shapely.from_wkt("POLYGON EMPTY")
 _POLYGON = 3
+_MULTIPOLYGON = 6
 
 
 def _near(geoms: npt.NDArray[np.object_], zone: shapely.Geometry) -> npt.NDArray[np.intp]:
@@ -44,6 +46,15 @@ def _near(geoms: npt.NDArray[np.object_], zone: shapely.Geometry) -> npt.NDArray
         across = (boxes[:, 0] <= x1) & (boxes[:, 2] >= x0)
         meets = across & (boxes[:, 1] <= y1) & (boxes[:, 3] >= y0)
     return np.flatnonzero(meets)
+
+
+def _flat_polygonal(geoms: npt.NDArray[np.object_]) -> npt.NDArray[np.bool_]:
+    """Return which geometries are (Multi)Polygons of two dimensions."""
+    kind = shapely.get_type_id(geoms)
+    flat: npt.NDArray[np.bool_] = ((kind == _POLYGON) | (kind == _MULTIPOLYGON)) & ~shapely.has_z(
+        geoms
+    )
+    return flat
 
 
 def _refuse_invalid(
@@ -140,8 +151,10 @@ def parts_within(geoms: npt.NDArray[np.object_], zone: shapely.Geometry) -> npt.
         prepared = shapely.from_wkb(shapely.to_wkb(zone))
         shapely.prepare(prepared)
         meets = shapely.intersects(prepared, geoms[candidates])
-        parts[candidates[~meets]] = _EMPTY
-        cut[candidates[~meets]] = False
+        apart = candidates[~meets]
+        apart = apart[_flat_polygonal(geoms[apart])]  # GEOS's empty answer has their type
+        parts[apart] = _EMPTY
+        cut[apart] = False
         hit = candidates[meets]
         inside = hit[shapely.contains_properly(prepared, geoms[hit])]
         ok, rebuilt = as_overlay_rings(geoms[inside])
