@@ -1000,11 +1000,12 @@ def _assign_zone(pts: gpd.GeoDataFrame, polys: gpd.GeoDataFrame) -> CRS:
 
     ``pts`` are already in the polygons' CRS.
     """
+    from spatial.overlay._gkzone import lonlat_bounds  # noqa: PLC0415
     from spatial.overlay._nearest import gk_zone_of  # noqa: PLC0415 - scan_ops imports this module
 
     crs = require_crs(polys, "polygon layer")
     if len(pts) and len(polys):
-        lonlat = polys.to_crs(WGS84).total_bounds.reshape(1, 4)
+        lonlat = lonlat_bounds(np.asarray(polys.geometry.array), crs)  # to_crs(WGS84)'s
         if gk_zone_of(shapely.bounds(np.asarray(pts.geometry.array)), crs, lonlat):
             return crs
     return gk_zone_crs_for(pts, polys)

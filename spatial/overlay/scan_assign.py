@@ -47,6 +47,7 @@ from pyproj import CRS, Transformer
 
 from spatial.crs import CGCS2000, WGS84
 from spatial.overlay import scan_ops as _ops
+from spatial.overlay._gkzone import lonlat_bounds
 from spatial.overlay._nearest import MAX_POLYGONS, gk_zone_of, nearest_xy
 from spatial.overlay._points import point_bounds
 from spatial.overlay.operations import assign_points
@@ -120,7 +121,7 @@ def _zones(polygons: gpd.GeoDataFrame, b_id_field: str, name: str) -> _Zones:
         middle = (box[:2] + box[2:]) / 2
         shapely.intersects_xy(zone, [box[0], middle[0]], [box[1], middle[1]])
     polys.sindex  # noqa: B018 - the tree built here, once, before the threads ask it
-    lonlat = polys.to_crs(WGS84).total_bounds.reshape(1, 4)
+    lonlat = lonlat_bounds(geoms, crs)  # the zones' to_crs(WGS84).total_bounds
     return _Zones(polys, prepared, boxes, polys[b_id_field].to_numpy(), lonlat)
 
 
