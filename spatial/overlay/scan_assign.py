@@ -42,6 +42,7 @@ import geopandas as gpd
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+import pyarrow as pa
 import shapely
 from pyproj import CRS, Transformer
 
@@ -87,7 +88,7 @@ class _AssignJob:
 class _Rows:
     """One unit's rows: point positions in the unit, polygon positions, inside, distance (m)."""
 
-    ids: npt.NDArray[Any]
+    ids: pa.Array  # the unit's, as read
     point: npt.NDArray[np.intp]
     polygon: npt.NDArray[np.intp]
     inside: npt.NDArray[np.bool_]
@@ -222,7 +223,7 @@ def _unit_assign(job: _AssignJob, unit: ScannedUnit) -> tuple[_Rows, npt.NDArray
     point = np.concatenate([ip, outside])
     order = np.argsort(point, kind="stable")  # each point's rows together, inside ones first
     rows = _Rows(
-        unit.ids.to_numpy(zero_copy_only=False),
+        unit.ids,
         point[order],
         np.concatenate([iq, jq])[order],
         np.concatenate([np.ones(len(ip), bool), np.zeros(len(outside), bool)])[order],
@@ -249,12 +250,28 @@ def _table(done: Sequence[_Rows], zones: _Zones) -> pd.DataFrame:
     """Return every unit's rows, in the file's order, in ``assign_points``'s columns."""
     return pd.DataFrame(
         {
-            "point_id": np.concatenate([r.ids[r.point] for r in done]),
+            "point_id": _id_column([r.ids.take(r.point) for r in done]),
             "polygon_id": zones.ids[np.concatenate([r.polygon for r in done])],
             "inside": np.concatenate([r.inside for r in done]),
             "dist_m": np.concatenate([r.dist_m for r in done]),
         }
     )
+
+
+def _id_column(parts: Sequence[pa.Array]) -> Any:
+    """Return the ids as ``DataFrame({...: ids.to_numpy(zero_copy_only=False)})`` has them.
+
+    Text ids go straight from arrow into pandas' string column (what pandas
+    infers for an array of Python strings: the same values and dtype, without
+    a million Python strings built and read back); others through numpy.
+    """
+    chunks = [p.combine_chunks() if isinstance(p, pa.ChunkedArray) else p for p in parts]
+    ids = pa.concat_arrays(chunks)
+    inferred = pd.Series(np.array(["id"], dtype=object)).dtype
+    text = pa.types.is_string(ids.type) or pa.types.is_large_string(ids.type)
+    if text and isinstance(inferred, pd.StringDtype):
+        return pd.array(ids, dtype=inferred)
+    return ids.to_numpy(zero_copy_only=False)
 
 
 def _read_whole(

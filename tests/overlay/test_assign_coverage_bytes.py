@@ -26,7 +26,8 @@ from conftest import grid_parcels_gk
 from spatial.cli import main
 from spatial.io.layers import bundled_layer_path, read_layer
 from spatial.overlay import _nearest, operations, scan
-from spatial.overlay.operations import require_valid_at
+from spatial.overlay.operations import assign_points, require_valid_at
+from spatial.overlay.scan_assign import assign_file
 
 ZONES = read_layer(bundled_layer_path("zones")).to_crs(4544)[["id", "geometry"]]
 UNIT = 350  # rows a unit (scan.MIN_UNIT_ROWS lowered): many unit edges
@@ -216,3 +217,16 @@ def test_assign_of_a_bad_point_is_mains(
     args = ["overlay", str(path), str(zones_file), "--op", "assign"]
     today, before = _both(args, tmp_path, monkeypatch, capsys)
     assert today == before
+
+
+@pytest.mark.parametrize("kind", ["text", "integer"])
+def test_the_point_ids_are_the_plain_paths_column(kind, zones_file, tmp_path) -> None:
+    """Text ids go from arrow to pandas' string column, others through numpy: the same frame."""
+    layer = POINTS.copy()
+    if kind == "integer":
+        layer["id"] = np.arange(len(layer), dtype=np.int64) * 7 + 10**12
+    path = _write(layer, tmp_path / "points.parquet")
+    got = assign_file(path, ZONES, "id", "id", unit_rows=UNIT, threads=2)
+    expected = assign_points(read_layer(path), ZONES, "id", "id", names=(str(path), "layer B"))
+    pd.testing.assert_frame_equal(got, expected, check_exact=True)
+    assert got.point_id.dtype == (np.int64 if kind == "integer" else pd.Series(["x"]).dtype)
