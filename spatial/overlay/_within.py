@@ -32,8 +32,6 @@ __all__ = ["SAMPLE_FEATURES", "as_overlay_rings", "parts_within"]
 
 #: Features rebuilt from their ring in each call that GEOS also cuts, to confirm the rule.
 SAMPLE_FEATURES = 4
-#: GEOS's ``POLYGON EMPTY``: the part of a feature the zone does not meet.
-_EMPTY = shapely.from_wkt("POLYGON EMPTY")
 _POLYGON = 3
 _MULTIPOLYGON = 6
 
@@ -153,7 +151,7 @@ def parts_within(geoms: npt.NDArray[np.object_], zone: shapely.Geometry) -> npt.
         meets = shapely.intersects(prepared, geoms[candidates])
         apart = candidates[~meets]
         apart = apart[_flat_polygonal(geoms[apart])]  # GEOS's empty answer has their type
-        parts[apart] = _EMPTY
+        parts[apart] = shapely.empty(1, geom_type=shapely.GeometryType.POLYGON)[0]  # this call's
         cut[apart] = False
         hit = candidates[meets]
         inside = hit[shapely.contains_properly(prepared, geoms[hit])]
