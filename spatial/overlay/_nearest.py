@@ -17,6 +17,15 @@ one-point-at-a-time search, which holds the GIL (about 5 µs a point):
 
 The work is cut into chunks of points and spread over threads (GEOS and numpy
 release the GIL); the answer does not depend on the number of threads.
+
+With a few polygons of not too many vertices, the distances are not asked of
+GEOS at all: :func:`spatial.overlay._segments.nearest_segments` takes GEOS's
+own steps (the least distance to a segment of the rings) in numpy, for the
+segments a quadtree over the points leaves near each one. A sample of points
+of every call is measured by GEOS too; if any distance differs in a bit (a
+GEOS built to fuse multiplications and additions would), the call is answered
+by GEOS as above. :func:`nearest_xy` takes the points' coordinates and builds
+shapely points only for the few it asks the tree or GEOS about.
 :func:`gk_zone_of` chooses the Gauss–Krüger zone of points and polygons
 without moving every point to lon/lat when the polygons' CRS is that zone.
 """
@@ -33,8 +42,9 @@ from pyproj import CRS
 
 from spatial.errors import CRSError
 from spatial.overlay._gkzone import lon_range, zone_is
+from spatial.overlay._segments import Segments, nearest_segments
 
-__all__ = ["CHUNK_POINTS", "MAX_POLYGONS", "nearest_polygons"]
+__all__ = ["CHUNK_POINTS", "MAX_POLYGONS", "nearest_polygons", "nearest_xy"]
 
 #: Points measured together in one task (numpy arrays of this many rows × polygons).
 CHUNK_POINTS = 65_536
@@ -42,8 +52,11 @@ CHUNK_POINTS = 65_536
 MAX_POLYGONS = 256
 #: Relative slack on a box distance against an exact one (rounding of both).
 _SLACK = 1e-9
+#: Points of each call measured by GEOS as well, to confirm numpy's distances bit for bit.
+SAMPLE_POINTS = 64
 
 Ties = Callable[[npt.NDArray[np.intp]], npt.NDArray[np.intp]]
+Points = Callable[[npt.NDArray[np.intp]], npt.NDArray[np.object_]]
 
 
 def _box_distance(
@@ -120,9 +133,125 @@ def nearest_polygons(
         The position of the nearest polygon and ``shapely.distance`` to it;
         -1 and NaN where the tree finds none (an empty point).
     """
-    polygon_boxes = shapely.bounds(polygons)
     if not len(points):
         return np.empty(0, dtype=np.intp), np.empty(0)
+    boxes = shapely.bounds(points)  # a point's box is its x, y twice; NaN for an empty point
+    x, y = boxes[:, 0], boxes[:, 1]
+
+    def points_at(positions: npt.NDArray[np.intp]) -> npt.NDArray[np.object_]:
+        return points[positions]
+
+    found = None
+    if np.isfinite(x).all() and np.isfinite(y).all() and not _any_met(x, y, polygons):
+        found = _by_segments(x, y, polygons, ties, points_at, threads)
+    if found is not None:
+        return found
+    return _by_geos(points, polygons, ties, threads)
+
+
+def _any_met(
+    x: npt.NDArray[np.float64], y: npt.NDArray[np.float64], polygons: npt.NDArray[np.object_]
+) -> bool:
+    """Whether a polygon covers a point (GEOS measures 0 there, not to the rings)."""
+    if len(polygons) > MAX_POLYGONS:
+        return True  # not asked: the tree answers anyway
+    boxes = shapely.bounds(polygons)
+    prepared = shapely.from_wkb(shapely.to_wkb(polygons))  # copies: the caller's stay as they are
+    shapely.prepare(prepared)
+    for polygon, box in zip(prepared, boxes, strict=True):
+        near = np.flatnonzero((x >= box[0]) & (x <= box[2]) & (y >= box[1]) & (y <= box[3]))
+        if len(near) and shapely.intersects_xy(polygon, x[near], y[near]).any():
+            return True
+    return False
+
+
+def nearest_xy(
+    x: npt.NDArray[np.float64],
+    y: npt.NDArray[np.float64],
+    polygons: npt.NDArray[np.object_],
+    ties: Ties,
+    threads: int = 1,
+) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.float64]]:
+    """:func:`nearest_polygons` of the points ``(x, y)``: finite, outside every polygon.
+
+    The same answer as ``nearest_polygons(shapely.points(x, y), ...)``, with
+    shapely points built only for the points ``ties`` is asked about (its
+    positions are into ``x``) or when GEOS measures them all.
+    """
+    if not len(x):
+        return np.empty(0, dtype=np.intp), np.empty(0)
+
+    def points_at(positions: npt.NDArray[np.intp]) -> npt.NDArray[np.object_]:
+        return np.asarray(shapely.points(x[positions], y[positions]), dtype=object)
+
+    found = _by_segments(x, y, polygons, ties, points_at, threads)
+    if found is not None:
+        return found
+    return _by_geos(points_at(np.arange(len(x), dtype=np.intp)), polygons, ties, threads)
+
+
+def _by_segments(
+    x: npt.NDArray[np.float64],
+    y: npt.NDArray[np.float64],
+    polygons: npt.NDArray[np.object_],
+    ties: Ties,
+    points_at: Points,
+    threads: int,
+) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.float64]] | None:
+    """Return the answer from the rings' segments in numpy; None where GEOS must give it.
+
+    The points must be finite and outside every polygon. None with many
+    polygons, a vertex that is not finite, or a sampled distance that is not
+    GEOS's float.
+    """
+    if len(polygons) > MAX_POLYGONS:
+        return None
+    segments = Segments.of(polygons)
+    if segments is None:
+        return None
+    starts = range(0, len(x), CHUNK_POINTS)
+
+    def chunk(
+        start: int,
+    ) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.float64], npt.NDArray[np.bool_]]:
+        end = start + CHUNK_POINTS
+        return nearest_segments(x[start:end], y[start:end], segments)
+
+    with ThreadPoolExecutor(max(1, threads)) as pool:
+        parts = list(pool.map(chunk, starts))
+    nearest = np.concatenate([p[0] for p in parts])
+    distance = np.concatenate([p[1] for p in parts])
+    ask = np.flatnonzero(np.concatenate([p[2] for p in parts]))
+    if not _geos_agrees(nearest, distance, polygons, points_at):
+        return None
+    if len(ask):  # two polygons exactly as near: the tree's answer
+        nearest[ask] = ties(ask)
+        distance[ask] = np.nan
+        some = ask[nearest[ask] >= 0]
+        distance[some] = shapely.distance(points_at(some), polygons[nearest[some]])
+    return nearest, distance
+
+
+def _geos_agrees(
+    nearest: npt.NDArray[np.intp],
+    distance: npt.NDArray[np.float64],
+    polygons: npt.NDArray[np.object_],
+    points_at: Points,
+) -> bool:
+    """Whether GEOS measures the same floats as numpy for a sample of the points."""
+    sample = np.unique(np.linspace(0, len(nearest) - 1, SAMPLE_POINTS).astype(np.intp))
+    geos = shapely.distance(points_at(sample), polygons[nearest[sample]])
+    return bool(np.array_equal(geos.view(np.int64), distance[sample].view(np.int64)))
+
+
+def _by_geos(
+    points: npt.NDArray[np.object_],
+    polygons: npt.NDArray[np.object_],
+    ties: Ties,
+    threads: int,
+) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.float64]]:
+    """Return the answer from the polygons' boxes and GEOS's distance to the nearest ones."""
+    polygon_boxes = shapely.bounds(polygons)
     if len(polygons) > MAX_POLYGONS or not np.isfinite(polygon_boxes).all():
         return _asked(points, polygons, ties, np.arange(len(points), dtype=np.intp))
     scale = float(np.abs(polygon_boxes).max())

@@ -71,6 +71,7 @@ from spatial.overlay._engine import (
     intersection_areas,
 )
 from spatial.overlay._keywords import id_keywords
+from spatial.overlay._within import parts_within
 from spatial.preconditions import feature_error, require_crs, require_unique_ids
 from spatial.units import M2_PER_KM2
 from spatial.validate.frame import DENSIFY_DEG, into_crs, move_into
@@ -823,14 +824,16 @@ def require_valid_at(geoms: npt.NDArray[np.object_], positions: npt.NDArray[np.i
 def within_zone(geoms: npt.NDArray[np.object_], zone: shapely.Geometry) -> npt.NDArray[np.object_]:
     """Return the part of each geometry within ``zone`` (one CRS), refusing an invalid one it meets.
 
+    ``shapely.intersection(geoms, zone)``, geometry for geometry, with GEOS's
+    overlay only for the features that cross the zone's edge
+    (:func:`spatial.overlay._within.parts_within`).
+
     Raises
     ------
     InvalidFeatureError
         The first geometry meeting the zone that is not valid (its position).
     """
-    require_valid_at(geoms, np.flatnonzero(shapely.intersects(geoms, zone)))
-    parts: npt.NDArray[np.object_] = shapely.intersection(geoms, zone)
-    return parts
+    return parts_within(geoms, zone)
 
 
 def cut_outside(
@@ -997,11 +1000,12 @@ def _assign_zone(pts: gpd.GeoDataFrame, polys: gpd.GeoDataFrame) -> CRS:
 
     ``pts`` are already in the polygons' CRS.
     """
+    from spatial.overlay._gkzone import lonlat_bounds  # noqa: PLC0415
     from spatial.overlay._nearest import gk_zone_of  # noqa: PLC0415 - scan_ops imports this module
 
     crs = require_crs(polys, "polygon layer")
     if len(pts) and len(polys):
-        lonlat = polys.to_crs(WGS84).total_bounds.reshape(1, 4)
+        lonlat = lonlat_bounds(np.asarray(polys.geometry.array), crs)  # to_crs(WGS84)'s
         if gk_zone_of(shapely.bounds(np.asarray(pts.geometry.array)), crs, lonlat):
             return crs
     return gk_zone_crs_for(pts, polys)

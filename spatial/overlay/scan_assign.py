@@ -15,9 +15,9 @@ same threads:
   when the polygon covers it, its boundary included); a point two or more
   zones hold is asked of the zones' STRtree (``covered_by``), which gives its
   zones in the tree's order, as the plain path lists them;
-* **outside**: the nearest zone and the distance to it, from points built for
-  those only, by :func:`spatial.overlay._nearest.nearest_polygons` (the
-  tree's answer, bit for bit);
+* **outside**: the nearest zone and the distance to it, by
+  :func:`spatial.overlay._nearest.nearest_xy` (the tree's answer, bit for
+  bit; GEOS's distance taken in numpy, no shapely point but for a tie);
 * the bounds on the points' longitudes, so that the Gauss–Krüger zone the
   plain path measures in is told from the boxes once every unit is read.
 
@@ -42,12 +42,14 @@ import geopandas as gpd
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+import pyarrow as pa
 import shapely
 from pyproj import CRS, Transformer
 
 from spatial.crs import CGCS2000, WGS84
 from spatial.overlay import scan_ops as _ops
-from spatial.overlay._nearest import MAX_POLYGONS, gk_zone_of, nearest_polygons
+from spatial.overlay._gkzone import lonlat_bounds
+from spatial.overlay._nearest import MAX_POLYGONS, gk_zone_of, nearest_xy
 from spatial.overlay._points import point_bounds
 from spatial.overlay.operations import assign_points
 from spatial.overlay.scan import UNIT_ROWS, NotPlain, ParquetScan, ScannedUnit
@@ -66,7 +68,6 @@ class _Zones:
 
     frame: gpd.GeoDataFrame
     geoms: npt.NDArray[np.object_]  # prepared
-    boundaries: npt.NDArray[np.object_]
     boxes: npt.NDArray[np.float64]
     ids: npt.NDArray[Any]
     lonlat: npt.NDArray[np.float64]  # their total bounds in EPSG:4326, a row
@@ -87,7 +88,7 @@ class _AssignJob:
 class _Rows:
     """One unit's rows: point positions in the unit, polygon positions, inside, distance (m)."""
 
-    ids: npt.NDArray[Any]
+    ids: pa.Array  # the unit's, as read
     point: npt.NDArray[np.intp]
     polygon: npt.NDArray[np.intp]
     inside: npt.NDArray[np.bool_]
@@ -121,9 +122,8 @@ def _zones(polygons: gpd.GeoDataFrame, b_id_field: str, name: str) -> _Zones:
         middle = (box[:2] + box[2:]) / 2
         shapely.intersects_xy(zone, [box[0], middle[0]], [box[1], middle[1]])
     polys.sindex  # noqa: B018 - the tree built here, once, before the threads ask it
-    lonlat = polys.to_crs(WGS84).total_bounds.reshape(1, 4)
-    boundaries = np.asarray(shapely.boundary(geoms), dtype=object)
-    return _Zones(polys, prepared, boundaries, boxes, polys[b_id_field].to_numpy(), lonlat)
+    lonlat = lonlat_bounds(geoms, crs)  # the zones' to_crs(WGS84).total_bounds
+    return _Zones(polys, prepared, boxes, polys[b_id_field].to_numpy(), lonlat)
 
 
 def _to(source: CRS, target: CRS) -> Callable[..., tuple[Any, Any]]:
@@ -192,18 +192,18 @@ def _nearest(
     """Nearest zone of each point and the distance (metres), as ``assign_points`` measures it.
 
     The points are outside every zone, so their distance to a zone is GEOS's to
-    its boundary (the same least distance to a segment of its rings, without
-    first testing whether the point lies inside: 10-30 % less time).
+    its rings (:func:`spatial.overlay._nearest.nearest_xy`: in numpy, shapely
+    points built only for a tie).
     """
-    points: npt.NDArray[np.object_] = np.asarray(shapely.points(x, y), dtype=object)
 
     def ties(positions: npt.NDArray[np.intp]) -> npt.NDArray[np.intp]:
-        jp, jq = zones.frame.sindex.nearest(points[positions], return_all=False)
+        points = shapely.points(x[positions], y[positions])
+        jp, jq = zones.frame.sindex.nearest(points, return_all=False)
         found = np.full(len(positions), -1, dtype=np.intp)
         found[jp] = jq
         return found
 
-    return nearest_polygons(points, zones.boundaries, ties, threads=1)
+    return nearest_xy(x, y, zones.geoms, ties, threads=1)
 
 
 def _unit_assign(job: _AssignJob, unit: ScannedUnit) -> tuple[_Rows, npt.NDArray[np.float64]]:
@@ -223,7 +223,7 @@ def _unit_assign(job: _AssignJob, unit: ScannedUnit) -> tuple[_Rows, npt.NDArray
     point = np.concatenate([ip, outside])
     order = np.argsort(point, kind="stable")  # each point's rows together, inside ones first
     rows = _Rows(
-        unit.ids.to_numpy(zero_copy_only=False),
+        unit.ids,
         point[order],
         np.concatenate([iq, jq])[order],
         np.concatenate([np.ones(len(ip), bool), np.zeros(len(outside), bool)])[order],
@@ -250,12 +250,28 @@ def _table(done: Sequence[_Rows], zones: _Zones) -> pd.DataFrame:
     """Return every unit's rows, in the file's order, in ``assign_points``'s columns."""
     return pd.DataFrame(
         {
-            "point_id": np.concatenate([r.ids[r.point] for r in done]),
+            "point_id": _id_column([r.ids.take(r.point) for r in done]),
             "polygon_id": zones.ids[np.concatenate([r.polygon for r in done])],
             "inside": np.concatenate([r.inside for r in done]),
             "dist_m": np.concatenate([r.dist_m for r in done]),
         }
     )
+
+
+def _id_column(parts: Sequence[pa.Array]) -> Any:
+    """Return the ids as ``DataFrame({...: ids.to_numpy(zero_copy_only=False)})`` has them.
+
+    Text ids go straight from arrow into pandas' string column (what pandas
+    infers for an array of Python strings: the same values and dtype, without
+    a million Python strings built and read back); others through numpy.
+    """
+    chunks = [p.combine_chunks() if isinstance(p, pa.ChunkedArray) else p for p in parts]
+    ids = pa.concat_arrays(chunks)
+    inferred = pd.Series(np.array(["id"], dtype=object)).dtype
+    text = pa.types.is_string(ids.type) or pa.types.is_large_string(ids.type)
+    if text and isinstance(inferred, pd.StringDtype):
+        return pd.array(ids, dtype=inferred)
+    return ids.to_numpy(zero_copy_only=False)
 
 
 def _read_whole(

@@ -59,6 +59,7 @@ from spatial.io.sources import LayerSource
 from spatial.measure.record import area_of_record_m2
 from spatial.overlay._engine import InvalidFeatureError
 from spatial.overlay._gkzone import lon_range as _lon_range
+from spatial.overlay._gkzone import lonlat_bounds
 from spatial.overlay._gkzone import zone_is as _zone_is
 from spatial.overlay.operations import (
     buffer_coverage,
@@ -443,7 +444,7 @@ def _coverage_job(
     The zone is the one of B alone here, checked against A's boxes once all are read.
     """
     small = _small_layer(lines, "any", names, layer)
-    lonlat = np.asarray(small.frame.to_crs(WGS84).total_bounds, dtype=float).reshape(-1, 4)
+    lonlat = lonlat_bounds(small.geoms, require_crs(small.frame, names[1]))  # to_crs(WGS84)'s
     if not gk_zone_crs_for(lonlat).equals(layer.crs):
         raise NotPlain
     zone = buffer_zone(small.geoms, distance_m)
