@@ -57,6 +57,7 @@ def say_notes(command: str, notes: Iterable[str]) -> None:
         print(f"spatial {command}: note: {printable(note)}", file=sys.stderr)
 
 
-def say_wrote(command: str, path: object) -> None:
-    """Print ``spatial COMMAND: wrote PATH`` on stderr (standard output stays the data)."""
-    print(f"spatial {command}: wrote {printable(str(path))}", file=sys.stderr)
+def say_wrote(command: str, path: object, detail: str | None = None) -> None:
+    """Print ``spatial COMMAND: wrote PATH [(DETAIL)]`` on stderr (standard output: the data)."""
+    extra = "" if detail is None else f" ({detail})"
+    print(f"spatial {command}: wrote {printable(str(path))}{extra}", file=sys.stderr)

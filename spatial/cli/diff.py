@@ -59,7 +59,7 @@ from spatial.cli._options import (
     add_repair_option,
     read_options,
 )
-from spatial.cli._output import printed_warnings, say_notes
+from spatial.cli._output import printed_warnings, say_notes, say_wrote
 from spatial.cli._outputs import add_out_crs_option, add_output_options, emit_frames
 from spatial.cli._project import plan_request
 from spatial.commands._inputs import PlanLayers
@@ -129,6 +129,10 @@ def _check_call(args: argparse.Namespace) -> None:
         raise UsageError(f"{args.pieces_out}: --pieces-out writes a GeoPackage (.gpkg)")
     if args.map is not None and not args.map.lower().endswith((".html", ".htm", "/", os.sep)):
         raise UsageError(f"{args.map}: --map writes an HTML page (.html) or a folder (DIR/)")
+    if args.map is not None:
+        from spatial.io.atomic import check_output_name  # noqa: PLC0415 - light
+
+        check_output_name(_map_path(args.map)[0])  # DIR/ a file: refused before the diff runs
     tol = args.geometry_tolerance_m2
     if not (0 <= tol < float("inf")):
         raise UsageError(f"--geometry-tolerance-m2 must be a number of m² >= 0, got {tol}")
@@ -311,6 +315,7 @@ def _map_path(given: str) -> tuple[Path, Path | None]:
 
 def _write_map(args: argparse.Namespace, result: DiffResult) -> None:
     """Write the compare map (``--map``) and say what was written, and how to open a folder."""
+    from spatial.io.atomic import made_folder  # noqa: PLC0415
     from spatial.webmap.compare import (  # noqa: PLC0415 - folium is slow
         UNCHANGED_LAYER,
         is_large_diff,
@@ -319,22 +324,21 @@ def _write_map(args: argparse.Namespace, result: DiffResult) -> None:
     from spatial.webmap.layer import LayerOptions  # noqa: PLC0415 - folium is slow
 
     page, folder = _map_path(args.map)
-    if folder is not None:
-        folder.mkdir(parents=True, exist_ok=True)
     shown = (database_label(args.old), database_label(args.new))  # no password on the page
     tiles_from = LayerOptions().tiles_from  # spatial map's threshold, one rule
-    render_compare_map(
-        page,
-        *result.diff.versions,
-        result.diff.pieces,
-        names=shown,
-        features=result.features,
-        id_field=args.id_field or "id",
-        class_field=args.class_field,
-        tiles_from=tiles_from,
-        archive_dir=folder,
-    )
-    print(f"spatial diff: wrote {page}", file=sys.stderr)
+    with made_folder(folder):  # no empty folder left when drawing fails
+        render_compare_map(
+            page,
+            *result.diff.versions,
+            result.diff.pieces,
+            names=shown,
+            features=result.features,
+            id_field=args.id_field or "id",
+            class_field=args.class_field,
+            tiles_from=tiles_from,
+            archive_dir=folder,
+        )
+    say_wrote("diff", page)
     if not is_large_diff(*result.diff.versions, tiles_from):
         return
     if not (result.features["status"] == "unchanged").any():  # nothing tiled
@@ -347,7 +351,9 @@ def _write_map(args: argparse.Namespace, result: DiffResult) -> None:
         )
         return
     archive = folder / f"{UNCHANGED_LAYER}.pmtiles"
-    print(f"spatial diff: wrote {archive} ({archive.stat().st_size / 1e6:.2f} MB)", file=sys.stderr)
+    if not archive.is_file():  # nothing was tiled (the page says so)
+        return
+    say_wrote("diff", archive, f"{archive.stat().st_size / 1e6:.2f} MB")
     print(
         f"spatial diff: open it with `spatial serve {shlex.quote(str(folder))}` (a browser "
         "reads no tiles from file://)",

@@ -8,14 +8,14 @@ from the same row) and written as one HTML file (atomically).
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from spatial.commands._inputs import PlanInput, PlanLayers
 from spatial.commands._snapshot import CheckedTables
+from spatial.io.atomic import made_folder
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -238,7 +238,7 @@ def run_map(request: MapRequest) -> MapResult:
     )
     out = request.out if request.out is not None else default_map(request.plan, request.inputs)
     before = _archives_in(request.archive_dir)
-    with _new_folder(request.archive_dir):  # made only now: every input was read and checked
+    with made_folder(request.archive_dir):  # made only now: every input was read and checked
         path = render_map(out, None, options)  # the snapshot's layers, validated once
     after = _archives_in(request.archive_dir)
     written = tuple(p for p, stamp in after.items() if before.get(p) != stamp)
@@ -251,33 +251,6 @@ def run_map(request: MapRequest) -> MapResult:
         archives=written,
         stale_archives=stale,
     )
-
-
-@contextlib.contextmanager
-def _new_folder(folder: Path | None) -> Iterator[None]:
-    """Make ``folder`` (and its missing parents) for the map; remove what it made if drawing fails.
-
-    ``--out DIR/`` asks for a folder: it is made when the page and its tiles are
-    written, after the inputs were read and checked, and a failure while drawing
-    leaves no empty folder behind (a folder holding anything is left as it is).
-    """
-    if folder is None or folder.is_dir():
-        yield
-        return
-    made = [folder, *(p for p in folder.parents if not p.exists())]
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        from spatial.errors import OutputError  # noqa: PLC0415
-
-        raise OutputError(f"{folder}: cannot be made ({exc.strerror or exc})") from None
-    try:
-        yield
-    except BaseException:
-        for path in made:  # the innermost first; a folder holding anything stays
-            with contextlib.suppress(OSError):
-                path.rmdir()
-        raise
 
 
 def _archives_in(folder: Path | None) -> dict[Path, tuple[int, int]]:

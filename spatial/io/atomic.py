@@ -415,3 +415,34 @@ def write_gpkg_atomic(target: str | os.PathLike[str], gdf: object, layer: str) -
         except Exception as exc:  # a writer's failure is one line; nothing is written
             raise OutputError(f"{target}: cannot write layer {layer} ({first_line(exc)})") from None
     return Path(target)
+
+
+@contextlib.contextmanager
+def made_folder(folder: Path | None) -> Iterator[None]:
+    """Make ``folder`` (and its missing parents) for an output; remove what it made on failure.
+
+    ``spatial map --out DIR/`` and ``spatial diff --map DIR/`` ask for a folder:
+    it is made when the page and its tiles are written, after the inputs were
+    read and checked, and a failure (or Ctrl-C) while writing leaves no empty
+    folder behind (a folder holding anything is left as it is). None: nothing.
+
+    Raises
+    ------
+    OutputError
+        The folder cannot be made (a file of that name, no permission), in one line.
+    """
+    if folder is None or folder.is_dir():
+        yield
+        return
+    made = [folder, *(p for p in folder.parents if not p.exists())]
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"{folder}: cannot be made ({exc.strerror or exc})") from None
+    try:
+        yield
+    except BaseException:
+        for path in made:  # the innermost first; a folder holding anything stays
+            with contextlib.suppress(OSError):
+                path.rmdir()
+        raise

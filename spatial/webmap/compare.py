@@ -43,6 +43,7 @@ from spatial.crs import WGS84
 from spatial.io.atomic import write_text_atomic
 from spatial.io.fields import FIELD_NAMES
 from spatial.landuse.classes import load_classes
+from spatial.preconditions import id_text
 from spatial.publish.escape import escape_text, script_json
 from spatial.synthetic import SYNTHETIC_NOTE, is_synthetic, marked_only
 from spatial.webmap import controls
@@ -159,9 +160,9 @@ def class_changes(
     """
     both = features["old_class"].notna() & features["new_class"].notna()
     rows = features[both & (features["old_class"].astype(str) != features["new_class"].astype(str))]
-    by_id = rows.set_index(rows["id"].astype(str))
-    part = new[new[id_field].astype(str).isin(by_id.index)]
-    ids = part[id_field].astype(str).to_numpy()
+    by_id = rows.set_index(_id_text(rows["id"]))
+    part = new[_id_text(new[id_field]).isin(by_id.index).to_numpy()]
+    ids = _id_text(part[id_field]).to_numpy(dtype=object)
     matched = by_id.reindex(ids)
     old_class, new_class = matched["old_class"], matched["new_class"]
     columns: dict[str, object] = {
@@ -225,11 +226,11 @@ def reids(new: gpd.GeoDataFrame, features: pd.DataFrame, id_field: str = "id") -
     if "old_ids" not in features.columns:  # no re-id
         return gpd.GeoDataFrame({"id": [], "old_ids": [], "new_ids": []}, geometry=[], crs=new.crs)
     rows = features[features["old_ids"].fillna("").astype(str) != ""]  # NEW's side
-    by_id = rows.set_index(rows["id"].astype(str))
-    part = new[new[id_field].astype(str).isin(by_id.index)]
-    ids = part[id_field].astype(str).to_numpy()
+    by_id = rows.set_index(_id_text(rows["id"]))
+    part = new[_id_text(new[id_field]).isin(by_id.index).to_numpy()]
+    ids = _id_text(part[id_field]).to_numpy(dtype=object)
     matched = by_id.reindex(ids)
-    old_class = features.set_index(features["id"].astype(str))["old_class"]
+    old_class = features.set_index(_id_text(features["id"]))["old_class"]
     columns: dict[str, object] = {
         "id": ids,
         "old_ids": matched["old_ids"].astype(str).to_numpy(),
@@ -412,8 +413,16 @@ def change_kinds(features: pd.DataFrame) -> pd.Series:
 
 
 def _id_text(ids: pd.Series) -> pd.Series:
-    """Return ids as text: a text column as it is (``astype(str)`` loops over Arrow's strings)."""
-    return ids if isinstance(ids.dtype, pd.StringDtype) else ids.astype(str)
+    """Return ids as the diff matches them (:func:`spatial.preconditions.id_text`: 3.0 is "3").
+
+    A text column without gaps as it is (``astype(str)`` loops over Arrow's
+    strings); else each id by ``id_text``, so an OLD read with integer ids and a
+    NEW with real ones (a Shapefile beside a GeoPackage) are drawn as the diff
+    matched them.
+    """
+    if isinstance(ids.dtype, pd.StringDtype) and not ids.isna().any():
+        return ids
+    return ids.map(id_text).astype(object)
 
 
 def _rows_of(version: gpd.GeoDataFrame, id_field: str, ids: pd.Index) -> gpd.GeoDataFrame:
@@ -444,10 +453,10 @@ def changed_features(
     """
     kinds = change_kinds(features)
     rows = features[kinds.notna().to_numpy()].assign(change=kinds[kinds.notna()])
-    rows = rows.set_index(rows["id"].astype(str))
+    rows = rows.set_index(_id_text(rows["id"]))
     gone = rows.index[rows["change"] == "removed"]
     parts = [_rows_of(new, id_field, rows.index.difference(gone)), _rows_of(old, id_field, gone)]
-    ids = np.concatenate([p[id_field].astype(str).to_numpy() for p in parts])
+    ids = np.concatenate([_id_text(p[id_field]).to_numpy(dtype=object) for p in parts])
     matched = rows.reindex(ids)
     columns = ["change", "old_class", "new_class", "old_m2", "new_m2"]
     frame = pd.DataFrame({"id": ids, **{c: matched[c].to_numpy() for c in columns}})
