@@ -4,8 +4,8 @@ The map is drawn in the CGCS2000 3-degree Gauss–Krüger zone of the data
 (EPSG:4544, central meridian 105°E, for Bishan), in metres, so the scale bar
 and the ratio scale are true on the grid; the north arrow points to grid north
 and the sheet states the meridian convergence. Beside the map: the legend
-(named after each layer), a numbered key of the zones with their measured and
-target areas, the failed rules with the features involved, the layers'
+(named after each layer), a key of the zones by their ids (as the map labels them)
+with their measured and target areas, the failed rules with the features involved, the layers'
 accuracy and sources, the coordinate system and the date. Every text is set in
 Noto Sans SC (:mod:`spatial.publish.fonts`), embedded in the PDF.
 """
