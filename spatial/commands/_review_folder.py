@@ -29,6 +29,7 @@ from spatial.commands._review_page import (
     LandUse,
     map_layers,
     other_layers,
+    plan_units,
     sections,
     zone_tables,
 )
@@ -244,7 +245,11 @@ def _fill(
     layers = _write_findings(folder / "findings.gpkg", findings, frame)
     others = other_layers(landuse, changes, _layers_read(manifest_text))
     pages = write_atlas(
-        folder / "report.pdf", snapshot, zone_tables(snapshot, tables, frame), others=others
+        folder / "report.pdf",
+        snapshot,
+        zone_tables(snapshot, tables, frame),
+        others=others,
+        targets=plan_units(snapshot, frame),  # DYBH, DYMC as on every other page
     )
     (folder / _MANIFEST).write_text(manifest_text, encoding="utf-8")
     qc_layer = next((gdf for name, gdf in findings.items() if name.startswith("qc_")), None)

@@ -26,7 +26,15 @@ from spatial.review.occupied import largest_adjustment
 if TYPE_CHECKING:
     from spatial.export.frame import OutputFrame
 
-__all__ = ["map_layers", "namer", "other_layers", "rules_shown", "sections", "zone_tables"]
+__all__ = [
+    "map_layers",
+    "namer",
+    "other_layers",
+    "plan_units",
+    "rules_shown",
+    "sections",
+    "zone_tables",
+]
 
 _BALANCE_SHOWN = ["class_code", "class_name", "area_m2", "area_ha", "area_mu", "share_of_zone"]
 _CONSTRUCTION = "construction_land"
@@ -64,6 +72,11 @@ def _plan_units(snapshot: PlanSnapshot, named: Named, zone_id: str | None = None
     id_header = TARGET_ID if ids[0] == "id" else str(ids[0])
     name_header = TARGET_NAME if ids[1] == "name_zh" else str(ids[1])
     return targets_frame(snapshot, zone_id, id_header=id_header, name_header=name_header)
+
+
+def plan_units(snapshot: PlanSnapshot, frame: OutputFrame | None = None) -> pd.DataFrame:
+    """Return the area targets in the plan's units, named as ``frame`` names the targets table."""
+    return _plan_units(snapshot, namer(frame))
 
 
 def _conflicts(tables: Mapping[str, pd.DataFrame], named: Named) -> ReviewSection:

@@ -186,6 +186,7 @@ def write_atlas(
     style_field: str | None = None,
     maker: str = "spatial review",
     others: Sequence[LayerProvenance] = (),
+    targets: pd.DataFrame | None = None,
 ) -> int:
     """Write the A3 atlas as one PDF (fonts embedded, atomically); return its page count.
 
@@ -205,6 +206,9 @@ def write_atlas(
     others : sequence of LayerProvenance
         The layers read besides the plan's (the land use, previous versions),
         listed with the overview sheet's sources.
+    targets : DataFrame, optional
+        The overview sheet's area targets as the other pages name them (the
+        planner's ``DYBH``, ``DYMC``; default :func:`~spatial.publish.sheet.targets_frame`).
 
     Returns
     -------
@@ -214,7 +218,7 @@ def write_atlas(
     title_zh, title_en = review_title(snapshot.title_zh, snapshot.title_en)
     review = replace(snapshot, title_zh=title_zh, title_en=title_en)  # a review, not a plan map
     builders: list[Callable[[], Figure]] = [
-        partial(draw_sheet, review, style_field, maker=maker, others=others)
+        partial(draw_sheet, review, style_field, maker=maker, others=others, targets=targets)
     ]
     for zone_id in zone_ids(snapshot):
         tables = zone_tables.get(zone_id, ())

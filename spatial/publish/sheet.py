@@ -755,12 +755,15 @@ def draw_sheet(
     *,
     maker: str = "spatial report",
     others: Sequence[LayerProvenance] = (),
+    targets: pd.DataFrame | None = None,
 ) -> Figure:
     """Return the A3 landscape map sheet of ``snapshot`` as a matplotlib Figure.
 
     ``maker`` is the command that made it (``spatial review`` for the atlas),
     named in the footer; ``others`` are the layers read besides the plan's (the
-    land use, previous versions), listed with its sources (:func:`read_layers`).
+    land use, previous versions), listed with its sources (:func:`read_layers`);
+    ``targets`` the area targets as the caller's pages name them (default
+    :func:`targets_frame`: ``编号 ID``, ``名称 Name``).
 
     Right of the map, one column filled from the top (:class:`~spatial.publish.layout.Panel`):
     the legend, the area targets, the rule checks, the coordinate system and the
@@ -785,7 +788,7 @@ def draw_sheet(
     draw_overview(fig, (0.025, 0.60, 0.11, 0.26), snapshot, ax)
     panel = Panel(fig, *PANEL_RECT)
     draw_legend(panel, handles)
-    targets = targets_frame(snapshot)
+    targets = targets_frame(snapshot) if targets is None else targets
     if len(targets):
         panel.table(TARGETS_TITLE, targets)
     else:

@@ -65,6 +65,7 @@ def test_the_atlas_names_zones_by_their_ids_not_numbers(review) -> None:
         assert re.search(rf"\n\s*{zone_id}\s+{name}\s+\S", overview), zone_id
     assert not re.search(r"(^|\s)[123]\s+示例单元", overview)
     assert "编号 No." not in overview
+    assert re.search(r"DYBH\s+DYMC\s+实测 Measured", overview)  # as the zone sheets name them
     for page, (zone_id, name) in enumerate(ZONES.items(), 2):
         sheet = _pdf_text(review / "report.pdf", page)
         assert f"{zone_id} {name} · 分区图" in sheet and f"Zone sheet {zone_id}" in sheet
