@@ -113,7 +113,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     add_out_crs_option(parser)
     parser.add_argument(
         "--map",
-        metavar="FILE.html",
+        metavar="FILE.html|DIR/",
         help="write an offline compare map; from 50,000 features a version, the unchanged "
         "ones as vector tiles (embedded; a folder, DIR/ ending in a slash, gets index.html and "
         "unchanged.pmtiles beside it, for spatial serve DIR)",

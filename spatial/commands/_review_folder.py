@@ -23,8 +23,16 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
+from spatial.checked.provenance import LayerRead
 from spatial.checked.snapshot import PlanSnapshot
-from spatial.commands._review_page import LandUse, map_layers, sections, zone_tables
+from spatial.commands._review_page import (
+    LandUse,
+    map_layers,
+    other_layers,
+    plan_units,
+    sections,
+    zone_tables,
+)
 from spatial.errors import OutputError
 from spatial.export.frame import OutputFrame
 from spatial.qc.findings import QcResult
@@ -183,6 +191,11 @@ def verdict_of(snapshot: PlanSnapshot, qc: QcResult | None) -> Verdict:
     return Verdict(snapshot.passed and (qc is None or not qc.has_errors), problems)
 
 
+def _layers_read(manifest_text: str) -> list[LayerRead]:
+    """Return every layer the review read, previous versions too (manifest's ``layers_read``)."""
+    return [LayerRead(**r) for r in json.loads(manifest_text).get("layers_read", [])]
+
+
 def _report_html(
     snapshot: PlanSnapshot,
     tables: Mapping[str, pd.DataFrame],
@@ -193,17 +206,11 @@ def _report_html(
     frame: OutputFrame,
     landuse: LandUse | None = None,
 ) -> str:
-    from spatial.checked.provenance import (  # noqa: PLC0415
-        InputFile,
-        LayerRead,
-        digest_text,
-        layer_provenance,
-    )
+    from spatial.checked.provenance import InputFile, digest_text  # noqa: PLC0415
     from spatial.publish.review_report import ReviewPage, review_html  # noqa: PLC0415
 
     manifest = json.loads(manifest_text)
-    layers = {} if landuse is None else {"landuse": landuse.layer}
-    files = {} if landuse is None else {"landuse": landuse.path}
+    read = _layers_read(manifest_text)
     page = ReviewPage(
         passed=verdict.passed,
         problems=verdict.problems,
@@ -211,9 +218,9 @@ def _report_html(
         manifest_sha256=digest_text(manifest_text),
         inputs=[InputFile(**f) for f in [*manifest["inputs"], *manifest["plan"]]],
         made_utc=manifest["made_utc"],
-        layers=[] if landuse is None else layer_provenance(layers, files),
+        layers=other_layers(landuse, changes, read),  # the land use, previous versions
         map_note="" if landuse is None else landuse.note,
-        read=[LayerRead(**r) for r in manifest.get("layers_read", [])],  # previous versions too
+        read=read,
     )
     return review_html(snapshot, sections(tables, changes, frame, snapshot), page)
 
@@ -236,7 +243,14 @@ def _fill(
     (folder / "tables.xlsx").write_bytes(xlsx_bytes(frame.tables(tables, "xlsx")))
     findings = _findings(snapshot, changes, qc)
     layers = _write_findings(folder / "findings.gpkg", findings, frame)
-    pages = write_atlas(folder / "report.pdf", snapshot, zone_tables(snapshot, tables, frame))
+    others = other_layers(landuse, changes, _layers_read(manifest_text))
+    pages = write_atlas(
+        folder / "report.pdf",
+        snapshot,
+        zone_tables(snapshot, tables, frame),
+        others=others,
+        targets=plan_units(snapshot, frame),  # DYBH, DYMC as on every other page
+    )
     (folder / _MANIFEST).write_text(manifest_text, encoding="utf-8")
     qc_layer = next((gdf for name, gdf in findings.items() if name.startswith("qc_")), None)
     drawn = map_layers(snapshot, changes, qc_layer, landuse)

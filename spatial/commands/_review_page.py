@@ -16,16 +16,25 @@ from typing import TYPE_CHECKING
 import geopandas as gpd
 import pandas as pd
 
+from spatial.checked.provenance import LayerProvenance, LayerRead, layer_provenance
 from spatial.checked.snapshot import PlanSnapshot
 from spatial.publish.review_report import ReviewSection
-from spatial.publish.sheet import targets_frame
+from spatial.publish.sheet import PREVIOUS, TARGET_ID, TARGET_NAME, targets_frame
 from spatial.review.diff import LayerDiff
 from spatial.review.occupied import largest_adjustment
 
 if TYPE_CHECKING:
     from spatial.export.frame import OutputFrame
 
-__all__ = ["map_layers", "namer", "rules_shown", "sections", "zone_tables"]
+__all__ = [
+    "map_layers",
+    "namer",
+    "other_layers",
+    "plan_units",
+    "rules_shown",
+    "sections",
+    "zone_tables",
+]
 
 _BALANCE_SHOWN = ["class_code", "class_name", "area_m2", "area_ha", "area_mu", "share_of_zone"]
 _CONSTRUCTION = "construction_land"
@@ -50,6 +59,24 @@ def namer(frame: OutputFrame | None) -> Named:
     if frame is None:
         return lambda name, table: table
     return lambda name, table: frame.table(name, table, "table")
+
+
+def _plan_units(snapshot: PlanSnapshot, named: Named, zone_id: str | None = None) -> pd.DataFrame:
+    """Return the targets in the plan's units, id and name under the planner's fields (``DYBH``).
+
+    The headers are those ``named`` gives the targets table (:func:`namer`), so
+    the page's two target tables name a zone alike; ``编号 ID``/``名称 Name`` where
+    the planner's layers give no field of their own.
+    """
+    ids = named("targets", pd.DataFrame(columns=["id", "name_zh"])).columns
+    id_header = TARGET_ID if ids[0] == "id" else str(ids[0])
+    name_header = TARGET_NAME if ids[1] == "name_zh" else str(ids[1])
+    return targets_frame(snapshot, zone_id, id_header=id_header, name_header=name_header)
+
+
+def plan_units(snapshot: PlanSnapshot, frame: OutputFrame | None = None) -> pd.DataFrame:
+    """Return the area targets in the plan's units, named as ``frame`` names the targets table."""
+    return _plan_units(snapshot, namer(frame))
 
 
 def _conflicts(tables: Mapping[str, pd.DataFrame], named: Named) -> ReviewSection:
@@ -147,7 +174,7 @@ def _targets(
     if snapshot is None or not len(checked):
         return ReviewSection("targets", "面积目标 Area targets", (("", checked),))
     parts = (
-        ("按规划所给单位 In the plan's units", targets_frame(snapshot)),
+        ("按规划所给单位 In the plan's units", _plan_units(snapshot, named)),
         ("核查数值 As spatial check gives them (km², CGCS2000 ellipsoidal)", checked),
     )
     return ReviewSection("targets", "面积目标 Area targets", parts)
@@ -271,7 +298,7 @@ def zone_tables(
     ids = [] if zones is None else [str(i) for i in zones["id"]]
     pages: dict[str, Sequence[tuple[str, pd.DataFrame]]] = {}
     for zone_id in ids:
-        parts = [("面积目标 Area target", targets_frame(snapshot, zone_id))]  # the plan's unit
+        parts = [("面积目标 Area target", _plan_units(snapshot, named, zone_id))]  # plan's unit
         if "balance" in tables:
             balance = tables["balance"]
             rows = _rows(balance, "zone_id", zone_id)[_balance_columns(balance)]
@@ -283,3 +310,25 @@ def zone_tables(
             parts.append(("三区三线冲突 Conflicts", named("conflicts", conflicts)))
         pages[zone_id] = parts
     return pages
+
+
+def other_layers(
+    landuse: LandUse | None, changes: Mapping[str, LayerDiff], read: Sequence[LayerRead]
+) -> list[LayerProvenance]:
+    """Return the layers the review read besides the plan's: the land use, each previous version.
+
+    Each with its accuracy and sources (its own ``accuracy``/``source`` fields:
+    :func:`~spatial.checked.provenance.layer_provenance`); a previous version
+    (``previous_landuse``) named by the file ``read`` lists for it, as compared.
+    """
+    layers: dict[str, gpd.GeoDataFrame] = {}
+    files: dict[str, str] = {}
+    if landuse is not None:
+        layers["landuse"], files["landuse"] = landuse.layer, landuse.path
+    paths = {r.role: r.path for r in read}
+    for layer, diff in changes.items():
+        role = f"{PREVIOUS}{layer}"
+        layers[role] = diff.compared[0]
+        if role in paths:
+            files[role] = paths[role]
+    return layer_provenance(layers, files)

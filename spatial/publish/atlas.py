@@ -26,7 +26,7 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 
-from spatial.checked.provenance import review_title
+from spatial.checked.provenance import LayerProvenance, review_title
 from spatial.checked.snapshot import PlanSnapshot
 from spatial.io.atomic import atomic_path
 from spatial.publish.figures import area_text, pct_text
@@ -82,15 +82,24 @@ def zone_bounds(zone: gpd.GeoDataFrame) -> tuple[float, float, float, float]:
     return x0 - grow_x, y0 - grow_y, x1 + grow_x, y1 + grow_y
 
 
-def _zone_name(zone: gpd.GeoDataFrame, zone_id: str) -> tuple[str, str]:
-    """Return the zone's Chinese and English names from its layer (its id where none)."""
+def _sheet_titles(zone: gpd.GeoDataFrame, zone_id: str) -> tuple[str, str]:
+    """Return a zone sheet's Chinese and English titles: the zone's id, then its names.
+
+    The id as the planner's layer holds it (``A``, the map's label), never a
+    sequence number; a name the layer does not give is left out.
+
+    Examples
+    --------
+    >>> from shapely.geometry import box
+    >>> zone = gpd.GeoDataFrame({"name_zh": ["示例单元A"]}, geometry=[box(0, 0, 1, 1)])
+    >>> _sheet_titles(zone, "A")
+    ('A 示例单元A · 分区图', 'Zone sheet A')
+    """
     row = zone.iloc[0]
-    zh = row.get("name_zh")
-    en = row.get("name_en")
-    return (
-        zh if isinstance(zh, str) and zh.strip() else zone_id,
-        en if isinstance(en, str) and en.strip() else zone_id,
-    )
+    zh, en = row.get("name_zh"), row.get("name_en")
+    named_zh = f" {zh.strip()}" if isinstance(zh, str) and zh.strip() else ""
+    named_en = f": {en.strip()}" if isinstance(en, str) and en.strip() else ""
+    return f"{zone_id}{named_zh} · 分区图", f"Zone sheet {zone_id}{named_en}"
 
 
 def target_line(snapshot: PlanSnapshot, zone_id: str) -> str | None:
@@ -126,7 +135,6 @@ def draw_zone_sheet(
     zone_id: str,
     tables: Sequence[tuple[str, pd.DataFrame]],
     *,
-    number: int = 1,
     style_field: str | None = None,
     maker: str = "spatial review",
 ) -> Figure:
@@ -140,16 +148,13 @@ def draw_zone_sheet(
         The zone the sheet is framed on.
     tables : sequence of (str, DataFrame)
         The zone's tables with their titles (headers carry their units).
-    number : int
-        The zone's number on the overview sheet (its marker).
     style_field : str, optional
         Field of the planner's layers to colour by (land-use codes named).
     maker : str
         The command that made the sheet, named in its footer.
     """
     zone = _zone(snapshot, zone_id)
-    name_zh, name_en = _zone_name(zone, zone_id)
-    fig = blank_page(f"{number}. {name_zh} · 分区图", f"Zone sheet {number}: {name_en} ({zone_id})")
+    fig = blank_page(*_sheet_titles(zone, zone_id))
     ax = fig.add_axes(MAP_RECT)
     handles = draw_map(ax, snapshot, style_field, bounds=zone_bounds(zone))
     _outline_zone(ax, zone)
@@ -180,6 +185,8 @@ def write_atlas(
     *,
     style_field: str | None = None,
     maker: str = "spatial review",
+    others: Sequence[LayerProvenance] = (),
+    targets: pd.DataFrame | None = None,
 ) -> int:
     """Write the A3 atlas as one PDF (fonts embedded, atomically); return its page count.
 
@@ -196,6 +203,12 @@ def write_atlas(
         Field of the planner's layers to colour by.
     maker : str
         The command that made the atlas, named in every page's footer and the PDF's Creator.
+    others : sequence of LayerProvenance
+        The layers read besides the plan's (the land use, previous versions),
+        listed with the overview sheet's sources.
+    targets : DataFrame, optional
+        The overview sheet's area targets as the other pages name them (the
+        planner's ``DYBH``, ``DYMC``; default :func:`~spatial.publish.sheet.targets_frame`).
 
     Returns
     -------
@@ -204,18 +217,14 @@ def write_atlas(
     """
     title_zh, title_en = review_title(snapshot.title_zh, snapshot.title_en)
     review = replace(snapshot, title_zh=title_zh, title_en=title_en)  # a review, not a plan map
-    builders: list[Callable[[], Figure]] = [partial(draw_sheet, review, style_field, maker=maker)]
-    for number, zone_id in enumerate(zone_ids(snapshot), 1):
+    builders: list[Callable[[], Figure]] = [
+        partial(draw_sheet, review, style_field, maker=maker, others=others, targets=targets)
+    ]
+    for zone_id in zone_ids(snapshot):
         tables = zone_tables.get(zone_id, ())
         builders.append(
             partial(
-                draw_zone_sheet,
-                snapshot,
-                zone_id,
-                tables,
-                number=number,
-                style_field=style_field,
-                maker=maker,
+                draw_zone_sheet, snapshot, zone_id, tables, style_field=style_field, maker=maker
             )
         )
     metadata = {"Title": f"{title_zh} {title_en}", "Creator": maker}

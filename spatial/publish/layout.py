@@ -6,7 +6,7 @@ Three pieces the A3 sheet and the atlas share:
   tables; a block that does not fit is set smaller, then cut with a line saying
   where the rest is, so no text runs past the panel's bottom;
 * :func:`draw_table`, a table whose cells wrap to their column (via :class:`Panel`);
-* :func:`declutter`, which places map labels (the zones' numbered markers,
+* :func:`declutter`, which places map labels (the zones' id markers,
   the platforms' and towns' names) so that none hides another or a point
   symbol, moving a label out along eight directions and leading it back to its
   point with a thin line.

@@ -27,21 +27,21 @@ from spatial.publish.escape import escape_text
 from spatial.publish.figures import limit_text, table_number_text
 from spatial.publish.fonts import font_face_css
 from spatial.publish.report_html import REPORT_CSS
-from spatial.publish.sheet import LAYER_TITLES
+from spatial.publish.sheet import layer_title, read_layers
 from spatial.table_formats._cells import no_rows
 
 __all__ = ["ReviewPage", "ReviewSection", "review_html", "table_html"]
 
-#: Names of the layers in "Layers: accuracy and sources": the plan's, and the land use.
-_LAYER_TITLES = {**LAYER_TITLES, "landuse": "用地 Land use (--landuse)"}
 _MAP_CSS = """
 .map iframe { width: 100%; height: 560px; border: 1px solid #ccc; }
 .digest { font-family: monospace; word-break: break-all; }
 section { overflow-x: auto; }
 th, td.id, .option { white-space: nowrap; }
+td.prose:not(:empty) { min-width: 20em; }  /* a blank column stays narrow */
 """
-#: Columns of running text, wrapped in their cells; every other cell (an id, a name,
-#: a code, a figure with its unit) is set on one line, its table scrolling in its own box.
+#: Columns of running text, wrapped in their cells but never narrower than 20 em (a rule's
+#: reason reads in two or three lines, not ten); every other cell (an id, a name, a code,
+#: a figure with its unit) is set on one line, a wide table scrolling in its own box.
 _PROSE_COLUMNS = frozenset(
     {"reason", "message", "sources", "accuracy", "path", "sha256", "note", "detail"}
 )
@@ -84,8 +84,9 @@ class ReviewPage:
     made_utc : str
         When the review ran (ISO 8601, UTC).
     layers : sequence of LayerProvenance
-        The layers the review read besides the plan's (the land use), listed
-        after them under "Layers: accuracy and sources".
+        The layers the review read besides the plan's (the land use, each
+        previous version), listed after them under "Layers: accuracy and
+        sources", each once (:func:`~spatial.publish.sheet.read_layers`).
     map_note : str
         A line under the map (a land use too large to draw), '' for none.
     read : sequence of LayerRead
@@ -120,7 +121,7 @@ def _cell(value: object, column: str) -> str:
     if column in _FIGURE_TEXTS:  # a figure with its unit, set as one: "4.0 m²"
         return f'<td class="num">{escape_text(value)}</td>'
     if column in _PROSE_COLUMNS:
-        return f"<td>{escape_text(value)}</td>"
+        return f'<td class="prose">{escape_text(value)}</td>'
     return f'<td class="id">{escape_text(value)}</td>'  # zones-must-not-occupy-永久基本农田 whole
 
 
@@ -233,13 +234,13 @@ def _provenance(snapshot: PlanSnapshot, page: ReviewPage) -> str:
     layers = pd.DataFrame(
         [
             {
-                "layer": _LAYER_TITLES.get(p.layer, p.layer),
+                "layer": layer_title(p.layer),
                 "file": p.file,
                 "features": p.count,
                 "accuracy": p.accuracy_text,
                 "sources": "; ".join(p.sources) or "来源未注明 source not stated",
             }
-            for p in [*snapshot.provenance, *page.layers]
+            for p in read_layers(snapshot, page.layers)
         ]
     )
     files = pd.DataFrame(

@@ -4,8 +4,8 @@ The map is drawn in the CGCS2000 3-degree Gauss–Krüger zone of the data
 (EPSG:4544, central meridian 105°E, for Bishan), in metres, so the scale bar
 and the ratio scale are true on the grid; the north arrow points to grid north
 and the sheet states the meridian convergence. Beside the map: the legend
-(named after each layer), a numbered key of the zones with their measured and
-target areas, the failed rules with the features involved, the layers'
+(named after each layer), a key of the zones by their ids (as the map labels them)
+with their measured and target areas, the failed rules with the features involved, the layers'
 accuracy and sources, the coordinate system and the date. Every text is set in
 Noto Sans SC (:mod:`spatial.publish.fonts`), embedded in the PDF.
 """
@@ -15,7 +15,7 @@ from __future__ import annotations
 import io
 import os
 import warnings
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,6 +33,7 @@ from matplotlib.text import OffsetFrom
 from matplotlib.transforms import Bbox
 from pyproj import CRS, Proj
 
+from spatial.checked.provenance import LayerProvenance
 from spatial.checked.snapshot import PlanSnapshot
 from spatial.crs import WGS84, gk_zone_crs_for
 from spatial.io.atomic import atomic_path
@@ -70,8 +71,10 @@ __all__ = [
     "draw_map",
     "draw_overview",
     "draw_sheet",
+    "layer_title",
     "map_svg",
     "ratio_text",
+    "read_layers",
     "sheet_crs",
     "sheet_scale",
     "targets_frame",
@@ -91,6 +94,23 @@ LAYER_TITLES = {
     "platforms": "创新平台 Innovation platforms",
     "towns": "镇街驻地 Town seats",
 }
+#: Role prefix of a previous version the review compared (``previous_landuse``).
+PREVIOUS = "previous_"
+
+
+def layer_title(name: str) -> str:
+    """Return a layer's title as the sources name it: the plan's, the land use, a previous version.
+
+    Examples
+    --------
+    >>> layer_title("previous_landuse")
+    '上一版本 Previous version: 用地 Land use (--landuse)'
+    >>> layer_title("永久基本农田")
+    '永久基本农田'
+    """
+    if name.startswith(PREVIOUS):
+        return f"上一版本 Previous version: {layer_title(name.removeprefix(PREVIOUS))}"
+    return {**LAYER_TITLES, "landuse": "用地 Land use (--landuse)"}.get(name, name)
 
 
 def crs_note(crs: CRS) -> str:
@@ -236,13 +256,12 @@ def _draw_zones(
             "fontsize": 9,
             "color": "white",
             "zorder": 9,
-            "bbox": {"boxstyle": "circle,pad=0.25", "fc": colour, "ec": "white", "lw": 0.8},
+            "bbox": {"boxstyle": "round,pad=0.25", "fc": colour, "ec": "white", "lw": 0.8},
         }
-        gid = f"zone-marker-{number}"
-        marks.labels.append(MapLabel(str(number), (point.x, point.y), style, gid))
-    handles.append(
-        Patch(facecolor="#1b9e77", alpha=0.45, label=LAYER_TITLES["zones"] + " (编号见右表)")
-    )
+        gid = f"zone-marker-{number}"  # the label reads the zone's own id (DYBH's A, B1)
+        marks.labels.append(MapLabel(str(zid), (point.x, point.y), style, gid))
+    label = LAYER_TITLES["zones"] + " (标注其编号 labelled with their ids)"
+    handles.append(Patch(facecolor="#1b9e77", alpha=0.45, label=label))
     if failed:
         handles.append(
             Patch(
@@ -615,8 +634,6 @@ def draw_map(
 
 
 def _target_rows(snapshot: PlanSnapshot, zone_id: str | None = None) -> list[list[str]]:
-    zones = snapshot.drawn.get("zones")
-    numbers = {str(z): i for i, z in enumerate(zones["id"], 1)} if zones is not None else {}
     rows = []
     for row in snapshot.report.targets.to_dict("records"):
         if zone_id is not None and str(row["id"]) != zone_id:
@@ -624,22 +641,33 @@ def _target_rows(snapshot: PlanSnapshot, zone_id: str | None = None) -> list[lis
         unit = snapshot.target_unit(row["id"])  # a zone target in the plan's own unit
         measured = area_text(float(row["measured_km2"]), unit)
         diff = pct_text(float(row["diff_pct"]))
-        name = row["name_zh"] if isinstance(row["name_zh"], str) else str(row["id"])
-        number = str(numbers.get(str(row["id"]), ""))
+        name = row["name_zh"] if isinstance(row["name_zh"], str) else "-"
         target = area_text(float(row["target_km2"]), unit, exact=True)
-        rows.append([number, name, measured, target, diff, str(row["status"])])
+        rows.append([str(row["id"]), name, measured, target, diff, str(row["status"])])
     return rows
 
 
-def targets_frame(snapshot: PlanSnapshot, zone_id: str | None = None) -> pd.DataFrame:
+#: Headers of the targets' id and name columns when no planner's field names them.
+TARGET_ID, TARGET_NAME = "编号 ID", "名称 Name"
+
+
+def targets_frame(
+    snapshot: PlanSnapshot,
+    zone_id: str | None = None,
+    *,
+    id_header: str = TARGET_ID,
+    name_header: str = TARGET_NAME,
+) -> pd.DataFrame:
     """Return the area targets as the pages print them, each in the plan's unit (``1,000 亩``).
 
-    One row per target (only ``zone_id``'s when given): the zone's number on the
-    overview, its name, the measured (ellipsoidal) area in the plan's unit, the
-    target as the plan gave it, the signed difference and the check: measured
-    first, as ``spatial check`` prints it.
+    One row per target (only ``zone_id``'s when given): its id as the planner's
+    layer holds it (the zone's label on the map: ``A``, ``B1``), its name, the
+    measured (ellipsoidal) area in the plan's unit, the target as the plan gave
+    it, the signed difference and the check: measured first, as ``spatial
+    check`` prints it. ``id_header`` and ``name_header`` name the first two
+    columns (the planner's fields, ``DYBH`` and ``DYMC``, where the page knows them).
     """
-    header = ["编号 No.", "分区 Zone", "实测 Measured", "目标 Target", "差异 Diff", "核查 Check"]
+    header = [id_header, name_header, "实测 Measured", "目标 Target", "差异 Diff", "核查 Check"]
     return pd.DataFrame(_target_rows(snapshot, zone_id), columns=header)
 
 
@@ -654,10 +682,21 @@ def _rule_lines(snapshot: PlanSnapshot) -> list[str]:
     return lines
 
 
-def _source_lines(snapshot: PlanSnapshot) -> list[str]:
+def read_layers(
+    snapshot: PlanSnapshot, others: Sequence[LayerProvenance] = ()
+) -> list[LayerProvenance]:
+    """Return every layer read, each once: the plan's, then ``others`` (land use, previous ones).
+
+    A layer of ``others`` the plan already lists (by name) is not listed again.
+    """
+    listed = {p.layer for p in snapshot.provenance}
+    return [*snapshot.provenance, *(p for p in others if p.layer not in listed)]
+
+
+def _source_lines(snapshot: PlanSnapshot, others: Sequence[LayerProvenance] = ()) -> list[str]:
     lines = []
-    for p in snapshot.provenance:
-        title = LAYER_TITLES.get(p.layer, p.layer)
+    for p in read_layers(snapshot, others):
+        title = layer_title(p.layer)
         where = "" if p.file == "bundled" else f" [{p.file}]"
         lines.append(f"{title}{where}: {p.accuracy_text}")
         for source in p.sources[:1]:
@@ -711,12 +750,20 @@ def draw_legend(panel: Panel, handles: list[Artist], size_pt: float = 7.0) -> No
 
 
 def draw_sheet(
-    snapshot: PlanSnapshot, style_field: str | None = None, *, maker: str = "spatial report"
+    snapshot: PlanSnapshot,
+    style_field: str | None = None,
+    *,
+    maker: str = "spatial report",
+    others: Sequence[LayerProvenance] = (),
+    targets: pd.DataFrame | None = None,
 ) -> Figure:
     """Return the A3 landscape map sheet of ``snapshot`` as a matplotlib Figure.
 
     ``maker`` is the command that made it (``spatial review`` for the atlas),
-    named in the footer.
+    named in the footer; ``others`` are the layers read besides the plan's (the
+    land use, previous versions), listed with its sources (:func:`read_layers`);
+    ``targets`` the area targets as the caller's pages name them (default
+    :func:`targets_frame`: ``编号 ID``, ``名称 Name``).
 
     Right of the map, one column filled from the top (:class:`~spatial.publish.layout.Panel`):
     the legend, the area targets, the rule checks, the coordinate system and the
@@ -741,7 +788,7 @@ def draw_sheet(
     draw_overview(fig, (0.025, 0.60, 0.11, 0.26), snapshot, ax)
     panel = Panel(fig, *PANEL_RECT)
     draw_legend(panel, handles)
-    targets = targets_frame(snapshot)
+    targets = targets_frame(snapshot) if targets is None else targets
     if len(targets):
         panel.table(TARGETS_TITLE, targets)
     else:
@@ -757,7 +804,8 @@ def draw_sheet(
     ]
     panel.text(notes, 7)
     panel.skip(6)
-    panel.text(["数据来源与精度 Sources and accuracy", *_source_lines(snapshot)], 6, "#333333")
+    sources = ["数据来源与精度 Sources and accuracy", *_source_lines(snapshot, others)]
+    panel.text(sources, 6, "#333333")
     return fig
 
 

@@ -127,7 +127,8 @@ def test_each_zone_page_holds_its_own_table(atlas):
         zip(_zones()["id"], _zones()["name_zh"], strict=True), 2
     ):
         text = _page_text(path, page)
-        assert f"{page - 1}. {name}" in text and f"({zone_id})" in text
+        # titled by the zone's own id and name ("A 示例单元A"), never a sequence number
+        assert f"{zone_id} {name}" in text and f"Zone sheet {zone_id}" in text
         assert "用地平衡表 Land-use balance" in text and AREA_HEADER in text
         table = tables[zone_id][0][1]
         for code, name_zh, area in table.itertuples(index=False):
@@ -163,7 +164,7 @@ def test_a_table_too_long_for_the_page_is_cut_with_a_note(atlas):
 def test_zone_sheet_is_framed_on_the_zone_at_a_scale_of_the_series():
     snapshot = _snapshot()
     zone = _zones().iloc[[1]]  # B1: 1200 m x 500 m
-    with in_noto(lambda: draw_zone_sheet(snapshot, "B1", [], number=2)) as fig:
+    with in_noto(lambda: draw_zone_sheet(snapshot, "B1", [])) as fig:
         ax = fig.axes[0]
         (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
         width_mm = ax.get_position(original=True).width * fig.get_figwidth() * 25.4
@@ -231,9 +232,9 @@ def assert_laid_out(fig: Figure) -> None:
 def test_zone_sheets_keep_every_text_inside_its_frame():
     snapshot = _snapshot()
     tables = zone_tables()
-    for number, zone_id in enumerate(["A", "B2"], 1):
-        build = lambda z=zone_id, n=number: draw_zone_sheet(  # noqa: E731
-            snapshot, z, tables[z], number=n, style_field="YDYHFLDM"
+    for zone_id in ["A", "B2"]:
+        build = lambda z=zone_id: draw_zone_sheet(  # noqa: E731
+            snapshot, z, tables[z], style_field="YDYHFLDM"
         )
         with in_noto(build) as fig:
             assert_laid_out(fig)

@@ -71,7 +71,7 @@ def test_conflicts_are_drawn_red_with_a_legend_entry(sheet):
     draw = (
         (lambda: draw_sheet(snapshot))
         if sheet == "overview"
-        else (lambda: draw_zone_sheet(snapshot, sheet, [], number=2))
+        else (lambda: draw_zone_sheet(snapshot, sheet, []))
     )
     with in_noto(draw) as fig:
         drawn_m2 = _red_area_m2(fig)

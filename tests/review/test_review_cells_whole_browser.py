@@ -93,7 +93,7 @@ CELL_LINES_JS = r"""() => Array.from(document.querySelectorAll("th, td.id, td.nu
             .filter(r => r.width > 0).map(r => Math.round(r.top)));
         return [c.textContent.trim(), lines.size];
     })"""
-NEEDLES = ["zones-must-not-occupy-永久基本农田", "示例单元B1", "编号 No.", "1,800 亩"]
+NEEDLES = ["zones-must-not-occupy-永久基本农田", "示例单元B1", "DYBH", "1,800 亩"]
 NEEDLES += ["--construction"]
 SIZES = [(390, 844), (1366, 768)]
 
