@@ -106,20 +106,23 @@ def _id_field(args: argparse.Namespace) -> str | None:
 
     The one rule of a layer's ids (:func:`spatial.io.fields.file_id_field`): a
     unique, never-blank standard field (``BSM``) that every layer holds, said on
-    standard error; else None (features by position, as before).
+    standard error; else None (features by position, as before). A project layer
+    whose id field the project states is read by that one (``layer_fields``).
     """
     if args.id_field is not None:
         return str(args.id_field)
-    if not all(os.path.exists(str(p).partition("::")[0]) for p in args.layers):
+    stated = getattr(args, "layer_fields", {})
+    paths = [p for p in args.layers if "id_field" not in stated.get(p, {})]
+    if not paths or not all(os.path.exists(str(p).partition("::")[0]) for p in paths):
         return None  # a missing file is refused by the reader, before GDAL loads
     from spatial.io.fields import file_id_field, id_note  # noqa: PLC0415
 
-    found = {path: file_id_field(path) for path in args.layers}
+    found = {path: file_id_field(path) for path in paths}
     fields = set(found.values())
     if len(fields) != 1 or None in fields:
         return None
     field = str(fields.pop())
-    for path in args.layers:
+    for path in paths:
         print(f"spatial qc: note: {printable(id_note(path, field))}", file=sys.stderr)
     return field
 
@@ -143,6 +146,7 @@ def request_of(args: argparse.Namespace) -> QcRequest:
         packs=tuple(args.pack or ("default",)),
         options=read_options(args, inputs),
         wheres={role: tuple(w) for role, w in _wheres(args.where, inputs).items()},
+        layer_fields=getattr(args, "layer_fields", {}),  # a project layer's own (cli._project)
     )
 
 
@@ -160,7 +164,9 @@ def run(args: argparse.Namespace) -> int:
     findings = result.findings
     from spatial.table_formats.txt import IN_ORDER  # noqa: PLC0415 - findings: one row each
 
-    emit_frames(args, workbook_sheets(findings), lambda fmt: render(findings, fmt), IN_ORDER)
+    terminal = args.out is None  # the file's name and a source cut short; whole in --out
+    text = lambda fmt: render(findings, fmt, terminal=terminal)  # noqa: E731
+    emit_frames(args, workbook_sheets(findings), text, IN_ORDER)
     if args.errors_out is not None:
         for name in write_error_layers(findings, args.errors_out, request.id_field):
             print(f"spatial qc: wrote {printable(name)}", file=sys.stderr)

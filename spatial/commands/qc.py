@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from spatial.io.options import ReadOptions
     from spatial.io.where import Where
     from spatial.qc.findings import QcResult as Findings
+    from spatial.qc.inspection import FieldNames
 
 __all__ = ["QcRequest", "QcResult", "run_qc"]
 
@@ -40,6 +41,12 @@ class QcRequest:
         By layer, the feature selections that must all hold.
     options : mapping of str to ReadOptions
         Reading options by layer (only the CRS and the input frame are used).
+    layer_fields : mapping of str to mapping of str to str
+        By layer, the fields its project states for it (``id_field``,
+        ``class_field``, ``class_name_field``: those of the project's land-use
+        layer when it is given), where the call names none. A layer the project
+        does not name is read by the standard ones it holds
+        (:func:`spatial.qc.inspection.standard_class_fields`).
     """
 
     layers: tuple[str, ...]
@@ -50,6 +57,7 @@ class QcRequest:
     packs: tuple[str, ...] = ("default",)
     wheres: Mapping[str, tuple[Where, ...]] = field(default_factory=dict)
     options: Mapping[str, ReadOptions] = field(default_factory=dict)
+    layer_fields: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -96,14 +104,15 @@ def run_qc(request: QcRequest) -> QcResult:
     Raises
     ------
     SpatialError
-        A layer is given twice, cannot be read, or a pack is bad (exit 2 on the
-        command line).
+        A layer is given twice, cannot be read, holds mis-encoded text (a GBK
+        Shapefile without a ``.cpg``), or a pack is bad (exit 2 on the command line).
     """
     from spatial.commands._inputs import read_notes  # noqa: PLC0415
     from spatial.errors import UsageError  # noqa: PLC0415
     from spatial.io.layers import read_layer  # noqa: PLC0415
     from spatial.io.where import select_features  # noqa: PLC0415
     from spatial.qc.inspection import inspect  # noqa: PLC0415
+    from spatial.validate.vectorised import ensure_text_decoded  # noqa: PLC0415
 
     if len(set(request.layers)) != len(request.layers):
         raise UsageError("a LAYER is given twice: name each once")
@@ -112,10 +121,12 @@ def run_qc(request: QcRequest) -> QcResult:
         options = request.options.get(path)
         crs, frame = (None, None) if options is None else (options.crs, options.input_frame)
         gdf = read_layer(path, crs, input_frame=frame)
+        ensure_text_decoded(gdf, path, _id_of(request, path))  # as every command refuses it
         notes += read_notes(gdf)
         for where in request.wheres.get(path, ()):
             gdf = select_features(gdf, path, where)
         layers[path] = gdf
+    fields = {path: _fields(request, path, gdf) for path, gdf in layers.items()}
     findings = inspect(
         layers,
         id_field=request.id_field,
@@ -123,5 +134,25 @@ def run_qc(request: QcRequest) -> QcResult:
         class_name_field=request.class_name_field,
         area_field=request.area_field,
         packs=request.packs,
+        layer_fields=fields,
     )
     return QcResult(findings=findings, notes=tuple(notes))
+
+
+def _id_of(request: QcRequest, path: str) -> str | None:
+    """Return the id field of ``path``: its project's (when the call names none), else the call's."""
+    return request.layer_fields.get(path, {}).get("id_field", request.id_field)
+
+
+def _fields(request: QcRequest, path: str, gdf: pd.DataFrame) -> FieldNames:
+    """Return the fields ``path`` is inspected by: the call's, else its project's, else standard."""
+    from spatial.qc.inspection import layer_field_names  # noqa: PLC0415
+
+    stated = request.layer_fields.get(path, {})
+    return layer_field_names(
+        gdf.columns,
+        id_field=_id_of(request, path),
+        class_field=request.class_field or stated.get("class_field"),
+        class_name_field=request.class_name_field or stated.get("class_name_field"),
+        area_field=request.area_field,
+    )

@@ -14,12 +14,13 @@ False
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 
 import geopandas as gpd
 import numpy as np
 
 from spatial.errors import LayerError, PlanDataError, printable
+from spatial.landuse.fields import CLASS_CODE_FIELD, CLASS_NAME_FIELD
 from spatial.qc import attributes, topology
 from spatial.qc.areas import area_mismatches
 from spatial.qc.control import control_area_mismatches, layer_stem
@@ -27,7 +28,7 @@ from spatial.qc.findings import Finding, QcResult
 from spatial.qc.layer import QcLayer
 from spatial.qc.packs import Rule, load_packs
 
-__all__ = ["FieldNames", "inspect", "require_named_fields"]
+__all__ = ["FieldNames", "inspect", "layer_field_names", "require_named_fields"]
 
 
 class FieldNames:
@@ -59,6 +60,41 @@ class FieldNames:
         """Field -> the type it must hold (``text`` or ``real``)."""
         wanted = {self.class_field: "text", self.class_name_field: "text", self.area_field: "real"}
         return {field: kind for field, kind in wanted.items() if field}
+
+
+def layer_field_names(
+    columns: Collection[object],
+    *,
+    id_field: str | None = None,
+    class_field: str | None = None,
+    class_name_field: str | None = None,
+    area_field: str | None = None,
+) -> FieldNames:
+    """Return the fields a layer is inspected by: those named, else the standard ones it holds.
+
+    Without a class field named, a layer holding the database standard's
+    ``YDYHFLDM`` (用地用海分类代码, :data:`~spatial.landuse.fields.CLASS_CODE_FIELD`)
+    is checked by it; beside that code field, ``YDYHFLMC`` (its 分类名称) when
+    held, as ``validate`` and ``balance`` compare it. A standard field the layer
+    lacks is not looked for; a field named must be there
+    (:func:`require_named_fields`).
+
+    Examples
+    --------
+    >>> f = layer_field_names(["BSM", "YDYHFLDM", "YDYHFLMC"], id_field="BSM")
+    >>> f.class_field, f.class_name_field
+    ('YDYHFLDM', 'YDYHFLMC')
+    >>> layer_field_names(["DYBH", "DYMC"]).named()
+    {}
+    >>> layer_field_names(["DLBM", "YDYHFLMC"], class_field="DLBM").class_name_field is None
+    True
+    """
+    held = {str(c) for c in columns}
+    code = class_field or (CLASS_CODE_FIELD if CLASS_CODE_FIELD in held else None)
+    name = class_name_field
+    if name is None and code == CLASS_CODE_FIELD and CLASS_NAME_FIELD in held:
+        name = CLASS_NAME_FIELD
+    return FieldNames(id_field, code, name, area_field)
 
 
 def _control_stems(rules: Sequence[Rule]) -> set[str]:
@@ -184,6 +220,7 @@ def inspect(
     class_name_field: str | None = None,
     area_field: str | None = None,
     packs: Sequence[str] = ("default",),
+    layer_fields: Mapping[str, FieldNames] | None = None,
 ) -> QcResult:
     """Inspect polygon layers against the rules of ``packs``; return every finding and a summary.
 
@@ -201,6 +238,9 @@ def inspect(
         The stated area in m² (``TBMJ``), compared with the area of record.
     packs : sequence of str
         Bundled pack names or TOML files, merged in order (:mod:`spatial.qc.packs`).
+    layer_fields : mapping of str to FieldNames, optional
+        By layer name, that layer's own fields (:func:`layer_field_names`: its
+        project's, the standard ones it holds), in place of the fields above.
 
     Returns
     -------
@@ -216,12 +256,14 @@ def inspect(
         field named here (:func:`require_named_fields`).
     """
     rules = list(load_packs(packs).values())
-    fields = FieldNames(id_field, class_field, class_name_field, area_field)
-    require_named_fields(layers, fields, rules)
+    common = FieldNames(id_field, class_field, class_name_field, area_field)
+    fields = {name: (layer_fields or {}).get(name, common) for name in layers}
+    for name, frame in layers.items():  # every layer's fields before any is inspected
+        require_named_fields({name: frame}, fields[name], rules)
     found: list[Finding] = []
     sizes = {}
     for name, frame in layers.items():
-        layer = QcLayer(name, frame, id_field)
-        found += inspect_layer(layer, rules, fields, layers)
+        layer = QcLayer(name, frame, fields[name].id_field)
+        found += inspect_layer(layer, rules, fields[name], layers)
         sizes[name] = (len(frame), frame.crs)
     return QcResult(tuple(found), sizes, tuple(rules))
