@@ -104,7 +104,7 @@ def _short_source(text: str) -> str:
     'project default: gaps'
     >>> cut = _short_source("OGC Simple Features Specification (SFS 1.1), the assertions for")
     >>> cut, display_width(cut)
-    ('OGC Simple Features Specification (SFS 1.1), t…', 48)
+    ('OGC Simple Features Specification (SFS 1.1), th…', 48)
     """
     if display_width(text) <= SOURCE_COLUMNS:
         return text
