@@ -140,7 +140,7 @@ def run_qc(request: QcRequest) -> QcResult:
 
 
 def _id_of(request: QcRequest, path: str) -> str | None:
-    """Return the id field of ``path``: its project's (when the call names none), else the call's."""
+    """Return the id field of ``path``: its project's (the call naming none), else the call's."""
     return request.layer_fields.get(path, {}).get("id_field", request.id_field)
 
 

@@ -18,9 +18,12 @@ import shapely
 from survey import X0, Y0, survey_parcels, survey_zones
 
 from spatial.cli import main
+from spatial.errors import LayerError
 from spatial.landuse import load_classes
 from spatial.qc.outputs import SOURCE_COLUMNS
 from spatial.table_formats._cells import display_width
+from spatial.validate.problems import validate_layer
+from spatial.validate.vectorised import ensure_text_decoded
 
 #: The two text columns holding Chinese text: ``note`` (示例数据 synthetic) and ``YDYHFLMC``.
 TEXT_COLUMNS = ("note", "YDYHFLMC")
@@ -226,3 +229,32 @@ def test_the_terminal_names_the_file_and_cuts_the_source(project, capsys, monkey
     assert main(["qc", "--out", "findings.csv"]) == 1
     text = (project / "findings.csv").read_text(encoding="utf-8-sig")
     assert f"{project / 'lu.gpkg'}::lu" in text and "the name belonging to the code" in text
+
+
+def test_the_projects_fields_go_to_its_layer_however_named_and_to_no_copy(project, capsys):
+    toml = project / "spatial.toml"
+    toml.write_text(toml.read_text(encoding="utf-8").replace('"YDYHFLMC"', '"MC2"'), "utf-8")
+    (project / "copy.gpkg").write_bytes((project / "lu.gpkg").read_bytes())
+    capsys.readouterr()
+    # lu.gpkg is the project's lu.gpkg::lu (its one layer): the project's (wrong) name field
+    assert main(["qc", "lu.gpkg"]) == 2
+    assert '[landuse] class_name_field = "MC2"' in capsys.readouterr().err
+    # a copy is another file: its standard fields, N00's name found disagreeing
+    assert main(["qc", "copy.gpkg", "--format", "json"]) == 1
+    findings = json.loads(capsys.readouterr().out)["findings"]
+    assert [(f["kind"], f["feature_id"]) for f in findings] == [("code_name_mismatch", "N00")]
+
+
+@pytest.mark.parametrize("position", [0, 9, 17])
+def test_the_text_check_alone_says_the_validators_line(position):
+    parcels = _named_parcels()
+    mangled = "城镇住宅用地".encode("gbk").decode("latin-1")  # GBK read as Latin-1
+    parcels.loc[position, "YDYHFLMC"] = mangled
+    parcels = parcels.rename(columns={"BSM": "id"})
+    problems = validate_layer(parcels, "lu.shp", required=())
+    expected = [str(p) for p in problems if "mis-encoded" in str(p)]
+    assert len(expected) == 1
+    with pytest.raises(LayerError) as refused:
+        ensure_text_decoded(parcels, "lu.shp")
+    assert str(refused.value) == expected[0]
+    assert f"feature {parcels['id'][position]}:" in expected[0]
