@@ -3,7 +3,7 @@ r"""The planner's project: ``spatial.toml``, read and validated in one place.
 A project names the planner's layers (path, id field, name field, CRS or input
 frame), their targets and rules (in files, or inline as ``[[targets]]`` and
 ``[[rules]]``), the constraint layers (三区三线), the land-use layer and its
-class field, and the output CRS. Every command reads it (``spatial.toml`` in the
+class code and name fields, and the output CRS. Every command reads it (``spatial.toml`` in the
 working folder, or ``--project FILE``); the command line overrides it.
 
 Relative paths are read against the project file's folder. Anything wrong is
@@ -59,6 +59,8 @@ MAX_PROJECT_BYTES = 1_000_000
 _MAX_TEXT_CHARS = 1_000
 
 _LAYER_KEYS = ("path", "id_field", "name_field", "crs", "input_frame")
+#: The land-use layer's keys beyond a layer's: its 用地用海 class code and name fields.
+_LANDUSE_KEYS = ("class_field", "class_name_field")
 _TOP_KEYS = ("project", "layers", "landuse", "constraints", "within", "targets", "rules")
 _PROJECT_KEYS = ("plan", "rules", "out_crs", "title")
 
@@ -73,7 +75,9 @@ class ProjectLayer:
 
     ``path`` is absolute (or a ``postgresql://`` URL); ``crs`` is the CRS of its
     coordinates when the file declares none or a wrong one; ``input_frame`` is
-    ``gcj02`` for AMap exports; ``class_field`` is the land-use class field.
+    ``gcj02`` for AMap exports; ``class_field`` is the land-use class field and
+    ``class_name_field`` its class name field (``YDYHFLMC``, which ``qc`` compares
+    with the code).
     """
 
     path: str
@@ -82,6 +86,7 @@ class ProjectLayer:
     crs: str | None = None
     input_frame: str | None = None
     class_field: str | None = None
+    class_name_field: str | None = None
 
     def options(self) -> dict[str, str]:
         """Return the reading options the project states, by ``ReadOptions`` field name."""
@@ -281,7 +286,7 @@ def load_project(path: str | os.PathLike[str]) -> Project:
         layers=_layers(file, "layers", data.get("layers"), tuple(LAYER_NAMES)),
         constraints=_layers(file, "constraints", data.get("constraints")),
         within=_layers(file, "within", data.get("within")),
-        landuse=None if landuse is None else _layer(file, "landuse", landuse, ("class_field",)),
+        landuse=None if landuse is None else _layer(file, "landuse", landuse, _LANDUSE_KEYS),
         targets_file=_plan_file(file, data, settings, "targets"),
         rules_file=_plan_file(file, data, settings, "rules"),
         out_crs=out_crs,

@@ -149,6 +149,9 @@ def _landuse(args: argparse.Namespace, project: Project) -> None:
     of_landuse = _versions_of_landuse(args, landuse)
     if args.command == "diff" and of_landuse:
         args.versions_role = "landuse"  # the one place diff's versions are found the land use
+    if args.command == "review":  # --qc compares names by it (its --landuse: a version of it)
+        args.class_name_field = landuse.class_name_field
+    of_landuse = of_landuse and args.command != "qc"  # qc: each layer given its own (_qc)
     if getattr(args, "class_field", "") is None and landuse.class_field is not None and of_landuse:
         args.class_field = landuse.class_field
         _remember(args, "landuse", "class_field", landuse.class_field)
@@ -167,11 +170,65 @@ def _landuse(args: argparse.Namespace, project: Project) -> None:
         if args.landuse is None:  # check --landuse OTHER.gpkg: that file, the project's fields
             args.landuse, args.landuse_class_field = landuse.path, landuse.class_field
         _add_options(args, "landuse", landuse, main=False, key="landuse")
-    if args.command == "qc" and not args.layers:  # 成果质检 of the project's land-use layer
-        args.layers = [landuse.path]
-        if not args.id_field:
-            _remember(args, "landuse", "id_field", landuse.id_field)
-        args.id_field = args.id_field or landuse.id_field  # its CRS: the file's own
+
+
+#: The fields ``qc`` takes of a project layer it is given (each unless given on the command line).
+_QC_FIELDS = ("id_field", "class_field", "class_name_field")
+
+
+def _qc(args: argparse.Namespace, project: Project) -> None:
+    """``qc``: the project's land-use layer when no LAYER is given; each project layer's fields.
+
+    A file given gets the project's id, class and class name fields only when it
+    is one of the project's layers (:func:`_layer_key`: the same path); any other
+    file (zones, a constraint layer, a file from elsewhere) keeps the fields it
+    has by the standard rules (:mod:`spatial.commands.qc`), never the land use's.
+    An option given wins. ``args.layer_fields`` holds them by LAYER as given.
+    """
+    if not args.layers and project.landuse is not None:  # 成果质检 of the project's land use
+        args.layers = [project.landuse.path]  # its CRS: the file's own
+    layers = project.every_layer()
+    args.layer_fields = {}
+    for path in args.layers:
+        key = _layer_key(str(path), layers)
+        if key is None:
+            continue
+        stated = {dest: getattr(layers[key], dest, None) for dest in _QC_FIELDS}
+        own = {d: str(v) for d, v in stated.items() if v is not None and getattr(args, d) is None}
+        for dest, value in own.items():
+            _remember(args, key, dest, value)
+        args.layer_fields[path] = own
+
+
+def _layer_key(path: str, layers: dict[str, ProjectLayer]) -> str | None:
+    """Return the key of the project layer ``path`` is (``landuse``...), else None.
+
+    The same file and layer, however spelt; ``FILE.gpkg`` is ``FILE.gpkg::LAYER``
+    when the file holds that one layer only.
+    """
+    given = _path_key(path)
+    for key, layer in layers.items():
+        if _path_key(layer.path) == given:
+            return key
+    file, _, layer_name = given.partition("::")
+    if layer_name or not os.path.isfile(file):
+        return None
+    for key, layer in layers.items():
+        other, _, named = _path_key(layer.path).partition("::")
+        if other == file and named and _only_layer(file) == named:
+            return key
+    return None
+
+
+def _only_layer(file: str) -> str | None:
+    """Return the name of the one layer of ``file``; None if it holds several or cannot be read."""
+    import pyogrio  # noqa: PLC0415 - only for a multi-layer file named without its layer
+
+    try:
+        names = pyogrio.list_layers(file)
+    except Exception:  # the read refuses it, in its own words
+        return None
+    return str(names[0][0]) if len(names) == 1 else None
 
 
 def _versions_of_landuse(args: argparse.Namespace, landuse: ProjectLayer) -> bool:
@@ -320,6 +377,8 @@ def apply_project(args: argparse.Namespace) -> Project | None:
     _layers(args, project)
     _constraints(args, project)
     _landuse(args, project)
+    if args.command == "qc":
+        _qc(args, project)
     _zone_ids(args, project)
     _out_crs(args, project)
     return project

@@ -3,7 +3,8 @@
 For each file (each layer of a GeoPackage or File Geodatabase) it detects and
 says, on standard error and as comments in the project: the CRS, the id field
 (the first of :data:`ID_FIELDS` that is unique and never blank), the name field
-(:data:`NAME_FIELDS`) and the land-use class field (:data:`CLASS_FIELDS`), and
+(:data:`NAME_FIELDS`), the land-use class field (:data:`CLASS_FIELDS`) and, beside
+a 2023 用地用海 code field, its class name field (:data:`CLASS_NAME_FIELDS`), and
 the role it gives the layer: a layer with a class field is the land-use layer;
 one whose file name says 农田/红线/开发边界 (``farmland``, ``redline``,
 ``boundary``...) a constraint; the first other polygon layer the zones. Edit the
@@ -31,17 +32,21 @@ from typing import TYPE_CHECKING
 from spatial.cli._options import COMMAND_HELP
 from spatial.cli._output import ExitCode
 from spatial.errors import LayerReadError, OutputError, printable
+from spatial.landuse.fields import CLASS_CODE_FIELD, CLASS_NAME_FIELD
 from spatial.project import ID_FIELDS, PROJECT_FILE, unique_field
 
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["CLASS_FIELDS", "ID_FIELDS", "NAME_FIELDS", "register", "run"]
+__all__ = ["CLASS_FIELDS", "CLASS_NAME_FIELDS", "ID_FIELDS", "NAME_FIELDS", "register", "run"]
 
 #: Name fields looked for, in order: 单元名称, 名称, then the usual English ones.
 NAME_FIELDS = ("DYMC", "MC", "name_zh", "name", "NAME", "Name", "名称", "QSDWMC")
 #: Land-use class fields: 用地用海分类代码 (2023 guide), 地类编码 (三调).
 CLASS_FIELDS = ("YDYHFLDM", "DLBM")
+#: Class name fields, by the class field they name: 用地用海分类名称 beside 用地用海分类代码, the
+#: database standard's pair (:mod:`spatial.landuse.fields`); none is sourced for 三调's DLBM.
+CLASS_NAME_FIELDS = {CLASS_CODE_FIELD: CLASS_NAME_FIELD}
 #: Words in a file name that make it a constraint (must not occupy) or a boundary (lie within).
 _CONSTRAINT_WORDS = ("农田", "红线", "farmland", "jbnt", "redline", "stbh", "protect")
 _WITHIN_WORDS = ("开发边界", "boundary", "kfbj", "ukb")
@@ -60,6 +65,8 @@ class Found:
     features: int
     #: What is wrong with its text encoding (a GBK Shapefile without a ``.cpg``), if anything.
     encoding_problem: str | None = None
+    #: The class name field beside the class field (``YDYHFLMC``), if the layer has it.
+    class_name_field: str | None = None
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -97,15 +104,18 @@ def _found(path: str, layer: str | None) -> Found:
 
     info = pyogrio.read_info(path, layer=layer)
     frame = pyogrio.read_dataframe(path, layer=layer, read_geometry=False)
+    class_field = _first(frame.columns, CLASS_FIELDS)
+    name_of_class = CLASS_NAME_FIELDS.get(class_field or "")
     return Found(
         path=path if layer is None else f"{path}::{layer}",
         crs=info["crs"],
         id_field=unique_field(frame, ID_FIELDS),
         name_field=_first(frame.columns, NAME_FIELDS),
-        class_field=_first(frame.columns, CLASS_FIELDS),
+        class_field=class_field,
         geometry_type=str(info["geometry_type"]),
         features=int(info["features"]),
         encoding_problem=_encoding_problem(path, frame),
+        class_name_field=name_of_class if name_of_class in frame.columns else None,
     )
 
 
@@ -176,6 +186,7 @@ def _described(found: Found) -> str:
         f"{found.crs or 'none declared'}; id field {found.id_field or 'none found'}, "
         f"name field {found.name_field or 'none found'}, class field "
         f"{found.class_field or 'none found'}"
+        + (f", class name field {found.class_name_field}" if found.class_name_field else "")
     )
 
 
@@ -197,6 +208,8 @@ def _table(role: str, found: Found, folder: Path) -> list[str]:
         lines.append('# crs = "EPSG:4544"  # the file declares none: say which it is')
     if role == "landuse" and found.class_field is not None:
         lines.append(f"class_field = {_quoted(found.class_field)}")
+        if found.class_name_field is not None:  # qc compares each name with its code's
+            lines.append(f"class_name_field = {_quoted(found.class_name_field)}")
     return [*lines, ""]
 
 

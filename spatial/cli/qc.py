@@ -103,21 +103,25 @@ def _check_call(args: argparse.Namespace) -> None:
 
 
 def _id_fields(args: argparse.Namespace) -> dict[str, str]:
-    """Return each layer's id field by the one rule of a layer's ids, when none is named.
+    """Return the standard id field of each layer neither ``--id-field`` nor the project names.
 
-    ``--id-field`` (or the project's) names every layer's ids; without it, each
-    layer takes its own unique, never-blank standard field
+    The one rule of a layer's ids (:meth:`spatial.commands.qc.QcRequest.id_field_of`):
+    (1) ``--id-field`` names every layer's; (2) a project layer whose id field
+    the project states is read by that one (``layer_fields``, :mod:`spatial.cli._project`);
+    (3) every other layer takes its own unique, never-blank standard field
     (:func:`spatial.io.fields.file_id_field`: ``BSM`` in the land use, ``DYBH``
-    in the units), said on standard error, one line a layer; a layer with none
-    names its features by position (``#N``).
+    in the units), said on standard error, one line a layer; (4) a layer with
+    none names its features by position (``#N``).
     """
     if args.id_field is not None:
         return {}
-    if not all(os.path.exists(str(p).partition("::")[0]) for p in args.layers):
+    stated = getattr(args, "layer_fields", {})
+    paths = [p for p in args.layers if "id_field" not in stated.get(p, {})]
+    if not paths or not all(os.path.exists(str(p).partition("::")[0]) for p in paths):
         return {}  # a missing file is refused by the reader, before GDAL loads
     from spatial.io.fields import file_id_field, id_note  # noqa: PLC0415
 
-    found = {path: file_id_field(path) for path in args.layers}
+    found = {path: file_id_field(path) for path in paths}
     chosen = {path: field for path, field in found.items() if field is not None}
     for path, field in chosen.items():
         print(f"spatial qc: note: {printable(id_note(path, field))}", file=sys.stderr)
@@ -144,19 +148,22 @@ def request_of(args: argparse.Namespace) -> QcRequest:
         packs=tuple(args.pack or ("default",)),
         options=read_options(args, inputs),
         wheres={role: tuple(w) for role, w in _wheres(args.where, inputs).items()},
+        layer_fields=getattr(args, "layer_fields", {}),  # a project layer's own (cli._project)
     )
 
 
-def _text(findings: Findings, fmt: str) -> str:
+def _text(findings: Findings, fmt: str, *, terminal: bool) -> str:
     """Render the findings; as a terminal table, led by each rule's count (those that found any).
 
     A findings table longer than the screen shows its head only
     (:data:`~spatial.table_formats.txt.IN_ORDER`): the counts before it say
-    what every row holds, rule by rule, as a summary prints whole.
+    what every row holds, rule by rule, as a summary prints whole. On a
+    terminal (``terminal``) the table names each layer by its file and cuts a
+    source short (:func:`spatial.qc.outputs.terminal_frame`); whole in ``--out``.
     """
     from spatial.qc.outputs import render, summary_frame  # noqa: PLC0415
 
-    text = render(findings, fmt)
+    text = render(findings, fmt, terminal=terminal)
     if fmt != "table" or not findings.findings:
         return text
     from spatial.table_formats.txt import format_summary  # noqa: PLC0415
@@ -181,10 +188,11 @@ def run(args: argparse.Namespace) -> int:
     findings = result.findings
     from spatial.table_formats.txt import IN_ORDER  # noqa: PLC0415 - findings: one row each
 
-    emit_frames(args, workbook_sheets(findings), lambda fmt: _text(findings, fmt), IN_ORDER)
-    if args.errors_out is not None:
-        ids = request.id_fields or request.id_field
-        for name in write_error_layers(findings, args.errors_out, ids):
+    terminal = args.out is None  # the file's name and a source cut short; whole in --out
+    text = lambda fmt: _text(findings, fmt, terminal=terminal)  # noqa: E731
+    emit_frames(args, workbook_sheets(findings), text, IN_ORDER)
+    if args.errors_out is not None:  # each layer's ids under its own field
+        for name in write_error_layers(findings, args.errors_out, request.layer_id_fields()):
             print(f"spatial qc: wrote {printable(name)}", file=sys.stderr)
     print(f"spatial qc: {result.summary}", file=sys.stderr)
     return result.exit_status

@@ -164,6 +164,7 @@ def _request(args: argparse.Namespace) -> ReviewRequest:
         tolerance_m2=args.tolerance_m2,
         landuse=args.landuse,
         class_field=args.class_field or CLASS_CODE_FIELD,
+        class_name_field=getattr(args, "class_name_field", None),  # the project's (cli._project)
         construction=_construction(args.construction),
         previous=previous,
         qc=args.qc,

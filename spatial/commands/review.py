@@ -108,6 +108,9 @@ class ReviewRequest:
         The land-use layer: the 用地平衡表 per zone, and the layer ``qc`` inspects.
     class_field : str
         Its 用地用海 class code field (and the zones' or constraints' for conflicts).
+    class_name_field : str, optional
+        Its class name field, compared with the code by ``qc`` (the project's;
+        else ``YDYHFLMC`` beside ``YDYHFLDM``, when the layer holds it).
     construction : tuple of str, optional
         Codes or prefixes counted as 建设用地 (the subtotal); none when None.
     previous : tuple of (layer, path)
@@ -138,6 +141,7 @@ class ReviewRequest:
     tolerance_m2: float = DEFAULT_TOLERANCE_M2
     landuse: str | None = None
     class_field: str = CLASS_CODE_FIELD
+    class_name_field: str | None = None
     construction: tuple[str, ...] | None = None
     previous: tuple[tuple[str, str], ...] = ()
     qc: bool = False
@@ -577,7 +581,8 @@ def _status_changes(
 def _qc(request: ReviewRequest, inputs: _Inputs) -> QcResult | None:
     if not request.qc:
         return None
-    from spatial.qc.inspection import inspect  # noqa: PLC0415 - only with --qc
+    from spatial.qc.inspection import inspect, layer_field_names  # noqa: PLC0415 - only with --qc
+    from spatial.validate.vectorised import ensure_text_decoded  # noqa: PLC0415
 
     if inputs.landuse is not None and request.landuse is not None:
         layer, path, id_field = inputs.landuse, request.landuse, _id_field(request, LANDUSE)
@@ -585,12 +590,17 @@ def _qc(request: ReviewRequest, inputs: _Inputs) -> QcResult | None:
         layer, path, id_field = inputs.theirs["zones"], request.layers["zones"], "id"
     else:
         raise UsageError("--qc inspects the land-use layer (--landuse) or your zones (--zones)")
-    return inspect(
-        {database_label(path): layer},
+    name = database_label(path)
+    ensure_text_decoded(layer, name, id_field)  # refused as spatial qc refuses it
+    fields = layer_field_names(
+        layer.columns,
         id_field=id_field if id_field in layer.columns else None,
         class_field=request.class_field if request.class_field in layer.columns else None,
-        packs=request.packs,
+        class_name_field=request.class_name_field
+        if request.class_name_field in layer.columns
+        else None,
     )
+    return inspect({name: layer}, packs=request.packs, layer_fields={name: fields})
 
 
 # --- the tables

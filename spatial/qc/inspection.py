@@ -14,12 +14,13 @@ False
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 
 import geopandas as gpd
 import numpy as np
 
 from spatial.errors import LayerError, PlanDataError, printable
+from spatial.landuse.fields import CLASS_CODE_FIELD, CLASS_NAME_FIELD
 from spatial.qc import attributes, topology
 from spatial.qc.areas import area_mismatches
 from spatial.qc.control import control_area_mismatches, layer_stem
@@ -27,7 +28,7 @@ from spatial.qc.findings import Finding, QcResult
 from spatial.qc.layer import QcLayer
 from spatial.qc.packs import Rule, load_packs
 
-__all__ = ["FieldNames", "inspect", "require_named_fields"]
+__all__ = ["FieldNames", "inspect", "layer_field_names", "require_named_fields"]
 
 
 class FieldNames:
@@ -59,6 +60,41 @@ class FieldNames:
         """Field -> the type it must hold (``text`` or ``real``)."""
         wanted = {self.class_field: "text", self.class_name_field: "text", self.area_field: "real"}
         return {field: kind for field, kind in wanted.items() if field}
+
+
+def layer_field_names(
+    columns: Collection[object],
+    *,
+    id_field: str | None = None,
+    class_field: str | None = None,
+    class_name_field: str | None = None,
+    area_field: str | None = None,
+) -> FieldNames:
+    """Return the fields a layer is inspected by: those named, else the standard ones it holds.
+
+    Without a class field named, a layer holding the database standard's
+    ``YDYHFLDM`` (用地用海分类代码, :data:`~spatial.landuse.fields.CLASS_CODE_FIELD`)
+    is checked by it; beside that code field, ``YDYHFLMC`` (its 分类名称) when
+    held, as ``validate`` and ``balance`` compare it. A standard field the layer
+    lacks is not looked for; a field named must be there
+    (:func:`require_named_fields`).
+
+    Examples
+    --------
+    >>> f = layer_field_names(["BSM", "YDYHFLDM", "YDYHFLMC"], id_field="BSM")
+    >>> f.class_field, f.class_name_field
+    ('YDYHFLDM', 'YDYHFLMC')
+    >>> layer_field_names(["DYBH", "DYMC"]).named()
+    {}
+    >>> layer_field_names(["DLBM", "YDYHFLMC"], class_field="DLBM").class_name_field is None
+    True
+    """
+    held = {str(c) for c in columns}
+    code = class_field or (CLASS_CODE_FIELD if CLASS_CODE_FIELD in held else None)
+    name = class_name_field
+    if name is None and code == CLASS_CODE_FIELD and CLASS_NAME_FIELD in held:
+        name = CLASS_NAME_FIELD
+    return FieldNames(id_field, code, name, area_field)
 
 
 def _control_stems(rules: Sequence[Rule]) -> set[str]:
@@ -185,6 +221,7 @@ def inspect(
     area_field: str | None = None,
     packs: Sequence[str] = ("default",),
     id_fields: Mapping[str, str] | None = None,
+    layer_fields: Mapping[str, FieldNames] | None = None,
 ) -> QcResult:
     """Inspect polygon layers against the rules of ``packs``; return every finding and a summary.
 
@@ -206,6 +243,9 @@ def inspect(
         By layer name, that layer's own id field (``BSM`` in the land use,
         ``DYBH`` in the units: each layer's standard field), in place of
         ``id_field``; checked and named by as ``id_field`` is.
+    layer_fields : mapping of str to FieldNames, optional
+        By layer name, that layer's own fields (:func:`layer_field_names`: its
+        project's, the standard ones it holds), in place of all the fields above.
 
     Returns
     -------
@@ -222,13 +262,14 @@ def inspect(
     """
     rules = list(load_packs(packs).values())
     ids = {name: (id_fields or {}).get(name, id_field) for name in layers}
-    fields = {n: FieldNames(ids[n], class_field, class_name_field, area_field) for n in layers}
+    common = {n: FieldNames(ids[n], class_field, class_name_field, area_field) for n in layers}
+    fields = {name: (layer_fields or {}).get(name, common[name]) for name in layers}
     for name, frame in layers.items():  # every layer's fields before any is inspected
         require_named_fields({name: frame}, fields[name], rules)
     found: list[Finding] = []
     sizes = {}
     for name, frame in layers.items():
-        layer = QcLayer(name, frame, ids[name])
+        layer = QcLayer(name, frame, fields[name].id_field)
         found += inspect_layer(layer, rules, fields[name], layers)
         sizes[name] = (len(frame), frame.crs)
     return QcResult(tuple(found), sizes, tuple(rules))

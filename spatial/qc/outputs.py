@@ -11,7 +11,7 @@ data's own CRS, written atomically to a GeoPackage with its QGIS style.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import geopandas as gpd
@@ -22,6 +22,7 @@ from spatial.errors import UsageError
 from spatial.export.frame import OutputFrame
 from spatial.qc.findings import RECORD_FIELDS, QcResult
 from spatial.report import format_frame, format_json
+from spatial.table_formats._cells import display_width
 
 __all__ = [
     "ERRORS_LAYER",
@@ -30,6 +31,7 @@ __all__ = [
     "findings_frame",
     "render",
     "summary_frame",
+    "terminal_frame",
     "workbook_sheets",
     "write_error_layers",
 ]
@@ -51,12 +53,68 @@ def summary_frame(result: QcResult) -> pd.DataFrame:
     )
 
 
-def render(result: QcResult, fmt: str) -> str:
-    """Render the findings in ``fmt`` (``table``, ``csv``, ``markdown``, ``json``)."""
+def render(result: QcResult, fmt: str, *, terminal: bool = False) -> str:
+    """Render the findings in ``fmt`` (``table``, ``csv``, ``markdown``, ``json``).
+
+    ``terminal``: a ``table`` read on a terminal (:func:`terminal_frame`); every
+    other output, a file included, holds each layer's path and source whole.
+    """
     if fmt == "json":
         records = [f.record() for f in result.findings]
         return format_json({"findings": records, "summary": result.summary()})
+    if terminal and fmt == "table":
+        return format_frame(terminal_frame(result), fmt)
     return format_frame(findings_frame(result), fmt)
+
+
+#: Terminal columns a finding's source takes on a terminal (CJK characters two each).
+SOURCE_COLUMNS = 48
+
+
+def terminal_frame(result: QcResult) -> pd.DataFrame:
+    """Return the findings as a terminal shows them: each layer by its file's name, sources cut.
+
+    A layer is named by its file's name (``lu.gpkg::lu``, not the project's
+    absolute path), unless two layers would then read alike or it is a database
+    URL; a source longer than :data:`SOURCE_COLUMNS` ends in ``…`` (CSV, JSON,
+    the workbook and ``--out`` hold it whole).
+    """
+    frame = findings_frame(result)
+    frame["layer"] = frame["layer"].map(_short_layers(result.layers))
+    frame["source"] = frame["source"].map(_short_source)
+    return frame
+
+
+def _short_layers(layers: Iterable[str]) -> dict[str, str]:
+    """Return each layer's name on a terminal: its file's name, ``::LAYER`` kept."""
+    names = list(layers)
+    short = {}
+    for name in names:
+        file, sep, layer = name.partition("::")
+        short[name] = name if "://" in name else Path(file).name + sep + layer
+    return short if len(set(short.values())) == len(names) else {n: n for n in names}
+
+
+def _short_source(text: str) -> str:
+    """Return ``text`` cut to :data:`SOURCE_COLUMNS` terminal columns, ``…`` marking the cut.
+
+    Examples
+    --------
+    >>> _short_source("project default: gaps")
+    'project default: gaps'
+    >>> cut = _short_source("OGC Simple Features Specification (SFS 1.1), the assertions for")
+    >>> cut, display_width(cut)
+    ('OGC Simple Features Specification (SFS 1.1), th…', 48)
+    """
+    if display_width(text) <= SOURCE_COLUMNS:
+        return text
+    kept, width = [], 1  # the … takes one column
+    for char in text:
+        width += display_width(char)
+        if width > SOURCE_COLUMNS:
+            break
+        kept.append(char)
+    return "".join(kept).rstrip() + "…"
 
 
 def workbook_sheets(result: QcResult) -> dict[str, pd.DataFrame]:

@@ -57,6 +57,7 @@ from spatial.validate.problems import (
 
 __all__ = [
     "clean_under_validator",
+    "ensure_text_decoded",
     "ensure_valid_vectorised",
     "flagged_rows",
     "on_threads",
@@ -409,3 +410,47 @@ def _no_duplicate_ids(gdf: gpd.GeoDataFrame) -> bool:
     except (pa.ArrowException, TypeError, ValueError):
         unique = None
     return unique if unique is not None else not _duplicate_findings(gdf)
+
+
+def ensure_text_decoded(gdf: gpd.GeoDataFrame, source: str, id_field: str | None = None) -> None:
+    """Refuse a layer holding mis-encoded text (a GBK Shapefile without a ``.cpg``).
+
+    The validator's text check alone, in its words
+    (:func:`spatial.validate.messages.text_message`), for a command that reports
+    the layer's other problems itself (``qc``); every other command refuses the
+    layer through the whole validator, with the same line. Each distinct
+    non-ASCII value is looked at once.
+
+    Parameters
+    ----------
+    gdf : geopandas.GeoDataFrame
+        The layer as read (any CRS: no geometry is looked at).
+    source : str
+        The file or layer name the message starts with.
+    id_field : str, optional
+        The field naming the features (``BSM``); else ``id``, else ``#N``.
+
+    Raises
+    ------
+    LayerError
+        One line: the first mis-encoded value, plus "and N more" when there are others.
+    """
+    flags = np.zeros(len(gdf), dtype=bool)
+    for name in gdf.columns:
+        if name != gdf.geometry.name:
+            flags |= _text_flags(gdf[name], str(name))
+    rows = np.flatnonzero(flags)
+    if not len(rows):
+        return
+    back = rows.tolist()
+    findings = [(back[position], message) for position, message in _text_findings(gdf.iloc[rows])]
+    if not findings:
+        return
+    column = id_field if id_field in gdf.columns else "id"
+    ids = gdf[column] if column in gdf.columns else None
+    labels = [""] * len(gdf)
+    for position, _ in findings:
+        labels[position] = feature_label(None if ids is None else ids.iat[position], position)
+    problems = _collect(source, labels, findings)
+    more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+    raise LayerError(f"{problems[0]}{more}")

@@ -131,5 +131,7 @@ def test_two_layers_give_one_error_layer_each(layers, tmp_path, capsys):
     written = gpd.list_layers(out)["name"].tolist()
     assert {"qc_findings_planted", "qc_findings_clean"} <= set(written)
     assert len(gpd.read_file(out, layer="qc_findings_clean")) == 0
-    assert len(gpd.read_file(out, layer="qc_findings_planted")) == 5  # topology and the id
+    # topology and the id, and (the layers hold the standard YDYHFLDM and YDYHFLMC, checked
+    # without --class-field since c9-qcin) N06's unknown code and S04's name
+    assert len(gpd.read_file(out, layer="qc_findings_planted")) == 7
     assert "38 feature(s) in 2 layer(s)" in capsys.readouterr().err
