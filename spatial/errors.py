@@ -19,6 +19,8 @@ import re
 __all__ = [
     "CRSError",
     "CRSMismatchWarning",
+    "FieldError",
+    "IdColumnError",
     "LayerError",
     "LayerReadError",
     "LayerReadWarning",
@@ -97,28 +99,44 @@ class CRSError(LayerError):
     """A coordinate reference system is missing, unresolvable or unsuitable."""
 
 
-class IdColumnError(LayerError):
-    """A layer lacks the column its features' ids are read from; the one message for it.
+class FieldError(LayerError):
+    """A layer lacks a field a command reads (ids, classes, names); the one message for it.
 
-    ``columns`` are the layer's property columns; ``option`` the flag (with its
-    value) the command at hand takes the field by: the library's ``--id-field
-    FIELD`` unless the command line says its own (:meth:`naming`: ``balance``'s
-    ``--zone-id-field FIELD``, ``review``'s ``--id-field landuse=FIELD``).
+    ``SOURCE: no field 'FIELD' for OPTION; its fields are A, B``: ``option`` is
+    the flag that names the field (``--id-field``, ``--class-field``,
+    ``--name-field``), ``fields`` the layer's property fields as the file names them.
+
+    Examples
+    --------
+    >>> print(FieldError("lu.gpkg", "DLBM", "--class-field", ("BSM", "YDYHFLDM")))
+    lu.gpkg: no field 'DLBM' for --class-field; its fields are BSM, YDYHFLDM
+    """
+
+    def __init__(self, source: str, field: str, option: str, fields: tuple[str, ...]) -> None:
+        listed = ", ".join(fields) or "none"
+        super().__init__(f"{source}: no field {field!r} for {option}; its fields are {listed}")
+        self.source, self.field, self.option, self.fields = source, field, option, fields
+
+
+class IdColumnError(FieldError):
+    """A layer lacks the column its features' ids are read from (:class:`FieldError`'s words).
+
+    ``columns`` are the layer's property columns; ``option`` the flag the command
+    at hand takes the field by: the library's ``--id-field`` unless the command
+    line says its own (:meth:`naming`: ``balance``'s ``--zone-id-field FIELD``,
+    ``review``'s ``--id-field landuse=FIELD``; a trailing `` FIELD`` is dropped).
 
     Examples
     --------
     >>> print(IdColumnError("z.gpkg", "id", ("BSM",)).naming("--a-id FIELD"))
-    z.gpkg: no id column 'id'; columns are BSM (name the one holding the ids with --a-id FIELD)
+    z.gpkg: no field 'id' for --a-id; its fields are BSM
     """
 
     def __init__(
-        self, source: str, column: str, columns: tuple[str, ...], option: str = "--id-field FIELD"
+        self, source: str, column: str, columns: tuple[str, ...], option: str = "--id-field"
     ) -> None:
-        super().__init__(
-            f"{source}: no id column {column!r}; columns are {', '.join(columns) or 'none'} "
-            f"(name the one holding the ids with {option})"
-        )
-        self.source, self.column, self.columns = source, column, columns
+        super().__init__(source, column, option.removesuffix(" FIELD"), columns)
+        self.column, self.columns = column, columns
 
     def naming(self, option: str) -> IdColumnError:
         """Return the same error naming ``option`` as the way to name the field."""

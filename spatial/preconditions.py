@@ -71,7 +71,7 @@ def require_id_column(gdf: Any, name: str, column: str) -> None:
     LayerError
         ``NAME: 'geometry' is the geometry column, not an id column; ...``.
     IdColumnError
-        ``NAME: no id column 'id'; columns are ...``.
+        ``NAME: no field 'id' for --id-field; its fields are ...``.
     """
     columns = tuple(str(c) for c in gdf.columns if c != gdf.geometry.name)
     if column == gdf.geometry.name:

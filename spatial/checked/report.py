@@ -237,12 +237,22 @@ class CheckReport:
         )
 
     def summary(self) -> str:
-        """One line: how many targets and rule checks passed."""
+        """One line: how many targets and rule checks passed; none judged said as such.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> rules = pd.DataFrame({"status": ["PASS", "FAIL", "PASS"]})
+        >>> CheckReport(pd.DataFrame({"status": []}), rules).summary()
+        'FAILED: targets: none (no plan), 2/3 rule checks PASS'
+        """
         n_t, n_r = len(self.targets), len(self.rules)
         ok_t = int((self.targets["status"] == PASS).sum())
         ok_r = int((self.rules["status"] == PASS).sum())
         verdict = "all pass" if self.passed else "FAILED"
-        return f"{verdict}: {ok_t}/{n_t} targets PASS, {ok_r}/{n_r} rule checks PASS"
+        targets = f"{ok_t}/{n_t} targets PASS" if n_t else "targets: none (no plan)"
+        rules = f"{ok_r}/{n_r} rule checks PASS" if n_r else "rules: none"
+        return f"{verdict}: {targets}, {rules}"
 
     def _repr_html_(self) -> str:
         """Show the report in a notebook: the verdict, the failures, then the two tables."""

@@ -92,6 +92,9 @@ def _write(args: argparse.Namespace, outcome: OverlayResult) -> int:
     or dask run's as computed.
     """
     result = outcome.table
+    if args.format in ("geojson", "layer"):  # difference's layer: A's fields, no empty part
+        result, notes = outcome.layer(args.op)
+        say_notes("overlay", notes)
     if args.format == "geojson":
         layer = cast("gpd.GeoDataFrame", result)  # geojson is --op difference only: a layer
         emit(_lonlat(args, layer).to_json(ensure_ascii=False, drop_id=True), args.out)

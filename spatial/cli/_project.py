@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from spatial.cli._options import EVERY_INPUT_OPTIONS, keyed_value, named
 from spatial.commands._inputs import PlanInput
-from spatial.errors import SpatialError, UsageError
+from spatial.errors import SpatialError, UsageError, printable
 from spatial.project import Project, ProjectLayer, find_project
 
 if TYPE_CHECKING:
@@ -146,6 +146,13 @@ def _landuse(args: argparse.Namespace, project: Project) -> None:
     landuse = project.landuse
     if landuse is None:
         return
+    if args.command == "diff" and args.new is None:  # spatial diff OLD: against the land use now
+        args.new = landuse.path
+        print(
+            f"spatial diff: note: NEW is the project's land use, {printable(landuse.path)} "
+            f"([landuse] path in {printable(project.file)})",
+            file=sys.stderr,
+        )
     of_landuse = _versions_of_landuse(args, landuse)
     if args.command == "diff" and of_landuse:
         args.versions_role = "landuse"  # the one place diff's versions are found the land use

@@ -90,7 +90,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "Exit 0 no check went PASS->FAIL, 1 one did, 2 unreadable input.",
     )
     parser.add_argument("old", metavar="OLD", help="the filed (earlier) version")
-    parser.add_argument("new", metavar="NEW", help="the revised version")
+    parser.add_argument(
+        "new",
+        metavar="NEW",
+        nargs="?",
+        help="the revised version (default: the project's land use, [landuse] path)",
+    )
     parser.add_argument("--id-field", help="field matching features (default: id)")
     parser.add_argument("--class-field", help="land-use class field: from-class x to-class matrix")
     parser.add_argument(
@@ -363,6 +368,11 @@ def _write_map(args: argparse.Namespace, result: DiffResult) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Compare, print or write the report; return 1 when a check went PASS -> FAIL."""
+    if args.new is None:  # a project's [landuse] fills it in (spatial.cli._project)
+        raise UsageError(
+            "the following arguments are required: NEW (or run it where a spatial.toml names "
+            "the land use: [landuse] path is then NEW)"
+        )
     _check_call(args)  # a bad call is refused before pandas and the checks load
     from spatial.commands.diff import run_diff  # noqa: PLC0415
 

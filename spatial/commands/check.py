@@ -128,6 +128,13 @@ class _Plan:
     judged: bool = True
 
 
+#: The note of a project naming no targets and no rules, but constraint layers (三区三线).
+_CONSTRAINTS_ONLY = (
+    "the project names no targets and no rules ([project] plan = ..., rules = ..., or "
+    "[[targets]] in it): targets are not judged (no plan); its constraints (三区三线) are"
+)
+
+
 def _read(
     request: CheckRequest, plan: _Plan, notes: list[str]
 ) -> tuple[dict[str, gpd.GeoDataFrame], dict[str, str], _Plan, OutputFrame]:
@@ -233,6 +240,8 @@ def run_check(request: CheckRequest) -> CheckResult:
     notes = list(notes_)
     layers, sources, plan, frame = _read(request, _Plan(targets, rules), notes)
     targets, rules = plan.targets, plan.rules
+    if notes_ and rules:  # no plan, but the constraints given judge: say which are judged
+        notes[: len(notes_)] = [_CONSTRAINTS_ONLY]
     frame = frame.naming("targets", {t.layer for t in targets})  # ids named as their layer's
     frame = named_check_tables(frame, targets, rules)
     report = run_checks(

@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from spatial.commands._inputs import output_frame_for, read_notes
 
@@ -44,6 +44,7 @@ __all__ = [
     "OverlayRequest",
     "OverlayResult",
     "adjustment_note",
+    "difference_layer",
     "run_overlay",
 ]
 
@@ -141,6 +142,31 @@ class OverlayResult:
     inputs: Mapping[str, gpd.GeoDataFrame] | None = None
     out_crs: str | None = None
     notes: tuple[str, ...] = ()
+    a_path: str | None = None
+
+    def layer(self, op: str) -> tuple[pd.DataFrame, tuple[str, ...]]:
+        """Return the result as a layer is written (GeoPackage, GeoJSON), and what to say of it.
+
+        ``difference``'s layer holds A's own fields beside ``area_km2`` and
+        ``share_of_a``, and only the features with a part outside B (as PostGIS's
+        ``ST_Difference`` kept where ``NOT ST_IsEmpty``): a feature wholly inside
+        B is no row of it, while the table (CSV, the terminal) lists every
+        feature of A, one wholly removed with 0 km². Any other result as it is.
+        """
+        if op != "difference":
+            return self.table, ()
+        return difference_layer(cast("gpd.GeoDataFrame", self.table), self._fields_of_a())
+
+    def _fields_of_a(self) -> pd.DataFrame:
+        """Return A's own fields, a row per feature in A's order (read again when A was scanned)."""
+        import pandas as pd  # noqa: PLC0415
+
+        a = (self.inputs or {}).get("a")
+        if self.a_path is not None:  # A was cut from the file: its fields were not read
+            a = _read_fields(self.a_path)
+        if a is None:
+            raise AssertionError("a difference's layer A is always read or scanned")
+        return pd.DataFrame(a.drop(columns=a.geometry.name))
 
     def frame(self) -> OutputFrame | None:
         """Return the frame a layer result is written in (None: as computed); notes say why."""
@@ -152,6 +178,78 @@ class OverlayResult:
     def exit_status(self) -> int:
         """Always 0: an overlay finds no problems (bad input raises)."""
         return 0
+
+
+#: The measures of a difference's rows (A's fields of these names are kept as ``<name>_orig``).
+_MEASURES = ("area_km2", "share_of_a")
+
+
+def difference_layer(
+    table: gpd.GeoDataFrame, fields: pd.DataFrame
+) -> tuple[gpd.GeoDataFrame, tuple[str, ...]]:
+    """Return a difference's layer: A's fields, its measures, only the parts left; and a note.
+
+    Parameters
+    ----------
+    table : geopandas.GeoDataFrame
+        The difference, one row per feature of A in A's order (``difference``:
+        the id column, ``area_km2``, ``share_of_a``, the part outside B, empty
+        when none is left).
+    fields : pandas.DataFrame
+        A's own fields, one row per feature in the same order. A field named
+        ``area_km2`` or ``share_of_a`` makes way for the measure, kept as
+        ``<name>_orig``.
+
+    Returns
+    -------
+    (geopandas.GeoDataFrame, tuple of str)
+        A's fields, ``area_km2``, ``share_of_a`` and the geometry, without the
+        features wholly inside B; a note counting those, when there are any.
+
+    Examples
+    --------
+    >>> import geopandas as gpd, pandas as pd
+    >>> from shapely.geometry import Polygon, box
+    >>> table = gpd.GeoDataFrame({"BSM": ["a", "b"], "area_km2": [1.0, 0.0],
+    ...     "share_of_a": [0.5, 0.0]}, geometry=[box(0, 0, 1, 1), Polygon()], crs=4326)
+    >>> fields = pd.DataFrame({"BSM": ["a", "b"], "DLMC": ["旱地", "水田"]})
+    >>> layer, notes = difference_layer(table, fields)
+    >>> list(layer.columns), list(layer["DLMC"])
+    (['BSM', 'DLMC', 'area_km2', 'share_of_a', 'geometry'], ['旱地'])
+    >>> print(notes[0])
+    1 feature(s) of A lie wholly inside B: no row of the layer (the table lists them, area_km2 0)
+    """
+    import geopandas as gpd  # noqa: PLC0415
+    import numpy as np  # noqa: PLC0415
+    import shapely  # noqa: PLC0415
+
+    kept = {c: f"{c}_orig" for c in _MEASURES if c in fields.columns}  # A's own make way
+    own = fields.reset_index(drop=True).rename(columns=kept)
+    ids = str(table.columns[0])  # the id column, --a-id: A's own field, in A's order
+    if len(own) != len(table) or (
+        ids in own.columns and not np.array_equal(own[ids].to_numpy(), table[ids].to_numpy())
+    ):
+        raise AssertionError("a difference's rows are not A's features in A's order")
+    geoms = np.asarray(table.geometry.array, dtype=object)
+    left = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    columns = {str(c): own[c].to_numpy() for c in own.columns}
+    columns |= {c: table[c].to_numpy() for c in _MEASURES}
+    layer = gpd.GeoDataFrame(columns, geometry=geoms, crs=table.crs)[left]
+    removed = int((~left).sum())
+    note = (
+        f"{removed:,} feature(s) of A lie wholly inside B: no row of the layer (the table "
+        "lists them, area_km2 0)"
+    )
+    return layer.reset_index(drop=True), (note,) if removed else ()
+
+
+def _read_fields(path: str) -> gpd.GeoDataFrame:
+    """Return the layer file ``path`` as read, its geometries not decoded when it can."""
+    from spatial.io.layers import read_layer  # noqa: PLC0415
+    from spatial.io.wkb_frame import read_wkb_frame  # noqa: PLC0415
+
+    found = read_wkb_frame(path)  # GeoParquet, a one-layer GeoPackage: fields and WKB apart
+    return found[0] if found is not None else read_layer(path)
 
 
 def _from_parquet_file(request: OverlayRequest) -> bool:
@@ -426,7 +524,8 @@ def run_overlay(request: OverlayRequest, scan: ParquetScan[Any] | None = None) -
         return OverlayResult(table, None, request.out_crs, tuple(notes))
     if _from_parquet_file(request):
         table = _finish(request, _parquet_result(request, b, scan), notes)
-        return OverlayResult(table, _scanned_inputs(request, b), request.out_crs, tuple(notes))
+        inputs = _scanned_inputs(request, b)
+        return OverlayResult(table, inputs, request.out_crs, tuple(notes), request.a)
     a = _read(request.a, request.reading("a"), request.wheres.get("a", ()), notes)
     if request.square and len(a) > request.square_max_features:
         raise UsageError(

@@ -13,7 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from spatial.errors import LayerError
+from spatial.errors import FieldError
 
 if TYPE_CHECKING:  # file_id_field runs before geopandas loads (overlay's GeoParquet scan)
     import geopandas as gpd
@@ -88,8 +88,8 @@ def planner_field(gdf: gpd.GeoDataFrame, column: str) -> str:
     return str(gdf.attrs.get(FIELD_NAMES, {}).get(column, column))
 
 
-def _fields(gdf: gpd.GeoDataFrame) -> str:
-    return ", ".join(str(c) for c in gdf.columns if c != gdf.geometry.name)
+def _fields(gdf: gpd.GeoDataFrame) -> tuple[str, ...]:
+    return tuple(str(c) for c in gdf.columns if c != gdf.geometry.name)
 
 
 def own_fields(gdf: gpd.GeoDataFrame) -> str:
@@ -116,7 +116,7 @@ def standard_id_field(gdf: gpd.GeoDataFrame) -> str | None:
     first of :data:`ID_FIELDS` (``BSM`` 标识码 before ``DYBH``
     单元编号) that the layer holds, every value present, not blank and unique.
     None when the layer has ``id`` already or no such field: a command then
-    behaves as without it (``no id column 'id'``, features by position).
+    behaves as without it (``no field 'id' for --id-field``, features by position).
 
     Examples
     --------
@@ -134,11 +134,11 @@ def standard_id_field(gdf: gpd.GeoDataFrame) -> str | None:
 
 
 def _take(
-    gdf: gpd.GeoDataFrame, source: str, field: str, role: str, option: str, own: str
+    gdf: gpd.GeoDataFrame, source: str, field: str, role: str, option: str, own: tuple[str, ...]
 ) -> gpd.GeoDataFrame:
     """Make ``field`` the ``role`` column, keeping a previous ``role`` column as ``role_orig``."""
     if field not in gdf.columns or field == gdf.geometry.name:
-        raise LayerError(f"{source}: no field {field!r} for {option}; its fields are {own}")
+        raise FieldError(source, field, option, own)
     if field == role:
         return gdf
     renames = {field: role}
@@ -293,7 +293,7 @@ def map_fields(
 
     Raises
     ------
-    LayerError
+    FieldError
         A named field is not in the layer; the message lists its fields.
 
     Examples

@@ -13,7 +13,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from spatial.errors import LayerError
+from spatial.errors import FieldError
 from spatial.landuse.classes import LEVEL_DIGITS, LandUseClasses, load_classes
 
 if TYPE_CHECKING:  # loaded by the checks: the field names alone load neither (a command's help)
@@ -53,16 +53,14 @@ def require_field(gdf: gpd.GeoDataFrame, source: str, field: str, option: str) -
 
     Raises
     ------
-    LayerError
-        One line listing the layer's fields.
+    FieldError
+        One line listing the layer's fields (the one wording of a missing field).
     """
     if field not in gdf.columns:
         # the file's own names (BSM, not the id it was read as): io.fields.FIELD_NAMES
         own = gdf.attrs.get("field_names", {})
-        fields = ", ".join(str(own.get(c, c)) for c in gdf.columns if c != gdf.geometry.name)
-        raise LayerError(
-            f"{source}: no field {field!r} (use {option} to name another); fields are {fields}"
-        )
+        fields = tuple(str(own.get(c, c)) for c in gdf.columns if c != gdf.geometry.name)
+        raise FieldError(source, field, option, fields)
 
 
 def _text(value: object, na: object) -> str:

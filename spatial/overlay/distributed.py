@@ -36,7 +36,7 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
-from spatial.errors import CRSError, LayerError
+from spatial.errors import CRSError, IdColumnError
 from spatial.overlay._keywords import id_keywords
 from spatial.overlay.operations import cut_prepared, empty_cut, finish_cuts
 from spatial.validate.cheap import refuse_bad_features
@@ -151,9 +151,8 @@ def tabulate_intersection_dask(
     parts = _as_partitioned(a, npartitions)
     for layer, name, col in ((parts, "layer A", a_id_field), (b, "layer B", b_id_field)):
         if col not in layer.columns:
-            raise LayerError(
-                f"{name}: no id column {col!r}; columns are {', '.join(layer.columns)}"
-            )
+            own = tuple(str(c) for c in layer.columns if c != "geometry")
+            raise IdColumnError(name, col, own)  # the one wording of a missing field
     refuse_bad_features(b, "layer B", b_id_field)  # in its own CRS, as the validator
     b_in = _into_partitions_crs(parts.crs, b).reset_index(drop=True)
     b_geoms = np.asarray(b_in.geometry.array)

@@ -19,7 +19,7 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 import geopandas as gpd
 import numpy as np
 
-from spatial.errors import LayerError, PlanDataError, printable
+from spatial.errors import FieldError, PlanDataError, printable
 from spatial.landuse.fields import CLASS_CODE_FIELD, CLASS_NAME_FIELD
 from spatial.qc import attributes, topology
 from spatial.qc.areas import area_mismatches
@@ -124,8 +124,8 @@ def require_named_fields(
             continue
         for option, field in fields.named().items():
             if field not in frame.columns or field == frame.geometry.name:
-                own = ", ".join(str(c) for c in frame.columns if c != frame.geometry.name)
-                raise LayerError(f"{name}: no field {field!r} for {option}; its fields are {own}")
+                own = tuple(str(c) for c in frame.columns if c != frame.geometry.name)
+                raise FieldError(name, field, option, own)
 
 
 def _below_min_area(layer: QcLayer, rule: Rule) -> list[Finding]:

@@ -35,9 +35,13 @@ from pyproj import Transformer
 from spatial.crs import crs_label
 from spatial.errors import CRSError, LayerError
 from spatial.io.rawjson import NON_FINITE_MESSAGE
-from spatial.preconditions import feature_label
 from spatial.validate.boxes import geographic_mask, projected_mask
-from spatial.validate.messages import Problem, _geographic_message, _projected_message
+from spatial.validate.messages import (
+    Problem,
+    _geographic_message,
+    _projected_message,
+    feature_named,
+)
 
 __all__ = ["geographic_mask", "projected_mask", "refuse_bad_features"]
 
@@ -90,7 +94,7 @@ def _geometry_problem(geom: shapely.Geometry | None, nonfinite: bool) -> str:
 def refuse_bad_features(
     gdf: gpd.GeoDataFrame,
     source: str,
-    id_field: str = "id",
+    id_field: str | None = "id",
     *,
     bounds: npt.NDArray[np.float64] | None = None,
     threads: int = 1,
@@ -104,8 +108,9 @@ def refuse_bad_features(
         as the validator checks it.
     source : str
         How to name the layer (its file, or "layer A").
-    id_field : str
-        Column naming features, ``id`` as the validator reads it.
+    id_field : str, optional
+        Column naming features, ``id`` as the validator reads it (None: the
+        layer's own, :func:`~spatial.validate.messages.label_field`).
     bounds : numpy.ndarray, shape (n, 4), optional
         ``shapely.bounds`` of the layer's geometries, in its CRS, if the
         caller already has them (one pass over a million features: 0.03 s).
@@ -168,6 +173,6 @@ def refuse_bad_features(
         message = _geographic_message(bounds[first], crs_label(crs))
     else:
         message = _geometry_problem(geoms[first], bool(nonfinite[first]))
-    ident = feature_label(gdf[id_field].iloc[first] if id_field in gdf.columns else None, first)
+    ident = feature_named(gdf, first, id_field)
     more = f" (and {count - 1} more)" if count > 1 else ""
     raise LayerError(f"{Problem(source, ident, str(message))}{more}")

@@ -43,6 +43,7 @@ from spatial.io.layers import GeometryKind
 from spatial.preconditions import feature_label, require_crs, require_id_column
 from spatial.validate.cheap import refuse_bad_features
 from spatial.validate.frame import into_frame
+from spatial.validate.messages import feature_named
 from spatial.validate.problems import ensure_valid, repair_layer
 from spatial.validate.vectorised import ensure_valid_vectorised
 
@@ -145,7 +146,7 @@ class PreparedInputs:
 
 
 def require_geometry(
-    gdf: gpd.GeoDataFrame, source: str, kind: GeometryKind, id_field: str = "id"
+    gdf: gpd.GeoDataFrame, source: str, kind: GeometryKind, id_field: str | None = "id"
 ) -> npt.NDArray[np.integer] | None:
     """Refuse a layer whose features are not of the geometry ``kind`` an operation needs.
 
@@ -172,7 +173,7 @@ def require_geometry(
     if not wrong.any():
         return type_id
     first = int(np.flatnonzero(wrong)[0])
-    ident = feature_label(gdf[id_field].iloc[first] if id_field in gdf.columns else None, first)
+    ident = feature_named(gdf, first, id_field)
     more = int(wrong.sum()) - 1
     raise LayerError(
         f"{source}: feature {ident}: is a {geoms[first].geom_type}; this operation needs {kind} "
@@ -246,7 +247,7 @@ def prepare_inputs(
     prepared = PreparedInputs(layers=[])
     for lonlat, item, known in zip(aligned, inputs, checked, strict=True):
         if repair:
-            fixed, done = _repaired(lonlat, item.name)
+            fixed, done = _repaired(lonlat, item.name, item.id_field or None)
             prepared.layers.append(fixed)
             prepared.repairs.extend(done)
         else:
@@ -269,23 +270,26 @@ def _checked(
     require_crs(item.frame, item.name)
     if item.id_field:
         require_id_column(item.frame, item.name, item.id_field)
-    type_id = require_geometry(item.frame, item.name, item.kind, item.id_field or "id")
+    id_field = item.id_field or None  # every refusal names a feature by its id: feature S04
+    type_id = require_geometry(item.frame, item.name, item.kind, id_field)
     if repair:
         return None  # validated after the repair
     if _use_cheap(len(item.frame), policy, full_check_max_features):
-        bounds = refuse_bad_features(item.frame, item.name, threads=threads)
+        bounds = refuse_bad_features(item.frame, item.name, id_field, threads=threads)
         return Known(type_id, bounds)
     if len(item.frame) > full_check_max_features:  # the same problems, vectorised
-        ensure_valid_vectorised(item.frame, item.name, threads=threads)
+        ensure_valid_vectorised(item.frame, item.name, threads=threads, id_field=id_field)
     else:
-        ensure_valid(item.frame, item.name)
+        ensure_valid(item.frame, item.name, id_field=id_field)
     return None
 
 
-def _repaired(lonlat: gpd.GeoDataFrame, name: str) -> tuple[gpd.GeoDataFrame, list[Repair]]:
+def _repaired(
+    lonlat: gpd.GeoDataFrame, name: str, id_field: str | None
+) -> tuple[gpd.GeoDataFrame, list[Repair]]:
     """Repair a layer, validate the result, announce each repair with a RepairWarning."""
-    fixed, report = repair_layer(lonlat.reset_index(drop=True), name)
-    ensure_valid(fixed, name)
+    fixed, report = repair_layer(lonlat.reset_index(drop=True), name, id_field=id_field)
+    ensure_valid(fixed, name, id_field=id_field)
     columns = (report["id"], report["reason"], report["area_changed_m2"])
     done = [
         Repair(name, feature_label(fid), reason, float(change_m2))

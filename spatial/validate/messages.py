@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import shapely
@@ -19,7 +20,9 @@ from pyproj import CRS, Geod, Transformer
 
 from spatial.crs import crs_label, likely_crs_hint
 from spatial.errors import printable
+from spatial.io.fields import ID_COLUMN, standard_id_field
 from spatial.io.rawjson import NON_FINITE_MESSAGE
+from spatial.preconditions import feature_label
 from spatial.validate.boxes import CHINA_BOUNDS_DEG
 
 __all__ = [
@@ -27,8 +30,10 @@ __all__ = [
     "COLLECTION_MESSAGE",
     "FILE_LEVEL",
     "Problem",
+    "feature_named",
     "geographic_message",
     "geometry_message",
+    "label_field",
     "mojibake_reading",
     "projected_message",
     "text_message",
@@ -70,6 +75,54 @@ class Problem:
 
     def __str__(self) -> str:
         return printable(f"{self.path}: feature {self.feature}: {self.message}")
+
+
+# --- naming a feature -------------------------------------------------------
+
+
+def label_field(gdf: Any, id_field: str | None) -> str:
+    """Return the column a message names the layer's features by: its id field.
+
+    ``id_field`` when the operation identifies the features by one (``BSM``,
+    ``DYBH``: the command's ``--id-field``, the project's, or the standard field
+    taken); None for a layer the operation does not identify: its ``id``, else
+    its standard id field (:func:`spatial.io.fields.standard_id_field`, found
+    only when a message needs it), else ``id`` (features then named ``#N``).
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import Point
+    >>> layer = gpd.GeoDataFrame({"BSM": ["S00", "S01"]}, geometry=[Point(0, 0)] * 2)
+    >>> label_field(layer, None), label_field(layer, "BSM"), label_field(layer[["geometry"]], None)
+    ('BSM', 'BSM', 'id')
+    """
+    if id_field:
+        return id_field
+    if ID_COLUMN in gdf.columns:
+        return ID_COLUMN
+    return standard_id_field(gdf) or ID_COLUMN
+
+
+def feature_named(gdf: Any, position: int, id_field: str | None) -> str:
+    """Return how a message names the feature at ``position`` (0-based): its id, else ``#N``.
+
+    The one way a refusal names a feature of a layer in every command
+    (``feature S04``, not ``feature #13``); ``id_field`` as :func:`label_field`.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import Point
+    >>> layer = gpd.GeoDataFrame({"BSM": ["S00", " "]}, geometry=[Point(0, 0)] * 2)
+    >>> [feature_named(layer, 0, "BSM"), feature_named(layer, 1, "BSM")]
+    ['S00', '#1']
+    >>> feature_named(layer, 0, None)  # BSM has a blank: not the layer's id field
+    '#0'
+    """
+    column = label_field(gdf, id_field)
+    value = gdf[column].iloc[position] if column in gdf.columns else None
+    return feature_label(value, position)
 
 
 # --- geometry ---------------------------------------------------------------

@@ -49,6 +49,7 @@ from spatial.validate.messages import (
     _geometry_message,
     _projected_message,
     _text_message,
+    label_field,
     mojibake_reading,
 )
 
@@ -67,9 +68,13 @@ __all__ = [
 # --- feature labels ---------------------------------------------------------
 
 
-def _labels(gdf: gpd.GeoDataFrame) -> list[str]:
-    """Return each feature's label: its id as text, or ``#N`` (0-based position) without one."""
-    ids = gdf["id"] if "id" in gdf.columns else [None] * len(gdf)
+def _labels(gdf: gpd.GeoDataFrame, id_field: str | None = "id") -> list[str]:
+    """Return each feature's label: its id as text, or ``#N`` (0-based) without one.
+
+    ``id_field`` as :func:`~spatial.validate.messages.label_field` (None: the layer's own).
+    """
+    column = label_field(gdf, id_field)
+    ids = gdf[column] if column in gdf.columns else [None] * len(gdf)
     return [feature_label(value, position) for position, value in enumerate(ids)]
 
 
@@ -226,6 +231,8 @@ def validate_layer(
     gdf: gpd.GeoDataFrame,
     source: str,
     required: Sequence[str] = REQUIRED_PROPERTIES,
+    *,
+    id_field: str | None = "id",
 ) -> list[Problem]:
     """Return every problem of an already-read layer, in feature order.
 
@@ -238,6 +245,11 @@ def validate_layer(
     required : sequence of str, default :data:`spatial.layers.REQUIRED_PROPERTIES`
         Properties every feature must carry (non-null, non-blank). Pass
         ``("id",)`` for a planner's own layer, or ``()`` to skip the check.
+    id_field : str, optional
+        The column a problem names its feature by (``BSM``: ``feature S04``);
+        None: the layer's ``id``, else its standard id field
+        (:func:`~spatial.validate.messages.label_field`). A feature without an
+        id is named ``#N``, its 0-based position.
 
     Returns
     -------
@@ -253,7 +265,7 @@ def validate_layer(
     ...     print(problem)
     mine.geojson: feature a: invalid geometry: Self-intersection[106.25 29.55]
     """
-    labels = _labels(gdf)
+    labels = _labels(gdf, id_field)
     return _collect(source, labels, _layer_findings(gdf, required, labels))
 
 
@@ -412,11 +424,19 @@ def _resolvable(
         return None
 
 
-def ensure_valid(gdf: gpd.GeoDataFrame, source: str, *, required: Sequence[str] = ()) -> None:
+def ensure_valid(
+    gdf: gpd.GeoDataFrame,
+    source: str,
+    *,
+    required: Sequence[str] = (),
+    id_field: str | None = "id",
+) -> None:
     """Raise :class:`~spatial.errors.LayerError` when a layer has any problem.
 
     Used before measuring or overlaying, so that invalid geometries are refused
     rather than silently measured wrong. No property is required by default.
+    A problem names its feature by ``id_field`` (the layer's id field: ``BSM``;
+    None: :func:`~spatial.validate.messages.label_field`).
 
     Raises
     ------
@@ -432,7 +452,7 @@ def ensure_valid(gdf: gpd.GeoDataFrame, source: str, *, required: Sequence[str] 
     ...
     spatial.errors.LayerError: x: feature p: latitude and longitude appear swapped ...
     """
-    problems = validate_layer(gdf, source, required=required)
+    problems = validate_layer(gdf, source, required=required, id_field=id_field)
     if problems:
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
         if gdf.crs is None:
@@ -449,7 +469,9 @@ def _repaired(geom: shapely.Geometry) -> shapely.Geometry:
     return shapely.make_valid(geom)
 
 
-def repair_layer(gdf: gpd.GeoDataFrame, source: str) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+def repair_layer(
+    gdf: gpd.GeoDataFrame, source: str, *, id_field: str | None = "id"
+) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
     """Repair invalid geometries with ``make_valid`` and report the area each repair changed.
 
     Only invalid geometries are touched; valid ones, null and empty ones are
@@ -464,6 +486,9 @@ def repair_layer(gdf: gpd.GeoDataFrame, source: str) -> tuple[gpd.GeoDataFrame, 
         its own CRS.
     source : str
         The file or layer name, for error messages.
+    id_field : str, optional
+        The column the report's ``id`` is read from (``#N`` without one; None:
+        :func:`~spatial.validate.messages.label_field`).
 
     Returns
     -------
@@ -500,7 +525,7 @@ def repair_layer(gdf: gpd.GeoDataFrame, source: str) -> tuple[gpd.GeoDataFrame, 
     geoms = np.asarray(gdf.geometry.array, dtype=object)
     present = np.array([g is not None and not shapely.is_empty(g) for g in geoms], dtype=bool)
     invalid = present & ~shapely.is_valid(geoms)
-    labels = _labels(gdf)
+    labels = _labels(gdf, id_field)
     positions = np.flatnonzero(invalid)
     new_geoms = geoms.copy()
     new_geoms[positions] = [_repaired(g) for g in geoms[positions]]

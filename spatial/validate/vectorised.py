@@ -42,7 +42,7 @@ from spatial.preconditions import feature_label, id_text
 from spatial.validate.boxes import geographic_mask, projected_mask
 from spatial.validate.convex import settled_geometries
 from spatial.validate.ids import ids_unique
-from spatial.validate.messages import _text_message
+from spatial.validate.messages import _text_message, label_field
 from spatial.validate.problems import (
     ACCURACY_VALUES,
     Problem,
@@ -310,6 +310,8 @@ def validate_layer_vectorised(
     source: str,
     required: Sequence[str] = (),
     threads: int = 1,
+    *,
+    id_field: str | None = "id",
 ) -> list[Problem]:
     """Return what :func:`~spatial.validate.problems.validate_layer` returns, vectorised.
 
@@ -323,6 +325,9 @@ def validate_layer_vectorised(
         Properties every feature must carry (none by default, as ``ensure_valid``).
     threads : int
         Threads for ``shapely.is_valid``; the problems do not depend on it.
+    id_field : str, optional
+        The column a problem names its feature by (None: the layer's own,
+        :func:`~spatial.validate.messages.label_field`); ``#N`` without one.
 
     Returns
     -------
@@ -330,16 +335,17 @@ def validate_layer_vectorised(
         The validator's problems, in its order and words; empty when the layer is clean.
     """
     if gdf.crs is None or gdf.empty:
-        return validate_layer(gdf, source, required)
+        return validate_layer(gdf, source, required, id_field=id_field)
     flags = flagged_rows(gdf, required, threads)
     if flags is None:
-        return validate_layer(gdf, source, required)
+        return validate_layer(gdf, source, required, id_field=id_field)
     rows = np.flatnonzero(flags)
     findings = _flagged_findings(gdf, rows, required)
     if not findings:
         return []
     labels = [""] * len(gdf)
-    ids = gdf["id"] if "id" in gdf.columns else None
+    column = label_field(gdf, id_field)  # only now: a layer's standard field is sought once
+    ids = gdf[column] if column in gdf.columns else None
     for position, _ in findings:
         value = None if ids is None else ids.iat[position]
         labels[position] = feature_label(value, position)
@@ -347,7 +353,12 @@ def validate_layer_vectorised(
 
 
 def ensure_valid_vectorised(
-    gdf: gpd.GeoDataFrame, source: str, *, required: Sequence[str] = (), threads: int = 1
+    gdf: gpd.GeoDataFrame,
+    source: str,
+    *,
+    required: Sequence[str] = (),
+    threads: int = 1,
+    id_field: str | None = "id",
 ) -> None:
     """Raise what :func:`~spatial.validate.problems.ensure_valid` raises, vectorised.
 
@@ -358,7 +369,7 @@ def ensure_valid_vectorised(
     LayerError
         One line: the first problem, plus "and N more" when there are others.
     """
-    problems = validate_layer_vectorised(gdf, source, required, threads)
+    problems = validate_layer_vectorised(gdf, source, required, threads, id_field=id_field)
     if problems:
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
         if gdf.crs is None:

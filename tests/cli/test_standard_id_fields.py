@@ -5,7 +5,7 @@ Layers: the synthetic (示例数据) survey of ``tests/survey.py`` in EPSG:4544,
 The rule (:func:`spatial.io.fields.standard_id_field`, that of ``spatial init``):
 ``--id-field`` first, a project's field next, else the first of
 :data:`spatial.project.ID_FIELDS` that is unique and never blank; a layer with
-none keeps today's behaviour (``no id column 'id'``).
+none keeps today's behaviour (``no field 'id' for --id-field``).
 """
 
 from __future__ import annotations
@@ -71,7 +71,7 @@ def test_check_zones_without_a_project_finds_dybh(
 ) -> None:
     status = main(["check", "--zones", "zones.gpkg"])
     err = capsys.readouterr().err
-    assert "no id column" not in err
+    assert "no field" not in err
     assert DYBH_NOTE in err and status in (0, 1)
 
 
@@ -157,11 +157,11 @@ def test_non_unique_bsm_is_not_taken(folder: Path, capsys: pytest.CaptureFixture
     assert main(["overlay", "parcels.gpkg", "zones.gpkg"]) == 2
     err = capsys.readouterr().err
     assert "ids from BSM" not in err
-    assert "parcels.gpkg: no id column 'id'; columns are BSM, YDYHFLDM, note" in err
+    assert "parcels.gpkg: no field 'id' for --a-id; its fields are BSM, YDYHFLDM, note" in err
 
 
 def test_map_names_zones_by_dybh(folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
     status = main(["map", "--zones", "zones.gpkg", "--out", "m.html"])
     err = capsys.readouterr().err
     assert status in (0, 1) and (folder / "m.html").exists()
-    assert DYBH_NOTE in err and "no id column" not in err
+    assert DYBH_NOTE in err and "no field" not in err

@@ -158,8 +158,7 @@ def test_dxf_closed_polylines_become_polygons_open_ones_reported_by_handle(tmp_p
     )
     assert main(["check", "--zones", str(path), "--crs", "EPSG:4544"]) == 2
     err = capsys.readouterr().err
-    assert "no id column 'id'; columns are Layer, " in err
-    assert "(name the one holding the ids with --id-field FIELD)" in err
+    assert "no field 'id' for --id-field; its fields are Layer, " in err
     args = [
         "check",
         "--zones",

@@ -166,7 +166,7 @@ def test_an_invalid_feature_that_takes_part_is_named(tmp_path, parcels):
 
 
 def test_the_file_and_its_id_column_are_checked_first(parcels_file, tmp_path):
-    with pytest.raises(LayerError, match="no id column 'code'; columns are id, note"):
+    with pytest.raises(LayerError, match="no field 'code' for --id-field; its fields are id, note"):
         tabulate_parquet(parcels_file, ZONES, a_id_field="code")
     with pytest.raises(LayerError, match="'geometry' is the geometry column"):
         ParquetLayer(parcels_file).require("geometry")
@@ -232,7 +232,7 @@ def test_the_box_cover_never_drops_a_box_that_touches():
 def test_the_command_names_what_is_wrong_in_its_usual_order(parcels_file, tmp_path, capsys):
     argv = ["overlay", str(parcels_file), str(ZONES_PATH), "--a-id", "code"]
     assert main(argv) == 2
-    assert "no id column 'code'; columns are id, note" in capsys.readouterr().err
+    assert "no field 'code' for --a-id; its fields are id, note" in capsys.readouterr().err
     missing = tmp_path / "missing.geojson"
     assert main(["overlay", str(parcels_file), str(missing), "--a-id", "code"]) == 2
     err = capsys.readouterr().err  # B is read before A's problems are told

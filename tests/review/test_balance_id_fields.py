@@ -103,8 +103,8 @@ def test_a_bare_id_field_is_the_land_use_layers_not_the_zones(
     survey_zones().assign(DYBH="A").to_file(zones)  # no unique standard field: refused
     err = _error(["balance", landuse, "--zones", zones, "--id-field", "BSM"], capsys)
     assert err == (  # the zones still need theirs
-        f"spatial balance: {zones}: no id column 'id'; columns are DYBH, DYMC, note (name the "
-        "one holding the ids with --zone-id-field FIELD)"
+        f"spatial balance: {zones}: no field 'id' for --zone-id-field; its fields are DYBH, "
+        "DYMC, note"
     )
 
 

@@ -86,7 +86,9 @@ def test_a_code_stored_as_a_number_is_named_not_guessed():
 def test_field_names_are_configurable_and_a_missing_field_is_refused():
     layer = _layer(["0101"]).rename(columns={"YDYHFLDM": "DLBM"}).assign(DLMC=["旱地"])
     assert check_class_field(layer, "x", code_field="DLBM", name_field="DLMC")[0].kind == "name"
-    with pytest.raises(LayerError, match=r"x: no field 'YDYHFLDM' \(use --class-field"):
+    with pytest.raises(
+        LayerError, match=r"x: no field 'YDYHFLDM' for --class-field; its fields are "
+    ):
         check_class_field(layer, "x")
 
 
