@@ -39,6 +39,7 @@ __all__ = [
     "add_option",
     "add_plan_files",
     "add_repair_option",
+    "construction_codes",
     "id_field_option",
     "keyed",
     "keyed_value",
@@ -269,6 +270,21 @@ def require_suffix(path: os.PathLike[str] | str, suffixes: tuple[str, ...], what
 
 #: ``LAYER=VALUE``: a layer key, then ``=``; CRS strings such as ``+proj=...`` or WKT never match.
 _KEYED = re.compile(r"^([^\W\d][\w.-]*)=(.+)$")  # a letter first: 永久基本农田=BSM too
+
+
+def construction_codes(text: str | None) -> tuple[str, ...] | None:
+    """Split ``--construction 07,08,09`` into its codes (checked by the command).
+
+    The one reading of the option, for ``spatial balance`` and ``spatial review``.
+
+    Examples
+    --------
+    >>> construction_codes(" 07, 08,,09 "), construction_codes(None)
+    (('07', '08', '09'), None)
+    """
+    if text is None:
+        return None
+    return tuple(c.strip() for c in text.split(",") if c.strip())
 
 
 def keyed(

@@ -36,6 +36,7 @@ from spatial.cli._options import (
     add_input_options,
     add_option,
     add_repair_option,
+    construction_codes,
     read_options,
     standard_field,
     standard_id_options,
@@ -96,13 +97,6 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def _check_call(args: argparse.Namespace) -> None:
     args.format = format_from_suffix(args.format, args.out)
-
-
-def _construction(text: str | None) -> tuple[str, ...] | None:
-    """Split ``--construction 07,08,09`` into its codes (checked by the command)."""
-    if text is None:
-        return None
-    return tuple(c.strip() for c in text.split(",") if c.strip())
 
 
 def _readable(adjustments: pd.DataFrame) -> pd.DataFrame:
@@ -195,7 +189,7 @@ def request_of(args: argparse.Namespace) -> BalanceRequest:
         class_field=args.class_field or CLASS_CODE_FIELD,
         class_name_field=args.class_name_field,
         level=args.level,
-        construction=_construction(args.construction),
+        construction=construction_codes(args.construction),
         repair=args.repair,
     )
     inputs = [Input(role, path) for role, path in request.roles().items()]

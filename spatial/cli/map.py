@@ -31,6 +31,7 @@ from spatial.cli._output import say_notes
 from spatial.cli._outputs import guard_outputs
 from spatial.cli._plan_input import add_plan_input, plan_layers_of
 from spatial.cli._project import plan_request
+from spatial.cli._tables import zone_areas_text
 from spatial.commands.map import DEFAULT_MAP, MAP_FOLDER, MapRequest, default_map, run_map
 from spatial.errors import printable
 from spatial.webmap.choices import BASEMAP_NAMES, TILES_FROM
@@ -38,11 +39,10 @@ from spatial.webmap.choices import BASEMAP_NAMES, TILES_FROM
 if TYPE_CHECKING:  # the help and a refused call load neither (geopandas, folium)
     import geopandas as gpd
 
-    from spatial.checked.snapshot import PlanSnapshot
     from spatial.commands._inputs import PlanLayers
     from spatial.webmap import MapOptions
 
-__all__ = ["register", "run", "zone_areas_text"]
+__all__ = ["register", "run"]
 
 TIANDITU_ENV = "TIANDITU_KEY"
 #: ``--decimals`` range: 4 places of a degree is about 11 m, 10 about 0.01 mm.
@@ -156,36 +156,6 @@ def _area_check(checked: gpd.GeoDataFrame, missing: list[str], inputs: PlanLayer
     lines.append(format_table(planner_ids(checked[columns], fields, "table")))
     lines += [f"{target}: no feature with this id in the zones layer" for target in missing]
     return "\n".join(lines)
-
-
-def zone_areas_text(snapshot: PlanSnapshot, inputs: PlanLayers) -> str | None:
-    """Return the zones no target judges with their measured areas (m², the plan's unit).
-
-    ``spatial map`` and ``spatial report`` print it where no target judges any
-    zone drawn (:attr:`~spatial.checked.snapshot.PlanSnapshot.unjudged_zones`: a
-    planner's zones the bundled plan does not judge, a project naming no
-    targets), as the map's popups and the report's table show them; None
-    otherwise. Ids and names headed by the planner's fields (``DYBH``).
-    """
-    from spatial.report import format_table  # noqa: PLC0415 - pandas: the map is drawn by now
-    from spatial.table_formats._ids import planner_ids  # noqa: PLC0415 - as every table
-    from spatial.units import convert_area  # noqa: PLC0415
-
-    zones = snapshot.unjudged_zones
-    if not len(zones):
-        return None
-    table = zones.dropna(axis="columns", how="all")  # no name field: no name column
-    for unit in snapshot.zone_units[1:]:
-        table = table.assign(**{f"measured_{unit}": convert_area(1.0, unit) * zones["measured_m2"]})
-    table = table.assign(status="NO TARGET")
-    options = inputs.options_of("zones")
-    theirs = {"id": options.id_field, "name_zh": options.name_field}
-    fields = {c: f for c, f in theirs.items() if f is not None and f != c}
-    lines = [
-        "zones coloured by their area check: no target judges them (measured areas "
-        "ellipsoidal, CGCS2000):"
-    ]
-    return "\n".join([*lines, format_table(planner_ids(table, fields, "table"))])
 
 
 def _check_options(args: argparse.Namespace) -> None:

@@ -26,7 +26,7 @@ from spatial.cli._options import COMMAND_HELP, add_plan_files, add_repair_option
 from spatial.cli._output import say_notes
 from spatial.cli._plan_input import add_plan_input, plan_layers_of
 from spatial.cli._project import plan_request
-from spatial.cli.map import zone_areas_text
+from spatial.cli._tables import zone_areas_text
 from spatial.commands.report import ReportRequest, run_report
 from spatial.errors import printable
 

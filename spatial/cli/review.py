@@ -35,6 +35,7 @@ from spatial.cli._options import (
     add_option,
     add_plan_files,
     add_repair_option,
+    construction_codes,
     layer_flag,
     named,
     read_options,
@@ -140,7 +141,6 @@ def _options(args: argparse.Namespace, inputs: list[Input]) -> dict[str, ReadOpt
 
 
 def _request(args: argparse.Namespace) -> ReviewRequest:
-    from spatial.cli.balance import _construction  # noqa: PLC0415 - one reading of --construction
     from spatial.commands.review import ReviewRequest  # noqa: PLC0415
 
     layers = {n: getattr(args, f"layer_{n}") for n in LAYER_NAMES if getattr(args, f"layer_{n}")}
@@ -165,7 +165,7 @@ def _request(args: argparse.Namespace) -> ReviewRequest:
         landuse=args.landuse,
         class_field=args.class_field or CLASS_CODE_FIELD,
         class_name_field=getattr(args, "class_name_field", None),  # the project's (cli._project)
-        construction=_construction(args.construction),
+        construction=construction_codes(args.construction),
         previous=previous,
         qc=args.qc,
         packs=tuple(args.pack or ("default",)),
@@ -186,13 +186,12 @@ def _refuse_missing(args: argparse.Namespace) -> None:
     own refusals (:func:`spatial.commands._review_call.check_review_call`). A
     review folder that cannot be written is said after it.
     """
-    from spatial.cli.balance import _construction  # noqa: PLC0415 - one reading of --construction
     from spatial.commands._review_call import check_review_call  # noqa: PLC0415 - no reader
     from spatial.io.sandbox import refuse_missing_source  # noqa: PLC0415 - no reader
 
     layers = {n: getattr(args, f"layer_{n}") for n in LAYER_NAMES if getattr(args, f"layer_{n}")}
     previous = _previous(args.previous)
-    construction = _construction(args.construction)
+    construction = construction_codes(args.construction)
     check_review_call(layers, args.landuse, previous, construction, args.tolerance_m2)
     paths = [*layers.values()]
     paths += [

@@ -29,7 +29,7 @@ __all__ = [
     "ConstraintKind",
     "PlanInput",
     "PlanLayers",
-    "bundled_plan_note",
+    "bundled_plan_skipped",
     "constraint_rules",
     "named_check_tables",
     "output_frame_for",
@@ -346,7 +346,7 @@ def refuse_first_missing(inputs: PlanLayers, *, style_field: str | None = None) 
         refuse_missing_source(first)
 
 
-def bundled_plan_note(
+def bundled_plan_skipped(
     plan: PlanInput,
     theirs: Mapping[str, gpd.GeoDataFrame],
     files: Mapping[str, str],

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from spatial.commands._inputs import (
     PlanInput,
     PlanLayers,
-    bundled_plan_note,
+    bundled_plan_skipped,
     constraint_rules,
     read_notes,
     read_plan_layer,
@@ -104,14 +104,14 @@ def _judging(
     """Return the targets and rules that judge the layers read, and the plan as drawn.
 
     The bundled plan judges only its own layers
-    (:func:`spatial.commands._inputs.bundled_plan_note`); where it does not, no
+    (:func:`spatial.commands._inputs.bundled_plan_skipped`); where it does not, no
     bundled target or rule runs (one note says so) and the planner's layers are
     drawn alone, as a project's are: titled by their zones file (its stem), no
     Bishan figure quoted.
     """
     targets, rules = judging
     given = {name: layers[name] for name in inputs.layers}
-    why = bundled_plan_note(plan, given, files, judging)
+    why = bundled_plan_skipped(plan, given, files, judging)
     if why is None:
         return targets, rules, plan
     notes.append(why)

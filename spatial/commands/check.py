@@ -6,7 +6,7 @@ bundled one), 三区三线 constraints; areas of record are ellipsoidal (CGCS200
 rules and cuts decided in the layers' own CRS (:mod:`spatial.measure.reconcile`).
 The bundled plan judges only its own layers (a revised copy of the bundled
 zones), never a planner's zones standing in for them
-(:func:`spatial.commands._inputs.bundled_plan_note`): then only the constraints
+(:func:`spatial.commands._inputs.bundled_plan_skipped`): then only the constraints
 given are checked, and one note says so.
 """
 
@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from spatial.commands._inputs import (
     PlanInput,
     PlanLayers,
-    bundled_plan_note,
+    bundled_plan_skipped,
     constraint_rules,
     named_check_tables,
     output_frame_for,
@@ -141,7 +141,7 @@ def _read(
     """Read the planner's layers in place of the bundled ones; return what judges them.
 
     The bundled plan judges only its own layers
-    (:func:`spatial.commands._inputs.bundled_plan_note`): where it does not, its
+    (:func:`spatial.commands._inputs.bundled_plan_skipped`): where it does not, its
     targets and rules are dropped (one note says so) and only the constraints
     given for the call are checked.
     """
@@ -156,7 +156,7 @@ def _read(
         notes += read_notes(layers[name])
         sources[name] = database_label(path)  # a PostGIS URL without its password
     given = {name: layers[name] for name in inputs.layers}
-    why = bundled_plan_note(request.plan, given, sources, (plan.targets, plan.rules))
+    why = bundled_plan_skipped(request.plan, given, sources, (plan.targets, plan.rules))
     if why is not None:
         notes.append(why)
         plan = _Plan((), (), judged=False)

@@ -23,12 +23,29 @@ if TYPE_CHECKING:
     from spatial.checked.snapshot import PlanSnapshot
     from spatial.webmap.build import MapOptions
 
-__all__ = ["BUNDLED_NAME", "DEFAULT_MAP", "MapRequest", "MapResult", "default_map", "run_map"]
+__all__ = [
+    "BUNDLED_NAME",
+    "DEFAULT_MAP",
+    "OWN_NAME",
+    "MapRequest",
+    "MapResult",
+    "default_map",
+    "file_stem",
+    "run_map",
+]
 
 #: Where ``spatial map`` writes the page by default: ``maps/<name>.html``.
 MAP_FOLDER = Path("maps")
 #: The name of the bundled example plan's map, when no plan of the planner's judges.
 BUNDLED_NAME = "bishan"
+#: The map's name when the planner's plan has none that makes a file name.
+OWN_NAME = "plan"
+#: Characters no Windows file name holds (besides the control characters).
+_NOT_IN_FILE_NAMES = frozenset('/\\:*?"<>|')
+#: Device names Windows reserves, with any suffix (``NUL.html``).
+_RESERVED_NAMES = frozenset(
+    ["CON", "PRN", "AUX", "NUL"] + [f"{d}{i}" for d in ("COM", "LPT") for i in range(1, 10)]
+)
 #: The bundled example's map (only without a project, a plan or rules of the planner's).
 DEFAULT_MAP = MAP_FOLDER / f"{BUNDLED_NAME}.html"
 
@@ -54,14 +71,41 @@ def default_map(plan: PlanInput, inputs: PlanLayers | None = None) -> Path:
     'maps/bishan.html'
     """
     if plan.name:
-        return MAP_FOLDER / f"{plan.name}.html"
+        return MAP_FOLDER / f"{file_stem(plan.name)}.html"
     for path in (plan.plan, plan.rules):
         if path is not None:
-            return MAP_FOLDER / f"{Path(path).stem}.html"
+            return MAP_FOLDER / f"{file_stem(Path(path).stem)}.html"
     stem = None if inputs is None else inputs.stem
-    if stem is not None and stem.strip(". ") and not {"/", "\\"} & set(stem):
-        return MAP_FOLDER / f"{stem}.html"  # a GDB layer named "a/b" does not pick a folder
-    return DEFAULT_MAP if not plan.is_own else MAP_FOLDER / "plan.html"
+    if stem is not None:  # a GDB layer named "a/b" does not pick a folder
+        return MAP_FOLDER / f"{file_stem(stem)}.html"
+    return DEFAULT_MAP if not plan.is_own else MAP_FOLDER / f"{OWN_NAME}.html"
+
+
+def file_stem(name: str) -> str:
+    r"""Return ``name`` made a file name valid on Windows and POSIX alike (no folder, no suffix).
+
+    Each character no Windows file name may hold (``/ \ : * ? " < > |`` and the
+    control characters) becomes ``_``; leading and trailing dots and spaces go
+    (Windows drops the trailing ones); a device name Windows reserves (``CON``,
+    ``NUL``, ``COM1``...) gets a ``_`` in front. A name of a file or a PostGIS
+    table with nothing left is :data:`OWN_NAME` (``plan``).
+
+    Examples
+    --------
+    >>> file_stem("规划单元"), file_stem("a/b"), file_stem('GHFQ:2035*"v2"?')
+    ('规划单元', 'a_b', 'GHFQ_2035__v2__')
+    >>> file_stem("x<1>|\\y\t\x7f"), file_stem(" ..zones. "), file_stem("con"), file_stem("LPT1")
+    ('x_1___y__', 'zones', '_con', '_LPT1')
+    >>> file_stem("..."), file_stem(" "), file_stem("/"), file_stem(":*?")
+    ('plan', 'plan', 'plan', 'plan')
+    """
+    replaced = "".join(
+        "_" if c in _NOT_IN_FILE_NAMES or ord(c) < 32 or c == "\x7f" else c for c in name
+    )
+    stem = replaced.strip(". ")
+    if not stem.strip("_. "):
+        return OWN_NAME  # nothing of the name is left
+    return f"_{stem}" if stem.split(".")[0].upper() in _RESERVED_NAMES else stem
 
 
 @dataclass(frozen=True)

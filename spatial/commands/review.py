@@ -778,6 +778,7 @@ def _manifest(
         "table_sha256": {n: digest_text(format_json(records(t))) for n, t in tables.items()},
         # the evidence of what was read (additive: the keys above keep their meaning)
         "commit": _commit(),
+        "commit_dirty": _commit_dirty(),
         "made_local": _local_time(made),
         "project": _project_record(request),
         "area_rule": dict(AREA_RULE),
@@ -785,16 +786,20 @@ def _manifest(
     }
 
 
-def _commit() -> str | None:
-    """Return the git commit of the toolkit's source tree, None when not run from a checkout."""
+def _source_root() -> Path:
+    """Return the folder of the toolkit's source tree (a git checkout or an installed package)."""
+    return Path(__file__).resolve().parents[2]
+
+
+def _git(root: Path, *args: str) -> str | None:
+    """Return ``git -C root ARGS``'s output, None when ``root`` is no checkout or git fails."""
     import subprocess  # noqa: PLC0415
 
-    root = Path(__file__).resolve().parents[2]
     if not (root / ".git").exists():
         return None  # an installed package: its version says which
     try:
         done = subprocess.run(
-            ["git", "-C", str(root), "rev-parse", "HEAD"],
+            ["git", "-C", str(root), *args],
             capture_output=True,
             text=True,
             timeout=10,
@@ -802,8 +807,23 @@ def _commit() -> str | None:
         )
     except (OSError, subprocess.SubprocessError):
         return None
-    commit = done.stdout.strip()
-    return commit if done.returncode == 0 and len(commit) == 40 else None
+    return done.stdout if done.returncode == 0 else None
+
+
+def _commit(root: Path | None = None) -> str | None:
+    """Return the git commit of the toolkit's source tree, None when not run from a checkout."""
+    out = _git(root or _source_root(), "rev-parse", "HEAD")
+    commit = (out or "").strip()
+    return commit if len(commit) == 40 else None
+
+
+def _commit_dirty(root: Path | None = None) -> bool | None:
+    """Return whether the source tree differs from its commit (``git status --porcelain``).
+
+    None when not run from a checkout (or git fails): then ``commit`` is null too.
+    """
+    out = _git(root or _source_root(), "status", "--porcelain")
+    return None if out is None else out.strip() != ""
 
 
 def _local_time(made_utc: str) -> str:
@@ -867,9 +887,7 @@ def _fields_used(request: ReviewRequest, role: str, gdf: gpd.GeoDataFrame) -> di
     return {
         "id": _id_column(gdf, stored),
         "class": request.class_field if request.class_field in gdf.columns else None,
-        "name": str(name)
-        if name is not None
-        else ("name_zh" if "name_zh" in gdf.columns else None),
+        "name": None if name is None else str(name),
     }
 
 

@@ -113,9 +113,12 @@ def _frame(table: pa.Table, geometry: str, crs: CRS, threads: int) -> gpd.GeoDat
     return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geoms, crs=crs), crs=crs)
 
 
-def _parquet(
-    path: Path, named: Collection[str], threads: int, min_rows: int
-) -> gpd.GeoDataFrame | None:
+#: A layer read as Arrow: its table (properties and WKB), the WKB column's name, its CRS.
+_Read = tuple[pa.Table, str, "CRS"]
+
+
+def _parquet(path: Path, named: Collection[str], threads: int, min_rows: int) -> _Read | None:
+    """Read a GeoParquet file's wanted columns and WKB (None: not a plain WKB layer to read so)."""
     from pyproj import CRS  # noqa: PLC0415
 
     from spatial.io.geoparquet import ParquetLayer  # noqa: PLC0415
@@ -125,12 +128,11 @@ def _parquet(
         return None  # a native encoding; lon/lat, which read_layer may name CRS84
     columns = _wanted(layer.file.schema_arrow, layer.geometry, named)
     table = layer.file.read(columns=[*columns, layer.geometry], use_threads=threads > 1)
-    return _frame(table, layer.geometry, layer.crs, threads)
+    return table, layer.geometry, layer.crs
 
 
-def _ogr(
-    path: Path, named: Collection[str], threads: int, min_rows: int
-) -> gpd.GeoDataFrame | None:
+def _ogr(path: Path, named: Collection[str], min_rows: int) -> _Read | None:
+    """Read a GDAL layer's text and named columns and WKB (None: one the usual reader converts)."""
     from spatial.io.sources import MalformedBatch, OgrLayer  # noqa: PLC0415
 
     if path.suffix.lower() == ".shp" and not path.with_suffix(".cpg").is_file():
@@ -153,7 +155,27 @@ def _ogr(
     table = pa.Table.from_batches(batches)
     if table.num_rows != layer.rows:
         return None
-    return _frame(table, layer.geometry, layer.crs, threads)
+    return table, layer.geometry, layer.crs
+
+
+def _read(
+    path: str | os.PathLike[str], named: Collection[str], threads: int, min_rows: int
+) -> _Read | None:
+    """Read a layer file as Arrow, the one set of exits of both readers (None: the usual way).
+
+    Raises what reading raises (a broken file): each reader answers None to it.
+    """
+    text = os.fspath(path)
+    suffix = Path(text).suffix.lower()
+    if "::" in text or suffix not in ARROW_FRAME_SUFFIXES or not Path(text).is_file():
+        return None
+    if suffix in {".parquet", ".geoparquet"}:
+        return _parquet(Path(text), named, threads, min_rows)
+    return _ogr(Path(text), named, min_rows)
+
+
+#: What reading a broken file raises: the usual reader says it in its words.
+_UNREADABLE = (SpatialError, OSError, ValueError, pa.ArrowException)
 
 
 def read_arrow_frame(
@@ -181,15 +203,10 @@ def read_arrow_frame(
         way (:func:`spatial.io.layers.read_layer`), which also names any problem
         with it.
     """
-    text = os.fspath(path)
-    suffix = Path(text).suffix.lower()
-    if "::" in text or suffix not in ARROW_FRAME_SUFFIXES or not Path(text).is_file():
-        return None
     try:
-        if suffix in {".parquet", ".geoparquet"}:
-            return _parquet(Path(text), named, threads, min_rows)
-        return _ogr(Path(text), named, threads, min_rows)
-    except (SpatialError, OSError, ValueError, pa.ArrowException, ShapelyError):
+        read = _read(path, named, threads, min_rows)
+        return None if read is None else _frame(*read, threads)
+    except (*_UNREADABLE, ShapelyError):
         return None  # a broken file, a WKB GEOS cannot read: the usual reader says it in its words
 
 
@@ -236,49 +253,6 @@ def _parts(table: pa.Table, geometry: str, crs: CRS) -> ArrowParts | None:
     return ArrowParts(props, table.column(geometry), crs)
 
 
-def _parquet_parts(
-    path: Path, named: Collection[str], threads: int, min_rows: int
-) -> ArrowParts | None:
-    """:func:`_parquet`, the WKB left undecoded (the same conditions, the same columns)."""
-    from pyproj import CRS  # noqa: PLC0415
-
-    from spatial.io.geoparquet import ParquetLayer  # noqa: PLC0415
-
-    layer = ParquetLayer(path)
-    if layer.rows <= min_rows or not layer.plain_wkb or layer.crs.equals(CRS.from_epsg(4326)):
-        return None
-    columns = _wanted(layer.file.schema_arrow, layer.geometry, named)
-    table = layer.file.read(columns=[*columns, layer.geometry], use_threads=threads > 1)
-    return _parts(table, layer.geometry, layer.crs)
-
-
-def _ogr_parts(path: Path, named: Collection[str], min_rows: int) -> ArrowParts | None:
-    """:func:`_ogr`, the WKB left undecoded (the same conditions, the same columns)."""
-    from spatial.io.sources import MalformedBatch, OgrLayer  # noqa: PLC0415
-
-    if path.suffix.lower() == ".shp" and not path.with_suffix(".cpg").is_file():
-        return None
-    layer = OgrLayer(path)
-    plain = len(set(layer.columns)) == len(layer.columns)
-    if layer.rows <= min_rows or not plain or any(sub != "OFSTNone" for sub in layer.subtypes):
-        return None
-    columns = [
-        name
-        for name, kind in zip(layer.columns, layer.types, strict=True)
-        if kind == "OFTString" or name in named
-    ]
-    try:
-        batches = list(layer.record_batches(columns, _BATCH_ROWS))
-    except MalformedBatch:
-        return None
-    if not batches:
-        return None
-    table = pa.Table.from_batches(batches)
-    if table.num_rows != layer.rows:
-        return None
-    return _parts(table, layer.geometry, layer.crs)
-
-
 def read_arrow_parts(
     path: str | os.PathLike[str], named: Collection[str] = (), threads: int = 1, min_rows: int = 0
 ) -> ArrowParts | None:
@@ -301,13 +275,8 @@ def read_arrow_parts(
     -------
     ArrowParts or None
     """
-    text = os.fspath(path)
-    suffix = Path(text).suffix.lower()
-    if "::" in text or suffix not in ARROW_FRAME_SUFFIXES or not Path(text).is_file():
-        return None
     try:
-        if suffix in {".parquet", ".geoparquet"}:
-            return _parquet_parts(Path(text), named, threads, min_rows)
-        return _ogr_parts(Path(text), named, min_rows)
-    except (SpatialError, OSError, ValueError, pa.ArrowException):
+        read = _read(path, named, threads, min_rows)
+        return None if read is None else _parts(*read)
+    except _UNREADABLE:
         return None

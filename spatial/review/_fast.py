@@ -108,21 +108,40 @@ def ready_fast(
     return out
 
 
-def orient_in_place(geoms: npt.NDArray[np.object_], threads: int = 1) -> npt.NDArray[np.object_]:
+def orient_in_place(
+    geoms: npt.NDArray[np.object_],
+    threads: int = 1,
+    at: npt.NDArray[np.bool_] | None = None,
+) -> npt.NDArray[np.object_]:
     """Orient polygon rings (exteriors counter-clockwise, holes clockwise) in ``geoms`` itself.
 
     The same geometries as ``shapely.orient_polygons(geoms)``, bit for bit, written
     back slice by slice: where ``geoms`` holds the only reference to a geometry, the
     original is released as soon as its slice is done, so the two sets never exist
     whole at once (a million parcels: about 0.5 GB less at the peak). Slices run on
-    ``threads`` threads (GEOS releases the GIL). Returns ``geoms``.
+    ``threads`` threads (GEOS releases the GIL). ``at``: a mask of the positions
+    oriented (slices of those positions; the others left as they are), every
+    position when None. Returns ``geoms``.
+
+    Examples
+    --------
+    >>> cw = shapely.Polygon([(0, 0), (0, 1), (1, 1), (1, 0)])
+    >>> geoms = np.array([cw, cw, None], dtype=object)
+    >>> done = orient_in_place(geoms, at=np.array([False, True, True]))
+    >>> done is geoms, geoms[0] is cw, bool(shapely.is_ccw(geoms[1].exterior)), geoms[2]
+    (True, True, True, None)
     """
+    positions = None if at is None else np.flatnonzero(at)
 
     def one(start: int) -> None:
-        part = slice(start, start + _ORIENT_SLICE)
+        part: slice | npt.NDArray[np.intp] = (
+            slice(start, start + _ORIENT_SLICE)
+            if positions is None
+            else positions[start : start + _ORIENT_SLICE]
+        )
         geoms[part] = shapely.orient_polygons(geoms[part])
 
-    starts = range(0, len(geoms), _ORIENT_SLICE)
+    starts = range(0, len(geoms) if positions is None else len(positions), _ORIENT_SLICE)
     if threads <= 1 or len(starts) <= 1:
         for start in starts:
             one(start)

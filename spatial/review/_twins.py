@@ -362,10 +362,10 @@ def ready_twins(
         layers.clear()  # the caller's references to the versions as read
     alone = np.ones(len(og), dtype=bool)  # OLD features that are no twin
     alone[old_pos] = False
-    og[alone] = orient_in_place(og[alone], threads)
+    orient_in_place(og, threads, at=alone)  # released slice by slice, as NEW's
     rest = np.ones(len(ng), dtype=bool)
     rest[new_pos] = False
-    ng[rest] = orient_in_place(ng[rest], threads)
+    orient_in_place(ng, threads, at=rest)
     return [
         _oriented(_rebuilt(frames[0], old_rest), og),
         _oriented(_rebuilt(frames[1], new_rest), ng),

@@ -41,7 +41,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
@@ -55,7 +55,7 @@ from spatial.cpus import usable_cpus
 from spatial.crs import WGS84
 from spatial.landuse.fields import require_field
 from spatial.preconditions import require_crs
-from spatial.review._fast import FAST_MIN_FEATURES, ready_fast
+from spatial.review._fast import FAST_MIN_FEATURES, orient_in_place, ready_fast
 from spatial.review._pieces import (
     area_m2,
     cut_pairs,
@@ -67,6 +67,9 @@ from spatial.review._pieces import (
 from spatial.review._twins import ready_twins, same_objects
 from spatial.review.terms import GEOMETRY_TOLERANCE_M2, STATUSES  # named without pandas
 from spatial.validate.inputs import Repair
+
+if TYPE_CHECKING:
+    import numpy.typing as npt
 
 __all__ = [
     "FEATURE_COLUMNS",
@@ -117,6 +120,10 @@ class LayerDiff:
         :func:`~spatial.review._twins.ready_twins`); read :attr:`versions`.
     oriented : bool
         Whether every ring of ``compared`` is oriented.
+    twins : (ndarray, ndarray) or None
+        Where ``compared`` is not oriented: positions in OLD and in NEW of the
+        unchanged features, some of them twins (one geometry object in both),
+        oriented once for both when :attr:`versions` is first asked.
     """
 
     features: pd.DataFrame
@@ -125,28 +132,52 @@ class LayerDiff:
     repairs: list[Repair]
     compared: tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]
     oriented: bool = True
+    twins: tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]] | None = None
 
     @property
     def versions(self) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
         """OLD and NEW as compared: validated, repaired on request, rings oriented.
 
         In the CRS they were compared in (what a map of the comparison must
-        draw). Twins left as read are oriented here, once, when first asked.
+        draw). Twins left as read are oriented here, once, when first asked:
+        a twin stays one geometry shared by both versions.
         """
         if not self.oriented:
-            self.compared = (_rings_oriented(self.compared[0]), _rings_oriented(self.compared[1]))
-            self.oriented = True
+            self.compared = _versions_oriented(self.compared, self.twins)
+            self.oriented, self.twins = True, None
         return self.compared
 
     @versions.setter
     def versions(self, value: tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]) -> None:
-        self.compared, self.oriented = value, True
+        self.compared, self.oriented, self.twins = value, True, None
 
 
-def _rings_oriented(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Return ``frame`` with every ring oriented (shells counter-clockwise, holes clockwise)."""
-    geoms = shapely.orient_polygons(np.asarray(frame.geometry.array, dtype=object))
-    return frame.set_geometry(gpd.GeoSeries(geoms, index=frame.index, crs=frame.crs))
+def _versions_oriented(
+    compared: tuple[gpd.GeoDataFrame, gpd.GeoDataFrame],
+    twins: tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]] | None,
+) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """Return OLD and NEW with every ring oriented, each twin oriented once and shared.
+
+    ``twins``: positions in OLD and in NEW of features that may be one object in
+    both (those that are get OLD's oriented copy in NEW too; the others of NEW
+    are oriented on their own). The same geometries as ``shapely.orient_polygons``
+    of each version, bit for bit, with two sets of geometries alive at most
+    (as read and oriented), not three.
+    """
+    old, new = compared
+    og = orient_in_place(np.array(old.geometry.array, dtype=object), usable_cpus())
+    ng = np.array(new.geometry.array, dtype=object)
+    rest = np.ones(len(ng), dtype=bool)  # NEW features that are no twin
+    if twins is not None and len(twins[0]):
+        old_pos, new_pos = twins
+        one = same_objects(np.asarray(old.geometry.array, dtype=object)[old_pos], ng[new_pos])
+        ng[new_pos[one]] = og[old_pos[one]]  # the one oriented copy
+        rest[new_pos[one]] = False
+    orient_in_place(ng, usable_cpus(), at=rest)
+    return (
+        old.set_geometry(gpd.GeoSeries(og, index=old.index, crs=old.crs)),
+        new.set_geometry(gpd.GeoSeries(ng, index=new.index, crs=new.crs)),
+    )
 
 
 def _same(a: object, b: object) -> bool:
@@ -899,4 +930,5 @@ def diff_layers(
     if reid.any():  # only then: a diff without a re-id keeps its columns
         table["old_ids"], table["new_ids"] = reid_old, reid_new
         columns = [*FEATURE_COLUMNS, *REID_COLUMNS]
-    return LayerDiff(table[columns], layer, matrix, repairs, (o, n), oriented=not shared)
+    twins = (oi[same], ni[same]) if shared else None
+    return LayerDiff(table[columns], layer, matrix, repairs, (o, n), not shared, twins)

@@ -24,7 +24,7 @@ from survey import GK, X0, Y0, oracle_area_m2, survey_zones
 
 import spatial.checks
 from spatial.cli import main
-from spatial.commands._inputs import PlanInput, bundled_plan_note
+from spatial.commands._inputs import PlanInput, bundled_plan_skipped
 from spatial.io.layers import load_plan_layers
 from spatial.plan import load_rules, load_targets
 from spatial.webmap.build import TITLE_ZH
@@ -206,7 +206,7 @@ def test_the_report_of_their_zones_is_not_bishans(folder, capsys):
 def test_no_layer_of_theirs_or_a_plan_of_theirs_asks_nothing():
     judging = (load_targets(), load_rules())
     zones = survey_zones().rename(columns={"DYBH": "id"})
-    assert bundled_plan_note(PlanInput(), {}, {}, judging) is None  # the bundled example
-    assert bundled_plan_note(PlanInput(plan="mine.toml"), {"zones": zones}, {}, judging) is None
-    said = bundled_plan_note(PlanInput(), {"zones": zones}, {"zones": "z.gpkg"}, judging)
+    assert bundled_plan_skipped(PlanInput(), {}, {}, judging) is None  # the bundled example
+    assert bundled_plan_skipped(PlanInput(plan="mine.toml"), {"zones": zones}, {}, judging) is None
+    said = bundled_plan_skipped(PlanInput(), {"zones": zones}, {"zones": "z.gpkg"}, judging)
     assert said is not None and "z.gpkg holds no feature of its zones" in said

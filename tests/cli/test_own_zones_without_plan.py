@@ -31,10 +31,7 @@ from spatial.webmap.build import TITLE_ZH
 #: What a refused call or a help must not have loaded.
 READERS = ("pandas", "geopandas", "pyarrow", "pyogrio", "shapely", "pyproj", "folium", "numpy")
 #: The heading of the zones' table where no target judges them (map and report).
-HEADING = (
-    "zones coloured by their area check: no target judges them (measured areas ellipsoidal, "
-    "CGCS2000):"
-)
+HEADING = "zones: measured, no target judges them (areas ellipsoidal, CGCS2000):"
 #: The bundled plan's targets and rules, which judge nothing of theirs.
 BISHAN = (load_targets(), load_rules())
 
@@ -254,8 +251,8 @@ def _measured_m2() -> dict[str, float]:
     return {z: oracle_area_m2(g) for z, g in survey_zones().set_index("DYBH").geometry.items()}
 
 
-def _terminal_areas(out: str) -> dict[str, float]:
-    """The zones' table the command printed: {id: measured_m2}, every row NO TARGET."""
+def _terminal_areas(out: str) -> dict[str, int]:
+    """The zones' table the command printed: {id: measured m², as printed}, every row NO TARGET."""
     lines = out.splitlines()
     start = lines.index(HEADING)
     rows = {}
@@ -263,7 +260,9 @@ def _terminal_areas(out: str) -> dict[str, float]:
         words = line.split()
         if len(words) < 3 or words[-2:] != ["NO", "TARGET"]:
             break
-        rows[words[0]] = float(words[-3] if len(words) > 4 else words[1])
+        area = re.search(r"([\d,]+) m²", line)
+        assert area is not None, line
+        rows[words[0]] = int(area.group(1).replace(",", ""))
     return rows
 
 
@@ -283,8 +282,7 @@ def test_their_zones_without_a_plan_are_listed_with_their_areas(folder, capsys, 
     shown = _terminal_areas(out)
     measured = _measured_m2()
     assert set(shown) == {"A", "B1", "B2"}
-    for zone, area_m2 in measured.items():
-        assert shown[zone] == pytest.approx(area_m2, abs=0.01)
+    assert shown == {z: round(a) for z, a in measured.items()}  # as the popups and report
     page = (folder / out_file).read_text(encoding="utf-8")
     assert "no target judges these zones" in page
     figures = _page_areas(page)
@@ -303,9 +301,7 @@ def test_a_project_without_targets_lists_them_alike(folder, capsys):
     out = capsys.readouterr().out
     measured = _measured_m2()
     shown = _terminal_areas(out)
-    assert {z: round(a, 2) for z, a in shown.items()} == {
-        z: round(a, 2) for z, a in measured.items()
-    }
+    assert shown == {z: round(a) for z, a in measured.items()}  # the report's rounding
     page = (folder / "report.html").read_text(encoding="utf-8")
     assert all(round(a) in _page_areas(page) for a in measured.values())
 
@@ -320,6 +316,9 @@ def test_a_plan_in_mu_naming_none_of_them_adds_its_unit(folder, capsys):
     assert main([*call, "--out", "report.html"]) == 1  # target X: no feature with this id
     out = capsys.readouterr().out
     assert "measured_mu" in out
+    for area_m2 in _measured_m2().values():  # the terminal prints both units as the page does
+        both = rf"{round(area_m2):,} m²\s+{area_m2 / (10_000 / 15):,.1f} 亩\s+NO TARGET"
+        assert re.search(both, out), both
     page = (folder / "report.html").read_text(encoding="utf-8")
     for area_m2 in _measured_m2().values():
         mu = area_m2 / (10_000 / 15)

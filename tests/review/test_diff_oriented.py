@@ -361,13 +361,13 @@ def test_the_command_orients_no_twin_it_does_not_draw(
     old_path = _write(old, tmp_path / "old.parquet")
     new_path = _write(new, tmp_path / "new.parquet")
     oriented_frames: list[int] = []
-    real = diff_module._rings_oriented
+    real = diff_module._versions_oriented
 
-    def spy(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-        oriented_frames.append(len(frame))
-        return real(frame)
+    def spy(compared: tuple[gpd.GeoDataFrame, ...], twins: object) -> object:
+        oriented_frames.extend(len(frame) for frame in compared)
+        return real(compared, twins)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(diff_module, "_rings_oriented", spy)
+    monkeypatch.setattr(diff_module, "_versions_oriented", spy)
     out = tmp_path / "features.csv"
     argv = ["diff", old_path, new_path, "--no-checks", "--format", "csv", "--out", str(out)]
     assert main(argv) == 0
