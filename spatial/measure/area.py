@@ -39,7 +39,7 @@ import pandas as pd
 import shapely
 from pyproj import Geod
 
-from spatial.crs import WGS84, gk_zone_crs_for
+from spatial.crs import WGS84, gk_zone_crs_for, reproject
 from spatial.errors import CRSError, LayerError
 from spatial.measure.record import area_of_record_m2
 from spatial.measure.rings import polygonal_parts
@@ -85,7 +85,7 @@ def to_lonlat(geoms: GeometryInput) -> gpd.GeoSeries:
         )
     if series.crs.equals(WGS84):
         return series
-    return series.to_crs(WGS84)
+    return reproject(series, WGS84)
 
 
 def ellipsoidal_area_m2(geoms: GeometryInput) -> np.ndarray:
@@ -185,7 +185,7 @@ def to_gauss_kruger(geoms: GeometryInput) -> gpd.GeoSeries:
     4544
     """
     lonlat = to_lonlat(geoms)
-    return lonlat.to_crs(gk_zone_crs_for(lonlat))
+    return reproject(lonlat, gk_zone_crs_for(lonlat))
 
 
 def planar_area_m2(geoms: GeometryInput) -> np.ndarray:

@@ -52,7 +52,7 @@ import shapely
 from pyproj import CRS
 
 from spatial.cpus import usable_cpus
-from spatial.crs import WGS84
+from spatial.crs import WGS84, reproject
 from spatial.landuse.fields import require_field
 from spatial.preconditions import require_crs
 from spatial.review._fast import FAST_MIN_FEATURES, ready_fast
@@ -887,7 +887,7 @@ def diff_layers(
     geoms = polygonal(np.asarray(frame["geometry"], dtype=object)) if len(frame) else np.empty(0)
     layer = gpd.GeoDataFrame(frame.drop(columns="geometry"), geometry=list(geoms), crs=crs)
     layer["area_m2"] = area_m2(geoms, crs) if len(layer) else []
-    layer = layer.to_crs(WGS84)  # the output layer stays lon/lat: its vertices moved, last
+    layer = reproject(layer, WGS84)  # the output layer stays lon/lat: its vertices moved, last
     if "synthetic" in o.columns or "synthetic" in n.columns:  # made-up data stays marked
         marked = _flagged(o, o_ids) | _flagged(n, n_ids)
         layer["synthetic"] = [i in marked for i in layer["id"]]
