@@ -570,13 +570,15 @@ def _old_area_m2(geoms: np.ndarray, crs: CRS, *, oriented: bool) -> np.ndarray:
     """
     if oriented or not len(geoms):
         return _area_m2(geoms, crs)
-    from spatial.measure.oriented import oriented_area_of_record_m2  # noqa: PLC0415
+    from spatial.measure.area import ellipsoidal_area_m2  # noqa: PLC0415
 
     starts = range(0, len(geoms), _AREA_CHUNK)
     threads = min(usable_cpus(), len(starts))
 
     def one(start: int) -> np.ndarray:
-        return oriented_area_of_record_m2(geoms[start : start + _AREA_CHUNK], crs, threads=1)
+        return ellipsoidal_area_m2(
+            gpd.GeoSeries(geoms[start : start + _AREA_CHUNK], crs=crs), oriented=True
+        )
 
     if threads <= 1:
         return np.concatenate([one(s) for s in starts])
