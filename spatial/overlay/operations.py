@@ -757,7 +757,7 @@ def buffer_coverage(
     ).layers
     require_one_dimension(lns, name_l)
     gk = gk_zone_crs_for(polys, lns)
-    lines_gk = lns if gk.equals(lns.crs) else lns.to_crs(gk)
+    lines_gk = lns if gk.equals(lns.crs) else reproject(lns, gk)
     zone = buffer_zone(np.asarray(lines_gk.geometry.array), distance_m)
     # polygons stored in the zone are cut there as they are; others are moved in densified,
     # so their edges stay where their own edge model has them
