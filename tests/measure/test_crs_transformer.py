@@ -125,3 +125,17 @@ def test_bound_crs_is_not_taken_for_cgcs2000() -> None:
 def test_no_crs_refused_as_geopandas_does() -> None:
     with pytest.raises(ValueError, match="naive geometries"):
         reproject(gpd.GeoSeries([shapely.Point(0, 0)]), WGS84)
+
+
+def test_shared_between_threads_same_bits() -> None:
+    """pyproj (>= 3.1) gives each thread its own PROJ object inside one Transformer."""
+    from concurrent.futures import ThreadPoolExecutor  # noqa: PLC0415
+
+    x, y = _bishan_points(4544, 40_000)
+    shared = transformer(4544, WGS84)
+    alone = shared.transform(x, y)
+    parts = np.array_split(np.arange(len(x)), 8)
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        moved = list(pool.map(lambda at: transformer(4544, WGS84).transform(x[at], y[at]), parts))
+    assert _same_bits(np.concatenate([m[0] for m in moved]), alone[0])
+    assert _same_bits(np.concatenate([m[1] for m in moved]), alone[1])
