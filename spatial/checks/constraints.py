@@ -45,7 +45,7 @@ from spatial.checked.status import Status
 from spatial.checks.kinds import rule_kind
 from spatial.checks.prepare import frame_of, into
 from spatial.cpus import usable_cpus
-from spatial.crs import WGS84
+from spatial.crs import WGS84, reproject
 from spatial.measure.area import ellipsoidal_area_m2
 from spatial.measure.reconcile import reconcile_groups
 from spatial.measure.rings import polygonal
@@ -544,7 +544,7 @@ def _pieces_of(
     if is_synthetic(cut.features, cut.whole):  # example data only (spatial.synthetic.marked_only)
         frame[SYNTHETIC_FIELD] = True  # placed by CONFLICT_COLUMNS in conflict_pieces
     pieces = gpd.GeoDataFrame(frame, geometry=list(polygonal(split.parts)), crs=cut.crs)
-    return pieces[raw > 0].to_crs(WGS84)  # vertices converted at the end
+    return reproject(pieces[raw > 0], WGS84)  # vertices converted at the end
 
 
 def conflict_pieces(

@@ -26,7 +26,7 @@ from pyproj import CRS
 
 from spatial.checked.status import Status
 from spatial.checks.rules import _pair_frame
-from spatial.crs import WGS84
+from spatial.crs import WGS84, reproject
 from spatial.measure.area import ellipsoidal_area_m2
 from spatial.plan import Rule
 from spatial.units import M2_PER_KM2
@@ -111,7 +111,7 @@ def _lonlat_piece(geom: shapely.Geometry, crs: CRS) -> tuple[shapely.Geometry, f
     """Return a piece's vertices in EPSG:4326 and its area of record (km², measured in ``crs``)."""
     stored = gpd.GeoSeries([geom], crs=crs)
     area_km2 = float(ellipsoidal_area_m2(stored)[0]) / M2_PER_KM2
-    return stored.to_crs(WGS84).iloc[0], area_km2
+    return reproject(stored, WGS84).iloc[0], area_km2
 
 
 def _is_area(geom: shapely.Geometry) -> bool:

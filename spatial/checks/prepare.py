@@ -18,10 +18,10 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 import shapely
-from pyproj import CRS, Transformer
+from pyproj import CRS
 
 from spatial.cpus import usable_cpus
-from spatial.crs import WGS84, align_crs, gk_zone_crs_for
+from spatial.crs import WGS84, align_crs, gk_zone_crs_for, reproject, transformer
 from spatial.errors import CRSError
 from spatial.io.layers import LAYER_GEOMETRY
 from spatial.preconditions import id_text
@@ -152,11 +152,11 @@ def to_lonlat(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         return gdf
     cpus = usable_cpus()
     if len(gdf) < _THREADED_MIN_FEATURES or cpus == 1:
-        return gdf.to_crs(WGS84)
+        return reproject(gdf, WGS84)
     bounds = np.linspace(0, len(gdf), cpus + 1).astype(int)
     slices = [gdf.iloc[a:b] for a, b in pairwise(bounds)]
     with ThreadPoolExecutor(max_workers=cpus) as pool:
-        moved = list(pool.map(lambda part: part.to_crs(WGS84), slices))
+        moved = list(pool.map(lambda part: reproject(part, WGS84), slices))
     joined: gpd.GeoDataFrame = pd.concat(moved)
     return joined
 
@@ -298,7 +298,7 @@ def _lon_bracket(gdf: gpd.GeoDataFrame) -> tuple[float, float, float, float] | N
     x1, y1 = boxes[finite, 2].max(), boxes[finite, 3].max()
     if max(x1 - x0, y1 - y0) > _BRACKET_MAX_EXTENT_M:
         return None
-    to_lonlat_xy = Transformer.from_crs(crs, WGS84, always_xy=True)
+    to_lonlat_xy = transformer(crs, WGS84)
     t = np.linspace(0.0, 1.0, _TRACED_PER_SIDE, endpoint=False)
     full, span_x, span_y = np.ones_like(t), (x1 - x0) * t, (y1 - y0) * t
     xs = np.concatenate([x0 + span_x, x1 * full, x1 - span_x, x0 * full])

@@ -30,7 +30,7 @@ from spatial.checked.report import RULE_COLUMNS
 from spatial.checked.status import Status
 from spatial.checks.kinds import RULE_KINDS, RowBlock, RuleKind, RuleRows, rule_kind
 from spatial.checks.prepare import LonLatLayers, in_frame, prepare_layers
-from spatial.crs import gk_zone_crs_for
+from spatial.crs import gk_zone_crs_for, reproject
 from spatial.errors import CRSError
 from spatial.measure.area import ellipsoidal_area_m2
 from spatial.plan import Rule
@@ -172,7 +172,7 @@ def _dist_m(a: shapely.Geometry, b: shapely.Geometry, crs: CRS, gk: CRS | None) 
     ``a`` and ``b`` are stored in ``crs``; nothing moves when it is ``gk`` itself.
     """
     pair = gpd.GeoSeries([a, b], crs=crs)
-    projected = pair.to_crs(gk if gk is not None else gk_zone_crs_for(pair))
+    projected = reproject(pair, gk if gk is not None else gk_zone_crs_for(pair))
     return float(projected.iloc[0].distance(projected.iloc[1]))
 
 

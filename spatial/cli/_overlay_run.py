@@ -162,7 +162,7 @@ def _named_ids(args: argparse.Namespace, table: pd.DataFrame) -> pd.DataFrame:
 
 def _lonlat(args: argparse.Namespace, layer: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Return ``layer`` in EPSG:4326, as GeoJSON (RFC 7946) has it; say so to ``--out-crs``."""
-    from spatial.crs import WGS84  # noqa: PLC0415
+    from spatial.crs import WGS84, reproject  # noqa: PLC0415
     from spatial.io.frames import resolve_crs  # noqa: PLC0415
 
     if args.out_crs is not None and not resolve_crs(args.out_crs, "--out-crs").equals(WGS84):
@@ -171,7 +171,7 @@ def _lonlat(args: argparse.Namespace, layer: gpd.GeoDataFrame) -> gpd.GeoDataFra
             f"{printable(args.out_crs)} is not applied; write .gpkg for another CRS",
             file=sys.stderr,
         )
-    return layer.to_crs(WGS84) if layer.crs is not None else layer
+    return reproject(layer, WGS84) if layer.crs is not None else layer
 
 
 def _wheres(specs: list[str], inputs: list[Input]) -> dict[str, list[Where]]:

@@ -127,7 +127,7 @@ def _write_layer(gdf: gpd.GeoDataFrame, out: str, frame: OutputFrame, name: str)
     """
     import pyogrio  # noqa: PLC0415 - loads geopandas: only to write a repair
 
-    from spatial.crs import WGS84  # noqa: PLC0415 - pyproj: only to write a repair
+    from spatial.crs import WGS84, reproject  # noqa: PLC0415 - pyproj: only to write a repair
     from spatial.export.layers import is_layer_destination, write_layers  # noqa: PLC0415
     from spatial.io.geoparquet import write_geoparquet  # noqa: PLC0415 - pyarrow
 
@@ -147,7 +147,7 @@ def _write_layer(gdf: gpd.GeoDataFrame, out: str, frame: OutputFrame, name: str)
         if suffix in _PARQUET:
             write_geoparquet(layer, buffer)  # GeoParquet 1.1: sorted spatially, bbox covering
         else:
-            lonlat = layer.to_crs(WGS84) if layer.crs is not None else layer
+            lonlat = reproject(layer, WGS84) if layer.crs is not None else layer
             pyogrio.write_dataframe(lonlat, buffer, driver=_DRIVERS[suffix], layer=Path(out).stem)
     except Exception as exc:  # a writer failure is one line, and nothing is written
         raise LayerError(f"{out}: cannot write the repaired layer ({first_line(exc)})") from None

@@ -18,7 +18,7 @@ import geopandas as gpd
 import pandas as pd
 from pyproj import CRS
 
-from spatial.crs import WGS84, crs_label
+from spatial.crs import WGS84, crs_label, reproject
 from spatial.synthetic import marked_only as synthetic_marked_only
 from spatial.table_formats._ids import id_names, planner_ids
 
@@ -74,7 +74,7 @@ class OutputFrame:
         """
         frame = planner_fields(marked_only(name, frame), self.fields.get(name, {}))
         if self.crs is not None and isinstance(frame, gpd.GeoDataFrame) and frame.crs is not None:
-            frame = frame.to_crs(self.crs)
+            frame = reproject(frame, self.crs)
         return frame
 
     def naming(self, table: str, layers: Iterable[str]) -> OutputFrame:

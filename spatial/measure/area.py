@@ -39,8 +39,9 @@ import pandas as pd
 import shapely
 from pyproj import Geod
 
-from spatial.crs import WGS84, gk_zone_crs_for
+from spatial.crs import WGS84, gk_zone_crs_for, reproject
 from spatial.errors import CRSError, LayerError
+from spatial.measure.oriented import oriented_rings
 from spatial.measure.record import area_of_record_m2
 from spatial.measure.rings import polygonal_parts
 from spatial.units import M2_PER_HA, M2_PER_KM2, M2_PER_MU
@@ -85,10 +86,10 @@ def to_lonlat(geoms: GeometryInput) -> gpd.GeoSeries:
         )
     if series.crs.equals(WGS84):
         return series
-    return series.to_crs(WGS84)
+    return reproject(series, WGS84)
 
 
-def ellipsoidal_area_m2(geoms: GeometryInput) -> np.ndarray:
+def ellipsoidal_area_m2(geoms: GeometryInput, *, oriented: bool = False) -> np.ndarray:
     """Return each geometry's area of record on CGCS2000 (GRS80), in square metres.
 
     Parameters
@@ -100,6 +101,10 @@ def ellipsoidal_area_m2(geoms: GeometryInput) -> np.ndarray:
         lines (geometries of dimension < 2) have area 0, whatever their shape;
         a GeometryCollection counts its polygons only; holes are subtracted,
         whatever the orientation of the rings; empty or missing geometries give 0.
+    oriented : bool
+        Measure each geometry as ``shapely.orient_polygons`` would give it
+        (shells counter-clockwise, holes clockwise), bit for bit, without building
+        it (:mod:`spatial.measure.oriented`); the same refusals.
 
     Returns
     -------
@@ -132,7 +137,7 @@ def ellipsoidal_area_m2(geoms: GeometryInput) -> np.ndarray:
         to_lonlat(series)  # raises the one message for a layer without CRS
     # Lines and points become empty polygons (area 0).
     parts = polygonal_parts(np.asarray(series.array, dtype=object))
-    return area_of_record_m2(parts, series.crs)
+    return area_of_record_m2(parts, series.crs, arrange=oriented_rings if oriented else None)
 
 
 def geodesic_area_m2(geoms: GeometryInput) -> np.ndarray:
@@ -185,7 +190,7 @@ def to_gauss_kruger(geoms: GeometryInput) -> gpd.GeoSeries:
     4544
     """
     lonlat = to_lonlat(geoms)
-    return lonlat.to_crs(gk_zone_crs_for(lonlat))
+    return reproject(lonlat, gk_zone_crs_for(lonlat))
 
 
 def planar_area_m2(geoms: GeometryInput) -> np.ndarray:

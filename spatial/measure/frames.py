@@ -30,6 +30,8 @@ import numpy as np
 import numpy.typing as npt
 from pyproj import CRS, Transformer
 
+from spatial.crs import CGCS2000, transformer
+
 __all__ = [
     "geodetic_lonlat",
     "geodetic_lonlat_distinct",
@@ -64,7 +66,7 @@ def is_lonlat(crs: CRS) -> bool:
 
 @cache
 def _to_cgcs2000(wkt: str) -> Transformer:
-    return Transformer.from_crs(CRS.from_wkt(wkt), CRS.from_epsg(4490), always_xy=True)
+    return transformer(CRS.from_wkt(wkt), CGCS2000)
 
 
 def geodetic_lonlat(xy: FloatArray, crs: CRS) -> tuple[FloatArray, FloatArray]:

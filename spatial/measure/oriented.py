@@ -5,9 +5,12 @@ counter-clockwise, holes clockwise) before it measures, so that an area is
 summed over the vertices in one order whatever order a file stored them in.
 Building the oriented copy of a million parcels costs a GEOS geometry each;
 measuring needs only their coordinates. :func:`oriented_area_of_record_m2`
-lays the rings out as :func:`~spatial.measure.record.area_of_record_m2` does,
-reverses in that layout each ring ``orient_polygons`` would reverse, and sums
-the same strips: the areas of the oriented geometries, bit for bit.
+is :func:`~spatial.measure.record.area_of_record_m2` itself (its checks, its
+refusals, its conversion of vertices), told to reverse in its layout each ring
+``orient_polygons`` would reverse before it sums the strips: the areas of the
+oriented geometries, bit for bit. ``ellipsoidal_area_m2(..., oriented=True)``
+measures them as :func:`~spatial.measure.area.ellipsoidal_area_m2` measures the
+oriented geometries (lines and points 0, a layer without CRS refused).
 
 Which rings GEOS reverses: a shell that is not counter-clockwise and a hole
 that is (``Orientation::isCCW``, for a simple ring the sign of its area). The
@@ -25,16 +28,10 @@ import numpy.typing as npt
 import shapely
 from pyproj import CRS
 
-from spatial.measure.frames import (
-    geodetic_lonlat_distinct,
-    geodetic_lonlat_on_threads,
-    is_lonlat,
-)
-from spatial.measure.record import DISTINCT_MAX_VERTICES, _default_threads
-from spatial.measure.rings import RingLayout, check_lonlat, polygonal_mask, ring_layout
-from spatial.measure.strip import layout_area_m2
+from spatial.measure.record import area_of_record_m2
+from spatial.measure.rings import RingLayout
 
-__all__ = ["oriented_area_of_record_m2", "oriented_layout", "rings_to_reverse"]
+__all__ = ["oriented_area_of_record_m2", "oriented_layout", "oriented_rings", "rings_to_reverse"]
 
 #: Rounding of one shoelace term or sum, relative: machine epsilon (2**-53) with room to spare.
 _EPS = 2.0**-52
@@ -56,6 +53,7 @@ def rings_to_reverse(rings: RingLayout) -> npt.NDArray[np.bool_]:
 
     Examples
     --------
+    >>> from spatial.measure.rings import ring_layout
     >>> cw = shapely.Polygon([(0, 0), (0, 1), (1, 1), (1, 0)])
     >>> rings_to_reverse(ring_layout(np.array([cw, shapely.box(0, 0, 1, 1)]))).tolist()
     [True, False]
@@ -153,25 +151,9 @@ def oriented_area_of_record_m2(
     >>> bool(a[0] == area_of_record_m2(shapely.orient_polygons([cw]))[0])
     True
     """
-    geoms = np.asarray(geoms, dtype=object).ravel()
-    threads = _default_threads() if threads is None else max(1, threads)
-    polygonal_mask(geoms, what)
-    found = ring_layout(geoms, threads)
-    rings = oriented_layout(found, rings_to_reverse(found))
-    del found
-    if crs is None or is_lonlat(crs):
-        if len(rings.xy):
-            check_lonlat(rings.xy, rings.vertex_geom(), what)
-        lon, lat = rings.xy[:, 0], rings.xy[:, 1]
-    else:  # as area_of_record_m2: each ring's closing vertex takes its first vertex's figures
-        starts = np.cumsum(rings.ring_size) - rings.ring_size
-        last = starts + rings.ring_size - 1
-        if len(rings.xy) <= DISTINCT_MAX_VERTICES:
-            lon, lat = geodetic_lonlat_distinct(rings.xy, crs, threads)
-        else:
-            inner = np.ones(len(rings.xy), dtype=bool)
-            inner[last] = False
-            lon, lat = np.empty(len(rings.xy)), np.empty(len(rings.xy))
-            lon[inner], lat[inner] = geodetic_lonlat_on_threads(rings.xy[inner], crs, threads)
-        lon[last], lat[last] = lon[starts], lat[starts]
-    return layout_area_m2(lon, lat, rings, len(geoms), threads)
+    return area_of_record_m2(geoms, crs, what, threads, arrange=oriented_rings)
+
+
+def oriented_rings(rings: RingLayout) -> RingLayout:
+    """Return ``rings`` with each ring ``shapely.orient_polygons`` would reverse reversed."""
+    return oriented_layout(rings, rings_to_reverse(rings))

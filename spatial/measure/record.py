@@ -19,6 +19,7 @@ number of threads nor on the path taken.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 
 import numpy as np
 import numpy.typing as npt
@@ -30,7 +31,7 @@ from spatial.measure.frames import (
     geodetic_lonlat_on_threads,
     is_lonlat,
 )
-from spatial.measure.rings import check_lonlat, polygonal_mask, ring_layout
+from spatial.measure.rings import RingLayout, check_lonlat, polygonal_mask, ring_layout
 from spatial.measure.strip import layout_area_m2
 
 __all__ = ["DISTINCT_MAX_VERTICES", "area_of_record_m2"]
@@ -52,6 +53,8 @@ def area_of_record_m2(
     crs: CRS | None = None,
     what: str = "layer",
     threads: int | None = None,
+    *,
+    arrange: Callable[[RingLayout], RingLayout] | None = None,
 ) -> npt.NDArray[np.float64]:
     """Return the area of record (m², CGCS2000 ellipsoid) of each polygon.
 
@@ -68,6 +71,10 @@ def area_of_record_m2(
         Threads converting vertices and summing strips. When None: the CPUs
         this process may run on, called from the main thread; one, called from
         another (a caller's pool already uses the CPUs). The areas do not depend on it.
+    arrange : callable, optional
+        Applied to the rings as laid out, before they are measured: the rings
+        reordered as :func:`~spatial.measure.oriented.oriented_area_of_record_m2`
+        orients them, say (same rings, same vertices, same count).
 
     Raises
     ------
@@ -93,6 +100,8 @@ def area_of_record_m2(
     threads = _default_threads() if threads is None else max(1, threads)
     polygonal_mask(geoms, what)
     rings = ring_layout(geoms, threads)
+    if arrange is not None:
+        rings = arrange(rings)
     if crs is None or is_lonlat(crs):
         if len(rings.xy):
             check_lonlat(rings.xy, rings.vertex_geom(), what)

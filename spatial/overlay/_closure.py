@@ -48,9 +48,10 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 import shapely
-from pyproj import CRS, Proj, Transformer
+from pyproj import CRS, Proj
 from pyproj.exceptions import ProjError
 
+from spatial.crs import transformer
 from spatial.measure.reconcile import reconcile_groups
 from spatial.measure.record import area_of_record_m2
 
@@ -200,7 +201,7 @@ def _scale_shift(
     rx = np.clip((plane_m2 * cx - covered[1][placed]) / left, box[:, 0], box[:, 2])
     ry = np.clip((plane_m2 * cy - covered[2][placed]) / left, box[:, 1], box[:, 3])
     try:
-        to_geodetic = Transformer.from_crs(crs, crs.geodetic_crs, always_xy=True)
+        to_geodetic = transformer(crs, crs.geodetic_crs)
         proj = Proj(crs)
         lon, lat = to_geodetic.transform(np.r_[cx, rx], np.r_[cy, ry])
         scale = np.asarray(proj.get_factors(lon, lat).areal_scale, dtype=float)

@@ -16,7 +16,7 @@ import numpy.typing as npt
 import shapely
 from pyproj import CRS, Transformer
 
-from spatial.crs import CGCS2000, WGS84, gk_zone_crs_for
+from spatial.crs import WGS84, gk_zone_crs_for, transformer
 
 __all__ = ["LON_SLACK_DEG", "LonRange", "lon_range", "lonlat_bounds", "to_lonlat", "zone_is"]
 
@@ -43,9 +43,7 @@ def to_lonlat(crs: CRS) -> Transformer:
     same, and the transformer is built in under a millisecond instead of the
     0.2-0.3 s PROJ takes to search its database for the step to WGS84.
     """
-    geodetic = crs.geodetic_crs
-    on_cgcs2000 = geodetic is not None and geodetic.equals(CGCS2000)
-    return Transformer.from_crs(crs, CGCS2000 if on_cgcs2000 else WGS84, always_xy=True)
+    return transformer(crs, WGS84)
 
 
 def lonlat_bounds(geoms: npt.NDArray[np.object_], crs: CRS) -> npt.NDArray[np.float64]:

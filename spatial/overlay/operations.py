@@ -59,7 +59,7 @@ import shapely
 from pyproj import CRS
 
 from spatial.cpus import usable_cpus
-from spatial.crs import WGS84, gk_zone_crs_for
+from spatial.crs import WGS84, gk_zone_crs_for, reproject
 from spatial.errors import LayerError, UsageError
 from spatial.measure.area import ellipsoidal_area_m2
 from spatial.overlay._closure import reconcile_side
@@ -695,7 +695,7 @@ def difference(
     parts = gpd.GeoSeries(remaining, crs=frame)  # cut in the frame, vertices moved at the end
     return gpd.GeoDataFrame(
         {a_id_field: a_in[a_id_field].to_numpy(), "area_km2": area_km2, "share_of_a": share},
-        geometry=parts if frame.equals(WGS84) else parts.to_crs(WGS84),
+        geometry=parts if frame.equals(WGS84) else reproject(parts, WGS84),
     )
 
 
@@ -757,7 +757,7 @@ def buffer_coverage(
     ).layers
     require_one_dimension(lns, name_l)
     gk = gk_zone_crs_for(polys, lns)
-    lines_gk = lns if gk.equals(lns.crs) else lns.to_crs(gk)
+    lines_gk = lns if gk.equals(lns.crs) else reproject(lns, gk)
     zone = buffer_zone(np.asarray(lines_gk.geometry.array), distance_m)
     # polygons stored in the zone are cut there as they are; others are moved in densified,
     # so their edges stay where their own edge model has them

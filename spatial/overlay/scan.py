@@ -42,9 +42,9 @@ from typing import Generic, TypeVar
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
-from pyproj import Transformer
 
 from spatial.cpus import usable_cpus
+from spatial.crs import WGS84, transformer
 from spatial.errors import LayerReadError, SpatialError, first_line
 from spatial.io.geoparquet import polygon_bounds
 from spatial.io.sources import LayerSource, MalformedBatch, OgrLayer, open_source, progress_line
@@ -111,9 +111,8 @@ class _BoxChecks:
             return bool(geographic_mask(bounds).any())
         to_lonlat = getattr(self._local, "to_lonlat", None)
         if to_lonlat is None:
-            target = self.crs.geodetic_crs or 4326
-            to_lonlat = self._local.to_lonlat = Transformer.from_crs(
-                self.crs, target, always_xy=True
+            to_lonlat = self._local.to_lonlat = transformer(
+                self.crs, self.crs.geodetic_crs or WGS84
             )
         return bool(projected_mask(bounds, to_lonlat).any())
 

@@ -44,9 +44,9 @@ import numpy.typing as npt
 import pandas as pd
 import pyarrow as pa
 import shapely
-from pyproj import CRS, Transformer
+from pyproj import CRS
 
-from spatial.crs import CGCS2000, WGS84
+from spatial.crs import CGCS2000, WGS84, transformer
 from spatial.overlay import scan_ops as _ops
 from spatial.overlay._gkzone import lonlat_bounds
 from spatial.overlay._nearest import MAX_POLYGONS, gk_zone_of, nearest_xy
@@ -128,7 +128,7 @@ def _zones(polygons: gpd.GeoDataFrame, b_id_field: str, name: str) -> _Zones:
 
 def _to(source: CRS, target: CRS) -> Callable[..., tuple[Any, Any]]:
     """Return the transform geopandas' ``to_crs`` applies (always x, y)."""
-    return Transformer.from_crs(source, target, always_xy=True).transform
+    return transformer(source, target).transform
 
 
 def moved_xy(

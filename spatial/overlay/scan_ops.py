@@ -52,7 +52,7 @@ import shapely
 from pyproj import CRS
 from shapely.errors import GEOSException
 
-from spatial.crs import WGS84, gk_zone_crs_for
+from spatial.crs import WGS84, gk_zone_crs_for, reproject
 from spatial.errors import CRSMismatchWarning, LayerError
 from spatial.io.geoparquet import wkb_geometries
 from spatial.io.sources import LayerSource
@@ -172,7 +172,7 @@ def _unit_difference(job: _DifferenceJob, unit: ScannedUnit) -> gpd.GeoDataFrame
             "area_km2": area_km2,
             "share_of_a": share,
         },
-        geometry=parts_of_a if job.crs.equals(WGS84) else parts_of_a.to_crs(WGS84),
+        geometry=parts_of_a if job.crs.equals(WGS84) else reproject(parts_of_a, WGS84),
     )
 
 

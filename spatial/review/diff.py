@@ -52,7 +52,7 @@ import shapely
 from pyproj import CRS
 
 from spatial.cpus import usable_cpus
-from spatial.crs import WGS84
+from spatial.crs import WGS84, reproject
 from spatial.landuse.fields import require_field
 from spatial.preconditions import require_crs
 from spatial.review._fast import FAST_MIN_FEATURES, orient_in_place, ready_fast
@@ -601,13 +601,15 @@ def _old_area_m2(geoms: np.ndarray, crs: CRS, *, oriented: bool) -> np.ndarray:
     """
     if oriented or not len(geoms):
         return _area_m2(geoms, crs)
-    from spatial.measure.oriented import oriented_area_of_record_m2  # noqa: PLC0415
+    from spatial.measure.area import ellipsoidal_area_m2  # noqa: PLC0415
 
     starts = range(0, len(geoms), _AREA_CHUNK)
     threads = min(usable_cpus(), len(starts))
 
     def one(start: int) -> np.ndarray:
-        return oriented_area_of_record_m2(geoms[start : start + _AREA_CHUNK], crs, threads=1)
+        return ellipsoidal_area_m2(
+            gpd.GeoSeries(geoms[start : start + _AREA_CHUNK], crs=crs), oriented=True
+        )
 
     if threads <= 1:
         return np.concatenate([one(s) for s in starts])
@@ -918,7 +920,7 @@ def diff_layers(
     geoms = polygonal(np.asarray(frame["geometry"], dtype=object)) if len(frame) else np.empty(0)
     layer = gpd.GeoDataFrame(frame.drop(columns="geometry"), geometry=list(geoms), crs=crs)
     layer["area_m2"] = area_m2(geoms, crs) if len(layer) else []
-    layer = layer.to_crs(WGS84)  # the output layer stays lon/lat: its vertices moved, last
+    layer = reproject(layer, WGS84)  # the output layer stays lon/lat: its vertices moved, last
     if "synthetic" in o.columns or "synthetic" in n.columns:  # made-up data stays marked
         marked = _flagged(o, o_ids) | _flagged(n, n_ids)
         layer["synthetic"] = [i in marked for i in layer["id"]]

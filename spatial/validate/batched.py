@@ -53,7 +53,7 @@ from pyproj.exceptions import CRSError as ProjCRSError
 from shapely.errors import GEOSException
 
 from spatial.cpus import usable_cpus
-from spatial.crs import crs_label
+from spatial.crs import WGS84, crs_label, transformer
 from spatial.errors import SpatialError
 from spatial.io.bundled import REQUIRED_PROPERTIES
 from spatial.io.geoparquet import ParquetLayer, polygon_arrays
@@ -266,7 +266,7 @@ class _Checker:
         """Return the calling thread's transformer to EPSG:4326, as the validator builds it."""
         to_lonlat: Transformer | None = getattr(self._local, "to_lonlat", None)
         if to_lonlat is None:
-            to_lonlat = Transformer.from_crs(self.plan.crs, 4326, always_xy=True)
+            to_lonlat = transformer(self.plan.crs, WGS84)
             self._local.to_lonlat = to_lonlat
         return to_lonlat
 

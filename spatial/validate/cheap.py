@@ -30,9 +30,8 @@ import geopandas as gpd
 import numpy as np
 import numpy.typing as npt
 import shapely
-from pyproj import Transformer
 
-from spatial.crs import crs_label
+from spatial.crs import WGS84, crs_label, transformer
 from spatial.errors import CRSError, LayerError
 from spatial.io.rawjson import NON_FINITE_MESSAGE
 from spatial.validate.boxes import geographic_mask, projected_mask
@@ -156,11 +155,7 @@ def refuse_bad_features(
         raise CRSError(f"{source}: the layer carries no CRS; set one before checking it")
     # to the CRS's own lon/lat (CGCS2000 for a Gauss-Kruger zone: the same degrees as
     # EPSG:4326 to centimetres, without PROJ's 0.2 s search for a datum step)
-    to_lonlat = (
-        None
-        if crs.is_geographic
-        else Transformer.from_crs(crs, crs.geodetic_crs or 4326, always_xy=True)
-    )
+    to_lonlat = None if crs.is_geographic else transformer(crs, crs.geodetic_crs or WGS84)
     coordinate = geographic_mask(bounds) if to_lonlat is None else projected_mask(bounds, to_lonlat)
     geometry = missing | empty | nonfinite
     count = int(coordinate.sum() + geometry.sum())

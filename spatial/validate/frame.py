@@ -18,7 +18,7 @@ import numpy as np
 import shapely
 from pyproj import CRS
 
-from spatial.crs import CGCS2000, WGS84, crs_label, datum_family
+from spatial.crs import WGS84, crs_label, datum_family, reproject
 from spatial.errors import CRSMismatchWarning
 from spatial.preconditions import require_crs
 
@@ -39,19 +39,11 @@ DENSIFY_DEG = 1e-4
 def move_into(gdf: gpd.GeoDataFrame, crs: CRS) -> gpd.GeoDataFrame:
     """Move a layer into ``crs`` keeping its edge model (straight in lon/lat)."""
     source = require_crs(gdf, "layer")
-    lonlat, lonlat_crs = (gdf, source) if source.is_geographic else (gdf.to_crs(WGS84), WGS84)
+    lonlat, lonlat_crs = (gdf, source) if source.is_geographic else (reproject(gdf, WGS84), WGS84)
     if crs.is_geographic:
-        return lonlat.to_crs(crs) if not lonlat_crs.equals(crs) else lonlat
+        return reproject(lonlat, crs) if not lonlat_crs.equals(crs) else lonlat
     dense = lonlat.set_geometry(shapely.segmentize(np.asarray(lonlat.geometry.array), DENSIFY_DEG))
-    if (
-        lonlat_crs.equals(WGS84)
-        and crs.geodetic_crs is not None
-        and crs.geodetic_crs.equals(CGCS2000)
-    ):
-        # WGS84 and CGCS2000 coordinates agree to centimetres (PROJ's own step between
-        # them is a zero "ballpark" offset, found by a 0.3 s database search): skip it
-        dense = dense.set_crs(CGCS2000, allow_override=True)
-    return dense.to_crs(crs)
+    return reproject(dense, crs)  # from WGS84 through CGCS2000's lon/lat: the same floats
 
 
 def into_frame(

@@ -29,9 +29,9 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from pyproj import CRS, Transformer
+from pyproj import CRS
 
-from spatial.crs import crs_label, likely_crs_hint
+from spatial.crs import WGS84, crs_label, likely_crs_hint, reproject, transformer
 from spatial.errors import CRSError, LayerError, LayerReadError
 from spatial.io import rawjson as _rawjson
 from spatial.io.fields import planner_field
@@ -109,7 +109,7 @@ def _coordinate_findings(gdf: gpd.GeoDataFrame) -> list[tuple[int, str]]:
         bounds = gdf.total_bounds if len(gdf) else (math.nan,) * 4
         return [(-1, f"the layer has no CRS; {likely_crs_hint(bounds)}")]
     findings = []
-    to_lonlat = None if crs.is_geographic else Transformer.from_crs(crs, 4326, always_xy=True)
+    to_lonlat = None if crs.is_geographic else transformer(crs, WGS84)
     label = crs_label(crs)  # once: CRS.to_epsg takes 20 ms, a layer may flag every feature
     for position, b in _usable_bounds(gdf):
         if to_lonlat is None:
@@ -521,7 +521,7 @@ def repair_layer(
     if gdf.crs is None:
         raise CRSError(f"{source}: the layer has no CRS; cannot repair or measure it")
     if gdf.crs.is_geographic and gdf.crs.to_epsg() != 4326:
-        gdf = gdf.to_crs(4326)
+        gdf = reproject(gdf, WGS84)
     geoms = np.asarray(gdf.geometry.array, dtype=object)
     present = np.array([g is not None and not shapely.is_empty(g) for g in geoms], dtype=bool)
     invalid = present & ~shapely.is_valid(geoms)

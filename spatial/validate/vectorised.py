@@ -35,8 +35,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import shapely
-from pyproj import CRS, Transformer
+from pyproj import CRS
 
+from spatial.crs import WGS84, transformer
 from spatial.errors import CRSError, LayerError
 from spatial.preconditions import feature_label, id_text
 from spatial.validate.boxes import geographic_mask, projected_mask
@@ -120,7 +121,7 @@ def _coordinate_flags(
     if crs.is_geographic:
         flags = geographic_mask(bounds)
     else:  # the validator's own transformer, so that a box at China's edge is judged alike
-        flags = projected_mask(bounds, Transformer.from_crs(crs, 4326, always_xy=True))
+        flags = projected_mask(bounds, transformer(crs, WGS84))
     with np.errstate(invalid="ignore", over="ignore"):
         if not np.isfinite(bounds.sum()):
             flags = flags | ~np.isfinite(bounds).all(axis=1)

@@ -8,6 +8,8 @@ candidate then compared as text).
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pyarrow as pa
 import pytest
@@ -128,3 +130,64 @@ def test_ids_unique_answers_as_the_validator_compares(seed: int) -> None:
         else:
             assert answer is expected
             assert expected is (seed % 2 == 0)
+
+
+def _ordered_cases() -> list[tuple[str, list[str | None]]]:
+    ordered: list[str | None] = [f"5001200{k:09d}" for k in range(40)]
+    cases: list[tuple[str, list[str | None]]] = [("increasing", list(ordered))]
+    for name, at, to in (("first", 0, 1), ("last", 39, 38), ("middle", 20, 21), ("apart", 39, 0)):
+        values = list(ordered)
+        values[at] = values[to]
+        cases.append((f"repeat {name}", values))
+    gapped = list(ordered)
+    gapped[10], gapped[11], gapped[12] = gapped[9], None, gapped[9]  # equal around a null
+    cases.append(("repeat around a null", gapped))
+    cases.append(("decreasing", list(reversed(ordered))))
+    cases.append(("blanks between", [v if k % 5 else "" for k, v in enumerate(ordered)]))
+    cases.append(("one", ordered[:1]))
+    cases.append(("none given", [None, "", " "]))
+    return cases
+
+
+@pytest.mark.parametrize(("name", "values"), _ordered_cases())
+@pytest.mark.parametrize("chunks", [1, 3])
+def test_ids_unique_in_order_or_not(name: str, values: list[str | None], chunks: int) -> None:
+    """In increasing order, repeated at the ends, in the middle, apart, chunked: as a plain pass."""
+    from spatial.validate.ids import ids_unique  # noqa: PLC0415
+
+    cuts = np.linspace(0, len(values), chunks + 1).astype(int)
+    column = pa.chunked_array(
+        [pa.array(values[a:b], pa.large_string()) for a, b in itertools.pairwise(cuts)]
+    )
+    expected = not _plain(values)[0]
+    assert ids_unique(column) is expected
+    assert ids_unique(pa.array(values, pa.string())) is expected
+    assert expected is (not name.startswith("repeat")), name
+
+
+@pytest.mark.parametrize("values", [[1, 2, 3], [1.0, 2.5, 2.5], [3, 1, 2, 1]])
+def test_ids_unique_leaves_numbers_to_the_validator(values: list[float]) -> None:
+    from spatial.validate.ids import ids_unique  # noqa: PLC0415
+
+    assert ids_unique(pa.array(values)) is None
+
+
+def test_first_repeat_named_as_before() -> None:
+    """A repeat in ordered ids: the vectorised validator names the same first repeated feature."""
+    import geopandas as gpd  # noqa: PLC0415
+    import shapely  # noqa: PLC0415
+
+    from spatial.validate.vectorised import _duplicate_findings, _no_duplicate_ids  # noqa: PLC0415
+
+    values = [f"5001200{k:09d}" for k in range(30)]
+    values[17] = values[16]
+    values[29] = values[3]
+    boxes = [shapely.box(k, 0, k + 1, 1) for k in range(30)]
+    frame = gpd.GeoDataFrame({"id": values}, geometry=boxes, crs=4544)
+    assert _no_duplicate_ids(frame) is False
+    found = _duplicate_findings(frame)
+    assert [position for position, _ in found] == [17, 29]
+    assert [message for _, message in found] == [
+        "duplicate id: feature #17 reuses the id of feature #16",
+        "duplicate id: feature #29 reuses the id of feature #3",
+    ]
