@@ -101,8 +101,8 @@ def test_the_review_targets_are_shown_in_the_plans_units(review: Path) -> None:
     text = _text(_sections(review)["targets"])
     a_mu, b1_ha = area_m2["A"] / M2_PER_MU, area_m2["B1"] / 10_000
     a_pct = f"{(a_mu / 2000 - 1) * 100:+.2f} %".replace("-", "\u2212")
-    assert f"1 甲区 {a_mu:,.1f} 亩 2,000 亩 {a_pct} FAIL" in text  # measured first, as check
-    assert f"2 乙一 {b1_ha:,.2f} 公顷 ha 60 公顷 ha" in text
+    assert f"A 甲区 {a_mu:,.1f} 亩 2,000 亩 {a_pct} FAIL" in text  # measured first, as check
+    assert f"B1 乙一 {b1_ha:,.2f} 公顷 ha 60 公顷 ha" in text
 
 
 def test_the_tables_json_names_status_tables_beside_the_ids(review: Path) -> None:
