@@ -22,7 +22,8 @@ crs = "EPSG:4544"
 
 def _head(out: str) -> list[str]:
     lines = out.splitlines()
-    at = next(i for i, line in enumerate(lines) if line.startswith("zones coloured"))
+    headings = ("zones coloured", "zones: measured")  # judged by targets; or none judges them
+    at = next(i for i, line in enumerate(lines) if line.startswith(headings))
     return lines[at + 1].split()
 
 
