@@ -351,6 +351,22 @@ def _read(path: str, options: ReadOptions, notes: list[str]) -> gpd.GeoDataFrame
     return gdf
 
 
+def _require_id_field(layer: gpd.GeoDataFrame, field: str | None, path: str) -> None:
+    """Refuse a named id field the land use lacks (it is read as stored, the field unmapped).
+
+    Raises
+    ------
+    FieldError
+        ``--id-field landuse=NOPE`` (or the project's) names no field of the layer.
+    """
+    if field is None or field in layer.columns:
+        return
+    from spatial.errors import FieldError  # noqa: PLC0415
+
+    own = tuple(str(c) for c in layer.columns if c != layer.geometry.name)
+    raise FieldError(database_label(path), field, "--id-field", own)
+
+
 def _as_stored(options: ReadOptions) -> ReadOptions:
     """Return the options without field mapping: a land-use layer keeps its ids in their field."""
     return replace(options, id_field=None, name_field=None, find_id=False)
@@ -394,6 +410,7 @@ def _read_inputs(request: ReviewRequest) -> _Inputs:
     landuse = None
     if request.landuse is not None:
         landuse = _read(request.landuse, _as_stored(_options(request, LANDUSE)), notes)
+        _require_id_field(landuse, _options(request, LANDUSE).id_field, request.landuse)
     previous = _read_previous(request, notes)
     return _Inputs(layers, files, theirs, landuse, previous, notes)
 

@@ -45,6 +45,11 @@ CASES = {
         "--class-field",
         "landuse",
     ),
+    "review-landuse-id": (  # read as stored: the named field was never looked at before
+        "review --landuse landuse.gpkg --id-field landuse=X --out rv",
+        "--id-field",
+        "landuse",
+    ),
     "diff-id": ("diff landuse.gpkg landuse_2023.gpkg --id-field X", "--id-field", "landuse"),
     "diff-class": (
         "diff landuse.gpkg landuse_2023.gpkg --class-field X",
