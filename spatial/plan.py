@@ -32,7 +32,7 @@ from typing import Any
 from spatial.errors import LayerReadError, PlanDataError
 from spatial.io.bundled import bundled_dir
 from spatial.io.files import read_regular_bytes
-from spatial.units import AREA_UNITS
+from spatial.units import AREA_UNITS, UNIT_ALIASES
 
 __all__ = [
     "NUMBER",
@@ -221,9 +221,11 @@ def _check_unique(path: Path, key: str, ids: list[str]) -> None:
 
 def _target(path: Path, i: int, entry: dict[str, Any]) -> Target:
     where = _where(path, "targets", i, entry)
-    unit = _require(where, entry, "unit", (str,))
+    given = _require(where, entry, "unit", (str,))
+    unit = UNIT_ALIASES.get(given.strip(), given)  # 亩 is mu, 公顷 ha, 平方公里 km2
     if unit not in AREA_UNITS:
-        raise PlanDataError(f"{where}: unit {unit!r} is not one of {', '.join(AREA_UNITS)}")
+        accepted = ", ".join([*AREA_UNITS, *UNIT_ALIASES])
+        raise PlanDataError(f"{where}: unit {given!r} is not one of {accepted}")
     value = _require(where, entry, "value", _NUMBER)
     if not value > 0:
         raise PlanDataError(f"{where}: value must be positive, got {value!r}")

@@ -6,7 +6,7 @@ Every area the toolkit computes is in square metres first; these constants and
 
 from __future__ import annotations
 
-__all__ = ["AREA_UNITS", "M2_PER_HA", "M2_PER_KM2", "M2_PER_MU", "convert_area"]
+__all__ = ["AREA_UNITS", "M2_PER_HA", "M2_PER_KM2", "M2_PER_MU", "UNIT_ALIASES", "convert_area"]
 
 #: Square metres in one hectare.
 M2_PER_HA = 10_000.0
@@ -21,6 +21,17 @@ AREA_UNITS: dict[str, float] = {
     "ha": M2_PER_HA,
     "km2": M2_PER_KM2,
     "mu": M2_PER_MU,
+}
+
+#: The units as a Chinese plan writes them, each read as one of :data:`AREA_UNITS`
+#: (a plan file may say ``unit = "亩"``; the toolkit stores and prints ``mu`` / 亩).
+UNIT_ALIASES: dict[str, str] = {
+    "亩": "mu",
+    "公顷": "ha",
+    "平方公里": "km2",
+    "km²": "km2",
+    "平方米": "m2",
+    "m²": "m2",
 }
 
 

@@ -105,3 +105,27 @@ def test_target_mistakes(tmp_path, text, message):
 def test_missing_file(tmp_path):
     with pytest.raises(PlanDataError, match="file not found"):
         load_rules(tmp_path / "nope.toml")
+
+
+@pytest.mark.parametrize(
+    ("written", "read", "m2_per_unit"),
+    [
+        ("亩", "mu", 10_000 / 15),
+        ("公顷", "ha", 10_000.0),
+        ("平方公里", "km2", 1e6),
+        ("m²", "m2", 1.0),
+    ],
+)
+def test_a_unit_as_a_chinese_plan_writes_it(tmp_path, written, read, m2_per_unit):
+    path = tmp_path / "plan.toml"
+    path.write_text(TARGET.replace('"km2"', f'"{written}"') + "value = 1000\n", encoding="utf-8")
+    (target,) = load_targets(path)
+    assert target.unit == read
+    assert target.target_m2 == pytest.approx(1000 * m2_per_unit, rel=1e-15)
+
+
+def test_an_unknown_unit_lists_every_accepted_spelling(tmp_path):
+    path = tmp_path / "plan.toml"
+    path.write_text(TARGET.replace('"km2"', '"acre"') + "value = 1\n", encoding="utf-8")
+    with pytest.raises(PlanDataError, match=r"unit 'acre' is not one of m2, ha, km2, mu, 亩, 公顷"):
+        load_targets(path)
