@@ -19,10 +19,13 @@ spatial.errors.CRSError: mine.geojson: the layer carries no CRS; declare it (...
 from __future__ import annotations
 
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from pyproj import CRS
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 from spatial.errors import CRSError, IdColumnError, LayerError, printable
 
@@ -109,6 +112,23 @@ def id_text(value: object) -> str | None:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
+
+
+def id_texts(ids: pd.Series) -> pd.Series:
+    """Return each id as text (:func:`id_text`: ``7.0`` is ``"7"``), dtype object.
+
+    A value that is already a ``str`` is kept as it is (what ``id_text`` returns
+    for it) without a call per feature: a survey's million text ids pass in one
+    sweep. The same values as ``ids.map(id_text).astype(object)``. How ``check``,
+    ``diff`` and the compare map match features by id.
+    """
+    import pandas as pd  # noqa: PLC0415 - loaded by whoever holds a Series
+
+    if ids.isna().any():  # missing ids as pandas maps them (NA kept in a string column)
+        return ids.map(id_text).astype(object)
+    values = ids.to_numpy(dtype=object)
+    texts = [v if type(v) is str else id_text(v) for v in values]
+    return pd.Series(texts, index=ids.index, dtype=object, name=ids.name)
 
 
 def feature_label(value: object, position: int | None = None) -> str:

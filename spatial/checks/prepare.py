@@ -24,7 +24,7 @@ from spatial.cpus import usable_cpus
 from spatial.crs import WGS84, align_crs, gk_zone_crs_for, reproject, transformer
 from spatial.errors import CRSError
 from spatial.io.layers import LAYER_GEOMETRY
-from spatial.preconditions import id_text
+from spatial.preconditions import id_texts
 from spatial.validate.frame import move_into
 from spatial.validate.inputs import LayerInput, Policy, Repair, prepare_inputs
 
@@ -120,20 +120,6 @@ def prepare_layers(
     empty = [(gdf.iloc[:0], sources.get(name, name)) for name, gdf in own.items()]
     align_crs(empty, "checked", stacklevel=3)
     return PreparedLayers(own, LonLatLayers(own), repairs)  # ... the vertices moved when read
-
-
-def id_texts(ids: pd.Series) -> pd.Series:
-    """Return each id as text (:func:`~spatial.preconditions.id_text`), dtype object.
-
-    A value that is already a ``str`` is kept as it is (what ``id_text`` returns
-    for it) without a call per feature: a survey's million text ids pass in one
-    sweep. The same values as ``ids.map(id_text).astype(object)``.
-    """
-    if ids.isna().any():  # missing ids as pandas maps them (NA kept in a string column)
-        return ids.map(id_text).astype(object)
-    values = ids.to_numpy(dtype=object)
-    texts = [v if type(v) is str else id_text(v) for v in values]
-    return pd.Series(texts, index=ids.index, dtype=object, name=ids.name)
 
 
 #: Fewest features whose conversion to lon/lat is split over the usable CPUs.

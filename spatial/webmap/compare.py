@@ -43,7 +43,7 @@ from spatial.crs import WGS84
 from spatial.io.atomic import write_text_atomic
 from spatial.io.fields import FIELD_NAMES
 from spatial.landuse.classes import load_classes
-from spatial.preconditions import id_text
+from spatial.preconditions import id_texts
 from spatial.publish.escape import escape_text, script_json
 from spatial.synthetic import SYNTHETIC_NOTE, is_synthetic, marked_only
 from spatial.webmap import controls
@@ -160,9 +160,9 @@ def class_changes(
     """
     both = features["old_class"].notna() & features["new_class"].notna()
     rows = features[both & (features["old_class"].astype(str) != features["new_class"].astype(str))]
-    by_id = rows.set_index(_id_text(rows["id"]))
-    part = new[_id_text(new[id_field]).isin(by_id.index).to_numpy()]
-    ids = _id_text(part[id_field]).to_numpy(dtype=object)
+    by_id = rows.set_index(id_texts(rows["id"]))
+    part = new[id_texts(new[id_field]).isin(by_id.index).to_numpy()]
+    ids = id_texts(part[id_field]).to_numpy(dtype=object)
     matched = by_id.reindex(ids)
     old_class, new_class = matched["old_class"], matched["new_class"]
     columns: dict[str, object] = {
@@ -226,11 +226,11 @@ def reids(new: gpd.GeoDataFrame, features: pd.DataFrame, id_field: str = "id") -
     if "old_ids" not in features.columns:  # no re-id
         return gpd.GeoDataFrame({"id": [], "old_ids": [], "new_ids": []}, geometry=[], crs=new.crs)
     rows = features[features["old_ids"].fillna("").astype(str) != ""]  # NEW's side
-    by_id = rows.set_index(_id_text(rows["id"]))
-    part = new[_id_text(new[id_field]).isin(by_id.index).to_numpy()]
-    ids = _id_text(part[id_field]).to_numpy(dtype=object)
+    by_id = rows.set_index(id_texts(rows["id"]))
+    part = new[id_texts(new[id_field]).isin(by_id.index).to_numpy()]
+    ids = id_texts(part[id_field]).to_numpy(dtype=object)
     matched = by_id.reindex(ids)
-    old_class = features.set_index(_id_text(features["id"]))["old_class"]
+    old_class = features.set_index(id_texts(features["id"]))["old_class"]
     columns: dict[str, object] = {
         "id": ids,
         "old_ids": matched["old_ids"].astype(str).to_numpy(),
@@ -412,22 +412,9 @@ def change_kinds(features: pd.DataFrame) -> pd.Series:
     return kinds
 
 
-def _id_text(ids: pd.Series) -> pd.Series:
-    """Return ids as the diff matches them (:func:`spatial.preconditions.id_text`: 3.0 is "3").
-
-    A text column without gaps as it is (``astype(str)`` loops over Arrow's
-    strings); else each id by ``id_text``, so an OLD read with integer ids and a
-    NEW with real ones (a Shapefile beside a GeoPackage) are drawn as the diff
-    matched them.
-    """
-    if isinstance(ids.dtype, pd.StringDtype) and not ids.isna().any():
-        return ids
-    return ids.map(id_text).astype(object)
-
-
 def _rows_of(version: gpd.GeoDataFrame, id_field: str, ids: pd.Index) -> gpd.GeoDataFrame:
     """Return the features of ``version`` whose id (as text) is one of ``ids``."""
-    return version[_id_text(version[id_field]).isin(ids).to_numpy()]
+    return version[id_texts(version[id_field]).isin(ids).to_numpy()]
 
 
 def changed_features(
@@ -453,10 +440,10 @@ def changed_features(
     """
     kinds = change_kinds(features)
     rows = features[kinds.notna().to_numpy()].assign(change=kinds[kinds.notna()])
-    rows = rows.set_index(_id_text(rows["id"]))
+    rows = rows.set_index(id_texts(rows["id"]))
     gone = rows.index[rows["change"] == "removed"]
     parts = [_rows_of(new, id_field, rows.index.difference(gone)), _rows_of(old, id_field, gone)]
-    ids = np.concatenate([_id_text(p[id_field]).to_numpy(dtype=object) for p in parts])
+    ids = np.concatenate([id_texts(p[id_field]).to_numpy(dtype=object) for p in parts])
     matched = rows.reindex(ids)
     columns = ["change", "old_class", "new_class", "old_m2", "new_m2"]
     frame = pd.DataFrame({"id": ids, **{c: matched[c].to_numpy() for c in columns}})
@@ -476,9 +463,9 @@ def unchanged_features(
     read from ``id_field``, so a click names it by the planner's field (``BSM: ...``,
     :data:`~spatial.io.fields.FIELD_NAMES`); the class field as it is, when given.
     """
-    same = pd.Index(_id_text(features.loc[features["status"] == "unchanged", "id"]))
+    same = pd.Index(id_texts(features.loc[features["status"] == "unchanged", "id"]))
     part = _rows_of(new, id_field, same)
-    columns = {"id": _id_text(part[id_field]).to_numpy(dtype=object)}
+    columns = {"id": id_texts(part[id_field]).to_numpy(dtype=object)}
     if class_field is not None and class_field in part.columns:
         columns[class_field] = part[class_field].to_numpy()
     frame = gpd.GeoDataFrame(columns, geometry=part.geometry.to_numpy(), crs=new.crs)
