@@ -100,20 +100,15 @@ class ScannedUnit:
 
 
 class _BoxChecks:
-    """The validator's box checks for the layer's CRS, one pyproj Transformer per thread."""
+    """The validator's box checks for the layer's CRS (the one shared transformer, thread-safe)."""
 
     def __init__(self, layer: LayerSource) -> None:
         self.crs = layer.crs
-        self._local = threading.local()
 
     def flagged(self, bounds: npt.NDArray[np.float64]) -> bool:
         if self.crs.is_geographic:
             return bool(geographic_mask(bounds).any())
-        to_lonlat = getattr(self._local, "to_lonlat", None)
-        if to_lonlat is None:
-            to_lonlat = self._local.to_lonlat = transformer(
-                self.crs, self.crs.geodetic_crs or WGS84
-            )
+        to_lonlat = transformer(self.crs, self.crs.geodetic_crs or WGS84)
         return bool(projected_mask(bounds, to_lonlat).any())
 
 

@@ -35,7 +35,6 @@ import json
 import os
 import platform
 import sys
-import threading
 from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -254,21 +253,20 @@ class _Batch:
 
 
 class _Checker:
-    """The checks of one layer, run on a batch at a time (thread-safe: one Transformer a thread)."""
+    """The checks of one layer, run on a batch at a time.
+
+    Thread-safe: the one shared :func:`spatial.crs.transformer` keeps a PROJ
+    object per thread.
+    """
 
     def __init__(self, plan: _Plan) -> None:
         self.plan = plan
         self.label = crs_label(plan.crs)
         self.geographic = plan.crs.is_geographic
-        self._local = threading.local()
 
     def _to_lonlat(self) -> Transformer:
-        """Return the calling thread's transformer to EPSG:4326, as the validator builds it."""
-        to_lonlat: Transformer | None = getattr(self._local, "to_lonlat", None)
-        if to_lonlat is None:
-            to_lonlat = transformer(self.plan.crs, WGS84)
-            self._local.to_lonlat = to_lonlat
-        return to_lonlat
+        """Return the transformer to EPSG:4326, as the validator builds it."""
+        return transformer(self.plan.crs, WGS84)
 
     def batch(self, batch: pa.RecordBatch, offset: int) -> _Batch:
         plan = self.plan
