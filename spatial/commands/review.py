@@ -55,7 +55,7 @@ from spatial.export.frame import OutputFrame, output_frame
 from spatial.io.layers import load_plan_layers, read_layer
 from spatial.io.options import ReadOptions
 from spatial.io.postgis import database_label
-from spatial.landuse.fields import CLASS_CODE_FIELD
+from spatial.landuse.fields import CLASS_CODE_FIELD, require_field
 from spatial.plan import Headline, Rule, Target, load_headlines, load_plan_input, plan_path
 from spatial.plan import rules_path as bundled_rules_path
 from spatial.project import Project, ProjectLayer
@@ -351,22 +351,6 @@ def _read(path: str, options: ReadOptions, notes: list[str]) -> gpd.GeoDataFrame
     return gdf
 
 
-def _require_id_field(layer: gpd.GeoDataFrame, field: str | None, path: str) -> None:
-    """Refuse a named id field the land use lacks (it is read as stored, the field unmapped).
-
-    Raises
-    ------
-    FieldError
-        ``--id-field landuse=NOPE`` (or the project's) names no field of the layer.
-    """
-    if field is None or field in layer.columns:
-        return
-    from spatial.errors import FieldError  # noqa: PLC0415
-
-    own = tuple(str(c) for c in layer.columns if c != layer.geometry.name)
-    raise FieldError(database_label(path), field, "--id-field", own)
-
-
 def _as_stored(options: ReadOptions) -> ReadOptions:
     """Return the options without field mapping: a land-use layer keeps its ids in their field."""
     return replace(options, id_field=None, name_field=None, find_id=False)
@@ -410,7 +394,9 @@ def _read_inputs(request: ReviewRequest) -> _Inputs:
     landuse = None
     if request.landuse is not None:
         landuse = _read(request.landuse, _as_stored(_options(request, LANDUSE)), notes)
-        _require_id_field(landuse, _options(request, LANDUSE).id_field, request.landuse)
+        named = _options(request, LANDUSE).id_field  # read as stored: the field itself checked
+        if named is not None:
+            require_field(landuse, database_label(request.landuse), named, "--id-field")
     previous = _read_previous(request, notes)
     return _Inputs(layers, files, theirs, landuse, previous, notes)
 
