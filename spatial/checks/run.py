@@ -28,6 +28,7 @@ def run_checks(
     sources: Mapping[str, str] | None = None,
     class_field: str | None = None,
     validated: Collection[str] = (),
+    conflicts: bool = True,
 ) -> CheckReport:
     """Check layers against the plan's targets and rules (the bundled plan by default).
 
@@ -49,13 +50,20 @@ def run_checks(
         (``must_not_occupy``, ``must_lie_within``), copied to their conflict pieces.
     validated : collection of str, optional
         Layers already through the full validator as given (see :func:`prepare_layers`).
+    conflicts : bool
+        Make the constraint rules' conflict pieces. False when nothing reads
+        them (a table of rows, a workbook: the targets and rules only): the
+        rule rows are the same, each cut against the whole land, and the land
+        per class of the constraint, which only the pieces are split by, is
+        never made; ``conflicts`` is None then.
 
     Returns
     -------
     CheckReport
         With ``targets`` and ``rules`` tables; ``passed`` is True when all pass.
         With constraint rules, ``conflicts`` holds their conflict pieces (see
-        :func:`spatial.checks.constraints.conflict_pieces`), None otherwise.
+        :func:`spatial.checks.constraints.conflict_pieces`), None otherwise
+        (and with ``conflicts`` False).
     """
     layers = load_plan_layers() if layers is None else dict(layers)
     targets = load_targets() if targets is None else tuple(targets)
@@ -81,12 +89,12 @@ def run_checks(
     target_table = (
         pd.concat(tables, ignore_index=True) if tables else pd.DataFrame(columns=TARGET_COLUMNS)
     )
-    conflicts = None
+    pieces = None
     with shared_cuts():  # a constraint rule's land cut once, for its pieces and its rows
-        if any(rule.kind in CONSTRAINT_KINDS for rule in rules):
-            conflicts = conflict_pieces(own, rules, class_field)
+        if conflicts and any(rule.kind in CONSTRAINT_KINDS for rule in rules):
+            pieces = conflict_pieces(own, rules, class_field)
         rule_table = _check_prepared_rules(own, rules, lonlat)
-    return CheckReport(target_table, rule_table, prepared.repairs, conflicts, matches, lonlat)
+    return CheckReport(target_table, rule_table, prepared.repairs, pieces, matches, lonlat)
 
 
 def holds_plan_features(

@@ -134,7 +134,35 @@ def request_of(args: argparse.Namespace) -> CheckRequest:
         out_crs=getattr(args, "out_crs", None),
         landuse=landuse if constraints else None,
         landuse_class_field=args.class_field or getattr(args, "landuse_class_field", None),
+        conflicts=_conflicts_read(args),
     )
+
+
+#: Kinds of table (:mod:`spatial.table_formats`) holding the targets and the rules alone.
+_NO_CONFLICTS = frozenset({"rows", "workbook"})
+
+
+def _conflicts_read(args: argparse.Namespace) -> bool:
+    """Whether an output of the call reads the conflict pieces (``CheckRequest.conflicts``).
+
+    A table of rows (CSV, TSV) and a workbook hold the targets and the rules
+    only; the terminal, JSON, Markdown, the checked layers (``--out`` a
+    GeoPackage, ``--db``) and ``--conflicts-out`` read the pieces.
+    """
+    from spatial.export.layers import is_layer_destination  # noqa: PLC0415
+    from spatial.formats import format_from_suffix  # noqa: PLC0415
+    from spatial.table_formats import table_formats  # noqa: PLC0415
+
+    if args.conflicts_out is not None or getattr(args, "db", None) is not None:
+        return True
+    if is_layer_destination(args.out):
+        return True
+    try:
+        fmt = format_from_suffix(args.format, args.out)
+    except UsageError:  # refused where the report is written, in its words
+        return True
+    kinds = {table.name: table.kind for table in table_formats()}
+    return kinds.get(fmt) not in _NO_CONFLICTS
 
 
 def _check_landuse_call(args: argparse.Namespace, constraints: list[Constraint]) -> None:

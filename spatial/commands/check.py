@@ -63,6 +63,12 @@ class CheckRequest:
         (``--class-field``, else the project's, else ``YDYHFLDM``): the conflicts
         table split by the class each conflict lies on (read with the options
         of ``inputs``' role ``landuse``, only when there are conflicts).
+    conflicts : bool
+        Make the 三区三线 conflict pieces (:attr:`CheckResult.conflicts`). False
+        when no output reads them (a CSV or a workbook holds the targets and
+        rules only): the same rule rows, the constraint's land per class never
+        made, ``conflicts`` None. A ``landuse`` given makes them still (it is
+        read, and refused when invalid, through them).
     """
 
     plan: PlanInput = field(default_factory=PlanInput)
@@ -72,6 +78,7 @@ class CheckRequest:
     out_crs: str | None = None
     landuse: str | None = None
     landuse_class_field: str | None = None
+    conflicts: bool = True
 
 
 @dataclass(frozen=True)
@@ -88,7 +95,8 @@ class CheckResult:
         The CRS and field names layers are written in (``report`` layers,
         ``conflicts``), the targets named as their layer's ids.
     conflicts : GeoDataFrame, optional
-        The constraint conflict pieces, in ``frame`` (None without constraints).
+        The constraint conflict pieces, in ``frame`` (None without constraints,
+        or when the request did not ask for them: ``CheckRequest.conflicts``).
     notes : tuple of str
         What the command says on the way (read notes, matches by name, hints).
     """
@@ -251,6 +259,7 @@ def run_check(request: CheckRequest) -> CheckResult:
         repair=request.repair,
         sources=sources,
         class_field=request.class_field or CLASS_CODE_FIELD,
+        conflicts=request.conflicts or request.landuse is not None,
     )
     conflicts = None if report.conflicts is None else frame.layer("conflicts", report.conflicts)
     report = _with_conflict_class(report, layers, rules, request.class_field or CLASS_CODE_FIELD)

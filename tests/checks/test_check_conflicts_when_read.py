@@ -1,0 +1,125 @@
+"""The 三区三线 conflict pieces made only when an output reads them: the same rows, the same files.
+
+Synthetic (示例数据): the survey zones of ``tests/survey.py`` (EPSG:4544) and a
+constraint of 100 m parcels over them with 2023 codes (``tests/grids.py``), the
+zones without a class field, so the pieces would be split by the constraint's
+class. A CSV, a TSV or a workbook holds the targets and the rules alone: the
+conflict pieces (and the constraint's land per class) are not made, and the
+file is byte for byte the one written when they are; the terminal, JSON,
+Markdown, a GeoPackage of the checked layers, ``--conflicts-out`` and
+``--landuse`` still make them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+from grids import grid_parcels
+from survey import X0, Y0, survey_zones
+
+from spatial.checks import constraints, run
+from spatial.checks.constraints import constraint_rule
+from spatial.checks.run import run_checks
+from spatial.cli import check as cli_check
+from spatial.cli import main
+from spatial.io.layers import load_plan_layers
+
+FARMLAND = "永久基本农田"
+CODES = ["0101", "0102", "0103"]
+
+
+def _farmland() -> gpd.GeoDataFrame:
+    """900 parcels of 100 m over the survey zones (and beyond), EPSG:4544, 示例数据."""
+    return grid_parcels(30, 30, CODES, (X0 - 300.0, Y0 - 300.0), id_digits=3)
+
+
+def _zones() -> gpd.GeoDataFrame:
+    return survey_zones().rename(columns={"DYBH": "id"})
+
+
+@pytest.fixture
+def made(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """A record of each call of the conflict pieces and of the land per class."""
+    calls: list[str] = []
+    pieces, lands = run.conflict_pieces, constraints._class_lands
+
+    def counted_pieces(*args, **kwargs):
+        calls.append("pieces")
+        return pieces(*args, **kwargs)
+
+    def counted_lands(*args, **kwargs):
+        calls.append("lands")
+        return lands(*args, **kwargs)
+
+    monkeypatch.setattr(run, "conflict_pieces", counted_pieces)
+    monkeypatch.setattr(constraints, "_class_lands", counted_lands)
+    return calls
+
+
+def test_the_rule_rows_are_the_same_without_the_pieces(made) -> None:
+    layers = {**load_plan_layers(), "zones": _zones(), FARMLAND: _farmland()}
+    rule = constraint_rule("must_not_occupy", FARMLAND, "zones", 0.0)
+    with_pieces = run_checks(layers, rules=[rule], targets=[], class_field="YDYHFLDM")
+    assert made == ["pieces", "lands"]
+    assert with_pieces.conflicts is not None
+    assert set(with_pieces.conflicts["class_code"]) == set(CODES)  # split by the class
+    made.clear()
+    alone = run_checks(layers, rules=[rule], targets=[], class_field="YDYHFLDM", conflicts=False)
+    assert made == [] and alone.conflicts is None
+    pd.testing.assert_frame_equal(alone.rules, with_pieces.rules, check_exact=True)
+    pd.testing.assert_frame_equal(alone.targets, with_pieces.targets, check_exact=True)
+    occupied = alone.rules.set_index("id")["occupied_m2"]
+    # zone A (0..1200 × 0..1000 m) lies wholly on the grid (−300..2700 m): every m² of it
+    assert occupied["A"] == pytest.approx(1_200_000.0, rel=1e-3)
+
+
+def _files(tmp_path: Path) -> list[str]:
+    zones, farmland = tmp_path / "zones.parquet", tmp_path / "farmland.parquet"
+    _zones().to_parquet(zones)
+    _farmland().to_parquet(farmland)
+    return ["check", "--zones", str(zones), "--constraint", f"{FARMLAND}={farmland}"]
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".tsv", ".xlsx"])
+def test_a_table_of_rows_is_the_same_file_without_the_pieces(
+    suffix, tmp_path, made, monkeypatch
+) -> None:
+    call = _files(tmp_path)
+    plain, fast = tmp_path / f"plain{suffix}", tmp_path / f"fast{suffix}"
+    assert main([*call, "--out", str(fast)]) == 1  # the zones occupy farmland
+    assert made == []
+    monkeypatch.setattr(cli_check, "_conflicts_read", lambda args: True)
+    assert main([*call, "--out", str(plain)]) == 1
+    assert made[:2] == ["pieces", "lands"]
+    if suffix == ".xlsx":  # a workbook carries its time of writing: its sheets compared
+        for sheet in ("targets", "rules"):
+            pd.testing.assert_frame_equal(
+                pd.read_excel(fast, sheet_name=sheet), pd.read_excel(plain, sheet_name=sheet)
+            )
+    else:
+        assert fast.read_bytes() == plain.read_bytes()
+        assert b"occupied_m2" in fast.read_bytes()
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        ["--format", "json"],
+        ["--format", "markdown"],
+        [],  # the terminal
+        ["--out", "{tmp}/checked.gpkg"],
+        ["--format", "csv", "--conflicts-out", "{tmp}/conflicts.gpkg"],
+        ["--format", "csv", "--landuse", "{farmland}"],
+    ],
+)
+def test_an_output_reading_the_pieces_makes_them(extra, tmp_path, made, capsys) -> None:
+    call = _files(tmp_path)
+    farmland = str(tmp_path / "farmland.parquet")
+    filled = [e.format(tmp=tmp_path, farmland=farmland) for e in extra]
+    assert main([*call, *filled]) == 1
+    assert made[:2] == ["pieces", "lands"]
+    if extra == ["--format", "json"]:
+        assert '"conflicts"' in capsys.readouterr().out
