@@ -258,9 +258,21 @@ def _id_texts(values: pd.Series) -> pd.Series:
     return text.where(text.notna() & (text != ""), None)
 
 
+def _ids_unique(values: pd.Series) -> bool | None:
+    """:func:`~spatial.validate.ids.ids_unique` of an id column (None: it cannot say)."""
+    try:
+        return ids_unique(pa.array(values, from_pandas=True))
+    except (pa.ArrowException, TypeError, ValueError):
+        return None
+
+
 def _duplicate_findings(gdf: gpd.GeoDataFrame) -> list[Finding]:
-    """Return the validator's duplicate-id findings, from one pass over the ids."""
-    if "id" not in gdf.columns:
+    """Return the validator's duplicate-id findings, from one pass over the ids.
+
+    A text column Arrow finds without a repeat (:func:`_ids_unique`) has none,
+    and no id is made a Python object.
+    """
+    if "id" not in gdf.columns or _ids_unique(gdf["id"]):
         return []
     texts = _id_texts(gdf["id"])
     given = texts.notna().to_numpy()
@@ -417,10 +429,7 @@ def _no_duplicate_ids(gdf: gpd.GeoDataFrame) -> bool:
     """Whether the validator finds no repeated id: from Arrow where it can say (a text column)."""
     if "id" not in gdf.columns:
         return True
-    try:
-        unique = ids_unique(pa.array(gdf["id"], from_pandas=True))
-    except (pa.ArrowException, TypeError, ValueError):
-        unique = None
+    unique = _ids_unique(gdf["id"])
     return unique if unique is not None else not _duplicate_findings(gdf)
 
 
