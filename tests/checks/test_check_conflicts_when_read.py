@@ -7,7 +7,9 @@ class. A CSV, a TSV or a workbook holds the targets and the rules alone: the
 conflict pieces (and the constraint's land per class) are not made, and the
 file is byte for byte the one written when they are; the terminal, JSON,
 Markdown, a GeoPackage of the checked layers, ``--conflicts-out`` and
-``--landuse`` still make them.
+``--landuse`` still make them. A bad constraint feature (a self-crossing ring,
+a repeated id), first, last, inside a zone or far from every zone, is refused
+in the same words whatever the output.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 import pytest
+import shapely
 from grids import grid_parcels
 from survey import X0, Y0, survey_zones
 
@@ -123,3 +126,36 @@ def test_an_output_reading_the_pieces_makes_them(extra, tmp_path, made, capsys) 
     assert made[:2] == ["pieces", "lands"]
     if extra == ["--format", "json"]:
         assert '"conflicts"' in capsys.readouterr().out
+
+
+def _with_bad(kind: str, at: int) -> gpd.GeoDataFrame:
+    """2,500 parcels (the vectorised validator's size) with one bad feature at ``at``."""
+    farmland = grid_parcels(50, 50, CODES, (X0 - 1_000.0, Y0 - 1_000.0), id_digits=4)
+    if kind == "bowtie":  # a self-crossing ring, the parcel's own box
+        x0, y0, x1, y1 = farmland.geometry.iloc[at].bounds
+        bowtie = shapely.Polygon([(x0, y0), (x1, y1), (x1, y0), (x0, y1)])
+        farmland.loc[at, "geometry"] = bowtie
+    else:  # the id of the parcel before (or after, for the first)
+        farmland.loc[at, "id"] = farmland["id"].iloc[at - 1 if at else 1]
+    return farmland
+
+
+@pytest.mark.parametrize("kind", ["bowtie", "duplicate"])
+@pytest.mark.parametrize("where", ["first", "near a zone", "far from the zones", "last"])
+def test_a_bad_feature_is_refused_alike_by_every_output(kind, where, tmp_path, capsys) -> None:
+    at = {"first": 0, "near a zone": 765, "far from the zones": 2_450, "last": 2_499}[where]
+    zones, farmland = tmp_path / "zones.parquet", tmp_path / "farmland.parquet"
+    _zones().to_parquet(zones)
+    bad = _with_bad(kind, at)
+    bad.to_parquet(farmland)
+    near = bad.geometry.iloc[at].intersects(_zones().union_all())
+    assert near == (where == "near a zone")
+    call = ["check", "--zones", str(zones), "--constraint", f"{FARMLAND}={farmland}"]
+    said = []
+    for fmt in ("csv", "json", "markdown"):
+        assert main([*call, "--format", fmt, "--out", str(tmp_path / f"out.{fmt}")]) == 2
+        said.append(capsys.readouterr().err)
+        assert not (tmp_path / f"out.{fmt}").exists()
+    assert said[0] == said[1] == said[2]
+    assert bad["id"].iloc[at] in said[0]
+    assert ("invalid geometry" if kind == "bowtie" else "duplicate id") in said[0]
