@@ -13,21 +13,17 @@ the caller falls back to it.
 from __future__ import annotations
 
 import io
-import itertools
 import json
 import math
 import os
 import sys
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
-from typing import BinaryIO
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from spatial.cpus import usable_cpus
 from spatial.io.atomic import atomic_path
 
 __all__ = ["csv_text", "write_csv_streamed", "write_json_streamed"]
@@ -82,55 +78,18 @@ def write_csv_streamed(
     table = _arrow_table(frame)
     if table is None:
         return False
+    # CRLF rows, as spatial.report.format_csv writes them (RFC 4180)
+    options = pacsv.WriteOptions(quoting_style="needed", batch_size=65_536, eol="\r\n")
     if out is None:
         sys.stdout.flush()
         sys.stdout.buffer.write(_BOM if bom else b"")
-        _write_csv(table, sys.stdout.buffer)
+        pacsv.write_csv(table, sys.stdout.buffer, options)
         sys.stdout.buffer.flush()
         return True
     with atomic_path(out) as tmp, open(tmp, "wb") as sink:
         sink.write(_BOM if bom else b"")
-        _write_csv(table, sink)
+        pacsv.write_csv(table, sink, options)
     return True
-
-
-#: Fewest rows a part of a table written on a thread of its own holds.
-PART_MIN_ROWS = 100_000
-
-
-def _options(header: bool = True) -> pacsv.WriteOptions:
-    """CRLF rows, as spatial.report.format_csv writes them (RFC 4180); cells quoted if needed."""
-    return pacsv.WriteOptions(
-        include_header=header, quoting_style="needed", batch_size=65_536, eol="\r\n"
-    )
-
-
-def _write_csv(table: pa.Table, sink: BinaryIO, threads: int | None = None) -> None:
-    """Write ``table`` as CSV to ``sink``: its header, then its rows in order.
-
-    A large table is cut into consecutive parts written on threads (arrow formats
-    them without the GIL), the first straight to ``sink``, the others into memory,
-    then appended in order: each row's text is its own, so the bytes are those of
-    one ``pacsv.write_csv`` of the whole table.
-    """
-    threads = usable_cpus() if threads is None else threads
-    parts = max(1, min(threads, table.num_rows // PART_MIN_ROWS))
-    if parts == 1:
-        pacsv.write_csv(table, sink, _options())
-        return
-    cuts = [table.num_rows * k // parts for k in range(parts + 1)]
-    pieces = [table.slice(lo, hi - lo) for lo, hi in itertools.pairwise(cuts)]
-
-    def in_memory(piece: pa.Table) -> bytes:
-        held = io.BytesIO()
-        pacsv.write_csv(piece, held, _options(header=False))
-        return held.getvalue()
-
-    with ThreadPoolExecutor(max_workers=parts - 1) as pool:
-        later = [pool.submit(in_memory, piece) for piece in pieces[1:]]
-        pacsv.write_csv(pieces[0], sink, _options())
-        for text in later:
-            sink.write(text.result())
 
 
 def csv_text(frame: pd.DataFrame) -> str | None:
@@ -144,7 +103,8 @@ def csv_text(frame: pd.DataFrame) -> str | None:
     if table is None:
         return None
     sink = io.BytesIO()
-    _write_csv(table, sink)
+    options = pacsv.WriteOptions(quoting_style="needed", batch_size=65_536, eol="\r\n")
+    pacsv.write_csv(table, sink, options)
     return sink.getvalue().decode("utf-8")
 
 
