@@ -11,6 +11,7 @@ big-endian WKB placed first, among the others, at a unit's edge and last.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 
 import geoarrow.pyarrow as ga
@@ -20,11 +21,12 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 import shapely
+import wkb_fuzz
 from conftest import grid_parcels_gk
 from pyproj import CRS
 
 from spatial.io import geoparquet
-from spatial.io.geoparquet import polygon_arrays
+from spatial.io.geoparquet import polygon_arrays, polygon_bounds
 from spatial.io.layers import bundled_layer_path, read_layer
 from spatial.measure.record import area_of_record_m2
 from spatial.measure.rings import ring_layout
@@ -165,3 +167,33 @@ def test_coverage_builds_only_the_features_near_the_buffer(
     within = expected.within_km2.to_numpy()
     assert (within > 0).sum() > 100 and (within == 0).sum() > 200
     assert 0 < sum(built) <= len(near)  # GEOS built none of the far features
+
+
+def _outcome(measure: Callable[[], np.ndarray | None]) -> tuple[str, bytes | str]:
+    try:
+        got = measure()
+    except Exception as exc:  # the same refusal, in the same words, is the answer
+        return type(exc).__name__, str(exc)
+    assert got is not None
+    return "areas", got.tobytes()
+
+
+@pytest.mark.parametrize("crs", [None, GK])
+def test_mutated_wkb_the_scan_accepts_is_measured_as_geos_reads_it(crs):
+    rng = np.random.default_rng(24)
+    pool = wkb_fuzz.seeds()
+    accepted = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for _ in range(1500):
+            value = wkb_fuzz.mutated(rng, pool[int(rng.integers(len(pool)))])
+            if polygon_bounds(pa.array([value], pa.binary())) is not None:
+                accepted.append(value)
+        assert len(accepted) > 100
+        values = pa.array(pool + accepted + pool, pa.binary())
+        geoms = shapely.from_wkb(values.to_numpy(zero_copy_only=False))
+        for part in (values, values.slice(len(pool), len(accepted))):
+            chunk = shapely.from_wkb(part.to_numpy(zero_copy_only=False))
+            expected = _outcome(lambda g=chunk: area_of_record_m2(g, crs))
+            assert _outcome(lambda w=part: wkb_area_of_record_m2(w, crs)) == expected
+    assert len(geoms) == len(values)
