@@ -358,6 +358,54 @@ con.execute(
 )
 """
 
+#: ``--op assign`` doing the command's whole work (``overlay-assign-all``): the rows inside as
+#: above, and for every point in no zone its nearest zone and the planar distance to it (m,
+#: EPSG:4544), one row per point (``arg_min`` / ``sjoin_nearest``); compared by all rows.
+ASSIGN_ALL_GEOPANDAS = """
+import sys, geopandas as gpd, pandas as pd
+path = sys.argv[1]
+points = gpd.read_parquet(path) if path.endswith(".parquet") else gpd.read_file(path)
+points = points[["id", "geometry"]]
+zones = gpd.read_parquet(sys.argv[2]).to_crs(points.crs)[["id", "geometry"]]
+inside = gpd.sjoin(points, zones, predicate="covered_by", lsuffix="point", rsuffix="zone")
+inside = inside.rename(columns={"id_point": "point_id", "id_zone": "polygon_id"})
+inside = inside.assign(inside=True, dist_m=0.0)[["point_id", "polygon_id", "inside", "dist_m"]]
+out = points[~points.index.isin(inside.index)]
+near = gpd.sjoin_nearest(out, zones, distance_col="dist_m", lsuffix="point", rsuffix="zone")
+near = near[~near.index.duplicated()]  # one nearest zone a point, as the command lists it
+near = near.rename(columns={"id_point": "point_id", "id_zone": "polygon_id"}).assign(inside=False)
+rows = pd.concat([inside, near[["point_id", "polygon_id", "inside", "dist_m"]]]).sort_index(
+    kind="stable")
+rows.to_csv(sys.argv[3], index=False)
+"""
+
+ASSIGN_ALL_DUCKDB = r"""
+import sys
+sys.path.insert(0, sys.argv[4])
+from bench_tabulate import duckdb_connection
+con = duckdb_connection()
+layer, zones, out = sys.argv[1:4]
+stem, suffix = layer.rsplit(".", 1)
+points = f"{stem}_points.{suffix}"  # the runner gives the survey: its points, same format
+parquet = suffix == "parquet"
+source, geom = (f"'{points}'", "geometry") if parquet else (f"ST_Read('{points}')", "geom")
+con.execute(
+    f"CREATE TEMP TABLE p AS SELECT row_number() OVER () AS k, id, {geom} AS g FROM {source}"
+)
+con.execute(f"CREATE TEMP TABLE z AS SELECT id, geometry AS g FROM '{zones}'")
+con.execute(
+    "CREATE TEMP TABLE i AS SELECT p.k, p.id AS point_id, z.id AS polygon_id "
+    "FROM p JOIN z ON ST_Intersects(p.g, z.g)"
+)
+con.execute(
+    "COPY (SELECT point_id, polygon_id, inside, dist_m FROM ("
+    "SELECT k, point_id, polygon_id, true AS inside, 0.0 AS dist_m FROM i UNION ALL "
+    "SELECT p.k, any_value(p.id), arg_min(z.id, ST_Distance(p.g, z.g)), false, "
+    "min(ST_Distance(p.g, z.g)) FROM p CROSS JOIN z WHERE p.k NOT IN (SELECT k FROM i) "
+    f"GROUP BY p.k) ORDER BY k) TO '{out}' (HEADER, DELIMITER ',')"
+)
+"""
+
 #: A table command's output options.
 CSV_OUT = ("--format", "csv", "--out", "{out}")
 
@@ -400,6 +448,18 @@ CASES: dict[str, Case] = {
             ("spatial", "inside == True"),
             ("geopandas", "inside == True"),
             ("duckdb", "inside == True"),
+        ),
+    ),
+    "overlay-assign-all": Case(
+        ("overlay", "{points}", "{zones}", "--op", "assign", *CSV_OUT),
+        ASSIGN_ALL_GEOPANDAS,
+        ASSIGN_ALL_DUCKDB,
+        compare="rows",
+        script_args=("{points}", "{zones}", "{out}", "{bench}"),
+        count_where=(
+            ("spatial", "dist_m >= 0"),
+            ("geopandas", "dist_m >= 0"),
+            ("duckdb", "dist_m >= 0"),
         ),
     ),
     "balance-zones": Case(("balance", "{layer}", "--zones", "{zones}", *CSV_OUT)),

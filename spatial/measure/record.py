@@ -34,7 +34,7 @@ from spatial.measure.frames import (
 from spatial.measure.rings import RingLayout, check_lonlat, polygonal_mask, ring_layout
 from spatial.measure.strip import layout_area_m2
 
-__all__ = ["DISTINCT_MAX_VERTICES", "area_of_record_m2"]
+__all__ = ["DISTINCT_MAX_VERTICES", "area_of_record_m2", "layout_area_of_record_m2"]
 
 #: Most vertices whose distinct pairs are found (by a hash) and converted once. Beyond, the
 #: hash's tables leave the cache: at 7M vertices (1M parcels) finding them cost about what
@@ -102,6 +102,33 @@ def area_of_record_m2(
     rings = ring_layout(geoms, threads)
     if arrange is not None:
         rings = arrange(rings)
+    return layout_area_of_record_m2(rings, len(geoms), crs, what, threads)
+
+
+def layout_area_of_record_m2(
+    rings: RingLayout,
+    count: int,
+    crs: CRS | None = None,
+    what: str = "layer",
+    threads: int | None = None,
+) -> npt.NDArray[np.float64]:
+    """Return the area of record (m², CGCS2000 ellipsoid) of ``count`` polygons laid out as rings.
+
+    :func:`area_of_record_m2` once its rings are laid out
+    (:func:`~spatial.measure.rings.ring_layout`): for a caller that has the rings
+    without shapely geometries (decoded from WKB, say). The same layout gives the
+    same areas, bit for bit.
+
+    Parameters
+    ----------
+    rings : RingLayout
+        The rings, as :func:`~spatial.measure.rings.ring_layout` lays them out.
+    count : int
+        Number of polygons (``rings.ring_geom`` indexes them); one without a ring has area 0.
+    crs, what, threads
+        As for :func:`area_of_record_m2`.
+    """
+    threads = _default_threads() if threads is None else max(1, threads)
     if crs is None or is_lonlat(crs):
         if len(rings.xy):
             check_lonlat(rings.xy, rings.vertex_geom(), what)
@@ -117,4 +144,4 @@ def area_of_record_m2(
             lon, lat = np.empty(len(rings.xy)), np.empty(len(rings.xy))
             lon[inner], lat[inner] = geodetic_lonlat_on_threads(rings.xy[inner], crs, threads)
         lon[last], lat[last] = lon[starts], lat[starts]
-    return layout_area_m2(lon, lat, rings, len(geoms), threads)
+    return layout_area_m2(lon, lat, rings, count, threads)

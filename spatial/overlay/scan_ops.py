@@ -61,6 +61,7 @@ from spatial.overlay._engine import InvalidFeatureError
 from spatial.overlay._gkzone import lon_range as _lon_range
 from spatial.overlay._gkzone import lonlat_bounds
 from spatial.overlay._gkzone import zone_is as _zone_is
+from spatial.overlay._wkb_areas import wkb_area_of_record_m2
 from spatial.overlay.operations import (
     buffer_coverage,
     buffer_zone,
@@ -129,10 +130,15 @@ def _small_layer(
     return _Small(b_in, geoms, BoxCover.of(shapely.bounds(geoms)), warned)
 
 
-def _unit_geometries(unit: ScannedUnit) -> npt.NDArray[np.object_]:
-    """Every feature of the unit as a shapely geometry; NotPlain where GEOS cannot build one."""
+def _unit_geometries(
+    unit: ScannedUnit, rows: npt.NDArray[np.intp] | None = None
+) -> npt.NDArray[np.object_]:
+    """Return the unit's features (all, or at ``rows``) as shapely geometries.
+
+    NotPlain where GEOS cannot build one.
+    """
     try:
-        return wkb_geometries(unit.wkb)
+        return wkb_geometries(unit.wkb, rows)
     except GEOSException:
         raise NotPlain from None
 
@@ -179,13 +185,23 @@ def _unit_difference(job: _DifferenceJob, unit: ScannedUnit) -> gpd.GeoDataFrame
 def _unit_coverage(
     job: _CoverageJob, unit: ScannedUnit
 ) -> tuple[pd.DataFrame | _Refused, npt.NDArray[np.float64]]:
-    """Measure each feature's area and its part within the buffer; the box of its boxes."""
-    geoms = _unit_geometries(unit)
-    within_km2 = np.zeros(len(geoms))
+    """Measure each feature's area and its part within the buffer; the box of its boxes.
+
+    GEOS builds only the features whose box meets the buffer's cover; every
+    feature's own area is measured from its WKB's vertices
+    (:func:`spatial.overlay._wkb_areas.wkb_area_of_record_m2`: the same floats).
+    """
+    geoms: npt.NDArray[np.object_] | None = None
+    wholes_m2 = wkb_area_of_record_m2(unit.wkb, job.crs)
+    if wholes_m2 is None:  # not decoded without GEOS: every feature built, as the plain path
+        geoms = _unit_geometries(unit)
+        wholes_m2 = area_of_record_m2(geoms, job.crs)
+    within_km2 = np.zeros(len(unit.bounds))
     rows = np.flatnonzero(job.cover.touches(unit.bounds))
     if len(rows):
         try:
-            within = within_zone(geoms[rows], job.zone)
+            touched = _unit_geometries(unit, rows) if geoms is None else geoms[rows]
+            within = within_zone(touched, job.zone)
         except InvalidFeatureError as exc:
             fid = unit.ids[int(rows[exc.position])].as_py()
             refused = _Refused(feature_error(job.name, fid, f"invalid geometry: {exc.reason}"))
@@ -193,7 +209,7 @@ def _unit_coverage(
         except GEOSException:  # GEOS fails on a valid feature: the plain path's way, whatever it is
             raise NotPlain from None
         within_km2[rows] = _area_km2(within, job.crs)
-    area_km2 = _wholes_km2(geoms, job.crs)
+    area_km2 = wholes_m2 / M2_PER_KM2
     ids = unit.ids.to_numpy(zero_copy_only=False)
     return coverage_table(ids, job.id_field, area_km2, within_km2), _box(unit.bounds)
 
@@ -210,16 +226,6 @@ def _area_km2(geoms: npt.NDArray[np.object_], crs: CRS) -> npt.NDArray[np.float6
     from spatial.overlay.operations import _area_km2 as area_km2  # noqa: PLC0415
 
     return area_km2(geoms, crs)
-
-
-def _wholes_km2(geoms: npt.NDArray[np.object_], crs: CRS) -> npt.NDArray[np.float64]:
-    """Area of record (km²) of a unit's features, (Multi)Polygons all (the scan saw to it).
-
-    What :func:`_area_km2` gives them (its polygonal parts are the features
-    themselves), without wrapping them in a GeoSeries first.
-    """
-    area_m2: npt.NDArray[np.float64] = area_of_record_m2(geoms, crs)
-    return area_m2 / M2_PER_KM2
 
 
 def _run(
