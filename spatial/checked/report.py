@@ -166,8 +166,12 @@ class CheckReport:
     def to_dict(self) -> dict[str, list[dict[str, Any]]]:
         """Return ``{"targets": [...], "rules": [...]}``, rows as JSON-ready dicts (NaN -> None).
 
-        An id column read from a planner's field keeps its key (``id``) and has
-        the field beside it (``DYBH``), as :attr:`table_ids` says.
+        With constraints, ``conflicts`` (the pieces); with a land-use layer that
+        split them (:attr:`conflicts_by_landuse`), ``conflicts_by_landuse`` too:
+        the rows the terminal and Markdown print, m², ha and 亩. An id column
+        read from a planner's field keeps its key (``id``, ``landuse_class``)
+        and has the field beside it (``DYBH``, ``YDYHFLDM``), as
+        :attr:`table_ids` says.
         """
         out = {
             "targets": records(self._named("targets", self.targets, "json")),
@@ -175,6 +179,9 @@ class CheckReport:
         }
         if self.conflicts is not None:
             out["conflicts"] = records(self._named("conflicts", self._conflict_table(), "json"))
+        if self.conflicts_by_landuse is not None:  # the split table the terminal prints
+            split = self._named("conflicts", self.conflicts_by_landuse, "json")
+            out["conflicts_by_landuse"] = records(split)
         return out
 
     def _conflict_table(self) -> pd.DataFrame:
