@@ -77,6 +77,7 @@ __all__ = [
     "read_layers",
     "sheet_crs",
     "sheet_scale",
+    "target_headers",
     "targets_frame",
     "write_sheet_pdf",
 ]
@@ -651,12 +652,23 @@ def _target_rows(snapshot: PlanSnapshot, zone_id: str | None = None) -> list[lis
 TARGET_ID, TARGET_NAME = "编号 ID", "名称 Name"
 
 
+def target_headers(snapshot: PlanSnapshot) -> tuple[str, str]:
+    """Return the headers of the targets' id and name columns: the planner's fields, if named.
+
+    ``("DYBH", "DYMC")`` when the checked plan names the targets' ids and names
+    by the fields they were read from (``CheckReport.table_ids``, as ``spatial
+    check`` heads them); else :data:`TARGET_ID`, :data:`TARGET_NAME`.
+    """
+    named = snapshot.report.table_ids.get("targets", {})
+    return named.get("id", TARGET_ID), named.get("name_zh", TARGET_NAME)
+
+
 def targets_frame(
     snapshot: PlanSnapshot,
     zone_id: str | None = None,
     *,
-    id_header: str = TARGET_ID,
-    name_header: str = TARGET_NAME,
+    id_header: str | None = None,
+    name_header: str | None = None,
 ) -> pd.DataFrame:
     """Return the area targets as the pages print them, each in the plan's unit (``1,000 亩``).
 
@@ -665,9 +677,12 @@ def targets_frame(
     measured (ellipsoidal) area in the plan's unit, the target as the plan gave
     it, the signed difference and the check: measured first, as ``spatial
     check`` prints it. ``id_header`` and ``name_header`` name the first two
-    columns (the planner's fields, ``DYBH`` and ``DYMC``, where the page knows them).
+    columns (default :func:`target_headers`: the planner's fields, ``DYBH`` and
+    ``DYMC``, where the checked plan names them).
     """
-    header = [id_header, name_header, "实测 Measured", "目标 Target", "差异 Diff", "核查 Check"]
+    ids, names = target_headers(snapshot)
+    header = [id_header or ids, name_header or names, "实测 Measured", "目标 Target", "差异 Diff"]
+    header.append("核查 Check")
     return pd.DataFrame(_target_rows(snapshot, zone_id), columns=header)
 
 
