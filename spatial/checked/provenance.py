@@ -411,9 +411,11 @@ class LayerRead:
         The file's fields used: ``id``, ``class`` (用地用海 code), ``name`` (None: none used).
     encoding : str or None
         The text encoding read (a Shapefile's ``.cpg``, ``UTF-8`` by the format's
-        specification); None when the file does not state it.
+        specification; a Shapefile without ``.cpg``: its ``.dbf``'s code page,
+        else ``ISO-8859-1``, the one it was read in); None when not known.
     encoding_from : str or None
-        Where the encoding comes from (``x.cpg``, ``format``); None when unstated.
+        Where the encoding comes from (``x.cpg``, ``format``, ``pyogrio's default:
+        no x.cpg, no code page mark in x.dbf``); None when not known.
     """
 
     role: str
@@ -447,12 +449,51 @@ def _gdal_layer(base: Path, named: str | None) -> tuple[str | None, str | None]:
     return layer, None if driver is None else str(driver)
 
 
+#: The byte of a ``.dbf`` header holding its code page mark (the language driver id, LDID).
+_DBF_LDID_BYTE = 29
+#: The code pages of the LDIDs of Chinese, Korean and Big5 text, as GDAL decodes them (the
+#: dBase LDID table, e.g. GDAL's ogrshapelayer.cpp; checked against GDAL's reading in
+#: tests/review/test_manifest_unstated_encoding.py). Another mark is named by its number.
+_LDID_CODE_PAGES = {77: "CP936", 78: "CP949", 79: "CP950"}
+
+
+def _unstated_encoding(base: Path) -> tuple[str | None, str | None]:
+    """Return the encoding a Shapefile without ``.cpg`` was read in, and why.
+
+    GDAL decodes the ``.dbf`` in the code page its header marks (its LDID, byte
+    29) when it has one; else pyogrio reads its text as ISO-8859-1, the dBase
+    default it reports. Chinese text read so is mojibake, which every command
+    refuses (the validator's text check: "a Shapefile in GBK needs a .cpg ..."),
+    so a layer listed with it held text that reads the same in it.
+    """
+    import pyogrio  # noqa: PLC0415
+
+    cpg, dbf = base.with_suffix(".cpg"), base.with_suffix(".dbf")
+    try:
+        used = pyogrio.read_info(base).get("encoding")
+        with dbf.open("rb") as header:
+            mark = header.read(_DBF_LDID_BYTE + 1)[_DBF_LDID_BYTE:]
+    except Exception:
+        return None, None
+    ldid = mark[0] if mark else 0
+    if ldid:
+        page = _LDID_CODE_PAGES.get(ldid, f"the code page of LDID {ldid}")
+        return page, f"{dbf.name}'s code page mark (LDID {ldid}), read by GDAL; no {cpg.name}"
+    if used is None:
+        return None, None
+    return str(used), f"pyogrio's default: no {cpg.name}, no code page mark in {dbf.name}"
+
+
 def _encoding(base: Path, driver: str | None) -> tuple[str | None, str | None]:
-    """Return a layer's text encoding and where it is stated (a ``.cpg``, the format)."""
+    """Return a layer's text encoding and where it is stated (a ``.cpg``, the format).
+
+    A Shapefile without ``.cpg``: the encoding GDAL used and why
+    (:func:`_unstated_encoding`).
+    """
     if base.suffix.lower() == ".shp":
         cpg = base.with_suffix(".cpg")
         if not cpg.is_file():
-            return None, None
+            return _unstated_encoding(base)
         declared = cpg.read_text(encoding="ascii", errors="replace").strip()
         return declared.upper() or None, cpg.name
     if driver in _UTF8_DRIVERS:

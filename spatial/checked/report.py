@@ -22,7 +22,7 @@ from spatial.table_formats._ids import planner_ids
 from spatial.units import M2_PER_KM2
 from spatial.validate.inputs import Repair
 
-__all__ = ["RULE_COLUMNS", "TARGET_COLUMNS", "CheckReport"]
+__all__ = ["RULE_COLUMNS", "TARGET_COLUMNS", "CheckReport", "without_blank_class"]
 
 #: Columns of the target table, in order: the judged ones first (the measured area of
 #: record against the target, its difference, the verdict and why), then the cross-checks
@@ -91,6 +91,31 @@ def measured_text(value: float, limit: float, unit: str) -> str:
     if unit == "":
         return f"{value:,.10g}"
     return f"{number_text(value, 1)} {unit}"
+
+
+def without_blank_class(conflicts: pd.DataFrame) -> pd.DataFrame:
+    """Return a conflicts table as pages show it: no ``class_code`` when no row has a class.
+
+    A conflict has no class when neither the checked layer nor the constraint's
+    land has the class field: its ``class_code`` is ``-`` (the table by class)
+    or null (the pieces). The terminal, Markdown and the review's pages leave
+    such a column out; CSV and JSON keep it (scripts read those).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> table = pd.DataFrame({"zone_id": ["A", "B"], "class_code": ["-", None]})
+    >>> list(without_blank_class(table).columns)
+    ['zone_id']
+    >>> list(without_blank_class(table.assign(class_code=["-", "0101"])).columns)
+    ['zone_id', 'class_code']
+    """
+    if "class_code" not in conflicts.columns or not len(conflicts):
+        return conflicts
+    codes = conflicts["class_code"]
+    if (codes.isna() | (codes.astype(str) == "-")).all():
+        return conflicts.drop(columns="class_code")
+    return conflicts
 
 
 def _with_measured(rules: pd.DataFrame) -> pd.DataFrame:
@@ -166,8 +191,12 @@ class CheckReport:
     def to_dict(self) -> dict[str, list[dict[str, Any]]]:
         """Return ``{"targets": [...], "rules": [...]}``, rows as JSON-ready dicts (NaN -> None).
 
-        An id column read from a planner's field keeps its key (``id``) and has
-        the field beside it (``DYBH``), as :attr:`table_ids` says.
+        With constraints, ``conflicts`` (the pieces); with a land-use layer that
+        split them (:attr:`conflicts_by_landuse`), ``conflicts_by_landuse`` too:
+        the rows the terminal and Markdown print, m², ha and 亩. An id column
+        read from a planner's field keeps its key (``id``, ``landuse_class``)
+        and has the field beside it (``DYBH``, ``YDYHFLDM``), as
+        :attr:`table_ids` says.
         """
         out = {
             "targets": records(self._named("targets", self.targets, "json")),
@@ -175,6 +204,9 @@ class CheckReport:
         }
         if self.conflicts is not None:
             out["conflicts"] = records(self._named("conflicts", self._conflict_table(), "json"))
+        if self.conflicts_by_landuse is not None:  # the split table the terminal prints
+            split = self._named("conflicts", self.conflicts_by_landuse, "json")
+            out["conflicts_by_landuse"] = records(split)
         return out
 
     def _conflict_table(self) -> pd.DataFrame:
@@ -338,7 +370,9 @@ class CheckReport:
                 "",
                 f"{head}Constraint conflicts {self._conflicts_head()}",
                 "",
-                table(self._named("conflicts", self._conflicts_by_class(), fmt)),
+                table(
+                    self._named("conflicts", without_blank_class(self._conflicts_by_class()), fmt)
+                ),
                 self._largest_adjustment(),
             ]
             if self.conflicts_by_landuse is not None:  # the class rows' own line, as computed

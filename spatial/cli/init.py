@@ -7,7 +7,9 @@ says, on standard error and as comments in the project: the CRS, the id field
 a 2023 用地用海 code field, its class name field (:data:`CLASS_NAME_FIELDS`), and
 the role it gives the layer: a layer with a class field is the land-use layer;
 one whose file name says 农田/红线/开发边界 (``farmland``, ``redline``,
-``boundary``...) a constraint; the first other polygon layer the zones. Edit the
+``boundary``...) a constraint, named by the file's stem (as ``check --constraint
+永久基本农田=永久基本农田.gpkg`` names it; by its layer in a file of several layers);
+the first other polygon layer the zones. Edit the
 project to say otherwise. ``--plan`` and ``--rules`` name the planner's targets
 and rules files in it. The project's ``title`` is written set, to the folder's
 name marked as a placeholder (else the maps took the zones file's stem:
@@ -67,6 +69,8 @@ class Found:
     encoding_problem: str | None = None
     #: The class name field beside the class field (``YDYHFLMC``), if the layer has it.
     class_name_field: str | None = None
+    #: Whether it is its file's only layer (a Shapefile; a GeoPackage of one layer).
+    sole: bool = True
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -99,7 +103,7 @@ def _layers_of(path: str) -> list[str | None]:
     return [str(row[0]) for row in pyogrio.list_layers(path)]
 
 
-def _found(path: str, layer: str | None) -> Found:
+def _found(path: str, layer: str | None, *, sole: bool = True) -> Found:
     import pyogrio  # noqa: PLC0415
 
     info = pyogrio.read_info(path, layer=layer)
@@ -116,6 +120,7 @@ def _found(path: str, layer: str | None) -> Found:
         features=int(info["features"]),
         encoding_problem=_encoding_problem(path, frame),
         class_name_field=name_of_class if name_of_class in frame.columns else None,
+        sole=sole,
     )
 
 
@@ -148,25 +153,41 @@ def detect(path: str) -> list[Found]:
     if not os.path.exists(path):
         raise LayerReadError(f"{path}: file not found")
     try:
-        return [_found(path, layer) for layer in _layers_of(path)]
+        layers = _layers_of(path)
+        return [_found(path, layer, sole=len(layers) == 1) for layer in layers]
     except Exception as exc:  # GDAL's errors, said in one line
         raise LayerReadError(f"{path}: cannot be read as a layer ({printable(exc)})") from None
+
+
+def _name(found: Found, table: str, taken: set[str]) -> str:
+    """Return the name a layer's table gets: its file's stem, as the planner names the file.
+
+    ``永久基本农田.gpkg`` holding a layer ``farm`` is ``永久基本农田``, the name
+    ``check --constraint 永久基本农田=永久基本农田.gpkg`` gives it and every table and
+    page prints; a Shapefile's stem is its layer's name. A layer of a file holding
+    several (a GeoPackage, a File Geodatabase), or one whose stem another layer's
+    table already has, is named by its layer.
+    """
+    stem = Path(found.path.partition("::")[0]).stem
+    layer = found.path.partition("::")[2]
+    if not layer or (found.sole and f"{table}.{stem}" not in taken):
+        return stem
+    return layer
 
 
 def _role(found: Found, taken: set[str]) -> str:
     """``landuse``, ``constraints.NAME``, ``within.NAME``, ``layers.zones`` or ``layers.NAME``."""
     stem = Path(found.path.partition("::")[0]).stem
-    name = found.path.partition("::")[2] or stem
-    lowered = name.lower() + " " + stem.lower()
+    lowered = found.path.partition("::")[2].lower() + " " + stem.lower()
     if found.class_field is not None and "landuse" not in taken:
         return "landuse"
     if any(word in lowered for word in _CONSTRAINT_WORDS):
-        return f"constraints.{name}"
+        return f"constraints.{_name(found, 'constraints', taken)}"
     if any(word in lowered for word in _WITHIN_WORDS):
-        return f"within.{name}"
+        return f"within.{_name(found, 'within', taken)}"
     if "Polygon" in found.geometry_type and "layers.zones" not in taken:
         return "layers.zones"
-    return f"# layers.{name}"  # not a plan layer the toolkit knows: left for the planner
+    return f"# layers.{_name(found, '# layers', taken)}"  # not a plan layer: for the planner
 
 
 def _quoted(text: str) -> str:

@@ -34,6 +34,7 @@ __all__ = [
     "named_check_tables",
     "output_frame_for",
     "read_constraint_layer",
+    "read_fields",
     "read_notes",
     "read_plan_layer",
     "refuse_first_missing",
@@ -281,15 +282,24 @@ def output_frame_for(
     from spatial.io.frames import resolve_crs  # noqa: PLC0415
 
     crs = None if out_crs is None else resolve_crs(out_crs, "--out-crs")
-    fields = {
+    return output_frame(inputs, crs, read_fields(options or {}))
+
+
+def read_fields(options: Mapping[str, ReadOptions]) -> dict[str, dict[str, str]]:
+    """Return, by role, the planner's fields its ids and names were read from.
+
+    ``{"zones": {"id": "DYBH", "name_zh": "DYMC"}}`` from the reading options
+    (``--id-field``, ``--name-field``, the project's): the names the tables and
+    pages give the toolkit's ``id`` and ``name_zh`` (:func:`named_check_tables`).
+    """
+    return {
         role: {
             toolkit: theirs
             for toolkit, theirs in (("id", opts.id_field), ("name_zh", opts.name_field))
             if theirs is not None
         }
-        for role, opts in (options or {}).items()
+        for role, opts in options.items()
     }
-    return output_frame(inputs, crs, fields)
 
 
 def named_check_tables(

@@ -17,6 +17,7 @@ import geopandas as gpd
 import pandas as pd
 
 from spatial.checked.provenance import LayerProvenance, LayerRead, layer_provenance
+from spatial.checked.report import without_blank_class as _shown
 from spatial.checked.snapshot import PlanSnapshot
 from spatial.publish.review_report import ReviewSection
 from spatial.publish.sheet import PREVIOUS, TARGET_ID, TARGET_NAME, targets_frame
@@ -85,12 +86,13 @@ def _conflicts(tables: Mapping[str, pd.DataFrame], named: Named) -> ReviewSectio
         return ReviewSection(
             "conflicts", title, notes=("未给出 no --constraint or --within given",)
         )
+    by_class, pieces = _shown(tables["conflicts"]), _shown(tables["conflict_pieces"])
     return ReviewSection(
         "conflicts",
         title,
         (
-            ("按分区与用地类别 By zone and class", named("conflicts", tables["conflicts"])),
-            ("冲突图斑 Conflict pieces", named("conflict_pieces", tables["conflict_pieces"])),
+            ("按分区与用地类别 By zone and class", named("conflicts", by_class)),
+            ("冲突图斑 Conflict pieces", named("conflict_pieces", pieces)),
         ),
         ("每处只计一次；各分区图斑平差至规则数值 each place counted once; a zone's pieces add up "
          "to its rule figure", *_by_landuse_note(tables["conflicts"])),
@@ -306,7 +308,7 @@ def zone_tables(
             subtotals = _rows(tables["balance_totals"], "zone_id", zone_id)
             parts.append(("小计与合计 Subtotals", named("balance_totals", subtotals)))
         if "conflicts" in tables:
-            conflicts = _rows(tables["conflicts"], "zone_id", zone_id)
+            conflicts = _rows(_shown(tables["conflicts"]), "zone_id", zone_id)  # as the page
             parts.append(("三区三线冲突 Conflicts", named("conflicts", conflicts)))
         pages[zone_id] = parts
     return pages

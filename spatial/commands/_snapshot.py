@@ -16,6 +16,8 @@ from spatial.commands._inputs import (
     PlanLayers,
     bundled_plan_skipped,
     constraint_rules,
+    named_check_tables,
+    read_fields,
     read_notes,
     read_plan_layer,
     refuse_first_missing,
@@ -164,4 +166,21 @@ def checked_plan(
         bundled=not (plan.is_own and bool(inputs.layers)),
         title=plan.title,
     )
-    return snapshot, tuple(notes)
+    return _named_tables(snapshot, inputs, targets, rules), tuple(notes)
+
+
+def _named_tables(
+    snapshot: PlanSnapshot, inputs: PlanLayers, targets: tuple[Target, ...], rules: tuple[Rule, ...]
+) -> PlanSnapshot:
+    """Return ``snapshot`` with its tables' ids named as ``check`` names them (``DYBH``, ``DYMC``).
+
+    From the layers' reading options (``--id-field``, ``--name-field``, the
+    project's), by :func:`spatial.commands._inputs.named_check_tables`: the pages
+    head the targets' id and name columns with the planner's fields.
+    """
+    from spatial.export.frame import OutputFrame  # noqa: PLC0415
+
+    options = {role: inputs.options_of(role) for role in inputs.layers}
+    frame = named_check_tables(OutputFrame(fields=read_fields(options)), targets, rules)
+    ids = {name: dict(columns) for name, columns in frame.ids.items() if columns}
+    return replace(snapshot, report=replace(snapshot.report, table_ids=ids))

@@ -28,6 +28,7 @@ from matplotlib.figure import Figure
 
 from spatial.checked.provenance import LayerProvenance, review_title
 from spatial.checked.snapshot import PlanSnapshot
+from spatial.crs import reproject
 from spatial.io.atomic import atomic_path
 from spatial.publish.figures import area_text, pct_text
 from spatial.publish.fonts import in_noto
@@ -65,7 +66,7 @@ def zone_ids(snapshot: PlanSnapshot) -> list[str]:
 def _zone(snapshot: PlanSnapshot, zone_id: str) -> gpd.GeoDataFrame:
     """Return the zone's row in the sheets' Gauss–Krüger zone (metres)."""
     zones = snapshot.drawn["zones"]
-    return zones[zones["id"].astype(str) == zone_id].to_crs(sheet_crs(snapshot))
+    return reproject(zones[zones["id"].astype(str) == zone_id], sheet_crs(snapshot))
 
 
 def zone_bounds(zone: gpd.GeoDataFrame) -> tuple[float, float, float, float]:

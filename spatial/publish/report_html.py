@@ -22,7 +22,7 @@ from spatial.publish.escape import escape_text
 from spatial.publish.figures import area_text, limit_text, number_text, pct_text
 from spatial.publish.fonts import FONT_FAMILY, font_face_css
 from spatial.publish.palette import FAIL_RED
-from spatial.publish.sheet import LAYER_TITLES, crs_note, map_svg
+from spatial.publish.sheet import LAYER_TITLES, crs_note, map_svg, target_headers
 from spatial.table_formats._cells import NO_ROWS
 from spatial.units import M2_PER_KM2
 
@@ -89,7 +89,7 @@ def _table(headers: Sequence[str], rows: Iterable[tuple[str, Sequence[str]]]) ->
 
 def _targets(snapshot: PlanSnapshot) -> str:
     table = snapshot.report.targets
-    headers = ["编号 ID", "名称 Name", "实测 Measured", "目标 Target", "差异 Diff", "核查"]
+    headers = [*target_headers(snapshot), "实测 Measured", "目标 Target", "差异 Diff", "核查"]
     rows = []
     for r in table.itertuples():
         unit = snapshot.target_unit(r.id)  # as the plan gives it (亩, ha; km² to 4 decimals)

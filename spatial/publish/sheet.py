@@ -35,7 +35,7 @@ from pyproj import CRS, Proj
 
 from spatial.checked.provenance import LayerProvenance
 from spatial.checked.snapshot import PlanSnapshot
-from spatial.crs import WGS84, gk_zone_crs_for
+from spatial.crs import WGS84, gk_zone_crs_for, reproject
 from spatial.io.atomic import atomic_path
 from spatial.landuse.classes import load_classes
 from spatial.publish.figures import area_text, pct_text
@@ -77,6 +77,7 @@ __all__ = [
     "read_layers",
     "sheet_crs",
     "sheet_scale",
+    "target_headers",
     "targets_frame",
     "write_sheet_pdf",
 ]
@@ -352,7 +353,7 @@ def _place_marks(ax: Axes, marks: _Marks) -> None:
 def _draw_pieces(ax: Axes, snapshot: PlanSnapshot, gk: CRS, handles: list[Artist]) -> None:
     if not len(snapshot.pieces):
         return
-    snapshot.pieces.to_crs(gk).plot(
+    reproject(snapshot.pieces, gk).plot(
         ax=ax,
         facecolor=FAIL_RED,
         edgecolor=FAIL_RED,
@@ -375,7 +376,7 @@ def _draw_conflicts(ax: Axes, snapshot: PlanSnapshot, gk: CRS, handles: list[Art
     conflicts = snapshot.report.conflicts
     if conflicts is None or not len(conflicts):
         return
-    conflicts.to_crs(gk).plot(
+    reproject(conflicts, gk).plot(
         ax=ax, facecolor=CONFLICT_FILL, edgecolor=CONFLICT_EDGE, alpha=0.6, linewidth=1, zorder=7
     )
     label = "三区三线冲突 conflict with a protected line"
@@ -563,7 +564,7 @@ def focus_bounds(snapshot: PlanSnapshot, gk: CRS) -> tuple[float, float, float, 
     frames = [g for g in frames if len(g)]
     if not frames:
         frames = [g for g in snapshot.drawn.values() if len(g)]
-    bounds = np.array([g.to_crs(gk).total_bounds for g in frames])
+    bounds = np.array([reproject(g, gk).total_bounds for g in frames])
     x0, y0 = bounds[:, :2].min(axis=0)
     x1, y1 = bounds[:, 2:].max(axis=0)
     return float(x0), float(y0), float(x1), float(y1)
@@ -578,7 +579,7 @@ def draw_overview(
         return
     gk = sheet_crs(snapshot)
     ax = fig.add_axes(rect)
-    outline = district.to_crs(gk)
+    outline = reproject(district, gk)
     outline.plot(ax=ax, facecolor="#f0f0f0", edgecolor="#252525", linewidth=0.6)
     x0, x1 = main_ax.get_xlim()
     y0, y1 = main_ax.get_ylim()
@@ -613,11 +614,11 @@ def draw_map(
     for position, name in enumerate(extra):
         gdf = snapshot.drawn[name]
         if len(gdf):
-            _draw_extra(ax, name, gdf.to_crs(gk), style_field, handles, position)
+            _draw_extra(ax, name, reproject(gdf, gk), style_field, handles, position)
     for name in PLAN_ORDER:
         plan_layer = snapshot.drawn.get(name)
         if plan_layer is not None and len(plan_layer):
-            _draw_plan_layer(ax, name, plan_layer.to_crs(gk), snapshot, handles, marks)
+            _draw_plan_layer(ax, name, reproject(plan_layer, gk), snapshot, handles, marks)
     _draw_pieces(ax, snapshot, gk, handles)
     _draw_conflicts(ax, snapshot, gk, handles)
     x0, y0, x1, y1 = bounds if bounds is not None else focus_bounds(snapshot, gk)
@@ -626,9 +627,8 @@ def draw_map(
     ax.set_ylabel("")
     _place_marks(ax, marks)
     _scale_bar(ax)
-    centre = gpd.GeoSeries(gpd.points_from_xy([(x0 + x1) / 2], [(y0 + y1) / 2]), crs=gk).to_crs(
-        WGS84
-    )
+    middle = gpd.GeoSeries(gpd.points_from_xy([(x0 + x1) / 2], [(y0 + y1) / 2]), crs=gk)
+    centre = reproject(middle, WGS84)
     _north_arrow(ax, Proj(gk).get_factors(centre.x[0], centre.y[0]).meridian_convergence)
     return handles
 
@@ -651,12 +651,23 @@ def _target_rows(snapshot: PlanSnapshot, zone_id: str | None = None) -> list[lis
 TARGET_ID, TARGET_NAME = "编号 ID", "名称 Name"
 
 
+def target_headers(snapshot: PlanSnapshot) -> tuple[str, str]:
+    """Return the headers of the targets' id and name columns: the planner's fields, if named.
+
+    ``("DYBH", "DYMC")`` when the checked plan names the targets' ids and names
+    by the fields they were read from (``CheckReport.table_ids``, as ``spatial
+    check`` heads them); else :data:`TARGET_ID`, :data:`TARGET_NAME`.
+    """
+    named = snapshot.report.table_ids.get("targets", {})
+    return named.get("id", TARGET_ID), named.get("name_zh", TARGET_NAME)
+
+
 def targets_frame(
     snapshot: PlanSnapshot,
     zone_id: str | None = None,
     *,
-    id_header: str = TARGET_ID,
-    name_header: str = TARGET_NAME,
+    id_header: str | None = None,
+    name_header: str | None = None,
 ) -> pd.DataFrame:
     """Return the area targets as the pages print them, each in the plan's unit (``1,000 亩``).
 
@@ -665,9 +676,12 @@ def targets_frame(
     measured (ellipsoidal) area in the plan's unit, the target as the plan gave
     it, the signed difference and the check: measured first, as ``spatial
     check`` prints it. ``id_header`` and ``name_header`` name the first two
-    columns (the planner's fields, ``DYBH`` and ``DYMC``, where the page knows them).
+    columns (default :func:`target_headers`: the planner's fields, ``DYBH`` and
+    ``DYMC``, where the checked plan names them).
     """
-    header = [id_header, name_header, "实测 Measured", "目标 Target", "差异 Diff", "核查 Check"]
+    ids, names = target_headers(snapshot)
+    header = [id_header or ids, name_header or names, "实测 Measured", "目标 Target", "差异 Diff"]
+    header.append("核查 Check")
     return pd.DataFrame(_target_rows(snapshot, zone_id), columns=header)
 
 

@@ -27,6 +27,7 @@ import numpy.typing as npt
 import pandas as pd
 import shapely
 
+from spatial.crs import reproject
 from spatial.errors import PlanDataError, printable
 from spatial.measure.record import area_of_record_m2
 from spatial.measure.rings import polygonal_parts
@@ -117,7 +118,8 @@ def _unit_geometries(layer: QcLayer, control: QcLayer) -> dict[str, shapely.Geom
     """Each unit's geometry in the 图斑 layer's CRS (the first of a repeated id)."""
     geoms: npt.NDArray[np.object_] = control.geoms
     if layer.crs is not None and control.crs is not None and not layer.crs.equals(control.crs):
-        geoms = np.asarray(control.frame.set_geometry(list(geoms)).to_crs(layer.crs).geometry.array)
+        moved = reproject(control.frame.set_geometry(list(geoms)), layer.crs)
+        geoms = np.asarray(moved.geometry.array)
     out: dict[str, shapely.Geometry] = {}
     for k, unit in enumerate(control.ids):
         if control.present[k]:

@@ -33,6 +33,7 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
+from spatial.crs import reproject
 from spatial.landuse.fields import CLASS_CODE_FIELD
 from spatial.measure.reconcile import reconcile_groups
 from spatial.measure.rings import polygonal
@@ -111,7 +112,7 @@ def _in_frame(
     )
     moved = land.copy()
     if back.any():
-        moved.loc[back, "geometry"] = land[back].to_crs(crs).geometry.to_numpy()
+        moved.loc[back, "geometry"] = reproject(land[back], crs).geometry.to_numpy()
     if (~back).any():
         densified, _ = into_crs(land[~back], _PIECES, crs, "the land-use layer", "cut by class")
         moved.loc[~back, "geometry"] = densified.geometry.to_numpy()

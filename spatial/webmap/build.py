@@ -20,7 +20,7 @@ import shapely
 
 from spatial.checked.provenance import provenance_notes
 from spatial.checked.snapshot import PlanSnapshot
-from spatial.crs import WGS84
+from spatial.crs import WGS84, reproject
 from spatial.io.atomic import write_text_atomic
 from spatial.io.layers import LAYER_GEOMETRY, LAYER_NAMES, load_plan_layers
 from spatial.publish.escape import escape_text
@@ -300,7 +300,7 @@ def _fit(
     given = [layers[name] for name in layers if name in theirs]
     district = [layers["district"]] if "district" in layers else list(layers.values())
     frames = given or district
-    bounds = np.array([gdf.to_crs(WGS84).total_bounds for gdf in frames if len(gdf)])
+    bounds = np.array([reproject(gdf, WGS84).total_bounds for gdf in frames if len(gdf)])
     if not len(bounds):
         return
     box = shapely.box(

@@ -39,7 +39,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from spatial.crs import WGS84
+from spatial.crs import WGS84, reproject
 from spatial.io.atomic import write_text_atomic
 from spatial.io.fields import FIELD_NAMES
 from spatial.landuse.classes import load_classes
@@ -112,7 +112,7 @@ def side_by_side_css() -> str:
 
 def _fit(m: folium.Map, layers: Sequence[gpd.GeoDataFrame]) -> None:
     """Fit the view to every layer; folium takes (lat, lon) corners."""
-    bounds = np.array([g.to_crs(WGS84).total_bounds for g in layers if len(g)])
+    bounds = np.array([reproject(g, WGS84).total_bounds for g in layers if len(g)])
     west, south = bounds[:, 0].min(), bounds[:, 1].min()
     east, north = bounds[:, 2].max(), bounds[:, 3].max()
     corners = [[float(south), float(west)], [float(north), float(east)]]

@@ -18,7 +18,7 @@ import numpy as np
 import numpy.typing as npt
 import shapely
 
-from spatial.crs import WGS84, gk_zone_crs_for
+from spatial.crs import WGS84, gk_zone_crs_for, reproject
 from spatial.errors import CRSError, LayerError
 from spatial.publish.escape import script_json
 
@@ -76,11 +76,11 @@ def to_display_crs(gdf: gpd.GeoDataFrame, simplify_m: float | None = None) -> gp
     """
     if gdf.crs is None:
         raise CRSError("layer has no CRS; cannot place it on a map (set one when reading it)")
-    geoms = gdf.geometry.to_crs(WGS84)
+    geoms = reproject(gdf.geometry, WGS84)  # through CGCS2000's lon/lat: the same floats
     if simplify_m:
-        local = geoms.to_crs(gk_zone_crs_for(geoms))
+        local = reproject(geoms, gk_zone_crs_for(geoms))
         simple = shapely.make_valid(local.simplify(simplify_m, preserve_topology=True).values)
-        geoms = gpd.GeoSeries(simple, crs=local.crs).to_crs(WGS84)
+        geoms = reproject(gpd.GeoSeries(simple, crs=local.crs), WGS84)
     return geoms
 
 

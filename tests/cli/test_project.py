@@ -334,7 +334,10 @@ def test_the_own_plan_example_project_is_the_command_it_replaces(capsys):
     args += ["--constraint", f"永久基本农田={review / 'farmland.geojson'}"]
     args += ["--constraint", f"生态保护红线={review / 'redline.geojson'}"]
     args += ["--within", f"城镇开发边界={review / 'ukb.geojson'}"]
+    # the project's [landuse] splits the conflicts by class: its JSON holds the split too
+    args += ["--landuse", str(review / "landuse_planned.geojson"), "--class-field", "YDYHFLDM"]
     status, explicit, _ = _check_json(args, capsys)
+    assert "conflicts_by_landuse" in explicit
     project = EXAMPLES / "own-plan" / "spatial.toml"
     assert status == 1  # demo-zone-a on 永久基本农田 (268,956.5 m²), demo-zone-b on the red line
     assert _check_json(["--project", str(project)], capsys)[:2] == (1, explicit)

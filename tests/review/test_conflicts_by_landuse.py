@@ -287,15 +287,17 @@ def test_check_in_a_project_with_land_use_prints_the_split_table(tmp_path, capsy
     assert "(split by the land-use layer's class)" in out
     lines = [line.split() for line in out.splitlines()]
     header = next(line for line in lines if "YDYHFLDM" in line)
-    assert header[:5] == ["constraint", "DYBH", "class_code", "YDYHFLDM", "landuse_name"]
+    # the farmland has no class: no class_code column of '-' (test_conflicts_blank_class.py)
+    assert header[:4] == ["constraint", "DYBH", "YDYHFLDM", "landuse_name"]
     rows = [line for line in lines if line[:2] == [FARMLAND, "A"]]
     expected = _split(survey_parcels())
-    assert [row[3] for row in rows] == expected["landuse_class"].to_list()
-    assert [row[4] for row in rows] == expected["landuse_name"].to_list()
-    assert [float(row[5]) for row in rows] == pytest.approx(expected["area_m2"].to_list(), abs=1e-4)
+    assert [row[2] for row in rows] == expected["landuse_class"].to_list()
+    assert [row[3] for row in rows] == expected["landuse_name"].to_list()
+    assert [float(row[4]) for row in rows] == pytest.approx(expected["area_m2"].to_list(), abs=1e-4)
     assert "class rows reconciled to each conflict's m²" in out
     without = _check(tmp_path / "without", PROJECT.split("[landuse]", maxsplit=1)[0], capsys)
     assert "YDYHFLDM" not in without and "split by" not in without
     row = next(line.split() for line in without.splitlines() if line.startswith(FARMLAND))
-    assert row[:3] == [FARMLAND, "A", "-"]
-    assert float(row[3]) == pytest.approx(float(_pieces()["area_m2"].sum()), abs=1e-4)
+    assert row[:2] == [FARMLAND, "A"] and "-" not in row  # no class column of '-'
+    assert "class_code" not in without
+    assert float(row[2]) == pytest.approx(float(_pieces()["area_m2"].sum()), abs=1e-4)
