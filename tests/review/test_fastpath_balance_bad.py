@@ -56,8 +56,11 @@ def _plain(path: Path, zones: Path) -> list[object]:
     return [table]
 
 
-@pytest.mark.parametrize("suffix", [".parquet", ".gpkg"])
-@pytest.mark.parametrize("place", [*PLACES, "last"])
+#: Every place in GeoParquet; a slice's edge and the last in GeoPackage.
+WHERE = [(".parquet", p) for p in [*PLACES, "last"]] + [(".gpkg", "next slice"), (".gpkg", "last")]
+
+
+@pytest.mark.parametrize(("suffix", "place"), WHERE, ids=[f"{s[1:]}-{p}" for s, p in WHERE])
 @pytest.mark.parametrize("kind", KINDS)
 def test_bad_feature_anywhere_same_outcome(
     kind: str,
