@@ -1,4 +1,4 @@
-"""``overlay --op assign`` through the scan: a line, an infinite point, a bow-tie, as plainly.
+"""``overlay --op assign`` by the scan: a line, an infinite point, a bow-tie, the plain outcome.
 
 The scan (:func:`spatial.overlay.scan_assign.assign_file`) takes x and y straight
 from each point's WKB and builds no shapely point for those inside a zone;
