@@ -65,6 +65,7 @@ def prepare_layers(
     repair: bool = False,
     sources: Mapping[str, str] | None = None,
     validated: Collection[str] = (),
+    polygons: Collection[str] = (),
 ) -> PreparedLayers:
     """Refuse (or repair) invalid geometries and make ids text, each layer in its own CRS.
 
@@ -90,6 +91,11 @@ def prepare_layers(
         (``spatial diff`` validates both versions before checking them): they get
         the cheap checks only (CRS, id column, geometry kind, the vectorised
         refusals), not the validator a second time. Ignored with ``repair``.
+    polygons : collection of str, optional
+        Layers whose features must be polygons besides the bundled polygon layers
+        (the constraint layers of ``must_not_occupy`` and ``must_lie_within``: a
+        line or a point among them is refused, naming it, rather than failing
+        the dissolve of their land).
 
     Returns
     -------
@@ -107,7 +113,8 @@ def prepare_layers(
     own: dict[str, gpd.GeoDataFrame] = {}
     repairs: list[Repair] = []
     for name, gdf in layers.items():
-        item = LayerInput(gdf, sources.get(name, name), "id", LAYER_GEOMETRY.get(name, "any"))
+        kind = "polygon" if name in polygons else LAYER_GEOMETRY.get(name, "any")
+        item = LayerInput(gdf, sources.get(name, name), "id", kind)
         # one input alone is brought into its own CRS: nothing moved
         policy: Policy = "cheap" if name in validated and not repair else "full"
         prepared = prepare_inputs(

@@ -68,7 +68,10 @@ def run_checks(
     layers = load_plan_layers() if layers is None else dict(layers)
     targets = load_targets() if targets is None else tuple(targets)
     rules = load_rules() if rules is None else tuple(rules)
-    prepared = prepare_layers(layers, repair=repair, sources=sources, validated=validated)
+    constraint_layers = {r.params["constraint_layer"] for r in rules if r.kind in CONSTRAINT_KINDS}
+    prepared = prepare_layers(
+        layers, repair=repair, sources=sources, validated=validated, polygons=constraint_layers
+    )
     own = prepared.own
     matches: list[str] = []
     for layer_name in dict.fromkeys(t.layer for t in targets):  # before the rules see the ids

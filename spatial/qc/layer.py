@@ -282,11 +282,20 @@ class QcLayer:
 
     @cached_property
     def geoms(self) -> npt.NDArray[np.object_]:
-        """The geometries for topology: an invalid one made valid (its polygonal parts)."""
+        """The geometries for topology: an invalid one made valid (its polygonal parts).
+
+        One with a NaN or infinite coordinate cannot be made valid (GEOS raises): it
+        takes no part (None), its invalid geometry the finding.
+        """
         geoms = self.raw.copy()
         bad = np.flatnonzero(~self.valid & ~shapely.is_missing(geoms))
         if bad.size:
-            geoms[bad] = polygonal_parts(shapely.make_valid(geoms[bad]))
+            coords, at = shapely.get_coordinates(geoms[bad], return_index=True)
+            finite = np.ones(bad.size, dtype=bool)
+            np.logical_and.at(finite, at, np.isfinite(coords).all(axis=1))
+            geoms[bad[~finite]] = None
+            repair = bad[finite]
+            geoms[repair] = polygonal_parts(shapely.make_valid(geoms[repair]))
         return geoms
 
     @cached_property

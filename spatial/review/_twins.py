@@ -41,6 +41,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import shapely
+from shapely.errors import GEOSException
 
 from spatial.io.wkb_frame import read_wkb_frame
 from spatial.preconditions import require_crs, require_id_column
@@ -158,6 +159,24 @@ def read_twins(
     if old_read is None:
         return None
     new_read = read_wkb_frame(new_path, min_rows=FAST_MIN_FEATURES)
+    try:
+        return _decoded(old_read, new_read, new_path, id_field, threads, read_new)
+    except GEOSException:  # a WKB GEOS cannot build (a ring not closed): read_layer names it
+        return None
+
+
+_Read = tuple[gpd.GeoDataFrame, pa.ChunkedArray]
+
+
+def _decoded(
+    old_read: _Read,
+    new_read: _Read | None,
+    new_path: str | os.PathLike[str],
+    id_field: str,
+    threads: int,
+    read_new: Callable[[str | os.PathLike[str]], gpd.GeoDataFrame] | None,
+) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame] | None:
+    """Decode the versions read by :func:`read_twins`, a twin's geometry shared (see there)."""
     if new_read is None:
         if read_new is None:
             return None

@@ -7,7 +7,8 @@ call each, on *every* feature:
 
 * null and empty geometries (``shapely.is_missing``, ``shapely.is_empty``);
 * NaN or infinite coordinates: a ring through such a coordinate has a length
-  that is not finite (``shapely.length``; ``shapely.bounds`` skips NaN);
+  that is not finite (``shapely.length``; ``shapely.bounds`` skips NaN), and a
+  point with an infinite x or y a box that is not;
 * from ``shapely.bounds``: latitude and longitude swapped, coordinates out of
   ±180°/±90° (or projected metres labelled as degrees) and a centre far
   outside China, the same tests as the validator's, as array comparisons;
@@ -149,7 +150,9 @@ def refuse_bad_features(
     empty = np.zeros(len(geoms), dtype=bool)  # an empty geometry has NaN bounds: test only those
     unbounded = np.flatnonzero(~missing & _nonfinite_rows(bounds))
     empty[unbounded] = shapely.is_empty(geoms[unbounded])
-    nonfinite = ~missing & ~empty & ~np.isfinite(length)
+    nonfinite = ~np.isfinite(length)  # a point's length is 0 whatever its x and y:
+    nonfinite[unbounded] = True  # a box not finite, of a geometry not empty, is not either
+    nonfinite &= ~missing & ~empty
     crs = gdf.crs
     if crs is None:
         raise CRSError(f"{source}: the layer carries no CRS; set one before checking it")
