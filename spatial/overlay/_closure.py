@@ -55,14 +55,7 @@ from spatial.crs import transformer
 from spatial.measure.reconcile import reconcile_groups
 from spatial.measure.record import area_of_record_m2
 
-__all__ = [
-    "CLOSED_REL",
-    "LOST_NOTHING_REL",
-    "OVERLAP_REL",
-    "lost_nothing",
-    "reconcile_kept",
-    "reconcile_side",
-]
+__all__ = ["OVERLAP_REL", "reconcile_side"]
 
 #: Pieces whose plane areas exceed their feature's by more than this fraction of it overlap
 #: each other (rounding of the plane sums is about 1e-15 relative per piece).
@@ -74,13 +67,6 @@ _EARTH_RADIUS_M = 6_371_000.0
 #: A remainder smaller than this fraction of its feature's plane area is converted with the
 #: feature's mean scale (its place, from moments, would be mostly rounding).
 _PLACED_REL = 1e-6
-
-#: A kept part and its lost part that add up to their feature within this fraction of it close
-#: to rounding (cut with no lens, pieces add up to about 1e-12): they are left as measured.
-CLOSED_REL = 1e-10
-#: A part whose plane area is its feature's to this fraction may have lost nothing (the
-#: inserted vertices change the plane sum by rounding): a predicate then decides.
-LOST_NOTHING_REL = 1e-9
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -223,77 +209,3 @@ def _scale_shift(
         return np.ones(len(wholes))
     shift = scale[: len(wholes)] / scale[len(wholes) :]
     return np.where(np.isfinite(shift) & (shift > 0), shift, 1.0)
-
-
-def lost_nothing(
-    wholes: npt.NDArray[np.object_],
-    kept: npt.NDArray[np.object_],
-    taken: npt.NDArray[np.object_],
-    keeps: str,
-) -> npt.NDArray[np.bool_]:
-    """Which features a cut took nothing from: their planar overlap with ``taken`` is zero.
-
-    Decided in the frame of the cut (the layers' own: a Gauss–Krüger zone, say).
-    GEOS's part of such a feature is the feature re-noded: vertices inserted where
-    the other layer's corners lie on its edges, which moves its edges as the
-    survey rule draws them (straight in lon/lat between vertices: a lens of about
-    100 m² on a 2.4 km road at Bishan). Callers keep the feature itself instead.
-
-    Parameters
-    ----------
-    wholes, kept, taken : numpy.ndarray of shapely geometries
-        The features, the part the cut kept of each, and what it was cut with
-        (aligned, one CRS).
-    keeps : {"outside", "inside"}
-        Whether the cut kept the part outside ``taken`` (a difference: nothing
-        lost when the feature's interior does not meet ``taken``'s) or inside it
-        (an intersection: nothing lost when the feature is covered by ``taken``).
-
-    Examples
-    --------
-    A square beside another, sharing half an edge: a difference takes nothing.
-
-    >>> a, b = shapely.box(0, 0, 2, 2), shapely.box(2, 1, 3, 3)
-    >>> lost_nothing(np.array([a]), np.array([a.difference(b)]), np.array([b]), "outside")
-    array([ True])
-    """
-    plane_m2 = shapely.area(wholes)
-    near = np.abs(shapely.area(kept) - plane_m2) <= LOST_NOTHING_REL * plane_m2
-    near &= ~shapely.is_empty(kept)
-    out = np.zeros(len(wholes), dtype=bool)
-    at = np.flatnonzero(near)
-    if len(at):
-        if keeps == "outside":
-            out[at] = ~shapely.relate_pattern(wholes[at], taken[at], "T********")
-        else:
-            out[at] = shapely.covers(taken[at], wholes[at])  # a prepared ``taken`` is used
-    return out
-
-
-def reconcile_kept(kept: FloatArray, lost: FloatArray, whole: FloatArray) -> FloatArray:
-    """Each feature's kept part adjusted with its lost part to the feature (any one unit of area).
-
-    The survey's proportional adjustment (:func:`spatial.measure.reconcile.reconcile_groups`)
-    of the two pieces a cut makes of a feature (what a difference keeps and what
-    it removes, what a buffer covers and what it leaves), so that they add up
-    to the feature's area of record: ``kept · W / (kept + lost)``. A feature whose
-    two parts close to :data:`CLOSED_REL` of it (no lens) is left as measured,
-    bit for bit, as is one whose parts sum to 0.
-
-    Examples
-    --------
-    A road kept 40 000 m² of 47 984 m² and lost 7 900 m² (a lens of 84 m² short):
-
-    >>> out = reconcile_kept(np.array([40000.0]), np.array([7900.0]), np.array([47984.0]))
-    >>> round(float(out[0]), 3), round(float(out[0] + 7900 * 47984 / 47900), 9)
-    (40070.146, 47984.0)
-    """
-    out = kept.copy()
-    summed = kept + lost
-    spread = np.flatnonzero((np.abs(whole - summed) > CLOSED_REL * whole) & (summed > 0))
-    if len(spread):
-        groups = np.arange(len(spread))
-        parts = np.concatenate([kept[spread], lost[spread]])
-        both = np.concatenate([groups, groups])
-        out[spread] = reconcile_groups(parts, both, whole[spread]).area_m2[: len(spread)]
-    return out

@@ -62,7 +62,8 @@ from spatial.cpus import usable_cpus
 from spatial.crs import WGS84, gk_zone_crs_for, reproject
 from spatial.errors import LayerError, UsageError
 from spatial.measure.area import ellipsoidal_area_m2
-from spatial.overlay._closure import lost_nothing, reconcile_kept, reconcile_side
+from spatial.measure.kept import lost_nothing, reconcile_kept
+from spatial.overlay._closure import reconcile_side
 from spatial.overlay._engine import (
     TABULATION_COLUMNS,  # noqa: F401 - still importable from spatial.overlay.operations
     InvalidFeatureError,
@@ -792,7 +793,7 @@ def settle_within_km2(
     (its planar part outside is zero) is within by its whole area of record,
     whatever vertices GEOS inserted on its edges; one partly within has its part
     reconciled with its part outside (``shapely.difference``) to its area
-    (:func:`spatial.overlay._closure.reconcile_kept`), so the two add up to it.
+    (:func:`spatial.measure.kept.reconcile_kept`), so the two add up to it.
     """
     geoms = np.asarray(geoms)
     some = np.flatnonzero(within_km2 > 0)
@@ -896,7 +897,7 @@ def cut_outside(
         ascending, and the union of B each of those was cut with. A feature B
         only touches (its planar overlap with B is zero) is not cut: its part is
         the feature itself, not GEOS's copy with B's corners inserted on its
-        edges (:func:`spatial.overlay._closure.lost_nothing`). A feature is cut
+        edges (:func:`spatial.measure.kept.lost_nothing`). A feature is cut
         the same way whatever others are given with it.
 
     Raises
@@ -933,7 +934,7 @@ def difference_shares(
     Cut in a projected frame, a part that kept some of its feature is
     reconciled with the part ``covers`` (aligned with ``cut``) removed, so that
     the two add up to the feature (the survey's proportional adjustment,
-    :func:`spatial.overlay._closure.reconcile_kept`): the lenses of the edges the
+    :func:`spatial.measure.kept.reconcile_kept`): the lenses of the edges the
     cut put vertices on are spread over both.
     """
     own_km2 = _area_km2(geoms, crs)
