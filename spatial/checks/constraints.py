@@ -41,6 +41,7 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
+from spatial.checked.report import CUT_FRAMES_ATTR
 from spatial.checked.status import Status
 from spatial.checks.kinds import rule_kind
 from spatial.checks.prepare import frame_of, into
@@ -56,7 +57,6 @@ from spatial.units import M2_PER_HA, M2_PER_KM2, M2_PER_MU
 __all__ = [
     "CONFLICT_COLUMNS",
     "CONSTRAINT_KINDS",
-    "CUT_FRAMES_ATTR",
     "conflict_id_layers",
     "conflict_pieces",
     "constraint_rule",
@@ -118,8 +118,6 @@ def conflict_id_layers(rules: Iterable[Rule]) -> dict[str, set[str]]:
     }
 
 
-#: Key of the conflict pieces' ``attrs``: by constraint layer, the CRS (WKT) its pieces were cut in.
-CUT_FRAMES_ATTR = "cut_frames"
 #: Separator of the constraint feature ids of one piece (``constraint_ids``).
 ID_SEPARATOR = ", "
 

@@ -33,6 +33,7 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
+from spatial.checked.report import CUT_FRAMES_ATTR
 from spatial.landuse.fields import CLASS_CODE_FIELD
 from spatial.measure.reconcile import reconcile_groups
 from spatial.measure.rings import polygonal
@@ -98,8 +99,6 @@ def _cut_frames(pieces: gpd.GeoDataFrame) -> dict[str, CRS]:
     :func:`spatial.checks.constraints.conflict_pieces` names them in its
     ``attrs``; pieces from elsewhere name none (then ``frames`` must).
     """
-    from spatial.checks.constraints import CUT_FRAMES_ATTR  # noqa: PLC0415
-
     named = pieces.attrs.get(CUT_FRAMES_ATTR) or {}
     return {str(name): CRS.from_wkt(str(wkt)) for name, wkt in named.items()}
 
@@ -255,7 +254,7 @@ def conflicts_by_landuse(
         By constraint, the CRS its conflicts were cut in
         (:func:`spatial.checks.prepare.frame_of` of the checked and the
         constraint layers), over what the pieces carry (the check names it,
-        :data:`spatial.checks.constraints.CUT_FRAMES_ATTR`): conflicts cut in
+        :data:`spatial.checked.report.CUT_FRAMES_ATTR`): conflicts cut in
         the land-use layer's CRS go back into it vertex by vertex; the others
         (and all, when neither names it) are moved with their edges densified.
         A conflict cut in a Gauss–Krüger survey's frame but moved in densified
