@@ -800,10 +800,7 @@ def settle_within_km2(
     if not len(some):
         return within_km2
     out = within_km2.copy()
-    prepared = shapely.from_wkb(shapely.to_wkb(zone))  # the caller's zone is left unprepared
-    shapely.prepare(prepared)
-    zones = np.full(len(some), prepared, dtype=object)
-    whole = lost_nothing(geoms[some], within[some], zones, "inside")
+    whole = lost_nothing(geoms[some], within[some])
     out[some[whole]] = area_km2[some[whole]]
     partly = some[~whole]
     if len(partly):
@@ -916,7 +913,7 @@ def cut_outside(
     require_valid_at(geoms, cut)
     covers = _unions(b_geoms[ib], np.cumsum(first) - 1)
     parts = shapely.difference(remaining[cut], covers)
-    taken = ~lost_nothing(geoms[cut], parts, covers, "outside")
+    taken = ~lost_nothing(geoms[cut], parts)
     remaining[cut[taken]] = parts[taken]
     return remaining, cut[taken], covers[taken]
 

@@ -533,7 +533,7 @@ def _zone_rows(
 
 
 def _whole_where_covered(
-    pieces: np.ndarray, inside: np.ndarray, features: np.ndarray, zones: np.ndarray
+    pieces: np.ndarray, inside: np.ndarray, features: np.ndarray
 ) -> np.ndarray:
     """Return the pieces, a feature its zone covers whole being its own piece (its geometry).
 
@@ -549,7 +549,7 @@ def _whole_where_covered(
         return pieces
     renoded = shapely.get_num_coordinates(pieces[cut]) != shapely.get_num_coordinates(features[cut])
     cut = cut[renoded]
-    whole = cut[lost_nothing(features[cut], pieces[cut], zones[cut], "inside")]
+    whole = cut[lost_nothing(features[cut], pieces[cut])]
     if not len(whole):
         return pieces
     out = pieces.copy()
@@ -566,7 +566,7 @@ def _by_zone(
     """
     zone_m2 = area_m2(zone_geoms, lu.crs)
     zi, li, pieces, inside = cut_pairs_marked(zone_geoms, lu.geoms, threads, _ZONE_CELLS)
-    pieces = _whole_where_covered(pieces, inside, lu.geoms[li], zone_geoms[zi])
+    pieces = _whole_where_covered(pieces, inside, lu.geoms[li])
     bounds = np.searchsorted(zi, np.arange(len(zone_ids) + 1))
 
     def one(z: int) -> _ZoneRows:

@@ -44,6 +44,7 @@ from spatial.validate.frame import into_crs
 __all__ = [
     "CONFLICT_KEYS",
     "LANDUSE_COLUMNS",
+    "RETURN_GRID_M",
     "SLIVER_M2",
     "conflicts_by_landuse",
     "largest_adjustment",
@@ -61,6 +62,10 @@ LANDUSE_COLUMNS = [
     "area_mu",
     "area_raw_m2",
 ]
+#: Grid (metres) a conflict's vertices are put on when they come back into the projected frame
+#: they were cut in (:func:`_in_frame`): finer than any survey's coordinates, coarser than
+#: PROJ's round trip through lon/lat (about 1e-10 m).
+RETURN_GRID_M = 1e-6
 #: A conflict's class row (or 未覆盖 row) below this area, as measured, is a sliver left out,
 #: m²: 1,000 mm², far above the residue of moving a piece's vertices to lon/lat and back
 #: (about 1e-7 m² on the survey coverage's 1.2 km edges) and below anything a survey states.
@@ -110,8 +115,12 @@ def _in_frame(
 
     A conflict cut in that CRS (``frames``, by constraint) and given in lon/lat
     had its vertices converted one by one: they are converted back one by one
-    (``to_crs``), so its edges are again those of the cut, to PROJ's round
-    trip. Any other is moved with its edges densified
+    (``to_crs``) and put on a :data:`RETURN_GRID_M` grid, so its edges are again
+    those of the cut. PROJ's round trip leaves them about 1e-10 m off: a zone's
+    1.2 km edge, its ends moved apart so, crosses the road's edge it lay on,
+    and the cut puts a vertex there that the road's edge lacks (a lens of
+    8.5 m² off the road's row). Vertices of a survey (mm, or any decimal grid
+    as fine as 1e-6 m) come back as they were. Any other is moved with its edges densified
     (:func:`spatial.validate.frame.into_crs`), its lon/lat-straight edges
     followed in the plane. A piece whose move folds a sliver onto itself is
     made valid (``shapely.make_valid``), its polygonal part kept.
@@ -122,7 +131,10 @@ def _in_frame(
     )
     moved = land.copy()
     if back.any():
-        moved.loc[back, "geometry"] = land[back].to_crs(crs).geometry.to_numpy()
+        returned = np.asarray(land[back].to_crs(crs).geometry.array, dtype=object)
+        if crs.is_projected:  # the round trip's 1e-10 m off the cut's vertices, snapped back
+            returned = shapely.set_precision(returned, RETURN_GRID_M, mode="pointwise")
+        moved.loc[back, "geometry"] = returned
     if (~back).any():
         densified, _ = into_crs(land[~back], _PIECES, crs, "the land-use layer", "cut by class")
         moved.loc[~back, "geometry"] = densified.geometry.to_numpy()
