@@ -17,7 +17,7 @@ import geopandas as gpd
 import pytest
 import shapely
 from pyproj import CRS
-from survey import GK, X0, Y0, oracle_area_m2, survey_parcels, survey_zones
+from survey import GK, X0, Y0, gk_to_lonlat, oracle_area_m2, survey_parcels, survey_zones
 
 from spatial.checks import run_checks
 from spatial.checks.constraints import constraint_rule
@@ -147,3 +147,26 @@ def test_farmland_on_the_road_north_edge_takes_no_road() -> None:
     )
     assert "1207" not in set(table["landuse_class"])
     assert set(table["landuse_class"]) == {"0701", "1001"}
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="not fixed (c10-edge): the check cuts in lon/lat when the lon/lat constraint layer "
+    "has more features (checks.prepare.frame_of), and into() moves the Gauss–Krüger zones "
+    "there vertex by vertex, so B2's 1.2 km edge becomes lon/lat-straight and, back in the "
+    "survey's frame, bows 1.6 cm into the S parcels",
+)
+def test_a_larger_lonlat_constraint_layer_leaves_no_sliver_across_b2s_edge() -> None:
+    boxes = [(0.0, 0.0, 1200.0, 1000.0)] + [
+        (3000 + 10 * i, 700, 3005 + 10 * i, 705) for i in range(4)
+    ]
+    lonlat = [gk_to_lonlat(shapely.box(X0 + a, Y0 + b, X0 + c, Y0 + d)) for a, b, c, d in boxes]
+    ids = [f"U{i}" for i in range(len(lonlat))]
+    constraint = gpd.GeoDataFrame({"id": ids, "note": "示例数据"}, geometry=lonlat, crs=4490)
+    zones = survey_zones().rename(columns={"DYBH": "id"})
+    rule = constraint_rule("must_lie_within", FARMLAND, "zones", 1.0)
+    report = run_checks({"zones": zones, FARMLAND: constraint}, targets=[], rules=[rule])
+    assert report.conflicts is not None
+    pieces = report.conflicts[report.conflicts["zone_id"] == "B2"]
+    table = conflicts_by_landuse(pieces, survey_parcels(), class_field="YDYHFLDM")
+    assert not {"0101", "0702"} & set(table["landuse_class"])  # 4.5 and 3.8 m² today
