@@ -667,7 +667,9 @@ def difference(
         moved there once cut), columns ``a_id_field``, ``area_km2`` (area of record
         of the part outside ``b``),
         ``share_of_a`` (that part over the feature's area) and ``geometry``
-        (possibly empty).
+        (possibly empty). A feature ``b`` only touches is its own part (share
+        1, its own geometry); cut in a projected frame, a part is reconciled
+        with the part removed to its feature (:func:`difference_shares`).
 
     Examples
     --------
