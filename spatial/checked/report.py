@@ -22,7 +22,17 @@ from spatial.table_formats._ids import planner_ids
 from spatial.units import M2_PER_KM2
 from spatial.validate.inputs import Repair
 
-__all__ = ["RULE_COLUMNS", "TARGET_COLUMNS", "CheckReport", "without_blank_class"]
+__all__ = [
+    "CUT_FRAMES_ATTR",
+    "RULE_COLUMNS",
+    "TARGET_COLUMNS",
+    "CheckReport",
+    "without_blank_class",
+]
+
+#: Key of the conflict pieces' ``attrs`` (:func:`spatial.checks.constraints.conflict_pieces`):
+#: by constraint layer, the CRS (WKT) its pieces were cut in, for the land-use split.
+CUT_FRAMES_ATTR = "cut_frames"
 
 #: Columns of the target table, in order: the judged ones first (the measured area of
 #: record against the target, its difference, the verdict and why), then the cross-checks

@@ -41,6 +41,7 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
+from spatial.checked.report import CUT_FRAMES_ATTR
 from spatial.checked.status import Status
 from spatial.checks.kinds import rule_kind
 from spatial.checks.prepare import frame_of, into
@@ -544,7 +545,9 @@ def _pieces_of(
     if is_synthetic(cut.features, cut.whole):  # example data only (spatial.synthetic.marked_only)
         frame[SYNTHETIC_FIELD] = True  # placed by CONFLICT_COLUMNS in conflict_pieces
     pieces = gpd.GeoDataFrame(frame, geometry=list(polygonal(split.parts)), crs=cut.crs)
-    return reproject(pieces[raw > 0], WGS84)  # vertices converted at the end
+    out = reproject(pieces[raw > 0], WGS84)  # vertices converted at the end
+    out.attrs[CUT_FRAMES_ATTR] = {str(rule.params["constraint_layer"]): cut.crs.to_wkt()}
+    return out
 
 
 def conflict_pieces(
@@ -575,9 +578,13 @@ def conflict_pieces(
         several constraint features is counted once. When the checked layer
         has no ``class_field`` but the constraint layer has, an occupied part is
         split per class of the constraint's land (see :func:`_class_lands`).
-        Pieces without area are dropped. Areas of record measured in the frame
-        of the cut (before the vertices are converted to lon/lat), m², ha and
-        亩; the pieces of one feature add up to the rule row's figure
+        Pieces without area are dropped. ``attrs[CUT_FRAMES_ATTR]`` names, by
+        constraint layer, the CRS (WKT) its pieces were cut in, so that they can
+        go back into it vertex by vertex
+        (:func:`spatial.review.occupied.conflicts_by_landuse`).
+        Areas of record measured in the frame of the cut (before the
+        vertices are converted to lon/lat), m², ha and 亩; the pieces of one
+        feature add up to the rule row's figure
         (``area_m2`` reconciled, ``area_raw_m2`` as measured, the largest
         adjustment per feature in ``largest_adjustment_m2`` and, relative to
         the rule's figure, ``largest_adjustment_rel``).
@@ -592,10 +599,13 @@ def conflict_pieces(
     if not frames:
         empty = pd.DataFrame(columns=[c for c in CONFLICT_COLUMNS if c != SYNTHETIC_FIELD])
         return gpd.GeoDataFrame(empty, geometry=[], crs=WGS84)
+    cut_in = {name: wkt for f in frames for name, wkt in f.attrs[CUT_FRAMES_ATTR].items()}
     pieces = pd.concat(frames, ignore_index=True)
     area = pieces["area_m2"].to_numpy(dtype=float)
     pieces["area_ha"], pieces["area_mu"] = area / M2_PER_HA, area / M2_PER_MU
     if SYNTHETIC_FIELD in pieces.columns:  # a rule on a planner's own layers is not marked
         pieces[SYNTHETIC_FIELD] = pieces[SYNTHETIC_FIELD].eq(True)
     columns = [c for c in CONFLICT_COLUMNS if c in pieces.columns]
-    return gpd.GeoDataFrame(pieces[[*columns, "geometry"]], crs=WGS84)
+    out = gpd.GeoDataFrame(pieces[[*columns, "geometry"]], crs=WGS84)
+    out.attrs[CUT_FRAMES_ATTR] = cut_in
+    return out

@@ -62,6 +62,7 @@ from spatial.cpus import usable_cpus
 from spatial.crs import WGS84, gk_zone_crs_for, reproject
 from spatial.errors import LayerError, UsageError
 from spatial.measure.area import ellipsoidal_area_m2
+from spatial.measure.kept import lost_nothing, reconcile_kept
 from spatial.overlay._closure import reconcile_side
 from spatial.overlay._engine import (
     TABULATION_COLUMNS,  # noqa: F401 - still importable from spatial.overlay.operations
@@ -97,6 +98,7 @@ __all__ = [
     "overlaps",
     "require_one_dimension",
     "require_valid_at",
+    "settle_within_km2",
     "tabulate_intersection",
     "tabulate_prepared",
     "within_zone",
@@ -665,7 +667,9 @@ def difference(
         moved there once cut), columns ``a_id_field``, ``area_km2`` (area of record
         of the part outside ``b``),
         ``share_of_a`` (that part over the feature's area) and ``geometry``
-        (possibly empty).
+        (possibly empty). A feature ``b`` only touches is its own part (share
+        1, its own geometry); cut in a projected frame, a part is reconciled
+        with the part removed to its feature (:func:`difference_shares`).
 
     Examples
     --------
@@ -686,12 +690,12 @@ def difference(
     ).layers
     geoms = np.asarray(a_in.geometry.array)
     try:
-        remaining, cut = cut_outside(geoms, np.asarray(b_in.geometry.array), b_in.sindex)
+        remaining, cut, covers = cut_outside(geoms, np.asarray(b_in.geometry.array), b_in.sindex)
     except InvalidFeatureError as exc:  # a large A's features are checked where they are cut
         ids = a_in[a_id_field].to_numpy()
         raise feature_error(name_a, ids[exc.position], f"invalid geometry: {exc.reason}") from None
     frame = require_crs(a_in, name_a)
-    area_km2, share = difference_shares(remaining, geoms, frame, cut)
+    area_km2, share = difference_shares(remaining, geoms, frame, cut, covers)
     parts = gpd.GeoSeries(remaining, crs=frame)  # cut in the frame, vertices moved at the end
     return gpd.GeoDataFrame(
         {a_id_field: a_in[a_id_field].to_numpy(), "area_km2": area_km2, "share_of_a": share},
@@ -769,7 +773,43 @@ def buffer_coverage(
         raise feature_error(name_p, ident, f"invalid geometry: {exc.reason}") from None
     within_km2 = _area_km2(within_gk, gk)
     area_km2 = _area_km2(np.asarray(polys.geometry.array), require_crs(polys, name_p))
+    if polys_gk is polys:  # cut as stored: a part is reconciled to its feature
+        geoms_gk = np.asarray(polys_gk.geometry.array)
+        within_km2 = settle_within_km2(within_gk, geoms_gk, zone, within_km2, area_km2, gk)
     return coverage_table(polys[a_id_field].to_numpy(), a_id_field, area_km2, within_km2)
+
+
+def settle_within_km2(
+    within: npt.NDArray[np.object_],
+    geoms: Any,
+    zone: shapely.Geometry,
+    within_km2: npt.NDArray[np.float64],
+    area_km2: npt.NDArray[np.float64],
+    crs: CRS,
+) -> npt.NDArray[np.float64]:
+    """Each feature's part within the zone (km²), reconciled to its area of record ``area_km2``.
+
+    ``geoms`` are the features, cut as stored in ``crs`` (the Gauss–Krüger
+    zone of the inputs), ``within`` their parts within ``zone``
+    and ``within_km2`` those parts' areas of record. A feature the zone covers
+    (its planar part outside is zero) is within by its whole area of record,
+    whatever vertices GEOS inserted on its edges; one partly within has its part
+    reconciled with its part outside (``shapely.difference``) to its area
+    (:func:`spatial.measure.kept.reconcile_kept`), so the two add up to it.
+    """
+    geoms = np.asarray(geoms)
+    some = np.flatnonzero(within_km2 > 0)
+    if not len(some):
+        return within_km2
+    out = within_km2.copy()
+    whole = lost_nothing(geoms[some], within[some])
+    out[some[whole]] = area_km2[some[whole]]
+    partly = some[~whole]
+    if len(partly):
+        outside = shapely.difference(geoms[partly], zone)
+        outside_km2 = _area_km2(outside, crs)
+        out[partly] = reconcile_kept(out[partly], outside_km2, area_km2[partly])
+    return out
 
 
 def buffer_zone(lines: npt.NDArray[np.object_], distance_m: float) -> shapely.Geometry:
@@ -838,7 +878,7 @@ def within_zone(geoms: npt.NDArray[np.object_], zone: shapely.Geometry) -> npt.N
 
 def cut_outside(
     geoms: npt.NDArray[np.object_], b_geoms: npt.NDArray[np.object_], tree: Any
-) -> tuple[npt.NDArray[np.object_], npt.NDArray[np.intp]]:
+) -> tuple[npt.NDArray[np.object_], npt.NDArray[np.intp], npt.NDArray[np.object_]]:
     """Cut from each geometry the union of the geometries of B it intersects.
 
     Parameters
@@ -850,10 +890,14 @@ def cut_outside(
 
     Returns
     -------
-    (numpy.ndarray, numpy.ndarray)
-        The parts (a copy of ``geoms``, the features cut replaced) and the
-        positions of the features cut (those touching B), ascending. A feature
-        is cut the same way whatever others are given with it.
+    (numpy.ndarray, numpy.ndarray, numpy.ndarray)
+        The parts (a copy of ``geoms``, the features cut replaced), the
+        positions of the features cut (those whose interior B meets),
+        ascending, and the union of B each of those was cut with. A feature B
+        only touches (its planar overlap with B is zero) is not cut: its part is
+        the feature itself, not GEOS's copy with B's corners inserted on its
+        edges (:func:`spatial.measure.kept.lost_nothing`). A feature is cut
+        the same way whatever others are given with it.
 
     Raises
     ------
@@ -863,15 +907,17 @@ def cut_outside(
     remaining = geoms.copy()
     ia, ib = tree.query(geoms, predicate="intersects")
     if not len(ia):
-        return remaining, np.zeros(0, dtype=np.intp)
+        return remaining, np.zeros(0, dtype=np.intp), np.zeros(0, dtype=object)
     order = np.argsort(ia, kind="stable")  # each feature's B in the order the tree gives them
     ia, ib = ia[order], ib[order]
     first = np.r_[True, ia[1:] != ia[:-1]]
     cut = ia[first]
     require_valid_at(geoms, cut)
     covers = _unions(b_geoms[ib], np.cumsum(first) - 1)
-    remaining[cut] = shapely.difference(remaining[cut], covers)
-    return remaining, cut
+    parts = shapely.difference(remaining[cut], covers)
+    taken = ~lost_nothing(geoms[cut], parts)
+    remaining[cut[taken]] = parts[taken]
+    return remaining, cut[taken], covers[taken]
 
 
 def difference_shares(
@@ -879,15 +925,26 @@ def difference_shares(
     geoms: npt.NDArray[np.object_],
     crs: CRS,
     cut: npt.NDArray[np.intp],
+    covers: npt.NDArray[np.object_],
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
     """Area of record (km²) of each part and its share of its feature, both stored in ``crs``.
 
     Only the parts at ``cut`` are measured apart: any other part is its feature.
+    Cut in a projected frame, a part that kept some of its feature is
+    reconciled with the part ``covers`` (aligned with ``cut``) removed, so that
+    the two add up to the feature (the survey's proportional adjustment,
+    :func:`spatial.measure.kept.reconcile_kept`): the lenses of the edges the
+    cut put vertices on are spread over both.
     """
     own_km2 = _area_km2(geoms, crs)
     area_km2 = own_km2.copy()
     if len(cut):
         area_km2[cut] = _area_km2(remaining[cut], crs)
+        if in_plane(crs):
+            partly = np.flatnonzero(area_km2[cut] > 0)
+            at = cut[partly]
+            lost_km2 = _area_km2(shapely.intersection(geoms[at], covers[partly]), crs)
+            area_km2[at] = reconcile_kept(area_km2[at], lost_km2, own_km2[at])
     with np.errstate(divide="ignore", invalid="ignore"):
         share = np.where(own_km2 > 0, area_km2 / own_km2, 0.0)
     return area_km2, share

@@ -70,6 +70,7 @@ from spatial.overlay.operations import (
     difference,
     difference_shares,
     require_one_dimension,
+    settle_within_km2,
     within_zone,
 )
 from spatial.overlay.parquet import BoxCover
@@ -158,11 +159,11 @@ def _unit_difference(job: _DifferenceJob, unit: ScannedUnit) -> gpd.GeoDataFrame
     """Cut B from each feature of a unit: candidates cut, the others passed whole."""
     geoms = _unit_geometries(unit)
     remaining = geoms.copy()
-    cut = np.zeros(0, dtype=np.intp)
+    cut, covers = np.zeros(0, dtype=np.intp), np.zeros(0, dtype=object)
     rows = np.flatnonzero(job.small.cover.touches(unit.bounds))
     if len(rows):
         try:
-            parts, cut_rows = cut_outside(geoms[rows], job.small.geoms, job.tree)
+            parts, cut_rows, covers = cut_outside(geoms[rows], job.small.geoms, job.tree)
         except InvalidFeatureError as exc:
             fid = unit.ids[int(rows[exc.position])].as_py()
             return _Refused(feature_error(job.name, fid, f"invalid geometry: {exc.reason}"))
@@ -170,7 +171,7 @@ def _unit_difference(job: _DifferenceJob, unit: ScannedUnit) -> gpd.GeoDataFrame
             raise NotPlain from None
         cut = rows[cut_rows]
         remaining[cut] = parts[cut_rows]
-    area_km2, share = difference_shares(remaining, geoms, job.crs, cut)
+    area_km2, share = difference_shares(remaining, geoms, job.crs, cut, covers)
     parts_of_a = gpd.GeoSeries(remaining, crs=job.crs)  # cut in A's CRS, vertices moved at the end
     return gpd.GeoDataFrame(
         {
@@ -210,6 +211,10 @@ def _unit_coverage(
             raise NotPlain from None
         within_km2[rows] = _area_km2(within, job.crs)
     area_km2 = wholes_m2 / M2_PER_KM2
+    if len(rows):
+        within_km2[rows] = settle_within_km2(
+            within, touched, job.zone, within_km2[rows], area_km2[rows], job.crs
+        )
     ids = unit.ids.to_numpy(zero_copy_only=False)
     return coverage_table(ids, job.id_field, area_km2, within_km2), _box(unit.bounds)
 

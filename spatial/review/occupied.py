@@ -33,6 +33,7 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
+from spatial.checked.report import CUT_FRAMES_ATTR
 from spatial.crs import reproject
 from spatial.landuse.fields import CLASS_CODE_FIELD
 from spatial.measure.reconcile import reconcile_groups
@@ -44,6 +45,7 @@ from spatial.validate.frame import into_crs
 __all__ = [
     "CONFLICT_KEYS",
     "LANDUSE_COLUMNS",
+    "RETURN_GRID_M",
     "SLIVER_M2",
     "conflicts_by_landuse",
     "largest_adjustment",
@@ -61,6 +63,10 @@ LANDUSE_COLUMNS = [
     "area_mu",
     "area_raw_m2",
 ]
+#: Grid (metres) a conflict's vertices are put on when they come back into the projected frame
+#: they were cut in (:func:`_in_frame`): finer than any survey's coordinates, coarser than
+#: PROJ's round trip through lon/lat (about 1e-10 m).
+RETURN_GRID_M = 1e-6
 #: A conflict's class row (or 未覆盖 row) below this area, as measured, is a sliver left out,
 #: m²: 1,000 mm², far above the residue of moving a piece's vertices to lon/lat and back
 #: (about 1e-7 m² on the survey coverage's 1.2 km edges) and below anything a survey states.
@@ -93,6 +99,16 @@ def _conflicts(pieces: gpd.GeoDataFrame) -> tuple[pd.DataFrame, gpd.GeoDataFrame
     return conflicts, land
 
 
+def _cut_frames(pieces: gpd.GeoDataFrame) -> dict[str, CRS]:
+    """Return, by constraint, the CRS the check cut its pieces in, as the pieces carry it.
+
+    :func:`spatial.checks.constraints.conflict_pieces` names them in its
+    ``attrs``; pieces from elsewhere name none (then ``frames`` must).
+    """
+    named = pieces.attrs.get(CUT_FRAMES_ATTR) or {}
+    return {str(name): CRS.from_wkt(str(wkt)) for name, wkt in named.items()}
+
+
 def _in_frame(
     land: gpd.GeoDataFrame, constraints: pd.Series, landuse: gpd.GeoDataFrame, frames: _Frames
 ) -> gpd.GeoDataFrame:
@@ -100,8 +116,12 @@ def _in_frame(
 
     A conflict cut in that CRS (``frames``, by constraint) and given in lon/lat
     had its vertices converted one by one: they are converted back one by one
-    (``to_crs``), so its edges are again those of the cut, to PROJ's round
-    trip. Any other is moved with its edges densified
+    (``to_crs``) and put on a :data:`RETURN_GRID_M` grid, so its edges are again
+    those of the cut. PROJ's round trip leaves them about 1e-10 m off: a zone's
+    1.2 km edge, its ends moved apart so, crosses the road's edge it lay on,
+    and the cut puts a vertex there that the road's edge lacks (a lens of
+    8.5 m² off the road's row). Vertices of a survey (mm, or any decimal grid
+    as fine as 1e-6 m) come back as they were. Any other is moved with its edges densified
     (:func:`spatial.validate.frame.into_crs`), its lon/lat-straight edges
     followed in the plane. A piece whose move folds a sliver onto itself is
     made valid (``shapely.make_valid``), its polygonal part kept.
@@ -112,7 +132,10 @@ def _in_frame(
     )
     moved = land.copy()
     if back.any():
-        moved.loc[back, "geometry"] = reproject(land[back], crs).geometry.to_numpy()
+        returned = np.asarray(reproject(land[back], crs).geometry.array, dtype=object)
+        if crs.is_projected:  # the round trip's 1e-10 m off the cut's vertices, snapped back
+            returned = shapely.set_precision(returned, RETURN_GRID_M, mode="pointwise")
+        moved.loc[back, "geometry"] = returned
     if (~back).any():
         densified, _ = into_crs(land[~back], _PIECES, crs, "the land-use layer", "cut by class")
         moved.loc[~back, "geometry"] = densified.geometry.to_numpy()
@@ -243,9 +266,14 @@ def conflicts_by_landuse(
     frames : mapping of str to pyproj.CRS, optional
         By constraint, the CRS its conflicts were cut in
         (:func:`spatial.checks.prepare.frame_of` of the checked and the
-        constraint layers): conflicts cut in the land-use layer's CRS go back
-        into it vertex by vertex; the others (and all, without it) are moved
-        with their edges densified.
+        constraint layers), over what the pieces carry (the check names it,
+        :data:`spatial.checked.report.CUT_FRAMES_ATTR`): conflicts cut in
+        the land-use layer's CRS go back into it vertex by vertex; the others
+        (and all, when neither names it) are moved with their edges densified.
+        A conflict cut in a Gauss–Krüger survey's frame but moved in densified
+        would have its edges bowed off the zone's by the lens (1.6 cm on a
+        1.2 km edge at Bishan): slivers of the parcels along them (4.5 m² of a
+        水田 south of zone B2's edge).
 
     Returns
     -------
@@ -267,6 +295,7 @@ def conflicts_by_landuse(
         The land-use layer holds an unknown or blank code, or parcels that overlap
         beyond the balance's tolerance (as ``spatial balance`` refuses them).
     """
+    frames = {**_cut_frames(pieces), **(frames or {})}
     conflicts, land = _conflicts(pieces)
     if not len(conflicts):
         return pd.DataFrame(columns=LANDUSE_COLUMNS)
