@@ -71,7 +71,7 @@ from spatial.review._pieces import (
 )
 from spatial.review.balance_scan import WkbGeometries, clean_under_validator_wkb
 from spatial.units import M2_PER_HA, M2_PER_MU
-from spatial.validate.coverage import matched_coverage
+from spatial.validate.coverage import matched_coverage, matched_coverage_edges
 from spatial.validate.frame import into_crs
 from spatial.validate.inputs import LayerInput, Repair, prepare_inputs
 
@@ -308,21 +308,60 @@ class _Whole:
     """
 
     pairs: tuple[np.ndarray, np.ndarray]
-    union: shapely.Geometry
+    union: shapely.Geometry | None
 
 
-def _whole(geoms: np.ndarray, union: bool = True) -> _Whole:
+def _whole(geoms: np.ndarray, union: bool = True, zone: shapely.Geometry | None = None) -> _Whole:
     """Classify and union whole features (positions in ``geoms``, in layer order).
 
     A coverage is first recognised by its matched edges
-    (:func:`~spatial.validate.coverage.matched_coverage`, exact and cheap), then by
+    (:func:`~spatial.validate.coverage.matched_coverage_edges`, exact and cheap), then by
     ``shapely.coverage_is_valid``: the same answer, the same union. ``union``
-    False: the pairs only (the union is then an empty polygon).
+    False: the pairs only (the union is then an empty polygon). ``zone``: the
+    union is not built (None) where the matched edges show it covers the zone
+    (:func:`_covers`): the zone less the union is then empty.
     """
     none = np.zeros(0, dtype=np.intp)
-    if matched_coverage(geoms) or shapely.coverage_is_valid(geoms):
+    boundary = matched_coverage_edges(geoms)
+    if boundary is not None and zone is not None and union and _covers(zone, geoms, boundary):
+        return _Whole((none, none), None)
+    if boundary is not None or shapely.coverage_is_valid(geoms):
         return _Whole((none, none), _union(geoms, union, shapely.coverage_union_all))
     return _Whole(overlapping_features(geoms), _union(geoms, union, shapely.union_all))
+
+
+def _covers(zone: shapely.Geometry, geoms: np.ndarray, boundary: np.ndarray) -> bool:
+    """Whether a valid coverage whose union's boundary lies in ``boundary`` covers ``zone`` whole.
+
+    ``boundary``: the edges no two of ``geoms`` share (rows ``x0, y0, x1, y1``:
+    :func:`~spatial.validate.coverage.matched_coverage_edges`). When none of
+    them meets the closed zone, each of the zone's polygons (connected) lies
+    wholly inside the union or wholly outside it; it lies inside when a point
+    of it lies in one of ``geoms``. False: not known (the union is then built).
+    """
+    boxes = np.column_stack(
+        [
+            np.minimum(boundary[:, 0], boundary[:, 2]),
+            np.minimum(boundary[:, 1], boundary[:, 3]),
+            np.maximum(boundary[:, 0], boundary[:, 2]),
+            np.maximum(boundary[:, 1], boundary[:, 3]),
+        ]
+    )
+    x0, y0, x1, y1 = shapely.bounds(zone)
+    near = np.flatnonzero(
+        (boxes[:, 2] >= x0) & (boxes[:, 0] <= x1) & (boxes[:, 3] >= y0) & (boxes[:, 1] <= y1)
+    )
+    own = shapely.from_wkb(shapely.to_wkb(zone))  # an exact copy, prepared on this thread only
+    shapely.prepare(own)
+    lines = shapely.linestrings(boundary[near].reshape(-1, 2, 2))
+    if shapely.intersects(own, lines).any():
+        return False
+    parts = np.asarray(shapely.get_parts(own), dtype=object)
+    if not len(parts) or shapely.is_empty(parts).any():
+        return False
+    points = shapely.point_on_surface(parts)
+    found = shapely.STRtree(geoms).query(points, predicate="intersects")
+    return bool(len(np.unique(found[0])) == len(parts))
 
 
 def _coverage_in_parts(geoms: np.ndarray, threads: int) -> bool:
@@ -519,16 +558,13 @@ def _zone_rows(
 
     A union of cut pieces would drop micro-gaps.
     """
-    whole = _whole(lu.geoms[owner])
+    whole = _whole(lu.geoms[owner], zone=zone)
     disjoint, found, overlap_m2 = _disjoint(zone_id, pieces, owner, lu, whole)
-    uncovered = polygonal(np.array([shapely.difference(zone, whole.union)]))
-    return _ZoneRows(
-        lu.codes[owner],
-        area_m2(disjoint, lu.crs),
-        float(area_m2(uncovered, lu.crs)[0]),
-        found,
-        overlap_m2,
-    )
+    uncovered_m2 = 0.0  # the features cover the zone (no row)
+    if whole.union is not None:
+        uncovered = polygonal(np.array([shapely.difference(zone, whole.union)]))
+        uncovered_m2 = float(area_m2(uncovered, lu.crs)[0])
+    return _ZoneRows(lu.codes[owner], area_m2(disjoint, lu.crs), uncovered_m2, found, overlap_m2)
 
 
 def _by_zone(

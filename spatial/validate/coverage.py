@@ -44,7 +44,7 @@ import shapely
 
 from spatial.cpus import usable_cpus
 
-__all__ = ["matched_coverage"]
+__all__ = ["matched_coverage", "matched_coverage_edges"]
 
 #: DE-9IM of two segments that meet at a shared endpoint only.
 _ENDPOINT_ONLY = "FF*F0****"
@@ -267,6 +267,8 @@ def _winding_at_most_one(unmatched: _Edges, lines: npt.NDArray[np.object_]) -> b
 def matched_coverage(geoms: npt.NDArray[np.object_]) -> bool:
     """Whether valid, oriented polygons are shown by their edges alone to form a valid coverage.
 
+    ``matched_coverage_edges(geoms) is not None`` (see :func:`matched_coverage_edges`).
+
     Parameters
     ----------
     geoms : numpy.ndarray of shapely Polygon or MultiPolygon
@@ -281,23 +283,42 @@ def matched_coverage(geoms: npt.NDArray[np.object_]) -> bool:
         False: not known (T-junctions, overlaps, anything the test does not
         decide); ask ``shapely.coverage_is_valid``.
     """
+    return matched_coverage_edges(geoms) is not None
+
+
+def matched_coverage_edges(geoms: npt.NDArray[np.object_]) -> _Edges | None:
+    """Return the unmatched edges of polygons :func:`matched_coverage` shows a coverage, or None.
+
+    Parameters
+    ----------
+    geoms : numpy.ndarray of shapely Polygon or MultiPolygon
+        As for :func:`matched_coverage`.
+
+    Returns
+    -------
+    numpy.ndarray of shape (n, 4) or None
+        ``x0, y0, x1, y1`` (the polygons' CRS) of every ring edge no other
+        polygon shares, as stored: the boundary of the polygons' union (a
+        shared edge has the union on both sides). None where
+        :func:`matched_coverage` says False.
+    """
     if not len(geoms):
-        return False
+        return None
     found = _ring_edges(np.asarray(geoms, dtype=object))
     if found is None:
-        return False
+        return None
     edges, geom, ring, exterior = found
     if (
         not len(edges)
         or not _wound_as_oriented(edges, ring, exterior)
         or _touches_itself(edges, geom, ring)
     ):
-        return False
+        return None
     unmatched = _unmatched(edges)
     if unmatched is None or not len(unmatched):
-        return False
+        return None
     lines = np.asarray(shapely.linestrings(unmatched.reshape(-1, 2, 2)), dtype=object)
-    return _noded(lines) and _winding_at_most_one(unmatched, lines)
+    return unmatched if _noded(lines) and _winding_at_most_one(unmatched, lines) else None
 
 
 #: Public names of the edge helpers other packages use (the same functions): a layer's ring

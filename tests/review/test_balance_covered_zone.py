@@ -1,0 +1,123 @@
+"""A zone the land use covers whole: its 未覆盖 row is known empty without the union, bit for bit.
+
+``balance --zones`` measured each zone's 未覆盖 (not covered) part as the zone
+less the union of the whole features reaching it (``shapely.coverage_union_all``,
+a third of the zones' work at a million parcels). Where the features are a
+matched coverage whose union's boundary (the edges no two features share,
+:func:`spatial.validate.coverage.matched_coverage_edges`) meets no point of the
+zone, and a point of each of the zone's polygons lies in a feature, the zone lies
+inside the union and the union is not built (:func:`spatial.review.balance._covers`).
+Each table here is compared, exactly, with the one the union always built gives.
+Layers are synthetic (示例数据): a grid of 100 m parcels in EPSG:4544 near 璧山.
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+
+from spatial.review import balance as balance_module
+from spatial.validate.coverage import matched_coverage_edges
+from tests.grids import grid_parcels
+
+GK = "EPSG:4544"
+X0, Y0 = 620_000.0, 3_280_000.0
+COLS, ROWS = 24, 16
+CODES = ["0101", "0103", "0701", "1001", "1207"]
+
+
+def _grid(drop: tuple[int, ...] = ()) -> gpd.GeoDataFrame:
+    lu = grid_parcels(COLS, ROWS, CODES, (X0, Y0), id_digits=4)
+    return lu.drop(index=list(drop)).reset_index(drop=True)
+
+
+def _zones(*geoms: shapely.Geometry) -> gpd.GeoDataFrame:
+    ids = [f"z-{k}" for k in range(len(geoms))]
+    return gpd.GeoDataFrame({"id": ids, "note": "示例数据 synthetic"}, geometry=list(geoms), crs=GK)
+
+
+#: Zones: inside the grid off its lines (covered); two parts, both inside (covered); past the
+#: grid's edge (未覆盖); along the grid's lines (edges shared with the union's boundary: not
+#: known, the union built); around a missing parcel (a gap: 未覆盖 inside).
+INSIDE = shapely.box(X0 + 130, Y0 + 170, X0 + 1240, Y0 + 960)
+TWO_PARTS = shapely.MultiPolygon(
+    [
+        shapely.box(X0 + 1350, Y0 + 150, X0 + 1560, Y0 + 390),
+        shapely.box(X0 + 1810, Y0 + 50, X0 + 2210, Y0 + 1420),
+    ]
+)
+PAST_EDGE = shapely.Polygon([(X0 + 900, Y0 + 420), (X0 + 2650, Y0 + 380), (X0 + 1720, Y0 + 2300)])
+ON_LINES = shapely.box(X0 + 200, Y0 + 1000, X0 + 700, Y0 + 1500)
+#: The parcel at column 15, row 12 is left out of the grid: a hole in the coverage.
+GAP_PARCEL = 12 * COLS + 15
+AROUND_GAP = shapely.box(X0 + 1420, Y0 + 1130, X0 + 1690, Y0 + 1370)
+
+
+@pytest.fixture
+def decided(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """Record what :func:`_covers` answers for each zone asked."""
+    answers: list[bool] = []
+    real = balance_module._covers
+
+    def spy(zone: shapely.Geometry, geoms: np.ndarray, boundary: np.ndarray) -> bool:
+        answers.append(real(zone, geoms, boundary))
+        return answers[-1]
+
+    monkeypatch.setattr(balance_module, "_covers", spy)
+    return answers
+
+
+def _tables(
+    lu: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, monkeypatch: pytest.MonkeyPatch, fast: bool
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The table with the shortcut, then with the union always built."""
+    kw = {"fast": fast, "threads": 2}
+    shortcut = balance_module.balance_table(lu, zones, **kw)  # type: ignore[arg-type]
+    monkeypatch.setattr(balance_module, "_covers", lambda *args: False)
+    built = balance_module.balance_table(lu, zones, **kw)  # type: ignore[arg-type]
+    return shortcut, built
+
+
+@pytest.mark.parametrize("fast", [False, True])
+def test_covered_zones_skip_the_union_same_table(
+    fast: bool, decided: list[bool], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(balance_module, "FAST_MIN_FEATURES", 0)
+    zones = _zones(INSIDE, TWO_PARTS, PAST_EDGE, ON_LINES, AROUND_GAP)
+    shortcut, built = _tables(_grid((GAP_PARCEL,)), zones, monkeypatch, fast)
+    pd.testing.assert_frame_equal(shortcut, built, check_exact=True)
+    assert shortcut.attrs == built.attrs
+    # covered: the first two; past the edge, along the lines and around the gap: not known
+    assert sorted(decided) == [False, False, False, True, True]
+    uncovered = shortcut[shortcut["class_code"].isna()]
+    assert set(uncovered["zone_id"]) == {"z-2", "z-4"}
+    # around the gap, 未覆盖 is the missing parcel: 100 m x 100 m in the plane (scale ~1)
+    gap_m2 = float(uncovered.loc[uncovered["zone_id"] == "z-4", "area_raw_m2"].iloc[0])
+    assert gap_m2 == pytest.approx(10_000.0, rel=2e-3)
+
+
+def test_boundary_is_the_unmatched_edges() -> None:
+    """The edges no two parcels share: the grid's outline and the gap's four sides."""
+    lu = _grid((GAP_PARCEL,))
+    rings = shapely.orient_polygons(lu.geometry.to_numpy())
+    edges = matched_coverage_edges(rings)
+    assert edges is not None
+    length = np.hypot(edges[:, 2] - edges[:, 0], edges[:, 3] - edges[:, 1]).sum()
+    assert length == pytest.approx(2 * 100.0 * (COLS + ROWS) + 4 * 100.0)
+    union = shapely.coverage_union_all(rings)
+    lines = shapely.linestrings(edges.reshape(-1, 2, 2))
+    assert shapely.covers(union.boundary, lines).all()
+
+
+def test_a_zone_outside_the_features_is_not_covered() -> None:
+    """A zone no parcel reaches (its point in none) is not covered, whatever the edges say."""
+    lu = _grid()
+    rings = np.asarray(shapely.orient_polygons(lu.geometry.to_numpy()), dtype=object)
+    edges = matched_coverage_edges(rings)
+    assert edges is not None
+    far = shapely.box(X0 - 900, Y0 - 900, X0 - 100, Y0 - 100)
+    assert not balance_module._covers(far, rings, edges)
+    assert balance_module._covers(INSIDE, rings, edges)
