@@ -360,8 +360,7 @@ def _covers(zone: shapely.Geometry, geoms: np.ndarray, boundary: np.ndarray) -> 
     if not len(parts) or shapely.is_empty(parts).any():
         return False
     points = shapely.point_on_surface(parts)
-    found = shapely.STRtree(geoms).query(points, predicate="intersects")
-    return bool(len(np.unique(found[0])) == len(parts))
+    return all(bool(shapely.intersects(geoms, point).any()) for point in points)
 
 
 def _coverage_in_parts(geoms: np.ndarray, threads: int) -> bool:

@@ -67,22 +67,12 @@ def _ring_edges(
     contiguous. None when an edge has no length (a repeated vertex) or the
     geometries are not all polygonal.
     """
-    try:
-        kind, coords, offsets = shapely.to_ragged_array(geoms, include_z=False)
-    except (ValueError, TypeError):
-        return None
-    if kind not in (shapely.GeometryType.POLYGON, shapely.GeometryType.MULTIPOLYGON):
-        return None  # points or lines: their offsets are not rings
-    ring_offsets = offsets[0]
-    # Polygons: rings -> geometries; with a MultiPolygon: rings -> parts -> geometries
-    part_of_ring = np.repeat(np.arange(len(offsets[1]) - 1), np.diff(offsets[1]))
-    if len(offsets) > 2:  # a third level of offsets: MultiPolygons
-        geom_of_part = np.repeat(np.arange(len(offsets[2]) - 1), np.diff(offsets[2]))
-    else:
-        geom_of_part = np.arange(len(offsets[1]) - 1)
-    exterior = np.zeros(len(ring_offsets) - 1, dtype=bool)
-    exterior[offsets[1][:-1][np.diff(offsets[1]) > 0]] = True  # a part's first ring
-    ring_of_coord = np.repeat(np.arange(len(ring_offsets) - 1), np.diff(ring_offsets))
+    found = _rings_in_order(geoms)
+    if found is None:
+        return None  # points or lines: not rings
+    coords, ring_size, ring_geom, exterior = found
+    ring_offsets = np.concatenate([[0], np.cumsum(ring_size)])
+    ring_of_coord = np.repeat(np.arange(len(ring_size)), ring_size)
     starts = np.ones(len(coords) - 1, dtype=bool) if len(coords) else np.zeros(0, dtype=bool)
     starts[ring_offsets[1:-1] - 1] = False  # a ring's last vertex starts no edge
     at = np.flatnonzero(starts)
@@ -90,7 +80,34 @@ def _ring_edges(
     if ((edges[:, 0] == edges[:, 2]) & (edges[:, 1] == edges[:, 3])).any():
         return None
     ring = ring_of_coord[at]
-    return edges, geom_of_part[part_of_ring[ring]], ring, exterior
+    return edges, ring_geom[ring], ring, exterior
+
+
+def _rings_in_order(
+    geoms: npt.NDArray[np.object_],
+) -> tuple[_Edges, npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.bool_]] | None:
+    """Every ring's coordinates ``(x, y)`` in storage order, sizes, geometries and shell flags.
+
+    The rings of ``shapely.to_ragged_array(geoms, include_z=False)``, in its
+    order (geometry by geometry, part by part, shell then holes), laid out by
+    :func:`spatial.measure.rings.ring_layout` (a plain polygon read whole, no
+    Python object per part or ring: about a quarter of ``to_ragged_array``'s
+    time) and put back in that order. A missing geometry has no ring (as
+    there). None when a geometry is neither missing nor a (Multi)Polygon, or
+    every one is missing (``to_ragged_array`` refuses those).
+    """
+    from spatial.measure.rings import ring_layout  # noqa: PLC0415
+
+    kind = shapely.get_type_id(geoms)
+    polygonal = np.isin(kind, (shapely.GeometryType.POLYGON, shapely.GeometryType.MULTIPOLYGON))
+    if not (polygonal | (kind == shapely.GeometryType.MISSING)).all() or not polygonal.any():
+        return None
+    rings = ring_layout(geoms)
+    order = np.argsort(rings.ring_geom, kind="stable")  # each geometry's rings kept in order
+    size = rings.ring_size[order]
+    first = (np.cumsum(rings.ring_size) - rings.ring_size)[order]
+    at = np.repeat(first - (np.cumsum(size) - size), size) + np.arange(int(size.sum()))
+    return rings.xy[at], size, rings.ring_geom[order], rings.ring_sign[order] > 0
 
 
 def _wound_as_oriented(

@@ -121,3 +121,45 @@ def test_a_zone_outside_the_features_is_not_covered() -> None:
     far = shapely.box(X0 - 900, Y0 - 900, X0 - 100, Y0 - 100)
     assert not balance_module._covers(far, rings, edges)
     assert balance_module._covers(INSIDE, rings, edges)
+
+
+def _ragged_edges(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Edges, geometry, ring and shell flag of each ring, in ``shapely.to_ragged_array`` order."""
+    _, coords, offsets = shapely.to_ragged_array(geoms, include_z=False)
+    ring_offsets = offsets[0]
+    part_of_ring = np.repeat(np.arange(len(offsets[1]) - 1), np.diff(offsets[1]))
+    geom_of_part = np.repeat(np.arange(len(offsets[2]) - 1), np.diff(offsets[2]))
+    exterior = np.zeros(len(ring_offsets) - 1, dtype=bool)
+    exterior[offsets[1][:-1][np.diff(offsets[1]) > 0]] = True
+    ring_of_coord = np.repeat(np.arange(len(ring_offsets) - 1), np.diff(ring_offsets))
+    starts = np.ones(len(coords) - 1, dtype=bool)
+    starts[ring_offsets[1:-1] - 1] = False
+    at = np.flatnonzero(starts)
+    ring = ring_of_coord[at]
+    edges = np.column_stack([coords[at], coords[at + 1]])
+    return edges, geom_of_part[part_of_ring[ring]], ring, exterior
+
+
+def test_ring_edges_in_the_order_of_to_ragged_array() -> None:
+    """Plain polygons, holes, a MultiPolygon of a holed part and an empty one, interleaved."""
+    from spatial.validate.coverage import ring_edges  # noqa: PLC0415
+
+    holed = shapely.box(0, 0, 4, 4).difference(shapely.box(1, 1, 2, 2))
+    two_holes = shapely.Polygon(
+        shapely.box(20, 0, 30, 10).exterior.coords,
+        [shapely.box(21, 1, 22, 2).exterior.coords, shapely.box(23, 3, 24, 4).exterior.coords],
+    )
+    multi = shapely.MultiPolygon([shapely.box(10, 0, 11, 1), two_holes])
+    geoms = np.array(
+        [shapely.box(0, 0, 1, 1), holed, multi, shapely.Polygon(), shapely.box(5, 5, 6, 7)],
+        dtype=object,
+    )
+    found = ring_edges(geoms)
+    assert found is not None
+    for got, want in zip(found, _ragged_edges(geoms), strict=True):
+        assert got.shape == want.shape and (got == want).all()
+    with_missing = np.array([None, *geoms[:3], None], dtype=object)  # no ring, as there
+    for got, want in zip(ring_edges(with_missing), _ragged_edges(with_missing), strict=True):  # type: ignore[arg-type]
+        assert got.shape == want.shape and (got == want).all()
+    assert ring_edges(np.array([shapely.box(0, 0, 1, 1), shapely.Point(0, 0)])) is None
+    assert ring_edges(np.array([None, None])) is None
