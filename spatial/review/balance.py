@@ -285,10 +285,13 @@ def _features(
     at = np.arange(len(lu)) if at is None else at
     if wkb is None:
         geoms = np.asarray(lu.geometry.array, dtype=object)[at]
+        if orient:
+            geoms = on_threads(shapely.orient_polygons, geoms, threads)
     else:
-        geoms = wkb.geometries(at)
-    if orient:
-        geoms = on_threads(shapely.orient_polygons, geoms, threads)
+        geoms = wkb.geometries(at, threads)
+        rest = np.flatnonzero(~wkb.ccw[at])  # a counter-clockwise ring is kept as it is
+        if orient and len(rest):
+            geoms[rest] = on_threads(shapely.orient_polygons, geoms[rest], threads)
     ids = lu["id"].take(at).to_numpy(dtype=object) if "id" in lu.columns else np.full(len(at), None)
     crs = require_crs(lu, source)
     code_array = np.asarray(codes, dtype=object)[at]

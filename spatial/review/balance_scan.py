@@ -34,8 +34,8 @@ import numpy.typing as npt
 import pyarrow as pa
 import shapely
 
-from spatial.io.geoparquet import polygon_arrays
-from spatial.validate.convex import simple_convex
+from spatial.io.geoparquet import PolygonArrays, polygon_arrays
+from spatial.validate.convex import ORIENT_ERROR_BOUND, simple_convex
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -54,6 +54,7 @@ class _Slice:
     built: npt.NDArray[np.intp]
     geoms: npt.NDArray[np.object_]
     plain: bool
+    ccw: npt.NDArray[np.bool_]
 
 
 def _storage(values: pa.Array) -> pa.Array:
@@ -91,21 +92,47 @@ def _plain(geoms: npt.NDArray[np.object_]) -> bool:
     return not flags.any()
 
 
+def _counter_clockwise(
+    arrays: PolygonArrays, settled: npt.NDArray[np.bool_]
+) -> npt.NDArray[np.bool_]:
+    """Which settled features' one ring turns counter-clockwise (``orient_polygons`` keeps it).
+
+    A settled ring turns strictly one way at every vertex, each turn decided
+    exactly (the convex test's orient2d and its error bound): the turn at its
+    first vertex, decided the same way, is the ring's, and the one GEOS's
+    ``isCCW`` finds at its highest vertex.
+    """
+    ccw = np.zeros(len(settled), dtype=bool)
+    rows = np.flatnonzero(settled)
+    if not len(rows):
+        return ccw
+    ring = arrays.polygons[arrays.features[rows]]
+    start, end = arrays.rings[ring], arrays.rings[ring + 1]
+    x, y = arrays.x, arrays.y
+    a, b, c = end - 2, start, start + 1  # the last distinct vertex, the first, the second
+    acx, bcx, acy, bcy = x[a] - x[c], x[b] - x[c], y[a] - y[c], y[b] - y[c]
+    left, right = acx * bcy, acy * bcx
+    ccw[rows] = (left - right) > (np.abs(left) + np.abs(right)) * ORIENT_ERROR_BOUND
+    return ccw
+
+
 def _scan_slice(values: pa.Array) -> _Slice:
     """Settle the slice's convex single rings from their WKB; have GEOS build the rest."""
     storage = _storage(values)
     bounds = np.full((len(storage), 4), np.nan)
     settled = np.zeros(len(storage), dtype=bool)
+    ccw = settled
     arrays = polygon_arrays(storage)  # None for a null, a point, a malformed value ...
     if arrays is not None:
         decided, decided_bounds = simple_convex(arrays)
         bounds[decided] = decided_bounds[decided]
         settled = decided
+        ccw = _counter_clockwise(arrays, settled)
     built = np.flatnonzero(~settled)
     rest = storage if len(built) == len(storage) else storage.take(_positions(built))
     geoms = _decode(rest)
     bounds[built] = shapely.bounds(geoms)
-    return _Slice(bounds, built, geoms, _plain(geoms))
+    return _Slice(bounds, built, geoms, _plain(geoms), ccw)
 
 
 @dataclass(frozen=True)
@@ -126,6 +153,9 @@ class WkbGeometries:
         The features at ``built``.
     plain : bool
         Every feature is a (Multi)Polygon the validator's geometry check passes.
+    ccw : numpy.ndarray of bool, shape (n,)
+        The feature is settled (not built) and its one ring turns counter-clockwise:
+        ``shapely.orient_polygons`` gives it back with the same coordinates.
     """
 
     wkb: pa.ChunkedArray
@@ -133,12 +163,13 @@ class WkbGeometries:
     built: npt.NDArray[np.intp]
     geoms: npt.NDArray[np.object_]
     plain: bool
+    ccw: npt.NDArray[np.bool_]
 
-    def geometries(self, at: npt.NDArray[np.intp]) -> npt.NDArray[np.object_]:
+    def geometries(self, at: npt.NDArray[np.intp], threads: int = 1) -> npt.NDArray[np.object_]:
         """Return the features at positions ``at`` (ascending): built ones kept, others decoded.
 
-        ``shapely.from_wkb`` of the same WKB: each geometry the one the layer
-        decoded whole holds, bit for bit.
+        ``shapely.from_wkb`` of the same WKB, in slices on ``threads`` threads:
+        each geometry the one the layer decoded whole holds, bit for bit.
         """
         out = np.empty(len(at), dtype=object)
         where = np.searchsorted(self.built, at)
@@ -146,9 +177,15 @@ class WkbGeometries:
         known[known] = self.built[where[known]] == at[known]
         out[known] = self.geoms[where[known]]
         missing = np.flatnonzero(~known)
-        if len(missing):
-            values = self.wkb.take(_positions(at[missing]))
-            out[missing] = _decode(values.combine_chunks())
+        if not len(missing):
+            return out
+        values = self.wkb.take(_positions(at[missing])).combine_chunks()
+        parts = [values.slice(k, _SLICE) for k in range(0, len(values), _SLICE)]
+        if threads <= 1 or len(parts) <= 1:
+            out[missing] = np.concatenate([_decode(part) for part in parts])
+        else:
+            with ThreadPoolExecutor(max_workers=threads) as pool:
+                out[missing] = np.concatenate(list(pool.map(_decode, parts)))
         return out
 
     def every(self) -> npt.NDArray[np.object_]:
@@ -192,6 +229,7 @@ def scan_wkb(wkb: pa.ChunkedArray, threads: int = 1) -> WkbGeometries:
         np.concatenate(built) if built else np.empty(0, dtype=np.intp),
         np.concatenate([part.geoms for part in done]) if done else np.empty(0, dtype=object),
         all(part.plain for part in done),
+        np.concatenate([part.ccw for part in done]) if done else np.zeros(0, dtype=bool),
     )
 
 

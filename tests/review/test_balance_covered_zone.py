@@ -163,3 +163,38 @@ def test_ring_edges_in_the_order_of_to_ragged_array() -> None:
         assert got.shape == want.shape and (got == want).all()
     assert ring_edges(np.array([shapely.box(0, 0, 1, 1), shapely.Point(0, 0)])) is None
     assert ring_edges(np.array([None, None])) is None
+
+
+def test_counter_clockwise_rings_kept_the_rest_oriented_bit_for_bit(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The features cut: a settled counter-clockwise ring as decoded, every other one oriented.
+
+    Every third parcel is stored clockwise, every seventh has a collinear vertex
+    (left to GEOS); the geometries are those of ``orient_polygons(from_wkb(...))``.
+    """
+    import pyarrow as pa  # noqa: PLC0415
+
+    from spatial.review import balance_scan  # noqa: PLC0415
+
+    monkeypatch.setattr(balance_scan, "_SLICE", 50)  # several slices, decoded on two threads
+    geoms = _grid().geometry.to_numpy().copy()
+    for k in range(0, len(geoms), 3):
+        geoms[k] = shapely.reverse(geoms[k])
+    for k in range(0, len(geoms), 7):
+        x0, y0, x1, y1 = geoms[k].bounds
+        geoms[k] = shapely.Polygon([(x0, y0), ((x0 + x1) / 2, y0), (x1, y0), (x1, y1), (x0, y1)])
+    wkb = pa.chunked_array([pa.array(shapely.to_wkb(part)) for part in np.array_split(geoms, 3)])
+    scanned = balance_scan.scan_wkb(wkb, threads=2)
+    decoded = shapely.from_wkb(shapely.to_wkb(geoms))
+    settled = np.ones(len(geoms), dtype=bool)
+    settled[scanned.built] = False
+    ccw = np.array([shapely.is_ccw(g.exterior) for g in decoded])
+    assert np.array_equal(scanned.ccw, settled & ccw)
+    assert scanned.ccw.sum() > len(geoms) // 2 and (settled & ~ccw).any()
+    lu = gpd.GeoDataFrame({"id": np.arange(len(geoms))}, geometry=list(decoded), crs=GK)
+    at = np.flatnonzero(np.arange(len(geoms)) % 5 != 1)
+    codes = np.full(len(geoms), "0101", dtype=object)
+    got = balance_module._features(lu, codes, "lu", at, orient=True, threads=2, wkb=scanned)
+    want = shapely.orient_polygons(decoded[at])
+    assert [shapely.to_wkb(g) for g in got.geoms] == [shapely.to_wkb(g) for g in want]
