@@ -34,7 +34,7 @@ from spatial.measure.frames import (
 from spatial.measure.rings import RingLayout, check_lonlat, polygonal_mask, ring_layout
 from spatial.measure.strip import layout_area_m2
 
-__all__ = ["DISTINCT_MAX_VERTICES", "area_of_record_m2"]
+__all__ = ["DISTINCT_MAX_VERTICES", "area_of_record_m2", "layout_area_of_record_m2"]
 
 #: Most vertices whose distinct pairs are found (by a hash) and converted once. Beyond, the
 #: hash's tables leave the cache: at 7M vertices (1M parcels) finding them cost about what
@@ -102,6 +102,20 @@ def area_of_record_m2(
     rings = ring_layout(geoms, threads)
     if arrange is not None:
         rings = arrange(rings)
+    return layout_area_of_record_m2(rings, len(geoms), crs, what, threads)
+
+
+def layout_area_of_record_m2(
+    rings: RingLayout, n: int, crs: CRS | None = None, what: str = "layer", threads: int = 1
+) -> npt.NDArray[np.float64]:
+    """Return the area of record (m²) of ``n`` polygons laid out as ``rings``.
+
+    :func:`area_of_record_m2` once the rings are laid out (by
+    :func:`~spatial.measure.rings.ring_layout`, or from a file's own
+    coordinates in the same order): the same figures, bit for bit, for the
+    same rings. ``crs``, ``what``, ``threads`` as there; geometries without a
+    ring get 0.
+    """
     if crs is None or is_lonlat(crs):
         if len(rings.xy):
             check_lonlat(rings.xy, rings.vertex_geom(), what)
@@ -117,4 +131,4 @@ def area_of_record_m2(
             lon, lat = np.empty(len(rings.xy)), np.empty(len(rings.xy))
             lon[inner], lat[inner] = geodetic_lonlat_on_threads(rings.xy[inner], crs, threads)
         lon[last], lat[last] = lon[starts], lat[starts]
-    return layout_area_m2(lon, lat, rings, len(geoms), threads)
+    return layout_area_m2(lon, lat, rings, n, threads)

@@ -35,12 +35,13 @@ import pyarrow as pa
 import shapely
 
 from spatial.io.geoparquet import PolygonArrays, polygon_arrays
+from spatial.measure.rings import RingLayout
 from spatial.validate.convex import ORIENT_ERROR_BOUND, simple_convex
 
 if TYPE_CHECKING:
     import geopandas as gpd
 
-__all__ = ["WkbGeometries", "clean_under_validator_wkb", "scan_wkb"]
+__all__ = ["WkbGeometries", "clean_under_validator_wkb", "rings_of", "scan_wkb"]
 
 #: Features settled or built at a time by one thread (their vertices stay in the core's cache).
 _SLICE = 65_536
@@ -135,6 +136,38 @@ def _scan_slice(values: pa.Array) -> _Slice:
     return _Slice(bounds, built, geoms, _plain(geoms), ccw)
 
 
+def rings_of(arrays: PolygonArrays, at: npt.NDArray[np.intp]) -> RingLayout | None:
+    """Return the rings of the features at ``at`` of ``arrays``, or None.
+
+    Laid out as :func:`spatial.measure.rings.ring_layout` lays out the
+    geometries ``shapely.from_wkb`` builds of them (geometry ``k`` being
+    ``at[k]``, its parts in order, each shell before its holes): the same
+    coordinates. None where a ring is empty (GEOS lays those out otherwise).
+    """
+    a = arrays
+    polygon = _ranges(a.features[at], a.features[np.asarray(at) + 1])
+    polygon_geom = np.repeat(np.arange(len(at)), np.diff(a.features)[at])
+    ring = _ranges(a.polygons[polygon], a.polygons[polygon + 1])
+    ring_polygon = np.repeat(np.arange(len(polygon)), np.diff(a.polygons)[polygon])
+    shell = ring == a.polygons[polygon][ring_polygon]
+    size = np.diff(a.rings)[ring]
+    if (size == 0).any():
+        return None
+    coords = _ranges(a.rings[ring], a.rings[ring + 1])
+    return RingLayout(
+        np.column_stack([a.x[coords], a.y[coords]]),
+        size.astype(np.int64),
+        polygon_geom[ring_polygon].astype(np.int64),
+        np.where(shell, 1.0, -1.0),
+    )
+
+
+def _ranges(first: npt.NDArray[np.int64], stop: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """``first[0]:stop[0]``, then ``first[1]:stop[1]`` ... as one array of positions."""
+    size = stop - first
+    return np.repeat(first - np.cumsum(size) + size, size) + np.arange(int(size.sum()))
+
+
 @dataclass(frozen=True)
 class WkbGeometries:
     """A layer's features as WKB, their boxes, and the ones GEOS has built.
@@ -164,6 +197,14 @@ class WkbGeometries:
     geoms: npt.NDArray[np.object_]
     plain: bool
     ccw: npt.NDArray[np.bool_]
+
+    def arrays(self, at: npt.NDArray[np.intp]) -> PolygonArrays | None:
+        """Return the vertices of the features at ``at``, in that order, as their WKB holds them.
+
+        None where a value is not well-formed (Multi)Polygon WKB
+        (:func:`spatial.io.geoparquet.polygon_arrays`).
+        """
+        return polygon_arrays(self.wkb.take(_positions(at)).combine_chunks())
 
     def geometries(self, at: npt.NDArray[np.intp], threads: int = 1) -> npt.NDArray[np.object_]:
         """Return the features at positions ``at`` (ascending): built ones kept, others decoded.

@@ -37,12 +37,16 @@ exactly, as GEOS compares them; the CRS is the caller's (any planar frame).
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
 import shapely
 
 from spatial.cpus import usable_cpus
+
+if TYPE_CHECKING:
+    from spatial.measure.rings import RingLayout
 
 __all__ = ["matched_coverage", "matched_coverage_edges"]
 
@@ -59,15 +63,17 @@ _MIX = tuple(
 
 def _ring_edges(
     geoms: npt.NDArray[np.object_],
+    rings: RingLayout | None = None,
 ) -> tuple[_Edges, npt.NDArray[np.intp], npt.NDArray[np.intp], npt.NDArray[np.bool_]] | None:
     """Return every ring edge ``(x0, y0, x1, y1)`` as stored, the geometry and ring it belongs to.
 
     ``(edges, geometry of each edge, ring of each edge, whether each ring is an
     exterior)``; rings are numbered in storage order, each ring's edges
     contiguous. None when an edge has no length (a repeated vertex) or the
-    geometries are not all polygonal.
+    geometries are not all polygonal. ``rings``: their rings as
+    :func:`_rings_in_order` lays them out, given (not read from ``geoms``).
     """
-    found = _rings_in_order(geoms)
+    found = _rings_in_order(geoms) if rings is None else _in_order(rings)
     if found is None:
         return None  # points or lines: not rings
     coords, ring_size, ring_geom, exterior = found
@@ -102,7 +108,13 @@ def _rings_in_order(
     polygonal = np.isin(kind, (shapely.GeometryType.POLYGON, shapely.GeometryType.MULTIPOLYGON))
     if not (polygonal | (kind == shapely.GeometryType.MISSING)).all() or not polygonal.any():
         return None
-    rings = ring_layout(geoms)
+    return _in_order(ring_layout(geoms))
+
+
+def _in_order(
+    rings: RingLayout,
+) -> tuple[_Edges, npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.bool_]]:
+    """Return the rings of a :class:`~spatial.measure.rings.RingLayout` geometry by geometry."""
     order = np.argsort(rings.ring_geom, kind="stable")  # each geometry's rings kept in order
     size = rings.ring_size[order]
     first = (np.cumsum(rings.ring_size) - rings.ring_size)[order]
@@ -303,13 +315,19 @@ def matched_coverage(geoms: npt.NDArray[np.object_]) -> bool:
     return matched_coverage_edges(geoms) is not None
 
 
-def matched_coverage_edges(geoms: npt.NDArray[np.object_]) -> _Edges | None:
+def matched_coverage_edges(
+    geoms: npt.NDArray[np.object_], rings: RingLayout | None = None
+) -> _Edges | None:
     """Return the unmatched edges of polygons :func:`matched_coverage` shows a coverage, or None.
 
     Parameters
     ----------
     geoms : numpy.ndarray of shapely Polygon or MultiPolygon
         As for :func:`matched_coverage`.
+    rings : RingLayout, optional
+        Their rings (oriented as ``geoms``), laid out already: the coordinates
+        of :func:`spatial.measure.rings.ring_layout` of ``geoms``, in any order
+        of geometries but each geometry's rings in its order.
 
     Returns
     -------
@@ -321,7 +339,7 @@ def matched_coverage_edges(geoms: npt.NDArray[np.object_]) -> _Edges | None:
     """
     if not len(geoms):
         return None
-    found = _ring_edges(np.asarray(geoms, dtype=object))
+    found = _ring_edges(np.asarray(geoms, dtype=object), rings)
     if found is None:
         return None
     edges, geom, ring, exterior = found

@@ -198,3 +198,57 @@ def test_counter_clockwise_rings_kept_the_rest_oriented_bit_for_bit(
     got = balance_module._features(lu, codes, "lu", at, orient=True, threads=2, wkb=scanned)
     want = shapely.orient_polygons(decoded[at])
     assert [shapely.to_wkb(g) for g in got.geoms] == [shapely.to_wkb(g) for g in want]
+
+
+def test_rings_from_the_wkb_measure_and_match_as_geos_lays_them_out() -> None:
+    """Parcels wholly inside a zone measured from their WKB's rings: ``area_m2``'s figures exactly.
+
+    Plain parcels, some stored clockwise, one with a hole, one of two parts (the
+    second holed); the rings oriented as the features are, and the edges no two
+    parcels share, are those of the oriented geometries laid out by GEOS.
+    """
+    import pyarrow as pa  # noqa: PLC0415
+
+    from spatial.measure.record import layout_area_of_record_m2  # noqa: PLC0415
+    from spatial.review import balance_scan  # noqa: PLC0415
+    from spatial.review._pieces import area_m2  # noqa: PLC0415
+
+    geoms = _grid().geometry.to_numpy().copy()
+    for k in range(0, len(geoms), 4):
+        geoms[k] = shapely.reverse(geoms[k])
+    x0, y0, x1, y1 = geoms[30].bounds
+    geoms[30] = shapely.box(x0, y0, x1, y1).difference(
+        shapely.box(x0 + 20, y0 + 20, x0 + 40, y0 + 45)
+    )
+    x0, y0, _, _ = geoms[77].bounds
+    holed = shapely.Polygon(
+        shapely.box(x0 + 50, y0, x0 + 100, y0 + 100).exterior.coords[::-1],
+        [shapely.box(x0 + 60, y0 + 10, x0 + 70, y0 + 30).exterior.coords],
+    )
+    geoms[77] = shapely.MultiPolygon([shapely.box(x0, y0, x0 + 40, y0 + 100), holed])
+    wkb = pa.chunked_array([pa.array(shapely.to_wkb(geoms))])
+    scanned = balance_scan.scan_wkb(wkb, threads=2)
+    lu = gpd.GeoDataFrame({"id": np.arange(len(geoms))}, geometry=list(geoms), crs=GK)
+    at = np.flatnonzero(np.arange(len(geoms)) % 9 != 4)
+    codes = np.full(len(geoms), "0101", dtype=object)
+    features = balance_module._features(lu, codes, "lu", at, orient=True, threads=2, wkb=scanned)
+    some = np.flatnonzero(np.arange(len(at)) % 3 != 0)
+    some = np.union1d(some, np.searchsorted(at, [30, 77]))[::-1].copy()  # any order
+    rings = features.rings(some)
+    assert rings is not None
+    got = layout_area_of_record_m2(rings, len(some), features.crs)
+    want = area_m2(features.geoms[some], features.crs)
+    assert got.tobytes() == want.tobytes()
+    assert want.max() > 9_000 and np.isin([30, 77], at[some]).all()
+    from spatial.validate.coverage import ring_edges  # noqa: PLC0415
+
+    by_wkb, by_geos = ring_edges(features.geoms[some], rings), ring_edges(features.geoms[some])
+    assert by_wkb is not None and by_geos is not None
+    for a, b in zip(by_wkb, by_geos, strict=True):
+        assert a.tobytes() == b.tobytes()
+    # without the parcel of two parts (not matched to its neighbours): a coverage, one boundary
+    plain = some[at[some] != 77]
+    rings = features.rings(plain)
+    edges = matched_coverage_edges(features.geoms[plain], rings)
+    assert edges is not None
+    assert edges.tobytes() == matched_coverage_edges(features.geoms[plain]).tobytes()  # type: ignore[union-attr]
