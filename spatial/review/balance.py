@@ -298,19 +298,19 @@ def _features(
     geometry column is not looked at).
     """
     at = np.arange(len(lu)) if at is None else at
+    arrays = None
     if wkb is None:
         geoms = np.asarray(lu.geometry.array, dtype=object)[at]
         if orient:
             geoms = on_threads(shapely.orient_polygons, geoms, threads)
+    elif orient:  # the settled ones built from their coordinates, already oriented
+        arrays = wkb.arrays(at)
+        geoms = wkb.oriented(at, arrays, threads)
     else:
         geoms = wkb.geometries(at, threads)
-        rest = np.flatnonzero(~wkb.ccw[at])  # a counter-clockwise ring is kept as it is
-        if orient and len(rest):
-            geoms[rest] = on_threads(shapely.orient_polygons, geoms[rest], threads)
     ids = lu["id"].take(at).to_numpy(dtype=object) if "id" in lu.columns else np.full(len(at), None)
     crs = require_crs(lu, source)
     code_array = np.asarray(codes, dtype=object)[at]
-    arrays = wkb.arrays(at) if wkb is not None and orient else None
     return _Features(geoms, ids, at, code_array, crs, source, arrays)
 
 

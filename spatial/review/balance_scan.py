@@ -206,6 +206,51 @@ class WkbGeometries:
         """
         return polygon_arrays(self.wkb.take(_positions(at)).combine_chunks())
 
+    def oriented(
+        self, at: npt.NDArray[np.intp], arrays: PolygonArrays | None, threads: int = 1
+    ) -> npt.NDArray[np.object_]:
+        """Return ``shapely.orient_polygons`` of the features at ``at`` (ascending), bit for bit.
+
+        ``arrays``: their vertices (:meth:`arrays` of ``at``). A settled feature
+        (one ring, strictly convex) is built from its coordinates, reversed where
+        it turns clockwise (what GEOS's reversal of a closed ring gives: the
+        same first vertex), without decoding it and orienting the copy; the
+        others are built (or kept) by GEOS and oriented by it. Slices on
+        ``threads`` threads.
+        """
+        from spatial.measure.oriented import oriented_layout  # noqa: PLC0415 - not for the scan
+
+        where = np.searchsorted(self.built, at)
+        built = where < len(self.built)
+        built[built] = self.built[where[built]] == at[built]
+        settled = np.flatnonzero(~built)
+        rings = None if arrays is None or not len(settled) else rings_of(arrays, settled)
+        if rings is None or len(rings.ring_size) != len(settled):
+            return np.asarray(shapely.orient_polygons(self.geometries(at, threads)), dtype=object)
+        rings = oriented_layout(rings, ~self.ccw[at[settled]])
+        ring_offsets = np.concatenate([[0], np.cumsum(rings.ring_size)])
+
+        def build(first: int) -> npt.NDArray[np.object_]:
+            stop = min(first + _SLICE, len(settled))
+            lo, hi = ring_offsets[first], ring_offsets[stop]
+            offsets = (ring_offsets[first : stop + 1] - lo, np.arange(stop - first + 1))
+            return np.asarray(
+                shapely.from_ragged_array(shapely.GeometryType.POLYGON, rings.xy[lo:hi], offsets),
+                dtype=object,
+            )
+
+        out = np.empty(len(at), dtype=object)
+        starts = range(0, len(settled), _SLICE)
+        if threads <= 1 or len(starts) <= 1:
+            out[settled] = np.concatenate([build(first) for first in starts])
+        else:
+            with ThreadPoolExecutor(max_workers=threads) as pool:
+                out[settled] = np.concatenate(list(pool.map(build, starts)))
+        rest = np.flatnonzero(built)
+        if len(rest):
+            out[rest] = shapely.orient_polygons(self.geoms[where[rest]])
+        return out
+
     def geometries(self, at: npt.NDArray[np.intp], threads: int = 1) -> npt.NDArray[np.object_]:
         """Return the features at positions ``at`` (ascending): built ones kept, others decoded.
 
