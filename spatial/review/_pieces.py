@@ -197,19 +197,20 @@ def _cut_run(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Cut the pairs ``(a[ai], b[bi])`` (sorted, boxes meeting); see :func:`cut_pairs_marked`."""
     shapely.prepare(a)
-    known = _known_inside(a, ai, bi, b_bounds, cells)
-    rest = np.flatnonzero(~known)
+    inside = _known_inside(a, ai, bi, b_bounds, cells)
+    # a b lying properly inside its a shares area with it (and does not merely touch it)
+    rest = np.flatnonzero(~inside)
+    inside[rest] = shapely.contains_properly(a[ai[rest]], b[bi[rest]])
     # neighbours of a coverage only touch (a shared edge): no area to cut, so not cut
-    share = known.copy()
+    share = inside.copy()
+    rest = np.flatnonzero(~inside)
     share[rest] = shapely.intersects(a[ai[rest]], b[bi[rest]]) & ~shapely.touches(
         a[ai[rest]], b[bi[rest]]
     )
-    ai, bi, known = ai[share], bi[share], known[share]
-    inside = known.copy()
-    rest = np.flatnonzero(~known)
-    inside[rest] = shapely.contains_properly(a[ai[rest]], b[bi[rest]])
+    ai, bi, inside = ai[share], bi[share], inside[share]
     pieces = b[bi].copy()
-    pieces[~inside] = polygonal(shapely.intersection(a[ai[~inside]], b[bi[~inside]]))
+    cut = np.flatnonzero(~inside)
+    pieces[cut] = polygonal(shapely.intersection(a[ai[cut]], b[bi[cut]]))
     has_area = ~shapely.is_empty(pieces)
     return ai[has_area], bi[has_area], pieces[has_area], inside[has_area]
 

@@ -46,6 +46,7 @@ from pyproj import CRS
 
 from spatial.cpus import usable_cpus
 from spatial.errors import LayerError
+from spatial.io.geoparquet import PolygonArrays
 from spatial.landuse.classes import LEVEL_DIGITS, load_classes
 from spatial.landuse.fields import (
     CLASS_CODE_FIELD,
@@ -54,7 +55,10 @@ from spatial.landuse.fields import (
     class_codes,
 )
 from spatial.measure.kept import lost_nothing
+from spatial.measure.oriented import oriented_rings
 from spatial.measure.reconcile import Reconciled, reconcile_groups
+from spatial.measure.record import layout_area_of_record_m2
+from spatial.measure.rings import RingLayout
 from spatial.preconditions import feature_label, require_crs
 from spatial.review._fast import (
     FAST_MIN_FEATURES,
@@ -70,9 +74,9 @@ from spatial.review._pieces import (
     ready_layers,
     require_unique,
 )
-from spatial.review.balance_scan import WkbGeometries, clean_under_validator_wkb
+from spatial.review.balance_scan import WkbGeometries, clean_under_validator_wkb, rings_of
 from spatial.units import M2_PER_HA, M2_PER_MU
-from spatial.validate.coverage import matched_coverage
+from spatial.validate.coverage import matched_coverage_edges
 from spatial.validate.frame import into_crs
 from spatial.validate.inputs import LayerInput, Repair, prepare_inputs
 
@@ -257,10 +261,21 @@ class _Features:
     codes: np.ndarray
     crs: CRS
     source: str
+    arrays: PolygonArrays | None = None
 
     def whole_m2(self, at: np.ndarray) -> np.ndarray:
         """Return the whole areas of record (m²) of the features at ``at``, measured when asked."""
         return area_m2(self.geoms[at], self.crs)
+
+    def rings(self, at: np.ndarray) -> RingLayout | None:
+        """Return the rings of ``geoms[at]`` from the file's WKB, oriented as they are, or None.
+
+        The coordinates :func:`~spatial.measure.rings.ring_layout` of those
+        geometries gives, bit for bit, read without GEOS (None: a layer read
+        otherwise).
+        """
+        found = None if self.arrays is None else rings_of(self.arrays, at)
+        return None if found is None else oriented_rings(found)
 
     def label(self, k: int) -> str:
         """Return feature ``k``'s label in messages (its id, or ``#N``: its position)."""
@@ -284,16 +299,20 @@ def _features(
     geometry column is not looked at).
     """
     at = np.arange(len(lu)) if at is None else at
+    arrays = None
     if wkb is None:
         geoms = np.asarray(lu.geometry.array, dtype=object)[at]
+        if orient:
+            geoms = on_threads(shapely.orient_polygons, geoms, threads)
+    elif orient:  # the settled ones built from their coordinates, already oriented
+        arrays = wkb.arrays(at)
+        geoms = wkb.oriented(at, arrays, threads)
     else:
-        geoms = wkb.geometries(at)
-    if orient:
-        geoms = on_threads(shapely.orient_polygons, geoms, threads)
+        geoms = wkb.geometries(at, threads)
     ids = lu["id"].take(at).to_numpy(dtype=object) if "id" in lu.columns else np.full(len(at), None)
     crs = require_crs(lu, source)
     code_array = np.asarray(codes, dtype=object)[at]
-    return _Features(geoms, ids, at, code_array, crs, source)
+    return _Features(geoms, ids, at, code_array, crs, source, arrays)
 
 
 @dataclass(frozen=True)
@@ -309,25 +328,69 @@ class _Whole:
     """
 
     pairs: tuple[np.ndarray, np.ndarray]
-    union: shapely.Geometry
+    union: shapely.Geometry | None
 
 
-def _whole(geoms: np.ndarray, union: bool = True) -> _Whole:
+def _whole(
+    geoms: np.ndarray,
+    union: bool = True,
+    zone: shapely.Geometry | None = None,
+    rings: RingLayout | None = None,
+) -> _Whole:
     """Classify and union whole features (positions in ``geoms``, in layer order).
 
     A coverage is first recognised by its matched edges
-    (:func:`~spatial.validate.coverage.matched_coverage`, exact and cheap), then by
+    (:func:`~spatial.validate.coverage.matched_coverage_edges`, exact and cheap), then by
     ``shapely.coverage_is_valid``: the same answer, the same union. ``union``
-    False: the pairs only (the union is then an empty polygon).
+    False: the pairs only (the union is then an empty polygon). ``zone``: the
+    union is not built (None) where the matched edges show it covers the zone
+    (:func:`_covers`): the zone less the union is then empty. ``rings``: the
+    geometries' rings, laid out already (:meth:`_Features.rings`).
     """
     none = np.zeros(0, dtype=np.intp)
-    if matched_coverage(geoms) or shapely.coverage_is_valid(geoms):
+    boundary = matched_coverage_edges(geoms, rings)
+    if boundary is not None and zone is not None and union and _covers(zone, geoms, boundary):
+        return _Whole((none, none), None)
+    if boundary is not None or shapely.coverage_is_valid(geoms):
         return _Whole((none, none), _union(geoms, union, shapely.coverage_union_all))
     return _Whole(overlapping_features(geoms), _union(geoms, union, shapely.union_all))
 
 
+def _covers(zone: shapely.Geometry, geoms: np.ndarray, boundary: np.ndarray) -> bool:
+    """Whether a valid coverage whose union's boundary lies in ``boundary`` covers ``zone`` whole.
+
+    ``boundary``: the edges no two of ``geoms`` share (rows ``x0, y0, x1, y1``:
+    :func:`~spatial.validate.coverage.matched_coverage_edges`). When none of
+    them meets the closed zone, each of the zone's polygons (connected) lies
+    wholly inside the union or wholly outside it; it lies inside when a point
+    of it lies in one of ``geoms``. False: not known (the union is then built).
+    """
+    boxes = np.column_stack(
+        [
+            np.minimum(boundary[:, 0], boundary[:, 2]),
+            np.minimum(boundary[:, 1], boundary[:, 3]),
+            np.maximum(boundary[:, 0], boundary[:, 2]),
+            np.maximum(boundary[:, 1], boundary[:, 3]),
+        ]
+    )
+    x0, y0, x1, y1 = shapely.bounds(zone)
+    near = np.flatnonzero(
+        (boxes[:, 2] >= x0) & (boxes[:, 0] <= x1) & (boxes[:, 3] >= y0) & (boxes[:, 1] <= y1)
+    )
+    own = shapely.from_wkb(shapely.to_wkb(zone))  # an exact copy, prepared on this thread only
+    shapely.prepare(own)
+    lines = shapely.linestrings(boundary[near].reshape(-1, 2, 2))
+    if shapely.intersects(own, lines).any():
+        return False
+    parts = np.asarray(shapely.get_parts(own), dtype=object)
+    if not len(parts) or shapely.is_empty(parts).any():
+        return False
+    points = shapely.point_on_surface(parts)
+    return all(bool(shapely.intersects(geoms, point).any()) for point in points)
+
+
 def _coverage_in_parts(geoms: np.ndarray, threads: int) -> bool:
-    """Whether whole features are shown a valid coverage by :func:`matched_coverage`, in parts.
+    """Whether whole features are shown a valid coverage by their matched edges, in parts.
 
     The layer is cut along x into parts of about :data:`_COVERAGE_PART` features,
     each holding every feature whose box meets its x range, and each part is asked
@@ -335,7 +398,7 @@ def _coverage_in_parts(geoms: np.ndarray, threads: int) -> bool:
     by pair between polygons whose boxes meet (no two interiors overlap, shared
     edges matched), and two such polygons are in one part together; so every part
     a coverage means the whole is one, and the answer "a coverage" is the one
-    ``matched_coverage(geoms)`` gives. False is "not known": ask the whole. The
+    ``matched_coverage_edges(geoms)`` gives. False is "not known": ask the whole. The
     parts hold a fraction of the edges at once (a million parcels: about 0.9 GB
     less at the peak).
     """
@@ -348,7 +411,7 @@ def _coverage_in_parts(geoms: np.ndarray, threads: int) -> bool:
 
     def one(k: int) -> bool:
         member = (bounds[:, 2] >= cuts[k]) & (bounds[:, 0] <= cuts[k + 1])
-        return bool(matched_coverage(geoms[member]))
+        return matched_coverage_edges(geoms[member]) is not None
 
     with ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
         return all(pool.map(one, range(parts)))
@@ -514,22 +577,35 @@ class _ZoneRows:
 
 
 def _zone_rows(
-    zone_id: str, zone: shapely.Geometry, pieces: np.ndarray, owner: np.ndarray, lu: _Features
+    zone_id: str,
+    zone: shapely.Geometry,
+    pieces: np.ndarray,
+    owner: np.ndarray,
+    lu: _Features,
+    inside: np.ndarray | None = None,
 ) -> _ZoneRows:
     """Cut one zone's pieces disjoint; 未覆盖 is the zone less the union of WHOLE features.
 
-    A union of cut pieces would drop micro-gaps.
+    A union of cut pieces would drop micro-gaps. ``inside``: which pieces are
+    their whole feature (uncut); with the features' rings from their WKB
+    (:meth:`_Features.rings`) those are measured from the rings, not laid out
+    again by GEOS: the same figures.
     """
-    whole = _whole(lu.geoms[owner])
+    rings = lu.rings(owner) if inside is not None else None
+    whole = _whole(lu.geoms[owner], zone=zone, rings=rings)
     disjoint, found, overlap_m2 = _disjoint(zone_id, pieces, owner, lu, whole)
-    uncovered = polygonal(np.array([shapely.difference(zone, whole.union)]))
-    return _ZoneRows(
-        lu.codes[owner],
-        area_m2(disjoint, lu.crs),
-        float(area_m2(uncovered, lu.crs)[0]),
-        found,
-        overlap_m2,
-    )
+    uncovered_m2 = 0.0  # the features cover the zone (no row)
+    if whole.union is not None:
+        uncovered = polygonal(np.array([shapely.difference(zone, whole.union)]))
+        uncovered_m2 = float(area_m2(uncovered, lu.crs)[0])
+    if rings is None or inside is None or found:  # a piece trimmed: measure them as they are
+        piece_m2 = area_m2(disjoint, lu.crs)
+    else:
+        piece_m2 = layout_area_of_record_m2(rings, len(owner), lu.crs, lu.source, threads=1)
+        cut = np.flatnonzero(~inside)
+        if len(cut):
+            piece_m2[cut] = area_m2(disjoint[cut], lu.crs)
+    return _ZoneRows(lu.codes[owner], piece_m2, uncovered_m2, found, overlap_m2)
 
 
 def _whole_where_covered(
@@ -571,7 +647,7 @@ def _by_zone(
 
     def one(z: int) -> _ZoneRows:
         s, e = bounds[z], bounds[z + 1]
-        return _zone_rows(zone_ids[z], zone_geoms[z], pieces[s:e], li[s:e], lu)
+        return _zone_rows(zone_ids[z], zone_geoms[z], pieces[s:e], li[s:e], lu, inside[s:e])
 
     if threads > 1 and len(zone_ids) > 1:
         # the zones with most pieces first, so that no thread is left with a large one at the end

@@ -34,13 +34,14 @@ import numpy.typing as npt
 import pyarrow as pa
 import shapely
 
-from spatial.io.geoparquet import polygon_arrays
-from spatial.validate.convex import simple_convex
+from spatial.io.geoparquet import PolygonArrays, polygon_arrays
+from spatial.measure.rings import RingLayout
+from spatial.validate.convex import ORIENT_ERROR_BOUND, simple_convex
 
 if TYPE_CHECKING:
     import geopandas as gpd
 
-__all__ = ["WkbGeometries", "clean_under_validator_wkb", "scan_wkb"]
+__all__ = ["WkbGeometries", "clean_under_validator_wkb", "rings_of", "scan_wkb"]
 
 #: Features settled or built at a time by one thread (their vertices stay in the core's cache).
 _SLICE = 65_536
@@ -54,6 +55,7 @@ class _Slice:
     built: npt.NDArray[np.intp]
     geoms: npt.NDArray[np.object_]
     plain: bool
+    ccw: npt.NDArray[np.bool_]
 
 
 def _storage(values: pa.Array) -> pa.Array:
@@ -91,21 +93,79 @@ def _plain(geoms: npt.NDArray[np.object_]) -> bool:
     return not flags.any()
 
 
+def _counter_clockwise(
+    arrays: PolygonArrays, settled: npt.NDArray[np.bool_]
+) -> npt.NDArray[np.bool_]:
+    """Which settled features' one ring turns counter-clockwise (``orient_polygons`` keeps it).
+
+    A settled ring turns strictly one way at every vertex, each turn decided
+    exactly (the convex test's orient2d and its error bound): the turn at its
+    first vertex, decided the same way, is the ring's, and the one GEOS's
+    ``isCCW`` finds at its highest vertex.
+    """
+    ccw = np.zeros(len(settled), dtype=bool)
+    rows = np.flatnonzero(settled)
+    if not len(rows):
+        return ccw
+    ring = arrays.polygons[arrays.features[rows]]
+    start, end = arrays.rings[ring], arrays.rings[ring + 1]
+    x, y = arrays.x, arrays.y
+    a, b, c = end - 2, start, start + 1  # the last distinct vertex, the first, the second
+    acx, bcx, acy, bcy = x[a] - x[c], x[b] - x[c], y[a] - y[c], y[b] - y[c]
+    left, right = acx * bcy, acy * bcx
+    ccw[rows] = (left - right) > (np.abs(left) + np.abs(right)) * ORIENT_ERROR_BOUND
+    return ccw
+
+
 def _scan_slice(values: pa.Array) -> _Slice:
     """Settle the slice's convex single rings from their WKB; have GEOS build the rest."""
     storage = _storage(values)
     bounds = np.full((len(storage), 4), np.nan)
     settled = np.zeros(len(storage), dtype=bool)
+    ccw = settled
     arrays = polygon_arrays(storage)  # None for a null, a point, a malformed value ...
     if arrays is not None:
         decided, decided_bounds = simple_convex(arrays)
         bounds[decided] = decided_bounds[decided]
         settled = decided
+        ccw = _counter_clockwise(arrays, settled)
     built = np.flatnonzero(~settled)
     rest = storage if len(built) == len(storage) else storage.take(_positions(built))
     geoms = _decode(rest)
     bounds[built] = shapely.bounds(geoms)
-    return _Slice(bounds, built, geoms, _plain(geoms))
+    return _Slice(bounds, built, geoms, _plain(geoms), ccw)
+
+
+def rings_of(arrays: PolygonArrays, at: npt.NDArray[np.intp]) -> RingLayout | None:
+    """Return the rings of the features at ``at`` of ``arrays``, or None.
+
+    Laid out as :func:`spatial.measure.rings.ring_layout` lays out the
+    geometries ``shapely.from_wkb`` builds of them (geometry ``k`` being
+    ``at[k]``, its parts in order, each shell before its holes): the same
+    coordinates. None where a ring is empty (GEOS lays those out otherwise).
+    """
+    a = arrays
+    polygon = _ranges(a.features[at], a.features[np.asarray(at) + 1])
+    polygon_geom = np.repeat(np.arange(len(at)), np.diff(a.features)[at])
+    ring = _ranges(a.polygons[polygon], a.polygons[polygon + 1])
+    ring_polygon = np.repeat(np.arange(len(polygon)), np.diff(a.polygons)[polygon])
+    shell = ring == a.polygons[polygon][ring_polygon]
+    size = np.diff(a.rings)[ring]
+    if (size == 0).any():
+        return None
+    coords = _ranges(a.rings[ring], a.rings[ring + 1])
+    return RingLayout(
+        np.column_stack([a.x[coords], a.y[coords]]),
+        size.astype(np.int64),
+        polygon_geom[ring_polygon].astype(np.int64),
+        np.where(shell, 1.0, -1.0),
+    )
+
+
+def _ranges(first: npt.NDArray[np.int64], stop: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """``first[0]:stop[0]``, then ``first[1]:stop[1]`` ... as one array of positions."""
+    size = stop - first
+    return np.repeat(first - np.cumsum(size) + size, size) + np.arange(int(size.sum()))
 
 
 @dataclass(frozen=True)
@@ -126,6 +186,9 @@ class WkbGeometries:
         The features at ``built``.
     plain : bool
         Every feature is a (Multi)Polygon the validator's geometry check passes.
+    ccw : numpy.ndarray of bool, shape (n,)
+        The feature is settled (not built) and its one ring turns counter-clockwise:
+        ``shapely.orient_polygons`` gives it back with the same coordinates.
     """
 
     wkb: pa.ChunkedArray
@@ -133,12 +196,66 @@ class WkbGeometries:
     built: npt.NDArray[np.intp]
     geoms: npt.NDArray[np.object_]
     plain: bool
+    ccw: npt.NDArray[np.bool_]
 
-    def geometries(self, at: npt.NDArray[np.intp]) -> npt.NDArray[np.object_]:
+    def arrays(self, at: npt.NDArray[np.intp]) -> PolygonArrays | None:
+        """Return the vertices of the features at ``at``, in that order, as their WKB holds them.
+
+        None where a value is not well-formed (Multi)Polygon WKB
+        (:func:`spatial.io.geoparquet.polygon_arrays`).
+        """
+        return polygon_arrays(self.wkb.take(_positions(at)).combine_chunks())
+
+    def oriented(
+        self, at: npt.NDArray[np.intp], arrays: PolygonArrays | None, threads: int = 1
+    ) -> npt.NDArray[np.object_]:
+        """Return ``shapely.orient_polygons`` of the features at ``at`` (ascending), bit for bit.
+
+        ``arrays``: their vertices (:meth:`arrays` of ``at``). A settled feature
+        (one ring, strictly convex) is built from its coordinates, reversed where
+        it turns clockwise (what GEOS's reversal of a closed ring gives: the
+        same first vertex), without decoding it and orienting the copy; the
+        others are built (or kept) by GEOS and oriented by it. Slices on
+        ``threads`` threads.
+        """
+        from spatial.measure.oriented import oriented_layout  # noqa: PLC0415 - not for the scan
+
+        where = np.searchsorted(self.built, at)
+        built = where < len(self.built)
+        built[built] = self.built[where[built]] == at[built]
+        settled = np.flatnonzero(~built)
+        rings = None if arrays is None or not len(settled) else rings_of(arrays, settled)
+        if rings is None or len(rings.ring_size) != len(settled):
+            return np.asarray(shapely.orient_polygons(self.geometries(at, threads)), dtype=object)
+        rings = oriented_layout(rings, ~self.ccw[at[settled]])
+        ring_offsets = np.concatenate([[0], np.cumsum(rings.ring_size)])
+
+        def build(first: int) -> npt.NDArray[np.object_]:
+            stop = min(first + _SLICE, len(settled))
+            lo, hi = ring_offsets[first], ring_offsets[stop]
+            offsets = (ring_offsets[first : stop + 1] - lo, np.arange(stop - first + 1))
+            return np.asarray(
+                shapely.from_ragged_array(shapely.GeometryType.POLYGON, rings.xy[lo:hi], offsets),
+                dtype=object,
+            )
+
+        out = np.empty(len(at), dtype=object)
+        starts = range(0, len(settled), _SLICE)
+        if threads <= 1 or len(starts) <= 1:
+            out[settled] = np.concatenate([build(first) for first in starts])
+        else:
+            with ThreadPoolExecutor(max_workers=threads) as pool:
+                out[settled] = np.concatenate(list(pool.map(build, starts)))
+        rest = np.flatnonzero(built)
+        if len(rest):
+            out[rest] = shapely.orient_polygons(self.geoms[where[rest]])
+        return out
+
+    def geometries(self, at: npt.NDArray[np.intp], threads: int = 1) -> npt.NDArray[np.object_]:
         """Return the features at positions ``at`` (ascending): built ones kept, others decoded.
 
-        ``shapely.from_wkb`` of the same WKB: each geometry the one the layer
-        decoded whole holds, bit for bit.
+        ``shapely.from_wkb`` of the same WKB, in slices on ``threads`` threads:
+        each geometry the one the layer decoded whole holds, bit for bit.
         """
         out = np.empty(len(at), dtype=object)
         where = np.searchsorted(self.built, at)
@@ -146,9 +263,15 @@ class WkbGeometries:
         known[known] = self.built[where[known]] == at[known]
         out[known] = self.geoms[where[known]]
         missing = np.flatnonzero(~known)
-        if len(missing):
-            values = self.wkb.take(_positions(at[missing]))
-            out[missing] = _decode(values.combine_chunks())
+        if not len(missing):
+            return out
+        values = self.wkb.take(_positions(at[missing])).combine_chunks()
+        parts = [values.slice(k, _SLICE) for k in range(0, len(values), _SLICE)]
+        if threads <= 1 or len(parts) <= 1:
+            out[missing] = np.concatenate([_decode(part) for part in parts])
+        else:
+            with ThreadPoolExecutor(max_workers=threads) as pool:
+                out[missing] = np.concatenate(list(pool.map(_decode, parts)))
         return out
 
     def every(self) -> npt.NDArray[np.object_]:
@@ -192,6 +315,7 @@ def scan_wkb(wkb: pa.ChunkedArray, threads: int = 1) -> WkbGeometries:
         np.concatenate(built) if built else np.empty(0, dtype=np.intp),
         np.concatenate([part.geoms for part in done]) if done else np.empty(0, dtype=object),
         all(part.plain for part in done),
+        np.concatenate([part.ccw for part in done]) if done else np.zeros(0, dtype=bool),
     )
 
 

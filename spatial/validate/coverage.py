@@ -37,6 +37,7 @@ exactly, as GEOS compares them; the CRS is the caller's (any planar frame).
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
@@ -44,7 +45,10 @@ import shapely
 
 from spatial.cpus import usable_cpus
 
-__all__ = ["matched_coverage"]
+if TYPE_CHECKING:
+    from spatial.measure.rings import RingLayout
+
+__all__ = ["matched_coverage", "matched_coverage_edges"]
 
 #: DE-9IM of two segments that meet at a shared endpoint only.
 _ENDPOINT_ONLY = "FF*F0****"
@@ -59,30 +63,22 @@ _MIX = tuple(
 
 def _ring_edges(
     geoms: npt.NDArray[np.object_],
+    rings: RingLayout | None = None,
 ) -> tuple[_Edges, npt.NDArray[np.intp], npt.NDArray[np.intp], npt.NDArray[np.bool_]] | None:
     """Return every ring edge ``(x0, y0, x1, y1)`` as stored, the geometry and ring it belongs to.
 
     ``(edges, geometry of each edge, ring of each edge, whether each ring is an
     exterior)``; rings are numbered in storage order, each ring's edges
     contiguous. None when an edge has no length (a repeated vertex) or the
-    geometries are not all polygonal.
+    geometries are not all polygonal. ``rings``: their rings as
+    :func:`_rings_in_order` lays them out, given (not read from ``geoms``).
     """
-    try:
-        kind, coords, offsets = shapely.to_ragged_array(geoms, include_z=False)
-    except (ValueError, TypeError):
-        return None
-    if kind not in (shapely.GeometryType.POLYGON, shapely.GeometryType.MULTIPOLYGON):
-        return None  # points or lines: their offsets are not rings
-    ring_offsets = offsets[0]
-    # Polygons: rings -> geometries; with a MultiPolygon: rings -> parts -> geometries
-    part_of_ring = np.repeat(np.arange(len(offsets[1]) - 1), np.diff(offsets[1]))
-    if len(offsets) > 2:  # a third level of offsets: MultiPolygons
-        geom_of_part = np.repeat(np.arange(len(offsets[2]) - 1), np.diff(offsets[2]))
-    else:
-        geom_of_part = np.arange(len(offsets[1]) - 1)
-    exterior = np.zeros(len(ring_offsets) - 1, dtype=bool)
-    exterior[offsets[1][:-1][np.diff(offsets[1]) > 0]] = True  # a part's first ring
-    ring_of_coord = np.repeat(np.arange(len(ring_offsets) - 1), np.diff(ring_offsets))
+    found = _rings_in_order(geoms) if rings is None else _in_order(rings)
+    if found is None:
+        return None  # points or lines: not rings
+    coords, ring_size, ring_geom, exterior = found
+    ring_offsets = np.concatenate([[0], np.cumsum(ring_size)])
+    ring_of_coord = np.repeat(np.arange(len(ring_size)), ring_size)
     starts = np.ones(len(coords) - 1, dtype=bool) if len(coords) else np.zeros(0, dtype=bool)
     starts[ring_offsets[1:-1] - 1] = False  # a ring's last vertex starts no edge
     at = np.flatnonzero(starts)
@@ -90,7 +86,40 @@ def _ring_edges(
     if ((edges[:, 0] == edges[:, 2]) & (edges[:, 1] == edges[:, 3])).any():
         return None
     ring = ring_of_coord[at]
-    return edges, geom_of_part[part_of_ring[ring]], ring, exterior
+    return edges, ring_geom[ring], ring, exterior
+
+
+def _rings_in_order(
+    geoms: npt.NDArray[np.object_],
+) -> tuple[_Edges, npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.bool_]] | None:
+    """Every ring's coordinates ``(x, y)`` in storage order, sizes, geometries and shell flags.
+
+    The rings of ``shapely.to_ragged_array(geoms, include_z=False)``, in its
+    order (geometry by geometry, part by part, shell then holes), laid out by
+    :func:`spatial.measure.rings.ring_layout` (a plain polygon read whole, no
+    Python object per part or ring: about a quarter of ``to_ragged_array``'s
+    time) and put back in that order. A missing geometry has no ring (as
+    there). None when a geometry is neither missing nor a (Multi)Polygon, or
+    every one is missing (``to_ragged_array`` refuses those).
+    """
+    from spatial.measure.rings import ring_layout  # noqa: PLC0415
+
+    kind = shapely.get_type_id(geoms)
+    polygonal = np.isin(kind, (shapely.GeometryType.POLYGON, shapely.GeometryType.MULTIPOLYGON))
+    if not (polygonal | (kind == shapely.GeometryType.MISSING)).all() or not polygonal.any():
+        return None
+    return _in_order(ring_layout(geoms))
+
+
+def _in_order(
+    rings: RingLayout,
+) -> tuple[_Edges, npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.bool_]]:
+    """Return the rings of a :class:`~spatial.measure.rings.RingLayout` geometry by geometry."""
+    order = np.argsort(rings.ring_geom, kind="stable")  # each geometry's rings kept in order
+    size = rings.ring_size[order]
+    first = (np.cumsum(rings.ring_size) - rings.ring_size)[order]
+    at = np.repeat(first - (np.cumsum(size) - size), size) + np.arange(int(size.sum()))
+    return rings.xy[at], size, rings.ring_geom[order], rings.ring_sign[order] > 0
 
 
 def _wound_as_oriented(
@@ -267,6 +296,8 @@ def _winding_at_most_one(unmatched: _Edges, lines: npt.NDArray[np.object_]) -> b
 def matched_coverage(geoms: npt.NDArray[np.object_]) -> bool:
     """Whether valid, oriented polygons are shown by their edges alone to form a valid coverage.
 
+    ``matched_coverage_edges(geoms) is not None`` (see :func:`matched_coverage_edges`).
+
     Parameters
     ----------
     geoms : numpy.ndarray of shapely Polygon or MultiPolygon
@@ -281,23 +312,48 @@ def matched_coverage(geoms: npt.NDArray[np.object_]) -> bool:
         False: not known (T-junctions, overlaps, anything the test does not
         decide); ask ``shapely.coverage_is_valid``.
     """
+    return matched_coverage_edges(geoms) is not None
+
+
+def matched_coverage_edges(
+    geoms: npt.NDArray[np.object_], rings: RingLayout | None = None
+) -> _Edges | None:
+    """Return the unmatched edges of polygons :func:`matched_coverage` shows a coverage, or None.
+
+    Parameters
+    ----------
+    geoms : numpy.ndarray of shapely Polygon or MultiPolygon
+        As for :func:`matched_coverage`.
+    rings : RingLayout, optional
+        Their rings (oriented as ``geoms``), laid out already: the coordinates
+        of :func:`spatial.measure.rings.ring_layout` of ``geoms``, in any order
+        of geometries but each geometry's rings in its order.
+
+    Returns
+    -------
+    numpy.ndarray of shape (n, 4) or None
+        ``x0, y0, x1, y1`` (the polygons' CRS) of every ring edge no other
+        polygon shares, as stored: the boundary of the polygons' union (a
+        shared edge has the union on both sides). None where
+        :func:`matched_coverage` says False.
+    """
     if not len(geoms):
-        return False
-    found = _ring_edges(np.asarray(geoms, dtype=object))
+        return None
+    found = _ring_edges(np.asarray(geoms, dtype=object), rings)
     if found is None:
-        return False
+        return None
     edges, geom, ring, exterior = found
     if (
         not len(edges)
         or not _wound_as_oriented(edges, ring, exterior)
         or _touches_itself(edges, geom, ring)
     ):
-        return False
+        return None
     unmatched = _unmatched(edges)
     if unmatched is None or not len(unmatched):
-        return False
+        return None
     lines = np.asarray(shapely.linestrings(unmatched.reshape(-1, 2, 2)), dtype=object)
-    return _noded(lines) and _winding_at_most_one(unmatched, lines)
+    return unmatched if _noded(lines) and _winding_at_most_one(unmatched, lines) else None
 
 
 #: Public names of the edge helpers other packages use (the same functions): a layer's ring

@@ -302,16 +302,17 @@ def test_matched_edges_give_the_rows_of_geos_coverage_test(
     elif case == "whole layer":
         zones = None
     seen: list[bool] = []
-    real = balance_module.matched_coverage
+    real = balance_module.matched_coverage_edges
 
-    def spy(geoms: np.ndarray) -> bool:
-        seen.append(real(geoms))
-        return seen[-1]
+    def spy(geoms: np.ndarray, rings: object = None) -> np.ndarray | None:
+        found = real(geoms, rings)  # type: ignore[arg-type]
+        seen.append(found is not None)
+        return found
 
-    monkeypatch.setattr(balance_module, "matched_coverage", spy)
+    monkeypatch.setattr(balance_module, "matched_coverage_edges", spy)
     cheap = balance_table(lu, zones, **kw)  # type: ignore[arg-type]
     assert seen and all(seen) == (case in {"grid", "whole layer"})
-    monkeypatch.setattr(balance_module, "matched_coverage", lambda geoms: False)
+    monkeypatch.setattr(balance_module, "matched_coverage_edges", lambda geoms, rings=None: None)
     _same(cheap, balance_table(lu, zones, **kw))  # type: ignore[arg-type]
 
 
