@@ -27,6 +27,7 @@ from pyproj import CRS
 from spatial.measure.area import ellipsoidal_area_m2
 from spatial.measure.rings import polygonal
 from spatial.preconditions import feature_error, feature_label, id_text, require_unique_ids
+from spatial.validate.ids import BLANK_PATTERN, PADDED_PATTERN
 from spatial.validate.inputs import LayerInput, Repair, prepare_inputs
 from spatial.validate.pairs import inside_by_cells  # one copy, for the checks and the review
 
@@ -77,9 +78,21 @@ def require_unique(gdf: gpd.GeoDataFrame, source: str, field: str) -> list[str]:
     """Return ``field`` (present: see :func:`ready_layers`) as text ids; refuse blanks, repeats.
 
     A text column without nulls is read as a whole (the same ids, one string
-    operation); any other one value by value.
+    operation; none padded: in Arrow, without pandas' string methods); any
+    other one value by value.
     """
     values = gdf[field]
+    texts = _unpadded_texts(values)
+    if texts is not None:  # str.strip would change none: the ids are the values
+        blank = np.flatnonzero(
+            pc.match_substring_regex(texts, BLANK_PATTERN).to_numpy(zero_copy_only=False)
+        )
+        if len(blank):
+            raise feature_error(source, feature_label(None, int(blank[0])), f"no {field}")
+        if len(pc.unique(texts)) != len(texts):  # pandas only to name the repeat
+            require_unique_ids(gdf, source, field)
+        ids: list[str] = texts.to_pylist()
+        return ids
     if pd.api.types.infer_dtype(values) == "string" and not values.isna().any():  # all str
         texts = values.astype(str).str.strip()
         blank = np.flatnonzero((texts == "").to_numpy())
@@ -96,6 +109,21 @@ def require_unique(gdf: gpd.GeoDataFrame, source: str, field: str) -> list[str]:
     if not _distinct_texts(values):  # the pandas comparison only to name the repeat
         require_unique_ids(gdf, source, field)
     return ids
+
+
+def _unpadded_texts(values: pd.Series) -> pa.Array | None:
+    """Return ``values`` as Arrow text if none is null or padded (``str.strip`` changes none)."""
+    try:
+        texts = pa.array(values, from_pandas=True)
+    except (pa.ArrowException, TypeError, ValueError):
+        return None
+    if isinstance(texts, pa.ChunkedArray):
+        texts = texts.combine_chunks()
+    if not (pa.types.is_string(texts.type) or pa.types.is_large_string(texts.type)):
+        return None
+    if texts.null_count or pc.any(pc.match_substring_regex(texts, PADDED_PATTERN)).as_py():
+        return None
+    return texts
 
 
 def _distinct_texts(values: pd.Series) -> bool:

@@ -488,8 +488,9 @@ def ready_twins(
     undecoded : UndecodedTwins, optional
         The twins left undecoded (None in both versions): OLD is then checked
         from its WKB (:func:`~spatial.review.balance_scan.clean_under_validator_wkb`)
-        and only the twins NEW's check must see are built. None is returned
-        where NEW's rows to check cannot be told: build them all and ask again.
+        and only the twins NEW's check must see are built; where that does not
+        tell (a check flags a feature, NEW's rows to check cannot be told),
+        every twin is built and the versions asked as they would be read.
 
     Returns
     -------
@@ -500,7 +501,8 @@ def ready_twins(
         comparison cuts it, and measured as oriented:
         :func:`spatial.measure.oriented.oriented_area_of_record_m2`);
         None when this does not apply or a version is not clean (the plain
-        path then names what is wrong).
+        path then names what is wrong; where twins were undecoded, the
+        versions in ``layers`` may then hold them built).
     """
     (old, old_name, id_field), (new, new_name, _) = layers
     usable = (
@@ -520,12 +522,20 @@ def ready_twins(
         return None
     og = np.array(old.geometry.array, dtype=object)  # their own references
     ng = np.array(new.geometry.array, dtype=object)
-    if undecoded is None:
+    known = None
+    if undecoded is not None:
+        known = _clean_undecoded((old, new), (og, ng), (old_pos, new_pos), undecoded, threads)
+        if known is None:  # not known so: every twin built, asked the usual way
+            undecoded.fill(og, ng)
+            old, new = _with_geometry(old, og), _with_geometry(new, ng)
+            og = np.array(old.geometry.array, dtype=object)
+            ng = np.array(new.geometry.array, dtype=object)
+    if known is None:
         if not clean_under_validator(old, threads):
             return None
         if not _new_clean(old, new, (old_pos, new_pos), threads):
             return None
-    elif not _clean_undecoded((old, new), (og, ng), (old_pos, new_pos), undecoded, threads):
+    elif not known:
         return None
     require_crs(old, old_name)
     require_id_column(old, old_name, id_field)
@@ -555,22 +565,23 @@ def _clean_undecoded(
     twins: tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]],
     undecoded: UndecodedTwins,
     threads: int,
-) -> bool:
+) -> bool | None:
     """OLD's and NEW's check (:func:`_new_clean`) where twins are undecoded (None in ``geoms``).
 
     OLD is checked from its WKB's boxes and convex test and its properties
     (the validator's question, answered as :func:`clean_under_validator` answers
     it, or False: not known); NEW's rows to check (:func:`_rows_to_check`) with
     their twins built in ``geoms`` (OLD's and NEW's own arrays, ``twins``: OLD
-    and NEW positions of the shared features). False where the rows cannot be
-    told: the caller builds every twin and asks again.
+    and NEW positions of the shared features). True: both clean; False: NEW
+    is not; None: not known so (a check flags an OLD feature, the rows cannot
+    be told), the caller builds every twin and asks the usual way.
     """
     old, new = versions
     if not clean_under_validator_wkb(old, undecoded.scan):
-        return False
+        return None
     rows = _rows_to_check(old, new, twins)
     if rows is None:
-        return False
+        return None
     if not len(rows):
         return True
     og, ng = geoms

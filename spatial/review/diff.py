@@ -684,9 +684,6 @@ def _ready_versions(
         twins = ready_twins(layers, usable_cpus(), undecoded)
         if twins is not None:
             return twins, [], True
-        if undecoded is not None:
-            _build_twins(layers, undecoded)
-            return _ready_versions(layers, repair=repair, fast=fast)
     if undecoded is not None:
         _build_twins(layers, undecoded)
     ready, repairs = _ready_one_by_one(layers, repair=repair, fast=fast)
