@@ -74,12 +74,17 @@ def _oriented(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return gdf.set_geometry(gpd.GeoSeries(rings, index=gdf.index, crs=gdf.crs))
 
 
-def require_unique(gdf: gpd.GeoDataFrame, source: str, field: str) -> list[str]:
+def require_unique(
+    gdf: gpd.GeoDataFrame, source: str, field: str, *, validated: bool = False
+) -> list[str]:
     """Return ``field`` (present: see :func:`ready_layers`) as text ids; refuse blanks, repeats.
 
     A text column without nulls is read as a whole (the same ids, one string
     operation; none padded: in Arrow, without pandas' string methods); any
-    other one value by value.
+    other one value by value. ``validated``: the validator found no repeated
+    ``id`` in the layer (``field`` is ``id``): no id, stripped, repeats among
+    the given ones, so none repeats as read once blanks are refused; not
+    compared again.
     """
     values = gdf[field]
     texts = _unpadded_texts(values)
@@ -89,7 +94,7 @@ def require_unique(gdf: gpd.GeoDataFrame, source: str, field: str) -> list[str]:
         )
         if len(blank):
             raise feature_error(source, feature_label(None, int(blank[0])), f"no {field}")
-        if len(pc.unique(texts)) != len(texts):  # pandas only to name the repeat
+        if not validated and len(pc.unique(texts)) != len(texts):  # pandas names the repeat
             require_unique_ids(gdf, source, field)
         ids: list[str] = texts.to_pylist()
         return ids
@@ -106,7 +111,7 @@ def require_unique(gdf: gpd.GeoDataFrame, source: str, field: str) -> list[str]:
             if text is None or not text.strip():
                 raise feature_error(source, feature_label(None, position), f"no {field}")
             ids.append(text.strip())
-    if not _distinct_texts(values):  # the pandas comparison only to name the repeat
+    if not (validated or _distinct_texts(values)):  # the pandas comparison names the repeat
         require_unique_ids(gdf, source, field)
     return ids
 

@@ -948,8 +948,9 @@ def diff_layers(  # noqa: PLR0913 - keyword-only options past the two versions
         for gdf, source in ((o, names[0]), (n, names[1])):
             require_field(gdf, source, class_field, "--class-field")
     crs = require_crs(o, names[0])
-    o_ids = require_unique(o, names[0], id_field)
-    n_ids = require_unique(n, names[1], id_field)
+    validated = shared and id_field == "id"  # the validator's mirror found no repeated id
+    o_ids = require_unique(o, names[0], id_field, validated=validated)
+    n_ids = require_unique(n, names[1], id_field, validated=validated)
     fields = [
         c
         for c in dict.fromkeys([*o.columns, *n.columns])
