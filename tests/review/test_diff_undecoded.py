@@ -14,6 +14,7 @@ L-shaped (concave: built by the scan).
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import geopandas as gpd
@@ -320,3 +321,32 @@ def test_ids_as_text_as_before(values: list[object]) -> None:
         except SpatialError as exc:
             got = str(exc)
         assert got == _plain_ids(values)
+
+
+def test_checks_see_every_twin_built(
+    tmp_path: Path, undecoded: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rules given for the call judge both versions whole: the twins are built for them first."""
+    rules = tmp_path / "rules.toml"
+    rules.write_text(
+        '[[rules]]\nid = "no-overlap"\nkind = "no_overlap"\nlayer = "zones"\n'
+        "max_overlap_m2 = 1.0\nallowed_nesting = []\n",
+        encoding="utf-8",
+    )
+    old = _write(_old(), tmp_path / "old.parquet")
+    new = _write(_new(_old()), tmp_path / "new.parquet")
+    outs = []
+    for plain in (False, True):
+        out = tmp_path / f"out_{plain}.json"
+        with monkeypatch.context() as patch:
+            if plain:
+                patch.setattr(_twins, "read_twins_undecoded", lambda *args, **kwargs: None)
+            argv = ["diff", old, new, "--rules", str(rules), "--format", "json"]
+            assert main([*argv, "--out", str(out)]) == 1  # PASS -> FAIL: the grown parcels overlap
+        outs.append(out.read_bytes())
+    assert undecoded == [N * N - 4]
+    assert outs[0] == outs[1]
+    rows = json.loads(outs[0].decode("utf-8-sig"))["rules"]
+    failed = {row["id"] for row in rows if row["new_status"] == "FAIL"}
+    # lu-0063 grown 30 m east over lu-0064, lu-0210 over lu-0211 (a 30 m x 100 m overlap each)
+    assert {"lu-0063", "lu-0064", "lu-0210", "lu-0211"} <= failed
