@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from spatial.checked.report import CheckReport
     from spatial.export.frame import OutputFrame
     from spatial.plan import Rule, Target
+    from spatial.review._twins import UndecodedTwins
     from spatial.review.diff import LayerDiff
 
 __all__ = ["DiffRequest", "DiffResult", "run_diff", "status_changes"]
@@ -431,27 +432,31 @@ def status_changes(
     return t, r, (_steady(new_t, "targets", unheld), _steady(new.rules, "rules"))
 
 
-def _read_versions(request: DiffRequest) -> list[gpd.GeoDataFrame]:
+def _read_versions(request: DiffRequest) -> tuple[list[gpd.GeoDataFrame], UndecodedTwins | None]:
     """Read OLD and NEW as ``read_layer`` does; a large pair's unchanged geometries built once.
 
     Two large GeoParquet or GeoPackage versions read without options go through
-    :func:`spatial.review._twins.read_twins`: the same frames, but a NEW
-    feature whose bytes are its OLD twin's holds the twin's geometry object.
-    A large OLD read so beside a NEW that is not (small, another format) is
-    read once: NEW alone then goes through ``read_layer``.
+    :func:`spatial.review._twins.read_twins_undecoded`: the same frames, but a
+    NEW feature whose bytes are its OLD twin's holds the twin's geometry object,
+    or, where the convex test settles the twin, None in both (the second item
+    says which: build them with ``UndecodedTwins.filled``). A large OLD read so
+    beside a NEW that is not (small, another format) is read once: NEW alone
+    then goes through ``read_layer``.
     """
     from spatial.cpus import usable_cpus  # noqa: PLC0415
     from spatial.io.layers import read_layer  # noqa: PLC0415
     from spatial.io.options import ReadOptions  # noqa: PLC0415
-    from spatial.review._twins import read_twins  # noqa: PLC0415
+    from spatial.review._twins import read_twins_undecoded  # noqa: PLC0415
 
     options = [request.inputs.options_of(role) for role in ("old", "new")]
     if all(o == ReadOptions() for o in options):
-        twins = read_twins(request.old, request.new, request.id_field, usable_cpus(), read_layer)
+        twins = read_twins_undecoded(
+            request.old, request.new, request.id_field, usable_cpus(), read_layer
+        )
         if twins is not None:
-            return list(twins)
+            return [twins[0], twins[1]], twins[2]
     old = read_layer(request.old, **vars(options[0]))
-    return [old, read_layer(request.new, **vars(options[1]))]
+    return [old, read_layer(request.new, **vars(options[1]))], None
 
 
 def run_diff(request: DiffRequest) -> DiffResult:
@@ -472,7 +477,7 @@ def run_diff(request: DiffRequest) -> DiffResult:
     from spatial.landuse.fields import CLASS_CODE_FIELD  # noqa: PLC0415
     from spatial.review.diff import diff_layers  # noqa: PLC0415
 
-    versions = _read_versions(request)
+    versions, undecoded = _read_versions(request)
     old, new = versions
     notes = []
     if request.class_field is None and CLASS_CODE_FIELD in old.columns and CLASS_CODE_FIELD in new:
@@ -483,6 +488,9 @@ def run_diff(request: DiffRequest) -> DiffResult:
     frame = output_frame_for(request.out_crs, {"old": old, "new": new})
     frame = frame.with_fields("diff_pieces", {"id": request.id_field})  # BSM written as BSM
     judging = _judging(request, (old, new)) if request.checks else None
+    if undecoded is not None and judging is not None and judging.runs:  # checks see them all
+        old, new = versions[:] = undecoded.filled(old, new)
+        undecoded = None
     checked = (old, new) if judging is not None and judging.runs else None
     del old, new
     result = diff_layers(
@@ -494,6 +502,7 @@ def run_diff(request: DiffRequest) -> DiffResult:
         tolerance_m2=request.geometry_tolerance_m2,
         names=(database_label(request.old), database_label(request.new)),
         repair=request.repair,
+        undecoded=undecoded,
     )
     plan_notes: tuple[str, ...] = () if judging is None else judging.notes
     targets, rules, steady = _checks(request, judging or _NO_CHECKS, checked)

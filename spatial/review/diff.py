@@ -55,7 +55,7 @@ from spatial.cpus import usable_cpus
 from spatial.crs import WGS84, reproject
 from spatial.landuse.fields import require_field
 from spatial.preconditions import require_crs
-from spatial.review._fast import FAST_MIN_FEATURES, orient_in_place, ready_fast
+from spatial.review._fast import FAST_MIN_FEATURES, box_candidates, orient_in_place, ready_fast
 from spatial.review._pieces import (
     area_m2,
     cut_pairs,
@@ -64,7 +64,7 @@ from spatial.review._pieces import (
     ready_layers,
     require_unique,
 )
-from spatial.review._twins import ready_twins, same_objects
+from spatial.review._twins import UndecodedTwins, ready_twins, same_objects
 from spatial.review.terms import GEOMETRY_TOLERANCE_M2, STATUSES  # named without pandas
 from spatial.validate.inputs import Repair
 
@@ -124,6 +124,9 @@ class LayerDiff:
         Where ``compared`` is not oriented: positions in OLD and in NEW of the
         unchanged features, some of them twins (one geometry object in both),
         oriented once for both when :attr:`versions` is first asked.
+    undecoded : UndecodedTwins or None
+        Twins never built (None in both ``compared`` versions): built from
+        OLD's WKB, then oriented, when :attr:`versions` is first asked.
     """
 
     features: pd.DataFrame
@@ -133,6 +136,7 @@ class LayerDiff:
     compared: tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]
     oriented: bool = True
     twins: tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]] | None = None
+    undecoded: UndecodedTwins | None = None
 
     @property
     def versions(self) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
@@ -142,6 +146,9 @@ class LayerDiff:
         draw). Twins left as read are oriented here, once, when first asked:
         a twin stays one geometry shared by both versions.
         """
+        if self.undecoded is not None:
+            self.compared = self.undecoded.filled(*self.compared)
+            self.undecoded = None
         if not self.oriented:
             self.compared = _versions_oriented(self.compared, self.twins)
             self.oriented, self.twins = True, None
@@ -149,7 +156,7 @@ class LayerDiff:
 
     @versions.setter
     def versions(self, value: tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]) -> None:
-        self.compared, self.oriented, self.twins = value, True, None
+        self.compared, self.oriented, self.twins, self.undecoded = value, True, None, None
 
 
 def _versions_oriented(
@@ -573,26 +580,39 @@ def _one_by_one(layers: list[tuple[gpd.GeoDataFrame, str, str]]) -> bool:
 
 
 def _orient_near_changes(
-    og: np.ndarray, ng: np.ndarray, same: tuple[np.ndarray, np.ndarray]
+    og: np.ndarray,
+    ng: np.ndarray,
+    same: tuple[np.ndarray, np.ndarray],
+    undecoded: UndecodedTwins | None = None,
 ) -> None:
     """Orient, in ``og`` and ``ng``, each unchanged feature whose box meets a changed one's.
 
     ``same``: positions in OLD and in NEW of the unchanged features (a twin is
     one object in both: both get the one oriented copy). Only these can be cut
     against a changed feature (the cuts pair features whose boxes meet), so
-    every geometry GEOS cuts has its rings oriented.
+    every geometry GEOS cuts has its rings oriented. A twin left undecoded
+    (``undecoded``) is tested by its box from the WKB and built only if near.
     """
     u_old, u_new = same
     changed = np.concatenate([og[_split(len(og), u_old)[0]], ng[_split(len(ng), u_new)[0]]])
     if not len(changed) or not len(u_old):
         return
-    near = np.unique(shapely.STRtree(changed).query(og[u_old])[0])
+    if undecoded is None:
+        near = np.unique(shapely.STRtree(changed).query(og[u_old])[0])
+    else:  # the boxes STRtree.query compares, from the WKB where a twin is not built
+        boxes = undecoded.scan.bounds[u_old]
+        built = np.flatnonzero(~shapely.is_missing(og[u_old]))
+        boxes[built] = shapely.bounds(og[u_old[built]])
+        near = box_candidates(boxes, changed[~shapely.is_empty(changed)])
+        undecoded.fill(og, ng, u_old[near])
     fresh = shapely.orient_polygons(og[u_old[near]])
     og[u_old[near]] = fresh
     ng[u_new[near]] = fresh
 
 
-def _old_area_m2(geoms: np.ndarray, crs: CRS, *, oriented: bool) -> np.ndarray:
+def _old_area_m2(
+    geoms: np.ndarray, crs: CRS, *, oriented: bool, undecoded: UndecodedTwins | None = None
+) -> np.ndarray:
     """Areas of record of OLD's geometries (m²), as oriented (:func:`_area_m2` where they are).
 
     Where some rings may turn the other way (twins left as read), each is
@@ -601,6 +621,8 @@ def _old_area_m2(geoms: np.ndarray, crs: CRS, *, oriented: bool) -> np.ndarray:
     """
     if oriented or not len(geoms):
         return _area_m2(geoms, crs)
+    if undecoded is not None:
+        return _old_area_from_wkb_m2(geoms, crs, undecoded)
     from spatial.measure.area import ellipsoidal_area_m2  # noqa: PLC0415
 
     starts = range(0, len(geoms), _AREA_CHUNK)
@@ -617,20 +639,64 @@ def _old_area_m2(geoms: np.ndarray, crs: CRS, *, oriented: bool) -> np.ndarray:
         return np.concatenate(list(pool.map(one, starts)))
 
 
+def _old_area_from_wkb_m2(geoms: np.ndarray, crs: CRS, undecoded: UndecodedTwins) -> np.ndarray:
+    """:func:`_old_area_m2` of OLD, its undecoded twins (None) measured from their WKB.
+
+    Each feature's figure is that of its oriented geometry, bit for bit,
+    whichever way it is measured; slices on the usable CPUs.
+    """
+    missing = np.asarray(shapely.is_missing(geoms), dtype=bool)
+    areas = np.zeros(len(geoms))
+    built = np.flatnonzero(~missing)
+    areas[built] = _old_area_m2(geoms[built], crs, oriented=False)
+    left = np.flatnonzero(missing)
+    starts = range(0, len(left), _AREA_CHUNK)
+    threads = min(usable_cpus(), len(starts))
+
+    def one(start: int) -> np.ndarray:
+        return undecoded.areas_m2(left[start : start + _AREA_CHUNK], crs)
+
+    if threads <= 1:
+        parts = [one(s) for s in starts]
+    else:
+        with ThreadPoolExecutor(max_workers=threads) as pool:
+            parts = list(pool.map(one, starts))
+    if parts:
+        areas[left] = np.concatenate(parts)
+    return areas
+
+
 def _ready_versions(
-    layers: list[tuple[gpd.GeoDataFrame, str, str]], *, repair: bool, fast: bool
+    layers: list[tuple[gpd.GeoDataFrame, str, str]],
+    *,
+    repair: bool,
+    fast: bool,
+    undecoded: UndecodedTwins | None = None,
 ) -> tuple[list[gpd.GeoDataFrame], list[Repair], bool]:
     """:func:`_ready_one_by_one`, or :func:`ready_twins` for versions sharing geometries.
 
     The third item says whether the versions came out of :func:`ready_twins`
-    (clean, a twin one geometry object in both).
+    (clean, a twin one geometry object in both, or None in both where
+    ``undecoded`` names it). Where they do not, every twin is built first:
+    the plain path sees the versions as read.
     """
     if fast and not repair and len(layers) == 2:
-        twins = ready_twins(layers, usable_cpus())
+        twins = ready_twins(layers, usable_cpus(), undecoded)
         if twins is not None:
             return twins, [], True
+    if undecoded is not None:
+        _build_twins(layers, undecoded)
     ready, repairs = _ready_one_by_one(layers, repair=repair, fast=fast)
     return ready, repairs, False
+
+
+def _build_twins(
+    layers: list[tuple[gpd.GeoDataFrame, str, str]], undecoded: UndecodedTwins
+) -> None:
+    """Replace the versions in ``layers`` by their frames with every twin built (as read)."""
+    (old, old_name, old_id), (new, new_name, new_id) = layers
+    old, new = undecoded.filled(old, new)
+    layers[:] = [(old, old_name, old_id), (new, new_name, new_id)]
 
 
 def _ready_one_by_one(
@@ -821,7 +887,7 @@ def _reids(
     return old_ids, new_ids
 
 
-def diff_layers(
+def diff_layers(  # noqa: PLR0913 - keyword-only options past the two versions
     old: gpd.GeoDataFrame,
     new: gpd.GeoDataFrame,
     *,
@@ -831,6 +897,7 @@ def diff_layers(
     names: tuple[str, str] = ("old", "new"),
     repair: bool = False,
     fast: bool = True,
+    undecoded: UndecodedTwins | None = None,
 ) -> LayerDiff:
     """Compare two versions of a polygon layer, feature by feature, by area.
 
@@ -854,6 +921,10 @@ def diff_layers(
         features with the validator's vectorised mirror
         (:func:`~spatial.review._fast.ready_fast`) instead of feature by feature;
         the result, a refusal and its message are the same either way.
+    undecoded : UndecodedTwins, optional
+        Twins of a large pair left undecoded by
+        :func:`~spatial.review._twins.read_twins_undecoded` (None in both
+        versions): built only where a step must see them; the result is the same.
 
     Returns
     -------
@@ -870,14 +941,16 @@ def diff_layers(
     """
     layers = [(old, names[0], id_field), (new, names[1], id_field)]
     del old, new  # versions handed over whole are freed as they are readied
-    (o, n), repairs, shared = _ready_versions(layers, repair=repair, fast=fast)
+    (o, n), repairs, shared = _ready_versions(layers, repair=repair, fast=fast, undecoded=undecoded)
+    undecoded = undecoded if shared else None  # built whole for the other paths
     del layers
     if class_field is not None:
         for gdf, source in ((o, names[0]), (n, names[1])):
             require_field(gdf, source, class_field, "--class-field")
     crs = require_crs(o, names[0])
-    o_ids = require_unique(o, names[0], id_field)
-    n_ids = require_unique(n, names[1], id_field)
+    validated = shared and id_field == "id"  # the validator's mirror found no repeated id
+    o_ids = require_unique(o, names[0], id_field, validated=validated)
+    n_ids = require_unique(n, names[1], id_field, validated=validated)
     fields = [
         c
         for c in dict.fromkeys([*o.columns, *n.columns])
@@ -888,9 +961,9 @@ def diff_layers(
     ng = np.array(n.geometry.array, dtype=object)
     same = _unchanged(oi, ni, og, ng, shared=shared)
     if shared:  # twins as read: oriented only where GEOS cuts them
-        _orient_near_changes(og, ng, (oi[same], ni[same]))
+        _orient_near_changes(og, ng, (oi[same], ni[same]), undecoded)
     gained, lost, moved = _sides(og, ng, oi, ni, same)
-    old_whole_m2 = _old_area_m2(og, crs, oriented=not shared)
+    old_whole_m2 = _old_area_m2(og, crs, oriented=not shared, undecoded=undecoded)
     new_whole_m2 = _new_m2(ng, ni, oi, same, old_whole_m2, crs)
     gained_m2, lost_m2 = _moved_m2(
         (gained, lost), moved, (oi, ni), (old_whole_m2, new_whole_m2), crs
@@ -933,4 +1006,4 @@ def diff_layers(
         table["old_ids"], table["new_ids"] = reid_old, reid_new
         columns = [*FEATURE_COLUMNS, *REID_COLUMNS]
     twins = (oi[same], ni[same]) if shared else None
-    return LayerDiff(table[columns], layer, matrix, repairs, (o, n), not shared, twins)
+    return LayerDiff(table[columns], layer, matrix, repairs, (o, n), not shared, twins, undecoded)
