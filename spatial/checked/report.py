@@ -134,6 +134,10 @@ class CheckReport:
     #: What ``class_code`` of the conflicts holds (``the zones' class YDYHFLDM``, ``the
     #: constraint's class YDYHFLDM``), as the command knows it; None: said as ``class``.
     conflict_class: str | None = field(default=None, repr=False)
+    #: The conflict pieces cut by the land-use class they lie on, the class in the land
+    #: use's own field (``YDYHFLDM``): what ``--conflicts-out`` and ``findings.gpkg`` write
+    #: (:func:`spatial.review.occupied.pieces_by_landuse`); None without a land-use layer.
+    conflict_pieces_by_landuse: gpd.GeoDataFrame | None = field(default=None, repr=False)
 
     @property
     def passed(self) -> bool:
