@@ -218,7 +218,6 @@ def run(args: argparse.Namespace) -> int:
         f"tables.xlsx, tables.json ({len(result.tables)} tables), findings.gpkg ({layers}), "
         f"manifest.json (sha256 {result.manifest_sha256[:16]}...)"
     )
-    print(f"spatial review: {result.snapshot.report.summary()}")
     for name, table in result.tables.items():  # diff's status tables, with --previous
         if name.startswith("status_targets_"):
             layer = name.removeprefix("status_targets_")

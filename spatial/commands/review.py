@@ -591,6 +591,15 @@ def _id_field(request: ReviewRequest, layer: str) -> str:
     return "id"
 
 
+def _previous_label(path: str) -> str:
+    """Return how messages name a previous version: its file, said to be the previous version.
+
+    >>> _previous_label("landuse_2023.gpkg")
+    'landuse_2023.gpkg (the previous version, --previous)'
+    """
+    return f"{database_label(path)} (the previous version, --previous)"
+
+
 def _changes(request: ReviewRequest, inputs: _Inputs) -> dict[str, LayerDiff]:
     changes = {}
     paths = dict(request.previous)
@@ -604,7 +613,7 @@ def _changes(request: ReviewRequest, inputs: _Inputs) -> dict[str, LayerDiff]:
             new,
             id_field=_id_field(request, layer),
             class_field=request.class_field if both else None,
-            names=(database_label(paths[layer]), database_label(current or "")),
+            names=(_previous_label(paths[layer]), database_label(current or "")),
             repair=request.repair,
         )
     return changes
@@ -634,7 +643,7 @@ def _status_changes(
             targets=targets,
             rules=rules,
             repair=request.repair,
-            sources={**inputs.files, layer: database_label(dict(request.previous)[layer])},
+            sources={**inputs.files, layer: _previous_label(dict(request.previous)[layer])},
         )
         versions = (old, inputs.theirs[layer])
         t, r, _ = status_changes(report, snapshot.report, versions, request.class_field)
