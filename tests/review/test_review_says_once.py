@@ -56,3 +56,14 @@ def test_an_invalid_previous_version_is_named_as_the_previous_version(folder, ca
         "spatial review: landuse_bad.gpkg (the previous version, --previous): feature "
         f"{old['BSM'][3]}: invalid geometry"
     ), last
+
+
+def test_the_manifest_leaves_out_the_bundled_plans_unset_layers(folder):
+    import json  # noqa: PLC0415
+
+    options = json.loads((folder / "review" / "manifest.json").read_text("utf-8"))["options"]
+    assert not [k for k in options if k.startswith("layer_") and options[k] is None], options
+    assert options["layer_zones"].endswith("zones.gpkg::zones")  # theirs, kept
+    assert options["class_field"] == "YDYHFLDM" and options["previous"] == [
+        "landuse=landuse_old.gpkg"
+    ]
