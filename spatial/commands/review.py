@@ -1022,8 +1022,8 @@ def _naming_findings(
     features' ids, keeps its name, as ``check --conflicts-out`` writes it).
     The 质检 findings' ``feature_id`` takes the inspected layer's (the land use's,
     else the zones'); ``other_id`` (the same layer's) keeps its name. The
-    tables (``tables.json``, ``tables.xlsx``) name their id columns alike (but
-    ``qc_findings``, which is ``spatial qc``'s table as it writes it); the
+    tables (``tables.json``, ``tables.xlsx``) name their id columns alike,
+    ``qc_findings`` too (its ``feature_id`` as ``BSM``, as the layer); the
     conflicts table's ``landuse_class`` is written as the land use's class
     field (``YDYHFLDM``).
     """
@@ -1032,6 +1032,7 @@ def _naming_findings(
         frame = frame.naming_table(f"changes_{layer}", {"id": [layer]})
     inspected = LANDUSE if inputs.landuse is not None else "zones"
     frame = frame.naming_ids(ERRORS_LAYER, {"feature_id": [inspected]})
+    frame = frame.naming_table(ERRORS_LAYER, {"feature_id": [inspected]})  # the layer's name
     for table in ("balance", "balance_totals", "balance_adjustment"):
         frame = frame.naming_table(table, {"zone_id": ["zones"]})
     frame = named_check_tables(frame, *plan)
