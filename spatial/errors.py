@@ -110,12 +110,32 @@ class FieldError(LayerError):
     --------
     >>> print(FieldError("lu.gpkg", "DLBM", "--class-field", ("BSM", "YDYHFLDM")))
     lu.gpkg: no field 'DLBM' for --class-field; its fields are BSM, YDYHFLDM
-    """
 
-    def __init__(self, source: str, field: str, option: str, fields: tuple[str, ...]) -> None:
+    A field no one named (``default=True``: the default ``id``) is said to be the
+    default, with the two places that name it instead of the option alone:
+
+    >>> print(FieldError("分区.shp", "id", "--id-field", ("单元编号",), default=True))
+    分区.shp: no field 'id' (the default id field: neither --id-field nor spatial.toml's id_field names one); its fields are 单元编号
+    """  # noqa: E501
+
+    def __init__(
+        self,
+        source: str,
+        field: str,
+        option: str,
+        fields: tuple[str, ...],
+        *,
+        default: bool = False,
+    ) -> None:
         listed = ", ".join(fields) or "none"
-        super().__init__(f"{source}: no field {field!r} for {option}; its fields are {listed}")
+        named = f"for {option}"
+        if default:
+            named = (
+                f"(the default id field: neither {option} nor spatial.toml's id_field names one)"
+            )
+        super().__init__(f"{source}: no field {field!r} {named}; its fields are {listed}")
         self.source, self.field, self.option, self.fields = source, field, option, fields
+        self.default = default
 
 
 class IdColumnError(FieldError):
@@ -133,14 +153,23 @@ class IdColumnError(FieldError):
     """
 
     def __init__(
-        self, source: str, column: str, columns: tuple[str, ...], option: str = "--id-field"
+        self,
+        source: str,
+        column: str,
+        columns: tuple[str, ...],
+        option: str = "--id-field",
+        *,
+        default: bool = False,
     ) -> None:
-        super().__init__(source, column, option.removesuffix(" FIELD"), columns)
+        super().__init__(source, column, option.removesuffix(" FIELD"), columns, default=default)
         self.column, self.columns = column, columns
 
-    def naming(self, option: str) -> IdColumnError:
-        """Return the same error naming ``option`` as the way to name the field."""
-        return IdColumnError(self.source, self.column, self.columns, option)
+    def naming(self, option: str, *, default: bool = False) -> IdColumnError:
+        """Return the same error naming ``option`` as the way to name the field.
+
+        ``default``: the field was no one's choice (the default ``id``), and is said so.
+        """
+        return IdColumnError(self.source, self.column, self.columns, option, default=default)
 
 
 class OutputError(SpatialError, OSError):

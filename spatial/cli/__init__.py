@@ -29,7 +29,7 @@ import warnings
 from collections.abc import Sequence
 from typing import Any, NoReturn, TextIO
 
-from spatial.cli._options import COMMAND_HELP, id_field_option
+from spatial.cli._options import COMMAND_HELP, id_field_defaulted, id_field_option
 from spatial.cli._output import ExitCode
 from spatial.cli._outputs import guard_outputs
 from spatial.cli._project import add_project_option, apply_project, project_hint
@@ -181,12 +181,14 @@ def _internal_error(command: str, exc: Exception) -> int:
 def _said(args: argparse.Namespace, exc: SpatialError) -> str:
     """Return ``exc`` as said to the planner.
 
-    A missing id column names this command's option; a missing field the
-    project named names the project file (the planner typed no option).
+    A missing id column names this command's option, and is said to be the
+    default ``id`` when nothing named it; a missing field the project named names
+    the project file (the planner typed no option).
     """
-    text = str(
-        exc.naming(id_field_option(args, exc.source)) if isinstance(exc, IdColumnError) else exc
-    )
+    if isinstance(exc, IdColumnError):
+        default = id_field_defaulted(args, exc.column)
+        exc = exc.naming(id_field_option(args, exc.source), default=default)
+    text = str(exc)
     return text + project_hint(args, text)
 
 

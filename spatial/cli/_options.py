@@ -551,6 +551,29 @@ def id_field_option(args: argparse.Namespace, source: str) -> str:
     return f"--id-field {item.role}=FIELD"
 
 
+def id_field_defaulted(args: argparse.Namespace, column: str) -> bool:
+    """Whether the id field ``column`` a layer lacks was no one's choice: the default ``id``.
+
+    Neither an ``--id-field`` value (the command line's or the project's, which
+    reach the same list) nor a command's own id option (``--zone-id-field``) says ``id``.
+
+    Examples
+    --------
+    >>> defaulted = argparse.Namespace(id_field=["zones=DYBH"])
+    >>> id_field_defaulted(defaulted, "id"), id_field_defaulted(defaulted, "DYBH")
+    (True, False)
+    >>> id_field_defaulted(argparse.Namespace(id_field=["landuse=id"]), "id")
+    False
+    """
+    if column != "id":
+        return False
+    given = getattr(args, "id_field", None)
+    values = given if isinstance(given, list) else [given]
+    said: list[object] = [keyed_value(v)[1] for v in values if isinstance(v, str)]
+    said += [getattr(args, row.attribute, None) for row in _ROWS if row.ids_of is not None]
+    return "id" not in said
+
+
 # --- the one rule of a layer's ids when the call names none
 
 

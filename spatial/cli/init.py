@@ -71,6 +71,10 @@ class Found:
     class_name_field: str | None = None
     #: Whether it is its file's only layer (a Shapefile; a GeoPackage of one layer).
     sole: bool = True
+    #: The layer's property fields, as the file names them.
+    fields: tuple[str, ...] = ()
+    #: Without an id field: the first field unique and never blank (``单元编号``), suggested.
+    id_guess: str | None = None
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -109,11 +113,12 @@ def _found(path: str, layer: str | None, *, sole: bool = True) -> Found:
     info = pyogrio.read_info(path, layer=layer)
     frame = pyogrio.read_dataframe(path, layer=layer, read_geometry=False)
     class_field = _first(frame.columns, CLASS_FIELDS)
+    id_field = unique_field(frame, ID_FIELDS)
     name_of_class = CLASS_NAME_FIELDS.get(class_field or "")
     return Found(
         path=path if layer is None else f"{path}::{layer}",
         crs=info["crs"],
-        id_field=unique_field(frame, ID_FIELDS),
+        id_field=id_field,
         name_field=_first(frame.columns, NAME_FIELDS),
         class_field=class_field,
         geometry_type=str(info["geometry_type"]),
@@ -121,6 +126,8 @@ def _found(path: str, layer: str | None, *, sole: bool = True) -> Found:
         encoding_problem=_encoding_problem(path, frame),
         class_name_field=name_of_class if name_of_class in frame.columns else None,
         sole=sole,
+        fields=tuple(str(c) for c in frame.columns),
+        id_guess=None if id_field is not None else unique_field(frame, tuple(frame.columns)),
     )
 
 
@@ -202,8 +209,9 @@ def _key(role: str) -> str:
 
 
 def _described(found: Found) -> str:
+    plural = "" if found.features == 1 else "s"
     return (
-        f"{found.path}: {found.features} {found.geometry_type} features, CRS "
+        f"{found.path}: {found.features} {found.geometry_type} feature{plural}, CRS "
         f"{found.crs or 'none declared'}; id field {found.id_field or 'none found'}, "
         f"name field {found.name_field or 'none found'}, class field "
         f"{found.class_field or 'none found'}"
@@ -225,6 +233,9 @@ def _table(role: str, found: Found, folder: Path) -> list[str]:
         value = getattr(found, key)
         if value is not None:
             lines.append(f"{comment}{key} = {_quoted(value)}")
+    if _wants_id(role, found):
+        guess = found.id_guess or (found.fields[0] if found.fields else "FIELD")
+        lines.append(f"# id_field = {_quoted(guess)}  # {_no_id_said(found)}")
     if found.crs is None:
         lines.append('# crs = "EPSG:4544"  # the file declares none: say which it is')
     if role == "landuse" and found.class_field is not None:
@@ -232,6 +243,23 @@ def _table(role: str, found: Found, folder: Path) -> list[str]:
         if found.class_name_field is not None:  # qc compares each name with its code's
             lines.append(f"class_name_field = {_quoted(found.class_name_field)}")
     return [*lines, ""]
+
+
+def _wants_id(role: str, found: Found) -> bool:
+    """Whether a layer needs an id field named: a plan layer's or the land use's, none found.
+
+    A constraint's features are numbered ``NAME#i`` without one; a layer left
+    commented out is the planner's to write.
+    """
+    return found.id_field is None and role.startswith(("layers.", "landuse"))
+
+
+def _no_id_said(found: Found) -> str:
+    """Return why the ``id_field`` line is commented: none of the standard fields, its fields."""
+    return (
+        f"no id field found ({', '.join(ID_FIELDS[:3])}...): name the field that identifies each "
+        f"feature, one of {', '.join(found.fields) or 'none'}"
+    )
 
 
 def _plan_title(plan: str | None) -> str | None:
@@ -306,8 +334,14 @@ def run(args: argparse.Namespace) -> int:
     text = project_text(args, found, out.absolute().parent)
     from spatial.io.atomic import write_text_atomic  # noqa: PLC0415
 
+    taken: set[str] = set()
     for item in found:
         print(f"spatial init: {printable(_described(item))}", file=sys.stderr)
+        role = _role(item, taken)
+        taken.add(role)
+        if _wants_id(role, item):
+            said = f"{item.path}: {_no_id_said(item)} (uncomment the id_field line in {out})"
+            print(f"spatial init: {printable(said)}", file=sys.stderr)
         if item.encoding_problem is not None:
             print(f"spatial init: warning: {printable(item.encoding_problem)}", file=sys.stderr)
     write_text_atomic(out, text)

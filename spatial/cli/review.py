@@ -116,13 +116,21 @@ def _text(path: str | os.PathLike[str] | None) -> str | None:
 
 
 def _settings(args: argparse.Namespace) -> dict[str, object]:
-    """Return the options as given (after the project), JSON values only, for the manifest."""
+    """Return the options as given (after the project), JSON values only, for the manifest.
+
+    A planner's own plan leaves out the bundled plan's layer options it left
+    unset (``layer_corridor``...): they do not apply to it.
+    """
     kept = (str, int, float, bool, list, type(None))
     given = {k: os.fspath(v) if isinstance(v, os.PathLike) else v for k, v in vars(args).items()}
+    own = own_plan(args)
     return {
         k: v
         for k, v in sorted(given.items())
-        if k != "handler" and not k.startswith("_") and isinstance(v, kept)
+        if k != "handler"
+        and not k.startswith("_")
+        and isinstance(v, kept)
+        and not (own and v is None and k.startswith("layer_"))
     }
 
 
@@ -218,7 +226,6 @@ def run(args: argparse.Namespace) -> int:
         f"tables.xlsx, tables.json ({len(result.tables)} tables), findings.gpkg ({layers}), "
         f"manifest.json (sha256 {result.manifest_sha256[:16]}...)"
     )
-    print(f"spatial review: {result.snapshot.report.summary()}")
     for name, table in result.tables.items():  # diff's status tables, with --previous
         if name.startswith("status_targets_"):
             layer = name.removeprefix("status_targets_")

@@ -81,18 +81,25 @@ def split_by_landuse(
 ) -> CheckReport:
     """Return ``report`` with its conflicts split by ``landuse``'s class (as it is without one).
 
+    The table (``conflicts_by_landuse``) and the pieces written
+    (``conflict_pieces_by_landuse``, the class in ``class_field``).
+
     Nothing is split when the report has no conflict or the land use lacks ``class_field``.
     """
     if report.conflicts is None or not len(report.conflicts) or class_field not in landuse:
         return report
-    from spatial.review.occupied import conflicts_by_landuse  # noqa: PLC0415
+    from spatial.review.occupied import conflicts_by_landuse, pieces_by_landuse  # noqa: PLC0415
 
+    frames = cut_frames(layers, rules)
     table = conflicts_by_landuse(
         report.conflicts,
         landuse,
         class_field=class_field,
         source=source,
         repair=repair,
-        frames=cut_frames(layers, rules),
+        frames=frames,
     )
-    return dataclasses.replace(report, conflicts_by_landuse=table)
+    pieces = pieces_by_landuse(report.conflicts, landuse, class_field=class_field, frames=frames)
+    return dataclasses.replace(
+        report, conflicts_by_landuse=table, conflict_pieces_by_landuse=pieces
+    )

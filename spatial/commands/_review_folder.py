@@ -116,7 +116,8 @@ def _findings(
     snapshot: PlanSnapshot, changes: Mapping[str, LayerDiff], qc: QcResult | None
 ) -> dict[str, gpd.GeoDataFrame]:
     layers = {}
-    conflicts = snapshot.report.conflicts
+    conflicts = snapshot.report.conflict_pieces_by_landuse  # by the land use's class, if known
+    conflicts = snapshot.report.conflicts if conflicts is None else conflicts
     if conflicts is not None:
         layers["conflicts"] = conflicts
     for layer, diff in changes.items():

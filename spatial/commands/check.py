@@ -261,9 +261,11 @@ def run_check(request: CheckRequest) -> CheckResult:
         class_field=request.class_field or CLASS_CODE_FIELD,
         conflicts=request.conflicts or request.landuse is not None,
     )
-    conflicts = None if report.conflicts is None else frame.layer("conflicts", report.conflicts)
     report = _with_conflict_class(report, layers, rules, request.class_field or CLASS_CODE_FIELD)
     report, frame = _by_landuse(request, layers, rules, report, frame)
+    pieces = report.conflict_pieces_by_landuse  # cut by the land use's class, when it is known
+    pieces = report.conflicts if pieces is None else pieces
+    conflicts = None if pieces is None else frame.layer("conflicts", pieces)
     notes += report.matches
     if request.plan.is_own or not plan.judged:  # their layers go out, never Bishan's beside
         theirs = select_layers(report.layers, sources)  # none moved to lon/lat here

@@ -70,6 +70,7 @@ __all__ = [
     "ReviewRequest",
     "ReviewResult",
     "layers_read",
+    "read_project_layer",
     "review_request",
     "run_review",
     "tables_json",
@@ -221,6 +222,61 @@ def review_request(
         packs=packs,
         command_line=("review_request", os.fspath(project.file)),
         project=os.fspath(project.file),
+    )
+
+
+def read_project_layer(project: Project, role: str) -> gpd.GeoDataFrame:
+    r"""Return one of the project's layers read as ``spatial review`` and ``check`` read it.
+
+    Parameters
+    ----------
+    project : Project
+        The project (:func:`spatial.project.load_project`).
+    role : str
+        A plan layer's name (``zones``), ``landuse``, or a constraint's or a
+        ``[within]`` layer's name (``永久基本农田``).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        In the layer's own CRS (or the project's ``crs``). A plan layer's ids in
+        ``id`` and names in ``name_zh``, from the project's ``id_field`` and
+        ``name_field`` (:func:`spatial.io.fields.planner_field` gives the file's
+        field back); a constraint's ids in ``id`` from its ``id_field``, else its
+        standard id field (``BSM``), else numbered ``NAME#i``; the land use as
+        stored, its ids in the project's ``id_field`` (``BSM``; ``id`` when none).
+
+    Raises
+    ------
+    UsageError
+        The project names no such layer.
+    FieldError
+        The land use lacks the ``id_field`` the project names.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> import geopandas as gpd, shapely
+    >>> from spatial.project import load_project
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> gpd.GeoDataFrame({"BSM": ["J1"]}, geometry=[shapely.box(0, 0, 1, 1)],
+    ...                  crs="EPSG:4544").to_file(folder / "jbnt.gpkg")
+    >>> _ = (folder / "spatial.toml").write_text(
+    ...     '[constraints."永久基本农田"]\npath = "jbnt.gpkg"\n', encoding="utf-8")
+    >>> read_project_layer(load_project(folder / "spatial.toml"), "永久基本农田")["id"].tolist()
+    ['J1']
+    """
+    lines = {**project.constraints, **project.within}
+    if role == LANDUSE and project.landuse is not None:
+        return _read_landuse(project.landuse.path, _project_options(project.landuse), [])
+    if role in project.layers:
+        layer = project.layers[role]
+        return read_plan_layer(role, layer.path, _project_options(layer))
+    if role in lines:
+        return read_constraint_layer(role, lines[role].path, _project_options(lines[role]))
+    known = [*project.layers, *([LANDUSE] if project.landuse else []), *lines]
+    raise UsageError(
+        f"{project.file}: no layer {role!r}; its layers are {', '.join(known) or 'none'}"
     )
 
 
@@ -393,12 +449,17 @@ def _read_inputs(request: ReviewRequest) -> _Inputs:
         files[name] = database_label(path)
     landuse = None
     if request.landuse is not None:
-        landuse = _read(request.landuse, _as_stored(_options(request, LANDUSE)), notes)
-        named = _options(request, LANDUSE).id_field  # read as stored: the field itself checked
-        if named is not None:
-            require_field(landuse, database_label(request.landuse), named, "--id-field")
+        landuse = _read_landuse(request.landuse, _options(request, LANDUSE), notes)
     previous = _read_previous(request, notes)
     return _Inputs(layers, files, theirs, landuse, previous, notes)
+
+
+def _read_landuse(path: str, options: ReadOptions, notes: list[str]) -> gpd.GeoDataFrame:
+    """Read the land use as stored, its named id field (the field itself) required."""
+    landuse = _read(path, _as_stored(options), notes)
+    if options.id_field is not None:
+        require_field(landuse, database_label(path), options.id_field, "--id-field")
+    return landuse
 
 
 def _constraint_specs(request: ReviewRequest) -> list[tuple[str, str, str]]:
@@ -530,6 +591,15 @@ def _id_field(request: ReviewRequest, layer: str) -> str:
     return "id"
 
 
+def _previous_label(path: str) -> str:
+    """Return how messages name a previous version: its file, said to be the previous version.
+
+    >>> _previous_label("landuse_2023.gpkg")
+    'landuse_2023.gpkg (the previous version, --previous)'
+    """
+    return f"{database_label(path)} (the previous version, --previous)"
+
+
 def _changes(request: ReviewRequest, inputs: _Inputs) -> dict[str, LayerDiff]:
     changes = {}
     paths = dict(request.previous)
@@ -543,7 +613,7 @@ def _changes(request: ReviewRequest, inputs: _Inputs) -> dict[str, LayerDiff]:
             new,
             id_field=_id_field(request, layer),
             class_field=request.class_field if both else None,
-            names=(database_label(paths[layer]), database_label(current or "")),
+            names=(_previous_label(paths[layer]), database_label(current or "")),
             repair=request.repair,
         )
     return changes
@@ -573,7 +643,7 @@ def _status_changes(
             targets=targets,
             rules=rules,
             repair=request.repair,
-            sources={**inputs.files, layer: database_label(dict(request.previous)[layer])},
+            sources={**inputs.files, layer: _previous_label(dict(request.previous)[layer])},
         )
         versions = (old, inputs.theirs[layer])
         t, r, _ = status_changes(report, snapshot.report, versions, request.class_field)
@@ -952,8 +1022,8 @@ def _naming_findings(
     features' ids, keeps its name, as ``check --conflicts-out`` writes it).
     The 质检 findings' ``feature_id`` takes the inspected layer's (the land use's,
     else the zones'); ``other_id`` (the same layer's) keeps its name. The
-    tables (``tables.json``, ``tables.xlsx``) name their id columns alike (but
-    ``qc_findings``, which is ``spatial qc``'s table as it writes it); the
+    tables (``tables.json``, ``tables.xlsx``) name their id columns alike,
+    ``qc_findings`` too (its ``feature_id`` as ``BSM``, as the layer); the
     conflicts table's ``landuse_class`` is written as the land use's class
     field (``YDYHFLDM``).
     """
@@ -962,6 +1032,7 @@ def _naming_findings(
         frame = frame.naming_table(f"changes_{layer}", {"id": [layer]})
     inspected = LANDUSE if inputs.landuse is not None else "zones"
     frame = frame.naming_ids(ERRORS_LAYER, {"feature_id": [inspected]})
+    frame = frame.naming_table(ERRORS_LAYER, {"feature_id": [inspected]})  # the layer's name
     for table in ("balance", "balance_totals", "balance_adjustment"):
         frame = frame.naming_table(table, {"zone_id": ["zones"]})
     frame = named_check_tables(frame, *plan)

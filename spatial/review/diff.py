@@ -109,7 +109,8 @@ class LayerDiff:
     pieces : geopandas.GeoDataFrame
         The 调入 (``change`` = ``added``) and 调出 (``removed``) pieces, EPSG:4326,
         with ``id``, ``area_m2`` and the feature's class on the side it belongs to
-        (and ``synthetic`` when the inputs mark made-up features so).
+        (``class_code``, and under the class field's own name, ``YDYHFLDM``, when
+        one is given; ``synthetic`` when the inputs mark made-up features so).
     matrix : pandas.DataFrame or None
         From-class (rows) × to-class (columns) area in m², when a class field is given.
     repairs : list of Repair
@@ -410,6 +411,19 @@ def _pieces(
         if take_removed[k]:
             rows.append((order[k], "removed", old_class[k], lost[k]))
     return pd.DataFrame(rows, columns=["id", "change", "class_code", "geometry"])
+
+
+def _with_class_field(pieces: gpd.GeoDataFrame, class_field: str) -> gpd.GeoDataFrame:
+    """Return the pieces with their class also under the layers' own field (``YDYHFLDM``).
+
+    Beside ``class_code`` (kept for scripts), so a written layer names the class
+    as the planner's layers do.
+    """
+    if class_field in pieces.columns:
+        return pieces
+    out = pieces.copy()
+    out.insert(list(out.columns).index("class_code") + 1, class_field, out["class_code"])
+    return out
 
 
 def _outside_m2(
@@ -999,6 +1013,7 @@ def diff_layers(  # noqa: PLR0913 - keyword-only options past the two versions
         layer["synthetic"] = [i in marked for i in layer["id"]]
     if class_field:
         matrix = _matrix((o, n), (og, ng), class_field, crs, (oi[same], ni[same]), old_whole_m2)
+        layer = _with_class_field(layer, class_field)
     else:
         matrix = None
     columns = FEATURE_COLUMNS

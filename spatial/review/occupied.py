@@ -35,10 +35,12 @@ from pyproj import CRS
 
 from spatial.checked.report import CUT_FRAMES_ATTR
 from spatial.crs import reproject
+from spatial.landuse.classes import load_classes
 from spatial.landuse.fields import CLASS_CODE_FIELD
 from spatial.measure.reconcile import reconcile_groups
+from spatial.measure.record import area_of_record_m2
 from spatial.measure.rings import polygonal
-from spatial.review.balance import balance_table
+from spatial.review.balance import UNCOVERED_NAME, balance_table
 from spatial.units import M2_PER_HA, M2_PER_MU
 from spatial.validate.frame import into_crs
 
@@ -49,6 +51,7 @@ __all__ = [
     "SLIVER_M2",
     "conflicts_by_landuse",
     "largest_adjustment",
+    "pieces_by_landuse",
 ]
 
 #: The columns naming one conflict (a row of the conflicts table without land use).
@@ -321,3 +324,93 @@ def conflicts_by_landuse(
     table = table[LANDUSE_COLUMNS]
     table.attrs["largest_adjustment"] = largest_adjustment(table)  # the line pages print
     return table
+
+
+def _cut_by_class(
+    geoms: npt.NDArray[np.object_], parcels: npt.NDArray[np.object_], codes: npt.NDArray[np.object_]
+) -> tuple[list[int], list[str | None], list[shapely.Geometry]]:
+    """Return each piece's parts by class (the part on no parcel with class None), in order."""
+    piece, parcel = shapely.STRtree(parcels).query(geoms, predicate="intersects")
+    owners: list[int] = []
+    classes: list[str | None] = []
+    parts: list[shapely.Geometry] = []
+    for i, geom in enumerate(geoms):
+        hit = parcel[piece == i]
+        for code in sorted({str(c) for c in codes[hit]}):
+            owners.append(i)
+            classes.append(code)
+            parts.append(
+                shapely.intersection(geom, shapely.union_all(parcels[hit][codes[hit] == code]))
+            )
+        owners.append(i)
+        classes.append(None)
+        parts.append(shapely.difference(geom, shapely.union_all(parcels[hit])))
+    return owners, classes, parts
+
+
+def pieces_by_landuse(
+    pieces: gpd.GeoDataFrame,
+    landuse: gpd.GeoDataFrame,
+    *,
+    class_field: str = CLASS_CODE_FIELD,
+    frames: _Frames | None = None,
+) -> gpd.GeoDataFrame:
+    """Return the conflict pieces cut by the land-use class they lie on: the layer written.
+
+    Parameters
+    ----------
+    pieces : geopandas.GeoDataFrame
+        The conflict pieces of a check (as :func:`conflicts_by_landuse` takes them).
+    landuse : geopandas.GeoDataFrame
+        The land-use parcels, their class code in ``class_field`` (already
+        accepted by :func:`conflicts_by_landuse`: known codes, no overlap).
+    class_field : str
+        The land-use layer's class code field (``YDYHFLDM``).
+    frames : mapping of str to pyproj.CRS, optional
+        As :func:`conflicts_by_landuse`'s.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        One feature per piece and land-use class it lies on, the part on no
+        parcel one more (class None, ``landuse_name`` 未覆盖); a part under
+        :data:`SLIVER_M2` left out (unless all of a piece's are). The pieces'
+        columns, the class in a column named ``class_field`` (``landuse_class``
+        when the pieces already have that column) and its name in
+        ``landuse_name``; cut in the land-use layer's CRS, measured by the area
+        of record and reconciled to the piece's ``area_m2`` (m², with ha and 亩;
+        ``area_raw_m2`` the part as measured), in the pieces' CRS.
+    """
+    named = "landuse_class" if class_field in pieces.columns else class_field
+    if not len(pieces):
+        empty = pieces.copy()
+        empty[named], empty["landuse_name"] = pd.Series(dtype=object), pd.Series(dtype=object)
+        return empty
+    land = gpd.GeoDataFrame(
+        {_ID: [str(k) for k in range(len(pieces))]},
+        geometry=pieces.geometry.to_numpy(),
+        crs=pieces.crs,
+    )
+    moved = _in_frame(land, pieces["constraint"], landuse, frames or {})
+    parcels = np.asarray(landuse.geometry.array, dtype=object)
+    codes = np.array([str(c).strip() for c in landuse[class_field]], dtype=object)
+    owners, classes, parts = _cut_by_class(
+        np.asarray(moved.geometry.array, dtype=object), parcels, codes
+    )
+    geoms = polygonal(np.asarray(parts, dtype=object))
+    raw = area_of_record_m2(geoms, moved.crs, "conflict pieces by class")
+    owner = np.asarray(owners, dtype=np.intp)
+    largest = pd.Series(raw).groupby(owner).transform("max").to_numpy()
+    keep = (raw >= SLIVER_M2) | (largest < SLIVER_M2)
+    owner, raw, geoms = owner[keep], raw[keep], geoms[keep]
+    kept = [c for c, k in zip(classes, keep, strict=True) if k]
+    area = reconcile_groups(raw, owner, pieces["area_m2"].to_numpy(dtype=float)).area_m2
+    names = load_classes()
+    out = pd.DataFrame(pieces.drop(columns=pieces.geometry.name)).iloc[owner].reset_index(drop=True)
+    out[named] = pd.Series(kept, dtype=object)
+    known = [names.get(c) if c is not None else None for c in kept]
+    out["landuse_name"] = [UNCOVERED_NAME if k is None else k.name_zh for k in known]
+    out["area_m2"], out["area_ha"], out["area_mu"] = area, area / M2_PER_HA, area / M2_PER_MU
+    out["area_raw_m2"] = raw
+    cut = gpd.GeoDataFrame(out, geometry=list(geoms), crs=moved.crs)
+    return cut if pieces.crs is None else cut.to_crs(pieces.crs)

@@ -158,9 +158,8 @@ def test_no_id_column_names_the_file(tmp_path, capsys):
 
     path = _zones_file(tmp_path, drop_ids)
     assert main(["check", "--zones", str(path)]) == 2
-    assert f"{path}: no field 'id' for --id-field; its fields are " in _one_line_error(
-        capsys, "check"
-    )
+    default = "(the default id field: neither --id-field nor spatial.toml's id_field names one)"
+    assert f"{path}: no field 'id' {default}; its fields are " in _one_line_error(capsys, "check")
 
 
 def test_a_lying_cpg_is_named(tmp_path, capsys):

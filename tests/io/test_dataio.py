@@ -158,7 +158,8 @@ def test_dxf_closed_polylines_become_polygons_open_ones_reported_by_handle(tmp_p
     )
     assert main(["check", "--zones", str(path), "--crs", "EPSG:4544"]) == 2
     err = capsys.readouterr().err
-    assert "no field 'id' for --id-field; its fields are Layer, " in err
+    default = "(the default id field: neither --id-field nor spatial.toml's id_field names one)"
+    assert f"no field 'id' {default}; its fields are Layer, " in err
     args = [
         "check",
         "--zones",

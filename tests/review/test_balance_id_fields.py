@@ -103,8 +103,8 @@ def test_a_bare_id_field_is_the_land_use_layers_not_the_zones(
     survey_zones().assign(DYBH="A").to_file(zones)  # no unique standard field: refused
     err = _error(["balance", landuse, "--zones", zones, "--id-field", "BSM"], capsys)
     assert err == (  # the zones still need theirs
-        f"spatial balance: {zones}: no field 'id' for --zone-id-field; its fields are DYBH, "
-        "DYMC, note"
+        f"spatial balance: {zones}: no field 'id' (the default id field: neither "
+        "--zone-id-field nor spatial.toml's id_field names one); its fields are DYBH, DYMC, note"
     )
 
 

@@ -222,7 +222,10 @@ def test_quality_findings_are_the_qc_command(project: Path, review: Path, tables
     landuse = project.parent / "landuse.gpkg"
     call = ["qc", str(landuse), "--id-field", "BSM", "--class-field", "YDYHFLDM"]
     inspected = _json(call, review.parent / "qc.json")
-    assert tables["qc_findings"] == inspected["findings"]
+    # the same findings; the review's table also names the ids by the land use's field (c10-nufix)
+    rows = tables["qc_findings"]
+    assert [r["BSM"] for r in rows] == [f["feature_id"] for f in inspected["findings"]]
+    assert [{k: v for k, v in r.items() if k != "BSM"} for r in rows] == inspected["findings"]
     assert sum(r["count"] for r in tables["qc_summary"]) == inspected["summary"]["findings"]
     (gap,) = tables["qc_findings"]
     assert gap["kind"] == "gap" and gap["severity"] == "error"
@@ -278,7 +281,15 @@ def test_findings_are_in_the_project_crs_with_qgis_styles(review: Path, tables) 
     path = review / "findings.gpkg"
     conflicts = gpd.read_file(path, layer="conflicts")
     assert conflicts.crs.to_epsg() == 4544
-    assert len(conflicts) == len(tables["conflict_pieces"])
+    # the check's pieces cut by the land use's class (c10-nufix): each piece's m² add up to its row
+    by_piece: dict[tuple, float] = {}
+    for row in conflicts.itertuples():
+        key = (row.constraint, row.DYBH, row.constraint_ids)  # zone_id written as its field
+        by_piece[key] = by_piece.get(key, 0.0) + row.area_m2
+    assert len(conflicts) > len(tables["conflict_pieces"]) == len(by_piece)
+    for piece in tables["conflict_pieces"]:
+        key = (piece["constraint"], piece["zone_id"], piece["constraint_ids"])
+        assert by_piece[key] == pytest.approx(piece["area_m2"], rel=1e-12)
     pieces = gpd.read_file(path, layer="diff_pieces_landuse")
     assert pieces.crs.to_epsg() == 4544 and len(pieces) > 0
     (gap,) = gpd.read_file(path, layer="qc_findings").geometry
