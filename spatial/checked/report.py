@@ -348,19 +348,16 @@ class CheckReport:
     def _render_rows(self, fmt: str) -> str:
         """Render the report as one table of rows (CSV, TSV), its ``table`` column the kind.
 
-        ``target`` and ``rule`` rows, then, with a land-use layer, the
-        ``conflict`` rows of the table the terminal shows by zone and land-use
-        class (:attr:`conflicts_by_landuse`), the zone in the rows' one id
-        column; the columns of another kind left empty. Without a land use the
-        rule rows already hold each zone's occupied area (``occupied_m2``), so no
-        conflict row repeats them, and no conflict piece is needed for the table.
+        ``target`` and ``rule`` rows, then the ``conflict`` rows of the conflicts
+        table the terminal shows (by zone and land-use class with a land-use
+        layer), the zone in the rows' one id column; the columns of another
+        kind left empty.
         """
         rules = _with_measured(self.rules)
         parts = [self.targets.assign(table="target"), rules.assign(table="rule")]
         names = {**self.table_ids.get("rules", {}), **self.table_ids.get("targets", {})}
-        split = self.conflicts_by_landuse
-        if split is not None and len(split):
-            conflicts = split.rename(columns={"zone_id": "id"})
+        if self.conflicts is not None and len(self.conflicts):
+            conflicts = self._conflicts_by_class().rename(columns={"zone_id": "id"})
             parts.append(conflicts.assign(table="conflict"))
             named = self.table_ids.get("conflicts", {})
             names.update({k: v for k, v in named.items() if k != "zone_id"})

@@ -146,10 +146,8 @@ def _conflicts_read(args: argparse.Namespace) -> bool:
     """Whether an output of the call reads the conflict pieces (``CheckRequest.conflicts``).
 
     A table of rows (CSV, TSV) and a workbook hold the targets and the rules
-    only, and a CSV or TSV the conflicts split by a land use's class when one
-    is given (``--landuse``, a project's ``[landuse]``); the terminal, JSON,
-    Markdown, the checked layers (``--out`` a GeoPackage, ``--db``) and
-    ``--conflicts-out`` read the pieces.
+    only; the terminal, JSON, Markdown, the checked layers (``--out`` a
+    GeoPackage, ``--db``) and ``--conflicts-out`` read the pieces.
     """
     from spatial.export.layers import is_layer_destination  # noqa: PLC0415
     from spatial.formats import format_from_suffix  # noqa: PLC0415
@@ -163,10 +161,8 @@ def _conflicts_read(args: argparse.Namespace) -> bool:
         fmt = format_from_suffix(args.format, args.out)
     except UsageError:  # refused where the report is written, in its words
         return True
-    kind = {table.name: table.kind for table in table_formats()}.get(fmt)
-    if kind == "rows" and getattr(args, "landuse", None) is not None:
-        return True  # the split by land-use class is rows of the table
-    return kind not in _NO_CONFLICTS
+    kinds = {table.name: table.kind for table in table_formats()}
+    return kinds.get(fmt) not in _NO_CONFLICTS
 
 
 def _check_landuse_call(args: argparse.Namespace, constraints: list[Constraint]) -> None:
