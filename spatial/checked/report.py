@@ -338,33 +338,23 @@ class CheckReport:
         if fmt == "json":
             return format_json(self.to_dict())
         if table_format(fmt).kind == "rows":  # CSV, TSV: one table of rows
-            return self._render_rows(fmt)
+            rules = _with_measured(self.rules)
+            both = pd.concat(
+                [self.targets.assign(table="target"), rules.assign(table="rule")],
+                ignore_index=True,
+            )
+            columns = [
+                "table",
+                *TARGET_COLUMNS,
+                *(c for c in rules.columns if c not in TARGET_COLUMNS),
+            ]
+            names = {**self.table_ids.get("rules", {}), **self.table_ids.get("targets", {})}
+            return format_frame(planner_ids(both[columns], names, fmt), fmt)
         if fmt == "markdown":
             return self._render_text(fmt, format_markdown, "## ", "- ")
         if fmt == "table":
             return self._render_text(fmt, format_table, "", "  ")
         raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
-
-    def _render_rows(self, fmt: str) -> str:
-        """Render the report as one table of rows (CSV, TSV), its ``table`` column the kind.
-
-        ``target`` and ``rule`` rows, then the ``conflict`` rows of the conflicts
-        table the terminal shows (by zone and land-use class with a land-use
-        layer), the zone in the rows' one id column; the columns of another
-        kind left empty.
-        """
-        rules = _with_measured(self.rules)
-        parts = [self.targets.assign(table="target"), rules.assign(table="rule")]
-        names = {**self.table_ids.get("rules", {}), **self.table_ids.get("targets", {})}
-        if self.conflicts is not None and len(self.conflicts):
-            conflicts = self._conflicts_by_class().rename(columns={"zone_id": "id"})
-            parts.append(conflicts.assign(table="conflict"))
-            named = self.table_ids.get("conflicts", {})
-            names.update({k: v for k, v in named.items() if k != "zone_id"})
-        columns = list(dict.fromkeys(["table", *TARGET_COLUMNS, *rules.columns]))
-        columns += [c for c in parts[-1].columns if c not in columns]
-        rows = pd.concat(parts, ignore_index=True)
-        return format_frame(planner_ids(rows[columns], names, fmt), fmt)
 
     def _render_text(
         self, fmt: str, table: Callable[[pd.DataFrame], str], head: str, bullet: str
