@@ -166,13 +166,21 @@ def _name(found: Found, table: str, taken: set[str]) -> str:
     ``check --constraint 永久基本农田=永久基本农田.gpkg`` gives it and every table and
     page prints; a Shapefile's stem is its layer's name. A layer of a file holding
     several (a GeoPackage, a File Geodatabase), or one whose stem another layer's
-    table already has, is named by its layer.
+    table already has, is named by its layer. Every name is checked against the
+    tables ``taken``: when each candidate is taken the first gets ``_2`` (``_3``, ...),
+    so no table is declared twice (TOML refuses a project that does).
     """
     stem = Path(found.path.partition("::")[0]).stem
     layer = found.path.partition("::")[2]
-    if not layer or (found.sole and f"{table}.{stem}" not in taken):
-        return stem
-    return layer
+    candidates = [stem, layer] if found.sole else [layer]
+    candidates = [name for name in candidates if name]
+    free = next((name for name in candidates if f"{table}.{name}" not in taken), None)
+    if free is not None:
+        return free
+    number = 2
+    while f"{table}.{candidates[0]}_{number}" in taken:
+        number += 1
+    return f"{candidates[0]}_{number}"
 
 
 def _role(found: Found, taken: set[str]) -> str:

@@ -82,3 +82,30 @@ def test_a_stem_already_taken_leaves_the_layers_name(
     assert main(["init", "zones.gpkg", f"{FARM}.shp", f"{FARM}.gpkg"]) == 0
     capsys.readouterr()
     assert list(load_project(folder / "spatial.toml").constraints) == [FARM, "farm"]
+
+
+@pytest.mark.parametrize(
+    ("files", "expected"),
+    [
+        ([f"a/{FARM}.gpkg", f"b/{FARM}.shp"], [FARM, f"{FARM}_2"]),
+        ([f"b/{FARM}.shp", f"a/{FARM}.gpkg"], [FARM, f"{FARM}_2"]),
+    ],
+)
+def test_two_files_of_one_stem_are_never_declared_twice(
+    folder: Path, capsys: pytest.CaptureFixture[str], files: list[str], expected: list[str]
+) -> None:
+    """A Shapefile has no layer to fall back on; the GeoPackage's layer is its stem too."""
+    (folder / "a").mkdir()
+    (folder / "b").mkdir()
+    _farmland().to_file(folder / "a" / f"{FARM}.gpkg", layer=FARM)
+    _farmland().iloc[:2].to_file(folder / "b" / f"{FARM}.shp", encoding="utf-8")
+    assert main(["init", "zones.gpkg", *files]) == 0
+    capsys.readouterr()
+    project = load_project(folder / "spatial.toml")  # valid TOML: no table declared twice
+    assert list(project.constraints) == expected
+    paths = [str(project.constraints[name].path) for name in expected]
+    assert [Path(p.partition("::")[0]).parent.name for p in paths] == [
+        Path(f).parent.name for f in files
+    ]
+    rules = _rules(["check"], capsys)
+    assert {r["constraint"] for r in rules} == set(expected)
