@@ -96,11 +96,19 @@ def _first(columns: Container[str], candidates: tuple[str, ...]) -> str | None:
 
 
 def _layers_of(path: str) -> list[str | None]:
+    """Return the layers of ``path`` that have geometry (``[None]`` for a file of one layer).
+
+    An attribute table of a GeoPackage (``pyogrio.list_layers`` gives it no geometry
+    type) is no layer of the plan: it is neither named nor counted.
+    """
     import pyogrio  # noqa: PLC0415
 
     if Path(path).suffix.lower() not in (".gpkg", ".gdb"):
         return [None]
-    return [str(row[0]) for row in pyogrio.list_layers(path)]
+    layers = [str(name) for name, kind in pyogrio.list_layers(path) if kind is not None]
+    if not layers:
+        raise LayerReadError(f"{path}: no layer with a geometry column, only tables")
+    return layers
 
 
 def _found(path: str, layer: str | None, *, sole: bool = True) -> Found:
@@ -155,6 +163,8 @@ def detect(path: str) -> list[Found]:
     try:
         layers = _layers_of(path)
         return [_found(path, layer, sole=len(layers) == 1) for layer in layers]
+    except LayerReadError:
+        raise
     except Exception as exc:  # GDAL's errors, said in one line
         raise LayerReadError(f"{path}: cannot be read as a layer ({printable(exc)})") from None
 
