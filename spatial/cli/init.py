@@ -105,7 +105,9 @@ def _layers_of(path: str) -> list[str | None]:
 
     if Path(path).suffix.lower() not in (".gpkg", ".gdb"):
         return [None]
-    layers = [str(name) for name, kind in pyogrio.list_layers(path) if kind is not None]
+    layers: list[str | None] = [
+        str(name) for name, kind in pyogrio.list_layers(path) if kind is not None
+    ]
     if not layers:
         raise LayerReadError(f"{path}: no layer with a geometry column, only tables")
     return layers
