@@ -154,18 +154,17 @@ def _conflicts_read(args: argparse.Namespace) -> bool:
     """
     from spatial.export.layers import is_layer_destination  # noqa: PLC0415
     from spatial.formats import format_from_suffix  # noqa: PLC0415
-    from spatial.table_formats import table_formats  # noqa: PLC0415
+    from spatial.table_formats import table_format  # noqa: PLC0415
 
     if args.conflicts_out is not None or getattr(args, "db", None) is not None:
         return True
     if is_layer_destination(args.out):
         return True
     try:
-        fmt = format_from_suffix(args.format, args.out)
-    except UsageError:  # refused where the report is written, in its words
+        kind = table_format(format_from_suffix(args.format, args.out)).kind
+    except (UsageError, ValueError):  # refused where the report is written, in its words
         return True
-    kinds = {table.name: table.kind for table in table_formats()}
-    return kinds.get(fmt) not in _NO_CONFLICTS
+    return kind not in _NO_CONFLICTS
 
 
 def _check_landuse_call(args: argparse.Namespace, constraints: list[Constraint]) -> None:
