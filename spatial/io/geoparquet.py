@@ -49,6 +49,7 @@ __all__ = [
     "polygon_bounds",
     "spatial_order",
     "wkb_geometries",
+    "wkb_type_codes",
     "write_geoparquet",
 ]
 
@@ -317,6 +318,39 @@ def _one_ring_polygons(
     return bool((one_ring & (ends - starts == _ONE_RING_HEADER + 16 * points)).all())
 
 
+def _value_bytes(storage: pa.Array) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.int64]]:
+    """Return a binary array's bytes and its values' offsets into them (one more than values)."""
+    width = np.int64 if pa.types.is_large_binary(storage.type) else np.int32
+    _, offsets_buffer, data_buffer = storage.buffers()
+    offsets = np.frombuffer(offsets_buffer, dtype=width)[
+        storage.offset : storage.offset + len(storage) + 1
+    ].astype(np.int64)
+    if data_buffer is None:
+        return np.zeros(0, dtype=np.uint8), offsets
+    return np.frombuffer(data_buffer, dtype=np.uint8), offsets
+
+
+def wkb_type_codes(wkb: pa.Array) -> npt.NDArray[np.int64]:
+    """Return each WKB value's geometry type code, read from its header in its byte order.
+
+    For values :func:`_plain_wkb` accepts (every one a 2-D Polygon, 3, or
+    MultiPolygon, 6): the header is read as the walk that checked them reads it.
+
+    Examples
+    --------
+    >>> import shapely
+    >>> wkb = pa.array(shapely.to_wkb([shapely.box(0, 0, 1, 1)] * 2, byte_order=0))
+    >>> wkb_type_codes(wkb).tolist()
+    [3, 3]
+    """
+    storage = _wkb_storage(wkb)
+    if not len(storage):
+        return np.zeros(0, dtype=np.int64)
+    data, offsets = _value_bytes(storage)
+    walk = _WKBWalk(data, offsets[:-1], offsets[1:])
+    return walk.header(np.arange(len(storage), dtype=np.int64), _POLYGON_CODES)[1]
+
+
 def _plain_wkb(storage: pa.Array) -> bool:
     """Whether every WKB value is a well-formed 2-D Polygon or MultiPolygon of polygons.
 
@@ -332,14 +366,9 @@ def _plain_wkb(storage: pa.Array) -> bool:
         return True
     if not (pa.types.is_binary(storage.type) or pa.types.is_large_binary(storage.type)):
         return False
-    width = np.int64 if pa.types.is_large_binary(storage.type) else np.int32
-    _, offsets_buffer, data_buffer = storage.buffers()
-    offsets = np.frombuffer(offsets_buffer, dtype=width)[
-        storage.offset : storage.offset + len(storage) + 1
-    ].astype(np.int64)
-    if data_buffer is None or (np.diff(offsets) < _HEADER_BYTES).any():
+    data, offsets = _value_bytes(storage)
+    if (np.diff(offsets) < _HEADER_BYTES).any():  # no bytes at all among them too
         return False
-    data = np.frombuffer(data_buffer, dtype=np.uint8)
     if _one_ring_polygons(data, offsets[:-1], offsets[1:]):
         return True  # the usual parcel layer, settled in a few array operations
     walk = _WKBWalk(data, offsets[:-1], offsets[1:])
