@@ -455,8 +455,8 @@ _DBF_LDID_BYTE = 29
 #: ``OGRShapeLayer::ConvertCodePage`` in ``ogr/ogrsf_frmts/shape/ogrshapelayer.cpp``
 #: (OSGeo/gdal, read at commit b4cf0c2bc58c; its source: the dBase LDID list of
 #: www.autopark.ru/ASBProgrammerGuide/DBFSTRUC.HTM). GDAL 3.12.4, the one pyogrio 0.13
-#: bundles, decodes by the same table (LDIDs 1, 3, 19, 77-79, 87-89, 120-123, 150, 200,
-#: 201 checked against its reading in tests/review/test_manifest_unstated_encoding.py).
+#: bundles, decodes by the same table (LDIDs 1, 3, 19, 77-79, 87-89, 120-123, 200, 201
+#: checked against its reading in tests/review/test_manifest_unstated_encoding.py).
 #: LDID 87 is ISO-8859-1 there; a mark not in the table is named by its number only.
 _LDID_WINDOWS_PAGES = {
     1: 437, 2: 850, 3: 1252, 4: 10000, 8: 865, 10: 850, 11: 437, 13: 437, 14: 850,
