@@ -451,49 +451,101 @@ def _gdal_layer(base: Path, named: str | None) -> tuple[str | None, str | None]:
 
 #: The byte of a ``.dbf`` header holding its code page mark (the language driver id, LDID).
 _DBF_LDID_BYTE = 29
-#: The code pages of the LDIDs of Chinese, Korean and Big5 text, as GDAL decodes them (the
-#: dBase LDID table, e.g. GDAL's ogrshapelayer.cpp; checked against GDAL's reading in
-#: tests/review/test_manifest_unstated_encoding.py). Another mark is named by its number.
-_LDID_CODE_PAGES = {77: "CP936", 78: "CP949", 79: "CP950"}
+#: The Windows code page GDAL decodes each LDID in: GDAL's own table, the ``switch`` of
+#: ``OGRShapeLayer::ConvertCodePage`` in ``ogr/ogrsf_frmts/shape/ogrshapelayer.cpp``
+#: (OSGeo/gdal, read at commit b4cf0c2bc58c; its source: the dBase LDID list of
+#: www.autopark.ru/ASBProgrammerGuide/DBFSTRUC.HTM). GDAL 3.12.4, the one pyogrio 0.13
+#: bundles, decodes by the same table (LDIDs 1, 3, 19, 77-79, 87-89, 120-123, 200, 201
+#: checked against its reading in tests/review/test_manifest_unstated_encoding.py).
+#: LDID 87 is ISO-8859-1 there; a mark not in the table is named by its number only.
+_LDID_WINDOWS_PAGES = {
+    1: 437, 2: 850, 3: 1252, 4: 10000, 8: 865, 10: 850, 11: 437, 13: 437, 14: 850,
+    15: 437, 16: 850, 17: 437, 18: 850, 19: 932, 20: 850, 21: 437, 22: 850, 23: 865,
+    24: 437, 25: 437, 26: 850, 27: 437, 28: 863, 29: 850, 31: 852, 34: 852, 35: 852,
+    36: 860, 37: 850, 38: 866, 55: 850, 64: 852, 77: 936, 78: 949, 79: 950, 80: 874,
+    88: 1252, 89: 1252, 100: 852, 101: 866, 102: 865, 103: 861, 104: 895, 105: 620,
+    106: 737, 107: 857, 108: 863, 120: 950, 121: 949, 122: 936, 123: 932, 124: 874,
+    134: 737, 135: 852, 136: 857, 150: 10007, 151: 10029, 200: 1250, 201: 1251,
+    202: 1254, 203: 1253, 204: 1257,
+}  # fmt: skip
+#: The one LDID GDAL's table names by an encoding rather than a Windows code page.
+_LDID_ISO_8859_1 = 87
 
 
-def _unstated_encoding(base: Path) -> tuple[str | None, str | None]:
+def _ldid_encoding(ldid: int) -> str | None:
+    """Return the encoding GDAL decodes a ``.dbf`` marked ``ldid`` in; None if not in its table."""
+    if ldid == _LDID_ISO_8859_1:
+        return "ISO-8859-1"
+    page = _LDID_WINDOWS_PAGES.get(ldid)
+    return None if page is None else f"CP{page}"
+
+
+def _sidecar(base: Path, suffix: str) -> Path:
+    """Return a Shapefile's ``.cpg`` or ``.dbf`` as GDAL finds it: lower-case, else upper-case.
+
+    GDAL's shapelib (``DBFOpenLL``, ``ogr/ogrsf_frmts/shape/shapelib/dbfopen.c``)
+    opens ``x.dbf`` else ``x.DBF``, and ``x.cpg`` else ``x.CPG``.
+    """
+    lower, upper = base.with_suffix(suffix), base.with_suffix(suffix.upper())
+    return upper if not lower.is_file() and upper.is_file() else lower
+
+
+def _encoding_option() -> str | None:
+    """Return GDAL's ``SHAPE_ENCODING`` option when set (environment or pyogrio), else None.
+
+    GDAL decodes every Shapefile in it, over its ``.cpg`` and its code page mark;
+    set empty, it converts nothing.
+    """
+    import pyogrio  # noqa: PLC0415
+
+    value = pyogrio.get_gdal_config_option("SHAPE_ENCODING")
+    return None if value is None else str(value)
+
+
+def _unstated_encoding(base: Path, option: str | None) -> tuple[str | None, str | None]:
     """Return the encoding a Shapefile without ``.cpg`` was read in, and why.
 
     GDAL decodes the ``.dbf`` in the code page its header marks (its LDID, byte
     29) when it has one; else pyogrio reads its text as ISO-8859-1, the dBase
     default it reports. Chinese text read so is mojibake, which every command
     refuses (the validator's text check: "a Shapefile in GBK needs a .cpg ..."),
-    so a layer listed with it held text that reads the same in it.
+    so a layer listed with it held text that reads the same in it. ``option``:
+    ``SHAPE_ENCODING`` set empty (GDAL converts nothing), or None.
     """
     import pyogrio  # noqa: PLC0415
 
-    cpg, dbf = base.with_suffix(".cpg"), base.with_suffix(".dbf")
+    cpg, dbf = _sidecar(base, ".cpg"), _sidecar(base, ".dbf")
     try:
         used = pyogrio.read_info(base).get("encoding")
         with dbf.open("rb") as header:
             mark = header.read(_DBF_LDID_BYTE + 1)[_DBF_LDID_BYTE:]
     except Exception:
         return None, None
-    ldid = mark[0] if mark else 0
+    ldid = mark[0] if mark and option is None else 0
     if ldid:
-        page = _LDID_CODE_PAGES.get(ldid, f"the code page of LDID {ldid}")
-        return page, f"{dbf.name}'s code page mark (LDID {ldid}), read by GDAL; no {cpg.name}"
-    if used is None:
+        known = _ldid_encoding(ldid)
+        said = "read by GDAL" if known else "not in GDAL's table of code pages"
+        return known, f"{dbf.name}'s code page mark (LDID {ldid}), {said}; no {cpg.name}"
+    if used is None or str(used).upper() == "UTF-8":  # converted by GDAL, from what unsaid
         return None, None
+    if option is not None:
+        return str(used), "pyogrio's default: GDAL's SHAPE_ENCODING set empty, nothing converted"
     return str(used), f"pyogrio's default: no {cpg.name}, no code page mark in {dbf.name}"
 
 
 def _encoding(base: Path, driver: str | None) -> tuple[str | None, str | None]:
     """Return a layer's text encoding and where it is stated (a ``.cpg``, the format).
 
-    A Shapefile without ``.cpg``: the encoding GDAL used and why
-    (:func:`_unstated_encoding`).
+    A Shapefile: GDAL's ``SHAPE_ENCODING`` when set, else its ``.cpg`` (``X.CPG``
+    as well), else the encoding GDAL used and why (:func:`_unstated_encoding`).
     """
     if base.suffix.lower() == ".shp":
-        cpg = base.with_suffix(".cpg")
-        if not cpg.is_file():
-            return _unstated_encoding(base)
+        option = _encoding_option()
+        if option:
+            return option.upper(), "GDAL's SHAPE_ENCODING option (over any .cpg or code page)"
+        cpg = _sidecar(base, ".cpg")
+        if option is not None or not cpg.is_file():
+            return _unstated_encoding(base, option)
         declared = cpg.read_text(encoding="ascii", errors="replace").strip()
         return declared.upper() or None, cpg.name
     if driver in _UTF8_DRIVERS:

@@ -121,6 +121,7 @@ def request_of(args: argparse.Namespace) -> CheckRequest:
     options = read_options(args, inputs, find_ids=True)  # zones by DYBH, unnamed
     check_constraint_call(args, constraints)
     _check_landuse_call(args, constraints)
+    read = _conflicts_read(args)  # a table of rows or a workbook: no pieces, no split by class
     return CheckRequest(
         plan=plan_request(args),
         inputs=PlanLayers(
@@ -132,9 +133,9 @@ def request_of(args: argparse.Namespace) -> CheckRequest:
         class_field=args.class_field,
         repair=args.repair,
         out_crs=getattr(args, "out_crs", None),
-        landuse=landuse if constraints else None,
+        landuse=landuse if constraints and read else None,
         landuse_class_field=args.class_field or getattr(args, "landuse_class_field", None),
-        conflicts=_conflicts_read(args),
+        conflicts=read,
     )
 
 
@@ -147,22 +148,23 @@ def _conflicts_read(args: argparse.Namespace) -> bool:
 
     A table of rows (CSV, TSV) and a workbook hold the targets and the rules
     only; the terminal, JSON, Markdown, the checked layers (``--out`` a
-    GeoPackage, ``--db``) and ``--conflicts-out`` read the pieces.
+    GeoPackage, ``--db``) and ``--conflicts-out`` read the pieces. The land
+    use (``--landuse``, the project's ``[landuse]``) splits the pieces by class
+    only for those: with a table of rows it is neither read nor cut.
     """
     from spatial.export.layers import is_layer_destination  # noqa: PLC0415
     from spatial.formats import format_from_suffix  # noqa: PLC0415
-    from spatial.table_formats import table_formats  # noqa: PLC0415
+    from spatial.table_formats import table_format  # noqa: PLC0415
 
     if args.conflicts_out is not None or getattr(args, "db", None) is not None:
         return True
     if is_layer_destination(args.out):
         return True
     try:
-        fmt = format_from_suffix(args.format, args.out)
-    except UsageError:  # refused where the report is written, in its words
+        kind = table_format(format_from_suffix(args.format, args.out)).kind
+    except (UsageError, ValueError):  # refused where the report is written, in its words
         return True
-    kinds = {table.name: table.kind for table in table_formats()}
-    return kinds.get(fmt) not in _NO_CONFLICTS
+    return kind not in _NO_CONFLICTS
 
 
 def _check_landuse_call(args: argparse.Namespace, constraints: list[Constraint]) -> None:

@@ -100,11 +100,21 @@ def _first(columns: Container[str], candidates: tuple[str, ...]) -> str | None:
 
 
 def _layers_of(path: str) -> list[str | None]:
+    """Return the layers of ``path`` that have geometry (``[None]`` for a file of one layer).
+
+    An attribute table of a GeoPackage (``pyogrio.list_layers`` gives it no geometry
+    type) is no layer of the plan: it is neither named nor counted.
+    """
     import pyogrio  # noqa: PLC0415
 
     if Path(path).suffix.lower() not in (".gpkg", ".gdb"):
         return [None]
-    return [str(row[0]) for row in pyogrio.list_layers(path)]
+    layers: list[str | None] = [
+        str(name) for name, kind in pyogrio.list_layers(path) if kind is not None
+    ]
+    if not layers:
+        raise LayerReadError(f"{path}: no layer with a geometry column, only tables")
+    return layers
 
 
 def _found(path: str, layer: str | None, *, sole: bool = True) -> Found:
@@ -162,6 +172,8 @@ def detect(path: str) -> list[Found]:
     try:
         layers = _layers_of(path)
         return [_found(path, layer, sole=len(layers) == 1) for layer in layers]
+    except LayerReadError:
+        raise
     except Exception as exc:  # GDAL's errors, said in one line
         raise LayerReadError(f"{path}: cannot be read as a layer ({printable(exc)})") from None
 
@@ -173,13 +185,21 @@ def _name(found: Found, table: str, taken: set[str]) -> str:
     ``check --constraint 永久基本农田=永久基本农田.gpkg`` gives it and every table and
     page prints; a Shapefile's stem is its layer's name. A layer of a file holding
     several (a GeoPackage, a File Geodatabase), or one whose stem another layer's
-    table already has, is named by its layer.
+    table already has, is named by its layer. Every name is checked against the
+    tables ``taken``: when each candidate is taken the first gets ``_2`` (``_3``, ...),
+    so no table is declared twice (TOML refuses a project that does).
     """
     stem = Path(found.path.partition("::")[0]).stem
     layer = found.path.partition("::")[2]
-    if not layer or (found.sole and f"{table}.{stem}" not in taken):
-        return stem
-    return layer
+    candidates = [stem, layer] if found.sole else [layer]
+    candidates = [name for name in candidates if name]
+    free = next((name for name in candidates if f"{table}.{name}" not in taken), None)
+    if free is not None:
+        return free
+    number = 2
+    while f"{table}.{candidates[0]}_{number}" in taken:
+        number += 1
+    return f"{candidates[0]}_{number}"
 
 
 def _role(found: Found, taken: set[str]) -> str:

@@ -49,6 +49,7 @@ __all__ = [
     "polygon_bounds",
     "spatial_order",
     "wkb_geometries",
+    "wkb_type_codes",
     "write_geoparquet",
 ]
 
@@ -230,12 +231,27 @@ def _doubles(array: pa.Array) -> npt.NDArray[np.float64]:
 def _uint32(
     data: npt.NDArray[np.uint8], at: npt.NDArray[np.int64], little: npt.NDArray[np.bool_]
 ) -> npt.NDArray[np.int64]:
-    """Read the 4-byte unsigned integers at the byte positions ``at``, each in its byte order."""
-    b = [data[at + k].astype(np.int64) for k in range(4)]
-    value = b[0] | b[1] << 8 | b[2] << 16 | b[3] << 24
+    """Read the 4-byte unsigned integers at the byte positions ``at``, each in its byte order.
+
+    One gather from a view of ``data`` as a little-endian uint32 at every byte
+    (unaligned, no copy); a big-endian value is that word byte-swapped.
+    """
+    words = np.ndarray((max(len(data) - 3, 0),), dtype="<u4", buffer=data, strides=(1,))
+    value = words[at]
     if little.all():  # the usual case: no second reading
-        return value
-    return np.where(little, value, b[3] | b[2] << 8 | b[1] << 16 | b[0] << 24)
+        return value.astype(np.int64)
+    return np.where(little, value, value.byteswap()).astype(np.int64)
+
+
+def _wkb_header(
+    data: npt.NDArray[np.uint8], at: npt.NDArray[np.int64]
+) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.int64]]:
+    """Read the WKB headers at the byte positions ``at``: each byte order byte and type code.
+
+    The type code is read in the value's byte order (1: little-endian, else big).
+    """
+    order = data[at]
+    return order, _uint32(data, at + 1, order == 1)
 
 
 class _WKBWalk:
@@ -273,16 +289,14 @@ class _WKBWalk:
 
         Returns each row's byte order (True: little-endian) and type code.
         """
-        self.fits(rows, _HEADER_BYTES)
-        at = np.minimum(self.cursor[rows], len(self.data) - 1)
-        order = self.data[at]
+        self.fits(rows, _HEADER_BYTES)  # a value it does not fit in is read clamped, and wrong
+        order, kind = _wkb_header(
+            self.data, np.minimum(self.cursor[rows], len(self.data) - _HEADER_BYTES)
+        )
         self.ok[rows[(order != 0) & (order != 1)]] = False
-        little = order == 1
-        self.cursor[rows] += 1
-        kind = self.uint32(rows, little)
         self.ok[rows[~np.isin(kind, codes)]] = False
-        self.cursor[rows] += 4
-        return little, kind
+        self.cursor[rows] += _HEADER_BYTES
+        return order == 1, kind
 
     def count(
         self, rows: npt.NDArray[np.int64], little: npt.NDArray[np.bool_]
@@ -317,6 +331,38 @@ def _one_ring_polygons(
     return bool((one_ring & (ends - starts == _ONE_RING_HEADER + 16 * points)).all())
 
 
+def _value_bytes(storage: pa.Array) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.int64]]:
+    """Return a binary array's bytes and its values' offsets into them (one more than values)."""
+    width = np.int64 if pa.types.is_large_binary(storage.type) else np.int32
+    _, offsets_buffer, data_buffer = storage.buffers()
+    offsets = np.frombuffer(offsets_buffer, dtype=width)[
+        storage.offset : storage.offset + len(storage) + 1
+    ].astype(np.int64)
+    if data_buffer is None:
+        return np.zeros(0, dtype=np.uint8), offsets
+    return np.frombuffer(data_buffer, dtype=np.uint8), offsets
+
+
+def wkb_type_codes(wkb: pa.Array) -> npt.NDArray[np.int64]:
+    """Return each WKB value's geometry type code, read from its header in its byte order.
+
+    For values :func:`_plain_wkb` accepted (every one a 2-D Polygon, 3, or
+    MultiPolygon, 6, whole): the header read as the walk that checked them reads it.
+
+    Examples
+    --------
+    >>> import shapely
+    >>> wkb = pa.array(shapely.to_wkb([shapely.box(0, 0, 1, 1)] * 2, byte_order=0))
+    >>> wkb_type_codes(wkb).tolist()
+    [3, 3]
+    """
+    storage = _wkb_storage(wkb)
+    if not len(storage):
+        return np.zeros(0, dtype=np.int64)
+    data, offsets = _value_bytes(storage)
+    return _wkb_header(data, offsets[:-1])[1]
+
+
 def _plain_wkb(storage: pa.Array) -> bool:
     """Whether every WKB value is a well-formed 2-D Polygon or MultiPolygon of polygons.
 
@@ -332,14 +378,9 @@ def _plain_wkb(storage: pa.Array) -> bool:
         return True
     if not (pa.types.is_binary(storage.type) or pa.types.is_large_binary(storage.type)):
         return False
-    width = np.int64 if pa.types.is_large_binary(storage.type) else np.int32
-    _, offsets_buffer, data_buffer = storage.buffers()
-    offsets = np.frombuffer(offsets_buffer, dtype=width)[
-        storage.offset : storage.offset + len(storage) + 1
-    ].astype(np.int64)
-    if data_buffer is None or (np.diff(offsets) < _HEADER_BYTES).any():
+    data, offsets = _value_bytes(storage)
+    if (np.diff(offsets) < _HEADER_BYTES).any():  # no bytes at all among them too
         return False
-    data = np.frombuffer(data_buffer, dtype=np.uint8)
     if _one_ring_polygons(data, offsets[:-1], offsets[1:]):
         return True  # the usual parcel layer, settled in a few array operations
     walk = _WKBWalk(data, offsets[:-1], offsets[1:])

@@ -23,7 +23,7 @@ import numpy.typing as npt
 import pyarrow as pa
 from pyproj import CRS
 
-from spatial.io.geoparquet import PolygonArrays, polygon_arrays
+from spatial.io.geoparquet import PolygonArrays, polygon_arrays, wkb_type_codes
 from spatial.measure.record import layout_area_of_record_m2
 from spatial.measure.rings import RingLayout
 
@@ -37,20 +37,9 @@ def _multipolygons(wkb: pa.Array) -> npt.NDArray[np.bool_]:
     """Whether each WKB value is a MultiPolygon (its header's type, in its byte order).
 
     For WKB that :func:`~spatial.io.geoparquet.polygon_arrays` decoded: every
-    value a 2-D Polygon or MultiPolygon, so the type is the low byte of its code.
+    value a 2-D Polygon or MultiPolygon (:func:`~spatial.io.geoparquet.wkb_type_codes`).
     """
-    storage = wkb.storage if isinstance(wkb.type, pa.ExtensionType) else wkb
-    width = np.int64 if pa.types.is_large_binary(storage.type) else np.int32
-    _, offsets_buffer, data_buffer = storage.buffers()
-    starts = np.frombuffer(offsets_buffer, dtype=width)[
-        storage.offset : storage.offset + len(storage)
-    ].astype(np.int64)
-    if not len(starts):
-        return np.zeros(0, dtype=bool)
-    data = np.frombuffer(data_buffer, dtype=np.uint8)
-    little = data[starts] == 1
-    code = np.where(little, data[starts + 1], data[starts + 4])
-    multi: npt.NDArray[np.bool_] = code == _MULTIPOLYGON
+    multi: npt.NDArray[np.bool_] = wkb_type_codes(wkb) == _MULTIPOLYGON
     return multi
 
 

@@ -259,9 +259,15 @@ def _id_texts(values: pd.Series) -> pd.Series:
 
 
 def _ids_unique(values: pd.Series) -> bool | None:
-    """:func:`~spatial.validate.ids.ids_unique` of an id column (None: it cannot say)."""
+    """:func:`~spatial.validate.ids.ids_unique` of an id column (None: it cannot say).
+
+    A category column (Arrow's dictionary) is asked as the text it holds.
+    """
     try:
-        return ids_unique(pa.array(values, from_pandas=True))
+        ids = pa.array(values, from_pandas=True)
+        if pa.types.is_dictionary(ids.type):
+            ids = ids.dictionary_decode()
+        return ids_unique(ids)
     except (pa.ArrowException, TypeError, ValueError):
         return None
 
@@ -274,7 +280,12 @@ def _duplicate_findings(gdf: gpd.GeoDataFrame) -> list[Finding]:
     """
     if "id" not in gdf.columns or _ids_unique(gdf["id"]):
         return []
-    texts = _id_texts(gdf["id"])
+    return _repeated_ids(gdf["id"])
+
+
+def _repeated_ids(ids: pd.Series) -> list[Finding]:
+    """Return a finding for each id repeating an earlier one (the validator's comparison)."""
+    texts = _id_texts(ids)
     given = texts.notna().to_numpy()
     repeated = np.zeros(len(texts), dtype=bool)
     repeated[given] = texts[given].duplicated(keep=False).to_numpy()
@@ -429,8 +440,8 @@ def _no_duplicate_ids(gdf: gpd.GeoDataFrame) -> bool:
     """Whether the validator finds no repeated id: from Arrow where it can say (a text column)."""
     if "id" not in gdf.columns:
         return True
-    unique = _ids_unique(gdf["id"])
-    return unique if unique is not None else not _duplicate_findings(gdf)
+    unique = _ids_unique(gdf["id"])  # Arrow asked once: its "cannot say" not asked again
+    return unique if unique is not None else not _repeated_ids(gdf["id"])
 
 
 def ensure_text_decoded(gdf: gpd.GeoDataFrame, source: str, id_field: str | None = None) -> None:

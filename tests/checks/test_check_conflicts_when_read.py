@@ -28,6 +28,7 @@ from spatial.checks.constraints import constraint_rule
 from spatial.checks.run import run_checks
 from spatial.cli import check as cli_check
 from spatial.cli import main
+from spatial.commands import _conflicts
 from spatial.io.layers import load_plan_layers
 
 FARMLAND = "永久基本农田"
@@ -115,7 +116,7 @@ def test_a_table_of_rows_is_the_same_file_without_the_pieces(
         [],  # the terminal
         ["--out", "{tmp}/checked.gpkg"],
         ["--format", "csv", "--conflicts-out", "{tmp}/conflicts.gpkg"],
-        ["--format", "csv", "--landuse", "{farmland}"],
+        ["--format", "json", "--landuse", "{farmland}"],
     ],
 )
 def test_an_output_reading_the_pieces_makes_them(extra, tmp_path, made, capsys) -> None:
@@ -126,6 +127,62 @@ def test_an_output_reading_the_pieces_makes_them(extra, tmp_path, made, capsys) 
     assert made[:2] == ["pieces", "lands"]
     if extra == ["--format", "json"]:
         assert '"conflicts"' in capsys.readouterr().out
+
+
+def _fail(*args, **kwargs):
+    raise AssertionError("a conflict piece or a split by land-use class was made")
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A project naming the zones, the farmland constraint and a land use (the farmland's grid)."""
+    _files(tmp_path)
+    (tmp_path / "spatial.toml").write_text(
+        "[layers.zones]\n"
+        'path = "zones.parquet"\n'
+        f'[constraints."{FARMLAND}"]\n'
+        'path = "farmland.parquet"\n'
+        "[landuse]\n"
+        'path = "farmland.parquet"\n'
+        'class_field = "YDYHFLDM"\n',
+        encoding="utf-8",
+    )
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+@pytest.mark.parametrize("typed", [False, True])
+@pytest.mark.parametrize("suffix", [".csv", ".tsv"])
+def test_the_land_use_splits_nothing_for_a_table_of_rows(
+    project: Path, monkeypatch: pytest.MonkeyPatch, suffix: str, typed: bool
+) -> None:
+    """The project's ``[landuse]`` (or a typed ``--landuse``) cuts nothing for a CSV: same bytes."""
+    call = ["check", *(["--landuse", "farmland.parquet"] if typed else [])]
+    split = []
+    cut = _conflicts.split_by_landuse
+
+    def counted_split(*args, **kwargs):
+        split.append("split")
+        return cut(*args, **kwargs)
+
+    monkeypatch.setattr(_conflicts, "split_by_landuse", counted_split)
+    with monkeypatch.context() as forced:  # as before: every output made and split them
+        forced.setattr(cli_check, "_conflicts_read", lambda args: True)
+        assert main([*call, "--out", f"plain{suffix}"]) == 1
+    assert split == ["split"]  # the independent file: written with the split made
+    monkeypatch.setattr(run, "conflict_pieces", _fail)
+    monkeypatch.setattr(_conflicts, "split_by_landuse", _fail)
+    assert main([*call, "--out", f"fast{suffix}"]) == 1
+    plain = (project / f"plain{suffix}").read_bytes()
+    assert (project / f"fast{suffix}").read_bytes() == plain
+    assert FARMLAND.encode() in plain and b"occupied_m2" in plain
+
+
+def test_the_projects_land_use_still_splits_what_the_terminal_shows(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["check", "--format", "json"]) == 1
+    assert '"conflicts_by_landuse"' in capsys.readouterr().out
 
 
 def _with_bad(kind: str, at: int) -> gpd.GeoDataFrame:

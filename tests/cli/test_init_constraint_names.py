@@ -14,6 +14,8 @@ import json
 from pathlib import Path
 
 import geopandas as gpd
+import pandas as pd
+import pyogrio
 import pytest
 from survey import survey_parcels, survey_zones
 
@@ -82,3 +84,58 @@ def test_a_stem_already_taken_leaves_the_layers_name(
     assert main(["init", "zones.gpkg", f"{FARM}.shp", f"{FARM}.gpkg"]) == 0
     capsys.readouterr()
     assert list(load_project(folder / "spatial.toml").constraints) == [FARM, "farm"]
+
+
+@pytest.mark.parametrize(
+    ("files", "expected"),
+    [
+        ([f"a/{FARM}.gpkg", f"b/{FARM}.shp"], [FARM, f"{FARM}_2"]),
+        ([f"b/{FARM}.shp", f"a/{FARM}.gpkg"], [FARM, f"{FARM}_2"]),
+    ],
+)
+def test_two_files_of_one_stem_are_never_declared_twice(
+    folder: Path, capsys: pytest.CaptureFixture[str], files: list[str], expected: list[str]
+) -> None:
+    """A Shapefile has no layer to fall back on; the GeoPackage's layer is its stem too."""
+    (folder / "a").mkdir()
+    (folder / "b").mkdir()
+    _farmland().to_file(folder / "a" / f"{FARM}.gpkg", layer=FARM)
+    _farmland().iloc[:2].to_file(folder / "b" / f"{FARM}.shp", encoding="utf-8")
+    assert main(["init", "zones.gpkg", *files]) == 0
+    capsys.readouterr()
+    project = load_project(folder / "spatial.toml")  # valid TOML: no table declared twice
+    assert list(project.constraints) == expected
+    paths = [str(project.constraints[name].path) for name in expected]
+    assert [Path(p.partition("::")[0]).parent.name for p in paths] == [
+        Path(f).parent.name for f in files
+    ]
+    rules = _rules(["check"], capsys)
+    assert {r["constraint"] for r in rules} == set(expected)
+
+
+def _with_table(path: Path) -> None:
+    meta = pd.DataFrame({"说明": ["示例数据 synthetic"], "年份": [2026]})
+    pyogrio.write_dataframe(meta, path, layer="meta")  # an attribute table: no geometry
+
+
+def test_an_attribute_table_is_no_layer(folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A GeoPackage of one polygon layer and a table is named by its stem, the table unnamed."""
+    _farmland().to_file(folder / f"{FARM}.gpkg", layer="farm")
+    _with_table(folder / f"{FARM}.gpkg")
+    assert main(["init", "zones.gpkg", f"{FARM}.gpkg"]) == 0
+    capsys.readouterr()
+    text = (folder / "spatial.toml").read_text(encoding="utf-8")
+    assert "meta" not in text
+    assert list(load_project(folder / "spatial.toml").constraints) == [FARM]
+    assert {r["constraint"] for r in _rules(["check"], capsys)} == {FARM}
+
+
+def test_a_file_of_tables_only_is_refused_in_one_line(
+    folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _with_table(folder / "表.gpkg")
+    assert main(["init", "zones.gpkg", "表.gpkg"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.endswith("表.gpkg: no layer with a geometry column, only tables")
+    assert "Traceback" not in err
+    assert not (folder / "spatial.toml").exists()

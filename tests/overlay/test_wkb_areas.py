@@ -197,3 +197,16 @@ def test_mutated_wkb_the_scan_accepts_is_measured_as_geos_reads_it(crs):
             expected = _outcome(lambda g=chunk: area_of_record_m2(g, crs))
             assert _outcome(lambda w=part: wkb_area_of_record_m2(w, crs)) == expected
     assert len(geoms) == len(values)
+
+
+@pytest.mark.parametrize("offset", [0, 1])
+def test_the_type_of_each_value_is_read_in_its_own_byte_order(offset: int) -> None:
+    """Polygons and MultiPolygons, big- and little-endian, in a sliced array: as shapely says."""
+    box = shapely.box(0.0, 0.0, 10.0, 10.0)
+    geoms = [box, shapely.MultiPolygon([box]), box, shapely.MultiPolygon([box, box.buffer(-2)])]
+    wkb = pa.array([shapely.to_wkb(g, byte_order=k % 2) for k, g in enumerate(geoms)], pa.binary())[
+        offset:
+    ]
+    expected = shapely.get_type_id(geoms[offset:]) == shapely.GeometryType.MULTIPOLYGON
+    assert _multipolygons(wkb).tolist() == expected.tolist()
+    assert geoparquet.wkb_type_codes(wkb).tolist() == [[3, 6, 3, 6][k] for k in range(offset, 4)]

@@ -48,7 +48,7 @@ CASES = {
 }
 
 
-@pytest.mark.parametrize("dtype", ["str", "object"])
+@pytest.mark.parametrize("dtype", ["str", "object", "category"])
 @pytest.mark.parametrize("case", list(CASES))
 def test_the_same_lines_as_the_validator(case, dtype) -> None:
     layer = _layer(CASES[case], dtype)
@@ -68,3 +68,40 @@ def test_unique_text_ids_are_not_read_in_python(monkeypatch) -> None:
     assert validate_layer_vectorised(layer, "f.parquet") == []
     with pytest.raises(AssertionError, match="one by one"):
         validate_layer_vectorised(_layer(CASES["side by side"], "str"), "f.parquet")
+
+
+def test_unique_category_ids_are_answered_by_arrow(monkeypatch) -> None:
+    """A category column's dictionary is decoded: Arrow answers, no id made a Python object."""
+    layer = _layer(CASES["unique"], "category")
+
+    def refused(values):
+        raise AssertionError("ids read one by one")
+
+    monkeypatch.setattr(vectorised, "_id_texts", refused)
+    assert validate_layer_vectorised(layer, "f.parquet") == []
+    assert vectorised._no_duplicate_ids(layer) is True
+
+
+@pytest.mark.parametrize(
+    ("ids", "dtype", "unique"),
+    [
+        (list(range(N)), "int64", True),
+        ([*range(N - 1), 0], "int64", False),  # the first id again, last
+        (_ids(_20=" p019"), "str", False),  # padded: "p019" twice once stripped
+        (_ids(_20=" p020"), "str", True),
+    ],
+)
+def test_arrow_is_asked_once_when_it_cannot_say(monkeypatch, ids, dtype, unique) -> None:
+    layer = _layer(ids, dtype)
+    expected = validate_layer(layer, "f.parquet", ())
+    assert (not any("duplicate id" in str(p) for p in expected)) == unique
+    asked = []
+    ask = vectorised._ids_unique
+
+    def counted(values):
+        asked.append(ask(values))
+        return asked[-1]
+
+    monkeypatch.setattr(vectorised, "_ids_unique", counted)
+    assert vectorised._no_duplicate_ids(layer) is unique
+    assert asked == [None]  # Arrow could not say, and was not asked again
