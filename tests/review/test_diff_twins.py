@@ -110,7 +110,7 @@ def _outcome(old: str, new: str) -> object:
 def _read_whole(monkeypatch: pytest.MonkeyPatch, old: str, new: str) -> object:
     """The outcome with each version read by ``read_layer`` (no twins)."""
     with monkeypatch.context() as patch:
-        patch.setattr(_twins, "read_twins", lambda *args, **kwargs: None)
+        patch.setattr(_twins, "read_twins_undecoded", lambda *args, **kwargs: None)
         return _outcome(old, new)
 
 
