@@ -311,6 +311,11 @@ def _plain_ids(values: list[object]) -> list[str] | str:
         ["a", None, "c"],  # missing
         [1, 2, 2],  # numbers
         [],
+        ["a", "b", "b"],  # a repeat in increasing order (ids_unique's one-pass test)
+        ["c", "b", "a"],  # distinct, not in order (its hash table)
+        [" a", " a", "b"],  # a padded repeat as read: refused by pandas
+        ["a ", "", "c"],  # blank beside a padded id
+        ["\u3000a", "b", "c"],  # padded by an ideographic space
     ],
 )
 def test_ids_as_text_as_before(values: list[object]) -> None:
