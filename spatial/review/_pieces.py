@@ -27,7 +27,7 @@ from pyproj import CRS
 from spatial.measure.area import ellipsoidal_area_m2
 from spatial.measure.rings import polygonal
 from spatial.preconditions import feature_error, feature_label, id_text, require_unique_ids
-from spatial.validate.ids import BLANK_PATTERN, PADDED_PATTERN
+from spatial.validate.ids import BLANK_PATTERN, ids_unique
 from spatial.validate.inputs import LayerInput, Repair, prepare_inputs
 from spatial.validate.pairs import inside_by_cells  # one copy, for the checks and the review
 
@@ -79,45 +79,37 @@ def require_unique(
 ) -> list[str]:
     """Return ``field`` (present: see :func:`ready_layers`) as text ids; refuse blanks, repeats.
 
-    A text column without nulls is read as a whole (the same ids, one string
-    operation; none padded: in Arrow, without pandas' string methods); any
-    other one value by value. ``validated``: the validator found no repeated
+    A text column without nulls is converted to Arrow once: with none padded
+    (``str.strip`` would change none) the ids are its values, compared there
+    (:func:`~spatial.validate.ids.ids_unique`); any other column value by value,
+    repeats compared by pandas. ``validated``: the validator found no repeated
     ``id`` in the layer (``field`` is ``id``): no id, stripped, repeats among
     the given ones, so none repeats as read once blanks are refused; not
-    compared again.
+    compared again. A repeat is named by
+    :func:`~spatial.preconditions.require_unique_ids`.
     """
     values = gdf[field]
-    texts = _unpadded_texts(values)
-    if texts is not None:  # str.strip would change none: the ids are the values
+    texts = _text_column(values)
+    if texts is not None:
         blank = np.flatnonzero(
             pc.match_substring_regex(texts, BLANK_PATTERN).to_numpy(zero_copy_only=False)
         )
         if len(blank):
             raise feature_error(source, feature_label(None, int(blank[0])), f"no {field}")
-        if not validated and len(pc.unique(texts)) != len(texts):  # pandas names the repeat
-            require_unique_ids(gdf, source, field)
-        ids: list[str] = texts.to_pylist()
-        return ids
-    if pd.api.types.infer_dtype(values) == "string" and not values.isna().any():  # all str
-        texts = values.astype(str).str.strip()
-        blank = np.flatnonzero((texts == "").to_numpy())
-        if len(blank):
-            raise feature_error(source, feature_label(None, int(blank[0])), f"no {field}")
-        ids = texts.tolist()
-    else:
-        ids = []
-        for position, value in enumerate(values):
-            text = id_text(value)
-            if text is None or not text.strip():
-                raise feature_error(source, feature_label(None, position), f"no {field}")
-            ids.append(text.strip())
-    if not (validated or _distinct_texts(values)):  # the pandas comparison names the repeat
+        unique = ids_unique(texts)  # None: some id padded
+        if unique is not None:
+            if not (validated or unique):
+                require_unique_ids(gdf, source, field)
+            ids: list[str] = texts.to_pylist()
+            return ids
+    ids = _stripped_ids(values, source, field)
+    if not validated:  # padded, not text or with nulls: compared as read, by pandas
         require_unique_ids(gdf, source, field)
     return ids
 
 
-def _unpadded_texts(values: pd.Series) -> pa.Array | None:
-    """Return ``values`` as Arrow text if none is null or padded (``str.strip`` changes none)."""
+def _text_column(values: pd.Series) -> pa.Array | None:
+    """Return ``values`` as one Arrow text array, or None when they are not text or some is null."""
     try:
         texts = pa.array(values, from_pandas=True)
     except (pa.ArrowException, TypeError, ValueError):
@@ -126,26 +118,25 @@ def _unpadded_texts(values: pd.Series) -> pa.Array | None:
         texts = texts.combine_chunks()
     if not (pa.types.is_string(texts.type) or pa.types.is_large_string(texts.type)):
         return None
-    if texts.null_count or pc.any(pc.match_substring_regex(texts, PADDED_PATTERN)).as_py():
-        return None
-    return texts
+    return None if texts.null_count else texts
 
 
-def _distinct_texts(values: pd.Series) -> bool:
-    """Whether ``values`` is a text column none of whose values repeats (Arrow's hash, no pandas).
-
-    False when it cannot be told so (not text, a repeat, nulls): the caller
-    then asks :func:`~spatial.preconditions.require_unique_ids`, which names
-    the first repeat. A million ids: about 0.15 s, where pandas' ``duplicated``
-    took 1.1 s.
-    """
-    try:
-        texts = pa.array(values, from_pandas=True)
-    except (pa.ArrowException, TypeError, ValueError):
-        return False
-    if not (pa.types.is_string(texts.type) or pa.types.is_large_string(texts.type)):
-        return False
-    return not texts.null_count and len(pc.unique(texts)) == len(texts)
+def _stripped_ids(values: pd.Series, source: str, field: str) -> list[str]:
+    """Each value as a stripped text id (``7.0`` is ``"7"``); refuse the first missing or blank."""
+    if pd.api.types.infer_dtype(values) == "string" and not values.isna().any():  # all str
+        texts = values.astype(str).str.strip()
+        blank = np.flatnonzero((texts == "").to_numpy())
+        if len(blank):
+            raise feature_error(source, feature_label(None, int(blank[0])), f"no {field}")
+        ids: list[str] = texts.tolist()
+        return ids
+    ids = []
+    for position, value in enumerate(values):
+        text = id_text(value)
+        if text is None or not text.strip():
+            raise feature_error(source, feature_label(None, position), f"no {field}")
+        ids.append(text.strip())
+    return ids
 
 
 def area_m2(geoms: np.ndarray | Sequence[shapely.Geometry], crs: CRS) -> np.ndarray:

@@ -4,11 +4,13 @@
 checks and orients two million geometries where one million and a few
 thousand differ. Here:
 
-* :func:`read_twins` reads both versions as :func:`~spatial.io.layers.read_layer`
+* :func:`read_twins_undecoded` reads both versions as :func:`~spatial.io.layers.read_layer`
   would (:func:`~spatial.io.wkb_frame.read_wkb_frame`: the same frames), but a
   NEW feature whose WKB is byte for byte that of the OLD feature with its id
   (its twin) is given the twin's geometry object itself instead of a decoded
-  copy: the same geometry, built once. Every later step sees two ordinary frames.
+  copy (the same geometry, built once), or, where the convex test settles the
+  twin, None in both until a step must see it (:class:`UndecodedTwins`;
+  :meth:`UndecodedTwins.filled` gives the two ordinary frames).
 * :func:`ready_twins` readies such a pair as the review's fast path
   (:func:`~spatial.review._fast.ready_fast`) readies each version: the
   validator's vectorised mirror on OLD, and on NEW only where a feature is no
@@ -59,7 +61,6 @@ from spatial.validate.vectorised import clean_under_validator
 
 __all__ = [
     "UndecodedTwins",
-    "read_twins",
     "read_twins_undecoded",
     "ready_twins",
     "same_objects",
@@ -159,11 +160,15 @@ class UndecodedTwins:
         whether every feature passes the validator's geometry check.
     old_pos, new_pos : numpy.ndarray of intp
         Positions in OLD and in NEW of the twins left undecoded (None in both).
+    threads : int
+        Threads decoding the twins when they are built (those the versions were
+        read with); the geometries do not depend on it.
     """
 
     scan: WkbGeometries
     old_pos: npt.NDArray[np.intp]
     new_pos: npt.NDArray[np.intp]
+    threads: int = 1
 
     def fill(
         self,
@@ -185,14 +190,14 @@ class UndecodedTwins:
         if not len(old_pos):
             return
         distinct, inverse = np.unique(old_pos, return_inverse=True)
-        built = _decode(_take(self.scan.wkb, distinct), 1)
+        built = _decode(_take(self.scan.wkb, distinct), self.threads)
         og[distinct] = built
         ng[new_pos] = built[inverse]
 
     def filled(
         self, old: gpd.GeoDataFrame, new: gpd.GeoDataFrame
     ) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
-        """Return OLD and NEW with every twin built: the frames :func:`read_twins` gives."""
+        """Return OLD and NEW with every twin built: ``read_layer``'s frames, a twin one object."""
         og = np.array(old.geometry.array, dtype=object)
         ng = np.array(new.geometry.array, dtype=object)
         self.fill(og, ng)
@@ -249,14 +254,16 @@ def wkb_oriented_area_m2(wkb: pa.ChunkedArray, crs: CRS) -> npt.NDArray[np.float
     return area_of_record_m2(holders, crs, arrange=lambda _: layout)
 
 
-def read_twins(
+def read_twins_undecoded(
     old_path: str | os.PathLike[str],
     new_path: str | os.PathLike[str],
     id_field: str,
     threads: int = 1,
     read_new: Callable[[str | os.PathLike[str]], gpd.GeoDataFrame] | None = None,
-) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame] | None:
+) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, UndecodedTwins | None] | None:
     """Read two versions of a layer, a NEW feature with its twin's bytes given the twin's geometry.
+
+    A twin the convex test settles is left undecoded: None in both frames.
 
     Parameters
     ----------
@@ -265,40 +272,21 @@ def read_twins(
     id_field : str
         The field matching a feature across versions (its values as read).
     threads : int
-        Threads decoding WKB; the geometries do not depend on it.
+        Threads decoding WKB (now, and when a twin is built); the geometries do
+        not depend on it.
     read_new : callable, optional
         How NEW is read when it is not read so (``read_layer``): OLD, read
         already, is then decoded whole rather than read a second time.
 
     Returns
     -------
-    (GeoDataFrame, GeoDataFrame) or None
-        What ``read_layer`` gives for each (the same properties, CRS, columns
-        and geometries); None when OLD, or NEW without ``read_new``, is not
-        read so (small, unusual, a problem): read them with ``read_layer``,
-        which names any problem.
-    """
-    read = read_twins_undecoded(old_path, new_path, id_field, threads, read_new)
-    if read is None:
-        return None
-    old, new, undecoded = read
-    return (old, new) if undecoded is None else undecoded.filled(old, new)
-
-
-def read_twins_undecoded(
-    old_path: str | os.PathLike[str],
-    new_path: str | os.PathLike[str],
-    id_field: str,
-    threads: int = 1,
-    read_new: Callable[[str | os.PathLike[str]], gpd.GeoDataFrame] | None = None,
-) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, UndecodedTwins | None] | None:
-    """:func:`read_twins`, the twins the convex test settles left undecoded (None in both frames).
-
-    Returns
-    -------
     (OLD, NEW, UndecodedTwins or None) or None
-        The frames of :func:`read_twins` but for the twins ``UndecodedTwins``
-        names (None: every geometry built); None as for :func:`read_twins`.
+        What ``read_layer`` gives for each (the same properties, CRS, columns
+        and geometries, a twin one object in both) but for the twins
+        ``UndecodedTwins`` names (None: every geometry built; build them with
+        :meth:`UndecodedTwins.filled`); None when OLD, or NEW without
+        ``read_new``, is not read so (small, unusual, a problem): read them
+        with ``read_layer``, which names any problem.
     """
     old_read = read_wkb_frame(old_path, min_rows=FAST_MIN_FEATURES)
     if old_read is None:
@@ -361,7 +349,7 @@ def _decoded(
     old, new = _with_geometry(old, og), _with_geometry(new, ng)
     if scan is None or not left.any():
         return old, new, None
-    return old, new, UndecodedTwins(scan, twins[1][left], twins[0][left])
+    return old, new, UndecodedTwins(scan, twins[1][left], twins[0][left], threads)
 
 
 def _scanned(wkb: pa.ChunkedArray, threads: int) -> WkbGeometries | None:
@@ -514,7 +502,7 @@ def ready_twins(
     ----------
     layers : [(OLD, name, id field), (NEW, name, id field)]
         The two versions, large (more than ``FAST_MIN_FEATURES`` each), in one
-        CRS, some NEW geometries the very objects of OLD's (:func:`read_twins`).
+        CRS, some NEW geometries the very objects of OLD's (:func:`read_twins_undecoded`).
         ``layers`` is emptied: versions handed over are released as they are oriented.
     threads : int
         Threads for the validator's mirror and the orientation.

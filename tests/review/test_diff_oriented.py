@@ -283,7 +283,7 @@ def test_survey_versions_the_same_outcome(
 
     shared = outcome()
     with monkeypatch.context() as patch:
-        patch.setattr(_twins, "read_twins", lambda *args, **kwargs: None)
+        patch.setattr(_twins, "read_twins_undecoded", lambda *args, **kwargs: None)
         whole = outcome()
     pd.testing.assert_frame_equal(shared, whole, check_exact=True)
     status = shared.set_index("id")["status"]

@@ -110,8 +110,18 @@ def _outcome(old: str, new: str) -> object:
 def _read_whole(monkeypatch: pytest.MonkeyPatch, old: str, new: str) -> object:
     """The outcome with each version read by ``read_layer`` (no twins)."""
     with monkeypatch.context() as patch:
-        patch.setattr(_twins, "read_twins", lambda *args, **kwargs: None)
+        patch.setattr(_twins, "read_twins_undecoded", lambda *args, **kwargs: None)
         return _outcome(old, new)
+
+
+def _read_built(
+    old_path: str, new_path: str, threads: int = 1
+) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """Both versions as ``read_twins_undecoded`` reads them, every twin built (one object)."""
+    read = _twins.read_twins_undecoded(old_path, new_path, "id", threads)
+    assert read is not None
+    old, new, undecoded = read
+    return (old, new) if undecoded is None else undecoded.filled(old, new)
 
 
 def _assert_same(a: object, b: object) -> None:
@@ -186,9 +196,7 @@ def test_twins_share_one_geometry_and_read_as_read_layer(
     old, new = _old(), _new(_old())
     old_path = _write(old, tmp_path / "old.parquet")
     new_path = _write(new, tmp_path / "new.parquet")
-    twins = _twins.read_twins(old_path, new_path, "id", threads=2)
-    assert twins is not None
-    o, n = twins
+    o, n = _read_built(old_path, new_path, threads=2)
     for got, path in ((o, old_path), (n, new_path)):
         whole = read_layer(path)
         wkb = list(shapely.to_wkb(whole.geometry.array))
@@ -323,9 +331,7 @@ def test_only_changed_features_go_to_the_validator(
     """A twin with its OLD twin's properties is not checked again; every other NEW feature is."""
     old_path = _write(_old(), tmp_path / "old.parquet")
     new_path = _write(_new(_old()), tmp_path / "new.parquet")
-    twins = _twins.read_twins(old_path, new_path, "id")
-    assert twins is not None
-    old, new = twins
+    old, new = _read_built(old_path, new_path)
     rows = _twins._rows_to_check(old, new, _twins._shared(old, new, "id"))
     assert rows is not None
     checked = set(new["id"].iloc[rows])

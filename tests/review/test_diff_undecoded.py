@@ -311,6 +311,11 @@ def _plain_ids(values: list[object]) -> list[str] | str:
         ["a", None, "c"],  # missing
         [1, 2, 2],  # numbers
         [],
+        ["a", "b", "b"],  # a repeat in increasing order (ids_unique's one-pass test)
+        ["c", "b", "a"],  # distinct, not in order (its hash table)
+        [" a", " a", "b"],  # a padded repeat as read: refused by pandas
+        ["a ", "", "c"],  # blank beside a padded id
+        ["\u3000a", "b", "c"],  # padded by an ideographic space
     ],
 )
 def test_ids_as_text_as_before(values: list[object]) -> None:
@@ -350,3 +355,43 @@ def test_checks_see_every_twin_built(
     failed = {row["id"] for row in rows if row["new_status"] == "FAIL"}
     # lu-0063 grown 30 m east over lu-0064, lu-0210 over lu-0211 (a 30 m x 100 m overlap each)
     assert {"lu-0063", "lu-0064", "lu-0210", "lu-0211"} <= failed
+
+
+@pytest.mark.parametrize("why", ["rules", "repair"])
+def test_twins_built_whole_are_decoded_on_the_threads_read_with(
+    tmp_path: Path, why: str, undecoded: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rules (every twin built for the checks) or repair (the plain path): decoded on all CPUs."""
+    import spatial.cpus as cpus  # noqa: PLC0415
+
+    old = _write(_old(), tmp_path / "old.parquet")
+    new = _write(_new(_old()), tmp_path / "new.parquet")
+    rules = tmp_path / "rules.toml"
+    rules.write_text(
+        '[[rules]]\nid = "no-overlap"\nkind = "no_overlap"\nlayer = "zones"\n'
+        "max_overlap_m2 = 1.0\nallowed_nesting = []\n",
+        encoding="utf-8",
+    )
+    argv = ["diff", old, new, "--format", "json"]
+    argv += ["--rules", str(rules)] if why == "rules" else ["--repair", "--no-checks"]
+    outs = []
+    decoded: list[tuple[int, int]] = []
+    for plain in (False, True):
+        out = tmp_path / f"out_{plain}.json"
+        with monkeypatch.context() as patch:
+            patch.setattr(cpus, "usable_cpus", lambda: 3)
+            real = _twins._decode
+
+            def spy(wkb: pa.ChunkedArray, threads: int, real: object = real) -> np.ndarray:
+                decoded.append((len(wkb), threads))
+                return real(wkb, threads)  # type: ignore[operator,no-any-return]
+
+            patch.setattr(_twins, "_decode", spy)
+            if plain:
+                patch.setattr(_twins, "read_twins_undecoded", lambda *args, **kwargs: None)
+            assert main([*argv, "--out", str(out)]) in (0, 1)
+        outs.append(out.read_bytes())
+    assert undecoded == [N * N - 4]
+    assert outs[0] == outs[1] and b"lu-0210" in outs[0]
+    assert (N * N - 4, 3) in decoded  # every twin built at once, on the 3 threads read with
+    assert {threads for _, threads in decoded} == {3}

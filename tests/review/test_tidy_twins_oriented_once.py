@@ -19,7 +19,13 @@ import shapely
 from spatial.commands.diff import DiffRequest, run_diff
 from spatial.io.layers import read_layer
 from spatial.review import _fast, _twins
-from tests.review.test_diff_twins import _new, _old, _write, small_is_large  # noqa: F401
+from tests.review.test_diff_twins import (  # noqa: F401
+    _new,
+    _old,
+    _read_built,
+    _write,
+    small_is_large,
+)
 
 #: Twins of the pair: 900 parcels less 2 removed and 4 whose bytes changed (3 reshaped, 1 reversed).
 TWINS = 900 - 2 - 4
@@ -69,8 +75,7 @@ def test_readying_orients_only_what_is_no_twin_in_the_callers_arrays(
         return real(geoms, threads, at=at)
 
     monkeypatch.setattr(_twins, "orient_in_place", spy)
-    read = _twins.read_twins(pair[0], pair[1], "id")
-    assert read is not None
+    read = _read_built(*pair)
     ready = _twins.ready_twins([(read[0], "old", "id"), (read[1], "new", "id")])
     assert ready is not None
     # OLD: 900, of which 6 are no twin (2 removed, 4 changed); NEW: 899, of which 5 (4 and lu-new)
