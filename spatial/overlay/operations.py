@@ -930,11 +930,14 @@ def difference_shares(
     """Area of record (km²) of each part and its share of its feature, both stored in ``crs``.
 
     Only the parts at ``cut`` are measured apart: any other part is its feature.
-    Cut in a projected frame, a part that kept some of its feature is
-    reconciled with the part ``covers`` (aligned with ``cut``) removed, so that
-    the two add up to the feature (the survey's proportional adjustment,
-    :func:`spatial.measure.kept.reconcile_kept`): the lenses of the edges the
-    cut put vertices on are spread over both.
+    Cut in a projected frame, a part that kept some of its feature is the
+    feature less the part ``covers`` (aligned with ``cut``) removed, that part
+    measured and reconciled as a tabulation reconciles its pieces
+    (:func:`spatial.overlay._closure.reconcile_side`: a closure within measuring
+    error left, a larger one spread over the removed part and the remainder
+    found in the plane). So a difference's share and a tabulation's shares of
+    the same feature add up to 1 (to rounding), whatever lenses the cut's
+    vertices cost either part.
     """
     own_km2 = _area_km2(geoms, crs)
     area_km2 = own_km2.copy()
@@ -943,11 +946,35 @@ def difference_shares(
         if in_plane(crs):
             partly = np.flatnonzero(area_km2[cut] > 0)
             at = cut[partly]
-            lost_km2 = _area_km2(shapely.intersection(geoms[at], covers[partly]), crs)
-            area_km2[at] = reconcile_kept(area_km2[at], lost_km2, own_km2[at])
+            removed_km2 = _removed_km2(geoms[at], covers[partly], own_km2[at], crs)
+            area_km2[at] = np.maximum(own_km2[at] - removed_km2, 0.0)
     with np.errstate(divide="ignore", invalid="ignore"):
         share = np.where(own_km2 > 0, area_km2 / own_km2, 0.0)
     return area_km2, share
+
+
+def _removed_km2(
+    geoms: npt.NDArray[np.object_],
+    covers: npt.NDArray[np.object_],
+    own_km2: npt.NDArray[np.float64],
+    crs: CRS,
+) -> npt.NDArray[np.float64]:
+    """Measure the part of each feature ``covers`` removes as a tabulation does (km², ``crs``).
+
+    ``geoms`` and ``covers`` aligned, in a projected ``crs``; ``own_km2`` the
+    features' areas of record. The removed part is measured by the survey rule,
+    with its plane area and first moments, and reconciled to its feature with
+    the remainder found in the plane (:func:`spatial.overlay._closure.reconcile_side`).
+    """
+    removed = shapely.intersection(geoms, covers)
+    removed_m2 = _area_km2(removed, crs) * M2_PER_KM2
+    plane = np.zeros((len(removed), 3))
+    plane[:, 0] = shapely.area(removed)
+    some = np.flatnonzero(plane[:, 0] > 0)  # an empty part has no centroid
+    plane[some, 1:] = shapely.get_coordinates(shapely.centroid(removed[some])) * plane[some, :1]
+    index = np.arange(len(geoms), dtype=np.int64)
+    settled_m2 = reconcile_side(removed_m2, index, own_km2 * M2_PER_KM2, plane, geoms, crs)
+    return settled_m2 / M2_PER_KM2
 
 
 @id_keywords(a_id="a_id_field", b_id="b_id_field", point_id="a_id_field", polygon_id="b_id_field")

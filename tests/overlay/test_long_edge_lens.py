@@ -14,7 +14,6 @@ from __future__ import annotations
 import math
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 import pytest
 import shapely
@@ -22,8 +21,7 @@ from pyproj import Transformer
 from survey import GK, X0, Y0, gk_to_lonlat, oracle_area_m2, survey_parcels
 
 from spatial.cli import main
-from spatial.measure.kept import reconcile_kept
-from spatial.overlay.operations import buffer_coverage, difference
+from spatial.overlay.operations import buffer_coverage, difference, tabulate_intersection
 from spatial.overlay.scan_ops import coverage_file, difference_file
 
 #: Relative agreement of the toolkit's strips with the oracle's quadrature.
@@ -116,11 +114,52 @@ def test_a_partly_removed_road_and_its_removed_part_add_up_to_it():
     assert abs(closure_m2) > 50.0  # the lens of the road's south edge, cut at 600 and 1800
     out = difference(road, _farmland(box), "BSM")
     area_m2 = out["area_km2"].iloc[0] * 1e6
-    assert area_m2 == pytest.approx(kept_m2 * whole_m2 / (kept_m2 + removed_m2), rel=REL)
-    assert area_m2 + removed_m2 * whole_m2 / (kept_m2 + removed_m2) == pytest.approx(
-        whole_m2, rel=REL
-    )
+    # the removed part as a tabulation gives it (its closure is within the road's own lenses,
+    # so left as measured), the kept part the rest: they add up to the road
+    assert area_m2 == pytest.approx(whole_m2 - removed_m2, rel=REL)
+    # which is the kept part's plane area at the road's ratio of record to plane (the kept
+    # part's centroid is the road's x): 22 m² nearer than spreading the closure over both parts
+    plane_m2 = shapely.area(shapely.difference(geom, _gk_box(*box)))
+    assert area_m2 == pytest.approx(plane_m2 * whole_m2 / geom.area, rel=1e-8)
+    assert abs(area_m2 - kept_m2 * whole_m2 / (kept_m2 + removed_m2)) > 20.0
     assert out["share_of_a"].iloc[0] == pytest.approx(area_m2 / whole_m2, rel=REL)
+
+
+@pytest.mark.parametrize(
+    "box",
+    [
+        (1000.0, 500.0, 1400.0, 600.0),  # corners on the road's south edge, across it
+        (1000.0, 510.0, 1400.0, 600.0),  # half its width, corners on its north edge
+        (600.0, 0.0, 1800.0, 510.0),  # from the farmland below, 10 m into it
+    ],
+)
+def test_difference_and_tabulation_of_the_survey_road_add_up_to_it(box):
+    """A difference keeps what a tabulation does not count: the two shares add up to 1."""
+    road = _road()
+    farm = _farmland(box)
+    kept = difference(road, farm, "BSM")["share_of_a"].iloc[0]
+    pieces = tabulate_intersection(road, farm, "BSM", "id")["share_of_a"].sum()
+    assert 0.0 < kept < 1.0
+    assert abs(kept + pieces - 1.0) < 1e-9
+
+
+def test_difference_and_tabulation_of_a_lone_road_add_up_to_it():
+    """A 2.4 km × 20 m road alone in EPSG:4544 (not the survey's), a box's corner on its edge."""
+    x0, y0 = 640_000.0, 3_290_000.0
+    road = gpd.GeoDataFrame(
+        {"id": ["R"], "note": ["示例数据 synthetic"]},
+        geometry=[shapely.box(x0, y0, x0 + 2400, y0 + 20)],
+        crs=GK,
+    )
+    farm = gpd.GeoDataFrame(
+        {"id": ["F"], "note": ["示例数据 synthetic"]},
+        geometry=[shapely.box(x0 + 2000, y0 + 20, x0 + 2600, y0 - 300)],
+        crs=GK,
+    )  # its north-west corner on the road's north edge; it covers the road's east sixth
+    kept = difference(road, farm, "id")["share_of_a"].iloc[0]
+    piece = tabulate_intersection(road, farm, "id", "id")["share_of_a"].sum()
+    assert kept == pytest.approx(5 / 6, rel=1e-5)  # the areal scale across its 2.4 km
+    assert abs(kept + piece - 1.0) < 1e-9
 
 
 def test_a_zone_partly_covered_is_reconciled_with_what_covers_it():
@@ -135,11 +174,13 @@ def test_a_zone_partly_covered_is_reconciled_with_what_covers_it():
     whole_m2 = oracle_area_m2(zone)
     kept_m2 = oracle_area_m2(shapely.difference(zone, cover))
     removed_m2 = oracle_area_m2(shapely.intersection(zone, cover))
-    expected = reconcile_kept(np.array([kept_m2]), np.array([removed_m2]), np.array([whole_m2]))
-    assert out["area_km2"].iloc[0] * 1e6 == pytest.approx(float(expected[0]), rel=REL)
-    assert out["area_km2"].iloc[0] * 1e6 == pytest.approx(
-        kept_m2 * whole_m2 / (kept_m2 + removed_m2), rel=REL
-    )
+    area_m2 = out["area_km2"].iloc[0] * 1e6
+    assert abs(whole_m2 - kept_m2 - removed_m2) > 0.1  # the parcels' T-junction lenses
+    # the parcels' pieces as a tabulation gives them, and the part kept: the zone, but for the
+    # lenses of the T-junctions inside it (the union removed has none, the pieces have them)
+    pieces_m2 = tabulate_intersection(a, parcels[~gone], "id", "BSM")["area_km2"].sum() * 1e6
+    assert area_m2 + pieces_m2 == pytest.approx(whole_m2, rel=1e-7)
+    assert area_m2 == pytest.approx(kept_m2, rel=1e-7)
 
 
 def test_in_lonlat_nothing_is_adjusted():
