@@ -689,12 +689,14 @@ def difference(
         frame="largest",
     ).layers
     geoms = np.asarray(a_in.geometry.array)
+    frame = require_crs(a_in, name_a)
     try:
-        remaining, cut, covers = cut_outside(geoms, np.asarray(b_in.geometry.array), b_in.sindex)
+        remaining, cut, covers = cut_outside(
+            geoms, np.asarray(b_in.geometry.array), b_in.sindex, frame
+        )
     except InvalidFeatureError as exc:  # a large A's features are checked where they are cut
         ids = a_in[a_id_field].to_numpy()
         raise feature_error(name_a, ids[exc.position], f"invalid geometry: {exc.reason}") from None
-    frame = require_crs(a_in, name_a)
     area_km2, share = difference_shares(remaining, geoms, frame, cut, covers)
     parts = gpd.GeoSeries(remaining, crs=frame)  # cut in the frame, vertices moved at the end
     return gpd.GeoDataFrame(
@@ -795,17 +797,19 @@ def settle_within_km2(
     (its planar part outside is zero) is within by its whole area of record,
     whatever vertices GEOS inserted on its edges; one partly within has its part
     reconciled with its part outside (``shapely.difference``) to its area
-    (:func:`spatial.measure.kept.reconcile_kept`), so the two add up to it.
+    (:func:`spatial.measure.kept.reconcile_kept`), so the two add up to it,
+    where ``crs`` is projected: in lon/lat the two edge models are one and a
+    part is left as measured (as :func:`difference_shares` leaves it).
     """
     geoms = np.asarray(geoms)
     some = np.flatnonzero(within_km2 > 0)
     if not len(some):
         return within_km2
     out = within_km2.copy()
-    whole = lost_nothing(geoms[some], within[some])
+    whole = lost_nothing(geoms[some], within[some], crs)
     out[some[whole]] = area_km2[some[whole]]
     partly = some[~whole]
-    if len(partly):
+    if len(partly) and in_plane(crs):
         outside = shapely.difference(geoms[partly], zone)
         outside_km2 = _area_km2(outside, crs)
         out[partly] = reconcile_kept(out[partly], outside_km2, area_km2[partly])
@@ -877,7 +881,7 @@ def within_zone(geoms: npt.NDArray[np.object_], zone: shapely.Geometry) -> npt.N
 
 
 def cut_outside(
-    geoms: npt.NDArray[np.object_], b_geoms: npt.NDArray[np.object_], tree: Any
+    geoms: npt.NDArray[np.object_], b_geoms: npt.NDArray[np.object_], tree: Any, crs: CRS | None
 ) -> tuple[npt.NDArray[np.object_], npt.NDArray[np.intp], npt.NDArray[np.object_]]:
     """Cut from each geometry the union of the geometries of B it intersects.
 
@@ -887,6 +891,8 @@ def cut_outside(
         The features to cut and B's, in one CRS.
     tree : shapely.STRtree or geopandas spatial index
         Built on ``b_geoms``: which of them each feature intersects.
+    crs : pyproj.CRS or None
+        Their CRS (its unit bounds what a part that lost nothing may lack).
 
     Returns
     -------
@@ -915,7 +921,7 @@ def cut_outside(
     require_valid_at(geoms, cut)
     covers = _unions(b_geoms[ib], np.cumsum(first) - 1)
     parts = shapely.difference(remaining[cut], covers)
-    taken = ~lost_nothing(geoms[cut], parts)
+    taken = ~lost_nothing(geoms[cut], parts, crs)
     remaining[cut[taken]] = parts[taken]
     return remaining, cut[taken], covers[taken]
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pytest
 import shapely
@@ -279,3 +280,69 @@ def test_a_road_partly_within_a_band_is_reconciled_with_its_part_outside():
     expected_m2 = within_m2 * whole_m2 / (within_m2 + outside_m2)
     assert out["within_km2"].iloc[0] * 1e6 == pytest.approx(expected_m2, rel=REL)
     assert out["share_within"].iloc[0] == pytest.approx(expected_m2 / whole_m2, rel=REL)
+
+
+# ------------------------------------------------ a large feature that lost a little
+
+
+def _county() -> gpd.GeoDataFrame:
+    """A county-sized (40 km × 40 km, 1 600 km²) synthetic feature in EPSG:4544."""
+    return gpd.GeoDataFrame(
+        {"id": ["C"], "note": ["示例数据 synthetic"]},
+        geometry=[shapely.box(X0 - 20_000, Y0 - 20_000, X0 + 20_000, Y0 + 20_000)],
+        crs=GK,
+    )
+
+
+def test_a_county_that_loses_one_square_metre_lost_something():
+    """1 m² is 6e-10 of 1 600 km²: under the relative tolerance, but a metre lost all the same."""
+    from spatial.measure.kept import lost_nothing  # noqa: PLC0415 - the rule under test
+
+    county = _county()
+    geom = county.geometry.iloc[0]
+    hole = shapely.box(X0, Y0, X0 + 1.0, Y0 + 1.0)  # inside: 1 m² removed
+    kept = shapely.difference(geom, hole)
+    assert geom.area - kept.area == pytest.approx(1.0, rel=1e-6)
+    assert geom.area - kept.area <= 1e-9 * geom.area  # the relative rule alone called it whole
+    wholes, parts = np.array([geom, geom]), np.array([kept, geom])
+    assert lost_nothing(wholes, parts, county.crs).tolist() == [False, True]
+    out = difference(county, _farmland((0.0, 0.0, 1.0, 1.0)), "id")
+    whole_m2 = oracle_area_m2(geom)
+    assert out["share_of_a"].iloc[0] < 1.0
+    assert len(out.geometry.iloc[0].interiors) == 1  # the hole is written
+    # the 1 m² removed, measured by the oracle at its place
+    removed_m2 = oracle_area_m2(hole)
+    assert out["area_km2"].iloc[0] * 1e6 == pytest.approx(whole_m2 - removed_m2, abs=1e-3)
+
+
+def test_the_cap_is_in_the_layers_units():
+    """In lon/lat the 1e-4 m² cap is in square degrees; a county there that lost 1 m² too."""
+    from spatial.measure.kept import lost_nothing  # noqa: PLC0415 - the rule under test
+
+    geom = shapely.box(106.0, 29.4, 106.4, 29.8)  # about 1 700 km²
+    one_m2 = shapely.box(106.2, 29.6, 106.2 + 1.03e-5, 29.6 + 9.0e-6)  # about 1 m² there
+    kept = shapely.difference(geom, one_m2)
+    out = lost_nothing(np.array([geom]), np.array([kept]), gpd.GeoSeries(crs="EPSG:4490").crs)
+    assert not out[0]
+    assert lost_nothing(np.array([geom]), np.array([kept]))[0]  # taken for metres: 1e-10 "m²"
+
+
+def test_settling_a_part_within_in_lonlat_leaves_it_as_measured():
+    """``settle_within_km2`` is public: given a lon/lat CRS it adjusts nothing, as difference."""
+    from spatial.overlay.operations import settle_within_km2  # noqa: PLC0415 - under test
+
+    lonlat = gpd.GeoSeries(crs="EPSG:4490").crs
+    road = gk_to_lonlat(_road().geometry.iloc[0])
+    zone = gk_to_lonlat(
+        shapely.LineString([(X0 + 600, Y0 + 560), (X0 + 1800, Y0 + 560)]).buffer(45)
+    )
+    within = shapely.intersection(road, zone)
+    from strip_reference import area_m2 as strip_m2  # noqa: PLC0415 - the tests' oracle
+
+    # a figure 1 % over the part's own: projected, it would be reconciled with the part outside
+    within_km2 = np.array([strip_m2(within) * 1.01 / 1e6])
+    whole_km2 = np.array([strip_m2(road) / 1e6])
+    out = settle_within_km2(
+        np.array([within]), np.array([road]), zone, within_km2, whole_km2, lonlat
+    )
+    assert out[0] == within_km2[0]
