@@ -130,7 +130,8 @@ def _in_frame(
     and the cut puts a vertex there that the road's edge lacks (a lens of
     8.5 m² off the road's row). Vertices of a survey (mm, or any decimal grid
     as fine as 1e-6 m) come back as they were; a vertex off that grid (full
-    precision) stays where the round trip put it, about 2e-9 m off. Any other is moved with its edges densified
+    precision) stays where the round trip put it, about 2e-9 m off. Any other
+    is moved with its edges densified
     (:func:`spatial.validate.frame.into_crs`), its lon/lat-straight edges
     followed in the plane. A piece whose move folds a sliver onto itself is
     made valid (``shapely.make_valid``), its polygonal part kept.
