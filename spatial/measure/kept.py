@@ -59,12 +59,11 @@ def lost_nothing(
     :data:`LOST_NOTHING_REL` of it and at most :data:`LOST_NOTHING_M2` (the
     rounding of the plane sum over inserted vertices; a sliver of 1e-9 of a
     1.4 ha parcel is 0.14 cm², and a conflict sent to lon/lat and back has its
-    edges 1e-10 m off, crossing the parcels'
-    they lay on). GEOS's part of such a feature is the feature re-noded: vertices
-    inserted where the other layer's corners lie on its edges, which moves its
-    edges as the survey rule draws them (straight in lon/lat between vertices: a
-    lens of about 100 m² on a 2.4 km road at Bishan). Callers keep the feature
-    itself instead.
+    edges 1e-10 m off, crossing the parcels' they lay on). GEOS's part of such
+    a feature is the feature re-noded: vertices inserted where the other
+    layer's corners lie on its edges, which moves its edges as the survey rule
+    draws them (straight in lon/lat between vertices: a lens of about 100 m² on
+    a 2.4 km road at Bishan). Callers keep the feature itself instead.
 
     Parameters
     ----------

@@ -296,8 +296,8 @@ def conflicts_by_landuse(
     frames : mapping of str to pyproj.CRS, optional
         By constraint, the CRS its conflicts were cut in
         (:func:`spatial.checks.prepare.frame_of` of the checked and the
-        constraint layers), over what the pieces carry (the check names it,
-        :data:`spatial.checked.report.CUT_FRAMES_ATTR`): conflicts cut in
+        constraint layers), where the pieces do not carry it (the check names it,
+        :data:`spatial.checked.report.CUT_FRAMES_ATTR`, the one source): conflicts cut in
         the land-use layer's CRS go back into it vertex by vertex; the others
         (and all, when neither names it) are moved with their edges densified.
         A conflict cut in a Gauss–Krüger survey's frame but moved in densified
@@ -325,7 +325,7 @@ def conflicts_by_landuse(
         The land-use layer holds an unknown or blank code, or parcels that overlap
         beyond the balance's tolerance (as ``spatial balance`` refuses them).
     """
-    frames = {**_cut_frames(pieces), **(frames or {})}
+    frames = {**(frames or {}), **_cut_frames(pieces)}  # what the pieces name wins
     conflicts, land = _conflicts(pieces)
     if not len(conflicts):
         return pd.DataFrame(columns=LANDUSE_COLUMNS)
@@ -418,7 +418,8 @@ def pieces_by_landuse(
         geometry=pieces.geometry.to_numpy(),
         crs=pieces.crs,
     )
-    moved = _in_frame(land, pieces["constraint"], landuse, frames or {})
+    frames = {**(frames or {}), **_cut_frames(pieces)}  # as conflicts_by_landuse: one source
+    moved = _in_frame(land, pieces["constraint"], landuse, frames)
     parcels = np.asarray(landuse.geometry.array, dtype=object)
     codes = np.array([str(c).strip() for c in landuse[class_field]], dtype=object)
     owners, classes, parts = _cut_by_class(

@@ -220,3 +220,40 @@ def test_the_return_grid_is_only_for_metre_axes():
     assert _in_metres(CRS.from_user_input(GK))
     assert not _in_metres(CRS.from_epsg(2227))  # a US survey foot plane
     assert not _in_metres(CRS.from_epsg(4490))
+
+
+def test_two_rules_on_one_constraint_cut_in_two_frames_name_none():
+    """Zones in EPSG:4544 and plots in lon/lat, both against one farmland: no last rule wins."""
+    from spatial.checked.report import CUT_FRAMES_ATTR  # noqa: PLC0415
+    from spatial.checks.constraints import conflict_pieces  # noqa: PLC0415
+    from spatial.checks.prepare import frame_of  # noqa: PLC0415
+    from spatial.commands._conflicts import cut_frames  # noqa: PLC0415
+
+    def _box(x1: float, y1: float, x2: float, y2: float) -> shapely.Polygon:
+        return shapely.box(X0 + x1, Y0 + y1, X0 + x2, Y0 + y2)
+
+    farmland = gpd.GeoDataFrame(
+        {"id": ["F"], "note": ["示例数据"]}, geometry=[_box(600, 0, 1800, 510)], crs=GK
+    )
+    zones = gpd.GeoDataFrame(
+        {"id": ["Z"], "note": ["示例数据"]}, geometry=[_box(0, 400, 1000, 1000)], crs=GK
+    )
+    plots = [_box(1000 + 100 * k, 300, 1100 + 100 * k, 700) for k in range(3)]
+    plots_ll = gpd.GeoDataFrame(
+        {"id": ["P0", "P1", "P2"], "note": "示例数据"},
+        geometry=[gk_to_lonlat(g) for g in plots],
+        crs=4490,
+    )
+    layers = {"zones": zones, "plots": plots_ll, FARMLAND: farmland}
+    rules = [
+        constraint_rule("must_not_occupy", FARMLAND, "zones", 1.0),
+        constraint_rule("must_not_occupy", FARMLAND, "plots", 1.0),
+    ]
+    assert not frame_of(zones, farmland).equals(frame_of(plots_ll, farmland))  # two frames
+    pieces = conflict_pieces(layers, rules)
+    assert set(pieces["zone_id"]) == {"Z", "P0", "P1", "P2"}
+    assert FARMLAND not in pieces.attrs[CUT_FRAMES_ATTR]
+    assert FARMLAND not in cut_frames(layers, rules)
+    one = conflict_pieces(layers, rules[:1])  # one rule: its frame, as before
+    assert CRS.from_wkt(one.attrs[CUT_FRAMES_ATTR][FARMLAND]).equals(CRS.from_user_input(GK))
+    assert cut_frames(layers, rules[:1])[FARMLAND].equals(CRS.from_user_input(GK))
