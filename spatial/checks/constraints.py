@@ -57,6 +57,7 @@ from spatial.units import M2_PER_HA, M2_PER_KM2, M2_PER_MU
 __all__ = [
     "CONFLICT_COLUMNS",
     "CONSTRAINT_KINDS",
+    "agreed_frames",
     "conflict_id_layers",
     "conflict_pieces",
     "constraint_rule",
@@ -550,6 +551,26 @@ def _pieces_of(
     return out
 
 
+def agreed_frames(named: Iterable[Mapping[str, str]]) -> dict[str, str]:
+    """Return, by constraint layer, the frame (WKT) every rule on it was cut in.
+
+    Rules on one constraint but different checked layers may cut in different
+    frames (:func:`~spatial.checks.prepare.frame_of` takes the layer with more
+    features): such a constraint is left out, its pieces named by no frame
+    (moved with their edges densified), not by whichever rule came last.
+
+    Examples
+    --------
+    >>> agreed_frames([{"farmland": "A"}, {"farmland": "A", "forest": "B"}, {"forest": "C"}])
+    {'farmland': 'A'}
+    """
+    seen: dict[str, set[str]] = {}
+    for frames in named:
+        for name, wkt in frames.items():
+            seen.setdefault(str(name), set()).add(str(wkt))
+    return {name: next(iter(wkts)) for name, wkts in seen.items() if len(wkts) == 1}
+
+
 def conflict_pieces(
     layers: Mapping[str, gpd.GeoDataFrame], rules: Iterable[Rule], class_field: str | None = None
 ) -> gpd.GeoDataFrame:
@@ -579,7 +600,8 @@ def conflict_pieces(
         has no ``class_field`` but the constraint layer has, an occupied part is
         split per class of the constraint's land (see :func:`_class_lands`).
         Pieces without area are dropped. ``attrs[CUT_FRAMES_ATTR]`` names, by
-        constraint layer, the CRS (WKT) its pieces were cut in, so that they can
+        constraint layer, the CRS (WKT) its pieces were cut in (not one whose
+        rules cut in different frames: :func:`agreed_frames`), so that they can
         go back into it vertex by vertex
         (:func:`spatial.review.occupied.conflicts_by_landuse`).
         Areas of record measured in the frame of the cut (before the
@@ -599,7 +621,7 @@ def conflict_pieces(
     if not frames:
         empty = pd.DataFrame(columns=[c for c in CONFLICT_COLUMNS if c != SYNTHETIC_FIELD])
         return gpd.GeoDataFrame(empty, geometry=[], crs=WGS84)
-    cut_in = {name: wkt for f in frames for name, wkt in f.attrs[CUT_FRAMES_ATTR].items()}
+    cut_in = agreed_frames(f.attrs[CUT_FRAMES_ATTR] for f in frames)
     pieces = pd.concat(frames, ignore_index=True)
     area = pieces["area_m2"].to_numpy(dtype=float)
     pieces["area_ha"], pieces["area_mu"] = area / M2_PER_HA, area / M2_PER_MU

@@ -22,16 +22,24 @@ __all__ = ["class_source", "cut_frames", "split_by_landuse"]
 
 
 def cut_frames(layers: Mapping[str, gpd.GeoDataFrame], rules: Iterable[Rule]) -> dict[str, CRS]:
-    """Return, by constraint layer, the CRS its conflicts were cut in (as the check cuts them)."""
-    from spatial.checks.constraints import CONSTRAINT_KINDS  # noqa: PLC0415
+    """Return, by constraint layer, the CRS its conflicts were cut in (as the check cuts them).
+
+    For pieces that name none themselves: what they carry
+    (:data:`spatial.checked.report.CUT_FRAMES_ATTR`) is the one source where
+    they do. A constraint whose rules cut in different frames is left out
+    (:func:`spatial.checks.constraints.agreed_frames`), as the check leaves it.
+    """
+    from spatial.checks.constraints import CONSTRAINT_KINDS, agreed_frames  # noqa: PLC0415
     from spatial.checks.prepare import frame_of  # noqa: PLC0415
 
     frames: dict[str, CRS] = {}
+    named: list[dict[str, str]] = []
     for rule in rules:
         name = str(rule.params.get("constraint_layer", ""))
         if rule.kind in CONSTRAINT_KINDS and rule.layer in layers and name in layers:
             frames[name] = frame_of(layers[rule.layer], layers[name])
-    return frames
+            named.append({name: frames[name].to_wkt()})
+    return {name: frames[name] for name in agreed_frames(named)}
 
 
 def class_source(

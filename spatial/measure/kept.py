@@ -22,10 +22,17 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 import shapely
+from pyproj import CRS
 
 from spatial.measure.reconcile import reconcile_groups
 
-__all__ = ["CLOSED_REL", "LOST_NOTHING_REL", "lost_nothing", "reconcile_kept"]
+__all__ = [
+    "CLOSED_REL",
+    "LOST_NOTHING_M2",
+    "LOST_NOTHING_REL",
+    "lost_nothing",
+    "reconcile_kept",
+]
 
 #: A kept part and its lost part that add up to their feature within this fraction of it close
 #: to rounding (cut with no lens, pieces add up to about 1e-12): they are left as measured.
@@ -33,31 +40,40 @@ CLOSED_REL = 1e-10
 #: A part whose plane area is its feature's to this fraction lost nothing (the inserted
 #: vertices change the plane sum by rounding, a conflict's round trip to lon/lat by 1e-13).
 LOST_NOTHING_REL = 1e-9
+#: ... and to no more than this, m² (a county of 1 600 km² that lost 1.5 m² lost something;
+#: a conflict's 1e-10 m round trip along a 400 km outline moves 4e-5 m²).
+LOST_NOTHING_M2 = 1e-4
+#: Square metres in a square degree at the equator, the most a square degree holds (GRS80).
+_M2_PER_DEG2_MAX = (6378137.0 * np.pi / 180.0) ** 2
 
 FloatArray = npt.NDArray[np.float64]
 
 
 def lost_nothing(
-    wholes: npt.NDArray[np.object_], kept: npt.NDArray[np.object_]
+    wholes: npt.NDArray[np.object_], kept: npt.NDArray[np.object_], crs: CRS | None = None
 ) -> npt.NDArray[np.bool_]:
     """Which features a cut took nothing from: their planar overlap with what cut them is zero.
 
     Decided in the frame of the cut (the layers' own: a Gauss–Krüger zone, say),
     where areas add up: the part kept has the feature's plane area, to
-    :data:`LOST_NOTHING_REL` of it (the rounding of the plane sum over inserted
-    vertices; a sliver of 1e-9 of a 1.4 ha parcel is 0.14 cm², and a conflict
-    sent to lon/lat and back has its edges 1e-10 m off, crossing the parcels'
-    they lay on). GEOS's part of such a feature is the feature re-noded: vertices
-    inserted where the other layer's corners lie on its edges, which moves its
-    edges as the survey rule draws them (straight in lon/lat between vertices: a
-    lens of about 100 m² on a 2.4 km road at Bishan). Callers keep the feature
-    itself instead.
+    :data:`LOST_NOTHING_REL` of it and at most :data:`LOST_NOTHING_M2` (the
+    rounding of the plane sum over inserted vertices; a sliver of 1e-9 of a
+    1.4 ha parcel is 0.14 cm², and a conflict sent to lon/lat and back has its
+    edges 1e-10 m off, crossing the parcels' they lay on). GEOS's part of such
+    a feature is the feature re-noded: vertices inserted where the other
+    layer's corners lie on its edges, which moves its edges as the survey rule
+    draws them (straight in lon/lat between vertices: a lens of about 100 m² on
+    a 2.4 km road at Bishan). Callers keep the feature itself instead.
 
     Parameters
     ----------
     wholes, kept : numpy.ndarray of shapely geometries
         The features and the part a cut kept of each (what lies outside the
-        other layer, or within it), aligned, in one CRS.
+        other layer, or within it), aligned, in ``crs``.
+    crs : pyproj.CRS, optional
+        Their CRS: its axis unit turns :data:`LOST_NOTHING_M2` into its square
+        units (lon/lat: square degrees at the equator, the fewest). Without
+        one, metres.
 
     Examples
     --------
@@ -67,11 +83,20 @@ def lost_nothing(
     >>> lost_nothing(np.array([a, a]), np.array([a.difference(b), a.intersection(b)]))
     array([ True, False])
     """
-    plane_m2 = shapely.area(wholes)
-    near: npt.NDArray[np.bool_] = np.abs(shapely.area(kept) - plane_m2) <= (
-        LOST_NOTHING_REL * plane_m2
-    )
-    return near & (plane_m2 > 0) & ~shapely.is_empty(kept)
+    plane = shapely.area(wholes)
+    tolerance = np.minimum(LOST_NOTHING_REL * plane, LOST_NOTHING_M2 / _m2_per_unit2(crs))
+    near: npt.NDArray[np.bool_] = np.abs(shapely.area(kept) - plane) <= tolerance
+    return near & (plane > 0) & ~shapely.is_empty(kept)
+
+
+def _m2_per_unit2(crs: CRS | None) -> float:
+    """Square metres in a square unit of ``crs``'s first axis (at most, for degrees)."""
+    if crs is None or not crs.axis_info:
+        return 1.0
+    axis = crs.axis_info[0]
+    if crs.is_geographic or axis.unit_name in {"degree", "grad", "radian"}:
+        return float(_M2_PER_DEG2_MAX)
+    return float(axis.unit_conversion_factor) ** 2
 
 
 def reconcile_kept(kept: FloatArray, lost: FloatArray, whole: FloatArray) -> FloatArray:

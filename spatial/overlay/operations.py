@@ -689,12 +689,14 @@ def difference(
         frame="largest",
     ).layers
     geoms = np.asarray(a_in.geometry.array)
+    frame = require_crs(a_in, name_a)
     try:
-        remaining, cut, covers = cut_outside(geoms, np.asarray(b_in.geometry.array), b_in.sindex)
+        remaining, cut, covers = cut_outside(
+            geoms, np.asarray(b_in.geometry.array), b_in.sindex, frame
+        )
     except InvalidFeatureError as exc:  # a large A's features are checked where they are cut
         ids = a_in[a_id_field].to_numpy()
         raise feature_error(name_a, ids[exc.position], f"invalid geometry: {exc.reason}") from None
-    frame = require_crs(a_in, name_a)
     area_km2, share = difference_shares(remaining, geoms, frame, cut, covers)
     parts = gpd.GeoSeries(remaining, crs=frame)  # cut in the frame, vertices moved at the end
     return gpd.GeoDataFrame(
@@ -795,17 +797,19 @@ def settle_within_km2(
     (its planar part outside is zero) is within by its whole area of record,
     whatever vertices GEOS inserted on its edges; one partly within has its part
     reconciled with its part outside (``shapely.difference``) to its area
-    (:func:`spatial.measure.kept.reconcile_kept`), so the two add up to it.
+    (:func:`spatial.measure.kept.reconcile_kept`), so the two add up to it,
+    where ``crs`` is projected: in lon/lat the two edge models are one and a
+    part is left as measured (as :func:`difference_shares` leaves it).
     """
     geoms = np.asarray(geoms)
     some = np.flatnonzero(within_km2 > 0)
     if not len(some):
         return within_km2
     out = within_km2.copy()
-    whole = lost_nothing(geoms[some], within[some])
+    whole = lost_nothing(geoms[some], within[some], crs)
     out[some[whole]] = area_km2[some[whole]]
     partly = some[~whole]
-    if len(partly):
+    if len(partly) and in_plane(crs):
         outside = shapely.difference(geoms[partly], zone)
         outside_km2 = _area_km2(outside, crs)
         out[partly] = reconcile_kept(out[partly], outside_km2, area_km2[partly])
@@ -877,7 +881,7 @@ def within_zone(geoms: npt.NDArray[np.object_], zone: shapely.Geometry) -> npt.N
 
 
 def cut_outside(
-    geoms: npt.NDArray[np.object_], b_geoms: npt.NDArray[np.object_], tree: Any
+    geoms: npt.NDArray[np.object_], b_geoms: npt.NDArray[np.object_], tree: Any, crs: CRS | None
 ) -> tuple[npt.NDArray[np.object_], npt.NDArray[np.intp], npt.NDArray[np.object_]]:
     """Cut from each geometry the union of the geometries of B it intersects.
 
@@ -887,6 +891,8 @@ def cut_outside(
         The features to cut and B's, in one CRS.
     tree : shapely.STRtree or geopandas spatial index
         Built on ``b_geoms``: which of them each feature intersects.
+    crs : pyproj.CRS or None
+        Their CRS (its unit bounds what a part that lost nothing may lack).
 
     Returns
     -------
@@ -915,7 +921,7 @@ def cut_outside(
     require_valid_at(geoms, cut)
     covers = _unions(b_geoms[ib], np.cumsum(first) - 1)
     parts = shapely.difference(remaining[cut], covers)
-    taken = ~lost_nothing(geoms[cut], parts)
+    taken = ~lost_nothing(geoms[cut], parts, crs)
     remaining[cut[taken]] = parts[taken]
     return remaining, cut[taken], covers[taken]
 
@@ -930,11 +936,14 @@ def difference_shares(
     """Area of record (km²) of each part and its share of its feature, both stored in ``crs``.
 
     Only the parts at ``cut`` are measured apart: any other part is its feature.
-    Cut in a projected frame, a part that kept some of its feature is
-    reconciled with the part ``covers`` (aligned with ``cut``) removed, so that
-    the two add up to the feature (the survey's proportional adjustment,
-    :func:`spatial.measure.kept.reconcile_kept`): the lenses of the edges the
-    cut put vertices on are spread over both.
+    Cut in a projected frame, a part that kept some of its feature is the
+    feature less the part ``covers`` (aligned with ``cut``) removed, that part
+    measured and reconciled as a tabulation reconciles its pieces
+    (:func:`spatial.overlay._closure.reconcile_side`: a closure within measuring
+    error left, a larger one spread over the removed part and the remainder
+    found in the plane). So a difference's share and a tabulation's shares of
+    the same feature add up to 1 (to rounding), whatever lenses the cut's
+    vertices cost either part.
     """
     own_km2 = _area_km2(geoms, crs)
     area_km2 = own_km2.copy()
@@ -943,11 +952,35 @@ def difference_shares(
         if in_plane(crs):
             partly = np.flatnonzero(area_km2[cut] > 0)
             at = cut[partly]
-            lost_km2 = _area_km2(shapely.intersection(geoms[at], covers[partly]), crs)
-            area_km2[at] = reconcile_kept(area_km2[at], lost_km2, own_km2[at])
+            removed_km2 = _removed_km2(geoms[at], covers[partly], own_km2[at], crs)
+            area_km2[at] = np.maximum(own_km2[at] - removed_km2, 0.0)
     with np.errstate(divide="ignore", invalid="ignore"):
         share = np.where(own_km2 > 0, area_km2 / own_km2, 0.0)
     return area_km2, share
+
+
+def _removed_km2(
+    geoms: npt.NDArray[np.object_],
+    covers: npt.NDArray[np.object_],
+    own_km2: npt.NDArray[np.float64],
+    crs: CRS,
+) -> npt.NDArray[np.float64]:
+    """Measure the part of each feature ``covers`` removes as a tabulation does (km², ``crs``).
+
+    ``geoms`` and ``covers`` aligned, in a projected ``crs``; ``own_km2`` the
+    features' areas of record. The removed part is measured by the survey rule,
+    with its plane area and first moments, and reconciled to its feature with
+    the remainder found in the plane (:func:`spatial.overlay._closure.reconcile_side`).
+    """
+    removed = shapely.intersection(geoms, covers)
+    removed_m2 = _area_km2(removed, crs) * M2_PER_KM2
+    plane = np.zeros((len(removed), 3))
+    plane[:, 0] = shapely.area(removed)
+    some = np.flatnonzero(plane[:, 0] > 0)  # an empty part has no centroid
+    plane[some, 1:] = shapely.get_coordinates(shapely.centroid(removed[some])) * plane[some, :1]
+    index = np.arange(len(geoms), dtype=np.int64)
+    settled_m2 = reconcile_side(removed_m2, index, own_km2 * M2_PER_KM2, plane, geoms, crs)
+    return settled_m2 / M2_PER_KM2
 
 
 @id_keywords(a_id="a_id_field", b_id="b_id_field", point_id="a_id_field", polygon_id="b_id_field")

@@ -163,7 +163,7 @@ def _unit_difference(job: _DifferenceJob, unit: ScannedUnit) -> gpd.GeoDataFrame
     rows = np.flatnonzero(job.small.cover.touches(unit.bounds))
     if len(rows):
         try:
-            parts, cut_rows, covers = cut_outside(geoms[rows], job.small.geoms, job.tree)
+            parts, cut_rows, covers = cut_outside(geoms[rows], job.small.geoms, job.tree, job.crs)
         except InvalidFeatureError as exc:
             fid = unit.ids[int(rows[exc.position])].as_py()
             return _Refused(feature_error(job.name, fid, f"invalid geometry: {exc.reason}"))

@@ -609,7 +609,7 @@ def _zone_rows(
 
 
 def _whole_where_covered(
-    pieces: np.ndarray, inside: np.ndarray, features: np.ndarray
+    pieces: np.ndarray, inside: np.ndarray, features: np.ndarray, crs: CRS
 ) -> np.ndarray:
     """Return the pieces, a feature its zone covers whole being its own piece (its geometry).
 
@@ -625,7 +625,7 @@ def _whole_where_covered(
         return pieces
     renoded = shapely.get_num_coordinates(pieces[cut]) != shapely.get_num_coordinates(features[cut])
     cut = cut[renoded]
-    whole = cut[lost_nothing(features[cut], pieces[cut])]
+    whole = cut[lost_nothing(features[cut], pieces[cut], crs)]
     if not len(whole):
         return pieces
     out = pieces.copy()
@@ -642,7 +642,7 @@ def _by_zone(
     """
     zone_m2 = area_m2(zone_geoms, lu.crs)
     zi, li, pieces, inside = cut_pairs_marked(zone_geoms, lu.geoms, threads, _ZONE_CELLS)
-    pieces = _whole_where_covered(pieces, inside, lu.geoms[li])
+    pieces = _whole_where_covered(pieces, inside, lu.geoms[li], lu.crs)
     bounds = np.searchsorted(zi, np.arange(len(zone_ids) + 1))
 
     def one(z: int) -> _ZoneRows:

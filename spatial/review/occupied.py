@@ -47,6 +47,7 @@ from spatial.validate.frame import into_crs
 __all__ = [
     "CONFLICT_KEYS",
     "LANDUSE_COLUMNS",
+    "ON_GRID_M",
     "RETURN_GRID_M",
     "SLIVER_M2",
     "conflicts_by_landuse",
@@ -70,6 +71,10 @@ LANDUSE_COLUMNS = [
 #: they were cut in (:func:`_in_frame`): finer than any survey's coordinates, coarser than
 #: PROJ's round trip through lon/lat (about 1e-10 m).
 RETURN_GRID_M = 1e-6
+#: A vertex back within this of that grid was on it (metres: the round trip moves it about
+#: 1e-10 m); one further off (full-precision coordinates, reprojected data) stays where the
+#: round trip put it, 2e-9 m from the cut's, not moved up to half the grid (5e-7 m) further.
+ON_GRID_M = 1e-8
 #: A conflict's class row (or 未覆盖 row) below this area, as measured, is a sliver left out,
 #: m²: 1,000 mm², far above the residue of moving a piece's vertices to lon/lat and back
 #: (about 1e-7 m² on the survey coverage's 1.2 km edges) and below anything a survey states.
@@ -124,7 +129,9 @@ def _in_frame(
     1.2 km edge, its ends moved apart so, crosses the road's edge it lay on,
     and the cut puts a vertex there that the road's edge lacks (a lens of
     8.5 m² off the road's row). Vertices of a survey (mm, or any decimal grid
-    as fine as 1e-6 m) come back as they were. Any other is moved with its edges densified
+    as fine as 1e-6 m) come back as they were; a vertex off that grid (full
+    precision) stays where the round trip put it, about 2e-9 m off. Any other
+    is moved with its edges densified
     (:func:`spatial.validate.frame.into_crs`), its lon/lat-straight edges
     followed in the plane. A piece whose move folds a sliver onto itself is
     made valid (``shapely.make_valid``), its polygonal part kept.
@@ -136,8 +143,8 @@ def _in_frame(
     moved = land.copy()
     if back.any():
         returned = np.asarray(reproject(land[back], crs).geometry.array, dtype=object)
-        if crs.is_projected:  # the round trip's 1e-10 m off the cut's vertices, snapped back
-            returned = shapely.set_precision(returned, RETURN_GRID_M, mode="pointwise")
+        if _in_metres(crs):  # the round trip's 1e-10 m off the cut's vertices, snapped back
+            returned = shapely.transform(returned, _back_on_grid)
         moved.loc[back, "geometry"] = returned
     if (~back).any():
         densified, _ = into_crs(land[~back], _PIECES, crs, "the land-use layer", "cut by class")
@@ -147,6 +154,26 @@ def _in_frame(
     if bad.any():
         geoms[bad] = polygonal(shapely.make_valid(geoms[bad]))
     return gpd.GeoDataFrame({_ID: land[_ID].to_numpy()}, geometry=list(geoms), crs=crs)
+
+
+def _in_metres(crs: CRS) -> bool:
+    """Whether ``crs`` is projected with metre axes (where :data:`RETURN_GRID_M` is metres)."""
+    axes = crs.axis_info
+    return crs.is_projected and bool(axes) and all(a.unit_conversion_factor == 1.0 for a in axes)
+
+
+def _back_on_grid(xy: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """Put back on the :data:`RETURN_GRID_M` grid the vertices within :data:`ON_GRID_M` of it.
+
+    ``xy`` (n, 2), metres of the frame. A vertex rounds as GEOS's fixed precision
+    model rounds it (``round(x · 1/grid) / grid``); the others are left as given.
+    """
+    scale = 1.0 / RETURN_GRID_M
+    rounded = np.round(xy * scale) / scale
+    near = np.all(np.abs(rounded - xy) <= ON_GRID_M, axis=1)
+    out = xy.copy()
+    out[near] = rounded[near]
+    return out
 
 
 def _tiles(land: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, npt.NDArray[np.intp]]:
@@ -269,8 +296,8 @@ def conflicts_by_landuse(
     frames : mapping of str to pyproj.CRS, optional
         By constraint, the CRS its conflicts were cut in
         (:func:`spatial.checks.prepare.frame_of` of the checked and the
-        constraint layers), over what the pieces carry (the check names it,
-        :data:`spatial.checked.report.CUT_FRAMES_ATTR`): conflicts cut in
+        constraint layers), where the pieces do not carry it (the check names it,
+        :data:`spatial.checked.report.CUT_FRAMES_ATTR`, the one source): conflicts cut in
         the land-use layer's CRS go back into it vertex by vertex; the others
         (and all, when neither names it) are moved with their edges densified.
         A conflict cut in a Gauss–Krüger survey's frame but moved in densified
@@ -298,7 +325,7 @@ def conflicts_by_landuse(
         The land-use layer holds an unknown or blank code, or parcels that overlap
         beyond the balance's tolerance (as ``spatial balance`` refuses them).
     """
-    frames = {**_cut_frames(pieces), **(frames or {})}
+    frames = {**(frames or {}), **_cut_frames(pieces)}  # what the pieces name wins
     conflicts, land = _conflicts(pieces)
     if not len(conflicts):
         return pd.DataFrame(columns=LANDUSE_COLUMNS)
@@ -391,7 +418,8 @@ def pieces_by_landuse(
         geometry=pieces.geometry.to_numpy(),
         crs=pieces.crs,
     )
-    moved = _in_frame(land, pieces["constraint"], landuse, frames or {})
+    frames = {**(frames or {}), **_cut_frames(pieces)}  # as conflicts_by_landuse: one source
+    moved = _in_frame(land, pieces["constraint"], landuse, frames)
     parcels = np.asarray(landuse.geometry.array, dtype=object)
     codes = np.array([str(c).strip() for c in landuse[class_field]], dtype=object)
     owners, classes, parts = _cut_by_class(

@@ -14,6 +14,7 @@ own piece whole, and G's closure is that edge's lens, spread over G's rows in pr
 from __future__ import annotations
 
 import geopandas as gpd
+import numpy as np
 import pytest
 import shapely
 from pyproj import CRS
@@ -170,3 +171,89 @@ def test_a_larger_lonlat_constraint_layer_leaves_no_sliver_across_b2s_edge() -> 
     pieces = report.conflicts[report.conflicts["zone_id"] == "B2"]
     table = conflicts_by_landuse(pieces, survey_parcels(), class_field="YDYHFLDM")
     assert not {"0101", "0702"} & set(table["landuse_class"])  # 4.5 and 3.8 m² today
+
+
+def test_a_county_its_zone_leaves_one_square_metre_of_is_cut():
+    """A 1 600 km² feature whose piece lacks 1 m² (6e-10 of it) is its piece, not itself."""
+    from spatial.review.balance import _whole_where_covered  # noqa: PLC0415 - the rule itself
+
+    crs = gpd.GeoSeries(crs=GK).crs
+    county = shapely.box(X0 - 20_000, Y0 - 20_000, X0 + 20_000, Y0 + 20_000)  # 示例数据
+    notch = shapely.box(X0 + 20_000 - 1.0, Y0, X0 + 20_000, Y0 + 1.0)  # 1 m² on its edge
+    piece = shapely.difference(county, notch)
+    renoded = shapely.difference(county, shapely.box(X0 + 20_000, Y0, X0 + 20_001, Y0 + 1.0))
+    assert shapely.get_num_coordinates(renoded) > 5  # the neighbour's corners, nothing lost
+    pieces = np.array([piece, renoded], dtype=object)
+    features = np.array([county, county], dtype=object)
+    out = _whole_where_covered(pieces, np.array([False, False]), features, crs)
+    assert out[0] is piece  # 1 m² lost: kept as cut
+    assert out[1] is county  # re-noded only: the feature itself
+
+
+def test_full_precision_vertices_come_back_where_the_round_trip_puts_them():
+    """Reprojected GK data (no decimal grid): not pulled up to 5e-7 m onto the 1e-6 m grid."""
+    import pandas as pd  # noqa: PLC0415
+
+    from spatial.review.occupied import RETURN_GRID_M, _in_frame  # noqa: PLC0415 - under test
+
+    crs = CRS.from_user_input(GK)
+    rng = np.random.default_rng(7)
+    x, y = X0 + rng.uniform(0, 2400, 40), Y0 + rng.uniform(0, 1000, 40)
+    cut = shapely.convex_hull(shapely.multipoints(np.c_[x, y]))  # full-precision corners
+    on_grid = shapely.set_precision(cut, RETURN_GRID_M, mode="pointwise")  # a survey's mm grid
+    land = gpd.GeoDataFrame(
+        {"conflict": ["0", "1"]}, geometry=[gk_to_lonlat(cut), gk_to_lonlat(on_grid)], crs=4490
+    )
+    landuse = gpd.GeoDataFrame({"note": ["示例数据"]}, geometry=[cut], crs=GK)
+    back = _in_frame(land, pd.Series(["c", "c"]), landuse, {"c": crs})
+    off = np.abs(shapely.get_coordinates(back.geometry.iloc[0]) - shapely.get_coordinates(cut))
+    assert off.max() < 1e-8  # the round trip's own error, not the grid's
+    gridded = shapely.get_coordinates(shapely.set_precision(back.geometry.iloc[0], RETURN_GRID_M))
+    assert np.abs(gridded - shapely.get_coordinates(cut)).max() > 1e-7  # what snapping did
+    exact = shapely.get_coordinates(back.geometry.iloc[1]) == shapely.get_coordinates(on_grid)
+    assert exact.all()  # a survey's own vertices come back exactly
+
+
+def test_the_return_grid_is_only_for_metre_axes():
+    from spatial.review.occupied import _in_metres  # noqa: PLC0415 - under test
+
+    assert _in_metres(CRS.from_user_input(GK))
+    assert not _in_metres(CRS.from_epsg(2227))  # a US survey foot plane
+    assert not _in_metres(CRS.from_epsg(4490))
+
+
+def test_two_rules_on_one_constraint_cut_in_two_frames_name_none():
+    """Zones in EPSG:4544 and plots in lon/lat, both against one farmland: no last rule wins."""
+    from spatial.checked.report import CUT_FRAMES_ATTR  # noqa: PLC0415
+    from spatial.checks.constraints import conflict_pieces  # noqa: PLC0415
+    from spatial.checks.prepare import frame_of  # noqa: PLC0415
+    from spatial.commands._conflicts import cut_frames  # noqa: PLC0415
+
+    def _box(x1: float, y1: float, x2: float, y2: float) -> shapely.Polygon:
+        return shapely.box(X0 + x1, Y0 + y1, X0 + x2, Y0 + y2)
+
+    farmland = gpd.GeoDataFrame(
+        {"id": ["F"], "note": ["示例数据"]}, geometry=[_box(600, 0, 1800, 510)], crs=GK
+    )
+    zones = gpd.GeoDataFrame(
+        {"id": ["Z"], "note": ["示例数据"]}, geometry=[_box(0, 400, 1000, 1000)], crs=GK
+    )
+    plots = [_box(1000 + 100 * k, 300, 1100 + 100 * k, 700) for k in range(3)]
+    plots_ll = gpd.GeoDataFrame(
+        {"id": ["P0", "P1", "P2"], "note": "示例数据"},
+        geometry=[gk_to_lonlat(g) for g in plots],
+        crs=4490,
+    )
+    layers = {"zones": zones, "plots": plots_ll, FARMLAND: farmland}
+    rules = [
+        constraint_rule("must_not_occupy", FARMLAND, "zones", 1.0),
+        constraint_rule("must_not_occupy", FARMLAND, "plots", 1.0),
+    ]
+    assert not frame_of(zones, farmland).equals(frame_of(plots_ll, farmland))  # two frames
+    pieces = conflict_pieces(layers, rules)
+    assert set(pieces["zone_id"]) == {"Z", "P0", "P1", "P2"}
+    assert FARMLAND not in pieces.attrs[CUT_FRAMES_ATTR]
+    assert FARMLAND not in cut_frames(layers, rules)
+    one = conflict_pieces(layers, rules[:1])  # one rule: its frame, as before
+    assert CRS.from_wkt(one.attrs[CUT_FRAMES_ATTR][FARMLAND]).equals(CRS.from_user_input(GK))
+    assert cut_frames(layers, rules[:1])[FARMLAND].equals(CRS.from_user_input(GK))
