@@ -21,6 +21,8 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
+from spatial.io.files import shapefile_part
+
 __all__ = [
     "ACCURACY_LABELS",
     "AREA_RULE",
@@ -481,13 +483,11 @@ def _ldid_encoding(ldid: int) -> str | None:
 
 
 def _sidecar(base: Path, suffix: str) -> Path:
-    """Return a Shapefile's ``.cpg`` or ``.dbf`` as GDAL finds it: lower-case, else upper-case.
+    """Return a Shapefile's part as GDAL finds it, else the lower-case name it would have.
 
-    GDAL's shapelib (``DBFOpenLL``, ``ogr/ogrsf_frmts/shape/shapelib/dbfopen.c``)
-    opens ``x.dbf`` else ``x.DBF``, and ``x.cpg`` else ``x.CPG``.
+    See :func:`spatial.io.files.shapefile_part`.
     """
-    lower, upper = base.with_suffix(suffix), base.with_suffix(suffix.upper())
-    return upper if not lower.is_file() and upper.is_file() else lower
+    return shapefile_part(base, suffix) or base.with_suffix(suffix)
 
 
 def _encoding_option() -> str | None:

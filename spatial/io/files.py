@@ -30,6 +30,7 @@ __all__ = [
     "require_layer_path",
     "require_regular_file",
     "shapefile_counts",
+    "shapefile_part",
 ]
 
 #: Folders GDAL reads as one layer source.
@@ -155,7 +156,12 @@ def _require_part(path: Path, entry: os.DirEntry[str], where: str) -> None:
         )
 
 
-def _sidecar(path: Path, suffix: str) -> Path | None:
+def shapefile_part(path: Path, suffix: str) -> Path | None:
+    """Return a Shapefile's part (``.dbf``, ``.shx``, ``.cpg``) as GDAL finds it, or None.
+
+    GDAL's shapelib (``DBFOpenLL``, ``ogr/ogrsf_frmts/shape/shapelib/dbfopen.c``) opens
+    ``x.dbf`` else ``x.DBF``, and ``x.cpg`` else ``x.CPG``: the lower-case name first.
+    """
     for candidate in (path.with_suffix(suffix), path.with_suffix(suffix.upper())):
         if candidate.is_file():
             return candidate
@@ -186,12 +192,12 @@ def shapefile_counts(path: Path) -> tuple[int, int] | None:
     record), or, without one, by walking the ``.shp``; the rows are the ``.dbf``
     header's record count (little-endian, bytes 4 to 8).
     """
-    dbf = _sidecar(path, ".dbf")
+    dbf = shapefile_part(path, ".dbf")
     head = _header(dbf, 8) if dbf is not None else b""
     if len(head) < 8:
         return None
     (rows,) = struct.unpack("<I", head[4:8])
-    shx = _sidecar(path, ".shx")
+    shx = shapefile_part(path, ".shx")
     if shx is not None and shx.stat().st_size >= 100:
         shapes = (shx.stat().st_size - 100) // 8
     else:

@@ -25,7 +25,7 @@ from spatial.crs import likely_crs_hint, require_usable_crs
 from spatial.errors import CRSError, LayerError, LayerReadError, LayerReadWarning, first_line
 from spatial.io import rawjson as _rawjson
 from spatial.io.bundled import LAYER_NAMES, REQUIRED_PROPERTIES, bundled_dir
-from spatial.io.files import require_layer_path
+from spatial.io.files import require_layer_path, shapefile_part
 from spatial.io.options import ReadOptions, apply_read_options
 from spatial.io.postgis import database_label, is_postgis_url, read_postgis_layer
 from spatial.io.sandbox import require_named_source
@@ -241,8 +241,8 @@ def _read_frame_quietly(
 def _undecodable(path: Path, exc: UnicodeDecodeError, encoding: str | None) -> str:
     """Say which text encoding was claimed (a ``.cpg`` beside a Shapefile) and what to do."""
     where = f"bytes {exc.object[exc.start : exc.end]!r} at {exc.start}"
-    cpg = path.with_suffix(".cpg")
-    if encoding is None and path.suffix.lower() == ".shp" and cpg.is_file():
+    cpg = shapefile_part(path, ".cpg")
+    if encoding is None and path.suffix.lower() == ".shp" and cpg is not None:
         declared = cpg.read_text(encoding="ascii", errors="replace").strip()
         return (
             f"{path}: text is not {declared} as {cpg.name} declares ({where}); correct "

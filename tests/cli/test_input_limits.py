@@ -162,7 +162,8 @@ def test_no_id_column_names_the_file(tmp_path, capsys):
     assert f"{path}: no field 'id' {default}; its fields are " in _one_line_error(capsys, "check")
 
 
-def test_a_lying_cpg_is_named(tmp_path, capsys):
+@pytest.mark.parametrize("cpg", [".cpg", ".CPG"])
+def test_a_lying_cpg_is_named(tmp_path, capsys, cpg):
     zones = gpd.GeoDataFrame(
         {"id": ["z"], "name_zh": ["璧山"]},
         geometry=[shapely.box(106.2, 29.6, 106.21, 29.61)],
@@ -170,10 +171,12 @@ def test_a_lying_cpg_is_named(tmp_path, capsys):
     )
     path = tmp_path / "zones.shp"
     zones.to_file(path, encoding="gbk")
-    path.with_suffix(".cpg").write_text("UTF-8")
+    path.with_suffix(".cpg").unlink()
+    path.with_suffix(cpg).write_text("UTF-8")  # GDAL reads zones.CPG when there is no zones.cpg
     assert main(["check", "--zones", str(path)]) == 2
     line = _one_line_error(capsys, "check")
-    assert "text is not UTF-8 as zones.cpg declares" in line and "correct zones.cpg" in line
+    declared = f"zones{cpg}"
+    assert f"text is not UTF-8 as {declared} declares" in line and f"correct {declared}" in line
 
 
 def test_z_coordinates_raise_no_crs_warning(tmp_path, capsys):
