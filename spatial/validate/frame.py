@@ -105,9 +105,10 @@ def into_frame(
     """Bring layers into one CRS (:func:`frame_index`), moving (densified) the rest.
 
     The frame is a CGCS2000 Gauss–Krüger layer's among lon/lat layers, else
-    the CRS of the layer with most features. Nothing is reprojected when they share a CRS. A warning is given only when
-    the datums differ, as :func:`spatial.crs.align_crs` does: a Gauss–Krüger
-    layer and a lon/lat one of CGCS2000/WGS84 are combined without one.
+    the CRS of the layer with most features. Nothing is reprojected when they
+    share a CRS. A warning is given only when the datums differ, as
+    :func:`spatial.crs.align_crs` does: a Gauss–Krüger layer and a lon/lat
+    one of CGCS2000/WGS84 are combined without one.
 
     Warns
     -----
