@@ -74,6 +74,8 @@ def is_survey_frame(crs: CRS) -> bool:
 def frame_index(crss: Sequence[CRS], counts: Sequence[int]) -> int:
     """Return the index of the layer whose CRS layers of ``crss`` (``counts`` features) meet in.
 
+    The rule of the check's cuts (:func:`spatial.checks.prepare.frame_of`).
+
     A CGCS2000 Gauss–Krüger frame (:func:`is_survey_frame`) among lon/lat ones
     only: its first layer, whatever the feature counts, so that a survey's
     edges stay straight where it was surveyed and a lon/lat layer is moved in
@@ -102,13 +104,13 @@ def frame_index(crss: Sequence[CRS], counts: Sequence[int]) -> int:
 def into_frame(
     layers: Sequence[tuple[gpd.GeoDataFrame, str]], purpose: str, stacklevel: int = 3
 ) -> list[gpd.GeoDataFrame]:
-    """Bring layers into one CRS (:func:`frame_index`), moving (densified) the rest.
+    """Bring layers into the CRS of the one with most features, moving (densified) the rest.
 
-    The frame is a CGCS2000 Gauss–Krüger layer's among lon/lat layers, else
-    the CRS of the layer with most features. Nothing is reprojected when they
-    share a CRS. A warning is given only when the datums differ, as
-    :func:`spatial.crs.align_crs` does: a Gauss–Krüger layer and a lon/lat
-    one of CGCS2000/WGS84 are combined without one.
+    Nothing is reprojected when they share a CRS. A warning is given only when
+    the datums differ, as :func:`spatial.crs.align_crs` does: a Gauss–Krüger
+    layer and a lon/lat one of CGCS2000/WGS84 are combined without one. (The
+    overlay, balance and diff keep this rule, which their fast paths follow:
+    the check's cuts take :func:`frame_index` instead.)
 
     Warns
     -----
@@ -121,7 +123,7 @@ def into_frame(
         A layer carries no CRS (naming it).
     """
     crss = [require_crs(gdf, name) for gdf, name in layers]
-    frame = crss[frame_index(crss, [len(gdf) for gdf, _ in layers])]
+    frame = crss[max(range(len(layers)), key=lambda i: len(layers[i][0]))]
     named = [(name, crs) for (_, name), crs in zip(layers, crss, strict=True)]
     warn_datums(named, frame, purpose, stacklevel + 1)
     return [

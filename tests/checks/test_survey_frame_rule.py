@@ -53,13 +53,21 @@ def test_a_larger_lonlat_layer_meets_the_survey_zones_in_their_frame(lonlat_epsg
 def test_the_lonlat_layer_is_moved_in_densified() -> None:
     zones = survey_zones().rename(columns={"DYBH": "id"})
     lonlat = _lonlat_boxes(len(zones) + 5)
-    moved, kept = into_frame([(lonlat, "farmland"), (zones, "zones")], "combined")
+    moved, kept, _ = in_frame(lonlat, zones)
     assert kept is zones
     to_gk = Transformer.from_crs(4490, 4544, always_xy=True)
     for geom, got in zip(lonlat.geometry, moved.geometry, strict=True):
         dense = shapely.get_coordinates(shapely.segmentize(geom, DENSIFY_DEG))
         x, y = to_gk.transform(dense[:, 0], dense[:, 1])
         np.testing.assert_allclose(shapely.get_coordinates(got), np.c_[x, y], rtol=0, atol=1e-6)
+
+
+def test_the_overlays_frame_keeps_the_most_features() -> None:
+    """``into_frame`` (overlay, balance, diff and their fast paths) keeps the larger layer's CRS."""
+    zones = survey_zones().rename(columns={"DYBH": "id"})
+    lonlat = _lonlat_boxes(len(zones) + 5)
+    moved, kept = into_frame([(zones, "zones"), (lonlat, "farmland")], "combined")
+    assert kept is lonlat and CRS.from_user_input(moved.crs).equals(CRS.from_epsg(4490))
 
 
 @pytest.mark.parametrize(
