@@ -14,7 +14,8 @@ the constraint's own CRS, so a place two features cover (a duplicate, an
 overlap, as real constraint databases hold) is counted once in the rule, in the
 conflict pieces and in the table per class.
 The checked features are cut against that land in the frame of the two layers
-(the CRS of the one with more features, the other moved with its edges kept:
+(a Gauss–Krüger layer's CRS beside a lon/lat one, else the CRS of the one with
+more features, the other moved with its edges kept:
 :func:`spatial.checks.prepare.in_frame`), never after moving a Gauss–Krüger
 layer to lon/lat, and each piece is measured there by the survey rule (areas of
 record, GRS80/CGCS2000, m²). :func:`conflict_pieces` returns the pieces
@@ -555,9 +556,10 @@ def agreed_frames(named: Iterable[Mapping[str, str]]) -> dict[str, str]:
     """Return, by constraint layer, the frame (WKT) every rule on it was cut in.
 
     Rules on one constraint but different checked layers may cut in different
-    frames (:func:`~spatial.checks.prepare.frame_of` takes the layer with more
-    features): such a constraint is left out, its pieces named by no frame
-    (moved with their edges densified), not by whichever rule came last.
+    frames (:func:`~spatial.checks.prepare.frame_of`: a lon/lat constraint beside
+    zones in Gauss–Krüger and plots in lon/lat): such a constraint is left out,
+    its pieces named by no frame (moved with their edges densified), not by
+    whichever rule came last.
 
     Examples
     --------

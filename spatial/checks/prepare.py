@@ -25,7 +25,7 @@ from spatial.crs import WGS84, align_crs, gk_zone_crs_for, reproject, transforme
 from spatial.errors import CRSError
 from spatial.io.layers import LAYER_GEOMETRY
 from spatial.preconditions import id_texts
-from spatial.validate.frame import move_into
+from spatial.validate.frame import frame_index, move_into
 from spatial.validate.inputs import LayerInput, Policy, Repair, prepare_inputs
 
 __all__ = [
@@ -313,11 +313,14 @@ def _lon_bracket(gdf: gpd.GeoDataFrame) -> tuple[float, float, float, float] | N
 
 
 def frame_of(a: gpd.GeoDataFrame, b: gpd.GeoDataFrame) -> CRS:
-    """Return the frame two layers are combined in: the CRS of the one with more features.
+    """Return the frame two layers are combined in (:func:`~spatial.validate.frame.frame_index`).
 
-    A tie goes to ``a``; when they share a CRS, that CRS.
+    A CGCS2000 Gauss–Krüger layer's CRS beside a lon/lat layer, whatever the
+    feature counts (the survey's frame); otherwise the CRS of the one with more
+    features, a tie going to ``a``; when they share a CRS, that CRS.
     """
-    return CRS.from_user_input(a.crs if len(a) >= len(b) else b.crs)
+    crss = [CRS.from_user_input(a.crs), CRS.from_user_input(b.crs)]
+    return crss[frame_index(crss, [len(a), len(b)])]
 
 
 def into(gdf: gpd.GeoDataFrame, crs: CRS) -> gpd.GeoDataFrame:

@@ -6,8 +6,9 @@ zone of the data.
 
 Each rule decides its topology (overlaps, cuts, containment) in the frame its
 layers are stored in: a rule on one layer in that layer's CRS, a rule between two
-layers in the CRS of the one with more features, the other moved with its edges
-kept (:func:`spatial.checks.prepare.in_frame`); a Gauss–Krüger coverage that is
+layers in a Gauss–Krüger layer's CRS beside a lon/lat one, else the CRS of the one
+with more features, the other moved with its edges kept
+(:func:`spatial.checks.prepare.in_frame`); a Gauss–Krüger coverage that is
 clean in its own frame is never moved to lon/lat first. Pieces are then measured
 by the survey rule in that frame (:func:`spatial.measure.area.ellipsoidal_area_m2`,
 any CRS). The model is stated once, in :mod:`spatial.measure.reconcile`.

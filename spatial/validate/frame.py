@@ -18,11 +18,19 @@ import numpy as np
 import shapely
 from pyproj import CRS
 
-from spatial.crs import WGS84, crs_label, datum_family, reproject
+from spatial.crs import CGCS2000, WGS84, crs_label, datum_family, reproject
 from spatial.errors import CRSMismatchWarning
 from spatial.preconditions import require_crs
 
-__all__ = ["DENSIFY_DEG", "into_crs", "into_frame", "move_into", "warn_datums"]
+__all__ = [
+    "DENSIFY_DEG",
+    "frame_index",
+    "into_crs",
+    "into_frame",
+    "is_survey_frame",
+    "move_into",
+    "warn_datums",
+]
 
 #: Longest edge (degrees of lon/lat, about 10 m) of a layer moved into a projected CRS.
 #: Measured at Bishan (EPSG:4490 to EPSG:4544, 106.2°E 29.6°N, and the same across the
@@ -46,6 +54,53 @@ def move_into(gdf: gpd.GeoDataFrame, crs: CRS) -> gpd.GeoDataFrame:
     return reproject(dense, crs)  # from WGS84 through CGCS2000's lon/lat: the same floats
 
 
+def is_survey_frame(crs: CRS) -> bool:
+    """Whether ``crs`` is a CGCS2000 Gauss–Krüger frame (a survey's: 2D, transverse Mercator).
+
+    Examples
+    --------
+    >>> is_survey_frame(CRS.from_epsg(4544)), is_survey_frame(CRS.from_epsg(4490))
+    (True, False)
+    >>> is_survey_frame(CRS.from_epsg(32648))  # WGS 84 / UTM zone 48N
+    False
+    """
+    if not crs.is_projected or crs.is_bound or len(crs.axis_info) != 2:
+        return False
+    geodetic, operation = crs.geodetic_crs, crs.coordinate_operation
+    on_cgcs2000 = geodetic is not None and geodetic.equals(CGCS2000)
+    return on_cgcs2000 and operation is not None and "Transverse Mercator" in operation.method_name
+
+
+def frame_index(crss: Sequence[CRS], counts: Sequence[int]) -> int:
+    """Return the index of the layer whose CRS layers of ``crss`` (``counts`` features) meet in.
+
+    The rule of the check's cuts (:func:`spatial.checks.prepare.frame_of`).
+
+    A CGCS2000 Gauss–Krüger frame (:func:`is_survey_frame`) among lon/lat ones
+    only: its first layer, whatever the feature counts, so that a survey's
+    edges stay straight where it was surveyed and a lon/lat layer is moved in
+    densified. Otherwise (one CRS, two different projected frames, a projected
+    frame that is not CGCS2000's): the layer with most features, the first on
+    a tie.
+
+    Examples
+    --------
+    >>> gk, lonlat = CRS.from_epsg(4544), CRS.from_epsg(4490)
+    >>> frame_index([gk, lonlat], [2, 5]), frame_index([lonlat, lonlat], [2, 5])
+    (0, 1)
+    >>> frame_index([gk, CRS.from_epsg(4545), lonlat], [1, 2, 5])  # two projected: most features
+    2
+    """
+    largest = max(range(len(crss)), key=lambda i: counts[i])
+    projected = [i for i, crs in enumerate(crss) if not crs.is_geographic]
+    if not projected or len(projected) == len(crss):
+        return largest  # all lon/lat, or all projected (one CRS or several): as before
+    survey = crss[projected[0]]
+    if all(crss[i].equals(survey) for i in projected) and is_survey_frame(survey):
+        return projected[0]
+    return largest
+
+
 def into_frame(
     layers: Sequence[tuple[gpd.GeoDataFrame, str]], purpose: str, stacklevel: int = 3
 ) -> list[gpd.GeoDataFrame]:
@@ -53,7 +108,9 @@ def into_frame(
 
     Nothing is reprojected when they share a CRS. A warning is given only when
     the datums differ, as :func:`spatial.crs.align_crs` does: a Gauss–Krüger
-    layer and a lon/lat one of CGCS2000/WGS84 are combined without one.
+    layer and a lon/lat one of CGCS2000/WGS84 are combined without one. (The
+    overlay, balance and diff keep this rule, which their fast paths follow:
+    the check's cuts take :func:`frame_index` instead.)
 
     Warns
     -----

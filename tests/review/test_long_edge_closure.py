@@ -150,13 +150,6 @@ def test_farmland_on_the_road_north_edge_takes_no_road() -> None:
     assert set(table["landuse_class"]) == {"0701", "1001"}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="not fixed (c10-edge): the check cuts in lon/lat when the lon/lat constraint layer "
-    "has more features (checks.prepare.frame_of), and into() moves the Gauss–Krüger zones "
-    "there vertex by vertex, so B2's 1.2 km edge becomes lon/lat-straight and, back in the "
-    "survey's frame, bows 1.6 cm into the S parcels",
-)
 def test_a_larger_lonlat_constraint_layer_leaves_no_sliver_across_b2s_edge() -> None:
     boxes = [(0.0, 0.0, 1200.0, 1000.0)] + [
         (3000 + 10 * i, 700, 3005 + 10 * i, 705) for i in range(4)
@@ -170,7 +163,7 @@ def test_a_larger_lonlat_constraint_layer_leaves_no_sliver_across_b2s_edge() -> 
     assert report.conflicts is not None
     pieces = report.conflicts[report.conflicts["zone_id"] == "B2"]
     table = conflicts_by_landuse(pieces, survey_parcels(), class_field="YDYHFLDM")
-    assert not {"0101", "0702"} & set(table["landuse_class"])  # 4.5 and 3.8 m² today
+    assert not {"0101", "0702"} & set(table["landuse_class"])  # 4.5 and 3.8 m² cut in lon/lat
 
 
 def test_a_county_its_zone_leaves_one_square_metre_of_is_cut():
@@ -232,8 +225,10 @@ def test_two_rules_on_one_constraint_cut_in_two_frames_name_none():
     def _box(x1: float, y1: float, x2: float, y2: float) -> shapely.Polygon:
         return shapely.box(X0 + x1, Y0 + y1, X0 + x2, Y0 + y2)
 
-    farmland = gpd.GeoDataFrame(
-        {"id": ["F"], "note": ["示例数据"]}, geometry=[_box(600, 0, 1800, 510)], crs=GK
+    farmland = gpd.GeoDataFrame(  # lon/lat: the zones cut in theirs (GK), the plots in lon/lat
+        {"id": ["F"], "note": ["示例数据"]},
+        geometry=[gk_to_lonlat(_box(600, 0, 1800, 510))],
+        crs=4490,
     )
     zones = gpd.GeoDataFrame(
         {"id": ["Z"], "note": ["示例数据"]}, geometry=[_box(0, 400, 1000, 1000)], crs=GK
