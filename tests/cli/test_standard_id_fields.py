@@ -157,7 +157,8 @@ def test_non_unique_bsm_is_not_taken(folder: Path, capsys: pytest.CaptureFixture
     assert main(["overlay", "parcels.gpkg", "zones.gpkg"]) == 2
     err = capsys.readouterr().err
     assert "ids from BSM" not in err
-    assert "parcels.gpkg: no field 'id' for --a-id; its fields are BSM, YDYHFLDM, note" in err
+    default = "(the default id field: neither --a-id nor spatial.toml's id_field names one)"
+    assert f"parcels.gpkg: no field 'id' {default}; its fields are BSM, YDYHFLDM, note" in err
 
 
 def test_map_names_zones_by_dybh(folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
