@@ -98,3 +98,25 @@ def test_require_unique_strips_before_comparing() -> None:
     parcels.loc[parcels["BSM"] == "S00", "BSM"] = " S01"
     with pytest.raises(Exception, match=r"^v\.gpkg: feature S01: duplicate id: feature #10 "):
         _pieces.require_unique(parcels, "v.gpkg", "BSM")
+
+
+def _qc(layers, capsys, fmt: str) -> str:
+    assert main(["qc", layers["pad"], "--id-field", "BSM", "--format", fmt]) == 1
+    return capsys.readouterr().out
+
+
+def test_qc_table_and_csv_head_ids_by_the_field(layers, capsys) -> None:
+    """``spatial qc``'s own table and CSV say ``BSM`` as the review's qc table does (c10-ids2)."""
+    import csv  # noqa: PLC0415
+    import io  # noqa: PLC0415
+    import json  # noqa: PLC0415
+
+    table = _qc(layers, capsys, "table").splitlines()
+    head = next(line.split() for line in table if line.startswith("kind"))
+    assert head[:6] == ["kind", "rule", "severity", "layer", "BSM", "other_id"]
+    rows = list(csv.DictReader(io.StringIO(_qc(layers, capsys, "csv").lstrip("\ufeff"))))
+    assert [(r["kind"], r["BSM"]) for r in rows] == [("duplicate_id", "S01")]
+    assert "feature_id" not in rows[0]
+    found = json.loads(_qc(layers, capsys, "json"))["findings"]
+    assert list(found[0])[4:6] == ["BSM", "feature_id"]  # JSON: the stated key kept, BSM beside
+    assert found[0]["BSM"] == found[0]["feature_id"] == "S01"
