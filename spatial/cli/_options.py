@@ -570,8 +570,34 @@ def id_field_defaulted(args: argparse.Namespace, column: str) -> bool:
     given = getattr(args, "id_field", None)
     values = given if isinstance(given, list) else [given]
     said: list[object] = [keyed_value(v)[1] for v in values if isinstance(v, str)]
-    said += [getattr(args, row.attribute, None) for row in _ROWS if row.ids_of is not None]
+    defaulted = getattr(args, "defaulted_ids", ())  # left unnamed: see default_ids
+    said += [
+        getattr(args, row.attribute, None)
+        for row in _ROWS
+        if row.ids_of is not None and row.attribute not in defaulted
+    ]
     return "id" not in said
+
+
+def default_ids(args: argparse.Namespace, attributes: tuple[str, ...]) -> None:
+    """Set each of a command's own id options no one named (None) to the default ``id``.
+
+    Called once the project's field and the standard field (:func:`standard_ids`)
+    had their turn; the options so set are remembered in ``args.defaulted_ids``,
+    so a missing ``id`` is said to be the default (:func:`id_field_defaulted`),
+    not blamed on an option the planner never typed.
+
+    Examples
+    --------
+    >>> args = argparse.Namespace(a_id=None, b_id="DYBH")
+    >>> default_ids(args, ("a_id", "b_id"))
+    >>> args.a_id, args.b_id, args.defaulted_ids, id_field_defaulted(args, "id")
+    ('id', 'DYBH', ('a_id',), True)
+    """
+    unnamed = tuple(name for name in attributes if getattr(args, name, None) is None)
+    for name in unnamed:
+        setattr(args, name, "id")
+    args.defaulted_ids = unnamed
 
 
 # --- the one rule of a layer's ids when the call names none

@@ -335,7 +335,7 @@ def _files(args: argparse.Namespace, project: Project) -> None:
         layer = None if path is None else args.project_layers.get(_path_key(path))
         if layer is None:
             continue
-        if getattr(args, flag) == "id" and layer.id_field is not None:
+        if getattr(args, flag) in (None, "id") and layer.id_field is not None:
             setattr(args, flag, layer.id_field)
             _remember(args, keys[_path_key(path)], "id_field", layer.id_field)
         if role == "b" or args.scheduler is None:  # dask reads A as it is

@@ -38,6 +38,7 @@ from spatial.cli._options import (
     add_input_options,
     add_option,
     add_repair_option,
+    default_ids,
     standard_ids,
 )
 from spatial.cli._outputs import add_output_options
@@ -66,8 +67,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("a", metavar="A", help="first layer (polygons; points for --op assign)")
     parser.add_argument("b", metavar="B", nargs="?", help="second layer")
     parser.add_argument("--op", choices=OPERATIONS, default="intersection", help="operation")
-    add_option(parser, "--a-id", default="id")
-    add_option(parser, "--b-id", default="id")
+    add_option(parser, "--a-id")  # None: no one named it (the default id, said so)
+    add_option(parser, "--b-id")
     parser.add_argument(
         "--distance-m", type=float, help="buffer distance for --op coverage, metres"
     )
@@ -111,6 +112,7 @@ def run(args: argparse.Namespace) -> int:
     refuse_missing_inputs(args)  # A, then B: before geopandas, pyarrow and GDAL load
     # overlaps and matrix: both ids are A's; without --a-id, the file's standard field (BSM)
     standard_ids(args, "overlay", {"a_id": args.a, "b_id": args.b or args.a})
+    default_ids(args, ("a_id", "b_id"))
     scan = _early_scan(args)
     try:
         from spatial.cli._overlay_run import run as run_overlay  # noqa: PLC0415 - the heavy part

@@ -152,7 +152,7 @@ def request_of(args: argparse.Namespace) -> QcRequest:
     )
 
 
-def _text(findings: Findings, fmt: str, *, terminal: bool) -> str:
+def _text(findings: Findings, fmt: str, *, terminal: bool, id_field: str | None = None) -> str:
     """Render the findings; as a terminal table, led by each rule's count (those that found any).
 
     A findings table longer than the screen shows its head only
@@ -163,7 +163,7 @@ def _text(findings: Findings, fmt: str, *, terminal: bool) -> str:
     """
     from spatial.qc.outputs import render, summary_frame  # noqa: PLC0415
 
-    text = render(findings, fmt, terminal=terminal)
+    text = render(findings, fmt, terminal=terminal, id_field=id_field)
     if fmt != "table" or not findings.findings:
         return text
     from spatial.table_formats.txt import format_summary  # noqa: PLC0415
@@ -181,7 +181,11 @@ def run(args: argparse.Namespace) -> int:
     _check_call(args)
     request = request_of(args)
     refuse_missing_source(request.layers[0])  # the first read: before the readers load
-    from spatial.qc.outputs import workbook_sheets, write_error_layers  # noqa: PLC0415
+    from spatial.qc.outputs import (  # noqa: PLC0415
+        findings_id_field,
+        workbook_sheets,
+        write_error_layers,
+    )
 
     result = run_qc(request)
     say_notes("qc", result.notes)
@@ -189,8 +193,9 @@ def run(args: argparse.Namespace) -> int:
     from spatial.table_formats.txt import IN_ORDER  # noqa: PLC0415 - findings: one row each
 
     terminal = args.out is None  # the file's name and a source cut short; whole in --out
-    text = lambda fmt: _text(findings, fmt, terminal=terminal)  # noqa: E731
-    emit_frames(args, workbook_sheets(findings), text, IN_ORDER)
+    named = findings_id_field(findings, request.layer_id_fields())  # feature_id as BSM
+    text = lambda fmt: _text(findings, fmt, terminal=terminal, id_field=named)  # noqa: E731
+    emit_frames(args, workbook_sheets(findings, named), text, IN_ORDER)
     if args.errors_out is not None:  # each layer's ids under its own field
         for name in write_error_layers(findings, args.errors_out, request.layer_id_fields()):
             print(f"spatial qc: wrote {printable(name)}", file=sys.stderr)

@@ -29,6 +29,7 @@ __all__ = [
     "error_fields",
     "error_layers",
     "findings_frame",
+    "findings_id_field",
     "render",
     "summary_frame",
     "terminal_frame",
@@ -53,18 +54,34 @@ def summary_frame(result: QcResult) -> pd.DataFrame:
     )
 
 
-def render(result: QcResult, fmt: str, *, terminal: bool = False) -> str:
+def render(
+    result: QcResult, fmt: str, *, terminal: bool = False, id_field: str | None = None
+) -> str:
     """Render the findings in ``fmt`` (``table``, ``csv``, ``markdown``, ``json``).
 
     ``terminal``: a ``table`` read on a terminal (:func:`terminal_frame`); every
     other output, a file included, holds each layer's path and source whole.
+    ``id_field`` (``BSM``: :func:`findings_id_field`) heads ``feature_id`` in
+    every format but JSON, which keeps ``feature_id`` (scripts read it) and puts
+    the field beside, just before, as every command's JSON does.
     """
     if fmt == "json":
-        records = [f.record() for f in result.findings]
+        records = [_beside(f.record(), id_field) for f in result.findings]
         return format_json({"findings": records, "summary": result.summary()})
-    if terminal and fmt == "table":
-        return format_frame(terminal_frame(result), fmt)
-    return format_frame(findings_frame(result), fmt)
+    frame = terminal_frame(result) if terminal and fmt == "table" else findings_frame(result)
+    return format_frame(_named(frame, id_field, fmt), fmt)
+
+
+def _beside(record: dict[str, object], id_field: str | None) -> dict[str, object]:
+    """Return ``record`` with ``id_field`` just before ``feature_id``, the same value."""
+    if id_field is None or id_field in record:
+        return record
+    out: dict[str, object] = {}
+    for key, value in record.items():
+        if key == "feature_id":
+            out[id_field] = value
+        out[key] = value
+    return out
 
 
 #: Terminal columns a finding's source takes on a terminal (CJK characters two each).
@@ -117,9 +134,44 @@ def _short_source(text: str) -> str:
     return "".join(kept).rstrip() + "…"
 
 
-def workbook_sheets(result: QcResult) -> dict[str, pd.DataFrame]:
-    """Return the workbook's sheets: ``summary`` then ``findings``."""
-    return {"summary": summary_frame(result), "findings": findings_frame(result)}
+def workbook_sheets(result: QcResult, id_field: str | None = None) -> dict[str, pd.DataFrame]:
+    """Return the workbook's sheets: ``summary`` then ``findings``.
+
+    ``id_field`` (:func:`findings_id_field`, ``BSM``) heads the findings' ``feature_id``.
+    """
+    findings = _named(findings_frame(result), id_field, "xlsx")
+    return {"summary": summary_frame(result), "findings": findings}
+
+
+def findings_id_field(result: QcResult, id_field: str | Mapping[str, str] | None) -> str | None:
+    """Return the one field every inspected layer's findings name their features by, or None.
+
+    The field :func:`error_fields` writes ``feature_id`` as (``BSM``; a control
+    layer's findings as its ``control_id_field``), when all the layers share it;
+    None when one has none or they differ: the column keeps ``feature_id``.
+
+    Examples
+    --------
+    >>> findings_id_field(QcResult((), {"parcels.shp": (3, None)}), "BSM")
+    'BSM'
+    >>> layers = {"lu.shp": (3, None), "units.shp": (2, None)}
+    >>> findings_id_field(QcResult((), layers), {"lu.shp": "BSM", "units.shp": "DYBH"}) is None
+    True
+    """
+    fields = error_fields(result, id_field).fields
+    found = {
+        fields.get(_layer_name(name, len(result.layers) > 1), {}).get("feature_id")
+        for name in result.layers
+    }
+    one = found.pop() if len(found) == 1 else None
+    return one if isinstance(one, str) else None
+
+
+def _named(frame: pd.DataFrame, id_field: str | None, fmt: str) -> pd.DataFrame:
+    """Return ``frame`` with ``feature_id`` headed ``id_field`` (JSON: beside, just before)."""
+    from spatial.table_formats._ids import planner_ids  # noqa: PLC0415
+
+    return frame if id_field is None else planner_ids(frame, {"feature_id": id_field}, fmt)
 
 
 def _layer_name(layer: str, several: bool) -> str:

@@ -105,7 +105,27 @@ def require_unique(
     ids = _stripped_ids(values, source, field)
     if not validated:  # padded, not text or with nulls: compared as read, by pandas
         require_unique_ids(gdf, source, field)
+        _refuse_stripped_repeat(values, ids, source)
     return ids
+
+
+def _refuse_stripped_repeat(values: pd.Series, ids: list[str], source: str) -> None:
+    """Refuse the first id equal, once stripped, to an earlier one (``" S01"`` and ``"S01"``).
+
+    The validator's rule and words for ``id`` (it strips each id before comparing),
+    for an id field of any name (``BSM``): the features would share one id in
+    every table. ``ids`` are ``values`` stripped (:func:`_stripped_ids`).
+    """
+    again = np.flatnonzero(pd.Series(ids, dtype=object).duplicated().to_numpy())
+    if not len(again):  # one hash pass: 0.19 s CPU at 1M padded ids (a dict loop 0.45 s)
+        return
+    position = int(again[0])
+    earlier = ids.index(ids[position])
+    raise feature_error(
+        source,
+        feature_label(values.iat[position], position),
+        f"duplicate id: feature #{position} reuses the id of feature #{earlier}",
+    )
 
 
 def _text_column(values: pd.Series) -> pa.Array | None:

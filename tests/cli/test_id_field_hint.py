@@ -68,8 +68,19 @@ def test_the_hint_names_the_commands_own_option(
     assert main(argv) == 2
     err = capsys.readouterr().err.strip().splitlines()[-1]
     flag = option.removesuffix(" FIELD")  # one wording of a missing field in every command
-    named = f"for {flag}"  # overlay's --a-id/--b-id themselves default to id
-    if call[0] != "overlay":  # no one named the field: the default, said so (c10-nufix)
-        named = f"(the default id field: neither {flag} nor spatial.toml's id_field names one)"
+    # no one named the field: the default, said so (c10-nufix); overlay's too (c10-ids2)
+    named = f"(the default id field: neither {flag} nor spatial.toml's id_field names one)"
     said = f"spatial {call[0]}: {paths[missing]}: no field 'id' {named}"
     assert err == f"{said}; its fields are BSM, DLBM, note"
+
+
+@pytest.mark.parametrize(("typed", "flag"), [("--a-id", "--a-id"), ("--b-id", "--b-id")])
+def test_overlay_typed_id_is_blamed_on_its_option(tmp_path, capsys, monkeypatch, typed, flag):
+    """``--a-id id`` typed is the planner's choice: the message names the option."""
+    monkeypatch.chdir(tmp_path)
+    bsm, ok = _layer(tmp_path / "bsm.gpkg"), _layer(tmp_path / "ok.gpkg", "id")
+    layers = [bsm, ok] if flag == "--a-id" else [ok, bsm]
+    assert main(["overlay", *layers, typed, "id"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    said = f"spatial overlay: {bsm}: no field 'id' for {flag}; its fields are BSM, DLBM, note"
+    assert err == said

@@ -106,7 +106,7 @@ def test_qc_names_features_by_bsm(folder: Path, capsys: pytest.CaptureFixture[st
     assert main(argv) == 1
     assert "bad.gpkg: ids from BSM (unique, standard field)" in capsys.readouterr().err
     unknown = [r for r in _rows(folder / "q.csv") if r["kind"] == "unknown_code"]
-    assert [r["feature_id"] for r in unknown] == ["S01"]  # not "#10"
+    assert [r["BSM"] for r in unknown] == ["S01"]  # not "#10"; headed by the field (c10-ids2)
 
 
 def test_qc_id_field_given_is_read_as_it_is(
@@ -118,7 +118,7 @@ def test_qc_id_field_given_is_read_as_it_is(
     argv = ["qc", "bad.gpkg", "--class-field", "YDYHFLDM", "--id-field", "BSM"]
     assert main([*argv, "--format", "csv", "--out", "q.csv"]) == 1
     assert "ids from" not in capsys.readouterr().err
-    assert [r["feature_id"] for r in _rows(folder / "q.csv") if r["value"] == "9999"] == ["S02"]
+    assert [r["BSM"] for r in _rows(folder / "q.csv") if r["value"] == "9999"] == ["S02"]
 
 
 def test_validate_takes_bsm_as_the_required_id(
@@ -157,7 +157,8 @@ def test_non_unique_bsm_is_not_taken(folder: Path, capsys: pytest.CaptureFixture
     assert main(["overlay", "parcels.gpkg", "zones.gpkg"]) == 2
     err = capsys.readouterr().err
     assert "ids from BSM" not in err
-    assert "parcels.gpkg: no field 'id' for --a-id; its fields are BSM, YDYHFLDM, note" in err
+    default = "(the default id field: neither --a-id nor spatial.toml's id_field names one)"
+    assert f"parcels.gpkg: no field 'id' {default}; its fields are BSM, YDYHFLDM, note" in err
 
 
 def test_map_names_zones_by_dybh(folder: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -39,7 +39,8 @@ def test_json_has_findings_and_summary_and_exit_1(layers, capsys):
     assert set(data) == {"findings", "summary"}
     assert len(data["findings"]) == 8
     for finding in data["findings"]:
-        assert set(finding) == RECORD
+        assert set(finding) == RECORD | {"BSM"}  # --id-field's name beside feature_id (c10-ids2)
+        assert finding["BSM"] == finding["feature_id"]
         assert finding["kind"] in KINDS
         assert finding["severity"] in ("error", "warning")
         assert finding["source"].strip()

@@ -294,6 +294,11 @@ def _plain_ids(values: list[object]) -> list[str] | str:
                 raise feature_error("v", feature_label(None, position), "no id")
             ids.append(text.strip())
         _pieces.require_unique_ids(layer, "v", "id")
+        for position, text in enumerate(ids):  # a repeat once stripped: the validator's words
+            if text in ids[:position]:
+                earlier = ids.index(text)
+                problem = f"duplicate id: feature #{position} reuses the id of feature #{earlier}"
+                raise feature_error("v", feature_label(values[position], position), problem)
     except SpatialError as exc:
         return str(exc)
     return ids
@@ -307,7 +312,7 @@ def _plain_ids(values: list[object]) -> list[str] | str:
         ["a", "", "c"],  # blank
         ["a", "\u3000", "c"],  # blank once stripped (an ideographic space)
         ["a", "b", "a"],  # a repeat
-        ["a", "a ", "b"],  # a repeat once stripped only: not refused here (the validator does)
+        ["a", "a ", "b"],  # a repeat once stripped only: refused in the validator's words
         ["a", None, "c"],  # missing
         [1, 2, 2],  # numbers
         [],
