@@ -42,7 +42,8 @@ def test_their_conflicts_carry_no_synthetic_field(
     monkeypatch.chdir(_project(tmp_path, marked=False))
     assert main(["check", "--conflicts-out", "conflicts.gpkg"]) == 1  # the zones occupy farmland
     conflicts = gpd.read_file("conflicts.gpkg")
-    assert len(conflicts) == 6 and "DYBH" in conflicts.columns  # 3 zones × 0101, 0103
+    # A and B1 over 0101 and 0103, B2 over 0103 alone (S06's 水田 only touches B2: planar 0 m²)
+    assert len(conflicts) == 5 and "DYBH" in conflicts.columns
     assert "synthetic" not in conflicts.columns
     assert main(["check", "--format", "json", "--out", "check.json"]) == 1
     rows = json.loads(Path("check.json").read_text(encoding="utf-8"))["conflicts"]
@@ -53,7 +54,7 @@ def test_example_conflicts_stay_marked(tmp_path: Path, monkeypatch: pytest.Monke
     monkeypatch.chdir(_project(tmp_path, marked=True))
     assert main(["check", "--conflicts-out", "conflicts.gpkg"]) == 1
     conflicts = gpd.read_file("conflicts.gpkg")
-    assert len(conflicts) == 6 and conflicts["synthetic"].astype(bool).all()  # by class
+    assert len(conflicts) == 5 and conflicts["synthetic"].astype(bool).all()  # by class
     assert main(["check", "--format", "json", "--out", "check.json"]) == 1
     rows = json.loads(Path("check.json").read_text(encoding="utf-8"))["conflicts"]
     assert [row["synthetic"] for row in rows] == [True] * 3
