@@ -20,6 +20,7 @@ from spatial.errors import CRSError, LayerError
 __all__ = [
     "RingLayout",
     "check_lonlat",
+    "concatenated_ranges",
     "polygonal",
     "polygonal_mask",
     "polygonal_parts",
@@ -28,6 +29,25 @@ __all__ = [
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
+
+
+def concatenated_ranges(starts: IntArray, sizes: IntArray) -> IntArray:
+    """Return the positions ``starts[k]:starts[k] + sizes[k]`` of every k, one after another.
+
+    The offsets of a ragged layout (GeoArrow's features → polygons → rings →
+    vertices) taken for some of its items, as one array of positions.
+
+    Examples
+    --------
+    >>> concatenated_ranges(np.array([5, 0]), np.array([2, 3])).tolist()
+    [5, 6, 0, 1, 2]
+    """
+    total = int(sizes.sum())
+    if not total:
+        return np.zeros(0, dtype=np.int64)
+    within = np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+    return np.repeat(starts, sizes) + within
+
 
 #: Fewest geometries worth a thread of their own when laying out rings.
 MIN_THREAD_GEOMS = 50_000

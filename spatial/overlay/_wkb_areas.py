@@ -25,7 +25,7 @@ from pyproj import CRS
 
 from spatial.io.geoparquet import PolygonArrays, polygon_arrays, wkb_type_codes
 from spatial.measure.record import layout_area_of_record_m2
-from spatial.measure.rings import RingLayout
+from spatial.measure.rings import RingLayout, concatenated_ranges
 
 __all__ = ["wkb_area_of_record_m2", "wkb_ring_layout"]
 
@@ -65,12 +65,12 @@ def wkb_ring_layout(arrays: PolygonArrays, multi: npt.NDArray[np.bool_]) -> Ring
     simple = ~multi & (ring_count == 1)
     simple_idx = np.flatnonzero(simple)
     other_idx = np.flatnonzero(~simple)
-    other_rings = _ranges(first_ring[other_idx], ring_count[other_idx])
+    other_rings = concatenated_ranges(first_ring[other_idx], ring_count[other_idx])
     rings = np.concatenate([first_ring[simple_idx], other_rings])
     shell = np.zeros(len(arrays.rings), dtype=bool)
     shell[arrays.polygons[:-1][np.diff(arrays.polygons) > 0]] = True
     ring_size = arrays.rings[rings + 1] - arrays.rings[rings]
-    vertices = _ranges(arrays.rings[rings], ring_size)
+    vertices = concatenated_ranges(arrays.rings[rings], ring_size)
     xy = np.empty((len(vertices), 2))
     xy[:, 0] = arrays.x[vertices]
     xy[:, 1] = arrays.y[vertices]
@@ -79,15 +79,6 @@ def wkb_ring_layout(arrays: PolygonArrays, multi: npt.NDArray[np.bool_]) -> Ring
     )
     ring_sign = np.concatenate([np.ones(len(simple_idx)), np.where(shell[other_rings], 1.0, -1.0)])
     return RingLayout(xy, ring_size.astype(np.int64), ring_geom, ring_sign)
-
-
-def _ranges(starts: npt.NDArray[np.int64], sizes: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
-    """Return the positions ``starts[k]:starts[k] + sizes[k]`` of every k, one after another."""
-    total = int(sizes.sum())
-    if not total:
-        return np.zeros(0, dtype=np.int64)
-    within = np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(sizes) - sizes, sizes)
-    return np.repeat(starts, sizes) + within
 
 
 def wkb_area_of_record_m2(

@@ -35,7 +35,7 @@ import pyarrow as pa
 import shapely
 
 from spatial.io.geoparquet import PolygonArrays, polygon_arrays
-from spatial.measure.rings import RingLayout
+from spatial.measure.rings import RingLayout, concatenated_ranges
 from spatial.validate.convex import ORIENT_ERROR_BOUND, simple_convex
 
 if TYPE_CHECKING:
@@ -145,15 +145,15 @@ def rings_of(arrays: PolygonArrays, at: npt.NDArray[np.intp]) -> RingLayout | No
     coordinates. None where a ring is empty (GEOS lays those out otherwise).
     """
     a = arrays
-    polygon = _ranges(a.features[at], a.features[np.asarray(at) + 1])
+    polygon = _spans(a.features, at)
     polygon_geom = np.repeat(np.arange(len(at)), np.diff(a.features)[at])
-    ring = _ranges(a.polygons[polygon], a.polygons[polygon + 1])
+    ring = _spans(a.polygons, polygon)
     ring_polygon = np.repeat(np.arange(len(polygon)), np.diff(a.polygons)[polygon])
     shell = ring == a.polygons[polygon][ring_polygon]
     size = np.diff(a.rings)[ring]
     if (size == 0).any():
         return None
-    coords = _ranges(a.rings[ring], a.rings[ring + 1])
+    coords = _spans(a.rings, ring)
     return RingLayout(
         np.column_stack([a.x[coords], a.y[coords]]),
         size.astype(np.int64),
@@ -162,10 +162,10 @@ def rings_of(arrays: PolygonArrays, at: npt.NDArray[np.intp]) -> RingLayout | No
     )
 
 
-def _ranges(first: npt.NDArray[np.int64], stop: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
-    """``first[0]:stop[0]``, then ``first[1]:stop[1]`` ... as one array of positions."""
-    size = stop - first
-    return np.repeat(first - np.cumsum(size) + size, size) + np.arange(int(size.sum()))
+def _spans(offsets: npt.NDArray[np.int64], at: npt.ArrayLike) -> npt.NDArray[np.int64]:
+    """Positions ``offsets[k]:offsets[k + 1]`` of every k in ``at``, one after another."""
+    at = np.asarray(at)
+    return concatenated_ranges(offsets[at], offsets[at + 1] - offsets[at])
 
 
 @dataclass(frozen=True)
